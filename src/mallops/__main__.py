@@ -1,0 +1,3 @@
+from mallops.cli import main
+
+raise SystemExit(main())

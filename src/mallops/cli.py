@@ -1,0 +1,199 @@
+"""The ``mallops`` console command.
+
+Engine commands (``compliance``, ``pricing``, ``calendar``, ``analytics``) run without starting Django so
+scripts can call them in loops. Everything else sets Django up; unknown words fall through to Django's
+management commands (``mallops createsuperuser``, ``mallops shell`` ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+import mallops
+
+# group -> module whose ``main(argv) -> int`` handles it, without Django start-up
+ENGINE_COMMANDS = {
+    "compliance": "mallops.compliance.cli",
+    "pricing": "mallops.pricing.cli",
+    "calendar": "mallops.workdays.cli",
+    "analytics": "mallops.analytics.cli",
+}
+
+# group -> module with ``main(argv) -> int`` that needs Django
+DJANGO_COMMANDS = {
+    "trace": "mallops.core.trace",
+    "audit": "mallops.audit.cli",
+    "keys": "mallops.privacy.cli",
+}
+
+USAGE = """usage: mallops [--version] COMMAND [ARGS]
+
+commands:
+  serve [--port N] [--host H] [--with-worker]   serve the console and API
+  worker [--once]                               run background jobs (sweeps every minute)
+  migrate                                       apply database migrations
+  demo-data [--reset]                           load the demo data (idempotent)
+  trace [--json]                                requirement coverage of the last test run
+  compliance check FILE                         content-compliance check (JSON in, JSON out)
+  pricing quote FILE                            price one cart scenario
+  calendar deadline ...                         working-day and business-hour deadlines
+  analytics ingest|funnel|retention ...         event store and queries
+  audit verify                                  verify the audit hash chain
+  keys rotate                                   re-encrypt personal data to the newest key
+  any Django management command                 e.g. createsuperuser, shell, check
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mallops.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="mallops serve")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--with-worker", action="store_true", help="also run the background worker")
+    args = parser.parse_args(argv)
+    if not 0 < args.port < 65536:
+        parser.error("--port must be 1..65535")
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    processes: list[subprocess.Popen[bytes]] = []
+    if args.with_worker:
+        processes.append(subprocess.Popen([sys.executable, "-m", "mallops", "worker"]))
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "mallops.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ]
+    )
+    processes.append(web)
+
+    def _stop(*_: object) -> None:
+        for proc in processes:
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        return web.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop()
+        for proc in processes:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _worker(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="mallops worker")
+    parser.add_argument("--once", action="store_true", help="run every sweeper once and exit")
+    args = parser.parse_args(argv)
+    _setup_django()
+    if args.once:
+        import json
+
+        from mallops.core import sweeps
+
+        print(json.dumps(sweeps.run_all(), sort_keys=True))
+        return 0
+    from django.core.management import call_command
+
+    call_command("run_huey")
+    return 0
+
+
+def _migrate(argv: Sequence[str]) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", *argv)
+    return 0
+
+
+def _demo_data(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="mallops demo-data")
+    parser.add_argument("--reset", action="store_true", help="delete demo data first, then load it again")
+    parser.add_argument("--buyers", type=int, default=2000)
+    args = parser.parse_args(argv)
+    _setup_django()
+    from mallops.demo import load_demo_data
+
+    summary = load_demo_data(reset=args.reset, buyers=args.buyers)
+    for line in summary:
+        print(line)
+    return 0
+
+
+BUILTIN = {"serve": _serve, "worker": _worker, "migrate": _migrate, "demo-data": _demo_data}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        sys.stderr.write(USAGE)
+        return 2
+    head, rest = args[0], args[1:]
+    if head in {"-h", "--help", "help"}:
+        sys.stdout.write(USAGE)
+        return 0
+    if head in {"-V", "--version"}:
+        print(mallops.__version__)
+        return 0
+    if head.startswith("-"):
+        sys.stderr.write(f"mallops: error: unknown option {head}\n")
+        return 2
+    if head in ENGINE_COMMANDS:
+        return int(importlib.import_module(ENGINE_COMMANDS[head]).main(rest))
+    if head in BUILTIN:
+        return BUILTIN[head](rest)
+    if head in DJANGO_COMMANDS:
+        _setup_django()
+        return int(importlib.import_module(DJANGO_COMMANDS[head]).main(rest))
+    _setup_django()
+    from django.core.management import execute_from_command_line, get_commands
+
+    if head.replace("-", "_") not in get_commands():
+        sys.stderr.write(f"mallops: error: unknown command {head!r} (see mallops --help)\n")
+        return 2
+    execute_from_command_line(["mallops", head.replace("-", "_"), *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

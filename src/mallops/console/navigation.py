@@ -1,0 +1,25 @@
+"""The console's menu. Each entry names the permission that shows it; roles decide who sees what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str
+    label: object
+    url_name: str
+    permission: str | None = None
+
+
+MENU: list[MenuItem] = [
+    MenuItem("dashboard", _("Dashboard"), "console:dashboard"),
+]
+
+
+def register(item: MenuItem) -> None:
+    if all(existing.key != item.key for existing in MENU):
+        MENU.append(item)

@@ -1,0 +1,66 @@
+"""Suite-wide fixtures. Servers come from scripts/run_tests.py (``make test``) through the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from mallops.testing.client import ApiClient
+
+pytest_plugins = ["mallops.testing.pytest_req"]
+
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _on_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests that need a server not configured in this run are deselected, not skipped: `make test`
+    # runs them in the pass that has the server and fails the run when a server cannot start.
+    keep, drop = [], []
+    redis_url = os.environ.get("MALLOPS_TEST_REDIS_URL", "")
+    for item in items:
+        if (item.get_closest_marker("postgres_only") and not _on_postgres()) or (
+            item.get_closest_marker("redis") and not redis_url and not CI
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("MALLOPS_TEST_REDIS_URL", "")
+    if not url:
+        pytest.fail("Redis is required (MALLOPS_TEST_REDIS_URL unset; run through `make test`)")
+    return url
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = os.environ.get("MALLOPS_CHROMIUM", "")
+    if not path:
+        import shutil
+
+        path = shutil.which("chromium") or ""
+    if not path:
+        pytest.fail("Chromium is required for browser tests (apt-get install chromium; `make test` does it)")
+    return path
+
+
+@pytest.fixture
+def api() -> Iterator[ApiClient]:
+    yield ApiClient()
