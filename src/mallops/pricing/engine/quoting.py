@@ -1,0 +1,533 @@
+"""The quote: step 1 is fixed, steps 2-5 are searched exactly for the lowest total.
+
+Search. Each merchant's store promotion and store coupon only touch that merchant's lines, so every
+merchant gets a list of distinct *options* (resulting line amounts plus the lines a
+``with_coupons: false`` promotion took out of later coupon bases), sorted by their store discount.
+The merchants are coupled only through the platform promotion and coupon. For each such pair a
+depth-first branch-and-bound walks the merchants' options; a node is cut when an upper bound of its
+best total discount cannot beat the best complete solution found so far. The bounds are exact facts of
+the contract: the platform promotion's discount is at most its largest value over the interval its base
+can still reach, the platform coupon's discount is non-decreasing in its base and that base is at most
+the sum of the remaining amounts in its scope, and (linear relaxations) a percent coupon gives at most
+``percent/100`` of that base, a repeating threshold at most ``off/min`` of its base. Pairs are tried in
+order of their root bound, so most are cut without being walked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mallops.pricing.engine.model import (
+    AppliedDiscount,
+    Coupon,
+    Kind,
+    Layer,
+    NextThreshold,
+    Promotion,
+    Quote,
+    QuoteLine,
+    Scenario,
+)
+from mallops.pricing.engine.money import (
+    apportion,
+    coupon_discount,
+    item_discount,
+    order_discount,
+    threshold_discount,
+)
+
+
+def is_active(offer: Promotion | Coupon, at: datetime | None, member: bool) -> bool:
+    """Members-only offers need a member; windows (start inclusive, end exclusive) need ``at`` inside."""
+    if offer.members_only and not member:
+        return False
+    if at is None:
+        return True
+    if offer.starts_at is not None and at < offer.starts_at:
+        return False
+    return not (offer.ends_at is not None and at >= offer.ends_at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Applied:
+    """A discount of one candidate solution: ``order`` is its position in its scenario list."""
+
+    order: int
+    id: str
+    step: int
+    amount: int
+    shares: tuple[tuple[int, int], ...]  # (line index, fen), only shares above 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    """One merchant's choice of store promotion and store coupon, and what it leaves behind."""
+
+    discount: int
+    amounts: tuple[int, ...]  # after step 3, aligned with the merchant's lines
+    removed: int  # bit per scenario line taken out of platform coupon bases
+    applied: tuple[_Applied, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoped:
+    """An active store/platform promotion or coupon and the lines it covers (scenario positions)."""
+
+    order: int
+    offer: Promotion | Coupon
+    lines: tuple[int, ...]
+
+
+def _covers(offer: Promotion | Coupon, sku: str, merchant: str) -> bool:
+    if offer.merchant is not None and offer.merchant != merchant:
+        return False
+    return offer.skus is None or sku in offer.skus
+
+
+class _Pricer:
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        lines = scenario.lines
+        self.n = len(lines)
+        self.subtotal_amounts = [line.amount for line in lines]
+        at, member = scenario.at, scenario.member
+        self.promotions = [(k, p) for k, p in enumerate(scenario.promotions) if is_active(p, at, member)]
+        self.coupons = [(k, c) for k, c in enumerate(scenario.coupons) if is_active(c, at, member)]
+        self.merchants: list[str] = []
+        self.merchant_lines: dict[str, list[int]] = {}
+        for i, line in enumerate(lines):
+            if line.merchant not in self.merchant_lines:
+                self.merchants.append(line.merchant)
+                self.merchant_lines[line.merchant] = []
+            self.merchant_lines[line.merchant].append(i)
+
+    # step 1 ---------------------------------------------------------------------------------------
+
+    def item_step(self) -> tuple[list[int], int, list[_Applied]]:
+        lines = self.scenario.lines
+        by_sku: dict[str, list[tuple[int, Promotion]]] = {}
+        unscoped: list[tuple[int, Promotion]] = []
+        for k, p in self.promotions:
+            if p.layer is not Layer.ITEM:
+                continue
+            if p.skus is None:
+                unscoped.append((k, p))
+            else:
+                for sku in p.skus:
+                    by_sku.setdefault(sku, []).append((k, p))
+        amounts = list(self.subtotal_amounts)
+        removed = 0
+        shares: dict[int, list[tuple[int, int]]] = {}
+        for i, line in enumerate(lines):
+            best_k, best_d, best_p = -1, 0, None
+            for k, p in (*by_sku.get(line.sku, ()), *unscoped):
+                if p.merchant is not None and p.merchant != line.merchant:
+                    continue
+                d = item_discount(p, line, amounts[i])
+                if d > best_d or (d == best_d and d > 0 and k < best_k):
+                    best_k, best_d, best_p = k, d, p
+            if best_p is None:
+                continue
+            amounts[i] -= best_d
+            shares.setdefault(best_k, []).append((i, best_d))
+            if not best_p.with_coupons:
+                removed |= 1 << i
+        applied = [
+            _Applied(k, self.scenario.promotions[k].id, 1, sum(d for _, d in s), tuple(s))
+            for k, s in sorted(shares.items())
+        ]
+        return amounts, removed, applied
+
+    # steps 2 and 3 --------------------------------------------------------------------------------
+
+    def merchant_options(self, merchant: str, amounts: list[int], item_removed: int) -> list[_Option]:
+        lines = self.scenario.lines
+        own = self.merchant_lines[merchant]
+        start = tuple(amounts[i] for i in own)
+        own_removed = item_removed & sum(1 << i for i in own)
+        promos: list[tuple[int, Promotion, list[int]]] = []
+        for k, p in self.promotions:
+            if p.layer is Layer.STORE and p.merchant == merchant:
+                scope = [j for j, i in enumerate(own) if p.skus is None or lines[i].sku in p.skus]
+                if scope:
+                    promos.append((k, p, scope))
+        coupons: list[tuple[int, Coupon, list[int]]] = []
+        for k, c in self.coupons:
+            if c.layer is Layer.STORE and c.merchant == merchant:
+                scope = [j for j, i in enumerate(own) if c.skus is None or lines[i].sku in c.skus]
+                if scope:
+                    coupons.append((k, c, scope))
+        options: dict[tuple[tuple[int, ...], int], _Option] = {}
+        promo_choices: list[tuple[list[int], int, tuple[_Applied, ...]]] = [(list(start), own_removed, ())]
+        for k, p, scope in promos:
+            base = sum(start[j] for j in scope)
+            qty = sum(lines[own[j]].qty for j in scope)
+            d = order_discount(p, base, qty)
+            if d == 0:
+                continue
+            after = list(start)
+            removed = own_removed
+            parts = apportion(d, [start[j] for j in scope])
+            shares = []
+            for j, share in zip(scope, parts, strict=True):
+                if share:
+                    after[j] -= share
+                    shares.append((own[j], share))
+                    if not p.with_coupons:
+                        removed |= 1 << own[j]
+            promo_choices.append((after, removed, (_Applied(k, p.id, 2, d, tuple(shares)),)))
+        for after, removed, applied in promo_choices:
+            key = (tuple(after), removed)
+            if key not in options:
+                options[key] = _Option(sum(start) - sum(after), key[0], removed, applied)
+            for k, c, scope in coupons:
+                eligible = [j for j in scope if not removed >> own[j] & 1]
+                base = sum(after[j] for j in eligible)
+                d = coupon_discount(c, base)
+                if d == 0:
+                    continue
+                final = list(after)
+                parts = apportion(d, [after[j] for j in eligible])
+                shares = []
+                for j, share in zip(eligible, parts, strict=True):
+                    if share:
+                        final[j] -= share
+                        shares.append((own[j], share))
+                key = (tuple(final), removed)
+                if key not in options:
+                    step3 = _Applied(k, c.id, 3, d, tuple(shares))
+                    options[key] = _Option(sum(start) - sum(final), key[0], removed, (*applied, step3))
+        return sorted(options.values(), key=lambda o: -o.discount)
+
+    # steps 4 and 5 --------------------------------------------------------------------------------
+
+    def platform(
+        self, amounts: list[int], removed: int, promo: _Scoped | None, coupon: _Scoped | None
+    ) -> tuple[int, list[_Applied]]:
+        """Apply a platform promotion and coupon to ``amounts`` in place; return their discount."""
+        total = 0
+        applied: list[_Applied] = []
+        if promo is not None:
+            scope = promo.lines
+            base_amounts = [amounts[i] for i in scope]
+            assert isinstance(promo.offer, Promotion)
+            d = threshold_discount(promo.offer, sum(base_amounts))
+            if d:
+                shares = []
+                for i, share in zip(scope, apportion(d, base_amounts), strict=True):
+                    if share:
+                        amounts[i] -= share
+                        shares.append((i, share))
+                        if not promo.offer.with_coupons:
+                            removed |= 1 << i
+                applied.append(_Applied(promo.order, promo.offer.id, 4, d, tuple(shares)))
+                total += d
+        if coupon is not None:
+            assert isinstance(coupon.offer, Coupon)
+            scope = tuple(i for i in coupon.lines if not removed >> i & 1)
+            base_amounts = [amounts[i] for i in scope]
+            d = coupon_discount(coupon.offer, sum(base_amounts))
+            if d:
+                shares = []
+                for i, share in zip(scope, apportion(d, base_amounts), strict=True):
+                    if share:
+                        amounts[i] -= share
+                        shares.append((i, share))
+                applied.append(_Applied(coupon.order, coupon.offer.id, 5, d, tuple(shares)))
+                total += d
+        return total, applied
+
+
+def _platform_offers(pricer: _Pricer) -> tuple[list[_Scoped], list[_Scoped]]:
+    lines = pricer.scenario.lines
+    promos = []
+    for k, p in pricer.promotions:
+        if p.layer is Layer.PLATFORM:
+            scope = tuple(i for i, ln in enumerate(lines) if p.skus is None or ln.sku in p.skus)
+            if scope:
+                promos.append(_Scoped(k, p, scope))
+    coupons = []
+    for k, c in pricer.coupons:
+        if c.layer is Layer.PLATFORM:
+            scope = tuple(i for i, ln in enumerate(lines) if c.skus is None or ln.sku in c.skus)
+            if scope:
+                coupons.append(_Scoped(k, c, scope))
+    return promos, coupons
+
+
+def _promo_bound(promo: Promotion, low: int, high: int) -> int:
+    """The largest discount a platform threshold gives for any base in ``[low, high]``."""
+    if promo.repeat:
+        return threshold_discount(promo, high)  # non-decreasing in the base
+    tiers = sorted(promo.tiers, key=lambda t: t.min)
+    best = 0
+    for j, tier in enumerate(tiers):
+        top = min(high, tiers[j + 1].min - 1) if j + 1 < len(tiers) else high
+        if max(low, tier.min) <= top:
+            best = max(best, min(tier.off, top))
+    return best
+
+
+class _PairSearch:
+    """Branch-and-bound over the merchants' options for one platform promotion and coupon pair."""
+
+    def __init__(
+        self,
+        options: list[list[_Option]],
+        x: list[list[int]],
+        y: list[list[int]],
+        promo: Promotion | None,
+        coupon: Coupon | None,
+    ) -> None:
+        self.options, self.x, self.y = options, x, y
+        self.promo, self.coupon = promo, coupon
+        m = len(options)
+        self.suf_d = [0] * (m + 1)
+        self.suf_xlo = [0] * (m + 1)
+        self.suf_xhi = [0] * (m + 1)
+        self.suf_yhi = [0] * (m + 1)
+        # Linear relaxations, scaled to integers: a percent coupon gives at most percent/100 of its base,
+        # a repeating threshold at most off/min of its base.
+        self.coupon_rate = coupon.percent if coupon is not None and coupon.percent is not None else 0
+        repeat = promo is not None and promo.repeat
+        self.promo_num = promo.tiers[0].off if promo is not None and repeat else 0
+        self.promo_den = promo.tiers[0].min if promo is not None and repeat else 1
+        self.suf_dy = [0] * (m + 1)
+        self.suf_dx = [0] * (m + 1)
+        for k in range(m - 1, -1, -1):
+            opts, xs, ys = options[k], x[k], y[k]
+            self.suf_d[k] = self.suf_d[k + 1] + opts[0].discount
+            self.suf_xlo[k] = self.suf_xlo[k + 1] + min(xs)
+            self.suf_xhi[k] = self.suf_xhi[k + 1] + max(xs)
+            self.suf_yhi[k] = self.suf_yhi[k + 1] + max(ys)
+            if self.coupon_rate:
+                best = max(100 * o.discount + self.coupon_rate * yv for o, yv in zip(opts, ys, strict=True))
+                self.suf_dy[k] = self.suf_dy[k + 1] + best
+            if self.promo_num:
+                best = max(
+                    self.promo_den * o.discount + self.promo_num * xv for o, xv in zip(opts, xs, strict=True)
+                )
+                self.suf_dx[k] = self.suf_dx[k + 1] + best
+
+    def bound(self, k: int, done_d: int, done_x: int, done_y: int) -> int:
+        """An upper bound of the total discount of steps 2-5 below a node at merchant ``k``."""
+        promo_ub = 0
+        if self.promo is not None:
+            promo_ub = _promo_bound(self.promo, done_x + self.suf_xlo[k], done_x + self.suf_xhi[k])
+        coupon_ub = 0
+        if self.coupon is not None:
+            coupon_ub = coupon_discount(self.coupon, done_y + self.suf_yhi[k])
+        best = self.suf_d[k] + promo_ub + coupon_ub
+        if self.coupon_rate:
+            best = min(best, promo_ub + (self.suf_dy[k] + self.coupon_rate * done_y) // 100)
+        if self.promo_num:
+            best = min(best, coupon_ub + (self.suf_dx[k] + self.promo_num * done_x) // self.promo_den)
+        return done_d + best
+
+
+@dataclass(slots=True)
+class _Best:
+    discount: int
+    choice: tuple[int, ...]
+    promo: _Scoped | None
+    coupon: _Scoped | None
+
+
+class _Walker:
+    """Depth-first walk over the merchants' options for one platform pair, improving ``best``."""
+
+    def __init__(
+        self,
+        pricer: _Pricer,
+        amounts1: list[int],
+        item_removed: int,
+        options: list[list[_Option]],
+        own: list[list[int]],
+        best: _Best,
+    ) -> None:
+        self.pricer, self.item_removed, self.options, self.own, self.best = (
+            pricer,
+            item_removed,
+            options,
+            own,
+            best,
+        )
+        self.scratch = list(amounts1)
+        self.choice = [0] * len(options)
+        self.search: _PairSearch | None = None
+        self.promo: _Scoped | None = None
+        self.coupon: _Scoped | None = None
+
+    def run(self, search: _PairSearch, promo: _Scoped | None, coupon: _Scoped | None) -> None:
+        self.search, self.promo, self.coupon = search, promo, coupon
+        self._walk(0, 0, 0, 0)
+
+    def _walk(self, k: int, done_d: int, done_x: int, done_y: int) -> None:
+        if k == len(self.options):
+            self._leaf(done_d)
+            return
+        search = self.search
+        assert search is not None
+        opts, xr, yr = self.options[k], search.x[k], search.y[k]
+        for o in range(len(opts)):
+            d, xv, yv = done_d + opts[o].discount, done_x + xr[o], done_y + yr[o]
+            if search.bound(k + 1, d, xv, yv) <= self.best.discount:
+                continue
+            self.choice[k] = o
+            self._walk(k + 1, d, xv, yv)
+
+    def _leaf(self, done_d: int) -> None:
+        scratch, removed = self.scratch, self.item_removed
+        for k, o in enumerate(self.choice):
+            opt = self.options[k][o]
+            for j, i in enumerate(self.own[k]):
+                scratch[i] = opt.amounts[j]
+            removed |= opt.removed
+        extra, _ = self.pricer.platform(scratch, removed, self.promo, self.coupon)
+        if done_d + extra > self.best.discount:
+            best = self.best
+            best.discount = done_d + extra
+            best.choice = tuple(self.choice)
+            best.promo, best.coupon = self.promo, self.coupon
+
+
+def _search(
+    pricer: _Pricer,
+    amounts1: list[int],
+    item_removed: int,
+    options: list[list[_Option]],
+    own: list[list[int]],
+) -> _Best:
+    promos, coupons = _platform_offers(pricer)
+    m = len(options)
+    greedy = sum(o[0].discount for o in options)
+    best = _Best(greedy, (0,) * m, None, None)
+    if not promos and not coupons:
+        return best
+
+    def sums(scope: tuple[int, ...], skip_removed: bool) -> list[list[int]]:
+        inside = set(scope)
+        out = []
+        for k in range(m):
+            positions = [j for j, i in enumerate(own[k]) if i in inside]
+            row = []
+            for opt in options[k]:
+                if skip_removed:
+                    row.append(sum(opt.amounts[j] for j in positions if not opt.removed >> own[k][j] & 1))
+                else:
+                    row.append(sum(opt.amounts[j] for j in positions))
+            out.append(row)
+        return out
+
+    zeros = [[0] * len(o) for o in options]
+    xs: list[list[list[int]]] = [zeros] + [sums(p.lines, False) for p in promos]
+    ys: list[list[list[int]]] = [zeros] + [sums(c.lines, True) for c in coupons]
+    pairs: list[tuple[int, int, int, _PairSearch]] = []
+    promo_list: list[_Scoped | None] = [None, *promos]
+    coupon_list: list[_Scoped | None] = [None, *coupons]
+    for a, ps in enumerate(promo_list):
+        for b, cs in enumerate(coupon_list):
+            if a == 0 and b == 0:
+                continue
+            promo = ps.offer if ps is not None else None
+            coupon = cs.offer if cs is not None else None
+            assert promo is None or isinstance(promo, Promotion)
+            assert coupon is None or isinstance(coupon, Coupon)
+            search = _PairSearch(options, xs[a], ys[b], promo, coupon)
+            pairs.append((search.bound(0, 0, 0, 0), a, b, search))
+    pairs.sort(key=lambda t: -t[0])
+
+    walker = _Walker(pricer, amounts1, item_removed, options, own, best)
+    for root_bound, a, b, search in pairs:
+        if root_bound <= best.discount:
+            break
+        walker.run(search, promo_list[a], coupon_list[b])
+    return best
+
+
+def _next_threshold(pricer: _Pricer, amounts1: list[int], amounts3: list[int]) -> NextThreshold | None:
+    """The nearest further tier among the active thresholds that cover a cart line.
+
+    ``needed`` is measured on the promotion's own base in the chosen solution (store: after step 1,
+    platform: after step 3); the hint names the smallest ``needed`` whose tier gives more than the
+    promotion gives now (``off`` is the promotion's whole discount at that tier). Ties: by step, then
+    as listed.
+    """
+    lines = pricer.scenario.lines
+    best: tuple[int, int, int, NextThreshold] | None = None
+    for k, p in pricer.promotions:
+        if p.kind is not Kind.THRESHOLD:
+            continue
+        scope = [
+            i
+            for i, ln in enumerate(lines)
+            if (p.layer is Layer.PLATFORM or ln.merchant == p.merchant)
+            and (p.skus is None or ln.sku in p.skus)
+        ]
+        if not scope:
+            continue
+        source = amounts1 if p.layer is Layer.STORE else amounts3
+        base = sum(source[i] for i in scope)
+        now = threshold_discount(p, base)
+        target: tuple[int, int] | None = None
+        if p.repeat:
+            tier = p.tiers[0]
+            reach = (base // tier.min + 1) * tier.min
+            off = threshold_discount(p, reach)
+            if off > now:
+                target = (reach, off)
+        else:
+            for tier in sorted(p.tiers, key=lambda t: t.min):
+                if tier.min > base and tier.off > now:
+                    target = (tier.min, tier.off)
+                    break
+        if target is None:
+            continue
+        step = 2 if p.layer is Layer.STORE else 4
+        candidate = (target[0] - base, step, k, NextThreshold(p.id, target[0] - base, target[1]))
+        if best is None or candidate[:3] < best[:3]:
+            best = candidate
+    return best[3] if best is not None else None
+
+
+def quote(scenario: Scenario) -> Quote:
+    """Price the cart: the best combination of steps 2-5, every discount apportioned to lines."""
+    pricer = _Pricer(scenario)
+    amounts1, item_removed, item_applied = pricer.item_step()
+    own = [pricer.merchant_lines[m] for m in pricer.merchants]
+    options = [pricer.merchant_options(m, amounts1, item_removed) for m in pricer.merchants]
+    best = _search(pricer, amounts1, item_removed, options, own)
+
+    amounts = list(amounts1)
+    removed = item_removed
+    applied = list(item_applied)
+    for k, o in enumerate(best.choice):
+        opt = options[k][o]
+        for j, i in enumerate(own[k]):
+            amounts[i] = opt.amounts[j]
+        removed |= opt.removed
+        applied.extend(opt.applied)
+    amounts3 = list(amounts)
+    _, platform_applied = pricer.platform(amounts, removed, best.promo, best.coupon)
+    applied.extend(platform_applied)
+    applied.sort(key=lambda a: (a.step, a.order))
+
+    lines = scenario.lines
+    quote_lines = tuple(
+        QuoteLine(line.id, pricer.subtotal_amounts[i], pricer.subtotal_amounts[i] - amounts[i])
+        for i, line in enumerate(lines)
+    )
+    subtotal = sum(pricer.subtotal_amounts)
+    return Quote(
+        subtotal=subtotal,
+        discount=subtotal - sum(amounts),
+        applied=tuple(
+            AppliedDiscount(
+                a.id, a.step, a.amount, tuple((lines[i].id, share) for i, share in sorted(a.shares))
+            )
+            for a in applied
+        ),
+        lines=quote_lines,
+        next_threshold=_next_threshold(pricer, amounts1, amounts3),
+    )
