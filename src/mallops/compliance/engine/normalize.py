@@ -1,0 +1,141 @@
+"""Text normalisation for matching, with an offset map back to the original text.
+
+Normalisation is one character-level lookup table applied with numpy, so it runs at C speed:
+
+* full-width ASCII forms (``ＮＯ．１``, ``１００％``) become half-width, ``\\u3000`` becomes a space;
+* ASCII letters are lower-cased (only ASCII, so every character maps to exactly one character);
+* traditional characters become simplified (single-character pairs from zhconv's zh-hans table);
+* *filler* characters that merchants insert to dodge filters (spaces, ``.``, ``·``, ``*``, ``_``, ``-``,
+  ``~``, ``|``, ``/``, zero-width characters, ...) are deleted, so ``最 好``, ``最.好`` and ``最*好``
+  all read ``最好``.
+
+Sentence punctuation (``，。！？；：、`` and their ASCII forms), brackets, line breaks and ``%`` are kept:
+they are real boundaries, and a term never matches across them. Deleting fillers can join ASCII words
+(``laptop 1tb`` reads ``laptop1tb``); the matcher therefore demands an ASCII word boundary around any
+pattern that starts or ends with a letter or digit.
+
+Because deleted characters shift positions, :class:`NormalizedText` keeps a mask of the kept
+characters and maps spans back to the original string.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import zhconv.zhconv as _zhconv
+
+# Characters deleted before matching. Real sentence punctuation is deliberately absent.
+FILLER_CHARS = " \t\r\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff.·•・‧∙⋅*_-‐‑‒–—―~～|/\\'\"`^+=#@$&○●◆◇■□★☆♥♡❤"
+
+_BMP_SIZE = 0x10000
+# U+FFFF is a noncharacter, so it can mark deleted characters (an input U+FFFF is deleted too).
+_DELETED = 0xFFFF
+
+
+def _build_table() -> npt.NDArray[np.uint16]:
+    table = np.arange(_BMP_SIZE, dtype=np.uint32)
+    # full-width ASCII variants U+FF01..U+FF5E -> U+0021..U+007E
+    table[0xFF01:0xFF5F] = np.arange(0x21, 0x7F, dtype=np.uint32)
+    table[0x3000] = 0x20
+    simplified = _zhconv.getdict("zh-hans")
+    for source, target in simplified.items():
+        if len(source) == 1 and len(target) == 1 and ord(source) < _BMP_SIZE and ord(target) < _BMP_SIZE:
+            table[ord(source)] = ord(target)
+    # zhconv turns corner brackets into curly quotes; keep them as brackets (they are boundaries).
+    for bracket in "「」『』":
+        table[ord(bracket)] = ord(bracket)
+    # ASCII case folding after width folding, so both ``Ａ`` and ``A`` become ``a``.
+    upper = (table >= 0x41) & (table <= 0x5A)
+    table[upper] += 0x20
+    fillers = np.array([ord(char) for char in FILLER_CHARS], dtype=np.uint32)
+    # A character that folds to a filler is a filler too (full-width ``．`` -> ``.``).
+    table[np.isin(table, fillers)] = _DELETED
+    table[fillers] = _DELETED
+    return table.astype(np.uint16)
+
+
+_TABLE = _build_table()
+
+
+class NormalizedText:
+    """A normalised text as UTF-16-LE code units, and the way back to the original string.
+
+    The matcher runs over ``units`` (bytes, two per code unit), so positions here are code-unit
+    positions. ``keep`` is ``None`` when no character was deleted, else a boolean mask over the
+    original code units. ``pair_lows`` lists the positions of the second half of each surrogate pair
+    in the original (characters outside the BMP take two code units but one Python index).
+    """
+
+    __slots__ = ("_kept_cumsum", "keep", "pair_lows", "units")
+
+    def __init__(
+        self,
+        units: bytes,
+        keep: npt.NDArray[np.bool_] | None,
+        pair_lows: npt.NDArray[np.intp] | None,
+    ) -> None:
+        self.units = units
+        self.keep = keep
+        self.pair_lows = pair_lows
+        self._kept_cumsum: npt.NDArray[np.int64] | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of normalised code units."""
+        return len(self.units) // 2
+
+    def slice(self, start: int, end: int) -> str:
+        """The normalised text of code units ``[start, end)``, clipped to the text."""
+        start = max(start, 0)
+        end = min(end, self.size)
+        if end <= start:
+            return ""
+        return self.units[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
+
+    @property
+    def text(self) -> str:
+        """The whole normalised text."""
+        return self.units.decode("utf-16-le", "surrogatepass")
+
+    def original_spans(
+        self, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Map normalised code-unit spans ``[start, end)`` (non-empty) to original Python string spans."""
+        if self.keep is None:
+            original_starts, original_ends = starts, ends
+        else:
+            if self._kept_cumsum is None:
+                self._kept_cumsum = np.cumsum(self.keep, dtype=np.int64)
+            original_starts = np.searchsorted(self._kept_cumsum, starts + 1).astype(np.int64)
+            original_ends = np.searchsorted(self._kept_cumsum, ends).astype(np.int64) + 1
+        if self.pair_lows is not None:
+            original_starts = original_starts - np.searchsorted(self.pair_lows, original_starts)
+            original_ends = original_ends - np.searchsorted(self.pair_lows, original_ends)
+        return original_starts, original_ends
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Scalar form of :meth:`original_spans`."""
+        starts, ends = self.original_spans(np.array([start], dtype=np.int64), np.array([end], dtype=np.int64))
+        return int(starts[0]), int(ends[0])
+
+
+def normalize(text: str) -> NormalizedText:
+    """Normalise ``text`` for matching (see the module docstring)."""
+    if not text:
+        return NormalizedText(b"", None, None)
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    pair_lows: npt.NDArray[np.intp] | None = None
+    if units.size != len(text):
+        is_high = (units >= 0xD800) & (units <= 0xDBFF)
+        is_low = (units >= 0xDC00) & (units <= 0xDFFF)
+        pair_lows = np.flatnonzero(is_high[:-1] & is_low[1:]) + 1
+    mapped = _TABLE[units]
+    keep = mapped != _DELETED
+    if bool(keep.all()):
+        return NormalizedText(mapped.tobytes(), None, pair_lows)
+    return NormalizedText(mapped[keep].tobytes(), keep, pair_lows)
+
+
+def normalize_pattern(pattern: str) -> str:
+    """Normalise a rule term or context exactly like listing text."""
+    return normalize(pattern).text

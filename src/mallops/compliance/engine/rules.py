@@ -1,0 +1,279 @@
+"""Rule packs: YAML data turned into typed, validated rules.
+
+A pack file holds ``pack`` (name), ``version`` and ``rules``. Each rule::
+
+    id: AD9-3-SUPERLATIVE          # stable id, unique over all packs
+    title: 最/顶级 superlatives      # for people
+    severity: block                # block | review
+    citation: {law: AD, article: 9, item: 3}      # paragraph optional
+    terms: [最好, 最佳]              # matched on normalised text
+    fields: [title, description]   # default: both
+    categories_exclude: [medical_device]           # or categories_only: [...]
+    severity_by_category: {health_food: review}
+    citation_by_category: {health_food: {law: AD, article: 18, paragraph: 1, item: 2}}
+    allow: [最近, 最佳赏味期]        # context phrases containing a term: the hit is not a finding
+    review: [最新款]                # context phrases containing a term: at most a review finding
+    allow_before: ['(棉|羊毛)$']     # regexes on the normalised text just before the hit
+    allow_after: ['^(纯)?棉']        # regexes on the normalised text just after the hit
+    review_before / review_after   # same, capping the finding at review
+    allow_if_document: [消字号]      # phrases anywhere in the item (title or description)
+
+Contexts and regexes are written in plain text and normalised like the listing text, so they see
+``100%棉`` whether the merchant typed ``100％ 棉`` or ``１００%棉``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from mallops.compliance.engine.normalize import normalize_pattern
+
+Severity = Literal["block", "review"]
+FieldName = Literal["title", "description"]
+
+CATEGORIES: tuple[str, ...] = (
+    "food",
+    "cosmetics",
+    "apparel",
+    "electronics",
+    "medical_device",
+    "health_food",
+    "home",
+    "baby",
+    "general",
+)
+FIELDS: tuple[FieldName, ...] = ("title", "description")
+SEVERITIES: tuple[Severity, ...] = ("block", "review")
+
+LAW_NAMES: dict[str, str] = {
+    "AD": "广告法",
+    "PRICE56": "明码标价和禁止价格欺诈规定",
+    "PROMO32": "规范促销行为暂行规定",
+    "PRICELAW": "价格法",
+    "ECL": "电子商务法",
+    "AUCL": "反不正当竞争法",
+    "CPL": "消费者权益保护法",
+}
+
+PACKS_DIR = Path(__file__).resolve().parent.parent / "packs"
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(number: int) -> str:
+    """Chinese numeral for 1..99 as used in article numbers (``十七``, ``二十八``)."""
+    if not 0 < number < 100:
+        raise ValueError(f"article numbers run from 1 to 99, got {number}")
+    tens, units = divmod(number, 10)
+    if tens == 0:
+        return _DIGITS[units]
+    head = "" if tens == 1 else _DIGITS[tens]
+    return head + "十" + (_DIGITS[units] if units else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A legal basis: law code (see regulations.md), article, optional paragraph (款) and item (项)."""
+
+    law: str
+    article: int
+    paragraph: int | None = None
+    item: int | None = None
+
+    @property
+    def basis(self) -> str:
+        """The citation as merchants read it, e.g. ``广告法第九条第（三）项``."""
+        text = f"{LAW_NAMES[self.law]}第{chinese_number(self.article)}条"
+        if self.paragraph is not None:
+            text += f"第{chinese_number(self.paragraph)}款"
+        if self.item is not None:
+            text += f"第（{chinese_number(self.item)}）项"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled rule; see the module docstring for the meaning of each field."""
+
+    id: str
+    pack: str
+    pack_version: str
+    title: str
+    severity: Severity
+    citation: Citation
+    terms: tuple[str, ...]
+    fields: frozenset[str]
+    categories_exclude: frozenset[str]
+    categories_only: frozenset[str] | None
+    severity_by_category: Mapping[str, Severity]
+    citation_by_category: Mapping[str, Citation]
+    allow: tuple[str, ...]
+    review: tuple[str, ...]
+    allow_before: re.Pattern[str] | None
+    allow_after: re.Pattern[str] | None
+    review_before: re.Pattern[str] | None
+    review_after: re.Pattern[str] | None
+    allow_if_document: tuple[str, ...]
+
+    def applies_to(self, field: str, category: str) -> bool:
+        if field not in self.fields or category in self.categories_exclude:
+            return False
+        return self.categories_only is None or category in self.categories_only
+
+    def severity_for(self, category: str) -> Severity:
+        return self.severity_by_category.get(category, self.severity)
+
+    def citation_for(self, category: str) -> Citation:
+        return self.citation_by_category.get(category, self.citation)
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    name: str
+    version: str
+    rules: tuple[Rule, ...]
+
+
+class RulePackError(ValueError):
+    """A rule pack is malformed; the message names the pack and rule."""
+
+
+def _strings(raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
+        raise RulePackError(f"{where}: expected a list of non-empty strings")
+    return tuple(raw)
+
+
+def _normalized(raw: Any, where: str) -> tuple[str, ...]:
+    out = []
+    for phrase in _strings(raw, where):
+        normalized = normalize_pattern(phrase)
+        if not normalized:
+            raise RulePackError(f"{where}: {phrase!r} is empty after normalisation")
+        out.append(normalized)
+    return tuple(dict.fromkeys(out))
+
+
+def _regex(raw: Any, where: str, anchor: Literal["start", "end"]) -> re.Pattern[str] | None:
+    expressions = _strings(raw, where)
+    if not expressions:
+        return None
+    alternation = "|".join(f"(?:{expression})" for expression in expressions)
+    source = f"^(?:{alternation})" if anchor == "start" else f"(?:{alternation})$"
+    try:
+        return re.compile(source)
+    except re.error as error:
+        raise RulePackError(f"{where}: {error}") from error
+
+
+def _citation(raw: Any, where: str) -> Citation:
+    if (
+        not isinstance(raw, dict)
+        or raw.get("law") not in LAW_NAMES
+        or not isinstance(raw.get("article"), int)
+    ):
+        raise RulePackError(f"{where}: citation needs law (one of {sorted(LAW_NAMES)}) and article")
+    unknown = set(raw) - {"law", "article", "paragraph", "item"}
+    if unknown:
+        raise RulePackError(f"{where}: unknown citation keys {sorted(unknown)}")
+    return Citation(
+        law=raw["law"], article=raw["article"], paragraph=raw.get("paragraph"), item=raw.get("item")
+    )
+
+
+def _categories(raw: Any, where: str) -> frozenset[str]:
+    values = _strings(raw, where)
+    unknown = set(values) - set(CATEGORIES)
+    if unknown:
+        raise RulePackError(f"{where}: unknown categories {sorted(unknown)}")
+    return frozenset(values)
+
+
+_RULE_KEYS = {
+    "id", "title", "severity", "citation", "terms", "fields", "categories_exclude", "categories_only",
+    "severity_by_category", "citation_by_category", "allow", "review", "allow_before", "allow_after",
+    "review_before", "review_after", "allow_if_document",
+}  # fmt: skip
+
+
+def _rule(raw: Any, pack: str, version: str) -> Rule:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        raise RulePackError(f"pack {pack}: every rule needs an id")
+    where = f"pack {pack}, rule {raw['id']}"
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise RulePackError(f"{where}: unknown keys {sorted(unknown)}")
+    severity = raw.get("severity")
+    if severity not in SEVERITIES:
+        raise RulePackError(f"{where}: severity must be block or review")
+    terms = _normalized(raw.get("terms"), f"{where}, terms")
+    if not terms:
+        raise RulePackError(f"{where}: no terms")
+    fields = _strings(raw.get("fields"), f"{where}, fields") or FIELDS
+    if set(fields) - set(FIELDS):
+        raise RulePackError(f"{where}: fields must be title and/or description")
+    by_category = raw.get("severity_by_category") or {}
+    if not isinstance(by_category, dict) or not all(
+        key in CATEGORIES and value in SEVERITIES for key, value in by_category.items()
+    ):
+        raise RulePackError(f"{where}: severity_by_category maps categories to block/review")
+    citations = raw.get("citation_by_category") or {}
+    if not isinstance(citations, dict) or set(citations) - set(CATEGORIES):
+        raise RulePackError(f"{where}: citation_by_category maps categories to citations")
+    only = raw.get("categories_only")
+    return Rule(
+        id=raw["id"],
+        pack=pack,
+        pack_version=version,
+        title=str(raw.get("title", raw["id"])),
+        severity=severity,
+        citation=_citation(raw.get("citation"), where),
+        terms=terms,
+        fields=frozenset(fields),
+        categories_exclude=_categories(raw.get("categories_exclude"), f"{where}, categories_exclude"),
+        categories_only=None if only is None else _categories(only, f"{where}, categories_only"),
+        severity_by_category=dict(by_category),
+        citation_by_category={key: _citation(value, where) for key, value in citations.items()},
+        allow=_normalized(raw.get("allow"), f"{where}, allow"),
+        review=_normalized(raw.get("review"), f"{where}, review"),
+        allow_before=_regex(raw.get("allow_before"), f"{where}, allow_before", "end"),
+        allow_after=_regex(raw.get("allow_after"), f"{where}, allow_after", "start"),
+        review_before=_regex(raw.get("review_before"), f"{where}, review_before", "end"),
+        review_after=_regex(raw.get("review_after"), f"{where}, review_after", "start"),
+        allow_if_document=_normalized(raw.get("allow_if_document"), f"{where}, allow_if_document"),
+    )
+
+
+def parse_pack(document: Any, source: str) -> Pack:
+    """Validate one parsed YAML document; raise :class:`RulePackError` naming what is wrong."""
+    if not isinstance(document, dict):
+        raise RulePackError(f"{source}: a pack is a mapping")
+    name, version, rules = document.get("pack"), document.get("version"), document.get("rules")
+    if not isinstance(name, str) or not isinstance(version, str | int | float) or not isinstance(rules, list):
+        raise RulePackError(f"{source}: a pack needs pack (name), version and rules")
+    return Pack(name=name, version=str(version), rules=tuple(_rule(raw, name, str(version)) for raw in rules))
+
+
+def load_packs(paths: Sequence[Path] | None = None) -> tuple[Pack, ...]:
+    """Load the packs (default: every ``*.yaml`` in the packs directory), checking ids are unique."""
+    files = sorted(PACKS_DIR.glob("*.yaml")) if paths is None else list(paths)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    packs = []
+    for path in files:
+        with path.open(encoding="utf-8") as handle:
+            packs.append(parse_pack(yaml.load(handle, Loader=loader), path.name))
+    seen: set[str] = set()
+    for pack in packs:
+        for rule in pack.rules:
+            if rule.id in seen:
+                raise RulePackError(f"duplicate rule id {rule.id}")
+            seen.add(rule.id)
+    return tuple(packs)
