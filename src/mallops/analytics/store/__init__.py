@@ -1,0 +1,1 @@
+"""Analytics event store: spool, uuid deduplication, Parquet layout, compaction and query builders."""
