@@ -11,7 +11,8 @@ Commands (``main`` receives the words after ``calendar``)::
 ``--start`` takes anything ``datetime.fromisoformat`` reads: an offset or ``Z`` is honoured, a value
 without an offset is Asia/Shanghai local time, and a date alone means local midnight. Starts before
 1992-01-01 are rejected. ``--business-hours`` is a decimal number of hours (exact: 0.1 hours is 360
-seconds); the deadline is printed rounded to the nearest second (half up).
+seconds); the deadline is printed rounded to the nearest second (half up). A window may close at
+``24:00``; a deadline at that close prints as ``00:00:00`` of the next day.
 
 Exit codes: 0 done (a year without data only adds ``warning: ...`` lines on stderr); 2 bad input
 (arguments, dates, windows, import files); 1 a stored calendar file is broken or cannot be written.
@@ -35,7 +36,6 @@ from mallops.workdays.engine import (
     ClockResult,
     add_business_hours,
     add_working_days,
-    fallback_warning,
     isoformat_local,
 )
 from mallops.workdays.sources import (
@@ -142,7 +142,7 @@ def _show(year_text: str, calendar: CalendarData) -> str:
     except ValueError:
         raise UsageError(f"--year {year_text!r} is not a year") from None
     if year not in calendar.covered_years:
-        raise UsageError(fallback_warning(year))
+        raise UsageError(f"no holiday data for {year}")
     (record,) = year_records(calendar.for_year(year))
     return json.dumps(year_to_json(record), ensure_ascii=False, indent=2)
 

@@ -580,8 +580,6 @@ class SlaClock:
         """
         if policy.basis is ClockBasis.WORKING_DAYS:
             return add_working_days(self.calendar, started_at, policy.working_days)
-        if policy.duration <= timedelta(0):
-            return ClockResult(started_at)
         return self._reach(policy, started_at, policy.duration, pauses)
 
     def warn_at(
