@@ -107,8 +107,9 @@ class Engine:
                 add(phrase, _Kind.DOCUMENT, rule_index)
         self.patterns: tuple[str, ...] = tuple(pattern_index)
         self._entries = tuple(tuple(entry) for entry in entries)
-        # A term that starts or ends with an ASCII letter or digit must sit on an ASCII word boundary
-        # (fillers were deleted, so "laptop 1tb" reads "laptop1tb" and must not match "top1").
+        # A term that starts or ends with an ASCII letter or digit must sit on an ASCII word boundary of
+        # the original text (fillers were deleted, so "laptop 1tb" reads "laptop1tb" and must not match
+        # "top1", while "NO.1 1080P" reads "no11080p" and must).
         self._word_edges = tuple((_is_word_char(p[0]), _is_word_char(p[-1])) for p in self.patterns)
         self._context_reach = max(
             (len(phrase) for rule in self.rules for phrase in (*rule.allow, *rule.review)), default=0
@@ -158,15 +159,15 @@ class Engine:
         if not terms:
             return results
 
-        candidates: list[tuple[int, int, int, bool]] = []  # start, end, rule, capped at review
+        candidates: list[tuple[int, int, int, bool, int]] = []  # start, end, rule, capped, pattern
         for start, end, rule_index, pattern in terms:
-            capped = self._judge_context(normalized.slice, units, start, end, rule_index, pattern, contexts)
+            capped = self._judge_context(normalized.slice, start, end, rule_index, contexts)
             if capped is not None:
-                candidates.append((start, end, rule_index, capped))
+                candidates.append((start, end, rule_index, capped, pattern))
         if not candidates:
             return results
 
-        spans = candidates + [(start, end, rule_index, False) for start, end, rule_index in markers]
+        spans = [candidate[:3] for candidate in candidates] + markers
         starts, ends = normalized.original_spans(
             np.array([span[0] for span in spans], dtype=np.int64),
             np.array([span[1] for span in spans], dtype=np.int64),
@@ -174,10 +175,11 @@ class Engine:
         field_indexes = np.searchsorted(field_starts, starts, side="right") - 1
         documented: set[tuple[int, int]] = {
             (int(field_indexes[position]) // 2, rule_index)
-            for position, (_, _, rule_index, _) in enumerate(spans)
+            for position, (_, _, rule_index) in enumerate(spans)
             if position >= len(candidates)
         }
-        for position, (_, _, rule_index, capped) in enumerate(candidates):
+        word_edges = self._word_edges
+        for position, (_, _, rule_index, capped, pattern) in enumerate(candidates):
             field_index = int(field_indexes[position])
             document_index, field_number = divmod(field_index, 2)
             rule = self.rules[rule_index]
@@ -187,6 +189,13 @@ class Engine:
                 continue
             offset = int(field_starts[field_index])
             start, end = int(starts[position]) - offset, int(ends[position]) - offset
+            text = texts[field_index]
+            left_word, right_word = word_edges[pattern]
+            # Checked on the original text: "NO.1 1080P" is a claim, "laptop 1TB" and "TOP 10" are not.
+            if (left_word and start > 0 and _is_word_char(text[start - 1])) or (
+                right_word and end < len(text) and _is_word_char(text[end])
+            ):
+                continue
             severity = "review" if capped else rule.severity_for(category)
             results[document_index].append(
                 Finding(
@@ -194,7 +203,7 @@ class Engine:
                     field=field,
                     start=start,
                     end=end,
-                    text=texts[field_index][start:end],
+                    text=text[start:end],
                     severity=severity,
                     citation=rule.citation_for(category),
                 )
@@ -204,27 +213,12 @@ class Engine:
     def _judge_context(
         self,
         text_slice: Callable[[int, int], str],
-        units: bytes,
         start: int,
         end: int,
         rule_index: int,
-        pattern: int,
         contexts: dict[tuple[int, int, int], int],
     ) -> bool | None:
         """``None`` when the context clears the hit, else whether it is capped at review."""
-        left_word, right_word = self._word_edges[pattern]
-        if (
-            left_word
-            and start > 0
-            and _is_word_char(units[2 * start - 2 : 2 * start].decode("utf-16-le", "surrogatepass"))
-        ):
-            return None
-        if (
-            right_word
-            and 2 * end < len(units)
-            and _is_word_char(units[2 * end : 2 * end + 2].decode("utf-16-le", "surrogatepass"))
-        ):
-            return None
         capped = False
         for context_start in range(start - self._context_reach, start + 1):
             if contexts.get((_Kind.ALLOW, rule_index, context_start), -1) >= end:
