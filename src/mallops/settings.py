@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -52,8 +53,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "mallops.core",
+    "mallops.accounts",
+    "mallops.tenancy",
+    "mallops.audit",
+    "mallops.privacy",
     "mallops.console",
 ]
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["mallops.accounts.backends.RoleBackend"]
 
 MIDDLEWARE = [
     "mallops.core.middleware.RequestIdMiddleware",
@@ -157,6 +164,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# compliance checks take up to 10,000 listings in one request
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
@@ -178,7 +188,15 @@ LOGGING = {
     },
 }
 
-MALLOPS = {
+MALLOPS: dict[str, Any] = {
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("MALLOPS_IDEMPOTENCY_TTL_HOURS", "24")),
     "SWEEP_BATCH_SIZE": int(os.environ.get("MALLOPS_SWEEP_BATCH_SIZE", "200")),
+    "TOKEN_TTL_HOURS": int(os.environ.get("MALLOPS_TOKEN_TTL_HOURS", "24")),
+    # brute force (issue 4): 5 failures per username or 30 per address within 15 minutes lock for 15 minutes
+    "LOGIN_POLICY": {
+        "USER_LIMIT": int(os.environ.get("MALLOPS_LOGIN_USER_LIMIT", "5")),
+        "IP_LIMIT": int(os.environ.get("MALLOPS_LOGIN_IP_LIMIT", "30")),
+        "WINDOW_MINUTES": int(os.environ.get("MALLOPS_LOGIN_WINDOW_MINUTES", "15")),
+        "LOCK_MINUTES": int(os.environ.get("MALLOPS_LOGIN_LOCK_MINUTES", "15")),
+    },
 }

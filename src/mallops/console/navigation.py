@@ -17,6 +17,9 @@ class MenuItem:
 
 MENU: list[MenuItem] = [
     MenuItem("dashboard", _("Dashboard"), "console:dashboard"),
+    MenuItem("audit", _("Audit log"), "console:audit", "audit.view"),
+    MenuItem("locks", _("Locked sign-ins"), "console:locks", "staff.unlock"),
+    MenuItem("admin", _("Administration"), "admin:index", "staff.manage"),
 ]
 
 

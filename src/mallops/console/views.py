@@ -1,10 +1,102 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mallops.accounts import services as account_services
+from mallops.accounts.models import LoginLock
+from mallops.audit.selectors import audit_events
+from mallops.core.errors import DomainError
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """The console sign-in with the same brute-force policy as the token endpoint."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.data.get("username", "")
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        try:
+            account_services.login_lock_check(username=username, ip=ip)
+        except DomainError as exc:
+            raise forms.ValidationError(
+                _("Too many failed sign-ins; try again later."), code="locked"
+            ) from exc
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            account_services.login_failure_record(username=username, ip=ip)
+            raise
+        account_services.login_success_record(username=username)
+        return cleaned
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if getattr(user, "kind", "") == "buyer":
+            raise forms.ValidationError(_("Buyers sign in through the storefront."), code="buyer")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+
+def require_perm(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(permission)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "console/dashboard.html", {"active": "dashboard"})
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    require_perm(request, "audit.view")
+    filters = {
+        key: request.GET.get(key, "").strip() for key in ("actor", "object_type", "object_id", "action")
+    }
+    since = request.GET.get("since") or None
+    until = request.GET.get("until") or None
+    events = audit_events(**filters, since=since, until=until)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "console/audit_log.html",
+        {"active": "audit", "page": page, "filters": filters, "since": since or "", "until": until or ""},
+    )
+
+
+@login_required
+def locks(request: HttpRequest) -> HttpResponse:
+    require_perm(request, "staff.unlock")
+    from django.utils import timezone
+
+    active = LoginLock.objects.filter(locked_until__gt=timezone.now()).order_by("-locked_until")
+    return render(request, "console/locks.html", {"active": "locks", "locks": active})
+
+
+@login_required
+@require_POST
+def unlock(request: HttpRequest) -> HttpResponse:
+    require_perm(request, "staff.unlock")
+    username = request.POST.get("username", "")
+    try:
+        account_services.login_unlock(actor=request.user, username=username)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Unlocked %(name)s.") % {"name": username})
+    return redirect("console:locks")

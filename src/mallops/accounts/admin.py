@@ -1,0 +1,53 @@
+"""Django admin for platform admins: staff, roles, merchants. Changes go through the services' rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from mallops.accounts.models import ApiToken, LoginLock, Merchant, MerchantMember, RoleGrant, User
+
+
+class RoleGrantInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = RoleGrant
+    extra = 0
+
+
+@admin.register(User)
+class MallopsUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    list_display = ("username", "kind", "is_active", "is_staff", "last_login")
+    list_filter = ("kind", "is_active", "is_staff")
+    inlines = [RoleGrantInline]
+    fieldsets = (*UserAdmin.fieldsets, ("Mallops", {"fields": ("kind",)}))  # type: ignore[misc]
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "licence_number", "is_active", "created_at")
+    search_fields = ("name", "licence_number")
+    exclude = ("contact_name", "contact_phone")
+
+
+@admin.register(MerchantMember)
+class MerchantMemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("user", "merchant", "role", "is_active")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return MerchantMember.objects.for_platform(request.user, "merchant.view").select_related(
+            "user", "merchant"
+        )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("prefix", "user", "created_at", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = ("prefix", "digest", "user", "created_at", "scopes")
+
+
+@admin.register(LoginLock)
+class LoginLockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("key", "failures", "locked_until")

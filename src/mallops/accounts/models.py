@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from mallops.accounts.roles import MERCHANT_ROLES, ROLES, Kind
+from mallops.privacy.contracts import DataClass, PersonalField
+from mallops.privacy.fields import EncryptedTextField
+from mallops.tenancy.managers import MerchantScopedManager
+
+
+class User(AbstractUser):
+    """Anyone who signs in: platform staff, merchant members and buyers (``kind``)."""
+
+    kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in Kind], default=Kind.STAFF)
+    phone = EncryptedTextField(blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    display_name = EncryptedTextField(blank=True, default="")
+
+    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "username": PersonalField(DataClass.IDENTITY, purpose="sign-in identifier", mask="redact"),
+        "first_name": PersonalField(
+            DataClass.IDENTITY, purpose="unused by Mallops (Django default)", mask="name"
+        ),
+        "last_name": PersonalField(
+            DataClass.IDENTITY, purpose="unused by Mallops (Django default)", mask="name"
+        ),
+        "email": PersonalField(DataClass.CONTACT, purpose="staff notifications", mask="email"),
+        "phone": PersonalField(DataClass.CONTACT, purpose="buyer sign-in and delivery contact", mask="phone"),
+        "phone_index": PersonalField(
+            DataClass.CONTACT, purpose="blind index for phone look-up", mask="redact"
+        ),
+        "display_name": PersonalField(
+            DataClass.IDENTITY, purpose="name shown to staff and on orders", mask="name"
+        ),
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_index"], condition=~models.Q(phone_index=""), name="accounts_user_phone_unique"
+            )
+        ]
+
+
+class Merchant(models.Model):
+    """A seller's store: the tenant of every merchant-owned row."""
+
+    name = models.CharField(max_length=100, unique=True)
+    licence_number = models.CharField(max_length=32, unique=True)
+    contact_name = EncryptedTextField()
+    contact_phone = EncryptedTextField()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "contact_name": PersonalField(DataClass.IDENTITY, purpose="merchant contact person", mask="name"),
+        "contact_phone": PersonalField(DataClass.CONTACT, purpose="merchant contact phone", mask="phone"),
+    }
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MerchantMember(models.Model):
+    """A user working for one merchant, with a merchant role. Scoped: a merchant sees only its own."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="merchant_membership")
+    role = models.CharField(max_length=30, choices=[(r, ROLES[r].label_zh) for r in MERCHANT_ROLES])
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.merchant_id}"
+
+
+class RoleGrant(models.Model):
+    """A staff role held by a user (R8.1.1)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=30)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="accounts_rolegrant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.role}"
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 digest is stored; the prefix identifies it to people and logs."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, kept for the brute-force window (console and API share the policy)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(db_index=True)
+    expires_due_at = models.DateTimeField(db_index=True)
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "username": PersonalField(DataClass.IDENTITY, purpose="brute-force protection", mask="redact"),
+        "ip": PersonalField(DataClass.BROWSING, purpose="brute-force protection (15 minutes)", mask="redact"),
+    }
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"], name="accounts_loginfail_ip_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.at}"
+
+
+class LoginLock(models.Model):
+    """A lock on sign-in for a username (``user:<name>``) or an address (``ip:<addr>``)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    locked_until = models.DateTimeField(db_index=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} until {self.locked_until}"
+
+
+class Address(models.Model):
+    """A buyer's delivery address (R1.3: contact data, encrypted; shown cut to the district)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    recipient = EncryptedTextField()
+    phone = EncryptedTextField()
+    province = models.CharField(max_length=20)
+    city = models.CharField(max_length=30)
+    district = models.CharField(max_length=30)
+    detail = EncryptedTextField()
+    is_default = models.BooleanField(default=False)
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "recipient": PersonalField(DataClass.IDENTITY, purpose="delivery", mask="name"),
+        "phone": PersonalField(DataClass.CONTACT, purpose="delivery contact", mask="phone"),
+        "province": PersonalField(
+            DataClass.CONTACT, purpose="delivery region and analytics by region", mask="redact"
+        ),
+        "city": PersonalField(
+            DataClass.CONTACT, purpose="delivery region and analytics by region", mask="redact"
+        ),
+        "district": PersonalField(DataClass.CONTACT, purpose="delivery region", mask="redact"),
+        "detail": PersonalField(DataClass.CONTACT, purpose="delivery", mask="address"),
+    }
+
+    def __str__(self) -> str:
+        return f"{self.province}{self.city}{self.district}"

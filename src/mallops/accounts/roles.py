@@ -1,0 +1,252 @@
+"""The permission matrix: which role may do what. ``docs/roles.md`` is generated from this module.
+
+Permissions are dotted strings (``review.decide``); a role is a set of them. Staff roles follow R8.1.1;
+merchant roles apply inside the member's own store only. The matrix is the single source: the console
+menu, the API and the services all ask ``has_permission``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    STAFF = "staff"
+    MERCHANT = "merchant"
+    BUYER = "buyer"
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    label_zh: str
+    label_en: str
+
+
+PERMISSIONS: dict[str, Permission] = {
+    p.code: p
+    for p in [
+        Permission("staff.manage", "管理员工账号与角色", "Manage staff accounts and roles"),
+        Permission("staff.unlock", "解锁被锁定账号", "Unlock locked accounts"),
+        Permission("merchant.onboard", "商家入驻与停用", "Onboard and disable merchants"),
+        Permission("merchant.view", "查看商家", "View merchants"),
+        Permission("buyer.view", "查看买家", "View buyers"),
+        Permission("audit.view", "查看审计日志", "View the audit log"),
+        Permission(
+            "privacy.reveal", "查看完整个人信息（需填写理由）", "Reveal full personal data (with a reason)"
+        ),
+        Permission("privacy.view_contact", "查看联系方式（脱敏）", "View contact data (masked)"),
+        Permission("listing.review", "审核商品", "Review listings"),
+        Permission("listing.view", "查看商品", "View listings"),
+        Permission("compliance.manage", "维护合规规则包", "Maintain compliance rule packs"),
+        Permission("compliance.inspect", "合规自查与审计", "Compliance self-inspection and audit"),
+        Permission("promotion.manage", "管理平台促销与优惠券", "Manage platform promotions and coupons"),
+        Permission("promotion.view", "查看促销", "View promotions"),
+        Permission("order.view", "查看订单", "View orders"),
+        Permission("ticket.handle", "处理工单", "Handle tickets"),
+        Permission("ticket.supervise", "工单监督、升级与质检", "Supervise, escalate and assess tickets"),
+        Permission("aftersales.handle", "处理售后与纠纷", "Handle after-sales and disputes"),
+        Permission("analytics.view", "查看数据分析", "View analytics"),
+        Permission("analytics.manage", "管理指标、分群与实验", "Manage metrics, segments and experiments"),
+        Permission("content.manage", "管理内容与营销素材", "Manage content and marketing material"),
+        Permission("user_ops.manage", "用户运营（分群触达、会员）", "User operations (segments, membership)"),
+        Permission(
+            "system.operate", "系统运维（健康、备份、发布）", "Operate the system (health, backups, releases)"
+        ),
+        Permission("calendar.manage", "维护工作日历", "Maintain the working-day calendar"),
+        # merchant-side permissions (inside the member's own store)
+        Permission("store.staff.view", "查看本店员工", "View own store staff"),
+        Permission("store.staff.manage", "管理本店员工", "Manage own store staff"),
+        Permission("store.listing.manage", "发布与编辑本店商品", "Publish and edit own listings"),
+        Permission("store.promotion.manage", "管理本店促销与优惠券", "Manage own promotions and coupons"),
+        Permission("store.order.manage", "处理本店订单与发货", "Handle own orders and shipping"),
+        Permission(
+            "store.service.handle", "处理本店客服与售后", "Handle own customer service and after-sales"
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    kind: Kind
+    label_zh: str
+    label_en: str
+    permissions: frozenset[str]
+
+
+def _role(code: str, kind: Kind, zh: str, en: str, *perms: str) -> Role:
+    unknown = set(perms) - PERMISSIONS.keys()
+    if unknown:
+        raise ValueError(f"role {code} names unknown permissions {sorted(unknown)}")
+    return Role(code, kind, zh, en, frozenset(perms))
+
+
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in [
+        _role(
+            "platform_admin",
+            Kind.STAFF,
+            "平台管理员",
+            "Platform admin",
+            *PERMISSIONS.keys()
+            - {
+                "store.staff.view",
+                "store.staff.manage",
+                "store.listing.manage",
+                "store.promotion.manage",
+                "store.order.manage",
+                "store.service.handle",
+            },
+        ),
+        _role(
+            "user_ops",
+            Kind.STAFF,
+            "用户运营",
+            "User operations",
+            "user_ops.manage",
+            "buyer.view",
+            "analytics.view",
+            "promotion.view",
+            "privacy.view_contact",
+        ),
+        _role(
+            "content_ops",
+            Kind.STAFF,
+            "内容运营",
+            "Content operations",
+            "content.manage",
+            "listing.view",
+            "analytics.view",
+        ),
+        _role(
+            "product_ops",
+            Kind.STAFF,
+            "商品运营",
+            "Product operations",
+            "listing.view",
+            "promotion.manage",
+            "promotion.view",
+            "merchant.view",
+            "analytics.view",
+        ),
+        _role("data_ops", Kind.STAFF, "数据运营", "Data operations", "analytics.view", "analytics.manage"),
+        _role(
+            "tech_ops",
+            Kind.STAFF,
+            "技术运维",
+            "Technical operations",
+            "system.operate",
+            "audit.view",
+            "calendar.manage",
+            "staff.unlock",
+        ),
+        _role(
+            "cs_agent",
+            Kind.STAFF,
+            "客服专员",
+            "CS agent",
+            "ticket.handle",
+            "aftersales.handle",
+            "order.view",
+            "buyer.view",
+            "privacy.view_contact",
+        ),
+        _role(
+            "cs_supervisor",
+            Kind.STAFF,
+            "客服主管",
+            "CS supervisor",
+            "ticket.handle",
+            "ticket.supervise",
+            "aftersales.handle",
+            "order.view",
+            "buyer.view",
+            "privacy.view_contact",
+            "privacy.reveal",
+            "analytics.view",
+            "calendar.manage",
+        ),
+        _role(
+            "listing_reviewer", Kind.STAFF, "商品审核员", "Listing reviewer", "listing.review", "listing.view"
+        ),
+        _role(
+            "compliance_auditor",
+            Kind.STAFF,
+            "合规审计",
+            "Compliance auditor",
+            "compliance.manage",
+            "compliance.inspect",
+            "audit.view",
+            "listing.view",
+            "promotion.view",
+            "merchant.view",
+            "privacy.reveal",
+        ),
+        _role(
+            "merchant_owner",
+            Kind.MERCHANT,
+            "店主",
+            "Merchant owner",
+            "store.staff.view",
+            "store.staff.manage",
+            "store.listing.manage",
+            "store.promotion.manage",
+            "store.order.manage",
+            "store.service.handle",
+        ),
+        _role(
+            "merchant_operator",
+            Kind.MERCHANT,
+            "店铺运营",
+            "Merchant operator",
+            "store.staff.view",
+            "store.listing.manage",
+            "store.promotion.manage",
+            "store.order.manage",
+        ),
+        _role(
+            "merchant_cs",
+            Kind.MERCHANT,
+            "店铺客服",
+            "Merchant CS",
+            "store.staff.view",
+            "store.service.handle",
+        ),
+    ]
+}
+
+STAFF_ROLES = [r.code for r in ROLES.values() if r.kind is Kind.STAFF]
+MERCHANT_ROLES = [r.code for r in ROLES.values() if r.kind is Kind.MERCHANT]
+
+
+def permissions_for(role_codes: list[str] | set[str] | frozenset[str]) -> frozenset[str]:
+    perms: set[str] = set()
+    for code in role_codes:
+        role = ROLES.get(code)
+        if role is not None:
+            perms |= role.permissions
+    return frozenset(perms)
+
+
+def render_roles_markdown() -> str:
+    """The text of docs/roles.md (a test fails when the file differs)."""
+    codes = list(ROLES)
+    lines = [
+        "# Roles and permissions",
+        "",
+        "Generated from `src/mallops/accounts/roles.py` by `mallops roles-doc`; do not edit by hand.",
+        "",
+        "| permission | " + " | ".join(codes) + " |",
+        "|---|" + "---|" * len(codes),
+    ]
+    for perm in PERMISSIONS.values():
+        marks = ["x" if perm.code in ROLES[c].permissions else "" for c in codes]
+        lines.append(f"| `{perm.code}` {perm.label_zh} | " + " | ".join(marks) + " |")
+    lines += ["", "| role | kind | 中文 |", "|---|---|---|"]
+    for role in ROLES.values():
+        lines.append(f"| `{role.code}` | {role.kind.value} | {role.label_zh} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,475 @@
+"""Writes for identity: tokens, sign-in throttling, staff, merchants, merchant members, buyers.
+
+Each public function is one transaction and writes an audit event for every state change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mallops.accounts.models import (
+    ApiToken,
+    LoginFailure,
+    LoginLock,
+    Merchant,
+    MerchantMember,
+    RoleGrant,
+    User,
+)
+from mallops.accounts.roles import MERCHANT_ROLES, STAFF_ROLES, Kind
+from mallops.accounts.selectors import user_merchant, user_permissions
+from mallops.audit.services import audit_record
+from mallops.core.errors import (
+    DomainError,
+    FieldError,
+    conflict,
+    not_found,
+    permission_denied,
+    validation_error,
+)
+from mallops.privacy.keys import blind_index
+
+TOKEN_PREFIX = "mlp_"
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def _policy() -> dict[str, int]:
+    policy: dict[str, int] = settings.MALLOPS["LOGIN_POLICY"]
+    return policy
+
+
+# ---------------------------------------------------------------- permission checks
+
+
+def require_permission(actor: Any, permission: str) -> None:
+    """Raise 403 naming ``permission`` unless the actor's roles (and token scopes) grant it."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise DomainError(
+            detail="Authentication required.", code="unauthenticated", status=401, title="Unauthorized"
+        )
+    if permission not in user_permissions(actor):
+        raise permission_denied(permission)
+    scopes = getattr(actor, "_token_scopes", None)
+    if scopes is not None and "*" not in scopes and permission not in scopes:
+        raise permission_denied(permission)
+
+
+# ---------------------------------------------------------------- sign-in throttling
+
+
+def _lock_key_user(username: str) -> str:
+    return f"user:{username.strip().lower()}"
+
+
+def login_lock_check(*, username: str, ip: str | None, now: datetime | None = None) -> None:
+    """Raise 429 (with Retry-After) while the username or the address is locked."""
+    now = now or timezone.now()
+    keys = [_lock_key_user(username)] + ([f"ip:{ip}"] if ip else [])
+    lock = LoginLock.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until").first()
+    if lock is not None:
+        retry = max(1, int((lock.locked_until - now).total_seconds()) + 1)
+        raise DomainError(
+            detail="Too many failed sign-ins; try again later.",
+            code="login_locked",
+            status=429,
+            title="Too many requests",
+            headers={"Retry-After": str(retry)},
+            extra={"retry_after": retry},
+        )
+
+
+@transaction.atomic
+def login_failure_record(*, username: str, ip: str | None, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    policy = _policy()
+    window = timedelta(minutes=policy["WINDOW_MINUTES"])
+    lock_for = timedelta(minutes=policy["LOCK_MINUTES"])
+    name = username.strip().lower()
+    LoginFailure.objects.create(username=name, ip=ip, at=now, expires_due_at=now + window + lock_for)
+    checks = [(_lock_key_user(name), LoginFailure.objects.filter(username=name), policy["USER_LIMIT"])]
+    if ip:
+        checks.append((f"ip:{ip}", LoginFailure.objects.filter(ip=ip), policy["IP_LIMIT"]))
+    for key, failures, limit in checks:
+        count = failures.filter(at__gt=now - window).count()
+        if count >= limit:
+            LoginLock.objects.update_or_create(
+                key=key, defaults={"locked_until": now + lock_for, "failures": count}
+            )
+            audit_record(
+                actor=None,
+                action="accounts.login_locked",
+                object_type="login",
+                object_id=key,
+                after={"failures": count, "locked_minutes": policy["LOCK_MINUTES"]},
+            )
+
+
+def login_success_record(*, username: str) -> None:
+    LoginFailure.objects.filter(username=username.strip().lower()).delete()
+
+
+@transaction.atomic
+def login_unlock(*, actor: User, username: str) -> int:
+    require_permission(actor, "staff.unlock")
+    name = username.strip().lower()
+    removed, _ = LoginLock.objects.filter(key=_lock_key_user(name)).delete()
+    LoginFailure.objects.filter(username=name).delete()
+    audit_record(
+        actor=actor, action="accounts.login_unlocked", object_type="login", object_id=_lock_key_user(name)
+    )
+    return removed
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    record: ApiToken
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _resolve_username(username: str) -> str:
+    """Buyers sign in with their mobile number; look it up through the blind index."""
+    if PHONE_RE.match(username):
+        user = User.objects.filter(phone_index=blind_index(username, namespace="phone")).first()
+        if user is not None:
+            return user.username
+    return username
+
+
+@transaction.atomic
+def token_issue(
+    *,
+    username: str,
+    password: str,
+    ip: str | None = None,
+    scopes: list[str] | None = None,
+    request: Any = None,
+) -> IssuedToken:
+    """Check the lock, the credentials, then issue a token. Failures answer 401 alike for any cause."""
+    login_lock_check(username=username, ip=ip)
+    user = authenticate(request=None, username=_resolve_username(username), password=password)
+    if user is None or not user.is_active:
+        raise _InvalidCredentials(username=username, ip=ip)
+    login_success_record(username=username)
+    prefix = secrets.token_hex(4)
+    raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    ttl = timedelta(hours=settings.MALLOPS["TOKEN_TTL_HOURS"])
+    record = ApiToken.objects.create(
+        user=user, prefix=prefix, digest=_digest(raw), scopes=scopes or ["*"], expires_at=timezone.now() + ttl
+    )
+    audit_record(
+        actor=user, action="accounts.token_issued", obj=record, after={"prefix": prefix}, request=request
+    )
+    return IssuedToken(token=raw, expires_at=record.expires_at, record=record)
+
+
+class _InvalidCredentials(DomainError):
+    def __init__(self, *, username: str, ip: str | None) -> None:
+        super().__init__(
+            detail="Invalid username or password.",
+            code="invalid_credentials",
+            status=401,
+            title="Unauthorized",
+        )
+        self.username = username
+        self.ip = ip
+
+
+def token_issue_or_record_failure(**kwargs: Any) -> IssuedToken:
+    """``token_issue``, and on bad credentials record the failure in its own transaction."""
+    try:
+        return token_issue(**kwargs)
+    except _InvalidCredentials as exc:
+        login_failure_record(username=exc.username, ip=exc.ip)
+        raise
+
+
+def token_authenticate(raw: str) -> User | None:
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
+    record = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if record is None or not hmac.compare_digest(record.digest, _digest(raw)):
+        return None
+    now = timezone.now()
+    if record.revoked_at is not None or record.expires_at <= now or not record.user.is_active:
+        return None
+    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
+    user = record.user
+    user._token_scopes = list(record.scopes)  # type: ignore[attr-defined]
+    user._token_id = record.pk  # type: ignore[attr-defined]
+    return user
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token_id: int, request: Any = None) -> None:
+    record = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    if record is None:
+        raise not_found("token")
+    if record.revoked_at is None:
+        record.revoked_at = timezone.now()
+        record.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="accounts.token_revoked", obj=record, request=request)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def _check_password(password: str, loc: tuple[str, ...], user: User | None = None) -> list[FieldError]:
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        return [FieldError(loc=loc, msg=" ".join(str(m) for m in exc.messages), code="weak_password")]
+    return []
+
+
+def _check_username(username: str, loc: tuple[str, ...]) -> list[FieldError]:
+    if not re.fullmatch(r"[A-Za-z0-9_.@+-]{3,150}", username or ""):
+        return [FieldError(loc=loc, msg="3-150 letters, digits or _.@+-", code="invalid_username")]
+    if User.objects.filter(username__iexact=username).exists():
+        return [FieldError(loc=loc, msg="already taken", code="duplicate")]
+    return []
+
+
+def _check_phone(phone: str, loc: tuple[str, ...]) -> list[FieldError]:
+    if not PHONE_RE.match(phone or ""):
+        return [FieldError(loc=loc, msg="must be an 11-digit mainland mobile number", code="invalid_phone")]
+    return []
+
+
+# ---------------------------------------------------------------- staff
+
+
+def _snapshot_user(user: User) -> dict[str, Any]:
+    return {"username": user.username, "kind": user.kind, "is_active": user.is_active, "email": user.email}
+
+
+@transaction.atomic
+def staff_create(
+    *, actor: User, username: str, password: str, roles: list[str], email: str = "", request: Any = None
+) -> User:
+    require_permission(actor, "staff.manage")
+    errors = _check_username(username, ("body", "username")) + _check_password(password, ("body", "password"))
+    unknown = [r for r in roles if r not in STAFF_ROLES]
+    if unknown:
+        errors.append(
+            FieldError(loc=("body", "roles"), msg=f"unknown staff roles {unknown}", code="unknown_role")
+        )
+    if errors:
+        raise validation_error(errors)
+    user = User.objects.create_user(
+        username=username, password=password, email=email, kind=Kind.STAFF, is_staff="platform_admin" in roles
+    )
+    RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in sorted(set(roles))])
+    audit_record(
+        actor=actor,
+        action="accounts.staff_created",
+        obj=user,
+        after={**_snapshot_user(user), "roles": sorted(set(roles))},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    actor: User,
+    user_id: int,
+    roles: list[str] | None = None,
+    is_active: bool | None = None,
+    request: Any = None,
+) -> User:
+    require_permission(actor, "staff.manage")
+    user = User.objects.select_for_update().filter(pk=user_id, kind=Kind.STAFF).first()
+    if user is None:
+        raise not_found("staff member")
+    if roles is not None:
+        unknown = [r for r in roles if r not in STAFF_ROLES]
+        if unknown:
+            raise validation_error(
+                [FieldError(("body", "roles"), f"unknown staff roles {unknown}", "unknown_role")]
+            )
+    if user.pk == actor.pk and (is_active is False or (roles is not None and "platform_admin" not in roles)):
+        raise conflict("You cannot disable yourself or remove your own admin role.", code="self_lockout")
+    before = {
+        **_snapshot_user(user),
+        "roles": sorted(RoleGrant.objects.filter(user=user).values_list("role", flat=True)),
+    }
+    if roles is not None:
+        RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
+        for role in sorted(set(roles)):
+            RoleGrant.objects.get_or_create(user=user, role=role)
+        user.is_staff = "platform_admin" in roles
+    if is_active is not None:
+        user.is_active = is_active
+        if not is_active:
+            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    user.save(update_fields=["is_staff", "is_active"])
+    after = {
+        **_snapshot_user(user),
+        "roles": sorted(RoleGrant.objects.filter(user=user).values_list("role", flat=True)),
+    }
+    audit_record(
+        actor=actor, action="accounts.staff_updated", obj=user, before=before, after=after, request=request
+    )
+    return user
+
+
+# ---------------------------------------------------------------- merchants
+
+
+@transaction.atomic
+def merchant_onboard(
+    *,
+    actor: User,
+    name: str,
+    licence_number: str,
+    contact_name: str,
+    contact_phone: str,
+    owner_username: str,
+    owner_password: str,
+    request: Any = None,
+) -> Merchant:
+    """Create a store and its owner account (the owner signs in with the password the admin set)."""
+    require_permission(actor, "merchant.onboard")
+    errors: list[FieldError] = []
+    if not name.strip():
+        errors.append(FieldError(("body", "name"), "required", "required"))
+    elif Merchant.objects.filter(name=name.strip()).exists():
+        errors.append(FieldError(("body", "name"), "already taken", "duplicate"))
+    if not re.fullmatch(r"[0-9A-Z]{15,18}", licence_number or ""):
+        errors.append(
+            FieldError(("body", "licence_number"), "15-18 digits or capitals (统一社会信用代码)", "invalid")
+        )
+    elif Merchant.objects.filter(licence_number=licence_number).exists():
+        errors.append(FieldError(("body", "licence_number"), "already registered", "duplicate"))
+    if not contact_name.strip():
+        errors.append(FieldError(("body", "contact_name"), "required", "required"))
+    errors += _check_phone(contact_phone, ("body", "contact_phone"))
+    errors += _check_username(owner_username, ("body", "owner_username"))
+    errors += _check_password(owner_password, ("body", "owner_password"))
+    if errors:
+        raise validation_error(errors)
+    merchant = Merchant.objects.create(
+        name=name.strip(),
+        licence_number=licence_number,
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone,
+    )
+    owner = User.objects.create_user(username=owner_username, password=owner_password, kind=Kind.MERCHANT)
+    MerchantMember.objects.create(merchant=merchant, user=owner, role="merchant_owner")
+    audit_record(
+        actor=actor,
+        action="accounts.merchant_onboarded",
+        obj=merchant,
+        after={
+            "name": merchant.name,
+            "licence_number": licence_number,
+            "contact_name": contact_name,
+            "contact_phone": contact_phone,
+            "owner": owner_username,
+        },
+        request=request,
+    )
+    return merchant
+
+
+@transaction.atomic
+def merchant_set_active(*, actor: User, merchant_id: int, is_active: bool, request: Any = None) -> Merchant:
+    require_permission(actor, "merchant.onboard")
+    merchant = Merchant.objects.select_for_update().filter(pk=merchant_id).first()
+    if merchant is None:
+        raise not_found("merchant")
+    before = {"is_active": merchant.is_active}
+    merchant.is_active = is_active
+    merchant.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="accounts.merchant_updated",
+        obj=merchant,
+        before=before,
+        after={"is_active": is_active},
+        request=request,
+    )
+    return merchant
+
+
+@transaction.atomic
+def merchant_member_add(
+    *, actor: User, username: str, password: str, role: str, request: Any = None
+) -> MerchantMember:
+    require_permission(actor, "store.staff.manage")
+    owner = user_merchant(actor)
+    if owner is None:
+        raise not_found("merchant")
+    errors = _check_username(username, ("body", "username")) + _check_password(password, ("body", "password"))
+    if role not in MERCHANT_ROLES or role == "merchant_owner":
+        errors.append(FieldError(("body", "role"), "one of merchant_operator, merchant_cs", "unknown_role"))
+    if errors:
+        raise validation_error(errors)
+    user = User.objects.create_user(username=username, password=password, kind=Kind.MERCHANT)
+    member: MerchantMember = MerchantMember.objects.create(
+        merchant_id=owner.merchant_id, user=user, role=role
+    )
+    audit_record(
+        actor=actor,
+        action="accounts.merchant_member_added",
+        obj=member,
+        after={"username": username, "role": role},
+        request=request,
+    )
+    return member
+
+
+# ---------------------------------------------------------------- buyers
+
+
+@transaction.atomic
+def buyer_register(*, phone: str, password: str, display_name: str = "", request: Any = None) -> User:
+    errors = _check_phone(phone, ("body", "phone"))
+    if not errors and User.objects.filter(phone_index=blind_index(phone, namespace="phone")).exists():
+        errors.append(FieldError(("body", "phone"), "already registered", "duplicate"))
+    errors += _check_password(password, ("body", "password"))
+    if len(display_name) > 50:
+        errors.append(FieldError(("body", "display_name"), "at most 50 characters", "too_long"))
+    if errors:
+        raise validation_error(errors)
+    user = User(
+        username=f"buyer_{secrets.token_hex(6)}",
+        kind=Kind.BUYER,
+        phone=phone,
+        phone_index=blind_index(phone, namespace="phone"),
+        display_name=display_name,
+    )
+    user.set_password(password)
+    user.save()
+    audit_record(
+        actor=user,
+        action="accounts.buyer_registered",
+        obj=user,
+        after={"phone": phone, "display_name": display_name},
+        request=request,
+    )
+    return user
