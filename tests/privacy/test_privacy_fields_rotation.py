@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import FieldError
 from django.db import connection
+from privacy_testmodels import ISOLATED_APPS, Contact, raw_column
 
 from mallops.privacy import cli, keys
 from mallops.privacy.fields import BlindIndexField, EncryptedTextField
 from mallops.privacy.rotation import encrypted_columns, key_usage, rotate
-from tests.privacy.conftest import ISOLATED_APPS, Contact, raw_column
 
 TABLE = Contact._meta.db_table
 PEOPLE = [
@@ -39,7 +39,7 @@ def test_plaintext_never_reaches_the_database(contact_table: type[Contact]) -> N
     _create_people()
     # then: every stored value is a token under the active key, none contains the plaintext
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name, phone, id_number FROM {TABLE} ORDER BY id")  # noqa: S608
+        cursor.execute(f"SELECT name, phone, id_number FROM {TABLE} ORDER BY id")
         stored = cursor.fetchall()
     active = keys.get_keyring().active.kid
     for (name, phone, id_number), row in zip(PEOPLE, stored, strict=True):
@@ -74,13 +74,13 @@ def test_encrypted_field_refuses_equality_lookups(contact_table: type[Contact]) 
 def test_token_copied_to_another_column_does_not_decrypt(contact_table: type[Contact]) -> None:
     _create_people()
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET phone = name")  # noqa: S608
+        cursor.execute(f"UPDATE {TABLE} SET phone = name")
     with pytest.raises(keys.DecryptionError):
         list(Contact.objects.all())
 
 
 def test_fields_deconstruct_for_migrations() -> None:
-    name, path, args, kwargs = Contact._meta.get_field("phone").deconstruct()
+    _, path, args, kwargs = Contact._meta.get_field("phone").deconstruct()
     assert path == "mallops.privacy.fields.EncryptedTextField"
     assert kwargs["associated_data"] == "privacy_test.contact.phone"
     rebuilt = EncryptedTextField(*args, **kwargs)
@@ -126,7 +126,7 @@ def test_key_rotation_round_trip(contact_table: type[Contact], keyring_dir: Path
 @pytest.mark.req("R6.2.1")
 def test_rotation_encrypts_legacy_plaintext(contact_table: type[Contact]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {TABLE} (name, phone, id_number, note) VALUES ('周八', NULL, '', '')")  # noqa: S608
+        cursor.execute(f"INSERT INTO {TABLE} (name, phone, id_number, note) VALUES ('周八', NULL, '', '')")
     assert Contact.objects.get().name == "周八"
     assert key_usage(_columns(), keys.get_keyring())["by_key"]["plaintext"] == 1
     report = rotate(columns=_columns()).as_dict()
@@ -135,11 +135,13 @@ def test_rotation_encrypts_legacy_plaintext(contact_table: type[Contact]) -> Non
     assert Contact.objects.get().name == "周八"
 
 
-def test_rotation_reports_unreadable_values_without_content(contact_table: type[Contact], keyring_dir: Path) -> None:
+def test_rotation_reports_unreadable_values_without_content(
+    contact_table: type[Contact], keyring_dir: Path
+) -> None:
     people = _create_people()
     foreign = keys.Keyring(keys=(keys.Key("lost", b"\x07" * 32),), blind_index_key=b"\x08" * 32)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET name = %s WHERE id = %s", [foreign.encrypt("x"), people[0].pk])  # noqa: S608
+        cursor.execute(f"UPDATE {TABLE} SET name = %s WHERE id = %s", [foreign.encrypt("x"), people[0].pk])
     keys.add_key_to_file(keyring_dir)
     keys.reset_keyring()
     report = rotate(columns=_columns(), batch_size=10).as_dict()
@@ -203,7 +205,9 @@ def test_cli_generate_refuses_env_keys(keyring_dir: Path, monkeypatch: pytest.Mo
     assert keys.ENV_KEYS in err
 
 
-@pytest.mark.parametrize("argv", [[], ["frob"], ["rotate", "--batch", "0"], ["rotate", "--batch", "x"], ["retire"]])
+@pytest.mark.parametrize(
+    "argv", [[], ["frob"], ["rotate", "--batch", "0"], ["rotate", "--batch", "x"], ["retire"]]
+)
 def test_cli_bad_arguments_exit_2_with_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(argv) == 2
     out, err = capsys.readouterr()

@@ -22,7 +22,9 @@ def _b64(raw: bytes) -> str:
 
 
 def _ring(*kids: str) -> Keyring:
-    return Keyring(keys=tuple(Key(kid, _secret(i + 1)) for i, kid in enumerate(kids)), blind_index_key=_secret(99))
+    return Keyring(
+        keys=tuple(Key(kid, _secret(i + 1)) for i, kid in enumerate(kids)), blind_index_key=_secret(99)
+    )
 
 
 def test_token_names_active_key_and_round_trips() -> None:
@@ -74,7 +76,10 @@ def test_unknown_kid_is_refused() -> None:
 
 
 def test_env_keys_last_is_active() -> None:
-    environ = {keys.ENV_KEYS: f"a:{_b64(_secret(1))}, b:{_b64(_secret(2))}", keys.ENV_BLIND_INDEX_KEY: _b64(_secret(3))}
+    environ = {
+        keys.ENV_KEYS: f"a:{_b64(_secret(1))}, b:{_b64(_secret(2))}",
+        keys.ENV_BLIND_INDEX_KEY: _b64(_secret(3)),
+    }
     ring = keys.load_keyring(environ=environ, data_dir=Path("/nonexistent"))
     assert [k.kid for k in ring.keys] == ["a", "b"]
     assert ring.active.kid == "b"
