@@ -6,9 +6,17 @@ from ninja import Router
 
 from mallops.accounts.api import merchant_router as merchant_staff_router
 from mallops.accounts.api import router as identity_router
+from mallops.aftersales.api import router as aftersales_router
+from mallops.analytics.api import router as analytics_router
+from mallops.catalogue.api import router as catalogue_router
 from mallops.compliance.api import router as compliance_router
 from mallops.core.api_system import router as system_router
+from mallops.orders.api import router as orders_router
+from mallops.payments.api import router as payments_router
 from mallops.pricing.api import router as pricing_router
+from mallops.review.api import router as review_router
+from mallops.service.api import router as service_router
+from mallops.workdays.api import router as workdays_router
 
 ROUTERS: list[tuple[str, Router]] = [
     ("/system", system_router),
@@ -16,4 +24,13 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/merchant", merchant_staff_router),
     ("/compliance", compliance_router),
     ("/pricing", pricing_router),
+    # feature apps mount their own sub-paths (merchant-side routes live under /merchant/...)
+    ("", catalogue_router),
+    ("", review_router),
+    ("", orders_router),
+    ("", payments_router),
+    ("", service_router),
+    ("", aftersales_router),
+    ("", analytics_router),
+    ("", workdays_router),
 ]

@@ -57,6 +57,16 @@ INSTALLED_APPS = [
     "mallops.tenancy",
     "mallops.audit",
     "mallops.privacy",
+    "mallops.workdays",
+    "mallops.compliance",
+    "mallops.catalogue",
+    "mallops.review",
+    "mallops.pricing",
+    "mallops.orders",
+    "mallops.payments",
+    "mallops.service",
+    "mallops.aftersales",
+    "mallops.analytics",
     "mallops.console",
 ]
 AUTH_USER_MODEL = "accounts.User"

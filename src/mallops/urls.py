@@ -17,5 +17,13 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("catalogue/", include("mallops.catalogue.console_urls")),
+    path("review/", include("mallops.review.console_urls")),
+    path("promotions/", include("mallops.pricing.console_urls")),
+    path("orders/", include("mallops.orders.console_urls")),
+    path("service/", include("mallops.service.console_urls")),
+    path("aftersales/", include("mallops.aftersales.console_urls")),
+    path("analytics/", include("mallops.analytics.console_urls")),
+    path("calendar/", include("mallops.workdays.console_urls")),
     path("", include("mallops.console.urls")),
 ]

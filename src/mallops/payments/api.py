@@ -1,0 +1,7 @@
+"""HTTP API of the payments app (django-ninja router mounted in mallops.routers)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["payments"])
