@@ -25,9 +25,12 @@ def default_engine() -> Engine:
 
 def verdict_of(findings: Sequence[Finding]) -> Verdict:
     """``block`` if any finding blocks, else ``review`` if any finding exists, else ``pass``."""
-    if any(finding.severity == "block" for finding in findings):
-        return "block"
-    return "review" if findings else "pass"
+    if not findings:
+        return "pass"
+    for finding in findings:
+        if finding.severity == "block":
+            return "block"
+    return "review"
 
 
 def validate_items(payload: Any) -> list[Problem]:

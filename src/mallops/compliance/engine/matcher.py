@@ -17,6 +17,7 @@ longer finding of at least the same severity is dropped (``最`` inside ``最好
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -106,13 +107,23 @@ class Engine:
             for phrase in rule.allow_if_document:
                 add(phrase, _Kind.DOCUMENT, rule_index)
         self.patterns: tuple[str, ...] = tuple(pattern_index)
-        self._entries = tuple(tuple(entry) for entry in entries)
+        self._term_rules = tuple(
+            tuple(rule_index for kind, rule_index in entry if kind is _Kind.TERM) for entry in entries
+        )
+        self._other_entries = tuple(
+            tuple(item for item in entry if item[0] is not _Kind.TERM) for entry in entries
+        )
         # A term that starts or ends with an ASCII letter or digit must sit on an ASCII word boundary of
         # the original text (fillers were deleted, so "laptop 1tb" reads "laptop1tb" and must not match
         # "top1", while "NO.1 1080P" reads "no11080p" and must).
         self._word_edges = tuple((_is_word_char(p[0]), _is_word_char(p[-1])) for p in self.patterns)
-        self._context_reach = max(
-            (len(phrase) for rule in self.rules for phrase in (*rule.allow, *rule.review)), default=0
+        # how far before a term a context phrase of its rule can start
+        self._context_reach = tuple(
+            max((len(phrase) for phrase in (*rule.allow, *rule.review)), default=0) for rule in self.rules
+        )
+        self._regex_rules = tuple(
+            any((rule.allow_before, rule.allow_after, rule.review_before, rule.review_after))
+            for rule in self.rules
         )
         self._automaton = ahocorasick_rs.BytesAhoCorasick(
             [pattern.encode("utf-16-le") for pattern in self.patterns],
@@ -140,55 +151,77 @@ class Engine:
         matches = self._automaton.find_matches_as_indexes(units, overlapping=True)
 
         terms: list[tuple[int, int, int, int]] = []  # start, end, rule, pattern
-        contexts: dict[tuple[int, int, int], int] = {}  # (kind, rule, start) -> longest end
+        contexts: dict[int, list[tuple[int, int, _Kind]]] = {}  # rule -> (start, end, allow|review)
         markers: list[tuple[int, int, int]] = []  # start, end, rule
-        entries = self._entries
+        term_rules, other_entries = self._term_rules, self._other_entries
         for pattern, byte_start, byte_end in matches:
             if byte_start & 1:
                 continue
             start, end = byte_start >> 1, byte_end >> 1
-            for kind, rule_index in entries[pattern]:
-                if kind is _Kind.TERM:
-                    terms.append((start, end, rule_index, pattern))
-                elif kind is _Kind.DOCUMENT:
+            for rule_index in term_rules[pattern]:
+                terms.append((start, end, rule_index, pattern))
+            for kind, rule_index in other_entries[pattern]:
+                if kind is _Kind.DOCUMENT:
                     markers.append((start, end, rule_index))
                 else:
-                    key = (kind, rule_index, start)
-                    if contexts.get(key, -1) < end:
-                        contexts[key] = end
+                    contexts.setdefault(rule_index, []).append((start, end, kind))
         if not terms:
             return results
 
+        context_starts: dict[int, list[int]] = {}
+        for rule_index, rule_contexts in contexts.items():
+            rule_contexts.sort()
+            context_starts[rule_index] = [context[0] for context in rule_contexts]
         candidates: list[tuple[int, int, int, bool, int]] = []  # start, end, rule, capped, pattern
+        reach, regex_rules = self._context_reach, self._regex_rules
         for start, end, rule_index, pattern in terms:
-            capped = self._judge_context(normalized.slice, start, end, rule_index, contexts)
-            if capped is not None:
-                candidates.append((start, end, rule_index, capped, pattern))
+            capped = False
+            found = contexts.get(rule_index)
+            if found is not None:
+                position = bisect_right(context_starts[rule_index], start)
+                lowest = start - reach[rule_index]
+                cleared = False
+                while position:
+                    position -= 1
+                    context_start, context_end, kind = found[position]
+                    if context_start < lowest:
+                        break
+                    if context_end >= end:
+                        if kind is _Kind.ALLOW:
+                            cleared = True
+                            break
+                        capped = True
+                if cleared:
+                    continue
+            if regex_rules[rule_index]:
+                verdict = self._judge_window(normalized.slice, start, end, rule_index)
+                if verdict is None:
+                    continue
+                capped = capped or verdict
+            candidates.append((start, end, rule_index, capped, pattern))
         if not candidates:
             return results
 
-        spans = [candidate[:3] for candidate in candidates] + markers
-        starts, ends = normalized.original_spans(
-            np.array([span[0] for span in spans], dtype=np.int64),
-            np.array([span[1] for span in spans], dtype=np.int64),
-        )
-        field_indexes = np.searchsorted(field_starts, starts, side="right") - 1
+        spans = np.array([candidate[:2] for candidate in candidates] + [marker[:2] for marker in markers])
+        original_starts, original_ends = normalized.original_spans(spans[:, 0], spans[:, 1])
+        field_indexes = (np.searchsorted(field_starts, original_starts, side="right") - 1).tolist()
+        starts, ends = original_starts.tolist(), original_ends.tolist()
         documented: set[tuple[int, int]] = {
-            (int(field_indexes[position]) // 2, rule_index)
-            for position, (_, _, rule_index) in enumerate(spans)
-            if position >= len(candidates)
+            (field_indexes[position] // 2, rule_index)
+            for position, (_, _, rule_index) in enumerate(markers, start=len(candidates))
         }
+        offsets = field_starts.tolist()
         word_edges = self._word_edges
         for position, (_, _, rule_index, capped, pattern) in enumerate(candidates):
-            field_index = int(field_indexes[position])
+            field_index = field_indexes[position]
             document_index, field_number = divmod(field_index, 2)
             rule = self.rules[rule_index]
             field = FIELDS[field_number]
             category = documents[document_index].category
             if not rule.applies_to(field, category) or (document_index, rule_index) in documented:
                 continue
-            offset = int(field_starts[field_index])
-            start, end = int(starts[position]) - offset, int(ends[position]) - offset
+            offset = offsets[field_index]
+            start, end = starts[position] - offset, ends[position] - offset
             text = texts[field_index]
             left_word, right_word = word_edges[pattern]
             # Checked on the original text: "NO.1 1080P" is a claim, "laptop 1TB" and "TOP 10" are not.
@@ -210,21 +243,11 @@ class Engine:
             )
         return [_settle(findings) if findings else findings for findings in results]
 
-    def _judge_context(
-        self,
-        text_slice: Callable[[int, int], str],
-        start: int,
-        end: int,
-        rule_index: int,
-        contexts: dict[tuple[int, int, int], int],
+    def _judge_window(
+        self, text_slice: Callable[[int, int], str], start: int, end: int, rule_index: int
     ) -> bool | None:
-        """``None`` when the context clears the hit, else whether it is capped at review."""
+        """Regex contexts around a hit: ``None`` clears it, ``True`` caps it at review."""
         capped = False
-        for context_start in range(start - self._context_reach, start + 1):
-            if contexts.get((_Kind.ALLOW, rule_index, context_start), -1) >= end:
-                return None
-            if contexts.get((_Kind.REVIEW, rule_index, context_start), -1) >= end:
-                capped = True
         rule = self.rules[rule_index]
         if rule.allow_before or rule.review_before:
             before = text_slice(start - _WINDOW, start).rpartition(_SEPARATOR)[2]
@@ -245,6 +268,8 @@ def _search(pattern: re.Pattern[str] | None, text: str) -> bool:
 
 def _settle(findings: list[Finding]) -> list[Finding]:
     """Drop findings inside a longer one of at least the same severity; sort title first, by start."""
+    if len(findings) == 1:
+        return findings
     kept = [
         finding
         for finding in findings

@@ -18,8 +18,9 @@ A pack file holds ``pack`` (name), ``version`` and ``rules``. Each rule::
     review_before / review_after   # same, capping the finding at review
     allow_if_document: [消字号]      # phrases anywhere in the item (title or description)
 
-Contexts and regexes are written in plain text and normalised like the listing text, so they see
-``100%棉`` whether the merchant typed ``100％ 棉`` or ``１００%棉``.
+Terms and context phrases are normalised like the listing text, so ``100%棉`` also matches
+``１００％ 棉``. Regexes run on the normalised text as they are written, so write them normalised:
+simplified characters, lower-case ASCII, half-width punctuation, no spaces or dots.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -89,12 +91,17 @@ class Citation:
     @property
     def basis(self) -> str:
         """The citation as merchants read it, e.g. ``广告法第九条第（三）项``."""
-        text = f"{LAW_NAMES[self.law]}第{chinese_number(self.article)}条"
-        if self.paragraph is not None:
-            text += f"第{chinese_number(self.paragraph)}款"
-        if self.item is not None:
-            text += f"第（{chinese_number(self.item)}）项"
-        return text
+        return _basis(self)
+
+
+@cache
+def _basis(citation: Citation) -> str:
+    text = f"{LAW_NAMES[citation.law]}第{chinese_number(citation.article)}条"
+    if citation.paragraph is not None:
+        text += f"第{chinese_number(citation.paragraph)}款"
+    if citation.item is not None:
+        text += f"第（{chinese_number(citation.item)}）项"
+    return text
 
 
 @dataclass(frozen=True, slots=True)
