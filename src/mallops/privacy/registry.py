@@ -72,7 +72,7 @@ _PERSONAL_FRAGMENTS = (
     "biometric", "religio", "ethnic", "medical", "bank", "card_no", "card_number", "account_number",
     "street",
 )  # fmt: skip
-# Matched only as a whole word of the name (``client_ip`` yes, ``zip_file``: ``zip`` yes, ``ship`` no).
+# Matched only as a whole word of the name (``client_ip`` yes, ``ship_fee`` no).
 _PERSONAL_WORDS = frozenset(
     {"tel", "ip", "qq", "sex", "age", "dob", "lat", "lng", "lon", "addr", "mail", "zipcode", "postcode",
      "postal", "ssn", "face", "health", "salary", "income", "geo", "gps", "avatar", "photo"}
@@ -178,7 +178,8 @@ def declaration_errors(app_registry: Apps | None = None) -> list[str]:
                 errors.append(f"{label}.NOT_PERSONAL_DATA[{name!r}] needs a reason")
     for model in scanned_models(app_registry):
         for model_field in _local_fields(model):
-            if isinstance(model_field, BlindIndexField) and model_field.source not in _declared(model):
+            source_spec = _declared(model).get(getattr(model_field, "source", ""))
+            if isinstance(model_field, BlindIndexField) and not isinstance(source_spec, PersonalField):
                 errors.append(f"{model._meta.label}.{model_field.name} indexes an undeclared field")
     return errors
 

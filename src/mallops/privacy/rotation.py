@@ -56,9 +56,8 @@ def _raw(column: EncryptedColumn) -> Cast:
 
 def _stored(queryset: models.QuerySet[Any], column: EncryptedColumn) -> models.QuerySet[Any]:
     name = f"{_RAW}{column.field.attname}"
-    return (
-        queryset.annotate(**{name: _raw(column)}).exclude(**{f"{name}__isnull": True}).exclude(**{name: ""})
-    )
+    stored: models.QuerySet[Any] = queryset.annotate(**{name: _raw(column)})
+    return stored.exclude(**{f"{name}__isnull": True}).exclude(**{name: ""})
 
 
 def key_usage(columns: list[EncryptedColumn], keyring: keys.Keyring) -> dict[str, Any]:
