@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export MALLOPS_DATA_DIR ?= var
 
-.PHONY: demo test venv lint bench trace clean
+.PHONY: demo test venv lint bench trace clean i18n
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -40,3 +40,6 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
+
+i18n: venv
+	$(BIN)/python scripts/i18n.py

@@ -1,0 +1,71 @@
+"""Refresh the zh-hans translations: collect strings, fill them from src/mallops/locale/zh_Hans.json, compile.
+
+Translations live in the JSON file (English → 简体中文) so several people can add strings without editing
+the .po by hand. Run `make i18n` after adding UI strings; the compiled .mo is committed so a machine
+without gettext still shows Chinese.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "src" / "mallops"
+PO = APP / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+ENTRY = re.compile(r'(msgid "((?:[^"\\]|\\.)*)"\nmsgstr ")((?:[^"\\]|\\.)*)(")', re.M)
+
+
+def main() -> int:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mallops.settings"}
+    env.setdefault("MALLOPS_DATA_DIR", str(ROOT / "var"))
+    admin = [sys.executable, "-m", "django"]
+    subprocess.run(
+        [
+            *admin,
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-location",
+            "-i",
+            "compliance/engine/*",
+            "-i",
+            "pricing/engine/*",
+            "-i",
+            "analytics/store/*",
+        ],
+        cwd=APP,
+        env=env,
+        check=True,
+    )
+    table: dict[str, str] = json.loads((APP / "locale" / "zh_Hans.json").read_text(encoding="utf-8"))
+    text = PO.read_text(encoding="utf-8")
+    missing: list[str] = []
+
+    def fill(match: re.Match[str]) -> str:
+        msgid = match.group(2)
+        if not msgid:
+            return match.group(0)
+        source = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+        translated = table.get(source)
+        if translated is None:
+            missing.append(source)
+            return match.group(0)
+        return match.group(1) + json.dumps(translated, ensure_ascii=False)[1:-1] + match.group(4)
+
+    text = ENTRY.sub(fill, text).replace("#, fuzzy\n", "", 1)
+    PO.write_text(text, encoding="utf-8")
+    subprocess.run([*admin, "compilemessages", "-l", "zh_Hans"], cwd=APP, env=env, check=True)
+    if missing:
+        print(f"{len(missing)} strings without a translation in zh_Hans.json:")
+        for source in missing:
+            print("  ", source)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
