@@ -15,8 +15,10 @@ order of their root bound, so most are cut without being walked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 from mallops.pricing.engine.model import (
     AppliedDiscount,
@@ -256,73 +258,143 @@ def _platform_offers(pricer: _Pricer) -> tuple[list[_Scoped], list[_Scoped]]:
     return promos, coupons
 
 
-def _promo_bound(promo: Promotion, low: int, high: int) -> int:
-    """The largest discount a platform threshold gives for any base in ``[low, high]``."""
-    if promo.repeat:
-        return threshold_discount(promo, high)  # non-decreasing in the base
+def _promo_range(promo: Promotion, low: int, high: int) -> tuple[int, int]:
+    """The smallest and largest discount a platform threshold gives for a base in ``[low, high]``."""
+    if promo.repeat:  # non-decreasing in the base
+        return threshold_discount(promo, low), threshold_discount(promo, high)
     tiers = sorted(promo.tiers, key=lambda t: t.min)
-    best = 0
+    least, most = (0, 0) if low < tiers[0].min else (-1, 0)
     for j, tier in enumerate(tiers):
         top = min(high, tiers[j + 1].min - 1) if j + 1 < len(tiers) else high
-        if max(low, tier.min) <= top:
-            best = max(best, min(tier.off, top))
-    return best
+        bottom = max(low, tier.min)
+        if bottom <= top:
+            most = max(most, min(tier.off, top))
+            floor_value = min(tier.off, bottom)
+            least = floor_value if least < 0 else min(least, floor_value)
+    return max(least, 0), most
+
+
+def _sum_at(positions: tuple[int, ...]) -> Callable[[tuple[int, ...]], int]:
+    """A fast ``sum`` of the values at ``positions`` of a tuple."""
+    if not positions:
+        return lambda values: 0
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda values: values[only]
+    pick = itemgetter(*positions)
+    return lambda values: sum(pick(values))
 
 
 class _PairSearch:
-    """Branch-and-bound over the merchants' options for one platform promotion and coupon pair."""
+    """Upper bounds of the total discount of steps 2-5 for one platform promotion and coupon pair.
+
+    Per merchant ``k`` and option ``o``: ``x`` is what the option puts in the platform promotion's base,
+    ``y`` in the platform coupon's base before step 4, ``v = y + w`` where ``w`` is what it puts in the
+    promotion's base but not the coupon's. The coupon's real base is at most ``y`` and at most
+    ``v - promotion discount`` (the promotion's shares on lines outside the coupon base are at most
+    ``w``). Several relaxations are combined and the smallest is the bound; linear ones are scaled to
+    integers and floored, which is safe because totals are integers.
+    """
 
     def __init__(
         self,
         options: list[list[_Option]],
         x: list[list[int]],
         y: list[list[int]],
+        v: list[list[int]],
         promo: Promotion | None,
         coupon: Coupon | None,
+        y_out: list[list[int]] | None = None,
+        shared_lines: int = 0,
     ) -> None:
-        self.options, self.x, self.y = options, x, y
+        self.x, self.y = x, y
         self.promo, self.coupon = promo, coupon
         m = len(options)
-        self.suf_d = [0] * (m + 1)
-        self.suf_xlo = [0] * (m + 1)
-        self.suf_xhi = [0] * (m + 1)
-        self.suf_yhi = [0] * (m + 1)
-        # Linear relaxations, scaled to integers: a percent coupon gives at most percent/100 of its base,
-        # a repeating threshold at most off/min of its base.
-        self.coupon_rate = coupon.percent if coupon is not None and coupon.percent is not None else 0
+        self.rate = coupon.percent if coupon is not None and coupon.percent is not None else 0
         repeat = promo is not None and promo.repeat
-        self.promo_num = promo.tiers[0].off if promo is not None and repeat else 0
-        self.promo_den = promo.tiers[0].min if promo is not None and repeat else 1
-        self.suf_dy = [0] * (m + 1)
-        self.suf_dx = [0] * (m + 1)
+        self.step_off = promo.tiers[0].off if promo is not None and repeat else 0
+        self.step_min = promo.tiers[0].min if promo is not None and repeat else 1
+        # Suffix sums over merchants k..m-1 of per-merchant extremes.
+        cols: list[list[int]] = [[0] * (m + 1) for _ in range(8)]
+        rate, step_off, step_min = self.rate, self.step_off, self.step_min
         for k in range(m - 1, -1, -1):
-            opts, xs, ys = options[k], x[k], y[k]
-            self.suf_d[k] = self.suf_d[k + 1] + opts[0].discount
-            self.suf_xlo[k] = self.suf_xlo[k + 1] + min(xs)
-            self.suf_xhi[k] = self.suf_xhi[k + 1] + max(xs)
-            self.suf_yhi[k] = self.suf_yhi[k + 1] + max(ys)
-            if self.coupon_rate:
-                best = max(100 * o.discount + self.coupon_rate * yv for o, yv in zip(opts, ys, strict=True))
-                self.suf_dy[k] = self.suf_dy[k + 1] + best
-            if self.promo_num:
-                best = max(
-                    self.promo_den * o.discount + self.promo_num * xv for o, xv in zip(opts, xs, strict=True)
+            opts, xs, ys, vs = options[k], x[k], y[k], v[k]
+            ds = [o.discount for o in opts]
+            row = (
+                ds[0],
+                min(xs),
+                max(xs),
+                max(ys),
+                max(vs),
+                max(100 * d + rate * yy for d, yy in zip(ds, ys, strict=True)) if rate else 0,
+                max(100 * d + rate * vv for d, vv in zip(ds, vs, strict=True)) if rate else 0,
+                max(step_min * d + step_off * xx for d, xx in zip(ds, xs, strict=True)) if step_off else 0,
+            )
+            for col, value in zip(cols, row, strict=True):
+                col[k] = col[k + 1] + value
+        (
+            self.suf_d,
+            self.suf_xlo,
+            self.suf_xhi,
+            self.suf_yhi,
+            self.suf_vhi,
+            self.suf_dy,
+            self.suf_dv,
+            self.suf_dx,
+        ) = cols
+        # A promotion with "with_coupons": false that gives something takes every line it discounts out
+        # of the coupon base; a line of its scope it leaves undiscounted is smaller than base/discount.
+        self.y_out = y_out
+        self.shared_lines = shared_lines
+        self.suf_yo = [0] * (m + 1)
+        self.suf_dyo = [0] * (m + 1)
+        if y_out is not None:
+            for k in range(m - 1, -1, -1):
+                self.suf_yo[k] = self.suf_yo[k + 1] + max(y_out[k])
+                self.suf_dyo[k] = self.suf_dyo[k + 1] + max(
+                    100 * o.discount + rate * yy for o, yy in zip(options[k], y_out[k], strict=True)
                 )
-                self.suf_dx[k] = self.suf_dx[k + 1] + best
+        self.suf_dxv = [0] * (m + 1)
+        if rate and step_off:
+            for k in range(m - 1, -1, -1):
+                self.suf_dxv[k] = self.suf_dxv[k + 1] + max(
+                    100 * step_min * o.discount + rate * step_min * vv + (100 - rate) * step_off * xx
+                    for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
+                )
 
-    def bound(self, k: int, done_d: int, done_x: int, done_y: int) -> int:
+    def bound(self, k: int, done_d: int, done_x: int, done_y: int, done_v: int, done_yo: int = 0) -> int:
         """An upper bound of the total discount of steps 2-5 below a node at merchant ``k``."""
-        promo_ub = 0
+        promo_lo = promo_hi = 0
         if self.promo is not None:
-            promo_ub = _promo_bound(self.promo, done_x + self.suf_xlo[k], done_x + self.suf_xhi[k])
-        coupon_ub = 0
+            promo_lo, promo_hi = _promo_range(self.promo, done_x + self.suf_xlo[k], done_x + self.suf_xhi[k])
+        coupon_hi = 0
+        rate = self.rate
+        blocked = self.y_out is not None and promo_lo > 0
+        slack = 0
         if self.coupon is not None:
-            coupon_ub = coupon_discount(self.coupon, done_y + self.suf_yhi[k])
-        best = self.suf_d[k] + promo_ub + coupon_ub
-        if self.coupon_rate:
-            best = min(best, promo_ub + (self.suf_dy[k] + self.coupon_rate * done_y) // 100)
-        if self.promo_num:
-            best = min(best, coupon_ub + (self.suf_dx[k] + self.promo_num * done_x) // self.promo_den)
+            base_hi = min(done_y + self.suf_yhi[k], done_v + self.suf_vhi[k] - promo_lo)
+            if blocked:
+                slack = self.shared_lines * ((done_x + self.suf_xhi[k]) // promo_lo + 1)
+                base_hi = min(base_hi, done_yo + self.suf_yo[k] + slack)
+            coupon_hi = coupon_discount(self.coupon, base_hi) if base_hi > 0 else 0
+        best = self.suf_d[k] + promo_hi + coupon_hi
+        if rate:
+            best = min(
+                best,
+                promo_hi + (self.suf_dy[k] + rate * done_y) // 100,
+                (self.suf_dv[k] + rate * done_v + (100 - rate) * promo_hi) // 100,
+            )
+            if blocked:
+                best = min(best, promo_hi + (self.suf_dyo[k] + rate * (done_yo + slack)) // 100)
+        if self.step_off:
+            step_off, step_min = self.step_off, self.step_min
+            best = min(best, coupon_hi + (self.suf_dx[k] + step_off * done_x) // step_min)
+            if rate:
+                best = min(
+                    best,
+                    (self.suf_dxv[k] + rate * step_min * done_v + (100 - rate) * step_off * done_x)
+                    // (100 * step_min),
+                )
         return done_d + best
 
 
@@ -356,26 +428,32 @@ class _Walker:
         self.scratch = list(amounts1)
         self.choice = [0] * len(options)
         self.search: _PairSearch | None = None
+        self.v: list[list[int]] = []
+        self.y_out: list[list[int]] = []
         self.promo: _Scoped | None = None
         self.coupon: _Scoped | None = None
 
-    def run(self, search: _PairSearch, promo: _Scoped | None, coupon: _Scoped | None) -> None:
-        self.search, self.promo, self.coupon = search, promo, coupon
-        self._walk(0, 0, 0, 0)
+    def run(
+        self, search: _PairSearch, v: list[list[int]], promo: _Scoped | None, coupon: _Scoped | None
+    ) -> None:
+        self.search, self.v, self.promo, self.coupon = search, v, promo, coupon
+        self.y_out = search.y_out if search.y_out is not None else search.y
+        self._walk(0, 0, 0, 0, 0, 0)
 
-    def _walk(self, k: int, done_d: int, done_x: int, done_y: int) -> None:
+    def _walk(self, k: int, done_d: int, done_x: int, done_y: int, done_v: int, done_yo: int) -> None:
         if k == len(self.options):
             self._leaf(done_d)
             return
         search = self.search
         assert search is not None
-        opts, xr, yr = self.options[k], search.x[k], search.y[k]
+        opts, xr, yr, vr, yor = self.options[k], search.x[k], search.y[k], self.v[k], self.y_out[k]
         for o in range(len(opts)):
             d, xv, yv = done_d + opts[o].discount, done_x + xr[o], done_y + yr[o]
-            if search.bound(k + 1, d, xv, yv) <= self.best.discount:
+            vv, yo = done_v + vr[o], done_yo + yor[o]
+            if search.bound(k + 1, d, xv, yv, vv, yo) <= self.best.discount:
                 continue
             self.choice[k] = o
-            self._walk(k + 1, d, xv, yv)
+            self._walk(k + 1, d, xv, yv, vv, yo)
 
     def _leaf(self, done_d: int) -> None:
         scratch, removed = self.scratch, self.item_removed
@@ -392,6 +470,70 @@ class _Walker:
             best.promo, best.coupon = self.promo, self.coupon
 
 
+class _Columns:
+    """Per merchant and option, the sums the bounds need; computed once per platform offer or pair."""
+
+    def __init__(self, options: list[list[_Option]], own: list[list[int]]) -> None:
+        self.options, self.own = options, own
+        self.zeros = [[0] * len(o) for o in options]
+        self._promo: dict[int, list[list[int]]] = {}
+        self._coupon: dict[int, list[list[int]]] = {}
+        self._outside: dict[tuple[int, int], list[list[int]]] = {}
+
+    def _rows(self, lines: frozenset[int], removed_count: bool) -> list[list[int]]:
+        out = []
+        for k, opts in enumerate(self.options):
+            own = self.own[k]
+            positions = tuple(j for j, i in enumerate(own) if i in lines)
+            total = _sum_at(positions)
+            mask = sum(1 << own[j] for j in positions)
+            row = []
+            for opt in opts:
+                if removed_count and opt.removed & mask:
+                    row.append(sum(opt.amounts[j] for j in positions if not opt.removed >> own[j] & 1))
+                else:
+                    row.append(total(opt.amounts))
+            out.append(row)
+        return out
+
+    def promo(self, scoped: _Scoped | None) -> list[list[int]]:
+        if scoped is None:
+            return self.zeros
+        if scoped.order not in self._promo:
+            self._promo[scoped.order] = self._rows(frozenset(scoped.lines), False)
+        return self._promo[scoped.order]
+
+    def coupon(self, scoped: _Scoped | None) -> list[list[int]]:
+        if scoped is None:
+            return self.zeros
+        if scoped.order not in self._coupon:
+            self._coupon[scoped.order] = self._rows(frozenset(scoped.lines), True)
+        return self._coupon[scoped.order]
+
+    def coupon_outside(self, promo: _Scoped, coupon: _Scoped) -> list[list[int]]:
+        """The coupon's base restricted to lines outside the promotion's scope."""
+        key = (-1 - promo.order, coupon.order)
+        if key not in self._outside:
+            self._outside[key] = self._rows(frozenset(coupon.lines) - frozenset(promo.lines), True)
+        return self._outside[key]
+
+    def with_outside(self, promo: _Scoped | None, coupon: _Scoped | None) -> list[list[int]]:
+        """``y + w``: the coupon's base plus the promotion's lines outside it (removed ones included)."""
+        y = self.coupon(coupon)
+        if promo is None or coupon is None:
+            return y
+        key = (promo.order, coupon.order)
+        if key not in self._outside:
+            x = self.promo(promo)
+            both_kept = self._rows(frozenset(promo.lines) & frozenset(coupon.lines), True)
+            # w = x - (promotion lines that stay in the coupon base)
+            self._outside[key] = [
+                [yy + xx - kept for yy, xx, kept in zip(yr, xr, kr, strict=True)]
+                for yr, xr, kr in zip(y, x, both_kept, strict=True)
+            ]
+        return self._outside[key]
+
+
 def _search(
     pricer: _Pricer,
     amounts1: list[int],
@@ -406,43 +548,48 @@ def _search(
     if not promos and not coupons:
         return best
 
-    def sums(scope: tuple[int, ...], skip_removed: bool) -> list[list[int]]:
-        inside = set(scope)
-        out = []
-        for k in range(m):
-            positions = [j for j, i in enumerate(own[k]) if i in inside]
-            row = []
-            for opt in options[k]:
-                if skip_removed:
-                    row.append(sum(opt.amounts[j] for j in positions if not opt.removed >> own[k][j] & 1))
-                else:
-                    row.append(sum(opt.amounts[j] for j in positions))
-            out.append(row)
-        return out
-
-    zeros = [[0] * len(o) for o in options]
-    xs: list[list[list[int]]] = [zeros] + [sums(p.lines, False) for p in promos]
-    ys: list[list[list[int]]] = [zeros] + [sums(c.lines, True) for c in coupons]
-    pairs: list[tuple[int, int, int, _PairSearch]] = []
-    promo_list: list[_Scoped | None] = [None, *promos]
-    coupon_list: list[_Scoped | None] = [None, *coupons]
-    for a, ps in enumerate(promo_list):
-        for b, cs in enumerate(coupon_list):
-            if a == 0 and b == 0:
+    # Cheap root bounds from step-1 amounts: a pair whose bound cannot beat the best is never walked.
+    most_store = sum(o[0].discount for o in options)
+    pairs: list[tuple[int, int, _Scoped | None, _Scoped | None]] = []
+    for ps in (None, *promos):
+        promo_hi = 0
+        if ps is not None:
+            assert isinstance(ps.offer, Promotion)
+            high = sum(amounts1[i] for i in ps.lines)
+            promo_hi = _promo_range(ps.offer, max(0, high - most_store), high)[1]
+        for cs in (None, *coupons):
+            if ps is None and cs is None:
                 continue
-            promo = ps.offer if ps is not None else None
-            coupon = cs.offer if cs is not None else None
-            assert promo is None or isinstance(promo, Promotion)
-            assert coupon is None or isinstance(coupon, Coupon)
-            search = _PairSearch(options, xs[a], ys[b], promo, coupon)
-            pairs.append((search.bound(0, 0, 0, 0), a, b, search))
-    pairs.sort(key=lambda t: -t[0])
+            coupon_hi = 0
+            if cs is not None:
+                assert isinstance(cs.offer, Coupon)
+                coupon_hi = coupon_discount(
+                    cs.offer, sum(amounts1[i] for i in cs.lines if not item_removed >> i & 1)
+                )
+            if promo_hi + coupon_hi == 0:
+                continue
+            pairs.append((greedy + promo_hi + coupon_hi, len(pairs), ps, cs))
+    pairs.sort(key=lambda t: (-t[0], t[1]))
 
+    columns = _Columns(options, own)
     walker = _Walker(pricer, amounts1, item_removed, options, own, best)
-    for root_bound, a, b, search in pairs:
+    for root_bound, _, ps, cs in pairs:
         if root_bound <= best.discount:
             break
-        walker.run(search, promo_list[a], coupon_list[b])
+        promo = ps.offer if ps is not None else None
+        coupon = cs.offer if cs is not None else None
+        assert promo is None or isinstance(promo, Promotion)
+        assert coupon is None or isinstance(coupon, Coupon)
+        v = columns.with_outside(ps, cs)
+        y_out = None
+        shared = 0
+        if ps is not None and cs is not None and promo is not None and not promo.with_coupons:
+            y_out = columns.coupon_outside(ps, cs)
+            shared = len(frozenset(ps.lines) & frozenset(cs.lines))
+        search = _PairSearch(options, columns.promo(ps), columns.coupon(cs), v, promo, coupon, y_out, shared)
+        if search.bound(0, 0, 0, 0, 0) <= best.discount:
+            continue
+        walker.run(search, v, ps, cs)
     return best
 
 
