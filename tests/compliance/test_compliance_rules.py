@@ -129,6 +129,16 @@ def test_allowed_contexts_are_not_findings(text: str) -> None:
     assert rules_of(text) == []
 
 
+def test_enumerations_and_advice_in_descriptions_are_not_claims() -> None:
+    text = "第一，面料柔软透气；第二，做工精细。建议最好拍大一码，唯一的缺点是有点重。"
+    assert rules_of(text, field="description") == []
+    # the same words as claims still count; "^" contexts need a field start or punctuation before them
+    assert rules_of("口碑第一，做工精细", field="description") == [("AD9-3-FIRST", "第一", "block")]
+    assert rules_of("销量第一，值得信赖", field="description") == [("AD9-3-FIRST", "销量第一", "block")]
+    assert rules_of("第一") == [("AD9-3-FIRST", "第一", "block")]
+    assert rules_of("最好的选择", field="description") == [("AD9-3-SUPERLATIVE-ZUI", "最好", "block")]
+
+
 def test_word_boundaries_use_the_original_text() -> None:
     assert rules_of("投影仪 NO.1 1080P") == [("AD9-3-FIRST", "NO.1", "block")]
     assert rules_of("desktop 1TB") == []

@@ -144,9 +144,11 @@ class Engine:
         results: list[list[Finding]] = [[] for _ in documents]
         if not any(texts):
             return results
-        field_starts = np.zeros(len(texts), dtype=np.int64)
+        # Every field is preceded by a separator, so a context can demand a boundary before it ("^").
+        field_starts = np.ones(len(texts), dtype=np.int64)
         np.cumsum([len(text) + 1 for text in texts[:-1]], out=field_starts[1:])
-        normalized = normalize(_SEPARATOR.join(texts))
+        field_starts[1:] += 1
+        normalized = normalize(_SEPARATOR + _SEPARATOR.join(texts))
         units = normalized.units
         matches = self._automaton.find_matches_as_indexes(units, overlapping=True)
 

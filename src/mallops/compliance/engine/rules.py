@@ -11,7 +11,8 @@ A pack file holds ``pack`` (name), ``version`` and ``rules``. Each rule::
     categories_exclude: [medical_device]           # or categories_only: [...]
     severity_by_category: {health_food: review}
     citation_by_category: {health_food: {law: AD, article: 18, paragraph: 1, item: 2}}
-    allow: [最近, 最佳赏味期]        # context phrases containing a term: the hit is not a finding
+    allow: [最近, 最佳赏味期, ^第一,] # context phrases containing a term: the hit is not a finding;
+                                   # a leading ^ demands a field start or punctuation before it
     review: [最新款]                # context phrases containing a term: at most a review finding
     allow_before: ['(棉|羊毛)$']     # regexes on the normalised text just before the hit
     allow_after: ['^(纯)?棉']        # regexes on the normalised text just after the hit
@@ -159,13 +160,19 @@ def _strings(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _normalized(raw: Any, where: str) -> tuple[str, ...]:
+# What "^" at the start of a context phrase stands for: the start of a field or the end of a sentence
+# or clause (normalised forms: full-width commas and colons are folded to ASCII).
+BOUNDARIES = ("\x00", ",", "。", ";", "!", "?", "\n", ":", "、", ")", "】")
+
+
+def _normalized(raw: Any, where: str, *, boundaries: bool = False) -> tuple[str, ...]:
     out = []
     for phrase in _strings(raw, where):
-        normalized = normalize_pattern(phrase)
+        anchored = boundaries and phrase.startswith("^")
+        normalized = normalize_pattern(phrase[1:] if anchored else phrase)
         if not normalized:
             raise RulePackError(f"{where}: {phrase!r} is empty after normalisation")
-        out.append(normalized)
+        out.extend(boundary + normalized for boundary in BOUNDARIES) if anchored else out.append(normalized)
     return tuple(dict.fromkeys(out))
 
 
@@ -249,8 +256,8 @@ def _rule(raw: Any, pack: str, version: str) -> Rule:
         categories_only=None if only is None else _categories(only, f"{where}, categories_only"),
         severity_by_category=dict(by_category),
         citation_by_category={key: _citation(value, where) for key, value in citations.items()},
-        allow=_normalized(raw.get("allow"), f"{where}, allow"),
-        review=_normalized(raw.get("review"), f"{where}, review"),
+        allow=_normalized(raw.get("allow"), f"{where}, allow", boundaries=True),
+        review=_normalized(raw.get("review"), f"{where}, review", boundaries=True),
         allow_before=_regex(raw.get("allow_before"), f"{where}, allow_before", "end"),
         allow_after=_regex(raw.get("allow_after"), f"{where}, allow_after", "start"),
         review_before=_regex(raw.get("review_before"), f"{where}, review_before", "end"),
