@@ -166,13 +166,16 @@ BOUNDARIES = ("\x00", ",", "。", ";", "!", "?", "\n", ":", "、", ")", "】")
 
 
 def _normalized(raw: Any, where: str, *, boundaries: bool = False) -> tuple[str, ...]:
-    out = []
+    out: list[str] = []
     for phrase in _strings(raw, where):
         anchored = boundaries and phrase.startswith("^")
         normalized = normalize_pattern(phrase[1:] if anchored else phrase)
         if not normalized:
             raise RulePackError(f"{where}: {phrase!r} is empty after normalisation")
-        out.extend(boundary + normalized for boundary in BOUNDARIES) if anchored else out.append(normalized)
+        if anchored:
+            out.extend(boundary + normalized for boundary in BOUNDARIES)
+        else:
+            out.append(normalized)
     return tuple(dict.fromkeys(out))
 
 
