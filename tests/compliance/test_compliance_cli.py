@@ -166,3 +166,14 @@ def test_ten_thousand_items_in_one_call() -> None:
         assert result["verdict"] == expected, (item, result)
         for finding in result["findings"]:
             assert item[finding["field"]][finding["start"] : finding["end"]] == finding["text"]
+
+
+def test_engine_and_cli_do_not_import_django() -> None:
+    code = (
+        "import sys; import mallops.compliance.cli; from mallops.compliance.engine import check_items; "
+        "check_items([{'id': 'a', 'title': '最好'}]); "
+        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.strip() == "[]"
