@@ -15,7 +15,7 @@ order of their root bound, so most are cut without being walked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -258,20 +258,37 @@ def _platform_offers(pricer: _Pricer) -> tuple[list[_Scoped], list[_Scoped]]:
     return promos, coupons
 
 
-def _promo_range(promo: Promotion, low: int, high: int) -> tuple[int, int]:
+_Segments = tuple[tuple[int, int, int], ...]
+
+
+def _segments(promo: Promotion) -> _Segments:
+    """A non-repeating threshold's tiers as (first base, last base, off), by base; -1 means no end."""
+    tiers = sorted(promo.tiers, key=lambda t: t.min)
+    return tuple(
+        (tier.min, tiers[j + 1].min - 1 if j + 1 < len(tiers) else -1, tier.off)
+        for j, tier in enumerate(tiers)
+    )
+
+
+def _promo_range(promo: Promotion, segments: _Segments, low: int, high: int) -> tuple[int, int]:
     """The smallest and largest discount a platform threshold gives for a base in ``[low, high]``."""
     if promo.repeat:  # non-decreasing in the base
         return threshold_discount(promo, low), threshold_discount(promo, high)
-    tiers = sorted(promo.tiers, key=lambda t: t.min)
-    least, most = (0, 0) if low < tiers[0].min else (-1, 0)
-    for j, tier in enumerate(tiers):
-        top = min(high, tiers[j + 1].min - 1) if j + 1 < len(tiers) else high
-        bottom = max(low, tier.min)
+    least = 0 if low < segments[0][0] else -1
+    most = 0
+    for first, last, off in segments:
+        if first > high:
+            break
+        top = high if last < 0 or last > high else last
+        bottom = low if low > first else first
         if bottom <= top:
-            most = max(most, min(tier.off, top))
-            floor_value = min(tier.off, bottom)
-            least = floor_value if least < 0 else min(least, floor_value)
-    return max(least, 0), most
+            value = off if off < top else top
+            if value > most:
+                most = value
+            value = off if off < bottom else bottom
+            if least < 0 or value < least:
+                least = value
+    return (least if least > 0 else 0), most
 
 
 def _sum_at(positions: tuple[int, ...]) -> Callable[[tuple[int, ...]], int]:
@@ -309,6 +326,7 @@ class _PairSearch:
     ) -> None:
         self.x, self.y = x, y
         self.promo, self.coupon = promo, coupon
+        self.segments = _segments(promo) if promo is not None and not promo.repeat else ()
         m = len(options)
         self.rate = coupon.percent if coupon is not None and coupon.percent is not None else 0
         repeat = promo is not None and promo.repeat
@@ -366,7 +384,9 @@ class _PairSearch:
         """An upper bound of the total discount of steps 2-5 below a node at merchant ``k``."""
         promo_lo = promo_hi = 0
         if self.promo is not None:
-            promo_lo, promo_hi = _promo_range(self.promo, done_x + self.suf_xlo[k], done_x + self.suf_xhi[k])
+            promo_lo, promo_hi = _promo_range(
+                self.promo, self.segments, done_x + self.suf_xlo[k], done_x + self.suf_xhi[k]
+            )
         coupon_hi = 0
         rate = self.rate
         blocked = self.y_out is not None and promo_lo > 0
@@ -534,6 +554,16 @@ class _Columns:
         return self._outside[key]
 
 
+def _pricing_key(scoped: _Scoped | None) -> object:
+    """Equal keys price identically: the same rule on the same lines (ids and windows aside)."""
+    if scoped is None:
+        return None
+    offer = scoped.offer
+    if isinstance(offer, Promotion):
+        return ("p", offer.tiers, offer.repeat, offer.cap, offer.with_coupons, scoped.lines)
+    return ("c", offer.min, offer.off, offer.percent, offer.max_off, scoped.lines)
+
+
 def _search(
     pricer: _Pricer,
     amounts1: list[int],
@@ -551,21 +581,20 @@ def _search(
     # Cheap root bounds from step-1 amounts: a pair whose bound cannot beat the best is never walked.
     most_store = sum(o[0].discount for o in options)
     pairs: list[tuple[int, int, _Scoped | None, _Scoped | None]] = []
+    coupon_highs: list[tuple[_Scoped | None, int]] = [(None, 0)]
+    for cs in coupons:
+        assert isinstance(cs.offer, Coupon)
+        base = sum(amounts1[i] for i in cs.lines if not item_removed >> i & 1)
+        coupon_highs.append((cs, coupon_discount(cs.offer, base)))
     for ps in (None, *promos):
         promo_hi = 0
         if ps is not None:
             assert isinstance(ps.offer, Promotion)
             high = sum(amounts1[i] for i in ps.lines)
-            promo_hi = _promo_range(ps.offer, max(0, high - most_store), high)[1]
-        for cs in (None, *coupons):
+            promo_hi = _promo_range(ps.offer, _segments(ps.offer), max(0, high - most_store), high)[1]
+        for cs, coupon_hi in coupon_highs:
             if ps is None and cs is None:
                 continue
-            coupon_hi = 0
-            if cs is not None:
-                assert isinstance(cs.offer, Coupon)
-                coupon_hi = coupon_discount(
-                    cs.offer, sum(amounts1[i] for i in cs.lines if not item_removed >> i & 1)
-                )
             if promo_hi + coupon_hi == 0:
                 continue
             pairs.append((greedy + promo_hi + coupon_hi, len(pairs), ps, cs))
@@ -573,9 +602,16 @@ def _search(
 
     columns = _Columns(options, own)
     walker = _Walker(pricer, amounts1, item_removed, options, own, best)
+    seen: set[tuple[object, object]] = set()
     for root_bound, _, ps, cs in pairs:
         if root_bound <= best.discount:
             break
+        # A buyer often holds several identical coupons and a platform runs look-alike promotions:
+        # a pair that prices exactly like one already searched cannot do better.
+        key = (_pricing_key(ps), _pricing_key(cs))
+        if key in seen:
+            continue
+        seen.add(key)
         promo = ps.offer if ps is not None else None
         coupon = cs.offer if cs is not None else None
         assert promo is None or isinstance(promo, Promotion)
@@ -606,12 +642,11 @@ def _next_threshold(pricer: _Pricer, amounts1: list[int], amounts3: list[int]) -
     for k, p in pricer.promotions:
         if p.kind is not Kind.THRESHOLD:
             continue
-        scope = [
-            i
-            for i, ln in enumerate(lines)
-            if (p.layer is Layer.PLATFORM or ln.merchant == p.merchant)
-            and (p.skus is None or ln.sku in p.skus)
-        ]
+        if p.layer is Layer.PLATFORM:
+            candidates: Iterable[int] = range(len(lines))
+        else:
+            candidates = pricer.merchant_lines.get(p.merchant or "", ())
+        scope = [i for i in candidates if p.skus is None or lines[i].sku in p.skus]
         if not scope:
             continue
         source = amounts1 if p.layer is Layer.STORE else amounts3
