@@ -45,7 +45,7 @@ commands:
   calendar deadline ...                         working-day and business-hour deadlines
   analytics ingest|funnel|retention ...         event store and queries
   audit verify                                  verify the audit hash chain
-  keys rotate                                   re-encrypt personal data to the newest key
+  keys status|generate|rotate|retire            encryption keys; rotate re-encrypts to the newest key
   any Django management command                 e.g. createsuperuser, shell, check
 """
 

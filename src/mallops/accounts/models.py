@@ -15,9 +15,9 @@ class User(AbstractUser):
     """Anyone who signs in: platform staff, merchant members and buyers (``kind``)."""
 
     kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in Kind], default=Kind.STAFF)
-    phone = EncryptedTextField(blank=True, default="")
+    phone = EncryptedTextField(associated_data="accounts.user.phone", blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    display_name = EncryptedTextField(blank=True, default="")
+    display_name = EncryptedTextField(associated_data="accounts.user.display_name", blank=True, default="")
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
@@ -52,8 +52,8 @@ class Merchant(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     licence_number = models.CharField(max_length=32, unique=True)
-    contact_name = EncryptedTextField()
-    contact_phone = EncryptedTextField()
+    contact_name = EncryptedTextField(associated_data="accounts.merchant.contact_name")
+    contact_phone = EncryptedTextField(associated_data="accounts.merchant.contact_phone")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -146,12 +146,12 @@ class Address(models.Model):
     """A buyer's delivery address (R1.3: contact data, encrypted; shown cut to the district)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
-    recipient = EncryptedTextField()
-    phone = EncryptedTextField()
+    recipient = EncryptedTextField(associated_data="accounts.address.recipient")
+    phone = EncryptedTextField(associated_data="accounts.address.phone")
     province = models.CharField(max_length=20)
     city = models.CharField(max_length=30)
     district = models.CharField(max_length=30)
-    detail = EncryptedTextField()
+    detail = EncryptedTextField(associated_data="accounts.address.detail")
     is_default = models.BooleanField(default=False)
 
     PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {

@@ -36,7 +36,7 @@ PERMISSIONS: dict[str, Permission] = {
         Permission(
             "privacy.reveal", "查看完整个人信息（需填写理由）", "Reveal full personal data (with a reason)"
         ),
-        Permission("privacy.view_contact", "查看联系方式（脱敏）", "View contact data (masked)"),
+        Permission("privacy.view_contact", "查看未脱敏的联系方式", "View contact data unmasked"),
         Permission("listing.review", "审核商品", "Review listings"),
         Permission("listing.view", "查看商品", "View listings"),
         Permission("compliance.manage", "维护合规规则包", "Maintain compliance rule packs"),
