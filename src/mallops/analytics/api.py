@@ -1,7 +1,163 @@
-"""HTTP API of the analytics app (django-ninja router mounted in mallops.routers)."""
+"""HTTP API of the analytics app (django-ninja router mounted at /api/v1 without a prefix)."""
 
 from __future__ import annotations
 
-from ninja import Router
+import json
+from datetime import date
+from typing import Any
 
-router = Router(tags=["analytics"])
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.params.functions import Query as QueryParam
+
+from mallops.accounts.auth import api_auth
+from mallops.accounts.services import require_permission
+from mallops.analytics import selectors, services
+from mallops.analytics.store.ingest import MAX_API_BATCH
+from mallops.core.errors import FieldError, validation_error
+
+router = Router(tags=["analytics"], auth=api_auth)
+
+
+def _batch(request: HttpRequest) -> list[Any]:
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise validation_error([FieldError(("body",), "The body is not valid JSON.", "json")]) from None
+    events = body.get("batch") if isinstance(body, dict) else body
+    if not isinstance(events, list):
+        raise validation_error(
+            [FieldError(("body",), 'Send a JSON array of events or {"batch": [...]}.', "type")]
+        )
+    if len(events) > MAX_API_BATCH:
+        raise services.batch_too_large(len(events))
+    return events
+
+
+@router.post(
+    "/events",
+    auth=None,
+    response=dict[str, Any],
+    summary="Collect a batch of behaviour events (at most 1,000)",
+    description=(
+        'Body: a JSON array of events, or {"batch": [...]}. Each event is {uuid, event, distinct_id, '
+        "timestamp (RFC 3339 with offset), properties?}. Valid events are stored even when others are "
+        "rejected; a uuid seen before counts as a duplicate and changes nothing. Personal properties are "
+        "dropped or hashed. Answers {ingested, duplicates, rejected, errors: [{line, msg}]} where line is "
+        "the 1-based position in the batch. 413 above 1,000 events, 422 for a body that is not a batch."
+    ),
+)
+def post_events(request: HttpRequest) -> dict[str, Any]:
+    return services.events_ingest(events=_batch(request)).as_dict()
+
+
+# --- queries -------------------------------------------------------------------------------------------
+
+
+def _viewer(request: HttpRequest) -> Any:
+    require_permission(request.auth, "analytics.view")  # type: ignore[attr-defined]
+    return request.auth  # type: ignore[attr-defined]
+
+
+@router.get("/analytics/funnel", response=dict[str, Any], summary="Funnel: users reaching each step (R3.2.4)")
+def get_funnel(
+    request: HttpRequest,
+    steps: str,
+    window: float,
+    to: str,
+    from_: str = QueryParam(..., alias="from"),
+    identity: bool = True,
+) -> dict[str, Any]:
+    _viewer(request)
+    spec = selectors.funnel_spec(steps=steps, window=window, from_=from_, to=to)
+    return selectors.funnel_report(spec, resolve_identity=identity)
+
+
+@router.get("/analytics/retention", response=dict[str, Any], summary="Retention cohorts (R3.2.2)")
+def get_retention(
+    request: HttpRequest,
+    start_event: str,
+    return_event: str,
+    periods: int,
+    to: str,
+    from_: str = QueryParam(..., alias="from"),
+    identity: bool = True,
+) -> dict[str, Any]:
+    _viewer(request)
+    spec = selectors.retention_spec(
+        start_event=start_event, return_event=return_event, periods=periods, from_=from_, to=to
+    )
+    return selectors.retention_report(spec, resolve_identity=identity)
+
+
+@router.get(
+    "/analytics/paths", response=dict[str, Any], summary="Paths before/after an event, exits (R3.2.6)"
+)
+def get_paths(
+    request: HttpRequest,
+    event: str,
+    to: str,
+    from_: str = QueryParam(..., alias="from"),
+    depth: int = 3,
+    top: int = 10,
+) -> dict[str, Any]:
+    _viewer(request)
+    return selectors.paths_report(
+        event=event,
+        from_us=selectors.instant(from_, "from"),
+        to_us=selectors.instant(to, "to"),
+        depth=depth,
+        top=top,
+    )
+
+
+@router.get("/analytics/stats", response=dict[str, Any], summary="Mean, median, std, correlation (R3.1.4)")
+def get_stats(
+    request: HttpRequest, event: str, properties: str, to: str, from_: str = QueryParam(..., alias="from")
+) -> dict[str, Any]:
+    _viewer(request)
+    names = [name.strip() for name in properties.split(",") if name.strip()]
+    return selectors.stats_report(
+        event=event,
+        properties=names,
+        from_us=selectors.instant(from_, "from"),
+        to_us=selectors.instant(to, "to"),
+    )
+
+
+@router.get(
+    "/analytics/channels", response=dict[str, Any], summary="Users and conversion per channel (R4.1.1)"
+)
+def get_channels(
+    request: HttpRequest, to: str, from_: str = QueryParam(..., alias="from"), conversion_event: str = "order_paid"
+) -> dict[str, Any]:
+    _viewer(request)
+    return selectors.channel_report(
+        from_us=selectors.instant(from_, "from"),
+        to_us=selectors.instant(to, "to"),
+        conversion_event=conversion_event,
+    )
+
+
+class TaskIn(Schema):
+    title: str
+    team: str
+    metric: str = ""
+    finding: dict[str, Any] = {}
+    due_on: date | None = None
+
+
+@router.post(
+    "/analytics/tasks", response={201: dict[str, Any]}, summary="Turn a KPI finding into a task (R3.4.2)"
+)
+def post_task(request: HttpRequest, payload: TaskIn) -> Status[dict[str, Any]]:
+    task = services.task_create(
+        actor=request.auth,  # type: ignore[attr-defined]
+        title=payload.title,
+        team=payload.team,
+        metric=payload.metric,
+        finding=payload.finding,
+        due_on=payload.due_on,
+        request=request,
+    )
+    return Status(201, {"id": task.pk, "title": task.title, "team": task.team, "status": task.status})

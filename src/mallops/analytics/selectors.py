@@ -1,0 +1,377 @@
+"""Reads of the analytics app: funnel, retention, paths, statistics and channels over the event store.
+
+Identity resolution (R4.1.3): every query can count an alias (anonymous id, another channel's id) under
+the person it was merged into (:class:`~mallops.analytics.models.IdentityAlias`). With no alias in play the
+results are exactly those of the store's engine, i.e. of ``mallops analytics funnel|retention``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from mallops.analytics import stats
+from mallops.analytics.channels import LABELS, ChannelGroup, channel_group
+from mallops.analytics.models import IdentityAlias
+from mallops.analytics.storage import get_store
+from mallops.analytics.store.engine import funnel, funnel_result, retention, retention_result
+from mallops.analytics.store.events import (
+    MICROS_PER_DAY,
+    SHANGHAI_OFFSET_MICROS,
+    EventError,
+    day_iso,
+    parse_timestamp,
+    shanghai_day,
+)
+from mallops.analytics.store.funnel import DayColumns, funnel_counts
+from mallops.analytics.store.queries import (
+    FunnelSpec,
+    RetentionSpec,
+    duckdb_source,
+    retention_sql,
+    sql_string,
+)
+from mallops.analytics.store.store import duckdb_connection
+from mallops.core.errors import FieldError, validation_error
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def instant(text: str, field: str) -> int:
+    """ISO 8601 date-time with an offset -> UTC microseconds (422 naming the query field otherwise)."""
+    try:
+        return parse_timestamp(text)
+    except EventError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise validation_error(
+            [FieldError(("query", field), "An ISO 8601 date-time with an offset is required.")]
+        )
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def to_us(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def funnel_spec(*, steps: str, window: float, from_: str, to: str) -> FunnelSpec:
+    names = tuple(step.strip() for step in steps.split(","))
+    if not names or any(not name for name in names):
+        raise validation_error([FieldError(("query", "steps"), "Comma-separated event names, none empty.")])
+    if not window >= 0:
+        raise validation_error([FieldError(("query", "window"), "Seconds, zero or more.")])
+    return FunnelSpec(names, round(window * 1_000_000), instant(from_, "from"), instant(to, "to"))
+
+
+def retention_spec(
+    *, start_event: str, return_event: str, periods: int, from_: str, to: str
+) -> RetentionSpec:
+    if not 1 <= periods <= 366:
+        raise validation_error([FieldError(("query", "periods"), "Between 1 and 366 periods.")])
+    return RetentionSpec(start_event, return_event, periods, instant(from_, "from"), instant(to, "to"))
+
+
+def alias_map() -> dict[str, str]:
+    return dict(IdentityAlias.objects.values_list("alias_id", "distinct_id"))
+
+
+@contextmanager
+def _connection(
+    first_day: int, last_day: int | None, aliases: dict[str, str]
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str | None]]:
+    """A DuckDB connection and the table expression of the live events of those days (None if none).
+
+    The expression has ``event``, ``distinct_id`` (identity-resolved), ``raw_id``, ``ts_us``, ``channel``
+    and ``properties``.
+    """
+    store = get_store()
+    store.load()
+    with store.locked(exclusive=False):
+        files = [
+            str(path)
+            for path in store.live_files(day_iso(first_day), None if last_day is None else day_iso(last_day))
+        ]
+        connection = duckdb_connection()
+        try:
+            if not files:
+                yield connection, None
+                return
+            connection.register(
+                "aliases",
+                pa.table(
+                    {"alias_id": list(aliases), "canonical": list(aliases.values())},
+                    schema=pa.schema([("alias_id", pa.string()), ("canonical", pa.string())]),
+                ),
+            )
+            yield (
+                connection,
+                (
+                    "(SELECT e.event AS event, coalesce(a.canonical, e.distinct_id) AS distinct_id, "
+                    "e.distinct_id AS raw_id, e.ts_us AS ts_us, e.channel AS channel, e.properties AS properties "
+                    f"FROM {duckdb_source(files)} AS e LEFT JOIN aliases AS a ON a.alias_id = e.distinct_id)"
+                ),
+            )
+        finally:
+            connection.close()
+
+
+def _day_of(ts: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    return (ts + SHANGHAI_OFFSET_MICROS) // MICROS_PER_DAY
+
+
+def _resolved_funnel_counts(spec: FunnelSpec, aliases: dict[str, str]) -> list[int]:
+    names = spec.names
+    cases = " ".join(f"WHEN {sql_string(name)} THEN {code}" for code, name in enumerate(names))
+    with _connection(shanghai_day(spec.from_us), shanghai_day(spec.scan_end_us - 1), aliases) as (
+        conn,
+        source,
+    ):
+        if source is None:
+            return [0] * len(spec.steps)
+        rows = conn.execute(
+            f"SELECT distinct_id, ts_us, CAST(CASE event {cases} END AS UTINYINT) AS code FROM {source} "
+            f"WHERE event IN ({', '.join(sql_string(name) for name in names)}) "
+            f"AND ts_us >= {spec.from_us} AND ts_us < {spec.scan_end_us}"
+        ).fetchall()
+    if not rows:
+        return [0] * len(spec.steps)
+    ids = np.asarray([row[0] for row in rows], dtype=object)
+    _, inverse = np.unique(ids, return_inverse=True)
+    users = inverse.astype(np.int64)
+    ts = np.asarray([row[1] for row in rows], dtype=np.int64)
+    codes = np.asarray([row[2] for row in rows], dtype=np.uint8)
+    days = _day_of(ts)
+    by_day: dict[int, DayColumns] = {}
+    for day in np.unique(days):
+        keep = days == day
+        by_day[int(day)] = DayColumns(int(day), users[keep], ts[keep], codes[keep])
+    return funnel_counts(spec, by_day.get)
+
+
+def funnel_report(spec: FunnelSpec, *, resolve_identity: bool = True) -> dict[str, Any]:
+    """Users per step with conversion from the first step and drop-off from the previous one (R3.2.4)."""
+    aliases = alias_map() if resolve_identity else {}
+    if aliases:
+        counts = _resolved_funnel_counts(spec, aliases)
+        result = funnel_result(spec, counts)
+    else:
+        store = get_store()
+        store.load()
+        result = funnel(store, spec)
+    steps: list[dict[str, Any]] = []
+    first = result.steps[0].users if result.steps else 0
+    previous: int | None = None
+    for step in result.steps:
+        steps.append(
+            {
+                "event": step.event,
+                "users": step.users,
+                "conversion": None if first == 0 else step.users / first,
+                "drop_off": None if previous in (None, 0) else 1 - step.users / previous,
+            }
+        )
+        previous = step.users
+    return {"steps": steps, "identity_resolved": bool(aliases)}
+
+
+def retention_report(spec: RetentionSpec, *, resolve_identity: bool = True) -> dict[str, Any]:
+    aliases = alias_map() if resolve_identity else {}
+    if not aliases:
+        store = get_store()
+        store.load()
+        data = retention(store, spec).as_dict()
+    else:
+        with _connection(shanghai_day(spec.from_us), None, aliases) as (conn, source):
+            rows = [] if source is None else conn.execute(retention_sql(spec, source, "duckdb")).fetchall()
+        data = retention_result(spec, rows).as_dict()
+    for cohort in data["cohorts"]:
+        cohort["rates"] = [n / cohort["size"] for n in cohort["retained"]]
+    data["identity_resolved"] = bool(aliases)
+    return data
+
+
+# --- paths (R3.2.6) ------------------------------------------------------------------------------------
+
+EXIT = "$exit"
+START = "$start"
+
+
+def _sequences(from_us: int, to_us: int) -> dict[str, list[str]]:
+    """Each (identity-resolved) user's events in the range, in time order."""
+    with _connection(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as (conn, source):
+        if source is None:
+            return {}
+        rows = conn.execute(
+            f"SELECT distinct_id, event FROM {source} WHERE ts_us >= {from_us} AND ts_us < {to_us} "
+            "ORDER BY distinct_id, ts_us, event"
+        ).fetchall()
+    sequences: dict[str, list[str]] = defaultdict(list)
+    for distinct_id, event in rows:
+        sequences[distinct_id].append(event)
+    return sequences
+
+
+def paths_report(*, event: str, from_us: int, to_us: int, depth: int = 3, top: int = 10) -> dict[str, Any]:
+    """Paths of up to ``depth`` events before and after each user's first ``event`` in the range, and
+    the exit nodes: for every event, how many users ended their journey there (the last event in range).
+
+    ``$start`` marks a path that begins before ``depth`` events, ``$exit`` one that ends (the user left).
+    """
+    depth = max(1, min(depth, 10))
+    top = max(1, min(top, 100))
+    sequences = _sequences(from_us, to_us)
+    before: Counter[tuple[str, ...]] = Counter()
+    after: Counter[tuple[str, ...]] = Counter()
+    next_step: Counter[str] = Counter()
+    users = 0
+    exits: Counter[str] = Counter()
+    visits: Counter[str] = Counter()
+    for sequence in sequences.values():
+        exits[sequence[-1]] += 1
+        for name in set(sequence):
+            visits[name] += 1
+        if event not in sequence:
+            continue
+        users += 1
+        index = sequence.index(event)
+        head = sequence[max(0, index - depth) : index]
+        tail = sequence[index + 1 : index + 1 + depth]
+        before[tuple(([START] if index - depth < 0 else []) + head)] += 1
+        after[tuple(tail + ([EXIT] if len(tail) < depth else []))] += 1
+        next_step[sequence[index + 1] if index + 1 < len(sequence) else EXIT] += 1
+    exit_nodes: list[dict[str, Any]] = [
+        {"event": name, "users": visits[name], "exits": count, "exit_rate": count / visits[name]}
+        for name, count in sorted(exits.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return {
+        "event": event,
+        "users": users,
+        "before": [
+            {"path": list(path), "users": n}
+            for path, n in sorted(before.items(), key=lambda i: (-i[1], i[0]))[:top]
+        ],
+        "after": [
+            {"path": list(path), "users": n}
+            for path, n in sorted(after.items(), key=lambda i: (-i[1], i[0]))[:top]
+        ],
+        "next": [
+            {"event": name, "users": n} for name, n in sorted(next_step.items(), key=lambda i: (-i[1], i[0]))
+        ],
+        "exit_nodes": exit_nodes[:top],
+    }
+
+
+# --- descriptive statistics (R3.1.4) -------------------------------------------------------------------
+
+
+def property_values(
+    *, event: str, properties: Sequence[str], from_us: int, to_us: int
+) -> list[dict[str, float]]:
+    """Numeric values of the named properties, one dict per event (non-numeric values left out)."""
+    with _connection(shanghai_day(from_us), shanghai_day(to_us - 1), {}) as (conn, source):
+        if source is None:
+            return []
+        rows = conn.execute(
+            f"SELECT properties FROM {source} WHERE event = {sql_string(event)} "
+            f"AND ts_us >= {from_us} AND ts_us < {to_us} ORDER BY ts_us"
+        ).fetchall()
+    result: list[dict[str, float]] = []
+    for (text,) in rows:
+        data = json.loads(text)
+        values: dict[str, float] = {}
+        for name in properties:
+            value = data.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                values[name] = float(value)
+        result.append(values)
+    return result
+
+
+def stats_report(*, event: str, properties: Sequence[str], from_us: int, to_us: int) -> dict[str, Any]:
+    if not properties:
+        raise validation_error([FieldError(("query", "properties"), "Name at least one numeric property.")])
+    rows = property_values(event=event, properties=properties, from_us=from_us, to_us=to_us)
+    described = {
+        name: stats.describe([row[name] for row in rows if name in row]).as_dict() for name in properties
+    }
+    correlation: list[dict[str, Any]] = []
+    for i, a in enumerate(properties):
+        for b in properties[i + 1 :]:
+            pairs = [(row[a], row[b]) for row in rows if a in row and b in row]
+            correlation.append(
+                {
+                    "x": a,
+                    "y": b,
+                    "pairs": len(pairs),
+                    "pearson": stats.pearson([p[0] for p in pairs], [p[1] for p in pairs]),
+                }
+            )
+    return {"event": event, "events": len(rows), "properties": described, "correlation": correlation}
+
+
+# --- channels (R4.1.1) ---------------------------------------------------------------------------------
+
+
+def channel_report(*, from_us: int, to_us: int, conversion_event: str = "order_paid") -> dict[str, Any]:
+    """First-touch channel group of each (identity-resolved) user in the range, and how many converted.
+
+    The suggestion moves budget towards groups converting above the overall rate (and away from those
+    below), in proportion to the gap.
+    """
+    with _connection(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as (conn, source):
+        if source is None:
+            rows: list[tuple[str, str, bool]] = []
+        else:
+            rows = conn.execute(
+                f"SELECT distinct_id, arg_min(channel, ts_us) FILTER (WHERE channel <> 'direct'), "
+                f"bool_or(event = {sql_string(conversion_event)}) FROM {source} "
+                f"WHERE ts_us >= {from_us} AND ts_us < {to_us} GROUP BY distinct_id"
+            ).fetchall()
+    users: Counter[ChannelGroup] = Counter()
+    converted: Counter[ChannelGroup] = Counter()
+    for _distinct_id, channel, did_convert in rows:
+        group = channel_group(channel or "direct")
+        users[group] += 1
+        converted[group] += bool(did_convert)
+    total_users = sum(users.values())
+    overall = sum(converted.values()) / total_users if total_users else 0.0
+    groups = []
+    for group in ChannelGroup:
+        n = users[group]
+        rate = converted[group] / n if n else None
+        suggestion = "keep"
+        if rate is not None and overall > 0 and n >= 30:
+            if rate > overall * 1.1:
+                suggestion = "increase"
+            elif rate < overall * 0.9:
+                suggestion = "decrease"
+        groups.append(
+            {
+                "channel": group.value,
+                "label": LABELS[group],
+                "users": n,
+                "converted": converted[group],
+                "conversion": rate,
+                "budget": suggestion,
+            }
+        )
+    return {
+        "conversion_event": conversion_event,
+        "users": total_users,
+        "overall_conversion": overall,
+        "channels": groups,
+    }
