@@ -17,16 +17,15 @@ def apportion(discount: int, amounts: Sequence[int]) -> list[int]:
     base = sum(amounts)
     if discount <= 0 or base <= 0:
         return [0] * len(amounts)
-    shares: list[int] = []
-    remainders: list[int] = []
-    for amount in amounts:
-        share, remainder = divmod(discount * amount, base)
-        shares.append(share)
-        remainders.append(remainder)
+    if discount == base:
+        return list(amounts)
+    products = [discount * amount for amount in amounts]
+    shares = [product // base for product in products]
     left = discount - sum(shares)
     if left:
-        # sorted() is stable, so equal remainders keep scenario order.
-        for j in sorted(range(len(amounts)), key=lambda k: -remainders[k])[:left]:
+        remainders = [product % base for product in products]
+        # sorted() is stable, also with reverse=True: equal remainders keep scenario order.
+        for j in sorted(range(len(amounts)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[j] += 1
     return shares
 

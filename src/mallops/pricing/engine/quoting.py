@@ -96,6 +96,14 @@ class _Pricer:
         at, member = scenario.at, scenario.member
         self.promotions = [(k, p) for k, p in enumerate(scenario.promotions) if is_active(p, at, member)]
         self.coupons = [(k, c) for k, c in enumerate(scenario.coupons) if is_active(c, at, member)]
+        self.store_promotions: dict[str, list[tuple[int, Promotion]]] = {}
+        for k, p in self.promotions:
+            if p.layer is Layer.STORE and p.merchant is not None:
+                self.store_promotions.setdefault(p.merchant, []).append((k, p))
+        self.store_coupons: dict[str, list[tuple[int, Coupon]]] = {}
+        for k, c in self.coupons:
+            if c.layer is Layer.STORE and c.merchant is not None:
+                self.store_coupons.setdefault(c.merchant, []).append((k, c))
         self.merchants: list[str] = []
         self.merchant_lines: dict[str, list[int]] = {}
         for i, line in enumerate(lines):
@@ -149,17 +157,15 @@ class _Pricer:
         start = tuple(amounts[i] for i in own)
         own_removed = item_removed & sum(1 << i for i in own)
         promos: list[tuple[int, Promotion, list[int]]] = []
-        for k, p in self.promotions:
-            if p.layer is Layer.STORE and p.merchant == merchant:
-                scope = [j for j, i in enumerate(own) if p.skus is None or lines[i].sku in p.skus]
-                if scope:
-                    promos.append((k, p, scope))
+        for k, p in self.store_promotions.get(merchant, ()):
+            scope = [j for j, i in enumerate(own) if p.skus is None or lines[i].sku in p.skus]
+            if scope:
+                promos.append((k, p, scope))
         coupons: list[tuple[int, Coupon, list[int]]] = []
-        for k, c in self.coupons:
-            if c.layer is Layer.STORE and c.merchant == merchant:
-                scope = [j for j, i in enumerate(own) if c.skus is None or lines[i].sku in c.skus]
-                if scope:
-                    coupons.append((k, c, scope))
+        for k, c in self.store_coupons.get(merchant, ()):
+            scope = [j for j, i in enumerate(own) if c.skus is None or lines[i].sku in c.skus]
+            if scope:
+                coupons.append((k, c, scope))
         options: dict[tuple[tuple[int, ...], int], _Option] = {}
         promo_choices: list[tuple[list[int], int, tuple[_Applied, ...]]] = [(list(start), own_removed, ())]
         for k, p, scope in promos:
@@ -372,6 +378,23 @@ class _PairSearch:
                 self.suf_dyo[k] = self.suf_dyo[k + 1] + max(
                     100 * o.discount + rate * yy for o, yy in zip(options[k], y_out[k], strict=True)
                 )
+        # Lagrangian-style columns: a tier or coupon minimum that needs ``n`` more base from the remaining
+        # merchants leaves them at most sum(max(d + base)) - n of store discount.
+        self.suf_dpx = [0] * (m + 1)
+        self.suf_dpy = [0] * (m + 1)
+        self.suf_dpyo = [0] * (m + 1)
+        for k in range(m - 1, -1, -1):
+            opts = options[k]
+            self.suf_dpx[k] = self.suf_dpx[k + 1] + max(
+                o.discount + xx for o, xx in zip(opts, x[k], strict=True)
+            )
+            self.suf_dpy[k] = self.suf_dpy[k + 1] + max(
+                o.discount + yy for o, yy in zip(opts, y[k], strict=True)
+            )
+            if y_out is not None:
+                self.suf_dpyo[k] = self.suf_dpyo[k + 1] + max(
+                    o.discount + yy for o, yy in zip(opts, y_out[k], strict=True)
+                )
         self.suf_dxv = [0] * (m + 1)
         if rate and step_off:
             for k in range(m - 1, -1, -1):
@@ -397,7 +420,7 @@ class _PairSearch:
                 slack = self.shared_lines * ((done_x + self.suf_xhi[k]) // promo_lo + 1)
                 base_hi = min(base_hi, done_yo + self.suf_yo[k] + slack)
             coupon_hi = coupon_discount(self.coupon, base_hi) if base_hi > 0 else 0
-        best = self.suf_d[k] + promo_hi + coupon_hi
+        best = self._cases(k, done_x, done_y, done_yo, promo_hi, coupon_hi, blocked, slack)
         if rate:
             best = min(
                 best,
@@ -416,6 +439,50 @@ class _PairSearch:
                     // (100 * step_min),
                 )
         return done_d + best
+
+    def _cases(
+        self,
+        k: int,
+        done_x: int,
+        done_y: int,
+        done_yo: int,
+        promo_hi: int,
+        coupon_hi: int,
+        blocked: bool,
+        slack: int,
+    ) -> int:
+        """Bound by cases: which promotion tier is reached and whether the coupon's minimum is."""
+        suf_d = self.suf_d[k]
+        promo_cases: list[tuple[int, int]]
+        if self.promo is None or not self.segments:
+            promo_cases = [(promo_hi, 0)]
+        else:
+            low, high = done_x + self.suf_xlo[k], done_x + self.suf_xhi[k]
+            promo_cases = [(0, 0)] if low < self.segments[0][0] else []
+            for first, last, off in self.segments:
+                if first > high:
+                    break
+                if last < 0 or last >= low:
+                    top = high if last < 0 or last > high else last
+                    promo_cases.append((off if off < top else top, first - done_x))
+        coupon_cases = [(0, 0, 0)]
+        if coupon_hi and self.coupon is not None:
+            need = self.coupon.min
+            coupon_cases.append((coupon_hi, need - done_y, need - slack - done_yo if blocked else 0))
+        best = 0
+        dpx, dpy, dpyo = self.suf_dpx[k], self.suf_dpy[k], self.suf_dpyo[k]
+        for promo_value, need_x in promo_cases:
+            rest_p = suf_d if need_x <= 0 else min(suf_d, dpx - need_x)
+            for coupon_value, need_y, need_yo in coupon_cases:
+                rest = rest_p
+                if need_y > 0 and dpy - need_y < rest:
+                    rest = dpy - need_y
+                if need_yo > 0 and dpyo - need_yo < rest:
+                    rest = dpyo - need_yo
+                total = rest + promo_value + coupon_value
+                if total > best:
+                    best = total
+        return best
 
 
 @dataclass(slots=True)
@@ -462,7 +529,7 @@ class _Walker:
 
     def _walk(self, k: int, done_d: int, done_x: int, done_y: int, done_v: int, done_yo: int) -> None:
         if k == len(self.options):
-            self._leaf(done_d)
+            self.leaf(done_d)
             return
         search = self.search
         assert search is not None
@@ -475,7 +542,7 @@ class _Walker:
             self.choice[k] = o
             self._walk(k + 1, d, xv, yv, vv, yo)
 
-    def _leaf(self, done_d: int) -> None:
+    def leaf(self, done_d: int) -> None:
         scratch, removed = self.scratch, self.item_removed
         for k, o in enumerate(self.choice):
             opt = self.options[k][o]
@@ -545,7 +612,11 @@ class _Columns:
         key = (promo.order, coupon.order)
         if key not in self._outside:
             x = self.promo(promo)
-            both_kept = self._rows(frozenset(promo.lines) & frozenset(coupon.lines), True)
+            promo_lines, coupon_lines = frozenset(promo.lines), frozenset(coupon.lines)
+            if coupon_lines <= promo_lines:
+                both_kept = y
+            else:
+                both_kept = self._rows(promo_lines & coupon_lines, True)
             # w = x - (promotion lines that stay in the coupon base)
             self._outside[key] = [
                 [yy + xx - kept for yy, xx, kept in zip(yr, xr, kr, strict=True)]
@@ -602,16 +673,26 @@ def _search(
 
     columns = _Columns(options, own)
     walker = _Walker(pricer, amounts1, item_removed, options, own, best)
+    # A buyer often holds several identical coupons and a platform runs look-alike promotions: a pair
+    # that prices exactly like one already taken cannot do better.
+    distinct: list[tuple[int, _Scoped | None, _Scoped | None]] = []
     seen: set[tuple[object, object]] = set()
     for root_bound, _, ps, cs in pairs:
+        key = (_pricing_key(ps), _pricing_key(cs))
+        if key not in seen:
+            seen.add(key)
+            distinct.append((root_bound, ps, cs))
+    # First a cheap incumbent: every merchant's largest store discount under each promising pair.
+    for root_bound, ps, cs in distinct[:3]:
         if root_bound <= best.discount:
             break
-        # A buyer often holds several identical coupons and a platform runs look-alike promotions:
-        # a pair that prices exactly like one already searched cannot do better.
-        key = (_pricing_key(ps), _pricing_key(cs))
-        if key in seen:
-            continue
-        seen.add(key)
+        walker.promo, walker.coupon = ps, cs
+        walker.choice = [0] * m
+        walker.leaf(greedy)
+    walker.choice = [0] * m
+    for root_bound, ps, cs in distinct:
+        if root_bound <= best.discount:
+            break
         promo = ps.offer if ps is not None else None
         coupon = cs.offer if cs is not None else None
         assert promo is None or isinstance(promo, Promotion)
