@@ -111,7 +111,6 @@ ROLES: dict[str, Role] = {
             "buyer.view",
             "analytics.view",
             "promotion.view",
-            "privacy.view_contact",
         ),
         _role(
             "content_ops",
@@ -153,7 +152,6 @@ ROLES: dict[str, Role] = {
             "aftersales.handle",
             "order.view",
             "buyer.view",
-            "privacy.view_contact",
         ),
         _role(
             "cs_supervisor",
@@ -165,7 +163,6 @@ ROLES: dict[str, Role] = {
             "aftersales.handle",
             "order.view",
             "buyer.view",
-            "privacy.view_contact",
             "privacy.reveal",
             "analytics.view",
             "calendar.manage",

@@ -17,6 +17,8 @@ class MenuItem:
 
 MENU: list[MenuItem] = [
     MenuItem("dashboard", _("Dashboard"), "console:dashboard"),
+    MenuItem("merchants", _("Merchants"), "console:merchants", "merchant.view"),
+    MenuItem("buyers", _("Buyers"), "console:buyers", "buyer.view"),
     MenuItem("audit", _("Audit log"), "console:audit", "audit.view"),
     MenuItem("locks", _("Locked sign-ins"), "console:locks", "staff.unlock"),
     MenuItem("admin", _("Administration"), "admin:index", "staff.manage"),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from mallops.console import views
+from mallops.console import people, views
 
 app_name = "console"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("security/locks/", views.locks, name="locks"),
     path("security/unlock/", views.unlock, name="unlock"),
+    path("buyers/", people.buyers, name="buyers"),
+    path("buyers/<int:user_id>/", people.buyer_detail, name="buyer"),
+    path("merchants/", people.merchants, name="merchants"),
 ]
