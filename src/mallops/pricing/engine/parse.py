@@ -254,7 +254,7 @@ def _promotion(r: _Reader, path: str, obj: dict[str, Any]) -> Promotion | None:
         fields["tiers"] = _tiers(r, obj, path, repeat)
         if repeat:
             fields["cap"] = r.int_at_least(obj, "cap", path, 0, required=False)
-        elif obj.get("cap") is not None:
+        elif obj.get("cap") is not None and isinstance(obj.get("repeat", False), bool):
             r.fail(f"{path}.cap", "only a repeating threshold may have a cap")
     if len(r.problems) > before:
         return None

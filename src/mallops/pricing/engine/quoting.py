@@ -613,10 +613,7 @@ class _Columns:
         if key not in self._outside:
             x = self.promo(promo)
             promo_lines, coupon_lines = frozenset(promo.lines), frozenset(coupon.lines)
-            if coupon_lines <= promo_lines:
-                both_kept = y
-            else:
-                both_kept = self._rows(promo_lines & coupon_lines, True)
+            both_kept = y if coupon_lines <= promo_lines else self._rows(promo_lines & coupon_lines, True)
             # w = x - (promotion lines that stay in the coupon base)
             self._outside[key] = [
                 [yy + xx - kept for yy, xx, kept in zip(yr, xr, kr, strict=True)]
