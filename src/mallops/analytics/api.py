@@ -129,7 +129,10 @@ def get_stats(
     "/analytics/channels", response=dict[str, Any], summary="Users and conversion per channel (R4.1.1)"
 )
 def get_channels(
-    request: HttpRequest, to: str, from_: str = QueryParam(..., alias="from"), conversion_event: str = "order_paid"
+    request: HttpRequest,
+    to: str,
+    from_: str = QueryParam(..., alias="from"),
+    conversion_event: str = "order_paid",
 ) -> dict[str, Any]:
     _viewer(request)
     return selectors.channel_report(
@@ -161,3 +164,76 @@ def post_task(request: HttpRequest, payload: TaskIn) -> Status[dict[str, Any]]:
         request=request,
     )
     return Status(201, {"id": task.pk, "title": task.title, "team": task.team, "status": task.status})
+
+
+# --- experiments (R3.2.7) ------------------------------------------------------------------------------
+
+
+class ExperimentIn(Schema):
+    key: str
+    title: str = ""
+    variants: list[dict[str, Any]]
+    metric_event: str
+    value_property: str = ""
+    covariate_event: str = ""
+    guardrails: list[str] = []
+
+
+def _experiment_out(experiment: Any) -> dict[str, Any]:
+    return {
+        "key": experiment.key,
+        "title": experiment.title,
+        "status": experiment.status,
+        "variants": experiment.variants,
+        "metric_event": experiment.metric_event,
+        "value_property": experiment.value_property,
+        "covariate_event": experiment.covariate_event,
+        "guardrails": experiment.guardrails,
+        "started_at": experiment.started_at.isoformat(),
+    }
+
+
+@router.post("/analytics/experiments", response={201: dict[str, Any]}, summary="Create and start an A/B test")
+def post_experiment(request: HttpRequest, payload: ExperimentIn) -> Status[dict[str, Any]]:
+    experiment = services.experiment_create(
+        actor=request.auth,  # type: ignore[attr-defined]
+        key=payload.key,
+        title=payload.title,
+        variants=payload.variants,
+        metric_event=payload.metric_event,
+        value_property=payload.value_property,
+        covariate_event=payload.covariate_event,
+        guardrails=payload.guardrails,
+        request=request,
+    )
+    return Status(201, _experiment_out(experiment))
+
+
+class ExposureIn(Schema):
+    distinct_id: str
+
+
+@router.post(
+    "/experiments/{key}/exposure",
+    auth=None,
+    response=dict[str, Any],
+    summary="The caller's variant; logs the first exposure (storefront call, no sign-in)",
+)
+def post_exposure(request: HttpRequest, key: str, payload: ExposureIn) -> dict[str, Any]:
+    if not payload.distinct_id:
+        raise validation_error(
+            [FieldError(("body", "distinct_id"), "A distinct_id is required.", "required")]
+        )
+    experiment = services.experiment_by_key(key)
+    return {
+        "experiment": key,
+        "variant": services.experiment_assign(experiment=experiment, distinct_id=payload.distinct_id),
+    }
+
+
+@router.get("/analytics/experiments/{key}/results", response=dict[str, Any], summary="A/B test results")
+def get_experiment_results(request: HttpRequest, key: str) -> dict[str, Any]:
+    _viewer(request)
+    from mallops.analytics.experiments import experiment_results
+
+    return experiment_results(services.experiment_by_key(key))
