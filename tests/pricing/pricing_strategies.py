@@ -102,3 +102,118 @@ def scenario(draw: Any, max_lines: int = 4, max_promotions: int = 6, max_coupons
     if draw(st.booleans()):
         s["member"] = draw(st.booleans())
     return s
+
+
+@st.composite
+def coupled_scenario(draw: Any) -> dict[str, Any]:
+    """Store and platform offers whose minimums sit near the cart's own amounts, where choices trade off."""
+    shops = MERCHANTS[: draw(st.integers(1, 3))]
+    lines = []
+    for shop in shops:
+        for _ in range(draw(st.integers(1, 2))):
+            lines.append(
+                {
+                    "id": f"L{len(lines) + 1}",
+                    "sku": draw(st.sampled_from(SKUS)),
+                    "merchant": shop,
+                    "unit_price": draw(st.integers(100, 5000)),
+                    "qty": draw(st.integers(1, 3)),
+                }
+            )
+    shop_total = {s: sum(ln["unit_price"] * ln["qty"] for ln in lines if ln["merchant"] == s) for s in shops}
+    total = sum(shop_total.values())
+
+    def near(amount: int) -> int:
+        return draw(st.integers(max(0, amount * 5 // 10), amount + 10))
+
+    promotions: list[dict[str, Any]] = []
+    coupons: list[dict[str, Any]] = []
+    if draw(st.booleans()):
+        promotions.append(
+            {
+                "id": "item",
+                "kind": "percent_off",
+                "percent": draw(percent),
+                "skus": [draw(st.sampled_from(SKUS))],
+                "with_coupons": draw(st.booleans()),
+            }
+        )
+    for shop in shops:
+        for k in range(draw(st.integers(0, 3))):
+            pid = f"s-{shop}-{k}"
+            if draw(st.integers(0, 3)) == 0:
+                promotions.append(
+                    {
+                        "id": pid,
+                        "kind": "multi_buy",
+                        "merchant": shop,
+                        "min_qty": draw(st.integers(1, 4)),
+                        "percent": draw(percent),
+                    }
+                )
+            else:
+                mins = sorted({near(shop_total[shop]) for _ in range(draw(st.integers(1, 2)))})
+                promotions.append(
+                    {
+                        "id": pid,
+                        "kind": "threshold",
+                        "layer": "store",
+                        "merchant": shop,
+                        "tiers": [{"min": m, "off": draw(st.integers(1, max(1, m // 3 + 1)))} for m in mins],
+                    }
+                )
+            if draw(st.integers(0, 3)) == 0:
+                promotions[-1]["with_coupons"] = False
+        for k in range(draw(st.integers(0, 2))):
+            coupon: dict[str, Any] = {
+                "id": f"c-{shop}-{k}",
+                "layer": "store",
+                "merchant": shop,
+                "min": near(shop_total[shop] * 8 // 10),
+            }
+            if draw(st.booleans()):
+                coupon["off"] = draw(st.integers(1, max(1, shop_total[shop] // 4)))
+            else:
+                coupon["percent"] = draw(percent)
+            coupons.append(coupon)
+    for k in range(draw(st.integers(0, 2))):
+        if draw(st.booleans()):
+            step = draw(st.integers(max(1, total // 4), max(1, total)))
+            promotions.append(
+                {
+                    "id": f"g{k}",
+                    "kind": "threshold",
+                    "layer": "platform",
+                    "repeat": True,
+                    "tiers": [{"min": step, "off": draw(st.integers(1, max(1, step // 4)))}],
+                }
+            )
+        else:
+            promotions.append(
+                {
+                    "id": f"g{k}",
+                    "kind": "threshold",
+                    "layer": "platform",
+                    "tiers": [
+                        {"min": near(total * 8 // 10), "off": draw(st.integers(1, max(1, total // 5)))}
+                    ],
+                }
+            )
+        if draw(st.integers(0, 2)) == 0:
+            promotions[-1]["with_coupons"] = False
+        if draw(st.integers(0, 3)) == 0:
+            promotions[-1]["skus"] = draw(
+                st.lists(st.sampled_from(SKUS), min_size=1, max_size=3, unique=True)
+            )
+    for k in range(draw(st.integers(0, 2))):
+        coupon = {"id": f"pc{k}", "layer": "platform", "min": near(total * 7 // 10)}
+        if draw(st.booleans()):
+            coupon["off"] = draw(st.integers(1, max(1, total // 5)))
+        else:
+            coupon["percent"] = draw(percent)
+            if draw(st.booleans()):
+                coupon["max_off"] = draw(st.integers(0, max(1, total // 5)))
+        if draw(st.integers(0, 3)) == 0:
+            coupon["skus"] = draw(st.lists(st.sampled_from(SKUS), min_size=1, max_size=3, unique=True))
+        coupons.append(coupon)
+    return {"lines": lines, "promotions": promotions, "coupons": coupons}

@@ -7,7 +7,7 @@ from typing import Any
 import pricing_oracle as oracle
 import pytest
 from hypothesis import HealthCheck, given, settings
-from pricing_strategies import scenario
+from pricing_strategies import coupled_scenario, scenario
 
 from mallops.pricing.engine import parse_scenario, quote, quote_to_json
 
@@ -59,4 +59,11 @@ def test_engine_agrees_with_brute_force_oracle(data: dict[str, Any]) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario(max_lines=6, max_promotions=8, max_coupons=5))
 def test_engine_agrees_with_oracle_on_busier_carts(data: dict[str, Any]) -> None:
+    _check(data)
+
+
+@pytest.mark.req("R2.3.5")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(coupled_scenario())
+def test_engine_agrees_with_oracle_where_choices_trade_off(data: dict[str, Any]) -> None:
     _check(data)
