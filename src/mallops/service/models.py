@@ -1,0 +1,321 @@
+"""Customer-service tickets, their SLA clocks, timeline, ratings and follow-up tasks (R5.1-R5.4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+
+from mallops.tenancy.managers import MerchantScopedManager
+from mallops.workdays.engine import BusinessWindow, ClockBasis
+from mallops.workdays.engine import SlaPolicy as EnginePolicy
+
+
+class Channel(models.TextChoices):
+    CHAT = "chat", "chat"
+    APP = "app", "app"
+    EMAIL = "email", "email"
+    PHONE = "phone", "phone"
+    API = "api", "api"
+
+
+class Category(models.TextChoices):
+    PRODUCT = "product", "product"
+    SERVICE = "service", "service"
+    LOGISTICS = "logistics", "logistics"
+    SUGGESTION = "suggestion", "suggestion"
+    COMPLAINT = "complaint", "complaint"
+    TECHNICAL = "technical", "technical support"
+    MAJOR_FAULT = "major_fault", "major fault"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "low"
+    NORMAL = "normal", "normal"
+    HIGH = "high", "high"
+    URGENT = "urgent", "urgent"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "new"
+    OPEN = "open", "open"
+    WAITING = "waiting_customer", "waiting for the customer"
+    RESOLVED = "resolved", "resolved"
+    CLOSED = "closed", "closed"
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
+
+
+class Target(models.TextChoices):
+    """What an SLA clock measures."""
+
+    FIRST_RESPONSE = "first_response", "first response"
+    INITIAL_ANSWER = "initial_answer", "initial answer (complex issue)"
+    RESOLUTION = "resolution", "resolution"
+    FOLLOW_UP = "follow_up", "follow-up visit"
+
+
+class SlaPolicy(models.Model):
+    """One SLA as data: what it measures, for which tickets, on which clock (R5.1.2, R5.2.3, R6.3.1).
+
+    ``category``/``priority`` empty means "any"; the most specific active policy wins. ``special``
+    policies replace the resolution clock when an agent extends a ticket (customer told in advance).
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    target = models.CharField(max_length=20, choices=Target.choices)
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True, default="")
+    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True, default="")
+    special = models.BooleanField(default=False)
+    basis = models.CharField(max_length=20, choices=[(b.value, b.value) for b in ClockBasis])
+    minutes = models.PositiveIntegerField(default=0)
+    working_days = models.PositiveSmallIntegerField(default=0)
+    window = models.CharField(max_length=11, default="09:00-18:00")
+    warning_lead_minutes = models.PositiveIntegerField(null=True, blank=True)
+    notify_customer = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["target", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def engine_policy(self) -> EnginePolicy:
+        return EnginePolicy(
+            code=self.code,
+            basis=ClockBasis(self.basis),
+            duration=timedelta(minutes=self.minutes),
+            working_days=self.working_days,
+            window=BusinessWindow.parse(self.window),
+            warning_lead=None
+            if self.warning_lead_minutes is None
+            else timedelta(minutes=self.warning_lead_minutes),
+        )
+
+    def describe(self) -> str:
+        if self.basis == ClockBasis.WORKING_DAYS:
+            return f"{self.working_days} working days"
+        hours = self.minutes / 60
+        amount = f"{self.minutes} min" if self.minutes < 60 else f"{hours:g} h"
+        if self.basis == ClockBasis.BUSINESS_HOURS:
+            return f"{amount} business hours ({self.window} on working days)"
+        return f"{amount} calendar time"
+
+
+class AgentProfile(models.Model):
+    """Routing data for a person who handles tickets: skills (categories), capacity, own store or platform."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cs_profile")
+    merchant = models.ForeignKey(
+        "accounts.Merchant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    skills = models.JSONField(default=list, blank=True)
+    max_open = models.PositiveSmallIntegerField(default=30)
+    is_available = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"agent {self.user_id}"
+
+
+class ProblemGroup(models.Model):
+    """Similar tickets found together by frequent-problem detection (R5.3.1)."""
+
+    label = models.CharField(max_length=200)
+    signature = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Ticket(models.Model):
+    """A customer's issue from any channel, from intake to closed loop (R5.1.1)."""
+
+    number = models.CharField(max_length=24, unique=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    predicted_category = models.BooleanField(default=False)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    subject = models.CharField(max_length=200)
+    description = models.TextField()
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(
+        "accounts.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    order_ref = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    is_complex = models.BooleanField(default=False)
+    is_special = models.BooleanField(default=False)
+    is_serious = models.BooleanField(default=False)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    flagged_for_regulators = models.BooleanField(default=False)
+    created_at = models.DateTimeField(db_index=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution_summary = models.TextField(blank=True, default="")
+    unresolved_reason = models.TextField(blank=True, default="")
+    followup_done_at = models.DateTimeField(null=True, blank=True)
+    # timers (sweeps); each is the earliest pending instant of its kind, None when nothing is pending
+    first_response_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    initial_answer_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    warn_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    followup_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    calendar_fallback_years = models.JSONField(default=list, blank=True)
+    problem_group = models.ForeignKey(
+        ProblemGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["assignee", "status"], name="service_ticket_assignee_status")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketSla(models.Model):
+    """One SLA clock of one ticket: due and warning instants, and how it ended."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="slas")
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+")
+    target = models.CharField(max_length=20, choices=Target.choices)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(null=True, blank=True)
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.target}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.met_at is None and self.breached_at is None and not self.superseded
+
+
+class TicketPause(models.Model):
+    """The SLA clocks stand still while the ticket waits for the customer."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} paused {self.started_at}"
+
+
+class TicketEvent(models.Model):
+    """One step of the ticket's timeline (every change is recorded and traceable, R5.1.1)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=30)
+    body = models.TextField(blank=True, default="")
+    internal = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class TicketRating(models.Model):
+    """The buyer's survey after resolution: 1-5 on four dimensions (R5.1.3, R5.3.2)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
+    speed = models.PositiveSmallIntegerField()
+    efficiency = models.PositiveSmallIntegerField()
+    quality = models.PositiveSmallIntegerField()
+    attitude = models.PositiveSmallIntegerField()
+    score = models.DecimalField(max_digits=3, decimal_places=2)
+    comment = models.TextField(blank=True, default="")
+    rated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.score}"
+
+
+class ServiceTask(models.Model):
+    """Work that follows from tickets: second service, compensation, escalation, follow-up, improvement."""
+
+    class Kind(models.TextChoices):
+        SECOND_SERVICE = "second_service", "second service"
+        COMPENSATION = "compensation", "compensation"
+        ESCALATION = "escalation", "escalation"
+        REGULATOR_FLAG = "regulator_flag", "flagged for management/regulators"
+        FOLLOWUP_OVERDUE = "followup_overdue", "follow-up overdue"
+        IMPROVEMENT = "improvement", "improvement"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    problem_group = models.ForeignKey(
+        ProblemGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    title = models.CharField(max_length=200)
+    detail = models.TextField(blank=True, default="")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_done = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReplyTemplate(models.Model):
+    """A reviewed answer in the reply library; suggestions are matched to ticket text (R5.4.2)."""
+
+    title = models.CharField(max_length=100)
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True, default="")
+    keywords = models.CharField(max_length=200, blank=True, default="")
+    body = models.TextField()
+    uses = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,99 @@
+"""SLA timers of tickets (``*_due_at`` columns): breach, warning, overdue follow-up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from mallops.core.sweeps import register
+from mallops.service import escalation, sla, timeline
+from mallops.service.models import ServiceTask, Target, Ticket
+
+
+def sla_breach_handle(ticket: Ticket, now: datetime) -> None:
+    """Sweep: mark every pending clock past due as breached (at its due instant) and escalate."""
+    breached = []
+    for row in sla.pending(ticket):
+        if row.target != Target.FOLLOW_UP and row.due_at is not None and row.due_at <= now:
+            row.breached_at = row.due_at
+            row.detected_at = now
+            row.save(update_fields=["breached_at", "detected_at"])
+            breached.append(row)
+            timeline.record(
+                ticket,
+                now,
+                None,
+                "sla_breached",
+                row.policy.label,
+                internal=True,
+                policy=row.policy.code,
+                due_at=row.due_at.isoformat(),
+            )
+    sla.refresh(ticket)
+    if breached:
+        names = ", ".join(r.policy.label for r in breached)
+        escalation.escalate(ticket, now=now, reason=f"SLA breached: {names}")
+
+
+def sla_warn_handle(ticket: Ticket, now: datetime) -> None:
+    """Sweep: warn the assignee (timeline + task list) before a clock runs out."""
+    for row in sla.pending(ticket):
+        if row.warn_at is not None and row.warned_at is None and row.warn_at <= now:
+            row.warned_at = now
+            row.save(update_fields=["warned_at"])
+            if row.due_at is not None and row.due_at > now:
+                timeline.record(
+                    ticket,
+                    now,
+                    None,
+                    "sla_warning",
+                    row.policy.label,
+                    internal=True,
+                    policy=row.policy.code,
+                    due_at=row.due_at.isoformat(),
+                )
+    sla.refresh(ticket)
+
+
+def followup_due_handle(ticket: Ticket, now: datetime) -> None:
+    """Sweep: the follow-up visit is overdue: record the breach, open a task for the supervisor."""
+    for row in sla.pending(ticket, Target.FOLLOW_UP):
+        if row.due_at is not None and row.due_at <= now:
+            row.breached_at = row.due_at
+            row.detected_at = now
+            row.save(update_fields=["breached_at", "detected_at"])
+            ServiceTask.objects.create(
+                kind=ServiceTask.Kind.FOLLOWUP_OVERDUE,
+                ticket=ticket,
+                title=f"{ticket.number}: follow-up visit overdue",
+                assignee=ticket.assignee or escalation.pick_supervisor(),
+                created_at=now,
+            )
+            timeline.record(
+                ticket, now, None, "followup_overdue", internal=True, due_at=row.due_at.isoformat()
+            )
+    sla.refresh(ticket)
+
+
+def _breach_due(now: datetime) -> QuerySet[Any]:
+    rows: QuerySet[Any] = Ticket.objects.unscoped(reason="SLA breach sweep").filter(
+        Q(first_response_due_at__lte=now) | Q(initial_answer_due_at__lte=now) | Q(resolution_due_at__lte=now)
+    )
+    return rows
+
+
+def _warn_due(now: datetime) -> QuerySet[Any]:
+    rows: QuerySet[Any] = Ticket.objects.unscoped(reason="SLA warning sweep").filter(warn_due_at__lte=now)
+    return rows
+
+
+def _followup_due(now: datetime) -> QuerySet[Any]:
+    rows: QuerySet[Any] = Ticket.objects.unscoped(reason="follow-up sweep").filter(followup_due_at__lte=now)
+    return rows
+
+
+register("service.sla_breach", queryset=_breach_due, handle=sla_breach_handle)
+register("service.sla_warn", queryset=_warn_due, handle=sla_warn_handle)
+register("service.followup_due", queryset=_followup_due, handle=followup_due_handle)

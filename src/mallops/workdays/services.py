@@ -1,0 +1,107 @@
+"""Writes to the calendar table: admins import or correct years (``calendar.manage``).
+
+An import replaces every listed year in the database and ALSO writes ``<data dir>/calendar/<year>.json``
+with ``sources.store_year_records``, so ``mallops calendar`` (which reads the package plus those files)
+and the console agree. The file is written last inside the transaction: if it cannot be written the
+database change is rolled back too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from mallops.accounts.services import require_permission
+from mallops.audit.services import audit_record
+from mallops.core.errors import FieldError, validation_error
+from mallops.workdays import selectors
+from mallops.workdays.models import CalendarDay, CalendarYear
+from mallops.workdays.sources import (
+    CalendarImportError,
+    YearRecord,
+    parse_csv_import,
+    parse_json_import,
+    store_year_records,
+    year_to_json,
+)
+
+FORMATS = ("json", "csv")
+
+
+def calendar_file_dir() -> Path:
+    """Where the CLI looks for imported years: ``$MALLOPS_DATA_DIR/calendar``."""
+    return Path(settings.DATA_DIR) / "calendar"
+
+
+def parse_import_text(*, text: str, fmt: str, source: str = "upload") -> list[YearRecord]:
+    """Year records from pasted or uploaded text; problems become a 422 naming the line and reason."""
+    if fmt not in FORMATS:
+        raise validation_error([FieldError(("body", "format"), "must be json or csv", "invalid_choice")])
+    if not text.strip():
+        raise validation_error([FieldError(("body", "content"), "the file is empty", "required")])
+    try:
+        return parse_json_import(text, source) if fmt == "json" else parse_csv_import(text, source)
+    except CalendarImportError as error:
+        raise validation_error([FieldError(("body", "content"), str(error), "calendar_invalid")]) from None
+
+
+def _write_year(record: YearRecord, *, source: str, actor: Any) -> CalendarYear:
+    row, _ = CalendarYear.objects.update_or_create(
+        year=record.year, defaults={"source": source, "updated_by": actor}
+    )
+    row.days.all().delete()
+    CalendarDay.objects.bulk_create(
+        [
+            *(
+                CalendarDay(calendar_year=row, date=d, kind=CalendarDay.Kind.HOLIDAY, name=n)
+                for d, n in sorted(record.holidays.items())
+            ),
+            *(
+                CalendarDay(calendar_year=row, date=d, kind=CalendarDay.Kind.WORKDAY)
+                for d in sorted(record.makeup_workdays)
+            ),
+        ]
+    )
+    return row
+
+
+@transaction.atomic
+def calendar_years_import(
+    *, actor: Any, records: list[YearRecord], request: Any = None, write_files: bool = True
+) -> list[CalendarYear]:
+    """Replace the listed years (audited, one event per year); returns the stored rows."""
+    require_permission(actor, "calendar.manage")
+    if not records:
+        raise validation_error([FieldError(("body", "content"), "no years to import", "required")])
+    before = {r.year: r for r in selectors.year_records_from_db(r.year for r in records)}
+    rows = []
+    for record in sorted(records, key=lambda r: r.year):
+        row = _write_year(record, source=CalendarYear.Source.IMPORT, actor=actor)
+        old = before.get(record.year)
+        audit_record(
+            actor=actor,
+            action="workdays.calendar_year_imported",
+            obj=row,
+            before=None if old is None else year_to_json(old),
+            after=year_to_json(record),
+            request=request,
+        )
+        rows.append(row)
+    if write_files:
+        store_year_records(records, calendar_file_dir())
+    transaction.on_commit(selectors.invalidate)
+    selectors.invalidate()
+    return rows
+
+
+@transaction.atomic
+def calendar_import_text(
+    *, actor: Any, text: str, fmt: str, source: str = "upload", request: Any = None
+) -> list[CalendarYear]:
+    """Parse then import (the console form and the API both come through here)."""
+    require_permission(actor, "calendar.manage")
+    records = parse_import_text(text=text, fmt=fmt, source=source)
+    return calendar_years_import(actor=actor, records=records, request=request)
