@@ -1,0 +1,43 @@
+"""Property-based API tests generated from our own OpenAPI document (schemathesis).
+
+Every operation gets generated requests, valid and invalid, without credentials and with a platform admin's
+token; the API must never answer 5xx and every error must be problem+json.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from mallops.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_token() -> str:
+    from mallops.testing.factories import make_staff, token_for
+
+    return token_for(make_staff("platform_admin"))
+
+
+@pytest.mark.req("R6.1.1")
+@schema.parametrize()
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_operation_answers_a_server_error(case, admin_token):
+    response = case.call(
+        headers={"Authorization": f"Bearer {admin_token}", "Idempotency-Key": "schemathesis"}
+    )
+    case.validate_response(response, checks=[not_a_server_error])
+    if response.status_code >= 400:
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        content_type = headers["content-type"]
+        content_type = content_type[0] if isinstance(content_type, list) else content_type
+        assert content_type.startswith("application/problem+json"), (
+            response.status_code,
+            response.text[:200],
+        )
