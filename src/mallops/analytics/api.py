@@ -142,6 +142,24 @@ def get_channels(
     )
 
 
+@router.get(
+    "/analytics/kpis", response=dict[str, Any], summary="KPI registry with period-over-period (R3.4.1/2)"
+)
+def get_kpis(request: HttpRequest, start: date, end: date) -> dict[str, Any]:
+    _viewer(request)
+    from mallops.analytics.metrics import kpi_report
+
+    return kpi_report(start=start, end=end)
+
+
+@router.get("/analytics/campaigns", response=dict[str, Any], summary="Campaign report (R1.4.2)")
+def get_campaigns(request: HttpRequest, start: date, end: date) -> dict[str, Any]:
+    _viewer(request)
+    from mallops.analytics.metrics import campaign_report
+
+    return campaign_report(start=start, end=end)
+
+
 class TaskIn(Schema):
     title: str
     team: str

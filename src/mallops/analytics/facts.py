@@ -1,0 +1,166 @@
+"""Facts the KPI registry, segments, lifecycle and campaign reports are computed from.
+
+Source: the event store. The platform's server-side events (``analytics_track``) carry them, with these
+properties (documented in docs/analytics.md):
+
+* ``order_paid``: ``order_id``, ``amount_fen`` (paid), ``discount_fen``, optional ``campaign``, ``items``
+  ``[{"spu", "qty", "amount_fen"}]``; the order's buyer is the ``distinct_id``;
+* ``refund``: ``order_id``, ``amount_fen``;
+* ``signup``; ``review``: ``score`` 1-5; ``ticket_first_response``: ``response_seconds``; ``csat``: ``score``
+  1-5; ``complaint``; ``campaign_join``: ``campaign``; ``cost``: ``category`` (advertising, logistics,
+  customer_service), ``amount_fen``.
+
+An order counts once even when its ``order_paid`` event was sent twice under different uuids: the first
+event per ``order_id`` wins (the uuid already removes retried deliveries).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from mallops.analytics.selectors import _connection, alias_map
+from mallops.analytics.store.events import shanghai_day
+from mallops.analytics.store.queries import sql_string
+
+FACT_EVENTS: Final = (
+    "order_paid",
+    "refund",
+    "signup",
+    "review",
+    "ticket_first_response",
+    "csat",
+    "complaint",
+    "campaign_join",
+    "cost",
+)
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _num(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class OrderFact:
+    order_id: str
+    buyer: str
+    paid_us: int
+    amount_fen: int
+    discount_fen: int
+    campaign: str
+    items: tuple[tuple[str, int, int], ...]  # (spu, qty, amount_fen)
+
+
+@dataclass
+class Facts:
+    """Everything in ``[from_us, to_us)``, identity-resolved."""
+
+    from_us: int
+    to_us: int
+    orders: list[OrderFact] = field(default_factory=list)
+    visitors: set[str] = field(default_factory=set)
+    refunds: list[tuple[str, int, int]] = field(default_factory=list)  # (order_id, ts, amount)
+    signups: list[tuple[str, int]] = field(default_factory=list)
+    review_scores: list[float] = field(default_factory=list)
+    response_seconds: list[float] = field(default_factory=list)
+    csat_scores: list[float] = field(default_factory=list)
+    complaints: int = 0
+    campaign_joins: list[tuple[str, str, int]] = field(default_factory=list)  # (campaign, who, ts)
+    costs: dict[str, int] = field(default_factory=dict)
+
+
+def _items(value: object) -> tuple[tuple[str, int, int], ...]:
+    if not isinstance(value, list):
+        return ()
+    result = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("spu"), str | int):
+            result.append((str(item["spu"]), _int(item.get("qty")) or 1, _int(item.get("amount_fen"))))
+    return tuple(result)
+
+
+Row = tuple[str, str, int, dict[str, Any]]  # (distinct_id, event, ts_us, properties)
+
+
+def parse_rows(rows: Iterable[tuple[str, str, int, str]]) -> list[Row]:
+    """Decode properties once and keep only the first ``order_paid`` per ``order_id`` (rows in time order)."""
+    parsed: list[Row] = []
+    seen_orders: set[str] = set()
+    for distinct_id, event, ts, text in rows:
+        props: dict[str, Any] = json.loads(text) if event in FACT_EVENTS else {}
+        if event == "order_paid":
+            order_id = str(props.get("order_id", "")) or f"{distinct_id}@{ts}"
+            if order_id in seen_orders:
+                continue
+            seen_orders.add(order_id)
+            props = {**props, "order_id": order_id}
+        parsed.append((distinct_id, event, ts, props))
+    return parsed
+
+
+def build_facts(rows: Iterable[Row], from_us: int, to_us: int) -> Facts:
+    """Facts of the parsed rows with ``from_us <= ts < to_us``."""
+    facts = Facts(from_us, to_us)
+    for distinct_id, event, ts, props in rows:
+        if not from_us <= ts < to_us:
+            continue
+        facts.visitors.add(distinct_id)
+        if event == "order_paid":
+            campaign = props.get("campaign")
+            facts.orders.append(
+                OrderFact(
+                    str(props["order_id"]),
+                    distinct_id,
+                    ts,
+                    _int(props.get("amount_fen")),
+                    _int(props.get("discount_fen")),
+                    campaign if isinstance(campaign, str) else "",
+                    _items(props.get("items")),
+                )
+            )
+        elif event == "refund":
+            facts.refunds.append((str(props.get("order_id", "")), ts, _int(props.get("amount_fen"))))
+        elif event == "signup":
+            facts.signups.append((distinct_id, ts))
+        elif event == "review" and (score := _num(props.get("score"))) is not None:
+            facts.review_scores.append(score)
+        elif event == "ticket_first_response" and (sec := _num(props.get("response_seconds"))) is not None:
+            facts.response_seconds.append(sec)
+        elif event == "csat" and (score := _num(props.get("score"))) is not None:
+            facts.csat_scores.append(score)
+        elif event == "complaint":
+            facts.complaints += 1
+        elif event == "campaign_join" and isinstance(props.get("campaign"), str):
+            facts.campaign_joins.append((props["campaign"], distinct_id, ts))
+        elif event == "cost":
+            category = props.get("category")
+            if isinstance(category, str):
+                facts.costs[category] = facts.costs.get(category, 0) + _int(props.get("amount_fen"))
+    return facts
+
+
+def load_rows(from_us: int, to_us: int, *, events: tuple[str, ...] | None = None) -> list[Row]:
+    """Parsed, identity-resolved rows of the period from the store, in time order."""
+    where = f"ts_us >= {from_us} AND ts_us < {to_us}"
+    if events is not None:
+        where += f" AND event IN ({', '.join(sql_string(e) for e in events)})"
+    with _connection(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as (conn, source):
+        rows = (
+            []
+            if source is None
+            else conn.execute(
+                f"SELECT distinct_id, event, ts_us, properties FROM {source} WHERE {where} "
+                "ORDER BY ts_us, event, raw_id"
+            ).fetchall()
+        )
+    return parse_rows(rows)
+
+
+def load_facts(from_us: int, to_us: int, *, events: tuple[str, ...] | None = None) -> Facts:
+    return build_facts(load_rows(from_us, to_us, events=events), from_us, to_us)
