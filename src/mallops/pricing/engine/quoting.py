@@ -534,13 +534,48 @@ class _Walker:
         search = self.search
         assert search is not None
         opts, xr, yr, vr, yor = self.options[k], search.x[k], search.y[k], self.v[k], self.y_out[k]
+        last = k + 1 == len(self.options)
         for o in range(len(opts)):
             d, xv, yv = done_d + opts[o].discount, done_x + xr[o], done_y + yr[o]
             vv, yo = done_v + vr[o], done_yo + yor[o]
+            if last:
+                extra = self._exact_from_sums(xv, yv, vv)
+                if extra is not None:
+                    if d + extra > self.best.discount:
+                        self.choice[k] = o
+                        self._record(d + extra)
+                    continue
             if search.bound(k + 1, d, xv, yv, vv, yo) <= self.best.discount:
                 continue
             self.choice[k] = o
             self._walk(k + 1, d, xv, yv, vv, yo)
+
+    def _exact_from_sums(self, x: int, y: int, v: int) -> int | None:
+        """Steps 4-5 from the sums alone, when the platform promotion's shares inside the coupon base
+        are all of its discount or none of it; None when the shares must be computed line by line."""
+        search = self.search
+        assert search is not None
+        promo, coupon = search.promo, search.coupon
+        promo_off = threshold_discount(promo, x) if promo is not None else 0
+        if coupon is None:
+            return promo_off
+        if promo is None or promo_off == 0:
+            base = y
+        else:
+            outside = v - y  # promotion amounts outside the coupon base
+            if outside == x:  # nothing of the promotion's base is in the coupon base
+                base = y
+            elif outside == 0 and promo.with_coupons:
+                base = y - promo_off
+            else:
+                return None
+        return promo_off + coupon_discount(coupon, base)
+
+    def _record(self, discount: int) -> None:
+        best = self.best
+        best.discount = discount
+        best.choice = tuple(self.choice)
+        best.promo, best.coupon = self.promo, self.coupon
 
     def leaf(self, done_d: int) -> None:
         scratch, removed = self.scratch, self.item_removed
@@ -551,10 +586,7 @@ class _Walker:
             removed |= opt.removed
         extra, _ = self.pricer.platform(scratch, removed, self.promo, self.coupon)
         if done_d + extra > self.best.discount:
-            best = self.best
-            best.discount = done_d + extra
-            best.choice = tuple(self.choice)
-            best.promo, best.coupon = self.promo, self.coupon
+            self._record(done_d + extra)
 
 
 class _Columns:
