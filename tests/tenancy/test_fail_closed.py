@@ -63,6 +63,12 @@ def test_every_merchant_route_hides_other_merchants_objects():
     client_a = ApiClient(token=token_for(owner_a))
     client_b = ApiClient(token=token_for(owner_b))
     b_ids = {"member_id": b_member.pk}
+    # catalogue and review: a product (with SKUs), a submitted listing, a certificate and a
+    # notification per merchant
+    from mallops.catalogue.fixtures import catalogue_walk_rows
+
+    catalogue_walk_rows(_a.pk)
+    b_ids.update(catalogue_walk_rows(b.pk))
     for method, path in _merchant_routes():
         params = re.findall(r"{(\w+)}", path)
         if method == "GET" and not params:

@@ -1,7 +1,280 @@
-"""HTTP API of the catalogue app (django-ninja router mounted in mallops.routers)."""
+"""Catalogue API: categories with their schema; the merchant's products, SKU prices, certificates and
+notifications (merchant side, ``store.listing.manage``)."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import date, datetime
+from typing import Any, TypeVar
 
-router = Router(tags=["catalogue"])
+from django.http import HttpRequest
+from ninja import Body, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from mallops.accounts.auth import api_auth
+from mallops.accounts.selectors import user_merchant
+from mallops.accounts.services import require_permission
+from mallops.catalogue import selectors, services
+from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
+from mallops.catalogue.models import Category, Certificate, MerchantNotification, Product, schema_as_dict
+from mallops.core.errors import FieldError, not_found, validation_error
+
+router = Router(tags=["catalogue"], auth=api_auth)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def merchant_scope(request: HttpRequest, permission: str = "store.listing.manage") -> int:
+    """The signed-in merchant member's store id after the permission check (404 without a store)."""
+    require_permission(request.user, permission)
+    member = user_merchant(request.user)
+    if member is None:
+        raise not_found("merchant")
+    return int(member.merchant_id)
+
+
+def parse_body(model: type[M], payload: Any) -> M:
+    """Validate a body after the path objects were found (so another store's id answers 404 first)."""
+    try:
+        return model.model_validate(payload)
+    except PydanticValidationError as exc:
+        raise validation_error(
+            [
+                FieldError(loc=("body", *exc_loc), msg=err["msg"], code=err["type"])
+                for err in exc.errors()
+                for exc_loc in [tuple(p if isinstance(p, int) else str(p) for p in err["loc"])]
+            ]
+        ) from exc
+
+
+class SkuIn(Schema):
+    code: str = Field(min_length=1, max_length=64)
+    price_fen: int
+    stock: int = 0
+    spec_values: dict[str, str] = {}
+    reference_price_fen: int | None = None
+
+
+class ImageIn(Schema):
+    url: str = Field(min_length=1, max_length=500)
+    width: int = Field(ge=1)
+    height: int = Field(ge=1)
+    size_bytes: int = Field(ge=1)
+    angle: str = ""
+
+
+class ProductIn(Schema):
+    category_code: str
+    title: str
+    skus: list[SkuIn]
+    selling_points: list[str] = []
+    description: dict[str, str] = {}
+    attributes: dict[str, str] = {}
+    images: list[ImageIn] = []
+    return_policy: str = "eligible"
+    return_exclusion: str = ""
+    external_code: str = ""
+
+    def to_input(self) -> ProductInput:
+        return ProductInput(
+            category_code=self.category_code,
+            title=self.title,
+            skus=[SkuInput(**sku.model_dump()) for sku in self.skus],
+            selling_points=list(self.selling_points),
+            description=dict(self.description),
+            attributes=dict(self.attributes),
+            images=[ImageInput(**image.model_dump()) for image in self.images],
+            return_policy=self.return_policy,
+            return_exclusion=self.return_exclusion,
+            external_code=self.external_code,
+        )
+
+
+class PriceIn(Schema):
+    price_fen: int
+
+
+class CertificateIn(Schema):
+    kind: str
+    number: str
+    expires_on: date
+    product_id: int | None = None
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    parent: str | None
+    compliance_category: str
+    required_attributes: list[dict[str, str]]
+    required_certificates: list[str]
+    default_return_exclusion: str
+
+
+class ProductOut(Schema):
+    id: int
+    category_code: str
+    title: str
+    selling_points: list[str]
+    description: dict[str, str]
+    attributes: dict[str, str]
+    return_policy: str
+    return_exclusion: str
+    external_code: str
+    skus: list[dict[str, Any]]
+    images: list[dict[str, Any]]
+    updated_at: datetime
+
+
+class ProductSummary(Schema):
+    id: int
+    category_code: str
+    title: str
+    updated_at: datetime
+
+
+class CertificateOut(Schema):
+    id: int
+    kind: str
+    number: str
+    expires_on: date
+    expired: bool
+    product_id: int | None
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    subject: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+def category_out(category: Category) -> CategoryOut:
+    schema = schema_as_dict(category)
+    return CategoryOut(
+        id=category.pk,
+        code=category.code,
+        name=category.name,
+        parent=category.parent.code if category.parent else None,
+        compliance_category=category.compliance_category,
+        required_attributes=schema["required_attributes"],
+        required_certificates=schema["required_certificates"],
+        default_return_exclusion=category.default_return_exclusion,
+    )
+
+
+def product_out(product: Product) -> ProductOut:
+    return ProductOut(
+        id=product.pk,
+        category_code=product.category.code,
+        title=product.title,
+        selling_points=product.selling_points,
+        description=product.description,
+        attributes=product.attributes,
+        return_policy=product.return_policy,
+        return_exclusion=product.return_exclusion,
+        external_code=product.external_code,
+        skus=[
+            {
+                "id": sku.pk,
+                "code": sku.code,
+                "spec_values": sku.spec_values,
+                "price_fen": sku.price_fen,
+                "reference_price_fen": sku.reference_price_fen,
+                "stock": sku.stock,
+            }
+            for sku in selectors.product_skus(product)
+        ],
+        images=[
+            {"url": i.url, "width": i.width, "height": i.height, "size_bytes": i.size_bytes, "angle": i.angle}
+            for i in selectors.product_images(product)
+        ],
+        updated_at=product.updated_at,
+    )
+
+
+@router.get("/catalogue/categories", response=list[CategoryOut], summary="Category tree with schemas")
+def category_list(request: HttpRequest) -> list[CategoryOut]:
+    return [category_out(c) for c in selectors.categories()]
+
+
+@router.get("/merchant/products", response=list[ProductSummary], summary="Own products")
+@paginate(LimitOffsetPagination)
+def product_list(request: HttpRequest) -> list[ProductSummary]:
+    merchant_id = merchant_scope(request)
+    return [
+        ProductSummary(id=p.pk, category_code=p.category.code, title=p.title, updated_at=p.updated_at)
+        for p in selectors.product_list(merchant_id=merchant_id)
+    ]
+
+
+@router.post("/merchant/products", response={201: ProductOut}, summary="Create a product (SPU with SKUs)")
+def product_create(request: HttpRequest, payload: ProductIn) -> Status[Any]:
+    merchant_id = merchant_scope(request)
+    product = services.product_create(
+        actor=request.user, merchant_id=merchant_id, data=payload.to_input(), request=request
+    )
+    return Status(201, product_out(product))
+
+
+@router.get("/merchant/products/{product_id}", response=ProductOut, summary="One own product")
+def product_get(request: HttpRequest, product_id: int) -> ProductOut:
+    merchant_id = merchant_scope(request)
+    return product_out(selectors.product_get(merchant_id=merchant_id, product_id=product_id))
+
+
+@router.put(
+    "/merchant/products/{product_id}",
+    response=ProductOut,
+    summary="Replace a product's content (submit its listing again to publish the change)",
+)
+def product_update(request: HttpRequest, product_id: int, payload: Body[Any]) -> ProductOut:
+    merchant_id = merchant_scope(request)
+    selectors.product_get(merchant_id=merchant_id, product_id=product_id)
+    data = parse_body(ProductIn, payload).to_input()
+    product = services.product_update(
+        actor=request.user, merchant_id=merchant_id, product_id=product_id, data=data, request=request
+    )
+    return product_out(product)
+
+
+@router.post("/merchant/skus/{sku_id}/price", response=dict[str, int], summary="Change a SKU's price")
+def sku_price_set(request: HttpRequest, sku_id: int, payload: Body[Any]) -> dict[str, int]:
+    merchant_id = merchant_scope(request)
+    if not selectors.sku_exists(merchant_id=merchant_id, sku_id=sku_id):
+        raise not_found("sku")
+    body = parse_body(PriceIn, payload)
+    sku = services.sku_price_set(
+        actor=request.user, merchant_id=merchant_id, sku_id=sku_id, price_fen=body.price_fen, request=request
+    )
+    return {"id": sku.pk, "price_fen": sku.price_fen}
+
+
+@router.get("/merchant/certificates", response=list[CertificateOut], summary="Own certificates")
+@paginate(LimitOffsetPagination)
+def certificate_list(request: HttpRequest) -> list[Certificate]:
+    return list(selectors.certificate_list(merchant_id=merchant_scope(request)))
+
+
+@router.post("/merchant/certificates", response={201: CertificateOut}, summary="Add a certificate")
+def certificate_create(request: HttpRequest, payload: CertificateIn) -> Status[Any]:
+    merchant_id = merchant_scope(request)
+    certificate = services.certificate_create(
+        actor=request.user,
+        merchant_id=merchant_id,
+        kind=payload.kind,
+        number=payload.number,
+        expires_on=payload.expires_on,
+        product_id=payload.product_id,
+        request=request,
+    )
+    return Status(201, certificate)
+
+
+@router.get("/merchant/notifications", response=list[NotificationOut], summary="Messages to the store")
+@paginate(LimitOffsetPagination)
+def notification_list(request: HttpRequest) -> list[MerchantNotification]:
+    return list(selectors.notification_list(merchant_id=merchant_scope(request)))

@@ -1,7 +1,216 @@
-"""HTTP API of the review app (django-ninja router mounted in mallops.routers)."""
+"""Listing review API: the merchant's listings (submit, findings, history, diff) and the platform's
+review queue (claim, approve, reject) and metrics."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+from typing import Any
 
-router = Router(tags=["review"])
+from django.http import HttpRequest
+from ninja import Body, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from mallops.accounts.auth import api_auth
+from mallops.accounts.services import require_permission
+from mallops.catalogue.api import merchant_scope, parse_body
+from mallops.review import importing, presenters, selectors, services
+
+router = Router(tags=["review"], auth=api_auth)
+
+
+class ListingIn(Schema):
+    product_id: int
+
+
+class ApproveIn(Schema):
+    note: str = ""
+
+
+class RejectIn(Schema):
+    reason_codes: list[str]
+    note: str = ""
+
+
+@router.get("/merchant/listings", response=list[dict[str, Any]], summary="Own listings")
+@paginate(LimitOffsetPagination)
+def listing_list(request: HttpRequest) -> list[dict[str, Any]]:
+    merchant_id = merchant_scope(request)
+    return [presenters.listing_summary(x) for x in selectors.listing_list(merchant_id=merchant_id)]
+
+
+@router.post("/merchant/listings", response={201: dict[str, Any]}, summary="Open a listing for a product")
+def listing_create(request: HttpRequest, payload: ListingIn) -> Status[Any]:
+    merchant_id = merchant_scope(request)
+    listing = services.listing_create(
+        actor=request.user, merchant_id=merchant_id, product_id=payload.product_id, request=request
+    )
+    return Status(201, presenters.listing_summary(listing))
+
+
+@router.get(
+    "/merchant/listings/{listing_id}",
+    response=dict[str, Any],
+    summary="One own listing with every version, its findings, decisions and the quality score",
+)
+def listing_get(request: HttpRequest, listing_id: int) -> dict[str, Any]:
+    merchant_id = merchant_scope(request)
+    return presenters.listing_detail(selectors.listing_get(merchant_id=merchant_id, listing_id=listing_id))
+
+
+@router.post(
+    "/merchant/listings/{listing_id}/submit",
+    response=dict[str, Any],
+    summary="Submit the product's current content as a new version (automated checks run at once)",
+)
+def listing_submit(request: HttpRequest, listing_id: int) -> dict[str, Any]:
+    merchant_id = merchant_scope(request)
+    version = services.listing_submit(
+        actor=request.user, merchant_id=merchant_id, listing_id=listing_id, request=request
+    )
+    return presenters.version_dict(version, selectors.version_findings(version))
+
+
+@router.get(
+    "/merchant/listings/{listing_id}/diff",
+    response=list[dict[str, Any]],
+    summary="Fields changed between two versions",
+)
+def listing_diff(
+    request: HttpRequest, listing_id: int, from_version: int | None = None, to_version: int | None = None
+) -> list[dict[str, Any]]:
+    merchant_id = merchant_scope(request)
+    listing = selectors.listing_get(merchant_id=merchant_id, listing_id=listing_id)
+    return selectors.listing_diff(listing, from_version, to_version)
+
+
+@router.get(
+    "/review/queue", response=list[dict[str, Any]], summary="Versions waiting for review, oldest first"
+)
+@paginate(LimitOffsetPagination)
+def review_queue(request: HttpRequest) -> list[dict[str, Any]]:
+    require_permission(request.user, "listing.review")
+    queue = list(selectors.review_queue(actor=request.user))
+    findings = selectors.findings_by_version(queue)
+    return [
+        {
+            "listing_id": v.listing_id,
+            "version": v.number,
+            "title": v.snapshot.get("title", ""),
+            "category": v.snapshot.get("category", ""),
+            "submitted_at": v.submitted_at,
+            "claimed_by": v.claimed_by.username if v.claimed_by else None,
+            "claim_due_at": v.claim_due_at,
+            "findings": len(findings.get(v.pk, [])),
+        }
+        for v in queue
+    ]
+
+
+@router.get(
+    "/review/listings/{listing_id}",
+    response=dict[str, Any],
+    summary="A listing as the reviewer sees it: versions, findings, diff against the live version",
+)
+def review_listing(request: HttpRequest, listing_id: int) -> dict[str, Any]:
+    require_permission(request.user, "listing.view")
+    listing = selectors.listing_get_for_platform(
+        actor=request.user, permission="listing.view", listing_id=listing_id
+    )
+    data = presenters.listing_detail(listing)
+    versions = selectors.listing_versions(listing)
+    live = next((v for v in versions if v.pk == listing.live_version_id), None)
+    pending = next((v for v in versions if v.pk == listing.pending_version_id), None)
+    data["merchant_id"] = listing.merchant_id
+    data["diff_from_live"] = (
+        selectors.version_diff(live.snapshot, pending.snapshot)
+        if live is not None and pending is not None
+        else []
+    )
+    return data
+
+
+@router.post(
+    "/review/listings/{listing_id}/claim", response=dict[str, Any], summary="Claim a listing for review"
+)
+def review_claim(request: HttpRequest, listing_id: int) -> dict[str, Any]:
+    version = services.listing_claim(actor=request.user, listing_id=listing_id, request=request)
+    return {"listing_id": listing_id, "version": version.number, "claim_due_at": version.claim_due_at}
+
+
+@router.post(
+    "/review/listings/{listing_id}/approve", response=dict[str, Any], summary="Approve: the version goes live"
+)
+def review_approve(request: HttpRequest, listing_id: int, payload: Body[Any] = None) -> dict[str, Any]:
+    body = parse_body(ApproveIn, payload or {})
+    version = services.listing_approve(
+        actor=request.user, listing_id=listing_id, note=body.note, request=request
+    )
+    return {"listing_id": listing_id, "version": version.number, "status": version.status}
+
+
+@router.post(
+    "/review/listings/{listing_id}/reject",
+    response=dict[str, Any],
+    summary="Reject with reason codes and a note",
+)
+def review_reject(request: HttpRequest, listing_id: int, payload: Body[Any]) -> dict[str, Any]:
+    require_permission(request.user, "listing.review")
+    body = parse_body(RejectIn, payload)
+    version = services.listing_reject(
+        actor=request.user,
+        listing_id=listing_id,
+        reason_codes=body.reason_codes,
+        note=body.note,
+        request=request,
+    )
+    return {
+        "listing_id": listing_id,
+        "version": version.number,
+        "status": version.status,
+        "reason_codes": version.reason_codes,
+    }
+
+
+@router.get(
+    "/review/metrics", response=dict[str, Any], summary="Pass rate, violations per rule, turnaround, backlog"
+)
+def review_metrics(
+    request: HttpRequest, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    require_permission(request.user, "listing.view")
+    return selectors.review_metrics(actor=request.user, since=since, until=until)
+
+
+@router.post(
+    "/merchant/listing-imports",
+    response=dict[str, Any],
+    summary="Bulk import products from CSV/XLSX: dry run, or confirm (all valid, or the valid subset)",
+    description=(
+        "Multipart form: `file` (.csv or .xlsx), `mode` = `dry_run` (default; nothing is written) or "
+        "`confirm`, and `accept_valid_subset` (confirm only: import the products without errors and skip "
+        "the rest). A confirm with errors and without `accept_valid_subset` answers 422 and writes nothing. "
+        "Errors carry the spreadsheet `row` (header is row 1) and `column`."
+    ),
+)
+def listing_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    mode: Form[str] = "dry_run",
+    accept_valid_subset: Form[bool] = False,
+) -> dict[str, Any]:
+    merchant_id = merchant_scope(request)
+    if mode not in ("dry_run", "confirm"):
+        from mallops.core.errors import FieldError, validation_error
+
+        raise validation_error([FieldError(("body", "mode"), "dry_run or confirm", "invalid_choice")])
+    report = importing.listing_import(
+        actor=request.user,
+        merchant_id=merchant_id,
+        filename=file.name or "",
+        content=file.read(),
+        confirm=mode == "confirm",
+        accept_valid_subset=accept_valid_subset,
+        request=request,
+    )
+    return report.as_dict()

@@ -1,0 +1,219 @@
+"""Review reads: merchant's own listings, the reviewer queue, version diffs, metrics."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from mallops.catalogue.models import Product
+from mallops.core.errors import not_found
+from mallops.review.models import Finding, Listing, ListingVersion, VersionStatus
+from mallops.review.quality import quality_score
+
+BACKLOG_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
+    ("<1h", timedelta(hours=1)),
+    ("1-4h", timedelta(hours=4)),
+    ("4-24h", timedelta(hours=24)),
+    (">24h", None),
+)
+
+
+def listing_list(*, merchant_id: int) -> QuerySet[Listing]:
+    listings: QuerySet[Listing] = (
+        Listing.objects.for_merchant(merchant_id).select_related("product", "live_version").order_by("-pk")
+    )
+    return listings
+
+
+def listing_get(*, merchant_id: int, listing_id: int) -> Listing:
+    listing: Listing | None = listing_list(merchant_id=merchant_id).filter(pk=listing_id).first()
+    if listing is None:
+        raise not_found("listing")
+    return listing
+
+
+def listing_get_for_platform(*, actor: Any, permission: str, listing_id: int) -> Listing:
+    listing: Listing | None = (
+        Listing.objects.for_platform(actor, permission)
+        .select_related("product")
+        .filter(pk=listing_id)
+        .first()
+    )
+    if listing is None:
+        raise not_found("listing")
+    return listing
+
+
+def listing_versions(listing: Listing) -> list[ListingVersion]:
+    return list(
+        ListingVersion.objects.for_merchant(listing.merchant_id)
+        .filter(listing_id=listing.pk)
+        .select_related("decided_by")
+        .order_by("-number")
+    )
+
+
+def latest_version(listing: Listing) -> ListingVersion | None:
+    versions = listing_versions(listing)
+    return versions[0] if versions else None
+
+
+def version_findings(version: ListingVersion) -> list[Finding]:
+    return list(
+        Finding.objects.for_merchant(version.merchant_id).filter(version_id=version.pk).order_by("pk")
+    )
+
+
+def findings_by_version(versions: list[ListingVersion]) -> dict[int, list[Finding]]:
+    out: dict[int, list[Finding]] = defaultdict(list)
+    by_merchant: dict[int, list[int]] = defaultdict(list)
+    for version in versions:
+        by_merchant[version.merchant_id].append(version.pk)
+    for merchant_id, ids in by_merchant.items():
+        for finding in Finding.objects.for_merchant(merchant_id).filter(version_id__in=ids).order_by("pk"):
+            out[finding.version_id].append(finding)
+    return out
+
+
+def review_queue(*, actor: Any) -> QuerySet[ListingVersion]:
+    """Versions waiting for a decision, oldest first."""
+    queue: QuerySet[ListingVersion] = (
+        ListingVersion.objects.for_platform(actor, "listing.review")
+        .filter(status=VersionStatus.QUEUED)
+        .select_related("listing", "claimed_by")
+        .order_by("submitted_at", "pk")
+    )
+    return queue
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list) and prefix == "skus":
+        for sku in value:
+            _flatten({k: v for k, v in sku.items() if k != "code"}, f"skus[{sku.get('code')}]", out)
+    elif isinstance(value, list) and prefix == "images":
+        out[prefix] = [image.get("url") for image in value]
+    else:
+        out[prefix] = value
+
+
+def version_diff(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Changed fields between two snapshots: ``[{"field", "before", "after"}]`` sorted by field.
+    SKUs are matched by code; a missing side is ``None``."""
+    flat_old: dict[str, Any] = {}
+    flat_new: dict[str, Any] = {}
+    _flatten(old, "", flat_old)
+    _flatten(new, "", flat_new)
+    return [
+        {"field": key, "before": flat_old.get(key), "after": flat_new.get(key)}
+        for key in sorted(flat_old.keys() | flat_new.keys())
+        if flat_old.get(key) != flat_new.get(key)
+    ]
+
+
+def listing_diff(listing: Listing, from_number: int | None, to_number: int | None) -> list[dict[str, Any]]:
+    """Diff of two versions; by default the latest against the one before it (empty with one version)."""
+    versions = {v.number: v for v in listing_versions(listing)}
+    to_number = to_number if to_number is not None else max(versions, default=0)
+    from_number = from_number if from_number is not None else to_number - 1
+    if from_number not in versions or to_number not in versions:
+        if not versions or (from_number == 0 and to_number in versions):
+            return []
+        raise not_found("version")
+    return version_diff(versions[from_number].snapshot, versions[to_number].snapshot)
+
+
+def listing_quality(listing: Listing, snapshot: dict[str, Any]) -> dict[str, Any]:
+    product = Product.objects.for_merchant(listing.merchant_id).get(pk=listing.product_id)
+    related = (
+        Product.objects.for_merchant(listing.merchant_id)
+        .filter(category_id=product.category_id)
+        .exclude(pk=product.pk)
+        .count()
+    )
+    return quality_score(snapshot, review_count=0, related_count=related)
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-int(fraction * 100) * len(sorted_values) // 100))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def review_metrics(
+    *, actor: Any, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Pass rate, violation rate per rule, turnaround p50/p90 (seconds), backlog by age, throughput.
+
+    Over versions *decided* in ``[since, until)``: pass rate = approved / decided (automatic and human
+    decisions); violation rate of a rule = decided versions with a finding of that rule / decided.
+    """
+    now = now or timezone.now()
+    versions = ListingVersion.objects.for_platform(actor, "listing.view")
+    decided = versions.filter(
+        status__in=[VersionStatus.APPROVED, VersionStatus.REJECTED, VersionStatus.AUTO_REJECTED]
+    )
+    if since is not None:
+        decided = decided.filter(decided_at__gte=since)
+    if until is not None:
+        decided = decided.filter(decided_at__lt=until)
+    rows = list(
+        decided.select_related("decided_by").only(
+            "pk", "merchant_id", "status", "submitted_at", "decided_at", "decided_by__username"
+        )
+    )
+    total = len(rows)
+    by_status = Counter(row.status for row in rows)
+    findings = findings_by_version(rows)
+    rule_versions: Counter[str] = Counter()
+    for row in rows:
+        for rule in {f.rule for f in findings.get(row.pk, [])}:
+            rule_versions[rule] += 1
+    human = sorted(
+        (row.decided_at - row.submitted_at).total_seconds()
+        for row in rows
+        if row.status in (VersionStatus.APPROVED, VersionStatus.REJECTED) and row.decided_at
+    )
+    throughput = Counter(
+        row.decided_by.username
+        for row in rows
+        if row.decided_by is not None and row.status in (VersionStatus.APPROVED, VersionStatus.REJECTED)
+    )
+    backlog = dict.fromkeys((label for label, _ in BACKLOG_BUCKETS), 0)
+    for submitted_at in versions.filter(status=VersionStatus.QUEUED).values_list("submitted_at", flat=True):
+        age = now - submitted_at
+        for label, limit in BACKLOG_BUCKETS:
+            if limit is None or age < limit:
+                backlog[label] += 1
+                break
+    approved = by_status[VersionStatus.APPROVED]
+    return {
+        "decided": total,
+        "approved": approved,
+        "rejected": by_status[VersionStatus.REJECTED],
+        "auto_rejected": by_status[VersionStatus.AUTO_REJECTED],
+        "pass_rate": round(approved / total, 4) if total else None,
+        "violation_rate": round((total - approved) / total, 4) if total else None,
+        "violations_by_rule": [
+            {"rule": rule, "versions": count, "rate": round(count / total, 4)}
+            for rule, count in sorted(rule_versions.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "turnaround_seconds": {
+            "p50": _percentile(human, 0.5),
+            "p90": _percentile(human, 0.9),
+            "count": len(human),
+        },
+        "backlog_by_age": backlog,
+        "throughput_by_reviewer": [
+            {"reviewer": name, "decisions": count}
+            for name, count in sorted(throughput.items(), key=lambda item: (-item[1], item[0]))
+        ],
+    }

@@ -1,0 +1,326 @@
+"""Listing review writes: create, submit (automated checks), claim, approve, reject, sweeps."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from mallops.accounts.services import require_permission
+from mallops.audit.services import audit_record
+from mallops.catalogue import selectors as catalogue_selectors
+from mallops.catalogue import services as catalogue_services
+from mallops.catalogue.models import Certificate, Product
+from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.review.checks import run_checks, verdict
+from mallops.review.models import Finding, Listing, ListingStatus, ListingVersion, RejectReason, VersionStatus
+from mallops.review.snapshots import build_snapshot, check_context
+
+
+def claim_ttl() -> timedelta:
+    minutes = int(settings.MALLOPS.get("REVIEW_CLAIM_MINUTES", 15))
+    return timedelta(minutes=minutes)
+
+
+def _listing_state(listing: Listing) -> dict[str, Any]:
+    return {
+        "status": listing.status,
+        "live_version_id": listing.live_version_id,
+        "pending_version_id": listing.pending_version_id,
+        "taken_down_at": listing.taken_down_at.isoformat() if listing.taken_down_at else None,
+    }
+
+
+@transaction.atomic
+def listing_create(*, actor: Any, merchant_id: int, product_id: int, request: Any = None) -> Listing:
+    product = Product.objects.for_merchant(merchant_id).filter(pk=product_id).first()
+    if product is None:
+        raise not_found("product")
+    if Listing.objects.for_merchant(merchant_id).filter(product_id=product_id).exists():
+        raise conflict("This product already has a listing.", code="listing_exists")
+    listing: Listing = Listing.objects.create(merchant_id=merchant_id, product=product)
+    audit_record(
+        actor=actor,
+        action="review.listing_create",
+        obj=listing,
+        after=_listing_state(listing),
+        request=request,
+    )
+    return listing
+
+
+def _lock_listing(merchant_id: int, listing_id: int) -> Listing:
+    listing: Listing | None = (
+        Listing.objects.for_merchant(merchant_id).select_for_update().filter(pk=listing_id).first()
+    )
+    if listing is None:
+        raise not_found("listing")
+    return listing
+
+
+@transaction.atomic
+def listing_submit(
+    *, actor: Any, merchant_id: int, listing_id: int, now: datetime | None = None, request: Any = None
+) -> ListingVersion:
+    """Snapshot the product as a new version and run the automated checks. Any ``block`` finding
+    rejects the version at once; otherwise it enters the review queue. A live version stays live."""
+    listing = _lock_listing(merchant_id, listing_id)
+    now = now or timezone.now()
+    product = Product.objects.for_merchant(merchant_id).select_related("category").get(pk=listing.product_id)
+    snapshot = build_snapshot(product)
+    findings = run_checks(snapshot, check_context(product, now))
+    blocked = verdict(findings) == "block"
+    before = _listing_state(listing)
+    versions = ListingVersion.objects.for_merchant(merchant_id).filter(listing_id=listing.pk)
+    number = (versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    versions.filter(status=VersionStatus.QUEUED).update(
+        status=VersionStatus.SUPERSEDED, claimed_by=None, claim_due_at=None
+    )
+    version: ListingVersion = ListingVersion.objects.create(
+        merchant_id=merchant_id,
+        listing=listing,
+        number=number,
+        snapshot=snapshot,
+        status=VersionStatus.AUTO_REJECTED if blocked else VersionStatus.QUEUED,
+        submitted_at=now,
+        submitted_by=actor if getattr(actor, "pk", None) else None,
+        decided_at=now if blocked else None,
+    )
+    Finding.objects.bulk_create(
+        [
+            Finding(
+                merchant_id=merchant_id,
+                version=version,
+                stage=f.stage,
+                rule=f.rule,
+                field=f.field,
+                start=f.start,
+                end=f.end,
+                text=f.text[:200],
+                basis=f.basis,
+                severity=f.severity,
+                message=f.message,
+            )
+            for f in findings
+        ]
+    )
+    listing.status = ListingStatus.AUTO_REJECTED if blocked else ListingStatus.IN_REVIEW
+    listing.pending_version = None if blocked else version
+    listing.save(update_fields=["status", "pending_version", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="review.listing_submit",
+        obj=listing,
+        before=before,
+        after={**_listing_state(listing), "version": number, "findings": len(findings), "blocked": blocked},
+        request=request,
+    )
+    return version
+
+
+def _lock_pending(actor: Any, listing_id: int) -> tuple[Listing, ListingVersion]:
+    require_permission(actor, "listing.review")
+    listing = (
+        Listing.objects.for_platform(actor, "listing.review")
+        .select_for_update()
+        .filter(pk=listing_id)
+        .first()
+    )
+    if listing is None:
+        raise not_found("listing")
+    if listing.pending_version_id is None:
+        raise conflict("This listing has no version waiting for review.", code="nothing_to_review")
+    version = (
+        ListingVersion.objects.for_platform(actor, "listing.review")
+        .select_for_update()
+        .get(pk=listing.pending_version_id)
+    )
+    return listing, version
+
+
+@transaction.atomic
+def listing_claim(
+    *, actor: Any, listing_id: int, now: datetime | None = None, request: Any = None
+) -> ListingVersion:
+    """Take the pending version for ``claim_ttl()``; a claim held by another reviewer is refused (409)."""
+    now = now or timezone.now()
+    listing, version = _lock_pending(actor, listing_id)
+    if version.claimed_by_id not in (None, actor.pk) and version.claim_due_at and version.claim_due_at > now:
+        raise conflict(
+            "Another reviewer is working on this listing.",
+            code="claimed_by_other",
+            claim_due_at=version.claim_due_at.isoformat(),
+        )
+    version.claimed_by = actor
+    version.claim_due_at = now + claim_ttl()
+    version.save(update_fields=["claimed_by", "claim_due_at"])
+    audit_record(
+        actor=actor,
+        action="review.listing_claim",
+        obj=listing,
+        after={"version": version.number, "claim_due_at": version.claim_due_at.isoformat()},
+        request=request,
+    )
+    return version
+
+
+def _require_claim(actor: Any, version: ListingVersion, now: datetime) -> None:
+    if version.claimed_by_id != actor.pk or version.claim_due_at is None or version.claim_due_at <= now:
+        raise conflict(
+            "Claim the listing before deciding (your claim may have expired).", code="claim_required"
+        )
+
+
+@transaction.atomic
+def listing_approve(
+    *, actor: Any, listing_id: int, note: str = "", now: datetime | None = None, request: Any = None
+) -> ListingVersion:
+    now = now or timezone.now()
+    listing, version = _lock_pending(actor, listing_id)
+    _require_claim(actor, version, now)
+    before = _listing_state(listing)
+    version.status = VersionStatus.APPROVED
+    version.decided_at = now
+    version.decided_by = actor
+    version.note = note.strip()
+    version.claim_due_at = None
+    version.save(update_fields=["status", "decided_at", "decided_by", "note", "claim_due_at"])
+    listing.live_version = version
+    listing.pending_version = None
+    listing.status = ListingStatus.LIVE
+    listing.taken_down_at = None
+    listing.takedown_reason = ""
+    listing.save()
+    audit_record(
+        actor=actor,
+        action="review.listing_approve",
+        obj=listing,
+        before=before,
+        after=_listing_state(listing),
+        request=request,
+    )
+    return version
+
+
+@transaction.atomic
+def listing_reject(
+    *,
+    actor: Any,
+    listing_id: int,
+    reason_codes: list[str],
+    note: str = "",
+    now: datetime | None = None,
+    request: Any = None,
+) -> ListingVersion:
+    now = now or timezone.now()
+    errors: list[FieldError] = []
+    if not reason_codes:
+        errors.append(FieldError(("body", "reason_codes"), "give at least one reason code", "required"))
+    unknown = sorted(set(reason_codes) - set(RejectReason.values))
+    if unknown:
+        errors.append(
+            FieldError(
+                ("body", "reason_codes"),
+                f"unknown reason codes {unknown}; use {RejectReason.values}",
+                "invalid_choice",
+            )
+        )
+    if RejectReason.OTHER in reason_codes and not note.strip():
+        errors.append(FieldError(("body", "note"), "explain 'other' in the note", "required"))
+    if errors:
+        raise validation_error(errors)
+    listing, version = _lock_pending(actor, listing_id)
+    _require_claim(actor, version, now)
+    before = _listing_state(listing)
+    version.status = VersionStatus.REJECTED
+    version.decided_at = now
+    version.decided_by = actor
+    version.reason_codes = sorted(set(reason_codes))
+    version.note = note.strip()
+    version.claim_due_at = None
+    version.save(update_fields=["status", "decided_at", "decided_by", "reason_codes", "note", "claim_due_at"])
+    listing.pending_version = None
+    listing.status = ListingStatus.REJECTED
+    listing.save(update_fields=["pending_version", "status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="review.listing_reject",
+        obj=listing,
+        before=before,
+        after={**_listing_state(listing), "reason_codes": version.reason_codes, "note": version.note},
+        request=request,
+    )
+    return version
+
+
+def claim_expire(version: ListingVersion, now: datetime) -> None:
+    """Sweep handler: an expired claim returns the version to the open queue."""
+    version.claimed_by = None
+    version.claim_due_at = None
+    version.save(update_fields=["claimed_by", "claim_due_at"])
+
+
+def _products_needing(certificate: Certificate) -> list[Product]:
+    products = Product.objects.for_merchant(certificate.merchant_id).select_related("category")
+    if certificate.product_id is not None:
+        products = products.filter(pk=certificate.product_id)
+    return [p for p in products if certificate.kind in p.category.effective_schema()[1]]
+
+
+def certificate_expire(certificate: Certificate, now: datetime) -> None:
+    """Sweep handler: mark the certificate expired, take down the live listings that relied on it
+    (unless another valid certificate of the same kind covers them) and tell the merchant."""
+    catalogue_services.certificate_mark_expired(certificate)
+    taken_down: list[int] = []
+    for product in _products_needing(certificate):
+        kinds = {
+            c.kind
+            for c in catalogue_selectors.valid_certificates(
+                merchant_id=certificate.merchant_id, product_id=product.pk, at=now
+            )
+        }
+        if certificate.kind in kinds:
+            continue
+        listing = (
+            Listing.objects.for_merchant(certificate.merchant_id)
+            .select_for_update()
+            .filter(product_id=product.pk, live_version__isnull=False, taken_down_at__isnull=True)
+            .first()
+        )
+        if listing is None:
+            continue
+        before = _listing_state(listing)
+        listing.taken_down_at = now
+        listing.takedown_reason = f"certificate_expired:{certificate.kind}:{certificate.number}"
+        listing.status = ListingStatus.TAKEN_DOWN
+        listing.save(update_fields=["taken_down_at", "takedown_reason", "status", "updated_at"])
+        audit_record(
+            actor=None,
+            action="review.listing_take_down",
+            obj=listing,
+            before=before,
+            after=_listing_state(listing),
+        )
+        taken_down.append(listing.pk)
+    catalogue_services.notification_create(
+        merchant_id=certificate.merchant_id,
+        kind="certificate_expired",
+        subject=f"资质证书已过期：{certificate.get_kind_display()} {certificate.number}",
+        data={
+            "certificate_id": certificate.pk,
+            "kind": certificate.kind,
+            "number": certificate.number,
+            "expires_on": certificate.expires_on.isoformat(),
+            "listings_taken_down": taken_down,
+        },
+    )
+
+
+def expired_claims(now: datetime) -> Any:
+    return ListingVersion.objects.unscoped(reason="claim expiry sweep").filter(
+        Q(claim_due_at__lte=now), status=VersionStatus.QUEUED
+    )
