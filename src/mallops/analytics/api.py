@@ -255,3 +255,63 @@ def get_experiment_results(request: HttpRequest, key: str) -> dict[str, Any]:
     from mallops.analytics.experiments import experiment_results
 
     return experiment_results(services.experiment_by_key(key))
+
+
+# --- segments, churn, lifecycle ------------------------------------------------------------------------
+
+
+def _manager(request: HttpRequest) -> Any:
+    require_permission(request.auth, "analytics.manage")  # type: ignore[attr-defined]
+    return request.auth  # type: ignore[attr-defined]
+
+
+@router.get("/analytics/segments", response=dict[str, Any], summary="RFM segment sizes per tag (R3.2.5)")
+def get_segments(request: HttpRequest) -> dict[str, Any]:
+    _viewer(request)
+    from mallops.analytics.modelling import segments_summary
+
+    return segments_summary()
+
+
+@router.post("/analytics/segments/refresh", response=dict[str, Any], summary="Recompute RFM segments now")
+def post_segments_refresh(request: HttpRequest, as_of: date | None = None) -> dict[str, Any]:
+    _manager(request)
+    from mallops.analytics.modelling import segments_refresh
+
+    return {"tags": segments_refresh(as_of=as_of)}
+
+
+@router.post("/analytics/churn/train", response=dict[str, Any], summary="Train the churn-risk model (R3.2.8)")
+def post_churn_train(
+    request: HttpRequest, as_of: date | None = None, horizon_days: int = 14
+) -> dict[str, Any]:
+    _manager(request)
+    from mallops.analytics.churn import NotEnoughData
+    from mallops.analytics.modelling import churn_train
+
+    try:
+        run = churn_train(as_of=as_of, horizon_days=horizon_days)
+    except NotEnoughData as exc:
+        raise validation_error([FieldError(("query", "as_of"), str(exc), "not_enough_data")]) from exc
+    return {"id": run.pk, **run.result}
+
+
+@router.get("/analytics/churn", response=dict[str, Any], summary="The latest churn-risk model run")
+def get_churn(request: HttpRequest) -> dict[str, Any]:
+    _viewer(request)
+    from mallops.analytics.models import ModelRun
+
+    run = ModelRun.objects.filter(kind="churn").order_by("-created_at", "-pk").first()
+    if run is None:
+        from mallops.core.errors import not_found
+
+        raise not_found("churn model run")
+    return {"id": run.pk, **run.result}
+
+
+@router.get("/analytics/lifecycle", response=dict[str, Any], summary="Lifecycle stage per SPU (R2.4.1/2)")
+def get_lifecycle(request: HttpRequest, as_of: date | None = None) -> dict[str, Any]:
+    _viewer(request)
+    from mallops.analytics.modelling import lifecycle_report
+
+    return lifecycle_report(as_of=as_of)
