@@ -7,7 +7,6 @@ management commands (``mallops createsuperuser``, ``mallops shell`` ...).
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import signal
@@ -16,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import mallops
+from mallops.core.cli_parser import OneLineParser
 
 # group -> module whose ``main(argv) -> int`` handles it, without Django start-up
 ENGINE_COMMANDS = {
@@ -50,12 +50,6 @@ commands:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(2)
-
-
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mallops.settings")
     import django
@@ -64,7 +58,7 @@ def _setup_django() -> None:
 
 
 def _serve(argv: Sequence[str]) -> int:
-    parser = _Parser(prog="mallops serve")
+    parser = OneLineParser(prog="mallops serve")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--workers", type=int, default=2)
@@ -121,7 +115,7 @@ def _serve(argv: Sequence[str]) -> int:
 
 
 def _worker(argv: Sequence[str]) -> int:
-    parser = _Parser(prog="mallops worker")
+    parser = OneLineParser(prog="mallops worker")
     parser.add_argument("--once", action="store_true", help="run every sweeper once and exit")
     args = parser.parse_args(argv)
     _setup_django()
@@ -147,7 +141,7 @@ def _migrate(argv: Sequence[str]) -> int:
 
 
 def _demo_data(argv: Sequence[str]) -> int:
-    parser = _Parser(prog="mallops demo-data")
+    parser = OneLineParser(prog="mallops demo-data")
     parser.add_argument("--reset", action="store_true", help="delete demo data first, then load it again")
     parser.add_argument("--buyers", type=int, default=2000)
     args = parser.parse_args(argv)

@@ -11,7 +11,9 @@ import sys
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
+
+from mallops.core.cli_parser import OneLineParser
 
 from .store.engine import funnel, retention
 from .store.events import EventError, parse_timestamp
@@ -20,12 +22,6 @@ from .store.queries import FunnelSpec, RetentionSpec
 from .store.store import EventStore, default_store_dir
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"mallops analytics: {message}", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def _instant(text: str) -> int:
@@ -72,10 +68,10 @@ def _periods(text: str) -> int:
     return value
 
 
-def _parser() -> _Parser:
-    parser = _Parser(prog="mallops analytics", description="Behaviour analytics event store")
+def _parser() -> OneLineParser:
+    parser = OneLineParser(prog="mallops analytics", description="Behaviour analytics event store")
     parser.add_argument("--store", type=Path, default=None, help="store directory")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)

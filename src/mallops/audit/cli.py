@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
 from mallops.audit.selectors import audit_verify
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"mallops audit: error: {message}\n")
-        raise SystemExit(2)
+from mallops.core.cli_parser import OneLineParser
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = _Parser(prog="mallops audit")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="mallops audit")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sub.add_parser("verify", help="verify the hash chain")
     parser.parse_args(list(argv))
     result = audit_verify()

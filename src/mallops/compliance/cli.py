@@ -11,20 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import NoReturn
 
 from mallops.compliance.engine import check_items, validate_items
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"mallops compliance: {message}", file=sys.stderr)
-        raise SystemExit(2)
+from mallops.core.cli_parser import OneLineParser
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mallops compliance", description="Content compliance checks.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="mallops compliance", description="Content compliance checks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     check = commands.add_parser("check", help="check items in a JSON file ('-' for stdin)")
     check.add_argument("file")
     return parser

@@ -6,7 +6,6 @@ Reads the results the pytest plugin wrote for each run (SQLite, PostgreSQL, ...)
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -14,13 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from mallops.core.cli_parser import OneLineParser
 from mallops.core.requirements_catalogue import load_catalogue
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"mallops trace: error: {message}\n")
-        raise SystemExit(2)
 
 
 def coverage(trace_dir: Path) -> dict[str, object]:
@@ -41,7 +35,7 @@ def coverage(trace_dir: Path) -> dict[str, object]:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = _Parser(prog="mallops trace")
+    parser = OneLineParser(prog="mallops trace")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--dir", type=Path, default=None, help="trace results directory")
     args = parser.parse_args(list(argv))

@@ -5,20 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import NoReturn
 
+from mallops.core.cli_parser import OneLineParser
 from mallops.pricing.engine import ScenarioError, parse_scenario, quote, quote_to_json
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"mallops pricing: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mallops pricing", description="Cart pricing engine.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="mallops pricing", description="Cart pricing engine.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     quote_cmd = commands.add_parser("quote", help="price one scenario (JSON file, '-' for stdin)")
     quote_cmd.add_argument("file")
     return parser

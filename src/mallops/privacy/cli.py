@@ -21,13 +21,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from mallops.core.cli_parser import OneLineParser
 from mallops.privacy import keys
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(2)
 
 
 def _positive(text: str) -> int:
@@ -40,9 +35,9 @@ def _positive(text: str) -> int:
     return value
 
 
-def _parser() -> _Parser:
-    parser = _Parser(prog="mallops keys")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _parser() -> OneLineParser:
+    parser = OneLineParser(prog="mallops keys")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sub.add_parser("status", help="key ids and stored values per key")
     sub.add_parser("generate", help="add a new active key to the key file")
     rotate = sub.add_parser("rotate", help="re-encrypt every encrypted field to the active key")
