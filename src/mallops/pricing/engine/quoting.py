@@ -190,13 +190,13 @@ class _Pricer:
             if key not in options:
                 options[key] = _Option(sum(start) - sum(after), key[0], removed, applied)
             for k, c, scope in coupons:
-                eligible = [j for j in scope if not removed >> own[j] & 1]
-                base = sum(after[j] for j in eligible)
-                d = coupon_discount(c, base)
+                eligible = [j for j in scope if not removed >> own[j] & 1] if removed else scope
+                base_amounts = [after[j] for j in eligible]
+                d = coupon_discount(c, sum(base_amounts))
                 if d == 0:
                     continue
                 final = list(after)
-                parts = apportion(d, [after[j] for j in eligible])
+                parts = apportion(d, base_amounts)
                 shares = []
                 for j, share in zip(eligible, parts, strict=True):
                     if share:
@@ -329,10 +329,22 @@ class _PairSearch:
         coupon: Coupon | None,
         y_out: list[list[int]] | None = None,
         shared_lines: int = 0,
+        promo_lines: int = 0,
     ) -> None:
         self.x, self.y = x, y
         self.promo, self.coupon = promo, coupon
         self.segments = _segments(promo) if promo is not None and not promo.repeat else ()
+        self.coupon_min = coupon.min if coupon is not None else 0
+        # The promotion's shares inside the coupon base ("kept" amounts) are at least
+        # discount * kept / base, less one fen per line: a cut the coupon base cannot escape.
+        self.promo_lines = promo_lines
+        m_ = len(options)
+        self.suf_kept = [0] * (m_ + 1)
+        if promo is not None and coupon is not None:
+            for k in range(m_ - 1, -1, -1):
+                self.suf_kept[k] = self.suf_kept[k + 1] + min(
+                    xx + yy - vv for xx, yy, vv in zip(x[k], y[k], v[k], strict=True)
+                )
         m = len(options)
         self.rate = coupon.percent if coupon is not None and coupon.percent is not None else 0
         repeat = promo is not None and promo.repeat
@@ -413,14 +425,22 @@ class _PairSearch:
         coupon_hi = 0
         rate = self.rate
         blocked = self.y_out is not None and promo_lo > 0
-        slack = 0
+        slack = cut = 0
         if self.coupon is not None:
             base_hi = min(done_y + self.suf_yhi[k], done_v + self.suf_vhi[k] - promo_lo)
             if blocked:
                 slack = self.shared_lines * ((done_x + self.suf_xhi[k]) // promo_lo + 1)
                 base_hi = min(base_hi, done_yo + self.suf_yo[k] + slack)
+            if promo_lo:
+                x_hi = done_x + self.suf_xhi[k]
+                cut = promo_lo * (done_x + done_y - done_v + self.suf_kept[k]) // x_hi - self.promo_lines
+                if cut > 0:
+                    base_hi = min(base_hi, done_y + self.suf_yhi[k] - cut)
             coupon_hi = coupon_discount(self.coupon, base_hi) if base_hi > 0 else 0
-        best = self._cases(k, done_x, done_y, done_yo, promo_hi, coupon_hi, blocked, slack)
+        if self.segments or (coupon_hi and self.coupon_min):
+            best = self._cases(k, done_x, done_y, done_yo, promo_hi, coupon_hi, blocked, slack)
+        else:
+            best = self.suf_d[k] + promo_hi + coupon_hi
         if rate:
             best = min(
                 best,
@@ -429,6 +449,8 @@ class _PairSearch:
             )
             if blocked:
                 best = min(best, promo_hi + (self.suf_dyo[k] + rate * (done_yo + slack)) // 100)
+            if cut > 0:
+                best = min(best, promo_hi + (self.suf_dy[k] + rate * (done_y - cut)) // 100)
         if self.step_off:
             step_off, step_min = self.step_off, self.step_min
             best = min(best, coupon_hi + (self.suf_dx[k] + step_off * done_x) // step_min)
@@ -535,6 +557,7 @@ class _Walker:
         assert search is not None
         opts, xr, yr, vr, yor = self.options[k], search.x[k], search.y[k], self.v[k], self.y_out[k]
         last = k + 1 == len(self.options)
+        children: list[tuple[int, int, int, int, int, int, int]] = []
         for o in range(len(opts)):
             d, xv, yv = done_d + opts[o].discount, done_x + xr[o], done_y + yr[o]
             vv, yo = done_v + vr[o], done_yo + yor[o]
@@ -545,8 +568,14 @@ class _Walker:
                         self.choice[k] = o
                         self._record(d + extra)
                     continue
-            if search.bound(k + 1, d, xv, yv, vv, yo) <= self.best.discount:
-                continue
+            bound = search.bound(k + 1, d, xv, yv, vv, yo)
+            if bound > self.best.discount:
+                children.append((bound, o, d, xv, yv, vv, yo))
+        # Most promising child first: good solutions early make the later cuts sharper.
+        children.sort(key=lambda child: -child[0])
+        for bound, o, d, xv, yv, vv, yo in children:
+            if bound <= self.best.discount:
+                break
             self.choice[k] = o
             self._walk(k + 1, d, xv, yv, vv, yo)
 
@@ -732,7 +761,17 @@ def _search(
         if ps is not None and cs is not None and promo is not None and not promo.with_coupons:
             y_out = columns.coupon_outside(ps, cs)
             shared = len(frozenset(ps.lines) & frozenset(cs.lines))
-        search = _PairSearch(options, columns.promo(ps), columns.coupon(cs), v, promo, coupon, y_out, shared)
+        search = _PairSearch(
+            options,
+            columns.promo(ps),
+            columns.coupon(cs),
+            v,
+            promo,
+            coupon,
+            y_out,
+            shared,
+            len(ps.lines) if ps is not None else 0,
+        )
         if search.bound(0, 0, 0, 0, 0) <= best.discount:
             continue
         walker.run(search, v, ps, cs)
