@@ -1,7 +1,244 @@
-"""HTTP API of the orders app (django-ninja router mounted in mallops.routers)."""
+"""HTTP API of the orders app: buyer checkout and orders, merchant orders and stock, operations' order
+list and flash sales. Mounted at /api/v1 without a prefix."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+from typing import Any
 
-router = Router(tags=["orders"])
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from mallops.accounts.auth import api_auth
+from mallops.core.idempotency import require_idempotency_key
+from mallops.orders import selectors, services
+from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
+from mallops.orders.export import orders_xlsx
+from mallops.orders.flash import services as flash
+from mallops.orders.schemas import (
+    AttemptIn,
+    AttemptOut,
+    CheckoutIn,
+    CheckoutOut,
+    FlashSaleIn,
+    FlashSaleOut,
+    OrderOut,
+    ReconcileOut,
+    RefundRequestIn,
+    ShipIn,
+    StockIn,
+    StockOut,
+)
+
+router = Router(tags=["orders"], auth=api_auth)
+
+
+def _req(payload: CheckoutIn) -> CheckoutRequest:
+    return CheckoutRequest(
+        lines=[CartLine(sku=ln.sku, qty=ln.qty) for ln in payload.lines],
+        expected_total_fen=payload.expected_total_fen,
+        promotions=payload.promotions,
+        coupons=payload.coupons,
+        member=payload.member,
+    )
+
+
+def _checkout_out(checkout: Any) -> dict[str, Any]:
+    orders = list(
+        selectors.with_lines(checkout.orders.unscoped(reason="the buyer's checkout").order_by("pk"))
+    )
+    return {
+        "id": checkout.pk,
+        "subtotal_fen": checkout.subtotal_fen,
+        "discount_fen": checkout.discount_fen,
+        "total_fen": checkout.total_fen,
+        "quote": checkout.quote,
+        "orders": orders,
+    }
+
+
+# ---------------------------------------------------------------- buyers
+
+
+@router.post("/buyer/checkout/quote", response=dict[str, Any], summary="Price a cart (no writes)")
+def buyer_quote(request: HttpRequest, payload: CheckoutIn) -> dict[str, Any]:
+    return checkout_quote(actor=request.user, req=_req(payload))
+
+
+@router.post(
+    "/buyer/checkout",
+    response={200: CheckoutOut, 201: CheckoutOut},
+    summary="Check out a cart: one order per merchant, stock reserved (Idempotency-Key required)",
+    description="409 `price_changed` carries the new `quote` when `expected_total_fen` is stale; "
+    "409 `out_of_stock` names the `sku`.",
+)
+def buyer_checkout(request: HttpRequest, payload: CheckoutIn) -> Status[Any]:
+    key = require_idempotency_key(request)
+    checkout, created = checkout_create(
+        actor=request.user, idempotency_key=key, req=_req(payload), request=request
+    )
+    return Status(201 if created else 200, _checkout_out(checkout))
+
+
+@router.get("/buyer/orders", response=list[OrderOut], summary="The buyer's orders")
+@paginate(LimitOffsetPagination)
+def buyer_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
+    return selectors.buyer_orders(actor=request.user, status=status)
+
+
+@router.get("/buyer/orders/{order_id}", response=OrderOut, summary="One of the buyer's orders")
+def buyer_order_detail(request: HttpRequest, order_id: int) -> Any:
+    return selectors.buyer_order_get(actor=request.user, order_id=order_id)
+
+
+@router.post("/buyer/orders/{order_id}/cancel", response=OrderOut, summary="Cancel an unpaid order")
+def buyer_order_cancel(request: HttpRequest, order_id: int) -> Any:
+    return services.buyer_order_cancel(actor=request.user, order_id=order_id, request=request)
+
+
+@router.post("/buyer/orders/{order_id}/confirm", response=OrderOut, summary="Confirm receipt (确认收货)")
+def buyer_order_confirm(request: HttpRequest, order_id: int) -> Any:
+    return services.buyer_order_confirm(actor=request.user, order_id=order_id, request=request)
+
+
+@router.post("/buyer/orders/{order_id}/refund-request", response=OrderOut, summary="Ask for a refund")
+def buyer_refund_request(request: HttpRequest, order_id: int, payload: RefundRequestIn) -> Any:
+    return services.buyer_refund_request(
+        actor=request.user, order_id=order_id, reason=payload.reason, request=request
+    )
+
+
+# ---------------------------------------------------------------- merchants
+
+
+@router.get("/merchant/orders", response=list[OrderOut], summary="The merchant's own orders")
+@paginate(LimitOffsetPagination)
+def merchant_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
+    return selectors.merchant_orders(actor=request.user, status=status)
+
+
+@router.post(
+    "/merchant/orders/export",
+    summary="Export the merchant's orders as XLSX",
+    description="POST so that filters travel in the body; answers the file itself.",
+)
+def merchant_order_export(
+    request: HttpRequest, status: str = "", since: datetime | None = None
+) -> HttpResponse:
+    orders = selectors.merchant_orders(actor=request.user, status=status, since=since)
+    response = HttpResponse(
+        orders_xlsx(orders),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.now().strftime("%Y%m%d%H%M")
+    response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.xlsx"'
+    return response
+
+
+@router.get("/merchant/orders/{order_id}", response=OrderOut, summary="One of the merchant's orders")
+def merchant_order_detail(request: HttpRequest, order_id: int) -> Any:
+    return selectors.merchant_order_get(actor=request.user, order_id=order_id)
+
+
+@router.post("/merchant/orders/{order_id}/ship", response=OrderOut, summary="Ship (carrier, tracking number)")
+def merchant_order_ship(request: HttpRequest, order_id: int, payload: ShipIn) -> Any:
+    return services.order_ship(
+        actor=request.user,
+        order_id=order_id,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
+        request=request,
+    )
+
+
+@router.post("/merchant/orders/{order_id}/deliver", response=OrderOut, summary="Record delivery")
+def merchant_order_deliver(request: HttpRequest, order_id: int) -> Any:
+    return services.order_deliver(actor=request.user, order_id=order_id, request=request)
+
+
+@router.post(
+    "/merchant/orders/{order_id}/refund-reject", response=OrderOut, summary="Reject a refund request"
+)
+def merchant_refund_reject(request: HttpRequest, order_id: int) -> Any:
+    return services.order_refund_reject(actor=request.user, order_id=order_id, request=request)
+
+
+@router.get("/merchant/stock", response=list[StockOut], summary="The merchant's stock")
+@paginate(LimitOffsetPagination)
+def merchant_stock_list(request: HttpRequest, **kwargs: Any) -> Any:
+    return selectors.merchant_stock(actor=request.user)
+
+
+@router.post("/merchant/stock", response={200: StockOut}, summary="Receive units / set the price of a SKU")
+def merchant_stock_receive(request: HttpRequest, payload: StockIn) -> Any:
+    return services.stock_receive(actor=request.user, request=request, **payload.dict())
+
+
+# ---------------------------------------------------------------- operations
+
+
+@router.get("/orders", response=list[OrderOut], summary="All orders (operations, order.view)")
+@paginate(LimitOffsetPagination)
+def platform_order_list(
+    request: HttpRequest, status: str = "", merchant_id: int | None = None, **kwargs: Any
+) -> Any:
+    return selectors.platform_orders(actor=request.user, status=status, merchant_id=merchant_id)
+
+
+@router.get("/orders/{order_id}", response=OrderOut, summary="One order (operations, order.view)")
+def platform_order_detail(request: HttpRequest, order_id: int) -> Any:
+    from mallops.core.errors import not_found
+
+    order = selectors.platform_orders(actor=request.user).filter(pk=order_id).first()
+    if order is None:
+        raise not_found("order")
+    return order
+
+
+@router.post("/flash-sales", response={201: FlashSaleOut}, summary="Create a flash sale (promotion.manage)")
+def flash_sale_create(request: HttpRequest, payload: FlashSaleIn) -> Status[Any]:
+    sale = flash.flash_sale_create(actor=request.user, request=request, **payload.dict())
+    return Status(201, sale)
+
+
+@router.get("/flash-sales", response=list[FlashSaleOut], summary="Flash sales (promotion.view)")
+@paginate(LimitOffsetPagination)
+def flash_sale_list(request: HttpRequest, **kwargs: Any) -> Any:
+    return selectors.flash_sales(actor=request.user)
+
+
+@router.get("/storefront/flash-sales", response=list[FlashSaleOut], auth=None, summary="Running flash sales")
+@paginate(LimitOffsetPagination)
+def flash_sale_public(request: HttpRequest, **kwargs: Any) -> Any:
+    return selectors.flash_sales_public(timezone.now())
+
+
+@router.post(
+    "/flash-sales/{sale_id}/attempts",
+    response={202: AttemptOut},
+    summary="Buy in a flash sale (Idempotency-Key required); poll the attempt on the Redis path",
+)
+def flash_attempt(request: HttpRequest, sale_id: int, payload: AttemptIn) -> Status[Any]:
+    require_idempotency_key(request)
+    result = flash.flash_attempt(actor=request.user, sale_id=sale_id, qty=payload.qty)
+    return Status(202, result.__dict__)
+
+
+@router.get("/flash-sales/{sale_id}/attempts/{attempt_id}", response=AttemptOut, summary="Poll an attempt")
+def flash_attempt_get(request: HttpRequest, sale_id: int, attempt_id: str) -> Any:
+    return flash.flash_attempt_get(actor=request.user, sale_id=sale_id, attempt_id=attempt_id).__dict__
+
+
+@router.get(
+    "/flash-sales/{sale_id}/reconciliation",
+    response=ReconcileOut,
+    summary="Prove Redis counters and database orders agree (repair=true fills lost counters)",
+)
+def flash_reconciliation(request: HttpRequest, sale_id: int, repair: bool = False) -> Any:
+    from mallops.accounts.services import require_permission
+
+    require_permission(request.user, "promotion.manage")
+    report = flash.flash_reconcile(sale_id=sale_id, repair=repair)
+    return {**report.__dict__, "ok": report.ok}

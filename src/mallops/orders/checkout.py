@@ -1,0 +1,211 @@
+"""Checkout: a cart spanning merchants becomes one ``Checkout`` and one ``Order`` per merchant.
+
+Pricing comes from the pure engine (``mallops.pricing.engine``). Until the pricing app looks promotions
+and coupons up in its own tables, the request may carry them as engine dicts (the pricing contract's
+shapes); they are validated by the engine's parser.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mallops.accounts.roles import Kind
+from mallops.audit.services import audit_record
+from mallops.core.errors import DomainError, FieldError, conflict, validation_error
+from mallops.orders import conf, stock
+from mallops.orders.models import Checkout, Order, OrderLine, StockItem
+from mallops.pricing.engine import Quote, ScenarioError, parse_scenario, quote, quote_to_json
+
+MAX_LINES = 100
+MAX_QTY = 9999
+
+
+@dataclass(frozen=True)
+class CartLine:
+    sku: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    lines: list[CartLine]
+    expected_total_fen: int | None = None
+    promotions: list[dict[str, Any]] = field(default_factory=list)
+    coupons: list[dict[str, Any]] = field(default_factory=list)
+    member: bool = False
+
+
+def require_buyer(actor: Any) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise DomainError(detail="Authentication required.", code="unauthenticated", status=401)
+    if getattr(actor, "kind", None) != Kind.BUYER:
+        raise DomainError(
+            detail="Only buyer accounts can do this.", code="buyer_only", status=403, title="Forbidden"
+        )
+
+
+def new_order_number(now: datetime) -> str:
+    return now.strftime("%Y%m%d") + f"{secrets.randbelow(10**12):012d}"
+
+
+def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
+    errors: list[FieldError] = []
+    if not req.lines:
+        errors.append(FieldError(("body", "lines"), "The cart is empty.", "empty_cart"))
+    if len(req.lines) > MAX_LINES:
+        errors.append(FieldError(("body", "lines"), f"At most {MAX_LINES} lines.", "too_many_lines"))
+    seen: set[str] = set()
+    for i, line in enumerate(req.lines):
+        if line.qty <= 0 or line.qty > MAX_QTY:
+            errors.append(
+                FieldError(("body", "lines", i, "qty"), f"Quantity must be 1 to {MAX_QTY}.", "invalid_qty")
+            )
+        if line.sku in seen:
+            errors.append(FieldError(("body", "lines", i, "sku"), "SKU listed twice.", "duplicate_sku"))
+        seen.add(line.sku)
+    items = {
+        it.sku_code: it
+        for it in StockItem.objects.unscoped(reason="buyer checkout reads public prices").filter(
+            sku_code__in=[line.sku for line in req.lines]
+        )
+    }
+    for i, line in enumerate(req.lines):
+        if line.sku not in items:
+            errors.append(FieldError(("body", "lines", i, "sku"), "Unknown SKU.", "unknown_sku"))
+    if errors:
+        raise validation_error(errors)
+    return items
+
+
+def _scenario_json(req: CheckoutRequest, items: dict[str, StockItem], now: datetime) -> dict[str, Any]:
+    return {
+        "at": now.isoformat(),
+        "member": req.member,
+        "lines": [
+            {
+                "id": f"L{i + 1}",
+                "sku": line.sku,
+                "merchant": str(items[line.sku].merchant_id),
+                "unit_price": items[line.sku].price_fen,
+                "qty": line.qty,
+            }
+            for i, line in enumerate(req.lines)
+        ],
+        "promotions": req.promotions,
+        "coupons": req.coupons,
+    }
+
+
+def price_cart(req: CheckoutRequest, items: dict[str, StockItem], now: datetime) -> Quote:
+    try:
+        scenario = parse_scenario(_scenario_json(req, items, now))
+    except ScenarioError as exc:
+        raise validation_error(
+            [FieldError(("body", *path.split(".")), msg, "invalid_scenario") for path, msg in exc.problems]
+        ) from exc
+    return quote(scenario)
+
+
+def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = None) -> dict[str, Any]:
+    """The quote the buyer sees before checking out (send its ``total`` as ``expected_total_fen``)."""
+    require_buyer(actor)
+    now = now or timezone.now()
+    return quote_to_json(price_cart(req, _validate(req), now))
+
+
+@transaction.atomic
+def checkout_create(
+    *,
+    actor: Any,
+    idempotency_key: str,
+    req: CheckoutRequest,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Checkout, bool]:
+    """Price, reserve and split. Returns (checkout, created); a replayed key returns the first checkout."""
+    require_buyer(actor)
+    existing = Checkout.objects.filter(buyer=actor, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    now = now or timezone.now()
+    items = _validate(req)
+    q = price_cart(req, items, now)
+    quote_json = quote_to_json(q)
+    if req.expected_total_fen is not None and req.expected_total_fen != q.total:
+        raise conflict(
+            "The price changed since your quote; review the new quote and confirm.",
+            code="price_changed",
+            quote=quote_json,
+        )
+    checkout = Checkout.objects.create(
+        buyer=actor,
+        idempotency_key=idempotency_key,
+        subtotal_fen=q.subtotal,
+        discount_fen=q.discount,
+        total_fen=q.total,
+        quote=quote_json,
+    )
+    qlines = {ln.id: ln for ln in q.lines}
+    shares: dict[str, dict[str, int]] = {}
+    for applied in q.applied:
+        for line_id, fen in applied.shares:
+            if fen:
+                shares.setdefault(line_id, {})[applied.id] = fen
+    by_merchant: dict[int, list[tuple[str, CartLine]]] = {}
+    for i, line in enumerate(req.lines):
+        by_merchant.setdefault(items[line.sku].merchant_id, []).append((f"L{i + 1}", line))
+    pay_due = now + timedelta(minutes=conf.value("ORDER_PAY_MINUTES"))
+    order_of_item: dict[int, Order] = {}
+    wanted: list[tuple[StockItem, int]] = []
+    for merchant_id in sorted(by_merchant):
+        group = by_merchant[merchant_id]
+        subtotal = sum(qlines[lid].amount for lid, _ in group)
+        discount = sum(qlines[lid].discount for lid, _ in group)
+        order = Order.objects.create(
+            merchant_id=merchant_id,
+            checkout=checkout,
+            buyer=actor,
+            number=new_order_number(now),
+            subtotal_fen=subtotal,
+            discount_fen=discount,
+            paid_fen=subtotal - discount,
+            created_at=now,
+            pay_due_at=pay_due,
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    merchant_id=merchant_id,
+                    order=order,
+                    item=items[line.sku],
+                    sku_code=line.sku,
+                    title=items[line.sku].title,
+                    unit_price_fen=items[line.sku].price_fen,
+                    qty=line.qty,
+                    amount_fen=qlines[lid].amount,
+                    discount_fen=qlines[lid].discount,
+                    paid_fen=qlines[lid].paid,
+                    shares=shares.get(lid, {}),
+                )
+                for lid, line in group
+            ]
+        )
+        for _lid, line in group:
+            order_of_item[items[line.sku].pk] = order
+            wanted.append((items[line.sku], line.qty))
+        audit_record(
+            actor=actor,
+            action="orders.order_create",
+            obj=order,
+            after={"status": order.status, "paid_fen": order.paid_fen, "checkout": checkout.pk},
+            request=request,
+        )
+    stock.reserve(wanted, order_of_item)
+    return checkout, True

@@ -1,0 +1,130 @@
+"""The Redis path of a flash sale: one Lua script decides, the database follows from a queue.
+
+Keys of sale S share the hash tag ``{S}`` so a Redis Cluster keeps them on one slot (sales spread over
+the cluster by id):
+
+    flash:{S}:stock     units left                    flash:{S}:buyers    buyer id -> units held
+    flash:{S}:queue     accepted attempts to write    flash:{S}:attempts  attempt id -> buyer id
+
+Invariant while the sale runs: stock + units of the queue + claimed (database) == quantity, and for
+each buyer: buyers[b] == FlashPurchase(b) + b's queued units. ``flash_reconcile`` checks it and
+rebuilds the counters from the database after a Redis loss.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import redis
+
+from mallops.orders import conf
+
+ATTEMPT_LUA = """
+local stock = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if stock < 0 then return -3 end
+local qty = tonumber(ARGV[2])
+local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if held + qty > tonumber(ARGV[3]) then return -1 end
+if stock < qty then return -2 end
+redis.call('DECRBY', KEYS[1], qty)
+redis.call('HINCRBY', KEYS[2], ARGV[1], qty)
+redis.call('RPUSH', KEYS[3], ARGV[5])
+redis.call('HSET', KEYS[4], ARGV[4], ARGV[1])
+return stock - qty
+"""
+
+RELEASE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('INCRBY', KEYS[1], tonumber(ARGV[2]))
+redis.call('HINCRBY', KEYS[2], ARGV[1], -tonumber(ARGV[2]))
+return 1
+"""
+
+LOAD_LUA = """
+if ARGV[2] == '0' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+OVER_LIMIT, SOLD_OUT, NOT_LOADED = -1, -2, -3
+
+
+@functools.lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, decode_responses=True)
+
+
+def client() -> redis.Redis:
+    return _client(conf.redis_url())
+
+
+def keys(sale_id: int) -> tuple[str, str, str, str]:
+    tag = f"flash:{{{sale_id}}}"
+    return (f"{tag}:stock", f"{tag}:buyers", f"{tag}:queue", f"{tag}:attempts")
+
+
+@functools.lru_cache(maxsize=4)
+def _scripts(url: str) -> tuple[Any, Any, Any]:
+    r = _client(url)
+    return r.register_script(ATTEMPT_LUA), r.register_script(RELEASE_LUA), r.register_script(LOAD_LUA)
+
+
+def attempt(sale_id: int, buyer_id: int, qty: int, limit: int, attempt_id: str) -> int:
+    """Run the atomic check-and-decrement; returns units left (>= 0) or OVER_LIMIT/SOLD_OUT/NOT_LOADED."""
+    script = _scripts(conf.redis_url())[0]
+    payload = f"{attempt_id}|{buyer_id}|{qty}"
+    return int(script(keys=list(keys(sale_id)), args=[buyer_id, qty, limit, attempt_id, payload]))
+
+
+def release(sale_id: int, buyer_id: int, qty: int) -> None:
+    _scripts(conf.redis_url())[1](keys=list(keys(sale_id)[:2]), args=[buyer_id, qty])
+
+
+def queued(sale_id: int) -> list[tuple[str, int, int]]:
+    """The accepted attempts not yet written: (attempt id, buyer id, qty)."""
+    out: list[tuple[str, int, int]] = []
+    raw_items: list[str] = client().lrange(keys(sale_id)[2], 0, -1)  # type: ignore[assignment]
+    for raw in raw_items:
+        attempt_id, buyer, qty = str(raw).split("|")
+        out.append((attempt_id, int(buyer), int(qty)))
+    return out
+
+
+def load(sale_id: int, stock_left: int, buyers: dict[int, int], *, overwrite: bool) -> None:
+    """Set the counters atomically (``overwrite=False`` only when the stock key is missing)."""
+    args: list[Any] = [stock_left, "1" if overwrite else "0"]
+    for buyer, qty in buyers.items():
+        args += [buyer, qty]
+    _scripts(conf.redis_url())[2](keys=list(keys(sale_id)[:2]), args=args)
+
+
+def attempt_buyer(sale_id: int, attempt_id: str) -> int | None:
+    value = client().hget(keys(sale_id)[3], attempt_id)
+    return int(value) if value is not None else None
+
+
+def counters(sale_id: int) -> tuple[int | None, dict[int, int]]:
+    stock_key, buyers_key, _, _ = keys(sale_id)
+    r = client()
+    stock = r.get(stock_key)
+    buyers = {int(b): int(q) for b, q in r.hgetall(buyers_key).items()}
+    return (int(stock) if stock is not None else None), buyers
+
+
+def drain_lock(sale_id: int, seconds: int = 30) -> bool:
+    return bool(client().set(f"flash:{{{sale_id}}}:drain", "1", nx=True, ex=seconds))
+
+
+def drain_unlock(sale_id: int) -> None:
+    client().delete(f"flash:{{{sale_id}}}:drain")
+
+
+def trim(sale_id: int, count: int) -> None:
+    client().ltrim(keys(sale_id)[2], count, -1)
+
+
+def forget(sale_id: int) -> None:
+    client().delete(*keys(sale_id))

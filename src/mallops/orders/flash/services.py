@@ -1,0 +1,370 @@
+"""Flash sales (限时抢购/限量发售): creation by operations, buying on two paths, release, finalisation.
+
+Path choice: ``settings.REDIS_URL`` set -> Redis (Lua decides, queue writes orders); otherwise the
+database path (conditional UPDATEs in the request). Both guarantee: units ordered <= quantity and no
+buyer above ``per_buyer_limit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mallops.accounts.services import require_permission
+from mallops.audit.services import audit_record
+from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
+from mallops.orders import conf, stock
+from mallops.orders.checkout import require_buyer
+from mallops.orders.flash import redis_path
+from mallops.orders.flash.writer import add_purchase, claim_units, write_order
+from mallops.orders.models import AttemptStatus, FlashAttempt, FlashPurchase, FlashSale, Order, StockItem
+
+log = logging.getLogger("mallops.orders.flash")
+
+
+def redis_enabled() -> bool:
+    return bool(conf.redis_url())
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    attempt_id: str
+    status: str
+    order_id: int | None = None
+    order_number: str = ""
+    path: str = "database"
+
+
+# ---------------------------------------------------------------- creation
+
+
+@transaction.atomic
+def flash_sale_create(
+    *,
+    actor: Any,
+    sku_code: str,
+    title: str,
+    flash_price_fen: int,
+    quantity: int,
+    per_buyer_limit: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    request: HttpRequest | None = None,
+) -> FlashSale:
+    require_permission(actor, "promotion.manage")
+    errors: list[FieldError] = []
+    item = (
+        StockItem.objects.unscoped(reason="operations create flash sales").filter(sku_code=sku_code).first()
+    )
+    if item is None:
+        errors.append(FieldError(("body", "sku_code"), "Unknown SKU.", "unknown_sku"))
+    if flash_price_fen < 0:
+        errors.append(FieldError(("body", "flash_price_fen"), "Must be >= 0.", "invalid"))
+    if item is not None and flash_price_fen >= item.price_fen:
+        errors.append(
+            FieldError(("body", "flash_price_fen"), "Must be below the regular price.", "not_a_discount")
+        )
+    if quantity <= 0:
+        errors.append(FieldError(("body", "quantity"), "Must be positive.", "invalid_qty"))
+    if per_buyer_limit <= 0:
+        errors.append(FieldError(("body", "per_buyer_limit"), "Must be positive.", "invalid_qty"))
+    if ends_at <= starts_at:
+        errors.append(FieldError(("body", "ends_at"), "Must be after starts_at.", "invalid_window"))
+    if not title.strip():
+        errors.append(FieldError(("body", "title"), "Required.", "required"))
+    if errors:
+        raise validation_error(errors)
+    assert item is not None
+    sale: FlashSale = FlashSale.objects.create(
+        merchant_id=item.merchant_id,
+        item=item,
+        title=title.strip(),
+        flash_price_fen=flash_price_fen,
+        quantity=quantity,
+        per_buyer_limit=per_buyer_limit,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        finalize_due_at=ends_at,
+    )
+    stock.flash_allocate(sale)
+    audit_record(
+        actor=actor,
+        action="orders.flash_sale_create",
+        obj=sale,
+        after={"sku": sku_code, "quantity": quantity, "price": flash_price_fen, "limit": per_buyer_limit},
+        request=request,
+    )
+    if redis_enabled():
+        sale_id = sale.pk
+        transaction.on_commit(lambda: redis_path.load(sale_id, quantity, {}, overwrite=False))
+    return sale
+
+
+# ---------------------------------------------------------------- buying
+
+
+def _check_open(sale: FlashSale | None, qty: int, now: datetime) -> FlashSale:
+    if sale is None:
+        raise not_found("flash sale")
+    if qty <= 0:
+        raise validation_error([FieldError(("body", "qty"), "Quantity must be positive.", "invalid_qty")])
+    if now < sale.starts_at:
+        raise conflict("The flash sale has not started.", code="flash_not_started")
+    if now >= sale.ends_at or sale.finalized:
+        raise conflict("The flash sale has ended.", code="flash_ended")
+    if qty > sale.per_buyer_limit:
+        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code="over_buyer_limit")
+    return sale
+
+
+def _sale(sale_id: int) -> FlashSale | None:
+    sale: FlashSale | None = (
+        FlashSale.objects.unscoped(reason="public flash sale")
+        .select_related("item")
+        .filter(pk=sale_id)
+        .first()
+    )
+    return sale
+
+
+def flash_attempt(*, actor: Any, sale_id: int, qty: int = 1, now: datetime | None = None) -> AttemptResult:
+    """A buyer presses "buy". 409 ``sold_out`` / ``over_buyer_limit`` / ``flash_ended`` when refused."""
+    require_buyer(actor)
+    now = now or timezone.now()
+    sale = _check_open(_sale(sale_id), qty, now)
+    if redis_enabled():
+        return _attempt_redis(sale, actor.pk, qty)
+    return _attempt_db(sale, actor, qty, now)
+
+
+@transaction.atomic
+def _attempt_db(sale: FlashSale, actor: Any, qty: int, now: datetime) -> AttemptResult:
+    if sale.claimed + qty > sale.quantity:
+        raise conflict("Sold out.", code="sold_out")
+    if not add_purchase(sale.pk, actor.pk, qty, sale.per_buyer_limit):
+        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code="over_buyer_limit")
+    attempt_id = uuid.uuid4().hex
+    order = write_order(sale, actor.pk, qty, attempt_id, now, actor=actor)
+    # the hot row last: its lock is held only for the commit
+    if not claim_units(sale.pk, qty):
+        raise conflict("Sold out.", code="sold_out")
+    return AttemptResult(attempt_id, AttemptStatus.ORDERED, order.pk, order.number, "database")
+
+
+def _attempt_redis(sale: FlashSale, buyer_id: int, qty: int) -> AttemptResult:
+    attempt_id = uuid.uuid4().hex
+    left = redis_path.attempt(sale.pk, buyer_id, qty, sale.per_buyer_limit, attempt_id)
+    if left == redis_path.NOT_LOADED:
+        flash_reconcile(sale_id=sale.pk, repair=True)  # only fills missing counters (Redis lost)
+        left = redis_path.attempt(sale.pk, buyer_id, qty, sale.per_buyer_limit, attempt_id)
+    if left == redis_path.OVER_LIMIT:
+        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code="over_buyer_limit")
+    if left < 0:
+        raise conflict("Sold out.", code="sold_out")
+    from mallops.orders.tasks import flash_drain_task
+
+    flash_drain_task(sale.pk)
+    return AttemptResult(attempt_id, AttemptStatus.QUEUED, path="redis")
+
+
+def flash_drain(sale_id: int, *, now: datetime | None = None, batch: int = 200) -> int:
+    """Write orders for queued Redis attempts (one drainer per sale at a time); returns how many."""
+    if not redis_enabled() or not redis_path.drain_lock(sale_id):
+        return 0
+    written = 0
+    try:
+        sale = _sale(sale_id)
+        if sale is None:
+            return 0
+        while True:
+            pending = redis_path.queued(sale_id)[:batch]
+            if not pending:
+                break
+            for attempt_id, buyer_id, qty in pending:
+                written += _write_queued(sale, attempt_id, buyer_id, qty, now or timezone.now())
+            redis_path.trim(sale_id, len(pending))
+    finally:
+        redis_path.drain_unlock(sale_id)
+    return written
+
+
+def _write_queued(sale: FlashSale, attempt_id: str, buyer_id: int, qty: int, now: datetime) -> int:
+    if FlashAttempt.objects.filter(pk=attempt_id).exists():
+        return 0
+    try:
+        with transaction.atomic():
+            if not add_purchase(sale.pk, buyer_id, qty, None) or not claim_units(sale.pk, qty):
+                raise DomainError(detail="claim failed", code="flash_claim_failed")
+            write_order(sale, buyer_id, qty, attempt_id, now)
+        return 1
+    except (DomainError, IntegrityError):
+        # Redis and the database disagreed (a reconciliation will show why): refuse, give the units back
+        log.error("flash attempt %s of sale %s could not be written", attempt_id, sale.pk)
+        FlashAttempt.objects.get_or_create(
+            pk=attempt_id,
+            defaults={
+                "sale": sale,
+                "buyer_id": buyer_id,
+                "qty": qty,
+                "status": AttemptStatus.REJECTED,
+                "reason": "claim_failed",
+            },
+        )
+        redis_path.release(sale.pk, buyer_id, qty)
+        return 0
+
+
+def flash_attempt_get(*, actor: Any, sale_id: int, attempt_id: str) -> AttemptResult:
+    require_buyer(actor)
+    row = (
+        FlashAttempt.objects.filter(pk=attempt_id, sale_id=sale_id, buyer_id=actor.pk)
+        .select_related("order")
+        .first()
+    )
+    if row is not None:
+        return AttemptResult(
+            row.pk,
+            row.status,
+            row.order_id,
+            row.order.number if row.order else "",
+            "redis" if redis_enabled() else "database",
+        )
+    if redis_enabled() and redis_path.attempt_buyer(sale_id, attempt_id) == actor.pk:
+        return AttemptResult(attempt_id, AttemptStatus.QUEUED, path="redis")
+    raise not_found("attempt")
+
+
+# ---------------------------------------------------------------- after the order exists
+
+
+def flash_order_paid(order: Order) -> None:
+    """Paid flash units leave the allocation (reserved) for sold."""
+    stock._move(order, "sell", d_available=0, d_reserved=-1, d_sold=1)
+
+
+def flash_order_released(order: Order) -> None:
+    """An unpaid flash order is cancelled: its units go back to the sale, or to stock once it ended."""
+    qty = sum(order.lines.unscoped(reason="flash release").values_list("qty", flat=True))
+    FlashPurchase.objects.filter(sale_id=order.flash_sale_id, buyer_id=order.buyer_id).update(
+        qty=F("qty") - qty
+    )
+    sale = FlashSale.objects.unscoped(reason="flash release").select_for_update().get(pk=order.flash_sale_id)
+    FlashSale.objects.unscoped(reason="flash release").filter(pk=sale.pk).update(claimed=F("claimed") - qty)
+    if sale.finalized:
+        stock.flash_release(sale, qty, order)
+    elif redis_enabled():
+        sale_id, buyer_id = sale.pk, order.buyer_id
+        transaction.on_commit(lambda: redis_path.release(sale_id, buyer_id, qty))
+
+
+def flash_sale_finalize(sale: FlashSale, now: datetime) -> None:
+    """At the end: write what is queued, then give units nobody holds back to the item's stock."""
+    if redis_enabled():
+        flash_drain(sale.pk, now=now)
+    locked = FlashSale.objects.unscoped(reason="flash finalize").select_for_update().get(pk=sale.pk)
+    if locked.finalized:
+        return
+    stock.flash_release(locked, locked.quantity - locked.claimed)
+    locked.finalized = True
+    locked.finalize_due_at = None
+    locked.save(update_fields=["finalized", "finalize_due_at"])
+    audit_record(
+        actor=None,
+        action="orders.flash_sale_finalize",
+        obj=locked,
+        after={"claimed": locked.claimed, "released": locked.quantity - locked.claimed},
+    )
+
+
+# ---------------------------------------------------------------- reconciliation
+
+
+@dataclass(frozen=True)
+class FlashReconciliation:
+    sale_id: int
+    quantity: int
+    claimed_db: int
+    ordered_units: int
+    queued_units: int
+    redis_stock: int | None
+    mismatches: list[str]
+    repaired: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def flash_reconcile(*, sale_id: int, repair: bool = False, force: bool = False) -> FlashReconciliation:
+    """Prove Redis counters and database orders agree; with ``repair`` rebuild Redis from the database.
+
+    ``repair`` alone recreates counters that are missing (Redis lost its data); ``force`` also
+    overwrites counters that exist but disagree (pause the sale first).
+    """
+    sale = FlashSale.objects.unscoped(reason="flash reconcile").filter(pk=sale_id).first()
+    if sale is None:
+        raise not_found("flash sale")
+    live = (
+        Order.objects.unscoped(reason="flash reconcile")
+        .filter(flash_sale_id=sale_id)
+        .exclude(status="cancelled")
+        .values_list("buyer_id", "lines__qty")
+    )
+    ordered: dict[int, int] = {}
+    for buyer_id, qty in live:
+        ordered[buyer_id] = ordered.get(buyer_id, 0) + (qty or 0)
+    purchases = dict(FlashPurchase.objects.filter(sale_id=sale_id).values_list("buyer_id", "qty"))
+    mismatches: list[str] = []
+    ordered_units = sum(ordered.values())
+    if ordered_units != sale.claimed:
+        mismatches.append(f"database: live flash orders hold {ordered_units}, sale.claimed is {sale.claimed}")
+    for buyer_id in set(ordered) | set(purchases):
+        if ordered.get(buyer_id, 0) != purchases.get(buyer_id, 0):
+            mismatches.append(
+                f"database: buyer {buyer_id} ordered {ordered.get(buyer_id, 0)}, counted "
+                f"{purchases.get(buyer_id, 0)}"
+            )
+        if ordered.get(buyer_id, 0) > sale.per_buyer_limit:
+            mismatches.append(f"buyer {buyer_id} above the limit")
+    if ordered_units > sale.quantity:
+        mismatches.append(f"oversold: {ordered_units} > {sale.quantity}")
+    queued_units, redis_stock = 0, None
+    if redis_enabled() and not sale.finalized:
+        queue = redis_path.queued(sale_id)
+        queued_units = sum(q for _, _, q in queue)
+        redis_stock, redis_buyers = redis_path.counters(sale_id)
+        expected_buyers = dict(ordered)
+        for _, buyer_id, qty in queue:
+            expected_buyers[buyer_id] = expected_buyers.get(buyer_id, 0) + qty
+        expected_stock = sale.quantity - ordered_units - queued_units
+        if redis_stock != expected_stock:
+            mismatches.append(f"redis: stock counter {redis_stock}, database says {expected_stock}")
+        wrong = {
+            b
+            for b in set(redis_buyers) | set(expected_buyers)
+            if redis_buyers.get(b, 0) != expected_buyers.get(b, 0)
+        }
+        if wrong:
+            mismatches.append(f"redis: {len(wrong)} buyer counters differ from the database")
+        if repair and mismatches:
+            # missing counters (a Redis loss) are filled atomically; live ones only with force, which
+            # must run while the sale is paused (a concurrent attempt would be overwritten)
+            redis_path.load(sale_id, max(expected_stock, 0), expected_buyers, overwrite=force)
+    return FlashReconciliation(
+        sale_id=sale_id,
+        quantity=sale.quantity,
+        claimed_db=sale.claimed,
+        ordered_units=ordered_units,
+        queued_units=queued_units,
+        redis_stock=redis_stock,
+        mismatches=mismatches,
+        repaired=bool(repair and mismatches and redis_enabled() and not sale.finalized),
+    )

@@ -1,0 +1,244 @@
+"""Orders, stock and flash sales. Every row a merchant owns is scoped (MerchantScopedManager).
+
+Stock columns of a ``StockItem``: ``available`` (can be reserved), ``reserved`` (held by unpaid or
+unshipped orders and by flash-sale allocations), ``sold`` (paid). Every change writes a ``StockLedger``
+row with the deltas, so for each item the ledger sums to the current columns (tests check it).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from mallops.privacy.contracts import DataClass, PersonalField
+from mallops.tenancy.managers import MerchantScopedManager
+
+
+class StockItem(models.Model):
+    """Sellable stock of one SKU of one merchant (independent of the catalogue app's rows)."""
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    sku_code = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=200, blank=True, default="")
+    price_fen = models.BigIntegerField()
+    available = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
+    sold = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(available__gte=0), name="orders_stock_available_nonneg"
+            ),
+            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="orders_stock_reserved_nonneg"),
+            models.CheckConstraint(condition=models.Q(price_fen__gte=0), name="orders_stock_price_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sku_code
+
+
+class Movement(models.TextChoices):
+    RECEIVE = "receive", "receive"
+    RESERVE = "reserve", "reserve"
+    RELEASE = "release", "release"
+    SELL = "sell", "sell"
+    RETURN = "return", "return"
+    FLASH_ALLOCATE = "flash_allocate", "flash allocate"
+    FLASH_RELEASE = "flash_release", "flash release"
+
+
+class StockLedger(models.Model):
+    """One stock movement with its deltas (append-only)."""
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=20, choices=Movement.choices)
+    d_available = models.BigIntegerField(default=0)
+    d_reserved = models.BigIntegerField(default=0)
+    d_sold = models.BigIntegerField(default=0)
+    order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    flash_sale = models.ForeignKey(
+        "FlashSale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id}"
+
+
+class Checkout(models.Model):
+    """The buyer's parent order: one per checkout request, split into one ``Order`` per merchant."""
+
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=200)
+    subtotal_fen = models.BigIntegerField()
+    discount_fen = models.BigIntegerField()
+    total_fen = models.BigIntegerField()
+    quote = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "idempotency_key"], name="orders_checkout_idem_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"checkout {self.pk}"
+
+
+class OrderStatus(models.TextChoices):
+    CREATED = "created", "created"
+    PAID = "paid", "paid"
+    SHIPPED = "shipped", "shipped"
+    DELIVERED = "delivered", "delivered"
+    COMPLETED = "completed", "completed"
+    CANCELLED = "cancelled", "cancelled"
+    REFUNDING = "refunding", "refunding"
+    REFUNDED = "refunded", "refunded"
+
+
+class Order(models.Model):
+    """One merchant's part of a checkout. Status moves only through ``orders.transitions``."""
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="orders")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=32, unique=True)
+    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.CREATED)
+    status_before_refund = models.CharField(max_length=12, blank=True, default="")
+    flash_sale = models.ForeignKey(
+        "FlashSale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subtotal_fen = models.BigIntegerField()
+    discount_fen = models.BigIntegerField()
+    paid_fen = models.BigIntegerField()
+    refunded_fen = models.BigIntegerField(default=0)
+    carrier = models.CharField(max_length=40, blank=True, default="")
+    tracking_number = models.CharField(max_length=64, blank=True, default="")
+    ship_late = models.BooleanField(default=False)
+    cancel_reason = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    pay_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ship_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    complete_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = MerchantScopedManager()
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "tracking_number": PersonalField(
+            DataClass.TRANSACTION, purpose="parcel tracking shown to the buyer", mask="redact"
+        ),
+    }
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "status", "created_at"], name="orders_order_m_st_c")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    """A priced line: ``amount_fen = unit_price_fen * qty``, ``paid_fen = amount_fen - discount_fen``.
+
+    ``shares`` maps each promotion/coupon id to the fen it took off this line (for partial refunds).
+    """
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="+")
+    sku_code = models.CharField(max_length=64)
+    title = models.CharField(max_length=200, blank=True, default="")
+    unit_price_fen = models.BigIntegerField()
+    qty = models.PositiveIntegerField()
+    amount_fen = models.BigIntegerField()
+    discount_fen = models.BigIntegerField()
+    paid_fen = models.BigIntegerField()
+    shares = models.JSONField(default=dict)
+
+    objects = MerchantScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.sku_code} x{self.qty}"
+
+
+class FlashSale(models.Model):
+    """限时抢购/限量发售: ``quantity`` units of one SKU at ``flash_price_fen``, ``per_buyer_limit`` each.
+
+    ``claimed`` counts units held by live flash orders (database path; the Redis path mirrors it in a
+    counter). At creation the quantity is allocated out of the item's available stock.
+    """
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    flash_price_fen = models.BigIntegerField()
+    quantity = models.PositiveIntegerField()
+    per_buyer_limit = models.PositiveIntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    claimed = models.BigIntegerField(default=0)
+    finalized = models.BooleanField(default=False)
+    finalize_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(claimed__gte=0), name="orders_flash_claimed_nonneg"),
+            models.CheckConstraint(
+                condition=models.Q(claimed__lte=models.F("quantity")), name="orders_flash_never_oversold"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FlashPurchase(models.Model):
+    """Units one buyer holds in one flash sale (the per-buyer limit is checked against ``qty``)."""
+
+    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    qty = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sale", "buyer"], name="orders_flashpurchase_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id}:{self.buyer_id}={self.qty}"
+
+
+class AttemptStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    ORDERED = "ordered", "ordered"
+    REJECTED = "rejected", "rejected"
+
+
+class FlashAttempt(models.Model):
+    """One buyer's accepted "buy" in a flash sale and the order it became (``id`` is given to the buyer)."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    qty = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=AttemptStatus.choices)
+    order = models.OneToOneField(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.id

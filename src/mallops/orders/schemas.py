@@ -1,0 +1,159 @@
+"""API shapes of the orders app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+
+class CartLineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    qty: int
+
+
+class CheckoutIn(Schema):
+    lines: list[CartLineIn]
+    expected_total_fen: int | None = Field(
+        default=None, description="The quote total the buyer saw; a different current total answers 409."
+    )
+    promotions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Engine promotion dicts (pricing contract) until the pricing app serves them.",
+    )
+    coupons: list[dict[str, Any]] = Field(default_factory=list, description="Engine coupon dicts.")
+    member: bool = False
+
+
+class OrderLineOut(Schema):
+    sku_code: str
+    title: str
+    unit_price_fen: int
+    qty: int
+    amount_fen: int
+    discount_fen: int
+    paid_fen: int
+    shares: dict[str, int]
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    merchant_id: int
+    checkout_id: int
+    status: str
+    flash_sale_id: int | None
+    subtotal_fen: int
+    discount_fen: int
+    paid_fen: int
+    refunded_fen: int
+    carrier: str
+    tracking_number: str
+    ship_late: bool
+    cancel_reason: str
+    created_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    pay_due_at: datetime | None
+    ship_due_at: datetime | None
+    complete_due_at: datetime | None
+    lines: list[OrderLineOut]
+
+    @staticmethod
+    def resolve_lines(obj: Any) -> list[Any]:
+        from mallops.orders.selectors import order_lines
+
+        return order_lines(obj)
+
+
+class CheckoutOut(Schema):
+    id: int
+    subtotal_fen: int
+    discount_fen: int
+    total_fen: int
+    quote: dict[str, Any]
+    orders: list[OrderOut]
+
+
+class ShipIn(Schema):
+    # validated by the service (after the tenancy look-up, so another merchant's order is a plain 404)
+    carrier: str = ""
+    tracking_number: str = ""
+
+
+class RefundRequestIn(Schema):
+    reason: str = Field(default="", max_length=40)
+
+
+class StockIn(Schema):
+    sku_code: str
+    qty: int = 0
+    price_fen: int | None = None
+    title: str = Field(default="", max_length=200)
+
+
+class StockOut(Schema):
+    id: int
+    sku_code: str
+    title: str
+    price_fen: int
+    available: int
+    reserved: int
+    sold: int
+
+
+class FlashSaleIn(Schema):
+    sku_code: str
+    title: str = Field(max_length=200)
+    flash_price_fen: int
+    quantity: int
+    per_buyer_limit: int = 1
+    starts_at: datetime
+    ends_at: datetime
+
+
+class FlashSaleOut(Schema):
+    id: int
+    merchant_id: int
+    sku_code: str
+    title: str
+    flash_price_fen: int
+    quantity: int
+    per_buyer_limit: int
+    starts_at: datetime
+    ends_at: datetime
+    claimed: int
+    finalized: bool
+
+    @staticmethod
+    def resolve_sku_code(obj: Any) -> str:
+        return str(obj.item.sku_code)
+
+
+class AttemptIn(Schema):
+    qty: int = 1
+
+
+class AttemptOut(Schema):
+    attempt_id: str
+    status: str
+    order_id: int | None = None
+    order_number: str = ""
+    path: str
+
+
+class ReconcileOut(Schema):
+    sale_id: int
+    quantity: int
+    claimed_db: int
+    ordered_units: int
+    queued_units: int
+    redis_stock: int | None
+    mismatches: list[str]
+    repaired: bool
+    ok: bool

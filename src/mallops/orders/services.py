@@ -1,0 +1,160 @@
+"""Order writes other than checkout and flash sales: merchant stock, shipping, delivery, refunds requests.
+
+The status itself only changes in ``orders.transitions.order_transition``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from mallops.audit.services import audit_record
+from mallops.core.errors import FieldError, not_found, validation_error
+from mallops.orders import stock
+from mallops.orders.checkout import require_buyer
+from mallops.orders.models import Order, StockItem
+from mallops.orders.selectors import merchant_id_of
+from mallops.orders.states import Event
+from mallops.orders.transitions import order_transition
+
+CARRIERS = ("SF", "ZTO", "YTO", "STO", "YUNDA", "JD", "EMS", "JT", "DEPPON", "OTHER")
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    actor: Any,
+    sku_code: str,
+    qty: int,
+    price_fen: int | None = None,
+    title: str = "",
+    request: HttpRequest | None = None,
+) -> StockItem:
+    """A merchant adds units of a SKU (creating the stock row on first use; price required then)."""
+    merchant_id = merchant_id_of(actor)
+    errors: list[FieldError] = []
+    if qty < 0:
+        errors.append(FieldError(("body", "qty"), "Must be >= 0.", "invalid_qty"))
+    if not sku_code or len(sku_code) > 64:
+        errors.append(FieldError(("body", "sku_code"), "1 to 64 characters.", "invalid"))
+    if price_fen is not None and price_fen < 0:
+        errors.append(FieldError(("body", "price_fen"), "Must be >= 0.", "invalid"))
+    item: StockItem | None = StockItem.objects.unscoped(reason="sku codes are global").filter(sku_code=sku_code).first()
+    if item is not None and item.merchant_id != merchant_id:
+        errors.append(FieldError(("body", "sku_code"), "This SKU code is taken.", "sku_taken"))
+    if item is None and price_fen is None:
+        errors.append(FieldError(("body", "price_fen"), "Required for a new SKU.", "required"))
+    if errors:
+        raise validation_error(errors)
+    before = None
+    if item is None:
+        assert price_fen is not None
+        item = StockItem.objects.create(
+            merchant_id=merchant_id, sku_code=sku_code, title=title, price_fen=price_fen
+        )
+    else:
+        before = {"available": item.available, "price_fen": item.price_fen}
+        changed = []
+        if price_fen is not None:
+            item.price_fen = price_fen
+            changed.append("price_fen")
+        if title:
+            item.title = title
+            changed.append("title")
+        if changed:
+            item.save(update_fields=changed)
+    if qty:
+        stock.receive(item, qty)
+    item.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="orders.stock_receive",
+        obj=item,
+        before=before,
+        after={"available": item.available, "price_fen": item.price_fen, "received": qty},
+        request=request,
+    )
+    return item
+
+
+def order_ship(
+    *, actor: Any, order_id: int, carrier: str, tracking_number: str, request: HttpRequest | None = None
+) -> Order:
+    merchant_id = merchant_id_of(actor)
+    if not Order.objects.for_merchant(merchant_id).filter(pk=order_id).exists():
+        raise not_found("order")
+    errors: list[FieldError] = []
+    if carrier not in CARRIERS:
+        errors.append(FieldError(("body", "carrier"), f"One of {', '.join(CARRIERS)}.", "unknown_carrier"))
+    tracking = tracking_number.strip()
+    if not (4 <= len(tracking) <= 40) or not tracking.replace("-", "").isalnum():
+        errors.append(FieldError(("body", "tracking_number"), "4 to 40 letters or digits.", "invalid"))
+    if errors:
+        raise validation_error(errors)
+    return order_transition(
+        actor=actor,
+        order_id=order_id,
+        event=Event.SHIP,
+        merchant_id=merchant_id,
+        carrier=carrier,
+        tracking_number=tracking,
+        request=request,
+    )
+
+
+def order_deliver(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
+    """The merchant records the carrier's proof of delivery."""
+    return order_transition(
+        actor=actor,
+        order_id=order_id,
+        event=Event.DELIVER,
+        merchant_id=merchant_id_of(actor),
+        request=request,
+    )
+
+
+def order_refund_reject(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
+    return order_transition(
+        actor=actor,
+        order_id=order_id,
+        event=Event.REJECT_REFUND,
+        merchant_id=merchant_id_of(actor),
+        request=request,
+    )
+
+
+def buyer_order_cancel(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
+    require_buyer(actor)
+    return order_transition(
+        actor=actor, order_id=order_id, event=Event.CANCEL, buyer_id=actor.pk, reason="buyer", request=request
+    )
+
+
+@transaction.atomic
+def buyer_order_confirm(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
+    """确认收货: a shipped order is delivered and completed, a delivered one completed."""
+    require_buyer(actor)
+    order = Order.objects.unscoped(reason="buyer's own").filter(pk=order_id, buyer_id=actor.pk).first()
+    if order is not None and order.status == "shipped":
+        order_transition(
+            actor=actor, order_id=order_id, event=Event.DELIVER, buyer_id=actor.pk, request=request
+        )
+    return order_transition(
+        actor=actor, order_id=order_id, event=Event.COMPLETE, buyer_id=actor.pk, request=request
+    )
+
+
+def buyer_refund_request(
+    *, actor: Any, order_id: int, reason: str = "", request: HttpRequest | None = None
+) -> Order:
+    require_buyer(actor)
+    return order_transition(
+        actor=actor,
+        order_id=order_id,
+        event=Event.REQUEST_REFUND,
+        buyer_id=actor.pk,
+        reason=reason[:40],
+        request=request,
+    )

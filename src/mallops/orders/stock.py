@@ -1,0 +1,151 @@
+"""Stock movements. Each is one conditional UPDATE plus a ledger row; callers hold a transaction.
+
+Reservations update rows in ascending primary-key order, so two checkouts touching the same items take
+their row locks in the same order and cannot deadlock; ``available >= qty`` in the WHERE clause means
+stock never goes negative whatever the interleaving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import F, Sum
+
+from mallops.core.errors import conflict
+from mallops.orders.models import FlashSale, Movement, Order, StockItem, StockLedger
+
+_REASON = "stock movement (caller authorised)"
+
+
+def _ledger(
+    item: StockItem | int,
+    merchant_id: int,
+    kind: str,
+    *,
+    d_available: int = 0,
+    d_reserved: int = 0,
+    d_sold: int = 0,
+    order: Order | None = None,
+    flash_sale: FlashSale | None = None,
+) -> None:
+    StockLedger.objects.create(
+        merchant_id=merchant_id,
+        item_id=item if isinstance(item, int) else item.pk,
+        kind=kind,
+        d_available=d_available,
+        d_reserved=d_reserved,
+        d_sold=d_sold,
+        order=order,
+        flash_sale=flash_sale,
+    )
+
+
+def receive(item: StockItem, qty: int) -> None:
+    StockItem.objects.unscoped(reason=_REASON).filter(pk=item.pk).update(available=F("available") + qty)
+    _ledger(item, item.merchant_id, Movement.RECEIVE, d_available=qty)
+
+
+def reserve(wanted: Iterable[tuple[StockItem, int]], order_of: dict[int, Order]) -> None:
+    """Move ``qty`` from available to reserved for each item, in item-id order; 409 when short."""
+    for item, qty in sorted(wanted, key=lambda pair: pair[0].pk):
+        updated = (
+            StockItem.objects.unscoped(reason=_REASON)
+            .filter(pk=item.pk, available__gte=qty)
+            .update(available=F("available") - qty, reserved=F("reserved") + qty)
+        )
+        if updated != 1:
+            raise conflict(f"Not enough stock of {item.sku_code}.", code="out_of_stock", sku=item.sku_code)
+        _ledger(
+            item,
+            item.merchant_id,
+            Movement.RESERVE,
+            d_available=-qty,
+            d_reserved=qty,
+            order=order_of[item.pk],
+        )
+
+
+def _move(order: Order, kind: str, *, d_available: int, d_reserved: int, d_sold: int) -> None:
+    lines = sorted(order.lines.unscoped(reason=_REASON).values_list("item_id", "qty"))
+    for item_id, qty in lines:
+        updated = (
+            StockItem.objects.unscoped(reason=_REASON)
+            .filter(pk=item_id)
+            .update(
+                available=F("available") + d_available * qty,
+                reserved=F("reserved") + d_reserved * qty,
+                sold=F("sold") + d_sold * qty,
+            )
+        )
+        if updated != 1:
+            raise conflict("Stock item vanished.", code="stock_missing")
+        _ledger(
+            item_id,
+            order.merchant_id,
+            kind,
+            d_available=d_available * qty,
+            d_reserved=d_reserved * qty,
+            d_sold=d_sold * qty,
+            order=order,
+            flash_sale=order.flash_sale,
+        )
+
+
+def release(order: Order) -> None:
+    """An unpaid order's reservation goes back to available."""
+    _move(order, Movement.RELEASE, d_available=1, d_reserved=-1, d_sold=0)
+
+
+def sell(order: Order) -> None:
+    """A paid order's reservation becomes sold."""
+    _move(order, Movement.SELL, d_available=0, d_reserved=-1, d_sold=1)
+
+
+def restock(order: Order) -> None:
+    """A refunded order that never shipped: its units are sellable again."""
+    _move(order, Movement.RETURN, d_available=1, d_reserved=0, d_sold=-1)
+
+
+def flash_allocate(sale: FlashSale) -> None:
+    updated = (
+        StockItem.objects.unscoped(reason=_REASON)
+        .filter(pk=sale.item_id, available__gte=sale.quantity)
+        .update(available=F("available") - sale.quantity, reserved=F("reserved") + sale.quantity)
+    )
+    if updated != 1:
+        raise conflict("Not enough available stock for this flash sale.", code="out_of_stock")
+    _ledger(
+        sale.item_id,
+        sale.merchant_id,
+        Movement.FLASH_ALLOCATE,
+        d_available=-sale.quantity,
+        d_reserved=sale.quantity,
+        flash_sale=sale,
+    )
+
+
+def flash_release(sale: FlashSale, qty: int, order: Order | None = None) -> None:
+    if qty <= 0:
+        return
+    StockItem.objects.unscoped(reason=_REASON).filter(pk=sale.item_id).update(
+        available=F("available") + qty, reserved=F("reserved") - qty
+    )
+    _ledger(
+        sale.item_id,
+        sale.merchant_id,
+        Movement.FLASH_RELEASE,
+        d_available=qty,
+        d_reserved=-qty,
+        order=order,
+        flash_sale=sale,
+    )
+
+
+def ledger_balance(item: StockItem) -> tuple[int, int, int]:
+    """(available, reserved, sold) as the ledger sums them; equals the item's columns when consistent."""
+    sums = (
+        StockLedger.objects.unscoped(reason="ledger check")
+        .filter(item_id=item.pk)
+        .aggregate(a=Sum("d_available"), r=Sum("d_reserved"), s=Sum("d_sold"))
+    )
+    return (sums["a"] or 0, sums["r"] or 0, sums["s"] or 0)

@@ -1,0 +1,129 @@
+"""The one way an order changes status: lock the row, check the table, apply side effects, audit.
+
+Timers are columns: ``pay_due_at`` (set at creation), ``ship_due_at`` (set when paid),
+``complete_due_at`` (set when delivered); each is cleared when its order leaves the state it guards.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mallops.audit.services import audit_record
+from mallops.core.errors import conflict, not_found
+from mallops.orders import conf, stock
+from mallops.orders.models import Order, OrderStatus
+from mallops.orders.states import Event, allowed_events, target
+
+
+def _snapshot(order: Order) -> dict[str, Any]:
+    return {
+        "status": order.status,
+        "carrier": order.carrier,
+        "ship_late": order.ship_late,
+        "refunded_fen": order.refunded_fen,
+    }
+
+
+@transaction.atomic
+def order_transition(
+    *,
+    actor: Any,
+    order_id: int,
+    event: Event,
+    merchant_id: int | None = None,
+    buyer_id: int | None = None,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+    reason: str = "",
+    carrier: str = "",
+    tracking_number: str = "",
+) -> Order:
+    """Move one order by ``event``. ``merchant_id``/``buyer_id`` narrow the look-up (404 outside it).
+
+    Raises 409 ``illegal_transition`` (naming the allowed events) when the table has no such move.
+    """
+    now = now or timezone.now()
+    qs = (
+        Order.objects.for_merchant(merchant_id)
+        if merchant_id is not None
+        else Order.objects.unscoped(reason="order transition (caller authorised)")
+    )
+    if buyer_id is not None:
+        qs = qs.filter(buyer_id=buyer_id)
+    order: Order | None = qs.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise not_found("order")
+    to = target(order.status, event, order.status_before_refund)
+    if to is None:
+        raise conflict(
+            f"An order in status {order.status!r} cannot {event.value}.",
+            code="illegal_transition",
+            status=order.status,
+            event=event.value,
+            allowed=[e.value for e in allowed_events(order.status)],
+        )
+    before = _snapshot(order)
+    fields = ["status"]
+    if event is Event.PAY:
+        if order.flash_sale_id is None:
+            stock.sell(order)
+        else:
+            from mallops.orders.flash.services import flash_order_paid
+
+            flash_order_paid(order)
+        order.paid_at, order.pay_due_at = now, None
+        order.ship_due_at = now + timedelta(hours=conf.value("ORDER_SHIP_HOURS"))
+        fields += ["paid_at", "pay_due_at", "ship_due_at"]
+    elif event is Event.CANCEL:
+        if order.flash_sale_id is None:
+            stock.release(order)
+        else:
+            from mallops.orders.flash.services import flash_order_released
+
+            flash_order_released(order)
+        order.cancelled_at, order.pay_due_at = now, None
+        order.cancel_reason = reason[:40]
+        fields += ["cancelled_at", "pay_due_at", "cancel_reason"]
+    elif event is Event.SHIP:
+        order.carrier, order.tracking_number = carrier, tracking_number
+        order.shipped_at, order.ship_due_at = now, None
+        fields += ["carrier", "tracking_number", "shipped_at", "ship_due_at"]
+    elif event is Event.DELIVER:
+        order.delivered_at = now
+        order.complete_due_at = now + timedelta(days=conf.value("ORDER_COMPLETE_DAYS"))
+        fields += ["delivered_at", "complete_due_at"]
+    elif event is Event.COMPLETE:
+        order.completed_at, order.complete_due_at = now, None
+        fields += ["completed_at", "complete_due_at"]
+    elif event is Event.REQUEST_REFUND:
+        order.status_before_refund = order.status
+        order.ship_due_at = order.complete_due_at = None
+        fields += ["status_before_refund", "ship_due_at", "complete_due_at"]
+    elif event is Event.REFUND:
+        if order.status_before_refund == OrderStatus.PAID:
+            stock.restock(order)
+        order.refunded_fen = order.paid_fen
+        fields += ["refunded_fen"]
+    elif event is Event.REJECT_REFUND:
+        if to == OrderStatus.DELIVERED:
+            order.complete_due_at = now + timedelta(days=conf.value("ORDER_COMPLETE_DAYS"))
+        elif to == OrderStatus.PAID:
+            order.ship_due_at = now + timedelta(hours=conf.value("ORDER_SHIP_HOURS"))
+        order.status_before_refund = ""
+        fields += ["complete_due_at", "ship_due_at", "status_before_refund"]
+    order.status = to
+    order.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action=f"orders.order_{event.value}",
+        obj=order,
+        before=before,
+        after=_snapshot(order) | ({"reason": reason} if reason else {}),
+        request=request,
+    )
+    return order

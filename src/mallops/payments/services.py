@@ -1,0 +1,271 @@
+"""Payment writes: open a payment, take a provider notification, refund an order, reconcile a day."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mallops.audit.services import audit_record
+from mallops.core.errors import DomainError, conflict, not_found
+from mallops.orders.checkout import require_buyer
+from mallops.orders.models import Checkout, Order, OrderStatus
+from mallops.orders.states import Event
+from mallops.orders.transitions import order_transition
+from mallops.payments.models import (
+    Payment,
+    PaymentNotification,
+    PaymentStatus,
+    ReconciliationReport,
+    Refund,
+)
+from mallops.payments.providers import SignatureError, get_provider
+
+log = logging.getLogger("mallops.payments")
+
+
+def _orders(checkout_id: int) -> list[Order]:
+    return list(
+        Order.objects.unscoped(reason="payment covers its checkout's orders")
+        .filter(checkout_id=checkout_id)
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def payment_open(
+    *, actor: Any, checkout_id: int, provider: str = "sandbox", request: HttpRequest | None = None
+) -> Payment:
+    """The payment for a checkout: the open one if it exists, else a new one at the provider."""
+    require_buyer(actor)
+    checkout = Checkout.objects.select_for_update().filter(pk=checkout_id, buyer=actor).first()
+    if checkout is None:
+        raise not_found("checkout")
+    existing = Payment.objects.filter(
+        checkout=checkout, status__in=[PaymentStatus.PENDING, PaymentStatus.PAID]
+    ).first()
+    if existing is not None:
+        return existing
+    payable = [o for o in _orders(checkout.pk) if o.status == OrderStatus.CREATED]
+    if not payable:
+        raise conflict("Nothing in this checkout can be paid any more.", code="order_not_payable")
+    amount = sum(o.paid_fen for o in payable)
+    out_trade_no = timezone.now().strftime("%Y%m%d") + secrets.token_hex(8)
+    answer = get_provider(provider).create_payment(
+        out_trade_no=out_trade_no, amount_fen=amount, description=f"Mallops checkout {checkout.pk}"
+    )
+    payment = Payment.objects.create(
+        checkout=checkout,
+        provider=provider,
+        out_trade_no=out_trade_no,
+        amount_fen=amount,
+        provider_txn_id=answer.txn_id,
+    )
+    audit_record(
+        actor=actor,
+        action="payments.payment_open",
+        obj=payment,
+        after={"amount_fen": amount},
+        request=request,
+    )
+    return payment
+
+
+@dataclass(frozen=True)
+class NotifyOutcome:
+    outcome: str
+    out_trade_no: str = ""
+
+
+def notification_handle(
+    *,
+    provider: str,
+    body: bytes,
+    headers: dict[str, str],
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> NotifyOutcome:
+    """Verify and apply a provider notification. Bad signature: 401 ``bad_signature``, nothing written.
+
+    Idempotent: a duplicate event id, or a notification about a payment already past that state,
+    changes nothing (``outcome`` says why).
+    """
+    now = now or timezone.now()
+    try:
+        note = get_provider(provider).verify_notification(body=body, headers=headers, now=now)
+    except SignatureError as exc:
+        log.warning("payment notification refused: %s", exc, extra={"provider": provider})
+        raise DomainError(
+            detail="The notification signature did not verify.",
+            code="bad_signature",
+            status=401,
+            title="Unauthorized",
+        ) from exc
+    try:
+        with transaction.atomic():
+            record = PaymentNotification.objects.create(
+                provider=provider,
+                event_id=note.event_id,
+                out_trade_no=note.out_trade_no,
+                kind=note.kind,
+                body=note.body,
+                outcome="processing",
+            )
+            outcome = _apply(note.kind, note.out_trade_no, note.amount_fen, note.txn_id, now, request)
+            record.outcome = outcome
+            record.save(update_fields=["outcome"])
+    except IntegrityError:
+        return NotifyOutcome("duplicate", note.out_trade_no)
+    return NotifyOutcome(outcome, note.out_trade_no)
+
+
+def _apply(kind: str, out_trade_no: str, amount: int, txn_id: str, now: datetime, request: Any) -> str:
+    payment = Payment.objects.select_for_update().filter(out_trade_no=out_trade_no).first()
+    if payment is None:
+        return "unknown_payment"
+    if kind == "REFUND.SUCCESS":
+        return "refund_noted"
+    if kind != "TRADE.SUCCESS":
+        return "ignored_kind"
+    if amount != payment.amount_fen:
+        log.error("payment %s: notified %s fen, expected %s", out_trade_no, amount, payment.amount_fen)
+        return "amount_mismatch"
+    if payment.status != PaymentStatus.PENDING:
+        return f"already_{payment.status}"
+    payment.status, payment.paid_at, payment.provider_txn_id = PaymentStatus.PAID, now, txn_id
+    payment.save(update_fields=["status", "paid_at", "provider_txn_id"])
+    audit_record(
+        actor=None, action="payments.payment_paid", obj=payment, after={"amount_fen": amount}, request=request
+    )
+    outcome = "paid"
+    for order in _orders(payment.checkout_id):
+        if order.status == OrderStatus.CREATED:
+            order_transition(actor=None, order_id=order.pk, event=Event.PAY, now=now, request=request)
+        elif order.status == OrderStatus.CANCELLED and order.paid_fen > 0:
+            # money arrived after the order was cancelled (timer fired first): give it back
+            _provider_refund(payment, order, order.paid_fen)
+            outcome = "paid_after_cancel_refunded"
+    return outcome
+
+
+def _provider_refund(payment: Payment, order: Order, amount: int) -> Refund:
+    refund = Refund.objects.create(
+        payment=payment, order=order, out_refund_no="rf" + secrets.token_hex(10), amount_fen=amount
+    )
+    get_provider(payment.provider).refund(
+        out_trade_no=payment.out_trade_no, out_refund_no=refund.out_refund_no, amount_fen=amount
+    )
+    refund.status = "success"
+    refund.save(update_fields=["status"])
+    payment.refunded_fen += amount
+    if payment.refunded_fen >= payment.amount_fen:
+        payment.status = PaymentStatus.REFUNDED
+    payment.save(update_fields=["refunded_fen", "status"])
+    audit_record(
+        actor=None, action="payments.refund", obj=refund, after={"order": order.pk, "amount_fen": amount}
+    )
+    return refund
+
+
+@transaction.atomic
+def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRequest | None = None) -> Order:
+    """The merchant approves a requested refund: money back through the provider, order -> refunded."""
+    order = Order.objects.for_merchant(merchant_id).filter(pk=order_id).first()
+    if order is None:
+        raise not_found("order")
+    if order.status != OrderStatus.REFUNDING:
+        raise conflict(
+            f"An order in status {order.status!r} cannot refund.",
+            code="illegal_transition",
+            status=order.status,
+            event="refund",
+        )
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(checkout_id=order.checkout_id, status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
+        .first()
+    )
+    if payment is None:
+        raise conflict("No payment to refund.", code="no_payment")
+    _provider_refund(payment, order, order.paid_fen)
+    return order_transition(
+        actor=actor, order_id=order.pk, event=Event.REFUND, merchant_id=merchant_id, request=request
+    )
+
+
+def sandbox_pay(*, actor: Any, out_trade_no: str, now: datetime | None = None) -> NotifyOutcome:
+    """The sandbox's "pay" button: the provider books the payment and delivers its signed notification
+    (in-process, through the same verification as ``POST /payments/notify/sandbox``)."""
+    require_buyer(actor)
+    payment = Payment.objects.filter(
+        out_trade_no=out_trade_no, checkout__buyer=actor, provider="sandbox"
+    ).first()
+    if payment is None:
+        raise not_found("payment")
+    now = now or timezone.now()
+    from mallops.payments.providers.sandbox import SandboxProvider
+
+    provider = get_provider("sandbox")
+    assert isinstance(provider, SandboxProvider)
+    body, headers = provider.simulate_pay(out_trade_no, now)
+    return notification_handle(provider="sandbox", body=body, headers=headers, now=now)
+
+
+@transaction.atomic
+def payments_reconcile(*, day: date, provider: str = "sandbox") -> ReconciliationReport:
+    """Compare the provider's statement for ``day`` with our payments and orders; store the mismatches."""
+    statement = {p.out_trade_no: p for p in get_provider(provider).statement(day)}
+    ours = {p.out_trade_no: p for p in Payment.objects.filter(out_trade_no__in=list(statement))}
+    from datetime import UTC, timedelta
+
+    from mallops.core.timeutil import SHANGHAI
+
+    start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).astimezone(UTC)
+    paid_here = Payment.objects.filter(
+        provider=provider, paid_at__gte=start, paid_at__lt=start + timedelta(days=1)
+    )
+    mismatches: list[dict[str, Any]] = []
+    for no, theirs in statement.items():
+        mine = ours.get(no)
+        if mine is None:
+            mismatches.append({"out_trade_no": no, "problem": "unknown_payment"})
+        elif mine.status == PaymentStatus.PENDING:
+            mismatches.append({"out_trade_no": no, "problem": "paid_at_provider_not_here"})
+        elif mine.amount_fen != theirs.amount_fen:
+            mismatches.append(
+                {
+                    "out_trade_no": no,
+                    "problem": "amount",
+                    "ours": mine.amount_fen,
+                    "theirs": theirs.amount_fen,
+                }
+            )
+        elif mine.refunded_fen != theirs.refunded_fen:
+            mismatches.append(
+                {
+                    "out_trade_no": no,
+                    "problem": "refunded",
+                    "ours": mine.refunded_fen,
+                    "theirs": theirs.refunded_fen,
+                }
+            )
+    for mine in paid_here:
+        if mine.out_trade_no not in statement:
+            mismatches.append({"out_trade_no": mine.out_trade_no, "problem": "paid_here_not_at_provider"})
+        for order in _orders(mine.checkout_id):
+            if order.status == OrderStatus.CREATED:
+                mismatches.append(
+                    {"out_trade_no": mine.out_trade_no, "problem": "order_unpaid", "order": order.number}
+                )
+    report = ReconciliationReport.objects.create(
+        provider=provider, day=day, checked=len(statement), mismatches=mismatches
+    )
+    if mismatches:
+        log.error("reconciliation %s %s: %d mismatches", provider, day, len(mismatches))
+    return report

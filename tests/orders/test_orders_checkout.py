@@ -1,0 +1,172 @@
+"""Checkout: split per merchant, discount shares, idempotent replay, price changes and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mallops.orders.models import Checkout, Order, OrderLine, StockItem, StockLedger
+from mallops.orders.stock import ledger_balance
+from mallops.orders.testing import make_buyer, make_stock
+from mallops.testing.client import ApiClient
+from mallops.testing.factories import make_merchant, token_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop():
+    m1, _ = make_merchant()
+    m2, _ = make_merchant()
+    a = make_stock(m1, sku="A-1", price_fen=3333, available=10)
+    b = make_stock(m1, sku="A-2", price_fen=1001, available=10)
+    c = make_stock(m2, sku="B-1", price_fen=7777, available=5)
+    buyer = make_buyer()
+    return {
+        "m1": m1,
+        "m2": m2,
+        "items": (a, b, c),
+        "buyer": buyer,
+        "client": ApiClient(token=token_for(buyer)),
+    }
+
+
+PROMOS = [
+    {
+        "id": "P-store",
+        "kind": "threshold",
+        "layer": "store",
+        "merchant": "{m1}",
+        "tiers": [{"min": 5000, "off": 1001}],
+    },
+]
+COUPONS = [{"id": "C-plat", "layer": "platform", "min": 10000, "off": 777}]
+
+
+def _body(shop, expected=None, promos=True):
+    promotions = [dict(p, merchant=str(shop["m1"].pk)) for p in PROMOS] if promos else []
+    body = {
+        "lines": [{"sku": "A-1", "qty": 2}, {"sku": "A-2", "qty": 1}, {"sku": "B-1", "qty": 1}],
+        "promotions": promotions,
+        "coupons": COUPONS if promos else [],
+    }
+    if expected is not None:
+        body["expected_total_fen"] = expected
+    return body
+
+
+@pytest.mark.req("R2.3.5")
+def test_checkout_splits_per_merchant_and_line_shares_sum_exactly(shop):
+    quote = json.loads(shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop)).content)
+    assert quote["discount"] > 0
+    response = shop["client"].post_json(
+        "/api/v1/buyer/checkout", _body(shop, quote["total"]), headers={"Idempotency-Key": "k1"}
+    )
+    assert response.status_code == 201, response.content
+    body = json.loads(response.content)
+    assert len(body["orders"]) == 2
+    assert {o["merchant_id"] for o in body["orders"]} == {shop["m1"].pk, shop["m2"].pk}
+    assert sum(o["paid_fen"] for o in body["orders"]) == body["total_fen"] == quote["total"]
+    assert sum(o["discount_fen"] for o in body["orders"]) == quote["discount"]
+    for order in body["orders"]:
+        assert order["paid_fen"] == order["subtotal_fen"] - order["discount_fen"]
+        assert sum(ln["discount_fen"] for ln in order["lines"]) == order["discount_fen"]
+        for ln in order["lines"]:
+            assert ln["amount_fen"] == ln["unit_price_fen"] * ln["qty"]
+            assert sum(ln["shares"].values()) == ln["discount_fen"]
+            assert ln["paid_fen"] == ln["amount_fen"] - ln["discount_fen"]
+    # every applied discount is apportioned to lines exactly
+    for applied in quote["applied"]:
+        stored = sum(
+            line.shares.get(applied["id"], 0) for line in OrderLine.objects.unscoped(reason="test").all()
+        )
+        assert stored == applied["amount"]
+    # stock reserved at creation, ledger balances
+    for item in StockItem.objects.unscoped(reason="test").all():
+        assert ledger_balance(item) == (item.available, item.reserved, item.sold)
+    a = StockItem.objects.unscoped(reason="test").get(sku_code="A-1")
+    assert (a.available, a.reserved) == (8, 2)
+    assert all(o["pay_due_at"] for o in body["orders"])
+
+
+@pytest.mark.req("R2.3.5")
+def test_replaying_a_checkout_returns_the_first_and_creates_nothing(shop):
+    headers = {"Idempotency-Key": "same-key"}
+    first = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop, promos=False), headers=headers)
+    again = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop, promos=False), headers=headers)
+    assert first.status_code == 201
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert json.loads(again.content)["id"] == json.loads(first.content)["id"]
+    assert Checkout.objects.count() == 1
+    assert Order.objects.unscoped(reason="test").count() == 2
+    # the service itself is idempotent too (key stored with the checkout)
+    from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
+
+    checkout, created = checkout_create(
+        actor=shop["buyer"], idempotency_key="same-key", req=CheckoutRequest(lines=[CartLine("A-1", 1)])
+    )
+    assert not created and checkout.pk == json.loads(first.content)["id"]
+    assert StockItem.objects.unscoped(reason="test").get(sku_code="A-1").reserved == 2
+
+
+def test_checkout_needs_an_idempotency_key(shop):
+    response = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop, promos=False))
+    assert response.status_code == 428
+    assert json.loads(response.content)["code"] == "idempotency_key_required"
+
+
+@pytest.mark.req("R2.3.5")
+def test_a_changed_price_answers_409_with_the_new_quote_and_writes_nothing(shop):
+    old_total = json.loads(
+        shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop, promos=False)).content
+    )["total"]
+    StockItem.objects.unscoped(reason="test").filter(sku_code="B-1").update(price_fen=8888)
+    response = shop["client"].post_json(
+        "/api/v1/buyer/checkout", _body(shop, old_total, promos=False), headers={"Idempotency-Key": "k"}
+    )
+    assert response.status_code == 409
+    body = json.loads(response.content)
+    assert body["code"] == "price_changed"
+    assert body["quote"]["total"] == old_total + 1111
+    assert response["Content-Type"] == "application/problem+json"
+    assert Order.objects.unscoped(reason="test").count() == 0
+    assert StockLedger.objects.unscoped(reason="test").filter(kind="reserve").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("lines", "code"),
+    [
+        ([{"sku": "NOPE", "qty": 1}], "unknown_sku"),
+        ([{"sku": "A-1", "qty": 0}], "invalid_qty"),
+        ([{"sku": "A-1", "qty": -2}], "invalid_qty"),
+        ([], "empty_cart"),
+        ([{"sku": "A-1", "qty": 1}, {"sku": "A-1", "qty": 1}], "duplicate_sku"),
+    ],
+)
+def test_bad_carts_are_422_with_a_stable_code_and_write_nothing(shop, lines, code):
+    response = shop["client"].post_json(
+        "/api/v1/buyer/checkout", {"lines": lines}, headers={"Idempotency-Key": f"bad-{code}-{len(lines)}"}
+    )
+    assert response.status_code == 422
+    assert code in {e["code"] for e in json.loads(response.content)["errors"]}
+    assert Order.objects.unscoped(reason="test").count() == 0
+
+
+def test_not_enough_stock_is_409_and_rolls_back_every_reservation(shop):
+    body = {"lines": [{"sku": "A-1", "qty": 2}, {"sku": "B-1", "qty": 6}]}
+    response = shop["client"].post_json("/api/v1/buyer/checkout", body, headers={"Idempotency-Key": "short"})
+    assert response.status_code == 409
+    assert json.loads(response.content)["code"] == "out_of_stock"
+    assert json.loads(response.content)["sku"] == "B-1"
+    a = StockItem.objects.unscoped(reason="test").get(sku_code="A-1")
+    assert (a.available, a.reserved) == (10, 0)
+    assert Order.objects.unscoped(reason="test").count() == 0
+
+
+def test_only_buyers_check_out(shop):
+    _m, owner = make_merchant()
+    response = ApiClient(token=token_for(owner)).post_json(
+        "/api/v1/buyer/checkout", _body(shop, promos=False), headers={"Idempotency-Key": "x"}
+    )
+    assert response.status_code == 403

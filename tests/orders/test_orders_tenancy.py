@@ -1,0 +1,62 @@
+"""The orders part of the tenancy walk, on its own: merchant A never reaches merchant B's orders."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from mallops.orders.testing import make_order
+from mallops.testing.client import ApiClient
+from mallops.testing.factories import make_merchant, token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _routes() -> list[tuple[str, str]]:
+    """Read from the two routers themselves (the full OpenAPI walk lives in tests/tenancy)."""
+    from mallops.orders.api import router as orders_router
+    from mallops.payments.api import router as payments_router
+
+    return [
+        (method, "/api/v1" + path)
+        for router in (orders_router, payments_router)
+        for path, view in router.path_operations.items()
+        if path.startswith(("/merchant/orders", "/merchant/stock"))
+        for operation in view.operations
+        for method in operation.methods
+    ]
+
+
+@pytest.mark.req("R6.2.1")
+def test_merchant_order_routes_hide_other_merchants_orders():
+    a, owner_a = make_merchant()
+    b, owner_b = make_merchant()
+    mine = make_order(a)
+    theirs = make_order(b)
+    client_a = ApiClient(token=token_for(owner_a))
+    client_b = ApiClient(token=token_for(owner_b))
+    walked = 0
+    for method, path in _routes():
+        params = re.findall(r"{(\w+)}", path)
+        if method == "GET" and not params:
+            items = json.loads(client_a.get_json(path).content)["items"]
+            assert items, path
+            if path.endswith("/orders"):
+                assert {i["id"] for i in items} == {mine.pk}
+            walked += 1
+        elif params == ["order_id"]:
+            concrete = path.replace("{order_id}", str(theirs.pk))
+            response = client_a.generic(
+                method,
+                concrete,
+                data="{}",
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {client_a.token}", "Idempotency-Key": f"k-{walked}"},
+            )
+            assert response.status_code == 404, (method, concrete, response.status_code)
+            if method == "GET":
+                assert client_b.get_json(concrete).status_code == 200
+            walked += 1
+    assert walked == 7
