@@ -1,7 +1,374 @@
-"""HTTP API of the service app (django-ninja router mounted in mallops.routers)."""
+"""Service API: platform desk (/service/...), buyer intake (/buyer/tickets) and store CS (/merchant/tickets).
+
+Every write calls one service; the scope (staff, own store, own tickets) is decided by
+``services.tickets_for``, so another store's or buyer's ticket answers 404.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
 
-router = Router(tags=["service"])
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from mallops.accounts.auth import api_auth
+from mallops.accounts.roles import Kind
+from mallops.accounts.services import require_permission
+from mallops.core.errors import DomainError, not_found
+from mallops.service import assist, kpis, selectors, services, supervision
+from mallops.service.models import ServiceTask, Ticket
+from mallops.service.schemas import (
+    AssignIn,
+    BuyerTicketIn,
+    BuyerTicketOut,
+    DetectIn,
+    EscalateIn,
+    EventOut,
+    ExtendIn,
+    FollowupIn,
+    NoteIn,
+    PauseIn,
+    PolicyOut,
+    PolicyPatch,
+    RatingIn,
+    RatingOut,
+    ReplyIn,
+    ResolveIn,
+    SuggestionOut,
+    TaskOut,
+    TicketDetailOut,
+    TicketIn,
+    TicketOut,
+    event_out,
+)
+
+router = Router(tags=["service"], auth=api_auth)
+
+
+class TicketFilters(Schema):
+    status: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    channel: str | None = None
+    assignee_id: int | None = None
+    merchant_id: int | None = None
+    order_ref: str | None = None
+    q: str = ""
+    mine: bool = False
+    breached: bool = False
+
+
+def _detail(ticket: Ticket) -> TicketDetailOut:
+    out: TicketDetailOut = TicketDetailOut.from_orm(ticket)
+    return out
+
+
+def _buyer_only(request: HttpRequest) -> Any:
+    if getattr(request.user, "kind", None) != Kind.BUYER:
+        raise DomainError(
+            detail="Buyer accounts only.", code="permission_denied", status=403, title="Forbidden"
+        )
+    return request.user
+
+
+def _merchant_only(request: HttpRequest) -> Any:
+    if getattr(request.user, "kind", None) != Kind.MERCHANT:
+        raise not_found("merchant")
+    return request.user
+
+
+def _staff_only(request: HttpRequest) -> Any:
+    if getattr(request.user, "kind", None) != Kind.STAFF:
+        raise DomainError(
+            detail="Staff accounts only.", code="permission_denied", status=403, title="Forbidden"
+        )
+    return request.user
+
+
+def _list(actor: Any, filters: TicketFilters) -> Any:
+    data = filters.dict()
+    q, mine, breached = data.pop("q"), data.pop("mine"), data.pop("breached")
+    return selectors.ticket_list(actor=actor, filters=data, q=q, mine=mine, breached=breached)
+
+
+# --- platform desk ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/service/tickets", response={201: TicketOut}, summary="Open a ticket (any channel; staff intake)"
+)
+def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
+    ticket = services.ticket_create(actor=_staff_only(request), request=request, **payload.dict())
+    return Status(201, ticket)
+
+
+@router.get("/service/tickets", response=list[TicketOut], summary="Tickets, newest first, with filters")
+@paginate(LimitOffsetPagination)
+def ticket_list(
+    request: HttpRequest,
+    status: str = "",
+    category: str = "",
+    priority: str = "",
+    channel: str = "",
+    assignee_id: int | None = None,
+    merchant_id: int | None = None,
+    order_ref: str = "",
+    q: str = "",
+    mine: bool = False,
+    breached: bool = False,
+) -> Any:
+    filters = TicketFilters(
+        status=status,
+        category=category,
+        priority=priority,
+        channel=channel,
+        assignee_id=assignee_id,
+        merchant_id=merchant_id,
+        order_ref=order_ref,
+        q=q,
+        mine=mine,
+        breached=breached,
+    )
+    return _list(_staff_only(request), filters)
+
+
+@router.get("/service/tickets/{ticket_id}", response=TicketDetailOut, summary="A ticket with its timeline")
+def ticket_get(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
+    return _detail(selectors.ticket_get(actor=_staff_only(request), ticket_id=ticket_id))
+
+
+def _write_routes(prefix: str, actor_of: Any, tag: str) -> None:
+    """Reply, note, pause, resume and resolve: the same for the platform desk and store CS."""
+
+    @router.post(
+        f"{prefix}/{{ticket_id}}/replies",
+        response={201: EventOut},
+        summary=f"{tag}: reply to the customer",
+        operation_id=f"{tag}_reply",
+    )
+    def reply(request: HttpRequest, ticket_id: int, payload: ReplyIn) -> Status[Any]:
+        event = services.ticket_reply(
+            actor=actor_of(request), ticket_id=ticket_id, request=request, **payload.dict()
+        )
+        return Status(201, event_out(event))
+
+    @router.post(
+        f"{prefix}/{{ticket_id}}/notes",
+        response={201: EventOut},
+        summary=f"{tag}: internal note",
+        operation_id=f"{tag}_note",
+    )
+    def note(request: HttpRequest, ticket_id: int, payload: NoteIn) -> Status[Any]:
+        event = services.ticket_note(
+            actor=actor_of(request), ticket_id=ticket_id, body=payload.body, request=request
+        )
+        return Status(201, event_out(event))
+
+    @router.post(
+        f"{prefix}/{{ticket_id}}/pause",
+        response=TicketOut,
+        summary=f"{tag}: wait for the customer (clocks stop)",
+        operation_id=f"{tag}_pause",
+    )
+    def pause(request: HttpRequest, ticket_id: int, payload: PauseIn) -> Ticket:
+        return services.ticket_pause(
+            actor=actor_of(request), ticket_id=ticket_id, reason=payload.reason, request=request
+        )
+
+    @router.post(
+        f"{prefix}/{{ticket_id}}/resume",
+        response=TicketOut,
+        summary=f"{tag}: clocks run again",
+        operation_id=f"{tag}_resume",
+    )
+    def resume(request: HttpRequest, ticket_id: int) -> Ticket:
+        return services.ticket_resume(actor=actor_of(request), ticket_id=ticket_id, request=request)
+
+    @router.post(
+        f"{prefix}/{{ticket_id}}/resolve",
+        response=TicketOut,
+        summary=f"{tag}: resolve (follow-up due in 3 working days)",
+        operation_id=f"{tag}_resolve",
+    )
+    def resolve(request: HttpRequest, ticket_id: int, payload: ResolveIn) -> Ticket:
+        return services.ticket_resolve(
+            actor=actor_of(request), ticket_id=ticket_id, request=request, **payload.dict()
+        )
+
+
+_write_routes("/service/tickets", _staff_only, "service")
+
+
+@router.post(
+    "/service/tickets/{ticket_id}/assign", response=TicketOut, summary="Assign (no assignee_id: route again)"
+)
+def ticket_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> Ticket:
+    return services.ticket_assign(
+        actor=_staff_only(request), ticket_id=ticket_id, assignee_id=payload.assignee_id, request=request
+    )
+
+
+@router.post(
+    "/service/tickets/{ticket_id}/extend", response=TicketOut, summary="Special case: 72 h, customer told"
+)
+def ticket_extend(request: HttpRequest, ticket_id: int, payload: ExtendIn) -> Ticket:
+    return services.ticket_extend(
+        actor=_staff_only(request), ticket_id=ticket_id, message=payload.message, request=request
+    )
+
+
+@router.post(
+    "/service/tickets/{ticket_id}/escalate", response=TicketOut, summary="Escalate to the supervisor"
+)
+def ticket_escalate(request: HttpRequest, ticket_id: int, payload: EscalateIn) -> Ticket:
+    return services.ticket_escalate(
+        actor=_staff_only(request), ticket_id=ticket_id, request=request, **payload.dict()
+    )
+
+
+@router.post(
+    "/service/tickets/{ticket_id}/rating", response={201: RatingOut}, summary="Record a survey answer"
+)
+def ticket_rate(request: HttpRequest, ticket_id: int, payload: RatingIn) -> Status[Any]:
+    rating = services.ticket_rate(
+        actor=_staff_only(request), ticket_id=ticket_id, request=request, **payload.dict()
+    )
+    return Status(201, rating)
+
+
+@router.post(
+    "/service/tickets/{ticket_id}/followup", response=TicketOut, summary="Follow-up visit done (closes)"
+)
+def ticket_followup(request: HttpRequest, ticket_id: int, payload: FollowupIn) -> Ticket:
+    return services.ticket_followup(
+        actor=_staff_only(request), ticket_id=ticket_id, note=payload.note, request=request
+    )
+
+
+@router.get(
+    "/service/tickets/{ticket_id}/suggestions", response=list[SuggestionOut], summary="Suggested answers"
+)
+def ticket_suggestions(request: HttpRequest, ticket_id: int) -> list[SuggestionOut]:
+    ticket = selectors.ticket_get(actor=_staff_only(request), ticket_id=ticket_id)
+    return [SuggestionOut(**vars(s)) for s in assist.suggest(assist.ticket_text(ticket))]
+
+
+@router.get("/service/sla-policies", response=list[PolicyOut], summary="SLA policies")
+def policy_list(request: HttpRequest) -> list[Any]:
+    require_permission(_staff_only(request), "ticket.handle")
+    return selectors.sla_policies()
+
+
+@router.patch("/service/sla-policies/{code}", response=PolicyOut, summary="Change an SLA policy (supervisor)")
+def policy_update(request: HttpRequest, code: str, payload: PolicyPatch) -> Any:
+    return supervision.sla_policy_update(
+        actor=request.user, code=code, changes=payload.dict(exclude_unset=True), request=request
+    )
+
+
+@router.get(
+    "/service/tasks", response=list[TaskOut], summary="Follow-up tasks (second service, escalation, ...)"
+)
+@paginate(LimitOffsetPagination)
+def task_list(request: HttpRequest, kind: str = "", open_only: bool = True) -> Any:
+    require_permission(_staff_only(request), "ticket.handle")
+    return selectors.task_list(kind=kind, open_only=open_only)
+
+
+@router.post(
+    "/service/problems/detect", response={201: list[TaskOut]}, summary="Frequent problems → improvement tasks"
+)
+def problems_detect(request: HttpRequest, payload: DetectIn) -> Status[Any]:
+    tasks: list[ServiceTask] = supervision.problems_detect(
+        actor=request.user, request=request, **payload.dict()
+    )
+    return Status(201, tasks)
+
+
+@router.get("/service/kpis", response=dict[str, Any], summary="CS KPIs over the last N days (R8.1.2)")
+def service_kpis(request: HttpRequest, days: int = 30) -> dict[str, Any]:
+    require_permission(_staff_only(request), "ticket.supervise")
+    return kpis.compute(days=max(1, min(days, 365))).as_dict()
+
+
+# --- buyer -----------------------------------------------------------------------------------------
+
+
+def _buyer_out(ticket: Ticket) -> BuyerTicketOut:
+    out: BuyerTicketOut = BuyerTicketOut.from_orm(ticket)
+    return out
+
+
+@router.post("/buyer/tickets", response={201: BuyerTicketOut}, summary="A buyer asks for help")
+def buyer_ticket_create(request: HttpRequest, payload: BuyerTicketIn) -> Status[Any]:
+    ticket = services.ticket_create(actor=_buyer_only(request), request=request, **payload.dict())
+    return Status(201, _buyer_out(ticket))
+
+
+@router.get("/buyer/tickets", response=list[BuyerTicketOut], summary="The buyer's own tickets")
+@paginate(LimitOffsetPagination)
+def buyer_ticket_list(request: HttpRequest) -> Any:
+    return selectors.ticket_list(actor=_buyer_only(request))
+
+
+@router.get("/buyer/tickets/{ticket_id}", response=BuyerTicketOut, summary="One of the buyer's tickets")
+def buyer_ticket_get(request: HttpRequest, ticket_id: int) -> BuyerTicketOut:
+    return _buyer_out(selectors.ticket_get(actor=_buyer_only(request), ticket_id=ticket_id))
+
+
+@router.post("/buyer/tickets/{ticket_id}/replies", response={201: EventOut}, summary="The buyer answers")
+def buyer_ticket_reply(request: HttpRequest, ticket_id: int, payload: NoteIn) -> Status[Any]:
+    event = services.ticket_reply(
+        actor=_buyer_only(request), ticket_id=ticket_id, body=payload.body, request=request
+    )
+    return Status(201, event_out(event))
+
+
+@router.post("/buyer/tickets/{ticket_id}/rating", response={201: RatingOut}, summary="Rate the service 1-5")
+def buyer_ticket_rate(request: HttpRequest, ticket_id: int, payload: RatingIn) -> Status[Any]:
+    rating = services.ticket_rate(
+        actor=_buyer_only(request), ticket_id=ticket_id, request=request, **payload.dict()
+    )
+    return Status(201, rating)
+
+
+# --- store customer service ------------------------------------------------------------------------
+
+
+@router.get("/merchant/tickets", response=list[TicketOut], summary="The store's tickets")
+@paginate(LimitOffsetPagination)
+def merchant_ticket_list(
+    request: HttpRequest,
+    status: str = "",
+    category: str = "",
+    priority: str = "",
+    channel: str = "",
+    assignee_id: int | None = None,
+    merchant_id: int | None = None,
+    order_ref: str = "",
+    q: str = "",
+    mine: bool = False,
+    breached: bool = False,
+) -> Any:
+    filters = TicketFilters(
+        status=status,
+        category=category,
+        priority=priority,
+        channel=channel,
+        assignee_id=assignee_id,
+        merchant_id=merchant_id,
+        order_ref=order_ref,
+        q=q,
+        mine=mine,
+        breached=breached,
+    )
+    return _list(_merchant_only(request), filters)
+
+
+@router.get("/merchant/tickets/{ticket_id}", response=TicketDetailOut, summary="One of the store's tickets")
+def merchant_ticket_get(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
+    return _detail(selectors.ticket_get(actor=_merchant_only(request), ticket_id=ticket_id))
+
+
+_write_routes("/merchant/tickets", _merchant_only, "merchant")

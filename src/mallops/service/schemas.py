@@ -1,0 +1,263 @@
+"""API shapes of the service app. Bodies keep defaults so scoping answers before validation (404 first)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ninja import Schema
+
+from mallops.service.models import Ticket, TicketEvent, TicketRating, TicketSla
+from mallops.service.selectors import calendar_warnings
+
+
+class TicketIn(Schema):
+    subject: str = ""
+    description: str = ""
+    channel: str = "api"
+    category: str | None = None
+    priority: str = "normal"
+    buyer_id: int | None = None
+    merchant_id: int | None = None
+    order_ref: str = ""
+    is_serious: bool = False
+
+
+class BuyerTicketIn(Schema):
+    subject: str = ""
+    description: str = ""
+    channel: str = "app"
+    category: str | None = None
+    merchant_id: int | None = None
+    order_ref: str = ""
+
+
+class ReplyIn(Schema):
+    body: str = ""
+    complex_issue: bool = False
+
+
+class NoteIn(Schema):
+    body: str = ""
+
+
+class AssignIn(Schema):
+    assignee_id: int | None = None
+
+
+class PauseIn(Schema):
+    reason: str = ""
+
+
+class ExtendIn(Schema):
+    message: str = ""
+
+
+class ResolveIn(Schema):
+    summary: str = ""
+    unresolved_reason: str = ""
+
+
+class RatingIn(Schema):
+    speed: int = 0
+    efficiency: int = 0
+    quality: int = 0
+    attitude: int = 0
+    comment: str = ""
+
+
+class FollowupIn(Schema):
+    note: str = ""
+
+
+class EscalateIn(Schema):
+    reason: str = ""
+    serious: bool = False
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    kind: str
+    body: str
+    internal: bool
+    actor: str | None
+    data: dict[str, Any]
+
+
+class SlaOut(Schema):
+    policy: str
+    target: str
+    started_at: datetime
+    due_at: datetime | None
+    warn_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    superseded: bool
+
+
+class RatingOut(Schema):
+    speed: int
+    efficiency: int
+    quality: int
+    attitude: int
+    score: Decimal
+    comment: str
+    rated_at: datetime
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    channel: str
+    category: str
+    priority: str
+    status: str
+    subject: str
+    description: str
+    buyer_id: int
+    merchant_id: int | None
+    order_ref: str
+    assignee_id: int | None
+    is_complex: bool
+    is_special: bool
+    is_serious: bool
+    escalation_level: int
+    flagged_for_regulators: bool
+    created_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    first_response_due_at: datetime | None
+    initial_answer_due_at: datetime | None
+    resolution_due_at: datetime | None
+    followup_due_at: datetime | None
+    calendar_warnings: list[str]
+
+    @staticmethod
+    def resolve_calendar_warnings(obj: Ticket) -> list[str]:
+        return calendar_warnings(obj)
+
+
+class TicketDetailOut(TicketOut):
+    resolution_summary: str
+    unresolved_reason: str
+    events: list[EventOut]
+    slas: list[SlaOut]
+    rating: RatingOut | None
+
+    @staticmethod
+    def resolve_events(obj: Ticket) -> list[EventOut]:
+        return [event_out(e) for e in obj.events.select_related("actor").order_by("at", "pk")]
+
+    @staticmethod
+    def resolve_slas(obj: Ticket) -> list[SlaOut]:
+        return [sla_out(r) for r in obj.slas.select_related("policy").order_by("started_at", "pk")]
+
+    @staticmethod
+    def resolve_rating(obj: Ticket) -> Any:
+        return TicketRating.objects.filter(ticket_id=obj.pk).first()
+
+
+class BuyerTicketOut(Schema):
+    id: int
+    number: str
+    channel: str
+    category: str
+    status: str
+    subject: str
+    description: str
+    order_ref: str
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution_summary: str
+    timeline: list[EventOut]
+
+    @staticmethod
+    def resolve_timeline(obj: Ticket) -> list[EventOut]:
+        """What the buyer sees: customer-facing steps only, agents not named."""
+        events = obj.events.filter(internal=False).order_by("at", "pk")
+        return [event_out(e).model_copy(update={"actor": None}) for e in events]
+
+
+def event_out(event: TicketEvent) -> EventOut:
+    return EventOut(
+        id=event.pk,
+        at=event.at,
+        kind=event.kind,
+        body=event.body,
+        internal=event.internal,
+        actor=event.actor.username if event.actor else None,
+        data=event.data,
+    )
+
+
+def sla_out(row: TicketSla) -> SlaOut:
+    return SlaOut(
+        policy=row.policy.code,
+        target=row.target,
+        started_at=row.started_at,
+        due_at=row.due_at,
+        warn_at=row.warn_at,
+        met_at=row.met_at,
+        breached_at=row.breached_at,
+        superseded=row.superseded,
+    )
+
+
+class SuggestionOut(Schema):
+    template_id: int
+    title: str
+    body: str
+    category: str
+    score: float
+
+
+class PolicyOut(Schema):
+    code: str
+    label: str
+    target: str
+    category: str
+    priority: str
+    special: bool
+    basis: str
+    minutes: int
+    working_days: int
+    window: str
+    warning_lead_minutes: int | None
+    notify_customer: bool
+    is_active: bool
+    description: str
+
+    @staticmethod
+    def resolve_description(obj: Any) -> str:
+        return str(obj.describe())
+
+
+class PolicyPatch(Schema):
+    label: str | None = None
+    minutes: int | None = None
+    working_days: int | None = None
+    window: str | None = None
+    warning_lead_minutes: int | None = None
+    basis: str | None = None
+    is_active: bool | None = None
+    notify_customer: bool | None = None
+
+
+class TaskOut(Schema):
+    id: int
+    kind: str
+    title: str
+    detail: str
+    ticket_id: int | None
+    assignee_id: int | None
+    is_done: bool
+    created_at: datetime
+
+
+class DetectIn(Schema):
+    days: int = 30
+    top: int = 5
+    min_size: int = 3

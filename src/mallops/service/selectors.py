@@ -1,0 +1,124 @@
+"""Reads of tickets, always through the actor's scope (``services.tickets_for``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from mallops.accounts.models import User
+from mallops.core.errors import not_found
+from mallops.privacy.masking import mask
+from mallops.service.models import OPEN_STATUSES, ServiceTask, SlaPolicy, Ticket, TicketEvent
+from mallops.service.services import tickets_for
+from mallops.workdays.engine import fallback_warning
+
+FILTERS = ("status", "category", "priority", "channel", "assignee_id", "merchant_id", "order_ref")
+
+
+def ticket_list(
+    *,
+    actor: Any,
+    filters: dict[str, Any] | None = None,
+    q: str = "",
+    mine: bool = False,
+    breached: bool = False,
+) -> QuerySet[Ticket]:
+    rows = tickets_for(actor).select_related("assignee", "buyer")
+    for name, value in (filters or {}).items():
+        if name in FILTERS and value not in (None, ""):
+            rows = rows.filter(**{name: value})
+    if q:
+        rows = rows.filter(Q(number__icontains=q) | Q(subject__icontains=q) | Q(order_ref__icontains=q))
+    if mine:
+        rows = rows.filter(assignee_id=actor.pk)
+    if breached:
+        rows = rows.filter(slas__breached_at__isnull=False).distinct()
+    return rows.order_by("-created_at", "-pk")
+
+
+def ticket_get(*, actor: Any, ticket_id: int) -> Ticket:
+    ticket = tickets_for(actor).select_related("assignee", "buyer", "merchant").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise not_found("ticket")
+    return ticket
+
+
+def ticket_events(ticket: Ticket, *, include_internal: bool) -> list[TicketEvent]:
+    rows = ticket.events.select_related("actor").order_by("at", "pk")
+    if not include_internal:
+        rows = rows.filter(internal=False)
+    return list(rows)
+
+
+def calendar_warnings(ticket: Ticket) -> list[str]:
+    return [fallback_warning(y) for y in ticket.calendar_fallback_years]
+
+
+def fallback_years_in_use() -> list[int]:
+    """Years without holiday data that open tickets' clocks had to count as Monday-Friday."""
+    years: set[int] = set()
+    rows = (
+        Ticket.objects.unscoped(reason="calendar alert for staff")
+        .filter(status__in=OPEN_STATUSES)
+        .exclude(calendar_fallback_years=[])
+        .values_list("calendar_fallback_years", flat=True)
+    )
+    for value in rows:
+        years.update(int(y) for y in value or [])
+    return sorted(years)
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """The CRM view of the buyer for an agent (R5.4.1): masked identity, history and lifecycle."""
+
+    display_name: str
+    phone: str
+    member_since: datetime
+    tickets: int
+    open_tickets: int
+    average_rating: float | None
+    lifecycle: str
+    history: list[Ticket]
+
+
+def customer_view(*, actor: Any, ticket: Ticket) -> CustomerView:
+    buyer: User = ticket.buyer
+    history = tickets_for(actor).filter(buyer_id=buyer.pk).exclude(pk=ticket.pk).order_by("-created_at")
+    stats = (
+        tickets_for(actor)
+        .filter(buyer_id=buyer.pk)
+        .aggregate(
+            n=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUSES)), rating=Avg("rating__score")
+        )
+    )
+    n = stats["n"] or 0
+    lifecycle = "new" if n <= 1 else ("repeat" if n < 5 else "frequent")
+    if stats["rating"] is not None and stats["rating"] < 3:
+        lifecycle = "at risk"
+    return CustomerView(
+        display_name=mask("name", buyer.display_name) or mask("redact", buyer.username) or "",
+        phone=mask("phone", buyer.phone) or "",
+        member_since=buyer.date_joined,
+        tickets=n,
+        open_tickets=stats["open"] or 0,
+        average_rating=None if stats["rating"] is None else float(stats["rating"]),
+        lifecycle=lifecycle,
+        history=list(history[:10]),
+    )
+
+
+def sla_policies() -> list[SlaPolicy]:
+    return list(SlaPolicy.objects.order_by("target", "code"))
+
+
+def task_list(*, kind: str = "", open_only: bool = True) -> QuerySet[ServiceTask]:
+    rows = ServiceTask.objects.select_related("ticket", "assignee", "problem_group")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if open_only:
+        rows = rows.filter(is_done=False)
+    return rows.order_by("-created_at", "-pk")
