@@ -63,6 +63,18 @@ def test_every_merchant_route_hides_other_merchants_objects():
     client_a = ApiClient(token=token_for(owner_a))
     client_b = ApiClient(token=token_for(owner_b))
     b_ids = {"member_id": b_member.pk}
+    # pricing: a store promotion and a coupon batch per merchant
+    from mallops.pricing.testing import make_batch, make_promotion
+
+    make_promotion(_a)
+    make_batch(_a)
+    b_ids["promotion_id"] = make_promotion(b).pk
+    b_ids["batch_id"] = make_batch(b).pk
+    # orders: one order (and stock row) per merchant so list endpoints have rows on both sides
+    from mallops.orders.testing import make_order
+
+    make_order(_a)
+    b_ids["order_id"] = make_order(b).pk
     # catalogue and review: a product (with SKUs), a submitted listing, a certificate and a
     # notification per merchant
     from mallops.catalogue.fixtures import catalogue_walk_rows
