@@ -1,0 +1,70 @@
+"""The ClickHouse backend (through chdb, the same engine in process) answers as the embedded store does."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mallops.analytics import funnel, ingest_events, open_store, retention
+from mallops.analytics.store.clickhouse import ChdbExecutor, ClickHouseBackend, backend_from_env
+from mallops.analytics.store.events import parse_timestamp
+from mallops.analytics.store.queries import FunnelSpec, RetentionSpec
+
+STEPS = ("view", "cart", "pay")
+BASE = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _events(seed: int, users: int = 60) -> list[dict]:
+    rng = random.Random(seed)
+    events = []
+    for n in range(users):
+        t = BASE + timedelta(hours=rng.randrange(0, 24 * 6), seconds=rng.randrange(3600))
+        for step in STEPS:
+            if rng.random() < 0.75:
+                events.append(
+                    {
+                        "uuid": f"{seed}-{n}-{step}-{len(events)}",
+                        "event": step,
+                        "distinct_id": f"u{n}",
+                        "timestamp": t.isoformat().replace("+00:00", "Z"),
+                    }
+                )
+                t += timedelta(minutes=rng.randrange(0, 90))
+    return events
+
+
+@pytest.mark.req("R1.1.1")
+@pytest.mark.req("R3.2.4")
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_clickhouse_backend_matches_the_embedded_engine(tmp_path, seed):
+    events = _events(seed)
+    embedded = open_store(tmp_path / "embedded")
+    production = open_store(tmp_path / "spool")
+    assert ingest_events(embedded, events).ingested == len(events)
+    assert ingest_events(production, events).ingested == len(events)
+    # a replayed batch is deduplicated before it reaches ClickHouse
+    assert ingest_events(production, events[:10]).duplicates == 10
+    embedded.load()
+    backend = ClickHouseBackend(ChdbExecutor(str(tmp_path / "chdb")))
+    assert backend.load_from(production) == len(events)
+    assert backend.load_from(production) == 0
+
+    spec = FunnelSpec(
+        steps=STEPS,
+        window_us=3600 * 10**6,
+        from_us=parse_timestamp("2026-11-01T00:00:00Z"),
+        to_us=parse_timestamp("2026-11-08T00:00:00Z"),
+    )
+    assert backend.funnel(spec) == funnel(embedded, spec)
+    cohorts = RetentionSpec(
+        start_event="view", return_event="pay", periods=3, from_us=spec.from_us, to_us=spec.to_us
+    )
+    assert backend.retention(cohorts) == retention(embedded, cohorts)
+
+
+def test_backend_is_chosen_by_clickhouse_url(tmp_path):
+    assert backend_from_env({}) is None
+    backend = backend_from_env({"CLICKHOUSE_URL": f"chdb://{tmp_path / 'db'}"})
+    assert isinstance(backend, ClickHouseBackend)
