@@ -52,7 +52,8 @@ class ChdbExecutor:
     def __init__(self, path: str) -> None:
         from chdb import session
 
-        self._session = session.Session(path)
+        make_session: Any = session.Session  # chdb ships no type hints
+        self._session: Any = make_session(path)
 
     def command(self, sql: str) -> None:
         self._session.query(sql)
