@@ -711,10 +711,10 @@ def _search(
     most_store = sum(o[0].discount for o in options)
     pairs: list[tuple[int, int, _Scoped | None, _Scoped | None]] = []
     coupon_highs: list[tuple[_Scoped | None, int]] = [(None, 0)]
-    for cs in coupons:
-        assert isinstance(cs.offer, Coupon)
-        base = sum(amounts1[i] for i in cs.lines if not item_removed >> i & 1)
-        coupon_highs.append((cs, coupon_discount(cs.offer, base)))
+    for held in coupons:
+        assert isinstance(held.offer, Coupon)
+        base = sum(amounts1[i] for i in held.lines if not item_removed >> i & 1)
+        coupon_highs.append((held, coupon_discount(held.offer, base)))
     for ps in (None, *promos):
         promo_hi = 0
         if ps is not None:
