@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnalyticsConfig(AppConfig):
     name = "mallops.analytics"
     label = "analytics"
+
+    def ready(self) -> None:
+        from mallops.console.navigation import MenuItem, register
+
+        register(MenuItem("analytics", _("KPI dashboard"), "analytics:dashboard", "analytics.view"))
+        register(MenuItem("analytics_live", _("Live monitor"), "analytics:live", "analytics.view"))
+        register(MenuItem("analytics_funnel", _("Funnels"), "analytics:funnel", "analytics.view"))
+        register(MenuItem("analytics_retention", _("Retention"), "analytics:retention", "analytics.view"))
+        register(MenuItem("analytics_experiments", _("A/B tests"), "analytics:experiments", "analytics.view"))
+        register(
+            MenuItem("analytics_insights", _("Segments and models"), "analytics:insights", "analytics.view")
+        )

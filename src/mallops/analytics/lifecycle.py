@@ -4,7 +4,8 @@ Input: units sold per day for one SPU, from its first sale to the evaluation day
 
 * ``introduction``: on sale for fewer than 14 days;
 * ``growth``: the least-squares slope of the last 14 days is above +2 % of their mean per day;
-* ``decline``: the slope is below -2 % per day and the last 7 days sold under 70 % of the best 7 days;
+* ``decline``: nothing sold in the last 14 days, or the slope is below -2 % per day and the last 7 days
+  sold under 70 % of the best 7 days;
 * ``maturity``: otherwise (steady sales).
 """
 
@@ -77,10 +78,10 @@ def classify(daily_units: Sequence[int]) -> Lifecycle:
     best7 = max((sum(daily_units[i : i + 7]) for i in range(max(1, age - 6))), default=0)
     if age < INTRO_DAYS:
         stage = Stage.INTRODUCTION
+    elif sum(window) == 0 or (slope < -SLOPE and last7 < DECLINE_SHARE * best7):
+        stage = Stage.DECLINE
     elif slope > SLOPE:
         stage = Stage.GROWTH
-    elif slope < -SLOPE and last7 < DECLINE_SHARE * best7:
-        stage = Stage.DECLINE
     else:
         stage = Stage.MATURITY
     return Lifecycle(stage, age, slope, last7, best7, ACTIONS[stage])

@@ -1,0 +1,81 @@
+"""Inline SVG charts built on the server (R3.3.2): no JavaScript library, readable without scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 640
+HEIGHT = 200
+PAD_LEFT = 56
+PAD_BOTTOM = 24
+PAD_TOP = 12
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 10_000:
+        return f"{value / 10_000:.1f}万"
+    if value == int(value):
+        return str(int(value))
+    return f"{value:.2f}"
+
+
+def _frame(title: str, body: list[str], top: float) -> SafeString:
+    axis = [
+        f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#999"/>',
+        f'<line x1="{PAD_LEFT}" y1="{HEIGHT - PAD_BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#999"/>',
+        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 10}" text-anchor="end" font-size="11">{escape(_fmt(top))}</text>',
+        f'<text x="{PAD_LEFT - 4}" y="{HEIGHT - PAD_BOTTOM}" text-anchor="end" font-size="11">0</text>',
+    ]
+    return mark_safe(
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="100%" style="max-width:{WIDTH}px" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title>{''.join(axis + body)}</svg>"
+    )
+
+
+def _labels(labels: Sequence[str], xs: Sequence[float]) -> list[str]:
+    step = max(1, len(labels) // 8)
+    return [
+        f'<text x="{x:.1f}" y="{HEIGHT - 6}" text-anchor="middle" font-size="10">{escape(label)}</text>'
+        for i, (label, x) in enumerate(zip(labels, xs, strict=True))
+        if i % step == 0
+    ]
+
+
+def line_chart(title: str, labels: Sequence[str], values: Sequence[float | None]) -> SafeString:
+    numbers = [v or 0.0 for v in values]
+    top = max(numbers, default=0.0) or 1.0
+    plot_w = WIDTH - PAD_LEFT - 8
+    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    n = max(1, len(numbers) - 1)
+    xs = [PAD_LEFT + 4 + plot_w * i / n for i in range(len(numbers))]
+    ys = [HEIGHT - PAD_BOTTOM - plot_h * v / top for v in numbers]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    body = [f'<polyline fill="none" stroke="#c0392b" stroke-width="2" points="{points}"/>']
+    body += [
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#c0392b"><title>{escape(label)}: {escape(_fmt(v))}</title></circle>'
+        for x, y, v, label in zip(xs, ys, numbers, labels, strict=True)
+    ]
+    return _frame(title, body + _labels(labels, xs), top)
+
+
+def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None]) -> SafeString:
+    numbers = [v or 0.0 for v in values]
+    top = max(numbers, default=0.0) or 1.0
+    plot_w = WIDTH - PAD_LEFT - 8
+    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    slot = plot_w / max(1, len(numbers))
+    body = []
+    xs = []
+    for i, (label, v) in enumerate(zip(labels, numbers, strict=True)):
+        h = plot_h * v / top
+        x = PAD_LEFT + 4 + slot * i
+        xs.append(x + slot / 2)
+        body.append(
+            f'<rect x="{x + slot * 0.1:.1f}" y="{HEIGHT - PAD_BOTTOM - h:.1f}" width="{slot * 0.8:.1f}" '
+            f'height="{h:.1f}" fill="#2e86c1"><title>{escape(label)}: {escape(_fmt(v))}</title></rect>'
+        )
+    return _frame(title, body + _labels(labels, xs), top)

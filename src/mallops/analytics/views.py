@@ -1,0 +1,273 @@
+"""Console pages of analytics (permission ``analytics.view``): KPI dashboard, live panel, funnel,
+retention, experiments and insights (segments, churn model, lifecycle)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mallops.analytics import selectors, services
+from mallops.analytics.charts import bar_chart, line_chart
+from mallops.analytics.metrics import METRICS, compute, facts_between, kpi_report, period_bounds
+from mallops.analytics.models import Experiment, ModelRun, Task
+from mallops.core.errors import DomainError
+from mallops.core.money import format_fen
+
+
+def _require(request: HttpRequest, permission: str = "analytics.view") -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(permission)
+
+
+def _display(unit: str, value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    if unit == "fen":
+        return format_fen(int(value))
+    if unit == "rate":
+        return f"{value * 100:.1f}%"
+    if unit in ("score", "seconds"):
+        return f"{value:.1f}"
+    return f"{int(value):,}"
+
+
+def _date(text: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    today = timezone.localdate()
+    end = _date(request.GET.get("end"), today)
+    start = _date(request.GET.get("start"), end - timedelta(days=6))
+    if start > end:
+        start = end
+    report = kpi_report(start=start, end=end, daily=("gmv_fen", "orders", "visitors", "conversion_rate"))
+    tiles = []
+    for metric in report["metrics"]:
+        change = metric["change"]
+        good = None if change is None or change == 0 else (change > 0) == (metric["better"] == "up")
+        tiles.append(
+            {
+                **metric,
+                "shown": _display(metric["unit"], metric["value"]),
+                "previous_shown": _display(metric["unit"], metric["previous"]),
+                "change_shown": "—" if change is None else f"{change * 100:+.1f}%",
+                "good": good,
+            }
+        )
+    labels = [point["date"][5:] for point in report["series"]["gmv_fen"]]
+    charts = [
+        line_chart(
+            _("GMV per day (yuan)"), labels, [(p["value"] or 0) / 100 for p in report["series"]["gmv_fen"]]
+        ),
+        bar_chart(_("Orders per day"), labels, [p["value"] for p in report["series"]["orders"]]),
+        line_chart(_("Visitors per day"), labels, [p["value"] for p in report["series"]["visitors"]]),
+        line_chart(
+            _("Conversion rate per day (%)"),
+            labels,
+            [(p["value"] or 0) * 100 for p in report["series"]["conversion_rate"]],
+        ),
+    ]
+    context = {
+        "active": "analytics",
+        "start": start,
+        "end": end,
+        "previous_start": report["previous_start"],
+        "tiles": tiles,
+        "charts": charts,
+        "teams": Task.Team.choices,
+        "tasks": Task.objects.order_by("-created_at")[:10],
+    }
+    return render(request, "analytics/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def task_new(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    try:
+        services.task_create(
+            actor=request.user,
+            title=request.POST.get("title", ""),
+            team=request.POST.get("team", ""),
+            metric=request.POST.get("metric", ""),
+            finding={"note": request.POST.get("note", ""), "period": request.POST.get("period", "")},
+            request=request,
+        )
+    except DomainError as exc:
+        messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
+    else:
+        messages.success(request, _("Task created."))
+    return redirect(request.POST.get("next") or "analytics:dashboard")
+
+
+@login_required
+def live(request: HttpRequest) -> HttpResponse:
+    """Near-real-time panel (R3.3.2): the page reloads every minute; the store is loaded on each view."""
+    _require(request)
+    now = timezone.now()
+    now_us = selectors.to_us(now)
+    today = timezone.localdate()
+    day_from, day_to = period_bounds(today, today)
+    from mallops.analytics.facts import load_rows
+
+    rows = load_rows(min(day_from, now_us - 3_600_000_000), day_to)
+    today_values = compute(facts_between(rows, day_from, day_to))
+    minute_counts = [0] * 60
+    hour_start = now_us - 3_600_000_000
+    for _who, _event, ts, _props in rows:
+        if hour_start <= ts < now_us:
+            minute_counts[min(59, (ts - hour_start) // 60_000_000)] += 1
+    labels = [f"-{60 - i}m" for i in range(60)]
+    by_key = {m.key: m for m in METRICS}
+    tiles = [
+        {"label": by_key[key].label, "shown": _display(by_key[key].unit, today_values[key])}
+        for key in ("gmv_fen", "orders", "buyers", "visitors", "conversion_rate")
+    ]
+    context = {
+        "active": "analytics_live",
+        "tiles": tiles,
+        "chart": bar_chart(_("Events per minute, last hour"), labels, minute_counts),
+        "events_last_hour": sum(minute_counts),
+        "updated": timezone.localtime(now),
+    }
+    return render(request, "analytics/live.html", context)
+
+
+def _iso_or_none(text: str | None) -> str | None:
+    return text.strip() if text and text.strip() else None
+
+
+@login_required
+def funnel_page(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    today = timezone.localdate()
+    form = {
+        "steps": request.GET.get("steps", "page_view,add_to_cart,checkout,order_paid,review"),
+        "window": request.GET.get("window", "86400"),
+        "from": request.GET.get("from", f"{today - timedelta(days=29)}T00:00:00+08:00"),
+        "to": request.GET.get("to", f"{today + timedelta(days=1)}T00:00:00+08:00"),
+    }
+    result: dict[str, Any] | None = None
+    chart = None
+    error = None
+    if "steps" in request.GET:
+        try:
+            spec = selectors.funnel_spec(
+                steps=form["steps"], window=float(form["window"]), from_=form["from"], to=form["to"]
+            )
+            result = selectors.funnel_report(spec)
+            chart = bar_chart(
+                _("Users per step"),
+                [s["event"] for s in result["steps"]],
+                [s["users"] for s in result["steps"]],
+            )
+        except (DomainError, ValueError) as exc:
+            error = (getattr(exc, "errors", None) and exc.errors[0].msg) or str(exc)  # type: ignore[union-attr]
+    return render(
+        request,
+        "analytics/funnel.html",
+        {"active": "analytics_funnel", "form": form, "result": result, "chart": chart, "error": error},
+    )
+
+
+@login_required
+def retention_page(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    today = timezone.localdate()
+    form = {
+        "start_event": request.GET.get("start_event", "signup"),
+        "return_event": request.GET.get("return_event", "order_paid"),
+        "periods": request.GET.get("periods", "7"),
+        "from": request.GET.get("from", f"{today - timedelta(days=29)}T00:00:00+08:00"),
+        "to": request.GET.get("to", f"{today + timedelta(days=1)}T00:00:00+08:00"),
+    }
+    result = None
+    error = None
+    if "start_event" in request.GET:
+        try:
+            spec = selectors.retention_spec(
+                start_event=form["start_event"],
+                return_event=form["return_event"],
+                periods=int(form["periods"]),
+                from_=form["from"],
+                to=form["to"],
+            )
+            result = selectors.retention_report(spec)
+            for cohort in result["cohorts"]:
+                cohort["cells"] = [
+                    {"n": n, "pct": f"{rate * 100:.0f}%", "alpha": f"{0.1 + 0.9 * rate:.2f}"}
+                    for n, rate in zip(cohort["retained"], cohort["rates"], strict=True)
+                ]
+        except (DomainError, ValueError) as exc:
+            error = (getattr(exc, "errors", None) and exc.errors[0].msg) or str(exc)  # type: ignore[union-attr]
+    return render(
+        request,
+        "analytics/retention.html",
+        {
+            "active": "analytics_retention",
+            "form": form,
+            "result": result,
+            "error": error,
+            "period_numbers": list(range(int(form["periods"]) if form["periods"].isdigit() else 0)),
+        },
+    )
+
+
+@login_required
+def experiments_page(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    from mallops.analytics.experiments import experiment_results
+
+    experiments = list(Experiment.objects.order_by("-started_at"))
+    key = request.GET.get("key") or (experiments[0].key if experiments else None)
+    selected = next((e for e in experiments if e.key == key), None)
+    results = experiment_results(selected) if selected else None
+    return render(
+        request,
+        "analytics/experiments.html",
+        {
+            "active": "analytics_experiments",
+            "experiments": experiments,
+            "selected": selected,
+            "results": results,
+        },
+    )
+
+
+@login_required
+def insights(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    from mallops.analytics.modelling import lifecycle_report, segments_summary
+
+    segments = segments_summary()
+    churn_run = ModelRun.objects.filter(kind="churn").order_by("-created_at", "-pk").first()
+    lifecycle = lifecycle_report()
+    chart = bar_chart(
+        _("Buyers per segment"), [t["tag"] for t in segments["tags"]], [t["buyers"] for t in segments["tags"]]
+    )
+    return render(
+        request,
+        "analytics/insights.html",
+        {
+            "active": "analytics_insights",
+            "segments": segments,
+            "segment_chart": chart,
+            "churn": churn_run.result if churn_run else None,
+            "lifecycle": lifecycle,
+        },
+    )

@@ -1,0 +1,93 @@
+"""Console pages: dashboard with SVG charts and period-over-period, live panel, funnel, retention, A/B, insights."""
+
+from __future__ import annotations
+
+import pytest
+from analytics_django_support import ev, store
+from django.test import Client
+
+from mallops.analytics.models import Task
+from mallops.analytics.services import events_ingest
+from mallops.analytics.store.store import EventStore
+from mallops.testing.factories import make_staff
+
+pytestmark = pytest.mark.django_db
+__all__ = ["store"]
+
+
+def signed_in(*roles: str) -> Client:
+    client = Client()
+    client.force_login(make_staff(*roles))
+    return client
+
+
+@pytest.mark.req("R3.3.2")
+def test_dashboard_shows_kpis_with_charts_and_live_panel_refreshes(store: EventStore) -> None:
+    events_ingest(
+        events=[
+            ev("p1", "order_paid", "a", 0, order_id="1", amount_fen=12_345),
+            ev("v1", "page_view", "a", -1),
+        ]
+    )
+    client = signed_in("data_ops")
+    page = client.get("/analytics/?start=2026-03-02&end=2026-03-02")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("<svg") >= 4 and "<polyline" in html and "<rect" in html
+    assert 'data-metric="gmv_fen"' in html and "¥123.45" in html
+    live = client.get("/analytics/live/").content.decode()
+    assert '<meta http-equiv="refresh" content="60">' in live and "<svg" in live
+
+
+@pytest.mark.req("R3.4.2")
+def test_task_form_creates_a_task(store: EventStore) -> None:
+    client = signed_in("user_ops")
+    response = client.post(
+        "/analytics/tasks/new", {"title": "Repurchase fell", "team": "user_ops", "metric": "repurchase_rate"}
+    )
+    assert response.status_code == 302
+    assert Task.objects.get().metric == "repurchase_rate"
+
+
+@pytest.mark.req("R3.2.4")
+def test_funnel_retention_experiment_and_insight_pages(store: EventStore) -> None:
+    events_ingest(
+        events=[
+            ev("1", "signup", "a", 0),
+            ev("2", "page_view", "a", 1),
+            ev("3", "order_paid", "a", 2, order_id="1", amount_fen=5, items=[{"spu": "S1", "qty": 1}]),
+        ]
+    )
+    client = signed_in("data_ops")
+    funnel = client.get(
+        "/analytics/funnel/",
+        {
+            "steps": "signup,page_view,order_paid",
+            "window": "3600",
+            "from": "2026-03-02T00:00:00+08:00",
+            "to": "2026-03-03T00:00:00+08:00",
+        },
+    ).content.decode()
+    assert "<svg" in funnel and "order_paid" in funnel
+    retention = client.get(
+        "/analytics/retention/",
+        {
+            "start_event": "signup",
+            "return_event": "order_paid",
+            "periods": "3",
+            "from": "2026-03-01T00:00:00+08:00",
+            "to": "2026-03-04T00:00:00+08:00",
+        },
+    ).content.decode()
+    assert "2026-03-02" in retention and "100%" in retention
+    assert client.get("/analytics/experiments/").status_code == 200
+    insights = client.get("/analytics/insights/").content.decode()
+    assert "S1" in insights and "decline" in insights  # nothing sold since March
+    bad = client.get("/analytics/funnel/", {"steps": "a", "window": "1", "from": "yesterday", "to": "x"})
+    assert bad.status_code == 200 and "offset" in bad.content.decode()
+
+
+def test_pages_need_analytics_view(store: EventStore) -> None:
+    client = signed_in("listing_reviewer")
+    for path in ("/analytics/", "/analytics/live/", "/analytics/funnel/", "/analytics/insights/"):
+        assert client.get(path).status_code == 403
