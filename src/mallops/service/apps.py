@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class ServiceConfig(AppConfig):
     name = "mallops.service"
     label = "service"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+
+        register(MenuItem("service", _("Service desk"), "service:queue", "ticket.handle"))
+        register(MenuItem("service_dashboard", _("Service KPIs"), "service:dashboard", "ticket.supervise"))
+        from mallops.service.sla import refresh_for_years
+        from mallops.workdays.services import calendar_changed
+
+        calendar_changed.connect(refresh_for_years, dispatch_uid="service.refresh_for_years")
+        register(MenuItem("calendar", _("Working-day calendar"), "workdays:admin", "calendar.manage"))

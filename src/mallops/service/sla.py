@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from mallops.service.models import SlaPolicy, Target, Ticket, TicketSla
 from mallops.workdays.engine import Pause, SlaClock
@@ -87,3 +88,15 @@ def refresh(ticket: Ticket) -> None:
     ticket.warn_due_at = warn
     ticket.calendar_fallback_years = sorted(uncovered)
     ticket.save(update_fields=list(TIMER_FIELDS))
+
+
+def refresh_for_years(sender: Any = None, *, years: list[int], **kwargs: Any) -> int:
+    """Recompute the clocks of tickets that counted ``years`` as Monday-Friday (a year was imported)."""
+    wanted = set(years)
+    rows = Ticket.objects.unscoped(reason="calendar changed").exclude(calendar_fallback_years=[])
+    changed = 0
+    for ticket in rows.select_for_update():
+        if wanted & set(ticket.calendar_fallback_years):
+            refresh(ticket)
+            changed += 1
+    return changed

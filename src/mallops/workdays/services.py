@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
@@ -29,6 +30,10 @@ from mallops.workdays.sources import (
 )
 
 FORMATS = ("json", "csv")
+
+# Sent after an import commits, with ``years`` (the imported years): apps holding deadlines recompute
+# the ones that had to fall back to Monday-Friday for those years.
+calendar_changed = Signal()
 
 
 def calendar_file_dir() -> Path:
@@ -92,8 +97,10 @@ def calendar_years_import(
         rows.append(row)
     if write_files:
         store_year_records(records, calendar_file_dir())
-    transaction.on_commit(selectors.invalidate)
     selectors.invalidate()
+    years = sorted(r.year for r in records)
+    transaction.on_commit(selectors.invalidate)
+    calendar_changed.send(sender=CalendarYear, years=years)
     return rows
 
 

@@ -1,0 +1,201 @@
+"""Console pages: agent workspace (queue, ticket view with CRM panel and suggested answers) and the
+supervisor dashboard with inline SVG charts (R5.4.1, R5.4.2, R8.1.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mallops.core.errors import DomainError
+from mallops.service import assist, charts, kpis, selectors, services
+from mallops.service.models import OPEN_STATUSES, Category, Priority, ServiceTask, Status, TicketRating
+
+
+def _need(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(permission)
+
+
+def _calendar_alert() -> list[int]:
+    return selectors.fallback_years_in_use()
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    _need(request, "ticket.handle")
+    scope = request.GET.get("scope", "open")
+    filters = {k: request.GET.get(k, "") for k in ("status", "category", "priority", "channel")}
+    rows = selectors.ticket_list(
+        actor=request.user,
+        filters=filters,
+        q=request.GET.get("q", "").strip(),
+        mine=scope == "mine",
+        breached=scope == "breached",
+    )
+    if scope in ("open", "mine") and not filters["status"]:
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    if scope == "escalated":
+        rows = rows.filter(escalation_level__gt=0, status__in=OPEN_STATUSES)
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "service/queue.html",
+        {
+            "active": "service",
+            "page": page,
+            "scope": scope,
+            "filters": filters,
+            "q": request.GET.get("q", ""),
+            "statuses": Status.choices,
+            "categories": Category.choices,
+            "priorities": Priority.choices,
+            "fallback_years": _calendar_alert(),
+            "tasks": selectors.task_list().filter(assignee_id=request.user.pk)[:10],
+        },
+    )
+
+
+@login_required
+def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    _need(request, "ticket.handle")
+    try:
+        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+    except DomainError as error:
+        raise PermissionDenied(error.detail) if error.status == 403 else _not_found() from error
+    return render(
+        request,
+        "service/ticket.html",
+        {
+            "active": "service",
+            "ticket": ticket,
+            "customer": selectors.customer_view(actor=request.user, ticket=ticket),
+            "events": selectors.ticket_events(ticket, include_internal=True),
+            "slas": list(ticket.slas.select_related("policy")),
+            "rating": TicketRating.objects.filter(ticket_id=ticket.pk).first(),
+            "suggestions": assist.suggest(assist.ticket_text(ticket)),
+            "warnings": selectors.calendar_warnings(ticket),
+            "fallback_years": _calendar_alert(),
+            "tasks": ServiceTask.objects.filter(ticket=ticket),
+        },
+    )
+
+
+def _not_found() -> Exception:
+    from django.http import Http404
+
+    return Http404("ticket")
+
+
+_ACTIONS: dict[str, Callable[..., Any]] = {
+    "reply": lambda actor, tid, p: services.ticket_reply(
+        actor=actor, ticket_id=tid, body=p.get("body", ""), complex_issue=p.get("complex_issue") == "on"
+    ),
+    "note": lambda actor, tid, p: services.ticket_note(actor=actor, ticket_id=tid, body=p.get("body", "")),
+    "pause": lambda actor, tid, p: services.ticket_pause(
+        actor=actor, ticket_id=tid, reason=p.get("reason", "")
+    ),
+    "resume": lambda actor, tid, p: services.ticket_resume(actor=actor, ticket_id=tid),
+    "extend": lambda actor, tid, p: services.ticket_extend(
+        actor=actor, ticket_id=tid, message=p.get("message", "")
+    ),
+    "resolve": lambda actor, tid, p: services.ticket_resolve(
+        actor=actor,
+        ticket_id=tid,
+        summary=p.get("summary", ""),
+        unresolved_reason=p.get("unresolved_reason", ""),
+    ),
+    "followup": lambda actor, tid, p: services.ticket_followup(
+        actor=actor, ticket_id=tid, note=p.get("note", "")
+    ),
+    "escalate": lambda actor, tid, p: services.ticket_escalate(
+        actor=actor, ticket_id=tid, reason=p.get("reason", ""), serious=p.get("serious") == "on"
+    ),
+    "assign": lambda actor, tid, p: services.ticket_assign(
+        actor=actor, ticket_id=tid, assignee_id=int(p["assignee_id"]) if p.get("assignee_id") else None
+    ),
+    "take": lambda actor, tid, p: services.ticket_assign(actor=actor, ticket_id=tid, assignee_id=actor.pk),
+}
+
+
+@login_required
+@require_POST
+def ticket_action(request: HttpRequest, ticket_id: int, action: str) -> HttpResponse:
+    _need(request, "ticket.handle")
+    handler = _ACTIONS.get(action)
+    if handler is None:
+        raise _not_found()
+    try:
+        handler(request.user, ticket_id, request.POST)
+    except DomainError as error:
+        if error.status == 404:
+            raise _not_found() from error
+        detail = "; ".join(e.msg for e in error.errors) or error.detail
+        messages.error(request, detail)
+    else:
+        messages.success(request, _("Done: %(action)s") % {"action": action})
+    return redirect("service:ticket", ticket_id=ticket_id)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _need(request, "ticket.supervise")
+    days = int(request.GET.get("days", "30")) if request.GET.get("days", "30").isdigit() else 30
+    data = kpis.compute(days=max(1, min(days, 365)))
+    attainment = charts.bar_chart(
+        [(p.label, None if p.attainment is None else round(p.attainment * 100, 1)) for p in data.policies],
+        maximum=100,
+        target=95,
+        unit="%",
+    )
+    csat = charts.bar_chart(
+        [("CSAT", data.csat), *((name, value) for name, value in data.csat_dimensions.items())],
+        maximum=5,
+        target=data.csat_target,
+    )
+    steps = charts.bar_chart([(s.step, s.average_hours) for s in data.steps], unit=" h")
+    backlog = charts.line_chart(
+        [d["day"] for d in data.daily],
+        {
+            _("created"): [d["created"] for d in data.daily],
+            _("resolved"): [d["resolved"] for d in data.daily],
+        },
+    )
+    agents_chart = charts.bar_chart(
+        [(a.username, a.csat) for a in data.agents], maximum=5, target=data.csat_target
+    )
+    return render(
+        request,
+        "service/dashboard.html",
+        {
+            "active": "service_dashboard",
+            "k": data,
+            "days": days,
+            "chart_attainment": attainment,
+            "chart_csat": csat,
+            "chart_steps": steps,
+            "chart_backlog": backlog,
+            "chart_agents": agents_chart,
+            "fallback_years": _calendar_alert(),
+            "tasks": selectors.task_list()[:20],
+        },
+    )
+
+
+@login_required
+@require_POST
+def detect_problems(request: HttpRequest) -> HttpResponse:
+    _need(request, "ticket.supervise")
+    from mallops.service.supervision import problems_detect
+
+    tasks = problems_detect(actor=request.user, request=request)
+    messages.success(request, _("Improvement tasks opened: %(n)d") % {"n": len(tasks)})
+    return redirect("service:dashboard")
