@@ -14,6 +14,7 @@ from mallops.core.api_system import router as system_router
 from mallops.orders.api import router as orders_router
 from mallops.payments.api import router as payments_router
 from mallops.pricing.api import router as pricing_router
+from mallops.pricing.api_promotions import router as promotions_router
 from mallops.review.api import router as review_router
 from mallops.service.api import router as service_router
 from mallops.workdays.api import router as workdays_router
@@ -26,6 +27,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/pricing", pricing_router),
     # feature apps mount their own sub-paths (merchant-side routes live under /merchant/...)
     ("", catalogue_router),
+    ("", promotions_router),
     ("", review_router),
     ("", orders_router),
     ("", payments_router),

@@ -212,14 +212,17 @@ def _discounted_skus(facts: PromotionFacts) -> list[str]:
 
 
 def check_raise_then_discount(
-    facts: PromotionFacts, history: PriceHistory, config: CheckConfig
+    facts: PromotionFacts, history: PriceHistory, config: CheckConfig, now: datetime | None = None
 ) -> list[Finding]:
+    """A rise within the look-back window before the start — or before ``now`` when a promotion is
+    launched after its start (the price set just before going live counts)."""
     if facts.starts_at is None:
         return []
     since = facts.starts_at - config.raise_lookback
+    until = max(facts.starts_at, now) + timedelta(seconds=1) if now is not None else facts.starts_at
     found = []
     for sku in _discounted_skus(facts):
-        points = list(history.points(sku, since, facts.starts_at))
+        points = list(history.points(sku, since, until))
         for before, after in pairwise(points):
             if after.at < since or before.price_fen <= 0:
                 continue
@@ -362,6 +365,7 @@ def check_promotion(
     config: CheckConfig | None = None,
     merchant_names: dict[int, str] | None = None,
     sku_category: Callable[[str], str | None] = lambda sku: None,
+    now: datetime | None = None,
 ) -> list[Finding]:
     """Every finding for ``facts``; the launch is refused while any has severity ``block``."""
     config = config or CheckConfig()
@@ -369,7 +373,7 @@ def check_promotion(
     found = check_basics(facts)
     found += check_overlap(facts, others, sku_category)
     found += check_reference_prices(facts, history, config)
-    found += check_raise_then_discount(facts, history, config)
+    found += check_raise_then_discount(facts, history, config, now)
     found += check_rules_text(facts, merchant_names)
     found += check_limits_claimed(facts)
     return found

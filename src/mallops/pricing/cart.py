@@ -1,0 +1,107 @@
+"""The live cart quote: the engine's scenario built from the database (live promotions, held coupons).
+
+Prices: the catalogue has no SKU prices yet, so lines carry ``unit_price_fen`` and the quote is advisory;
+the order service must re-quote from stored prices before it charges (docs/promotions.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from mallops.core.errors import FieldError, validation_error
+from mallops.pricing import engine
+from mallops.pricing.adapters import CartLine, engine_coupon, engine_line, engine_promotion
+from mallops.pricing.models import Coupon, Promotion
+
+
+@dataclass(frozen=True)
+class CartQuote:
+    scenario: engine.Scenario
+    quote: engine.Quote
+    labels: dict[str, dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = dict(engine.quote_to_json(self.quote))
+        body["labels"] = self.labels
+        return body
+
+
+def _validate(lines: Sequence[CartLine]) -> None:
+    errors: list[FieldError] = []
+    if not lines:
+        errors.append(FieldError(loc=("body", "lines"), msg="the cart is empty"))
+    ids = [ln.id for ln in lines]
+    for i, ln in enumerate(lines):
+        if ids.count(ln.id) > 1:
+            errors.append(FieldError(loc=("body", "lines", i, "id"), msg="line ids must be unique"))
+        if ln.qty < 1:
+            errors.append(FieldError(loc=("body", "lines", i, "qty"), msg="must be a positive integer"))
+        if ln.unit_price_fen < 0:
+            errors.append(FieldError(loc=("body", "lines", i, "unit_price_fen"), msg="must not be negative"))
+        if not ln.sku:
+            errors.append(FieldError(loc=("body", "lines", i, "sku"), msg="must not be empty"))
+    if errors:
+        raise validation_error(errors)
+
+
+def build_scenario(
+    *,
+    buyer: Any,
+    lines: Sequence[CartLine],
+    coupon_ids: Sequence[int] | None = None,
+    at: datetime | None = None,
+) -> tuple[engine.Scenario, dict[str, dict[str, Any]]]:
+    """Live promotions of the cart's merchants and the platform, and the buyer's usable coupons."""
+    _validate(lines)
+    now = at or timezone.now()
+    merchant_ids = {ln.merchant_id for ln in lines}
+    rows = list(Promotion.objects.live_public(now).order_by("pk"))
+    promotions = []
+    labels: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row.merchant_id is not None and row.merchant_id not in merchant_ids:
+            continue
+        promo = engine_promotion(row, lines)
+        if promo is not None:
+            promotions.append(promo)
+            labels[promo.id] = {"type": "promotion", "name": row.name, "kind": row.kind, "layer": row.layer}
+    held = (
+        Coupon.objects.for_buyer(buyer.pk)
+        .select_related("batch")
+        .filter(status=Coupon.Status.UNUSED, valid_from__lte=now, expires_at__gt=now)
+        .order_by("pk")
+    )
+    if coupon_ids is not None:
+        held = held.filter(pk__in=list(coupon_ids))
+    coupons = []
+    for row in held:
+        if row.merchant_id is not None and row.merchant_id not in merchant_ids:
+            continue
+        coupon = engine_coupon(row, lines)
+        if coupon is not None:
+            coupons.append(coupon)
+            labels[coupon.id] = {"type": "coupon", "name": row.batch.name, "layer": row.batch.layer}
+    scenario = engine.Scenario(
+        lines=tuple(engine_line(ln) for ln in lines),
+        promotions=tuple(promotions),
+        coupons=tuple(coupons),
+        at=now,
+        member=False,
+    )
+    return scenario, labels
+
+
+def cart_quote(
+    *,
+    buyer: Any,
+    lines: Sequence[CartLine],
+    coupon_ids: Sequence[int] | None = None,
+    at: datetime | None = None,
+) -> CartQuote:
+    scenario, labels = build_scenario(buyer=buyer, lines=lines, coupon_ids=coupon_ids, at=at)
+    return CartQuote(scenario=scenario, quote=engine.quote(scenario), labels=labels)

@@ -1,0 +1,297 @@
+"""Writes for coupons: batches, issuing to buyers, claiming by code, redeeming, expiring (sweep).
+
+Limits hold under concurrency: claiming locks the batch row (``SELECT ... FOR UPDATE``) before it counts
+the buyer's coupons, and raises ``issued_count`` with a conditional UPDATE (``WHERE issued_count <
+total_quantity``); redeeming is one conditional UPDATE (``WHERE status = 'unused'``), so two orders using
+one coupon at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mallops.accounts.models import User
+from mallops.accounts.roles import Kind
+from mallops.accounts.services import require_permission
+from mallops.audit.services import audit_record
+from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
+from mallops.pricing.models import Coupon, CouponBatch
+
+
+@dataclass
+class BatchInput:
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    total_quantity: int
+    min_fen: int = 0
+    off_fen: int | None = None
+    percent: int | None = None
+    max_off_fen: int | None = None
+    skus: list[str] = field(default_factory=list)
+    members_only: bool = False
+    valid_days: int | None = None
+    per_buyer_limit: int = 1
+    style: str = "voucher"
+    claim_code: str | None = None  # "" or None: no code; "auto": generate one
+
+
+def _permission(merchant_id: int | None) -> str:
+    return "promotion.manage" if merchant_id is None else "store.promotion.manage"
+
+
+def _validate(data: BatchInput, platform: bool, now: datetime) -> list[FieldError]:
+    errors: list[FieldError] = []
+
+    def bad(name: str, msg: str) -> None:
+        errors.append(FieldError(loc=("body", name), msg=msg))
+
+    if not data.name.strip():
+        bad("name", "must not be empty")
+    if (data.off_fen is None) == (data.percent is None):
+        bad("off_fen", "give exactly one of off_fen and percent")
+    if data.off_fen is not None and data.off_fen < 1:
+        bad("off_fen", "must be at least 1 fen")
+    if data.percent is not None and not 1 <= data.percent <= 100:
+        bad("percent", "must be 1..100")
+    if data.max_off_fen is not None and (data.percent is None or data.max_off_fen < 1):
+        bad("max_off_fen", "only a percent coupon has max_off_fen (at least 1 fen)")
+    if data.min_fen < 0:
+        bad("min_fen", "must not be negative")
+    if data.ends_at <= data.starts_at:
+        bad("ends_at", "must be after starts_at")
+    if data.ends_at <= now:
+        bad("ends_at", "must be in the future")
+    if data.total_quantity < 1:
+        bad("total_quantity", "must be at least 1")
+    if data.per_buyer_limit < 1:
+        bad("per_buyer_limit", "must be at least 1")
+    if data.valid_days is not None and data.valid_days < 1:
+        bad("valid_days", "must be at least 1")
+    if data.style not in CouponBatch.Style.values:
+        bad("style", "must be voucher or red_packet")
+    if data.style == CouponBatch.Style.RED_PACKET and (not platform or data.min_fen or data.off_fen is None):
+        bad("style", "a red packet is a platform coupon with a fixed amount and no threshold")
+    code = (data.claim_code or "").strip()
+    if code and code.lower() != "auto" and not (4 <= len(code) <= 32 and code.isalnum()):
+        bad("claim_code", "4-32 letters and digits")
+    return errors
+
+
+def _snapshot(batch: CouponBatch) -> dict[str, Any]:
+    return {
+        "status": batch.status,
+        "issued_count": batch.issued_count,
+        "total_quantity": batch.total_quantity,
+    }
+
+
+@transaction.atomic
+def coupon_batch_create(
+    *, actor: Any, merchant_id: int | None, data: BatchInput, request: Any = None
+) -> CouponBatch:
+    require_permission(actor, _permission(merchant_id))
+    now = timezone.now()
+    errors = _validate(data, merchant_id is None, now)
+    code = (data.claim_code or "").strip().upper()
+    if code == "AUTO":
+        code = secrets.token_hex(5).upper()
+    if code and CouponBatch.objects.unscoped(reason="claim code uniqueness").filter(claim_code=code).exists():
+        errors.append(FieldError(loc=("body", "claim_code"), msg="already in use", code="duplicate"))
+    if errors:
+        raise validation_error(errors)
+    batch: CouponBatch = CouponBatch.objects.create(
+        merchant_id=merchant_id,
+        name=data.name.strip(),
+        style=data.style,
+        layer="platform" if merchant_id is None else "store",
+        min_fen=data.min_fen,
+        off_fen=data.off_fen,
+        percent=data.percent,
+        max_off_fen=data.max_off_fen,
+        skus=[str(s) for s in data.skus],
+        members_only=data.members_only,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        valid_days=data.valid_days,
+        total_quantity=data.total_quantity,
+        per_buyer_limit=data.per_buyer_limit,
+        claim_code=code or None,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor, action="pricing.coupon_batch_create", obj=batch, after=_snapshot(batch), request=request
+    )
+    return batch
+
+
+def _locked_batch(batch_id: int, merchant_id: int | None, actor: Any) -> CouponBatch:
+    if merchant_id is None:
+        qs = CouponBatch.objects.for_platform(actor, "promotion.manage").filter(merchant__isnull=True)
+    else:
+        qs = CouponBatch.objects.for_merchant(merchant_id)
+    batch: CouponBatch | None = qs.select_for_update().filter(pk=batch_id).first()
+    if batch is None:
+        raise not_found("coupon batch")
+    return batch
+
+
+@transaction.atomic
+def coupon_batch_cancel(
+    *, actor: Any, merchant_id: int | None, batch_id: int, request: Any = None
+) -> CouponBatch:
+    """Stop issuing; coupons already held stay valid (an announced offer is honoured)."""
+    require_permission(actor, _permission(merchant_id))
+    batch = _locked_batch(batch_id, merchant_id, actor)
+    before = _snapshot(batch)
+    if batch.status == CouponBatch.Status.CANCELLED:
+        raise conflict("The batch is already cancelled.", code="coupon_batch_cancelled")
+    batch.status = CouponBatch.Status.CANCELLED
+    batch.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="pricing.coupon_batch_cancel",
+        obj=batch,
+        before=before,
+        after=_snapshot(batch),
+        request=request,
+    )
+    return batch
+
+
+def _issue(batch: CouponBatch, buyer: User, now: datetime) -> Coupon:
+    """Issue one coupon of the locked ``batch`` to ``buyer`` or raise 409."""
+    if batch.status != CouponBatch.Status.ACTIVE:
+        raise conflict("The coupon batch is not active.", code="coupon_batch_cancelled")
+    if now >= batch.ends_at:
+        raise conflict("The coupon batch has ended.", code="coupon_batch_ended")
+    held = Coupon.objects.for_buyer(buyer.pk).filter(batch_id=batch.pk).count()
+    if held >= batch.per_buyer_limit:
+        raise conflict(
+            "This buyer already holds as many of these coupons as allowed.", code="coupon_limit_reached"
+        )
+    rows = (
+        CouponBatch.objects.unscoped(reason="issue a coupon")
+        .filter(pk=batch.pk, issued_count__lt=F("total_quantity"))
+        .update(issued_count=F("issued_count") + 1)
+    )
+    if rows != 1:
+        raise conflict("All coupons of this batch have been issued.", code="coupon_batch_exhausted")
+    valid_from = max(now, batch.starts_at)
+    expires = batch.ends_at
+    if batch.valid_days is not None:
+        expires = min(expires, valid_from + timedelta(days=batch.valid_days))
+    coupon: Coupon = Coupon.objects.create(
+        batch=batch,
+        merchant_id=batch.merchant_id,
+        buyer=buyer,
+        claimed_at=now,
+        valid_from=valid_from,
+        expires_at=expires,
+        expires_due_at=expires,
+    )
+    return coupon
+
+
+@transaction.atomic
+def coupon_claim(*, buyer: Any, code: str, request: Any = None) -> Coupon:
+    """A buyer claims one coupon with a batch's claim code."""
+    if buyer is None or getattr(buyer, "kind", None) != Kind.BUYER:
+        raise DomainError(
+            detail="Only buyers hold coupons.", code="buyers_only", status=403, title="Forbidden"
+        )
+    batch: CouponBatch | None = (
+        CouponBatch.objects.claimable_by_code(code.strip().upper()).select_for_update().first()
+    )
+    if batch is None:
+        raise not_found("coupon code")
+    now = timezone.now()
+    coupon = _issue(batch, buyer, now)
+    audit_record(
+        actor=buyer,
+        action="pricing.coupon_claim",
+        obj=coupon,
+        after={"batch": batch.pk, "status": coupon.status},
+        request=request,
+    )
+    return coupon
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    issued: list[int]
+    refused: dict[str, str]  # username → reason code
+
+
+@transaction.atomic
+def coupons_issue(
+    *, actor: Any, merchant_id: int | None, batch_id: int, usernames: list[str], request: Any = None
+) -> IssueResult:
+    """Issue one coupon to each listed buyer (platform operations, or a merchant to its buyers)."""
+    require_permission(actor, _permission(merchant_id))
+    if not usernames or len(usernames) > 1000:
+        raise validation_error([FieldError(loc=("body", "buyers"), msg="give 1 to 1000 buyer usernames")])
+    batch = _locked_batch(batch_id, merchant_id, actor)
+    buyers = {
+        u.username: u for u in User.objects.filter(username__in=usernames, kind=Kind.BUYER, is_active=True)
+    }
+    now = timezone.now()
+    issued: list[int] = []
+    refused: dict[str, str] = {}
+    for name in dict.fromkeys(usernames):
+        buyer = buyers.get(name)
+        if buyer is None:
+            refused[name] = "not_a_buyer"
+            continue
+        try:
+            with transaction.atomic():
+                issued.append(_issue(batch, buyer, now).pk)
+        except DomainError as exc:
+            refused[name] = exc.code
+    batch.refresh_from_db(fields=["issued_count"])
+    audit_record(
+        actor=actor,
+        action="pricing.coupons_issue",
+        obj=batch,
+        after={"issued": len(issued), "refused": len(refused), "issued_count": batch.issued_count},
+        request=request,
+    )
+    return IssueResult(issued=issued, refused=refused)
+
+
+@transaction.atomic
+def coupon_redeem(*, buyer_id: int, coupon_id: int, order_ref: str) -> Coupon:
+    """Use a coupon for an order: one conditional UPDATE, so concurrent orders cannot both use it."""
+    now = timezone.now()
+    updated = (
+        Coupon.objects.for_buyer(buyer_id)
+        .filter(pk=coupon_id, status=Coupon.Status.UNUSED, valid_from__lte=now, expires_at__gt=now)
+        .update(status=Coupon.Status.USED, used_at=now, order_ref=order_ref, expires_due_at=None)
+    )
+    if updated != 1:
+        if not Coupon.objects.for_buyer(buyer_id).filter(pk=coupon_id).exists():
+            raise not_found("coupon")
+        raise conflict("The coupon is used, expired or not yet valid.", code="coupon_unavailable")
+    coupon: Coupon = Coupon.objects.for_buyer(buyer_id).get(pk=coupon_id)
+    audit_record(
+        actor=None,
+        action="pricing.coupon_redeem",
+        obj=coupon,
+        after={"status": "used", "order_ref": order_ref},
+    )
+    return coupon
+
+
+def coupon_expire_due(coupon: Coupon, now: datetime) -> None:
+    """Sweep handler: an unused coupon past its expiry becomes expired; any other leaves the due set."""
+    if coupon.status == Coupon.Status.UNUSED and coupon.expires_at <= now:
+        coupon.status = Coupon.Status.EXPIRED
+    coupon.expires_due_at = None
+    coupon.save(update_fields=["status", "expires_due_at"])

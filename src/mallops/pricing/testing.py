@@ -1,0 +1,59 @@
+"""Factories for tests and benchmarks: promotion and coupon rows made through the models."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from mallops.accounts.models import Merchant, User
+from mallops.accounts.roles import Kind
+from mallops.pricing.models import CouponBatch, Promotion
+
+
+def _creator() -> User:
+    user, _ = User.objects.get_or_create(username="pricing-factory", defaults={"kind": Kind.STAFF})
+    return user
+
+
+def make_promotion(merchant: Merchant | None, **fields: Any) -> Promotion:
+    """A draft store 满减 (platform 跨店满减 when ``merchant`` is None) running from now for 7 days."""
+    now = timezone.now()
+    values: dict[str, Any] = {
+        "name": "满100减20",
+        "kind": "threshold",
+        "layer": "store" if merchant is not None else "platform",
+        "tiers": [{"min": 10000, "off": 2000}],
+        "starts_at": now - timedelta(minutes=1),
+        "ends_at": now + timedelta(days=7),
+        "created_by": _creator(),
+    }
+    values.update(fields)
+    row: Promotion = Promotion.objects.create(merchant=merchant, **values)
+    return row
+
+
+def make_batch(merchant: Merchant | None, **fields: Any) -> CouponBatch:
+    """An active coupon batch (满199减30 store coupon, or a platform one when ``merchant`` is None)."""
+    now = timezone.now()
+    values: dict[str, Any] = {
+        "name": "满199减30",
+        "layer": "store" if merchant is not None else "platform",
+        "min_fen": 19900,
+        "off_fen": 3000,
+        "starts_at": now - timedelta(minutes=1),
+        "ends_at": now + timedelta(days=30),
+        "total_quantity": 100,
+        "created_by": _creator(),
+    }
+    values.update(fields)
+    batch: CouponBatch = CouponBatch.objects.create(merchant=merchant, **values)
+    return batch
+
+
+def make_buyer(username: str) -> User:
+    from mallops.testing.factories import _password_hash
+
+    user: User = User.objects.create(username=username, kind=Kind.BUYER, password=_password_hash())
+    return user
