@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class ReviewConfig(AppConfig):
     name = "mallops.review"
     label = "review"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+
+        register(MenuItem("review_queue", _("Listing review"), "review:queue", "listing.review"))
+        register(MenuItem("review_metrics", _("Review metrics"), "review:metrics", "listing.view"))
+        register(
+            MenuItem(
+                "merchant_listings", _("My listings"), "review:merchant_listings", "store.listing.manage"
+            )
+        )
+        register(
+            MenuItem("merchant_import", _("Bulk import"), "review:merchant_import", "store.listing.manage")
+        )
