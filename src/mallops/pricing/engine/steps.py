@@ -1,0 +1,234 @@
+"""Steps 1-5 of the stacking rules for one scenario: the fixed item step, each merchant's store options
+and the platform steps applied to given line amounts. The search over choices is in ``search``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mallops.pricing.engine.model import Coupon, Layer, Promotion, Scenario
+from mallops.pricing.engine.money import (
+    apportion,
+    coupon_discount,
+    item_discount,
+    order_discount,
+    threshold_discount,
+)
+
+
+def is_active(offer: Promotion | Coupon, at: datetime | None, member: bool) -> bool:
+    """Members-only offers need a member; windows (start inclusive, end exclusive) need ``at`` inside."""
+    if offer.members_only and not member:
+        return False
+    if at is None:
+        return True
+    if offer.starts_at is not None and at < offer.starts_at:
+        return False
+    return not (offer.ends_at is not None and at >= offer.ends_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A discount of one candidate solution: ``order`` is its position in its scenario list."""
+
+    order: int
+    id: str
+    step: int
+    amount: int
+    shares: tuple[tuple[int, int], ...]  # (line index, fen), only shares above 0
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One merchant's choice of store promotion and store coupon, and what it leaves behind."""
+
+    discount: int
+    amounts: tuple[int, ...]  # after step 3, aligned with the merchant's lines
+    removed: int  # bit per scenario line taken out of platform coupon bases
+    applied: tuple[Applied, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scoped:
+    """An active store/platform promotion or coupon and the lines it covers (scenario positions)."""
+
+    order: int
+    offer: Promotion | Coupon
+    lines: tuple[int, ...]
+
+
+class Pricer:
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        lines = scenario.lines
+        self.n = len(lines)
+        self.subtotal_amounts = [line.amount for line in lines]
+        at, member = scenario.at, scenario.member
+        self.promotions = [(k, p) for k, p in enumerate(scenario.promotions) if is_active(p, at, member)]
+        self.coupons = [(k, c) for k, c in enumerate(scenario.coupons) if is_active(c, at, member)]
+        self.store_promotions: dict[str, list[tuple[int, Promotion]]] = {}
+        for k, p in self.promotions:
+            if p.layer is Layer.STORE and p.merchant is not None:
+                self.store_promotions.setdefault(p.merchant, []).append((k, p))
+        self.store_coupons: dict[str, list[tuple[int, Coupon]]] = {}
+        for k, c in self.coupons:
+            if c.layer is Layer.STORE and c.merchant is not None:
+                self.store_coupons.setdefault(c.merchant, []).append((k, c))
+        self.merchants: list[str] = []
+        self.merchant_lines: dict[str, list[int]] = {}
+        for i, line in enumerate(lines):
+            if line.merchant not in self.merchant_lines:
+                self.merchants.append(line.merchant)
+                self.merchant_lines[line.merchant] = []
+            self.merchant_lines[line.merchant].append(i)
+
+    # step 1 ---------------------------------------------------------------------------------------
+
+    def item_step(self) -> tuple[list[int], int, list[Applied]]:
+        lines = self.scenario.lines
+        by_sku: dict[str, list[tuple[int, Promotion]]] = {}
+        unscoped: list[tuple[int, Promotion]] = []
+        for k, p in self.promotions:
+            if p.layer is not Layer.ITEM:
+                continue
+            if p.skus is None:
+                unscoped.append((k, p))
+            else:
+                for sku in p.skus:
+                    by_sku.setdefault(sku, []).append((k, p))
+        amounts = list(self.subtotal_amounts)
+        removed = 0
+        shares: dict[int, list[tuple[int, int]]] = {}
+        for i, line in enumerate(lines):
+            best_k, best_d, best_p = -1, 0, None
+            for k, p in (*by_sku.get(line.sku, ()), *unscoped):
+                if p.merchant is not None and p.merchant != line.merchant:
+                    continue
+                d = item_discount(p, line, amounts[i])
+                if d > best_d or (d == best_d and d > 0 and k < best_k):
+                    best_k, best_d, best_p = k, d, p
+            if best_p is None:
+                continue
+            amounts[i] -= best_d
+            shares.setdefault(best_k, []).append((i, best_d))
+            if not best_p.with_coupons:
+                removed |= 1 << i
+        applied = [
+            Applied(k, self.scenario.promotions[k].id, 1, sum(d for _, d in s), tuple(s))
+            for k, s in sorted(shares.items())
+        ]
+        return amounts, removed, applied
+
+    # steps 2 and 3 --------------------------------------------------------------------------------
+
+    def merchant_options(self, merchant: str, amounts: list[int], item_removed: int) -> list[Option]:
+        lines = self.scenario.lines
+        own = self.merchant_lines[merchant]
+        start = tuple(amounts[i] for i in own)
+        own_removed = item_removed & sum(1 << i for i in own)
+        promos: list[tuple[int, Promotion, list[int]]] = []
+        for k, p in self.store_promotions.get(merchant, ()):
+            scope = [j for j, i in enumerate(own) if p.skus is None or lines[i].sku in p.skus]
+            if scope:
+                promos.append((k, p, scope))
+        coupons: list[tuple[int, Coupon, list[int]]] = []
+        for k, c in self.store_coupons.get(merchant, ()):
+            scope = [j for j, i in enumerate(own) if c.skus is None or lines[i].sku in c.skus]
+            if scope:
+                coupons.append((k, c, scope))
+        options: dict[tuple[tuple[int, ...], int], Option] = {}
+        promo_choices: list[tuple[list[int], int, tuple[Applied, ...]]] = [(list(start), own_removed, ())]
+        for k, p, scope in promos:
+            base = sum(start[j] for j in scope)
+            qty = sum(lines[own[j]].qty for j in scope)
+            d = order_discount(p, base, qty)
+            if d == 0:
+                continue
+            after = list(start)
+            removed = own_removed
+            parts = apportion(d, [start[j] for j in scope])
+            shares = []
+            for j, share in zip(scope, parts, strict=True):
+                if share:
+                    after[j] -= share
+                    shares.append((own[j], share))
+                    if not p.with_coupons:
+                        removed |= 1 << own[j]
+            promo_choices.append((after, removed, (Applied(k, p.id, 2, d, tuple(shares)),)))
+        for after, removed, applied in promo_choices:
+            key = (tuple(after), removed)
+            if key not in options:
+                options[key] = Option(sum(start) - sum(after), key[0], removed, applied)
+            for k, c, scope in coupons:
+                eligible = [j for j in scope if not removed >> own[j] & 1] if removed else scope
+                base_amounts = [after[j] for j in eligible]
+                d = coupon_discount(c, sum(base_amounts))
+                if d == 0:
+                    continue
+                final = list(after)
+                parts = apportion(d, base_amounts)
+                shares = []
+                for j, share in zip(eligible, parts, strict=True):
+                    if share:
+                        final[j] -= share
+                        shares.append((own[j], share))
+                key = (tuple(final), removed)
+                if key not in options:
+                    step3 = Applied(k, c.id, 3, d, tuple(shares))
+                    options[key] = Option(sum(start) - sum(final), key[0], removed, (*applied, step3))
+        return sorted(options.values(), key=lambda o: -o.discount)
+
+    # steps 4 and 5 --------------------------------------------------------------------------------
+
+    def platform(
+        self, amounts: list[int], removed: int, promo: Scoped | None, coupon: Scoped | None
+    ) -> tuple[int, list[Applied]]:
+        """Apply a platform promotion and coupon to ``amounts`` in place; return their discount."""
+        total = 0
+        applied: list[Applied] = []
+        if promo is not None:
+            scope = promo.lines
+            base_amounts = [amounts[i] for i in scope]
+            assert isinstance(promo.offer, Promotion)
+            d = threshold_discount(promo.offer, sum(base_amounts))
+            if d:
+                shares = []
+                for i, share in zip(scope, apportion(d, base_amounts), strict=True):
+                    if share:
+                        amounts[i] -= share
+                        shares.append((i, share))
+                        if not promo.offer.with_coupons:
+                            removed |= 1 << i
+                applied.append(Applied(promo.order, promo.offer.id, 4, d, tuple(shares)))
+                total += d
+        if coupon is not None:
+            assert isinstance(coupon.offer, Coupon)
+            scope = tuple(i for i in coupon.lines if not removed >> i & 1)
+            base_amounts = [amounts[i] for i in scope]
+            d = coupon_discount(coupon.offer, sum(base_amounts))
+            if d:
+                shares = []
+                for i, share in zip(scope, apportion(d, base_amounts), strict=True):
+                    if share:
+                        amounts[i] -= share
+                        shares.append((i, share))
+                applied.append(Applied(coupon.order, coupon.offer.id, 5, d, tuple(shares)))
+                total += d
+        return total, applied
+
+
+def platform_offers(pricer: Pricer) -> tuple[list[Scoped], list[Scoped]]:
+    lines = pricer.scenario.lines
+    promos = []
+    for k, p in pricer.promotions:
+        if p.layer is Layer.PLATFORM:
+            scope = tuple(i for i, ln in enumerate(lines) if p.skus is None or ln.sku in p.skus)
+            if scope:
+                promos.append(Scoped(k, p, scope))
+    coupons = []
+    for k, c in pricer.coupons:
+        if c.layer is Layer.PLATFORM:
+            scope = tuple(i for i, ln in enumerate(lines) if c.skus is None or ln.sku in c.skus)
+            if scope:
+                coupons.append(Scoped(k, c, scope))
+    return promos, coupons
