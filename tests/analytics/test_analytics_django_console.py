@@ -91,3 +91,21 @@ def test_pages_need_analytics_view(store: EventStore) -> None:
     client = signed_in("listing_reviewer")
     for path in ("/analytics/", "/analytics/live/", "/analytics/funnel/", "/analytics/insights/"):
         assert client.get(path).status_code == 403
+
+
+def test_jobs_page_queues_and_cancels(store: EventStore) -> None:
+    from mallops.analytics.models import QueryJob
+
+    client = signed_in("data_ops")
+    assert (
+        client.post(
+            "/analytics/jobs/", {"kind": "kpis", "start": "2026-03-01", "end": "2026-03-02"}
+        ).status_code
+        == 302
+    )
+    job = QueryJob.objects.get()
+    page = client.get("/analytics/jobs/").content.decode()
+    assert 'http-equiv="refresh"' in page and f'value="{job.pk}"' in page
+    client.post("/analytics/jobs/", {"cancel": job.pk})
+    job.refresh_from_db()
+    assert job.status == "cancelled"

@@ -315,3 +315,41 @@ def get_lifecycle(request: HttpRequest, as_of: date | None = None) -> dict[str, 
     from mallops.analytics.modelling import lifecycle_report
 
     return lifecycle_report(as_of=as_of)
+
+
+# --- background jobs -----------------------------------------------------------------------------------
+
+
+class JobIn(Schema):
+    kind: str
+    params: dict[str, Any]
+
+
+@router.post("/analytics/jobs", response={202: dict[str, Any]}, summary="Run a long query in the background")
+def post_job(request: HttpRequest, payload: JobIn) -> Status[dict[str, Any]]:
+    from mallops.analytics.jobs import job_as_dict, job_start
+
+    job = job_start(actor=request.auth, kind=payload.kind, params=payload.params)  # type: ignore[attr-defined]
+    return Status(202, job_as_dict(job))
+
+
+@router.get(
+    "/analytics/jobs/{job_id}", response=dict[str, Any], summary="A background query: progress, result"
+)
+def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    from mallops.analytics.jobs import job_as_dict
+    from mallops.analytics.models import QueryJob
+    from mallops.core.errors import not_found
+
+    _viewer(request)
+    job = QueryJob.objects.filter(pk=job_id, created_by=request.auth).first()  # type: ignore[attr-defined]
+    if job is None:
+        raise not_found("query job")
+    return job_as_dict(job)
+
+
+@router.post("/analytics/jobs/{job_id}/cancel", response=dict[str, Any], summary="Cancel a background query")
+def post_job_cancel(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    from mallops.analytics.jobs import job_as_dict, job_cancel
+
+    return job_as_dict(job_cancel(actor=request.auth, job_id=job_id))  # type: ignore[attr-defined]

@@ -17,3 +17,4 @@ class AnalyticsConfig(AppConfig):
         register(
             MenuItem("analytics_insights", _("Segments and models"), "analytics:insights", "analytics.view")
         )
+        register(MenuItem("analytics_jobs", _("Background queries"), "analytics:jobs", "analytics.view"))

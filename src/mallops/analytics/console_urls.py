@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("retention/", views.retention_page, name="retention"),
     path("experiments/", views.experiments_page, name="experiments"),
     path("insights/", views.insights, name="insights"),
+    path("jobs/", views.jobs_page, name="jobs"),
 ]

@@ -89,7 +89,9 @@ def churn_train(*, as_of: date | None = None, horizon_days: int = 14, seed: int 
     rows: list[tuple[str, str, int, int]] = []
     for who, event, ts, props in load_rows(0, end_us):
         amount = props.get("amount_fen")
-        rows.append((who, event, ts, amount if isinstance(amount, int) and not isinstance(amount, bool) else 0))
+        rows.append(
+            (who, event, ts, amount if isinstance(amount, int) and not isinstance(amount, bool) else 0)
+        )
     _, matrix, labels = churn.features_and_labels(rows, cutoff_us=cutoff, horizon_us=horizon_us)
     result = churn.train(matrix, labels, seed=seed)
     # score everybody on today's features with the trained model

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from mallops.analytics.modelling import segments_refresh
 from mallops.analytics.storage import get_store
@@ -24,3 +24,10 @@ def analytics_compact() -> int:
 def analytics_segments_refresh() -> dict[str, int]:
     """RFM segments refreshed daily at 03:30 Asia/Shanghai (R3.2.5)."""
     return segments_refresh()
+
+
+@db_task()  # type: ignore[untyped-decorator]
+def analytics_run_job(job_id: int) -> None:
+    from mallops.analytics.jobs import job_run
+
+    job_run(job_id)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from mallops.analytics import selectors, services
 from mallops.analytics.charts import bar_chart, line_chart
 from mallops.analytics.metrics import METRICS, compute, facts_between, kpi_report, period_bounds
-from mallops.analytics.models import Experiment, ModelRun, Task
+from mallops.analytics.models import Experiment, ModelRun, QueryJob, Task
 from mallops.core.errors import DomainError
 from mallops.core.money import format_fen
 
@@ -270,4 +270,29 @@ def insights(request: HttpRequest) -> HttpResponse:
             "churn": churn_run.result if churn_run else None,
             "lifecycle": lifecycle,
         },
+    )
+
+
+@login_required
+def jobs_page(request: HttpRequest) -> HttpResponse:
+    """The user's background queries with progress; refreshes while one is running; cancel button."""
+    _require(request)
+    from mallops.analytics.jobs import job_cancel, job_start
+
+    if request.method == "POST":
+        try:
+            if "cancel" in request.POST:
+                job_cancel(actor=request.user, job_id=int(request.POST["cancel"]))
+                messages.success(request, _("Job cancelled."))
+            else:
+                params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "kind")}
+                job_start(actor=request.user, kind=request.POST.get("kind", ""), params=params)
+                messages.success(request, _("Query queued."))
+        except (DomainError, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect("analytics:jobs")
+    jobs = list(QueryJob.objects.filter(created_by_id=request.user.pk).order_by("-created_at")[:20])
+    running = any(job.status in (QueryJob.Status.QUEUED, QueryJob.Status.RUNNING) for job in jobs)
+    return render(
+        request, "analytics/jobs.html", {"active": "analytics_jobs", "jobs": jobs, "running": running}
     )
