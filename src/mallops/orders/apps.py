@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "mallops.orders"
     label = "orders"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+
+        register(MenuItem("orders", _("Orders"), "orders:list", "order.view"))
+        register(MenuItem("merchant_orders", _("My store's orders"), "orders:merchant", "store.order.manage"))
+        register(MenuItem("flash_sales", _("Flash sales"), "orders:flash", "promotion.view"))

@@ -41,7 +41,9 @@ def stock_receive(
         errors.append(FieldError(("body", "sku_code"), "1 to 64 characters.", "invalid"))
     if price_fen is not None and price_fen < 0:
         errors.append(FieldError(("body", "price_fen"), "Must be >= 0.", "invalid"))
-    item: StockItem | None = StockItem.objects.unscoped(reason="sku codes are global").filter(sku_code=sku_code).first()
+    item: StockItem | None = (
+        StockItem.objects.unscoped(reason="sku codes are global").filter(sku_code=sku_code).first()
+    )
     if item is not None and item.merchant_id != merchant_id:
         errors.append(FieldError(("body", "sku_code"), "This SKU code is taken.", "sku_taken"))
     if item is None and price_fen is None:

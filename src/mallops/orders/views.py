@@ -1,0 +1,140 @@
+"""Console pages: operations' order list, the merchant's own orders with a ship form, flash sales with
+live counters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mallops.core.errors import DomainError
+from mallops.orders import selectors, services
+from mallops.orders.export import orders_xlsx
+from mallops.orders.flash import redis_path
+from mallops.orders.flash.services import redis_enabled
+from mallops.orders.models import OrderStatus
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(permission)
+
+
+def _status_filter(request: HttpRequest) -> str:
+    status = request.GET.get("status", "")
+    return status if status in OrderStatus.values else ""
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "order.view")
+    status = _status_filter(request)
+    page = Paginator(selectors.platform_orders(actor=request.user, status=status), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "orders/order_list.html",
+        {"active": "orders", "page": page, "status": status, "statuses": OrderStatus.choices},
+    )
+
+
+@login_required
+def merchant_orders(request: HttpRequest) -> HttpResponse:
+    _require(request, "store.order.manage")
+    status = _status_filter(request)
+    try:
+        orders = selectors.merchant_orders(actor=request.user, status=status)
+    except DomainError as exc:
+        raise PermissionDenied(exc.detail) from exc
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/merchant_orders.html",
+        {
+            "active": "merchant_orders",
+            "page": page,
+            "status": status,
+            "statuses": OrderStatus.choices,
+            "carriers": services.CARRIERS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def merchant_ship(request: HttpRequest, order_id: int) -> HttpResponse:
+    _require(request, "store.order.manage")
+    try:
+        order = services.order_ship(
+            actor=request.user,
+            order_id=order_id,
+            carrier=request.POST.get("carrier", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+            request=request,
+        )
+        messages.success(request, _("Order %(number)s shipped.") % {"number": order.number})
+    except DomainError as exc:
+        if exc.status == 404:
+            raise PermissionDenied(exc.detail) from exc
+        messages.error(request, exc.detail)
+    return redirect("orders:merchant")
+
+
+@login_required
+def merchant_export(request: HttpRequest) -> HttpResponse:
+    _require(request, "store.order.manage")
+    orders = selectors.merchant_orders(actor=request.user, status=_status_filter(request))
+    response = HttpResponse(
+        orders_xlsx(orders), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="orders-{timezone.now():%Y%m%d%H%M}.xlsx"'
+    return response
+
+
+def _counters() -> list[dict[str, Any]]:
+    rows = []
+    use_redis = redis_enabled()
+    for sale in selectors.flash_sales_public(timezone.now() - timedelta(days=2)):
+        redis_stock = None
+        if use_redis and not sale.finalized:
+            redis_stock, _ = redis_path.counters(sale.pk)
+        rows.append(
+            {
+                "id": sale.pk,
+                "claimed": sale.claimed,
+                "quantity": sale.quantity,
+                "left": sale.quantity - sale.claimed,
+                "redis_stock": redis_stock,
+                "finalized": sale.finalized,
+            }
+        )
+    return rows
+
+
+@login_required
+def flash_sales(request: HttpRequest) -> HttpResponse:
+    _require(request, "promotion.view")
+    sales = list(selectors.flash_sales(actor=request.user)[:100])
+    for sale in sales:
+        sale.left = sale.quantity - sale.claimed  # type: ignore[attr-defined]
+    return render(
+        request,
+        "orders/flash_sales.html",
+        {"active": "flash_sales", "sales": sales, "redis": redis_enabled(), "now": timezone.now()},
+    )
+
+
+@login_required
+def flash_counters(request: HttpRequest) -> JsonResponse:
+    _require(request, "promotion.view")
+    return JsonResponse({"sales": _counters(), "at": timezone.now().isoformat()})
