@@ -172,3 +172,11 @@ def test_store_matters_go_to_the_stores_own_cs(agent, buyer):
     assert product.assignee == store_cs.user
     complaint = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0), category="complaint", merchant_id=merchant.pk)
     assert complaint.assignee == agent  # complaints about a store stay with the platform
+
+
+@pytest.mark.req("R5.1.2")
+def test_a_late_answer_counts_as_a_breach_even_before_the_sweep_runs(agent, buyer):
+    ticket = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
+    services.ticket_reply(actor=agent, ticket_id=ticket.pk, body="您好", now=sh(2026, 3, 2, 10, 40))
+    row = TicketSla.objects.get(ticket=ticket, target=Target.FIRST_RESPONSE)
+    assert row.met_at == sh(2026, 3, 2, 10, 40) and row.breached_at == sh(2026, 3, 2, 10, 15)

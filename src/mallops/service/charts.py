@@ -17,8 +17,8 @@ def bar_chart(
     maximum: float | None = None,
     target: float | None = None,
     unit: str = "",
-    width: int = 420,
-    label_width: int = 150,
+    width: int = 480,
+    label_width: int = 210,
 ) -> SafeString:
     """Horizontal bars, one per item; ``target`` draws a dashed reference line."""
     row = 24

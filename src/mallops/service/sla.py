@@ -54,10 +54,15 @@ def pending(ticket: Ticket, target: str | None = None) -> list[TicketSla]:
 
 
 def meet(ticket: Ticket, target: str, at: datetime) -> list[TicketSla]:
+    """Stop the clocks of ``target``; one met after its due time counts as breached at the due time
+    (even when the breach sweep has not run yet, e.g. after a worker outage)."""
     met = pending(ticket, target)
     for row in met:
         row.met_at = at
-        row.save(update_fields=["met_at"])
+        if row.due_at is not None and at > row.due_at:
+            row.breached_at = row.due_at
+            row.detected_at = at
+        row.save(update_fields=["met_at", "breached_at", "detected_at"])
     return met
 
 
