@@ -470,6 +470,10 @@ def search_best(
     own: list[list[int]],
 ) -> Best:
     promos, coupons = platform_offers(pricer)
+    # A buyer often holds several identical coupons and a platform runs look-alike promotions: offers
+    # that price exactly alike (same rule, same lines) are searched once, the first listed standing in.
+    promos = list({_pricing_key(p): p for p in reversed(promos)}.values())[::-1]
+    coupons = list({_pricing_key(c): c for c in reversed(coupons)}.values())[::-1]
     m = len(options)
     greedy = sum(o[0].discount for o in options)
     best = Best(greedy, (0,) * m, None, None)
@@ -477,8 +481,8 @@ def search_best(
         return best
 
     # Cheap root bounds from step-1 amounts: a pair whose bound cannot beat the best is never walked.
-    most_store = sum(o[0].discount for o in options)
-    pairs: list[tuple[int, int, Scoped | None, Scoped | None]] = []
+    most_store = greedy
+    distinct: list[tuple[int, int, Scoped | None, Scoped | None]] = []
     coupon_highs: list[tuple[Scoped | None, int]] = [(None, 0)]
     for held in coupons:
         assert isinstance(held.offer, Coupon)
@@ -491,33 +495,22 @@ def search_best(
             high = sum(amounts1[i] for i in ps.lines)
             promo_hi = _promo_range(ps.offer, _segments(ps.offer), max(0, high - most_store), high)[1]
         for cs, coupon_hi in coupon_highs:
-            if ps is None and cs is None:
+            if (ps is None and cs is None) or promo_hi + coupon_hi == 0:
                 continue
-            if promo_hi + coupon_hi == 0:
-                continue
-            pairs.append((greedy + promo_hi + coupon_hi, len(pairs), ps, cs))
-    pairs.sort(key=lambda t: (-t[0], t[1]))
+            distinct.append((greedy + promo_hi + coupon_hi, len(distinct), ps, cs))
+    distinct.sort(key=lambda t: (-t[0], t[1]))
 
     columns = _Columns(options, own)
     walker = _Walker(pricer, amounts1, item_removed, options, own, best)
-    # A buyer often holds several identical coupons and a platform runs look-alike promotions: a pair
-    # that prices exactly like one already taken cannot do better.
-    distinct: list[tuple[int, Scoped | None, Scoped | None]] = []
-    seen: set[tuple[object, object]] = set()
-    for root_bound, _, ps, cs in pairs:
-        key = (_pricing_key(ps), _pricing_key(cs))
-        if key not in seen:
-            seen.add(key)
-            distinct.append((root_bound, ps, cs))
     # First a cheap incumbent: every merchant's largest store discount under each promising pair.
-    for root_bound, ps, cs in distinct[:3]:
+    for root_bound, _, ps, cs in distinct[:3]:
         if root_bound <= best.discount:
             break
         walker.promo, walker.coupon = ps, cs
         walker.choice = [0] * m
         walker.leaf(greedy)
     walker.choice = [0] * m
-    for root_bound, ps, cs in distinct:
+    for root_bound, _, ps, cs in distinct:
         if root_bound <= best.discount:
             break
         promo = ps.offer if ps is not None else None
