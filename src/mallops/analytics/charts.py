@@ -11,7 +11,8 @@ WIDTH = 640
 HEIGHT = 200
 PAD_LEFT = 56
 PAD_BOTTOM = 24
-PAD_TOP = 12
+PAD_TOP = 28
+PAD_RIGHT = 24
 
 
 def _fmt(value: float) -> str:
@@ -27,6 +28,7 @@ def _frame(title: str, body: list[str], top: float) -> SafeString:
         f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#999"/>',
         f'<line x1="{PAD_LEFT}" y1="{HEIGHT - PAD_BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#999"/>',
         f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 10}" text-anchor="end" font-size="11">{escape(_fmt(top))}</text>',
+        f'<text x="{PAD_LEFT}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
         f'<text x="{PAD_LEFT - 4}" y="{HEIGHT - PAD_BOTTOM}" text-anchor="end" font-size="11">0</text>',
     ]
     return mark_safe(
@@ -48,7 +50,7 @@ def _labels(labels: Sequence[str], xs: Sequence[float]) -> list[str]:
 def line_chart(title: str, labels: Sequence[str], values: Sequence[float | None]) -> SafeString:
     numbers = [v or 0.0 for v in values]
     top = max(numbers, default=0.0) or 1.0
-    plot_w = WIDTH - PAD_LEFT - 8
+    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     n = max(1, len(numbers) - 1)
     xs = [PAD_LEFT + 4 + plot_w * i / n for i in range(len(numbers))]
@@ -65,7 +67,7 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float | None]
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None]) -> SafeString:
     numbers = [v or 0.0 for v in values]
     top = max(numbers, default=0.0) or 1.0
-    plot_w = WIDTH - PAD_LEFT - 8
+    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = plot_w / max(1, len(numbers))
     body = []

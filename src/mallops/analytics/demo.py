@@ -33,6 +33,8 @@ SOURCES: list[tuple[dict[str, str], float]] = [
     ({"utm_source": "wechat", "utm_medium": "group", "utm_campaign": "vip_care"}, 0.15),
 ]
 CAMPAIGNS = ["spring_sale", "member_day"]
+EXPERIMENT = "checkout-one-page"
+VARIANTS = [("control", 50), ("one_page", 50)]
 
 
 class _Events:
@@ -58,9 +60,16 @@ def _generate(start: datetime) -> list[dict[str, Any]]:
     out = _Events()
     weights = [w for _, w in SOURCES]
     spu_popularity = {spu: rng.paretovariate(1.5) for spu in SPUS}
-    launch_day = {spu: (rng.randint(0, 20) if i % 5 == 0 else 0) for i, spu in enumerate(SPUS)}
+    launch_day = {spu: (rng.randint(18, 25) if i % 5 == 0 else 0) for i, spu in enumerate(SPUS)}
+    shape = {spu: i % 4 for i, spu in enumerate(SPUS)}  # 0, 3 steady; 1 declining; 2 growing
+
+    def weight(spu: str, day: int) -> float:
+        factor = {1: max(0.02, 1 - day / 22), 2: 0.2 + day / 15}.get(shape[spu], 1.0)
+        return spu_popularity[spu] * factor
+
     for n in range(1, BUYERS + 1):
         who = f"buyer{n:05d}"
+        treated = n % 2 == 1 and assign_variant(EXPERIMENT, who, VARIANTS) == "one_page"
         activity = rng.choice([0.6, 1.0, 1.5, 3.0])
         first_day = rng.randint(0, DAYS - 1)
         sessions = max(1, int(rng.expovariate(1 / (6 * activity))))
@@ -75,7 +84,7 @@ def _generate(start: datetime) -> list[dict[str, Any]]:
             at = start + timedelta(days=day, hours=rng.uniform(8, 23.5))
             utm = rng.choices([s for s, _ in SOURCES], weights)[0]
             available = [s for s in SPUS if launch_day[s] <= day]
-            spu = rng.choices(available, [spu_popularity[s] for s in available])[0]
+            spu = rng.choices(available, [weight(s, day) for s in available])[0]
             price = 1_990 + (int(spu[3:]) * 1_337) % 48_000
             out.add("page_view", who, at, page="product", spu=spu, price_fen=price, **utm)
             for _ in range(rng.randint(0, 3)):
@@ -90,7 +99,7 @@ def _generate(start: datetime) -> list[dict[str, Any]]:
                 continue
             at += timedelta(seconds=rng.uniform(30, 900))
             out.add("checkout", who, at, spu=spu)
-            if rng.random() > 0.78:
+            if rng.random() > (0.9 if treated and day >= DAYS // 2 else 0.78):
                 continue
             at += timedelta(seconds=rng.uniform(10, 120))
             campaign = rng.choice(CAMPAIGNS) if rng.random() < 0.3 else ""
@@ -150,10 +159,10 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     get_store().load()
 
     experiment, _ = Experiment.objects.get_or_create(
-        key="checkout-one-page",
+        key=EXPERIMENT,
         defaults={
             "title": "One-page checkout",
-            "variants": [{"key": "control", "weight": 50}, {"key": "one_page", "weight": 50}],
+            "variants": [{"key": key, "weight": weight} for key, weight in VARIANTS],
             "metric_event": "order_paid",
             "value_property": "amount_fen",
             "guardrails": ["refund", "complaint"],
