@@ -186,6 +186,10 @@ def test_live_version_stays_live_during_re_review_and_rejection_reasons_reach_th
     assert latest["reason_codes"] == ["image_quality", "incomplete_information"]
     assert latest["note"] == "主图模糊，请补充细节图"
     assert merchant_view["live_version"] == 1
+    notes = ApiClient(token=token_for(owner)).get_json("/api/v1/merchant/notifications").json()["items"]
+    assert [(n["kind"], n["data"]["version"], n["data"]["reason_codes"]) for n in notes] == [
+        ("listing_rejected", 2, ["image_quality", "incomplete_information"])
+    ]
     assert [v["number"] for v in merchant_view["versions"]] == [2, 1]  # history kept
 
     diff = ApiClient(token=token_for(owner)).get_json(

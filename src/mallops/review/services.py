@@ -246,6 +246,17 @@ def listing_reject(
     listing.pending_version = None
     listing.status = ListingStatus.REJECTED
     listing.save(update_fields=["pending_version", "status", "updated_at"])
+    catalogue_services.notification_create(
+        merchant_id=listing.merchant_id,
+        kind="listing_rejected",
+        subject=f"商品审核未通过：{version.snapshot.get('title', '')}",
+        data={
+            "listing_id": listing.pk,
+            "version": version.number,
+            "reason_codes": version.reason_codes,
+            "note": version.note,
+        },
+    )
     audit_record(
         actor=actor,
         action="review.listing_reject",
