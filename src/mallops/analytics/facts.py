@@ -146,7 +146,8 @@ def build_facts(rows: Iterable[Row], from_us: int, to_us: int) -> Facts:
 
 
 def load_rows(from_us: int, to_us: int, *, events: tuple[str, ...] | None = None) -> list[Row]:
-    """Parsed, identity-resolved rows of the period from the store, in time order."""
+    """Parsed, identity-resolved rows of the period, in time order; ``order_paid`` and ``refund`` rows come
+    from the order tables when :func:`mallops.analytics.order_source.source` says so."""
     where = f"ts_us >= {from_us} AND ts_us < {to_us}"
     if events is not None:
         where += f" AND event IN ({', '.join(sql_string(e) for e in events)})"
@@ -159,7 +160,17 @@ def load_rows(from_us: int, to_us: int, *, events: tuple[str, ...] | None = None
                 "ORDER BY ts_us, event, raw_id"
             ).fetchall()
         )
-    return parse_rows(rows)
+    parsed = parse_rows(rows)
+    from mallops.analytics import order_source
+
+    if order_source.source() == "orders":
+        wanted = None if events is None else set(events)
+        kept = [row for row in parsed if row[1] not in ("order_paid", "refund")]
+        tables = [
+            row for row in order_source.table_rows(from_us, to_us) if wanted is None or row[1] in wanted
+        ]
+        parsed = sorted(kept + tables, key=lambda row: row[2])
+    return parsed
 
 
 def load_facts(from_us: int, to_us: int, *, events: tuple[str, ...] | None = None) -> Facts:

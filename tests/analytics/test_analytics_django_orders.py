@@ -1,0 +1,71 @@
+"""With the orders app holding paid orders, sales KPIs reconcile exactly with the order tables (R3.3.1)."""
+
+from __future__ import annotations
+
+import pytest
+from analytics_django_support import store
+from django.db.models import Sum
+from django.utils import timezone
+
+from mallops.analytics import metrics, order_source
+from mallops.analytics.modelling import segments_refresh
+from mallops.analytics.models import SegmentMember
+from mallops.analytics.services import analytics_track
+from mallops.analytics.store.store import EventStore
+from mallops.orders.models import Order
+from mallops.orders.states import Event
+from mallops.orders.testing import make_buyer, make_order
+from mallops.orders.transitions import order_transition
+from mallops.testing.factories import make_merchant
+
+pytestmark = pytest.mark.django_db
+__all__ = ["store"]
+
+
+def paid_orders() -> list[Order]:
+    merchant_a, _ = make_merchant()
+    merchant_b, _ = make_merchant()
+    loyal, once = make_buyer("buyer-loyal"), make_buyer("buyer-once")
+    orders = [
+        make_order(merchant_a, buyer=loyal, qty=2),
+        make_order(merchant_b, buyer=loyal, qty=1),
+        make_order(merchant_b, buyer=once, qty=3),
+    ]
+    make_order(merchant_a, buyer=once, qty=1)  # never paid: not in GMV
+    for order in orders:
+        order_transition(actor=None, order_id=order.pk, event=Event.PAY)
+    return orders
+
+
+@pytest.mark.req("R3.1.3")
+@pytest.mark.req("R3.4.1")
+def test_sales_kpis_reconcile_with_the_order_tables(store: EventStore) -> None:
+    assert order_source.source() == "events"
+    analytics_track(
+        event="order_paid", distinct_id="someone", properties={"order_id": "X", "amount_fen": 99_999}
+    )
+    orders = paid_orders()
+    assert order_source.source() == "orders"
+    for who in ("buyer-loyal", "buyer-once", "visitor-1", "visitor-2"):
+        analytics_track(event="page_view", distinct_id=who)
+    today = timezone.localdate()
+    values = {m["key"]: m["value"] for m in metrics.kpi_report(start=today, end=today)["metrics"]}
+    paid = Order.objects.unscoped(reason="test").filter(paid_at__isnull=False)
+    gmv = paid.aggregate(total=Sum("paid_fen"))["total"]
+    assert values["gmv_fen"] == gmv == sum(o.paid_fen for o in orders)  # the stray event is not counted
+    assert values["orders"] == paid.count() == 3
+    assert values["buyers"] == 2
+    assert values["repurchase_rate"] == 0.5
+    assert values["conversion_rate"] == 2 / 4  # 2 paying buyers among 4 visitors (buyers are visitors too)
+    segments_refresh(as_of=today)
+    assert set(SegmentMember.objects.values_list("distinct_id", flat=True)) == {"buyer-loyal", "buyer-once"}
+    assert SegmentMember.objects.get(distinct_id="buyer-loyal").frequency == 2
+
+
+def test_the_event_source_can_be_forced(store: EventStore, settings: object) -> None:
+    paid_orders()
+    settings.ANALYTICS_ORDER_SOURCE = "events"  # type: ignore[attr-defined]
+    analytics_track(event="order_paid", distinct_id="x", properties={"order_id": "E1", "amount_fen": 700})
+    today = timezone.localdate()
+    values = {m["key"]: m["value"] for m in metrics.kpi_report(start=today, end=today)["metrics"]}
+    assert values["gmv_fen"] == 700 and values["orders"] == 1
