@@ -12,8 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import Field
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
@@ -37,6 +38,14 @@ from mallops.pricing.schemas import (
 )
 
 router = Router(tags=["promotions"], auth=api_auth)
+
+
+class Pages(LimitOffsetPagination):
+    """Limit/offset pages with bounds, so a huge offset is a 422 and not a database error."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10**9)
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -74,7 +83,7 @@ def merchant_promotion_create(request: HttpRequest, payload: PromotionIn) -> Sta
 
 
 @router.get("/merchant/promotions", response=list[PromotionOut], summary="The store's promotions")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def merchant_promotion_list(request: HttpRequest) -> Any:
     return selectors.merchant_promotions(actor=_actor(request))
 
@@ -132,7 +141,7 @@ def merchant_batch_create(request: HttpRequest, payload: BatchIn) -> Status[Any]
 
 
 @router.get("/merchant/coupon-batches", response=list[BatchOut], summary="The store's coupon batches")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def merchant_batch_list(request: HttpRequest) -> Any:
     return selectors.merchant_batches(actor=_actor(request))
 
@@ -193,7 +202,7 @@ def platform_promotion_create(request: HttpRequest, payload: PromotionIn) -> Sta
 
 
 @router.get("/promotions", response=list[PromotionOut], summary="Promotions (platform and every store's)")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def platform_promotion_list(
     request: HttpRequest,
     platform_only: bool = False,
@@ -244,7 +253,7 @@ def platform_batch_create(request: HttpRequest, payload: BatchIn) -> Status[Any]
 @router.get(
     "/coupon-batches", response=list[BatchOut], summary="Coupon batches (platform; all=true: every store's)"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def platform_batch_list(request: HttpRequest, all: bool = False) -> Any:
     return selectors.platform_batches(actor=_actor(request), platform_only=not all)
 
@@ -290,7 +299,7 @@ def buyer_coupon_claim(request: HttpRequest, payload: ClaimIn) -> Status[Any]:
 
 
 @router.get("/buyer/coupons", response=list[CouponOut], summary="My coupons")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def buyer_coupon_list(request: HttpRequest, status: str | None = None) -> Any:
     return [CouponOut.from_row(c) for c in selectors.buyer_coupons(buyer=_buyer(request), status=status)]
 

@@ -342,18 +342,6 @@ def check_basics(facts: PromotionFacts) -> list[Finding]:
                 citations.RULES_PUBLISHED,
             )
         )
-    for sp in facts.sku_prices:
-        if sp.reference_price_fen is not None and sp.reference_price_fen <= sp.price_fen:
-            found.append(
-                Finding(
-                    "reference_not_above_price",
-                    Severity.WARN,
-                    f"{sp.sku} 划线价 {yuan(sp.reference_price_fen)} 不高于售价 {yuan(sp.price_fen)}，"
-                    "无需标示。",
-                    citations.PRICE_FRAUD,
-                    sku=sp.sku,
-                )
-            )
     return found
 
 

@@ -1,9 +1,17 @@
-"""Console pages of the pricing app, mounted under /pricing/ by mallops.urls."""
+"""Console pages of the pricing app, mounted under /promotions/ by mallops.urls."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from mallops.pricing import views
 
 app_name = "pricing"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.promotion_list, name="list"),
+    path("<int:promotion_id>/", views.promotion_detail, name="detail"),
+    path("<int:promotion_id>/launch", views.promotion_launch, name="launch"),
+    path("<int:promotion_id>/cancel", views.promotion_cancel, name="cancel"),
+    path("coupon-batches/", views.coupon_batches, name="coupon_batches"),
+]

@@ -80,7 +80,7 @@ def _validate(data: BatchInput, platform: bool, now: datetime) -> list[FieldErro
     if data.style == CouponBatch.Style.RED_PACKET and (not platform or data.min_fen or data.off_fen is None):
         bad("style", "a red packet is a platform coupon with a fixed amount and no threshold")
     code = (data.claim_code or "").strip()
-    if code and code.lower() != "auto" and not (4 <= len(code) <= 32 and code.isalnum()):
+    if code and code.lower() != "auto" and not (4 <= len(code) <= 32 and code.isascii() and code.isalnum()):
         bad("claim_code", "4-32 letters and digits")
     return errors
 

@@ -3,47 +3,68 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_FEN = 10**12  # ¥10 billion: far above any price, far below the database's integer range
+MAX_COUNT = 10**9
+
+
+def _aware(value: datetime) -> datetime:
+    """A time without offset is Beijing time; years outside 2000-2100 are refused."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_aware)]
+Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class TierIn(Schema):
-    min: int
-    off: int
+    min: Fen
+    off: Fen
 
 
 class SkuPriceIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    price_fen: int
-    reference_price_fen: int | None = None
+    price_fen: Fen
+    reference_price_fen: Fen | None = None
 
 
 class PromotionIn(Schema):
     name: str = Field(min_length=1, max_length=80)
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    percent: int = 0
-    amount_fen: int = 0
-    n: int = 0
-    tiers: list[TierIn] = []
+    kind: str = Field(max_length=20)
+    starts_at: Moment
+    ends_at: Moment
+    percent: int = Field(default=0, ge=0, le=100)
+    amount_fen: Fen = 0
+    n: int = Field(default=0, ge=0, le=1000)
+    tiers: list[TierIn] = Field(default=[], max_length=20)
     repeat: bool = False
-    cap_fen: int | None = None
-    min_qty: int = 0
+    cap_fen: Fen | None = None
+    min_qty: Count = 0
     with_coupons: bool = True
     members_only: bool = False
     time_limited: bool = False
-    skus: list[str] = []
-    categories: list[str] = []
-    merchants: list[int] = []
-    sku_prices: list[SkuPriceIn] = []
-    per_buyer_limit: int | None = None
-    total_limit: int | None = None
-    budget_fen: int | None = None
+    skus: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default=[], max_length=1000)
+    categories: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default=[], max_length=200)
+    merchants: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default=[], max_length=1000)
+    sku_prices: list[SkuPriceIn] = Field(default=[], max_length=1000)
+    per_buyer_limit: Count | None = None
+    total_limit: Count | None = None
+    budget_fen: Fen | None = None
     description: str = Field(default="", max_length=200)
-    rules_text: str | None = Field(default=None, description="Omit to generate the rules from the promotion")
+    rules_text: str | None = Field(
+        default=None, max_length=5000, description="Omit to generate the rules from the promotion"
+    )
 
 
 class PromotionOut(Schema):
@@ -87,18 +108,18 @@ class CheckOut(Schema):
 
 class BatchIn(Schema):
     name: str = Field(min_length=1, max_length=80)
-    starts_at: datetime
-    ends_at: datetime
-    total_quantity: int
-    min_fen: int = 0
-    off_fen: int | None = None
-    percent: int | None = None
-    max_off_fen: int | None = None
-    skus: list[str] = []
+    starts_at: Moment
+    ends_at: Moment
+    total_quantity: int = Field(ge=0, le=10**7)
+    min_fen: Fen = 0
+    off_fen: Fen | None = None
+    percent: int | None = Field(default=None, ge=0, le=100)
+    max_off_fen: Fen | None = None
+    skus: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default=[], max_length=1000)
     members_only: bool = False
-    valid_days: int | None = None
-    per_buyer_limit: int = 1
-    style: str = "voucher"
+    valid_days: int | None = Field(default=None, ge=0, le=3650)
+    per_buyer_limit: int = Field(default=1, ge=0, le=10**6)
+    style: str = Field(default="voucher", max_length=20)
     claim_code: str | None = Field(default=None, description='A code buyers claim with; "auto" generates one')
 
 
@@ -125,7 +146,9 @@ class BatchOut(Schema):
 
 
 class IssueIn(Schema):
-    buyers: list[str] = Field(description="Buyer usernames")
+    buyers: list[Annotated[str, Field(max_length=150)]] = Field(
+        description="Buyer usernames", max_length=1000
+    )
 
 
 class IssueOut(Schema):
@@ -175,28 +198,30 @@ class CouponOut(Schema):
 class CartLineIn(Schema):
     id: str | None = Field(default=None, description="Line id (default L1, L2, ...)")
     sku: str = Field(min_length=1, max_length=64, description="SKU code of the merchant")
-    merchant_id: int
-    unit_price_fen: int
-    qty: int
-    category: str = ""
+    merchant_id: int = Field(ge=1, le=2**31 - 1)
+    unit_price_fen: int = Field(le=MAX_FEN)
+    qty: int = Field(le=10**6)
+    category: str = Field(default="", max_length=64)
 
 
 class CartIn(Schema):
-    lines: list[CartLineIn]
-    coupon_ids: list[int] | None = Field(default=None, description="Only these held coupons (default: all)")
+    lines: list[CartLineIn] = Field(max_length=200)
+    coupon_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
+        default=None, max_length=100, description="Only these held coupons (default: all)"
+    )
 
 
 class SuggestionIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    current_price_fen: int = Field(ge=1)
-    unit_cost_fen: int = Field(ge=0)
-    competitor_prices_fen: list[int] = []
-    sales_last_30d: int = Field(default=0, ge=0)
-    sales_prev_30d: int = Field(default=0, ge=0)
-    stock: int = Field(default=0, ge=0)
+    current_price_fen: int = Field(ge=1, le=MAX_FEN)
+    unit_cost_fen: Fen
+    competitor_prices_fen: list[Fen] = Field(default=[], max_length=100)
+    sales_last_30d: Count = 0
+    sales_prev_30d: Count = 0
+    stock: Count = 0
     month: int = Field(default=0, ge=0, le=12, description="0: the current month")
-    peak_months: list[int] = []
-    off_months: list[int] = []
+    peak_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(default=[], max_length=12)
+    off_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(default=[], max_length=12)
 
 
 class SuggestionsIn(Schema):

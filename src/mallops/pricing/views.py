@@ -1,0 +1,208 @@
+"""Console pages: promotions with their pre-launch findings (launch refused while one blocks), a promotion's
+participation chart, and the platform's coupon batches (issue to buyers).
+
+Staff with ``promotion.view`` see every promotion and launch or cancel platform ones with
+``promotion.manage``; a merchant member with ``store.promotion.manage`` sees and launches its own store's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mallops.accounts.selectors import user_merchant
+from mallops.core.errors import DomainError
+from mallops.core.timeutil import to_local
+from mallops.pricing import coupons, services
+from mallops.pricing.checks import blocking
+from mallops.pricing.citations import LAW_NAMES
+from mallops.pricing.models import Coupon, CouponBatch, Promotion, PromotionStatus, PromotionUse
+from mallops.pricing.svg import bar_chart
+
+
+def _scope(request: HttpRequest) -> tuple[Any, int | None]:
+    """(queryset of visible promotions, the user's merchant id or None for staff)."""
+    user: Any = request.user
+    if user.has_perm("store.promotion.manage"):
+        member = user_merchant(user)
+        if member is None:
+            raise PermissionDenied("store.promotion.manage")
+        return Promotion.objects.for_merchant(member.merchant_id), int(member.merchant_id)
+    if user.has_perm("promotion.view"):
+        return Promotion.objects.for_platform(user, "promotion.view"), None
+    raise PermissionDenied("promotion.view")
+
+
+def _row(request: HttpRequest, promotion_id: int) -> tuple[Promotion, int | None]:
+    qs, merchant_id = _scope(request)
+    row: Promotion | None = qs.select_related("merchant").filter(pk=promotion_id).first()
+    if row is None:
+        raise Http404("promotion")
+    return row, merchant_id
+
+
+def _can_act(request: HttpRequest, row: Promotion, merchant_id: int | None) -> bool:
+    if merchant_id is not None:
+        return row.merchant_id == merchant_id
+    return row.merchant_id is None and request.user.has_perm("promotion.manage")
+
+
+@login_required
+def promotion_list(request: HttpRequest) -> HttpResponse:
+    qs, merchant_id = _scope(request)
+    status = request.GET.get("status", "")
+    if status in PromotionStatus.values:
+        qs = qs.filter(status=status)
+    rows = list(qs.select_related("merchant").order_by("-pk")[:100])
+    entries = []
+    for row in rows:
+        findings = services.promotion_findings(row) if row.status == PromotionStatus.DRAFT else []
+        entries.append(
+            {
+                "row": row,
+                "findings": findings,
+                "blocked": bool(blocking(findings)),
+                "can_act": _can_act(request, row, merchant_id),
+            }
+        )
+    return render(
+        request,
+        "pricing/promotions.html",
+        {
+            "active": "store_promotions" if merchant_id is not None else "promotions",
+            "entries": entries,
+            "statuses": PromotionStatus.values,
+            "status": status,
+            "merchant_side": merchant_id is not None,
+        },
+    )
+
+
+def _participation_chart(row: Promotion) -> str:
+    uses = PromotionUse.objects.unscoped(reason="participation chart of one promotion").filter(promotion=row)
+    per_day = Counter(to_local(u.used_at).date() for u in uses.only("used_at"))
+    if not per_day:
+        return ""
+    start = to_local(row.starts_at).date()
+    end = min(to_local(row.ends_at).date(), to_local(timezone.now()).date())
+    days: list[date] = []
+    day = start
+    while day <= end and len(days) < 62:
+        days.append(day)
+        day += timedelta(days=1)
+    return bar_chart([(d.strftime("%m-%d"), per_day.get(d, 0)) for d in days], title=_("Orders per day"))
+
+
+@login_required
+def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
+    row, merchant_id = _row(request, promotion_id)
+    findings = services.promotion_findings(row) if row.status == PromotionStatus.DRAFT else []
+    return render(
+        request,
+        "pricing/promotion_detail.html",
+        {
+            "active": "promotions",
+            "row": row,
+            "findings": findings,
+            "blocked": bool(blocking(findings)),
+            "stored_findings": row.findings,
+            "can_act": _can_act(request, row, merchant_id),
+            "chart": _participation_chart(row),
+            "laws": LAW_NAMES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def promotion_launch(request: HttpRequest, promotion_id: int) -> HttpResponse:
+    row, merchant_id = _row(request, promotion_id)
+    if not _can_act(request, row, merchant_id):
+        raise PermissionDenied("promotion.manage")
+    try:
+        services.promotion_launch(
+            actor=request.user, merchant_id=merchant_id, promotion_id=row.pk, request=request
+        )
+    except DomainError as error:
+        messages.error(request, _("Launch refused: %(detail)s") % {"detail": error.detail})
+    else:
+        messages.success(request, _("Promotion launched."))
+    return redirect("pricing:detail", promotion_id=row.pk)
+
+
+@login_required
+@require_POST
+def promotion_cancel(request: HttpRequest, promotion_id: int) -> HttpResponse:
+    row, merchant_id = _row(request, promotion_id)
+    if not _can_act(request, row, merchant_id):
+        raise PermissionDenied("promotion.manage")
+    try:
+        services.promotion_cancel(
+            actor=request.user, merchant_id=merchant_id, promotion_id=row.pk, request=request
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("Promotion cancelled."))
+    return redirect("pricing:detail", promotion_id=row.pk)
+
+
+@login_required
+def coupon_batches(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_perm("promotion.view"):
+        raise PermissionDenied("promotion.view")
+    can_issue = user.has_perm("promotion.manage")
+    if request.method == "POST":
+        if not can_issue:
+            raise PermissionDenied("promotion.manage")
+        names = [
+            n.strip() for n in request.POST.get("buyers", "").replace(",", "\n").splitlines() if n.strip()
+        ]
+        batch_id = request.POST.get("batch", "")
+        try:
+            result = coupons.coupons_issue(
+                actor=user, merchant_id=None, batch_id=int(batch_id or 0), usernames=names, request=request
+            )
+        except (DomainError, ValueError) as error:
+            messages.error(request, getattr(error, "detail", str(error)))
+        else:
+            messages.success(
+                request,
+                _("Issued %(issued)d coupons; refused %(refused)d.")
+                % {"issued": len(result.issued), "refused": len(result.refused)},
+            )
+        return redirect("pricing:coupon_batches")
+    batches = list(
+        CouponBatch.objects.for_platform(user, "promotion.view")
+        .filter(merchant__isnull=True)
+        .annotate(
+            used=Count("coupons", filter=Q(coupons__status=Coupon.Status.USED)),
+            expired=Count("coupons", filter=Q(coupons__status=Coupon.Status.EXPIRED)),
+        )
+        .order_by("-pk")[:100]
+    )
+    chart = bar_chart(
+        [(b.name[:8], b.issued_count) for b in batches[:12]], title=_("Coupons issued per batch")
+    )
+    return render(
+        request,
+        "pricing/coupon_batches.html",
+        {
+            "active": "coupon_batches",
+            "batches": batches,
+            "can_issue": can_issue,
+            "chart": chart if batches else "",
+        },
+    )
