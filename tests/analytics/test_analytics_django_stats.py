@@ -66,6 +66,7 @@ def test_two_proportion_z_matches_chi_square_without_correction(
 
 
 @pytest.mark.req("R3.2.7")
+@pytest.mark.filterwarnings("ignore:Precision loss occurred:RuntimeWarning")
 @settings(max_examples=150, deadline=None)
 @given(st.lists(finite, min_size=2, max_size=40), st.lists(finite, min_size=2, max_size=40))
 def test_welch_matches_scipy(a: list[float], b: list[float]) -> None:
