@@ -229,7 +229,27 @@ def test_resubmitting_supersedes_the_waiting_version():
     assert first.status == VersionStatus.SUPERSEDED
     reviewer = make_staff("listing_reviewer")
     queue = ApiClient(token=token_for(reviewer)).get_json("/api/v1/review/queue").json()
-    assert [(item["listing_id"], item["version"]) for item in queue["items"]] == [(listing.pk, second.number)]
+    assert [(item["listing_id"], item["version"], item["findings"]) for item in queue["items"]] == [
+        (listing.pk, second.number, 0)
+    ]
+
+
+def test_review_severity_findings_go_to_the_queue_with_their_count():
+    merchant, _ = make_merchant()
+    listing = _listing(merchant.pk, title="原价手工陶瓷马克杯 大容量")
+    version = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    assert version.status == VersionStatus.QUEUED
+    assert [(f.rule, f.severity, f.text) for f in version_findings(version)] == [
+        ("PRICE56-16-REFERENCE", "review", "原价")
+    ]
+    reviewer = make_staff("listing_reviewer")
+    item = ApiClient(token=token_for(reviewer)).get_json("/api/v1/review/queue").json()["items"][0]
+    assert (item["listing_id"], item["title"], item["category"], item["findings"]) == (
+        listing.pk,
+        "原价手工陶瓷马克杯 大容量",
+        "general",
+        1,
+    )
 
 
 @pytest.mark.req("R1.2.2")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Body, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,12 +16,64 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.catalogue.api import merchant_scope, parse_body
 from mallops.review import importing, presenters, selectors, services
+from mallops.review.models import Listing, ListingVersion
 
 router = Router(tags=["review"], auth=api_auth)
 
 
 class ListingIn(Schema):
     product_id: int
+
+
+class ListingOut(Schema):
+    id: int
+    product_id: int
+    title: str
+    status: str
+    is_visible: bool
+    live_version: int | None
+    pending_version_id: int | None
+    takedown_reason: str
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_title(obj: Listing) -> str:
+        return str(obj.product.title)
+
+    @staticmethod
+    def resolve_live_version(obj: Listing) -> int | None:
+        return obj.live_version.number if obj.live_version else None
+
+
+class QueueItemOut(Schema):
+    listing_id: int
+    version: int
+    title: str
+    category: str
+    submitted_at: datetime
+    claimed_by: str | None
+    claim_due_at: datetime | None
+    findings: int
+
+    @staticmethod
+    def resolve_version(obj: ListingVersion) -> int:
+        return int(obj.number)
+
+    @staticmethod
+    def resolve_title(obj: ListingVersion) -> str:
+        return str(obj.snapshot.get("title", ""))
+
+    @staticmethod
+    def resolve_category(obj: ListingVersion) -> str:
+        return str(obj.snapshot.get("category", ""))
+
+    @staticmethod
+    def resolve_claimed_by(obj: ListingVersion) -> str | None:
+        return obj.claimed_by.username if obj.claimed_by else None
+
+    @staticmethod
+    def resolve_findings(obj: Any) -> int:
+        return int(getattr(obj, "findings_count", 0) or 0)
 
 
 class ApproveIn(Schema):
@@ -32,11 +85,10 @@ class RejectIn(Schema):
     note: str = ""
 
 
-@router.get("/merchant/listings", response=list[dict[str, Any]], summary="Own listings")
+@router.get("/merchant/listings", response=list[ListingOut], summary="Own listings")
 @paginate(LimitOffsetPagination)
-def listing_list(request: HttpRequest) -> list[dict[str, Any]]:
-    merchant_id = merchant_scope(request)
-    return [presenters.listing_summary(x) for x in selectors.listing_list(merchant_id=merchant_id)]
+def listing_list(request: HttpRequest) -> QuerySet[Listing]:
+    return selectors.listing_list(merchant_id=merchant_scope(request))
 
 
 @router.post("/merchant/listings", response={201: dict[str, Any]}, summary="Open a listing for a product")
@@ -84,27 +136,11 @@ def listing_diff(
     return selectors.listing_diff(listing, from_version, to_version)
 
 
-@router.get(
-    "/review/queue", response=list[dict[str, Any]], summary="Versions waiting for review, oldest first"
-)
+@router.get("/review/queue", response=list[QueueItemOut], summary="Versions waiting for review, oldest first")
 @paginate(LimitOffsetPagination)
-def review_queue(request: HttpRequest) -> list[dict[str, Any]]:
+def review_queue(request: HttpRequest) -> QuerySet[ListingVersion]:
     require_permission(request.user, "listing.review")
-    queue = list(selectors.review_queue(actor=request.user))
-    findings = selectors.findings_by_version(queue)
-    return [
-        {
-            "listing_id": v.listing_id,
-            "version": v.number,
-            "title": v.snapshot.get("title", ""),
-            "category": v.snapshot.get("category", ""),
-            "submitted_at": v.submitted_at,
-            "claimed_by": v.claimed_by.username if v.claimed_by else None,
-            "claim_due_at": v.claim_due_at,
-            "findings": len(findings.get(v.pk, [])),
-        }
-        for v in queue
-    ]
+    return selectors.review_queue(actor=request.user, with_finding_counts=True)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from mallops.catalogue.models import Product
@@ -79,14 +79,23 @@ def findings_by_version(versions: list[ListingVersion]) -> dict[int, list[Findin
     return out
 
 
-def review_queue(*, actor: Any) -> QuerySet[ListingVersion]:
-    """Versions waiting for a decision, oldest first."""
+def review_queue(*, actor: Any, with_finding_counts: bool = False) -> QuerySet[ListingVersion]:
+    """Versions waiting for a decision, oldest first (optionally annotated with ``findings_count``)."""
     queue: QuerySet[ListingVersion] = (
         ListingVersion.objects.for_platform(actor, "listing.review")
         .filter(status=VersionStatus.QUEUED)
         .select_related("listing", "claimed_by")
         .order_by("submitted_at", "pk")
     )
+    if with_finding_counts:
+        counts = (
+            Finding.objects.unscoped(reason="queue finding counts")
+            .filter(version_id=OuterRef("pk"))
+            .values("version_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        queue = queue.annotate(findings_count=Subquery(counts))
     return queue
 
 
