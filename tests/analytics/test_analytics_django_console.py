@@ -109,3 +109,26 @@ def test_jobs_page_queues_and_cancels(store: EventStore) -> None:
     client.post("/analytics/jobs/", {"cancel": job.pk})
     job.refresh_from_db()
     assert job.status == "cancelled"
+
+
+@pytest.mark.req("R3.2.7")
+def test_experiment_form_needs_manage_and_starts_an_experiment(store: EventStore) -> None:
+    from mallops.analytics.models import Experiment
+
+    form = {
+        "key": "banner-test",
+        "title": "Banner",
+        "variant": ["control", "big_banner"],
+        "weight": ["50", "50"],
+        "metric_event": "order_paid",
+        "guardrails": "refund",
+    }
+    assert signed_in("user_ops").post("/analytics/experiments/", form).status_code == 403
+    manager = signed_in("data_ops")
+    response = manager.post("/analytics/experiments/", form)
+    assert response.status_code == 302 and response["Location"].endswith("?key=banner-test")
+    experiment = Experiment.objects.get(key="banner-test")
+    assert experiment.variants == [{"key": "control", "weight": 50}, {"key": "big_banner", "weight": 50}]
+    assert experiment.guardrails == ["refund"]
+    page = manager.get(response["Location"]).content.decode()
+    assert "Banner" in page and "New experiment" in page

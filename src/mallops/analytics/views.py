@@ -233,6 +233,31 @@ def experiments_page(request: HttpRequest) -> HttpResponse:
     _require(request)
     from mallops.analytics.experiments import experiment_results
 
+    if request.method == "POST":
+        _require(request, "analytics.manage")
+        variants = [
+            {"key": key.strip(), "weight": int(weight)}
+            for key, weight in zip(
+                request.POST.getlist("variant"), request.POST.getlist("weight"), strict=False
+            )
+            if key.strip() and weight.strip().isdigit()
+        ]
+        try:
+            created = services.experiment_create(
+                actor=request.user,
+                key=request.POST.get("key", "").strip(),
+                title=request.POST.get("title", "").strip(),
+                variants=variants,
+                metric_event=request.POST.get("metric_event", "").strip(),
+                value_property=request.POST.get("value_property", "").strip(),
+                guardrails=[g.strip() for g in request.POST.get("guardrails", "").split(",") if g.strip()],
+                request=request,
+            )
+        except DomainError as exc:
+            messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
+            return redirect("analytics:experiments")
+        messages.success(request, _("Experiment started."))
+        return redirect(f"{request.path}?key={created.key}")
     experiments = list(Experiment.objects.order_by("-started_at"))
     key = request.GET.get("key") or (experiments[0].key if experiments else None)
     selected = next((e for e in experiments if e.key == key), None)
@@ -245,6 +270,7 @@ def experiments_page(request: HttpRequest) -> HttpResponse:
             "experiments": experiments,
             "selected": selected,
             "results": results,
+            "can_manage": request.user.has_perm("analytics.manage"),
         },
     )
 
