@@ -232,3 +232,43 @@ def test_kpis_for_the_supervisor(desk, agent, buyer, supervisor):
     assert body["agents"][0]["username"] == agent.username and body["agents"][0]["resolved"] == 1
     assert body["bottleneck"] in {s["step"] for s in body["steps"]}
     assert desk.get_json("/api/v1/service/kpis").status_code == 403
+
+
+@pytest.mark.req("R5.1.1")
+def test_buyer_reopens_a_resolved_ticket_with_a_fresh_resolution_clock(desk, agent):
+    buyer = make_buyer()
+    me = ApiClient(token=token_for(buyer))
+    ticket_id = me.post_json(
+        "/api/v1/buyer/tickets", {"subject": "耳机没声音", "description": "左耳没声音", "category": "product"}
+    ).json()["id"]
+    desk.post_json(f"/api/v1/service/tickets/{ticket_id}/resolve", {"summary": "已指导重置"})
+    assert (
+        me.post_json(
+            f"/api/v1/buyer/tickets/{ticket_id}/replies", {"body": "还是没声音", "reopen": True}
+        ).status_code
+        == 201
+    )
+    detail = desk.get_json(f"/api/v1/service/tickets/{ticket_id}").json()
+    assert detail["status"] == "open" and detail["followup_due_at"] is None and detail["resolution_due_at"]
+    assert "reopened" in [e["kind"] for e in detail["events"]]
+
+
+def test_store_cs_does_not_see_platform_notes(buyer):
+    store, _ = make_merchant()
+    cs = make_member(store, role="merchant_cs")
+    staff = make_staff("cs_agent")
+    ticket = services.ticket_create(
+        actor=staff,
+        buyer_id=buyer.pk,
+        subject="尺码",
+        description="偏小",
+        category="product",
+        merchant_id=store.pk,
+    )
+    services.ticket_note(actor=staff, ticket_id=ticket.pk, body="平台内部：该店铺近期投诉较多")
+    services.ticket_note(actor=cs.user, ticket_id=ticket.pk, body="店铺备注：已安排换货")
+    events = (
+        ApiClient(token=token_for(cs.user)).get_json(f"/api/v1/merchant/tickets/{ticket.pk}").json()["events"]
+    )
+    bodies = [e["body"] for e in events]
+    assert "店铺备注：已安排换货" in bodies and not any("平台内部" in b for b in bodies)

@@ -20,6 +20,7 @@ from mallops.service import assist, kpis, selectors, services, supervision
 from mallops.service.models import ServiceTask, Ticket
 from mallops.service.schemas import (
     AssignIn,
+    BuyerReplyIn,
     BuyerTicketIn,
     BuyerTicketOut,
     DetectIn,
@@ -318,9 +319,13 @@ def buyer_ticket_get(request: HttpRequest, ticket_id: int) -> BuyerTicketOut:
 
 
 @router.post("/buyer/tickets/{ticket_id}/replies", response={201: EventOut}, summary="The buyer answers")
-def buyer_ticket_reply(request: HttpRequest, ticket_id: int, payload: NoteIn) -> Status[Any]:
+def buyer_ticket_reply(request: HttpRequest, ticket_id: int, payload: BuyerReplyIn) -> Status[Any]:
     event = services.ticket_reply(
-        actor=_buyer_only(request), ticket_id=ticket_id, body=payload.body, request=request
+        actor=_buyer_only(request),
+        ticket_id=ticket_id,
+        body=payload.body,
+        reopen=payload.reopen,
+        request=request,
     )
     return Status(201, event_out(event))
 
@@ -368,7 +373,10 @@ def merchant_ticket_list(
 
 @router.get("/merchant/tickets/{ticket_id}", response=TicketDetailOut, summary="One of the store's tickets")
 def merchant_ticket_get(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
-    return _detail(selectors.ticket_get(actor=_merchant_only(request), ticket_id=ticket_id))
+    actor = _merchant_only(request)
+    ticket = selectors.ticket_get(actor=actor, ticket_id=ticket_id)
+    events = [event_out(e) for e in selectors.ticket_events_for_store(ticket)]
+    return _detail(ticket).model_copy(update={"events": events})
 
 
 _write_routes("/merchant/tickets", _merchant_only, "merchant")

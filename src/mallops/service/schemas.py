@@ -42,6 +42,11 @@ class NoteIn(Schema):
     body: str = ""
 
 
+class BuyerReplyIn(Schema):
+    body: str = ""
+    reopen: bool = False
+
+
 class AssignIn(Schema):
     assignee_id: int | None = None
 

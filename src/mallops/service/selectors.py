@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
 
-from mallops.accounts.models import User
+from mallops.accounts.models import MerchantMember, User
 from mallops.core.errors import not_found
 from mallops.privacy.masking import mask
 from mallops.service.models import OPEN_STATUSES, ServiceTask, SlaPolicy, Ticket, TicketEvent
@@ -51,6 +51,14 @@ def ticket_events(ticket: Ticket, *, include_internal: bool) -> list[TicketEvent
     if not include_internal:
         rows = rows.filter(internal=False)
     return list(rows)
+
+
+def ticket_events_for_store(ticket: Ticket) -> list[TicketEvent]:
+    """What store CS sees: customer-facing steps and internal notes written by the store's own people
+    (platform notes, escalations and regulator flags stay with the platform)."""
+    member_ids = MerchantMember.objects.for_merchant(ticket.merchant_id).values_list("user_id", flat=True)
+    rows = ticket.events.select_related("actor").filter(Q(internal=False) | Q(actor_id__in=list(member_ids)))
+    return list(rows.order_by("at", "pk"))
 
 
 def calendar_warnings(ticket: Ticket) -> list[str]:

@@ -206,6 +206,7 @@ def ticket_reply(
     ticket_id: int,
     body: str,
     complex_issue: bool = False,
+    reopen: bool = False,
     request: Any = None,
     now: datetime | None = None,
 ) -> TicketEvent:
@@ -219,6 +220,8 @@ def ticket_reply(
         event = timeline.record(ticket, at, actor, "customer_reply", body)
         if ticket.status == Status.WAITING:
             _resume(ticket, at=at, actor=actor, why="customer replied")
+        elif ticket.status == Status.RESOLVED and reopen:
+            _reopen(ticket, at=at, actor=actor)
         audit_record(actor=actor, action="service.ticket_customer_replied", obj=ticket, request=request)
         return event
     _require_open(ticket)
@@ -250,6 +253,19 @@ def ticket_reply(
         request=request,
     )
     return event
+
+
+def _reopen(ticket: Ticket, *, at: datetime, actor: Any) -> None:
+    """The buyer says the problem is not solved: back to the desk with a fresh resolution clock."""
+    for row in sla.pending(ticket, Target.FOLLOW_UP):
+        row.superseded = True
+        row.save(update_fields=["superseded"])
+    ticket.status = Status.OPEN if ticket.assignee_id else Status.NEW
+    ticket.resolved_at = None
+    ticket.save(update_fields=["status", "resolved_at"])
+    sla.start(ticket, Target.RESOLUTION, at, special=False)
+    timeline.record(ticket, at, actor, "reopened", "customer says the problem is not solved")
+    sla.refresh(ticket)
 
 
 @transaction.atomic
