@@ -151,4 +151,16 @@ def load_demo_data(*, reset: bool = False, buyers: int = 2000) -> list[str]:
     lines.append(
         f"Buyers: {User.objects.filter(kind=Kind.BUYER).count()} (buyer00001 … sign in with username or phone)"
     )
+    for app in FEATURE_DEMOS:
+        try:
+            module = importlib.import_module(f"mallops.{app}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"mallops.{app}.demo":
+                raise
+            continue
+        module.load(lines=lines, rng=random.Random(f"demo-{app}"))
     return lines
+
+
+# each feature app may have a demo.py with ``load(*, lines, rng)``: idempotent, appends summary lines
+FEATURE_DEMOS = ["workdays", "catalogue", "review", "pricing", "orders", "payments", "service", "aftersales", "analytics"]

@@ -37,9 +37,8 @@ class MerchantMemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("user", "merchant", "role", "is_active")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return MerchantMember.objects.for_platform(request.user, "merchant.view").select_related(
-            "user", "merchant"
-        )
+        members: QuerySet[Any] = MerchantMember.objects.for_platform(request.user, "merchant.view")
+        return members.select_related("user", "merchant")
 
 
 @admin.register(ApiToken)
