@@ -12,6 +12,7 @@ from analytics_django_support import T0, ev, iso, store
 from scipy import stats as scipy_stats
 
 from mallops.analytics import selectors
+from mallops.analytics.funnel_timing import funnel_timing
 from mallops.analytics.services import events_ingest
 from mallops.analytics.store.engine import funnel, retention
 from mallops.analytics.store.queries import FunnelSpec, RetentionSpec
@@ -22,6 +23,7 @@ from mallops.testing.factories import make_staff, token_for
 pytestmark = pytest.mark.django_db
 __all__ = ["store"]
 STEPS = ["view", "cart", "checkout", "pay", "review"]
+DAY = 24 * 60
 
 
 def random_events(seed: int, users: int = 60) -> list[dict[str, Any]]:
@@ -136,3 +138,47 @@ def test_stats_match_numpy_and_scipy(store: EventStore) -> None:
     assert pair["pairs"] == 200
     assert pair["pearson"] == pytest.approx(scipy_stats.pearsonr(prices, quantities).statistic, rel=1e-9)
     assert T0.tzinfo is not None
+
+
+@pytest.mark.req("R3.2.4")
+@pytest.mark.parametrize("seed", [6, 7, 8])
+def test_time_to_convert_counts_the_same_users_as_the_engine(store: EventStore, seed: int) -> None:
+    events_ingest(events=random_events(seed))
+    # repeated step names exercise the distinct-event rule
+    for steps in (("view", "cart", "checkout", "pay"), ("view", "view", "pay"), ("cart", "view", "cart")):
+        spec = FunnelSpec(
+            steps, 3 * 3_600_000_000, selectors.instant(iso(0), "f"), selectors.instant(iso(2 * DAY), "t")
+        )
+        body = selectors.funnel_report(spec, resolve_identity=False, timing=True)
+        expected = [step["users"] for step in funnel(store, spec).as_dict()["steps"]]
+        assert [step["users"] for step in body["steps"]] == expected
+        timing = funnel_timing(selectors._funnel_rows(spec, {}), spec)
+        assert [t.users for t in timing] == expected
+        for step, t in zip(body["steps"], timing, strict=True):
+            assert step["median_seconds"] == t.median_s
+            if t.median_s is not None:
+                assert 0 <= t.median_s <= 3 * 3600
+
+
+def test_time_to_convert_of_a_known_journey(store: EventStore) -> None:
+    events_ingest(
+        events=[
+            ev("1", "view", "a", 0),
+            ev("2", "cart", "a", 2),
+            ev("3", "view", "a", 5),
+            ev("4", "pay", "a", 6),
+            ev("5", "view", "b", 0),
+            ev("6", "cart", "b", 10),
+            ev("7", "pay", "b", 30),
+        ]
+    )
+    spec = FunnelSpec(
+        ("view", "cart", "pay"),
+        3_600_000_000,
+        selectors.instant(iso(-1), "f"),
+        selectors.instant(iso(60), "t"),
+    )
+    steps = selectors.funnel_report(spec, resolve_identity=False, timing=True)["steps"]
+    assert [s["users"] for s in steps] == [2, 2, 2]
+    assert [s["median_seconds"] for s in steps] == [0.0, 360.0, 1080.0]  # a: 2 and 6 min, b: 10 and 30 min
+    assert steps[2]["mean_seconds"] == 1080.0

@@ -67,10 +67,11 @@ def get_funnel(
     to: str,
     from_: str = QueryParam(..., alias="from"),
     identity: bool = True,
+    timing: bool = False,
 ) -> dict[str, Any]:
     _viewer(request)
     spec = selectors.funnel_spec(steps=steps, window=window, from_=from_, to=to)
-    return selectors.funnel_report(spec, resolve_identity=identity)
+    return selectors.funnel_report(spec, resolve_identity=identity, timing=timing)
 
 
 @router.get("/analytics/retention", response=dict[str, Any], summary="Retention cohorts (R3.2.2)")

@@ -133,7 +133,8 @@ def _day_of(ts: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype
     return (ts + SHANGHAI_OFFSET_MICROS) // MICROS_PER_DAY
 
 
-def _resolved_funnel_counts(spec: FunnelSpec, aliases: dict[str, str]) -> list[int]:
+def _funnel_rows(spec: FunnelSpec, aliases: dict[str, str]) -> list[tuple[str, int, int]]:
+    """``(distinct_id, ts_us, code)`` of the step events that can take part (identity-resolved)."""
     names = spec.names
     cases = " ".join(f"WHEN {sql_string(name)} THEN {code}" for code, name in enumerate(names))
     with _connection(shanghai_day(spec.from_us), shanghai_day(spec.scan_end_us - 1), aliases) as (
@@ -141,12 +142,16 @@ def _resolved_funnel_counts(spec: FunnelSpec, aliases: dict[str, str]) -> list[i
         source,
     ):
         if source is None:
-            return [0] * len(spec.steps)
-        rows = conn.execute(
+            return []
+        return conn.execute(
             f"SELECT distinct_id, ts_us, CAST(CASE event {cases} END AS UTINYINT) AS code FROM {source} "
             f"WHERE event IN ({', '.join(sql_string(name) for name in names)}) "
             f"AND ts_us >= {spec.from_us} AND ts_us < {spec.scan_end_us}"
         ).fetchall()
+
+
+def _resolved_funnel_counts(spec: FunnelSpec, aliases: dict[str, str]) -> list[int]:
+    rows = _funnel_rows(spec, aliases)
     if not rows:
         return [0] * len(spec.steps)
     ids = np.asarray([row[0] for row in rows], dtype=object)
@@ -162,8 +167,12 @@ def _resolved_funnel_counts(spec: FunnelSpec, aliases: dict[str, str]) -> list[i
     return funnel_counts(spec, by_day.get)
 
 
-def funnel_report(spec: FunnelSpec, *, resolve_identity: bool = True) -> dict[str, Any]:
-    """Users per step with conversion from the first step and drop-off from the previous one (R3.2.4)."""
+MAX_TIMING_ROWS = 2_000_000
+
+
+def funnel_report(spec: FunnelSpec, *, resolve_identity: bool = True, timing: bool = False) -> dict[str, Any]:
+    """Users per step with conversion from the first step and drop-off from the previous one (R3.2.4);
+    with ``timing``, the median and mean seconds from the first step to each step (up to 2 million rows)."""
     aliases = alias_map() if resolve_identity else {}
     if aliases:
         counts = _resolved_funnel_counts(spec, aliases)
@@ -185,6 +194,14 @@ def funnel_report(spec: FunnelSpec, *, resolve_identity: bool = True) -> dict[st
             }
         )
         previous = step.users
+    if timing:
+        from mallops.analytics.funnel_timing import funnel_timing
+
+        rows = _funnel_rows(spec, aliases)
+        timings = funnel_timing(rows, spec) if len(rows) <= MAX_TIMING_ROWS else None
+        for index, row in enumerate(steps):
+            row["median_seconds"] = None if timings is None else timings[index].median_s
+            row["mean_seconds"] = None if timings is None else timings[index].mean_s
     return {"steps": steps, "identity_resolved": bool(aliases)}
 
 

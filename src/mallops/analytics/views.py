@@ -170,7 +170,7 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
             spec = selectors.funnel_spec(
                 steps=form["steps"], window=float(form["window"]), from_=form["from"], to=form["to"]
             )
-            result = selectors.funnel_report(spec)
+            result = selectors.funnel_report(spec, timing=True)
             chart = bar_chart(
                 _("Users per step"),
                 [s["event"] for s in result["steps"]],
