@@ -196,3 +196,11 @@ def test_query_api_needs_analytics_view(store: EventStore) -> None:
     query = f"steps=a&window=1&from={iso(0)}&to={iso(1)}".replace("+", "%2B")
     assert outsider.get_json(f"/api/v1/analytics/funnel?{query}").status_code == 403
     assert ApiClient().get_json(f"/api/v1/analytics/funnel?{query}").status_code == 401
+
+
+def test_a_body_above_the_upload_limit_is_413(store: EventStore, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    big = [ev(f"u{i}", "page_view", "b", 0, note="x" * 200) for i in range(100)]
+    response = ApiClient().post_json("/api/v1/events", big)
+    assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+    assert store.spool.spooled_count() == 0

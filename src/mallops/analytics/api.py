@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.params.functions import Query as QueryParam
@@ -14,14 +15,23 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.analytics import selectors, services
 from mallops.analytics.store.ingest import MAX_API_BATCH
-from mallops.core.errors import FieldError, validation_error
+from mallops.core.errors import DomainError, FieldError, validation_error
 
 router = Router(tags=["analytics"], auth=api_auth)
 
 
 def _batch(request: HttpRequest) -> list[Any]:
     try:
-        body = json.loads(request.body or b"")
+        raw = request.body
+    except RequestDataTooBig:
+        raise DomainError(
+            detail="The body is larger than the server accepts; send smaller batches.",
+            code="payload_too_large",
+            status=413,
+            title="Payload too large",
+        ) from None
+    try:
+        body = json.loads(raw or b"")
     except (ValueError, UnicodeDecodeError):
         raise validation_error([FieldError(("body",), "The body is not valid JSON.", "json")]) from None
     events = body.get("batch") if isinstance(body, dict) else body
