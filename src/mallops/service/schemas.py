@@ -193,7 +193,9 @@ def event_out(event: TicketEvent) -> EventOut:
         kind=event.kind,
         body=event.body,
         internal=event.internal,
-        actor=event.actor.username if event.actor else None,
+        actor=None
+        if event.actor is None
+        else ("buyer" if event.actor.kind == "buyer" else event.actor.username),
         data=event.data,
     )
 
