@@ -60,3 +60,24 @@ def test_another_merchants_listing_is_404_for_submit_and_detail():
         client.post_json("/api/v1/merchant/listings", {"product_id": listing_b.product_id}).status_code == 404
     )
     assert a.pk != b.pk
+
+
+def test_approve_takes_an_empty_body():
+    merchant, _ = make_merchant()
+    listing = services.listing_create(
+        actor=None, merchant_id=merchant.pk, product_id=make_product(merchant.pk).pk
+    )
+    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    client = ApiClient(token=token_for(make_staff("listing_reviewer")))
+    auth = {"Authorization": f"Bearer {client.token}"}
+    assert client.post(f"/api/v1/review/listings/{listing.pk}/claim", headers=auth).status_code == 200
+    bad = client.post(
+        f"/api/v1/review/listings/{listing.pk}/approve",
+        data="{",
+        content_type="application/json",
+        headers=auth,
+    )
+    assert bad.status_code == 422
+    approved = client.post(f"/api/v1/review/listings/{listing.pk}/approve", headers=auth)
+    assert approved.status_code == 200, approved.content
+    assert approved.json() == {"listing_id": listing.pk, "version": 1, "status": "approved"}

@@ -3,6 +3,7 @@ review queue (claim, approve, reject) and metrics."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.catalogue.api import merchant_scope, parse_body
+from mallops.core.errors import FieldError, validation_error
 from mallops.review import importing, presenters, selectors, services
 from mallops.review.models import Listing, ListingVersion
 
@@ -23,6 +25,16 @@ router = Router(tags=["review"], auth=api_auth)
 
 class ListingIn(Schema):
     product_id: int
+
+
+def _optional_json(request: HttpRequest) -> Any:
+    """The JSON body, or ``{}`` when the request sends none (422 when a JSON body does not parse)."""
+    if request.content_type != "application/json" or not request.body.strip():
+        return {}
+    try:
+        return json.loads(request.body)
+    except ValueError as exc:
+        raise validation_error([FieldError(("body",), "the body must be JSON", "json_invalid")]) from exc
 
 
 class ListingOut(Schema):
@@ -175,10 +187,21 @@ def review_claim(request: HttpRequest, listing_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/review/listings/{listing_id}/approve", response=dict[str, Any], summary="Approve: the version goes live"
+    "/review/listings/{listing_id}/approve",
+    response=dict[str, Any],
+    summary="Approve: the version goes live",
+    description='Optional JSON body `{"note": "..."}`; an empty body approves without a note.',
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {"schema": {"type": "object", "properties": {"note": {"type": "string"}}}}
+            },
+        }
+    },
 )
-def review_approve(request: HttpRequest, listing_id: int, payload: Body[Any] = None) -> dict[str, Any]:
-    body = parse_body(ApproveIn, payload or {})
+def review_approve(request: HttpRequest, listing_id: int) -> dict[str, Any]:
+    body = parse_body(ApproveIn, _optional_json(request))
     version = services.listing_approve(
         actor=request.user, listing_id=listing_id, note=body.note, request=request
     )
@@ -237,8 +260,6 @@ def listing_import(
 ) -> dict[str, Any]:
     merchant_id = merchant_scope(request)
     if mode not in ("dry_run", "confirm"):
-        from mallops.core.errors import FieldError, validation_error
-
         raise validation_error([FieldError(("body", "mode"), "dry_run or confirm", "invalid_choice")])
     report = importing.listing_import(
         actor=request.user,
