@@ -102,3 +102,7 @@ def test_quality_score_lists_what_is_missing():
     # through the API, related products of the store count (there are two others in 'general')
     assert detail["quality"]["score"] == result["score"] + 5
     assert "至少3张商品图片（现有2张）" in {m["message"] for m in detail["quality"]["missing"]}
+    current = (
+        ApiClient(token=token_for(owner)).get_json(f"/api/v1/merchant/products/{product.pk}/quality").json()
+    )
+    assert current == detail["quality"]

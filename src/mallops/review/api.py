@@ -148,6 +148,16 @@ def listing_diff(
     return selectors.listing_diff(listing, from_version, to_version)
 
 
+@router.get(
+    "/merchant/products/{product_id}/quality",
+    response=dict[str, Any],
+    summary="Detail-page quality score of the product's current content, with what is missing (R2.2.1)",
+)
+def product_quality(request: HttpRequest, product_id: int) -> dict[str, Any]:
+    merchant_id = merchant_scope(request)
+    return selectors.product_quality(merchant_id=merchant_id, product_id=product_id)
+
+
 @router.get("/review/queue", response=list[QueueItemOut], summary="Versions waiting for review, oldest first")
 @paginate(LimitOffsetPagination)
 def review_queue(request: HttpRequest) -> QuerySet[ListingVersion]:

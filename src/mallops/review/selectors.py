@@ -138,15 +138,32 @@ def listing_diff(listing: Listing, from_number: int | None, to_number: int | Non
     return version_diff(versions[from_number].snapshot, versions[to_number].snapshot)
 
 
-def listing_quality(listing: Listing, snapshot: dict[str, Any]) -> dict[str, Any]:
-    product = Product.objects.for_merchant(listing.merchant_id).get(pk=listing.product_id)
-    related = (
-        Product.objects.for_merchant(listing.merchant_id)
+def _related_count(merchant_id: int, product: Product) -> int:
+    return int(
+        Product.objects.for_merchant(merchant_id)
         .filter(category_id=product.category_id)
         .exclude(pk=product.pk)
         .count()
     )
-    return quality_score(snapshot, review_count=0, related_count=related)
+
+
+def listing_quality(listing: Listing, snapshot: dict[str, Any]) -> dict[str, Any]:
+    product = Product.objects.for_merchant(listing.merchant_id).get(pk=listing.product_id)
+    return quality_score(snapshot, review_count=0, related_count=_related_count(listing.merchant_id, product))
+
+
+def product_quality(*, merchant_id: int, product_id: int) -> dict[str, Any]:
+    """Quality score of a product's current (unsubmitted) content."""
+    from mallops.review.snapshots import build_snapshot
+
+    product = (
+        Product.objects.for_merchant(merchant_id).select_related("category").filter(pk=product_id).first()
+    )
+    if product is None:
+        raise not_found("product")
+    return quality_score(
+        build_snapshot(product), review_count=0, related_count=_related_count(merchant_id, product)
+    )
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float | None:
