@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from analytics_django_support import store
 from django.db.models import Sum
@@ -69,3 +71,46 @@ def test_the_event_source_can_be_forced(store: EventStore, settings: object) -> 
     today = timezone.localdate()
     values = {m["key"]: m["value"] for m in metrics.kpi_report(start=today, end=today)["metrics"]}
     assert values["gmv_fen"] == 700 and values["orders"] == 1
+
+
+@pytest.mark.req("R3.1.1")
+def test_orders_send_server_side_events_once(
+    store: EventStore, django_capture_on_commit_callbacks: Any
+) -> None:
+    import pyarrow.parquet as pq
+
+    merchant, _ = make_merchant()
+    buyer = make_buyer("buyer-events")
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(merchant, buyer=buyer, qty=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_transition(actor=None, order_id=order.pk, event=Event.PAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        order.refresh_from_db()
+        order.save()  # saved again: no second event
+    store.load()
+    rows = [row for path in store.live_files() for row in pq.read_table(path).to_pylist()]
+    assert sorted((row["uuid"], row["event"], row["distinct_id"]) for row in rows) == [
+        (f"order_created:{order.number}", "order_created", "buyer-events"),
+        (f"order_paid:{order.number}", "order_paid", "buyer-events"),
+    ]
+    paid = next(row for row in rows if row["event"] == "order_paid")
+    assert '"amount_fen":' + str(order.paid_fen) in paid["properties"]
+
+
+def test_a_broken_store_never_breaks_an_order(
+    settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from mallops.analytics.storage import reset_stores
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    settings.ANALYTICS_STORE_DIR = str(blocker / "analytics")
+    reset_stores()
+    merchant, _ = make_merchant()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(merchant, qty=1)
+        order_transition(actor=None, order_id=order.pk, event=Event.PAY)
+    order.refresh_from_db()
+    assert order.status == "paid"
+    reset_stores()

@@ -18,3 +18,6 @@ class AnalyticsConfig(AppConfig):
             MenuItem("analytics_insights", _("Segments and models"), "analytics:insights", "analytics.view")
         )
         register(MenuItem("analytics_jobs", _("Background queries"), "analytics:jobs", "analytics.view"))
+        from mallops.analytics import signals
+
+        signals.connect()
