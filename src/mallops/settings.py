@@ -198,6 +198,11 @@ LOGGING = {
     },
 }
 
+# API pagination (docs/api.md): limit 50 by default, at most 500; offsets bounded so no database overflows
+NINJA_PAGINATION_CLASS = "mallops.core.pagination.Pagination"
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
+
 MALLOPS: dict[str, Any] = {
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("MALLOPS_IDEMPOTENCY_TTL_HOURS", "24")),
     "SWEEP_BATCH_SIZE": int(os.environ.get("MALLOPS_SWEEP_BATCH_SIZE", "200")),

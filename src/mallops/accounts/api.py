@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from mallops.accounts import selectors, services
@@ -15,6 +15,7 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.models import Merchant, MerchantMember, User
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
+from mallops.core.pagination import Pagination
 
 router = Router(tags=["identity"])
 merchant_router = Router(tags=["merchant"], auth=api_auth)
@@ -128,7 +129,7 @@ def _staff_out(user: User) -> StaffOut:
 
 
 @router.get("/staff", response=list[StaffOut], auth=api_auth, summary="Platform staff")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def staff_list(request: HttpRequest, **kwargs: Any) -> list[StaffOut]:
     services.require_permission(request.user, "staff.manage")
     return [_staff_out(u) for u in User.objects.filter(kind=Kind.STAFF).order_by("pk")]
@@ -186,7 +187,7 @@ class MerchantOut(Schema):
 
 
 @router.get("/merchants", response=list[MerchantOut], auth=api_auth, summary="Merchants (platform)")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def merchant_list(request: HttpRequest, **kwargs: Any) -> Any:
     services.require_permission(request.user, "merchant.view")
     return Merchant.objects.order_by("pk")
@@ -218,7 +219,7 @@ def _member_out(member: MerchantMember) -> MemberOut:
 
 
 @merchant_router.get("/staff", response=list[MemberOut], summary="My store's staff")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def merchant_staff_list(request: HttpRequest, **kwargs: Any) -> list[MemberOut]:
     services.require_permission(request.user, "store.staff.view")
     return [_member_out(m) for m in selectors.merchant_staff_list(actor=_actor(request))]

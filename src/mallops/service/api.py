@@ -10,12 +10,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.core.errors import DomainError, not_found
+from mallops.core.pagination import Pagination
 from mallops.service import assist, kpis, selectors, services, supervision
 from mallops.service.models import ServiceTask, Ticket
 from mallops.service.schemas import (
@@ -105,7 +106,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
 
 
 @router.get("/service/tickets", response=list[TicketOut], summary="Tickets, newest first, with filters")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def ticket_list(
     request: HttpRequest,
     status: str = "",
@@ -271,7 +272,7 @@ def policy_update(request: HttpRequest, code: str, payload: PolicyPatch) -> Any:
 @router.get(
     "/service/tasks", response=list[TaskOut], summary="Follow-up tasks (second service, escalation, ...)"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def task_list(request: HttpRequest, kind: str = "", open_only: bool = True) -> Any:
     require_permission(_staff_only(request), "ticket.handle")
     return selectors.task_list(kind=kind, open_only=open_only)
@@ -308,7 +309,7 @@ def buyer_ticket_create(request: HttpRequest, payload: BuyerTicketIn) -> Status[
 
 
 @router.get("/buyer/tickets", response=list[BuyerTicketOut], summary="The buyer's own tickets")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def buyer_ticket_list(request: HttpRequest) -> Any:
     return selectors.ticket_list(actor=_buyer_only(request))
 
@@ -342,7 +343,7 @@ def buyer_ticket_rate(request: HttpRequest, ticket_id: int, payload: RatingIn) -
 
 
 @router.get("/merchant/tickets", response=list[TicketOut], summary="The store's tickets")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def merchant_ticket_list(
     request: HttpRequest,
     status: str = "",
