@@ -1,7 +1,7 @@
 """Refresh the zh-hans translations: collect strings, fill them from src/mallops/locale/zh_Hans.json, compile.
 
-Translations live in the JSON file (English → 简体中文) so several people can add strings without editing
-the .po by hand. Run `make i18n` after adding UI strings; the compiled .mo is committed so a machine
+Translations live in JSON files (English → 简体中文): the shared ``locale/zh_Hans.json`` and one
+``<app>/zh_Hans.json`` per app, so several people can add strings without editing the .po by hand. Run `make i18n` after adding UI strings; the compiled .mo is committed so a machine
 without gettext still shows Chinese.
 """
 
@@ -42,7 +42,12 @@ def main() -> int:
         env=env,
         check=True,
     )
-    table: dict[str, str] = json.loads((APP / "locale" / "zh_Hans.json").read_text(encoding="utf-8"))
+    # the shared table first; each app may keep its own <app>/zh_Hans.json (the shared one wins a clash)
+    table: dict[str, str] = {}
+    for app_table in sorted(APP.glob("*/zh_Hans.json")):
+        if app_table.parent.name != "locale":
+            table.update(json.loads(app_table.read_text(encoding="utf-8")))
+    table.update(json.loads((APP / "locale" / "zh_Hans.json").read_text(encoding="utf-8")))
     text = PO.read_text(encoding="utf-8")
     missing: list[str] = []
 
