@@ -148,8 +148,10 @@ def live(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/live.html", context)
 
 
-def _iso_or_none(text: str | None) -> str | None:
-    return text.strip() if text and text.strip() else None
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, DomainError) and exc.errors:
+        return exc.errors[0].msg
+    return exc.detail if isinstance(exc, DomainError) else str(exc)
 
 
 @login_required
@@ -177,7 +179,7 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
                 [s["users"] for s in result["steps"]],
             )
         except (DomainError, ValueError) as exc:
-            error = (getattr(exc, "errors", None) and exc.errors[0].msg) or str(exc)  # type: ignore[union-attr]
+            error = _error_text(exc)
     return render(
         request,
         "analytics/funnel.html",
@@ -214,7 +216,7 @@ def retention_page(request: HttpRequest) -> HttpResponse:
                     for n, rate in zip(cohort["retained"], cohort["rates"], strict=True)
                 ]
         except (DomainError, ValueError) as exc:
-            error = (getattr(exc, "errors", None) and exc.errors[0].msg) or str(exc)  # type: ignore[union-attr]
+            error = _error_text(exc)
     return render(
         request,
         "analytics/retention.html",
