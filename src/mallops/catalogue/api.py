@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from ninja import Body, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -19,6 +19,7 @@ from mallops.catalogue import selectors, services
 from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
 from mallops.catalogue.models import Category, Certificate, MerchantNotification, Product, schema_as_dict
 from mallops.core.errors import FieldError, not_found, validation_error
+from mallops.core.pagination import Pagination
 
 router = Router(tags=["catalogue"], auth=api_auth)
 
@@ -202,7 +203,7 @@ def category_list(request: HttpRequest) -> list[CategoryOut]:
 
 
 @router.get("/merchant/products", response=list[ProductSummary], summary="Own products")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def product_list(request: HttpRequest) -> list[ProductSummary]:
     merchant_id = merchant_scope(request)
     return [
@@ -254,7 +255,7 @@ def sku_price_set(request: HttpRequest, sku_id: int, payload: Body[Any]) -> dict
 
 
 @router.get("/merchant/certificates", response=list[CertificateOut], summary="Own certificates")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def certificate_list(request: HttpRequest) -> list[Certificate]:
     return list(selectors.certificate_list(merchant_id=merchant_scope(request)))
 
@@ -275,6 +276,6 @@ def certificate_create(request: HttpRequest, payload: CertificateIn) -> Status[A
 
 
 @router.get("/merchant/notifications", response=list[NotificationOut], summary="Messages to the store")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def notification_list(request: HttpRequest) -> list[MerchantNotification]:
     return list(selectors.notification_list(merchant_id=merchant_scope(request)))

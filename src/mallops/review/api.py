@@ -11,12 +11,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Body, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.catalogue.api import merchant_scope, parse_body
 from mallops.core.errors import FieldError, validation_error
+from mallops.core.pagination import Pagination
 from mallops.review import importing, presenters, selectors, services
 from mallops.review.models import Listing, ListingVersion
 
@@ -98,7 +99,7 @@ class RejectIn(Schema):
 
 
 @router.get("/merchant/listings", response=list[ListingOut], summary="Own listings")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def listing_list(request: HttpRequest) -> QuerySet[Listing]:
     return selectors.listing_list(merchant_id=merchant_scope(request))
 
@@ -159,7 +160,7 @@ def product_quality(request: HttpRequest, product_id: int) -> dict[str, Any]:
 
 
 @router.get("/review/queue", response=list[QueueItemOut], summary="Versions waiting for review, oldest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def review_queue(request: HttpRequest) -> QuerySet[ListingVersion]:
     require_permission(request.user, "listing.review")
     return selectors.review_queue(actor=request.user, with_finding_counts=True)
