@@ -67,6 +67,20 @@ def test_merchant_creates_checks_and_launches_a_store_promotion(store):
     assert [p["id"] for p in listed["items"]] == [created["id"]]
 
 
+@pytest.mark.req("R2.3.3")
+def test_buyers_read_the_live_promotions_and_their_generated_rules(store):
+    merchant, client = store
+    created = _body(client.post_json("/api/v1/merchant/promotions", _threshold_payload()))
+    other = make_merchant()[0]
+    make_promotion(other, status="live", name="别家活动")
+    anonymous = ApiClient()
+    assert _body(anonymous.get_json("/api/v1/buyer/promotions"))["count"] == 1  # the draft is not public
+    client.post_json(f"/api/v1/merchant/promotions/{created['id']}/launch", {})
+    body = _body(anonymous.get_json(f"/api/v1/buyer/promotions?merchant_id={merchant.pk}"))
+    assert [(p["name"], p["rules_text"]) for p in body["items"]] == [("店铺满减", created["rules_text"])]
+    assert "满200元减50元" in body["items"][0]["rules_text"]
+
+
 def test_invalid_promotions_answer_422_with_paths(store):
     _, client = store
     bad = _threshold_payload(tiers=[{"min": 100, "off": 200}], cap_fen=5, merchants=[3])

@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from mallops.core.errors import DomainError
@@ -148,7 +148,6 @@ def _race(n: int, work) -> list[object]:
         t.start()
     for t in threads:
         t.join()
-    close_old_connections()
     return results
 
 

@@ -11,10 +11,24 @@ from schemathesis.checks import not_a_server_error
 from mallops.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
-    path_regex=r"^/api/v1/(merchant/(promotions|coupon-batches|price-suggestions)|buyer/(coupons|cart))"
+    path_regex=r"^/api/v1/(merchant/(promotions|coupon-batches|price-suggestions)|buyer/(coupons|cart|promotions))"
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI app closes the database connection after each request (CONN_MAX_AGE 0); inside a test
+    transaction that would close the test's connection on PostgreSQL. Django's test client does the same."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from mallops.pricing.schemas import (
     IssueOut,
     PromotionIn,
     PromotionOut,
+    PublicPromotionOut,
     SuggestionsIn,
 )
 
@@ -290,6 +291,17 @@ def _buyer(request: HttpRequest) -> Any:
             detail="Only buyers hold coupons and carts.", code="buyers_only", status=403, title="Forbidden"
         )
     return actor
+
+
+@router.get(
+    "/buyer/promotions",
+    response=list[PublicPromotionOut],
+    auth=None,
+    summary="Live promotions and their rules, as buyers see them (public)",
+)
+@paginate(Pages)
+def buyer_promotion_list(request: HttpRequest, merchant_id: int | None = None) -> Any:
+    return selectors.live_promotions(merchant_id=merchant_id)
 
 
 @router.post("/buyer/coupons/claim", response={201: CouponOut}, summary="Claim a coupon with a code")

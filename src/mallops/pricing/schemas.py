@@ -100,6 +100,21 @@ class PromotionOut(Schema):
     findings: list[dict[str, Any]]
 
 
+class PublicPromotionOut(Schema):
+    """What a buyer sees of a live promotion: the generated rules and the terms the engine applies."""
+
+    id: int
+    name: str
+    kind: str
+    layer: str
+    merchant_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    with_coupons: bool
+    members_only: bool
+    rules_text: str
+
+
 class CheckOut(Schema):
     blocked: bool
     findings: list[dict[str, Any]]

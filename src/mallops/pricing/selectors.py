@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
@@ -54,6 +55,15 @@ def platform_promotion(*, actor: Any, promotion_id: int) -> Promotion:
     if row is None:
         raise not_found("promotion")
     return row
+
+
+def live_promotions(*, merchant_id: int | None = None) -> QuerySet[Promotion]:
+    """Live promotions (public: their rules are published to every buyer); one store's and the platform's
+    when ``merchant_id`` is given."""
+    qs: QuerySet[Promotion] = Promotion.objects.live_public(timezone.now())
+    if merchant_id is not None:
+        qs = qs.filter(Q(merchant_id=merchant_id) | Q(merchant__isnull=True))
+    return qs.order_by("ends_at", "pk")
 
 
 def merchant_batches(*, actor: Any) -> QuerySet[CouponBatch]:
