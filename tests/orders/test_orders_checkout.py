@@ -170,3 +170,31 @@ def test_only_buyers_check_out(shop):
         "/api/v1/buyer/checkout", _body(shop, promos=False), headers={"Idempotency-Key": "x"}
     )
     assert response.status_code == 403
+
+
+def test_the_delivery_address_is_copied_onto_each_order(shop):
+    from mallops.accounts.models import Address
+
+    Address.objects.create(
+        user=shop["buyer"],
+        recipient="李雷",
+        phone="13912345678",
+        province="浙江省",
+        city="杭州市",
+        district="西湖区",
+        detail="文三路 1 号",
+        is_default=True,
+    )
+    response = shop["client"].post_json(
+        "/api/v1/buyer/checkout", _body(shop, promos=False), headers={"Idempotency-Key": "addr"}
+    )
+    orders = json.loads(response.content)["orders"]
+    assert {o["ship_region"] for o in orders} == {"浙江省杭州市西湖区"}
+    assert "ship_phone" not in orders[0] and "13912345678" not in response.content.decode()
+    stored = Order.objects.unscoped(reason="test").first()
+    assert stored.ship_recipient == "李雷" and stored.ship_detail == "文三路 1 号"
+    bad = dict(_body(shop, promos=False), address_id=999999)
+    refused = shop["client"].post_json("/api/v1/buyer/checkout", bad, headers={"Idempotency-Key": "addr2"})
+    assert (
+        refused.status_code == 422 and json.loads(refused.content)["errors"][0]["code"] == "unknown_address"
+    )

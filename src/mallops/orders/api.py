@@ -42,6 +42,7 @@ def _req(payload: CheckoutIn) -> CheckoutRequest:
         promotions=payload.promotions,
         coupons=payload.coupons,
         member=payload.member,
+        address_id=payload.address_id,
     )
 
 

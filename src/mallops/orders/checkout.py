@@ -40,6 +40,7 @@ class CheckoutRequest:
     promotions: list[dict[str, Any]] = field(default_factory=list)
     coupons: list[dict[str, Any]] = field(default_factory=list)
     member: bool = False
+    address_id: int | None = None
 
 
 def require_buyer(actor: Any) -> None:
@@ -53,6 +54,31 @@ def require_buyer(actor: Any) -> None:
 
 def new_order_number(now: datetime) -> str:
     return now.strftime("%Y%m%d") + f"{secrets.randbelow(10**12):012d}"
+
+
+def address_snapshot(buyer_id: int, address_id: int | None = None) -> dict[str, str]:
+    """The delivery address snapshot: the chosen one, else the buyer's default (none: left empty)."""
+    from mallops.accounts.models import Address
+
+    book = Address.objects.filter(user_id=buyer_id)
+    if address_id is not None:
+        address = book.filter(pk=address_id).first()
+        if address is None:
+            raise validation_error(
+                [FieldError(("body", "address_id"), "Unknown address.", "unknown_address")]
+            )
+    else:
+        address = book.order_by("-is_default", "pk").first()
+    if address is None:
+        return {}
+    return {
+        "ship_recipient": address.recipient,
+        "ship_phone": address.phone,
+        "ship_province": address.province,
+        "ship_city": address.city,
+        "ship_district": address.district,
+        "ship_detail": address.detail,
+    }
 
 
 def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
@@ -136,6 +162,7 @@ def checkout_create(
         return existing, False
     now = now or timezone.now()
     items = _validate(req)
+    ship_to = address_snapshot(actor.pk, req.address_id)
     q = price_cart(req, items, now)
     quote_json = quote_to_json(q)
     if req.expected_total_fen is not None and req.expected_total_fen != q.total:
@@ -178,6 +205,7 @@ def checkout_create(
             paid_fen=subtotal - discount,
             created_at=now,
             pay_due_at=pay_due,
+            **ship_to,
         )
         OrderLine.objects.bulk_create(
             [

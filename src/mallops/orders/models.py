@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from mallops.privacy.contracts import DataClass, PersonalField
+from mallops.privacy.fields import EncryptedTextField
 from mallops.tenancy.managers import MerchantScopedManager
 
 
@@ -121,6 +122,13 @@ class Order(models.Model):
     discount_fen = models.BigIntegerField()
     paid_fen = models.BigIntegerField()
     refunded_fen = models.BigIntegerField(default=0)
+    # delivery address, copied from the buyer's address book at checkout (later edits do not change it)
+    ship_recipient = EncryptedTextField(blank=True, default="")
+    ship_phone = EncryptedTextField(blank=True, default="")
+    ship_province = models.CharField(max_length=20, blank=True, default="")
+    ship_city = models.CharField(max_length=30, blank=True, default="")
+    ship_district = models.CharField(max_length=30, blank=True, default="")
+    ship_detail = EncryptedTextField(blank=True, default="")
     carrier = models.CharField(max_length=40, blank=True, default="")
     tracking_number = models.CharField(max_length=64, blank=True, default="")
     ship_late = models.BooleanField(default=False)
@@ -138,6 +146,16 @@ class Order(models.Model):
     objects = MerchantScopedManager()
 
     PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "ship_recipient": PersonalField(DataClass.IDENTITY, purpose="delivery", mask="name"),
+        "ship_phone": PersonalField(DataClass.CONTACT, purpose="delivery contact", mask="phone"),
+        "ship_province": PersonalField(
+            DataClass.CONTACT, purpose="delivery region, sales by region", mask="redact"
+        ),
+        "ship_city": PersonalField(
+            DataClass.CONTACT, purpose="delivery region, sales by region", mask="redact"
+        ),
+        "ship_district": PersonalField(DataClass.CONTACT, purpose="delivery region", mask="redact"),
+        "ship_detail": PersonalField(DataClass.CONTACT, purpose="delivery", mask="address"),
         "tracking_number": PersonalField(
             DataClass.TRANSACTION, purpose="parcel tracking shown to the buyer", mask="redact"
         ),

@@ -25,6 +25,9 @@ class CheckoutIn(Schema):
     )
     coupons: list[dict[str, Any]] = Field(default_factory=list, description="Engine coupon dicts.")
     member: bool = False
+    address_id: int | None = Field(
+        default=None, description="Delivery address; default: the buyer's default."
+    )
 
 
 class OrderLineOut(Schema):
@@ -49,6 +52,7 @@ class OrderOut(Schema):
     discount_fen: int
     paid_fen: int
     refunded_fen: int
+    ship_region: str
     carrier: str
     tracking_number: str
     ship_late: bool
@@ -63,6 +67,11 @@ class OrderOut(Schema):
     ship_due_at: datetime | None
     complete_due_at: datetime | None
     lines: list[OrderLineOut]
+
+    @staticmethod
+    def resolve_ship_region(obj: Any) -> str:
+        """Province, city and district only: the full address is for the merchant's shipping label."""
+        return f"{obj.ship_province}{obj.ship_city}{obj.ship_district}"
 
     @staticmethod
     def resolve_lines(obj: Any) -> list[Any]:

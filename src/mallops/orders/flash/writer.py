@@ -9,7 +9,7 @@ from django.db.models import F
 
 from mallops.audit.services import audit_record
 from mallops.orders import conf
-from mallops.orders.checkout import new_order_number
+from mallops.orders.checkout import address_snapshot, new_order_number
 from mallops.orders.models import (
     AttemptStatus,
     Checkout,
@@ -75,6 +75,7 @@ def write_order(
         paid_fen=amount,
         created_at=now,
         pay_due_at=now + timedelta(minutes=conf.value("FLASH_PAY_MINUTES")),
+        **address_snapshot(buyer_id),
     )
     OrderLine.objects.create(
         merchant_id=sale.merchant_id,
