@@ -83,6 +83,7 @@ def test_live_quote_from_the_database_equals_the_pure_engine():
     assert response.status_code == 200, response.content
     body = json.loads(response.content)
     labels = body.pop("labels")
+    assert body.pop("prices") == {"L1": "request", "L2": "request"}  # neither SKU is in the catalogue
 
     k1, k2 = f"{m1.pk}:A1", f"{m2.pk}:B7"
     scenario = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mallops.pricing import engine
+from mallops.pricing import catalogue_bridge, engine
 from mallops.pricing.checks import PricePoint
 from mallops.pricing.facts import PromotionFacts, SkuPrice
 from mallops.pricing.models import Coupon, PriceObservation, Promotion
@@ -53,11 +53,9 @@ def promotion_facts(row: Promotion, merchant_name: str = "") -> PromotionFacts:
 
 @dataclass
 class ObservationHistory:
-    """``PriceHistory`` over one merchant's ``PriceObservation`` rows.
-
-    The catalogue's ``lowest_price_since(sku_id, since)`` (listing price changes keyed by catalogue SKU id)
-    was not committed when this was wired; promotions name SKUs by the merchant's SKU code, so this reads
-    the pricing app's own observations (docs/promotions.md)."""
+    """``PriceHistory`` for one merchant's SKU codes: the catalogue's price history of the SKUs with that
+    code (``catalogue.selectors.lowest_price_since`` and its ``PriceHistory`` rows) merged with the pricing
+    app's own ``PriceObservation`` rows (prices stated on promotions, deal prices recorded by orders)."""
 
     merchant_id: int | None
 
@@ -74,11 +72,20 @@ class ObservationHistory:
             .filter(observed_at__gte=since, observed_at__lt=until)
             .values_list("price_fen", flat=True)
         )
+        if self.merchant_id is not None:
+            listed = catalogue_bridge.catalogue_lowest_since(self.merchant_id, sku, since)
+            if listed is not None:
+                prices.append(listed)
         return min(prices) if prices else None
 
     def last_price_before(self, sku: str, before: datetime) -> int | None:
         row = self._rows(sku).filter(observed_at__lt=before).order_by("-observed_at", "-pk").first()
-        return int(row.price_fen) if row is not None else None
+        found = [(row.observed_at, int(row.price_fen))] if row is not None else []
+        if self.merchant_id is not None:
+            listed = catalogue_bridge.catalogue_last_before(self.merchant_id, sku, before)
+            if listed is not None:
+                found.append(listed)
+        return max(found)[1] if found else None
 
     def points(self, sku: str, since: datetime, until: datetime) -> Sequence[PricePoint]:
         before = self._rows(sku).filter(observed_at__lt=since).order_by("-observed_at", "-pk").first()
@@ -87,8 +94,15 @@ class ObservationHistory:
             .filter(observed_at__gte=since, observed_at__lt=until)
             .order_by("observed_at", "pk")
         )
-        rows = ([before] if before is not None else []) + list(inside)
-        return [PricePoint(r.observed_at, int(r.price_fen)) for r in rows]
+        rows = [
+            (r.observed_at, int(r.price_fen)) for r in ([before] if before is not None else []) + list(inside)
+        ]
+        if self.merchant_id is not None:
+            rows += catalogue_bridge.catalogue_points(self.merchant_id, sku, since, until)
+        rows.sort()
+        earlier = [r for r in rows if r[0] < since]
+        kept = ([earlier[-1]] if earlier else []) + [r for r in rows if r[0] >= since]
+        return [PricePoint(at, price) for at, price in kept]
 
 
 # ---------------------------------------------------------------- engine inputs

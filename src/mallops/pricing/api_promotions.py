@@ -20,7 +20,7 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
 from mallops.pricing import cart, coupons, selectors, services, strategy
-from mallops.pricing.adapters import CartLine, promotion_facts
+from mallops.pricing.adapters import promotion_facts
 from mallops.pricing.checks import blocking
 from mallops.pricing.rulestext import generate
 from mallops.pricing.schemas import (
@@ -322,15 +322,20 @@ def buyer_coupon_list(request: HttpRequest, status: str | None = None) -> Any:
     summary="Quote my cart: live promotions and my unused coupons, best combination, apportioned",
 )
 def buyer_cart_quote(request: HttpRequest, payload: CartIn) -> Any:
-    lines = [
-        CartLine(
+    buyer = _buyer(request)
+    asked = [
+        cart.LineIn(
             id=ln.id or f"L{i + 1}",
-            sku=ln.sku,
             merchant_id=ln.merchant_id,
-            unit_price_fen=ln.unit_price_fen,
             qty=ln.qty,
+            sku=ln.sku,
+            sku_id=ln.sku_id,
+            unit_price_fen=ln.unit_price_fen,
             category=ln.category,
         )
         for i, ln in enumerate(payload.lines)
     ]
-    return cart.cart_quote(buyer=_buyer(request), lines=lines, coupon_ids=payload.coupon_ids).as_json()
+    lines, sources = cart.resolve_lines(asked)
+    body = cart.cart_quote(buyer=buyer, lines=lines, coupon_ids=payload.coupon_ids).as_json()
+    body["prices"] = sources
+    return body

@@ -1,7 +1,7 @@
 """The live cart quote: the engine's scenario built from the database (live promotions, held coupons).
 
-Prices: the catalogue has no SKU prices yet, so lines carry ``unit_price_fen`` and the quote is advisory;
-the order service must re-quote from stored prices before it charges (docs/promotions.md).
+Prices: a line naming a catalogue SKU (``sku_id``, or a ``sku`` code the catalogue knows) is priced from
+the catalogue; other lines carry ``unit_price_fen`` and are quoted as asked (docs/promotions.md).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from mallops.core.errors import FieldError, validation_error
-from mallops.pricing import engine
+from mallops.pricing import catalogue_bridge, engine
 from mallops.pricing.adapters import CartLine, engine_coupon, engine_line, engine_promotion
 from mallops.pricing.models import Coupon, Promotion
 
@@ -47,6 +47,67 @@ def _validate(lines: Sequence[CartLine]) -> None:
             errors.append(FieldError(loc=("body", "lines", i, "sku"), msg="must not be empty"))
     if errors:
         raise validation_error(errors)
+
+
+@dataclass(frozen=True)
+class LineIn:
+    """A cart line as asked: a catalogue ``sku_id`` or the merchant's ``sku`` code; a price only for SKUs
+    the catalogue does not know."""
+
+    id: str
+    merchant_id: int
+    qty: int
+    sku: str = ""
+    sku_id: int | None = None
+    unit_price_fen: int | None = None
+    category: str = ""
+
+
+def resolve_lines(lines: Sequence[LineIn]) -> tuple[list[CartLine], dict[str, str]]:
+    """Catalogue prices and categories where the catalogue has the SKU, else the request's price.
+
+    Returns the cart lines and, per line id, where its price came from (``catalogue`` or ``request``).
+    """
+    errors: list[FieldError] = []
+    out: list[CartLine] = []
+    sources: dict[str, str] = {}
+    for i, ln in enumerate(lines):
+        found: catalogue_bridge.CatalogueSku | None = None
+        if ln.sku_id is not None:
+            found = catalogue_bridge.sku_by_id(ln.merchant_id, ln.sku_id)
+            if found is None:
+                errors.append(
+                    FieldError(loc=("body", "lines", i, "sku_id"), msg="no such active SKU of this merchant")
+                )
+                continue
+        elif ln.sku:
+            matches = catalogue_bridge.skus_by_code(ln.merchant_id, ln.sku)
+            if len(matches) > 1:
+                errors.append(
+                    FieldError(
+                        loc=("body", "lines", i, "sku"), msg="several SKUs have this code: send sku_id"
+                    )
+                )
+                continue
+            found = matches[0] if matches else None
+        else:
+            errors.append(FieldError(loc=("body", "lines", i, "sku"), msg="give sku_id or sku"))
+            continue
+        if found is not None:
+            out.append(CartLine(ln.id, found.code, ln.merchant_id, found.price_fen, ln.qty, found.category))
+            sources[ln.id] = "catalogue"
+        elif ln.unit_price_fen is None:
+            errors.append(
+                FieldError(
+                    loc=("body", "lines", i, "unit_price_fen"), msg="required for a SKU not in the catalogue"
+                )
+            )
+        else:
+            out.append(CartLine(ln.id, ln.sku, ln.merchant_id, ln.unit_price_fen, ln.qty, ln.category))
+            sources[ln.id] = "request"
+    if errors:
+        raise validation_error(errors)
+    return out, sources
 
 
 def build_scenario(

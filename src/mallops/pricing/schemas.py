@@ -212,9 +212,12 @@ class CouponOut(Schema):
 
 class CartLineIn(Schema):
     id: str | None = Field(default=None, description="Line id (default L1, L2, ...)")
-    sku: str = Field(min_length=1, max_length=64, description="SKU code of the merchant")
+    sku: str = Field(default="", max_length=64, description="SKU code of the merchant")
+    sku_id: int | None = Field(default=None, ge=1, le=2**63 - 1, description="Catalogue SKU id")
     merchant_id: int = Field(ge=1, le=2**31 - 1)
-    unit_price_fen: int = Field(le=MAX_FEN)
+    unit_price_fen: int | None = Field(
+        default=None, le=MAX_FEN, description="Only for SKUs the catalogue does not know"
+    )
     qty: int = Field(le=10**6)
     category: str = Field(default="", max_length=64)
 
