@@ -10,7 +10,7 @@ from mallops.orders.models import Checkout, Order, OrderLine, StockItem, StockLe
 from mallops.orders.stock import ledger_balance
 from mallops.orders.testing import make_buyer, make_stock
 from mallops.testing.client import ApiClient
-from mallops.testing.factories import make_merchant, token_for
+from mallops.testing.factories import make_merchant, make_staff, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +198,40 @@ def test_the_delivery_address_is_copied_onto_each_order(shop):
     assert (
         refused.status_code == 422 and json.loads(refused.content)["errors"][0]["code"] == "unknown_address"
     )
+
+
+@pytest.mark.req("R2.3.5")
+def test_live_promotions_and_held_coupons_apply_and_are_redeemed(shop):
+    from mallops.pricing.coupons import coupons_issue
+    from mallops.pricing.models import Coupon, PromotionUse
+    from mallops.pricing.testing import make_batch, make_promotion
+
+    promo = make_promotion(shop["m1"], status="live", tiers=[{"min": 5000, "off": 1000}])
+    batch = make_batch(None, min_fen=10000, off_fen=500)
+    coupons_issue(
+        actor=make_staff("product_ops"),
+        merchant_id=None,
+        batch_id=batch.pk,
+        usernames=[shop["buyer"].username],
+    )
+    quote = json.loads(
+        shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop, promos=False)).content
+    )
+    applied = {a["id"]: a["amount"] for a in quote["applied"]}
+    coupon = Coupon.objects.for_buyer(shop["buyer"].pk).get()
+    assert applied == {f"P{promo.pk}": 1000, f"C{coupon.pk}": 500}
+    response = shop["client"].post_json(
+        "/api/v1/buyer/checkout",
+        _body(shop, quote["total"], promos=False),
+        headers={"Idempotency-Key": "live"},
+    )
+    assert response.status_code == 201, response.content
+    assert json.loads(response.content)["discount_fen"] == 1500
+    coupon.refresh_from_db()
+    assert coupon.status == "used" and coupon.order_ref.startswith("checkout:")
+    assert PromotionUse.objects.unscoped(reason="test").filter(promotion=promo).count() == 1
+    # the coupon is spent: the next checkout gets the promotion only
+    again = json.loads(
+        shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop, promos=False)).content
+    )
+    assert {a["id"] for a in again["applied"]} == {f"P{promo.pk}"}

@@ -8,7 +8,7 @@ shapes); they are validated by the engine's parser.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,9 @@ class CheckoutRequest:
     coupons: list[dict[str, Any]] = field(default_factory=list)
     member: bool = False
     address_id: int | None = None
+    # live promotions and the buyer's coupons from the pricing app (None: every usable held coupon)
+    live_offers: bool = True
+    coupon_ids: list[int] | None = None
 
 
 def require_buyer(actor: Any) -> None:
@@ -110,6 +113,11 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
     return items
 
 
+def sku_key(item: StockItem) -> str:
+    """The engine's SKU key (``merchant:sku``, as the pricing app builds it)."""
+    return f"{item.merchant_id}:{item.sku_code}"
+
+
 def _scenario_json(req: CheckoutRequest, items: dict[str, StockItem], now: datetime) -> dict[str, Any]:
     return {
         "at": now.isoformat(),
@@ -117,7 +125,7 @@ def _scenario_json(req: CheckoutRequest, items: dict[str, StockItem], now: datet
         "lines": [
             {
                 "id": f"L{i + 1}",
-                "sku": line.sku,
+                "sku": sku_key(items[line.sku]),
                 "merchant": str(items[line.sku].merchant_id),
                 "unit_price": items[line.sku].price_fen,
                 "qty": line.qty,
@@ -129,21 +137,74 @@ def _scenario_json(req: CheckoutRequest, items: dict[str, StockItem], now: datet
     }
 
 
-def price_cart(req: CheckoutRequest, items: dict[str, StockItem], now: datetime) -> Quote:
+def _live_offers(
+    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], now: datetime
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Live promotions of the cart's stores and the platform, and the buyer's usable coupons."""
+    if not req.live_offers:
+        return (), ()
+    from mallops.pricing.adapters import CartLine as PricingLine
+    from mallops.pricing.cart import build_scenario
+
+    lines = [
+        PricingLine(
+            id=f"L{i + 1}",
+            sku=line.sku,
+            merchant_id=items[line.sku].merchant_id,
+            unit_price_fen=items[line.sku].price_fen,
+            qty=line.qty,
+        )
+        for i, line in enumerate(req.lines)
+    ]
+    scenario, _labels = build_scenario(buyer=actor, lines=lines, coupon_ids=req.coupon_ids, at=now)
+    return scenario.promotions, scenario.coupons
+
+
+def price_cart(actor: Any, req: CheckoutRequest, items: dict[str, StockItem], now: datetime) -> Quote:
     try:
-        scenario = parse_scenario(_scenario_json(req, items, now))
+        given = parse_scenario(_scenario_json(req, items, now))
     except ScenarioError as exc:
         raise validation_error(
             [FieldError(("body", *path.split(".")), msg, "invalid_scenario") for path, msg in exc.problems]
         ) from exc
+    promotions, coupons = _live_offers(actor, req, items, now)
+    clash = {o.id for o in promotions + coupons} & {o.id for o in given.promotions + given.coupons}
+    if clash:
+        raise validation_error(
+            [
+                FieldError(
+                    ("body", "promotions"), f"Ids taken by live offers: {sorted(clash)}.", "duplicate_offer"
+                )
+            ]
+        )
+    scenario = replace(given, promotions=given.promotions + promotions, coupons=given.coupons + coupons)
     return quote(scenario)
+
+
+def _redeem(actor: Any, q: Quote, checkout: Checkout) -> None:
+    """Count the live promotions and use the coupons the quote applied (409 when one ran out meanwhile)."""
+    applied = [a for a in q.applied if a.amount > 0]
+    live = [a for a in applied if a.id[:1] in ("P", "C") and a.id[1:].isdigit()]
+    if not live:
+        return
+    from mallops.pricing.coupons import coupon_redeem
+    from mallops.pricing.models import Coupon, Promotion
+    from mallops.pricing.services import promotion_redeem
+
+    ref = f"checkout:{checkout.pk}"
+    for offer in live:
+        pk = int(offer.id[1:])
+        if offer.id[0] == "P" and Promotion.objects.unscoped(reason="redeem").filter(pk=pk).exists():
+            promotion_redeem(promotion_id=pk, buyer_id=actor.pk, order_ref=ref, discount_fen=offer.amount)
+        elif offer.id[0] == "C" and Coupon.objects.for_buyer(actor.pk).filter(pk=pk).exists():
+            coupon_redeem(buyer_id=actor.pk, coupon_id=pk, order_ref=ref)
 
 
 def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = None) -> dict[str, Any]:
     """The quote the buyer sees before checking out (send its ``total`` as ``expected_total_fen``)."""
     require_buyer(actor)
     now = now or timezone.now()
-    return quote_to_json(price_cart(req, _validate(req), now))
+    return quote_to_json(price_cart(actor, req, _validate(req), now))
 
 
 @transaction.atomic
@@ -163,7 +224,7 @@ def checkout_create(
     now = now or timezone.now()
     items = _validate(req)
     ship_to = address_snapshot(actor.pk, req.address_id)
-    q = price_cart(req, items, now)
+    q = price_cart(actor, req, items, now)
     quote_json = quote_to_json(q)
     if req.expected_total_fen is not None and req.expected_total_fen != q.total:
         raise conflict(
@@ -236,4 +297,5 @@ def checkout_create(
             request=request,
         )
     stock.reserve(wanted, order_of_item)
+    _redeem(actor, q, checkout)
     return checkout, True
