@@ -230,6 +230,9 @@ def test_live_promotions_and_held_coupons_apply_and_are_redeemed(shop):
     coupon.refresh_from_db()
     assert coupon.status == "used" and coupon.order_ref.startswith("checkout:")
     assert PromotionUse.objects.unscoped(reason="test").filter(promotion=promo).count() == 1
+    # live_offers false prices the bare cart
+    bare = dict(_body(shop, promos=False), live_offers=False)
+    assert json.loads(shop["client"].post_json("/api/v1/buyer/checkout/quote", bare).content)["discount"] == 0
     # the coupon is spent: the next checkout gets the promotion only
     again = json.loads(
         shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop, promos=False)).content

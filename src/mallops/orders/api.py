@@ -43,6 +43,8 @@ def _req(payload: CheckoutIn) -> CheckoutRequest:
         coupons=payload.coupons,
         member=payload.member,
         address_id=payload.address_id,
+        live_offers=payload.live_offers,
+        coupon_ids=payload.coupon_ids,
     )
 
 

@@ -28,6 +28,10 @@ class CheckoutIn(Schema):
     address_id: int | None = Field(
         default=None, description="Delivery address; default: the buyer's default."
     )
+    live_offers: bool = Field(
+        default=True, description="Apply live promotions and held coupons (pricing app)."
+    )
+    coupon_ids: list[int] | None = Field(default=None, description="Only these held coupons (default: all).")
 
 
 class OrderLineOut(Schema):
