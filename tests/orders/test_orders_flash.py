@@ -281,6 +281,12 @@ def test_redis_path_lua_decides_queue_writes_and_reconciliation_repairs_a_loss(r
     assert flash.flash_reconcile(sale_id=sale.pk).ok
     flash.flash_drain(sale.pk)
     _assert_never_oversold(sale)
+    # the end writes what is queued, returns the rest to stock and drops the Redis keys
+    sweeps.run_sweeper(sweeps.registered()["orders.flash_finalize"], sale.ends_at)
+    sale.refresh_from_db()
+    assert sale.finalized
+    assert redis.Redis.from_url(redis_path_url(sale)).exists(f"flash:{{{sale.pk}}}:stock") == 0
+    _assert_never_oversold(sale)
 
 
 def redis_path_url(sale: FlashSale) -> str:

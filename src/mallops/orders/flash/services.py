@@ -276,6 +276,10 @@ def flash_sale_finalize(sale: FlashSale, now: datetime) -> None:
     locked.finalized = True
     locked.finalize_due_at = None
     locked.save(update_fields=["finalized", "finalize_due_at"])
+    if redis_enabled():
+        # every attempt is in the database now; the counters are no longer the truth
+        sale_id = locked.pk
+        transaction.on_commit(lambda: redis_path.forget(sale_id))
     audit_record(
         actor=None,
         action="orders.flash_sale_finalize",
