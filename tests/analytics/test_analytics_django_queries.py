@@ -182,3 +182,22 @@ def test_time_to_convert_of_a_known_journey(store: EventStore) -> None:
     assert [s["users"] for s in steps] == [2, 2, 2]
     assert [s["median_seconds"] for s in steps] == [0.0, 360.0, 1080.0]  # a: 2 and 6 min, b: 10 and 30 min
     assert steps[2]["mean_seconds"] == 1080.0
+
+
+def test_out_of_range_inputs_answer_422_not_500(store: EventStore) -> None:
+    client = viewer()
+    far = {
+        "steps": "a",
+        "window": "60",
+        "from": "9999-12-31T00:00:00+14:00",
+        "to": "9999-12-31T23:59:59-12:00",
+    }
+    assert client.get_json("/api/v1/analytics/funnel?" + urlencode(far)).status_code == 422
+    huge = {"steps": "a", "window": "1e300", "from": iso(0), "to": iso(1)}
+    assert client.get_json("/api/v1/analytics/funnel?" + urlencode(huge)).status_code == 422
+    assert client.get_json("/api/v1/analytics/kpis?start=0001-01-01&end=0001-01-02").status_code == 422
+    assert client.get_json("/api/v1/analytics/kpis?start=2026-03-02&end=2026-03-01").status_code == 422
+    assert client.get_json("/api/v1/analytics/lifecycle?as_of=9999-12-31").status_code == 422
+    assert client.get_json(f"/api/v1/analytics/jobs/{2**70}").status_code in (404, 422)
+    bad_job = client.post_json("/api/v1/analytics/jobs", {"kind": "funnel", "params": {"window": [1]}})
+    assert bad_job.status_code == 422

@@ -287,6 +287,7 @@ def get_segments(request: HttpRequest) -> dict[str, Any]:
 @router.post("/analytics/segments/refresh", response=dict[str, Any], summary="Recompute RFM segments now")
 def post_segments_refresh(request: HttpRequest, as_of: date | None = None) -> dict[str, Any]:
     _manager(request)
+    selectors.check_day(as_of, "as_of")
     from mallops.analytics.modelling import segments_refresh
 
     return {"tags": segments_refresh(as_of=as_of)}
@@ -297,6 +298,9 @@ def post_churn_train(
     request: HttpRequest, as_of: date | None = None, horizon_days: int = 14
 ) -> dict[str, Any]:
     _manager(request)
+    selectors.check_day(as_of, "as_of")
+    if not 1 <= horizon_days <= 365:
+        raise validation_error([FieldError(("query", "horizon_days"), "From 1 to 365 days.", "range")])
     from mallops.analytics.churn import NotEnoughData
     from mallops.analytics.modelling import churn_train
 
@@ -323,6 +327,7 @@ def get_churn(request: HttpRequest) -> dict[str, Any]:
 @router.get("/analytics/lifecycle", response=dict[str, Any], summary="Lifecycle stage per SPU (R2.4.1/2)")
 def get_lifecycle(request: HttpRequest, as_of: date | None = None) -> dict[str, Any]:
     _viewer(request)
+    selectors.check_day(as_of, "as_of")
     from mallops.analytics.modelling import lifecycle_report
 
     return lifecycle_report(as_of=as_of)
@@ -353,6 +358,8 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     from mallops.core.errors import not_found
 
     _viewer(request)
+    if not 0 < job_id < 2**63:
+        raise not_found("query job")
     job = QueryJob.objects.filter(pk=job_id, created_by=request.auth).first()  # type: ignore[attr-defined]
     if job is None:
         raise not_found("query job")

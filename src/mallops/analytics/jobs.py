@@ -28,6 +28,15 @@ class Cancelled(Exception):
 
 def _validate(kind: str, params: dict[str, Any]) -> Callable[[Callable[[int], None]], dict[str, Any]]:
     """Check the parameters now (422 before anything is queued) and return the runner."""
+    try:
+        return _runner(kind, params)
+    except (TypeError, ValueError, OverflowError):
+        raise validation_error(
+            [FieldError(("body", "params"), f"Invalid parameters for a {kind} query.")]
+        ) from None
+
+
+def _runner(kind: str, params: dict[str, Any]) -> Callable[[Callable[[int], None]], dict[str, Any]]:
     if kind == "funnel":
         spec = selectors.funnel_spec(
             steps=str(params.get("steps", "")),
@@ -58,8 +67,9 @@ def _validate(kind: str, params: dict[str, Any]) -> Callable[[Callable[[int], No
             raise validation_error(
                 [FieldError(("body", "params"), "start and end are YYYY-MM-DD dates.")]
             ) from None
-        if end < start or (end - start).days > 366:
-            raise validation_error([FieldError(("body", "params"), "end is after start, at most 367 days.")])
+        from mallops.analytics.metrics import check_range
+
+        check_range(start, end, max_days=367)
         return lambda progress: _kpis_by_day(start, end, progress)
     raise validation_error([FieldError(("body", "kind"), f"One of {', '.join(KINDS)}.", "choice")])
 
@@ -91,6 +101,8 @@ def job_start(*, actor: Any, kind: str, params: dict[str, Any]) -> QueryJob:
 
 def job_cancel(*, actor: Any, job_id: int) -> QueryJob:
     require_permission(actor, "analytics.view")
+    if not 0 < job_id < 2**63:
+        raise not_found("query job")
     job = QueryJob.objects.filter(pk=job_id, created_by=actor).first()
     if job is None:
         raise not_found("query job")

@@ -198,6 +198,16 @@ METRICS: Final[tuple[Metric, ...]] = (
 BY_KEY: Final = {metric.key: metric for metric in METRICS}
 
 
+def check_range(start: date, end: date, *, max_days: int = 366) -> None:
+    """422 unless ``start <= end``, both within 1971-2199 and at most ``max_days`` days."""
+    from mallops.core.errors import FieldError, validation_error
+
+    if not date(1971, 1, 1) <= start <= end <= date(2199, 12, 31) or (end - start).days >= max_days:
+        raise validation_error(
+            [FieldError(("query", "end"), f"start <= end, 1971 to 2199, at most {max_days} days.", "range")]
+        )
+
+
 def period_bounds(start: date, end: date) -> tuple[int, int]:
     """UTC microseconds of ``[start 00:00, end+1 00:00)`` Asia/Shanghai (``end`` inclusive)."""
     return (
@@ -221,10 +231,7 @@ def kpi_report(
 ) -> dict[str, Any]:
     """Every KPI for ``start..end`` (inclusive days), the previous period of equal length, the change,
     and daily series of the ``daily`` metrics for charts."""
-    if end < start:
-        from mallops.core.errors import FieldError, validation_error
-
-        raise validation_error([FieldError(("query", "end"), "The end is before the start.")])
+    check_range(start, end)
     days = (end - start).days + 1
     previous_start = start - timedelta(days=days)
     from_us, to_us_ = period_bounds(previous_start, end)
@@ -271,6 +278,7 @@ def campaign_report(*, start: date, end: date) -> dict[str, Any]:
     """Per campaign (R1.4.2): participants (``campaign_join``), paid orders tagged with the campaign,
     buyers, conversion of participants, GMV, discount cost and ROI = (GMV - discount cost) / discount cost.
     """
+    check_range(start, end)
     facts = build_facts(load_rows(*period_bounds(start, end)), *period_bounds(start, end))
     names = sorted({c for c, _, _ in facts.campaign_joins} | {o.campaign for o in facts.orders if o.campaign})
     campaigns = []

@@ -11,7 +11,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
@@ -45,22 +45,40 @@ from mallops.core.errors import FieldError, validation_error
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+MIN_US = 0  # 1970-01-01T00:00:00Z
+MAX_US = 7_258_118_400_000_000  # 2200-01-01T00:00:00Z
+MAX_WINDOW_S = 366 * 86_400
+
+
 def instant(text: str, field: str) -> int:
-    """ISO 8601 date-time with an offset -> UTC microseconds (422 naming the query field otherwise)."""
+    """ISO 8601 date-time with an offset, 1970 to 2200 -> UTC microseconds (422 naming the field otherwise)."""
     try:
-        return parse_timestamp(text)
+        value = parse_timestamp(text)
     except EventError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.utcoffset() is None:
-        raise validation_error(
-            [FieldError(("query", field), "An ISO 8601 date-time with an offset is required.")]
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is None or moment.utcoffset() is None:
+            raise validation_error(
+                [FieldError(("query", field), "An ISO 8601 date-time with an offset is required.")]
+            ) from None
+        try:
+            delta = moment - _EPOCH
+        except OverflowError:
+            delta = None
+        value = (
+            -1 if delta is None else (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
         )
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if not MIN_US <= value <= MAX_US:
+        raise validation_error([FieldError(("query", field), "Between 1970 and 2200.", "range")])
+    return value
+
+
+def check_day(day: date | None, field: str) -> None:
+    """422 unless ``day`` is None or between 1971-01-01 and 2199-12-31."""
+    if day is not None and not date(1971, 1, 1) <= day <= date(2199, 12, 31):
+        raise validation_error([FieldError(("query", field), "Between 1971 and 2199.", "range")])
 
 
 def to_us(moment: datetime) -> int:
@@ -72,8 +90,8 @@ def funnel_spec(*, steps: str, window: float, from_: str, to: str) -> FunnelSpec
     names = tuple(step.strip() for step in steps.split(","))
     if not names or any(not name for name in names):
         raise validation_error([FieldError(("query", "steps"), "Comma-separated event names, none empty.")])
-    if not window >= 0:
-        raise validation_error([FieldError(("query", "window"), "Seconds, zero or more.")])
+    if not 0 <= window <= MAX_WINDOW_S:
+        raise validation_error([FieldError(("query", "window"), "Seconds, from 0 to 366 days.")])
     return FunnelSpec(names, round(window * 1_000_000), instant(from_, "from"), instant(to, "to"))
 
 

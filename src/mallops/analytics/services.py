@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid as uuid_module
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, not_found, validation_error
 
 IDENTIFY_EVENT = "$identify"
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 ANON_PROPERTY = "$anon_distinct_id"
 
 
@@ -107,6 +109,8 @@ def identity_merge(*, alias_id: str, distinct_id: str) -> IdentityAlias | None:
     """
     if not alias_id or not distinct_id or alias_id == distinct_id:
         return None
+    if max(len(alias_id), len(distinct_id)) > 200:
+        return None
     existing = IdentityAlias.objects.filter(alias_id=alias_id).first()
     if existing is not None:
         return existing
@@ -137,6 +141,8 @@ def task_create(
     errors: list[FieldError] = []
     if not title.strip():
         errors.append(FieldError(("body", "title"), "A title is required.", "required"))
+    if len(metric) > 40:
+        errors.append(FieldError(("body", "metric"), "At most 40 characters.", "max_length"))
     if team not in Task.Team.values:
         errors.append(
             FieldError(("body", "team"), f"Unknown team; one of {', '.join(Task.Team.values)}.", "choice")
@@ -181,8 +187,22 @@ def experiment_create(
 ) -> Experiment:
     require_permission(actor, "analytics.manage")
     errors: list[FieldError] = []
-    if not key or Experiment.objects.filter(key=key).exists():
-        errors.append(FieldError(("body", "key"), "The key is missing or already used.", "unique"))
+    if not _SLUG.fullmatch(key) or Experiment.objects.filter(key=key).exists():
+        errors.append(
+            FieldError(("body", "key"), "Letters, digits, - and _ (at most 80), not used before.", "unique")
+        )
+    for name, value in (
+        ("title", title),
+        ("metric_event", metric_event),
+        ("value_property", value_property),
+        ("covariate_event", covariate_event),
+    ):
+        if len(value) > (200 if name == "title" else 100):
+            errors.append(FieldError(("body", name), "Too long.", "max_length"))
+    if any(len(g) > 100 for g in guardrails or []) or len(guardrails or []) > 20:
+        errors.append(
+            FieldError(("body", "guardrails"), "At most 20 event names of 100 characters.", "max_length")
+        )
     keys = [str(v.get("key", "")) for v in variants if isinstance(v, dict)]
     weights = [v.get("weight") for v in variants if isinstance(v, dict)]
     if (
@@ -190,7 +210,9 @@ def experiment_create(
         or len(keys) != len(variants)
         or len(set(keys)) != len(keys)
         or not all(keys)
-        or not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in weights)
+        or any(len(k) > 50 for k in keys)
+        or len(keys) > 10
+        or not all(isinstance(w, int) and not isinstance(w, bool) and 0 < w <= 10_000 for w in weights)
     ):
         errors.append(
             FieldError(
@@ -224,6 +246,8 @@ def experiment_create(
 
 def experiment_assign(*, experiment: Experiment, distinct_id: str, log_exposure: bool = True) -> str:
     """The variant of ``distinct_id`` (deterministic: hash of experiment key and id); logs the first exposure."""
+    if not distinct_id or len(distinct_id) > 200:
+        raise validation_error([FieldError(("body", "distinct_id"), "1 to 200 characters.", "length")])
     if experiment.status != Experiment.Status.RUNNING:
         return str(experiment.variants[0]["key"])
     variant = assign_variant(
