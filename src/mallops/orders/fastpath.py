@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -191,6 +192,10 @@ def _token_owner(raw: str) -> _Buyer | None:
     digest, expires_at, revoked_at, user_id, kind, is_active = row
     if not hmac.compare_digest(digest, hashlib.sha256(raw.encode()).hexdigest()):
         return None
+    if isinstance(expires_at, str):
+        expires_at = datetime.fromisoformat(expires_at)
+    if expires_at.tzinfo is None:  # SQLite hands raw timestamps back naive (stored in UTC)
+        expires_at = expires_at.replace(tzinfo=UTC)
     if revoked_at is not None or not is_active or expires_at <= _now():
         return None
     return _Buyer(int(user_id), str(kind))
