@@ -15,7 +15,7 @@ from mallops.core import sweeps
 from mallops.core.errors import DomainError
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.flash import services as flash
-from mallops.orders.models import FlashPurchase, FlashSale, Order, StockItem
+from mallops.orders.models import FlashAttempt, FlashPurchase, FlashSale, Order, StockItem
 from mallops.orders.states import Event
 from mallops.orders.stock import ledger_balance
 from mallops.orders.testing import make_buyer, make_stock
@@ -259,11 +259,7 @@ def test_redis_path_lua_decides_queue_writes_and_reconciliation_repairs_a_loss(r
     _assert_never_oversold(sale)
     assert flash.flash_reconcile(sale_id=sale.pk).ok
     order = Order.objects.unscoped(reason="t").filter(flash_sale=sale).first()
-    attempt_ids = list(
-        __import__("mallops.orders.models", fromlist=["FlashAttempt"])
-        .FlashAttempt.objects.filter(order=order)
-        .values_list("pk", flat=True)
-    )
+    attempt_ids = list(FlashAttempt.objects.filter(order=order).values_list("pk", flat=True))
     polled = flash.flash_attempt_get(actor=order.buyer, sale_id=sale.pk, attempt_id=attempt_ids[0])
     assert polled.status == "ordered" and polled.order_id == order.pk
     # an unpaid order times out: the Lua counters get the units back

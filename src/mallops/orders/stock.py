@@ -101,6 +101,11 @@ def sell(order: Order) -> None:
     _move(order, Movement.SELL, d_available=0, d_reserved=-1, d_sold=1)
 
 
+def flash_sell(order: Order) -> None:
+    """A paid flash order's units leave the sale's allocation (reserved) for sold."""
+    _move(order, Movement.SELL, d_available=0, d_reserved=-1, d_sold=1)
+
+
 def restock(order: Order) -> None:
     """A refunded order that never shipped: its units are sellable again."""
     _move(order, Movement.RETURN, d_available=1, d_reserved=0, d_sold=-1)

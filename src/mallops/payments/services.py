@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, conflict, not_found
+from mallops.core.timeutil import SHANGHAI
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Checkout, Order, OrderStatus
 from mallops.orders.states import Event
@@ -222,10 +223,6 @@ def payments_reconcile(*, day: date, provider: str = "sandbox") -> Reconciliatio
     """Compare the provider's statement for ``day`` with our payments and orders; store the mismatches."""
     statement = {p.out_trade_no: p for p in get_provider(provider).statement(day)}
     ours = {p.out_trade_no: p for p in Payment.objects.filter(out_trade_no__in=list(statement))}
-    from datetime import UTC, timedelta
-
-    from mallops.core.timeutil import SHANGHAI
-
     start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).astimezone(UTC)
     paid_here = Payment.objects.filter(
         provider=provider, paid_at__gte=start, paid_at__lt=start + timedelta(days=1)

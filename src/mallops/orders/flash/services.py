@@ -247,7 +247,7 @@ def flash_attempt_get(*, actor: Any, sale_id: int, attempt_id: str) -> AttemptRe
 
 def flash_order_paid(order: Order) -> None:
     """Paid flash units leave the allocation (reserved) for sold."""
-    stock._move(order, "sell", d_available=0, d_reserved=-1, d_sold=1)
+    stock.flash_sell(order)
 
 
 def flash_order_released(order: Order) -> None:
