@@ -161,3 +161,28 @@ def test_signature_is_hmac_sha256_over_timestamp_nonce_and_body():
         sign(b"{}", "1700000000", "abc", key=b"k")
         == hmac.new(b"k", b"1700000000\nabc\n{}", hashlib.sha256).hexdigest()
     )
+
+
+def test_an_order_cancelled_before_the_payment_opened_is_not_refunded():
+    merchant_a, _ = make_merchant()
+    merchant_b, _ = make_merchant()
+    from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
+    from mallops.orders.testing import make_stock
+
+    a, b = make_stock(merchant_a), make_stock(merchant_b)
+    buyer = make_buyer()
+    checkout, _ = checkout_create(
+        actor=buyer,
+        idempotency_key="two",
+        req=CheckoutRequest(lines=[CartLine(a.sku_code, 1), CartLine(b.sku_code, 1)]),
+    )
+    first, second = Order.objects.unscoped(reason="t").filter(checkout=checkout).order_by("pk")
+    ApiClient(token=token_for(buyer)).post_json(f"/api/v1/buyer/orders/{first.pk}/cancel", {})
+    from mallops.payments.services import payment_open
+
+    payment = payment_open(actor=buyer, checkout_id=checkout.pk)
+    assert payment.amount_fen == second.paid_fen and payment.order_ids == [second.pk]
+    body = _notification(payment)
+    assert json.loads(_post(body, signed_headers(body, timezone.now())).content)["outcome"] == "paid"
+    assert _status(first) == "cancelled" and _status(second) == "paid"
+    assert Refund.objects.count() == 0

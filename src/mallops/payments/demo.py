@@ -32,6 +32,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         )
         Payment.objects.create(
             checkout=checkout,
+            order_ids=[o.pk for o in paid],
             out_trade_no=no,
             amount_fen=amount,
             provider_txn_id=txn,

@@ -21,6 +21,8 @@ class Payment(models.Model):
     provider = models.CharField(max_length=20, default="sandbox")
     out_trade_no = models.CharField(max_length=40, unique=True)
     amount_fen = models.BigIntegerField()
+    # the orders this payment pays for (the checkout's orders still unpaid when it was opened)
+    order_ids = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     provider_txn_id = models.CharField(max_length=64, blank=True, default="")
     refunded_fen = models.BigIntegerField(default=0)

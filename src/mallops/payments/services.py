@@ -31,12 +31,11 @@ from mallops.payments.providers import SignatureError, get_provider
 log = logging.getLogger("mallops.payments")
 
 
-def _orders(checkout_id: int) -> list[Order]:
-    return list(
-        Order.objects.unscoped(reason="payment covers its checkout's orders")
-        .filter(checkout_id=checkout_id)
-        .order_by("pk")
-    )
+def _orders(checkout_id: int, order_ids: list[int] | None = None) -> list[Order]:
+    qs = Order.objects.unscoped(reason="payment covers its checkout's orders").filter(checkout_id=checkout_id)
+    if order_ids is not None:
+        qs = qs.filter(pk__in=order_ids)
+    return list(qs.order_by("pk"))
 
 
 @transaction.atomic
@@ -66,6 +65,7 @@ def payment_open(
         provider=provider,
         out_trade_no=out_trade_no,
         amount_fen=amount,
+        order_ids=[o.pk for o in payable],
         provider_txn_id=answer.txn_id,
     )
     audit_record(
@@ -145,7 +145,7 @@ def _apply(kind: str, out_trade_no: str, amount: int, txn_id: str, now: datetime
         actor=None, action="payments.payment_paid", obj=payment, after={"amount_fen": amount}, request=request
     )
     outcome = "paid"
-    for order in _orders(payment.checkout_id):
+    for order in _orders(payment.checkout_id, payment.order_ids):
         if order.status == OrderStatus.CREATED:
             order_transition(actor=None, order_id=order.pk, event=Event.PAY, now=now, request=request)
         elif order.status == OrderStatus.CANCELLED and order.paid_fen > 0:
@@ -255,7 +255,7 @@ def payments_reconcile(*, day: date, provider: str = "sandbox") -> Reconciliatio
     for mine in paid_here:
         if mine.out_trade_no not in statement:
             mismatches.append({"out_trade_no": mine.out_trade_no, "problem": "paid_here_not_at_provider"})
-        for order in _orders(mine.checkout_id):
+        for order in _orders(mine.checkout_id, mine.order_ids):
             if order.status == OrderStatus.CREATED:
                 mismatches.append(
                     {"out_trade_no": mine.out_trade_no, "problem": "order_unpaid", "order": order.number}
