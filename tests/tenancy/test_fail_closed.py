@@ -64,12 +64,9 @@ def test_every_merchant_route_hides_other_merchants_objects():
     client_b = ApiClient(token=token_for(owner_b))
     b_ids = {"member_id": b_member.pk}
     # pricing: a store promotion and a coupon batch per merchant
-    from mallops.pricing.testing import make_batch, make_promotion
+    from mallops.pricing.testing import walk_rows
 
-    make_promotion(_a)
-    make_batch(_a)
-    b_ids["promotion_id"] = make_promotion(b).pk
-    b_ids["batch_id"] = make_batch(b).pk
+    b_ids.update(walk_rows(_a, b, avoid=b_member.pk))
     # orders: one order (and stock row) per merchant so list endpoints have rows on both sides
     from mallops.orders.testing import make_order
 

@@ -57,3 +57,17 @@ def make_buyer(username: str) -> User:
 
     user: User = User.objects.create(username=username, kind=Kind.BUYER, password=_password_hash())
     return user
+
+
+def walk_rows(a: Merchant, b: Merchant, *, avoid: int) -> dict[str, int]:
+    """Rows for the tenancy walk: a promotion and a coupon batch of each merchant; returns B's ids.
+
+    The walk's list check looks for ``avoid`` (B's member id) among the ids A sees, so A's rows never take
+    that id (on PostgreSQL sequences are not reset between tests, so ids can coincide).
+    """
+    for make in (make_promotion, make_batch):
+        row = make(a)
+        if row.pk == avoid:
+            make(a)
+            row.delete()
+    return {"promotion_id": make_promotion(b).pk, "batch_id": make_batch(b).pk}
