@@ -84,3 +84,19 @@ def test_openapi_is_published(api):
     spec = json.loads(response.content)
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/system/version" in spec["paths"]
+
+
+def test_an_integer_too_large_for_the_database_is_422_not_500(api):
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import make_staff, token_for
+
+    client = ApiClient(token=token_for(make_staff("platform_admin")))
+    response = client.patch(
+        f"/api/v1/staff/{2**70}",
+        data={"is_active": False},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {client.token}"},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "value_out_of_range"
+    assert response["Content-Type"].startswith("application/problem+json")

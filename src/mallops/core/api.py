@@ -29,6 +29,22 @@ def _loc(raw: Any) -> tuple[str | int, ...]:
     return tuple(part if isinstance(part, int) else str(part) for part in raw)
 
 
+def _is_out_of_range(exc: BaseException) -> bool:
+    """An integer from the request that the database cannot hold (SQLite and PostgreSQL say it differently)."""
+    from django.db import DataError, IntegrityError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OverflowError):
+            return True
+        if isinstance(seen, DataError) and "out of range" in str(seen):
+            return True
+        if isinstance(seen, IntegrityError) and "datatype mismatch" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def build_api() -> NinjaAPI:
     api = NinjaAPI(
         title="Mallops API",
@@ -80,6 +96,13 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(Exception)
     def _crash(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if _is_out_of_range(exc):
+            return problem_response(
+                request,
+                status=422,
+                code="value_out_of_range",
+                detail="A number in the request is outside the range the API accepts (64-bit integers).",
+            )
         log.exception("unhandled API error")
         return problem_response(
             request,
