@@ -9,10 +9,11 @@ the app under gunicorn (gthread workers, WSGI as in ``mallops serve``), then fir
 one buyer in ten presses twice, the limit is 1). Paths:
 
     redis     REDIS_URL + PostgreSQL: the Lua script decides; orders are written from the queue after
-              the rush (the drain runs in-process, as a worker would). Served through the flash fast
-              path (mallops.orders.fastpath) unless --no-fastpath
+              the rush (the drain runs in-process, as a worker would)
     postgres  PostgreSQL only: conditional UPDATEs in the request
     sqlite    the embedded default: SQLite in WAL mode
+
+Every path is served through the flash fast path (``mallops.orders.fastpath``) unless --no-fastpath.
 
 Per path: requests/s over the rush, p50/p99 latency (from sending the request to the full answer;
 time spent waiting for a free client socket is not counted), orders created, units oversold (must be
@@ -242,11 +243,7 @@ def run_path(name: str, env: dict[str, str], args: argparse.Namespace) -> dict[s
         sale_id = int(_sub("_prepare", env, str(args.buyers), str(args.units), tokens_file)["sale_id"])  # type: ignore[call-overload]
         tokens = Path(tokens_file).read_text().split("\n")
         port = servers.free_port()
-        app_target = (
-            "mallops.orders.fastpath:build()"
-            if name == "redis" and args.fastpath
-            else "mallops.wsgi:application"
-        )
+        app_target = "mallops.orders.fastpath:build()" if args.fastpath else "mallops.wsgi:application"
         web = subprocess.Popen(
             [
                 PYTHON,
@@ -301,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         "--no-fastpath",
         dest="fastpath",
         action="store_false",
-        help="serve the Redis path through the full Django stack instead of mallops.orders.fastpath",
+        help="serve attempts through the full Django stack instead of mallops.orders.fastpath",
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -105,3 +105,35 @@ def test_fast_path_attempts_replays_and_refusals(setup, monkeypatch):
     _call(app, "/healthz", method="GET")
     _call(app, f"/api/v1/flash-sales/{sale.pk}/attempts/abc", method="GET")
     assert passed == ["/healthz", f"/api/v1/flash-sales/{sale.pk}/attempts/abc"]
+
+
+@pytest.mark.django_db(transaction=True)  # the handler manages connections like a request does
+@pytest.mark.req("R2.3.1")
+def test_fast_path_database_path_uses_the_core_idempotency_records(settings):
+    settings.REDIS_URL = ""
+    merchant, _ = make_merchant()
+    item = make_stock(merchant, price_fen=1000)
+    sale = flash.flash_sale_create(
+        actor=make_staff("product_ops"),
+        sku_code=item.sku_code,
+        title="db",
+        flash_price_fen=500,
+        quantity=1,
+        per_buyer_limit=1,
+        starts_at=timezone.now() - timedelta(minutes=1),
+        ends_at=timezone.now() + timedelta(hours=1),
+    )
+    app = FlashFastPath(lambda environ, start: [b""])
+    path = f"/api/v1/flash-sales/{sale.pk}/attempts"
+    buyer, other = make_buyer(), make_buyer()
+    token = token_for(buyer)
+    status, _headers, body = _call(app, path, token=token, key="d1")
+    assert status == 202 and body["status"] == "ordered" and body["path"] == "database"
+    again = _call(app, path, token=token, key="d1")
+    assert again[2] == body and again[1]["Idempotent-Replayed"] == "true"
+    assert _call(app, path, token=token, key="d1", body=b'{"qty": 2}')[2]["code"] == "idempotency_key_reused"
+    assert _call(app, path, token=token, key="d2")[2]["code"] in {"over_buyer_limit", "sold_out"}
+    assert _call(app, path, token=token_for(other), key="o")[2]["code"] == "sold_out"
+    assert _call(app, path, token=token, key="")[0] == 428
+    assert Order.objects.unscoped(reason="t").filter(flash_sale=sale).count() == 1
+    assert flash.flash_reconcile(sale_id=sale.pk).ok

@@ -1,12 +1,13 @@
 """A lean WSGI handler for the one request a flash sale's opening second is made of.
 
-``FlashFastPath(app)`` wraps the Django WSGI application. When Redis is configured it answers
+``FlashFastPath(app)`` wraps the Django WSGI application and answers
 ``POST /api/v1/flash-sales/{id}/attempts`` itself, with the same contract as the API view (bearer token,
-Idempotency-Key, 202 ``queued`` with an ``attempt_id``, problem+json refusals with the same codes), but
-without the full middleware stack: the token is checked once and remembered for ``TOKEN_CACHE_SECONDS``
-per process, the idempotency record lives in Redis next to the sale's counters, and the decision is the
-same Lua script (``flash.services._attempt_redis``). Everything else goes to Django unchanged, and
-without Redis the wrapper passes every request through.
+Idempotency-Key, 202 with an ``attempt_id``, problem+json refusals with the same codes), but without the
+full middleware stack: the token is checked with one SQL statement and remembered for
+``TOKEN_CACHE_SECONDS`` per process. With Redis the idempotency record lives in Redis next to the sale's
+counters and the decision is the same Lua script (``flash.services._attempt_redis``); without Redis the
+database path runs behind the core idempotency middleware (the same records and replays as the API).
+Everything else goes to Django unchanged.
 
 Trade-offs: a revoked token keeps working on this one endpoint for up to ``TOKEN_CACHE_SECONDS``; the
 idempotency records of attempts are kept in Redis for ``IDEMPOTENCY_TTL_HOURS``.
@@ -46,9 +47,10 @@ class _Buyer:
     is_authenticated = True
     is_active = True
 
-    def __init__(self, pk: int, kind: str) -> None:
+    def __init__(self, pk: int, kind: str, username: str = "") -> None:
         self.pk = pk
         self.kind = kind
+        self.username = username
 
 
 class FlashFastPath:
@@ -59,10 +61,9 @@ class FlashFastPath:
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        from mallops.orders import conf
 
         match = PATH.match(environ.get("PATH_INFO", ""))
-        if environ.get("REQUEST_METHOD") != "POST" or match is None or not conf.redis_url():
+        if environ.get("REQUEST_METHOD") != "POST" or match is None:
             return self.app(environ, start_response)
         status, headers, body = self.handle(environ, int(match.group(1)))
         start_response(status, headers)
@@ -96,6 +97,12 @@ class FlashFastPath:
         with self._lock:
             self._sales[sale_id] = (now + SALE_CACHE_SECONDS, sale)
         return sale
+
+    def _handle_db(
+        self, environ: dict[str, Any], sale_id: int, buyer: _Buyer
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        response = _db_attempt(environ, self._sale, sale_id, buyer)
+        return f"{response.status_code} {response.reason_phrase}", list(response.items()), response.content
 
     def handle(self, environ: dict[str, Any], sale_id: int) -> tuple[str, list[tuple[str, str]], bytes]:
         from django.db import close_old_connections
@@ -138,6 +145,10 @@ class FlashFastPath:
             raise DomainError(
                 detail="Idempotency-Key is too long.", code="idempotency_key_invalid", status=400
             )
+        from mallops.orders import conf
+
+        if not conf.redis_url():
+            return self._handle_db(environ, sale_id, buyer)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(min(length, MAX_BODY)) if length else b""
         fingerprint = hashlib.sha256(f"POST\0{environ.get('PATH_INFO', '')}\0".encode() + raw).hexdigest()
@@ -167,9 +178,29 @@ class FlashFastPath:
 
 
 _TOKEN_SQL = (
-    "SELECT t.digest, t.expires_at, t.revoked_at, u.id, u.kind, u.is_active "
+    "SELECT t.digest, t.expires_at, t.revoked_at, u.id, u.kind, u.is_active, u.username "
     "FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id WHERE t.prefix = %s"
 )
+
+
+def _db_attempt(environ: dict[str, Any], sale: Callable[[int], Any], sale_id: int, buyer: _Buyer) -> Any:
+    """The database path behind the core idempotency middleware (same records, same replays)."""
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.http import HttpRequest, HttpResponse
+
+    from mallops.core.idempotency import IdempotencyMiddleware
+    from mallops.core.problems import from_domain_error
+    from mallops.orders.flash.services import _attempt_db, _check_open
+
+    def respond(request: HttpRequest) -> HttpResponse:
+        try:
+            qty = _qty(request.body)
+            result = _attempt_db(_check_open(sale(sale_id), qty, _now()), buyer, qty, _now())
+        except DomainError as exc:
+            return from_domain_error(request, exc)
+        return HttpResponse(json.dumps(result.__dict__), status=202, content_type="application/json")
+
+    return IdempotencyMiddleware(respond)(WSGIRequest(environ))
 
 
 def _token_owner(raw: str) -> _Buyer | None:
@@ -189,7 +220,7 @@ def _token_owner(raw: str) -> _Buyer | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    digest, expires_at, revoked_at, user_id, kind, is_active = row
+    digest, expires_at, revoked_at, user_id, kind, is_active, username = row
     if not hmac.compare_digest(digest, hashlib.sha256(raw.encode()).hexdigest()):
         return None
     if isinstance(expires_at, str):
@@ -198,7 +229,7 @@ def _token_owner(raw: str) -> _Buyer | None:
         expires_at = expires_at.replace(tzinfo=UTC)
     if revoked_at is not None or not is_active or expires_at <= _now():
         return None
-    return _Buyer(int(user_id), str(kind))
+    return _Buyer(int(user_id), str(kind), str(username))
 
 
 def _now() -> Any:
