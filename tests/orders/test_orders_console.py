@@ -30,15 +30,30 @@ def test_operations_see_the_order_list_and_others_do_not():
 
 
 def test_merchant_ships_from_the_console_and_sees_only_its_orders():
+    from mallops.accounts.models import Address
+    from mallops.orders.testing import make_buyer
+
     merchant, owner = make_merchant()
     other, _ = make_merchant()
-    order = make_order(merchant)
+    buyer = make_buyer()
+    Address.objects.create(
+        user=buyer,
+        recipient="韩梅梅",
+        phone="13700001111",
+        province="四川省",
+        city="成都市",
+        district="武侯区",
+        detail="人民南路 4 段 9 号",
+        is_default=True,
+    )
+    order = make_order(merchant, buyer=buyer)
     theirs = make_order(other)
     order_transition(actor=None, order_id=order.pk, event=Event.PAY)
     order_transition(actor=None, order_id=theirs.pk, event=Event.PAY)
     client = _client(owner)
     page = client.get("/orders/merchant/").content.decode()
     assert order.number in page and theirs.number not in page and f"ship-{order.pk}" in page
+    assert "韩梅梅" in page and "人民南路 4 段 9 号" in page  # the shipping label of a paid order
     client.post(f"/orders/merchant/{order.pk}/ship", {"carrier": "SF", "tracking_number": "SF998877"})
     order.refresh_from_db()
     assert order.status == "shipped" and order.tracking_number == "SF998877"
