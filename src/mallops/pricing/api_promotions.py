@@ -12,13 +12,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import Field
+from ninja import Router, Status
+from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
+from mallops.core.pagination import Pagination
 from mallops.pricing import cart, coupons, selectors, services, strategy
 from mallops.pricing.adapters import promotion_facts
 from mallops.pricing.checks import blocking
@@ -39,14 +39,6 @@ from mallops.pricing.schemas import (
 )
 
 router = Router(tags=["promotions"], auth=api_auth)
-
-
-class Pages(LimitOffsetPagination):
-    """Limit/offset pages with bounds, so a huge offset is a 422 and not a database error."""
-
-    class Input(Schema):
-        limit: int = Field(100, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=10**9)
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -84,7 +76,7 @@ def merchant_promotion_create(request: HttpRequest, payload: PromotionIn) -> Sta
 
 
 @router.get("/merchant/promotions", response=list[PromotionOut], summary="The store's promotions")
-@paginate(Pages)
+@paginate(Pagination)
 def merchant_promotion_list(request: HttpRequest) -> Any:
     return selectors.merchant_promotions(actor=_actor(request))
 
@@ -142,7 +134,7 @@ def merchant_batch_create(request: HttpRequest, payload: BatchIn) -> Status[Any]
 
 
 @router.get("/merchant/coupon-batches", response=list[BatchOut], summary="The store's coupon batches")
-@paginate(Pages)
+@paginate(Pagination)
 def merchant_batch_list(request: HttpRequest) -> Any:
     return selectors.merchant_batches(actor=_actor(request))
 
@@ -203,7 +195,7 @@ def platform_promotion_create(request: HttpRequest, payload: PromotionIn) -> Sta
 
 
 @router.get("/promotions", response=list[PromotionOut], summary="Promotions (platform and every store's)")
-@paginate(Pages)
+@paginate(Pagination)
 def platform_promotion_list(
     request: HttpRequest,
     platform_only: bool = False,
@@ -254,7 +246,7 @@ def platform_batch_create(request: HttpRequest, payload: BatchIn) -> Status[Any]
 @router.get(
     "/coupon-batches", response=list[BatchOut], summary="Coupon batches (platform; all=true: every store's)"
 )
-@paginate(Pages)
+@paginate(Pagination)
 def platform_batch_list(request: HttpRequest, all: bool = False) -> Any:
     return selectors.platform_batches(actor=_actor(request), platform_only=not all)
 
@@ -299,7 +291,7 @@ def _buyer(request: HttpRequest) -> Any:
     auth=None,
     summary="Live promotions and their rules, as buyers see them (public)",
 )
-@paginate(Pages)
+@paginate(Pagination)
 def buyer_promotion_list(request: HttpRequest, merchant_id: int | None = None) -> Any:
     return selectors.live_promotions(merchant_id=merchant_id)
 
@@ -311,7 +303,7 @@ def buyer_coupon_claim(request: HttpRequest, payload: ClaimIn) -> Status[Any]:
 
 
 @router.get("/buyer/coupons", response=list[CouponOut], summary="My coupons")
-@paginate(Pages)
+@paginate(Pagination)
 def buyer_coupon_list(request: HttpRequest, status: str | None = None) -> Any:
     return [CouponOut.from_row(c) for c in selectors.buyer_coupons(buyer=_buyer(request), status=status)]
 
