@@ -30,6 +30,8 @@ DJANGO_COMMANDS = {
     "trace": "mallops.core.trace",
     "audit": "mallops.audit.cli",
     "keys": "mallops.privacy.cli",
+    "orders": "mallops.orders.cli",
+    "payments": "mallops.payments.cli",
 }
 
 USAGE = """usage: mallops [--version] COMMAND [ARGS]
@@ -45,6 +47,8 @@ commands:
   calendar deadline ...                         working-day and business-hour deadlines
   analytics ingest|funnel|retention ...         event store and queries
   audit verify                                  verify the audit hash chain
+  orders flash-reconcile SALE_ID [--repair]     prove Redis flash-sale counters against the database
+  payments reconcile [--day YYYY-MM-DD]         compare provider records with orders
   keys status|generate|rotate|retire            encryption keys; rotate re-encrypts to the newest key
   any Django management command                 e.g. createsuperuser, shell, check
 """

@@ -9,10 +9,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.core.idempotency import require_idempotency_key
+from mallops.core.pagination import Pagination
 from mallops.orders import selectors, services
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.export import orders_xlsx
@@ -86,7 +87,7 @@ def buyer_checkout(request: HttpRequest, payload: CheckoutIn) -> Status[Any]:
 
 
 @router.get("/buyer/orders", response=list[OrderOut], summary="The buyer's orders")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def buyer_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
     return selectors.buyer_orders(actor=request.user, status=status)
 
@@ -117,7 +118,7 @@ def buyer_refund_request(request: HttpRequest, order_id: int, payload: RefundReq
 
 
 @router.get("/merchant/orders", response=list[OrderOut], summary="The merchant's own orders")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def merchant_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
     return selectors.merchant_orders(actor=request.user, status=status)
 
@@ -169,7 +170,7 @@ def merchant_refund_reject(request: HttpRequest, order_id: int) -> Any:
 
 
 @router.get("/merchant/stock", response=list[StockOut], summary="The merchant's stock")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def merchant_stock_list(request: HttpRequest, **kwargs: Any) -> Any:
     return selectors.merchant_stock(actor=request.user)
 
@@ -183,7 +184,7 @@ def merchant_stock_receive(request: HttpRequest, payload: StockIn) -> Any:
 
 
 @router.get("/orders", response=list[OrderOut], summary="All orders (operations, order.view)")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def platform_order_list(
     request: HttpRequest, status: str = "", merchant_id: int | None = None, **kwargs: Any
 ) -> Any:
@@ -207,13 +208,13 @@ def flash_sale_create(request: HttpRequest, payload: FlashSaleIn) -> Status[Any]
 
 
 @router.get("/flash-sales", response=list[FlashSaleOut], summary="Flash sales (promotion.view)")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def flash_sale_list(request: HttpRequest, **kwargs: Any) -> Any:
     return selectors.flash_sales(actor=request.user)
 
 
 @router.get("/storefront/flash-sales", response=list[FlashSaleOut], auth=None, summary="Running flash sales")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def flash_sale_public(request: HttpRequest, **kwargs: Any) -> Any:
     return selectors.flash_sales_public(timezone.now())
 

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.core.idempotency import require_idempotency_key
+from mallops.core.pagination import Pagination
 from mallops.orders import selectors as order_selectors
 from mallops.orders.schemas import OrderOut
 from mallops.payments import services
@@ -106,7 +107,7 @@ def merchant_refund(request: HttpRequest, order_id: int) -> Any:
 
 
 @router.get("/payments/reconciliations", response=list[ReconciliationOut], summary="Reconciliation reports")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def reconciliation_list(request: HttpRequest, **kwargs: Any) -> Any:
     require_permission(request.user, "order.view")
     return ReconciliationReport.objects.order_by("-day", "-pk")
