@@ -72,3 +72,40 @@ def test_reviewer_cannot_see_merchants_or_buyers():
     reviewer = _client("listing_reviewer")
     assert reviewer.get("/merchants/").status_code == 403
     assert reviewer.get("/buyers/").status_code == 403
+
+
+@pytest.mark.req("R8.1.1")
+def test_merchant_owner_adds_staff_in_the_console_and_operator_cannot():
+    from mallops.testing.factories import make_member, make_merchant
+
+    merchant, owner = make_merchant()
+    client = Client()
+    assert client.login(username=owner.username, password=PASSWORD)
+    response = client.post(
+        "/store/staff/", {"username": "shop-ops", "password": "Strong-pass-2026", "role": "merchant_operator"}
+    )
+    assert response.status_code == 302
+    assert "shop-ops" in client.get("/store/staff/").content.decode()
+    operator = make_member(merchant, "merchant_operator")
+    other = Client()
+    assert other.login(username=operator.user.username, password=PASSWORD)
+    page = other.get("/store/staff/").content.decode()
+    assert "add-staff" not in page
+    other.post("/store/staff/", {"username": "sneaky", "password": "Strong-pass-2026", "role": "merchant_cs"})
+    assert "sneaky" not in other.get("/store/staff/").content.decode()
+
+
+def test_password_change_page():
+    make_staff("cs_agent", username="changer")
+    client = Client()
+    assert client.login(username="changer", password=PASSWORD)
+    response = client.post(
+        "/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Another-pass-2027",
+            "new_password2": "Another-pass-2027",
+        },
+    )
+    assert response.status_code == 302
+    assert Client().login(username="changer", password="Another-pass-2027")

@@ -19,6 +19,7 @@ MENU: list[MenuItem] = [
     MenuItem("dashboard", _("Dashboard"), "console:dashboard"),
     MenuItem("merchants", _("Merchants"), "console:merchants", "merchant.view"),
     MenuItem("buyers", _("Buyers"), "console:buyers", "buyer.view"),
+    MenuItem("store_staff", _("Store staff"), "console:store_staff", "store.staff.view"),
     MenuItem("audit", _("Audit log"), "console:audit", "audit.view"),
     MenuItem("locks", _("Locked sign-ins"), "console:locks", "staff.unlock"),
     MenuItem("admin", _("Administration"), "admin:index", "staff.manage"),

@@ -134,3 +134,46 @@ def merchants(request: HttpRequest) -> HttpResponse:
         "console/merchants.html",
         {"active": "merchants", "rows": rows, "can_onboard": request.user.has_perm("merchant.onboard")},
     )
+
+
+@login_required
+def store_staff(request: HttpRequest) -> HttpResponse:
+    """Merchant centre: the owner's store members, and a form to add one (merchant roles only)."""
+    _require(request, "store.staff.view")
+    from mallops.accounts.roles import ROLES
+    from mallops.accounts.selectors import merchant_staff_list, user_merchant
+
+    if request.method == "POST":
+        try:
+            account_services.merchant_member_add(
+                actor=request.user,  # type: ignore[arg-type]
+                username=request.POST.get("username", "").strip(),
+                password=request.POST.get("password", ""),
+                role=request.POST.get("role", ""),
+                request=request,
+            )
+        except DomainError as exc:
+            for error in exc.errors or []:
+                messages.error(request, f"{error.loc[-1]}: {error.msg}")
+            if not exc.errors:
+                messages.error(request, exc.detail)
+        else:
+            messages.success(request, _("Staff member added."))
+            return redirect("console:store_staff")
+    member = user_merchant(request.user)
+    members = merchant_staff_list(actor=request.user)  # type: ignore[arg-type]
+    rows = [
+        {"username": m.user.username, "role": ROLES[m.role].label_zh, "is_active": m.is_active}
+        for m in members
+    ]
+    return render(
+        request,
+        "console/store_staff.html",
+        {
+            "active": "store_staff",
+            "store": member.merchant if member else None,
+            "rows": rows,
+            "can_manage": request.user.has_perm("store.staff.manage"),
+            "roles": [(code, ROLES[code].label_zh) for code in ("merchant_operator", "merchant_cs")],
+        },
+    )

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from mallops.console import people, views
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("buyers/", people.buyers, name="buyers"),
     path("buyers/<int:user_id>/", people.buyer_detail, name="buyer"),
     path("merchants/", people.merchants, name="merchants"),
+    path("store/staff/", people.store_staff, name="store_staff"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="console/password_change.html", success_url=reverse_lazy("console:dashboard")
+        ),
+        name="password_change",
+    ),
 ]
