@@ -131,4 +131,4 @@ def test_experiment_form_needs_manage_and_starts_an_experiment(store: EventStore
     assert experiment.variants == [{"key": "control", "weight": 50}, {"key": "big_banner", "weight": 50}]
     assert experiment.guardrails == ["refund"]
     page = manager.get(response["Location"]).content.decode()
-    assert "Banner" in page and "New experiment" in page
+    assert "Banner" in page and "新建实验" in page  # the console speaks Chinese by default
