@@ -163,4 +163,14 @@ def load_demo_data(*, reset: bool = False, buyers: int = 2000) -> list[str]:
 
 
 # each feature app may have a demo.py with ``load(*, lines, rng)``: idempotent, appends summary lines
-FEATURE_DEMOS = ["workdays", "catalogue", "review", "pricing", "orders", "payments", "service", "aftersales", "analytics"]
+FEATURE_DEMOS = [
+    "workdays",
+    "catalogue",
+    "review",
+    "pricing",
+    "orders",
+    "payments",
+    "service",
+    "aftersales",
+    "analytics",
+]
