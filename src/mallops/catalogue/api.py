@@ -15,9 +15,16 @@ from pydantic import ValidationError as PydanticValidationError
 from mallops.accounts.auth import api_auth
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
-from mallops.catalogue import selectors, services
+from mallops.catalogue import selectors, services, uploads
 from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
-from mallops.catalogue.models import Category, Certificate, MerchantNotification, Product, schema_as_dict
+from mallops.catalogue.models import (
+    Category,
+    Certificate,
+    MerchantNotification,
+    Product,
+    ProductImage,
+    schema_as_dict,
+)
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.core.pagination import Pagination
 
@@ -145,6 +152,23 @@ class CertificateOut(Schema):
     product_id: int | None
 
 
+class ImageOut(Schema):
+    id: int
+    url: str
+    width: int
+    height: int
+    size_bytes: int
+    angle: str
+    caption: str
+    uploaded: bool
+
+
+class CertificateFileOut(Schema):
+    id: int
+    has_file: bool
+    file: str
+
+
 class NotificationOut(Schema):
     id: int
     kind: str
@@ -164,6 +188,19 @@ def category_out(category: Category) -> CategoryOut:
         required_attributes=schema["required_attributes"],
         required_certificates=schema["required_certificates"],
         default_return_exclusion=category.default_return_exclusion,
+    )
+
+
+def image_out(image: ProductImage) -> ImageOut:
+    return ImageOut(
+        id=image.pk,
+        url=image.url,
+        width=image.width,
+        height=image.height,
+        size_bytes=image.size_bytes,
+        angle=image.angle,
+        caption=image.caption,
+        uploaded=bool(image.file.name),
     )
 
 
@@ -189,10 +226,7 @@ def product_out(product: Product) -> ProductOut:
             }
             for sku in selectors.product_skus(product)
         ],
-        images=[
-            {"url": i.url, "width": i.width, "height": i.height, "size_bytes": i.size_bytes, "angle": i.angle}
-            for i in selectors.product_images(product)
-        ],
+        images=[image_out(i).model_dump() for i in selectors.product_images(product)],
         updated_at=product.updated_at,
     )
 
@@ -279,3 +313,88 @@ def certificate_create(request: HttpRequest, payload: CertificateIn) -> Status[A
 @paginate(Pagination)
 def notification_list(request: HttpRequest) -> list[MerchantNotification]:
     return list(selectors.notification_list(merchant_id=merchant_scope(request)))
+
+
+def _form_text(request: HttpRequest, key: str) -> str:
+    value = request.POST.get(key, "")
+    return value if isinstance(value, str) else ""
+
+
+@router.post(
+    "/merchant/products/{product_id}/images",
+    response={201: ImageOut},
+    summary="Upload a product image (multipart field 'file'; optional 'angle' and 'caption')",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "angle": {"type": "string", "maxLength": uploads.MAX_ANGLE},
+                            "caption": {"type": "string", "maxLength": uploads.MAX_CAPTION},
+                        },
+                    }
+                }
+            }
+        }
+    },
+)
+def image_upload(request: HttpRequest, product_id: int) -> Status[Any]:
+    merchant_id = merchant_scope(request)
+    selectors.product_get(merchant_id=merchant_id, product_id=product_id)
+    image = uploads.image_upload(
+        actor=request.user,
+        merchant_id=merchant_id,
+        product_id=product_id,
+        upload=request.FILES.get("file"),
+        angle=_form_text(request, "angle"),
+        caption=_form_text(request, "caption"),
+        request=request,
+    )
+    return Status(201, image_out(image))
+
+
+@router.delete(
+    "/merchant/products/{product_id}/images/{image_id}",
+    response={204: None},
+    summary="Delete a product image",
+)
+def image_delete(request: HttpRequest, product_id: int, image_id: int) -> Status[None]:
+    merchant_id = merchant_scope(request)
+    uploads.image_delete(
+        actor=request.user, merchant_id=merchant_id, product_id=product_id, image_id=image_id, request=request
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/merchant/certificates/{certificate_id}/file",
+    response=CertificateFileOut,
+    summary="Upload the scan of a certificate (multipart field 'file': PDF, JPEG or PNG, at most 10 MB)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                }
+            }
+        }
+    },
+)
+def certificate_file_upload(request: HttpRequest, certificate_id: int) -> CertificateFileOut:
+    merchant_id = merchant_scope(request)
+    certificate = uploads.certificate_file_upload(
+        actor=request.user,
+        merchant_id=merchant_id,
+        certificate_id=certificate_id,
+        upload=request.FILES.get("file"),
+        request=request,
+    )
+    return CertificateFileOut(id=certificate.pk, has_file=True, file=certificate.file.name or "")

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mallops.catalogue.storage import media_storage
 from mallops.tenancy.managers import MerchantScopedManager
 
 # the engine's categories (mallops.compliance.engine.CATEGORIES); a catalogue category maps onto one
@@ -185,11 +186,12 @@ class ProductImage(models.Model):
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     url = models.CharField(max_length=500)
-    file = models.FileField(upload_to="product-images/%Y/%m/", blank=True)
+    file = models.FileField(upload_to="product-images/%Y/%m/", blank=True, storage=media_storage)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size_bytes = models.PositiveIntegerField()
     angle = models.CharField(max_length=32, blank=True, default="")
+    caption = models.CharField(max_length=200, blank=True, default="")
     position = models.PositiveIntegerField(default=0)
 
     objects = MerchantScopedManager()
@@ -216,7 +218,7 @@ class Certificate(models.Model):
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=40, choices=CertificateKind.choices)
     number = models.CharField(max_length=100)
-    file = models.FileField(upload_to="certificates/%Y/%m/", blank=True)
+    file = models.FileField(upload_to="certificates/%Y/%m/", blank=True, storage=media_storage)
     expires_on = models.DateField()
     expiry_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     expired = models.BooleanField(default=False)

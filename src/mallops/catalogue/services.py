@@ -168,7 +168,8 @@ def _apply(*, actor: Any, merchant_id: int, product: Product, data: ProductInput
     for stale in existing.values():
         stale.is_active = False
         stale.save(update_fields=["is_active"])
-    ProductImage.objects.for_merchant(merchant_id).filter(product=product).delete()
+    # images given by URL are replaced; uploaded files stay (catalogue.uploads adds and deletes them)
+    ProductImage.objects.for_merchant(merchant_id).filter(product=product, file="").delete()
     ProductImage.objects.bulk_create(
         [
             ProductImage(
@@ -223,6 +224,13 @@ def product_update(
         .exists()
     ):
         errors.append(FieldError(("body", "external_code"), "this code is already used", "duplicate"))
+    uploaded = ProductImage.objects.for_merchant(merchant_id).filter(product=product).exclude(file="").count()
+    if data.images and uploaded + len(data.images) > MAX_IMAGES:
+        errors.append(
+            FieldError(
+                ("body", "images"), f"at most {MAX_IMAGES} images with the {uploaded} uploaded", "too_many"
+            )
+        )
     if errors:
         raise validation_error(errors)
     before = _snapshot(product)

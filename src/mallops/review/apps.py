@@ -18,5 +18,10 @@ class ReviewConfig(AppConfig):
             )
         )
         register(
+            MenuItem(
+                "merchant_products", _("My products"), "review:merchant_products", "store.listing.manage"
+            )
+        )
+        register(
             MenuItem("merchant_import", _("Bulk import"), "review:merchant_import", "store.listing.manage")
         )

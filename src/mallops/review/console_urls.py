@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.review import views
+from mallops.review import product_views, views
 
 app_name = "review"
 
@@ -19,4 +19,27 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("mine/<int:listing_id>/", views.merchant_listing, name="merchant_listing"),
     path("mine/<int:listing_id>/submit", views.merchant_submit, name="merchant_submit"),
     path("mine/import/", views.merchant_import, name="merchant_import"),
+    path("mine/products/", product_views.merchant_products, name="merchant_products"),
+    path("mine/products/new/", product_views.merchant_product_new, name="merchant_product_new"),
+    path("mine/products/<int:product_id>/", product_views.merchant_product, name="merchant_product"),
+    path(
+        "mine/products/<int:product_id>/listing",
+        product_views.merchant_product_listing,
+        name="merchant_product_listing",
+    ),
+    path(
+        "mine/products/<int:product_id>/images",
+        product_views.merchant_image_upload,
+        name="merchant_image_upload",
+    ),
+    path(
+        "mine/products/<int:product_id>/images/<int:image_id>/delete",
+        product_views.merchant_image_delete,
+        name="merchant_image_delete",
+    ),
+    path(
+        "mine/products/<int:product_id>/images/<int:image_id>/file",
+        product_views.merchant_image_file,
+        name="merchant_image_file",
+    ),
 ]

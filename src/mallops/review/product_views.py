@@ -1,0 +1,195 @@
+"""Merchant centre product pages: list, new-product and edit forms, image upload, quality score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mallops.catalogue import selectors as catalogue
+from mallops.catalogue import services as catalogue_services
+from mallops.catalogue import uploads
+from mallops.catalogue.console_forms import ProductForm, form_for, parse_post, url_images
+from mallops.catalogue.models import DESCRIPTION_SECTIONS, MAX_IMAGES, Product, ProductImage, ReturnExclusion
+from mallops.core.errors import DomainError
+from mallops.review import selectors
+from mallops.review.models import Listing
+from mallops.review.views import _merchant_id
+
+
+def _product(merchant_id: int, product_id: int) -> Product:
+    try:
+        return catalogue.product_get(merchant_id=merchant_id, product_id=product_id)
+    except DomainError as exc:
+        raise Http404 from exc
+
+
+def _form_context(form: ProductForm, product: Product | None) -> dict[str, Any]:
+    categories = list(catalogue.categories())
+    current = next((c for c in categories if c.code == form.values.get("category_code")), None)
+    return {
+        "active": "merchant_products",
+        "form": form,
+        "product": product,
+        "categories": categories,
+        "required_attributes": current.effective_schema()[0] if current else [],
+        "sections": [(key, form.values.get(f"description_{key}", "")) for key in DESCRIPTION_SECTIONS],
+        "exclusions": ReturnExclusion.choices,
+        "sku_rows": [
+            {
+                "index": index,
+                "row": row,
+                "errors": [
+                    f"{path.split('.')[-1]}: {msg}"
+                    for path, msgs in form.errors.items()
+                    if path.startswith(f"skus.{index}.") or path == f"skus.{index}"
+                    for msg in msgs
+                ],
+            }
+            for index, row in enumerate(form.skus)
+        ],
+    }
+
+
+@login_required
+def merchant_products(request: HttpRequest) -> HttpResponse:
+    merchant_id = _merchant_id(request)
+    products = list(catalogue.product_list(merchant_id=merchant_id)[:300])
+    return render(
+        request, "review/merchant_products.html", {"active": "merchant_products", "products": products}
+    )
+
+
+def _save(
+    request: HttpRequest, merchant_id: int, product: Product | None
+) -> tuple[Product | None, ProductForm]:
+    data, form = parse_post(request.POST, keep_images=url_images(product) if product else [])
+    if data is None:
+        return None, form
+    try:
+        if product is None:
+            saved = catalogue_services.product_create(
+                actor=request.user, merchant_id=merchant_id, data=data, request=request
+            )
+        else:
+            saved = catalogue_services.product_update(
+                actor=request.user, merchant_id=merchant_id, product_id=product.pk, data=data, request=request
+            )
+    except DomainError as exc:
+        form.add_errors(list(exc.errors))
+        if not exc.errors:
+            form.errors.setdefault("form", []).append(exc.detail)
+        return None, form
+    return saved, form
+
+
+@login_required
+def merchant_product_new(request: HttpRequest) -> HttpResponse:
+    merchant_id = _merchant_id(request)
+    form = form_for(None)
+    if request.method == "POST":
+        saved, form = _save(request, merchant_id, None)
+        if saved is not None:
+            messages.success(request, _("Product created. Add images, then open a listing to submit it."))
+            return redirect("review:merchant_product", product_id=saved.pk)
+    status = 422 if form.errors else 200
+    return render(request, "review/merchant_product_form.html", _form_context(form, None), status=status)
+
+
+@login_required
+def merchant_product(request: HttpRequest, product_id: int) -> HttpResponse:
+    merchant_id = _merchant_id(request)
+    product = _product(merchant_id, product_id)
+    form = form_for(product)
+    if request.method == "POST":
+        saved, form = _save(request, merchant_id, product)
+        if saved is not None:
+            messages.success(request, _("Saved. Submit the listing again to publish the change."))
+            return redirect("review:merchant_product", product_id=product_id)
+    context = _form_context(form, product)
+    context.update(
+        {
+            "images": catalogue.product_images(product),
+            "quality": selectors.product_quality(merchant_id=merchant_id, product_id=product_id),
+            "listing": Listing.objects.for_merchant(merchant_id).filter(product_id=product_id).first(),
+            "max_images": MAX_IMAGES,
+        }
+    )
+    return render(request, "review/merchant_product_form.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def merchant_image_upload(request: HttpRequest, product_id: int) -> HttpResponse:
+    merchant_id = _merchant_id(request)
+    _product(merchant_id, product_id)
+    try:
+        uploads.image_upload(
+            actor=request.user,
+            merchant_id=merchant_id,
+            product_id=product_id,
+            upload=request.FILES.get("file"),
+            angle=str(request.POST.get("angle", "")),
+            caption=str(request.POST.get("caption", "")),
+            request=request,
+        )
+        messages.success(request, _("Image uploaded."))
+    except DomainError as exc:
+        messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
+    return redirect("review:merchant_product", product_id=product_id)
+
+
+@login_required
+@require_POST
+def merchant_image_delete(request: HttpRequest, product_id: int, image_id: int) -> HttpResponse:
+    merchant_id = _merchant_id(request)
+    try:
+        uploads.image_delete(
+            actor=request.user,
+            merchant_id=merchant_id,
+            product_id=product_id,
+            image_id=image_id,
+            request=request,
+        )
+    except DomainError as exc:
+        raise Http404 from exc
+    messages.success(request, _("Image deleted."))
+    return redirect("review:merchant_product", product_id=product_id)
+
+
+@login_required
+def merchant_image_file(request: HttpRequest, product_id: int, image_id: int) -> HttpResponseBase:
+    """The stored file of an uploaded image (own store only)."""
+    merchant_id = _merchant_id(request)
+    image = ProductImage.objects.for_merchant(merchant_id).filter(pk=image_id, product_id=product_id).first()
+    if image is None or not image.file.name:
+        raise Http404
+    handle = uploads.open_stored(image.file.name)
+    content_type = uploads.sniff_type(handle.read(16)) or "application/octet-stream"
+    handle.seek(0)
+    return FileResponse(handle, content_type=content_type)
+
+
+@login_required
+@require_POST
+def merchant_product_listing(request: HttpRequest, product_id: int) -> HttpResponse:
+    """Open the listing of a product (one per product) and go to its page."""
+    from mallops.review import services
+
+    merchant_id = _merchant_id(request)
+    _product(merchant_id, product_id)
+    listing = Listing.objects.for_merchant(merchant_id).filter(product_id=product_id).first()
+    if listing is None:
+        try:
+            listing = services.listing_create(
+                actor=request.user, merchant_id=merchant_id, product_id=product_id, request=request
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return redirect("review:merchant_product", product_id=product_id)
+    return redirect("review:merchant_listing", listing_id=listing.pk)
