@@ -83,6 +83,11 @@ def test_every_merchant_route_hides_other_merchants_objects():
 
     make_ticket(_a)
     b_ids["ticket_id"] = make_ticket(b).pk
+    # aftersales: one pending request (on a delivered order) per merchant
+    from mallops.aftersales.testing import make_request
+
+    make_request(_a)
+    b_ids["aftersales_id"] = make_request(b).pk
     for method, path in _merchant_routes():
         params = re.findall(r"{(\w+)}", path)
         if method == "GET" and not params:

@@ -1,7 +1,306 @@
-"""HTTP API of the aftersales app (django-ninja router mounted in mallops.routers)."""
+"""HTTP API of the aftersales app (mounted at /api/v1 with no prefix): buyers ask and dispute,
+merchants answer and give evidence, the platform reads the queue and rules disputes."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+from typing import Any
 
-router = Router(tags=["aftersales"])
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from mallops.accounts.auth import api_auth
+from mallops.aftersales import disputes, selectors, services
+from mallops.aftersales.models import Party
+from mallops.core.idempotency import require_idempotency_key
+from mallops.core.pagination import Pagination
+
+router = Router(tags=["aftersales"], auth=api_auth)
+
+MAX_ID = 2**62
+
+
+class LineIn(Schema):
+    order_line_id: int = Field(..., ge=1, le=MAX_ID)
+    qty: int = Field(..., ge=1, le=1_000_000)
+
+
+class RequestIn(Schema):
+    order_id: int = Field(..., ge=1, le=MAX_ID)
+    kind: str = Field(..., max_length=20)
+    classification: str = Field(..., max_length=20)
+    reason: str = Field(..., max_length=500)
+    lines: list[LineIn] = Field(..., max_length=200)
+    no_reason_return: bool = False
+
+
+class EvidenceIn(Schema):
+    text: str = Field("", max_length=2000)
+    images: list[str] = Field(default_factory=list, max_length=50)
+
+
+class DisputeIn(EvidenceIn):
+    category: str = Field(..., max_length=20)
+
+
+class RejectIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+class RuleIn(Schema):
+    ruling: str = Field(..., max_length=20)
+    note: str = Field(..., max_length=1000)
+    amount_fen: int | None = Field(None, ge=0, le=MAX_ID)
+
+
+class RequestOut(Schema):
+    id: int
+    merchant_id: int
+    order_id: int
+    kind: str
+    classification: str
+    reason: str
+    no_reason_return: bool
+    status: str
+    outcome: str
+    requested_fen: int
+    refund_fen: int
+    reject_reason: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    accept_due_at: datetime | None
+    respond_due_at: datetime | None
+    responded_at: datetime | None
+    refunded_at: datetime | None
+    closed_at: datetime | None
+
+
+class LineOut(Schema):
+    order_line_id: int
+    qty: int
+    paid_fen: int
+
+
+class TimelineOut(Schema):
+    at: datetime
+    event: str
+    text: str
+    data: dict[str, Any]
+
+
+class EvidenceOut(Schema):
+    party: str
+    text: str
+    images: list[str]
+    at: datetime
+
+
+class DisputeOut(Schema):
+    id: int
+    category: str
+    status: str
+    opened_at: datetime
+    merchant_evidence_due_at: datetime | None
+    ruling_due_at: datetime | None
+    ruling_overdue: bool
+    ruling: str
+    ruling_fen: int
+    ruling_note: str
+    ruled_at: datetime | None
+    evidence: list[EvidenceOut]
+
+
+class RequestDetailOut(RequestOut):
+    lines: list[LineOut]
+    timeline: list[TimelineOut]
+    dispute: DisputeOut | None
+
+
+class DisputeRowOut(Schema):
+    id: int
+    request_id: int
+    merchant_id: int
+    category: str
+    status: str
+    opened_at: datetime
+    merchant_evidence_due_at: datetime | None
+    ruling_due_at: datetime | None
+    ruling_overdue: bool
+    ruling: str
+    ruling_fen: int
+
+
+# ---------------------------------------------------------------- buyers
+
+
+@router.post(
+    "/buyer/aftersales",
+    response={201: RequestDetailOut},
+    summary="Ask for a return, refund, exchange or repair",
+)
+def buyer_create(request: HttpRequest, payload: RequestIn) -> Any:
+    req = services.request_create(
+        actor=request.user,
+        order_id=payload.order_id,
+        kind=payload.kind,
+        classification=payload.classification,
+        reason=payload.reason,
+        lines=[services.LineIn(ln.order_line_id, ln.qty) for ln in payload.lines],
+        no_reason_return=payload.no_reason_return,
+        request=request,
+    )
+    return Status(201, selectors.detail(req))
+
+
+@router.get("/buyer/aftersales", response=list[RequestOut], summary="The buyer's after-sales requests")
+@paginate(Pagination)
+def buyer_list(request: HttpRequest, **kwargs: Any) -> Any:
+    return selectors.buyer_requests(request.user)
+
+
+@router.get(
+    "/buyer/aftersales/{aftersales_id}", response=RequestDetailOut, summary="One of the buyer's requests"
+)
+def buyer_get(request: HttpRequest, aftersales_id: int) -> Any:
+    return selectors.detail(selectors.one(selectors.buyer_requests(request.user), aftersales_id))
+
+
+@router.post(
+    "/buyer/aftersales/{aftersales_id}/dispute",
+    response={201: RequestDetailOut},
+    summary="Dispute a rejection",
+)
+def buyer_dispute(request: HttpRequest, aftersales_id: int, payload: DisputeIn) -> Any:
+    d = disputes.dispute_open(
+        actor=request.user,
+        request_id=aftersales_id,
+        category=payload.category,
+        text=payload.text,
+        images=payload.images,
+        request=request,
+    )
+    return Status(201, selectors.detail(d.request))
+
+
+@router.post(
+    "/buyer/aftersales/{aftersales_id}/evidence", response={201: RequestDetailOut}, summary="Add evidence"
+)
+def buyer_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn) -> Any:
+    ev = disputes.evidence_add(
+        actor=request.user,
+        request_id=aftersales_id,
+        party=Party.BUYER,
+        text=payload.text,
+        images=payload.images,
+        request=request,
+    )
+    return Status(201, selectors.detail(ev.dispute.request))
+
+
+# ---------------------------------------------------------------- merchants
+
+
+@router.get("/merchant/aftersales", response=list[RequestOut], summary="The store's after-sales requests")
+@paginate(Pagination)
+def merchant_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
+    qs = selectors.merchant_requests(request.user)
+    return qs.filter(status=status) if status else qs
+
+
+@router.get(
+    "/merchant/aftersales/{aftersales_id}", response=RequestDetailOut, summary="One of the store's requests"
+)
+def merchant_get(request: HttpRequest, aftersales_id: int) -> Any:
+    return selectors.detail(selectors.one(selectors.merchant_requests(request.user), aftersales_id))
+
+
+@router.post(
+    "/merchant/aftersales/{aftersales_id}/approve",
+    response=RequestDetailOut,
+    summary="Approve: refund what the units were paid (Idempotency-Key required), close",
+)
+def merchant_approve(request: HttpRequest, aftersales_id: int) -> Any:
+    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
+    require_idempotency_key(request)
+    req = services.request_approve(
+        actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request
+    )
+    return selectors.detail(req)
+
+
+@router.post(
+    "/merchant/aftersales/{aftersales_id}/reject", response=RequestDetailOut, summary="Reject with a reason"
+)
+def merchant_reject(request: HttpRequest, aftersales_id: int, payload: RejectIn) -> Any:
+    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
+    req = services.request_reject(
+        actor=request.user,
+        request_id=req.pk,
+        merchant_id=req.merchant_id,
+        reason=payload.reason,
+        request=request,
+    )
+    return selectors.detail(req)
+
+
+@router.post(
+    "/merchant/aftersales/{aftersales_id}/evidence",
+    response={201: RequestDetailOut},
+    summary="Evidence for a dispute",
+)
+def merchant_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn) -> Any:
+    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
+    ev = disputes.evidence_add(
+        actor=request.user,
+        request_id=req.pk,
+        party=Party.MERCHANT,
+        text=payload.text,
+        images=payload.images,
+        merchant_id=req.merchant_id,
+        request=request,
+    )
+    return Status(201, selectors.detail(ev.dispute.request))
+
+
+# ---------------------------------------------------------------- platform
+
+
+@router.get("/aftersales/requests", response=list[RequestOut], summary="All requests (aftersales.handle)")
+@paginate(Pagination)
+def platform_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
+    return selectors.platform_requests(request.user, status)
+
+
+@router.get(
+    "/aftersales/requests/{aftersales_id}",
+    response=RequestDetailOut,
+    summary="One request (aftersales.handle)",
+)
+def platform_get(request: HttpRequest, aftersales_id: int) -> Any:
+    return selectors.detail(selectors.one(selectors.platform_requests(request.user), aftersales_id))
+
+
+@router.get("/aftersales/disputes", response=list[DisputeRowOut], summary="Disputes (aftersales.handle)")
+@paginate(Pagination)
+def platform_disputes(request: HttpRequest, **kwargs: Any) -> Any:
+    return selectors.platform_disputes(request.user)
+
+
+@router.post(
+    "/aftersales/disputes/{dispute_id}/rule",
+    response=RequestDetailOut,
+    summary="Rule a dispute: refund_full, refund_part (amount_fen) or reject (Idempotency-Key required)",
+)
+def platform_rule(request: HttpRequest, dispute_id: int, payload: RuleIn) -> Any:
+    selectors.platform_disputes(request.user)
+    require_idempotency_key(request)
+    d = disputes.dispute_rule(
+        actor=request.user,
+        dispute_id=dispute_id,
+        ruling=payload.ruling,
+        note=payload.note,
+        amount_fen=payload.amount_fen,
+        request=request,
+    )
+    return selectors.detail(d.request)

@@ -1,0 +1,172 @@
+"""After-sales requests on order lines, their disputes, evidence and timeline (R5.2.1, R5.2.2).
+
+Every row is owned by the order's merchant (MerchantScopedManager). Timers are ``*_due_at`` columns
+acted on by ``aftersales/sweeps.py``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from mallops.tenancy.managers import MerchantScopedManager
+
+
+class Kind(models.TextChoices):
+    RETURN = "return", "return"
+    REFUND = "refund", "refund"
+    EXCHANGE = "exchange", "exchange"
+    REPAIR = "repair", "repair"
+
+
+MONEY_KINDS = frozenset({Kind.RETURN, Kind.REFUND})
+
+
+class Classification(models.TextChoices):
+    ORDER = "order", "order"
+    LOGISTICS = "logistics", "logistics"
+    PRODUCT = "product", "product"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "pending"  # acknowledged, waiting for the merchant
+    REJECTED = "rejected", "rejected"  # the buyer may open a dispute
+    DISPUTED = "disputed", "disputed"
+    CLOSED = "closed", "closed"  # approved (refund done if any) or ruled, customer told
+
+
+class Outcome(models.TextChoices):
+    NONE = "", "none"
+    APPROVED = "approved", "approved"
+    AUTO_APPROVED = "auto_approved", "auto approved"
+    REFUSED = "refused", "refused"  # dispute ruled against the buyer
+    RULED_REFUND = "ruled_refund", "ruled refund"
+
+
+class AfterSalesRequest(models.Model):
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    classification = models.CharField(max_length=10, choices=Classification.choices)
+    reason = models.CharField(max_length=500)
+    no_reason_return = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+    requested_fen = models.BigIntegerField(default=0)  # what the returned quantities were paid
+    refund_fen = models.BigIntegerField(default=0)  # what actually went back
+    reject_reason = models.CharField(max_length=500, blank=True, default="")
+    # the request covers the whole order and moved it to "refunding" (orders' refund states)
+    holds_order = models.BooleanField(default=False)
+    created_at = models.DateTimeField(db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    accept_due_at = models.DateTimeField(null=True, blank=True)
+    respond_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "status", "created_at"], name="aftersales_req_m_st_c")]
+
+    def __str__(self) -> str:
+        return f"AS{self.pk}"
+
+
+class RequestLine(models.Model):
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    qty = models.PositiveIntegerField()
+    paid_fen = models.BigIntegerField()  # paid for these units (largest remainder of the line's paid_fen)
+
+    objects = MerchantScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.order_line_id} x{self.qty}"
+
+
+class DisputeCategory(models.TextChoices):
+    QUALITY = "quality", "quality"
+    DELAY = "delay", "delay"
+    ATTITUDE = "attitude", "attitude"
+    COUNTERFEIT = "counterfeit", "counterfeit"
+    OTHER = "other", "other"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "open"  # collecting evidence
+    AWAITING_RULING = "awaiting_ruling", "awaiting ruling"
+    RULED = "ruled", "ruled"
+
+
+class Ruling(models.TextChoices):
+    REFUND_FULL = "refund_full", "refund in full"
+    REFUND_PART = "refund_part", "refund in part"
+    REJECT = "reject", "reject"
+
+
+class Dispute(models.Model):
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    request = models.OneToOneField(AfterSalesRequest, on_delete=models.PROTECT, related_name="dispute")
+    category = models.CharField(max_length=12, choices=DisputeCategory.choices)
+    status = models.CharField(max_length=16, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    opened_at = models.DateTimeField()
+    merchant_evidence_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ruling_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ruling_overdue = models.BooleanField(default=False)
+    ruling = models.CharField(max_length=12, choices=Ruling.choices, blank=True, default="")
+    ruling_fen = models.BigIntegerField(default=0)
+    ruling_note = models.CharField(max_length=1000, blank=True, default="")
+    ruled_at = models.DateTimeField(null=True, blank=True)
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = MerchantScopedManager()
+
+    def __str__(self) -> str:
+        return f"dispute {self.pk}"
+
+
+class Party(models.TextChoices):
+    BUYER = "buyer", "buyer"
+    MERCHANT = "merchant", "merchant"
+
+
+class Evidence(models.Model):
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
+    party = models.CharField(max_length=10, choices=Party.choices)
+    text = models.CharField(max_length=2000)
+    images = models.JSONField(default=list)  # file names or URLs
+    at = models.DateTimeField()
+
+    objects = MerchantScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.party} evidence {self.pk}"
+
+
+class TimelineEntry(models.Model):
+    """Every step of a request and its dispute, in order (the customer-visible record)."""
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event = models.CharField(max_length=40)
+    text = models.CharField(max_length=1000, blank=True, default="")
+    data = models.JSONField(default=dict)
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return self.event

@@ -1,0 +1,119 @@
+"""After-sales reads, scoped to the buyer, the merchant or the platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from mallops.accounts.selectors import user_merchant
+from mallops.accounts.services import require_permission
+from mallops.aftersales.models import AfterSalesRequest, Dispute
+from mallops.core.errors import not_found
+from mallops.orders.checkout import require_buyer
+
+
+def merchant_id_of(actor: Any) -> int:
+    require_permission(actor, "store.service.handle")
+    member = user_merchant(actor)
+    if member is None:
+        raise not_found("merchant")
+    return int(member.merchant_id)
+
+
+def _prefetch(qs: QuerySet[AfterSalesRequest]) -> QuerySet[AfterSalesRequest]:
+    return qs.select_related("dispute").order_by("-created_at", "-pk")
+
+
+def buyer_requests(actor: Any) -> QuerySet[AfterSalesRequest]:
+    require_buyer(actor)
+    return _prefetch(
+        AfterSalesRequest.objects.unscoped(reason="the buyer's own requests").filter(buyer_id=actor.pk)
+    )
+
+
+def merchant_requests(actor: Any) -> QuerySet[AfterSalesRequest]:
+    return _prefetch(AfterSalesRequest.objects.for_merchant(merchant_id_of(actor)))
+
+
+def platform_requests(actor: Any, status: str = "") -> QuerySet[AfterSalesRequest]:
+    qs = AfterSalesRequest.objects.for_platform(actor, "aftersales.handle")
+    if status:
+        qs = qs.filter(status=status)
+    return _prefetch(qs)
+
+
+def platform_disputes(actor: Any) -> QuerySet[Dispute]:
+    qs: QuerySet[Dispute] = (
+        Dispute.objects.for_platform(actor, "aftersales.handle")
+        .select_related("request")
+        .order_by("ruled_at", "ruling_due_at", "pk")
+    )
+    return qs
+
+
+def one(qs: QuerySet[AfterSalesRequest], request_id: int) -> AfterSalesRequest:
+    req = qs.filter(pk=request_id).first()
+    if req is None:
+        raise not_found("after-sales request")
+    return req
+
+
+def detail(req: AfterSalesRequest) -> dict[str, Any]:
+    """The request with its lines, dispute (with evidence) and timeline, for the API and console."""
+    m = req.merchant_id
+    dispute = Dispute.objects.for_merchant(m).filter(request=req).first()
+    out: dict[str, Any] = {f: getattr(req, f) for f in FIELDS}
+    out["lines"] = [
+        {"order_line_id": ln.order_line_id, "qty": ln.qty, "paid_fen": ln.paid_fen}
+        for ln in req.lines.for_merchant(m).order_by("pk")
+    ]
+    out["timeline"] = [
+        {"at": t.at, "event": t.event, "text": t.text, "data": t.data}
+        for t in req.timeline.for_merchant(m).order_by("at", "pk")
+    ]
+    out["dispute"] = None
+    if dispute is not None:
+        out["dispute"] = {f: getattr(dispute, f) for f in DISPUTE_FIELDS} | {
+            "evidence": [
+                {"party": e.party, "text": e.text, "images": e.images, "at": e.at}
+                for e in dispute.evidence.for_merchant(m).order_by("at", "pk")
+            ]
+        }
+    return out
+
+
+FIELDS = (
+    "id",
+    "merchant_id",
+    "order_id",
+    "kind",
+    "classification",
+    "reason",
+    "no_reason_return",
+    "status",
+    "outcome",
+    "requested_fen",
+    "refund_fen",
+    "reject_reason",
+    "created_at",
+    "acknowledged_at",
+    "accept_due_at",
+    "respond_due_at",
+    "responded_at",
+    "refunded_at",
+    "closed_at",
+)
+DISPUTE_FIELDS = (
+    "id",
+    "category",
+    "status",
+    "opened_at",
+    "merchant_evidence_due_at",
+    "ruling_due_at",
+    "ruling_overdue",
+    "ruling",
+    "ruling_fen",
+    "ruling_note",
+    "ruled_at",
+)

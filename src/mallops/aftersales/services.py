@@ -1,0 +1,371 @@
+"""After-sales writes (R5.2.1): create, approve (by the merchant or the sweep), reject; the refund link.
+
+Money goes back through the payments app; the order's status moves only through ``orders.transitions``
+(one writer per aggregate). A request covering the whole order moves the order to ``refunding`` while it
+is open (the order's timers pause) and to ``refunded`` when the refund goes through; a partial request
+leaves the order's status alone and refunds its amount through the payment provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mallops.aftersales import conf, rules
+from mallops.aftersales.models import (
+    MONEY_KINDS,
+    AfterSalesRequest,
+    Classification,
+    Kind,
+    Outcome,
+    RequestLine,
+    Status,
+    TimelineEntry,
+)
+from mallops.audit.services import audit_record
+from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.orders.checkout import require_buyer
+from mallops.orders.models import Order, OrderLine, OrderStatus
+from mallops.orders.states import Event
+from mallops.orders.transitions import order_transition
+
+REQUESTABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+HOLDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+
+@dataclass(frozen=True)
+class LineIn:
+    order_line_id: int
+    qty: int
+
+
+def log(
+    req: AfterSalesRequest, event: str, *, actor: Any, now: datetime, text: str = "", **data: Any
+) -> None:
+    TimelineEntry.objects.create(
+        merchant_id=req.merchant_id,
+        request=req,
+        at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+        event=event,
+        text=text[:1000],
+        data=data,
+    )
+
+
+def snapshot(req: AfterSalesRequest) -> dict[str, Any]:
+    return {"status": req.status, "outcome": req.outcome, "refund_fen": req.refund_fen}
+
+
+def line_exclusion(merchant_id: int, line: OrderLine) -> str:
+    """The statutory exclusion of a line from the catalogue product's after-sales terms ("" if none)."""
+    from mallops.catalogue.models import Sku
+
+    sku = Sku.objects.for_merchant(merchant_id).select_related("product").filter(code=line.sku_code).first()
+    if sku is None or sku.product.return_policy != "excluded":
+        return ""
+    return sku.product.return_exclusion or "confirmed_by_nature"
+
+
+def returned_qty(order_line_ids: list[int], merchant_id: int) -> dict[int, int]:
+    """Units of each line already covered by requests that were not refused."""
+    rows = (
+        RequestLine.objects.for_merchant(merchant_id)
+        .filter(order_line_id__in=order_line_ids)
+        .exclude(request__outcome=Outcome.REFUSED)
+        .values("order_line_id")
+        .annotate(n=Sum("qty"))
+    )
+    return {r["order_line_id"]: int(r["n"]) for r in rows}
+
+
+def _check(kind: str, classification: str, reason: str, lines: list[LineIn]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if kind not in Kind.values:
+        errors.append(FieldError(("body", "kind"), f"One of {', '.join(Kind.values)}.", "invalid_choice"))
+    if classification not in Classification.values:
+        msg = f"One of {', '.join(Classification.values)}."
+        errors.append(FieldError(("body", "classification"), msg, "invalid_choice"))
+    if not reason.strip() or len(reason) > 500:
+        errors.append(FieldError(("body", "reason"), "1 to 500 characters.", "invalid_length"))
+    if not lines:
+        errors.append(FieldError(("body", "lines"), "At least one line.", "required"))
+    return errors
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor: Any,
+    order_id: int,
+    kind: str,
+    classification: str,
+    reason: str,
+    lines: list[LineIn],
+    no_reason_return: bool = False,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> AfterSalesRequest:
+    """The buyer asks for a return/refund/exchange/repair of some units of some lines of an order."""
+    require_buyer(actor)
+    now = now or timezone.now()
+    order = (
+        Order.objects.unscoped(reason="the buyer's own order").filter(pk=order_id, buyer_id=actor.pk).first()
+    )
+    if order is None:
+        raise not_found("order")
+    errors = _check(kind, classification, reason, lines)
+    by_id = {ln.pk: ln for ln in OrderLine.objects.for_merchant(order.merchant_id).filter(order=order)}
+    done = returned_qty(list(by_id), order.merchant_id)
+    seen: set[int] = set()
+    for i, item in enumerate(lines):
+        line = by_id.get(item.order_line_id)
+        if line is None or item.order_line_id in seen:
+            msg = "Not a line of this order (or listed twice)."
+            errors.append(FieldError(("body", "lines", i, "order_line_id"), msg, "invalid_line"))
+            continue
+        seen.add(item.order_line_id)
+        left = line.qty - done.get(line.pk, 0)
+        if not 1 <= item.qty <= left:
+            msg = f"Between 1 and {left} (units not yet returned)."
+            errors.append(FieldError(("body", "lines", i, "qty"), msg, "qty_out_of_range"))
+        if no_reason_return:
+            exclusion = line_exclusion(order.merchant_id, line)
+            if exclusion:
+                msg = f"Excluded from the 7-day no-reason return ({exclusion})."
+                errors.append(FieldError(("body", "lines", i, "order_line_id"), msg, "excluded_" + exclusion))
+    if no_reason_return:
+        if kind != Kind.RETURN:
+            errors.append(FieldError(("body", "kind"), "A no-reason return is a return.", "invalid_choice"))
+        refusal = rules.no_reason_refusal(order.delivered_at, now, "")
+        if refusal:
+            msg = "The 7-day no-reason return window (from delivery, Asia/Shanghai days) does not apply."
+            errors.append(FieldError(("body", "no_reason_return"), msg, refusal))
+    if errors:
+        raise validation_error(errors)
+    if order.status not in REQUESTABLE:
+        raise conflict(
+            f"An order in status {order.status!r} takes no after-sales request.", code="order_not_eligible"
+        )
+    paid = {
+        item.order_line_id: rules.paid_for(
+            by_id[item.order_line_id].paid_fen,
+            by_id[item.order_line_id].qty,
+            done.get(item.order_line_id, 0),
+            item.qty,
+        )
+        for item in lines
+    }
+    whole = not done and all(
+        any(i.order_line_id == ln.pk and i.qty == ln.qty for i in lines) for ln in by_id.values()
+    )
+    req: AfterSalesRequest = AfterSalesRequest.objects.create(
+        merchant_id=order.merchant_id,
+        order=order,
+        buyer=actor,
+        kind=kind,
+        classification=classification,
+        reason=reason.strip(),
+        no_reason_return=no_reason_return,
+        requested_fen=sum(paid.values()) if kind in MONEY_KINDS else 0,
+        created_at=now,
+        acknowledged_at=now,
+        accept_due_at=now + timedelta(minutes=conf.value("AFTERSALES_ACCEPT_MINUTES")),
+        respond_due_at=now + timedelta(hours=conf.value("AFTERSALES_RESPOND_HOURS")),
+    )
+    RequestLine.objects.bulk_create(
+        [
+            RequestLine(
+                merchant_id=order.merchant_id,
+                request=req,
+                order_line_id=i.order_line_id,
+                qty=i.qty,
+                paid_fen=paid[i.order_line_id],
+            )
+            for i in lines
+        ]
+    )
+    if whole and kind in MONEY_KINDS and order.status in HOLDABLE:
+        hold_order(req, actor=actor, now=now, request=request)
+    log(req, "created", actor=actor, now=now, text=req.reason, kind=kind, requested_fen=req.requested_fen)
+    log(
+        req,
+        "acknowledged",
+        actor=None,
+        now=now,
+        text="We have received your request; the merchant answers by the deadline shown.",
+        respond_due_at=req.respond_due_at.isoformat() if req.respond_due_at else "",
+    )
+    audit_record(
+        actor=actor, action="aftersales.request_create", obj=req, after=snapshot(req), request=request
+    )
+    return req
+
+
+def hold_order(req: AfterSalesRequest, *, actor: Any, now: datetime, request: HttpRequest | None) -> None:
+    """Move the order to ``refunding`` (a whole-order money request is open)."""
+    order_transition(
+        actor=actor,
+        order_id=req.order_id,
+        event=Event.REQUEST_REFUND,
+        now=now,
+        reason=f"AS{req.pk}",
+        request=request,
+    )
+    req.holds_order = True
+    req.save(update_fields=["holds_order"])
+
+
+def release_order(req: AfterSalesRequest, *, actor: Any, now: datetime, request: HttpRequest | None) -> None:
+    """Give the order its previous status back (no refund of the whole order after all)."""
+    if req.holds_order:
+        order_transition(
+            actor=actor,
+            order_id=req.order_id,
+            event=Event.REJECT_REFUND,
+            now=now,
+            reason=f"AS{req.pk}",
+            request=request,
+        )
+        req.holds_order = False
+        req.save(update_fields=["holds_order"])
+
+
+def refund(
+    req: AfterSalesRequest, amount: int, *, actor: Any, now: datetime, request: HttpRequest | None
+) -> None:
+    """Pay ``amount`` back through the payments app; the order moves through its refund states."""
+    from mallops.payments import services as payments
+    from mallops.payments.models import Payment, PaymentStatus
+
+    order = Order.objects.unscoped(reason="after-sales refund (caller authorised)").get(pk=req.order_id)
+    if req.holds_order and amount == order.paid_fen:
+        payments.order_refund(actor=actor, merchant_id=order.merchant_id, order_id=order.pk, request=request)
+        req.holds_order = False
+    elif amount > 0:
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(checkout_id=order.checkout_id, status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
+            .first()
+        )
+        if payment is None:
+            raise conflict("No payment to refund.", code="no_payment")
+        if amount > payment.amount_fen - payment.refunded_fen:
+            raise conflict("The refund exceeds what is left of the payment.", code="refund_exceeds_payment")
+        # partial amount: the payments app's provider refund (records the Refund row and the payment)
+        payments._provider_refund(payment, order, amount)
+        release_order(req, actor=actor, now=now, request=request)
+    req.refund_fen, req.refunded_at = amount, now
+    log(
+        req,
+        "refunded",
+        actor=actor,
+        now=now,
+        text=f"{amount} fen back to the original payment.",
+        amount_fen=amount,
+    )
+
+
+def close(req: AfterSalesRequest, outcome: str, *, actor: Any, now: datetime, text: str) -> None:
+    req.status, req.outcome, req.closed_at = Status.CLOSED, outcome, now
+    req.respond_due_at = None
+    req.save()
+    log(req, "closed", actor=None, now=now, text=text, outcome=outcome)
+
+
+def _locked(merchant_id: int | None, request_id: int) -> AfterSalesRequest:
+    qs = (
+        AfterSalesRequest.objects.for_merchant(merchant_id)
+        if merchant_id is not None
+        else AfterSalesRequest.objects.unscoped(reason="after-sales (caller authorised)")
+    )
+    req: AfterSalesRequest | None = qs.select_for_update().filter(pk=request_id).first()
+    if req is None:
+        raise not_found("after-sales request")
+    return req
+
+
+@transaction.atomic
+def request_approve(
+    *,
+    actor: Any,
+    request_id: int,
+    merchant_id: int | None,
+    auto: bool = False,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> AfterSalesRequest:
+    """The merchant approves (or the sweep does when the deadline passed): refund if money, then close."""
+    now = now or timezone.now()
+    req = _locked(merchant_id, request_id)
+    if req.status != Status.PENDING:
+        raise conflict(
+            f"A request in status {req.status!r} cannot be approved.",
+            code="illegal_transition",
+            status=req.status,
+        )
+    before = snapshot(req)
+    req.responded_at = now
+    log(req, "auto_approved" if auto else "approved", actor=actor, now=now)
+    if req.kind in MONEY_KINDS:
+        refund(req, req.requested_fen, actor=actor, now=now, request=request)
+    outcome = Outcome.AUTO_APPROVED if auto else Outcome.APPROVED
+    close(req, outcome, actor=actor, now=now, text=_confirmation(req))
+    audit_record(
+        actor=actor,
+        action="aftersales.request_approve",
+        obj=req,
+        before=before,
+        after=snapshot(req) | {"auto": auto},
+        request=request,
+    )
+    return req
+
+
+def _confirmation(req: AfterSalesRequest) -> str:
+    if req.kind in MONEY_KINDS:
+        return f"Your {req.kind} request AS{req.pk} is approved; {req.refund_fen} fen are on the way back."
+    return f"Your {req.kind} request AS{req.pk} is approved; the merchant will contact you."
+
+
+@transaction.atomic
+def request_reject(
+    *,
+    actor: Any,
+    request_id: int,
+    merchant_id: int,
+    reason: str,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> AfterSalesRequest:
+    now = now or timezone.now()
+    req = _locked(merchant_id, request_id)
+    if not reason.strip() or len(reason) > 500:
+        raise validation_error([FieldError(("body", "reason"), "1 to 500 characters.", "invalid_length")])
+    if req.status != Status.PENDING:
+        raise conflict(
+            f"A request in status {req.status!r} cannot be rejected.",
+            code="illegal_transition",
+            status=req.status,
+        )
+    before = snapshot(req)
+    release_order(req, actor=actor, now=now, request=request)
+    req.status, req.reject_reason = Status.REJECTED, reason.strip()
+    req.responded_at, req.respond_due_at = now, None
+    req.save()
+    log(req, "rejected", actor=actor, now=now, text=req.reject_reason)
+    audit_record(
+        actor=actor,
+        action="aftersales.request_reject",
+        obj=req,
+        before=before,
+        after=snapshot(req),
+        request=request,
+    )
+    return req

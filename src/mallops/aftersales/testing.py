@@ -1,0 +1,91 @@
+"""Helpers for tests, the tenancy walk and demo data: a paid, delivered, discounted order through the real
+services (checkout, sandbox payment, shipping, delivery) and a request on it."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+from django.utils import timezone
+
+from mallops.accounts.models import Merchant, User
+from mallops.aftersales.models import AfterSalesRequest
+from mallops.aftersales.services import LineIn, request_create
+from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
+from mallops.orders.models import Order
+from mallops.orders.states import Event
+from mallops.orders.testing import make_buyer, make_stock
+from mallops.orders.transitions import order_transition
+
+_seq = itertools.count(1)
+
+
+def delivered_order(
+    merchant: Merchant,
+    *,
+    buyer: User | None = None,
+    lines: tuple[tuple[int, int], ...] = ((3333, 2), (1001, 3)),
+    off_fen: int = 1001,
+    delivered_at: datetime | None = None,
+    status: str = "delivered",
+) -> Order:
+    """An order of ``merchant`` with one line per (unit price, qty), a store discount of ``off_fen`` spread
+    over the lines, paid through the sandbox provider and moved up to ``status`` (paid/shipped/delivered)."""
+    from mallops.payments.services import payment_open, sandbox_pay
+
+    buyer = buyer or make_buyer()
+    n = next(_seq)
+    items = [
+        make_stock(merchant, sku=f"AS-{merchant.pk}-{n}-{i}", price_fen=p, available=qty + 5)
+        for i, (p, qty) in enumerate(lines)
+    ]
+    promos = (
+        [
+            {
+                "id": f"P-as-{n}",
+                "kind": "threshold",
+                "layer": "store",
+                "merchant": str(merchant.pk),
+                "tiers": [{"min": 1, "off": off_fen}],
+            }
+        ]
+        if off_fen
+        else []
+    )
+    checkout, _ = checkout_create(
+        actor=buyer,
+        idempotency_key=f"as-{merchant.pk}-{n}",
+        req=CheckoutRequest(
+            lines=[CartLine(it.sku_code, qty) for it, (_, qty) in zip(items, lines, strict=True)],
+            promotions=promos,
+            live_offers=False,
+        ),
+    )
+    payment = payment_open(actor=buyer, checkout_id=checkout.pk)
+    sandbox_pay(actor=buyer, out_trade_no=payment.out_trade_no)
+    order: Order = Order.objects.for_merchant(merchant.pk).get(checkout=checkout)
+    if status in ("shipped", "delivered"):
+        order_transition(
+            actor=None, order_id=order.pk, event=Event.SHIP, carrier="SF", tracking_number=f"SF{n:010d}"
+        )
+    if status == "delivered":
+        order_transition(
+            actor=None, order_id=order.pk, event=Event.DELIVER, now=delivered_at or timezone.now()
+        )
+    order.refresh_from_db()
+    return order
+
+
+def make_request(merchant: Merchant, *, kind: str = "refund") -> AfterSalesRequest:
+    """A pending request on the first line (one unit) of a new delivered order of ``merchant``."""
+    order = delivered_order(merchant)
+    line = order.lines.unscoped(reason="test helper").order_by("pk").first()
+    assert line is not None
+    return request_create(
+        actor=order.buyer,
+        order_id=order.pk,
+        kind=kind,
+        classification="product",
+        reason="尺码不合适",
+        lines=[LineIn(line.pk, 1)],
+    )

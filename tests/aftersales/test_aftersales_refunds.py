@@ -1,0 +1,200 @@
+"""After-sales requests (R5.2.1): refunds from the stored paid shares, 7-day window, exclusions, sweep."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mallops.aftersales import rules
+from mallops.aftersales.models import AfterSalesRequest, TimelineEntry
+from mallops.aftersales.testing import delivered_order
+from mallops.core.sweeps import registered, run_sweeper
+from mallops.orders.models import Order, OrderLine
+from mallops.payments.models import Payment, Refund, SandboxTransaction
+from mallops.testing.client import ApiClient
+from mallops.testing.factories import make_merchant, token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _lines(order: Order) -> list[OrderLine]:
+    return list(OrderLine.objects.for_merchant(order.merchant_id).filter(order=order).order_by("pk"))
+
+
+def _ask(order: Order, lines: list[tuple[int, int]], **extra):
+    body = {
+        "order_id": order.pk,
+        "kind": "refund",
+        "classification": "product",
+        "reason": "质量问题",
+        "lines": [{"order_line_id": i, "qty": q} for i, q in lines],
+    } | extra
+    return ApiClient(token=token_for(order.buyer)).post_json("/api/v1/buyer/aftersales", body)
+
+
+def _approve(owner, req_id: int, key: str = "k"):
+    return ApiClient(token=token_for(owner)).post_json(
+        f"/api/v1/merchant/aftersales/{req_id}/approve", {}, headers={"Idempotency-Key": key}
+    )
+
+
+@pytest.mark.req("R5.2.1")
+def test_refund_of_one_line_of_a_discounted_order_is_its_stored_paid_share():
+    merchant, owner = make_merchant()
+    order = delivered_order(merchant)
+    first, second = _lines(order)
+    assert order.discount_fen > 0 and first.discount_fen > 0 and first.paid_fen < first.amount_fen
+    created = _ask(order, [(second.pk, second.qty)])
+    assert created.status_code == 201, created.content
+    body = json.loads(created.content)
+    assert body["requested_fen"] == second.paid_fen
+    assert body["accept_due_at"] and body["acknowledged_at"] and body["respond_due_at"]
+    assert [t["event"] for t in body["timeline"]] == ["created", "acknowledged"]
+    no_key = ApiClient(token=token_for(owner)).post_json(
+        f"/api/v1/merchant/aftersales/{body['id']}/approve", {}
+    )
+    assert no_key.status_code == 428
+    done = _approve(owner, body["id"])
+    assert done.status_code == 200, done.content
+    out = json.loads(done.content)
+    assert out["status"] == "closed" and out["refund_fen"] == second.paid_fen
+    assert out["timeline"][-1]["event"] == "closed" and str(second.paid_fen) in out["timeline"][-1]["text"]
+    refund = Refund.objects.get()
+    assert refund.amount_fen == second.paid_fen and refund.status == "success"
+    assert Payment.objects.get().refunded_fen == second.paid_fen
+    assert SandboxTransaction.objects.get().refunded_fen == second.paid_fen
+    # a partial request leaves the order's status alone
+    assert Order.objects.for_merchant(merchant.pk).get(pk=order.pk).status == "delivered"
+
+
+@pytest.mark.req("R5.2.1")
+def test_whole_order_request_moves_the_order_through_its_refund_states():
+    merchant, owner = make_merchant()
+    order = delivered_order(merchant)
+    created = _ask(order, [(ln.pk, ln.qty) for ln in _lines(order)])
+    req_id = json.loads(created.content)["id"]
+    assert Order.objects.for_merchant(merchant.pk).get(pk=order.pk).status == "refunding"
+    out = json.loads(_approve(owner, req_id).content)
+    assert out["refund_fen"] == order.paid_fen
+    after = Order.objects.for_merchant(merchant.pk).get(pk=order.pk)
+    assert after.status == "refunded" and after.refunded_fen == order.paid_fen
+    assert Payment.objects.get().status == "refunded"
+
+
+@pytest.mark.req("R5.2.1")
+def test_partial_quantity_refunds_sum_exactly_to_the_line():
+    merchant, owner = make_merchant()
+    order = delivered_order(merchant, lines=((999, 3), (1001, 7)), off_fen=1003)
+    line = _lines(order)[1]
+    assert line.paid_fen % line.qty != 0
+    got = []
+    for i, q in enumerate((2, 4, 1)):
+        body = json.loads(_ask(order, [(line.pk, q)]).content)
+        got.append(json.loads(_approve(owner, body["id"], key=f"k{i}").content)["refund_fen"])
+    assert sum(got) == line.paid_fen
+    assert got == [
+        rules.paid_for(line.paid_fen, line.qty, 0, 2),
+        rules.paid_for(line.paid_fen, line.qty, 2, 4),
+        rules.paid_for(line.paid_fen, line.qty, 6, 1),
+    ]
+    # nothing left of the line: one more unit is a 422 on its path
+    over = _ask(order, [(line.pk, 1)])
+    assert over.status_code == 422
+    assert json.loads(over.content)["errors"][0]["loc"] == ["body", "lines", 0, "qty"]
+
+
+def test_paid_for_largest_remainder_units():
+    assert [rules.paid_for(1000, 3, k, 1) for k in range(3)] == [334, 333, 333]
+    with pytest.raises(ValueError):
+        rules.paid_for(1000, 3, 2, 2)
+
+
+@pytest.mark.req("R5.2.1")
+def test_seven_day_window_edges_in_shanghai_days():
+    # delivered 2026-03-01 23:30 Shanghai = 15:30 UTC; last day 2026-03-08 (local)
+    delivered = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
+    assert rules.last_no_reason_day(delivered).isoformat() == "2026-03-08"
+    last_moment = datetime(2026, 3, 8, 15, 59, 59, tzinfo=UTC)  # 23:59:59 local on day 7
+    assert rules.no_reason_refusal(delivered, last_moment, "") == ""
+    assert rules.no_reason_refusal(delivered, last_moment + timedelta(seconds=1), "") == "window_closed"
+    assert rules.no_reason_refusal(None, last_moment, "") == "not_delivered"
+    assert rules.no_reason_refusal(delivered, delivered, "perishable") == "excluded_perishable"
+
+
+@pytest.mark.req("R5.2.1")
+def test_no_reason_return_outside_the_window_is_422_and_writes_nothing():
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant, delivered_at=datetime.now(UTC) - timedelta(days=9))
+    line = _lines(order)[0]
+    refused = _ask(order, [(line.pk, 1)], kind="return", no_reason_return=True)
+    assert refused.status_code == 422
+    errors = json.loads(refused.content)["errors"]
+    assert {"loc": ["body", "no_reason_return"], "code": "window_closed"}.items() <= errors[0].items()
+    assert not AfterSalesRequest.objects.unscoped(reason="test").exists()
+    # a quality return still goes in after the 7 days
+    assert _ask(order, [(line.pk, 1)], kind="return").status_code == 201
+
+
+@pytest.mark.req("R5.2.1")
+@pytest.mark.parametrize("exclusion", ["custom_made", "perishable", "digital_unsealed", "periodicals"])
+def test_excluded_categories_refuse_the_no_reason_return(exclusion):
+    from mallops.catalogue.models import Category, Product, Sku
+
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant)
+    line = _lines(order)[0]
+    product = Product.objects.create(
+        merchant=merchant,
+        category=Category.objects.first(),
+        title="定制",
+        return_policy="excluded",
+        return_exclusion=exclusion,
+    )
+    Sku.objects.create(merchant=merchant, product=product, code=line.sku_code, price_fen=line.unit_price_fen)
+    refused = _ask(order, [(line.pk, 1)], kind="return", no_reason_return=True)
+    assert refused.status_code == 422
+    err = json.loads(refused.content)["errors"][0]
+    assert err["loc"] == ["body", "lines", 0, "order_line_id"] and err["code"] == "excluded_" + exclusion
+    # the other line (no exclusion) is fine
+    other = _lines(order)[1]
+    assert _ask(order, [(other.pk, 1)], kind="return", no_reason_return=True).status_code == 201
+
+
+@pytest.mark.req("R5.2.1")
+def test_unanswered_request_is_approved_by_the_sweep_after_an_outage():
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant)
+    line = _lines(order)[0]
+    req_id = json.loads(_ask(order, [(line.pk, 1)]).content)["id"]
+    sweeper = registered()["aftersales.auto_approve"]
+    assert run_sweeper(sweeper, now=datetime.now(UTC) + timedelta(hours=47)) == 0
+    # the worker was down for days: the next run finds it past due and approves it once
+    later = datetime.now(UTC) + timedelta(days=5)
+    assert run_sweeper(sweeper, now=later) == 1
+    assert run_sweeper(sweeper, now=later) == 0
+    req = AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=req_id)
+    assert req.status == "closed" and req.outcome == "auto_approved" and req.respond_due_at is None
+    assert req.refund_fen == rules.paid_for(line.paid_fen, line.qty, 0, 1)
+    events = list(TimelineEntry.objects.for_merchant(merchant.pk).values_list("event", flat=True))
+    assert events == ["created", "acknowledged", "auto_approved", "refunded", "closed"]
+
+
+def test_bad_input_is_422_with_paths_and_writes_nothing():
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant)
+    line = _lines(order)[0]
+    bad = _ask(order, [(line.pk, 1), (999999, 1)], kind="swap", classification="x", reason=" ")
+    assert bad.status_code == 422
+    locs = [tuple(e["loc"]) for e in json.loads(bad.content)["errors"]]
+    assert locs == [
+        ("body", "kind"),
+        ("body", "classification"),
+        ("body", "reason"),
+        ("body", "lines", 1, "order_line_id"),
+    ]
+    schema_bad = _ask(order, [(line.pk, 0)])
+    assert schema_bad.status_code == 422
+    assert not AfterSalesRequest.objects.unscoped(reason="test").exists()
+    assert not TimelineEntry.objects.unscoped(reason="test").exists()
