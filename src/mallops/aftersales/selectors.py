@@ -70,7 +70,7 @@ def detail(req: AfterSalesRequest) -> dict[str, Any]:
     ]
     out["timeline"] = [
         {"at": t.at, "event": t.event, "text": t.text, "data": t.data}
-        for t in req.timeline.for_merchant(m).order_by("at", "pk")
+        for t in req.timeline.for_merchant(m).order_by("pk")
     ]
     out["dispute"] = None
     if dispute is not None:
