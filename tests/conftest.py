@@ -71,3 +71,24 @@ def chromium_path() -> str:
 @pytest.fixture
 def api() -> Iterator[ApiClient]:
     yield ApiClient()
+
+
+SEED_MIGRATIONS = [
+    ("mallops.catalogue.migrations.0002_seed_categories", "seed"),
+    ("mallops.service.migrations.0002_seed_policies", "seed"),
+]
+
+
+@pytest.fixture
+def seeded_rows() -> None:
+    """Re-run the idempotent data migrations: a transactional test's flush empties their tables.
+
+    (``serialized_rollback`` would do the same but collides with content types that post_migrate
+    recreates after each flush.)
+    """
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)

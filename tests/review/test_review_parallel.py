@@ -15,7 +15,8 @@ from mallops.testing.factories import make_merchant, make_staff
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # seeded rows survive other flushes
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_rows")
 @pytest.mark.req("R2.1.1")
 def test_two_reviewers_claiming_at_once_never_both_hold_the_listing():
     merchant, _ = make_merchant()

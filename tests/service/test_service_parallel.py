@@ -16,7 +16,8 @@ from mallops.testing.factories import make_staff
 
 @pytest.mark.req("R5.1.2")
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # seeded rows survive other flushes
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_rows")
 def test_parallel_breach_sweeps_escalate_each_ticket_once():
     agent = make_agent("service")
     make_staff("cs_supervisor")
