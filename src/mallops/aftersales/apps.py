@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class AftersalesConfig(AppConfig):
     name = "mallops.aftersales"
     label = "aftersales"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+
+        register(
+            MenuItem("aftersales", _("After-sales and disputes"), "aftersales:queue", "aftersales.handle")
+        )
+        register(
+            MenuItem(
+                "merchant_aftersales",
+                _("My store's after-sales"),
+                "aftersales:merchant",
+                "store.service.handle",
+            )
+        )

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from mallops.aftersales import views
 
 app_name = "aftersales"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.queue, name="queue"),
+    path("requests/<int:request_id>/", views.request_view, name="request"),
+    path("disputes/<int:dispute_id>/rule", views.rule, name="rule"),
+    path("merchant/", views.merchant, name="merchant"),
+    path("merchant/<int:request_id>/<slug:action>", views.merchant_answer, name="merchant_answer"),
+]

@@ -1,0 +1,130 @@
+"""Console pages: the platform's after-sales and dispute queue with a ruling form, and the merchant
+centre's list of the store's requests with approve/reject."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mallops.aftersales import disputes, selectors, services
+from mallops.aftersales.models import DisputeCategory, DisputeStatus, Ruling, Status
+from mallops.core.errors import DomainError
+
+
+def _need(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(permission)
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    _need(request, "aftersales.handle")
+    status = request.GET.get("status", "")
+    status = status if status in Status.values else ""
+    page = Paginator(selectors.platform_requests(request.user, status), 30).get_page(request.GET.get("page"))
+    open_disputes = selectors.platform_disputes(request.user).exclude(status=DisputeStatus.RULED)[:100]
+    return render(
+        request,
+        "aftersales/queue.html",
+        {
+            "active": "aftersales",
+            "page": page,
+            "status": status,
+            "statuses": Status.choices,
+            "disputes": open_disputes,
+            "rulings": Ruling.choices,
+            "categories": dict(DisputeCategory.choices),
+        },
+    )
+
+
+@login_required
+def request_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    _need(request, "aftersales.handle")
+    try:
+        req = selectors.one(selectors.platform_requests(request.user), request_id)
+    except DomainError as exc:
+        raise PermissionDenied(exc.detail) from exc
+    return render(
+        request,
+        "aftersales/request.html",
+        {"active": "aftersales", "req": selectors.detail(req), "rulings": Ruling.choices},
+    )
+
+
+@login_required
+@require_POST
+def rule(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    _need(request, "aftersales.handle")
+    raw = request.POST.get("amount_fen", "").strip()
+    try:
+        amount = int(raw) if raw else None
+    except ValueError:
+        amount = -1
+    try:
+        d = disputes.dispute_rule(
+            actor=request.user,
+            dispute_id=dispute_id,
+            ruling=request.POST.get("ruling", ""),
+            note=request.POST.get("note", ""),
+            amount_fen=amount,
+            request=request,
+        )
+        messages.success(request, _("Dispute %(id)s ruled.") % {"id": d.pk})
+    except DomainError as exc:
+        messages.error(request, "; ".join([exc.detail] + [e.msg for e in exc.errors]))
+    return redirect("aftersales:queue")
+
+
+@login_required
+def merchant(request: HttpRequest) -> HttpResponse:
+    _need(request, "store.service.handle")
+    try:
+        rows = selectors.merchant_requests(request.user)
+    except DomainError as exc:
+        raise PermissionDenied(exc.detail) from exc
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "aftersales/merchant.html",
+        {"active": "merchant_aftersales", "page": page, "status": status, "statuses": Status.choices},
+    )
+
+
+@login_required
+@require_POST
+def merchant_answer(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    _need(request, "store.service.handle")
+    try:
+        req = selectors.one(selectors.merchant_requests(request.user), request_id)
+    except DomainError as exc:
+        raise PermissionDenied(exc.detail) from exc
+    try:
+        if action == "approve":
+            services.request_approve(
+                actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request
+            )
+            messages.success(request, _("Request AS%(id)s approved.") % {"id": req.pk})
+        elif action == "reject":
+            services.request_reject(
+                actor=request.user,
+                request_id=req.pk,
+                merchant_id=req.merchant_id,
+                reason=request.POST.get("reason", ""),
+                request=request,
+            )
+            messages.success(request, _("Request AS%(id)s rejected.") % {"id": req.pk})
+        else:
+            raise PermissionDenied(action)
+    except DomainError as exc:
+        messages.error(request, "; ".join([exc.detail] + [e.msg for e in exc.errors]))
+    return redirect("aftersales:merchant")

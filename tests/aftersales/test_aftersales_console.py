@@ -1,0 +1,53 @@
+"""Console: the platform queue with the ruling form, the merchant centre page with approve/reject."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from mallops.aftersales.disputes import dispute_open
+from mallops.aftersales.models import AfterSalesRequest, Dispute
+from mallops.aftersales.services import request_reject
+from mallops.aftersales.testing import make_request
+from mallops.testing.factories import make_merchant, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_merchant_sees_its_requests_and_answers_them():
+    merchant, owner = make_merchant()
+    other, _ = make_merchant()
+    mine, theirs, second = make_request(merchant), make_request(other), make_request(merchant)
+    shop = _client(owner)
+    page = shop.get("/aftersales/merchant/").content.decode()
+    assert f"AS{mine.pk}<" in page and f"AS{theirs.pk}<" not in page
+    shop.post(f"/aftersales/merchant/{mine.pk}/approve")
+    assert AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=mine.pk).outcome == "approved"
+    shop.post(f"/aftersales/merchant/{second.pk}/reject", {"reason": "已超出保修范围"})
+    assert AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=second.pk).status == "rejected"
+    assert shop.post(f"/aftersales/merchant/{theirs.pk}/approve").status_code == 403
+    assert AfterSalesRequest.objects.for_merchant(other.pk).get(pk=theirs.pk).status == "pending"
+
+
+def test_platform_queue_rules_a_dispute_and_others_are_refused():
+    merchant, owner = make_merchant()
+    req = make_request(merchant)
+    request_reject(actor=owner, request_id=req.pk, merchant_id=merchant.pk, reason="不同意")
+    dispute = dispute_open(
+        actor=req.buyer, request_id=req.pk, category="attitude", text="客服态度差", images=[]
+    )
+    agent = _client(make_staff("cs_agent"))
+    page = agent.get("/aftersales/").content.decode()
+    assert f'data-testid="rule-{dispute.pk}"' in page
+    assert "客服态度差" in agent.get(f"/aftersales/requests/{req.pk}/").content.decode()
+    agent.post(f"/aftersales/disputes/{dispute.pk}/rule", {"ruling": "refund_full", "note": "支持买家"})
+    ruled = Dispute.objects.unscoped(reason="test").get()
+    assert ruled.status == "ruled" and ruled.ruling_fen == req.requested_fen
+    assert _client(make_staff("data_ops")).get("/aftersales/").status_code == 403
+    assert _client(owner).get("/aftersales/").status_code == 403
