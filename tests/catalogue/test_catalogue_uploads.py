@@ -32,9 +32,10 @@ def png(width: int, height: int, pad: int = 0) -> bytes:
     )
 
 
-def jpeg(width: int, height: int) -> bytes:
+def jpeg(width: int, height: int, metadata_segments: int = 1) -> bytes:
     app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"
-    exif = b"\xff\xe1" + struct.pack(">H", 2 + 300) + b"E" * 300
+    size = 300 if metadata_segments == 1 else 60_000
+    exif = (b"\xff\xe1" + struct.pack(">H", 2 + size) + b"E" * size) * metadata_segments
     sof = b"\xff\xc2" + struct.pack(">HBHHB", 17, 8, height, width, 3) + b"\x01\x22\0\x02\x11\x01\x03\x11\x01"
     return b"\xff\xd8" + app0 + exif + sof + b"\xff\xda\0\x02" + b"\0" * 32 + b"\xff\xd9"
 
@@ -101,6 +102,14 @@ def test_upload_stores_the_file_and_records_its_real_dimensions(media):
     assert image.file.name.endswith(".jpg")
     shown = json.loads(client.get_json(f"/api/v1/merchant/products/{product.pk}").content)
     assert body["id"] in [i["id"] for i in shown["images"]]
+
+
+def test_a_jpeg_frame_header_after_large_metadata_is_found(media):
+    _merchant, _owner, product, client = _setup()
+    content = jpeg(1200, 900, metadata_segments=12)  # about 720 KB of metadata before the frame header
+    response = _upload(client, f"/api/v1/merchant/products/{product.pk}/images", content, "big.jpg")
+    assert response.status_code == 201, response.content
+    assert (json.loads(response.content)["width"], json.loads(response.content)["height"]) == (1200, 900)
 
 
 @pytest.mark.req("R1.2.1")

@@ -148,6 +148,11 @@ def inspect_upload(
     width = height = 0
     if content_type.startswith("image/"):
         dimensions = image_size(content_type, head)
+        if dimensions is None and content_type == "image/jpeg" and size > len(head):
+            # large metadata segments (EXIF thumbnails, ICC profiles) can push the frame header further
+            upload.seek(0)
+            dimensions = image_size(content_type, bytes(upload.read()))
+            upload.seek(0)
         if dimensions is None:
             return None, [FieldError(loc, "the image header cannot be read", "unreadable_image")]
         width, height = dimensions
