@@ -1,0 +1,113 @@
+"""Demo after-sales requests and disputes over the demo orders (idempotent: orders that already have a
+request are skipped, so a second run creates nothing)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from mallops.accounts.models import User
+from mallops.aftersales import disputes, services
+from mallops.aftersales.models import AfterSalesRequest
+from mallops.orders.models import Order, OrderLine
+
+REASONS = {
+    "product": ["尺码偏小，穿不上", "收到有划痕", "颜色与图片不符", "做工粗糙，有线头"],
+    "logistics": ["外包装破损，商品受损", "快递延误，已不需要"],
+    "order": ["拍错了规格", "重复下单"],
+}
+# (kind, classification, what happens next)
+PLAN = [
+    ("refund", "product", "pending"),
+    ("return", "product", "pending"),
+    ("exchange", "product", "pending"),
+    ("refund", "logistics", "approve"),
+    ("return", "order", "approve"),
+    ("repair", "product", "approve"),
+    ("refund", "product", "reject"),
+    ("return", "product", "dispute"),
+    ("refund", "logistics", "dispute"),
+    ("return", "product", "ruled"),
+]
+
+
+def load(*, lines: list[str], rng: random.Random) -> None:
+    taken = set(AfterSalesRequest.objects.unscoped(reason="demo").values_list("order_id", flat=True))
+    candidates = [
+        o
+        for o in Order.objects.unscoped(reason="demo")
+        .filter(checkout__idempotency_key__startswith="demo-", status__in=["delivered", "completed"])
+        .order_by("pk")
+        if o.pk not in taken
+    ]
+    if taken or not candidates:
+        lines.append(f"After-sales: {len(taken)} demo requests (kept)")
+        return
+    ruler = next(
+        (
+            u
+            for u in User.objects.filter(username__in=["cs-supervisor", "cs-agent"])
+            if u.has_perm("aftersales.handle")
+        ),
+        None,
+    )
+    made = 0
+    for (kind, classification, fate), order in zip(
+        PLAN, rng.sample(candidates, min(len(PLAN), len(candidates))), strict=False
+    ):
+        order_lines = list(
+            OrderLine.objects.for_merchant(order.merchant_id).filter(order=order).order_by("pk")
+        )
+        line = order_lines[0]
+        qty = 1 if line.qty > 1 and rng.random() < 0.5 else line.qty
+        now = timezone.now() - timedelta(hours=rng.randint(1, 20))
+        req = services.request_create(
+            actor=order.buyer,
+            order_id=order.pk,
+            kind=kind,
+            classification=classification,
+            reason=rng.choice(REASONS[classification]),
+            lines=[services.LineIn(line.pk, qty)],
+            now=now,
+        )
+        made += 1
+        later = now + timedelta(hours=rng.randint(1, 6))
+        if fate == "approve":
+            services.request_approve(actor=None, request_id=req.pk, merchant_id=req.merchant_id, now=later)
+        elif fate in ("reject", "dispute", "ruled"):
+            services.request_reject(
+                actor=None,
+                request_id=req.pk,
+                merchant_id=req.merchant_id,
+                reason="商品已使用，不影响二次销售的证明不足",
+                now=later,
+            )
+        if fate in ("dispute", "ruled"):
+            disputes.dispute_open(
+                actor=order.buyer,
+                request_id=req.pk,
+                category="quality",
+                text="收到时即有破损，附开箱照片",
+                images=[f"unboxing-{req.pk}-1.jpg", f"unboxing-{req.pk}-2.jpg"],
+                now=later + timedelta(hours=1),
+            )
+            disputes.evidence_add(
+                actor=None,
+                request_id=req.pk,
+                party="merchant",
+                text="发货前质检记录",
+                images=[f"qc-{req.pk}.jpg"],
+                merchant_id=req.merchant_id,
+                now=later + timedelta(hours=3),
+            )
+        if fate == "ruled" and ruler is not None:
+            disputes.dispute_rule(
+                actor=ruler,
+                dispute_id=req.dispute.pk,
+                ruling="refund_full",
+                note="商家举证不足，支持买家退款",
+                now=later + timedelta(hours=5),
+            )
+    lines.append(f"After-sales: {made} demo requests (pending, approved, rejected, disputed, ruled)")
