@@ -207,3 +207,44 @@ def test_another_store_gets_404_on_every_product_page(media):
     product.refresh_from_db()
     assert product.title != "北欧风陶瓷马克杯 大容量400ml"
     assert ProductImage.objects.for_merchant(merchant.pk).filter(product=product).count() == 4
+
+
+@pytest.mark.req("R1.2.1")
+def test_certificates_page_adds_a_certificate_and_uploads_its_scan(media):
+    from datetime import date, timedelta
+
+    from mallops.catalogue.models import Certificate
+
+    merchant, owner = make_merchant()
+    client = _client(owner)
+    assert client.get("/review/mine/certificates/").status_code == 200
+    added = client.post(
+        "/review/mine/certificates/",
+        {"kind": "ccc", "number": "2024011606000001", "expires_on": str(date.today() + timedelta(days=90))},
+    )
+    assert added.status_code == 302
+    certificate = Certificate.objects.for_merchant(merchant.pk).get()
+    assert (certificate.kind, certificate.product_id) == ("ccc", None)
+
+    pdf = b"%PDF-1.4\n%scan\n"
+    wrong = client.post(
+        f"/review/mine/certificates/{certificate.pk}/file",
+        {"file": SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 not a pdf")},
+        follow=True,
+    )
+    assert "PDF, JPG, PNG" in wrong.content.decode()
+    certificate.refresh_from_db()
+    assert not certificate.file.name
+    client.post(
+        f"/review/mine/certificates/{certificate.pk}/file", {"file": SimpleUploadedFile("scan.pdf", pdf)}
+    )
+    certificate.refresh_from_db()
+    assert (media / certificate.file.name).read_bytes() == pdf
+
+    _other, other_owner = make_merchant()
+    other = _client(other_owner)
+    response = other.post(
+        f"/review/mine/certificates/{certificate.pk}/file", {"file": SimpleUploadedFile("x.pdf", pdf)}
+    )
+    assert response.status_code == 404
+    assert "2024011606000001" not in other.get("/review/mine/certificates/").content.decode()

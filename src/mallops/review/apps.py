@@ -23,5 +23,13 @@ class ReviewConfig(AppConfig):
             )
         )
         register(
+            MenuItem(
+                "merchant_certificates",
+                _("Certificates"),
+                "review:merchant_certificates",
+                "store.listing.manage",
+            )
+        )
+        register(
             MenuItem("merchant_import", _("Bulk import"), "review:merchant_import", "store.listing.manage")
         )

@@ -37,6 +37,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         product_views.merchant_image_delete,
         name="merchant_image_delete",
     ),
+    path("mine/certificates/", product_views.merchant_certificates, name="merchant_certificates"),
+    path(
+        "mine/certificates/<int:certificate_id>/file",
+        product_views.merchant_certificate_file,
+        name="merchant_certificate_file",
+    ),
     path(
         "mine/products/<int:product_id>/images/<int:image_id>/file",
         product_views.merchant_image_file,

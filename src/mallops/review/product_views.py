@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,14 @@ from mallops.catalogue import selectors as catalogue
 from mallops.catalogue import services as catalogue_services
 from mallops.catalogue import uploads
 from mallops.catalogue.console_forms import ProductForm, form_for, parse_post, url_images
-from mallops.catalogue.models import DESCRIPTION_SECTIONS, MAX_IMAGES, Product, ProductImage, ReturnExclusion
+from mallops.catalogue.models import (
+    DESCRIPTION_SECTIONS,
+    MAX_IMAGES,
+    CertificateKind,
+    Product,
+    ProductImage,
+    ReturnExclusion,
+)
 from mallops.core.errors import DomainError
 from mallops.review import selectors
 from mallops.review.models import Listing
@@ -193,3 +201,56 @@ def merchant_product_listing(request: HttpRequest, product_id: int) -> HttpRespo
             messages.error(request, exc.detail)
             return redirect("review:merchant_product", product_id=product_id)
     return redirect("review:merchant_listing", listing_id=listing.pk)
+
+
+@login_required
+def merchant_certificates(request: HttpRequest) -> HttpResponse:
+    """Own certificates: add one, upload its scan."""
+    merchant_id = _merchant_id(request)
+    if request.method == "POST":
+        try:
+            expires_on = date.fromisoformat(str(request.POST.get("expires_on", "")))
+        except ValueError:
+            messages.error(request, _("Enter the expiry date as YYYY-MM-DD."))
+        else:
+            product_text = str(request.POST.get("product_id", "")).strip()
+            try:
+                catalogue_services.certificate_create(
+                    actor=request.user,
+                    merchant_id=merchant_id,
+                    kind=str(request.POST.get("kind", "")),
+                    number=str(request.POST.get("number", "")),
+                    expires_on=expires_on,
+                    product_id=int(product_text) if product_text.isdigit() else None,
+                    request=request,
+                )
+                messages.success(request, _("Certificate added."))
+                return redirect("review:merchant_certificates")
+            except DomainError as exc:
+                messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
+    context = {
+        "active": "merchant_certificates",
+        "certificates": list(catalogue.certificate_list(merchant_id=merchant_id)[:300]),
+        "kinds": CertificateKind.choices,
+    }
+    return render(request, "review/merchant_certificates.html", context)
+
+
+@login_required
+@require_POST
+def merchant_certificate_file(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    merchant_id = _merchant_id(request)
+    try:
+        uploads.certificate_file_upload(
+            actor=request.user,
+            merchant_id=merchant_id,
+            certificate_id=certificate_id,
+            upload=request.FILES.get("file"),
+            request=request,
+        )
+        messages.success(request, _("Scan uploaded."))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
+    return redirect("review:merchant_certificates")
