@@ -54,7 +54,7 @@ def test_unknown_requirement_id_fails_collection(tmp_path):
 
         @pytest.mark.req("R99.9.9")
         def test_x():
-            assert 1 + 1 == 2
+            assert len("ab") == 2
     """)
     )
     result = subprocess.run(
