@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mallops.catalogue import selectors as catalogue
@@ -29,6 +30,13 @@ from mallops.review import selectors
 from mallops.review.models import Listing
 from mallops.review.views import _merchant_id
 
+SECTION_LABELS = {
+    "function": gettext_lazy("Function"),
+    "material": gettext_lazy("Material"),
+    "specs": gettext_lazy("Specifications"),
+    "usage": gettext_lazy("Usage"),
+}
+
 
 def _product(merchant_id: int, product_id: int) -> Product:
     try:
@@ -46,7 +54,10 @@ def _form_context(form: ProductForm, product: Product | None) -> dict[str, Any]:
         "product": product,
         "categories": categories,
         "required_attributes": current.effective_schema()[0] if current else [],
-        "sections": [(key, form.values.get(f"description_{key}", "")) for key in DESCRIPTION_SECTIONS],
+        "sections": [
+            (key, SECTION_LABELS.get(key, key), form.values.get(f"description_{key}", ""))
+            for key in DESCRIPTION_SECTIONS
+        ],
         "exclusions": ReturnExclusion.choices,
         "sku_rows": [
             {
