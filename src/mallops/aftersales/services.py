@@ -115,8 +115,12 @@ def request_create(
     """The buyer asks for a return/refund/exchange/repair of some units of some lines of an order."""
     require_buyer(actor)
     now = now or timezone.now()
+    # the order row lock serialises requests on one order (remaining quantities stay exact)
     order = (
-        Order.objects.unscoped(reason="the buyer's own order").filter(pk=order_id, buyer_id=actor.pk).first()
+        Order.objects.unscoped(reason="the buyer's own order")
+        .select_for_update()
+        .filter(pk=order_id, buyer_id=actor.pk)
+        .first()
     )
     if order is None:
         raise not_found("order")
