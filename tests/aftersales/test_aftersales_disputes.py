@@ -69,6 +69,15 @@ def test_dispute_with_evidence_and_partial_ruling_refunds_through_the_provider()
     later = datetime.now(UTC) + timedelta(hours=49)
     assert run_sweeper(registered()["aftersales.evidence_closed"], now=later) == 1
     assert Dispute.objects.unscoped(reason="test").get().status == "awaiting_ruling"
+    late = s["shop"].post_json(f"/api/v1/merchant/aftersales/{s['req']['id']}/evidence", {"text": "补充"})
+    assert late.status_code == 409 and json.loads(late.content)["code"] == "evidence_window_closed"
+    # the buyer may still add evidence until the ruling
+    assert (
+        s["buyer"]
+        .post_json(f"/api/v1/buyer/aftersales/{s['req']['id']}/evidence", {"text": "补充照片"})
+        .status_code
+        == 201
+    )
     staff = ApiClient(token=token_for(make_staff("cs_agent")))
     queue = json.loads(staff.get_json("/api/v1/aftersales/disputes").content)["items"]
     assert [q["id"] for q in queue] == [d["id"]]
@@ -101,6 +110,7 @@ def test_dispute_with_evidence_and_partial_ruling_refunds_through_the_provider()
         "evidence",
         "evidence",
         "evidence_closed",
+        "evidence",
         "ruled",
         "refunded",
         "closed",

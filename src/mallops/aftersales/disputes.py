@@ -156,6 +156,9 @@ def evidence_add(
         raise validation_error(errors)
     if dispute.status == DisputeStatus.RULED:
         raise conflict("The dispute is ruled.", code="dispute_closed")
+    late = dispute.merchant_evidence_due_at is None or now > dispute.merchant_evidence_due_at
+    if party == Party.MERCHANT and (dispute.status != DisputeStatus.OPEN or late):
+        raise conflict("The merchant's evidence window has ended.", code="evidence_window_closed")
     ev = _add_evidence(dispute, party, text, images, now)
     log(dispute.request, "evidence", actor=actor, now=now, text=ev.text, party=party, images=ev.images)
     audit_record(
