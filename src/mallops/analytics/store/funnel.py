@@ -39,6 +39,8 @@ class DayColumns:
     user_num: I64
     ts_us: I64
     code: npt.NDArray[np.uint8]
+    # True when the rows are already sorted by (user_num, ts_us), as one stored file is: no check needed
+    ordered: bool = False
 
 
 def _sorted_keys(columns: DayColumns, names: int) -> list[I64]:
@@ -49,7 +51,7 @@ def _sorted_keys(columns: DayColumns, names: int) -> list[I64]:
     result: list[I64] = []
     for code in range(names):
         selected = keys[columns.code == code] if names > 1 else keys
-        if selected.size > 1 and not bool(np.all(selected[1:] >= selected[:-1])):
+        if not columns.ordered and selected.size > 1 and not bool(np.all(selected[1:] >= selected[:-1])):
             selected = np.sort(selected)
         result.append(selected)
     return result
@@ -79,7 +81,9 @@ def funnel_counts(spec: FunnelSpec, load_day: Callable[[int], DayColumns | None]
     def day_keys(day: int) -> list[I64]:
         return keys_by_day.get(day, empty)
 
-    # candidate first events, grouped by day
+    # candidate first events, grouped by day; when the first step's name is not reused later, a first
+    # event followed by another one of the same user with no second-step event in between is dropped
+    prune = steps > 1 and codes[0] not in codes[1:]
     user_parts: list[I64] = []
     ts_parts: list[I64] = []
     day_parts: list[I64] = []
@@ -90,6 +94,8 @@ def funnel_counts(spec: FunnelSpec, load_day: Callable[[int], DayColumns | None]
             continue
         ts = (keys & _OFFSET_MASK) + day_start_us(day)
         inside = np.flatnonzero((ts >= spec.from_us) & (ts < spec.to_us))
+        if prune:
+            inside = _undominated(keys[inside], day_keys(day)[codes[1]], inside)
         user_parts.append(keys[inside] >> OFFSET_BITS)
         ts_parts.append(ts[inside])
         day_parts.append(np.full(inside.size, day, dtype=np.int64))
@@ -126,6 +132,23 @@ def funnel_counts(spec: FunnelSpec, load_day: Callable[[int], DayColumns | None]
         if user.size == 0:
             break
     return counts
+
+
+def _undominated(first: I64, second: I64, positions: I64) -> I64:
+    """``positions`` of the sorted first-step keys ``first`` that no later first event of the same user
+    dominates. When first events at t_a <= t_b of one user (both in range) have no second-step event in
+    [t_a, t_b), every chain from t_a takes its later steps at or after t_b, so the same events complete a
+    chain from t_b with a shorter span: the event at t_a adds nothing.
+    """
+    if first.size < 2:
+        return positions
+    same_user = (first[1:] >> OFFSET_BITS) == (first[:-1] >> OFFSET_BITS)
+    if second.size:
+        rank = np.searchsorted(second, first, side="left")
+        same_user &= rank[1:] == rank[:-1]
+    keep = np.ones(first.size, dtype=np.bool_)
+    keep[:-1] = ~same_user
+    return positions[keep]
 
 
 def _count_users(user: I64, max_user: int) -> int:
