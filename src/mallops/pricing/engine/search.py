@@ -34,6 +34,8 @@ from mallops.pricing.engine.money import coupon_discount, threshold_discount
 from mallops.pricing.engine.steps import Option, Pricer, Scoped, platform_offers
 
 _Segments = tuple[tuple[int, int, int], ...]
+# Extra Lagrangian multipliers for reaching a platform tier (any multiplier >= 0 gives a valid bound).
+_STEEP = (2, 4, 8, 16)
 
 
 def _segments(promo: Promotion) -> _Segments:
@@ -162,6 +164,29 @@ class _PairSearch:
         # Lagrangian-style columns: a tier or coupon minimum that needs ``n`` more base from the remaining
         # merchants leaves them at most sum(max(d + base)) - n of store discount.
         self.suf_dpx = [0] * (m + 1)
+        # The same with multipliers above 1: when only part of a store discount lands on the promotion's
+        # lines, each fen of base gained costs more than one fen of store discount.
+        self.suf_dpx_steep: list[tuple[int, list[int]]] = []
+        if self.segments:
+            for weight in _STEEP:
+                column = [0] * (m + 1)
+                for k in range(m - 1, -1, -1):
+                    column[k] = column[k + 1] + max(
+                        o.discount + weight * xx for o, xx in zip(options[k], x[k], strict=True)
+                    )
+                self.suf_dpx_steep.append((weight, column))
+        # A percent coupon gives at most rate% of its base ``y``: per tier, store discount, coupon and
+        # the base needed for the tier are traded together (scaled by 100).
+        self.suf_rate_steep: list[tuple[int, list[int]]] = []
+        if self.segments and self.rate:
+            for weight in (0, 1, *_STEEP):
+                column = [0] * (m + 1)
+                for k in range(m - 1, -1, -1):
+                    column[k] = column[k + 1] + max(
+                        100 * o.discount + rate * yy + 100 * weight * xx
+                        for o, xx, yy in zip(options[k], x[k], y[k], strict=True)
+                    )
+                self.suf_rate_steep.append((weight, column))
         self.suf_dpy = [0] * (m + 1)
         self.suf_dpyo = [0] * (m + 1)
         for k in range(m - 1, -1, -1):
@@ -261,9 +286,17 @@ class _PairSearch:
             need = self.coupon.min
             coupon_cases.append((coupon_hi, need - done_y, need - slack - done_yo if blocked else 0))
         best = 0
+        rate_y = self.rate * done_y
         dpx, dpy, dpyo = self.suf_dpx[k], self.suf_dpy[k], self.suf_dpyo[k]
         for promo_value, need_x in promo_cases:
-            rest_p = suf_d if need_x <= 0 else min(suf_d, dpx - need_x)
+            rest_p = suf_d
+            if need_x > 0:
+                rest_p = min(suf_d, dpx - need_x)
+                for weight, column in self.suf_dpx_steep:
+                    value = column[k] - weight * need_x
+                    if value < rest_p:
+                        rest_p = value
+            case_best = 0
             for coupon_value, need_y, need_yo in coupon_cases:
                 rest = rest_p
                 if need_y > 0 and dpy - need_y < rest:
@@ -271,8 +304,16 @@ class _PairSearch:
                 if need_yo > 0 and dpyo - need_yo < rest:
                     rest = dpyo - need_yo
                 total = rest + promo_value + coupon_value
-                if total > best:
-                    best = total
+                if total > case_best:
+                    case_best = total
+            if self.suf_rate_steep:
+                need = need_x if need_x > 0 else 0
+                for weight, column in self.suf_rate_steep:
+                    value = promo_value + (column[k] + rate_y - 100 * weight * need) // 100
+                    if value < case_best:
+                        case_best = value
+            if case_best > best:
+                best = case_best
         return best
 
 
