@@ -198,3 +198,25 @@ def test_bad_input_is_422_with_paths_and_writes_nothing():
     assert schema_bad.status_code == 422
     assert not AfterSalesRequest.objects.unscoped(reason="test").exists()
     assert not TimelineEntry.objects.unscoped(reason="test").exists()
+
+
+def test_exchange_moves_no_money_and_reject_needs_a_reason():
+    merchant, owner = make_merchant()
+    order = delivered_order(merchant)
+    line = _lines(order)[0]
+    shop = ApiClient(token=token_for(owner))
+    exchange = json.loads(_ask(order, [(line.pk, 1)], kind="exchange").content)
+    assert exchange["requested_fen"] == 0
+    out = json.loads(_approve(owner, exchange["id"]).content)
+    assert out["status"] == "closed" and out["refund_fen"] == 0 and "approved" in out["timeline"][-1]["text"]
+    assert not Refund.objects.exists()
+    repair = json.loads(_ask(order, [(line.pk, 1)], kind="repair").content)
+    no_reason = shop.post_json(f"/api/v1/merchant/aftersales/{repair['id']}/reject", {"reason": "  "})
+    assert no_reason.status_code == 422 and json.loads(no_reason.content)["errors"][0]["loc"] == [
+        "body",
+        "reason",
+    ]
+    listed = json.loads(shop.get_json("/api/v1/merchant/aftersales?status=pending").content)
+    assert [r["id"] for r in listed["items"]] == [repair["id"]] and listed["count"] == 1
+    mine = json.loads(ApiClient(token=token_for(order.buyer)).get_json("/api/v1/buyer/aftersales").content)
+    assert {r["id"] for r in mine["items"]} == {exchange["id"], repair["id"]}
