@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow.parquet as pq
 
-from .events import day_iso, shanghai_day
+from .events import day_iso, day_start_us, shanghai_day
 from .funnel import DayColumns, funnel_counts
 from .queries import FunnelSpec, RetentionSpec, duckdb_source, retention_sql
 from .store import EventStore, duckdb_connection
@@ -92,13 +92,16 @@ def _read_step_events(spec: FunnelSpec, day: int, files: list[str]) -> DayColumn
 
     Same selection as :func:`.queries.duckdb_funnel_scan`; Arrow hands the dictionary-encoded ``event``
     column over as integer indices, which saves the string comparison per row that dominates the scan.
+    Arrays are used without a copy when no row is filtered out (a day inside the scanned range whose
+    events are all step events), and a day stored as one file is already sorted by ``(user_num, ts_us)``.
     """
     codes = {name: code for code, name in enumerate(spec.names)}
+    whole_day = spec.from_us <= day_start_us(day) and day_start_us(day + 1) <= spec.scan_end_us
     users: list[npt.NDArray[np.int64]] = []
     times: list[npt.NDArray[np.int64]] = []
     step_codes: list[npt.NDArray[np.uint8]] = []
     for path in files:
-        table = pq.read_table(path, columns=["user_num", "ts_us", "event"], read_dictionary=["event"])
+        table = pq.ParquetFile(path, read_dictionary=["event"]).read(columns=["user_num", "ts_us", "event"])
         if table.num_rows == 0:
             continue
         events = table.column("event").combine_chunks()
@@ -106,12 +109,26 @@ def _read_step_events(spec: FunnelSpec, day: int, files: list[str]) -> DayColumn
         code = lookup[events.indices.to_numpy(zero_copy_only=False)]
         user = table.column("user_num").to_numpy()
         ts = table.column("ts_us").to_numpy()
-        keep = (code != 255) & (ts >= spec.from_us) & (ts < spec.scan_end_us)
-        users.append(user[keep])
-        times.append(ts[keep])
-        step_codes.append(code[keep])
+        keep: npt.NDArray[np.bool_] | None = None
+        if not whole_day:
+            keep = (ts >= spec.from_us) & (ts < spec.scan_end_us)
+        if bool(np.any(lookup == 255)):
+            keep = code != 255 if keep is None else keep & (code != 255)
+        if keep is not None and not bool(keep.all()):
+            user, ts, code = user[keep], ts[keep], code[keep]
+        users.append(user)
+        times.append(ts)
+        step_codes.append(code)
     if not users:
         return DayColumns(day, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8))
+    if len(users) == 1:
+        return DayColumns(
+            day,
+            np.ascontiguousarray(users[0], dtype=np.int64),
+            np.ascontiguousarray(times[0], dtype=np.int64),
+            step_codes[0],
+            ordered=True,
+        )
     return DayColumns(
         day,
         np.ascontiguousarray(np.concatenate(users), dtype=np.int64),

@@ -47,7 +47,8 @@ def _sorted_keys(columns: DayColumns, names: int) -> list[I64]:
     """Per step-name code, the sorted composite keys of that day's events."""
     if columns.user_num.size and int(columns.user_num.max()) > MAX_USER_NUM:
         raise FunnelTooLarge(f"user numbers above {MAX_USER_NUM} are not supported by the embedded funnel")
-    keys = (columns.user_num << OFFSET_BITS) | (columns.ts_us - day_start_us(columns.day))
+    keys = columns.user_num << OFFSET_BITS
+    keys |= columns.ts_us - day_start_us(columns.day)
     result: list[I64] = []
     for code in range(names):
         selected = keys[columns.code == code] if names > 1 else keys
