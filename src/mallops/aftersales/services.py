@@ -263,7 +263,7 @@ def refund(
         if amount > payment.amount_fen - payment.refunded_fen:
             raise conflict("The refund exceeds what is left of the payment.", code="refund_exceeds_payment")
         # partial amount: the payments app's provider refund (records the Refund row and the payment)
-        payments._provider_refund(payment, order, amount)
+        payments.payment_refund_amount(payment=payment, order=order, amount=amount)
         release_order(req, actor=actor, now=now, request=request)
     req.refund_fen, req.refunded_at = amount, now
     log(

@@ -150,12 +150,17 @@ def _apply(kind: str, out_trade_no: str, amount: int, txn_id: str, now: datetime
             order_transition(actor=None, order_id=order.pk, event=Event.PAY, now=now, request=request)
         elif order.status == OrderStatus.CANCELLED and order.paid_fen > 0:
             # money arrived after the order was cancelled (timer fired first): give it back
-            _provider_refund(payment, order, order.paid_fen)
+            payment_refund_amount(payment=payment, order=order, amount=order.paid_fen)
             outcome = "paid_after_cancel_refunded"
     return outcome
 
 
-def _provider_refund(payment: Payment, order: Order, amount: int) -> Refund:
+def payment_refund_amount(*, payment: Payment, order: Order, amount: int) -> Refund:
+    """Send ``amount`` fen of ``payment`` back through its provider for ``order`` (full or partial).
+
+    Call inside a transaction holding ``payment`` locked (``select_for_update``); the order's own state is
+    the orders app's business (after-sales and ``order_refund`` move it).
+    """
     refund = Refund.objects.create(
         payment=payment, order=order, out_refund_no="rf" + secrets.token_hex(10), amount_fen=amount
     )
@@ -194,7 +199,7 @@ def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRe
     )
     if payment is None:
         raise conflict("No payment to refund.", code="no_payment")
-    _provider_refund(payment, order, order.paid_fen)
+    payment_refund_amount(payment=payment, order=order, amount=order.paid_fen)
     return order_transition(
         actor=actor, order_id=order.pk, event=Event.REFUND, merchant_id=merchant_id, request=request
     )
