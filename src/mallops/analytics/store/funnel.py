@@ -143,12 +143,13 @@ def _undominated(first: I64, second: I64, positions: I64) -> I64:
     """
     if first.size < 2:
         return positions
-    same_user = (first[1:] >> OFFSET_BITS) == (first[:-1] >> OFFSET_BITS)
-    if second.size:
-        rank = np.searchsorted(second, first, side="left")
-        same_user &= rank[1:] == rank[:-1]
+    users = first >> OFFSET_BITS
     keep = np.ones(first.size, dtype=np.bool_)
-    keep[:-1] = ~same_user
+    np.not_equal(users[1:], users[:-1], out=keep[:-1])
+    if second.size:
+        # a second-step key s lies in [first[i], first[i + 1]) exactly when i + 1 first keys are <= s
+        between = np.searchsorted(first, second, side="right") - 1
+        keep[between[(between >= 0) & (between < first.size - 1)]] = True
     return positions[keep]
 
 
