@@ -34,8 +34,10 @@ from mallops.pricing.engine.money import coupon_discount, threshold_discount
 from mallops.pricing.engine.steps import Option, Pricer, Scoped, platform_offers
 
 _Segments = tuple[tuple[int, int, int], ...]
-# Extra Lagrangian multipliers for reaching a platform tier (any multiplier >= 0 gives a valid bound).
-_STEEP = (2, 4, 8, 16)
+# Lagrangian multipliers for the base a platform tier needs, in the per-tier bounds with a percent
+# coupon (any multiplier >= 0 gives a valid bound; when only part of a store discount lands on the
+# promotion's lines, each fen of base gained costs more than one fen of store discount).
+_RATE_WEIGHTS = (1, 2, 8)
 
 
 def _segments(promo: Promotion) -> _Segments:
@@ -164,22 +166,11 @@ class _PairSearch:
         # Lagrangian-style columns: a tier or coupon minimum that needs ``n`` more base from the remaining
         # merchants leaves them at most sum(max(d + base)) - n of store discount.
         self.suf_dpx = [0] * (m + 1)
-        # The same with multipliers above 1: when only part of a store discount lands on the promotion's
-        # lines, each fen of base gained costs more than one fen of store discount.
-        self.suf_dpx_steep: list[tuple[int, list[int]]] = []
-        if self.segments:
-            for weight in _STEEP:
-                column = [0] * (m + 1)
-                for k in range(m - 1, -1, -1):
-                    column[k] = column[k + 1] + max(
-                        o.discount + weight * xx for o, xx in zip(options[k], x[k], strict=True)
-                    )
-                self.suf_dpx_steep.append((weight, column))
         # A percent coupon gives at most rate% of its base ``y``: per tier, store discount, coupon and
         # the base needed for the tier are traded together (scaled by 100).
         self.suf_rate_steep: list[tuple[int, list[int]]] = []
         if self.segments and self.rate:
-            for weight in (0, 1, *_STEEP):
+            for weight in _RATE_WEIGHTS:
                 column = [0] * (m + 1)
                 for k in range(m - 1, -1, -1):
                     column[k] = column[k + 1] + max(
@@ -187,6 +178,18 @@ class _PairSearch:
                         for o, xx, yy in zip(options[k], x[k], y[k], strict=True)
                     )
                 self.suf_rate_steep.append((weight, column))
+        # The coupon base is also at most ``v`` less the promotion's discount, which is at most the
+        # tier's value: 100 * total <= (100 - rate) * tier value + sum(100 d + rate v + 100 weight x).
+        self.suf_ratev_steep: list[tuple[int, list[int]]] = []
+        if self.segments and self.rate:
+            for weight in _RATE_WEIGHTS:
+                column = [0] * (m + 1)
+                for k in range(m - 1, -1, -1):
+                    column[k] = column[k + 1] + max(
+                        100 * o.discount + rate * vv + 100 * weight * xx
+                        for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
+                    )
+                self.suf_ratev_steep.append((weight, column))
         self.suf_dpy = [0] * (m + 1)
         self.suf_dpyo = [0] * (m + 1)
         for k in range(m - 1, -1, -1):
@@ -232,7 +235,7 @@ class _PairSearch:
                     base_hi = min(base_hi, done_y + self.suf_yhi[k] - cut)
             coupon_hi = coupon_discount(self.coupon, base_hi) if base_hi > 0 else 0
         if self.segments or (coupon_hi and self.coupon_min):
-            best = self._cases(k, done_x, done_y, done_yo, promo_hi, coupon_hi, blocked, slack)
+            best = self._cases(k, done_x, done_y, done_v, done_yo, promo_hi, coupon_hi, blocked, slack)
         else:
             best = self.suf_d[k] + promo_hi + coupon_hi
         if rate:
@@ -261,6 +264,7 @@ class _PairSearch:
         k: int,
         done_x: int,
         done_y: int,
+        done_v: int,
         done_yo: int,
         promo_hi: int,
         coupon_hi: int,
@@ -287,15 +291,12 @@ class _PairSearch:
             coupon_cases.append((coupon_hi, need - done_y, need - slack - done_yo if blocked else 0))
         best = 0
         rate_y = self.rate * done_y
+        rate_v = self.rate * done_v
         dpx, dpy, dpyo = self.suf_dpx[k], self.suf_dpy[k], self.suf_dpyo[k]
         for promo_value, need_x in promo_cases:
             rest_p = suf_d
             if need_x > 0:
                 rest_p = min(suf_d, dpx - need_x)
-                for weight, column in self.suf_dpx_steep:
-                    value = column[k] - weight * need_x
-                    if value < rest_p:
-                        rest_p = value
             case_best = 0
             for coupon_value, need_y, need_yo in coupon_cases:
                 rest = rest_p
@@ -310,6 +311,11 @@ class _PairSearch:
                 need = need_x if need_x > 0 else 0
                 for weight, column in self.suf_rate_steep:
                     value = promo_value + (column[k] + rate_y - 100 * weight * need) // 100
+                    if value < case_best:
+                        case_best = value
+                promo_part = (100 - self.rate) * promo_value + rate_v
+                for weight, column in self.suf_ratev_steep:
+                    value = (column[k] + promo_part - 100 * weight * need) // 100
                     if value < case_best:
                         case_best = value
             if case_best > best:
