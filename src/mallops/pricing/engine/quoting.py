@@ -34,11 +34,12 @@ def _next_threshold(pricer: Pricer, amounts1: list[int], amounts3: list[int]) ->
     for k, p in pricer.promotions:
         if p.kind is not Kind.THRESHOLD:
             continue
+        scope: Iterable[int]
         if p.layer is Layer.PLATFORM:
-            candidates: Iterable[int] = range(len(lines))
+            scope = pricer.scope(p.skus)
         else:
             candidates = pricer.merchant_lines.get(p.merchant or "", ())
-        scope = [i for i in candidates if p.skus is None or lines[i].sku in p.skus]
+            scope = [i for i in candidates if p.skus is None or lines[i].sku in p.skus]
         if not scope:
             continue
         source = amounts1 if p.layer is Layer.STORE else amounts3

@@ -74,6 +74,9 @@ class Pricer:
         for k, c in self.coupons:
             if c.layer is Layer.STORE and c.merchant is not None:
                 self.store_coupons.setdefault(c.merchant, []).append((k, c))
+        self.sku_lines: dict[str, list[int]] = {}
+        for i, line in enumerate(lines):
+            self.sku_lines.setdefault(line.sku, []).append(i)
         self.merchants: list[str] = []
         self.merchant_lines: dict[str, list[int]] = {}
         for i, line in enumerate(lines):
@@ -81,6 +84,13 @@ class Pricer:
                 self.merchants.append(line.merchant)
                 self.merchant_lines[line.merchant] = []
             self.merchant_lines[line.merchant].append(i)
+
+    def scope(self, skus: frozenset[str] | None) -> tuple[int, ...]:
+        """The scenario positions of the lines an offer without a merchant covers, in scenario order."""
+        if skus is None:
+            return tuple(range(self.n))
+        sku_lines = self.sku_lines
+        return tuple(sorted(i for sku in skus if sku in sku_lines for i in sku_lines[sku]))
 
     # step 1 ---------------------------------------------------------------------------------------
 
@@ -155,16 +165,28 @@ class Pricer:
                     if not p.with_coupons:
                         removed |= 1 << own[j]
             promo_choices.append((after, removed, (Applied(k, p.id, 2, d, tuple(shares)),)))
+        start_sum = sum(start)
+        after_steps: set[tuple[tuple[int, ...], int]] = set()
         for after, removed, applied in promo_choices:
             key = (tuple(after), removed)
+            if key in after_steps:
+                # The same amounts and removed lines give the same coupon results, already kept.
+                continue
+            after_steps.add(key)
             if key not in options:
-                options[key] = Option(sum(start) - sum(after), key[0], removed, applied)
+                options[key] = Option(start_sum - sum(after), key[0], removed, applied)
+            seen: set[tuple[int, tuple[int, ...]]] = set()
             for k, c, scope in coupons:
                 eligible = [j for j in scope if not removed >> own[j] & 1] if removed else scope
                 base_amounts = [after[j] for j in eligible]
                 d = coupon_discount(c, sum(base_amounts))
                 if d == 0:
                     continue
+                # A coupon giving the same discount on the same lines leaves the same amounts.
+                same = (d, tuple(eligible))
+                if same in seen:
+                    continue
+                seen.add(same)
                 final = list(after)
                 parts = apportion(d, base_amounts)
                 shares = []
@@ -175,7 +197,7 @@ class Pricer:
                 key = (tuple(final), removed)
                 if key not in options:
                     step3 = Applied(k, c.id, 3, d, tuple(shares))
-                    options[key] = Option(sum(start) - sum(final), key[0], removed, (*applied, step3))
+                    options[key] = Option(start_sum - sum(final), key[0], removed, (*applied, step3))
         return sorted(options.values(), key=lambda o: -o.discount)
 
     # steps 4 and 5 --------------------------------------------------------------------------------
@@ -218,17 +240,16 @@ class Pricer:
 
 
 def platform_offers(pricer: Pricer) -> tuple[list[Scoped], list[Scoped]]:
-    lines = pricer.scenario.lines
     promos = []
     for k, p in pricer.promotions:
         if p.layer is Layer.PLATFORM:
-            scope = tuple(i for i, ln in enumerate(lines) if p.skus is None or ln.sku in p.skus)
+            scope = pricer.scope(p.skus)
             if scope:
                 promos.append(Scoped(k, p, scope))
     coupons = []
     for k, c in pricer.coupons:
         if c.layer is Layer.PLATFORM:
-            scope = tuple(i for i, ln in enumerate(lines) if c.skus is None or ln.sku in c.skus)
+            scope = pricer.scope(c.skus)
             if scope:
                 coupons.append(Scoped(k, c, scope))
     return promos, coupons
