@@ -93,14 +93,21 @@ def funnel_counts(spec: FunnelSpec, load_day: Callable[[int], DayColumns | None]
         keys = day_keys(day)[codes[0]]
         if keys.size == 0:
             continue
-        ts = (keys & _OFFSET_MASK) + day_start_us(day)
-        inside = np.flatnonzero((ts >= spec.from_us) & (ts < spec.to_us))
-        if prune:
-            inside = _undominated(keys[inside], day_keys(day)[codes[1]], inside)
-        user_parts.append(keys[inside] >> OFFSET_BITS)
-        ts_parts.append(ts[inside])
+        start = day_start_us(day)
+        if spec.from_us <= start and start + MICROS_PER_DAY <= spec.to_us:
+            inside = np.arange(keys.size, dtype=np.int64)
+            if prune:
+                inside = _undominated(keys, day_keys(day)[codes[1]], inside)
+        else:
+            offsets = keys & _OFFSET_MASK
+            inside = np.flatnonzero((offsets >= spec.from_us - start) & (offsets < spec.to_us - start))
+            if prune:
+                inside = _undominated(keys[inside], day_keys(day)[codes[1]], inside)
+        selected = keys[inside]
+        user_parts.append(selected >> OFFSET_BITS)
+        ts_parts.append((selected & _OFFSET_MASK) + start)
         day_parts.append(np.full(inside.size, day, dtype=np.int64))
-        pos_parts.append(inside.astype(np.int64))
+        pos_parts.append(inside)
     counts = [0] * steps
     if not user_parts:
         return counts
