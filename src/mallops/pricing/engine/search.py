@@ -166,30 +166,9 @@ class _PairSearch:
         # Lagrangian-style columns: a tier or coupon minimum that needs ``n`` more base from the remaining
         # merchants leaves them at most sum(max(d + base)) - n of store discount.
         self.suf_dpx = [0] * (m + 1)
-        # A percent coupon gives at most rate% of its base ``y``: per tier, store discount, coupon and
-        # the base needed for the tier are traded together (scaled by 100).
         self.suf_rate_steep: list[tuple[int, list[int]]] = []
-        if self.segments and self.rate:
-            for weight in _RATE_WEIGHTS:
-                column = [0] * (m + 1)
-                for k in range(m - 1, -1, -1):
-                    column[k] = column[k + 1] + max(
-                        100 * o.discount + rate * yy + 100 * weight * xx
-                        for o, xx, yy in zip(options[k], x[k], y[k], strict=True)
-                    )
-                self.suf_rate_steep.append((weight, column))
-        # The coupon base is also at most ``v`` less the promotion's discount, which is at most the
-        # tier's value: 100 * total <= (100 - rate) * tier value + sum(100 d + rate v + 100 weight x).
         self.suf_ratev_steep: list[tuple[int, list[int]]] = []
-        if self.segments and self.rate:
-            for weight in _RATE_WEIGHTS:
-                column = [0] * (m + 1)
-                for k in range(m - 1, -1, -1):
-                    column[k] = column[k + 1] + max(
-                        100 * o.discount + rate * vv + 100 * weight * xx
-                        for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
-                    )
-                self.suf_ratev_steep.append((weight, column))
+        self._v = v
         self.suf_dpy = [0] * (m + 1)
         self.suf_dpyo = [0] * (m + 1)
         for k in range(m - 1, -1, -1):
@@ -211,6 +190,32 @@ class _PairSearch:
                     100 * step_min * o.discount + rate * step_min * vv + (100 - rate) * step_off * xx
                     for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
                 )
+
+    def sharpen(self, options: list[list[Option]]) -> None:
+        """Add the per-tier percent-coupon bounds (built only for pairs the cheaper bound cannot cut)."""
+        m, x, y, v, rate = len(options), self.x, self.y, self._v, self.rate
+        if not self.segments or not rate or self.suf_rate_steep:
+            return
+        # A percent coupon gives at most rate% of its base ``y``: per tier, store discount, coupon and
+        # the base needed for the tier are traded together (scaled by 100).
+        for weight in _RATE_WEIGHTS:
+            column = [0] * (m + 1)
+            for k in range(m - 1, -1, -1):
+                column[k] = column[k + 1] + max(
+                    100 * o.discount + rate * yy + 100 * weight * xx
+                    for o, xx, yy in zip(options[k], x[k], y[k], strict=True)
+                )
+            self.suf_rate_steep.append((weight, column))
+        # The coupon base is also at most ``v`` less the promotion's discount, which is at most the
+        # tier's value: 100 * total <= (100 - rate) * tier value + sum(100 d + rate v + 100 weight x).
+        for weight in _RATE_WEIGHTS:
+            column = [0] * (m + 1)
+            for k in range(m - 1, -1, -1):
+                column[k] = column[k + 1] + max(
+                    100 * o.discount + rate * vv + 100 * weight * xx
+                    for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
+                )
+            self.suf_ratev_steep.append((weight, column))
 
     def bound(self, k: int, done_d: int, done_x: int, done_y: int, done_v: int, done_yo: int = 0) -> int:
         """An upper bound of the total discount of steps 2-5 below a node at merchant ``k``."""
@@ -583,5 +588,9 @@ def search_best(
         )
         if search.bound(0, 0, 0, 0, 0) <= best.discount:
             continue
+        if search.segments and search.rate:
+            search.sharpen(options)
+            if search.bound(0, 0, 0, 0, 0) <= best.discount:
+                continue
         walker.run(search, v, ps, cs)
     return best
