@@ -298,7 +298,7 @@ class _PairSearch:
         rate_y = self.rate * done_y
         rate_v = self.rate * done_v
         dpx, dpy, dpyo = self.suf_dpx[k], self.suf_dpy[k], self.suf_dpyo[k]
-        for promo_value, need_x in promo_cases:
+        for promo_value, need_x in reversed(promo_cases):  # larger tiers first: more cases skip
             rest_p = suf_d
             if need_x > 0:
                 rest_p = min(suf_d, dpx - need_x)
@@ -312,7 +312,7 @@ class _PairSearch:
                 total = rest + promo_value + coupon_value
                 if total > case_best:
                     case_best = total
-            if self.suf_rate_steep:
+            if case_best > best and self.suf_rate_steep:  # only a case that could raise ``best``
                 need = need_x if need_x > 0 else 0
                 for weight, column in self.suf_rate_steep:
                     value = promo_value + (column[k] + rate_y - 100 * weight * need) // 100
