@@ -562,6 +562,9 @@ def search_best(
         walker.choice = [0] * m
         walker.leaf(greedy)
     walker.choice = [0] * m
+    # Every pair the cheap bound leaves gets its real root bound first; they are walked from the most
+    # promising, so that a good solution found early cuts the others at their root.
+    pending: list[tuple[int, int, _PairSearch, list[list[int]], Scoped | None, Scoped | None]] = []
     for root_bound, _, ps, cs in distinct:
         if root_bound <= best.discount:
             break
@@ -586,11 +589,18 @@ def search_best(
             shared,
             len(ps.lines) if ps is not None else 0,
         )
-        if search.bound(0, 0, 0, 0, 0) <= best.discount:
+        pair_bound = search.bound(0, 0, 0, 0, 0)
+        if pair_bound <= best.discount:
             continue
         if search.segments and search.rate:
             search.sharpen(options)
-            if search.bound(0, 0, 0, 0, 0) <= best.discount:
+            pair_bound = search.bound(0, 0, 0, 0, 0)
+            if pair_bound <= best.discount:
                 continue
+        pending.append((pair_bound, len(pending), search, v, ps, cs))
+    pending.sort(key=lambda t: (-t[0], t[1]))
+    for pair_bound, _, search, v, ps, cs in pending:
+        if pair_bound <= best.discount:
+            break
         walker.run(search, v, ps, cs)
     return best
