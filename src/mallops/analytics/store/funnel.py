@@ -43,9 +43,13 @@ class DayColumns:
     ordered: bool = False
 
 
+def _highest_user(columns: DayColumns) -> int:
+    return int(columns.user_num[-1]) if columns.ordered else int(columns.user_num.max())
+
+
 def _sorted_keys(columns: DayColumns, names: int) -> list[I64]:
     """Per step-name code, the sorted composite keys of that day's events."""
-    if columns.user_num.size and int(columns.user_num.max()) > MAX_USER_NUM:
+    if columns.user_num.size and _highest_user(columns) > MAX_USER_NUM:
         raise FunnelTooLarge(f"user numbers above {MAX_USER_NUM} are not supported by the embedded funnel")
     keys = columns.user_num << OFFSET_BITS
     keys |= columns.ts_us - day_start_us(columns.day)
@@ -77,7 +81,7 @@ def funnel_counts(spec: FunnelSpec, load_day: Callable[[int], DayColumns | None]
         if columns is None or columns.user_num.size == 0:
             continue
         keys_by_day[day] = _sorted_keys(columns, len(names))
-        max_user = max(max_user, int(columns.user_num.max()))
+        max_user = max(max_user, _highest_user(columns))
 
     def day_keys(day: int) -> list[I64]:
         return keys_by_day.get(day, empty)
