@@ -136,24 +136,40 @@ class Pricer:
         own = self.merchant_lines[merchant]
         start = tuple(amounts[i] for i in own)
         own_removed = item_removed & sum(1 << i for i in own)
+        # Offers often share a scope: each distinct SKU set is resolved and summed once.
+        scopes: dict[frozenset[str] | None, tuple[list[int], int, int]] = {}
+
+        def scoped(skus: frozenset[str] | None) -> tuple[list[int], int, int]:
+            if skus not in scopes:
+                scope = [j for j, i in enumerate(own) if skus is None or lines[i].sku in skus]
+                base = sum(start[j] for j in scope)
+                scopes[skus] = (scope, base, sum(lines[own[j]].qty for j in scope))
+            return scopes[skus]
+
         promos: list[tuple[int, Promotion, list[int]]] = []
         for k, p in self.store_promotions.get(merchant, ()):
-            scope = [j for j, i in enumerate(own) if p.skus is None or lines[i].sku in p.skus]
+            scope = scoped(p.skus)[0]
             if scope:
                 promos.append((k, p, scope))
         coupons: list[tuple[int, Coupon, list[int]]] = []
         for k, c in self.store_coupons.get(merchant, ()):
-            scope = [j for j, i in enumerate(own) if c.skus is None or lines[i].sku in c.skus]
+            scope = scoped(c.skus)[0]
             if scope:
                 coupons.append((k, c, scope))
         options: dict[tuple[tuple[int, ...], int], Option] = {}
         promo_choices: list[tuple[list[int], int, tuple[Applied, ...]]] = [(list(start), own_removed, ())]
+        # The same discount on the same scope (and the same effect on coupons) gives the same amounts
+        # as an earlier promotion; its results would all be duplicates, so it is not split again.
+        split: set[tuple[int, frozenset[str] | None, bool]] = set()
         for k, p, scope in promos:
-            base = sum(start[j] for j in scope)
-            qty = sum(lines[own[j]].qty for j in scope)
+            _, base, qty = scoped(p.skus)
             d = order_discount(p, base, qty)
             if d == 0:
                 continue
+            promo_key = (d, p.skus, p.with_coupons)
+            if promo_key in split:
+                continue
+            split.add(promo_key)
             after = list(start)
             removed = own_removed
             parts = apportion(d, [start[j] for j in scope])
