@@ -171,15 +171,19 @@ class _PairSearch:
         self._v = v
         self.suf_dpy = [0] * (m + 1)
         self.suf_dpyo = [0] * (m + 1)
+        # Only read when a tier needs base (``dpx``) or the coupon has a minimum (``dpy``, ``dpyo``).
+        needs_x, needs_y = bool(self.segments), self.coupon_min > 0
         for k in range(m - 1, -1, -1):
             opts = options[k]
-            self.suf_dpx[k] = self.suf_dpx[k + 1] + max(
-                o.discount + xx for o, xx in zip(opts, x[k], strict=True)
-            )
-            self.suf_dpy[k] = self.suf_dpy[k + 1] + max(
-                o.discount + yy for o, yy in zip(opts, y[k], strict=True)
-            )
-            if y_out is not None:
+            if needs_x:
+                self.suf_dpx[k] = self.suf_dpx[k + 1] + max(
+                    o.discount + xx for o, xx in zip(opts, x[k], strict=True)
+                )
+            if needs_y:
+                self.suf_dpy[k] = self.suf_dpy[k + 1] + max(
+                    o.discount + yy for o, yy in zip(opts, y[k], strict=True)
+                )
+            if needs_y and y_out is not None:
                 self.suf_dpyo[k] = self.suf_dpyo[k + 1] + max(
                     o.discount + yy for o, yy in zip(opts, y_out[k], strict=True)
                 )
