@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import add, itemgetter
 
 from mallops.pricing.engine.model import Coupon, Promotion
 from mallops.pricing.engine.money import coupon_discount, threshold_discount
@@ -201,25 +201,20 @@ class _PairSearch:
         if not self.segments or not rate or self.suf_rate_steep:
             return
         # A percent coupon gives at most rate% of its base ``y``: per tier, store discount, coupon and
-        # the base needed for the tier are traded together (scaled by 100).
-        for weight in _RATE_WEIGHTS:
-            column = [0] * (m + 1)
-            for k in range(m - 1, -1, -1):
-                column[k] = column[k + 1] + max(
-                    100 * o.discount + rate * yy + 100 * weight * xx
-                    for o, xx, yy in zip(options[k], x[k], y[k], strict=True)
-                )
-            self.suf_rate_steep.append((weight, column))
-        # The coupon base is also at most ``v`` less the promotion's discount, which is at most the
-        # tier's value: 100 * total <= (100 - rate) * tier value + sum(100 d + rate v + 100 weight x).
-        for weight in _RATE_WEIGHTS:
-            column = [0] * (m + 1)
-            for k in range(m - 1, -1, -1):
-                column[k] = column[k + 1] + max(
-                    100 * o.discount + rate * vv + 100 * weight * xx
-                    for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
-                )
-            self.suf_ratev_steep.append((weight, column))
+        # the base needed for the tier are traded together (scaled by 100). The coupon base is also at
+        # most ``v`` less the promotion's discount, which is at most the tier's value:
+        # 100 * total <= (100 - rate) * tier value + sum(100 d + rate v + 100 weight x).
+        columns_y = [[0] * (m + 1) for _ in _RATE_WEIGHTS]
+        columns_v = [[0] * (m + 1) for _ in _RATE_WEIGHTS]
+        for k in range(m - 1, -1, -1):
+            with_y = [100 * o.discount + rate * yy for o, yy in zip(options[k], y[k], strict=True)]
+            with_v = [100 * o.discount + rate * vv for o, vv in zip(options[k], v[k], strict=True)]
+            for column_y, column_v, weight in zip(columns_y, columns_v, _RATE_WEIGHTS, strict=True):
+                scaled = [100 * weight * xx for xx in x[k]]
+                column_y[k] = column_y[k + 1] + max(map(add, with_y, scaled))
+                column_v[k] = column_v[k + 1] + max(map(add, with_v, scaled))
+        self.suf_rate_steep = list(zip(_RATE_WEIGHTS, columns_y, strict=True))
+        self.suf_ratev_steep = list(zip(_RATE_WEIGHTS, columns_v, strict=True))
 
     def bound(self, k: int, done_d: int, done_x: int, done_y: int, done_v: int, done_yo: int = 0) -> int:
         """An upper bound of the total discount of steps 2-5 below a node at merchant ``k``."""
