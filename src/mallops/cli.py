@@ -163,6 +163,9 @@ BUILTIN = {"serve": _serve, "worker": _worker, "migrate": _migrate, "demo-data":
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        # `mallops trace | head` ends quietly, like any Unix tool, instead of a BrokenPipeError trace
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if not args:
         sys.stderr.write(USAGE)
         return 2
