@@ -1,0 +1,124 @@
+"""Helpers of the best-combination search: promotion segments, tier ranges and bound columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import itemgetter
+
+from mallops.pricing.engine.model import Promotion
+from mallops.pricing.engine.money import threshold_discount
+from mallops.pricing.engine.steps import Option, Scoped
+
+_Segments = tuple[tuple[int, int, int], ...]
+
+
+# Lagrangian multipliers for the base a platform tier needs, in the per-tier bounds with a percent
+# coupon (any multiplier >= 0 gives a valid bound; when only part of a store discount lands on the
+# promotion's lines, each fen of base gained costs more than one fen of store discount).
+_RATE_WEIGHTS = (1, 2, 8)
+
+
+def _segments(promo: Promotion) -> _Segments:
+    """A non-repeating threshold's tiers as (first base, last base, off), by base; -1 means no end."""
+    tiers = sorted(promo.tiers, key=lambda t: t.min)
+    return tuple(
+        (tier.min, tiers[j + 1].min - 1 if j + 1 < len(tiers) else -1, tier.off)
+        for j, tier in enumerate(tiers)
+    )
+
+
+def _promo_range(promo: Promotion, segments: _Segments, low: int, high: int) -> tuple[int, int]:
+    """The smallest and largest discount a platform threshold gives for a base in ``[low, high]``."""
+    if promo.repeat:  # non-decreasing in the base
+        return threshold_discount(promo, low), threshold_discount(promo, high)
+    least = 0 if low < segments[0][0] else -1
+    most = 0
+    for first, last, off in segments:
+        if first > high:
+            break
+        top = high if last < 0 or last > high else last
+        bottom = low if low > first else first
+        if bottom <= top:
+            value = off if off < top else top
+            if value > most:
+                most = value
+            value = off if off < bottom else bottom
+            if least < 0 or value < least:
+                least = value
+    return (least if least > 0 else 0), most
+
+
+def _sum_at(positions: tuple[int, ...]) -> Callable[[tuple[int, ...]], int]:
+    """A fast ``sum`` of the values at ``positions`` of a tuple."""
+    if not positions:
+        return lambda values: 0
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda values: values[only]
+    pick = itemgetter(*positions)
+    return lambda values: sum(pick(values))
+
+
+class _Columns:
+    """Per merchant and option, the sums the bounds need; computed once per platform offer or pair."""
+
+    def __init__(self, options: list[list[Option]], own: list[list[int]]) -> None:
+        self.options, self.own = options, own
+        self.zeros = [[0] * len(o) for o in options]
+        self._promo: dict[int, list[list[int]]] = {}
+        self._coupon: dict[int, list[list[int]]] = {}
+        self._outside: dict[tuple[int, int], list[list[int]]] = {}
+
+    def _rows(self, lines: frozenset[int], removed_count: bool) -> list[list[int]]:
+        out = []
+        for k, opts in enumerate(self.options):
+            own = self.own[k]
+            positions = tuple(j for j, i in enumerate(own) if i in lines)
+            total = _sum_at(positions)
+            mask = sum(1 << own[j] for j in positions)
+            row = []
+            for opt in opts:
+                if removed_count and opt.removed & mask:
+                    row.append(sum(opt.amounts[j] for j in positions if not opt.removed >> own[j] & 1))
+                else:
+                    row.append(total(opt.amounts))
+            out.append(row)
+        return out
+
+    def promo(self, scoped: Scoped | None) -> list[list[int]]:
+        if scoped is None:
+            return self.zeros
+        if scoped.order not in self._promo:
+            self._promo[scoped.order] = self._rows(frozenset(scoped.lines), False)
+        return self._promo[scoped.order]
+
+    def coupon(self, scoped: Scoped | None) -> list[list[int]]:
+        if scoped is None:
+            return self.zeros
+        if scoped.order not in self._coupon:
+            self._coupon[scoped.order] = self._rows(frozenset(scoped.lines), True)
+        return self._coupon[scoped.order]
+
+    def coupon_outside(self, promo: Scoped, coupon: Scoped) -> list[list[int]]:
+        """The coupon's base restricted to lines outside the promotion's scope."""
+        key = (-1 - promo.order, coupon.order)
+        if key not in self._outside:
+            self._outside[key] = self._rows(frozenset(coupon.lines) - frozenset(promo.lines), True)
+        return self._outside[key]
+
+    def with_outside(self, promo: Scoped | None, coupon: Scoped | None) -> list[list[int]]:
+        """``y + w``: the coupon's base plus the promotion's lines outside it (removed ones included)."""
+        y = self.coupon(coupon)
+        if promo is None or coupon is None:
+            return y
+        key = (promo.order, coupon.order)
+        if key not in self._outside:
+            x = self.promo(promo)
+            promo_lines, coupon_lines = frozenset(promo.lines), frozenset(coupon.lines)
+            both_kept = y if coupon_lines <= promo_lines else self._rows(promo_lines & coupon_lines, True)
+            # w = x - (promotion lines that stay in the coupon base)
+            self._outside[key] = [
+                [yy + xx - kept for yy, xx, kept in zip(yr, xr, kr, strict=True)]
+                for yr, xr, kr in zip(y, x, both_kept, strict=True)
+            ]
+        return self._outside[key]
