@@ -61,11 +61,7 @@ def _user(username: str, kind: Kind, password_hash: str, **extra: object) -> tup
 @transaction.atomic
 def load_demo_data(*, reset: bool = False, buyers: int = 2000) -> list[str]:
     if reset:
-        Address.objects.all().delete()
-        MerchantMember.objects.unscoped(reason="demo reset").delete()
-        User.objects.filter(kind__in=[Kind.BUYER, Kind.MERCHANT]).delete()
-        User.objects.filter(username__in=list(STAFF_USERS)).delete()
-        Merchant.objects.all().delete()
+        _reset_database()
     password_hash = make_password(DEMO_PASSWORD)
     lines = [
         "Demo data ready. Every password is " + DEMO_PASSWORD,
@@ -160,6 +156,24 @@ def load_demo_data(*, reset: bool = False, buyers: int = 2000) -> list[str]:
             continue
         module.load(lines=lines, rng=random.Random(f"demo-{app}"))
     return lines
+
+
+# data migrations whose rows a reset must put back (each ``seed(apps, schema_editor)`` is idempotent)
+SEED_MIGRATIONS = [
+    "mallops.workdays.migrations.0002_seed_package_years",
+    "mallops.catalogue.migrations.0002_seed_categories",
+    "mallops.service.migrations.0002_seed_policies",
+]
+
+
+def _reset_database() -> None:
+    """Empty every table (the audit trigger makes a row-by-row delete impossible), then re-seed."""
+    from django.apps import apps
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    for module in SEED_MIGRATIONS:
+        importlib.import_module(module).seed(apps, None)
 
 
 # each feature app may have a demo.py with ``load(*, lines, rng)``: idempotent, appends summary lines
