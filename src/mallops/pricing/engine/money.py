@@ -19,11 +19,15 @@ def apportion(discount: int, amounts: Sequence[int]) -> list[int]:
         return [0] * len(amounts)
     if discount == base:
         return list(amounts)
-    products = [discount * amount for amount in amounts]
-    shares = [product // base for product in products]
-    left = discount - sum(shares)
+    shares: list[int] = []
+    remainders: list[int] = []
+    left = discount
+    for amount in amounts:
+        share, remainder = divmod(discount * amount, base)
+        shares.append(share)
+        remainders.append(remainder)
+        left -= share
     if left:
-        remainders = [product % base for product in products]
         # sorted() is stable, also with reverse=True: equal remainders keep scenario order.
         for j in sorted(range(len(amounts)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[j] += 1

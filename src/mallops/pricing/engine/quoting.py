@@ -10,13 +10,14 @@ from mallops.pricing.engine.model import (
     Kind,
     Layer,
     NextThreshold,
+    Promotion,
     Quote,
     QuoteLine,
     Scenario,
 )
 from mallops.pricing.engine.money import threshold_discount
 from mallops.pricing.engine.search import search_best
-from mallops.pricing.engine.steps import Pricer, is_active
+from mallops.pricing.engine.steps import Pricer, is_active, platform_offers
 
 __all__ = ["is_active", "quote"]
 
@@ -31,15 +32,21 @@ def _next_threshold(pricer: Pricer, amounts1: list[int], amounts3: list[int]) ->
     """
     lines = pricer.scenario.lines
     best: tuple[int, int, int, NextThreshold] | None = None
-    for k, p in pricer.promotions:
+    platform_scopes = {scoped.order: scoped.lines for scoped in platform_offers(pricer)[0]}
+    # store thresholds of the cart's stores, then platform ones (ties are broken by ``k`` below)
+    candidates: list[tuple[int, Promotion]] = [
+        kp for m in pricer.merchants for kp in pricer.store_promotions.get(m, ())
+    ]
+    candidates.extend(pricer.platform_promotions)
+    for k, p in candidates:
         if p.kind is not Kind.THRESHOLD:
             continue
         scope: Iterable[int]
         if p.layer is Layer.PLATFORM:
-            scope = pricer.scope(p.skus)
+            scope = platform_scopes.get(k, ())
         else:
-            candidates = pricer.merchant_lines.get(p.merchant or "", ())
-            scope = [i for i in candidates if p.skus is None or lines[i].sku in p.skus]
+            own = pricer.merchant_lines[p.merchant or ""]
+            scope = own if p.skus is None else [i for i in own if lines[i].sku in p.skus]
         if not scope:
             continue
         source = amounts1 if p.layer is Layer.STORE else amounts3
@@ -79,10 +86,10 @@ def quote(scenario: Scenario) -> Quote:
     applied = list(item_applied)
     for k, o in enumerate(best.choice):
         opt = options[k][o]
+        applied.extend(opt.applied(own[k], [amounts1[i] for i in own[k]]))
         for j, i in enumerate(own[k]):
             amounts[i] = opt.amounts[j]
         removed |= opt.removed
-        applied.extend(opt.applied)
     amounts3 = list(amounts)
     _, platform_applied = pricer.platform(amounts, removed, best.promo, best.coupon)
     applied.extend(platform_applied)

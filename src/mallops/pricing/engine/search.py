@@ -391,7 +391,7 @@ class _Walker:
             for j, i in enumerate(self.own[k]):
                 scratch[i] = opt.amounts[j]
             removed |= opt.removed
-        extra, _ = self.pricer.platform(scratch, removed, self.promo, self.coupon)
+        extra = self.pricer.platform_discount(scratch, removed, self.promo, self.coupon)
         if done_d + extra > self.best.discount:
             self._record(done_d + extra)
 

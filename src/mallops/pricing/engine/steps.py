@@ -40,12 +40,32 @@ class Applied:
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One merchant's choice of store promotion and store coupon, and what it leaves behind."""
+    """One merchant's choice of store promotion and store coupon, and what it leaves behind.
+
+    The discounts' shares are not kept (only the chosen option's are needed): ``applied`` rebuilds
+    them from the amounts before and after each step.
+    """
 
     discount: int
     amounts: tuple[int, ...]  # after step 3, aligned with the merchant's lines
     removed: int  # bit per scenario line taken out of platform coupon bases
-    applied: tuple[Applied, ...]
+    promo: tuple[int, str, int, tuple[int, ...]] | None  # (order, id, discount, amounts after step 2)
+    coupon: tuple[int, str, int] | None  # (order, id, discount)
+
+    def applied(self, own: list[int], start: list[int]) -> list[Applied]:
+        """The option's step-2 and step-3 discounts; ``start`` holds the step-1 amounts of ``own``."""
+        out = []
+        after = start
+        if self.promo is not None:
+            k, pid, d, after_promo = self.promo
+            after = list(after_promo)
+            shares = tuple((i, s - a) for i, s, a in zip(own, start, after, strict=True) if s != a)
+            out.append(Applied(k, pid, 2, d, shares))
+        if self.coupon is not None:
+            k, cid, d = self.coupon
+            shares = tuple((i, a - f) for i, a, f in zip(own, after, self.amounts, strict=True) if a != f)
+            out.append(Applied(k, cid, 3, d, shares))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +84,36 @@ class Pricer:
         self.n = len(lines)
         self.subtotal_amounts = [line.amount for line in lines]
         at, member = scenario.at, scenario.member
-        self.promotions = [(k, p) for k, p in enumerate(scenario.promotions) if is_active(p, at, member)]
-        self.coupons = [(k, c) for k, c in enumerate(scenario.coupons) if is_active(c, at, member)]
+        # One pass sorts the active offers by layer (store ones by merchant).
+        self.promotions: list[tuple[int, Promotion]] = []
+        self.item_promotions: list[tuple[int, Promotion]] = []
+        self.platform_promotions: list[tuple[int, Promotion]] = []
         self.store_promotions: dict[str, list[tuple[int, Promotion]]] = {}
-        for k, p in self.promotions:
-            if p.layer is Layer.STORE and p.merchant is not None:
-                self.store_promotions.setdefault(p.merchant, []).append((k, p))
+        store, platform = Layer.STORE, Layer.PLATFORM
+        for k, p in enumerate(scenario.promotions):
+            if (p.members_only and not member) or (
+                at is not None
+                and (
+                    (p.starts_at is not None and at < p.starts_at)
+                    or (p.ends_at is not None and at >= p.ends_at)
+                )
+            ):
+                continue
+            self.promotions.append((k, p))
+            layer = p.layer
+            if layer is store:
+                if p.merchant is not None:
+                    self.store_promotions.setdefault(p.merchant, []).append((k, p))
+            elif layer is platform:
+                self.platform_promotions.append((k, p))
+            else:
+                self.item_promotions.append((k, p))
+        self.coupons = [(k, c) for k, c in enumerate(scenario.coupons) if is_active(c, at, member)]
         self.store_coupons: dict[str, list[tuple[int, Coupon]]] = {}
         for k, c in self.coupons:
             if c.layer is Layer.STORE and c.merchant is not None:
                 self.store_coupons.setdefault(c.merchant, []).append((k, c))
+        self._platform_scoped: tuple[list[Scoped], list[Scoped]] | None = None
         self.sku_lines: dict[str, list[int]] = {}
         for i, line in enumerate(lines):
             self.sku_lines.setdefault(line.sku, []).append(i)
@@ -98,13 +138,13 @@ class Pricer:
         lines = self.scenario.lines
         by_sku: dict[str, list[tuple[int, Promotion]]] = {}
         unscoped: list[tuple[int, Promotion]] = []
-        for k, p in self.promotions:
-            if p.layer is not Layer.ITEM:
-                continue
+        cart_skus = frozenset(self.sku_lines)
+        for k, p in self.item_promotions:
             if p.skus is None:
                 unscoped.append((k, p))
             else:
-                for sku in p.skus:
+                # only the cart's SKUs matter (most promotions cover none of them)
+                for sku in p.skus & cart_skus:
                     by_sku.setdefault(sku, []).append((k, p))
         amounts = list(self.subtotal_amounts)
         removed = 0
@@ -157,7 +197,8 @@ class Pricer:
             if scope:
                 coupons.append((k, c, scope))
         options: dict[tuple[tuple[int, ...], int], Option] = {}
-        promo_choices: list[tuple[list[int], int, tuple[Applied, ...]]] = [(list(start), own_removed, ())]
+        PromoChoice = tuple[list[int], int, tuple[int, str, int, tuple[int, ...]] | None]
+        promo_choices: list[PromoChoice] = [(list(start), own_removed, None)]
         # The same discount on the same scope (and the same effect on coupons) gives the same amounts
         # as an earlier promotion; its results would all be duplicates, so it is not split again.
         split: set[tuple[int, frozenset[str] | None, bool]] = set()
@@ -173,24 +214,22 @@ class Pricer:
             after = list(start)
             removed = own_removed
             parts = apportion(d, [start[j] for j in scope])
-            shares = []
             for j, share in zip(scope, parts, strict=True):
                 if share:
                     after[j] -= share
-                    shares.append((own[j], share))
                     if not p.with_coupons:
                         removed |= 1 << own[j]
-            promo_choices.append((after, removed, (Applied(k, p.id, 2, d, tuple(shares)),)))
+            promo_choices.append((after, removed, (k, p.id, d, tuple(after))))
         start_sum = sum(start)
         after_steps: set[tuple[tuple[int, ...], int]] = set()
-        for after, removed, applied in promo_choices:
+        for after, removed, promo in promo_choices:
             key = (tuple(after), removed)
             if key in after_steps:
                 # The same amounts and removed lines give the same coupon results, already kept.
                 continue
             after_steps.add(key)
             if key not in options:
-                options[key] = Option(start_sum - sum(after), key[0], removed, applied)
+                options[key] = Option(start_sum - sum(after), key[0], removed, promo, None)
             seen: set[tuple[int, tuple[int, ...]]] = set()
             for k, c, scope in coupons:
                 eligible = [j for j in scope if not removed >> own[j] & 1] if removed else scope
@@ -204,16 +243,11 @@ class Pricer:
                     continue
                 seen.add(same)
                 final = list(after)
-                parts = apportion(d, base_amounts)
-                shares = []
-                for j, share in zip(eligible, parts, strict=True):
-                    if share:
-                        final[j] -= share
-                        shares.append((own[j], share))
+                for j, share in zip(eligible, apportion(d, base_amounts), strict=True):
+                    final[j] -= share
                 key = (tuple(final), removed)
                 if key not in options:
-                    step3 = Applied(k, c.id, 3, d, tuple(shares))
-                    options[key] = Option(start_sum - sum(final), key[0], removed, (*applied, step3))
+                    options[key] = Option(start_sum - sum(final), key[0], removed, promo, (k, c.id, d))
         return sorted(options.values(), key=lambda o: -o.discount)
 
     # steps 4 and 5 --------------------------------------------------------------------------------
@@ -254,18 +288,46 @@ class Pricer:
                 total += d
         return total, applied
 
+    def platform_discount(
+        self, amounts: list[int], removed: int, promo: Scoped | None, coupon: Scoped | None
+    ) -> int:
+        """What ``platform`` returns as its discount, without recording shares (may change ``amounts``)."""
+        total = 0
+        if promo is not None:
+            scope = promo.lines
+            base_amounts = [amounts[i] for i in scope]
+            offer = promo.offer
+            assert isinstance(offer, Promotion)
+            d = threshold_discount(offer, sum(base_amounts))
+            if d and coupon is not None:  # the coupon's base needs the promotion's shares
+                with_coupons = offer.with_coupons
+                for i, share in zip(scope, apportion(d, base_amounts), strict=True):
+                    if share:
+                        amounts[i] -= share
+                        if not with_coupons:
+                            removed |= 1 << i
+            total += d
+        if coupon is not None:
+            assert isinstance(coupon.offer, Coupon)
+            base = sum(amounts[i] for i in coupon.lines if not removed >> i & 1)
+            total += coupon_discount(coupon.offer, base)
+        return total
+
 
 def platform_offers(pricer: Pricer) -> tuple[list[Scoped], list[Scoped]]:
+    """The active platform promotions and coupons that cover a cart line, with their lines (cached)."""
+    if pricer._platform_scoped is not None:
+        return pricer._platform_scoped
     promos = []
-    for k, p in pricer.promotions:
-        if p.layer is Layer.PLATFORM:
-            scope = pricer.scope(p.skus)
-            if scope:
-                promos.append(Scoped(k, p, scope))
+    for k, p in pricer.platform_promotions:
+        scope = pricer.scope(p.skus)
+        if scope:
+            promos.append(Scoped(k, p, scope))
     coupons = []
     for k, c in pricer.coupons:
         if c.layer is Layer.PLATFORM:
             scope = pricer.scope(c.skus)
             if scope:
                 coupons.append(Scoped(k, c, scope))
+    pricer._platform_scoped = (promos, coupons)
     return promos, coupons
