@@ -9,7 +9,7 @@ import pytest
 
 from mallops.aftersales import rules
 from mallops.aftersales.models import AfterSalesRequest, TimelineEntry
-from mallops.aftersales.testing import delivered_order
+from mallops.aftersales.testing import delivered_order, excluded_product
 from mallops.core.sweeps import registered, run_sweeper
 from mallops.orders.models import Order, OrderLine
 from mallops.payments.models import Payment, Refund, SandboxTransaction
@@ -65,8 +65,15 @@ def test_refund_of_one_line_of_a_discounted_order_is_its_stored_paid_share():
     assert refund.amount_fen == second.paid_fen and refund.status == "success"
     assert Payment.objects.get().refunded_fen == second.paid_fen
     assert SandboxTransaction.objects.get().refunded_fen == second.paid_fen
-    # a partial request leaves the order's status alone
-    assert Order.objects.for_merchant(merchant.pk).get(pk=order.pk).status == "delivered"
+    # the order records the partial refund: refunded_fen is the sum of refunds, partially_refunded
+    after = Order.objects.for_merchant(merchant.pk).get(pk=order.pk)
+    assert after.status == "partially_refunded" and after.refunded_fen == second.paid_fen
+    # the other line too: everything paid is back, the order is refunded
+    rest = json.loads(_ask(order, [(first.pk, first.qty)]).content)
+    assert json.loads(_approve(owner, rest["id"], key="k2").content)["refund_fen"] == first.paid_fen
+    after = Order.objects.for_merchant(merchant.pk).get(pk=order.pk)
+    assert after.status == "refunded" and after.refunded_fen == order.paid_fen
+    assert after.refunded_fen == sum(r.amount_fen for r in Refund.objects.all())
 
 
 @pytest.mark.req("R5.2.1")
@@ -94,6 +101,8 @@ def test_partial_quantity_refunds_sum_exactly_to_the_line():
         body = json.loads(_ask(order, [(line.pk, q)]).content)
         got.append(json.loads(_approve(owner, body["id"], key=f"k{i}").content)["refund_fen"])
     assert sum(got) == line.paid_fen
+    after = Order.objects.for_merchant(merchant.pk).get(pk=order.pk)
+    assert after.refunded_fen == sum(got) and after.status == "partially_refunded"
     assert got == [
         rules.paid_for(line.paid_fen, line.qty, 0, 2),
         rules.paid_for(line.paid_fen, line.qty, 2, 4),
@@ -140,26 +149,48 @@ def test_no_reason_return_outside_the_window_is_422_and_writes_nothing():
 @pytest.mark.req("R5.2.1")
 @pytest.mark.parametrize("exclusion", ["custom_made", "perishable", "digital_unsealed", "periodicals"])
 def test_excluded_categories_refuse_the_no_reason_return(exclusion):
-    from mallops.catalogue.models import Category, Product, Sku
-
     merchant, _ = make_merchant()
-    order = delivered_order(merchant)
+    order = delivered_order(merchant, exclusions={0: exclusion})
     line = _lines(order)[0]
-    product = Product.objects.create(
-        merchant=merchant,
-        category=Category.objects.first(),
-        title="定制",
-        return_policy="excluded",
-        return_exclusion=exclusion,
-    )
-    Sku.objects.create(merchant=merchant, product=product, code=line.sku_code, price_fen=line.unit_price_fen)
+    assert line.return_terms == {"return_policy": "excluded", "return_exclusion": exclusion}
     refused = _ask(order, [(line.pk, 1)], kind="return", no_reason_return=True)
     assert refused.status_code == 422
     err = json.loads(refused.content)["errors"][0]
     assert err["loc"] == ["body", "lines", 0, "order_line_id"] and err["code"] == "excluded_" + exclusion
     # the other line (no exclusion) is fine
     other = _lines(order)[1]
+    assert other.return_terms == {}
     assert _ask(order, [(other.pk, 1)], kind="return", no_reason_return=True).status_code == 201
+
+
+@pytest.mark.req("R5.2.1")
+def test_eligibility_follows_the_terms_confirmed_at_purchase_not_the_current_ones():
+    from mallops.catalogue.models import Product, Sku
+
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant, exclusions={0: "perishable"})
+    excluded, eligible = _lines(order)
+    # after the purchase the merchant makes the excluded product returnable ...
+    Product.objects.for_merchant(merchant.pk).update(return_policy="eligible", return_exclusion="")
+    # ... and marks the other SKU's (new) product as custom-made
+    product = excluded_product(merchant, "X-unused", 100, "custom_made")
+    Sku.objects.for_merchant(merchant.pk).filter(product=product).update(code=eligible.sku_code)
+    # the order keeps the terms the buyer confirmed: the first line is still excluded, the second is not
+    refused = _ask(order, [(excluded.pk, 1)], kind="return", no_reason_return=True)
+    assert refused.status_code == 422
+    assert json.loads(refused.content)["errors"][0]["code"] == "excluded_perishable"
+    assert _ask(order, [(eligible.pk, 1)], kind="return", no_reason_return=True).status_code == 201
+
+
+@pytest.mark.req("R5.2.1")
+def test_lines_without_a_copy_of_the_terms_fall_back_to_the_current_product_terms():
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant)
+    line = _lines(order)[0]
+    OrderLine.objects.for_merchant(merchant.pk).filter(pk=line.pk).update(return_terms=None)
+    excluded_product(merchant, line.sku_code, line.unit_price_fen, "periodicals")
+    refused = _ask(order, [(line.pk, 1)], kind="return", no_reason_return=True)
+    assert json.loads(refused.content)["errors"][0]["code"] == "excluded_periodicals"
 
 
 @pytest.mark.req("R5.2.1")

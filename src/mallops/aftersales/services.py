@@ -32,10 +32,19 @@ from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Order, OrderLine, OrderStatus
+from mallops.orders.services import order_refund_part
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition
 
-REQUESTABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+REQUESTABLE = frozenset(
+    {
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+        OrderStatus.PARTIALLY_REFUNDED,
+    }
+)
 HOLDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
@@ -64,13 +73,19 @@ def snapshot(req: AfterSalesRequest) -> dict[str, Any]:
 
 
 def line_exclusion(merchant_id: int, line: OrderLine) -> str:
-    """The statutory exclusion of a line from the catalogue product's after-sales terms ("" if none)."""
-    from mallops.catalogue.models import Sku
+    """The statutory exclusion of a line ("" if none), from the terms the buyer confirmed at purchase.
 
-    sku = Sku.objects.for_merchant(merchant_id).select_related("product").filter(code=line.sku_code).first()
-    if sku is None or sku.product.return_policy != "excluded":
+    The order line carries a copy of the product's after-sales terms taken at checkout, so a later
+    change of the product's terms changes nothing. Lines written before that copy existed fall back to
+    the catalogue product's current terms (matched by SKU code)."""
+    terms = line.return_terms
+    if terms is None:
+        from mallops.orders.services import line_return_terms
+
+        terms = line_return_terms(merchant_id, [line.sku_code]).get(line.sku_code)
+    if not terms or terms.get("return_policy") != "excluded":
         return ""
-    return sku.product.return_exclusion or "confirmed_by_nature"
+    return str(terms.get("return_exclusion") or "confirmed_by_nature")
 
 
 def returned_qty(order_line_ids: list[int], merchant_id: int) -> dict[int, int]:
@@ -265,6 +280,15 @@ def refund(
         # partial amount: the payments app's provider refund (records the Refund row and the payment)
         payments.payment_refund_amount(payment=payment, order=order, amount=amount)
         release_order(req, actor=actor, now=now, request=request)
+        # the provider confirmed: the order's refunded_fen grows (partially_refunded / refunded)
+        order_refund_part(
+            actor=actor,
+            order_id=order.pk,
+            amount_fen=amount,
+            reference=f"AS{req.pk}",
+            now=now,
+            request=request,
+        )
     req.refund_fen, req.refunded_at = amount, now
     log(
         req,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -28,9 +29,13 @@ def delivered_order(
     off_fen: int = 1001,
     delivered_at: datetime | None = None,
     status: str = "delivered",
+    exclusions: dict[int, str] | None = None,
 ) -> Order:
     """An order of ``merchant`` with one line per (unit price, qty), a store discount of ``off_fen`` spread
-    over the lines, paid through the sandbox provider and moved up to ``status`` (paid/shipped/delivered)."""
+    over the lines, paid through the sandbox provider and moved up to ``status`` (paid/shipped/delivered).
+
+    ``exclusions`` maps a line index to a statutory exclusion: that line's SKU gets a catalogue product
+    excluded from the 7-day no-reason return before the checkout (so the order line copies the terms)."""
     from mallops.payments.services import payment_open, sandbox_pay
 
     buyer = buyer or make_buyer()
@@ -39,6 +44,8 @@ def delivered_order(
         make_stock(merchant, sku=f"AS-{merchant.pk}-{n}-{i}", price_fen=p, available=qty + 5)
         for i, (p, qty) in enumerate(lines)
     ]
+    for index, exclusion in (exclusions or {}).items():
+        excluded_product(merchant, items[index].sku_code, items[index].price_fen, exclusion)
     promos = (
         [
             {
@@ -89,3 +96,18 @@ def make_request(merchant: Merchant, *, kind: str = "refund") -> AfterSalesReque
         reason="尺码不合适",
         lines=[LineIn(line.pk, 1)],
     )
+
+
+def excluded_product(merchant: Merchant, sku_code: str, price_fen: int, exclusion: str) -> Any:
+    """A catalogue product with one SKU ``sku_code``, excluded from the 7-day no-reason return."""
+    from mallops.catalogue.models import Category, Product, Sku
+
+    product = Product.objects.create(
+        merchant=merchant,
+        category=Category.objects.order_by("pk").first(),
+        title="不适用七天无理由退货的商品",
+        return_policy="excluded",
+        return_exclusion=exclusion,
+    )
+    Sku.objects.create(merchant=merchant, product=product, code=sku_code, price_fen=price_fen)
+    return product

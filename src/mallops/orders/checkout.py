@@ -268,6 +268,9 @@ def checkout_create(
             pay_due_at=pay_due,
             **ship_to,
         )
+        from mallops.orders.services import line_return_terms  # the terms the buyer confirmed (after-sales)
+
+        terms = line_return_terms(merchant_id, [line.sku for _lid, line in group])
         OrderLine.objects.bulk_create(
             [
                 OrderLine(
@@ -282,6 +285,7 @@ def checkout_create(
                     discount_fen=qlines[lid].discount,
                     paid_fen=qlines[lid].paid,
                     shares=shares.get(lid, {}),
+                    return_terms=terms.get(line.sku),
                 )
                 for lid, line in group
             ]

@@ -104,6 +104,7 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "cancelled"
     REFUNDING = "refunding", "refunding"
     REFUNDED = "refunded", "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded", "partially refunded"
 
 
 class Order(models.Model):
@@ -113,8 +114,8 @@ class Order(models.Model):
     checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="orders")
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     number = models.CharField(max_length=32, unique=True)
-    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.CREATED)
-    status_before_refund = models.CharField(max_length=12, blank=True, default="")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.CREATED)
+    status_before_refund = models.CharField(max_length=20, blank=True, default="")
     flash_sale = models.ForeignKey(
         "FlashSale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -172,6 +173,9 @@ class OrderLine(models.Model):
     """A priced line: ``amount_fen = unit_price_fen * qty``, ``paid_fen = amount_fen - discount_fen``.
 
     ``shares`` maps each promotion/coupon id to the fen it took off this line (for partial refunds).
+    ``return_terms`` is the copy of the product's after-sales terms the buyer confirmed at checkout
+    (``{"return_policy": "eligible"|"excluded", "return_exclusion": "..."}``); None on lines written
+    before the copy existed or without a catalogue product.
     """
 
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
@@ -185,11 +189,36 @@ class OrderLine(models.Model):
     discount_fen = models.BigIntegerField()
     paid_fen = models.BigIntegerField()
     shares = models.JSONField(default=dict)
+    return_terms = models.JSONField(null=True, blank=True, default=None)
 
     objects = MerchantScopedManager()
 
     def __str__(self) -> str:
         return f"{self.sku_code} x{self.qty}"
+
+
+class PartialRefund(models.Model):
+    """One refund of part of an order that the provider confirmed (after-sales). ``reference`` names the
+    caller's refund (``AS12``), so the same refund applied twice changes the order once."""
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="partial_refunds")
+    reference = models.CharField(max_length=64)
+    amount_fen = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "reference"], name="orders_partialrefund_ref_unique"),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gt=0), name="orders_partialrefund_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.reference}"
 
 
 class FlashSale(models.Model):

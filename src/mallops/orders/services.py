@@ -5,16 +5,18 @@ The status itself only changes in ``orders.transitions.order_transition``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from mallops.audit.services import audit_record
-from mallops.core.errors import FieldError, not_found, validation_error
+from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders import stock
 from mallops.orders.checkout import require_buyer
-from mallops.orders.models import Order, StockItem
+from mallops.orders.models import Order, OrderLine, PartialRefund, StockItem
 from mallops.orders.selectors import merchant_id_of
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition
@@ -160,3 +162,91 @@ def buyer_refund_request(
         reason=reason[:40],
         request=request,
     )
+
+
+@transaction.atomic
+def order_refund_part(
+    *,
+    actor: Any,
+    order_id: int,
+    amount_fen: int,
+    reference: str,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Order:
+    """Record a refund of part of an order that the payment provider confirmed (caller authorised).
+
+    ``refunded_fen`` grows by ``amount_fen``; the order moves by ``partial_refund`` (``partially_refunded``,
+    or ``refunded`` once everything paid is back). Idempotent per ``reference``: a second call with the
+    same reference changes nothing and returns the order. 409 ``refund_exceeds_order`` when the amount is
+    more than what is left; ``illegal_transition`` from a status without refunds (created, cancelled, ...).
+    """
+    now = now or timezone.now()
+    order: Order | None = (
+        Order.objects.unscoped(reason="partial refund (caller authorised)")
+        .select_for_update()
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise not_found("order")
+    if (
+        PartialRefund.objects.for_merchant(order.merchant_id)
+        .filter(order=order, reference=reference)
+        .exists()
+    ):
+        return order
+    if not 1 <= amount_fen <= order.paid_fen - order.refunded_fen:
+        raise conflict(
+            "The refund is more than what is left of the order.",
+            code="refund_exceeds_order",
+            left_fen=order.paid_fen - order.refunded_fen,
+        )
+    PartialRefund.objects.create(
+        merchant_id=order.merchant_id, order=order, reference=reference[:64], amount_fen=amount_fen, at=now
+    )
+    return order_transition(
+        actor=actor,
+        order_id=order.pk,
+        event=Event.PARTIAL_REFUND,
+        now=now,
+        reason=reference[:40],
+        amount_fen=amount_fen,
+        request=request,
+    )
+
+
+@transaction.atomic
+def order_lines_restock(*, order_id: int, lines: list[tuple[int, int]]) -> None:
+    """Returned units of some lines (``(order_line_id, qty)``) are sellable again (caller authorised).
+
+    Uses the stock module's ``receive`` movement (one ledger row per line).
+    """
+    order = Order.objects.unscoped(reason="return restock (caller authorised)").get(pk=order_id)
+    by_id = {
+        ln.pk: ln
+        for ln in OrderLine.objects.for_merchant(order.merchant_id)
+        .select_related("item")
+        .filter(order=order, pk__in=[lid for lid, _qty in lines])
+    }
+    for line_id, qty in sorted(lines):
+        line = by_id.get(line_id)
+        if line is None or not 1 <= qty <= line.qty:
+            raise conflict("Not a line of this order.", code="invalid_line", line=line_id)
+        stock.receive(line.item, qty)
+
+
+def line_return_terms(merchant_id: int, sku_codes: list[str]) -> dict[str, dict[str, str]]:
+    """The after-sales terms of each SKU's catalogue product as the buyer sees them now (checkout copies
+    them onto the order lines). A SKU without a catalogue product gets ``{}`` (no exclusion)."""
+    from mallops.catalogue.models import Sku
+
+    rows = (
+        Sku.objects.for_merchant(merchant_id)
+        .filter(code__in=sku_codes)
+        .values_list("code", "product__return_policy", "product__return_exclusion")
+    )
+    terms: dict[str, dict[str, str]] = {code: {} for code in sku_codes}
+    for code, policy, exclusion in rows:
+        terms[code] = {"return_policy": policy, "return_exclusion": exclusion or ""}
+    return terms

@@ -5,6 +5,10 @@
     paid | shipped | delivered --request_refund--> refunding
     refunding --refund--> refunded
     refunding --reject_refund--> the status the order had before (paid, shipped or delivered)
+    paid | shipped --partial_refund--> unchanged (the rest is still to be sent), refunded_fen grows
+    delivered | completed | partially_refunded --partial_refund--> partially_refunded
+    any of these --partial_refund--> refunded when the refunds reach what was paid
+    partially_refunded --complete--> partially_refunded (the buyer confirms receipt of the rest)
 
 Anything else is an illegal move (409 ``illegal_transition``).
 """
@@ -25,6 +29,7 @@ class Event(StrEnum):
     REQUEST_REFUND = "request_refund"
     REFUND = "refund"
     REJECT_REFUND = "reject_refund"
+    PARTIAL_REFUND = "partial_refund"
 
 
 # (from, event) -> to; None as "to" means "back to status_before_refund"
@@ -39,6 +44,12 @@ TRANSITIONS: dict[tuple[str, Event], str | None] = {
     (S.DELIVERED, Event.REQUEST_REFUND): S.REFUNDING,
     (S.REFUNDING, Event.REFUND): S.REFUNDED,
     (S.REFUNDING, Event.REJECT_REFUND): None,
+    (S.PAID, Event.PARTIAL_REFUND): S.PAID,
+    (S.SHIPPED, Event.PARTIAL_REFUND): S.SHIPPED,
+    (S.DELIVERED, Event.PARTIAL_REFUND): S.PARTIALLY_REFUNDED,
+    (S.COMPLETED, Event.PARTIAL_REFUND): S.PARTIALLY_REFUNDED,
+    (S.PARTIALLY_REFUNDED, Event.PARTIAL_REFUND): S.PARTIALLY_REFUNDED,
+    (S.PARTIALLY_REFUNDED, Event.COMPLETE): S.PARTIALLY_REFUNDED,
 }
 
 TERMINAL = frozenset({S.COMPLETED, S.CANCELLED, S.REFUNDED})

@@ -42,8 +42,12 @@ def order_transition(
     reason: str = "",
     carrier: str = "",
     tracking_number: str = "",
+    amount_fen: int = 0,
 ) -> Order:
     """Move one order by ``event``. ``merchant_id``/``buyer_id`` narrow the look-up (404 outside it).
+
+    ``partial_refund`` adds ``amount_fen`` (already paid back by the provider) to ``refunded_fen``; the
+    order becomes ``refunded`` when the refunds reach ``paid_fen`` (callers check the amount fits).
 
     Raises 409 ``illegal_transition`` (naming the allowed events) when the table has no such move.
     """
@@ -109,6 +113,13 @@ def order_transition(
             stock.restock(order)
         order.refunded_fen = order.paid_fen
         fields += ["refunded_fen"]
+    elif event is Event.PARTIAL_REFUND:
+        order.refunded_fen += amount_fen
+        fields += ["refunded_fen"]
+        if order.refunded_fen >= order.paid_fen:
+            to = OrderStatus.REFUNDED
+            order.ship_due_at = order.complete_due_at = None
+            fields += ["ship_due_at", "complete_due_at"]
     elif event is Event.REJECT_REFUND:
         if to == OrderStatus.DELIVERED:
             order.complete_due_at = now + timedelta(days=conf.value("ORDER_COMPLETE_DAYS"))
@@ -123,7 +134,9 @@ def order_transition(
         action=f"orders.order_{event.value}",
         obj=order,
         before=before,
-        after=_snapshot(order) | ({"reason": reason} if reason else {}),
+        after=_snapshot(order)
+        | ({"reason": reason} if reason else {})
+        | ({"amount_fen": amount_fen} if amount_fen else {}),
         request=request,
     )
     return order
