@@ -14,10 +14,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from mallops.analytics import querying
 from mallops.analytics.models import Experiment, ExperimentExposure, ModelRun
 from mallops.analytics.services import events_ingest
 from mallops.analytics.stats import assign_variant
-from mallops.analytics.storage import get_store
 from mallops.analytics.store.events import SHANGHAI
 
 DAYS = 30
@@ -156,7 +156,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         result = events_ingest(events=events[offset : offset + 1000])
         ingested += result.ingested
         duplicates += result.duplicates
-    get_store().load()
+    querying.load()
 
     experiment, _ = Experiment.objects.get_or_create(
         key=EXPERIMENT,

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 from django.utils import timezone
 
-from mallops.analytics import stats
+from mallops.analytics import querying, stats
 from mallops.analytics.models import Experiment
-from mallops.analytics.selectors import _connection, alias_map, to_us
+from mallops.analytics.selectors import alias_map, to_us
 from mallops.analytics.store.events import shanghai_day
 from mallops.analytics.store.queries import sql_string
 
@@ -75,13 +75,13 @@ def experiment_results(experiment: Experiment, *, now: datetime | None = None) -
     covariate_event = experiment.covariate_event or experiment.metric_event
     names = {experiment.metric_event, covariate_event, *experiment.guardrails}
     rows: list[tuple[str, str, int, str]] = []
-    with _connection(shanghai_day(pre_us), shanghai_day(end_us), aliases) as (conn, source):
-        if source is not None and exposures:
-            rows = conn.execute(
-                f"SELECT distinct_id, event, ts_us, properties FROM {source} "
+    with querying.events(shanghai_day(pre_us), shanghai_day(end_us), aliases) as query:
+        if query.source is not None and exposures:
+            rows = query.fetch(
+                f"SELECT distinct_id, event, ts_us, properties FROM {query.source} "
                 f"WHERE event IN ({', '.join(sql_string(n) for n in sorted(names))}) "
                 f"AND ts_us >= {pre_us} AND ts_us < {end_us}"
-            ).fetchall()
+            )
     first_seen = {person: moment for person, (_, moment) in exposures.items()}
     conversions = _per_user(rows, first_seen, experiment.metric_event, "", before=None)
     values = _per_user(rows, first_seen, experiment.metric_event, experiment.value_property, before=None)

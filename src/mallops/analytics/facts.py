@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from mallops.analytics.selectors import _connection, alias_map
+from mallops.analytics import querying
+from mallops.analytics.selectors import alias_map
 from mallops.analytics.store.events import shanghai_day
 from mallops.analytics.store.queries import sql_string
 
@@ -151,14 +152,14 @@ def load_rows(from_us: int, to_us: int, *, events: tuple[str, ...] | None = None
     where = f"ts_us >= {from_us} AND ts_us < {to_us}"
     if events is not None:
         where += f" AND event IN ({', '.join(sql_string(e) for e in events)})"
-    with _connection(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as (conn, source):
+    with querying.events(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as query:
         rows = (
             []
-            if source is None
-            else conn.execute(
-                f"SELECT distinct_id, event, ts_us, properties FROM {source} WHERE {where} "
+            if query.source is None
+            else query.fetch(
+                f"SELECT distinct_id, event, ts_us, properties FROM {query.source} WHERE {where} "
                 "ORDER BY ts_us, event, raw_id"
-            ).fetchall()
+            )
         )
     parsed = parse_rows(rows)
     from mallops.analytics import order_source

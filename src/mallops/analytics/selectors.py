@@ -14,11 +14,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-import duckdb
 import numpy as np
-import pyarrow as pa
 
-from mallops.analytics import stats
+from mallops.analytics import querying, stats
 from mallops.analytics.channels import LABELS, ChannelGroup, channel_group
 from mallops.analytics.models import IdentityAlias
 from mallops.analytics.storage import get_store
@@ -27,19 +25,11 @@ from mallops.analytics.store.events import (
     MICROS_PER_DAY,
     SHANGHAI_OFFSET_MICROS,
     EventError,
-    day_iso,
     parse_timestamp,
     shanghai_day,
 )
 from mallops.analytics.store.funnel import DayColumns, funnel_counts
-from mallops.analytics.store.queries import (
-    FunnelSpec,
-    RetentionSpec,
-    duckdb_source,
-    retention_sql,
-    sql_string,
-)
-from mallops.analytics.store.store import duckdb_connection
+from mallops.analytics.store.queries import FunnelSpec, RetentionSpec, retention_sql, sql_string
 from mallops.core.errors import FieldError, validation_error
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -107,44 +97,32 @@ def alias_map() -> dict[str, str]:
     return dict(IdentityAlias.objects.values_list("alias_id", "distinct_id"))
 
 
+class _Rows:
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._rows
+
+
+class _Reader:
+    """``execute(sql).fetchall()`` over an :class:`~mallops.analytics.querying.EventQuery`."""
+
+    def __init__(self, query: querying.EventQuery) -> None:
+        self.query = query
+
+    def execute(self, sql: str) -> _Rows:
+        return _Rows(self.query.fetch(sql))
+
+
 @contextmanager
 def _connection(
     first_day: int, last_day: int | None, aliases: dict[str, str]
-) -> Iterator[tuple[duckdb.DuckDBPyConnection, str | None]]:
-    """A DuckDB connection and the table expression of the live events of those days (None if none).
-
-    The expression has ``event``, ``distinct_id`` (identity-resolved), ``raw_id``, ``ts_us``, ``channel``
-    and ``properties``.
-    """
-    store = get_store()
-    store.load()
-    with store.locked(exclusive=False):
-        files = [
-            str(path)
-            for path in store.live_files(day_iso(first_day), None if last_day is None else day_iso(last_day))
-        ]
-        connection = duckdb_connection()
-        try:
-            if not files:
-                yield connection, None
-                return
-            connection.register(
-                "aliases",
-                pa.table(
-                    {"alias_id": list(aliases), "canonical": list(aliases.values())},
-                    schema=pa.schema([("alias_id", pa.string()), ("canonical", pa.string())]),
-                ),
-            )
-            yield (
-                connection,
-                (
-                    "(SELECT e.event AS event, coalesce(a.canonical, e.distinct_id) AS distinct_id, "
-                    "e.distinct_id AS raw_id, e.ts_us AS ts_us, e.channel AS channel, e.properties AS properties "
-                    f"FROM {duckdb_source(files)} AS e LEFT JOIN aliases AS a ON a.alias_id = e.distinct_id)"
-                ),
-            )
-        finally:
-            connection.close()
+) -> Iterator[tuple[_Reader, str | None]]:
+    """Older form of :func:`mallops.analytics.querying.events` (a reader and the table expression); new
+    code should use that. The SQL must be valid in both dialects (DuckDB and ClickHouse)."""
+    with querying.events(first_day, last_day, aliases) as query:
+        yield _Reader(query), query.source
 
 
 def _day_of(ts: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -155,17 +133,14 @@ def _funnel_rows(spec: FunnelSpec, aliases: dict[str, str]) -> list[tuple[str, i
     """``(distinct_id, ts_us, code)`` of the step events that can take part (identity-resolved)."""
     names = spec.names
     cases = " ".join(f"WHEN {sql_string(name)} THEN {code}" for code, name in enumerate(names))
-    with _connection(shanghai_day(spec.from_us), shanghai_day(spec.scan_end_us - 1), aliases) as (
-        conn,
-        source,
-    ):
-        if source is None:
+    with querying.events(shanghai_day(spec.from_us), shanghai_day(spec.scan_end_us - 1), aliases) as query:
+        if query.source is None:
             return []
-        return conn.execute(
-            f"SELECT distinct_id, ts_us, CAST(CASE event {cases} END AS UTINYINT) AS code FROM {source} "
+        return query.fetch(
+            f"SELECT distinct_id, ts_us, CASE event {cases} END AS code FROM {query.source} "
             f"WHERE event IN ({', '.join(sql_string(name) for name in names)}) "
             f"AND ts_us >= {spec.from_us} AND ts_us < {spec.scan_end_us}"
-        ).fetchall()
+        )
 
 
 def _resolved_funnel_counts(spec: FunnelSpec, aliases: dict[str, str]) -> list[int]:
@@ -192,7 +167,12 @@ def funnel_report(spec: FunnelSpec, *, resolve_identity: bool = True, timing: bo
     """Users per step with conversion from the first step and drop-off from the previous one (R3.2.4);
     with ``timing``, the median and mean seconds from the first step to each step (up to 2 million rows)."""
     aliases = alias_map() if resolve_identity else {}
-    if aliases:
+    backend = querying.clickhouse()
+    if backend is not None:
+        with querying.events(0, None, aliases) as query:
+            assert query.source is not None
+            result = backend.funnel(spec, query.source)
+    elif aliases:
         counts = _resolved_funnel_counts(spec, aliases)
         result = funnel_result(spec, counts)
     else:
@@ -225,13 +205,19 @@ def funnel_report(spec: FunnelSpec, *, resolve_identity: bool = True, timing: bo
 
 def retention_report(spec: RetentionSpec, *, resolve_identity: bool = True) -> dict[str, Any]:
     aliases = alias_map() if resolve_identity else {}
-    if not aliases:
+    backend = querying.clickhouse()
+    if backend is not None:
+        with querying.events(0, None, aliases) as query:
+            assert query.source is not None
+            data = backend.retention(spec, query.source).as_dict()
+    elif not aliases:
         store = get_store()
         store.load()
         data = retention(store, spec).as_dict()
     else:
-        with _connection(shanghai_day(spec.from_us), None, aliases) as (conn, source):
-            rows = [] if source is None else conn.execute(retention_sql(spec, source, "duckdb")).fetchall()
+        with querying.events(shanghai_day(spec.from_us), None, aliases) as query:
+            source = query.source
+            rows = [] if source is None else query.fetch(retention_sql(spec, source, "duckdb"))
         data = retention_result(spec, rows).as_dict()
     for cohort in data["cohorts"]:
         cohort["rates"] = [n / cohort["size"] for n in cohort["retained"]]
@@ -247,13 +233,13 @@ START = "$start"
 
 def _sequences(from_us: int, to_us: int) -> dict[str, list[str]]:
     """Each (identity-resolved) user's events in the range, in time order."""
-    with _connection(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as (conn, source):
-        if source is None:
+    with querying.events(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as query:
+        if query.source is None:
             return {}
-        rows = conn.execute(
-            f"SELECT distinct_id, event FROM {source} WHERE ts_us >= {from_us} AND ts_us < {to_us} "
+        rows = query.fetch(
+            f"SELECT distinct_id, event FROM {query.source} WHERE ts_us >= {from_us} AND ts_us < {to_us} "
             "ORDER BY distinct_id, ts_us, event"
-        ).fetchall()
+        )
     sequences: dict[str, list[str]] = defaultdict(list)
     for distinct_id, event in rows:
         sequences[distinct_id].append(event)
@@ -317,13 +303,13 @@ def property_values(
     *, event: str, properties: Sequence[str], from_us: int, to_us: int
 ) -> list[dict[str, float]]:
     """Numeric values of the named properties, one dict per event (non-numeric values left out)."""
-    with _connection(shanghai_day(from_us), shanghai_day(to_us - 1), {}) as (conn, source):
-        if source is None:
+    with querying.events(shanghai_day(from_us), shanghai_day(to_us - 1), {}) as query:
+        if query.source is None:
             return []
-        rows = conn.execute(
-            f"SELECT properties FROM {source} WHERE event = {sql_string(event)} "
-            f"AND ts_us >= {from_us} AND ts_us < {to_us} ORDER BY ts_us"
-        ).fetchall()
+        rows = query.fetch(
+            f"SELECT properties FROM {query.source} WHERE event = {sql_string(event)} "
+            f"AND ts_us >= {from_us} AND ts_us < {to_us} ORDER BY ts_us, raw_id"
+        )
     result: list[dict[str, float]] = []
     for (text,) in rows:
         data = json.loads(text)
@@ -367,15 +353,20 @@ def channel_report(*, from_us: int, to_us: int, conversion_event: str = "order_p
     The suggestion moves budget towards groups converting above the overall rate (and away from those
     below), in proportion to the gap.
     """
-    with _connection(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as (conn, source):
-        if source is None:
-            rows: list[tuple[str, str, bool]] = []
+    with querying.events(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as query:
+        if query.source is None:
+            rows: list[tuple[Any, ...]] = []
         else:
-            rows = conn.execute(
-                f"SELECT distinct_id, arg_min(channel, ts_us) FILTER (WHERE channel <> 'direct'), "
-                f"bool_or(event = {sql_string(conversion_event)}) FROM {source} "
+            converts = f"event = {sql_string(conversion_event)}"
+            first_channel, converted_any = (
+                ("argMinIf(channel, ts_us, channel <> 'direct')", f"max({converts})")
+                if query.dialect == "clickhouse"
+                else ("arg_min(channel, ts_us) FILTER (WHERE channel <> 'direct')", f"bool_or({converts})")
+            )
+            rows = query.fetch(
+                f"SELECT distinct_id, {first_channel}, {converted_any} FROM {query.source} "
                 f"WHERE ts_us >= {from_us} AND ts_us < {to_us} GROUP BY distinct_id"
-            ).fetchall()
+            )
     users: Counter[ChannelGroup] = Counter()
     converted: Counter[ChannelGroup] = Counter()
     for _distinct_id, channel, did_convert in rows:

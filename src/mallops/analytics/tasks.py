@@ -5,18 +5,22 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from mallops.analytics import querying
 from mallops.analytics.modelling import segments_refresh
 from mallops.analytics.storage import get_store
 
 
 @db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
 def analytics_load() -> int:
-    """Spool -> Parquet, so that dashboards are at most a minute behind (R3.3.2)."""
-    return get_store().load()
+    """Spool -> Parquet (or ClickHouse), so that dashboards are at most a minute behind (R3.3.2)."""
+    return querying.load()
 
 
 @db_periodic_task(crontab(minute="17"))  # type: ignore[untyped-decorator]
 def analytics_compact() -> int:
+    """Merge the day's Parquet parts (embedded store only; ClickHouse merges on its own)."""
+    if querying.clickhouse() is not None:
+        return 0
     return get_store().compact().days_compacted
 
 

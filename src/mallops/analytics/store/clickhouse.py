@@ -1,9 +1,18 @@
 """The production analytics backend: events in ClickHouse, queried with the ClickHouse-dialect SQL.
 
 Ingestion is the same as embedded (validate, filter personal data, dedup by uuid, fsync to the spool, then
-acknowledge); the loader then moves spooled rows into a ClickHouse table instead of Parquet. The table is a
-``ReplacingMergeTree`` keyed by ``uuid`` and queries read it ``FINAL``, so a load interrupted after the
-insert and redone inserts nothing twice in effect.
+acknowledge); the loader then moves spooled rows into a ClickHouse table instead of Parquet.
+
+"The first event stored under a uuid wins" across ingest nodes: each node's spool deduplicates what it
+accepts and stamps every accepted event with the instant it accepted it (``accepted_us``). The table is a
+``ReplacingMergeTree`` ordered by ``uuid`` (one partition, so that rows of one uuid always meet) whose
+version is ``2**63 - 1 - accepted_us``: of the rows of one uuid, the one accepted first has the highest
+version and is kept, whichever node loads first; queries read the table ``FINAL`` and so see only that
+row even before the background merges. A load interrupted after the insert and redone inserts nothing
+twice in effect either. Limits (docs/analytics.md): "first" is by the accepting nodes' clocks (clock skew
+between nodes can let a later event win; equal instants on two nodes are settled by insert order); until
+the node holding the first copy has loaded its spool (at most a minute), queries see the other copy; each
+node's answer counts a copy it accepted as ingested even when another node accepted it before.
 
 ``CLICKHOUSE_URL`` selects it (``clickhouse://user:pass@host:8123/db``, through ``clickhouse-connect``).
 The tests run the very same statements through chdb, ClickHouse's engine in process.
@@ -14,14 +23,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from .engine import FunnelResult, RetentionResult, funnel_result, retention_result
 from .layout import SCHEMA
-from .queries import FunnelSpec, RetentionSpec, clickhouse_funnel, retention_sql
+from .queries import FunnelSpec, RetentionSpec, clickhouse_funnel, clickhouse_string, retention_sql
 from .store import EventStore
 
-COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
+MAX_QUERY_SIZE: Final = 64 << 20
+
+COLUMNS: tuple[str, ...] = (*SCHEMA.names, "accepted_us")
 
 DDL = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -31,15 +42,19 @@ CREATE TABLE IF NOT EXISTS {table} (
     user_num Int64,
     ts_us Int64,
     channel LowCardinality(String),
-    properties String
-) ENGINE = ReplacingMergeTree
-PARTITION BY intDiv(ts_us + 28800000000, 86400000000 * 32)
+    properties String,
+    accepted_us Int64,
+    first_wins UInt64 MATERIALIZED toUInt64(9223372036854775807 - accepted_us),
+    INDEX ts_range ts_us TYPE minmax GRANULARITY 4
+) ENGINE = ReplacingMergeTree(first_wins)
 ORDER BY uuid
 """
 
 
 class SqlExecutor(Protocol):
     def command(self, sql: str) -> None: ...
+
+    def close(self) -> None: ...
 
     def rows(self, sql: str) -> list[list[Any]]: ...
 
@@ -54,9 +69,15 @@ class ChdbExecutor:
 
         make_session: Any = session.Session  # chdb ships no type hints
         self._session: Any = make_session(path)
+        # identity resolution inlines the alias map into the query text
+        self._session.query(f"SET max_query_size = {MAX_QUERY_SIZE}")
 
     def command(self, sql: str) -> None:
         self._session.query(sql)
+
+    def close(self) -> None:
+        """chdb allows one session directory per process: close before opening another."""
+        self._session.close()
 
     def rows(self, sql: str) -> list[list[Any]]:
         result = self._session.query(sql, "JSONCompact")
@@ -83,8 +104,12 @@ class ClickHouseConnectExecutor:
     def command(self, sql: str) -> None:
         self._client.command(sql)
 
+    def close(self) -> None:
+        self._client.close()
+
     def rows(self, sql: str) -> list[list[Any]]:
-        return [list(row) for row in self._client.query(sql).result_rows]
+        result = self._client.query(sql, settings={"max_query_size": MAX_QUERY_SIZE})
+        return [list(row) for row in result.result_rows]
 
     def insert_json_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -100,6 +125,18 @@ class ClickHouseBackend:
         self.executor = executor
         self.table = table
         executor.command(DDL.format(table=table))
+        columns = {
+            str(row[0])
+            for row in executor.rows(
+                "SELECT name FROM system.columns WHERE database = currentDatabase() "
+                f"AND table = {clickhouse_string(table)}"
+            )
+        }
+        if "first_wins" not in columns:
+            raise RuntimeError(
+                f"ClickHouse table {table} predates first-stored-wins deduplication; "
+                "rename it and let Mallops create it again, then copy the rows over"
+            )
 
     @property
     def source(self) -> str:
@@ -120,13 +157,14 @@ class ClickHouseBackend:
                 loaded += len(rows)
         return loaded
 
-    def funnel(self, spec: FunnelSpec) -> FunnelResult:
-        rows = self.executor.rows(clickhouse_funnel(spec, self.source))
+    def funnel(self, spec: FunnelSpec, source: str | None = None) -> FunnelResult:
+        """``source``: another table expression over this table (the identity-resolved one)."""
+        rows = self.executor.rows(clickhouse_funnel(spec, source or self.source))
         counts = [int(value) for value in rows[0]] if rows else [0] * len(spec.steps)
         return funnel_result(spec, counts)
 
-    def retention(self, spec: RetentionSpec) -> RetentionResult:
-        rows = self.executor.rows(retention_sql(spec, self.source, "clickhouse"))
+    def retention(self, spec: RetentionSpec, source: str | None = None) -> RetentionResult:
+        rows = self.executor.rows(retention_sql(spec, source or self.source, "clickhouse"))
         return retention_result(spec, [[int(value) for value in row] for row in rows])
 
 

@@ -2,17 +2,20 @@
 
 * ``seen``: every uuid ever accepted (deduplication: the first event stored under a uuid wins).
 * ``users``: a dense integer number per ``distinct_id`` (the columnar funnel works on these numbers).
-* ``spool``: accepted events not yet loaded into Parquet.
+* ``spool``: accepted events not yet loaded into Parquet (or ClickHouse), each with the instant it was
+  accepted (``accepted_us``, this node's clock), which decides "first stored wins" across nodes.
 * ``meta``: the load in progress (see :mod:`mallops.analytics.store.layout`).
 
 An ingest is one ``BEGIN IMMEDIATE`` transaction committed with ``synchronous=FULL`` in WAL mode: once
 :meth:`Spool.append` returns, the events are on disk and may be acknowledged. Concurrent ingests from
-several processes are serialised by SQLite's write lock, so a uuid can never be accepted twice.
+several processes are serialised by SQLite's write lock, so a uuid can never be accepted twice by the
+processes sharing one store directory (tests/analytics/test_analytics_dedup.py proves it).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +35,8 @@ CREATE TABLE IF NOT EXISTS spool (
     user_num INTEGER NOT NULL,
     ts_us INTEGER NOT NULL,
     channel TEXT NOT NULL,
-    properties TEXT NOT NULL
+    properties TEXT NOT NULL,
+    accepted_us INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 """
@@ -48,6 +52,7 @@ class SpooledRow:
     ts_us: int
     channel: str
     properties: str
+    accepted_us: int = 0
 
 
 class Spool:
@@ -58,6 +63,9 @@ class Spool:
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=FULL")
         self._connection.executescript(_SCHEMA)
+        columns = {row[1] for row in self._connection.execute("PRAGMA table_info(spool)")}
+        if "accepted_us" not in columns:  # a spool written before the column existed
+            self._connection.execute("ALTER TABLE spool ADD COLUMN accepted_us INTEGER NOT NULL DEFAULT 0")
         self._user_numbers: dict[str, int] = {}
 
     def close(self) -> None:
@@ -86,10 +94,11 @@ class Spool:
                 fresh.append(record)
             if fresh:
                 numbers = self._user_numbers_for({record.distinct_id for record in fresh})
+                accepted_us = time.time_ns() // 1_000  # inside the write lock: increasing per store
                 db.executemany("INSERT INTO seen (uuid) VALUES (?)", [(record.uuid,) for record in fresh])
                 db.executemany(
-                    "INSERT INTO spool (uuid, event, distinct_id, user_num, ts_us, channel, properties) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO spool (uuid, event, distinct_id, user_num, ts_us, channel, properties, "
+                    "accepted_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             r.uuid,
@@ -99,6 +108,7 @@ class Spool:
                             r.ts_us,
                             r.channel,
                             r.properties,
+                            accepted_us,
                         )
                         for r in fresh
                     ],
@@ -160,7 +170,8 @@ class Spool:
 
     def rows_through(self, through: int) -> list[SpooledRow]:
         cursor = self._connection.execute(
-            "SELECT seq, uuid, event, distinct_id, user_num, ts_us, channel, properties FROM spool "
+            "SELECT seq, uuid, event, distinct_id, user_num, ts_us, channel, properties, accepted_us "
+            "FROM spool "
             "WHERE seq <= ? ORDER BY seq",
             (through,),
         )
