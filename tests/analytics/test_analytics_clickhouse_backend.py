@@ -68,3 +68,54 @@ def test_backend_is_chosen_by_clickhouse_url(tmp_path):
     assert backend_from_env({}) is None
     backend = backend_from_env({"CLICKHOUSE_URL": f"chdb://{tmp_path / 'db'}"})
     assert isinstance(backend, ClickHouseBackend)
+
+
+def _copy(uuid: str, event: str, who: str, node: str) -> dict:
+    return {
+        "uuid": uuid,
+        "event": event,
+        "distinct_id": who,
+        "timestamp": "2026-11-02T10:00:00Z",
+        "properties": {"node": node},
+    }
+
+
+@pytest.mark.req("R3.1.1")
+@pytest.mark.parametrize("first_loader", ["a", "b"])
+def test_first_stored_uuid_wins_across_ingest_nodes(tmp_path, first_loader):
+    """Two ingest nodes (own spools) accept copies of the same uuids with different content; whichever
+    loads first, ClickHouse keeps the copy accepted first, in queries (FINAL) and after merges."""
+    node_a = open_store(tmp_path / "a")
+    node_b = open_store(tmp_path / "b")
+    assert (
+        ingest_events(node_a, [_copy("x1", "view", "ann", "a"), _copy("x2", "view", "ann", "a")]).ingested
+        == 2
+    )
+    assert (
+        ingest_events(node_b, [_copy("x1", "cart", "bob", "b"), _copy("x3", "view", "bob", "b")]).ingested
+        == 2
+    )
+    assert ingest_events(node_a, [_copy("x3", "cart", "ann", "a")]).ingested == 1  # b had it first
+    backend = ClickHouseBackend(ChdbExecutor(str(tmp_path / "chdb")))
+    try:
+        nodes = {"a": node_a, "b": node_b}
+        for name in (first_loader, "b" if first_loader == "a" else "a"):
+            assert backend.load_from(nodes[name]) > 0
+        expected = [
+            ["x1", "view", "ann", '{"node":"a"}'],
+            ["x2", "view", "ann", '{"node":"a"}'],
+            ["x3", "view", "bob", '{"node":"b"}'],
+        ]
+        columns = "uuid, event, distinct_id, properties"
+        assert backend.executor.rows(f"SELECT {columns} FROM {backend.source} ORDER BY uuid") == expected
+        spec = FunnelSpec(
+            steps=("view", "cart"),
+            window_us=3600 * 10**6,
+            from_us=parse_timestamp("2026-11-02T00:00:00Z"),
+            to_us=parse_timestamp("2026-11-03T00:00:00Z"),
+        )
+        assert [step.users for step in backend.funnel(spec).steps] == [2, 0]
+        backend.executor.command(f"OPTIMIZE TABLE {backend.table} FINAL")
+        assert backend.executor.rows(f"SELECT {columns} FROM {backend.table} ORDER BY uuid") == expected
+    finally:
+        backend.executor.close()
