@@ -95,20 +95,19 @@ def quote(scenario: Scenario) -> Quote:
     applied.extend(platform_applied)
     applied.sort(key=lambda a: (a.step, a.order))
 
-    lines = scenario.lines
-    quote_lines = tuple(
-        QuoteLine(line.id, pricer.subtotal_amounts[i], pricer.subtotal_amounts[i] - amounts[i])
-        for i, line in enumerate(lines)
-    )
-    subtotal = sum(pricer.subtotal_amounts)
+    ids = [line.id for line in scenario.lines]
+    subtotals = pricer.subtotal_amounts
+    quote_lines = tuple([QuoteLine(ids[i], subtotals[i], subtotals[i] - amounts[i]) for i in range(len(ids))])
+    subtotal = sum(subtotals)
     return Quote(
         subtotal=subtotal,
         discount=subtotal - sum(amounts),
+        # every step records its shares in line order
         applied=tuple(
-            AppliedDiscount(
-                a.id, a.step, a.amount, tuple((lines[i].id, share) for i, share in sorted(a.shares))
-            )
-            for a in applied
+            [
+                AppliedDiscount(a.id, a.step, a.amount, tuple([(ids[i], share) for i, share in a.shares]))
+                for a in applied
+            ]
         ),
         lines=quote_lines,
         next_threshold=_next_threshold(pricer, amounts1, amounts3),

@@ -109,6 +109,10 @@ class _PairSearch:
             self.suf_dv,
             self.suf_dx,
         ) = cols
+        # The most steps 4-5 can give at all (the coupon's base is at most the largest ``y`` total).
+        self.platform_top = (
+            _promo_range(promo, self.segments, 0, self.suf_xhi[0])[1] if promo is not None else 0
+        ) + (coupon_discount(coupon, self.suf_yhi[0]) if coupon is not None else 0)
         # A promotion with "with_coupons": false that gives something takes every line it discounts out
         # of the coupon base; a line of its scope it leaves undiscounted is smaller than base/discount.
         self.y_out = y_out
@@ -312,7 +316,12 @@ class _Walker:
             own,
             best,
         )
-        self.scratch = list(amounts1)
+        # where each scenario line sits: (merchant, position among its lines)
+        layout = [(0, 0)] * len(amounts1)
+        for k, lines in enumerate(own):
+            for j, i in enumerate(lines):
+                layout[i] = (k, j)
+        self.layout = layout
         self.choice = [0] * len(options)
         self.search: _PairSearch | None = None
         self.v: list[list[int]] = []
@@ -336,7 +345,12 @@ class _Walker:
         opts, xr, yr, vr, yor = self.options[k], search.x[k], search.y[k], self.v[k], self.y_out[k]
         last = k + 1 == len(self.options)
         children: list[tuple[int, int, int, int, int, int, int]] = []
+        # Options come by falling store discount: once even the most the platform steps can give on
+        # top cannot beat the best, no later option can either.
+        enough = self.best.discount - search.suf_d[k + 1] - search.platform_top - done_d
         for o in range(len(opts)):
+            if opts[o].discount <= enough:
+                break
             d, xv, yv = done_d + opts[o].discount, done_x + xr[o], done_y + yr[o]
             vv, yo = done_v + vr[o], done_yo + yor[o]
             if last:
@@ -385,12 +399,12 @@ class _Walker:
         best.promo, best.coupon = self.promo, self.coupon
 
     def leaf(self, done_d: int) -> None:
-        scratch, removed = self.scratch, self.item_removed
-        for k, o in enumerate(self.choice):
-            opt = self.options[k][o]
-            for j, i in enumerate(self.own[k]):
-                scratch[i] = opt.amounts[j]
+        removed = self.item_removed
+        chosen = [self.options[k][o] for k, o in enumerate(self.choice)]
+        for opt in chosen:
             removed |= opt.removed
+        rows = [opt.amounts for opt in chosen]
+        scratch = [rows[k][j] for k, j in self.layout]
         extra = self.pricer.platform_discount(scratch, removed, self.promo, self.coupon)
         if done_d + extra > self.best.discount:
             self._record(done_d + extra)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from operator import itemgetter
-
 from mallops.pricing.engine.model import Promotion
 from mallops.pricing.engine.money import threshold_discount
 from mallops.pricing.engine.steps import Option, Scoped
@@ -48,17 +45,6 @@ def _promo_range(promo: Promotion, segments: _Segments, low: int, high: int) -> 
     return (least if least > 0 else 0), most
 
 
-def _sum_at(positions: tuple[int, ...]) -> Callable[[tuple[int, ...]], int]:
-    """A fast ``sum`` of the values at ``positions`` of a tuple."""
-    if not positions:
-        return lambda values: 0
-    if len(positions) == 1:
-        only = positions[0]
-        return lambda values: values[only]
-    pick = itemgetter(*positions)
-    return lambda values: sum(pick(values))
-
-
 class _Columns:
     """Per merchant and option, the sums the bounds need; computed once per platform offer or pair."""
 
@@ -68,20 +54,29 @@ class _Columns:
         self._promo: dict[int, list[list[int]]] = {}
         self._coupon: dict[int, list[list[int]]] = {}
         self._outside: dict[tuple[int, int], list[list[int]]] = {}
+        # Per merchant: each line's amounts across the options, and the options that removed lines.
+        self._by_line = [list(zip(*(o.amounts for o in opts), strict=True)) for opts in options]
+        self._removing = [[o for o, opt in enumerate(opts) if opt.removed] for opts in options]
 
     def _rows(self, lines: frozenset[int], removed_count: bool) -> list[list[int]]:
         out = []
         for k, opts in enumerate(self.options):
             own = self.own[k]
-            positions = tuple(j for j, i in enumerate(own) if i in lines)
-            total = _sum_at(positions)
-            mask = sum(1 << own[j] for j in positions)
-            row = []
-            for opt in opts:
-                if removed_count and opt.removed & mask:
-                    row.append(sum(opt.amounts[j] for j in positions if not opt.removed >> own[j] & 1))
-                else:
-                    row.append(total(opt.amounts))
+            positions = [j for j, i in enumerate(own) if i in lines]
+            if not positions:
+                out.append([0] * len(opts))
+                continue
+            by_line = self._by_line[k]
+            if len(positions) == 1:
+                row = list(by_line[positions[0]])
+            else:
+                row = list(map(sum, zip(*[by_line[j] for j in positions], strict=True)))
+            if removed_count and self._removing[k]:
+                mask = sum(1 << own[j] for j in positions)
+                for o in self._removing[k]:
+                    opt = opts[o]
+                    if opt.removed & mask:
+                        row[o] = sum(opt.amounts[j] for j in positions if not opt.removed >> own[j] & 1)
             out.append(row)
         return out
 
