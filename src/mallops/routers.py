@@ -8,6 +8,7 @@ from mallops.accounts.api import merchant_router as merchant_staff_router
 from mallops.accounts.api import router as identity_router
 from mallops.aftersales.api import router as aftersales_router
 from mallops.analytics.api import router as analytics_router
+from mallops.analytics.api_behaviour import router as analytics_behaviour_router
 from mallops.catalogue.api import router as catalogue_router
 from mallops.compliance.api import router as compliance_router
 from mallops.core.api_system import router as system_router
@@ -34,5 +35,6 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", service_router),
     ("", aftersales_router),
     ("", analytics_router),
+    ("", analytics_behaviour_router),
     ("", workdays_router),
 ]

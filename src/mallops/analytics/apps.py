@@ -18,6 +18,11 @@ class AnalyticsConfig(AppConfig):
             MenuItem("analytics_insights", _("Segments and models"), "analytics:insights", "analytics.view")
         )
         register(MenuItem("analytics_jobs", _("Background queries"), "analytics:jobs", "analytics.view"))
+        register(
+            MenuItem(
+                "analytics_behaviour", _("Behaviour and levers"), "analytics:behaviour", "analytics.view"
+            )
+        )
         from mallops.analytics import signals
 
         signals.connect()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.analytics import views
+from mallops.analytics import views, views_behaviour
 
 app_name = "analytics"
 
@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("experiments/", views.experiments_page, name="experiments"),
     path("insights/", views.insights, name="insights"),
     path("jobs/", views.jobs_page, name="jobs"),
+    path("behaviour/", views_behaviour.behaviour_page, name="behaviour"),
 ]
