@@ -214,4 +214,10 @@ MALLOPS: dict[str, Any] = {
         "WINDOW_MINUTES": int(os.environ.get("MALLOPS_LOGIN_WINDOW_MINUTES", "15")),
         "LOCK_MINUTES": int(os.environ.get("MALLOPS_LOGIN_LOCK_MINUTES", "15")),
     },
+    # POST /api/v1/events token bucket per client address, or per API key listed in KEYS (issue 9)
+    "EVENTS_RATE_LIMIT": {
+        "RATE": float(os.environ.get("MALLOPS_EVENTS_RATE", "50")),  # batches per second; 0 = off
+        "BURST": int(os.environ.get("MALLOPS_EVENTS_BURST", "200")),
+        "KEYS": {},  # {"api-key": {"RATE": 500, "BURST": 2000}}
+    },
 }

@@ -14,6 +14,7 @@ from ninja.params.functions import Query as QueryParam
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.analytics import selectors, services
+from mallops.analytics.ratelimit import check_events_rate
 from mallops.analytics.store.ingest import MAX_API_BATCH
 from mallops.core.errors import DomainError, FieldError, validation_error
 
@@ -54,10 +55,12 @@ def _batch(request: HttpRequest) -> list[Any]:
         "timestamp (RFC 3339 with offset), properties?}. Valid events are stored even when others are "
         "rejected; a uuid seen before counts as a duplicate and changes nothing. Personal properties are "
         "dropped or hashed. Answers {ingested, duplicates, rejected, errors: [{line, msg}]} where line is "
-        "the 1-based position in the batch. 413 above 1,000 events, 422 for a body that is not a batch."
+        "the 1-based position in the batch. 413 above 1,000 events, 422 for a body that is not a batch, "
+        "429 (code events_rate_limited, Retry-After) when the client's token bucket is empty."
     ),
 )
 def post_events(request: HttpRequest) -> dict[str, Any]:
+    check_events_rate(request)
     return services.events_ingest(events=_batch(request)).as_dict()
 
 
