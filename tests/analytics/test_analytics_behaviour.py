@@ -6,15 +6,17 @@ T0 is 2026-03-02 09:00 Asia/Shanghai; minute 1440 is the same time on 2026-03-03
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from analytics_django_support import T0, ev, store
 from django.test import Client
 
-from mallops.analytics import behaviour, behaviour_levers
+from mallops.analytics import behaviour, behaviour_levers, querying
 from mallops.analytics.models import Experiment, ExperimentExposure, Task
 from mallops.analytics.services import events_ingest, identity_merge
+from mallops.analytics.storage import reset_stores
 from mallops.analytics.store.store import EventStore
 from mallops.audit.models import AuditEvent
 from mallops.testing.client import ApiClient
@@ -312,3 +314,30 @@ def test_console_page_shows_the_three_tabs_with_charts(store: EventStore) -> Non
     outsider = Client()
     outsider.force_login(make_staff("listing_reviewer"))
     assert outsider.get(base).status_code == 403
+
+
+@pytest.mark.req("R3.2.1")
+@pytest.mark.req("R3.2.3")
+@pytest.mark.req("R3.3.3")
+def test_reports_on_clickhouse_equal_the_embedded_store(settings: Any, tmp_path: Path) -> None:
+    events = browse_events() + review_events() + lever_events()
+    client = viewer()
+    paths = [
+        f"/api/v1/analytics/{name}?start=2026-03-02&end=2026-03-03"
+        for name in ("behaviour", "reviews", "levers")
+    ]
+    answers = []
+    try:
+        for directory, url in (("embedded", ""), ("clickhouse", f"chdb://{tmp_path / 'chdb'}")):
+            settings.ANALYTICS_STORE_DIR = str(tmp_path / directory)
+            settings.CLICKHOUSE_URL = url
+            reset_stores()
+            querying.reset_backends()
+            events_ingest(events=events)
+            answers.append([client.get_json(path).json() for path in paths])
+        assert (tmp_path / "chdb").exists()
+    finally:
+        reset_stores()
+        querying.reset_backends()
+    assert answers[0] == answers[1]
+    assert answers[1][0]["totals"]["page_views"] == 11 and answers[1][1]["negative_share"] == 0.4
