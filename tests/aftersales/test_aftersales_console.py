@@ -51,3 +51,30 @@ def test_platform_queue_rules_a_dispute_and_others_are_refused():
     assert ruled.status == "ruled" and ruled.ruling_fen == req.requested_fen
     assert _client(make_staff("data_ops")).get("/aftersales/").status_code == 403
     assert _client(owner).get("/aftersales/").status_code == 403
+
+
+def test_merchant_receives_returned_goods_and_sends_an_exchange_replacement_in_the_console():
+    from mallops.aftersales.returns import return_ship
+    from mallops.aftersales.services import request_approve
+
+    merchant, owner = make_merchant()
+    ret, exchange = make_request(merchant, kind="return"), make_request(merchant, kind="exchange")
+    for req in (ret, exchange):
+        request_approve(actor=owner, request_id=req.pk, merchant_id=merchant.pk)
+        return_ship(actor=req.buyer, request_id=req.pk, carrier="SF", tracking_number=f"SF77{req.pk:06d}")
+    shop = _client(owner)
+    page = shop.get("/aftersales/merchant/").content.decode()
+    assert f'data-testid="receive-{ret.pk}"' in page and f"SF77{ret.pk:06d}" in page
+    assert "确认收到退货" in page and "拒收退货" in page
+    shop.post(f"/aftersales/merchant/{ret.pk}/receive")
+    done = AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=ret.pk)
+    assert done.status == "closed" and done.refund_fen == done.requested_fen > 0
+    shop.post(f"/aftersales/merchant/{exchange.pk}/receive")
+    page = shop.get("/aftersales/merchant/").content.decode()
+    assert f'data-testid="replacement-{exchange.pk}"' in page and "发出换货" in page
+    shop.post(f"/aftersales/merchant/{exchange.pk}/replacement", {"carrier": "SF", "tracking_number": "x"})
+    assert AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=exchange.pk).status == "replacing"
+    shop.post(
+        f"/aftersales/merchant/{exchange.pk}/replacement", {"carrier": "SF", "tracking_number": "SF9001"}
+    )
+    assert AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=exchange.pk).status == "closed"

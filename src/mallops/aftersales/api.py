@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
-from mallops.aftersales import disputes, selectors, services
+from mallops.aftersales import disputes, returns, selectors, services
 from mallops.aftersales.models import Party
 from mallops.core.idempotency import require_idempotency_key
 from mallops.core.pagination import Pagination
@@ -48,6 +48,12 @@ class RejectIn(Schema):
     reason: str = Field("", max_length=500)
 
 
+class ParcelIn(Schema):
+    # checked by the service (422 with both paths); defaults so another store's request is a 404 first
+    carrier: str = Field("", max_length=20)
+    tracking_number: str = Field("", max_length=64)
+
+
 class RuleIn(Schema):
     ruling: str = Field(..., max_length=20)
     note: str = Field(..., max_length=1000)
@@ -74,6 +80,10 @@ class RequestOut(Schema):
     responded_at: datetime | None
     refunded_at: datetime | None
     closed_at: datetime | None
+    return_ship_due_at: datetime | None
+    receive_due_at: datetime | None
+    received_at: datetime | None
+    replacement_due_at: datetime | None
 
 
 class LineOut(Schema):
@@ -111,8 +121,17 @@ class DisputeOut(Schema):
     evidence: list[EvidenceOut]
 
 
+class ShipmentOut(Schema):
+    leg: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    received_at: datetime | None
+
+
 class RequestDetailOut(RequestOut):
     lines: list[LineOut]
+    shipments: list[ShipmentOut]
     timeline: list[TimelineOut]
     dispute: DisputeOut | None
 
@@ -198,6 +217,23 @@ def buyer_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn
     return Status(201, selectors.detail(ev.dispute.request))
 
 
+@router.post(
+    "/buyer/aftersales/{aftersales_id}/return-shipment",
+    response={201: RequestDetailOut},
+    summary="The goods are on their way back (carrier and tracking number)",
+)
+def buyer_return_ship(request: HttpRequest, aftersales_id: int, payload: ParcelIn) -> Any:
+    req = selectors.one(selectors.buyer_requests(request.user), aftersales_id)
+    req = returns.return_ship(
+        actor=request.user,
+        request_id=req.pk,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
+        request=request,
+    )
+    return Status(201, selectors.detail(req))
+
+
 # ---------------------------------------------------------------- merchants
 
 
@@ -230,7 +266,9 @@ def merchant_approve(request: HttpRequest, aftersales_id: int) -> Any:
 
 
 @router.post(
-    "/merchant/aftersales/{aftersales_id}/reject", response=RequestDetailOut, summary="Reject with a reason"
+    "/merchant/aftersales/{aftersales_id}/reject",
+    response=RequestDetailOut,
+    summary="Reject the request, or the returned parcel, with a reason",
 )
 def merchant_reject(request: HttpRequest, aftersales_id: int, payload: RejectIn) -> Any:
     req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
@@ -242,6 +280,38 @@ def merchant_reject(request: HttpRequest, aftersales_id: int, payload: RejectIn)
         request=request,
     )
     return selectors.detail(req)
+
+
+@router.post(
+    "/merchant/aftersales/{aftersales_id}/receive",
+    response=RequestDetailOut,
+    summary="The returned goods arrived: restock, refund a return (Idempotency-Key required)",
+)
+def merchant_receive(request: HttpRequest, aftersales_id: int) -> Any:
+    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
+    require_idempotency_key(request)
+    req = returns.return_receive(
+        actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request
+    )
+    return selectors.detail(req)
+
+
+@router.post(
+    "/merchant/aftersales/{aftersales_id}/replacement-shipment",
+    response={201: RequestDetailOut},
+    summary="Exchange: the replacement is sent (carrier and tracking number)",
+)
+def merchant_replacement_ship(request: HttpRequest, aftersales_id: int, payload: ParcelIn) -> Any:
+    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
+    req = returns.replacement_ship(
+        actor=request.user,
+        request_id=req.pk,
+        merchant_id=req.merchant_id,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
+        request=request,
+    )
+    return Status(201, selectors.detail(req))
 
 
 @router.post(

@@ -30,6 +30,9 @@ class Classification(models.TextChoices):
 
 class Status(models.TextChoices):
     PENDING = "pending", "pending"  # acknowledged, waiting for the merchant
+    AWAITING_RETURN = "awaiting_return", "awaiting return"  # approved; the buyer sends the goods back
+    RETURNING = "returning", "returning"  # on the way back; the merchant confirms receipt or rejects
+    REPLACING = "replacing", "replacing"  # exchange: goods received, the merchant sends the replacement
     REJECTED = "rejected", "rejected"  # the buyer may open a dispute
     DISPUTED = "disputed", "disputed"
     CLOSED = "closed", "closed"  # approved (refund done if any) or ruled, customer told
@@ -41,6 +44,7 @@ class Outcome(models.TextChoices):
     AUTO_APPROVED = "auto_approved", "auto approved"
     REFUSED = "refused", "refused"  # dispute ruled against the buyer
     RULED_REFUND = "ruled_refund", "ruled refund"
+    LAPSED = "lapsed", "lapsed"  # approved return never sent back by the buyer
 
 
 class AfterSalesRequest(models.Model):
@@ -51,7 +55,7 @@ class AfterSalesRequest(models.Model):
     classification = models.CharField(max_length=10, choices=Classification.choices)
     reason = models.CharField(max_length=500)
     no_reason_return = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
     requested_fen = models.BigIntegerField(default=0)  # what the returned quantities were paid
     refund_fen = models.BigIntegerField(default=0)  # what actually went back
@@ -63,6 +67,11 @@ class AfterSalesRequest(models.Model):
     accept_due_at = models.DateTimeField(null=True, blank=True)
     respond_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # the return leg (returns and exchanges of goods that were sent): buyer ships, merchant receives
+    return_ship_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    receive_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    replacement_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -86,6 +95,34 @@ class RequestLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_line_id} x{self.qty}"
+
+
+class Leg(models.TextChoices):
+    RETURN = "return", "return"  # buyer -> merchant
+    REPLACEMENT = "replacement", "replacement"  # merchant -> buyer (exchange)
+
+
+class Shipment(models.Model):
+    """A parcel of an after-sales request: the goods going back, or the replacement of an exchange."""
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="shipments")
+    leg = models.CharField(max_length=12, choices=Leg.choices)
+    carrier = models.CharField(max_length=40)
+    tracking_number = models.CharField(max_length=64)
+    shipped_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        ordering = ["shipped_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "leg"], name="aftersales_shipment_one_per_leg")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leg} {self.carrier} {self.tracking_number}"
 
 
 class DisputeCategory(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
-from mallops.aftersales.models import AfterSalesRequest, Dispute
+from mallops.aftersales.models import AfterSalesRequest, Dispute, Shipment
 from mallops.core.errors import not_found
 from mallops.orders.checkout import require_buyer
 
@@ -72,6 +72,16 @@ def detail(req: AfterSalesRequest) -> dict[str, Any]:
         {"at": t.at, "event": t.event, "text": t.text, "data": t.data}
         for t in req.timeline.for_merchant(m).order_by("pk")
     ]
+    out["shipments"] = [
+        {
+            "leg": sh.leg,
+            "carrier": sh.carrier,
+            "tracking_number": sh.tracking_number,
+            "shipped_at": sh.shipped_at,
+            "received_at": sh.received_at,
+        }
+        for sh in Shipment.objects.for_merchant(m).filter(request=req).order_by("pk")
+    ]
     out["dispute"] = None
     if dispute is not None:
         out["dispute"] = {f: getattr(dispute, f) for f in DISPUTE_FIELDS} | {
@@ -103,6 +113,10 @@ FIELDS = (
     "responded_at",
     "refunded_at",
     "closed_at",
+    "return_ship_due_at",
+    "receive_due_at",
+    "received_at",
+    "replacement_due_at",
 )
 DISPUTE_FIELDS = (
     "id",

@@ -89,11 +89,11 @@ def line_exclusion(merchant_id: int, line: OrderLine) -> str:
 
 
 def returned_qty(order_line_ids: list[int], merchant_id: int) -> dict[int, int]:
-    """Units of each line already covered by requests that were not refused."""
+    """Units of each line already covered by requests that were not refused (nor lapsed)."""
     rows = (
         RequestLine.objects.for_merchant(merchant_id)
         .filter(order_line_id__in=order_line_ids)
-        .exclude(request__outcome=Outcome.REFUSED)
+        .exclude(request__outcome__in=[Outcome.REFUSED, Outcome.LAPSED])
         .values("order_line_id")
         .annotate(n=Sum("qty"))
     )
@@ -302,12 +302,12 @@ def refund(
 
 def close(req: AfterSalesRequest, outcome: str, *, actor: Any, now: datetime, text: str) -> None:
     req.status, req.outcome, req.closed_at = Status.CLOSED, outcome, now
-    req.respond_due_at = None
+    req.respond_due_at = req.return_ship_due_at = req.receive_due_at = req.replacement_due_at = None
     req.save()
     log(req, "closed", actor=None, now=now, text=text, outcome=outcome)
 
 
-def _locked(merchant_id: int | None, request_id: int) -> AfterSalesRequest:
+def locked(merchant_id: int | None, request_id: int) -> AfterSalesRequest:
     qs = (
         AfterSalesRequest.objects.for_merchant(merchant_id)
         if merchant_id is not None
@@ -331,7 +331,7 @@ def request_approve(
 ) -> AfterSalesRequest:
     """The merchant approves (or the sweep does when the deadline passed): refund if money, then close."""
     now = now or timezone.now()
-    req = _locked(merchant_id, request_id)
+    req = locked(merchant_id, request_id)
     if req.status != Status.PENDING:
         raise conflict(
             f"A request in status {req.status!r} cannot be approved.",
@@ -341,10 +341,25 @@ def request_approve(
     before = snapshot(req)
     req.responded_at = now
     log(req, "auto_approved" if auto else "approved", actor=actor, now=now)
-    if req.kind in MONEY_KINDS:
-        refund(req, req.requested_fen, actor=actor, now=now, request=request)
     outcome = Outcome.AUTO_APPROVED if auto else Outcome.APPROVED
-    close(req, outcome, actor=actor, now=now, text=_confirmation(req))
+    if needs_return(req):
+        # the goods were sent: they come back first (returns.py); refund or replacement on receipt
+        req.outcome, req.respond_due_at = outcome, None
+        req.status = Status.AWAITING_RETURN
+        req.return_ship_due_at = now + timedelta(hours=conf.value("AFTERSALES_RETURN_SHIP_HOURS"))
+        req.save()
+        log(
+            req,
+            "awaiting_return",
+            actor=None,
+            now=now,
+            text="Please send the goods back and enter the carrier and tracking number.",
+            return_ship_due_at=req.return_ship_due_at.isoformat(),
+        )
+    else:
+        if req.kind in MONEY_KINDS:
+            refund(req, req.requested_fen, actor=actor, now=now, request=request)
+        close(req, outcome, actor=actor, now=now, text=_confirmation(req))
     audit_record(
         actor=actor,
         action="aftersales.request_approve",
@@ -354,6 +369,14 @@ def request_approve(
         request=request,
     )
     return req
+
+
+def needs_return(req: AfterSalesRequest) -> bool:
+    """A return or exchange of goods that were sent: the goods come back before the refund/replacement."""
+    if req.kind not in (Kind.RETURN, Kind.EXCHANGE):
+        return False
+    order = Order.objects.unscoped(reason="after-sales (caller authorised)").get(pk=req.order_id)
+    return order.shipped_at is not None
 
 
 def _confirmation(req: AfterSalesRequest) -> str:
@@ -373,21 +396,24 @@ def request_reject(
     request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
     now = now or timezone.now()
-    req = _locked(merchant_id, request_id)
+    req = locked(merchant_id, request_id)
     if not reason.strip() or len(reason) > 500:
         raise validation_error([FieldError(("body", "reason"), "1 to 500 characters.", "invalid_length")])
-    if req.status != Status.PENDING:
+    if req.status not in (Status.PENDING, Status.RETURNING):
         raise conflict(
             f"A request in status {req.status!r} cannot be rejected.",
             code="illegal_transition",
             status=req.status,
         )
     before = snapshot(req)
+    # at PENDING the request is refused; at RETURNING the returned parcel is (wrong or damaged goods)
+    stage = "receipt" if req.status == Status.RETURNING else "request"
     release_order(req, actor=actor, now=now, request=request)
-    req.status, req.reject_reason = Status.REJECTED, reason.strip()
-    req.responded_at, req.respond_due_at = now, None
+    req.status, req.reject_reason, req.outcome = Status.REJECTED, reason.strip(), Outcome.NONE
+    req.responded_at = req.responded_at or now
+    req.respond_due_at = req.receive_due_at = None
     req.save()
-    log(req, "rejected", actor=actor, now=now, text=req.reject_reason)
+    log(req, "rejected", actor=actor, now=now, text=req.reject_reason, stage=stage)
     audit_record(
         actor=actor,
         action="aftersales.request_reject",

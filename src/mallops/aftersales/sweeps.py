@@ -3,6 +3,10 @@
 ``aftersales.auto_approve``: the merchant did not answer by ``respond_due_at`` → approved (and refunded).
 ``aftersales.evidence_closed``: the merchant's evidence window of a dispute ended → awaiting ruling.
 ``aftersales.ruling_overdue``: the platform has not ruled by ``ruling_due_at`` → flagged overdue.
+``aftersales.return_lapse``: the buyer did not send the goods back by ``return_ship_due_at`` → lapsed.
+``aftersales.auto_receive``: the merchant did not confirm or reject the parcel by ``receive_due_at`` →
+received (restock, refund).
+``aftersales.replacement_overdue``: an exchange's replacement not sent by ``replacement_due_at`` → flagged.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from mallops.aftersales import returns
 from mallops.aftersales.models import AfterSalesRequest, Dispute, DisputeStatus, Status
 from mallops.aftersales.services import log, request_approve
 from mallops.audit.services import audit_record
@@ -63,6 +68,39 @@ def ruling_overdue(row: Dispute, now: datetime) -> None:
         )
 
 
+def _not_sent(now: datetime) -> QuerySet[Any]:
+    qs: QuerySet[Any] = AfterSalesRequest.objects.unscoped(reason=_REASON).filter(return_ship_due_at__lte=now)
+    return qs
+
+
+def return_lapse(row: AfterSalesRequest, now: datetime) -> None:
+    returns.return_lapse(request_id=row.pk, now=now)
+
+
+def _not_received(now: datetime) -> QuerySet[Any]:
+    qs: QuerySet[Any] = AfterSalesRequest.objects.unscoped(reason=_REASON).filter(receive_due_at__lte=now)
+    return qs
+
+
+def auto_receive(row: AfterSalesRequest, now: datetime) -> None:
+    if row.status != Status.RETURNING:
+        AfterSalesRequest.objects.unscoped(reason=_REASON).filter(pk=row.pk).update(receive_due_at=None)
+        return
+    returns.return_receive(actor=None, request_id=row.pk, merchant_id=row.merchant_id, auto=True, now=now)
+
+
+def _replacement_late(now: datetime) -> QuerySet[Any]:
+    qs: QuerySet[Any] = AfterSalesRequest.objects.unscoped(reason=_REASON).filter(replacement_due_at__lte=now)
+    return qs
+
+
+def replacement_overdue(row: AfterSalesRequest, now: datetime) -> None:
+    returns.replacement_overdue(request_id=row.pk, now=now)
+
+
 register("aftersales.auto_approve", queryset=_unanswered, handle=auto_approve)
 register("aftersales.evidence_closed", queryset=_evidence_due, handle=evidence_closed)
 register("aftersales.ruling_overdue", queryset=_ruling_due, handle=ruling_overdue)
+register("aftersales.return_lapse", queryset=_not_sent, handle=return_lapse)
+register("aftersales.auto_receive", queryset=_not_received, handle=auto_receive)
+register("aftersales.replacement_overdue", queryset=_replacement_late, handle=replacement_overdue)

@@ -1,5 +1,6 @@
 """Console pages: the platform's after-sales and dispute queue with a ruling form, and the merchant
-centre's list of the store's requests with approve/reject."""
+centre's list of the store's requests with approve/reject, receipt of returned goods (or rejection of the
+parcel) and the replacement shipment of an exchange."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallops.aftersales import disputes, selectors, services
-from mallops.aftersales.models import DisputeCategory, DisputeStatus, Ruling, Status
+from mallops.aftersales import disputes, returns, selectors, services
+from mallops.aftersales.models import DisputeCategory, DisputeStatus, Ruling, Shipment, Status
 from mallops.core.errors import DomainError
+from mallops.orders.services import CARRIERS
 
 
 def _need(request: HttpRequest, permission: str) -> None:
@@ -92,11 +95,22 @@ def merchant(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Status.values:
         rows = rows.filter(status=status)
-    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    parcels = Prefetch(
+        "shipments",
+        queryset=Shipment.objects.for_merchant(selectors.merchant_id_of(request.user)).order_by("pk"),
+        to_attr="parcels",
+    )
+    page = Paginator(rows.prefetch_related(parcels), 30).get_page(request.GET.get("page"))
     return render(
         request,
         "aftersales/merchant.html",
-        {"active": "merchant_aftersales", "page": page, "status": status, "statuses": Status.choices},
+        {
+            "active": "merchant_aftersales",
+            "page": page,
+            "status": status,
+            "statuses": Status.choices,
+            "carriers": CARRIERS,
+        },
     )
 
 
@@ -123,6 +137,21 @@ def merchant_answer(request: HttpRequest, request_id: int, action: str) -> HttpR
                 request=request,
             )
             messages.success(request, _("Request AS%(id)s rejected.") % {"id": req.pk})
+        elif action == "receive":
+            returns.return_receive(
+                actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request
+            )
+            messages.success(request, _("Returned goods of AS%(id)s received.") % {"id": req.pk})
+        elif action == "replacement":
+            returns.replacement_ship(
+                actor=request.user,
+                request_id=req.pk,
+                merchant_id=req.merchant_id,
+                carrier=request.POST.get("carrier", ""),
+                tracking_number=request.POST.get("tracking_number", ""),
+                request=request,
+            )
+            messages.success(request, _("Replacement for AS%(id)s sent.") % {"id": req.pk})
         else:
             raise PermissionDenied(action)
     except DomainError as exc:

@@ -1,0 +1,230 @@
+"""The goods' way back (R5.2.1): after a return or exchange of goods that were sent is approved, the buyer
+ships them back (carrier + tracking number), the merchant confirms receipt or rejects the parcel with a
+reason; on receipt the units are restocked and the refund goes out (return) or the merchant sends a
+replacement (exchange).
+
+Timers (``aftersales/sweeps.py``): ``return_ship_due_at`` (the buyer did not send: the request lapses),
+``receive_due_at`` (the merchant did not answer: the parcel counts as received), ``replacement_due_at``
+(the replacement is late: flagged once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mallops.aftersales import conf
+from mallops.aftersales.models import (
+    MONEY_KINDS,
+    AfterSalesRequest,
+    Kind,
+    Leg,
+    Outcome,
+    RequestLine,
+    Shipment,
+    Status,
+)
+from mallops.aftersales.services import close, locked, log, refund, release_order, snapshot
+from mallops.audit.services import audit_record
+from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.orders.services import CARRIERS, order_lines_restock
+
+
+def _check_parcel(carrier: str, tracking_number: str) -> str:
+    errors: list[FieldError] = []
+    if carrier not in CARRIERS:
+        errors.append(FieldError(("body", "carrier"), f"One of {', '.join(CARRIERS)}.", "unknown_carrier"))
+    tracking = tracking_number.strip()
+    if not (4 <= len(tracking) <= 40) or not tracking.replace("-", "").isalnum():
+        errors.append(FieldError(("body", "tracking_number"), "4 to 40 letters or digits.", "invalid"))
+    if errors:
+        raise validation_error(errors)
+    return tracking
+
+
+def _illegal(req: AfterSalesRequest, what: str) -> Exception:
+    return conflict(
+        f"A request in status {req.status!r} cannot {what}.", code="illegal_transition", status=req.status
+    )
+
+
+def _audit(actor: Any, action: str, req: AfterSalesRequest, before: dict[str, Any], request: Any) -> None:
+    audit_record(actor=actor, action=action, obj=req, before=before, after=snapshot(req), request=request)
+
+
+@transaction.atomic
+def return_ship(
+    *,
+    actor: Any,
+    request_id: int,
+    carrier: str,
+    tracking_number: str,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> AfterSalesRequest:
+    """The buyer has sent the goods back. Only the request's own buyer (404 otherwise)."""
+    now = now or timezone.now()
+    req = locked(None, request_id)
+    if req.buyer_id != getattr(actor, "pk", None):
+        raise not_found("after-sales request")
+    tracking = _check_parcel(carrier, tracking_number)
+    if req.status != Status.AWAITING_RETURN:
+        raise _illegal(req, "take a return shipment")
+    before = snapshot(req)
+    Shipment.objects.create(
+        merchant_id=req.merchant_id,
+        request=req,
+        leg=Leg.RETURN,
+        carrier=carrier,
+        tracking_number=tracking,
+        shipped_at=now,
+    )
+    req.status, req.return_ship_due_at = Status.RETURNING, None
+    req.receive_due_at = now + timedelta(hours=conf.value("AFTERSALES_RECEIVE_HOURS"))
+    req.save()
+    log(
+        req,
+        "return_shipped",
+        actor=actor,
+        now=now,
+        text=f"{carrier} {tracking}",
+        receive_due_at=req.receive_due_at.isoformat(),
+    )
+    _audit(actor, "aftersales.return_ship", req, before, request)
+    return req
+
+
+@transaction.atomic
+def return_receive(
+    *,
+    actor: Any,
+    request_id: int,
+    merchant_id: int | None,
+    auto: bool = False,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> AfterSalesRequest:
+    """The merchant confirms the parcel arrived (or the sweep, when ``receive_due_at`` passed).
+
+    The returned units go back into stock; a return is refunded (its paid share) and closed; an exchange
+    waits for the replacement (``replacement_due_at``)."""
+    now = now or timezone.now()
+    req = locked(merchant_id, request_id)
+    if req.status != Status.RETURNING:
+        raise _illegal(req, "be received")
+    before = snapshot(req)
+    lines = list(
+        RequestLine.objects.for_merchant(req.merchant_id)
+        .filter(request=req)
+        .values_list("order_line_id", "qty")
+    )
+    Shipment.objects.for_merchant(req.merchant_id).filter(request=req, leg=Leg.RETURN).update(received_at=now)
+    req.received_at, req.receive_due_at = now, None
+    if req.kind != Kind.EXCHANGE:
+        order_lines_restock(order_id=req.order_id, lines=lines)
+    log(
+        req,
+        "auto_received" if auto else "received",
+        actor=actor,
+        now=now,
+        text="The returned goods have arrived.",
+        units=sum(q for _l, q in lines),
+    )
+    if req.kind in MONEY_KINDS:
+        refund(req, req.requested_fen, actor=actor, now=now, request=request)
+        close(
+            req,
+            req.outcome or Outcome.APPROVED,
+            actor=actor,
+            now=now,
+            text=f"Your goods arrived; {req.refund_fen} fen are on the way back (AS{req.pk}).",
+        )
+    else:
+        req.status = Status.REPLACING
+        req.replacement_due_at = now + timedelta(hours=conf.value("AFTERSALES_REPLACEMENT_HOURS"))
+        req.save()
+    _audit(actor, "aftersales.return_receive", req, before | {"auto": auto}, request)
+    return req
+
+
+@transaction.atomic
+def replacement_ship(
+    *,
+    actor: Any,
+    request_id: int,
+    merchant_id: int,
+    carrier: str,
+    tracking_number: str,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> AfterSalesRequest:
+    """Exchange: the merchant sends the replacement (same SKU: the returned units were not restocked, so
+    stock is unchanged), and the request closes."""
+    now = now or timezone.now()
+    req = locked(merchant_id, request_id)
+    tracking = _check_parcel(carrier, tracking_number)
+    if req.status != Status.REPLACING:
+        raise _illegal(req, "take a replacement shipment")
+    before = snapshot(req)
+    Shipment.objects.create(
+        merchant_id=req.merchant_id,
+        request=req,
+        leg=Leg.REPLACEMENT,
+        carrier=carrier,
+        tracking_number=tracking,
+        shipped_at=now,
+    )
+    log(req, "replacement_shipped", actor=actor, now=now, text=f"{carrier} {tracking}")
+    close(
+        req,
+        req.outcome or Outcome.APPROVED,
+        actor=actor,
+        now=now,
+        text=f"Your replacement is on its way: {carrier} {tracking} (AS{req.pk}).",
+    )
+    _audit(actor, "aftersales.replacement_ship", req, before, request)
+    return req
+
+
+@transaction.atomic
+def return_lapse(*, request_id: int, now: datetime) -> AfterSalesRequest:
+    """Sweep: the buyer did not send the goods back in time; the request closes as ``lapsed`` (the units
+    may be asked for again) and a held order gets its status back."""
+    req = locked(None, request_id)
+    if req.status != Status.AWAITING_RETURN:
+        req.return_ship_due_at = None
+        req.save(update_fields=["return_ship_due_at"])
+        return req
+    before = snapshot(req)
+    release_order(req, actor=None, now=now, request=None)
+    close(
+        req,
+        Outcome.LAPSED,
+        actor=None,
+        now=now,
+        text=f"The goods were not sent back in time; request AS{req.pk} is closed.",
+    )
+    _audit(None, "aftersales.return_lapse", req, before, None)
+    return req
+
+
+@transaction.atomic
+def replacement_overdue(*, request_id: int, now: datetime) -> AfterSalesRequest:
+    """Sweep: the replacement was not sent in time: recorded once (timeline + audit)."""
+    req = locked(None, request_id)
+    due = req.replacement_due_at
+    req.replacement_due_at = None
+    req.save(update_fields=["replacement_due_at"])
+    if req.status == Status.REPLACING and due is not None:
+        log(req, "replacement_overdue", actor=None, now=now, due_at=due.isoformat())
+        audit_record(
+            actor=None,
+            action="aftersales.replacement_overdue",
+            obj=req,
+            after={"due_at": due.isoformat()},
+        )
+    return req
