@@ -5,7 +5,7 @@ T0 is 2026-03-02 09:00 Asia/Shanghai; minute 1440 is the same time on 2026-03-03
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from mallops.analytics import behaviour, behaviour_levers, querying
 from mallops.analytics.models import Experiment, ExperimentExposure, Task
 from mallops.analytics.services import events_ingest, identity_merge
 from mallops.analytics.storage import reset_stores
+from mallops.analytics.store.events import SHANGHAI
 from mallops.analytics.store.store import EventStore
 from mallops.audit.models import AuditEvent
 from mallops.testing.client import ApiClient
@@ -341,3 +342,28 @@ def test_reports_on_clickhouse_equal_the_embedded_store(settings: Any, tmp_path:
         querying.reset_backends()
     assert answers[0] == answers[1]
     assert answers[1][0]["totals"]["page_views"] == 11 and answers[1][1]["negative_share"] == 0.4
+
+
+def test_demo_events_feed_every_report_and_load_twice_stores_nothing_new(store: EventStore) -> None:
+    from mallops.analytics import behaviour_demo
+
+    start = datetime(2026, 3, 1, tzinfo=SHANGHAI)
+    events = behaviour_demo.generate(start, start + timedelta(days=60))
+    stored = sum(events_ingest(events=events[k : k + 1000]).ingested for k in range(0, len(events), 1000))
+    assert stored == len(events)
+    assert events_ingest(events=events[:500]).duplicates == 500
+    end = date(2026, 3, 30)
+    browse = behaviour.browse_report(start=date(2026, 3, 1), end=end)["totals"]
+    assert browse["impressions"] > browse["clicks"] > 0 and 0 < browse["add_to_cart_rate"] < 1
+    assert browse["dwell_measured"] == browse["page_views"]  # every demo view sends dwell_ms
+    reviews = behaviour.review_report(start=date(2026, 3, 1), end=end)
+    assert reviews["reviews"] > 0 and 0 < reviews["negative_share"] < 1 and reviews["top_terms"]
+    levers = behaviour_levers.levers_report(start=date(2026, 3, 1), end=end)
+    assert [row["step"] for row in levers["checkout_steps"]] == [
+        "address",
+        "shipping",
+        "payment",
+        "order_paid",
+    ]
+    assert all(row["with"]["checkout_users"] > 0 for row in levers["offers"])
+    assert {row["variant"] for row in levers["page_variants"]} == {"A", "B"}
