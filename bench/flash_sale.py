@@ -24,12 +24,10 @@ JSON: {"paths": {"redis": {...}, "postgres": {...}, "sqlite": {...}}}.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -106,6 +104,11 @@ def prepare(buyers: int, units: int, tokens_file: str) -> dict[str, object]:
             )
         )
     ApiToken.objects.bulk_create(rows, batch_size=1000)
+    # the buyers signed in before the sale: issuing a token writes it to the Redis token cache (a
+    # post_save receiver, which bulk_create skips, so the bench writes them the same way in bulk)
+    from mallops.orders.flash import tokens as token_cache
+
+    token_cache.store(ApiToken.objects.select_related("user").filter(user__username__startswith="bench"))
     Path(tokens_file).write_text("\n".join(tokens))
     return {"sale_id": sale.pk}
 
@@ -141,61 +144,161 @@ def verify(sale_id: int) -> dict[str, int]:
     }
 
 
-# ---------------------------------------------------------------- the load generator (no Django)
+# ---------------------------------------------------------------- the load generator: wrk + Lua
+
+# Each wrk thread owns the buyers whose line number modulo the thread count is its id; every request
+# carries a different buyer's token and Idempotency-Key (a buyer who presses twice sends a second key).
+# ``delay()`` reserves the next request of the thread's list (connections with nothing left to send stay
+# idle instead of sending filler), ``response()`` counts statuses and stops the thread after its last
+# answer (it then drops a marker file, so the driver can end wrk at once); ``done()`` prints one JSON line.
+WRK_LUA = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } mallops_timespec;
+int clock_gettime(int clk, mallops_timespec *tp);
+]]
+local ts = ffi.new("mallops_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) * 1000000 + tonumber(ts.tv_nsec) / 1000
+end
+
+local threads, counter = {}, 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+local reqs, reserved, popped, answered, total = {}, 0, 0, 0, 0
+statuses, first_us, last_us, marker = {}, 0, 0, ""
+
+function init(args)
+  local nthreads, i = tonumber(args[2]), 0
+  marker = args[3] .. "/done-" .. id
+  for token in io.lines(args[1]) do
+    if i % nthreads == id then
+      local presses = (i % 10 == 0) and 2 or 1
+      for press = 0, presses - 1 do
+        reqs[#reqs + 1] = wrk.format("POST", args[4], {
+          ["Authorization"] = "Bearer " .. token,
+          ["Idempotency-Key"] = string.sub(token, -12) .. "-" .. press,
+          ["Content-Type"] = "application/json",
+        }, '{"qty": 1}')
+      end
+    end
+    i = i + 1
+  end
+  total = #reqs
+end
+
+function delay()
+  if reserved >= total then return 3600000 end
+  reserved = reserved + 1
+  return 0
+end
+
+function request()
+  if popped >= reserved then return reqs[1] end -- wrk's own check of the script, never sent
+  popped = popped + 1
+  if first_us == 0 then first_us = now_us() end
+  return reqs[popped]
+end
+
+function response(status, headers, body)
+  answered = answered + 1
+  statuses[status] = (statuses[status] or 0) + 1
+  last_us = now_us()
+  if answered >= total then
+    local f = io.open(marker, "w")
+    f:write("done")
+    f:close()
+    wrk.thread:stop()
+  end
+end
+
+function done(summary, latency, requests)
+  local first, last, parts = 0, 0, {}
+  local counts = {}
+  for _, t in ipairs(threads) do
+    local f, l = t:get("first_us"), t:get("last_us")
+    if f > 0 and (first == 0 or f < first) then first = f end
+    if l > last then last = l end
+    for code, n in pairs(t:get("statuses")) do counts[code] = (counts[code] or 0) + n end
+  end
+  for code, n in pairs(counts) do parts[#parts + 1] = string.format('"%d": %d', code, n) end
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"first_us": %d, "last_us": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, ' ..
+    '"statuses": {%s}, "errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}}\n',
+    first, last, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    table.concat(parts, ", "), e.connect, e.read, e.write, e.timeout))
+end
+"""
 
 
-async def _request(port: int, path: str, token: str, key: str) -> tuple[int, float]:
-    body = b'{"qty": 1}'
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-        f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
-    ).encode()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    started = time.perf_counter()
-    writer.write(head + body)
-    await writer.drain()
-    data = await reader.read()
-    elapsed = time.perf_counter() - started
-    writer.close()
-    status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
-    return status, elapsed
+def rush(port: int, sale_id: int, tokens_file: str, args: argparse.Namespace) -> dict[str, object]:
+    """All buyers at once through ``wrk`` (keep-alive connections, as a front proxy keeps upstream)."""
+    import servers
 
-
-async def rush(port: int, sale_id: int, tokens: list[str], sockets: int) -> dict[str, object]:
-    path = f"/api/v1/flash-sales/{sale_id}/attempts"
-    gate = asyncio.Semaphore(sockets)
-    go = asyncio.Event()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def buyer(token: str, presses: int) -> None:
-        await go.wait()
-        for press in range(presses):
-            async with gate:
-                try:
-                    status, elapsed = await _request(port, path, token, f"{token[-12:]}-{press}")
-                except OSError:
-                    status, elapsed = 0, 0.0
-            statuses[status] = statuses.get(status, 0) + 1
-            if status:
-                latencies.append(elapsed)
-
-    tasks = [asyncio.create_task(buyer(t, 2 if i % 10 == 0 else 1)) for i, t in enumerate(tokens)]
-    await asyncio.sleep(0.2)
-    started = time.perf_counter()
-    go.set()
-    await asyncio.gather(*tasks)
-    wall = time.perf_counter() - started
-    latencies.sort()
-    count = len(latencies)
+    binary = servers.wrk()
+    if binary is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk)")
+    with tempfile.TemporaryDirectory() as work:
+        script = Path(work) / "flash.lua"
+        script.write_text(WRK_LUA)
+        path = f"/api/v1/flash-sales/{sale_id}/attempts"
+        buyers = len(Path(tokens_file).read_text().split("\n"))
+        connections = max(args.threads_wrk, min(args.connections, buyers))
+        proc = subprocess.Popen(
+            [
+                binary,
+                "-t",
+                str(args.threads_wrk),
+                "-c",
+                str(connections),
+                "-d",
+                f"{args.max_seconds}s",
+                "--timeout",
+                "60s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}{path}",
+                "--",
+                tokens_file,
+                str(args.threads_wrk),
+                work,
+                path,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + args.max_seconds + 5
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(list(Path(work).glob("done-*"))) >= args.threads_wrk:
+                proc.send_signal(signal.SIGINT)  # every answer is in: end wrk's timer now
+                break
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=60)
+    lines = [line for line in out.splitlines() if line.startswith("WRKJSON ")]
+    if not lines:
+        raise RuntimeError(f"wrk gave no result:\n{out[-2000:]}\n{err[-2000:]}")
+    data = json.loads(lines[-1][len("WRKJSON ") :])
+    statuses = {str(k): v for k, v in sorted(data["statuses"].items(), key=lambda kv: int(kv[0]))}
+    requests = sum(statuses.values())
+    wall = max(1e-6, (data["last_us"] - data["first_us"]) / 1e6)
     return {
-        "requests": sum(statuses.values()),
+        "requests": requests,
+        "connections": connections,
         "seconds": round(wall, 3),
-        "rps": round(sum(statuses.values()) / wall, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 1) if count else None,
-        "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 1) if count else None,
-        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "rps": round(requests / wall, 1),
+        "p50_ms": round(data["p50_us"] / 1000, 1),
+        "p90_ms": round(data["p90_us"] / 1000, 1),
+        "p99_ms": round(data["p99_us"] / 1000, 1),
+        "max_ms": round(data["max_us"] / 1000, 1),
+        "statuses": statuses,
+        "socket_errors": {k: v for k, v in data["errors"].items() if v},
     }
 
 
@@ -233,6 +336,35 @@ def _create_database(server_url: str, name: str) -> str:
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
+def server_command(args: argparse.Namespace, port: int) -> list[str]:
+    """The production server (``mallops serve``: granian) or the former gunicorn gthread, for comparison."""
+    target = "mallops.wsgi:application" if args.fastpath else "mallops.wsgi:django_application"
+    if args.server == "gunicorn":
+        return [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            target,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--backlog",
+            "8192",
+            "--log-level",
+            "warning",
+        ]
+    from mallops.cli import granian_command
+
+    return granian_command(
+        target, host="127.0.0.1", port=port, workers=args.workers, threads=args.threads, backlog=8192
+    )
+
+
 def run_path(name: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, object]:
     import servers
 
@@ -241,34 +373,11 @@ def run_path(name: str, env: dict[str, str], args: argparse.Namespace) -> dict[s
         env = {**env, "MALLOPS_DATA_DIR": data_dir, "LOG_LEVEL": "WARNING", "PYTHONPATH": python_path}
         tokens_file = str(Path(data_dir) / "tokens.txt")
         sale_id = int(_sub("_prepare", env, str(args.buyers), str(args.units), tokens_file)["sale_id"])  # type: ignore[call-overload]
-        tokens = Path(tokens_file).read_text().split("\n")
         port = servers.free_port()
-        app_target = "mallops.orders.fastpath:build()" if args.fastpath else "mallops.wsgi:application"
-        web = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                app_target,
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(args.threads),
-                "--backlog",
-                "4096",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
+        web = subprocess.Popen(server_command(args, port), env=env, cwd=ROOT)
         try:
             _wait_http(port)
-            result = asyncio.run(rush(port, sale_id, tokens, args.sockets))
+            result = rush(port, sale_id, tokens_file, args)
         finally:
             web.send_signal(signal.SIGTERM)
             web.wait(timeout=30)
@@ -279,6 +388,11 @@ def run_path(name: str, env: dict[str, str], args: argparse.Namespace) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
+    import resource
+
+    # 5,000 keep-alive connections need as many descriptors in wrk and in the server (inherited)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "_prepare":
         print(json.dumps(prepare(int(argv[1]), int(argv[2]), argv[3])))
@@ -290,9 +404,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="300 buyers at 20 units")
     parser.add_argument("--buyers", type=int, default=5000)
     parser.add_argument("--units", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
-    parser.add_argument("--sockets", type=int, default=1000, help="client sockets open at once")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="application threads per worker")
+    parser.add_argument("--connections", type=int, default=5000, help="keep-alive connections (wrk -c)")
+    parser.add_argument("--wrk-threads", dest="threads_wrk", type=int, default=2, help="wrk -t")
+    parser.add_argument("--max-seconds", type=int, default=120, help="give up on a path after this")
     parser.add_argument("--paths", default="redis,postgres,sqlite")
     parser.add_argument(
         "--no-fastpath",

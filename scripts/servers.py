@@ -195,3 +195,10 @@ def chromium() -> str | None:
     else:
         apt_install("fonts-wqy-microhei")
     return shutil.which("chromium")
+
+
+def wrk() -> str | None:
+    """Path of Debian's ``wrk`` HTTP load generator (installed when root), or None."""
+    if not shutil.which("wrk"):
+        apt_install("wrk")
+    return shutil.which("wrk")

@@ -61,11 +61,55 @@ def _setup_django() -> None:
     django.setup()
 
 
+def granian_command(
+    target: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    backlog: int = 2048,
+    access_log: bool = False,
+) -> list[str]:
+    """The web server of ``mallops serve`` (ADR 0003): granian, Rust HTTP/1.1 in front of the WSGI app.
+
+    ``threads`` is the number of blocking threads per worker that run Django; keep-alive is on (a front
+    proxy or SLB keeps its upstream connections open).
+    """
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--backlog",
+        str(backlog),
+        "--http",
+        "1",
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "--access-log" if access_log else "--no-access-log",
+        "--workers-kill-timeout",
+        "5",
+        target,
+    ]
+
+
 def _serve(argv: Sequence[str]) -> int:
     parser = OneLineParser(prog="mallops serve")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker that run the app")
     parser.add_argument("--with-worker", action="store_true", help="also run the background worker")
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
@@ -78,24 +122,14 @@ def _serve(argv: Sequence[str]) -> int:
     if args.with_worker:
         processes.append(subprocess.Popen([sys.executable, "-m", "mallops", "worker"]))
     web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
+        granian_command(
             "mallops.wsgi:application",
-            "--bind",
-            f"{args.host}:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-        ]
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            threads=args.threads,
+            access_log=True,
+        )
     )
     processes.append(web)
 

@@ -96,8 +96,12 @@ def test_fast_path_attempts_replays_and_refusals(setup, monkeypatch):
 
     late, gone = make_buyer(), make_buyer()
     late_token, gone_token = token_for(late), token_for(gone)
-    ApiToken.objects.filter(user=late).update(expires_at=timezone.now() - timedelta(seconds=1))
-    ApiToken.objects.filter(user=gone).update(revoked_at=timezone.now())
+    expired = ApiToken.objects.get(user=late)
+    expired.expires_at = timezone.now() - timedelta(seconds=1)
+    expired.save()
+    from mallops.accounts.services import token_revoke
+
+    token_revoke(actor=gone, token_id=ApiToken.objects.get(user=gone).pk)
     assert _call(app, path, token=late_token, key="l")[0] == 401
     assert _call(app, path, token=gone_token, key="g")[0] == 401
     assert _call(app, path, token=token[:-2] + "xx", key="w")[0] == 401

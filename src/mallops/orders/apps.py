@@ -9,6 +9,9 @@ class OrdersConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.console.navigation import MenuItem, register
+        from mallops.orders.flash import tokens
+
+        tokens.connect()  # bearer tokens cached in Redis for the flash fast path, revoked at once
 
         register(MenuItem("orders", _("Orders"), "orders:list", "order.view"))
         register(MenuItem("merchant_orders", _("My store's orders"), "orders:merchant", "store.order.manage"))

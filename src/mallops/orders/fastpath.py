@@ -1,90 +1,71 @@
 """A lean WSGI handler for the one request a flash sale's opening second is made of.
 
-``FlashFastPath(app)`` wraps the Django WSGI application and answers
-``POST /api/v1/flash-sales/{id}/attempts`` itself, with the same contract as the API view (bearer token,
-Idempotency-Key, 202 with an ``attempt_id``, problem+json refusals with the same codes), but without the
-full middleware stack: the token is checked with one SQL statement and remembered for
-``TOKEN_CACHE_SECONDS`` per process. With Redis the idempotency record lives in Redis next to the sale's
-counters and the decision is the same Lua script (``flash.services._attempt_redis``); without Redis the
-database path runs behind the core idempotency middleware (the same records and replays as the API).
-Everything else goes to Django unchanged.
+``FlashFastPath(app)`` wraps the Django WSGI application (``mallops.wsgi.application`` is this, so it
+is what ``mallops serve`` serves) and answers ``POST /api/v1/flash-sales/{id}/attempts`` itself, with
+the same contract as the API view (bearer token, Idempotency-Key with replay and
+``idempotency_key_reused``, 202 with an ``attempt_id``, problem+json refusals with the same codes), but
+without the middleware stack. Everything else goes to Django unchanged.
 
-Trade-offs: a revoked token keeps working on this one endpoint for up to ``TOKEN_CACHE_SECONDS``; the
-idempotency records of attempts are kept in Redis for ``IDEMPOTENCY_TTL_HOURS``.
+Redis path: the token comes from the Redis token cache (``flash.tokens``: no SQL, revocation
+immediate), then ONE Lua call checks the idempotency record, the per-buyer limit and the stock,
+decrements, queues and stores the acceptance's record.
+
+Database path: one SQL statement reads the token and the key's idempotency record together; a sale
+seen sold out in this process answers ``sold_out`` for ``SOLD_OUT_SECONDS`` without writing anything
+(unpaid orders give units back, hence the short time); otherwise one short transaction inserts the
+record, runs the conditional UPDATEs and writes the order.
+
+Refusals (sold out, over the limit, ended ...) store no idempotency record on either path: running a
+refused attempt again changes nothing, so a retry is simply decided again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
-from mallops.core.errors import DomainError, FieldError
+from mallops.core.errors import DomainError, FieldError, conflict
 from mallops.core.problems import PROBLEM_CONTENT_TYPE, problem_body
+from mallops.orders.flash.tokens import Buyer
 
 log = logging.getLogger("mallops.orders.fastpath")
 
 PATH = re.compile(r"^/api/v1/flash-sales/(\d+)/attempts/?$")
-TOKEN_CACHE_SECONDS = 30.0
 SALE_CACHE_SECONDS = 1.0
+SOLD_OUT_SECONDS = 0.5
 MAX_BODY = 4096
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-class _Buyer:
-    """Just enough of a user for the flash services (``pk``, ``kind``, authenticated)."""
-
-    is_authenticated = True
-    is_active = True
-
-    def __init__(self, pk: int, kind: str, username: str = "") -> None:
-        self.pk = pk
-        self.kind = kind
-        self.username = username
+Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
 class FlashFastPath:
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
-        self._tokens: dict[str, tuple[float, _Buyer | None]] = {}
         self._sales: dict[int, tuple[float, Any]] = {}
+        self._sold_out: dict[int, float] = {}  # sale id -> monotonic time until which it is sold out
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-
         match = PATH.match(environ.get("PATH_INFO", ""))
         if environ.get("REQUEST_METHOD") != "POST" or match is None:
             return self.app(environ, start_response)
         status, headers, body = self.handle(environ, int(match.group(1)))
         start_response(status, headers)
         return [body]
-
-    # ---------------------------------------------------------------- pieces
-
-    def _buyer(self, authorization: str) -> _Buyer | None:
-        if not authorization.startswith("Bearer "):
-            return None
-        digest = hashlib.sha256(authorization.encode()).hexdigest()
-        now = time.monotonic()
-        cached = self._tokens.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        buyer = _token_owner(authorization[len("Bearer ") :].strip())
-        with self._lock:
-            if len(self._tokens) > 200_000:
-                self._tokens.clear()
-            self._tokens[digest] = (now + TOKEN_CACHE_SECONDS, buyer)
-        return buyer
 
     def _sale(self, sale_id: int) -> Any:
         now = time.monotonic()
@@ -98,13 +79,7 @@ class FlashFastPath:
             self._sales[sale_id] = (now + SALE_CACHE_SECONDS, sale)
         return sale
 
-    def _handle_db(
-        self, environ: dict[str, Any], sale_id: int, buyer: _Buyer
-    ) -> tuple[str, list[tuple[str, str]], bytes]:
-        response = _db_attempt(environ, self._sale, sale_id, buyer)
-        return f"{response.status_code} {response.reason_phrase}", list(response.items()), response.content
-
-    def handle(self, environ: dict[str, Any], sale_id: int) -> tuple[str, list[tuple[str, str]], bytes]:
+    def handle(self, environ: dict[str, Any], sale_id: int) -> Answer:
         from django.db import close_old_connections
 
         close_old_connections()
@@ -115,121 +90,256 @@ class FlashFastPath:
         finally:
             close_old_connections()
 
-    def _handle(self, environ: dict[str, Any], sale_id: int) -> tuple[str, list[tuple[str, str]], bytes]:
-        from mallops.orders.flash import redis_path
-        from mallops.orders.flash.services import _attempt_redis, _check_open
+    def _handle(self, environ: dict[str, Any], sale_id: int) -> Answer:
+        from mallops.orders import conf
 
         authorization = environ.get("HTTP_AUTHORIZATION", "")
-        buyer = self._buyer(authorization)
-        if buyer is None:
-            raise DomainError(
-                detail="Missing, invalid or expired credentials.",
-                code="unauthenticated",
-                status=401,
-                title="Authentication required",
-                headers={"WWW-Authenticate": 'Bearer realm="mallops"'},
-            )
-        if buyer.kind != "buyer":
-            raise DomainError(
-                detail="Only buyer accounts can do this.", code="buyer_only", status=403, title="Forbidden"
-            )
+        if not authorization.startswith("Bearer "):
+            raise _unauthenticated()
+        raw_token = authorization[len("Bearer ") :].strip()
         key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
-        if not key:
-            raise DomainError(
-                detail="This operation moves money or stock; send an Idempotency-Key header.",
-                code="idempotency_key_required",
-                status=428,
-                title="Idempotency key required",
-            )
         if len(key) > 200:
             raise DomainError(
                 detail="Idempotency-Key is too long.", code="idempotency_key_invalid", status=400
             )
-        from mallops.orders import conf
-
-        if not conf.redis_url():
-            return self._handle_db(environ, sale_id, buyer)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(min(length, MAX_BODY)) if length else b""
-        fingerprint = hashlib.sha256(f"POST\0{environ.get('PATH_INFO', '')}\0".encode() + raw).hexdigest()
+        full_path = environ.get("PATH_INFO", "")
+        if environ.get("QUERY_STRING"):
+            full_path += "?" + environ["QUERY_STRING"]
+        fingerprint = hashlib.sha256(b"POST\0" + full_path.encode() + b"\0" + raw).hexdigest()
         scope = "tok:" + hashlib.sha256(authorization.encode()).hexdigest()[:40]
-        idem_key = f"flash:{{{sale_id}}}:idem:{scope}:{key}"
-        client = redis_path.client()
-        ttl = int(settings.MALLOPS["IDEMPOTENCY_TTL_HOURS"]) * 3600
-        if not client.set(idem_key, json.dumps({"fp": fingerprint}), nx=True, ex=ttl):
-            return _replay(client.get(idem_key), fingerprint, environ)
+        if conf.redis_url():
+            return self._handle_redis(environ, sale_id, raw_token, key, raw, fingerprint, scope)
+        return self._handle_db(environ, sale_id, raw_token, key, raw, fingerprint, scope)
+
+    def _handle_redis(
+        self,
+        environ: dict[str, Any],
+        sale_id: int,
+        raw_token: str,
+        key: str,
+        raw: bytes,
+        fingerprint: str,
+        scope: str,
+    ) -> Answer:
+        from mallops.orders.flash import redis_path, tokens
+        from mallops.orders.flash.services import (
+            AttemptResult,
+            IdempotencyRecorded,
+            TokenRefused,
+            _attempt_redis,
+            _check_open,
+        )
+
+        prefix = _prefix(raw_token)
+        if prefix is None:
+            raise _unauthenticated()
+        if not key:
+            _require_buyer(tokens.owner(raw_token, _token_row))
+            raise _key_required()
+        scoped = f"{scope}:{key}"
         try:
             qty = _qty(raw)
             sale = _check_open(self._sale(sale_id), qty, _now())
-            result = _attempt_redis(sale, buyer.pk, qty)
-            body = json.dumps(result.__dict__).encode()
-            answer = ("202 Accepted", [("Content-Type", "application/json")], body)
+        except DomainError:
+            # an accepted attempt replays even after the sale ended
+            _require_buyer(tokens.owner(raw_token, _token_row))
+            stored = redis_path.client().get(redis_path.idempotency_key(sale_id, scoped))
+            if stored is None:
+                raise
+            return _replay(stored, fingerprint, environ)
+        attempt_id = uuid.uuid4().hex
+        body = json.dumps(AttemptResult(attempt_id, "queued", path="redis").__dict__)
+        record = json.dumps({"fp": fingerprint, "status": 202, "type": "application/json", "body": body})
+        idempotency = (scoped, record, int(settings.MALLOPS["IDEMPOTENCY_TTL_HOURS"]) * 3600)
+        # the buyer comes from the token cache inside the same script: one round trip in all
+        token = (tokens.key(prefix), hashlib.sha256(raw_token.encode()).hexdigest(), int(time.time()))
+        try:
+            try:
+                _attempt_redis(sale, None, qty, attempt_id=attempt_id, idempotency=idempotency, token=token)
+            except TokenRefused as refused:
+                if refused.code == redis_path.BAD_TOKEN:
+                    raise _unauthenticated() from None
+                if refused.code == redis_path.NOT_BUYER:
+                    raise _buyer_only() from None
+                # not cached (issued before the cache existed, or evicted): the database, then again
+                buyer = _require_buyer(tokens.owner(raw_token, _token_row))
+                _attempt_redis(sale, buyer.pk, qty, attempt_id=attempt_id, idempotency=idempotency)
+        except IdempotencyRecorded as done:
+            return _replay(done.record, fingerprint, environ)
+        return "202 Accepted", [("Content-Type", "application/json")], body.encode()
+
+    def _handle_db(
+        self,
+        environ: dict[str, Any],
+        sale_id: int,
+        raw_token: str,
+        key: str,
+        raw: bytes,
+        fingerprint: str,
+        scope: str,
+    ) -> Answer:
+        from mallops.core.models import IdempotencyRecord
+        from mallops.orders.flash.services import _check_open, attempt_db_in_transaction
+
+        row = _token_and_record(raw_token, scope, key)
+        buyer = _require_buyer(_usable(row[:5], raw_token) if row else None)
+        if not key:
+            raise _key_required()
+        assert row is not None
+        if row[5] is not None:  # the key was used before: replay, in progress or reused
+            stored = {"fp": row[5], "status": row[6], "type": (row[8] or {}).get("Content-Type", "")}
+            return _replay(json.dumps({**stored, "body": row[7]}), fingerprint, environ)
+        if self._sold_out.get(sale_id, 0.0) > time.monotonic():
+            raise conflict("Sold out.", code="sold_out")
+        qty = _qty(raw)
+        sale = _check_open(self._sale(sale_id), qty, _now())
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    scope=scope,
+                    key=key,
+                    fingerprint=fingerprint,
+                    method="POST",
+                    path=environ.get("PATH_INFO", ""),
+                    expires_due_at=_now() + timedelta(hours=settings.MALLOPS["IDEMPOTENCY_TTL_HOURS"]),
+                )
+                result = attempt_db_in_transaction(sale, buyer, qty, _now())
+                body = json.dumps(result.__dict__)
+                record.response_status = 202
+                record.response_body = body
+                record.response_headers = {"Content-Type": "application/json"}
+                record.save(update_fields=["response_status", "response_body", "response_headers"])
+        except IntegrityError:
+            # the same key at the same time: the other request holds (or held) the record
+            again = _token_and_record(raw_token, scope, key)
+            if again is None or again[5] is None:
+                raise
+            stored = {"fp": again[5], "status": again[6], "type": "application/json", "body": again[7]}
+            return _replay(json.dumps(stored), fingerprint, environ)
         except DomainError as exc:
-            answer = _problem(exc, environ)
-        code = int(answer[0].split(" ", 1)[0])
-        client.set(
-            idem_key,
-            json.dumps(
-                {"fp": fingerprint, "status": code, "type": answer[1][0][1], "body": answer[2].decode()}
-            ),
-            ex=ttl,
-        )
-        return answer
+            if exc.code == "sold_out":
+                self._sold_out[sale_id] = time.monotonic() + SOLD_OUT_SECONDS
+            raise
+        return "202 Accepted", [("Content-Type", "application/json")], body.encode()
+
+
+def _unauthenticated() -> DomainError:
+    return DomainError(
+        detail="Missing, invalid or expired credentials.",
+        code="unauthenticated",
+        status=401,
+        title="Authentication required",
+        headers={"WWW-Authenticate": 'Bearer realm="mallops"'},
+    )
+
+
+def _key_required() -> DomainError:
+    return DomainError(
+        detail="This operation moves money or stock; send an Idempotency-Key header.",
+        code="idempotency_key_required",
+        status=428,
+        title="Idempotency key required",
+    )
+
+
+def _require_buyer(buyer: Buyer | None) -> Buyer:
+    if buyer is None:
+        raise _unauthenticated()
+    if buyer.kind != "buyer":
+        raise _buyer_only()
+    return buyer
+
+
+def _buyer_only() -> DomainError:
+    return DomainError(
+        detail="Only buyer accounts can do this.", code="buyer_only", status=403, title="Forbidden"
+    )
 
 
 _TOKEN_SQL = (
-    "SELECT t.digest, t.expires_at, t.revoked_at, u.id, u.kind, u.is_active, u.username "
+    "SELECT t.digest, t.expires_at, t.revoked_at, u.id, u.kind, u.is_active "
     "FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id WHERE t.prefix = %s"
+)
+# the token and the key's idempotency record in one statement (database path)
+_TOKEN_RECORD_SQL = (
+    "SELECT t.digest, t.expires_at, t.revoked_at, u.id, u.kind, u.is_active, "
+    "r.fingerprint, r.response_status, r.response_body, r.response_headers "
+    "FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id "
+    "LEFT JOIN core_idempotencyrecord r ON r.scope = %s AND r.key = %s WHERE t.prefix = %s"
 )
 
 
-def _db_attempt(environ: dict[str, Any], sale: Callable[[int], Any], sale_id: int, buyer: _Buyer) -> Any:
-    """The database path behind the core idempotency middleware (same records, same replays)."""
-    from django.core.handlers.wsgi import WSGIRequest
-    from django.http import HttpRequest, HttpResponse
-
-    from mallops.core.idempotency import IdempotencyMiddleware
-    from mallops.core.problems import from_domain_error
-    from mallops.orders.flash.services import _attempt_db, _check_open
-
-    def respond(request: HttpRequest) -> HttpResponse:
-        try:
-            qty = _qty(request.body)
-            result = _attempt_db(_check_open(sale(sale_id), qty, _now()), buyer, qty, _now())
-        except DomainError as exc:
-            return from_domain_error(request, exc)
-        return HttpResponse(json.dumps(result.__dict__), status=202, content_type="application/json")
-
-    return IdempotencyMiddleware(respond)(WSGIRequest(environ))
-
-
-def _token_owner(raw: str) -> _Buyer | None:
-    """The same checks as ``accounts.services.token_authenticate`` (digest, expiry, revocation, active user)
-    in one SQL statement; ``last_used_at`` is left to the regular API."""
-    import hmac
-
-    from django.db import connection
-
+def _prefix(raw: str) -> str | None:
     from mallops.accounts.services import TOKEN_PREFIX
 
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
+    return raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
+
+
+def _token_and_record(raw: str, scope: str, key: str) -> tuple[Any, ...] | None:
+    """(digest, expires, revoked, user id, kind, is_active, fp, status, body, headers) or None."""
+    from django.db import connection
+
+    prefix = _prefix(raw)
+    if prefix is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_RECORD_SQL, [scope, key, prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    headers = row[9]
+    if isinstance(headers, str):  # SQLite hands JSON back as text
+        headers = json.loads(headers)
+    return _shape(row, headers)
+
+
+def _shape(row: tuple[Any, ...], headers: Any) -> tuple[Any, ...]:
+    digest, expires_at, revoked_at, user_id, kind, is_active, fp, status, body, _ = row
+    usable = (digest, expires_at, revoked_at, user_id, kind if is_active else None)
+    return (*usable, fp, status, body, headers)
+
+
+def _usable(row: tuple[Any, ...], raw: str) -> Buyer | None:
+    """The same checks as ``accounts.services.token_authenticate`` (digest, expiry, revocation, active
+    user); ``last_used_at`` is left to the regular API. A deactivated user's kind comes in as None."""
+    digest, expires_at, revoked_at, user_id, kind = row
+    if kind is None or not hmac.compare_digest(digest, hashlib.sha256(raw.encode()).hexdigest()):
+        return None
+    expires_at = _aware(expires_at)
+    if revoked_at is not None or expires_at <= _now():
+        return None
+    return Buyer(int(user_id), str(kind))
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:  # SQLite hands raw timestamps back naive (stored in UTC)
+        value = value.replace(tzinfo=UTC)
+    return value  # type: ignore[no-any-return]
+
+
+def _token_row(raw: str) -> tuple[str, int, str, float] | None:
+    """For the Redis token cache on a miss: (digest, user id, kind, expires epoch) of a usable token."""
+    from django.db import connection
+
+    prefix = _prefix(raw)
+    if prefix is None:
+        return None
     with connection.cursor() as cursor:
         cursor.execute(_TOKEN_SQL, [prefix])
         row = cursor.fetchone()
     if row is None:
         return None
-    digest, expires_at, revoked_at, user_id, kind, is_active, username = row
-    if not hmac.compare_digest(digest, hashlib.sha256(raw.encode()).hexdigest()):
+    digest, expires_at, revoked_at, user_id, kind, is_active = row
+    buyer = _usable((digest, expires_at, revoked_at, user_id, kind if is_active else None), raw)
+    if buyer is None:
         return None
-    if isinstance(expires_at, str):
-        expires_at = datetime.fromisoformat(expires_at)
-    if expires_at.tzinfo is None:  # SQLite hands raw timestamps back naive (stored in UTC)
-        expires_at = expires_at.replace(tzinfo=UTC)
-    if revoked_at is not None or not is_active or expires_at <= _now():
-        return None
-    return _Buyer(int(user_id), str(kind), str(username))
+    return str(digest), buyer.pk, buyer.kind, _aware(expires_at).timestamp()
 
 
 def _now() -> Any:
@@ -294,7 +404,7 @@ def _replay(
             ),
             environ,
         )
-    if "status" not in record:
+    if record.get("status") is None:
         return _problem(
             DomainError(
                 detail="A request with this key is still being processed; retry shortly.",
@@ -311,10 +421,7 @@ def _replay(
 
 
 def build() -> FlashFastPath:
-    """The Django WSGI application behind the flash fast path: ``gunicorn 'mallops.orders.fastpath:build()'``.
+    """Django behind the fast path; the same object as ``mallops.wsgi.application`` (what is served)."""
+    from mallops.wsgi import application
 
-    To serve it by default, ``mallops.wsgi`` would export ``FlashFastPath(get_wsgi_application())``.
-    """
-    from mallops.wsgi import application as django_application
-
-    return FlashFastPath(django_application)
+    return application

@@ -20,18 +20,40 @@ import redis
 
 from mallops.orders import conf
 
+# One round trip decides an attempt.
+# KEYS: stock, buyers, queue, attempts[, idempotency record[, token (flash.tokens)]]
+# ARGV: buyer, qty, limit, attempt id[, record of the acceptance, record ttl s[, token digest, now epoch]]
+# With a token key the buyer comes from the token cache: missing -> NO_TOKEN (the caller reads the
+# database and calls again with the buyer), refused/wrong digest/expired -> BAD_TOKEN, not a buyer ->
+# NOT_BUYER. With an idempotency key: a stored record is returned as is (the caller replays it or
+# answers idempotency_key_reused); an acceptance stores its record with the decision. Refusals store
+# nothing: running a refused attempt again changes nothing, so a retry is simply decided again.
 ATTEMPT_LUA = """
+local buyer = ARGV[1]
+if KEYS[6] then
+  local token = redis.call('GET', KEYS[6])
+  if not token then return {-5} end
+  local digest, uid, kind, expires = string.match(token, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  if not digest or digest ~= ARGV[7] or tonumber(expires) <= tonumber(ARGV[8]) then return {-6} end
+  if kind ~= 'buyer' then return {-7} end
+  buyer = uid
+end
+if KEYS[5] then
+  local record = redis.call('GET', KEYS[5])
+  if record then return {-4, record} end
+end
 local stock = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if stock < 0 then return -3 end
+if stock < 0 then return {-3} end
 local qty = tonumber(ARGV[2])
-local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if held + qty > tonumber(ARGV[3]) then return -1 end
-if stock < qty then return -2 end
+local held = tonumber(redis.call('HGET', KEYS[2], buyer) or '0')
+if held + qty > tonumber(ARGV[3]) then return {-1} end
+if stock < qty then return {-2} end
 redis.call('DECRBY', KEYS[1], qty)
-redis.call('HINCRBY', KEYS[2], ARGV[1], qty)
-redis.call('RPUSH', KEYS[3], ARGV[5])
-redis.call('HSET', KEYS[4], ARGV[4], ARGV[1])
-return stock - qty
+redis.call('HINCRBY', KEYS[2], buyer, qty)
+redis.call('RPUSH', KEYS[3], ARGV[4] .. '|' .. buyer .. '|' .. ARGV[2])
+redis.call('HSET', KEYS[4], ARGV[4], buyer)
+if KEYS[5] then redis.call('SET', KEYS[5], ARGV[5], 'EX', ARGV[6]) end
+return {stock - qty}
 """
 
 RELEASE_LUA = """
@@ -49,7 +71,7 @@ for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 return 1
 """
 
-OVER_LIMIT, SOLD_OUT, NOT_LOADED = -1, -2, -3
+OVER_LIMIT, SOLD_OUT, NOT_LOADED, RECORDED, NO_TOKEN, BAD_TOKEN, NOT_BUYER = -1, -2, -3, -4, -5, -6, -7
 
 
 @functools.lru_cache(maxsize=4)
@@ -72,11 +94,35 @@ def _scripts(url: str) -> tuple[Any, Any, Any]:
     return r.register_script(ATTEMPT_LUA), r.register_script(RELEASE_LUA), r.register_script(LOAD_LUA)
 
 
-def attempt(sale_id: int, buyer_id: int, qty: int, limit: int, attempt_id: str) -> int:
-    """Run the atomic check-and-decrement; returns units left (>= 0) or OVER_LIMIT/SOLD_OUT/NOT_LOADED."""
+def attempt(
+    sale_id: int,
+    buyer_id: int | None,
+    qty: int,
+    limit: int,
+    attempt_id: str,
+    *,
+    idempotency: tuple[str, str, int] | None = None,
+    token: tuple[str, str, int] | None = None,
+) -> tuple[int, str | None]:
+    """Run the atomic check-and-decrement: (units left >= 0, None), (a negative code, None) or
+    (RECORDED, the stored record). ``idempotency`` = (scoped key, record to store on acceptance, ttl);
+    ``token`` = (token cache key, sha256 of the raw token, now) when ``buyer_id`` is not known yet."""
     script = _scripts(conf.redis_url())[0]
-    payload = f"{attempt_id}|{buyer_id}|{qty}"
-    return int(script(keys=list(keys(sale_id)), args=[buyer_id, qty, limit, attempt_id, payload]))
+    keys_ = list(keys(sale_id))
+    args: list[Any] = [buyer_id or "", qty, limit, attempt_id]
+    if idempotency is not None:
+        keys_.append(idempotency_key(sale_id, idempotency[0]))
+        args += [idempotency[1], idempotency[2]]
+        if token is not None:
+            keys_.append(token[0])
+            args += [token[1], token[2]]
+    result = script(keys=keys_, args=args)
+    return int(result[0]), (str(result[1]) if len(result) > 1 else None)
+
+
+def idempotency_key(sale_id: int, scoped_key: str) -> str:
+    """The record of an attempt's Idempotency-Key, in the sale's hash slot."""
+    return f"flash:{{{sale_id}}}:idem:{scoped_key}"
 
 
 def release(sale_id: int, buyer_id: int, qty: int) -> None:

@@ -147,6 +147,12 @@ def flash_attempt(*, actor: Any, sale_id: int, qty: int = 1, now: datetime | Non
 
 @transaction.atomic
 def _attempt_db(sale: FlashSale, actor: Any, qty: int, now: datetime) -> AttemptResult:
+    return attempt_db_in_transaction(sale, actor, qty, now)
+
+
+def attempt_db_in_transaction(sale: FlashSale, actor: Any, qty: int, now: datetime) -> AttemptResult:
+    """The database decision; the caller holds the (one, short) transaction, which a refusal must
+    roll back (the fast path: no savepoint round trip)."""
     if sale.claimed + qty > sale.quantity:
         raise conflict("Sold out.", code="sold_out")
     if not add_purchase(sale.pk, actor.pk, qty, sale.per_buyer_limit):
@@ -159,12 +165,31 @@ def _attempt_db(sale: FlashSale, actor: Any, qty: int, now: datetime) -> Attempt
     return AttemptResult(attempt_id, AttemptStatus.ORDERED, order.pk, order.number, "database")
 
 
-def _attempt_redis(sale: FlashSale, buyer_id: int, qty: int) -> AttemptResult:
-    attempt_id = uuid.uuid4().hex
-    left = redis_path.attempt(sale.pk, buyer_id, qty, sale.per_buyer_limit, attempt_id)
+def _attempt_redis(
+    sale: FlashSale,
+    buyer_id: int | None,
+    qty: int,
+    *,
+    attempt_id: str = "",
+    idempotency: tuple[str, str, int] | None = None,
+    token: tuple[str, str, int] | None = None,
+) -> AttemptResult:
+    """The Redis decision, one script call. With ``idempotency`` = (scoped key, record of the acceptance,
+    ttl) the script also checks and stores the key's record (a stored one raises ``IdempotencyRecorded``);
+    with ``token`` (fast path) it also finds the buyer in the token cache (``redis_path.attempt``)."""
+    attempt_id = attempt_id or uuid.uuid4().hex
+    left, record = redis_path.attempt(
+        sale.pk, buyer_id, qty, sale.per_buyer_limit, attempt_id, idempotency=idempotency, token=token
+    )
     if left == redis_path.NOT_LOADED:
         flash_reconcile(sale_id=sale.pk, repair=True)  # only fills missing counters (Redis lost)
-        left = redis_path.attempt(sale.pk, buyer_id, qty, sale.per_buyer_limit, attempt_id)
+        left, record = redis_path.attempt(
+            sale.pk, buyer_id, qty, sale.per_buyer_limit, attempt_id, idempotency=idempotency, token=token
+        )
+    if left == redis_path.RECORDED:
+        raise IdempotencyRecorded(record or "")
+    if left in (redis_path.NO_TOKEN, redis_path.BAD_TOKEN, redis_path.NOT_BUYER):
+        raise TokenRefused(left)
     if left == redis_path.OVER_LIMIT:
         raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code="over_buyer_limit")
     if left < 0:
@@ -173,6 +198,22 @@ def _attempt_redis(sale: FlashSale, buyer_id: int, qty: int) -> AttemptResult:
 
     flash_drain_task(sale.pk)
     return AttemptResult(attempt_id, AttemptStatus.QUEUED, path="redis")
+
+
+class TokenRefused(Exception):
+    """The token cache had no usable entry (``code``: redis_path.NO_TOKEN, BAD_TOKEN or NOT_BUYER)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"token refused ({code})")
+        self.code = code
+
+
+class IdempotencyRecorded(Exception):
+    """Not an error: the Idempotency-Key was answered before; ``record`` is the stored answer."""
+
+    def __init__(self, record: str) -> None:
+        super().__init__("idempotency record exists")
+        self.record = record
 
 
 def flash_drain(sale_id: int, *, now: datetime | None = None, batch: int = 200) -> int:
