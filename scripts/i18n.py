@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "src" / "mallops"
 PO = APP / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+FUZZY = re.compile(r'^#, fuzzy((?:, [^\n]*)?)\n(?:#\|[^\n]*\n)*(?=msgid "((?:[^"\\]|\\.)*)"\n)', re.M)
 ENTRY = re.compile(r'(msgid "((?:[^"\\]|\\.)*)"\nmsgstr ")((?:[^"\\]|\\.)*)(")', re.M)
 
 
@@ -62,7 +63,16 @@ def main() -> int:
             return match.group(0)
         return match.group(1) + json.dumps(translated, ensure_ascii=False)[1:-1] + match.group(4)
 
+    def settle(match: re.Match[str]) -> str:
+        # msgmerge marks a new msgid "fuzzy" when an old one looks alike; the tables translate it exactly,
+        # so the flag (which keeps the entry out of the .mo) and the previous msgid are dropped
+        source = match.group(2).encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+        if not source or source not in table:
+            return match.group(0)
+        return f"#{match.group(1)}\n" if match.group(1) else ""
+
     text = ENTRY.sub(fill, text).replace("#, fuzzy\n", "", 1)
+    text = FUZZY.sub(settle, text)
     PO.write_text(text, encoding="utf-8")
     subprocess.run([*admin, "compilemessages", "-l", "zh_Hans"], cwd=APP, env=env, check=True)
     if missing:
