@@ -20,5 +20,7 @@ def console(request: HttpRequest) -> dict[str, Any]:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            items.append({"key": item.key, "label": item.label, "url": url})
+            badge = item.badge(user) if item.badge is not None else 0
+            label = f"{item.label} ({badge})" if badge else item.label
+            items.append({"key": item.key, "label": label, "url": url, "badge": badge})
     return {"console_menu": items, "mallops_version": mallops.__version__}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,8 @@ class MenuItem:
     label: object
     url_name: str
     permission: str | None = None
+    # a count shown next to the label (e.g. unread notifications), computed for the signed-in user
+    badge: Callable[[Any], int] | None = None
 
 
 MENU: list[MenuItem] = [

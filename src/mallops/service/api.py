@@ -6,6 +6,7 @@ Every write calls one service; the scope (staff, own store, own tickets) is deci
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -17,8 +18,8 @@ from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.core.errors import DomainError, not_found
 from mallops.core.pagination import Pagination
-from mallops.service import assist, kpis, selectors, services, supervision
-from mallops.service.models import ServiceTask, Ticket
+from mallops.service import assist, kpis, notifications, selectors, services, supervision
+from mallops.service.models import Notification, ServiceTask, Ticket
 from mallops.service.schemas import (
     AssignIn,
     BuyerReplyIn,
@@ -292,6 +293,63 @@ def problems_detect(request: HttpRequest, payload: DetectIn) -> Status[Any]:
 def service_kpis(request: HttpRequest, days: int = 30) -> dict[str, Any]:
     require_permission(_staff_only(request), "ticket.supervise")
     return kpis.compute(days=max(1, min(days, 365))).as_dict()
+
+
+# --- notifications (staff and store CS: the caller's own inbox) --------------------------------------
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    ticket_id: int
+    ticket_number: str
+    title: str
+    body: str
+    due_at: datetime | None
+    created_at: datetime
+    read_at: datetime | None
+
+    @staticmethod
+    def resolve_ticket_number(obj: Notification) -> str:
+        return obj.ticket.number
+
+
+def _inbox_owner(request: HttpRequest) -> Any:
+    if getattr(request.user, "kind", None) == Kind.BUYER:
+        raise DomainError(
+            detail="Staff and store accounts only.", code="permission_denied", status=403, title="Forbidden"
+        )
+    return request.user
+
+
+@router.get(
+    "/service/notifications",
+    response=list[NotificationOut],
+    summary="My notifications (SLA warnings and breaches), newest first",
+)
+@paginate(Pagination)
+def notification_list(request: HttpRequest, unread: bool = False) -> Any:
+    return notifications.inbox(_inbox_owner(request), unread_only=unread)
+
+
+@router.post(
+    "/service/notifications/{notification_id}/read", response=NotificationOut, summary="Mark one read"
+)
+def notification_read(request: HttpRequest, notification_id: int) -> Notification:
+    return notifications.notification_read(
+        actor=_inbox_owner(request), notification_id=notification_id, request=request
+    )
+
+
+class ReadAllOut(Schema):
+    marked: int
+
+
+@router.post("/service/notifications/read-all", response=ReadAllOut, summary="Mark all of mine read")
+def notification_read_all(request: HttpRequest) -> ReadAllOut:
+    return ReadAllOut(
+        marked=notifications.notifications_read_all(actor=_inbox_owner(request), request=request)
+    )
 
 
 # --- buyer -----------------------------------------------------------------------------------------

@@ -12,6 +12,12 @@ class ServiceConfig(AppConfig):
 
         register(MenuItem("service", _("Service desk"), "service:queue", "ticket.handle"))
         register(MenuItem("service_dashboard", _("Service KPIs"), "service:dashboard", "ticket.supervise"))
+        register(
+            MenuItem("store_service", _("My store's tickets"), "service:store_queue", "store.service.handle")
+        )
+        from mallops.service.notifications import unread_count
+
+        register(MenuItem("notifications", _("Notifications"), "service:inbox", badge=unread_count))
         from mallops.service.sla import refresh_for_years
         from mallops.workdays.services import calendar_changed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.service import views
+from mallops.service import views, views_store
 
 app_name = "service"
 
@@ -14,4 +14,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tickets/<int:ticket_id>/<slug:action>", views.ticket_action, name="action"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/problems", views.detect_problems, name="detect"),
+    path("store/", views_store.store_queue, name="store_queue"),
+    path("store/tickets/<int:ticket_id>/", views_store.store_ticket, name="store_ticket"),
+    path("store/tickets/<int:ticket_id>/<slug:action>", views_store.store_action, name="store_action"),
+    path("notifications/", views_store.inbox, name="inbox"),
+    path("notifications/read-all", views_store.inbox_read_all, name="inbox_read_all"),
+    path("notifications/<int:notification_id>/read", views_store.inbox_read, name="inbox_read"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -316,6 +317,42 @@ class ReplyTemplate(models.Model):
 
     class Meta:
         ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notification(models.Model):
+    """A message to one person's console inbox (SLA warnings and breaches of their tickets).
+
+    At most one per recipient, SLA clock and kind: the sweep that sends it may run twice or late."""
+
+    class Kind(models.TextChoices):
+        SLA_WARNING = "sla_warning", "SLA about to run out"
+        SLA_BREACHED = "sla_breached", "SLA breached"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    sla = models.ForeignKey(TicketSla, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, default="")
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "recipient": "the staff account the inbox belongs to (a work account, like a ticket's assignee)"
+    }
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "sla", "kind"], name="service_notification_once_per_sla"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="service_notif_recipient_read")]
 
     def __str__(self) -> str:
         return self.title

@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from mallops.core.sweeps import register
-from mallops.service import escalation, sla, timeline
-from mallops.service.models import ServiceTask, Target, Ticket
+from mallops.service import escalation, notifications, sla, timeline
+from mallops.service.models import Notification, ServiceTask, Target, Ticket
 
 
 def sla_breach_handle(ticket: Ticket, now: datetime) -> None:
@@ -35,10 +35,13 @@ def sla_breach_handle(ticket: Ticket, now: datetime) -> None:
     if breached:
         names = ", ".join(r.policy.label for r in breached)
         escalation.escalate(ticket, now=now, reason=f"SLA breached: {names}")
+        for row in breached:
+            notifications.sla_notify(ticket, row, Notification.Kind.SLA_BREACHED, now=now)
 
 
 def sla_warn_handle(ticket: Ticket, now: datetime) -> None:
-    """Sweep: warn the assignee (timeline + task list) before a clock runs out."""
+    """Sweep: warn before a clock runs out: timeline entry and a notification to the assignee and the
+    supervisor (once per clock; a sweep that runs after the deadline leaves it to the breach sweep)."""
     for row in sla.pending(ticket):
         if row.warn_at is not None and row.warned_at is None and row.warn_at <= now:
             row.warned_at = now
@@ -53,6 +56,10 @@ def sla_warn_handle(ticket: Ticket, now: datetime) -> None:
                     internal=True,
                     policy=row.policy.code,
                     due_at=row.due_at.isoformat(),
+                )
+                supervisor = ticket.escalated_to or escalation.pick_supervisor()
+                notifications.sla_notify(
+                    ticket, row, Notification.Kind.SLA_WARNING, now=now, supervisor=supervisor
                 )
     sla.refresh(ticket)
 
