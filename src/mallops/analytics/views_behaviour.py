@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mallops.analytics import behaviour, behaviour_levers
+from mallops.analytics import behaviour, behaviour_levers, selectors
 from mallops.analytics.charts import bar_chart, line_chart
+from mallops.analytics.metrics import period_bounds
 from mallops.analytics.models import Task
 from mallops.core.errors import DomainError
 from mallops.core.money import format_fen
@@ -42,8 +43,12 @@ def _date(text: str | None, default: date) -> date:
         return default
 
 
-def _browse(start: date, end: date) -> dict[str, Any]:
+def _browse(start: date, end: date, path_event: str) -> dict[str, Any]:
     report = behaviour.browse_report(start=start, end=end)
+    from_us, to_us = period_bounds(start, end)
+    paths = selectors.paths_report(event=path_event, from_us=from_us, to_us=to_us, depth=3, top=8)
+    for row in paths["exit_nodes"]:
+        row["rate_shown"] = _pct(row["exit_rate"])
     labels = [day["date"][5:] for day in report["days"]]
     for row in [report["totals"], *report["days"], *report["channels"], *report["placements"]]:
         row["ctr_shown"] = _pct(row.get("ctr"))
@@ -70,10 +75,10 @@ def _browse(start: date, end: date) -> dict[str, Any]:
             [(c["add_to_cart_rate"] or 0) * 100 for c in report["channels"]],
         ),
     ]
-    return {"report": report, "charts": charts}
+    return {"report": report, "charts": charts, "paths": paths}
 
 
-def _reviews(start: date, end: date) -> dict[str, Any]:
+def _reviews(start: date, end: date, path_event: str) -> dict[str, Any]:
     report = behaviour.review_report(start=start, end=end)
     report["mean_shown"] = _num(report["mean_score"], 2)
     report["negative_shown"] = _pct(report["negative_share"])
@@ -100,7 +105,7 @@ def _reviews(start: date, end: date) -> dict[str, Any]:
     return {"report": report, "charts": charts, "teams": Task.Team.choices}
 
 
-def _levers(start: date, end: date) -> dict[str, Any]:
+def _levers(start: date, end: date, path_event: str) -> dict[str, Any]:
     report = behaviour_levers.levers_report(start=start, end=end)
     report["overall"]["conversion_shown"] = _pct(report["overall"]["conversion"])
     for row in [*report["experiments"], *report["page_variants"]]:
@@ -160,9 +165,18 @@ def behaviour_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Task created: %(title)s") % {"title": task.title})
         return redirect(request.path + query)
-    context: dict[str, Any] = {"active": "analytics_behaviour", "tab": tab, "start": start, "end": end}
+    path_event = request.GET.get("path_event", "").strip()[:100] or "add_to_cart"
+    context: dict[str, Any] = {
+        "active": "analytics_behaviour",
+        "tab": tab,
+        "start": start,
+        "end": end,
+        "path_event": path_event,
+    }
     try:
-        context.update({"browse": _browse, "reviews": _reviews, "levers": _levers}[tab](start, end))
+        context.update(
+            {"browse": _browse, "reviews": _reviews, "levers": _levers}[tab](start, end, path_event)
+        )
     except DomainError as exc:
         context["error"] = "; ".join(e.msg for e in exc.errors) or exc.detail
     return render(request, "analytics/behaviour.html", context)
