@@ -331,3 +331,7 @@ def buyer_cart_quote(request: HttpRequest, payload: CartIn) -> Any:
     body = cart.cart_quote(buyer=buyer, lines=lines, coupon_ids=payload.coupon_ids).as_json()
     body["prices"] = sources
     return body
+
+
+# Segment issues, memberships and the campaign report register their routes on this router.
+from mallops.pricing import api_campaigns as _api_campaigns  # noqa: E402, F401

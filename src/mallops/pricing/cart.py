@@ -7,7 +7,7 @@ the catalogue; other lines carry ``unit_price_fen`` and are quoted as asked (doc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from mallops.core.errors import FieldError, validation_error
 from mallops.pricing import catalogue_bridge, engine
 from mallops.pricing.adapters import CartLine, engine_coupon, engine_line, engine_promotion
+from mallops.pricing.memberships import buyer_memberships
 from mallops.pricing.models import Coupon, Promotion
 
 
@@ -117,20 +118,34 @@ def build_scenario(
     coupon_ids: Sequence[int] | None = None,
     at: datetime | None = None,
 ) -> tuple[engine.Scenario, dict[str, dict[str, Any]]]:
-    """Live promotions of the cart's merchants and the platform, and the buyer's usable coupons."""
+    """Live promotions of the cart's merchants and the platform, and the buyer's usable coupons.
+
+    Members-only offers are kept only when the buyer holds a valid membership of their organiser (the
+    platform's for platform offers, the store's for store offers); the membership is checked here, so
+    the engine gets the kept ones as open offers and ``member`` says whether any membership applied.
+    """
     _validate(lines)
     now = at or timezone.now()
     merchant_ids = {ln.merchant_id for ln in lines}
+    member_of = buyer_memberships(buyer.pk, now, merchant_ids)
+    applied_membership = False
     rows = list(Promotion.objects.live_public(now).order_by("pk"))
     promotions = []
     labels: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.merchant_id is not None and row.merchant_id not in merchant_ids:
             continue
+        if row.members_only and not member_of.covers(row.merchant_id):
+            continue
         promo = engine_promotion(row, lines)
         if promo is not None:
+            label = {"type": "promotion", "name": row.name, "kind": row.kind, "layer": row.layer}
+            if row.members_only:
+                promo = replace(promo, members_only=False)
+                label["members_only"] = True
+                applied_membership = True
             promotions.append(promo)
-            labels[promo.id] = {"type": "promotion", "name": row.name, "kind": row.kind, "layer": row.layer}
+            labels[promo.id] = label
     held = (
         Coupon.objects.for_buyer(buyer.pk)
         .select_related("batch")
@@ -143,16 +158,23 @@ def build_scenario(
     for row in held:
         if row.merchant_id is not None and row.merchant_id not in merchant_ids:
             continue
+        if row.batch.members_only and not member_of.covers(row.merchant_id):
+            continue
         coupon = engine_coupon(row, lines)
         if coupon is not None:
+            label = {"type": "coupon", "name": row.batch.name, "layer": row.batch.layer}
+            if row.batch.members_only:
+                coupon = replace(coupon, members_only=False)
+                label["members_only"] = True
+                applied_membership = True
             coupons.append(coupon)
-            labels[coupon.id] = {"type": "coupon", "name": row.batch.name, "layer": row.batch.layer}
+            labels[coupon.id] = label
     scenario = engine.Scenario(
         lines=tuple(engine_line(ln) for ln in lines),
         promotions=tuple(promotions),
         coupons=tuple(coupons),
         at=now,
-        member=False,
+        member=applied_membership or member_of.platform or bool(member_of.stores),
     )
     return scenario, labels
 

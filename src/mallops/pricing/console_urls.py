@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.pricing import views
+from mallops.pricing import views, views_campaigns
 
 app_name = "pricing"
 
@@ -14,4 +14,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:promotion_id>/launch", views.promotion_launch, name="launch"),
     path("<int:promotion_id>/cancel", views.promotion_cancel, name="cancel"),
     path("coupon-batches/", views.coupon_batches, name="coupon_batches"),
+    path("coupon-batches/issue-segment", views_campaigns.issue_segment, name="issue_segment"),
+    path("campaigns/", views_campaigns.campaigns, name="campaigns"),
+    path("memberships/", views_campaigns.membership_list, name="memberships"),
+    path(
+        "memberships/<int:membership_id>/revoke", views_campaigns.membership_revoke, name="membership_revoke"
+    ),
 ]

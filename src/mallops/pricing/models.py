@@ -269,3 +269,68 @@ class PriceObservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku}@{self.observed_at:%Y-%m-%d}: {self.price_fen}"
+
+
+class MembershipQuerySet(MerchantScopedQuerySet):
+    def for_buyer(self, buyer_id: int | None) -> Self:
+        """A buyer's own memberships (the platform's and every store's)."""
+        if buyer_id is None:
+            from mallops.tenancy.managers import UnscopedQueryError
+
+            raise UnscopedQueryError("for_buyer() needs a buyer id")
+        return self._scoped(f"buyer:{buyer_id}").filter(buyer_id=buyer_id)
+
+    def valid_at(self, now: datetime) -> Self:
+        return self.filter(status=Membership.Status.ACTIVE, valid_from__lte=now).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=now)
+        )
+
+
+class MembershipManager(models.Manager.from_queryset(MembershipQuerySet)):  # type: ignore[misc]
+    use_in_migrations = False
+
+
+class Membership(models.Model):
+    """A buyer's membership of the platform (``merchant`` NULL) or of one store: members-only prices and
+    coupons of that organiser apply to the buyer while it is valid (``valid_to`` NULL: open-ended)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        REVOKED = "revoked"
+
+    merchant = models.ForeignKey(
+        "accounts.Merchant", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    buyer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(max_length=20)
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[Any] = MembershipManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["buyer", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
+                name="membership_window",
+            ),
+            # one active membership per buyer and organiser (NULLs are distinct in a unique index)
+            models.UniqueConstraint(
+                fields=["buyer", "merchant"],
+                condition=models.Q(status="active", merchant__isnull=False),
+                name="membership_store_once",
+            ),
+            models.UniqueConstraint(
+                fields=["buyer"],
+                condition=models.Q(status="active", merchant__isnull=True),
+                name="membership_platform_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_id}@{self.merchant_id or 'platform'}: {self.level}"

@@ -60,7 +60,8 @@ def make_buyer(username: str) -> User:
 
 
 def walk_rows(a: Merchant, b: Merchant, *, avoid: int) -> dict[str, int]:
-    """Rows for the tenancy walk: a promotion and a coupon batch of each merchant; returns B's ids.
+    """Rows for the tenancy walk: a promotion and a coupon batch of each merchant and a membership of B's
+    store; returns B's ids.
 
     The walk's list check looks for ``avoid`` (B's member id) among the ids A sees, so A's rows never take
     that id (on PostgreSQL sequences are not reset between tests, so ids can coincide).
@@ -70,4 +71,25 @@ def walk_rows(a: Merchant, b: Merchant, *, avoid: int) -> dict[str, int]:
         if row.pk == avoid:
             make(a)
             row.delete()
-    return {"promotion_id": make_promotion(b).pk, "batch_id": make_batch(b).pk}
+    from mallops.pricing.models import Membership
+
+    def membership(merchant: Merchant, name: str) -> Membership:
+        row: Membership = Membership.objects.create(
+            merchant=merchant,
+            buyer=make_buyer(name),
+            level="walk",
+            valid_from=timezone.now(),
+            granted_by=_creator(),
+        )
+        return row
+
+    own = membership(a, f"walk-member-{a.pk}")
+    if own.pk == avoid:
+        membership(a, f"walk-member-{a.pk}-2")
+        own.delete()
+    member = membership(b, f"walk-member-{b.pk}")
+    return {
+        "promotion_id": make_promotion(b).pk,
+        "batch_id": make_batch(b).pk,
+        "membership_id": member.pk,
+    }

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from mallops.accounts.selectors import user_merchant
 from mallops.core.errors import DomainError
 from mallops.core.timeutil import to_local
-from mallops.pricing import coupons, services
+from mallops.pricing import coupons, segments, services
 from mallops.pricing.checks import blocking
 from mallops.pricing.citations import LAW_NAMES
 from mallops.pricing.models import Coupon, CouponBatch, Promotion, PromotionStatus, PromotionUse
@@ -204,5 +204,6 @@ def coupon_batches(request: HttpRequest) -> HttpResponse:
             "batches": batches,
             "can_issue": can_issue,
             "chart": chart if batches else "",
+            "segments": list(segments.segment_sizes().items()) if can_issue else [],
         },
     )

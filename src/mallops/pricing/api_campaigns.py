@@ -1,0 +1,193 @@
+"""Segment coupon issues, memberships and the campaign report (registered on the promotions router).
+
+- ``POST /coupon-batches/{batch_id}/issue-segment`` (``promotion.manage``) and
+  ``POST /merchant/coupon-batches/{batch_id}/issue-segment`` (``store.promotion.manage``, own store,
+  own customers): one coupon per buyer of an RFM segment; ``GET /segments`` lists the segment sizes.
+- ``POST/GET /memberships``, ``POST /memberships/{id}/revoke`` (platform; ``promotion.manage`` /
+  ``promotion.view``) and the same under ``/merchant/memberships`` for a store.
+- ``GET /campaign-report`` (``promotion.view``): participation, discount cost, GMV and ROI per
+  promotion and coupon batch from the orders' discount shares.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Schema, Status
+from ninja.pagination import paginate
+
+from mallops.accounts.services import require_permission
+from mallops.core.errors import FieldError, validation_error
+from mallops.core.pagination import Pagination
+from mallops.pricing import campaign_report, memberships, segments
+from mallops.pricing.api_promotions import router
+from mallops.pricing.schemas import Moment
+from mallops.pricing.selectors import actor_merchant_id
+
+
+class SegmentIssueIn(Schema):
+    segment: str = Field(
+        "", description="RFM tag: high_value, potential, at_risk, churned or regular", max_length=20
+    )
+
+
+class SegmentIssueOut(Schema):
+    segment: str
+    members: int
+    issued: list[int]
+    already: int
+    refused: dict[str, int]
+
+
+class MembershipIn(Schema):
+    buyer: str = Field(min_length=1, max_length=150, description="The buyer's username")
+    level: str = Field(min_length=1, max_length=20)
+    valid_from: Moment | None = None
+    valid_to: Moment | None = None
+
+
+class MembershipOut(Schema):
+    id: int
+    merchant_id: int | None
+    buyer: str
+    level: str
+    valid_from: datetime
+    valid_to: datetime | None
+    status: str
+
+    @staticmethod
+    def from_row(row: Any) -> MembershipOut:
+        return MembershipOut(
+            id=row.pk,
+            merchant_id=row.merchant_id,
+            buyer=row.buyer.username,
+            level=row.level,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            status=row.status,
+        )
+
+
+def _segment_out(result: segments.SegmentIssueResult) -> SegmentIssueOut:
+    return SegmentIssueOut(
+        segment=result.segment,
+        members=result.members,
+        issued=result.issued,
+        already=result.already,
+        refused=result.refused,
+    )
+
+
+@router.get("/segments", response=dict[str, int], summary="Buyers per RFM segment (for segment issues)")
+def segment_list(request: HttpRequest) -> Any:
+    require_permission(request.user, "promotion.view")
+    return segments.segment_sizes()
+
+
+@router.post(
+    "/coupon-batches/{batch_id}/issue-segment",
+    response=SegmentIssueOut,
+    summary="Issue a platform coupon to every buyer of a segment (once per buyer)",
+)
+def platform_batch_issue_segment(request: HttpRequest, batch_id: int, payload: SegmentIssueIn) -> Any:
+    result = segments.coupons_issue_segment(
+        actor=request.user, merchant_id=None, batch_id=batch_id, segment=payload.segment, request=request
+    )
+    return _segment_out(result)
+
+
+@router.post(
+    "/merchant/coupon-batches/{batch_id}/issue-segment",
+    response=SegmentIssueOut,
+    summary="Issue a store coupon to the segment's buyers who paid an order of the store (once each)",
+)
+def merchant_batch_issue_segment(request: HttpRequest, batch_id: int, payload: SegmentIssueIn) -> Any:
+    merchant_id = actor_merchant_id(request.user)
+    result = segments.coupons_issue_segment(
+        actor=request.user,
+        merchant_id=merchant_id,
+        batch_id=batch_id,
+        segment=payload.segment,
+        request=request,
+    )
+    return _segment_out(result)
+
+
+def _grant(request: HttpRequest, merchant_id: int | None, payload: MembershipIn) -> Status[Any]:
+    row, created = memberships.membership_grant(
+        actor=request.user,
+        merchant_id=merchant_id,
+        data=memberships.MembershipInput(
+            buyer=payload.buyer, level=payload.level, valid_from=payload.valid_from, valid_to=payload.valid_to
+        ),
+        request=request,
+    )
+    return Status(201 if created else 200, MembershipOut.from_row(row))
+
+
+@router.post(
+    "/memberships",
+    response={200: MembershipOut, 201: MembershipOut},
+    summary="Grant a platform membership (201; 200 when an active one was replaced)",
+)
+def platform_membership_grant(request: HttpRequest, payload: MembershipIn) -> Status[Any]:
+    return _grant(request, None, payload)
+
+
+@router.get("/memberships", response=list[MembershipOut], summary="Platform memberships")
+@paginate(Pagination)
+def platform_membership_list(request: HttpRequest) -> Any:
+    rows = memberships.memberships(actor=request.user, merchant_id=None)
+    return [MembershipOut.from_row(r) for r in rows]
+
+
+@router.post(
+    "/memberships/{membership_id}/revoke", response=MembershipOut, summary="End a platform membership"
+)
+def platform_membership_revoke(request: HttpRequest, membership_id: int) -> Any:
+    row = memberships.membership_revoke(
+        actor=request.user, merchant_id=None, membership_id=membership_id, request=request
+    )
+    return MembershipOut.from_row(row)
+
+
+@router.post(
+    "/merchant/memberships",
+    response={200: MembershipOut, 201: MembershipOut},
+    summary="Grant a store membership (201; 200 when an active one was replaced)",
+)
+def merchant_membership_grant(request: HttpRequest, payload: MembershipIn) -> Status[Any]:
+    return _grant(request, actor_merchant_id(request.user), payload)
+
+
+@router.get("/merchant/memberships", response=list[MembershipOut], summary="The store's memberships")
+@paginate(Pagination)
+def merchant_membership_list(request: HttpRequest) -> Any:
+    rows = memberships.memberships(actor=request.user, merchant_id=actor_merchant_id(request.user))
+    return [MembershipOut.from_row(r) for r in rows]
+
+
+@router.post(
+    "/merchant/memberships/{membership_id}/revoke", response=MembershipOut, summary="End a store membership"
+)
+def merchant_membership_revoke(request: HttpRequest, membership_id: int) -> Any:
+    row = memberships.membership_revoke(
+        actor=request.user,
+        merchant_id=actor_merchant_id(request.user),
+        membership_id=membership_id,
+        request=request,
+    )
+    return MembershipOut.from_row(row)
+
+
+@router.get(
+    "/campaign-report",
+    response=dict[str, Any],
+    summary="Per promotion and coupon batch: orders, buyers, discount cost, GMV (less refunds) and ROI",
+)
+def campaign_report_get(request: HttpRequest, start: date | None = None, end: date | None = None) -> Any:
+    if start is not None and end is not None and end < start:
+        raise validation_error([FieldError(loc=("query", "end"), msg="must not be before start")])
+    return campaign_report.campaign_report(actor=request.user, start=start, end=end)

@@ -1,0 +1,168 @@
+"""Console pages: the campaign report (R1.4.2) with its chart, memberships (grant and revoke), and issuing
+a platform coupon batch to an RFM segment (a form on the platform coupons page).
+
+Staff see the platform's memberships (``promotion.view``; granting needs ``promotion.manage``); a
+merchant member with ``store.promotion.manage`` manages its own store's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mallops.accounts.selectors import user_merchant
+from mallops.core.errors import DomainError
+from mallops.pricing import campaign_report, memberships, segments
+from mallops.pricing.svg import bar_chart
+
+
+def _day(text: str) -> date | None:
+    try:
+        return parse_date(text) if text else None
+    except ValueError:
+        return None
+
+
+@login_required
+def campaigns(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_perm("promotion.view"):
+        raise PermissionDenied("promotion.view")
+    start, end = _day(request.GET.get("start", "")), _day(request.GET.get("end", ""))
+    if start and end and end < start:
+        messages.error(request, _("The end date is before the start date."))
+        start = end = None
+    report = campaign_report.campaign_report(actor=user, start=start, end=end)
+    rows = report["campaigns"]
+    top = sorted(rows, key=lambda r: -r["discount_fen"])[:12]
+    return render(
+        request,
+        "pricing/campaigns.html",
+        {
+            "active": "promotions",
+            "report": report,
+            "rows": rows,
+            "start": start,
+            "end": end,
+            "cost_chart": bar_chart(
+                [(r["name"][:8] or str(r["id"]), r["discount_fen"]) for r in top],
+                title=_("Discount cost per campaign (fen)"),
+            ),
+            "gmv_chart": bar_chart(
+                [(r["name"][:8] or str(r["id"]), r["gmv_fen"]) for r in top],
+                title=_("GMV per campaign (fen)"),
+            ),
+        },
+    )
+
+
+def _membership_side(request: HttpRequest) -> tuple[int | None, bool]:
+    """(merchant id or None for staff, whether the user may grant and revoke)."""
+    user: Any = request.user
+    if user.has_perm("store.promotion.manage"):
+        member = user_merchant(user)
+        if member is None:
+            raise PermissionDenied("store.promotion.manage")
+        return int(member.merchant_id), True
+    if user.has_perm("promotion.view"):
+        return None, bool(user.has_perm("promotion.manage"))
+    raise PermissionDenied("promotion.view")
+
+
+@login_required
+def membership_list(request: HttpRequest) -> HttpResponse:
+    merchant_id, can_manage = _membership_side(request)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("promotion.manage")
+        # valid through the given Beijing date (empty: open-ended)
+        last_day = _day(request.POST.get("valid_to", "").strip())
+        valid_to = (
+            datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=timezone.get_default_timezone())
+            if last_day
+            else None
+        )
+        try:
+            memberships.membership_grant(
+                actor=request.user,
+                merchant_id=merchant_id,
+                data=memberships.MembershipInput(
+                    buyer=request.POST.get("buyer", ""),
+                    level=request.POST.get("level", ""),
+                    valid_to=valid_to,
+                ),
+                request=request,
+            )
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, _("Membership granted."))
+        return redirect("pricing:memberships")
+    rows = list(memberships.memberships(actor=request.user, merchant_id=merchant_id)[:200])
+    return render(
+        request,
+        "pricing/memberships.html",
+        {
+            "active": "store_promotions" if merchant_id is not None else "promotions",
+            "rows": rows,
+            "can_manage": can_manage,
+            "merchant_side": merchant_id is not None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
+    merchant_id, can_manage = _membership_side(request)
+    if not can_manage:
+        raise PermissionDenied("promotion.manage")
+    try:
+        memberships.membership_revoke(
+            actor=request.user, merchant_id=merchant_id, membership_id=membership_id, request=request
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("Membership revoked."))
+    return redirect("pricing:memberships")
+
+
+@login_required
+@require_POST
+def issue_segment(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_perm("promotion.manage"):
+        raise PermissionDenied("promotion.manage")
+    try:
+        result = segments.coupons_issue_segment(
+            actor=user,
+            merchant_id=None,
+            batch_id=int(request.POST.get("batch", "") or 0),
+            segment=request.POST.get("segment", ""),
+            request=request,
+        )
+    except (DomainError, ValueError) as error:
+        messages.error(request, getattr(error, "detail", str(error)))
+    else:
+        messages.success(
+            request,
+            _("Segment %(segment)s: issued %(issued)d, already held %(already)d, refused %(refused)d.")
+            % {
+                "segment": result.segment,
+                "issued": len(result.issued),
+                "already": result.already,
+                "refused": sum(result.refused.values()),
+            },
+        )
+    return redirect("pricing:coupon_batches")
