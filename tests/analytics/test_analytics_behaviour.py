@@ -311,6 +311,9 @@ def test_console_page_shows_the_three_tabs_with_charts(store: EventStore) -> Non
     reviews = client.get(base + "&tab=reviews").content.decode()
     assert "差评率" in reviews and "40.0%" in reviews and "物流很慢，包装破损 BAD" in reviews
     assert '<form method="post" action="?tab=reviews' in reviews
+    posted = client.post(base + "&tab=reviews", {"start": "2026-03-02", "end": "2026-03-03", "team": "cs"})
+    assert posted.status_code == 302 and "tab=reviews" in posted["Location"]
+    assert Task.objects.get().team == "cs" and Task.objects.get().finding["negative"] == 2
     levers = client.get(base + "&tab=levers").content.decode()
     assert "转化杠杆" in levers and "address" in levers and "pdp-layout" in levers
     outsider = Client()
