@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow.parquet as pq
 
-from .events import day_iso, day_start_us, shanghai_day
-from .funnel import DayColumns, funnel_counts
+from .events import MICROS_PER_DAY, day_iso, day_start_us, shanghai_day
+from .funnel import OFFSET_BITS, DayColumns, DayKeys, funnel_counts
+from .funnel_index import read_funnel_index
 from .queries import FunnelSpec, RetentionSpec, duckdb_source, retention_sql
 from .store import EventStore, duckdb_connection
 
@@ -77,14 +79,36 @@ def funnel(store: EventStore, spec: FunnelSpec) -> FunnelResult:
     with store.locked(exclusive=False):
         files_by_day = store.files_by_day(shanghai_day(spec.from_us), shanghai_day(spec.scan_end_us - 1))
 
-        def load_day(day: int) -> DayColumns | None:
+        def load_day(day: int) -> DayColumns | DayKeys | None:
             files = files_by_day.get(day)
             if not files:
                 return None
+            if len(files) == 1:
+                indexed = _read_index(spec, day, files[0])
+                if indexed is not None:
+                    return indexed
             return _read_step_events(spec, day, files)
 
         counts = funnel_counts(spec, load_day)
     return funnel_result(spec, counts)
+
+
+def _read_index(spec: FunnelSpec, day: int, path: str) -> DayKeys | None:
+    """The day's step keys from the funnel index of its one file (None without an index), cut to the
+    scanned range on the first and last day (same selection as :func:`_read_step_events`)."""
+    keys = read_funnel_index(Path(path), spec.names)
+    if keys is None:
+        return None
+    start = day_start_us(day)
+    if not (spec.from_us <= start and start + MICROS_PER_DAY <= spec.scan_end_us):
+        low, high = spec.from_us - start, spec.scan_end_us - start
+        mask = (1 << OFFSET_BITS) - 1
+        cut: list[npt.NDArray[np.int64]] = []
+        for values in keys:
+            offsets = values & mask
+            cut.append(values[(offsets >= low) & (offsets < high)])
+        keys = cut
+    return DayKeys(day, keys)
 
 
 def _read_step_events(spec: FunnelSpec, day: int, files: list[str]) -> DayColumns:

@@ -43,6 +43,18 @@ class DayColumns:
     ordered: bool = False
 
 
+@dataclass(frozen=True)
+class DayKeys:
+    """Step events of one day as sorted composite keys per step-name code (from the funnel index)."""
+
+    day: int
+    keys: list[I64]
+
+    @property
+    def highest_user(self) -> int:
+        return max((int(keys[-1]) >> OFFSET_BITS for keys in self.keys if keys.size), default=0)
+
+
 def _highest_user(columns: DayColumns) -> int:
     return int(columns.user_num[-1]) if columns.ordered else int(columns.user_num.max())
 
@@ -62,7 +74,7 @@ def _sorted_keys(columns: DayColumns, names: int) -> list[I64]:
     return result
 
 
-def funnel_counts(spec: FunnelSpec, load_day: Callable[[int], DayColumns | None]) -> list[int]:
+def funnel_counts(spec: FunnelSpec, load_day: Callable[[int], DayColumns | DayKeys | None]) -> list[int]:
     """Users reaching each step; ``load_day(day)`` returns the day's step events or None when empty."""
     steps = len(spec.steps)
     if spec.to_us <= spec.from_us or spec.window_us < 0:
@@ -78,6 +90,10 @@ def funnel_counts(spec: FunnelSpec, load_day: Callable[[int], DayColumns | None]
     max_user = 0
     for day in range(first_day, last_day + 1):
         columns = load_day(day)
+        if isinstance(columns, DayKeys):
+            keys_by_day[day] = columns.keys
+            max_user = max(max_user, columns.highest_user)
+            continue
         if columns is None or columns.user_num.size == 0:
             continue
         keys_by_day[day] = _sorted_keys(columns, len(names))

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from .events import PersonalDataPolicy, PropertyFilter, day_iso, iso_day_number, shanghai_day
+from .funnel_index import index_paths, remove_funnel_index, write_funnel_index
 from .layout import SCHEMA, day_dir, day_parts, list_days, part_name, read_parts, write_table_atomically
 from .spool import Spool
 
@@ -115,7 +116,8 @@ class EventStore:
         return loaded
 
     def compact(self, *, min_files: int = 2) -> CompactResult:
-        """Merge each day having at least ``min_files`` live parts into one sorted file (periodic job).
+        """Merge each day having at least ``min_files`` live parts into one sorted file (periodic job),
+        and give every day stored as one file its funnel index (:mod:`.funnel_index`).
 
         Loads the spool first so that no load is in progress while parts are merged.
         """
@@ -128,12 +130,20 @@ class EventStore:
                 if len(parts.live) >= min_files:
                     covered = max(int(path.name[5:17]) for path in parts.live)
                     target = directory / part_name(covered, compacted=True)
-                    write_table_atomically(read_parts(parts.live), target)
+                    table = read_parts(parts.live)
+                    write_funnel_index(table, target, parts.day)  # before the file's rename commits it
+                    write_table_atomically(table, target)
                     days += 1
                     parts = day_parts(directory)
+                elif len(parts.live) == 1 and not all(p.exists() for p in index_paths(parts.live[0])):
+                    write_funnel_index(read_parts(parts.live), parts.live[0], parts.day)
                 for stale in parts.superseded:
                     stale.unlink()
+                    remove_funnel_index(stale)
                     removed += 1
+                for orphan in directory.glob("part-*.parquet.keys.*"):  # a compaction cut short
+                    if not orphan.with_name(orphan.name.split(".keys.")[0]).exists():
+                        orphan.unlink()
         return CompactResult(days, removed)
 
     def files_by_day(self, first_day: int, last_day: int) -> dict[int, list[str]]:
