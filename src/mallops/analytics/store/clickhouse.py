@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
 from typing import Any, Final, Protocol
 
@@ -69,18 +70,22 @@ class ChdbExecutor:
 
         make_session: Any = session.Session  # chdb ships no type hints
         self._session: Any = make_session(path)
+        self._lock = threading.Lock()  # one query at a time through the in-process engine
         # identity resolution inlines the alias map into the query text
         self._session.query(f"SET max_query_size = {MAX_QUERY_SIZE}")
 
     def command(self, sql: str) -> None:
-        self._session.query(sql)
+        with self._lock:
+            self._session.query(sql)
 
     def close(self) -> None:
         """chdb allows one session directory per process: close before opening another."""
-        self._session.close()
+        with self._lock:
+            self._session.close()
 
     def rows(self, sql: str) -> list[list[Any]]:
-        result = self._session.query(sql, "JSONCompact")
+        with self._lock:
+            result = self._session.query(sql, "JSONCompact")
         text = result.bytes().decode() if hasattr(result, "bytes") else str(result)
         if not text.strip():
             return []
@@ -90,7 +95,8 @@ class ChdbExecutor:
     def insert_json_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             body = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
-            self._session.query(f"INSERT INTO {table} FORMAT JSONEachRow\n{body}")
+            with self._lock:
+                self._session.query(f"INSERT INTO {table} FORMAT JSONEachRow\n{body}")
 
 
 class ClickHouseConnectExecutor:
@@ -99,7 +105,8 @@ class ClickHouseConnectExecutor:
     def __init__(self, url: str) -> None:
         import clickhouse_connect
 
-        self._client = clickhouse_connect.get_client(dsn=url)
+        # no session: the client is shared by the web server's threads, whose queries may overlap
+        self._client = clickhouse_connect.get_client(dsn=url, autogenerate_session_id=False)
 
     def command(self, sql: str) -> None:
         self._client.command(sql)
