@@ -6,7 +6,9 @@ that file supersedes every part of the day with a sequence number not above it. 
 the compacted file is therefore the commit point: a crash before it leaves the old parts live, a crash
 after it leaves superseded parts that readers ignore and the next compaction deletes.
 
-Every file is sorted by ``(user_num, ts_us)``, which the funnel engine relies on.
+Every file is sorted by ``(user_num, ts_us)``, which the funnel engine relies on. Compaction also gives a
+day's single live file its funnel index (``part-….parquet.keys.json`` and ``.keys.npy``, see
+:mod:`.funnel_index`); the part listing here ignores those files.
 """
 
 from __future__ import annotations

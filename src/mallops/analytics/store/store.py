@@ -43,7 +43,8 @@ class CompactResult:
 class EventStore:
     """An analytics store in one directory; safe to use from several processes at once.
 
-    Layout: ``spool.sqlite`` (spool, uuid index, user numbers), ``events/date=.../part-*.parquet``,
+    Layout: ``spool.sqlite`` (spool, uuid index, user numbers), ``events/date=.../part-*.parquet`` (and
+    their funnel indexes), ``ratelimit.sqlite`` (API token buckets when Redis is not configured),
     ``secret.key`` (HMAC key for hashed personal properties), optional ``personal_properties.json``
     (``{"drop": [...], "hash": [...]}``, replaces the default policy) and ``.lock``.
     """
