@@ -4,13 +4,15 @@ Every write calls one service; the scope (staff, own store, own tickets) is deci
 ``services.tickets_for``, so another store's or buyer's ticket answers 404.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` in this module: ``@paginate`` wraps the view and django-ninja
+# resolves string annotations in the wrapper's globals (ninja.pagination), where ``Query[TicketFilters]``
+# does not exist; real annotation objects keep the list endpoints' query parameters as they were.
 
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
@@ -50,13 +52,15 @@ router = Router(tags=["service"], auth=api_auth)
 
 
 class TicketFilters(Schema):
-    status: str | None = None
-    category: str | None = None
-    priority: str | None = None
-    channel: str | None = None
+    """The ticket list's query parameters (platform desk and store CS share them)."""
+
+    status: str = ""
+    category: str = ""
+    priority: str = ""
+    channel: str = ""
     assignee_id: int | None = None
     merchant_id: int | None = None
-    order_ref: str | None = None
+    order_ref: str = ""
     q: str = ""
     mine: bool = False
     breached: bool = False
@@ -108,31 +112,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
 
 @router.get("/service/tickets", response=list[TicketOut], summary="Tickets, newest first, with filters")
 @paginate(Pagination)
-def ticket_list(
-    request: HttpRequest,
-    status: str = "",
-    category: str = "",
-    priority: str = "",
-    channel: str = "",
-    assignee_id: int | None = None,
-    merchant_id: int | None = None,
-    order_ref: str = "",
-    q: str = "",
-    mine: bool = False,
-    breached: bool = False,
-) -> Any:
-    filters = TicketFilters(
-        status=status,
-        category=category,
-        priority=priority,
-        channel=channel,
-        assignee_id=assignee_id,
-        merchant_id=merchant_id,
-        order_ref=order_ref,
-        q=q,
-        mine=mine,
-        breached=breached,
-    )
+def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
     return _list(_staff_only(request), filters)
 
 
@@ -402,31 +382,7 @@ def buyer_ticket_rate(request: HttpRequest, ticket_id: int, payload: RatingIn) -
 
 @router.get("/merchant/tickets", response=list[TicketOut], summary="The store's tickets")
 @paginate(Pagination)
-def merchant_ticket_list(
-    request: HttpRequest,
-    status: str = "",
-    category: str = "",
-    priority: str = "",
-    channel: str = "",
-    assignee_id: int | None = None,
-    merchant_id: int | None = None,
-    order_ref: str = "",
-    q: str = "",
-    mine: bool = False,
-    breached: bool = False,
-) -> Any:
-    filters = TicketFilters(
-        status=status,
-        category=category,
-        priority=priority,
-        channel=channel,
-        assignee_id=assignee_id,
-        merchant_id=merchant_id,
-        order_ref=order_ref,
-        q=q,
-        mine=mine,
-        breached=breached,
-    )
+def merchant_ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
     return _list(_merchant_only(request), filters)
 
 
