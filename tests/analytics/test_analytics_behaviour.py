@@ -119,10 +119,12 @@ def test_browse_counts_merged_identities_once_and_api_answers(store: EventStore)
         ]
     )
     assert behaviour.browse_report(start=D1, end=D1)["totals"]["cart_adders"] == 0
+    events_ingest(events=[ev("x3", "add_to_cart", "z", 5), ev("x4", "page_view", "z", 5, spu="S1")])
+    assert behaviour.browse_report(start=D1, end=D1)["totals"]["cart_adders"] == 1  # the same instant counts
     identity_merge(alias_id="anon-1", distinct_id="buyer-1")
     body = viewer().get_json("/api/v1/analytics/behaviour?start=2026-03-02&end=2026-03-02").json()
-    assert body["totals"]["product_viewers"] == 1 and body["totals"]["add_to_cart_rate"] == 1.0
-    assert body["totals"]["dwell_mean_seconds"] == 120.0  # the merged person's next event
+    assert body["totals"]["product_viewers"] == 2 and body["totals"]["add_to_cart_rate"] == 1.0
+    assert body["totals"]["dwell_mean_seconds"] == 60.0  # 120 s to the merged person's next event, and 0 s
 
 
 def review_events() -> list[dict[str, Any]]:

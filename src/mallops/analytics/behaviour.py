@@ -76,7 +76,9 @@ def load_events(
             return []
         rows = query.fetch(
             f"SELECT distinct_id, event, ts_us, channel, CASE WHEN event IN ({wanted}) THEN properties END "
-            f"FROM {query.source} WHERE {where} ORDER BY distinct_id, ts_us, event, raw_id"
+            f"FROM {query.source} WHERE {where} "
+            # a view first among events of the same instant: an add-to-cart "at or after" it counts
+            "ORDER BY distinct_id, ts_us, CASE WHEN event = 'page_view' THEN 0 ELSE 1 END, event, raw_id"
         )
     return [
         Event(who, name, ts, channel, json.loads(text) if text else {})
