@@ -71,3 +71,22 @@ def test_partially_refunded_order_can_still_be_confirmed_by_the_buyer():
     buyer_order_confirm(actor=order.buyer, order_id=order.pk)
     after = _reload(order)
     assert after.status == "partially_refunded" and after.completed_at is not None
+
+
+def test_a_later_whole_order_refund_pays_back_only_what_is_left():
+    from mallops.orders.services import buyer_refund_request
+    from mallops.payments.models import Payment, Refund
+    from mallops.payments.services import order_refund
+
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant, status="shipped")
+    order_refund_part(actor=None, order_id=order.pk, amount_fen=500, reference="AS5")
+    # the buyer then asks the order's own refund of the rest (shipped orders keep their status)
+    buyer_refund_request(actor=order.buyer, order_id=order.pk, reason="不想要了")
+    order_refund(actor=None, merchant_id=merchant.pk, order_id=order.pk)
+    after = _reload(order)
+    assert (after.status, after.refunded_fen) == ("refunded", order.paid_fen)
+    assert Refund.objects.get(order=order).amount_fen == order.paid_fen - 500
+    assert (
+        Payment.objects.get().refunded_fen == order.paid_fen - 500
+    )  # (the 500 was recorded on the order only here)

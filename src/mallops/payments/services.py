@@ -181,7 +181,8 @@ def payment_refund_amount(*, payment: Payment, order: Order, amount: int) -> Ref
 
 @transaction.atomic
 def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRequest | None = None) -> Order:
-    """The merchant approves a requested refund: money back through the provider, order -> refunded."""
+    """The merchant approves a requested refund: what is left of the order's paid amount goes back through
+    the provider (earlier partial refunds are not paid twice), order -> refunded."""
     order = Order.objects.for_merchant(merchant_id).filter(pk=order_id).first()
     if order is None:
         raise not_found("order")
@@ -199,7 +200,10 @@ def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRe
     )
     if payment is None:
         raise conflict("No payment to refund.", code="no_payment")
-    payment_refund_amount(payment=payment, order=order, amount=order.paid_fen)
+    # what is left: part of the order may have been refunded before (after-sales partial refunds)
+    left = order.paid_fen - order.refunded_fen
+    if left > 0:
+        payment_refund_amount(payment=payment, order=order, amount=left)
     return order_transition(
         actor=actor, order_id=order.pk, event=Event.REFUND, merchant_id=merchant_id, request=request
     )
