@@ -33,9 +33,11 @@ def test_demo_requests_cover_every_step_and_loading_twice_adds_nothing(monkeypat
         demo.load(lines=lines, rng=random.Random(2))
     requests = AfterSalesRequest.objects.unscoped(reason="test")
     assert requests.count() == len(demo.PLAN)
-    assert {"pending", "closed", "rejected", "disputed"} <= set(requests.values_list("status", flat=True))
+    statuses = set(requests.values_list("status", flat=True))
+    assert {"pending", "closed", "rejected", "disputed", "awaiting_return", "returning"} <= statuses
+    assert "replacing" in statuses
     assert Dispute.objects.unscoped(reason="test").count() == 3
     refunded = requests.filter(refund_fen__gt=0)
     assert refunded.exists()
     assert sum(Refund.objects.values_list("amount_fen", flat=True)) == sum(r.refund_fen for r in refunded)
-    assert lines[-1].startswith("After-sales: 10 demo requests (kept)")
+    assert lines[-1].startswith(f"After-sales: {len(demo.PLAN)} demo requests (kept)")

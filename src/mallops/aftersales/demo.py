@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from mallops.accounts.models import User
-from mallops.aftersales import disputes, services
+from mallops.aftersales import disputes, returns, services
 from mallops.aftersales.models import AfterSalesRequest
 from mallops.orders.models import Order, OrderLine
 
@@ -30,6 +30,9 @@ PLAN = [
     ("return", "product", "dispute"),
     ("refund", "logistics", "dispute"),
     ("return", "product", "ruled"),
+    ("return", "product", "returning"),
+    ("return", "logistics", "received"),
+    ("exchange", "product", "replacing"),
 ]
 
 
@@ -74,8 +77,20 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         )
         made += 1
         later = now + timedelta(hours=rng.randint(1, 6))
-        if fate == "approve":
+        if fate in ("approve", "returning", "received", "replacing"):
             services.request_approve(actor=None, request_id=req.pk, merchant_id=req.merchant_id, now=later)
+        if fate in ("returning", "received", "replacing"):
+            returns.return_ship(
+                actor=order.buyer,
+                request_id=req.pk,
+                carrier=rng.choice(["SF", "ZTO", "YTO", "JD"]),
+                tracking_number=f"RT{req.pk:04d}{rng.randint(100000, 999999)}",
+                now=later + timedelta(minutes=30),
+            )
+        if fate in ("received", "replacing"):
+            returns.return_receive(
+                actor=None, request_id=req.pk, merchant_id=req.merchant_id, now=later + timedelta(hours=2)
+            )
         elif fate in ("reject", "dispute", "ruled"):
             services.request_reject(
                 actor=None,
@@ -110,4 +125,6 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                 note="商家举证不足，支持买家退款",
                 now=later + timedelta(hours=5),
             )
-    lines.append(f"After-sales: {made} demo requests (pending, approved, rejected, disputed, ruled)")
+    lines.append(
+        f"After-sales: {made} demo requests (pending, approved, returning, received, rejected, disputed, ruled)"
+    )

@@ -52,8 +52,12 @@ def _illegal(req: AfterSalesRequest, what: str) -> Exception:
     )
 
 
-def _audit(actor: Any, action: str, req: AfterSalesRequest, before: dict[str, Any], request: Any) -> None:
-    audit_record(actor=actor, action=action, obj=req, before=before, after=snapshot(req), request=request)
+def _audit(
+    actor: Any, action: str, req: AfterSalesRequest, before: dict[str, Any], request: Any, **extra: Any
+) -> None:
+    audit_record(
+        actor=actor, action=action, obj=req, before=before, after=snapshot(req) | extra, request=request
+    )
 
 
 @transaction.atomic
@@ -147,7 +151,7 @@ def return_receive(
         req.status = Status.REPLACING
         req.replacement_due_at = now + timedelta(hours=conf.value("AFTERSALES_REPLACEMENT_HOURS"))
         req.save()
-    _audit(actor, "aftersales.return_receive", req, before | {"auto": auto}, request)
+    _audit(actor, "aftersales.return_receive", req, before, request, auto=auto)
     return req
 
 
