@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -95,34 +94,6 @@ def retention_spec(
 
 def alias_map() -> dict[str, str]:
     return dict(IdentityAlias.objects.values_list("alias_id", "distinct_id"))
-
-
-class _Rows:
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
-        self._rows = rows
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._rows
-
-
-class _Reader:
-    """``execute(sql).fetchall()`` over an :class:`~mallops.analytics.querying.EventQuery`."""
-
-    def __init__(self, query: querying.EventQuery) -> None:
-        self.query = query
-
-    def execute(self, sql: str) -> _Rows:
-        return _Rows(self.query.fetch(sql))
-
-
-@contextmanager
-def _connection(
-    first_day: int, last_day: int | None, aliases: dict[str, str]
-) -> Iterator[tuple[_Reader, str | None]]:
-    """Older form of :func:`mallops.analytics.querying.events` (a reader and the table expression); new
-    code should use that. The SQL must be valid in both dialects (DuckDB and ClickHouse)."""
-    with querying.events(first_day, last_day, aliases) as query:
-        yield _Reader(query), query.source
 
 
 def _day_of(ts: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype[np.int64]]:
