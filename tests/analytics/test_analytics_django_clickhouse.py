@@ -146,7 +146,9 @@ def test_query_api_on_clickhouse_equals_the_embedded_store(
         assert theirs == ours, path
 
 
-def test_console_funnel_page_reads_clickhouse(backend_settings: Any, tmp_path: Path, client: Any) -> None:
+def test_console_funnel_and_dashboard_read_clickhouse(
+    backend_settings: Any, tmp_path: Path, client: Any
+) -> None:
     events = events_fixture(13)
     backend_settings.ANALYTICS_STORE_DIR = str(tmp_path / "spool")
     backend_settings.CLICKHOUSE_URL = f"chdb://{tmp_path / 'chdb'}"
@@ -164,3 +166,11 @@ def test_console_funnel_page_reads_clickhouse(backend_settings: Any, tmp_path: P
     api = ApiClient(token=token_for(staff)).get_json("/api/v1/analytics/funnel?timing=true&" + query).json()
     assert page.context["result"]["steps"] == api["steps"]
     assert api["steps"][0]["users"] > 0
+    dashboard = client.get("/analytics/?start=2026-03-02&end=2026-03-07")
+    assert dashboard.status_code == 200
+    kpis = ApiClient(token=token_for(staff)).get_json(
+        "/api/v1/analytics/kpis?start=2026-03-02&end=2026-03-07"
+    )
+    shown = {tile["key"]: tile["value"] for tile in dashboard.context["tiles"]}
+    assert shown == {metric["key"]: metric["value"] for metric in kpis.json()["metrics"]}
+    assert shown["gmv_fen"] > 0
