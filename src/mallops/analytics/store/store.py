@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .events import PersonalDataPolicy, PropertyFilter, day_iso, iso_day_number, shanghai_day
 from .funnel_index import index_paths, remove_funnel_index, write_funnel_index
@@ -137,7 +138,10 @@ class EventStore:
                     days += 1
                     parts = day_parts(directory)
                 elif len(parts.live) == 1 and not all(p.exists() for p in index_paths(parts.live[0])):
-                    write_funnel_index(read_parts(parts.live), parts.live[0], parts.day)
+                    columns = ["event", "user_num", "ts_us"]  # all the index needs
+                    write_funnel_index(
+                        pq.read_table(parts.live[0], columns=columns), parts.live[0], parts.day
+                    )
                 for stale in parts.superseded:
                     stale.unlink()
                     remove_funnel_index(stale)
