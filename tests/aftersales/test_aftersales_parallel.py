@@ -50,3 +50,46 @@ def test_parallel_requests_never_exceed_the_line_quantity():
     rows = RequestLine.objects.for_merchant(merchant.pk).filter(order_line=line)
     assert sum(r.qty for r in rows) == 3
     assert sum(r.paid_fen for r in rows) == line.paid_fen
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_approvals_of_two_lines_add_both_refunds_to_the_order():
+    from mallops.aftersales.services import request_approve
+    from mallops.orders.models import Order
+    from mallops.payments.models import Payment
+
+    merchant, owner = make_merchant()
+    order = delivered_order(merchant, lines=((1000, 1), (2000, 1)), off_fen=300)
+    requests = [
+        request_create(
+            actor=order.buyer,
+            order_id=order.pk,
+            kind="refund",
+            classification="product",
+            reason="质量问题",
+            lines=[LineIn(line.pk, 1)],
+        )
+        for line in OrderLine.objects.for_merchant(merchant.pk).filter(order=order).order_by("pk")
+    ]
+    barrier = threading.Barrier(len(requests))
+    errors: list[Exception] = []
+
+    def approve(request_id: int) -> None:
+        try:
+            barrier.wait()
+            request_approve(actor=owner, request_id=request_id, merchant_id=merchant.pk)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(r.pk,)) for r in requests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    after = Order.objects.for_merchant(merchant.pk).get(pk=order.pk)
+    assert (after.status, after.refunded_fen) == ("refunded", order.paid_fen)
+    assert Payment.objects.get().refunded_fen == order.paid_fen
