@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers_analytics import ROOT, RUNNER, write_ndjson
 
 from mallops.analytics import funnel, ingest_events, open_store, retention
 from mallops.analytics.store.clickhouse import ChdbExecutor, ClickHouseBackend, backend_from_env
@@ -119,3 +124,43 @@ def test_first_stored_uuid_wins_across_ingest_nodes(tmp_path, first_loader):
         assert backend.executor.rows(f"SELECT {columns} FROM {backend.table} ORDER BY uuid") == expected
     finally:
         backend.executor.close()
+
+
+def _cli(env_extra: dict, *args: str) -> dict:
+    env = {key: value for key, value in os.environ.items() if key != "CLICKHOUSE_URL"}
+    env.update({"PYTHONPATH": str(ROOT / "src"), **env_extra})
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.req("R3.2.4")
+def test_cli_uses_clickhouse_when_configured_and_answers_as_the_embedded_store(tmp_path):
+    events = _events(7)
+    source = write_ndjson(tmp_path / "events.ndjson", events + events[:5])
+    clickhouse = {"CLICKHOUSE_URL": f"chdb://{tmp_path / 'chdb'}", "MALLOPS_DATA_DIR": str(tmp_path / "data")}
+    embedded = ["--store", str(tmp_path / "embedded")]
+    counts = {"ingested": len(events), "duplicates": 5, "rejected": 0, "errors": []}
+    assert _cli(clickhouse, "ingest", str(source)) == counts
+    assert _cli({}, "ingest", *embedded, str(source)) == counts
+    assert (tmp_path / "chdb").exists()
+    assert not list((tmp_path / "data").glob("analytics/events/*/*.parquet"))  # loaded into ClickHouse
+    window = ["--from", "2026-11-01T00:00:00+08:00", "--to", "2026-11-08T00:00:00+08:00"]
+    funnel_args = ["funnel", "--steps", "view,cart,pay", "--window", "3600", *window]
+    on_clickhouse = _cli(clickhouse, *funnel_args)
+    assert on_clickhouse == _cli({}, funnel_args[0], *embedded, *funnel_args[1:])
+    assert on_clickhouse["steps"][0]["users"] > 0
+    retention_args = [
+        "retention",
+        "--start-event",
+        "view",
+        "--return-event",
+        "pay",
+        "--periods",
+        "3",
+        *window,
+    ]
+    assert _cli(clickhouse, *retention_args) == _cli({}, retention_args[0], *embedded, *retention_args[1:])
+    assert _cli(clickhouse, "load") == {"loaded": 0}

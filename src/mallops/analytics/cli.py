@@ -1,6 +1,9 @@
 """``mallops analytics ...``: ingest, funnel, retention, load and compact (JSON on stdout).
 
-No Django import: this module starts fast and runs without settings.
+No Django import: this module starts fast and runs without settings. Without ``--store`` the commands
+use the configured store, which is ClickHouse when ``CLICKHOUSE_URL`` is set (the spool is loaded into it
+and the funnel and retention run there, with the same answers); with ``--store DIR`` always that
+embedded store.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from mallops.core.cli_parser import OneLineParser
 
+from .store.clickhouse import ClickHouseBackend, backend_from_env
 from .store.engine import funnel, retention
 from .store.events import EventError, parse_timestamp
 from .store.ingest import ingest_ndjson
@@ -106,6 +110,7 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     store_dir: Path = args.store if args.store is not None else default_store_dir()
+    backend = backend_from_env() if args.store is None else None
     if args.command == "ingest":
         file: Path = args.file
         try:
@@ -117,6 +122,11 @@ def main(argv: list[str]) -> int:
             print(f"mallops analytics: cannot read {file}: {exc}", file=sys.stderr)
             return 2
     with EventStore(store_dir) as store:
+        if backend is not None:
+            try:
+                return _on_clickhouse(args, store, backend)
+            finally:
+                backend.executor.close()
         if args.command == "ingest":
             try:
                 result = ingest_ndjson(store, args.file)
@@ -137,6 +147,30 @@ def main(argv: list[str]) -> int:
         else:
             compacted = store.compact()
             _print({"days_compacted": compacted.days_compacted, "files_removed": compacted.files_removed})
+    return 0
+
+
+def _on_clickhouse(args: argparse.Namespace, store: EventStore, backend: ClickHouseBackend) -> int:
+    """The commands against ClickHouse: the spool in ``store`` is loaded into it first."""
+    if args.command == "ingest":
+        try:
+            result = ingest_ndjson(store, args.file)
+        except OSError as exc:
+            print(f"mallops analytics: cannot read {args.file}: {exc}", file=sys.stderr)
+            return 2
+        backend.load_from(store)
+        _print(result.as_dict())
+    elif args.command == "funnel":
+        backend.load_from(store)
+        _print(backend.funnel(FunnelSpec(args.steps, args.window, args.start, args.end)).as_dict())
+    elif args.command == "retention":
+        backend.load_from(store)
+        spec = RetentionSpec(args.start_event, args.return_event, args.periods, args.start, args.end)
+        _print(backend.retention(spec).as_dict())
+    elif args.command == "load":
+        _print({"loaded": backend.load_from(store)})
+    else:  # ClickHouse merges on its own
+        _print({"days_compacted": 0, "files_removed": 0})
     return 0
 
 
