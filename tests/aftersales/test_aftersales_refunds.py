@@ -253,3 +253,27 @@ def test_exchange_moves_no_money_and_reject_needs_a_reason():
     assert [r["id"] for r in listed["items"]] == [repair["id"]] and listed["count"] == 1
     mine = json.loads(ApiClient(token=token_for(order.buyer)).get_json("/api/v1/buyer/aftersales").content)
     assert {r["id"] for r in mine["items"]} == {exchange["id"], repair["id"]}
+
+
+@pytest.mark.req("R5.2.1")
+def test_lines_written_without_the_copy_get_it_at_payment():
+    from mallops.orders.states import Event
+    from mallops.orders.testing import make_order
+    from mallops.orders.transitions import order_transition
+
+    merchant, _ = make_merchant()
+    order = make_order(merchant)
+    line = _lines(order)[0]
+    assert line.return_terms == {}
+    # a line written by a path that takes no copy (the flash-sale path)
+    OrderLine.objects.for_merchant(merchant.pk).filter(pk=line.pk).update(return_terms=None)
+    excluded_product(merchant, line.sku_code, line.unit_price_fen, "custom_made")
+    order_transition(actor=None, order_id=order.pk, event=Event.PAY)
+    paid_line = _lines(order)[0]
+    assert paid_line.return_terms == {"return_policy": "excluded", "return_exclusion": "custom_made"}
+    # later changes of the product do not reach the copy
+    from mallops.catalogue.models import Product
+
+    Product.objects.for_merchant(merchant.pk).update(return_policy="eligible", return_exclusion="")
+    order_transition(actor=None, order_id=order.pk, event=Event.SHIP, carrier="SF", tracking_number="SF0001")
+    assert _lines(order)[0].return_terms == paid_line.return_terms

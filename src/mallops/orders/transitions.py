@@ -16,7 +16,7 @@ from django.utils import timezone
 from mallops.audit.services import audit_record
 from mallops.core.errors import conflict, not_found
 from mallops.orders import conf, stock
-from mallops.orders.models import Order, OrderStatus
+from mallops.orders.models import Order, OrderLine, OrderStatus
 from mallops.orders.states import Event, allowed_events, target
 
 
@@ -27,6 +27,22 @@ def _snapshot(order: Order) -> dict[str, Any]:
         "ship_late": order.ship_late,
         "refunded_fen": order.refunded_fen,
     }
+
+
+def _copy_missing_return_terms(order: Order) -> None:
+    """Lines written without a copy of the product's after-sales terms (the flash-sale path) get it at
+    payment, the end of the purchase; checkout lines already carry the copy and are left alone."""
+    missing = list(
+        OrderLine.objects.for_merchant(order.merchant_id).filter(order=order, return_terms__isnull=True)
+    )
+    if not missing:
+        return
+    from mallops.orders.services import line_return_terms
+
+    terms = line_return_terms(order.merchant_id, [line.sku_code for line in missing])
+    for line in missing:
+        line.return_terms = terms.get(line.sku_code, {})
+    OrderLine.objects.for_merchant(order.merchant_id).bulk_update(missing, ["return_terms"])
 
 
 @transaction.atomic
@@ -74,6 +90,7 @@ def order_transition(
     before = _snapshot(order)
     fields = ["status"]
     if event is Event.PAY:
+        _copy_missing_return_terms(order)
         if order.flash_sale_id is None:
             stock.sell(order)
         else:
