@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -237,7 +238,64 @@ end
 """
 
 
-def rush(port: int, sale_id: int, tokens_file: str, args: argparse.Namespace) -> dict[str, object]:
+def _procs() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command line, CPU seconds used so far) of every process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table: dict[int, tuple[int, str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(entry.name)] = (int(fields[1]), cmd, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def _tree(table: dict[int, tuple[int, str, float]], roots: set[int]) -> set[int]:
+    found, grew = set(roots), True
+    while grew:
+        grew = False
+        for pid, (ppid, _, _) in table.items():
+            if ppid in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found
+
+
+def cpu_groups(web_pid: int, env: dict[str, str]) -> Callable[[dict[int, tuple[int, str, float]]], dict]:
+    """Which processes are the server, Redis and PostgreSQL of this run (by process tree and port)."""
+    from urllib.parse import urlparse
+
+    redis_port = urlparse(env["REDIS_URL"]).port if env.get("REDIS_URL") else None
+    pg_port = (
+        urlparse(env["DATABASE_URL"]).port if env.get("DATABASE_URL", "").startswith("postgres") else None
+    )
+
+    def groups(table: dict[int, tuple[int, str, float]]) -> dict[str, set[int]]:
+        out = {"server": _tree(table, {web_pid})}
+        if redis_port:
+            out["redis"] = {
+                p for p, (_, c, _) in table.items() if "redis-server" in c and f":{redis_port}" in c
+            }
+        if pg_port:
+            roots = {p for p, (_, c, _) in table.items() if "postgres" in c and f"-p {pg_port} " in c}
+            out["postgres"] = _tree(table, roots)
+        return out
+
+    return groups
+
+
+def rush(
+    port: int,
+    sale_id: int,
+    tokens_file: str,
+    args: argparse.Namespace,
+    groups: Callable[[dict[int, tuple[int, str, float]]], dict[str, set[int]]] | None = None,
+) -> dict[str, object]:
     """All buyers at once through ``wrk`` (keep-alive connections, as a front proxy keeps upstream)."""
     import servers
 
@@ -250,6 +308,7 @@ def rush(port: int, sale_id: int, tokens_file: str, args: argparse.Namespace) ->
         path = f"/api/v1/flash-sales/{sale_id}/attempts"
         buyers = len(Path(tokens_file).read_text().split("\n"))
         connections = max(args.threads_wrk, min(args.connections, buyers))
+        before = _procs()
         proc = subprocess.Popen(
             [
                 binary,
@@ -281,6 +340,7 @@ def rush(port: int, sale_id: int, tokens_file: str, args: argparse.Namespace) ->
                 break
             time.sleep(0.05)
         out, err = proc.communicate(timeout=60)
+        after = _procs()
     lines = [line for line in out.splitlines() if line.startswith("WRKJSON ")]
     if not lines:
         raise RuntimeError(f"wrk gave no result:\n{out[-2000:]}\n{err[-2000:]}")
@@ -299,7 +359,25 @@ def rush(port: int, sale_id: int, tokens_file: str, args: argparse.Namespace) ->
         "max_ms": round(data["max_us"] / 1000, 1),
         "statuses": statuses,
         "socket_errors": {k: v for k, v in data["errors"].items() if v},
+        "cpu_ms_per_request": _cpu_per_request(before, after, proc.pid, groups, requests),
     }
+
+
+def _cpu_per_request(
+    before: dict[int, tuple[int, str, float]],
+    after: dict[int, tuple[int, str, float]],
+    wrk_pid: int,
+    groups: Callable[[dict[int, tuple[int, str, float]]], dict[str, set[int]]] | None,
+    requests: int,
+) -> dict[str, float]:
+    """CPU milliseconds per request spent by each party during the rush (the machine is shared, so
+    these are steadier than wall-clock figures). wrk has exited: its own CPU is not counted here."""
+    named = groups(after) if groups else {}
+    out = {}
+    for name, pids in named.items():
+        used = sum(after[p][2] - before.get(p, (0, "", 0.0))[2] for p in pids if p in after)
+        out[name] = round(used * 1000 / max(1, requests), 3)
+    return out
 
 
 # ---------------------------------------------------------------- orchestration
@@ -377,7 +455,7 @@ def run_path(name: str, env: dict[str, str], args: argparse.Namespace) -> dict[s
         web = subprocess.Popen(server_command(args, port), env=env, cwd=ROOT)
         try:
             _wait_http(port)
-            result = rush(port, sale_id, tokens_file, args)
+            result = rush(port, sale_id, tokens_file, args, cpu_groups(web.pid, env))
         finally:
             web.send_signal(signal.SIGTERM)
             web.wait(timeout=30)

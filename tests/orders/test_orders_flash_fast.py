@@ -215,3 +215,26 @@ def test_the_served_application_is_the_fast_path_in_front_of_django(settings):
     assert health[0] == 200
     listed = _call(application, "/api/v1/storefront/flash-sales", method="GET", body=b"")
     assert listed[0] == 200
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.req("R2.3.1")
+def test_the_hot_call_survives_a_script_flush_and_a_dropped_connection(on_redis):
+    r = on_redis
+    sale = _sale(quantity=3, limit=3)
+    buyer = make_buyer()
+    assert redis_path.attempt(sale.pk, buyer.pk, 1, 3, "x1")[0] == 2
+    r.script_flush()  # e.g. a Redis restart: EVALSHA answers NOSCRIPT, the source is sent again
+    assert redis_path.attempt(sale.pk, buyer.pk, 1, 3, "x2")[0] == 1
+    # the thread's connection is dropped: a call with an idempotency record is sent again (a second run
+    # would only answer the first one's record); one without it fails rather than risk running twice
+    import redis
+
+    r.client_kill_filter(_type="normal", skipme=True)
+    assert redis_path.attempt(sale.pk, buyer.pk, 1, 3, "x3", idempotency=("k", "rec", 60))[0] == 0
+    r.client_kill_filter(_type="normal", skipme=True)
+    with pytest.raises(redis.exceptions.ConnectionError):
+        redis_path.attempt(sale.pk, buyer.pk, 1, 3, "x5")
+    assert redis_path.attempt(sale.pk, buyer.pk, 1, 3, "x4")[0] == redis_path.OVER_LIMIT
+    assert r.llen(redis_path.keys(sale.pk)[2]) == 3
