@@ -63,7 +63,7 @@ def sla_notify(
 
 def inbox(actor: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The actor's own notifications, newest first."""
-    rows = Notification.objects.filter(recipient_id=actor.pk).select_related("ticket")
+    rows = Notification.objects.filter(recipient_id=actor.pk).select_related("ticket", "sla__policy")
     return rows.filter(read_at=None) if unread_only else rows
 
 
