@@ -61,8 +61,9 @@ print(json.dumps(accepted))
 """
 
 
-@pytest.mark.req("R3.1.1")
-def test_first_stored_uuid_wins_across_processes(tmp_path: Path) -> None:
+def _race(tmp_path: Path) -> tuple[Path, dict[str, int]]:
+    """One run of the workers against a fresh store; returns the store and which worker won each uuid."""
+    tmp_path.mkdir()
     store_dir = tmp_path / "store"
     EventStore(store_dir).close()  # created once, as the first web worker would
     script = tmp_path / "worker.py"
@@ -92,7 +93,18 @@ def test_first_stored_uuid_wins_across_processes(tmp_path: Path) -> None:
             assert uuid not in winners, f"{uuid} accepted by workers {winners[uuid]} and {worker}"
             winners[uuid] = worker
     assert len(winners) == UUIDS  # every uuid accepted exactly once
-    assert len(set(winners.values())) > 1  # the workers really raced
+    return store_dir, winners
+
+
+@pytest.mark.req("R3.1.1")
+def test_first_stored_uuid_wins_across_processes(tmp_path: Path) -> None:
+    # On a loaded machine one worker can finish before the others start; such a run proves nothing about
+    # the race, so it is repeated (every run must still accept and store each uuid exactly once).
+    for attempt in range(4):
+        store_dir, winners = _race(tmp_path / f"run-{attempt}")
+        if len(set(winners.values())) > 1:
+            break
+    assert len(set(winners.values())) > 1, "the workers never overlapped in four runs"
 
     with EventStore(store_dir) as store:
         store.load()
