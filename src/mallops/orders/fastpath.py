@@ -80,15 +80,13 @@ class FlashFastPath:
         return sale
 
     def handle(self, environ: dict[str, Any], sale_id: int) -> Answer:
-        from django.db import close_old_connections
-
-        close_old_connections()
+        _tidy_connections()
         try:
             return self._handle(environ, sale_id)
         except DomainError as exc:
             return _problem(exc, environ)
         finally:
-            close_old_connections()
+            _tidy_connections()
 
     def _handle(self, environ: dict[str, Any], sale_id: int) -> Answer:
         from mallops.orders import conf
@@ -223,6 +221,18 @@ class FlashFastPath:
                 self._sold_out[sale_id] = time.monotonic() + SOLD_OUT_SECONDS
             raise
         return "202 Accepted", [("Content-Type", "application/json")], body.encode()
+
+
+def _tidy_connections() -> None:
+    """Django's ``close_old_connections`` (drop broken or too old connections), except that a database
+    configured to close after every request (SQLite, ``CONN_MAX_AGE = 0``) keeps its connection here:
+    opening one costs about 1.5 ms of PRAGMAs, ten times the attempt itself. Broken ones still go."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        if conn.settings_dict.get("CONN_MAX_AGE") == 0:
+            conn.close_at = None
+        conn.close_if_unusable_or_obsolete()
 
 
 def _unauthenticated() -> DomainError:
