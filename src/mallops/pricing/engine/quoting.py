@@ -50,7 +50,7 @@ def _next_threshold(pricer: Pricer, amounts1: list[int], amounts3: list[int]) ->
         if not scope:
             continue
         source = amounts1 if p.layer is Layer.STORE else amounts3
-        base = sum(source[i] for i in scope)
+        base = sum([source[i] for i in scope])
         now = threshold_discount(p, base)
         target: tuple[int, int] | None = None
         if p.repeat:

@@ -74,7 +74,7 @@ class _PairSearch:
         if promo is not None and coupon is not None:
             for k in range(m_ - 1, -1, -1):
                 self.suf_kept[k] = self.suf_kept[k + 1] + min(
-                    xx + yy - vv for xx, yy, vv in zip(x[k], y[k], v[k], strict=True)
+                    [xx + yy - vv for xx, yy, vv in zip(x[k], y[k], v[k], strict=True)]
                 )
         m = len(options)
         self.rate = coupon.percent if coupon is not None and coupon.percent is not None else 0
@@ -93,9 +93,9 @@ class _PairSearch:
                 max(xs),
                 max(ys),
                 max(vs),
-                max(100 * d + rate * yy for d, yy in zip(ds, ys, strict=True)) if rate else 0,
-                max(100 * d + rate * vv for d, vv in zip(ds, vs, strict=True)) if rate else 0,
-                max(step_min * d + step_off * xx for d, xx in zip(ds, xs, strict=True)) if step_off else 0,
+                max([100 * d + rate * yy for d, yy in zip(ds, ys, strict=True)]) if rate else 0,
+                max([100 * d + rate * vv for d, vv in zip(ds, vs, strict=True)]) if rate else 0,
+                max([step_min * d + step_off * xx for d, xx in zip(ds, xs, strict=True)]) if step_off else 0,
             )
             for col, value in zip(cols, row, strict=True):
                 col[k] = col[k + 1] + value
@@ -123,7 +123,7 @@ class _PairSearch:
             for k in range(m - 1, -1, -1):
                 self.suf_yo[k] = self.suf_yo[k + 1] + max(y_out[k])
                 self.suf_dyo[k] = self.suf_dyo[k + 1] + max(
-                    100 * o.discount + rate * yy for o, yy in zip(options[k], y_out[k], strict=True)
+                    [100 * o.discount + rate * yy for o, yy in zip(options[k], y_out[k], strict=True)]
                 )
         # Lagrangian-style columns: a tier or coupon minimum that needs ``n`` more base from the remaining
         # merchants leaves them at most sum(max(d + base)) - n of store discount.
@@ -139,22 +139,24 @@ class _PairSearch:
             opts = options[k]
             if needs_x:
                 self.suf_dpx[k] = self.suf_dpx[k + 1] + max(
-                    o.discount + xx for o, xx in zip(opts, x[k], strict=True)
+                    [o.discount + xx for o, xx in zip(opts, x[k], strict=True)]
                 )
             if needs_y:
                 self.suf_dpy[k] = self.suf_dpy[k + 1] + max(
-                    o.discount + yy for o, yy in zip(opts, y[k], strict=True)
+                    [o.discount + yy for o, yy in zip(opts, y[k], strict=True)]
                 )
             if needs_y and y_out is not None:
                 self.suf_dpyo[k] = self.suf_dpyo[k + 1] + max(
-                    o.discount + yy for o, yy in zip(opts, y_out[k], strict=True)
+                    [o.discount + yy for o, yy in zip(opts, y_out[k], strict=True)]
                 )
         self.suf_dxv = [0] * (m + 1)
         if rate and step_off:
             for k in range(m - 1, -1, -1):
                 self.suf_dxv[k] = self.suf_dxv[k + 1] + max(
-                    100 * step_min * o.discount + rate * step_min * vv + (100 - rate) * step_off * xx
-                    for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
+                    [
+                        100 * step_min * o.discount + rate * step_min * vv + (100 - rate) * step_off * xx
+                        for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
+                    ]
                 )
 
     def sharpen(self, options: list[list[Option]]) -> None:
@@ -444,13 +446,13 @@ def search_best(
     coupon_highs: list[tuple[Scoped | None, int]] = [(None, 0)]
     for held in coupons:
         assert isinstance(held.offer, Coupon)
-        base = sum(amounts1[i] for i in held.lines if not item_removed >> i & 1)
+        base = sum([amounts1[i] for i in held.lines if not item_removed >> i & 1])
         coupon_highs.append((held, coupon_discount(held.offer, base)))
     for ps in (None, *promos):
         promo_hi = 0
         if ps is not None:
             assert isinstance(ps.offer, Promotion)
-            high = sum(amounts1[i] for i in ps.lines)
+            high = sum([amounts1[i] for i in ps.lines])
             promo_hi = _promo_range(ps.offer, _segments(ps.offer), max(0, high - most_store), high)[1]
         for cs, coupon_hi in coupon_highs:
             if (ps is None and cs is None) or promo_hi + coupon_hi == 0:

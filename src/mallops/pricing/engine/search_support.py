@@ -56,7 +56,14 @@ class _Columns:
         self._outside: dict[tuple[int, int], list[list[int]]] = {}
         # Per merchant: each line's amounts across the options, and the options that removed lines.
         self._by_line = [list(zip(*(o.amounts for o in opts), strict=True)) for opts in options]
-        self._removing = [[o for o, opt in enumerate(opts) if opt.removed] for opts in options]
+        # Options grouped by the lines they took out of coupon bases (few distinct sets per merchant).
+        self._removing: list[dict[int, list[int]]] = []
+        for opts in options:
+            groups: dict[int, list[int]] = {}
+            for o, opt in enumerate(opts):
+                if opt.removed:
+                    groups.setdefault(opt.removed, []).append(o)
+            self._removing.append(groups)
 
     def _rows(self, lines: frozenset[int], removed_count: bool) -> list[list[int]]:
         out = []
@@ -72,11 +79,18 @@ class _Columns:
             else:
                 row = list(map(sum, zip(*[by_line[j] for j in positions], strict=True)))
             if removed_count and self._removing[k]:
-                mask = sum(1 << own[j] for j in positions)
-                for o in self._removing[k]:
-                    opt = opts[o]
-                    if opt.removed & mask:
-                        row[o] = sum(opt.amounts[j] for j in positions if not opt.removed >> own[j] & 1)
+                mask = sum([1 << own[j] for j in positions])
+                for removed, group in self._removing[k].items():
+                    if not removed & mask:
+                        continue
+                    kept = [by_line[j] for j in positions if not removed >> own[j] & 1]
+                    if not kept:
+                        for o in group:
+                            row[o] = 0
+                        continue
+                    sums = kept[0] if len(kept) == 1 else list(map(sum, zip(*kept, strict=True)))
+                    for o in group:
+                        row[o] = sums[o]
             out.append(row)
         return out
 

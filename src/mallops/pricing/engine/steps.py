@@ -27,7 +27,7 @@ def is_active(offer: Promotion | Coupon, at: datetime | None, member: bool) -> b
     return not (offer.ends_at is not None and at >= offer.ends_at)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Applied:
     """A discount of one candidate solution: ``order`` is its position in its scenario list."""
 
@@ -38,7 +38,7 @@ class Applied:
     shares: tuple[tuple[int, int], ...]  # (line index, fen), only shares above 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Option:
     """One merchant's choice of store promotion and store coupon, and what it leaves behind.
 
@@ -68,7 +68,7 @@ class Option:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Scoped:
     """An active store/platform promotion or coupon and the lines it covers (scenario positions)."""
 
@@ -117,6 +117,7 @@ class Pricer:
         self.sku_lines: dict[str, list[int]] = {}
         for i, line in enumerate(lines):
             self.sku_lines.setdefault(line.sku, []).append(i)
+        self.cart_skus = frozenset(self.sku_lines)
         self.merchants: list[str] = []
         self.merchant_lines: dict[str, list[int]] = {}
         for i, line in enumerate(lines):
@@ -130,7 +131,7 @@ class Pricer:
         if skus is None:
             return tuple(range(self.n))
         sku_lines = self.sku_lines
-        return tuple(sorted(i for sku in skus if sku in sku_lines for i in sku_lines[sku]))
+        return tuple(sorted([i for sku in skus & self.cart_skus for i in sku_lines[sku]]))
 
     # step 1 ---------------------------------------------------------------------------------------
 
@@ -138,7 +139,7 @@ class Pricer:
         lines = self.scenario.lines
         by_sku: dict[str, list[tuple[int, Promotion]]] = {}
         unscoped: list[tuple[int, Promotion]] = []
-        cart_skus = frozenset(self.sku_lines)
+        cart_skus = self.cart_skus
         for k, p in self.item_promotions:
             if p.skus is None:
                 unscoped.append((k, p))
@@ -164,7 +165,7 @@ class Pricer:
             if not best_p.with_coupons:
                 removed |= 1 << i
         applied = [
-            Applied(k, self.scenario.promotions[k].id, 1, sum(d for _, d in s), tuple(s))
+            Applied(k, self.scenario.promotions[k].id, 1, sum([d for _, d in s]), tuple(s))
             for k, s in sorted(shares.items())
         ]
         return amounts, removed, applied
@@ -175,15 +176,15 @@ class Pricer:
         lines = self.scenario.lines
         own = self.merchant_lines[merchant]
         start = tuple(amounts[i] for i in own)
-        own_removed = item_removed & sum(1 << i for i in own)
+        own_removed = item_removed & sum([1 << i for i in own])
         # Offers often share a scope: each distinct SKU set is resolved and summed once.
         scopes: dict[frozenset[str] | None, tuple[list[int], int, int]] = {}
 
         def scoped(skus: frozenset[str] | None) -> tuple[list[int], int, int]:
             if skus not in scopes:
                 scope = [j for j, i in enumerate(own) if skus is None or lines[i].sku in skus]
-                base = sum(start[j] for j in scope)
-                scopes[skus] = (scope, base, sum(lines[own[j]].qty for j in scope))
+                base = sum([start[j] for j in scope])
+                scopes[skus] = (scope, base, sum([lines[own[j]].qty for j in scope]))
             return scopes[skus]
 
         promos: list[tuple[int, Promotion, list[int]]] = []
@@ -309,7 +310,7 @@ class Pricer:
             total += d
         if coupon is not None:
             assert isinstance(coupon.offer, Coupon)
-            base = sum(amounts[i] for i in coupon.lines if not removed >> i & 1)
+            base = sum([amounts[i] for i in coupon.lines if not removed >> i & 1])
             total += coupon_discount(coupon.offer, base)
         return total
 
