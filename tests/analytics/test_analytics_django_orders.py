@@ -114,3 +114,53 @@ def test_a_broken_store_never_breaks_an_order(
     order.refresh_from_db()
     assert order.status == "paid"
     reset_stores()
+
+
+@pytest.mark.req("R3.3.3")
+def test_paid_order_events_carry_the_coupon_threshold_and_member_levers(
+    store: EventStore, django_capture_on_commit_callbacks: Any
+) -> None:
+    import json
+    from datetime import timedelta
+
+    import pyarrow.parquet as pq
+
+    from mallops.pricing.models import Membership
+    from mallops.testing.factories import make_staff
+
+    merchant, _ = make_merchant()
+    member, plain = make_buyer("buyer-member"), make_buyer("buyer-plain")
+    Membership.objects.create(
+        buyer=member,
+        level="gold",
+        valid_from=timezone.now() - timedelta(days=1),
+        granted_by=make_staff("user_ops"),
+    )
+    offers = {
+        "live_offers": False,
+        "promotions": [
+            {
+                "id": "P900",
+                "kind": "threshold",
+                "layer": "store",
+                "merchant": str(merchant.pk),
+                "tiers": [{"min": 2000, "off": 300}],
+            }
+        ],
+        "coupons": [{"id": "C901", "layer": "platform", "min": 0, "off": 200}],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        with_offers = make_order(merchant, buyer=member, qty=3, **offers)  # 3 x 1000 fen
+        without = make_order(merchant, buyer=plain, qty=1, live_offers=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        for order in (with_offers, without):
+            order_transition(actor=None, order_id=order.pk, event=Event.PAY)
+    store.load()
+    rows = [row for path in store.live_files() for row in pq.read_table(path).to_pylist()]
+    paid = {row["distinct_id"]: json.loads(row["properties"]) for row in rows if row["event"] == "order_paid"}
+    assert paid["buyer-member"]["threshold_fen"] == 300
+    assert paid["buyer-member"]["coupon_fen"] == 200
+    assert paid["buyer-member"]["member"] is True
+    assert paid["buyer-plain"]["threshold_fen"] == 0
+    assert paid["buyer-plain"]["coupon_fen"] == 0
+    assert "member" not in paid["buyer-plain"]

@@ -156,6 +156,9 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         result = events_ingest(events=events[offset : offset + 1000])
         ingested += result.ingested
         duplicates += result.duplicates
+    from mallops.analytics import behaviour_demo
+
+    behaviour_demo.load(lines=lines)  # impressions, clicks, dwell, reviews, checkout steps, offers
     querying.load()
 
     experiment, _ = Experiment.objects.get_or_create(

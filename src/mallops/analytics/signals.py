@@ -5,7 +5,8 @@ Connected in :meth:`AnalyticsConfig.ready` when the apps are installed; each eve
 a business write: failures are logged and swallowed. ``settings.ANALYTICS_SERVER_EVENTS = False`` turns
 the hooks off.
 
-* ``orders.Order``: ``order_created`` on creation, ``order_paid`` once ``paid_at`` is set;
+* ``orders.Order``: ``order_created`` on creation, ``order_paid`` once ``paid_at`` is set (with its items and
+  the levers ``coupon_fen``, ``threshold_fen`` and ``member``, read by the conversion-lever report);
 * ``payments.Refund``: ``refund`` once its status is ``success``;
 * ``service.Ticket``: ``ticket_opened`` (and ``complaint`` for the complaint category) on creation,
   ``ticket_first_response`` with ``response_seconds`` once ``first_response_at`` is set;
@@ -60,12 +61,14 @@ def _order_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> No
             },
         )
     if instance.paid_at is not None:
-        lines = [
-            {"spu": line.sku_code, "qty": int(line.qty), "amount_fen": int(line.paid_fen)}
-            for line in apps.get_model("orders", "OrderLine")
+        rows = list(
+            apps.get_model("orders", "OrderLine")
             .objects.unscoped(reason="analytics: items of a paid order")
             .filter(order_id=instance.pk)
             .order_by("pk")
+        )
+        lines = [
+            {"spu": line.sku_code, "qty": int(line.qty), "amount_fen": int(line.paid_fen)} for line in rows
         ]
         _send(
             "order_paid",
@@ -78,8 +81,34 @@ def _order_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> No
                 "discount_fen": int(instance.discount_fen),
                 "merchant_id": instance.merchant_id,
                 "items": lines,
+                **_levers(instance, rows),
             },
         )
+
+
+def _levers(order: Any, rows: list[Any]) -> dict[str, Any]:
+    """The conversion levers of a paid order (R3.3.3): the fen its coupons and its threshold offers (store or
+    platform 满减, steps 2 and 4 of the quote) took off this order's lines, and whether the buyer held a
+    membership that applied."""
+    quote = order.checkout.quote if order.checkout_id else {}
+    steps = {str(entry.get("id")): entry.get("step") for entry in (quote or {}).get("applied", ())}
+    coupon_fen = threshold_fen = 0
+    for line in rows:
+        for key, fen in (line.shares or {}).items():
+            if key.startswith("C"):
+                coupon_fen += int(fen)
+            elif key.startswith("P") and steps.get(key) in (2, 4):
+                threshold_fen += int(fen)
+    levers: dict[str, Any] = {"coupon_fen": coupon_fen, "threshold_fen": threshold_fen}
+    try:
+        from mallops.pricing.memberships import buyer_memberships
+
+        held = buyer_memberships(order.buyer_id, order.paid_at, [order.merchant_id])
+        if held.platform or held.covers(order.merchant_id):
+            levers["member"] = True
+    except Exception:  # the membership lookup must never stop the event
+        logger.exception("analytics: membership of order %s not read", order.number)
+    return levers
 
 
 def _refund_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
