@@ -21,6 +21,7 @@ refused attempt again changes nothing, so a retry is simply decided again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -38,6 +39,7 @@ from django.db import IntegrityError, transaction
 
 from mallops.core.errors import DomainError, FieldError, conflict
 from mallops.core.problems import PROBLEM_CONTENT_TYPE, problem_body
+from mallops.orders import conf
 from mallops.orders.flash.tokens import Buyer
 
 log = logging.getLogger("mallops.orders.fastpath")
@@ -80,17 +82,14 @@ class FlashFastPath:
         return sale
 
     def handle(self, environ: dict[str, Any], sale_id: int) -> Answer:
-        _tidy_connections()
         try:
             return self._handle(environ, sale_id)
         except DomainError as exc:
             return _problem(exc, environ)
         finally:
-            _tidy_connections()
+            _tidy_connections()  # after every attempt, so the next one starts with usable connections
 
     def _handle(self, environ: dict[str, Any], sale_id: int) -> Answer:
-        from mallops.orders import conf
-
         authorization = environ.get("HTTP_AUTHORIZATION", "")
         if not authorization.startswith("Bearer "):
             raise _unauthenticated()
@@ -121,15 +120,7 @@ class FlashFastPath:
         fingerprint: str,
         scope: str,
     ) -> Answer:
-        from mallops.orders.flash import redis_path, tokens
-        from mallops.orders.flash.services import (
-            AttemptResult,
-            IdempotencyRecorded,
-            TokenRefused,
-            _attempt_redis,
-            _check_open,
-        )
-
+        redis_path, tokens, flash = _redis_modules()
         prefix = _prefix(raw_token)
         if prefix is None:
             raise _unauthenticated()
@@ -139,7 +130,7 @@ class FlashFastPath:
         scoped = f"{scope}:{key}"
         try:
             qty = _qty(raw)
-            sale = _check_open(self._sale(sale_id), qty, _now())
+            sale = flash._check_open(self._sale(sale_id), qty, _now())
         except DomainError:
             # an accepted attempt replays even after the sale ended
             _require_buyer(tokens.owner(raw_token, _token_row))
@@ -148,23 +139,25 @@ class FlashFastPath:
                 raise
             return _replay(stored, fingerprint, environ)
         attempt_id = uuid.uuid4().hex
-        body = json.dumps(AttemptResult(attempt_id, "queued", path="redis").__dict__)
+        body = json.dumps(flash.AttemptResult(attempt_id, "queued", path="redis").__dict__)
         record = json.dumps({"fp": fingerprint, "status": 202, "type": "application/json", "body": body})
         idempotency = (scoped, record, int(settings.MALLOPS["IDEMPOTENCY_TTL_HOURS"]) * 3600)
         # the buyer comes from the token cache inside the same script: one round trip in all
         token = (tokens.key(prefix), hashlib.sha256(raw_token.encode()).hexdigest(), int(time.time()))
         try:
             try:
-                _attempt_redis(sale, None, qty, attempt_id=attempt_id, idempotency=idempotency, token=token)
-            except TokenRefused as refused:
+                flash._attempt_redis(
+                    sale, None, qty, attempt_id=attempt_id, idempotency=idempotency, token=token
+                )
+            except flash.TokenRefused as refused:
                 if refused.code == redis_path.BAD_TOKEN:
                     raise _unauthenticated() from None
                 if refused.code == redis_path.NOT_BUYER:
                     raise _buyer_only() from None
                 # not cached (issued before the cache existed, or evicted): the database, then again
                 buyer = _require_buyer(tokens.owner(raw_token, _token_row))
-                _attempt_redis(sale, buyer.pk, qty, attempt_id=attempt_id, idempotency=idempotency)
-        except IdempotencyRecorded as done:
+                flash._attempt_redis(sale, buyer.pk, qty, attempt_id=attempt_id, idempotency=idempotency)
+        except flash.IdempotencyRecorded as done:
             return _replay(done.record, fingerprint, environ)
         return "202 Accepted", [("Content-Type", "application/json")], body.encode()
 
@@ -221,6 +214,15 @@ class FlashFastPath:
                 self._sold_out[sale_id] = time.monotonic() + SOLD_OUT_SECONDS
             raise
         return "202 Accepted", [("Content-Type", "application/json")], body.encode()
+
+
+@functools.cache
+def _redis_modules() -> tuple[Any, Any, Any]:
+    """The Redis path's modules, imported once (they need the app registry, so not at import time)."""
+    from mallops.orders.flash import redis_path, tokens
+    from mallops.orders.flash import services as flash
+
+    return redis_path, tokens, flash
 
 
 def _tidy_connections() -> None:
@@ -382,7 +384,25 @@ _REASONS = {
 }
 
 
-def _problem(exc: DomainError, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+_PROBLEMS: dict[tuple[Any, ...], Answer] = {}
+
+
+def _problem(exc: DomainError, environ: dict[str, Any]) -> Answer:
+    """The problem+json answer; the plain ones (sold out, over the limit: most of a rush) are rendered
+    once per sale path and reused."""
+    plain = not (exc.errors or exc.extra or exc.headers)
+    cache_key = (exc.status, exc.code, exc.title, exc.detail, environ.get("PATH_INFO", ""))
+    if plain and cache_key in _PROBLEMS:
+        return _PROBLEMS[cache_key]
+    answer = _render_problem(exc, environ)
+    if plain:
+        if len(_PROBLEMS) > 1000:
+            _PROBLEMS.clear()
+        _PROBLEMS[cache_key] = answer
+    return answer
+
+
+def _render_problem(exc: DomainError, environ: dict[str, Any]) -> Answer:
     body = problem_body(
         status=exc.status,
         code=exc.code,
