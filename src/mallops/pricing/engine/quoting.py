@@ -38,38 +38,43 @@ def _next_threshold(pricer: Pricer, amounts1: list[int], amounts3: list[int]) ->
         kp for m in pricer.merchants for kp in pricer.store_promotions.get(m, ())
     ]
     candidates.extend(pricer.platform_promotions)
+    bases: dict[object, int] = {}  # offers often share a scope: each one is summed once
     for k, p in candidates:
         if p.kind is not Kind.THRESHOLD:
             continue
-        scope: Iterable[int]
         if p.layer is Layer.PLATFORM:
-            scope = platform_scopes.get(k, ())
+            key: object = ("p", p.skus)
+            if key not in bases:
+                scope: Iterable[int] = platform_scopes.get(k, ())
+                bases[key] = sum([amounts3[i] for i in scope]) if scope else -1
         else:
-            own = pricer.merchant_lines[p.merchant or ""]
-            scope = own if p.skus is None else [i for i in own if lines[i].sku in p.skus]
-        if not scope:
+            key = (p.merchant, p.skus)
+            if key not in bases:
+                own = pricer.merchant_lines[p.merchant or ""]
+                scope = own if p.skus is None else [i for i in own if lines[i].sku in p.skus]
+                bases[key] = sum([amounts1[i] for i in scope]) if scope else -1
+        base = bases[key]
+        if base < 0:  # covers no line of the cart
             continue
-        source = amounts1 if p.layer is Layer.STORE else amounts3
-        base = sum([source[i] for i in scope])
         now = threshold_discount(p, base)
-        target: tuple[int, int] | None = None
+        target_min = target_off = -1
         if p.repeat:
             tier = p.tiers[0]
             reach = (base // tier.min + 1) * tier.min
             off = threshold_discount(p, reach)
             if off > now:
-                target = (reach, off)
+                target_min, target_off = reach, off
         else:
-            for tier in sorted(p.tiers, key=lambda t: t.min):
-                if tier.min > base and tier.off > now:
-                    target = (tier.min, tier.off)
-                    break
-        if target is None:
+            # the lowest tier above the base that gives more (ties: the one listed first)
+            for tier in p.tiers:
+                if tier.min > base and tier.off > now and (target_min < 0 or tier.min < target_min):
+                    target_min, target_off = tier.min, tier.off
+        if target_min < 0:
             continue
         step = 2 if p.layer is Layer.STORE else 4
-        candidate = (target[0] - base, step, k, NextThreshold(p.id, target[0] - base, target[1]))
-        if best is None or candidate[:3] < best[:3]:
-            best = candidate
+        rank = (target_min - base, step, k)
+        if best is None or rank < best[:3]:
+            best = (*rank, NextThreshold(p.id, target_min - base, target_off))
     return best[3] if best is not None else None
 
 

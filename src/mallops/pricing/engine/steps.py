@@ -83,14 +83,34 @@ class Pricer:
         lines = scenario.lines
         self.n = len(lines)
         self.subtotal_amounts = [line.amount for line in lines]
+        self.sku_lines: dict[str, list[int]] = {}
+        self.merchants: list[str] = []
+        self.merchant_lines: dict[str, list[int]] = {}
+        for i, line in enumerate(lines):
+            self.sku_lines.setdefault(line.sku, []).append(i)
+            if line.merchant not in self.merchant_lines:
+                self.merchants.append(line.merchant)
+                self.merchant_lines[line.merchant] = []
+            self.merchant_lines[line.merchant].append(i)
+        self.cart_skus = cart_skus = frozenset(self.sku_lines)
+        cart_merchants = self.merchant_lines
         at, member = scenario.at, scenario.member
-        # One pass sorts the active offers by layer (store ones by merchant).
-        self.promotions: list[tuple[int, Promotion]] = []
+        # One pass sorts the active offers that can touch the cart by layer (store ones by merchant):
+        # store offers of other merchants and item offers of SKUs not in the cart never apply.
         self.item_promotions: list[tuple[int, Promotion]] = []
         self.platform_promotions: list[tuple[int, Promotion]] = []
         self.store_promotions: dict[str, list[tuple[int, Promotion]]] = {}
         store, platform = Layer.STORE, Layer.PLATFORM
         for k, p in enumerate(scenario.promotions):
+            layer = p.layer
+            if layer is store:
+                if p.merchant not in cart_merchants:
+                    continue
+            elif layer is not platform and (
+                (p.merchant is not None and p.merchant not in cart_merchants)
+                or (p.skus is not None and p.skus.isdisjoint(cart_skus))
+            ):
+                continue
             if (p.members_only and not member) or (
                 at is not None
                 and (
@@ -99,11 +119,9 @@ class Pricer:
                 )
             ):
                 continue
-            self.promotions.append((k, p))
-            layer = p.layer
             if layer is store:
-                if p.merchant is not None:
-                    self.store_promotions.setdefault(p.merchant, []).append((k, p))
+                assert p.merchant is not None
+                self.store_promotions.setdefault(p.merchant, []).append((k, p))
             elif layer is platform:
                 self.platform_promotions.append((k, p))
             else:
@@ -114,17 +132,6 @@ class Pricer:
             if c.layer is Layer.STORE and c.merchant is not None:
                 self.store_coupons.setdefault(c.merchant, []).append((k, c))
         self._platform_scoped: tuple[list[Scoped], list[Scoped]] | None = None
-        self.sku_lines: dict[str, list[int]] = {}
-        for i, line in enumerate(lines):
-            self.sku_lines.setdefault(line.sku, []).append(i)
-        self.cart_skus = frozenset(self.sku_lines)
-        self.merchants: list[str] = []
-        self.merchant_lines: dict[str, list[int]] = {}
-        for i, line in enumerate(lines):
-            if line.merchant not in self.merchant_lines:
-                self.merchants.append(line.merchant)
-                self.merchant_lines[line.merchant] = []
-            self.merchant_lines[line.merchant].append(i)
 
     def scope(self, skus: frozenset[str] | None) -> tuple[int, ...]:
         """The scenario positions of the lines an offer without a merchant covers, in scenario order."""
