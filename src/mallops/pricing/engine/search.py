@@ -180,8 +180,22 @@ class _PairSearch:
         self.suf_rate_steep = list(zip(_RATE_WEIGHTS, columns_y, strict=True))
         self.suf_ratev_steep = list(zip(_RATE_WEIGHTS, columns_v, strict=True))
 
-    def bound(self, k: int, done_d: int, done_x: int, done_y: int, done_v: int, done_yo: int = 0) -> int:
-        """An upper bound of the total discount of steps 2-5 below a node at merchant ``k``."""
+    def bound(
+        self,
+        k: int,
+        done_d: int,
+        done_x: int,
+        done_y: int,
+        done_v: int,
+        done_yo: int = 0,
+        floor: int | None = None,
+    ) -> int:
+        """An upper bound of the total discount of steps 2-5 below a node at merchant ``k``.
+
+        With ``floor``, a node whose cheap relaxations already give at most ``floor`` returns that
+        (still an upper bound, so the caller cuts it) without the per-case bound; any node above
+        ``floor`` gets the full bound.
+        """
         promo_lo = promo_hi = 0
         if self.promo is not None:
             promo_lo, promo_hi = _promo_range(
@@ -202,10 +216,8 @@ class _PairSearch:
                 if cut > 0:
                     base_hi = min(base_hi, done_y + self.suf_yhi[k] - cut)
             coupon_hi = coupon_discount(self.coupon, base_hi) if base_hi > 0 else 0
-        if self.segments or (coupon_hi and self.coupon_min):
-            best = self._cases(k, done_x, done_y, done_v, done_yo, promo_hi, coupon_hi, blocked, slack)
-        else:
-            best = self.suf_d[k] + promo_hi + coupon_hi
+        # never below the per-case bound, which cannot exceed it
+        best = self.suf_d[k] + promo_hi + coupon_hi
         if rate:
             best = min(
                 best,
@@ -225,6 +237,10 @@ class _PairSearch:
                     (self.suf_dxv[k] + rate * step_min * done_v + (100 - rate) * step_off * done_x)
                     // (100 * step_min),
                 )
+        if (self.segments or (coupon_hi and self.coupon_min)) and (floor is None or done_d + best > floor):
+            cases = self._cases(k, done_x, done_y, done_v, done_yo, promo_hi, coupon_hi, blocked, slack)
+            if cases < best:
+                best = cases
         return done_d + best
 
     def _cases(
@@ -362,7 +378,7 @@ class _Walker:
                         self.choice[k] = o
                         self._record(d + extra)
                     continue
-            bound = search.bound(k + 1, d, xv, yv, vv, yo)
+            bound = search.bound(k + 1, d, xv, yv, vv, yo, self.best.discount)
             if bound > self.best.discount:
                 children.append((bound, o, d, xv, yv, vv, yo))
         # Most promising child first: good solutions early make the later cuts sharper.
@@ -497,12 +513,12 @@ def search_best(
             shared,
             len(ps.lines) if ps is not None else 0,
         )
-        pair_bound = search.bound(0, 0, 0, 0, 0)
+        pair_bound = search.bound(0, 0, 0, 0, 0, 0, best.discount)
         if pair_bound <= best.discount:
             continue
         if search.segments and search.rate:
             search.sharpen(options)
-            pair_bound = search.bound(0, 0, 0, 0, 0)
+            pair_bound = search.bound(0, 0, 0, 0, 0, 0, best.discount)
             if pair_bound <= best.discount:
                 continue
         pending.append((pair_bound, len(pending), search, v, ps, cs))
