@@ -38,3 +38,38 @@ def make_agent(
     agent = user or make_staff(role)
     AgentProfile.objects.create(user=agent, skills=list(skills), merchant=merchant, **extra)
     return agent
+
+
+def make_procedure(
+    owner: User | None = None,
+    *,
+    code: str = "returns",
+    categories: tuple[str, ...] = ("return",),
+    steps: tuple[tuple[str, bool], ...] = (("核实订单", True), ("上传凭证", False), ("提交退货", True)),
+) -> Any:
+    """A published procedure (version 1) owned by ``owner`` (a new CS supervisor by default)."""
+    from mallops.service.procedures import procedure_create
+
+    owner = owner or make_staff("cs_supervisor")
+    return procedure_create(
+        actor=owner,
+        code=code,
+        name=f"{code} 流程",
+        categories=list(categories),
+        owner_id=owner.pk,
+        steps=[{"title": t, "is_required": r} for t, r in steps],
+        publish=True,
+    )
+
+
+def train(agent: User, procedure: Any, *, score: int = 90, version: int | None = None) -> Any:
+    """Record a training of ``agent`` on the procedure's current (or the given) version."""
+    from mallops.service.training import training_record
+
+    return training_record(
+        actor=procedure.owner,
+        user_id=agent.pk,
+        procedure_code=procedure.code,
+        version_number=version,
+        score=score,
+    )

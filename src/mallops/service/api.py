@@ -395,3 +395,7 @@ def merchant_ticket_get(request: HttpRequest, ticket_id: int) -> TicketDetailOut
 
 
 _write_routes("/merchant/tickets", _merchant_only, "merchant")
+
+
+# procedures, ticket checklists and training (R5.1.5) add their routes to this router
+from mallops.service import api_procedures  # noqa: E402, F401

@@ -17,8 +17,8 @@ from django.utils import timezone
 from mallops.accounts.models import Merchant, MerchantMember, User
 from mallops.accounts.roles import Kind
 from mallops.core.sweeps import registered, run_sweeper
-from mallops.service import services
-from mallops.service.models import AgentProfile, ReplyTemplate, TicketEvent
+from mallops.service import checklist, procedures, services, training
+from mallops.service.models import AgentProfile, ReplyTemplate, TicketEvent, TrainingRecord
 from mallops.workdays.engine import SHANGHAI
 
 LIBRARY = [
@@ -36,6 +36,8 @@ LIBRARY = [
     ("登录问题", "technical", "无法登录 验证码 密码 报错", "您好，请确认手机号正确并尝试重新获取验证码；如仍无法登录，请告诉我们报错截图，技术同事会在4小时内回复。"),
     ("支付失败", "technical", "支付失败 扣款 付款不成功", "您好，如已扣款但订单未支付成功，款项会在1-3个工作日内自动退回；我们也已提交技术排查。"),
     ("系统故障说明", "major_fault", "故障 打不开 崩溃 页面错误", "您好，我们已确认系统故障并启动应急处理，预计2小时内恢复，给您带来不便深表歉意。"),
+    ("退货申请指引", "return", "退货 退款 不想要了 七天无理由", "您好，签收7天内、商品完好的可以申请七天无理由退货；我们已为您核实订单，退款将按该商品实付金额原路退回。"),
+    ("订单状态查询", "order_query", "订单 查询 状态 到哪了 订单号", "您好，已为您查询到订单状态，并同步了最新物流；如需修改地址或催发货，我们会告诉您办理时限。"),
     ("意见建议致谢", "suggestion", "建议 希望 能不能 改进", "感谢您的宝贵建议，我们已转交产品团队评估，后续改进会在公告中通知。"),
 ]  # fmt: skip
 
@@ -49,6 +51,8 @@ ISSUES = {
     "technical": [("无法登录", "收不到验证码"), ("支付失败", "付款时一直提示失败但扣了钱")],
     "major_fault": [("App打不开", "打开App直接闪退")],
     "suggestion": [("希望增加夜间模式", "晚上用太刺眼了")],
+    "return": [("想退货", "收到的鞋子不喜欢，想七天无理由退货"), ("退货怎么寄回", "申请了退货，不知道寄到哪里")],
+    "order_query": [("订单到哪了", "想查一下我的订单现在什么状态"), ("订单显示异常", "订单一直显示待发货")],
 }  # fmt: skip
 CATEGORY_WEIGHTS = {
     "logistics": 30,
@@ -58,6 +62,8 @@ CATEGORY_WEIGHTS = {
     "technical": 7,
     "major_fault": 2,
     "suggestion": 3,
+    "return": 10,
+    "order_query": 10,
 }
 CHANNELS = ["chat", "chat", "chat", "app", "app", "phone", "email", "api"]
 TICKETS = 200
@@ -68,6 +74,37 @@ def _agent(username: str, skills: list[str], merchant: Merchant | None = None) -
     if user is not None:
         AgentProfile.objects.get_or_create(user=user, defaults={"skills": skills, "merchant": merchant})
     return user
+
+
+def _procedures(supervisor: User, agents: list[User], now: datetime) -> str:
+    """The three standard procedures owned by the supervisor, and training records (R5.1.5, R8.2.1):
+    everybody passed, except the first store's CS, who failed the order-query assessment (its store's
+    order queries go to platform agents)."""
+    procedures.procedures_install_standard(
+        actor=supervisor, owner_id=supervisor.pk, now=now - timedelta(days=40)
+    )
+    if TrainingRecord.objects.exists():
+        return "training already recorded"
+    made = 0
+    for i, user in enumerate(agents):
+        for spec in procedures.STANDARD:
+            failed = i == 2 and spec["code"] == "order_queries"
+            training.training_record(
+                actor=supervisor,
+                user_id=user.pk,
+                procedure_code=spec["code"],
+                score=62 if failed else 85 + (i * 3) % 15,
+                completed_at=now - timedelta(days=35 - i),
+                now=now,
+            )
+            made += 1
+    return f"{made} training records"
+
+
+def _tick_all(handler: User, ticket_id: int, at: datetime) -> None:
+    """Work through the ticket's checklist before resolving it (the procedure as a workflow, R8.4.1)."""
+    for row in checklist.steps_of_id(ticket_id):
+        checklist.ticket_step_set(actor=handler, ticket_id=ticket_id, step_id=row.pk, now=at)
 
 
 def _working_instant(rng: random.Random, now: datetime, days_back: float) -> datetime:
@@ -83,14 +120,23 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         ReplyTemplate.objects.get_or_create(
             title=title, defaults={"category": category, "keywords": keywords, "body": body}
         )
-    agent = _agent("cs-agent", ["logistics", "product", "service", "suggestion"])
+    agent = _agent("cs-agent", ["logistics", "product", "service", "suggestion", "return", "order_query"])
     supervisor = _agent("cs-supervisor", ["complaint", "technical", "major_fault", "service"])
-    for member in (
-        MerchantMember.objects.unscoped(reason="demo agents")
-        .filter(role="merchant_cs")
-        .select_related("user")
-    ):
-        _agent(member.user.username, ["product", "logistics", "service"], member.merchant)
+    store_agents = [
+        _agent(
+            member.user.username,
+            ["product", "logistics", "service", "return", "order_query"],
+            member.merchant,
+        )
+        for member in (
+            MerchantMember.objects.unscoped(reason="demo agents")
+            .filter(role="merchant_cs")
+            .select_related("user")
+        )
+    ]
+    if supervisor is not None:
+        trained = [u for u in [agent, supervisor, *store_agents] if u is not None]
+        lines.append(f"Service: standard procedures; {_procedures(supervisor, trained, timezone.now())}")
     if (
         TicketEvent.objects.filter(kind="created", data__demo=True).exists()
         or agent is None
@@ -115,7 +161,9 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             created = now - timedelta(minutes=rng.randrange(5, 120))
         buyer = rng.choice(buyers)
         merchant = (
-            rng.choice(merchants) if merchants and category in ("product", "logistics", "complaint") else None
+            rng.choice(merchants)
+            if merchants and category in ("product", "logistics", "complaint", "return", "order_query")
+            else None
         )
         staff = supervisor if category in ("complaint", "technical", "major_fault") else agent
         ticket = services.ticket_create(
@@ -157,6 +205,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         resolve_at = step + timedelta(hours=rng.choice([1, 3, 6, 20, 30, 44, 60]))
         if resolve_at >= now:
             continue
+        _tick_all(handler, ticket.pk, resolve_at - timedelta(minutes=5))
         services.ticket_resolve(
             actor=handler, ticket_id=ticket.pk, summary="问题已处理，已告知买家结果。", now=resolve_at
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 from ninja import Schema
 
-from mallops.service.models import Ticket, TicketEvent, TicketRating, TicketSla
+from mallops.service.models import Ticket, TicketEvent, TicketRating, TicketSla, TicketStep
 from mallops.service.selectors import calendar_warnings
 
 
@@ -139,10 +139,39 @@ class TicketOut(Schema):
     resolution_due_at: datetime | None
     followup_due_at: datetime | None
     calendar_warnings: list[str]
+    routing_hold_reason: str
 
     @staticmethod
     def resolve_calendar_warnings(obj: Ticket) -> list[str]:
         return calendar_warnings(obj)
+
+
+class ChecklistItemOut(Schema):
+    """One step of the ticket's procedure checklist (R5.1.5, R8.4.1); ``id`` is what the agent ticks."""
+
+    id: int
+    position: int
+    title: str
+    guidance: str
+    is_required: bool
+    done: bool
+    done_at: datetime | None
+    done_by: str | None
+    note: str
+
+
+def checklist_item_out(row: TicketStep) -> ChecklistItemOut:
+    return ChecklistItemOut(
+        id=row.pk,
+        position=row.step.position,
+        title=row.step.title,
+        guidance=row.step.guidance,
+        is_required=row.step.is_required,
+        done=row.done_at is not None,
+        done_at=row.done_at,
+        done_by=None if row.done_by is None else row.done_by.username,
+        note=row.note,
+    )
 
 
 class TicketDetailOut(TicketOut):
@@ -151,6 +180,18 @@ class TicketDetailOut(TicketOut):
     events: list[EventOut]
     slas: list[SlaOut]
     rating: RatingOut | None
+    procedure: str | None
+    checklist: list[ChecklistItemOut]
+
+    @staticmethod
+    def resolve_procedure(obj: Ticket) -> str | None:
+        version = obj.procedure_version
+        return None if version is None else f"{version.procedure.code} v{version.number}"
+
+    @staticmethod
+    def resolve_checklist(obj: Ticket) -> list[ChecklistItemOut]:
+        rows = TicketStep.objects.filter(ticket_id=obj.pk).select_related("step", "done_by")
+        return [checklist_item_out(r) for r in rows.order_by("step__position")]
 
     @staticmethod
     def resolve_events(obj: Ticket) -> list[EventOut]:

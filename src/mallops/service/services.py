@@ -19,7 +19,7 @@ from mallops.accounts.selectors import user_merchant, user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
-from mallops.service import assist, escalation, routing, sla, timeline
+from mallops.service import assist, checklist, escalation, routing, sla, timeline
 from mallops.service.models import (
     Category,
     Channel,
@@ -114,8 +114,17 @@ def _assign(ticket: Ticket, user: Any, *, at: datetime, actor: Any, how: str) ->
     ticket.assigned_at = at if user is not None else None
     if ticket.status == Status.NEW and user is not None:
         ticket.status = Status.OPEN
-    ticket.save(update_fields=["assignee", "assigned_at", "status"])
+    ticket.routing_hold_reason = "" if user is not None else ticket.routing_hold_reason
+    ticket.save(update_fields=["assignee", "assigned_at", "status", "routing_hold_reason"])
     timeline.record(ticket, at, actor, "assigned", internal=True, assignee=getattr(user, "pk", None), how=how)
+
+
+def _hold(ticket: Ticket, reason: str, *, at: datetime) -> None:
+    """Routing found nobody trained: the ticket waits for the supervisor, the reason on record."""
+    if reason:
+        ticket.routing_hold_reason = reason
+        ticket.save(update_fields=["routing_hold_reason"])
+        timeline.record(ticket, at, None, "routing_held", reason, internal=True)
 
 
 @transaction.atomic
@@ -188,9 +197,11 @@ def ticket_create(
     sla.start(ticket, Target.FIRST_RESPONSE, at)
     sla.start(ticket, Target.RESOLUTION, at)
     sla.refresh(ticket)
-    agent = routing.choose_agent(ticket)
-    if agent is not None:
-        _assign(ticket, agent, at=at, actor=None, how="auto")
+    checklist.attach(ticket, at=at)
+    choice = routing.route(ticket)
+    if choice.agent is not None:
+        _assign(ticket, choice.agent, at=at, actor=None, how="auto")
+    _hold(ticket, choice.hold_reason, at=at)
     if escalation.is_serious_complaint(ticket):
         escalation.escalate(ticket, now=at, reason="serious complaint received", actor=actor, request=request)
     audit_record(
@@ -296,8 +307,9 @@ def ticket_assign(
     _require_open(ticket)
     before = _snapshot(ticket)
     if assignee_id is None:
-        agent = routing.choose_agent(ticket)
-        how = "auto"
+        choice = routing.route(ticket)
+        agent, how = choice.agent, "auto"
+        _hold(ticket, choice.hold_reason, at=at)
     else:
         agent = User.objects.filter(pk=assignee_id, is_active=True).first()
         allowed = agent is not None and (
@@ -420,6 +432,7 @@ def ticket_resolve(
     at = _now(now)
     ticket = _locked(actor, ticket_id)
     _require_open(ticket)
+    checklist.require_done(ticket)
     before = _snapshot(ticket)
     summary = _text(summary, "summary")
     ticket.pauses.filter(ended_at=None).update(ended_at=at)
