@@ -142,6 +142,7 @@ def _apply(*, actor: Any, merchant_id: int, product: Product, data: ProductInput
     product.save()
     existing = {sku.code: sku for sku in Sku.objects.for_merchant(merchant_id).filter(product=product)}
     repriced: list[str] = []
+    written: list[Sku] = []
     for item in data.skus:
         sku = existing.pop(item.code, None)
         if sku is None:
@@ -155,6 +156,7 @@ def _apply(*, actor: Any, merchant_id: int, product: Product, data: ProductInput
                 stock=item.stock,
             )
             _write_price(actor=actor, sku=sku, price_fen=item.price_fen, at=now)
+            written.append(sku)
             continue
         if sku.price_fen != item.price_fen:
             _write_price(actor=actor, sku=sku, price_fen=item.price_fen, at=now)
@@ -165,9 +167,14 @@ def _apply(*, actor: Any, merchant_id: int, product: Product, data: ProductInput
         sku.stock = item.stock
         sku.is_active = True
         sku.save()
+        written.append(sku)
     for stale in existing.values():
         stale.is_active = False
         stale.save(update_fields=["is_active"])
+    # hook: each SKU's stock row in the orders app (created, linked, title and price kept equal)
+    from mallops.orders.stock import catalogue_sync
+
+    catalogue_sync(written)
     # images given by URL are replaced; uploaded files stay (catalogue.uploads adds and deletes them)
     ProductImage.objects.for_merchant(merchant_id).filter(product=product, file="").delete()
     ProductImage.objects.bulk_create(
@@ -260,6 +267,9 @@ def sku_price_set(*, actor: Any, merchant_id: int, sku_id: int, price_fen: int, 
         sku.price_fen = price_fen
         sku.save(update_fields=["price_fen"])
         _write_price(actor=actor, sku=sku, price_fen=price_fen, at=timezone.now())
+        from mallops.orders.stock import catalogue_sync  # hook: the stock row's price follows
+
+        catalogue_sync([sku])
         audit_record(
             actor=actor,
             action="catalogue.sku_price_set",

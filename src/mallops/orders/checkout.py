@@ -105,9 +105,12 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
             sku_code__in=[line.sku for line in req.lines]
         )
     }
+    off_sale = stock.not_on_sale(items.values())
     for i, line in enumerate(req.lines):
         if line.sku not in items:
             errors.append(FieldError(("body", "lines", i, "sku"), "Unknown SKU.", "unknown_sku"))
+        elif line.sku in off_sale:
+            errors.append(FieldError(("body", "lines", i, "sku"), "This SKU is not on sale.", "not_on_sale"))
     if errors:
         raise validation_error(errors)
     return items

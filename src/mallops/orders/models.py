@@ -18,10 +18,14 @@ from mallops.tenancy.managers import MerchantScopedManager
 
 
 class StockItem(models.Model):
-    """Sellable stock of one SKU of one merchant (independent of the catalogue app's rows)."""
+    """Sellable stock of one SKU of one merchant. A catalogue SKU's row is linked to it
+    (``stock.catalogue_sync``) and sells only while that SKU is active and its listing live."""
 
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     sku_code = models.CharField(max_length=64, unique=True)
+    catalogue_sku = models.OneToOneField(
+        "catalogue.Sku", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     title = models.CharField(max_length=200, blank=True, default="")
     price_fen = models.BigIntegerField()
     available = models.BigIntegerField(default=0)

@@ -7,7 +7,9 @@ stock never goes negative whatever the interleaving.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db.models import F, Sum
 
@@ -15,6 +17,7 @@ from mallops.core.errors import conflict
 from mallops.orders.models import FlashSale, Movement, Order, StockItem, StockLedger
 
 _REASON = "stock movement (caller authorised)"
+log = logging.getLogger("mallops.orders.stock")
 
 
 def _ledger(
@@ -154,3 +157,80 @@ def ledger_balance(item: StockItem) -> tuple[int, int, int]:
         .aggregate(a=Sum("d_available"), r=Sum("d_reserved"), s=Sum("d_sold"))
     )
     return (sums["a"] or 0, sums["r"] or 0, sums["s"] or 0)
+
+
+# ---------------------------------------------------------------- catalogue SKUs
+
+
+def _catalogue_title(sku: Any) -> str:
+    product = sku.product
+    specs = "/".join(str(v) for v in (sku.spec_values or {}).values())
+    return f"{product.title} {specs}".strip()[:200]
+
+
+def catalogue_sync(skus: Sequence[Any]) -> list[StockItem]:
+    """The stock row of each catalogue SKU (created on first sight, linked, title and price kept equal).
+
+    Called by the catalogue's services when SKUs are written (created, edited, repriced), in the
+    caller's transaction. A new row starts with the SKU's declared ``stock`` (a ``receive`` movement);
+    after that units move only through stock movements (``POST /api/v1/merchant/stock``, orders), so
+    re-saving a product never resets what was sold. SKU codes are global in carts: a code whose stock
+    row belongs to another store (or another product) gets no row and is logged (the catalogue allows
+    such codes; the merchant must pick another code to sell it). The row sells only while the SKU is
+    active and its product's listing is live (``not_on_sale``).
+    """
+    rows: list[StockItem] = []
+    for sku in skus:
+        item = (
+            StockItem.objects.unscoped(reason=_REASON).select_for_update().filter(sku_code=sku.code).first()
+        )
+        title = _catalogue_title(sku)
+        if item is None:
+            item = StockItem.objects.unscoped(reason=_REASON).create(
+                merchant_id=sku.merchant_id,
+                sku_code=sku.code,
+                catalogue_sku=sku,
+                title=title,
+                price_fen=sku.price_fen,
+            )
+            if sku.stock > 0:
+                receive(item, sku.stock)
+                item.refresh_from_db()
+        elif item.merchant_id != sku.merchant_id or item.catalogue_sku_id not in (None, sku.pk):
+            log.warning(
+                "catalogue SKU %s (merchant %s): code %r already has another stock row; not sellable",
+                sku.pk,
+                sku.merchant_id,
+                sku.code,
+            )
+            continue
+        elif (item.catalogue_sku_id, item.title, item.price_fen) != (sku.pk, title, sku.price_fen):
+            item.catalogue_sku_id, item.title, item.price_fen = sku.pk, title, sku.price_fen
+            item.save(update_fields=["catalogue_sku", "title", "price_fen", "updated_at"])
+        rows.append(item)
+    return rows
+
+
+def not_on_sale(items: Iterable[StockItem]) -> set[str]:
+    """Codes of catalogue-linked rows whose SKU is inactive or whose listing is not live (checkout
+    refuses them). Rows without a catalogue SKU (stock created through the stock API) always sell."""
+    linked = {item.catalogue_sku_id: item.sku_code for item in items if item.catalogue_sku_id}
+    if not linked:
+        return set()
+    from mallops.catalogue.models import Sku
+    from mallops.review.models import Listing, ListingStatus
+
+    skus = {
+        pk: (product_id, is_active)
+        for pk, product_id, is_active in Sku.objects.unscoped(reason="checkout reads public listings")
+        .filter(pk__in=list(linked))
+        .values_list("pk", "product_id", "is_active")
+    }
+    live = set(
+        Listing.objects.unscoped(reason="checkout reads public listings")
+        .filter(product_id__in={product for product, _ in skus.values()}, status=ListingStatus.LIVE)
+        .values_list("product_id", flat=True)
+    )
+    return {
+        code for pk, code in linked.items() if pk not in skus or not skus[pk][1] or skus[pk][0] not in live
+    }
