@@ -182,7 +182,7 @@ class Pricer:
     def merchant_options(self, merchant: str, amounts: list[int], item_removed: int) -> list[Option]:
         lines = self.scenario.lines
         own = self.merchant_lines[merchant]
-        start = tuple(amounts[i] for i in own)
+        start = tuple([amounts[i] for i in own])
         own_removed = item_removed & sum([1 << i for i in own])
         # Offers often share a scope: each distinct SKU set is resolved and summed once.
         scopes: dict[frozenset[str] | None, tuple[list[int], int, int]] = {}
@@ -219,16 +219,23 @@ class Pricer:
             if promo_key in split:
                 continue
             split.add(promo_key)
-            after = list(start)
             removed = own_removed
-            parts = apportion(d, [start[j] for j in scope])
-            for j, share in zip(scope, parts, strict=True):
-                if share:
+            if len(scope) == len(own):  # the whole store
+                parts = apportion(d, start)
+                after = [a - share for a, share in zip(start, parts, strict=True)]
+            else:
+                parts = apportion(d, [start[j] for j in scope])
+                after = list(start)
+                for j, share in zip(scope, parts, strict=True):
                     after[j] -= share
-                    if not p.with_coupons:
+            if not p.with_coupons:
+                for j, share in zip(scope, parts, strict=True):
+                    if share:
                         removed |= 1 << own[j]
             promo_choices.append((after, removed, (k, p.id, d, tuple(after))))
         start_sum = sum(start)
+        n_own = len(own)
+        eligible_of: dict[tuple[frozenset[str] | None, int], tuple[list[int], tuple[int, ...], bool]] = {}
         after_steps: set[tuple[tuple[int, ...], int]] = set()
         for after, removed, promo in promo_choices:
             key = (tuple(after), removed)
@@ -240,22 +247,33 @@ class Pricer:
                 options[key] = Option(start_sum - sum(after), key[0], removed, promo, None)
             seen: set[tuple[int, tuple[int, ...]]] = set()
             for k, c, scope in coupons:
-                eligible = [j for j in scope if not removed >> own[j] & 1] if removed else scope
-                base_amounts = [after[j] for j in eligible]
+                # the coupon's eligible lines depend only on its scope and the removed lines
+                entry = eligible_of.get((c.skus, removed))
+                if entry is None:
+                    eligible = [j for j in scope if not removed >> own[j] & 1] if removed else scope
+                    entry = (eligible, tuple(eligible), len(eligible) == n_own)
+                    eligible_of[(c.skus, removed)] = entry
+                eligible, eligible_key, full = entry
+                base_amounts = after if full else [after[j] for j in eligible]
                 d = coupon_discount(c, sum(base_amounts))
                 if d == 0:
                     continue
                 # A coupon giving the same discount on the same lines leaves the same amounts.
-                same = (d, tuple(eligible))
+                same = (d, eligible_key)
                 if same in seen:
                     continue
                 seen.add(same)
-                final = list(after)
-                for j, share in zip(eligible, apportion(d, base_amounts), strict=True):
-                    final[j] -= share
-                key = (tuple(final), removed)
+                parts = apportion(d, base_amounts)
+                if full:
+                    final = tuple([a - share for a, share in zip(after, parts, strict=True)])
+                else:
+                    changed = list(after)
+                    for j, share in zip(eligible, parts, strict=True):
+                        changed[j] -= share
+                    final = tuple(changed)
+                key = (final, removed)
                 if key not in options:
-                    options[key] = Option(start_sum - sum(final), key[0], removed, promo, (k, c.id, d))
+                    options[key] = Option(start_sum - sum(final), final, removed, promo, (k, c.id, d))
         return sorted(options.values(), key=lambda o: -o.discount)
 
     # steps 4 and 5 --------------------------------------------------------------------------------
