@@ -13,6 +13,10 @@ class ServiceConfig(AppConfig):
         register(MenuItem("service", _("Service desk"), "service:queue", "ticket.handle"))
         register(MenuItem("service_dashboard", _("Service KPIs"), "service:dashboard", "ticket.supervise"))
         register(
+            MenuItem("service_procedures", _("Standard procedures"), "service:procedures", "ticket.handle")
+        )
+        register(MenuItem("service_training", _("Agent training"), "service:training", "ticket.supervise"))
+        register(
             MenuItem("store_service", _("My store's tickets"), "service:store_queue", "store.service.handle")
         )
         from mallops.service.notifications import unread_count

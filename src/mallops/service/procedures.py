@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mallops.accounts.models import User
-from mallops.accounts.roles import Kind
+from mallops.accounts.roles import ROLES, Kind
 from mallops.accounts.selectors import user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
@@ -417,3 +417,13 @@ def procedures_install_standard(
             )
         )
     return made
+
+
+def possible_owners() -> list[User]:
+    """Active staff accounts that may own a procedure (a role granting ``ticket.supervise``)."""
+    roles = [code for code, role in ROLES.items() if OWNER_PERMISSION in role.permissions]
+    return list(
+        User.objects.filter(kind=Kind.STAFF, is_active=True, role_grants__role__in=roles)
+        .distinct()
+        .order_by("username")
+    )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.core.errors import DomainError
-from mallops.service import assist, charts, kpis, selectors, services
+from mallops.service import assist, charts, checklist, kpis, selectors, services
 from mallops.service.models import OPEN_STATUSES, Category, Priority, ServiceTask, Status, TicketRating
 
 
@@ -45,6 +45,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(status__in=OPEN_STATUSES)
     if scope == "escalated":
         rows = rows.filter(escalation_level__gt=0, status__in=OPEN_STATUSES)
+    if scope == "held":
+        rows = rows.filter(assignee__isnull=True, status__in=OPEN_STATUSES).exclude(routing_hold_reason="")
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -85,8 +87,40 @@ def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "warnings": selectors.calendar_warnings(ticket),
             "fallback_years": _calendar_alert(),
             "tasks": ServiceTask.objects.filter(ticket=ticket),
+            **checklist_context(ticket),
         },
     )
+
+
+def checklist_context(ticket: Any) -> dict[str, Any]:
+    """The ticket's procedure checklist for the ticket pages (platform desk and store CS)."""
+    rows = checklist.steps_of(ticket)
+    return {
+        "checklist": rows,
+        "open_required": sum(1 for r in rows if r.step.is_required and r.done_at is None),
+    }
+
+
+def _int(value: Any) -> int:
+    return int(value) if str(value or "").isdigit() else 0
+
+
+def step_action(actor: Any, ticket_id: int, post: Any) -> Any:
+    return checklist.ticket_step_set(
+        actor=actor,
+        ticket_id=ticket_id,
+        step_id=_int(post.get("step_id")),
+        done=post.get("done") != "0",
+        note=post.get("note", ""),
+    )
+
+
+def error_message(error: DomainError) -> str:
+    """What the console shows for a refused action (translated where the code is known)."""
+    if error.code == "procedure_steps_open":
+        steps = "; ".join(s["title"] for s in error.extra.get("open_steps", []))
+        return _("Required checklist steps are still open: %(steps)s") % {"steps": steps}
+    return "; ".join(e.msg for e in error.errors) or error.detail
 
 
 def _not_found() -> Exception:
@@ -123,6 +157,7 @@ _ACTIONS: dict[str, Callable[..., Any]] = {
         actor=actor, ticket_id=tid, assignee_id=int(p["assignee_id"]) if p.get("assignee_id") else None
     ),
     "take": lambda actor, tid, p: services.ticket_assign(actor=actor, ticket_id=tid, assignee_id=actor.pk),
+    "step": lambda actor, tid, p: step_action(actor, tid, p),
 }
 
 
@@ -138,8 +173,7 @@ def ticket_action(request: HttpRequest, ticket_id: int, action: str) -> HttpResp
     except DomainError as error:
         if error.status == 404:
             raise _not_found() from error
-        detail = "; ".join(e.msg for e in error.errors) or error.detail
-        messages.error(request, detail)
+        messages.error(request, error_message(error))
     else:
         messages.success(request, _("Done: %(action)s") % {"action": action})
     return redirect("service:ticket", ticket_id=ticket_id)

@@ -23,6 +23,7 @@ from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
 from mallops.service import notifications, selectors, services
 from mallops.service.models import OPEN_STATUSES, Category, Priority, Status
+from mallops.service.views import checklist_context, error_message, step_action
 
 
 def _store_cs(request: HttpRequest) -> Any:
@@ -81,6 +82,7 @@ def store_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "ticket": ticket,
             "events": selectors.ticket_events_for_store(ticket),
             "slas": list(ticket.slas.select_related("policy")),
+            **checklist_context(ticket),
         },
     )
 
@@ -92,6 +94,7 @@ _STORE_ACTIONS: dict[str, Callable[..., Any]] = {
         actor=actor, ticket_id=tid, reason=p.get("reason", "")
     ),
     "resume": lambda actor, tid, p: services.ticket_resume(actor=actor, ticket_id=tid),
+    "step": lambda actor, tid, p: step_action(actor, tid, p),
     "resolve": lambda actor, tid, p: services.ticket_resolve(
         actor=actor,
         ticket_id=tid,
@@ -113,7 +116,7 @@ def store_action(request: HttpRequest, ticket_id: int, action: str) -> HttpRespo
     except DomainError as error:
         if error.status == 404:
             raise Http404("ticket") from error
-        messages.error(request, "; ".join(e.msg for e in error.errors) or error.detail)
+        messages.error(request, error_message(error))
     else:
         messages.success(request, _("Done: %(action)s") % {"action": _(action)})
     return redirect("service:store_ticket", ticket_id=ticket_id)

@@ -1,0 +1,201 @@
+"""Console pages for standard procedures (R5.1.5, R8.4.1) and training records (R8.2.1).
+
+``/service/procedures/``: every agent reads the procedures, their owners, versions and steps;
+supervisors (``ticket.supervise``) create them, change owners, write and publish versions.
+``/service/training/``: the supervisor's agent x procedure matrix and the form to record a training.
+The same services as the API do the writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from mallops.core.errors import DomainError
+from mallops.service import procedures, training
+from mallops.service.models import Category, Procedure, TrainingRecord
+from mallops.service.views import error_message
+
+
+def _need(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(permission)
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if str(value or "").strip().isdigit() else None
+
+
+def parse_steps(text: str) -> list[dict[str, Any]]:
+    """One step per line, ``title | guidance``; a line starting with ``?`` is an optional step."""
+    steps = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        optional = line.startswith("?")
+        title, _sep, guidance = line.lstrip("?").partition("|")
+        steps.append({"title": title.strip(), "guidance": guidance.strip(), "is_required": not optional})
+    return steps
+
+
+@login_required
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    _need(request, "ticket.handle")
+    rows: list[dict[str, Any]] = []
+    for procedure in Procedure.objects.select_related("owner").order_by("code"):
+        versions = list(procedure.versions.prefetch_related("steps").order_by("-number"))
+        rows.append(
+            {
+                "procedure": procedure,
+                "categories": [Category(c).label for c in procedure.categories if c in Category.values],
+                "current": next((v for v in versions if v.state == "published"), None),
+                "versions": [(v, len(training.trained_user_ids(v))) for v in versions],
+            }
+        )
+    existing = set(Procedure.objects.values_list("code", flat=True))
+    return render(
+        request,
+        "service/procedures.html",
+        {
+            "active": "service_procedures",
+            "rows": rows,
+            "owners": procedures.possible_owners(),
+            "categories": Category.choices,
+            "missing_standard": [s["name"] for s in procedures.STANDARD if s["code"] not in existing],
+            "can_edit": request.user.has_perm("ticket.supervise"),
+        },
+    )
+
+
+_ACTIONS: dict[str, Callable[[Any, str, Any], Any]] = {
+    "owner": lambda actor, code, p: procedures.procedure_update(
+        actor=actor, code=code, changes={"owner_id": _int(p.get("owner_id"))}
+    ),
+    "version": lambda actor, code, p: procedures.procedure_version_create(
+        actor=actor,
+        code=code,
+        steps=parse_steps(p.get("steps", "")),
+        change_note=p.get("change_note", ""),
+        publish=p.get("publish") == "on",
+    ),
+    "publish": lambda actor, code, p: procedures.procedure_version_publish(
+        actor=actor, code=code, number=_int(p.get("number")) or 0
+    ),
+    "retire": lambda actor, code, p: procedures.procedure_version_retire(
+        actor=actor, code=code, number=_int(p.get("number")) or 0
+    ),
+}
+
+
+def _run(request: HttpRequest, call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404(error.detail) from error
+        messages.error(request, error_message(error))
+    else:
+        messages.success(request, _("Saved."))
+
+
+@login_required
+@require_POST
+def procedure_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    _need(request, "ticket.supervise")
+    handler = _ACTIONS.get(action)
+    if handler is None:
+        raise Http404(action)
+    _run(request, lambda: handler(request.user, code, request.POST))
+    return redirect("service:procedures")
+
+
+@login_required
+@require_POST
+def procedure_create(request: HttpRequest) -> HttpResponse:
+    _need(request, "ticket.supervise")
+    post = request.POST
+    if post.get("standard") == "1":
+        _run(
+            request,
+            lambda: procedures.procedures_install_standard(
+                actor=request.user, owner_id=_int(post.get("owner_id")), request=request
+            ),
+        )
+    else:
+        _run(
+            request,
+            lambda: procedures.procedure_create(
+                actor=request.user,
+                code=post.get("code", ""),
+                name=post.get("name", ""),
+                categories=post.getlist("categories"),
+                owner_id=_int(post.get("owner_id")),
+                pass_mark=_int(post.get("pass_mark")) or 0,
+                steps=parse_steps(post.get("steps", "")),
+                publish=post.get("publish") == "on",
+                request=request,
+            ),
+        )
+    return redirect("service:procedures")
+
+
+_STATUS_LABELS = {
+    "trained": gettext_lazy("Trained"),
+    "failed": gettext_lazy("Failed the assessment"),
+    "retrain": gettext_lazy("Retraining needed"),
+    "untrained": gettext_lazy("Not trained"),
+    "not_in_force": gettext_lazy("No published version"),
+}
+
+
+@login_required
+def training_page(request: HttpRequest) -> HttpResponse:
+    _need(request, "ticket.supervise")
+    matrix = training.training_matrix()
+    labels = {k: str(v) for k, v in _STATUS_LABELS.items()}
+    return render(
+        request,
+        "service/training.html",
+        {
+            "active": "service_training",
+            "matrix": matrix,
+            "rows": [(row, [(c, labels[c.status]) for c in row.cells]) for row in matrix.rows],
+            "records": TrainingRecord.objects.select_related("user", "version__procedure", "recorded_by")[
+                :30
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def training_create(request: HttpRequest) -> HttpResponse:
+    _need(request, "ticket.supervise")
+    post = request.POST
+    completed = parse_datetime(post.get("completed_at", "")) if post.get("completed_at") else None
+    score = _int(post.get("score"))
+    _run(
+        request,
+        lambda: training.training_record(
+            actor=request.user,
+            user_id=_int(post.get("user_id")) or 0,
+            procedure_code=post.get("procedure", ""),
+            version_number=_int(post.get("version")),
+            score=-1 if score is None else score,
+            completed_at=completed,
+            note=post.get("note", ""),
+            request=request,
+        ),
+    )
+    return redirect("service:training")
