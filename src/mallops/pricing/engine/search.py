@@ -109,10 +109,6 @@ class _PairSearch:
             self.suf_dv,
             self.suf_dx,
         ) = cols
-        # The most steps 4-5 can give at all (the coupon's base is at most the largest ``y`` total).
-        self.platform_top = (
-            _promo_range(promo, self.segments, 0, self.suf_xhi[0])[1] if promo is not None else 0
-        ) + (coupon_discount(coupon, self.suf_yhi[0]) if coupon is not None else 0)
         # A promotion with "with_coupons": false that gives something takes every line it discounts out
         # of the coupon base; a line of its scope it leaves undiscounted is smaller than base/discount.
         self.y_out = y_out
@@ -158,6 +154,17 @@ class _PairSearch:
                         for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
                     ]
                 )
+
+    def platform_top_at(self, k: int, done_x: int, done_y: int) -> int:
+        """The most steps 4-5 can give below a node at merchant ``k`` (bases within their reach)."""
+        top = 0
+        if self.promo is not None:
+            top = _promo_range(self.promo, self.segments, done_x + self.suf_xlo[k], done_x + self.suf_xhi[k])[
+                1
+            ]
+        if self.coupon is not None:
+            top += coupon_discount(self.coupon, done_y + self.suf_yhi[k])
+        return top
 
     def sharpen(self, options: list[list[Option]]) -> None:
         """Add the per-tier percent-coupon bounds (built only for pairs the cheaper bound cannot cut)."""
@@ -365,7 +372,7 @@ class _Walker:
         children: list[tuple[int, int, int, int, int, int, int]] = []
         # Options come by falling store discount: once even the most the platform steps can give on
         # top cannot beat the best, no later option can either.
-        enough = self.best.discount - search.suf_d[k + 1] - search.platform_top - done_d
+        enough = self.best.discount - search.suf_d[k + 1] - search.platform_top_at(k, done_x, done_y) - done_d
         for o in range(len(opts)):
             if opts[o].discount <= enough:
                 break
