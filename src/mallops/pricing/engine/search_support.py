@@ -54,6 +54,8 @@ class _Columns:
         self._promo: dict[int, list[list[int]]] = {}
         self._coupon: dict[int, list[list[int]]] = {}
         self._outside: dict[tuple[int, int], list[list[int]]] = {}
+        self._by_lines: dict[tuple[frozenset[int], bool], list[list[int]]] = {}
+        self._with: dict[tuple[tuple[int, ...], tuple[int, ...]], list[list[int]]] = {}
         # Per merchant: each line's amounts across the options, and the options that removed lines.
         self._by_line = [list(zip(*(o.amounts for o in opts), strict=True)) for opts in options]
         # Options grouped by the lines they took out of coupon bases (few distinct sets per merchant).
@@ -66,6 +68,10 @@ class _Columns:
             self._removing.append(groups)
 
     def _rows(self, lines: frozenset[int], removed_count: bool) -> list[list[int]]:
+        # Platform offers often share their lines (the whole cart, a category): each set is summed once.
+        cached = self._by_lines.get((lines, removed_count))
+        if cached is not None:
+            return cached
         out = []
         for k, opts in enumerate(self.options):
             own = self.own[k]
@@ -92,6 +98,7 @@ class _Columns:
                     for o in group:
                         row[o] = sums[o]
             out.append(row)
+        self._by_lines[(lines, removed_count)] = out
         return out
 
     def promo(self, scoped: Scoped | None) -> list[list[int]]:
@@ -120,14 +127,14 @@ class _Columns:
         y = self.coupon(coupon)
         if promo is None or coupon is None:
             return y
-        key = (promo.order, coupon.order)
-        if key not in self._outside:
+        key = (promo.lines, coupon.lines)
+        if key not in self._with:
             x = self.promo(promo)
             promo_lines, coupon_lines = frozenset(promo.lines), frozenset(coupon.lines)
             both_kept = y if coupon_lines <= promo_lines else self._rows(promo_lines & coupon_lines, True)
             # w = x - (promotion lines that stay in the coupon base)
-            self._outside[key] = [
+            self._with[key] = [
                 [yy + xx - kept for yy, xx, kept in zip(yr, xr, kr, strict=True)]
                 for yr, xr, kr in zip(y, x, both_kept, strict=True)
             ]
-        return self._outside[key]
+        return self._with[key]

@@ -132,13 +132,19 @@ class Pricer:
             if c.layer is Layer.STORE and c.merchant is not None:
                 self.store_coupons.setdefault(c.merchant, []).append((k, c))
         self._platform_scoped: tuple[list[Scoped], list[Scoped]] | None = None
+        self._scopes: dict[frozenset[str] | None, tuple[int, ...]] = {}
 
     def scope(self, skus: frozenset[str] | None) -> tuple[int, ...]:
         """The scenario positions of the lines an offer without a merchant covers, in scenario order."""
-        if skus is None:
-            return tuple(range(self.n))
-        sku_lines = self.sku_lines
-        return tuple(sorted([i for sku in skus & self.cart_skus for i in sku_lines[sku]]))
+        found = self._scopes.get(skus)
+        if found is None:
+            if skus is None:
+                found = tuple(range(self.n))
+            else:
+                sku_lines = self.sku_lines
+                found = tuple(sorted([i for sku in skus & self.cart_skus for i in sku_lines[sku]]))
+            self._scopes[skus] = found  # offers sharing a scope share its tuple (and later sums)
+        return found
 
     # step 1 ---------------------------------------------------------------------------------------
 
