@@ -484,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="application threads per worker")
+    parser.add_argument("--threads", type=int, default=4, help="application threads per worker (as serve)")
     parser.add_argument("--connections", type=int, default=5000, help="keep-alive connections (wrk -c)")
     parser.add_argument("--wrk-threads", dest="threads_wrk", type=int, default=2, help="wrk -t")
     parser.add_argument("--max-seconds", type=int, default=120, help="give up on a path after this")

@@ -37,7 +37,7 @@ DJANGO_COMMANDS = {
 USAGE = """usage: mallops [--version] COMMAND [ARGS]
 
 commands:
-  serve [--port N] [--host H] [--with-worker]   serve the console and API
+  serve [--port N] [--host H] [--with-worker]   serve the console and API (granian; --workers, --threads)
   worker [--once]                               run background jobs (sweeps every minute)
   migrate                                       apply database migrations
   demo-data [--reset]                           load the demo data (idempotent)

@@ -1,0 +1,71 @@
+"""`mallops serve`'s server (granian, ADR 0003) serves the flash fast path in front of Django."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from mallops.cli import granian_command
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str, *, method: str = "GET", body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+@pytest.mark.slow
+@pytest.mark.req("R6.1.1")
+def test_mallops_serve_runs_granian_with_the_fast_path_in_front_of_django(tmp_path: Path):
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "MALLOPS_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(root / "src"),
+        "DJANGO_SETTINGS_MODULE": "mallops.settings",
+    }
+    subprocess.run([sys.executable, "-m", "mallops", "migrate", "-v", "0"], env=env, check=True, cwd=root)
+    port = _free_port()
+    command = granian_command("mallops.wsgi:application", host="127.0.0.1", port=port, workers=1, threads=2)
+    assert command[1:3] == ["-m", "granian"] and "wsgi" in command
+    server = subprocess.Popen(command, env=env, cwd=root)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, headers, _ = _get(base + "/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert status == 200 and "x-frame-options" in headers  # Django's middleware answered
+        status, headers, body = _get(
+            base + "/api/v1/flash-sales/999/attempts", method="POST", body=b'{"qty": 1}'
+        )
+        problem = json.loads(body)
+        assert status == 401 and problem["code"] == "unauthenticated"
+        assert headers["content-type"] == "application/problem+json"
+        assert "x-frame-options" not in headers  # answered by the fast path, without the middleware
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
