@@ -46,6 +46,7 @@ def make_procedure(
     code: str = "returns",
     categories: tuple[str, ...] = ("return",),
     steps: tuple[tuple[str, bool], ...] = (("核实订单", True), ("上传凭证", False), ("提交退货", True)),
+    **extra: Any,
 ) -> Any:
     """A published procedure (version 1) owned by ``owner`` (a new CS supervisor by default)."""
     from mallops.service.procedures import procedure_create
@@ -59,6 +60,7 @@ def make_procedure(
         owner_id=owner.pk,
         steps=[{"title": t, "is_required": r} for t, r in steps],
         publish=True,
+        **extra,
     )
 
 

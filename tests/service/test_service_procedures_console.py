@@ -100,11 +100,18 @@ def test_supervisor_sets_up_procedures_changes_owner_and_publishes_versions(clie
     assert "退货退款处理" in page and "投诉处理" in page and "订单查询处理" in page
     assert 'data-testid="install-standard"' not in page
     # the owner must be a supervisor: an agent is refused with the reason shown
-    refused = client.post("/service/procedures/returns/owner", {"owner_id": agent.pk}, follow=True)
+    refused = client.post(
+        "/service/procedures/returns/settings", {"owner_id": agent.pk, "pass_mark": "80"}, follow=True
+    )
     assert "ticket.supervise" in refused.content.decode()
     assert Procedure.objects.get(code="returns").owner_id == supervisor.pk
-    client.post("/service/procedures/returns/owner", {"owner_id": other.pk})
-    assert Procedure.objects.get(code="returns").owner_id == other.pk
+    client.post(
+        "/service/procedures/returns/settings",
+        {"owner_id": other.pk, "pass_mark": "75", "resolve_requires_training": "on"},
+    )
+    returns = Procedure.objects.get(code="returns")
+    assert (returns.owner_id, returns.pass_mark, returns.resolve_requires_training) == (other.pk, 75, True)
+    assert Procedure.objects.get(code="complaints").resolve_requires_training
     client.post(
         "/service/procedures/returns/version",
         {"steps": "核实订单 | 看签收日期\n?请顾客拍照\n提交退货", "change_note": "精简"},

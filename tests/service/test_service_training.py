@@ -166,3 +166,45 @@ def test_training_api_records_assessments_and_the_matrix_shows_who_is_trained():
     ]
     agent_api = ApiClient(token=token_for(make_staff("cs_agent")))
     assert agent_api.get_json("/api/v1/service/training").status_code == 403
+
+
+@pytest.mark.req("R8.2.1")
+def test_resolving_can_require_a_passed_assessment():
+    proc = make_procedure(code="complaints", categories=("complaint",), resolve_requires_training=True)
+    trained = make_agent("complaint")
+    train(trained, proc)
+    newcomer = make_agent("complaint")
+    ticket = _open(category="complaint")
+    services.ticket_assign(actor=proc.owner, ticket_id=ticket.pk, assignee_id=newcomer.pk)
+    for row in ticket.steps.all():
+        services_step(newcomer, ticket, row.pk)
+    api = ApiClient(token=token_for(newcomer))
+    refused = api.post_json(f"/api/v1/service/tickets/{ticket.pk}/resolve", {"summary": "已处理"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "training_required" and refused.json()["procedure"] == "complaints"
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    # a failed assessment is not enough; a passed one is
+    train(newcomer, proc, score=50)
+    assert (
+        api.post_json(f"/api/v1/service/tickets/{ticket.pk}/resolve", {"summary": "已处理"}).status_code
+        == 403
+    )
+    train(newcomer, proc)
+    assert (
+        api.post_json(f"/api/v1/service/tickets/{ticket.pk}/resolve", {"summary": "已处理"}).status_code
+        == 200
+    )
+    # supervisors may always resolve; procedures without the flag let any agent resolve
+    other = _open(category="complaint")
+    for row in other.steps.all():
+        services_step(proc.owner, other, row.pk)
+    assert (
+        services.ticket_resolve(actor=proc.owner, ticket_id=other.pk, summary="主管处理").status == "resolved"
+    )
+
+
+def services_step(actor, ticket, step_id):
+    from mallops.service.checklist import ticket_step_set
+
+    return ticket_step_set(actor=actor, ticket_id=ticket.pk, step_id=step_id)

@@ -33,6 +33,7 @@ class ProcedureIn(Schema):
     categories: list[str] = []
     owner_id: int | None = None
     pass_mark: int = 80
+    resolve_requires_training: bool = False
     steps: list[StepIn] | None = None
     publish: bool = False
 
@@ -42,6 +43,7 @@ class ProcedurePatch(Schema):
     owner_id: int | None = None
     categories: list[str] | None = None
     pass_mark: int | None = None
+    resolve_requires_training: bool | None = None
 
 
 class VersionIn(Schema):
@@ -87,6 +89,7 @@ class ProcedureOut(Schema):
     owner_id: int
     owner: str
     pass_mark: int
+    resolve_requires_training: bool
     current_version: int | None
     versions: list[VersionOut]
 

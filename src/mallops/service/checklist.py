@@ -2,7 +2,8 @@
 
 When a ticket of a category with a procedure in force is opened, it gets a copy of the published
 version's steps (``TicketStep``). The agent ticks steps (timeline + audit); a ticket cannot be resolved
-while a required step is open (409 ``procedure_steps_open``). A later version does not change the
+while a required step is open (409 ``procedure_steps_open``); when the procedure says so, only agents
+who passed its assessment (or supervisors) may resolve (403 ``training_required``, R8.2.1). A later version does not change the
 checklist of tickets already opened.
 """
 
@@ -14,11 +15,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.selectors import user_permissions
 from mallops.audit.services import audit_record
-from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.service import procedures, timeline
 from mallops.service import services as ticket_services
-from mallops.service.models import Ticket, TicketStep
+from mallops.service.models import Ticket, TicketStep, TrainingRecord
 
 
 def attach(ticket: Ticket, *, at: datetime) -> None:
@@ -57,8 +59,26 @@ def open_required(ticket: Ticket) -> list[TicketStep]:
     return [s for s in steps_of(ticket) if s.step.is_required and s.done_at is None]
 
 
-def require_done(ticket: Ticket) -> None:
-    """Refuse to resolve while required steps are open (the caller holds the ticket's row lock)."""
+def require_resolvable(ticket: Ticket, actor: Any) -> None:
+    """Refuse to resolve while required steps are open, or when the procedure makes resolving a
+    sensitive action and ``actor`` has not passed its assessment (the caller holds the row lock)."""
+    version = ticket.procedure_version
+    if version is not None and version.procedure.resolve_requires_training:
+        procedure = version.procedure
+        current = procedures.current_version(procedure)
+        if (
+            "ticket.supervise" not in user_permissions(actor)
+            and not TrainingRecord.objects.filter(
+                user_id=actor.pk, passed=True, version__in=[v for v in (version, current) if v is not None]
+            ).exists()
+        ):
+            raise DomainError(
+                detail=f"Resolving a {procedure.name} ticket requires a passed assessment on it.",
+                code="training_required",
+                status=403,
+                title="Forbidden",
+                extra={"procedure": procedure.code},
+            )
     missing = open_required(ticket)
     if missing:
         raise conflict(

@@ -378,6 +378,9 @@ class Procedure(models.Model):
     categories = models.JSONField(default=list)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     pass_mark = models.PositiveSmallIntegerField(default=80)
+    # resolving a ticket under this procedure is a sensitive action: only agents who passed the
+    # assessment (or supervisors) may do it (R8.2.1)
+    resolve_requires_training = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {

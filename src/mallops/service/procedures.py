@@ -48,6 +48,7 @@ STANDARD: list[dict[str, Any]] = [
         "code": "complaints",
         "name": "投诉处理",
         "categories": [Category.COMPLAINT.value],
+        "resolve_requires_training": True,
         "steps": [
             ("24小时内受理并告知顾客", "回复顾客已受理，并说明72小时内给出处理结果。", True),
             ("记录事实与顾客诉求", "在内部备注中写明经过、涉及人员和顾客的诉求。", True),
@@ -81,6 +82,7 @@ def snapshot(procedure: Procedure) -> dict[str, Any]:
         "categories": list(procedure.categories),
         "owner": procedure.owner_id,
         "pass_mark": procedure.pass_mark,
+        "resolve_requires_training": procedure.resolve_requires_training,
         "current_version": None if current is None else current.number,
     }
 
@@ -224,6 +226,7 @@ def procedure_create(
     categories: list[str],
     owner_id: int | None,
     pass_mark: int = 80,
+    resolve_requires_training: bool = False,
     steps: list[dict[str, Any]] | None = None,
     publish: bool = False,
     request: Any = None,
@@ -257,6 +260,7 @@ def procedure_create(
         categories=clean_categories,
         owner=owner,
         pass_mark=_pass_mark(pass_mark),
+        resolve_requires_training=bool(resolve_requires_training),
         created_at=at,
     )
     if clean_steps is not None:
@@ -275,7 +279,8 @@ def procedure_create(
 
 @transaction.atomic
 def procedure_update(*, actor: Any, code: str, changes: dict[str, Any], request: Any = None) -> Procedure:
-    """Change the name, owner, categories or pass mark. The owner stays required."""
+    """Change the name, owner, categories, pass mark or whether resolving requires training. The owner
+    stays required."""
     require_permission(actor, "ticket.supervise")
     procedure = _locked(code)
     before = snapshot(procedure)
@@ -285,6 +290,8 @@ def procedure_update(*, actor: Any, code: str, changes: dict[str, Any], request:
         procedure.categories = _categories(changes["categories"] or [], exclude=procedure.pk)
     if "pass_mark" in changes:
         procedure.pass_mark = _pass_mark(changes["pass_mark"])
+    if changes.get("resolve_requires_training") is not None:
+        procedure.resolve_requires_training = bool(changes["resolve_requires_training"])
     if "name" in changes:
         name = (changes["name"] or "").strip()
         if not name or len(name) > 100:
@@ -410,6 +417,7 @@ def procedures_install_standard(
                 name=spec["name"],
                 categories=spec["categories"],
                 owner_id=owner_id,
+                resolve_requires_training=spec.get("resolve_requires_training", False),
                 steps=[{"title": t, "guidance": g, "is_required": r} for t, g, r in spec["steps"]],
                 publish=True,
                 request=request,

@@ -432,7 +432,7 @@ def ticket_resolve(
     at = _now(now)
     ticket = _locked(actor, ticket_id)
     _require_open(ticket)
-    checklist.require_done(ticket)
+    checklist.require_resolvable(ticket, actor)
     before = _snapshot(ticket)
     summary = _text(summary, "summary")
     ticket.pauses.filter(ended_at=None).update(ended_at=at)

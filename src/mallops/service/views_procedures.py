@@ -79,8 +79,14 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
 
 
 _ACTIONS: dict[str, Callable[[Any, str, Any], Any]] = {
-    "owner": lambda actor, code, p: procedures.procedure_update(
-        actor=actor, code=code, changes={"owner_id": _int(p.get("owner_id"))}
+    "settings": lambda actor, code, p: procedures.procedure_update(
+        actor=actor,
+        code=code,
+        changes={
+            "owner_id": _int(p.get("owner_id")),
+            "pass_mark": _int(p.get("pass_mark")),
+            "resolve_requires_training": p.get("resolve_requires_training") == "on",
+        },
     ),
     "version": lambda actor, code, p: procedures.procedure_version_create(
         actor=actor,
@@ -142,6 +148,7 @@ def procedure_create(request: HttpRequest) -> HttpResponse:
                 categories=post.getlist("categories"),
                 owner_id=_int(post.get("owner_id")),
                 pass_mark=_int(post.get("pass_mark")) or 0,
+                resolve_requires_training=post.get("resolve_requires_training") == "on",
                 steps=parse_steps(post.get("steps", "")),
                 publish=post.get("publish") == "on",
                 request=request,
