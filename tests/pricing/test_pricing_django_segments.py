@@ -247,6 +247,7 @@ def test_console_issues_to_a_segment_and_grants_memberships():
     assert granted.status_code == 302
     row = Membership.objects.for_merchant(merchant.pk).get()
     assert row.level == "silver" and row.valid_to is not None and row.valid_to.year in (2099, 2100)
+    assert 'href="/promotions/memberships/"' in store.get("/promotions/").content.decode()
     listing = store.get("/promotions/memberships/").content.decode()
     assert "con-b1" in listing and "silver" in listing
     assert store.post(f"/promotions/memberships/{row.pk}/revoke").status_code == 302
