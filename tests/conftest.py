@@ -49,10 +49,16 @@ def on_postgres() -> bool:
 
 
 @pytest.fixture
-def redis_url() -> str:
+def redis_url(worker_id: str) -> str:
     url = os.environ.get("MALLOPS_TEST_REDIS_URL", "")
     if not url:
         pytest.fail("Redis is required (MALLOPS_TEST_REDIS_URL unset; run through `make test`)")
+    if worker_id.startswith("gw"):
+        # one database per xdist worker: Redis fixtures flush theirs, which must not wipe the keys of a
+        # test running in another worker at the same time
+        from urllib.parse import urlsplit
+
+        url = urlsplit(url)._replace(path=f"/{1 + int(worker_id[2:]) % 15}").geturl()
     return url
 
 
