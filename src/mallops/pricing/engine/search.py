@@ -52,7 +52,7 @@ class _PairSearch:
 
     def __init__(
         self,
-        options: list[list[Option]],
+        options: list[list[int]],  # store discount of each merchant's options
         x: list[list[int]],
         y: list[list[int]],
         v: list[list[int]],
@@ -85,8 +85,8 @@ class _PairSearch:
         cols: list[list[int]] = [[0] * (m + 1) for _ in range(8)]
         rate, step_off, step_min = self.rate, self.step_off, self.step_min
         for k in range(m - 1, -1, -1):
-            opts, xs, ys, vs = options[k], x[k], y[k], v[k]
-            ds = [o.discount for o in opts]
+            xs, ys, vs = x[k], y[k], v[k]
+            ds = options[k]
             row = (
                 ds[0],
                 min(xs),
@@ -119,7 +119,7 @@ class _PairSearch:
             for k in range(m - 1, -1, -1):
                 self.suf_yo[k] = self.suf_yo[k + 1] + max(y_out[k])
                 self.suf_dyo[k] = self.suf_dyo[k + 1] + max(
-                    [100 * o.discount + rate * yy for o, yy in zip(options[k], y_out[k], strict=True)]
+                    [100 * d + rate * yy for d, yy in zip(options[k], y_out[k], strict=True)]
                 )
         # Lagrangian-style columns: a tier or coupon minimum that needs ``n`` more base from the remaining
         # merchants leaves them at most sum(max(d + base)) - n of store discount.
@@ -135,23 +135,23 @@ class _PairSearch:
             opts = options[k]
             if needs_x:
                 self.suf_dpx[k] = self.suf_dpx[k + 1] + max(
-                    [o.discount + xx for o, xx in zip(opts, x[k], strict=True)]
+                    [d + xx for d, xx in zip(opts, x[k], strict=True)]
                 )
             if needs_y:
                 self.suf_dpy[k] = self.suf_dpy[k + 1] + max(
-                    [o.discount + yy for o, yy in zip(opts, y[k], strict=True)]
+                    [d + yy for d, yy in zip(opts, y[k], strict=True)]
                 )
             if needs_y and y_out is not None:
                 self.suf_dpyo[k] = self.suf_dpyo[k + 1] + max(
-                    [o.discount + yy for o, yy in zip(opts, y_out[k], strict=True)]
+                    [d + yy for d, yy in zip(opts, y_out[k], strict=True)]
                 )
         self.suf_dxv = [0] * (m + 1)
         if rate and step_off:
             for k in range(m - 1, -1, -1):
                 self.suf_dxv[k] = self.suf_dxv[k + 1] + max(
                     [
-                        100 * step_min * o.discount + rate * step_min * vv + (100 - rate) * step_off * xx
-                        for o, xx, vv in zip(options[k], x[k], v[k], strict=True)
+                        100 * step_min * d + rate * step_min * vv + (100 - rate) * step_off * xx
+                        for d, xx, vv in zip(options[k], x[k], v[k], strict=True)
                     ]
                 )
 
@@ -166,7 +166,7 @@ class _PairSearch:
             top += coupon_discount(self.coupon, done_y + self.suf_yhi[k])
         return top
 
-    def sharpen(self, options: list[list[Option]]) -> None:
+    def sharpen(self, options: list[list[int]]) -> None:
         """Add the per-tier percent-coupon bounds (built only for pairs the cheaper bound cannot cut)."""
         m, x, y, v, rate = len(options), self.x, self.y, self._v, self.rate
         if not self.segments or not rate or self.suf_rate_steep:
@@ -178,8 +178,8 @@ class _PairSearch:
         columns_y = [[0] * (m + 1) for _ in _RATE_WEIGHTS]
         columns_v = [[0] * (m + 1) for _ in _RATE_WEIGHTS]
         for k in range(m - 1, -1, -1):
-            with_y = [100 * o.discount + rate * yy for o, yy in zip(options[k], y[k], strict=True)]
-            with_v = [100 * o.discount + rate * vv for o, vv in zip(options[k], v[k], strict=True)]
+            with_y = [100 * d + rate * yy for d, yy in zip(options[k], y[k], strict=True)]
+            with_v = [100 * d + rate * vv for d, vv in zip(options[k], v[k], strict=True)]
             for column_y, column_v, weight in zip(columns_y, columns_v, _RATE_WEIGHTS, strict=True):
                 scaled = [100 * weight * xx for xx in x[k]]
                 column_y[k] = column_y[k + 1] + max(map(add, with_y, scaled))
@@ -484,6 +484,7 @@ def search_best(
     distinct.sort(key=lambda t: (-t[0], t[1]))
 
     columns = _Columns(options, own)
+    discounts = [[o.discount for o in opts] for opts in options]
     walker = _Walker(pricer, amounts1, item_removed, options, own, best)
     # First a cheap incumbent: every merchant's largest store discount under each promising pair.
     for root_bound, _, ps, cs in distinct[:3]:
@@ -510,7 +511,7 @@ def search_best(
             y_out = columns.coupon_outside(ps, cs)
             shared = len(frozenset(ps.lines) & frozenset(cs.lines))
         search = _PairSearch(
-            options,
+            discounts,
             columns.promo(ps),
             columns.coupon(cs),
             v,
@@ -524,7 +525,7 @@ def search_best(
         if pair_bound <= best.discount:
             continue
         if search.segments and search.rate:
-            search.sharpen(options)
+            search.sharpen(discounts)
             pair_bound = search.bound(0, 0, 0, 0, 0, 0, best.discount)
             if pair_bound <= best.discount:
                 continue
