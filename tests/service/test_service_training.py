@@ -56,12 +56,16 @@ def test_nobody_trained_leaves_the_ticket_to_the_supervisor_with_the_reason():
     supervisor = ApiClient(token=token_for(proc.owner))
     out = supervisor.get_json(f"/api/v1/service/tickets/{ticket.pk}").json()
     assert out["routing_hold_reason"] == ticket.routing_hold_reason
+    _open(category="logistics")  # routed normally: not in the held list
+    held = supervisor.get_json("/api/v1/service/tickets?held=true").json()
+    assert [t["id"] for t in held["items"]] == [ticket.pk]
     # the supervisor assigns by hand: the hold ends
     agent = make_agent("return")
     assigned = supervisor.post_json(
         f"/api/v1/service/tickets/{ticket.pk}/assign", {"assignee_id": agent.pk}
     ).json()
     assert assigned["assignee_id"] == agent.pk and assigned["routing_hold_reason"] == ""
+    assert supervisor.get_json("/api/v1/service/tickets?held=true").json()["count"] == 0
 
 
 @pytest.mark.req("R5.1.5")

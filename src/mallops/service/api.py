@@ -64,6 +64,7 @@ class TicketFilters(Schema):
     q: str = ""
     mine: bool = False
     breached: bool = False
+    held: bool = False
 
 
 def _detail(ticket: Ticket) -> TicketDetailOut:
@@ -95,8 +96,8 @@ def _staff_only(request: HttpRequest) -> Any:
 
 def _list(actor: Any, filters: TicketFilters) -> Any:
     data = filters.dict()
-    q, mine, breached = data.pop("q"), data.pop("mine"), data.pop("breached")
-    return selectors.ticket_list(actor=actor, filters=data, q=q, mine=mine, breached=breached)
+    q, mine, breached, held = data.pop("q"), data.pop("mine"), data.pop("breached"), data.pop("held")
+    return selectors.ticket_list(actor=actor, filters=data, q=q, mine=mine, breached=breached, held=held)
 
 
 # --- platform desk ---------------------------------------------------------------------------------

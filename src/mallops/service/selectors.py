@@ -25,6 +25,7 @@ def ticket_list(
     q: str = "",
     mine: bool = False,
     breached: bool = False,
+    held: bool = False,
 ) -> QuerySet[Ticket]:
     rows = tickets_for(actor).select_related("assignee", "buyer")
     for name, value in (filters or {}).items():
@@ -36,6 +37,8 @@ def ticket_list(
         rows = rows.filter(assignee_id=actor.pk)
     if breached:
         rows = rows.filter(slas__breached_at__isnull=False).distinct()
+    if held:  # open, unassigned, and routing said why (e.g. nobody trained on the procedure)
+        rows = rows.filter(assignee__isnull=True, status__in=OPEN_STATUSES).exclude(routing_hold_reason="")
     return rows.order_by("-created_at", "-pk")
 
 

@@ -40,13 +40,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         q=request.GET.get("q", "").strip(),
         mine=scope == "mine",
         breached=scope == "breached",
+        held=scope == "held",
     )
     if scope in ("open", "mine") and not filters["status"]:
         rows = rows.filter(status__in=OPEN_STATUSES)
     if scope == "escalated":
         rows = rows.filter(escalation_level__gt=0, status__in=OPEN_STATUSES)
-    if scope == "held":
-        rows = rows.filter(assignee__isnull=True, status__in=OPEN_STATUSES).exclude(routing_hold_reason="")
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(
         request,
