@@ -66,6 +66,8 @@ def test_nobody_trained_leaves_the_ticket_to_the_supervisor_with_the_reason():
     ).json()
     assert assigned["assignee_id"] == agent.pk and assigned["routing_hold_reason"] == ""
     assert supervisor.get_json("/api/v1/service/tickets?held=true").json()["count"] == 0
+    warned = ticket.events.get(kind="assigned_untrained")
+    assert warned.internal and warned.body == f"{agent.username} is not trained on returns 流程 v1"
 
 
 @pytest.mark.req("R5.1.5")

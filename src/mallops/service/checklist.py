@@ -43,6 +43,25 @@ def attach(ticket: Ticket, *, at: datetime) -> None:
     )
 
 
+def note_untrained_assignee(ticket: Ticket, agent: Any, *, at: datetime, actor: Any) -> None:
+    """A manual assignment may pick anyone; when the agent is not trained on the procedure's current
+    version the timeline says so (the supervisor decided, on record)."""
+    version = ticket.procedure_version
+    current = None if version is None else procedures.current_version(version.procedure)
+    if current is None or agent is None:
+        return
+    if not TrainingRecord.objects.filter(user_id=agent.pk, version=current, passed=True).exists():
+        timeline.record(
+            ticket,
+            at,
+            actor,
+            "assigned_untrained",
+            f"{agent.username} is not trained on {current.procedure.name} v{current.number}",
+            internal=True,
+            assignee=agent.pk,
+        )
+
+
 def steps_of(ticket: Ticket) -> list[TicketStep]:
     return list(
         TicketStep.objects.filter(ticket_id=ticket.pk)

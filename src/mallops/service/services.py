@@ -325,6 +325,7 @@ def ticket_assign(
                 [FieldError(("body", "assignee_id"), "not an agent for this ticket", "invalid")]
             )
         how = "manual"
+        checklist.note_untrained_assignee(ticket, agent, at=at, actor=actor)
     _assign(ticket, agent, at=at, actor=actor, how=how)
     audit_record(
         actor=actor,
