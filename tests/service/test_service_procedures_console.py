@@ -98,6 +98,7 @@ def test_supervisor_sets_up_procedures_changes_owner_and_publishes_versions(clie
     ]
     page = client.get("/service/procedures/").content.decode()
     assert "退货退款处理" in page and "投诉处理" in page and "订单查询处理" in page
+    assert "工单类别: 退货退款" in page
     assert 'data-testid="install-standard"' not in page
     # the owner must be a supervisor: an agent is refused with the reason shown
     refused = client.post(

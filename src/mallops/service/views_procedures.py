@@ -26,6 +26,19 @@ from mallops.service import procedures, training
 from mallops.service.models import Category, Procedure, TrainingRecord
 from mallops.service.views import error_message
 
+# ticket categories as the console names them (the model's choices are English codes and labels)
+CATEGORY_LABELS = {
+    Category.PRODUCT: gettext_lazy("Product"),
+    Category.SERVICE: gettext_lazy("Service"),
+    Category.LOGISTICS: gettext_lazy("Logistics"),
+    Category.SUGGESTION: gettext_lazy("Suggestion"),
+    Category.COMPLAINT: gettext_lazy("Complaint"),
+    Category.TECHNICAL: gettext_lazy("Technical support"),
+    Category.MAJOR_FAULT: gettext_lazy("Major fault"),
+    Category.RETURN: gettext_lazy("Returns and refunds"),
+    Category.ORDER_QUERY: gettext_lazy("Order query"),
+}
+
 
 def _need(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
@@ -58,7 +71,9 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "procedure": procedure,
-                "categories": [Category(c).label for c in procedure.categories if c in Category.values],
+                "categories": [
+                    str(CATEGORY_LABELS[Category(c)]) for c in procedure.categories if c in Category.values
+                ],
                 "current": next((v for v in versions if v.state == "published"), None),
                 "versions": [(v, len(training.trained_user_ids(v))) for v in versions],
             }
@@ -71,7 +86,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             "active": "service_procedures",
             "rows": rows,
             "owners": procedures.possible_owners(),
-            "categories": Category.choices,
+            "categories": [(c.value, str(CATEGORY_LABELS[c])) for c in Category],
             "missing_standard": [s["name"] for s in procedures.STANDARD if s["code"] not in existing],
             "can_edit": request.user.has_perm("ticket.supervise"),
         },
