@@ -80,6 +80,16 @@ def test_held_ticket_shows_in_the_supervisor_queue_with_the_reason(client):
     assert ticket.number in held and "待主管分派" in held
     page = client.get(f"/service/tickets/{ticket.pk}/").content.decode()
     assert 'data-testid="routing-hold"' in page and "nobody available is trained on returns 流程 v1" in page
+    # the supervisor assigns from the ticket page; the list says who is trained
+    assert 'data-testid="assign"' in page and "未培训" in page
+    trained = make_agent("return")
+    train(trained, Procedure.objects.get(code="returns"))
+    page = client.get(f"/service/tickets/{ticket.pk}/").content.decode()
+    assert f"{trained.username} · 已培训" in page
+    client.post(f"/service/tickets/{ticket.pk}/assign", {"assignee_id": trained.pk})
+    ticket.refresh_from_db()
+    assert ticket.assignee_id == trained.pk and ticket.routing_hold_reason == ""
+    assert ticket.number not in client.get("/service/?scope=held").content.decode()
 
 
 @pytest.mark.req("R5.1.5")

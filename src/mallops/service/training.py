@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mallops.accounts.models import User
@@ -167,3 +168,33 @@ def _cell(mine: list[TrainingRecord], current: ProcedureVersion | None) -> Cell:
     if older:
         return Cell("retrain", older[0].score, older[0].completed_at)
     return Cell("untrained", None, None)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user_id: int
+    username: str
+    store: str
+    is_trained: bool | None  # None: the ticket follows no procedure in force
+
+
+def assignable_agents(ticket: Any) -> list[Candidate]:
+    """Agents a supervisor may pick for ``ticket`` (platform agents and its store's), trained first."""
+    version = ticket.procedure_version
+    current = None if version is None else procedures.current_version(version.procedure)
+    trained = set() if current is None else trained_user_ids(current)
+    profiles = AgentProfile.objects.filter(user__is_active=True).select_related("user", "merchant")
+    if ticket.merchant_id is None:
+        profiles = profiles.filter(merchant__isnull=True)
+    else:
+        profiles = profiles.filter(Q(merchant__isnull=True) | Q(merchant_id=ticket.merchant_id))
+    rows = [
+        Candidate(
+            user_id=p.user_id,
+            username=p.user.username,
+            store="" if p.merchant is None else p.merchant.name,
+            is_trained=None if current is None else p.user_id in trained,
+        )
+        for p in profiles
+    ]
+    return sorted(rows, key=lambda c: (c.is_trained is False, c.store != "", c.username))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.core.errors import DomainError
-from mallops.service import assist, charts, checklist, kpis, selectors, services
+from mallops.service import assist, charts, checklist, kpis, selectors, services, training
 from mallops.service.models import OPEN_STATUSES, Category, Priority, ServiceTask, Status, TicketRating
 
 
@@ -86,6 +86,9 @@ def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "warnings": selectors.calendar_warnings(ticket),
             "fallback_years": _calendar_alert(),
             "tasks": ServiceTask.objects.filter(ticket=ticket),
+            "assignable": training.assignable_agents(ticket)
+            if ticket.is_open and request.user.has_perm("ticket.supervise")
+            else [],
             **checklist_context(ticket),
         },
     )
