@@ -53,6 +53,9 @@ def test_nobody_trained_leaves_the_ticket_to_the_supervisor_with_the_reason():
     assert ticket.routing_hold_reason == "nobody available is trained on returns 流程 v1"
     held = ticket.events.get(kind="routing_held")
     assert held.internal and held.body == ticket.routing_hold_reason
+    created = AuditEvent.objects.get(action="service.ticket_created", object_id=str(ticket.pk))
+    assert created.after["routing_hold_reason"] == ticket.routing_hold_reason
+    assert created.after["procedure_version"] == ticket.procedure_version_id
     supervisor = ApiClient(token=token_for(proc.owner))
     out = supervisor.get_json(f"/api/v1/service/tickets/{ticket.pk}").json()
     assert out["routing_hold_reason"] == ticket.routing_hold_reason

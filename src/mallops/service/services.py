@@ -50,6 +50,8 @@ def _snapshot(ticket: Ticket) -> dict[str, Any]:
         "priority": ticket.priority,
         "category": ticket.category,
         "escalation_level": ticket.escalation_level,
+        "procedure_version": ticket.procedure_version_id,
+        "routing_hold_reason": ticket.routing_hold_reason,
     }
 
 
