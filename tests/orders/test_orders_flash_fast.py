@@ -238,3 +238,25 @@ def test_the_hot_call_survives_a_script_flush_and_a_dropped_connection(on_redis)
         redis_path.attempt(sale.pk, buyer.pk, 1, 3, "x5")
     assert redis_path.attempt(sale.pk, buyer.pk, 1, 3, "x4")[0] == redis_path.OVER_LIMIT
     assert r.llen(redis_path.keys(sale.pk)[2]) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.req("R2.3.1")
+def test_signing_in_and_revoking_work_while_redis_is_down(settings):
+    from mallops.accounts.models import ApiToken
+    from mallops.accounts.services import token_authenticate, token_revoke
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{_closed_port()}/0"  # nothing listens there
+    buyer = make_buyer()
+    raw = token_for(buyer)  # the cache write fails after commit; the sign-in does not
+    assert token_authenticate(raw).pk == buyer.pk
+    token_revoke(actor=buyer, token_id=ApiToken.objects.get(user=buyer).pk)
+    assert token_authenticate(raw) is None
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

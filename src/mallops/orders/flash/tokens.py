@@ -5,7 +5,10 @@ token that must be refused. Written when a token is issued (``post_save``, after
 with ``-`` when it is revoked or deleted or its user is deactivated (after commit, so revocation is
 immediate on the fast path), and filled on a miss from the database with ``SET NX`` (a fill never
 overwrites a revocation written meanwhile). Entries live at most ``TTL_SECONDS`` and never past the
-token's expiry. Without ``REDIS_URL`` all of this is off and the fast path asks the database.
+token's expiry. The writes run after commit and ``robust``: Redis being down never fails a sign-in or
+a revocation (Django logs the error); a revocation that could not be written is then unseen by the
+fast path for at most ``TTL_SECONDS``. Without ``REDIS_URL`` all of this is off and the fast path asks
+the database.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from django.db import transaction
 
 from mallops.orders import conf
 
-TTL_SECONDS = 3600
+TTL_SECONDS = 600  # also bounds how long a revocation that could not reach Redis goes unseen
 REFUSED = "-"
 
 
@@ -109,13 +112,13 @@ def owner(raw: str, load: Any) -> Buyer | None:
 def _on_token_saved(sender: Any, instance: Any, created: bool, **_: Any) -> None:
     """Issued, revoked or changed: the cache gets the token's state (``-`` once it is unusable)."""
     if conf.redis_url():
-        transaction.on_commit(lambda: store([instance]))
+        transaction.on_commit(lambda: store([instance]), robust=True)
 
 
 def _on_token_deleted(sender: Any, instance: Any, **_: Any) -> None:
     if conf.redis_url():
         prefix = instance.prefix
-        transaction.on_commit(lambda: refuse([prefix]))
+        transaction.on_commit(lambda: refuse([prefix]), robust=True)
 
 
 def _on_user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
@@ -132,7 +135,7 @@ def _on_user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> 
         return
     for token in tokens:
         token.user = instance
-    transaction.on_commit(lambda: store(tokens))
+    transaction.on_commit(lambda: store(tokens), robust=True)
 
 
 def connect() -> None:
