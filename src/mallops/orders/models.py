@@ -177,6 +177,7 @@ class OrderLine(models.Model):
     """A priced line: ``amount_fen = unit_price_fen * qty``, ``paid_fen = amount_fen - discount_fen``.
 
     ``shares`` maps each promotion/coupon id to the fen it took off this line (for partial refunds).
+    ``returned_qty`` counts the units that came back into stock (returns, a refund before shipping).
     ``return_terms`` is the copy of the product's after-sales terms the buyer confirmed at checkout
     (``{"return_policy": "eligible"|"excluded", "return_exclusion": "..."}``); None on lines written
     before the copy existed or without a catalogue product.
@@ -194,8 +195,17 @@ class OrderLine(models.Model):
     paid_fen = models.BigIntegerField()
     shares = models.JSONField(default=dict)
     return_terms = models.JSONField(null=True, blank=True, default=None)
+    # units of this line that came back into stock (``stock.return_units``); never more than ``qty``
+    returned_qty = models.PositiveIntegerField(default=0)
 
     objects = MerchantScopedManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(returned_qty__lte=models.F("qty")), name="orders_line_returned_le_qty"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku_code} x{self.qty}"

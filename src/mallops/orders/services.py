@@ -16,7 +16,7 @@ from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders import stock
 from mallops.orders.checkout import require_buyer
-from mallops.orders.models import Order, OrderLine, PartialRefund, StockItem
+from mallops.orders.models import Order, PartialRefund, StockItem
 from mallops.orders.selectors import merchant_id_of
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition
@@ -217,23 +217,43 @@ def order_refund_part(
 
 
 @transaction.atomic
-def order_lines_restock(*, order_id: int, lines: list[tuple[int, int]]) -> None:
+def order_lines_restock(
+    *,
+    order_id: int,
+    lines: list[tuple[int, int]],
+    actor: Any = None,
+    request: HttpRequest | None = None,
+) -> Order:
     """Returned units of some lines (``(order_line_id, qty)``) are sellable again (caller authorised).
 
-    Uses the stock module's ``receive`` movement (one ledger row per line).
+    ``stock.return_units`` moves them sold → available (one ``return`` ledger movement per line) and
+    counts them on the line, so a line never gives back more than it sold; audited as
+    ``orders.stock_return``. 404 for an unknown order; 409 ``not_sold``, ``invalid_line``,
+    ``return_exceeds_line`` (nothing written).
     """
-    order = Order.objects.unscoped(reason="return restock (caller authorised)").get(pk=order_id)
-    by_id = {
-        ln.pk: ln
-        for ln in OrderLine.objects.for_merchant(order.merchant_id)
-        .select_related("item")
-        .filter(order=order, pk__in=[lid for lid, _qty in lines])
-    }
-    for line_id, qty in sorted(lines):
-        line = by_id.get(line_id)
-        if line is None or not 1 <= qty <= line.qty:
-            raise conflict("Not a line of this order.", code="invalid_line", line=line_id)
-        stock.receive(line.item, qty)
+    order: Order | None = (
+        Order.objects.unscoped(reason="return restock (caller authorised)")
+        .select_for_update()
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise not_found("order")
+    moved = stock.return_units(order, lines)
+    audit_record(
+        actor=actor,
+        action="orders.stock_return",
+        obj=order,
+        before={"returned_qty": {str(line.pk): line.returned_qty for line, _qty in moved}},
+        after={
+            "lines": [
+                {"line": line.pk, "sku": line.sku_code, "qty": qty, "returned_qty": line.returned_qty + qty}
+                for line, qty in moved
+            ]
+        },
+        request=request,
+    )
+    return order
 
 
 def line_return_terms(merchant_id: int, sku_codes: list[str]) -> dict[str, dict[str, str]]:

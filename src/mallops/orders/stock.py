@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import F, Sum
 
 from mallops.core.errors import conflict
-from mallops.orders.models import FlashSale, Movement, Order, StockItem, StockLedger
+from mallops.orders.models import FlashSale, Movement, Order, OrderLine, OrderStatus, StockItem, StockLedger
 
 _REASON = "stock movement (caller authorised)"
 log = logging.getLogger("mallops.orders.stock")
@@ -110,8 +110,87 @@ def flash_sell(order: Order) -> None:
 
 
 def restock(order: Order) -> None:
-    """A refunded order that never shipped: its units are sellable again."""
-    _move(order, Movement.RETURN, d_available=1, d_reserved=0, d_sold=-1)
+    """A refunded order that never shipped: the units of its lines not yet returned are sellable again
+    (counted in each line's ``returned_qty``, so a later return of the same line is refused)."""
+    left = [
+        (line_id, qty - returned)
+        for line_id, qty, returned in order.lines.unscoped(reason=_REASON).values_list(
+            "pk", "qty", "returned_qty"
+        )
+        if qty > returned
+    ]
+    if left:
+        return_units(order, left)
+
+
+# orders whose units were never sold (unpaid, or cancelled before payment): nothing can come back
+_NOT_SOLD = frozenset({OrderStatus.CREATED, OrderStatus.CANCELLED})
+
+
+def return_units(order: Order, lines: Sequence[tuple[int, int]]) -> list[tuple[OrderLine, int]]:
+    """Units of some of ``order``'s lines (``(order_line_id, qty)``) come back: sold → available.
+
+    One ``return`` ledger movement per line (naming the order), so the ledger keeps summing to the row.
+    Each line's ``returned_qty`` grows with a conditional UPDATE (``returned_qty + qty <= line qty``,
+    backed by a CHECK constraint), so a line never gives back more units than it sold, whatever the
+    interleaving; the stock row moves only ``WHERE sold >= qty``. Lines are updated in id order and stock
+    rows in id order (the checkout's lock order). The caller holds the transaction, has authorised the
+    move and audits it. Errors (409, raised before anything is written unless a concurrent return won
+    the race): ``not_sold`` (order unpaid or cancelled), ``invalid_line`` (not a line of the order, qty
+    < 1, a line named twice), ``return_exceeds_line`` (more than the line has left to return).
+    Returns the lines (before the update) with the units each gave back.
+    """
+    if order.status in _NOT_SOLD:
+        raise conflict("Units of this order were never sold.", code="not_sold", status=order.status)
+    wanted: dict[int, int] = {}
+    for line_id, qty in lines:
+        if line_id in wanted or qty < 1:
+            raise conflict("Not a line of this order.", code="invalid_line", line=line_id)
+        wanted[line_id] = qty
+    by_id = {
+        line.pk: line
+        for line in OrderLine.objects.for_merchant(order.merchant_id).filter(order=order, pk__in=list(wanted))
+    }
+    for line_id, qty in sorted(wanted.items()):
+        line = by_id.get(line_id)
+        if line is None:
+            raise conflict("Not a line of this order.", code="invalid_line", line=line_id)
+        if qty > line.qty - line.returned_qty:
+            raise conflict(
+                "More units than this line has left to return.",
+                code="return_exceeds_line",
+                line=line_id,
+                left=line.qty - line.returned_qty,
+            )
+    for line_id, qty in sorted(wanted.items()):
+        updated = (
+            OrderLine.objects.for_merchant(order.merchant_id)
+            .filter(pk=line_id, returned_qty__lte=F("qty") - qty)
+            .update(returned_qty=F("returned_qty") + qty)
+        )
+        if updated != 1:
+            raise conflict(
+                "More units than this line has left to return.", code="return_exceeds_line", line=line_id
+            )
+    moved = sorted(((by_id[line_id], qty) for line_id, qty in wanted.items()), key=lambda p: p[0].item_id)
+    for line, qty in moved:
+        updated = (
+            StockItem.objects.unscoped(reason=_REASON)
+            .filter(pk=line.item_id, sold__gte=qty)
+            .update(available=F("available") + qty, sold=F("sold") - qty)
+        )
+        if updated != 1:
+            raise conflict("The stock row has fewer sold units.", code="stock_missing", sku=line.sku_code)
+        _ledger(
+            line.item_id,
+            order.merchant_id,
+            Movement.RETURN,
+            d_available=qty,
+            d_sold=-qty,
+            order=order,
+            flash_sale=order.flash_sale,
+        )
+    return moved
 
 
 def flash_allocate(sale: FlashSale) -> None:
