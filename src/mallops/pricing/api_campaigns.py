@@ -6,7 +6,8 @@
 - ``POST/GET /memberships``, ``POST /memberships/{id}/revoke`` (platform; ``promotion.manage`` /
   ``promotion.view``) and the same under ``/merchant/memberships`` for a store.
 - ``GET /campaign-report`` (``promotion.view``): participation, discount cost, GMV and ROI per
-  promotion and coupon batch from the orders' discount shares.
+  promotion and coupon batch from the orders' discount shares; ``GET /merchant/campaign-report``
+  (``store.promotion.manage``): the store's own and the platform's campaigns on the store's own orders.
 """
 
 from __future__ import annotations
@@ -191,3 +192,22 @@ def campaign_report_get(request: HttpRequest, start: date | None = None, end: da
     if start is not None and end is not None and end < start:
         raise validation_error([FieldError(loc=("query", "end"), msg="must not be before start")])
     return campaign_report.campaign_report(actor=request.user, start=start, end=end)
+
+
+@router.get(
+    "/merchant/campaign-report",
+    response=dict[str, Any],
+    summary="The store's campaigns and the platform's, counted on the store's own paid orders only",
+)
+def merchant_campaign_report_get(
+    request: HttpRequest, start: date | None = None, end: date | None = None
+) -> Any:
+    merchant_id = actor_merchant_id(request.user)
+    if start is not None and end is not None and end < start:
+        raise validation_error([FieldError(loc=("query", "end"), msg="must not be before start")])
+    report = campaign_report.merchant_campaign_report(
+        actor=request.user, merchant_id=merchant_id, start=start, end=end
+    )
+    # ``items`` like every other merchant list (the platform report calls them ``campaigns``)
+    report["items"] = report.pop("campaigns")
+    return report

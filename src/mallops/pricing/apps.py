@@ -15,3 +15,24 @@ class PricingConfig(AppConfig):
         register(
             MenuItem("coupon_batches", _("Platform coupons"), "pricing:coupon_batches", "promotion.view")
         )
+        register(MenuItem("campaigns", _("Campaign report"), "pricing:campaigns", "promotion.view"))
+        register(MenuItem("memberships", _("Memberships"), "pricing:memberships", "promotion.view"))
+        # the merchant centre: its own store's pages (merchant roles hold store.promotion.manage, staff do not)
+        register(
+            MenuItem(
+                "store_coupons", _("My store's coupons"), "pricing:store_coupons", "store.promotion.manage"
+            )
+        )
+        register(
+            MenuItem(
+                "store_campaigns",
+                _("My campaign report"),
+                "pricing:store_campaigns",
+                "store.promotion.manage",
+            )
+        )
+        register(
+            MenuItem(
+                "store_memberships", _("My store's members"), "pricing:memberships", "store.promotion.manage"
+            )
+        )

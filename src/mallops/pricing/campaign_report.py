@@ -12,6 +12,13 @@ Beijing date of payment. Per campaign:
 - ``refunded_fen``: what was paid back on those orders;
 - ``roi``: ``(gmv_fen - discount_fen) / discount_fen`` rounded to 4 places (None without a cost).
 
+**Merchant report** (``merchant_campaign_report``, ``store.promotion.manage``): only the store's own paid
+orders (its order lines through the fail-closed ``for_merchant`` scope), and on them only the store's own
+promotions and coupon batches plus the platform's offers (platform promotions and batches). A platform
+offer's figures are therefore restricted to the store's lines: its discount on this store's lines and the
+GMV of this store's orders it took part in, never another store's. A share naming another store's offer
+(which the checkout never writes) is dropped, not shown.
+
 Read-only: order rows are read through their models here because the orders app has no selector for
 line shares; staff need ``promotion.view``.
 """
@@ -22,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from mallops.accounts.services import require_permission
@@ -47,30 +55,29 @@ def _roi(gmv: int, cost: int) -> float | None:
     return round((gmv - cost) / cost, 4) if cost else None
 
 
-def campaign_report(*, actor: Any, start: date | None = None, end: date | None = None) -> dict[str, Any]:
-    """Every campaign that discounted a paid order in ``[start, end]`` (Beijing dates, inclusive)."""
-    require_permission(actor, "promotion.view")
+def _rows(lines: QuerySet[OrderLine], start: date | None, end: date | None) -> list[tuple[Any, ...]]:
     low, high = _bounds(start, end)
-    lines = OrderLine.objects.unscoped(reason="campaign report: discount shares of paid orders").filter(
-        order__paid_at__isnull=False
-    )
+    lines = lines.filter(order__paid_at__isnull=False)
     if low is not None:
         lines = lines.filter(order__paid_at__gte=low)
     if high is not None:
         lines = lines.filter(order__paid_at__lt=high)
-    rows = list(
+    return list(
         lines.values_list(
             "order_id", "order__buyer_id", "order__paid_fen", "order__refunded_fen", "shares"
         ).order_by("order_id", "pk")
     )
-    coupon_ids = {
+
+
+def _coupon_ids(rows: list[tuple[Any, ...]]) -> set[int]:
+    return {
         int(key[1:]) for *_, shares in rows for key in (shares or {}) if key[:1] == "C" and key[1:].isdigit()
     }
-    batch_of = dict(
-        Coupon.objects.unscoped(reason="campaign report: batch of each used coupon")
-        .filter(pk__in=coupon_ids)
-        .values_list("pk", "batch_id")
-    )
+
+
+def _tally(
+    rows: list[tuple[Any, ...]], batch_of: dict[int, int]
+) -> tuple[dict[tuple[str, int], _Tally], dict[int, tuple[int, int]]]:
     tallies: dict[tuple[str, int], _Tally] = {}
     order_money: dict[int, tuple[int, int]] = {}
     for order_id, buyer_id, paid, refunded, shares in rows:
@@ -88,23 +95,23 @@ def campaign_report(*, actor: Any, start: date | None = None, end: date | None =
             tally.orders.add(order_id)
             tally.buyers.add(buyer_id)
             tally.discount_fen += int(fen)
-    promotions = {
-        p.pk: p
-        for p in Promotion.objects.for_platform(actor, "promotion.view")
-        .select_related("merchant")
-        .filter(pk__in=[pk for kind, pk in tallies if kind == "promotion"])
-    }
-    batches = {
-        b.pk: b
-        for b in CouponBatch.objects.for_platform(actor, "promotion.view")
-        .select_related("merchant")
-        .filter(pk__in=[pk for kind, pk in tallies if kind == "coupon_batch"])
-    }
+    return tallies, order_money
+
+
+def _ids(tallies: dict[tuple[str, int], _Tally], kind: str) -> list[int]:
+    return [pk for k, pk in tallies if k == kind]
+
+
+def _assemble(
+    tallies: dict[tuple[str, int], _Tally],
+    order_money: dict[int, tuple[int, int]],
+    sources: dict[tuple[str, int], Promotion | CouponBatch],
+    start: date | None,
+    end: date | None,
+) -> dict[str, Any]:
     campaigns = []
     for (kind, pk), tally in sorted(tallies.items()):
-        source: Promotion | CouponBatch | None = (
-            promotions.get(pk) if kind == "promotion" else batches.get(pk)
-        )
+        source = sources.get((kind, pk))
         gmv = sum(order_money[o][0] - order_money[o][1] for o in tally.orders)
         refunded = sum(order_money[o][1] for o in tally.orders)
         campaigns.append(
@@ -137,3 +144,67 @@ def campaign_report(*, actor: Any, start: date | None = None, end: date | None =
             "roi": _roi(total_gmv, total_cost),
         },
     }
+
+
+def campaign_report(*, actor: Any, start: date | None = None, end: date | None = None) -> dict[str, Any]:
+    """Every campaign that discounted a paid order in ``[start, end]`` (Beijing dates, inclusive)."""
+    require_permission(actor, "promotion.view")
+    rows = _rows(
+        OrderLine.objects.unscoped(reason="campaign report: discount shares of paid orders"), start, end
+    )
+    batch_of = dict(
+        Coupon.objects.unscoped(reason="campaign report: batch of each used coupon")
+        .filter(pk__in=_coupon_ids(rows))
+        .values_list("pk", "batch_id")
+    )
+    tallies, order_money = _tally(rows, batch_of)
+    sources: dict[tuple[str, int], Promotion | CouponBatch] = {}
+    for p in (
+        Promotion.objects.for_platform(actor, "promotion.view")
+        .select_related("merchant")
+        .filter(pk__in=_ids(tallies, "promotion"))
+    ):
+        sources[("promotion", p.pk)] = p
+    for b in (
+        CouponBatch.objects.for_platform(actor, "promotion.view")
+        .select_related("merchant")
+        .filter(pk__in=_ids(tallies, "coupon_batch"))
+    ):
+        sources[("coupon_batch", b.pk)] = b
+    return _assemble(tallies, order_money, sources, start, end)
+
+
+def merchant_campaign_report(
+    *, actor: Any, merchant_id: int, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
+    """The store's own campaigns and the platform's, counted on the store's own paid orders only."""
+    require_permission(actor, "store.promotion.manage")
+    rows = _rows(OrderLine.objects.for_merchant(merchant_id), start, end)
+    coupon_ids = _coupon_ids(rows)
+    platform = "merchant campaign report: the platform's offers on the store's own order lines"
+    batch_of = dict(
+        Coupon.objects.for_merchant(merchant_id).filter(pk__in=coupon_ids).values_list("pk", "batch_id")
+    )
+    batch_of.update(
+        Coupon.objects.unscoped(reason=platform)
+        .filter(pk__in=coupon_ids, merchant__isnull=True)
+        .values_list("pk", "batch_id")
+    )
+    tallies, order_money = _tally(rows, batch_of)
+    sources: dict[tuple[str, int], Promotion | CouponBatch] = {}
+    promotion_ids, batch_ids = _ids(tallies, "promotion"), _ids(tallies, "coupon_batch")
+    for qs in (
+        Promotion.objects.for_merchant(merchant_id),
+        Promotion.objects.unscoped(reason=platform).filter(merchant__isnull=True),
+    ):
+        for p in qs.select_related("merchant").filter(pk__in=promotion_ids):
+            sources[("promotion", p.pk)] = p
+    for bqs in (
+        CouponBatch.objects.for_merchant(merchant_id),
+        CouponBatch.objects.unscoped(reason=platform).filter(merchant__isnull=True),
+    ):
+        for b in bqs.select_related("merchant").filter(pk__in=batch_ids):
+            sources[("coupon_batch", b.pk)] = b
+    # fail closed: a campaign that is neither the store's nor the platform's is not reported at all
+    own = {key: tally for key, tally in tallies.items() if key in sources}
+    return _assemble(own, order_money, sources, start, end)

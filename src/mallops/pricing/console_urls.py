@@ -16,6 +16,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("coupon-batches/", views.coupon_batches, name="coupon_batches"),
     path("coupon-batches/issue-segment", views_campaigns.issue_segment, name="issue_segment"),
     path("campaigns/", views_campaigns.campaigns, name="campaigns"),
+    path("store-campaigns/", views_campaigns.merchant_campaigns, name="store_campaigns"),
+    path("store-coupons/", views_campaigns.store_coupons, name="store_coupons"),
+    path("store-coupons/issue-segment", views_campaigns.store_issue_segment, name="store_issue_segment"),
     path("memberships/", views_campaigns.membership_list, name="memberships"),
     path(
         "memberships/<int:membership_id>/revoke", views_campaigns.membership_revoke, name="membership_revoke"

@@ -55,6 +55,16 @@ def _store_customers(merchant_id: int) -> set[int]:
     )
 
 
+def store_segment_sizes(merchant_id: int) -> dict[str, int]:
+    """Per segment, the buyers a store's issue reaches: tagged buyers who paid an order of the store."""
+    customers = _store_customers(merchant_id)
+    tags = dict(
+        User.objects.filter(pk__in=customers, kind=Kind.BUYER, is_active=True).values_list("username", "pk")
+    )
+    counts = Counter(SegmentMember.objects.filter(distinct_id__in=list(tags)).values_list("tag", flat=True))
+    return {tag: counts.get(tag, 0) for tag in SEGMENTS}
+
+
 @dataclass
 class SegmentIssueResult:
     segment: str

@@ -1,5 +1,7 @@
-"""Console pages: the campaign report (R1.4.2) with its chart, memberships (grant and revoke), and issuing
-a platform coupon batch to an RFM segment (a form on the platform coupons page).
+"""Console pages: the campaign report (R1.4.2) with its chart (staff: ``/promotions/campaigns/``; the
+merchant centre: ``/promotions/store-campaigns/``, its own store), memberships (grant and revoke), and
+issuing a coupon batch to an RFM segment (a form on the platform coupons page, and the merchant centre's
+store coupons page ``/promotions/store-coupons/``).
 
 Staff see the platform's memberships (``promotion.view``; granting needs ``promotion.manage``); a
 merchant member with ``store.promotion.manage`` manages its own store's.
@@ -13,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +26,7 @@ from django.views.decorators.http import require_POST
 from mallops.accounts.selectors import user_merchant
 from mallops.core.errors import DomainError
 from mallops.pricing import campaign_report, memberships, segments
+from mallops.pricing.models import Coupon, CouponBatch
 from mallops.pricing.svg import bar_chart
 
 
@@ -33,23 +37,26 @@ def _day(text: str) -> date | None:
         return None
 
 
-@login_required
-def campaigns(request: HttpRequest) -> HttpResponse:
+def _report_page(request: HttpRequest, merchant_id: int | None) -> HttpResponse:
     user: Any = request.user
-    if not user.has_perm("promotion.view"):
-        raise PermissionDenied("promotion.view")
     start, end = _day(request.GET.get("start", "")), _day(request.GET.get("end", ""))
     if start and end and end < start:
         messages.error(request, _("The end date is before the start date."))
         start = end = None
-    report = campaign_report.campaign_report(actor=user, start=start, end=end)
+    if merchant_id is None:
+        report = campaign_report.campaign_report(actor=user, start=start, end=end)
+    else:
+        report = campaign_report.merchant_campaign_report(
+            actor=user, merchant_id=merchant_id, start=start, end=end
+        )
     rows = report["campaigns"]
     top = sorted(rows, key=lambda r: -r["discount_fen"])[:12]
     return render(
         request,
         "pricing/campaigns.html",
         {
-            "active": "promotions",
+            "active": "store_campaigns" if merchant_id is not None else "campaigns",
+            "merchant_side": merchant_id is not None,
             "report": report,
             "rows": rows,
             "start": start,
@@ -64,6 +71,29 @@ def campaigns(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def _store_id(request: HttpRequest) -> int:
+    """The merchant member's store (403 without ``store.promotion.manage`` or without a store)."""
+    user: Any = request.user
+    member = user_merchant(user) if user.has_perm("store.promotion.manage") else None
+    if member is None:
+        raise PermissionDenied("store.promotion.manage")
+    return int(member.merchant_id)
+
+
+@login_required
+def campaigns(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_perm("promotion.view"):
+        raise PermissionDenied("promotion.view")
+    return _report_page(request, None)
+
+
+@login_required
+def merchant_campaigns(request: HttpRequest) -> HttpResponse:
+    """The merchant centre's campaign report: its own campaigns and the platform's, on its own orders."""
+    return _report_page(request, _store_id(request))
 
 
 def _membership_side(request: HttpRequest) -> tuple[int | None, bool]:
@@ -113,7 +143,7 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         request,
         "pricing/memberships.html",
         {
-            "active": "store_promotions" if merchant_id is not None else "promotions",
+            "active": "store_memberships" if merchant_id is not None else "memberships",
             "rows": rows,
             "can_manage": can_manage,
             "merchant_side": merchant_id is not None,
@@ -138,22 +168,24 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
     return redirect("pricing:memberships")
 
 
-@login_required
-@require_POST
-def issue_segment(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    if not user.has_perm("promotion.manage"):
-        raise PermissionDenied("promotion.manage")
+def _issue_segment(request: HttpRequest, merchant_id: int | None) -> None:
     try:
         result = segments.coupons_issue_segment(
-            actor=user,
-            merchant_id=None,
+            actor=request.user,
+            merchant_id=merchant_id,
             batch_id=int(request.POST.get("batch", "") or 0),
             segment=request.POST.get("segment", ""),
             request=request,
         )
-    except (DomainError, ValueError) as error:
-        messages.error(request, getattr(error, "detail", str(error)))
+    except ValueError:
+        messages.error(request, _("Choose a coupon batch."))
+    except DomainError as error:
+        if error.code == "not_found":
+            messages.error(request, _("No such coupon batch here."))
+        elif error.code == "validation_error":
+            messages.error(request, _("Choose one of the listed segments."))
+        else:
+            messages.error(request, _("Not issued: %(detail)s") % {"detail": error.detail})
     else:
         messages.success(
             request,
@@ -165,4 +197,48 @@ def issue_segment(request: HttpRequest) -> HttpResponse:
                 "refused": sum(result.refused.values()),
             },
         )
+
+
+@login_required
+@require_POST
+def issue_segment(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_perm("promotion.manage"):
+        raise PermissionDenied("promotion.manage")
+    _issue_segment(request, None)
     return redirect("pricing:coupon_batches")
+
+
+@login_required
+def store_coupons(request: HttpRequest) -> HttpResponse:
+    """The merchant centre's coupon batches with their counts and a form issuing one to a segment."""
+    merchant_id = _store_id(request)
+    batches = list(
+        CouponBatch.objects.for_merchant(merchant_id)
+        .annotate(
+            used=Count("coupons", filter=Q(coupons__status=Coupon.Status.USED)),
+            expired=Count("coupons", filter=Q(coupons__status=Coupon.Status.EXPIRED)),
+        )
+        .order_by("-pk")[:100]
+    )
+    chart = bar_chart(
+        [(b.name[:8], b.issued_count) for b in batches[:12]], title=_("Coupons issued per batch")
+    )
+    return render(
+        request,
+        "pricing/store_coupons.html",
+        {
+            "active": "store_coupons",
+            "batches": batches,
+            "chart": chart if batches else "",
+            "segments": list(segments.store_segment_sizes(merchant_id).items()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def store_issue_segment(request: HttpRequest) -> HttpResponse:
+    merchant_id = _store_id(request)
+    _issue_segment(request, merchant_id)
+    return redirect("pricing:store_coupons")
