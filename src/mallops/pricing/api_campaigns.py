@@ -71,6 +71,44 @@ class MembershipOut(Schema):
         )
 
 
+class CampaignRowOut(Schema):
+    type: str = Field(description="promotion or coupon_batch")
+    id: int
+    name: str
+    merchant_id: int | None = Field(description="the store; null for the platform's offers")
+    merchant: str
+    orders: int
+    buyers: int
+    discount_fen: int = Field(description="the campaign's cost: the sum of its shares on the lines")
+    gmv_fen: int = Field(description="paid less refunded on the orders it took part in")
+    refunded_fen: int
+    roi: float | None = Field(description="(gmv - cost) / cost, 4 places; null without cost")
+
+
+class CampaignTotalsOut(Schema):
+    orders: int
+    buyers: int
+    discount_fen: int
+    gmv_fen: int
+    roi: float | None
+
+
+class CampaignReportOut(Schema):
+    start: str | None
+    end: str | None
+    campaigns: list[CampaignRowOut]
+    totals: CampaignTotalsOut
+
+
+class MerchantCampaignReportOut(Schema):
+    start: str | None
+    end: str | None
+    items: list[CampaignRowOut] = Field(
+        description="the store's own campaigns, and the platform's counted on the store's orders only"
+    )
+    totals: CampaignTotalsOut
+
+
 def _segment_out(result: segments.SegmentIssueResult) -> SegmentIssueOut:
     return SegmentIssueOut(
         segment=result.segment,
@@ -185,7 +223,7 @@ def merchant_membership_revoke(request: HttpRequest, membership_id: int) -> Any:
 
 @router.get(
     "/campaign-report",
-    response=dict[str, Any],
+    response=CampaignReportOut,
     summary="Per promotion and coupon batch: orders, buyers, discount cost, GMV (less refunds) and ROI",
 )
 def campaign_report_get(request: HttpRequest, start: date | None = None, end: date | None = None) -> Any:
@@ -196,7 +234,7 @@ def campaign_report_get(request: HttpRequest, start: date | None = None, end: da
 
 @router.get(
     "/merchant/campaign-report",
-    response=dict[str, Any],
+    response=MerchantCampaignReportOut,
     summary="The store's campaigns and the platform's, counted on the store's own paid orders only",
 )
 def merchant_campaign_report_get(
