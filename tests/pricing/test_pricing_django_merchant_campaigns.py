@@ -216,7 +216,9 @@ def test_merchant_console_issues_a_store_batch_to_its_customers_in_a_segment():
     assert page.status_code == 200
     html = page.content.decode()
     assert "挽回券" in html and "别家券" not in html and "按人群发券" in html
-    assert "at_risk (2)" in html  # the segment's reach among this store's customers, not the platform's 3
+    assert (
+        "流失风险 · at_risk (2)" in html
+    )  # the segment's reach among this store's customers, not the platform's 3
 
     url = "/promotions/store-coupons/issue-segment"
     response = merchant.post(url, {"batch": batch.pk, "segment": "at_risk"}, follow=True)
@@ -245,6 +247,9 @@ def test_merchant_console_issues_a_store_batch_to_its_customers_in_a_segment():
     # staff (even with promotion.manage) cannot use the store form; the other store cannot issue m1's batch
     staff = Client()
     staff.force_login(make_staff("product_ops"))
+    # the platform's form counts the whole segment
+    make_batch(None, name="平台挽回券")
+    assert "流失风险 · at_risk (3)" in staff.get("/promotions/coupon-batches/").content.decode()
     assert (
         staff.post(
             "/promotions/store-coupons/issue-segment", {"batch": batch.pk, "segment": "at_risk"}

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
@@ -33,6 +34,18 @@ from mallops.pricing.coupons import _issue, _locked_batch, _permission
 from mallops.pricing.models import Coupon
 
 SEGMENTS = tuple(tag.value for tag in Tag)
+SEGMENT_LABELS = {
+    "high_value": _("High value"),
+    "potential": _("Potential"),
+    "at_risk": _("At risk"),
+    "churned": _("Churned"),
+    "regular": _("Regular"),
+}
+
+
+def segment_choices(sizes: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(tag, label, size) per segment, for the console's segment forms."""
+    return [(tag, str(SEGMENT_LABELS.get(tag, tag)), sizes.get(tag, 0)) for tag in SEGMENTS]
 
 
 def segment_usernames(segment: str) -> list[str]:

@@ -204,6 +204,6 @@ def coupon_batches(request: HttpRequest) -> HttpResponse:
             "batches": batches,
             "can_issue": can_issue,
             "chart": chart if batches else "",
-            "segments": list(segments.segment_sizes().items()) if can_issue else [],
+            "segments": segments.segment_choices(segments.segment_sizes()) if can_issue else [],
         },
     )

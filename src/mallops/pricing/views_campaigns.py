@@ -231,7 +231,7 @@ def store_coupons(request: HttpRequest) -> HttpResponse:
             "active": "store_coupons",
             "batches": batches,
             "chart": chart if batches else "",
-            "segments": list(segments.store_segment_sizes(merchant_id).items()),
+            "segments": segments.segment_choices(segments.store_segment_sizes(merchant_id)),
         },
     )
 
