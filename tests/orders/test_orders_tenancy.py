@@ -35,6 +35,7 @@ def test_merchant_order_routes_hide_other_merchants_orders():
     b, owner_b = make_merchant()
     mine = make_order(a)
     theirs = make_order(b)
+    their_item = theirs.lines.for_merchant(b.pk).get().item_id
     client_a = ApiClient(token=token_for(owner_a))
     client_b = ApiClient(token=token_for(owner_b))
     walked = 0
@@ -46,12 +47,12 @@ def test_merchant_order_routes_hide_other_merchants_orders():
             if path.endswith("/orders"):
                 assert {i["id"] for i in items} == {mine.pk}
             walked += 1
-        elif params == ["order_id"]:
-            concrete = path.replace("{order_id}", str(theirs.pk))
+        elif params in (["order_id"], ["stock_item_id"]):
+            concrete = path.replace("{order_id}", str(theirs.pk)).replace("{stock_item_id}", str(their_item))
             response = client_a.generic(
                 method,
                 concrete,
-                data="{}",
+                data='{"available": 1, "reason": "stocktake"}',
                 content_type="application/json",
                 headers={"Authorization": f"Bearer {client_a.token}", "Idempotency-Key": f"k-{walked}"},
             )
@@ -59,4 +60,4 @@ def test_merchant_order_routes_hide_other_merchants_orders():
             if method == "GET":
                 assert client_b.get_json(concrete).status_code == 200
             walked += 1
-    assert walked == 7
+    assert walked == 9

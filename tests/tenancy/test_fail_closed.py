@@ -71,7 +71,9 @@ def test_every_merchant_route_hides_other_merchants_objects():
     from mallops.orders.testing import make_order
 
     make_order(_a)
-    b_ids["order_id"] = make_order(b).pk
+    b_order = make_order(b)
+    b_ids["order_id"] = b_order.pk
+    b_ids["stock_item_id"] = b_order.lines.for_merchant(b.pk).get().item_id
     # catalogue and review: a product (with SKUs), a submitted listing, a certificate and a
     # notification per merchant
     from mallops.catalogue.fixtures import catalogue_walk_rows

@@ -30,7 +30,9 @@ from mallops.orders.schemas import (
     RefundRequestIn,
     ShipIn,
     StockIn,
+    StockLedgerOut,
     StockOut,
+    StockSetIn,
 )
 
 router = Router(tags=["orders"], auth=api_auth)
@@ -177,7 +179,38 @@ def merchant_stock_list(request: HttpRequest, **kwargs: Any) -> Any:
 
 @router.post("/merchant/stock", response={200: StockOut}, summary="Receive units / set the price of a SKU")
 def merchant_stock_receive(request: HttpRequest, payload: StockIn) -> Any:
-    return services.stock_receive(actor=request.user, request=request, **payload.dict())
+    item = services.stock_receive(actor=request.user, request=request, **payload.dict())
+    return selectors.merchant_stock_get(actor=request.user, item_id=item.pk)
+
+
+@router.post(
+    "/merchant/stock/{stock_item_id}/set",
+    response={200: StockOut},
+    summary="Set the available units of a stock row, with the reason (Idempotency-Key required)",
+    description="One `adjust` ledger movement with the difference; 422 `invalid_qty` / `reason_required`.",
+)
+def merchant_stock_set(request: HttpRequest, stock_item_id: int, payload: StockSetIn) -> Any:
+    selectors.merchant_stock_get(actor=request.user, item_id=stock_item_id)  # another store's: 404 first
+    require_idempotency_key(request)
+    services.stock_set(
+        actor=request.user,
+        item_id=stock_item_id,
+        available=payload.available,
+        reason=payload.reason,
+        request=request,
+    )
+    return selectors.merchant_stock_get(actor=request.user, item_id=stock_item_id)
+
+
+@router.get(
+    "/merchant/stock/{stock_item_id}/ledger",
+    response=list[StockLedgerOut],
+    summary="The movements of one stock row, newest first",
+)
+@paginate(Pagination)
+def merchant_stock_ledger(request: HttpRequest, stock_item_id: int, **kwargs: Any) -> Any:
+    item = selectors.merchant_stock_get(actor=request.user, item_id=stock_item_id)
+    return selectors.stock_ledger(item=item)
 
 
 # ---------------------------------------------------------------- operations

@@ -15,4 +15,8 @@ class OrdersConfig(AppConfig):
 
         register(MenuItem("orders", _("Orders"), "orders:list", "order.view"))
         register(MenuItem("merchant_orders", _("My store's orders"), "orders:merchant", "store.order.manage"))
+        # merchant roles that may manage stock: the stock API asks for store.order.manage
+        register(
+            MenuItem("merchant_stock", _("My store's stock"), "orders:merchant_stock", "store.order.manage")
+        )
         register(MenuItem("flash_sales", _("Flash sales"), "orders:flash", "promotion.view"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.orders import views
+from mallops.orders import views, views_stock
 
 app_name = "orders"
 
@@ -13,6 +13,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("merchant/", views.merchant_orders, name="merchant"),
     path("merchant/export.xlsx", views.merchant_export, name="merchant_export"),
     path("merchant/<int:order_id>/ship", views.merchant_ship, name="merchant_ship"),
+    path("merchant/stock/", views_stock.merchant_stock, name="merchant_stock"),
+    path("merchant/stock/<int:item_id>/", views_stock.merchant_stock_item, name="merchant_stock_item"),
+    path("merchant/stock/<int:item_id>/set", views_stock.merchant_stock_set, name="merchant_stock_set"),
     path("flash-sales/", views.flash_sales, name="flash"),
     path("flash-sales/counters.json", views.flash_counters, name="flash_counters"),
 ]

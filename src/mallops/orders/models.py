@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from mallops.privacy.contracts import DataClass, PersonalField
 from mallops.privacy.fields import EncryptedTextField
@@ -49,13 +50,14 @@ class StockItem(models.Model):
 
 
 class Movement(models.TextChoices):
-    RECEIVE = "receive", "receive"
-    RESERVE = "reserve", "reserve"
-    RELEASE = "release", "release"
-    SELL = "sell", "sell"
-    RETURN = "return", "return"
-    FLASH_ALLOCATE = "flash_allocate", "flash allocate"
-    FLASH_RELEASE = "flash_release", "flash release"
+    RECEIVE = "receive", _("Received")
+    RESERVE = "reserve", _("Reserved by an order")
+    RELEASE = "release", _("Released (order cancelled)")
+    SELL = "sell", _("Sold (order paid)")
+    RETURN = "return", _("Returned")
+    ADJUST = "adjust", _("Set by the merchant")
+    FLASH_ALLOCATE = "flash_allocate", _("Allocated to a flash sale")
+    FLASH_RELEASE = "flash_release", _("Released from a flash sale")
 
 
 class StockLedger(models.Model):
@@ -71,6 +73,8 @@ class StockLedger(models.Model):
     flash_sale = models.ForeignKey(
         "FlashSale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # why a merchant set the stock by hand (``adjust`` movements); empty for the other kinds
+    note = models.CharField(max_length=200, blank=True, default="")
     at = models.DateTimeField(auto_now_add=True)
 
     objects = MerchantScopedManager()

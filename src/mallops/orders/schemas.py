@@ -118,6 +118,54 @@ class StockOut(Schema):
     available: int
     reserved: int
     sold: int
+    catalogue_sku_id: int | None = Field(
+        description="The catalogue SKU this row sells (None: stock API only)."
+    )
+    catalogue_sku_code: str | None = None
+    listing_status: str | None = Field(
+        default=None,
+        description="Status of the catalogue product's listing (None: unlinked or never submitted).",
+    )
+    on_sale: bool = Field(
+        default=True, description="Checkout sells it: unlinked, or SKU active and listing live."
+    )
+
+    @staticmethod
+    def resolve_catalogue_sku_code(obj: Any) -> str | None:
+        sku = obj.catalogue_sku if obj.catalogue_sku_id else None
+        return None if sku is None else str(sku.code)
+
+    @staticmethod
+    def resolve_listing_status(obj: Any) -> str | None:
+        return getattr(obj, "listing_status", None)
+
+    @staticmethod
+    def resolve_on_sale(obj: Any) -> bool:
+        if not obj.catalogue_sku_id:
+            return True
+        return bool(obj.catalogue_sku.is_active) and getattr(obj, "listing_status", None) == "live"
+
+
+class StockLedgerOut(Schema):
+    id: int
+    kind: str
+    d_available: int
+    d_reserved: int
+    d_sold: int
+    order_number: str | None = None
+    flash_sale_id: int | None
+    note: str
+    at: datetime
+
+    @staticmethod
+    def resolve_order_number(obj: Any) -> str | None:
+        return str(obj.order.number) if obj.order_id else None
+
+
+class StockSetIn(Schema):
+    # validated by the service (after the tenancy look-up, so another store's row is a plain 404)
+    available: int | None = None
+    reason: str = ""
 
 
 class FlashSaleIn(Schema):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
 from mallops.core.errors import not_found
 from mallops.orders.checkout import require_buyer
-from mallops.orders.models import FlashSale, Order, OrderLine, StockItem
+from mallops.orders.models import FlashSale, Order, OrderLine, StockItem, StockLedger
 
 
 def with_lines(qs: QuerySet[Order]) -> QuerySet[Order]:
@@ -56,8 +56,39 @@ def merchant_order_get(*, actor: Any, order_id: int) -> Order:
 
 
 def merchant_stock(*, actor: Any) -> QuerySet[StockItem]:
-    items: QuerySet[StockItem] = StockItem.objects.for_merchant(merchant_id_of(actor)).order_by("sku_code")
+    """The store's stock rows by SKU code, each with its catalogue SKU (``catalogue_sku``) and the
+    status of that SKU's product listing (``listing_status``, None when unlinked or never submitted)."""
+    from mallops.review.models import Listing
+
+    listing = Listing.objects.unscoped(reason="the store's own listings (outer query scoped)").filter(
+        product_id=OuterRef("catalogue_sku__product_id")
+    )
+    items: QuerySet[StockItem] = (
+        StockItem.objects.for_merchant(merchant_id_of(actor))
+        .select_related("catalogue_sku")
+        .annotate(listing_status=Subquery(listing.values("status")[:1]))
+        .order_by("sku_code")
+    )
     return items
+
+
+def merchant_stock_get(*, actor: Any, item_id: int) -> StockItem:
+    """One of the store's stock rows (404 for another store's row)."""
+    item = merchant_stock(actor=actor).filter(pk=item_id).first()
+    if item is None:
+        raise not_found("stock item")
+    return item
+
+
+def stock_ledger(*, item: StockItem) -> QuerySet[StockLedger]:
+    """Movements of a stock row already read in its merchant's scope, newest first."""
+    rows: QuerySet[StockLedger] = (
+        StockLedger.objects.for_merchant(item.merchant_id)
+        .filter(item_id=item.pk)
+        .select_related("order")
+        .order_by("-pk")
+    )
+    return rows
 
 
 def buyer_orders(*, actor: Any, status: str = "") -> QuerySet[Order]:

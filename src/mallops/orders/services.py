@@ -83,6 +83,47 @@ def stock_receive(
     return item
 
 
+MAX_UNITS = 10_000_000
+
+
+@transaction.atomic
+def stock_set(
+    *, actor: Any, item_id: int, available: int | None, reason: str, request: HttpRequest | None = None
+) -> StockItem:
+    """A merchant sets the available units of one of its stock rows (a count), giving the reason.
+
+    One ``adjust`` movement with the difference and the reason (``stock.adjust``, row locked), audited as
+    ``orders.stock_set``. Another store's row is 404; ``available`` outside 0..10,000,000
+    (``invalid_qty``) or a reason shorter than 2 characters (``reason_required``) is 422, nothing
+    written. Setting the number the row already holds writes nothing.
+    """
+    merchant_id = merchant_id_of(actor)
+    item: StockItem | None = StockItem.objects.for_merchant(merchant_id).filter(pk=item_id).first()
+    if item is None:
+        raise not_found("stock item")
+    reason = reason.strip()
+    errors: list[FieldError] = []
+    if available is None or not 0 <= available <= MAX_UNITS:
+        errors.append(FieldError(("body", "available"), f"0 to {MAX_UNITS}.", "invalid_qty"))
+    if not 2 <= len(reason) <= 200:
+        errors.append(FieldError(("body", "reason"), "2 to 200 characters.", "reason_required"))
+    if errors:
+        raise validation_error(errors)
+    assert available is not None
+    delta = stock.adjust(item, available, reason)
+    item.refresh_from_db()
+    if delta:
+        audit_record(
+            actor=actor,
+            action="orders.stock_set",
+            obj=item,
+            before={"available": item.available - delta},
+            after={"available": item.available, "change": delta, "reason": reason},
+            request=request,
+        )
+    return item
+
+
 def order_ship(
     *, actor: Any, order_id: int, carrier: str, tracking_number: str, request: HttpRequest | None = None
 ) -> Order:

@@ -30,6 +30,7 @@ def _ledger(
     d_sold: int = 0,
     order: Order | None = None,
     flash_sale: FlashSale | None = None,
+    note: str = "",
 ) -> None:
     StockLedger.objects.create(
         merchant_id=merchant_id,
@@ -40,12 +41,32 @@ def _ledger(
         d_sold=d_sold,
         order=order,
         flash_sale=flash_sale,
+        note=note,
     )
 
 
 def receive(item: StockItem, qty: int) -> None:
     StockItem.objects.unscoped(reason=_REASON).filter(pk=item.pk).update(available=F("available") + qty)
     _ledger(item, item.merchant_id, Movement.RECEIVE, d_available=qty)
+
+
+def adjust(item: StockItem, available: int, note: str) -> int:
+    """Set the item's ``available`` units to ``available`` (a merchant's count); returns the change.
+
+    Locks the row, so the change written to the ledger (an ``adjust`` movement carrying ``note``) is the
+    difference from what the row held at that moment; ``reserved`` and ``sold`` are untouched. No
+    movement when nothing changes."""
+    current: int = (
+        StockItem.objects.unscoped(reason=_REASON)
+        .select_for_update()
+        .values_list("available", flat=True)
+        .get(pk=item.pk)
+    )
+    delta = int(available - current)
+    if delta:
+        StockItem.objects.unscoped(reason=_REASON).filter(pk=item.pk).update(available=available)
+        _ledger(item, item.merchant_id, Movement.ADJUST, d_available=delta, note=note[:200])
+    return delta
 
 
 def reserve(wanted: Iterable[tuple[StockItem, int]], order_of: dict[int, Order]) -> None:
