@@ -112,7 +112,7 @@ def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
         request,
         "pricing/promotion_detail.html",
         {
-            "active": "promotions",
+            "active": "store_promotions" if merchant_id is not None else "promotions",
             "row": row,
             "findings": findings,
             "blocked": bool(blocking(findings)),
