@@ -115,3 +115,19 @@ def test_a_refund_before_shipping_counts_its_units_as_returned():
     line = OrderLine.objects.for_merchant(merchant.pk).get(order=order)
     assert _state(line)[:4] == (10, 0, 0, 2)
     assert ledger_balance(_row(line)) == (10, 0, 0)
+
+
+def test_a_partly_refunded_delivered_order_still_auto_completes():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mallops.core import sweeps
+    from mallops.orders.services import order_refund_part
+
+    order, _line = _delivered(qty=2)
+    order_refund_part(actor=None, order_id=order.pk, amount_fen=100, reference="AS1")
+    sweeps.run_all(timezone.now() + timedelta(days=8))
+    after = Order.objects.unscoped(reason="test").get(pk=order.pk)
+    assert after.status == "partially_refunded" and after.completed_at is not None
+    assert after.complete_due_at is None

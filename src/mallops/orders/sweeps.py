@@ -59,7 +59,9 @@ def _delivered(now: datetime) -> QuerySet[Any]:
 def auto_complete(row: Order, now: datetime) -> None:
     from mallops.orders.transitions import order_transition
 
-    if row.status != OrderStatus.DELIVERED:
+    # a delivered order that was partly refunded (some lines returned) still completes for the rest
+    rest_delivered = row.status == OrderStatus.PARTIALLY_REFUNDED and row.completed_at is None
+    if row.status != OrderStatus.DELIVERED and not rest_delivered:
         Order.objects.unscoped(reason=_REASON).filter(pk=row.pk).update(complete_due_at=None)
         return
     order_transition(actor=None, order_id=row.pk, event=Event.COMPLETE, now=now, reason="auto_complete")
