@@ -232,6 +232,8 @@ def _tidy_connections() -> None:
     from django.db import connections
 
     for conn in connections.all(initialized_only=True):
+        if conn.in_atomic_block:  # inside a transaction someone else opened (a test's): not ours to close
+            continue
         if conn.settings_dict.get("CONN_MAX_AGE") == 0:
             conn.close_at = None
         conn.close_if_unusable_or_obsolete()
