@@ -131,3 +131,43 @@ def test_a_partly_refunded_delivered_order_still_auto_completes():
     after = Order.objects.unscoped(reason="test").get(pk=order.pk)
     assert after.status == "partially_refunded" and after.completed_at is not None
     assert after.complete_due_at is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.req("R5.2.1")
+def test_real_parallel_returns_of_one_line_never_exceed_what_it_sold():
+    import threading
+    from collections import Counter
+
+    from django.db import close_old_connections, connection
+
+    order, line = _delivered(qty=3)
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def run() -> None:
+        try:
+            start.wait()
+            try:
+                order_lines_restock(order_id=order.pk, lines=[(line.pk, 1)])
+                outcome = "ok"
+            except DomainError as exc:
+                outcome = exc.code
+            with lock:
+                outcomes[outcome] += 1
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == Counter({"ok": 3, "return_exceeds_line": 5}), outcomes
+    item = _row(line)
+    assert (item.available, item.reserved, item.sold) == (10, 0, 0)
+    assert ledger_balance(item) == (10, 0, 0)
+    assert OrderLine.objects.unscoped(reason="test").get(pk=line.pk).returned_qty == 3
