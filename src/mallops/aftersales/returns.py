@@ -129,7 +129,7 @@ def return_receive(
     Shipment.objects.for_merchant(req.merchant_id).filter(request=req, leg=Leg.RETURN).update(received_at=now)
     req.received_at, req.receive_due_at = now, None
     if req.kind != Kind.EXCHANGE:
-        order_lines_restock(order_id=req.order_id, lines=lines)
+        order_lines_restock(order_id=req.order_id, lines=lines, actor=actor, request=request)
     log(
         req,
         "auto_received" if auto else "received",
