@@ -30,20 +30,12 @@ from mallops.aftersales.models import (
 )
 from mallops.aftersales.services import close, locked, log, refund, release_order, snapshot
 from mallops.audit.services import audit_record
-from mallops.core.errors import FieldError, conflict, not_found, validation_error
-from mallops.orders.services import CARRIERS, order_lines_restock
+from mallops.core.errors import conflict, not_found
+from mallops.orders.services import order_lines_restock, parcel_check
 
 
 def _check_parcel(carrier: str, tracking_number: str) -> str:
-    errors: list[FieldError] = []
-    if carrier not in CARRIERS:
-        errors.append(FieldError(("body", "carrier"), f"One of {', '.join(CARRIERS)}.", "unknown_carrier"))
-    tracking = tracking_number.strip()
-    if not (4 <= len(tracking) <= 40) or not tracking.replace("-", "").isalnum():
-        errors.append(FieldError(("body", "tracking_number"), "4 to 40 letters or digits.", "invalid"))
-    if errors:
-        raise validation_error(errors)
-    return tracking
+    return parcel_check(carrier, tracking_number)
 
 
 def _illegal(req: AfterSalesRequest, what: str) -> Exception:

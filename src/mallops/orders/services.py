@@ -124,12 +124,9 @@ def stock_set(
     return item
 
 
-def order_ship(
-    *, actor: Any, order_id: int, carrier: str, tracking_number: str, request: HttpRequest | None = None
-) -> Order:
-    merchant_id = merchant_id_of(actor)
-    if not Order.objects.for_merchant(merchant_id).filter(pk=order_id).exists():
-        raise not_found("order")
+def parcel_check(carrier: str, tracking_number: str) -> str:
+    """A parcel's carrier and tracking number (shipments and return shipments); the tracking number
+    stripped, or 422 with the field paths."""
     errors: list[FieldError] = []
     if carrier not in CARRIERS:
         errors.append(FieldError(("body", "carrier"), f"One of {', '.join(CARRIERS)}.", "unknown_carrier"))
@@ -138,6 +135,16 @@ def order_ship(
         errors.append(FieldError(("body", "tracking_number"), "4 to 40 letters or digits.", "invalid"))
     if errors:
         raise validation_error(errors)
+    return tracking
+
+
+def order_ship(
+    *, actor: Any, order_id: int, carrier: str, tracking_number: str, request: HttpRequest | None = None
+) -> Order:
+    merchant_id = merchant_id_of(actor)
+    if not Order.objects.for_merchant(merchant_id).filter(pk=order_id).exists():
+        raise not_found("order")
+    tracking = parcel_check(carrier, tracking_number)
     return order_transition(
         actor=actor,
         order_id=order_id,
