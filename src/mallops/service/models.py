@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from mallops.tenancy.managers import MerchantScopedManager
 from mallops.workdays.engine import BusinessWindow, ClockBasis
@@ -14,38 +15,38 @@ from mallops.workdays.engine import SlaPolicy as EnginePolicy
 
 
 class Channel(models.TextChoices):
-    CHAT = "chat", "chat"
-    APP = "app", "app"
-    EMAIL = "email", "email"
-    PHONE = "phone", "phone"
-    API = "api", "api"
+    CHAT = "chat", _("Chat")
+    APP = "app", _("App")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
 
 
 class Category(models.TextChoices):
-    PRODUCT = "product", "product"
-    SERVICE = "service", "service"
-    LOGISTICS = "logistics", "logistics"
-    SUGGESTION = "suggestion", "suggestion"
-    COMPLAINT = "complaint", "complaint"
-    TECHNICAL = "technical", "technical support"
-    MAJOR_FAULT = "major_fault", "major fault"
-    RETURN = "return", "returns and refunds"
-    ORDER_QUERY = "order_query", "order query"
+    PRODUCT = "product", _("Product")
+    SERVICE = "service", _("Service")
+    LOGISTICS = "logistics", _("Logistics")
+    SUGGESTION = "suggestion", _("Suggestion")
+    COMPLAINT = "complaint", _("Complaint")
+    TECHNICAL = "technical", _("Technical support")
+    MAJOR_FAULT = "major_fault", _("Major fault")
+    RETURN = "return", _("Returns and refunds")
+    ORDER_QUERY = "order_query", _("Order query")
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "low"
-    NORMAL = "normal", "normal"
-    HIGH = "high", "high"
-    URGENT = "urgent", "urgent"
+    LOW = "low", _("Low priority")
+    NORMAL = "normal", _("Normal priority")
+    HIGH = "high", _("High priority")
+    URGENT = "urgent", _("Urgent")
 
 
 class Status(models.TextChoices):
-    NEW = "new", "new"
-    OPEN = "open", "open"
-    WAITING = "waiting_customer", "waiting for the customer"
-    RESOLVED = "resolved", "resolved"
-    CLOSED = "closed", "closed"
+    NEW = "new", _("New ticket")
+    OPEN = "open", _("Open")
+    WAITING = "waiting_customer", _("Waiting for the customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mallops.core.errors import DomainError
@@ -181,6 +182,16 @@ def ticket_action(request: HttpRequest, ticket_id: int, action: str) -> HttpResp
     return redirect("service:ticket", ticket_id=ticket_id)
 
 
+# the KPI steps (codes in the API) as the dashboard names them
+STEP_LABELS = {
+    "assignment": gettext_lazy("assignment"),
+    "first response": gettext_lazy("first response"),
+    "waiting for customer": gettext_lazy("waiting for customer"),
+    "handling": gettext_lazy("handling"),
+    "follow-up": gettext_lazy("follow-up"),
+}
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     _need(request, "ticket.supervise")
@@ -197,7 +208,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         maximum=5,
         target=data.csat_target,
     )
-    steps = charts.bar_chart([(s.step, s.average_hours) for s in data.steps], unit=" h")
+    steps = charts.bar_chart(
+        [(str(STEP_LABELS.get(s.step, s.step)), s.average_hours) for s in data.steps], unit=" h"
+    )
     backlog = charts.line_chart(
         [d["day"] for d in data.daily],
         {
@@ -215,6 +228,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "active": "service_dashboard",
             "k": data,
             "days": days,
+            "backlog": [(Status(code).label, n) for code, n in data.backlog_by_status.items()],
+            "bottleneck": STEP_LABELS.get(data.bottleneck or "", data.bottleneck),
             "chart_attainment": attainment,
             "chart_csat": csat,
             "chart_steps": steps,

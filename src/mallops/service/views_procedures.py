@@ -26,18 +26,8 @@ from mallops.service import procedures, training
 from mallops.service.models import Category, Procedure, TrainingRecord
 from mallops.service.views import error_message
 
-# ticket categories as the console names them (the model's choices are English codes and labels)
-CATEGORY_LABELS = {
-    Category.PRODUCT: gettext_lazy("Product"),
-    Category.SERVICE: gettext_lazy("Service"),
-    Category.LOGISTICS: gettext_lazy("Logistics"),
-    Category.SUGGESTION: gettext_lazy("Suggestion"),
-    Category.COMPLAINT: gettext_lazy("Complaint"),
-    Category.TECHNICAL: gettext_lazy("Technical support"),
-    Category.MAJOR_FAULT: gettext_lazy("Major fault"),
-    Category.RETURN: gettext_lazy("Returns and refunds"),
-    Category.ORDER_QUERY: gettext_lazy("Order query"),
-}
+# ticket categories as the console names them (the model's translated labels)
+CATEGORY_LABELS = {c: c.label for c in Category}
 
 
 def _need(request: HttpRequest, permission: str) -> None:
