@@ -332,18 +332,23 @@ class ReplyTemplate(models.Model):
 
 
 class Notification(models.Model):
-    """A message to one person's console inbox (SLA warnings and breaches of their tickets).
+    """A message to one person's console inbox (SLA warnings and breaches of their tickets; tickets held
+    for lack of trained agents, to the supervisors).
 
-    At most one per recipient, SLA clock and kind: the sweep that sends it may run twice or late."""
+    At most one per recipient, SLA clock and kind: the sweep that sends it may run twice or late; a
+    routing hold (no SLA clock) at most once per recipient and ticket."""
 
     class Kind(models.TextChoices):
         SLA_WARNING = "sla_warning", "SLA about to run out"
         SLA_BREACHED = "sla_breached", "SLA breached"
+        ROUTING_HELD = "routing_held", "waiting for a trained agent"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
-    sla = models.ForeignKey(TicketSla, on_delete=models.CASCADE, related_name="notifications")
+    sla = models.ForeignKey(
+        TicketSla, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True, default="")
     due_at = models.DateTimeField(null=True, blank=True)
@@ -359,7 +364,12 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "sla", "kind"], name="service_notification_once_per_sla"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "ticket"],
+                condition=models.Q(kind="routing_held"),
+                name="service_notification_once_per_hold",
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="service_notif_recipient_read")]
 

@@ -2,6 +2,8 @@
 
 Sent by the SLA sweeps (``service/sweeps.py``), once per recipient, SLA clock and kind: the unique
 constraint makes a repeated or late sweep (worker outage) a no-op, not a second message.
+A ticket that routing holds for lack of trained agents tells the CS supervisors (and the procedure's
+owner) once per ticket; when someone is assigned, those notifications are marked read.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from mallops.accounts.models import RoleGrant
 from mallops.audit.services import audit_record
 from mallops.core.errors import not_found
 from mallops.service.models import Notification, Ticket, TicketSla
@@ -50,20 +53,55 @@ def sla_notify(
         )
         for pk in sorted(recipients)
     ]
-    already = set(
-        Notification.objects.filter(sla=row, kind=kind, recipient_id__in=recipients).values_list(
-            "recipient_id", flat=True
-        )
-    )
+    return _store(rows, Notification.objects.filter(sla=row, kind=kind, recipient_id__in=recipients))
+
+
+def _store(rows: list[Notification], existing: QuerySet[Notification]) -> list[Notification]:
+    """Write the rows whose recipient has none of ``existing`` yet; returns those written."""
+    already = set(existing.values_list("recipient_id", flat=True))
     fresh = [n for n in rows if n.recipient_id not in already]
-    # ignore_conflicts: two sweeps racing on PostgreSQL still write one row per recipient
+    # ignore_conflicts: two writers racing on PostgreSQL still write one row per recipient
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     return fresh
 
 
+def hold_notify(ticket: Ticket, reason: str, *, now: datetime) -> list[Notification]:
+    """Tell the active CS supervisors and the owner of the ticket's procedure that routing holds the
+    ticket (nobody available is trained). Once per recipient and ticket; returns the rows written now."""
+    recipients = set(
+        RoleGrant.objects.filter(role="cs_supervisor", user__is_active=True).values_list("user_id", flat=True)
+    )
+    version = ticket.procedure_version
+    owner = version.procedure.owner if version is not None else None
+    if owner is not None and owner.is_active:
+        recipients.add(owner.pk)
+    kind = Notification.Kind.ROUTING_HELD
+    rows = [
+        Notification(
+            recipient_id=pk,
+            kind=kind,
+            ticket=ticket,
+            title=f"{ticket.number}: waiting for a trained agent ({reason})"[:200],
+            body=ticket.subject,
+            created_at=now,
+        )
+        for pk in sorted(recipients)
+    ]
+    return _store(rows, Notification.objects.filter(ticket=ticket, kind=kind, recipient_id__in=recipients))
+
+
+def hold_cleared(ticket: Ticket, *, at: datetime) -> int:
+    """The held ticket got an assignee: its unread hold notifications are marked read."""
+    return Notification.objects.filter(
+        ticket=ticket, kind=Notification.Kind.ROUTING_HELD, read_at=None
+    ).update(read_at=at)
+
+
 def inbox(actor: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The actor's own notifications, newest first."""
-    rows = Notification.objects.filter(recipient_id=actor.pk).select_related("ticket", "sla__policy")
+    rows = Notification.objects.filter(recipient_id=actor.pk).select_related(
+        "ticket__assignee", "sla__policy"
+    )
     return rows.filter(read_at=None) if unread_only else rows
 
 

@@ -19,7 +19,7 @@ from mallops.accounts.selectors import user_merchant, user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
-from mallops.service import assist, checklist, escalation, routing, sla, timeline
+from mallops.service import assist, checklist, escalation, notifications, routing, sla, timeline
 from mallops.service.models import (
     Category,
     Channel,
@@ -112,12 +112,15 @@ def _new_number(now: datetime) -> str:
 
 
 def _assign(ticket: Ticket, user: Any, *, at: datetime, actor: Any, how: str) -> None:
+    held = bool(ticket.routing_hold_reason)
     ticket.assignee = user
     ticket.assigned_at = at if user is not None else None
     if ticket.status == Status.NEW and user is not None:
         ticket.status = Status.OPEN
     ticket.routing_hold_reason = "" if user is not None else ticket.routing_hold_reason
     ticket.save(update_fields=["assignee", "assigned_at", "status", "routing_hold_reason"])
+    if user is not None and held:
+        notifications.hold_cleared(ticket, at=at)
     timeline.record(ticket, at, actor, "assigned", internal=True, assignee=getattr(user, "pk", None), how=how)
 
 
@@ -127,6 +130,7 @@ def _hold(ticket: Ticket, reason: str, *, at: datetime) -> None:
         ticket.routing_hold_reason = reason
         ticket.save(update_fields=["routing_hold_reason"])
         timeline.record(ticket, at, None, "routing_held", reason, internal=True)
+        notifications.hold_notify(ticket, reason, now=at)
 
 
 @transaction.atomic
