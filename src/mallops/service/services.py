@@ -133,6 +133,25 @@ def _hold(ticket: Ticket, reason: str, *, at: datetime) -> None:
         notifications.hold_notify(ticket, reason, now=at)
 
 
+def _step(
+    ticket: Ticket,
+    kind: str,
+    body: str,
+    *,
+    at: datetime,
+    actor: Any,
+    action: str,
+    request: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    **data: Any,
+) -> None:
+    """One step of a ticket's life: its timeline row, the SLA timers refreshed, the audit event."""
+    timeline.record(ticket, at, actor, kind, body, **data)
+    sla.refresh(ticket)
+    audit_record(actor=actor, action=action, obj=ticket, before=before, after=after, request=request)
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -359,10 +378,15 @@ def ticket_pause(
     TicketPause.objects.create(ticket=ticket, started_at=at, reason=reason)
     ticket.status = Status.WAITING
     ticket.save(update_fields=["status"])
-    timeline.record(ticket, at, actor, "paused", reason)
-    sla.refresh(ticket)
-    audit_record(
-        actor=actor, action="service.ticket_paused", obj=ticket, after={"reason": reason}, request=request
+    _step(
+        ticket,
+        "paused",
+        reason,
+        at=at,
+        actor=actor,
+        action="service.ticket_paused",
+        request=request,
+        after={"reason": reason},
     )
     return ticket
 
@@ -412,14 +436,16 @@ def ticket_extend(
     ticket.is_special = True
     ticket.save(update_fields=["is_special"])
     sla.start(ticket, Target.RESOLUTION, ticket.created_at, special=True)
-    timeline.record(ticket, at, actor, "extended", message, policy=policy.code)
-    sla.refresh(ticket)
-    audit_record(
+    _step(
+        ticket,
+        "extended",
+        message,
+        at=at,
         actor=actor,
         action="service.ticket_extended",
-        obj=ticket,
-        after={"policy": policy.code},
         request=request,
+        after={"policy": policy.code},
+        policy=policy.code,
     )
     return ticket
 
@@ -460,15 +486,17 @@ def ticket_resolve(
         ]
     )
     sla.start(ticket, Target.FOLLOW_UP, at)
-    timeline.record(ticket, at, actor, "resolved", summary, unresolved_reason=ticket.unresolved_reason)
-    sla.refresh(ticket)
-    audit_record(
+    _step(
+        ticket,
+        "resolved",
+        summary,
+        at=at,
         actor=actor,
         action="service.ticket_resolved",
-        obj=ticket,
+        request=request,
         before=before,
         after=_snapshot(ticket),
-        request=request,
+        unresolved_reason=ticket.unresolved_reason,
     )
     return ticket
 
@@ -561,14 +589,15 @@ def ticket_followup(
     ticket.status = Status.CLOSED
     ticket.closed_at = at
     ticket.save(update_fields=["followup_done_at", "status", "closed_at"])
-    timeline.record(ticket, at, actor, "followed_up", note)
-    sla.refresh(ticket)
-    audit_record(
+    _step(
+        ticket,
+        "followed_up",
+        note,
+        at=at,
         actor=actor,
         action="service.ticket_closed",
-        obj=ticket,
-        after={"status": ticket.status},
         request=request,
+        after={"status": ticket.status},
     )
     return ticket
 

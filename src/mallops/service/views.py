@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +19,15 @@ from django.views.decorators.http import require_POST
 
 from mallops.core.errors import DomainError
 from mallops.service import assist, charts, checklist, kpis, selectors, services, training
-from mallops.service.models import OPEN_STATUSES, Category, Priority, ServiceTask, Status, TicketRating
+from mallops.service.models import (
+    OPEN_STATUSES,
+    Category,
+    Priority,
+    ServiceTask,
+    Status,
+    Ticket,
+    TicketRating,
+)
 
 
 def _need(request: HttpRequest, permission: str) -> None:
@@ -28,6 +37,24 @@ def _need(request: HttpRequest, permission: str) -> None:
 
 def _calendar_alert() -> list[int]:
     return selectors.fallback_years_in_use()
+
+
+def queue_context(
+    request: HttpRequest, rows: QuerySet[Ticket], *, scope: str, filters: dict[str, str]
+) -> dict[str, Any]:
+    """What the platform and the store queue pages share: the open-only default, the page of rows,
+    the filters and their menus."""
+    if scope in ("open", "mine") and not filters["status"]:
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    return {
+        "page": Paginator(rows, 30).get_page(request.GET.get("page")),
+        "scope": scope,
+        "filters": filters,
+        "q": request.GET.get("q", ""),
+        "statuses": Status.choices,
+        "categories": Category.choices,
+        "priorities": Priority.choices,
+    }
 
 
 @login_required
@@ -43,23 +70,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         breached=scope == "breached",
         held=scope == "held",
     )
-    if scope in ("open", "mine") and not filters["status"]:
-        rows = rows.filter(status__in=OPEN_STATUSES)
     if scope == "escalated":
         rows = rows.filter(escalation_level__gt=0, status__in=OPEN_STATUSES)
-    page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "service/queue.html",
         {
             "active": "service",
-            "page": page,
-            "scope": scope,
-            "filters": filters,
-            "q": request.GET.get("q", ""),
-            "statuses": Status.choices,
-            "categories": Category.choices,
-            "priorities": Priority.choices,
+            **queue_context(request, rows, scope=scope, filters=filters),
             "fallback_years": _calendar_alert(),
             "tasks": selectors.task_list().filter(assignee_id=request.user.pk)[:10],
         },

@@ -22,8 +22,7 @@ from django.views.decorators.http import require_POST
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
 from mallops.service import notifications, selectors, services
-from mallops.service.models import OPEN_STATUSES, Category, Priority, Status
-from mallops.service.views import checklist_context, error_message, step_action
+from mallops.service.views import checklist_context, error_message, queue_context, step_action
 
 
 def _store_cs(request: HttpRequest) -> Any:
@@ -48,22 +47,10 @@ def store_queue(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as error:
         raise PermissionDenied(error.detail) from error
-    if scope in ("open", "mine") and not filters["status"]:
-        rows = rows.filter(status__in=OPEN_STATUSES)
-    page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "service/store_queue.html",
-        {
-            "active": "store_service",
-            "page": page,
-            "scope": scope,
-            "filters": filters,
-            "q": request.GET.get("q", ""),
-            "statuses": Status.choices,
-            "categories": Category.choices,
-            "priorities": Priority.choices,
-        },
+        {"active": "store_service", **queue_context(request, rows, scope=scope, filters=filters)},
     )
 
 
