@@ -187,4 +187,5 @@ FEATURE_DEMOS = [
     "service",
     "aftersales",
     "analytics",
+    "dsr",
 ]

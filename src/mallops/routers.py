@@ -12,6 +12,7 @@ from mallops.analytics.api_behaviour import router as analytics_behaviour_router
 from mallops.catalogue.api import router as catalogue_router
 from mallops.compliance.api import router as compliance_router
 from mallops.core.api_system import router as system_router
+from mallops.dsr.api import router as dsr_router
 from mallops.orders.api import router as orders_router
 from mallops.payments.api import router as payments_router
 from mallops.pricing.api import router as pricing_router
@@ -37,4 +38,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", analytics_router),
     ("", analytics_behaviour_router),
     ("", workdays_router),
+    ("", dsr_router),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "mallops.service",
     "mallops.aftersales",
     "mallops.analytics",
+    "mallops.dsr",
     "mallops.console",
 ]
 AUTH_USER_MODEL = "accounts.User"

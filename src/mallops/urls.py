@@ -25,5 +25,6 @@ urlpatterns = [
     path("aftersales/", include("mallops.aftersales.console_urls")),
     path("analytics/", include("mallops.analytics.console_urls")),
     path("calendar/", include("mallops.workdays.console_urls")),
+    path("privacy/", include("mallops.dsr.console_urls")),
     path("", include("mallops.console.urls")),
 ]

@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, Permission] = {
             "privacy.reveal", "查看完整个人信息（需填写理由）", "Reveal full personal data (with a reason)"
         ),
         Permission("privacy.view_contact", "查看未脱敏的联系方式", "View contact data unmasked"),
+        Permission("privacy.policy.publish", "发布隐私政策新版本", "Publish a new privacy policy version"),
+        Permission("privacy.dsr.handle", "处理个人信息权利请求", "Handle data-subject requests (DSR)"),
         Permission("listing.review", "审核商品", "Review listings"),
         Permission("listing.view", "查看商品", "View listings"),
         Permission("compliance.manage", "维护合规规则包", "Maintain compliance rule packs"),
@@ -164,6 +166,7 @@ ROLES: dict[str, Role] = {
             "order.view",
             "buyer.view",
             "privacy.reveal",
+            "privacy.dsr.handle",
             "analytics.view",
             "calendar.manage",
         ),
@@ -182,6 +185,8 @@ ROLES: dict[str, Role] = {
             "promotion.view",
             "merchant.view",
             "privacy.reveal",
+            "privacy.policy.publish",
+            "privacy.dsr.handle",
         ),
         _role(
             "merchant_owner",

@@ -1,0 +1,181 @@
+"""Privacy API: the current policy (public), staff publishing, the buyer's consents and data requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from mallops.accounts.auth import api_auth
+from mallops.dsr import consent, requests
+from mallops.dsr.models import DataSubjectRequest, PrivacyPolicy
+
+router = Router(tags=["privacy"], auth=api_auth)
+
+
+class PurposeIn(Schema):
+    code: str = Field(min_length=2, max_length=40)
+    name: str = Field(min_length=1, max_length=60)
+    scope: str = Field(min_length=1, max_length=500)
+    retention: str = Field(min_length=1, max_length=200)
+    legal_basis: Literal["consent", "contract", "legal_duty", "emergency", "other_law"]
+
+
+class PolicyIn(Schema):
+    version: str = Field(min_length=1, max_length=20)
+    text: str = Field(min_length=1, max_length=100_000)
+    purposes: list[PurposeIn] = Field(min_length=1, max_length=50)
+
+
+class PurposeOut(Schema):
+    code: str
+    name: str
+    scope: str
+    retention: str
+    legal_basis: str
+
+
+class PolicyOut(Schema):
+    version: str
+    published_at: datetime
+    text: str
+    purposes: list[PurposeOut]
+
+
+def _policy_out(policy: PrivacyPolicy) -> PolicyOut:
+    return PolicyOut(
+        version=policy.version,
+        published_at=policy.published_at,
+        text=policy.text,
+        purposes=[PurposeOut(**p) for p in policy.purposes],
+    )
+
+
+@router.get("/privacy/policy", response=PolicyOut, auth=None, summary="The current privacy policy")
+def policy_current(request: HttpRequest) -> PolicyOut:
+    return _policy_out(consent.require_current_policy())
+
+
+@router.post("/privacy/policies", response={201: PolicyOut}, summary="Publish a new policy version")
+def policy_publish(request: HttpRequest, payload: PolicyIn) -> Status[Any]:
+    policy = consent.policy_publish(
+        actor=request.user,
+        version=payload.version,
+        text=payload.text,
+        purposes=[p.dict() for p in payload.purposes],
+        request=request,
+    )
+    return Status(201, _policy_out(policy))
+
+
+class ConsentOut(Schema):
+    purpose: str
+    name: str
+    legal_basis: str
+    status: str
+    policy_version: str | None
+    at: datetime | None
+    needs_renewal: bool
+
+
+class ConsentListOut(Schema):
+    policy_version: str
+    needs_renewal: bool
+    items: list[ConsentOut]
+
+
+class ConsentIn(Schema):
+    purpose: str = Field(min_length=1, max_length=40)
+    action: Literal["grant", "withdraw"]
+
+
+@router.get("/me/consents", response=ConsentListOut, summary="My consent per purpose of the current policy")
+def my_consents(request: HttpRequest) -> ConsentListOut:
+    consent.require_buyer(request.user)
+    policy, states = consent.consent_states(request.user)
+    items = [ConsentOut(**vars(s)) for s in states]
+    return ConsentListOut(
+        policy_version=policy.version, needs_renewal=any(s.needs_renewal for s in states), items=items
+    )
+
+
+@router.post("/me/consents", response={201: ConsentOut}, summary="Grant or withdraw consent for a purpose")
+def my_consent_change(request: HttpRequest, payload: ConsentIn) -> Status[Any]:
+    state = consent.consent_change(
+        actor=request.user, purpose=payload.purpose, action=payload.action, request=request
+    )
+    return Status(201, ConsentOut(**vars(state)))
+
+
+class RequestIn(Schema):
+    kind: Literal["access", "portability", "correction", "deletion", "withdrawal"]
+    note: str = Field(default="", max_length=2000)
+    purposes: list[str] = Field(default_factory=list, max_length=50)
+
+
+class RequestOut(Schema):
+    id: int
+    kind: str
+    status: str
+    submitted_at: datetime
+    due_at: datetime
+    overdue: bool
+    closed_at: datetime | None
+    reason: str
+    result: dict[str, Any]
+    export_ready: bool
+
+
+class RequestListOut(Schema):
+    items: list[RequestOut]
+    count: int
+
+
+def _request_out(row: DataSubjectRequest) -> RequestOut:
+    return RequestOut(
+        id=row.pk,
+        kind=row.kind,
+        status=row.status,
+        submitted_at=row.submitted_at,
+        due_at=row.due_at,
+        overdue=row.overdue,
+        closed_at=row.closed_at,
+        reason=row.reason,
+        result=row.result,
+        export_ready=bool(row.export),
+    )
+
+
+@router.post("/me/data-requests", response={201: RequestOut}, summary="Submit a data-subject request")
+def my_request_submit(request: HttpRequest, payload: RequestIn) -> Status[Any]:
+    row = requests.request_submit(
+        actor=request.user, kind=payload.kind, note=payload.note, purposes=payload.purposes, request=request
+    )
+    return Status(201, _request_out(row))
+
+
+@router.get("/me/data-requests", response=RequestListOut, summary="My data-subject requests")
+def my_requests(request: HttpRequest) -> RequestListOut:
+    items = [_request_out(r) for r in requests.buyer_requests(actor=request.user)]
+    return RequestListOut(items=items, count=len(items))
+
+
+@router.get("/me/data-requests/{request_id}", response=RequestOut, summary="One of my data-subject requests")
+def my_request_get(request: HttpRequest, request_id: int) -> RequestOut:
+    return _request_out(requests.buyer_request_get(actor=request.user, request_id=request_id))
+
+
+@router.get(
+    "/me/data-requests/{request_id}/export",
+    response={200: dict[str, Any]},
+    summary="Download the JSON copy of my data (access or portability request, once completed)",
+)
+def my_request_export(request: HttpRequest, request_id: int) -> HttpResponse:
+    row = requests.buyer_request_get(actor=request.user, request_id=request_id)
+    body = requests.export_body(row)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mallops-my-data-{row.pk}.json"'
+    return response

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class DsrConfig(AppConfig):
+    name = "mallops.dsr"
+    label = "dsr"
+    verbose_name = "Privacy policy, consent and data-subject requests"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+        from mallops.dsr import exporters
+        from mallops.dsr.requests import overdue_count
+
+        exporters.register_builtin()
+        register(
+            MenuItem(
+                "dsr_queue",
+                _("Data-subject requests"),
+                "dsr:queue",
+                "privacy.dsr.handle",
+                badge=overdue_count,
+            )
+        )
+        register(MenuItem("privacy_policy", _("Privacy policy"), "dsr:policies", "privacy.policy.publish"))

@@ -1,0 +1,144 @@
+"""Console pages: privacy policy versions (publish) and the data-subject request queue."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mallops.core.errors import DomainError
+from mallops.dsr import consent, requests
+from mallops.dsr.models import PersonalDataHold, PrivacyPolicy, RequestStatus
+
+PURPOSES_EXAMPLE = json.dumps(
+    [
+        {
+            "code": "order_fulfilment",
+            "name": "订单履行",
+            "scope": "收货人、电话、地址",
+            "retention": "交易完成后三年",
+            "legal_basis": "contract",
+        }
+    ],
+    ensure_ascii=False,
+)
+
+
+class PolicyForm(forms.Form):
+    version = forms.CharField(label=gettext_lazy("Version"), max_length=20)
+    text = forms.CharField(label=gettext_lazy("Policy text"), widget=forms.Textarea)
+    purposes = forms.CharField(
+        label=gettext_lazy("Purposes (JSON)"), widget=forms.Textarea, initial=PURPOSES_EXAMPLE
+    )
+
+
+class RejectForm(forms.Form):
+    code = forms.ChoiceField(label=gettext_lazy("Reason code"), choices=list(requests.REJECT_CODES.items()))
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea)
+
+
+def _add_errors(form: forms.Form, error: DomainError) -> None:
+    for problem in error.errors or []:
+        form.add_error(None, f"{'.'.join(str(p) for p in problem.loc[1:])}: {problem.msg}")
+    if not error.errors:
+        form.add_error(None, error.detail)
+
+
+@login_required
+def policies(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(consent.PUBLISH_PERMISSION):
+        raise PermissionDenied(consent.PUBLISH_PERMISSION)
+    form = PolicyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purposes = json.loads(form.cleaned_data["purposes"])
+        except json.JSONDecodeError:
+            form.add_error("purposes", _("Not valid JSON."))
+        else:
+            try:
+                policy = consent.policy_publish(
+                    actor=request.user,
+                    version=form.cleaned_data["version"],
+                    text=form.cleaned_data["text"],
+                    purposes=purposes,
+                    request=request,
+                )
+            except DomainError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Published privacy policy %(v)s.") % {"v": policy.version})
+                return redirect("dsr:policies")
+    return render(
+        request,
+        "dsr/policies.html",
+        {
+            "active": "privacy_policy",
+            "policies": PrivacyPolicy.objects.order_by("-published_at"),
+            "form": form,
+        },
+    )
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", RequestStatus.OPEN)
+    try:
+        rows = list(requests.staff_queue(actor=request.user, status=status)[:200])
+    except DomainError as error:
+        raise PermissionDenied(error.detail) from None
+    return render(
+        request,
+        "dsr/queue.html",
+        {"active": "dsr_queue", "rows": rows, "status": status, "statuses": RequestStatus.choices},
+    )
+
+
+@login_required
+def detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        row = requests.staff_request_get(actor=request.user, request_id=request_id)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        raise PermissionDenied(error.detail) from None
+    reject_form = RejectForm(request.POST if request.POST.get("op") == "reject" else None)
+    problem = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "complete":
+                requests.request_complete(
+                    actor=request.user, request_id=row.pk, note=request.POST.get("note", ""), request=request
+                )
+                messages.success(request, _("Request completed."))
+                return redirect("dsr:detail", request_id=row.pk)
+            if reject_form.is_valid():
+                requests.request_reject(
+                    actor=request.user,
+                    request_id=row.pk,
+                    code=reject_form.cleaned_data["code"],
+                    reason=reject_form.cleaned_data["reason"],
+                    request=request,
+                )
+                messages.success(request, _("Request rejected."))
+                return redirect("dsr:detail", request_id=row.pk)
+        except DomainError as error:
+            problem = "; ".join(e.msg for e in error.errors) or error.detail
+    return render(
+        request,
+        "dsr/detail.html",
+        {
+            "active": "dsr_queue",
+            "row": row,
+            "reject_form": reject_form,
+            "problem": problem,
+            "holds": PersonalDataHold.objects.filter(request=row).order_by("pk"),
+            "result": json.dumps(row.result, ensure_ascii=False, indent=1),
+        },
+    )
