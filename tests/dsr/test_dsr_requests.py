@@ -207,3 +207,26 @@ def test_bad_input_is_422_with_field_paths_and_writes_nothing(buyer: Any) -> Non
     response = client.post_json("/api/v1/me/data-requests", {"kind": "access", "purposes": ["marketing"]})
     assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["body", "purposes"]
     assert not DataSubjectRequest.objects.exists()
+
+
+@pytest.mark.req("R7.3.3")
+def test_a_frozen_order_is_erased_when_its_hold_ends(buyer: Any, officer: Any) -> None:
+    from django.utils import timezone
+
+    merchant, _ = make_merchant()
+    order = make_order(merchant, buyer=buyer)
+    completed = timezone.now() - timedelta(days=10)
+    Order.objects.unscoped(reason="test").filter(pk=order.pk).update(
+        ship_recipient="李小红", completed_at=completed
+    )
+    row = dsr.request_complete(actor=officer, request_id=_submit(buyer, "deletion")["id"])
+    hold = PersonalDataHold.objects.get(request=row)
+    assert hold.handler == "orders" and hold.hold_until == completed.date().replace(year=completed.year + 3)
+    sweeper = sweeps.registered()["dsr.hold_release"]
+    assert sweeps.run_sweeper(sweeper, hold.release_due_at - timedelta(seconds=1)) == 0
+    assert sweeps.run_sweeper(sweeper, hold.release_due_at + timedelta(days=2)) == 1
+    assert sweeps.run_sweeper(sweeper, hold.release_due_at + timedelta(days=3)) == 0
+    order.refresh_from_db()
+    hold.refresh_from_db()
+    assert order.ship_recipient == "" and hold.released_at is not None
+    assert AuditEvent.objects.filter(action="dsr.hold_release", object_id=str(hold.pk)).exists()

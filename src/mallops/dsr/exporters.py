@@ -8,7 +8,8 @@ An app registers a ``DataHandler`` (usually in its ``AppConfig.ready``)::
 ``export(buyer, ctx)`` returns a JSON-serialisable dict: the buyer's data, decrypted. ``erase(buyer, ctx)``
 erases or anonymises what nothing requires keeping and returns ``{"erased": [...], "frozen": [...]}``; for
 records a law requires to keep it records ``PersonalDataHold`` rows through ``ctx.hold`` instead (PIPL
-Art. 47: store and secure only). Both run inside the completing service's transaction.
+Art. 47: store and secure only). Both run inside the completing service's transaction. ``release(object_type,
+object_id)`` erases one held record when its hold ends (the ``dsr.hold_release`` sweep calls it).
 
 The accounts profile and addresses, and the buyer's orders, are registered here (``register_builtin``).
 """
@@ -32,10 +33,11 @@ class Context:
     dsr: Any
     now: datetime
     request: Any = None
-    holds: list[tuple[str, str, str, date]] = field(default_factory=list)
+    holds: list[tuple[str, str, str, str, date]] = field(default_factory=list)
+    handler: str = ""
 
     def hold(self, object_type: str, object_id: Any, legal_basis: str, until: date) -> None:
-        self.holds.append((object_type, str(object_id), legal_basis, until))
+        self.holds.append((self.handler, object_type, str(object_id), legal_basis, until))
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class DataHandler:
     name: str
     export: Callable[[Any, Context], dict[str, Any]]
     erase: Callable[[Any, Context], dict[str, Any]] | None = None
+    # erase one held record once its retention duty has ended (``dsr.hold_release`` sweep)
+    release: Callable[[str, str], None] | None = None
 
 
 _HANDLERS: dict[str, DataHandler] = {}
@@ -54,6 +58,10 @@ def register(handler: DataHandler) -> None:
 
 def handlers() -> list[DataHandler]:
     return [_HANDLERS[name] for name in sorted(_HANDLERS)]
+
+
+def handler(name: str) -> DataHandler | None:
+    return _HANDLERS.get(name)
 
 
 def _iso(value: Any) -> Any:
@@ -171,13 +179,30 @@ def erase_orders(buyer: Any, ctx: Context) -> dict[str, Any]:
             ctx.hold("orders.order", order.pk, ECL31, until)
             frozen.append(order.number)
         else:
-            for name in (*SHIP_FIELDS, "tracking_number"):
-                setattr(order, name, "")
-            order.save(update_fields=[*SHIP_FIELDS, "tracking_number"])
+            _anonymise_order(order)
             anonymised.append(order.number)
     return {"frozen": frozen, "anonymised": anonymised}
 
 
+def _anonymise_order(order: Any) -> None:
+    for name in (*SHIP_FIELDS, "tracking_number"):
+        setattr(order, name, "")
+    order.save(update_fields=[*SHIP_FIELDS, "tracking_number"])
+
+
+def release_order(object_type: str, object_id: str) -> None:
+    """The retention period of a held order is over: its delivery data goes (the amounts stay)."""
+    order = _orders_all().select_for_update().filter(pk=int(object_id)).first()
+    if order is not None:
+        _anonymise_order(order)
+
+
+def _orders_all() -> Any:
+    from mallops.orders.models import Order
+
+    return Order.objects.unscoped(reason="end of a retention hold after a deletion request")
+
+
 def register_builtin() -> None:
     register(DataHandler("accounts", export=export_profile, erase=erase_profile))
-    register(DataHandler("orders", export=export_orders, erase=erase_orders))
+    register(DataHandler("orders", export=export_orders, erase=erase_orders, release=release_order))

@@ -134,11 +134,15 @@ class PersonalDataHold(models.Model):
 
     request = models.ForeignKey(DataSubjectRequest, on_delete=models.PROTECT, related_name="holds")
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    handler = models.CharField(max_length=40, default="")
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
     legal_basis = models.CharField(max_length=120)
     hold_until = models.DateField()
     created_at = models.DateTimeField()
+    # timer of the ``dsr.hold_release`` sweep: when the duty ends the record is erased; cleared then
+    release_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -12,7 +12,7 @@ still open past ``due_at``.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -25,7 +25,7 @@ from mallops.core.errors import FieldError, conflict, not_found, validation_erro
 from mallops.dsr import exporters
 from mallops.dsr.consent import consents_withdraw_all, require_buyer
 from mallops.dsr.models import DataSubjectRequest, PersonalDataHold, RequestKind, RequestStatus
-from mallops.workdays.engine import add_working_days
+from mallops.workdays.engine import SHANGHAI, add_working_days
 from mallops.workdays.selectors import calendar_data
 
 HANDLE_PERMISSION = "privacy.dsr.handle"
@@ -150,6 +150,7 @@ def _erase(row: DataSubjectRequest, ctx: exporters.Context) -> dict[str, Any]:
     for handler in exporters.handlers():
         if handler.erase is None:
             continue
+        ctx.handler = handler.name
         outcome = handler.erase(row.buyer, ctx)
         result["erased"] += list(outcome.get("erased", []))
         if outcome.get("anonymised"):
@@ -160,17 +161,19 @@ def _erase(row: DataSubjectRequest, ctx: exporters.Context) -> dict[str, Any]:
         PersonalDataHold(
             request=row,
             buyer=row.buyer,
+            handler=name,
             object_type=t,
             object_id=i,
             legal_basis=basis,
             hold_until=until,
             created_at=ctx.now,
+            release_due_at=hold_release_at(until),
         )
-        for t, i, basis, until in ctx.holds
+        for name, t, i, basis, until in ctx.holds
     )
     if ctx.holds:
-        bases = sorted({basis for _, _, basis, _ in ctx.holds})
-        last = max(until for _, _, _, until in ctx.holds)
+        bases = sorted({h[3] for h in ctx.holds})
+        last = max(h[4] for h in ctx.holds)
         result["freeze_notice"] = (
             f"{len(ctx.holds)} 条记录依法须保存（{'；'.join(bases)}），已冻结：仅存储和采取安全保护措施，"
             f"不作其他处理（PIPL 第 47 条），最迟保存至 {last.isoformat()}。"
@@ -267,6 +270,27 @@ def request_escalate_due(row: DataSubjectRequest, now: datetime) -> None:
         action="dsr.overdue",
         obj=row,
         after={"due_at": row.due_at.isoformat(), "escalated_at": now.isoformat(), "kind": row.kind},
+    )
+
+
+def hold_release_at(until: date) -> datetime:
+    """The first moment after the last day of a hold (Beijing time)."""
+    return datetime.combine(until + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+
+
+def hold_release_due(hold: PersonalDataHold, now: datetime) -> None:
+    """Sweep handler: the legal duty behind a hold has ended, so the record is erased (audited)."""
+    handler = exporters.handler(hold.handler)
+    if handler is not None and handler.release is not None:
+        handler.release(hold.object_type, hold.object_id)
+    hold.released_at = now
+    hold.release_due_at = None
+    hold.save(update_fields=["released_at", "release_due_at"])
+    audit_record(
+        actor=None,
+        action="dsr.hold_release",
+        obj=hold,
+        after={"object": f"{hold.object_type}:{hold.object_id}", "hold_until": hold.hold_until.isoformat()},
     )
 
 
