@@ -103,6 +103,14 @@ def _require_open(ticket: Ticket) -> None:
         raise conflict(f"Ticket {ticket.number} is {ticket.status}.", code="ticket_not_open")
 
 
+def _handled_open(actor: Any, ticket_id: int) -> Ticket:
+    """An agent's (or supervisor's) hold on an open ticket: checked, locked for the change."""
+    _handler_only(actor)
+    ticket = _locked(actor, ticket_id)
+    _require_open(ticket)
+    return ticket
+
+
 def _new_number(now: datetime) -> str:
     day = timezone.localtime(now).strftime("%Y%m%d")
     while True:
@@ -131,25 +139,6 @@ def _hold(ticket: Ticket, reason: str, *, at: datetime) -> None:
         ticket.save(update_fields=["routing_hold_reason"])
         timeline.record(ticket, at, None, "routing_held", reason, internal=True)
         notifications.hold_notify(ticket, reason, now=at)
-
-
-def _step(
-    ticket: Ticket,
-    kind: str,
-    body: str,
-    *,
-    at: datetime,
-    actor: Any,
-    action: str,
-    request: Any,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    **data: Any,
-) -> None:
-    """One step of a ticket's life: its timeline row, the SLA timers refreshed, the audit event."""
-    timeline.record(ticket, at, actor, kind, body, **data)
-    sla.refresh(ticket)
-    audit_record(actor=actor, action=action, obj=ticket, before=before, after=after, request=request)
 
 
 @transaction.atomic
@@ -326,10 +315,8 @@ def ticket_assign(
     now: datetime | None = None,
 ) -> Ticket:
     """Assign to a named agent, or (no id) route again automatically."""
-    _handler_only(actor)
     at = _now(now)
-    ticket = _locked(actor, ticket_id)
-    _require_open(ticket)
+    ticket = _handled_open(actor, ticket_id)
     before = _snapshot(ticket)
     if assignee_id is None:
         choice = routing.route(ticket)
@@ -368,25 +355,16 @@ def ticket_pause(
     *, actor: Any, ticket_id: int, reason: str = "", request: Any = None, now: datetime | None = None
 ) -> Ticket:
     """Wait for the customer: the SLA clocks stop until the customer answers or an agent resumes."""
-    _handler_only(actor)
     at = _now(now)
-    ticket = _locked(actor, ticket_id)
-    _require_open(ticket)
+    ticket = _handled_open(actor, ticket_id)
     if ticket.status == Status.WAITING:
         raise conflict("The ticket is already waiting for the customer.", code="already_paused")
     reason = _text(reason, "reason", required=False, limit=200)
     TicketPause.objects.create(ticket=ticket, started_at=at, reason=reason)
     ticket.status = Status.WAITING
     ticket.save(update_fields=["status"])
-    _step(
-        ticket,
-        "paused",
-        reason,
-        at=at,
-        actor=actor,
-        action="service.ticket_paused",
-        request=request,
-        after={"reason": reason},
+    timeline.step(
+        ticket, at, actor, request, "paused", reason, "service.ticket_paused", after={"reason": reason}
     )
     return ticket
 
@@ -415,10 +393,8 @@ def ticket_extend(
     *, actor: Any, ticket_id: int, message: str, request: Any = None, now: datetime | None = None
 ) -> Ticket:
     """A special case: resolution moves to the special policy (72 h); the customer is told first."""
-    _handler_only(actor)
     at = _now(now)
-    ticket = _locked(actor, ticket_id)
-    _require_open(ticket)
+    ticket = _handled_open(actor, ticket_id)
     message = _text(message, "message")
     if ticket.is_special:
         raise conflict("The ticket is already a special case.", code="already_special")
@@ -436,16 +412,9 @@ def ticket_extend(
     ticket.is_special = True
     ticket.save(update_fields=["is_special"])
     sla.start(ticket, Target.RESOLUTION, ticket.created_at, special=True)
-    _step(
-        ticket,
-        "extended",
-        message,
-        at=at,
-        actor=actor,
-        action="service.ticket_extended",
-        request=request,
-        after={"policy": policy.code},
-        policy=policy.code,
+    code: dict[str, Any] = {"policy": policy.code}
+    timeline.step(
+        ticket, at, actor, request, "extended", message, "service.ticket_extended", after=code, **code
     )
     return ticket
 
@@ -461,10 +430,8 @@ def ticket_resolve(
     now: datetime | None = None,
 ) -> Ticket:
     """Resolved: clocks stop; the follow-up visit falls due in 3 working days (R5.1.4)."""
-    _handler_only(actor)
     at = _now(now)
-    ticket = _locked(actor, ticket_id)
-    _require_open(ticket)
+    ticket = _handled_open(actor, ticket_id)
     checklist.require_resolvable(ticket, actor)
     before = _snapshot(ticket)
     summary = _text(summary, "summary")
@@ -486,16 +453,17 @@ def ticket_resolve(
         ]
     )
     sla.start(ticket, Target.FOLLOW_UP, at)
-    _step(
+    after = _snapshot(ticket)
+    timeline.step(
         ticket,
+        at,
+        actor,
+        request,
         "resolved",
         summary,
-        at=at,
-        actor=actor,
-        action="service.ticket_resolved",
-        request=request,
+        "service.ticket_resolved",
         before=before,
-        after=_snapshot(ticket),
+        after=after,
         unresolved_reason=ticket.unresolved_reason,
     )
     return ticket
@@ -589,16 +557,8 @@ def ticket_followup(
     ticket.status = Status.CLOSED
     ticket.closed_at = at
     ticket.save(update_fields=["followup_done_at", "status", "closed_at"])
-    _step(
-        ticket,
-        "followed_up",
-        note,
-        at=at,
-        actor=actor,
-        action="service.ticket_closed",
-        request=request,
-        after={"status": ticket.status},
-    )
+    after = {"status": ticket.status}
+    timeline.step(ticket, at, actor, request, "followed_up", note, "service.ticket_closed", after=after)
     return ticket
 
 
@@ -613,9 +573,7 @@ def ticket_escalate(
     now: datetime | None = None,
 ) -> Ticket:
     """Manual escalation by an agent; ``serious`` marks a serious complaint (management + regulator flag)."""
-    _handler_only(actor)
-    ticket = _locked(actor, ticket_id)
-    _require_open(ticket)
+    ticket = _handled_open(actor, ticket_id)
     reason = _text(reason, "reason", limit=500)
     if serious and not ticket.is_serious:
         ticket.is_serious = True

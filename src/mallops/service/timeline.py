@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mallops.audit.services import audit_record
+from mallops.service import sla
 from mallops.service.models import Ticket, TicketEvent
 
 
@@ -27,3 +29,23 @@ def record(
         internal=internal,
         data=data,
     )
+
+
+def step(
+    ticket: Ticket,
+    at: datetime,
+    actor: Any,
+    request: Any,
+    kind: str,
+    body: str,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    **data: Any,
+) -> TicketEvent:
+    """One step of a ticket's life: its timeline row, the SLA timers refreshed, the audit event."""
+    event = record(ticket, at, actor, kind, body, **data)
+    sla.refresh(ticket)
+    audit_record(actor=actor, action=action, obj=ticket, before=before, after=after, request=request)
+    return event
