@@ -50,6 +50,7 @@ def test_queue_shows_overdue_and_staff_complete_or_reject(buyer: Any, officer: A
     html = page.content.decode()
     assert page.status_code == 200 and html.count('data-testid="dsr-row"') == 2
     assert 'data-testid="dsr-overdue"' in html
+    assert "个人信息权利请求" in html and "已逾期" in html  # Simplified Chinese by default
     assert client.get(f"/privacy/requests/{first.pk}/").status_code == 200
     client.post(f"/privacy/requests/{first.pk}/", {"op": "complete"})
     client.post(

@@ -230,3 +230,34 @@ def test_a_frozen_order_is_erased_when_its_hold_ends(buyer: Any, officer: Any) -
     hold.refresh_from_db()
     assert order.ship_recipient == "" and hold.released_at is not None
     assert AuditEvent.objects.filter(action="dsr.hold_release", object_id=str(hold.pk)).exists()
+
+
+@pytest.mark.req("R7.3.3")
+def test_staff_api_queue_complete_and_reject(buyer: Any, officer: Any) -> None:
+    first = _submit(buyer, "access")["id"]
+    second = _submit(buyer, "correction", note="昵称应改为李红")["id"]
+    staff = ApiClient(token_for(officer))
+    queue = staff.get_json("/api/v1/privacy/data-requests").json()
+    assert [i["id"] for i in queue["items"]] == [first, second] and queue["items"][1][
+        "note"
+    ] == "昵称应改为李红"
+    response = staff.post_json(f"/api/v1/privacy/data-requests/{second}/complete", {})
+    assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["body", "note"]
+    response = staff.post_json(
+        f"/api/v1/privacy/data-requests/{second}/complete", {"note": "已将昵称改为李红"}
+    )
+    assert response.status_code == 200 and response.json()["status"] == "completed"
+    response = staff.post_json(
+        f"/api/v1/privacy/data-requests/{first}/reject", {"code": "nope", "reason": "x"}
+    )
+    assert response.status_code == 422 and "code" in response.json()["errors"][0]["loc"]
+    response = staff.post_json(
+        f"/api/v1/privacy/data-requests/{first}/reject",
+        {"code": "identity_unverified", "reason": "无法核验身份"},
+    )
+    assert response.status_code == 200 and response.json()["status"] == "rejected"
+    assert staff.get_json("/api/v1/privacy/data-requests").json()["count"] == 0
+    assert staff.get_json("/api/v1/privacy/data-requests/999999").status_code == 404
+    _, owner = make_merchant()
+    for user in (owner, buyer, make_staff("cs_agent")):
+        assert ApiClient(token_for(user)).get_json("/api/v1/privacy/data-requests").status_code == 403

@@ -179,3 +179,80 @@ def my_request_export(request: HttpRequest, request_id: int) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mallops-my-data-{row.pk}.json"'
     return response
+
+
+# --- staff (privacy.dsr.handle) -------------------------------------------------------------------------
+
+
+class StaffRequestOut(RequestOut):
+    buyer_id: int
+    note: str
+    purposes: list[str]
+    escalated_at: datetime | None
+
+
+class StaffRequestListOut(Schema):
+    items: list[StaffRequestOut]
+    count: int
+
+
+def _staff_out(row: DataSubjectRequest) -> StaffRequestOut:
+    return StaffRequestOut(
+        **_request_out(row).dict(),
+        buyer_id=row.buyer_id,
+        note=row.note,
+        purposes=list(row.purposes),
+        escalated_at=row.escalated_at,
+    )
+
+
+class CompleteIn(Schema):
+    note: str = Field(default="", max_length=500)
+
+
+class RejectIn(Schema):
+    code: Literal["identity_unverified", "manifestly_unfounded", "legal_exception", "other"]
+    reason: str = Field(min_length=1, max_length=450)
+
+
+@router.get(
+    "/privacy/data-requests",
+    response=StaffRequestListOut,
+    summary="Queue of data-subject requests (by due date)",
+)
+def staff_requests(
+    request: HttpRequest, status: Literal["open", "completed", "rejected"] = "open"
+) -> StaffRequestListOut:
+    items = [_staff_out(r) for r in requests.staff_queue(actor=request.user, status=status)[:500]]
+    return StaffRequestListOut(items=items, count=len(items))
+
+
+@router.get(
+    "/privacy/data-requests/{request_id}", response=StaffRequestOut, summary="One data-subject request"
+)
+def staff_request_get(request: HttpRequest, request_id: int) -> StaffRequestOut:
+    return _staff_out(requests.staff_request_get(actor=request.user, request_id=request_id))
+
+
+@router.post(
+    "/privacy/data-requests/{request_id}/complete",
+    response=StaffRequestOut,
+    summary="Carry out and close a data-subject request",
+)
+def staff_request_complete(request: HttpRequest, request_id: int, payload: CompleteIn) -> StaffRequestOut:
+    row = requests.request_complete(
+        actor=request.user, request_id=request_id, note=payload.note, request=request
+    )
+    return _staff_out(row)
+
+
+@router.post(
+    "/privacy/data-requests/{request_id}/reject",
+    response=StaffRequestOut,
+    summary="Refuse a data-subject request with a reason code and text",
+)
+def staff_request_reject(request: HttpRequest, request_id: int, payload: RejectIn) -> StaffRequestOut:
+    row = requests.request_reject(
+        actor=request.user, request_id=request_id, code=payload.code, reason=payload.reason, request=request
+    )
+    return _staff_out(row)
