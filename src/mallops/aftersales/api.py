@@ -237,6 +237,18 @@ def buyer_return_ship(request: HttpRequest, aftersales_id: int, payload: ParcelI
 # ---------------------------------------------------------------- merchants
 
 
+def _store_acts(
+    request: HttpRequest, aftersales_id: int, act: Any, *, idempotent: bool = False, **fields: Any
+) -> Any:
+    """One of the store's actions on its own request (404 for another store's, before anything else),
+    then the request's detail. ``idempotent``: moves money or stock, an Idempotency-Key is required."""
+    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
+    if idempotent:
+        require_idempotency_key(request)
+    out = act(actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request, **fields)
+    return selectors.detail(out)
+
+
 @router.get("/merchant/aftersales", response=list[RequestOut], summary="The store's after-sales requests")
 @paginate(Pagination)
 def merchant_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
@@ -257,12 +269,7 @@ def merchant_get(request: HttpRequest, aftersales_id: int) -> Any:
     summary="Approve: refund what the units were paid (Idempotency-Key required), close",
 )
 def merchant_approve(request: HttpRequest, aftersales_id: int) -> Any:
-    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
-    require_idempotency_key(request)
-    req = services.request_approve(
-        actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request
-    )
-    return selectors.detail(req)
+    return _store_acts(request, aftersales_id, services.request_approve, idempotent=True)
 
 
 @router.post(
@@ -271,15 +278,7 @@ def merchant_approve(request: HttpRequest, aftersales_id: int) -> Any:
     summary="Reject the request, or the returned parcel, with a reason",
 )
 def merchant_reject(request: HttpRequest, aftersales_id: int, payload: RejectIn) -> Any:
-    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
-    req = services.request_reject(
-        actor=request.user,
-        request_id=req.pk,
-        merchant_id=req.merchant_id,
-        reason=payload.reason,
-        request=request,
-    )
-    return selectors.detail(req)
+    return _store_acts(request, aftersales_id, services.request_reject, reason=payload.reason)
 
 
 @router.post(
@@ -288,12 +287,7 @@ def merchant_reject(request: HttpRequest, aftersales_id: int, payload: RejectIn)
     summary="The returned goods arrived: restock, refund a return (Idempotency-Key required)",
 )
 def merchant_receive(request: HttpRequest, aftersales_id: int) -> Any:
-    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
-    require_idempotency_key(request)
-    req = returns.return_receive(
-        actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request
-    )
-    return selectors.detail(req)
+    return _store_acts(request, aftersales_id, returns.return_receive, idempotent=True)
 
 
 @router.post(
@@ -302,16 +296,8 @@ def merchant_receive(request: HttpRequest, aftersales_id: int) -> Any:
     summary="Exchange: the replacement is sent (carrier and tracking number)",
 )
 def merchant_replacement_ship(request: HttpRequest, aftersales_id: int, payload: ParcelIn) -> Any:
-    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
-    req = returns.replacement_ship(
-        actor=request.user,
-        request_id=req.pk,
-        merchant_id=req.merchant_id,
-        carrier=payload.carrier,
-        tracking_number=payload.tracking_number,
-        request=request,
-    )
-    return Status(201, selectors.detail(req))
+    parcel: dict[str, Any] = {"carrier": payload.carrier, "tracking_number": payload.tracking_number}
+    return Status(201, _store_acts(request, aftersales_id, returns.replacement_ship, **parcel))
 
 
 @router.post(

@@ -52,6 +52,34 @@ def _audit(
     )
 
 
+# the state a request must be in to take a parcel of each leg, and what the refusal calls the step
+_SHIPS_IN = {
+    Leg.RETURN: (Status.AWAITING_RETURN, "take a return shipment"),
+    Leg.REPLACEMENT: (Status.REPLACING, "take a replacement shipment"),
+}
+
+
+def _ship(
+    req: AfterSalesRequest, leg: str, carrier: str, tracking_number: str, *, now: datetime
+) -> tuple[dict[str, Any], str]:
+    """Check the parcel, then the request's state, and record the shipment of ``leg``. Returns the
+    request's snapshot from before and the normalised tracking number."""
+    tracking = _check_parcel(carrier, tracking_number)
+    status, step = _SHIPS_IN[Leg(leg)]
+    if req.status != status:
+        raise _illegal(req, step)
+    before = snapshot(req)
+    Shipment.objects.create(
+        merchant_id=req.merchant_id,
+        request=req,
+        leg=leg,
+        carrier=carrier,
+        tracking_number=tracking,
+        shipped_at=now,
+    )
+    return before, tracking
+
+
 @transaction.atomic
 def return_ship(
     *,
@@ -67,18 +95,7 @@ def return_ship(
     req = locked(None, request_id)
     if req.buyer_id != getattr(actor, "pk", None):
         raise not_found("after-sales request")
-    tracking = _check_parcel(carrier, tracking_number)
-    if req.status != Status.AWAITING_RETURN:
-        raise _illegal(req, "take a return shipment")
-    before = snapshot(req)
-    Shipment.objects.create(
-        merchant_id=req.merchant_id,
-        request=req,
-        leg=Leg.RETURN,
-        carrier=carrier,
-        tracking_number=tracking,
-        shipped_at=now,
-    )
+    before, tracking = _ship(req, Leg.RETURN, carrier, tracking_number, now=now)
     req.status, req.return_ship_due_at = Status.RETURNING, None
     req.receive_due_at = now + timedelta(hours=conf.value("AFTERSALES_RECEIVE_HOURS"))
     req.save()
@@ -162,18 +179,7 @@ def replacement_ship(
     stock is unchanged), and the request closes."""
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
-    tracking = _check_parcel(carrier, tracking_number)
-    if req.status != Status.REPLACING:
-        raise _illegal(req, "take a replacement shipment")
-    before = snapshot(req)
-    Shipment.objects.create(
-        merchant_id=req.merchant_id,
-        request=req,
-        leg=Leg.REPLACEMENT,
-        carrier=carrier,
-        tracking_number=tracking,
-        shipped_at=now,
-    )
+    before, tracking = _ship(req, Leg.REPLACEMENT, carrier, tracking_number, now=now)
     log(req, "replacement_shipped", actor=actor, now=now, text=f"{carrier} {tracking}")
     close(
         req,
