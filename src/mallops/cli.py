@@ -118,9 +118,14 @@ def _serve(argv: Sequence[str]) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    # The children run in their own sessions, so a Ctrl-C in the terminal reaches only this process, which
+    # then sends each child exactly one SIGTERM: granian's shutdown handler is not re-entrant and can hang
+    # when a second signal arrives while it handles the first (seen with Ctrl-C plus a terminate).
     processes: list[subprocess.Popen[bytes]] = []
     if args.with_worker:
-        processes.append(subprocess.Popen([sys.executable, "-m", "mallops", "worker"]))
+        processes.append(
+            subprocess.Popen([sys.executable, "-m", "mallops", "worker"], start_new_session=True)
+        )
     web = subprocess.Popen(
         granian_command(
             "mallops.wsgi:application",
@@ -129,11 +134,16 @@ def _serve(argv: Sequence[str]) -> int:
             workers=args.workers,
             threads=args.threads,
             access_log=True,
-        )
+        ),
+        start_new_session=True,
     )
     processes.append(web)
+    stopping: list[bool] = []
 
     def _stop(*_: object) -> None:
+        if stopping:
+            return
+        stopping.append(True)
         for proc in processes:
             if proc.poll() is None:
                 proc.terminate()
@@ -144,12 +154,14 @@ def _serve(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         _stop()
         for proc in processes:
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)  # the child's whole session: granian's workers too
+                proc.wait()
 
 
 def _worker(argv: Sequence[str]) -> int:

@@ -69,3 +69,49 @@ def test_mallops_serve_runs_granian_with_the_fast_path_in_front_of_django(tmp_pa
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [2, 15], ids=["ctrl-c", "sigterm"])
+def test_mallops_serve_stops_with_its_server_and_worker_on_one_signal(tmp_path: Path, signum: int):
+    import signal
+
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "MALLOPS_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(root / "src"),
+        "DJANGO_SETTINGS_MODULE": "mallops.settings",
+    }
+    subprocess.run([sys.executable, "-m", "mallops", "migrate", "-v", "0"], env=env, check=True, cwd=root)
+    port = _free_port()
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "mallops", "serve", "--port", str(port), "--workers", "1", "--with-worker"],
+        env=env,
+        cwd=root,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+                break
+            except OSError:
+                if time.monotonic() > deadline or serve.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        children = subprocess.run(
+            ["pgrep", "-f", f"--port {port}"], capture_output=True, text=True, check=False
+        ).stdout.split()
+        serve.send_signal(signum)
+        assert serve.wait(timeout=30) == 0
+        time.sleep(0.5)
+        left = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True, check=False)
+        assert left.stdout.split() == [], f"still running after the signal: {left.stdout} (were {children})"
+        with pytest.raises(OSError):
+            _get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
