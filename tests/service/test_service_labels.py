@@ -78,3 +78,23 @@ def test_procedures_page_uses_the_same_labels(client, supervisor):
     client.force_login(supervisor)
     form = _page(client, "/service/procedures/")
     assert str(Category.RETURN.label) == "退货退款" and "退货退款" in form
+
+
+@pytest.mark.req("R5.4.1")
+def test_timeline_steps_and_task_kinds_in_chinese(client, agent, buyer, supervisor):
+    ticket = services.ticket_create(
+        actor=agent, buyer_id=buyer.pk, subject="发货慢", description="一周未发货", category="logistics"
+    )
+    services.ticket_reply(actor=agent, ticket_id=ticket.pk, body="已催促仓库")
+    services.ticket_resolve(actor=agent, ticket_id=ticket.pk, summary="已发货")
+    services.ticket_rate(actor=buyer, ticket_id=ticket.pk, speed=3, efficiency=3, quality=3, attitude=3)
+    task = ticket.tasks.get()
+    assert task.kind == "second_service" and task.title.endswith("— second service")  # stored text unchanged
+    client.force_login(supervisor)
+    page = _page(client, f"/service/tickets/{ticket.pk}/")
+    timeline = page[page.index('data-testid="timeline"') :]
+    for label in ("工单创建", "客服回复", "工单已解决", "客户已评价"):
+        assert label in timeline, label
+    assert 'data-kind="created"' in timeline and ">created<" not in timeline
+    assert "二次服务:" in page
+    assert "二次服务:" in _page(client, "/service/dashboard/")

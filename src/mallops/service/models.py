@@ -245,6 +245,34 @@ class TicketPause(models.Model):
         return f"{self.ticket_id} paused {self.started_at}"
 
 
+# timeline steps as the console names them (the kind stays a code in the API and the audit)
+EVENT_LABELS = {
+    "created": _("ticket opened"),
+    "assigned": _("ticket assigned"),
+    "reply": _("agent replied"),
+    "customer_reply": _("customer replied"),
+    "note": _("internal note"),
+    "paused": _("waiting for the customer (clocks paused)"),
+    "resumed": _("clocks resumed"),
+    "marked_complex": _("marked complex"),
+    "extended": _("special case declared"),
+    "sla_warning": _("SLA warning"),
+    "sla_breached": _("SLA breach"),
+    "escalated": _("escalated to the supervisor"),
+    "resolved": _("ticket resolved"),
+    "rated": _("customer rated the service"),
+    "task_opened": _("task opened"),
+    "followed_up": _("follow-up visit done"),
+    "followup_overdue": _("follow-up visit overdue"),
+    "procedure_attached": _("procedure checklist attached"),
+    "step_done": _("checklist step done"),
+    "step_reopened": _("checklist step reopened"),
+    "routing_held": _("held for the supervisor (nobody trained)"),
+    "assigned_untrained": _("assigned to an untrained agent"),
+    "reopened": _("ticket reopened"),
+}
+
+
 class TicketEvent(models.Model):
     """One step of the ticket's timeline (every change is recorded and traceable, R5.1.1)."""
 
@@ -263,6 +291,10 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
 
 
 class TicketRating(models.Model):
@@ -285,12 +317,12 @@ class ServiceTask(models.Model):
     """Work that follows from tickets: second service, compensation, escalation, follow-up, improvement."""
 
     class Kind(models.TextChoices):
-        SECOND_SERVICE = "second_service", "second service"
-        COMPENSATION = "compensation", "compensation"
-        ESCALATION = "escalation", "escalation"
-        REGULATOR_FLAG = "regulator_flag", "flagged for management/regulators"
-        FOLLOWUP_OVERDUE = "followup_overdue", "follow-up overdue"
-        IMPROVEMENT = "improvement", "improvement"
+        SECOND_SERVICE = "second_service", _("second service")
+        COMPENSATION = "compensation", _("compensation")
+        ESCALATION = "escalation", _("escalation")
+        REGULATOR_FLAG = "regulator_flag", _("flagged for management/regulators")
+        FOLLOWUP_OVERDUE = "followup_overdue", _("follow-up overdue")
+        IMPROVEMENT = "improvement", _("improvement")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")

@@ -523,7 +523,7 @@ def ticket_rate(
         task = ServiceTask.objects.create(
             kind=kind,
             ticket=ticket,
-            title=f"{ticket.number}: satisfaction {score} — {kind.label}",
+            title=f"{ticket.number}: satisfaction {score} — {kind.value.replace('_', ' ')}",
             detail=rating.comment,
             assignee=escalation.pick_supervisor() or ticket.assignee,
             created_at=at,
