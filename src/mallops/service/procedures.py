@@ -342,8 +342,10 @@ def procedure_version_create(
     return version
 
 
-def _version(procedure: Procedure, number: int) -> ProcedureVersion:
-    version = procedure.versions.select_for_update().filter(number=number).first()
+def _version(actor: Any, code: str, number: int) -> ProcedureVersion:
+    """A supervisor's hold on one version: permission checked, the procedure and the version locked."""
+    require_permission(actor, "ticket.supervise")
+    version = _locked(code).versions.select_for_update().filter(number=number).first()
     if version is None:
         raise not_found("procedure version")
     return version
@@ -354,9 +356,7 @@ def procedure_version_publish(
     *, actor: Any, code: str, number: int, request: Any = None, now: datetime | None = None
 ) -> ProcedureVersion:
     """Publish a draft: it becomes the current version; the previous one is retired."""
-    require_permission(actor, "ticket.supervise")
-    procedure = _locked(code)
-    version = _version(procedure, number)
+    version = _version(actor, code, number)
     if version.state != ProcedureVersion.State.DRAFT:
         raise conflict(
             f"Version {number} is {version.state}; only a draft can be published.", code="not_draft"
@@ -378,9 +378,7 @@ def procedure_version_retire(
     *, actor: Any, code: str, number: int, request: Any = None, now: datetime | None = None
 ) -> ProcedureVersion:
     """Retire a draft or the published version (the procedure is then not in force until the next one)."""
-    require_permission(actor, "ticket.supervise")
-    procedure = _locked(code)
-    version = _version(procedure, number)
+    version = _version(actor, code, number)
     if version.state == ProcedureVersion.State.RETIRED:
         raise conflict(f"Version {number} is already retired.", code="already_retired")
     before = version.state

@@ -9,7 +9,15 @@ from django.db.models import Q, QuerySet
 
 from mallops.core.sweeps import register
 from mallops.service import escalation, notifications, sla, timeline
-from mallops.service.models import Notification, ServiceTask, Target, Ticket
+from mallops.service.models import Notification, ServiceTask, Target, Ticket, TicketSla
+
+
+def _clock_event(ticket: Ticket, row: TicketSla, kind: str, now: datetime) -> None:
+    """The internal timeline row of a warning or a breach of one SLA clock."""
+    due = row.due_at.isoformat() if row.due_at is not None else None
+    timeline.record(
+        ticket, now, None, kind, row.policy.label, internal=True, policy=row.policy.code, due_at=due
+    )
 
 
 def sla_breach_handle(ticket: Ticket, now: datetime) -> None:
@@ -21,16 +29,7 @@ def sla_breach_handle(ticket: Ticket, now: datetime) -> None:
             row.detected_at = now
             row.save(update_fields=["breached_at", "detected_at"])
             breached.append(row)
-            timeline.record(
-                ticket,
-                now,
-                None,
-                "sla_breached",
-                row.policy.label,
-                internal=True,
-                policy=row.policy.code,
-                due_at=row.due_at.isoformat(),
-            )
+            _clock_event(ticket, row, "sla_breached", now)
     sla.refresh(ticket)
     if breached:
         names = ", ".join(r.policy.label for r in breached)
@@ -47,16 +46,7 @@ def sla_warn_handle(ticket: Ticket, now: datetime) -> None:
             row.warned_at = now
             row.save(update_fields=["warned_at"])
             if row.due_at is not None and row.due_at > now:
-                timeline.record(
-                    ticket,
-                    now,
-                    None,
-                    "sla_warning",
-                    row.policy.label,
-                    internal=True,
-                    policy=row.policy.code,
-                    due_at=row.due_at.isoformat(),
-                )
+                _clock_event(ticket, row, "sla_warning", now)
                 supervisor = ticket.escalated_to or escalation.pick_supervisor()
                 notifications.sla_notify(
                     ticket, row, Notification.Kind.SLA_WARNING, now=now, supervisor=supervisor
