@@ -227,33 +227,31 @@ def request_create(
     return req
 
 
+def _move_order(
+    req: AfterSalesRequest,
+    event: Event,
+    *,
+    holds: bool,
+    actor: Any,
+    now: datetime,
+    request: HttpRequest | None,
+) -> None:
+    order_transition(
+        actor=actor, order_id=req.order_id, event=event, now=now, reason=f"AS{req.pk}", request=request
+    )
+    req.holds_order = holds
+    req.save(update_fields=["holds_order"])
+
+
 def hold_order(req: AfterSalesRequest, *, actor: Any, now: datetime, request: HttpRequest | None) -> None:
     """Move the order to ``refunding`` (a whole-order money request is open)."""
-    order_transition(
-        actor=actor,
-        order_id=req.order_id,
-        event=Event.REQUEST_REFUND,
-        now=now,
-        reason=f"AS{req.pk}",
-        request=request,
-    )
-    req.holds_order = True
-    req.save(update_fields=["holds_order"])
+    _move_order(req, Event.REQUEST_REFUND, holds=True, actor=actor, now=now, request=request)
 
 
 def release_order(req: AfterSalesRequest, *, actor: Any, now: datetime, request: HttpRequest | None) -> None:
     """Give the order its previous status back (no refund of the whole order after all)."""
     if req.holds_order:
-        order_transition(
-            actor=actor,
-            order_id=req.order_id,
-            event=Event.REJECT_REFUND,
-            now=now,
-            reason=f"AS{req.pk}",
-            request=request,
-        )
-        req.holds_order = False
-        req.save(update_fields=["holds_order"])
+        _move_order(req, Event.REJECT_REFUND, holds=False, actor=actor, now=now, request=request)
 
 
 def refund(

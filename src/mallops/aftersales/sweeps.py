@@ -11,6 +11,7 @@ received (restock, refund).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +26,14 @@ from mallops.core.sweeps import register
 _REASON = "after-sales timers"
 
 
-def _unanswered(now: datetime) -> QuerySet[Any]:
-    qs: QuerySet[Any] = AfterSalesRequest.objects.unscoped(reason=_REASON).filter(respond_due_at__lte=now)
-    return qs
+def _due(model: Any, field: str) -> Callable[[datetime], QuerySet[Any]]:
+    """The sweep's due set: rows of ``model`` whose ``field`` timer has run out at ``now``."""
+
+    def rows(now: datetime) -> QuerySet[Any]:
+        qs: QuerySet[Any] = model.objects.unscoped(reason=_REASON).filter(**{f"{field}__lte": now})
+        return qs
+
+    return rows
 
 
 def auto_approve(row: AfterSalesRequest, now: datetime) -> None:
@@ -37,11 +43,6 @@ def auto_approve(row: AfterSalesRequest, now: datetime) -> None:
     request_approve(actor=None, request_id=row.pk, merchant_id=row.merchant_id, auto=True, now=now)
 
 
-def _evidence_due(now: datetime) -> QuerySet[Any]:
-    qs: QuerySet[Any] = Dispute.objects.unscoped(reason=_REASON).filter(merchant_evidence_due_at__lte=now)
-    return qs
-
-
 def evidence_closed(row: Dispute, now: datetime) -> None:
     Dispute.objects.unscoped(reason=_REASON).filter(pk=row.pk).update(
         merchant_evidence_due_at=None,
@@ -49,11 +50,6 @@ def evidence_closed(row: Dispute, now: datetime) -> None:
     )
     if row.status == DisputeStatus.OPEN:
         log(row.request, "evidence_closed", actor=None, now=now, text="The evidence window has ended.")
-
-
-def _ruling_due(now: datetime) -> QuerySet[Any]:
-    qs: QuerySet[Any] = Dispute.objects.unscoped(reason=_REASON).filter(ruling_due_at__lte=now)
-    return qs
 
 
 def ruling_overdue(row: Dispute, now: datetime) -> None:
@@ -68,18 +64,8 @@ def ruling_overdue(row: Dispute, now: datetime) -> None:
         )
 
 
-def _not_sent(now: datetime) -> QuerySet[Any]:
-    qs: QuerySet[Any] = AfterSalesRequest.objects.unscoped(reason=_REASON).filter(return_ship_due_at__lte=now)
-    return qs
-
-
 def return_lapse(row: AfterSalesRequest, now: datetime) -> None:
     returns.return_lapse(request_id=row.pk, now=now)
-
-
-def _not_received(now: datetime) -> QuerySet[Any]:
-    qs: QuerySet[Any] = AfterSalesRequest.objects.unscoped(reason=_REASON).filter(receive_due_at__lte=now)
-    return qs
 
 
 def auto_receive(row: AfterSalesRequest, now: datetime) -> None:
@@ -89,18 +75,21 @@ def auto_receive(row: AfterSalesRequest, now: datetime) -> None:
     returns.return_receive(actor=None, request_id=row.pk, merchant_id=row.merchant_id, auto=True, now=now)
 
 
-def _replacement_late(now: datetime) -> QuerySet[Any]:
-    qs: QuerySet[Any] = AfterSalesRequest.objects.unscoped(reason=_REASON).filter(replacement_due_at__lte=now)
-    return qs
-
-
 def replacement_overdue(row: AfterSalesRequest, now: datetime) -> None:
     returns.replacement_overdue(request_id=row.pk, now=now)
 
 
-register("aftersales.auto_approve", queryset=_unanswered, handle=auto_approve)
-register("aftersales.evidence_closed", queryset=_evidence_due, handle=evidence_closed)
-register("aftersales.ruling_overdue", queryset=_ruling_due, handle=ruling_overdue)
-register("aftersales.return_lapse", queryset=_not_sent, handle=return_lapse)
-register("aftersales.auto_receive", queryset=_not_received, handle=auto_receive)
-register("aftersales.replacement_overdue", queryset=_replacement_late, handle=replacement_overdue)
+register("aftersales.auto_approve", queryset=_due(AfterSalesRequest, "respond_due_at"), handle=auto_approve)
+register(
+    "aftersales.evidence_closed", queryset=_due(Dispute, "merchant_evidence_due_at"), handle=evidence_closed
+)
+register("aftersales.ruling_overdue", queryset=_due(Dispute, "ruling_due_at"), handle=ruling_overdue)
+register(
+    "aftersales.return_lapse", queryset=_due(AfterSalesRequest, "return_ship_due_at"), handle=return_lapse
+)
+register("aftersales.auto_receive", queryset=_due(AfterSalesRequest, "receive_due_at"), handle=auto_receive)
+register(
+    "aftersales.replacement_overdue",
+    queryset=_due(AfterSalesRequest, "replacement_due_at"),
+    handle=replacement_overdue,
+)
