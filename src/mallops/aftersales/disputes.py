@@ -25,7 +25,7 @@ from mallops.aftersales.models import (
     Ruling,
     Status,
 )
-from mallops.aftersales.services import HOLDABLE, close, hold_order, log, refund, release_order
+from mallops.aftersales.services import HOLDABLE, buyer_locked, close, hold_order, log, refund, release_order
 from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders.checkout import require_buyer
@@ -80,14 +80,9 @@ def dispute_open(
     """The buyer disputes the merchant's rejection, with the first evidence."""
     require_buyer(actor)
     now = now or timezone.now()
-    req = (
-        AfterSalesRequest.objects.unscoped(reason="the buyer's own request")
-        .select_for_update()
-        .filter(pk=request_id, buyer_id=actor.pk)
-        .first()
+    req: AfterSalesRequest = buyer_locked(
+        AfterSalesRequest, request_id, actor, "request", "after-sales request"
     )
-    if req is None:
-        raise not_found("after-sales request")
     errors = _evidence_errors(text, images)
     if category not in DisputeCategory.values:
         msg = f"One of {', '.join(DisputeCategory.values)}."

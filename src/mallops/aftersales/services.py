@@ -114,6 +114,19 @@ def _check(kind: str, classification: str, reason: str, lines: list[LineIn]) -> 
     return errors
 
 
+def buyer_locked(model: Any, pk: int, actor: Any, what: str, name: str) -> Any:
+    """The buyer's own ``model`` row ``pk``, locked for the change; 404 naming ``name`` for anyone else's."""
+    row = (
+        model.objects.unscoped(reason=f"the buyer's own {what}")
+        .select_for_update()
+        .filter(pk=pk, buyer_id=actor.pk)
+        .first()
+    )
+    if row is None:
+        raise not_found(name)
+    return row
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -131,14 +144,7 @@ def request_create(
     require_buyer(actor)
     now = now or timezone.now()
     # the order row lock serialises requests on one order (remaining quantities stay exact)
-    order = (
-        Order.objects.unscoped(reason="the buyer's own order")
-        .select_for_update()
-        .filter(pk=order_id, buyer_id=actor.pk)
-        .first()
-    )
-    if order is None:
-        raise not_found("order")
+    order = buyer_locked(Order, order_id, actor, "order", "order")
     errors = _check(kind, classification, reason, lines)
     by_id = {ln.pk: ln for ln in OrderLine.objects.for_merchant(order.merchant_id).filter(order=order)}
     done = returned_qty(list(by_id), order.merchant_id)
