@@ -9,7 +9,8 @@ from django.db.models import Count, Q
 
 from mallops.accounts.models import RoleGrant, User
 from mallops.audit.services import audit_record
-from mallops.service.models import OPEN_STATUSES, Category, ServiceTask, Ticket, TicketEvent
+from mallops.service import timeline
+from mallops.service.models import OPEN_STATUSES, Category, ServiceTask, Ticket
 
 SUPERVISOR = 1
 MANAGEMENT = 2
@@ -65,24 +66,20 @@ def escalate(ticket: Ticket, *, now: datetime, reason: str, actor: Any = None, r
         )
         changed = True
     if not changed and ticket.escalation_level >= level:
-        TicketEvent.objects.create(
-            ticket=ticket, at=now, actor=actor, kind="escalation_noted", body=reason, internal=True
-        )
+        timeline.record(ticket, now, actor, "escalation_noted", reason, internal=True)
         return
     ticket.escalation_level = max(ticket.escalation_level, level)
     ticket.save(update_fields=["escalation_level", "escalated_to", "flagged_for_regulators"])
-    TicketEvent.objects.create(
-        ticket=ticket,
-        at=now,
-        actor=actor,
-        kind="escalated",
-        body=reason,
+    timeline.record(
+        ticket,
+        now,
+        actor,
+        "escalated",
+        reason,
         internal=True,
-        data={
-            "level": ticket.escalation_level,
-            "to": ticket.escalated_to_id,
-            "flagged": ticket.flagged_for_regulators,
-        },
+        level=ticket.escalation_level,
+        to=ticket.escalated_to_id,
+        flagged=ticket.flagged_for_regulators,
     )
     audit_record(
         actor=actor,

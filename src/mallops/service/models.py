@@ -259,6 +259,7 @@ EVENT_LABELS = {
     "sla_warning": _("SLA warning"),
     "sla_breached": _("SLA breach"),
     "escalated": _("escalated to the supervisor"),
+    "escalation_noted": _("escalation noted (already escalated)"),
     "resolved": _("ticket resolved"),
     "rated": _("customer rated the service"),
     "task_opened": _("task opened"),
