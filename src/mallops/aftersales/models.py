@@ -8,43 +8,44 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from mallops.tenancy.managers import MerchantScopedManager
 
 
 class Kind(models.TextChoices):
-    RETURN = "return", "return"
-    REFUND = "refund", "refund"
-    EXCHANGE = "exchange", "exchange"
-    REPAIR = "repair", "repair"
+    RETURN = "return", _("return")
+    REFUND = "refund", _("refund")
+    EXCHANGE = "exchange", _("exchange")
+    REPAIR = "repair", _("repair")
 
 
 MONEY_KINDS = frozenset({Kind.RETURN, Kind.REFUND})
 
 
 class Classification(models.TextChoices):
-    ORDER = "order", "order"
-    LOGISTICS = "logistics", "logistics"
-    PRODUCT = "product", "product"
+    ORDER = "order", _("order")
+    LOGISTICS = "logistics", _("logistics")
+    PRODUCT = "product", _("product")
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", "pending"  # acknowledged, waiting for the merchant
-    AWAITING_RETURN = "awaiting_return", "awaiting return"  # approved; the buyer sends the goods back
-    RETURNING = "returning", "returning"  # on the way back; the merchant confirms receipt or rejects
-    REPLACING = "replacing", "replacing"  # exchange: goods received, the merchant sends the replacement
-    REJECTED = "rejected", "rejected"  # the buyer may open a dispute
-    DISPUTED = "disputed", "disputed"
-    CLOSED = "closed", "closed"  # approved (refund done if any) or ruled, customer told
+    PENDING = "pending", _("pending")  # acknowledged, waiting for the merchant
+    AWAITING_RETURN = "awaiting_return", _("awaiting return")  # approved; the buyer sends the goods back
+    RETURNING = "returning", _("returning")  # on the way back; the merchant confirms receipt or rejects
+    REPLACING = "replacing", _("replacing")  # exchange: goods received, the merchant sends the replacement
+    REJECTED = "rejected", _("rejected")  # the buyer may open a dispute
+    DISPUTED = "disputed", _("disputed")
+    CLOSED = "closed", _("closed")  # approved (refund done if any) or ruled, customer told
 
 
 class Outcome(models.TextChoices):
-    NONE = "", "none"
-    APPROVED = "approved", "approved"
-    AUTO_APPROVED = "auto_approved", "auto approved"
-    REFUSED = "refused", "refused"  # dispute ruled against the buyer
-    RULED_REFUND = "ruled_refund", "ruled refund"
-    LAPSED = "lapsed", "lapsed"  # approved return never sent back by the buyer
+    NONE = "", _("none")
+    APPROVED = "approved", _("approved")
+    AUTO_APPROVED = "auto_approved", _("auto approved")
+    REFUSED = "refused", _("refused")  # dispute ruled against the buyer
+    RULED_REFUND = "ruled_refund", _("ruled refund")
+    LAPSED = "lapsed", _("lapsed")  # approved return never sent back by the buyer
 
 
 class AfterSalesRequest(models.Model):
@@ -98,8 +99,8 @@ class RequestLine(models.Model):
 
 
 class Leg(models.TextChoices):
-    RETURN = "return", "return"  # buyer -> merchant
-    REPLACEMENT = "replacement", "replacement"  # merchant -> buyer (exchange)
+    RETURN = "return", _("return")  # buyer -> merchant
+    REPLACEMENT = "replacement", _("replacement")  # merchant -> buyer (exchange)
 
 
 class Shipment(models.Model):
@@ -126,23 +127,23 @@ class Shipment(models.Model):
 
 
 class DisputeCategory(models.TextChoices):
-    QUALITY = "quality", "quality"
-    DELAY = "delay", "delay"
-    ATTITUDE = "attitude", "attitude"
-    COUNTERFEIT = "counterfeit", "counterfeit"
-    OTHER = "other", "other"
+    QUALITY = "quality", _("product quality")
+    DELAY = "delay", _("delay")
+    ATTITUDE = "attitude", _("attitude")
+    COUNTERFEIT = "counterfeit", _("counterfeit")
+    OTHER = "other", _("other")
 
 
 class DisputeStatus(models.TextChoices):
-    OPEN = "open", "open"  # collecting evidence
-    AWAITING_RULING = "awaiting_ruling", "awaiting ruling"
-    RULED = "ruled", "ruled"
+    OPEN = "open", _("open")  # collecting evidence
+    AWAITING_RULING = "awaiting_ruling", _("awaiting ruling")
+    RULED = "ruled", _("ruled")
 
 
 class Ruling(models.TextChoices):
-    REFUND_FULL = "refund_full", "refund in full"
-    REFUND_PART = "refund_part", "refund in part"
-    REJECT = "reject", "reject"
+    REFUND_FULL = "refund_full", _("refund in full")
+    REFUND_PART = "refund_part", _("refund in part")
+    REJECT = "reject", _("reject")
 
 
 class Dispute(models.Model):
@@ -169,8 +170,8 @@ class Dispute(models.Model):
 
 
 class Party(models.TextChoices):
-    BUYER = "buyer", "buyer"
-    MERCHANT = "merchant", "merchant"
+    BUYER = "buyer", _("buyer")
+    MERCHANT = "merchant", _("merchant")
 
 
 class Evidence(models.Model):
