@@ -98,3 +98,15 @@ def test_timeline_steps_and_task_kinds_in_chinese(client, agent, buyer, supervis
     assert 'data-kind="created"' in timeline and ">created<" not in timeline
     assert "二次服务:" in page
     assert "二次服务:" in _page(client, "/service/dashboard/")
+
+
+@pytest.mark.req("R5.1.2")
+def test_seed_sla_policies_are_named_in_chinese_on_the_console(client, agent, buyer, supervisor):
+    ticket = services.ticket_create(
+        actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category="service"
+    )
+    client.force_login(agent)
+    page = _page(client, f"/service/tickets/{ticket.pk}/")
+    assert "首次响应 15 分钟" in page and "48 小时内解决" in page and "Resolution 48 h" not in page
+    client.force_login(supervisor)
+    assert "首次响应 15 分钟" in _page(client, "/service/dashboard/")

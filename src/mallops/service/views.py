@@ -216,7 +216,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     days = int(request.GET.get("days", "30")) if request.GET.get("days", "30").isdigit() else 30
     data = kpis.compute(days=max(1, min(days, 365)))
     attainment = charts.bar_chart(
-        [(p.label, None if p.attainment is None else round(p.attainment * 100, 1)) for p in data.policies],
+        [(_(p.label), None if p.attainment is None else round(p.attainment * 100, 1)) for p in data.policies],
         maximum=100,
         target=95,
         unit="%",
