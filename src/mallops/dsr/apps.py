@@ -12,10 +12,11 @@ class DsrConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.console.navigation import MenuItem, register
-        from mallops.dsr import exporters
+        from mallops.dsr import exporters, sources
         from mallops.dsr.requests import overdue_count
 
         exporters.register_builtin()
+        sources.register_sources()
         register(
             MenuItem(
                 "dsr_queue",

@@ -11,7 +11,8 @@ records a law requires to keep it records ``PersonalDataHold`` rows through ``ct
 Art. 47: store and secure only). Both run inside the completing service's transaction. ``release(object_type,
 object_id)`` erases one held record when its hold ends (the ``dsr.hold_release`` sweep calls it).
 
-The accounts profile and addresses, and the buyer's orders, are registered here (``register_builtin``).
+The accounts profile and addresses, and the buyer's orders, are registered here (``register_builtin``);
+tickets, after-sales, flash sales and the privacy records in ``mallops.dsr.sources``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class Context:
 class DataHandler:
     name: str
     export: Callable[[Any, Context], dict[str, Any]]
+    # what the section holds, listed in the export's ``sources`` for the buyer
+    description: str = ""
     erase: Callable[[Any, Context], dict[str, Any]] | None = None
     # erase one held record once its retention duty has ended (``dsr.hold_release`` sweep)
     release: Callable[[str, str], None] | None = None
@@ -204,5 +207,17 @@ def _orders_all() -> Any:
 
 
 def register_builtin() -> None:
-    register(DataHandler("accounts", export=export_profile, erase=erase_profile))
-    register(DataHandler("orders", export=export_orders, erase=erase_orders, release=release_order))
+    register(
+        DataHandler(
+            "accounts", description="账户资料和收货地址簿", export=export_profile, erase=erase_profile
+        )
+    )
+    register(
+        DataHandler(
+            "orders",
+            description="订单：商品、金额、收货信息和物流单号",
+            export=export_orders,
+            erase=erase_orders,
+            release=release_order,
+        )
+    )

@@ -139,6 +139,7 @@ def _build_export(row: DataSubjectRequest, ctx: exporters.Context) -> dict[str, 
         "kind": row.kind,
         "generated_at": ctx.now.isoformat(),
     }
+    data["sources"] = [{"name": h.name, "description": h.description} for h in exporters.handlers()]
     for handler in exporters.handlers():
         data[handler.name] = handler.export(row.buyer, ctx)
     return data
@@ -199,7 +200,9 @@ def request_complete(
         require_permission(actor, "privacy.reveal")
         data = _build_export(row, ctx)
         row.export = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
-        result = {"export_sections": sorted(k for k in data if k not in {"format", "request", "kind"})}
+        result = {
+            "export_sections": sorted(k for k in data if k not in {"format", "request", "kind", "sources"})
+        }
     elif row.kind == RequestKind.DELETION:
         result = _erase(row, ctx)
     elif row.kind == RequestKind.WITHDRAWAL:
