@@ -185,6 +185,7 @@ def test_hold_selector_masks_delivery_data_of_a_frozen_order(buyer: Any, officer
     merchant, _ = make_merchant()
     frozen = delivered_order(merchant, buyer=buyer)
     free = delivered_order(merchant)
+    running = delivered_order(merchant, buyer=buyer)
     _complete_order(frozen.pk, 10)
     assert selectors.delivery_for_display(frozen)["tracking_number"] == frozen.tracking_number != ""
     dsr.request_complete(actor=officer, request_id=_submit(buyer, "deletion"))
@@ -194,5 +195,8 @@ def test_hold_selector_masks_delivery_data_of_a_frozen_order(buyer: Any, officer
     assert set(shown.values()) == {selectors.FROZEN_TEXT}
     assert selectors.frozen_ids("orders.order", [frozen.pk, free.pk]) == {str(frozen.pk)}
     assert selectors.delivery_for_display(free)["tracking_number"] == free.tracking_number
+    # a frozen order still running keeps its delivery data visible: the merchant must still deliver it
+    assert selectors.is_frozen("orders.order", running.pk)
+    assert selectors.delivery_for_display(running)["tracking_number"] == running.tracking_number != ""
     PersonalDataHold.objects.filter(object_id=str(frozen.pk)).update(released_at=timezone.now())
     assert not selectors.is_frozen("orders.order", frozen.pk)

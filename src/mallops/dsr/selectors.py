@@ -44,9 +44,12 @@ def is_frozen(object_type: str, object_id: Any) -> bool:
 
 def delivery_for_display(order: Any, *, frozen: bool | None = None) -> dict[str, str]:
     """The order's delivery data as merchants and staff may see it: masked when the order is frozen after
-    a deletion request. Pass ``frozen`` from one ``frozen_ids`` call when rendering many orders."""
+    a deletion request and has ended (completed or cancelled). An order still running keeps showing it:
+    the merchant needs it to deliver (performing the contract, PIPL Art. 13(2)). Pass ``frozen`` from one
+    ``frozen_ids`` call when rendering many orders."""
+    ended = order.completed_at is not None or order.cancelled_at is not None
     if frozen is None:
-        frozen = is_frozen("orders.order", order.pk)
-    if frozen:
+        frozen = ended and is_frozen("orders.order", order.pk)
+    if frozen and ended:
         return dict.fromkeys(DELIVERY_FIELDS, FROZEN_TEXT)
     return {name: str(getattr(order, name) or "") for name in DELIVERY_FIELDS}
