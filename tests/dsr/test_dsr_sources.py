@@ -200,3 +200,19 @@ def test_hold_selector_masks_delivery_data_of_a_frozen_order(buyer: Any, officer
     assert selectors.delivery_for_display(running)["tracking_number"] == running.tracking_number != ""
     PersonalDataHold.objects.filter(object_id=str(frozen.pk)).update(released_at=timezone.now())
     assert not selectors.is_frozen("orders.order", frozen.pk)
+
+
+def test_template_filter_masks_a_frozen_ended_order(buyer: Any, officer: Any) -> None:
+    from django.template import engines
+
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant, buyer=buyer)
+    _complete_order(order.pk, 10)
+    page = engines["django"].from_string(
+        "{% load dsr_holds %}{% with d=order|delivery_shown %}{{ d.tracking_number }}{% endwith %}"
+    )
+    order.refresh_from_db()
+    assert page.render({"order": order}) == order.tracking_number
+    dsr.request_complete(actor=officer, request_id=_submit(buyer, "deletion"))
+    order.refresh_from_db()
+    assert page.render({"order": order}) == selectors.FROZEN_TEXT
