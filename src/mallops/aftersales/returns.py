@@ -34,10 +34,6 @@ from mallops.core.errors import conflict, not_found
 from mallops.orders.services import order_lines_restock, parcel_check
 
 
-def _check_parcel(carrier: str, tracking_number: str) -> str:
-    return parcel_check(carrier, tracking_number)
-
-
 def _illegal(req: AfterSalesRequest, what: str) -> Exception:
     return conflict(
         f"A request in status {req.status!r} cannot {what}.", code="illegal_transition", status=req.status
@@ -64,7 +60,7 @@ def _ship(
 ) -> tuple[dict[str, Any], str]:
     """Check the parcel, then the request's state, and record the shipment of ``leg``. Returns the
     request's snapshot from before and the normalised tracking number."""
-    tracking = _check_parcel(carrier, tracking_number)
+    tracking = parcel_check(carrier, tracking_number)
     status, step = _SHIPS_IN[Leg(leg)]
     if req.status != status:
         raise _illegal(req, step)

@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from mallops.analytics import querying
 from mallops.analytics.channels import LABELS, ChannelGroup, channel_group
-from mallops.analytics.metrics import check_range, period_bounds
+from mallops.analytics.metrics import _ratio, check_range, period_bounds
 from mallops.analytics.selectors import alias_map
 from mallops.analytics.store.events import SHANGHAI, day_iso, shanghai_day
 from mallops.analytics.store.queries import sql_string
@@ -99,10 +99,6 @@ def _flag(props: dict[str, Any], *names: str) -> bool:
         if (number := _number(value)) is not None and number > 0:
             return True
     return False
-
-
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return None if denominator == 0 else numerator / denominator
 
 
 def _days(start: date, end: date) -> list[str]:

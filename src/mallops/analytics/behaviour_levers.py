@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, Final
 
-from mallops.analytics.behaviour import Event, _by_user, _flag, _number, _ratio, load_events
-from mallops.analytics.metrics import check_range, period_bounds
+from mallops.analytics.behaviour import Event, _by_user, _flag, _number, load_events
+from mallops.analytics.metrics import _fen_ratio, _ratio, check_range, period_bounds
 from mallops.analytics.selectors import alias_map
 
 OFFER_LEVERS: Final = {
@@ -29,10 +29,6 @@ LOYALTY_LEVERS: Final = {
     "points": ("points_used", "points_fen"),
     "recommendation": ("from_recommendation", "recommendation"),
 }
-
-
-def _fen_mean(total: int, count: int) -> int | None:
-    return None if count == 0 else (2 * total + count) // (2 * count)
 
 
 def _conversion(users: int, buyers: int) -> dict[str, Any]:
@@ -142,7 +138,7 @@ def levers_report(*, start: date, end: date) -> dict[str, Any]:
                 "conversion": _ratio(checkout_buyers, checkout_users),
                 "orders": split[used][0],
                 "gmv_fen": split[used][1],
-                "aov_fen": _fen_mean(split[used][1], split[used][0]),
+                "aov_fen": _fen_ratio(split[used][1], split[used][0]),
             }
         with_rate, without_rate = row["with"]["conversion"], row["without"]["conversion"]
         row["lift"] = None if with_rate is None or without_rate is None else with_rate - without_rate
