@@ -136,22 +136,17 @@ def test_paid_order_events_carry_the_coupon_threshold_and_member_levers(
         valid_from=timezone.now() - timedelta(days=1),
         granted_by=make_staff("user_ops"),
     )
-    offers = {
-        "live_offers": False,
-        "promotions": [
-            {
-                "id": "P900",
-                "kind": "threshold",
-                "layer": "store",
-                "merchant": str(merchant.pk),
-                "tiers": [{"min": 2000, "off": 300}],
-            }
-        ],
-        "coupons": [{"id": "C901", "layer": "platform", "min": 0, "off": 200}],
-    }
+    from mallops.pricing.coupons import coupons_issue
+    from mallops.pricing.testing import make_batch, make_promotion
+
+    make_promotion(merchant, status="live", tiers=[{"min": 2000, "off": 300}])
+    batch = make_batch(None, min_fen=0, off_fen=200)
+    coupons_issue(
+        actor=make_staff("product_ops"), merchant_id=None, batch_id=batch.pk, usernames=[member.username]
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        with_offers = make_order(merchant, buyer=member, qty=3, **offers)  # 3 x 1000 fen
-        without = make_order(merchant, buyer=plain, qty=1, live_offers=False)
+        with_offers = make_order(merchant, buyer=member, qty=3)  # 3 x 1000 fen
+        without = make_order(merchant, buyer=plain, qty=1)
     with django_capture_on_commit_callbacks(execute=True):
         for order in (with_offers, without):
             order_transition(actor=None, order_id=order.pk, event=Event.PAY)

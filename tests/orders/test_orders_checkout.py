@@ -32,25 +32,23 @@ def shop():
     }
 
 
-PROMOS = [
-    {
-        "id": "P-store",
-        "kind": "threshold",
-        "layer": "store",
-        "merchant": "{m1}",
-        "tiers": [{"min": 5000, "off": 1001}],
-    },
-]
-COUPONS = [{"id": "C-plat", "layer": "platform", "min": 10000, "off": 777}]
+def _offers(shop):
+    """A live store 满50减10.01 of m1 and a platform 满100减7.77 coupon held by the buyer (server rows)."""
+    from mallops.pricing.coupons import coupons_issue
+    from mallops.pricing.testing import make_batch, make_promotion
+
+    make_promotion(shop["m1"], status="live", tiers=[{"min": 5000, "off": 1001}])
+    batch = make_batch(None, min_fen=10000, off_fen=777)
+    coupons_issue(
+        actor=make_staff("product_ops"),
+        merchant_id=None,
+        batch_id=batch.pk,
+        usernames=[shop["buyer"].username],
+    )
 
 
-def _body(shop, expected=None, promos=True):
-    promotions = [dict(p, merchant=str(shop["m1"].pk)) for p in PROMOS] if promos else []
-    body = {
-        "lines": [{"sku": "A-1", "qty": 2}, {"sku": "A-2", "qty": 1}, {"sku": "B-1", "qty": 1}],
-        "promotions": promotions,
-        "coupons": COUPONS if promos else [],
-    }
+def _body(shop, expected=None):
+    body = {"lines": [{"sku": "A-1", "qty": 2}, {"sku": "A-2", "qty": 1}, {"sku": "B-1", "qty": 1}]}
     if expected is not None:
         body["expected_total_fen"] = expected
     return body
@@ -58,6 +56,7 @@ def _body(shop, expected=None, promos=True):
 
 @pytest.mark.req("R2.3.5")
 def test_checkout_splits_per_merchant_and_line_shares_sum_exactly(shop):
+    _offers(shop)
     quote = json.loads(shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop)).content)
     assert quote["discount"] > 0
     response = shop["client"].post_json(
@@ -93,8 +92,8 @@ def test_checkout_splits_per_merchant_and_line_shares_sum_exactly(shop):
 @pytest.mark.req("R2.3.5")
 def test_replaying_a_checkout_returns_the_first_and_creates_nothing(shop):
     headers = {"Idempotency-Key": "same-key"}
-    first = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop, promos=False), headers=headers)
-    again = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop, promos=False), headers=headers)
+    first = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop), headers=headers)
+    again = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop), headers=headers)
     assert first.status_code == 201
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert json.loads(again.content)["id"] == json.loads(first.content)["id"]
@@ -111,19 +110,19 @@ def test_replaying_a_checkout_returns_the_first_and_creates_nothing(shop):
 
 
 def test_checkout_needs_an_idempotency_key(shop):
-    response = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop, promos=False))
+    response = shop["client"].post_json("/api/v1/buyer/checkout", _body(shop))
     assert response.status_code == 428
     assert json.loads(response.content)["code"] == "idempotency_key_required"
 
 
 @pytest.mark.req("R2.3.5")
 def test_a_changed_price_answers_409_with_the_new_quote_and_writes_nothing(shop):
-    old_total = json.loads(
-        shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop, promos=False)).content
-    )["total"]
+    old_total = json.loads(shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop)).content)[
+        "total"
+    ]
     StockItem.objects.unscoped(reason="test").filter(sku_code="B-1").update(price_fen=8888)
     response = shop["client"].post_json(
-        "/api/v1/buyer/checkout", _body(shop, old_total, promos=False), headers={"Idempotency-Key": "k"}
+        "/api/v1/buyer/checkout", _body(shop, old_total), headers={"Idempotency-Key": "k"}
     )
     assert response.status_code == 409
     body = json.loads(response.content)
@@ -167,7 +166,7 @@ def test_not_enough_stock_is_409_and_rolls_back_every_reservation(shop):
 def test_only_buyers_check_out(shop):
     _m, owner = make_merchant()
     response = ApiClient(token=token_for(owner)).post_json(
-        "/api/v1/buyer/checkout", _body(shop, promos=False), headers={"Idempotency-Key": "x"}
+        "/api/v1/buyer/checkout", _body(shop), headers={"Idempotency-Key": "x"}
     )
     assert response.status_code == 403
 
@@ -186,14 +185,14 @@ def test_the_delivery_address_is_copied_onto_each_order(shop):
         is_default=True,
     )
     response = shop["client"].post_json(
-        "/api/v1/buyer/checkout", _body(shop, promos=False), headers={"Idempotency-Key": "addr"}
+        "/api/v1/buyer/checkout", _body(shop), headers={"Idempotency-Key": "addr"}
     )
     orders = json.loads(response.content)["orders"]
     assert {o["ship_region"] for o in orders} == {"浙江省杭州市西湖区"}
     assert "ship_phone" not in orders[0] and "13912345678" not in response.content.decode()
     stored = Order.objects.unscoped(reason="test").first()
     assert stored.ship_recipient == "李雷" and stored.ship_detail == "文三路 1 号"
-    bad = dict(_body(shop, promos=False), address_id=999999)
+    bad = dict(_body(shop), address_id=999999)
     refused = shop["client"].post_json("/api/v1/buyer/checkout", bad, headers={"Idempotency-Key": "addr2"})
     assert (
         refused.status_code == 422 and json.loads(refused.content)["errors"][0]["code"] == "unknown_address"
@@ -214,15 +213,13 @@ def test_live_promotions_and_held_coupons_apply_and_are_redeemed(shop):
         batch_id=batch.pk,
         usernames=[shop["buyer"].username],
     )
-    quote = json.loads(
-        shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop, promos=False)).content
-    )
+    quote = json.loads(shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop)).content)
     applied = {a["id"]: a["amount"] for a in quote["applied"]}
     coupon = Coupon.objects.for_buyer(shop["buyer"].pk).get()
     assert applied == {f"P{promo.pk}": 1000, f"C{coupon.pk}": 500}
     response = shop["client"].post_json(
         "/api/v1/buyer/checkout",
-        _body(shop, quote["total"], promos=False),
+        _body(shop, quote["total"]),
         headers={"Idempotency-Key": "live"},
     )
     assert response.status_code == 201, response.content
@@ -230,11 +227,66 @@ def test_live_promotions_and_held_coupons_apply_and_are_redeemed(shop):
     coupon.refresh_from_db()
     assert coupon.status == "used" and coupon.order_ref.startswith("checkout:")
     assert PromotionUse.objects.unscoped(reason="test").filter(promotion=promo).count() == 1
-    # live_offers false prices the bare cart
-    bare = dict(_body(shop, promos=False), live_offers=False)
-    assert json.loads(shop["client"].post_json("/api/v1/buyer/checkout/quote", bare).content)["discount"] == 0
     # the coupon is spent: the next checkout gets the promotion only
-    again = json.loads(
-        shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop, promos=False)).content
-    )
+    again = json.loads(shop["client"].post_json("/api/v1/buyer/checkout/quote", _body(shop)).content)
     assert {a["id"] for a in again["applied"]} == {f"P{promo.pk}"}
+
+
+@pytest.mark.req("R6.2.1")
+@pytest.mark.parametrize("path", ["/api/v1/buyer/checkout", "/api/v1/buyer/checkout/quote"])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"coupons": [{"id": "C-mine", "layer": "platform", "min": 0, "off": 3332}]},
+        {"promotions": [{"id": "P-99", "kind": "percent_off", "layer": "item", "percent": 99}]},
+        {"member": True},
+        {"lines": [{"sku": "A-1", "qty": 1, "unit_price_fen": 1}]},
+        {"lines": [{"sku": "A-1", "qty": 1}], "discount_fen": 3332},
+        {"lines": [{"sku": "A-1", "qty": 1}], "total_fen": 1},
+    ],
+)
+def test_the_buyer_cannot_set_a_price_discount_or_membership(shop, path, forged):
+    # given a buyer who invents an offer, a membership or a price in the body
+    body = {"lines": [{"sku": "A-1", "qty": 1}], **forged}
+    # when they quote or check out
+    response = shop["client"].post_json(path, body, headers={"Idempotency-Key": "forged"})
+    # then the request is refused with the field named, and nothing is written
+    assert response.status_code == 422, response.content
+    problem = json.loads(response.content)
+    assert problem["code"] == "validation_error"
+    assert any(
+        set(forged) & set(map(str, e["loc"])) or "unit_price_fen" in e["loc"] for e in problem["errors"]
+    )
+    assert Checkout.objects.count() == 0
+    assert Order.objects.unscoped(reason="test").count() == 0
+    # and the honest cart is priced from the stock row (33.33 元, no discount exists)
+    honest = shop["client"].post_json("/api/v1/buyer/checkout/quote", {"lines": [{"sku": "A-1", "qty": 1}]})
+    assert json.loads(honest.content)["total"] == 3333
+
+
+@pytest.mark.req("R6.2.1")
+def test_a_coupon_the_buyer_does_not_hold_is_refused(shop):
+    from mallops.pricing.coupons import coupons_issue
+    from mallops.pricing.models import Coupon
+    from mallops.pricing.testing import make_batch
+
+    other = make_buyer()
+    batch = make_batch(None, min_fen=0, off_fen=500)
+    coupons_issue(
+        actor=make_staff("product_ops"), merchant_id=None, batch_id=batch.pk, usernames=[other.username]
+    )
+    theirs = Coupon.objects.for_buyer(other.pk).get()
+    response = shop["client"].post_json(
+        "/api/v1/buyer/checkout",
+        {"lines": [{"sku": "A-1", "qty": 1}], "coupon_ids": [theirs.pk]},
+        headers={"Idempotency-Key": "not-mine"},
+    )
+    assert response.status_code == 422
+    assert json.loads(response.content)["errors"][0] == {
+        "loc": ["body", "coupon_ids", 0],
+        "msg": "not one of your usable coupons",
+        "code": "unknown_coupon",
+    }
+    assert Checkout.objects.count() == 0
+    theirs.refresh_from_db()
+    assert theirs.status == "unused"

@@ -323,4 +323,4 @@ def _valid_body(path: str) -> dict:
             "ends_at": _iso(now + timedelta(days=1)),
             "total_quantity": 1,
         }
-    return {"lines": [{"sku": "A1", "merchant_id": 1, "unit_price_fen": 100, "qty": 1}]}
+    return {"lines": [{"sku": "A1", "merchant_id": 1, "qty": 1}]}

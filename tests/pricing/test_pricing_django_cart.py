@@ -15,7 +15,7 @@ from mallops.pricing.coupons import coupon_claim, coupon_redeem
 from mallops.pricing.engine import parse_scenario, quote, quote_to_json
 from mallops.pricing.models import Coupon, CouponBatch, Promotion, PromotionUse
 from mallops.pricing.services import promotion_redeem
-from mallops.pricing.testing import make_batch, make_buyer, make_promotion
+from mallops.pricing.testing import catalogue_sku, make_batch, make_buyer, make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
 
@@ -75,15 +75,17 @@ def test_live_quote_from_the_database_equals_the_pure_engine():
     Coupon.objects.for_buyer(buyer.pk).filter(pk=used.pk).update(status="used")
     _issue(make_batch(None, name="别人的券", min_fen=0, off_fen=8888), make_buyer("buyer-other"))
 
+    catalogue_sku(m1, "A1", 12900)
+    catalogue_sku(m2, "B7", 4500)
     lines = [
-        {"id": "L1", "sku": "A1", "merchant_id": m1.pk, "unit_price_fen": 12900, "qty": 2},
-        {"id": "L2", "sku": "B7", "merchant_id": m2.pk, "unit_price_fen": 4500, "qty": 3},
+        {"id": "L1", "sku": "A1", "merchant_id": m1.pk, "qty": 2},
+        {"id": "L2", "sku": "B7", "merchant_id": m2.pk, "qty": 3},
     ]
     response = ApiClient(token=token_for(buyer)).post_json("/api/v1/buyer/cart/quote", {"lines": lines})
     assert response.status_code == 200, response.content
     body = json.loads(response.content)
     labels = body.pop("labels")
-    assert body.pop("prices") == {"L1": "request", "L2": "request"}  # neither SKU is in the catalogue
+    assert body.pop("prices") == {"L1": "catalogue", "L2": "catalogue"}
 
     k1, k2 = f"{m1.pk}:A1", f"{m2.pk}:B7"
     scenario = {

@@ -90,13 +90,11 @@ def test_cart_lines_are_priced_and_categorised_from_the_catalogue(apple):
     buyer = ApiClient(token=token_for(make_buyer("buyer-apple")))
     lines = [
         {"id": "A", "sku_id": sku.pk, "merchant_id": merchant.pk, "qty": 2},
-        {"id": "B", "sku": "APL-1", "merchant_id": merchant.pk, "qty": 1, "unit_price_fen": 1},
-        {"id": "C", "sku": "NOT-IN-CATALOGUE", "merchant_id": merchant.pk, "qty": 1, "unit_price_fen": 1000},
+        {"id": "B", "sku": "APL-1", "merchant_id": merchant.pk, "qty": 1},
     ]
     body = json.loads(buyer.post_json("/api/v1/buyer/cart/quote", {"lines": lines}).content)
-    assert body["prices"] == {"A": "catalogue", "B": "catalogue", "C": "request"}
-    assert [ln["amount"] for ln in body["lines"]] == [11980, 5990, 1000]
-    # the category promotion reaches the catalogue lines only (C has no category)
+    assert body["prices"] == {"A": "catalogue", "B": "catalogue"}
+    assert [ln["amount"] for ln in body["lines"]] == [11980, 5990]
     (applied,) = body["applied"]
     assert applied["lines"] == {"A": 1198, "B": 599}
     unknown = buyer.post_json(
@@ -111,4 +109,15 @@ def test_cart_lines_are_priced_and_categorised_from_the_catalogue(apple):
     no_price = buyer.post_json(
         "/api/v1/buyer/cart/quote", {"lines": [{"sku": "X", "merchant_id": merchant.pk, "qty": 1}]}
     )
-    assert json.loads(no_price.content)["errors"][0]["loc"] == ["body", "lines", 0, "unit_price_fen"]
+    assert json.loads(no_price.content)["errors"][0] == {
+        "loc": ["body", "lines", 0, "sku"],
+        "msg": "no such active SKU of this merchant",
+        "code": "unknown_sku",
+    }
+    # a price (or a category) sent by the buyer is refused, never used
+    forged = buyer.post_json(
+        "/api/v1/buyer/cart/quote",
+        {"lines": [{"sku": "APL-1", "merchant_id": merchant.pk, "qty": 1, "unit_price_fen": 1}]},
+    )
+    assert forged.status_code == 422
+    assert json.loads(forged.content)["errors"][0]["code"] == "extra_forbidden"

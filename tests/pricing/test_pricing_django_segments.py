@@ -15,7 +15,7 @@ from mallops.orders.states import Event
 from mallops.orders.testing import make_order, make_stock
 from mallops.orders.transitions import order_transition
 from mallops.pricing.models import Coupon, Membership
-from mallops.pricing.testing import make_batch, make_buyer, make_promotion
+from mallops.pricing.testing import catalogue_sku, make_batch, make_buyer, make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
 
@@ -162,7 +162,8 @@ def test_members_only_prices_apply_to_members_of_their_organiser():
     assert ops.post_json("/api/v1/memberships", {"buyer": "nobody-here", "level": "x"}).status_code == 422
     assert AuditEvent.objects.filter(action="pricing.membership_grant").count() == 3
 
-    lines = [{"id": "L1", "sku": "A1", "merchant_id": m1.pk, "unit_price_fen": 10000, "qty": 1}]
+    catalogue_sku(m1, "A1", 10000)
+    lines = [{"id": "L1", "sku": "A1", "merchant_id": m1.pk, "qty": 1}]
     member_quote = _quote(store_member, lines)
     assert [a["id"] for a in member_quote["applied"]] == [f"P{store_price.pk}"]  # store price only
     assert member_quote["total"] == 9000 and member_quote["labels"][f"P{store_price.pk}"]["members_only"]

@@ -17,6 +17,7 @@ from mallops.orders.models import Order
 from mallops.orders.states import Event
 from mallops.orders.testing import make_buyer, make_stock
 from mallops.orders.transitions import order_transition
+from mallops.pricing.testing import make_promotion
 
 _seq = itertools.count(1)
 
@@ -46,28 +47,22 @@ def delivered_order(
     ]
     for index, exclusion in (exclusions or {}).items():
         excluded_product(merchant, items[index].sku_code, items[index].price_fen, exclusion)
-    promos = (
-        [
-            {
-                "id": f"P-as-{n}",
-                "kind": "threshold",
-                "layer": "store",
-                "merchant": str(merchant.pk),
-                "tiers": [{"min": 1, "off": off_fen}],
-            }
-        ]
+    promotion = (
+        make_promotion(merchant, name=f"满减{n}", tiers=[{"min": 1, "off": off_fen}], status="live")
         if off_fen
-        else []
+        else None
     )
     checkout, _ = checkout_create(
         actor=buyer,
         idempotency_key=f"as-{merchant.pk}-{n}",
         req=CheckoutRequest(
             lines=[CartLine(it.sku_code, qty) for it, (_, qty) in zip(items, lines, strict=True)],
-            promotions=promos,
-            live_offers=False,
         ),
     )
+    if promotion is not None:
+        # one order only: the store discount ends with this checkout
+        promotion.status = "ended"
+        promotion.save(update_fields=["status"])
     payment = payment_open(actor=buyer, checkout_id=checkout.pk)
     sandbox_pay(actor=buyer, out_trade_no=payment.out_trade_no)
     order: Order = Order.objects.for_merchant(merchant.pk).get(checkout=checkout)

@@ -42,11 +42,7 @@ def _req(payload: CheckoutIn) -> CheckoutRequest:
     return CheckoutRequest(
         lines=[CartLine(sku=ln.sku, qty=ln.qty) for ln in payload.lines],
         expected_total_fen=payload.expected_total_fen,
-        promotions=payload.promotions,
-        coupons=payload.coupons,
-        member=payload.member,
         address_id=payload.address_id,
-        live_offers=payload.live_offers,
         coupon_ids=payload.coupon_ids,
     )
 

@@ -1,14 +1,15 @@
 """Checkout: a cart spanning merchants becomes one ``Checkout`` and one ``Order`` per merchant.
 
-Pricing comes from the pure engine (``mallops.pricing.engine``). Until the pricing app looks promotions
-and coupons up in its own tables, the request may carry them as engine dicts (the pricing contract's
-shapes); they are validated by the engine's parser.
+Pricing comes from the pure engine (``mallops.pricing.engine``) fed only from the server's own rows: unit
+prices from the stock rows, the live promotions of the cart's stores and the platform, the buyer's own
+unused coupons and the buyer's memberships. The buyer names SKUs, quantities, an address and (optionally)
+which held coupons to consider; no price, discount, offer or membership comes from the request.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, validation_error
 from mallops.orders import conf, stock
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem
-from mallops.pricing.engine import Quote, ScenarioError, parse_scenario, quote, quote_to_json
+from mallops.pricing.engine import Quote, quote, quote_to_json
 
 MAX_LINES = 100
 MAX_QTY = 9999
@@ -35,14 +36,12 @@ class CartLine:
 
 @dataclass(frozen=True)
 class CheckoutRequest:
+    """What a buyer may choose: identifiers only (the server prices everything from its own rows)."""
+
     lines: list[CartLine]
     expected_total_fen: int | None = None
-    promotions: list[dict[str, Any]] = field(default_factory=list)
-    coupons: list[dict[str, Any]] = field(default_factory=list)
-    member: bool = False
     address_id: int | None = None
-    # live promotions and the buyer's coupons from the pricing app (None: every usable held coupon)
-    live_offers: bool = True
+    # which of the buyer's own unused coupons to consider (None: every usable held coupon)
     coupon_ids: list[int] | None = None
 
 
@@ -116,40 +115,10 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
     return items
 
 
-def sku_key(item: StockItem) -> str:
-    """The engine's SKU key (``merchant:sku``, as the pricing app builds it)."""
-    return f"{item.merchant_id}:{item.sku_code}"
-
-
-def _scenario_json(req: CheckoutRequest, items: dict[str, StockItem], now: datetime) -> dict[str, Any]:
-    return {
-        "at": now.isoformat(),
-        "member": req.member,
-        "lines": [
-            {
-                "id": f"L{i + 1}",
-                "sku": sku_key(items[line.sku]),
-                "merchant": str(items[line.sku].merchant_id),
-                "unit_price": items[line.sku].price_fen,
-                "qty": line.qty,
-            }
-            for i, line in enumerate(req.lines)
-        ],
-        "promotions": req.promotions,
-        "coupons": req.coupons,
-    }
-
-
-def _live_offers(
-    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], now: datetime
-) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """Live promotions of the cart's stores and the platform, and the buyer's usable coupons."""
-    if not req.live_offers:
-        return (), ()
+def _cart_lines(req: CheckoutRequest, items: dict[str, StockItem]) -> list[Any]:
     from mallops.pricing.adapters import CartLine as PricingLine
-    from mallops.pricing.cart import build_scenario
 
-    lines = [
+    return [
         PricingLine(
             id=f"L{i + 1}",
             sku=line.sku,
@@ -159,28 +128,15 @@ def _live_offers(
         )
         for i, line in enumerate(req.lines)
     ]
-    scenario, _labels = build_scenario(buyer=actor, lines=lines, coupon_ids=req.coupon_ids, at=now)
-    return scenario.promotions, scenario.coupons
 
 
 def price_cart(actor: Any, req: CheckoutRequest, items: dict[str, StockItem], now: datetime) -> Quote:
-    try:
-        given = parse_scenario(_scenario_json(req, items, now))
-    except ScenarioError as exc:
-        raise validation_error(
-            [FieldError(("body", *path.split(".")), msg, "invalid_scenario") for path, msg in exc.problems]
-        ) from exc
-    promotions, coupons = _live_offers(actor, req, items, now)
-    clash = {o.id for o in promotions + coupons} & {o.id for o in given.promotions + given.coupons}
-    if clash:
-        raise validation_error(
-            [
-                FieldError(
-                    ("body", "promotions"), f"Ids taken by live offers: {sorted(clash)}.", "duplicate_offer"
-                )
-            ]
-        )
-    scenario = replace(given, promotions=given.promotions + promotions, coupons=given.coupons + coupons)
+    """The engine's best combination over the server's own offers for this buyer and cart."""
+    from mallops.pricing.cart import build_scenario
+
+    scenario, _labels = build_scenario(
+        buyer=actor, lines=_cart_lines(req, items), coupon_ids=req.coupon_ids, at=now
+    )
     return quote(scenario)
 
 

@@ -137,21 +137,11 @@ def _orders(by_merchant: dict[int, list[StockItem]], lines: list[str], rng: rand
             for m in chosen
             for item in rng.sample(by_merchant[m], 1)
         ]
-        promotions = []
-        if rng.random() < 0.4:
-            promotions.append(
-                {
-                    "id": "demo-满200减30",
-                    "kind": "threshold",
-                    "layer": "platform",
-                    "tiers": [{"min": 20000, "off": 3000}],
-                }
-            )
         try:
             checkout, _ = checkout_create(
                 actor=rng.choice(buyers),
                 idempotency_key=f"demo-{n}",
-                req=CheckoutRequest(lines=cart, promotions=promotions),
+                req=CheckoutRequest(lines=cart),
                 now=created,
             )
         except DomainError:

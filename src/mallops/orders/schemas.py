@@ -6,32 +6,33 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 
-class CartLineIn(Schema):
+class CheckoutLineIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     sku: str = Field(min_length=1, max_length=64)
     qty: int
 
 
 class CheckoutIn(Schema):
-    lines: list[CartLineIn]
+    """Identifiers only: the server prices the cart from its own rows (unknown fields answer 422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[CheckoutLineIn] = Field(max_length=100)
     expected_total_fen: int | None = Field(
         default=None, description="The quote total the buyer saw; a different current total answers 409."
     )
-    promotions: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Engine promotion dicts (pricing contract) until the pricing app serves them.",
-    )
-    coupons: list[dict[str, Any]] = Field(default_factory=list, description="Engine coupon dicts.")
-    member: bool = False
     address_id: int | None = Field(
         default=None, description="Delivery address; default: the buyer's default."
     )
-    live_offers: bool = Field(
-        default=True, description="Apply live promotions and held coupons (pricing app)."
+    coupon_ids: list[int] | None = Field(
+        default=None,
+        max_length=50,
+        description="Consider only these of the buyer's own unused coupons (default: every usable one).",
     )
-    coupon_ids: list[int] | None = Field(default=None, description="Only these held coupons (default: all).")
 
 
 class OrderLineOut(Schema):

@@ -322,8 +322,6 @@ def buyer_cart_quote(request: HttpRequest, payload: CartIn) -> Any:
             qty=ln.qty,
             sku=ln.sku,
             sku_id=ln.sku_id,
-            unit_price_fen=ln.unit_price_fen,
-            category=ln.category,
         )
         for i, ln in enumerate(payload.lines)
     ]

@@ -1,7 +1,8 @@
 """The live cart quote: the engine's scenario built from the database (live promotions, held coupons).
 
-Prices: a line naming a catalogue SKU (``sku_id``, or a ``sku`` code the catalogue knows) is priced from
-the catalogue; other lines carry ``unit_price_fen`` and are quoted as asked (docs/promotions.md).
+Prices: every line names a catalogue SKU (``sku_id``, or a ``sku`` code the catalogue knows) and is priced
+and categorised from the catalogue; a SKU the catalogue does not know is a 422 ``unknown_sku``. Nothing the
+buyer sends sets a price, a discount or a membership (docs/promotions.md).
 """
 
 from __future__ import annotations
@@ -52,22 +53,19 @@ def _validate(lines: Sequence[CartLine]) -> None:
 
 @dataclass(frozen=True)
 class LineIn:
-    """A cart line as asked: a catalogue ``sku_id`` or the merchant's ``sku`` code; a price only for SKUs
-    the catalogue does not know."""
+    """A cart line as asked: a catalogue ``sku_id`` or the merchant's ``sku`` code, and a quantity."""
 
     id: str
     merchant_id: int
     qty: int
     sku: str = ""
     sku_id: int | None = None
-    unit_price_fen: int | None = None
-    category: str = ""
 
 
 def resolve_lines(lines: Sequence[LineIn]) -> tuple[list[CartLine], dict[str, str]]:
-    """Catalogue prices and categories where the catalogue has the SKU, else the request's price.
+    """Catalogue prices and categories for every line; a SKU the catalogue lacks is a 422.
 
-    Returns the cart lines and, per line id, where its price came from (``catalogue`` or ``request``).
+    Returns the cart lines and, per line id, where its price came from (always ``catalogue``).
     """
     errors: list[FieldError] = []
     out: list[CartLine] = []
@@ -78,7 +76,11 @@ def resolve_lines(lines: Sequence[LineIn]) -> tuple[list[CartLine], dict[str, st
             found = catalogue_bridge.sku_by_id(ln.merchant_id, ln.sku_id)
             if found is None:
                 errors.append(
-                    FieldError(loc=("body", "lines", i, "sku_id"), msg="no such active SKU of this merchant")
+                    FieldError(
+                        loc=("body", "lines", i, "sku_id"),
+                        msg="no such active SKU of this merchant",
+                        code="unknown_sku",
+                    )
                 )
                 continue
         elif ln.sku:
@@ -86,26 +88,27 @@ def resolve_lines(lines: Sequence[LineIn]) -> tuple[list[CartLine], dict[str, st
             if len(matches) > 1:
                 errors.append(
                     FieldError(
-                        loc=("body", "lines", i, "sku"), msg="several SKUs have this code: send sku_id"
+                        loc=("body", "lines", i, "sku"),
+                        msg="several SKUs have this code: send sku_id",
+                        code="ambiguous_sku",
                     )
                 )
                 continue
-            found = matches[0] if matches else None
+            if not matches:
+                errors.append(
+                    FieldError(
+                        loc=("body", "lines", i, "sku"),
+                        msg="no such active SKU of this merchant",
+                        code="unknown_sku",
+                    )
+                )
+                continue
+            found = matches[0]
         else:
             errors.append(FieldError(loc=("body", "lines", i, "sku"), msg="give sku_id or sku"))
             continue
-        if found is not None:
-            out.append(CartLine(ln.id, found.code, ln.merchant_id, found.price_fen, ln.qty, found.category))
-            sources[ln.id] = "catalogue"
-        elif ln.unit_price_fen is None:
-            errors.append(
-                FieldError(
-                    loc=("body", "lines", i, "unit_price_fen"), msg="required for a SKU not in the catalogue"
-                )
-            )
-        else:
-            out.append(CartLine(ln.id, ln.sku, ln.merchant_id, ln.unit_price_fen, ln.qty, ln.category))
-            sources[ln.id] = "request"
+        out.append(CartLine(ln.id, found.code, ln.merchant_id, found.price_fen, ln.qty, found.category))
+        sources[ln.id] = "catalogue"
     if errors:
         raise validation_error(errors)
     return out, sources
@@ -154,6 +157,18 @@ def build_scenario(
     )
     if coupon_ids is not None:
         held = held.filter(pk__in=list(coupon_ids))
+        usable = set(held.values_list("pk", flat=True))
+        unknown = [
+            FieldError(
+                loc=("body", "coupon_ids", i),
+                msg="not one of your usable coupons",
+                code="unknown_coupon",
+            )
+            for i, pk in enumerate(coupon_ids)
+            if pk not in usable
+        ]
+        if unknown:
+            raise validation_error(unknown)
     coupons = []
     for row in held:
         if row.merchant_id is not None and row.merchant_id not in merchant_ids:

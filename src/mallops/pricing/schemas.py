@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_FEN = 10**12  # ¥10 billion: far above any price, far below the database's integer range
@@ -210,20 +210,22 @@ class CouponOut(Schema):
         )
 
 
-class CartLineIn(Schema):
-    id: str | None = Field(default=None, description="Line id (default L1, L2, ...)")
+class CartQuoteLineIn(Schema):
+    """Identifiers and a quantity only: price and category come from the catalogue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, max_length=32, description="Line id (default L1, L2, ...)")
     sku: str = Field(default="", max_length=64, description="SKU code of the merchant")
     sku_id: int | None = Field(default=None, ge=1, le=2**63 - 1, description="Catalogue SKU id")
     merchant_id: int = Field(ge=1, le=2**31 - 1)
-    unit_price_fen: int | None = Field(
-        default=None, le=MAX_FEN, description="Only for SKUs the catalogue does not know"
-    )
     qty: int = Field(le=10**6)
-    category: str = Field(default="", max_length=64)
 
 
 class CartIn(Schema):
-    lines: list[CartLineIn] = Field(max_length=200)
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[CartQuoteLineIn] = Field(max_length=200)
     coupon_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
         default=None, max_length=100, description="Only these held coupons (default: all)"
     )

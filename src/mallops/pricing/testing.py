@@ -52,6 +52,21 @@ def make_batch(merchant: Merchant | None, **fields: Any) -> CouponBatch:
     return batch
 
 
+def catalogue_sku(merchant: Merchant, code: str, price_fen: int, category: str = "general") -> int:
+    """An active catalogue SKU of ``merchant`` (a product in ``category`` with one SKU); returns its id.
+
+    The live cart quote prices only catalogue SKUs, so tests that quote a cart make them first."""
+    from mallops.catalogue.models import Category, Product, Sku
+
+    product = Product.objects.create(
+        merchant=merchant, category=Category.objects.get(code=category), title=f"测试商品 {code}"
+    )
+    sku: Sku = Sku.objects.create(
+        merchant=merchant, product=product, code=code, price_fen=price_fen, stock=100
+    )
+    return int(sku.pk)
+
+
 def make_buyer(username: str) -> User:
     from mallops.testing.factories import _password_hash
 
