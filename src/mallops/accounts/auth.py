@@ -1,10 +1,18 @@
-"""API authentication: bearer tokens, or the console session (with CSRF) for the console's own calls."""
+"""API authentication: bearer tokens, or the console session (with CSRF) for the console's own calls.
+
+A request that carries an ``Authorization`` header chose header authentication: when the header is not a
+usable bearer token (garbage, unknown, expired, revoked, the user disabled, another scheme) the answer is
+401 ``unauthenticated`` with ``WWW-Authenticate`` on every method, and the session cookie is not tried.
+Trying it would run django-ninja's CSRF check for writes and answer 403 "CSRF check Failed", which tells
+a client with a stale token the wrong thing (issue 13, finding 5).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from mallops.accounts.services import token_authenticate
@@ -12,11 +20,21 @@ from mallops.core.logging import current_user
 
 
 class TokenAuth(HttpBearer):
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get(self.header)
+        if header is None:
+            return None  # no header credentials: the session may authenticate
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            raise AuthenticationError()
+        return self.authenticate(request, token.strip())
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-            current_user.set(user.username)
+        if user is None:
+            raise AuthenticationError()
+        request.user = user
+        current_user.set(user.username)
         return user
 
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from mallops.accounts.roles import MERCHANT_ROLES, ROLES, Kind
 from mallops.privacy.contracts import DataClass, PersonalField
@@ -18,6 +21,9 @@ class User(AbstractUser):
     phone = EncryptedTextField(associated_data="accounts.user.phone", blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     display_name = EncryptedTextField(associated_data="accounts.user.display_name", blank=True, default="")
+    # bumped when the password changes or the account is disabled; part of the session auth hash, so every
+    # session signed in before is refused on its next request (and stays refused after re-enabling)
+    session_generation = models.PositiveIntegerField(default=0)
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
@@ -45,6 +51,59 @@ class User(AbstractUser):
                 fields=["phone_index"], condition=~models.Q(phone_index=""), name="accounts_user_phone_unique"
             )
         ]
+
+    # -- every sign-in ends on a password change or a disable, whichever path made it (issue 13, finding 5).
+    # The rule sits on the model because Django's own paths (admin forms, PasswordChangeView,
+    # ``changepassword``) call ``set_password``/``save`` directly and never pass through our services.
+
+    _loaded_is_active: bool | None = None  # as read from the database (None: not loaded)
+    _sign_ins_end = False  # the password was made unusable since the last save
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> User:
+        user: User = super().from_db(*args, **kwargs)
+        user._loaded_is_active = user.__dict__.get("is_active")
+        return user
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._sign_ins_end = True
+
+    def get_session_auth_hash(self) -> str:
+        """Django's hash of the password, salted with the session generation once it moved."""
+        if not self.session_generation:
+            return super().get_session_auth_hash()
+        return salted_hmac(
+            "mallops.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        was_active = getattr(self, "_loaded_is_active", None)
+        disabled = self.pk is not None and was_active is True and not self.is_active
+        # ``set_password`` leaves the new password in ``_password`` until the save; Django's re-hash on
+        # sign-in (a stronger hasher) clears it before saving, so an upgrade ends nothing
+        password_changed = getattr(self, "_password", None) is not None or self._sign_ins_end
+        end = self.pk is not None and (disabled or password_changed)
+        super().save(*args, **kwargs)
+        self._sign_ins_end = False
+        self._loaded_is_active = self.is_active
+        if end:
+            self.end_sign_ins()
+
+    def end_sign_ins(self) -> None:
+        """Revoke every API token of the account and end its console sessions (bump the generation).
+
+        Tokens are revoked one by one with ``save`` so that listeners of ``ApiToken`` saves (the flash
+        fast path's Redis token cache) learn about each revocation.
+        """
+        User.objects.filter(pk=self.pk).update(session_generation=F("session_generation") + 1)
+        self.session_generation = User.objects.values_list("session_generation", flat=True).get(pk=self.pk)
+        now = timezone.now()
+        for token in ApiToken.objects.filter(user_id=self.pk, revoked_at__isnull=True, expires_at__gt=now):
+            token.revoked_at = now
+            token.save(update_fields=["revoked_at"])
 
 
 class Merchant(models.Model):

@@ -68,16 +68,38 @@ def require_permission(actor: Any, permission: str) -> None:
 
 
 # ---------------------------------------------------------------- sign-in throttling
+#
+# Failures count per account, whichever alias was typed (username in any case, mobile number): the
+# counter and the lock are keyed ``user:<the account's username, lower-case>``. An alias that names no
+# account counts under itself (``user:<alias>``), so the answer and the work done are the same whether or
+# not the account exists. Every address also has its own counter (``ip:<addr>``).
 
 
-def _lock_key_user(username: str) -> str:
-    return f"user:{username.strip().lower()}"
+def _resolve_account(alias: str) -> User | None:
+    """The account an alias signs in to: a mainland mobile number (blind index) or the username."""
+    alias = alias.strip()
+    if PHONE_RE.match(alias):
+        user = User.objects.filter(phone_index=blind_index(alias, namespace="phone")).first()
+        if user is not None:
+            return user
+    return User.objects.filter(username__iexact=alias).order_by("pk").first() if alias else None
 
 
-def login_lock_check(*, username: str, ip: str | None, now: datetime | None = None) -> None:
-    """Raise 429 (with Retry-After) while the username or the address is locked."""
+def _counter_name(alias: str, account: User | None) -> str:
+    return (account.username if account is not None else alias).strip().lower()
+
+
+def _lock_key_user(name: str) -> str:
+    return f"user:{name}"
+
+
+def login_lock_check(
+    *, username: str, ip: str | None, now: datetime | None = None, account: User | None = None
+) -> None:
+    """Raise 429 (with Retry-After) while the account (any alias) or the address is locked."""
     now = now or timezone.now()
-    keys = [_lock_key_user(username)] + ([f"ip:{ip}"] if ip else [])
+    account = account or _resolve_account(username)
+    keys = [_lock_key_user(_counter_name(username, account))] + ([f"ip:{ip}"] if ip else [])
     lock = LoginLock.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until").first()
     if lock is not None:
         retry = max(1, int((lock.locked_until - now).total_seconds()) + 1)
@@ -93,11 +115,12 @@ def login_lock_check(*, username: str, ip: str | None, now: datetime | None = No
 
 @transaction.atomic
 def login_failure_record(*, username: str, ip: str | None, now: datetime | None = None) -> None:
+    """Count a failed sign-in against the account the alias names (else the alias) and the address."""
     now = now or timezone.now()
     policy = _policy()
     window = timedelta(minutes=policy["WINDOW_MINUTES"])
     lock_for = timedelta(minutes=policy["LOCK_MINUTES"])
-    name = username.strip().lower()
+    name = _counter_name(username, _resolve_account(username))
     LoginFailure.objects.create(username=name, ip=ip, at=now, expires_due_at=now + window + lock_for)
     checks = [(_lock_key_user(name), LoginFailure.objects.filter(username=name), policy["USER_LIMIT"])]
     if ip:
@@ -118,13 +141,14 @@ def login_failure_record(*, username: str, ip: str | None, now: datetime | None 
 
 
 def login_success_record(*, username: str) -> None:
-    LoginFailure.objects.filter(username=username.strip().lower()).delete()
+    LoginFailure.objects.filter(username=_counter_name(username, _resolve_account(username))).delete()
 
 
 @transaction.atomic
 def login_unlock(*, actor: User, username: str) -> int:
+    """Lift the lock of the account ``username`` names (any alias), or of that alias when it names none."""
     require_permission(actor, "staff.unlock")
-    name = username.strip().lower()
+    name = _counter_name(username, _resolve_account(username))
     removed, _ = LoginLock.objects.filter(key=_lock_key_user(name)).delete()
     LoginFailure.objects.filter(username=name).delete()
     audit_record(
@@ -147,15 +171,6 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _resolve_username(username: str) -> str:
-    """Buyers sign in with their mobile number; look it up through the blind index."""
-    if PHONE_RE.match(username):
-        user = User.objects.filter(phone_index=blind_index(username, namespace="phone")).first()
-        if user is not None:
-            return user.username
-    return username
-
-
 @transaction.atomic
 def token_issue(
     *,
@@ -165,9 +180,18 @@ def token_issue(
     scopes: list[str] | None = None,
     request: Any = None,
 ) -> IssuedToken:
-    """Check the lock, the credentials, then issue a token. Failures answer 401 alike for any cause."""
-    login_lock_check(username=username, ip=ip)
-    user = authenticate(request=None, username=_resolve_username(username), password=password)
+    """Check the lock, the credentials, then issue a token. Failures answer 401 alike for any cause.
+
+    ``username`` is any alias of the account (username, mobile number); the lock and the failure counter
+    belong to the account, not to the alias typed.
+    """
+    account = _resolve_account(username)
+    login_lock_check(username=username, ip=ip, account=account)
+    # an unknown alias is still run through ``authenticate`` (Django hashes once for a missing user), so
+    # both cases cost one password hash
+    user = authenticate(
+        request=None, username=account.username if account else username.strip(), password=password
+    )
     if user is None or not user.is_active:
         raise _InvalidCredentials(username=username, ip=ip)
     login_success_record(username=username)
@@ -323,9 +347,7 @@ def staff_update(
             RoleGrant.objects.get_or_create(user=user, role=role)
         user.is_staff = "platform_admin" in roles
     if is_active is not None:
-        user.is_active = is_active
-        if not is_active:
-            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        user.is_active = is_active  # disabling ends every sign-in (``User.save``: tokens and sessions)
     user.save(update_fields=["is_staff", "is_active"])
     after = {
         **_snapshot_user(user),
