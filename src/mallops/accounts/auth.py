@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from mallops.accounts.services import token_authenticate
+from mallops.accounts.services import token_authenticate, token_user_id
 from mallops.core.logging import current_user
 
 
@@ -52,3 +52,19 @@ class SessionAuth(APIKeyCookie):
 
 
 api_auth = [TokenAuth(), SessionAuth()]
+
+
+def idempotency_principal(request: HttpRequest) -> int | None:
+    """The user id an idempotency key is scoped to, found before the view runs (core.idempotency).
+
+    The same rule as ``api_auth``: an ``Authorization`` header decides alone (a usable bearer token, else
+    no principal); without one, the console session's user.
+    """
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, token = header.strip().partition(" ")
+        return token_user_id(token.strip()) if scheme.lower() == "bearer" else None
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active:
+        return int(user.pk)
+    return None

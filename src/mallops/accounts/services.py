@@ -228,15 +228,29 @@ def token_issue_or_record_failure(**kwargs: Any) -> IssuedToken:
         raise
 
 
-def token_authenticate(raw: str) -> User | None:
+def _usable_token(raw: str, now: datetime) -> ApiToken | None:
+    """The token row for ``raw`` when it is genuine, unexpired, unrevoked and its user active."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
     record = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
     if record is None or not hmac.compare_digest(record.digest, _digest(raw)):
         return None
-    now = timezone.now()
     if record.revoked_at is not None or record.expires_at <= now or not record.user.is_active:
+        return None
+    return record
+
+
+def token_user_id(raw: str) -> int | None:
+    """The user a usable token belongs to, without recording its use (idempotency scope look-up)."""
+    record = _usable_token(raw, timezone.now())
+    return record.user_id if record is not None else None
+
+
+def token_authenticate(raw: str) -> User | None:
+    now = timezone.now()
+    record = _usable_token(raw, now)
+    if record is None:
         return None
     if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)

@@ -3,7 +3,17 @@
 A client sends ``Idempotency-Key``; the first request with a key stores its fingerprint (method, path,
 body) and its response. A replay with the same fingerprint gets the stored response back (header
 ``Idempotent-Replayed: true``); the same key with a different request gets 409 ``idempotency_key_reused``.
-Keys are scoped to the caller (token or session user) and kept ``IDEMPOTENCY_TTL_HOURS``.
+Keys are kept ``IDEMPOTENCY_TTL_HOURS``.
+
+Scope (issue 13, finding 4): per principal for an authenticated caller (``usr:<user id>``, the same for
+every token and the console session of one user, resolved by the function the accounts app registers with
+``set_principal_resolver``), per client for anonymous callers (``anon:`` + a hash of the address, the
+User-Agent and any unusable ``Authorization`` header), so one anonymous client's key never refuses another.
+
+Never stored: responses that carry a secret. An endpoint declares itself with ``never_store(view_name)``
+(token issuance: a retry with the same key issues a fresh token), and any response marked
+``Cache-Control: no-store`` is not stored either. The key row is removed in the request's transaction, so
+no raw token ever reaches the idempotency table.
 
 Endpoints that move money or stock declare ``require_idempotency_key(request)`` so a missing key is a 428.
 The storing happens in ``IdempotencyMiddleware`` for every POST under /api/ that carries a key; the
@@ -44,14 +54,49 @@ def require_idempotency_key(request: HttpRequest) -> str:
     return key
 
 
+PrincipalResolver = Callable[[HttpRequest], int | None]
+_principal_resolver: list[PrincipalResolver] = []
+_never_stored: set[str] = set()
+
+
+def set_principal_resolver(resolver: PrincipalResolver) -> None:
+    """Register how a request's principal (user id, or None) is found before the view runs."""
+    _principal_resolver[:] = [resolver]
+
+
+def never_store(view_name: str) -> None:
+    """Declare an endpoint whose answers are never stored (they carry secrets), e.g. ``api-v1:x``."""
+    _never_stored.add(view_name)
+
+
 def _scope(request: HttpRequest) -> str:
-    auth = request.headers.get("Authorization", "")
-    if auth:
-        return "tok:" + hashlib.sha256(auth.encode()).hexdigest()[:40]
-    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-    if session_key:
-        return "ses:" + hashlib.sha256(session_key.encode()).hexdigest()[:40]
-    return "anon"
+    principal = _principal_resolver[0](request) if _principal_resolver else None
+    if principal is not None:
+        return f"usr:{principal}"
+    client = "\0".join(
+        (
+            request.META.get("REMOTE_ADDR", ""),
+            request.headers.get("User-Agent", ""),
+            request.headers.get("Authorization", ""),
+        )
+    )
+    return "anon:" + hashlib.sha256(client.encode()).hexdigest()[:40]
+
+
+def _declared_secret(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name in _never_stored
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    return not _declared_secret(request) and "no-store" not in response.get("Cache-Control", "")
+
+
+def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Answers of declared secret-bearing endpoints are not cached anywhere (RFC 6749 section 5.1)."""
+    if _declared_secret(request):
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 def fingerprint(request: HttpRequest) -> str:
@@ -88,7 +133,7 @@ class IdempotencyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
         if request.method != "POST" or not key or not request.path.startswith("/api/"):
-            return self.get_response(request)
+            return _no_store(request, self.get_response(request))
         if len(key) > MAX_KEY_LENGTH:
             return problem_response(
                 request,
@@ -117,6 +162,10 @@ class IdempotencyMiddleware:
                     # A crash is not an answer: roll back so a retry runs again.
                     transaction.set_rollback(True)
                     return response
+                if not _storable(request, response):
+                    # a secret (an issued token) never reaches this table; a retry runs again
+                    record.delete()
+                    return _no_store(request, response)
                 record.response_status = response.status_code
                 record.response_body = response.content.decode("utf-8", errors="replace")
                 record.response_headers = {
