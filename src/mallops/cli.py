@@ -1,6 +1,6 @@
 """The ``mallops`` console command.
 
-Engine commands (``compliance``, ``pricing``, ``calendar``, ``analytics``) run without starting Django so
+Engine commands (``compliance``, ``pricing``, ``calendar``, ``analytics``, ``risk``) run without starting Django so
 scripts can call them in loops. Everything else sets Django up; unknown words fall through to Django's
 management commands (``mallops createsuperuser``, ``mallops shell`` ...).
 """
@@ -23,6 +23,7 @@ ENGINE_COMMANDS = {
     "pricing": "mallops.pricing.cli",
     "calendar": "mallops.workdays.cli",
     "analytics": "mallops.analytics.cli",
+    "risk": "mallops.risk.cli",
 }
 
 # group -> module with ``main(argv) -> int`` that needs Django
@@ -46,6 +47,7 @@ commands:
   pricing quote FILE                            price one cart scenario
   calendar deadline ...                         working-day and business-hour deadlines
   analytics ingest|funnel|retention ...         event store and queries
+  risk score FILE                               risk decisions for JSON Lines events
   audit verify                                  verify the audit hash chain
   orders flash-reconcile SALE_ID [--repair]     prove Redis flash-sale counters against the database
   payments reconcile [--day YYYY-MM-DD]         compare provider records with orders

@@ -23,11 +23,11 @@ event whatever its own decision):
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from datetime import UTC
 from typing import NamedTuple
 
-from mallops.risk.engine.linkage import ADDRESS, BUYER, DEVICE, Linkage
+from mallops.risk.engine.linkage import ADDRESS, DEVICE, Linkage
 from mallops.risk.engine.model import (
     BASELINE,
     RANK,
@@ -58,11 +58,12 @@ class _Window:
 
     def __init__(self) -> None:
         self.items: deque[tuple[int, str]] = deque()
-        self.counts: Counter[str] = Counter()
+        self.counts: dict[str, int] = {}
 
     def add(self, at: int, key: str) -> None:
         self.items.append((at, key))
-        self.counts[key] += 1
+        counts = self.counts
+        counts[key] = counts.get(key, 0) + 1
 
     def prune(self, horizon: int) -> None:
         items, counts = self.items, self.counts
@@ -145,16 +146,15 @@ class RiskEngine:
         self.events += 1
         buyer = event.buyer
         links = self.links
-        node = links.node(BUYER, buyer)
-        horizon = at - self._brushing_window
+        node = links.buyer(buyer)
         device = event.device
         if device:
-            links.union(node, links.node(DEVICE, device), order_horizon=horizon)
+            links.attach(node, DEVICE, device, order_horizon=at - self._brushing_window)
         address = event.address
         if address:
             key = normalise(address)
             if key:
-                links.union(node, links.node(ADDRESS, key), order_horizon=horizon)
+                links.attach(node, ADDRESS, key, order_horizon=at - self._brushing_window)
 
         kind = event.type
         reasons: list[Reason] = []

@@ -11,7 +11,7 @@ index is merged smaller-into-larger, so an entry moves O(log n) times over the w
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 
 BUYER, DEVICE, ADDRESS = 0, 1, 2
@@ -23,10 +23,10 @@ class Component:
 
     members: list[int]
     # coupon batch -> buyers of this component who claimed it (coupon_ring)
-    claimers: dict[str, set[str]] = field(default_factory=dict)
+    claimers: dict[str, set[str]]
     # merchant -> ascending times (microseconds) of this component's recent orders for it (brushing)
-    orders: dict[str, deque[int]] = field(default_factory=dict)
-    buyer_count: int = 0
+    orders: dict[str, deque[int]]
+    buyer_count: int
 
 
 def _merge_times(big: deque[int], small: deque[int]) -> deque[int]:
@@ -62,18 +62,22 @@ class Linkage:
         self._component: list[Component | None] = []
         self._ids: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
 
-    def node(self, kind: int, name: str) -> int:
-        """The node of a buyer, device or normalised address, created on first sight."""
-        ids = self._ids[kind]
-        node = ids.get(name)
+    def _new(self, kind: int, name: str, parent: int | None) -> int:
+        node = len(self._parent)
+        self._ids[kind][name] = node
+        self._parent.append(node if parent is None else parent)
+        self._size.append(1)
+        self._kind.append(kind)
+        self._name.append(name)
+        self._component.append(None)
+        return node
+
+    def buyer(self, name: str) -> int:
+        """The node of a buyer, created (alone in its component) on first sight."""
+        node = self._ids[BUYER].get(name)
         if node is None:
-            node = ids[name] = len(self._parent)
-            self._parent.append(node)
-            self._size.append(1)
-            self._kind.append(kind)
-            self._name.append(name)
-            component = Component(members=[node], buyer_count=1 if kind == BUYER else 0)
-            self._component.append(component)
+            node = self._new(BUYER, name, None)
+            self._component[node] = Component([node], {}, {}, 1)
         return node
 
     def find(self, node: int) -> int:
@@ -88,21 +92,33 @@ class Linkage:
         assert component is not None
         return component
 
-    def union(self, a: int, b: int, *, order_horizon: int) -> None:
-        """Join the components of ``a`` and ``b``. Order times older than ``order_horizon`` are dropped
-        from the merged index on the way (no later brushing window can reach them)."""
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
+    def attach(self, buyer: int, kind: int, name: str, *, order_horizon: int) -> None:
+        """Link the buyer node ``buyer`` to a device or normalised address, joining the two components.
+
+        Order times older than ``order_horizon`` are dropped from a merged index on the way (no later
+        brushing window can reach them). A device or address seen for the first time is hung straight
+        under the buyer's root (a component of one node that carries no index)."""
+        node = self._ids[kind].get(name)
+        root = self.find(buyer)
+        if node is None:
+            node = self._new(kind, name, root)
+            self._size[root] += 1
+            component = self._component[root]
+            assert component is not None
+            component.members.append(node)
+            return
+        other = self.find(node)
+        if other == root:
             return
         size = self._size
-        if size[ra] < size[rb]:
-            ra, rb = rb, ra
-        self._parent[rb] = ra
-        size[ra] += size[rb]
-        big, small = self._component[ra], self._component[rb]
+        if size[root] < size[other]:
+            root, other = other, root
+        self._parent[other] = root
+        size[root] += size[other]
+        big, small = self._component[root], self._component[other]
         assert big is not None and small is not None
-        self._component[rb] = None
-        self._component[ra] = _absorb(big, small, order_horizon)
+        self._component[other] = None
+        self._component[root] = _absorb(big, small, order_horizon)
 
     def connected(self, a: int, b: int) -> bool:
         return self.find(a) == self.find(b)

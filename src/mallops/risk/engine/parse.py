@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mallops.risk.engine.model import Event, EventType, to_micros
+from mallops.risk.engine.model import EPOCH, MICROSECOND, Event, EventType
 
 _TYPES = {str(kind): kind for kind in EventType}
 _BASE = ("id", "at", "buyer")
@@ -20,8 +20,6 @@ REQUIRED: dict[EventType, tuple[str, ...]] = {
     EventType.REVIEW: ("order", "merchant", "rating", "text"),
     EventType.REFUND_REQUEST: ("order", "amount_fen", "kind"),
 }
-_STRINGS = ("device", "ip", "address", "batch", "order", "merchant", "text", "kind")
-_INTEGERS = ("amount_fen", "rating")
 REFUND_KINDS = frozenset({"refund_only", "return_refund"})
 
 
@@ -39,48 +37,63 @@ def parse_time(value: object) -> int:
         raise EventError(f'"at" is not an ISO 8601 date-time: {value!r}') from None
     if moment.tzinfo is None:
         raise EventError(f'"at" has no UTC offset: {value!r}')
-    return to_micros(moment)
+    return (moment - EPOCH) // MICROSECOND
+
+
+_NEEDS = {kind: (*_BASE, *fields) for kind, fields in REQUIRED.items()}
 
 
 def parse_event(data: Any) -> Event:
     """The :class:`Event` of one JSON object; raises EventError on an unknown type or a missing or
-    ill-typed field (an optional field may be null or absent)."""
-    if not isinstance(data, dict):
+    ill-typed field (an optional field may be null or absent). Unknown keys are ignored."""
+    if type(data) is not dict:
         raise EventError("expected a JSON object")
-    kind = _TYPES.get(data.get("type"))  # type: ignore[arg-type]
+    get = data.get
+    raw_type = get("type")
+    kind = _TYPES.get(raw_type) if type(raw_type) is str else None
     if kind is None:
-        if "type" not in data or data["type"] is None:
+        if raw_type is None:
             raise EventError('missing field "type"')
-        raise EventError(f"unknown type {data['type']!r} (expected one of {', '.join(_TYPES)})")
-    for name in (*_BASE, *REQUIRED[kind]):
-        if data.get(name) is None:
+        raise EventError(f"unknown type {raw_type!r} (expected one of {', '.join(_TYPES)})")
+    for name in _NEEDS[kind]:
+        if get(name) is None:
             raise EventError(f'missing field "{name}" (required for {kind})')
-    for name in ("id", "buyer"):
-        if not isinstance(data[name], str):
+    event_id, buyer = data["id"], data["buyer"]
+    device, ip, address, batch = get("device"), get("ip"), get("address"), get("batch")
+    order, merchant, text, refund_kind = get("order"), get("merchant"), get("text"), get("kind")
+    amount, rating = get("amount_fen"), get("rating")
+    for name, value in (
+        ("id", event_id),
+        ("buyer", buyer),
+        ("device", device),
+        ("ip", ip),
+        ("address", address),
+        ("batch", batch),
+        ("order", order),
+        ("merchant", merchant),
+        ("text", text),
+        ("kind", refund_kind),
+    ):
+        if type(value) is not str and value is not None:
             raise EventError(f'"{name}" must be a string')
-    for name in _STRINGS:
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            raise EventError(f'"{name}" must be a string')
-    for name in _INTEGERS:
-        value = data.get(name)
+    for name, value in (("amount_fen", amount), ("rating", rating)):
         if value is not None and (type(value) is not int or value < 0):
             raise EventError(f'"{name}" must be a whole number >= 0')
-    if kind is EventType.REFUND_REQUEST and data["kind"] not in REFUND_KINDS:
-        raise EventError(f'"kind" must be refund_only or return_refund, not {data["kind"]!r}')
+    if kind is EventType.REFUND_REQUEST and refund_kind not in REFUND_KINDS:
+        raise EventError(f'"kind" must be refund_only or return_refund, not {refund_kind!r}')
     return Event(
-        id=data["id"],
-        type=kind,
-        at=parse_time(data["at"]),
-        buyer=data["buyer"],
-        device=data.get("device"),
-        ip=data.get("ip"),
-        address=data.get("address"),
-        batch=data.get("batch"),
-        order=data.get("order"),
-        merchant=data.get("merchant"),
-        amount_fen=data.get("amount_fen"),
-        rating=data.get("rating"),
-        text=data.get("text"),
-        kind=data.get("kind"),
+        event_id,
+        kind,
+        parse_time(data["at"]),
+        buyer,
+        device,
+        ip,
+        address,
+        batch,
+        order,
+        merchant,
+        amount,
+        rating,
+        text,
+        refund_kind,
     )
