@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "mallops.audit"
     label = "audit"
+
+    def ready(self) -> None:
+        from mallops.privacy import keys
+
+        keys.register_retire_guard(_audit_events_chained_with)
+
+
+def _audit_events_chained_with(kid: str) -> str | None:
+    """A key that chained audit events stays in the ring: verify needs it for as long as they exist."""
+    from mallops.audit.models import AuditEvent
+
+    chained = AuditEvent.objects.filter(key_id=kid).count()
+    if chained:
+        return f"{chained} audit events are chained with {kid!r}; the key must stay to verify them"
+    return None

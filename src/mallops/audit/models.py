@@ -22,9 +22,11 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One state change: who, what, when, before/after (personal data masked), hash-chained (R6.2.3).
 
-    ``hash`` = SHA-256 over the canonical JSON of the event's fields plus ``prev_hash``; ``seq`` numbers
-    the chain without gaps, so a removed, edited or reordered row is found by ``mallops audit verify``.
-    On PostgreSQL a trigger refuses UPDATE and DELETE; the ORM refuses them everywhere.
+    ``hash`` = HMAC-SHA256 under the audit key ``key_id`` (from the key ring) over the canonical JSON of
+    the event's fields plus ``prev_hash`` (``audit.chain``; events from before the switch-over have an
+    empty ``key_id`` and a plain SHA-256). ``seq`` numbers the chain without gaps, so a removed, edited or
+    reordered row is found by ``mallops audit verify``, and anchors outside the database catch truncation
+    and full rewrites. Triggers refuse UPDATE and DELETE (PostgreSQL and SQLite); the ORM refuses them too.
     """
 
     seq = models.BigIntegerField(unique=True)
@@ -42,6 +44,7 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32, blank=True, default="")  # "" = legacy SHA-256 link
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -68,11 +71,17 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The single row that serialises appends to the chain (locked FOR UPDATE while appending)."""
+    """The single row that serialises appends to the chain (locked FOR UPDATE while appending).
+
+    ``keyed_from_seq`` is the switch-over: the first event chained with a key (1 on a fresh install; on a
+    database with older unkeyed events, the first event appended after the upgrade). A trigger refuses
+    moving ``last_seq`` backwards.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    keyed_from_seq = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"

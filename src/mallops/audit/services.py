@@ -9,7 +9,8 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from mallops.audit.chain import event_hash
+from mallops.audit.chain import keyed_event_hash
+from mallops.audit.keys import active_audit_key
 from mallops.audit.models import AuditChainHead, AuditEvent
 from mallops.core.logging import current_request_id
 
@@ -66,8 +67,11 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain. Locks the chain head, so appends are serialised.
 
-    Personal data in ``before``/``after`` is masked by the privacy registry of ``obj``'s model.
+    Personal data in ``before``/``after`` is masked by the privacy registry of ``obj``'s model. The event
+    is chained with the key ring's active key (HMAC; the key is looked up before the lock is taken, so
+    the lock is held no longer than with the plain hash).
     """
+    key_id, key = active_audit_key()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -91,9 +95,13 @@ def audit_record(
         or "",
         "ip": _client_ip(request),
     }
-    digest = event_hash(fields, head.last_hash)
-    event = AuditEvent.objects.create(prev_hash=head.last_hash, hash=digest, **fields)
+    digest = keyed_event_hash(fields, head.last_hash, key_id=key_id, key=key)
+    event = AuditEvent.objects.create(prev_hash=head.last_hash, hash=digest, key_id=key_id, **fields)
     head.last_seq = fields["seq"]
     head.last_hash = digest
-    head.save(update_fields=["last_seq", "last_hash"])
+    update = ["last_seq", "last_hash"]
+    if head.keyed_from_seq is None:
+        head.keyed_from_seq = fields["seq"]  # the switch-over from unkeyed events, recorded once
+        update.append("keyed_from_seq")
+    head.save(update_fields=update)
     return event

@@ -105,6 +105,9 @@ def _retire(kid: str) -> int:
     in_use = key_usage(encrypted_columns(), keyring)["by_key"].get(kid, 0)
     if in_use:
         return _fail(f"{in_use} stored values still use {kid!r}; run `mallops keys rotate` first")
+    blocker = keys.retire_blocker(kid)
+    if blocker:
+        return _fail(blocker)
     keys.remove_key_from_file(kid)
     keys.reset_keyring()
     _print({"retired": kid, "active_key": keys.get_keyring().active.kid})

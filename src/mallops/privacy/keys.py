@@ -28,6 +28,7 @@ import re
 import secrets
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -291,8 +292,27 @@ def add_key_to_file(data_dir: Path | None = None, *, kid: str | None = None) -> 
     return Key(entry["id"], base64.b64decode(entry["key"]))
 
 
+# other users of the key ring (the audit chain's MAC keys) say why a key must stay: kid -> reason or None
+_retire_guards: list[Callable[[str], str | None]] = []
+
+
+def register_retire_guard(guard: Callable[[str], str | None]) -> None:
+    """``guard(kid)`` returns why ``kid`` cannot be retired (e.g. audit events chained with it), or None."""
+    if guard not in _retire_guards:
+        _retire_guards.append(guard)
+
+
+def retire_blocker(kid: str) -> str | None:
+    """Why another user of the key ring needs ``kid`` kept (the first registered guard that objects)."""
+    for guard in _retire_guards:
+        reason = guard(kid)
+        if reason:
+            return reason
+    return None
+
+
 def remove_key_from_file(kid: str, data_dir: Path | None = None) -> None:
-    """Drop a retired key; the caller checks first that no value still uses it."""
+    """Drop a retired key; the caller checks first that no value still uses it (``retire_blocker``)."""
     path = key_file_path(data_dir)
     document = _read_key_file(path)
     entries = document["keys"]
