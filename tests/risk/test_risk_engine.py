@@ -340,6 +340,20 @@ def test_strongest_decision_wins_and_every_fired_rule_is_listed() -> None:
     }
 
 
+def test_a_confirmed_ring_blocks_the_next_claims_of_every_linked_account() -> None:
+    engine = RiskEngine()
+    engine.assess(ev("coupon_claim", 0, "b1", device="d1", batch="c1"))
+    engine.assess(ev("coupon_claim", 1, "b2", device="d1", batch="c1"))
+    engine.confirm_ring("b2")
+    # b3 joins the ring later through the address it shares with b1
+    engine.assess(ev("address_change", 2, "b3", address="x"))
+    engine.assess(ev("address_change", 3, "b1", address="x"))
+    decision = engine.assess(ev("coupon_claim", 4, "b3", batch="c9"))
+    assert (decision.verdict, [r.rule for r in decision.reasons]) == (BLOCK, [Rule.CONFIRMED_RING])
+    assert engine.assess(ev("coupon_claim", 5, "b4", batch="c9")).verdict is ALLOW
+    assert engine.linked("b3") == {"buyers": ["b1", "b2", "b3"], "devices": ["d1"], "addresses": ["x"]}
+
+
 def test_out_of_order_events_are_refused() -> None:
     engine = RiskEngine()
     engine.assess(ev("login", 10, "b1"))

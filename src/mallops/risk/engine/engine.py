@@ -192,6 +192,15 @@ class RiskEngine:
         p, buyer, at = self.profile, event.buyer, event.at
         batch = event.batch or ""
         component = self.links.component_of(node)
+        if component.confirmed and self._enabled[Rule.CONFIRMED_RING]:
+            reasons.append(
+                Reason(
+                    Rule.CONFIRMED_RING,
+                    BLOCK,
+                    f"{buyer} is linked to a coupon ring an analyst confirmed "
+                    f"({component.buyer_count} linked buyers)",
+                )
+            )
         claimers = component.claimers.get(batch)
         if claimers is None:
             claimers = component.claimers[batch] = set()
@@ -368,6 +377,13 @@ class RiskEngine:
         if login is not None and event.at - login.at <= self._change_window:
             # the latest new-device login is the latest one this change can follow within the window
             self._takeover[event.buyer] = _Takeover(login.at, login.device, event.at, str(event.type))
+
+    # -- analyst feedback ---------------------------------------------------------------------------
+
+    def confirm_ring(self, buyer: str) -> None:
+        """An analyst confirmed abuse by ``buyer``'s linked accounts: from now on every coupon claim by a
+        buyer linked to them (now or later) is blocked by ``confirmed_ring``."""
+        self.links.component_of(self.links.buyer(buyer)).confirmed = True
 
     # -- evidence for analysts ----------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ class Component:
     # merchant -> ascending times (microseconds) of this component's recent orders for it (brushing)
     orders: dict[str, deque[int]]
     buyer_count: int
+    # an analyst confirmed a ring among these accounts (the next claims of all of them are blocked)
+    confirmed: bool = False
 
 
 def _merge_times(big: deque[int], small: deque[int]) -> deque[int]:
@@ -146,6 +148,7 @@ def _absorb(a: Component, b: Component, order_horizon: int) -> Component:
         a, b = b, a
     a.members.extend(b.members)
     a.buyer_count += b.buyer_count
+    a.confirmed = a.confirmed or b.confirmed
     claimers, other = a.claimers, b.claimers
     if len(claimers) < len(other):
         claimers, other = other, claimers

@@ -40,6 +40,8 @@ class Rule(enum.StrEnum):
     DUPLICATE_REVIEW_TEXT = "duplicate_review_text"
     ACCOUNT_TAKEOVER = "account_takeover"
     REFUND_ABUSE = "refund_abuse"
+    # not a baseline rule: fires only after an analyst confirmed a ring (RiskEngine.confirm_ring)
+    CONFIRMED_RING = "confirmed_ring"
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
