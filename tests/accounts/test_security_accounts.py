@@ -280,3 +280,11 @@ def test_a_password_rehash_on_sign_in_ends_nothing(settings):
     assert User.objects.get(pk=staff.pk).password.startswith("pbkdf2_sha256$")
     assert ApiClient(token=first).get_json("/api/v1/me").status_code == 200
     assert ApiClient(token=second).get_json("/api/v1/me").status_code == 200
+
+
+def test_usernames_that_differ_only_by_case_stay_separate_accounts(api):
+    make_staff("cs_agent", username="Casey")
+    make_staff("cs_agent", username="casey")
+    assert _sign_in(api, "Casey", PASSWORD) == 201
+    assert _sign_in(api, "casey", PASSWORD) == 201
+    assert sorted(ApiToken.objects.values_list("user__username", flat=True)) == ["Casey", "casey"]

@@ -69,13 +69,15 @@ class User(AbstractUser):
         super().set_unusable_password()
         self._sign_ins_end = True
 
-    def get_session_auth_hash(self) -> str:
-        """Django's hash of the password, salted with the session generation once it moved."""
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password (also for ``SECRET_KEY_FALLBACKS``), salted with the session
+        generation once it moved."""
         if not self.session_generation:
-            return super().get_session_auth_hash()
+            return str(super()._get_session_auth_hash(secret=secret))  # type: ignore[misc]
         return salted_hmac(
             "mallops.accounts.User.get_session_auth_hash",
             f"{self.password}:{self.session_generation}",
+            secret=secret,
             algorithm="sha256",
         ).hexdigest()
 

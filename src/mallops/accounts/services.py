@@ -43,7 +43,7 @@ from mallops.core.errors import (
 from mallops.privacy.keys import blind_index
 
 TOKEN_PREFIX = "mlp_"
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$", re.ASCII)  # not \d: it matches non-ASCII digits too
 
 
 def _policy() -> dict[str, int]:
@@ -76,16 +76,19 @@ def require_permission(actor: Any, permission: str) -> None:
 
 
 def _resolve_account(alias: str) -> User | None:
-    """The account an alias signs in to: a mainland mobile number (blind index) or the username."""
+    """The account an alias signs in to: a mainland mobile number (blind index) or the exact username
+    (as Django's ``authenticate`` matches it)."""
     alias = alias.strip()
     if PHONE_RE.match(alias):
         user = User.objects.filter(phone_index=blind_index(alias, namespace="phone")).first()
         if user is not None:
             return user
-    return User.objects.filter(username__iexact=alias).order_by("pk").first() if alias else None
+    return User.objects.filter(username=alias).first() if alias else None
 
 
 def _counter_name(alias: str, account: User | None) -> str:
+    """``user:<name>`` counts for: the account's username, else the alias (both lower-case, so an alias
+    differing from a username only by case counts against that account too)."""
     return (account.username if account is not None else alias).strip().lower()
 
 
