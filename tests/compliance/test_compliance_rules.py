@@ -104,7 +104,7 @@ def test_blocking_terms(text: str, rule: str) -> None:
         ("最新款", "AD9-3-SUPERLATIVE-ZUI"),
         ("满300最高可减50", "AD9-3-SUPERLATIVE-ZUI"),
         ("独家授权", "AD9-3-ONLY"),
-        ("纯天然", "AD28-GUARANTEE-ABSOLUTE"),
+        ("纯天然", "AD28-NATURAL"),
         ("酒店专供", "AD9-2-AUTHORITY"),
     ],
 )
@@ -152,15 +152,18 @@ def test_medical_rules_follow_the_category() -> None:
     assert rules_of("医用外科口罩", "medical_device") == []
     assert rules_of("医用级硅胶奶瓶", "baby") == [("AD17-DISEASE", "医用级", "block")]
     device = check_text("title", "根治颈椎病", "medical_device")
-    assert [(f.rule, f.basis) for f in device] == [
-        ("AD28-GUARANTEE-EFFICACY", "广告法第十六条第一款第（一）项")
+    # the word finding and the claim around it (grammar rule) both cite Art. 16(1)(1)
+    assert [(f.rule, f.text, f.basis) for f in device] == [
+        ("AD28-GUARANTEE-EFFICACY", "根治", "广告法第十六条第一款第（一）项"),
+        ("AD17-CLAIM-RESULT", "根治颈椎病", "广告法第十六条第一款第（一）项"),
     ]
     # health food: a function claim needs the approval check (review), disease claims block under Art. 18
     immune = check_text("title", "增强免疫力", "health_food")
     assert [(f.severity, f.basis) for f in immune] == [("review", "广告法第十八条第一款第（一）项")]
     assert rules_of("增强免疫力", "food") == [("AD17-FUNCTION", "增强免疫力", "block")]
     cure = check_text("title", "治疗高血脂", "health_food")
-    assert [(f.severity, f.basis) for f in cure] == [("block", "广告法第十八条第一款第（二）项")]
+    assert {(f.severity, f.basis) for f in cure} == {("block", "广告法第十八条第一款第（二）项")}
+    assert [f.text for f in cure] == ["治疗", "治疗高血脂"]
     assert rules_of("本品不能代替药物", "health_food") == []
     assert rules_of("可替代药物", "health_food") == [("AD18-DRUG-SUBSTITUTE", "替代药物", "block")]
 

@@ -29,7 +29,7 @@ from mallops.compliance.engine.normalize import normalize
 from mallops.compliance.engine.rules import FIELDS, Citation, Pack, Rule, Severity
 
 _SEPARATOR = "\x00"
-_WINDOW = 16
+_WINDOW = 32
 _SEVERITY_RANK = {"review": 1, "block": 2}
 
 
@@ -44,6 +44,8 @@ class Finding:
     text: str
     severity: Severity
     citation: Citation
+    # a grammar finding spans a whole claim; it does not swallow the word findings inside it
+    claim: bool = False
 
     @property
     def basis(self) -> str:
@@ -76,6 +78,7 @@ class _Kind(IntEnum):
     ALLOW = 1
     REVIEW = 2
     DOCUMENT = 3
+    REVIEW_DOCUMENT = 4
 
 
 def _is_word_char(char: str) -> bool:
@@ -106,6 +109,8 @@ class Engine:
                 add(phrase, _Kind.REVIEW, rule_index)
             for phrase in rule.allow_if_document:
                 add(phrase, _Kind.DOCUMENT, rule_index)
+            for phrase in rule.review_if_document:
+                add(phrase, _Kind.REVIEW_DOCUMENT, rule_index)
         self.patterns: tuple[str, ...] = tuple(pattern_index)
         self._term_rules = tuple(
             tuple(rule_index for kind, rule_index in entry if kind is _Kind.TERM) for entry in entries
@@ -117,6 +122,10 @@ class Engine:
         # the original text (fillers were deleted, so "laptop 1tb" reads "laptop1tb" and must not match
         # "top1", while "NO.1 1080P" reads "no11080p" and must).
         self._word_edges = tuple((_is_word_char(p[0]), _is_word_char(p[-1])) for p in self.patterns)
+        # a grammar finding's span is the whole claim, not a pattern: no word-edge check (last index)
+        self._word_edges += ((False, False),)
+        self._claim_pattern = len(self.patterns)
+        self._frame_rules = tuple(bool(rule.frames) for rule in self.rules)
         # how far before a term a context phrase of its rule can start
         self._context_reach = tuple(
             max((len(phrase) for phrase in (*rule.allow, *rule.review)), default=0) for rule in self.rules
@@ -154,7 +163,7 @@ class Engine:
 
         terms: list[tuple[int, int, int, int]] = []  # start, end, rule, pattern
         contexts: dict[int, list[tuple[int, int, _Kind]]] = {}  # rule -> (start, end, allow|review)
-        markers: list[tuple[int, int, int]] = []  # start, end, rule
+        markers: list[tuple[int, int, int, bool]] = []  # start, end, rule, caps (not clears)
         term_rules, other_entries = self._term_rules, self._other_entries
         for pattern, byte_start, byte_end in matches:
             if byte_start & 1:
@@ -163,8 +172,8 @@ class Engine:
             for rule_index in term_rules[pattern]:
                 terms.append((start, end, rule_index, pattern))
             for kind, rule_index in other_entries[pattern]:
-                if kind is _Kind.DOCUMENT:
-                    markers.append((start, end, rule_index))
+                if kind is _Kind.DOCUMENT or kind is _Kind.REVIEW_DOCUMENT:
+                    markers.append((start, end, rule_index, kind is _Kind.REVIEW_DOCUMENT))
                 else:
                     contexts.setdefault(rule_index, []).append((start, end, kind))
         if not terms:
@@ -175,7 +184,7 @@ class Engine:
             rule_contexts.sort()
             context_starts[rule_index] = [context[0] for context in rule_contexts]
         candidates: list[tuple[int, int, int, bool, int]] = []  # start, end, rule, capped, pattern
-        reach, regex_rules = self._context_reach, self._regex_rules
+        reach, regex_rules, frame_rules = self._context_reach, self._regex_rules, self._frame_rules
         for start, end, rule_index, pattern in terms:
             capped = False
             found = contexts.get(rule_index)
@@ -195,6 +204,12 @@ class Engine:
                         capped = True
                 if cleared:
                     continue
+            if frame_rules[rule_index]:
+                claim = self._judge_frames(normalized.slice, start, end, rule_index)
+                if claim is None:
+                    continue
+                start, end = claim
+                pattern = self._claim_pattern
             if regex_rules[rule_index]:
                 verdict = self._judge_window(normalized.slice, start, end, rule_index)
                 if verdict is None:
@@ -208,12 +223,12 @@ class Engine:
         original_starts, original_ends = normalized.original_spans(spans[:, 0], spans[:, 1])
         field_indexes = (np.searchsorted(field_starts, original_starts, side="right") - 1).tolist()
         starts, ends = original_starts.tolist(), original_ends.tolist()
-        documented: set[tuple[int, int]] = {
-            (field_indexes[position] // 2, rule_index)
-            for position, (_, _, rule_index) in enumerate(markers, start=len(candidates))
-        }
+        documented: set[tuple[int, int]] = set()
+        capped_documents: set[tuple[int, int]] = set()
+        for position, (_, _, rule_index, caps) in enumerate(markers, start=len(candidates)):
+            (capped_documents if caps else documented).add((field_indexes[position] // 2, rule_index))
         offsets = field_starts.tolist()
-        word_edges = self._word_edges
+        word_edges, claim_pattern = self._word_edges, self._claim_pattern
         for position, (_, _, rule_index, capped, pattern) in enumerate(candidates):
             field_index = field_indexes[position]
             document_index, field_number = divmod(field_index, 2)
@@ -231,6 +246,7 @@ class Engine:
                 right_word and end < len(text) and _is_word_char(text[end])
             ):
                 continue
+            capped = capped or (document_index, rule_index) in capped_documents
             severity = "review" if capped else rule.severity_for(category)
             results[document_index].append(
                 Finding(
@@ -241,9 +257,37 @@ class Engine:
                     text=text[start:end],
                     severity=severity,
                     citation=rule.citation_for(category),
+                    claim=pattern == claim_pattern,
                 )
             )
         return [_settle(findings) if findings else findings for findings in results]
+
+    def _judge_frames(
+        self, text_slice: Callable[[int, int], str], start: int, end: int, rule_index: int
+    ) -> tuple[int, int] | None:
+        """The span of the whole claim around an anchor hit, or ``None`` when no frame matches."""
+        rule = self.rules[rule_index]
+        window = rule.window
+        before = text_slice(start - window, start).rpartition(_SEPARATOR)[2]
+        after = text_slice(end, end + window).partition(_SEPARATOR)[0]
+        claim_start, claim_end = start, end
+        matched = False
+        for frame in rule.frames:
+            new_start, new_end = start, end
+            if frame.before is not None:
+                # compiled as ``.*(frame)$``: the greedy prefix picks the frame nearest the anchor
+                found = frame.before.match(before)
+                if found is None:
+                    continue
+                new_start = start - (len(before) - found.start(1))
+            if frame.after is not None:
+                found = frame.after.match(after)
+                if found is None:
+                    continue
+                new_end = end + found.end()
+            matched = True
+            claim_start, claim_end = min(claim_start, new_start), max(claim_end, new_end)
+        return (claim_start, claim_end) if matched else None
 
     def _judge_window(
         self, text_slice: Callable[[int, int], str], start: int, end: int, rule_index: int
@@ -269,7 +313,11 @@ def _search(pattern: re.Pattern[str] | None, text: str) -> bool:
 
 
 def _settle(findings: list[Finding]) -> list[Finding]:
-    """Drop findings inside a longer one of at least the same severity; sort title first, by start."""
+    """Drop findings inside a longer one of at least the same severity; sort title first, by start.
+
+    A grammar claim (``Finding.claim``) does not swallow a word finding of the same severity inside
+    it, and a claim whose span equals a word finding of at least its severity is dropped.
+    """
     if len(findings) == 1:
         return findings
     kept = [
@@ -281,7 +329,20 @@ def _settle(findings: list[Finding]) -> list[Finding]:
             and other.end >= finding.end
             and other.end - other.start > finding.end - finding.start
             and _SEVERITY_RANK[other.severity] >= _SEVERITY_RANK[finding.severity]
+            # a claim keeps the word findings of its own severity inside it (they name the lexicon rule)
+            and (finding.claim or not other.claim or other.severity != finding.severity)
             for other in findings
+        )
+        and not (
+            # a claim that is exactly a word finding adds nothing
+            finding.claim
+            and any(
+                not other.claim
+                and other.field == finding.field
+                and (other.start, other.end) == (finding.start, finding.end)
+                and _SEVERITY_RANK[other.severity] >= _SEVERITY_RANK[finding.severity]
+                for other in findings
+            )
         )
     ]
     unique = {(finding.field, finding.start, finding.end, finding.rule): finding for finding in kept}

@@ -18,6 +18,20 @@ A pack file holds ``pack`` (name), ``version`` and ``rules``. Each rule::
     allow_after: ['^(纯)?棉']        # regexes on the normalised text just after the hit
     review_before / review_after   # same, capping the finding at review
     allow_if_document: [消字号]      # phrases anywhere in the item (title or description)
+    review_if_document: [消字号]     # phrases anywhere in the item that cap the finding at review
+
+Grammar rules (claims, not words). A pack may define ``lexicons`` (name -> list of words); a term
+``@NAME`` stands for every word of lexicon NAME (the Aho-Corasick anchors), and ``{NAME}`` inside a
+regex stands for an alternation of its words (normalised, longest first). A rule with ``frames`` is a
+finding only where one frame matches around the anchor hit, and its span then covers the whole claim::
+
+    terms: ['@CONDITION']
+    frames:
+      - before: '{TREAT}[^,。;!?]{0,6}$'   # regex ending at the anchor (searched in a window)
+      - after: '^[^,。;!?]{0,8}?{RESULT}'  # regex starting at the anchor
+      - {before: '...', after: '...'}     # both must match
+
+The window is ``window`` code units on each side (default 24) and never crosses a field boundary.
 
 Terms and context phrases are normalised like the listing text, so ``100%棉`` also matches
 ``１００％ 棉``. Regexes run on the normalised text as they are written, so write them normalised:
@@ -106,6 +120,14 @@ def _basis(citation: Citation) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Frame:
+    """A claim frame around an anchor hit: regexes ending at its start and/or starting at its end."""
+
+    before: re.Pattern[str] | None
+    after: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One compiled rule; see the module docstring for the meaning of each field."""
 
@@ -128,6 +150,9 @@ class Rule:
     review_before: re.Pattern[str] | None
     review_after: re.Pattern[str] | None
     allow_if_document: tuple[str, ...]
+    review_if_document: tuple[str, ...] = ()
+    frames: tuple[Frame, ...] = ()
+    window: int = 24
 
     def applies_to(self, field: str, category: str) -> bool:
         if field not in self.fields or category in self.categories_exclude:
@@ -179,16 +204,104 @@ def _normalized(raw: Any, where: str, *, boundaries: bool = False) -> tuple[str,
     return tuple(dict.fromkeys(out))
 
 
-def _regex(raw: Any, where: str, anchor: Literal["start", "end"]) -> re.Pattern[str] | None:
+def _regex(
+    raw: Any,
+    where: str,
+    anchor: Literal["start", "end"],
+    lexicons: Mapping[str, tuple[str, ...]] | None = None,
+) -> re.Pattern[str] | None:
     expressions = _strings(raw, where)
     if not expressions:
         return None
-    alternation = "|".join(f"(?:{expression})" for expression in expressions)
+    alternation = "|".join(f"(?:{_expand(expression, lexicons or {}, where)})" for expression in expressions)
     source = f"^(?:{alternation})" if anchor == "start" else f"(?:{alternation})$"
     try:
         return re.compile(source)
     except re.error as error:
         raise RulePackError(f"{where}: {error}") from error
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+
+
+def _expand(expression: str, lexicons: Mapping[str, tuple[str, ...]], where: str) -> str:
+    """Replace ``{NAME}`` by an alternation of lexicon NAME (regex quantifiers like ``{0,6}`` stay)."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in lexicons:
+            raise RulePackError(f"{where}: unknown lexicon {name!r}")
+        words = sorted(lexicons[name], key=len, reverse=True)
+        return "(?:" + "|".join(re.escape(word) for word in words) + ")"
+
+    return _PLACEHOLDER.sub(replace, expression)
+
+
+def _frame_regex(
+    raw: Any, where: str, anchor: Literal["start", "end"], lexicons: Mapping[str, tuple[str, ...]]
+) -> re.Pattern[str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw:
+        raise RulePackError(f"{where}: a frame regex is a non-empty string")
+    source = _expand(raw, lexicons, where)
+    if anchor == "start" and not source.startswith("^"):
+        source = "^(?:" + source + ")"
+    if anchor == "end":
+        # matched with ``match``: the greedy prefix makes group 1 the frame nearest the anchor
+        source = "(?s:.*)(" + (source[:-1] if source.endswith("$") else source) + ")$"
+    try:
+        return re.compile(source)
+    except re.error as error:
+        raise RulePackError(f"{where}: {error}") from error
+
+
+def _frames(raw: Any, where: str, lexicons: Mapping[str, tuple[str, ...]]) -> tuple[Frame, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise RulePackError(f"{where}: frames is a non-empty list")
+    frames = []
+    for number, item in enumerate(raw):
+        here = f"{where}, frame {number}"
+        if not isinstance(item, dict) or not item or set(item) - {"before", "after"}:
+            raise RulePackError(f"{here}: a frame has 'before' and/or 'after'")
+        frames.append(
+            Frame(
+                before=_frame_regex(item.get("before"), here, "end", lexicons),
+                after=_frame_regex(item.get("after"), here, "start", lexicons),
+            )
+        )
+    return tuple(frames)
+
+
+def _lexicons(raw: Any, source: str) -> dict[str, tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise RulePackError(f"{source}: lexicons map NAME to a list of words")
+    lexicons: dict[str, tuple[str, ...]] = {}
+    for name, words in raw.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise RulePackError(f"{source}: lexicon names are UPPER_CASE, got {name!r}")
+        lexicons[name] = _normalized(words, f"{source}, lexicon {name}")
+        if not lexicons[name]:
+            raise RulePackError(f"{source}: lexicon {name} is empty")
+    return lexicons
+
+
+def _terms(raw: Any, where: str, lexicons: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    out: list[str] = []
+    plain: list[str] = []
+    for term in _strings(raw, where):
+        if term.startswith("@"):
+            if term[1:] not in lexicons:
+                raise RulePackError(f"{where}: unknown lexicon {term[1:]!r}")
+            out.extend(lexicons[term[1:]])
+        else:
+            plain.append(term)
+    out.extend(_normalized(plain or None, where))
+    return tuple(dict.fromkeys(out))
 
 
 def _citation(raw: Any, where: str) -> Citation:
@@ -217,11 +330,12 @@ def _categories(raw: Any, where: str) -> frozenset[str]:
 _RULE_KEYS = {
     "id", "title", "severity", "citation", "terms", "fields", "categories_exclude", "categories_only",
     "severity_by_category", "citation_by_category", "allow", "review", "allow_before", "allow_after",
-    "review_before", "review_after", "allow_if_document",
+    "review_before", "review_after", "allow_if_document", "review_if_document", "frames", "window",
 }  # fmt: skip
 
 
-def _rule(raw: Any, pack: str, version: str) -> Rule:
+def _rule(raw: Any, pack: str, version: str, lexicons: Mapping[str, tuple[str, ...]] | None = None) -> Rule:
+    lexicons = lexicons or {}
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
         raise RulePackError(f"pack {pack}: every rule needs an id")
     where = f"pack {pack}, rule {raw['id']}"
@@ -231,7 +345,7 @@ def _rule(raw: Any, pack: str, version: str) -> Rule:
     severity = raw.get("severity")
     if severity not in SEVERITIES:
         raise RulePackError(f"{where}: severity must be block or review")
-    terms = _normalized(raw.get("terms"), f"{where}, terms")
+    terms = _terms(raw.get("terms"), f"{where}, terms", lexicons)
     if not terms:
         raise RulePackError(f"{where}: no terms")
     fields = _strings(raw.get("fields"), f"{where}, fields") or FIELDS
@@ -246,6 +360,9 @@ def _rule(raw: Any, pack: str, version: str) -> Rule:
     if not isinstance(citations, dict) or set(citations) - set(CATEGORIES):
         raise RulePackError(f"{where}: citation_by_category maps categories to citations")
     only = raw.get("categories_only")
+    window = raw.get("window", 24)
+    if not isinstance(window, int) or not 4 <= window <= 64:
+        raise RulePackError(f"{where}: window is an integer from 4 to 64")
     return Rule(
         id=raw["id"],
         pack=pack,
@@ -261,11 +378,14 @@ def _rule(raw: Any, pack: str, version: str) -> Rule:
         citation_by_category={key: _citation(value, where) for key, value in citations.items()},
         allow=_normalized(raw.get("allow"), f"{where}, allow", boundaries=True),
         review=_normalized(raw.get("review"), f"{where}, review", boundaries=True),
-        allow_before=_regex(raw.get("allow_before"), f"{where}, allow_before", "end"),
-        allow_after=_regex(raw.get("allow_after"), f"{where}, allow_after", "start"),
-        review_before=_regex(raw.get("review_before"), f"{where}, review_before", "end"),
-        review_after=_regex(raw.get("review_after"), f"{where}, review_after", "start"),
+        allow_before=_regex(raw.get("allow_before"), f"{where}, allow_before", "end", lexicons),
+        allow_after=_regex(raw.get("allow_after"), f"{where}, allow_after", "start", lexicons),
+        review_before=_regex(raw.get("review_before"), f"{where}, review_before", "end", lexicons),
+        review_after=_regex(raw.get("review_after"), f"{where}, review_after", "start", lexicons),
         allow_if_document=_normalized(raw.get("allow_if_document"), f"{where}, allow_if_document"),
+        review_if_document=_normalized(raw.get("review_if_document"), f"{where}, review_if_document"),
+        frames=_frames(raw.get("frames"), f"{where}, frames", lexicons),
+        window=window,
     )
 
 
@@ -276,7 +396,12 @@ def parse_pack(document: Any, source: str) -> Pack:
     name, version, rules = document.get("pack"), document.get("version"), document.get("rules")
     if not isinstance(name, str) or not isinstance(version, str | int | float) or not isinstance(rules, list):
         raise RulePackError(f"{source}: a pack needs pack (name), version and rules")
-    return Pack(name=name, version=str(version), rules=tuple(_rule(raw, name, str(version)) for raw in rules))
+    lexicons = _lexicons(document.get("lexicons"), source)
+    return Pack(
+        name=name,
+        version=str(version),
+        rules=tuple(_rule(raw, name, str(version), lexicons) for raw in rules),
+    )
 
 
 def load_packs(paths: Sequence[Path] | None = None) -> tuple[Pack, ...]:

@@ -1,0 +1,86 @@
+"""Score the compliance engine on the labelled v2 set (not a test; run it by hand).
+
+    .venv/bin/python tests/compliance/score_v2.py dev          # precision/recall + errors by family
+    .venv/bin/python tests/compliance/score_v2.py test         # aggregate precision/recall only
+
+An item is positive when its expected verdict is not ``pass`` (review and block both count as
+flagged), as in ``test_compliance_labelled.py``. For the test half the script prints only the aggregate
+figures: the test half is measured, never tuned on (see ``labelled_v2_README.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parents[1] / "src"))
+
+from mallops.compliance.engine import check_items  # noqa: E402
+
+HALVES = {"dev": "labelled_v2_dev.jsonl", "test": "labelled_v2_test.jsonl"}
+
+
+def load(half: str) -> list[dict[str, Any]]:
+    with (HERE / HALVES[half]).open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def score(rows: list[dict[str, Any]]) -> tuple[Counter[tuple[bool, bool]], list[dict[str, Any]]]:
+    """Confusion counts keyed ``(expected_positive, flagged)`` and the engine's results."""
+    results = check_items(rows)
+    counts: Counter[tuple[bool, bool]] = Counter()
+    for row, result in zip(rows, results, strict=True):
+        counts[(row["expected"] != "pass", result["verdict"] != "pass")] += 1
+    return counts, results
+
+
+def precision_recall(counts: Counter[tuple[bool, bool]]) -> tuple[float, float]:
+    true_positives = counts[(True, True)]
+    flagged = true_positives + counts[(False, True)]
+    positives = true_positives + counts[(True, False)]
+    return (true_positives / flagged if flagged else 1.0, true_positives / positives if positives else 1.0)
+
+
+def main(argv: list[str]) -> int:
+    half = argv[0] if argv else "dev"
+    if half not in HALVES:
+        print(f"usage: score_v2.py [{'|'.join(HALVES)}] [-v]")
+        return 2
+    rows = load(half)
+    counts, results = score(rows)
+    precision, recall = precision_recall(counts)
+    print(
+        f"{half}: {len(rows)} items, tp={counts[(True, True)]} fp={counts[(False, True)]} "
+        f"fn={counts[(True, False)]} tn={counts[(False, False)]} "
+        f"precision={precision:.4f} recall={recall:.4f}"
+    )
+    if half != "dev":
+        return 0
+    verbose = "-v" in argv
+    errors: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for row, result in zip(rows, results, strict=True):
+        expected, got = row["expected"] != "pass", result["verdict"] != "pass"
+        if expected == got:
+            continue
+        kind = "FN" if expected else "FP"
+        line = f"  {row['id']} [{row['category']}] {row['title']}"
+        if verbose:
+            line += f"\n      desc: {row.get('description') or ''}"
+        if result["findings"]:
+            line += "\n      found: " + "; ".join(
+                f"{f['rule']}:{f['text']}({f['severity']})" for f in result["findings"]
+            )
+        errors[(kind, row["family"])].append(line)
+    for (kind, family), lines in sorted(errors.items(), key=lambda item: (item[0][0], -len(item[1]))):
+        print(f"{kind} {family}: {len(lines)}")
+        for line in lines:
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
