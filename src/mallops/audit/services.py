@@ -68,8 +68,9 @@ def audit_record(
     """Append one event to the chain. Locks the chain head, so appends are serialised.
 
     Personal data in ``before``/``after`` is masked by the privacy registry of ``obj``'s model. The event
-    is chained with the key ring's active key (HMAC; the key is looked up before the lock is taken, so
-    the lock is held no longer than with the plain hash).
+    is chained with the key ring's active key (HMAC). Everything that does not depend on the chain's end
+    (the key, the actor's roles, the masked snapshots) is prepared before the head is locked, so the lock
+    is held only for numbering, hashing and the two writes.
     """
     key_id, key = active_audit_key()
     if obj is not None:
@@ -77,10 +78,7 @@ def audit_record(
         object_id = object_id or str(obj.pk)
         if merchant_id is None:
             merchant_id = getattr(obj, "merchant_id", None)
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-    fields: dict[str, Any] = {
-        "seq": head.last_seq + 1,
-        "at": timezone.now().astimezone(UTC),
+    prepared: dict[str, Any] = {
         "actor_id": getattr(actor, "pk", None),
         "actor_username": getattr(actor, "username", "") or "",
         "actor_roles": _actor_roles(actor),
@@ -95,6 +93,9 @@ def audit_record(
         or "",
         "ip": _client_ip(request),
     }
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    # numbered and timed under the lock, so ``at`` never runs backwards along ``seq``
+    fields: dict[str, Any] = {"seq": head.last_seq + 1, "at": timezone.now().astimezone(UTC), **prepared}
     digest = keyed_event_hash(fields, head.last_hash, key_id=key_id, key=key)
     event = AuditEvent.objects.create(prev_hash=head.last_hash, hash=digest, key_id=key_id, **fields)
     head.last_seq = fields["seq"]
