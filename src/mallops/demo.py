@@ -25,6 +25,7 @@ STAFF_USERS = {
     "cs-supervisor": ["cs_supervisor"],
     "reviewer": ["listing_reviewer"],
     "auditor": ["compliance_auditor"],
+    "risk-analyst": ["risk_analyst"],
 }
 MERCHANTS = [
     ("merchant1", "鲜果时光旗舰店", "91310000MA1FL0001X"),

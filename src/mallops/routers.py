@@ -18,6 +18,7 @@ from mallops.payments.api import router as payments_router
 from mallops.pricing.api import router as pricing_router
 from mallops.pricing.api_promotions import router as promotions_router
 from mallops.review.api import router as review_router
+from mallops.risk.api import router as risk_router
 from mallops.service.api import router as service_router
 from mallops.workdays.api import router as workdays_router
 
@@ -39,4 +40,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", analytics_behaviour_router),
     ("", workdays_router),
     ("", dsr_router),
+    ("", risk_router),
 ]

@@ -27,6 +27,7 @@ def test_every_guide_role_exists():
         "cs_supervisor",
         "listing_reviewer",
         "compliance_auditor",
+        "risk_analyst",
     }
     assert {"merchant_owner", "merchant_operator", "merchant_cs"} <= set(ROLES)
 

@@ -57,6 +57,9 @@ PERMISSIONS: dict[str, Permission] = {
             "system.operate", "系统运维（健康、备份、发布）", "Operate the system (health, backups, releases)"
         ),
         Permission("calendar.manage", "维护工作日历", "Maintain the working-day calendar"),
+        Permission("risk.view", "查看风控决策与证据", "View risk decisions and their evidence"),
+        Permission("risk.decide", "处理风控审核队列（确认或排除）", "Confirm or clear risk decisions"),
+        Permission("risk.manage", "维护风控规则版本", "Maintain risk rule profiles"),
         # merchant-side permissions (inside the member's own store)
         Permission("store.staff.view", "查看本店员工", "View own store staff"),
         Permission("store.staff.manage", "管理本店员工", "Manage own store staff"),
@@ -187,6 +190,17 @@ ROLES: dict[str, Role] = {
             "privacy.reveal",
             "privacy.policy.publish",
             "privacy.dsr.handle",
+            "risk.view",
+        ),
+        _role(
+            "risk_analyst",
+            Kind.STAFF,
+            "风控分析师",
+            "Risk analyst",
+            "risk.view",
+            "risk.decide",
+            "buyer.view",
+            "order.view",
         ),
         _role(
             "merchant_owner",
