@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "mallops.aftersales",
     "mallops.analytics",
     "mallops.dsr",
+    "mallops.risk",
     "mallops.console",
 ]
 AUTH_USER_MODEL = "accounts.User"
