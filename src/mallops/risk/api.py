@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
-from mallops.core.inputs import Schema
 from mallops.core.pagination import Pagination
 from mallops.risk import selectors, services
 from mallops.risk.engine import BASELINE
