@@ -70,6 +70,9 @@ def validate_items(payload: Any) -> list[Problem]:
     return problems
 
 
+_CATEGORY_SET = frozenset(CATEGORIES)
+
+
 def _category(raw: object) -> str:
     return raw if isinstance(raw, str) and raw in CATEGORIES else "general"
 
@@ -81,21 +84,22 @@ def check_items(items: Sequence[dict[str, Any]], *, engine: Engine | None = None
     field (title first) then start, and ``text == item[field][start:end]``. Pure: no I/O, no Django.
     """
     scanner = engine or default_engine()
-    documents = [
-        Document(
-            title=item["title"],
-            description=item.get("description") or "",
-            category=_category(item.get("category")),
-        )
-        for item in items
-    ]
+    texts: list[str] = []
+    categories: list[str] = []
+    for item in items:
+        texts.append(item["title"])
+        texts.append(item.get("description") or "")
+        category = item.get("category")
+        categories.append(category if isinstance(category, str) and category in _CATEGORY_SET else "general")
     return [
-        {
+        {"id": item["id"], "verdict": "pass", "findings": []}
+        if not findings
+        else {
             "id": item["id"],
             "verdict": verdict_of(findings),
             "findings": [finding.as_dict() for finding in findings],
         }
-        for item, findings in zip(items, scanner.scan(documents), strict=True)
+        for item, findings in zip(items, scanner.scan_fields(texts, categories), strict=True)
     ]
 
 

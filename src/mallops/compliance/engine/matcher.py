@@ -150,7 +150,14 @@ class Engine:
         for document in documents:
             texts.append(document.title)
             texts.append(document.description)
-        results: list[list[Finding]] = [[] for _ in documents]
+        return self.scan_fields(texts, [document.category for document in documents])
+
+    def scan_fields(self, texts: Sequence[str], categories: Sequence[str]) -> list[list[Finding]]:
+        """Like :meth:`scan` for ``texts = [title0, description0, title1, ...]`` and one category each.
+
+        The batch form used by ``check_items``: no :class:`Document` objects are built.
+        """
+        results: list[list[Finding]] = [[] for _ in categories]
         if not any(texts):
             return results
         # Every field is preceded by a separator, so a context can demand a boundary before it ("^").
@@ -234,7 +241,7 @@ class Engine:
             document_index, field_number = divmod(field_index, 2)
             rule = self.rules[rule_index]
             field = FIELDS[field_number]
-            category = documents[document_index].category
+            category = categories[document_index]
             if not rule.applies_to(field, category) or (document_index, rule_index) in documented:
                 continue
             offset = offsets[field_index]

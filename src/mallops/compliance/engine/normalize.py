@@ -66,7 +66,7 @@ class NormalizedText:
     in the original (characters outside the BMP take two code units but one Python index).
     """
 
-    __slots__ = ("_kept_cumsum", "keep", "pair_lows", "units")
+    __slots__ = ("_kept_before_deletion", "keep", "pair_lows", "units")
 
     def __init__(
         self,
@@ -77,7 +77,7 @@ class NormalizedText:
         self.units = units
         self.keep = keep
         self.pair_lows = pair_lows
-        self._kept_cumsum: npt.NDArray[np.int64] | None = None
+        self._kept_before_deletion: npt.NDArray[np.intp] | None = None
 
     @property
     def size(self) -> int:
@@ -104,10 +104,16 @@ class NormalizedText:
         if self.keep is None:
             original_starts, original_ends = starts, ends
         else:
-            if self._kept_cumsum is None:
-                self._kept_cumsum = np.cumsum(self.keep, dtype=np.int64)
-            original_starts = np.searchsorted(self._kept_cumsum, starts + 1).astype(np.int64)
-            original_ends = np.searchsorted(self._kept_cumsum, ends).astype(np.int64) + 1
+            # Kept unit number k sits at original position k + (deletions before it). Deletions are
+            # sparse, so this is much cheaper than a cumulative sum over the whole mask: the i-th
+            # deletion has (position - i) kept units before it.
+            if self._kept_before_deletion is None:
+                deleted = np.flatnonzero(~self.keep)
+                self._kept_before_deletion = deleted - np.arange(deleted.size)
+            shifts = self._kept_before_deletion
+            original_starts = starts + np.searchsorted(shifts, starts, side="right")
+            last = ends - 1
+            original_ends = last + np.searchsorted(shifts, last, side="right") + 1
         if self.pair_lows is not None:
             original_starts = original_starts - np.searchsorted(self.pair_lows, original_starts)
             original_ends = original_ends - np.searchsorted(self.pair_lows, original_ends)
