@@ -85,6 +85,21 @@ def test_an_unknown_alias_counts_per_alias_and_answers_like_a_known_one(api):
     assert strip(_body(locked_known)) == strip(_body(locked_unknown))
 
 
+@pytest.mark.parametrize(("known", "unknown"), [(PHONE, "13900000001"), ("__buyer__", "nobody-here")])
+def test_a_wrong_password_costs_the_same_queries_for_known_and_unknown_aliases(api, known, unknown):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    buyer = _buyer()
+    known = buyer.username if known == "__buyer__" else known
+    counts = []
+    for alias in (known, unknown):
+        with CaptureQueriesContext(connection) as queries:
+            assert _sign_in(api, alias, "wrong-pass-x") == 401
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 @pytest.mark.req("R6.2.1")
 def test_console_sign_in_shares_the_account_lock_with_the_token_endpoint(api):
     staff = make_staff("cs_agent", username="console-user")
@@ -173,6 +188,7 @@ def _signed_in(browser: Client) -> bool:
 
 
 @pytest.mark.req("R6.2.1")
+@pytest.mark.req("R7.3.1")
 def test_console_password_change_revokes_tokens_and_other_sessions():
     staff = make_staff("cs_agent")
     token = token_for(staff)
@@ -227,6 +243,7 @@ def test_set_password_anywhere_revokes_every_token(kind):
 
 
 @pytest.mark.req("R6.2.1")
+@pytest.mark.req("R7.3.1")
 def test_disabling_staff_ends_sessions_for_good_even_after_enabling_again():
     admin = make_staff("platform_admin")
     target = make_staff("cs_agent")

@@ -18,6 +18,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mallops.accounts.models import (
@@ -79,11 +80,15 @@ def _resolve_account(alias: str) -> User | None:
     """The account an alias signs in to: a mainland mobile number (blind index) or the exact username
     (as Django's ``authenticate`` matches it)."""
     alias = alias.strip()
+    if not alias:
+        return None
+    # one query whether or not the account exists, and whichever alias matches (same work either way)
+    match = Q(username=alias)
     if PHONE_RE.match(alias):
-        user = User.objects.filter(phone_index=blind_index(alias, namespace="phone")).first()
-        if user is not None:
-            return user
-    return User.objects.filter(username=alias).first() if alias else None
+        match |= Q(phone_index=blind_index(alias, namespace="phone"))
+    found = list(User.objects.filter(match)[:2])
+    by_phone = [user for user in found if user.username != alias]
+    return (by_phone or found or [None])[0]
 
 
 def _counter_name(alias: str, account: User | None) -> str:
@@ -96,13 +101,13 @@ def _lock_key_user(name: str) -> str:
     return f"user:{name}"
 
 
-def login_lock_check(
-    *, username: str, ip: str | None, now: datetime | None = None, account: User | None = None
-) -> None:
+def login_lock_check(*, username: str, ip: str | None, now: datetime | None = None) -> None:
     """Raise 429 (with Retry-After) while the account (any alias) or the address is locked."""
-    now = now or timezone.now()
-    account = account or _resolve_account(username)
-    keys = [_lock_key_user(_counter_name(username, account))] + ([f"ip:{ip}"] if ip else [])
+    _raise_if_locked(_counter_name(username, _resolve_account(username)), ip, now or timezone.now())
+
+
+def _raise_if_locked(name: str, ip: str | None, now: datetime) -> None:
+    keys = [_lock_key_user(name)] + ([f"ip:{ip}"] if ip else [])
     lock = LoginLock.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until").first()
     if lock is not None:
         retry = max(1, int((lock.locked_until - now).total_seconds()) + 1)
@@ -189,7 +194,7 @@ def token_issue(
     belong to the account, not to the alias typed.
     """
     account = _resolve_account(username)
-    login_lock_check(username=username, ip=ip, account=account)
+    _raise_if_locked(_counter_name(username, account), ip, timezone.now())
     # an unknown alias is still run through ``authenticate`` (Django hashes once for a missing user), so
     # both cases cost one password hash
     user = authenticate(
