@@ -88,7 +88,8 @@ def _resolve_account(alias: str) -> User | None:
         match |= Q(phone_index=blind_index(alias, namespace="phone"))
     found = list(User.objects.filter(match)[:2])
     by_phone = [user for user in found if user.username != alias]
-    return (by_phone or found or [None])[0]
+    preferred = by_phone or found
+    return preferred[0] if preferred else None
 
 
 def _counter_name(alias: str, account: User | None) -> str:
