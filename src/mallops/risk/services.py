@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -95,6 +95,7 @@ class _State:
     profile_version: int
     last_log_id: int = 0
     confirmed: set[int] = field(default_factory=set)
+    confirmed_since: datetime | None = None
 
 
 _LOCK = threading.Lock()
@@ -137,10 +138,18 @@ def _replay(engine: RiskEngine, rows: Any) -> int:
 
 
 def _apply_confirmations(state: _State) -> None:
-    confirmed = RiskDecision.objects.filter(status=ReviewStatus.CONFIRMED).exclude(pk__in=state.confirmed)
-    for pk, buyer, rules in confirmed.values_list("pk", "buyer", "rules"):
+    """Mark the rings analysts confirmed since the last call (any process)."""
+    confirmed = RiskDecision.objects.filter(status=ReviewStatus.CONFIRMED)
+    if state.confirmed_since is not None:
+        confirmed = confirmed.filter(reviewed_at__gte=state.confirmed_since)
+    ring_rules = {str(rule) for rule in RING_RULES}
+    for pk, buyer, rules, reviewed_at in confirmed.values_list("pk", "buyer", "rules", "reviewed_at"):
+        if pk in state.confirmed:
+            continue
         state.confirmed.add(pk)
-        if RING_RULES.intersection(Rule(r) for r in rules if r in Rule.__members__.values()):
+        if reviewed_at is not None and (state.confirmed_since is None or reviewed_at > state.confirmed_since):
+            state.confirmed_since = reviewed_at
+        if ring_rules.intersection(rules):
             state.engine.confirm_ring(buyer)
 
 
