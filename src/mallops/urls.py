@@ -28,3 +28,7 @@ urlpatterns = [
     path("privacy/", include("mallops.dsr.console_urls")),
     path("", include("mallops.console.urls")),
 ]
+
+handler403 = "mallops.console.errors.permission_denied"
+handler404 = "mallops.console.errors.page_not_found"
+handler500 = "mallops.console.errors.server_error"

@@ -11,7 +11,13 @@ class AftersalesConfig(AppConfig):
         from mallops.console.navigation import MenuItem, register
 
         register(
-            MenuItem("aftersales", _("After-sales and disputes"), "aftersales:queue", "aftersales.handle")
+            MenuItem(
+                "aftersales",
+                _("After-sales and disputes"),
+                "aftersales:queue",
+                "aftersales.handle",
+                group="service",
+            )
         )
         register(
             MenuItem(
@@ -19,5 +25,6 @@ class AftersalesConfig(AppConfig):
                 _("My store's after-sales"),
                 "aftersales:merchant",
                 "store.service.handle",
+                group="service",
             )
         )

@@ -9,18 +9,50 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from mallops.console.navigation import MenuItem, register
 
-        register(MenuItem("analytics", _("KPI dashboard"), "analytics:dashboard", "analytics.view"))
-        register(MenuItem("analytics_live", _("Live monitor"), "analytics:live", "analytics.view"))
-        register(MenuItem("analytics_funnel", _("Funnels"), "analytics:funnel", "analytics.view"))
-        register(MenuItem("analytics_retention", _("Retention"), "analytics:retention", "analytics.view"))
-        register(MenuItem("analytics_experiments", _("A/B tests"), "analytics:experiments", "analytics.view"))
         register(
-            MenuItem("analytics_insights", _("Segments and models"), "analytics:insights", "analytics.view")
+            MenuItem("analytics", _("KPI dashboard"), "analytics:dashboard", "analytics.view", group="data")
         )
-        register(MenuItem("analytics_jobs", _("Background queries"), "analytics:jobs", "analytics.view"))
+        register(
+            MenuItem("analytics_live", _("Live monitor"), "analytics:live", "analytics.view", group="data")
+        )
+        register(
+            MenuItem("analytics_funnel", _("Funnels"), "analytics:funnel", "analytics.view", group="data")
+        )
         register(
             MenuItem(
-                "analytics_behaviour", _("Behaviour and levers"), "analytics:behaviour", "analytics.view"
+                "analytics_retention", _("Retention"), "analytics:retention", "analytics.view", group="data"
+            )
+        )
+        register(
+            MenuItem(
+                "analytics_experiments",
+                _("A/B tests"),
+                "analytics:experiments",
+                "analytics.view",
+                group="data",
+            )
+        )
+        register(
+            MenuItem(
+                "analytics_insights",
+                _("Segments and models"),
+                "analytics:insights",
+                "analytics.view",
+                group="data",
+            )
+        )
+        register(
+            MenuItem(
+                "analytics_jobs", _("Background queries"), "analytics:jobs", "analytics.view", group="data"
+            )
+        )
+        register(
+            MenuItem(
+                "analytics_behaviour",
+                _("Behaviour and levers"),
+                "analytics:behaviour",
+                "analytics.view",
+                group="data",
             )
         )
         from mallops.analytics import signals

@@ -24,6 +24,11 @@ class DsrConfig(AppConfig):
                 "dsr:queue",
                 "privacy.dsr.handle",
                 badge=overdue_count,
+                group="risk",
             )
         )
-        register(MenuItem("privacy_policy", _("Privacy policy"), "dsr:policies", "privacy.policy.publish"))
+        register(
+            MenuItem(
+                "privacy_policy", _("Privacy policy"), "dsr:policies", "privacy.policy.publish", group="risk"
+            )
+        )

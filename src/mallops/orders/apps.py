@@ -13,10 +13,26 @@ class OrdersConfig(AppConfig):
 
         tokens.connect()  # bearer tokens cached in Redis for the flash fast path, revoked at once
 
-        register(MenuItem("orders", _("Orders"), "orders:list", "order.view"))
-        register(MenuItem("merchant_orders", _("My store's orders"), "orders:merchant", "store.order.manage"))
+        register(MenuItem("orders", _("Orders"), "orders:list", "order.view", group="trade"))
+        register(
+            MenuItem(
+                "merchant_orders",
+                _("My store's orders"),
+                "orders:merchant",
+                "store.order.manage",
+                group="trade",
+            )
+        )
         # merchant roles that may manage stock: the stock API asks for store.order.manage
         register(
-            MenuItem("merchant_stock", _("My store's stock"), "orders:merchant_stock", "store.order.manage")
+            MenuItem(
+                "merchant_stock",
+                _("My store's stock"),
+                "orders:merchant_stock",
+                "store.order.manage",
+                group="goods",
+            )
         )
-        register(MenuItem("flash_sales", _("Flash sales"), "orders:flash", "promotion.view"))
+        register(
+            MenuItem("flash_sales", _("Flash sales"), "orders:flash", "promotion.view", group="marketing")
+        )

@@ -10,17 +10,43 @@ class PricingConfig(AppConfig):
 
         from mallops.console.navigation import MenuItem, register
 
-        register(MenuItem("promotions", _("Promotions"), "pricing:list", "promotion.view"))
-        register(MenuItem("store_promotions", _("My promotions"), "pricing:list", "store.promotion.manage"))
+        register(MenuItem("promotions", _("Promotions"), "pricing:list", "promotion.view", group="marketing"))
         register(
-            MenuItem("coupon_batches", _("Platform coupons"), "pricing:coupon_batches", "promotion.view")
+            MenuItem(
+                "store_promotions",
+                _("My promotions"),
+                "pricing:list",
+                "store.promotion.manage",
+                group="marketing",
+            )
         )
-        register(MenuItem("campaigns", _("Campaign report"), "pricing:campaigns", "promotion.view"))
-        register(MenuItem("memberships", _("Memberships"), "pricing:memberships", "promotion.view"))
+        register(
+            MenuItem(
+                "coupon_batches",
+                _("Platform coupons"),
+                "pricing:coupon_batches",
+                "promotion.view",
+                group="marketing",
+            )
+        )
+        register(
+            MenuItem(
+                "campaigns", _("Campaign report"), "pricing:campaigns", "promotion.view", group="marketing"
+            )
+        )
+        register(
+            MenuItem(
+                "memberships", _("Memberships"), "pricing:memberships", "promotion.view", group="marketing"
+            )
+        )
         # the merchant centre: its own store's pages (merchant roles hold store.promotion.manage, staff do not)
         register(
             MenuItem(
-                "store_coupons", _("My store's coupons"), "pricing:store_coupons", "store.promotion.manage"
+                "store_coupons",
+                _("My store's coupons"),
+                "pricing:store_coupons",
+                "store.promotion.manage",
+                group="marketing",
             )
         )
         register(
@@ -29,10 +55,15 @@ class PricingConfig(AppConfig):
                 _("My campaign report"),
                 "pricing:store_campaigns",
                 "store.promotion.manage",
+                group="marketing",
             )
         )
         register(
             MenuItem(
-                "store_memberships", _("My store's members"), "pricing:memberships", "store.promotion.manage"
+                "store_memberships",
+                _("My store's members"),
+                "pricing:memberships",
+                "store.promotion.manage",
+                group="marketing",
             )
         )

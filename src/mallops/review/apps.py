@@ -10,16 +10,28 @@ class ReviewConfig(AppConfig):
 
         from mallops.console.navigation import MenuItem, register
 
-        register(MenuItem("review_queue", _("Listing review"), "review:queue", "listing.review"))
-        register(MenuItem("review_metrics", _("Review metrics"), "review:metrics", "listing.view"))
+        register(
+            MenuItem("review_queue", _("Listing review"), "review:queue", "listing.review", group="goods")
+        )
+        register(
+            MenuItem("review_metrics", _("Review metrics"), "review:metrics", "listing.view", group="goods")
+        )
         register(
             MenuItem(
-                "merchant_listings", _("My listings"), "review:merchant_listings", "store.listing.manage"
+                "merchant_listings",
+                _("My listings"),
+                "review:merchant_listings",
+                "store.listing.manage",
+                group="goods",
             )
         )
         register(
             MenuItem(
-                "merchant_products", _("My products"), "review:merchant_products", "store.listing.manage"
+                "merchant_products",
+                _("My products"),
+                "review:merchant_products",
+                "store.listing.manage",
+                group="goods",
             )
         )
         register(
@@ -28,8 +40,15 @@ class ReviewConfig(AppConfig):
                 _("Certificates"),
                 "review:merchant_certificates",
                 "store.listing.manage",
+                group="goods",
             )
         )
         register(
-            MenuItem("merchant_import", _("Bulk import"), "review:merchant_import", "store.listing.manage")
+            MenuItem(
+                "merchant_import",
+                _("Bulk import"),
+                "review:merchant_import",
+                "store.listing.manage",
+                group="goods",
+            )
         )

@@ -10,14 +10,42 @@ class ServiceConfig(AppConfig):
 
         from mallops.console.navigation import MenuItem, register
 
-        register(MenuItem("service", _("Service desk"), "service:queue", "ticket.handle"))
-        register(MenuItem("service_dashboard", _("Service KPIs"), "service:dashboard", "ticket.supervise"))
+        register(MenuItem("service", _("Service desk"), "service:queue", "ticket.handle", group="service"))
         register(
-            MenuItem("service_procedures", _("Standard procedures"), "service:procedures", "ticket.handle")
+            MenuItem(
+                "service_dashboard",
+                _("Service KPIs"),
+                "service:dashboard",
+                "ticket.supervise",
+                group="service",
+            )
         )
-        register(MenuItem("service_training", _("Agent training"), "service:training", "ticket.supervise"))
         register(
-            MenuItem("store_service", _("My store's tickets"), "service:store_queue", "store.service.handle")
+            MenuItem(
+                "service_procedures",
+                _("Standard procedures"),
+                "service:procedures",
+                "ticket.handle",
+                group="service",
+            )
+        )
+        register(
+            MenuItem(
+                "service_training",
+                _("Agent training"),
+                "service:training",
+                "ticket.supervise",
+                group="service",
+            )
+        )
+        register(
+            MenuItem(
+                "store_service",
+                _("My store's tickets"),
+                "service:store_queue",
+                "store.service.handle",
+                group="service",
+            )
         )
         from mallops.service.notifications import unread_count
 
@@ -26,4 +54,8 @@ class ServiceConfig(AppConfig):
         from mallops.workdays.services import calendar_changed
 
         calendar_changed.connect(refresh_for_years, dispatch_uid="service.refresh_for_years")
-        register(MenuItem("calendar", _("Working-day calendar"), "workdays:admin", "calendar.manage"))
+        register(
+            MenuItem(
+                "calendar", _("Working-day calendar"), "workdays:admin", "calendar.manage", group="system"
+            )
+        )

@@ -1,0 +1,169 @@
+"""The console's components: ``{% load console %}`` in any console template.
+
+Filters: ``yuan`` (fen → ¥1,049.00), ``duration_zh`` (seconds → 2 小时 15 分), ``dt`` (Beijing time,
+``YYYY-MM-DD HH:mm``), ``tone`` (status value → badge tone).
+Tags: ``page_header``, ``kpi_card``, ``status_badge``, ``empty_state``, ``progress_bar``, ``data_table``,
+``form_fields``, ``form_field``, ``echarts_script``. Card, buttons and the confirmation dialog are markup
+conventions (``class="card"``, ``class="btn btn-primary|btn-secondary|btn-danger"``, ``data-confirm="…"``).
+Every component is described, with an example, in docs/console.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+from django.templatetags.static import static
+from django.utils.html import format_html
+
+from mallops.console import formats
+from mallops.console.forms import YuanField, console_widgets
+from mallops.console.lists import DataTable
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value: int | None) -> str:
+    return formats.yuan(value)
+
+
+@register.filter
+def duration_zh(value: Any) -> str:
+    return formats.duration(value)
+
+
+@register.filter(name="dt")
+def dt_filter(value: Any) -> str:
+    return formats.local_datetime(value)
+
+
+@register.filter
+def tone(value: Any) -> str:
+    return formats.tone_of(value)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def page_url(table: DataTable, number: int) -> str:
+    return table.page_url(number)
+
+
+@register.inclusion_tag("console/components/page_header.html")
+def page_header(
+    title: Any,
+    subtitle: Any = "",
+    action_url: str = "",
+    action_label: Any = "",
+    secondary_url: str = "",
+    secondary_label: Any = "",
+) -> dict[str, Any]:
+    """The page's ``<h1>``, an optional line under it, and its primary (and one secondary) action."""
+    return {
+        "title": title,
+        "subtitle": subtitle,
+        "action_url": action_url,
+        "action_label": action_label,
+        "secondary_url": secondary_url,
+        "secondary_label": secondary_label,
+    }
+
+
+@register.inclusion_tag("console/components/kpi_card.html")
+def kpi_card(
+    label: Any,
+    value: Any,
+    previous: Any = None,
+    money: bool = False,
+    unit: str = "",
+    period: Any = "",
+    href: str = "",
+    better: str = "up",
+    testid: str = "",
+) -> dict[str, Any]:
+    """A KPI: its value, label and change against the previous period (green when it moved the good way)."""
+    change = None
+    if isinstance(value, int | float) and isinstance(previous, int | float):
+        change = formats.percent_change(value, previous)
+    if change is None:
+        direction = ""
+    elif abs(change) < 0.05:
+        direction = "flat"
+    else:
+        went_up = change > 0
+        direction = "up" if went_up == (better == "up") else "down"
+    shown = formats.yuan(value) if money else ("—" if value is None else value)
+    return {
+        "label": label,
+        "value": shown,
+        "unit": unit,
+        "change": change,
+        "arrow": "" if change is None else ("↑" if change > 0 else "↓" if change < 0 else "→"),
+        "change_abs": None if change is None else abs(change),
+        "direction": direction,
+        "period": period,
+        "href": href,
+        "testid": testid,
+    }
+
+
+@register.inclusion_tag("console/components/status_badge.html")
+def status_badge(value: Any, label: Any = None, tone: str = "") -> dict[str, Any]:
+    """``{% status_badge order.status order.get_status_display %}``: the label, coloured by the value's tone."""
+    return {
+        "label": value if label in (None, "") else label,
+        "tone": tone or formats.tone_of(value),
+        "value": value,
+    }
+
+
+@register.inclusion_tag("console/components/empty_state.html")
+def empty_state(title: Any, hint: Any = "", action_url: str = "", action_label: Any = "") -> dict[str, Any]:
+    """What is missing and what to do next, with the action as a button."""
+    return {"title": title, "hint": hint, "action_url": action_url, "action_label": action_label}
+
+
+@register.inclusion_tag("console/components/progress_bar.html")
+def progress_bar(done: Any, total: Any, status: str = "", label: Any = "") -> dict[str, Any]:
+    """A long job's progress; ``status`` ``done``/``failed`` colours it, ``label`` replaces ``done / total``."""
+    try:
+        percent = max(0, min(100, round(float(done) / float(total) * 100))) if total else 0
+    except (TypeError, ValueError):
+        percent = 0
+    if status == "done":
+        percent = 100
+    return {"percent": percent, "done": done, "total": total, "status": status, "label": label}
+
+
+@register.inclusion_tag("console/components/data_table.html", takes_context=True)
+def data_table(context: template.Context, table: DataTable) -> dict[str, Any]:
+    """Draws a ``mallops.console.lists.DataTable``: toolbar, batch bar, sortable headers, rows, pages, export."""
+    return {"table": table, "request": context.get("request"), "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("console/components/form_fields.html")
+def form_fields(form: forms.BaseForm) -> dict[str, Any]:
+    """Every field of ``form`` (labels, pickers, errors under each field) after its non-field errors."""
+    console_widgets(form)
+    return {"form": form}
+
+
+@register.inclusion_tag("console/components/field.html")
+def form_field(bound: forms.BoundField) -> dict[str, Any]:
+    """One field: label (with a mark when required), widget, help text, errors under the field."""
+    field = bound.field
+    return {
+        "field": bound,
+        "is_money": isinstance(field, YuanField),
+        "is_checkbox": isinstance(field.widget, forms.CheckboxInput),
+    }
+
+
+@register.simple_tag
+def echarts_script() -> str:
+    """The pinned Apache ECharts build the project serves (put it in ``{% block head %}``)."""
+    return format_html('<script src="{}" defer></script>', static("console/vendor/echarts/echarts.min.js"))
