@@ -72,6 +72,12 @@ def test_assess_logs_every_event_and_queues_review_and_block_with_evidence_and_a
     ]
 
 
+def test_an_event_without_the_fields_of_its_type_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="batch"):
+        services.assess(event=RiskEvent(id="x", type=EventType.COUPON_CLAIM, buyer="b1"))
+    assert RiskEventLog.objects.count() == 0
+
+
 def test_block_decisions_refuse_with_risk_blocked_and_a_buyer_message() -> None:
     decision = _ring()[-1]
     with pytest.raises(DomainError) as refused:
@@ -166,6 +172,8 @@ def test_queue_and_detail_api_shapes() -> None:
     cleared = client.post_json(f"/api/v1/risk/decisions/{first['id']}/clear", {"note": "误报"}).json()
     assert (cleared["status"], cleared["note"]) == ("cleared", "误报")
     assert client.get_json("/api/v1/risk/decisions?status=open").json()["count"] == 1
+    assert client.get_json("/api/v1/risk/decisions?status=&rule=coupon_ring").json()["count"] == 2
+    assert client.get_json("/api/v1/risk/decisions?status=&rule=brushing").json()["count"] == 0
     assert client.get_json("/api/v1/risk/decisions?status=nope").status_code == 422
     assert client.get_json("/api/v1/risk/decisions/999999").status_code == 404
 

@@ -31,6 +31,7 @@ from mallops.core.errors import DomainError, FieldError, conflict, not_found, va
 from mallops.risk.contracts import RiskEvent
 from mallops.risk.engine import (
     BASELINE,
+    REQUIRED,
     Decision,
     Event,
     EventType,
@@ -184,6 +185,10 @@ def assess(*, event: RiskEvent) -> Decision:
     refuse the action with :func:`require_allowed`. Holds the process's engine lock while deciding.
     """
     global _state
+    kind = EventType(event.type)
+    missing = [name for name in REQUIRED[kind] if getattr(event, name) is None]
+    if missing:
+        raise ValueError(f"a {kind} event needs {', '.join(missing)}")
     with _LOCK:
         try:
             with transaction.atomic(durable=True):
@@ -194,7 +199,7 @@ def assess(*, event: RiskEvent) -> Decision:
                 if engine.last_at is not None and at < engine.last_at:
                     at = engine.last_at
                 values = {name: getattr(event, name) for name in _FIELDS}
-                decision = engine.assess(Event(event.id, EventType(event.type), at, event.buyer, **values))
+                decision = engine.assess(Event(event.id, kind, at, event.buyer, **values))
                 log = RiskEventLog.objects.create(
                     event_id=event.id,
                     event_type=str(event.type),
