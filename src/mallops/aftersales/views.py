@@ -11,12 +11,23 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.aftersales import disputes, returns, selectors, services
-from mallops.aftersales.models import DisputeCategory, DisputeStatus, Ruling, Shipment, Status
+from mallops.aftersales.models import (
+    AfterSalesRequest,
+    DisputeCategory,
+    DisputeStatus,
+    Ruling,
+    Shipment,
+    Status,
+)
+from mallops.aftersales.templatetags.aftersales_labels import as_label
+from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
+from mallops.core.money import parse_yuan
 from mallops.orders.services import CARRIERS
 
 
@@ -25,21 +36,63 @@ def _need(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied(permission)
 
 
+def _kind_text(r: AfterSalesRequest) -> str:
+    kind = as_label(r.kind, "kind")
+    return f"{kind} · {_('7-day no-reason')}" if r.no_reason_return else kind
+
+
+def _status_text(r: AfterSalesRequest) -> str:
+    status = as_label(r.status, "status")
+    return f"{status} · {as_label(r.outcome, 'outcome')}" if r.outcome else status
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     _need(request, "aftersales.handle")
-    status = request.GET.get("status", "")
-    status = status if status in Status.values else ""
-    page = Paginator(selectors.platform_requests(request.user, status), 30).get_page(request.GET.get("page"))
+    table = DataTable(
+        request,
+        selectors.platform_requests(request.user).select_related("order", "merchant"),
+        columns=[
+            Column(
+                "pk",
+                _("Request"),
+                sort="pk",
+                value=lambda r: f"AS{r.pk}",
+                link=lambda r: reverse("aftersales:request", args=[r.pk]),
+            ),
+            Column("order.number", _("Order")),
+            Column("merchant.name", _("Merchant")),
+            Column("kind", _("Kind"), value=_kind_text),
+            Column(
+                "classification",
+                _("Classification"),
+                value=lambda r: as_label(r.classification, "classification"),
+            ),
+            Column("status", _("Status"), kind="badge", display=_status_text),
+            Column("requested_fen", _("Amount"), kind="money", sort="requested_fen"),
+            Column("refund_fen", _("Refunded"), kind="money", sort="refund_fen"),
+            Column("created_at", _("Created"), kind="datetime", sort="created_at"),
+            Column("respond_due_at", _("Merchant answers by"), kind="datetime", sort="respond_due_at"),
+        ],
+        search=["order__number", "merchant__name", "reason"],
+        search_placeholder=_("Order number, store or reason"),
+        filters=[Filter("status", _("Status"), Status.choices)],
+        date_range=DateRange("created_at", _("Created")),
+        default_sort="-created_at",
+        page_size=30,
+        export_name="aftersales",
+        testid="requests",
+        empty_title=_("No requests."),
+    )
+    if table.export_format:
+        return table.export_response()
     open_disputes = selectors.platform_disputes(request.user).exclude(status=DisputeStatus.RULED)[:100]
     return render(
         request,
         "aftersales/queue.html",
         {
             "active": "aftersales",
-            "page": page,
-            "status": status,
-            "statuses": Status.choices,
+            "table": table,
             "disputes": open_disputes,
             "rulings": Ruling.choices,
             "categories": dict(DisputeCategory.choices),
@@ -65,9 +118,12 @@ def request_view(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def rule(request: HttpRequest, dispute_id: int) -> HttpResponse:
     _need(request, "aftersales.handle")
+    # the form types a part refund in yuan (``amount``); ``amount_fen`` stays for scripts
+    typed = request.POST.get("amount", "").strip()
     raw = request.POST.get("amount_fen", "").strip()
+    amount: int | None
     try:
-        amount = int(raw) if raw else None
+        amount = parse_yuan(typed) if typed else (int(raw) if raw else None)
     except ValueError:
         amount = -1
     try:
