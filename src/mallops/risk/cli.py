@@ -101,7 +101,7 @@ def score_file(path: str) -> int:
         print(f"{path}: cannot read: {exc}", file=sys.stderr)
         return 2
     except InputError as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
+        print(f"{'stdin' if path == '-' else path}: {exc}", file=sys.stderr)
         return 2
     finally:
         gc.enable()
