@@ -197,6 +197,13 @@ def chromium() -> str | None:
     return shutil.which("chromium")
 
 
+def pgbackrest() -> str | None:
+    """Path of Debian's ``pgbackrest`` (installed when root) for the point-in-time restore test, or None."""
+    if not shutil.which("pgbackrest"):
+        apt_install("pgbackrest")
+    return shutil.which("pgbackrest")
+
+
 def wrk() -> str | None:
     """Path of Debian's ``wrk`` HTTP load generator (installed when root), or None."""
     if not shutil.which("wrk"):

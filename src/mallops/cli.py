@@ -30,6 +30,7 @@ ENGINE_COMMANDS = {
 DJANGO_COMMANDS = {
     "trace": "mallops.core.trace",
     "audit": "mallops.audit.cli",
+    "backup": "mallops.ops.cli",
     "keys": "mallops.privacy.cli",
     "orders": "mallops.orders.cli",
     "payments": "mallops.payments.cli",
@@ -49,6 +50,7 @@ commands:
   analytics ingest|funnel|retention ...         event store and queries
   risk score FILE                               risk decisions for JSON Lines events
   audit verify                                  verify the audit hash chain
+  backup create|list|verify|restore|drill       backups (local, off-site, cloud) and restore drills
   orders flash-reconcile SALE_ID [--repair]     prove Redis flash-sale counters against the database
   payments reconcile [--day YYYY-MM-DD]         compare provider records with orders
   keys status|generate|rotate|retire            encryption keys; rotate re-encrypts to the newest key

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "mallops.aftersales",
     "mallops.analytics",
     "mallops.dsr",
+    "mallops.ops",
     "mallops.risk",
     "mallops.console",
 ]

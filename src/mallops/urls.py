@@ -26,6 +26,7 @@ urlpatterns = [
     path("analytics/", include("mallops.analytics.console_urls")),
     path("calendar/", include("mallops.workdays.console_urls")),
     path("privacy/", include("mallops.dsr.console_urls")),
+    path("ops/", include("mallops.ops.console_urls")),
     path("", include("mallops.console.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""Operations reliability: backups at three levels, restore drills with a measured RTO, monitoring."""

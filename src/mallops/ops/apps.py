@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "mallops.ops"
+    label = "ops"
+    verbose_name = "Operations: backups, restore drills, monitoring"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+        from mallops.ops.views import VIEW_PERMISSION
+
+        register(MenuItem("ops_backups", _("Backups"), "ops:backups", VIEW_PERMISSION, group="system"))
+        register(MenuItem("ops_drills", _("Restore drills"), "ops:drills", VIEW_PERMISSION, group="system"))

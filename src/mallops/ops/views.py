@@ -1,0 +1,47 @@
+"""Console pages: backup runs and policies, restore drill history with the RTO against the 2 h target."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from mallops.ops import selectors
+
+# system administrators; a dedicated ops permission belongs in accounts.roles when the matrix is next edited
+VIEW_PERMISSION = "staff.manage"
+
+
+def _require(request: HttpRequest) -> None:
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise PermissionDenied(VIEW_PERMISSION)
+
+
+@login_required
+def backups(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    return render(
+        request,
+        "ops/backups.html",
+        {"runs": selectors.backup_runs(), "policies": selectors.backup_policies()},
+    )
+
+
+@login_required
+def drills(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    runs = list(selectors.drill_runs())
+    summary = selectors.drill_summary()
+    recent = list(reversed(runs[:30]))
+    peak = max((run.rto_ms for run in recent), default=0) or 1
+    chart = [
+        {
+            "rto_s": round(run.rto_ms / 1000, 1),
+            "ok": run.result == "ok",
+            "at": run.started_at,
+            "height": max(2, round(100 * run.rto_ms / peak)),
+        }
+        for run in recent
+    ]
+    return render(request, "ops/drills.html", {"runs": runs, "summary": summary, "chart": chart})
