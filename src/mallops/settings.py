@@ -77,6 +77,7 @@ AUTHENTICATION_BACKENDS = ["mallops.accounts.backends.RoleBackend"]
 
 MIDDLEWARE = [
     "mallops.core.middleware.RequestIdMiddleware",
+    "mallops.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

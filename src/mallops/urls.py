@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from mallops.core.api import build_api
 from mallops.core.health import healthz, readyz
+from mallops.ops.metrics import metrics_view
 from mallops.routers import ROUTERS
 
 api = build_api()
@@ -27,6 +28,7 @@ urlpatterns = [
     path("calendar/", include("mallops.workdays.console_urls")),
     path("privacy/", include("mallops.dsr.console_urls")),
     path("ops/", include("mallops.ops.console_urls")),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("mallops.console.urls")),
 ]
 
