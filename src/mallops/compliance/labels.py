@@ -1,0 +1,71 @@
+"""Names the console shows for compliance and review-check rule ids; the id stays in a tooltip.
+
+Read by ``mallops.core.words`` (``{{ finding.rule|label:"compliance.rule" }}``). A rule added to a pack needs a
+name here: ``tests/compliance/test_rule_names.py`` fails until it has one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+RULE: dict[str, Any] = {
+    "AD9-3-SUPERLATIVE-ZUI": _("Superlative with 最"),
+    "AD9-3-SUPERLATIVE-TOP": _("Top-grade claim"),
+    "AD9-3-LEVEL": _("National or world rank claim"),
+    "AD9-3-OWN-RANGE": _("Top of own brand or series"),
+    "AD9-2-AUTHORITY": _("State organ or official endorsement"),
+    "AD9-2-STATE": _("State leaders or venues as endorsement"),
+    "AD17-CLAIM-TREAT": _("Treatment of a named condition"),
+    "AD17-CLAIM-RESULT": _("Cure outcome or patient group"),
+    "AD17-DISEASE-NAMED": _("Named disease on ordinary goods"),
+    "AD17-CLAIM-RESTORE": _("Restoring a body function"),
+    "AD17-CLAIM-PATHOGEN": _("Killing a named pathogen"),
+    "AD17-CLAIM-PREVENT": _("Keeping illness away"),
+    "AD17-CLAIM-DRUG": _("Replacing or beating medicine"),
+    "AD17-CLAIM-EQUIVALENT": _("Equivalence to a drug or many products"),
+    "AD17-CLAIM-EQUIVALENT-TIMES": _("Effect N times that of a food or drug"),
+    "AD17-CLAIM-BOOST": _("Raising a body function"),
+    "AD-ENDORSE-MEDICAL": _("Endorsement by doctors or hospitals"),
+    "AD18-HF-NECESSITY": _("Health food as a cure-all or necessity"),
+    "AD18-DRUG-SUBSTITUTE": _("Health food presented as medicine"),
+    "AD17-CLAIM-RESTORE-STATE": _("Turning the body back to an earlier state"),
+    "AD28-CLAIM-VANISH": _("Blemishes promised to vanish"),
+    "AD11-DATA-SOURCE": _("Data or research claim without a source"),
+    "AD11-DATA-FIGURE": _("Comparative figure to verify"),
+    "AD9-3-FIRST": _("First or number-one claim"),
+    "AD9-3-ONLY": _("Only or exclusive claim"),
+    "AD28-GUARANTEE-ABSOLUTE": _("Absolute promise"),
+    "AD28-GUARANTEE-EFFICACY": _("Efficacy guarantee"),
+    "AD28-NATURAL": _("All-natural claim to verify"),
+    "AD28-GUARANTEE-PROGRAMME": _("Guarantee programme to verify"),
+    "AD28-HONOUR": _("Honour or title to verify"),
+    "AD28-RESEARCH": _("Unverifiable research or figures"),
+    "AD17-DISEASE": _("Disease treatment or prevention claim"),
+    "AD17-FUNCTION": _("Health-function claim on ordinary goods"),
+    "AD17-FUNCTION-WEIGHT": _("Weight-loss figures"),
+    "AD17-FUNCTION-HEIGHT": _("Growing-taller claim"),
+    "AD17-DISINFECTION": _("Sterilising claim without registration"),
+    "AD17-DISINFECTION-USE": _("Disinfecting claim without registration"),
+    "AD17-DISINFECTION-FIGURE": _("Kill-rate figure to verify"),
+    "PRICE56-16-REFERENCE": _("Reference price to check"),
+    "PRICE56-17-INFLATED": _("Loss-making or clearance price story"),
+    "PRICE56-19-LOWEST": _("Lowest-price claim"),
+    "PRICE56-19-URGENCY": _("Price-rise threat"),
+    "PROMO32-5-LURE": _("Prize or free-gift lure"),
+    "PROMO32-5-STOCK": _("Scarcity claim to match stock"),
+    "PROMO32-5-LIMITED-TIME": _("Limited-time offer without an end time"),
+    "COMPLETENESS-TITLE": _("Title incomplete"),
+    "COMPLETENESS-ATTRIBUTE": _("Required attribute missing"),
+    "COMPLETENESS-CERTIFICATE": _("Required certificate missing"),
+    "ACCURACY-NO-SKU": _("No SKU"),
+    "ACCURACY-PRICE": _("Price out of range"),
+    "ACCURACY-SPEC-KEYS": _("SKU specs inconsistent"),
+    "ACCURACY-SPEC-DUPLICATE": _("Duplicate SKU specs"),
+    "AFTERSALES-EXCLUSION-REASON": _("After-sales exclusion without a reason"),
+    "PRICE56-16-REFERENCE-HISTORY": _("Reference price above the 7-day low"),
+    "PROMO32-5-STOCK-CLAIM": _("Scarcity claim against stock"),
+}
+
+LABELS: dict[str, Any] = {"rule": RULE}

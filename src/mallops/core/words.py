@@ -1,0 +1,222 @@
+"""What the console shows instead of a code: labels for choice values, field names and field paths.
+
+Each app keeps its own table in ``mallops.<app>.labels``: ``LABELS`` maps a name (``"status"``) to either a
+``{code: gettext_lazy(...)}`` dict or a ``TextChoices`` class whose labels are already translated, and
+``FIELDS`` maps field names to their labels. ``label(value, "orders.status")`` reads
+``mallops.orders.labels.LABELS["status"]``; nothing registers at start-up, so a page that never shows an
+order never imports the orders table. A code without a label is shown as it is: the raw-code test
+(``tests/console/test_console_raw_codes.py``) is what catches it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import import_module
+from types import ModuleType
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Field names shared by many apps; an app's own ``FIELDS`` wins.
+COMMON_FIELDS: dict[str, Any] = {
+    "status": gettext_lazy("Status"),
+    "kind": gettext_lazy("Type"),
+    "name": gettext_lazy("Name"),
+    "title": gettext_lazy("Title"),
+    "description": gettext_lazy("Description"),
+    "reason": gettext_lazy("Reason"),
+    "note": gettext_lazy("Note"),
+    "username": gettext_lazy("Username"),
+    "password": gettext_lazy("Password"),
+    "phone": gettext_lazy("Phone number"),
+    "email": gettext_lazy("Email"),
+    "display_name": gettext_lazy("Display name"),
+    "first_name": gettext_lazy("Given name"),
+    "last_name": gettext_lazy("Family name"),
+    "contact_name": gettext_lazy("Contact person"),
+    "contact_phone": gettext_lazy("Contact phone"),
+    "licence_number": gettext_lazy("Business licence number"),
+    "owner_username": gettext_lazy("Owner username"),
+    "owner_password": gettext_lazy("Owner password"),
+    "role": gettext_lazy("Role"),
+    "is_active": gettext_lazy("Active"),
+    "due_at": gettext_lazy("Due at"),
+    "starts_at": gettext_lazy("Starts at"),
+    "ends_at": gettext_lazy("Ends at"),
+    "created_at": gettext_lazy("Created at"),
+    "updated_at": gettext_lazy("Updated at"),
+    "amount_fen": gettext_lazy("Amount"),
+    "price_fen": gettext_lazy("Price"),
+    "carrier": gettext_lazy("Carrier"),
+    "tracking_number": gettext_lazy("Tracking number"),
+    "field": gettext_lazy("Field"),
+    "data_class": gettext_lazy("Data class"),
+    "body": gettext_lazy("Request"),
+}
+
+
+@cache
+def _table(app: str) -> ModuleType | None:
+    try:
+        return import_module(f"mallops.{app}.labels")
+    except ModuleNotFoundError as exc:
+        if not f"mallops.{app}.labels".startswith(exc.name or "\0"):
+            raise  # a labels module that exists but imports something missing
+        return None
+
+
+LIST_SEPARATOR = gettext_lazy(", ")
+
+
+def label(value: object, key: str) -> str:
+    """``label("paid", "orders.status")`` → ``待发货`` (in zh-hans); an unknown code comes back unchanged."""
+    code = "" if value is None else str(value)
+    app, _dot, name = key.partition(".")
+    module = _table(app)
+    table = getattr(module, "LABELS", {}).get(name) if module is not None else None
+    if table is None:
+        return code
+    if isinstance(table, type) and issubclass(table, models.Choices):
+        return str(table(code).label) if code in table.values else code
+    found = table.get(code)
+    return code if found is None else str(found)
+
+
+def label_choices(key: str, values: Iterable[str]) -> list[tuple[str, str]]:
+    """``(code, label)`` pairs for a ``<select>``: the option's value stays the code."""
+    return [(value, label(value, key)) for value in values]
+
+
+def field_label(name: str, app: str = "") -> str:
+    """``contact_phone`` → ``联系电话``; the app's ``FIELDS`` first, then the common ones."""
+    module = _table(app) if app else None
+    own: Mapping[str, Any] = getattr(module, "FIELDS", {}) if module is not None else {}
+    found = own.get(name, COMMON_FIELDS.get(name))
+    return name if found is None else str(found)
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def field_path_label(path: str | Iterable[str | int], app: str = "") -> str:
+    """A field path as a person reads it: ``selling_points[0]`` → ``卖点 1``,
+    ``skus[0].spec_values.口味`` → ``规格 1 · 口味``, ``("body", "contact_phone")`` → ``联系电话``.
+
+    Indexes count from 1; a key under a mapping field (a spec name typed by the merchant) is shown as it is;
+    the ``body``/``query`` prefix of an API error location is dropped.
+    """
+    parts: list[str | int] = []
+    if isinstance(path, str):
+        for match in _PATH_PART.finditer(path):
+            parts.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
+    else:
+        parts = list(path)
+    while len(parts) > 1 and parts[0] in ("body", "query", "payload"):
+        parts = parts[1:]
+    shown: list[str] = []
+    previous_is_mapping = False
+    for part in parts:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            if shown:
+                shown[-1] = f"{shown[-1]} {int(part) + 1}"
+            else:
+                shown.append(str(int(part) + 1))
+            previous_is_mapping = False
+            continue
+        if previous_is_mapping:
+            shown.append(part)  # a key the user chose (a spec name): already in their words
+            previous_is_mapping = False
+            continue
+        module = _table(app) if app else None
+        mappings: Iterable[str] = getattr(module, "MAPPING_FIELDS", ()) if module is not None else ()
+        previous_is_mapping = part in mappings
+        if previous_is_mapping:
+            # the mapping itself (spec_values) needs no word of its own next to the key it holds
+            continue
+        shown.append(field_label(part, app))
+    return " · ".join(shown)
+
+
+def error_lines(errors: Iterable[Any], app: str = "") -> list[str]:
+    """Field errors of a ``DomainError`` as ``联系电话：…`` lines (the message is translated when known)."""
+    lines = []
+    for error in errors:
+        where = field_path_label(tuple(error.loc), app) if error.loc else ""
+        message = _(error.msg)
+        lines.append(_("%(field)s: %(message)s") % {"field": where, "message": message} if where else message)
+    return lines
+
+
+# --- audit changes ----------------------------------------------------------------------------------------
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _value_text(value: Any, key: str, app: str, model: str) -> str:
+    from mallops.core.money import format_fen
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if key.endswith("_fen") and isinstance(value, int):
+        return format_fen(value)
+    if key == "field" and isinstance(value, str):
+        return field_label(value, app)
+    if isinstance(value, str):
+        if _ISO_DATETIME.match(value):
+            from datetime import datetime
+            from zoneinfo import ZoneInfo
+
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(ZoneInfo("Asia/Shanghai"))
+            return moment.strftime("%Y-%m-%d %H:%M")
+        for candidate in (f"{app}.{model}_{key}", f"{app}.{key}", f"core.{key}"):
+            shown = label(value, candidate)
+            if shown != value:
+                return shown
+        return value
+    if isinstance(value, list | tuple):
+        return str(LIST_SEPARATOR).join(_value_text(item, key, app, model) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{field_label(str(k), app)}: {_value_text(v, str(k), app, model)}" for k, v in value.items()
+        )
+    return str(value)
+
+
+def audit_changes(before: Any, after: Any, object_type: str = "") -> list[dict[str, str]]:
+    """An audit event's before/after snapshots as rows ``{field, before, after}`` a person can read:
+    Chinese field names, labelled codes, money in 元, times in Beijing time; unchanged keys are left out
+    when there is a before. A snapshot that is not a mapping is shown as one row."""
+    app, _dot, model = (object_type or "").partition(".")
+    old = before if isinstance(before, Mapping) else {}
+    new = after if isinstance(after, Mapping) else {}
+    if not isinstance(before, Mapping | type(None)) or not isinstance(after, Mapping | type(None)):
+        text = f"{before} → {after}" if before else str(after or "")
+        return [{"field": "", "before": str(before or ""), "after": str(after or ""), "text": text}]
+    rows = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        if key in old and key in new and old[key] == new[key]:
+            continue
+        field = field_label(str(key), app)
+        was = _value_text(old[key], str(key), app, model) if key in old else ""
+        now = _value_text(new[key], str(key), app, model) if key in new else ""
+        change = f"{was} → {now}" if key in old and before else now
+        rows.append(
+            {
+                "field": field,
+                "before": was,
+                "after": now,
+                "text": _("%(field)s: %(message)s") % {"field": field, "message": change},
+            }
+        )
+    return rows
