@@ -53,7 +53,13 @@ def test_merchant_ships_from_the_console_and_sees_only_its_orders():
     client = _client(owner)
     page = client.get("/orders/merchant/").content.decode()
     assert order.number in page and theirs.number not in page and f"ship-{order.pk}" in page
-    assert "韩梅梅" in page and "人民南路 4 段 9 号" in page  # the shipping label of a paid order
+    # the list masks the buyer's contact data; only the shipping step shows the full label (issue 14)
+    assert "韩*" in page and "137****1111" in page and "四川省成都市武侯区****" in page
+    assert "韩梅梅" not in page and "13700001111" not in page and "人民南路" not in page
+    ship_page = client.get(f"/orders/merchant/{order.pk}/ship").content.decode()
+    assert "韩梅梅" in ship_page and "13700001111" in ship_page and "人民南路 4 段 9 号" in ship_page
+    assert "顺丰速运" in ship_page
+    assert client.get(f"/orders/merchant/{theirs.pk}/ship").status_code == 403
     client.post(f"/orders/merchant/{order.pk}/ship", {"carrier": "SF", "tracking_number": "SF998877"})
     order.refresh_from_db()
     assert order.status == "shipped" and order.tracking_number == "SF998877"

@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from mallops.core.errors import DomainError
+from mallops.core.words import error_lines, label_choices
 from mallops.orders import selectors, services
 from mallops.orders.export import orders_xlsx
 from mallops.orders.flash import redis_path
@@ -44,7 +44,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/order_list.html",
-        {"active": "orders", "page": page, "status": status, "statuses": OrderStatus.choices},
+        {
+            "active": "orders",
+            "page": page,
+            "status": status,
+            "statuses": label_choices("orders.status", OrderStatus.values),
+        },
     )
 
 
@@ -57,6 +62,8 @@ def merchant_orders(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    for order in page:
+        order.masked_label = _masked_label(order)  # type: ignore[attr-defined]
     return render(
         request,
         "orders/merchant_orders.html",
@@ -64,16 +71,42 @@ def merchant_orders(request: HttpRequest) -> HttpResponse:
             "active": "merchant_orders",
             "page": page,
             "status": status,
-            "statuses": OrderStatus.choices,
-            "carriers": services.CARRIERS,
+            "statuses": label_choices("orders.status", OrderStatus.values),
         },
     )
 
 
+def _masked_label(order: Any) -> dict[str, str]:
+    """The shipping label as every list shows it: name, phone and street masked, region kept."""
+    from mallops.privacy.masking import mask_name, mask_phone
+
+    return {
+        "recipient": mask_name(order.ship_recipient) or "",
+        "phone": mask_phone(order.ship_phone) or "",
+        "region": f"{order.ship_province}{order.ship_city}{order.ship_district}",
+        "detail": "****" if order.ship_detail else "",
+    }
+
+
 @login_required
-@require_POST
 def merchant_ship(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The shipping step: the only merchant page with the buyer's full name, phone and address (R1.3.2),
+    which the parcel label needs; every list shows them masked. POST ships the order."""
     _require(request, "store.order.manage")
+    if request.method != "POST":
+        try:
+            order = selectors.merchant_order_get(actor=request.user, order_id=order_id)
+        except DomainError as exc:
+            raise PermissionDenied(exc.detail) from exc
+        return render(
+            request,
+            "orders/merchant_ship.html",
+            {
+                "active": "merchant_orders",
+                "order": order,
+                "carriers": label_choices("orders.carrier", services.CARRIERS),
+            },
+        )
     try:
         order = services.order_ship(
             actor=request.user,
@@ -86,7 +119,9 @@ def merchant_ship(request: HttpRequest, order_id: int) -> HttpResponse:
     except DomainError as exc:
         if exc.status == 404:
             raise PermissionDenied(exc.detail) from exc
-        messages.error(request, exc.detail)
+        for line in error_lines(exc.errors or [], "orders") or [exc.detail]:
+            messages.error(request, line)
+        return redirect("orders:merchant_ship", order_id=order_id)
     return redirect("orders:merchant")
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from mallops.accounts.selectors import user_merchant
 from mallops.core.errors import DomainError
+from mallops.core.words import label
 from mallops.review import charts, importing, presenters, selectors, services
 from mallops.review.checks import text_fields
 from mallops.review.models import Listing, RejectReason
@@ -141,7 +142,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     _require(request, "listing.view")
     data = selectors.review_metrics(actor=request.user)
     rules_chart = charts.bar_chart(
-        [(row["rule"], round(row["rate"] * 100, 2)) for row in data["violations_by_rule"][:15]],
+        [
+            (label(row["rule"], "compliance.rule"), round(row["rate"] * 100, 2))
+            for row in data["violations_by_rule"][:15]
+        ],
         title=_("Violation rate by rule"),
         unit="%",
     )

@@ -1,0 +1,41 @@
+"""Labels the console shows instead of codes (issue 14, item 2)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from mallops.core.errors import FieldError
+from mallops.core.words import error_lines, field_path_label, label, label_choices
+
+
+@pytest.mark.parametrize(
+    ("code", "zh", "en"),
+    [("paid", "待发货", "Awaiting shipment"), ("created", "待付款", "Awaiting payment")],
+)
+def test_order_status_reads_in_both_languages(code: str, zh: str, en: str) -> None:
+    with translation.override("zh-hans"):
+        assert label(code, "orders.status") == zh
+    with translation.override("en"):
+        assert label(code, "orders.status") == en
+
+
+def test_carrier_and_unknown_code() -> None:
+    with translation.override("zh-hans"):
+        assert label("SF", "orders.carrier") == "顺丰速运"
+        assert label("no-such-code", "orders.carrier") == "no-such-code"
+        assert label("x", "no_such_app.status") == "x"
+        assert label_choices("orders.carrier", ["JD"]) == [("JD", "京东物流")]
+
+
+def test_field_paths_read_as_words() -> None:
+    with translation.override("zh-hans"):
+        assert field_path_label("selling_points[0]", "review") == "卖点 1"
+        assert field_path_label("skus[0].spec_values.口味", "review") == "规格 1 · 口味"
+        assert field_path_label(("body", "contact_phone")) == "联系电话"
+
+
+def test_field_errors_name_the_field_in_chinese() -> None:
+    with translation.override("zh-hans"):
+        lines = error_lines([FieldError(("body", "contact_phone"), "must be a mainland mobile")])
+    assert lines == ["联系电话：must be a mainland mobile"]
