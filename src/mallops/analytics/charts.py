@@ -11,7 +11,7 @@ WIDTH = 640
 HEIGHT = 200
 PAD_LEFT = 56
 PAD_BOTTOM = 24
-PAD_TOP = 28
+PAD_TOP = 40  # room for the title above the plot, so the title never sits on the axis values
 PAD_RIGHT = 24
 
 
@@ -27,8 +27,9 @@ def _frame(title: str, body: list[str], top: float) -> SafeString:
     axis = [
         f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#999"/>',
         f'<line x1="{PAD_LEFT}" y1="{HEIGHT - PAD_BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#999"/>',
-        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 10}" text-anchor="end" font-size="11">{escape(_fmt(top))}</text>',
-        f'<text x="{PAD_LEFT}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 4}" text-anchor="end" font-size="11">{escape(_fmt(top))}</text>',
+        f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{WIDTH - PAD_RIGHT}" y2="{PAD_TOP}" stroke="#eee"/>',
+        f'<text x="0" y="16" font-size="14" font-weight="600">{escape(title)}</text>',
         f'<text x="{PAD_LEFT - 4}" y="{HEIGHT - PAD_BOTTOM}" text-anchor="end" font-size="11">0</text>',
     ]
     return mark_safe(
