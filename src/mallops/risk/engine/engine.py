@@ -23,11 +23,10 @@ event whatever its own decision):
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import UTC
 from typing import NamedTuple
 
-from mallops.risk.engine.linkage import ADDRESS, DEVICE, Linkage
+from mallops.risk.engine.linkage import ADDRESS, DEVICE, Linkage, prune
 from mallops.risk.engine.model import (
     BASELINE,
     RANK,
@@ -57,7 +56,7 @@ class _Window:
     __slots__ = ("counts", "items")
 
     def __init__(self) -> None:
-        self.items: deque[tuple[int, str]] = deque()
+        self.items: list[tuple[int, str]] = []
         self.counts: dict[str, int] = {}
 
     def add(self, at: int, key: str) -> None:
@@ -67,13 +66,19 @@ class _Window:
 
     def prune(self, horizon: int) -> None:
         items, counts = self.items, self.counts
-        while items and items[0][0] < horizon:
-            key = items.popleft()[1]
+        if not items or items[0][0] >= horizon:
+            return
+        stale = 0
+        for at, key in items:
+            if at >= horizon:
+                break
+            stale += 1
             left = counts[key] - 1
             if left:
                 counts[key] = left
             else:
                 del counts[key]
+        del items[:stale]
 
 
 class _Login(NamedTuple):
@@ -130,8 +135,8 @@ class RiskEngine:
         self._takeover: dict[str, _Takeover] = {}
         self._ordered: set[tuple[str, str]] = set()
         self._review_texts: dict[tuple[str, str], _Window] = {}
-        self._refund_times: dict[str, deque[int]] = {}
-        self._order_times: dict[str, deque[int]] = {}
+        self._refund_times: dict[str, list[int]] = {}
+        self._order_times: dict[str, list[int]] = {}
 
     # -- the one entry point ----------------------------------------------------------------------
 
@@ -247,11 +252,9 @@ class RiskEngine:
         component = self.links.component_of(node)
         times = component.orders.get(merchant)
         if times is None:
-            times = component.orders[merchant] = deque()
+            times = component.orders[merchant] = []
         times.append(at)
-        horizon = at - self._brushing_window
-        while times[0] < horizon:
-            times.popleft()
+        prune(times, at - self._brushing_window)
         count = len(times)
         if self._enabled[Rule.BRUSHING] and count >= p.brushing_review_orders:
             verdict = BLOCK if count >= p.brushing_block_orders else REVIEW
@@ -286,11 +289,9 @@ class RiskEngine:
         self._ordered.add((buyer, event.order or ""))
         order_times = self._order_times.get(buyer)
         if order_times is None:
-            order_times = self._order_times[buyer] = deque()
+            order_times = self._order_times[buyer] = []
         order_times.append(at)
-        refund_horizon = at - self._refund_window
-        while order_times[0] < refund_horizon:
-            order_times.popleft()
+        prune(order_times, at - self._refund_window)
 
     def _review(self, event: Event, reasons: list[Reason]) -> None:
         p, buyer, at = self.profile, event.buyer, event.at
@@ -334,14 +335,12 @@ class RiskEngine:
         horizon = at - self._refund_window
         refunds = self._refund_times.get(buyer)
         if refunds is None:
-            refunds = self._refund_times[buyer] = deque()
+            refunds = self._refund_times[buyer] = []
         refunds.append(at)
-        while refunds[0] < horizon:
-            refunds.popleft()
+        prune(refunds, horizon)
         orders = self._order_times.get(buyer)
         if orders is not None:
-            while orders and orders[0] < horizon:
-                orders.popleft()
+            prune(orders, horizon)
         requests, placed = len(refunds), len(orders) if orders is not None else 0
         if not self._enabled[Rule.REFUND_ABUSE]:
             return
