@@ -177,6 +177,8 @@ class DataTable:
         empty_action_url: str = "",
         empty_action_label: Any = "",
         testid: str = "",
+        row_testid: str = "",
+        keep: Sequence[str] = (),
     ) -> None:
         self.request = request
         self.columns = list(columns)
@@ -192,6 +194,9 @@ class DataTable:
         self.empty_action_url = empty_action_url
         self.empty_action_label = empty_action_label
         self.testid = testid
+        self.row_testid = row_testid
+        # query parameters the view itself reads (e.g. a status tab) that the toolbar form carries along
+        self.keep = list(keep)
         params = request.GET
         self.query = params.get("q", "").strip()[:100]
         self.filter_values = {f.key: params.get(f.key, "") for f in self.filters}
@@ -308,8 +313,9 @@ class DataTable:
 
     @property
     def kept_params(self) -> list[tuple[str, str]]:
-        """Query parameters the toolbar form must carry along (the sort)."""
-        return [("sort", self.sort)] if "sort" in self.request.GET else []
+        """Query parameters the toolbar form must carry along (the sort and ``keep``)."""
+        names = ["sort", *self.keep]
+        return [(name, self.request.GET[name]) for name in names if self.request.GET.get(name)]
 
     # ---- export
     def export_rows(self) -> Iterable[list[Any]]:

@@ -10,12 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.dsr import consent, requests
-from mallops.dsr.models import PersonalDataHold, PrivacyPolicy, RequestStatus
+from mallops.dsr.models import PersonalDataHold, PrivacyPolicy, RequestKind, RequestStatus
 
 PURPOSES_EXAMPLE = json.dumps(
     [
@@ -90,13 +92,42 @@ def policies(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", RequestStatus.OPEN)
     try:
-        rows = list(requests.staff_queue(actor=request.user, status=status)[:200])
+        rows = requests.staff_queue(actor=request.user, status=status)
     except DomainError as error:
         raise PermissionDenied(error.detail) from None
+    table = DataTable(
+        request,
+        rows,
+        columns=[
+            Column(
+                "pk",
+                "#",
+                sort="pk",
+                value=lambda r: f"DSR-{r.pk}",
+                link=lambda r: reverse("dsr:detail", args=[r.pk]),
+            ),
+            Column("kind", _("Kind"), value=lambda r: r.get_kind_display()),
+            Column("buyer_id", _("Buyer"), value=lambda r: f"#{r.buyer_id}"),
+            Column("submitted_at", _("Submitted"), kind="datetime", sort="submitted_at"),
+            Column("due_at", _("Due"), kind="template", template="dsr/_due.html", sort="due_at"),
+            Column("status", _("Status"), kind="badge", display=lambda r: r.get_status_display()),
+        ],
+        filters=[Filter("kind", _("Kind"), RequestKind.choices)],
+        date_range=DateRange("submitted_at", _("Submitted")),
+        default_sort="due_at",
+        page_size=50,
+        export_name="data-subject-requests",
+        testid="dsr-requests",
+        row_testid="dsr-row",
+        keep=["status"],
+        empty_title=_("No requests."),
+    )
+    if table.export_format:
+        return table.export_response()
     return render(
         request,
         "dsr/queue.html",
-        {"active": "dsr_queue", "rows": rows, "status": status, "statuses": RequestStatus.choices},
+        {"active": "dsr_queue", "table": table, "status": status, "statuses": RequestStatus.choices},
     )
 
 
