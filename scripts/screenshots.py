@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-page", action="store_true", help="the whole page, not the first screen")
     args = parser.parse_args(argv)
 
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     out = Path(args.out)
@@ -96,11 +97,16 @@ def main(argv: list[str] | None = None) -> int:
                     page.fill("input[name=username]", role)
                     page.fill("input[name=password]", DEMO_PASSWORD)
                     page.click("button[type=submit]")
-                    page.wait_for_load_state("networkidle")
+                    page.wait_for_load_state("load")
                     for name, path in PAGES[role]:
                         if args.only and args.only not in name:
                             continue
-                        page.goto(f"{args.base_url}{path}", wait_until="networkidle")
+                        try:
+                            page.goto(f"{args.base_url}{path}", wait_until="load", timeout=60_000)
+                            page.wait_for_timeout(300)  # charts draw after load
+                        except PlaywrightError as error:
+                            print(f"{role} {path}: {error.message.splitlines()[0]}")
+                            continue
                         target = out / role / f"{name}-{width}.png"
                         target.parent.mkdir(parents=True, exist_ok=True)
                         page.screenshot(path=str(target), full_page=args.full_page)
@@ -110,6 +116,13 @@ def main(argv: list[str] | None = None) -> int:
                         if too_wide and label == "phone":
                             sideways.append(f"{role} {path}")
                         print(f"{target.relative_to(out)}{'  (scrolls sideways)' if too_wide else ''}")
+                        if label == "phone" and name == "dashboard":
+                            # the menu behind the 菜单 button
+                            page.click("label.menu-button")
+                            menu = out / role / f"menu-open-{width}.png"
+                            page.screenshot(path=str(menu))
+                            print(menu.relative_to(out))
+                            page.click("label.menu-button")
                     context.close()
         finally:
             browser.close()

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,6 +26,7 @@ from mallops.catalogue.models import (
     ProductImage,
     ReturnExclusion,
 )
+from mallops.console.lists import Column, DataTable, DateRange
 from mallops.core.errors import DomainError
 from mallops.review import selectors
 from mallops.review.models import Listing
@@ -78,10 +80,35 @@ def _form_context(form: ProductForm, product: Product | None) -> dict[str, Any]:
 @login_required
 def merchant_products(request: HttpRequest) -> HttpResponse:
     merchant_id = _merchant_id(request)
-    products = list(catalogue.product_list(merchant_id=merchant_id)[:300])
-    return render(
-        request, "review/merchant_products.html", {"active": "merchant_products", "products": products}
+    table = DataTable(
+        request,
+        catalogue.product_list(merchant_id=merchant_id),
+        columns=[
+            Column(
+                "pk",
+                _("Product"),
+                sort="pk",
+                value=lambda p: f"#{p.pk}",
+                link=lambda p: reverse("review:merchant_product", args=[p.pk]),
+            ),
+            Column("title", _("Title"), sort="title"),
+            Column("category.name", _("Category")),
+            Column("updated_at", _("Updated"), kind="datetime", sort="updated_at"),
+        ],
+        search=["title", "external_code"],
+        search_placeholder=_("Title or product code"),
+        date_range=DateRange("updated_at", _("Updated")),
+        default_sort="-pk",
+        export_name="products",
+        testid="merchant-products",
+        empty_title=_("No products yet."),
+        empty_hint=_("Create a product, then submit it for review."),
+        empty_action_url=reverse("review:merchant_product_new"),
+        empty_action_label=_("New product"),
     )
+    if table.export_format:
+        return table.export_response()
+    return render(request, "review/merchant_products.html", {"active": "merchant_products", "table": table})
 
 
 def _save(

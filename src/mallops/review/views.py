@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.accounts.selectors import user_merchant
+from mallops.console.lists import Column, DataTable, DateRange
 from mallops.core.errors import DomainError
 from mallops.core.words import label
 from mallops.review import charts, importing, presenters, selectors, services
@@ -49,10 +51,35 @@ def annotated_fields(snapshot: dict[str, Any], findings: list[dict[str, Any]]) -
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     _require(request, "listing.review")
-    versions = list(selectors.review_queue(actor=request.user)[:200])
-    counts = selectors.findings_by_version(versions)
-    rows = [{"version": v, "findings": len(counts.get(v.pk, []))} for v in versions]
-    return render(request, "review/queue.html", {"active": "review_queue", "rows": rows})
+    table = DataTable(
+        request,
+        selectors.review_queue(actor=request.user, with_finding_counts=True),
+        columns=[
+            Column(
+                "listing_id",
+                _("Listing"),
+                value=lambda v: f"#{v.listing_id}",
+                link=lambda v: reverse("review:detail", args=[v.listing_id]),
+            ),
+            Column("number", _("Version"), value=lambda v: f"v{v.number}"),
+            Column("snapshot.title", _("Title")),
+            Column("snapshot.category_name", _("Category")),
+            Column("submitted_at", _("Submitted"), kind="datetime", sort="submitted_at"),
+            Column("findings_count", _("Findings"), kind="number", sort="findings_count"),
+            Column("claimed_by", _("Claimed by"), kind="template", template="review/_claimed.html"),
+        ],
+        search=["snapshot__title", "snapshot__category_name"],
+        search_placeholder=_("Title or category"),
+        date_range=DateRange("submitted_at", _("Submitted")),
+        default_sort="submitted_at",
+        page_size=50,
+        export_name="review-queue",
+        testid="review-queue",
+        empty_title=_("Nothing waits for review."),
+    )
+    if table.export_format:
+        return table.export_response()
+    return render(request, "review/queue.html", {"active": "review_queue", "table": table})
 
 
 @login_required
