@@ -14,8 +14,8 @@ from score_v2 import load, precision_recall, score
 
 FLOORS = {
     # half: (precision, recall)
-    "dev": (1.00, 1.00),
-    "test": (0.00, 0.00),
+    "dev": (1.00, 1.00),  # measured 1.0000 / 1.0000 (tuned on)
+    "test": (0.95, 0.94),  # measured 0.9534 / 0.9466 (held out; before the grammar: 0.886 / 0.609)
 }
 
 
