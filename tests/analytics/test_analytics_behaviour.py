@@ -309,7 +309,7 @@ def test_console_page_shows_the_three_tabs_with_charts(store: EventStore) -> Non
     base = "/analytics/behaviour/?start=2026-03-02&end=2026-03-03"
     browse = client.get(base).content.decode()
     assert "浏览行为" in browse and browse.count("<svg") >= 3 and "33.3%" in browse
-    assert "用户流失节点" in browse and "page_view → $exit" in browse  # paths after add_to_cart (R3.2.6)
+    assert "用户流失节点" in browse and "浏览页面 → 离开" in browse  # paths after add_to_cart (R3.2.6)
     reviews = client.get(base + "&tab=reviews").content.decode()
     assert "差评率" in reviews and "40.0%" in reviews and "物流很慢，包装破损 BAD" in reviews
     assert '<form method="post" action="?tab=reviews' in reviews

@@ -82,7 +82,7 @@ def test_funnel_retention_experiment_and_insight_pages(store: EventStore) -> Non
     assert "2026-03-02" in retention and "100%" in retention
     assert client.get("/analytics/experiments/").status_code == 200
     insights = client.get("/analytics/insights/").content.decode()
-    assert "S1" in insights and "decline" in insights  # nothing sold since March
+    assert "S1" in insights and "衰退期" in insights  # nothing sold since March
     bad = client.get("/analytics/funnel/", {"steps": "a", "window": "1", "from": "yesterday", "to": "x"})
     assert bad.status_code == 200 and "offset" in bad.content.decode()
 
