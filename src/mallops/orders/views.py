@@ -15,8 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
-from mallops.core.words import error_lines, label_choices
+from mallops.core.words import error_lines, label, label_choices
 from mallops.orders import selectors, services
 from mallops.orders.export import orders_xlsx
 from mallops.orders.flash import redis_path
@@ -37,20 +38,37 @@ def _status_filter(request: HttpRequest) -> str:
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     _require(request, "order.view")
-    status = _status_filter(request)
-    page = Paginator(selectors.platform_orders(actor=request.user, status=status), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(
+    table = DataTable(
         request,
-        "orders/order_list.html",
-        {
-            "active": "orders",
-            "page": page,
-            "status": status,
-            "statuses": label_choices("orders.status", OrderStatus.values),
-        },
+        selectors.platform_orders(actor=request.user).select_related("merchant"),
+        columns=[
+            Column("number", _("Order"), sort="number"),
+            Column("merchant.name", _("Merchant")),
+            Column("status", _("Status"), kind="badge", display=lambda o: label(o.status, "orders.status")),
+            Column("paid_fen", _("Paid"), kind="money", sort="paid_fen"),
+            Column("created_at", _("Created"), kind="datetime", sort="created_at"),
+            Column("ship_due_at", _("Ship by"), kind="datetime", sort="ship_due_at"),
+            Column(
+                "ship_late",
+                _("Late shipping"),
+                kind="badge",
+                display=lambda o: _("late") if o.ship_late else "",
+                tone=lambda o: "danger" if o.ship_late else "neutral",
+            ),
+        ],
+        search=["number", "merchant__name"],
+        search_placeholder=_("Order number or store"),
+        filters=[Filter("status", _("Status"), label_choices("orders.status", OrderStatus.values))],
+        date_range=DateRange("created_at", _("Created")),
+        default_sort="-created_at",
+        page_size=50,
+        export_name="orders",
+        testid="orders",
+        empty_title=_("No orders."),
     )
+    if table.export_format:
+        return table.export_response()
+    return render(request, "orders/order_list.html", {"active": "orders", "table": table})
 
 
 @login_required
