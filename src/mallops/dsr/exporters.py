@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from mallops.dsr.models import RequestKind
 from mallops.privacy.services import personal_field_reveal
 
 TRANSACTION_RETENTION_YEARS = 3  # ECL Art. 31: transaction information kept >= 3 years after completion
@@ -79,7 +80,8 @@ PROFILE_FIELDS = ("username", "display_name", "phone", "email", "first_name", "l
 def export_profile(buyer: Any, ctx: Context) -> dict[str, Any]:
     """Profile fields in full, each revealed through the privacy service (audited per field), plus the
     address book."""
-    reason = f"DSR-{ctx.dsr.pk} {ctx.dsr.kind}: copy of personal data for the data subject"
+    # the audit log shows this reason to people: the request kind by its label, not its code
+    reason = f"DSR-{ctx.dsr.pk} {RequestKind(ctx.dsr.kind).label}：为个人信息主体提供个人信息副本"
     profile = {
         name: personal_field_reveal(
             actor=ctx.actor, obj=buyer, field_name=name, reason=reason, request=ctx.request

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mallops.core.errors import DomainError
+from mallops.core.words import label
 from mallops.service import assist, charts, checklist, kpis, selectors, services, training
 from mallops.service.models import (
     OPEN_STATUSES,
@@ -222,7 +223,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         unit="%",
     )
     csat = charts.bar_chart(
-        [("CSAT", data.csat), *((name, value) for name, value in data.csat_dimensions.items())],
+        [
+            ("CSAT", data.csat),
+            *((label(name, "service.csat_dimension"), value) for name, value in data.csat_dimensions.items()),
+        ],
         maximum=5,
         target=data.csat_target,
     )

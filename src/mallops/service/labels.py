@@ -1,0 +1,61 @@
+"""What the console shows for customer-service codes (read by ``mallops.core.words``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+CSAT_DIMENSION = {
+    "speed": _("Response speed"),
+    "efficiency": _("Efficiency"),
+    "quality": _("Solution quality"),
+    "attitude": _("Attitude"),
+}
+# the buyer's stage in the agent's CRM view (service.selectors.customer_profile)
+CUSTOMER_LIFECYCLE = {
+    "new": _("New customer"),
+    "repeat": _("Repeat customer"),
+    "frequent": _("Frequent customer"),
+    "at risk": _("At risk"),
+}
+
+
+class _TaskTitles:
+    """Follow-up task titles are stored in English as the services wrote them (the record stays as
+    written); pages show them in the reader's language. ``get`` answers like a label table."""
+
+    PATTERNS = (
+        (
+            re.compile(
+                r"^(?P<number>\S+): satisfaction (?P<score>[\d.]+) — (?P<kind>second service|compensation)$"
+            ),
+            _("%(number)s: satisfaction %(score)s — %(kind)s"),
+        ),
+        (
+            re.compile(
+                r"^(?P<number>\S+): serious complaint — management review, regulator reporting check$"
+            ),
+            _("%(number)s: serious complaint — management review, regulator reporting check"),
+        ),
+        (re.compile(r"^(?P<number>\S+): follow-up visit overdue$"), _("%(number)s: follow-up visit overdue")),
+    )
+
+    def get(self, title: str) -> str | None:
+        for pattern, template in self.PATTERNS:
+            match = pattern.match(title)
+            if match:
+                values = match.groupdict()
+                if "kind" in values:
+                    values["kind"] = gettext(values["kind"])  # the task kind's own label msgid
+                return str(template) % values
+        return None
+
+
+LABELS: dict[str, Any] = {
+    "csat_dimension": CSAT_DIMENSION,
+    "customer_lifecycle": CUSTOMER_LIFECYCLE,
+    "task_title": _TaskTitles(),
+}
