@@ -12,6 +12,12 @@ Overlapping matching (``MatchKind.Standard``) is used so that a context phrase a
 are both seen; a term hit covered by an ``allow`` phrase of its rule is dropped, one covered by a
 ``review`` phrase is capped at review. Among the surviving findings of one field, a finding inside a
 longer finding of at least the same severity is dropped (``最`` inside ``最好``).
+
+Grammar rules (``Rule.frames``) use their lexicon words as anchors in the same automaton; only around an
+anchor hit does a frame regex run, on a window of ``Rule.window`` code units cut at the field separators,
+so the text is still scanned once. A matching frame turns the hit into a *claim* finding spanning the
+frame (``改善糖尿病症状``); a claim keeps the word findings of its severity inside it. Item-wide
+``review_if_document`` phrases cap a rule's findings at review (a 消字号 disinfectant's kill claim).
 """
 
 from __future__ import annotations
