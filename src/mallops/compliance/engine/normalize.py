@@ -86,11 +86,16 @@ class NormalizedText:
 
     def slice(self, start: int, end: int) -> str:
         """The normalised text of code units ``[start, end)``, clipped to the text."""
-        start = max(start, 0)
-        end = min(end, self.size)
+        # called for every context and frame window: no property or builtin calls on this path
+        units = self.units
+        size = len(units) >> 1
+        if start < 0:
+            start = 0
+        if end > size:
+            end = size
         if end <= start:
             return ""
-        return self.units[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
+        return units[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
 
     @property
     def text(self) -> str:
