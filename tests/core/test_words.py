@@ -39,3 +39,20 @@ def test_field_errors_name_the_field_in_chinese() -> None:
     with translation.override("zh-hans"):
         lines = error_lines([FieldError(("body", "contact_phone"), "must be a mainland mobile")])
     assert lines == ["联系电话：must be a mainland mobile"]
+
+
+def test_audit_changes_read_as_a_before_after_list() -> None:
+    from mallops.core.words import audit_changes
+
+    with translation.override("zh-hans"):
+        rows = audit_changes(
+            {"status": "paid", "refunded_fen": 0},
+            {"status": "shipped", "carrier": "SF", "refunded_fen": 104900, "ship_late": False},
+            "orders.order",
+        )
+    assert [row["text"] for row in rows] == [
+        "状态：待发货 → 已发货",
+        "退款金额：¥0.00 → ¥1,049.00",
+        "快递公司：顺丰速运",
+        "超时发货：否",
+    ]

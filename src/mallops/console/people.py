@@ -16,7 +16,8 @@ from mallops.accounts import services as account_services
 from mallops.accounts.models import Address, Merchant, User
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
-from mallops.privacy.registry import masked_value, viewer_permissions
+from mallops.core.words import error_lines
+from mallops.privacy.registry import always_masked
 from mallops.privacy.services import personal_field_reveal
 
 
@@ -28,7 +29,6 @@ def _require(request: HttpRequest, permission: str) -> None:
 @login_required
 def buyers(request: HttpRequest) -> HttpResponse:
     _require(request, "buyer.view")
-    perms = viewer_permissions(request.user)
     query = User.objects.filter(kind=Kind.BUYER).order_by("pk")
     if request.GET.get("q"):
         query = query.filter(username__icontains=request.GET["q"].strip())
@@ -37,8 +37,9 @@ def buyers(request: HttpRequest) -> HttpResponse:
         {
             "id": user.pk,
             "username": user.username,
-            "display_name": masked_value(user, "display_name", perms),
-            "phone": masked_value(user, "phone", perms),
+            # masked for every role, the platform admin included; the detail page reveals one field
+            "display_name": always_masked(user, "display_name"),
+            "phone": always_masked(user, "phone"),
             "joined": user.date_joined,
         }
         for user in page
@@ -59,36 +60,47 @@ def buyers(request: HttpRequest) -> HttpResponse:
 def buyer_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     _require(request, "buyer.view")
     buyer = get_object_or_404(User, pk=user_id, kind=Kind.BUYER)
-    perms = viewer_permissions(request.user)
+    addresses = list(Address.objects.filter(user=buyer).order_by("pk"))
     revealed: dict[str, Any] = {}
     if request.method == "POST":
-        field = request.POST.get("field", "")
-        try:
-            revealed[field] = personal_field_reveal(
-                actor=request.user,
-                obj=buyer,
-                field_name=field,
-                reason=request.POST.get("reason", ""),
-                request=request,
-            )
-        except DomainError as exc:
-            messages.error(request, exc.detail)
-    addresses = [
+        # "phone", "display_name" or "address-<pk>-<field>": one field per reveal, with a reason (audited)
+        choice = request.POST.get("field", "")
+        target: Any = buyer
+        field = choice
+        if choice.startswith("address-"):
+            _prefix, address_id, field = [*choice.split("-", 2), "", ""][:3]
+            target = next((a for a in addresses if str(a.pk) == address_id), None)
+        if target is None:
+            messages.error(request, _("Choose a field to reveal."))
+        else:
+            try:
+                revealed[choice] = personal_field_reveal(
+                    actor=request.user,
+                    obj=target,
+                    field_name=field,
+                    reason=request.POST.get("reason", ""),
+                    request=request,
+                )
+            except DomainError as exc:
+                for line in error_lines(exc.errors or [], "accounts") or [exc.detail]:
+                    messages.error(request, line)
+    address_rows = [
         {
+            "pk": a.pk,
             "region": f"{a.province}{a.city}{a.district}",
-            "recipient": masked_value(a, "recipient", perms),
-            "phone": masked_value(a, "phone", perms),
-            "detail": masked_value(a, "detail", perms),
+            "recipient": revealed.get(f"address-{a.pk}-recipient") or always_masked(a, "recipient"),
+            "phone": revealed.get(f"address-{a.pk}-phone") or always_masked(a, "phone"),
+            "detail": revealed.get(f"address-{a.pk}-detail") or ("****" if a.detail else ""),
         }
-        for a in Address.objects.filter(user=buyer)
+        for a in addresses
     ]
     context = {
         "active": "buyers",
         "buyer": buyer,
-        "display_name": revealed.get("display_name") or masked_value(buyer, "display_name", perms),
-        "phone": revealed.get("phone") or masked_value(buyer, "phone", perms),
+        "display_name": revealed.get("display_name") or always_masked(buyer, "display_name"),
+        "phone": revealed.get("phone") or always_masked(buyer, "phone"),
         "revealed": revealed,
-        "addresses": addresses,
+        "addresses": address_rows,
         "can_reveal": request.user.has_perm("privacy.reveal"),
     }
     return render(request, "console/buyer_detail.html", context)
@@ -110,22 +122,19 @@ def merchants(request: HttpRequest) -> HttpResponse:
         try:
             merchant = account_services.merchant_onboard(actor=request.user, request=request, **data)  # type: ignore[arg-type]
         except DomainError as exc:
-            for error in exc.errors or []:
-                messages.error(request, f"{error.loc[-1]}: {error.msg}")
-            if not exc.errors:
-                messages.error(request, exc.detail)
+            for line in error_lines(exc.errors or [], "accounts") or [exc.detail]:
+                messages.error(request, line)
         else:
             messages.success(
                 request,
                 _("Merchant %(name)s onboarded; its owner can sign in now.") % {"name": merchant.name},
             )
             return redirect("console:merchants")
-    perms = viewer_permissions(request.user)
     rows = [
         {
             "merchant": m,
-            "contact_name": masked_value(m, "contact_name", perms),
-            "contact_phone": masked_value(m, "contact_phone", perms),
+            "contact_name": always_masked(m, "contact_name"),
+            "contact_phone": always_masked(m, "contact_phone"),
         }
         for m in Merchant.objects.order_by("pk")
     ]
@@ -153,10 +162,8 @@ def store_staff(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
-            for error in exc.errors or []:
-                messages.error(request, f"{error.loc[-1]}: {error.msg}")
-            if not exc.errors:
-                messages.error(request, exc.detail)
+            for line in error_lines(exc.errors or [], "accounts") or [exc.detail]:
+                messages.error(request, line)
         else:
             messages.success(request, _("Staff member added."))
             return redirect("console:store_staff")

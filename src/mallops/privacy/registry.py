@@ -33,6 +33,7 @@ __all__ = [
     "DataClass",
     "PersonalField",
     "UnclassifiedFieldError",
+    "always_masked",
     "classified_fields",
     "declaration_errors",
     "looks_personal",
@@ -228,6 +229,13 @@ def masked_value(obj: models.Model, field_name: str, viewer_permissions: Collect
     if spec.data_class.view_permission in viewer_permissions:
         return value
     return apply_mask(spec, value)
+
+
+def always_masked(obj: models.Model, field_name: str) -> Any:
+    """The mask of a declared personal field whatever the viewer holds: what every list and page shows
+    until the viewer reveals one field with a reason (``personal_field_reveal``, audited). Issue 14:
+    holding ``privacy.view_<class>`` no longer unmasks whole lists, the platform admin included."""
+    return apply_mask(personal_field(type(obj), field_name), getattr(obj, field_name))
 
 
 def masked_fields(

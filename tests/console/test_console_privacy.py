@@ -1,0 +1,75 @@
+"""Personal data stays masked in every console list for every role, the platform admin included; a reveal
+is one field with a reason and writes an audit event (issue 14, item 7)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from mallops.accounts import services
+from mallops.accounts.models import Address, User
+from mallops.audit.models import AuditEvent
+from mallops.testing.factories import make_merchant, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(*roles: str) -> Client:
+    client = Client()
+    client.force_login(make_staff(*roles))
+    return client
+
+
+@pytest.fixture
+def buyer() -> User:
+    user = services.buyer_register(phone="13800138000", password="Buyer-pass-2026", display_name="张三丰")
+    Address.objects.create(
+        user=user,
+        recipient="张三丰",
+        phone="13800138000",
+        province="浙江省",
+        city="杭州市",
+        district="西湖区",
+        detail="文三路 90 号 3 幢",
+        is_default=True,
+    )
+    return user
+
+
+@pytest.mark.req("R7.3.1")
+@pytest.mark.parametrize("role", ["platform_admin", "cs_agent", "cs_supervisor", "user_ops"])
+def test_buyer_list_masks_the_phone_for_every_role(buyer: User, role: str) -> None:
+    page = _client(role).get("/buyers/").content.decode()
+    assert "138****8000" in page
+    assert "13800138000" not in page and "张三丰" not in page
+
+
+@pytest.mark.req("R7.3.1")
+def test_admin_sees_buyer_detail_and_merchant_list_masked(buyer: User) -> None:
+    make_merchant("鲜果时光旗舰店")  # contact 王小明, 13800138000
+    admin = _client("platform_admin")
+    detail = admin.get(f"/buyers/{buyer.pk}/").content.decode()
+    assert "13800138000" not in detail and "文三路" not in detail
+    assert "138****8000" in detail and "浙江省杭州市西湖区" in detail and "****" in detail
+    merchants = admin.get("/merchants/").content.decode()
+    assert "13800138000" not in merchants and "王小明" not in merchants and "138****8000" in merchants
+
+
+@pytest.mark.req("R7.3.1")
+def test_admin_reveals_one_address_field_with_a_reason_and_it_is_audited(buyer: User) -> None:
+    address = Address.objects.get(user=buyer)
+    admin = _client("platform_admin")
+    page = admin.post(
+        f"/buyers/{buyer.pk}/", {"field": f"address-{address.pk}-detail", "reason": "核对退货地址（工单）"}
+    ).content.decode()
+    assert "文三路 90 号 3 幢" in page
+    assert "13800138000" not in page  # only the field asked for
+    event = AuditEvent.objects.get(action="privacy.reveal")
+    assert event.object_type == "accounts.address" and event.object_id == str(address.pk)
+    assert event.after == {"field": "detail", "data_class": "contact", "reason": "核对退货地址（工单）"}
+
+
+def test_reveal_without_a_reason_shows_nothing_and_writes_nothing(buyer: User) -> None:
+    page = _client("platform_admin").post(f"/buyers/{buyer.pk}/", {"field": "phone", "reason": ""})
+    assert "13800138000" not in page.content.decode()
+    assert not AuditEvent.objects.filter(action="privacy.reveal").exists()
