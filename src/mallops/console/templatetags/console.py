@@ -136,6 +136,8 @@ def progress_bar(done: Any, total: Any, status: str = "", label: Any = "") -> di
         percent = 0
     if status == "done":
         percent = 100
+    if not label and total == 100:
+        label = f"{percent}%"  # a job that reports percent: 40 / 100 would say it twice
     return {"percent": percent, "done": done, "total": total, "status": status, "label": label}
 
 
