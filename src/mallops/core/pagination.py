@@ -6,8 +6,15 @@ database accepts (a 500 instead of a 422). Every list endpoint uses this class.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Schema
-from ninja.pagination import LimitOffsetPagination
+from ninja.pagination import LimitOffsetPagination, paginate
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -18,3 +25,47 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+# ---------------------------------------------------------------- lists answered from plain rows
+#
+# A long list rendered through django-ninja's output validation costs a DjangoGetter look-up per field per
+# row (about 20 ms for 50 orders with their lines). A selector that already builds the response shape as
+# plain dicts (``.values()``, a fixed number of queries) can answer through ``paginate_rows`` instead: the
+# same ``limit``/``offset`` parameters and the same ``{"items", "count"}`` schema in the OpenAPI document,
+# rendered by the API's own JSON renderer without re-validation. The selector's rows must have the item
+# schema's keys in its field order (each use has a test comparing them with the schema).
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """What a ``paginate_rows`` view returns: the scoped, ordered queryset and how a page becomes rows."""
+
+    queryset: QuerySet[Any]
+    rows: Callable[[QuerySet[Any]], list[dict[str, Any]]]
+
+
+class _RowsPagination(Pagination):
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        assert isinstance(queryset, PageRows), "a paginate_rows view returns PageRows"
+        offset, limit = pagination.offset, pagination.limit
+        return {
+            "items": queryset.rows(queryset.queryset[offset : offset + limit]),
+            "count": queryset.queryset.count(),
+        }
+
+
+def paginate_rows(func: Callable[..., PageRows]) -> Callable[..., HttpResponse]:
+    """``@paginate(Pagination)`` for a view returning ``PageRows``; answers the rendered JSON directly."""
+    from mallops.core.api import Utf8Renderer
+
+    renderer = Utf8Renderer()
+    content_type = f"{renderer.media_type}; charset={renderer.charset}"
+    paged = paginate(_RowsPagination)(func)
+
+    @wraps(paged)
+    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        page = paged(request, **kwargs)
+        return HttpResponse(renderer.render(request, page, response_status=200), content_type=content_type)
+
+    return view

@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.core.idempotency import require_idempotency_key
-from mallops.core.pagination import Pagination
+from mallops.core.pagination import PageRows, Pagination, paginate_rows
 from mallops.orders import selectors, services
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.export import orders_xlsx
@@ -85,9 +85,9 @@ def buyer_checkout(request: HttpRequest, payload: CheckoutIn) -> Status[Any]:
 
 
 @router.get("/buyer/orders", response=list[OrderOut], summary="The buyer's orders")
-@paginate(Pagination)
-def buyer_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
-    return selectors.buyer_orders(actor=request.user, status=status)
+@paginate_rows
+def buyer_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> PageRows:
+    return PageRows(selectors.buyer_orders(actor=request.user, status=status), selectors.order_rows)
 
 
 @router.get("/buyer/orders/{order_id}", response=OrderOut, summary="One of the buyer's orders")
@@ -116,9 +116,9 @@ def buyer_refund_request(request: HttpRequest, order_id: int, payload: RefundReq
 
 
 @router.get("/merchant/orders", response=list[OrderOut], summary="The merchant's own orders")
-@paginate(Pagination)
-def merchant_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
-    return selectors.merchant_orders(actor=request.user, status=status)
+@paginate_rows
+def merchant_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> PageRows:
+    return PageRows(selectors.merchant_orders(actor=request.user, status=status), selectors.order_rows)
 
 
 @router.post(
@@ -168,9 +168,9 @@ def merchant_refund_reject(request: HttpRequest, order_id: int) -> Any:
 
 
 @router.get("/merchant/stock", response=list[StockOut], summary="The merchant's stock")
-@paginate(Pagination)
-def merchant_stock_list(request: HttpRequest, **kwargs: Any) -> Any:
-    return selectors.merchant_stock(actor=request.user)
+@paginate_rows
+def merchant_stock_list(request: HttpRequest, **kwargs: Any) -> PageRows:
+    return PageRows(selectors.merchant_stock(actor=request.user), selectors.stock_rows)
 
 
 @router.post("/merchant/stock", response={200: StockOut}, summary="Receive units / set the price of a SKU")
@@ -213,11 +213,12 @@ def merchant_stock_ledger(request: HttpRequest, stock_item_id: int, **kwargs: An
 
 
 @router.get("/orders", response=list[OrderOut], summary="All orders (operations, order.view)")
-@paginate(Pagination)
+@paginate_rows
 def platform_order_list(
     request: HttpRequest, status: str = "", merchant_id: int | None = None, **kwargs: Any
-) -> Any:
-    return selectors.platform_orders(actor=request.user, status=status, merchant_id=merchant_id)
+) -> PageRows:
+    orders = selectors.platform_orders(actor=request.user, status=status, merchant_id=merchant_id)
+    return PageRows(orders, selectors.order_rows)
 
 
 @router.get("/orders/{order_id}", response=OrderOut, summary="One order (operations, order.view)")

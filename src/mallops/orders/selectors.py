@@ -20,6 +20,67 @@ def with_lines(qs: QuerySet[Order]) -> QuerySet[Order]:
     return qs.prefetch_related(Prefetch("lines", queryset=lines))
 
 
+# The API's ``OrderOut`` fields in order (tests/perf compares them with the schema): ``ship_region`` is made
+# of the three region columns, ``lines`` are the order's lines as ``OrderLineOut`` rows.
+ORDER_HEAD: tuple[str, ...] = (
+    "id",
+    "number",
+    "merchant_id",
+    "checkout_id",
+    "status",
+    "flash_sale_id",
+    "subtotal_fen",
+)
+ORDER_HEAD += ("discount_fen", "paid_fen", "refunded_fen")
+ORDER_TAIL: tuple[str, ...] = (
+    "carrier",
+    "tracking_number",
+    "ship_late",
+    "cancel_reason",
+    "created_at",
+    "paid_at",
+)
+ORDER_TAIL += ("shipped_at", "delivered_at", "completed_at", "cancelled_at", "pay_due_at", "ship_due_at")
+ORDER_TAIL += ("complete_due_at",)
+LINE_FIELDS = (
+    "sku_code",
+    "title",
+    "unit_price_fen",
+    "qty",
+    "amount_fen",
+    "discount_fen",
+    "paid_fen",
+    "shares",
+)
+_REGION = ("ship_province", "ship_city", "ship_district")
+
+
+def order_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
+    """Already scoped orders as the API's ``OrderOut`` rows (plain dicts, lines included) in two queries,
+    without model instances: the list endpoints render these directly (``core.pagination.paginate_rows``)."""
+    found = list(orders.prefetch_related(None).values(*ORDER_HEAD, *_REGION, *ORDER_TAIL))
+    lines: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in found}
+    if lines:
+        for line in (
+            OrderLine.objects.unscoped(reason="lines of orders already scoped")
+            .filter(order_id__in=list(lines))
+            .order_by("pk")
+            .values("order_id", *LINE_FIELDS)
+        ):
+            lines[line.pop("order_id")].append(line)
+    rows = []
+    for found_row in found:
+        row = {name: found_row[name] for name in ORDER_HEAD}
+        row["ship_region"] = (
+            f"{found_row['ship_province']}{found_row['ship_city']}{found_row['ship_district']}"
+        )
+        for name in ORDER_TAIL:
+            row[name] = found_row[name]
+        row["lines"] = lines[found_row["id"]]
+        rows.append(row)
+    return rows
+
+
 def order_lines(order: Order) -> list[OrderLine]:
     """An order's lines: the prefetched ones, else read in the order's own merchant scope."""
     cache = getattr(order, "_prefetched_objects_cache", {})
@@ -70,6 +131,26 @@ def merchant_stock(*, actor: Any) -> QuerySet[StockItem]:
         .order_by("sku_code")
     )
     return items
+
+
+STOCK_FIELDS = ("id", "sku_code", "title", "price_fen", "available", "reserved", "sold", "catalogue_sku_id")
+
+
+def stock_rows(items: QuerySet[StockItem]) -> list[dict[str, Any]]:
+    """``merchant_stock`` rows as the API's ``StockOut`` (plain dicts, one query, no model instances)."""
+    rows = []
+    for found in items.values(
+        *STOCK_FIELDS, "listing_status", "catalogue_sku__code", "catalogue_sku__is_active"
+    ):
+        row = {name: found[name] for name in STOCK_FIELDS}
+        linked = found["catalogue_sku_id"] is not None
+        row["catalogue_sku_code"] = found["catalogue_sku__code"] if linked else None
+        row["listing_status"] = found["listing_status"]
+        row["on_sale"] = not linked or (
+            bool(found["catalogue_sku__is_active"]) and found["listing_status"] == "live"
+        )
+        rows.append(row)
+    return rows
 
 
 def merchant_stock_get(*, actor: Any, item_id: int) -> StockItem:

@@ -17,7 +17,7 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.catalogue.api import merchant_scope, parse_body
 from mallops.core.errors import FieldError, validation_error
-from mallops.core.pagination import Pagination
+from mallops.core.pagination import PageRows, Pagination, paginate_rows
 from mallops.review import importing, presenters, selectors, services
 from mallops.review.models import Listing, ListingVersion
 
@@ -160,10 +160,11 @@ def product_quality(request: HttpRequest, product_id: int) -> dict[str, Any]:
 
 
 @router.get("/review/queue", response=list[QueueItemOut], summary="Versions waiting for review, oldest first")
-@paginate(Pagination)
-def review_queue(request: HttpRequest) -> QuerySet[ListingVersion]:
+@paginate_rows
+def review_queue(request: HttpRequest) -> PageRows:
     require_permission(request.user, "listing.review")
-    return selectors.review_queue(actor=request.user, with_finding_counts=True)
+    queue = selectors.review_queue(actor=request.user, with_finding_counts=True)
+    return PageRows(queue, selectors.queue_rows)
 
 
 @router.get(

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from mallops.catalogue.models import Product
@@ -97,6 +98,34 @@ def review_queue(*, actor: Any, with_finding_counts: bool = False) -> QuerySet[L
         )
         queue = queue.annotate(findings_count=Subquery(counts))
     return queue
+
+
+def queue_rows(queue: QuerySet[ListingVersion]) -> list[dict[str, Any]]:
+    """``review_queue(with_finding_counts=True)`` rows as the API's ``QueueItemOut`` (plain dicts, one query;
+    only the snapshot's title and category are read, not the whole snapshot)."""
+    found = queue.select_related(None).values(  # type: ignore[misc]  # findings_count: an annotation
+        "listing_id",
+        "number",
+        "submitted_at",
+        "claim_due_at",
+        "findings_count",
+        "claimed_by__username",
+        snapshot_title=KT("snapshot__title"),
+        snapshot_category=KT("snapshot__category"),
+    )
+    return [
+        {
+            "listing_id": row["listing_id"],
+            "version": row["number"],
+            "title": row["snapshot_title"] or "",
+            "category": row["snapshot_category"] or "",
+            "submitted_at": row["submitted_at"],
+            "claimed_by": row["claimed_by__username"],
+            "claim_due_at": row["claim_due_at"],
+            "findings": row["findings_count"] or 0,
+        }
+        for row in found
+    ]
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:

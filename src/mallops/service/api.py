@@ -19,7 +19,7 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.core.errors import DomainError, not_found
-from mallops.core.pagination import Pagination
+from mallops.core.pagination import PageRows, Pagination, paginate_rows
 from mallops.service import assist, kpis, notifications, selectors, services, supervision
 from mallops.service.models import Notification, ServiceTask, Ticket
 from mallops.service.schemas import (
@@ -112,9 +112,9 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
 
 
 @router.get("/service/tickets", response=list[TicketOut], summary="Tickets, newest first, with filters")
-@paginate(Pagination)
-def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
-    return _list(_staff_only(request), filters)
+@paginate_rows
+def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> PageRows:
+    return PageRows(_list(_staff_only(request), filters), selectors.ticket_rows)
 
 
 @router.get("/service/tickets/{ticket_id}", response=TicketDetailOut, summary="A ticket with its timeline")
@@ -382,9 +382,9 @@ def buyer_ticket_rate(request: HttpRequest, ticket_id: int, payload: RatingIn) -
 
 
 @router.get("/merchant/tickets", response=list[TicketOut], summary="The store's tickets")
-@paginate(Pagination)
-def merchant_ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
-    return _list(_merchant_only(request), filters)
+@paginate_rows
+def merchant_ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> PageRows:
+    return PageRows(_list(_merchant_only(request), filters), selectors.ticket_rows)
 
 
 @router.get("/merchant/tickets/{ticket_id}", response=TicketDetailOut, summary="One of the store's tickets")
