@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -26,7 +25,7 @@ from mallops.aftersales.models import (
     Status,
 )
 from mallops.aftersales.services import HOLDABLE, buyer_locked, close, hold_order, log, refund, release_order
-from mallops.audit.services import audit_record
+from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Order
@@ -66,7 +65,7 @@ def _snapshot(d: Dispute) -> dict[str, Any]:
     return {"status": d.status, "ruling": d.ruling, "ruling_fen": d.ruling_fen}
 
 
-@transaction.atomic
+@audited()
 def dispute_open(
     *,
     actor: Any,
@@ -126,7 +125,7 @@ def _dispute_for(req_qs: Any, request_id: int) -> Dispute:
     return dispute
 
 
-@transaction.atomic
+@audited()
 def evidence_add(
     *,
     actor: Any,
@@ -166,7 +165,7 @@ def evidence_add(
     return ev
 
 
-@transaction.atomic
+@audited()
 def dispute_rule(
     *,
     actor: Any,

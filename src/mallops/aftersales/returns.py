@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -29,7 +28,7 @@ from mallops.aftersales.models import (
     Status,
 )
 from mallops.aftersales.services import close, locked, log, refund, release_order, snapshot
-from mallops.audit.services import audit_record
+from mallops.audit.services import audit_record, audited
 from mallops.core.errors import conflict, not_found
 from mallops.orders.services import order_lines_restock, parcel_check
 
@@ -76,7 +75,7 @@ def _ship(
     return before, tracking
 
 
-@transaction.atomic
+@audited()
 def return_ship(
     *,
     actor: Any,
@@ -107,7 +106,7 @@ def return_ship(
     return req
 
 
-@transaction.atomic
+@audited()
 def return_receive(
     *,
     actor: Any,
@@ -160,7 +159,7 @@ def return_receive(
     return req
 
 
-@transaction.atomic
+@audited()
 def replacement_ship(
     *,
     actor: Any,
@@ -188,7 +187,7 @@ def replacement_ship(
     return req
 
 
-@transaction.atomic
+@audited()
 def return_lapse(*, request_id: int, now: datetime) -> AfterSalesRequest:
     """Sweep: the buyer did not send the goods back in time; the request closes as ``lapsed`` (the units
     may be asked for again) and a held order gets its status back."""
@@ -210,7 +209,7 @@ def return_lapse(*, request_id: int, now: datetime) -> AfterSalesRequest:
     return req
 
 
-@transaction.atomic
+@audited()
 def replacement_overdue(*, request_id: int, now: datetime) -> AfterSalesRequest:
     """Sweep: the replacement was not sent in time: recorded once (timeline + audit)."""
     req = locked(None, request_id)

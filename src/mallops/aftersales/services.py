@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,7 +27,7 @@ from mallops.aftersales.models import (
     Status,
     TimelineEntry,
 )
-from mallops.audit.services import audit_record
+from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Order, OrderLine, OrderStatus
@@ -127,7 +126,7 @@ def buyer_locked(model: Any, pk: int, actor: Any, what: str, name: str) -> Any:
     return row
 
 
-@transaction.atomic
+@audited()
 def request_create(
     *,
     actor: Any,
@@ -323,7 +322,7 @@ def locked(merchant_id: int | None, request_id: int) -> AfterSalesRequest:
     return req
 
 
-@transaction.atomic
+@audited()
 def request_approve(
     *,
     actor: Any,
@@ -389,7 +388,7 @@ def _confirmation(req: AfterSalesRequest) -> str:
     return f"Your {req.kind} request AS{req.pk} is approved; the merchant will contact you."
 
 
-@transaction.atomic
+@audited()
 def request_reject(
     *,
     actor: Any,

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.accounts.roles import Kind
-from mallops.audit.services import audit_record
+from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, conflict, validation_error
 from mallops.orders import conf, stock
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem
@@ -166,7 +165,7 @@ def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = N
     return quote_to_json(price_cart(actor, req, _validate(req), now))
 
 
-@transaction.atomic
+@audited()
 def checkout_create(
     *,
     actor: Any,

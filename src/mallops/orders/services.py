@@ -8,11 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from mallops.audit.services import audit_record
+from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders import stock
 from mallops.orders.checkout import require_buyer
@@ -24,7 +23,7 @@ from mallops.orders.transitions import order_transition
 CARRIERS = ("SF", "ZTO", "YTO", "STO", "YUNDA", "JD", "EMS", "JT", "DEPPON", "OTHER")
 
 
-@transaction.atomic
+@audited()
 def stock_receive(
     *,
     actor: Any,
@@ -86,7 +85,7 @@ def stock_receive(
 MAX_UNITS = 10_000_000
 
 
-@transaction.atomic
+@audited()
 def stock_set(
     *, actor: Any, item_id: int, available: int | None, reason: str, request: HttpRequest | None = None
 ) -> StockItem:
@@ -184,7 +183,7 @@ def buyer_order_cancel(*, actor: Any, order_id: int, request: HttpRequest | None
     )
 
 
-@transaction.atomic
+@audited()
 def buyer_order_confirm(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
     """确认收货: a shipped order is delivered and completed, a delivered one completed."""
     require_buyer(actor)
@@ -212,7 +211,7 @@ def buyer_refund_request(
     )
 
 
-@transaction.atomic
+@audited()
 def order_refund_part(
     *,
     actor: Any,
@@ -264,7 +263,7 @@ def order_refund_part(
     )
 
 
-@transaction.atomic
+@audited()
 def order_lines_restock(
     *,
     order_id: int,

@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from mallops.audit.services import audit_record
+from mallops.audit.services import audit_record, audited
 from mallops.core.errors import conflict, not_found
 from mallops.orders import conf, stock
 from mallops.orders.models import Order, OrderLine, OrderStatus
@@ -45,7 +44,7 @@ def _copy_missing_return_terms(order: Order) -> None:
     OrderLine.objects.for_merchant(order.merchant_id).bulk_update(missing, ["return_terms"])
 
 
-@transaction.atomic
+@audited()
 def order_transition(
     *,
     actor: Any,

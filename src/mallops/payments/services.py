@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from mallops.audit.services import audit_record
+from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, conflict, not_found
 from mallops.core.timeutil import SHANGHAI
 from mallops.orders.checkout import require_buyer
@@ -38,7 +38,7 @@ def _orders(checkout_id: int, order_ids: list[int] | None = None) -> list[Order]
     return list(qs.order_by("pk"))
 
 
-@transaction.atomic
+@audited()
 def payment_open(
     *, actor: Any, checkout_id: int, provider: str = "sandbox", request: HttpRequest | None = None
 ) -> Payment:
@@ -109,7 +109,7 @@ def notification_handle(
             title="Unauthorized",
         ) from exc
     try:
-        with transaction.atomic():
+        with audited():
             record = PaymentNotification.objects.create(
                 provider=provider,
                 event_id=note.event_id,
@@ -179,7 +179,7 @@ def payment_refund_amount(*, payment: Payment, order: Order, amount: int) -> Ref
     return refund
 
 
-@transaction.atomic
+@audited()
 def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRequest | None = None) -> Order:
     """The merchant approves a requested refund: what is left of the order's paid amount goes back through
     the provider (earlier partial refunds are not paid twice), order -> refunded."""
@@ -227,7 +227,7 @@ def sandbox_pay(*, actor: Any, out_trade_no: str, now: datetime | None = None) -
     return notification_handle(provider="sandbox", body=body, headers=headers, now=now)
 
 
-@transaction.atomic
+@audited()
 def payments_reconcile(*, day: date, provider: str = "sandbox") -> ReconciliationReport:
     """Compare the provider's statement for ``day`` with our payments and orders; store the mismatches."""
     statement = {p.out_trade_no: p for p in get_provider(provider).statement(day)}

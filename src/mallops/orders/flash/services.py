@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.accounts.services import require_permission
-from mallops.audit.services import audit_record
+from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.orders import conf, stock
 from mallops.orders.checkout import require_buyer
@@ -46,7 +46,7 @@ class AttemptResult:
 # ---------------------------------------------------------------- creation
 
 
-@transaction.atomic
+@audited()
 def flash_sale_create(
     *,
     actor: Any,
@@ -145,7 +145,7 @@ def flash_attempt(*, actor: Any, sale_id: int, qty: int = 1, now: datetime | Non
     return _attempt_db(sale, actor, qty, now)
 
 
-@transaction.atomic
+@audited()
 def _attempt_db(sale: FlashSale, actor: Any, qty: int, now: datetime) -> AttemptResult:
     return attempt_db_in_transaction(sale, actor, qty, now)
 
@@ -241,7 +241,7 @@ def _write_queued(sale: FlashSale, attempt_id: str, buyer_id: int, qty: int, now
     if FlashAttempt.objects.filter(pk=attempt_id).exists():
         return 0
     try:
-        with transaction.atomic():
+        with audited():
             if not add_purchase(sale.pk, buyer_id, qty, None) or not claim_units(sale.pk, qty):
                 raise DomainError(detail="claim failed", code="flash_claim_failed")
             write_order(sale, buyer_id, qty, attempt_id, now)
