@@ -56,3 +56,10 @@ def test_audit_changes_read_as_a_before_after_list() -> None:
         "快递公司：顺丰速运",
         "超时发货：否",
     ]
+
+
+def test_ticket_action_flash_message_is_a_sentence() -> None:
+    with translation.override("zh-hans"):
+        assert label("reply", "service.action_done") == "已回复客户。"
+    with translation.override("en"):
+        assert label("reply", "service.action_done") == "Reply sent to the customer."

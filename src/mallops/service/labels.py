@@ -22,6 +22,21 @@ CUSTOMER_LIFECYCLE = {
     "at risk": _("At risk"),
 }
 
+# what a ticket action did, for the flash message after it (console ticket pages)
+ACTION_DONE = {
+    "reply": _("Reply sent to the customer."),
+    "note": _("Internal note added."),
+    "pause": _("Ticket paused."),
+    "resume": _("Ticket resumed."),
+    "extend": _("Deadline extended."),
+    "resolve": _("Ticket resolved."),
+    "followup": _("Follow-up visit recorded."),
+    "escalate": _("Ticket escalated."),
+    "assign": _("Ticket assigned."),
+    "take": _("You took the ticket."),
+    "step": _("Checklist step updated."),
+}
+
 
 class _TaskTitles:
     """Follow-up task titles are stored in English as the services wrote them (the record stays as
@@ -58,4 +73,5 @@ LABELS: dict[str, Any] = {
     "csat_dimension": CSAT_DIMENSION,
     "customer_lifecycle": CUSTOMER_LIFECYCLE,
     "task_title": _TaskTitles(),
+    "action_done": ACTION_DONE,
 }

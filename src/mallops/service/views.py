@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mallops.core.errors import DomainError
-from mallops.core.words import label
+from mallops.core.words import error_lines, label
 from mallops.service import assist, charts, checklist, kpis, selectors, services, training
 from mallops.service.models import (
     OPEN_STATUSES,
@@ -142,7 +142,7 @@ def error_message(error: DomainError) -> str:
     if error.code == "procedure_steps_open":
         steps = "; ".join(s["title"] for s in error.extra.get("open_steps", []))
         return _("Required checklist steps are still open: %(steps)s") % {"steps": steps}
-    return "; ".join(e.msg for e in error.errors) or error.detail
+    return "; ".join(error_lines(error.errors, "service")) or error.detail
 
 
 def _not_found() -> Exception:
@@ -197,7 +197,7 @@ def ticket_action(request: HttpRequest, ticket_id: int, action: str) -> HttpResp
             raise _not_found() from error
         messages.error(request, error_message(error))
     else:
-        messages.success(request, _("Done: %(action)s") % {"action": action})
+        messages.success(request, label(action, "service.action_done"))
     return redirect("service:ticket", ticket_id=ticket_id)
 
 

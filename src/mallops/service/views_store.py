@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
+from mallops.core.words import label
 from mallops.service import notifications, selectors, services
 from mallops.service.views import checklist_context, error_message, queue_context, step_action
 
@@ -105,7 +106,7 @@ def store_action(request: HttpRequest, ticket_id: int, action: str) -> HttpRespo
             raise Http404("ticket") from error
         messages.error(request, error_message(error))
     else:
-        messages.success(request, _("Done: %(action)s") % {"action": _(action)})
+        messages.success(request, label(action, "service.action_done"))
     return redirect("service:store_ticket", ticket_id=ticket_id)
 
 
