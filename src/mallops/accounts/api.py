@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -15,7 +15,9 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.models import Merchant, MerchantMember, User
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
+from mallops.core.inputs import Schema
 from mallops.core.pagination import Pagination
+from mallops.risk import flows as risk_flows
 
 router = Router(tags=["identity"])
 merchant_router = Router(tags=["merchant"], auth=api_auth)
@@ -57,6 +59,9 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     issued = services.token_issue_or_record_failure(
         username=payload.username, password=payload.password, ip=_ip(request), request=request
     )
+    if issued.record.user.kind == Kind.BUYER:
+        context = risk_flows.request_context(request)
+        risk_flows.login_assess(buyer_id=issued.record.user_id, context=context)
     return Status(201, TokenOut(token=issued.token, expires_at=issued.expires_at))
 
 
@@ -97,6 +102,8 @@ def buyer_create(request: HttpRequest, payload: BuyerIn) -> Status[Any]:
     user = services.buyer_register(
         phone=payload.phone, password=payload.password, display_name=payload.display_name, request=request
     )
+    # after the registration's own transaction: risk assessment commits on its own
+    risk_flows.register_assess(buyer_id=user.pk, context=risk_flows.request_context(request))
     return Status(201, BuyerOut(username=user.username, kind=user.kind))
 
 

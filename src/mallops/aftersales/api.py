@@ -7,14 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.aftersales import disputes, returns, selectors, services
 from mallops.aftersales.models import Party
+from mallops.aftersales.risk_checks import refund_request_assess
 from mallops.core.idempotency import require_idempotency_key
+from mallops.core.inputs import Fen, MultilineText, Schema
 from mallops.core.pagination import Pagination
+from mallops.risk.flows import request_context
 
 router = Router(tags=["aftersales"], auth=api_auth)
 
@@ -26,17 +29,17 @@ class LineIn(Schema):
     qty: int = Field(..., ge=1, le=1_000_000)
 
 
-class RequestIn(Schema):
+class AfterSaleRequestIn(Schema):
     order_id: int = Field(..., ge=1, le=MAX_ID)
     kind: str = Field(..., max_length=20)
     classification: str = Field(..., max_length=20)
-    reason: str = Field(..., max_length=500)
+    reason: MultilineText = Field(..., max_length=500)
     lines: list[LineIn] = Field(..., max_length=200)
     no_reason_return: bool = False
 
 
 class EvidenceIn(Schema):
-    text: str = Field("", max_length=2000)
+    text: MultilineText = Field("", max_length=2000)
     images: list[str] = Field(default_factory=list, max_length=50)
 
 
@@ -44,8 +47,8 @@ class DisputeIn(EvidenceIn):
     category: str = Field(..., max_length=20)
 
 
-class RejectIn(Schema):
-    reason: str = Field("", max_length=500)
+class AfterSaleRejectIn(Schema):
+    reason: MultilineText = Field("", max_length=500)
 
 
 class ParcelIn(Schema):
@@ -56,11 +59,11 @@ class ParcelIn(Schema):
 
 class RuleIn(Schema):
     ruling: str = Field(..., max_length=20)
-    note: str = Field(..., max_length=1000)
-    amount_fen: int | None = Field(None, ge=0, le=MAX_ID)
+    note: MultilineText = Field(..., max_length=1000)
+    amount_fen: Fen | None = None
 
 
-class RequestOut(Schema):
+class AfterSaleRequestOut(Schema):
     id: int
     merchant_id: int
     order_id: int
@@ -129,7 +132,7 @@ class ShipmentOut(Schema):
     received_at: datetime | None
 
 
-class RequestDetailOut(RequestOut):
+class RequestDetailOut(AfterSaleRequestOut):
     lines: list[LineOut]
     shipments: list[ShipmentOut]
     timeline: list[TimelineOut]
@@ -158,7 +161,15 @@ class DisputeRowOut(Schema):
     response={201: RequestDetailOut},
     summary="Ask for a return, refund, exchange or repair",
 )
-def buyer_create(request: HttpRequest, payload: RequestIn) -> Any:
+def buyer_create(request: HttpRequest, payload: AfterSaleRequestIn) -> Any:
+    # before the request's transaction (risk assessment commits on its own); 403 risk_blocked
+    refund_request_assess(
+        actor=request.user,
+        order_id=payload.order_id,
+        kind=payload.kind,
+        lines=[(ln.order_line_id, ln.qty) for ln in payload.lines],
+        context=request_context(request),
+    )
     req = services.request_create(
         actor=request.user,
         order_id=payload.order_id,
@@ -172,7 +183,9 @@ def buyer_create(request: HttpRequest, payload: RequestIn) -> Any:
     return Status(201, selectors.detail(req))
 
 
-@router.get("/buyer/aftersales", response=list[RequestOut], summary="The buyer's after-sales requests")
+@router.get(
+    "/buyer/aftersales", response=list[AfterSaleRequestOut], summary="The buyer's after-sales requests"
+)
 @paginate(Pagination)
 def buyer_list(request: HttpRequest, **kwargs: Any) -> Any:
     return selectors.buyer_requests(request.user)
@@ -249,7 +262,9 @@ def _store_acts(
     return selectors.detail(out)
 
 
-@router.get("/merchant/aftersales", response=list[RequestOut], summary="The store's after-sales requests")
+@router.get(
+    "/merchant/aftersales", response=list[AfterSaleRequestOut], summary="The store's after-sales requests"
+)
 @paginate(Pagination)
 def merchant_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
     qs = selectors.merchant_requests(request.user)
@@ -277,7 +292,7 @@ def merchant_approve(request: HttpRequest, aftersales_id: int) -> Any:
     response=RequestDetailOut,
     summary="Reject the request, or the returned parcel, with a reason",
 )
-def merchant_reject(request: HttpRequest, aftersales_id: int, payload: RejectIn) -> Any:
+def merchant_reject(request: HttpRequest, aftersales_id: int, payload: AfterSaleRejectIn) -> Any:
     return _store_acts(request, aftersales_id, services.request_reject, reason=payload.reason)
 
 
@@ -322,7 +337,9 @@ def merchant_evidence(request: HttpRequest, aftersales_id: int, payload: Evidenc
 # ---------------------------------------------------------------- platform
 
 
-@router.get("/aftersales/requests", response=list[RequestOut], summary="All requests (aftersales.handle)")
+@router.get(
+    "/aftersales/requests", response=list[AfterSaleRequestOut], summary="All requests (aftersales.handle)"
+)
 @paginate(Pagination)
 def platform_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
     return selectors.platform_requests(request.user, status)

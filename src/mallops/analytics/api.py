@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.params.functions import Query as QueryParam
 
 from mallops.accounts.auth import api_auth
@@ -17,6 +17,7 @@ from mallops.analytics import selectors, services
 from mallops.analytics.ratelimit import check_events_rate
 from mallops.analytics.store.ingest import MAX_API_BATCH
 from mallops.core.errors import DomainError, FieldError, validation_error
+from mallops.core.inputs import Schema
 
 router = Router(tags=["analytics"], auth=api_auth)
 

@@ -9,11 +9,12 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.analytics import behaviour, behaviour_levers
+from mallops.core.inputs import Schema
 
 router = Router(tags=["analytics"], auth=api_auth)
 

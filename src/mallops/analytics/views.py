@@ -20,6 +20,7 @@ from mallops.analytics.charts import bar_chart, line_chart
 from mallops.analytics.metrics import METRICS, compute, facts_between, kpi_report, period_bounds
 from mallops.analytics.models import Experiment, ModelRun, QueryJob, Task
 from mallops.core.errors import DomainError
+from mallops.core.inputs import console_int
 from mallops.core.money import format_fen
 
 
@@ -225,7 +226,10 @@ def retention_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "result": result,
             "error": error,
-            "period_numbers": list(range(int(form["periods"]) if form["periods"].isdigit() else 0)),
+            # bounded like the report (1..366), so a huge number never builds a huge list
+            "period_numbers": list(
+                range(console_int(form["periods"], default=0, minimum=1, maximum=366)[0] if result else 0)
+            ),
         },
     )
 

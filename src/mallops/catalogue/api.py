@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
-from ninja import Body, Router, Schema, Status
+from ninja import Body, Router, Status
 from ninja.pagination import paginate
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -26,6 +26,7 @@ from mallops.catalogue.models import (
     schema_as_dict,
 )
 from mallops.core.errors import FieldError, not_found, validation_error
+from mallops.core.inputs import MAX_SMALL, Fen, Id, MultilineText, Schema, SmallInt, multipart_files
 from mallops.core.pagination import Pagination
 
 router = Router(tags=["catalogue"], auth=api_auth)
@@ -58,17 +59,17 @@ def parse_body(model: type[M], payload: Any) -> M:
 
 class SkuIn(Schema):
     code: str = Field(min_length=1, max_length=64)
-    price_fen: int
-    stock: int = 0
+    price_fen: Fen
+    stock: SmallInt = 0
     spec_values: dict[str, str] = {}
-    reference_price_fen: int | None = None
+    reference_price_fen: Fen | None = None
 
 
 class ImageIn(Schema):
     url: str = Field(min_length=1, max_length=500)
-    width: int = Field(ge=1)
-    height: int = Field(ge=1)
-    size_bytes: int = Field(ge=1)
+    width: int = Field(ge=1, le=100_000)
+    height: int = Field(ge=1, le=100_000)
+    size_bytes: int = Field(ge=1, le=MAX_SMALL)
     angle: str = ""
 
 
@@ -81,7 +82,7 @@ class ProductIn(Schema):
     attributes: dict[str, str] = {}
     images: list[ImageIn] = []
     return_policy: str = "eligible"
-    return_exclusion: str = ""
+    return_exclusion: MultilineText = ""
     external_code: str = ""
 
     def to_input(self) -> ProductInput:
@@ -100,14 +101,14 @@ class ProductIn(Schema):
 
 
 class PriceIn(Schema):
-    price_fen: int
+    price_fen: Fen
 
 
 class CertificateIn(Schema):
     kind: str
     number: str
     expires_on: date
-    product_id: int | None = None
+    product_id: Id | None = None
 
 
 class CategoryOut(Schema):
@@ -315,8 +316,8 @@ def notification_list(request: HttpRequest) -> list[MerchantNotification]:
     return list(selectors.notification_list(merchant_id=merchant_scope(request)))
 
 
-def _form_text(request: HttpRequest, key: str) -> str:
-    value = request.POST.get(key, "")
+def _form_text(form: Any, key: str) -> str:
+    value = form.get(key, "")
     return value if isinstance(value, str) else ""
 
 
@@ -345,13 +346,14 @@ def _form_text(request: HttpRequest, key: str) -> str:
 def image_upload(request: HttpRequest, product_id: int) -> Status[Any]:
     merchant_id = merchant_scope(request)
     selectors.product_get(merchant_id=merchant_id, product_id=product_id)
+    form, files = multipart_files(request)  # read only after the permission and tenancy checks
     image = uploads.image_upload(
         actor=request.user,
         merchant_id=merchant_id,
         product_id=product_id,
-        upload=request.FILES.get("file"),
-        angle=_form_text(request, "angle"),
-        caption=_form_text(request, "caption"),
+        upload=files.get("file"),
+        angle=_form_text(form, "angle"),
+        caption=_form_text(form, "caption"),
         request=request,
     )
     return Status(201, image_out(image))
@@ -390,11 +392,12 @@ def image_delete(request: HttpRequest, product_id: int, image_id: int) -> Status
 )
 def certificate_file_upload(request: HttpRequest, certificate_id: int) -> CertificateFileOut:
     merchant_id = merchant_scope(request)
+    _form, files = multipart_files(request)  # read only after the permission check
     certificate = uploads.certificate_file_upload(
         actor=request.user,
         merchant_id=merchant_id,
         certificate_id=certificate_id,
-        upload=request.FILES.get("file"),
+        upload=files.get("file"),
         request=request,
     )
     return CertificateFileOut(id=certificate.pk, has_file=True, file=certificate.file.name or "")

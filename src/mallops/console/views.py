@@ -18,6 +18,7 @@ from mallops.accounts import services as account_services
 from mallops.accounts.models import LoginLock
 from mallops.audit.selectors import audit_events
 from mallops.core.errors import DomainError
+from mallops.core.inputs import console_datetime
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -68,14 +69,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     filters = {
         key: request.GET.get(key, "").strip() for key in ("actor", "object_type", "object_id", "action")
     }
-    since = request.GET.get("since") or None
-    until = request.GET.get("until") or None
+    since, since_error = console_datetime(request.GET.get("since"))
+    until, until_error = console_datetime(request.GET.get("until"))
     events = audit_events(**filters, since=since, until=until)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "console/audit_log.html",
-        {"active": "audit", "page": page, "filters": filters, "since": since or "", "until": until or ""},
+        {
+            "active": "audit",
+            "page": page,
+            "filters": filters,
+            "since": request.GET.get("since", "")[:32],
+            "until": request.GET.get("until", "")[:32],
+            "filter_error": since_error or until_error,
+        },
     )
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 import mallops
+from mallops.core import inputs
 from mallops.core.errors import DomainError, FieldError
 from mallops.core.problems import from_domain_error, problem_response
 
@@ -55,6 +58,7 @@ def build_api() -> NinjaAPI:
         ),
         urls_namespace="api-v1",
         renderer=Utf8Renderer(),
+        parser=inputs.InputParser(),
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
@@ -93,6 +97,18 @@ def build_api() -> NinjaAPI:
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem_response(request, status=404, detail="Not found.")
+
+    @api.exception_handler(MultiPartParserError)
+    def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return from_domain_error(request, inputs.invalid_multipart())
+
+    @api.exception_handler(TooManyFieldsSent)
+    def _too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+        return from_domain_error(request, inputs.invalid_multipart("The form has too many fields."))
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return from_domain_error(request, inputs.payload_too_large(inputs.MAX_JSON_BODY_BYTES))
 
     @api.exception_handler(Exception)
     def _crash(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 import mallops
 from mallops.core.idempotency import require_idempotency_key
+from mallops.core.inputs import Fen, Schema
 
 router = Router(tags=["system"])
 
@@ -17,7 +18,7 @@ class VersionOut(Schema):
 
 class EchoIn(Schema):
     message: str
-    amount_fen: int = 0
+    amount_fen: Fen = 0
 
 
 class EchoOut(Schema):

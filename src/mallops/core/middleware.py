@@ -8,10 +8,14 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
+from mallops.core import inputs
+from mallops.core.errors import DomainError
 from mallops.core.logging import current_request_id, current_user
-from mallops.core.problems import PROBLEM_CONTENT_TYPE, problem_response
+from mallops.core.problems import PROBLEM_CONTENT_TYPE, from_domain_error, problem_response
 
 log = logging.getLogger("mallops.request")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -92,3 +96,86 @@ class ApiProblemMiddleware:
             status=500,
             detail="An unexpected error occurred; it has been logged with the request id.",
         )
+
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+CONSOLE_BAD_TEXT = "提交的内容含有不允许的字符（控制字符或无效的 Unicode），请删除后重新提交。"
+
+
+def _declared_length(request: HttpRequest) -> int | None:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+
+
+class InputPolicyMiddleware:
+    """The edge of the input policy (``mallops.core.inputs``, docs/api.md "Input policy").
+
+    Under /api/: a body above its limit is 413 problem+json before it is read (multipart bodies have the
+    larger upload limit and are left unparsed, so upload endpoints can check permissions first); a JSON
+    body is depth-scanned, parsed once, checked (text, integer range) and normalised (NFC), and handed to
+    django-ninja through ``InputParser``. Console form posts (urlencoded) with control characters are 400;
+    their text is normalised to NFC.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_api(request):
+            refused = self._check_api(request)
+            if refused is not None:
+                return refused
+        elif request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            refused = self._check_console_form(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def _check_api(self, request: HttpRequest) -> HttpResponse | None:
+        content_type = request.content_type or ""
+        is_multipart = content_type.startswith("multipart/")
+        limit = inputs.MAX_UPLOAD_BODY_BYTES if is_multipart else inputs.MAX_JSON_BODY_BYTES
+        django_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if not is_multipart and django_limit is not None:
+            limit = min(limit, django_limit)
+        declared = _declared_length(request)
+        if declared is None:
+            return problem_response(request, status=400, detail="The Content-Length header is not a number.")
+        if declared > limit:
+            return from_domain_error(request, inputs.payload_too_large(limit))
+        if is_multipart or content_type in _FORM_TYPES or request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            return from_domain_error(request, inputs.payload_too_large(limit))
+        if not raw:
+            return None
+        if len(raw) > limit:
+            return from_domain_error(request, inputs.payload_too_large(limit))
+        try:
+            checked = inputs.check_json_body(raw)
+        except DomainError as error:
+            return from_domain_error(request, error)
+        except (ValueError, RecursionError):
+            return None  # not JSON: the endpoint answers (django-ninja: 400 "Cannot parse request body")
+        setattr(request, inputs.CHECKED_BODY_ATTR, checked)
+        return None
+
+    def _check_console_form(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            form = request.POST
+        except RequestDataTooBig:
+            return None  # Django answers 400 itself
+        for key, values in form.lists():
+            for text in (key, *values):
+                if inputs.text_problem(text) is not None:
+                    return HttpResponseBadRequest(CONSOLE_BAD_TEXT, content_type="text/plain; charset=utf-8")
+        normalised = form.copy()
+        for key, values in form.lists():
+            normalised.setlist(key, [inputs.normalise_text(v) for v in values])
+        normalised._mutable = False
+        request.POST = normalised  # type: ignore[assignment]
+        return None

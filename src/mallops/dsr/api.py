@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from pydantic import Field
 
 from mallops.accounts.auth import api_auth
+from mallops.core.inputs import MultilineText, Schema
 from mallops.dsr import consent, requests
 from mallops.dsr.models import DataSubjectRequest, PrivacyPolicy
 
@@ -26,7 +27,7 @@ class PurposeIn(Schema):
 
 class PolicyIn(Schema):
     version: str = Field(min_length=1, max_length=20)
-    text: str = Field(min_length=1, max_length=100_000)
+    text: MultilineText = Field(min_length=1, max_length=100_000)
     purposes: list[PurposeIn] = Field(min_length=1, max_length=50)
 
 
@@ -38,15 +39,15 @@ class PurposeOut(Schema):
     legal_basis: str
 
 
-class PolicyOut(Schema):
+class PrivacyPolicyOut(Schema):
     version: str
     published_at: datetime
     text: str
     purposes: list[PurposeOut]
 
 
-def _policy_out(policy: PrivacyPolicy) -> PolicyOut:
-    return PolicyOut(
+def _policy_out(policy: PrivacyPolicy) -> PrivacyPolicyOut:
+    return PrivacyPolicyOut(
         version=policy.version,
         published_at=policy.published_at,
         text=policy.text,
@@ -54,12 +55,12 @@ def _policy_out(policy: PrivacyPolicy) -> PolicyOut:
     )
 
 
-@router.get("/privacy/policy", response=PolicyOut, auth=None, summary="The current privacy policy")
-def policy_current(request: HttpRequest) -> PolicyOut:
+@router.get("/privacy/policy", response=PrivacyPolicyOut, auth=None, summary="The current privacy policy")
+def policy_current(request: HttpRequest) -> PrivacyPolicyOut:
     return _policy_out(consent.require_current_policy())
 
 
-@router.post("/privacy/policies", response={201: PolicyOut}, summary="Publish a new policy version")
+@router.post("/privacy/policies", response={201: PrivacyPolicyOut}, summary="Publish a new policy version")
 def policy_publish(request: HttpRequest, payload: PolicyIn) -> Status[Any]:
     policy = consent.policy_publish(
         actor=request.user,
@@ -110,13 +111,13 @@ def my_consent_change(request: HttpRequest, payload: ConsentIn) -> Status[Any]:
     return Status(201, ConsentOut(**vars(state)))
 
 
-class RequestIn(Schema):
+class DataRequestIn(Schema):
     kind: Literal["access", "portability", "correction", "deletion", "withdrawal"]
-    note: str = Field(default="", max_length=2000)
+    note: MultilineText = Field(default="", max_length=2000)
     purposes: list[str] = Field(default_factory=list, max_length=50)
 
 
-class RequestOut(Schema):
+class DataRequestOut(Schema):
     id: int
     kind: str
     status: str
@@ -130,12 +131,12 @@ class RequestOut(Schema):
 
 
 class RequestListOut(Schema):
-    items: list[RequestOut]
+    items: list[DataRequestOut]
     count: int
 
 
-def _request_out(row: DataSubjectRequest) -> RequestOut:
-    return RequestOut(
+def _request_out(row: DataSubjectRequest) -> DataRequestOut:
+    return DataRequestOut(
         id=row.pk,
         kind=row.kind,
         status=row.status,
@@ -149,8 +150,8 @@ def _request_out(row: DataSubjectRequest) -> RequestOut:
     )
 
 
-@router.post("/me/data-requests", response={201: RequestOut}, summary="Submit a data-subject request")
-def my_request_submit(request: HttpRequest, payload: RequestIn) -> Status[Any]:
+@router.post("/me/data-requests", response={201: DataRequestOut}, summary="Submit a data-subject request")
+def my_request_submit(request: HttpRequest, payload: DataRequestIn) -> Status[Any]:
     row = requests.request_submit(
         actor=request.user, kind=payload.kind, note=payload.note, purposes=payload.purposes, request=request
     )
@@ -163,8 +164,10 @@ def my_requests(request: HttpRequest) -> RequestListOut:
     return RequestListOut(items=items, count=len(items))
 
 
-@router.get("/me/data-requests/{request_id}", response=RequestOut, summary="One of my data-subject requests")
-def my_request_get(request: HttpRequest, request_id: int) -> RequestOut:
+@router.get(
+    "/me/data-requests/{request_id}", response=DataRequestOut, summary="One of my data-subject requests"
+)
+def my_request_get(request: HttpRequest, request_id: int) -> DataRequestOut:
     return _request_out(requests.buyer_request_get(actor=request.user, request_id=request_id))
 
 
@@ -184,7 +187,7 @@ def my_request_export(request: HttpRequest, request_id: int) -> HttpResponse:
 # --- staff (privacy.dsr.handle) -------------------------------------------------------------------------
 
 
-class StaffRequestOut(RequestOut):
+class StaffRequestOut(DataRequestOut):
     buyer_id: int
     note: str
     purposes: list[str]
@@ -207,12 +210,12 @@ def _staff_out(row: DataSubjectRequest) -> StaffRequestOut:
 
 
 class CompleteIn(Schema):
-    note: str = Field(default="", max_length=500)
+    note: MultilineText = Field(default="", max_length=500)
 
 
-class RejectIn(Schema):
+class DataRequestRejectIn(Schema):
     code: Literal["identity_unverified", "manifestly_unfounded", "legal_exception", "other"]
-    reason: str = Field(min_length=1, max_length=450)
+    reason: MultilineText = Field(min_length=1, max_length=450)
 
 
 @router.get(
@@ -251,7 +254,9 @@ def staff_request_complete(request: HttpRequest, request_id: int, payload: Compl
     response=StaffRequestOut,
     summary="Refuse a data-subject request with a reason code and text",
 )
-def staff_request_reject(request: HttpRequest, request_id: int, payload: RejectIn) -> StaffRequestOut:
+def staff_request_reject(
+    request: HttpRequest, request_id: int, payload: DataRequestRejectIn
+) -> StaffRequestOut:
     row = requests.request_reject(
         actor=request.user, request_id=request_id, code=payload.code, reason=payload.reason, request=request
     )

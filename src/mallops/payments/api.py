@@ -7,12 +7,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.core.idempotency import require_idempotency_key
+from mallops.core.inputs import Schema
 from mallops.core.pagination import Pagination
 from mallops.orders import selectors as order_selectors
 from mallops.orders.schemas import OrderOut

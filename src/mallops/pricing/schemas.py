@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
+
+from mallops.core.inputs import MultilineText, Schema
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_FEN = 10**12  # ¥10 billion: far above any price, far below the database's integer range
@@ -61,8 +62,8 @@ class PromotionIn(Schema):
     per_buyer_limit: Count | None = None
     total_limit: Count | None = None
     budget_fen: Fen | None = None
-    description: str = Field(default="", max_length=200)
-    rules_text: str | None = Field(
+    description: MultilineText = Field(default="", max_length=200)
+    rules_text: MultilineText | None = Field(
         default=None, max_length=5000, description="Omit to generate the rules from the promotion"
     )
 

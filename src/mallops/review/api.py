@@ -9,14 +9,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Body, File, Form, Router, Schema, Status
-from ninja.files import UploadedFile
+from ninja import Body, Router, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.catalogue.api import merchant_scope, parse_body
 from mallops.core.errors import FieldError, validation_error
+from mallops.core.inputs import Id, MultilineText, Schema, multipart_files
 from mallops.core.pagination import PageRows, Pagination, paginate_rows
 from mallops.review import importing, presenters, selectors, services
 from mallops.review.models import Listing, ListingVersion
@@ -25,7 +25,7 @@ router = Router(tags=["review"], auth=api_auth)
 
 
 class ListingIn(Schema):
-    product_id: int
+    product_id: Id
 
 
 def _optional_json(request: HttpRequest) -> Any:
@@ -93,9 +93,9 @@ class ApproveIn(Schema):
     note: str = ""
 
 
-class RejectIn(Schema):
+class ListingRejectIn(Schema):
     reason_codes: list[str]
-    note: str = ""
+    note: MultilineText = ""
 
 
 @router.get("/merchant/listings", response=list[ListingOut], summary="Own listings")
@@ -227,7 +227,7 @@ def review_approve(request: HttpRequest, listing_id: int) -> dict[str, Any]:
 )
 def review_reject(request: HttpRequest, listing_id: int, payload: Body[Any]) -> dict[str, Any]:
     require_permission(request.user, "listing.review")
-    body = parse_body(RejectIn, payload)
+    body = parse_body(ListingRejectIn, payload)
     version = services.listing_reject(
         actor=request.user,
         listing_id=listing_id,
@@ -261,25 +261,48 @@ def review_metrics(
         "Multipart form: `file` (.csv or .xlsx), `mode` = `dry_run` (default; nothing is written) or "
         "`confirm`, and `accept_valid_subset` (confirm only: import the products without errors and skip "
         "the rest). A confirm with errors and without `accept_valid_subset` answers 422 and writes nothing. "
-        "Errors carry the spreadsheet `row` (header is row 1) and `column`."
+        "Errors carry the spreadsheet `row` (header is row 1) and `column`. The body is read only after "
+        "the permission check; a malformed multipart body is 400 `invalid_multipart`."
     ),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "mode": {"type": "string", "enum": ["dry_run", "confirm"], "default": "dry_run"},
+                            "accept_valid_subset": {"type": "boolean", "default": False},
+                        },
+                    }
+                }
+            }
+        }
+    },
 )
-def listing_import(
-    request: HttpRequest,
-    file: File[UploadedFile],
-    mode: Form[str] = "dry_run",
-    accept_valid_subset: Form[bool] = False,
-) -> dict[str, Any]:
+def listing_import(request: HttpRequest) -> dict[str, Any]:
     merchant_id = merchant_scope(request)
+    form, files = multipart_files(request)
+    upload = files.get("file")
+    if upload is None:
+        raise validation_error(
+            [FieldError(("body", "file"), "send the file as multipart field 'file'", "required")]
+        )
+    mode = form.get("mode", "dry_run")
     if mode not in ("dry_run", "confirm"):
         raise validation_error([FieldError(("body", "mode"), "dry_run or confirm", "invalid_choice")])
+    subset = form.get("accept_valid_subset", "false").lower()
+    if subset not in ("true", "false", "1", "0", "on", ""):
+        raise validation_error([FieldError(("body", "accept_valid_subset"), "true or false", "bool_parsing")])
     report = importing.listing_import(
         actor=request.user,
         merchant_id=merchant_id,
-        filename=file.name or "",
-        content=file.read(),
+        filename=upload.name or "",
+        content=upload.read(),
         confirm=mode == "confirm",
-        accept_valid_subset=accept_valid_subset,
+        accept_valid_subset=subset in ("true", "1", "on"),
         request=request,
     )
     return report.as_dict()

@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.core.errors import DomainError, not_found
+from mallops.core.inputs import QuerySchema, Schema
 from mallops.core.pagination import PageRows, Pagination, paginate_rows
 from mallops.service import assist, kpis, notifications, selectors, services, supervision
 from mallops.service.models import Notification, ServiceTask, Ticket
@@ -34,12 +35,12 @@ from mallops.service.schemas import (
     FollowupIn,
     NoteIn,
     PauseIn,
-    PolicyOut,
     PolicyPatch,
     RatingIn,
     RatingOut,
     ReplyIn,
     ResolveIn,
+    SlaPolicyOut,
     SuggestionOut,
     TaskOut,
     TicketDetailOut,
@@ -51,7 +52,7 @@ from mallops.service.schemas import (
 router = Router(tags=["service"], auth=api_auth)
 
 
-class TicketFilters(Schema):
+class TicketFilters(QuerySchema):
     """The ticket list's query parameters (platform desk and store CS share them)."""
 
     status: str = ""
@@ -238,13 +239,15 @@ def ticket_suggestions(request: HttpRequest, ticket_id: int) -> list[SuggestionO
     return [SuggestionOut(**vars(s)) for s in assist.suggest(assist.ticket_text(ticket))]
 
 
-@router.get("/service/sla-policies", response=list[PolicyOut], summary="SLA policies")
+@router.get("/service/sla-policies", response=list[SlaPolicyOut], summary="SLA policies")
 def policy_list(request: HttpRequest) -> list[Any]:
     require_permission(_staff_only(request), "ticket.handle")
     return selectors.sla_policies()
 
 
-@router.patch("/service/sla-policies/{code}", response=PolicyOut, summary="Change an SLA policy (supervisor)")
+@router.patch(
+    "/service/sla-policies/{code}", response=SlaPolicyOut, summary="Change an SLA policy (supervisor)"
+)
 def policy_update(request: HttpRequest, code: str, payload: PolicyPatch) -> Any:
     return supervision.sla_policy_update(
         actor=request.user, code=code, changes=payload.dict(exclude_unset=True), request=request
@@ -279,7 +282,7 @@ def service_kpis(request: HttpRequest, days: int = 30) -> dict[str, Any]:
 # --- notifications (staff and store CS: the caller's own inbox) --------------------------------------
 
 
-class NotificationOut(Schema):
+class ServiceNotificationOut(Schema):
     id: int
     kind: str
     ticket_id: int
@@ -305,7 +308,7 @@ def _inbox_owner(request: HttpRequest) -> Any:
 
 @router.get(
     "/service/notifications",
-    response=list[NotificationOut],
+    response=list[ServiceNotificationOut],
     summary="My notifications (SLA warnings and breaches), newest first",
 )
 @paginate(Pagination)
@@ -314,7 +317,7 @@ def notification_list(request: HttpRequest, unread: bool = False) -> Any:
 
 
 @router.post(
-    "/service/notifications/{notification_id}/read", response=NotificationOut, summary="Mark one read"
+    "/service/notifications/{notification_id}/read", response=ServiceNotificationOut, summary="Mark one read"
 )
 def notification_read(request: HttpRequest, notification_id: int) -> Notification:
     return notifications.notification_read(

@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Schema, Status
+from ninja import Status
 from ninja.pagination import paginate
 
 from mallops.accounts.services import require_permission
+from mallops.core.inputs import Id, IdOrZero, MultilineText, Schema, SmallInt
 from mallops.core.pagination import Pagination
 from mallops.service import checklist, procedures, training
 from mallops.service.api import _merchant_only, _staff_only, router
@@ -23,7 +24,7 @@ from mallops.service.schemas import ChecklistItemOut, checklist_item_out
 
 class StepIn(Schema):
     title: str = ""
-    guidance: str = ""
+    guidance: MultilineText = ""
     is_required: bool = True
 
 
@@ -31,8 +32,8 @@ class ProcedureIn(Schema):
     code: str = ""
     name: str = ""
     categories: list[str] = []
-    owner_id: int | None = None
-    pass_mark: int = 80
+    owner_id: Id | None = None
+    pass_mark: SmallInt = 80
     resolve_requires_training: bool = False
     steps: list[StepIn] | None = None
     publish: bool = False
@@ -40,20 +41,20 @@ class ProcedureIn(Schema):
 
 class ProcedurePatch(Schema):
     name: str | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     categories: list[str] | None = None
-    pass_mark: int | None = None
+    pass_mark: SmallInt | None = None
     resolve_requires_training: bool | None = None
 
 
 class VersionIn(Schema):
     steps: list[StepIn] = []
-    change_note: str = ""
+    change_note: MultilineText = ""
     publish: bool = False
 
 
 class InstallIn(Schema):
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class StepOut(Schema):
@@ -63,7 +64,7 @@ class StepOut(Schema):
     is_required: bool
 
 
-class VersionOut(Schema):
+class ProcedureVersionOut(Schema):
     number: int
     state: str
     change_note: str
@@ -91,7 +92,7 @@ class ProcedureOut(Schema):
     pass_mark: int
     resolve_requires_training: bool
     current_version: int | None
-    versions: list[VersionOut]
+    versions: list[ProcedureVersionOut]
 
     @staticmethod
     def resolve_owner(obj: Procedure) -> str:
@@ -108,18 +109,18 @@ class ProcedureOut(Schema):
 
 
 class StepSetIn(Schema):
-    step_id: int = 0
+    step_id: IdOrZero = 0
     done: bool = True
-    note: str = ""
+    note: MultilineText = ""
 
 
 class TrainingIn(Schema):
-    user_id: int = 0
+    user_id: IdOrZero = 0
     procedure: str = ""
-    version: int | None = None
-    score: int = -1
+    version: SmallInt | None = None
+    score: SmallInt = -1
     completed_at: datetime | None = None
-    note: str = ""
+    note: MultilineText = ""
 
 
 class TrainingOut(Schema):
@@ -221,7 +222,7 @@ def procedure_update(request: HttpRequest, code: str, payload: ProcedurePatch) -
 
 @router.post(
     "/service/procedures/{code}/versions",
-    response={201: VersionOut},
+    response={201: ProcedureVersionOut},
     summary="A new checklist version (draft, or published at once)",
 )
 def version_create(request: HttpRequest, code: str, payload: VersionIn) -> Status[Any]:
@@ -238,7 +239,7 @@ def version_create(request: HttpRequest, code: str, payload: VersionIn) -> Statu
 
 @router.post(
     "/service/procedures/{code}/versions/{number}/publish",
-    response=VersionOut,
+    response=ProcedureVersionOut,
     summary="Publish a draft (the previous version is retired; agents need training on it)",
 )
 def version_publish(request: HttpRequest, code: str, number: int) -> ProcedureVersion:
@@ -248,7 +249,9 @@ def version_publish(request: HttpRequest, code: str, number: int) -> ProcedureVe
 
 
 @router.post(
-    "/service/procedures/{code}/versions/{number}/retire", response=VersionOut, summary="Retire a version"
+    "/service/procedures/{code}/versions/{number}/retire",
+    response=ProcedureVersionOut,
+    summary="Retire a version",
 )
 def version_retire(request: HttpRequest, code: str, number: int) -> ProcedureVersion:
     return procedures.procedure_version_retire(

@@ -6,78 +6,77 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ninja import Schema
-
+from mallops.core.inputs import Id, MultilineText, Schema, SmallInt
 from mallops.service.models import Ticket, TicketEvent, TicketRating, TicketSla, TicketStep
 from mallops.service.selectors import calendar_warnings
 
 
 class TicketIn(Schema):
     subject: str = ""
-    description: str = ""
+    description: MultilineText = ""
     channel: str = "api"
     category: str | None = None
     priority: str = "normal"
-    buyer_id: int | None = None
-    merchant_id: int | None = None
+    buyer_id: Id | None = None
+    merchant_id: Id | None = None
     order_ref: str = ""
     is_serious: bool = False
 
 
 class BuyerTicketIn(Schema):
     subject: str = ""
-    description: str = ""
+    description: MultilineText = ""
     channel: str = "app"
     category: str | None = None
-    merchant_id: int | None = None
+    merchant_id: Id | None = None
     order_ref: str = ""
 
 
 class ReplyIn(Schema):
-    body: str = ""
+    body: MultilineText = ""
     complex_issue: bool = False
 
 
 class NoteIn(Schema):
-    body: str = ""
+    body: MultilineText = ""
 
 
 class BuyerReplyIn(Schema):
-    body: str = ""
+    body: MultilineText = ""
     reopen: bool = False
 
 
 class AssignIn(Schema):
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
 
 
 class PauseIn(Schema):
-    reason: str = ""
+    reason: MultilineText = ""
 
 
 class ExtendIn(Schema):
-    message: str = ""
+    message: MultilineText = ""
 
 
 class ResolveIn(Schema):
-    summary: str = ""
-    unresolved_reason: str = ""
+    summary: MultilineText = ""
+    unresolved_reason: MultilineText = ""
 
 
 class RatingIn(Schema):
-    speed: int = 0
-    efficiency: int = 0
-    quality: int = 0
-    attitude: int = 0
-    comment: str = ""
+    speed: SmallInt = 0
+    efficiency: SmallInt = 0
+    quality: SmallInt = 0
+    attitude: SmallInt = 0
+    comment: MultilineText = ""
 
 
 class FollowupIn(Schema):
-    note: str = ""
+    note: MultilineText = ""
 
 
 class EscalateIn(Schema):
-    reason: str = ""
+    reason: MultilineText = ""
     serious: bool = False
 
 
@@ -262,7 +261,7 @@ class SuggestionOut(Schema):
     score: float
 
 
-class PolicyOut(Schema):
+class SlaPolicyOut(Schema):
     code: str
     label: str
     target: str
@@ -285,10 +284,10 @@ class PolicyOut(Schema):
 
 class PolicyPatch(Schema):
     label: str | None = None
-    minutes: int | None = None
-    working_days: int | None = None
+    minutes: SmallInt | None = None
+    working_days: SmallInt | None = None
     window: str | None = None
-    warning_lead_minutes: int | None = None
+    warning_lead_minutes: SmallInt | None = None
     basis: str | None = None
     is_active: bool | None = None
     notify_customer: bool | None = None
@@ -306,6 +305,6 @@ class TaskOut(Schema):
 
 
 class DetectIn(Schema):
-    days: int = 30
-    top: int = 5
-    min_size: int = 3
+    days: SmallInt = 30
+    top: SmallInt = 5
+    min_size: SmallInt = 3

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from pydantic import Field
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError, permission_denied
+from mallops.core.inputs import MultilineText, Schema
 from mallops.workdays import selectors, services
 
 router = Router(tags=["calendar"], auth=api_auth)
@@ -42,7 +43,7 @@ class YearDetailOut(YearOut):
 
 class ImportIn(Schema):
     format: Literal["json", "csv"] = "json"
-    content: str = Field(min_length=1, max_length=200_000)
+    content: MultilineText = Field(min_length=1, max_length=200_000)
 
 
 def _staff_only(request: HttpRequest) -> None:
