@@ -220,6 +220,8 @@ class DataTable:
             queryset = queryset.filter(
                 reduce(or_, (Q(**{f"{name}__icontains": self.query}) for name in self.search_fields))
             )
+            if any("__" in name for name in self.search_fields):
+                queryset = queryset.distinct()  # a search across a relation must not repeat a row
         for spec in self.filters:
             value = self.filter_values[spec.key]
             allowed = {str(choice) for choice, _label in spec.choices}

@@ -9,12 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mallops.console import formats
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, label, label_choices
@@ -74,24 +74,53 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def merchant_orders(request: HttpRequest) -> HttpResponse:
     _require(request, "store.order.manage")
-    status = _status_filter(request)
     try:
-        orders = selectors.merchant_orders(actor=request.user, status=status)
+        orders = selectors.merchant_orders(actor=request.user)
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
-    page = Paginator(orders, 50).get_page(request.GET.get("page"))
-    for order in page:
-        order.masked_label = _masked_label(order)  # type: ignore[attr-defined]
+    table = DataTable(
+        request,
+        orders,
+        columns=[
+            Column("number", _("Order"), sort="number"),
+            Column("created_at", _("Created"), kind="datetime", sort="created_at"),
+            Column(
+                "status",
+                _("Status"),
+                kind="badge",
+                display=_merchant_status_text,
+                tone=lambda o: "danger" if o.ship_late else formats.tone_of(o.status),
+            ),
+            Column(
+                "lines",
+                _("Lines"),
+                value=lambda o: "；".join(f"{line.sku_code} × {line.qty}" for line in o.lines.all()),
+            ),
+            Column("paid_fen", _("Paid"), kind="money", sort="paid_fen"),
+            Column("ship_due_at", _("Ship by"), kind="datetime", sort="ship_due_at"),
+            Column("shipping", _("Shipping"), kind="template", template="orders/_merchant_shipping.html"),
+        ],
+        search=["number", "lines__sku_code"],
+        search_placeholder=_("Order number or SKU"),
+        filters=[Filter("status", _("Status"), label_choices("orders.status", OrderStatus.values))],
+        date_range=DateRange("created_at", _("Created")),
+        default_sort="-created_at",
+        page_size=50,
+        testid="merchant-orders",
+        empty_title=_("No orders."),
+    )
+    for row in table.rows:
+        row.obj.masked_label = _masked_label(row.obj)  # the template shows only the masked label
     return render(
         request,
         "orders/merchant_orders.html",
-        {
-            "active": "merchant_orders",
-            "page": page,
-            "status": status,
-            "statuses": label_choices("orders.status", OrderStatus.values),
-        },
+        {"active": "merchant_orders", "table": table, "status": table.filter_values["status"]},
     )
+
+
+def _merchant_status_text(order: Any) -> str:
+    status = label(order.status, "orders.status")
+    return f"{status} · {_('late')}" if order.ship_late else status
 
 
 def _masked_label(order: Any) -> dict[str, str]:
