@@ -13,6 +13,7 @@ from mallops.catalogue.api import router as catalogue_router
 from mallops.compliance.api import router as compliance_router
 from mallops.core.api_system import router as system_router
 from mallops.dsr.api import router as dsr_router
+from mallops.ops.api import router as ops_router
 from mallops.orders.api import router as orders_router
 from mallops.payments.api import router as payments_router
 from mallops.pricing.api import router as pricing_router
@@ -41,4 +42,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", workdays_router),
     ("", dsr_router),
     ("", risk_router),
+    ("", ops_router),
 ]

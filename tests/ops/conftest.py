@@ -13,7 +13,7 @@ import pytest
 from ops_helpers import SEED, Install, base_env, free_port
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def install(tmp_path_factory: pytest.TempPathFactory) -> Install:
     data_dir = tmp_path_factory.mktemp("ops-install") / "data"
     data_dir.mkdir()

@@ -209,3 +209,32 @@ def test_create_without_a_backup_key_fails_and_records_it(install: Install) -> N
     assert rows[0][0] == "failed"
     assert "MALLOPS_BACKUP_PASSPHRASE" in str(rows[0][1])
     assert PASSPHRASE not in str(rows[0][1])
+
+
+def test_policy_command_stores_a_schedule_as_data(install: Install) -> None:
+    saved = install.run(
+        "backup",
+        "policy",
+        "nightly-offsite",
+        "--level",
+        "offsite",
+        "--every-hours",
+        "24",
+        "--keep-last",
+        "7",
+        "--keep-days",
+        "30",
+        "--drill-every-hours",
+        "168",
+    )
+    assert saved.returncode == 0, saved.stderr
+    assert saved.stdout.startswith(
+        "policy nightly-offsite: offsite every 24 h, keep 7 / 30 days, next backup "
+    )
+    rows = install.sql(
+        "SELECT level, interval_hours, keep_last, keep_days, drill_interval_hours, is_active, "
+        "backup_due_at IS NOT NULL, drill_due_at IS NOT NULL FROM ops_backuppolicy WHERE name = 'nightly-offsite'"
+    )
+    assert rows == [("offsite", 24, 7, 30, 168, 1, 1, 1)]
+    refused = install.run("backup", "policy", "bad", "--every-hours", "0")
+    assert refused.returncode == 2

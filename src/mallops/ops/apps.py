@@ -16,3 +16,4 @@ class OpsConfig(AppConfig):
 
         register(MenuItem("ops_backups", _("Backups"), "ops:backups", VIEW_PERMISSION, group="system"))
         register(MenuItem("ops_drills", _("Restore drills"), "ops:drills", VIEW_PERMISSION, group="system"))
+        register(MenuItem("ops_incidents", _("Incidents"), "ops:incidents", VIEW_PERMISSION, group="system"))

@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from mallops.core.cli_parser import OneLineParser
+from mallops.core.errors import DomainError
 from mallops.ops.archive import BackupError
 from mallops.ops.config import LEVELS
 from mallops.ops.pgbackrest import PgBackRestError
@@ -153,5 +154,9 @@ def main(argv: Sequence[str]) -> int:
             return 0
     except (BackupError, PgBackRestError) as exc:
         print(f"mallops backup {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in exc.errors) or exc.detail
+        print(f"mallops backup {args.command}: {problems}", file=sys.stderr)
         return 2
     return 2  # pragma: no cover - argparse requires a command

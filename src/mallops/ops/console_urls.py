@@ -11,4 +11,6 @@ app_name = "ops"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("backups/", views.backups, name="backups"),
     path("drills/", views.drills, name="drills"),
+    path("incidents/", views.incident_list, name="incidents"),
+    path("incidents/<int:incident_id>/", views.incident_detail, name="incident"),
 ]

@@ -93,3 +93,94 @@ class DrillRun(models.Model):
 
     def __str__(self) -> str:
         return f"drill {self.backup_name} {self.result} {self.rto_ms} ms"
+
+
+class IncidentKind(models.TextChoices):
+    DATA_LEAK = "data_leak", "data leak"
+    SYSTEM_FAILURE = "system_failure", "system failure"
+    MASS_COMPLAINTS = "mass_complaints", "mass complaints"
+    REGULATORY_INVESTIGATION = "regulatory_investigation", "regulatory investigation"
+
+
+class IncidentSeverity(models.TextChoices):
+    # the four levels of the CAC incident reporting measures
+    SEV1 = "sev1", "sev1 特别重大"
+    SEV2 = "sev2", "sev2 重大"
+    SEV3 = "sev3", "sev3 较大"
+    SEV4 = "sev4", "sev4 一般"
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", "open"
+    MITIGATED = "mitigated", "mitigated"
+    RESOLVED = "resolved", "resolved"
+    CLOSED = "closed", "closed"
+
+
+class Incident(models.Model):
+    """An operations incident (R7.4.1): what, how bad, who owns it, and the regulator's clock.
+
+    ``regulator_due_at`` is the timer of the notification deadline (``incident_rules``): cleared when the
+    regulator is notified; the sweep ``ops.incident_regulator_deadline`` records a missed deadline on the
+    timeline. ``regulator_deadline_at`` keeps the deadline itself for the record.
+    """
+
+    kind = models.CharField(max_length=30, choices=IncidentKind.choices)
+    severity = models.CharField(max_length=4, choices=IncidentSeverity.choices)
+    status = models.CharField(max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, default="")
+    owner = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    involves_personal_data = models.BooleanField(default=False)
+    affected_people = models.PositiveIntegerField(default=0)
+    detected_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    regulator_deadline_at = models.DateTimeField(null=True, blank=True)
+    regulator_rule = models.CharField(max_length=200, blank=True, default="")
+    regulator_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    regulator_notified_at = models.DateTimeField(null=True, blank=True)
+    users_notified_at = models.DateTimeField(null=True, blank=True)
+    postmortem = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="closed", closed_at__isnull=False) | ~models.Q(status="closed"),
+                name="ops_incident_closed_has_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.severity} {self.title}"
+
+
+class IncidentEventKind(models.TextChoices):
+    OPENED = "opened", "opened"
+    NOTE = "note", "note"
+    STATUS = "status", "status"
+    OWNER = "owner", "owner"
+    NOTIFIED_REGULATOR = "notified_regulator", "regulator notified"
+    NOTIFIED_USERS = "notified_users", "users notified"
+    DEADLINE_MISSED = "deadline_missed", "deadline missed"
+
+
+class IncidentEvent(models.Model):
+    """One line of an incident's timeline (append-only)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=IncidentEventKind.choices)
+    text = models.TextField(blank=True, default="")
+    actor_username = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from mallops.ops import selectors
+from mallops.core.errors import DomainError
+from mallops.ops import incidents, selectors
 
 # system administrators; a dedicated ops permission belongs in accounts.roles when the matrix is next edited
 VIEW_PERMISSION = "staff.manage"
@@ -45,3 +46,23 @@ def drills(request: HttpRequest) -> HttpResponse:
         for run in recent
     ]
     return render(request, "ops/drills.html", {"runs": runs, "summary": summary, "chart": chart})
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    status = request.GET.get("status", "active")
+    if status not in {"", "active", "open", "mitigated", "resolved", "closed"}:
+        status = "active"
+    rows = incidents.incidents_list(actor=request.user, status=status)[:200]
+    return render(request, "ops/incidents.html", {"incidents": rows, "status": status})
+
+
+@login_required
+def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
+    _require(request)
+    try:
+        incident = incidents.incident_get(actor=request.user, incident_id=incident_id)
+    except DomainError as error:
+        raise Http404(error.detail) from error
+    return render(request, "ops/incident.html", {"incident": incident, "timeline": incident.events.all()})

@@ -1,0 +1,174 @@
+"""Operations API: incidents (staff with the ops permission). Mounted under /api/v1/ops/."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from pydantic import Field
+
+from mallops.accounts.auth import api_auth
+from mallops.core.inputs import Count, Id, MultilineText, Schema, Text
+from mallops.ops import incidents
+from mallops.ops.models import Incident, IncidentEvent
+
+router = Router(tags=["operations"], auth=api_auth)
+
+Kind = Literal["data_leak", "system_failure", "mass_complaints", "regulatory_investigation"]
+Severity = Literal["sev1", "sev2", "sev3", "sev4"]
+Status_ = Literal["open", "mitigated", "resolved", "closed"]
+
+
+class IncidentIn(Schema):
+    kind: Kind
+    severity: Severity
+    title: Text = Field(min_length=1, max_length=200)
+    summary: MultilineText = Field(default="", max_length=10_000)
+    detected_at: datetime | None = None
+    involves_personal_data: bool = False
+    affected_people: Count = 0
+    owner_id: Id | None = None
+
+
+class NoteIn(Schema):
+    text: MultilineText = Field(min_length=1, max_length=10_000)
+
+
+class AssignIn(Schema):
+    owner_id: Id
+
+
+class TransitionIn(Schema):
+    status: Status_
+    postmortem: MultilineText = Field(default="", max_length=50_000)
+
+
+class NotifyIn(Schema):
+    audience: Literal["regulator", "users"]
+    text: MultilineText = Field(min_length=1, max_length=10_000)
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    text: str
+    actor: str
+
+
+class IncidentOut(Schema):
+    id: int
+    kind: str
+    severity: str
+    status: str
+    title: str
+    summary: str
+    owner: str | None
+    involves_personal_data: bool
+    affected_people: int
+    detected_at: datetime
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    regulator_deadline_at: datetime | None
+    regulator_rule: str
+    regulator_notified_at: datetime | None
+    users_notified_at: datetime | None
+    postmortem: str
+
+
+class IncidentDetailOut(IncidentOut):
+    timeline: list[EventOut]
+
+
+class IncidentListOut(Schema):
+    items: list[IncidentOut]
+    count: int
+
+
+def _out(row: Incident) -> IncidentOut:
+    return IncidentOut(
+        id=row.pk,
+        kind=row.kind,
+        severity=row.severity,
+        status=row.status,
+        title=row.title,
+        summary=row.summary,
+        owner=row.owner.username if row.owner_id and row.owner else None,
+        involves_personal_data=row.involves_personal_data,
+        affected_people=row.affected_people,
+        detected_at=row.detected_at,
+        mitigated_at=row.mitigated_at,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        regulator_deadline_at=row.regulator_deadline_at,
+        regulator_rule=row.regulator_rule,
+        regulator_notified_at=row.regulator_notified_at,
+        users_notified_at=row.users_notified_at,
+        postmortem=row.postmortem,
+    )
+
+
+def _event_out(event: IncidentEvent) -> EventOut:
+    return EventOut(at=event.at, kind=event.kind, text=event.text, actor=event.actor_username)
+
+
+def _detail(row: Incident) -> IncidentDetailOut:
+    return IncidentDetailOut(**_out(row).dict(), timeline=[_event_out(e) for e in row.events.all()])
+
+
+@router.get("/ops/incidents", response=IncidentListOut, summary="Incidents, newest first")
+def incident_list(
+    request: HttpRequest, status: Literal["", "active", "open", "mitigated", "resolved", "closed"] = ""
+) -> IncidentListOut:
+    items = [_out(row) for row in incidents.incidents_list(actor=request.user, status=status)[:500]]
+    return IncidentListOut(items=items, count=len(items))
+
+
+@router.post("/ops/incidents", response={201: IncidentDetailOut}, summary="Open an incident")
+def incident_create(request: HttpRequest, payload: IncidentIn) -> Status[IncidentDetailOut]:
+    row = incidents.incident_open(actor=request.user, **payload.dict())
+    return Status(201, _detail(row))
+
+
+@router.get(
+    "/ops/incidents/{incident_id}", response=IncidentDetailOut, summary="One incident with its timeline"
+)
+def incident_detail(request: HttpRequest, incident_id: int) -> IncidentDetailOut:
+    return _detail(incidents.incident_get(actor=request.user, incident_id=incident_id))
+
+
+@router.post("/ops/incidents/{incident_id}/notes", response=IncidentDetailOut, summary="Add a timeline note")
+def incident_add_note(request: HttpRequest, incident_id: int, payload: NoteIn) -> IncidentDetailOut:
+    incidents.incident_note(actor=request.user, incident_id=incident_id, text=payload.text)
+    return _detail(incidents.incident_get(actor=request.user, incident_id=incident_id))
+
+
+@router.post("/ops/incidents/{incident_id}/owner", response=IncidentDetailOut, summary="Assign the owner")
+def incident_set_owner(request: HttpRequest, incident_id: int, payload: AssignIn) -> IncidentDetailOut:
+    return _detail(
+        incidents.incident_assign(actor=request.user, incident_id=incident_id, owner_id=payload.owner_id)
+    )
+
+
+@router.post(
+    "/ops/incidents/{incident_id}/transition", response=IncidentDetailOut, summary="Move to another status"
+)
+def incident_move(request: HttpRequest, incident_id: int, payload: TransitionIn) -> IncidentDetailOut:
+    row = incidents.incident_transition(
+        actor=request.user, incident_id=incident_id, status=payload.status, postmortem=payload.postmortem
+    )
+    return _detail(row)
+
+
+@router.post(
+    "/ops/incidents/{incident_id}/notifications",
+    response=IncidentDetailOut,
+    summary="Record a notification to the regulator or the affected users",
+)
+def incident_notification(request: HttpRequest, incident_id: int, payload: NotifyIn) -> IncidentDetailOut:
+    row = incidents.incident_notify(
+        actor=request.user, incident_id=incident_id, audience=payload.audience, text=payload.text
+    )
+    return _detail(row)

@@ -1,0 +1,263 @@
+"""Incident writes and reads (R7.4.1): open, note, assign, move through the states, record notifications.
+
+Every write is one transaction that locks the incident row, appends to its timeline and writes an audit
+event. The states move by the table below only; closing asks for a post-mortem on sev1-sev3 incidents and
+for the regulator's notification when a deadline applies.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from mallops.accounts.services import require_permission
+from mallops.audit.services import audit_record
+from mallops.core.errors import DomainError, FieldError, not_found, validation_error
+from mallops.ops.incident_rules import regulator_deadline
+from mallops.ops.models import (
+    Incident,
+    IncidentEvent,
+    IncidentEventKind,
+    IncidentKind,
+    IncidentSeverity,
+    IncidentStatus,
+)
+
+# system administrators for now; a dedicated ops permission belongs in accounts.roles
+MANAGE_PERMISSION = "staff.manage"
+ENV_CII_OPERATOR = "MALLOPS_CII_OPERATOR"
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    IncidentStatus.OPEN: frozenset({IncidentStatus.MITIGATED, IncidentStatus.RESOLVED}),
+    IncidentStatus.MITIGATED: frozenset({IncidentStatus.RESOLVED, IncidentStatus.OPEN}),
+    IncidentStatus.RESOLVED: frozenset({IncidentStatus.CLOSED, IncidentStatus.OPEN}),
+    IncidentStatus.CLOSED: frozenset(),
+}
+
+
+def _username(actor: Any) -> str:
+    return str(getattr(actor, "username", "") or "system")
+
+
+def _event(incident: Incident, kind: str, text: str, actor: Any, at: datetime) -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        incident=incident, at=at, kind=kind, text=text, actor_username=_username(actor)
+    )
+
+
+def _locked(incident_id: int) -> Incident:
+    incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+    if incident is None:
+        raise not_found("incident")
+    return incident
+
+
+def _owner(owner_id: int | None) -> Any:
+    if owner_id is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.filter(pk=owner_id, is_active=True, kind="staff").first()
+    if owner is None:
+        raise validation_error([FieldError(("body", "owner_id"), "no active staff member with this id")])
+    return owner
+
+
+def incident_open(
+    *,
+    actor: Any,
+    kind: str,
+    severity: str,
+    title: str,
+    summary: str = "",
+    detected_at: datetime | None = None,
+    involves_personal_data: bool = False,
+    affected_people: int = 0,
+    owner_id: int | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """Record a new incident and start the regulator's clock where a rule applies."""
+    require_permission(actor, MANAGE_PERMISSION)
+    now = now or timezone.now()
+    errors = []
+    if kind not in IncidentKind.values:
+        errors.append(FieldError(("body", "kind"), f"use one of {', '.join(IncidentKind.values)}"))
+    if severity not in IncidentSeverity.values:
+        errors.append(FieldError(("body", "severity"), f"use one of {', '.join(IncidentSeverity.values)}"))
+    detected = detected_at or now
+    if detected > now:
+        errors.append(FieldError(("body", "detected_at"), "must not be in the future"))
+    if errors:
+        raise validation_error(errors)
+    owner = _owner(owner_id)
+    deadline, rule = regulator_deadline(
+        kind=kind,
+        severity=severity,
+        involves_personal_data=involves_personal_data or kind == IncidentKind.DATA_LEAK,
+        detected_at=detected,
+        cii_operator=os.environ.get(ENV_CII_OPERATOR, "").lower() in {"1", "true", "yes"},
+    )
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            kind=kind,
+            severity=severity,
+            title=title,
+            summary=summary,
+            owner=owner,
+            involves_personal_data=involves_personal_data,
+            affected_people=affected_people,
+            detected_at=detected,
+            regulator_deadline_at=deadline,
+            regulator_rule=rule,
+            regulator_due_at=deadline,
+        )
+        _event(
+            incident,
+            IncidentEventKind.OPENED,
+            f"{severity} {kind}"
+            + (f"; notify the regulator by {deadline:%Y-%m-%d %H:%M %Z} ({rule})" if deadline else ""),
+            actor,
+            now,
+        )
+        audit_record(
+            actor=actor, action="ops.incident.open", obj=incident, after={"severity": severity, "kind": kind}
+        )
+    return incident
+
+
+def incident_note(*, actor: Any, incident_id: int, text: str, now: datetime | None = None) -> IncidentEvent:
+    require_permission(actor, MANAGE_PERMISSION)
+    with transaction.atomic():
+        incident = _locked(incident_id)
+        event = _event(incident, IncidentEventKind.NOTE, text, actor, now or timezone.now())
+        audit_record(actor=actor, action="ops.incident.note", obj=incident)
+    return event
+
+
+def incident_assign(*, actor: Any, incident_id: int, owner_id: int, now: datetime | None = None) -> Incident:
+    require_permission(actor, MANAGE_PERMISSION)
+    owner = _owner(owner_id)
+    with transaction.atomic():
+        incident = _locked(incident_id)
+        incident.owner = owner
+        incident.save(update_fields=["owner"])
+        _event(incident, IncidentEventKind.OWNER, f"owner: {owner.username}", actor, now or timezone.now())
+        audit_record(actor=actor, action="ops.incident.assign", obj=incident, after={"owner_id": owner.pk})
+    return incident
+
+
+def incident_transition(
+    *, actor: Any, incident_id: int, status: str, postmortem: str = "", now: datetime | None = None
+) -> Incident:
+    """Move the incident to ``status`` (409 ``incident_bad_transition`` off the table; 409
+    ``incident_not_closable`` when a post-mortem or the regulator's notification is missing)."""
+    require_permission(actor, MANAGE_PERMISSION)
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = _locked(incident_id)
+        before = incident.status
+        if status not in TRANSITIONS.get(before, frozenset()):
+            raise DomainError(
+                detail=f"An incident cannot move from {before} to {status}.",
+                code="incident_bad_transition",
+                status=409,
+                title="Conflict",
+            )
+        if postmortem:
+            incident.postmortem = postmortem
+        if status == IncidentStatus.CLOSED:
+            missing = []
+            if incident.severity != IncidentSeverity.SEV4 and not incident.postmortem.strip():
+                missing.append("a post-mortem")
+            if incident.regulator_deadline_at is not None and incident.regulator_notified_at is None:
+                missing.append("the regulator's notification")
+            if missing:
+                raise DomainError(
+                    detail=f"Closing needs {' and '.join(missing)}.",
+                    code="incident_not_closable",
+                    status=409,
+                    title="Conflict",
+                )
+        incident.status = status
+        stamp = {
+            IncidentStatus.MITIGATED: "mitigated_at",
+            IncidentStatus.RESOLVED: "resolved_at",
+            IncidentStatus.CLOSED: "closed_at",
+        }.get(IncidentStatus(status))
+        if stamp:
+            setattr(incident, stamp, now)
+        incident.save()
+        _event(incident, IncidentEventKind.STATUS, f"{before} → {status}", actor, now)
+        audit_record(
+            actor=actor,
+            action="ops.incident.transition",
+            obj=incident,
+            before={"status": before},
+            after={"status": status},
+        )
+    return incident
+
+
+def incident_notify(
+    *, actor: Any, incident_id: int, audience: str, text: str, now: datetime | None = None
+) -> Incident:
+    """Record that the regulator (stops its clock) or the affected users were notified, with what was said."""
+    require_permission(actor, MANAGE_PERMISSION)
+    if audience not in {"regulator", "users"}:
+        raise validation_error([FieldError(("body", "audience"), "use regulator or users")])
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = _locked(incident_id)
+        if audience == "regulator":
+            incident.regulator_notified_at = incident.regulator_notified_at or now
+            incident.regulator_due_at = None
+            kind = IncidentEventKind.NOTIFIED_REGULATOR
+            late = incident.regulator_deadline_at is not None and now > incident.regulator_deadline_at
+            text = text + (" (after the deadline)" if late else "")
+        else:
+            incident.users_notified_at = incident.users_notified_at or now
+            kind = IncidentEventKind.NOTIFIED_USERS
+        incident.save(update_fields=["regulator_notified_at", "regulator_due_at", "users_notified_at"])
+        _event(incident, kind, text, actor, now)
+        audit_record(actor=actor, action=f"ops.incident.notify_{audience}", obj=incident)
+    return incident
+
+
+def incident_deadline_missed(incident: Incident, now: datetime) -> None:
+    """Sweep handler (row locked by the sweeper): note the missed deadline and stop the timer."""
+    incident.regulator_due_at = None
+    incident.save(update_fields=["regulator_due_at"])
+    _event(
+        incident,
+        IncidentEventKind.DEADLINE_MISSED,
+        f"regulator notification deadline {incident.regulator_deadline_at:%Y-%m-%d %H:%M %Z} passed "
+        f"without a notification ({incident.regulator_rule})",
+        None,
+        now,
+    )
+
+
+# --- reads -----------------------------------------------------------------------------------------------
+
+
+def incidents_list(*, actor: Any, status: str = "") -> QuerySet[Incident]:
+    require_permission(actor, MANAGE_PERMISSION)
+    qs = Incident.objects.select_related("owner").order_by("-detected_at", "-id")
+    if status == "active":
+        qs = qs.exclude(status=IncidentStatus.CLOSED)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def incident_get(*, actor: Any, incident_id: int) -> Incident:
+    require_permission(actor, MANAGE_PERMISSION)
+    incident = Incident.objects.select_related("owner").filter(pk=incident_id).first()
+    if incident is None:
+        raise not_found("incident")
+    return incident

@@ -1,0 +1,182 @@
+"""Incidents (R7.4.1): regulator deadlines, the state table, notifications, timeline, API and console."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from mallops.core import sweeps
+from mallops.ops.incident_rules import regulator_deadline
+from mallops.ops.models import Incident, IncidentEvent
+from mallops.testing.client import ApiClient
+from mallops.testing.factories import make_staff, token_for
+
+T0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("kind", "severity", "personal", "cii", "hours"),
+    [
+        ("data_leak", "sev3", True, False, 4),
+        ("data_leak", "sev1", True, True, 1),
+        ("system_failure", "sev2", False, False, 4),
+        ("data_leak", "sev4", True, False, 24),
+        ("mass_complaints", "sev1", True, False, 24),
+        ("system_failure", "sev4", False, False, None),
+        ("mass_complaints", "sev2", False, False, None),
+        ("regulatory_investigation", "sev3", False, False, None),
+    ],
+)
+def test_regulator_deadline_rules(
+    kind: str, severity: str, personal: bool, cii: bool, hours: int | None
+) -> None:
+    due, rule = regulator_deadline(
+        kind=kind, severity=severity, involves_personal_data=personal, detected_at=T0, cii_operator=cii
+    )
+    assert due == (T0 + timedelta(hours=hours) if hours is not None else None)
+    assert bool(rule) == (hours is not None)
+
+
+@pytest.fixture
+def admin_api(db: None) -> ApiClient:
+    return ApiClient(token_for(make_staff("platform_admin")))
+
+
+@pytest.mark.req("R7.4.1")
+def test_incident_lifecycle_through_the_api(admin_api: ApiClient) -> None:
+    owner = make_staff("platform_admin")
+    detected = (timezone.now() - timedelta(minutes=30)).replace(microsecond=0)
+    # when: a personal-data leak of level 较大 is opened
+    opened = admin_api.post_json(
+        "/api/v1/ops/incidents",
+        {
+            "kind": "data_leak",
+            "severity": "sev3",
+            "title": "收货地址导出接口越权",
+            "summary": "Merchant export returned other stores' addresses.",
+            "detected_at": detected.isoformat(),
+            "involves_personal_data": True,
+            "affected_people": 1200,
+            "owner_id": owner.pk,
+        },
+    )
+    assert opened.status_code == 201, opened.content
+    body = opened.json()
+    incident_id = body["id"]
+    assert body["status"] == "open"
+    assert body["owner"] == owner.username
+    assert datetime.fromisoformat(body["regulator_deadline_at"]) == detected + timedelta(hours=4)
+    assert body["regulator_rule"].startswith("CAC incident reporting measures")
+    assert [e["kind"] for e in body["timeline"]] == ["opened"]
+    # closing straight away is off the table; resolving first, then closing needs post-mortem + regulator
+    bad = admin_api.post_json(f"/api/v1/ops/incidents/{incident_id}/transition", {"status": "closed"})
+    assert bad.status_code == 409
+    assert bad.json()["code"] == "incident_bad_transition"
+    for status in ("mitigated", "resolved"):
+        moved = admin_api.post_json(f"/api/v1/ops/incidents/{incident_id}/transition", {"status": status})
+        assert moved.status_code == 200, moved.content
+    refused = admin_api.post_json(f"/api/v1/ops/incidents/{incident_id}/transition", {"status": "closed"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "incident_not_closable"
+    assert "post-mortem" in refused.json()["detail"] and "regulator" in refused.json()["detail"]
+    assert Incident.objects.get(pk=incident_id).status == "resolved"
+    # notifications stop the regulator's clock
+    for audience in ("regulator", "users"):
+        notified = admin_api.post_json(
+            f"/api/v1/ops/incidents/{incident_id}/notifications",
+            {
+                "audience": audience,
+                "text": f"notice to {audience}: categories, cause, harm, remedies, contact",
+            },
+        )
+        assert notified.status_code == 200, notified.content
+    assert (
+        admin_api.post_json(
+            f"/api/v1/ops/incidents/{incident_id}/notes", {"text": "root cause found"}
+        ).status_code
+        == 200
+    )
+    closed = admin_api.post_json(
+        f"/api/v1/ops/incidents/{incident_id}/transition",
+        {"status": "closed", "postmortem": "Missing merchant scope on the export query; fixed, test added."},
+    )
+    assert closed.status_code == 200, closed.content
+    final = closed.json()
+    assert final["status"] == "closed"
+    assert final["regulator_notified_at"] is not None and final["users_notified_at"] is not None
+    assert [e["kind"] for e in final["timeline"]] == [
+        "opened",
+        "status",
+        "status",
+        "notified_regulator",
+        "notified_users",
+        "note",
+        "status",
+    ]
+    incident = Incident.objects.get(pk=incident_id)
+    assert incident.regulator_due_at is None
+    listed = admin_api.get_json("/api/v1/ops/incidents?status=closed").json()
+    assert [item["id"] for item in listed["items"]] == [incident_id]
+
+
+def test_missed_regulator_deadline_is_swept_onto_the_timeline(admin_api: ApiClient) -> None:
+    detected = timezone.now() - timedelta(hours=5)
+    opened = admin_api.post_json(
+        "/api/v1/ops/incidents",
+        {
+            "kind": "system_failure",
+            "severity": "sev2",
+            "title": "数据库主库宕机",
+            "detected_at": detected.isoformat(),
+        },
+    )
+    incident_id = opened.json()["id"]
+    assert sweeps.run_sweeper(sweeps.registered()["ops.incident_regulator_deadline"]) == 1
+    assert sweeps.run_sweeper(sweeps.registered()["ops.incident_regulator_deadline"]) == 0
+    missed = IncidentEvent.objects.get(incident_id=incident_id, kind="deadline_missed")
+    assert "passed without a notification" in missed.text
+    late = admin_api.post_json(
+        f"/api/v1/ops/incidents/{incident_id}/notifications", {"audience": "regulator", "text": "reported"}
+    ).json()
+    assert late["timeline"][-1]["text"] == "reported (after the deadline)"
+
+
+def test_incident_refusals(admin_api: ApiClient, db: None) -> None:
+    future = (timezone.now() + timedelta(hours=1)).isoformat()
+    wrong = admin_api.post_json(
+        "/api/v1/ops/incidents",
+        {"kind": "data_leak", "severity": "sev9", "title": "x", "detected_at": future},
+    )
+    assert wrong.status_code == 422
+    future_only = admin_api.post_json(
+        "/api/v1/ops/incidents",
+        {"kind": "data_leak", "severity": "sev4", "title": "x", "detected_at": future},
+    )
+    assert future_only.status_code == 422
+    assert [e["loc"] for e in future_only.json()["errors"]] == [["body", "detected_at"]]
+    agent = ApiClient(token_for(make_staff("cs_agent")))
+    denied = agent.post_json("/api/v1/ops/incidents", {"kind": "data_leak", "severity": "sev4", "title": "x"})
+    assert denied.status_code == 403
+    assert agent.get_json("/api/v1/ops/incidents").status_code == 403
+    assert admin_api.get_json("/api/v1/ops/incidents/999999").status_code == 404
+    assert not Incident.objects.exists()
+
+
+def test_incident_console_pages(admin_api: ApiClient, client: Client) -> None:
+    opened = admin_api.post_json(
+        "/api/v1/ops/incidents",
+        {"kind": "data_leak", "severity": "sev1", "title": "用户手机号泄露", "involves_personal_data": True},
+    ).json()
+    client.force_login(make_staff("platform_admin"))
+    listing = client.get("/ops/incidents/").content.decode()
+    assert listing.count('data-testid="incident-row"') == 1
+    assert "用户手机号泄露" in listing and 'data-testid="regulator-due"' in listing
+    detail = client.get(f"/ops/incidents/{opened['id']}/")
+    assert detail.status_code == 200
+    assert detail.content.decode().count('data-testid="timeline-event"') == 1
+    assert client.get("/ops/incidents/999999/").status_code == 404
+    client.force_login(make_staff("cs_agent"))
+    assert client.get("/ops/incidents/").status_code == 403
