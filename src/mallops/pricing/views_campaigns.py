@@ -62,12 +62,12 @@ def _report_page(request: HttpRequest, merchant_id: int | None) -> HttpResponse:
             "start": start,
             "end": end,
             "cost_chart": bar_chart(
-                [(r["name"][:8] or str(r["id"]), r["discount_fen"]) for r in top],
-                title=_("Discount cost per campaign (fen)"),
+                [(r["name"][:8] or str(r["id"]), round(r["discount_fen"] / 100)) for r in top],
+                title=_("Discount cost per campaign (yuan)"),
             ),
             "gmv_chart": bar_chart(
-                [(r["name"][:8] or str(r["id"]), r["gmv_fen"]) for r in top],
-                title=_("GMV per campaign (fen)"),
+                [(r["name"][:8] or str(r["id"]), round(r["gmv_fen"] / 100)) for r in top],
+                title=_("GMV per campaign (yuan)"),
             ),
         },
     )
