@@ -35,8 +35,18 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("audit", "/audit/"),
         ("not-found", "/no-such-page/"),
     ],
-    "reviewer": [("dashboard", "/"), ("review-queue", "/review/"), ("forbidden", "/audit/")],
-    "cs-agent": [("service-queue", "/service/"), ("aftersales", "/aftersales/")],
+    "reviewer": [
+        ("dashboard", "/"),
+        ("review-queue", "/review/"),
+        ("review-detail", "/review/ a[href*='/review/listings/']"),
+        ("forbidden", "/audit/"),
+    ],
+    "cs-agent": [
+        ("service-queue", "/service/"),
+        ("ticket", "/service/ a[href*='/service/tickets/']"),
+        ("aftersales", "/aftersales/"),
+        ("aftersales-request", "/aftersales/ a[href*='/aftersales/requests/']"),
+    ],
     "cs-supervisor": [("service-kpis", "/service/dashboard/")],
     "data-ops": [
         ("analytics", "/analytics/"),
@@ -49,6 +59,8 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("orders", "/orders/merchant/"),
         ("stock", "/orders/merchant/stock/"),
         ("products", "/review/mine/products/"),
+        ("product-new", "/review/mine/products/new/"),
+        ("stock-item", "/orders/merchant/stock/ a[href*='/orders/merchant/stock/']"),
         ("listings", "/review/mine/"),
         ("aftersales", "/aftersales/merchant/"),
         ("tickets", "/service/store/"),
@@ -102,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
                         if args.only and args.only not in name:
                             continue
                         try:
+                            # "PATH SELECTOR": open PATH, then follow its first link matching SELECTOR
+                            path, _, follow = path.partition(" ")
                             page.goto(f"{args.base_url}{path}", wait_until="load", timeout=60_000)
+                            if follow:
+                                page.locator(follow).first.click()
+                                page.wait_for_load_state("load")
                             page.wait_for_timeout(300)  # charts draw after load
                         except PlaywrightError as error:
                             print(f"{role} {path}: {error.message.splitlines()[0]}")
