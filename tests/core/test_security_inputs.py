@@ -95,6 +95,23 @@ def test_a_boolean_field_takes_only_true_or_false(admin_api: ApiClient, flag: An
     assert target.is_active
 
 
+@pytest.mark.parametrize("price", [True, "5", 5.5, None, [1], 10**13])
+def test_bodies_validated_after_the_tenancy_check_are_strict_too(merchant_api: Any, price: Any) -> None:
+    from mallops.catalogue.fixtures import make_product
+    from mallops.catalogue.models import Sku
+
+    api, merchant = merchant_api
+    product = make_product(merchant.pk)
+    sku = Sku.objects.for_merchant(merchant.pk).filter(product_id=product.pk).first()
+    assert sku is not None
+    before = sku.price_fen
+    response = api.post_json(f"/api/v1/merchant/skus/{sku.pk}/price", {"price_fen": price})
+    body = _problem(response, 422)
+    assert body["errors"][0]["loc"] == ["body", "price_fen"]
+    sku.refresh_from_db()
+    assert sku.price_fen == before
+
+
 def test_query_parameters_still_arrive_as_text(admin_api: ApiClient) -> None:
     assert admin_api.get_json("/api/v1/staff", data={"limit": "10"}).status_code == 200
     assert (

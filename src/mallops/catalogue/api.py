@@ -26,7 +26,16 @@ from mallops.catalogue.models import (
     schema_as_dict,
 )
 from mallops.core.errors import FieldError, not_found, validation_error
-from mallops.core.inputs import MAX_SMALL, Fen, Id, MultilineText, Schema, SmallInt, multipart_files
+from mallops.core.inputs import (
+    MAX_SMALL,
+    Fen,
+    Id,
+    MultilineText,
+    Schema,
+    SmallInt,
+    multipart_files,
+    validate_body,
+)
 from mallops.core.pagination import Pagination
 
 router = Router(tags=["catalogue"], auth=api_auth)
@@ -44,9 +53,12 @@ def merchant_scope(request: HttpRequest, permission: str = "store.listing.manage
 
 
 def parse_body(model: type[M], payload: Any) -> M:
-    """Validate a body after the path objects were found (so another store's id answers 404 first)."""
+    """Validate a body after the path objects were found (so another store's id answers 404 first).
+
+    The request-body rules of ``mallops.core.inputs`` apply (strict JSON types, text policy).
+    """
     try:
-        return model.model_validate(payload)
+        return validate_body(model, payload)
     except PydanticValidationError as exc:
         raise validation_error(
             [

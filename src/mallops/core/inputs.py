@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, TypeVar, get_args
 
 import ninja
 from django.http import HttpRequest
@@ -37,6 +37,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from ninja.parser import Parser
 from pydantic import (
     AfterValidator,
+    BaseModel,
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
@@ -47,6 +48,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mallops.core.errors import DomainError, FieldError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # --- the documented numbers ----------------------------------------------------------------------------
 
@@ -352,7 +355,7 @@ class QuerySchema(ninja.Schema):
     """Base of shapes read from query strings (``Query[...]``): values arrive as text and are converted."""
 
 
-def validate_body(model: type[Any], data: Any) -> Any:
+def validate_body(model: type[ModelT], data: Any) -> ModelT:
     """Validate ``data`` (a parsed JSON body) as ``model`` with the strict request-body rules."""
     return model.model_validate(data, context={STRICT_INPUT: True})
 
