@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,8 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from mallops.core import sweeps
+from mallops.ops import monitors
 from mallops.ops.incident_rules import regulator_deadline
-from mallops.ops.models import Incident, IncidentEvent
+from mallops.ops.models import DrillRun, Incident, IncidentEvent, RunResult
+from mallops.ops.monitors import Figures, evaluate
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_staff, token_for
 
@@ -180,3 +183,98 @@ def test_incident_console_pages(admin_api: ApiClient, client: Client) -> None:
     assert client.get("/ops/incidents/999999/").status_code == 404
     client.force_login(make_staff("cs_agent"))
     assert client.get("/ops/incidents/").status_code == 403
+
+
+def test_action_items_are_tracked_to_done(admin_api: ApiClient, client: Client) -> None:
+    incident_id = admin_api.post_json(
+        "/api/v1/ops/incidents", {"kind": "system_failure", "severity": "sev4", "title": "缓存雪崩"}
+    ).json()["id"]
+    owner = make_staff("platform_admin")
+    added = admin_api.post_json(
+        f"/api/v1/ops/incidents/{incident_id}/actions",
+        {"title": "Add jitter to cache TTLs", "owner_id": owner.pk, "due_on": "2026-12-31"},
+    )
+    assert added.status_code == 201, added.content
+    (action,) = added.json()["actions"]
+    assert (action["title"], action["owner"], action["due_on"], action["done_at"]) == (
+        "Add jitter to cache TTLs",
+        owner.username,
+        "2026-12-31",
+        None,
+    )
+    client.force_login(owner)
+    assert client.get("/ops/incidents/").content.decode().count('data-testid="action-row"') == 1
+    done = admin_api.post_json(f"/api/v1/ops/incidents/{incident_id}/actions/{action['id']}/done", {})
+    assert done.status_code == 200
+    assert done.json()["actions"][0]["done_at"] is not None
+    assert [e["text"] for e in done.json()["timeline"] if e["kind"] == "action"] == [
+        "action added: Add jitter to cache TTLs",
+        "action done: Add jitter to cache TTLs",
+    ]
+    again = admin_api.post_json(f"/api/v1/ops/incidents/{incident_id}/actions/{action['id']}/done", {})
+    assert again.status_code == 409
+    assert again.json()["code"] == "action_already_done"
+    assert client.get("/ops/incidents/").content.decode().count('data-testid="action-row"') == 0
+
+
+def _figures(**changes: object) -> Figures:
+    base = Figures(
+        has_active_policy=True,
+        last_backup_ok_at=T0 - timedelta(hours=1),
+        last_drill_ok=True,
+        worst_sweep_lag_s=0.0,
+        worst_sweep_timer="",
+        orders_last_hour=100,
+        orders_hourly_baseline=100.0,
+        payment_failures_last_hour=2,
+        payment_failures_hourly_baseline=2.0,
+        now=T0,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "keys"),
+    [
+        ({}, []),
+        ({"last_backup_ok_at": T0 - timedelta(hours=27)}, ["backup_stale"]),
+        ({"last_backup_ok_at": None, "has_active_policy": False}, []),
+        ({"last_drill_ok": False}, ["drill_failed"]),
+        ({"worst_sweep_lag_s": 16 * 60.0, "worst_sweep_timer": "orders.order.pay_due_at"}, ["sweep_lag"]),
+        ({"orders_last_hour": 29}, ["orders_falling"]),
+        ({"orders_last_hour": 30}, []),
+        ({"orders_last_hour": 0, "orders_hourly_baseline": 19.0}, []),
+        (
+            {"payment_failures_last_hour": 10, "payment_failures_hourly_baseline": 3.0},
+            ["payment_failures_rising"],
+        ),
+        ({"payment_failures_last_hour": 9, "payment_failures_hourly_baseline": 0.0}, []),
+        ({"payment_failures_last_hour": 12, "payment_failures_hourly_baseline": 5.0}, []),
+    ],
+)
+def test_monitor_rules(changes: dict[str, object], keys: list[str]) -> None:
+    assert [alert.key for alert in evaluate(_figures(**changes))] == keys
+
+
+@pytest.mark.req("R6.3.2")
+def test_monitors_open_one_incident_per_firing_rule(db: None) -> None:
+    from mallops.core.models import SweepProbe
+
+    # given: a timer 20 minutes overdue and a failed drill
+    now = timezone.now()
+    SweepProbe.objects.create(due_at=now - timedelta(minutes=20))
+    DrillRun.objects.create(level="local", backup_name="b", started_at=now, result=RunResult.FAILED)
+    # when: the monitors run twice
+    assert sorted(monitors.run(now)) == ["drill_failed", "sweep_lag"]
+    assert monitors.run(now + timedelta(minutes=5)) == []
+    # then: one incident each, opened by the system, with the monitor named on the timeline
+    rows = list(
+        Incident.objects.order_by("source_key").values_list("source_key", "severity", "kind", "status")
+    )
+    assert rows == [
+        ("monitor:drill_failed", "sev4", "system_failure", "open"),
+        ("monitor:sweep_lag", "sev3", "system_failure", "open"),
+    ]
+    lag = Incident.objects.get(source_key="monitor:sweep_lag")
+    assert "core.sweepprobe.due_at overdue by 20 min" in lag.summary
+    assert lag.events.get().actor_username == "system"

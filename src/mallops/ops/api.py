@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.http import HttpRequest
@@ -12,7 +12,7 @@ from pydantic import Field
 from mallops.accounts.auth import api_auth
 from mallops.core.inputs import Count, Id, MultilineText, Schema, Text
 from mallops.ops import incidents
-from mallops.ops.models import Incident, IncidentEvent
+from mallops.ops.models import ActionItem, Incident, IncidentEvent
 
 router = Router(tags=["operations"], auth=api_auth)
 
@@ -50,6 +50,20 @@ class NotifyIn(Schema):
     text: MultilineText = Field(min_length=1, max_length=10_000)
 
 
+class ActionIn(Schema):
+    title: Text = Field(min_length=1, max_length=200)
+    owner_id: Id | None = None
+    due_on: date | None = None
+
+
+class ActionOut(Schema):
+    id: int
+    title: str
+    owner: str | None
+    due_on: date | None
+    done_at: datetime | None
+
+
 class EventOut(Schema):
     at: datetime
     kind: str
@@ -80,6 +94,7 @@ class IncidentOut(Schema):
 
 class IncidentDetailOut(IncidentOut):
     timeline: list[EventOut]
+    actions: list[ActionOut]
 
 
 class IncidentListOut(Schema):
@@ -114,8 +129,22 @@ def _event_out(event: IncidentEvent) -> EventOut:
     return EventOut(at=event.at, kind=event.kind, text=event.text, actor=event.actor_username)
 
 
+def _action_out(item: ActionItem) -> ActionOut:
+    return ActionOut(
+        id=item.pk,
+        title=item.title,
+        owner=item.owner.username if item.owner_id and item.owner else None,
+        due_on=item.due_on,
+        done_at=item.done_at,
+    )
+
+
 def _detail(row: Incident) -> IncidentDetailOut:
-    return IncidentDetailOut(**_out(row).dict(), timeline=[_event_out(e) for e in row.events.all()])
+    return IncidentDetailOut(
+        **_out(row).dict(),
+        timeline=[_event_out(e) for e in row.events.all()],
+        actions=[_action_out(a) for a in row.actions.select_related("owner")],
+    )
 
 
 @router.get("/ops/incidents", response=IncidentListOut, summary="Incidents, newest first")
@@ -172,3 +201,25 @@ def incident_notification(request: HttpRequest, incident_id: int, payload: Notif
         actor=request.user, incident_id=incident_id, audience=payload.audience, text=payload.text
     )
     return _detail(row)
+
+
+@router.post(
+    "/ops/incidents/{incident_id}/actions",
+    response={201: IncidentDetailOut},
+    summary="Add a post-mortem action item",
+)
+def incident_action_add(
+    request: HttpRequest, incident_id: int, payload: ActionIn
+) -> Status[IncidentDetailOut]:
+    incidents.action_add(actor=request.user, incident_id=incident_id, **payload.dict())
+    return Status(201, _detail(incidents.incident_get(actor=request.user, incident_id=incident_id)))
+
+
+@router.post(
+    "/ops/incidents/{incident_id}/actions/{action_id}/done",
+    response=IncidentDetailOut,
+    summary="Mark an action item done",
+)
+def incident_action_done(request: HttpRequest, incident_id: int, action_id: int) -> IncidentDetailOut:
+    incidents.action_done(actor=request.user, incident_id=incident_id, action_id=action_id)
+    return _detail(incidents.incident_get(actor=request.user, incident_id=incident_id))

@@ -8,7 +8,7 @@ for the regulator's notification when a deadline applies.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +20,7 @@ from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, not_found, validation_error
 from mallops.ops.incident_rules import regulator_deadline
 from mallops.ops.models import (
+    ActionItem,
     Incident,
     IncidentEvent,
     IncidentEventKind,
@@ -83,6 +84,46 @@ def incident_open(
 ) -> Incident:
     """Record a new incident and start the regulator's clock where a rule applies."""
     require_permission(actor, MANAGE_PERMISSION)
+    return _incident_create(
+        actor=actor,
+        kind=kind,
+        severity=severity,
+        title=title,
+        summary=summary,
+        detected_at=detected_at,
+        involves_personal_data=involves_personal_data,
+        affected_people=affected_people,
+        owner_id=owner_id,
+        now=now,
+    )
+
+
+def incident_open_by_monitor(
+    *, source_key: str, kind: str, severity: str, title: str, summary: str, now: datetime | None = None
+) -> Incident | None:
+    """The alert path (``ops.monitors``): open an incident for ``source_key`` unless one is still open
+    (not closed) for it; returns the new incident or None. The actor is the system."""
+    if Incident.objects.filter(source_key=source_key).exclude(status=IncidentStatus.CLOSED).exists():
+        return None
+    return _incident_create(
+        actor=None, kind=kind, severity=severity, title=title, summary=summary, source_key=source_key, now=now
+    )
+
+
+def _incident_create(
+    *,
+    actor: Any,
+    kind: str,
+    severity: str,
+    title: str,
+    summary: str = "",
+    detected_at: datetime | None = None,
+    involves_personal_data: bool = False,
+    affected_people: int = 0,
+    owner_id: int | None = None,
+    source_key: str = "",
+    now: datetime | None = None,
+) -> Incident:
     now = now or timezone.now()
     errors = []
     if kind not in IncidentKind.values:
@@ -115,12 +156,14 @@ def incident_open(
             regulator_deadline_at=deadline,
             regulator_rule=rule,
             regulator_due_at=deadline,
+            source_key=source_key,
         )
         _event(
             incident,
             IncidentEventKind.OPENED,
             f"{severity} {kind}"
-            + (f"; notify the regulator by {deadline:%Y-%m-%d %H:%M %Z} ({rule})" if deadline else ""),
+            + (f"; notify the regulator by {deadline:%Y-%m-%d %H:%M %Z} ({rule})" if deadline else "")
+            + (f"; opened by monitor {source_key}" if source_key else ""),
             actor,
             now,
         )
@@ -239,6 +282,63 @@ def incident_deadline_missed(incident: Incident, now: datetime) -> None:
         f"without a notification ({incident.regulator_rule})",
         None,
         now,
+    )
+
+
+def action_add(
+    *,
+    actor: Any,
+    incident_id: int,
+    title: str,
+    owner_id: int | None = None,
+    due_on: date | None = None,
+    now: datetime | None = None,
+) -> ActionItem:
+    """Add a post-mortem action item (also after the incident is closed: actions outlive incidents)."""
+    require_permission(actor, MANAGE_PERMISSION)
+    owner = _owner(owner_id)
+    with transaction.atomic():
+        incident = _locked(incident_id)
+        item = ActionItem.objects.create(incident=incident, title=title, owner=owner, due_on=due_on)
+        _event(incident, IncidentEventKind.ACTION, f"action added: {title}", actor, now or timezone.now())
+        audit_record(
+            actor=actor, action="ops.incident.action_add", obj=incident, after={"action_id": item.pk}
+        )
+    return item
+
+
+def action_done(*, actor: Any, incident_id: int, action_id: int, now: datetime | None = None) -> ActionItem:
+    """Mark an action item done (409 ``action_already_done`` the second time)."""
+    require_permission(actor, MANAGE_PERMISSION)
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = _locked(incident_id)
+        item = ActionItem.objects.select_for_update().filter(pk=action_id, incident=incident).first()
+        if item is None:
+            raise not_found("action item")
+        if item.done_at is not None:
+            raise DomainError(
+                detail="This action item is already done.",
+                code="action_already_done",
+                status=409,
+                title="Conflict",
+            )
+        item.done_at = now
+        item.save(update_fields=["done_at"])
+        _event(incident, IncidentEventKind.ACTION, f"action done: {item.title}", actor, now)
+        audit_record(
+            actor=actor, action="ops.incident.action_done", obj=incident, after={"action_id": item.pk}
+        )
+    return item
+
+
+def actions_open(*, actor: Any) -> QuerySet[ActionItem]:
+    """Action items not done yet, across incidents, the overdue first."""
+    require_permission(actor, MANAGE_PERMISSION)
+    return (
+        ActionItem.objects.filter(done_at__isnull=True)
+        .select_related("incident", "owner")
+        .order_by("due_on", "id")
     )
 
 

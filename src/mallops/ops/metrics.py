@@ -107,7 +107,7 @@ class MetricsMiddleware:
 # --- state computed at scrape time -----------------------------------------------------------------------
 
 
-def _due_fields() -> Iterator[tuple[Any, str]]:
+def due_fields() -> Iterator[tuple[Any, str]]:
     from django.apps import apps
     from django.db import models
 
@@ -180,7 +180,7 @@ class StateCollector:
         rows = gauge(
             "mallops_sweep_overdue_rows", "Rows whose timer is past due, per column", labels=["timer"]
         )
-        for model, name in _due_fields():
+        for model, name in due_fields():
             found = model._base_manager.filter(**{f"{name}__lte": now}).aggregate(
                 oldest=Min(name), count=Count("pk")
             )

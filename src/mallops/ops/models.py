@@ -146,6 +146,8 @@ class Incident(models.Model):
     regulator_notified_at = models.DateTimeField(null=True, blank=True)
     users_notified_at = models.DateTimeField(null=True, blank=True)
     postmortem = models.TextField(blank=True, default="")
+    # the monitor that opened it (``ops.monitors``); one incident per monitor while not closed
+    source_key = models.CharField(max_length=60, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["-detected_at", "-id"]
@@ -160,6 +162,25 @@ class Incident(models.Model):
         return f"#{self.pk} {self.severity} {self.title}"
 
 
+class ActionItem(models.Model):
+    """A post-mortem action item, tracked until it is done (it may outlive the incident's closing)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["done_at", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class IncidentEventKind(models.TextChoices):
     OPENED = "opened", "opened"
     NOTE = "note", "note"
@@ -168,6 +189,7 @@ class IncidentEventKind(models.TextChoices):
     NOTIFIED_REGULATOR = "notified_regulator", "regulator notified"
     NOTIFIED_USERS = "notified_users", "users notified"
     DEADLINE_MISSED = "deadline_missed", "deadline missed"
+    ACTION = "action", "action item"
 
 
 class IncidentEvent(models.Model):

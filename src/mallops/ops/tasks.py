@@ -11,3 +11,10 @@ from mallops.ops.services import policies_run_due
 @db_periodic_task(crontab(minute="*/5"))  # type: ignore[untyped-decorator]
 def backup_policies_run() -> dict[str, int]:
     return policies_run_due()
+
+
+@db_periodic_task(crontab(minute="*/5"))  # type: ignore[untyped-decorator]
+def monitors_run() -> list[str]:
+    from mallops.ops import monitors
+
+    return monitors.run()

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from mallops.core.errors import DomainError
 from mallops.ops import incidents, selectors
@@ -55,7 +56,12 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     if status not in {"", "active", "open", "mitigated", "resolved", "closed"}:
         status = "active"
     rows = incidents.incidents_list(actor=request.user, status=status)[:200]
-    return render(request, "ops/incidents.html", {"incidents": rows, "status": status})
+    actions = incidents.actions_open(actor=request.user)[:200]
+    return render(
+        request,
+        "ops/incidents.html",
+        {"incidents": rows, "status": status, "actions": actions, "today": timezone.localdate()},
+    )
 
 
 @login_required
@@ -65,4 +71,13 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         incident = incidents.incident_get(actor=request.user, incident_id=incident_id)
     except DomainError as error:
         raise Http404(error.detail) from error
-    return render(request, "ops/incident.html", {"incident": incident, "timeline": incident.events.all()})
+    return render(
+        request,
+        "ops/incident.html",
+        {
+            "incident": incident,
+            "timeline": incident.events.all(),
+            "actions": incident.actions.select_related("owner"),
+            "today": timezone.localdate(),
+        },
+    )
