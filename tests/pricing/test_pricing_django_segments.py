@@ -231,7 +231,8 @@ def test_console_issues_to_a_segment_and_grants_memberships():
     _tag("at_risk", "con-b1")
     batch = make_batch(None, name="挽回券", min_fen=0, off_fen=800)
     page = console.get("/promotions/coupon-batches/")
-    assert page.status_code == 200 and "at_risk (1)" in page.content.decode()
+    html = page.content.decode()  # the option names the segment, its value stays the code
+    assert page.status_code == 200 and '<option value="at_risk">流失风险 (1)</option>' in html
     for _ in range(2):
         done = console.post(
             "/promotions/coupon-batches/issue-segment", {"batch": batch.pk, "segment": "at_risk"}

@@ -22,6 +22,7 @@ from mallops.analytics.models import Experiment, ModelRun, QueryJob, Task
 from mallops.core.errors import DomainError
 from mallops.core.inputs import console_int
 from mallops.core.money import format_fen
+from mallops.core.words import label
 
 
 def _require(request: HttpRequest, permission: str = "analytics.view") -> None:
@@ -290,7 +291,9 @@ def insights(request: HttpRequest) -> HttpResponse:
     churn_run = ModelRun.objects.filter(kind="churn").order_by("-created_at", "-pk").first()
     lifecycle = lifecycle_report()
     chart = bar_chart(
-        _("Buyers per segment"), [t["tag"] for t in segments["tags"]], [t["buyers"] for t in segments["tags"]]
+        _("Buyers per segment"),
+        [label(t["tag"], "analytics.segment") for t in segments["tags"]],
+        [t["buyers"] for t in segments["tags"]],
     )
     return render(
         request,
