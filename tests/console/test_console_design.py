@@ -304,3 +304,28 @@ def test_500_page_needs_no_database():
     response = server_error(RequestFactory().get("/orders/"))
     assert response.status_code == 500
     assert "服务器出错了" in response.content.decode() and "Something went wrong" in response.content.decode()
+
+
+def test_echart_sends_the_option_as_json_with_tooltips_and_legend():
+    html = Template(
+        "{% load console %}{% echart 'trend' option height=240 label='趋势' %}{% echarts_script %}"
+    ).render(
+        Context(
+            {
+                "option": {
+                    "xAxis": {"type": "category", "data": ["12-01", "12-02"]},
+                    "yAxis": {"type": "value"},
+                    "series": [
+                        {"name": "新建</script>", "type": "line", "data": [3, 5]},
+                        {"name": "已解决", "type": "line", "data": [2, 4]},
+                    ],
+                }
+            }
+        )
+    )
+    assert '<div class="chart" id="trend" data-echarts="trend-option" style="height: 240px"' in html
+    data = html[html.index('id="trend-option">') + len('id="trend-option">') : html.index("</script>")]
+    option = json.loads(data)
+    assert option["tooltip"] == {"trigger": "axis"} and option["legend"] == {"top": 0}
+    assert option["series"][0]["name"] == "新建</script>"  # escaped in the page, intact as data
+    assert "vendor/echarts/echarts.min.js" in html

@@ -211,6 +211,20 @@ STEP_LABELS = {
 }
 
 
+def _backlog_option(daily: list[dict[str, Any]]) -> dict[str, Any]:
+    """The backlog trend as an ECharts option: tooltip per day, legend, zoom over the period."""
+    return {
+        "xAxis": {"type": "category", "data": [str(d["day"]) for d in daily]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "dataZoom": [{"type": "inside"}, {"type": "slider", "height": 18, "bottom": 0}],
+        "grid": {"left": 40, "right": 16, "top": 36, "bottom": 48, "containLabel": True},
+        "series": [
+            {"name": _("created"), "type": "line", "smooth": True, "data": [d["created"] for d in daily]},
+            {"name": _("resolved"), "type": "line", "smooth": True, "data": [d["resolved"] for d in daily]},
+        ],
+    }
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     _need(request, "ticket.supervise")
@@ -256,6 +270,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart_csat": csat,
             "chart_steps": steps,
             "chart_backlog": backlog,
+            "backlog_option": _backlog_option(data.daily),
             "chart_agents": agents_chart,
             "fallback_years": _calendar_alert(),
             "tasks": selectors.task_list()[:20],

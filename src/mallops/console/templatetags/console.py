@@ -3,24 +3,27 @@
 Filters: ``yuan`` (fen → ¥1,049.00), ``duration_zh`` (seconds → 2 小时 15 分), ``dt`` (Beijing time,
 ``YYYY-MM-DD HH:mm``), ``tone`` (status value → badge tone).
 Tags: ``page_header``, ``kpi_card``, ``status_badge``, ``empty_state``, ``progress_bar``, ``data_table``,
-``form_fields``, ``form_field``, ``echarts_script``. Card, buttons and the confirmation dialog are markup
+``form_fields``, ``form_field``, ``echart``, ``echarts_script``. Card, buttons and the confirmation dialog are markup
 conventions (``class="card"``, ``class="btn btn-primary|btn-secondary|btn-danger"``, ``data-confirm="…"``).
 Every component is described, with an example, in docs/console.md.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms, template
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from mallops.console import formats
 from mallops.console.forms import YuanField, console_widgets
 from mallops.console.lists import DataTable
 
 register = template.Library()
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 @register.filter
@@ -163,6 +166,26 @@ def form_field(bound: forms.BoundField) -> dict[str, Any]:
         "is_money": isinstance(field, YuanField),
         "is_checkbox": isinstance(field.widget, forms.CheckboxInput),
     }
+
+
+@register.inclusion_tag("console/components/chart.html")
+def echart(chart_id: str, option: dict[str, Any], height: int = 320, label: Any = "") -> dict[str, Any]:
+    """An Apache ECharts chart: ``option`` is the ECharts option (a dict, sent as JSON, never as code).
+
+    Needs ``{% echarts_script %}`` in ``{% block head %}``. The console's defaults fill in what every chart
+    should have: a tooltip, a legend when there is more than one series, a grid that leaves room for the
+    axis labels, and the console's colours.
+    """
+    option = dict(option)
+    option.setdefault("tooltip", {"trigger": "axis"})
+    series = option.get("series") or []
+    if isinstance(series, list) and len(series) > 1:
+        option.setdefault("legend", {"top": 0})
+    option.setdefault("grid", {"left": 48, "right": 24, "top": 40, "bottom": 32, "containLabel": True})
+    option.setdefault("color", ["#1d63d8", "#c4161c", "#138a43", "#b25e00", "#7a4cc2", "#0f8b8d"])
+    # the same escaping as json_script: the JSON cannot close the <script> element
+    option_json = json.dumps(option, ensure_ascii=False, default=str).translate(_JSON_ESCAPES)
+    return {"chart_id": chart_id, "option_json": mark_safe(option_json), "height": height, "label": label}
 
 
 @register.simple_tag

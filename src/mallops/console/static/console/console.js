@@ -95,6 +95,21 @@
     }
   });
 
+  // Charts ({% echart %}): the option is JSON in a <script type="application/json">; drawn once ECharts
+  // (loaded with defer after this file) is there, and redrawn to size when the window changes.
+  window.addEventListener("load", function () {
+    if (!window.echarts) return;
+    var charts = [];
+    document.querySelectorAll("[data-echarts]").forEach(function (box) {
+      var source = document.getElementById(box.getAttribute("data-echarts"));
+      if (!source) return;
+      var chart = window.echarts.init(box, null, { renderer: "svg" });
+      chart.setOption(JSON.parse(source.textContent));
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  });
+
   // Close the phone menu after choosing an entry.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest(".sidebar a")) {
