@@ -219,8 +219,8 @@ def _backlog_option(daily: list[dict[str, Any]]) -> dict[str, Any]:
         "dataZoom": [{"type": "inside"}, {"type": "slider", "height": 18, "bottom": 0}],
         "grid": {"left": 40, "right": 16, "top": 36, "bottom": 48, "containLabel": True},
         "series": [
-            {"name": _("created"), "type": "line", "smooth": True, "data": [d["created"] for d in daily]},
-            {"name": _("resolved"), "type": "line", "smooth": True, "data": [d["resolved"] for d in daily]},
+            {"name": _("created"), "type": "line", "data": [d["created"] for d in daily]},
+            {"name": _("resolved"), "type": "line", "data": [d["resolved"] for d in daily]},
         ],
     }
 
