@@ -278,3 +278,42 @@ def test_monitors_open_one_incident_per_firing_rule(db: None) -> None:
     lag = Incident.objects.get(source_key="monitor:sweep_lag")
     assert "core.sweepprobe.due_at overdue by 20 min" in lag.summary
     assert lag.events.get().actor_username == "system"
+
+
+@pytest.mark.req("R7.4.2")
+def test_incident_drills_are_scheduled_and_recorded_with_findings(
+    admin_api: ApiClient, client: Client
+) -> None:
+    planned = admin_api.post_json(
+        "/api/v1/ops/incident-drills",
+        {
+            "title": "个人信息泄露桌面推演",
+            "scenario": "data_leak",
+            "scheduled_at": "2026-12-15T10:00:00+08:00",
+        },
+    )
+    assert planned.status_code == 201, planned.content
+    drill = planned.json()
+    assert (drill["result"], drill["held_at"], drill["findings"]) == ("planned", None, "")
+    recorded = admin_api.post_json(
+        f"/api/v1/ops/incident-drills/{drill['id']}/record",
+        {
+            "result": "issues_found",
+            "findings": "The regulator contact list was out of date.",
+            "participants": "ops, legal, customer service",
+        },
+    )
+    assert recorded.status_code == 200, recorded.content
+    body = recorded.json()
+    assert body["result"] == "issues_found" and body["held_at"] is not None
+    twice = admin_api.post_json(
+        f"/api/v1/ops/incident-drills/{drill['id']}/record", {"result": "passed", "findings": "again"}
+    )
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "drill_already_recorded"
+    listed = admin_api.get_json("/api/v1/ops/incident-drills").json()
+    assert [(i["id"], i["result"]) for i in listed["items"]] == [(drill["id"], "issues_found")]
+    client.force_login(make_staff("platform_admin"))
+    page = client.get("/ops/incidents/").content.decode()
+    assert page.count('data-testid="incident-drill"') == 1
+    assert "regulator contact list" in page

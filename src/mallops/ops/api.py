@@ -12,7 +12,7 @@ from pydantic import Field
 from mallops.accounts.auth import api_auth
 from mallops.core.inputs import Count, Id, MultilineText, Schema, Text
 from mallops.ops import incidents
-from mallops.ops.models import ActionItem, Incident, IncidentEvent
+from mallops.ops.models import ActionItem, Incident, IncidentDrill, IncidentEvent
 
 router = Router(tags=["operations"], auth=api_auth)
 
@@ -223,3 +223,71 @@ def incident_action_add(
 def incident_action_done(request: HttpRequest, incident_id: int, action_id: int) -> IncidentDetailOut:
     incidents.action_done(actor=request.user, incident_id=incident_id, action_id=action_id)
     return _detail(incidents.incident_get(actor=request.user, incident_id=incident_id))
+
+
+# --- incident drills (R7.4.2) ----------------------------------------------------------------------------
+
+
+class DrillIn(Schema):
+    title: Text = Field(min_length=1, max_length=200)
+    scenario: Kind
+    scheduled_at: datetime
+    owner_id: Id | None = None
+
+
+class DrillRecordIn(Schema):
+    result: Literal["passed", "issues_found"]
+    findings: MultilineText = Field(min_length=1, max_length=50_000)
+    participants: MultilineText = Field(default="", max_length=5_000)
+    held_at: datetime | None = None
+
+
+class DrillOut(Schema):
+    id: int
+    title: str
+    scenario: str
+    scheduled_at: datetime
+    owner: str | None
+    result: str
+    held_at: datetime | None
+    participants: str
+    findings: str
+
+
+class DrillListOut(Schema):
+    items: list[DrillOut]
+    count: int
+
+
+def _drill_out(row: IncidentDrill) -> DrillOut:
+    return DrillOut(
+        id=row.pk,
+        title=row.title,
+        scenario=row.scenario,
+        scheduled_at=row.scheduled_at,
+        owner=row.owner.username if row.owner_id and row.owner else None,
+        result=row.result,
+        held_at=row.held_at,
+        participants=row.participants,
+        findings=row.findings,
+    )
+
+
+@router.get("/ops/incident-drills", response=DrillListOut, summary="Incident-response drills, newest first")
+def incident_drill_list(request: HttpRequest) -> DrillListOut:
+    items = [_drill_out(row) for row in incidents.drills_list(actor=request.user)[:500]]
+    return DrillListOut(items=items, count=len(items))
+
+
+@router.post("/ops/incident-drills", response={201: DrillOut}, summary="Schedule an incident-response drill")
+def incident_drill_schedule(request: HttpRequest, payload: DrillIn) -> Status[DrillOut]:
+    return Status(201, _drill_out(incidents.drill_schedule(actor=request.user, **payload.dict())))
+
+
+@router.post(
+    "/ops/incident-drills/{drill_id}/record",
+    response=DrillOut,
+    summary="Record a held drill and its findings",
+)
+def incident_drill_record(request: HttpRequest, drill_id: int, payload: DrillRecordIn) -> DrillOut:
+    return _drill_out(incidents.drill_record(actor=request.user, drill_id=drill_id, **payload.dict()))

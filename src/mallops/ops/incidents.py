@@ -22,6 +22,7 @@ from mallops.ops.incident_rules import regulator_deadline
 from mallops.ops.models import (
     ActionItem,
     Incident,
+    IncidentDrill,
     IncidentEvent,
     IncidentEventKind,
     IncidentKind,
@@ -361,3 +362,72 @@ def incident_get(*, actor: Any, incident_id: int) -> Incident:
     if incident is None:
         raise not_found("incident")
     return incident
+
+
+# --- incident drills (R7.4.2) ----------------------------------------------------------------------------
+
+
+def drill_schedule(
+    *,
+    actor: Any,
+    title: str,
+    scenario: str,
+    scheduled_at: datetime,
+    owner_id: int | None = None,
+) -> IncidentDrill:
+    """Plan an incident-response drill (a data-leak tabletop, a failover exercise, ...)."""
+    require_permission(actor, MANAGE_PERMISSION)
+    if scenario not in IncidentKind.values:
+        raise validation_error(
+            [FieldError(("body", "scenario"), f"use one of {', '.join(IncidentKind.values)}")]
+        )
+    owner = _owner(owner_id)
+    with transaction.atomic():
+        drill = IncidentDrill.objects.create(
+            title=title, scenario=scenario, scheduled_at=scheduled_at, owner=owner
+        )
+        audit_record(actor=actor, action="ops.incident_drill.schedule", obj=drill)
+    return drill
+
+
+def drill_record(
+    *,
+    actor: Any,
+    drill_id: int,
+    result: str,
+    findings: str,
+    participants: str = "",
+    held_at: datetime | None = None,
+    now: datetime | None = None,
+) -> IncidentDrill:
+    """Record that a planned drill was held, with its findings (409 ``drill_already_recorded``)."""
+    require_permission(actor, MANAGE_PERMISSION)
+    now = now or timezone.now()
+    if result not in {IncidentDrill.Result.PASSED, IncidentDrill.Result.ISSUES_FOUND}:
+        raise validation_error([FieldError(("body", "result"), "use passed or issues_found")])
+    held = held_at or now
+    if held > now:
+        raise validation_error([FieldError(("body", "held_at"), "must not be in the future")])
+    with transaction.atomic():
+        drill = IncidentDrill.objects.select_for_update().filter(pk=drill_id).first()
+        if drill is None:
+            raise not_found("incident drill")
+        if drill.result != IncidentDrill.Result.PLANNED:
+            raise DomainError(
+                detail="This drill is already recorded.",
+                code="drill_already_recorded",
+                status=409,
+                title="Conflict",
+            )
+        drill.result = result
+        drill.held_at = held
+        drill.findings = findings
+        drill.participants = participants
+        drill.save()
+        audit_record(actor=actor, action="ops.incident_drill.record", obj=drill, after={"result": result})
+    return drill
+
+
+def drills_list(*, actor: Any) -> QuerySet[IncidentDrill]:
+    require_permission(actor, MANAGE_PERMISSION)
+    return IncidentDrill.objects.select_related("owner").order_by("-scheduled_at", "-id")

@@ -206,3 +206,37 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class IncidentDrill(models.Model):
+    """A scheduled incident-response exercise (R7.4.2): planned, then held and recorded with findings."""
+
+    class Result(models.TextChoices):
+        PLANNED = "planned", "planned"
+        PASSED = "passed", "passed"
+        ISSUES_FOUND = "issues_found", "issues found"
+
+    title = models.CharField(max_length=200)
+    scenario = models.CharField(max_length=30, choices=IncidentKind.choices)
+    scheduled_at = models.DateTimeField(db_index=True)
+    owner = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    participants = models.TextField(blank=True, default="")
+    findings = models.TextField(blank=True, default="")
+    result = models.CharField(max_length=15, choices=Result.choices, default=Result.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scheduled_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(result="planned", held_at__isnull=True)
+                | (~models.Q(result="planned") & models.Q(held_at__isnull=False)),
+                name="ops_drill_held_iff_recorded",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

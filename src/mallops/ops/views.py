@@ -57,10 +57,17 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         status = "active"
     rows = incidents.incidents_list(actor=request.user, status=status)[:200]
     actions = incidents.actions_open(actor=request.user)[:200]
+    exercises = incidents.drills_list(actor=request.user)[:50]
     return render(
         request,
         "ops/incidents.html",
-        {"incidents": rows, "status": status, "actions": actions, "today": timezone.localdate()},
+        {
+            "incidents": rows,
+            "status": status,
+            "actions": actions,
+            "exercises": exercises,
+            "today": timezone.localdate(),
+        },
     )
 
 
