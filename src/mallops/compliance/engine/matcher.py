@@ -134,6 +134,7 @@ class Engine:
         self._word_edges += ((False, False),)
         self._claim_pattern = len(self.patterns)
         self._frame_rules = tuple(bool(rule.frames) for rule in self.rules)
+        self._name_rules = frozenset(rule.id for rule in self.rules if rule.exempt_names)
         # how far before a term a context phrase of its rule can start
         self._context_reach = tuple(
             max((len(phrase) for phrase in (*rule.allow, *rule.review)), default=0) for rule in self.rules
@@ -275,6 +276,12 @@ class Engine:
                     claim=pattern == claim_pattern,
                 )
             )
+        name_rules = self._name_rules
+        if name_rules:
+            for document_index, findings in enumerate(results):
+                if any(finding.rule in name_rules for finding in findings):
+                    fields = texts[2 * document_index : 2 * document_index + 2]
+                    results[document_index] = _clear_names(findings, fields, name_rules)
         return [_settle(findings) if findings else findings for findings in results]
 
     def _judge_frames(
@@ -325,6 +332,42 @@ class Engine:
                 return None
             capped = capped or _search(rule.review_after, after)
         return capped
+
+
+# A name the item marks as one: a work in 《》, or a quoted name said to be a brand, model, character or
+# dish (品牌“永久”, “至尊”为菜品名). Quotes are curly or corner brackets (ASCII quotes are fillers).
+_NAME_KINDS = "品牌|商标|牌子|书名|作品名?|角色名?|人物|节目名?|剧名|片名|游戏名?|型号|款名|系列名?|菜品名?|菜名|品名|产品名|商品名|店名|名为|名叫|叫做"
+_NAMES = re.compile(
+    "《([^《》\n]{1,30})》"
+    f"|(?:{_NAME_KINDS})[:：]?[“「『]([^“”「」『』\n]{{1,16}})[”」』]"
+    f"|[“「『]([^“”「」『』\n]{{1,16}})[”」』](?:为|是|系)(?:{_NAME_KINDS})"
+)
+
+
+def _clear_names(findings: list[Finding], fields: Sequence[str], rules: frozenset[str]) -> list[Finding]:
+    """Drop findings of ``rules`` inside a name the item marks as one, or a recurrence of that name."""
+    names = {
+        name.strip()
+        for text in fields
+        if "《" in text or "“" in text or "「" in text or "『" in text
+        for match in _NAMES.finditer(text)
+        for name in match.groups()
+        if name and name.strip()
+    }
+    if not names:
+        return findings
+
+    def named(finding: Finding) -> bool:
+        text = fields[FIELDS.index(finding.field)]
+        for name in names:
+            position = text.find(name, max(0, finding.end - len(name)))
+            while position != -1 and position <= finding.start:
+                if position + len(name) >= finding.end:
+                    return True
+                position = text.find(name, position + 1)
+        return False
+
+    return [finding for finding in findings if finding.rule not in rules or not named(finding)]
 
 
 def _search(pattern: re.Pattern[str] | None, text: str) -> bool:

@@ -33,6 +33,10 @@ finding only where one frame matches around the anchor hit, and its span then co
 
 The window is ``window`` code units on each side (default 24) and never crosses a field boundary.
 
+``exempt_names: true`` clears a hit that lies inside a name the item itself marks as a name — a work in
+``《…》``, or a quoted brand, model, character or dish (品牌“永久”, “至尊”为菜品名) — there and wherever the
+same name recurs in the item (the title 最好的我们 of a book whose description says 书名《最好的我们》).
+
 Terms and context phrases are normalised like the listing text, so ``100%棉`` also matches
 ``１００％ 棉``. Regexes run on the normalised text as they are written, so write them normalised:
 simplified characters, lower-case ASCII, half-width punctuation, no spaces or dots.
@@ -156,6 +160,9 @@ class Rule:
     review_if_document: tuple[str, ...] = ()
     frames: tuple[Frame, ...] = ()
     window: int = 24
+    # a hit inside a name the item itself marks as a name (《最好的我们》, 品牌“永久”) is cleared there
+    # and wherever the same name recurs in the item (SAMR exemption (e))
+    exempt_names: bool = False
 
     def applies_to(self, field: str, category: str) -> bool:
         if field not in self.fields or category in self.categories_exclude:
@@ -336,6 +343,7 @@ _RULE_KEYS = {
     "id", "title", "severity", "citation", "terms", "fields", "categories_exclude", "categories_only",
     "severity_by_category", "citation_by_category", "allow", "review", "allow_before", "allow_after",
     "review_before", "review_after", "allow_if_document", "review_if_document", "frames", "window",
+    "exempt_names",
 }  # fmt: skip
 
 
@@ -368,6 +376,9 @@ def _rule(raw: Any, pack: str, version: str, lexicons: Mapping[str, tuple[str, .
     window = raw.get("window", 24)
     if not isinstance(window, int) or not 4 <= window <= 64:
         raise RulePackError(f"{where}: window is an integer from 4 to 64")
+    exempt_names = raw.get("exempt_names", False)
+    if not isinstance(exempt_names, bool):
+        raise RulePackError(f"{where}: exempt_names is true or false")
     return Rule(
         id=raw["id"],
         pack=pack,
@@ -391,6 +402,7 @@ def _rule(raw: Any, pack: str, version: str, lexicons: Mapping[str, tuple[str, .
         review_if_document=_normalized(raw.get("review_if_document"), f"{where}, review_if_document"),
         frames=_frames(raw.get("frames"), f"{where}, frames", lexicons),
         window=window,
+        exempt_names=exempt_names,
     )
 
 
