@@ -145,6 +145,7 @@ class Row:
     obj: Any
     key: Any
     cells: list[Cell] = field(default_factory=list)
+    testid: str = ""
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -252,6 +253,7 @@ class DataTable:
 
     def _row(self, obj: Any) -> Row:
         row = Row(obj=obj, key=getattr(obj, self.row_key, None))
+        row.testid = self.row_testid.replace("{key}", str(row.key))  # e.g. "stock-{key}" → "stock-12"
         for column in self.columns:
             raw = column.raw(obj) if column.kind != "template" else None
             text = column.text(obj) if column.kind != "template" else ""

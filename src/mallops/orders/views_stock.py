@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.console.lists import Column, DataTable
 from mallops.core.errors import DomainError
 from mallops.orders import selectors, services
 from mallops.orders.models import StockItem
@@ -40,13 +41,49 @@ def merchant_stock(request: HttpRequest) -> HttpResponse:
         items = selectors.merchant_stock(actor=request.user)
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
-    query = request.GET.get("q", "").strip()
-    if query:
-        items = items.filter(Q(sku_code__icontains=query) | Q(title__icontains=query))
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "orders/merchant_stock.html", {"active": "merchant_stock", "page": page, "q": query}
+    table = DataTable(
+        request,
+        items,
+        columns=[
+            Column(
+                "sku_code",
+                _("SKU"),
+                sort="sku_code",
+                link=lambda i: reverse("orders:merchant_stock_item", args=[i.pk]),
+            ),
+            Column("title", _("Title"), sort="title"),
+            Column("catalogue_sku", _("Catalogue SKU"), value=_catalogue_sku_text),
+            Column(
+                "listing_status",
+                _("Listing state"),
+                kind="template",
+                template="orders/_stock_listing_state.html",
+            ),
+            Column("price_fen", _("Price"), kind="money", sort="price_fen"),
+            Column("available", _("Available"), kind="number", sort="available"),
+            Column("reserved", _("Reserved"), kind="number", sort="reserved"),
+            Column("sold", _("Sold"), kind="number", sort="sold"),
+        ],
+        search=["sku_code", "title"],
+        search_placeholder=_("SKU code or title"),
+        default_sort="sku_code",
+        page_size=50,
+        export_name="stock",
+        testid="merchant-stock",
+        row_testid="stock-{key}",
+        empty_title=_("No stock rows."),
     )
+    if table.export_format:
+        return table.export_response()
+    return render(request, "orders/merchant_stock.html", {"active": "merchant_stock", "table": table})
+
+
+def _catalogue_sku_text(item: StockItem) -> str:
+    sku = item.catalogue_sku
+    if sku is None:
+        return _("Not linked")
+    text = f"#{item.catalogue_sku_id} {sku.code}"
+    return text if sku.is_active else f"{text} · {_('inactive')}"
 
 
 @login_required
