@@ -73,3 +73,21 @@ def test_reveal_without_a_reason_shows_nothing_and_writes_nothing(buyer: User) -
     page = _client("platform_admin").post(f"/buyers/{buyer.pk}/", {"field": "phone", "reason": ""})
     assert "13800138000" not in page.content.decode()
     assert not AuditEvent.objects.filter(action="privacy.reveal").exists()
+
+
+def test_onboarding_errors_name_the_field_in_chinese() -> None:
+    page = _client("platform_admin").post(
+        "/merchants/",
+        {
+            "name": "新店",
+            "licence_number": "91310000MA1FL0009X",
+            "contact_name": "",
+            "contact_phone": "12345",
+            "owner_username": "newowner",
+            "owner_password": "A-long-pass-2026",
+        },
+        follow=True,
+    )
+    html = page.content.decode()
+    assert "联系电话：须为 11 位中国大陆手机号" in html and "联系人：这个字段是必填项。" in html
+    assert "contact_phone" not in html.replace('name="contact_phone"', "")

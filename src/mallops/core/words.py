@@ -146,7 +146,8 @@ def error_lines(errors: Iterable[Any], app: str = "") -> list[str]:
     lines = []
     for error in errors:
         where = field_path_label(tuple(error.loc), app) if error.loc else ""
-        message = _(error.msg)
+        # "required" is one word with other meanings in the catalogue; Django's own sentence is unambiguous
+        message = _("This field is required.") if error.code == "required" else _(error.msg)
         lines.append(_("%(field)s: %(message)s") % {"field": where, "message": message} if where else message)
     return lines
 
