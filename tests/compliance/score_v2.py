@@ -1,7 +1,8 @@
-"""Score the compliance engine on the labelled v2 set (not a test; run it by hand).
+"""Score the compliance engine on the labelled sets v2 and v3 (not a test; run it by hand).
 
-    .venv/bin/python tests/compliance/score_v2.py dev          # precision/recall + errors by family
-    .venv/bin/python tests/compliance/score_v2.py test         # aggregate precision/recall only
+    .venv/bin/python tests/compliance/score_v2.py dev          # v2 dev: precision/recall + errors by family
+    .venv/bin/python tests/compliance/score_v2.py v3dev        # v3 dev: the same
+    .venv/bin/python tests/compliance/score_v2.py test         # v2 test: aggregate precision/recall only
 
 An item is positive when its expected verdict is not ``pass`` (review and block both count as
 flagged), as in ``test_compliance_labelled.py``. For the test half the script prints only the aggregate
@@ -21,7 +22,9 @@ sys.path.insert(0, str(HERE.parents[1] / "src"))
 
 from mallops.compliance.engine import check_items  # noqa: E402
 
-HALVES = {"dev": "labelled_v2_dev.jsonl", "test": "labelled_v2_test.jsonl"}
+HALVES = {"dev": "labelled_v2_dev.jsonl", "test": "labelled_v2_test.jsonl", "v3dev": "labelled_v3_dev.jsonl"}
+# halves tuned on: their errors may be listed; any other half prints aggregate figures only
+DEV_HALVES = ("dev", "v3dev")
 
 
 def load(half: str) -> list[dict[str, Any]]:
@@ -58,7 +61,7 @@ def main(argv: list[str]) -> int:
         f"fn={counts[(True, False)]} tn={counts[(False, False)]} "
         f"precision={precision:.4f} recall={recall:.4f}"
     )
-    if half != "dev":
+    if half not in DEV_HALVES:
         return 0
     verbose = "-v" in argv
     errors: dict[tuple[str, str], list[str]] = defaultdict(list)

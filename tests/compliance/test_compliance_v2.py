@@ -1,4 +1,4 @@
-"""Precision and recall on the independent labelled set v2 (see labelled_v2_README.md).
+"""Precision and recall on the independent labelled sets v2 and v3 (labelled_v2_README.md, labelled_v3_README.md).
 
 The floors are the figures measured when the grammar rules were written, rounded down to two
 decimals, so any regression fails. They were tuned on the dev half only; the test half was measured
@@ -16,13 +16,16 @@ FLOORS = {
     # half: (precision, recall)
     "dev": (1.00, 1.00),  # measured 1.0000 / 1.0000 (tuned on)
     "test": (0.95, 0.94),  # measured 0.9534 / 0.9466 (held out; before the grammar: 0.886 / 0.609)
+    # v3 dev (labelled_v3_README.md): 0.9085 / 0.7988 before round 2, measured before any change (held
+    # out then); tuned on since
+    "v3dev": (0.99, 0.99),  # measured 0.9969 / 0.9938
 }
 
 
 @pytest.mark.req("R1.4.1")
 @pytest.mark.req("R2.1.2")
 @pytest.mark.parametrize("half", sorted(FLOORS))
-def test_precision_and_recall_on_the_v2_half(half: str) -> None:
+def test_precision_and_recall_on_the_labelled_half(half: str) -> None:
     counts, _ = score(load(half))
     precision, recall = precision_recall(counts)
     floor_precision, floor_recall = FLOORS[half]
