@@ -12,6 +12,7 @@ from django.utils import timezone
 from mallops.core import sweeps
 from mallops.ops import monitors
 from mallops.ops.incident_rules import regulator_deadline
+from mallops.ops.incidents import incident_set_severity
 from mallops.ops.models import DrillRun, Incident, IncidentEvent, RunResult
 from mallops.ops.monitors import Figures, evaluate
 from mallops.testing.client import ApiClient
@@ -273,11 +274,19 @@ def test_monitors_open_one_incident_per_firing_rule(db: None) -> None:
     )
     assert rows == [
         ("monitor:drill_failed", "sev4", "system_failure", "open"),
-        ("monitor:sweep_lag", "sev3", "system_failure", "open"),
+        ("monitor:sweep_lag", "sev4", "system_failure", "open"),
     ]
     lag = Incident.objects.get(source_key="monitor:sweep_lag")
     assert "core.sweepprobe.due_at overdue by 20 min" in lag.summary
-    assert lag.events.get().actor_username == "system"
+    assert lag.regulator_deadline_at is None  # a machine's alert starts no regulator clock
+    # triage raises it to 较大: the CAC clock runs from detection
+    admin = make_staff("platform_admin")
+    raised = incident_set_severity(actor=admin, incident_id=lag.pk, severity="sev3", now=now)
+    assert raised.regulator_deadline_at == lag.detected_at + timedelta(hours=4)
+    assert raised.regulator_due_at == raised.regulator_deadline_at
+    texts = [e.text for e in raised.events.order_by("id")]
+    assert texts[-1].startswith("severity sev4 → sev3; notify the regulator by ")
+    assert lag.events.order_by("id").first().actor_username == "system"  # type: ignore[union-attr]
 
 
 @pytest.mark.req("R7.4.2")

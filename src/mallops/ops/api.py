@@ -40,6 +40,11 @@ class AssignIn(Schema):
     owner_id: Id
 
 
+class SeverityIn(Schema):
+    severity: Severity
+    involves_personal_data: bool | None = None
+
+
 class TransitionIn(Schema):
     status: Status_
     postmortem: MultilineText = Field(default="", max_length=50_000)
@@ -179,6 +184,16 @@ def incident_set_owner(request: HttpRequest, incident_id: int, payload: AssignIn
     return _detail(
         incidents.incident_assign(actor=request.user, incident_id=incident_id, owner_id=payload.owner_id)
     )
+
+
+@router.post(
+    "/ops/incidents/{incident_id}/severity",
+    response=IncidentDetailOut,
+    summary="Triage: set the severity (recomputes the regulator's deadline)",
+)
+def incident_severity(request: HttpRequest, incident_id: int, payload: SeverityIn) -> IncidentDetailOut:
+    row = incidents.incident_set_severity(actor=request.user, incident_id=incident_id, **payload.dict())
+    return _detail(row)
 
 
 @router.post(

@@ -195,6 +195,56 @@ def incident_assign(*, actor: Any, incident_id: int, owner_id: int, now: datetim
     return incident
 
 
+def incident_set_severity(
+    *,
+    actor: Any,
+    incident_id: int,
+    severity: str,
+    involves_personal_data: bool | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """Triage: change the severity (and whether personal data is involved); the regulator's deadline is
+    recomputed from ``detected_at`` unless the regulator was already notified. A deadline already past
+    is swept onto the timeline at the next sweep."""
+    require_permission(actor, MANAGE_PERMISSION)
+    if severity not in IncidentSeverity.values:
+        raise validation_error(
+            [FieldError(("body", "severity"), f"use one of {', '.join(IncidentSeverity.values)}")]
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = _locked(incident_id)
+        before = incident.severity
+        incident.severity = severity
+        if involves_personal_data is not None:
+            incident.involves_personal_data = involves_personal_data
+        if incident.regulator_notified_at is None:
+            deadline, rule = regulator_deadline(
+                kind=incident.kind,
+                severity=severity,
+                involves_personal_data=incident.involves_personal_data
+                or incident.kind == IncidentKind.DATA_LEAK,
+                detected_at=incident.detected_at,
+                cii_operator=os.environ.get(ENV_CII_OPERATOR, "").lower() in {"1", "true", "yes"},
+            )
+            incident.regulator_deadline_at = deadline
+            incident.regulator_rule = rule
+            incident.regulator_due_at = deadline
+        incident.save()
+        text = f"severity {before} → {severity}"
+        if incident.regulator_deadline_at and incident.regulator_notified_at is None:
+            text += f"; notify the regulator by {incident.regulator_deadline_at:%Y-%m-%d %H:%M %Z}"
+        _event(incident, IncidentEventKind.STATUS, text, actor, now)
+        audit_record(
+            actor=actor,
+            action="ops.incident.severity",
+            obj=incident,
+            before={"severity": before},
+            after={"severity": severity},
+        )
+    return incident
+
+
 def incident_transition(
     *, actor: Any, incident_id: int, status: str, postmortem: str = "", now: datetime | None = None
 ) -> Incident:

@@ -1,7 +1,9 @@
 """Alert rules that open incidents (R6.3.2): the same figures ``/metrics`` shows, judged every 5 minutes.
 
 ``gather`` reads the figures from the database; ``evaluate`` (pure) turns them into alerts; ``run``
-opens one incident per firing rule unless that rule's incident is still open (``source_key``). Prometheus
+opens one incident per firing rule unless that rule's incident is still open (``source_key``). Alerts open
+at sev4 (一般): a person triages and raises the severity, which is what starts a regulator's clock; a
+machine guess must not. Prometheus
 alerting on ``/metrics`` is the production path; these rules make the embedded installation alert too.
 
 | rule | fires when |
@@ -71,7 +73,7 @@ def evaluate(f: Figures) -> list[Alert]:
         alerts.append(
             Alert(
                 "sweep_lag",
-                "sev3",
+                "sev4",
                 "定时任务积压 / timers overdue",
                 f"{f.worst_sweep_timer} overdue by {f.worst_sweep_lag_s / 60:.0f} min: is the worker running?",
             )
@@ -83,7 +85,7 @@ def evaluate(f: Figures) -> list[Alert]:
         alerts.append(
             Alert(
                 "orders_falling",
-                "sev3",
+                "sev4",
                 "订单量骤降 / orders falling",
                 f"{f.orders_last_hour} orders in the last hour, hourly average {f.orders_hourly_baseline:.1f}",
             )
@@ -95,7 +97,7 @@ def evaluate(f: Figures) -> list[Alert]:
         alerts.append(
             Alert(
                 "payment_failures_rising",
-                "sev3",
+                "sev4",
                 "支付失败上升 / payment failures rising",
                 f"{f.payment_failures_last_hour} payments closed unpaid in the last hour, hourly average "
                 f"{f.payment_failures_hourly_baseline:.1f}",
