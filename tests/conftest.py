@@ -43,6 +43,17 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_risk_engine() -> Iterator[None]:
+    # the risk engine lives in process memory; a rolled-back test's events (and reused ids) must not
+    # link the next test's buyers
+    from mallops.risk.services import reset_engine
+
+    reset_engine()
+    yield
+    reset_engine()
+
+
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"

@@ -18,6 +18,7 @@ from mallops.orders import selectors, services
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.export import orders_xlsx
 from mallops.orders.flash import services as flash
+from mallops.orders.risk_checks import checkout_assess
 from mallops.orders.schemas import (
     AttemptIn,
     AttemptOut,
@@ -34,6 +35,7 @@ from mallops.orders.schemas import (
     StockOut,
     StockSetIn,
 )
+from mallops.risk.flows import request_context
 
 router = Router(tags=["orders"], auth=api_auth)
 
@@ -78,6 +80,9 @@ def buyer_quote(request: HttpRequest, payload: CheckoutIn) -> dict[str, Any]:
 )
 def buyer_checkout(request: HttpRequest, payload: CheckoutIn) -> Status[Any]:
     key = require_idempotency_key(request)
+    # before the checkout's transaction (risk assessment commits on its own); 403 risk_blocked
+    context = request_context(request)
+    checkout_assess(actor=request.user, idempotency_key=key, req=_req(payload), context=context)
     checkout, created = checkout_create(
         actor=request.user, idempotency_key=key, req=_req(payload), request=request
     )

@@ -37,6 +37,7 @@ from mallops.pricing.schemas import (
     PublicPromotionOut,
     SuggestionsIn,
 )
+from mallops.risk.flows import request_context
 
 router = Router(tags=["promotions"], auth=api_auth)
 
@@ -298,7 +299,9 @@ def buyer_promotion_list(request: HttpRequest, merchant_id: int | None = None) -
 
 @router.post("/buyer/coupons/claim", response={201: CouponOut}, summary="Claim a coupon with a code")
 def buyer_coupon_claim(request: HttpRequest, payload: ClaimIn) -> Status[Any]:
-    coupon = coupons.coupon_claim(buyer=_buyer(request), code=payload.code, request=request)
+    coupon = coupons.coupon_claim(
+        buyer=_buyer(request), code=payload.code, context=request_context(request), request=request
+    )
     return Status(201, CouponOut.from_row(coupon))
 
 

@@ -23,6 +23,8 @@ from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.pricing.models import Coupon, CouponBatch
+from mallops.risk import flows as risk_flows
+from mallops.risk.contracts import NO_CONTEXT, RiskContext
 
 
 @dataclass
@@ -200,15 +202,30 @@ def _issue(batch: CouponBatch, buyer: User, now: datetime) -> Coupon:
     return coupon
 
 
-@transaction.atomic
-def coupon_claim(*, buyer: Any, code: str, request: Any = None) -> Coupon:
-    """A buyer claims one coupon with a batch's claim code."""
+def coupon_claim(*, buyer: Any, code: str, context: RiskContext = NO_CONTEXT, request: Any = None) -> Coupon:
+    """A buyer claims one coupon with a batch's claim code.
+
+    Risk control assesses the claim first, in its own transaction (so a refused claim still counts as
+    an attempt): a ``block`` refuses with 403 ``risk_blocked`` and issues nothing, a ``review`` issues
+    and queues the claim for the analysts. Then the batch row is locked and the coupon issued in one
+    transaction. Must not be called inside another transaction.
+    """
     if buyer is None or getattr(buyer, "kind", None) != Kind.BUYER:
         raise DomainError(
             detail="Only buyers hold coupons.", code="buyers_only", status=403, title="Forbidden"
         )
+    code = code.strip().upper()
+    batch_id = CouponBatch.objects.claimable_by_code(code).values_list("pk", flat=True).first()
+    if batch_id is None:
+        raise not_found("coupon code")
+    risk_flows.coupon_claim_assess(buyer_id=buyer.pk, batch_id=batch_id, context=context)
+    return _claim(buyer=buyer, code=code, batch_id=batch_id, request=request)
+
+
+@transaction.atomic
+def _claim(*, buyer: Any, code: str, batch_id: int, request: Any) -> Coupon:
     batch: CouponBatch | None = (
-        CouponBatch.objects.claimable_by_code(code.strip().upper()).select_for_update().first()
+        CouponBatch.objects.claimable_by_code(code).filter(pk=batch_id).select_for_update().first()
     )
     if batch is None:
         raise not_found("coupon code")

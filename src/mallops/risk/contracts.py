@@ -7,7 +7,7 @@ from datetime import datetime
 
 from mallops.risk.engine import Decision, EventType, Reason, Rule, Verdict
 
-__all__ = ["Decision", "EventType", "Reason", "RiskEvent", "Rule", "Verdict"]
+__all__ = ["NO_CONTEXT", "Decision", "EventType", "Reason", "RiskContext", "RiskEvent", "Rule", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -32,3 +32,18 @@ class RiskEvent:
     rating: int | None = None
     text: str | None = None
     kind: str | None = None
+
+
+@dataclass(frozen=True)
+class RiskContext:
+    """Where a buyer's action came from, read at the edge (API view) and handed to the services.
+
+    ``device`` is the client's ``X-Device-Id`` header (an app install or browser fingerprint id, compared
+    as given), ``ip`` the peer address. Both optional: without a device the action links nobody.
+    """
+
+    device: str | None = None
+    ip: str | None = None
+
+
+NO_CONTEXT = RiskContext()

@@ -11,6 +11,11 @@ other's event; the log and the next catch-up do.
 **Transactions.** ``assess`` commits on its own (``atomic(durable=True)``): call it *before* the action's
 transaction, so an attempt that the action later refuses or rolls back is still recorded (the rules
 count attempts, whatever their outcome), and raise :func:`risk_blocked` when the decision is ``block``.
+One exception: a request carrying an ``Idempotency-Key`` runs entirely inside the idempotency
+middleware's transaction (checkout always does). There ``assess`` joins it (a savepoint): the event is
+committed with the response, which a refusal (403, 409, 422) still is, since only a 5xx rolls back.
+If the outer transaction does roll back, the engine holds an event the log lost; the next ``assess``
+checks that the row of such a joined assessment exists and rebuilds the engine from the log if not.
 """
 
 from __future__ import annotations
@@ -97,6 +102,8 @@ class _State:
     last_log_id: int = 0
     confirmed: set[int] = field(default_factory=set)
     confirmed_since: datetime | None = None
+    # the log row of an assessment that joined an outer transaction (it may have rolled back since)
+    unconfirmed_log_id: int | None = None
 
 
 _LOCK = threading.Lock()
@@ -158,6 +165,11 @@ def _current_state(version: int, profile: Profile) -> _State:
     """The engine caught up with the log (call holding ``_LOCK``)."""
     global _state
     state = _state
+    if state is not None and state.unconfirmed_log_id is not None:
+        if not RiskEventLog.objects.filter(pk=state.unconfirmed_log_id).exists():
+            state = None  # the outer transaction rolled back: the engine saw an event the log lost
+        else:
+            state.unconfirmed_log_id = None
     if state is None or state.profile_version != version:
         state = _State(RiskEngine(profile), version)
         _state = state
@@ -182,16 +194,18 @@ def assess(*, event: RiskEvent) -> Decision:
     ``RiskDecision`` with its evidence in the analysts' queue and audit it (``risk.review``/``risk.block``).
 
     Commits on its own: call it before the action's own transaction (see the module docstring) and
-    refuse the action with :func:`require_allowed`. Holds the process's engine lock while deciding.
+    refuse the action with :func:`require_allowed`. Inside an outer transaction (the idempotency
+    middleware's) it joins it instead. Holds the process's engine lock while deciding.
     """
     global _state
     kind = EventType(event.type)
     missing = [name for name in REQUIRED[kind] if getattr(event, name) is None]
     if missing:
         raise ValueError(f"a {kind} event needs {', '.join(missing)}")
+    nested = transaction.get_connection().in_atomic_block
     with _LOCK:
         try:
-            with transaction.atomic(durable=True):
+            with transaction.atomic(durable=not nested):
                 version, profile = active_profile()
                 state = _current_state(version, profile)
                 engine = state.engine
@@ -211,6 +225,8 @@ def assess(*, event: RiskEvent) -> Decision:
                     profile_version=version,
                 )
                 state.last_log_id = log.pk
+                if nested:
+                    state.unconfirmed_log_id = log.pk
                 if decision.verdict is not Verdict.ALLOW:
                     _record_decision(event, decision, log, engine, version)
         except BaseException:
