@@ -202,3 +202,21 @@ def test_code_pattern_matches_whole_words_only() -> None:
         "SF",
         "SF",
     ]
+
+
+def test_english_pages_show_the_english_labels() -> None:
+    from mallops.orders.states import Event
+    from mallops.orders.testing import make_order
+    from mallops.orders.transitions import order_transition
+    from mallops.testing.factories import make_merchant, make_staff
+
+    merchant, _owner = make_merchant()
+    order = make_order(merchant)
+    order_transition(actor=None, order_id=order.pk, event=Event.PAY)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_staff("cs_agent"))
+    english = client.get("/orders/").content.decode()
+    assert "Awaiting shipment" in english and "待发货" not in english
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.force_login(make_staff("cs_agent"))
+    assert "待发货" in chinese.get("/orders/").content.decode()
