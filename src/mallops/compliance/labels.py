@@ -65,6 +65,7 @@ RULE: dict[str, Any] = {
     "AD28-GUARANTEE-LIFETIME": _("Lifetime promise about the goods"),
     "AD28-ZERO-ADD": _("Zero-additive claim to verify"),
     "PROMO32-5-DEADLINE": _("Deadline threat without a real period"),
+    "AD17-CLAIM-EVASION": _("Medical word spelt to dodge review"),
     "COMPLETENESS-TITLE": _("Title incomplete"),
     "COMPLETENESS-ATTRIBUTE": _("Required attribute missing"),
     "COMPLETENESS-CERTIFICATE": _("Required certificate missing"),
