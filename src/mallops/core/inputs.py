@@ -538,3 +538,9 @@ def console_int(value: str | None, *, default: int, minimum: int, maximum: int) 
     if not minimum <= number <= maximum:
         return default, BAD_NUMBER_MESSAGE.format(minimum=minimum, maximum=maximum)
     return number, None
+
+
+def is_ascii_digits(text: str, *, max_digits: int = 18) -> bool:
+    """``text`` is 1..``max_digits`` ASCII digits (``str.isdigit`` also accepts "²" and other scripts' digits,
+    which ``int`` then refuses or reads as a number the user did not type)."""
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()

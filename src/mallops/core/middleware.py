@@ -99,6 +99,7 @@ class ApiProblemMiddleware:
 
 
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+CONSOLE_OUT_OF_RANGE = "提交的数字超出允许的范围，请检查后重新提交。"
 CONSOLE_BAD_TEXT = "提交的内容含有不允许的字符（控制字符或无效的 Unicode），请删除后重新提交。"
 
 
@@ -163,6 +164,14 @@ class InputPolicyMiddleware:
             return None  # not JSON: the endpoint answers (django-ninja: 400 "Cannot parse request body")
         setattr(request, inputs.CHECKED_BODY_ATTR, checked)
         return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A console page given a number the database cannot hold answers 400, not 500 (the API: 422)."""
+        from mallops.core.api import _is_out_of_range
+
+        if _is_api(request) or not _is_out_of_range(exception):
+            return None
+        return HttpResponseBadRequest(CONSOLE_OUT_OF_RANGE, content_type="text/plain; charset=utf-8")
 
     def _check_console_form(self, request: HttpRequest) -> HttpResponse | None:
         try:

@@ -26,6 +26,7 @@ from mallops.catalogue import services as catalogue_services
 from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
 from mallops.catalogue.models import Category, Product
 from mallops.core.errors import DomainError, FieldError, validation_error
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.money import parse_yuan
 from mallops.review import services
 
@@ -199,13 +200,13 @@ def _build(group: _Group) -> None:
         price = _money(values.get("price", ""), row, "price", errors, required=True)
         reference = _money(values.get("reference_price", ""), row, "reference_price", errors, required=False)
         stock_text = values.get("stock", "")
-        if not stock_text.lstrip("-").isdigit():
+        if not is_ascii_digits(stock_text.lstrip("-"), max_digits=9):
             errors.append(RowError(row, "stock", f"a whole number, got {stock_text!r}"))
         skus.append(
             SkuInput(
                 code=values.get("sku_code", ""),
                 price_fen=price if price is not None else 0,
-                stock=int(stock_text) if stock_text.lstrip("-").isdigit() else 0,
+                stock=int(stock_text) if is_ascii_digits(stock_text.lstrip("-"), max_digits=9) else 0,
                 spec_values=_pairs(values.get("spec", ""), row, "spec", errors),
                 reference_price_fen=reference,
             )

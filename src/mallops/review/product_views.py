@@ -28,6 +28,7 @@ from mallops.catalogue.models import (
 )
 from mallops.console.lists import Column, DataTable, DateRange
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.review import selectors
 from mallops.review.models import Listing
 from mallops.review.views import _merchant_id
@@ -259,7 +260,7 @@ def merchant_certificates(request: HttpRequest) -> HttpResponse:
                     kind=str(request.POST.get("kind", "")),
                     number=str(request.POST.get("number", "")),
                     expires_on=expires_on,
-                    product_id=int(product_text) if product_text.isdigit() else None,
+                    product_id=int(product_text) if is_ascii_digits(product_text) else None,
                     request=request,
                 )
                 messages.success(request, _("Certificate added."))

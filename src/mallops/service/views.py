@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mallops.core.errors import DomainError
+from mallops.core.inputs import console_int, is_ascii_digits
 from mallops.core.words import error_lines, label
 from mallops.service import assist, charts, checklist, kpis, selectors, services, training
 from mallops.service.models import (
@@ -124,7 +125,7 @@ def checklist_context(ticket: Any) -> dict[str, Any]:
 
 
 def _int(value: Any) -> int:
-    return int(value) if str(value or "").isdigit() else 0
+    return int(value) if is_ascii_digits(str(value or "")) else 0
 
 
 def step_action(actor: Any, ticket_id: int, post: Any) -> Any:
@@ -228,7 +229,7 @@ def _backlog_option(daily: list[dict[str, Any]]) -> dict[str, Any]:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     _need(request, "ticket.supervise")
-    days = int(request.GET.get("days", "30")) if request.GET.get("days", "30").isdigit() else 30
+    days, _bad_days = console_int(request.GET.get("days"), default=30, minimum=1, maximum=365)
     data = kpis.compute(days=max(1, min(days, 365)))
     attainment = charts.bar_chart(
         [(_(p.label), None if p.attainment is None else round(p.attainment * 100, 1)) for p in data.policies],

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.workdays import selectors, services
 
 
@@ -54,7 +55,7 @@ def calendar_admin(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Imported calendar years: %(years)s") % {"years": years})
             return redirect("workdays:admin")
     year = request.GET.get("year")
-    shown = int(year) if year and year.isdigit() else None
+    shown = int(year) if year and is_ascii_digits(year, max_digits=4) else None
     return render(
         request,
         "workdays/calendar_admin.html",
