@@ -28,6 +28,7 @@ urlpatterns = [
     path("calendar/", include("mallops.workdays.console_urls")),
     path("privacy/", include("mallops.dsr.console_urls")),
     path("ops/", include("mallops.ops.console_urls")),
+    path("risk/", include("mallops.risk.console_urls")),
     path("metrics", metrics_view, name="metrics"),
     path("", include("mallops.console.urls")),
 ]

@@ -5,3 +5,24 @@ class RiskConfig(AppConfig):
     name = "mallops.risk"
     label = "risk"
     verbose_name = "风险控制"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+        from mallops.risk.selectors import open_count
+
+        register(
+            MenuItem(
+                "risk_queue",
+                _("Risk review queue"),
+                "risk:queue",
+                "risk.view",
+                badge=open_count,
+                group="risk",
+            )
+        )
+        register(
+            MenuItem("risk_trends", _("Risk decisions over time"), "risk:trends", "risk.view", group="risk")
+        )
+        register(MenuItem("risk_profile", _("Risk rules"), "risk:profile", "risk.view", group="risk"))
