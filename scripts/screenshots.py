@@ -60,7 +60,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("stock", "/orders/merchant/stock/"),
         ("products", "/review/mine/products/"),
         ("product-new", "/review/mine/products/new/"),
-        ("stock-item", "/orders/merchant/stock/ a[href*='/orders/merchant/stock/']"),
+        ("stock-item", "/orders/merchant/stock/ [data-testid=merchant-stock] tbody a"),
         ("listings", "/review/mine/"),
         ("aftersales", "/aftersales/merchant/"),
         ("tickets", "/service/store/"),
