@@ -326,3 +326,19 @@ def test_incident_drills_are_scheduled_and_recorded_with_findings(
     page = client.get("/ops/incidents/").content.decode()
     assert page.count('data-testid="incident-drill"') == 1
     assert "regulator contact list" in page
+
+
+def test_times_without_a_zone_are_read_in_beijing_time(admin_api: ApiClient) -> None:
+    naive = (timezone.localtime() - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
+    opened = admin_api.post_json(
+        "/api/v1/ops/incidents",
+        {"kind": "system_failure", "severity": "sev2", "title": "x", "detected_at": naive.isoformat()},
+    )
+    assert opened.status_code == 201, opened.content
+    detected = datetime.fromisoformat(opened.json()["detected_at"])
+    assert detected == timezone.make_aware(naive, timezone.get_current_timezone())
+    far = admin_api.post_json(
+        "/api/v1/ops/incident-drills",
+        {"title": "x", "scenario": "data_leak", "scheduled_at": "9999-12-31T23:59:59"},
+    )
+    assert far.status_code == 201, far.content

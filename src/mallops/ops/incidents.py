@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -50,6 +50,17 @@ def _event(incident: Incident, kind: str, text: str, actor: Any, at: datetime) -
     return IncidentEvent.objects.create(
         incident=incident, at=at, kind=kind, text=text, actor_username=_username(actor)
     )
+
+
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without a zone is read in the configured zone (Asia/Shanghai), as the console shows it."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, timezone.get_current_timezone())
+    return value
 
 
 def _locked(incident_id: int) -> Incident:
@@ -131,7 +142,7 @@ def _incident_create(
         errors.append(FieldError(("body", "kind"), f"use one of {', '.join(IncidentKind.values)}"))
     if severity not in IncidentSeverity.values:
         errors.append(FieldError(("body", "severity"), f"use one of {', '.join(IncidentSeverity.values)}"))
-    detected = detected_at or now
+    detected = _aware(detected_at) or now
     if detected > now:
         errors.append(FieldError(("body", "detected_at"), "must not be in the future"))
     if errors:
@@ -434,7 +445,7 @@ def drill_schedule(
     owner = _owner(owner_id)
     with transaction.atomic():
         drill = IncidentDrill.objects.create(
-            title=title, scenario=scenario, scheduled_at=scheduled_at, owner=owner
+            title=title, scenario=scenario, scheduled_at=_aware(scheduled_at), owner=owner
         )
         audit_record(actor=actor, action="ops.incident_drill.schedule", obj=drill)
     return drill
@@ -455,7 +466,7 @@ def drill_record(
     now = now or timezone.now()
     if result not in {IncidentDrill.Result.PASSED, IncidentDrill.Result.ISSUES_FOUND}:
         raise validation_error([FieldError(("body", "result"), "use passed or issues_found")])
-    held = held_at or now
+    held = _aware(held_at) or now
     if held > now:
         raise validation_error([FieldError(("body", "held_at"), "must not be in the future")])
     with transaction.atomic():
