@@ -32,11 +32,11 @@ class IncidentIn(Schema):
     owner_id: Id | None = None
 
 
-class NoteIn(Schema):
+class IncidentNoteIn(Schema):
     text: MultilineText = Field(min_length=1, max_length=10_000)
 
 
-class AssignIn(Schema):
+class IncidentAssignIn(Schema):
     owner_id: Id
 
 
@@ -69,7 +69,7 @@ class ActionOut(Schema):
     done_at: datetime | None
 
 
-class EventOut(Schema):
+class IncidentEventOut(Schema):
     at: datetime
     kind: str
     text: str
@@ -98,7 +98,7 @@ class IncidentOut(Schema):
 
 
 class IncidentDetailOut(IncidentOut):
-    timeline: list[EventOut]
+    timeline: list[IncidentEventOut]
     actions: list[ActionOut]
 
 
@@ -130,8 +130,8 @@ def _out(row: Incident) -> IncidentOut:
     )
 
 
-def _event_out(event: IncidentEvent) -> EventOut:
-    return EventOut(at=event.at, kind=event.kind, text=event.text, actor=event.actor_username)
+def _event_out(event: IncidentEvent) -> IncidentEventOut:
+    return IncidentEventOut(at=event.at, kind=event.kind, text=event.text, actor=event.actor_username)
 
 
 def _action_out(item: ActionItem) -> ActionOut:
@@ -174,13 +174,15 @@ def incident_detail(request: HttpRequest, incident_id: int) -> IncidentDetailOut
 
 
 @router.post("/ops/incidents/{incident_id}/notes", response=IncidentDetailOut, summary="Add a timeline note")
-def incident_add_note(request: HttpRequest, incident_id: int, payload: NoteIn) -> IncidentDetailOut:
+def incident_add_note(request: HttpRequest, incident_id: int, payload: IncidentNoteIn) -> IncidentDetailOut:
     incidents.incident_note(actor=request.user, incident_id=incident_id, text=payload.text)
     return _detail(incidents.incident_get(actor=request.user, incident_id=incident_id))
 
 
 @router.post("/ops/incidents/{incident_id}/owner", response=IncidentDetailOut, summary="Assign the owner")
-def incident_set_owner(request: HttpRequest, incident_id: int, payload: AssignIn) -> IncidentDetailOut:
+def incident_set_owner(
+    request: HttpRequest, incident_id: int, payload: IncidentAssignIn
+) -> IncidentDetailOut:
     return _detail(
         incidents.incident_assign(actor=request.user, incident_id=incident_id, owner_id=payload.owner_id)
     )
