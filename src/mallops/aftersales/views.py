@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -148,26 +147,40 @@ def merchant(request: HttpRequest) -> HttpResponse:
         rows = selectors.merchant_requests(request.user)
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
-    status = request.GET.get("status", "")
-    if status in Status.values:
-        rows = rows.filter(status=status)
     parcels = Prefetch(
         "shipments",
         queryset=Shipment.objects.for_merchant(selectors.merchant_id_of(request.user)).order_by("pk"),
         to_attr="parcels",
     )
-    page = Paginator(rows.prefetch_related(parcels), 30).get_page(request.GET.get("page"))
-    return render(
+    table = DataTable(
         request,
-        "aftersales/merchant.html",
-        {
-            "active": "merchant_aftersales",
-            "page": page,
-            "status": status,
-            "statuses": Status.choices,
-            "carriers": CARRIERS,
-        },
+        rows.select_related("order").prefetch_related(parcels),
+        columns=[
+            Column(
+                "pk", _("Request"), sort="pk", kind="template", template="aftersales/_merchant_request.html"
+            ),
+            Column("order.number", _("Order"), sort="order__number"),
+            Column("kind", _("Kind"), value=_kind_text),
+            Column("reason", _("Reason")),
+            Column("status", _("Status"), kind="badge", display=_status_text),
+            Column("requested_fen", _("Amount"), kind="money", sort="requested_fen"),
+            Column("respond_due_at", _("Answer by"), kind="datetime", sort="respond_due_at"),
+            Column("actions", _("Actions"), kind="template", template="aftersales/_merchant_actions.html"),
+        ],
+        search=["order__number", "reason"],
+        search_placeholder=_("Order number or reason"),
+        filters=[Filter("status", _("Status"), Status.choices)],
+        date_range=DateRange("created_at", _("Created")),
+        default_sort="-created_at",
+        page_size=30,
+        export_name="my-aftersales",
+        testid="merchant-aftersales",
+        empty_title=_("No requests."),
+        context={"carriers": CARRIERS},
     )
+    if table.export_format:
+        return table.export_response()
+    return render(request, "aftersales/merchant.html", {"active": "merchant_aftersales", "table": table})
 
 
 @login_required

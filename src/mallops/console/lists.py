@@ -180,6 +180,7 @@ class DataTable:
         testid: str = "",
         row_testid: str = "",
         keep: Sequence[str] = (),
+        context: dict[str, Any] | None = None,
     ) -> None:
         self.request = request
         self.columns = list(columns)
@@ -198,6 +199,8 @@ class DataTable:
         self.row_testid = row_testid
         # query parameters the view itself reads (e.g. a status tab) that the toolbar form carries along
         self.keep = list(keep)
+        # what a per-row template needs besides the row (``extra`` in its context), e.g. the carriers
+        self.context = context or {}
         params = request.GET
         self.query = params.get("q", "").strip()[:100]
         self.filter_values = {f.key: params.get(f.key, "") for f in self.filters}
