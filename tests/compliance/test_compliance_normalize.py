@@ -43,11 +43,24 @@ def test_sentence_punctuation_is_a_boundary_not_a_filler() -> None:
 def test_span_maps_back_through_deleted_characters_and_emoji() -> None:
     raw = "🔥最 . 好🔥ＮＯ．１"
     normalized = normalize(raw)
-    assert normalized.text == "🔥最好🔥no1"
-    # code units: 🔥 takes two
-    assert normalized.original_span(2, 4) == (1, 6)
+    # pictographs are fillers (最🔥好 is an evasion of 最好)
+    assert normalized.text == "最好no1"
+    assert normalized.original_span(0, 2) == (1, 6)
     assert raw[1:6] == "最 . 好"
-    assert raw[slice(*normalized.original_span(6, 9))] == "ＮＯ．１"
+    assert raw[slice(*normalized.original_span(2, 5))] == "ＮＯ．１"
+
+
+def test_an_emoji_that_stands_for_a_character_reads_as_that_character() -> None:
+    # given sugar written as a sweet inside 血糖 and a pill for 药
+    raw = "血🍬高，💊停了"
+    normalized = normalize(raw)
+    # then it reads as the word, and a span over it maps back to the emoji
+    assert normalized.text == "血糖高,药停了"
+    assert raw[slice(*normalized.original_span(0, 3))] == "血🍬高"
+    assert raw[slice(*normalized.original_span(1, 2))] == "🍬"
+    assert raw[slice(*normalized.original_span(4, 6))] == "💊停"
+    # a character outside the BMP that is not a pictograph is kept
+    assert normalize("𠀀最好").text == "𠀀最好"
 
 
 _ALPHABET = st.sampled_from(
@@ -55,6 +68,9 @@ _ALPHABET = st.sampled_from(
         *list("最好佳第一顶级唯码近的品质，。 .·*-_~|/\u3000ＡＢＣａｂ１２３％ABCabc123%頂級錯過\n"),
         "🔥",
         "😀",
+        "🍬",
+        "𠀀",
+        "\ufe0f",
         "\u200b",
     ]
 )

@@ -6,8 +6,11 @@ Normalisation is one character-level lookup table applied with numpy, so it runs
 * ASCII letters are lower-cased (only ASCII, so every character maps to exactly one character);
 * traditional characters become simplified (single-character pairs from zhconv's zh-hans table);
 * *filler* characters that merchants insert to dodge filters (spaces, ``.``, ``·``, ``*``, ``_``, ``-``,
-  ``~``, ``|``, ``/``, zero-width characters, ...) are deleted, so ``最 好``, ``最.好`` and ``最*好``
-  all read ``最好``.
+  ``~``, ``|``, ``/``, zero-width characters, variation selectors, ...) are deleted, so ``最 好``, ``最.好``
+  and ``最*好`` all read ``最好``;
+* emoji and pictographs (U+1F000..U+1FBFF) are fillers too (``最🔥好`` reads ``最好``), except the few
+  that stand for a character inside a word (``血🍬`` reads ``血糖``, ``💊`` reads ``药``): those become
+  that character. Emoji are outside the BMP, so this is done on the surrogate pairs after the table.
 
 Sentence punctuation (``，。！？；：、`` and their ASCII forms), brackets, line breaks and ``%`` are kept:
 they are real boundaries, and a term never matches across them. Deleting fillers can join ASCII words
@@ -25,7 +28,12 @@ import numpy.typing as npt
 import zhconv.zhconv as _zhconv
 
 # Characters deleted before matching. Real sentence punctuation is deliberately absent.
-FILLER_CHARS = " \t\r\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff.·•・‧∙⋅*_-‐‑‒–—―~～|/\\'\"`^+=#@$&○●◆◇■□★☆♥♡❤"
+FILLER_CHARS = " \t\r\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f.·•・‧∙⋅*_-‐‑‒–—―~～|/\\'\"`^+=#@$&○●◆◇■□★☆♥♡❤"
+
+# Emoji that stand for a character in a word (血🍬 for 血糖); every other pictograph is a filler.
+EMOJI_CHARS = {"🍬": "糖", "🍭": "糖", "💊": "药", "💉": "针", "🈚": "无", "🈶": "有", "🉑": "可"}
+_PICTOGRAPH_HIGHS = (0xD83C, 0xD83E)  # high surrogates of U+1F000..U+1FBFF
+_EMOJI_MAP = {ord(emoji): ord(char) for emoji, char in EMOJI_CHARS.items()}
 
 _BMP_SIZE = 0x10000
 # U+FFFF is a noncharacter, so it can mark deleted characters (an input U+FFFF is deleted too).
@@ -142,9 +150,37 @@ def normalize(text: str) -> NormalizedText:
         pair_lows = np.flatnonzero(is_high[:-1] & is_low[1:]) + 1
     mapped = _TABLE[units]
     keep = mapped != _DELETED
+    if pair_lows is not None:
+        _fold_pictographs(units, mapped, keep, pair_lows)
     if bool(keep.all()):
         return NormalizedText(mapped.tobytes(), None, pair_lows)
     return NormalizedText(mapped[keep].tobytes(), keep, pair_lows)
+
+
+def _fold_pictographs(
+    units: npt.NDArray[np.uint16],
+    mapped: npt.NDArray[np.uint16],
+    keep: npt.NDArray[np.bool_],
+    pair_lows: npt.NDArray[np.intp],
+) -> None:
+    """Delete pictograph pairs, or turn the high half into the character the emoji stands for."""
+    highs = pair_lows - 1
+    high_units = units[highs]
+    pictograph = (high_units >= _PICTOGRAPH_HIGHS[0]) & (high_units <= _PICTOGRAPH_HIGHS[1])
+    if not pictograph.any():
+        return
+    highs, lows = highs[pictograph], pair_lows[pictograph]
+    keep[lows] = False
+    code_points = (
+        0x10000 + ((units[highs].astype(np.int64) - 0xD800) << 10) + (units[lows].astype(np.int64) - 0xDC00)
+    )
+    for high, code_point in zip(highs.tolist(), code_points.tolist(), strict=True):
+        char = _EMOJI_MAP.get(code_point)
+        if char is None:
+            keep[high] = False
+        else:
+            # the kept high half stands for the whole emoji, so spans map back to it
+            mapped[high] = char
 
 
 def normalize_pattern(pattern: str) -> str:
