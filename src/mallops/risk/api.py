@@ -10,11 +10,12 @@ from ninja import Field, Router, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
-from mallops.core.inputs import MultilineText, Schema
+from mallops.core.inputs import MultilineText, Schema, Text
+from mallops.core.inputs import Schema as InputSchema
 from mallops.core.pagination import Pagination
-from mallops.risk import selectors, services
+from mallops.risk import early_warning, register, selectors, services
 from mallops.risk.engine import BASELINE
-from mallops.risk.models import RiskDecision, RiskProfileVersion
+from mallops.risk.models import RegisteredRisk, RiskAlert, RiskDecision, RiskProfileVersion
 
 router = Router(tags=["risk"], auth=api_auth)
 
@@ -166,3 +167,163 @@ def profile_publish(request: HttpRequest, payload: ProfileIn) -> Status[Any]:
 )
 def profile_dry_run(request: HttpRequest, payload: DryRunIn) -> Any:
     return services.profile_dry_run(actor=request.user, rules=payload.rules, days=payload.days)
+
+
+# -- risk register (R7.2.1) -------------------------------------------------------------------------------
+
+
+class RegisterIn(InputSchema):
+    code: Text = Field(min_length=1, max_length=40)
+    title: Text = Field(min_length=1, max_length=120)
+    category: str
+    description: MultilineText = Field("", max_length=2000)
+    likelihood: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    owner_role: str
+    owner_id: int | None = Field(None, ge=1)
+    controls: list[Text] = Field(default_factory=list, max_length=20)
+    metrics: list[str] = Field(default_factory=list, max_length=20)
+    status: str = "active"
+
+
+class RegisterOut(Schema):
+    id: int
+    code: str
+    title: str
+    category: str
+    category_label: str
+    description: str
+    likelihood: int
+    impact: int
+    score: int
+    level: str
+    owner_role: str
+    owner: str | None
+    controls: list[str]
+    metrics: list[str]
+    status: str
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_category_label(obj: RegisteredRisk) -> str:
+        return obj.get_category_display()
+
+    @staticmethod
+    def resolve_owner(obj: RegisteredRisk) -> str | None:
+        return obj.owner.username if obj.owner else None
+
+
+def _register_input(payload: RegisterIn) -> register.RiskInput:
+    return register.RiskInput(**payload.dict())
+
+
+@router.get("/risk/register", response=list[RegisterOut], summary="The risk register, most severe first")
+@paginate(Pagination)
+def register_list(request: HttpRequest, category: str = "", status: str = "", **kwargs: Any) -> Any:
+    return register.risk_list(request.user, category=category, status=status)
+
+
+@router.post("/risk/register", response={201: RegisterOut}, summary="Add a register entry (risk.manage)")
+def register_create(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
+    row = register.risk_create(actor=request.user, data=_register_input(payload), request=request)
+    return Status(201, register.risk_get(request.user, row.pk))
+
+
+@router.get("/risk/register/{risk_id}", response=RegisterOut, summary="One register entry")
+def register_detail(request: HttpRequest, risk_id: int) -> Any:
+    return register.risk_get(request.user, risk_id)
+
+
+@router.put("/risk/register/{risk_id}", response=RegisterOut, summary="Replace an entry (risk.manage)")
+def register_update(request: HttpRequest, risk_id: int, payload: RegisterIn) -> Any:
+    row = register.risk_update(
+        actor=request.user, risk_id=risk_id, data=_register_input(payload), request=request
+    )
+    return register.risk_get(request.user, row.pk)
+
+
+@router.delete("/risk/register/{risk_id}", response={204: None}, summary="Delete an entry (risk.manage)")
+def register_delete(request: HttpRequest, risk_id: int) -> Status[Any]:
+    register.risk_delete(actor=request.user, risk_id=risk_id, request=request)
+    return Status(204, None)
+
+
+# -- early warning (R7.2.3) -------------------------------------------------------------------------------
+
+
+class AlertOut(Schema):
+    id: int
+    rule: str
+    metric: str
+    value: int
+    threshold: int
+    raised_at: datetime
+    owner_role: str
+    status: str
+    escalate_due_at: datetime | None
+    escalated_at: datetime | None
+    escalation_role: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    note: str
+
+    @staticmethod
+    def resolve_rule(obj: RiskAlert) -> str:
+        return obj.rule.name
+
+    @staticmethod
+    def resolve_acknowledged_by(obj: RiskAlert) -> str | None:
+        return obj.acknowledged_by.username if obj.acknowledged_by else None
+
+
+class AcknowledgeIn(InputSchema):
+    note: MultilineText = Field("", max_length=1000)
+
+
+class WarningRuleOut(Schema):
+    id: int
+    name: str
+    metric: str
+    threshold: int
+    window_minutes: int
+    every_minutes: int
+    owner_role: str
+    escalate_after_minutes: int
+    escalation_role: str
+    is_active: bool
+    last_value: int | None
+    last_checked_at: datetime | None
+
+
+class WarningRuleIn(InputSchema):
+    threshold: int = Field(ge=0, le=2**53 - 1)
+    window_minutes: int = Field(ge=1, le=60 * 24 * 31)
+    escalate_after_minutes: int = Field(ge=1, le=60 * 24 * 7)
+    is_active: bool = True
+
+
+@router.get("/risk/alerts", response=list[AlertOut], summary="Early-warning alerts, open first (risk.view)")
+@paginate(Pagination)
+def alert_list(request: HttpRequest, mine: bool = False, **kwargs: Any) -> Any:
+    return early_warning.alert_list(request.user, mine=mine)
+
+
+@router.post(
+    "/risk/alerts/{alert_id}/acknowledge", response=AlertOut, summary="The owner acknowledges an alert"
+)
+def alert_acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn) -> Any:
+    return early_warning.alert_acknowledge(
+        actor=request.user, alert_id=alert_id, note=payload.note, request=request
+    )
+
+
+@router.get("/risk/warning-rules", response=list[WarningRuleOut], summary="Early-warning rules (risk.view)")
+def warning_rule_list(request: HttpRequest) -> Any:
+    return list(early_warning.rule_list(request.user))
+
+
+@router.put(
+    "/risk/warning-rules/{rule_id}", response=WarningRuleOut, summary="Change a warning rule (risk.manage)"
+)
+def warning_rule_update(request: HttpRequest, rule_id: int, payload: WarningRuleIn) -> Any:
+    return early_warning.rule_update(actor=request.user, rule_id=rule_id, request=request, **payload.dict())

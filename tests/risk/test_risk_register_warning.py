@@ -1,0 +1,196 @@
+"""Risk register (R7.2.1) and early warning (R7.2.3): seeded defaults, CRUD with audit, threshold sweeps
+raising alerts to the owner, acknowledgement, escalation when unacknowledged."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from mallops.accounts.models import LoginFailure
+from mallops.audit.models import AuditEvent
+from mallops.core.sweeps import autodiscover, registered, run_sweeper
+from mallops.risk.models import RegisteredRisk, RiskAlert, WarningRule
+from mallops.risk.seeds import SEED_REGISTER, SEED_WARNING_RULES
+from mallops.testing.client import ApiClient
+from mallops.testing.factories import make_staff, token_for
+
+pytestmark = pytest.mark.django_db
+
+ENTRY = {
+    "code": "live-stream-claims",
+    "title": "直播带货夸大宣传",
+    "category": "advertising",
+    "description": "主播口播功效宣称。",
+    "likelihood": 4,
+    "impact": 5,
+    "owner_role": "compliance_auditor",
+    "controls": ["直播脚本预审", "抽查回放"],
+    "metrics": ["disputes"],
+}
+
+
+def _body(response: Any) -> Any:
+    return json.loads(response.content)
+
+
+def _client(*roles: str) -> ApiClient:
+    return ApiClient(token=token_for(make_staff(*roles)))
+
+
+@pytest.mark.req("R7.2.1")
+def test_the_register_is_seeded_with_every_category_and_read_most_severe_first() -> None:
+    # the data migration seeded it (the test database is migrated)
+    assert RegisteredRisk.objects.count() == len(SEED_REGISTER) == 10
+    assert set(RegisteredRisk.objects.values_list("category", flat=True)) == {
+        "legal",
+        "data_security",
+        "payment",
+        "logistics",
+        "counterfeit",
+        "competition",
+        "advertising",
+    }
+    page = _body(_client("compliance_auditor").get_json("/api/v1/risk/register?limit=100"))
+    scores = [item["score"] for item in page["items"]]
+    assert scores == sorted(scores, reverse=True)
+    first = page["items"][0]
+    assert (first["score"], first["level"]) == (16, "high")
+    assert all(item["controls"] and item["owner_role"] for item in page["items"])
+
+
+@pytest.mark.req("R7.2.1")
+def test_register_crud_is_audited_and_only_the_risk_owner_writes() -> None:
+    admin = _client("platform_admin")
+    created = admin.post_json("/api/v1/risk/register", ENTRY)
+    assert created.status_code == 201, created.content
+    body = _body(created)
+    assert (body["score"], body["level"], body["category_label"]) == (20, "critical", "广告宣传")
+    again = admin.post_json("/api/v1/risk/register", ENTRY)
+    assert again.status_code == 409 and _body(again)["code"] == "risk_code_taken"
+    bad = admin.post_json("/api/v1/risk/register", {**ENTRY, "code": "x", "metrics": ["nope"]})
+    assert bad.status_code == 422
+    assert [e["loc"] for e in _body(bad)["errors"]] == [["body", "metrics"]]
+    response = admin.put(
+        f"/api/v1/risk/register/{body['id']}",
+        data={**ENTRY, "likelihood": 1, "status": "retired"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {admin.token}"},
+    )
+    assert response.status_code == 200 and _body(response)["level"] == "medium"
+    analyst = _client("risk_analyst")
+    refused = analyst.post_json("/api/v1/risk/register", {**ENTRY, "code": "other"})
+    assert refused.status_code == 403
+    assert analyst.get_json(f"/api/v1/risk/register/{body['id']}").status_code == 200
+    assert admin.delete_json(f"/api/v1/risk/register/{body['id']}").status_code == 204
+    assert not RegisteredRisk.objects.filter(code=ENTRY["code"]).exists()
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="risk.register_")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["risk.register_create", "risk.register_update", "risk.register_delete"]
+
+
+def _sweep(name: str, now: Any) -> int:
+    autodiscover()
+    return run_sweeper(registered()[name], now)
+
+
+def _failures(n: int, now: Any) -> None:
+    LoginFailure.objects.bulk_create(
+        [
+            LoginFailure(
+                username=f"u{i}", at=now - timedelta(minutes=1), expires_due_at=now + timedelta(minutes=15)
+            )
+            for i in range(n)
+        ]
+    )
+
+
+@pytest.mark.req("R7.2.3")
+def test_a_breached_threshold_raises_one_alert_to_the_owner_who_acknowledges_it() -> None:
+    # given the seeded login-failure rule (200 in 15 minutes) made due, and 200 failures
+    assert WarningRule.objects.count() == len(SEED_WARNING_RULES)
+    now = timezone.now()
+    WarningRule.objects.update(check_due_at=now)
+    _failures(200, now)
+    # when the sweep runs
+    assert _sweep("risk.warning_check", now) == 6
+    # then exactly one alert is raised, to the risk analysts, with the measured value
+    alert = RiskAlert.objects.get()
+    assert (alert.metric, alert.value, alert.threshold, alert.owner_role, alert.status) == (
+        "login_failures",
+        200,
+        200,
+        "risk_analyst",
+        "open",
+    )
+    assert alert.escalate_due_at == now + timedelta(minutes=30)
+    rule = WarningRule.objects.get(metric="login_failures")
+    assert (rule.last_value, rule.check_due_at) == (200, now + timedelta(minutes=5))
+    # a later breach while it is open raises nothing new
+    assert _sweep("risk.warning_check", now + timedelta(minutes=5)) == 1
+    assert RiskAlert.objects.count() == 1
+    # the owner's list and acknowledgement
+    analyst = _client("risk_analyst")
+    mine = _body(analyst.get_json("/api/v1/risk/alerts?mine=true"))
+    assert [item["id"] for item in mine["items"]] == [alert.pk]
+    outsider = _client("compliance_auditor")
+    assert _body(outsider.get_json("/api/v1/risk/alerts?mine=true"))["items"] == []
+    refused = outsider.post_json(f"/api/v1/risk/alerts/{alert.pk}/acknowledge", {"note": "x"})
+    assert refused.status_code == 403
+    done = analyst.post_json(f"/api/v1/risk/alerts/{alert.pk}/acknowledge", {"note": "撞库，已封 IP"})
+    assert done.status_code == 200
+    assert (_body(done)["status"], _body(done)["escalate_due_at"]) == ("acknowledged", None)
+    twice = analyst.post_json(f"/api/v1/risk/alerts/{alert.pk}/acknowledge", {"note": ""})
+    assert twice.status_code == 409
+    # the escalation sweep finds nothing to do
+    assert _sweep("risk.alert_escalate", now + timedelta(hours=2)) == 0
+    assert AuditEvent.objects.filter(action__in=["risk.alert_raise", "risk.alert_acknowledge"]).count() == 2
+
+
+@pytest.mark.req("R7.2.3")
+def test_an_unacknowledged_alert_is_escalated_once_at_its_due_time() -> None:
+    now = timezone.now()
+    WarningRule.objects.filter(metric="login_failures").update(check_due_at=now)
+    _failures(250, now)
+    assert _sweep("risk.warning_check", now) == 1
+    alert = RiskAlert.objects.get()
+    assert _sweep("risk.alert_escalate", now + timedelta(minutes=29)) == 0
+    assert _sweep("risk.alert_escalate", now + timedelta(minutes=30)) == 1
+    alert.refresh_from_db()
+    assert (alert.status, alert.escalated_at, alert.escalate_due_at) == (
+        "open",
+        now + timedelta(minutes=30),
+        None,
+    )
+    assert _sweep("risk.alert_escalate", now + timedelta(hours=5)) == 0
+    # now the platform admins see it as theirs and may acknowledge it
+    admin = _client("platform_admin")
+    assert [i["id"] for i in _body(admin.get_json("/api/v1/risk/alerts?mine=true"))["items"]] == [alert.pk]
+    assert admin.post_json(f"/api/v1/risk/alerts/{alert.pk}/acknowledge", {"note": ""}).status_code == 200
+    assert AuditEvent.objects.filter(action="risk.alert_escalate").count() == 1
+
+
+def test_a_quiet_metric_raises_nothing_and_a_switched_off_rule_is_not_checked() -> None:
+    now = timezone.now()
+    WarningRule.objects.update(check_due_at=now)
+    _failures(10, now)
+    assert _sweep("risk.warning_check", now) == 6
+    assert RiskAlert.objects.count() == 0
+    admin = _client("platform_admin")
+    rule = WarningRule.objects.get(metric="login_failures")
+    changed = admin.put(
+        f"/api/v1/risk/warning-rules/{rule.pk}",
+        data={"threshold": 5, "window_minutes": 15, "escalate_after_minutes": 30, "is_active": False},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {admin.token}"},
+    )
+    assert changed.status_code == 200, changed.content
+    assert _body(changed)["is_active"] is False
+    assert _sweep("risk.warning_check", now + timedelta(days=1)) == 5
+    assert RiskAlert.objects.count() == 0
