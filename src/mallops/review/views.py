@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.accounts.selectors import user_merchant
-from mallops.console.lists import Column, DataTable, DateRange
+from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
-from mallops.core.words import label
+from mallops.core.words import label, label_choices
 from mallops.review import charts, importing, presenters, selectors, services
 from mallops.review.checks import text_fields
-from mallops.review.models import Listing, RejectReason
+from mallops.review.models import Listing, ListingStatus, RejectReason
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -202,18 +202,56 @@ def metrics(request: HttpRequest) -> HttpResponse:
 @login_required
 def merchant_listings(request: HttpRequest) -> HttpResponse:
     merchant_id = _merchant_id(request)
-    listings = list(selectors.listing_list(merchant_id=merchant_id)[:300])
+    table = DataTable(
+        request,
+        selectors.listing_list(merchant_id=merchant_id),
+        columns=[
+            Column(
+                "pk",
+                _("Listing"),
+                sort="pk",
+                value=lambda x: f"#{x.pk}",
+                link=lambda x: reverse("review:merchant_listing", args=[x.pk]),
+            ),
+            Column("product.title", _("Title")),
+            Column(
+                "status",
+                _("Status"),
+                kind="badge",
+                display=lambda x: label(x.status, "review.listing_status"),
+            ),
+            Column(
+                "visible",
+                _("Visible"),
+                kind="template",
+                template="review/_listing_visible.html",
+                export=False,
+            ),
+            Column("latest", _("Latest version"), kind="template", template="review/_listing_latest.html"),
+            Column("fix", _("What to fix"), kind="template", template="review/_listing_fix.html"),
+        ],
+        search=["product__title"],
+        search_placeholder=_("Title"),
+        filters=[Filter("status", _("Status"), label_choices("review.listing_status", ListingStatus.values))],
+        default_sort="-pk",
+        page_size=30,
+        export_name="listings",
+        testid="merchant-listings",
+        empty_title=_("No listings yet."),
+        empty_hint=_("Create a product, then submit it for review."),
+        empty_action_url=reverse("review:merchant_product_new"),
+        empty_action_label=_("New product"),
+    )
+    # the latest version and its findings, for the rows on this page only
+    listings = [row.obj for row in table.rows]
     versions = {v.listing_id: v for v in _latest_versions(merchant_id, listings)}
     findings = selectors.findings_by_version(list(versions.values()))
-    rows = [
-        {
-            "listing": listing,
-            "latest": versions.get(listing.pk),
-            "findings": findings.get(versions[listing.pk].pk, []) if listing.pk in versions else [],
-        }
-        for listing in listings
-    ]
-    return render(request, "review/merchant_listings.html", {"active": "merchant_listings", "rows": rows})
+    for listing in listings:
+        listing.latest = versions.get(listing.pk)
+        listing.findings = findings.get(versions[listing.pk].pk, []) if listing.pk in versions else []
+    if table.export_format:
+        return table.export_response()
+    return render(request, "review/merchant_listings.html", {"active": "merchant_listings", "table": table})
 
 
 def _latest_versions(merchant_id: int, listings: list[Listing]) -> list[Any]:
