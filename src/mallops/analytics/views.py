@@ -137,7 +137,11 @@ def live(request: HttpRequest) -> HttpResponse:
     labels = [f"-{60 - i}m" for i in range(60)]
     by_key = {m.key: m for m in METRICS}
     tiles = [
-        {"label": by_key[key].label, "shown": _display(by_key[key].unit, today_values[key])}
+        {
+            "label": by_key[key].label,
+            "label_zh": by_key[key].label_zh,
+            "shown": _display(by_key[key].unit, today_values[key]),
+        }
         for key in ("gmv_fen", "orders", "buyers", "visitors", "conversion_rate")
     ]
     context = {
