@@ -194,3 +194,77 @@ def test_a_quiet_metric_raises_nothing_and_a_switched_off_rule_is_not_checked() 
     assert _body(changed)["is_active"] is False
     assert _sweep("risk.warning_check", now + timedelta(days=1)) == 5
     assert RiskAlert.objects.count() == 0
+
+
+# -- console --------------------------------------------------------------------------------------------
+
+
+def _browser(*roles: str) -> Any:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_staff(*roles))
+    return client
+
+
+@pytest.mark.req("R7.2.1")
+def test_the_register_pages_list_add_edit_and_delete_with_audit() -> None:
+    from django.urls import reverse
+
+    admin = _browser("platform_admin")
+    page = admin.get(reverse("risk:register")).content.decode()
+    assert page.count('data-testid="risk-register-row"') == 10
+    assert "风险登记册" in page and "交易安全·假冒伪劣" in page
+    form = {
+        "code": "live-claims",
+        "title": "直播夸大宣传",
+        "category": "advertising",
+        "description": "",
+        "likelihood": "4",
+        "impact": "5",
+        "owner_role": "compliance_auditor",
+        "controls": "脚本预审\n回放抽查\n",
+        "metrics": ["disputes"],
+        "status": "active",
+    }
+    assert admin.post(reverse("risk:register_new"), form).status_code == 302
+    row = RegisteredRisk.objects.get(code="live-claims")
+    assert (row.controls, row.metrics, row.level) == (["脚本预审", "回放抽查"], ["disputes"], "critical")
+    assert (
+        admin.post(reverse("risk:register_edit", args=[row.pk]), {**form, "impact": "1"}).status_code == 302
+    )
+    row.refresh_from_db()
+    assert row.level == "low"
+    edit = admin.get(reverse("risk:register_edit", args=[row.pk])).content.decode()
+    assert "data-confirm=" in edit
+    assert admin.post(reverse("risk:register_edit", args=[row.pk]), {"op": "delete"}).status_code == 302
+    assert not RegisteredRisk.objects.filter(code="live-claims").exists()
+    assert AuditEvent.objects.filter(action__startswith="risk.register_").count() == 3
+    # an auditor reads, cannot write
+    auditor = _browser("compliance_auditor")
+    assert auditor.get(reverse("risk:register")).status_code == 200
+    assert auditor.get(reverse("risk:register_new")).status_code == 403
+    first = RegisteredRisk.objects.order_by("pk").first()
+    assert first is not None
+    assert auditor.post(reverse("risk:register_edit", args=[first.pk]), {"op": "delete"}).status_code == 403
+
+
+@pytest.mark.req("R7.2.3")
+def test_the_alert_page_lists_my_alerts_and_acknowledges_one() -> None:
+    from django.urls import reverse
+
+    now = timezone.now()
+    WarningRule.objects.filter(metric="login_failures").update(check_due_at=now)
+    _failures(200, now)
+    _sweep("risk.warning_check", now)
+    alert = RiskAlert.objects.get()
+    analyst = _browser("risk_analyst")
+    page = analyst.get(reverse("risk:alerts")).content.decode()
+    assert page.count('data-testid="risk-alert-row"') == 1
+    assert "登录失败激增" in page and 'data-testid="risk-warning-rules"' in page
+    answer = analyst.post(reverse("risk:alerts"), {"alert_id": alert.pk, "note": "已处理"})
+    assert answer.status_code == 302
+    alert.refresh_from_db()
+    assert (alert.status, alert.note) == ("acknowledged", "已处理")
+    auditor_page = _browser("compliance_auditor").get(reverse("risk:alerts")).content.decode()
+    assert auditor_page.count('data-testid="risk-alert-row"') == 0  # not addressed to auditors

@@ -10,6 +10,7 @@ class RiskConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.console.navigation import MenuItem, register
+        from mallops.risk.early_warning import open_alert_count
         from mallops.risk.selectors import open_count
 
         register(
@@ -26,3 +27,14 @@ class RiskConfig(AppConfig):
             MenuItem("risk_trends", _("Risk decisions over time"), "risk:trends", "risk.view", group="risk")
         )
         register(MenuItem("risk_profile", _("Risk rules"), "risk:profile", "risk.view", group="risk"))
+        register(
+            MenuItem(
+                "risk_alerts",
+                _("Risk alerts"),
+                "risk:alerts",
+                "risk.view",
+                badge=open_alert_count,
+                group="risk",
+            )
+        )
+        register(MenuItem("risk_register", _("Risk register"), "risk:register", "risk.view", group="risk"))

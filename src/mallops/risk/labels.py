@@ -62,3 +62,36 @@ def rules_text(rules: list[str]) -> str:
 
 def event_label(kind: str) -> str:
     return str(EVENT_TYPES.get(kind, kind))
+
+
+METRICS: dict[str, Any] = {
+    "refund_rate": _("Refund rate (requests per 100 orders)"),
+    "disputes": _("Disputes opened"),
+    "coupon_cost_per_hour": _("Coupon cost per hour (fen)"),
+    "review_bursts": _("Most reviews for one shop"),
+    "login_failures": _("Failed sign-ins"),
+    "order_drop": _("Order drop against last week (%)"),
+}
+
+LEVELS: dict[str, Any] = {
+    "low": _("Low"),
+    "medium": _("Medium"),
+    "high": _("High"),
+    "critical": _("Critical"),
+}
+LEVEL_TONES = {"low": "success", "medium": "info", "high": "warning", "critical": "danger"}
+
+
+def metric_label(metric: str) -> str:
+    return str(METRICS.get(metric, metric))
+
+
+def role_label(code: str) -> str:
+    from django.utils.translation import get_language
+
+    from mallops.accounts.roles import ROLES
+
+    role = ROLES.get(code)
+    if role is None:
+        return code
+    return role.label_zh if (get_language() or "zh-hans").startswith("zh") else role.label_en
