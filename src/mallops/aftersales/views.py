@@ -27,6 +27,7 @@ from mallops.aftersales.templatetags.aftersales_labels import as_label
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.money import parse_yuan
+from mallops.core.words import error_lines
 from mallops.orders.services import CARRIERS
 
 
@@ -136,7 +137,7 @@ def rule(request: HttpRequest, dispute_id: int) -> HttpResponse:
         )
         messages.success(request, _("Dispute %(id)s ruled.") % {"id": d.pk})
     except DomainError as exc:
-        messages.error(request, "; ".join([exc.detail] + [e.msg for e in exc.errors]))
+        messages.error(request, "; ".join(error_lines(exc.errors or [], "aftersales")) or exc.detail)
     return redirect("aftersales:queue")
 
 
@@ -224,5 +225,5 @@ def merchant_answer(request: HttpRequest, request_id: int, action: str) -> HttpR
         else:
             raise PermissionDenied(action)
     except DomainError as exc:
-        messages.error(request, "; ".join([exc.detail] + [e.msg for e in exc.errors]))
+        messages.error(request, "; ".join(error_lines(exc.errors or [], "aftersales")) or exc.detail)
     return redirect("aftersales:merchant")
