@@ -110,6 +110,11 @@
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   });
 
+  // Phones: the data table's filters start folded (unless a filter is in use).
+  if (window.matchMedia && window.matchMedia("(max-width: 768px)").matches) {
+    document.querySelectorAll("details.table-filters:not([data-filtered])").forEach(function (d) { d.open = false; });
+  }
+
   // Close the phone menu after choosing an entry.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest(".sidebar a")) {
