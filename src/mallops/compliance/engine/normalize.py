@@ -33,7 +33,8 @@ FILLER_CHARS = " \t\r\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f.·�
 # Emoji that stand for a character in a word (血🍬 for 血糖); every other pictograph is a filler.
 EMOJI_CHARS = {"🍬": "糖", "🍭": "糖", "💊": "药", "💉": "针", "🈚": "无", "🈶": "有", "🉑": "可"}
 _PICTOGRAPH_HIGHS = (0xD83C, 0xD83E)  # high surrogates of U+1F000..U+1FBFF
-_EMOJI_MAP = {ord(emoji): ord(char) for emoji, char in EMOJI_CHARS.items()}
+_EMOJI_KEYS = np.array(sorted(ord(emoji) for emoji in EMOJI_CHARS), dtype=np.int64)
+_EMOJI_VALUES = np.array([ord(EMOJI_CHARS[chr(key)]) for key in _EMOJI_KEYS.tolist()], dtype=np.uint16)
 
 _BMP_SIZE = 0x10000
 # U+FFFF is a noncharacter, so it can mark deleted characters (an input U+FFFF is deleted too).
@@ -174,13 +175,11 @@ def _fold_pictographs(
     code_points = (
         0x10000 + ((units[highs].astype(np.int64) - 0xD800) << 10) + (units[lows].astype(np.int64) - 0xDC00)
     )
-    for high, code_point in zip(highs.tolist(), code_points.tolist(), strict=True):
-        char = _EMOJI_MAP.get(code_point)
-        if char is None:
-            keep[high] = False
-        else:
-            # the kept high half stands for the whole emoji, so spans map back to it
-            mapped[high] = char
+    slots = np.searchsorted(_EMOJI_KEYS, code_points).clip(max=_EMOJI_KEYS.size - 1)
+    stands_for = _EMOJI_KEYS[slots] == code_points
+    keep[highs[~stands_for]] = False
+    # the kept high half stands for the whole emoji, so spans map back to it
+    mapped[highs[stands_for]] = _EMOJI_VALUES[slots[stands_for]]
 
 
 def normalize_pattern(pattern: str) -> str:
