@@ -167,3 +167,18 @@ def test_buyer_sign_in_and_registration_feed_the_engine_and_staff_sign_in_does_n
     rows = list(RiskEventLog.objects.order_by("pk").values_list("event_type", "outcome", "payload"))
     assert [(t, o) for t, o, _ in rows] == [("register", "allow"), ("login", "allow")]
     assert rows[1][2]["device"] == "new-phone"
+
+
+def test_an_allowed_assessment_costs_five_queries_inside_a_transaction() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mallops.risk import services
+    from mallops.risk.contracts import EventType, RiskEvent
+
+    services.assess(event=RiskEvent(id="warm", type=EventType.LOGIN, buyer="1"))
+    with CaptureQueriesContext(connection) as queries:
+        services.assess(event=RiskEvent(id="claim", type=EventType.COUPON_CLAIM, buyer="1", batch="1"))
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    # profile, the joined row still there, catch-up, confirmed rings, the log insert (+ the savepoint)
+    assert statements == ["SAVEPOINT", "SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "RELEASE"]

@@ -106,7 +106,10 @@ def decision(request: HttpRequest, decision_id: int) -> HttpResponse:
             "active": "risk_queue",
             "row": row,
             "event_label": labels.event_label(row.event_type),
-            "reasons": [{**r, "label": labels.rule_label(r["rule"])} for r in row.reasons],
+            "reasons": [
+                {**r, "label": labels.rule_label(r["rule"]), "decision_label": Outcome(r["decision"]).label}
+                for r in row.reasons
+            ],
             "linkage": selectors.decision_linkage(request.user, row),
             "form": form,
             "can_decide": row.status == ReviewStatus.OPEN
