@@ -7,14 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mallops.accounts import services as account_services
 from mallops.accounts.models import Address, Merchant, User
 from mallops.accounts.roles import Kind
+from mallops.console.lists import Column, DataTable, DateRange
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
 from mallops.privacy.registry import always_masked
@@ -29,30 +30,36 @@ def _require(request: HttpRequest, permission: str) -> None:
 @login_required
 def buyers(request: HttpRequest) -> HttpResponse:
     _require(request, "buyer.view")
-    query = User.objects.filter(kind=Kind.BUYER).order_by("pk")
-    if request.GET.get("q"):
-        query = query.filter(username__icontains=request.GET["q"].strip())
-    page = Paginator(query, 50).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "id": user.pk,
-            "username": user.username,
+    table = DataTable(
+        request,
+        User.objects.filter(kind=Kind.BUYER),
+        columns=[
+            Column(
+                "username",
+                _("Username"),
+                sort="username",
+                link=lambda user: reverse("console:buyer", args=[user.pk]),
+            ),
             # masked for every role, the platform admin included; the detail page reveals one field
-            "display_name": always_masked(user, "display_name"),
-            "phone": always_masked(user, "phone"),
-            "joined": user.date_joined,
-        }
-        for user in page
-    ]
+            Column("display_name", _("Full name"), value=lambda user: always_masked(user, "display_name")),
+            Column("phone", _("Mobile"), value=lambda user: always_masked(user, "phone")),
+            Column("date_joined", _("Joined"), kind="datetime", sort="date_joined"),
+        ],
+        search=["username"],
+        search_placeholder=_("Search by username"),
+        date_range=DateRange("date_joined", _("Joined")),
+        default_sort="pk",
+        page_size=50,
+        export_name="buyers",
+        testid="buyers",
+        empty_title=_("No buyers."),
+    )
+    if table.export_format:
+        return table.export_response()
     return render(
         request,
         "console/buyers.html",
-        {
-            "active": "buyers",
-            "page": page,
-            "rows": rows,
-            "can_reveal": request.user.has_perm("privacy.reveal"),
-        },
+        {"active": "buyers", "table": table, "can_reveal": request.user.has_perm("privacy.reveal")},
     )
 
 
