@@ -17,13 +17,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.accounts.selectors import user_merchant
+from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.timeutil import to_local
+from mallops.core.words import label, label_choices
 from mallops.pricing import coupons, segments, services
 from mallops.pricing.checks import blocking
 from mallops.pricing.citations import LAW_NAMES
@@ -61,30 +64,61 @@ def _can_act(request: HttpRequest, row: Promotion, merchant_id: int | None) -> b
 @login_required
 def promotion_list(request: HttpRequest) -> HttpResponse:
     qs, merchant_id = _scope(request)
-    status = request.GET.get("status", "")
-    if status in PromotionStatus.values:
-        qs = qs.filter(status=status)
-    rows = list(qs.select_related("merchant").order_by("-pk")[:100])
-    entries = []
-    for row in rows:
-        findings = services.promotion_findings(row) if row.status == PromotionStatus.DRAFT else []
-        entries.append(
-            {
-                "row": row,
-                "findings": findings,
-                "blocked": bool(blocking(findings)),
-                "can_act": _can_act(request, row, merchant_id),
-            }
+    merchant_side = merchant_id is not None
+    columns = [
+        Column("pk", "#", sort="pk"),
+        Column("name", _("Name"), sort="name", link=lambda r: reverse("pricing:detail", args=[r.pk])),
+    ]
+    if not merchant_side:
+        columns.append(
+            Column(
+                "merchant", _("Merchant"), value=lambda r: r.merchant.name if r.merchant else _("Platform")
+            )
         )
+    columns += [
+        Column("kind", _("Kind"), value=lambda r: label(r.kind, "pricing.kind")),
+        Column("layer", _("Layer"), value=lambda r: label(r.layer, "pricing.layer")),
+        Column("starts_at", _("Starts"), kind="datetime", sort="starts_at"),
+        Column("ends_at", _("Ends"), kind="datetime", sort="ends_at"),
+        Column(
+            "status", _("Status"), kind="badge", display=lambda r: label(r.status, "pricing.promotion_status")
+        ),
+        Column("checks", _("Pre-launch checks"), kind="template", template="pricing/_promotion_checks.html"),
+        Column("actions", "", kind="template", template="pricing/_promotion_actions.html"),
+    ]
+    table = DataTable(
+        request,
+        qs.select_related("merchant"),
+        columns=columns,
+        search=["name"] if merchant_side else ["name", "merchant__name"],
+        search_placeholder=_("Name") if merchant_side else _("Name or store"),
+        filters=[
+            Filter("status", _("Status"), label_choices("pricing.promotion_status", PromotionStatus.values))
+        ],
+        date_range=DateRange("starts_at", _("Starts")),
+        default_sort="-pk",
+        page_size=30,
+        export_name="promotions",
+        testid="promotions",
+        empty_title=_("No promotions."),
+    )
+    if table.export_format:
+        return table.export_response()
+    # the pre-launch checks, for the drafts on this page only
+    for row in table.rows:
+        promotion = row.obj
+        promotion.findings = (
+            services.promotion_findings(promotion) if promotion.status == PromotionStatus.DRAFT else []
+        )
+        promotion.blocked = bool(blocking(promotion.findings))
+        promotion.can_act = _can_act(request, promotion, merchant_id)
     return render(
         request,
         "pricing/promotions.html",
         {
-            "active": "store_promotions" if merchant_id is not None else "promotions",
-            "entries": entries,
-            "statuses": PromotionStatus.values,
-            "status": status,
-            "merchant_side": merchant_id is not None,
+            "active": "store_promotions" if merchant_side else "promotions",
+            "table": table,
+            "merchant_side": merchant_side,
         },
     )
 
