@@ -268,3 +268,24 @@ def test_the_alert_page_lists_my_alerts_and_acknowledges_one() -> None:
     assert (alert.status, alert.note) == ("acknowledged", "已处理")
     auditor_page = _browser("compliance_auditor").get(reverse("risk:alerts")).content.decode()
     assert auditor_page.count('data-testid="risk-alert-row"') == 0  # not addressed to auditors
+
+
+def test_the_risk_owner_edits_a_warning_rule_in_the_console() -> None:
+    from django.urls import reverse
+
+    rule = WarningRule.objects.get(metric="refund_rate")
+    url = reverse("risk:warning_rule", args=[rule.pk])
+    assert _browser("risk_analyst").get(url).status_code == 403
+    admin = _browser("platform_admin")
+    assert url in admin.get(reverse("risk:alerts")).content.decode()
+    data = {"threshold": "15", "window_minutes": "720", "escalate_after_minutes": "120"}
+    assert admin.post(url, data).status_code == 302  # the checkbox left out: switched off
+    rule.refresh_from_db()
+    assert (rule.threshold, rule.window_minutes, rule.escalate_after_minutes, rule.is_active) == (
+        15,
+        720,
+        120,
+        False,
+    )
+    assert rule.check_due_at is None
+    assert AuditEvent.objects.filter(action="risk.warning_rule_update").count() == 1

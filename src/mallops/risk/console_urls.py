@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("register/new/", views_register.register_edit, name="register_new"),
     path("register/<int:risk_id>/", views_register.register_edit, name="register_edit"),
     path("alerts/", views_register.alerts, name="alerts"),
+    path("alerts/rules/<int:rule_id>/", views_register.warning_rule_edit, name="warning_rule"),
 ]

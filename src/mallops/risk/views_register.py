@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -50,7 +50,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
             ),
             Column(
                 "level",
-                _("Level"),
+                _("Risk level"),
                 kind="badge",
                 value=lambda r: r.level,
                 display=lambda r: labels.LEVELS[r.level],
@@ -95,7 +95,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
 
 
 class RegisterForm(forms.Form):
-    code = forms.SlugField(label=gettext_lazy("Code"), max_length=40)
+    code = forms.SlugField(label=gettext_lazy("Risk code"), max_length=40)
     title = forms.CharField(label=gettext_lazy("Risk"), max_length=120)
     category = forms.ChoiceField(label=gettext_lazy("Risk category"), choices=RiskCategory.choices)
     description = forms.CharField(
@@ -254,5 +254,54 @@ def alerts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "risk/alerts.html",
-        {"active": "risk_alerts", "table": table, "mine": mine, "rules": rules},
+        {
+            "active": "risk_alerts",
+            "table": table,
+            "mine": mine,
+            "rules": rules,
+            "can_manage": request.user.has_perm(services.MANAGE_PERMISSION),
+        },
+    )
+
+
+class WarningRuleForm(forms.Form):
+    threshold = forms.IntegerField(label=gettext_lazy("Alert threshold"), min_value=0, max_value=2**53 - 1)
+    window_minutes = forms.IntegerField(label=gettext_lazy("Window (minutes)"), min_value=1, max_value=44640)
+    escalate_after_minutes = forms.IntegerField(
+        label=gettext_lazy("Escalate after (minutes)"), min_value=1, max_value=10080
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("Rule switched on"), required=False)
+
+
+@login_required
+def warning_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+    _need(request, services.MANAGE_PERMISSION)
+    rule = early_warning.rule_list(request.user).filter(pk=rule_id).first()
+    if rule is None:
+        raise Http404
+    initial = {
+        "threshold": rule.threshold,
+        "window_minutes": rule.window_minutes,
+        "escalate_after_minutes": rule.escalate_after_minutes,
+        "is_active": rule.is_active,
+    }
+    form = WarningRuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            early_warning.rule_update(
+                actor=request.user, rule_id=rule.pk, request=request, **form.cleaned_data
+            )
+        except DomainError as error:
+            for problem in error.errors or []:
+                name = str(problem.loc[-1]) if problem.loc else ""
+                form.add_error(name if name in form.fields else None, problem.msg)
+            if not error.errors:
+                form.add_error(None, error.detail)
+        else:
+            messages.success(request, _("Warning rule saved."))
+            return redirect("risk:alerts")
+    return render(
+        request,
+        "risk/warning_rule.html",
+        {"active": "risk_alerts", "rule": rule, "metric": labels.metric_label(rule.metric), "form": form},
     )
