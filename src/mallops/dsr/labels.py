@@ -23,6 +23,10 @@ FIELDS: dict[str, Any] = {
     "hold_until": _("Held until"),
     "object": _("Record"),
     "code": _("Reason code"),
+    "purposes": _("Purposes"),
+    "current": _("Current version"),
+    "policy": _("Policy version"),
+    "buyer": _("Buyer"),
 }
 
 # sections of a personal-data export (dsr.requests: export_sections)
@@ -41,10 +45,38 @@ EXPORT_SECTION = {
     "reviews": _("Product reviews"),
 }
 
+
+class _PurposeNames:
+    """Purpose codes are defined by each published policy (``PrivacyPolicy.purposes``); a purpose shows the
+    name its latest policy gives it. Read at most once a minute per process: a page of consents asks often."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+        self._read_at = 0.0
+
+    def get(self, code: str) -> str | None:
+        import time
+
+        from mallops.dsr.models import PrivacyPolicy
+
+        if time.monotonic() - self._read_at > 60:
+            names: dict[str, str] = {}
+            for policy in PrivacyPolicy.objects.order_by("published_at"):
+                for purpose in policy.purposes or []:
+                    if isinstance(purpose, dict) and purpose.get("code") and purpose.get("name"):
+                        names[str(purpose["code"])] = str(purpose["name"])
+            self._names, self._read_at = names, time.monotonic()
+        return self._names.get(code)
+
+
+_PURPOSE_NAMES = _PurposeNames()
+
 LABELS: dict[str, Any] = {
     "kind": RequestKind,
     "status": RequestStatus,
     "legal_basis": LegalBasis,
     "consent_action": ConsentAction,
     "export_sections": EXPORT_SECTION,
+    "purposes": _PURPOSE_NAMES,
+    "purpose": _PURPOSE_NAMES,
 }
