@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
+
+from mallops.privacy.contracts import DataClass, PersonalField
 
 
 class BackupLevel(models.TextChoices):
@@ -49,6 +53,10 @@ class BackupPolicy(models.Model):
 
 class BackupRun(models.Model):
     """One ``backup create`` (or ``verify``) at one level: where it went, how big, how long, how it ended."""
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "location": "a backup repository path or object-store URL, not a person's location"
+    }
 
     class Kind(models.TextChoices):
         CREATE = "create", "create"
@@ -194,6 +202,12 @@ class IncidentEventKind(models.TextChoices):
 
 class IncidentEvent(models.Model):
     """One line of an incident's timeline (append-only)."""
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "actor_username": PersonalField(
+            DataClass.IDENTITY, purpose="accountability of incident handling", mask="redact"
+        ),
+    }
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
