@@ -91,3 +91,27 @@ def test_onboarding_errors_name_the_field_in_chinese() -> None:
     html = page.content.decode()
     assert "联系电话：须为 11 位中国大陆手机号" in html and "联系人：这个字段是必填项。" in html
     assert "contact_phone" not in html.replace('name="contact_phone"', "")
+
+
+@pytest.mark.req("R7.3.1")
+def test_admin_reveals_a_merchant_contact_phone_with_a_reason() -> None:
+    merchant, _owner = make_merchant("鲜果时光旗舰店")
+    admin = _client("platform_admin")
+    page = admin.post(
+        "/merchants/",
+        {"action": "reveal", "field": f"{merchant.pk}-contact_phone", "reason": "核实入驻资料（电话回访）"},
+    ).content.decode()
+    assert "13800138000" in page and "王小明" not in page  # only the field asked for
+    event = AuditEvent.objects.get(action="privacy.reveal")
+    assert event.object_type == "accounts.merchant" and event.object_id == str(merchant.pk)
+    assert event.after == {
+        "field": "contact_phone",
+        "data_class": "contact",
+        "reason": "核实入驻资料（电话回访）",
+    }
+    # without a reason nothing is shown and nothing more is written
+    again = admin.post(
+        "/merchants/", {"action": "reveal", "field": f"{merchant.pk}-contact_phone", "reason": ""}
+    )
+    assert "13800138000" not in again.content.decode()
+    assert AuditEvent.objects.filter(action="privacy.reveal").count() == 1

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from mallops.accounts import services as account_services
 from mallops.accounts.models import Address, Merchant, User
 from mallops.accounts.roles import Kind
-from mallops.console.lists import Column, DataTable, DateRange
+from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
 from mallops.privacy.registry import always_masked
@@ -116,7 +116,26 @@ def buyer_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 def merchants(request: HttpRequest) -> HttpResponse:
     _require(request, "merchant.view")
-    if request.method == "POST":
+    revealed: dict[tuple[int, str], Any] = {}
+    if request.method == "POST" and request.POST.get("action") == "reveal":
+        # "<merchant id>-contact_name" or "<merchant id>-contact_phone": one field, with a reason (audited)
+        merchant_id, _dash, field = request.POST.get("field", "").partition("-")
+        target = Merchant.objects.filter(pk=int(merchant_id)).first() if merchant_id.isdigit() else None
+        if target is None or field not in ("contact_name", "contact_phone"):
+            messages.error(request, _("Choose a field to reveal."))
+        else:
+            try:
+                revealed[(target.pk, field)] = personal_field_reveal(
+                    actor=request.user,
+                    obj=target,
+                    field_name=field,
+                    reason=request.POST.get("reason", ""),
+                    request=request,
+                )
+            except DomainError as exc:
+                for line in error_lines(exc.errors or [], "accounts") or [exc.detail]:
+                    messages.error(request, line)
+    elif request.method == "POST":
         fields = [
             "name",
             "licence_number",
@@ -137,18 +156,52 @@ def merchants(request: HttpRequest) -> HttpResponse:
                 _("Merchant %(name)s onboarded; its owner can sign in now.") % {"name": merchant.name},
             )
             return redirect("console:merchants")
-    rows = [
-        {
-            "merchant": m,
-            "contact_name": always_masked(m, "contact_name"),
-            "contact_phone": always_masked(m, "contact_phone"),
-        }
-        for m in Merchant.objects.order_by("pk")
-    ]
+    table = DataTable(
+        request,
+        Merchant.objects.all(),
+        columns=[
+            Column("name", _("Store"), sort="name"),
+            Column("licence_number", _("Licence number"), sort="licence_number"),
+            # masked in the list for every role
+            Column(
+                "contact_name",
+                _("Contact"),
+                value=lambda m: revealed.get((m.pk, "contact_name")) or always_masked(m, "contact_name"),
+            ),
+            Column(
+                "contact_phone",
+                _("Mobile"),
+                value=lambda m: revealed.get((m.pk, "contact_phone")) or always_masked(m, "contact_phone"),
+            ),
+            Column(
+                "is_active",
+                _("Active"),
+                kind="badge",
+                display=lambda m: _("Active") if m.is_active else _("Inactive"),
+                tone=lambda m: "success" if m.is_active else "neutral",
+            ),
+        ],
+        search=["name", "licence_number"],
+        search_placeholder=_("Store or licence number"),
+        filters=[Filter("is_active", _("Active"), [("True", _("Active")), ("False", _("Inactive"))])],
+        default_sort="pk",
+        page_size=50,
+        export_name="merchants",
+        testid="merchants",
+        empty_title=_("No merchants yet."),
+    )
+    if table.export_format:
+        return table.export_response()
+    can_onboard = request.user.has_perm("merchant.onboard")
     return render(
         request,
         "console/merchants.html",
-        {"active": "merchants", "rows": rows, "can_onboard": request.user.has_perm("merchant.onboard")},
+        {
+            "active": "merchants",
+            "table": table,
+            "can_onboard": can_onboard,
+            "can_reveal": request.user.has_perm("privacy.reveal"),
+        },
     )
 
 
