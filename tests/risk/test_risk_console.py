@@ -77,6 +77,9 @@ def test_the_decision_page_shows_who_shares_what_and_the_analyst_confirms_it() -
     browser = _browser("risk_analyst")
     html = browser.get(reverse("risk:decision", args=[row.pk])).content.decode()
     assert 'data-testid="risk-linkage"' in html
+    graph = browser.get(reverse("risk:decision", args=[row.pk])).context["graph"]["series"][0]
+    assert sorted(node["name"] for node in graph["data"]) == ["#11", "#12", "#13", "d-farm", "北京市朝阳区"]
+    assert len(graph["links"]) == 5  # 11 and 12 to the device; 11, 12 and 13 to the address
     assert "d-farm" in html and "#11、#12" in html  # the device shared by 11 and 12
     assert "北京市朝阳区" in html and "建国路" not in html  # the address cut to its district
     assert "data-confirm=" in html

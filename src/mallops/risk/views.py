@@ -74,6 +74,55 @@ class ReviewForm(forms.Form):
     )
 
 
+def _linkage_graph(buyer: str, links: list[selectors.LinkRow]) -> dict[str, Any] | None:
+    """An ECharts force graph: accounts (the decided one highlighted) joined to the devices and
+    addresses they share; None when nothing is shared."""
+    if not links:
+        return None
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: list[dict[str, str]] = []
+    for n, link in enumerate(links):
+        shared = f"{link.kind}:{n}"
+        nodes[shared] = {
+            "id": shared,
+            "name": link.value,
+            "category": 1 if link.kind == "device" else 2,
+            "symbolSize": 14,
+        }
+        for account in link.buyers:
+            key = f"buyer:{account}"
+            nodes.setdefault(
+                key,
+                {
+                    "id": key,
+                    "name": f"#{account}",
+                    "category": 0,
+                    "symbolSize": 26 if account == buyer else 18,
+                },
+            )
+            edges.append({"source": key, "target": shared})
+    return {
+        "tooltip": {},
+        "legend": {"top": 0},
+        "series": [
+            {
+                "type": "graph",
+                "layout": "force",
+                "roam": True,
+                "label": {"show": True, "position": "right"},
+                "force": {"repulsion": 160, "edgeLength": 70},
+                "categories": [
+                    {"name": _("Linked account")},
+                    {"name": _("Device")},
+                    {"name": _("Delivery address")},
+                ],
+                "data": list(nodes.values()),
+                "links": edges,
+            }
+        ],
+    }
+
+
 @login_required
 def decision(request: HttpRequest, decision_id: int) -> HttpResponse:
     try:
@@ -83,6 +132,7 @@ def decision(request: HttpRequest, decision_id: int) -> HttpResponse:
             raise
         raise PermissionDenied(error.detail) from None
     form = ReviewForm(request.POST or None)
+    linkage = selectors.decision_linkage(request.user, row)
     if request.method == "POST":
         _need(request, services.DECIDE_PERMISSION)
         op = request.POST.get("op")
@@ -110,7 +160,8 @@ def decision(request: HttpRequest, decision_id: int) -> HttpResponse:
                 {**r, "label": labels.rule_label(r["rule"]), "decision_label": Outcome(r["decision"]).label}
                 for r in row.reasons
             ],
-            "linkage": selectors.decision_linkage(request.user, row),
+            "linkage": linkage,
+            "graph": _linkage_graph(row.buyer, linkage),
             "form": form,
             "can_decide": row.status == ReviewStatus.OPEN
             and request.user.has_perm(services.DECIDE_PERMISSION),
