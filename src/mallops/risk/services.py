@@ -203,9 +203,12 @@ def assess(*, event: RiskEvent) -> Decision:
     if missing:
         raise ValueError(f"a {kind} event needs {', '.join(missing)}")
     nested = transaction.get_connection().in_atomic_block
-    with _LOCK:
-        try:
-            with transaction.atomic(durable=not nested):
+    # Lock order: the database transaction first, then the engine lock. On SQLite (IMMEDIATE) BEGIN takes
+    # the write lock, so a thread never holds the engine lock while waiting for the database behind a
+    # request that already writes (the idempotency middleware's) and then wants the engine lock.
+    try:
+        with transaction.atomic(durable=not nested), _LOCK:
+            try:
                 version, profile = active_profile()
                 state = _current_state(version, profile)
                 engine = state.engine
@@ -229,9 +232,12 @@ def assess(*, event: RiskEvent) -> Decision:
                     state.unconfirmed_log_id = log.pk
                 if decision.verdict is not Verdict.ALLOW:
                     _record_decision(event, decision, log, engine, version)
-        except BaseException:
-            _state = None  # the engine may hold an event the log does not: rebuild on the next call
-            raise
+            except BaseException:
+                _state = None  # the engine may hold an event the log does not: rebuild on the next call
+                raise
+    except BaseException:
+        _state = None  # the commit failed after the engine saw the event
+        raise
     return decision
 
 
