@@ -290,3 +290,21 @@ def test_a_coupon_the_buyer_does_not_hold_is_refused(shop):
     assert Checkout.objects.count() == 0
     theirs.refresh_from_db()
     assert theirs.status == "unused"
+
+
+@pytest.mark.req("R6.2.1")
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"lines": [{"sku": "A-1", "qty": True}]},
+        {"lines": [{"sku": "A-1", "qty": "5"}]},
+        {"lines": [{"sku": "A-1", "qty": 2**63}]},
+        {"lines": [{"sku": "A-1", "qty": 1}], "expected_total_fen": "3333"},
+        {"lines": [{"sku": "A-1", "qty": 1}], "coupon_ids": [True]},
+        [{"sku": "A-1", "qty": 1}],
+    ],
+)
+def test_checkout_bodies_are_strict(shop, body):
+    response = shop["client"].post_json("/api/v1/buyer/checkout", body, headers={"Idempotency-Key": "strict"})
+    assert response.status_code == 422, response.content
+    assert Checkout.objects.count() == 0

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ninja import Schema
 from pydantic import ConfigDict, Field
+
+from mallops.core.inputs import Count, Fen, Id, MultilineText, Quantity, Schema, StockLevel, Text
 
 
 class CheckoutLineIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    sku: str = Field(min_length=1, max_length=64)
-    qty: int
+    sku: Text = Field(min_length=1, max_length=64)
+    qty: int = Field(description="1 to 9,999 (checked by the service: 422 `invalid_qty`)")
 
 
 class CheckoutIn(Schema):
@@ -22,13 +23,11 @@ class CheckoutIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     lines: list[CheckoutLineIn] = Field(max_length=100)
-    expected_total_fen: int | None = Field(
+    expected_total_fen: Fen | None = Field(
         default=None, description="The quote total the buyer saw; a different current total answers 409."
     )
-    address_id: int | None = Field(
-        default=None, description="Delivery address; default: the buyer's default."
-    )
-    coupon_ids: list[int] | None = Field(
+    address_id: Id | None = Field(default=None, description="Delivery address; default: the buyer's default.")
+    coupon_ids: list[Id] | None = Field(
         default=None,
         max_length=50,
         description="Consider only these of the buyer's own unused coupons (default: every usable one).",
@@ -96,19 +95,19 @@ class CheckoutOut(Schema):
 
 class ShipIn(Schema):
     # validated by the service (after the tenancy look-up, so another merchant's order is a plain 404)
-    carrier: str = ""
-    tracking_number: str = ""
+    carrier: Text = Field(default="", max_length=20)
+    tracking_number: Text = Field(default="", max_length=64)
 
 
 class RefundRequestIn(Schema):
-    reason: str = Field(default="", max_length=40)
+    reason: MultilineText = Field(default="", max_length=40)
 
 
 class StockIn(Schema):
-    sku_code: str
-    qty: int = 0
-    price_fen: int | None = None
-    title: str = Field(default="", max_length=200)
+    sku_code: Text = Field(min_length=1, max_length=64)
+    qty: StockLevel = 0
+    price_fen: Fen | None = None
+    title: Text = Field(default="", max_length=200)
 
 
 class StockOut(Schema):
@@ -166,15 +165,15 @@ class StockLedgerOut(Schema):
 class StockSetIn(Schema):
     # validated by the service (after the tenancy look-up, so another store's row is a plain 404)
     available: int | None = None
-    reason: str = ""
+    reason: MultilineText = ""
 
 
 class FlashSaleIn(Schema):
-    sku_code: str
-    title: str = Field(max_length=200)
-    flash_price_fen: int
-    quantity: int
-    per_buyer_limit: int = 1
+    sku_code: Text = Field(min_length=1, max_length=64)
+    title: Text = Field(max_length=200)
+    flash_price_fen: Fen
+    quantity: Count
+    per_buyer_limit: Count = 1
     starts_at: datetime
     ends_at: datetime
 
@@ -198,7 +197,7 @@ class FlashSaleOut(Schema):
 
 
 class AttemptIn(Schema):
-    qty: int = 1
+    qty: Quantity = 1
 
 
 class AttemptOut(Schema):

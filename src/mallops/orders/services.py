@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.core.inputs import MAX_FEN, MAX_STOCK
 from mallops.orders import stock
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Order, PartialRefund, StockItem
@@ -36,17 +37,21 @@ def stock_receive(
     """A merchant adds units of a SKU (creating the stock row on first use; price required then)."""
     merchant_id = merchant_id_of(actor)
     errors: list[FieldError] = []
-    if qty < 0:
-        errors.append(FieldError(("body", "qty"), "Must be >= 0.", "invalid_qty"))
+    if qty < 0 or qty > MAX_STOCK:
+        errors.append(FieldError(("body", "qty"), f"Must be 0 to {MAX_STOCK}.", "invalid_qty"))
     if not sku_code or len(sku_code) > 64:
         errors.append(FieldError(("body", "sku_code"), "1 to 64 characters.", "invalid"))
-    if price_fen is not None and price_fen < 0:
-        errors.append(FieldError(("body", "price_fen"), "Must be >= 0.", "invalid"))
+    if price_fen is not None and not 0 <= price_fen <= MAX_FEN:
+        errors.append(FieldError(("body", "price_fen"), f"Must be 0 to {MAX_FEN}.", "invalid"))
     item: StockItem | None = (
         StockItem.objects.unscoped(reason="sku codes are global").filter(sku_code=sku_code).first()
     )
     if item is not None and item.merchant_id != merchant_id:
         errors.append(FieldError(("body", "sku_code"), "This SKU code is taken.", "sku_taken"))
+    elif item is not None and item.available + max(qty, 0) > MAX_STOCK:
+        errors.append(
+            FieldError(("body", "qty"), f"Stock on hand may not exceed {MAX_STOCK}.", "stock_too_high")
+        )
     if item is None and price_fen is None:
         errors.append(FieldError(("body", "price_fen"), "Required for a new SKU.", "required"))
     if errors:

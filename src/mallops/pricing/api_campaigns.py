@@ -16,11 +16,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Schema, Status
+from ninja import Field, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.services import require_permission
 from mallops.core.errors import FieldError, validation_error
+from mallops.core.inputs import Schema, Text
 from mallops.core.pagination import Pagination
 from mallops.pricing import campaign_report, memberships, segments
 from mallops.pricing.api_promotions import router
@@ -29,7 +30,7 @@ from mallops.pricing.selectors import actor_merchant_id
 
 
 class SegmentIssueIn(Schema):
-    segment: str = Field(
+    segment: Text = Field(
         "", description="RFM tag: high_value, potential, at_risk, churned or regular", max_length=20
     )
 
@@ -43,8 +44,8 @@ class SegmentIssueOut(Schema):
 
 
 class MembershipIn(Schema):
-    buyer: str = Field(min_length=1, max_length=150, description="The buyer's username")
-    level: str = Field(min_length=1, max_length=20)
+    buyer: Text = Field(min_length=1, max_length=150, description="The buyer's username")
+    level: Text = Field(min_length=1, max_length=20)
     valid_from: Moment | None = None
     valid_to: Moment | None = None
 
