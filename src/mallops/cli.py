@@ -49,7 +49,7 @@ commands:
   calendar deadline ...                         working-day and business-hour deadlines
   analytics ingest|funnel|retention ...         event store and queries
   risk score FILE                               risk decisions for JSON Lines events
-  audit verify                                  verify the audit hash chain
+  audit verify|anchor                           verify the audit chain (head, anchors); anchor the head
   backup create|list|verify|restore|drill       backups (local, off-site, cloud) and restore drills
   orders flash-reconcile SALE_ID [--repair]     prove Redis flash-sale counters against the database
   payments reconcile [--day YYYY-MM-DD]         compare provider records with orders
