@@ -131,6 +131,28 @@ def test_checkout_pay_and_cancel_touch_the_chain_head_after_stock_and_orders() -
     assert audit_verify().ok
 
 
+@pytest.mark.django_db
+def test_a_sweep_batch_touches_the_chain_head_after_every_row_it_cancels() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mallops.core.sweeps import registered, run_sweeper
+
+    merchant, _ = make_merchant()
+    skus = [make_stock(merchant, available=10).sku_code for _ in range(2)]
+    buyer = make_buyer()
+    orders = [_orders_of(_checkout(buyer, skus, f"sweep-{n}"))[0] for n in range(3)]
+    later = timezone.now() + timedelta(days=1)
+    with count_queries() as sweep_sql:
+        handled = run_sweeper(registered()["orders.cancel_unpaid"], now=later)
+    assert handled == 3
+    _head_is_last(sweep_sql.statements, STOCK_TABLE, ORDER_TABLE)
+    cancels = AuditEvent.objects.filter(action="orders.order_cancel")
+    assert sorted(int(e.object_id) for e in cancels) == sorted(o.pk for o in orders)
+    assert audit_verify().ok
+
+
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_parallel_checkouts_payments_and_cancellations_on_the_same_skus_neither_deadlock_nor_lose_events() -> (
