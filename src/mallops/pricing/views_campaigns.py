@@ -191,7 +191,7 @@ def _issue_segment(request: HttpRequest, merchant_id: int | None) -> None:
             request,
             _("Segment %(segment)s: issued %(issued)d, already held %(already)d, refused %(refused)d.")
             % {
-                "segment": result.segment,
+                "segment": segments.SEGMENT_LABELS.get(result.segment, result.segment),
                 "issued": len(result.issued),
                 "already": result.already,
                 "refused": sum(result.refused.values()),
