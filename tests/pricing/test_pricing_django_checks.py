@@ -66,7 +66,7 @@ def test_generated_rules_text_states_time_scope_and_conditions():
     assert "2026年11月12日 00:00 至 2026年11月15日 00:00" in rules.text
     assert "指定商品（SKU：A1、A2）" in rules.text
     assert "满100元减20元" in rules.text and "满200元减50元" in rules.text
-    assert "多档取最高一档" in rules.text
+    assert "多档不累加，按已达到的门槛中较高的一档计算" in rules.text
     assert "每位买家限参与1次" in rules.text and "活动限量500份" in rules.text
     assert "不可与优惠券同时使用" in rules.text
     assert rules.text.startswith("【双11满减】")

@@ -13,7 +13,13 @@ stops the launch. Each finding cites its article (``mallops.pricing.citations``)
 - ``rules_missing_*``: the rules text does not state the time, scope or conditions
   (规范促销行为暂行规定第七条 / 第十九条); ``rules_empty`` when there is none;
 - ``limited_time_without_end`` / ``limited_quantity_without_limit`` / ``limited_quantity_mismatch``:
-  "限时" or "限量" claimed without a real limit (规范促销行为暂行规定第五条 / 第二十条).
+  "限时" or "限量" claimed without a real limit (规范促销行为暂行规定第五条 / 第二十条);
+- ``compliance_text`` (R1.4.1): the content compliance engine (``mallops.compliance.engine``) over the
+  texts that go live — the name, the description and the rules text (``check_texts``; coupon batches use
+  it for their name). Each finding carries the engine's ``rule``, the ``field`` and the ``start``/``end``
+  span of the offending ``text`` and the engine's article. An engine ``block`` blocks; an engine
+  ``review`` becomes a ``warn``: shown (and stored with the launch) but not blocking, as a listing in
+  review is not refused either.
 
 Price history comes through the ``PriceHistory`` protocol: the catalogue's records of deal prices, or the
 pricing app's own observations until the catalogue provides them.
@@ -29,10 +35,11 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Protocol
 
+from mallops.compliance.engine.api import check_text
 from mallops.pricing import citations
 from mallops.pricing.citations import Citation
 from mallops.pricing.facts import PromotionFacts
-from mallops.pricing.rulestext import generate, yuan
+from mallops.pricing.rulestext import REFERENCE_NOTE, generate, yuan
 
 
 class Severity(StrEnum):
@@ -48,6 +55,12 @@ class Finding:
     citation: Citation
     sku: str | None = None
     other: str | None = None
+    # text findings (``compliance_text``): the engine's rule and the span in the field that holds it
+    rule: str | None = None
+    field: str | None = None
+    start: int | None = None
+    end: int | None = None
+    text: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -60,6 +73,8 @@ class Finding:
             out["sku"] = self.sku
         if self.other is not None:
             out["other"] = self.other
+        if self.field is not None:
+            out.update(rule=self.rule, field=self.field, start=self.start, end=self.end, text=self.text)
         return out
 
 
@@ -331,6 +346,78 @@ def check_limits_claimed(facts: PromotionFacts) -> list[Finding]:
     return found
 
 
+# ---------------------------------------------------------------- texts that go live (R1.4.1)
+
+_FIELD_LABELS = {"name": "名称", "description": "描述", "rules_text": "活动规则"}
+
+
+def check_texts(texts: Sequence[tuple[str, str]]) -> list[Finding]:
+    """The compliance engine over ``(field, text)`` pairs (``name`` is read as a title, any other field
+    as a description). Engine ``block`` → ``block``, engine ``review`` → ``warn``."""
+    found = []
+    for name, text in texts:
+        if not text.strip():
+            continue
+        for hit in check_text("title" if name == "name" else "description", text):
+            cited = hit.citation
+            found.append(
+                Finding(
+                    "compliance_text",
+                    Severity.BLOCK if hit.severity == "block" else Severity.WARN,
+                    f"{_FIELD_LABELS.get(name, name)}中的「{hit.text}」违反{hit.basis}"
+                    + ("，不得上线。" if hit.severity == "block" else "，请人工复核。"),
+                    Citation(cited.law, cited.article, cited.paragraph, cited.item),
+                    rule=hit.rule,
+                    field=name,
+                    start=hit.start,
+                    end=hit.end,
+                    text=hit.text,
+                )
+            )
+    return found
+
+
+# generated lines whose every claim a pricing check verifies: the reference prices (check_reference_prices)
+# and the limits (check_limits_claimed); the engine can only ask a person to check them
+_VERIFIED_LINES = (REFERENCE_NOTE, "参与条件：")
+
+
+def _verified_spans(facts: PromotionFacts) -> list[tuple[int, int]]:
+    """Where the generated, verified lines stand unchanged in the rules text."""
+    spans = []
+    for line in generate(facts).text.splitlines():
+        if line.startswith(_VERIFIED_LINES):
+            start = facts.rules_text.find(line)
+            if start >= 0:
+                spans.append((start, start + len(line)))
+    return spans
+
+
+def _inside(finding: Finding, spans: Sequence[tuple[int, int]]) -> bool:
+    if finding.field != "rules_text" or finding.start is None or finding.end is None:
+        return False
+    return any(lo <= finding.start and finding.end <= hi for lo, hi in spans)
+
+
+# engine review rules a promotion check answers: 限时 (a promotion always has an end: window_invalid,
+# limited_time_without_end) and 限量 (limited_quantity_without_limit / _mismatch)
+_ANSWERED = frozenset({("PROMO32-5-LIMITED-TIME", None), ("PROMO32-5-STOCK", "限量")})
+
+
+def _answered(finding: Finding) -> bool:
+    return (finding.rule, None) in _ANSWERED or (finding.rule, finding.text) in _ANSWERED
+
+
+def check_promotion_texts(facts: PromotionFacts) -> list[Finding]:
+    """The name, description and rules text through the engine. Review findings a pricing check answers
+    are left out: 限时 and 限量 anywhere, and anything inside the generated 划线价说明 and 参与条件 lines."""
+    found = check_texts(
+        [("name", facts.name), ("description", facts.description), ("rules_text", facts.rules_text)]
+    )
+    spans = _verified_spans(facts)
+    return [f for f in found if f.severity is Severity.BLOCK or not (_answered(f) or _inside(f, spans))]
+
+
 def check_basics(facts: PromotionFacts) -> list[Finding]:
     found = []
     if facts.starts_at is None or facts.ends_at is None or facts.ends_at <= facts.starts_at:
@@ -364,6 +451,7 @@ def check_promotion(
     found += check_raise_then_discount(facts, history, config, now)
     found += check_rules_text(facts, merchant_names)
     found += check_limits_claimed(facts)
+    found += check_promotion_texts(facts)
     return found
 
 

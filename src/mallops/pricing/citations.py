@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mallops.compliance.engine.rules import LAW_NAMES as ENGINE_LAW_NAMES
+
 LAW_NAMES = {
     "PRICE56": "明码标价和禁止价格欺诈规定",
     "PROMO32": "规范促销行为暂行规定",
@@ -30,14 +32,28 @@ def chinese_number(n: int) -> str:
 class Citation:
     law: str
     article: int
+    # paragraph (款) and item (项): only the compliance engine's text findings cite them
+    paragraph: int | None = None
+    item: int | None = None
 
     @property
     def text(self) -> str:
-        """E.g. ``明码标价和禁止价格欺诈规定第十六条``."""
-        return f"{LAW_NAMES[self.law]}第{chinese_number(self.article)}条"
+        """E.g. ``明码标价和禁止价格欺诈规定第十六条``, ``广告法第九条第（三）项``."""
+        name = LAW_NAMES.get(self.law) or ENGINE_LAW_NAMES[self.law]
+        text = f"{name}第{chinese_number(self.article)}条"
+        if self.paragraph is not None:
+            text += f"第{chinese_number(self.paragraph)}款"
+        if self.item is not None:
+            text += f"第（{chinese_number(self.item)}）项"
+        return text
 
     def as_dict(self) -> dict[str, object]:
-        return {"law": self.law, "article": self.article, "text": self.text}
+        out: dict[str, object] = {"law": self.law, "article": self.article, "text": self.text}
+        if self.paragraph is not None:
+            out["paragraph"] = self.paragraph
+        if self.item is not None:
+            out["item"] = self.item
+        return out
 
 
 REFERENCE_PRICE = Citation("PRICE56", 16)

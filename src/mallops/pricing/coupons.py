@@ -22,6 +22,7 @@ from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
+from mallops.pricing.checks import blocking, check_texts
 from mallops.pricing.models import Coupon, CouponBatch
 from mallops.risk import flows as risk_flows
 from mallops.risk.contracts import NO_CONTEXT, RiskContext
@@ -109,6 +110,17 @@ def coupon_batch_create(
         errors.append(FieldError(loc=("body", "claim_code"), msg="already in use", code="duplicate"))
     if errors:
         raise validation_error(errors)
+    findings = check_texts([("name", data.name.strip())])
+    blocked = blocking(findings)
+    if blocked:
+        raise DomainError(
+            detail="The coupon batch cannot be created: "
+            + "; ".join(f"{f.citation.text}: {f.message}" for f in blocked),
+            code="coupon_batch_blocked",
+            status=409,
+            title="Blocked by pre-launch checks",
+            extra={"findings": [f.as_dict() for f in findings]},
+        )
     batch: CouponBatch = CouponBatch.objects.create(
         merchant_id=merchant_id,
         name=data.name.strip(),

@@ -98,6 +98,10 @@ def condition_fragments(facts: PromotionFacts) -> tuple[str, ...]:
     return ()
 
 
+# the generated reference-price disclosure; every price it states is verified by ``checks.check_reference_prices``
+REFERENCE_NOTE = "划线价说明：划线价为该商品在活动开始前7日内的最低成交价或更低的价格，不是原价承诺；"
+
+
 def generate(facts: PromotionFacts, merchant_names: dict[int, str] | None = None) -> RulesText:
     """The rules a buyer reads, one clause per line."""
     when = time_fragment(facts)
@@ -111,7 +115,16 @@ def generate(facts: PromotionFacts, merchant_names: dict[int, str] | None = None
     rule = "，".join(conditions)
     if facts.kind == "threshold":
         base = "按参与活动商品在单品优惠后的金额计算"
-        rule += "（" + base + ("，多档取最高一档" if len(facts.tiers) > 1 and not facts.repeat else "") + "）"
+        rule += (
+            "（"
+            + base
+            + (
+                "，多档不累加，按已达到的门槛中较高的一档计算"
+                if len(facts.tiers) > 1 and not facts.repeat
+                else ""
+            )
+            + "）"
+        )
     elif facts.kind == "multi_buy":
         rule += "（按参与活动商品的总件数计算）"
     lines.append(f"优惠规则：{rule}。")
@@ -131,8 +144,7 @@ def generate(facts: PromotionFacts, merchant_names: dict[int, str] | None = None
     referenced = [sp for sp in facts.sku_prices if sp.reference_price_fen is not None]
     if referenced:
         lines.append(
-            "划线价说明：划线价为该商品在活动开始前7日内的最低成交价或更低的价格，"
-            "不是原价承诺；"
+            REFERENCE_NOTE
             + "；".join(f"{sp.sku} 划线价{yuan(sp.reference_price_fen or 0)}" for sp in referenced)
             + "。"
         )
