@@ -56,3 +56,21 @@ def test_expired_keys_are_swept(api):
     IdempotencyRecord.objects.update(expires_due_at=timezone.now() - timedelta(seconds=1))
     assert sweeps.run_sweeper(sweeps.registered()["core.idempotency_expiry"]) == 1
     assert IdempotencyRecord.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_binary_answer_is_not_stored_and_a_retry_runs_again():
+    # An XLSX export is a zip (NUL bytes): PostgreSQL's text column refuses it, so such answers are never
+    # stored; the same key runs the (read-only) export again instead of a 500.
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import make_merchant, token_for
+
+    _merchant, owner = make_merchant()
+    client = ApiClient(token=token_for(owner))
+    headers = {"Idempotency-Key": "export-1"}
+    first = client.post_json("/api/v1/merchant/orders/export", {}, headers=headers)
+    again = client.post_json("/api/v1/merchant/orders/export", {}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.content[:2] == again.content[:2] == b"PK"
+    assert not again.has_header("Idempotent-Replayed")
+    assert IdempotencyRecord.objects.filter(key="export-1").count() == 0

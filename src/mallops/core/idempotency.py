@@ -88,8 +88,32 @@ def _declared_secret(request: HttpRequest) -> bool:
     return match is not None and match.view_name in _never_stored
 
 
+TEXT_TYPES = ("application/json", "application/problem+json", "text/")
+
+
+def _is_text(response: HttpResponse) -> bool:
+    """Only JSON and text answers are kept for replay: a binary body (an XLSX export) cannot be stored in
+    the text column (PostgreSQL refuses NUL bytes) and a retry of such a read may simply run again."""
+    if getattr(response, "streaming", False):
+        return False
+    if not response.get("Content-Type", "").startswith(TEXT_TYPES):
+        return False
+    content = response.content
+    if b"\x00" in content:
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
-    return not _declared_secret(request) and "no-store" not in response.get("Cache-Control", "")
+    return (
+        not _declared_secret(request)
+        and "no-store" not in response.get("Cache-Control", "")
+        and _is_text(response)
+    )
 
 
 def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -163,11 +187,11 @@ class IdempotencyMiddleware:
                     transaction.set_rollback(True)
                     return response
                 if not _storable(request, response):
-                    # a secret (an issued token) never reaches this table; a retry runs again
+                    # a secret (an issued token) or a binary body never reaches this table; a retry runs again
                     record.delete()
                     return _no_store(request, response)
                 record.response_status = response.status_code
-                record.response_body = response.content.decode("utf-8", errors="replace")
+                record.response_body = response.content.decode("utf-8")
                 record.response_headers = {
                     name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)
                 }
