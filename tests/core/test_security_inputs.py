@@ -487,3 +487,23 @@ def test_the_published_body_is_the_class_the_endpoint_uses(
     )
     assert used.__name__ == name
     assert set(published["properties"]) == set(used.model_json_schema()["properties"])
+
+
+@pytest.mark.django_db
+@pytest.mark.req("R6.2.1")
+def test_query_parameters_with_nul_or_control_characters_are_refused():
+    # PostgreSQL refuses NUL in text: a filter like ?status=a%00 used to reach the database and 500
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import make_staff, token_for
+
+    client = ApiClient(token=token_for(make_staff("platform_admin")))
+    response = client.get_json("/api/v1/orders?status=paid%00")
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["errors"] == [
+        {"loc": ["query", "status"], "msg": "The text holds a NUL character.", "code": "invalid_text"}
+    ]
+    console = ApiClient()
+    console.force_login(make_staff("platform_admin"))
+    assert console.get("/orders/?q=%00").status_code == 400

@@ -13,7 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from mallops.core import inputs
-from mallops.core.errors import DomainError
+from mallops.core.errors import DomainError, FieldError
 from mallops.core.logging import current_request_id, current_user
 from mallops.core.problems import PROBLEM_CONTENT_TYPE, from_domain_error, problem_response
 
@@ -124,6 +124,9 @@ class InputPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        refused = self._check_query(request)
+        if refused is not None:
+            return refused
         if _is_api(request):
             refused = self._check_api(request)
             if refused is not None:
@@ -133,6 +136,25 @@ class InputPolicyMiddleware:
             if refused is not None:
                 return refused
         return self.get_response(request)
+
+    def _check_query(self, request: HttpRequest) -> HttpResponse | None:
+        """Query parameters (filters, search) obey the text rules too: a NUL reaches PostgreSQL otherwise."""
+        for key, values in request.GET.lists():
+            for text in (key, *values):
+                problem = inputs.text_problem(text)
+                if problem is None:
+                    continue
+                if not _is_api(request):
+                    return HttpResponseBadRequest(CONSOLE_BAD_TEXT, content_type="text/plain; charset=utf-8")
+                error = FieldError(loc=("query", key), msg=problem, code="invalid_text")
+                return problem_response(
+                    request,
+                    status=422,
+                    code="validation_error",
+                    detail="The request is invalid.",
+                    errors=[error],
+                )
+        return None
 
     def _check_api(self, request: HttpRequest) -> HttpResponse | None:
         content_type = request.content_type or ""
