@@ -50,6 +50,12 @@ def _unique(prefix: str) -> str:
     return f"{prefix}:{uuid.uuid4().hex[:12]}"
 
 
+def _event(type_: EventType, event_id: str, buyer_id: int, context: RiskContext, **fields: Any) -> RiskEvent:
+    return RiskEvent(
+        id=event_id, type=type_, buyer=str(buyer_id), device=context.device, ip=context.ip, **fields
+    )
+
+
 def _decide(event: RiskEvent) -> Decision:
     decision = services.assess(event=event)
     services.require_allowed(decision)
@@ -58,69 +64,29 @@ def _decide(event: RiskEvent) -> Decision:
 
 def register_assess(*, buyer_id: int, context: RiskContext = NO_CONTEXT) -> Decision:
     """A buyer account was created (makes the account "new" for ``new_account_harvest``)."""
-    return _decide(
-        RiskEvent(
-            id=f"register:{buyer_id}",
-            type=EventType.REGISTER,
-            buyer=str(buyer_id),
-            device=context.device,
-            ip=context.ip,
-        )
-    )
+    return _decide(_event(EventType.REGISTER, f"register:{buyer_id}", buyer_id, context))
 
 
 def login_assess(*, buyer_id: int, context: RiskContext = NO_CONTEXT) -> Decision:
     """A buyer signed in (a new device starts the ``account_takeover`` window)."""
-    return _decide(
-        RiskEvent(
-            id=_unique(f"login:{buyer_id}"),
-            type=EventType.LOGIN,
-            buyer=str(buyer_id),
-            device=context.device,
-            ip=context.ip,
-        )
-    )
+    return _decide(_event(EventType.LOGIN, _unique(f"login:{buyer_id}"), buyer_id, context))
 
 
 def password_change_assess(*, buyer_id: int, context: RiskContext = NO_CONTEXT) -> Decision:
     """A buyer changed the password."""
-    return _decide(
-        RiskEvent(
-            id=_unique(f"password:{buyer_id}"),
-            type=EventType.PASSWORD_CHANGE,
-            buyer=str(buyer_id),
-            device=context.device,
-            ip=context.ip,
-        )
-    )
+    return _decide(_event(EventType.PASSWORD_CHANGE, _unique(f"password:{buyer_id}"), buyer_id, context))
 
 
 def address_change_assess(*, buyer_id: int, address: str, context: RiskContext = NO_CONTEXT) -> Decision:
     """A buyer added or edited a delivery address (``address``: the full text, normalised by the engine)."""
-    return _decide(
-        RiskEvent(
-            id=_unique(f"address:{buyer_id}"),
-            type=EventType.ADDRESS_CHANGE,
-            buyer=str(buyer_id),
-            device=context.device,
-            ip=context.ip,
-            address=address,
-        )
-    )
+    event_id = _unique(f"address:{buyer_id}")
+    return _decide(_event(EventType.ADDRESS_CHANGE, event_id, buyer_id, context, address=address))
 
 
 def coupon_claim_assess(*, buyer_id: int, batch_id: int, context: RiskContext = NO_CONTEXT) -> Decision:
     """A buyer claims a coupon of batch ``batch_id``; ``risk_blocked`` for a ring or a confirmed ring."""
-    return _decide(
-        RiskEvent(
-            id=_unique(f"claim:{buyer_id}:{batch_id}"),
-            type=EventType.COUPON_CLAIM,
-            buyer=str(buyer_id),
-            device=context.device,
-            ip=context.ip,
-            batch=str(batch_id),
-        )
-    )
+    event_id = _unique(f"claim:{buyer_id}:{batch_id}")
+    return _decide(_event(EventType.COUPON_CLAIM, event_id, buyer_id, context, batch=str(batch_id)))
 
 
 def order_assess(
@@ -133,19 +99,8 @@ def order_assess(
     context: RiskContext = NO_CONTEXT,
 ) -> Decision:
     """One merchant order of a checkout (``order``: :func:`order_ref`); refuses brushing and takeovers."""
-    return services.assess(
-        event=RiskEvent(
-            id=f"order:{order}",
-            type=EventType.ORDER,
-            buyer=str(buyer_id),
-            device=context.device,
-            ip=context.ip,
-            address=address,
-            order=order,
-            merchant=str(merchant_id),
-            amount_fen=amount_fen,
-        )
-    )
+    fields = {"address": address, "order": order, "merchant": str(merchant_id), "amount_fen": amount_fen}
+    return services.assess(event=_event(EventType.ORDER, f"order:{order}", buyer_id, context, **fields))
 
 
 def refund_request_assess(
@@ -156,15 +111,5 @@ def refund_request_assess(
     engine_kind = REFUND_KINDS.get(kind)
     if engine_kind is None:
         return None
-    return _decide(
-        RiskEvent(
-            id=_unique(f"refund:{order}"),
-            type=EventType.REFUND_REQUEST,
-            buyer=str(buyer_id),
-            device=context.device,
-            ip=context.ip,
-            order=order,
-            amount_fen=amount_fen,
-            kind=engine_kind,
-        )
-    )
+    fields = {"order": order, "amount_fen": amount_fen, "kind": engine_kind}
+    return _decide(_event(EventType.REFUND_REQUEST, _unique(f"refund:{order}"), buyer_id, context, **fields))
