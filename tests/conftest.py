@@ -26,9 +26,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keep, drop = [], []
     redis_url = os.environ.get("MALLOPS_TEST_REDIS_URL", "")
     for item in items:
-        if (item.get_closest_marker("postgres_only") and not _on_postgres()) or (
-            item.get_closest_marker("redis") and not redis_url and not CI
-        ):
+        if (
+            (item.get_closest_marker("postgres_only") and not _on_postgres())
+            or (item.get_closest_marker("sqlite_only") and _on_postgres())
+        ) or (item.get_closest_marker("redis") and not redis_url and not CI):
             drop.append(item)
         else:
             keep.append(item)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 from pathlib import Path
@@ -12,10 +11,7 @@ import pytest
 from ops_helpers import PASSPHRASE, Install
 
 # the embedded backup covers SQLite files of its own making: run once, in the SQLite pass of `make test`
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
-    reason="embedded (SQLite) backups are tested in the SQLite pass",
-)
+pytestmark = pytest.mark.sqlite_only
 
 
 def _backups(install: Install) -> list[Path]:

@@ -6,7 +6,6 @@ workers count under its own status class.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 import urllib.request
@@ -18,10 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mallops.cli import granian_command
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
-    reason="uses the SQLite installation of the ops tests; runs in the SQLite pass",
-)
+pytestmark = pytest.mark.sqlite_only
 
 
 def _healthz_count(text: str) -> float:
