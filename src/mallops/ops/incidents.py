@@ -46,10 +46,23 @@ def _username(actor: Any) -> str:
     return str(getattr(actor, "username", "") or "system")
 
 
-def _event(incident: Incident, kind: str, text: str, actor: Any, at: datetime) -> IncidentEvent:
-    return IncidentEvent.objects.create(
+def _event(
+    incident: Incident,
+    kind: str,
+    text: str,
+    actor: Any,
+    at: datetime,
+    *,
+    action: str | None = None,
+    **change: Any,
+) -> IncidentEvent:
+    """One timeline line and, for a person's step, its audit event (``action``; ``change``: before/after)."""
+    event = IncidentEvent.objects.create(
         incident=incident, at=at, kind=kind, text=text, actor_username=_username(actor)
     )
+    if action is not None:
+        audit_record(actor=actor, action=action, obj=incident, **change)
+    return event
 
 
 @overload
@@ -178,9 +191,8 @@ def _incident_create(
             + (f"; opened by monitor {source_key}" if source_key else ""),
             actor,
             now,
-        )
-        audit_record(
-            actor=actor, action="ops.incident.open", obj=incident, after={"severity": severity, "kind": kind}
+            action="ops.incident.open",
+            after={"severity": severity, "kind": kind},
         )
     return incident
 
@@ -189,8 +201,9 @@ def incident_note(*, actor: Any, incident_id: int, text: str, now: datetime | No
     require_permission(actor, MANAGE_PERMISSION)
     with transaction.atomic():
         incident = _locked(incident_id)
-        event = _event(incident, IncidentEventKind.NOTE, text, actor, now or timezone.now())
-        audit_record(actor=actor, action="ops.incident.note", obj=incident)
+        event = _event(
+            incident, IncidentEventKind.NOTE, text, actor, now or timezone.now(), action="ops.incident.note"
+        )
     return event
 
 
@@ -201,8 +214,15 @@ def incident_assign(*, actor: Any, incident_id: int, owner_id: int, now: datetim
         incident = _locked(incident_id)
         incident.owner = owner
         incident.save(update_fields=["owner"])
-        _event(incident, IncidentEventKind.OWNER, f"owner: {owner.username}", actor, now or timezone.now())
-        audit_record(actor=actor, action="ops.incident.assign", obj=incident, after={"owner_id": owner.pk})
+        _event(
+            incident,
+            IncidentEventKind.OWNER,
+            f"owner: {owner.username}",
+            actor,
+            now or timezone.now(),
+            action="ops.incident.assign",
+            after={"owner_id": owner.pk},
+        )
     return incident
 
 
@@ -245,11 +265,13 @@ def incident_set_severity(
         text = f"severity {before} → {severity}"
         if incident.regulator_deadline_at and incident.regulator_notified_at is None:
             text += f"; notify the regulator by {incident.regulator_deadline_at:%Y-%m-%d %H:%M %Z}"
-        _event(incident, IncidentEventKind.STATUS, text, actor, now)
-        audit_record(
-            actor=actor,
+        _event(
+            incident,
+            IncidentEventKind.STATUS,
+            text,
+            actor,
+            now,
             action="ops.incident.severity",
-            obj=incident,
             before={"severity": before},
             after={"severity": severity},
         )
@@ -297,11 +319,13 @@ def incident_transition(
         if stamp:
             setattr(incident, stamp, now)
         incident.save()
-        _event(incident, IncidentEventKind.STATUS, f"{before} → {status}", actor, now)
-        audit_record(
-            actor=actor,
+        _event(
+            incident,
+            IncidentEventKind.STATUS,
+            f"{before} → {status}",
+            actor,
+            now,
             action="ops.incident.transition",
-            obj=incident,
             before={"status": before},
             after={"status": status},
         )
@@ -328,8 +352,7 @@ def incident_notify(
             incident.users_notified_at = incident.users_notified_at or now
             kind = IncidentEventKind.NOTIFIED_USERS
         incident.save(update_fields=["regulator_notified_at", "regulator_due_at", "users_notified_at"])
-        _event(incident, kind, text, actor, now)
-        audit_record(actor=actor, action=f"ops.incident.notify_{audience}", obj=incident)
+        _event(incident, kind, text, actor, now, action=f"ops.incident.notify_{audience}")
     return incident
 
 
@@ -362,9 +385,14 @@ def action_add(
     with transaction.atomic():
         incident = _locked(incident_id)
         item = ActionItem.objects.create(incident=incident, title=title, owner=owner, due_on=due_on)
-        _event(incident, IncidentEventKind.ACTION, f"action added: {title}", actor, now or timezone.now())
-        audit_record(
-            actor=actor, action="ops.incident.action_add", obj=incident, after={"action_id": item.pk}
+        _event(
+            incident,
+            IncidentEventKind.ACTION,
+            f"action added: {title}",
+            actor,
+            now or timezone.now(),
+            action="ops.incident.action_add",
+            after={"action_id": item.pk},
         )
     return item
 
@@ -387,9 +415,14 @@ def action_done(*, actor: Any, incident_id: int, action_id: int, now: datetime |
             )
         item.done_at = now
         item.save(update_fields=["done_at"])
-        _event(incident, IncidentEventKind.ACTION, f"action done: {item.title}", actor, now)
-        audit_record(
-            actor=actor, action="ops.incident.action_done", obj=incident, after={"action_id": item.pk}
+        _event(
+            incident,
+            IncidentEventKind.ACTION,
+            f"action done: {item.title}",
+            actor,
+            now,
+            action="ops.incident.action_done",
+            after={"action_id": item.pk},
         )
     return item
 
