@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("privacy.dsr.handle", "处理个人信息权利请求", "Handle data-subject requests (DSR)"),
         Permission("listing.review", "审核商品", "Review listings"),
         Permission("listing.view", "查看商品", "View listings"),
+        Permission("listing.takedown", "下架违规商品", "Take live listings down"),
+        Permission("catalogue.manage", "管理类目与属性模板", "Manage categories and their schemas"),
         Permission("compliance.manage", "维护合规规则包", "Maintain compliance rule packs"),
         Permission("compliance.inspect", "合规自查与审计", "Compliance self-inspection and audit"),
         Permission("promotion.manage", "管理平台促销与优惠券", "Manage platform promotions and coupons"),
@@ -132,6 +134,8 @@ ROLES: dict[str, Role] = {
             "商品运营",
             "Product operations",
             "listing.view",
+            "listing.takedown",
+            "catalogue.manage",
             "promotion.manage",
             "promotion.view",
             "merchant.view",
@@ -174,7 +178,13 @@ ROLES: dict[str, Role] = {
             "calendar.manage",
         ),
         _role(
-            "listing_reviewer", Kind.STAFF, "商品审核员", "Listing reviewer", "listing.review", "listing.view"
+            "listing_reviewer",
+            Kind.STAFF,
+            "商品审核员",
+            "Listing reviewer",
+            "listing.review",
+            "listing.view",
+            "listing.takedown",
         ),
         _role(
             "compliance_auditor",
