@@ -179,6 +179,7 @@ def _reset_database() -> None:
 
 # each feature app may have a demo.py with ``load(*, lines, rng)``: idempotent, appends summary lines
 FEATURE_DEMOS = [
+    "dsr",  # first: consent binds the analytics events that later demos' orders send
     "workdays",
     "catalogue",
     "review",
@@ -188,5 +189,4 @@ FEATURE_DEMOS = [
     "service",
     "aftersales",
     "analytics",
-    "dsr",
 ]

@@ -14,6 +14,7 @@ from mallops.analytics.modelling import segments_refresh
 from mallops.analytics.models import SegmentMember
 from mallops.analytics.services import analytics_track
 from mallops.analytics.store.store import EventStore
+from mallops.dsr.testing import grant_consent
 from mallops.orders.models import Order
 from mallops.orders.states import Event
 from mallops.orders.testing import make_buyer, make_order
@@ -28,6 +29,7 @@ def paid_orders() -> list[Order]:
     merchant_a, _ = make_merchant()
     merchant_b, _ = make_merchant()
     loyal, once = make_buyer("buyer-loyal"), make_buyer("buyer-once")
+    grant_consent([loyal, once])  # events stay linked to the buyer only with analytics consent (dsr)
     orders = [
         make_order(merchant_a, buyer=loyal, qty=2),
         make_order(merchant_b, buyer=loyal, qty=1),
@@ -81,6 +83,7 @@ def test_orders_send_server_side_events_once(
 
     merchant, _ = make_merchant()
     buyer = make_buyer("buyer-events")
+    grant_consent([buyer])
     with django_capture_on_commit_callbacks(execute=True):
         order = make_order(merchant, buyer=buyer, qty=2)
     with django_capture_on_commit_callbacks(execute=True):
@@ -130,6 +133,7 @@ def test_paid_order_events_carry_the_coupon_threshold_and_member_levers(
 
     merchant, _ = make_merchant()
     member, plain = make_buyer("buyer-member"), make_buyer("buyer-plain")
+    grant_consent([member, plain])
     Membership.objects.create(
         buyer=member,
         level="gold",

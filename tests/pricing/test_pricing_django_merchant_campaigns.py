@@ -10,7 +10,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mallops.accounts.models import User
 from mallops.analytics.models import SegmentMember
+from mallops.dsr.testing import grant_consent
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, OrderLine
 from mallops.orders.states import Event
@@ -182,6 +184,8 @@ def test_merchant_centre_report_page_and_menus():
 
 
 def _tag(tag: str, *usernames: str) -> None:
+    # segment campaigns reach only buyers with marketing consent (dsr)
+    grant_consent(User.objects.filter(username__in=usernames), ["marketing"])
     for name in usernames:
         SegmentMember.objects.create(
             distinct_id=name,

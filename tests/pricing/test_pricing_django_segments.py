@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.models import User
 from mallops.analytics.models import SegmentMember
 from mallops.audit.models import AuditEvent
+from mallops.dsr.testing import grant_consent
 from mallops.orders.models import Order
 from mallops.orders.states import Event
 from mallops.orders.testing import make_order, make_stock
@@ -28,6 +30,8 @@ def _body(response) -> dict:
 
 def _tag(tag: str, *usernames: str) -> None:
     today = timezone.localdate()
+    # segment campaigns reach only buyers with marketing consent (dsr)
+    grant_consent(User.objects.filter(username__in=usernames), ["marketing"])
     for name in usernames:
         SegmentMember.objects.create(
             distinct_id=name,

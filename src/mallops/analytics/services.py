@@ -20,6 +20,7 @@ from mallops.analytics.store.events import EventError, normalise_event
 from mallops.analytics.store.ingest import MAX_API_BATCH, IngestResult, ingest_events
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, not_found, validation_error
+from mallops.dsr.binding import events_consent_bind
 
 IDENTIFY_EVENT = "$identify"
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
@@ -51,7 +52,8 @@ def events_ingest(*, events: list[Any]) -> IngestResult:
     """
     if len(events) > MAX_API_BATCH:
         raise batch_too_large(len(events))
-    prepared: list[Any] = [_prepare(raw) for raw in events]
+    # consent binds (dsr): events of buyers without ``analytics`` consent are stored without the person
+    prepared: list[Any] = events_consent_bind([_prepare(raw) for raw in events])
     store = get_store()
     merges: list[tuple[str, str]] = []
     for raw in prepared:

@@ -9,12 +9,17 @@ class DsrConfig(AppConfig):
     verbose_name = "Privacy policy, consent and data-subject requests"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
         from django.utils.translation import gettext_lazy as _
 
         from mallops.console.navigation import MenuItem, register
         from mallops.dsr import exporters, sources
+        from mallops.dsr.consent_selectors import consent_cache_begin, consent_cache_end
         from mallops.dsr.requests import overdue_count
 
+        # ``consent_allows`` answers are cached per HTTP request, never longer
+        request_started.connect(consent_cache_begin, dispatch_uid="dsr.consent_cache_begin")
+        request_finished.connect(consent_cache_end, dispatch_uid="dsr.consent_cache_end")
         exporters.register_builtin()
         sources.register_sources()
         register(

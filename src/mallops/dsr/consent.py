@@ -19,6 +19,7 @@ from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, permission_denied, validation_error
+from mallops.dsr.consent_selectors import consent_cache_forget
 from mallops.dsr.models import ConsentAction, ConsentRecord, LegalBasis, PrivacyPolicy
 
 PUBLISH_PERMISSION = "privacy.policy.publish"
@@ -169,6 +170,7 @@ def _record(
     row = ConsentRecord.objects.create(
         buyer=buyer, purpose=purpose, policy=policy, action=action, at=timezone.now()
     )
+    consent_cache_forget(buyer.pk)
     audit_record(
         actor=actor,
         action=f"privacy.consent_{'grant' if action == ConsentAction.GRANTED else 'withdraw'}",

@@ -1,4 +1,4 @@
-"""Demo data: a published privacy policy, consents of the first buyers, and a few data-subject requests
+"""Demo data: a published privacy policy, consents of the buyers (most grant), and a few data-subject requests
 (open, one overdue after the sweep, one completed export). Idempotent: a second run adds nothing."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ PURPOSES = [
     {"code": "analytics", "name": "匿名统计分析", "scope": "设备与浏览信息（去标识化）", "retention": "十二个月",
      "legal_basis": "consent"},
 ]  # fmt: skip
+GRANT_SHARE = {"marketing": 0.7, "analytics": 0.85}
 
 
 def load(*, lines: list[str], rng: random.Random) -> None:
@@ -45,12 +46,13 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         lines.append("Privacy: no staff may publish a policy, nothing made")
         return
     policy = consent.policy_publish(actor=officer, version="2026.1", text=POLICY_TEXT, purposes=PURPOSES)
-    buyers = list(User.objects.filter(kind=Kind.BUYER, is_active=True).order_by("pk")[:40])
+    # every buyer answers (most consent): consent binds analytics and campaigns, loaded after this demo
+    buyers = list(User.objects.filter(kind=Kind.BUYER, is_active=True).order_by("pk"))
     now = timezone.now()
     records = []
     for buyer in buyers:
         for purpose in PURPOSES:
-            if purpose["legal_basis"] == "consent" and rng.random() < 0.6:
+            if purpose["legal_basis"] == "consent" and rng.random() < GRANT_SHARE[purpose["code"]]:
                 at = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
                 records.append(
                     ConsentRecord(

@@ -41,6 +41,7 @@ class SegmentIssueOut(Schema):
     issued: list[int]
     already: int
     refused: dict[str, int]
+    no_consent: int = Field(0, description="Buyers skipped for lack of marketing consent")
 
 
 class MembershipIn(Schema):
@@ -117,6 +118,7 @@ def _segment_out(result: segments.SegmentIssueResult) -> SegmentIssueOut:
         issued=result.issued,
         already=result.already,
         refused=result.refused,
+        no_consent=result.no_consent,
     )
 
 

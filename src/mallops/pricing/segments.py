@@ -29,6 +29,8 @@ from mallops.analytics.models import SegmentMember
 from mallops.analytics.rfm import Tag
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, validation_error
+from mallops.dsr.consent_selectors import consenting_user_ids
+from mallops.dsr.contracts import Purpose
 from mallops.orders.models import Order
 from mallops.pricing.coupons import _issue, _locked_batch, _permission
 from mallops.pricing.models import Coupon
@@ -85,6 +87,7 @@ class SegmentIssueResult:
     issued: list[int] = field(default_factory=list)  # new coupon ids
     already: int = 0  # buyers who already held a coupon of the batch
     refused: dict[str, int] = field(default_factory=dict)  # reason code → buyers
+    no_consent: int = 0  # buyers skipped: no marketing consent (dsr.selectors.consent_allows)
 
 
 @transaction.atomic
@@ -111,6 +114,10 @@ def coupons_issue_segment(
         .values_list("buyer_id", flat=True)
     )
     result = SegmentIssueResult(segment=segment, members=len(buyers))
+    # consent binds: a buyer without marketing consent is not targeted (PIPL Art. 13-15; counted, skipped)
+    consenting = consenting_user_ids([b.pk for b in buyers], Purpose.MARKETING)
+    result.no_consent = sum(1 for b in buyers if b.pk not in consenting)
+    buyers = [b for b in buyers if b.pk in consenting]
     refused: Counter[str] = Counter()
     now = timezone.now()
     stopped = ""  # set when the batch itself refuses: every later buyer is refused the same way
@@ -141,6 +148,7 @@ def coupons_issue_segment(
             "issued": len(result.issued),
             "already": result.already,
             "refused": result.refused,
+            "no_consent": result.no_consent,
             "issued_count": batch.issued_count,
         },
         request=request,

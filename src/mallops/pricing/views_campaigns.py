@@ -197,6 +197,11 @@ def _issue_segment(request: HttpRequest, merchant_id: int | None) -> None:
                 "refused": sum(result.refused.values()),
             },
         )
+        if result.no_consent:
+            messages.info(
+                request,
+                _("%(count)d buyers without marketing consent were skipped.") % {"count": result.no_consent},
+            )
 
 
 @login_required
