@@ -17,7 +17,7 @@ from mallops.analytics import selectors, services
 from mallops.analytics.ratelimit import check_events_rate
 from mallops.analytics.store.ingest import MAX_API_BATCH
 from mallops.core.errors import DomainError, FieldError, validation_error
-from mallops.core.inputs import Schema
+from mallops.core.inputs import Fen, Schema, Text
 
 router = Router(tags=["analytics"], auth=api_auth)
 
@@ -165,6 +165,54 @@ def get_kpis(request: HttpRequest, start: date, end: date) -> dict[str, Any]:
     from mallops.analytics.metrics import kpi_report
 
     return kpi_report(start=start, end=end)
+
+
+@router.get(
+    "/analytics/purchase-behaviour",
+    response=dict[str, Any],
+    summary="Paid orders by hour of day (Asia/Shanghai) and by payment method (R3.2.2)",
+)
+def get_purchase_behaviour(request: HttpRequest, start: date, end: date) -> dict[str, Any]:
+    _viewer(request)
+    from mallops.analytics.purchase import purchase_report
+
+    return purchase_report(start=start, end=end)
+
+
+class CostEntryIn(Schema):
+    category: str
+    start_on: date
+    end_on: date
+    amount_fen: Fen
+    note: Text = ""
+
+
+@router.get("/analytics/costs", response=dict[str, Any], summary="Cost inputs per period (R3.4.1)")
+def get_costs(request: HttpRequest) -> dict[str, Any]:
+    _viewer(request)
+    from mallops.analytics.costs import cost_entries, cost_entry_as_dict
+
+    return {"costs": [cost_entry_as_dict(entry) for entry in cost_entries()[:500]]}
+
+
+@router.post(
+    "/analytics/costs",
+    response={201: dict[str, Any]},
+    summary="Record advertising, logistics or customer-service spend of a period (R3.4.1; audited)",
+)
+def post_cost(request: HttpRequest, payload: CostEntryIn) -> Status[dict[str, Any]]:
+    from mallops.analytics.costs import cost_entry_as_dict, cost_entry_create
+
+    entry = cost_entry_create(
+        actor=request.auth,  # type: ignore[attr-defined]
+        category=payload.category,
+        start_on=payload.start_on,
+        end_on=payload.end_on,
+        amount_fen=payload.amount_fen,
+        note=payload.note,
+        request=request,
+    )
+    return Status(201, cost_entry_as_dict(entry))
 
 
 @router.get("/analytics/campaigns", response=dict[str, Any], summary="Campaign report (R1.4.2)")

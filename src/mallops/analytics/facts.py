@@ -8,7 +8,14 @@ properties (documented in docs/analytics.md):
 * ``refund``: ``order_id``, ``amount_fen``;
 * ``signup``; ``review``: ``score`` 1-5; ``ticket_first_response``: ``response_seconds``; ``csat``: ``score``
   1-5; ``complaint``; ``campaign_join``: ``campaign``; ``cost``: ``category`` (advertising, logistics,
-  customer_service), ``amount_fen``.
+  customer_service), ``amount_fen`` (cost entries typed in the console or the API arrive as one ``cost`` row
+  per day, see :mod:`.costs`);
+* ``order_paid`` may carry ``payment_method`` (the payment provider: ``wechat``, ``alipay``, ``sandbox``...)
+  (R3.2.2);
+* ``order_shipped``: ``order_id``, ``processing_seconds`` (paid to shipped) (R3.4.1);
+* ``page_timing``: ``page`` (a page key) and ``load_ms`` (the browser's load time, 0 to 600,000 ms) (R3.4.1).
+
+``cost`` and ``order_shipped`` rows are not visits: they never add to ``visitors``.
 
 An order counts once even when its ``order_paid`` event was sent twice under different uuids: the first
 event per ``order_id`` wins (the uuid already removes retried deliveries).
@@ -36,7 +43,11 @@ FACT_EVENTS: Final = (
     "complaint",
     "campaign_join",
     "cost",
+    "order_shipped",
+    "page_timing",
 )
+NOT_VISITS: Final = frozenset({"cost", "order_shipped"})
+MAX_LOAD_MS: Final = 600_000
 
 
 def _int(value: object) -> int:
@@ -56,6 +67,7 @@ class OrderFact:
     discount_fen: int
     campaign: str
     items: tuple[tuple[str, int, int], ...]  # (spu, qty, amount_fen)
+    payment_method: str = ""
 
 
 @dataclass
@@ -74,6 +86,8 @@ class Facts:
     complaints: int = 0
     campaign_joins: list[tuple[str, str, int]] = field(default_factory=list)  # (campaign, who, ts)
     costs: dict[str, int] = field(default_factory=dict)
+    processing_seconds: list[float] = field(default_factory=list)  # paid -> shipped, per shipped order
+    page_loads: list[tuple[str, float]] = field(default_factory=list)  # (page, load_ms)
 
 
 def _items(value: object) -> tuple[tuple[str, int, int], ...]:
@@ -93,6 +107,7 @@ def parse_rows(rows: Iterable[tuple[str, str, int, str]]) -> list[Row]:
     """Decode properties once and keep only the first ``order_paid`` per ``order_id`` (rows in time order)."""
     parsed: list[Row] = []
     seen_orders: set[str] = set()
+    seen_shipped: set[str] = set()
     for distinct_id, event, ts, text in rows:
         props: dict[str, Any] = json.loads(text) if event in FACT_EVENTS else {}
         if event == "order_paid":
@@ -101,6 +116,11 @@ def parse_rows(rows: Iterable[tuple[str, str, int, str]]) -> list[Row]:
                 continue
             seen_orders.add(order_id)
             props = {**props, "order_id": order_id}
+        elif event == "order_shipped":
+            order_id = str(props.get("order_id", ""))
+            if order_id and order_id in seen_shipped:
+                continue
+            seen_shipped.add(order_id)
         parsed.append((distinct_id, event, ts, props))
     return parsed
 
@@ -111,9 +131,11 @@ def build_facts(rows: Iterable[Row], from_us: int, to_us: int) -> Facts:
     for distinct_id, event, ts, props in rows:
         if not from_us <= ts < to_us:
             continue
-        facts.visitors.add(distinct_id)
+        if event not in NOT_VISITS:
+            facts.visitors.add(distinct_id)
         if event == "order_paid":
             campaign = props.get("campaign")
+            method = props.get("payment_method")
             facts.orders.append(
                 OrderFact(
                     str(props["order_id"]),
@@ -123,6 +145,7 @@ def build_facts(rows: Iterable[Row], from_us: int, to_us: int) -> Facts:
                     _int(props.get("discount_fen")),
                     campaign if isinstance(campaign, str) else "",
                     _items(props.get("items")),
+                    method if isinstance(method, str) else "",
                 )
             )
         elif event == "refund":
@@ -143,6 +166,13 @@ def build_facts(rows: Iterable[Row], from_us: int, to_us: int) -> Facts:
             category = props.get("category")
             if isinstance(category, str):
                 facts.costs[category] = facts.costs.get(category, 0) + _int(props.get("amount_fen"))
+        elif event == "order_shipped" and (sec := _num(props.get("processing_seconds"))) is not None:
+            if sec >= 0:
+                facts.processing_seconds.append(sec)
+        elif event == "page_timing" and (ms := _num(props.get("load_ms"))) is not None:
+            page = props.get("page")
+            if isinstance(page, str) and page and 0 <= ms <= MAX_LOAD_MS:
+                facts.page_loads.append((page[:100], ms))
     return facts
 
 
@@ -164,13 +194,19 @@ def load_rows(from_us: int, to_us: int, *, events: tuple[str, ...] | None = None
     parsed = parse_rows(rows)
     from mallops.analytics import order_source
 
+    wanted = None if events is None else set(events)
     if order_source.source() == "orders":
-        wanted = None if events is None else set(events)
-        kept = [row for row in parsed if row[1] not in ("order_paid", "refund")]
+        kept = [row for row in parsed if row[1] not in order_source.TABLE_EVENTS]
         tables = [
             row for row in order_source.table_rows(from_us, to_us) if wanted is None or row[1] in wanted
         ]
         parsed = sorted(kept + tables, key=lambda row: row[2])
+    if wanted is None or "cost" in wanted:
+        from mallops.analytics.costs import cost_rows
+
+        extra = cost_rows(from_us, to_us)
+        if extra:
+            parsed = sorted(parsed + extra, key=lambda row: row[2])
     return parsed
 
 

@@ -63,6 +63,31 @@ EVENT = {
     "search": _("Search"),
     "product_view": _("Product view"),
     "$exit": _("Left the site"),  # the end of a path (analytics.behaviour)
+    "page_timing": _("Page load timing"),
+    "order_created": _("Order placed"),
+    "order_shipped": _("Order shipped"),
+    "ticket_opened": _("Ticket opened"),
+    "cost": _("Cost"),
+}
+# how each RFM tag is decided (mallops.analytics.rfm), written on the segments page
+SEGMENT_DEFINITION = {
+    "high_value": _("R, F and M scores all 4 or 5: bought recently, often and much."),
+    "potential": _("R score 4 or 5 and F score 3 or less: bought recently, not often yet."),
+    "regular": _("Everybody the other rules do not pick."),
+    "at_risk": _("R score 1 or 2 and F + M scores 7 or more: used to buy a lot, not lately."),
+    "churned": _("R score 1 and F score 1 or 2: long gone and bought little."),
+}
+COST_CATEGORY = {
+    "advertising": _("Advertising"),
+    "logistics": _("Logistics"),
+    "customer_service": _("Customer service"),
+}
+PAYMENT_METHOD = {
+    "wechat": _("WeChat Pay"),
+    "alipay": _("Alipay"),
+    "unionpay": _("UnionPay"),
+    "sandbox": _("Sandbox payment"),
+    "": _("Unknown"),
 }
 PAGE = {
     "home": _("Home page"),
@@ -114,4 +139,7 @@ LABELS: dict[str, Any] = {
     "page": PAGE,
     "feature": FEATURE,
     "action": ACTION,
+    "segment_definition": SEGMENT_DEFINITION,
+    "cost_category": COST_CATEGORY,
+    "payment_method": PAYMENT_METHOD,
 }

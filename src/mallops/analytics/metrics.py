@@ -33,9 +33,31 @@ def _mean(values: list[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
+def percentile(values: list[float], p: int) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least ``p`` % of the values at or below it
+    (sorted ascending, the value at rank ``ceil(p * n / 100)``); None for no values. p50 of 1, 2, 3, 4 is 2."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-p * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+def _cost_total(facts: Facts) -> int:
+    return sum(facts.costs.get(category, 0) for category in COST_CATEGORIES)
+
+
+def _roi(facts: Facts) -> float | None:
+    cost = _cost_total(facts)
+    return _ratio(sum(o.amount_fen for o in facts.orders) - cost, cost)
+
+
 def _repurchase(facts: Facts) -> float | None:
     per_buyer = Counter(order.buyer for order in facts.orders)
     return _ratio(sum(1 for n in per_buyer.values() if n >= 2), len(per_buyer))
+
+
+COST_CATEGORIES: Final = ("advertising", "logistics", "customer_service")
 
 
 @dataclass(frozen=True)
@@ -43,7 +65,7 @@ class Metric:
     key: str
     label: str
     label_zh: str
-    unit: str  # fen, count, rate, seconds, score
+    unit: str  # fen, count, rate, seconds, ms, score
     better: str  # up or down
     compute: Callable[[Facts], float | int | None]
     definition: str
@@ -194,6 +216,60 @@ METRICS: Final[tuple[Metric, ...]] = (
         lambda f: f.costs.get("customer_service", 0),
         "Sum of cost events with category customer_service.",
     ),
+    Metric(
+        "cost_per_order_fen",
+        "Cost per order",
+        "单均成本",
+        "fen",
+        "down",
+        lambda f: _fen_ratio(_cost_total(f), len(f.orders)),
+        "(Advertising + logistics + customer-service cost) / paid orders, rounded half up to the fen.",
+    ),
+    Metric(
+        "roi",
+        "ROI",
+        "投入产出比",
+        "rate",
+        "up",
+        _roi,
+        "(GMV - advertising, logistics and customer-service cost) / that cost.",
+    ),
+    Metric(
+        "order_processing_p50_s",
+        "Order processing time p50",
+        "订单处理时长 P50",
+        "seconds",
+        "down",
+        lambda f: percentile(f.processing_seconds, 50),
+        "Median (nearest rank) of paid-to-shipped seconds of the orders shipped in the period.",
+    ),
+    Metric(
+        "order_processing_p90_s",
+        "Order processing time p90",
+        "订单处理时长 P90",
+        "seconds",
+        "down",
+        lambda f: percentile(f.processing_seconds, 90),
+        "90th percentile (nearest rank) of paid-to-shipped seconds of the orders shipped in the period.",
+    ),
+    Metric(
+        "page_load_p50_ms",
+        "Page load time p50",
+        "页面加载时长 P50",
+        "ms",
+        "down",
+        lambda f: percentile([ms for _page, ms in f.page_loads], 50),
+        "Median (nearest rank) of load_ms of page_timing events, all pages.",
+    ),
+    Metric(
+        "page_load_p95_ms",
+        "Page load time p95",
+        "页面加载时长 P95",
+        "ms",
+        "down",
+        lambda f: percentile([ms for _page, ms in f.page_loads], 95),
+        "95th percentile (nearest rank) of load_ms of page_timing events, all pages.",
+    ),
 )
 BY_KEY: Final = {metric.key: metric for metric in METRICS}
 
@@ -237,7 +313,8 @@ def kpi_report(
     from_us, to_us_ = period_bounds(previous_start, end)
     rows = load_rows(from_us, to_us_)
     split = period_bounds(start, end)[0]
-    now_values = compute(facts_between(rows, split, to_us_))
+    now_facts = facts_between(rows, split, to_us_)
+    now_values = compute(now_facts)
     before_values = compute(facts_between(rows, from_us, split))
     series: dict[str, list[dict[str, Any]]] = {key: [] for key in daily}
     for offset in range(days):
@@ -264,7 +341,24 @@ def kpi_report(
             for metric in METRICS
         ],
         "series": series,
+        "page_loads": page_load_table(now_facts),
     }
+
+
+def page_load_table(facts: Facts) -> list[dict[str, Any]]:
+    """Per page (R3.4.1): page_timing events, p50 and p95 load time in ms (nearest rank), by page key."""
+    by_page: dict[str, list[float]] = {}
+    for page, ms in facts.page_loads:
+        by_page.setdefault(page, []).append(ms)
+    return [
+        {
+            "page": page,
+            "views": len(values),
+            "p50_ms": percentile(values, 50),
+            "p95_ms": percentile(values, 95),
+        }
+        for page, values in sorted(by_page.items())
+    ]
 
 
 def facts_between(rows: list[Row], from_us: int, to_us_: int) -> Facts:

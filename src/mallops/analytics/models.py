@@ -155,3 +155,42 @@ class QueryJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class CostEntry(models.Model):
+    """Spend of one cost category over a period of days (R3.4.1), typed in 元 by an operator.
+
+    Counted in the KPIs as one ``cost`` fact per day of ``start_on..end_on`` (both included): the amount is
+    spread evenly in whole fen, the remainder fen going to the first days, so any set of days adds up to the
+    entry exactly (:func:`mallops.analytics.costs.daily_split`).
+    """
+
+    class Category(models.TextChoices):
+        ADVERTISING = "advertising", "advertising"
+        LOGISTICS = "logistics", "logistics"
+        CUSTOMER_SERVICE = "customer_service", "customer service"
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "note": "a cost remark (campaign, carrier, vendor), not about a person",
+    }
+
+    category = models.CharField(max_length=20, choices=Category.choices)
+    start_on = models.DateField()
+    end_on = models.DateField()
+    amount_fen = models.BigIntegerField()
+    note = models.CharField(max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gte=0), name="analytics_cost_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_on__gte=models.F("start_on")), name="analytics_cost_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.start_on}..{self.end_on}"

@@ -92,6 +92,18 @@ def retention_spec(
     return RetentionSpec(start_event, return_event, periods, instant(from_, "from"), instant(to, "to"))
 
 
+def recent_event_names(*, days: int = 90, limit: int = 200) -> list[str]:
+    """Event names seen in the last ``days`` days (for the console's event pickers), by name."""
+    from django.utils import timezone
+
+    today = shanghai_day(to_us(timezone.now()))
+    with querying.events(today - days, None, {}) as query:
+        if query.source is None:
+            return []
+        rows = query.fetch(f"SELECT DISTINCT event FROM {query.source} ORDER BY event LIMIT {int(limit)}")
+    return [str(row[0]) for row in rows]
+
+
 def alias_map() -> dict[str, str]:
     return dict(IdentityAlias.objects.values_list("alias_id", "distinct_id"))
 
@@ -174,7 +186,17 @@ def funnel_report(spec: FunnelSpec, *, resolve_identity: bool = True, timing: bo
     return {"steps": steps, "identity_resolved": bool(aliases)}
 
 
+def _iso_day(text: str) -> int:
+    return (date.fromisoformat(text) - date(1970, 1, 1)).days
+
+
 def retention_report(spec: RetentionSpec, *, resolve_identity: bool = True) -> dict[str, Any]:
+    """Cohorts by the Shanghai day of their first start event; per cohort the users retained on day k,
+    the rates, and ``reached``: how many periods have begun by today (the others are not 0, they are
+    not known yet)."""
+    from django.utils import timezone
+
+    today = shanghai_day(to_us(timezone.now()))
     aliases = alias_map() if resolve_identity else {}
     backend = querying.clickhouse()
     if backend is not None:
@@ -192,6 +214,8 @@ def retention_report(spec: RetentionSpec, *, resolve_identity: bool = True) -> d
         data = retention_result(spec, rows).as_dict()
     for cohort in data["cohorts"]:
         cohort["rates"] = [n / cohort["size"] for n in cohort["retained"]]
+        # periods whose day has begun (Asia/Shanghai); later periods are not reached yet (blank, not 0 %)
+        cohort["reached"] = max(0, min(spec.periods, today - _iso_day(cohort["date"]) + 1))
     data["identity_resolved"] = bool(aliases)
     return data
 

@@ -5,8 +5,9 @@ Connected in :meth:`AnalyticsConfig.ready` when the apps are installed; each eve
 a business write: failures are logged and swallowed. ``settings.ANALYTICS_SERVER_EVENTS = False`` turns
 the hooks off.
 
-* ``orders.Order``: ``order_created`` on creation, ``order_paid`` once ``paid_at`` is set (with its items and
-  the levers ``coupon_fen``, ``threshold_fen`` and ``member``, read by the conversion-lever report);
+* ``orders.Order``: ``order_created`` on creation, ``order_paid`` once ``paid_at`` is set (with its items,
+  the levers ``coupon_fen``, ``threshold_fen`` and ``member``, read by the conversion-lever report, and the
+  ``payment_method``), ``order_shipped`` with ``processing_seconds`` once ``shipped_at`` is set;
 * ``payments.Refund``: ``refund`` once its status is ``success``;
 * ``service.Ticket``: ``ticket_opened`` (and ``complaint`` for the complaint category) on creation,
   ``ticket_first_response`` with ``response_seconds`` once ``first_response_at`` is set;
@@ -82,8 +83,28 @@ def _order_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> No
                 "merchant_id": instance.merchant_id,
                 "items": lines,
                 **_levers(instance, rows),
+                **_payment_method(instance),
             },
         )
+    if instance.shipped_at is not None and instance.paid_at is not None:
+        _send(
+            "order_shipped",
+            buyer,
+            instance.shipped_at,
+            f"order_shipped:{instance.number}",
+            {
+                "order_id": instance.number,
+                "processing_seconds": max(0.0, (instance.shipped_at - instance.paid_at).total_seconds()),
+            },
+        )
+
+
+def _payment_method(order: Any) -> dict[str, Any]:
+    """``{"payment_method": provider}`` of the payment that paid the order (R3.2.2), or nothing."""
+    from mallops.analytics.order_source import payment_methods
+
+    method = payment_methods([order]).get(order.pk)
+    return {"payment_method": method} if method else {}
 
 
 def _levers(order: Any, rows: list[Any]) -> dict[str, Any]:
