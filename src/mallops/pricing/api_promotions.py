@@ -96,6 +96,22 @@ def merchant_promotion_checks(request: HttpRequest, promotion_id: int) -> Any:
     return _check(selectors.merchant_promotion(actor=_actor(request), promotion_id=promotion_id))
 
 
+@router.put(
+    "/merchant/promotions/{promotion_id}",
+    response=PromotionOut,
+    summary="Edit a draft store promotion (409 promotion_not_draft once launched or cancelled)",
+)
+def merchant_promotion_update(request: HttpRequest, promotion_id: int, payload: PromotionIn) -> Any:
+    merchant_id = selectors.actor_merchant_id(_actor(request))
+    return services.promotion_update(
+        actor=_actor(request),
+        merchant_id=merchant_id,
+        promotion_id=promotion_id,
+        data=_promotion_input(payload),
+        request=request,
+    )
+
+
 @router.post(
     "/merchant/promotions/{promotion_id}/launch",
     response=PromotionOut,
@@ -143,6 +159,22 @@ def merchant_batch_list(request: HttpRequest) -> Any:
 @router.get("/merchant/coupon-batches/{batch_id}", response=BatchOut, summary="One store coupon batch")
 def merchant_batch_get(request: HttpRequest, batch_id: int) -> Any:
     return selectors.merchant_batch(actor=_actor(request), batch_id=batch_id)
+
+
+@router.put(
+    "/merchant/coupon-batches/{batch_id}",
+    response=BatchOut,
+    summary="Edit a store coupon batch before any coupon is issued (409 coupon_batch_issued after)",
+)
+def merchant_batch_update(request: HttpRequest, batch_id: int, payload: BatchIn) -> Any:
+    merchant_id = selectors.actor_merchant_id(_actor(request))
+    return coupons.coupon_batch_update(
+        actor=_actor(request),
+        merchant_id=merchant_id,
+        batch_id=batch_id,
+        data=_batch_input(payload),
+        request=request,
+    )
 
 
 @router.post("/merchant/coupon-batches/{batch_id}/cancel", response=BatchOut, summary="Stop issuing a batch")
@@ -218,6 +250,17 @@ def platform_promotion_checks(request: HttpRequest, promotion_id: int) -> Any:
     return _check(selectors.platform_promotion(actor=_actor(request), promotion_id=promotion_id))
 
 
+@router.put("/promotions/{promotion_id}", response=PromotionOut, summary="Edit a draft platform promotion")
+def platform_promotion_update(request: HttpRequest, promotion_id: int, payload: PromotionIn) -> Any:
+    return services.promotion_update(
+        actor=_actor(request),
+        merchant_id=None,
+        promotion_id=promotion_id,
+        data=_promotion_input(payload),
+        request=request,
+    )
+
+
 @router.post(
     "/promotions/{promotion_id}/launch", response=PromotionOut, summary="Launch a platform promotion"
 )
@@ -265,6 +308,21 @@ def platform_batch_issue(request: HttpRequest, batch_id: int, payload: IssueIn) 
         actor=_actor(request), merchant_id=None, batch_id=batch_id, usernames=payload.buyers, request=request
     )
     return IssueOut(issued=result.issued, refused=result.refused)
+
+
+@router.put(
+    "/coupon-batches/{batch_id}",
+    response=BatchOut,
+    summary="Edit a platform coupon batch before any coupon is issued",
+)
+def platform_batch_update(request: HttpRequest, batch_id: int, payload: BatchIn) -> Any:
+    return coupons.coupon_batch_update(
+        actor=_actor(request),
+        merchant_id=None,
+        batch_id=batch_id,
+        data=_batch_input(payload),
+        request=request,
+    )
 
 
 @router.post("/coupon-batches/{batch_id}/cancel", response=BatchOut, summary="Stop issuing a platform batch")

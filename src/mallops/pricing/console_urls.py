@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.pricing import views, views_campaigns
+from mallops.pricing import views, views_campaigns, views_forms
 
 app_name = "pricing"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.promotion_list, name="list"),
+    path("new/", views_forms.promotion_new, name="new"),
     path("<int:promotion_id>/", views.promotion_detail, name="detail"),
+    path("<int:promotion_id>/edit", views_forms.promotion_edit, name="edit"),
     path("<int:promotion_id>/launch", views.promotion_launch, name="launch"),
     path("<int:promotion_id>/cancel", views.promotion_cancel, name="cancel"),
     path("coupon-batches/", views.coupon_batches, name="coupon_batches"),
+    path("coupon-batches/new/", views_forms.batch_new, name="batch_new"),
+    path("coupon-batches/<int:batch_id>/edit", views_forms.batch_edit, name="batch_edit"),
+    path("coupon-batches/<int:batch_id>/stop", views_forms.batch_stop, name="batch_stop"),
     path("coupon-batches/issue-segment", views_campaigns.issue_segment, name="issue_segment"),
     path("campaigns/", views_campaigns.campaigns, name="campaigns"),
     path("store-campaigns/", views_campaigns.merchant_campaigns, name="store_campaigns"),

@@ -157,6 +157,89 @@ def _locked_batch(batch_id: int, merchant_id: int | None, actor: Any) -> CouponB
     return batch
 
 
+def _batch_terms(batch: CouponBatch) -> dict[str, Any]:
+    return {
+        **_snapshot(batch),
+        "name": batch.name,
+        "min_fen": batch.min_fen,
+        "off_fen": batch.off_fen,
+        "percent": batch.percent,
+        "max_off_fen": batch.max_off_fen,
+        "starts_at": batch.starts_at.isoformat(),
+        "ends_at": batch.ends_at.isoformat(),
+        "valid_days": batch.valid_days,
+        "per_buyer_limit": batch.per_buyer_limit,
+        "claim_code": batch.claim_code,
+    }
+
+
+@transaction.atomic
+def coupon_batch_update(
+    *, actor: Any, merchant_id: int | None, batch_id: int, data: BatchInput, request: Any = None
+) -> CouponBatch:
+    """Replace the terms of a batch nobody holds yet (``issued_count`` 0: nothing has been promised to a
+    buyer, so the batch is still a draft). Locks the row; 404 outside the actor's scope, 409
+    ``coupon_batch_issued`` once a coupon was issued, ``coupon_batch_cancelled`` after a stop, 422 and
+    409 ``coupon_batch_blocked`` as ``coupon_batch_create``. ``claim_code`` None keeps the current code."""
+    require_permission(actor, _permission(merchant_id))
+    batch = _locked_batch(batch_id, merchant_id, actor)
+    if batch.status == CouponBatch.Status.CANCELLED:
+        raise conflict("The batch is cancelled.", code="coupon_batch_cancelled")
+    if batch.issued_count:
+        raise conflict(
+            "Coupons of this batch have been issued: its terms can no longer change.",
+            code="coupon_batch_issued",
+        )
+    now = timezone.now()
+    errors = _validate(data, merchant_id is None, now)
+    code = batch.claim_code or ""
+    if data.claim_code is not None:
+        code = data.claim_code.strip().upper()
+        if code == "AUTO":
+            code = secrets.token_hex(5).upper()
+    taken = CouponBatch.objects.unscoped(reason="claim code uniqueness").filter(claim_code=code)
+    if code and taken.exclude(pk=batch.pk).exists():
+        errors.append(FieldError(loc=("body", "claim_code"), msg="already in use", code="duplicate"))
+    if errors:
+        raise validation_error(errors)
+    findings = check_texts([("name", data.name.strip())])
+    blocked = blocking(findings)
+    if blocked:
+        raise DomainError(
+            detail="The coupon batch cannot be saved: "
+            + "; ".join(f"{f.citation.text}: {f.message}" for f in blocked),
+            code="coupon_batch_blocked",
+            status=409,
+            title="Blocked by pre-launch checks",
+            extra={"findings": [f.as_dict() for f in findings]},
+        )
+    before = _batch_terms(batch)
+    batch.name = data.name.strip()
+    batch.style = data.style
+    batch.min_fen = data.min_fen
+    batch.off_fen = data.off_fen
+    batch.percent = data.percent
+    batch.max_off_fen = data.max_off_fen
+    batch.skus = [str(s) for s in data.skus]
+    batch.members_only = data.members_only
+    batch.starts_at = data.starts_at
+    batch.ends_at = data.ends_at
+    batch.valid_days = data.valid_days
+    batch.total_quantity = data.total_quantity
+    batch.per_buyer_limit = data.per_buyer_limit
+    batch.claim_code = code or None
+    batch.save()
+    audit_record(
+        actor=actor,
+        action="pricing.coupon_batch_update",
+        obj=batch,
+        before=before,
+        after=_batch_terms(batch),
+        request=request,
+    )
+    return batch
+
+
 @transaction.atomic
 def coupon_batch_cancel(
     *, actor: Any, merchant_id: int | None, batch_id: int, request: Any = None

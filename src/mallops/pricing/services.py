@@ -142,6 +142,70 @@ def merchant_names(row: Promotion) -> dict[int, str]:
     return dict(Merchant.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
+def _apply(row: Promotion, data: PromotionInput, merchant_id: int | None) -> None:
+    """Copy the validated ``data`` onto ``row`` (create and draft edit share it); rules generated when
+    ``data.rules_text`` is None."""
+    row.name = data.name.strip()
+    row.kind = data.kind
+    row.layer = _layer(data.kind, merchant_id is None)
+    row.percent = data.percent
+    row.amount_fen = data.amount_fen
+    row.n = data.n
+    row.tiers = [{"min": int(t["min"]), "off": int(t["off"])} for t in data.tiers]
+    row.repeat = data.repeat
+    row.cap_fen = data.cap_fen
+    row.min_qty = data.min_qty
+    row.with_coupons = data.with_coupons
+    row.members_only = data.members_only
+    row.time_limited = data.time_limited
+    row.starts_at = data.starts_at
+    row.ends_at = data.ends_at
+    row.skus = [str(s) for s in data.skus]
+    row.categories = [str(c) for c in data.categories]
+    row.merchants = sorted({int(m) for m in data.merchants})
+    row.sku_prices = [
+        {
+            "sku": str(sp["sku"]),
+            "price_fen": sp["price_fen"],
+            "reference_price_fen": sp.get("reference_price_fen"),
+        }
+        for sp in data.sku_prices
+    ]
+    row.per_buyer_limit = data.per_buyer_limit
+    row.total_limit = data.total_limit
+    row.budget_fen = data.budget_fen
+    row.description = data.description.strip()
+    names = merchant_names(row)
+    if data.rules_text is None:
+        row.rules_text = rulestext.generate(promotion_facts(row, names.get(merchant_id or 0, "")), names).text
+    else:
+        row.rules_text = data.rules_text
+
+
+def _terms(row: Promotion) -> dict[str, Any]:
+    """What a draft edit may change, for the audit event's before and after."""
+    return {
+        **_snapshot(row),
+        "percent": row.percent,
+        "amount_fen": row.amount_fen,
+        "n": row.n,
+        "tiers": row.tiers,
+        "repeat": row.repeat,
+        "cap_fen": row.cap_fen,
+        "min_qty": row.min_qty,
+        "starts_at": row.starts_at.isoformat(),
+        "ends_at": row.ends_at.isoformat(),
+        "skus": row.skus,
+        "categories": row.categories,
+        "merchants": row.merchants,
+        "sku_prices": row.sku_prices,
+        "per_buyer_limit": row.per_buyer_limit,
+        "total_limit": row.total_limit,
+        "budget_fen": row.budget_fen,
+        "rules_text": row.rules_text,
+    }
+
+
 @transaction.atomic
 def promotion_create(
     *, actor: Any, merchant_id: int | None, data: PromotionInput, request: Any = None
@@ -149,55 +213,53 @@ def promotion_create(
     """A draft promotion of ``merchant_id`` (None: a platform promotion)."""
     require_permission(actor, _permission(merchant_id))
     now = timezone.now()
-    platform = merchant_id is None
-    errors = _validate(data, platform=platform, now=now)
+    errors = _validate(data, platform=merchant_id is None, now=now)
     if errors:
         raise validation_error(errors)
-    row = Promotion(
-        merchant_id=merchant_id,
-        name=data.name.strip(),
-        kind=data.kind,
-        layer=_layer(data.kind, platform),
-        percent=data.percent,
-        amount_fen=data.amount_fen,
-        n=data.n,
-        tiers=[{"min": int(t["min"]), "off": int(t["off"])} for t in data.tiers],
-        repeat=data.repeat,
-        cap_fen=data.cap_fen,
-        min_qty=data.min_qty,
-        with_coupons=data.with_coupons,
-        members_only=data.members_only,
-        time_limited=data.time_limited,
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        skus=[str(s) for s in data.skus],
-        categories=[str(c) for c in data.categories],
-        merchants=sorted({int(m) for m in data.merchants}),
-        sku_prices=[
-            {
-                "sku": str(sp["sku"]),
-                "price_fen": sp["price_fen"],
-                "reference_price_fen": sp.get("reference_price_fen"),
-            }
-            for sp in data.sku_prices
-        ],
-        per_buyer_limit=data.per_buyer_limit,
-        total_limit=data.total_limit,
-        budget_fen=data.budget_fen,
-        description=data.description.strip(),
-        created_by=actor,
-    )
-    names = merchant_names(row)
-    if data.rules_text is None:
-        row.rules_text = rulestext.generate(promotion_facts(row, names.get(merchant_id or 0, "")), names).text
-    else:
-        row.rules_text = data.rules_text
+    row = Promotion(merchant_id=merchant_id, created_by=actor)
+    _apply(row, data, merchant_id)
     row.save()
     if merchant_id is not None:
         for sp in row.sku_prices:
             _observe(merchant_id, sp["sku"], sp["price_fen"], now, "promotion")
     audit_record(
         actor=actor, action="pricing.promotion_create", obj=row, after=_snapshot(row), request=request
+    )
+    return row
+
+
+@transaction.atomic
+def promotion_update(
+    *, actor: Any, merchant_id: int | None, promotion_id: int, data: PromotionInput, request: Any = None
+) -> Promotion:
+    """Replace the terms of a draft (``merchant_id`` None: a platform draft). Locks the row; 404 for a
+    promotion outside the actor's scope, 409 ``promotion_not_draft`` once it was launched or cancelled,
+    422 as ``promotion_create``. The findings are not stored: they are re-run at launch."""
+    require_permission(actor, _permission(merchant_id))
+    row = _locked(promotion_id, merchant_id, actor)
+    if row.status != PromotionStatus.DRAFT:
+        raise conflict(
+            f"Only a draft can be edited (this one is {row.status}).",
+            code="promotion_not_draft",
+            current_status=row.status,
+        )
+    now = timezone.now()
+    errors = _validate(data, platform=merchant_id is None, now=now)
+    if errors:
+        raise validation_error(errors)
+    before = _terms(row)
+    _apply(row, data, merchant_id)
+    row.save()
+    if merchant_id is not None:
+        for sp in row.sku_prices:
+            _observe(merchant_id, sp["sku"], sp["price_fen"], now, "promotion")
+    audit_record(
+        actor=actor,
+        action="pricing.promotion_update",
+        obj=row,
+        before=before,
+        after=_terms(row),
+        request=request,
     )
     return row
 
@@ -246,6 +308,21 @@ def promotion_findings(row: Promotion) -> list[Finding]:
         merchant_names=names,
         now=timezone.now(),
     )
+
+
+def promotion_preview(
+    *, actor: Any, merchant_id: int | None, data: PromotionInput, promotion_id: int | None = None
+) -> list[Finding]:
+    """The pre-launch findings ``data`` would get, without writing anything (the console's "check"
+    button). ``promotion_id`` names the draft being edited (so it does not overlap itself). 422 as
+    ``promotion_create``."""
+    require_permission(actor, _permission(merchant_id))
+    errors = _validate(data, platform=merchant_id is None, now=timezone.now())
+    if errors:
+        raise validation_error(errors)
+    row = Promotion(pk=promotion_id, merchant_id=merchant_id, created_by=actor)
+    _apply(row, data, merchant_id)
+    return promotion_findings(row)
 
 
 def _transition(row: Promotion, to: str) -> None:

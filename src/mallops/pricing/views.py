@@ -119,6 +119,7 @@ def promotion_list(request: HttpRequest) -> HttpResponse:
             "active": "store_promotions" if merchant_side else "promotions",
             "table": table,
             "merchant_side": merchant_side,
+            "can_create": merchant_side or request.user.has_perm("promotion.manage"),
         },
     )
 
