@@ -10,6 +10,7 @@ from ninja import Router, Status
 from pydantic import Field
 
 from mallops.accounts.auth import api_auth
+from mallops.accounts.profile_api import router as profile_router
 from mallops.core.inputs import MultilineText, Schema
 from mallops.dsr import consent, requests
 from mallops.dsr.models import DataSubjectRequest, PrivacyPolicy
@@ -261,3 +262,8 @@ def staff_request_reject(
         actor=request.user, request_id=request_id, code=payload.code, reason=payload.reason, request=request
     )
     return _staff_out(row)
+
+
+# the buyer's own profile and address book (R1.3.4: view and correct), served by the accounts app's router;
+# mounted here so that the privacy rights of ``/me/...`` come from one place
+router.add_router("", profile_router)

@@ -1,0 +1,152 @@
+"""Buyers view and correct their profile and address book through ``/api/v1/me/...`` (R1.3.4)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mallops.accounts.models import Address, User
+from mallops.audit.models import AuditEvent
+from mallops.orders.testing import make_buyer
+from mallops.privacy.keys import blind_index
+from mallops.risk.models import RiskEventLog
+from mallops.testing.client import ApiClient
+from mallops.testing.factories import make_merchant, token_for
+
+pytestmark = pytest.mark.django_db
+
+HOME = {
+    "recipient": "王小明",
+    "phone": "13800001111",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "detail": "文三路 100 号 2 幢 301",
+}
+
+
+class Me(ApiClient):
+    def patch_json(self, path: str, data: Any) -> Any:
+        return self.patch(
+            path, data=json.dumps(data), content_type="application/json", headers=self._headers(None)
+        )
+
+
+def _me(user: User) -> Me:
+    return Me(token_for(user))
+
+
+def _locs(response: Any) -> list[list[Any]]:
+    return [e["loc"] for e in response.json()["errors"]]
+
+
+@pytest.mark.req("R1.3.4")
+def test_buyer_reads_and_changes_the_profile_audited_without_the_values() -> None:
+    buyer = make_buyer("me-profile")
+    me = _me(buyer)
+    assert me.get_json("/api/v1/me/profile").json() == {
+        "username": "me-profile",
+        "display_name": "",
+        "phone": "",
+    }
+    done = me.patch_json("/api/v1/me/profile", {"display_name": "小明", "phone": "13900002222"})
+    assert done.status_code == 200, done.content
+    assert done.json() == {"username": "me-profile", "display_name": "小明", "phone": "13900002222"}
+    buyer.refresh_from_db()
+    assert buyer.phone == "13900002222" and buyer.phone_index == blind_index("13900002222", namespace="phone")
+    event = AuditEvent.objects.get(action="accounts.profile_update")
+    assert event.actor_id == buyer.pk and event.after == {"fields": ["display_name", "phone"]}
+
+
+def test_profile_input_is_checked_and_nothing_changes_on_error() -> None:
+    taken = make_buyer("me-taken")
+    taken.phone, taken.phone_index = "13900003333", blind_index("13900003333", namespace="phone")
+    taken.save()
+    buyer = make_buyer("me-checks")
+    me = _me(buyer)
+    bad = me.patch_json("/api/v1/me/profile", {"phone": "1234"})
+    assert bad.status_code == 422 and _locs(bad) == [["body", "payload", "phone"]]
+    duplicate = me.patch_json("/api/v1/me/profile", {"display_name": "新名字", "phone": "13900003333"})
+    assert duplicate.status_code == 422 and duplicate.json()["errors"][0]["code"] == "duplicate"
+    extra = me.patch_json("/api/v1/me/profile", {"username": "hijack"})
+    assert extra.status_code == 422
+    empty = me.patch_json("/api/v1/me/profile", {})
+    assert empty.status_code == 422
+    buyer.refresh_from_db()
+    assert (buyer.username, buyer.display_name, buyer.phone) == ("me-checks", "", "")
+    assert not AuditEvent.objects.filter(action="accounts.profile_update").exists()
+
+
+def test_only_a_signed_in_buyer_has_a_profile_here() -> None:
+    _, owner = make_merchant()
+    assert _me(owner).get_json("/api/v1/me/profile").status_code == 403
+    assert ApiClient().get_json("/api/v1/me/profile").status_code == 401
+    assert _me(owner).post_json("/api/v1/me/addresses", HOME).status_code == 403
+
+
+@pytest.mark.req("R1.3.4")
+def test_address_book_create_update_delete_with_one_default_audited_and_risk_assessed() -> None:
+    buyer = make_buyer("me-book")
+    me = _me(buyer)
+    first = me.post_json("/api/v1/me/addresses", HOME)
+    assert first.status_code == 201, first.content
+    assert first.json() == {**HOME, "id": first.json()["id"], "is_default": True}  # the first is the default
+    second = me.post_json(
+        "/api/v1/me/addresses", {**HOME, "city": "宁波市", "district": "鄞州区", "is_default": True}
+    ).json()
+    listing = me.get_json("/api/v1/me/addresses").json()
+    assert listing["count"] == 2
+    assert [(a["id"], a["is_default"]) for a in listing["items"]] == [
+        (second["id"], True),
+        (first.json()["id"], False),
+    ]
+    changed = me.patch_json(f"/api/v1/me/addresses/{first.json()['id']}", {"detail": "文三路 200 号"})
+    assert changed.status_code == 200 and changed.json()["detail"] == "文三路 200 号"
+    assert Address.objects.get(pk=first.json()["id"]).detail == "文三路 200 号"
+    # deleting the default promotes the remaining one
+    assert me.delete_json(f"/api/v1/me/addresses/{second['id']}").status_code == 204
+    assert list(Address.objects.filter(user=buyer).values_list("pk", "is_default")) == [
+        (first.json()["id"], True)
+    ]
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="accounts.address_")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "accounts.address_create",
+        "accounts.address_create",
+        "accounts.address_update",
+        "accounts.address_delete",
+    ]
+    update = AuditEvent.objects.get(action="accounts.address_update")
+    assert update.after == {"fields": ["detail"]}  # names only: the audit chain holds no address
+    # risk control saw each new or changed address (two creations and one change), the full text
+    logged = list(
+        RiskEventLog.objects.filter(event_type="address_change", buyer=str(buyer.pk)).order_by("pk")
+    )
+    assert len(logged) == 3
+    assert logged[2].payload["address"] == "浙江省杭州市西湖区文三路 200 号"
+
+
+def test_address_rules_region_and_phone_and_another_buyers_address() -> None:
+    buyer, other = make_buyer("me-rules"), make_buyer("me-other")
+    me = _me(buyer)
+    landline = me.post_json("/api/v1/me/addresses", {**HOME, "phone": "02112345678"})
+    assert landline.status_code == 422 and _locs(landline) == [["body", "payload", "phone"]]
+    region = me.post_json("/api/v1/me/addresses", {**HOME, "province": "浙江", "city": "Hangzhou"})
+    assert region.status_code == 422
+    assert sorted(map(tuple, _locs(region))) == [("body", "city"), ("body", "province")]
+    assert {e["code"] for e in region.json()["errors"]} == {"invalid_region"}
+    assert not Address.objects.exists() and not RiskEventLog.objects.exists()
+    theirs = _me(other).post_json("/api/v1/me/addresses", HOME).json()
+    assert (
+        me.patch_json(f"/api/v1/me/addresses/{theirs['id']}", {"detail": "我的地址 1 号"}).status_code == 404
+    )
+    assert me.delete_json(f"/api/v1/me/addresses/{theirs['id']}").status_code == 404
+    assert Address.objects.get(pk=theirs["id"]).detail == HOME["detail"]
+    mine = me.post_json("/api/v1/me/addresses", HOME).json()
+    unset = me.patch_json(f"/api/v1/me/addresses/{mine['id']}", {"is_default": False})
+    assert unset.status_code == 422 and _locs(unset) == [["body", "is_default"]]
