@@ -55,7 +55,7 @@ def test_state_changes_carry_actor_request_and_masked_personal_data(api):
         "/api/v1/merchants",
         {
             "name": "审计测试店",
-            "licence_number": "91310000MA1FL9999X",
+            "licence_number": "91310000MA1FL99990",
             "contact_name": "张三丰",
             "contact_phone": "13812341234",
             "owner_username": "audit-owner",

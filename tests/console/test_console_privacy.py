@@ -80,7 +80,7 @@ def test_onboarding_errors_name_the_field_in_chinese() -> None:
         "/merchants/",
         {
             "name": "新店",
-            "licence_number": "91310000MA1FL0009X",
+            "licence_number": "91310000MA1FL0009J",
             "contact_name": "",
             "contact_phone": "12345",
             "owner_username": "newowner",

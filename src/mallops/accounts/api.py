@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from mallops.accounts import selectors, services
+from mallops.accounts import licences, selectors, services
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import Merchant, MerchantMember, User
-from mallops.accounts.roles import Kind
+from mallops.accounts.roles import ROLES, Kind
 from mallops.core.errors import DomainError
-from mallops.core.inputs import Schema
+from mallops.core.inputs import Schema, multipart_files
 from mallops.core.pagination import Pagination
 from mallops.risk import flows as risk_flows
 
@@ -117,6 +117,18 @@ class StaffIn(Schema):
 class StaffPatch(Schema):
     roles: list[str] | None = None
     is_active: bool | None = None
+    email: str | None = None
+
+
+class StaffPasswordIn(Schema):
+    password: str = Field(min_length=1, max_length=256)
+
+
+class StaffRoleOut(Schema):
+    code: str
+    label_zh: str
+    label_en: str
+    permissions: list[str]
 
 
 class StaffOut(Schema):
@@ -162,9 +174,30 @@ def staff_patch(request: HttpRequest, user_id: int, payload: StaffPatch) -> Staf
         user_id=user_id,
         roles=payload.roles,
         is_active=payload.is_active,
+        email=payload.email,
         request=request,
     )
     return _staff_out(user)
+
+
+@router.post("/staff/{user_id}/password", response={204: None}, auth=api_auth, summary="Set a new password")
+def staff_password(request: HttpRequest, user_id: int, payload: StaffPasswordIn) -> Status[Any]:
+    services.staff_password_set(
+        actor=_actor(request), user_id=user_id, password=payload.password, request=request
+    )
+    return Status(204, None)
+
+
+@router.get(
+    "/staff-roles", response=list[StaffRoleOut], auth=api_auth, summary="The staff roles one can grant"
+)
+def staff_roles(request: HttpRequest) -> list[StaffRoleOut]:
+    services.require_permission(request.user, "staff.manage")
+    return [
+        StaffRoleOut(code=r.code, label_zh=r.label_zh, label_en=r.label_en, permissions=sorted(r.permissions))
+        for r in ROLES.values()
+        if r.kind is Kind.STAFF
+    ]
 
 
 class UnlockIn(Schema):
@@ -191,6 +224,23 @@ class MerchantOut(Schema):
     name: str
     licence_number: str
     is_active: bool
+    suspended_reason: str
+    has_licence_file: bool
+
+    @staticmethod
+    def resolve_has_licence_file(merchant: Merchant) -> bool:
+        return bool(merchant.licence_file)
+
+
+class MerchantPatch(Schema):
+    name: str | None = None
+    licence_number: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+
+
+class MerchantReasonIn(Schema):
+    reason: str = Field(max_length=200)
 
 
 @router.get("/merchants", response=list[MerchantOut], auth=api_auth, summary="Merchants (platform)")
@@ -206,6 +256,64 @@ def merchant_create(request: HttpRequest, payload: MerchantIn) -> Status[Any]:
     return Status(201, merchant)
 
 
+@router.patch("/merchants/{merchant_id}", response=MerchantOut, auth=api_auth, summary="Edit a merchant")
+def merchant_patch(request: HttpRequest, merchant_id: int, payload: MerchantPatch) -> Merchant:
+    return services.merchant_update(
+        actor=_actor(request), merchant_id=merchant_id, request=request, **payload.dict()
+    )
+
+
+@router.post(
+    "/merchants/{merchant_id}/suspend", response=MerchantOut, auth=api_auth, summary="Suspend a merchant"
+)
+def merchant_suspend(request: HttpRequest, merchant_id: int, payload: MerchantReasonIn) -> Merchant:
+    return services.merchant_suspend(
+        actor=_actor(request), merchant_id=merchant_id, reason=payload.reason, request=request
+    )
+
+
+@router.post(
+    "/merchants/{merchant_id}/resume", response=MerchantOut, auth=api_auth, summary="Resume a merchant"
+)
+def merchant_resume(request: HttpRequest, merchant_id: int, payload: MerchantReasonIn) -> Merchant:
+    return services.merchant_resume(
+        actor=_actor(request), merchant_id=merchant_id, reason=payload.reason, request=request
+    )
+
+
+@router.post(
+    "/merchants/{merchant_id}/licence",
+    response=MerchantOut,
+    auth=api_auth,
+    summary="Upload the business licence scan (multipart field 'file': PDF, JPEG or PNG, at most 10 MB)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                }
+            }
+        }
+    },
+)
+def merchant_licence_upload(request: HttpRequest, merchant_id: int) -> Merchant:
+    services.require_permission(request.user, "merchant.onboard")
+    _form, files = multipart_files(request)  # read only after the permission check
+    return licences.merchant_licence_upload(
+        actor=_actor(request), merchant_id=merchant_id, upload=files.get("file"), request=request
+    )
+
+
+@router.get("/merchants/{merchant_id}/licence", auth=api_auth, summary="The business licence scan (the file)")
+def merchant_licence_file(request: HttpRequest, merchant_id: int) -> FileResponse:
+    handle, content_type = licences.merchant_licence_open(actor=_actor(request), merchant_id=merchant_id)
+    return FileResponse(handle, content_type=content_type or "application/octet-stream")
+
+
 class MemberOut(Schema):
     id: int
     username: str
@@ -217,6 +325,11 @@ class MemberIn(Schema):
     username: str
     password: str
     role: str
+
+
+class MemberPatch(Schema):
+    role: str | None = None
+    is_active: bool | None = None
 
 
 def _member_out(member: MerchantMember) -> MemberOut:
@@ -248,3 +361,17 @@ def merchant_staff_add(request: HttpRequest, payload: MemberIn) -> Status[Any]:
         request=request,
     )
     return Status(201, _member_out(member))
+
+
+@merchant_router.patch(
+    "/staff/{member_id}", response=MemberOut, summary="Change the role of my store's member, or remove them"
+)
+def merchant_staff_patch(request: HttpRequest, member_id: int, payload: MemberPatch) -> MemberOut:
+    member = services.merchant_member_update(
+        actor=_actor(request),
+        member_id=member_id,
+        role=payload.role,
+        is_active=payload.is_active,
+        request=request,
+    )
+    return _member_out(member)

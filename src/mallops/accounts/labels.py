@@ -19,11 +19,21 @@ MESSAGES = (
     gettext_noop("already registered"),
     gettext_noop("one of merchant_operator, merchant_cs"),
     gettext_noop("at most 50 characters"),
+    gettext_noop("not a valid unified social credit code (18 characters, check character per GB 32100)"),
+    gettext_noop("choose at least one role"),
+    gettext_noop("not a staff role"),
+    gettext_noop("not an e-mail address"),
+    gettext_noop("at most 100 characters"),
+    gettext_noop("2-200 characters"),
+    gettext_noop("The store is already in that state."),
+    gettext_noop("The owner's membership cannot be changed here."),
+    gettext_noop("You cannot disable yourself or remove your own admin role."),
 )
 
 FIELDS: dict[str, Any] = {
     "recipient": _("Recipient"),
     "detail": _("Street address"),
     "roles": _("Roles"),
+    "file": _("File"),
 }
 LABELS: dict[str, Any] = {}

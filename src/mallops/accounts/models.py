@@ -117,10 +117,21 @@ class Merchant(models.Model):
     contact_phone = EncryptedTextField(associated_data="accounts.merchant.contact_phone")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # why and when the platform suspended the store (``is_active`` false); kept after resuming for the record
+    suspended_reason = models.CharField(max_length=200, blank=True, default="")
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    # the business licence scan: a name in the media storage (``accounts.licences``), PDF, JPEG or PNG
+    licence_file = models.CharField(max_length=200, blank=True, default="")
+    licence_content_type = models.CharField(max_length=40, blank=True, default="")
 
     PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
         "contact_name": PersonalField(DataClass.IDENTITY, purpose="merchant contact person", mask="name"),
         "contact_phone": PersonalField(DataClass.CONTACT, purpose="merchant contact phone", mask="phone"),
+        "licence_file": PersonalField(
+            DataClass.IDENTITY,
+            purpose="merchant qualification (the licence names the legal representative)",
+            mask="redact",
+        ),
     }
 
     def __str__(self) -> str:
@@ -146,7 +157,7 @@ class RoleGrant(models.Model):
     """A staff role held by a user (R8.1.1)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
-    role = models.CharField(max_length=30)
+    role = models.CharField(max_length=30)  # a code of ``roles.STAFF_ROLES`` (checked by the services)
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,15 +6,22 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from mallops.accounts.models import MerchantMember, RoleGrant, User
+from mallops.accounts.models import Merchant, MerchantMember, RoleGrant, User
 from mallops.accounts.roles import ROLES, Kind, permissions_for
 from mallops.core.errors import not_found
 
 _CACHE_ATTR = "_mallops_roles"
+_SUSPENDED_ATTR = "_mallops_store_suspended"
+
+# What members of a suspended store keep (``accounts.services.merchant_suspend``): seeing their staff,
+# shipping and refunding the orders already placed, customer service and after-sales. Buyers who paid
+# are still served; listings, promotions and staff changes wait until the store is resumed.
+SUSPENDED_STORE_KEEPS = frozenset({"store.staff.view", "store.order.manage", "store.service.handle"})
 
 
 def user_role_codes(user: Any) -> frozenset[str]:
-    """Staff roles from grants; a merchant member's role from the membership. Cached on the instance."""
+    """Staff roles from grants; a merchant member's role from the active membership (also while the store
+    is suspended: ``user_permissions`` narrows it then). Cached on the instance."""
     if user is None or not getattr(user, "pk", None):
         return frozenset()
     cached = getattr(user, _CACHE_ATTR, None)
@@ -24,20 +31,37 @@ def user_role_codes(user: Any) -> frozenset[str]:
     if user.kind == Kind.STAFF:
         codes = set(RoleGrant.objects.filter(user_id=user.pk).values_list("role", flat=True))
     elif user.kind == Kind.MERCHANT:
-        member = (
+        membership = (
             MerchantMember.objects.unscoped(reason="role lookup")
-            .filter(user_id=user.pk, is_active=True, merchant__is_active=True)
+            .filter(user_id=user.pk, is_active=True)
+            .values_list("role", "merchant__is_active")
             .first()
         )
-        if member is not None:
-            codes = {member.role}
+        if membership is not None:
+            codes = {membership[0]}
+            setattr(user, _SUSPENDED_ATTR, not membership[1])
     codes &= set(ROLES)
     setattr(user, _CACHE_ATTR, frozenset(codes))
     return frozenset(codes)
 
 
 def user_permissions(user: Any) -> frozenset[str]:
-    return permissions_for(user_role_codes(user))
+    """What the user's roles grant; for a member of a suspended store only ``SUSPENDED_STORE_KEEPS``."""
+    permissions = permissions_for(user_role_codes(user))
+    if getattr(user, _SUSPENDED_ATTR, False):
+        return permissions & SUSPENDED_STORE_KEEPS
+    return permissions
+
+
+def merchant_is_suspended(user: Any) -> bool:
+    """True for a member of a suspended store (the console shows the reason)."""
+    user_role_codes(user)
+    return bool(getattr(user, _SUSPENDED_ATTR, False))
+
+
+def suspended_merchant_ids(merchant_ids: set[int]) -> set[int]:
+    """Which of these stores are suspended (checkout refuses their products)."""
+    return set(Merchant.objects.filter(pk__in=merchant_ids, is_active=False).values_list("pk", flat=True))
 
 
 def user_merchant(user: Any) -> MerchantMember | None:
@@ -68,3 +92,13 @@ def merchant_staff_get(*, actor: User, member_id: int) -> MerchantMember:
     if member is None:
         raise not_found("staff member")
     return member
+
+
+def staff_with_permission(permission: str) -> QuerySet[User]:
+    """Active staff accounts holding ``permission`` through one of their roles (ordered by id)."""
+    codes = [code for code, role in ROLES.items() if permission in role.permissions]
+    return (
+        User.objects.filter(is_active=True, kind="staff", role_grants__role__in=codes)
+        .distinct()
+        .order_by("pk")
+    )

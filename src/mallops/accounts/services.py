@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mallops.accounts import uscc
 from mallops.accounts.models import (
     ApiToken,
     LoginFailure,
@@ -44,6 +45,7 @@ from mallops.core.errors import (
 from mallops.privacy.keys import blind_index
 
 TOKEN_PREFIX = "mlp_"
+USCC_MESSAGE = "not a valid unified social credit code (18 characters, check character per GB 32100)"
 PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$", re.ASCII)  # not \d: it matches non-ASCII digits too
 
 
@@ -305,7 +307,62 @@ def _check_phone(phone: str, loc: tuple[str, ...]) -> list[FieldError]:
     return []
 
 
+def _check_licence_number(
+    licence_number: str, loc: tuple[str, ...], *, merchant_id: int | None = None
+) -> list[FieldError]:
+    """A valid 统一社会信用代码 (GB 32100-2015, ``accounts.uscc``) that no other merchant holds."""
+    if not uscc.is_valid(licence_number):
+        return [FieldError(loc, USCC_MESSAGE, "invalid_uscc")]
+    holders = Merchant.objects.filter(licence_number=licence_number)
+    if merchant_id is not None:
+        holders = holders.exclude(pk=merchant_id)
+    if holders.exists():
+        return [FieldError(loc, "already registered", "duplicate")]
+    return []
+
+
 # ---------------------------------------------------------------- staff
+
+
+def _check_staff_roles(roles: list[str]) -> list[FieldError]:
+    """At least one role, each a defined staff role (an unknown code is refused at its index)."""
+    if not roles:
+        return [FieldError(("body", "roles"), "choose at least one role", "required")]
+    return [
+        FieldError(("body", "roles", index), "not a staff role", "unknown_role")
+        for index, role in enumerate(roles)
+        if role not in STAFF_ROLES
+    ]
+
+
+def _check_email(email: str) -> list[FieldError]:
+    email = (email or "").strip()
+    if len(email) > 254 or (email and not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+", email)):
+        return [FieldError(("body", "email"), "not an e-mail address", "invalid_email")]
+    return []
+
+
+@transaction.atomic
+def staff_password_set(*, actor: User, user_id: int, password: str, request: Any = None) -> User:
+    """An admin sets a new password for a staff account (to hand over in person). Every sign-in of the
+    account ends (``User.save``). Errors: 422 ``weak_password`` at ``body.password``, 404."""
+    require_permission(actor, "staff.manage")
+    user = User.objects.select_for_update().filter(pk=user_id, kind=Kind.STAFF).first()
+    if user is None:
+        raise not_found("staff member")
+    errors = _check_password(password, ("body", "password"), user)
+    if errors:
+        raise validation_error(errors)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action="accounts.staff_password_set",
+        obj=user,
+        after={"username": user.username},
+        request=request,
+    )
+    return user
 
 
 def _snapshot_user(user: User) -> dict[str, Any]:
@@ -318,15 +375,15 @@ def staff_create(
 ) -> User:
     require_permission(actor, "staff.manage")
     errors = _check_username(username, ("body", "username")) + _check_password(password, ("body", "password"))
-    unknown = [r for r in roles if r not in STAFF_ROLES]
-    if unknown:
-        errors.append(
-            FieldError(loc=("body", "roles"), msg=f"unknown staff roles {unknown}", code="unknown_role")
-        )
+    errors += _check_staff_roles(roles) + _check_email(email)
     if errors:
         raise validation_error(errors)
     user = User.objects.create_user(
-        username=username, password=password, email=email, kind=Kind.STAFF, is_staff="platform_admin" in roles
+        username=username,
+        password=password,
+        email=email.strip(),
+        kind=Kind.STAFF,
+        is_staff="platform_admin" in roles,
     )
     RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in sorted(set(roles))])
     audit_record(
@@ -346,18 +403,21 @@ def staff_update(
     user_id: int,
     roles: list[str] | None = None,
     is_active: bool | None = None,
+    email: str | None = None,
     request: Any = None,
 ) -> User:
+    """Change a staff account's roles, e-mail or active flag (None: unchanged). Disabling ends every
+    sign-in of the account (tokens and sessions, ``User.save``). Errors: 422 ``unknown_role`` at
+    ``body.roles.<i>``, 404, 409 ``self_lockout``."""
     require_permission(actor, "staff.manage")
     user = User.objects.select_for_update().filter(pk=user_id, kind=Kind.STAFF).first()
     if user is None:
         raise not_found("staff member")
-    if roles is not None:
-        unknown = [r for r in roles if r not in STAFF_ROLES]
-        if unknown:
-            raise validation_error(
-                [FieldError(("body", "roles"), f"unknown staff roles {unknown}", "unknown_role")]
-            )
+    errors = (_check_staff_roles(roles) if roles is not None else []) + (
+        _check_email(email) if email is not None else []
+    )
+    if errors:
+        raise validation_error(errors)
     if user.pk == actor.pk and (is_active is False or (roles is not None and "platform_admin" not in roles)):
         raise conflict("You cannot disable yourself or remove your own admin role.", code="self_lockout")
     before = {
@@ -371,7 +431,9 @@ def staff_update(
         user.is_staff = "platform_admin" in roles
     if is_active is not None:
         user.is_active = is_active  # disabling ends every sign-in (``User.save``: tokens and sessions)
-    user.save(update_fields=["is_staff", "is_active"])
+    if email is not None:
+        user.email = email.strip()
+    user.save(update_fields=["is_staff", "is_active", "email"])
     after = {
         **_snapshot_user(user),
         "roles": sorted(RoleGrant.objects.filter(user=user).values_list("role", flat=True)),
@@ -404,12 +466,8 @@ def merchant_onboard(
         errors.append(FieldError(("body", "name"), "required", "required"))
     elif Merchant.objects.filter(name=name.strip()).exists():
         errors.append(FieldError(("body", "name"), "already taken", "duplicate"))
-    if not re.fullmatch(r"[0-9A-Z]{15,18}", licence_number or ""):
-        errors.append(
-            FieldError(("body", "licence_number"), "15-18 digits or capitals (统一社会信用代码)", "invalid")
-        )
-    elif Merchant.objects.filter(licence_number=licence_number).exists():
-        errors.append(FieldError(("body", "licence_number"), "already registered", "duplicate"))
+    licence_number = uscc.normalise(licence_number)
+    errors += _check_licence_number(licence_number, ("body", "licence_number"))
     if not contact_name.strip():
         errors.append(FieldError(("body", "contact_name"), "required", "required"))
     errors += _check_phone(contact_phone, ("body", "contact_phone"))
@@ -441,24 +499,141 @@ def merchant_onboard(
     return merchant
 
 
-@transaction.atomic
-def merchant_set_active(*, actor: User, merchant_id: int, is_active: bool, request: Any = None) -> Merchant:
+def merchant_update(
+    *,
+    actor: User,
+    merchant_id: int,
+    name: str | None = None,
+    licence_number: str | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+    request: Any = None,
+) -> Merchant:
+    """Correct a store's registration data (fields left None stay). The licence number is checked as a
+    USCC only when it changes, so a store registered before the check can still be edited."""
     require_permission(actor, "merchant.onboard")
-    merchant = Merchant.objects.select_for_update().filter(pk=merchant_id).first()
-    if merchant is None:
-        raise not_found("merchant")
-    before = {"is_active": merchant.is_active}
-    merchant.is_active = is_active
-    merchant.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        action="accounts.merchant_updated",
-        obj=merchant,
-        before=before,
-        after={"is_active": is_active},
-        request=request,
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().filter(pk=merchant_id).first()
+        if merchant is None:
+            raise not_found("merchant")
+        errors: list[FieldError] = []
+        changes: dict[str, str] = {}
+        if name is not None:
+            name = name.strip()
+            if not name:
+                errors.append(FieldError(("body", "name"), "required", "required"))
+            elif len(name) > 100:
+                errors.append(FieldError(("body", "name"), "at most 100 characters", "too_long"))
+            elif Merchant.objects.filter(name=name).exclude(pk=merchant.pk).exists():
+                errors.append(FieldError(("body", "name"), "already taken", "duplicate"))
+            elif name != merchant.name:
+                changes["name"] = name
+        if licence_number is not None:
+            licence_number = uscc.normalise(licence_number)
+            if licence_number != merchant.licence_number:
+                found = _check_licence_number(
+                    licence_number, ("body", "licence_number"), merchant_id=merchant.pk
+                )
+                errors += found
+                if not found:
+                    changes["licence_number"] = licence_number
+        if contact_name is not None:
+            contact_name = contact_name.strip()
+            if not contact_name:
+                errors.append(FieldError(("body", "contact_name"), "required", "required"))
+            elif contact_name != merchant.contact_name:
+                changes["contact_name"] = contact_name
+        if contact_phone is not None:
+            contact_phone = contact_phone.strip()
+            found = _check_phone(contact_phone, ("body", "contact_phone"))
+            errors += found
+            if not found and contact_phone != merchant.contact_phone:
+                changes["contact_phone"] = contact_phone
+        if errors:
+            raise validation_error(errors)
+        if not changes:
+            return merchant
+        before = {field: getattr(merchant, field) for field in changes}
+        for field, value in changes.items():
+            setattr(merchant, field, value)
+        merchant.full_clean(exclude=["contact_name", "contact_phone"])
+        merchant.save(update_fields=list(changes))
+        audit_record(
+            actor=actor,
+            action="accounts.merchant_updated",
+            obj=merchant,
+            before=before,
+            after=changes,
+            request=request,
+        )
+        return merchant
+
+
+REASON_MIN, REASON_MAX = 2, 200
+
+
+def _merchant_set_state(
+    *, actor: User, merchant_id: int, is_active: bool, reason: str, request: Any
+) -> Merchant:
+    require_permission(actor, "merchant.onboard")
+    reason = (reason or "").strip()
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise validation_error(
+            [FieldError(("body", "reason"), f"{REASON_MIN}-{REASON_MAX} characters", "invalid_reason")]
+        )
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().filter(pk=merchant_id).first()
+        if merchant is None:
+            raise not_found("merchant")
+        if merchant.is_active == is_active:
+            code = "already_active" if is_active else "already_suspended"
+            raise conflict("The store is already in that state.", code=code)
+        before = {"is_active": merchant.is_active, "suspended_reason": merchant.suspended_reason}
+        merchant.is_active = is_active
+        fields = ["is_active"]
+        if not is_active:
+            merchant.suspended_reason = reason
+            merchant.suspended_at = timezone.now()
+            fields += ["suspended_reason", "suspended_at"]
+        merchant.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action="accounts.merchant_resumed" if is_active else "accounts.merchant_suspended",
+            obj=merchant,
+            before=before,
+            after={"is_active": is_active, "reason": reason},
+            request=request,
+        )
+        return merchant
+
+
+def merchant_suspend(*, actor: User, merchant_id: int, reason: str, request: Any = None) -> Merchant:
+    """Suspend a store, giving the reason (2-200 characters; audited and shown in the console).
+
+    What suspension blocks (``accounts.selectors.SUSPENDED_STORE_KEEPS``): checkout of the store's
+    products (422 ``merchant_suspended``) and the members' listing, promotion and staff changes; the
+    members still sign in, ship and refund orders already placed and answer customer service.
+    Errors: 422 ``invalid_reason``, 404, 409 ``already_suspended``.
+    """
+    return _merchant_set_state(
+        actor=actor, merchant_id=merchant_id, is_active=False, reason=reason, request=request
     )
-    return merchant
+
+
+def merchant_resume(*, actor: User, merchant_id: int, reason: str, request: Any = None) -> Merchant:
+    """Lift a suspension, giving the reason (audited). Errors as ``merchant_suspend``, 409 ``already_active``."""
+    return _merchant_set_state(
+        actor=actor, merchant_id=merchant_id, is_active=True, reason=reason, request=request
+    )
+
+
+def merchant_set_active(
+    *, actor: User, merchant_id: int, is_active: bool, reason: str = "", request: Any = None
+) -> Merchant:
+    """``merchant_resume`` or ``merchant_suspend`` (kept for callers of the earlier name; a reason is
+    required either way)."""
+    change = merchant_resume if is_active else merchant_suspend
+    return change(actor=actor, merchant_id=merchant_id, reason=reason, request=request)
 
 
 @transaction.atomic
@@ -483,6 +658,63 @@ def merchant_member_add(
         action="accounts.merchant_member_added",
         obj=member,
         after={"username": username, "role": role},
+        request=request,
+    )
+    return member
+
+
+STORE_STAFF_ROLES = ("merchant_operator", "merchant_cs")  # what an owner may grant (one owner per store)
+
+
+@transaction.atomic
+def merchant_member_update(
+    *,
+    actor: User,
+    member_id: int,
+    role: str | None = None,
+    is_active: bool | None = None,
+    request: Any = None,
+) -> MerchantMember:
+    """The owner changes a member of the own store: its role (operator or CS) or whether it works there.
+
+    Removing a member (``is_active=False``) disables the membership and the account, which ends its
+    sign-ins; the rows stay for the orders and the audit trail, and the owner can take the member back.
+    The owner's own membership cannot be changed here. Errors: 422 ``unknown_role`` at ``body.role``,
+    404 (another store's member), 409 ``owner_membership``.
+    """
+    require_permission(actor, "store.staff.manage")
+    own = user_merchant(actor)
+    if own is None:
+        raise not_found("merchant")
+    member: MerchantMember | None = (
+        MerchantMember.objects.for_merchant(own.merchant_id)
+        .select_for_update()
+        .select_related("user")
+        .filter(pk=member_id)
+        .first()
+    )
+    if member is None:
+        raise not_found("staff member")
+    if member.role == "merchant_owner" or member.user_id == actor.pk:
+        raise conflict("The owner's membership cannot be changed here.", code="owner_membership")
+    if role is not None and role not in STORE_STAFF_ROLES:
+        raise validation_error(
+            [FieldError(("body", "role"), "one of merchant_operator, merchant_cs", "unknown_role")]
+        )
+    before = {"role": member.role, "is_active": member.is_active}
+    if role is not None:
+        member.role = role
+    if is_active is not None:
+        member.is_active = is_active
+        member.user.is_active = is_active  # disabling ends the account's sign-ins (``User.save``)
+        member.user.save(update_fields=["is_active"])
+    member.save(update_fields=["role", "is_active"])
+    audit_record(
+        actor=actor,
+        action="accounts.merchant_member_updated",
+        obj=member,
+        before=before,
+        after={"role": member.role, "is_active": member.is_active, "username": member.user.username},
         request=request,
     )
     return member

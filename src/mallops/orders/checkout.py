@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.accounts.roles import Kind
+from mallops.accounts.selectors import suspended_merchant_ids
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, conflict, validation_error
 from mallops.orders import conf, stock
@@ -104,9 +105,14 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
         )
     }
     off_sale = stock.not_on_sale(items.values())
+    suspended = suspended_merchant_ids({item.merchant_id for item in items.values()})
     for i, line in enumerate(req.lines):
         if line.sku not in items:
             errors.append(FieldError(("body", "lines", i, "sku"), "Unknown SKU.", "unknown_sku"))
+        elif items[line.sku].merchant_id in suspended:
+            errors.append(
+                FieldError(("body", "lines", i, "sku"), "This store is suspended.", "merchant_suspended")
+            )
         elif line.sku in off_sale:
             errors.append(FieldError(("body", "lines", i, "sku"), "This SKU is not on sale.", "not_on_sale"))
     if errors:
