@@ -21,6 +21,7 @@ from mallops.pricing.api_promotions import router as promotions_router
 from mallops.review.api import router as review_router
 from mallops.risk.api import router as risk_router
 from mallops.service.api import router as service_router
+from mallops.tasks.api import router as tasks_router
 from mallops.workdays.api import router as workdays_router
 
 ROUTERS: list[tuple[str, Router]] = [
@@ -43,4 +44,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", dsr_router),
     ("", risk_router),
     ("", ops_router),
+    ("", tasks_router),
 ]

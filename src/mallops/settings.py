@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "mallops.dsr",
     "mallops.ops",
     "mallops.risk",
+    "mallops.tasks",
     "mallops.console",
 ]
 AUTH_USER_MODEL = "accounts.User"

@@ -29,6 +29,7 @@ urlpatterns = [
     path("privacy/", include("mallops.dsr.console_urls")),
     path("ops/", include("mallops.ops.console_urls")),
     path("risk/", include("mallops.risk.console_urls")),
+    path("tasks/", include("mallops.tasks.console_urls")),
     path("metrics", metrics_view, name="metrics"),
     path("", include("mallops.console.urls")),
 ]

@@ -33,6 +33,8 @@ def console(request: HttpRequest) -> dict[str, Any]:
         for item in MENU:
             if item.permission and not user.has_perm(item.permission):
                 continue
+            if item.visible is not None and not item.visible(user):
+                continue
             try:
                 url = reverse(item.url_name)
             except NoReverseMatch:

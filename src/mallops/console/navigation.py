@@ -35,6 +35,8 @@ class MenuItem:
     badge: Callable[[Any], int] | None = None
     # one of GROUP_KEYS; "" puts the entry above the groups (dashboard, notifications)
     group: str = ""
+    # an extra test of the signed-in user beyond the permission (e.g. "belongs to a team")
+    visible: Callable[[Any], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.group and self.group not in GROUP_KEYS:
