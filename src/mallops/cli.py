@@ -42,6 +42,7 @@ commands:
   serve [--port N] [--host H] [--with-worker]   serve the console and API (granian; --workers, --threads)
   worker [--once]                               run background jobs (sweeps every minute)
   migrate                                       apply database migrations
+  create-admin --username NAME [--password-file F]  the first platform admin of a fresh install
   demo-data [--reset]                           load the demo data (idempotent)
   trace [--json]                                requirement coverage of the last test run
   compliance check FILE                         content-compliance check (JSON in, JSON out)
