@@ -150,3 +150,86 @@ def test_address_rules_region_and_phone_and_another_buyers_address() -> None:
     mine = me.post_json("/api/v1/me/addresses", HOME).json()
     unset = me.patch_json(f"/api/v1/me/addresses/{mine['id']}", {"is_default": False})
     assert unset.status_code == 422 and _locs(unset) == [["body", "is_default"]]
+
+
+@pytest.mark.req("R1.3.4")
+@pytest.mark.req("R7.3.3")
+def test_an_approved_correction_request_changes_the_data_it_names_and_tells_the_buyer() -> None:
+    from mallops.dsr.models import DataSubjectRequest
+    from mallops.testing.factories import make_staff
+
+    buyer, other = make_buyer("me-fix"), make_buyer("me-fix-other")
+    me = _me(buyer)
+    home = me.post_json("/api/v1/me/addresses", HOME).json()
+    theirs = _me(other).post_json("/api/v1/me/addresses", HOME).json()
+    url = "/api/v1/me/data-requests"
+    # checked at request time by the rules of the buyer's own edit
+    short = me.post_json(
+        url,
+        {
+            "kind": "correction",
+            "correction": {"field": "address.detail", "value": "1号", "address_id": home["id"]},
+        },
+    )
+    assert short.status_code == 422 and _locs(short) == [["body", "correction", "value"]]
+    foreign = me.post_json(
+        url,
+        {
+            "kind": "correction",
+            "correction": {"field": "address.detail", "value": "文三路 300 号", "address_id": theirs["id"]},
+        },
+    )
+    assert foreign.status_code == 404
+    unknown = me.post_json(url, {"kind": "correction", "correction": {"field": "username", "value": "x"}})
+    assert unknown.status_code == 422
+    assert not DataSubjectRequest.objects.exists()
+    filed = me.post_json(
+        url,
+        {
+            "kind": "correction",
+            "correction": {"field": "address.detail", "value": "文三路 300 号", "address_id": home["id"]},
+        },
+    )
+    assert filed.status_code == 201, filed.content
+    assert filed.json()["correction_field"] == "address.detail"
+    # when staff approve it, the address changes (no note needed: the request says what)
+    handler = ApiClient(token_for(make_staff("compliance_auditor")))
+    queued = handler.get_json(f"/api/v1/privacy/data-requests/{filed.json()['id']}").json()
+    assert queued["correction_value"] == "文三路 300 号" and queued["correction_address_id"] == home["id"]
+    done = handler.post_json(f"/api/v1/privacy/data-requests/{filed.json()['id']}/complete", {})
+    assert done.status_code == 200, done.content
+    assert Address.objects.get(pk=home["id"]).detail == "文三路 300 号"
+    assert Address.objects.get(pk=theirs["id"]).detail == HOME["detail"]
+    assert done.json()["correction_value"] == ""  # the value now lives in the address only
+    seen = me.get_json(f"{url}/{filed.json()['id']}").json()
+    assert seen["status"] == "completed"
+    assert seen["reason"] == "已按您的请求更正：收货地址（详细地址）"
+    assert seen["result"] == {
+        "correction": "已按您的请求更正：收货地址（详细地址）",
+        "corrected_field": "address.detail",
+        "changed": True,
+    }
+    event = AuditEvent.objects.get(action="accounts.address_update")
+    assert event.after == {"fields": ["detail"], "by": "correction"} and event.actor_id != buyer.pk
+
+
+def test_a_correction_that_no_longer_fits_leaves_everything_as_it_was() -> None:
+    from mallops.dsr.models import DataSubjectRequest
+    from mallops.testing.factories import make_staff
+
+    buyer, rival = make_buyer("me-fix-phone"), make_buyer("me-fix-rival")
+    filed = _me(buyer).post_json(
+        "/api/v1/me/data-requests",
+        {"kind": "correction", "correction": {"field": "phone", "value": "13700004444"}},
+    )
+    assert filed.status_code == 201
+    # meanwhile someone else registered the number
+    rival.phone, rival.phone_index = "13700004444", blind_index("13700004444", namespace="phone")
+    rival.save()
+    handler = ApiClient(token_for(make_staff("compliance_auditor")))
+    refused = handler.post_json(f"/api/v1/privacy/data-requests/{filed.json()['id']}/complete", {})
+    assert refused.status_code == 422
+    row = DataSubjectRequest.objects.get()
+    assert row.status == "open" and row.correction_value == "13700004444"
+    buyer.refresh_from_db()
+    assert buyer.phone == ""

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.profile_api import router as profile_router
-from mallops.core.inputs import MultilineText, Schema
+from mallops.core.inputs import Id, MultilineText, Schema, Text
 from mallops.dsr import consent, requests
 from mallops.dsr.models import DataSubjectRequest, PrivacyPolicy
 
@@ -112,10 +112,28 @@ def my_consent_change(request: HttpRequest, payload: ConsentIn) -> Status[Any]:
     return Status(201, ConsentOut(**vars(state)))
 
 
+class DataCorrectionIn(Schema):
+    field: Literal[
+        "display_name",
+        "phone",
+        "address.recipient",
+        "address.phone",
+        "address.province",
+        "address.city",
+        "address.district",
+        "address.detail",
+    ]
+    value: Text = Field(min_length=1, max_length=120, description="The correct value")
+    address_id: Id | None = Field(None, description="For an address field: which of my addresses")
+
+
 class DataRequestIn(Schema):
     kind: Literal["access", "portability", "correction", "deletion", "withdrawal"]
     note: MultilineText = Field(default="", max_length=2000)
     purposes: list[str] = Field(default_factory=list, max_length=50)
+    correction: DataCorrectionIn | None = Field(
+        None, description="What a correction request changes (else explain it in note)"
+    )
 
 
 class DataRequestOut(Schema):
@@ -129,6 +147,7 @@ class DataRequestOut(Schema):
     reason: str
     result: dict[str, Any]
     export_ready: bool
+    correction_field: str
 
 
 class RequestListOut(Schema):
@@ -148,13 +167,20 @@ def _request_out(row: DataSubjectRequest) -> DataRequestOut:
         reason=row.reason,
         result=row.result,
         export_ready=bool(row.export),
+        correction_field=row.correction_field,
     )
 
 
 @router.post("/me/data-requests", response={201: DataRequestOut}, summary="Submit a data-subject request")
 def my_request_submit(request: HttpRequest, payload: DataRequestIn) -> Status[Any]:
+    fix = payload.correction
     row = requests.request_submit(
-        actor=request.user, kind=payload.kind, note=payload.note, purposes=payload.purposes, request=request
+        actor=request.user,
+        kind=payload.kind,
+        note=payload.note,
+        purposes=payload.purposes,
+        correction=requests.Correction(fix.field, fix.value, fix.address_id) if fix else None,
+        request=request,
     )
     return Status(201, _request_out(row))
 
@@ -193,6 +219,8 @@ class StaffRequestOut(DataRequestOut):
     note: str
     purposes: list[str]
     escalated_at: datetime | None
+    correction_address_id: int | None
+    correction_value: str
 
 
 class StaffRequestListOut(Schema):
@@ -207,6 +235,8 @@ def _staff_out(row: DataSubjectRequest) -> StaffRequestOut:
         note=row.note,
         purposes=list(row.purposes),
         escalated_at=row.escalated_at,
+        correction_address_id=row.correction_address_id,
+        correction_value=str(row.correction_value),
     )
 
 

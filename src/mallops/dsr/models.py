@@ -107,8 +107,21 @@ class DataSubjectRequest(models.Model):
     reason = models.CharField(max_length=500, blank=True, default="")
     result = models.JSONField(default=dict, blank=True)
     export = EncryptedTextField(associated_data="dsr.request.export", blank=True, default="")
+    # a correction request may name the data it corrects: a profile field, or ``address.<field>`` of the
+    # buyer's address ``correction_address_id``, and the new value (checked by the buyer-edit rules)
+    correction_field = models.CharField(max_length=40, blank=True, default="")
+    correction_address_id = models.PositiveBigIntegerField(null=True, blank=True)
+    correction_value = EncryptedTextField(
+        associated_data="dsr.request.correction_value", blank=True, default=""
+    )
 
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "correction_address_id": "the id of the buyer's address row a correction names, no address content"
+    }
     PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "correction_value": PersonalField(
+            DataClass.CONTACT, purpose="the corrected value the buyer asks for (PIPL Art. 46)", mask="redact"
+        ),
         "note": PersonalField(
             DataClass.IDENTITY, purpose="what the buyer asks to correct or explains", mask="redact"
         ),

@@ -12,6 +12,7 @@ still open past ``due_at``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from mallops.accounts.profile import correction_apply, correction_check
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
@@ -45,18 +47,51 @@ def due_at_for(submitted_at: datetime) -> datetime:
     return add_working_days(calendar_data(), submitted_at, RESPONSE_WORKING_DAYS).at
 
 
+@dataclass(frozen=True)
+class Correction:
+    """What a correction request changes: ``field`` (``accounts.profile.CORRECTABLE``), its new ``value``
+    and, for an address field, the buyer's ``address_id``."""
+
+    field: str
+    value: str
+    address_id: int | None = None
+
+
+CORRECTION_LABELS = {
+    "display_name": "昵称",
+    "phone": "手机号",
+    "address.recipient": "收货人",
+    "address.phone": "收货电话",
+    "address.province": "收货地址（省）",
+    "address.city": "收货地址（市）",
+    "address.district": "收货地址（区县）",
+    "address.detail": "收货地址（详细地址）",
+}
+
+
 @transaction.atomic
 def request_submit(
-    *, actor: Any, kind: str, note: str = "", purposes: list[str] | None = None, request: Any = None
+    *,
+    actor: Any,
+    kind: str,
+    note: str = "",
+    purposes: list[str] | None = None,
+    correction: Correction | None = None,
+    request: Any = None,
 ) -> DataSubjectRequest:
-    """The buyer files a request (audited ``dsr.submit``); one open request per kind at a time (409)."""
+    """The buyer files a request (audited ``dsr.submit``); one open request per kind at a time (409).
+
+    A correction names what it corrects (``correction``: checked now by the rules of the buyer's own
+    edit, 422/404) or explains it in ``note`` (at least 5 characters) for staff to carry out by hand."""
     require_buyer(actor)
     errors: list[FieldError] = []
     if kind not in RequestKind.values:
         errors.append(FieldError(("body", "kind"), "unknown request kind", "invalid_choice"))
     note = (note or "").strip()
-    if kind == RequestKind.CORRECTION and len(note) < 5:
+    if kind == RequestKind.CORRECTION and correction is None and len(note) < 5:
         errors.append(FieldError(("body", "note"), "say what is wrong and what is right", "required"))
+    if correction is not None and kind != RequestKind.CORRECTION:
+        errors.append(FieldError(("body", "correction"), "only for a correction request", "not_allowed"))
     if len(note) > 2000:
         errors.append(FieldError(("body", "note"), "at most 2000 characters", "too_long"))
     purposes = [p for p in (purposes or []) if isinstance(p, str)]
@@ -64,6 +99,10 @@ def request_submit(
         errors.append(FieldError(("body", "purposes"), "only for a withdrawal request", "not_allowed"))
     if errors:
         raise validation_error(errors)
+    if correction is not None:
+        correction_check(
+            buyer=actor, field=correction.field, value=correction.value, address_id=correction.address_id
+        )
     if DataSubjectRequest.objects.filter(buyer=actor, kind=kind, status=RequestStatus.OPEN).exists():
         raise conflict("An open request of this kind exists.", code="request_open")
     now = timezone.now()
@@ -76,12 +115,19 @@ def request_submit(
         submitted_at=now,
         due_at=due,
         escalate_due_at=due,
+        correction_field=correction.field if correction else "",
+        correction_address_id=correction.address_id if correction else None,
+        correction_value=correction.value.strip() if correction else "",
     )
     audit_record(
         actor=actor,
         action="dsr.submit",
         obj=row,
-        after={"kind": kind, "due_at": due.isoformat()},
+        after={
+            "kind": kind,
+            "due_at": due.isoformat(),
+            **({"correction_field": correction.field} if correction else {}),
+        },
         request=request,
     )
     return row
@@ -191,7 +237,7 @@ def request_complete(
     require_permission(actor, HANDLE_PERMISSION)
     row = _locked_open(request_id)
     note = (note or "").strip()
-    if row.kind == RequestKind.CORRECTION and len(note) < 5:
+    if row.kind == RequestKind.CORRECTION and not row.correction_field and len(note) < 5:
         raise validation_error([FieldError(("body", "note"), "say what was corrected", "required")])
     now = timezone.now()
     ctx = exporters.Context(actor=actor, dsr=row, now=now, request=request)
@@ -210,6 +256,9 @@ def request_complete(
             buyer=row.buyer, actor=actor, purposes=row.purposes, request=request
         )
         result = {"consents_withdrawn": withdrawn}
+    elif row.correction_field:
+        result = _apply_correction(row, actor=actor, request=request)
+        note = note or str(result["correction"])
     else:
         result = {"correction": note}
     row.status = RequestStatus.COMPLETED
@@ -261,6 +310,27 @@ def request_reject(
         request=request,
     )
     return row
+
+
+def _apply_correction(row: DataSubjectRequest, *, actor: Any, request: Any) -> dict[str, Any]:
+    """Write the correction the request names (checked again: the data may have changed since; an error
+    leaves everything as it was and the request open). The new value is not kept on the request once it
+    is in place (one copy of personal data)."""
+    changed = correction_apply(
+        actor=actor,
+        buyer=row.buyer,
+        field=row.correction_field,
+        value=str(row.correction_value),
+        address_id=row.correction_address_id,
+        request=request,
+    )
+    label = CORRECTION_LABELS.get(row.correction_field, row.correction_field)
+    row.correction_value = ""
+    return {
+        "correction": f"已按您的请求更正：{label}" if changed else f"{label} 已是您请求的内容，无需更正",
+        "corrected_field": row.correction_field,
+        "changed": changed,
+    }
 
 
 def request_escalate_due(row: DataSubjectRequest, now: datetime) -> None:
