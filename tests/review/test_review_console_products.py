@@ -76,9 +76,13 @@ def _form(**overrides: str) -> dict[str, str]:
 def test_new_product_form_creates_the_product_with_skus_in_fen():
     merchant, owner = make_merchant()
     client = _client(owner)
-    page = client.get("/review/mine/products/new/")
+    picker = client.get("/review/mine/products/new/")
+    assert picker.status_code == 200
+    assert 'value="home"' in picker.content.decode() and 'name="sku-0-price"' not in picker.content.decode()
+    page = client.get("/review/mine/products/new/?category=home")
     assert page.status_code == 200
-    assert 'name="sku-0-price"' in page.content.decode() and 'value="home"' in page.content.decode()
+    assert 'name="sku-0-price"' in page.content.decode()
+    assert 'name="category_code" value="home"' in page.content.decode()
 
     response = client.post("/review/mine/products/new/", _form())
 
@@ -101,7 +105,9 @@ def test_invalid_form_shows_errors_by_field_and_creates_nothing():
     )
     assert response.status_code == 422
     text = response.content.decode()
-    assert "skus.1.price_fen" in text and "<code>attributes</code>" in text
+    # errors name the field in words (SKU 2's price; the free attribute lines), never by path
+    assert "skus.1.price_fen" not in text and "价格: a price in yuan such as 59.90" in text
+    assert "属性: one &#x27;name=value&#x27; per line" in text
     assert 'value="北欧风陶瓷马克杯 大容量400ml"' in text  # what was typed is kept
     assert not Product.objects.for_merchant(merchant.pk).exists()
 

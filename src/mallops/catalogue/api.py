@@ -4,7 +4,7 @@ notifications (merchant side, ``store.listing.manage``)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from django.http import HttpRequest
 from ninja import Body, Router, Status
@@ -16,7 +16,7 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
 from mallops.catalogue import selectors, services, uploads
-from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
+from mallops.catalogue.contracts import CategoryInput, ImageInput, ProductInput, SkuInput
 from mallops.catalogue.models import (
     Category,
     Certificate,
@@ -25,6 +25,7 @@ from mallops.catalogue.models import (
     ProductImage,
     schema_as_dict,
 )
+from mallops.catalogue.schema import AttributeSpec, spec_of
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.core.inputs import (
     MAX_SMALL,
@@ -33,6 +34,7 @@ from mallops.core.inputs import (
     MultilineText,
     Schema,
     SmallInt,
+    Text,
     multipart_files,
     validate_body,
 )
@@ -123,15 +125,60 @@ class CertificateIn(Schema):
     product_id: Id | None = None
 
 
+class CategoryAttributeIn(Schema):
+    key: Text = Field(max_length=40)
+    label: Text = Field(max_length=40)
+    type: Literal["text", "number", "choice"] = "text"
+    required: bool = True
+    unit: Text = Field(default="", max_length=16)
+    choices: list[Text] = Field(default_factory=list, max_length=50)
+
+
+class CategoryIn(Schema):
+    code: Text = Field(max_length=64)
+    name: Text = Field(max_length=64)
+    parent_id: Id | None = None
+    compliance_category: Text = "general"
+    attributes: list[CategoryAttributeIn] = Field(default_factory=list, max_length=60)
+    required_certificates: list[Text] = Field(default_factory=list, max_length=10)
+    default_return_exclusion: Text = ""
+    is_active: bool = True
+
+    def to_input(self) -> CategoryInput:
+        return CategoryInput(
+            code=self.code,
+            name=self.name,
+            parent_id=self.parent_id,
+            compliance_category=self.compliance_category,
+            attributes=[
+                AttributeSpec(
+                    key=a.key,
+                    label=a.label,
+                    type=a.type,
+                    required=a.required,
+                    unit=a.unit,
+                    choices=tuple(a.choices),
+                )
+                for a in self.attributes
+            ],
+            required_certificates=list(self.required_certificates),
+            default_return_exclusion=self.default_return_exclusion,
+            is_active=self.is_active,
+        )
+
+
 class CategoryOut(Schema):
     id: int
     code: str
     name: str
     parent: str | None
     compliance_category: str
-    required_attributes: list[dict[str, str]]
+    required_attributes: list[dict[str, Any]]
+    attributes: list[dict[str, Any]]
+    own_attributes: list[dict[str, Any]]
     required_certificates: list[str]
     default_return_exclusion: str
+    is_active: bool
 
 
 class ProductOut(Schema):
@@ -199,8 +246,11 @@ def category_out(category: Category) -> CategoryOut:
         parent=category.parent.code if category.parent else None,
         compliance_category=category.compliance_category,
         required_attributes=schema["required_attributes"],
+        attributes=[spec.as_dict() for spec in category.attribute_specs()],
+        own_attributes=[spec_of(raw).as_dict() for raw in category.required_attributes],
         required_certificates=schema["required_certificates"],
         default_return_exclusion=category.default_return_exclusion,
+        is_active=category.is_active,
     )
 
 
@@ -247,6 +297,36 @@ def product_out(product: Product) -> ProductOut:
 @router.get("/catalogue/categories", response=list[CategoryOut], summary="Category tree with schemas")
 def category_list(request: HttpRequest) -> list[CategoryOut]:
     return [category_out(c) for c in selectors.categories()]
+
+
+@router.post(
+    "/platform/catalogue/categories",
+    response={201: CategoryOut},
+    summary="Create a category with its attribute schema and required certificates (catalogue.manage)",
+    description=(
+        "Attributes: `key` (a-z, 0-9, _), `label` (the Chinese name merchants see and may type), `type` "
+        "(text, number, choice), `required`, `unit`, `choices`. Keys and names must not repeat along the tree."
+    ),
+)
+def category_create(request: HttpRequest, payload: CategoryIn) -> Status[Any]:
+    category = services.category_create(actor=request.user, data=payload.to_input(), request=request)
+    return Status(201, category_out(category))
+
+
+@router.put(
+    "/platform/catalogue/categories/{category_id}",
+    response=CategoryOut,
+    summary="Replace a category's fields and own schema (catalogue.manage)",
+)
+def category_update(request: HttpRequest, category_id: int, payload: Body[Any]) -> CategoryOut:
+    require_permission(request.user, "catalogue.manage")
+    if not Category.objects.filter(pk=category_id).exists():
+        raise not_found("category")
+    body = parse_body(CategoryIn, payload)
+    category = services.category_update(
+        actor=request.user, category_id=category_id, data=body.to_input(), request=request
+    )
+    return category_out(category)
 
 
 @router.get("/merchant/products", response=list[ProductSummary], summary="Own products")

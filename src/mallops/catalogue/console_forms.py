@@ -1,7 +1,8 @@
 """The merchant centre's product form: read the posted fields into a :class:`ProductInput` and back.
 
-SKUs arrive as numbered rows (``sku-<n>-code``, ``-spec`` as ``颜色=红;尺码=M``, ``-price`` and
-``-reference`` in yuan, ``-stock``); attributes and selling points one per line. Parse errors carry the
+The category is chosen first; its attribute schema then becomes one field per attribute
+(``attr-<key>``, labelled with the Chinese name, marked when required). SKUs arrive as numbered rows (``sku-<n>-code``, ``-spec`` as ``颜色=红;尺码=M``, ``-price`` and
+``-reference`` in yuan, ``-stock``); further attributes and selling points one per line. Parse errors carry the
 same field paths as the API (``body.skus.0.price_fen``) so the page shows them next to the field.
 """
 
@@ -19,6 +20,7 @@ from mallops.core.errors import FieldError
 from mallops.core.money import format_fen, parse_yuan
 
 BLANK_SKU_ROWS = 3
+ATTR_PREFIX = "attr-"
 SKU_KEYS = ("code", "spec", "price", "reference", "stock")
 MAX_SKU_ROWS = 200
 
@@ -72,22 +74,39 @@ def _sku_rows(post: QueryDict) -> list[dict[str, str]]:
     return rows
 
 
+def _schema_values(post: QueryDict) -> dict[str, str]:
+    """The attribute fields generated from the category's schema (``attr-<key>``), as typed."""
+    return {
+        name[len(ATTR_PREFIX) :]: str(post.get(name, "")).strip()
+        for name in post
+        if name.startswith(ATTR_PREFIX) and len(name) > len(ATTR_PREFIX)
+    }
+
+
 def parse_post(post: QueryDict, *, keep_images: list[ImageInput]) -> tuple[ProductInput | None, ProductForm]:
-    """The product input the form describes, or None with the form's errors."""
-    values = {
+    """The product input the form describes, or None with the form's errors. The schema's attribute
+    fields come first; the free ``name=value`` lines add to them (a name given twice is refused by the
+    service, which also maps names typed in Chinese to their key)."""
+    values: dict[str, Any] = {
         key: str(post.get(key, "")) for key in ("category_code", "title", "selling_points", "attributes")
     }
+    values["attr"] = _schema_values(post)
     values.update({f"description_{s}": str(post.get(f"description_{s}", "")) for s in DESCRIPTION_SECTIONS})
     values["return_policy"] = str(post.get("return_policy", "eligible"))
     values["return_exclusion"] = str(post.get("return_exclusion", ""))
     rows = [row for row in _sku_rows(post) if any(row.values())]
     form = ProductForm(values=values, skus=rows)
     errors: list[FieldError] = []
+    attributes = {key: value for key, value in values["attr"].items() if value}
     try:
-        attributes = _attributes(values["attributes"])
+        extra = _attributes(values["attributes"])
     except ValueError:
-        attributes = {}
+        extra = {}
         errors.append(FieldError(("body", "attributes"), "one 'name=value' per line", "invalid"))
+    for key, value in extra.items():
+        if key in attributes:
+            errors.append(FieldError(("body", "attributes", key), "given twice", "duplicate"))
+        attributes[key] = value
     skus: list[SkuInput] = []
     for index, row in enumerate(rows):
         loc = ("body", "skus", index)
@@ -156,13 +175,15 @@ def form_for(product: Product | None) -> ProductForm:
     """The form filled with a product's current content (empty for a new product)."""
     blank = dict.fromkeys(SKU_KEYS, "")
     if product is None:
-        values = {"return_policy": "eligible", "return_exclusion": ""}
-        return ProductForm(values=values, skus=[dict(blank) for _ in range(BLANK_SKU_ROWS)])
-    values = {
+        empty: dict[str, Any] = {"return_policy": "eligible", "return_exclusion": "", "attr": {}}
+        return ProductForm(values=empty, skus=[dict(blank) for _ in range(BLANK_SKU_ROWS)])
+    schema_keys = {spec.key for spec in product.category.attribute_specs()}
+    values: dict[str, Any] = {
         "category_code": product.category.code,
         "title": product.title,
         "selling_points": "\n".join(product.selling_points),
-        "attributes": "\n".join(f"{k}={v}" for k, v in product.attributes.items()),
+        "attr": {k: v for k, v in product.attributes.items() if k in schema_keys},
+        "attributes": "\n".join(f"{k}={v}" for k, v in product.attributes.items() if k not in schema_keys),
         "return_policy": product.return_policy,
         "return_exclusion": product.return_exclusion,
     }

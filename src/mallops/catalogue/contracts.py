@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mallops.catalogue.schema import AttributeSpec
+
 
 @dataclass(frozen=True)
 class SkuInput:
@@ -35,3 +37,18 @@ class ProductInput:
     return_policy: str = "eligible"
     return_exclusion: str = ""
     external_code: str = ""
+
+
+@dataclass(frozen=True)
+class CategoryInput:
+    """A category as the platform edits it; ``attributes`` are the category's own schema entries
+    (inherited ones come from the ancestors)."""
+
+    code: str
+    name: str
+    parent_id: int | None = None
+    compliance_category: str = "general"
+    attributes: list[AttributeSpec] = field(default_factory=list)
+    required_certificates: list[str] = field(default_factory=list)
+    default_return_exclusion: str = ""
+    is_active: bool = True

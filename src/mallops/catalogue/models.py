@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mallops.catalogue.schema import AttributeSpec, spec_of
 from mallops.catalogue.storage import media_storage
 from mallops.tenancy.managers import MerchantScopedManager
 
@@ -56,8 +57,12 @@ class ReturnExclusion(models.TextChoices):
 
 
 class Category(models.Model):
-    """A node of the category tree. ``required_attributes``: ``[{"key", "label"}]``;
-    ``required_certificates``: list of :class:`CertificateKind` values."""
+    """A node of the category tree. ``required_attributes`` is the attribute schema: entries
+    ``{"key", "label", "type", "required", "unit", "choices"}`` (see :mod:`mallops.catalogue.schema`;
+    an entry with ``required: false`` is offered on the form but not demanded at submission; the field
+    keeps its first name so the seeded rows and stored snapshots stay readable).
+    ``required_certificates``: list of :class:`CertificateKind` values. A category that is not
+    ``is_active`` takes no new products (existing ones keep it)."""
 
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=64)
@@ -68,6 +73,7 @@ class Category(models.Model):
     required_attributes = models.JSONField(default=list, blank=True)
     required_certificates = models.JSONField(default=list, blank=True)
     default_return_exclusion = models.CharField(max_length=32, blank=True, default="")
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["code"]
@@ -75,9 +81,28 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-    def effective_schema(self) -> tuple[list[dict[str, str]], list[str]]:
-        """Required attributes and certificate kinds including those inherited from ancestors."""
-        attributes: list[dict[str, str]] = []
+    def ancestors(self) -> list[Category]:
+        """The chain from the root down to this category (itself last)."""
+        chain: list[Category] = []
+        node: Category | None = self
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def attribute_specs(self) -> list[AttributeSpec]:
+        """Every attribute entry (required or not), ancestors' first, as typed specs."""
+        specs: list[AttributeSpec] = []
+        for category in self.ancestors():
+            for raw in category.required_attributes:
+                if all(s.key != raw["key"] for s in specs):
+                    specs.append(spec_of(raw))
+        return specs
+
+    def effective_schema(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """Required attributes and certificate kinds including those inherited from ancestors
+        (attributes marked ``required: false`` are left out: they are optional)."""
+        attributes: list[dict[str, Any]] = []
         certificates: list[str] = []
         node: Category | None = self
         chain: list[Category] = []
@@ -86,6 +111,8 @@ class Category(models.Model):
             node = node.parent
         for category in reversed(chain):
             for attribute in category.required_attributes:
+                if not attribute.get("required", True):
+                    continue
                 if all(a["key"] != attribute["key"] for a in attributes):
                     attributes.append(attribute)
             for kind in category.required_certificates:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
@@ -17,10 +18,29 @@ from mallops.catalogue.models import (
     Sku,
 )
 from mallops.core.errors import not_found
+from mallops.core.timeutil import SHANGHAI
 
 
 def categories() -> QuerySet[Category]:
     return Category.objects.select_related("parent").order_by("code")
+
+
+def category_tree(*, active_only: bool = False) -> list[tuple[Category, int]]:
+    """Categories depth-first (each under its parent, siblings by code) with their depth."""
+    rows = list(categories())
+    children: dict[int | None, list[Category]] = {}
+    for category in rows:
+        children.setdefault(category.parent_id, []).append(category)
+    out: list[tuple[Category, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for category in sorted(children.get(parent_id, []), key=lambda c: c.code):
+            if category.is_active or not active_only:
+                out.append((category, depth))
+            walk(category.pk, depth + 1)
+
+    walk(None, 0)
+    return out
 
 
 def product_list(*, merchant_id: int) -> QuerySet[Product]:
@@ -85,3 +105,28 @@ def notification_list(*, merchant_id: int) -> QuerySet[MerchantNotification]:
 
 def sku_exists(*, merchant_id: int, sku_id: int) -> bool:
     return bool(Sku.objects.for_merchant(merchant_id).filter(pk=sku_id).exists())
+
+
+# ---- 工作台 (console workbench) ------------------------------------------------------------------------
+# A certificate valid through a day this close (Beijing date) is "expiring": renew it before listings stop.
+CERTIFICATE_EXPIRING_WITHIN = timedelta(days=30)
+
+
+def certificates_expiring(*, merchant_id: int, now: datetime) -> QuerySet[Certificate]:
+    """The store's unexpired certificates valid through at most ``CERTIFICATE_EXPIRING_WITHIN`` from today
+    (the certificates page's ``?expiring=1``)."""
+    last_day = now.astimezone(SHANGHAI).date() + CERTIFICATE_EXPIRING_WITHIN
+    return certificate_list(merchant_id=merchant_id).filter(expired=False, expires_on__lte=last_day)
+
+
+def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
+    """To-dos of the signed-in merchant's listing staff (one query, this store only; fails closed without a
+    membership): certificates about to expire."""
+    from mallops.accounts.selectors import user_merchant
+    from mallops.accounts.services import require_permission
+
+    require_permission(actor, "store.listing.manage")
+    member = user_merchant(actor)
+    if member is None:
+        raise not_found("merchant")
+    return {"certificates_expiring": certificates_expiring(merchant_id=member.merchant_id, now=now).count()}

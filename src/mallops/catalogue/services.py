@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
-from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
+from mallops.catalogue.contracts import CategoryInput, ImageInput, ProductInput, SkuInput
 from mallops.catalogue.models import (
+    COMPLIANCE_CATEGORIES,
     DESCRIPTION_SECTIONS,
     MAX_IMAGE_BYTES,
     MAX_IMAGES,
@@ -27,6 +30,7 @@ from mallops.catalogue.models import (
     ReturnPolicy,
     Sku,
 )
+from mallops.catalogue.schema import map_attribute_names, spec_of, validate_schema
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.core.timeutil import SHANGHAI
 
@@ -42,8 +46,11 @@ def validate_product_input(data: ProductInput, loc: tuple[str | int, ...] = ("bo
     def err(where: tuple[str | int, ...], msg: str, code: str = "invalid") -> None:
         errors.append(FieldError(loc=loc + where, msg=msg, code=code))
 
-    if not Category.objects.filter(code=data.category_code).exists():
+    category = Category.objects.filter(code=data.category_code).first()
+    if category is None:
         err(("category_code",), f"unknown category {data.category_code!r}", "unknown_category")
+    else:
+        errors.extend(resolve_attributes(data, category, loc=loc)[1])
     title = data.title.strip()
     if not title:
         err(("title",), "the title is required", "required")
@@ -80,6 +87,16 @@ def validate_product_input(data: ProductInput, loc: tuple[str | int, ...] = ("bo
     for index, image in enumerate(data.images):
         errors.extend(_validate_image(image, (*loc, "images", index)))
     return errors
+
+
+def resolve_attributes(
+    data: ProductInput, category: Category, loc: tuple[str | int, ...] = ("body",)
+) -> tuple[ProductInput, list[FieldError]]:
+    """The input with attributes keyed by their Chinese name (保质期) moved to the schema key
+    (``shelf_life``) and typed values checked; errors name the attribute as the merchant typed it."""
+    mapped, problems = map_attribute_names(data.attributes, category.attribute_specs())
+    errors = [FieldError(loc=(*loc, "attributes", *p.where), msg=p.message, code=p.code) for p in problems]
+    return replace(data, attributes=mapped), errors
 
 
 def _validate_sku(sku: SkuInput, loc: tuple[str | int, ...]) -> list[FieldError]:
@@ -132,6 +149,7 @@ def _write_price(*, actor: Any, sku: Sku, price_fen: int, at: datetime) -> None:
 def _apply(*, actor: Any, merchant_id: int, product: Product, data: ProductInput, now: datetime) -> list[str]:
     """Write the product's fields, SKUs (matched by code) and images; returns codes of repriced SKUs."""
     product.category = Category.objects.get(code=data.category_code)
+    data = resolve_attributes(data, product.category)[0]
     product.title = data.title.strip()
     product.selling_points = [p.strip() for p in data.selling_points]
     product.description = {k: v for k, v in data.description.items() if v.strip()}
@@ -202,6 +220,10 @@ def product_create(*, actor: Any, merchant_id: int, data: ProductInput, request:
         Product.objects.for_merchant(merchant_id).filter(external_code=data.external_code).exists()
     ):
         errors.append(FieldError(("body", "external_code"), "this code is already used", "duplicate"))
+    if not Category.objects.filter(code=data.category_code, is_active=True).exists():
+        errors.append(
+            FieldError(("body", "category_code"), "this category takes no new products", "category_inactive")
+        )
     if errors:
         raise validation_error(errors)
     product = Product(merchant_id=merchant_id)
@@ -231,6 +253,13 @@ def product_update(
         .exists()
     ):
         errors.append(FieldError(("body", "external_code"), "this code is already used", "duplicate"))
+    if (
+        data.category_code != product.category.code
+        and not Category.objects.filter(code=data.category_code, is_active=True).exists()
+    ):
+        errors.append(
+            FieldError(("body", "category_code"), "this category takes no new products", "category_inactive")
+        )
     uploaded = ProductImage.objects.for_merchant(merchant_id).filter(product=product).exclude(file="").count()
     if data.images and uploaded + len(data.images) > MAX_IMAGES:
         errors.append(
@@ -347,3 +376,139 @@ def certificate_mark_expired(certificate: Certificate) -> None:
     certificate.expired = True
     certificate.expiry_due_at = None
     certificate.save(update_fields=["expired", "expiry_due_at"])
+
+
+CATEGORY_CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+
+
+def _category_state(category: Category) -> dict[str, Any]:
+    return {
+        "code": category.code,
+        "name": category.name,
+        "parent_id": category.parent_id,
+        "compliance_category": category.compliance_category,
+        "attributes": list(category.required_attributes),
+        "required_certificates": list(category.required_certificates),
+        "default_return_exclusion": category.default_return_exclusion,
+        "is_active": category.is_active,
+    }
+
+
+def _descendants(category: Category) -> list[Category]:
+    found: list[Category] = []
+    frontier = [category.pk]
+    while frontier:
+        children = list(Category.objects.filter(parent_id__in=frontier))
+        found.extend(children)
+        frontier = [c.pk for c in children]
+    return found
+
+
+def _validate_category(
+    data: CategoryInput, current: Category | None
+) -> tuple[Category | None, list[FieldError]]:
+    errors: list[FieldError] = []
+
+    def err(where: tuple[str | int, ...], msg: str, code: str = "invalid") -> None:
+        errors.append(FieldError(loc=("body", *where), msg=msg, code=code))
+
+    if not CATEGORY_CODE_RE.match(data.code):
+        err(("code",), "lower-case letters, digits, '-' and '_', starting with a letter", "invalid")
+    elif Category.objects.filter(code=data.code).exclude(pk=current.pk if current else 0).exists():
+        err(("code",), f"the code {data.code!r} is already used", "duplicate")
+    name = data.name.strip()
+    if not name or len(name) > 64:
+        err(("name",), "a name of 1 to 64 characters", "required")
+    parent: Category | None = None
+    descendants = _descendants(current) if current is not None else []
+    if data.parent_id is not None:
+        parent = Category.objects.filter(pk=data.parent_id).first()
+        if parent is None:
+            err(("parent_id",), "no such category", "unknown_category")
+        elif current is not None and (parent.pk == current.pk or parent in descendants):
+            err(("parent_id",), "a category cannot sit under itself or its own subcategory", "cycle")
+            parent = None
+    if data.compliance_category not in COMPLIANCE_CATEGORIES:
+        err(("compliance_category",), "one of " + ", ".join(COMPLIANCE_CATEGORIES), "invalid_choice")
+    unknown = [k for k in data.required_certificates if k not in CertificateKind.values]
+    if unknown:
+        err(("required_certificates",), f"unknown certificate kinds {unknown}", "invalid_choice")
+    if len(set(data.required_certificates)) != len(data.required_certificates):
+        err(("required_certificates",), "each certificate kind once", "duplicate")
+    if data.default_return_exclusion and data.default_return_exclusion not in ReturnExclusion.values:
+        err(("default_return_exclusion",), "one of " + ", ".join(ReturnExclusion.values), "invalid_choice")
+    # keys and names must stay unique along every path of the tree: the ancestors' entries and the
+    # subcategories' own entries
+    around = parent.attribute_specs() if parent is not None else []
+    around += [spec_of(raw) for child in descendants for raw in child.required_attributes]
+    for problem in validate_schema(list(data.attributes), around):
+        errors.append(
+            FieldError(loc=("body", "attributes", *problem.where), msg=problem.message, code=problem.code)
+        )
+    return parent, errors
+
+
+def _write_category(category: Category, data: CategoryInput, parent: Category | None) -> None:
+    category.code = data.code
+    category.name = data.name.strip()
+    category.parent = parent
+    category.compliance_category = data.compliance_category
+    category.required_attributes = [
+        replace(
+            spec,
+            label=spec.label.strip(),
+            unit=spec.unit.strip(),
+            choices=tuple(c.strip() for c in spec.choices),
+        ).as_dict()
+        for spec in data.attributes
+    ]
+    category.required_certificates = list(data.required_certificates)
+    category.default_return_exclusion = data.default_return_exclusion
+    category.is_active = data.is_active
+    category.full_clean()
+    category.save()
+
+
+@transaction.atomic
+def category_create(*, actor: Any, data: CategoryInput, request: Any = None) -> Category:
+    """A new category with its attribute schema and required certificate kinds (``catalogue.manage``).
+
+    Errors: 403 without the permission; 422 with field paths (``body.attributes.0.key``)."""
+    require_permission(actor, "catalogue.manage")
+    parent, errors = _validate_category(data, None)
+    if errors:
+        raise validation_error(errors)
+    category = Category()
+    _write_category(category, data, parent)
+    audit_record(
+        actor=actor,
+        action="catalogue.category_create",
+        obj=category,
+        after=_category_state(category),
+        request=request,
+    )
+    return category
+
+
+@transaction.atomic
+def category_update(*, actor: Any, category_id: int, data: CategoryInput, request: Any = None) -> Category:
+    """Replace a category's fields and own schema (``catalogue.manage``). Existing products keep their
+    attribute values; a newly required attribute is demanded at their next submission. Locks the row."""
+    require_permission(actor, "catalogue.manage")
+    category: Category | None = Category.objects.select_for_update().filter(pk=category_id).first()
+    if category is None:
+        raise not_found("category")
+    parent, errors = _validate_category(data, category)
+    if errors:
+        raise validation_error(errors)
+    before = _category_state(category)
+    _write_category(category, data, parent)
+    audit_record(
+        actor=actor,
+        action="catalogue.category_update",
+        obj=category,
+        before=before,
+        after=_category_state(category),
+        request=request,
+    )
+    return category

@@ -229,8 +229,10 @@ def _build(group: _Group) -> None:
     category = Category.objects.filter(code=group.data.category_code).first()
     if category is not None:
         required, _certificates = category.effective_schema()
+        # a column named by the attribute's Chinese name (attr:保质期) counts for its key
+        given = catalogue_services.resolve_attributes(group.data, category)[0].attributes
         for attribute in required:
-            if attribute["key"] not in attributes:
+            if attribute["key"] not in given:
                 errors.append(
                     RowError(
                         first_row,

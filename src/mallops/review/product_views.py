@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,10 +18,11 @@ from django.views.decorators.http import require_POST
 from mallops.catalogue import selectors as catalogue
 from mallops.catalogue import services as catalogue_services
 from mallops.catalogue import uploads
-from mallops.catalogue.console_forms import ProductForm, form_for, parse_post, url_images
+from mallops.catalogue.console_forms import ATTR_PREFIX, ProductForm, form_for, parse_post, url_images
 from mallops.catalogue.models import (
     DESCRIPTION_SECTIONS,
     MAX_IMAGES,
+    Category,
     CertificateKind,
     Product,
     ProductImage,
@@ -29,6 +31,7 @@ from mallops.catalogue.models import (
 from mallops.console.lists import Column, DataTable, DateRange
 from mallops.core.errors import DomainError
 from mallops.core.inputs import is_ascii_digits
+from mallops.core.words import field_label
 from mallops.review import selectors
 from mallops.review.models import Listing
 from mallops.review.views import _merchant_id
@@ -48,15 +51,60 @@ def _product(merchant_id: int, product_id: int) -> Product:
         raise Http404 from exc
 
 
+def _attribute_fields(form: ProductForm, category: Category | None) -> list[dict[str, Any]]:
+    """One field per schema attribute of the chosen category, with its value and errors."""
+    if category is None:
+        return []
+    typed = form.values.get("attr", {})
+    fields = []
+    for spec in category.attribute_specs():
+        errors = [
+            msg
+            for path, msgs in form.errors.items()
+            if path in (f"attributes.{spec.key}", f"attributes.{spec.label}")
+            for msg in msgs
+        ]
+        fields.append(
+            {
+                "name": f"{ATTR_PREFIX}{spec.key}",
+                "key": spec.key,
+                "label": spec.label,
+                "type": spec.type,
+                "required": spec.required,
+                "unit": spec.unit,
+                "choices": spec.choices,
+                "value": typed.get(spec.key, ""),
+                "errors": errors,
+            }
+        )
+    return fields
+
+
 def _form_context(form: ProductForm, product: Product | None) -> dict[str, Any]:
-    categories = list(catalogue.categories())
-    current = next((c for c in categories if c.code == form.values.get("category_code")), None)
+    categories = catalogue.category_tree()
+    current = next((c for c, _d in categories if c.code == form.values.get("category_code")), None)
+    shown = {f"attributes.{spec.key}" for spec in current.attribute_specs()} if current else set()
     return {
         "active": "merchant_products",
         "form": form,
         "product": product,
-        "categories": categories,
+        "category": current,
+        "category_choices": [
+            (c.code, "　" * depth + c.name)
+            for c, depth in categories
+            if c.is_active or (current is not None and c.pk == current.pk)
+        ],
+        "attribute_fields": _attribute_fields(form, current),
+        "other_errors": {
+            path: msgs
+            for path, msgs in form.errors.items()
+            if path not in shown
+            and not any(
+                path == f"attributes.{s.label}" for s in (current.attribute_specs() if current else [])
+            )
+        },
         "required_attributes": current.effective_schema()[0] if current else [],
+        "required_certificates": current.effective_schema()[1] if current else [],
         "sections": [
             (key, SECTION_LABELS.get(key, key), form.values.get(f"description_{key}", ""))
             for key in DESCRIPTION_SECTIONS
@@ -67,7 +115,7 @@ def _form_context(form: ProductForm, product: Product | None) -> dict[str, Any]:
                 "index": index,
                 "row": row,
                 "errors": [
-                    f"{path.split('.')[-1]}: {msg}"
+                    f"{field_label(path.split('.')[-1], 'review')}: {msg}"
                     for path, msgs in form.errors.items()
                     if path.startswith(f"skus.{index}.") or path == f"skus.{index}"
                     for msg in msgs
@@ -135,10 +183,19 @@ def _save(
     return saved, form
 
 
+def _chosen_category(request: HttpRequest, form: ProductForm) -> None:
+    """``?category=<code>`` (the category picker) sets the form's category before anything is saved."""
+    code = str(request.GET.get("category", "")).strip()
+    if code and catalogue.categories().filter(code=code).exists():
+        form.values["category_code"] = code
+
+
 @login_required
 def merchant_product_new(request: HttpRequest) -> HttpResponse:
+    """Step one: choose the category; step two: the form generated from its schema."""
     merchant_id = _merchant_id(request)
     form = form_for(None)
+    _chosen_category(request, form)
     if request.method == "POST":
         saved, form = _save(request, merchant_id, None)
         if saved is not None:
@@ -153,6 +210,7 @@ def merchant_product(request: HttpRequest, product_id: int) -> HttpResponse:
     merchant_id = _merchant_id(request)
     product = _product(merchant_id, product_id)
     form = form_for(product)
+    _chosen_category(request, form)
     if request.method == "POST":
         saved, form = _save(request, merchant_id, product)
         if saved is not None:
@@ -267,9 +325,15 @@ def merchant_certificates(request: HttpRequest) -> HttpResponse:
                 return redirect("review:merchant_certificates")
             except DomainError as exc:
                 messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
+    expiring_only = request.GET.get("expiring") == "1"  # the workbench's to-do link
     context = {
         "active": "merchant_certificates",
-        "certificates": list(catalogue.certificate_list(merchant_id=merchant_id)[:300]),
+        "certificates": list(
+            catalogue.certificates_expiring(merchant_id=merchant_id, now=timezone.now())
+            if expiring_only
+            else catalogue.certificate_list(merchant_id=merchant_id)[:300]
+        ),
+        "expiring_only": expiring_only,
         "kinds": CertificateKind.choices,
     }
     return render(request, "review/merchant_certificates.html", context)
