@@ -25,6 +25,18 @@ class AnalyticsConfig(AppConfig):
         )
         register(
             MenuItem(
+                "analytics_purchase",
+                _("Purchase behaviour"),
+                "analytics:purchase",
+                "analytics.view",
+                group="data",
+            )
+        )
+        register(
+            MenuItem("analytics_costs", _("Cost inputs"), "analytics:costs", "analytics.view", group="data")
+        )
+        register(
+            MenuItem(
                 "analytics_experiments",
                 _("A/B tests"),
                 "analytics:experiments",

@@ -82,3 +82,150 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None])
             f'height="{h:.1f}" fill="#2e86c1"><title>{escape(label)}: {escape(_fmt(v))}</title></rect>'
         )
     return _frame(title, body + _labels(labels, xs), top)
+
+
+# --- Apache ECharts options (drawn by ``{% echart %}``; plain dicts sent as JSON, never code) -------------
+# Every option names its axes' labels so they never overlap (``hideOverlap``), gives each bar its own
+# category label, and carries a tooltip; the numbers are the table's numbers, so the table below each chart
+# is the accessible fallback.
+
+DATA_ZOOM = [{"type": "inside"}, {"type": "slider", "height": 18, "bottom": 6}]
+
+
+def funnel_option(steps: Sequence[tuple[str, int]], *, unit: str = "") -> dict[str, object]:
+    """A funnel in step order (not re-sorted): ``steps`` are (label, users)."""
+    return {
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c}" + unit},
+        "series": [
+            {
+                "type": "funnel",
+                "sort": "none",
+                "left": "10%",
+                "width": "80%",
+                "top": 16,
+                "bottom": 16,
+                "minSize": "8%",
+                "gap": 2,
+                "label": {"show": True, "position": "inside", "formatter": "{b}\n{c}" + unit},
+                "labelLayout": {"hideOverlap": True},
+                "data": [{"name": name, "value": value} for name, value in steps],
+            }
+        ],
+    }
+
+
+def heatmap_option(
+    columns: Sequence[str], rows: Sequence[str], cells: Sequence[Sequence[float | None]]
+) -> dict[str, object]:
+    """A percentage heatmap: ``cells[row][column]`` in % or None. A None cell is left out of the data, so it
+    stays blank (a period not reached yet is not 0 %)."""
+    data = [[x, y, value] for y, row in enumerate(cells) for x, value in enumerate(row) if value is not None]
+    return {
+        "tooltip": {"trigger": "item", "formatter": "{c}%"},
+        "grid": {"left": 96, "right": 16, "top": 16, "bottom": 72, "containLabel": False},
+        "xAxis": {
+            "type": "category",
+            "data": list(columns),
+            "splitArea": {"show": True},
+            "axisLabel": {"hideOverlap": True},
+        },
+        "yAxis": {
+            "type": "category",
+            "data": list(rows),
+            "inverse": True,
+            "splitArea": {"show": True},
+            "axisLabel": {"hideOverlap": True},
+        },
+        "visualMap": {
+            "min": 0,
+            "max": 100,
+            "calculable": True,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "itemHeight": 120,
+            "text": ["100%", "0%"],
+            "inRange": {"color": ["#eef4fd", "#1d63d8"]},
+        },
+        "series": [
+            {
+                "type": "heatmap",
+                "data": data,
+                "label": {"show": True, "formatter": "{@[2]}%", "fontSize": 11},
+                "emphasis": {"itemStyle": {"borderColor": "#333", "borderWidth": 1}},
+            }
+        ],
+    }
+
+
+def time_series_option(
+    dates: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, kind: str = "line"
+) -> dict[str, object]:
+    """Days on the x axis with zoom (mouse wheel and a slider); one line (or bar) per (name, values)."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 48, "right": 24, "top": 36, "bottom": 56, "containLabel": True},
+        "dataZoom": DATA_ZOOM,
+        "xAxis": {"type": "category", "data": list(dates), "axisLabel": {"hideOverlap": True}},
+        "yAxis": {"type": "value"},
+        "series": [
+            {"name": name, "type": kind, "data": list(values), "smooth": kind == "line", "showSymbol": False}
+            for name, values in series
+        ],
+    }
+
+
+def bar_option(
+    categories: Sequence[str],
+    values: Sequence[float | int | None],
+    *,
+    name: str = "",
+    links: Sequence[str] | None = None,
+    horizontal: bool = False,
+) -> dict[str, object]:
+    """One bar per category, its value written on it; ``links`` make a click open that page (drill-down)."""
+    data: list[object] = [
+        {"value": value, "href": links[index]} if links else value for index, value in enumerate(values)
+    ]
+    category_axis = {
+        "type": "category",
+        "data": list(categories),
+        "axisLabel": {"hideOverlap": True, "interval": "auto"},
+    }
+    value_axis = {"type": "value"}
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "xAxis": value_axis if horizontal else category_axis,
+        "yAxis": category_axis if horizontal else value_axis,
+        "series": [
+            {
+                "name": name,
+                "type": "bar",
+                "data": data,
+                "label": {"show": True, "position": "right" if horizontal else "top"},
+                "labelLayout": {"hideOverlap": True},
+                "cursor": "pointer" if links else "default",
+            }
+        ],
+    }
+
+
+def pie_option(items: Sequence[tuple[str, float | int]], *, name: str = "") -> dict[str, object]:
+    """Shares of a whole, labelled with name and percentage; the legend lists every slice."""
+    return {
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c}（{d}%）"},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "series": [
+            {
+                "name": name,
+                "type": "pie",
+                "radius": ["35%", "65%"],
+                "center": ["50%", "45%"],
+                "avoidLabelOverlap": True,
+                "label": {"formatter": "{b}\n{d}%"},
+                "labelLayout": {"hideOverlap": True},
+                "data": [{"name": label, "value": value} for label, value in items],
+            }
+        ],
+    }

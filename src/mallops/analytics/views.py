@@ -1,26 +1,27 @@
-"""Console pages of analytics (permission ``analytics.view``): KPI dashboard, live panel, funnel,
-retention, experiments and insights (segments, churn model, lifecycle)."""
+"""Console pages of analytics (permission ``analytics.view``): KPI dashboard, live panel, experiments and
+insights (RFM segments with their definitions and drill-down, churn model, lifecycle). The funnel, retention,
+purchase-behaviour, cost and segment-buyer pages are in :mod:`.views_reports`."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.analytics import selectors, services
-from mallops.analytics.charts import bar_chart, line_chart
+from mallops.analytics.charts import bar_chart, bar_option, line_chart, time_series_option
 from mallops.analytics.metrics import METRICS, compute, facts_between, kpi_report, period_bounds
 from mallops.analytics.models import Experiment, ModelRun, QueryJob, Task
+from mallops.console.formats import duration as duration_zh
 from mallops.core.errors import DomainError
-from mallops.core.inputs import console_int
 from mallops.core.money import format_fen
 from mallops.core.words import label
 
@@ -37,7 +38,11 @@ def _display(unit: str, value: float | int | None) -> str:
         return format_fen(int(value))
     if unit == "rate":
         return f"{value * 100:.1f}%"
-    if unit in ("score", "seconds"):
+    if unit == "seconds":
+        return duration_zh(value)
+    if unit == "ms":
+        return f"{value:,.0f} ms"
+    if unit == "score":
         return f"{value:.1f}"
     return f"{int(value):,}"
 
@@ -72,6 +77,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             }
         )
     labels = [point["date"][5:] for point in report["series"]["gmv_fen"]]
+    dates = [point["date"] for point in report["series"]["gmv_fen"]]
+    series = report["series"]
+    trend_options = [
+        (
+            "kpi-trend-sales",
+            _("GMV and orders per day"),
+            time_series_option(
+                dates,
+                [
+                    (_("GMV (yuan)"), [(p["value"] or 0) / 100 for p in series["gmv_fen"]]),
+                    (_("Orders"), [p["value"] for p in series["orders"]]),
+                ],
+            ),
+        ),
+        (
+            "kpi-trend-visits",
+            _("Visitors and conversion per day"),
+            time_series_option(
+                dates,
+                [
+                    (_("Visitors"), [p["value"] for p in series["visitors"]]),
+                    (
+                        _("Conversion rate (%)"),
+                        [round((p["value"] or 0) * 100, 2) for p in series["conversion_rate"]],
+                    ),
+                ],
+            ),
+        ),
+    ]
     charts = [
         line_chart(
             _("GMV per day (yuan)"), labels, [(p["value"] or 0) / 100 for p in report["series"]["gmv_fen"]]
@@ -91,6 +125,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "previous_start": report["previous_start"],
         "tiles": tiles,
         "charts": charts,
+        "trend_options": trend_options,
+        "page_loads": report["page_loads"],
+        "can_manage": request.user.has_perm("analytics.manage"),
         "teams": Task.Team.choices,
         "tasks": Task.objects.order_by("-created_at")[:10],
     }
@@ -154,91 +191,6 @@ def live(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/live.html", context)
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, DomainError) and exc.errors:
-        return exc.errors[0].msg
-    return exc.detail if isinstance(exc, DomainError) else str(exc)
-
-
-@login_required
-def funnel_page(request: HttpRequest) -> HttpResponse:
-    _require(request)
-    today = timezone.localdate()
-    form = {
-        "steps": request.GET.get("steps", "page_view,add_to_cart,checkout,order_paid,review"),
-        "window": request.GET.get("window", "86400"),
-        "from": request.GET.get("from", f"{today - timedelta(days=29)}T00:00:00+08:00"),
-        "to": request.GET.get("to", f"{today + timedelta(days=1)}T00:00:00+08:00"),
-    }
-    result: dict[str, Any] | None = None
-    chart = None
-    error = None
-    if "steps" in request.GET:
-        try:
-            spec = selectors.funnel_spec(
-                steps=form["steps"], window=float(form["window"]), from_=form["from"], to=form["to"]
-            )
-            result = selectors.funnel_report(spec, timing=True)
-            chart = bar_chart(
-                _("Users per step"),
-                [s["event"] for s in result["steps"]],
-                [s["users"] for s in result["steps"]],
-            )
-        except (DomainError, ValueError) as exc:
-            error = _error_text(exc)
-    return render(
-        request,
-        "analytics/funnel.html",
-        {"active": "analytics_funnel", "form": form, "result": result, "chart": chart, "error": error},
-    )
-
-
-@login_required
-def retention_page(request: HttpRequest) -> HttpResponse:
-    _require(request)
-    today = timezone.localdate()
-    form = {
-        "start_event": request.GET.get("start_event", "signup"),
-        "return_event": request.GET.get("return_event", "order_paid"),
-        "periods": request.GET.get("periods", "7"),
-        "from": request.GET.get("from", f"{today - timedelta(days=29)}T00:00:00+08:00"),
-        "to": request.GET.get("to", f"{today + timedelta(days=1)}T00:00:00+08:00"),
-    }
-    result = None
-    error = None
-    if "start_event" in request.GET:
-        try:
-            spec = selectors.retention_spec(
-                start_event=form["start_event"],
-                return_event=form["return_event"],
-                periods=int(form["periods"]),
-                from_=form["from"],
-                to=form["to"],
-            )
-            result = selectors.retention_report(spec)
-            for cohort in result["cohorts"]:
-                cohort["cells"] = [
-                    {"n": n, "pct": f"{rate * 100:.0f}%", "alpha": f"{0.1 + 0.9 * rate:.2f}"}
-                    for n, rate in zip(cohort["retained"], cohort["rates"], strict=True)
-                ]
-        except (DomainError, ValueError) as exc:
-            error = _error_text(exc)
-    return render(
-        request,
-        "analytics/retention.html",
-        {
-            "active": "analytics_retention",
-            "form": form,
-            "result": result,
-            "error": error,
-            # bounded like the report (1..366), so a huge number never builds a huge list
-            "period_numbers": list(
-                range(console_int(form["periods"], default=0, minimum=1, maximum=366)[0] if result else 0)
-            ),
-        },
-    )
-
-
 @login_required
 def experiments_page(request: HttpRequest) -> HttpResponse:
     _require(request)
@@ -294,10 +246,20 @@ def insights(request: HttpRequest) -> HttpResponse:
     segments = segments_summary()
     churn_run = ModelRun.objects.filter(kind="churn").order_by("-created_at", "-pk").first()
     lifecycle = lifecycle_report()
+    for row in segments["tags"]:
+        row["name"] = label(row["tag"], "analytics.segment")
+        row["definition"] = label(row["tag"], "analytics.segment_definition")
+        row["url"] = reverse("analytics:segment_buyers", args=[row["tag"]])
     chart = bar_chart(
         _("Buyers per segment"),
-        [label(t["tag"], "analytics.segment") for t in segments["tags"]],
+        [t["name"] for t in segments["tags"]],
         [t["buyers"] for t in segments["tags"]],
+    )
+    segment_option = bar_option(
+        [t["name"] for t in segments["tags"]],
+        [t["buyers"] for t in segments["tags"]],
+        name=_("Buyers"),
+        links=[t["url"] for t in segments["tags"]],
     )
     return render(
         request,
@@ -306,6 +268,7 @@ def insights(request: HttpRequest) -> HttpResponse:
             "active": "analytics_insights",
             "segments": segments,
             "segment_chart": chart,
+            "segment_option": segment_option,
             "churn": churn_run.result if churn_run else None,
             "lifecycle": lifecycle,
         },

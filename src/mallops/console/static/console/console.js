@@ -105,6 +105,11 @@
       if (!source) return;
       var chart = window.echarts.init(box, null, { renderer: "svg" });
       chart.setOption(JSON.parse(source.textContent));
+      // drill-down: a data item with an "href" (a path on this site) opens it when clicked
+      chart.on("click", function (p) {
+        var href = p.data && p.data.href;
+        if (typeof href === "string" && href.charAt(0) === "/" && href.charAt(1) !== "/") window.location.href = href;
+      });
       charts.push(chart);
     });
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
