@@ -281,3 +281,7 @@ def flash_reconciliation(request: HttpRequest, sale_id: int, repair: bool = Fals
     require_permission(request.user, "promotion.manage")
     report = flash.flash_reconcile(sale_id=sale_id, repair=repair)
     return {**report.__dict__, "ok": report.ok}
+
+
+# The flash sale writes of stores and operations (create, edit, cancel) register their routes on this router.
+from mallops.orders.flash import api as _flash_api  # noqa: E402, F401

@@ -36,3 +36,12 @@ class OrdersConfig(AppConfig):
         register(
             MenuItem("flash_sales", _("Flash sales"), "orders:flash", "promotion.view", group="marketing")
         )
+        register(
+            MenuItem(
+                "store_flash_sales",
+                _("My flash sales"),
+                "orders:store_flash",
+                "store.promotion.manage",
+                group="marketing",
+            )
+        )

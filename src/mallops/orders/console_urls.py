@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.orders import views, views_stock
+from mallops.orders import views, views_flash, views_stock
 
 app_name = "orders"
 
@@ -18,4 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("merchant/stock/<int:item_id>/set", views_stock.merchant_stock_set, name="merchant_stock_set"),
     path("flash-sales/", views.flash_sales, name="flash"),
     path("flash-sales/counters.json", views.flash_counters, name="flash_counters"),
+    path("flash-sales/store/", views_flash.store_flash_sales, name="store_flash"),
+    path("flash-sales/new/", views_flash.flash_new, name="flash_new"),
+    path("flash-sales/<int:sale_id>/edit", views_flash.flash_edit, name="flash_edit"),
+    path("flash-sales/<int:sale_id>/cancel", views_flash.flash_cancel, name="flash_cancel"),
 ]

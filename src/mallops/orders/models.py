@@ -257,6 +257,7 @@ class FlashSale(models.Model):
     claimed = models.BigIntegerField(default=0)
     finalized = models.BooleanField(default=False)
     finalize_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)  # stopped early; finalized at the same time
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MerchantScopedManager()

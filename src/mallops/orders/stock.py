@@ -214,11 +214,13 @@ def return_units(order: Order, lines: Sequence[tuple[int, int]]) -> list[tuple[O
     return moved
 
 
-def flash_allocate(sale: FlashSale) -> None:
+def flash_allocate(sale: FlashSale, qty: int | None = None) -> None:
+    """Move ``qty`` (default: the sale's quantity) available units into the sale's allocation."""
+    qty = sale.quantity if qty is None else qty
     updated = (
         StockItem.objects.unscoped(reason=_REASON)
-        .filter(pk=sale.item_id, available__gte=sale.quantity)
-        .update(available=F("available") - sale.quantity, reserved=F("reserved") + sale.quantity)
+        .filter(pk=sale.item_id, available__gte=qty)
+        .update(available=F("available") - qty, reserved=F("reserved") + qty)
     )
     if updated != 1:
         raise conflict("Not enough available stock for this flash sale.", code="out_of_stock")
@@ -226,8 +228,8 @@ def flash_allocate(sale: FlashSale) -> None:
         sale.item_id,
         sale.merchant_id,
         Movement.FLASH_ALLOCATE,
-        d_available=-sale.quantity,
-        d_reserved=sale.quantity,
+        d_available=-qty,
+        d_reserved=qty,
         flash_sale=sale,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -99,3 +100,61 @@ def buyer_coupons(*, buyer: Any, status: str | None = None) -> QuerySet[Coupon]:
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def flash_price_findings(
+    *,
+    merchant_id: int,
+    sku: str,
+    listed_price_fen: int,
+    flash_price_fen: int,
+    starts_at: datetime,
+    now: datetime | None = None,
+) -> list[dict[str, object]]:
+    """The price-law findings of a flash sale of ``sku`` at ``flash_price_fen`` from ``starts_at`` (every
+    one blocks), as dicts with the cited article.
+
+    A flash sale is shown against the SKU's regular price, so that price is its reference price: the
+    flash price must be below the lowest price actually charged in the 7 days before the start (or the
+    last deal price when nothing sold then, or the listed price when the SKU never sold) — otherwise it
+    is no real reduction (明码标价和禁止价格欺诈规定第十六条) — and the price must not have been raised in
+    those 7 days (先涨后降, 第十七条). Price history as for promotions (``ObservationHistory``)."""
+    from mallops.pricing import citations
+    from mallops.pricing.adapters import ObservationHistory
+    from mallops.pricing.checks import CheckConfig, Finding, Severity, check_raise_then_discount
+    from mallops.pricing.facts import PromotionFacts
+    from mallops.pricing.rulestext import yuan
+
+    config = CheckConfig()
+    history = ObservationHistory(merchant_id)
+    since = starts_at - config.reference_window
+    lowest = history.lowest_price_since(sku, since, starts_at)
+    basis = "活动开始前7日内的最低成交价"
+    if lowest is None:
+        lowest = history.last_price_before(sku, since)
+        basis = "7日内无成交，最近一次成交价"
+    if lowest is None or listed_price_fen < lowest:
+        lowest, basis = listed_price_fen, "当前标价"
+    found: list[Finding] = []
+    if flash_price_fen >= lowest:
+        found.append(
+            Finding(
+                "flash_not_below_reference",
+                Severity.BLOCK,
+                f"{sku} 秒杀价 {yuan(flash_price_fen)} 不低于{basis} {yuan(lowest)}：不是真实的降价。",
+                citations.REFERENCE_PRICE,
+                sku=sku,
+            )
+        )
+    facts = PromotionFacts(
+        id="flash",
+        name="",
+        kind="amount_off",
+        layer="item",
+        starts_at=starts_at,
+        ends_at=None,
+        merchant_id=merchant_id,
+        skus=(sku,),
+    )
+    found += check_raise_then_discount(facts, history, config, now or timezone.now())
+    return [f.as_dict() for f in found]

@@ -1,0 +1,104 @@
+"""Flash sale writes of a store and of operations: create (store side), edit before the start, cancel.
+
+Registered on the orders router (``mallops.orders.api``), so mounted at /api/v1. The merchant side
+(``store.promotion.manage``) works on its own store's SKUs and sales only (another store's sale is a 404;
+the store comes from the caller, never from the body). POSTs that move stock (create, cancel) need an
+``Idempotency-Key``; the edit is a PUT of the whole terms (repeating it changes nothing more).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Status
+from ninja.pagination import paginate
+from pydantic import Field
+
+from mallops.core.idempotency import require_idempotency_key
+from mallops.core.inputs import Count, Fen, Schema, Text
+from mallops.core.pagination import Pagination
+from mallops.orders.api import router
+from mallops.orders.flash import selectors
+from mallops.orders.flash import services as flash
+from mallops.orders.schemas import FlashSaleIn, FlashSaleOut
+
+
+class FlashSaleTermsIn(Schema):
+    """The terms of a flash sale that may change before it starts (the SKU stays)."""
+
+    title: Text = Field(max_length=200)
+    flash_price_fen: Fen
+    quantity: Count
+    per_buyer_limit: Count = 1
+    starts_at: datetime
+    ends_at: datetime
+
+
+class MerchantFlashSaleOut(FlashSaleOut):
+    cancelled_at: datetime | None
+
+
+@router.post(
+    "/merchant/flash-sales",
+    response={201: MerchantFlashSaleOut},
+    summary="Create a flash sale of one of the store's SKUs (Idempotency-Key required; reserves stock)",
+)
+def merchant_flash_create(request: HttpRequest, payload: FlashSaleIn) -> Status[Any]:
+    require_idempotency_key(request)
+    merchant_id = selectors.actor_store(request.user)
+    sale = flash.flash_sale_create(
+        actor=request.user, merchant_id=merchant_id, request=request, **payload.dict()
+    )
+    return Status(201, sale)
+
+
+@router.get("/merchant/flash-sales", response=list[MerchantFlashSaleOut], summary="The store's flash sales")
+@paginate(Pagination)
+def merchant_flash_list(request: HttpRequest, **kwargs: Any) -> Any:
+    return selectors.store_flash_sales(actor=request.user)
+
+
+@router.put(
+    "/merchant/flash-sales/{sale_id}",
+    response=MerchantFlashSaleOut,
+    summary="Change a flash sale before it starts (409 flash_started after)",
+)
+def merchant_flash_update(request: HttpRequest, sale_id: int, payload: FlashSaleTermsIn) -> Any:
+    merchant_id = selectors.actor_store(request.user)
+    return flash.flash_sale_update(
+        actor=request.user, merchant_id=merchant_id, sale_id=sale_id, request=request, **payload.dict()
+    )
+
+
+@router.post(
+    "/merchant/flash-sales/{sale_id}/cancel",
+    response=MerchantFlashSaleOut,
+    summary="Cancel a flash sale (Idempotency-Key required; unheld units go back to stock)",
+)
+def merchant_flash_cancel(request: HttpRequest, sale_id: int) -> Any:
+    require_idempotency_key(request)
+    merchant_id = selectors.actor_store(request.user)
+    return flash.flash_sale_cancel(
+        actor=request.user, merchant_id=merchant_id, sale_id=sale_id, request=request
+    )
+
+
+@router.put(
+    "/flash-sales/{sale_id}",
+    response=MerchantFlashSaleOut,
+    summary="Change any store's flash sale before it starts (promotion.manage)",
+)
+def platform_flash_update(request: HttpRequest, sale_id: int, payload: FlashSaleTermsIn) -> Any:
+    return flash.flash_sale_update(actor=request.user, sale_id=sale_id, request=request, **payload.dict())
+
+
+@router.post(
+    "/flash-sales/{sale_id}/cancel",
+    response=MerchantFlashSaleOut,
+    summary="Cancel any store's flash sale (promotion.manage; Idempotency-Key required)",
+)
+def platform_flash_cancel(request: HttpRequest, sale_id: int) -> Any:
+    require_idempotency_key(request)
+    return flash.flash_sale_cancel(actor=request.user, sale_id=sale_id, request=request)
