@@ -236,7 +236,7 @@ def ticket_followup(request: HttpRequest, ticket_id: int, payload: FollowupIn) -
 )
 def ticket_suggestions(request: HttpRequest, ticket_id: int) -> list[SuggestionOut]:
     ticket = selectors.ticket_get(actor=_staff_only(request), ticket_id=ticket_id)
-    return [SuggestionOut(**vars(s)) for s in assist.suggest(assist.ticket_text(ticket))]
+    return [SuggestionOut(**vars(s)) for s in assist.suggest_for_ticket(ticket)]
 
 
 @router.get("/service/sla-policies", response=list[SlaPolicyOut], summary="SLA policies")
@@ -401,5 +401,6 @@ def merchant_ticket_get(request: HttpRequest, ticket_id: int) -> TicketDetailOut
 _write_routes("/merchant/tickets", _merchant_only, "merchant")
 
 
-# procedures, ticket checklists and training (R5.1.5) add their routes to this router
-from mallops.service import api_procedures  # noqa: E402, F401
+# procedures, ticket checklists and training (R5.1.5), and agent profiles, the reply library, escalation
+# targets and complaint handling (issue 15) add their routes to this router
+from mallops.service import api_config, api_procedures  # noqa: E402, F401

@@ -38,6 +38,13 @@ class ServiceConfig(AppConfig):
                 group="service",
             )
         )
+        for key, title, url in (
+            ("service_agents", _("Agent profiles"), "service:agents"),
+            ("service_replies", _("Reply library"), "service:replies"),
+            ("service_sla", _("SLA policies"), "service:sla"),
+            ("service_escalation", _("Complaint escalation"), "service:escalation"),
+        ):
+            register(MenuItem(key, title, url, "ticket.supervise", group="service"))
         register(
             MenuItem(
                 "store_service",

@@ -77,6 +77,16 @@ def suggest(text: str, *, limit: int = 3, minimum: float = 0.05) -> list[Suggest
     ]
 
 
+def suggest_for_ticket(ticket: Ticket, *, limit: int = 3) -> list[Suggestion]:
+    """Suggestions for one ticket with the reply variables ({买家昵称}, {订单号}, ...) filled from it."""
+    from mallops.service.configuration import fill_variables
+
+    return [
+        Suggestion(s.template_id, s.title, fill_variables(s.body, ticket), s.category, s.score)
+        for s in suggest(ticket_text(ticket), limit=limit)
+    ]
+
+
 def predict_category(text: str) -> str | None:
     """Routing by prediction: the category of the best-matching library reply, if any matches."""
     for suggestion in suggest(text, limit=5, minimum=0.12):

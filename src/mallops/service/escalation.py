@@ -1,4 +1,5 @@
-"""Escalation to the supervisor and, for serious complaints, to management/regulators (R5.2.4)."""
+"""Escalation to the supervisor and, for serious complaints, to management (the role chosen per severity,
+``service.complaints``) with the regulator flag (R5.2.4)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import Count, Q
 
 from mallops.accounts.models import RoleGrant, User
 from mallops.audit.services import audit_record
-from mallops.service import timeline
+from mallops.service import complaints, timeline
 from mallops.service.models import OPEN_STATUSES, Category, ServiceTask, Ticket
 
 SUPERVISOR = 1
@@ -55,21 +56,22 @@ def escalate(ticket: Ticket, *, now: datetime, reason: str, actor: Any = None, r
         )
         changed = True
     if level == MANAGEMENT and not ticket.flagged_for_regulators:
+        # management, not only the CS supervisor: the role chosen for the complaint's severity
         ticket.flagged_for_regulators = True
-        ServiceTask.objects.create(
-            kind=ServiceTask.Kind.REGULATOR_FLAG,
-            ticket=ticket,
-            title=f"{ticket.number}: serious complaint — management review, regulator reporting check",
-            detail=reason,
-            assignee=ticket.escalated_to,
-            created_at=now,
-        )
+        complaints.escalate_to_management(ticket, now=now, reason=reason, actor=actor)
         changed = True
     if not changed and ticket.escalation_level >= level:
         timeline.record(ticket, now, actor, "escalation_noted", reason, internal=True)
         return
     ticket.escalation_level = max(ticket.escalation_level, level)
-    ticket.save(update_fields=["escalation_level", "escalated_to", "flagged_for_regulators"])
+    ticket.save(
+        update_fields=[
+            "escalation_level",
+            "escalated_to",
+            "flagged_for_regulators",
+            "management_escalated_to",
+        ]
+    )
     timeline.record(
         ticket,
         now,
@@ -89,6 +91,7 @@ def escalate(ticket: Ticket, *, now: datetime, reason: str, actor: Any = None, r
         after={
             "escalation_level": ticket.escalation_level,
             "flagged": ticket.flagged_for_regulators,
+            "management": ticket.management_escalated_to_id,
             "reason": reason,
         },
         request=request,

@@ -35,6 +35,9 @@ ACTION_DONE = {
     "assign": _("Ticket assigned."),
     "take": _("You took the ticket."),
     "step": _("Checklist step updated."),
+    "explain": _("Reason and proposed solution recorded."),
+    "report": _("Regulator report recorded."),
+    "report_followup": _("Follow-up recorded."),
 }
 
 
@@ -56,6 +59,14 @@ class _TaskTitles:
             _("%(number)s: serious complaint — management review, regulator reporting check"),
         ),
         (re.compile(r"^(?P<number>\S+): follow-up visit overdue$"), _("%(number)s: follow-up visit overdue")),
+        (
+            re.compile(r"^(?P<number>\S+): reason and proposed solution needed$"),
+            _("%(number)s: reason and proposed solution needed"),
+        ),
+        (
+            re.compile(r"^(?P<number>\S+): serious complaint escalated to management$"),
+            _("%(number)s: serious complaint escalated to management"),
+        ),
     )
 
     def get(self, title: str) -> str | None:

@@ -82,6 +82,8 @@ class SlaPolicy(models.Model):
     notify_customer = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # when the current targets took effect (the last supervisor edit; None: the seeded values)
+    effective_from = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["target", "code"]
@@ -189,6 +191,17 @@ class Ticket(models.Model):
     )
     # why automatic routing left the ticket for the supervisor (e.g. nobody trained on its procedure)
     routing_hold_reason = models.CharField(max_length=300, blank=True, default="")
+    # a complaint still open at its handling deadline must say why and what is proposed (R5.2.3)
+    proposed_solution = models.TextField(blank=True, default="")
+    explanation_requested_at = models.DateTimeField(null=True, blank=True)
+    # the management person a serious complaint went to (role from EscalationTarget, R5.2.4)
+    management_escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "management_escalated_to": "the manager's work account a serious complaint went to"
+    }
 
     objects = MerchantScopedManager()
 
@@ -271,6 +284,11 @@ EVENT_LABELS = {
     "routing_held": _("held for the supervisor (nobody trained)"),
     "assigned_untrained": _("assigned to an untrained agent"),
     "reopened": _("ticket reopened"),
+    "explanation_requested": _("complaint deadline passed: reason and proposed solution required"),
+    "explained": _("reason and proposed solution given"),
+    "management_escalated": _("escalated to management"),
+    "regulator_reported": _("reported to a regulator"),
+    "regulator_followup": _("regulator report follow-up"),
 }
 
 
@@ -356,6 +374,9 @@ class ReplyTemplate(models.Model):
     uses = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    # the compliance engine's non-blocking findings on the live text (blocking ones are refused)
+    findings = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["title"]
@@ -375,9 +396,11 @@ class Notification(models.Model):
         SLA_WARNING = "sla_warning", "SLA about to run out"
         SLA_BREACHED = "sla_breached", "SLA breached"
         ROUTING_HELD = "routing_held", "waiting for a trained agent"
+        COMPLAINT_EXPLAIN = "complaint_explain", "complaint past its deadline: reason and solution needed"
+        MANAGEMENT_ESCALATION = "management_escalation", "serious complaint escalated to management"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
     sla = models.ForeignKey(
         TicketSla, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
@@ -540,3 +563,76 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.version_id} {self.score}"
+
+
+class ComplaintSeverity(models.TextChoices):
+    """How serious a complaint is, for choosing who in management receives it (R5.2.4)."""
+
+    SERIOUS = "serious", _("Serious complaint")
+    URGENT = "urgent", _("Urgent complaint")
+
+
+class EscalationTarget(models.Model):
+    """Which role in management receives serious complaints of one severity (R5.2.4)."""
+
+    severity = models.CharField(max_length=20, choices=ComplaintSeverity.choices, unique=True)
+    role = models.CharField(max_length=30)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {"updated_by": "the supervisor's work account"}
+
+    class Meta:
+        ordering = ["severity"]
+
+    def __str__(self) -> str:
+        return f"{self.severity} -> {self.role}"
+
+
+class RegulatorReport(models.Model):
+    """A serious complaint reported to a regulator (e.g. 市场监督管理局, 12315) and followed up (R5.2.4)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Being followed up")
+        CLOSED = "closed", _("Closed by the regulator")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="regulator_reports")
+    regulator = models.CharField(max_length=100)
+    reported_at = models.DateTimeField()
+    reference = models.CharField(max_length=60, blank=True, default="")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    next_followup_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {"recorded_by": "the staff work account that recorded it"}
+
+    class Meta:
+        ordering = ["-reported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.regulator} {self.reference}"
+
+
+class RegulatorFollowUp(models.Model):
+    """One step of following up a regulator report: what happened, when, who recorded it."""
+
+    report = models.ForeignKey(RegulatorReport, on_delete=models.CASCADE, related_name="followups")
+    at = models.DateTimeField()
+    note = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {"recorded_by": "the staff work account that recorded it"}
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.at}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +61,7 @@ class ExtendIn(Schema):
 class ResolveIn(Schema):
     summary: MultilineText = ""
     unresolved_reason: MultilineText = ""
+    proposed_solution: MultilineText = ""
 
 
 class RatingIn(Schema):
@@ -173,14 +174,45 @@ def checklist_item_out(row: TicketStep) -> ChecklistItemOut:
     )
 
 
+class RegulatorFollowUpOut(Schema):
+    at: datetime
+    note: str
+
+
+class RegulatorReportOut(Schema):
+    """A serious complaint reported to a regulator and its follow-up (R5.2.4)."""
+
+    id: int
+    ticket_id: int
+    regulator: str
+    reported_at: datetime
+    reference: str
+    state: str
+    next_followup_on: date | None
+    closed_at: datetime | None
+    followups: list[RegulatorFollowUpOut]
+
+    @staticmethod
+    def resolve_followups(obj: Any) -> list[RegulatorFollowUpOut]:
+        return [RegulatorFollowUpOut(at=f.at, note=f.note) for f in obj.followups.all()]
+
+
 class TicketDetailOut(TicketOut):
     resolution_summary: str
     unresolved_reason: str
+    proposed_solution: str
+    explanation_requested_at: datetime | None
+    management_escalated_to_id: int | None
+    regulator_reports: list[RegulatorReportOut]
     events: list[EventOut]
     slas: list[SlaOut]
     rating: RatingOut | None
     procedure: str | None
     checklist: list[ChecklistItemOut]
+
+    @staticmethod
+    def resolve_regulator_reports(obj: Ticket) -> list[Any]:
+        return list(obj.regulator_reports.prefetch_related("followups").order_by("reported_at", "pk"))
 
     @staticmethod
     def resolve_procedure(obj: Ticket) -> str | None:
@@ -276,6 +308,7 @@ class SlaPolicyOut(Schema):
     notify_customer: bool
     is_active: bool
     description: str
+    effective_from: datetime | None = None
 
     @staticmethod
     def resolve_description(obj: Any) -> str:

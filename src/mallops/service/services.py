@@ -19,7 +19,7 @@ from mallops.accounts.selectors import user_merchant, user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
-from mallops.service import assist, checklist, escalation, notifications, routing, sla, timeline
+from mallops.service import assist, checklist, complaints, escalation, notifications, routing, sla, timeline
 from mallops.service.models import (
     Category,
     Channel,
@@ -426,15 +426,22 @@ def ticket_resolve(
     ticket_id: int,
     summary: str,
     unresolved_reason: str = "",
+    proposed_solution: str = "",
     request: Any = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Resolved: clocks stop; the follow-up visit falls due in 3 working days (R5.1.4)."""
+    """Resolved: clocks stop; the follow-up visit falls due in 3 working days (R5.1.4). A complaint
+    past its deadline needs the reason and a proposed solution (given now or before, R5.2.3)."""
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     checklist.require_resolvable(ticket, actor)
     before = _snapshot(ticket)
     summary = _text(summary, "summary")
+    if unresolved_reason.strip():
+        ticket.unresolved_reason = _text(unresolved_reason, "unresolved_reason")
+    if proposed_solution.strip():
+        ticket.proposed_solution = _text(proposed_solution, "proposed_solution")
+    complaints.require_explanation(ticket)
     ticket.pauses.filter(ended_at=None).update(ended_at=at)
     for target in (Target.FIRST_RESPONSE, Target.INITIAL_ANSWER, Target.RESOLUTION):
         sla.meet(ticket, target, at)
@@ -442,7 +449,6 @@ def ticket_resolve(
     ticket.status = Status.RESOLVED
     ticket.resolved_at = at
     ticket.resolution_summary = summary
-    ticket.unresolved_reason = _text(unresolved_reason, "unresolved_reason", required=False)
     ticket.save(
         update_fields=[
             "first_response_at",
@@ -450,6 +456,7 @@ def ticket_resolve(
             "resolved_at",
             "resolution_summary",
             "unresolved_reason",
+            "proposed_solution",
         ]
     )
     sla.start(ticket, Target.FOLLOW_UP, at)
@@ -465,6 +472,7 @@ def ticket_resolve(
         before=before,
         after=after,
         unresolved_reason=ticket.unresolved_reason,
+        proposed_solution=ticket.proposed_solution,
     )
     return ticket
 
@@ -551,6 +559,7 @@ def ticket_followup(
     ticket = _locked(actor, ticket_id)
     if ticket.status != Status.RESOLVED:
         raise conflict("Only a resolved ticket gets a follow-up visit.", code="not_resolved")
+    complaints.require_explanation(ticket)
     note = _text(note, "note")
     sla.meet(ticket, Target.FOLLOW_UP, at)
     ticket.followup_done_at = at

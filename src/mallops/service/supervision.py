@@ -32,8 +32,11 @@ POLICY_FIELDS = (
 
 
 @transaction.atomic
-def sla_policy_update(*, actor: Any, code: str, changes: dict[str, Any], request: Any = None) -> SlaPolicy:
-    """Edit a policy (ticket.supervise); applies to clocks started afterwards and to pending ones on refresh."""
+def sla_policy_update(
+    *, actor: Any, code: str, changes: dict[str, Any], request: Any = None, now: datetime | None = None
+) -> SlaPolicy:
+    """Edit a policy (ticket.supervise); applies to clocks started afterwards and to pending ones on refresh.
+    The change takes effect at once: ``effective_from`` records the instant (shown and audited)."""
     require_permission(actor, "ticket.supervise")
     policy = SlaPolicy.objects.select_for_update().filter(code=code).first()
     if policy is None:
@@ -47,13 +50,17 @@ def sla_policy_update(*, actor: Any, code: str, changes: dict[str, Any], request
         policy.engine_policy()
     except ValueError as error:
         raise validation_error([FieldError(("body",), str(error), "invalid_policy")]) from None
+    policy.effective_from = _now(now)
     policy.save()
     audit_record(
         actor=actor,
         action="service.sla_policy_updated",
         obj=policy,
         before=before,
-        after={f: getattr(policy, f) for f in POLICY_FIELDS},
+        after={
+            **{f: getattr(policy, f) for f in POLICY_FIELDS},
+            "effective_from": policy.effective_from.isoformat(),
+        },
         request=request,
     )
     return policy

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from mallops.core.sweeps import register
-from mallops.service import escalation, notifications, sla, timeline
+from mallops.service import complaints, escalation, notifications, sla, timeline
 from mallops.service.models import Notification, ServiceTask, Target, Ticket, TicketSla
 
 
@@ -31,6 +31,9 @@ def sla_breach_handle(ticket: Ticket, now: datetime) -> None:
             breached.append(row)
             _clock_event(ticket, row, "sla_breached", now)
     sla.refresh(ticket)
+    for row in breached:
+        if row.target == Target.RESOLUTION:
+            complaints.deadline_passed(ticket, row, now=now)
     if breached:
         names = ", ".join(r.policy.label for r in breached)
         escalation.escalate(ticket, now=now, reason=f"SLA breached: {names}")
