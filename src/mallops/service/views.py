@@ -103,7 +103,7 @@ def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "events": selectors.ticket_events(ticket, include_internal=True),
             "slas": list(ticket.slas.select_related("policy")),
             "rating": TicketRating.objects.filter(ticket_id=ticket.pk).first(),
-            "suggestions": assist.suggest(assist.ticket_text(ticket)),
+            "suggestions": assist.suggest_for_ticket(ticket),
             "warnings": selectors.calendar_warnings(ticket),
             "fallback_years": _calendar_alert(),
             "tasks": ServiceTask.objects.filter(ticket=ticket),
@@ -169,6 +169,7 @@ _ACTIONS: dict[str, Callable[..., Any]] = {
         ticket_id=tid,
         summary=p.get("summary", ""),
         unresolved_reason=p.get("unresolved_reason", ""),
+        proposed_solution=p.get("proposed_solution", ""),
     ),
     "followup": lambda actor, tid, p: services.ticket_followup(
         actor=actor, ticket_id=tid, note=p.get("note", "")
