@@ -47,6 +47,7 @@ MENU: list[MenuItem] = [
     MenuItem("dashboard", _("Dashboard"), "console:dashboard"),
     MenuItem("merchants", _("Merchants"), "console:merchants", "merchant.view", group="system"),
     MenuItem("buyers", _("Buyers"), "console:buyers", "buyer.view", group="system"),
+    MenuItem("staff", _("Staff accounts"), "console:staff", "staff.manage", group="system"),
     MenuItem("store_staff", _("Store staff"), "console:store_staff", "store.staff.view", group="system"),
     MenuItem("audit", _("Audit log"), "console:audit", "audit.view", group="risk"),
     MenuItem("locks", _("Locked sign-ins"), "console:locks", "staff.unlock", group="system"),

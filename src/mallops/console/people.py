@@ -177,13 +177,31 @@ def merchants(request: HttpRequest) -> HttpResponse:
                 "is_active",
                 _("Active"),
                 kind="badge",
-                display=lambda m: _("Active") if m.is_active else _("Inactive"),
-                tone=lambda m: "success" if m.is_active else "neutral",
+                display=lambda m: _("Active") if m.is_active else _("Suspended"),
+                tone=lambda m: "success" if m.is_active else "danger",
+            ),
+            Column(
+                "suspended_reason",
+                _("Suspension reason"),
+                value=lambda m: "" if m.is_active else m.suspended_reason,
+            ),
+            *(
+                [
+                    Column(
+                        "manage",
+                        "",
+                        value=lambda m: _("Edit, suspend, licence"),
+                        link=lambda m: reverse("console:merchant_manage", args=[m.pk]),
+                        export=False,
+                    )
+                ]
+                if request.user.has_perm("merchant.onboard")
+                else []
             ),
         ],
         search=["name", "licence_number"],
         search_placeholder=_("Store or licence number"),
-        filters=[Filter("is_active", _("Active"), [("True", _("Active")), ("False", _("Inactive"))])],
+        filters=[Filter("is_active", _("Active"), [("True", _("Active")), ("False", _("Suspended"))])],
         default_sort="pk",
         page_size=50,
         export_name="merchants",
@@ -209,8 +227,8 @@ def merchants(request: HttpRequest) -> HttpResponse:
 def store_staff(request: HttpRequest) -> HttpResponse:
     """Merchant centre: the owner's store members, and a form to add one (merchant roles only)."""
     _require(request, "store.staff.view")
-    from mallops.accounts.roles import ROLES
-    from mallops.accounts.selectors import merchant_staff_list, user_merchant
+    from mallops.accounts.selectors import user_merchant
+    from mallops.console import staff as staff_views
 
     if request.method == "POST":
         try:
@@ -228,11 +246,7 @@ def store_staff(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Staff member added."))
             return redirect("console:store_staff")
     member = user_merchant(request.user)
-    members = merchant_staff_list(actor=request.user)  # type: ignore[arg-type]
-    rows = [
-        {"username": m.user.username, "role": ROLES[m.role].label_zh, "is_active": m.is_active}
-        for m in members
-    ]
+    rows = staff_views.store_staff_rows(request.user)
     return render(
         request,
         "console/store_staff.html",
@@ -241,6 +255,7 @@ def store_staff(request: HttpRequest) -> HttpResponse:
             "store": member.merchant if member else None,
             "rows": rows,
             "can_manage": request.user.has_perm("store.staff.manage"),
-            "roles": [(code, ROLES[code].label_zh) for code in ("merchant_operator", "merchant_cs")],
+            "roles": staff_views.store_role_choices(),
+            "suspended": member.merchant if member and not member.merchant.is_active else None,
         },
     )
