@@ -250,3 +250,14 @@ def test_owner_changes_and_removes_own_staff_but_not_another_stores(admin):
     assert patch(member.pk, {"is_active": True}).status_code == 200
     assert ApiClient().login(username=member.user.username, password=PASSWORD)
     assert RoleGrant.objects.count() == 1  # only the admin's grant: nothing leaked into staff roles
+
+
+def test_django_admin_offers_the_defined_roles_as_a_select():
+    from django.test import Client
+
+    superuser = make_staff("platform_admin")
+    client = Client()
+    assert client.login(username=superuser.username, password=PASSWORD)
+    page = client.get(f"/admin/accounts/user/{superuser.pk}/change/").content.decode()
+    assert '<select name="role_grants-0-role"' in page
+    assert '<option value="cs_agent">客服专员</option>' in page

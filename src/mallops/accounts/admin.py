@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from mallops.accounts.models import ApiToken, LoginLock, Merchant, MerchantMember, RoleGrant, User
+from mallops.accounts.roles import ROLES, STAFF_ROLES
+
+
+class RoleGrantForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A role is picked from the defined staff roles (a typed code used to save silently)."""
+
+    role = forms.ChoiceField(choices=lambda: [(code, ROLES[code].label_zh) for code in STAFF_ROLES])
+
+    class Meta:
+        model = RoleGrant
+        fields = ["role"]
 
 
 class RoleGrantInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Kept for emergencies; staff accounts are managed in the console (系统 › 员工账号, ``/staff/``),
+    which also checks the roles and audits every change."""
+
     model = RoleGrant
+    form = RoleGrantForm
     extra = 0
 
 
