@@ -57,7 +57,10 @@ def _batch(request: HttpRequest) -> list[Any]:
         "rejected; a uuid seen before counts as a duplicate and changes nothing. Personal properties are "
         "dropped or hashed. Answers {ingested, duplicates, rejected, errors: [{line, msg}]} where line is "
         "the 1-based position in the batch. 413 above 1,000 events, 422 for a body that is not a batch, "
-        "429 (code events_rate_limited, Retry-After) when the client's token bucket is empty."
+        "429 (code events_rate_limited, Retry-After) when the client's token bucket is empty. "
+        "Browser page timing (R3.4.1): event page_timing with properties {page: a page key such as home "
+        "or product, load_ms: 0 to 600000}; the KPIs give p50/p95 per page (other shapes are stored but "
+        "not counted)."
     ),
 )
 def post_events(request: HttpRequest) -> dict[str, Any]:

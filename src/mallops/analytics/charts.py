@@ -1,4 +1,5 @@
-"""Inline SVG charts built on the server (R3.3.2): no JavaScript library, readable without scripts."""
+"""Charts (R3.3.2): ECharts options built on the server (funnel, heatmap, zoomable time series, bars with
+drill-down links, pie), and the inline SVG charts kept as the ``<noscript>`` fallback."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from mallops.analytics import selectors, services
 from mallops.analytics.charts import bar_chart, bar_option, line_chart, time_series_option
+from mallops.analytics.console_forms import event_choices
 from mallops.analytics.metrics import METRICS, compute, facts_between, kpi_report, period_bounds
 from mallops.analytics.models import Experiment, ModelRun, QueryJob, Task
 from mallops.console.formats import duration as duration_zh
@@ -213,7 +214,13 @@ def experiments_page(request: HttpRequest) -> HttpResponse:
                 variants=variants,
                 metric_event=request.POST.get("metric_event", "").strip(),
                 value_property=request.POST.get("value_property", "").strip(),
-                guardrails=[g.strip() for g in request.POST.get("guardrails", "").split(",") if g.strip()],
+                # picked from the list (one value each); a comma-separated value is still understood
+                guardrails=[
+                    g.strip()
+                    for value in request.POST.getlist("guardrails")
+                    for g in value.split(",")
+                    if g.strip()
+                ],
                 request=request,
             )
         except DomainError as exc:
@@ -234,6 +241,7 @@ def experiments_page(request: HttpRequest) -> HttpResponse:
             "selected": selected,
             "results": results,
             "can_manage": request.user.has_perm("analytics.manage"),
+            "event_choices": event_choices(),
         },
     )
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from mallops.analytics import behaviour, behaviour_levers, selectors
 from mallops.analytics.charts import bar_chart, line_chart
+from mallops.analytics.console_forms import event_choices
 from mallops.analytics.metrics import period_bounds
 from mallops.analytics.models import Task
 from mallops.core.errors import DomainError
@@ -172,6 +173,7 @@ def behaviour_page(request: HttpRequest) -> HttpResponse:
         "start": start,
         "end": end,
         "path_event": path_event,
+        "event_choices": event_choices([path_event]),
     }
     try:
         context.update(
