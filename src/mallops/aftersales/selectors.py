@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
-from mallops.aftersales.models import AfterSalesRequest, Dispute, Shipment
+from mallops.aftersales.models import AfterSalesRequest, Dispute, Shipment, Status
 from mallops.core.errors import not_found
 from mallops.orders.checkout import require_buyer
 
@@ -131,3 +131,15 @@ DISPUTE_FIELDS = (
     "ruling_note",
     "ruled_at",
 )
+
+
+# ---- 工作台 (console workbench) ------------------------------------------------------------------------
+def workbench_counts(*, actor: Any) -> dict[str, int]:
+    """To-dos of the signed-in merchant's service staff (one query, this store only; fails closed without a
+    membership): requests waiting for the merchant's answer (``?status=pending`` on 本店售后) and returns
+    on their way back, waiting for the merchant to confirm receipt (``?status=returning``)."""
+    counts = AfterSalesRequest.objects.for_merchant(merchant_id_of(actor)).aggregate(
+        pending=Count("pk", filter=Q(status=Status.PENDING)),
+        returning=Count("pk", filter=Q(status=Status.RETURNING)),
+    )
+    return {key: int(value or 0) for key, value in counts.items()}

@@ -60,7 +60,12 @@ def require_perm(request: HttpRequest, permission: str) -> None:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/dashboard.html", {"active": "dashboard"})
+    """工作台: the user's to-dos (linked to the filtered queues), KPI cards and a trend (console.workbench)."""
+    from mallops.console.workbench import workbench_for
+
+    return render(
+        request, "console/dashboard.html", {"active": "dashboard", "workbench": workbench_for(request.user)}
+    )
 
 
 @login_required

@@ -11,12 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.dsr import consent, requests
+from mallops.dsr import selectors as dsr_selectors
 from mallops.dsr.models import PersonalDataHold, PrivacyPolicy, RequestKind, RequestStatus
 
 PURPOSES_EXAMPLE = json.dumps(
@@ -97,7 +99,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(error.detail) from None
     table = DataTable(
         request,
-        rows,
+        dsr_selectors.with_due_state(rows, now=timezone.now()),
         columns=[
             Column(
                 "pk",
@@ -112,7 +114,14 @@ def queue(request: HttpRequest) -> HttpResponse:
             Column("due_at", _("Due"), kind="template", template="dsr/_due.html", sort="due_at"),
             Column("status", _("Status"), kind="badge", display=lambda r: r.get_status_display()),
         ],
-        filters=[Filter("kind", _("Kind"), RequestKind.choices)],
+        filters=[
+            Filter("kind", _("Kind"), RequestKind.choices),
+            Filter(
+                "due_state",
+                _("Deadline"),
+                [(dsr_selectors.DUE_OVERDUE, _("Overdue")), (dsr_selectors.DUE_SOON, _("Due soon"))],
+            ),
+        ],
         date_range=DateRange("submitted_at", _("Submitted")),
         default_sort="due_at",
         page_size=50,

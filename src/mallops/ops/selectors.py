@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -51,3 +53,32 @@ def drill_summary() -> DrillSummary:
         last_rto_ms=finished[0][1] if finished else None,
         worst_rto_ms=max(ok) if ok else None,
     )
+
+
+# ---- 工作台 (console workbench) ------------------------------------------------------------------------
+# Failed backup runs this recent are a to-do of the operations team.
+FAILED_BACKUPS_WITHIN = timedelta(days=7)
+
+
+def failed_backup_runs(*, now: datetime) -> QuerySet[BackupRun]:
+    """Backup runs that failed within ``FAILED_BACKUPS_WITHIN`` (the backups page's ``?result=failed``)."""
+    return (
+        BackupRun.objects.select_related("policy")
+        .filter(result=RunResult.FAILED, started_at__gte=now - FAILED_BACKUPS_WITHIN)
+        .order_by("-started_at", "-id")
+    )
+
+
+def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
+    """To-dos of technical operations (one query): recent failed backup runs (``?result=failed``)."""
+    if not actor.has_perm("system.operate"):
+        return {"failed_backups": 0}
+    return {"failed_backups": failed_backup_runs(now=now).order_by().count()}
+
+
+def workbench_incident_counts(*, actor: Any) -> dict[str, int]:
+    """Incidents not closed (``?status=active`` on the incident list; one query). The incident list needs
+    ``staff.manage`` besides the page's ``system.operate``, so only a user holding both sees this to-do."""
+    from mallops.ops.incidents import incidents_list  # checks staff.manage
+
+    return {"incidents": incidents_list(actor=actor, status="active").order_by().count()}

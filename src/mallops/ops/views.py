@@ -26,7 +26,12 @@ def backups(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "ops/backups.html",
-        {"runs": selectors.backup_runs(), "policies": selectors.backup_policies()},
+        {
+            "runs": selectors.failed_backup_runs(now=timezone.now())
+            if request.GET.get("result") == "failed"  # the workbench's to-do link
+            else selectors.backup_runs(),
+            "policies": selectors.backup_policies(),
+        },
     )
 
 

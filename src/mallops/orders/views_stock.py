@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallops.console.lists import Column, DataTable
+from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.orders import selectors, services
 from mallops.orders.models import StockItem
@@ -43,7 +43,7 @@ def merchant_stock(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(exc.detail) from exc
     table = DataTable(
         request,
-        items,
+        selectors.with_stock_state(items),
         columns=[
             Column(
                 "sku_code",
@@ -66,6 +66,7 @@ def merchant_stock(request: HttpRequest) -> HttpResponse:
         ],
         search=["sku_code", "title"],
         search_placeholder=_("SKU code or title"),
+        filters=[Filter("stock_state", _("Stock"), [(selectors.STOCK_LOW, _("Low stock"))])],
         default_sort="sku_code",
         page_size=50,
         export_name="stock",

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -53,7 +54,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     _require(request, "listing.review")
     table = DataTable(
         request,
-        selectors.review_queue(actor=request.user, with_finding_counts=True),
+        selectors.with_claim_state(
+            selectors.review_queue(actor=request.user, with_finding_counts=True), now=timezone.now()
+        ),
         columns=[
             Column(
                 "listing_id",
@@ -70,6 +73,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         ],
         search=["snapshot__title", "snapshot__category_name"],
         search_placeholder=_("Title or category"),
+        filters=[Filter("claim_state", _("Claim"), [(selectors.CLAIM_EXPIRING, _("Claim about to expire"))])],
         date_range=DateRange("submitted_at", _("Submitted")),
         default_sort="submitted_at",
         page_size=50,

@@ -123,3 +123,10 @@ def open_count(actor: Any) -> int:
     if not actor.has_perm(VIEW_PERMISSION):
         return 0
     return RiskDecision.objects.filter(status=ReviewStatus.OPEN).count()
+
+
+# ---- 工作台 (console workbench) ------------------------------------------------------------------------
+def workbench_counts(*, actor: Any) -> dict[str, int]:
+    """To-dos of a risk analyst (one query): open decisions waiting for a confirm or clear
+    (``?status=open`` on the decision queue)."""
+    return {"open": decision_queue(actor, status=ReviewStatus.OPEN).order_by().count()}

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
 from mallops.accounts.models import MerchantMember, User
 from mallops.core.errors import not_found
 from mallops.privacy.masking import mask
-from mallops.service.models import OPEN_STATUSES, ServiceTask, SlaPolicy, Ticket, TicketEvent
+from mallops.service.models import OPEN_STATUSES, ServiceTask, SlaPolicy, Ticket, TicketEvent, TicketSla
 from mallops.service.services import tickets_for
 from mallops.workdays.engine import fallback_warning
 
@@ -163,3 +163,66 @@ def task_list(*, kind: str = "", open_only: bool = True) -> QuerySet[ServiceTask
     if open_only:
         rows = rows.filter(is_done=False)
     return rows.order_by("-created_at", "-pk")
+
+
+# ---- 工作台 (console workbench) ------------------------------------------------------------------------
+# A running SLA clock this close to its due instant (or past its warning instant) is "near breach".
+SLA_NEAR_BREACH_WITHIN = timedelta(hours=1)
+SLA_NEAR = "sla_near"
+SLA_BREACHED = "sla_breached"
+
+
+def with_sla_state(rows: QuerySet[Ticket], *, now: datetime) -> QuerySet[Ticket]:
+    """Annotate ``sla_state`` on open tickets: ``"sla_breached"`` when a clock has breached, else
+    ``"sla_near"`` when a running clock is past its warning instant or due within ``SLA_NEAR_BREACH_WITHIN``,
+    else ``""`` (closed tickets always ``""``).
+
+    The workbench counts and the ticket queue's ``?scope=sla_near`` / ``?scope=sla_breached`` read this.
+    """
+    clocks = TicketSla.objects.filter(ticket_id=OuterRef("pk"))
+    breached = clocks.filter(breached_at__isnull=False)
+    near = clocks.filter(met_at__isnull=True, breached_at__isnull=True, superseded=False).filter(
+        Q(warn_at__lte=now) | Q(due_at__lte=now + SLA_NEAR_BREACH_WITHIN)
+    )
+    is_open = Q(status__in=OPEN_STATUSES)
+    return rows.annotate(
+        sla_state=Case(
+            When(is_open & Exists(breached), then=Value(SLA_BREACHED)),
+            When(is_open & Exists(near), then=Value(SLA_NEAR)),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    )
+
+
+def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
+    """To-dos of a CS agent or supervisor (one query): open tickets near an SLA breach and open tickets
+    whose SLA has breached."""
+    counts = with_sla_state(tickets_for(actor), now=now).aggregate(
+        sla_near=Count("pk", filter=Q(sla_state=SLA_NEAR)),
+        sla_breached=Count("pk", filter=Q(sla_state=SLA_BREACHED)),
+    )
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
+def workbench_kpis(*, now: datetime, days: int = 14) -> dict[str, Any]:
+    """The CS team's figures from ``service.kpis.compute`` for the last ``days`` days and the ``days``
+    before: SLA attainment over every policy (met / (met + breached), percent), CSAT, tickets received,
+    and tickets received per Beijing day of the last ``days`` days."""
+    from mallops.service import kpis
+
+    def attainment(data: kpis.Kpis) -> float | None:
+        rate = kpis._rate(sum(p.met for p in data.policies), sum(p.breached for p in data.policies))
+        return None if rate is None else round(rate * 100, 1)
+
+    current = kpis.compute(days=days, now=now)
+    previous = kpis.compute(days=days, now=now - timedelta(days=days))
+    return {
+        "sla_attainment_pct": attainment(current),
+        "sla_attainment_pct_previous": attainment(previous),
+        "csat": current.csat,
+        "csat_previous": previous.csat,
+        "tickets": current.tickets,
+        "tickets_previous": previous.tickets,
+        "daily": [(d["day"], d["created"]) for d in current.daily[-days:]],
+    }

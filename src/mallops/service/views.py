@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -74,6 +75,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     if scope == "escalated":
         rows = rows.filter(escalation_level__gt=0, status__in=OPEN_STATUSES)
+    if scope in (selectors.SLA_NEAR, selectors.SLA_BREACHED):  # the workbench's to-do links
+        rows = selectors.with_sla_state(rows, now=timezone.now()).filter(sla_state=scope)  # type: ignore[misc]
     return render(
         request,
         "service/queue.html",
