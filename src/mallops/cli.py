@@ -34,6 +34,7 @@ DJANGO_COMMANDS = {
     "keys": "mallops.privacy.cli",
     "orders": "mallops.orders.cli",
     "payments": "mallops.payments.cli",
+    "dsr": "mallops.dsr.cli",
 }
 
 USAGE = """usage: mallops [--version] COMMAND [ARGS]
@@ -55,6 +56,7 @@ commands:
   orders flash-reconcile SALE_ID [--repair]     prove Redis flash-sale counters against the database
   payments reconcile [--day YYYY-MM-DD]         compare provider records with orders
   keys status|generate|rotate|retire            encryption keys; rotate re-encrypts to the newest key
+  dsr retention [--dry-run]                     enforce personal-data retention periods (or list)
   any Django management command                 e.g. createsuperuser, shell, check
 """
 

@@ -24,6 +24,9 @@ class PurposeIn(Schema):
     scope: str = Field(min_length=1, max_length=500)
     retention: str = Field(min_length=1, max_length=200)
     legal_basis: Literal["consent", "contract", "legal_duty", "emergency", "other_law"]
+    retention_days: int | None = Field(
+        None, ge=0, le=36_500, description="The period in days the retention sweeps enforce (optional)"
+    )
 
 
 class PolicyIn(Schema):
@@ -38,6 +41,7 @@ class PurposeOut(Schema):
     scope: str
     retention: str
     legal_basis: str
+    retention_days: int | None = None
 
 
 class PrivacyPolicyOut(Schema):
@@ -67,7 +71,7 @@ def policy_publish(request: HttpRequest, payload: PolicyIn) -> Status[Any]:
         actor=request.user,
         version=payload.version,
         text=payload.text,
-        purposes=[p.dict() for p in payload.purposes],
+        purposes=[p.dict(exclude_none=True) for p in payload.purposes],
         request=request,
     )
     return Status(201, _policy_out(policy))

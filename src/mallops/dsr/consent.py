@@ -73,6 +73,11 @@ def _purpose_errors(purposes: Any) -> list[FieldError]:
         basis = item.get("legal_basis")
         if isinstance(basis, str) and basis and basis not in LegalBasis.values:
             errors.append(FieldError((*loc, "legal_basis"), "unknown legal basis", "invalid_choice"))
+        days = item.get("retention_days")
+        if days is not None and (
+            isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 36_500
+        ):
+            errors.append(FieldError((*loc, "retention_days"), "whole days, 0 to 36500", "invalid"))
     return errors
 
 
@@ -97,7 +102,13 @@ def policy_publish(
     if previous is not None:
         previous.is_current = False
         previous.save(update_fields=["is_current"])
-    cleaned = [{key: str(item[key]).strip() for key in PURPOSE_KEYS} for item in purposes]
+    cleaned: list[dict[str, Any]] = [
+        {key: str(item[key]).strip() for key in PURPOSE_KEYS} for item in purposes
+    ]
+    for item, clean in zip(purposes, cleaned, strict=True):
+        # the machine-readable period the retention sweeps enforce (dsr.retention); optional
+        if item.get("retention_days") is not None:
+            clean["retention_days"] = int(item["retention_days"])
     policy = PrivacyPolicy.objects.create(
         version=version,
         text=text.strip(),

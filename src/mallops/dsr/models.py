@@ -107,6 +107,8 @@ class DataSubjectRequest(models.Model):
     reason = models.CharField(max_length=500, blank=True, default="")
     result = models.JSONField(default=dict, blank=True)
     export = EncryptedTextField(associated_data="dsr.request.export", blank=True, default="")
+    # when the retention sweep deleted the export (``dsr.retention``: 30 days after completion)
+    export_deleted_at = models.DateTimeField(null=True, blank=True)
     # a correction request may name the data it corrects: a profile field, or ``address.<field>`` of the
     # buyer's address ``correction_address_id``, and the new value (checked by the buyer-edit rules)
     correction_field = models.CharField(max_length=40, blank=True, default="")

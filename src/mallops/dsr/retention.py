@@ -1,0 +1,322 @@
+"""Retention periods enforced (PIPL Art. 19, 47(1); GB/T 35273 §6.1): personal data past its period is
+deleted or anonymised by periodic sweeps, keeping what a law requires (ECL Art. 31: goods, service and
+transaction information at least 3 years after the transaction is completed) and never touching a record
+under an active ``PersonalDataHold`` (its own ``dsr.hold_release`` sweep ends it).
+
+One :class:`RetentionRule` per data category. Its period is the one the current privacy policy declares for
+the rule's purpose (``purposes[].retention_days``, optional), else the rule's default, and never shorter than
+the legal floor (a policy cannot declare the ECL record away). Each rule is a sweep ``dsr.retention.<name>``
+(``mallops.core.sweeps``): the rows past the period form the queryset, the handler erases one row and
+thereby takes it out of that set, so a second run finds nothing and a worker that was down catches up.
+``mallops dsr retention --dry-run`` lists what would go (:func:`retention_plan`).
+
+| rule | what goes | period (default) | floor |
+|---|---|---|---|
+| ``orders.delivery`` | an ended order's recipient, phone, address, tracking number | order_fulfilment, 3 years after it ended | 3 years (ECL Art. 31) |
+| ``aftersales.text`` | reason, buyer evidence text/images, buyer timeline texts | with the order, 3 years | 3 years (ECL Art. 31) |
+| ``service.ticket_text`` | subject, description, buyer messages, rating comment | 3 years after closing (order tickets: and the order gone) | 3 years for order tickets |
+| ``dsr.export`` | the JSON copy of an access/portability request | 30 days after completion | none |
+| ``marketing.segment_tags`` | a buyer's RFM tag without marketing consent | marketing, at once | none |
+
+Amounts, statuses and dates stay (the transaction record; anonymous once the account is erased).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from mallops.audit.services import audit_record
+from mallops.core.sweeps import register
+from mallops.dsr.consent_selectors import consenting_user_ids
+from mallops.dsr.contracts import Purpose
+from mallops.dsr.exporters import SHIP_FIELDS
+from mallops.dsr.models import DataSubjectRequest, PersonalDataHold, PrivacyPolicy, RequestKind, RequestStatus
+from mallops.dsr.sources import ERASED, _erase_aftersales_text, _erase_ticket_text
+
+ECL_FLOOR_DAYS = 3 * 365 + 1  # ECL Art. 31: "不少于三年" (a leap day included)
+WHY = "retention period over (dsr.retention)"
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    name: str
+    label: str  # Chinese: what goes
+    action: str  # "anonymise" or "delete"
+    default_days: int
+    basis: str  # why this period (shown by the CLI and the docs)
+    due: Callable[[datetime], QuerySet[Any]]  # rows past ``cutoff`` and not held
+    erase: Callable[[Any, datetime], None]
+    ref: Callable[[Any], str]  # how the dry run names a row
+    purpose: str = ""  # the policy purpose whose declared ``retention_days`` sets the period
+    floor_days: int = 0
+
+    def period_days(self, policy: PrivacyPolicy | None = None) -> int:
+        declared = None
+        if policy is not None and self.purpose:
+            item = next((p for p in policy.purposes if p.get("code") == self.purpose), None)
+            value = (item or {}).get("retention_days")
+            declared = int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+        return max(self.floor_days, declared if declared is not None else self.default_days)
+
+
+def _current_policy() -> PrivacyPolicy | None:
+    return PrivacyPolicy.objects.filter(is_current=True).first()
+
+
+def _held(object_type: str) -> QuerySet[Any]:
+    return PersonalDataHold.objects.filter(released_at__isnull=True, object_type=object_type).values(
+        "object_id"
+    )
+
+
+def _audit(rule: str, obj: Any, now: datetime, **after: Any) -> None:
+    audit_record(
+        actor=None, action="dsr.retention", obj=obj, after={"rule": rule, "at": now.isoformat(), **after}
+    )
+
+
+# --- orders ---------------------------------------------------------------------------------------------
+
+
+def _orders() -> QuerySet[Any]:
+    from mallops.orders.models import Order
+
+    rows: QuerySet[Any] = Order.objects.unscoped(reason=WHY)
+    return rows
+
+
+def _orders_due(cutoff: datetime) -> QuerySet[Any]:
+    ended = Q(completed_at__lt=cutoff) | Q(completed_at__isnull=True, cancelled_at__lt=cutoff)
+    # the recipient, phone and street are encrypted (no SQL comparison): the plain region columns, which
+    # every delivery has and the erasure clears with them, tell whether anything is left
+    has_data = ~Q(ship_province="") | ~Q(ship_city="") | ~Q(ship_district="") | ~Q(tracking_number="")
+    held = [int(i) for i in _held("orders.order").values_list("object_id", flat=True) if str(i).isdigit()]
+    return _orders().filter(ended, has_data).exclude(pk__in=held)
+
+
+def _order_erase(order: Any, now: datetime) -> None:
+    for name in (*SHIP_FIELDS, "tracking_number"):
+        setattr(order, name, "")
+    order.save(update_fields=[*SHIP_FIELDS, "tracking_number"])
+    _audit("orders.delivery", order, now, erased=[*SHIP_FIELDS, "tracking_number"])
+
+
+# --- after-sales ----------------------------------------------------------------------------------------
+
+
+def _aftersales_due(cutoff: datetime) -> QuerySet[Any]:
+    from mallops.aftersales.models import AfterSalesRequest
+
+    ended = Q(order__completed_at__lt=cutoff) | Q(
+        order__completed_at__isnull=True, order__cancelled_at__lt=cutoff
+    )
+    held = [
+        int(i) for i in _held("aftersales.request").values_list("object_id", flat=True) if str(i).isdigit()
+    ]
+    rows: QuerySet[Any] = (
+        AfterSalesRequest.objects.unscoped(reason=WHY)
+        .filter(ended, closed_at__isnull=False)
+        .exclude(reason=ERASED)
+        .exclude(pk__in=held)
+    )
+    return rows
+
+
+def _aftersales_erase(req: Any, now: datetime) -> None:
+    _erase_aftersales_text(req, req.buyer_id)
+    _audit("aftersales.text", req, now, erased=["reason", "evidence", "timeline"])
+
+
+# --- service tickets ------------------------------------------------------------------------------------
+
+
+def _tickets_due(cutoff: datetime) -> QuerySet[Any]:
+    from mallops.service.models import Ticket
+
+    kept_orders = _orders().filter(
+        Q(completed_at__isnull=True, cancelled_at__isnull=True)
+        | Q(completed_at__gte=cutoff)
+        | Q(completed_at__isnull=True, cancelled_at__gte=cutoff)
+    )
+    held = [int(i) for i in _held("service.ticket").values_list("object_id", flat=True) if str(i).isdigit()]
+    rows: QuerySet[Any] = (
+        Ticket.objects.unscoped(reason=WHY)
+        .filter(closed_at__lt=cutoff)
+        .exclude(subject=ERASED)
+        .exclude(order_ref__in=kept_orders.values("number"))
+        .exclude(pk__in=held)
+    )
+    return rows
+
+
+def _ticket_erase(ticket: Any, now: datetime) -> None:
+    _erase_ticket_text(ticket, ticket.buyer_id)
+    _audit(
+        "service.ticket_text", ticket, now, erased=["subject", "description", "messages", "rating_comment"]
+    )
+
+
+# --- data-subject request exports -----------------------------------------------------------------------
+
+
+def _exports_due(cutoff: datetime) -> QuerySet[Any]:
+    return DataSubjectRequest.objects.filter(
+        kind__in=[RequestKind.ACCESS, RequestKind.PORTABILITY],
+        status=RequestStatus.COMPLETED,
+        closed_at__lt=cutoff,
+        export_deleted_at__isnull=True,  # the export is encrypted: not comparable in SQL
+    ).select_related(None)
+
+
+def _export_erase(row: DataSubjectRequest, now: datetime) -> None:
+    row.export = ""
+    row.export_deleted_at = now
+    row.save(update_fields=["export", "export_deleted_at"])
+    _audit("dsr.export", row, now, erased=["export"])
+
+
+# --- marketing segment tags -----------------------------------------------------------------------------
+
+
+def _segments_due(cutoff: datetime) -> QuerySet[Any]:
+    """Tags of buyers whose marketing consent is absent or withdrawn (the period runs from the moment the
+    purpose loses its basis: ``cutoff`` is not needed)."""
+    from mallops.accounts.models import User
+    from mallops.accounts.roles import Kind
+    from mallops.analytics.models import SegmentMember
+
+    tagged = SegmentMember.objects.values("distinct_id")
+    buyers = dict(User.objects.filter(kind=Kind.BUYER, username__in=tagged).values_list("pk", "username"))
+    allowed = consenting_user_ids(buyers, Purpose.MARKETING)
+    silent = [name for pk, name in buyers.items() if pk not in allowed]
+    return SegmentMember.objects.filter(distinct_id__in=silent)
+
+
+def _segment_erase(row: Any, now: datetime) -> None:
+    audit_record(
+        actor=None,
+        action="dsr.retention",
+        object_type="analytics.segmentmember",
+        object_id=str(row.pk),
+        after={"rule": "marketing.segment_tags", "at": now.isoformat(), "deleted": True},
+    )
+    row.delete()
+
+
+RULES: tuple[RetentionRule, ...] = (
+    RetentionRule(
+        name="orders.delivery",
+        label="订单收货信息（收货人、电话、地址、物流单号）",
+        action="anonymise",
+        default_days=ECL_FLOOR_DAYS,
+        floor_days=ECL_FLOOR_DAYS,
+        purpose="order_fulfilment",
+        basis="ECL Art. 31: 交易信息自交易完成之日起保存不少于三年；期满删除（PIPL 第 19、47 条）",
+        due=_orders_due,
+        erase=_order_erase,
+        ref=lambda o: f"order {o.number}",
+    ),
+    RetentionRule(
+        name="aftersales.text",
+        label="售后申请的原因、买家举证和留言",
+        action="anonymise",
+        default_days=ECL_FLOOR_DAYS,
+        floor_days=ECL_FLOOR_DAYS,
+        purpose="order_fulfilment",
+        basis="属于订单的交易记录：与订单同期（ECL Art. 31）",
+        due=_aftersales_due,
+        erase=_aftersales_erase,
+        ref=lambda r: f"after-sales AS{r.pk}",
+    ),
+    RetentionRule(
+        name="service.ticket_text",
+        label="客服工单的标题、描述、买家消息和评价留言",
+        action="anonymise",
+        default_days=ECL_FLOOR_DAYS,
+        floor_days=ECL_FLOOR_DAYS,
+        basis="关闭后三年；关于订单的工单在订单交易记录保存期满之前不删（ECL Art. 31）",
+        due=_tickets_due,
+        erase=_ticket_erase,
+        ref=lambda t: f"ticket {t.number}",
+    ),
+    RetentionRule(
+        name="dsr.export",
+        label="查阅、转移请求生成的个人信息副本",
+        action="delete",
+        default_days=30,
+        basis="副本供本人下载：完成后 30 天删除（PIPL 第 19 条：最短必要时间）",
+        due=_exports_due,
+        erase=_export_erase,
+        ref=lambda r: f"DSR-{r.pk}",
+    ),
+    RetentionRule(
+        name="marketing.segment_tags",
+        label="未同意或已撤回营销同意的买家的人群标签",
+        action="delete",
+        default_days=0,
+        purpose=Purpose.MARKETING,
+        basis="撤回同意后删除（PIPL 第 15、47 条）",
+        due=_segments_due,
+        erase=_segment_erase,
+        ref=lambda s: f"segment tag of {s.distinct_id}",
+    ),
+)
+
+
+def rule(name: str) -> RetentionRule:
+    return next(r for r in RULES if r.name == name)
+
+
+def cutoff_for(r: RetentionRule, now: datetime, policy: PrivacyPolicy | None = None) -> datetime:
+    return now - timedelta(days=r.period_days(policy))
+
+
+def due_rows(r: RetentionRule, now: datetime) -> QuerySet[Any]:
+    """The sweep's queryset: rows of ``r`` past the period in force now."""
+    return r.due(cutoff_for(r, now, _current_policy()))
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    rule: str
+    label: str
+    action: str
+    period_days: int
+    basis: str
+    count: int
+    sample: list[str]
+
+
+def retention_plan(now: datetime, *, sample: int = 20) -> list[PlanLine]:
+    """What the sweeps would erase at ``now`` (the dry run; reads only)."""
+    policy = _current_policy()
+    lines = []
+    for r in RULES:
+        rows = r.due(cutoff_for(r, now, policy)).order_by("pk")
+        lines.append(
+            PlanLine(
+                rule=r.name,
+                label=r.label,
+                action=r.action,
+                period_days=r.period_days(policy),
+                basis=r.basis,
+                count=rows.count(),
+                sample=[r.ref(row) for row in rows[:sample]],
+            )
+        )
+    return lines
+
+
+def register_sweeps() -> None:
+    """One sweep per rule, ``dsr.retention.<name>`` (called from ``dsr/sweeps.py``)."""
+    for r in RULES:
+        register(
+            f"dsr.retention.{r.name}",
+            queryset=lambda now, r=r: due_rows(r, now),  # type: ignore[misc]
+            handle=r.erase,
+        )
