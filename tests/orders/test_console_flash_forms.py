@@ -199,7 +199,7 @@ def test_api_create_needs_an_idempotency_key_and_edits_and_cancels():
     unknown = stranger.post_json("/api/v1/merchant/flash-sales", body, headers={"Idempotency-Key": "f2"})
     assert unknown.status_code == 422 and json.loads(unknown.content)["errors"][0]["code"] == "unknown_sku"
     terms = {k: v for k, v in body.items() if k != "sku_code"} | {"quantity": 30}
-    edited = api.put(
+    edited = api.patch(
         f"/api/v1/merchant/flash-sales/{sale_id}",
         data=terms,
         content_type="application/json",

@@ -34,8 +34,8 @@ def _window(start: timedelta = timedelta(minutes=-5), end: timedelta = timedelta
     return {"starts_at": _local(start), "ends_at": _local(end)}
 
 
-def _put(api: ApiClient, path: str, body: dict):
-    return api.put(path, data=body, content_type="application/json", headers=api._headers(None))
+def _patch(api: ApiClient, path: str, body: dict):
+    return api.patch(path, data=body, content_type="application/json", headers=api._headers(None))
 
 
 def _promotions():
@@ -234,16 +234,22 @@ def test_api_edits_a_draft_and_refuses_a_launched_one():
         "starts_at": (timezone.now() + timedelta(hours=1)).isoformat(),
         "ends_at": (timezone.now() + timedelta(days=2)).isoformat(),
     }
-    response = _put(api, f"/api/v1/merchant/promotions/{row.pk}", body)
+    response = _patch(api, f"/api/v1/merchant/promotions/{row.pk}", body)
     assert response.status_code == 200, response.content
     assert json.loads(response.content)["tiers"] == [{"min": 30000, "off": 6000}]
+    # a partial edit changes only what it sends; generated rules follow the new terms
+    partial = _patch(api, f"/api/v1/merchant/promotions/{row.pk}", {"tiers": [{"min": 30000, "off": 7000}]})
+    assert partial.status_code == 200, partial.content
+    body_after = json.loads(partial.content)
+    assert body_after["name"] == "满300减60" and body_after["tiers"] == [{"min": 30000, "off": 7000}]
+    assert "满300元减70元" in body_after["rules_text"]
     _, other = make_merchant()
     assert (
-        _put(ApiClient(token=token_for(other)), f"/api/v1/merchant/promotions/{row.pk}", body).status_code
+        _patch(ApiClient(token=token_for(other)), f"/api/v1/merchant/promotions/{row.pk}", body).status_code
         == 404
     )
     _promotions().filter(pk=row.pk).update(status="live")
-    refused = _put(api, f"/api/v1/merchant/promotions/{row.pk}", body)
+    refused = _patch(api, f"/api/v1/merchant/promotions/{row.pk}", body)
     assert refused.status_code == 409 and json.loads(refused.content)["code"] == "promotion_not_draft"
 
 
@@ -351,7 +357,7 @@ def test_platform_coupon_batch_and_the_api_edit():
         "starts_at": (timezone.now() + timedelta(hours=1)).isoformat(),
         "ends_at": (timezone.now() + timedelta(days=2)).isoformat(),
     }
-    assert _put(api, f"/api/v1/coupon-batches/{batch.pk}", body).status_code == 200
+    assert _patch(api, f"/api/v1/coupon-batches/{batch.pk}", body).status_code == 200
     batch.refresh_from_db()
     assert batch.off_fen == 800
     assert platform_other.name == "别的"

@@ -74,6 +74,10 @@ def test_every_merchant_route_hides_other_merchants_objects():
     b_order = make_order(b)
     b_ids["order_id"] = b_order.pk
     b_ids["stock_item_id"] = b_order.lines.for_merchant(b.pk).get().item_id
+    # flash sales: one per merchant (the store's flash-sale list, change and cancel)
+    from mallops.orders.flash.testing import flash_walk_rows
+
+    b_ids.update(flash_walk_rows(_a, b))
     # catalogue and review: a product (with SKUs), a submitted listing, a certificate and a
     # notification per merchant
     from mallops.catalogue.fixtures import catalogue_walk_rows

@@ -236,8 +236,16 @@ def platform_order_detail(request: HttpRequest, order_id: int) -> Any:
     return order
 
 
-@router.post("/flash-sales", response={201: FlashSaleOut}, summary="Create a flash sale (promotion.manage)")
+@router.post(
+    "/flash-sales",
+    response={201: FlashSaleOut},
+    summary="Create a flash sale of any store's SKU (promotion.manage; Idempotency-Key required: reserves stock)",
+)
 def flash_sale_create(request: HttpRequest, payload: FlashSaleIn) -> Status[Any]:
+    from mallops.accounts.services import require_permission
+
+    require_permission(request.user, "promotion.manage")
+    require_idempotency_key(request)
     sale = flash.flash_sale_create(actor=request.user, request=request, **payload.dict())
     return Status(201, sale)
 

@@ -7,7 +7,7 @@ Merchant side (``store.promotion.manage``, own store only): /merchant/promotions
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from django.http import HttpRequest
@@ -26,6 +26,7 @@ from mallops.pricing.rulestext import generate
 from mallops.pricing.schemas import (
     BatchIn,
     BatchOut,
+    BatchPatchIn,
     CartIn,
     CheckOut,
     ClaimIn,
@@ -34,6 +35,7 @@ from mallops.pricing.schemas import (
     IssueOut,
     PromotionIn,
     PromotionOut,
+    PromotionPatchIn,
     PublicPromotionOut,
     SuggestionsIn,
 )
@@ -62,6 +64,29 @@ def _check(row: Any) -> CheckOut:
         findings=[f.as_dict() for f in findings],
         generated_rules_text=generated,
     )
+
+
+# ---------------------------------------------------------------- partial edits (PATCH)
+
+_NULLABLE_PROMOTION = frozenset({"cap_fen", "per_buyer_limit", "total_limit", "budget_fen", "rules_text"})
+_NULLABLE_BATCH = frozenset({"off_fen", "percent", "max_off_fen", "valid_days", "claim_code"})
+
+
+def _sent(payload: Any, nullable: frozenset[str]) -> dict[str, Any]:
+    """The fields the client sent; an explicit null only where the field may be empty."""
+    return {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in nullable}
+
+
+def _promotion_patch(row: Any, payload: PromotionPatchIn) -> services.PromotionInput:
+    changes = _sent(payload, _NULLABLE_PROMOTION)
+    for key in ("tiers", "sku_prices"):
+        if key in changes:
+            changes[key] = [dict(item) for item in changes[key]]
+    return replace(services.promotion_input_from(row), **changes)
+
+
+def _batch_patch(batch: Any, payload: BatchPatchIn) -> coupons.BatchInput:
+    return replace(coupons.batch_input_from(batch), **_sent(payload, _NULLABLE_BATCH))
 
 
 # ---------------------------------------------------------------- merchant: promotions
@@ -96,18 +121,18 @@ def merchant_promotion_checks(request: HttpRequest, promotion_id: int) -> Any:
     return _check(selectors.merchant_promotion(actor=_actor(request), promotion_id=promotion_id))
 
 
-@router.put(
+@router.patch(
     "/merchant/promotions/{promotion_id}",
     response=PromotionOut,
-    summary="Edit a draft store promotion (409 promotion_not_draft once launched or cancelled)",
+    summary="Edit a draft store promotion: the fields sent replace the draft's (409 promotion_not_draft after launch)",
 )
-def merchant_promotion_update(request: HttpRequest, promotion_id: int, payload: PromotionIn) -> Any:
-    merchant_id = selectors.actor_merchant_id(_actor(request))
+def merchant_promotion_update(request: HttpRequest, promotion_id: int, payload: PromotionPatchIn) -> Any:
+    row = selectors.merchant_promotion(actor=_actor(request), promotion_id=promotion_id)
     return services.promotion_update(
         actor=_actor(request),
-        merchant_id=merchant_id,
-        promotion_id=promotion_id,
-        data=_promotion_input(payload),
+        merchant_id=row.merchant_id,
+        promotion_id=row.pk,
+        data=_promotion_patch(row, payload),
         request=request,
     )
 
@@ -161,18 +186,18 @@ def merchant_batch_get(request: HttpRequest, batch_id: int) -> Any:
     return selectors.merchant_batch(actor=_actor(request), batch_id=batch_id)
 
 
-@router.put(
+@router.patch(
     "/merchant/coupon-batches/{batch_id}",
     response=BatchOut,
     summary="Edit a store coupon batch before any coupon is issued (409 coupon_batch_issued after)",
 )
-def merchant_batch_update(request: HttpRequest, batch_id: int, payload: BatchIn) -> Any:
-    merchant_id = selectors.actor_merchant_id(_actor(request))
+def merchant_batch_update(request: HttpRequest, batch_id: int, payload: BatchPatchIn) -> Any:
+    batch = selectors.merchant_batch(actor=_actor(request), batch_id=batch_id)
     return coupons.coupon_batch_update(
         actor=_actor(request),
-        merchant_id=merchant_id,
-        batch_id=batch_id,
-        data=_batch_input(payload),
+        merchant_id=batch.merchant_id,
+        batch_id=batch.pk,
+        data=_batch_patch(batch, payload),
         request=request,
     )
 
@@ -250,13 +275,14 @@ def platform_promotion_checks(request: HttpRequest, promotion_id: int) -> Any:
     return _check(selectors.platform_promotion(actor=_actor(request), promotion_id=promotion_id))
 
 
-@router.put("/promotions/{promotion_id}", response=PromotionOut, summary="Edit a draft platform promotion")
-def platform_promotion_update(request: HttpRequest, promotion_id: int, payload: PromotionIn) -> Any:
+@router.patch("/promotions/{promotion_id}", response=PromotionOut, summary="Edit a draft platform promotion")
+def platform_promotion_update(request: HttpRequest, promotion_id: int, payload: PromotionPatchIn) -> Any:
+    row = selectors.platform_promotion(actor=_actor(request), promotion_id=promotion_id)
     return services.promotion_update(
         actor=_actor(request),
         merchant_id=None,
-        promotion_id=promotion_id,
-        data=_promotion_input(payload),
+        promotion_id=row.pk,
+        data=_promotion_patch(row, payload),
         request=request,
     )
 
@@ -310,17 +336,18 @@ def platform_batch_issue(request: HttpRequest, batch_id: int, payload: IssueIn) 
     return IssueOut(issued=result.issued, refused=result.refused)
 
 
-@router.put(
+@router.patch(
     "/coupon-batches/{batch_id}",
     response=BatchOut,
     summary="Edit a platform coupon batch before any coupon is issued",
 )
-def platform_batch_update(request: HttpRequest, batch_id: int, payload: BatchIn) -> Any:
+def platform_batch_update(request: HttpRequest, batch_id: int, payload: BatchPatchIn) -> Any:
+    batch = selectors.platform_batch(actor=_actor(request), batch_id=batch_id)
     return coupons.coupon_batch_update(
         actor=_actor(request),
         merchant_id=None,
-        batch_id=batch_id,
-        data=_batch_input(payload),
+        batch_id=batch.pk,
+        data=_batch_patch(batch, payload),
         request=request,
     )
 

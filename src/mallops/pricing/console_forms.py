@@ -19,7 +19,7 @@ from mallops.core.errors import DomainError
 from mallops.core.words import label
 from mallops.pricing.coupons import BatchInput
 from mallops.pricing.models import CouponBatch, Promotion
-from mallops.pricing.services import PromotionInput
+from mallops.pricing.services import PromotionInput, promotion_input_from
 
 TIER_ROWS = 3
 PRICE_ROWS = 3
@@ -209,7 +209,8 @@ class PromotionForm(forms.Form):
             "total_limit": row.total_limit,
             "budget_fen": row.budget_fen,
             "description": row.description,
-            "rules_text": row.rules_text,
+            # empty when the stored rules are the generated ones: saving regenerates them from the new terms
+            "rules_text": promotion_input_from(row).rules_text or "",
             "merchants": [str(m) for m in row.merchants],
             "percent": row.percent,
             "amount_fen": row.amount_fen,

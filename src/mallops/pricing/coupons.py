@@ -157,6 +157,26 @@ def _locked_batch(batch_id: int, merchant_id: int | None, actor: Any) -> CouponB
     return batch
 
 
+def batch_input_from(batch: CouponBatch) -> BatchInput:
+    """The terms of ``batch`` as an input (a partial edit starts from it; the claim code is kept)."""
+    return BatchInput(
+        name=batch.name,
+        starts_at=batch.starts_at,
+        ends_at=batch.ends_at,
+        total_quantity=batch.total_quantity,
+        min_fen=batch.min_fen,
+        off_fen=batch.off_fen,
+        percent=batch.percent,
+        max_off_fen=batch.max_off_fen,
+        skus=list(batch.skus),
+        members_only=batch.members_only,
+        valid_days=batch.valid_days,
+        per_buyer_limit=batch.per_buyer_limit,
+        style=batch.style,
+        claim_code=None,
+    )
+
+
 def _batch_terms(batch: CouponBatch) -> dict[str, Any]:
     return {
         **_snapshot(batch),

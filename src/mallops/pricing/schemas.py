@@ -68,6 +68,39 @@ class PromotionIn(Schema):
     )
 
 
+class PromotionPatchIn(Schema):
+    """A partial edit of a draft: the fields sent replace the draft's (``PromotionIn`` for their meaning);
+    ``rules_text`` left out regenerates generated rules and keeps a merchant's own."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    kind: str | None = Field(default=None, max_length=20)
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    percent: int | None = Field(default=None, ge=0, le=100)
+    amount_fen: Fen | None = None
+    n: int | None = Field(default=None, ge=0, le=1000)
+    tiers: list[TierIn] | None = Field(default=None, max_length=20)
+    repeat: bool | None = None
+    cap_fen: Fen | None = None
+    min_qty: Count | None = None
+    with_coupons: bool | None = None
+    members_only: bool | None = None
+    time_limited: bool | None = None
+    skus: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=1000
+    )
+    categories: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=200
+    )
+    merchants: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(default=None, max_length=1000)
+    sku_prices: list[SkuPriceIn] | None = Field(default=None, max_length=1000)
+    per_buyer_limit: Count | None = None
+    total_limit: Count | None = None
+    budget_fen: Fen | None = None
+    description: MultilineText | None = Field(default=None, max_length=200)
+    rules_text: MultilineText | None = Field(default=None, max_length=5000)
+
+
 class PromotionOut(Schema):
     id: int
     merchant_id: int | None
@@ -137,6 +170,27 @@ class BatchIn(Schema):
     per_buyer_limit: int = Field(default=1, ge=0, le=10**6)
     style: str = Field(default="voucher", max_length=20)
     claim_code: str | None = Field(default=None, description='A code buyers claim with; "auto" generates one')
+
+
+class BatchPatchIn(Schema):
+    """A partial edit of a batch nobody holds a coupon of yet: the fields sent replace the batch's."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    total_quantity: int | None = Field(default=None, ge=0, le=10**7)
+    min_fen: Fen | None = None
+    off_fen: Fen | None = None
+    percent: int | None = Field(default=None, ge=0, le=100)
+    max_off_fen: Fen | None = None
+    skus: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=1000
+    )
+    members_only: bool | None = None
+    valid_days: int | None = Field(default=None, ge=0, le=3650)
+    per_buyer_limit: int | None = Field(default=None, ge=0, le=10**6)
+    style: str | None = Field(default=None, max_length=20)
+    claim_code: str | None = Field(default=None, description='A new claim code; "auto" generates one')
 
 
 class BatchOut(Schema):

@@ -182,6 +182,39 @@ def _apply(row: Promotion, data: PromotionInput, merchant_id: int | None) -> Non
         row.rules_text = data.rules_text
 
 
+def promotion_input_from(row: Promotion) -> PromotionInput:
+    """The terms of ``row`` as an input (a partial edit starts from it). ``rules_text`` is None when the
+    stored rules are the generated ones (or empty), so an edit regenerates them; a merchant's own wording
+    is kept."""
+    names = merchant_names(row)
+    generated = rulestext.generate(promotion_facts(row, names.get(row.merchant_id or 0, "")), names).text
+    return PromotionInput(
+        name=row.name,
+        kind=row.kind,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        percent=row.percent,
+        amount_fen=row.amount_fen,
+        n=row.n,
+        tiers=[dict(t) for t in row.tiers],
+        repeat=row.repeat,
+        cap_fen=row.cap_fen,
+        min_qty=row.min_qty,
+        with_coupons=row.with_coupons,
+        members_only=row.members_only,
+        time_limited=row.time_limited,
+        skus=list(row.skus),
+        categories=list(row.categories),
+        merchants=list(row.merchants),
+        sku_prices=[dict(sp) for sp in row.sku_prices],
+        per_buyer_limit=row.per_buyer_limit,
+        total_limit=row.total_limit,
+        budget_fen=row.budget_fen,
+        description=row.description,
+        rules_text=None if row.rules_text.strip() in ("", generated.strip()) else row.rules_text,
+    )
+
+
 def _terms(row: Promotion) -> dict[str, Any]:
     """What a draft edit may change, for the audit event's before and after."""
     return {

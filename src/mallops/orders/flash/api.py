@@ -3,7 +3,8 @@
 Registered on the orders router (``mallops.orders.api``), so mounted at /api/v1. The merchant side
 (``store.promotion.manage``) works on its own store's SKUs and sales only (another store's sale is a 404;
 the store comes from the caller, never from the body). POSTs that move stock (create, cancel) need an
-``Idempotency-Key``; the edit is a PUT of the whole terms (repeating it changes nothing more).
+``Idempotency-Key``; the edit is a PATCH (the fields sent replace the sale's; repeating it changes nothing
+more).
 """
 
 from __future__ import annotations
@@ -22,18 +23,33 @@ from mallops.core.pagination import Pagination
 from mallops.orders.api import router
 from mallops.orders.flash import selectors
 from mallops.orders.flash import services as flash
+from mallops.orders.models import FlashSale
 from mallops.orders.schemas import FlashSaleIn, FlashSaleOut
 
 
-class FlashSaleTermsIn(Schema):
-    """The terms of a flash sale that may change before it starts (the SKU stays)."""
+class FlashSalePatchIn(Schema):
+    """A partial change of a flash sale before it starts: the fields sent replace the sale's (the SKU
+    stays)."""
 
-    title: Text = Field(max_length=200)
-    flash_price_fen: Fen
-    quantity: Count
-    per_buyer_limit: Count = 1
-    starts_at: datetime
-    ends_at: datetime
+    title: Text | None = Field(default=None, max_length=200)
+    flash_price_fen: Fen | None = None
+    quantity: Count | None = None
+    per_buyer_limit: Count | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+def _terms(sale: FlashSale, payload: FlashSalePatchIn) -> dict[str, Any]:
+    terms: dict[str, Any] = {
+        "title": sale.title,
+        "flash_price_fen": sale.flash_price_fen,
+        "quantity": sale.quantity,
+        "per_buyer_limit": sale.per_buyer_limit,
+        "starts_at": sale.starts_at,
+        "ends_at": sale.ends_at,
+    }
+    terms.update({k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None})
+    return terms
 
 
 class MerchantFlashSaleOut(FlashSaleOut):
@@ -60,15 +76,19 @@ def merchant_flash_list(request: HttpRequest, **kwargs: Any) -> Any:
     return selectors.store_flash_sales(actor=request.user)
 
 
-@router.put(
+@router.patch(
     "/merchant/flash-sales/{sale_id}",
     response=MerchantFlashSaleOut,
-    summary="Change a flash sale before it starts (409 flash_started after)",
+    summary="Change a flash sale before it starts: the fields sent replace the sale's (409 flash_started after)",
 )
-def merchant_flash_update(request: HttpRequest, sale_id: int, payload: FlashSaleTermsIn) -> Any:
-    merchant_id = selectors.actor_store(request.user)
+def merchant_flash_update(request: HttpRequest, sale_id: int, payload: FlashSalePatchIn) -> Any:
+    sale = selectors.store_flash_sale(actor=request.user, sale_id=sale_id)
     return flash.flash_sale_update(
-        actor=request.user, merchant_id=merchant_id, sale_id=sale_id, request=request, **payload.dict()
+        actor=request.user,
+        merchant_id=sale.merchant_id,
+        sale_id=sale.pk,
+        request=request,
+        **_terms(sale, payload),
     )
 
 
@@ -78,20 +98,23 @@ def merchant_flash_update(request: HttpRequest, sale_id: int, payload: FlashSale
     summary="Cancel a flash sale (Idempotency-Key required; unheld units go back to stock)",
 )
 def merchant_flash_cancel(request: HttpRequest, sale_id: int) -> Any:
+    sale = selectors.store_flash_sale(actor=request.user, sale_id=sale_id)  # another store's: 404 first
     require_idempotency_key(request)
-    merchant_id = selectors.actor_store(request.user)
     return flash.flash_sale_cancel(
-        actor=request.user, merchant_id=merchant_id, sale_id=sale_id, request=request
+        actor=request.user, merchant_id=sale.merchant_id, sale_id=sale.pk, request=request
     )
 
 
-@router.put(
+@router.patch(
     "/flash-sales/{sale_id}",
     response=MerchantFlashSaleOut,
     summary="Change any store's flash sale before it starts (promotion.manage)",
 )
-def platform_flash_update(request: HttpRequest, sale_id: int, payload: FlashSaleTermsIn) -> Any:
-    return flash.flash_sale_update(actor=request.user, sale_id=sale_id, request=request, **payload.dict())
+def platform_flash_update(request: HttpRequest, sale_id: int, payload: FlashSalePatchIn) -> Any:
+    sale = selectors.platform_flash_sale(actor=request.user, sale_id=sale_id)
+    return flash.flash_sale_update(
+        actor=request.user, sale_id=sale.pk, request=request, **_terms(sale, payload)
+    )
 
 
 @router.post(
@@ -100,5 +123,6 @@ def platform_flash_update(request: HttpRequest, sale_id: int, payload: FlashSale
     summary="Cancel any store's flash sale (promotion.manage; Idempotency-Key required)",
 )
 def platform_flash_cancel(request: HttpRequest, sale_id: int) -> Any:
+    sale = selectors.platform_flash_sale(actor=request.user, sale_id=sale_id)
     require_idempotency_key(request)
-    return flash.flash_sale_cancel(actor=request.user, sale_id=sale_id, request=request)
+    return flash.flash_sale_cancel(actor=request.user, sale_id=sale.pk, request=request)

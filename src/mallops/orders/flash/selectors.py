@@ -1,4 +1,4 @@
-"""Reads of flash sales for the merchant side, scoped to the caller's store."""
+"""Reads of flash sales for the API: a store's own (scoped to the caller's store) and operations'."""
 
 from __future__ import annotations
 
@@ -28,3 +28,23 @@ def store_flash_sales(*, actor: Any) -> QuerySet[FlashSale]:
         .order_by("-starts_at", "-pk")
     )
     return sales
+
+
+def store_flash_sale(*, actor: Any, sale_id: int) -> FlashSale:
+    sale: FlashSale | None = store_flash_sales(actor=actor).filter(pk=sale_id).first()
+    if sale is None:
+        raise not_found("flash sale")
+    return sale
+
+
+def platform_flash_sale(*, actor: Any, sale_id: int) -> FlashSale:
+    require_permission(actor, "promotion.manage")
+    sale: FlashSale | None = (
+        FlashSale.objects.for_platform(actor, "promotion.manage")
+        .select_related("item")
+        .filter(pk=sale_id)
+        .first()
+    )
+    if sale is None:
+        raise not_found("flash sale")
+    return sale
