@@ -1,5 +1,5 @@
-"""Console pages: operations' order list, the merchant's own orders with a ship form, flash sales with
-live counters."""
+"""Console pages: operations' order list and order detail, the merchant's own orders (list, detail, ship
+form), flash sales with live counters."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, label, label_choices
 from mallops.orders import selectors, services
+from mallops.orders.detail import order_detail as order_detail_of
 from mallops.orders.export import orders_xlsx
 from mallops.orders.flash import redis_path
 from mallops.orders.flash.services import redis_enabled
@@ -40,10 +42,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
     _require(request, "order.view")
     table = DataTable(
         request,
-        selectors.platform_orders(actor=request.user).select_related("merchant"),
+        selectors.platform_orders(actor=request.user).select_related("merchant", "buyer"),
         columns=[
-            Column("number", _("Order"), sort="number"),
-            Column("merchant.name", _("Merchant")),
+            Column(
+                "number",
+                _("Order"),
+                sort="number",
+                link=lambda o: reverse("orders:detail", args=[o.pk]),
+            ),
+            Column("merchant.name", _("Merchant"), sort="merchant__name"),
+            # masked for every role (issue 14): the detail page masks it too
+            Column("buyer", _("Buyer"), value=_masked_buyer),
             Column("status", _("Status"), kind="badge", display=lambda o: label(o.status, "orders.status")),
             Column("paid_fen", _("Paid"), kind="money", sort="paid_fen"),
             Column("created_at", _("Created"), kind="datetime", sort="created_at"),
@@ -82,7 +91,12 @@ def merchant_orders(request: HttpRequest) -> HttpResponse:
         request,
         orders,
         columns=[
-            Column("number", _("Order"), sort="number"),
+            Column(
+                "number",
+                _("Order"),
+                sort="number",
+                link=lambda o: reverse("orders:merchant_detail", args=[o.pk]),
+            ),
             Column("created_at", _("Created"), kind="datetime", sort="created_at"),
             Column(
                 "status",
@@ -115,6 +129,62 @@ def merchant_orders(request: HttpRequest) -> HttpResponse:
         request,
         "orders/merchant_orders.html",
         {"active": "merchant_orders", "table": table, "status": table.filter_values["status"]},
+    )
+
+
+def _masked_buyer(order: Any) -> str:
+    from mallops.privacy.registry import always_masked
+
+    name = always_masked(order.buyer, "display_name") or ""
+    phone = always_masked(order.buyer, "phone") or ""
+    return " ".join(part for part in (name, phone) if part) or "—"
+
+
+@login_required
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The platform's order detail (``order.view``): lines and discount shares, payments, shipment,
+    refunds and the timeline; the buyer's contact data masked."""
+    _require(request, "order.view")
+    order = (
+        selectors.platform_orders(actor=request.user)
+        .select_related("merchant", "buyer")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise Http404("order")
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "active": "orders",
+            "d": order_detail_of(order, platform=True),
+            "back_url": reverse("orders:list"),
+            "requests_url": reverse("aftersales:queue") if request.user.has_perm("aftersales.handle") else "",
+        },
+    )
+
+
+@login_required
+def merchant_order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The store's own order (``store.order.manage``); another store's order is a 404 (tenancy fails
+    closed). Contact data masked: the shipping step is where the label shows them."""
+    _require(request, "store.order.manage")
+    try:
+        order = selectors.merchant_order_get(actor=request.user, order_id=order_id)
+    except DomainError as exc:
+        raise Http404("order") from exc
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "active": "merchant_orders",
+            "d": order_detail_of(order, platform=False),
+            "back_url": reverse("orders:merchant"),
+            "ship_url": reverse("orders:merchant_ship", args=[order.pk])
+            if order.status == OrderStatus.PAID
+            else "",
+        },
     )
 
 
