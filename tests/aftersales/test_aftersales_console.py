@@ -68,7 +68,7 @@ def test_merchant_receives_returned_goods_and_sends_an_exchange_replacement_in_t
     assert "确认收到退货" in page and "拒收退货" in page
     shop.post(f"/aftersales/merchant/{ret.pk}/receive")
     done = AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=ret.pk)
-    assert done.status == "closed" and done.refund_fen == done.requested_fen > 0
+    assert done.status == "reviewing" and done.refund_fen == done.requested_fen > 0
     shop.post(f"/aftersales/merchant/{exchange.pk}/receive")
     page = shop.get("/aftersales/merchant/").content.decode()
     assert f'data-testid="replacement-{exchange.pk}"' in page and "发出换货" in page
@@ -77,4 +77,4 @@ def test_merchant_receives_returned_goods_and_sends_an_exchange_replacement_in_t
     shop.post(
         f"/aftersales/merchant/{exchange.pk}/replacement", {"carrier": "SF", "tracking_number": "SF9001"}
     )
-    assert AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=exchange.pk).status == "closed"
+    assert AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=exchange.pk).status == "reviewing"

@@ -34,7 +34,15 @@ def test_demo_requests_cover_every_step_and_loading_twice_adds_nothing(monkeypat
     requests = AfterSalesRequest.objects.unscoped(reason="test")
     assert requests.count() == len(demo.PLAN)
     statuses = set(requests.values_list("status", flat=True))
-    assert {"pending", "closed", "rejected", "disputed", "awaiting_return", "returning"} <= statuses
+    assert {
+        "pending",
+        "reviewing",
+        "closed",
+        "rejected",
+        "disputed",
+        "awaiting_return",
+        "returning",
+    } <= statuses
     assert "replacing" in statuses
     assert Dispute.objects.unscoped(reason="test").count() == 3
     refunded = requests.filter(refund_fen__gt=0)

@@ -99,7 +99,9 @@ def test_dispute_with_evidence_and_partial_ruling_refunds_through_the_provider()
     )
     assert ruled.status_code == 200, ruled.content
     final = json.loads(ruled.content)
-    assert final["status"] == "closed" and final["outcome"] == "ruled_refund" and final["refund_fen"] == half
+    assert (
+        final["status"] == "reviewing" and final["outcome"] == "ruled_refund" and final["refund_fen"] == half
+    )
     assert Refund.objects.get().amount_fen == half
     events = [t["event"] for t in final["timeline"]]
     assert events == [
@@ -113,7 +115,7 @@ def test_dispute_with_evidence_and_partial_ruling_refunds_through_the_provider()
         "evidence",
         "ruled",
         "refunded",
-        "closed",
+        "concluded",
     ]
     again = staff.post_json(rule_url, {"ruling": "reject", "note": "x"}, headers={"Idempotency-Key": "r2"})
     assert again.status_code == 409

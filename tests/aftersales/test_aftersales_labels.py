@@ -28,7 +28,7 @@ def test_merchant_page_names_kind_status_and_outcome_in_chinese():
     request_approve(actor=owner, request_id=done.pk, merchant_id=merchant.pk)
     page = _page(owner, "/aftersales/merchant/")
     assert "退款" in page and "换货" in page and "待商家处理" in page
-    assert "已关闭 · 已同意" in page  # the refund was approved and closed
+    assert "待复核 · 已同意" in page  # the refund was approved; it waits for review before it closes
     assert ">pending<" not in page and ">exchange<" not in page
     assert waiting.status == "pending"
 
@@ -44,4 +44,4 @@ def test_platform_pages_name_dispute_category_status_party_and_ruling_in_chinese
     detail = _page(agent, f"/aftersales/requests/{req.pk}/")
     assert "退款 · 纠纷中" in detail and "商品质量" in detail and "<strong>买家</strong>" in detail
     assert "全额退款" in detail and "部分退款" in detail  # the ruling menu
-    assert f"<h1>AS{req.pk} · 退款 · 纠纷中</h1>" in detail
+    assert f'<h1>AS{req.pk}</h1><p class="subtitle">退款 · 纠纷中</p>' in detail

@@ -59,8 +59,9 @@ def test_refund_of_one_line_of_a_discounted_order_is_its_stored_paid_share():
     done = _approve(owner, body["id"])
     assert done.status_code == 200, done.content
     out = json.loads(done.content)
-    assert out["status"] == "closed" and out["refund_fen"] == second.paid_fen
-    assert out["timeline"][-1]["event"] == "closed" and str(second.paid_fen) in out["timeline"][-1]["text"]
+    # the refund went back; the request waits for a CS agent's review before it closes (R5.2.1)
+    assert out["status"] == "reviewing" and out["refund_fen"] == second.paid_fen and out["closed_at"] is None
+    assert out["timeline"][-1]["event"] == "concluded"
     refund = Refund.objects.get()
     assert refund.amount_fen == second.paid_fen and refund.status == "success"
     assert Payment.objects.get().refunded_fen == second.paid_fen
@@ -206,10 +207,10 @@ def test_unanswered_request_is_approved_by_the_sweep_after_an_outage():
     assert run_sweeper(sweeper, now=later) == 1
     assert run_sweeper(sweeper, now=later) == 0
     req = AfterSalesRequest.objects.for_merchant(merchant.pk).get(pk=req_id)
-    assert req.status == "closed" and req.outcome == "auto_approved" and req.respond_due_at is None
+    assert req.status == "reviewing" and req.outcome == "auto_approved" and req.respond_due_at is None
     assert req.refund_fen == rules.paid_for(line.paid_fen, line.qty, 0, 1)
     events = list(TimelineEntry.objects.for_merchant(merchant.pk).values_list("event", flat=True))
-    assert events == ["created", "acknowledged", "auto_approved", "refunded", "closed"]
+    assert events == ["created", "acknowledged", "auto_approved", "refunded", "concluded"]
 
 
 def test_bad_input_is_422_with_paths_and_writes_nothing():

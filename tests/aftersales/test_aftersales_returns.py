@@ -109,7 +109,7 @@ def test_return_comes_back_then_is_restocked_and_refunded():
     assert received.status_code == 200, received.content
     out = json.loads(received.content)
     req = _req(merchant, req_id)
-    assert out["status"] == "closed" and out["outcome"] == "approved"
+    assert out["status"] == "reviewing" and out["outcome"] == "approved"
     assert req.refund_fen == req.requested_fen > 0 and out["shipments"][0]["received_at"]
     # restocked: two units are sellable again, the ledger still sums to the columns
     item = _item(second)
@@ -130,7 +130,7 @@ def test_return_comes_back_then_is_restocked_and_refunded():
         "return_shipped",
         "received",
         "refunded",
-        "closed",
+        "concluded",
     ]
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"aftersales.return_ship", "aftersales.return_receive"} <= actions
@@ -185,8 +185,8 @@ def test_exchange_gets_a_replacement_shipment_and_stock_is_unchanged():
     )
     assert sent.status_code == 201, sent.content
     out = json.loads(sent.content)
-    assert out["status"] == "closed" and [s["leg"] for s in out["shipments"]] == ["return", "replacement"]
-    assert "SF5550001" in out["timeline"][-1]["text"]
+    assert out["status"] == "reviewing" and [s["leg"] for s in out["shipments"]] == ["return", "replacement"]
+    assert out["timeline"][-1]["event"] == "concluded" and "SF5550001" in out["timeline"][-2]["text"]
     assert _item(line).available == stock_before and not Refund.objects.exists()
 
 
@@ -212,8 +212,8 @@ def test_return_timers_after_an_outage_lapse_or_receive_once():
     assert run_sweeper(lapse, now=later) == 1 and run_sweeper(receive, now=later) == 1
     assert run_sweeper(lapse, now=later) == 0 and run_sweeper(receive, now=later) == 0
     lapsed, received = _req(merchant, never_sent), _req(merchant, not_answered)
-    assert (lapsed.status, lapsed.outcome, lapsed.refund_fen) == ("closed", "lapsed", 0)
-    assert (received.status, received.refund_fen) == ("closed", received.requested_fen)
+    assert (lapsed.status, lapsed.outcome, lapsed.refund_fen) == ("reviewing", "lapsed", 0)
+    assert (received.status, received.refund_fen) == ("reviewing", received.requested_fen)
     assert _item(second).available == stock_before + 1
     assert Refund.objects.count() == 1
     # a lapsed request's unit can be asked for again

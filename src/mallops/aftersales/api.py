@@ -57,6 +57,10 @@ class ParcelIn(Schema):
     tracking_number: str = Field("", max_length=64)
 
 
+class AfterSaleCloseIn(Schema):
+    note: MultilineText = Field("", max_length=500, description="what the reviewer checked (internal)")
+
+
 class RuleIn(Schema):
     ruling: str = Field(..., max_length=20)
     note: MultilineText = Field(..., max_length=1000)
@@ -83,6 +87,9 @@ class AfterSaleRequestOut(Schema):
     responded_at: datetime | None
     refunded_at: datetime | None
     closed_at: datetime | None
+    reviewed_at: datetime | None = Field(
+        None, description="when a CS agent reviewed the outcome; a request closes only after this review"
+    )
     return_ship_due_at: datetime | None
     receive_due_at: datetime | None
     received_at: datetime | None
@@ -153,6 +160,11 @@ class DisputeRowOut(Schema):
     ruling_fen: int
 
 
+def _detail(req: Any) -> dict[str, Any]:
+    """``selectors.detail`` with the review-before-close stamp."""
+    return selectors.detail(req) | {"reviewed_at": req.reviewed_at}
+
+
 # ---------------------------------------------------------------- buyers
 
 
@@ -180,7 +192,7 @@ def buyer_create(request: HttpRequest, payload: AfterSaleRequestIn) -> Any:
         no_reason_return=payload.no_reason_return,
         request=request,
     )
-    return Status(201, selectors.detail(req))
+    return Status(201, _detail(req))
 
 
 @router.get(
@@ -195,7 +207,7 @@ def buyer_list(request: HttpRequest, **kwargs: Any) -> Any:
     "/buyer/aftersales/{aftersales_id}", response=RequestDetailOut, summary="One of the buyer's requests"
 )
 def buyer_get(request: HttpRequest, aftersales_id: int) -> Any:
-    return selectors.detail(selectors.one(selectors.buyer_requests(request.user), aftersales_id))
+    return _detail(selectors.one(selectors.buyer_requests(request.user), aftersales_id))
 
 
 @router.post(
@@ -212,7 +224,7 @@ def buyer_dispute(request: HttpRequest, aftersales_id: int, payload: DisputeIn) 
         images=payload.images,
         request=request,
     )
-    return Status(201, selectors.detail(d.request))
+    return Status(201, _detail(d.request))
 
 
 @router.post(
@@ -227,7 +239,7 @@ def buyer_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn
         images=payload.images,
         request=request,
     )
-    return Status(201, selectors.detail(ev.dispute.request))
+    return Status(201, _detail(ev.dispute.request))
 
 
 @router.post(
@@ -244,7 +256,7 @@ def buyer_return_ship(request: HttpRequest, aftersales_id: int, payload: ParcelI
         tracking_number=payload.tracking_number,
         request=request,
     )
-    return Status(201, selectors.detail(req))
+    return Status(201, _detail(req))
 
 
 # ---------------------------------------------------------------- merchants
@@ -259,7 +271,7 @@ def _store_acts(
     if idempotent:
         require_idempotency_key(request)
     out = act(actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request, **fields)
-    return selectors.detail(out)
+    return _detail(out)
 
 
 @router.get(
@@ -275,7 +287,7 @@ def merchant_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
     "/merchant/aftersales/{aftersales_id}", response=RequestDetailOut, summary="One of the store's requests"
 )
 def merchant_get(request: HttpRequest, aftersales_id: int) -> Any:
-    return selectors.detail(selectors.one(selectors.merchant_requests(request.user), aftersales_id))
+    return _detail(selectors.one(selectors.merchant_requests(request.user), aftersales_id))
 
 
 @router.post(
@@ -331,7 +343,7 @@ def merchant_evidence(request: HttpRequest, aftersales_id: int, payload: Evidenc
         merchant_id=req.merchant_id,
         request=request,
     )
-    return Status(201, selectors.detail(ev.dispute.request))
+    return Status(201, _detail(ev.dispute.request))
 
 
 # ---------------------------------------------------------------- platform
@@ -351,7 +363,19 @@ def platform_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
     summary="One request (aftersales.handle)",
 )
 def platform_get(request: HttpRequest, aftersales_id: int) -> Any:
-    return selectors.detail(selectors.one(selectors.platform_requests(request.user), aftersales_id))
+    return _detail(selectors.one(selectors.platform_requests(request.user), aftersales_id))
+
+
+@router.post(
+    "/aftersales/requests/{aftersales_id}/close",
+    response=RequestDetailOut,
+    summary="Review the outcome and close the request; the customer gets the confirmation (aftersales.handle)",
+)
+def platform_close(request: HttpRequest, aftersales_id: int, payload: AfterSaleCloseIn) -> Any:
+    req = selectors.one(selectors.platform_requests(request.user), aftersales_id)
+    return _detail(
+        services.request_close(actor=request.user, request_id=req.pk, note=payload.note, request=request)
+    )
 
 
 @router.get("/aftersales/disputes", response=list[DisputeRowOut], summary="Disputes (aftersales.handle)")
@@ -376,4 +400,4 @@ def platform_rule(request: HttpRequest, dispute_id: int, payload: RuleIn) -> Any
         amount_fen=payload.amount_fen,
         request=request,
     )
-    return selectors.detail(d.request)
+    return _detail(d.request)

@@ -78,7 +78,14 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         made += 1
         later = now + timedelta(hours=rng.randint(1, 6))
         if fate in ("approve", "returning", "received", "replacing"):
-            services.request_approve(actor=None, request_id=req.pk, merchant_id=req.merchant_id, now=later)
+            req = services.request_approve(
+                actor=None, request_id=req.pk, merchant_id=req.merchant_id, now=later
+            )
+        if fate == "approve" and kind != "repair" and ruler is not None and req.status == "reviewing":
+            # reviewed by customer service and closed; the repair (and the ruled dispute) wait for review
+            services.request_close(
+                actor=ruler, request_id=req.pk, note="已核对处理结果", now=later + timedelta(hours=1)
+            )
         if fate in ("returning", "received", "replacing"):
             returns.return_ship(
                 actor=order.buyer,
@@ -126,5 +133,6 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                 now=later + timedelta(hours=5),
             )
     lines.append(
-        f"After-sales: {made} demo requests (pending, approved, returning, received, rejected, disputed, ruled)"
+        f"After-sales: {made} demo requests (pending, approved, reviewed, returning, received, rejected, disputed,"
+        " ruled)"
     )

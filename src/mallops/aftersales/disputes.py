@@ -24,7 +24,15 @@ from mallops.aftersales.models import (
     Ruling,
     Status,
 )
-from mallops.aftersales.services import HOLDABLE, buyer_locked, close, hold_order, log, refund, release_order
+from mallops.aftersales.services import (
+    HOLDABLE,
+    buyer_locked,
+    conclude,
+    hold_order,
+    log,
+    refund,
+    release_order,
+)
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders.checkout import require_buyer
@@ -221,10 +229,10 @@ def dispute_rule(
     if amount:
         refund(req, amount, actor=actor, now=now, request=request)
         text = f"The platform ruled on your dispute: {amount} fen are on the way back."
-        close(req, Outcome.RULED_REFUND, actor=actor, now=now, text=text)
+        conclude(req, Outcome.RULED_REFUND, actor=actor, now=now, text=text)
     else:
         release_order(req, actor=actor, now=now, request=request)
-        close(
+        conclude(
             req,
             Outcome.REFUSED,
             actor=actor,

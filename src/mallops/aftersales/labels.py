@@ -15,6 +15,7 @@ from mallops.aftersales.models import (
     DisputeCategory,
     DisputeStatus,
     Kind,
+    Leg,
     Outcome,
     Party,
     Ruling,
@@ -24,6 +25,7 @@ from mallops.aftersales.models import (
 EVENT = {
     "created": _("Request submitted"),
     "acknowledged": _("Receipt confirmed"),
+    "approved": _("Approved by the merchant"),
     "auto_approved": _("Approved automatically"),
     "rejected": _("Rejected by the merchant"),
     "awaiting_return": _("Return requested"),
@@ -36,7 +38,9 @@ EVENT = {
     "evidence": _("Evidence submitted"),
     "evidence_closed": _("Evidence window closed"),
     "ruled": _("Platform ruling"),
-    "closed": _("Closed"),
+    "concluded": _("Outcome reached, waiting for review"),
+    "reviewed": _("Reviewed by customer service"),
+    "closed": _("Closed, confirmation sent to the customer"),
 }
 
 # fixed sentences the services store in English on the timeline (the record stays as written)
@@ -63,6 +67,7 @@ LABELS: dict[str, Any] = {
     "dispute_status": DisputeStatus,
     "dispute_category": DisputeCategory,
     "category": DisputeCategory,
+    "leg": Leg,
 }
 
 FIELDS: dict[str, Any] = {

@@ -36,7 +36,9 @@ class Status(models.TextChoices):
     REPLACING = "replacing", _("replacing")  # exchange: goods received, the merchant sends the replacement
     REJECTED = "rejected", _("rejected")  # the buyer may open a dispute
     DISPUTED = "disputed", _("disputed")
-    CLOSED = "closed", _("closed")  # approved (refund done if any) or ruled, customer told
+    # the outcome is reached (refund done if any, replacement sent, ruled or lapsed); a CS agent reviews it
+    REVIEWING = "reviewing", _("awaiting review")
+    CLOSED = "closed", _("closed")  # reviewed by a CS agent, customer sent the confirmation
 
 
 class Outcome(models.TextChoices):
@@ -75,11 +77,26 @@ class AfterSalesRequest(models.Model):
     replacement_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # review before close (R5.2.1): the message the customer gets when the request closes, written when
+    # the outcome is reached; the CS agent who reviewed the outcome, when, and what they noted
+    confirmation_text = models.CharField(max_length=1000, blank=True, default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_note = models.CharField(max_length=500, blank=True, default="")
 
     objects = MerchantScopedManager()
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "status", "created_at"], name="aftersales_req_m_st_c")]
+        constraints = [
+            # no request closes without a review (the service checks it too; this is the last word)
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | models.Q(reviewed_at__isnull=False),
+                name="aftersales_closed_after_review",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"AS{self.pk}"

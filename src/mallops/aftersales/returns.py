@@ -27,7 +27,7 @@ from mallops.aftersales.models import (
     Shipment,
     Status,
 )
-from mallops.aftersales.services import close, locked, log, refund, release_order, snapshot
+from mallops.aftersales.services import conclude, locked, log, refund, release_order, snapshot
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import conflict, not_found
 from mallops.orders.services import order_lines_restock, parcel_check
@@ -118,8 +118,8 @@ def return_receive(
 ) -> AfterSalesRequest:
     """The merchant confirms the parcel arrived (or the sweep, when ``receive_due_at`` passed).
 
-    The returned units go back into stock; a return is refunded (its paid share) and closed; an exchange
-    waits for the replacement (``replacement_due_at``)."""
+    The returned units go back into stock; a return is refunded (its paid share) and waits for review; an
+    exchange waits for the replacement (``replacement_due_at``)."""
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     if req.status != Status.RETURNING:
@@ -144,7 +144,7 @@ def return_receive(
     )
     if req.kind in MONEY_KINDS:
         refund(req, req.requested_fen, actor=actor, now=now, request=request)
-        close(
+        conclude(
             req,
             req.outcome or Outcome.APPROVED,
             actor=actor,
@@ -171,12 +171,12 @@ def replacement_ship(
     request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
     """Exchange: the merchant sends the replacement (same SKU: the returned units were not restocked, so
-    stock is unchanged), and the request closes."""
+    stock is unchanged), and the request waits for review before it closes."""
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     before, tracking = _ship(req, Leg.REPLACEMENT, carrier, tracking_number, now=now)
     log(req, "replacement_shipped", actor=actor, now=now, text=f"{carrier} {tracking}")
-    close(
+    conclude(
         req,
         req.outcome or Outcome.APPROVED,
         actor=actor,
@@ -189,7 +189,7 @@ def replacement_ship(
 
 @audited()
 def return_lapse(*, request_id: int, now: datetime) -> AfterSalesRequest:
-    """Sweep: the buyer did not send the goods back in time; the request closes as ``lapsed`` (the units
+    """Sweep: the buyer did not send the goods back in time; the request ends as ``lapsed`` (the units
     may be asked for again) and a held order gets its status back."""
     req = locked(None, request_id)
     if req.status != Status.AWAITING_RETURN:
@@ -198,7 +198,7 @@ def return_lapse(*, request_id: int, now: datetime) -> AfterSalesRequest:
         return req
     before = snapshot(req)
     release_order(req, actor=None, now=now, request=None)
-    close(
+    conclude(
         req,
         Outcome.LAPSED,
         actor=None,

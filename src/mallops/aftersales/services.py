@@ -1,4 +1,6 @@
-"""After-sales writes (R5.2.1): create, approve (by the merchant or the sweep), reject; the refund link.
+"""After-sales writes (R5.2.1): create, approve (by the merchant or the sweep), reject; the refund link;
+review before close (a request whose outcome is reached waits in ``reviewing`` until a CS agent closes it,
+which sends the customer the confirmation).
 
 Money goes back through the payments app; the order's status moves only through ``orders.transitions``
 (one writer per aggregate). A request covering the whole order moves the order to ``refunding`` while it
@@ -16,6 +18,7 @@ from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from mallops.accounts.services import require_permission
 from mallops.aftersales import conf, rules
 from mallops.aftersales.models import (
     MONEY_KINDS,
@@ -303,11 +306,65 @@ def refund(
     )
 
 
-def close(req: AfterSalesRequest, outcome: str, *, actor: Any, now: datetime, text: str) -> None:
-    req.status, req.outcome, req.closed_at = Status.CLOSED, outcome, now
+def conclude(req: AfterSalesRequest, outcome: str, *, actor: Any, now: datetime, text: str) -> None:
+    """The outcome is reached (refund done if any): the request waits for a CS agent's review
+    (``request_close``) and keeps ``text``, the confirmation the customer gets when it closes."""
+    req.status, req.outcome = Status.REVIEWING, outcome
+    req.confirmation_text = text[:1000]
     req.respond_due_at = req.return_ship_due_at = req.receive_due_at = req.replacement_due_at = None
     req.save()
-    log(req, "closed", actor=None, now=now, text=text, outcome=outcome)
+    log(req, "concluded", actor=None, now=now, outcome=outcome)
+
+
+@audited()
+def request_close(
+    *,
+    actor: Any,
+    request_id: int,
+    note: str = "",
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> AfterSalesRequest:
+    """Review before close (R5.2.1): a CS agent (``aftersales.handle``) checks the outcome of a request
+    waiting for review and closes it; the customer gets the confirmation on the request's timeline (the
+    customer-visible record the buyer reads in the app).
+
+    Locks the request row. Errors: 403 without the permission, 404 for an unknown request, 422 for a note
+    over 500 characters, 409 ``not_awaiting_review`` unless the request waits for review (a request never
+    closes unreviewed: the database refuses a closed row without ``reviewed_at``)."""
+    require_permission(actor, "aftersales.handle")
+    now = now or timezone.now()
+    if len(note) > 500:
+        raise validation_error([FieldError(("body", "note"), "At most 500 characters.", "invalid_length")])
+    req: AfterSalesRequest | None = (
+        AfterSalesRequest.objects.for_platform(actor, "aftersales.handle")
+        .select_for_update()
+        .filter(pk=request_id)
+        .first()
+    )
+    if req is None:
+        raise not_found("after-sales request")
+    if req.status != Status.REVIEWING:
+        raise conflict(
+            f"A request in status {req.status!r} is not waiting for review.",
+            code="not_awaiting_review",
+            status=req.status,
+        )
+    before = snapshot(req)
+    req.status, req.closed_at = Status.CLOSED, now
+    req.reviewed_at, req.reviewed_by, req.review_note = now, actor, note.strip()
+    req.save()
+    log(req, "reviewed", actor=actor, now=now, text=req.review_note)
+    log(req, "closed", actor=None, now=now, text=req.confirmation_text, outcome=req.outcome)
+    audit_record(
+        actor=actor,
+        action="aftersales.request_close",
+        obj=req,
+        before=before,
+        after=snapshot(req) | {"review_note": req.review_note},
+        request=request,
+    )
+    return req
 
 
 def locked(merchant_id: int | None, request_id: int) -> AfterSalesRequest:
@@ -332,7 +389,8 @@ def request_approve(
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
-    """The merchant approves (or the sweep does when the deadline passed): refund if money, then close."""
+    """The merchant approves (or the sweep does when the deadline passed): refund if money, then the request
+    waits for a CS agent's review before it closes (``request_close``)."""
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     if req.status != Status.PENDING:
@@ -362,7 +420,7 @@ def request_approve(
     else:
         if req.kind in MONEY_KINDS:
             refund(req, req.requested_fen, actor=actor, now=now, request=request)
-        close(req, outcome, actor=actor, now=now, text=_confirmation(req))
+        conclude(req, outcome, actor=actor, now=now, text=_confirmation(req))
     audit_record(
         actor=actor,
         action="aftersales.request_approve",

@@ -1,4 +1,5 @@
-"""Console pages: the platform's after-sales and dispute queue with a ruling form, and the merchant
+"""Console pages: the platform's after-sales and dispute queue, the request detail (refund calculation,
+messages, evidence, ruling form, review before close), and the merchant
 centre's list of the store's requests with approve/reject, receipt of returned goods (or rejection of the
 parcel) and the replacement shipment of an exchange."""
 
@@ -8,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from mallops.aftersales.models import (
     Shipment,
     Status,
 )
+from mallops.aftersales.presenters import request_page
 from mallops.aftersales.templatetags.aftersales_labels import as_label
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
@@ -102,16 +104,46 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The platform's request detail: the order's lines with the refund calculation line by line, both
+    parties' messages and evidence photos, the dispute ruling form, the review-before-close form and the
+    timeline. The buyer's contact data is masked."""
     _need(request, "aftersales.handle")
     try:
-        req = selectors.one(selectors.platform_requests(request.user), request_id)
+        req = selectors.one(
+            selectors.platform_requests(request.user).select_related("order", "merchant", "buyer"), request_id
+        )
     except DomainError as exc:
-        raise PermissionDenied(exc.detail) from exc
-    return render(
-        request,
-        "aftersales/request.html",
-        {"active": "aftersales", "req": selectors.detail(req), "rulings": Ruling.choices},
-    )
+        raise Http404("after-sales request") from exc
+    context = request_page(req)
+    context |= {
+        "active": "aftersales",
+        "rulings": Ruling.choices,
+        "can_close": req.status == Status.REVIEWING,
+        "order_url": reverse("orders:detail", args=[req.order_id])
+        if request.user.has_perm("order.view")
+        else "",
+    }
+    return render(request, "aftersales/request.html", context)
+
+
+@login_required
+@require_POST
+def request_close_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Review before close: the CS agent confirms the outcome; the customer gets the confirmation."""
+    _need(request, "aftersales.handle")
+    try:
+        req = services.request_close(
+            actor=request.user, request_id=request_id, note=request.POST.get("note", ""), request=request
+        )
+        messages.success(
+            request,
+            _("Request AS%(id)s reviewed and closed; the customer got the confirmation.") % {"id": req.pk},
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404("after-sales request") from exc
+        messages.error(request, "; ".join(error_lines(exc.errors or [], "aftersales")) or exc.detail)
+    return redirect("aftersales:request", request_id=request_id)
 
 
 @login_required
