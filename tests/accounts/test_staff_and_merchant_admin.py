@@ -261,3 +261,35 @@ def test_django_admin_offers_the_defined_roles_as_a_select():
     page = client.get(f"/admin/accounts/user/{superuser.pk}/change/").content.decode()
     assert '<select name="role_grants-0-role"' in page
     assert '<option value="cs_agent">客服专员</option>' in page
+
+
+def test_a_suspended_stores_flash_sale_refuses_attempts_until_it_is_resumed():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mallops.accounts import services
+    from mallops.core.errors import DomainError
+    from mallops.orders.flash import services as flash
+
+    merchant, _owner = make_merchant()
+    item = make_stock(merchant, price_fen=9900, available=10)
+    now = timezone.now()
+    sale = flash.flash_sale_create(
+        actor=make_staff("product_ops"),
+        sku_code=item.sku_code,
+        title="秒杀 暂停测试",
+        flash_price_fen=4900,
+        quantity=5,
+        per_buyer_limit=1,
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    admin_user = make_staff("platform_admin")
+    buyer = make_buyer()
+    services.merchant_suspend(actor=admin_user, merchant_id=merchant.pk, reason="核查中")
+    with pytest.raises(DomainError) as refused:
+        flash.flash_attempt(actor=buyer, sale_id=sale.pk)
+    assert (refused.value.status, refused.value.code) == (409, "merchant_suspended")
+    services.merchant_resume(actor=admin_user, merchant_id=merchant.pk, reason="核查完毕")
+    assert flash.flash_attempt(actor=buyer, sale_id=sale.pk).order_id is not None

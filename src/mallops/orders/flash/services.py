@@ -339,6 +339,8 @@ def flash_sale_cancel(
 def _check_open(sale: FlashSale | None, qty: int, now: datetime) -> FlashSale:
     if sale is None:
         raise not_found("flash sale")
+    if not sale.item.merchant.is_active:  # the platform suspended the store (``accounts.merchant_suspend``)
+        raise conflict("The store is suspended.", code="merchant_suspended")
     if qty <= 0:
         raise validation_error([FieldError(("body", "qty"), "Quantity must be positive.", "invalid_qty")])
     if now < sale.starts_at:
@@ -353,7 +355,7 @@ def _check_open(sale: FlashSale | None, qty: int, now: datetime) -> FlashSale:
 def _sale(sale_id: int) -> FlashSale | None:
     sale: FlashSale | None = (
         FlashSale.objects.unscoped(reason="public flash sale")
-        .select_related("item")
+        .select_related("item__merchant")
         .filter(pk=sale_id)
         .first()
     )
