@@ -59,6 +59,18 @@ class _TaskTitles:
             _("%(number)s: serious complaint — management review, regulator reporting check"),
         ),
         (re.compile(r"^(?P<number>\S+): follow-up visit overdue$"), _("%(number)s: follow-up visit overdue")),
+        # escalation reasons written by the services (timeline bodies)
+        (re.compile(r"^serious complaint received$"), _("serious complaint received")),
+        (re.compile(r"^SLA breached: (?P<names>.+)$"), _("SLA breached: %(names)s")),
+        # escalation task titles: "<ticket number>: <reason>"
+        (
+            re.compile(r"^(?P<number>T\d{8}[0-9A-F]{6}): serious complaint received$"),
+            _("%(number)s: serious complaint received"),
+        ),
+        (
+            re.compile(r"^(?P<number>T\d{8}[0-9A-F]{6}): SLA breached: (?P<names>.+)$"),
+            _("%(number)s: SLA breached: %(names)s"),
+        ),
         (
             re.compile(r"^(?P<number>\S+): reason and proposed solution needed$"),
             _("%(number)s: reason and proposed solution needed"),
@@ -76,6 +88,8 @@ class _TaskTitles:
                 values = match.groupdict()
                 if "kind" in values:
                     values["kind"] = gettext(values["kind"])  # the task kind's own label msgid
+                if "names" in values:  # SLA policy labels (seed labels are msgids)
+                    values["names"] = "、".join(gettext(n) for n in values["names"].split(", "))
                 return str(template) % values
         return None
 
