@@ -288,8 +288,12 @@ def test_a_suspended_stores_flash_sale_refuses_attempts_until_it_is_resumed():
     admin_user = make_staff("platform_admin")
     buyer = make_buyer()
     services.merchant_suspend(actor=admin_user, merchant_id=merchant.pk, reason="核查中")
+    listed = json.loads(ApiClient().get_json("/api/v1/storefront/flash-sales").content)
+    assert sale.pk not in [row["id"] for row in listed["items"]]
     with pytest.raises(DomainError) as refused:
         flash.flash_attempt(actor=buyer, sale_id=sale.pk)
     assert (refused.value.status, refused.value.code) == (409, "merchant_suspended")
     services.merchant_resume(actor=admin_user, merchant_id=merchant.pk, reason="核查完毕")
+    listed = json.loads(ApiClient().get_json("/api/v1/storefront/flash-sales").content)
+    assert sale.pk in [row["id"] for row in listed["items"]]
     assert flash.flash_attempt(actor=buyer, sale_id=sale.pk).order_id is not None

@@ -206,7 +206,7 @@ def flash_sales(*, actor: Any) -> QuerySet[FlashSale]:
 def flash_sales_public(now: datetime) -> QuerySet[FlashSale]:
     sales: QuerySet[FlashSale] = (
         FlashSale.objects.unscoped(reason="public list of running flash sales")
-        .filter(ends_at__gt=now, finalized=False)
+        .filter(ends_at__gt=now, finalized=False, item__merchant__is_active=True)  # suspended stores: none
         .select_related("item")
         .order_by("starts_at")
     )
