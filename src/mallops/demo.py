@@ -27,12 +27,13 @@ STAFF_USERS = {
     "auditor": ["compliance_auditor"],
     "risk-analyst": ["risk_analyst"],
 }
+# licence numbers are fictitious but valid USCCs (GB 32100 check character), so they pass the console's check
 MERCHANTS = [
-    ("merchant1", "鲜果时光旗舰店", "91310000MA1FL0001X"),
-    ("merchant2", "云裳服饰专营店", "91330100MA2CD0002Y"),
-    ("merchant3", "极客数码官方店", "91440300MA5EX0003Z"),
-    ("merchant4", "安心母婴生活馆", "91110105MA01A0004W"),
-    ("merchant5", "雪域美妆集合店", "91510100MA6CB0005Q"),
+    ("merchant1", "鲜果时光旗舰店", "91310000MA1FL0001R"),
+    ("merchant2", "云裳服饰专营店", "91330100MA2CD0002J"),
+    ("merchant3", "极客数码官方店", "91440300MA5EX0003E"),
+    ("merchant4", "安心母婴生活馆", "91110105MA01A0004B"),
+    ("merchant5", "雪域美妆集合店", "91510100MA6CB0005A"),
 ]
 REGIONS = [
     ("北京市", "北京市", "朝阳区"),
