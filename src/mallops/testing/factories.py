@@ -31,11 +31,17 @@ def make_staff(*roles: str, username: str | None = None) -> User:
     return user
 
 
+def _valid_uscc(body: str) -> str:
+    from mallops.accounts.uscc import check_character
+
+    return body + check_character(body)
+
+
 def make_merchant(name: str | None = None, *, owner: str | None = None) -> tuple[Merchant, User]:
     n = next(_seq)
     merchant = Merchant.objects.create(
         name=name or f"测试店铺{n}",
-        licence_number=f"91310000MA{n:08d}",
+        licence_number=_valid_uscc(f"91310000MA{n:07d}"),
         contact_name="王小明",
         contact_phone="13800138000",
     )
