@@ -331,6 +331,27 @@ def test_coupon_batch_form_refuses_both_face_value_and_percent():
     assert page.status_code == 200 and not CouponBatch.objects.for_merchant(merchant.pk).exists()
 
 
+@pytest.mark.req("R1.4.1")
+def test_a_coupon_batch_name_with_a_forbidden_claim_is_refused_on_the_form_with_its_article():
+    merchant, owner = make_merchant()
+    page = _client(owner).post(
+        "/promotions/coupon-batches/new/",
+        {
+            "name": "全网最低价券",
+            "off_fen": "10",
+            "total_quantity": "10",
+            "per_buyer_limit": "1",
+            **_window(),
+        },
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and not CouponBatch.objects.for_merchant(merchant.pk).exists()
+    assert (
+        "名称中的「全网最低价」违反明码标价和禁止价格欺诈规定第十九条，不得上线。（明码标价和禁止价格欺诈规定第十九条）"
+        in html
+    )
+
+
 def test_platform_coupon_batch_and_the_api_edit():
     ops = make_staff("product_ops")
     response = _client(ops).post(

@@ -53,6 +53,12 @@ def _refusal(request: HttpRequest, form: forms.Form, error: DomainError) -> None
     """A service refusal on a form page: field errors under their fields, anything else as a toast."""
     if error.code == "validation_error" and add_service_errors(form, error):
         return
+    findings = [f for f in error.extra.get("findings", []) if f.get("severity") == "block"]
+    if findings:
+        # blocked by a pre-launch check (a coupon batch's name): each finding with its article, on the form
+        for finding in findings:
+            form.add_error(None, f"{finding['message']}（{finding['citation']['text']}）")
+        return
     if error.code == "validation_error":
         return  # the unplaced ones are on top of the form already
     messages.error(request, _("Not saved: %(detail)s") % {"detail": error.detail})
