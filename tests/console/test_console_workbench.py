@@ -274,3 +274,23 @@ def test_dashboard_stays_within_25_queries_for_every_role(roles: tuple[str, ...]
     with query_budget(at_most=25):
         response = client.get("/")
     assert response.status_code == 200
+
+
+def test_merchant_sees_own_store_tickets_near_their_sla_and_the_link_lists_exactly_them() -> None:
+    mine, owner = make_merchant()
+    other, _other_owner = make_merchant()
+    near, calm = make_ticket(mine), make_ticket(mine)
+    theirs = make_ticket(other)
+    now = timezone.now()
+    clocks = TicketSla.objects.all()
+    clocks.update(due_at=now + timedelta(hours=10), warn_at=now + timedelta(hours=8))
+    clocks.filter(ticket__in=[near, theirs]).update(due_at=now + timedelta(minutes=30))
+    client = _client(owner)
+
+    page = client.get("/").content.decode()
+
+    assert _todo(page, "store_tickets_sla_near") == (1, "/service/store/?scope=sla_near")
+    assert _todo(page, "store_tickets_sla_breached") == (0, "/service/store/?scope=sla_breached")
+    listed = client.get("/service/store/?scope=sla_near").content.decode()
+    assert _ids(listed, r'href="/service/store/tickets/(\d+)/"') == {near.pk}
+    assert calm.pk != near.pk

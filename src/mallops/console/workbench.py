@@ -115,6 +115,22 @@ TODOS: dict[str, list[ToDoSpec]] = {
     ],
     "store.service.handle": [
         ToDoSpec(
+            "store_tickets_sla_near",
+            _("Tickets near an SLA breach"),
+            "service",  # tickets_for(actor) is the store's own tickets for a merchant user
+            "sla_near",
+            "service:store_queue",
+            f"?scope={service_selectors.SLA_NEAR}",
+        ),
+        ToDoSpec(
+            "store_tickets_sla_breached",
+            _("Open tickets past their SLA"),
+            "service",
+            "sla_breached",
+            "service:store_queue",
+            f"?scope={service_selectors.SLA_BREACHED}",
+        ),
+        ToDoSpec(
             "aftersales_pending",
             _("After-sales requests waiting for you"),
             "aftersales",
@@ -256,7 +272,7 @@ class Trend:
         return {
             "xAxis": {"type": "category", "data": self.days},
             "yAxis": {"type": "value", "name": str(self.unit)},
-            "series": [{"type": "line", "name": str(self.title), "data": self.values, "smooth": True}],
+            "series": [{"type": "line", "name": str(self.title), "data": self.values}],
         }
 
 

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -48,6 +49,8 @@ def store_queue(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as error:
         raise PermissionDenied(error.detail) from error
+    if scope in (selectors.SLA_NEAR, selectors.SLA_BREACHED):  # the workbench's to-do links
+        rows = selectors.with_sla_state(rows, now=timezone.now()).filter(sla_state=scope)  # type: ignore[misc]
     return render(
         request,
         "service/store_queue.html",
