@@ -8,8 +8,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 ACTION: dict[str, Any] = {
+    "accounts.address_create": _("Address added"),
+    "accounts.address_delete": _("Address deleted"),
+    "accounts.address_update": _("Address changed"),
     "accounts.buyer_registered": _("Buyer registered"),
     "accounts.login_locked": _("Sign-in locked"),
+    "accounts.profile_update": _("Profile changed"),
     "accounts.login_unlocked": _("Sign-in unlocked"),
     "accounts.merchant_member_added": _("Store staff added"),
     "accounts.merchant_onboarded": _("Merchant onboarded"),
@@ -45,6 +49,7 @@ ACTION: dict[str, Any] = {
     "dsr.hold_release": _("Retention hold released"),
     "dsr.overdue": _("Data-subject request overdue"),
     "dsr.reject": _("Data-subject request rejected"),
+    "dsr.retention": _("Retention period over: data erased"),
     "dsr.submit": _("Data-subject request submitted"),
     "orders.flash_order_create": _("Flash-sale order created"),
     "orders.flash_sale_create": _("Flash sale created"),
@@ -113,6 +118,7 @@ OBJECT: dict[str, Any] = {
     "aftersales.dispute": _("Dispute"),
     "aftersales.evidence": _("Evidence"),
     "analytics.experiment": _("Experiment"),
+    "analytics.segmentmember": _("Segment tag"),
     "analytics.task": _("Analysis task"),
     "catalogue.certificate": _("Certificate"),
     "catalogue.product": _("Product"),

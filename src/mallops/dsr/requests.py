@@ -5,7 +5,8 @@ the working-day calendar (GB/T 35273-2020 §8.7: 30 days or a shorter limit; App
 days for manual handling, which is shorter and so applies). Staff with
 ``privacy.dsr.handle`` complete or reject it (a rejection needs a reason code and text, PIPL Art. 50).
 Completing runs the kind's effect: a JSON export (access, portability), erasure or freeze (deletion),
-consent withdrawal (withdrawal), or a recorded correction. The ``dsr.overdue`` sweep escalates requests
+consent withdrawal (withdrawal), or the correction the request names (written by the buyer-edit rules of
+``accounts.profile``; else recorded from the note). The ``dsr.overdue`` sweep escalates requests
 still open past ``due_at``.
 """
 
