@@ -198,3 +198,29 @@ def test_owner_changes_a_role_and_removes_a_member_in_the_console():
     assert (
         _signed_in(other_owner).post(f"/store/staff/{member.pk}/", {"action": "restore"}).status_code == 404
     )
+
+
+@pytest.mark.req("R8.1.1")
+@pytest.mark.parametrize(
+    ("role", "staff_pages", "merchant_manage"),
+    [
+        ("platform_admin", 200, 200),
+        ("product_ops", 403, 403),  # sees merchants (merchant.view) but cannot change them
+        ("compliance_auditor", 403, 403),
+        ("tech_ops", 403, 403),
+        ("cs_supervisor", 403, 403),
+    ],
+)
+def test_who_may_open_the_staff_and_merchant_management_pages(role, staff_pages, merchant_manage):
+    merchant, _owner = make_merchant()
+    target = make_staff("cs_agent")
+    client = _signed_in(make_staff(role))
+    assert client.get("/staff/").status_code == staff_pages
+    assert client.get("/staff/new/").status_code == staff_pages
+    assert client.get(f"/staff/{target.pk}/").status_code == staff_pages
+    assert client.get(f"/merchants/{merchant.pk}/manage/").status_code == merchant_manage
+    # a refused write changes nothing
+    client.post(f"/staff/{target.pk}/", {"action": "disable"})
+    client.post(f"/merchants/{merchant.pk}/manage/", {"action": "suspend", "reason": "越权尝试"})
+    assert User.objects.get(pk=target.pk).is_active is (staff_pages != 200)
+    assert Merchant.objects.get(pk=merchant.pk).is_active is (merchant_manage != 200)
