@@ -35,6 +35,7 @@ class CheckoutIn(Schema):
 
 
 class OrderLineOut(Schema):
+    id: int  # the line an after-sales request names (``order_line_id``)
     sku_code: str
     title: str
     unit_price_fen: int

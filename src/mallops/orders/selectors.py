@@ -43,6 +43,7 @@ ORDER_TAIL: tuple[str, ...] = (
 ORDER_TAIL += ("shipped_at", "delivered_at", "completed_at", "cancelled_at", "pay_due_at", "ship_due_at")
 ORDER_TAIL += ("complete_due_at",)
 LINE_FIELDS = (
+    "id",
     "sku_code",
     "title",
     "unit_price_fen",
