@@ -16,7 +16,7 @@ from mallops.core.sweeps import run_all
 from mallops.service import complaints, services
 from mallops.service.models import EscalationTarget, Notification, ServiceTask, SlaPolicy, Ticket
 from mallops.testing.client import ApiClient
-from mallops.testing.factories import make_staff, token_for
+from mallops.testing.factories import make_member, make_merchant, make_staff, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +216,28 @@ def test_sla_target_edited_in_hours_and_minutes_is_audited_with_its_effective_ti
     assert client.get("/service/sla/").status_code == 403
     with pytest.raises(DomainError):
         complaints.require_explanation(Ticket(explanation_requested_at=T0))
+
+
+def test_store_cs_gives_reason_and_solution_when_resolving_its_store_complaint(client: Client) -> None:
+    merchant, _owner = make_merchant()
+    store_cs = make_member(merchant, "merchant_cs").user
+    ticket = services.ticket_create(
+        actor=make_buyer(), subject="投诉：发错货", description="收到的颜色不对", channel="app",
+        category="complaint", merchant_id=merchant.pk, now=T0,
+    )  # fmt: skip
+    Ticket.objects.unscoped(reason="test").filter(pk=ticket.pk).update(explanation_requested_at=T0)
+    client.force_login(store_cs)
+    url = f"/service/store/tickets/{ticket.pk}/resolve"
+    refused = client.post(url, {"summary": "已补发", "unresolved_reason": "仓库缺货"}, follow=True)
+    assert "解决方案：这个字段是必填项。" in refused.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.resolved_at) == ("new", None)
+    client.post(
+        url, {"summary": "已补发", "unresolved_reason": "仓库缺货", "proposed_solution": "补发正确颜色"}
+    )
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.unresolved_reason, ticket.proposed_solution) == (
+        "resolved",
+        "仓库缺货",
+        "补发正确颜色",
+    )

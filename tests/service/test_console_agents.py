@@ -7,6 +7,7 @@ from django.test import Client
 from service_helpers import make_buyer
 
 from mallops.audit.models import AuditEvent
+from mallops.core.errors import DomainError
 from mallops.service import configuration
 from mallops.service.models import AgentProfile, Ticket
 from mallops.testing.client import ApiClient
@@ -89,14 +90,14 @@ def test_store_scope_and_eligibility_are_checked(client: Client) -> None:
     ).content.decode()
     assert "选择一个有效的选项" in refused  # not offered in the select
     for user in (reviewer, operator):
-        with pytest.raises(Exception) as error:
+        with pytest.raises(DomainError) as error:
             configuration.agent_profile_create(actor=supervisor, user_id=user.pk, skills=["product"])
-        assert error.value.errors[0].code == "not_an_agent"  # type: ignore[attr-defined]
-    with pytest.raises(Exception) as error:
+        assert error.value.errors[0].code == "not_an_agent"
+    with pytest.raises(DomainError) as error:
         configuration.agent_profile_create(
             actor=supervisor, user_id=store_cs.pk, skills=["product"], merchant_id=other.pk
         )
-    assert error.value.errors[0].code == "wrong_store"  # type: ignore[attr-defined]
+    assert error.value.errors[0].code == "wrong_store"
     assert AgentProfile.objects.count() == 0
     # a store's CS works for its store whatever the form says
     client.post("/service/agents/new", {"user_id": store_cs.pk, "skills": ["product"], "max_open": "3"})

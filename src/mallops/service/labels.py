@@ -94,6 +94,21 @@ class _TaskTitles:
         return None
 
 
+# field names of the service's errors as the console names them (``mallops.core.words.field_label``)
+FIELDS = {
+    "summary": _("resolution summary"),
+    "unresolved_reason": _("Reason not resolved"),
+    "proposed_solution": _("Proposed solution"),
+    "regulator": _("Regulator"),
+    "reported_at": _("Reported at"),
+    "reference": _("Reference number"),
+    "skills": _("Skills"),
+    "max_open": _("Capacity (open tickets)"),
+    "merchant_id": _("Store scope"),
+    "user_id": _("CS user"),
+    "keywords": _("Keywords"),
+}
+
 LABELS: dict[str, Any] = {
     "csat_dimension": CSAT_DIMENSION,
     "customer_lifecycle": CUSTOMER_LIFECYCLE,

@@ -38,6 +38,7 @@ from mallops.service.models import (
     SlaPolicy,
     Target,
 )
+from mallops.service.views import error_message
 from mallops.workdays.engine import ClockBasis
 
 SUPERVISE = "ticket.supervise"
@@ -618,9 +619,7 @@ def complaint_action(request: HttpRequest, ticket_id: int, action: str) -> HttpR
     except DomainError as error:
         if error.status == 404:
             raise Http404("ticket") from error
-        messages.error(
-            request, _(error.detail) if not error.errors else "; ".join(_message(e) for e in error.errors)
-        )
+        messages.error(request, error_message(error) if error.errors else _(error.detail))
     else:
         messages.success(request, label(action, "service.action_done"))
     return redirect("service:ticket", ticket_id=ticket_id)

@@ -91,6 +91,7 @@ _STORE_ACTIONS: dict[str, Callable[..., Any]] = {
         ticket_id=tid,
         summary=p.get("summary", ""),
         unresolved_reason=p.get("unresolved_reason", ""),
+        proposed_solution=p.get("proposed_solution", ""),
     ),
 }
 
