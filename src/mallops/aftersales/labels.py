@@ -79,4 +79,7 @@ FIELDS: dict[str, Any] = {
     "party": _("Party"),
     "images": _("Images"),
     "classification": _("Classification"),
+    "review_note": _("Review note"),
+    "confirmation_text": _("Confirmation to the customer"),
+    "reviewed_at": _("Reviewed"),
 }

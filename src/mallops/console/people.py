@@ -160,7 +160,7 @@ def merchants(request: HttpRequest) -> HttpResponse:
         request,
         Merchant.objects.all(),
         columns=[
-            Column("name", _("Store"), sort="name"),
+            Column("name", _("Store"), sort="name", link=lambda m: reverse("console:merchant", args=[m.pk])),
             Column("licence_number", _("Licence number"), sort="licence_number"),
             # masked in the list for every role
             Column(

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from mallops.console import people, staff, views
+from mallops.console import merchant_detail, people, staff, views
 
 app_name = "console"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("buyers/", people.buyers, name="buyers"),
     path("buyers/<int:user_id>/", people.buyer_detail, name="buyer"),
     path("merchants/", people.merchants, name="merchants"),
+    path("merchants/<int:merchant_id>/", merchant_detail.merchant_detail, name="merchant"),
     path("merchants/<int:merchant_id>/manage/", staff.merchant_manage, name="merchant_manage"),
     path("merchants/<int:merchant_id>/licence/", staff.merchant_licence_file, name="merchant_licence"),
     path("staff/", staff.staff_list, name="staff"),
