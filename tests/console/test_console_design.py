@@ -227,7 +227,7 @@ def test_data_table_exports_xlsx_with_money_as_exact_numbers(users):
 # ---- layout and menu
 def test_every_menu_item_sits_in_a_known_group():
     ungrouped = {item.key for item in MENU if not item.group}
-    assert ungrouped == {"dashboard", "notifications"}
+    assert ungrouped == {"dashboard", "notifications", "tasks"}
     assert all(item.group in GROUP_KEYS for item in MENU if item.group)
 
 

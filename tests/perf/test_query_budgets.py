@@ -40,12 +40,12 @@ API_LIST_BUDGETS = {
     "/api/v1/review/queue": 4,
     "/api/v1/service/tickets": 4,
 }
-# console lists (session, user, the page and its widgets)
+# console lists (session, user, the page and its widgets; a team member's menu counts unread task notices)
 CONSOLE_LIST_BUDGETS = {
     "/orders/merchant/": 10,
     "/orders/merchant/stock/": 9,
     "/review/": 8,
-    "/service/": 10,
+    "/service/": 11,
 }
 CHECKOUT_BUDGET = 24  # 3 lines, one store: price, reserve, write, audit
 QUOTE_BUDGET = 4
