@@ -52,6 +52,15 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("analytics", "/analytics/"),
         ("funnel", "/analytics/funnel/"),
         ("retention", "/analytics/retention/"),
+        (
+            "funnel-run",
+            "/analytics/funnel/?step_1=page_view&step_2=add_to_cart&step_3=checkout&step_4=order_paid",
+        ),
+        ("retention-run", "/analytics/retention/?start_event=signup&return_event=order_paid&periods=14"),
+        ("purchase", "/analytics/purchase/"),
+        ("costs", "/analytics/costs/"),
+        ("insights", "/analytics/insights/"),
+        ("segment-buyers", "/analytics/segments/high_value/"),
     ],
     "auditor": [("audit", "/audit/"), ("privacy-requests", "/privacy/requests/")],
     "merchant1": [

@@ -115,11 +115,16 @@ def funnel_option(steps: Sequence[tuple[str, int]], *, unit: str = "") -> dict[s
     }
 
 
+def heatmap_height(rows: int) -> int:
+    """Pixels for a heatmap of ``rows`` rows: 24 px a row (labels never overlap) plus axes and scale."""
+    return max(240, 110 + 24 * rows)
+
+
 def heatmap_option(
     columns: Sequence[str], rows: Sequence[str], cells: Sequence[Sequence[float | None]]
 ) -> dict[str, object]:
     """A percentage heatmap: ``cells[row][column]`` in % or None. A None cell is left out of the data, so it
-    stays blank (a period not reached yet is not 0 %)."""
+    stays blank (a period not reached yet is not 0 %). Draw it :func:`heatmap_height` pixels high."""
     data = [[x, y, value] for y, row in enumerate(cells) for x, value in enumerate(row) if value is not None]
     return {
         "tooltip": {"trigger": "item", "formatter": "{c}%"},
@@ -145,14 +150,14 @@ def heatmap_option(
             "left": "center",
             "bottom": 0,
             "itemHeight": 120,
-            "text": ["100%", "0%"],
             "inRange": {"color": ["#eef4fd", "#1d63d8"]},
         },
         "series": [
             {
                 "type": "heatmap",
                 "data": data,
-                "label": {"show": True, "formatter": "{@[2]}%", "fontSize": 11},
+                # one label per cell while they fit; the tooltip always has the figure
+                "label": {"show": len(columns) <= 16, "formatter": "{@[2]}%", "fontSize": 10},
                 "emphasis": {"itemStyle": {"borderColor": "#333", "borderWidth": 1}},
             }
         ],
@@ -160,19 +165,35 @@ def heatmap_option(
 
 
 def time_series_option(
-    dates: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, kind: str = "line"
+    dates: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    kind: str = "line",
+    second_axis: bool = False,
 ) -> dict[str, object]:
-    """Days on the x axis with zoom (mouse wheel and a slider); one line (or bar) per (name, values)."""
+    """Days on the x axis with zoom (mouse wheel and a slider); one line (or bar) per (name, values).
+    With ``second_axis`` the second series has its own y axis on the right (GMV in 元 beside an order count
+    would otherwise flatten the count to the floor)."""
+    axes: list[dict[str, object]] = [{"type": "value", "name": series[0][0] if second_axis else ""}]
+    if second_axis:
+        axes.append({"type": "value", "name": series[1][0], "splitLine": {"show": False}})
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
-        "grid": {"left": 48, "right": 24, "top": 36, "bottom": 56, "containLabel": True},
+        "grid": {"left": 48, "right": 48, "top": 48, "bottom": 56, "containLabel": True},
         "dataZoom": DATA_ZOOM,
         "xAxis": {"type": "category", "data": list(dates), "axisLabel": {"hideOverlap": True}},
-        "yAxis": {"type": "value"},
+        "yAxis": axes if second_axis else axes[0],
         "series": [
-            {"name": name, "type": kind, "data": list(values), "smooth": kind == "line", "showSymbol": False}
-            for name, values in series
+            {
+                "name": name,
+                "type": kind,
+                "data": list(values),
+                "smooth": False,
+                "showSymbol": len(values) <= 31,
+                **({"yAxisIndex": 1} if second_axis and index == 1 else {}),
+            }
+            for index, (name, values) in enumerate(series)
         ],
     }
 

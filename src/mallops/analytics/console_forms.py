@@ -52,9 +52,9 @@ def shanghai_bounds(start: date, end: date) -> tuple[str, str]:
 
 
 class _RangeForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DateInput())
+    start = forms.DateField(label=_("Start date"), widget=DateInput())
     end = forms.DateField(
-        label=_("To"), widget=DateInput(), help_text=_("Beijing dates, both days included.")
+        label=_("End date"), widget=DateInput(), help_text=_("Beijing dates, both days included.")
     )
 
     def clean(self) -> dict[str, Any]:

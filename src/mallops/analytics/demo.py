@@ -1,7 +1,8 @@
 """Demo behaviour data: ~50,000 events of the demo buyers over the last 30 days (``mallops demo-data``).
 
 A realistic funnel (view -> cart -> checkout -> pay -> review) with UTM sources, sign-ups, anonymous
-browsing merged at sign-in, customer-service events, campaign participation, refunds and costs, then one
+browsing merged at sign-in, customer-service events, campaign participation, refunds, costs and browser page
+timings, then one
 running A/B test with exposures, today's RFM segments and a churn model run. Idempotent: uuids are fixed,
 so a second run stores nothing new (the first event stored under a uuid wins).
 """
@@ -142,6 +143,16 @@ def _generate(start: datetime) -> list[dict[str, Any]]:
         out.add("cost", "platform", at, category="advertising", amount_fen=rng.randint(200_000, 500_000))
         out.add("cost", "platform", at, category="logistics", amount_fen=rng.randint(100_000, 300_000))
         out.add("cost", "platform", at, category="customer_service", amount_fen=rng.randint(50_000, 90_000))
+    # browser page timing (R3.4.1), after everything else so the earlier uuids stay as they were
+    timing = random.Random(SEED + 1)
+    for day in range(DAYS):
+        for page, typical_ms in (("home", 900), ("product", 1_400), ("cart", 700), ("checkout", 1_100)):
+            for visit in range(12):
+                at = start + timedelta(days=day, hours=9 + visit, minutes=timing.randint(0, 59))
+                load_ms = round(timing.lognormvariate(0, 0.45) * typical_ms)
+                out.add(
+                    "page_timing", f"buyer{timing.randint(1, BUYERS):05d}", at, page=page, load_ms=load_ms
+                )
     now = timezone.now()
     return [e for e, at in zip(out.items, out.moments, strict=True) if at <= now]
 

@@ -84,6 +84,7 @@ COST_CATEGORY = {
 }
 PAYMENT_METHOD = {
     "wechat": _("WeChat Pay"),
+    "wechat_pay": _("WeChat Pay"),
     "alipay": _("Alipay"),
     "unionpay": _("UnionPay"),
     "sandbox": _("Sandbox payment"),

@@ -80,6 +80,10 @@ def segments_summary() -> dict[str, Any]:
     }
 
 
+# measurements, not things a person did: they must not make a user look active to the churn model
+NOT_BEHAVIOUR = frozenset({"page_timing", "cost", "order_shipped"})
+
+
 def churn_train(*, as_of: date | None = None, horizon_days: int = 14, seed: int = 0) -> ModelRun:
     """Train on users active before ``as_of - horizon`` (label: no event in the horizon), keep the run."""
     day = as_of or _today()
@@ -88,6 +92,8 @@ def churn_train(*, as_of: date | None = None, horizon_days: int = 14, seed: int 
     cutoff = end_us - horizon_us
     rows: list[tuple[str, str, int, int]] = []
     for who, event, ts, props in load_rows(0, end_us):
+        if event in NOT_BEHAVIOUR:
+            continue
         amount = props.get("amount_fen")
         rows.append(
             (who, event, ts, amount if isinstance(amount, int) and not isinstance(amount, bool) else 0)

@@ -90,6 +90,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     (_("GMV (yuan)"), [(p["value"] or 0) / 100 for p in series["gmv_fen"]]),
                     (_("Orders"), [p["value"] for p in series["orders"]]),
                 ],
+                second_axis=True,
             ),
         ),
         (
@@ -104,6 +105,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                         [round((p["value"] or 0) * 100, 2) for p in series["conversion_rate"]],
                     ),
                 ],
+                second_axis=True,
             ),
         ),
     ]

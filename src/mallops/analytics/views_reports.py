@@ -100,7 +100,14 @@ def _seen_events() -> list[str]:
 def _bound(form_class: Any, request: HttpRequest, marker: str, **kwargs: Any) -> Any:
     """The form bound to the query string when the marker field is in it, else unbound with defaults."""
     if marker in request.GET:
-        return form_class(request.GET, **kwargs)
+        # a link may leave required fields out (dates, window): they take the form's defaults
+        defaults = form_class(initial=range_initial(), **kwargs)
+        data = request.GET.copy()
+        for name, field in defaults.fields.items():
+            value = defaults.initial.get(name, field.initial)
+            if field.required and not data.get(name) and value not in (None, ""):
+                data[name] = value.isoformat() if isinstance(value, date) else str(value)
+        return form_class(data, **kwargs)
     return form_class(initial=range_initial(), **kwargs)
 
 
@@ -270,6 +277,7 @@ def retention_page(request: HttpRequest) -> HttpResponse:
             "table": table,
             "periods": [_("Day %(k)s") % {"k": k} for k in range(periods)],
             "option": option,
+            "height": charts.heatmap_height(len(table)),
             "errors": errors,
             "ran": form.is_bound and form.is_valid() and not errors,
             "exports": _export_urls(request) if table else None,
