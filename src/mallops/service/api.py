@@ -40,9 +40,9 @@ from mallops.service.schemas import (
     RatingOut,
     ReplyIn,
     ResolveIn,
+    ServiceTaskOut,
     SlaPolicyOut,
     SuggestionOut,
-    TaskOut,
     TicketDetailOut,
     TicketIn,
     TicketOut,
@@ -255,7 +255,9 @@ def policy_update(request: HttpRequest, code: str, payload: PolicyPatch) -> Any:
 
 
 @router.get(
-    "/service/tasks", response=list[TaskOut], summary="Follow-up tasks (second service, escalation, ...)"
+    "/service/tasks",
+    response=list[ServiceTaskOut],
+    summary="Follow-up tasks (second service, escalation, ...)",
 )
 @paginate(Pagination)
 def task_list(request: HttpRequest, kind: str = "", open_only: bool = True) -> Any:
@@ -264,7 +266,9 @@ def task_list(request: HttpRequest, kind: str = "", open_only: bool = True) -> A
 
 
 @router.post(
-    "/service/problems/detect", response={201: list[TaskOut]}, summary="Frequent problems → improvement tasks"
+    "/service/problems/detect",
+    response={201: list[ServiceTaskOut]},
+    summary="Frequent problems → improvement tasks",
 )
 def problems_detect(request: HttpRequest, payload: DetectIn) -> Status[Any]:
     tasks: list[ServiceTask] = supervision.problems_detect(

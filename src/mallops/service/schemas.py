@@ -326,7 +326,7 @@ class PolicyPatch(Schema):
     notify_customer: bool | None = None
 
 
-class TaskOut(Schema):
+class ServiceTaskOut(Schema):
     id: int
     kind: str
     title: str
