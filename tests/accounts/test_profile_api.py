@@ -193,7 +193,12 @@ def test_an_approved_correction_request_changes_the_data_it_names_and_tells_the_
     assert filed.status_code == 201, filed.content
     assert filed.json()["correction_field"] == "address.detail"
     # when staff approve it, the address changes (no note needed: the request says what)
-    handler = ApiClient(token_for(make_staff("compliance_auditor")))
+    auditor = make_staff("compliance_auditor")
+    handler = ApiClient(token_for(auditor))
+    console = ApiClient()
+    console.force_login(auditor)
+    page = console.get(f"/privacy/requests/{filed.json()['id']}/").content.decode()
+    assert "请求更正的内容" in page and f"详细地址：文三路 300 号（地址 #{home['id']}）" in page
     queued = handler.get_json(f"/api/v1/privacy/data-requests/{filed.json()['id']}").json()
     assert queued["correction_value"] == "文三路 300 号" and queued["correction_address_id"] == home["id"]
     done = handler.post_json(f"/api/v1/privacy/data-requests/{filed.json()['id']}/complete", {})

@@ -13,6 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from dsr_helpers import POLICY_TEXT, PURPOSES, new_buyer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mallops.accounts.models import User
 from mallops.analytics.models import IdentityAlias, SegmentMember
@@ -21,7 +23,7 @@ from mallops.analytics.store.store import EventStore
 from mallops.dsr.consent import consent_change, policy_publish
 from mallops.dsr.consent_selectors import consent_allows, consent_cache, consenting_user_ids
 from mallops.dsr.contracts import Purpose
-from mallops.dsr.models import ConsentAction, ConsentRecord
+from mallops.dsr.models import ConsentAction, ConsentRecord, PrivacyPolicy
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_staff, token_for
 
@@ -226,3 +228,53 @@ def test_console_result_page_counts_the_skipped_buyers(policy: Any) -> None:
     html = page.content.decode()
     assert "已发放 1 张" in html
     assert "1 位买家未同意营销用途，已跳过。" in html
+
+
+# one step of a buyer's history: publish a policy (declaring marketing as consent-based, contract-based or
+# not at all), or grant/withdraw marketing
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("publish"), st.sampled_from(["consent", "contract", "absent"])),
+        st.tuples(st.sampled_from(["granted", "withdrawn"]), st.just("")),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(steps=STEPS)
+def test_consent_allows_matches_a_replay_of_the_history(steps: list[tuple[str, str]]) -> None:
+    ConsentRecord.objects.all().delete()
+    PrivacyPolicy.objects.all().delete()
+    buyer = User.objects.filter(username="oracle-buyer").first() or new_buyer()
+    base = timezone.now() - timedelta(days=1)
+    # the oracle: replay the steps, remembering the current policy and the latest answer
+    current: tuple[int, str] | None = None  # (policy number, how it declares marketing)
+    latest: tuple[str, int] | None = None  # (action, policy number it was given under)
+    expected: list[bool] = []
+    policies: dict[int, PrivacyPolicy] = {}
+    for i, (kind, basis) in enumerate(steps):
+        at = base + timedelta(seconds=i)
+        if kind == "publish":
+            PrivacyPolicy.objects.filter(is_current=True).update(is_current=False)
+            purposes = [] if basis == "absent" else [{**PURPOSES[1], "legal_basis": basis}]
+            policies[i] = PrivacyPolicy.objects.create(
+                version=f"v{i}", text=POLICY_TEXT, purposes=purposes, published_at=at, is_current=True
+            )
+            current = (i, basis)
+        elif current is not None:
+            ConsentRecord.objects.create(
+                buyer=buyer, purpose="marketing", policy=policies[current[0]], action=kind, at=at
+            )
+            latest = (kind, current[0])
+        if current is None or current[1] == "absent":
+            expected.append(False)
+        elif current[1] == "contract":
+            expected.append(True)
+        else:
+            expected.append(latest is not None and latest == ("granted", current[0]))
+    answers = [
+        consent_allows(buyer.pk, Purpose.MARKETING, at=base + timedelta(seconds=i)) for i in range(len(steps))
+    ]
+    assert answers == expected
+    assert consent_allows(buyer.pk, Purpose.MARKETING) == (expected[-1] if expected else False)

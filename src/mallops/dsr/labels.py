@@ -46,6 +46,19 @@ EXPORT_SECTION = {
 }
 
 
+# what a correction request names (dsr.requests.CORRECTION_LABELS; accounts.profile.CORRECTABLE)
+CORRECTION_FIELD: dict[str, Any] = {
+    "display_name": _("Display name"),
+    "phone": _("Mobile number"),
+    "address.recipient": _("Recipient"),
+    "address.phone": _("Recipient's phone"),
+    "address.province": _("Province"),
+    "address.city": _("City"),
+    "address.district": _("District"),
+    "address.detail": _("Street address"),
+}
+
+
 class _PurposeNames:
     """Purpose codes are defined by each published policy (``PrivacyPolicy.purposes``); a purpose shows the
     name its latest policy gives it. Read at most once a minute per process: a page of consents asks often."""
@@ -79,4 +92,5 @@ LABELS: dict[str, Any] = {
     "export_sections": EXPORT_SECTION,
     "purposes": _PURPOSE_NAMES,
     "purpose": _PURPOSE_NAMES,
+    "correction_field": CORRECTION_FIELD,
 }
