@@ -54,6 +54,51 @@ def test_shanghai_hour() -> None:
     assert shanghai_hour(micros - 3_600_000_000) == 23
 
 
+_orders = st.lists(
+    st.tuples(
+        st.sampled_from(["ann", "bob", "cat"]),
+        st.integers(min_value=0, max_value=4_102_444_800_000_000),  # 1970..2100
+        st.integers(min_value=0, max_value=10**9),
+        st.sampled_from(["", "wechat", "alipay"]),
+    ),
+    max_size=40,
+)
+
+
+@pytest.mark.django_db(False)
+@given(_orders)
+def test_purchase_behaviour_matches_a_datetime_oracle(rows: list[tuple[str, int, int, str]]) -> None:
+    from zoneinfo import ZoneInfo
+
+    from mallops.analytics.facts import Facts, OrderFact
+    from mallops.analytics.purchase import purchase_behaviour
+
+    facts = Facts(0, 1)
+    facts.orders = [
+        OrderFact(f"o{i}", who, ts, fen, 0, "", (), method) for i, (who, ts, fen, method) in enumerate(rows)
+    ]
+    report = purchase_behaviour(facts)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    for hour in range(24):
+        mine = [
+            r
+            for r in rows
+            if (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=r[1])).astimezone(shanghai).hour
+            == hour
+        ]
+        row = report["by_hour"][hour]
+        assert (row["orders"], row["buyers"], row["gmv_fen"]) == (
+            len(mine),
+            len({r[0] for r in mine}),
+            sum(r[2] for r in mine),
+        )
+    assert sum(r["orders"] for r in report["by_method"]) == len(rows)
+    for row in report["by_method"]:
+        mine = [r for r in rows if r[3] == row["method"]]
+        assert (row["orders"], row["gmv_fen"]) == (len(mine), sum(r[2] for r in mine))
+        assert row["share"] == len(mine) / len(rows)
+
+
 # --- R3.2.2 --------------------------------------------------------------------------------------------
 
 
