@@ -215,7 +215,15 @@ def test_an_approved_correction_request_changes_the_data_it_names_and_tells_the_
         "changed": True,
     }
     event = AuditEvent.objects.get(action="accounts.address_update")
-    assert event.after == {"fields": ["detail"], "by": "correction"} and event.actor_id != buyer.pk
+    assert event.after == {"fields": ["detail"], "reason": "个人信息更正请求（PIPL 第 46 条）"}
+    assert event.actor_id != buyer.pk
+    # the audit log reads it in words
+    from mallops.core.words import audit_changes
+
+    assert [row["text"] for row in audit_changes(None, event.after, "accounts.address")] == [
+        "修改的字段：详细地址",
+        "理由：个人信息更正请求（PIPL 第 46 条）",
+    ]
 
 
 def test_a_correction_that_no_longer_fits_leaves_everything_as_it_was() -> None:

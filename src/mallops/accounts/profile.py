@@ -51,6 +51,7 @@ ADDRESS_FIELDS: Final = ("recipient", "phone", "province", "city", "district", "
 PROFILE_FIELDS: Final = ("display_name", "phone")
 # what a correction request may name: a profile field, or ``address.<field>`` with the address id
 CORRECTABLE: Final = (*PROFILE_FIELDS, *(f"address.{name}" for name in ADDRESS_FIELDS))
+CORRECTION_REASON: Final = "个人信息更正请求（PIPL 第 46 条）"
 
 
 def require_buyer(actor: Any) -> User:
@@ -228,7 +229,7 @@ def address_create(*, actor: Any, data: AddressInput, request: Any = None) -> Ad
         actor=buyer,
         action="accounts.address_create",
         obj=row,
-        after={"fields": list(ADDRESS_FIELDS), "is_default": row.is_default},
+        after={"fields": list(ADDRESS_FIELDS)},
         request=request,
     )
     return row
@@ -292,7 +293,7 @@ def address_delete(*, actor: Any, address_id: int, request: Any = None) -> None:
         action="accounts.address_delete",
         object_type="accounts.address",
         object_id=str(pk),
-        after={"was_default": was_default},
+        after=None,
         request=request,
     )
 
@@ -343,7 +344,7 @@ def correction_apply(
                 actor=actor,
                 action="accounts.address_update",
                 obj=row,
-                after={"fields": changed, "by": "correction"},
+                after={"fields": changed, "reason": CORRECTION_REASON},
                 request=request,
             )
         return bool(changed)
@@ -355,7 +356,7 @@ def correction_apply(
             actor=actor,
             action="accounts.profile_update",
             obj=user,
-            after={"fields": changed, "by": "correction"},
+            after={"fields": changed, "reason": CORRECTION_REASON},
             request=request,
         )
     return bool(changed)

@@ -54,6 +54,10 @@ COMMON_FIELDS: dict[str, Any] = {
     "carrier": gettext_lazy("Carrier"),
     "tracking_number": gettext_lazy("Tracking number"),
     "field": gettext_lazy("Field"),
+    "fields": gettext_lazy("Fields changed"),
+    "province": gettext_lazy("Province"),
+    "city": gettext_lazy("City"),
+    "district": gettext_lazy("District"),
     "data_class": gettext_lazy("Data class"),
     "body": gettext_lazy("Request"),
 }
@@ -166,7 +170,7 @@ def _value_text(value: Any, key: str, app: str, model: str) -> str:
         return str(_("yes") if value else _("no"))
     if key.endswith("_fen") and isinstance(value, int):
         return format_fen(value)
-    if key == "field" and isinstance(value, str):
+    if key in ("field", "fields") and isinstance(value, str):
         return field_label(value, app)
     if isinstance(value, str):
         if _ISO_DATETIME.match(value):

@@ -124,11 +124,7 @@ def request_submit(
         actor=actor,
         action="dsr.submit",
         obj=row,
-        after={
-            "kind": kind,
-            "due_at": due.isoformat(),
-            **({"correction_field": correction.field} if correction else {}),
-        },
+        after={"kind": kind, "due_at": due.isoformat()},
         request=request,
     )
     return row

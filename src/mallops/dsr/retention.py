@@ -74,10 +74,13 @@ def _held(object_type: str) -> QuerySet[Any]:
     )
 
 
-def _audit(rule: str, obj: Any, now: datetime, **after: Any) -> None:
-    audit_record(
-        actor=None, action="dsr.retention", obj=obj, after={"rule": rule, "at": now.isoformat(), **after}
-    )
+def _audit(rule_name: str, obj: Any) -> None:
+    """One ``dsr.retention`` event per erased row, the reason in words (the audit log shows it as is)."""
+    audit_record(actor=None, action="dsr.retention", obj=obj, after={"reason": _reason(rule_name)})
+
+
+def _reason(rule_name: str) -> str:
+    return f"保存期限届满：{rule(rule_name).label}"
 
 
 # --- orders ---------------------------------------------------------------------------------------------
@@ -103,7 +106,7 @@ def _order_erase(order: Any, now: datetime) -> None:
     for name in (*SHIP_FIELDS, "tracking_number"):
         setattr(order, name, "")
     order.save(update_fields=[*SHIP_FIELDS, "tracking_number"])
-    _audit("orders.delivery", order, now, erased=[*SHIP_FIELDS, "tracking_number"])
+    _audit("orders.delivery", order)
 
 
 # --- after-sales ----------------------------------------------------------------------------------------
@@ -129,7 +132,7 @@ def _aftersales_due(cutoff: datetime) -> QuerySet[Any]:
 
 def _aftersales_erase(req: Any, now: datetime) -> None:
     _erase_aftersales_text(req, req.buyer_id)
-    _audit("aftersales.text", req, now, erased=["reason", "evidence", "timeline"])
+    _audit("aftersales.text", req)
 
 
 # --- service tickets ------------------------------------------------------------------------------------
@@ -156,9 +159,7 @@ def _tickets_due(cutoff: datetime) -> QuerySet[Any]:
 
 def _ticket_erase(ticket: Any, now: datetime) -> None:
     _erase_ticket_text(ticket, ticket.buyer_id)
-    _audit(
-        "service.ticket_text", ticket, now, erased=["subject", "description", "messages", "rating_comment"]
-    )
+    _audit("service.ticket_text", ticket)
 
 
 # --- data-subject request exports -----------------------------------------------------------------------
@@ -177,7 +178,7 @@ def _export_erase(row: DataSubjectRequest, now: datetime) -> None:
     row.export = ""
     row.export_deleted_at = now
     row.save(update_fields=["export", "export_deleted_at"])
-    _audit("dsr.export", row, now, erased=["export"])
+    _audit("dsr.export", row)
 
 
 # --- marketing segment tags -----------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def _segment_erase(row: Any, now: datetime) -> None:
         action="dsr.retention",
         object_type="analytics.segmentmember",
         object_id=str(row.pk),
-        after={"rule": "marketing.segment_tags", "at": now.isoformat(), "deleted": True},
+        after={"reason": _reason("marketing.segment_tags")},
     )
     row.delete()
 
