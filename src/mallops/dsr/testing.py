@@ -21,7 +21,7 @@ TEST_PURPOSES = [
 ]
 
 
-def test_policy() -> PrivacyPolicy:
+def policy_for_tests() -> PrivacyPolicy:
     """The current policy, or a test one declaring the purposes above."""
     current = PrivacyPolicy.objects.filter(is_current=True).first()
     if current is not None:
@@ -37,7 +37,7 @@ def test_policy() -> PrivacyPolicy:
 
 def grant_consent(users: Iterable[Any], purposes: Iterable[str] = ("analytics", "marketing")) -> None:
     """Record a grant of each purpose by each user under the current (or a test) policy."""
-    policy = test_policy()
+    policy = policy_for_tests()
     now = timezone.now()
     ConsentRecord.objects.bulk_create(
         ConsentRecord(buyer=user, purpose=p, policy=policy, action=ConsentAction.GRANTED, at=now)
