@@ -1,4 +1,4 @@
-"""Retention sweeps: data past its declared period goes, ECL Art. 31 records and holds stay (R1.3.3, R7.3.3)."""
+"""Retention sweeps: data past its declared period goes, ECL Art. 31 records and holds stay (PIPL Art. 19, 47)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,6 @@ def _sweep(name: str) -> int:
     return run_sweeper(registered()[f"dsr.retention.{name}"])
 
 
-@pytest.mark.req("R1.3.3")
 def test_order_delivery_data_goes_three_years_after_completion_unless_held() -> None:
     merchant, _ = make_merchant()
     buyer = new_buyer()
