@@ -342,3 +342,17 @@ def test_times_without_a_zone_are_read_in_beijing_time(admin_api: ApiClient) -> 
         {"title": "x", "scenario": "data_leak", "scheduled_at": "9999-12-31T23:59:59"},
     )
     assert far.status_code == 201, far.content
+
+
+@pytest.mark.django_db
+def test_technical_operations_run_incidents_from_the_console_and_the_api() -> None:
+    tech = make_staff("tech_ops")
+    client = ApiClient(token_for(tech))
+    opened = client.post_json(
+        "/api/v1/ops/incidents", {"kind": "system_failure", "severity": "sev3", "title": "支付回调延迟"}
+    )
+    assert opened.status_code == 201, opened.content
+    console = Client()
+    console.force_login(tech)
+    page = console.get("/ops/incidents/")
+    assert page.status_code == 200 and "支付回调延迟" in page.content.decode()

@@ -30,8 +30,8 @@ from mallops.ops.models import (
     IncidentStatus,
 )
 
-# system administrators for now; a dedicated ops permission belongs in accounts.roles
-MANAGE_PERMISSION = "staff.manage"
+# technical operations (and the platform admin): the people on call run the incident from detection to close
+MANAGE_PERMISSION = "system.operate"
 ENV_CII_OPERATOR = "MALLOPS_CII_OPERATOR"
 
 TRANSITIONS: dict[str, frozenset[str]] = {

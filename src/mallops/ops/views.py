@@ -12,7 +12,7 @@ from mallops.core.errors import DomainError
 from mallops.ops import incidents, selectors
 
 # system administrators; a dedicated ops permission belongs in accounts.roles when the matrix is next edited
-VIEW_PERMISSION = "staff.manage"
+VIEW_PERMISSION = "system.operate"  # technical operations and the platform admin
 
 
 def _require(request: HttpRequest) -> None:
