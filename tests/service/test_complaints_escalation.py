@@ -241,3 +241,37 @@ def test_store_cs_gives_reason_and_solution_when_resolving_its_store_complaint(c
         "仓库缺货",
         "补发正确颜色",
     )
+
+
+def test_sla_target_for_a_channel_and_priority_created_in_the_console(client: Client) -> None:
+    supervisor = make_staff("cs_supervisor")
+    client.force_login(supervisor)
+    assert "新建时效策略" in client.get("/service/sla/").content.decode()
+    form = {"label": "电话紧急工单 5 分钟首响", "target": "first_response", "category": "", "priority": "urgent",
+            "channel": "phone", "basis": "calendar_hours", "hours": "0", "minutes": "5", "window": "09:00-18:00"}  # fmt: skip
+    assert client.post("/service/sla/new", form).status_code == 302
+    again = client.post("/service/sla/new", form).content.decode()
+    assert "已有启用中的策略设定了该时限" in again
+    policy = SlaPolicy.objects.get(channel="phone")
+    assert (policy.code, policy.priority, policy.minutes, policy.basis) == (
+        "first_response-urgent-phone", "urgent", 5, "calendar_hours",
+    )  # fmt: skip
+    assert AuditEvent.objects.filter(action="service.sla_policy_created").count() == 1
+
+    def first_clock(channel: str) -> tuple[str, object]:
+        ticket = services.ticket_create(
+            actor=make_buyer(), subject="电话催件", description="很急", channel=channel, category="logistics",
+            priority="urgent", now=T0,
+        )  # fmt: skip
+        row = ticket.slas.get(target="first_response")
+        return row.policy.code, row.due_at
+
+    assert first_clock("phone") == ("first_response-urgent-phone", T0 + timedelta(minutes=5))
+    assert first_clock("chat")[0] == "first_response"  # other channels keep the default
+    created = ApiClient(token=token_for(supervisor)).post_json(
+        "/api/v1/service/sla-policies",
+        {"label": "邮件 8 小时首响", "target": "first_response", "channel": "email", "basis": "business_hours",
+         "minutes": 480},
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    assert (created.json()["channel"], created.json()["effective_from"] is not None) == ("email", True)

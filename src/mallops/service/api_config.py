@@ -15,10 +15,10 @@ from ninja import Status
 
 from mallops.accounts.services import require_permission
 from mallops.core.inputs import Id, MultilineText, Schema, SmallInt, Text
-from mallops.service import complaints, configuration
+from mallops.service import complaints, configuration, supervision
 from mallops.service.api import _staff_only, router
 from mallops.service.models import AgentProfile, EscalationTarget, RegulatorReport, ReplyTemplate, Ticket
-from mallops.service.schemas import RegulatorReportOut, TicketOut
+from mallops.service.schemas import RegulatorReportOut, SlaPolicyOut, TicketOut
 
 
 class AgentProfileIn(Schema):
@@ -186,6 +186,30 @@ def reply_template_retire(request: HttpRequest, template_id: int) -> Any:
     return configuration.reply_template_retire(
         actor=_staff_only(request), template_id=template_id, request=request
     )
+
+
+class SlaPolicyIn(Schema):
+    label: Text
+    target: str
+    basis: str
+    category: str = ""
+    priority: str = ""
+    channel: str = ""
+    minutes: SmallInt = 0
+    working_days: SmallInt = 0
+    window: str = "09:00-18:00"
+    warning_lead_minutes: SmallInt | None = None
+    notify_customer: bool = False
+
+
+@router.post(
+    "/service/sla-policies",
+    response={201: SlaPolicyOut},
+    summary="A new SLA target for a category, priority and/or channel (supervisor)",
+)
+def sla_policy_create(request: HttpRequest, payload: SlaPolicyIn) -> Status[Any]:
+    policy = supervision.sla_policy_create(actor=_staff_only(request), request=request, **payload.dict())
+    return Status(201, policy)
 
 
 # --- escalation targets and complaints -------------------------------------------------------------------

@@ -34,6 +34,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("replies/new", views_config.reply_edit, name="reply_new"),
     path("replies/<int:template_id>/", views_config.reply_edit, name="reply_edit"),
     path("sla/", views_config.sla_list, name="sla"),
+    path("sla/new", views_config.sla_new, name="sla_new"),
     path("sla/<slug:code>/", views_config.sla_edit, name="sla_edit"),
     path("escalation/", views_config.escalation_targets, name="escalation"),
     path("notifications/", views_store.inbox, name="inbox"),

@@ -64,7 +64,7 @@ class Target(models.TextChoices):
 class SlaPolicy(models.Model):
     """One SLA as data: what it measures, for which tickets, on which clock (R5.1.2, R5.2.3, R6.3.1).
 
-    ``category``/``priority`` empty means "any"; the most specific active policy wins. ``special``
+    ``category``/``priority``/``channel`` empty means "any"; the most specific active policy wins. ``special``
     policies replace the resolution clock when an agent extends a ticket (customer told in advance).
     """
 
@@ -73,6 +73,7 @@ class SlaPolicy(models.Model):
     target = models.CharField(max_length=20, choices=Target.choices)
     category = models.CharField(max_length=20, choices=Category.choices, blank=True, default="")
     priority = models.CharField(max_length=10, choices=Priority.choices, blank=True, default="")
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True, default="")
     special = models.BooleanField(default=False)
     basis = models.CharField(max_length=20, choices=[(b.value, b.value) for b in ClockBasis])
     minutes = models.PositiveIntegerField(default=0)

@@ -299,6 +299,7 @@ class SlaPolicyOut(Schema):
     target: str
     category: str
     priority: str
+    channel: str
     special: bool
     basis: str
     minutes: int

@@ -402,7 +402,11 @@ def ticket_extend(
     if not current or any(r.due_at is not None and r.due_at <= at for r in current):
         raise conflict("The customer must be told before the resolution deadline.", code="too_late")
     policy = sla.pick_policy(
-        Target.RESOLUTION, category=ticket.category, priority=ticket.priority, special=True
+        Target.RESOLUTION,
+        category=ticket.category,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        special=True,
     )
     if policy is None:
         raise conflict("No special-case policy is active.", code="no_policy")

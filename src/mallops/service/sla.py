@@ -22,16 +22,20 @@ def clock() -> SlaClock:
     return SlaClock(calendar_data())
 
 
-def pick_policy(target: str, *, category: str, priority: str, special: bool = False) -> SlaPolicy | None:
-    """The most specific active policy: category and priority > category > priority > default."""
+def pick_policy(
+    target: str, *, category: str, priority: str, channel: str = "", special: bool = False
+) -> SlaPolicy | None:
+    """The most specific active policy: category before priority before channel (each set beats "any"),
+    then the oldest."""
     candidates = SlaPolicy.objects.filter(
         is_active=True,
         target=target,
         special=special,
         category__in=[category, ""],
         priority__in=[priority, ""],
+        channel__in=[channel, ""],
     )
-    ranked = sorted(candidates, key=lambda p: (p.category == "", p.priority == "", p.pk))
+    ranked = sorted(candidates, key=lambda p: (p.category == "", p.priority == "", p.channel == "", p.pk))
     return ranked[0] if ranked else None
 
 
@@ -40,7 +44,9 @@ def pauses_of(ticket: Ticket) -> list[Pause]:
 
 
 def start(ticket: Ticket, target: str, started_at: datetime, *, special: bool = False) -> TicketSla | None:
-    policy = pick_policy(target, category=ticket.category, priority=ticket.priority, special=special)
+    policy = pick_policy(
+        target, category=ticket.category, priority=ticket.priority, channel=ticket.channel, special=special
+    )
     if policy is None:
         return None
     return TicketSla.objects.create(ticket=ticket, policy=policy, target=target, started_at=started_at)

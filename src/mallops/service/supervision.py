@@ -10,9 +10,18 @@ from django.utils import timezone
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
-from mallops.core.errors import FieldError, not_found, validation_error
+from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.service import assist, escalation
-from mallops.service.models import ProblemGroup, ServiceTask, SlaPolicy, Ticket
+from mallops.service.models import (
+    Category,
+    Channel,
+    Priority,
+    ProblemGroup,
+    ServiceTask,
+    SlaPolicy,
+    Target,
+    Ticket,
+)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -64,6 +73,100 @@ def sla_policy_update(
         request=request,
     )
     return policy
+
+
+_CREATE_CHOICES = {
+    "target": Target.values,
+    "category": ["", *Category.values],
+    "priority": ["", *Priority.values],
+    "channel": ["", *Channel.values],
+}
+
+
+@transaction.atomic
+def sla_policy_create(
+    *,
+    actor: Any,
+    label: str,
+    target: str,
+    basis: str,
+    category: str = "",
+    priority: str = "",
+    channel: str = "",
+    minutes: int = 0,
+    working_days: int = 0,
+    window: str = "09:00-18:00",
+    warning_lead_minutes: int | None = None,
+    notify_customer: bool = False,
+    request: Any = None,
+    now: datetime | None = None,
+) -> SlaPolicy:
+    """A new target for tickets of one category, priority and/or channel (ticket.supervise). It applies
+    to clocks started from now on; the most specific active policy wins (``sla.pick_policy``)."""
+    require_permission(actor, "ticket.supervise")
+    at = _now(now)
+    values = {"target": target, "category": category, "priority": priority, "channel": channel}
+    errors = [
+        FieldError(
+            ("body", name),
+            f"one of {', '.join(v or '(any)' for v in _CREATE_CHOICES[name])}",
+            "invalid_choice",
+        )
+        for name, value in values.items()
+        if value not in _CREATE_CHOICES[name]
+    ]
+    label = (label or "").strip()
+    if not label or len(label) > 100:
+        errors.append(FieldError(("body", "label"), "1 to 100 characters", "invalid_length"))
+    if errors:
+        raise validation_error(errors)
+    same = SlaPolicy.objects.filter(is_active=True, special=False, **values)
+    if same.exists():
+        raise conflict(
+            "An active policy already sets this target; edit it instead.",
+            code="policy_exists",
+            policy=same.first().code,  # type: ignore[union-attr]
+        )
+    policy = SlaPolicy(
+        code=_policy_code(values),
+        label=label,
+        basis=basis,
+        minutes=minutes,
+        working_days=working_days,
+        window=window,
+        warning_lead_minutes=warning_lead_minutes,
+        notify_customer=notify_customer,
+        effective_from=at,
+        **values,
+    )
+    try:
+        policy.engine_policy()
+    except ValueError as error:
+        raise validation_error([FieldError(("body",), str(error), "invalid_policy")]) from None
+    policy.save()
+    audit_record(
+        actor=actor,
+        action="service.sla_policy_created",
+        obj=policy,
+        after={
+            **values,
+            **{f: getattr(policy, f) for f in POLICY_FIELDS},
+            "effective_from": at.isoformat(),
+        },
+        request=request,
+    )
+    return policy
+
+
+def _policy_code(values: dict[str, str]) -> str:
+    base = "-".join(
+        v for v in (values["target"], values["category"], values["priority"], values["channel"]) if v
+    )
+    code, n = base[:36], 1
+    while SlaPolicy.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base[:36]}-{n}"
+    return code
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from mallops.service import complaints, configuration, supervision
 from mallops.service.models import (
     AgentProfile,
     Category,
+    Channel,
     ComplaintSeverity,
     EscalationTarget,
     Priority,
@@ -414,6 +415,9 @@ def sla_list(request: HttpRequest) -> HttpResponse:
                 _("Priority"),
                 value=lambda p: str(dict(Priority.choices).get(p.priority, _("Any"))),
             ),
+            Column(
+                "channel", _("Channel"), value=lambda p: str(dict(Channel.choices).get(p.channel, _("Any")))
+            ),
             Column("minutes", _("Target"), value=describe_policy),
             Column("effective_from", _("Effective from"), kind="datetime", sort="effective_from"),
             Column(
@@ -432,6 +436,66 @@ def sla_list(request: HttpRequest) -> HttpResponse:
     if table.export_format:
         return table.export_response()
     return render(request, "service/sla_policies.html", {"active": "service_sla", "table": table})
+
+
+class SlaPolicyNewForm(forms.Form):
+    label = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    target = forms.ChoiceField(label=gettext_lazy("Measures"), choices=list(TARGET_LABELS.items()))
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=[("", gettext_lazy("Any")), *Category.choices], required=False
+    )
+    priority = forms.ChoiceField(
+        label=gettext_lazy("Priority"), choices=[("", gettext_lazy("Any")), *Priority.choices], required=False
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), choices=[("", gettext_lazy("Any")), *Channel.choices], required=False
+    )
+
+
+def _clock_changes(form: forms.Form) -> dict[str, Any] | None:
+    """The clock fields of an SLA form as policy values (hours and minutes → minutes), or None with the
+    form error added."""
+    data = form.cleaned_data
+    total = (data["hours"] or 0) * 60 + (data["minutes"] or 0)
+    days = data["working_days"] or 0
+    if data["basis"] == ClockBasis.WORKING_DAYS and days < 1:
+        form.add_error("working_days", _("At least one working day."))
+        return None
+    if data["basis"] != ClockBasis.WORKING_DAYS and total < 1:
+        form.add_error("minutes", _("At least one minute."))
+        return None
+    return {
+        "basis": data["basis"],
+        "minutes": total if data["basis"] != ClockBasis.WORKING_DAYS else 0,
+        "working_days": days if data["basis"] == ClockBasis.WORKING_DAYS else 0,
+        "window": data["window"],
+        "warning_lead_minutes": data["warning_lead_minutes"],
+        "notify_customer": data["notify_customer"],
+    }
+
+
+@login_required
+def sla_new(request: HttpRequest) -> HttpResponse:
+    _need(request)
+    scope = SlaPolicyNewForm(request.POST or None)
+    clock = SlaPolicyForm(request.POST or None, initial={"basis": "calendar_hours", "window": "09:00-18:00"})
+    del clock.fields["is_active"]
+    if request.method == "POST" and scope.is_valid() and clock.is_valid():
+        changes = _clock_changes(clock)
+        if changes is not None:
+            try:
+                supervision.sla_policy_create(
+                    actor=request.user, request=request, **scope.cleaned_data, **changes
+                )
+            except DomainError as error:
+                if error.code == "policy_exists":
+                    scope.add_error(None, _("An active policy already sets this target; edit it instead."))
+                else:
+                    _form_errors(scope, error)
+            else:
+                messages.success(request, _("SLA policy created; it applies to new tickets from now on."))
+                return redirect("service:sla")
+    return render(request, "service/sla_new.html", {"active": "service_sla", "scope": scope, "clock": clock})
 
 
 class SlaPolicyForm(forms.Form):
@@ -479,27 +543,13 @@ def sla_edit(request: HttpRequest, code: str) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        total = (data["hours"] or 0) * 60 + (data["minutes"] or 0)
-        days = data["working_days"] or 0
-        if data["basis"] == ClockBasis.WORKING_DAYS and days < 1:
-            form.add_error("working_days", _("At least one working day."))
-        elif data["basis"] != ClockBasis.WORKING_DAYS and total < 1:
-            form.add_error("minutes", _("At least one minute."))
-        else:
+        changes = _clock_changes(form)
+        if changes is not None:
             try:
                 supervision.sla_policy_update(
                     actor=request.user,
                     code=policy.code,
-                    changes={
-                        "basis": data["basis"],
-                        "minutes": total if data["basis"] != ClockBasis.WORKING_DAYS else 0,
-                        "working_days": days if data["basis"] == ClockBasis.WORKING_DAYS else 0,
-                        "window": data["window"],
-                        "warning_lead_minutes": data["warning_lead_minutes"],
-                        "notify_customer": data["notify_customer"],
-                        "is_active": data["is_active"],
-                    },
+                    changes={**changes, "is_active": form.cleaned_data["is_active"]},
                     request=request,
                 )
             except DomainError as error:
