@@ -70,9 +70,9 @@ def test_merchant_creates_edits_and_cancels_a_flash_sale_and_stock_follows():
     item = make_stock(merchant, price_fen=9900, available=100)
     client = _client(owner)
     assert client.get("/orders/flash-sales/store/").status_code == 200
-    form = client.get("/orders/flash-sales/new/").content.decode()
+    form = client.get("/orders/flash-sales/store/new/").content.decode()
     assert item.sku_code in form
-    response = client.post("/orders/flash-sales/new/", _form(item))
+    response = client.post("/orders/flash-sales/store/new/", _form(item))
     assert response.status_code == 302 and response["Location"] == "/orders/flash-sales/store/"
     sale = _sales().get(item=item)
     assert (sale.merchant_id, sale.flash_price_fen, sale.quantity, sale.per_buyer_limit) == (
@@ -84,6 +84,8 @@ def test_merchant_creates_edits_and_cancels_a_flash_sale_and_stock_follows():
     assert _stock(item) == (90, 10)
     listing = client.get("/orders/flash-sales/store/").content.decode()
     assert "限量发售 秒杀" in listing and "¥49.50" in listing
+    assert f'href="/orders/flash-sales/store/{sale.pk}/edit"' in listing  # not started: editable
+    assert client.get(f"/orders/flash-sales/store/{sale.pk}/edit").status_code == 200
     # edit before the start: 5 more units are reserved, the price changes
     response = client.post(
         f"/orders/flash-sales/{sale.pk}/edit", _form(item, quantity="15", flash_price_fen="45")
@@ -165,6 +167,8 @@ def test_a_started_sale_cannot_be_edited_and_operations_manage_any_store():
     assert response.status_code == 302 and response["Location"] == "/orders/flash-sales/"
     sale = _sales().get(item=item)
     assert sale.merchant_id == merchant.pk
+    monitor = ops.get("/orders/flash-sales/").content.decode()
+    assert f"flash-cancel-{sale.pk}" in monitor and f"flash-edit-{sale.pk}" not in monitor  # running
     ops.post(f"/orders/flash-sales/{sale.pk}/edit", _form(item, quantity="20"))
     sale.refresh_from_db()
     assert sale.quantity == 10 and _stock(item) == (90, 10)

@@ -21,6 +21,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("flash-sales/", views.flash_sales, name="flash"),
     path("flash-sales/counters.json", views.flash_counters, name="flash_counters"),
     path("flash-sales/store/", views_flash.store_flash_sales, name="store_flash"),
+    # the same forms under the merchant centre's entry (its breadcrumb and menu highlight)
+    path("flash-sales/store/new/", views_flash.flash_new, name="store_flash_new"),
+    path("flash-sales/store/<int:sale_id>/edit", views_flash.flash_edit, name="store_flash_edit"),
+    path("flash-sales/store/<int:sale_id>/cancel", views_flash.flash_cancel, name="store_flash_cancel"),
     path("flash-sales/new/", views_flash.flash_new, name="flash_new"),
     path("flash-sales/<int:sale_id>/edit", views_flash.flash_edit, name="flash_edit"),
     path("flash-sales/<int:sale_id>/cancel", views_flash.flash_cancel, name="flash_cancel"),

@@ -16,9 +16,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -159,8 +161,6 @@ def _sale(request: HttpRequest, sale_id: int) -> tuple[FlashSale, int | None]:
 
 
 def _state(sale: FlashSale) -> str:
-    from django.utils import timezone
-
     if sale.cancelled_at:
         return _("Cancelled")
     if sale.finalized or sale.ends_at <= timezone.now():
@@ -178,7 +178,15 @@ def store_flash_sales(request: HttpRequest) -> HttpResponse:
         return redirect("orders:flash")
     table = DataTable(
         request,
-        FlashSale.objects.for_merchant(merchant_id).select_related("item"),
+        FlashSale.objects.for_merchant(merchant_id)
+        .select_related("item")
+        .annotate(
+            editable=Case(
+                When(Q(starts_at__gt=timezone.now(), claimed=0, finalized=False), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        ),
         columns=[
             Column("title", _("Title"), sort="title"),
             Column("sku", _("SKU"), value=lambda s: s.item.sku_code),
@@ -197,9 +205,10 @@ def store_flash_sales(request: HttpRequest) -> HttpResponse:
         export_name="flash-sales",
         empty_title=_("No flash sales yet."),
         empty_hint=_("A flash sale reserves units of one SKU at a lower price for a short time."),
-        empty_action_url=reverse("orders:flash_new"),
+        empty_action_url=reverse("orders:store_flash_new"),
         empty_action_label=_("New flash sale"),
         testid="store-flash-sales",
+        context={"store": True},
     )
     if table.export_format:
         return table.export_response()
