@@ -62,7 +62,6 @@ def category_list(request: HttpRequest) -> HttpResponse:
                 value=lambda c: "　" * depth.get(c.pk, 0) + ("└ " if depth.get(c.pk) else "") + c.name,
                 link=lambda c: reverse("catalogue:category_edit", args=[c.pk]),
             ),
-            Column("code", _("Code"), sort="code"),
             Column(
                 "compliance_category",
                 _("Compliance category"),

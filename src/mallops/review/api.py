@@ -4,21 +4,25 @@ review queue (claim, approve, reject) and metrics."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Body, Router, Status
 from ninja.pagination import paginate
+from pydantic import Field
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.catalogue.api import merchant_scope, parse_body
 from mallops.core.errors import FieldError, validation_error
-from mallops.core.inputs import Id, MultilineText, Schema, multipart_files
+from mallops.core.inputs import Id, MultilineText, Schema, Text, multipart_files
 from mallops.core.pagination import PageRows, Pagination, paginate_rows
-from mallops.review import importing, presenters, selectors, services
+from mallops.core.words import label
+from mallops.review import importing, presenters, product_list, selectors, services
+from mallops.review.checks import rule_basis, rule_ids
+from mallops.review.contracts import ManualFinding
 from mallops.review.models import Listing, ListingVersion
 
 router = Router(tags=["review"], auth=api_auth)
@@ -26,6 +30,13 @@ router = Router(tags=["review"], auth=api_auth)
 
 class ListingIn(Schema):
     product_id: Id
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
 
 
 def _optional_json(request: HttpRequest) -> Any:
@@ -47,6 +58,9 @@ class ListingOut(Schema):
     live_version: int | None
     pending_version_id: int | None
     takedown_reason: str
+    takedown_kind: str
+    takedown_rule: str
+    takedown_article: str
     updated_at: datetime
 
     @staticmethod
@@ -93,9 +107,43 @@ class ApproveIn(Schema):
     note: str = ""
 
 
+class ManualFindingIn(Schema):
+    rule: Text = Field(max_length=64)
+    field: Text = Field(max_length=120)
+    text: Text = Field(default="", max_length=200)
+    start: int | None = Field(default=None, ge=0, le=100_000)
+    article: Text = Field(default="", max_length=200)
+    message: Text = Field(default="", max_length=300)
+
+
 class ListingRejectIn(Schema):
     reason_codes: list[str]
     note: MultilineText = ""
+    findings: list[ManualFindingIn] = Field(default_factory=list, max_length=50)
+
+
+class TakedownIn(Schema):
+    reason: Text = Field(max_length=200)
+    rule: Text = Field(default="", max_length=64)
+    article: Text = Field(default="", max_length=200)
+
+
+class DelistIn(Schema):
+    reason: Text = Field(default="", max_length=200)
+
+
+class PlatformProductOut(Schema):
+    id: int
+    title: str
+    merchant_id: int
+    merchant_name: str
+    category_code: str
+    category_name: str
+    listing_id: int | None
+    status: str
+    is_visible: bool
+    created_at: datetime
+    updated_at: datetime
 
 
 @router.get("/merchant/listings", response=list[ListingOut], summary="Own listings")
@@ -233,6 +281,7 @@ def review_reject(request: HttpRequest, listing_id: int, payload: Body[Any]) -> 
         listing_id=listing_id,
         reason_codes=body.reason_codes,
         note=body.note,
+        findings=[ManualFinding(**f.model_dump()) for f in body.findings],
         request=request,
     )
     return {
@@ -240,7 +289,100 @@ def review_reject(request: HttpRequest, listing_id: int, payload: Body[Any]) -> 
         "version": version.number,
         "status": version.status,
         "reason_codes": version.reason_codes,
+        "findings": [presenters.finding_dict(f) for f in selectors.version_findings(version)],
     }
+
+
+@router.post(
+    "/review/listings/{listing_id}/take-down",
+    response=dict[str, Any],
+    summary="Take a live listing down (listing.takedown): reason, rule, article; the merchant is notified",
+    description=(
+        "`rule` is a compliance rule id (see `GET /review/rules`), `article` the legal basis (defaults to the "
+        "rule's); a rule or an article is required. 409 `not_live` when buyers do not see the listing. "
+        "Reversed when the merchant resubmits and a reviewer approves."
+    ),
+)
+def review_take_down(request: HttpRequest, listing_id: int, payload: Body[Any]) -> dict[str, Any]:
+    require_permission(request.user, "listing.takedown")
+    body = parse_body(TakedownIn, payload)
+    listing = services.listing_take_down(
+        actor=request.user,
+        listing_id=listing_id,
+        reason=body.reason,
+        rule=body.rule,
+        article=body.article,
+        request=request,
+    )
+    return presenters.listing_summary(listing)
+
+
+@router.get(
+    "/review/rules",
+    response=list[dict[str, str]],
+    summary="Rules a take-down or a manual finding may cite: id, name, legal basis",
+)
+def review_rules(request: HttpRequest) -> list[dict[str, str]]:
+    require_permission(request.user, "listing.view")
+    return [
+        {"id": rule_id, "name": label(rule_id, "compliance.rule"), "basis": rule_basis(rule_id) or ""}
+        for rule_id in rule_ids()
+    ]
+
+
+@router.post(
+    "/merchant/listings/{listing_id}/delist",
+    response=dict[str, Any],
+    summary="Take an own live listing off sale; relisting is a resubmission through review",
+)
+def listing_delist(request: HttpRequest, listing_id: int) -> dict[str, Any]:
+    merchant_id = merchant_scope(request)
+    body = parse_body(DelistIn, _optional_json(request))
+    listing = services.listing_delist(
+        actor=request.user,
+        merchant_id=merchant_id,
+        listing_id=listing_id,
+        reason=body.reason,
+        request=request,
+    )
+    return presenters.listing_summary(listing)
+
+
+@router.get(
+    "/platform/products",
+    response=list[PlatformProductOut],
+    summary="Every store's products with their listing status (listing.view)",
+    description=(
+        "Query: `q` (title), `status` (draft, auto_rejected, in_review, rejected, live, taken_down), `category` "
+        "(code; its subcategories too), `merchant_id`, `created_from`/`created_to` (YYYY-MM-DD, Beijing days, both "
+        "included), `sort` (id, title, created_at, updated_at, status; `-` for descending)."
+    ),
+)
+@paginate_rows
+def platform_products(
+    request: HttpRequest,
+    q: str = "",
+    status: str = "",
+    category: str = "",
+    merchant_id: int = 0,
+    created_from: str = "",
+    created_to: str = "",
+    sort: str = "-id",
+) -> PageRows:
+    # plain text parameters: this module's annotations are strings, which paginate_rows' wrapper resolves
+    # in django-ninja's globals (``date`` is not there); a bad date is ignored, as on the console page
+    require_permission(request.user, "listing.view")
+    query = product_list.ProductQuery(
+        q=q,
+        status=status,
+        category=category,
+        merchant_id=merchant_id or None,
+        date_from=_day(created_from),
+        date_to=_day(created_to),
+        sort=sort,
+    )
+    products = product_list.filtered(product_list.platform_products(actor=request.user), query)
+    return PageRows(products, lambda page: [product_list.product_row(p) for p in page])
 
 
 @router.get(

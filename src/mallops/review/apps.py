@@ -18,6 +18,15 @@ class ReviewConfig(AppConfig):
         )
         register(
             MenuItem(
+                "platform_products",
+                _("All products"),
+                "review:platform_products",
+                "listing.view",
+                group="goods",
+            )
+        )
+        register(
+            MenuItem(
                 "merchant_listings",
                 _("My listings"),
                 "review:merchant_listings",

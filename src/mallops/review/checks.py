@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mallops.compliance.engine import api as engine_api
 from mallops.compliance.engine import check_text
 
 BASIS_TRUE_INFO = "电子商务法第十七条"
@@ -18,6 +19,20 @@ BASIS_QUALIFICATION = "电子商务法第三十八条"
 BASIS_RETURNS = "消费者权益保护法第二十五条"
 BASIS_REFERENCE_PRICE = "明码标价和禁止价格欺诈规定第十六条"
 BASIS_PROMO_TRUTH = "规范促销行为暂行规定第五条"
+
+# the review checks' own rules and their legal basis (the rule packs carry theirs)
+CHECK_RULES: dict[str, str] = {
+    "COMPLETENESS-ATTRIBUTE": BASIS_TRUE_INFO,
+    "COMPLETENESS-CERTIFICATE": BASIS_QUALIFICATION,
+    "COMPLETENESS-TITLE": BASIS_TRUE_INFO,
+    "AFTERSALES-EXCLUSION-REASON": BASIS_RETURNS,
+    "ACCURACY-NO-SKU": BASIS_TRUE_INFO,
+    "ACCURACY-SPEC-KEYS": BASIS_TRUE_INFO,
+    "ACCURACY-PRICE": BASIS_TRUE_INFO,
+    "ACCURACY-SPEC-DUPLICATE": BASIS_TRUE_INFO,
+    "PRICE56-16-REFERENCE-HISTORY": BASIS_REFERENCE_PRICE,
+    "PROMO32-5-STOCK-CLAIM": BASIS_PROMO_TRUTH,
+}
 
 STOCK_CLAIM_RE = re.compile(r"仅剩\s*(\d+)\s*[件个台瓶盒套只]")
 
@@ -250,3 +265,31 @@ def verdict(findings: list[CheckFinding]) -> str:
     if any(f.severity == "block" for f in findings):
         return "block"
     return "review" if findings else "pass"
+
+
+def compliance_findings(snapshot: Mapping[str, Any], compliance_category: str) -> list[CheckFinding]:
+    """The compliance stage alone (what a rule pack update can change), for the re-check sweep."""
+    return _compliance(snapshot, CheckContext([], [], frozenset(), compliance_category, {}))
+
+
+def rules_version() -> str:
+    """The rule packs in force as ``name@version`` joined by commas, sorted by name.
+
+    A pack's ``version`` (in its YAML file) is the contract: a pack whose rules change gets a new version,
+    and the re-check sweep then re-checks every live listing checked with the older one.
+    """
+    packs = sorted(engine_api.default_engine().packs, key=lambda pack: pack.name)
+    return ",".join(f"{pack.name}@{pack.version}" for pack in packs)
+
+
+def rule_basis(rule_id: str, compliance_category: str = "general") -> str | None:
+    """The legal basis a rule cites (for the category), or None for an unknown rule id."""
+    for rule in engine_api.default_engine().rules:
+        if rule.id == rule_id:
+            return rule.citation_for(compliance_category).basis
+    return CHECK_RULES.get(rule_id)
+
+
+def rule_ids() -> list[str]:
+    """Every rule a finding may cite: the packs' rules, then the review checks' own."""
+    return [rule.id for rule in engine_api.default_engine().rules] + list(CHECK_RULES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.review import product_views, views
+from mallops.review import listing_views, product_views, views
 
 app_name = "review"
 
@@ -14,6 +14,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("listings/<int:listing_id>/claim", views.claim, name="claim"),
     path("listings/<int:listing_id>/approve", views.approve, name="approve"),
     path("listings/<int:listing_id>/reject", views.reject, name="reject"),
+    path("listings/<int:listing_id>/take-down", listing_views.take_down, name="take_down"),
+    path("products/", listing_views.platform_products, name="platform_products"),
+    path("mine/<int:listing_id>/delist", listing_views.merchant_delist, name="merchant_delist"),
     path("metrics/", views.metrics, name="metrics"),
     path("mine/", views.merchant_listings, name="merchant_listings"),
     path("mine/<int:listing_id>/", views.merchant_listing, name="merchant_listing"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from mallops.review.models import RejectReason, VersionStatus
+from mallops.review.models import RejectReason, TakedownKind, VersionOrigin, VersionStatus
 
 LISTING_STATUS = {
     "draft": _("Draft"),
@@ -24,6 +24,14 @@ LABELS: dict[str, Any] = {
     "version_status": VersionStatus,
     "reason": RejectReason,
     "severity": SEVERITY,
+    "takedown_kind": TakedownKind,
+    "version_origin": VersionOrigin,
+    "stage": {
+        "completeness": _("Completeness"),
+        "compliance": _("Compliance"),
+        "accuracy": _("Accuracy"),
+        "manual": _("Cited by the reviewer"),
+    },
 }
 
 # names in field paths of a listing snapshot (``selling_points[0]``, ``skus[0].spec_values.口味``)

@@ -31,6 +31,20 @@ class VersionStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a newer submission")
 
 
+class TakedownKind(models.TextChoices):
+    """Who took a live listing down; any of them is reversed by a resubmission that a reviewer approves."""
+
+    STAFF = "staff", _("Taken down by the platform")
+    MERCHANT = "merchant", _("Delisted by the merchant")
+    CERTIFICATE = "certificate", _("Certificate expired")
+    RECHECK = "recheck", _("Rejected at a rule re-check")
+
+
+class VersionOrigin(models.TextChoices):
+    MERCHANT = "merchant", _("Submitted by the merchant")
+    RECHECK = "recheck", _("Re-check after a rule pack update")
+
+
 class RejectReason(models.TextChoices):
     PROHIBITED_CLAIM = "prohibited_claim", _("Prohibited or exaggerated claim")
     INCOMPLETE = "incomplete_information", _("Incomplete information")
@@ -54,6 +68,13 @@ class Listing(models.Model):
     )
     taken_down_at = models.DateTimeField(null=True, blank=True)
     takedown_reason = models.CharField(max_length=200, blank=True, default="")
+    takedown_kind = models.CharField(max_length=16, choices=TakedownKind.choices, blank=True, default="")
+    # the compliance rule id and the legal article the take-down cites (both may be empty)
+    takedown_rule = models.CharField(max_length=64, blank=True, default="")
+    takedown_article = models.CharField(max_length=200, blank=True, default="")
+    taken_down_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,6 +112,10 @@ class ListingVersion(models.Model):
     )
     reason_codes = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True, default="")
+    origin = models.CharField(max_length=16, choices=VersionOrigin.choices, default=VersionOrigin.MERCHANT)
+    # the rule packs (``name@version,...``) the compliance findings were computed with; the re-check
+    # sweep finds live versions checked with older packs
+    rules_version = models.TextField(blank=True, default="")
 
     objects = MerchantScopedManager()
 
@@ -118,11 +143,13 @@ class ListingVersion(models.Model):
 
 
 class Finding(models.Model):
-    """An automated-check finding on a version: the rule, the span in one field and the legal basis."""
+    """A finding on a version: the rule, the span in one field and the legal basis. ``stage`` is
+    ``completeness``, ``compliance`` or ``accuracy`` for the automated checks and ``manual`` for one a
+    reviewer cites when rejecting."""
 
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     version = models.ForeignKey(ListingVersion, on_delete=models.CASCADE, related_name="+")
-    stage = models.CharField(max_length=16)  # completeness | compliance | accuracy
+    stage = models.CharField(max_length=16)  # completeness | compliance | accuracy | manual
     rule = models.CharField(max_length=64, db_index=True)
     field = models.CharField(max_length=120)
     start = models.PositiveIntegerField(default=0)

@@ -52,6 +52,9 @@ def listing_summary(listing: Listing) -> dict[str, Any]:
         "live_version": listing.live_version.number if listing.live_version else None,
         "pending_version_id": listing.pending_version_id,
         "takedown_reason": listing.takedown_reason,
+        "takedown_kind": listing.takedown_kind,
+        "takedown_rule": listing.takedown_rule,
+        "takedown_article": listing.takedown_article,
         "updated_at": listing.updated_at,
     }
 
@@ -64,3 +67,26 @@ def listing_detail(listing: Listing) -> dict[str, Any]:
     data["versions"] = [version_dict(v, findings.get(v.pk, []), with_snapshot=v is latest) for v in versions]
     data["quality"] = selectors.listing_quality(listing, latest.snapshot) if latest else None
     return data
+
+
+def takedown_view(listing: Listing) -> dict[str, Any] | None:
+    """What the console shows about a take-down, in words (the stored reason of a certificate expiry is a
+    code: ``certificate_expired:<kind>:<number>``; a merchant's delisting without a reason is
+    ``merchant_delisted``)."""
+    from mallops.core.words import label
+
+    if listing.taken_down_at is None:
+        return None
+    reason = listing.takedown_reason
+    if reason.startswith("certificate_expired:"):
+        _prefix, kind, number = [*reason.split(":", 2), "", ""][:3]
+        reason = f"{label(kind, 'catalogue.certificate_kind')} {number}".strip()
+    elif reason == "merchant_delisted":
+        reason = ""
+    return {
+        "kind": listing.takedown_kind,
+        "at": listing.taken_down_at,
+        "reason": reason,
+        "rule": listing.takedown_rule,
+        "article": listing.takedown_article,
+    }

@@ -1,4 +1,5 @@
-"""Timers of the review app: expired reviewer claims and expiring certificates."""
+"""Timers of the review app: expired reviewer claims, expiring certificates, re-checks of live listings
+after a rule pack update."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import QuerySet
 
 from mallops.catalogue.models import Certificate
 from mallops.core.sweeps import register
-from mallops.review import services
+from mallops.review import recheck, services
 
 
 def _due_certificates(now: datetime) -> QuerySet[Any]:
@@ -21,3 +22,4 @@ def _due_certificates(now: datetime) -> QuerySet[Any]:
 
 register("review.claim_expiry", queryset=services.expired_claims, handle=services.claim_expire)
 register("catalogue.certificate_expiry", queryset=_due_certificates, handle=services.certificate_expire)
+register("review.rule_recheck", queryset=recheck.due_listings, handle=recheck.recheck_due, batch_size=50)

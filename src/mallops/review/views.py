@@ -18,7 +18,7 @@ from mallops.accounts.selectors import user_merchant
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import label, label_choices
-from mallops.review import charts, importing, presenters, selectors, services
+from mallops.review import charts, importing, listing_views, presenters, selectors, services
 from mallops.review.checks import text_fields
 from mallops.review.models import Listing, ListingStatus, RejectReason
 
@@ -117,6 +117,11 @@ def _detail_context(request: HttpRequest, listing: Listing, *, active: str) -> d
         "diff": selectors.version_diff(live.snapshot, pending.snapshot) if live and pending else [],
         "pending": pending,
         "reasons": RejectReason.choices,
+        "takedown": presenters.takedown_view(listing),
+        "can_take_down": request.user.has_perm("listing.takedown") and listing.is_visible,
+        "rule_choices": listing_views.rule_choices(),
+        "finding_rows": range(listing_views.MANUAL_FINDING_ROWS),
+        "finding_fields": listing_views.finding_field_choices(pending.snapshot) if pending else [],
         "can_review": request.user.has_perm("listing.review"),
         "holds_claim": bool(pending and pending.claimed_by_id == request.user.pk and pending.claim_due_at),
     }
@@ -140,6 +145,7 @@ def _act(request: HttpRequest, listing_id: int, action: str) -> HttpResponse:
                 listing_id=listing_id,
                 reason_codes=request.POST.getlist("reason_codes"),
                 note=request.POST.get("note", ""),
+                findings=listing_views.manual_findings(request),
                 request=request,
             )
             messages.success(request, _("Rejected; the merchant sees the reasons."))
