@@ -36,7 +36,7 @@ assert set(TeamCode.__args__) == set(Team.values)  # type: ignore[attr-defined]
 assert set(KindCode.__args__) == set(Kind.values)  # type: ignore[attr-defined]
 
 
-class TaskIn(Schema):
+class WorkTaskIn(Schema):
     team: TeamCode
     kind: KindCode = "other"
     title: Text = Field(min_length=1, max_length=200)
@@ -45,40 +45,40 @@ class TaskIn(Schema):
     due_at: datetime | None = None
 
 
-class TaskAssignIn(Schema):
+class WorkTaskAssignIn(Schema):
     assignee_id: Id
 
 
-class TaskCommentIn(Schema):
+class WorkTaskCommentIn(Schema):
     body: MultilineText = Field(min_length=1, max_length=10_000)
 
 
-class TaskRescheduleIn(Schema):
+class WorkTaskRescheduleIn(Schema):
     due_at: datetime | None
 
 
-class TaskCloseIn(Schema):
+class WorkTaskCloseIn(Schema):
     outcome: MultilineText = Field(min_length=1, max_length=10_000)
 
 
-class TaskCancelIn(Schema):
+class WorkTaskCancelIn(Schema):
     reason: MultilineText = Field(min_length=1, max_length=10_000)
 
 
-class TaskListQuery(Schema):
+class WorkTaskListQuery(Schema):
     team: TeamCode | Literal[""] = ""
     status: StatusFilter = "active"
     mine: bool = False
     overdue: bool = False
 
 
-class TaskCommentOut(Schema):
+class WorkTaskCommentOut(Schema):
     author: str
     body: str
     created_at: datetime
 
 
-class TaskOut(Schema):
+class WorkTaskOut(Schema):
     id: int
     team: str
     kind: str
@@ -95,17 +95,17 @@ class TaskOut(Schema):
     outcome: str
 
 
-class TaskDetailOut(TaskOut):
-    comments: list[TaskCommentOut]
+class WorkTaskDetailOut(WorkTaskOut):
+    comments: list[WorkTaskCommentOut]
 
 
-class TaskListOut(Schema):
-    items: list[TaskOut]
+class WorkTaskListOut(Schema):
+    items: list[WorkTaskOut]
     count: int
 
 
-def _out(task: WorkTask) -> TaskOut:
-    return TaskOut(
+def _out(task: WorkTask) -> WorkTaskOut:
+    return WorkTaskOut(
         id=task.pk,
         team=task.team,
         kind=task.kind,
@@ -123,71 +123,73 @@ def _out(task: WorkTask) -> TaskOut:
     )
 
 
-def _detail(request: HttpRequest, task_id: int) -> TaskDetailOut:
+def _detail(request: HttpRequest, task_id: int) -> WorkTaskDetailOut:
     task = selectors.task_get(actor=request.user, task_id=task_id)
     comments = [
-        TaskCommentOut(author=c.author.username, body=c.body, created_at=c.created_at)
+        WorkTaskCommentOut(author=c.author.username, body=c.body, created_at=c.created_at)
         for c in task.comments.select_related("author")
     ]
-    return TaskDetailOut(**_out(task).model_dump(), comments=comments)
+    return WorkTaskDetailOut(**_out(task).model_dump(), comments=comments)
 
 
-@router.get("/tasks", response=TaskListOut)
-def task_list(request: HttpRequest, query: Query[TaskListQuery]) -> TaskListOut:
+@router.get("/tasks", response=WorkTaskListOut)
+def task_list(request: HttpRequest, query: Query[WorkTaskListQuery]) -> WorkTaskListOut:
     rows = selectors.tasks_visible(
         actor=request.user, team=query.team, status=query.status, mine=query.mine, overdue=query.overdue
     )
-    return TaskListOut(items=[_out(t) for t in rows[:500]], count=rows.count())
+    return WorkTaskListOut(items=[_out(t) for t in rows[:500]], count=rows.count())
 
 
-@router.post("/tasks", response={201: TaskDetailOut})
-def task_create(request: HttpRequest, payload: TaskIn) -> tuple[int, TaskDetailOut]:
+@router.post("/tasks", response={201: WorkTaskDetailOut})
+def task_create(request: HttpRequest, payload: WorkTaskIn) -> tuple[int, WorkTaskDetailOut]:
     task = services.task_open(actor=request.user, **payload.model_dump())
     return 201, _detail(request, task.pk)
 
 
-@router.get("/tasks/{task_id}", response=TaskDetailOut)
-def task_detail(request: HttpRequest, task_id: int) -> TaskDetailOut:
+@router.get("/tasks/{task_id}", response=WorkTaskDetailOut)
+def task_detail(request: HttpRequest, task_id: int) -> WorkTaskDetailOut:
     return _detail(request, task_id)
 
 
-@router.post("/tasks/{task_id}/assign", response=TaskDetailOut)
-def task_assign(request: HttpRequest, task_id: int, payload: TaskAssignIn) -> TaskDetailOut:
+@router.post("/tasks/{task_id}/assign", response=WorkTaskDetailOut)
+def task_assign(request: HttpRequest, task_id: int, payload: WorkTaskAssignIn) -> WorkTaskDetailOut:
     selectors.task_get(actor=request.user, task_id=task_id)
     services.task_assign(actor=request.user, task_id=task_id, assignee_id=payload.assignee_id)
     return _detail(request, task_id)
 
 
-@router.post("/tasks/{task_id}/start", response=TaskDetailOut)
-def task_start(request: HttpRequest, task_id: int) -> TaskDetailOut:
+@router.post("/tasks/{task_id}/start", response=WorkTaskDetailOut)
+def task_start(request: HttpRequest, task_id: int) -> WorkTaskDetailOut:
     selectors.task_get(actor=request.user, task_id=task_id)
     services.task_start(actor=request.user, task_id=task_id)
     return _detail(request, task_id)
 
 
-@router.post("/tasks/{task_id}/comments", response={201: TaskDetailOut})
-def task_comment(request: HttpRequest, task_id: int, payload: TaskCommentIn) -> tuple[int, TaskDetailOut]:
+@router.post("/tasks/{task_id}/comments", response={201: WorkTaskDetailOut})
+def task_comment(
+    request: HttpRequest, task_id: int, payload: WorkTaskCommentIn
+) -> tuple[int, WorkTaskDetailOut]:
     selectors.task_get(actor=request.user, task_id=task_id)
     services.task_comment(actor=request.user, task_id=task_id, body=payload.body)
     return 201, _detail(request, task_id)
 
 
-@router.post("/tasks/{task_id}/reschedule", response=TaskDetailOut)
-def task_reschedule(request: HttpRequest, task_id: int, payload: TaskRescheduleIn) -> TaskDetailOut:
+@router.post("/tasks/{task_id}/reschedule", response=WorkTaskDetailOut)
+def task_reschedule(request: HttpRequest, task_id: int, payload: WorkTaskRescheduleIn) -> WorkTaskDetailOut:
     selectors.task_get(actor=request.user, task_id=task_id)
     services.task_reschedule(actor=request.user, task_id=task_id, due_at=payload.due_at)
     return _detail(request, task_id)
 
 
-@router.post("/tasks/{task_id}/close", response=TaskDetailOut)
-def task_close(request: HttpRequest, task_id: int, payload: TaskCloseIn) -> TaskDetailOut:
+@router.post("/tasks/{task_id}/close", response=WorkTaskDetailOut)
+def task_close(request: HttpRequest, task_id: int, payload: WorkTaskCloseIn) -> WorkTaskDetailOut:
     selectors.task_get(actor=request.user, task_id=task_id)
     services.task_close(actor=request.user, task_id=task_id, outcome=payload.outcome)
     return _detail(request, task_id)
 
 
-@router.post("/tasks/{task_id}/cancel", response=TaskDetailOut)
-def task_cancel(request: HttpRequest, task_id: int, payload: TaskCancelIn) -> TaskDetailOut:
+@router.post("/tasks/{task_id}/cancel", response=WorkTaskDetailOut)
+def task_cancel(request: HttpRequest, task_id: int, payload: WorkTaskCancelIn) -> WorkTaskDetailOut:
     selectors.task_get(actor=request.user, task_id=task_id)
     services.task_cancel(actor=request.user, task_id=task_id, reason=payload.reason)
     return _detail(request, task_id)
