@@ -150,6 +150,9 @@ def test_after_a_withdrawal_the_next_event_is_stored_without_the_person(
     assert json.loads(second["properties"]) == {"spu": "SPU-2"}
     # a device id that is nobody's account is not personal to us: unchanged
     assert visitor["distinct_id"] == "visitor-9"
+    # hostile shapes are the store's to reject, never a crash here
+    odd = ApiClient().post_json("/api/v1/events", [{**_event("e4", "x"), "distinct_id": ["a"]}, 7])
+    assert odd.status_code == 200 and odd.json()["rejected"] == 2
 
 
 @pytest.mark.req("R3.1.2")

@@ -86,7 +86,9 @@ def events_consent_bind(events: list[Any]) -> list[Any]:
     allowed = consenting_user_ids(set(people.values()), Purpose.ANALYTICS)
     bound: list[Any] = []
     for event in events:
-        person = people.get(event.get("distinct_id")) if isinstance(event, dict) else None  # type: ignore[arg-type]
+        distinct_id = event.get("distinct_id") if isinstance(event, dict) else None
+        # any other shape (a list, a number...) is left for the store to reject
+        person = people.get(distinct_id) if isinstance(distinct_id, str) else None
         if person is not None and person not in allowed:
             bound.append(anonymise_event(event))
         else:
