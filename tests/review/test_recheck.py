@@ -225,3 +225,22 @@ def test_the_cli_counts_and_runs_the_re_check(new_pack: Any) -> None:
     assert json.loads(out.getvalue()) == {"due": 1, "handled": 1, "rules_version": rules_version()}
     listing.refresh_from_db()
     assert listing.pending_version_id is not None
+
+
+def test_the_queue_and_the_review_page_mark_a_re_check(new_pack: Any) -> None:
+    from django.test import Client
+
+    merchant, _owner = make_merchant()
+    reviewer = make_staff("listing_reviewer")
+    listing = _live(merchant.pk, reviewer)
+    new_pack("办公室")
+    _sweep()
+    client = Client()
+    client.force_login(reviewer)
+
+    queue = client.get("/review/").content.decode()
+    page = client.get(f"/review/listings/{listing.pk}/").content.decode()
+
+    assert 'data-testid="recheck-note"' in page
+    assert '<span class="badge warning" data-status="recheck">规则更新后复查</span>' in queue
+    assert f"/review/listings/{listing.pk}/" in queue

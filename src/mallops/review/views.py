@@ -65,6 +65,13 @@ def queue(request: HttpRequest) -> HttpResponse:
                 link=lambda v: reverse("review:detail", args=[v.listing_id]),
             ),
             Column("number", _("Version"), value=lambda v: f"v{v.number}"),
+            Column(
+                "origin",
+                _("Source"),
+                kind="badge",
+                display=lambda v: label(v.origin, "review.version_origin"),
+                tone=lambda v: "warning" if v.origin == "recheck" else "neutral",
+            ),
             Column("snapshot.title", _("Title")),
             Column("snapshot.category_name", _("Category")),
             Column("submitted_at", _("Submitted"), kind="datetime", sort="submitted_at"),
