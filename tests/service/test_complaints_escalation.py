@@ -4,7 +4,7 @@ SLA targets are edited in the console (hours and minutes, effective from the sav
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -275,3 +275,32 @@ def test_sla_target_for_a_channel_and_priority_created_in_the_console(client: Cl
     )  # fmt: skip
     assert created.status_code == 201, created.content
     assert (created.json()["channel"], created.json()["effective_from"] is not None) == ("email", True)
+
+
+@pytest.mark.req("R5.2.4")
+def test_regulator_follow_up_date_reminds_the_manager_once() -> None:
+    admin = make_staff("platform_admin")
+    agent = make_agent("complaint")
+    ticket = _complaint(serious=True)
+    report = complaints.regulator_report_create(
+        actor=agent, ticket_id=ticket.pk, regulator="市场监督管理局", reported_at=T0,
+        next_followup_on=date(2026, 12, 9), now=T0,
+    )  # fmt: skip
+    assert report.followup_due_at == sh(2026, 12, 9, 9, 0)
+    run_all(now=sh(2026, 12, 9, 8, 59))
+    assert not Notification.objects.filter(kind="regulator_followup_due").exists()
+    run_all(now=sh(2026, 12, 9, 9, 1))
+    run_all(now=sh(2026, 12, 9, 10, 0))
+    reminded = Notification.objects.filter(kind="regulator_followup_due")
+    assert [(n.recipient_id, n.ticket_id) for n in reminded] == [(admin.pk, ticket.pk)]
+    assert ticket.events.filter(kind="regulator_followup_due").count() == 1
+    # the next follow-up sets the next reminder; closing clears it
+    complaints.regulator_followup(
+        actor=agent, report_id=report.pk, note="已补充材料", next_followup_on=date(2026, 12, 16)
+    )
+    report.refresh_from_db()
+    assert report.followup_due_at == sh(2026, 12, 16, 9, 0)
+    complaints.regulator_followup(actor=agent, report_id=report.pk, note="结案", closed=True)
+    report.refresh_from_db()
+    assert report.state == "closed"
+    assert report.followup_due_at is None and report.next_followup_on is None

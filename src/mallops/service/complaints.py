@@ -9,12 +9,13 @@
   (``configuration.management_role``, platform admins by default) with the fewest open ones, with a task
   and an inbox notice (:func:`escalate_to_management`, called by ``escalation.escalate``).
 * A serious complaint can be recorded as reported to a regulator (name, time, reference) and followed up
-  until the regulator closes it (:func:`regulator_report_create`, :func:`regulator_followup`).
+  until the regulator closes it (:func:`regulator_report_create`, :func:`regulator_followup`); on each
+  next follow-up date the sweep reminds the manager (:func:`regulator_followup_remind`).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +37,7 @@ from mallops.service.models import (
     Ticket,
     TicketSla,
 )
+from mallops.workdays.engine import SHANGHAI
 
 _TEXT_MAX = 2000
 
@@ -230,6 +232,36 @@ def _report_state(report: RegulatorReport) -> dict[str, Any]:
     }
 
 
+FOLLOWUP_HOUR = time(9, 0)
+
+
+def _followup_due(day: date | None) -> datetime | None:
+    """The reminder instant of a follow-up date: 09:00 Beijing time that day."""
+    return None if day is None else datetime.combine(day, FOLLOWUP_HOUR, tzinfo=SHANGHAI)
+
+
+def regulator_followup_remind(report: RegulatorReport, now: datetime) -> None:
+    """Sweep: the follow-up date of an open regulator report has come: the manager who received the
+    serious complaint (else who recorded the report) is reminded in the inbox, once per date."""
+    ticket = Ticket.objects.unscoped(reason="regulator follow-up sweep").get(pk=report.ticket_id)
+    recipient = ticket.management_escalated_to or report.recorded_by
+    if recipient is not None:
+        Notification.objects.create(
+            recipient=recipient,
+            kind=Notification.Kind.REGULATOR_FOLLOWUP_DUE,
+            ticket=ticket,
+            title=f"{ticket.number}: regulator report follow-up due"[:200],
+            body=f"{report.regulator} {report.reference}".strip(),
+            due_at=report.followup_due_at,
+            created_at=now,
+        )
+    timeline.record(
+        ticket, now, None, "regulator_followup_due", report.regulator, internal=True, report=report.pk
+    )
+    report.followup_due_at = None
+    report.save(update_fields=["followup_due_at"])
+
+
 def _serious_ticket(actor: Any, ticket_id: int) -> Ticket:
     from mallops.service.services import _handler_only, _locked
 
@@ -268,6 +300,7 @@ def regulator_report_create(
         reported_at=reported_at,
         reference=reference,
         next_followup_on=next_followup_on,
+        followup_due_at=_followup_due(next_followup_on),
         recorded_by=actor,
         created_at=at,
     )
@@ -317,10 +350,11 @@ def regulator_followup(
     before = _report_state(report)
     step = RegulatorFollowUp.objects.create(report=report, at=at, note=_text(note, "note"), recorded_by=actor)
     report.next_followup_on = None if closed else next_followup_on
+    report.followup_due_at = _followup_due(report.next_followup_on)
     if closed:
         report.state = RegulatorReport.State.CLOSED
         report.closed_at = at
-    report.save(update_fields=["next_followup_on", "state", "closed_at"])
+    report.save(update_fields=["next_followup_on", "followup_due_at", "state", "closed_at"])
     timeline.record(
         ticket, at, actor, "regulator_followup", step.note, internal=True, report=report.pk, closed=closed
     )

@@ -62,6 +62,10 @@ class _TaskTitles:
         # escalation reasons written by the services (timeline bodies)
         (re.compile(r"^serious complaint received$"), _("serious complaint received")),
         (re.compile(r"^SLA breached: (?P<names>.+)$"), _("SLA breached: %(names)s")),
+        (
+            re.compile(r"^(?P<number>\S+): regulator report follow-up due$"),
+            _("%(number)s: regulator report follow-up due"),
+        ),
         # escalation task titles: "<ticket number>: <reason>"
         (
             re.compile(r"^(?P<number>T\d{8}[0-9A-F]{6}): serious complaint received$"),

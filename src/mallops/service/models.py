@@ -290,6 +290,7 @@ EVENT_LABELS = {
     "management_escalated": _("escalated to management"),
     "regulator_reported": _("reported to a regulator"),
     "regulator_followup": _("regulator report follow-up"),
+    "regulator_followup_due": _("regulator report follow-up due"),
 }
 
 
@@ -399,6 +400,7 @@ class Notification(models.Model):
         ROUTING_HELD = "routing_held", "waiting for a trained agent"
         COMPLAINT_EXPLAIN = "complaint_explain", "complaint past its deadline: reason and solution needed"
         MANAGEMENT_ESCALATION = "management_escalation", "serious complaint escalated to management"
+        REGULATOR_FOLLOWUP_DUE = "regulator_followup_due", "regulator report follow-up due"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -605,6 +607,8 @@ class RegulatorReport(models.Model):
     reference = models.CharField(max_length=60, blank=True, default="")
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     next_followup_on = models.DateField(null=True, blank=True)
+    # timer: 09:00 Beijing time on the next follow-up date; the sweep reminds once, then clears it
+    followup_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,7 +9,14 @@ from django.db.models import Q, QuerySet
 
 from mallops.core.sweeps import register
 from mallops.service import complaints, escalation, notifications, sla, timeline
-from mallops.service.models import Notification, ServiceTask, Target, Ticket, TicketSla
+from mallops.service.models import (
+    Notification,
+    RegulatorReport,
+    ServiceTask,
+    Target,
+    Ticket,
+    TicketSla,
+)
 
 
 def _clock_event(ticket: Ticket, row: TicketSla, kind: str, now: datetime) -> None:
@@ -97,3 +104,17 @@ def _followup_due(now: datetime) -> QuerySet[Any]:
 register("service.sla_breach", queryset=_breach_due, handle=sla_breach_handle)
 register("service.sla_warn", queryset=_warn_due, handle=sla_warn_handle)
 register("service.followup_due", queryset=_followup_due, handle=followup_due_handle)
+
+
+def _regulator_followup_due(now: datetime) -> QuerySet[Any]:
+    rows: QuerySet[Any] = RegulatorReport.objects.filter(
+        state=RegulatorReport.State.OPEN, followup_due_at__lte=now
+    )
+    return rows
+
+
+register(
+    "service.regulator_followup_due",
+    queryset=_regulator_followup_due,
+    handle=complaints.regulator_followup_remind,
+)
