@@ -148,6 +148,8 @@ def test_address_rules_region_and_phone_and_another_buyers_address() -> None:
     assert me.delete_json(f"/api/v1/me/addresses/{theirs['id']}").status_code == 404
     assert Address.objects.get(pk=theirs["id"]).detail == HOME["detail"]
     mine = me.post_json("/api/v1/me/addresses", HOME).json()
+    assert me.patch_json(f"/api/v1/me/addresses/{mine['id']}", {"is_default": None}).status_code == 422
+    assert Address.objects.get(pk=mine["id"]).is_default is True
     unset = me.patch_json(f"/api/v1/me/addresses/{mine['id']}", {"is_default": False})
     assert unset.status_code == 422 and _locs(unset) == [["body", "is_default"]]
 

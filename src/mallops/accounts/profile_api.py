@@ -117,7 +117,8 @@ def my_address_create(request: HttpRequest, payload: BuyerAddressIn) -> Status[A
 @router.patch("/me/addresses/{address_id}", response=BuyerAddressOut, summary="Change an address")
 def my_address_update(request: HttpRequest, address_id: int, payload: BuyerAddressPatchIn) -> BuyerAddressOut:
     current = profile.address_get(actor=request.user, address_id=address_id)
-    changes = payload.dict(exclude_unset=True)
+    # a field sent as null changes nothing (the default flag cannot be nulled)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     profile.address_check({k: v for k, v in changes.items() if k in profile.ADDRESS_FIELDS})
     if set(changes) & set(profile.ADDRESS_FIELDS):
         merged = {name: changes.get(name, getattr(current, name)) for name in profile.ADDRESS_FIELDS}
