@@ -52,6 +52,9 @@ FIELDS: dict[str, Any] = {
     "category": _("Category"),
     "images": _("Images"),
     "external_code": _("Product code"),
+    "category_code": _("Category"),
+    "return_policy": _("After-sales terms"),
+    "return_exclusion": _("Statutory reason for the exclusion"),
 }
 # a mapping whose keys the merchant typed (spec names): shown as they are, without the mapping's own name
 MAPPING_FIELDS = frozenset({"spec_values", "attributes_values"})
