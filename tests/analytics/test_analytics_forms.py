@@ -149,6 +149,17 @@ def test_retention_heatmap_is_blank_where_the_day_has_not_come(store: EventStore
         },
     ).content.decode()
     # the cohort is yesterday's (2 users); u1 came back today (day 1); days 2 to 4 have not come yet
+    from mallops.analytics import selectors
+
+    spec = selectors.retention_spec(
+        start_event="signup",
+        return_event="order_paid",
+        periods=5,
+        from_=f"{today - timedelta(days=3)}T00:00:00+08:00",
+        to=f"{today + timedelta(days=1)}T00:00:00+08:00",
+    )
+    cohort = selectors.retention_report(spec)["cohorts"][0]
+    assert (cohort["size"], cohort["retained"], cohort["reached"]) == (2, [0, 1, 0, 0, 0], 2)
     option = chart_option(html, "retention-heatmap")
     assert option["series"][0]["data"] == [[0, 0, 0.0], [1, 0, 50.0]]  # type: ignore[index]
     table = html[html.index('data-testid="retention-table"') :]

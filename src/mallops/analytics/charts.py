@@ -205,6 +205,7 @@ def bar_option(
     name: str = "",
     links: Sequence[str] | None = None,
     horizontal: bool = False,
+    show_values: bool = True,
 ) -> dict[str, object]:
     """One bar per category, its value written on it; ``links`` make a click open that page (drill-down)."""
     data: list[object] = [
@@ -225,7 +226,7 @@ def bar_option(
                 "name": name,
                 "type": "bar",
                 "data": data,
-                "label": {"show": True, "position": "right" if horizontal else "top"},
+                "label": {"show": show_values, "position": "right" if horizontal else "top"},
                 "labelLayout": {"hideOverlap": True},
                 "cursor": "pointer" if links else "default",
             }

@@ -174,7 +174,8 @@ def live(request: HttpRequest) -> HttpResponse:
     for _who, _event, ts, _props in rows:
         if hour_start <= ts < now_us:
             minute_counts[min(59, (ts - hour_start) // 60_000_000)] += 1
-    labels = [f"-{60 - i}m" for i in range(60)]
+    # each bar is labelled with its own minute, Beijing time (never the same label twice)
+    labels = [timezone.localtime(now - timedelta(minutes=60 - i)).strftime("%H:%M") for i in range(60)]
     by_key = {m.key: m for m in METRICS}
     tiles = [
         {
@@ -188,6 +189,7 @@ def live(request: HttpRequest) -> HttpResponse:
         "active": "analytics_live",
         "tiles": tiles,
         "chart": bar_chart(_("Events per minute, last hour"), labels, minute_counts),
+        "chart_option": bar_option(labels, minute_counts, name=_("Events"), show_values=False),
         "events_last_hour": sum(minute_counts),
         "updated": timezone.localtime(now),
     }
