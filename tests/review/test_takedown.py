@@ -1,4 +1,4 @@
-"""Take-down by staff, delisting by the merchant, manual rejection with cited findings (R2.1.2, R1.2.3).
+"""Take-down by staff, delisting by the merchant, manual rejection with cited findings (R1.2.3, R2.1.2).
 
 Both take-downs hide the live version from buyers at once, are audited, tell the merchant (staff take-down)
 and are reversed by a resubmission that a reviewer approves.
@@ -44,7 +44,7 @@ def _state(listing: Listing) -> tuple[Any, ...]:
     return (listing.status, listing.taken_down_at, listing.takedown_kind, listing.takedown_reason)
 
 
-@pytest.mark.req("R2.1.2")
+@pytest.mark.req("R1.2.3")
 def test_staff_take_down_hides_the_listing_cites_rule_and_article_and_tells_the_merchant() -> None:
     merchant, owner = make_merchant()
     reviewer = make_staff("listing_reviewer")
