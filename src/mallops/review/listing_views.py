@@ -65,12 +65,10 @@ def manual_findings(request: HttpRequest) -> list[ManualFinding]:
 @login_required
 def platform_products(request: HttpRequest) -> HttpResponse:
     _require(request, "listing.view")
-    from mallops.accounts.models import Merchant
-
-    merchants = list(Merchant.objects.order_by("name").values_list("pk", "name")[:500])
+    products = product_list.platform_products(actor=request.user)
     table = DataTable(
         request,
-        product_list.platform_products(actor=request.user),
+        products,
         columns=[
             Column(
                 "pk",
@@ -107,7 +105,7 @@ def platform_products(request: HttpRequest) -> HttpResponse:
                 [(str(c.pk), "　" * depth + c.name) for c, depth in catalogue.category_tree()],
                 lookup="category_id",
             ),
-            Filter("merchant", _("Store"), [(str(pk), name) for pk, name in merchants], lookup="merchant_id"),
+            Filter("merchant", _("Store"), product_list.store_choices(products), lookup="merchant_id"),
         ],
         date_range=DateRange("created_at", _("Created")),
         default_sort="-pk",

@@ -47,6 +47,12 @@ def platform_products(*, actor: Any) -> QuerySet[Any]:
     return products
 
 
+def store_choices(products: QuerySet[Any], limit: int = 500) -> list[tuple[str, str]]:
+    """``(merchant id, store name)`` of the stores that have products, by name (the store filter)."""
+    rows = products.order_by().values_list("merchant_id", "merchant__name").distinct()
+    return sorted(((str(pk), name) for pk, name in rows[:limit]), key=lambda row: row[1])
+
+
 @dataclass(frozen=True)
 class ProductQuery:
     q: str = ""
