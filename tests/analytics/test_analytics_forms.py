@@ -227,6 +227,15 @@ def test_cost_form_in_yuan_is_audited_and_needs_manage(store: EventStore) -> Non
     assert bad.status_code == 200 and CostEntry.objects.count() == 1
     kpis = client.get("/analytics/?start=2026-03-02&end=2026-03-02").content.decode()
     assert "¥100.00" in kpis  # 3,100.00 over 31 days
+    # a mistaken entry is removed with a reason; the audit keeps what it held
+    assert viewer.post(f"/analytics/costs/{entry.pk}/delete", {"reason": "typo"}).status_code == 403
+    assert client.post(f"/analytics/costs/{entry.pk}/delete", {"reason": ""}).status_code == 302
+    assert CostEntry.objects.count() == 1
+    assert client.post(f"/analytics/costs/{entry.pk}/delete", {"reason": "录错了"}).status_code == 302
+    assert CostEntry.objects.count() == 0
+    removed = AuditEvent.objects.get(action="analytics.cost_delete")
+    assert removed.before is not None
+    assert (removed.before["amount_fen"], removed.before["reason"]) == (310_000, "录错了")
 
 
 @pytest.mark.req("R3.3.2")

@@ -291,3 +291,9 @@ def test_cost_api_and_purchase_api(store: EventStore) -> None:
     outsider = ApiClient(token=token_for(make_staff("cs_agent")))
     assert outsider.post_json("/api/v1/analytics/costs", body).status_code == 403
     assert CostEntry.objects.count() == 1
+    path = f"/api/v1/analytics/costs/{created.json()['id']}/delete"
+    assert outsider.post_json(path, {"reason": "typo"}).status_code == 403
+    assert client.post_json(path, {"reason": ""}).status_code == 422
+    assert client.post_json(path, {"reason": "typo"}).status_code == 204
+    assert CostEntry.objects.count() == 0
+    assert client.post_json(path, {"reason": "typo"}).status_code == 404

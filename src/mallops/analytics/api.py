@@ -218,6 +218,27 @@ def post_cost(request: HttpRequest, payload: CostEntryIn) -> Status[dict[str, An
     return Status(201, cost_entry_as_dict(entry))
 
 
+class CostDeleteIn(Schema):
+    reason: Text
+
+
+@router.post(
+    "/analytics/costs/{entry_id}/delete",
+    response={204: None},
+    summary="Remove a mistaken cost entry with a reason (analytics.manage; audited)",
+)
+def post_cost_delete(request: HttpRequest, entry_id: int, payload: CostDeleteIn) -> Status[None]:
+    from mallops.analytics.costs import cost_entry_delete
+
+    cost_entry_delete(
+        actor=request.auth,  # type: ignore[attr-defined]
+        entry_id=entry_id,
+        reason=payload.reason,
+        request=request,
+    )
+    return Status(204, None)
+
+
 @router.get("/analytics/campaigns", response=dict[str, Any], summary="Campaign report (R1.4.2)")
 def get_campaigns(request: HttpRequest, start: date, end: date) -> dict[str, Any]:
     _viewer(request)

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("retention/", views_reports.retention_page, name="retention"),
     path("purchase/", views_reports.purchase_page, name="purchase"),
     path("costs/", views_reports.costs_page, name="costs"),
+    path("costs/<int:entry_id>/delete", views_reports.cost_delete, name="cost_delete"),
     path("segments/<slug:tag>/", views_reports.segment_buyers, name="segment_buyers"),
     path("experiments/", views.experiments_page, name="experiments"),
     path("insights/", views.insights, name="insights"),

@@ -134,6 +134,33 @@ def cost_entry_create(
     return entry
 
 
+@transaction.atomic
+def cost_entry_delete(*, actor: Any, entry_id: int, reason: str, request: Any = None) -> None:
+    """Remove a mistaken entry (``analytics.manage``); the audit event keeps what it held and why.
+
+    Errors: 422 without a reason (or one over 200 characters), 404 for an unknown entry.
+    """
+    from mallops.core.errors import not_found
+
+    require_permission(actor, "analytics.manage")
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise validation_error(
+            [FieldError(("body", "reason"), "A reason of 1 to 200 characters.", "required")]
+        )
+    entry = (
+        CostEntry.objects.select_for_update().filter(pk=entry_id).first() if 0 < entry_id < 2**63 else None
+    )
+    if entry is None:
+        raise not_found("cost entry")
+    before = {**cost_entry_as_dict(entry), "reason": reason}
+    before.pop("created_at")
+    audit_record(
+        actor=actor, action="analytics.cost_delete", obj=entry, before=before, after=None, request=request
+    )
+    entry.delete()
+
+
 def cost_entry_as_dict(entry: CostEntry) -> dict[str, Any]:
     return {
         "id": entry.pk,

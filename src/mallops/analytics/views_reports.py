@@ -398,6 +398,19 @@ def costs_page(request: HttpRequest) -> HttpResponse:
             Column("amount_fen", _("Amount"), kind="money", sort="amount_fen"),
             Column("note", _("Note")),
             Column("created_at", _("Recorded"), kind="datetime", sort="created_at"),
+            *(
+                [
+                    Column(
+                        "actions",
+                        "",
+                        kind="template",
+                        template="analytics/_cost_row_actions.html",
+                        export=False,
+                    )
+                ]
+                if can_manage
+                else []
+            ),
         ],
         search=["note"],
         search_placeholder=_("Search the notes"),
@@ -427,6 +440,24 @@ def costs_page(request: HttpRequest) -> HttpResponse:
         "analytics/costs.html",
         {"active": "analytics_costs", "form": form, "table": table, "can_manage": can_manage},
     )
+
+
+@login_required
+def cost_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
+    _require(request, "analytics.manage")
+    if request.method != "POST":
+        return redirect("analytics:costs")
+    from mallops.analytics.costs import cost_entry_delete
+
+    try:
+        cost_entry_delete(
+            actor=request.user, entry_id=entry_id, reason=request.POST.get("reason", ""), request=request
+        )
+    except DomainError as exc:
+        messages.error(request, "；".join(_errors(exc)))
+    else:
+        messages.success(request, _("Cost entry removed."))
+    return redirect("analytics:costs")
 
 
 # --- buyers of an RFM segment (drill-down) ---------------------------------------------------------------------
