@@ -124,7 +124,7 @@ def test_detail_page_shows_the_refund_calculation_messages_photos_and_closes_aft
     )
     staff = _client(agent)
     page = staff.get(f"/aftersales/requests/{req.pk}/").content.decode()
-    calc = page.split('data-testid="refund-calc"')[1].split("</table>")[0]
+    calc = page.split('data-testid="refund-calc"')[1].split("</dl>")[0]
     # line 1: 66.66 less its 6.90 share of the discount = 59.76 paid for 2 units; both units asked for
     for figure in ("¥66.66", "−¥6.90", "¥59.76"):
         assert figure in calc
