@@ -63,15 +63,21 @@ def test_a_fresh_install_runs_the_whole_story(monkeypatch: pytest.MonkeyPatch) -
         ),
         201,
     )
-    for username, roles in (
-        ("reviewer1", ["listing_reviewer"]),
-        ("agent1", ["cs_agent"]),
-        ("super1", ["cs_supervisor"]),
+    # staff accounts are made in the console (系统 › 员工账号), roles ticked from the defined ones
+    console = Client()
+    assert console.login(username="admin", password=PASSWORD)
+    for username, role in (
+        ("reviewer1", "listing_reviewer"),
+        ("agent1", "cs_agent"),
+        ("super1", "cs_supervisor"),
     ):
-        _ok(
-            admin.post_json("/api/v1/staff", {"username": username, "password": PASSWORD, "roles": roles}),
-            201,
+        made = console.post(
+            "/staff/new/", {"username": username, "password": PASSWORD, "email": "", "roles": [role]}
         )
+        assert made.status_code == 302, made.content.decode()[:2000]
+    typo = console.post("/staff/new/", {"username": "typo1", "password": PASSWORD, "roles": ["cs_agnet"]})
+    staff = [row["username"] for row in _ok(admin.get_json("/api/v1/staff"))["items"]]
+    assert typo.status_code == 200 and staff == ["admin", "reviewer1", "agent1", "super1"]
 
     # --- the admin defines a category with a required attribute ------------------------------------
     category = _ok(
@@ -167,8 +173,9 @@ def test_a_fresh_install_runs_the_whole_story(monkeypatch: pytest.MonkeyPatch) -
 
     # --- customer service: an agent profile and a reply template -------------------------------------
     supervisor = _token("super1")
-    agent_id = _ok(admin.get_json("/api/v1/staff?q=agent1"))
-    agent_row = next(row for row in agent_id["items"] if row["username"] == "agent1")
+    agent_row = next(
+        row for row in _ok(admin.get_json("/api/v1/staff"))["items"] if row["username"] == "agent1"
+    )
     _ok(
         supervisor.post_json(
             "/api/v1/service/agent-profiles",
@@ -270,13 +277,16 @@ def test_a_fresh_install_runs_the_whole_story(monkeypatch: pytest.MonkeyPatch) -
     assert suggestions and suggestions[0]["title"] == "物流查询", suggestions
 
     # --- the merchant ships, the buyer confirms, then returns one can ----------------------------------
-    _ok(
-        owner.post_json(
-            f"/api/v1/merchant/orders/{order['id']}/ship",
-            {"carrier": "SF", "tracking_number": "SF1234567890"},
-            headers={"Idempotency-Key": "ship-1"},
-        )
+    # the merchant ships from the merchant centre (the shipping page shows the full address)
+    store = Client()
+    assert store.login(username="shanye", password=PASSWORD)
+    page = store.get(f"/orders/merchant/{order['id']}/ship")
+    assert page.status_code == 200 and "五四路 100 号" in page.content.decode()
+    shipped = store.post(
+        f"/orders/merchant/{order['id']}/ship", {"carrier": "SF", "tracking_number": "SF1234567890"}
     )
+    assert shipped.status_code == 302, shipped.content.decode()[:2000]
+    assert _ok(buyer.get_json(f"/api/v1/buyer/orders/{order['id']}"))["status"] == "shipped"
     _ok(
         buyer.post_json(
             f"/api/v1/buyer/orders/{order['id']}/confirm", {}, headers={"Idempotency-Key": "confirm-1"}
