@@ -13,10 +13,21 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from mallops.catalogue import selectors as catalogue
 from mallops.core.words import label
 from mallops.review.models import Listing
+
+# the image angles merchants tag (``ProductImage.angle``, free text): the usual ones by name
+ANGLES: dict[str, Any] = {
+    "front": _("Front"),
+    "side": _("Side"),
+    "back": _("Rear"),
+    "detail": _("Detail"),
+    "scene": _("In use"),
+    "package": _("Package"),
+}
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,7 @@ def decision_context(listing: Listing, snapshot: dict[str, Any] | None, *, viewe
             "url": str(image.get("url", "")),
             "width": image.get("width"),
             "height": image.get("height"),
-            "angle": str(image.get("angle") or ""),
+            "angle": str(ANGLES.get(str(image.get("angle") or ""), image.get("angle") or "")),
         }
         for image in snapshot.get("images") or []
     ]
