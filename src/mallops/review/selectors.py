@@ -344,3 +344,26 @@ def workbench_turnaround(*, actor: Any, now: datetime, days: int = 14) -> dict[s
         "decisions_previous": len(previous),
         "daily": [(day, per_day[day]) for day in day_keys],
     }
+
+
+def live_listing_texts() -> list[tuple[Listing, str, list[tuple[str, str, str]]]]:
+    """Every listing buyers see now (a live version, not taken down) as ``(listing, compliance category,
+    [(field path, engine field, text), ...])`` from its live snapshot, for the compliance self-inspection
+    (R7.1.2). A platform job: it reads every store, so it goes unscoped and says why."""
+    from mallops.catalogue.selectors import categories
+    from mallops.review.checks import text_fields
+
+    rows = (
+        Listing.objects.unscoped(reason="compliance self-inspection")
+        .filter(live_version__isnull=False, taken_down_at__isnull=True)
+        .select_related("live_version")
+        .order_by("pk")
+    )
+    compliance_of = dict(categories().values_list("code", "compliance_category"))
+    out = []
+    for listing in rows:
+        assert listing.live_version is not None
+        snapshot = listing.live_version.snapshot
+        category = compliance_of.get(snapshot.get("category", ""), "") or "general"
+        out.append((listing, category, list(text_fields(snapshot))))
+    return out

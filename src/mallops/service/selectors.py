@@ -226,3 +226,11 @@ def workbench_kpis(*, now: datetime, days: int = 14) -> dict[str, Any]:
         "tickets_previous": previous.tickets,
         "daily": [(d["day"], d["created"]) for d in current.daily[-days:]],
     }
+
+
+def live_reply_templates() -> QuerySet[Any]:
+    """The reply library's templates in use (active, not retired), for the compliance self-inspection
+    (R7.1.2): their titles and bodies are sent to buyers."""
+    from mallops.service.models import ReplyTemplate
+
+    return ReplyTemplate.objects.filter(is_active=True, retired_at__isnull=True).order_by("pk")
