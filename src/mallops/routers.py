@@ -20,6 +20,7 @@ from mallops.pricing.api import router as pricing_router
 from mallops.pricing.api_promotions import router as promotions_router
 from mallops.review.api import router as review_router
 from mallops.risk.api import router as risk_router
+from mallops.scorecards.api import router as scorecards_router
 from mallops.service.api import router as service_router
 from mallops.tasks.api import router as tasks_router
 from mallops.workdays.api import router as workdays_router
@@ -45,4 +46,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", risk_router),
     ("", ops_router),
     ("", tasks_router),
+    ("", scorecards_router),
 ]

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "mallops.ops",
     "mallops.risk",
     "mallops.tasks",
+    "mallops.scorecards",
     "mallops.console",
 ]
 AUTH_USER_MODEL = "accounts.User"

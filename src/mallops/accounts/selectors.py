@@ -102,3 +102,8 @@ def staff_with_permission(permission: str) -> QuerySet[User]:
         .distinct()
         .order_by("pk")
     )
+
+
+def staff_with_role(role: str) -> QuerySet[User]:
+    """Active staff accounts granted ``role`` (ordered by id): the members of a role's team."""
+    return User.objects.filter(is_active=True, kind="staff", role_grants__role=role).distinct().order_by("pk")

@@ -394,3 +394,13 @@ def channel_report(*, from_us: int, to_us: int, conversion_event: str = "order_p
         "overall_conversion": overall,
         "channels": groups,
     }
+
+
+def period_metric_values(*, start: date, end: date) -> dict[str, float | int | None]:
+    """Every analytics KPI (``metrics.METRICS`` keys: ``gmv_fen``, ``conversion_rate``...) for the Beijing
+    days ``start..end`` inclusive, for the scorecards (R8.1.2)."""
+    from mallops.analytics import metrics
+    from mallops.analytics.facts import load_rows
+
+    from_us, until_us = metrics.period_bounds(start, end)
+    return metrics.compute(metrics.facts_between(load_rows(from_us, until_us), from_us, until_us))

@@ -82,3 +82,18 @@ def workbench_incident_counts(*, actor: Any) -> dict[str, int]:
     from mallops.ops.incidents import incidents_list  # checks staff.manage
 
     return {"incidents": incidents_list(actor=actor, status="active").order_by().count()}
+
+
+def incidents_resolved_between(*, since: datetime, until: datetime) -> list[tuple[str, float]]:
+    """``(severity, hours from detection to resolution)`` of every incident resolved in ``[since, until)``
+    (for the technical-operations scorecard, R8.1.2)."""
+    from mallops.ops.models import Incident
+
+    rows = Incident.objects.filter(resolved_at__gte=since, resolved_at__lt=until).values_list(
+        "severity", "detected_at", "resolved_at"
+    )
+    return [
+        (severity, (resolved - detected).total_seconds() / 3600)
+        for severity, detected, resolved in rows
+        if resolved is not None
+    ]

@@ -228,9 +228,37 @@ def workbench_kpis(*, now: datetime, days: int = 14) -> dict[str, Any]:
     }
 
 
-def live_reply_templates() -> QuerySet[Any]:
-    """The reply library's templates in use (active, not retired), for the compliance self-inspection
-    (R7.1.2): their titles and bodies are sent to buyers."""
-    from mallops.service.models import ReplyTemplate
+def agent_period_facts(*, since: datetime, until: datetime) -> dict[int, dict[str, Any]]:
+    """Per agent (the ticket's assignee id), for the scorecards (R8.1.2), over ``[since, until)``:
+    ``sla_met`` / ``sla_breached``: first-response clocks (not superseded) that ended in the period, met
+    in time or breached (as in ``service.kpis``: a clock with ``breached_at`` is breached);
+    ``scores``: the CSAT scores of ratings given in the period; ``resolved``: tickets resolved in the
+    period. A platform read for the scorecards job: unscoped."""
+    from mallops.service.models import Target, TicketRating
 
-    return ReplyTemplate.objects.filter(is_active=True, retired_at__isnull=True).order_by("pk")
+    out: dict[int, dict[str, Any]] = {}
+
+    def facts(agent_id: int) -> dict[str, Any]:
+        return out.setdefault(agent_id, {"sla_met": 0, "sla_breached": 0, "scores": [], "resolved": 0})
+
+    clocks = TicketSla.objects.filter(
+        target=Target.FIRST_RESPONSE, superseded=False, ticket__assignee__isnull=False
+    ).filter(
+        Q(breached_at__gte=since, breached_at__lt=until)
+        | Q(breached_at__isnull=True, met_at__gte=since, met_at__lt=until)
+    )
+    for agent_id, breached_at in clocks.values_list("ticket__assignee_id", "breached_at"):
+        facts(agent_id)["sla_breached" if breached_at else "sla_met"] += 1
+    ratings = TicketRating.objects.filter(
+        rated_at__gte=since, rated_at__lt=until, ticket__assignee__isnull=False
+    ).values_list("ticket__assignee_id", "score")
+    for agent_id, score in ratings:
+        facts(agent_id)["scores"].append(float(score))
+    resolved = (
+        Ticket.objects.unscoped(reason="agent scorecards")
+        .filter(resolved_at__gte=since, resolved_at__lt=until, assignee__isnull=False)
+        .values_list("assignee_id", flat=True)
+    )
+    for agent_id in resolved:
+        facts(agent_id)["resolved"] += 1
+    return out

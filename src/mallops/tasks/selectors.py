@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mallops.accounts.selectors import staff_with_permission
 from mallops.core.errors import not_found
-from mallops.tasks.models import OPEN_STATUSES, Status, TaskNotice, Team, WorkTask
+from mallops.tasks.models import OPEN_STATUSES, Kind, Status, TaskNotice, Team, WorkTask
 from mallops.tasks.rules import TEAM_PERMISSIONS, can_manage, is_member
 
 
@@ -105,3 +105,31 @@ def may_manage(user: Any, task: WorkTask) -> bool:
 
 def may_work(user: Any, task: WorkTask) -> bool:
     return task.assignee_id == getattr(user, "pk", None) or can_manage(user, task.team)
+
+
+def team_period_facts(*, team: str, since: datetime, until: datetime) -> dict[int | None, dict[str, int]]:
+    """Per assignee id (None: unassigned) of ``team``'s tasks, for the scorecards (R8.1.2), over
+    ``[since, until)``: ``due``: tasks due in the period and not cancelled; ``on_time``: of those, done
+    with ``closed_at`` at or before ``due_at``; ``moderation_done``: content-moderation tasks done
+    (closed as done) in the period."""
+    out: dict[int | None, dict[str, int]] = {}
+
+    def facts(assignee_id: int | None) -> dict[str, int]:
+        return out.setdefault(assignee_id, {"due": 0, "on_time": 0, "moderation_done": 0})
+
+    due = (
+        WorkTask.objects.filter(team=team, due_at__gte=since, due_at__lt=until)
+        .exclude(status=Status.CANCELLED)
+        .values_list("assignee_id", "status", "closed_at", "due_at")
+    )
+    for assignee_id, status, closed_at, due_at in due:
+        row = facts(assignee_id)
+        row["due"] += 1
+        if status == Status.DONE and closed_at is not None and due_at is not None and closed_at <= due_at:
+            row["on_time"] += 1
+    moderated = WorkTask.objects.filter(
+        team=team, kind=Kind.MODERATION, status=Status.DONE, closed_at__gte=since, closed_at__lt=until
+    ).values_list("assignee_id", flat=True)
+    for assignee_id in moderated:
+        facts(assignee_id)["moderation_done"] += 1
+    return out
