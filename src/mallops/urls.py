@@ -30,6 +30,7 @@ urlpatterns = [
     path("ops/", include("mallops.ops.console_urls")),
     path("risk/", include("mallops.risk.console_urls")),
     path("tasks/", include("mallops.tasks.console_urls")),
+    path("compliance/", include("mallops.compliance.console_urls")),
     path("scorecards/", include("mallops.scorecards.console_urls")),
     path("metrics", metrics_view, name="metrics"),
     path("", include("mallops.console.urls")),

@@ -78,4 +78,33 @@ RULE: dict[str, Any] = {
     "PROMO32-5-STOCK-CLAIM": _("Scarcity claim against stock"),
 }
 
-LABELS: dict[str, Any] = {"rule": RULE}
+# the self-inspection (R7.1.2, R7.3.2): the same words as the choices in ``compliance.models``
+AREA: dict[str, Any] = {
+    "listing": _("Listings"),
+    "promotion": _("Promotions"),
+    "coupon": _("Coupons"),
+    "reply_template": _("Reply templates"),
+}
+INSPECTION_STATUS: dict[str, Any] = {
+    "running": _("Running"),
+    "done": _("Finished"),
+    "failed": _("Failed"),
+    "signed": _("Signed off"),
+}
+SEVERITY: dict[str, Any] = {"block": _("Must be fixed"), "review": _("To review")}
+REMEDIATION: dict[str, Any] = {
+    "none": _("No task yet"),
+    "open": _("Task open"),
+    "closed": _("Task closed"),
+    "accepted": _("Accepted"),
+}
+
+LABELS: dict[str, Any] = {
+    "rule": RULE,
+    "area": AREA,
+    "inspection_status": INSPECTION_STATUS,
+    "severity": SEVERITY,
+    "remediation": REMEDIATION,
+}
+
+FIELDS: dict[str, Any] = {"reason": _("Reason"), "note": _("Note")}

@@ -158,3 +158,17 @@ def flash_price_findings(
     )
     found += check_raise_then_discount(facts, history, config, now or timezone.now())
     return [f.as_dict() for f in found]
+
+
+def live_marketing_texts(*, now: datetime | None = None) -> tuple[list[Promotion], list[CouponBatch]]:
+    """Every store's and the platform's promotions live at ``now`` and the coupon batches still on offer
+    (active, not ended), for the compliance self-inspection (R7.1.2): their names, descriptions and rules
+    text go to buyers. A platform job: the coupon batches are read unscoped and say why."""
+    now = now or timezone.now()
+    promotions = list(Promotion.objects.live_public(now).order_by("pk"))
+    batches = list(
+        CouponBatch.objects.unscoped(reason="compliance self-inspection")
+        .filter(status=CouponBatch.Status.ACTIVE, ends_at__gt=now)
+        .order_by("pk")
+    )
+    return promotions, batches

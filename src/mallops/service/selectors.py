@@ -262,3 +262,11 @@ def agent_period_facts(*, since: datetime, until: datetime) -> dict[int, dict[st
     for agent_id in resolved:
         facts(agent_id)["resolved"] += 1
     return out
+
+
+def live_reply_templates() -> QuerySet[Any]:
+    """The reply library's templates in use (active, not retired), for the compliance self-inspection
+    (R7.1.2): their titles and bodies are sent to buyers."""
+    from mallops.service.models import ReplyTemplate
+
+    return ReplyTemplate.objects.filter(is_active=True, retired_at__isnull=True).order_by("pk")

@@ -1,0 +1,78 @@
+"""Reads of the compliance self-inspection: the runs, one run's findings with their remediation state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from mallops.accounts.services import require_permission
+from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
+from mallops.core.errors import not_found
+
+INSPECT_PERMISSION = "compliance.inspect"
+
+
+def inspections(*, actor: Any) -> QuerySet[Inspection]:
+    require_permission(actor, INSPECT_PERMISSION)
+    return Inspection.objects.select_related("started_by", "signed_by").order_by("-started_at", "-pk")
+
+
+def inspection_get(*, actor: Any, inspection_id: int) -> Inspection:
+    require_permission(actor, INSPECT_PERMISSION)
+    row = Inspection.objects.select_related("started_by", "signed_by").filter(pk=inspection_id).first()
+    if row is None:
+        raise not_found("inspection")
+    return row
+
+
+def latest_running() -> Inspection | None:
+    return Inspection.objects.filter(status=InspectionStatus.RUNNING).order_by("-started_at").first()
+
+
+def findings(*, inspection: Inspection) -> QuerySet[InspectionFinding]:
+    return (
+        InspectionFinding.objects.filter(inspection=inspection).select_related("accepted_by").order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """A finding's remediation: ``state`` is ``none`` (no task yet), ``open``, ``closed`` or ``accepted``."""
+
+    state: str
+    task_id: int | None
+    task_status: str
+    task_outcome: str
+
+
+def remediation(*, actor: Any, rows: list[InspectionFinding]) -> dict[int, Remediation]:
+    """The remediation state of each finding, keyed by finding id (tasks read through the tasks app, one
+    query)."""
+    from mallops.tasks.selectors import tasks_visible
+
+    ids = {row.task_id for row in rows if row.task_id is not None}
+    tasks = {task.pk: task for task in tasks_visible(actor=actor).filter(pk__in=ids)} if ids else {}
+    out: dict[int, Remediation] = {}
+    for row in rows:
+        task = tasks.get(row.task_id) if row.task_id is not None else None
+        status = task.status if task is not None else ""
+        outcome = task.outcome if task is not None else ""
+        if row.accepted_at is not None:
+            state = "accepted"
+        elif row.task_id is None:
+            state = "none"
+        elif status in ("done", "cancelled"):
+            state = "closed"
+        else:
+            state = "open"
+        out[row.pk] = Remediation(state, row.task_id, status, outcome)
+    return out
+
+
+def remediation_counts(states: dict[int, Remediation]) -> dict[str, int]:
+    counts = {"none": 0, "open": 0, "closed": 0, "accepted": 0}
+    for item in states.values():
+        counts[item.state] += 1
+    return counts
