@@ -367,3 +367,46 @@ def live_listing_texts() -> list[tuple[Listing, str, list[tuple[str, str, str]]]
         category = compliance_of.get(snapshot.get("category", ""), "") or "general"
         out.append((listing, category, list(text_fields(snapshot))))
     return out
+
+
+# ---- scorecards (R8.1.2) ---------------------------------------------------------------------------------
+def reviewer_period_facts(*, since: datetime, until: datetime) -> dict[int, dict[str, Any]]:
+    """Per reviewer (user id), their human decisions decided in ``[since, until)``: ``turnaround_seconds``
+    (submission to decision, one per decision), ``decisions`` and ``reversed`` (approvals whose listing was
+    later taken down by staff or at a rule re-check while that approved version was live). Automatic
+    decisions have no reviewer and are not counted. A platform read for the scorecards job: unscoped."""
+    from mallops.review.models import TakedownKind
+
+    rows = (
+        ListingVersion.objects.unscoped(reason="reviewer scorecards")
+        .filter(
+            status__in=[VersionStatus.APPROVED, VersionStatus.REJECTED],
+            decided_by__isnull=False,
+            decided_at__gte=since,
+            decided_at__lt=until,
+        )
+        .values_list("pk", "listing_id", "status", "submitted_at", "decided_at", "decided_by_id")
+    )
+    rows = list(rows)
+    approved_listings = {row[1] for row in rows if row[2] == VersionStatus.APPROVED}
+    taken_down = {
+        listing_id: (live_version_id, taken_down_at)
+        for listing_id, live_version_id, taken_down_at in Listing.objects.unscoped(
+            reason="reviewer scorecards"
+        )
+        .filter(
+            pk__in=approved_listings,
+            taken_down_at__isnull=False,
+            takedown_kind__in=[TakedownKind.STAFF, TakedownKind.RECHECK],
+        )
+        .values_list("pk", "live_version_id", "taken_down_at")
+    }
+    out: dict[int, dict[str, Any]] = {}
+    for pk, listing_id, status, submitted_at, decided_at, reviewer_id in rows:
+        facts = out.setdefault(reviewer_id, {"turnaround_seconds": [], "decisions": 0, "reversed": 0})
+        facts["decisions"] += 1
+        facts["turnaround_seconds"].append((decided_at - submitted_at).total_seconds())
+        down = taken_down.get(listing_id)
+        if status == VersionStatus.APPROVED and down is not None and down[0] == pk and down[1] > decided_at:
+            facts["reversed"] += 1
+    return out
