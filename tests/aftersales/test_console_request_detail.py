@@ -161,3 +161,32 @@ def test_detail_page_shows_the_refund_calculation_messages_photos_and_closes_aft
     page = staff.get(f"/aftersales/requests/{req.pk}/").content.decode()
     assert 'data-testid="close"' not in page
     assert staff.get("/aftersales/requests/999999/").status_code == 404
+
+
+def test_cs_workbench_counts_outcomes_waiting_for_review_and_links_exactly_them():
+    import re
+
+    merchant, owner = make_merchant()
+    other, other_owner = make_merchant()
+    waiting, pending = _request(merchant), _request(merchant)
+    theirs, done = _request(other), _request(other)
+    for req, store, user in (
+        (waiting, merchant, owner),
+        (theirs, other, other_owner),
+        (done, other, other_owner),
+    ):
+        request_approve(actor=user, request_id=req.pk, merchant_id=store.pk)
+    agent = make_staff("cs_agent")
+    request_close(actor=agent, request_id=done.pk)
+    client = _client(agent)
+    page = client.get("/").content.decode()
+    found = re.search(
+        r'<a class="tile" href="([^"]+)" data-testid="todo-aftersales_reviewing" data-count="(\d+)">', page
+    )
+    assert found is not None and (found.group(1), found.group(2)) == ("/aftersales/?status=reviewing", "2")
+    listed = client.get("/aftersales/?status=reviewing").content.decode()
+    assert {int(n) for n in re.findall(r'href="/aftersales/requests/(\d+)/"', listed)} == {
+        waiting.pk,
+        theirs.pk,
+    }
+    assert pending.pk not in {int(n) for n in re.findall(r'href="/aftersales/requests/(\d+)/"', listed)}

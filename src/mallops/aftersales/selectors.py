@@ -143,3 +143,10 @@ def workbench_counts(*, actor: Any) -> dict[str, int]:
         returning=Count("pk", filter=Q(status=Status.RETURNING)),
     )
     return {key: int(value or 0) for key, value in counts.items()}
+
+
+def review_counts(*, actor: Any) -> dict[str, int]:
+    """To-dos of customer service (``aftersales.handle``, all stores): requests whose outcome waits for a
+    review before they close (``?status=reviewing`` on 售后与纠纷)."""
+    qs = AfterSalesRequest.objects.for_platform(actor, "aftersales.handle")
+    return {"reviewing": qs.filter(status=Status.REVIEWING).count()}

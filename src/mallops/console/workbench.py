@@ -52,6 +52,7 @@ PROVIDERS: dict[str, Provider] = {
     "review": lambda actor, now: review_selectors.workbench_counts(actor=actor, now=now),
     "service": lambda actor, now: service_selectors.workbench_counts(actor=actor, now=now),
     "aftersales": lambda actor, now: aftersales_selectors.workbench_counts(actor=actor),
+    "aftersales_review": lambda actor, now: aftersales_selectors.review_counts(actor=actor),
     "orders": lambda actor, now: orders_selectors.workbench_counts(actor=actor),
     "catalogue": lambda actor, now: catalogue_selectors.workbench_counts(actor=actor, now=now),
     "dsr": lambda actor, now: dsr_selectors.workbench_counts(actor=actor, now=now),
@@ -163,6 +164,16 @@ TODOS: dict[str, list[ToDoSpec]] = {
             "sla_breached",
             "service:queue",
             f"?scope={service_selectors.SLA_BREACHED}",
+        ),
+    ],
+    "aftersales.handle": [
+        ToDoSpec(
+            "aftersales_reviewing",
+            _("After-sales outcomes to review and close"),
+            "aftersales_review",
+            "reviewing",
+            "aftersales:queue",
+            "?status=reviewing",
         ),
     ],
     "privacy.dsr.handle": [
