@@ -7,7 +7,10 @@ class AnalyticsConfig(AppConfig):
     label = "analytics"
 
     def ready(self) -> None:
+        from mallops.analytics import task_links
         from mallops.console.navigation import MenuItem, register
+
+        task_links.connect()
 
         register(
             MenuItem("analytics", _("KPI dashboard"), "analytics:dashboard", "analytics.view", group="data")

@@ -54,6 +54,9 @@ class ServiceConfig(AppConfig):
                 group="service",
             )
         )
+        from mallops.service import task_links
+
+        task_links.connect()
         from mallops.service.notifications import unread_count
 
         register(MenuItem("notifications", _("Notifications"), "service:inbox", badge=unread_count))

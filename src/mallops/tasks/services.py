@@ -7,6 +7,7 @@ them through ``mallops.tasks.selectors``; they never touch the models.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,15 @@ from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.tasks.models import OPEN_STATUSES, Kind, Status, TaskComment, TaskNotice, Team, WorkTask
 from mallops.tasks.rules import TEAM_PERMISSIONS, can_manage, is_member
+
+# source_type → what the owning app does when a task it opened is closed (done or cancelled): the app's
+# own row follows (``service.task`` marks its ServiceTask done). Registered in the app's ``ready``.
+CloseHook = Callable[[WorkTask, datetime], None]
+_CLOSE_HOOKS: dict[str, CloseHook] = {}
+
+
+def close_hook_register(source_type: str, hook: CloseHook) -> None:
+    _CLOSE_HOOKS[source_type] = hook
 
 
 def _snapshot(task: WorkTask) -> dict[str, Any]:
@@ -223,6 +233,9 @@ def _finish(
             update_fields=["status", "outcome", "closed_at", "closed_by", "notice_due_at", "updated_at"]
         )
         TaskNotice.objects.filter(task=task, read_at__isnull=True).update(read_at=now)
+        hook = _CLOSE_HOOKS.get(task.source_type)
+        if hook is not None:
+            hook(task, now)
         audit_record(
             actor=actor,
             action=action,
