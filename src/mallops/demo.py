@@ -190,4 +190,5 @@ FEATURE_DEMOS = [
     "service",
     "aftersales",
     "analytics",
+    "compliance",  # last: the self-inspection reads the live listings, promotions and reply templates
 ]

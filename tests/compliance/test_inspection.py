@@ -304,3 +304,27 @@ def test_the_pure_summary_counts_every_hit_once() -> None:
         "by_area": {"listing": 2, "promotion": 0, "coupon": 1, "reply_template": 0},
         "by_rule": {"R1": 2, "R2": 1},
     }
+
+
+@pytest.mark.req("R7.3.2")
+def test_the_api_runs_the_audit_loop_and_refuses_a_sign_off_while_a_task_is_open(
+    world: dict[str, Any],
+) -> None:
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import token_for
+
+    auditor = world["auditor"]
+    inspection = _run(auditor)
+    api = ApiClient(token=token_for(auditor))
+    findings = api.get_json(f"/api/v1/compliance/inspections/{inspection.pk}/findings").json()["items"]
+    assert sorted(f["remediation"] for f in findings) == ["none"] * 4
+    assert api.post_json(f"/api/v1/compliance/inspections/{inspection.pk}/tasks", {}).json() == {"opened": 4}
+    refused = api.post_json(f"/api/v1/compliance/inspections/{inspection.pk}/sign-off", {})
+    assert (refused.status_code, refused.json()["code"]) == (409, "inspection_not_remediated")
+    for finding in findings:
+        accepted = api.post_json(f"/api/v1/compliance/findings/{finding['id']}/accept", {"reason": "已核实"})
+        assert accepted.json()["items"][0]["remediation"] == "accepted"
+    signed = api.post_json(f"/api/v1/compliance/inspections/{inspection.pk}/sign-off", {"note": "ok"})
+    assert (signed.status_code, signed.json()["status"]) == (200, "signed")
+    outsider = ApiClient(token=token_for(make_staff("listing_reviewer", username="rev3")))
+    assert outsider.get_json("/api/v1/compliance/inspections").status_code == 403

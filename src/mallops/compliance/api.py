@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Body, Router
 
+from mallops.compliance.api_inspections import router as inspections_router
 from mallops.compliance.engine import check_items, validate_items
 from mallops.core.errors import validation_error
 from mallops.core.jsonpath import problems_to_errors
@@ -31,3 +32,7 @@ def check(request: HttpRequest, payload: Body[Any]) -> dict[str, Any]:
     if problems:
         raise validation_error(problems_to_errors(problems))
     return {"results": check_items(payload["items"])}
+
+
+# the self-inspection (staff, signed in) under the same prefix
+router.add_router("", inspections_router)

@@ -31,6 +31,14 @@ def latest_running() -> Inspection | None:
     return Inspection.objects.filter(status=InspectionStatus.RUNNING).order_by("-started_at").first()
 
 
+def finding_get(*, actor: Any, finding_id: int) -> InspectionFinding:
+    require_permission(actor, INSPECT_PERMISSION)
+    row = InspectionFinding.objects.filter(pk=finding_id).first()
+    if row is None:
+        raise not_found("finding")
+    return row
+
+
 def findings(*, inspection: Inspection) -> QuerySet[InspectionFinding]:
     return (
         InspectionFinding.objects.filter(inspection=inspection).select_related("accepted_by").order_by("pk")

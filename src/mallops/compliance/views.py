@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mallops.compliance import labels, selectors, services
-from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
+from mallops.compliance.models import Inspection, InspectionStatus
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
@@ -266,9 +266,10 @@ def inspection_action(request: HttpRequest, inspection_id: int, action: str) -> 
 @require_POST
 def finding_action(request: HttpRequest, finding_id: int, action: str) -> HttpResponse:
     _need(request)
-    finding = InspectionFinding.objects.filter(pk=finding_id).only("inspection_id").first()
-    if finding is None:
-        raise Http404
+    try:
+        finding = selectors.finding_get(actor=request.user, finding_id=finding_id)
+    except DomainError as error:
+        raise Http404 from error
     try:
         if action == "task":
             services.finding_task_open(actor=request.user, finding_id=finding_id)

@@ -1,0 +1,172 @@
+"""Self-inspection API (staff, R7.1.2 / R7.3.2), mounted under /api/v1/compliance by ``compliance.api``.
+
+Start a run (it runs in the background; poll its progress), read its report and findings, open
+remediation tasks, accept a finding with a reason, sign the run off. Nothing here moves money or stock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+from pydantic import Field
+
+from mallops.accounts.auth import api_auth
+from mallops.compliance import selectors, services
+from mallops.compliance.models import Inspection, InspectionFinding
+from mallops.core.inputs import MultilineText, Schema
+
+router = Router(tags=["compliance"], auth=api_auth)
+
+
+class InspectionOut(Schema):
+    id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    rules_version: str
+    total: int
+    done: int
+    summary: dict[str, Any]
+    signed_by: str | None
+    signed_at: datetime | None
+    sign_note: str
+
+
+class InspectionListOut(Schema):
+    items: list[InspectionOut]
+
+
+class InspectionFindingOut(Schema):
+    id: int
+    area: str
+    object_id: str
+    object_label: str
+    field: str
+    rule: str
+    start: int
+    end: int
+    text: str
+    severity: str
+    article: str
+    remediation: str
+    task_id: int | None
+    accepted_reason: str
+
+
+class InspectionFindingListOut(Schema):
+    items: list[InspectionFindingOut]
+
+
+class InspectionTasksOut(Schema):
+    opened: int
+
+
+class FindingAcceptIn(Schema):
+    reason: MultilineText = Field(min_length=1, max_length=2000)
+
+
+class InspectionSignOffIn(Schema):
+    note: MultilineText = Field(default="", max_length=2000)
+
+
+def _out(row: Inspection) -> InspectionOut:
+    return InspectionOut(
+        id=row.pk,
+        status=row.status,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        rules_version=row.rules_version,
+        total=row.total,
+        done=row.done,
+        summary=row.summary,
+        signed_by=row.signed_by.username if row.signed_by_id and row.signed_by else None,
+        signed_at=row.signed_at,
+        sign_note=row.sign_note,
+    )
+
+
+def _findings(request: HttpRequest, rows: list[InspectionFinding]) -> InspectionFindingListOut:
+    states = selectors.remediation(actor=request.user, rows=rows)
+    return InspectionFindingListOut(
+        items=[
+            InspectionFindingOut(
+                id=row.pk,
+                area=row.area,
+                object_id=row.object_id,
+                object_label=row.object_label,
+                field=row.field,
+                rule=row.rule,
+                start=row.start,
+                end=row.end,
+                text=row.text,
+                severity=row.severity,
+                article=row.article,
+                remediation=states[row.pk].state,
+                task_id=row.task_id,
+                accepted_reason=row.accepted_reason,
+            )
+            for row in rows
+        ]
+    )
+
+
+@router.post("/inspections", response={202: InspectionOut}, summary="Start a self-inspection")
+def inspection_start(request: HttpRequest) -> tuple[int, InspectionOut]:
+    row = services.inspection_start(actor=request.user)
+    return 202, _out(row)
+
+
+@router.get("/inspections", response=InspectionListOut)
+def inspection_list(request: HttpRequest) -> InspectionListOut:
+    return InspectionListOut(items=[_out(row) for row in selectors.inspections(actor=request.user)[:100]])
+
+
+@router.get("/inspections/{inspection_id}", response=InspectionOut)
+def inspection_detail(request: HttpRequest, inspection_id: int) -> InspectionOut:
+    return _out(selectors.inspection_get(actor=request.user, inspection_id=inspection_id))
+
+
+@router.get("/inspections/{inspection_id}/findings", response=InspectionFindingListOut)
+def inspection_findings(request: HttpRequest, inspection_id: int) -> InspectionFindingListOut:
+    row = selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
+    return _findings(request, list(selectors.findings(inspection=row)))
+
+
+@router.post("/inspections/{inspection_id}/tasks", response=InspectionTasksOut)
+def inspection_tasks(request: HttpRequest, inspection_id: int) -> InspectionTasksOut:
+    selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
+    return InspectionTasksOut(
+        opened=services.inspection_tasks_open(actor=request.user, inspection_id=inspection_id)
+    )
+
+
+@router.post("/inspections/{inspection_id}/sign-off", response=InspectionOut)
+def inspection_sign_off(
+    request: HttpRequest, inspection_id: int, payload: InspectionSignOffIn
+) -> InspectionOut:
+    selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
+    services.inspection_sign_off(actor=request.user, inspection_id=inspection_id, note=payload.note)
+    return _out(selectors.inspection_get(actor=request.user, inspection_id=inspection_id))
+
+
+def _finding(request: HttpRequest, finding_id: int) -> InspectionFinding:
+    return selectors.finding_get(actor=request.user, finding_id=finding_id)
+
+
+@router.post("/findings/{finding_id}/task", response=InspectionFindingListOut)
+def finding_task(request: HttpRequest, finding_id: int) -> InspectionFindingListOut:
+    _finding(request, finding_id)
+    row = services.finding_task_open(actor=request.user, finding_id=finding_id)
+    return _findings(request, [row])
+
+
+@router.post("/findings/{finding_id}/accept", response=InspectionFindingListOut)
+def finding_accept(
+    request: HttpRequest, finding_id: int, payload: FindingAcceptIn
+) -> InspectionFindingListOut:
+    _finding(request, finding_id)
+    row = services.finding_accept(actor=request.user, finding_id=finding_id, reason=payload.reason)
+    return _findings(request, [row])
