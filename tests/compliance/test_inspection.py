@@ -328,3 +328,17 @@ def test_the_api_runs_the_audit_loop_and_refuses_a_sign_off_while_a_task_is_open
     assert (signed.status_code, signed.json()["status"]) == (200, "signed")
     outsider = ApiClient(token=token_for(make_staff("listing_reviewer", username="rev3")))
     assert outsider.get_json("/api/v1/compliance/inspections").status_code == 403
+
+
+@pytest.mark.req("R7.1.2")
+def test_the_weekly_schedule_runs_an_inspection_as_the_system(world: dict[str, Any]) -> None:
+    from mallops.compliance.tasks import weekly_inspection
+
+    inspection_id = weekly_inspection()
+    assert inspection_id is not None
+    run = Inspection.objects.get(pk=inspection_id)
+    assert (run.started_by_id, run.status, run.summary["findings"]) == (None, InspectionStatus.DONE, 4)
+    # while a run is in progress the schedule starts none
+    services.inspection_start(actor=world["auditor"], queue=False)
+    assert weekly_inspection() is None
+    assert Inspection.objects.count() == 2
