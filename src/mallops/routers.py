@@ -18,6 +18,7 @@ from mallops.orders.api import router as orders_router
 from mallops.payments.api import router as payments_router
 from mallops.pricing.api import router as pricing_router
 from mallops.pricing.api_promotions import router as promotions_router
+from mallops.product_reviews.api import router as product_reviews_router
 from mallops.review.api import router as review_router
 from mallops.risk.api import router as risk_router
 from mallops.scorecards.api import router as scorecards_router
@@ -47,4 +48,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", ops_router),
     ("", tasks_router),
     ("", scorecards_router),
+    ("", product_reviews_router),
 ]

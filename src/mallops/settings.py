@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "mallops.risk",
     "mallops.tasks",
     "mallops.scorecards",
+    "mallops.product_reviews",
     "mallops.console",
 ]
 AUTH_USER_MODEL = "accounts.User"

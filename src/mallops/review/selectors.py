@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from mallops.catalogue.models import Product
 from mallops.core.errors import not_found
+from mallops.product_reviews.selectors import visible_review_count
 from mallops.review.models import Finding, Listing, ListingVersion, VersionStatus
 from mallops.review.quality import quality_score
 
@@ -178,7 +179,11 @@ def _related_count(merchant_id: int, product: Product) -> int:
 
 def listing_quality(listing: Listing, snapshot: dict[str, Any]) -> dict[str, Any]:
     product = Product.objects.for_merchant(listing.merchant_id).get(pk=listing.product_id)
-    return quality_score(snapshot, review_count=0, related_count=_related_count(listing.merchant_id, product))
+    return quality_score(
+        snapshot,
+        review_count=visible_review_count(product_id=product.pk),
+        related_count=_related_count(listing.merchant_id, product),
+    )
 
 
 def product_quality(*, merchant_id: int, product_id: int) -> dict[str, Any]:
@@ -191,7 +196,9 @@ def product_quality(*, merchant_id: int, product_id: int) -> dict[str, Any]:
     if product is None:
         raise not_found("product")
     return quality_score(
-        build_snapshot(product), review_count=0, related_count=_related_count(merchant_id, product)
+        build_snapshot(product),
+        review_count=visible_review_count(product_id=product.pk),
+        related_count=_related_count(merchant_id, product),
     )
 
 

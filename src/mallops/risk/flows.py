@@ -103,6 +103,15 @@ def order_assess(
     return services.assess(event=_event(EventType.ORDER, f"order:{order}", buyer_id, context, **fields))
 
 
+def review_assess(
+    *, buyer_id: int, order: str, merchant_id: int, rating: int, text: str, context: RiskContext = NO_CONTEXT
+) -> Decision:
+    """A buyer's product review of an order (``order``: :func:`order_ref`); ``risk_blocked`` for a review
+    without a purchase, ``review`` queues copied texts."""
+    fields = {"order": order, "merchant": str(merchant_id), "rating": rating, "text": text}
+    return _decide(_event(EventType.REVIEW, _unique(f"review:{order}"), buyer_id, context, **fields))
+
+
 def refund_request_assess(
     *, buyer_id: int, order: str, amount_fen: int, kind: str, context: RiskContext = NO_CONTEXT
 ) -> Decision | None:

@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+
+
+class ProductReviewsConfig(AppConfig):
+    name = "mallops.product_reviews"
+    label = "product_reviews"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+
+        register(
+            MenuItem(
+                "review_moderation",
+                _("Review moderation"),
+                "product_reviews:moderation",
+                "content.manage",
+                group="service",
+            )
+        )
+        register(
+            MenuItem(
+                "store_reviews",
+                _("Product reviews"),
+                "product_reviews:store_reviews",
+                "store.service.handle",
+                group="service",
+            )
+        )
