@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Path, Router, Status
 from pydantic import Field
 
 from mallops.accounts.auth import api_auth
-from mallops.core.inputs import Count, Id, MultilineText, Schema, Text
-from mallops.ops import incidents
-from mallops.ops.models import ActionItem, Incident, IncidentDrill, IncidentEvent
+from mallops.core.inputs import Count, Id, MultilineText, Percent, Schema, Text
+from mallops.ops import incidents, releases
+from mallops.ops.models import ActionItem, FeatureFlag, Incident, IncidentDrill, IncidentEvent, Release
 
 router = Router(tags=["operations"], auth=api_auth)
 
@@ -308,3 +308,173 @@ def incident_drill_schedule(request: HttpRequest, payload: DrillIn) -> Status[Dr
 )
 def incident_drill_record(request: HttpRequest, drill_id: int, payload: DrillRecordIn) -> DrillOut:
     return _drill_out(incidents.drill_record(actor=request.user, drill_id=drill_id, **payload.dict()))
+
+
+# --- releases and feature flags (R6.4.1, R6.4.2) -----------------------------------------------------
+
+ReleaseStep = Literal["testing", "approved", "gray", "full", "rolled_back"]
+MigrationKey = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*\.[A-Za-z0-9_]+$", max_length=200)]
+CohortIds = Annotated[list[Id], Field(max_length=10_000)]
+
+
+class ReleaseCreateIn(Schema):
+    version: Text = Field(min_length=5, max_length=20)
+    changelog: MultilineText = Field(min_length=1, max_length=50_000)
+    migrations: list[MigrationKey] | None = Field(default=None, max_length=1000)
+    test_evidence: MultilineText = Field(default="", max_length=20_000)
+
+
+class ReleaseEvidenceIn(Schema):
+    test_evidence: MultilineText = Field(min_length=1, max_length=20_000)
+
+
+class ReleaseStepIn(Schema):
+    status: ReleaseStep
+    reason: MultilineText = Field(default="", max_length=5_000)
+
+
+class ReleaseMigrationOut(Schema):
+    app: str
+    name: str
+    reversible: bool
+    irreversible: list[str]
+
+
+class ReleaseOut(Schema):
+    id: int
+    version: str
+    status: str
+    changelog: str
+    migrations: list[ReleaseMigrationOut]
+    reversible: bool
+    test_evidence: str
+    created_by: str
+    approved_by: str | None
+    created_at: datetime
+    testing_at: datetime | None
+    approved_at: datetime | None
+    gray_at: datetime | None
+    full_at: datetime | None
+    rolled_back_at: datetime | None
+    rollback_reason: str
+    flags: list[str]
+
+
+class ReleaseListOut(Schema):
+    items: list[ReleaseOut]
+
+
+class FlagCohortsIn(Schema):
+    merchant: CohortIds = Field(default_factory=list)
+    buyer: CohortIds = Field(default_factory=list)
+    staff: CohortIds = Field(default_factory=list)
+
+
+class FlagSaveIn(Schema):
+    description: Text | None = Field(default=None, max_length=200)
+    release_id: Id | None = None
+    is_enabled: bool | None = None
+    percentage: Percent | None = None
+    cohorts: FlagCohortsIn | None = None
+
+
+class FlagOut(Schema):
+    name: str
+    description: str
+    release: str | None
+    is_enabled: bool
+    percentage: int
+    cohorts: dict[str, list[int]]
+    updated_at: datetime
+
+
+class FlagListOut(Schema):
+    items: list[FlagOut]
+
+
+FlagName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$")]
+
+
+def _release_out(row: Release) -> ReleaseOut:
+    return ReleaseOut(
+        id=row.pk,
+        version=row.version,
+        status=row.status,
+        changelog=row.changelog,
+        migrations=[ReleaseMigrationOut(**item) for item in row.migrations],
+        reversible=row.is_reversible,
+        test_evidence=row.test_evidence,
+        created_by=row.created_by.username,
+        approved_by=row.approved_by.username if row.approved_by else None,
+        created_at=row.created_at,
+        testing_at=row.testing_at,
+        approved_at=row.approved_at,
+        gray_at=row.gray_at,
+        full_at=row.full_at,
+        rolled_back_at=row.rolled_back_at,
+        rollback_reason=row.rollback_reason,
+        flags=[flag.name for flag in row.flags.all()],
+    )
+
+
+def _flag_out(flag: FeatureFlag) -> FlagOut:
+    return FlagOut(
+        name=flag.name,
+        description=flag.description,
+        release=flag.release.version if flag.release else None,
+        is_enabled=flag.is_enabled,
+        percentage=flag.percentage,
+        cohorts=flag.cohorts,
+        updated_at=flag.updated_at,
+    )
+
+
+@router.get("/ops/releases", response=ReleaseListOut, summary="Releases, newest version first")
+def release_list(request: HttpRequest) -> ReleaseListOut:
+    rows = releases.releases_list(actor=request.user).prefetch_related("flags")[:200]
+    return ReleaseListOut(items=[_release_out(row) for row in rows])
+
+
+@router.post("/ops/releases", response={201: ReleaseOut}, summary="Plan a release (migrations computed)")
+def release_create(request: HttpRequest, payload: ReleaseCreateIn) -> Status[ReleaseOut]:
+    row = releases.release_create(actor=request.user, **payload.dict())
+    return Status(201, _release_out(releases.release_get(actor=request.user, release_id=row.pk)))
+
+
+@router.get("/ops/releases/{release_id}", response=ReleaseOut, summary="One release")
+def release_detail(request: HttpRequest, release_id: int) -> ReleaseOut:
+    return _release_out(releases.release_get(actor=request.user, release_id=release_id))
+
+
+@router.post("/ops/releases/{release_id}/evidence", response=ReleaseOut, summary="Record the test evidence")
+def release_evidence(request: HttpRequest, release_id: int, payload: ReleaseEvidenceIn) -> ReleaseOut:
+    releases.release_set_evidence(
+        actor=request.user, release_id=release_id, test_evidence=payload.test_evidence
+    )
+    return _release_out(releases.release_get(actor=request.user, release_id=release_id))
+
+
+@router.post(
+    "/ops/releases/{release_id}/status",
+    response=ReleaseOut,
+    summary="Move a release: testing, approved (a second person), gray, full, rolled_back",
+)
+def release_step(request: HttpRequest, release_id: int, payload: ReleaseStepIn) -> ReleaseOut:
+    releases.release_transition(
+        actor=request.user, release_id=release_id, status=payload.status, reason=payload.reason
+    )
+    return _release_out(releases.release_get(actor=request.user, release_id=release_id))
+
+
+@router.get("/ops/flags", response=FlagListOut, summary="Feature flags of the gray release")
+def flag_list(request: HttpRequest) -> FlagListOut:
+    return FlagListOut(items=[_flag_out(flag) for flag in releases.flags_list(actor=request.user)])
+
+
+@router.post("/ops/flags/{name}", response=FlagOut, summary="Create or change a flag (given fields only)")
+def flag_put(request: HttpRequest, name: FlagName, payload: FlagSaveIn) -> FlagOut:
+    data = payload.dict(exclude_unset=True)
+    if payload.cohorts is not None:
+        data["cohorts"] = payload.cohorts.dict()
+    flag = releases.flag_save(actor=request.user, name=name, **data)
+    return _flag_out(releases.flags_list(actor=request.user).get(pk=flag.pk))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from mallops.privacy.contracts import DataClass, PersonalField
 
@@ -254,3 +255,86 @@ class IncidentDrill(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReleaseStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    TESTING = "testing", _("Testing")
+    APPROVED = "approved", _("Approved")
+    GRAY = "gray", _("Gray release")
+    FULL = "full", _("Fully released")
+    ROLLED_BACK = "rolled_back", _("Rolled back")
+
+
+class Release(models.Model):
+    """A release record (R6.4.1): version, changelog, the migrations it brings, test evidence, approver.
+
+    ``migrations`` is computed by the server from the project's migration files (``ops.releases``): a list of
+    ``{"app": …, "name": …, "reversible": bool, "irreversible": [operation, …]}``. The status moves
+    planned -> testing -> approved -> gray -> full, and gray or full -> rolled_back; each step keeps its time
+    here and writes an audit event.
+    """
+
+    version = models.CharField(max_length=20, unique=True)
+    major = models.PositiveIntegerField()
+    minor = models.PositiveIntegerField()
+    patch = models.PositiveIntegerField()
+    changelog = models.TextField()
+    migrations = models.JSONField(default=list)
+    test_evidence = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=12, choices=ReleaseStatus.choices, default=ReleaseStatus.PLANNED)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    testing_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    gray_at = models.DateTimeField(null=True, blank=True)
+    full_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rollback_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-major", "-minor", "-patch"]
+        constraints = [
+            models.UniqueConstraint(fields=["major", "minor", "patch"], name="ops_release_version_unique"),
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True) | ~models.Q(approved_by=models.F("created_by")),
+                name="ops_release_approver_not_creator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+    @property
+    def is_reversible(self) -> bool:
+        return all(item.get("reversible") for item in self.migrations)
+
+
+class FeatureFlag(models.Model):
+    """A gray-release switch (R6.4.2): a stable percentage rollout plus explicit cohorts.
+
+    ``cohorts`` maps ``merchant`` / ``buyer`` / ``staff`` to lists of ids that always get the feature while
+    the flag is on. ``is_enabled`` off wins over everything (rolling back a release turns its flags off).
+    """
+
+    name = models.SlugField(max_length=60, unique=True)
+    description = models.CharField(max_length=200, blank=True, default="")
+    release = models.ForeignKey(
+        Release, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+    )
+    is_enabled = models.BooleanField(default=False)
+    percentage = models.PositiveSmallIntegerField(default=0)
+    cohorts = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(percentage__lte=100), name="ops_flag_percentage_max"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
