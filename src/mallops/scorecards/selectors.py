@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from mallops.core.errors import DomainError, not_found
 from mallops.scorecards import access
@@ -20,7 +21,10 @@ HISTORY_PERIODS = 6
 
 def forbidden() -> DomainError:
     return DomainError(
-        detail="you may not see this scorecard", code="scorecard_forbidden", status=403, title="Forbidden"
+        detail=gettext_noop("you may not see this scorecard"),
+        code="scorecard_forbidden",
+        status=403,
+        title="Forbidden",
     )
 
 

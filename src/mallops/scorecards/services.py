@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
@@ -28,7 +29,9 @@ def _forbidden(code: str, detail: str) -> DomainError:
 
 def _need_manager(actor: Any) -> None:
     if not access.can_manage(actor):
-        raise _forbidden("scorecard_forbidden", "only managers may change incentive rules and runs")
+        raise _forbidden(
+            "scorecard_forbidden", gettext_noop("only managers may change incentive rules and runs")
+        )
 
 
 def kpi_rule_set(
@@ -39,19 +42,23 @@ def kpi_rule_set(
     _need_manager(actor)
     errors = []
     if kpi not in BY_CODE:
-        errors.append(FieldError(("path", "kpi"), "unknown KPI"))
+        errors.append(FieldError(("path", "kpi"), gettext_noop("unknown KPI")))
     if not 1 <= len(bands) <= MAX_BANDS:
-        errors.append(FieldError(("body", "bands"), f"give 1 to {MAX_BANDS} bands"))
+        errors.append(FieldError(("body", "bands"), gettext_noop("give 1 to 5 bands")))
     thresholds = [float(t) for t, _ in bands]
     if len(set(thresholds)) != len(thresholds):
-        errors.append(FieldError(("body", "bands"), "thresholds must differ"))
+        errors.append(FieldError(("body", "bands"), gettext_noop("thresholds must differ")))
     for index, (threshold, points) in enumerate(bands):
         if points < 0:
-            errors.append(FieldError(("body", "bands", index, "points"), "must not be negative"))
+            errors.append(
+                FieldError(("body", "bands", index, "points"), gettext_noop("must not be negative"))
+            )
         if threshold < 0:
-            errors.append(FieldError(("body", "bands", index, "threshold"), "must not be negative"))
+            errors.append(
+                FieldError(("body", "bands", index, "threshold"), gettext_noop("must not be negative"))
+            )
     if target < 0:
-        errors.append(FieldError(("body", "target"), "must not be negative"))
+        errors.append(FieldError(("body", "target"), gettext_noop("must not be negative")))
     if errors:
         raise validation_error(errors)
     now = now or timezone.now()
@@ -94,9 +101,9 @@ def incentive_run_compute(
     _need_manager(actor)
     errors = []
     if role not in ROLES:
-        errors.append(FieldError(("body", "role"), "unknown role"))
+        errors.append(FieldError(("body", "role"), gettext_noop("unknown role")))
     if period_kind not in PeriodKind.__members__.values():
-        errors.append(FieldError(("body", "period_kind"), "week or month"))
+        errors.append(FieldError(("body", "period_kind"), gettext_noop("week or month")))
     if errors:
         raise validation_error(errors)
     period = period_of(period_kind, day)
@@ -108,7 +115,7 @@ def incentive_run_compute(
             .first()
         )
         if run is not None and run.status != RunStatus.DRAFT:
-            raise conflict("this period's run is already approved", code="incentive_run_closed")
+            raise conflict(gettext_noop("this period's run is already approved"), code="incentive_run_closed")
         rules = rules_for(role)
         values = role_values(role=role, period=period)
         team_kpis = {k.code for k in kpis_of(role) if k.scope is Scope.TEAM}
@@ -163,11 +170,13 @@ def incentive_run_approve(*, actor: Any, run_id: int, now: datetime | None = Non
     with audited():
         run = _locked_run(run_id)
         if run.status != RunStatus.DRAFT:
-            raise conflict("only a draft run can be approved", code="incentive_run_not_draft")
+            raise conflict(gettext_noop("only a draft run can be approved"), code="incentive_run_not_draft")
         if run.created_by_id == actor.pk or run.results.filter(person_id=actor.pk).exists():
             raise _forbidden(
                 "incentive_self_approval",
-                "a run is approved by a second manager who neither computed it nor is one of its subjects",
+                gettext_noop(
+                    "a run is approved by a second manager who neither computed it nor is one of its subjects"
+                ),
             )
         run.status = RunStatus.APPROVED
         run.approved_by = actor
@@ -190,7 +199,9 @@ def incentive_run_lock(*, actor: Any, run_id: int, now: datetime | None = None) 
     with audited():
         run = _locked_run(run_id)
         if run.status != RunStatus.APPROVED:
-            raise conflict("only an approved run can be locked", code="incentive_run_not_approved")
+            raise conflict(
+                gettext_noop("only an approved run can be locked"), code="incentive_run_not_approved"
+            )
         run.status = RunStatus.LOCKED
         run.locked_by = actor
         run.locked_at = now
