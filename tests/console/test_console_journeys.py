@@ -111,8 +111,11 @@ def _build(ids: dict[str, Any]) -> None:
         ).pk
         for i in (1, 2)
     ]
+    now = timezone.now()
     TicketSla.objects.filter(ticket_id__in=breached).update(
-        breached_at=timezone.now() - timedelta(minutes=30)
+        warn_at=now - timedelta(minutes=40),
+        due_at=now - timedelta(minutes=30),
+        breached_at=now - timedelta(minutes=30),
     )
     ids["breached"] = breached
     make_staff("data_ops", username="data-ops")
@@ -294,7 +297,7 @@ def test_reviewer_claims_reads_findings_rejects_with_a_reason_and_approves_anoth
     page.click("[data-testid=reject]")
     confirm(page, "驳回")
     assert Listing.objects.unscoped(reason="test").get(pk=flagged).status == ListingStatus.REJECTED
-    reject_toast = toast(page)
+    assert toast(page) == "已驳回，商家可看到驳回原因。"
 
     page.goto(f"{world.url}/review/")
     page.click(f"[data-testid=review-queue] a[href='/review/listings/{clean}/']")
@@ -302,7 +305,7 @@ def test_reviewer_claims_reads_findings_rejects_with_a_reason_and_approves_anoth
     page.click("[data-testid=approve]")
     confirm(page, "买家")
     assert Listing.objects.unscoped(reason="test").get(pk=clean).status == ListingStatus.LIVE
-    assert reject_toast and toast(page)
+    assert toast(page) == "已通过：该版本已上线。"
     shot(page, "reviewer", "approved")
 
 
@@ -461,6 +464,7 @@ def test_cs_agent_answers_with_a_suggested_reply_and_resolves(world: World, brow
     assert reply in page.inner_text("[data-testid=timeline]")
     page.fill("form[action$='/resolve'] input[name=summary]", "已告知物流进度")
     page.click("form[action$='/resolve'] button[type=submit]")
+    assert toast(page) == "工单已解决。"
     assert Ticket.objects.unscoped(reason="test").get(pk=ticket_id).status == "resolved"
     assert TicketEvent.objects.filter(ticket_id=ticket_id, body=reply).count() == 1
     shot(page, "cs-agent", "resolved")
@@ -542,14 +546,16 @@ def test_admin_onboards_a_merchant_and_creates_a_staff_user_with_a_role(world: W
     shot(page, "admin", "merchant-onboarded")
 
     page.goto(f"{world.url}/staff/")
-    page.goto(f"{world.url}/staff/new/")
+    page.click("a.btn-primary:text-is('新建员工账号')")
     page.fill("#id_username", "cs-lead")
     page.fill("#id_password", "Cs-lead-password-2026")
     page.check("input[name=roles][value=cs_supervisor]")
     page.click("[data-testid=staff-new] button[type=submit]")
     user = User.objects.get(username="cs-lead")
     assert list(RoleGrant.objects.filter(user=user).values_list("role", flat=True)) == ["cs_supervisor"]
-    assert "cs-lead" in page.inner_text("main")
+    assert toast(page) == "已创建员工账号 cs-lead。"
+    row = page.locator("tbody tr", has_text="cs-lead")
+    assert [c.strip() for c in row.locator("td").all_inner_texts()][:2] == ["cs-lead", "客服主管"]
     shot(page, "admin", "staff-created")
 
 
@@ -566,4 +572,6 @@ def test_auditor_opens_the_audit_log_and_a_data_subject_request(world: World, br
     page.click("#console-sidebar [data-menu=dsr_queue]")
     page.click(f"[data-testid=dsr-requests] a:text-is('DSR-{dsr}')")
     assert page.inner_text("h1") == f"DSR-{dsr} · 查阅、复制"
+    details = page.locator("[data-testid=dsr-details] dd").all_inner_texts()
+    assert details[1] == "待处理"
     shot(page, "auditor", "data-subject-request")
