@@ -287,6 +287,28 @@ def test_the_xlsx_export_and_the_printable_page_have_the_findings(world: dict[st
     assert printable.status_code == 200
     assert "办公室" in printable.content.decode()
 
+    # words, not codes, on the zh-hans pages (the console-wide walk's own check)
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "raw_codes_walk", Path(__file__).parents[1] / "console" / "test_console_raw_codes.py"
+    )
+    assert spec is not None and spec.loader is not None
+    walk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(walk)
+    code_pattern, known_codes, visible_text = walk.code_pattern, walk.known_codes, walk.visible_text
+
+    codes = {**known_codes(), "TEST-INSPECT-BLOCK": "test rule id", "TEST-INSPECT-REVIEW": "test rule id"}
+    pattern = code_pattern(codes)
+    for path in (
+        "/compliance/inspections/",
+        f"/compliance/inspections/{inspection.pk}/",
+        f"/compliance/inspections/{inspection.pk}/print",
+    ):
+        text = visible_text(client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
+        assert [(m.group(1), codes[m.group(1)]) for m in pattern.finditer(text)] == [], path
+
 
 def test_the_pure_summary_counts_every_hit_once() -> None:
     hits = [

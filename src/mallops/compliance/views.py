@@ -138,7 +138,7 @@ def inspection(request: HttpRequest, inspection_id: int) -> HttpResponse:
             request,
             selectors.findings(inspection=run),
             columns=[
-                Column("area", _("Area"), display=lambda r: labels.AREA.get(r.area, "")),
+                Column("area", _("Area"), value=lambda r: str(labels.AREA.get(r.area, ""))),
                 Column("object_label", _("Object"), sort="object_label"),
                 Column("field", _("Where"), value=lambda r: field_words(r.field)),
                 Column("rule", _("Rule"), value=lambda r: str(labels.RULE.get(r.rule, _("Other rule")))),
@@ -303,7 +303,7 @@ def _export_rows(request: HttpRequest, run: Inspection) -> tuple[list[list[Any]]
     for key, value in summary.get("by_area", {}).items():
         head.append([str(labels.AREA.get(key, key)), value])
     for rule, value in summary.get("by_rule", {}).items():
-        head.append([str(labels.RULE.get(rule, rule)), value])
+        head.append([str(labels.RULE.get(rule, _("Other rule"))), value])
     trend = summary.get("trend", {})
     if trend.get("has_previous"):
         head.append([_("Findings in the previous run"), trend["findings_previous"]])
@@ -330,7 +330,7 @@ def _export_rows(request: HttpRequest, run: Inspection) -> tuple[list[list[Any]]
                 str(labels.AREA.get(row.area, "")),
                 row.object_label,
                 field_words(row.field),
-                str(labels.RULE.get(row.rule, row.rule)),
+                str(labels.RULE.get(row.rule, _("Other rule"))),
                 row.text,
                 str(labels.SEVERITY.get(row.severity, "")),
                 row.article,
