@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.db import migrations, models
+from django.test import Client
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
@@ -246,3 +247,60 @@ def test_release_and_flag_api(db: None) -> None:
     assert [item["name"] for item in api.get_json("/api/v1/ops/flags").json()["items"]] == ["new-search"]
     assert api.get_json("/api/v1/ops/releases").json()["items"][0]["flags"] == ["new-search"]
     assert ApiClient(token_for(make_staff("cs_agent"))).get_json("/api/v1/ops/releases").status_code == 403
+
+
+def test_console_release_and_flag_pages(db: None) -> None:
+    creator, approver = make_staff("tech_ops"), make_staff("tech_ops")
+    web = Client()
+    web.force_login(creator)
+    made = web.post(
+        "/ops/releases/new/",
+        {
+            "version": "3.1.0",
+            "changelog": "搜索改版",
+            "migrations": "ops.0005_releases_flags",
+            "test_evidence": "CI #77",
+        },
+    )
+    row = Release.objects.get(version="3.1.0")
+    assert (made.status_code, made["Location"]) == (302, f"/ops/releases/{row.pk}/")
+    bad = web.post("/ops/releases/new/", {"version": "3.0.9", "changelog": "x"})
+    assert bad.status_code == 200
+    assert "version must be above the latest release 3.1.0" in bad.content.decode()
+    assert "3.1.0" in web.get("/ops/releases/").content.decode()
+    saved = web.post(
+        "/ops/flags/",
+        {
+            "name": "new-search",
+            "release": str(row.pk),
+            "percentage": "30",
+            "merchants": "5, 9",
+            "staff": "",
+            "buyers": "",
+        },
+    )
+    assert saved.status_code == 302
+    flag = FeatureFlag.objects.get(name="new-search")
+    assert (flag.release_id, flag.is_enabled, flag.percentage, flag.cohorts) == (
+        row.pk,
+        False,
+        30,
+        {"merchant": [5, 9]},
+    )
+    page = web.get("/ops/flags/").content.decode()
+    assert page.count('data-testid="flag"') == 1
+    web.post(f"/ops/releases/{row.pk}/step/", {"status": "testing"})
+    web.post(f"/ops/releases/{row.pk}/step/", {"status": "approved"})
+    assert Release.objects.get(pk=row.pk).status == "testing"  # the creator may not approve
+    second = Client()
+    second.force_login(approver)
+    second.post(f"/ops/releases/{row.pk}/step/", {"status": "approved"})
+    second.post(f"/ops/releases/{row.pk}/step/", {"status": "gray"})
+    assert FeatureFlag.objects.get(pk=flag.pk).is_enabled is True
+    second.post(f"/ops/releases/{row.pk}/step/", {"status": "rolled_back", "reason": "错误率上升"})
+    detail = web.get(f"/ops/releases/{row.pk}/").content.decode()
+    assert 'data-testid="rolled-back"' in detail
+    assert FeatureFlag.objects.get(pk=flag.pk).is_enabled is False
+    outsider = Client()
+    outsider.force_login(make_staff("cs_agent"))
+    assert outsider.get("/ops/releases/").status_code == 403

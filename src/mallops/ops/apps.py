@@ -17,3 +17,5 @@ class OpsConfig(AppConfig):
         register(MenuItem("ops_backups", _("Backups"), "ops:backups", VIEW_PERMISSION, group="system"))
         register(MenuItem("ops_drills", _("Restore drills"), "ops:drills", VIEW_PERMISSION, group="system"))
         register(MenuItem("ops_incidents", _("Incidents"), "ops:incidents", VIEW_PERMISSION, group="system"))
+        register(MenuItem("ops_releases", _("Releases"), "ops:releases", VIEW_PERMISSION, group="system"))
+        register(MenuItem("ops_flags", _("Feature flags"), "ops:flags", VIEW_PERMISSION, group="system"))

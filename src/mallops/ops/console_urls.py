@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.ops import views
+from mallops.ops import release_views, views
 
 app_name = "ops"
 
@@ -13,4 +13,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("drills/", views.drills, name="drills"),
     path("incidents/", views.incident_list, name="incidents"),
     path("incidents/<int:incident_id>/", views.incident_detail, name="incident"),
+    path("releases/", release_views.release_list, name="releases"),
+    path("releases/new/", release_views.release_new, name="release_new"),
+    path("releases/<int:release_id>/", release_views.release_detail, name="release"),
+    path("releases/<int:release_id>/step/", release_views.release_step, name="release_step"),
+    path("flags/", release_views.flag_list, name="flags"),
 ]
