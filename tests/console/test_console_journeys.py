@@ -234,6 +234,8 @@ def sign_in(browser: Any, world: World, username: str, width: int = 1440, height
 def shot(page: Any, role: str, step: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
+    # from the top: a sticky bar scrolled down by an anchor or a focused field would print mid-page
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"{role}-{step}-{width}.png"), full_page=True)
 
 
@@ -438,6 +440,7 @@ def test_merchant_lists_a_product_sets_stock_ships_handles_a_return_and_answers_
     answer = "您好，白色和蓝色都有现货，今天下单明天发货。"
     page.fill("[data-testid=store-reply] textarea[name=body]", answer)
     page.click("[data-testid=store-reply] button[type=submit]")
+    assert toast(page) == "已回复客户。"
     assert answer in page.inner_text("[data-testid=timeline]")
     assert TicketEvent.objects.filter(ticket_id=ticket_id, body=answer).count() == 1
     step("ticket-answered")
