@@ -21,6 +21,8 @@ def inspections(*, actor: Any) -> QuerySet[Inspection]:
 
 def inspection_get(*, actor: Any, inspection_id: int) -> Inspection:
     require_permission(actor, INSPECT_PERMISSION)
+    if not 0 < inspection_id < 2**63:
+        raise not_found("inspection")
     row = Inspection.objects.select_related("started_by", "signed_by").filter(pk=inspection_id).first()
     if row is None:
         raise not_found("inspection")
@@ -33,6 +35,8 @@ def latest_running() -> Inspection | None:
 
 def finding_get(*, actor: Any, finding_id: int) -> InspectionFinding:
     require_permission(actor, INSPECT_PERMISSION)
+    if not 0 < finding_id < 2**63:
+        raise not_found("finding")
     row = InspectionFinding.objects.filter(pk=finding_id).first()
     if row is None:
         raise not_found("finding")
