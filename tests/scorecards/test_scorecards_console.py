@@ -69,6 +69,18 @@ def test_manager_edits_a_rule_computes_and_a_second_manager_approves_in_the_cons
     page = _login(second).post(f"/scorecards/runs/{run.pk}/approve", follow=True)
     assert "激励结算已批准。" in page.content.decode()
     assert IncentiveRun.objects.get().status == RunStatus.APPROVED
+    for path in (
+        "/scorecards/runs/",
+        "/scorecards/rules/cs_agent.csat/",
+        f"/scorecards/people/cs_agent/{a1.pk}/",
+    ):
+        page = console.get(path)
+        assert page.status_code == 200, path
+        text = _text(page.content.decode())
+        assert RAW.search(text) is None, (path, RAW.search(text))
+    assert "已批准" in _text(console.get("/scorecards/runs/").content.decode())
+    # the agent sees the approved result on their own card
+    assert "我的激励结果" in _login(a1).get(f"/scorecards/people/cs_agent/{a1.pk}/").content.decode()
     assert list(
         AuditEvent.objects.filter(action__startswith="scorecard.")
         .order_by("seq")
