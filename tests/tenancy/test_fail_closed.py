@@ -94,6 +94,11 @@ def test_every_merchant_route_hides_other_merchants_objects():
 
     make_request(_a)
     b_ids["aftersales_id"] = make_request(b).pk
+    # product reviews: one review and one question per merchant
+    from mallops.product_reviews.testing import walk_rows as review_walk_rows
+
+    review_walk_rows(_a)
+    b_ids.update(review_walk_rows(b))
     for method, path in _merchant_routes():
         params = re.findall(r"{(\w+)}", path)
         if method == "GET" and not params:

@@ -301,6 +301,8 @@ def reply_create(*, actor: Any, review_id: int, text: str, request: HttpRequest 
     """The store's one reply to a review of its own products (another store's review is a 404:
     tenancy fails closed); 409 ``already_replied``."""
     merchant_id = store_of(actor)
+    if not ProductReview.objects.for_merchant(merchant_id).filter(pk=review_id).exists():
+        raise not_found("review")  # another store's review is a 404 before the text is judged
     cleaned = _check_text(text)
     screened = moderation.screen_text(cleaned)
     with audited():
