@@ -265,3 +265,69 @@ def test_questions_are_answered_by_the_store_or_by_buyers_who_bought() -> None:
         (True, "可以装100度开水"),
         (False, "可以，我天天装"),
     ]
+
+
+def _png(width: int = 240, height: int = 240) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    raw = zlib.compress(b"".join(b"\x00" + b"\x00" * width * 3 for _ in range(height)))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def test_pictures_are_validated_capped_at_six_and_served_for_visible_reviews() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    merchant, _owner = make_merchant()
+    line = reviewable_line(merchant)
+    review_id = json.loads(_review(line).content)["id"]
+    buyer = _as(line.order.buyer)
+
+    def upload(content: bytes) -> Any:
+        return buyer.post(
+            f"/api/v1/buyer/product-reviews/{review_id}/pictures",
+            {"file": SimpleUploadedFile("p.png", content, content_type="image/png")},
+            headers={"Authorization": f"Bearer {buyer.token}"},
+        )
+
+    small = upload(_png(100, 100))
+    assert small.status_code == 422 and json.loads(small.content)["errors"][0]["code"] == "too_small"
+    for _ in range(6):
+        assert upload(_png()).status_code == 201
+    seventh = upload(_png())
+    assert seventh.status_code == 422 and json.loads(seventh.content)["errors"][0]["code"] == "too_many"
+    pictures = _reviews_of(_product_id(line))[0]["pictures"]
+    assert [(p["width"], p["height"]) for p in pictures] == [(240, 240)] * 6
+    served = ApiClient().get(pictures[0]["url"])
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    # another buyer cannot add to it
+    other = _as(make_buyer())
+    assert (
+        other.post(
+            f"/api/v1/buyer/product-reviews/{review_id}/pictures",
+            {"file": SimpleUploadedFile("p.png", _png(), content_type="image/png")},
+            headers={"Authorization": f"Bearer {other.token}"},
+        ).status_code
+        == 404
+    )
+
+
+def test_the_follow_up_closes_after_180_days() -> None:
+    from mallops.core.errors import DomainError
+    from mallops.product_reviews.services import follow_up_create
+
+    merchant, _owner = make_merchant()
+    line = reviewable_line(merchant)
+    review = ProductReview.objects.unscoped(reason="test").get(pk=json.loads(_review(line).content)["id"])
+    with pytest.raises(DomainError) as refused:
+        follow_up_create(
+            actor=line.order.buyer,
+            review_id=review.pk,
+            text="补充",
+            now=review.created_at + timedelta(days=180, seconds=1),
+        )
+    assert refused.value.code == "follow_up_closed"
