@@ -39,7 +39,7 @@ def _snapshot(task: WorkTask) -> dict[str, Any]:
 
 
 def _locked(task_id: int) -> WorkTask:
-    task = WorkTask.objects.select_for_update().select_related("assignee").filter(pk=task_id).first()
+    task = WorkTask.objects.select_for_update().filter(pk=task_id).first()
     if task is None:
         raise not_found("task")
     return task
