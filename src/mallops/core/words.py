@@ -60,6 +60,24 @@ COMMON_FIELDS: dict[str, Any] = {
     "district": gettext_lazy("District"),
     "data_class": gettext_lazy("Data class"),
     "body": gettext_lazy("Request"),
+    "assignee": gettext_lazy("Assignee"),
+    "owner": gettext_lazy("Owner"),
+    "priority": gettext_lazy("Priority"),
+    "category": gettext_lazy("Category"),
+    "outcome": gettext_lazy("Outcome"),
+    "comment": gettext_lazy("Comment"),
+    "team": gettext_lazy("Team"),
+    "version": gettext_lazy("Version"),
+    "findings": gettext_lazy("Findings"),
+    "keywords": gettext_lazy("Keywords"),
+    "procedure_version": gettext_lazy("Procedure version"),
+    "pending_version": gettext_lazy("Pending version"),
+    "escalation_level": gettext_lazy("Escalation level"),
+    "routing_hold_reason": gettext_lazy("Routing hold reason"),
+    "live_version": gettext_lazy("Live version"),
+    "taken_down_at": gettext_lazy("Taken down at"),
+    "takedown_kind": gettext_lazy("Taken down by"),
+    "takedown_reason": gettext_lazy("Takedown reason"),
 }
 
 
@@ -161,6 +179,78 @@ def error_lines(errors: Iterable[Any], app: str = "") -> list[str]:
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
+def _model_field(app: str, model: str, key: str) -> Any:
+    """The Django field ``key`` of the audited object's model (``service.ticket`` → ``Ticket.status``), or
+    None: its choices and relation name the value and field when the app's tables do not."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    if not app or not model:
+        return None
+    try:
+        return apps.get_model(app, model)._meta.get_field(key)
+    except (LookupError, FieldDoesNotExist, ValueError):
+        return None
+
+
+def _is_relation(app: str, model: str, key: str) -> bool:
+    return getattr(_model_field(app, model, key), "related_model", None) is not None
+
+
+def _related_text(app: str, model: str, key: str, pk: int) -> str:
+    """An id in a snapshot: a user as the username (the log shows actors the same way), anything else as
+    ``#12`` (the label of its field says what it is)."""
+    from django.contrib.auth import get_user_model
+
+    related = getattr(_model_field(app, model, key), "related_model", None)
+    user_model = get_user_model()
+    if related is user_model or key in ("assignee", "owner", "user_id", "assignee_id", "owner_id"):
+        username = user_model.objects.filter(pk=pk).values_list("username", flat=True).first()
+        if username:
+            return str(username)
+    return f"#{pk}"
+
+
+def action_label(code: str) -> str:
+    """An audit action as its Chinese name: ``orders.order_pay`` → ``支付订单``; the audit table first, then
+    the recording app's own ``ACTIONS``. An action without a name comes back unchanged (the tests catch it)."""
+    shown = label(code, "audit.action")
+    if shown != code:
+        return shown
+    module = _table(code.partition(".")[0])
+    found = getattr(module, "ACTIONS", {}).get(code) if module is not None else None
+    return code if found is None else str(found)
+
+
+def audit_field_label(key: str, app: str = "", model: str = "") -> str:
+    """A snapshot key as a person reads it, or ``""`` when it has no name (the row is then left out):
+    the app's ``FIELDS`` or the common ones, ``category_id`` as its ``category``, a translated model
+    verbose name, or a relation named by the object it points at."""
+    shown = field_label(key, app)
+    if shown != key:
+        return shown
+    base = key.removesuffix("_id")
+    if base != key:
+        shown = field_label(base, app)
+        if shown != base:
+            return shown
+    field = _model_field(app, model, key)
+    if field is None:
+        return ""
+    from django.utils.functional import Promise
+
+    verbose = getattr(field, "verbose_name", None)
+    if isinstance(verbose, Promise):
+        return str(verbose)
+    related = getattr(field, "related_model", None)
+    if related is not None:
+        obj = related._meta.label_lower
+        named = label(obj, "audit.object")
+        if named != obj:
+            return named
+    return ""
+
+
 def _value_text(value: Any, key: str, app: str, model: str) -> str:
     from mallops.core.money import format_fen
 
@@ -168,10 +258,12 @@ def _value_text(value: Any, key: str, app: str, model: str) -> str:
         return "—"
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    if isinstance(value, int) and (key.endswith("_id") or _is_relation(app, model, key)):
+        return _related_text(app, model, key, value)
     if key.endswith("_fen") and isinstance(value, int):
         return format_fen(value)
     if key in ("field", "fields") and isinstance(value, str):
-        return field_label(value, app)
+        return audit_field_label(value, app, model) or _("other details")
     if isinstance(value, str):
         if _ISO_DATETIME.match(value):
             from datetime import datetime
@@ -188,37 +280,47 @@ def _value_text(value: Any, key: str, app: str, model: str) -> str:
             shown = label(value, candidate)
             if shown != value:
                 return shown
+        field = _model_field(app, model, key)
+        choices = dict(getattr(field, "flatchoices", None) or ())
+        if value in choices:
+            return str(choices[value])
         return value
     if isinstance(value, list | tuple):
         return str(LIST_SEPARATOR).join(_value_text(item, key, app, model) for item in value)
     if isinstance(value, dict):
-        return "; ".join(
-            f"{field_label(str(k), app)}: {_value_text(v, str(k), app, model)}" for k, v in value.items()
-        )
+        parts = ((audit_field_label(str(k), app, model), k, v) for k, v in value.items())
+        return "; ".join(f"{name}: {_value_text(v, str(k), app, model)}" for name, k, v in parts if name)
     return str(value)
 
 
 def audit_changes(before: Any, after: Any, object_type: str = "") -> list[dict[str, str]]:
-    """An audit event's before/after snapshots as rows ``{field, before, after}`` a person can read:
-    Chinese field names, labelled codes, money in 元, times in Beijing time; unchanged keys are left out
-    when there is a before. A snapshot that is not a mapping is shown as one row."""
+    """An audit event's before/after snapshots as rows ``{field, code, before, after, text}`` a person can
+    read: Chinese field names, labelled codes (the object's app tables, then its model's choices), money in
+    元, times in Beijing time; ``code`` is the snapshot key for a tooltip. Unchanged keys are left out when
+    there is a before, and so are keys without a name (internal ids). A snapshot that is not a mapping is
+    shown as one row."""
     app, _dot, model = (object_type or "").partition(".")
     old = before if isinstance(before, Mapping) else {}
     new = after if isinstance(after, Mapping) else {}
     if not isinstance(before, Mapping | type(None)) or not isinstance(after, Mapping | type(None)):
         text = f"{before} → {after}" if before else str(after or "")
-        return [{"field": "", "before": str(before or ""), "after": str(after or ""), "text": text}]
+        return [
+            {"field": "", "code": "", "before": str(before or ""), "after": str(after or ""), "text": text}
+        ]
     rows = []
     for key in [*old, *(k for k in new if k not in old)]:
         if key in old and key in new and old[key] == new[key]:
             continue
-        field = field_label(str(key), app)
+        field = audit_field_label(str(key), app, model)
+        if not field:
+            continue
         was = _value_text(old[key], str(key), app, model) if key in old else ""
         now = _value_text(new[key], str(key), app, model) if key in new else ""
         change = f"{was} → {now}" if key in old and before else now
         rows.append(
             {
                 "field": field,
+                "code": str(key),
                 "before": was,
                 "after": now,
                 "text": _("%(field)s: %(message)s") % {"field": field, "message": change},

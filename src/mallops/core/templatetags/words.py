@@ -40,6 +40,12 @@ def label_list(values: object, key: str) -> str:
 
 
 @register.filter
+def audit_action(code: object) -> str:
+    """``{{ e.action|audit_action }}``: ``orders.order_pay`` → ``支付订单`` (keep the code in a title)."""
+    return words.action_label("" if code is None else str(code))
+
+
+@register.filter
 def audit_changes(event: Any) -> list[dict[str, str]]:
     """``{% for c in e|audit_changes %}``: an audit event's before → after as readable rows."""
     return words.audit_changes(
