@@ -51,7 +51,14 @@ def test_queue_shows_overdue_and_staff_complete_or_reject(buyer: Any, officer: A
     assert page.status_code == 200 and html.count('data-testid="dsr-row"') == 2
     assert 'data-testid="dsr-overdue"' in html
     assert "个人信息权利请求" in html and "已逾期" in html  # Simplified Chinese by default
-    assert client.get(f"/privacy/requests/{first.pk}/").status_code == 200
+    detail = client.get(f"/privacy/requests/{first.pk}/").content.decode()
+    assert '<div class="page-header">' in detail and f"DSR-{first.pk} · " in detail
+    assert 'data-confirm="拒绝该请求？买家将收到拒绝通知及理由，且无法撤销。"' in detail
+    assert (
+        '理由代码<span class="required"' in detail
+        and "理由代码:" not in detail
+        and "理由代码：" not in detail
+    )
     client.post(f"/privacy/requests/{first.pk}/", {"op": "complete"})
     client.post(
         f"/privacy/requests/{second.pk}/", {"op": "reject", "code": "other", "reason": "已由买家自行修改"}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from service_helpers import sh
 
+from mallops.accounts.models import User
 from mallops.service import services
 from mallops.service.models import ReplyTemplate
 from mallops.testing.factories import make_staff
@@ -53,6 +55,42 @@ def test_supervisor_dashboard_draws_charts(client, agent, buyer, supervisor):
     assert agent.username in page and "4.5" in page
     client.force_login(agent)
     assert client.get("/service/dashboard/").status_code == 403
+
+
+def test_agent_csat_without_ratings_is_an_empty_state_not_a_chart(
+    client: Client, agent: User, buyer: User, supervisor: User
+) -> None:
+    ticket = services.ticket_create(
+        actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category="service"
+    )
+    services.ticket_resolve(actor=agent, ticket_id=ticket.pk, summary="已解决")
+    client.force_login(supervisor)
+    page = client.get("/service/dashboard/").content.decode()
+    section = page.split('data-testid="agent-csat"', 1)[1].split("</section>", 1)[0]
+    assert "<svg" not in section and agent.username not in section
+    assert "暂无评价。" in section
+
+
+@pytest.mark.parametrize(
+    ("display_name", "phone", "shown"),
+    [
+        ("李小红", "13912345678", "李** · 139****5678"),
+        ("", "13912345678", "139****5678"),
+        ("李", "", "买家"),
+        ("", "", "买家"),
+    ],
+)
+def test_customer_panel_never_shows_a_lone_mask(
+    client: Client, agent: User, buyer: User, display_name: str, phone: str, shown: str
+) -> None:
+    buyer.display_name, buyer.phone = display_name, phone
+    buyer.save(update_fields=["display_name", "phone"])
+    ticket = services.ticket_create(
+        actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category="service"
+    )
+    client.force_login(agent)
+    page = client.get(f"/service/tickets/{ticket.pk}/").content.decode()
+    assert f'<p data-testid="customer-identity">{shown}</p>' in page
 
 
 @pytest.mark.req("R5.1.2")

@@ -33,6 +33,11 @@ def test_store_cs_works_its_own_tickets_in_the_merchant_centre():
     assert 'data-menu="store_service"' in page
     view = shop.get(f"/service/store/tickets/{mine.pk}/").content.decode()
     assert "回复客户" in view or "发送回复" in view
+    # one primary action (send reply); the others are secondary; every input has a label
+    assert view.count("btn btn-primary") == 1 and '<button type="submit">' not in view
+    assert '<button type="submit" class="btn btn-primary">发送回复</button>' in view
+    for label in ("等待的内容", "处理结果", "未解决的原因", "未解决时的建议方案"):
+        assert f"<label>{label}" in view
     assert "内部备注" in view and "解决" in view
     # another store's ticket: not found, for reading and for writing
     assert shop.get(f"/service/store/tickets/{theirs.pk}/").status_code == 404

@@ -176,6 +176,7 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         {
             "active": "dsr_queue",
             "row": row,
+            "title": f"DSR-{row.pk} · {row.get_kind_display()}",
             "reject_form": reject_form,
             "problem": problem,
             "holds": PersonalDataHold.objects.filter(request=row).order_by("pk"),

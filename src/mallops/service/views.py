@@ -89,6 +89,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def customer_line(customer: selectors.CustomerView) -> str:
+    """The CRM panel's identity line: masked name · masked phone. A name that is nothing but a mask (no
+    display name, or a one-character name) is left out; "买家" when nothing readable is left."""
+    name = customer.display_name if customer.display_name.strip("*") else ""
+    return " · ".join(part for part in (name, customer.phone) if part) or _("Buyer")
+
+
 @login_required
 def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     _need(request, "ticket.handle")
@@ -96,13 +103,15 @@ def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
     except DomainError as error:
         raise PermissionDenied(error.detail) if error.status == 403 else _not_found() from error
+    customer = selectors.customer_view(actor=request.user, ticket=ticket)
     return render(
         request,
         "service/ticket.html",
         {
             "active": "service",
             "ticket": ticket,
-            "customer": selectors.customer_view(actor=request.user, ticket=ticket),
+            "customer": customer,
+            "customer_line": customer_line(customer),
             "events": selectors.ticket_events(ticket, include_internal=True),
             "slas": list(ticket.slas.select_related("policy")),
             "rating": TicketRating.objects.filter(ticket_id=ticket.pk).first(),
@@ -259,9 +268,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             _("resolved"): [d["resolved"] for d in data.daily],
         },
     )
-    agents_chart = charts.bar_chart(
-        [(a.username, a.csat) for a in data.agents], maximum=5, target=data.csat_target
-    )
+    rated_agents = [(a.username, a.csat) for a in data.agents if a.csat is not None]
+    # No ratings: an empty state, not a chart of names without bars (drawn huge when scaled to the card).
+    agents_chart = charts.bar_chart(rated_agents, maximum=5, target=data.csat_target) if rated_agents else ""
     return render(
         request,
         "service/dashboard.html",
