@@ -20,5 +20,6 @@ class ScorecardsConfig(AppConfig):
                 _("Scorecards"),
                 "scorecards:index",
                 visible=lambda user: bool(roles_visible(user)),
+                group="data",
             )
         )
