@@ -102,3 +102,7 @@ def test_audit_log_shows_names_not_codes_in_zh_hans() -> None:
     assert "待发布版本：#7 → —" in text and "分类：#1 → #2" in text
     # the codes stay in tooltips
     assert 'title="orders.order_pay"' in html and 'title="pending_version_id"' in html
+    # the action filter is a select of names whose values are the codes
+    assert '<option value="orders.order_pay" title="orders.order_pay">支付订单</option>' in html
+    only = visible_text(client.get("/audit/", {"action": "orders.order_pay"}).content.decode())
+    assert "状态：待付款 → 待发货" in only and "处理人：— → agent-wang" not in only

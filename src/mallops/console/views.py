@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from mallops.accounts import services as account_services
 from mallops.accounts.models import LoginLock
+from mallops.audit import labels as audit_labels
 from mallops.audit.selectors import audit_events
 from mallops.core.errors import DomainError
 from mallops.core.inputs import console_datetime
@@ -88,8 +89,20 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "since": request.GET.get("since", "")[:32],
             "until": request.GET.get("until", "")[:32],
             "filter_error": since_error or until_error,
+            # the filters take codes; the selects show their names (a code without a name stays typed)
+            "action_choices": _named_choices("audit.action", audit_labels.ACTION, filters["action"]),
+            "object_choices": _named_choices("audit.object", audit_labels.OBJECT, filters["object_type"]),
         },
     )
+
+
+def _named_choices(key: str, codes: Any, current: str) -> list[tuple[str, str]]:
+    from mallops.core.words import label_choices
+
+    choices = sorted(label_choices(key, codes), key=lambda pair: pair[1])
+    if current and current not in codes:
+        choices.insert(0, (current, current))
+    return choices
 
 
 @login_required
