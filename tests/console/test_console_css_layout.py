@@ -31,3 +31,8 @@ def test_a_card_after_a_grid_keeps_its_distance_but_form_rows_do_not_grow() -> N
     assert _rule(".grid")["margin-bottom"] == "16px"
     assert _rule(".grid > .card")["margin-bottom"] == "0"
     assert _rule("form .grid")["margin-bottom"] == "0"
+
+
+def test_ticket_pages_split_into_a_main_column_and_a_side_panel_stacked_on_phones() -> None:
+    assert _rule(".split")["grid-template-columns"] == "minmax(0, 2fr) minmax(0, 1fr)"
+    assert "@media (max-width: 768px) { .split { grid-template-columns: minmax(0, 1fr); } }" in CSS

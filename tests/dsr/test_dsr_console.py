@@ -53,7 +53,7 @@ def test_queue_shows_overdue_and_staff_complete_or_reject(buyer: Any, officer: A
     assert "个人信息权利请求" in html and "已逾期" in html  # Simplified Chinese by default
     detail = client.get(f"/privacy/requests/{first.pk}/").content.decode()
     assert '<div class="page-header">' in detail and f"DSR-{first.pk} · " in detail
-    assert 'data-confirm="拒绝该请求？买家将收到拒绝通知及理由，且无法撤销。"' in detail
+    assert 'data-confirm="驳回该请求？买家将收到驳回通知及理由，且无法撤销。"' in detail
     assert (
         '理由代码<span class="required"' in detail
         and "理由代码:" not in detail
