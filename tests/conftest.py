@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from mallops.testing.client import ApiClient
+from mallops.testing.seeds import reseed
 
 pytest_plugins = ["mallops.testing.pytest_req"]
 
@@ -91,12 +92,6 @@ def api() -> Iterator[ApiClient]:
     yield ApiClient()
 
 
-SEED_MIGRATIONS = [
-    ("mallops.catalogue.migrations.0002_seed_categories", "seed"),
-    ("mallops.service.migrations.0002_seed_policies", "seed"),
-]
-
-
 @pytest.fixture
 def seeded_rows() -> None:
     """Re-run the idempotent data migrations: a transactional test's flush empties their tables.
@@ -104,9 +99,4 @@ def seeded_rows() -> None:
     (``serialized_rollback`` would do the same but collides with content types that post_migrate
     recreates after each flush.)
     """
-    import importlib
-
-    from django.apps import apps
-
-    for module, function in SEED_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)
+    reseed()

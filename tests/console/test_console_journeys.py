@@ -24,6 +24,7 @@ import pytest
 from django.utils import timezone
 
 from mallops.testing.factories import PASSWORD, make_merchant, make_staff
+from mallops.testing.seeds import reseed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -174,6 +175,9 @@ def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) 
             server._live_server_modified_settings.disable()
             server.thread.terminate()
             call_command("flush", interactive=False, verbosity=0)
+            # the next tests of this worker expect the rows the data migrations seed (calendar, categories,
+            # SLA policies, risk register)
+            reseed()
             reset_stores()
 
 
