@@ -10,7 +10,6 @@ refunded exactly to the fen.
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from typing import Any
 
@@ -328,6 +327,8 @@ def test_a_fresh_install_runs_the_whole_story(monkeypatch: pytest.MonkeyPatch) -
     # one of two cans back: its share of the 231.00 paid is exactly half, 115.50
     assert received["refund_fen"] == 11550, received
     # the outcome waits for a CS agent's review; closing it confirms to the buyer
-    closed = _ok(agent.post_json(f"/api/v1/aftersales/requests/{request['id']}/close", {"note": "退款已原路退回"}))
+    closed = _ok(
+        agent.post_json(f"/api/v1/aftersales/requests/{request['id']}/close", {"note": "退款已原路退回"})
+    )
     assert closed["status"] == "closed" and closed["reviewed_at"], closed
     assert _ok(buyer.get_json(f"/api/v1/buyer/orders/{order['id']}"))["refunded_fen"] == 11550
