@@ -289,4 +289,14 @@ OBJECT: dict[str, Any] = {
     "scorecards.incentiverun": _("Scorecard run"),
 }
 
+# Snapshot values that are codes of another table: ``"<object type>.<snapshot key>"`` → the owning app's
+# label key (what ``{{ value|label:"…" }}`` takes). ``core.words.audit_changes`` reads each item of a list
+# value through it; the codes stay in the row's tooltip. Keys already named ``<app>.<key>`` in their app's
+# ``LABELS`` (``dsr.purposes``) need no line here.
+VALUES: dict[str, str] = {
+    "service.agentprofile.skills": "service.category",
+    "service.procedure.categories": "service.category",
+    "review.listing.reason_codes": "review.reason",
+}
+
 LABELS: dict[str, Any] = {"action": ACTION, "object": OBJECT}

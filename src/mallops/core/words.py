@@ -251,6 +251,21 @@ def audit_field_label(key: str, app: str = "", model: str = "") -> str:
     return ""
 
 
+def _value_table(app: str, model: str, key: str) -> str:
+    """The label key of a snapshot value that is another table's code (``audit.labels.VALUES``), or ``""``."""
+    module = _table("audit")
+    return str(getattr(module, "VALUES", {}).get(f"{app}.{model}.{key}", "")) if module is not None else ""
+
+
+def _value_codes(value: Any) -> str:
+    """The codes behind a labelled value, for the tooltip: ``["logistics", "return"]`` → ``logistics, return``."""
+    if isinstance(value, str):
+        return "" if _ISO_DATETIME.match(value) else value
+    if isinstance(value, list | tuple) and value and all(isinstance(item, str) for item in value):
+        return ", ".join(value)
+    return ""
+
+
 def _value_text(value: Any, key: str, app: str, model: str) -> str:
     from mallops.core.money import format_fen
 
@@ -276,8 +291,13 @@ def _value_text(value: Any, key: str, app: str, model: str) -> str:
             if moment.tzinfo is not None:
                 moment = moment.astimezone(ZoneInfo("Asia/Shanghai"))
             return moment.strftime("%Y-%m-%d %H:%M")
-        for candidate in (f"{app}.{model}_{key}", f"{app}.{key}", f"core.{key}"):
-            shown = label(value, candidate)
+        for candidate in (
+            _value_table(app, model, key),
+            f"{app}.{model}_{key}",
+            f"{app}.{key}",
+            f"core.{key}",
+        ):
+            shown = label(value, candidate) if candidate else value
             if shown != value:
                 return shown
         field = _model_field(app, model, key)
@@ -296,7 +316,7 @@ def _value_text(value: Any, key: str, app: str, model: str) -> str:
 def audit_changes(before: Any, after: Any, object_type: str = "") -> list[dict[str, str]]:
     """An audit event's before/after snapshots as rows ``{field, code, before, after, text}`` a person can
     read: Chinese field names, labelled codes (the object's app tables, then its model's choices), money in
-    元, times in Beijing time; ``code`` is the snapshot key for a tooltip. Unchanged keys are left out when
+    元, times in Beijing time; ``code`` is the tooltip: the snapshot key, then the codes behind a labelled value. Unchanged keys are left out when
     there is a before, and so are keys without a name (internal ids). A snapshot that is not a mapping is
     shown as one row."""
     app, _dot, model = (object_type or "").partition(".")
@@ -317,10 +337,15 @@ def audit_changes(before: Any, after: Any, object_type: str = "") -> list[dict[s
         was = _value_text(old[key], str(key), app, model) if key in old else ""
         now = _value_text(new[key], str(key), app, model) if key in new else ""
         change = f"{was} → {now}" if key in old and before else now
+        codes = [
+            _value_codes(snapshot[key])
+            for snapshot, shown in ((old, was), (new, now))
+            if key in snapshot and _value_codes(snapshot[key]) not in ("", shown)
+        ]
         rows.append(
             {
                 "field": field,
-                "code": str(key),
+                "code": " · ".join([str(key), *codes]),
                 "before": was,
                 "after": now,
                 "text": _("%(field)s: %(message)s") % {"field": field, "message": change},

@@ -55,6 +55,7 @@ FIELDS: dict[str, Any] = {
     "category_code": _("Category"),
     "return_policy": _("After-sales terms"),
     "return_exclusion": _("Statutory reason for the exclusion"),
+    "reason_codes": _("Rejection reasons"),
 }
 # a mapping whose keys the merchant typed (spec names): shown as they are, without the mapping's own name
 MAPPING_FIELDS = frozenset({"spec_values", "attributes_values"})

@@ -8,6 +8,8 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from mallops.service.models import Category
+
 CSAT_DIMENSION = {
     "speed": _("Response speed"),
     "efficiency": _("Efficiency"),
@@ -114,6 +116,7 @@ FIELDS = {
 }
 
 LABELS: dict[str, Any] = {
+    "category": Category,  # ticket categories; also an agent's skills and a procedure's categories
     "csat_dimension": CSAT_DIMENSION,
     "customer_lifecycle": CUSTOMER_LIFECYCLE,
     "task_title": _TaskTitles(),
