@@ -316,9 +316,9 @@ def _value_text(value: Any, key: str, app: str, model: str) -> str:
 def audit_changes(before: Any, after: Any, object_type: str = "") -> list[dict[str, str]]:
     """An audit event's before/after snapshots as rows ``{field, code, before, after, text}`` a person can
     read: Chinese field names, labelled codes (the object's app tables, then its model's choices), money in
-    元, times in Beijing time; ``code`` is the tooltip: the snapshot key, then the codes behind a labelled value. Unchanged keys are left out when
-    there is a before, and so are keys without a name (internal ids). A snapshot that is not a mapping is
-    shown as one row."""
+    元, times in Beijing time; ``code`` is the tooltip: the snapshot key, then the codes behind a labelled
+    value. Unchanged keys are left out when there is a before, and so are keys without a name (internal
+    ids). A snapshot that is not a mapping is shown as one row."""
     app, _dot, model = (object_type or "").partition(".")
     old = before if isinstance(before, Mapping) else {}
     new = after if isinstance(after, Mapping) else {}
