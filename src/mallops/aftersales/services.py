@@ -34,7 +34,6 @@ from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Order, OrderLine, OrderStatus
-from mallops.orders.services import order_refund_part
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition
 
@@ -267,27 +266,16 @@ def refund(
 ) -> None:
     """Pay ``amount`` back through the payments app; the order moves through its refund states."""
     from mallops.payments import services as payments
-    from mallops.payments.models import Payment, PaymentStatus
 
     order = Order.objects.unscoped(reason="after-sales refund (caller authorised)").get(pk=req.order_id)
     if req.holds_order and amount == order.paid_fen:
         payments.order_refund(actor=actor, merchant_id=order.merchant_id, order_id=order.pk, request=request)
         req.holds_order = False
     elif amount > 0:
-        payment = (
-            Payment.objects.select_for_update()
-            .filter(checkout_id=order.checkout_id, status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
-            .first()
-        )
-        if payment is None:
-            raise conflict("No payment to refund.", code="no_payment")
-        if amount > payment.amount_fen - payment.refunded_fen:
-            raise conflict("The refund exceeds what is left of the payment.", code="refund_exceeds_payment")
-        # partial amount: the payments app's provider refund (records the Refund row and the payment)
-        payments.payment_refund_amount(payment=payment, order=order, amount=amount)
+        # the order gets its status back first; a refused refund rolls the whole approval back
         release_order(req, actor=actor, now=now, request=request)
-        # the provider confirmed: the order's refunded_fen grows (partially_refunded / refunded)
-        order_refund_part(
+        # partial amount: the payments app's one refund path (cap, provider, the order's refunded_fen)
+        payments.refund_issue(
             actor=actor,
             order_id=order.pk,
             amount_fen=amount,

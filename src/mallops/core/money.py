@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mallops.core.errors import conflict
+
 
 @dataclass(frozen=True, order=True)
 class Money:
@@ -66,3 +68,14 @@ def apportion(total: int, weights: Sequence[int]) -> list[int]:
     for i in order[:left]:
         parts[i] += 1
     return parts
+
+
+def refund_cap_check(*, paid_fen: int, refunded_fen: int, amount_fen: int, code: str) -> None:
+    """The one refund cap (issue 16): a refund is at least 1 fen and at most what is left of the paid
+    amount (``paid_fen - refunded_fen``) on the ledger it is taken from (an order, a payment, the
+    provider's books). Raises a 409 ``DomainError`` with ``code`` and ``left_fen``; the database holds the
+    same rule as a ``CheckConstraint`` (refunded <= paid) on each ledger.
+    """
+    left = paid_fen - refunded_fen
+    if not 1 <= amount_fen <= left:
+        raise conflict("The refund is more than what is left of the amount paid.", code=code, left_fen=left)

@@ -172,6 +172,13 @@ class Order(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "status", "created_at"], name="orders_order_m_st_c")]
+        constraints = [
+            # the refund cap (issue 16): the rule lives in core.money.refund_cap_check, this is its backstop
+            models.CheckConstraint(
+                condition=models.Q(refunded_fen__gte=0, refunded_fen__lte=models.F("paid_fen")),
+                name="orders_order_refunded_le_paid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -12,8 +12,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.audit.services import audit_record, audited
-from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.core.inputs import MAX_FEN, MAX_STOCK
+from mallops.core.money import refund_cap_check
 from mallops.orders import stock
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Order, PartialRefund, StockItem
@@ -248,12 +249,12 @@ def order_refund_part(
         .exists()
     ):
         return order
-    if not 1 <= amount_fen <= order.paid_fen - order.refunded_fen:
-        raise conflict(
-            "The refund is more than what is left of the order.",
-            code="refund_exceeds_order",
-            left_fen=order.paid_fen - order.refunded_fen,
-        )
+    refund_cap_check(
+        paid_fen=order.paid_fen,
+        refunded_fen=order.refunded_fen,
+        amount_fen=amount_fen,
+        code="refund_exceeds_order",
+    )
     PartialRefund.objects.create(
         merchant_id=order.merchant_id, order=order, reference=reference[:64], amount_fen=amount_fen, at=now
     )

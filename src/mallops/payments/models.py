@@ -29,6 +29,15 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
+    class Meta:
+        constraints = [
+            # the refund cap (issue 16): the rule lives in core.money.refund_cap_check, this is its backstop
+            models.CheckConstraint(
+                condition=models.Q(refunded_fen__gte=0, refunded_fen__lte=models.F("amount_fen")),
+                name="payments_payment_refunded_le_amount",
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.out_trade_no
 
@@ -61,6 +70,11 @@ class Refund(models.Model):
     status = models.CharField(max_length=10, default="pending")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="payments_refund_positive")
+        ]
+
     def __str__(self) -> str:
         return self.out_refund_no
 
@@ -75,6 +89,14 @@ class SandboxTransaction(models.Model):
     refunded_fen = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(refunded_fen__gte=0, refunded_fen__lte=models.F("amount_fen")),
+                name="payments_sandbox_refunded_le_amount",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.txn_id

@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, conflict, not_found
+from mallops.core.money import refund_cap_check
 from mallops.core.timeutil import SHANGHAI
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Checkout, Order, OrderStatus
+from mallops.orders.services import order_refund_part
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition
 from mallops.payments.models import (
@@ -159,8 +161,22 @@ def payment_refund_amount(*, payment: Payment, order: Order, amount: int) -> Ref
     """Send ``amount`` fen of ``payment`` back through its provider for ``order`` (full or partial).
 
     Call inside a transaction holding ``payment`` locked (``select_for_update``); the order's own state is
-    the orders app's business (after-sales and ``order_refund`` move it).
+    the orders app's business (after-sales and ``order_refund`` move it). The refund cap is checked here for
+    every refund: 409 ``refund_exceeds_order`` beyond what is left of the order (a cancelled order's
+    ``refunded_fen`` stays 0), ``refund_exceeds_payment`` beyond what is left of the payment.
     """
+    refund_cap_check(
+        paid_fen=order.paid_fen,
+        refunded_fen=order.refunded_fen,
+        amount_fen=amount,
+        code="refund_exceeds_order",
+    )
+    refund_cap_check(
+        paid_fen=payment.amount_fen,
+        refunded_fen=payment.refunded_fen,
+        amount_fen=amount,
+        code="refund_exceeds_payment",
+    )
     refund = Refund.objects.create(
         payment=payment, order=order, out_refund_no="rf" + secrets.token_hex(10), amount_fen=amount
     )
@@ -179,6 +195,49 @@ def payment_refund_amount(*, payment: Payment, order: Order, amount: int) -> Ref
     return refund
 
 
+def _payment_for(order: Order) -> Payment:
+    """The paid (or partly refunded) payment of ``order``'s checkout, locked; 409 ``no_payment``."""
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(checkout_id=order.checkout_id, status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
+        .first()
+    )
+    if payment is None:
+        raise conflict("No payment to refund.", code="no_payment")
+    return payment
+
+
+@audited()
+def refund_issue(
+    *,
+    actor: Any,
+    order_id: int,
+    amount_fen: int,
+    reference: str,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Order:
+    """Pay ``amount_fen`` of an order back through its payment's provider, then record it on the order
+    (``orders.services.order_refund_part``: ``refunded_fen`` grows, ``partially_refunded``/``refunded``).
+
+    The one path for a partial refund (after-sales calls it; the caller authorised). Locks the payment,
+    then the order. 409 ``refund_exceeds_order`` / ``refund_exceeds_payment`` beyond what is left
+    (``payment_refund_amount``), ``no_payment`` without a paid payment; nothing written then.
+    """
+    order = Order.objects.unscoped(reason="refund (caller authorised)").filter(pk=order_id).first()
+    if order is None:
+        raise not_found("order")
+    payment_refund_amount(payment=_payment_for(order), order=order, amount=amount_fen)
+    return order_refund_part(
+        actor=actor,
+        order_id=order.pk,
+        amount_fen=amount_fen,
+        reference=reference,
+        now=now,
+        request=request,
+    )
+
+
 @audited()
 def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRequest | None = None) -> Order:
     """The merchant approves a requested refund: what is left of the order's paid amount goes back through
@@ -193,13 +252,7 @@ def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRe
             status=order.status,
             event="refund",
         )
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(checkout_id=order.checkout_id, status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
-        .first()
-    )
-    if payment is None:
-        raise conflict("No payment to refund.", code="no_payment")
+    payment = _payment_for(order)
     # what is left: part of the order may have been refunded before (after-sales partial refunds)
     left = order.paid_fen - order.refunded_fen
     if left > 0:

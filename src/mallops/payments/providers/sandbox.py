@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from mallops.core.money import refund_cap_check
 from mallops.core.timeutil import SHANGHAI
 from mallops.payments.models import SandboxTransaction
 from mallops.payments.providers.base import Notification, ProviderPayment, SignatureError
@@ -99,8 +100,15 @@ class SandboxProvider:
     @transaction.atomic
     def refund(self, *, out_trade_no: str, out_refund_no: str, amount_fen: int) -> ProviderPayment:
         row = SandboxTransaction.objects.select_for_update().get(out_trade_no=out_trade_no)
-        if row.status not in ("SUCCESS", "REFUND") or row.refunded_fen + amount_fen > row.amount_fen:
-            raise ValueError("refund exceeds what was paid")
+        if row.status not in ("SUCCESS", "REFUND"):
+            raise ValueError("nothing was paid to refund")
+        # the provider's books apply the same cap as ours (one rule: core.money.refund_cap_check)
+        refund_cap_check(
+            paid_fen=row.amount_fen,
+            refunded_fen=row.refunded_fen,
+            amount_fen=amount_fen,
+            code="refund_exceeds_payment",
+        )
         row.refunded_fen += amount_fen
         row.status = "REFUND"
         row.save(update_fields=["refunded_fen", "status"])
