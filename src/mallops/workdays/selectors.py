@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar as pycalendar
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -101,3 +102,42 @@ def missing_upcoming_years(today: date | None = None, ahead: int = 1) -> list[in
     today = today or datetime.now(SHANGHAI).date()
     covered = set(CalendarYear.objects.values_list("year", flat=True))
     return [y for y in range(today.year, today.year + ahead + 1) if y not in covered]
+
+
+@dataclass(frozen=True)
+class GridDay:
+    """One cell of the year grid: ``kind`` is workday / rest / holiday / makeup (the CSS class and legend)."""
+
+    date: date
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class GridMonth:
+    month: int
+    weeks: list[list[GridDay | None]]  # Monday first; None pads days of the neighbouring months
+
+
+def year_grid(year: int) -> list[GridMonth]:
+    """Twelve months of ``year`` with every day classified, from one query (the year's exceptional days)."""
+    exceptions = {d.date: d for d in CalendarDay.objects.filter(calendar_year__year=year)}
+    months = []
+    for month in range(1, 13):
+        weeks: list[list[GridDay | None]] = []
+        for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            cells: list[GridDay | None] = []
+            for day in week:
+                if day.month != month:
+                    cells.append(None)
+                    continue
+                row = exceptions.get(day)
+                if row is not None and row.kind == CalendarDay.Kind.HOLIDAY:
+                    cells.append(GridDay(day, "holiday", row.name))
+                elif row is not None:
+                    cells.append(GridDay(day, "makeup", ""))
+                else:
+                    cells.append(GridDay(day, "rest" if day.weekday() >= 5 else "workday", ""))
+            weeks.append(cells)
+        months.append(GridMonth(month, weeks))
+    return months

@@ -8,6 +8,7 @@ database change is rolled back too.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from mallops.core.errors import FieldError, validation_error
 from mallops.workdays import selectors
 from mallops.workdays.models import CalendarDay, CalendarYear
 from mallops.workdays.sources import (
+    MAX_YEAR,
+    MIN_YEAR,
     CalendarImportError,
     YearRecord,
     parse_csv_import,
@@ -112,3 +115,69 @@ def calendar_import_text(
     require_permission(actor, "calendar.manage")
     records = parse_import_text(text=text, fmt=fmt, source=source)
     return calendar_years_import(actor=actor, records=records, request=request)
+
+
+DAY_CHOICES = ("holiday", "workday", "default")
+
+
+@transaction.atomic
+def calendar_day_set(
+    *, actor: Any, day: date, choice: str, name: str = "", request: Any = None
+) -> YearRecord:
+    """Override one day of the calendar (the console's year grid): ``choice`` is ``holiday`` (with a
+    name), ``workday`` (a make-up workday: Saturdays and Sundays only) or ``default`` (drop the override,
+    the plain week applies). The day's year is rewritten in the database and in its CLI file, like an import
+    of that year with one day changed; one ``workdays.calendar_day_set`` audit event. Errors: 403 without
+    ``calendar.manage``; 422 naming ``date``/``choice``/``name``; nothing is written on an error.
+    """
+    require_permission(actor, "calendar.manage")
+    name = name.strip()
+    if choice not in DAY_CHOICES:
+        raise validation_error(
+            [FieldError(("body", "choice"), "must be holiday, workday or default", "invalid_choice")]
+        )
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise validation_error(
+            [FieldError(("body", "date"), "the year is outside 1992-9999", "out_of_range")]
+        )
+    if choice == "workday" and day.weekday() < 5:
+        raise validation_error(
+            [FieldError(("body", "date"), "a make-up workday falls on a Saturday or Sunday", "not_weekend")]
+        )
+    if choice == "holiday" and not name:
+        raise validation_error([FieldError(("body", "name"), "a holiday needs its name", "required")])
+    if len(name) > 50:
+        raise validation_error([FieldError(("body", "name"), "at most 50 characters", "too_long")])
+    found = selectors.year_records_from_db([day.year])
+    old = found[0] if found else YearRecord(year=day.year, holidays={}, makeup_workdays=frozenset())
+    holidays = {d: n for d, n in old.holidays.items() if d != day}
+    makeups = old.makeup_workdays - {day}
+    if choice == "holiday":
+        holidays[day] = name
+    elif choice == "workday":
+        makeups = makeups | {day}
+    record = YearRecord(year=day.year, holidays=dict(sorted(holidays.items())), makeup_workdays=makeups)
+    if record == old:
+        return record
+    row = _write_year(record, source=CalendarYear.Source.IMPORT, actor=actor)
+    audit_record(
+        actor=actor,
+        action="workdays.calendar_day_set",
+        obj=row,
+        before={"date": day.isoformat(), **_day_state(old, day)},
+        after={"date": day.isoformat(), **_day_state(record, day)},
+        request=request,
+    )
+    store_year_records([record], calendar_file_dir())
+    selectors.invalidate()
+    transaction.on_commit(selectors.invalidate)
+    calendar_changed.send(sender=CalendarYear, years=[day.year])
+    return record
+
+
+def _day_state(record: YearRecord, day: date) -> dict[str, str]:
+    if day in record.holidays:
+        return {"kind": "holiday", "name": record.holidays[day]}
+    if day in record.makeup_workdays:
+        return {"kind": "workday", "name": ""}
+    return {"kind": "default", "name": ""}

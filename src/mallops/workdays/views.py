@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mallops.core.errors import DomainError
 from mallops.core.inputs import is_ascii_digits
 from mallops.workdays import selectors, services
+from mallops.workdays.engine import SHANGHAI
 
 
 class ImportForm(forms.Form):
@@ -24,12 +28,86 @@ class ImportForm(forms.Form):
     upload = forms.FileField(label=gettext_lazy("or upload a file"), required=False)
 
 
+DAY_CHOICES = [
+    ("holiday", gettext_lazy("Public holiday")),
+    ("workday", gettext_lazy("Make-up workday")),
+    ("default", gettext_lazy("Back to default (Monday-Friday work, weekend rest)")),
+]
+DAY_FIELDS = {"date": "date", "choice": "choice", "name": "name"}
+# the service speaks English to the API; the console shows these words for its codes
+DAY_ERRORS = {
+    "not_weekend": gettext_lazy("A make-up workday must be a Saturday or Sunday."),
+    "required": gettext_lazy("A public holiday needs its name."),
+    "out_of_range": gettext_lazy("The year must lie between 1992 and 9999."),
+}
+
+
+class DayForm(forms.Form):
+    """One day's override, opened by clicking a cell of the year grid."""
+
+    form = forms.CharField(widget=forms.HiddenInput, initial="day")
+    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    choice = forms.ChoiceField(label=gettext_lazy("Set the day as"), choices=DAY_CHOICES)
+    name = forms.CharField(
+        label=gettext_lazy("Holiday name"),
+        max_length=50,
+        required=False,
+        help_text=gettext_lazy("Only for a public holiday, e.g. 国庆节"),
+    )
+
+
+def _shown_year(raw: str | None) -> int:
+    if raw and is_ascii_digits(raw, max_digits=4) and 1992 <= int(raw) <= 9999:
+        return int(raw)
+    return datetime.now(SHANGHAI).year
+
+
+def _day_from_query(raw: str | None, year: int) -> date | None:
+    try:
+        picked = date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+    return picked if picked.year == year else None
+
+
+def _day_post(request: HttpRequest) -> tuple[DayForm, HttpResponse | None]:
+    form = DayForm(request.POST)
+    if form.is_valid():
+        day = form.cleaned_data["date"]
+        try:
+            services.calendar_day_set(
+                actor=request.user,
+                day=day,
+                choice=form.cleaned_data["choice"],
+                name=form.cleaned_data["name"],
+                request=request,
+            )
+        except DomainError as error:
+            for problem in error.errors or []:
+                field = DAY_FIELDS.get(str(problem.loc[-1])) if problem.loc else None
+                form.add_error(field, str(DAY_ERRORS.get(problem.code, problem.msg)))
+            if not error.errors:
+                form.add_error(None, error.detail)
+        else:
+            messages.success(request, _("Saved the calendar day %(day)s.") % {"day": day.isoformat()})
+            return form, redirect(f"{reverse('workdays:admin')}?year={day.year}")
+    return form, None
+
+
 @login_required
 def calendar_admin(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("calendar.manage"):
         raise PermissionDenied("calendar.manage")
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    shown = _shown_year(request.GET.get("year"))
+    day_form: DayForm | None = None
+    if request.method == "POST" and request.POST.get("form") == "day":
+        day_form, done = _day_post(request)
+        if done is not None:
+            return done
+        picked = getattr(day_form, "cleaned_data", {}).get("date")
+        shown = picked.year if picked else shown
+    form = ImportForm(request.POST or None, request.FILES or None) if day_form is None else ImportForm()
+    if day_form is None and request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("upload")
         fmt = form.cleaned_data["format"]
         text = form.cleaned_data.get("content") or ""
@@ -54,8 +132,12 @@ def calendar_admin(request: HttpRequest) -> HttpResponse:
             years = ", ".join(str(r.year) for r in rows)
             messages.success(request, _("Imported calendar years: %(years)s") % {"years": years})
             return redirect("workdays:admin")
-    year = request.GET.get("year")
-    shown = int(year) if year and is_ascii_digits(year, max_digits=4) else None
+    months = selectors.year_grid(shown)
+    picked_day = _day_from_query(request.GET.get("day"), shown)
+    if day_form is None and picked_day is not None:
+        cell = next(c for m in months for w in m.weeks for c in w if c is not None and c.date == picked_day)
+        choice = {"holiday": "holiday", "makeup": "workday"}.get(cell.kind, "default")
+        day_form = DayForm(initial={"date": picked_day, "choice": choice, "name": cell.name})
     return render(
         request,
         "workdays/calendar_admin.html",
@@ -65,6 +147,10 @@ def calendar_admin(request: HttpRequest) -> HttpResponse:
             "missing": selectors.missing_upcoming_years(),
             "form": form,
             "shown_year": shown,
-            "days": selectors.year_days(shown) if shown else [],
+            "previous_year": shown - 1,
+            "next_year": shown + 1,
+            "months": months,
+            "picked_day": picked_day,
+            "day_form": day_form,
         },
     )
