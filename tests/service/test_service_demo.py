@@ -7,8 +7,10 @@ import random
 import pytest
 from service_helpers import make_buyer
 
+from mallops.audit.models import AuditEvent
 from mallops.service import demo
 from mallops.service.models import (
+    AgentProfile,
     Procedure,
     ReplyTemplate,
     Ticket,
@@ -36,6 +38,10 @@ def test_demo_load_is_idempotent(monkeypatch):
     assert {"closed", "resolved"} & statuses and {"open", "new", "waiting_customer"} & statuses
     assert TicketRating.objects.exists()
     assert ReplyTemplate.objects.count() == len(demo.LIBRARY)
+    # profiles and replies come through the services a fresh install uses (audited as the supervisor)
+    made = AuditEvent.objects.filter(actor_id=supervisor.pk)
+    assert made.filter(action="service.reply_template_created").count() == len(demo.LIBRARY)
+    assert made.filter(action="service.agent_profile_created").count() == AgentProfile.objects.count() == 2
     # the three standard procedures, owned by the supervisor, agents trained on them
     assert sorted(Procedure.objects.values_list("code", "owner_id")) == [
         ("complaints", supervisor.pk),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from mallops.accounts.models import Merchant, MerchantMember, User
 from mallops.accounts.roles import Kind
 from mallops.core.sweeps import registered, run_sweeper
-from mallops.service import checklist, procedures, services, training
+from mallops.service import checklist, configuration, procedures, services, training
 from mallops.service.models import AgentProfile, ReplyTemplate, TicketEvent, TrainingRecord
 from mallops.workdays.engine import SHANGHAI
 
@@ -69,10 +69,18 @@ CHANNELS = ["chat", "chat", "chat", "app", "app", "phone", "email", "api"]
 TICKETS = 200
 
 
-def _agent(username: str, skills: list[str], merchant: Merchant | None = None) -> User | None:
+def _agent(
+    supervisor: User | None, username: str, skills: list[str], merchant: Merchant | None = None
+) -> User | None:
+    """The user, with a routing profile made by the supervisor through the service (as on a real install)."""
     user = User.objects.filter(username=username).first()
-    if user is not None:
-        AgentProfile.objects.get_or_create(user=user, defaults={"skills": skills, "merchant": merchant})
+    if user is not None and supervisor is not None and not AgentProfile.objects.filter(user=user).exists():
+        configuration.agent_profile_create(
+            actor=supervisor,
+            user_id=user.pk,
+            skills=skills,
+            merchant_id=merchant.pk if merchant is not None else None,
+        )
     return user
 
 
@@ -116,14 +124,22 @@ def _working_instant(rng: random.Random, now: datetime, days_back: float) -> dat
 
 @transaction.atomic
 def load(*, lines: list[str], rng: random.Random) -> None:
+    # the supervisor builds the reply library and the routing profiles through the services, so the demo
+    # only does what an operator of a fresh install can do (audited, compliance-checked)
+    boss = User.objects.filter(username="cs-supervisor").first()
+    present = set(ReplyTemplate.objects.values_list("title", flat=True))
     for title, category, keywords, body in LIBRARY:
-        ReplyTemplate.objects.get_or_create(
-            title=title, defaults={"category": category, "keywords": keywords, "body": body}
-        )
-    agent = _agent("cs-agent", ["logistics", "product", "service", "suggestion", "return", "order_query"])
-    supervisor = _agent("cs-supervisor", ["complaint", "technical", "major_fault", "service"])
+        if boss is not None and title not in present:
+            configuration.reply_template_create(
+                actor=boss, title=title, category=category, keywords=keywords, body=body
+            )
+    supervisor = _agent(boss, "cs-supervisor", ["complaint", "technical", "major_fault", "service"])
+    agent = _agent(
+        boss, "cs-agent", ["logistics", "product", "service", "suggestion", "return", "order_query"]
+    )
     store_agents = [
         _agent(
+            boss,
             member.user.username,
             ["product", "logistics", "service", "return", "order_query"],
             member.merchant,
