@@ -3,6 +3,7 @@
     .venv/bin/python tests/compliance/score_v2.py dev          # v2 dev: precision/recall + errors by family
     .venv/bin/python tests/compliance/score_v2.py v3dev        # v3 dev: the same
     .venv/bin/python tests/compliance/score_v2.py test         # v2 test: aggregate precision/recall only
+    .venv/bin/python tests/compliance/score_v2.py v3test       # v3 test (blind, held out): aggregate only
 
 An item is positive when its expected verdict is not ``pass`` (review and block both count as
 flagged), as in ``test_compliance_labelled.py``. For the test half the script prints only the aggregate
@@ -22,7 +23,12 @@ sys.path.insert(0, str(HERE.parents[1] / "src"))
 
 from mallops.compliance.engine import check_items  # noqa: E402
 
-HALVES = {"dev": "labelled_v2_dev.jsonl", "test": "labelled_v2_test.jsonl", "v3dev": "labelled_v3_dev.jsonl"}
+HALVES = {
+    "dev": "labelled_v2_dev.jsonl",
+    "test": "labelled_v2_test.jsonl",
+    "v3dev": "labelled_v3_dev.jsonl",
+    "v3test": "labelled_v3_test.jsonl",
+}
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
 DEV_HALVES = ("dev", "v3dev")
 
