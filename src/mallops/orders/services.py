@@ -35,7 +35,14 @@ def stock_receive(
     title: str = "",
     request: HttpRequest | None = None,
 ) -> StockItem:
-    """A merchant adds units of a SKU (creating the stock row on first use; price required then)."""
+    """A merchant adds units of one of its SKUs (and may change its price or title).
+
+    The stock row of a catalogue SKU is created by the catalogue (``stock.catalogue_sync``) when the
+    SKU is written; a code without such a row is 422 ``sku_not_approved`` (the stock API cannot create
+    a sellable row past review and compliance, issue 16). A new price goes through the catalogue's one
+    writer (``catalogue.services.sku_price_set``: price history row, the stock row follows); a row
+    without a catalogue SKU (made before the rule) never sells, so its price is kept here.
+    """
     merchant_id = merchant_id_of(actor)
     errors: list[FieldError] = []
     if qty < 0 or qty > MAX_STOCK:
@@ -53,27 +60,38 @@ def stock_receive(
         errors.append(
             FieldError(("body", "qty"), f"Stock on hand may not exceed {MAX_STOCK}.", "stock_too_high")
         )
-    if item is None and price_fen is None:
-        errors.append(FieldError(("body", "price_fen"), "Required for a new SKU.", "required"))
+    if item is None and sku_code and len(sku_code) <= 64:
+        errors.append(
+            FieldError(
+                ("body", "sku_code"),
+                "No catalogue SKU has this code: add it to a product and submit the listing for review.",
+                "sku_not_approved",
+            )
+        )
     if errors:
         raise validation_error(errors)
-    before = None
-    if item is None:
-        assert price_fen is not None
-        item = StockItem.objects.create(
-            merchant_id=merchant_id, sku_code=sku_code, title=title, price_fen=price_fen
+    assert item is not None
+    before = {"available": item.available, "price_fen": item.price_fen}
+    if price_fen is not None and price_fen != item.price_fen and item.catalogue_sku_id is not None:
+        from mallops.catalogue.services import sku_price_set  # the one writer of a sellable price
+
+        sku_price_set(
+            actor=actor,
+            merchant_id=merchant_id,
+            sku_id=item.catalogue_sku_id,
+            price_fen=price_fen,
+            request=request,
         )
-    else:
-        before = {"available": item.available, "price_fen": item.price_fen}
-        changed = []
-        if price_fen is not None:
-            item.price_fen = price_fen
-            changed.append("price_fen")
-        if title:
-            item.title = title
-            changed.append("title")
-        if changed:
-            item.save(update_fields=changed)
+        item.refresh_from_db()
+    changed = []
+    if price_fen is not None and item.catalogue_sku_id is None:
+        item.price_fen = price_fen
+        changed.append("price_fen")
+    if title:
+        item.title = title
+        changed.append("title")
+    if changed:
+        item.save(update_fields=changed)
     if qty:
         stock.receive(item, qty)
     item.refresh_from_db()
