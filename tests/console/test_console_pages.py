@@ -39,7 +39,13 @@ def test_console_login_locks_after_five_failures_and_staff_unlock():
     locked = client.post("/login/", {"username": "target", "password": PASSWORD})
     assert "登录失败次数过多" in locked.content.decode()
     tech = _client("tech_ops")
-    assert "user:target" in tech.get("/security/locks/").content.decode()
+    page = tech.get("/security/locks/").content.decode()
+    assert 'data-testid="locks-table"' in page and 'class="sort' in page  # the DataTable
+    assert 'name="username" value="target"' in page and "账号" in page
+    assert "user:target" not in page  # the raw lock key is not shown
+    assert (
+        'name="username" value="target"' not in tech.get("/security/locks/", {"kind": "ip:"}).content.decode()
+    )
     tech.post("/security/unlock/", {"username": "target"})
     ok = client.post("/login/", {"username": "target", "password": PASSWORD})
     assert ok.status_code == 302

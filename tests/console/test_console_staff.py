@@ -183,6 +183,10 @@ def test_owner_changes_a_role_and_removes_a_member_in_the_console():
     owner_client = _signed_in(owner)
     page = owner_client.get("/store/staff/").content.decode()
     assert f'data-testid="member-remove-{member.pk}"' in page
+    assert 'data-testid="store-staff-table"' in page and 'class="sort' in page  # the DataTable
+    assert "客服" in page and "merchant_cs" not in page.replace('value="merchant_cs"', "")
+    owners_only = owner_client.get("/store/staff/", {"role": "merchant_owner"}).content.decode()
+    assert f'data-testid="member-{member.pk}"' not in owners_only and owner.username in owners_only
 
     assert (
         owner_client.post(

@@ -245,17 +245,62 @@ def store_staff(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Staff member added."))
             return redirect("console:store_staff")
+    from mallops.accounts.selectors import merchant_staff_list
+
     member = user_merchant(request.user)
-    rows = staff_views.store_staff_rows(request.user)
+    can_manage = request.user.has_perm("store.staff.manage")
+    roles = staff_views.store_role_choices()
+    columns = [
+        Column("username", _("Username"), sort="user__username", value=lambda m: m.user.username),
+        Column("role", _("Role"), sort="role", value=lambda m: staff_views.role_name(m.role)),
+        Column(
+            "is_active",
+            _("Status"),
+            kind="badge",
+            display=lambda m: _("Active") if m.is_active else _("Removed"),
+            tone=lambda m: "success" if m.is_active else "neutral",
+        ),
+    ]
+    if can_manage:
+        columns.append(
+            Column(
+                "actions",
+                _("Actions"),
+                kind="template",
+                template="console/_store_staff_actions.html",
+                export=False,
+            )
+        )
+    table = DataTable(
+        request,
+        merchant_staff_list(actor=request.user),  # type: ignore[arg-type]
+        columns=columns,
+        search=["user__username"],
+        search_placeholder=_("Username"),
+        filters=[
+            Filter("role", _("Role"), [("merchant_owner", staff_views.role_name("merchant_owner")), *roles]),
+            Filter("is_active", _("Status"), [("True", _("Active")), ("False", _("Removed"))]),
+        ],
+        default_sort="pk",
+        page_size=50,
+        export_name="store-staff",
+        testid="store-staff",
+        row_testid="member-{key}",
+        empty_title=_("No staff members yet."),
+        empty_hint=_("Add a staff member with the form below.") if can_manage else "",
+        context={"roles": roles},
+    )
+    if table.export_format:
+        return table.export_response()
     return render(
         request,
         "console/store_staff.html",
         {
             "active": "store_staff",
             "store": member.merchant if member else None,
-            "rows": rows,
-            "can_manage": request.user.has_perm("store.staff.manage"),
-            "roles": staff_views.store_role_choices(),
+            "table": table,
+            "can_manage": can_manage,
+            "roles": roles,
             "suspended": member.merchant if member and not member.merchant.is_active else None,
         },
     )

@@ -110,8 +110,42 @@ def locks(request: HttpRequest) -> HttpResponse:
     require_perm(request, "staff.unlock")
     from django.utils import timezone
 
-    active = LoginLock.objects.filter(locked_until__gt=timezone.now()).order_by("-locked_until")
-    return render(request, "console/locks.html", {"active": "locks", "locks": active})
+    from mallops.console.lists import Column, DataTable, Filter
+
+    def shown(lock: LoginLock) -> str:
+        return lock.key.split(":", 1)[1] if ":" in lock.key else lock.key
+
+    kinds = [("user:", _("Account")), ("ip:", _("Address"))]
+    table = DataTable(
+        request,
+        LoginLock.objects.filter(locked_until__gt=timezone.now()),
+        columns=[
+            Column("key", _("Account or address"), sort="key", value=shown),
+            Column(
+                "kind",
+                _("Kind"),
+                kind="badge",
+                value=lambda lock: lock.key.split(":", 1)[0],
+                display=lambda lock: _("Account") if lock.key.startswith("user:") else _("Address"),
+                tone=lambda lock: "info",
+            ),
+            Column("failures", _("Failures"), kind="number", sort="failures"),
+            Column("locked_until", _("Locked until"), kind="datetime", sort="locked_until"),
+            Column("actions", "", kind="template", template="console/_lock_actions.html", export=False),
+        ],
+        search=["key"],
+        search_placeholder=_("Account or address"),
+        filters=[Filter("kind", _("Kind"), kinds, lookup="key__startswith")],
+        default_sort="-locked_until",
+        page_size=50,
+        testid="locks",
+        row_testid="lock-{key}",
+        empty_title=_("No account is locked."),
+        empty_hint=_(
+            "An account or address is locked after too many failed sign-ins; the lock ends by itself."
+        ),
+    )
+    return render(request, "console/locks.html", {"active": "locks", "table": table})
 
 
 @login_required
