@@ -25,6 +25,10 @@ and the template draws it with ``{% data_table table %}``. Query parameters: ``q
 filter, ``from``/``to`` (dates, Beijing time, both days included), ``sort`` (``created_at`` or
 ``-created_at``; only declared sortable columns), ``page``, ``export=csv|xlsx`` (every filtered row, in the
 current order, at most ``EXPORT_LIMIT``). Unknown or malformed values are ignored, never an error.
+
+A report that computes its rows (a list of dicts or objects) passes the list instead of a queryset: the
+same parameters then apply in memory (search and filter paths use ``__`` between parts; filters compare by
+equality; ``row_key`` names the key that identifies a row).
 """
 
 from __future__ import annotations
@@ -161,7 +165,7 @@ class DataTable:
     def __init__(
         self,
         request: HttpRequest,
-        queryset: QuerySet[Any],
+        queryset: QuerySet[Any] | Sequence[Any],
         *,
         columns: Sequence[Column],
         search: Sequence[str] = (),
@@ -214,7 +218,11 @@ class DataTable:
             self.sort = default_sort
         export = params.get("export", "")
         self.export_format = export if export in ("csv", "xlsx") and export_name else ""
-        self.queryset = self._filtered(queryset, sortable)
+        self.queryset: QuerySet[Any] | list[Any]
+        if isinstance(queryset, QuerySet):
+            self.queryset = self._filtered(queryset, sortable)
+        else:  # rows a report already computed (dicts or objects): the same rules, in memory
+            self.queryset = self._filtered_rows(list(queryset), sortable)
         self.page: Page[Any] = Paginator(self.queryset, page_size).get_page(params.get("page"))
         self.rows = [self._row(obj) for obj in self.page.object_list]
 
@@ -254,8 +262,36 @@ class DataTable:
         tiebreak = "-pk" if descending else "pk"
         return queryset.order_by(f"-{order_field}" if descending else order_field, tiebreak)
 
+    def _filtered_rows(self, rows: list[Any], sortable: dict[str, str | None]) -> list[Any]:
+        """``_filtered`` for rows in memory: search and filters compare the value at each path
+        (``merchant__name`` reads ``row["merchant"]["name"]`` or ``row.merchant.name``); a filter matches
+        by equality only (its ``lookup`` is a path, not a Django lookup); rows without a value sort last."""
+        if self.query and self.search_fields:
+            needle = self.query.casefold()
+            rows = [
+                r
+                for r in rows
+                if any(needle in str(_at(r, name) or "").casefold() for name in self.search_fields)
+            ]
+        for spec in self.filters:
+            value = self.filter_values[spec.key]
+            if value and value in {str(choice) for choice, _label in spec.choices}:
+                rows = [r for r in rows if str(_at(r, spec.lookup or spec.key)) == value]
+            else:
+                self.filter_values[spec.key] = ""
+        if self.date_range is not None and (self.date_from or self.date_to):
+            first, last = self.date_from or dt.date.min, self.date_to or dt.date.max
+            rows = [
+                r for r in rows if (day := _local_day(_at(r, self.date_range.field))) and first <= day <= last
+            ]
+        key = self.sort.lstrip("-")
+        path = sortable.get(key) or key
+        present = [r for r in rows if _at(r, path) is not None]
+        missing = [r for r in rows if _at(r, path) is None]
+        return sorted(present, key=lambda r: _at(r, path), reverse=self.sort.startswith("-")) + missing
+
     def _row(self, obj: Any) -> Row:
-        row = Row(obj=obj, key=getattr(obj, self.row_key, None))
+        row = Row(obj=obj, key=_at(obj, self.row_key))
         row.testid = self.row_testid.replace("{key}", str(row.key))  # e.g. "stock-{key}" → "stock-12"
         for column in self.columns:
             raw = column.raw(obj) if column.kind != "template" else None
@@ -383,6 +419,21 @@ class DataTable:
             )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+def _at(row: Any, path: str) -> Any:
+    current = row
+    for part in path.split("__"):
+        if current is None:
+            return None
+        current = current.get(part) if isinstance(current, dict) else getattr(current, part, None)
+    return current
+
+
+def _local_day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(formats.SHANGHAI).date() if value.tzinfo else value.date()
+    return value if isinstance(value, dt.date) else None
 
 
 def _safe_cell(value: Any) -> Any:
