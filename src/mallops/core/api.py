@@ -18,6 +18,7 @@ from ninja.renderers import JSONRenderer
 
 import mallops
 from mallops.core import inputs
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError
 from mallops.core.problems import from_domain_error, problem_response
 
@@ -116,7 +117,7 @@ def build_api() -> NinjaAPI:
             return problem_response(
                 request,
                 status=422,
-                code="value_out_of_range",
+                code=CoreCode.VALUE_OUT_OF_RANGE,
                 detail="A number in the request is outside the range the API accepts (64-bit integers).",
             )
         log.exception("unhandled API error")

@@ -1,13 +1,16 @@
 """Domain errors with stable codes, rendered as RFC 9457 problem+json by the API layer.
 
 Services raise these; they never build HTTP responses. ``code`` is part of the public contract: clients
-switch on it, so it never changes once published (docs/api.md lists them).
+switch on it, so it never changes once published. It is a member of the raising domain's ``ProblemCode``
+enum (``<app>/errors.py``, ``core.codes.CoreCode``), from which docs/api.md's list is generated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from mallops.core.codes import CoreCode
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class DomainError(Exception):
     """A refusal the caller can act on. ``status`` is the HTTP status the API answers with."""
 
     detail: str
-    code: str = "invalid_request"
+    code: str = CoreCode.INVALID_REQUEST  # a ProblemCode member (a str) of the raising domain
     status: int = 400
     title: str = "Invalid request"
     errors: list[FieldError] = field(default_factory=list)
@@ -38,23 +41,23 @@ class DomainError(Exception):
 
 def validation_error(errors: list[FieldError], detail: str = "The request is invalid.") -> DomainError:
     return DomainError(
-        detail=detail, code="validation_error", status=422, title="Validation failed", errors=errors
+        detail=detail, code=CoreCode.VALIDATION_ERROR, status=422, title="Validation failed", errors=errors
     )
 
 
 def not_found(what: str = "object") -> DomainError:
-    return DomainError(detail=f"No such {what}.", code="not_found", status=404, title="Not found")
+    return DomainError(detail=f"No such {what}.", code=CoreCode.NOT_FOUND, status=404, title="Not found")
 
 
 def permission_denied(permission: str) -> DomainError:
     return DomainError(
         detail=f"You lack the permission {permission!r}.",
-        code="permission_denied",
+        code=CoreCode.PERMISSION_DENIED,
         status=403,
         title="Forbidden",
         extra={"permission": permission},
     )
 
 
-def conflict(detail: str, code: str = "conflict", **extra: Any) -> DomainError:
+def conflict(detail: str, code: str = CoreCode.CONFLICT, **extra: Any) -> DomainError:
     return DomainError(detail=detail, code=code, status=409, title="Conflict", extra=extra)

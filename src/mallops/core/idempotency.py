@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError
 from mallops.core.models import IdempotencyRecord
 from mallops.core.problems import problem_response
@@ -47,7 +48,7 @@ def require_idempotency_key(request: HttpRequest) -> str:
     if not key:
         raise DomainError(
             detail=f"This operation moves money or stock; send an {HEADER} header.",
-            code="idempotency_key_required",
+            code=CoreCode.IDEMPOTENCY_KEY_REQUIRED,
             status=428,
             title="Idempotency key required",
         )
@@ -145,7 +146,7 @@ def _mismatch(request: HttpRequest) -> HttpResponse:
     return problem_response(
         request,
         status=409,
-        code="idempotency_key_reused",
+        code=CoreCode.IDEMPOTENCY_KEY_REUSED,
         detail=f"This {HEADER} was used for a different request.",
     )
 
@@ -162,7 +163,7 @@ class IdempotencyMiddleware:
             return problem_response(
                 request,
                 status=400,
-                code="idempotency_key_invalid",
+                code=CoreCode.IDEMPOTENCY_KEY_INVALID,
                 detail=f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.",
             )
         scope = _scope(request)
@@ -210,7 +211,7 @@ class IdempotencyMiddleware:
             return problem_response(
                 request,
                 status=409,
-                code="idempotency_request_in_progress",
+                code=CoreCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
                 detail="A request with this key is still being processed; retry shortly.",
                 headers={"Retry-After": "1"},
             )

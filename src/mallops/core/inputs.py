@@ -47,6 +47,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -433,7 +434,7 @@ def _refuse_constant(name: str) -> float:
 def payload_too_large(limit: int) -> DomainError:
     return DomainError(
         detail=f"The body is larger than the {limit:,} bytes this endpoint accepts.",
-        code="payload_too_large",
+        code=CoreCode.PAYLOAD_TOO_LARGE,
         status=413,
         title="Payload too large",
         extra={"max_bytes": limit},
@@ -448,7 +449,7 @@ def check_json_body(raw: bytes) -> Any:
     if json_depth_exceeds(raw):
         raise DomainError(
             detail=f"Arrays and objects are nested deeper than {MAX_JSON_DEPTH} levels.",
-            code="json_too_deep",
+            code=CoreCode.JSON_TOO_DEEP,
             status=400,
             title="Bad request",
             extra={"max_depth": MAX_JSON_DEPTH},
@@ -459,7 +460,7 @@ def check_json_body(raw: bytes) -> Any:
     if problems.errors:
         raise DomainError(
             detail="The request is invalid.",
-            code="validation_error",
+            code=CoreCode.VALIDATION_ERROR,
             status=422,
             title="Validation failed",
             errors=problems.errors,
@@ -483,7 +484,7 @@ class InputParser(Parser):
 
 
 def invalid_multipart(detail: str = "The multipart body cannot be read.") -> DomainError:
-    return DomainError(detail=detail, code="invalid_multipart", status=400, title="Bad request")
+    return DomainError(detail=detail, code=CoreCode.INVALID_MULTIPART, status=400, title="Bad request")
 
 
 def multipart_files(request: HttpRequest) -> tuple[Any, Any]:

@@ -13,6 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from mallops.core import inputs
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError
 from mallops.core.logging import current_request_id, current_user
 from mallops.core.problems import PROBLEM_CONTENT_TYPE, from_domain_error, problem_response
@@ -150,7 +151,7 @@ class InputPolicyMiddleware:
                 return problem_response(
                     request,
                     status=422,
-                    code="validation_error",
+                    code=CoreCode.VALIDATION_ERROR,
                     detail="The request is invalid.",
                     errors=[error],
                 )

@@ -7,24 +7,25 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://mallops.dev/problems/"
 
 STATUS_DEFAULTS: dict[int, tuple[str, str]] = {
-    400: ("bad_request", "Bad request"),
-    401: ("unauthenticated", "Authentication required"),
-    403: ("permission_denied", "Forbidden"),
-    404: ("not_found", "Not found"),
-    405: ("method_not_allowed", "Method not allowed"),
-    409: ("conflict", "Conflict"),
-    413: ("payload_too_large", "Payload too large"),
-    415: ("unsupported_media_type", "Unsupported media type"),
-    422: ("validation_error", "Validation failed"),
-    429: ("rate_limited", "Too many requests"),
-    500: ("internal_error", "Internal server error"),
-    503: ("unavailable", "Service unavailable"),
+    400: (CoreCode.BAD_REQUEST, "Bad request"),
+    401: (CoreCode.UNAUTHENTICATED, "Authentication required"),
+    403: (CoreCode.PERMISSION_DENIED, "Forbidden"),
+    404: (CoreCode.NOT_FOUND, "Not found"),
+    405: (CoreCode.METHOD_NOT_ALLOWED, "Method not allowed"),
+    409: (CoreCode.CONFLICT, "Conflict"),
+    413: (CoreCode.PAYLOAD_TOO_LARGE, "Payload too large"),
+    415: (CoreCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    422: (CoreCode.VALIDATION_ERROR, "Validation failed"),
+    429: (CoreCode.RATE_LIMITED, "Too many requests"),
+    500: (CoreCode.INTERNAL_ERROR, "Internal server error"),
+    503: (CoreCode.UNAVAILABLE, "Service unavailable"),
 }
 
 
@@ -38,7 +39,7 @@ def problem_body(
     request: HttpRequest | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    default_code, default_title = STATUS_DEFAULTS.get(status, ("error", "Error"))
+    default_code, default_title = STATUS_DEFAULTS.get(status, (CoreCode.ERROR, "Error"))
     code = code or default_code
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
