@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -150,3 +152,52 @@ def review_counts(*, actor: Any) -> dict[str, int]:
     review before they close (``?status=reviewing`` on 售后与纠纷)."""
     qs = AfterSalesRequest.objects.for_platform(actor, "aftersales.handle")
     return {"reviewing": qs.filter(status=Status.REVIEWING).count()}
+
+
+# ---- one buyer's requests (customer service's CRM page) -------------------------------------------------
+# the deadline that runs in each status: who must act next, by when (a dispute: the platform's ruling)
+_DUE_FIELD: dict[str, str] = {
+    Status.PENDING: "respond_due_at",
+    Status.AWAITING_RETURN: "return_ship_due_at",
+    Status.RETURNING: "receive_due_at",
+    Status.REPLACING: "replacement_due_at",
+}
+
+
+@dataclass(frozen=True)
+class BuyerRequestRow:
+    pk: int
+    order_number: str
+    kind: str
+    status: str
+    outcome: str
+    requested_fen: int
+    refund_fen: int
+    created_at: datetime
+    due_at: datetime | None
+
+
+def buyer_requests_for_staff(*, actor: Any, buyer_id: int, limit: int = 20) -> list[BuyerRequestRow]:
+    """One buyer's requests in every store, newest first, for customer service (``aftersales.handle``;
+    raises 403 without it), each with ``due_at``: the deadline running in its status, or None. One query."""
+    rows = platform_requests(actor).select_related("order").filter(buyer_id=buyer_id)[:limit]
+    found = []
+    for row in rows:
+        dispute = getattr(row, "dispute", None) if row.status == Status.DISPUTED else None
+        due = dispute.ruling_due_at if dispute is not None else None
+        if row.status in _DUE_FIELD:
+            due = getattr(row, _DUE_FIELD[row.status])
+        found.append(
+            BuyerRequestRow(
+                pk=row.pk,
+                order_number=row.order.number,
+                kind=row.kind,
+                status=row.status,
+                outcome=row.outcome,
+                requested_fen=row.requested_fen,
+                refund_fen=row.refund_fen,
+                created_at=row.created_at,
+                due_at=due,
+            )
+        )
+    return found

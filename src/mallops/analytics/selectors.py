@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -404,3 +405,37 @@ def period_metric_values(*, start: date, end: date) -> dict[str, float | int | N
 
     from_us, until_us = metrics.period_bounds(start, end)
     return metrics.compute(metrics.facts_between(load_rows(from_us, until_us), from_us, until_us))
+
+
+@dataclass(frozen=True)
+class BuyerSegment:
+    """One buyer's RFM scores and segment tag (``rfm.Tag`` value) from the last daily refresh (R3.2.5)."""
+
+    tag: str
+    r_score: int
+    f_score: int
+    m_score: int
+    recency_days: int
+    frequency: int
+    monetary_fen: int
+    computed_on: date
+
+
+def buyer_segment(*, username: str) -> BuyerSegment | None:
+    """The segment of the buyer ``username`` (the analytics ``distinct_id``), or None when the last refresh
+    did not score them (no paid order yet, or no refresh run). One query."""
+    from mallops.analytics.models import SegmentMember
+
+    row = SegmentMember.objects.filter(distinct_id=username).first()
+    if row is None:
+        return None
+    return BuyerSegment(
+        tag=row.tag,
+        r_score=row.r_score,
+        f_score=row.f_score,
+        m_score=row.m_score,
+        recency_days=row.recency_days,
+        frequency=row.frequency,
+        monetary_fen=row.monetary_fen,
+        computed_on=row.computed_on,
+    )

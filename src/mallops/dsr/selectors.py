@@ -128,3 +128,17 @@ def workbench_timeliness(*, actor: Any, now: datetime, days: int = 14) -> dict[s
         "closed_previous": len(closed["previous"]),
         "daily": [(day, received[day]) for day in day_keys],
     }
+
+
+def consent_summary(*, buyer: Any) -> list[Any]:
+    """The buyer's consent per purpose of the current privacy policy (``dsr.consent.ConsentState`` rows:
+    ``status`` granted / withdrawn / none, ``needs_renewal``), for staff pages; [] before any policy is
+    published. Two queries."""
+    from mallops.core.errors import DomainError
+    from mallops.dsr.consent import consent_states
+
+    try:
+        _policy, states = consent_states(buyer)
+    except DomainError:  # no privacy policy published yet: nothing was asked
+        return []
+    return list(states)

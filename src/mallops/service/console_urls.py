@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.service import views, views_config, views_procedures, views_store
+from mallops.service import views, views_config, views_crm, views_procedures, views_store
 
 app_name = "service"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.queue, name="queue"),
     path("tickets/<int:ticket_id>/", views.ticket_view, name="ticket"),
+    path("customers/<int:buyer_id>/", views_crm.customer, name="customer"),
     path(
         "tickets/<int:ticket_id>/complaint/<slug:action>",
         views_config.complaint_action,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from mallops.accounts.models import MerchantMember, User
 from mallops.core.errors import not_found
@@ -127,8 +127,16 @@ class CustomerView:
 
 
 def customer_view(*, actor: Any, ticket: Ticket) -> CustomerView:
-    buyer: User = ticket.buyer
-    history = tickets_for(actor).filter(buyer_id=buyer.pk).exclude(pk=ticket.pk).order_by("-created_at")
+    """The ticket page's customer panel: the buyer's profile, history without this ticket."""
+    return customer_profile(actor=actor, buyer=ticket.buyer, exclude_ticket_id=ticket.pk)
+
+
+def customer_profile(*, actor: Any, buyer: User, exclude_ticket_id: int | None = None) -> CustomerView:
+    """The buyer as the actor's tickets know them (two queries): masked identity, ticket counts, average
+    rating, the service lifecycle stage and the last ten tickets (without ``exclude_ticket_id``)."""
+    history = tickets_for(actor).filter(buyer_id=buyer.pk).order_by("-created_at")
+    if exclude_ticket_id is not None:
+        history = history.exclude(pk=exclude_ticket_id)
     stats = (
         tickets_for(actor)
         .filter(buyer_id=buyer.pk)
@@ -150,6 +158,33 @@ def customer_view(*, actor: Any, ticket: Ticket) -> CustomerView:
         lifecycle=lifecycle,
         history=list(history[:10]),
     )
+
+
+def customer_buyer(*, buyer_id: int) -> User:
+    """The buyer whose CRM page is opened (404 for anybody else: staff and merchants have no CRM page)."""
+    from mallops.accounts.roles import Kind
+
+    buyer = User.objects.filter(pk=buyer_id, kind=Kind.BUYER).first()
+    if buyer is None:
+        raise not_found("buyer")
+    return buyer
+
+
+def customer_tickets(*, actor: Any, buyer_id: int, now: datetime, limit: int = 20) -> list[Ticket]:
+    """The buyer's tickets in the actor's scope, newest first (one query), each annotated with ``sla_due_at``
+    (the earliest running clock's due instant, None when no clock runs) and ``sla_state``
+    (``with_sla_state``)."""
+    running = TicketSla.objects.filter(
+        ticket_id=OuterRef("pk"),
+        met_at__isnull=True,
+        breached_at__isnull=True,
+        superseded=False,
+        due_at__isnull=False,
+    ).order_by("due_at")
+    rows = with_sla_state(tickets_for(actor).filter(buyer_id=buyer_id), now=now).annotate(
+        sla_due_at=Subquery(running.values("due_at")[:1])
+    )
+    return list(rows.order_by("-created_at", "-pk")[:limit])
 
 
 def sla_policies() -> list[SlaPolicy]:
