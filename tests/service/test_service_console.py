@@ -26,6 +26,10 @@ def test_agent_workspace_queue_ticket_view_and_reply(client, agent, buyer):
     client.force_login(agent)
     queue = client.get("/service/").content.decode()
     assert ticket.number in queue
+    assert 'data-testid="ticket-queue-table"' in queue and 'class="sort' in queue  # the DataTable
+    assert "物流" in queue and ">logistics<" not in queue
+    assert ticket.number not in client.get("/service/", {"category": "service"}).content.decode()
+    assert ticket.number in client.get("/service/", {"q": "快递", "scope": "all"}).content.decode()
     page = client.get(f"/service/tickets/{ticket.pk}/").content.decode()
     assert "物流查询" in page  # suggested answer
     assert "139****5678" in page and "13912345678" not in page  # masked profile

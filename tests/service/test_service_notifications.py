@@ -111,6 +111,12 @@ def test_console_menu_shows_the_unread_count_and_the_inbox(agent, buyer, supervi
     assert 'data-menu="notifications">通知 (1)<' in page
     inbox = client.get("/service/notifications/").content.decode()
     assert ticket.number in inbox and "SLA 超时" in inbox
+    assert (
+        'data-testid="inbox-table"' in inbox and 'class="sort' in inbox and "未读" in inbox
+    )  # the DataTable
+    assert (
+        ticket.number not in client.get("/service/notifications/", {"kind": "routing_held"}).content.decode()
+    )
     note = Notification.objects.get(recipient=agent)
     client.post(f"/service/notifications/{note.pk}/read")
     assert Notification.objects.get(pk=note.pk).read_at is not None

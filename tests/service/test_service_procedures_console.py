@@ -110,6 +110,9 @@ def test_supervisor_sets_up_procedures_changes_owner_and_publishes_versions(clie
     assert "退货退款处理" in page and "投诉处理" in page and "订单查询处理" in page
     assert "工单类别: 退货退款" in page
     assert 'data-testid="install-standard"' not in page
+    assert 'data-testid="procedures-table"' in page and 'class="sort' in page  # the DataTable
+    complaints_only = client.get("/service/procedures/", {"q": "投诉"}).content.decode()
+    assert "投诉处理" in complaints_only and "退货退款处理" not in complaints_only
     # the owner must be a supervisor: an agent is refused with the reason shown
     refused = client.post(
         "/service/procedures/returns/settings", {"owner_id": agent.pk, "pass_mark": "80"}, follow=True
@@ -165,6 +168,10 @@ def test_training_page_records_an_assessment_and_shows_the_matrix(client):
     assert (record.user_id, record.score, record.passed, record.note) == (agent.pk, 88, True, "课堂")
     page = client.get("/service/training/").content.decode()
     assert 'data-status="trained"' in page and "已培训" in page
+    assert 'data-testid="training-records-table"' in page and 'class="sort' in page  # the DataTable
+    assert f'data-testid="training-{record.pk}"' in page
+    failed_only = client.get("/service/training/", {"passed": "False"}).content.decode()
+    assert f'data-testid="training-{record.pk}"' not in failed_only
     bad = client.post(
         "/service/training/record", {"user_id": agent.pk, "procedure": "returns", "score": "abc"}, follow=True
     )

@@ -30,6 +30,9 @@ def test_store_cs_works_its_own_tickets_in_the_merchant_centre():
     assert queue.status_code == 200
     page = queue.content.decode()
     assert "本店客服工单" in page and mine.number in page and theirs.number not in page
+    assert 'data-testid="store-ticket-queue-table"' in page and 'class="sort' in page  # the DataTable
+    closed_only = shop.get("/service/store/", {"status": "closed"}).content.decode()
+    assert mine.number not in closed_only
     assert 'data-menu="store_service"' in page
     view = shop.get(f"/service/store/tickets/{mine.pk}/").content.decode()
     assert "回复客户" in view or "发送回复" in view

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,33 +41,81 @@ def _calendar_alert() -> list[int]:
     return selectors.fallback_years_in_use()
 
 
-def queue_context(
-    request: HttpRequest, rows: QuerySet[Ticket], *, scope: str, filters: dict[str, str]
-) -> dict[str, Any]:
-    """What the platform and the store queue pages share: the open-only default, the page of rows,
-    the filters and their menus."""
-    if scope in ("open", "mine") and not filters["status"]:
+def _next_deadline(ticket: Ticket) -> str:
+    """The first clock still running: response, else resolution, else follow-up (Beijing time)."""
+    from mallops.console import formats
+
+    for due, word in (
+        (ticket.first_response_due_at, _("response")),
+        (ticket.resolution_due_at, _("resolution")),
+        (ticket.followup_due_at, _("follow-up")),
+    ):
+        if due:
+            return f"{word} {formats.local_datetime(due)}"
+    return formats.EMPTY
+
+
+def queue_table(request: HttpRequest, rows: QuerySet[Ticket], *, scope: str, store: bool) -> Any:
+    """The platform and the store queue as one ``DataTable``: the open-only default (unless a status is
+    picked), search, the status/category/priority (and, on the platform, channel) filters, sort, pages."""
+    from django.utils.text import Truncator
+
+    from mallops.console.lists import Column, DataTable, DateRange, Filter
+    from mallops.service.models import Channel
+
+    if scope in ("open", "mine") and request.GET.get("status", "") not in Status.values:
         rows = rows.filter(status__in=OPEN_STATUSES)
-    return {
-        "page": Paginator(rows, 30).get_page(request.GET.get("page")),
-        "scope": scope,
-        "filters": filters,
-        "q": request.GET.get("q", ""),
-        "statuses": Status.choices,
-        "categories": Category.choices,
-        "priorities": Priority.choices,
-    }
+    filters = [
+        Filter("status", _("Status"), Status.choices),
+        Filter("category", _("Category"), Category.choices),
+        Filter("priority", _("Priority"), Priority.choices),
+    ]
+    if not store:
+        filters.append(Filter("channel", _("Channel"), Channel.choices))
+    columns = [
+        Column(
+            "number",
+            _("Ticket"),
+            kind="template",
+            sort="number",
+            template="service/_store_ticket_cell.html" if store else "service/_ticket_cell.html",
+        ),
+        Column("subject", _("Subject"), value=lambda t: Truncator(t.subject).chars(40)),
+    ]
+    if not store:
+        columns.append(Column("channel", _("Channel"), value=lambda t: t.get_channel_display()))
+    columns += [
+        Column("category", _("Category"), value=lambda t: t.get_category_display()),
+        Column("priority", _("Priority"), value=lambda t: t.get_priority_display()),
+        Column("status", _("Status"), kind="badge", display=lambda t: t.get_status_display()),
+        Column("assignee", _("Assignee"), kind="template", template="service/_ticket_assignee.html"),
+        Column("deadline", _("Next deadline"), value=_next_deadline),
+        Column("created_at", _("Created"), kind="datetime", sort="created_at"),
+    ]
+    return DataTable(
+        request,
+        rows,
+        columns=columns,
+        search=["number", "subject", "order_ref"],
+        search_placeholder=_("number, subject, order"),
+        filters=filters,
+        date_range=DateRange("created_at", _("Created")),
+        default_sort="-created_at",
+        page_size=50,
+        keep=["scope"],
+        testid="store-ticket-queue" if store else "ticket-queue",
+        row_testid="ticket-{key}",
+        empty_title=_("No tickets."),
+        empty_hint=_("Pick another tab or clear the filters to see more tickets."),
+    )
 
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     _need(request, "ticket.handle")
     scope = request.GET.get("scope", "open")
-    filters = {k: request.GET.get(k, "") for k in ("status", "category", "priority", "channel")}
     rows = selectors.ticket_list(
         actor=request.user,
-        filters=filters,
-        q=request.GET.get("q", "").strip(),
         mine=scope == "mine",
         breached=scope == "breached",
         held=scope == "held",
@@ -82,7 +129,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "service/queue.html",
         {
             "active": "service",
-            **queue_context(request, rows, scope=scope, filters=filters),
+            "table": queue_table(request, rows, scope=scope, store=False),
+            "scope": scope,
             "fallback_years": _calendar_alert(),
             "tasks": selectors.task_list().filter(assignee_id=request.user.pk)[:10],
         },

@@ -55,8 +55,65 @@ def parse_steps(text: str) -> list[dict[str, Any]]:
 @login_required
 def procedure_list(request: HttpRequest) -> HttpResponse:
     _need(request, "ticket.handle")
+    from django.db.models import Count, Max, Q
+
+    from mallops.console.lists import Column, DataTable, Filter
+
+    owners = procedures.possible_owners()
+    table = DataTable(
+        request,
+        Procedure.objects.select_related("owner").annotate(
+            version_count=Count("versions"),
+            current_number=Max("versions__number", filter=Q(versions__state="published")),
+        ),
+        columns=[
+            Column("name", _("Procedure"), sort="name", link=lambda p: f"#procedure-{p.code}"),
+            Column("owner", _("Owner"), sort="owner__username", value=lambda p: p.owner.username),
+            Column(
+                "categories",
+                _("Ticket categories"),
+                value=lambda p: "、".join(
+                    str(CATEGORY_LABELS[Category(c)]) for c in p.categories if c in Category.values
+                ),
+            ),
+            Column("pass_mark", _("Pass mark"), kind="number", sort="pass_mark"),
+            Column(
+                "current_number",
+                _("Current version"),
+                kind="badge",
+                value=lambda p: "published" if p.current_number else "none",
+                display=lambda p: p.current_number or _("none (not in force)"),
+                tone=lambda p: "success" if p.current_number else "danger",
+            ),
+            Column("version_count", _("Versions"), kind="number", sort="version_count"),
+            Column(
+                "resolve_requires_training",
+                _("only agents who passed may resolve"),
+                value=lambda p: _("Yes") if p.resolve_requires_training else _("No"),
+            ),
+        ],
+        search=["name", "code", "owner__username"],
+        search_placeholder=_("Procedure or owner"),
+        filters=[
+            Filter("owner", _("Owner"), [(u.pk, u.username) for u in owners], lookup="owner_id"),
+            Filter(
+                "resolve_requires_training",
+                _("only agents who passed may resolve"),
+                [("True", _("Yes")), ("False", _("No"))],
+            ),
+        ],
+        default_sort="name",
+        page_size=50,
+        testid="procedures",
+        row_testid="procedure-row-{key}",
+        empty_title=_("No procedures yet."),
+        empty_hint=_("Set up the standard procedures or create one below.")
+        if request.user.has_perm("ticket.supervise")
+        else _("A supervisor sets up the procedures."),
+    )
+    # each procedure on this page keeps its card below the table: versions, steps and the edit forms
     rows: list[dict[str, Any]] = []
-    for procedure in Procedure.objects.select_related("owner").order_by("code"):
+    for procedure in table.page.object_list:
         versions = list(procedure.versions.prefetch_related("steps").order_by("-number"))
         rows.append(
             {
@@ -74,8 +131,9 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         "service/procedures.html",
         {
             "active": "service_procedures",
+            "table": table,
             "rows": rows,
-            "owners": procedures.possible_owners(),
+            "owners": owners,
             "categories": [(c.value, str(CATEGORY_LABELS[c])) for c in Category],
             "missing_standard": [s["name"] for s in procedures.STANDARD if s["code"] not in existing],
             "can_edit": request.user.has_perm("ticket.supervise"),
@@ -174,8 +232,58 @@ _STATUS_LABELS = {
 @login_required
 def training_page(request: HttpRequest) -> HttpResponse:
     _need(request, "ticket.supervise")
+    from mallops.console.lists import Column, DataTable, DateRange, Filter
+
     matrix = training.training_matrix()
     labels = {k: str(v) for k, v in _STATUS_LABELS.items()}
+    records = DataTable(
+        request,
+        TrainingRecord.objects.select_related("user", "version__procedure", "recorded_by"),
+        columns=[
+            Column("completed_at", _("Completed at"), kind="datetime", sort="completed_at"),
+            Column("user", _("Agent"), sort="user__username", value=lambda r: r.user.username),
+            Column(
+                "procedure",
+                _("Procedure"),
+                value=lambda r: f"{r.version.procedure.name} v{r.version.number}",
+            ),
+            Column("score", _("Score"), kind="number", sort="score"),
+            Column(
+                "passed",
+                _("Result"),
+                kind="badge",
+                value=lambda r: "passed" if r.passed else "failed",
+                display=lambda r: _("passed") if r.passed else _("failed"),
+            ),
+            Column(
+                "recorded_by",
+                _("Recorded by"),
+                value=lambda r: r.recorded_by.username if r.recorded_by else None,
+            ),
+            Column("note", _("Note")),
+        ],
+        search=["user__username", "version__procedure__name", "note"],
+        search_placeholder=_("Agent, procedure or note"),
+        filters=[
+            Filter(
+                "procedure",
+                _("Procedure"),
+                [(p.code, p.name) for p, _version in matrix.procedures],
+                lookup="version__procedure__code",
+            ),
+            Filter("passed", _("Result"), [("True", _("passed")), ("False", _("failed"))]),
+        ],
+        date_range=DateRange("completed_at", _("Completed at")),
+        default_sort="-completed_at",
+        page_size=50,
+        export_name="training-records",
+        testid="training-records",
+        row_testid="training-{key}",
+        empty_title=_("No training recorded yet."),
+        empty_hint=_("Record a training with the form above."),
+    )
+    if records.export_format:
+        return records.export_response()
     return render(
         request,
         "service/training.html",
@@ -183,9 +291,7 @@ def training_page(request: HttpRequest) -> HttpResponse:
             "active": "service_training",
             "matrix": matrix,
             "rows": [(row, [(c, labels[c.status]) for c in row.cells]) for row in matrix.rows],
-            "records": TrainingRecord.objects.select_related("user", "version__procedure", "recorded_by")[
-                :30
-            ],
+            "table": records,
         },
     )
 

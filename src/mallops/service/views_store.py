@@ -13,18 +13,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
 from mallops.core.words import label
 from mallops.service import notifications, selectors, services
-from mallops.service.views import checklist_context, error_message, queue_context, step_action
+from mallops.service.views import checklist_context, error_message, queue_table, step_action
 
 
 def _store_cs(request: HttpRequest) -> Any:
@@ -38,12 +38,9 @@ def _store_cs(request: HttpRequest) -> Any:
 def store_queue(request: HttpRequest) -> HttpResponse:
     actor = _store_cs(request)
     scope = request.GET.get("scope", "open")
-    filters = {k: request.GET.get(k, "") for k in ("status", "category", "priority")}
     try:
         rows = selectors.ticket_list(
             actor=actor,
-            filters=filters,
-            q=request.GET.get("q", "").strip(),
             mine=scope == "mine",
             breached=scope == "breached",
         )
@@ -54,7 +51,11 @@ def store_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "service/store_queue.html",
-        {"active": "store_service", **queue_context(request, rows, scope=scope, filters=filters)},
+        {
+            "active": "store_service",
+            "table": queue_table(request, rows, scope=scope, store=True),
+            "scope": scope,
+        },
     )
 
 
@@ -114,6 +115,16 @@ def store_action(request: HttpRequest, ticket_id: int, action: str) -> HttpRespo
     return redirect("service:store_ticket", ticket_id=ticket_id)
 
 
+_INBOX_KINDS = {
+    "sla_warning": gettext_lazy("SLA about to run out"),
+    "sla_breached": gettext_lazy("SLA breached"),
+    "routing_held": gettext_lazy("Waiting for the supervisor to assign"),
+    "complaint_explain": gettext_lazy("Complaint past its deadline: reason and proposed solution needed"),
+    "management_escalation": gettext_lazy("Serious complaint escalated to management"),
+    "regulator_followup_due": gettext_lazy("Regulator report follow-up due"),
+}
+
+
 def _inbox_owner(request: HttpRequest) -> Any:
     if getattr(request.user, "kind", None) == Kind.BUYER:
         raise PermissionDenied("inbox")
@@ -123,13 +134,46 @@ def _inbox_owner(request: HttpRequest) -> Any:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     actor = _inbox_owner(request)
+    from mallops.console.lists import Column, DataTable, DateRange, Filter
+    from mallops.service.models import Notification
+
     unread = request.GET.get("unread") == "1"
-    page = Paginator(notifications.inbox(actor, unread_only=unread), 30).get_page(request.GET.get("page"))
     ticket_url = "service:store_ticket" if actor.kind == Kind.MERCHANT else "service:ticket"
+    kinds = [(kind, _INBOX_KINDS[kind]) for kind in Notification.Kind.values]
+    table = DataTable(
+        request,
+        notifications.inbox(actor, unread_only=unread),
+        columns=[
+            Column("created_at", _("Time"), kind="datetime", sort="created_at"),
+            Column(
+                "read_at",
+                _("State"),
+                kind="badge",
+                value=lambda n: "read" if n.read_at else "unread",
+                display=lambda n: _("Read") if n.read_at else _("Unread"),
+                tone=lambda n: "neutral" if n.read_at else "info",
+            ),
+            Column("kind", _("Kind"), kind="badge", display=lambda n: _INBOX_KINDS.get(n.kind, n.kind)),
+            Column("message", _("Message"), kind="template", template="service/_inbox_message.html"),
+            Column("actions", "", kind="template", template="service/_inbox_actions.html"),
+        ],
+        search=["ticket__number", "ticket__subject"],
+        search_placeholder=_("Ticket number or subject"),
+        filters=[Filter("kind", _("Kind"), kinds)],
+        date_range=DateRange("created_at", _("Time")),
+        default_sort="-created_at",
+        page_size=50,
+        keep=["unread"],
+        testid="inbox",
+        row_testid="notification-{key}",
+        empty_title=_("No notifications."),
+        empty_hint=_("SLA warnings and escalations of your tickets arrive here."),
+        context={"ticket_url": ticket_url},
+    )
     return render(
         request,
         "service/inbox.html",
-        {"active": "notifications", "page": page, "unread": unread, "ticket_url": ticket_url},
+        {"active": "notifications", "table": table, "unread": unread},
     )
 
 
