@@ -145,6 +145,7 @@ def test_paid_order_events_carry_the_coupon_threshold_and_member_levers(
 
     make_promotion(merchant, status="live", tiers=[{"min": 2000, "off": 300}])
     batch = make_batch(None, min_fen=0, off_fen=200)
+    grant_consent([member], ["marketing"])
     coupons_issue(
         actor=make_staff("product_ops"), merchant_id=None, batch_id=batch.pk, usernames=[member.username]
     )

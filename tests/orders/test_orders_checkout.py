@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from mallops.dsr.testing import grant_consent
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem, StockLedger
 from mallops.orders.stock import ledger_balance
 from mallops.orders.testing import make_buyer, make_stock
@@ -39,6 +40,7 @@ def _offers(shop):
 
     make_promotion(shop["m1"], status="live", tiers=[{"min": 5000, "off": 1001}])
     batch = make_batch(None, min_fen=10000, off_fen=777)
+    grant_consent([shop["buyer"]], ["marketing"])  # a coupon sent to a buyer is marketing
     coupons_issue(
         actor=make_staff("product_ops"),
         merchant_id=None,
@@ -207,6 +209,7 @@ def test_live_promotions_and_held_coupons_apply_and_are_redeemed(shop):
 
     promo = make_promotion(shop["m1"], status="live", tiers=[{"min": 5000, "off": 1000}])
     batch = make_batch(None, min_fen=10000, off_fen=500)
+    grant_consent([shop["buyer"]], ["marketing"])  # a coupon sent to a buyer is marketing
     coupons_issue(
         actor=make_staff("product_ops"),
         merchant_id=None,
@@ -271,6 +274,7 @@ def test_a_coupon_the_buyer_does_not_hold_is_refused(shop):
     from mallops.pricing.testing import make_batch
 
     other = make_buyer()
+    grant_consent([other], ["marketing"])
     batch = make_batch(None, min_fen=0, off_fen=500)
     coupons_issue(
         actor=make_staff("product_ops"), merchant_id=None, batch_id=batch.pk, usernames=[other.username]

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from mallops.core.sweeps import autodiscover, registered, run_sweeper
+from mallops.dsr.testing import grant_consent
 from mallops.pricing.models import Coupon, PriceObservation, Promotion
 from mallops.pricing.testing import make_batch, make_buyer, make_promotion
 from mallops.testing.client import ApiClient
@@ -218,10 +219,15 @@ def test_platform_coupon_batch_issue_claim_and_limits():
     assert created.status_code == 201, created.content
     batch_id = _body(created)["id"]
     buyers = [make_buyer(f"buyer-c{i}") for i in range(4)]
+    grant_consent(buyers[:1], ["marketing"])
     issued = _body(
-        ops.post_json(f"/api/v1/coupon-batches/{batch_id}/issue", {"buyers": ["buyer-c0", "nobody"]})
+        ops.post_json(
+            f"/api/v1/coupon-batches/{batch_id}/issue", {"buyers": ["buyer-c0", "nobody", "buyer-c1"]}
+        )
     )
-    assert len(issued["issued"]) == 1 and issued["refused"] == {"nobody": "not_a_buyer"}
+    assert len(issued["issued"]) == 1
+    assert issued["refused"] == {"nobody": "not_a_buyer", "buyer-c1": "no_marketing_consent"}
+    assert issued["no_consent"] == 1 and "个人信息保护法" in issued["no_consent_reason"]
     first = ApiClient(token=token_for(buyers[0]))
     again = first.post_json("/api/v1/buyer/coupons/claim", {"code": "hb2026"})
     assert again.status_code == 409 and _body(again)["code"] == "coupon_limit_reached"

@@ -333,7 +333,12 @@ def platform_batch_issue(request: HttpRequest, batch_id: int, payload: IssueIn) 
     result = coupons.coupons_issue(
         actor=_actor(request), merchant_id=None, batch_id=batch_id, usernames=payload.buyers, request=request
     )
-    return IssueOut(issued=result.issued, refused=result.refused)
+    return IssueOut(
+        issued=result.issued,
+        refused=result.refused,
+        no_consent=result.no_consent,
+        no_consent_reason=coupons.NO_CONSENT_REASON if result.no_consent else "",
+    )
 
 
 @router.patch(

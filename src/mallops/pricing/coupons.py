@@ -356,17 +356,26 @@ def _claim(*, buyer: Any, code: str, batch_id: int, request: Any) -> Coupon:
     return coupon
 
 
+NO_CONSENT = "no_marketing_consent"
+NO_CONSENT_REASON = "未同意营销信息推送（或已撤回同意），按《个人信息保护法》第十三至十五条跳过"
+
+
 @dataclass(frozen=True)
 class IssueResult:
     issued: list[int]
     refused: dict[str, str]  # username → reason code
+    no_consent: int = 0  # buyers skipped for want of marketing consent (also in ``refused``)
 
 
 @transaction.atomic
 def coupons_issue(
     *, actor: Any, merchant_id: int | None, batch_id: int, usernames: list[str], request: Any = None
 ) -> IssueResult:
-    """Issue one coupon to each listed buyer (platform operations, or a merchant to its buyers)."""
+    """Issue one coupon to each listed buyer (platform operations, or a merchant to its buyers).
+
+    A buyer without marketing consent (``dsr`` consent, as for a segment issue) is skipped: refused with
+    ``no_marketing_consent`` and counted in ``no_consent``; an unknown name is refused ``not_a_buyer``.
+    """
     require_permission(actor, _permission(merchant_id))
     if not usernames or len(usernames) > 1000:
         raise validation_error([FieldError(loc=("body", "buyers"), msg="give 1 to 1000 buyer usernames")])
@@ -374,6 +383,10 @@ def coupons_issue(
     buyers = {
         u.username: u for u in User.objects.filter(username__in=usernames, kind=Kind.BUYER, is_active=True)
     }
+    # consent binds as for a segment issue: a coupon sent to a named buyer is marketing (PIPL Art. 13-15)
+    from mallops.pricing.segments import marketing_consenting  # segments imports this module
+
+    consenting = marketing_consenting([u.pk for u in buyers.values()])
     now = timezone.now()
     issued: list[int] = []
     refused: dict[str, str] = {}
@@ -382,20 +395,29 @@ def coupons_issue(
         if buyer is None:
             refused[name] = "not_a_buyer"
             continue
+        if buyer.pk not in consenting:
+            refused[name] = NO_CONSENT
+            continue
         try:
             with transaction.atomic():
                 issued.append(_issue(batch, buyer, now).pk)
         except DomainError as exc:
             refused[name] = exc.code
+    no_consent = sum(1 for reason in refused.values() if reason == NO_CONSENT)
     batch.refresh_from_db(fields=["issued_count"])
     audit_record(
         actor=actor,
         action="pricing.coupons_issue",
         obj=batch,
-        after={"issued": len(issued), "refused": len(refused), "issued_count": batch.issued_count},
+        after={
+            "issued": len(issued),
+            "refused": len(refused),
+            "no_consent": no_consent,
+            "issued_count": batch.issued_count,
+        },
         request=request,
     )
-    return IssueResult(issued=issued, refused=refused)
+    return IssueResult(issued=issued, refused=refused, no_consent=no_consent)
 
 
 @transaction.atomic

@@ -224,6 +224,10 @@ class IssueIn(Schema):
 class IssueOut(Schema):
     issued: list[int]
     refused: dict[str, str]
+    no_consent: int = Field(
+        0, description="Buyers skipped without marketing consent (refused no_marketing_consent)"
+    )
+    no_consent_reason: str = Field("", description="Why they were skipped, in Chinese (empty when none)")
 
 
 class ClaimIn(Schema):

@@ -55,6 +55,11 @@ def segment_usernames(segment: str) -> list[str]:
     return sorted(SegmentMember.objects.filter(tag=segment).values_list("distinct_id", flat=True))
 
 
+def marketing_consenting(buyer_ids: list[int]) -> set[int]:
+    """The buyers whose consent allows marketing now (a coupon issue to named buyers asks this too)."""
+    return consenting_user_ids(buyer_ids, Purpose.MARKETING)
+
+
 def segment_sizes() -> dict[str, int]:
     counts = Counter(SegmentMember.objects.values_list("tag", flat=True))
     return {tag: counts.get(tag, 0) for tag in SEGMENTS}
