@@ -169,12 +169,18 @@ def test_a_started_sale_cannot_be_edited_and_operations_manage_any_store():
     assert sale.merchant_id == merchant.pk
     monitor = ops.get("/orders/flash-sales/").content.decode()
     assert f"flash-cancel-{sale.pk}" in monitor and f"flash-edit-{sale.pk}" not in monitor  # running
+    assert 'data-testid="flash-sales-table"' in monitor and 'class="sort' in monitor  # the DataTable
+    assert f'data-testid="sale-{sale.pk}"' in monitor and 'data-status="running"' in monitor
+    cancelled_only = ops.get("/orders/flash-sales/", {"state": "cancelled"}).content.decode()
+    assert f'data-testid="sale-{sale.pk}"' not in cancelled_only
     ops.post(f"/orders/flash-sales/{sale.pk}/edit", _form(item, quantity="20"))
     sale.refresh_from_db()
     assert sale.quantity == 10 and _stock(item) == (90, 10)
     ops.post(f"/orders/flash-sales/{sale.pk}/cancel")
     sale.refresh_from_db()
     assert sale.cancelled_at is not None and _stock(item) == (100, 0)
+    cancelled_only = ops.get("/orders/flash-sales/", {"state": "cancelled"}).content.decode()
+    assert f'data-testid="sale-{sale.pk}"' in cancelled_only
 
 
 def test_api_create_needs_an_idempotency_key_and_edits_and_cancels():

@@ -276,13 +276,91 @@ def _counters() -> list[dict[str, Any]]:
 @login_required
 def flash_sales(request: HttpRequest) -> HttpResponse:
     _require(request, "promotion.view")
-    sales = list(selectors.flash_sales(actor=request.user)[:100])
-    for sale in sales:
-        sale.left = sale.quantity - sale.claimed  # type: ignore[attr-defined]
+    from django.db.models import BooleanField, Case, CharField, F, Q, Value, When
+
+    now = timezone.now()
+    redis = redis_enabled()
+    states = {
+        "scheduled": (_("Scheduled"), "info"),
+        "running": (_("Running"), "success"),
+        "ended": (_("Ended"), "neutral"),
+        "cancelled": (_("Cancelled"), "danger"),
+    }
+    sales = (
+        selectors.flash_sales(actor=request.user)
+        .select_related("merchant")
+        .annotate(
+            state=Case(
+                When(cancelled_at__isnull=False, then=Value("cancelled")),
+                When(Q(finalized=True) | Q(ends_at__lte=now), then=Value("ended")),
+                When(starts_at__gt=now, then=Value("scheduled")),
+                default=Value("running"),
+                output_field=CharField(),
+            ),
+            left=F("quantity") - F("claimed"),
+            editable=Case(
+                When(Q(starts_at__gt=now, claimed=0, finalized=False), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+    columns = [
+        Column("title", _("Sale"), sort="title"),
+        Column("merchant", _("Store"), sort="merchant__name", value=lambda s: s.merchant.name),
+        Column("sku", "SKU", value=lambda s: s.item.sku_code),
+        Column("flash_price_fen", _("Flash price"), kind="money", sort="flash_price_fen"),
+        Column("starts_at", _("Starts"), kind="datetime", sort="starts_at"),
+        Column("ends_at", _("Ends"), kind="datetime", sort="ends_at"),
+        Column(
+            "state",
+            _("Status"),
+            kind="badge",
+            display=lambda s: states[s.state][0],
+            tone=lambda s: states[s.state][1],
+        ),
+        Column("per_buyer_limit", _("Per buyer"), kind="number"),
+        Column(
+            "claimed",
+            _("Sold / quantity"),
+            kind="template",
+            sort="claimed",
+            template="orders/_flash_sold.html",
+        ),
+        Column("left", _("Left"), kind="template", sort="left", template="orders/_flash_left.html"),
+    ]
+    if redis:
+        columns.append(
+            Column("redis", _("Redis counter"), kind="template", template="orders/_flash_redis.html")
+        )
+    if request.user.has_perm("promotion.manage"):
+        columns.append(
+            Column("actions", "", kind="template", template="orders/_flash_actions.html", export=False)
+        )
+    table = DataTable(
+        request,
+        sales,
+        columns=columns,
+        search=["title", "item__sku_code", "merchant__name"],
+        search_placeholder=_("Title, SKU or store"),
+        filters=[Filter("state", _("Status"), [(code, name) for code, (name, _tone) in states.items()])],
+        date_range=DateRange("starts_at", _("Starts")),
+        default_sort="-starts_at",
+        page_size=50,
+        export_name="flash-sales",
+        testid="flash-sales",
+        row_testid="sale-{key}",
+        empty_title=_("No flash sales."),
+        empty_hint=_("A flash sale reserves units of one SKU at a lower price for a short time."),
+        empty_action_url=reverse("orders:flash_new") if request.user.has_perm("promotion.manage") else "",
+        empty_action_label=_("New flash sale") if request.user.has_perm("promotion.manage") else "",
+    )
+    if table.export_format:
+        return table.export_response()
     return render(
         request,
         "orders/flash_sales.html",
-        {"active": "flash_sales", "sales": sales, "redis": redis_enabled(), "now": timezone.now()},
+        {"active": "flash_sales", "table": table, "redis": redis, "now": now},
     )
 
 
