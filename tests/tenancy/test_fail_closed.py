@@ -67,6 +67,11 @@ def test_every_merchant_route_hides_other_merchants_objects():
     from mallops.pricing.testing import walk_rows
 
     b_ids.update(walk_rows(_a, b, avoid=b_member.pk))
+    # pricing: a paid order of each store that used its own live promotion (the campaign report)
+    from mallops.orders.testing import paid_campaign_order
+
+    paid_campaign_order(_a)
+    paid_campaign_order(b)
     # orders: one order (and stock row) per merchant so list endpoints have rows on both sides
     from mallops.orders.testing import make_order
 
@@ -80,10 +85,10 @@ def test_every_merchant_route_hides_other_merchants_objects():
     b_ids.update(flash_walk_rows(_a, b))
     # catalogue and review: a product (with SKUs), a submitted listing, a certificate and a
     # notification per merchant
-    from mallops.catalogue.fixtures import catalogue_walk_rows
+    from mallops.review.testing import listing_walk_rows
 
-    catalogue_walk_rows(_a.pk)
-    b_ids.update(catalogue_walk_rows(b.pk))
+    listing_walk_rows(_a.pk)
+    b_ids.update(listing_walk_rows(b.pk))
     # service: one store ticket per merchant (merchant customer service)
     from mallops.service.testing import make_ticket
 

@@ -1,7 +1,7 @@
 """A merchant's business licence scan (营业执照): upload and read back.
 
 The file is checked like a catalogue certificate scan (type from the magic bytes: PDF, JPEG or PNG; at most
-10 MB; ``catalogue.uploads.inspect_upload``) and kept in the same media storage under
+10 MB; ``core.uploads.inspect_upload``) and kept in the same media storage under
 ``licences/<merchant id>/``. The merchant row holds the stored name; a replaced file is deleted after the
 commit.
 """
@@ -18,16 +18,14 @@ from mallops.accounts.models import Merchant, User
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import not_found, validation_error
+from mallops.core.uploads import EXTENSIONS, inspect_upload, media_storage
 
 MAX_LICENCE_BYTES = 10 * 1024 * 1024
 LICENCE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
 def _storage() -> Any:
-    # the catalogue's media storage (``$MALLOPS_DATA_DIR/media``); imported late: identity sits below the
-    # catalogue, and only these two functions need it
-    from mallops.catalogue.storage import media_storage
-
+    # the media storage (``$MALLOPS_DATA_DIR/media``) shared with the catalogue
     return media_storage
 
 
@@ -39,8 +37,6 @@ def merchant_licence_upload(
 
     Errors: 422 at ``body.file`` (``required``, ``empty``, ``too_large``, ``unsupported_type``), 404.
     """
-    from mallops.catalogue.uploads import EXTENSIONS, inspect_upload
-
     require_permission(actor, "merchant.onboard")
     merchant = Merchant.objects.select_for_update().filter(pk=merchant_id).first()
     if merchant is None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from mallops.accounts.models import Merchant, MerchantMember, RoleGrant, User
+from mallops.accounts.models import Address, Merchant, MerchantMember, RoleGrant, User
 from mallops.accounts.roles import ROLES, Kind, permissions_for
 from mallops.core.errors import not_found
 
@@ -107,3 +107,13 @@ def staff_with_permission(permission: str) -> QuerySet[User]:
 def staff_with_role(role: str) -> QuerySet[User]:
     """Active staff accounts granted ``role`` (ordered by id): the members of a role's team."""
     return User.objects.filter(is_active=True, kind="staff", role_grants__role=role).distinct().order_by("pk")
+
+
+def buyer_address(*, buyer_id: int, address_id: int) -> Address | None:
+    """One address of the buyer's address book (None: no such address, or another buyer's)."""
+    return Address.objects.filter(user_id=buyer_id, pk=address_id).first()
+
+
+def buyer_default_address(*, buyer_id: int) -> Address | None:
+    """The buyer's default address, else their first one (None: the address book is empty)."""
+    return Address.objects.filter(user_id=buyer_id).order_by("-is_default", "pk").first()

@@ -35,8 +35,8 @@ from mallops.aftersales.services import (
 )
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
-from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Order
+from mallops.orders.permissions import require_buyer
 
 MAX_IMAGES = 9
 

@@ -123,28 +123,3 @@ def make_product(merchant_id: int, category_code: str = "general", **overrides: 
     return services.product_create(
         actor=None, merchant_id=merchant_id, data=product_input(category_code, **overrides)
     )
-
-
-def catalogue_walk_rows(merchant_id: int) -> dict[str, int]:
-    """Rows for the tenancy walk: a product with SKUs, a submitted listing, a certificate and a
-    notification. Returns the path-parameter ids (``product_id``, ``sku_id``, ``listing_id``, ``image_id``,
-    ``certificate_id``)."""
-    from mallops.catalogue.models import ProductImage, Sku
-    from mallops.review import services as review_services
-
-    product = make_product(merchant_id, "cosmetics")
-    certificates = certify(merchant_id, "cosmetics")
-    services.notification_create(merchant_id=merchant_id, kind="test", subject="walk", data={})
-    listing = review_services.listing_create(actor=None, merchant_id=merchant_id, product_id=product.pk)
-    review_services.listing_submit(actor=None, merchant_id=merchant_id, listing_id=listing.pk)
-    sku = Sku.objects.for_merchant(merchant_id).filter(product_id=product.pk).first()
-    assert sku is not None
-    image = ProductImage.objects.for_merchant(merchant_id).filter(product_id=product.pk).first()
-    assert image is not None
-    return {
-        "product_id": product.pk,
-        "sku_id": sku.pk,
-        "listing_id": listing.pk,
-        "image_id": image.pk,
-        "certificate_id": certificates[0].pk,
-    }

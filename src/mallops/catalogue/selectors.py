@@ -130,3 +130,17 @@ def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
     if member is None:
         raise not_found("merchant")
     return {"certificates_expiring": certificates_expiring(merchant_id=member.merchant_id, now=now).count()}
+
+
+def sku_return_terms(*, merchant_id: int, sku_codes: list[str]) -> dict[str, dict[str, str]]:
+    """The after-sales terms of each SKU's product as the buyer sees them now (the orders app copies them
+    onto order lines). A code without a SKU of this store gets ``{}`` (no exclusion)."""
+    rows = (
+        Sku.objects.for_merchant(merchant_id)
+        .filter(code__in=sku_codes)
+        .values_list("code", "product__return_policy", "product__return_exclusion")
+    )
+    terms: dict[str, dict[str, str]] = {code: {} for code in sku_codes}
+    for code, policy, exclusion in rows:
+        terms[code] = {"return_policy": policy, "return_exclusion": exclusion or ""}
+    return terms

@@ -1,27 +1,12 @@
-"""Where the catalogue keeps uploaded files."""
+"""Where the catalogue keeps uploaded files: the media storage of ``mallops.core.uploads``.
+
+Kept as a module because the catalogue's migrations name ``CatalogueMediaStorage`` by this path.
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from mallops.core.uploads import MediaStorage, media_storage
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
-from django.utils.deconstruct import deconstructible
+CatalogueMediaStorage = MediaStorage
 
-
-@deconstructible
-class CatalogueMediaStorage(FileSystemStorage):
-    """File system storage at ``settings.DATA_DIR / "media"``, resolved on every access (so a test or
-    a deployment that changes the data directory is honoured)."""
-
-    @property
-    def base_location(self) -> str:
-        return str(Path(settings.DATA_DIR) / "media")
-
-    @property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-
-media_storage = CatalogueMediaStorage()
+__all__ = ["CatalogueMediaStorage", "media_storage"]

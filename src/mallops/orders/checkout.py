@@ -16,12 +16,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from mallops.accounts.roles import Kind
-from mallops.accounts.selectors import suspended_merchant_ids
+from mallops.accounts.selectors import buyer_address, buyer_default_address, suspended_merchant_ids
 from mallops.audit.services import audit_record, audited
-from mallops.core.errors import DomainError, FieldError, conflict, validation_error
+from mallops.catalogue.selectors import sku_return_terms
+from mallops.core.errors import FieldError, conflict, validation_error
 from mallops.orders import conf, stock
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem
+from mallops.orders.permissions import require_buyer as require_buyer  # re-exported (ADR 0006)
 from mallops.pricing.engine import Quote, quote, quote_to_json
 
 MAX_LINES = 100
@@ -45,32 +46,20 @@ class CheckoutRequest:
     coupon_ids: list[int] | None = None
 
 
-def require_buyer(actor: Any) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise DomainError(detail="Authentication required.", code="unauthenticated", status=401)
-    if getattr(actor, "kind", None) != Kind.BUYER:
-        raise DomainError(
-            detail="Only buyer accounts can do this.", code="buyer_only", status=403, title="Forbidden"
-        )
-
-
 def new_order_number(now: datetime) -> str:
     return now.strftime("%Y%m%d") + f"{secrets.randbelow(10**12):012d}"
 
 
 def address_snapshot(buyer_id: int, address_id: int | None = None) -> dict[str, str]:
     """The delivery address snapshot: the chosen one, else the buyer's default (none: left empty)."""
-    from mallops.accounts.models import Address
-
-    book = Address.objects.filter(user_id=buyer_id)
     if address_id is not None:
-        address = book.filter(pk=address_id).first()
+        address = buyer_address(buyer_id=buyer_id, address_id=address_id)
         if address is None:
             raise validation_error(
                 [FieldError(("body", "address_id"), "Unknown address.", "unknown_address")]
             )
     else:
-        address = book.order_by("-is_default", "pk").first()
+        address = buyer_default_address(buyer_id=buyer_id)
     if address is None:
         return {}
     return {
@@ -232,9 +221,8 @@ def checkout_create(
             pay_due_at=pay_due,
             **ship_to,
         )
-        from mallops.orders.services import line_return_terms  # the terms the buyer confirmed (after-sales)
-
-        terms = line_return_terms(merchant_id, [line.sku for _lid, line in group])
+        # the terms the buyer confirmed (after-sales)
+        terms = sku_return_terms(merchant_id=merchant_id, sku_codes=[line.sku for _lid, line in group])
         OrderLine.objects.bulk_create(
             [
                 OrderLine(

@@ -10,8 +10,8 @@ from django.db.models import Case, CharField, OuterRef, Prefetch, QuerySet, Subq
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
 from mallops.core.errors import not_found
-from mallops.orders.checkout import require_buyer
 from mallops.orders.models import FlashSale, Order, OrderLine, OrderStatus, StockItem, StockLedger
+from mallops.orders.permissions import require_buyer
 
 
 def with_lines(qs: QuerySet[Order]) -> QuerySet[Order]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mallops.accounts.models import Merchant, User
 from mallops.accounts.roles import Kind
 from mallops.orders import stock
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, StockItem
+
+if TYPE_CHECKING:
+    from mallops.pricing.models import Promotion
 
 _seq = itertools.count(1)
 
@@ -48,3 +51,25 @@ def make_order(merchant: Merchant, *, buyer: User | None = None, qty: int = 1, *
     )
     order: Order = Order.objects.for_merchant(merchant.pk).get(checkout=checkout)
     return order
+
+
+def paid_campaign_order(merchant: Merchant) -> Promotion:
+    """A live store 满10减1 of ``merchant`` and one paid order of the store that used it (so the merchant
+    campaign report has a row); returns the promotion."""
+    from mallops.orders.states import Event
+    from mallops.orders.transitions import order_transition
+    from mallops.pricing import testing as pricing_testing
+
+    promotion = pricing_testing.make_promotion(
+        merchant, name="满10减1", tiers=[{"min": 1000, "off": 100}], status="live"
+    )
+    item = make_stock(merchant, price_fen=1500)
+    buyer = pricing_testing.make_buyer(f"walk-campaign-{merchant.pk}-{promotion.pk}")
+    checkout, _ = checkout_create(
+        actor=buyer,
+        idempotency_key=f"walk-campaign-{promotion.pk}",
+        req=CheckoutRequest(lines=[CartLine(item.sku_code, 1)]),
+    )
+    order = Order.objects.for_merchant(merchant.pk).get(checkout=checkout)
+    order_transition(actor=None, order_id=order.pk, event=Event.PAY)
+    return promotion

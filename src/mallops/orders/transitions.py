@@ -36,9 +36,9 @@ def _copy_missing_return_terms(order: Order) -> None:
     )
     if not missing:
         return
-    from mallops.orders.services import line_return_terms
+    from mallops.catalogue.selectors import sku_return_terms
 
-    terms = line_return_terms(order.merchant_id, [line.sku_code for line in missing])
+    terms = sku_return_terms(merchant_id=order.merchant_id, sku_codes=[line.sku_code for line in missing])
     for line in missing:
         line.return_terms = terms.get(line.sku_code, {})
     OrderLine.objects.for_merchant(order.merchant_id).bulk_update(missing, ["return_terms"])

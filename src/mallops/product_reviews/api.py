@@ -16,11 +16,11 @@ from ninja import Field, Router, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
-from mallops.catalogue.uploads import open_stored
 from mallops.core.errors import not_found
 from mallops.core.inputs import Id, MultilineText, Schema, Text, multipart_files
 from mallops.core.pagination import Pagination
-from mallops.orders.checkout import require_buyer
+from mallops.core.uploads import open_stored
+from mallops.orders.permissions import require_buyer
 from mallops.product_reviews import selectors, services
 from mallops.product_reviews.models import MAX_TEXT, ProductReview
 from mallops.risk.flows import request_context

@@ -22,11 +22,10 @@ from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.catalogue.models import Product
-from mallops.catalogue.storage import media_storage
-from mallops.catalogue.uploads import EXTENSIONS, IMAGE_TYPES, inspect_upload
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
-from mallops.orders.checkout import require_buyer
+from mallops.core.uploads import EXTENSIONS, IMAGE_TYPES, inspect_upload, media_storage
 from mallops.orders.models import Order, OrderLine, OrderStatus
+from mallops.orders.permissions import require_buyer
 from mallops.product_reviews import moderation
 from mallops.product_reviews.models import (
     FOLLOW_UP_DAYS,
