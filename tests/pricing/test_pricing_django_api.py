@@ -314,7 +314,7 @@ def test_permission_matrix(who, method, path, expected):
     response = client.get_json(path) if method == "GET" else client.post_json(path, _valid_body(path))
     assert response.status_code == expected, (who, method, path, response.content)
     if expected == 403:
-        assert _body(response)["code"] in {"permission_denied", "buyers_only"}
+        assert _body(response)["code"] in {"permission_denied", "buyer_only"}
 
 
 def _valid_body(path: str) -> dict:

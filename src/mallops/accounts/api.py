@@ -12,6 +12,7 @@ from pydantic import Field
 
 from mallops.accounts import licences, selectors, services
 from mallops.accounts.auth import api_auth
+from mallops.accounts.errors import AccountsCode
 from mallops.accounts.models import Merchant, MerchantMember, User
 from mallops.accounts.roles import ROLES, Kind
 from mallops.core.errors import DomainError
@@ -69,7 +70,9 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[Any]:
 def token_delete(request: HttpRequest) -> Status[Any]:
     token_id = getattr(request.user, "_token_id", None)
     if token_id is None:
-        raise DomainError(detail="Sign out of the console instead.", code="not_a_token", status=400)
+        raise DomainError(
+            detail="Sign out of the console instead.", code=AccountsCode.NOT_A_TOKEN, status=400
+        )
     services.token_revoke(actor=_actor(request), token_id=token_id, request=request)
     return Status(204, None)
 

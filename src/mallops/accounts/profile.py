@@ -20,15 +20,14 @@ from typing import Any, Final
 
 from django.db import transaction
 
+from mallops.accounts import roles
+from mallops.accounts.errors import AccountsCode
 from mallops.accounts.models import Address, User
-from mallops.accounts.roles import Kind
 from mallops.audit.services import audit_record
 from mallops.core.errors import (
-    DomainError,
     FieldError,
     conflict,
     not_found,
-    permission_denied,
     validation_error,
 )
 from mallops.core.inputs import text_problem, visible_length
@@ -55,13 +54,9 @@ CORRECTION_REASON: Final = "个人信息更正请求（PIPL 第 46 条）"
 
 
 def require_buyer(actor: Any) -> User:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise DomainError(
-            detail="Authentication required.", code="unauthenticated", status=401, title="Unauthorized"
-        )
-    if getattr(actor, "kind", None) != Kind.BUYER:
-        raise permission_denied("buyer")
-    return actor  # type: ignore[no-any-return]
+    """401 ``unauthenticated`` / 403 ``buyer_only`` (``accounts.roles.require_buyer``, issue 16)."""
+    buyer: User = roles.require_buyer(actor)
+    return buyer
 
 
 # --- the rules ------------------------------------------------------------------------------------------
@@ -217,7 +212,9 @@ def address_create(*, actor: Any, data: AddressInput, request: Any = None) -> Ad
     User.objects.select_for_update().filter(pk=buyer.pk).first()  # serialises the buyer's book
     count = Address.objects.filter(user=buyer).count()
     if count >= MAX_ADDRESSES:
-        raise conflict(f"An address book holds at most {MAX_ADDRESSES} addresses.", code="address_book_full")
+        raise conflict(
+            f"An address book holds at most {MAX_ADDRESSES} addresses.", code=AccountsCode.ADDRESS_BOOK_FULL
+        )
     row = Address.objects.create(
         user=buyer,
         **{name: str(value).strip() for name, value in values.items()},

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from mallops.core.codes import CoreCode
+from mallops.core.errors import DomainError
 
 
 class Kind(StrEnum):
@@ -276,3 +280,23 @@ def render_roles_markdown() -> str:
     for role in ROLES.values():
         lines.append(f"| `{role.code}` | {role.kind.value} | {role.label_zh} |")
     return "\n".join(lines) + "\n"
+
+
+def require_buyer(actor: Any) -> Any:
+    """The one check that the caller is a buyer (issue 16): 401 ``unauthenticated`` without a signed-in
+    actor, 403 ``buyer_only`` for a staff or merchant account. Returns the actor."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise DomainError(
+            detail="Authentication required.",
+            code=CoreCode.UNAUTHENTICATED,
+            status=401,
+            title="Unauthorized",
+        )
+    if getattr(actor, "kind", None) != Kind.BUYER:
+        raise DomainError(
+            detail="Only buyer accounts can do this.",
+            code=CoreCode.BUYER_ONLY,
+            status=403,
+            title="Forbidden",
+        )
+    return actor

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.aftersales import conf
+from mallops.aftersales.errors import AfterSalesCode
 from mallops.aftersales.models import (
     MONEY_KINDS,
     AfterSalesRequest,
@@ -35,7 +36,9 @@ from mallops.orders.services import order_lines_restock, parcel_check
 
 def _illegal(req: AfterSalesRequest, what: str) -> Exception:
     return conflict(
-        f"A request in status {req.status!r} cannot {what}.", code="illegal_transition", status=req.status
+        f"A request in status {req.status!r} cannot {what}.",
+        code=AfterSalesCode.ILLEGAL_TRANSITION,
+        status=req.status,
     )
 
 

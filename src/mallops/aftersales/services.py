@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from mallops.accounts.services import require_permission
 from mallops.aftersales import conf, rules
+from mallops.aftersales.errors import AfterSalesCode
 from mallops.aftersales.models import (
     MONEY_KINDS,
     AfterSalesRequest,
@@ -177,7 +178,8 @@ def request_create(
         raise validation_error(errors)
     if order.status not in REQUESTABLE:
         raise conflict(
-            f"An order in status {order.status!r} takes no after-sales request.", code="order_not_eligible"
+            f"An order in status {order.status!r} takes no after-sales request.",
+            code=AfterSalesCode.ORDER_NOT_ELIGIBLE,
         )
     paid = {
         item.order_line_id: rules.paid_for(
@@ -335,7 +337,7 @@ def request_close(
     if req.status != Status.REVIEWING:
         raise conflict(
             f"A request in status {req.status!r} is not waiting for review.",
-            code="not_awaiting_review",
+            code=AfterSalesCode.NOT_AWAITING_REVIEW,
             status=req.status,
         )
     before = snapshot(req)
@@ -384,7 +386,7 @@ def request_approve(
     if req.status != Status.PENDING:
         raise conflict(
             f"A request in status {req.status!r} cannot be approved.",
-            code="illegal_transition",
+            code=AfterSalesCode.ILLEGAL_TRANSITION,
             status=req.status,
         )
     before = snapshot(req)
@@ -451,7 +453,7 @@ def request_reject(
     if req.status not in (Status.PENDING, Status.RETURNING):
         raise conflict(
             f"A request in status {req.status!r} cannot be rejected.",
-            code="illegal_transition",
+            code=AfterSalesCode.ILLEGAL_TRANSITION,
             status=req.status,
         )
     before = snapshot(req)

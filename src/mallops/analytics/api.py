@@ -14,6 +14,7 @@ from ninja.params.functions import Query as QueryParam
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.analytics import selectors, services
+from mallops.analytics.errors import AnalyticsCode
 from mallops.analytics.ratelimit import check_events_rate
 from mallops.analytics.store.ingest import MAX_API_BATCH
 from mallops.core.errors import DomainError, FieldError, validation_error
@@ -28,7 +29,7 @@ def _batch(request: HttpRequest) -> list[Any]:
     except RequestDataTooBig:
         raise DomainError(
             detail="The body is larger than the server accepts; send smaller batches.",
-            code="payload_too_large",
+            code=AnalyticsCode.PAYLOAD_TOO_LARGE,
             status=413,
             title="Payload too large",
         ) from None

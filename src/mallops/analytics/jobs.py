@@ -16,6 +16,7 @@ from django.db import transaction
 
 from mallops.accounts.services import require_permission
 from mallops.analytics import selectors
+from mallops.analytics.errors import AnalyticsCode
 from mallops.analytics.models import QueryJob
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 
@@ -110,7 +111,7 @@ def job_cancel(*, actor: Any, job_id: int) -> QueryJob:
         pk=job_id, status__in=[QueryJob.Status.QUEUED, QueryJob.Status.RUNNING]
     ).update(status=QueryJob.Status.CANCELLED)
     if not updated:
-        raise conflict("The job has already finished.", code="job_finished")
+        raise conflict("The job has already finished.", code=AnalyticsCode.JOB_FINISHED)
     job.refresh_from_db()
     return job
 

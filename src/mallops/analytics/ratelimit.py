@@ -25,6 +25,7 @@ from typing import Any, Final
 from django.conf import settings
 from django.http import HttpRequest
 
+from mallops.analytics.errors import AnalyticsCode
 from mallops.core.errors import DomainError
 
 DEFAULTS: Final = {"RATE": 50.0, "BURST": 200}
@@ -169,7 +170,7 @@ def check_events_rate(request: HttpRequest) -> None:
         retry = max(1, math.ceil(wait))
         raise DomainError(
             detail=f"Too many event batches from this client; retry after {retry} s.",
-            code="events_rate_limited",
+            code=AnalyticsCode.EVENTS_RATE_LIMITED,
             status=429,
             title="Too many requests",
             headers={"Retry-After": str(retry)},

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mallops.accounts.services import require_permission
+from mallops.analytics.errors import AnalyticsCode
 from mallops.analytics.models import Experiment, ExperimentExposure, IdentityAlias, Task
 from mallops.analytics.personal import filter_properties
 from mallops.analytics.stats import assign_variant
@@ -30,7 +31,7 @@ ANON_PROPERTY = "$anon_distinct_id"
 def batch_too_large(size: int) -> DomainError:
     return DomainError(
         detail=f"A batch holds at most {MAX_API_BATCH} events; this one has {size}.",
-        code="batch_too_large",
+        code=AnalyticsCode.BATCH_TOO_LARGE,
         status=413,
         title="Payload too large",
         extra={"max_events": MAX_API_BATCH},

@@ -10,16 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from mallops.accounts.roles import Kind
+from mallops.accounts import roles
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
-from mallops.core.errors import DomainError, FieldError, permission_denied, validation_error
+from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.dsr.consent_selectors import consent_cache_forget
+from mallops.dsr.errors import DsrCode
+from mallops.dsr.hooks import withdrawal_effects
 from mallops.dsr.models import ConsentAction, ConsentRecord, LegalBasis, PrivacyPolicy
 
 PUBLISH_PERMISSION = "privacy.policy.publish"
@@ -36,18 +39,17 @@ def require_current_policy() -> PrivacyPolicy:
     policy = current_policy()
     if policy is None:
         raise DomainError(
-            detail="No privacy policy has been published.", code="no_policy", status=404, title="Not found"
+            detail="No privacy policy has been published.",
+            code=DsrCode.NO_POLICY,
+            status=404,
+            title="Not found",
         )
     return policy
 
 
 def require_buyer(actor: Any) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise DomainError(
-            detail="Authentication required.", code="unauthenticated", status=401, title="Unauthorized"
-        )
-    if getattr(actor, "kind", None) != Kind.BUYER:
-        raise permission_denied("buyer")
+    """401 ``unauthenticated`` / 403 ``buyer_only`` (``accounts.roles.require_buyer``, issue 16)."""
+    roles.require_buyer(actor)
 
 
 def _purpose_errors(purposes: Any) -> list[FieldError]:
@@ -182,6 +184,9 @@ def _record(
         buyer=buyer, purpose=purpose, policy=policy, action=action, at=timezone.now()
     )
     consent_cache_forget(buyer.pk)
+    if action == ConsentAction.WITHDRAWN:
+        # what other apps hold under the purpose loses the person once the withdrawal commits
+        transaction.on_commit(partial(withdrawal_effects, buyer.pk, purpose))
     audit_record(
         actor=actor,
         action=f"privacy.consent_{'grant' if action == ConsentAction.GRANTED else 'withdraw'}",

@@ -27,6 +27,7 @@ from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.dsr import exporters
 from mallops.dsr.consent import consents_withdraw_all, require_buyer
+from mallops.dsr.errors import DsrCode
 from mallops.dsr.models import DataSubjectRequest, PersonalDataHold, RequestKind, RequestStatus
 from mallops.workdays.engine import SHANGHAI, add_working_days
 from mallops.workdays.selectors import calendar_data
@@ -105,7 +106,7 @@ def request_submit(
             buyer=actor, field=correction.field, value=correction.value, address_id=correction.address_id
         )
     if DataSubjectRequest.objects.filter(buyer=actor, kind=kind, status=RequestStatus.OPEN).exists():
-        raise conflict("An open request of this kind exists.", code="request_open")
+        raise conflict("An open request of this kind exists.", code=DsrCode.REQUEST_OPEN)
     now = timezone.now()
     due = due_at_for(now)
     row = DataSubjectRequest.objects.create(
@@ -146,7 +147,7 @@ def buyer_request_get(*, actor: Any, request_id: int) -> DataSubjectRequest:
 
 def export_body(row: DataSubjectRequest) -> str:
     if row.kind not in EXPORT_KINDS or row.status != RequestStatus.COMPLETED or not row.export:
-        raise conflict("No export is available for this request.", code="export_unavailable")
+        raise conflict("No export is available for this request.", code=DsrCode.EXPORT_UNAVAILABLE)
     return str(row.export)
 
 
@@ -171,7 +172,9 @@ def _locked_open(request_id: int) -> DataSubjectRequest:
     if row is None:
         raise not_found("data-subject request")
     if row.status != RequestStatus.OPEN:
-        raise conflict("The request is already closed.", code="request_closed", current_status=row.status)
+        raise conflict(
+            "The request is already closed.", code=DsrCode.REQUEST_CLOSED, current_status=row.status
+        )
     return row
 
 

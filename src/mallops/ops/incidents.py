@@ -18,6 +18,7 @@ from django.utils import timezone
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, not_found, validation_error
+from mallops.ops.errors import OpsCode
 from mallops.ops.incident_rules import regulator_deadline
 from mallops.ops.models import (
     ActionItem,
@@ -291,7 +292,7 @@ def incident_transition(
         if status not in TRANSITIONS.get(before, frozenset()):
             raise DomainError(
                 detail=f"An incident cannot move from {before} to {status}.",
-                code="incident_bad_transition",
+                code=OpsCode.INCIDENT_BAD_TRANSITION,
                 status=409,
                 title="Conflict",
             )
@@ -306,7 +307,7 @@ def incident_transition(
             if missing:
                 raise DomainError(
                     detail=f"Closing needs {' and '.join(missing)}.",
-                    code="incident_not_closable",
+                    code=OpsCode.INCIDENT_NOT_CLOSABLE,
                     status=409,
                     title="Conflict",
                 )
@@ -409,7 +410,7 @@ def action_done(*, actor: Any, incident_id: int, action_id: int, now: datetime |
         if item.done_at is not None:
             raise DomainError(
                 detail="This action item is already done.",
-                code="action_already_done",
+                code=OpsCode.ACTION_ALREADY_DONE,
                 status=409,
                 title="Conflict",
             )
@@ -509,7 +510,7 @@ def drill_record(
         if drill.result != IncidentDrill.Result.PLANNED:
             raise DomainError(
                 detail="This drill is already recorded.",
-                code="drill_already_recorded",
+                code=OpsCode.DRILL_ALREADY_RECORDED,
                 status=409,
                 title="Conflict",
             )

@@ -22,6 +22,7 @@ from django.utils import timezone
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.ops.errors import OpsCode
 from mallops.ops.models import FeatureFlag, Release, ReleaseStatus
 from mallops.ops.rollout import SUBJECT_KINDS, Subject, decide, parse_version
 
@@ -157,7 +158,7 @@ def release_set_evidence(*, actor: Any, release_id: int, test_evidence: str) -> 
         row = _locked(release_id)
         if row.status not in {ReleaseStatus.PLANNED, ReleaseStatus.TESTING}:
             raise conflict(
-                "The evidence is fixed once the release is approved.", code="release_evidence_fixed"
+                "The evidence is fixed once the release is approved.", code=OpsCode.RELEASE_EVIDENCE_FIXED
             )
         before = {"test_evidence": row.test_evidence}
         row.test_evidence = test_evidence
@@ -184,17 +185,19 @@ def release_transition(
         if status not in TRANSITIONS.get(row.status, frozenset()):
             raise conflict(
                 f"A release cannot go from {row.status} to {status}.",
-                code="release_transition_invalid",
+                code=OpsCode.RELEASE_TRANSITION_INVALID,
                 current=row.status,
             )
         before = _snapshot(row)
         fields = ["status", _STAMP[status]]
         if status == ReleaseStatus.APPROVED:
             if not row.test_evidence.strip():
-                raise conflict("Record the test evidence before approving.", code="release_evidence_missing")
+                raise conflict(
+                    "Record the test evidence before approving.", code=OpsCode.RELEASE_EVIDENCE_MISSING
+                )
             if row.created_by_id == actor.pk:
                 raise conflict(
-                    "A second person approves a release, not its creator.", code="release_self_approval"
+                    "A second person approves a release, not its creator.", code=OpsCode.RELEASE_SELF_APPROVAL
                 )
             row.approved_by = actor
             fields.append("approved_by")

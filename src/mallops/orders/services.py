@@ -17,6 +17,7 @@ from mallops.core.inputs import MAX_FEN, MAX_STOCK
 from mallops.core.money import refund_cap_check
 from mallops.orders import stock
 from mallops.orders.checkout import require_buyer
+from mallops.orders.errors import OrdersCode
 from mallops.orders.models import Order, PartialRefund, StockItem
 from mallops.orders.selectors import merchant_id_of
 from mallops.orders.states import Event
@@ -271,7 +272,7 @@ def order_refund_part(
         paid_fen=order.paid_fen,
         refunded_fen=order.refunded_fen,
         amount_fen=amount_fen,
-        code="refund_exceeds_order",
+        code=OrdersCode.REFUND_EXCEEDS_ORDER,
     )
     PartialRefund.objects.create(
         merchant_id=order.merchant_id, order=order, reference=reference[:64], amount_fen=amount_fen, at=now

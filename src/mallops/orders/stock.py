@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import F, Sum
 
 from mallops.core.errors import conflict
+from mallops.orders.errors import OrdersCode
 from mallops.orders.models import FlashSale, Movement, Order, OrderLine, OrderStatus, StockItem, StockLedger
 
 _REASON = "stock movement (caller authorised)"
@@ -78,7 +79,9 @@ def reserve(wanted: Iterable[tuple[StockItem, int]], order_of: dict[int, Order])
             .update(available=F("available") - qty, reserved=F("reserved") + qty)
         )
         if updated != 1:
-            raise conflict(f"Not enough stock of {item.sku_code}.", code="out_of_stock", sku=item.sku_code)
+            raise conflict(
+                f"Not enough stock of {item.sku_code}.", code=OrdersCode.OUT_OF_STOCK, sku=item.sku_code
+            )
         _ledger(
             item,
             item.merchant_id,
@@ -102,7 +105,7 @@ def _move(order: Order, kind: str, *, d_available: int, d_reserved: int, d_sold:
             )
         )
         if updated != 1:
-            raise conflict("Stock item vanished.", code="stock_missing")
+            raise conflict("Stock item vanished.", code=OrdersCode.STOCK_MISSING)
         _ledger(
             item_id,
             order.merchant_id,
@@ -162,11 +165,11 @@ def return_units(order: Order, lines: Sequence[tuple[int, int]]) -> list[tuple[O
     Returns the lines (before the update) with the units each gave back.
     """
     if order.status in _NOT_SOLD:
-        raise conflict("Units of this order were never sold.", code="not_sold", status=order.status)
+        raise conflict("Units of this order were never sold.", code=OrdersCode.NOT_SOLD, status=order.status)
     wanted: dict[int, int] = {}
     for line_id, qty in lines:
         if line_id in wanted or qty < 1:
-            raise conflict("Not a line of this order.", code="invalid_line", line=line_id)
+            raise conflict("Not a line of this order.", code=OrdersCode.INVALID_LINE, line=line_id)
         wanted[line_id] = qty
     by_id = {
         line.pk: line
@@ -175,11 +178,11 @@ def return_units(order: Order, lines: Sequence[tuple[int, int]]) -> list[tuple[O
     for line_id, qty in sorted(wanted.items()):
         line = by_id.get(line_id)
         if line is None:
-            raise conflict("Not a line of this order.", code="invalid_line", line=line_id)
+            raise conflict("Not a line of this order.", code=OrdersCode.INVALID_LINE, line=line_id)
         if qty > line.qty - line.returned_qty:
             raise conflict(
                 "More units than this line has left to return.",
-                code="return_exceeds_line",
+                code=OrdersCode.RETURN_EXCEEDS_LINE,
                 line=line_id,
                 left=line.qty - line.returned_qty,
             )
@@ -191,7 +194,9 @@ def return_units(order: Order, lines: Sequence[tuple[int, int]]) -> list[tuple[O
         )
         if updated != 1:
             raise conflict(
-                "More units than this line has left to return.", code="return_exceeds_line", line=line_id
+                "More units than this line has left to return.",
+                code=OrdersCode.RETURN_EXCEEDS_LINE,
+                line=line_id,
             )
     moved = sorted(((by_id[line_id], qty) for line_id, qty in wanted.items()), key=lambda p: p[0].item_id)
     for line, qty in moved:
@@ -201,7 +206,9 @@ def return_units(order: Order, lines: Sequence[tuple[int, int]]) -> list[tuple[O
             .update(available=F("available") + qty, sold=F("sold") - qty)
         )
         if updated != 1:
-            raise conflict("The stock row has fewer sold units.", code="stock_missing", sku=line.sku_code)
+            raise conflict(
+                "The stock row has fewer sold units.", code=OrdersCode.STOCK_MISSING, sku=line.sku_code
+            )
         _ledger(
             line.item_id,
             order.merchant_id,
@@ -223,7 +230,7 @@ def flash_allocate(sale: FlashSale, qty: int | None = None) -> None:
         .update(available=F("available") - qty, reserved=F("reserved") + qty)
     )
     if updated != 1:
-        raise conflict("Not enough available stock for this flash sale.", code="out_of_stock")
+        raise conflict("Not enough available stock for this flash sale.", code=OrdersCode.OUT_OF_STOCK)
     _ledger(
         sale.item_id,
         sale.merchant_id,

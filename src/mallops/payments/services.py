@@ -21,6 +21,7 @@ from mallops.orders.models import Checkout, Order, OrderStatus
 from mallops.orders.services import order_refund_part
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition
+from mallops.payments.errors import PaymentsCode
 from mallops.payments.models import (
     Payment,
     PaymentNotification,
@@ -56,7 +57,7 @@ def payment_open(
         return existing
     payable = [o for o in _orders(checkout.pk) if o.status == OrderStatus.CREATED]
     if not payable:
-        raise conflict("Nothing in this checkout can be paid any more.", code="order_not_payable")
+        raise conflict("Nothing in this checkout can be paid any more.", code=PaymentsCode.ORDER_NOT_PAYABLE)
     amount = sum(o.paid_fen for o in payable)
     out_trade_no = timezone.now().strftime("%Y%m%d") + secrets.token_hex(8)
     answer = get_provider(provider).create_payment(
@@ -106,7 +107,7 @@ def notification_handle(
         log.warning("payment notification refused: %s", exc, extra={"provider": provider})
         raise DomainError(
             detail="The notification signature did not verify.",
-            code="bad_signature",
+            code=PaymentsCode.BAD_SIGNATURE,
             status=401,
             title="Unauthorized",
         ) from exc
@@ -169,13 +170,13 @@ def payment_refund_amount(*, payment: Payment, order: Order, amount: int) -> Ref
         paid_fen=order.paid_fen,
         refunded_fen=order.refunded_fen,
         amount_fen=amount,
-        code="refund_exceeds_order",
+        code=PaymentsCode.REFUND_EXCEEDS_ORDER,
     )
     refund_cap_check(
         paid_fen=payment.amount_fen,
         refunded_fen=payment.refunded_fen,
         amount_fen=amount,
-        code="refund_exceeds_payment",
+        code=PaymentsCode.REFUND_EXCEEDS_PAYMENT,
     )
     refund = Refund.objects.create(
         payment=payment, order=order, out_refund_no="rf" + secrets.token_hex(10), amount_fen=amount
@@ -203,7 +204,7 @@ def _payment_for(order: Order) -> Payment:
         .first()
     )
     if payment is None:
-        raise conflict("No payment to refund.", code="no_payment")
+        raise conflict("No payment to refund.", code=PaymentsCode.NO_PAYMENT)
     return payment
 
 
@@ -248,7 +249,7 @@ def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRe
     if order.status != OrderStatus.REFUNDING:
         raise conflict(
             f"An order in status {order.status!r} cannot refund.",
-            code="illegal_transition",
+            code=PaymentsCode.ILLEGAL_TRANSITION,
             status=order.status,
             event="refund",
         )

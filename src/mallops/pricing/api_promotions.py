@@ -16,8 +16,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
-from mallops.accounts.roles import Kind
-from mallops.core.errors import DomainError
+from mallops.accounts.roles import require_buyer
 from mallops.core.pagination import Pagination
 from mallops.pricing import cart, coupons, selectors, services, strategy
 from mallops.pricing.adapters import promotion_facts
@@ -368,12 +367,7 @@ def platform_batch_cancel(request: HttpRequest, batch_id: int) -> Any:
 
 
 def _buyer(request: HttpRequest) -> Any:
-    actor = _actor(request)
-    if getattr(actor, "kind", None) != Kind.BUYER:
-        raise DomainError(
-            detail="Only buyers hold coupons and carts.", code="buyers_only", status=403, title="Forbidden"
-        )
-    return actor
+    return require_buyer(_actor(request))  # 403 buyer_only (once buyers_only, issue 16)
 
 
 @router.get(

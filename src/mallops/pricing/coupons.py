@@ -18,11 +18,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from mallops.accounts.models import User
-from mallops.accounts.roles import Kind
+from mallops.accounts.roles import Kind, require_buyer
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.pricing.checks import blocking, check_texts
+from mallops.pricing.errors import PricingCode
 from mallops.pricing.models import Coupon, CouponBatch
 from mallops.risk import flows as risk_flows
 from mallops.risk.contracts import NO_CONTEXT, RiskContext
@@ -116,7 +117,7 @@ def coupon_batch_create(
         raise DomainError(
             detail="The coupon batch cannot be created: "
             + "; ".join(f"{f.citation.text}: {f.message}" for f in blocked),
-            code="coupon_batch_blocked",
+            code=PricingCode.COUPON_BATCH_BLOCKED,
             status=409,
             title="Blocked by pre-launch checks",
             extra={"findings": [f.as_dict() for f in findings]},
@@ -204,11 +205,11 @@ def coupon_batch_update(
     require_permission(actor, _permission(merchant_id))
     batch = _locked_batch(batch_id, merchant_id, actor)
     if batch.status == CouponBatch.Status.CANCELLED:
-        raise conflict("The batch is cancelled.", code="coupon_batch_cancelled")
+        raise conflict("The batch is cancelled.", code=PricingCode.COUPON_BATCH_CANCELLED)
     if batch.issued_count:
         raise conflict(
             "Coupons of this batch have been issued: its terms can no longer change.",
-            code="coupon_batch_issued",
+            code=PricingCode.COUPON_BATCH_ISSUED,
         )
     now = timezone.now()
     errors = _validate(data, merchant_id is None, now)
@@ -228,7 +229,7 @@ def coupon_batch_update(
         raise DomainError(
             detail="The coupon batch cannot be saved: "
             + "; ".join(f"{f.citation.text}: {f.message}" for f in blocked),
-            code="coupon_batch_blocked",
+            code=PricingCode.COUPON_BATCH_BLOCKED,
             status=409,
             title="Blocked by pre-launch checks",
             extra={"findings": [f.as_dict() for f in findings]},
@@ -269,7 +270,7 @@ def coupon_batch_cancel(
     batch = _locked_batch(batch_id, merchant_id, actor)
     before = _snapshot(batch)
     if batch.status == CouponBatch.Status.CANCELLED:
-        raise conflict("The batch is already cancelled.", code="coupon_batch_cancelled")
+        raise conflict("The batch is already cancelled.", code=PricingCode.COUPON_BATCH_CANCELLED)
     batch.status = CouponBatch.Status.CANCELLED
     batch.save(update_fields=["status"])
     audit_record(
@@ -286,13 +287,14 @@ def coupon_batch_cancel(
 def _issue(batch: CouponBatch, buyer: User, now: datetime) -> Coupon:
     """Issue one coupon of the locked ``batch`` to ``buyer`` or raise 409."""
     if batch.status != CouponBatch.Status.ACTIVE:
-        raise conflict("The coupon batch is not active.", code="coupon_batch_cancelled")
+        raise conflict("The coupon batch is not active.", code=PricingCode.COUPON_BATCH_CANCELLED)
     if now >= batch.ends_at:
-        raise conflict("The coupon batch has ended.", code="coupon_batch_ended")
+        raise conflict("The coupon batch has ended.", code=PricingCode.COUPON_BATCH_ENDED)
     held = Coupon.objects.for_buyer(buyer.pk).filter(batch_id=batch.pk).count()
     if held >= batch.per_buyer_limit:
         raise conflict(
-            "This buyer already holds as many of these coupons as allowed.", code="coupon_limit_reached"
+            "This buyer already holds as many of these coupons as allowed.",
+            code=PricingCode.COUPON_LIMIT_REACHED,
         )
     rows = (
         CouponBatch.objects.unscoped(reason="issue a coupon")
@@ -300,7 +302,7 @@ def _issue(batch: CouponBatch, buyer: User, now: datetime) -> Coupon:
         .update(issued_count=F("issued_count") + 1)
     )
     if rows != 1:
-        raise conflict("All coupons of this batch have been issued.", code="coupon_batch_exhausted")
+        raise conflict("All coupons of this batch have been issued.", code=PricingCode.COUPON_BATCH_EXHAUSTED)
     valid_from = max(now, batch.starts_at)
     expires = batch.ends_at
     if batch.valid_days is not None:
@@ -325,10 +327,7 @@ def coupon_claim(*, buyer: Any, code: str, context: RiskContext = NO_CONTEXT, re
     and queues the claim for the analysts. Then the batch row is locked and the coupon issued in one
     transaction. Must not be called inside another transaction.
     """
-    if buyer is None or getattr(buyer, "kind", None) != Kind.BUYER:
-        raise DomainError(
-            detail="Only buyers hold coupons.", code="buyers_only", status=403, title="Forbidden"
-        )
+    require_buyer(buyer)  # 403 buyer_only (once buyers_only, issue 16)
     code = code.strip().upper()
     batch_id = CouponBatch.objects.claimable_by_code(code).values_list("pk", flat=True).first()
     if batch_id is None:
@@ -432,7 +431,7 @@ def coupon_redeem(*, buyer_id: int, coupon_id: int, order_ref: str) -> Coupon:
     if updated != 1:
         if not Coupon.objects.for_buyer(buyer_id).filter(pk=coupon_id).exists():
             raise not_found("coupon")
-        raise conflict("The coupon is used, expired or not yet valid.", code="coupon_unavailable")
+        raise conflict("The coupon is used, expired or not yet valid.", code=PricingCode.COUPON_UNAVAILABLE)
     coupon: Coupon = Coupon.objects.for_buyer(buyer_id).get(pk=coupon_id)
     audit_record(
         actor=None,

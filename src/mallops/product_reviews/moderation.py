@@ -11,6 +11,7 @@ from mallops.compliance.engine import check_text
 from mallops.core.errors import DomainError, FieldError
 from mallops.orders.models import Order
 from mallops.orders.risk_checks import risk_order_ref
+from mallops.product_reviews.errors import ProductReviewsCode
 from mallops.product_reviews.models import Visibility
 from mallops.risk import flows as risk_flows
 from mallops.risk.contracts import NO_CONTEXT, Decision, RiskContext
@@ -48,7 +49,7 @@ def screen_text(text: str, *, field: str = "text") -> Screened:
     if blocking:
         raise DomainError(
             detail="The text breaks content rules and cannot be published.",
-            code="compliance_blocked",
+            code=ProductReviewsCode.COMPLIANCE_BLOCKED,
             status=422,
             title="Validation failed",
             errors=[

@@ -29,6 +29,7 @@ from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.core.inputs import is_ascii_digits
 from mallops.core.money import parse_yuan
 from mallops.review import services
+from mallops.review.errors import ReviewCode
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -311,7 +312,7 @@ def listing_import(
                 f"{len(errors)} errors; nothing was imported. Fix them, or confirm importing only the "
                 f"{len(valid)} valid products."
             ),
-            code="import_has_errors",
+            code=ReviewCode.IMPORT_HAS_ERRORS,
             status=422,
             title="Import has errors",
             errors=[FieldError(("file", e.row, e.column), e.message, e.code) for e in errors],

@@ -27,6 +27,7 @@ from mallops.review.checks import (
     verdict,
 )
 from mallops.review.contracts import ManualFinding
+from mallops.review.errors import ReviewCode
 from mallops.review.models import (
     Finding,
     Listing,
@@ -98,7 +99,7 @@ def listing_create(*, actor: Any, merchant_id: int, product_id: int, request: An
     if product is None:
         raise not_found("product")
     if Listing.objects.for_merchant(merchant_id).filter(product_id=product_id).exists():
-        raise conflict("This product already has a listing.", code="listing_exists")
+        raise conflict("This product already has a listing.", code=ReviewCode.LISTING_EXISTS)
     listing: Listing = Listing.objects.create(merchant_id=merchant_id, product=product)
     audit_record(
         actor=actor,
@@ -191,7 +192,7 @@ def _lock_pending(actor: Any, listing_id: int) -> tuple[Listing, ListingVersion]
     if listing is None:
         raise not_found("listing")
     if listing.pending_version_id is None:
-        raise conflict("This listing has no version waiting for review.", code="nothing_to_review")
+        raise conflict("This listing has no version waiting for review.", code=ReviewCode.NOTHING_TO_REVIEW)
     version = (
         ListingVersion.objects.for_platform(actor, "listing.review")
         .select_for_update()
@@ -210,7 +211,7 @@ def listing_claim(
     if version.claimed_by_id not in (None, actor.pk) and version.claim_due_at and version.claim_due_at > now:
         raise conflict(
             "Another reviewer is working on this listing.",
-            code="claimed_by_other",
+            code=ReviewCode.CLAIMED_BY_OTHER,
             claim_due_at=version.claim_due_at.isoformat(),
         )
     version.claimed_by = actor
@@ -229,7 +230,7 @@ def listing_claim(
 def _require_claim(actor: Any, version: ListingVersion, now: datetime) -> None:
     if version.claimed_by_id != actor.pk or version.claim_due_at is None or version.claim_due_at <= now:
         raise conflict(
-            "Claim the listing before deciding (your claim may have expired).", code="claim_required"
+            "Claim the listing before deciding (your claim may have expired).", code=ReviewCode.CLAIM_REQUIRED
         )
 
 
@@ -471,7 +472,7 @@ def listing_take_down(
     if listing is None:
         raise not_found("listing")
     if not listing.is_visible:
-        raise conflict("This listing is not live.", code="not_live")
+        raise conflict("This listing is not live.", code=ReviewCode.NOT_LIVE)
     live = ListingVersion.objects.for_platform(actor, "listing.takedown").get(pk=listing.live_version_id)
     basis = article.strip() or (rule_basis(rule, _compliance_category(live.snapshot)) or "")
     before = _listing_state(listing)
@@ -513,7 +514,7 @@ def listing_delist(
         )
     listing = _lock_listing(merchant_id, listing_id)
     if not listing.is_visible:
-        raise conflict("This listing is not live.", code="not_live")
+        raise conflict("This listing is not live.", code=ReviewCode.NOT_LIVE)
     before = _listing_state(listing)
     _take_down(listing, now=now, kind=TakedownKind.MERCHANT, reason=reason or "merchant_delisted", by=actor)
     audit_record(

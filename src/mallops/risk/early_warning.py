@@ -20,6 +20,7 @@ from mallops.accounts.selectors import user_role_codes
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
+from mallops.risk.errors import RiskCode
 from mallops.risk.metrics import measure
 from mallops.risk.models import AlertStatus, RiskAlert, WarningRule
 from mallops.risk.services import MANAGE_PERMISSION, VIEW_PERMISSION
@@ -113,10 +114,10 @@ def alert_acknowledge(*, actor: Any, alert_id: int, note: str = "", request: Any
         actor.has_perm(MANAGE_PERMISSION) or RiskAlert.objects.filter(_audience(actor), pk=alert.pk).exists()
     ):
         raise DomainError(
-            detail="Only the alert's owner can acknowledge it.", code="not_alert_owner", status=403
+            detail="Only the alert's owner can acknowledge it.", code=RiskCode.NOT_ALERT_OWNER, status=403
         )
     if alert.status != AlertStatus.OPEN:
-        raise conflict("The alert is already acknowledged.", code="risk_alert_closed")
+        raise conflict("The alert is already acknowledged.", code=RiskCode.RISK_ALERT_CLOSED)
     alert.status = AlertStatus.ACKNOWLEDGED
     alert.acknowledged_by = actor
     alert.acknowledged_at = timezone.now()

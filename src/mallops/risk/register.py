@@ -13,6 +13,7 @@ from mallops.accounts.roles import ROLES
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.risk.errors import RiskCode
 from mallops.risk.metrics import METRICS
 from mallops.risk.models import RegisteredRisk, RegisterStatus, RiskCategory
 from mallops.risk.services import MANAGE_PERMISSION, VIEW_PERMISSION
@@ -102,7 +103,7 @@ def risk_create(*, actor: Any, data: RiskInput, request: Any = None) -> Register
     if errors:
         raise validation_error(errors)
     if RegisteredRisk.objects.filter(code=data.code.strip()).exists():
-        raise conflict("This code is already in the register.", code="risk_code_taken")
+        raise conflict("This code is already in the register.", code=RiskCode.RISK_CODE_TAKEN)
     row = RegisteredRisk()
     _apply(row, data)
     row.save()
@@ -121,7 +122,7 @@ def risk_update(*, actor: Any, risk_id: int, data: RiskInput, request: Any = Non
     if errors:
         raise validation_error(errors)
     if RegisteredRisk.objects.filter(code=data.code.strip()).exclude(pk=row.pk).exists():
-        raise conflict("This code is already in the register.", code="risk_code_taken")
+        raise conflict("This code is already in the register.", code=RiskCode.RISK_CODE_TAKEN)
     before = _snapshot(row)
     _apply(row, data)
     row.save()

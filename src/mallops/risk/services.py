@@ -48,6 +48,7 @@ from mallops.risk.engine import (
     from_micros,
     to_micros,
 )
+from mallops.risk.errors import RiskCode
 from mallops.risk.models import ReviewStatus, RiskDecision, RiskEventLog, RiskProfileVersion
 
 VIEW_PERMISSION = "risk.view"
@@ -79,7 +80,7 @@ def risk_blocked(decision: Decision) -> DomainError:
     )
     return DomainError(
         detail=message,
-        code="risk_blocked",
+        code=RiskCode.RISK_BLOCKED,
         status=403,
         title="Blocked by risk control",
         extra={"event": decision.event_id},
@@ -295,7 +296,7 @@ def _review(*, actor: Any, decision_id: int, status: ReviewStatus, note: str, re
         raise not_found("risk decision")
     if row.status != ReviewStatus.OPEN:
         raise conflict(
-            f"The decision is already {row.status}.", code="risk_decision_closed", status=row.status
+            f"The decision is already {row.status}.", code=RiskCode.RISK_DECISION_CLOSED, status=row.status
         )
     row.status = status
     row.analyst = actor

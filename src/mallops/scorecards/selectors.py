@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from mallops.core.errors import DomainError, not_found
 from mallops.scorecards import access
 from mallops.scorecards.engine import Period, PeriodKind, last_periods, period_at
+from mallops.scorecards.errors import ScorecardsCode
 from mallops.scorecards.kpis import KpiLine, Member, Values, card_lines, role_values, rules_for
 from mallops.scorecards.models import IncentiveResult, IncentiveRun
 
@@ -22,7 +23,7 @@ HISTORY_PERIODS = 6
 def forbidden() -> DomainError:
     return DomainError(
         detail=gettext_noop("you may not see this scorecard"),
-        code="scorecard_forbidden",
+        code=ScorecardsCode.SCORECARD_FORBIDDEN,
         status=403,
         title="Forbidden",
     )

@@ -17,6 +17,7 @@ from mallops.core.errors import DomainError, FieldError, conflict, not_found, va
 from mallops.scorecards import access
 from mallops.scorecards.catalogue import BY_CODE, ROLES, Scope, kpis_of
 from mallops.scorecards.engine import PeriodKind, incentive_lines, period_of
+from mallops.scorecards.errors import ScorecardsCode
 from mallops.scorecards.kpis import RuleSpec, role_values, rule_inputs, rules_for
 from mallops.scorecards.models import IncentiveResult, IncentiveRun, KpiRule, RunStatus
 
@@ -115,7 +116,10 @@ def incentive_run_compute(
             .first()
         )
         if run is not None and run.status != RunStatus.DRAFT:
-            raise conflict(gettext_noop("this period's run is already approved"), code="incentive_run_closed")
+            raise conflict(
+                gettext_noop("this period's run is already approved"),
+                code=ScorecardsCode.INCENTIVE_RUN_CLOSED,
+            )
         rules = rules_for(role)
         values = role_values(role=role, period=period)
         team_kpis = {k.code for k in kpis_of(role) if k.scope is Scope.TEAM}
@@ -170,7 +174,9 @@ def incentive_run_approve(*, actor: Any, run_id: int, now: datetime | None = Non
     with audited():
         run = _locked_run(run_id)
         if run.status != RunStatus.DRAFT:
-            raise conflict(gettext_noop("only a draft run can be approved"), code="incentive_run_not_draft")
+            raise conflict(
+                gettext_noop("only a draft run can be approved"), code=ScorecardsCode.INCENTIVE_RUN_NOT_DRAFT
+            )
         if run.created_by_id == actor.pk or run.results.filter(person_id=actor.pk).exists():
             raise _forbidden(
                 "incentive_self_approval",
@@ -200,7 +206,8 @@ def incentive_run_lock(*, actor: Any, run_id: int, now: datetime | None = None) 
         run = _locked_run(run_id)
         if run.status != RunStatus.APPROVED:
             raise conflict(
-                gettext_noop("only an approved run can be locked"), code="incentive_run_not_approved"
+                gettext_noop("only an approved run can be locked"),
+                code=ScorecardsCode.INCENTIVE_RUN_NOT_APPROVED,
             )
         run.status = RunStatus.LOCKED
         run.locked_by = actor

@@ -16,8 +16,9 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from mallops.accounts.auth import api_auth
-from mallops.accounts.roles import Kind
+from mallops.accounts.roles import Kind, require_buyer
 from mallops.accounts.services import require_permission
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, not_found
 from mallops.core.inputs import QuerySchema, Schema
 from mallops.core.pagination import PageRows, Pagination, paginate_rows
@@ -74,11 +75,7 @@ def _detail(ticket: Ticket) -> TicketDetailOut:
 
 
 def _buyer_only(request: HttpRequest) -> Any:
-    if getattr(request.user, "kind", None) != Kind.BUYER:
-        raise DomainError(
-            detail="Buyer accounts only.", code="permission_denied", status=403, title="Forbidden"
-        )
-    return request.user
+    return require_buyer(request.user)  # 403 buyer_only (once permission_denied, issue 16)
 
 
 def _merchant_only(request: HttpRequest) -> Any:
@@ -90,7 +87,7 @@ def _merchant_only(request: HttpRequest) -> Any:
 def _staff_only(request: HttpRequest) -> Any:
     if getattr(request.user, "kind", None) != Kind.STAFF:
         raise DomainError(
-            detail="Staff accounts only.", code="permission_denied", status=403, title="Forbidden"
+            detail="Staff accounts only.", code=CoreCode.PERMISSION_DENIED, status=403, title="Forbidden"
         )
     return request.user
 
@@ -305,7 +302,10 @@ class ServiceNotificationOut(Schema):
 def _inbox_owner(request: HttpRequest) -> Any:
     if getattr(request.user, "kind", None) == Kind.BUYER:
         raise DomainError(
-            detail="Staff and store accounts only.", code="permission_denied", status=403, title="Forbidden"
+            detail="Staff and store accounts only.",
+            code=CoreCode.PERMISSION_DENIED,
+            status=403,
+            title="Forbidden",
         )
     return request.user
 

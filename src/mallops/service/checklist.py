@@ -20,6 +20,7 @@ from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.service import procedures, timeline
 from mallops.service import services as ticket_services
+from mallops.service.errors import ServiceCode
 from mallops.service.models import Ticket, TicketStep, TrainingRecord
 
 
@@ -93,7 +94,7 @@ def require_resolvable(ticket: Ticket, actor: Any) -> None:
         ):
             raise DomainError(
                 detail=f"Resolving a {procedure.name} ticket requires a passed assessment on it.",
-                code="training_required",
+                code=ServiceCode.TRAINING_REQUIRED,
                 status=403,
                 title="Forbidden",
                 extra={"procedure": procedure.code},
@@ -102,7 +103,7 @@ def require_resolvable(ticket: Ticket, actor: Any) -> None:
     if missing:
         raise conflict(
             "Required procedure steps are still open: " + "; ".join(s.step.title for s in missing),
-            code="procedure_steps_open",
+            code=ServiceCode.PROCEDURE_STEPS_OPEN,
             open_steps=[{"id": s.pk, "position": s.step.position, "title": s.step.title} for s in missing],
         )
 

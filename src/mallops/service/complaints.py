@@ -26,6 +26,7 @@ from mallops.accounts.models import RoleGrant, User
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, FieldError, conflict, validation_error
 from mallops.service import configuration, timeline
+from mallops.service.errors import ServiceCode
 from mallops.service.models import (
     OPEN_STATUSES,
     Category,
@@ -120,7 +121,7 @@ def require_explanation(ticket: Ticket) -> None:
     if missing:
         raise DomainError(
             detail="The complaint passed its deadline: give the reason and a proposed solution first.",
-            code="explanation_required",
+            code=ServiceCode.EXPLANATION_REQUIRED,
             status=422,
             title="Validation failed",
             errors=[FieldError(("body", name), "must not be empty", "required") for name in missing],
@@ -143,7 +144,9 @@ def complaint_explain(
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     if ticket.category != Category.COMPLAINT:
-        raise conflict("Only a complaint takes a reason and a proposed solution.", code="not_a_complaint")
+        raise conflict(
+            "Only a complaint takes a reason and a proposed solution.", code=ServiceCode.NOT_A_COMPLAINT
+        )
     before = {"unresolved_reason": ticket.unresolved_reason, "proposed_solution": ticket.proposed_solution}
     ticket.unresolved_reason = _text(reason, "reason")
     ticket.proposed_solution = _text(proposed_solution, "proposed_solution")
@@ -270,7 +273,7 @@ def _serious_ticket(actor: Any, ticket_id: int) -> Ticket:
     if not ticket.flagged_for_regulators:
         raise conflict(
             "Only a serious complaint (escalated to management) is reported to a regulator.",
-            code="not_serious",
+            code=ServiceCode.NOT_SERIOUS,
         )
     return ticket
 
@@ -346,7 +349,7 @@ def regulator_followup(
         raise not_found("regulator report")
     ticket = _serious_ticket(actor, report.ticket_id)
     if report.state == RegulatorReport.State.CLOSED:
-        raise conflict("The regulator report is closed.", code="report_closed")
+        raise conflict("The regulator report is closed.", code=ServiceCode.REPORT_CLOSED)
     before = _report_state(report)
     step = RegulatorFollowUp.objects.create(report=report, at=at, note=_text(note, "note"), recorded_by=actor)
     report.next_followup_on = None if closed else next_followup_on

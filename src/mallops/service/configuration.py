@@ -28,6 +28,7 @@ from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.compliance.engine import check_text
 from mallops.core.errors import DomainError, FieldError, not_found, validation_error
+from mallops.service.errors import ServiceCode
 from mallops.service.models import (
     AgentProfile,
     Category,
@@ -276,7 +277,7 @@ def _checked(title: str, body: str) -> list[dict[str, Any]]:
     if blocking:
         raise DomainError(
             detail="The reply breaks content rules and cannot go live.",
-            code="compliance_blocked",
+            code=ServiceCode.COMPLIANCE_BLOCKED,
             status=422,
             title="Validation failed",
             errors=[
@@ -342,7 +343,10 @@ def reply_template_update(
         raise not_found("reply template")
     if not template.is_active:
         raise DomainError(
-            detail="A retired reply cannot be edited.", code="template_retired", status=409, title="Conflict"
+            detail="A retired reply cannot be edited.",
+            code=ServiceCode.TEMPLATE_RETIRED,
+            status=409,
+            title="Conflict",
         )
     before = _template_state(template)
     title, category, keywords, body = _template_input(title, category, keywords, body)

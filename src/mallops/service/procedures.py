@@ -21,6 +21,7 @@ from mallops.accounts.selectors import user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.service.errors import ServiceCode
 from mallops.service.models import Category, Procedure, ProcedureStep, ProcedureVersion
 
 OWNER_PERMISSION = "ticket.supervise"
@@ -359,7 +360,7 @@ def procedure_version_publish(
     version = _version(actor, code, number)
     if version.state != ProcedureVersion.State.DRAFT:
         raise conflict(
-            f"Version {number} is {version.state}; only a draft can be published.", code="not_draft"
+            f"Version {number} is {version.state}; only a draft can be published.", code=ServiceCode.NOT_DRAFT
         )
     previous = _publish(version, _now(now))
     audit_record(
@@ -380,7 +381,7 @@ def procedure_version_retire(
     """Retire a draft or the published version (the procedure is then not in force until the next one)."""
     version = _version(actor, code, number)
     if version.state == ProcedureVersion.State.RETIRED:
-        raise conflict(f"Version {number} is already retired.", code="already_retired")
+        raise conflict(f"Version {number} is already retired.", code=ServiceCode.ALREADY_RETIRED)
     before = version.state
     version.state = ProcedureVersion.State.RETIRED
     version.retired_at = _now(now)

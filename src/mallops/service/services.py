@@ -18,8 +18,10 @@ from mallops.accounts.roles import Kind
 from mallops.accounts.selectors import user_merchant, user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.service import assist, checklist, complaints, escalation, notifications, routing, sla, timeline
+from mallops.service.errors import ServiceCode
 from mallops.service.models import (
     Category,
     Channel,
@@ -94,13 +96,16 @@ def _locked(actor: Any, ticket_id: int) -> Ticket:
 def _handler_only(actor: Any) -> None:
     if getattr(actor, "kind", None) == Kind.BUYER:
         raise DomainError(
-            detail="Only service staff can do this.", code="permission_denied", status=403, title="Forbidden"
+            detail="Only service staff can do this.",
+            code=CoreCode.PERMISSION_DENIED,
+            status=403,
+            title="Forbidden",
         )
 
 
 def _require_open(ticket: Ticket) -> None:
     if not ticket.is_open:
-        raise conflict(f"Ticket {ticket.number} is {ticket.status}.", code="ticket_not_open")
+        raise conflict(f"Ticket {ticket.number} is {ticket.status}.", code=ServiceCode.TICKET_NOT_OPEN)
 
 
 def _handled_open(actor: Any, ticket_id: int) -> Ticket:
@@ -241,7 +246,7 @@ def ticket_reply(
     body = _text(body, "body")
     if getattr(actor, "kind", None) == Kind.BUYER:
         if ticket.status == Status.CLOSED:
-            raise conflict("The ticket is closed; open a new one.", code="ticket_not_open")
+            raise conflict("The ticket is closed; open a new one.", code=ServiceCode.TICKET_NOT_OPEN)
         event = timeline.record(ticket, at, actor, "customer_reply", body)
         if ticket.status == Status.WAITING:
             _resume(ticket, at=at, actor=actor, why="customer replied")
@@ -358,7 +363,7 @@ def ticket_pause(
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     if ticket.status == Status.WAITING:
-        raise conflict("The ticket is already waiting for the customer.", code="already_paused")
+        raise conflict("The ticket is already waiting for the customer.", code=ServiceCode.ALREADY_PAUSED)
     reason = _text(reason, "reason", required=False, limit=200)
     TicketPause.objects.create(ticket=ticket, started_at=at, reason=reason)
     ticket.status = Status.WAITING
@@ -382,7 +387,7 @@ def ticket_resume(*, actor: Any, ticket_id: int, request: Any = None, now: datet
     _handler_only(actor)
     ticket = _locked(actor, ticket_id)
     if ticket.status != Status.WAITING:
-        raise conflict("The ticket is not waiting for the customer.", code="not_paused")
+        raise conflict("The ticket is not waiting for the customer.", code=ServiceCode.NOT_PAUSED)
     _resume(ticket, at=_now(now), actor=actor, why="resumed by agent")
     audit_record(actor=actor, action="service.ticket_resumed", obj=ticket, request=request)
     return ticket
@@ -397,10 +402,10 @@ def ticket_extend(
     ticket = _handled_open(actor, ticket_id)
     message = _text(message, "message")
     if ticket.is_special:
-        raise conflict("The ticket is already a special case.", code="already_special")
+        raise conflict("The ticket is already a special case.", code=ServiceCode.ALREADY_SPECIAL)
     current = sla.pending(ticket, Target.RESOLUTION)
     if not current or any(r.due_at is not None and r.due_at <= at for r in current):
-        raise conflict("The customer must be told before the resolution deadline.", code="too_late")
+        raise conflict("The customer must be told before the resolution deadline.", code=ServiceCode.TOO_LATE)
     policy = sla.pick_policy(
         Target.RESOLUTION,
         category=ticket.category,
@@ -409,7 +414,7 @@ def ticket_extend(
         special=True,
     )
     if policy is None:
-        raise conflict("No special-case policy is active.", code="no_policy")
+        raise conflict("No special-case policy is active.", code=ServiceCode.NO_POLICY)
     for row in current:
         row.superseded = True
         row.save(update_fields=["superseded"])
@@ -506,7 +511,7 @@ def ticket_rate(
     if getattr(actor, "kind", None) == Kind.MERCHANT:
         raise DomainError(
             detail="Only the buyer or platform staff record ratings.",
-            code="permission_denied",
+            code=CoreCode.PERMISSION_DENIED,
             status=403,
             title="Forbidden",
         )
@@ -520,9 +525,9 @@ def ticket_rate(
         )
     }
     if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-        raise conflict("A ticket can be rated once it is resolved.", code="not_resolved")
+        raise conflict("A ticket can be rated once it is resolved.", code=ServiceCode.NOT_RESOLVED)
     if TicketRating.objects.filter(ticket=ticket).exists():
-        raise conflict("The ticket is already rated.", code="already_rated")
+        raise conflict("The ticket is already rated.", code=ServiceCode.ALREADY_RATED)
     score = (Decimal(sum(scores.values())) / 4).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     rating = TicketRating.objects.create(
         ticket=ticket, score=score, comment=_text(comment, "comment", required=False), rated_at=at, **scores
@@ -562,7 +567,7 @@ def ticket_followup(
     at = _now(now)
     ticket = _locked(actor, ticket_id)
     if ticket.status != Status.RESOLVED:
-        raise conflict("Only a resolved ticket gets a follow-up visit.", code="not_resolved")
+        raise conflict("Only a resolved ticket gets a follow-up visit.", code=ServiceCode.NOT_RESOLVED)
     complaints.require_explanation(ticket)
     note = _text(note, "note")
     sla.meet(ticket, Target.FOLLOW_UP, at)

@@ -12,6 +12,7 @@ from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.service import assist, escalation
+from mallops.service.errors import ServiceCode
 from mallops.service.models import (
     Category,
     Channel,
@@ -124,7 +125,7 @@ def sla_policy_create(
     if same.exists():
         raise conflict(
             "An active policy already sets this target; edit it instead.",
-            code="policy_exists",
+            code=ServiceCode.POLICY_EXISTS,
             policy=same.first().code,  # type: ignore[union-attr]
         )
     policy = SlaPolicy(

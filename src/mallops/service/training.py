@@ -21,6 +21,7 @@ from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.service import procedures
+from mallops.service.errors import ServiceCode
 from mallops.service.models import AgentProfile, Procedure, ProcedureVersion, TrainingRecord
 
 AGENT_PERMISSIONS = ("ticket.handle", "store.service.handle")
@@ -69,7 +70,9 @@ def training_record(
     if version_number is None:
         version = procedures.current_version(procedure)
         if version is None:
-            raise conflict(f"{procedure.name} has no published version.", code="no_published_version")
+            raise conflict(
+                f"{procedure.name} has no published version.", code=ServiceCode.NO_PUBLISHED_VERSION
+            )
     else:
         found = procedure.versions.filter(number=version_number).first()
         if found is None:
@@ -77,7 +80,8 @@ def training_record(
         version = found
     if version.state == ProcedureVersion.State.RETIRED:
         raise conflict(
-            f"Version {version.number} is retired; train on the current one.", code="version_retired"
+            f"Version {version.number} is retired; train on the current one.",
+            code=ServiceCode.VERSION_RETIRED,
         )
     record = TrainingRecord.objects.create(
         user=agent,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from mallops.accounts.selectors import staff_with_permission
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
+from mallops.tasks.errors import TasksCode
 from mallops.tasks.models import OPEN_STATUSES, Kind, Status, TaskComment, TaskNotice, Team, WorkTask
 from mallops.tasks.rules import TEAM_PERMISSIONS, can_manage, is_member
 
@@ -64,7 +65,7 @@ def _need_worker(actor: Any, task: WorkTask) -> None:
 
 def _need_open(task: WorkTask) -> None:
     if task.status not in OPEN_STATUSES:
-        raise conflict("the task is already closed", code="task_closed")
+        raise conflict("the task is already closed", code=TasksCode.TASK_CLOSED)
 
 
 def _assignee(team: str, assignee_id: int | None, loc: tuple[str, ...]) -> Any:
@@ -162,7 +163,7 @@ def task_start(*, actor: Any, task_id: int, now: datetime | None = None) -> Work
         task = _locked(task_id)
         _need_worker(actor, task)
         if task.status != Status.OPEN:
-            raise conflict("only a task still to do can be started", code="task_not_open")
+            raise conflict("only a task still to do can be started", code=TasksCode.TASK_NOT_OPEN)
         before = _snapshot(task)
         task.status = Status.IN_PROGRESS
         if task.assignee_id is None:

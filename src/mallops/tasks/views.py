@@ -19,6 +19,7 @@ from mallops.console.forms import console_widgets
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
 from mallops.tasks import selectors, services
+from mallops.tasks.errors import TasksCode
 from mallops.tasks.models import Kind, Status, Team
 from mallops.tasks.rules import can_manage
 
@@ -148,7 +149,7 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
         if action == "assign":
             assignee = post.get("assignee_id", "")
             if not assignee.isdigit():
-                raise DomainError(detail=_("Choose a person."), code="invalid")
+                raise DomainError(detail=_("Choose a person."), code=TasksCode.INVALID)
             services.task_assign(actor=request.user, task_id=task_id, assignee_id=int(assignee))
             messages.success(request, _("Task assigned."))
         elif action == "start":
@@ -162,7 +163,7 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
             try:
                 due_at = field.clean(post.get("due_at", ""))
             except forms.ValidationError as exc:
-                raise DomainError(detail=_("Enter a valid date and time."), code="invalid") from exc
+                raise DomainError(detail=_("Enter a valid date and time."), code=TasksCode.INVALID) from exc
             services.task_reschedule(actor=request.user, task_id=task_id, due_at=due_at)
             messages.success(request, _("Due time changed."))
         elif action == "close":

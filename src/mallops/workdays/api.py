@@ -11,6 +11,7 @@ from pydantic import Field
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, permission_denied
 from mallops.core.inputs import MultilineText, Schema
 from mallops.workdays import selectors, services
@@ -64,7 +65,7 @@ def year_get(request: HttpRequest, year: int) -> YearDetailOut:
     summary = next((s for s in selectors.year_summaries() if s.year == year), None)
     if summary is None:
         raise DomainError(
-            detail=f"No holiday data for {year}.", code="not_found", status=404, title="Not found"
+            detail=f"No holiday data for {year}.", code=CoreCode.NOT_FOUND, status=404, title="Not found"
         )
     days = [DayOut(date=d.date, kind=d.kind, name=d.name) for d in selectors.year_days(year)]
     return YearDetailOut(**vars(summary), days=days)

@@ -20,6 +20,7 @@ from django.db import transaction
 
 from mallops.core.money import refund_cap_check
 from mallops.core.timeutil import SHANGHAI
+from mallops.payments.errors import PaymentsCode
 from mallops.payments.models import SandboxTransaction
 from mallops.payments.providers.base import Notification, ProviderPayment, SignatureError
 
@@ -107,7 +108,7 @@ class SandboxProvider:
             paid_fen=row.amount_fen,
             refunded_fen=row.refunded_fen,
             amount_fen=amount_fen,
-            code="refund_exceeds_payment",
+            code=PaymentsCode.REFUND_EXCEEDS_PAYMENT,
         )
         row.refunded_fen += amount_fen
         row.status = "REFUND"
