@@ -19,3 +19,15 @@ class OpsConfig(AppConfig):
         register(MenuItem("ops_incidents", _("Incidents"), "ops:incidents", VIEW_PERMISSION, group="system"))
         register(MenuItem("ops_releases", _("Releases"), "ops:releases", VIEW_PERMISSION, group="system"))
         register(MenuItem("ops_flags", _("Feature flags"), "ops:flags", VIEW_PERMISSION, group="system"))
+        from mallops.ops import support
+
+        register(
+            MenuItem(
+                "ops_support",
+                _("Technical support"),
+                "ops:support",
+                group="system",
+                badge=support.notices_unread_count,
+                visible=lambda user: support.can_report(user) or support.is_handler(user),
+            )
+        )

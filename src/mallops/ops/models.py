@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mallops.privacy.contracts import DataClass, PersonalField
+from mallops.tenancy.managers import MerchantScopedManager
 
 
 class BackupLevel(models.TextChoices):
@@ -169,6 +170,15 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.severity} {self.title}"
+
+    def linked_support_tickets(self) -> models.QuerySet[SupportTicket]:
+        """The technical-support tickets linked to this incident (the incident pages are technical
+        operations' only, and they see every ticket)."""
+        manager: Any = SupportTicket.objects
+        linked: models.QuerySet[SupportTicket] = manager.unscoped(
+            reason="an incident's linked reports"
+        ).filter(incident=self)
+        return linked
 
 
 class ActionItem(models.Model):
@@ -338,3 +348,179 @@ class FeatureFlag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------- technical-support tickets (R6.3.1)
+
+
+class SupportKind(models.TextChoices):
+    FAULT = "fault", _("Fault")
+    QUESTION = "question", _("Technical question")
+    REQUEST = "request", _("Feature request")
+
+
+class SupportSeverity(models.TextChoices):
+    P1 = "p1", _("P1 major fault")
+    P2 = "p2", _("P2 high")
+    P3 = "p3", _("P3 normal")
+    P4 = "p4", _("P4 low")
+
+
+class SupportStatus(models.TextChoices):
+    NEW = "new", _("Awaiting response")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed (confirmed)")
+
+
+class SupportTicket(models.Model):
+    """A technical problem reported by a merchant or a staff member to technical operations (R6.3.1).
+
+    Not ``service.Ticket``: that one is a buyer's case (its buyer, order, CSAT and the buyer-facing SLA
+    policies); see docs/operations.md. ``merchant`` is the reporting store (none when staff reported it).
+
+    The targets ``response_deadline_at`` and ``resolution_deadline_at`` are kept for the record; the timers
+    ``response_due_at`` and ``resolution_due_at`` are cleared when the target is met or when the sweep
+    has told the people concerned that it was missed.
+    """
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "reporter": "the staff or store account that reported a technical problem",
+        "assignee": "the technical-operations staff account handling it",
+    }
+
+    merchant = models.ForeignKey(
+        "accounts.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reporter = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=SupportKind.choices)
+    severity = models.CharField(max_length=2, choices=SupportSeverity.choices)
+    status = models.CharField(max_length=15, choices=SupportStatus.choices, default=SupportStatus.NEW)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    assignee = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="support_tickets"
+    )
+    created_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True, default="")
+    response_deadline_at = models.DateTimeField()
+    resolution_deadline_at = models.DateTimeField()
+    response_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(severity="p1") | models.Q(kind="fault"), name="ops_support_p1_is_fault"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="closed", closed_at__isnull=False) | ~models.Q(status="closed"),
+                name="ops_support_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"TS{self.pk}"
+
+    @property
+    def response_missed(self) -> bool | None:
+        """True when the first response came (or is still to come) after the target; None while open."""
+        if self.responded_at is not None:
+            return self.responded_at > self.response_deadline_at
+        return None
+
+
+class SupportEventKind(models.TextChoices):
+    OPENED = "opened", _("Reported")
+    COMMENT = "comment", _("Reply")
+    NOTE = "note", _("Internal note")
+    STATUS = "status", _("Status changed")
+    ASSIGNED = "assigned", _("Assignee changed")
+    SEVERITY = "severity", _("Severity changed")
+    ESCALATED = "escalated", _("Escalated to an incident")
+    TARGET_MISSED = "target_missed", _("Target missed")
+
+
+class SupportTicketEvent(models.Model):
+    """One line of a support ticket's timeline (append-only); internal notes are hidden from the reporter."""
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "actor_username": PersonalField(
+            DataClass.IDENTITY, purpose="accountability of technical support", mask="redact"
+        ),
+    }
+
+    ticket = models.ForeignKey(SupportTicket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=15, choices=SupportEventKind.choices)
+    text = models.TextField(blank=True, default="")
+    actor_username = models.CharField(max_length=150, blank=True, default="")
+    is_internal = models.BooleanField(default=False)
+    # the change, as codes (status, severity, assignee's username, missed target); shown through ``change``
+    before = models.CharField(max_length=150, blank=True, default="")
+    after = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    @property
+    def change(self) -> str:
+        """The change in words of the reader's language (never a code)."""
+        tables: dict[str, Any] = {
+            SupportEventKind.STATUS: dict(SupportStatus.choices),
+            SupportEventKind.SEVERITY: dict(SupportSeverity.choices),
+            SupportEventKind.TARGET_MISSED: {
+                "response": _("First response"),
+                "resolution": _("Resolution target"),
+            },
+        }
+        table = tables.get(self.kind)
+        if table is None:
+            return self.after
+        words = [str(table.get(value, value)) for value in (self.before, self.after) if value]
+        return " → ".join(words)
+
+
+class SupportNotice(models.Model):
+    """A line in a person's support inbox: a ticket given to them, a P1 reported, a target missed."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned to you")
+        MAJOR_FAULT = "major_fault", _("P1 major fault reported")
+        RESPONSE_MISSED = "response_missed", _("Response target missed")
+        RESOLUTION_MISSED = "resolution_missed", _("Resolution target missed")
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {"recipient": "the account the inbox belongs to"}
+
+    recipient = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(SupportTicket, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "ticket", "kind"], name="ops_support_notice_once")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="ops_support_notice_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ticket_id}"
