@@ -137,3 +137,8 @@ def test_campaign_report_reconciles_with_the_order_lines():
     html = page.content.decode()
     # money reads in 元 on the page (issue 14)
     assert "<svg" in html and "满100减20" in html and format_fen(store_row["discount_fen"]) in html
+    assert 'data-testid="campaigns-table"' in html and 'class="sort' in html  # the DataTable
+    store_key = f'data-testid="campaign-promotion-{store_row["id"]}"'
+    assert store_key in html
+    batches_only = console.get("/promotions/campaigns/", {"type": "coupon_batch"}).content.decode()
+    assert store_key not in batches_only

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mallops.dsr.testing import grant_consent
 from mallops.pricing.models import Coupon, Promotion, PromotionUse
 from mallops.pricing.testing import make_batch, make_buyer, make_promotion
 from mallops.testing.factories import make_merchant, make_staff
@@ -83,8 +84,22 @@ def test_participation_chart_and_platform_coupon_batch_page():
     ops = _client(make_staff("product_ops"))
     page = ops.get("/promotions/coupon-batches/").content.decode()
     assert "平台红包" in page and "HB1" in page and "<svg" in page
-    ops.post("/promotions/coupon-batches/", {"batch": batch.pk, "buyers": "buyer-console\nnobody"})
+    assert 'data-testid="batches-table"' in page and 'class="sort' in page  # the DataTable
+    assert "红包" in page and "¥5.00" in page and ">red_packet<" not in page
+    cancelled = ops.get("/promotions/coupon-batches/", {"status": "cancelled"}).content.decode()
+    assert f'data-testid="batch-{batch.pk}"' in page and f'data-testid="batch-{batch.pk}"' not in cancelled
+    grant_consent([buyer])
+    silent = make_buyer("buyer-silent")  # no marketing consent: skipped and reported
+    done = ops.post(
+        "/promotions/coupon-batches/",
+        {"batch": batch.pk, "buyers": "buyer-console\nnobody\nbuyer-silent"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).content.decode()
+    assert "已发放 1 张，拒绝 2 个。" in done
+    assert "已跳过 1 位未同意（或已撤回）营销信息推送的买家。" in done
     assert Coupon.objects.for_buyer(buyer.pk).filter(batch=batch).count() == 1
+    assert not Coupon.objects.for_buyer(silent.pk).exists()
     viewer = _client(make_staff("user_ops"))
     assert viewer.get("/promotions/coupon-batches/").status_code == 200
     assert viewer.post("/promotions/coupon-batches/", {"batch": batch.pk, "buyers": "x"}).status_code == 403

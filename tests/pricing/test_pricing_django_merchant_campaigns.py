@@ -220,6 +220,10 @@ def test_merchant_console_issues_a_store_batch_to_its_customers_in_a_segment():
     assert page.status_code == 200
     html = page.content.decode()
     assert "挽回券" in html and "别家券" not in html and "按人群发券" in html
+    assert 'data-testid="batches-table"' in html  # the DataTable
+    assert f'data-testid="batch-{batch.pk}"' in html
+    searched = merchant.get("/promotions/store-coupons/", {"q": "没有这张券"}).content.decode()
+    assert f'data-testid="batch-{batch.pk}"' not in searched
     # the segment's reach among this store's customers, not the platform's 3 (named, never coded)
     assert "流失风险 (2)" in html and "at_risk (" not in html
 

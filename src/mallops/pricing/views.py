@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from mallops.core.words import label, label_choices
 from mallops.pricing import coupons, segments, services
 from mallops.pricing.checks import blocking
 from mallops.pricing.citations import LAW_NAMES
-from mallops.pricing.models import Coupon, CouponBatch, Promotion, PromotionStatus, PromotionUse
+from mallops.pricing.models import CouponBatch, Promotion, PromotionStatus, PromotionUse
 from mallops.pricing.svg import bar_chart
 
 
@@ -218,27 +217,30 @@ def coupon_batches(request: HttpRequest) -> HttpResponse:
                 _("Issued %(issued)d coupons; refused %(refused)d.")
                 % {"issued": len(result.issued), "refused": len(result.refused)},
             )
+            if result.no_consent:
+                messages.warning(
+                    request,
+                    _("Skipped %(count)d buyers without marketing consent (not asked, or withdrawn).")
+                    % {"count": result.no_consent},
+                )
         return redirect("pricing:coupon_batches")
-    batches = list(
-        CouponBatch.objects.for_platform(user, "promotion.view")
-        .filter(merchant__isnull=True)
-        .annotate(
-            used=Count("coupons", filter=Q(coupons__status=Coupon.Status.USED)),
-            expired=Count("coupons", filter=Q(coupons__status=Coupon.Status.EXPIRED)),
-        )
-        .order_by("-pk")[:100]
-    )
-    chart = bar_chart(
-        [(b.name[:8], b.issued_count) for b in batches[:12]], title=_("Coupons issued per batch")
-    )
+    from mallops.pricing import coupon_lists
+
+    scoped = CouponBatch.objects.for_platform(user, "promotion.view").filter(merchant__isnull=True)
+    table = coupon_lists.batch_table(request, scoped, platform=True, can_issue=can_issue)
+    if table.export_format:
+        return table.export_response()
+    shown = list(table.page.object_list)
+    chart = bar_chart([(b.name[:8], b.issued_count) for b in shown[:12]], title=_("Coupons issued per batch"))
     return render(
         request,
         "pricing/coupon_batches.html",
         {
             "active": "coupon_batches",
-            "batches": batches,
+            "table": table,
+            "issuable": coupon_lists.active_batches(scoped) if can_issue else [],
             "can_issue": can_issue,
-            "chart": chart if batches else "",
+            "chart": chart if shown else "",
             "segments": segments.segment_choices(segments.segment_sizes()) if can_issue else [],
         },
     )

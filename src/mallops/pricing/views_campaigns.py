@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.accounts.selectors import user_merchant
+from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.pricing import campaign_report, memberships, segments
-from mallops.pricing.models import Coupon, CouponBatch
+from mallops.pricing.models import CouponBatch
 from mallops.pricing.svg import bar_chart
 
 
@@ -35,6 +35,51 @@ def _day(text: str) -> date | None:
         return parse_date(text) if text else None
     except ValueError:
         return None
+
+
+def _campaign_table(request: HttpRequest, rows: list[dict[str, Any]], *, merchant_side: bool) -> DataTable:
+    """The report's campaigns (dicts, already scoped and computed) as a ``DataTable``."""
+    from django.urls import reverse
+
+    kinds = [("promotion", _("Promotion")), ("coupon_batch", _("Coupon batch"))]
+    names = dict(kinds)
+
+    def link(row: dict[str, Any]) -> str | None:
+        # a store opens its own promotions; the platform opens every promotion
+        if row["type"] == "promotion" and (row["merchant_id"] or not merchant_side):
+            return reverse("pricing:detail", args=[row["id"]])
+        return None
+
+    return DataTable(
+        request,
+        [{**row, "key": f"{row['type']}-{row['id']}"} for row in rows],
+        columns=[
+            Column("type", _("Type"), value=lambda r: names.get(r["type"], r["type"])),
+            Column("id", "#", sort="id", link=link),
+            Column("name", _("Name"), sort="name", link=link),
+            Column(
+                "merchant", _("Merchant"), sort="merchant", value=lambda r: r["merchant"] or _("Platform")
+            ),
+            Column("orders", _("Orders"), kind="number", sort="orders"),
+            Column("buyers", _("Buyers"), kind="number", sort="buyers"),
+            Column("discount_fen", _("Discount cost"), kind="money", sort="discount_fen"),
+            Column("gmv_fen", _("GMV"), kind="money", sort="gmv_fen"),
+            Column("refunded_fen", _("Refunded amount"), kind="money", sort="refunded_fen"),
+            Column("roi", "ROI", kind="number", sort="roi"),
+        ],
+        search=["name", "merchant"],
+        search_placeholder=_("Campaign or store"),
+        filters=[Filter("type", _("Type"), kinds)],
+        default_sort="-discount_fen",
+        page_size=50,
+        export_name="campaigns",
+        row_key="key",
+        keep=["start", "end"],
+        testid="campaigns",
+        row_testid="campaign-{key}",
+        empty_title=_("No paid order used a promotion or coupon in this period."),
+        empty_hint=_("Pick a longer period, or launch a promotion or coupon batch first."),
+    )
 
 
 def _report_page(request: HttpRequest, merchant_id: int | None) -> HttpResponse:
@@ -50,6 +95,9 @@ def _report_page(request: HttpRequest, merchant_id: int | None) -> HttpResponse:
             actor=user, merchant_id=merchant_id, start=start, end=end
         )
     rows = report["campaigns"]
+    table = _campaign_table(request, rows, merchant_side=merchant_id is not None)
+    if table.export_format:
+        return table.export_response()
     top = sorted(rows, key=lambda r: -r["discount_fen"])[:12]
     return render(
         request,
@@ -59,6 +107,7 @@ def _report_page(request: HttpRequest, merchant_id: int | None) -> HttpResponse:
             "merchant_side": merchant_id is not None,
             "report": report,
             "rows": rows,
+            "table": table,
             "start": start,
             "end": end,
             "cost_chart": bar_chart(
@@ -217,25 +266,23 @@ def issue_segment(request: HttpRequest) -> HttpResponse:
 @login_required
 def store_coupons(request: HttpRequest) -> HttpResponse:
     """The merchant centre's coupon batches with their counts and a form issuing one to a segment."""
+    from mallops.pricing import coupon_lists
+
     merchant_id = _store_id(request)
-    batches = list(
-        CouponBatch.objects.for_merchant(merchant_id)
-        .annotate(
-            used=Count("coupons", filter=Q(coupons__status=Coupon.Status.USED)),
-            expired=Count("coupons", filter=Q(coupons__status=Coupon.Status.EXPIRED)),
-        )
-        .order_by("-pk")[:100]
-    )
-    chart = bar_chart(
-        [(b.name[:8], b.issued_count) for b in batches[:12]], title=_("Coupons issued per batch")
-    )
+    scoped = CouponBatch.objects.for_merchant(merchant_id)
+    table = coupon_lists.batch_table(request, scoped, platform=False, can_issue=True)
+    if table.export_format:
+        return table.export_response()
+    shown = list(table.page.object_list)
+    chart = bar_chart([(b.name[:8], b.issued_count) for b in shown[:12]], title=_("Coupons issued per batch"))
     return render(
         request,
         "pricing/store_coupons.html",
         {
             "active": "store_coupons",
-            "batches": batches,
-            "chart": chart if batches else "",
+            "table": table,
+            "issuable": coupon_lists.active_batches(scoped),
+            "chart": chart if shown else "",
             "segments": segments.segment_choices(segments.store_segment_sizes(merchant_id)),
         },
     )
