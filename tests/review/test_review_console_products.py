@@ -231,6 +231,11 @@ def test_certificates_page_adds_a_certificate_and_uploads_its_scan(media):
     assert added.status_code == 302
     certificate = Certificate.objects.for_merchant(merchant.pk).get()
     assert (certificate.kind, certificate.product_id) == ("ccc", None)
+    page = client.get("/review/mine/certificates/").content.decode()
+    assert 'data-testid="certificates-table"' in page and 'class="sort' in page  # the DataTable
+    assert f'data-testid="certificate-{certificate.pk}"' in page and "全店" in page
+    expired_only = client.get("/review/mine/certificates/", {"expired": "True"}).content.decode()
+    assert f'data-testid="certificate-{certificate.pk}"' not in expired_only
 
     pdf = b"%PDF-1.4\n%scan\n"
     wrong = client.post(

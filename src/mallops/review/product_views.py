@@ -28,7 +28,7 @@ from mallops.catalogue.models import (
     ProductImage,
     ReturnExclusion,
 )
-from mallops.console.lists import Column, DataTable, DateRange
+from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.inputs import is_ascii_digits
 from mallops.core.words import field_label
@@ -326,13 +326,56 @@ def merchant_certificates(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
     expiring_only = request.GET.get("expiring") == "1"  # the workbench's to-do link
+    table = DataTable(
+        request,
+        catalogue.certificates_expiring(merchant_id=merchant_id, now=timezone.now())
+        if expiring_only
+        else catalogue.certificate_list(merchant_id=merchant_id),
+        columns=[
+            Column("kind", _("Kind"), sort="kind", value=lambda c: c.get_kind_display()),
+            Column("number", _("Number"), sort="number"),
+            Column("expires_on", _("Valid through"), kind="date", sort="expires_on"),
+            Column(
+                "expired",
+                _("Status"),
+                kind="badge",
+                value=lambda c: "expired" if c.expired else "valid",
+                display=lambda c: _("expired") if c.expired else _("Valid"),
+                tone=lambda c: "danger" if c.expired else "success",
+            ),
+            Column(
+                "product",
+                _("Product"),
+                value=lambda c: f"#{c.product_id}" if c.product_id else _("whole store"),
+                link=lambda c: (
+                    reverse("review:merchant_product", args=[c.product_id]) if c.product_id else None
+                ),
+            ),
+            Column(
+                "file", _("Scan"), kind="template", template="review/_certificate_scan.html", export=False
+            ),
+        ],
+        search=["number"],
+        search_placeholder=_("Number"),
+        filters=[
+            Filter("kind", _("Kind"), CertificateKind.choices),
+            Filter("expired", _("Status"), [("False", _("Valid")), ("True", _("expired"))]),
+        ],
+        date_range=DateRange("expires_on", _("Valid through"), is_date=True),
+        default_sort="expires_on" if expiring_only else "-pk",
+        page_size=50,
+        export_name="certificates",
+        keep=["expiring"],
+        testid="certificates",
+        row_testid="certificate-{key}",
+        empty_title=_("No certificates yet."),
+        empty_hint=_("Add a certificate with the form below, then upload its scan."),
+    )
+    if table.export_format:
+        return table.export_response()
     context = {
         "active": "merchant_certificates",
-        "certificates": list(
-            catalogue.certificates_expiring(merchant_id=merchant_id, now=timezone.now())
-            if expiring_only
-            else catalogue.certificate_list(merchant_id=merchant_id)[:300]
-        ),
+        "table": table,
         "expiring_only": expiring_only,
         "kinds": CertificateKind.choices,
     }
