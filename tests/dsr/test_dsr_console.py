@@ -32,6 +32,11 @@ def test_officer_publishes_a_policy_in_the_console(officer: Any) -> None:
     form = {"version": "2026.1", "text": POLICY_TEXT, "purposes": json.dumps(PURPOSES, ensure_ascii=False)}
     assert client.post("/privacy/policies/", form).status_code == 302
     assert PrivacyPolicy.objects.get(is_current=True).version == "2026.1"
+    listed = client.get("/privacy/policies/").content.decode()
+    assert 'data-testid="policies-table"' in listed and 'class="sort' in listed  # the DataTable
+    assert listed.count('data-testid="policy-row"') == 1
+    superseded = client.get("/privacy/policies/", {"is_current": "False"}).content.decode()
+    assert 'data-testid="policy-row"' not in superseded
     bad = client.post("/privacy/policies/", {**form, "version": "2026.2", "purposes": "[]"})
     assert bad.status_code == 200 and PrivacyPolicy.objects.count() == 1
     assert (

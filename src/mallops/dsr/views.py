@@ -79,14 +79,44 @@ def policies(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Published privacy policy %(v)s.") % {"v": policy.version})
                 return redirect("dsr:policies")
+    from mallops.console.lists import Column, DataTable, DateRange, Filter
+
+    table = DataTable(
+        request,
+        PrivacyPolicy.objects.select_related("published_by"),
+        columns=[
+            Column("version", _("Version"), sort="version"),
+            Column("published_at", _("Published"), kind="datetime", sort="published_at"),
+            Column("purposes", _("Purposes"), kind="template", template="dsr/_policy_purposes.html"),
+            Column(
+                "published_by",
+                _("Published by"),
+                value=lambda p: p.published_by.username if p.published_by else None,
+            ),
+            Column(
+                "is_current",
+                _("Current"),
+                kind="badge",
+                value=lambda p: "current" if p.is_current else "superseded",
+                display=lambda p: _("Current") if p.is_current else _("Superseded"),
+                tone=lambda p: "success" if p.is_current else "neutral",
+            ),
+        ],
+        search=["version", "text"],
+        search_placeholder=_("Version or text"),
+        filters=[Filter("is_current", _("Current"), [("True", _("Current")), ("False", _("Superseded"))])],
+        date_range=DateRange("published_at", _("Published")),
+        default_sort="-published_at",
+        page_size=50,
+        testid="policies",
+        row_testid="policy-row",
+        empty_title=_("No policy has been published."),
+        empty_hint=_("Publish the first version with the form below."),
+    )
     return render(
         request,
         "dsr/policies.html",
-        {
-            "active": "privacy_policy",
-            "policies": PrivacyPolicy.objects.order_by("-published_at"),
-            "form": form,
-        },
+        {"active": "privacy_policy", "table": table, "form": form},
     )
 
 
