@@ -52,7 +52,11 @@ def test_manager_edits_a_rule_computes_and_a_second_manager_approves_in_the_cons
     )
     assert page.status_code == 302
     assert KpiRule.objects.get(kpi="cs_agent.resolved").bands == [{"threshold": 1.0, "points": 9}]
-    assert "≥ 1 → 9" in _text(console.get("/scorecards/rules/").content.decode())
+    rules_page = console.get("/scorecards/rules/").content.decode()
+    assert "≥ 1 → 9" in _text(rules_page)
+    assert 'data-testid="rules-table"' in rules_page and 'data-testid="rule-cs_agent.resolved"' in rules_page
+    other_team = console.get("/scorecards/rules/", {"role": "listing_reviewer"}).content.decode()
+    assert 'data-testid="rule-cs_agent.resolved"' not in other_team and "≥ 1 → 9" not in _text(other_team)
 
     page = console.post("/scorecards/runs/", {"role": "cs_agent", "period_kind": "week", "day": "2026-03-04"})
     assert page.status_code == 302
@@ -78,7 +82,11 @@ def test_manager_edits_a_rule_computes_and_a_second_manager_approves_in_the_cons
         assert page.status_code == 200, path
         text = _text(page.content.decode())
         assert RAW.search(text) is None, (path, RAW.search(text))
-    assert "已批准" in _text(console.get("/scorecards/runs/").content.decode())
+    runs_page = console.get("/scorecards/runs/").content.decode()
+    assert "已批准" in _text(runs_page) and 'data-testid="runs-table"' in runs_page  # the DataTable
+    assert f'data-testid="run-{run.pk}"' in runs_page and 'class="sort' in runs_page
+    drafts = console.get("/scorecards/runs/", {"status": "draft"}).content.decode()
+    assert f'data-testid="run-{run.pk}"' not in drafts
     # the agent sees the approved result on their own card
     assert "我的激励结果" in _login(a1).get(f"/scorecards/people/cs_agent/{a1.pk}/").content.decode()
     assert list(

@@ -178,25 +178,50 @@ def _need_manager(request: HttpRequest) -> None:
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
     _need_manager(request)
-    groups = []
+    from mallops.console.lists import Column, DataTable, Filter
+
+    rows = []
     for role in ROLES:
         specs = rules_for(role)
-        groups.append(
-            {
-                "role_label": ROLE_LABELS[role],
-                "kpis": [
-                    {
-                        "code": k.code,
-                        "label": KPI_LABELS[k.code],
-                        "target": show(specs[k.code].target, k.unit),
-                        "bands": [(show(b.threshold, k.unit), b.points) for b in specs[k.code].bands],
-                        "better_up": k.better == "up",
-                    }
-                    for k in kpis_of(role)
-                ],
-            }
-        )
-    return render(request, "scorecards/rules.html", {"active": "scorecards", "groups": groups})
+        for position, k in enumerate(kpis_of(role)):
+            up = k.better == "up"
+            rows.append(
+                {
+                    "code": k.code,
+                    "role": role,
+                    "position": (ROLES.index(role), position),
+                    "team": str(ROLE_LABELS[role]),
+                    "label": str(KPI_LABELS[k.code]),
+                    "target": show(specs[k.code].target, k.unit),
+                    "bands": "；".join(
+                        f"{'≥' if up else '≤'} {show(b.threshold, k.unit)} → {b.points}"
+                        for b in specs[k.code].bands
+                    ),
+                }
+            )
+    table = DataTable(
+        request,
+        rows,
+        columns=[
+            Column("team", _("Team"), sort="position"),
+            Column("label", _("KPI"), sort="label"),
+            Column("target", _("Target")),
+            Column("bands", _("Bands (threshold → points)")),
+            Column("edit", "", kind="template", template="scorecards/_rule_edit_link.html", export=False),
+        ],
+        search=["label", "team"],
+        search_placeholder=_("KPI or team"),
+        filters=[Filter("role", _("Team"), [(role, ROLE_LABELS[role]) for role in ROLES])],
+        default_sort="team",
+        page_size=50,
+        export_name="incentive-rules",
+        row_key="code",
+        testid="rules",
+        row_testid="rule-{key}",
+    )
+    if table.export_format:
+        return table.export_response()
+    return render(request, "scorecards/rules.html", {"active": "scorecards", "table": table})
 
 
 class RuleForm(forms.Form):
@@ -286,18 +311,55 @@ def runs(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Incentive run computed."))
             return redirect("scorecards:run", run_id=run.pk)
-    return render(
+    from django.urls import reverse
+
+    from mallops.console.lists import Column, DataTable, DateRange, Filter
+    from mallops.core.words import label
+
+    table = DataTable(
         request,
-        "scorecards/runs.html",
-        {
-            "active": "scorecards",
-            "form": form,
-            "runs": [
-                {"run": run, "role_label": ROLE_LABELS.get(run.role, run.role)}
-                for run in selectors.runs(actor=request.user)[:100]
-            ],
-        },
+        selectors.runs(actor=request.user),
+        columns=[
+            Column(
+                "role",
+                _("Team"),
+                sort="role",
+                value=lambda r: ROLE_LABELS.get(r.role, r.role),
+                link=lambda r: reverse("scorecards:run", args=[r.pk]),
+            ),
+            Column("period_start", _("Period"), kind="date", sort="period_start"),
+            Column(
+                "period_kind", _("Period kind"), value=lambda r: label(r.period_kind, "scorecards.period")
+            ),
+            Column("status", _("Status"), kind="badge", display=lambda r: r.get_status_display()),
+            Column(
+                "created_by",
+                _("Computed by"),
+                value=lambda r: r.created_by.username if r.created_by else None,
+            ),
+            Column(
+                "approved_by",
+                _("Approved by"),
+                value=lambda r: r.approved_by.username if r.approved_by else None,
+            ),
+        ],
+        filters=[
+            Filter("role", _("Team"), list(ROLE_LABELS.items())),
+            Filter("period_kind", _("Period kind"), PeriodKindChoice.choices),
+            Filter("status", _("Status"), RunStatus.choices),
+        ],
+        date_range=DateRange("period_start", _("Period"), is_date=True),
+        default_sort="-period_start",
+        page_size=50,
+        export_name="incentive-runs",
+        testid="runs",
+        row_testid="run-{key}",
+        empty_title=_("No incentive run yet."),
+        empty_hint=_("Compute a period with the form above."),
     )
+    if table.export_format:
+        return table.export_response()
+    return render(request, "scorecards/runs.html", {"active": "scorecards", "form": form, "table": table})
 
 
 @login_required
