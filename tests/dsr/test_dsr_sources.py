@@ -96,6 +96,7 @@ def test_export_lists_tickets_aftersales_flash_and_privacy_sections(
     assert [s["name"] for s in data["sources"]] == [
         "accounts",
         "aftersales",
+        "analytics",
         "flash",
         "orders",
         "privacy",

@@ -70,6 +70,7 @@ class AnalyticsConfig(AppConfig):
                 group="data",
             )
         )
-        from mallops.analytics import signals
+        from mallops.analytics import forgetting, signals
 
         signals.connect()
+        forgetting.connect()  # consent withdrawal, erasure and retention reach the event store

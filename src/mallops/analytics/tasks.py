@@ -30,6 +30,16 @@ def analytics_segments_refresh() -> dict[str, int]:
     return segments_refresh()
 
 
+@db_periodic_task(crontab(hour="4", minute="10"))  # type: ignore[untyped-decorator]
+def analytics_retention() -> dict[str, int]:
+    """Events past the analytics retention period go, day by day (``dsr.retention`` rule analytics.events)."""
+    from django.utils import timezone
+
+    from mallops.dsr.retention import run_store_retention
+
+    return run_store_retention(timezone.now())
+
+
 @db_task()  # type: ignore[untyped-decorator]
 def analytics_run_job(job_id: int) -> None:
     from mallops.analytics.jobs import job_run

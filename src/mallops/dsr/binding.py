@@ -44,6 +44,11 @@ def _unlinked(properties: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def unlinked_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties without what leads back to the person (an event's properties when de-identified)."""
+    return _unlinked(properties)
+
+
 def anonymise_event(event: dict[str, Any]) -> dict[str, Any]:
     """The event without the person (see the module docstring)."""
     properties = event.get("properties")

@@ -31,7 +31,7 @@ def _retention(*, dry_run: bool, as_json: bool, sample: int) -> int:
     from django.utils import timezone
 
     from mallops.core.sweeps import registered, run_sweeper
-    from mallops.dsr.retention import RULES, retention_plan
+    from mallops.dsr.retention import RULES, retention_plan, run_store_retention
 
     now = timezone.now()
     plan = retention_plan(now, sample=max(0, sample))
@@ -39,6 +39,7 @@ def _retention(*, dry_run: bool, as_json: bool, sample: int) -> int:
     if not dry_run:
         sweepers = registered()
         done = {r.name: run_sweeper(sweepers[f"dsr.retention.{r.name}"], now) for r in RULES}
+        done.update(run_store_retention(now))
     if as_json:
         lines = [{**asdict(line), **({} if dry_run else {"done": done[line.rule]})} for line in plan]
         print(json.dumps({"at": now.isoformat(), "dry_run": dry_run, "rules": lines}, ensure_ascii=False))

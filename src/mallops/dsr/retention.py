@@ -17,6 +17,7 @@ thereby takes it out of that set, so a second run finds nothing and a worker tha
 | ``service.ticket_text`` | subject, description, buyer messages, rating comment | 3 years after closing (order tickets: and the order gone) | 3 years for order tickets |
 | ``dsr.export`` | the JSON copy of an access/portability request | 30 days after completion | none |
 | ``marketing.segment_tags`` | a buyer's RFM tag without marketing consent | marketing, at once | none |
+| ``analytics.events`` | stored analytics events (whole days, event store) | analytics, 365 days | none |
 
 Amounts, statuses and dates stay (the transaction record; anonymous once the account is erased).
 """
@@ -35,6 +36,7 @@ from mallops.core.sweeps import register
 from mallops.dsr.consent_selectors import consenting_user_ids
 from mallops.dsr.contracts import Purpose
 from mallops.dsr.exporters import SHIP_FIELDS
+from mallops.dsr.hooks import store_retention
 from mallops.dsr.models import DataSubjectRequest, PersonalDataHold, PrivacyPolicy, RequestKind, RequestStatus
 from mallops.dsr.sources import ERASED, _erase_aftersales_text, _erase_ticket_text
 
@@ -209,6 +211,17 @@ def _segment_erase(row: Any, now: datetime) -> None:
     row.delete()
 
 
+# --- analytics events (outside the database: the event store registers plan and run in dsr.hooks) ---------
+
+
+def _nothing_in_the_database(cutoff: datetime) -> QuerySet[Any]:
+    return PrivacyPolicy.objects.none()
+
+
+def _never(row: Any, now: datetime) -> None:  # pragma: no cover - the queryset is always empty
+    raise AssertionError("analytics events are aged out by the event store's own run")
+
+
 RULES: tuple[RetentionRule, ...] = (
     RetentionRule(
         name="orders.delivery",
@@ -266,6 +279,17 @@ RULES: tuple[RetentionRule, ...] = (
         erase=_segment_erase,
         ref=lambda s: f"segment tag of {s.distinct_id}",
     ),
+    RetentionRule(
+        name="analytics.events",
+        label="行为分析事件（浏览、点击、下单等埋点）",
+        action="delete",
+        default_days=365,
+        purpose=Purpose.ANALYTICS,
+        basis="隐私政策声明保存十二个月；期满按天删除（PIPL 第 19、47 条）",
+        due=_nothing_in_the_database,
+        erase=_never,
+        ref=str,
+    ),
 )
 
 
@@ -298,7 +322,13 @@ def retention_plan(now: datetime, *, sample: int = 20) -> list[PlanLine]:
     policy = _current_policy()
     lines = []
     for r in RULES:
-        rows = r.due(cutoff_for(r, now, policy)).order_by("pk")
+        cutoff = cutoff_for(r, now, policy)
+        outside = store_retention(r.name)
+        if outside is not None:
+            count, refs = outside.plan(cutoff, sample)
+        else:
+            rows = r.due(cutoff).order_by("pk")
+            count, refs = rows.count(), [r.ref(row) for row in rows[:sample]]
         lines.append(
             PlanLine(
                 rule=r.name,
@@ -306,11 +336,22 @@ def retention_plan(now: datetime, *, sample: int = 20) -> list[PlanLine]:
                 action=r.action,
                 period_days=r.period_days(policy),
                 basis=r.basis,
-                count=rows.count(),
-                sample=[r.ref(row) for row in rows[:sample]],
+                count=count,
+                sample=refs,
             )
         )
     return lines
+
+
+def run_store_retention(now: datetime) -> dict[str, int]:
+    """Age out the data of the rules kept outside the database (the CLI and a daily job call it)."""
+    policy = _current_policy()
+    done = {}
+    for r in RULES:
+        outside = store_retention(r.name)
+        if outside is not None:
+            done[r.name] = outside.run(cutoff_for(r, now, policy))
+    return done
 
 
 def register_sweeps() -> None:

@@ -196,3 +196,53 @@ class Spool:
         db.executemany("INSERT INTO users (num, distinct_id) VALUES (?, ?)", distinct_ids)
         db.execute("COMMIT")
         self._user_numbers.clear()
+
+    # --- privacy: de-identification and retention ------------------------------------------------------
+
+    def user_numbers(self, distinct_ids: Iterable[str]) -> dict[str, int]:
+        """Numbers for ids, new ones allocated (one transaction); the store's de-identification uses it."""
+        db = self._connection
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            numbers = dict(self._user_numbers_for(list(distinct_ids)))
+        except BaseException:
+            db.execute("ROLLBACK")
+            self._user_numbers.clear()
+            raise
+        db.execute("COMMIT")
+        return numbers
+
+    def spooled_of(self, distinct_ids: Sequence[str]) -> list[SpooledRow]:
+        """Spooled (not yet loaded) rows of these ids."""
+        found: list[SpooledRow] = []
+        for start in range(0, len(distinct_ids), _CHUNK):
+            chunk = list(distinct_ids[start : start + _CHUNK])
+            marks = ",".join("?" * len(chunk))
+            cursor = self._connection.execute(
+                "SELECT seq, uuid, event, distinct_id, user_num, ts_us, channel, properties, accepted_us "
+                f"FROM spool WHERE distinct_id IN ({marks}) ORDER BY seq",
+                chunk,
+            )
+            found.extend(SpooledRow(*row) for row in cursor)
+        return found
+
+    def replace_spooled(self, rows: Sequence[SpooledRow], forget: Sequence[str]) -> None:
+        """Overwrite spooled rows (same ``seq``) and drop the ``users`` numbers of ``forget``: one transaction."""
+        db = self._connection
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "UPDATE spool SET uuid = ?, distinct_id = ?, user_num = ?, properties = ? WHERE seq = ?",
+                [(r.uuid, r.distinct_id, r.user_num, r.properties, r.seq) for r in rows],
+            )
+            db.executemany("DELETE FROM users WHERE distinct_id = ?", [(d,) for d in forget])
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        self._user_numbers.clear()
+
+    def spooled_before(self, ts_us: int) -> int:
+        """How many spooled events happened before ``ts_us`` (the retention dry run)."""
+        row = self._connection.execute("SELECT count(*) FROM spool WHERE ts_us < ?", (ts_us,)).fetchone()
+        return int(row[0])

@@ -1,0 +1,139 @@
+"""Consent and retention reach the event store (R3.1.2; PIPL Art. 15, 19, 47).
+
+* When a buyer withdraws the ``analytics`` purpose (or an erasure request completes), the events already
+  stored about them lose the person: every event of the buyer's username and of the device ids merged into
+  it (``IdentityAlias``) gets a fresh anonymous id used once and loses the properties that lead back to the
+  buyer (the same rule as ingestion without consent, ``dsr.binding``); the alias rows go.
+  Aggregates (visitors, GMV, funnels by step) stay right; nothing can join the events to the buyer again.
+* The ``analytics.events`` retention rule (``dsr.retention``, 365 days unless the policy declares another
+  period for ``analytics``) deletes whole days of events past the period.
+
+Both act on the embedded store (spool + Parquet). With ``CLICKHOUSE_URL`` set the events queried live in
+ClickHouse, which this module does not rewrite yet: it logs a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+from mallops.accounts.models import User
+from mallops.analytics.models import IdentityAlias
+from mallops.analytics.storage import get_store
+from mallops.analytics.store import erasure
+from mallops.analytics.store.events import day_iso, shanghai_day
+from mallops.audit.services import audit_record
+from mallops.dsr.binding import unlinked_properties
+from mallops.dsr.contracts import Purpose
+from mallops.dsr.exporters import Context, DataHandler, register
+from mallops.dsr.hooks import register_store_retention, register_withdrawal
+
+log = logging.getLogger(__name__)
+RULE = "analytics.events"
+
+
+def _scrub(properties: str) -> str:
+    try:
+        value = json.loads(properties)
+    except ValueError:
+        return "{}"
+    if not isinstance(value, dict):
+        return "{}"
+    return json.dumps(unlinked_properties(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def _warn_clickhouse() -> None:
+    if getattr(settings, "CLICKHOUSE_URL", ""):
+        log.warning("analytics privacy: events in ClickHouse are not rewritten; only the embedded store is")
+
+
+def person_ids(buyer_id: int) -> list[str]:
+    """The distinct ids that are the buyer: the username and every id merged into it."""
+    username = User.objects.filter(pk=buyer_id).values_list("username", flat=True).first()
+    if not username:
+        return []
+    aliases = IdentityAlias.objects.filter(distinct_id=username).values_list("alias_id", flat=True)
+    return sorted({username, *aliases})
+
+
+def events_deidentify(*, buyer_id: int) -> int:
+    """Cut the buyer's stored events loose from them (module docstring); returns how many events changed.
+
+    Rewrites event store files under the store's exclusive lock (not part of a database transaction);
+    one ``analytics.events_deidentified`` audit event. Safe to repeat (a second run finds nothing).
+    """
+    ids = person_ids(buyer_id)
+    if not ids:
+        return 0
+    _warn_clickhouse()
+    changed = erasure.forget(get_store(), ids, scrub=_scrub)
+    aliases = IdentityAlias.objects.filter(alias_id__in=ids)
+    merged = aliases.count()
+    aliases.delete()
+    audit_record(
+        actor=None,
+        action="analytics.events_deidentified",
+        object_type="accounts.user",
+        object_id=str(buyer_id),
+        after={"events": changed, "aliases": merged},
+    )
+    return changed
+
+
+def _first_kept(cutoff: datetime) -> str:
+    """The first day kept: days strictly before the cutoff's day are past the period as a whole."""
+    return day_iso(shanghai_day(int(cutoff.timestamp() * 1_000_000)))
+
+
+def events_retention_plan(cutoff: datetime, sample: int) -> tuple[int, list[str]]:
+    """Events past ``cutoff`` (whole days) and the first days named; reads only (the dry run)."""
+    store = get_store()
+    first_kept = _first_kept(cutoff)
+    days = erasure.days_before(store, first_kept)
+    count = sum(d.events for d in days) + erasure.spooled_before(store, first_kept)
+    return count, [f"events of {d.day}: {d.events}" for d in days[:sample]]
+
+
+def events_retention_run(cutoff: datetime) -> int:
+    """Delete the days past ``cutoff``; one ``dsr.retention`` audit event when something went."""
+    _warn_clickhouse()
+    first_kept = _first_kept(cutoff)
+    removed = erasure.drop_days_before(get_store(), first_kept)
+    if removed:
+        audit_record(
+            actor=None,
+            action="dsr.retention",
+            object_type="analytics.events",
+            object_id=f"<{first_kept}",
+            after={"reason": "保存期限届满：行为分析事件", "events": removed},
+        )
+    return removed
+
+
+def _export(buyer: Any, ctx: Context) -> dict[str, Any]:
+    return {"ids": person_ids(buyer.pk)}
+
+
+def _erase(buyer: Any, ctx: Context) -> dict[str, Any]:
+    changed = events_deidentify(buyer_id=buyer.pk)
+    return {"erased": [f"analytics events: {changed} de-identified"]}
+
+
+def connect() -> None:
+    """Register with dsr (``AnalyticsConfig.ready``)."""
+    register_withdrawal(
+        Purpose.ANALYTICS, "analytics.events", lambda buyer_id: events_deidentify(buyer_id=buyer_id)
+    )
+    register_store_retention(RULE, plan=events_retention_plan, run=events_retention_run)
+    register(
+        DataHandler(
+            "analytics",
+            description="行为分析：本人的埋点标识（账号及合并的设备标识）",
+            export=_export,
+            erase=_erase,
+        )
+    )
