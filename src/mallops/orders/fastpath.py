@@ -450,10 +450,3 @@ def _replay(
     status = int(record["status"])
     headers = [("Content-Type", record["type"]), ("Idempotent-Replayed", "true")]
     return f"{status} {_REASONS.get(status, 'Accepted')}", headers, record["body"].encode()
-
-
-def build() -> FlashFastPath:
-    """Django behind the fast path; the same object as ``mallops.wsgi.application`` (what is served)."""
-    from mallops.wsgi import application
-
-    return application
