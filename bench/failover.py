@@ -230,6 +230,12 @@ def run_mode(*, synchronous: bool, write_seconds: float, after_seconds: float) -
         for each in pids:
             os.kill(each, signal.SIGKILL)
         cluster.run(str(cluster.bindir / "pg_ctl"), "-D", str(cluster.replica.data), "-w", "promote")
+        if synchronous:
+            # the replica inherited synchronous_standby_names from the primary: promoted, it would wait for
+            # a standby that does not exist and hold every commit (what a failover manager resets)
+            with psycopg.connect(_conninfo(cluster.replica), autocommit=True) as conn:
+                conn.execute("ALTER SYSTEM SET synchronous_standby_names = ''")
+                conn.execute("SELECT pg_reload_conf()")
         promoted_at = time.monotonic()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not any(
