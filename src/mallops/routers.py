@@ -23,6 +23,7 @@ from mallops.review.api import router as review_router
 from mallops.risk.api import router as risk_router
 from mallops.scorecards.api import router as scorecards_router
 from mallops.service.api import router as service_router
+from mallops.stores.api import router as stores_router
 from mallops.tasks.api import router as tasks_router
 from mallops.workdays.api import router as workdays_router
 
@@ -49,4 +50,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", tasks_router),
     ("", scorecards_router),
     ("", product_reviews_router),
+    ("", stores_router),
 ]

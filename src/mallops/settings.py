@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "mallops.tasks",
     "mallops.scorecards",
     "mallops.product_reviews",
+    "mallops.stores",
     "mallops.console",
 ]
 AUTH_USER_MODEL = "accounts.User"

@@ -33,6 +33,7 @@ urlpatterns = [
     path("compliance/", include("mallops.compliance.console_urls")),
     path("scorecards/", include("mallops.scorecards.console_urls")),
     path("reviews/", include("mallops.product_reviews.console_urls")),
+    path("stores/", include("mallops.stores.console_urls")),
     path("metrics", metrics_view, name="metrics"),
     path("", include("mallops.console.urls")),
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from mallops.audit.models import AuditEvent
@@ -21,6 +22,7 @@ from mallops.compliance.engine import api as engine_api
 from mallops.compliance.engine.rules import parse_pack
 from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
 from mallops.core.errors import DomainError
+from mallops.dsr.models import PrivacyPolicy
 from mallops.pricing.testing import make_batch, make_promotion
 from mallops.review import services as review_services
 from mallops.service.models import ReplyTemplate
@@ -73,6 +75,14 @@ def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     batch = make_batch(None, name="办公室专享券")
     template = ReplyTemplate.objects.create(title="发货说明", body="办公室地址请写全。")
     ReplyTemplate.objects.create(title="旧模板", body="办公室", is_active=False)
+    # data handling is in order: a current privacy policy that states every retention period
+    PrivacyPolicy.objects.create(
+        version="2026.1",
+        text="我们如何处理您的个人信息。",
+        purposes=[{"code": "account", "name": "账号", "retention": "注销后删除"}],
+        published_at=timezone.now(),
+        is_current=True,
+    )
     engine = Engine((*load_packs(), _pack()))
     monkeypatch.setattr(engine_api, "default_engine", lambda: engine)
     return {
@@ -150,7 +160,7 @@ def test_an_inspection_finds_exactly_the_live_texts_that_break_the_current_packs
         ]
     )
     assert inspection.status == InspectionStatus.DONE
-    assert (inspection.total, inspection.done) == (4, 4)
+    assert (inspection.total, inspection.done) == (5, 5)  # and the store's name
     assert inspection.rules_version.endswith("zz_inspection_test@2027.1")
     assert (
         AuditEvent.objects.filter(action="compliance.inspection.finish", object_id=str(inspection.pk)).count()
@@ -165,13 +175,23 @@ def test_the_report_counts_reconcile_and_the_trend_compares_with_the_previous_ru
     first = _run(world["auditor"])
     summary = first.summary
     assert {k: summary[k] for k in ("objects", "texts", "findings", "objects_with_findings")} == {
-        "objects": 4,
+        "objects": 5,
         "texts": summary["texts"],
         "findings": 4,
         "objects_with_findings": 4,
     }
     assert summary["by_severity"] == {"block": 3, "review": 1}
-    assert summary["by_area"] == {"listing": 1, "promotion": 1, "coupon": 1, "reply_template": 1}
+    assert summary["by_area"] == {
+        "listing": 1,
+        "promotion": 1,
+        "coupon": 1,
+        "reply_template": 1,
+        "store_name": 0,
+        "store_notice": 0,
+        "review_reply": 0,
+        "price": 0,
+        "data": 0,
+    }
     assert summary["by_rule"] == {"TEST-INSPECT-BLOCK": 3, "TEST-INSPECT-REVIEW": 1}
     for key in ("by_severity", "by_area", "by_rule"):
         assert sum(summary[key].values()) == summary["findings"]
@@ -323,7 +343,17 @@ def test_the_pure_summary_counts_every_hit_once() -> None:
         "findings": 3,
         "objects_with_findings": 2,
         "by_severity": {"block": 2, "review": 1},
-        "by_area": {"listing": 2, "promotion": 0, "coupon": 1, "reply_template": 0},
+        "by_area": {
+            "listing": 2,
+            "promotion": 0,
+            "coupon": 1,
+            "reply_template": 0,
+            "store_name": 0,
+            "store_notice": 0,
+            "review_reply": 0,
+            "price": 0,
+            "data": 0,
+        },
         "by_rule": {"R1": 2, "R2": 1},
     }
 

@@ -104,6 +104,11 @@ def test_every_merchant_route_hides_other_merchants_objects():
 
     review_walk_rows(_a)
     b_ids.update(review_walk_rows(b))
+    # stores: a live store announcement per merchant
+    from mallops.stores.testing import walk_rows as store_walk_rows
+
+    store_walk_rows(_a)
+    store_walk_rows(b)
     for method, path in _merchant_routes():
         params = re.findall(r"{(\w+)}", path)
         if method == "GET" and not params:

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -446,6 +447,10 @@ def staff_update(
 
 # ---------------------------------------------------------------- merchants
 
+# Content checks a store name must pass before it is saved (R1.4.1), each raising a DomainError to refuse.
+# Identity may not import a feature app, so ``mallops.stores`` hands its check over here when it starts.
+STORE_NAME_CHECKS: list[Callable[[str], None]] = []
+
 
 @transaction.atomic
 def merchant_onboard(
@@ -475,6 +480,8 @@ def merchant_onboard(
     errors += _check_password(owner_password, ("body", "owner_password"))
     if errors:
         raise validation_error(errors)
+    for check in STORE_NAME_CHECKS:
+        check(name.strip())
     merchant = Merchant.objects.create(
         name=name.strip(),
         licence_number=licence_number,
@@ -553,6 +560,9 @@ def merchant_update(
             raise validation_error(errors)
         if not changes:
             return merchant
+        if "name" in changes:
+            for check in STORE_NAME_CHECKS:
+                check(changes["name"])
         before = {field: getattr(merchant, field) for field in changes}
         for field, value in changes.items():
             setattr(merchant, field, value)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from pydantic import Field
 
 from mallops.accounts.auth import api_auth
-from mallops.compliance import selectors, services
-from mallops.compliance.models import Inspection, InspectionFinding
+from mallops.compliance import exports, selectors, services
+from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
+from mallops.core.errors import conflict
 from mallops.core.inputs import MultilineText, Schema
 
 router = Router(tags=["compliance"], auth=api_auth)
@@ -133,6 +134,21 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> InspectionOut
 def inspection_findings(request: HttpRequest, inspection_id: int) -> InspectionFindingListOut:
     row = selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
     return _findings(request, list(selectors.findings(inspection=row)))
+
+
+@router.get(
+    "/inspections/{inspection_id}/report.pdf",
+    response={200: None},
+    summary="The report as a PDF",
+    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
+)
+def inspection_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    row = selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
+    if row.status not in (InspectionStatus.DONE, InspectionStatus.SIGNED):
+        raise conflict("The inspection has not finished.", code="inspection_not_finished")
+    response = HttpResponse(exports.report_pdf(actor=request.user, run=row), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="compliance-inspection-{row.pk}.pdf"'
+    return response
 
 
 @router.post("/inspections/{inspection_id}/tasks", response=InspectionTasksOut)

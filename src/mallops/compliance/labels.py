@@ -76,6 +76,16 @@ RULE: dict[str, Any] = {
     "AFTERSALES-EXCLUSION-REASON": _("After-sales exclusion without a reason"),
     "PRICE56-16-REFERENCE-HISTORY": _("Reference price above the 7-day low"),
     "PROMO32-5-STOCK-CLAIM": _("Scarcity claim against stock"),
+    # the self-inspection's price and data-handling checks (``compliance.problems``)
+    "PRICE56-16-REFERENCE-LIVE": _("Reference price above the 7-day low"),
+    "PRICE56-17-RAISE-THEN-DISCOUNT": _("Price raised before a discount"),
+    "PIPL17-POLICY-MISSING": _("No privacy policy published"),
+    "PIPL17-POLICY-STALE": _("Privacy policy not reviewed for a year"),
+    "PIPL17-RETENTION-UNDECLARED": _("Purpose without a retention period"),
+    "PIPL6-PURPOSE-MISSING": _("Personal field without a purpose"),
+    "PIPL50-DSR-OVERDUE": _("Data-subject request overdue"),
+    "PIPL19-RETENTION-OVERDUE": _("Data kept past its retention period"),
+    "PIPL14-CONSENT-MISSING": _("Data kept without consent"),
 }
 
 # the self-inspection (R7.1.2, R7.3.2): the same words as the choices in ``compliance.models``
@@ -84,6 +94,11 @@ AREA: dict[str, Any] = {
     "promotion": _("Promotions"),
     "coupon": _("Coupons"),
     "reply_template": _("Reply templates"),
+    "store_name": _("Store names"),
+    "store_notice": _("Store announcements"),
+    "review_reply": _("Replies to reviews"),
+    "price": _("Prices"),
+    "data": _("Data handling"),
 }
 INSPECTION_STATUS: dict[str, Any] = {
     "running": _("Running"),

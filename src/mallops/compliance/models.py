@@ -27,6 +27,11 @@ class Area(models.TextChoices):
     PROMOTION = "promotion", _("Promotions")
     COUPON = "coupon", _("Coupons")
     REPLY_TEMPLATE = "reply_template", _("Reply templates")
+    STORE_NAME = "store_name", _("Store names")
+    STORE_NOTICE = "store_notice", _("Store announcements")
+    REVIEW_REPLY = "review_reply", _("Replies to reviews")
+    PRICE = "price", _("Prices")
+    DATA = "data", _("Data handling")
 
 
 class FindingSeverity(models.TextChoices):

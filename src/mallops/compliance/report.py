@@ -8,11 +8,22 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from mallops.compliance.engine import Engine, check_text
 from mallops.compliance.engine import api as engine_api
 
-AREAS = ("listing", "promotion", "coupon", "reply_template")
+AREAS = (
+    "listing",
+    "promotion",
+    "coupon",
+    "reply_template",
+    "store_name",
+    "store_notice",
+    "review_reply",
+    "price",
+    "data",
+)
 SEVERITIES = ("block", "review")
 
 
@@ -48,6 +59,11 @@ class Hit:
         """The same problem in the same place across runs (the span may move; the words may not)."""
         key = "\x1f".join((self.area, self.object_id, self.field, self.rule, self.text))
         return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def report_number(inspection_id: int, started_at: datetime) -> str:
+    """The number printed on a report: ``HGZC-<year>-<run id, 6 digits>`` (合规自查)."""
+    return f"HGZC-{started_at:%Y}-{inspection_id:06d}"
 
 
 def scan(objects: Iterable[InspectedObject], *, engine: Engine | None = None) -> list[Hit]:

@@ -104,16 +104,20 @@ def _finding_row(inspection: Inspection, hit: Hit) -> InspectionFinding:
 def inspection_run(*, inspection_id: int, now: datetime | None = None, batch: int = BATCH) -> Inspection:
     """The worker's side: check every live object, ``batch`` objects per transaction (the progress bar
     moves after each), then store the counts and the trend. A failure marks the run ``failed``."""
-    from mallops.compliance.sources import live_objects
+    from mallops.compliance.sources import live_inputs
 
     now = now or timezone.now()
     inspection = Inspection.objects.filter(pk=inspection_id, status=InspectionStatus.RUNNING).first()
     if inspection is None:
         raise not_found("running inspection")
     try:
-        objects = live_objects(now=now)
+        objects, problems = live_inputs(now=now)
         Inspection.objects.filter(pk=inspection_id).update(total=len(objects), done=0)
-        hits: list[Hit] = []
+        # prices and data handling: found while reading, written first
+        InspectionFinding.objects.bulk_create(
+            [_finding_row(inspection, hit) for hit in problems], ignore_conflicts=True
+        )
+        hits: list[Hit] = list(problems)
         for offset in range(0, len(objects), batch):
             chunk = objects[offset : offset + batch]
             found = scan(chunk)

@@ -1,25 +1,39 @@
-"""Where the self-inspection reads the live texts that go to buyers: each app's own selector (R7.1.2).
+"""Where the self-inspection reads what goes to buyers: each app's own selector (R7.1.2).
+
+Texts (checked with the rule packs in force):
 
 - listings: the live snapshot of every visible listing (``review.selectors.live_listing_texts``), with the
   field paths the listing review uses;
 - promotions: name, description and rules text of every live promotion; coupons: the batch name
   (``pricing.selectors.live_marketing_texts``);
-- reply templates: title and body of every template in use (``service.selectors.live_reply_templates``).
+- reply templates: title and body of every template in use (``service.selectors.live_reply_templates``);
+- store names and live store announcements (``stores.selectors.live_store_texts``);
+- stores' replies to product reviews that buyers see (``product_reviews.selectors.live_store_replies``).
+
+Other problems (``compliance.problems``): prices of live promotions and of live listings that show a
+reference price (``pricing.selectors.live_price_findings``), and data handling
+(``dsr.inspection_selectors.data_handling_facts``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from mallops.compliance.report import InspectedObject
+from mallops.compliance.problems import DataFacts, PricedObject, data_hits, price_hits
+from mallops.compliance.report import Hit, InspectedObject
 
 
-def live_objects(*, now: datetime) -> list[InspectedObject]:
-    from mallops.pricing.selectors import live_marketing_texts
+def live_inputs(*, now: datetime) -> tuple[list[InspectedObject], list[Hit]]:
+    """Every live object with its texts, and the price and data-handling problems found now."""
+    from mallops.pricing.selectors import live_marketing_texts, live_price_findings
+    from mallops.product_reviews.selectors import live_store_replies
     from mallops.review.selectors import live_listing_texts
     from mallops.service.selectors import live_reply_templates
+    from mallops.stores.selectors import live_store_texts
 
     objects: list[InspectedObject] = []
+    priced_listings: list[tuple[str, str, int, list[dict[str, Any]]]] = []
     for listing, category, texts in live_listing_texts():
         title = next((text for path, _field, text in texts if path == "title"), "")
         objects.append(
@@ -27,6 +41,10 @@ def live_objects(*, now: datetime) -> list[InspectedObject]:
                 "listing", str(listing.pk), title[:200], category, tuple(texts), listing.merchant_id
             )
         )
+        assert listing.live_version is not None
+        skus = list(listing.live_version.snapshot.get("skus", []))
+        if any(sku.get("reference_price_fen") is not None for sku in skus):
+            priced_listings.append((str(listing.pk), title[:200], listing.merchant_id, skus))
     promotions, batches = live_marketing_texts(now=now)
     for promotion in promotions:
         objects.append(
@@ -64,4 +82,63 @@ def live_objects(*, now: datetime) -> list[InspectedObject]:
                 (("title", "title", template.title), ("body", "description", template.body)),
             )
         )
-    return objects
+    for store in live_store_texts():
+        objects.append(
+            InspectedObject(
+                "store_name",
+                str(store.merchant_id),
+                store.name,
+                "general",
+                (("name", "title", store.name),),
+                store.merchant_id,
+            )
+        )
+        if store.notice_id is not None:
+            objects.append(
+                InspectedObject(
+                    "store_notice",
+                    str(store.notice_id),
+                    store.name,
+                    "general",
+                    (("notice", "description", store.notice),),
+                    store.merchant_id,
+                )
+            )
+    for reply in live_store_replies():
+        objects.append(
+            InspectedObject(
+                "review_reply",
+                str(reply.pk),
+                reply.text[:40],
+                "general",
+                (("reply", "description", reply.text),),
+                reply.merchant_id,
+            )
+        )
+
+    priced_promotions, per_listing = live_price_findings(
+        now=now, listings=[(merchant_id, skus) for _pk, _title, merchant_id, skus in priced_listings]
+    )
+    priced = [
+        PricedObject("promotion", str(row.pk), row.name, row.merchant_id, tuple(found))
+        for row, found in priced_promotions
+    ] + [
+        PricedObject("listing", pk, title, merchant_id, tuple(found))
+        for (pk, title, merchant_id, _skus), found in zip(priced_listings, per_listing, strict=True)
+        if found
+    ]
+    return objects, price_hits(priced) + data_hits(_data_facts(now), now=now)
+
+
+def _data_facts(now: datetime) -> DataFacts:
+    from mallops.dsr.inspection_selectors import data_handling_facts
+
+    facts = data_handling_facts(now=now)
+    return DataFacts(
+        policy_version=facts.policy_version,
+        policy_published_at=facts.policy_published_at,
+        purposes_without_retention=facts.purposes_without_retention,
+        undeclared_fields=facts.undeclared_fields,
+        overdue_requests=tuple((r.request_id, r.kind, r.due_at) for r in facts.overdue_requests),
+        retention_due=tuple((r.rule, r.label, r.count) for r in facts.retention_due),
+    )

@@ -5,7 +5,6 @@ its XLSX export and printable page; the auditor's actions (open tasks, accept, s
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -14,39 +13,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from mallops.compliance import labels, selectors, services
+from mallops.compliance import exports, labels, selectors, services
+from mallops.compliance.exports import field_words
 from mallops.compliance.models import Inspection, InspectionStatus
+from mallops.compliance.report import report_number
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
-
-_FIELD_WORDS = {
-    "title": gettext_lazy("Title"),
-    "name": gettext_lazy("Name"),
-    "description": gettext_lazy("Description"),
-    "rules_text": gettext_lazy("Promotion rules"),
-    "body": gettext_lazy("Reply text"),
-}
-_INDEXED = re.compile(r"^(selling_points|skus)\[(\d+)\](?:\.spec_values\.(.+))?$")
-
-
-def field_words(path: str) -> str:
-    """A field path in words: ``selling_points[1]`` → 卖点 2, ``description.usage`` → 描述（usage 段）."""
-    if path in _FIELD_WORDS:
-        return str(_FIELD_WORDS[path])
-    match = _INDEXED.match(path)
-    if match and match.group(1) == "selling_points":
-        return _("Selling point %(number)s") % {"number": int(match.group(2)) + 1}
-    if match:
-        return _("SKU %(number)s spec") % {"number": int(match.group(2)) + 1}
-    if path.startswith("description."):
-        return str(_FIELD_WORDS["description"])
-    return _("Text")
 
 
 def _need(request: HttpRequest, permission: str = services.INSPECT_PERMISSION) -> None:
@@ -128,7 +106,11 @@ def _chart_bar(names: list[str], values: list[int]) -> dict[str, Any]:
 def inspection(request: HttpRequest, inspection_id: int) -> HttpResponse:
     _need(request)
     run = _inspection(request, inspection_id)
-    context: dict[str, Any] = {"active": "compliance_inspections", "inspection": run}
+    context: dict[str, Any] = {
+        "active": "compliance_inspections",
+        "inspection": run,
+        "report_number": report_number(run.pk, run.started_at),
+    }
     if run.status != InspectionStatus.RUNNING and run.status != InspectionStatus.FAILED:
         rows = list(selectors.findings(inspection=run))
         states = selectors.remediation(actor=request.user, rows=rows)
@@ -286,61 +268,6 @@ def finding_action(request: HttpRequest, finding_id: int, action: str) -> HttpRe
     return _back(finding.inspection_id)
 
 
-def _export_rows(request: HttpRequest, run: Inspection) -> tuple[list[list[Any]], list[list[Any]]]:
-    rows = list(selectors.findings(inspection=run))
-    states = selectors.remediation(actor=request.user, rows=rows)
-    summary = run.summary
-    head: list[list[Any]] = [
-        [_("Inspection"), run.pk],
-        [_("Started"), timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M")],
-        [_("Status"), str(labels.INSPECTION_STATUS.get(run.status, ""))],
-        [_("Live objects checked"), summary.get("objects", 0)],
-        [_("Texts checked"), summary.get("texts", 0)],
-        [_("Total findings"), summary.get("findings", 0)],
-    ]
-    for key, value in summary.get("by_severity", {}).items():
-        head.append([str(labels.SEVERITY.get(key, key)), value])
-    for key, value in summary.get("by_area", {}).items():
-        head.append([str(labels.AREA.get(key, key)), value])
-    for rule, value in summary.get("by_rule", {}).items():
-        head.append([str(labels.RULE.get(rule, _("Other rule"))), value])
-    trend = summary.get("trend", {})
-    if trend.get("has_previous"):
-        head.append([_("Findings in the previous run"), trend["findings_previous"]])
-        head.append([_("New since the previous run"), trend["new"]])
-        head.append([_("Resolved since the previous run"), trend["resolved"]])
-    body: list[list[Any]] = [
-        [
-            _("No."),
-            _("Area"),
-            _("Object"),
-            _("Where"),
-            _("Rule"),
-            _("Words found"),
-            _("Severity"),
-            _("Legal basis"),
-            _("Remediation"),
-            _("Accepted because"),
-        ]
-    ]
-    for number, row in enumerate(rows, start=1):
-        body.append(
-            [
-                number,
-                str(labels.AREA.get(row.area, "")),
-                row.object_label,
-                field_words(row.field),
-                str(labels.RULE.get(row.rule, _("Other rule"))),
-                row.text,
-                str(labels.SEVERITY.get(row.severity, "")),
-                row.article,
-                str(labels.REMEDIATION[states[row.pk].state]),
-                row.accepted_reason,
-            ]
-        )
-    return head, body
-
-
 def _safe(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -355,7 +282,7 @@ def inspection_export(request: HttpRequest, inspection_id: int) -> HttpResponse:
     from openpyxl import Workbook
 
     with translation.override(translation.get_language() or "zh-hans"):
-        head, body = _export_rows(request, run)
+        head, body = exports.export_rows(actor=request.user, run=run)
     book = Workbook(write_only=True)
     summary_sheet = book.create_sheet(title="summary")
     for line in head:
@@ -377,9 +304,21 @@ def inspection_print(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """A printable page of the report (the browser prints it to PDF)."""
     _need(request)
     run = _inspection(request, inspection_id)
-    head, body = _export_rows(request, run)
+    head, body = exports.export_rows(actor=request.user, run=run)
     return render(
         request,
         "compliance/inspection_print.html",
         {"inspection": run, "head": head, "header": body[0], "rows": body[1:]},
     )
+
+
+@login_required
+def inspection_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    """The report as a PDF drawn on the server (a finished or signed run)."""
+    _need(request)
+    run = _inspection(request, inspection_id)
+    if run.status not in (InspectionStatus.DONE, InspectionStatus.SIGNED):
+        raise Http404
+    response = HttpResponse(exports.report_pdf(actor=request.user, run=run), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="compliance-inspection-{run.pk}.pdf"'
+    return response

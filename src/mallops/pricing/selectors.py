@@ -172,3 +172,60 @@ def live_marketing_texts(*, now: datetime | None = None) -> tuple[list[Promotion
         .order_by("pk")
     )
     return promotions, batches
+
+
+def live_price_findings(
+    *, now: datetime | None = None, listings: list[tuple[int, list[dict[str, Any]]]] | None = None
+) -> tuple[list[tuple[Promotion, list[dict[str, object]]]], list[list[dict[str, object]]]]:
+    """The price-law checks of the compliance self-inspection (R7.1.2), re-run with the price history as
+    it is now (``pricing.checks``):
+
+    - every promotion live at ``now``: its reference prices against the lowest price of the 7 days before
+      its start (明码标价和禁止价格欺诈规定第十六条) and a price raised within 7 days before the start
+      (先涨后降, 第十七条);
+    - each of ``listings`` (``(merchant_id, [sku dicts of the live snapshot])``) that shows a reference
+      price (划线价): the same two checks as if a discount started ``now``.
+
+    Returns the promotions with their findings (those with none left out) and, per listing in order, its
+    findings; each finding as ``Finding.as_dict()`` (code, severity, message, citation, sku)."""
+    from mallops.pricing.adapters import ObservationHistory, promotion_facts
+    from mallops.pricing.checks import CheckConfig, check_raise_then_discount, check_reference_prices
+    from mallops.pricing.facts import PromotionFacts, SkuPrice
+
+    now = now or timezone.now()
+    config = CheckConfig()
+    promotions = []
+    for row in Promotion.objects.live_public(now).order_by("pk"):
+        facts = promotion_facts(row)
+        history = ObservationHistory(row.merchant_id)
+        found = check_reference_prices(facts, history, config) + check_raise_then_discount(
+            facts, history, config
+        )
+        if found:
+            promotions.append((row, [f.as_dict() for f in found]))
+    per_listing: list[list[dict[str, object]]] = []
+    for merchant_id, skus in listings or []:
+        shown = tuple(
+            SkuPrice(str(sku["code"]), int(sku["price_fen"]), int(sku["reference_price_fen"]))
+            for sku in skus
+            if sku.get("reference_price_fen") is not None
+        )
+        if not shown:
+            per_listing.append([])
+            continue
+        facts = PromotionFacts(
+            id="listing",
+            name="",
+            kind="amount_off",
+            layer="item",
+            starts_at=now,
+            ends_at=None,
+            merchant_id=merchant_id,
+            sku_prices=shown,
+        )
+        history = ObservationHistory(merchant_id)
+        found = check_reference_prices(facts, history, config) + check_raise_then_discount(
+            facts, history, config
+        )
+        per_listing.append([f.as_dict() for f in found])
+    return promotions, per_listing

@@ -206,3 +206,14 @@ def pending_counts(*, actor: Any) -> dict[str, int]:
         name: int(model.objects.for_platform(actor, MODERATE).filter(status=Visibility.PENDING).count())
         for name, model in KINDS.items()
     }
+
+
+def live_store_replies() -> QuerySet[ReviewReply]:
+    """Every store's reply to a review that buyers see now, for the compliance self-inspection (R7.1.2).
+    A platform job: it reads every store, so it goes unscoped and says why."""
+    rows: QuerySet[ReviewReply] = (
+        ReviewReply.objects.unscoped(reason="compliance self-inspection")
+        .filter(status=Visibility.VISIBLE)
+        .order_by("pk")
+    )
+    return rows

@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+
+
+class StoresConfig(AppConfig):
+    name = "mallops.stores"
+    label = "stores"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.accounts.services import STORE_NAME_CHECKS
+        from mallops.console.navigation import MenuItem, register
+        from mallops.stores.screening import store_name_check
+
+        # identity may not import a feature app, so the content check of store names is handed to it here
+        if store_name_check not in STORE_NAME_CHECKS:
+            STORE_NAME_CHECKS.append(store_name_check)
+        register(
+            MenuItem(
+                "store_notice",
+                _("Store announcement"),
+                "stores:notice",
+                "store.promotion.manage",
+                group="marketing",
+            )
+        )
+        register(
+            MenuItem(
+                "store_notice_review",
+                _("Store announcement review"),
+                "stores:review_queue",
+                "content.manage",
+                group="risk",
+            )
+        )

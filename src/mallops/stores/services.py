@@ -1,0 +1,119 @@
+"""Writes of the store announcement (店铺公告, R1.4.1).
+
+``store_notice_submit`` (merchant, ``store.promotion.manage``) checks the text with the compliance engine:
+a ``block`` finding refuses it (422 ``compliance_blocked``, nothing saved); ``review`` findings keep it
+``pending`` for content operations (``store_notice_decide``, ``content.manage``), while the live version
+stays; a clean text goes live at once. Each change is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from mallops.accounts.selectors import user_merchant
+from mallops.accounts.services import require_permission
+from mallops.audit.services import audit_record, audited
+from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.stores.models import MAX_NOTICE, NoticeStatus, StoreNotice
+from mallops.stores.screening import refuse_blocking, text_findings
+
+EDIT_PERMISSION = "store.promotion.manage"
+REVIEW_PERMISSION = "content.manage"
+NOTE_MAX = 200
+
+
+def _merchant_id(actor: Any) -> int:
+    require_permission(actor, EDIT_PERMISSION)
+    member = user_merchant(actor)
+    if member is None:
+        raise not_found("merchant")
+    return int(member.merchant_id)
+
+
+def _replace(merchant_id: int, status: str, *, keep: int | None = None) -> None:
+    rows = StoreNotice.objects.for_merchant(merchant_id).select_for_update().filter(status=status)
+    if keep is not None:
+        rows = rows.exclude(pk=keep)
+    for row in rows.order_by("pk"):
+        row.status = NoticeStatus.REPLACED
+        row.save(update_fields=["status"])
+
+
+def store_notice_submit(*, actor: Any, text: str, now: datetime | None = None) -> StoreNotice:
+    """Submit the store's announcement. Errors: 422 ``validation_error`` (empty or over 500 characters),
+    422 ``compliance_blocked`` (a block finding; the spans and articles in ``errors``/``findings``), 403.
+    Locks the store's live and pending versions; an earlier pending version is replaced."""
+    merchant_id = _merchant_id(actor)
+    text = text.strip()
+    if not text:
+        raise validation_error([FieldError(("body", "text"), "must not be empty", "required")])
+    if len(text) > MAX_NOTICE:
+        raise validation_error([FieldError(("body", "text"), f"at most {MAX_NOTICE} characters", "too_long")])
+    findings = text_findings("description", text)
+    refuse_blocking(findings, field="text")
+    now = now or timezone.now()
+    status = NoticeStatus.PENDING if findings else NoticeStatus.LIVE
+    with audited():
+        _replace(merchant_id, NoticeStatus.PENDING)
+        if status == NoticeStatus.LIVE:
+            _replace(merchant_id, NoticeStatus.LIVE)
+        notice: StoreNotice = StoreNotice.objects.create(
+            merchant_id=merchant_id,
+            text=text,
+            status=status,
+            findings=findings,
+            submitted_by=actor,
+            submitted_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="stores.notice.submit",
+            obj=notice,
+            merchant_id=merchant_id,
+            after={"status": str(status), "findings": len(findings)},
+        )
+    return notice
+
+
+def store_notice_decide(
+    *, actor: Any, notice_id: int, approve: bool, note: str = "", now: datetime | None = None
+) -> StoreNotice:
+    """Content operations approve a pending announcement (it goes live, replacing the live one) or reject
+    it (a note of 2-200 characters is required). Errors: 404, 409 ``notice_not_pending``, 422, 403."""
+    require_permission(actor, REVIEW_PERMISSION)
+    note = note.strip()
+    if not approve and not 2 <= len(note) <= NOTE_MAX:
+        raise validation_error([FieldError(("body", "note"), "2-200 characters", "invalid_reason")])
+    if len(note) > NOTE_MAX:
+        raise validation_error([FieldError(("body", "note"), "at most 200 characters", "too_long")])
+    now = now or timezone.now()
+    with audited():
+        notice: StoreNotice | None = (
+            StoreNotice.objects.for_platform(actor, REVIEW_PERMISSION)
+            .select_for_update()
+            .filter(pk=notice_id)
+            .first()
+        )
+        if notice is None:
+            raise not_found("store notice")
+        if notice.status != NoticeStatus.PENDING:
+            raise conflict("The announcement is not waiting for review.", code="notice_not_pending")
+        if approve:
+            _replace(notice.merchant_id, NoticeStatus.LIVE, keep=notice.pk)
+        notice.status = NoticeStatus.LIVE if approve else NoticeStatus.REJECTED
+        notice.decided_by = actor
+        notice.decided_at = now
+        notice.decision_note = note
+        notice.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit_record(
+            actor=actor,
+            action="stores.notice.approve" if approve else "stores.notice.reject",
+            obj=notice,
+            merchant_id=notice.merchant_id,
+            before={"status": "pending"},
+            after={"status": notice.status, "note": note},
+        )
+    return notice
