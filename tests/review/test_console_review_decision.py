@@ -39,5 +39,9 @@ def test_decision_page_shows_what_the_reviewer_decides_on():
     assert 'class="btn btn-danger solid" data-testid="reject"' in page
     reject_form = page.split('data-testid="reject"')[0]
     assert "data-confirm=" in reject_form.rsplit("<form", 1)[1] and 'name="reason_codes"' in reject_form
-    # the page comes before the findings so the reviewer reads both together
-    assert page.index('data-testid="decision-context"') < page.index('data-testid="findings"')
+    # the findings come first, before the decision form (beside it on a wide screen: the layout's
+    # "findings decision" columns), then the listing's context; the decision column sticks while scrolling
+    assert 'class="review-layout has-side"' in page
+    assert page.index('data-testid="findings"') < page.index('data-testid="review-decision"')
+    assert page.index('data-testid="review-decision"') < page.index('data-testid="decision-context"')
+    assert page.count('data-testid="findings"') == 1  # the version body below does not repeat them
