@@ -28,9 +28,10 @@ HALVES = {
     "test": "labelled_v2_test.jsonl",
     "v3dev": "labelled_v3_dev.jsonl",
     "v3test": "labelled_v3_test.jsonl",
+    "v4dev": "labelled_v4_dev.jsonl",
 }
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
-DEV_HALVES = ("dev", "v3dev")
+DEV_HALVES = ("dev", "v3dev", "v4dev")
 
 
 def load(half: str) -> list[dict[str, Any]]:
