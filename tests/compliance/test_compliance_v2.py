@@ -19,7 +19,7 @@ FLOORS = {
     "test": (0.96, 0.95),  # measured 0.9676 / 0.9573
     # v3 dev (labelled_v3_README.md): 0.9085 / 0.7988 before round 2, measured before any change (held
     # out then); tuned on since
-    "v3dev": (0.99, 0.99),  # measured 0.9969 / 0.9938
+    "v3dev": (0.99, 0.99),  # measured 0.9969 / 0.9969
 }
 
 
