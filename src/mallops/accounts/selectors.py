@@ -117,3 +117,9 @@ def buyer_address(*, buyer_id: int, address_id: int) -> Address | None:
 def buyer_default_address(*, buyer_id: int) -> Address | None:
     """The buyer's default address, else their first one (None: the address book is empty)."""
     return Address.objects.filter(user_id=buyer_id).order_by("-is_default", "pk").first()
+
+
+def merchant_names(*, limit: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every store by name, for staff pickers (``limit``: at most that many)."""
+    rows = Merchant.objects.order_by("name").values_list("pk", "name")
+    return list(rows[:limit] if limit is not None else rows)

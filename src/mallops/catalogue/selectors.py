@@ -144,3 +144,15 @@ def sku_return_terms(*, merchant_id: int, sku_codes: list[str]) -> dict[str, dic
     for code, policy, exclusion in rows:
         terms[code] = {"return_policy": policy, "return_exclusion": exclusion or ""}
     return terms
+
+
+def store_certificates(
+    *, actor: Any, permission: str, merchant_id: int, limit: int = 20
+) -> list[Certificate]:
+    """A store's own certificates (not a product's), soonest expiry first, for staff holding
+    ``permission`` (the fail-closed platform scope)."""
+    return list(
+        Certificate.objects.for_platform(actor, permission)
+        .filter(merchant_id=merchant_id, product__isnull=True)
+        .order_by("expires_on", "pk")[:limit]
+    )

@@ -91,13 +91,9 @@ def _staff(actor: Any, merchant: Merchant) -> list[dict[str, Any]]:
 
 
 def _certificates(actor: Any, merchant: Merchant) -> list[Any]:
-    from mallops.catalogue.models import Certificate
+    from mallops.catalogue.selectors import store_certificates
 
-    rows: list[Any] = list(
-        Certificate.objects.for_platform(actor, PERMISSION)
-        .filter(merchant_id=merchant.pk, product__isnull=True)
-        .order_by("expires_on", "pk")[:20]
-    )
+    rows: list[Any] = store_certificates(actor=actor, permission=PERMISSION, merchant_id=merchant.pk)
     return rows
 
 

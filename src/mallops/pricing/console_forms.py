@@ -79,9 +79,9 @@ def add_service_errors(form: forms.Form, error: DomainError, fields: dict[str, s
 
 
 def _merchant_choices() -> list[tuple[str, str]]:
-    from mallops.accounts.models import Merchant
+    from mallops.accounts.selectors import merchant_names
 
-    return [(str(pk), name) for pk, name in Merchant.objects.order_by("name").values_list("pk", "name")[:500]]
+    return [(str(pk), name) for pk, name in merchant_names(limit=500)]
 
 
 class PromotionForm(forms.Form):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mallops.accounts.models import Merchant
+from mallops.accounts.selectors import merchant_names
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.service import configuration
@@ -110,7 +110,7 @@ class AgentProfileForm(forms.Form):
             del self.fields["user_id"]
         self.fields["merchant_id"].choices = [  # type: ignore[attr-defined]
             ("", _("Platform")),
-            *Merchant.objects.order_by("name").values_list("pk", "name"),
+            *merchant_names(),
         ]
 
 
