@@ -201,3 +201,14 @@ def buyer_requests_for_staff(*, actor: Any, buyer_id: int, limit: int = 20) -> l
             )
         )
     return found
+
+
+def refund_counts_since(*, buyer_ids: list[int], since: datetime) -> dict[int, int]:
+    """After-sales requests (refunds and returns) opened since ``since`` per buyer (care list; one query)."""
+    rows = (
+        AfterSalesRequest.objects.unscoped(reason="buyer care list (user operations, platform-wide)")
+        .filter(buyer_id__in=buyer_ids, kind__in=["refund", "return"], created_at__gte=since)
+        .values("buyer_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["buyer_id"]: row["n"] for row in rows}

@@ -70,6 +70,9 @@ class AnalyticsConfig(AppConfig):
                 group="data",
             )
         )
+        register(
+            MenuItem("buyer_care", _("Buyer care"), "analytics:care", "user_ops.manage", group="marketing")
+        )
         from mallops.analytics import forgetting, signals
 
         signals.connect()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.analytics import views, views_behaviour, views_reports
+from mallops.analytics import views, views_behaviour, views_care, views_reports
 
 app_name = "analytics"
 
@@ -22,4 +22,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("insights/", views.insights, name="insights"),
     path("jobs/", views.jobs_page, name="jobs"),
     path("behaviour/", views_behaviour.behaviour_page, name="behaviour"),
+    path("care/", views_care.care_page, name="care"),
 ]

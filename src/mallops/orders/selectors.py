@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
@@ -282,3 +282,21 @@ def workbench_sales(*, actor: Any, now: datetime, days: int = 14) -> dict[str, A
         "refund_pct_previous": refund_pct(totals["previous"]),
         "daily": [(day, per_day.get(day, 0)) for day in day_keys],
     }
+
+
+def first_orders_waiting(*, paid_before: datetime, limit: int = 200) -> list[tuple[int, str, datetime]]:
+    """(buyer id, order number, paid at) of buyers whose only order was paid before ``paid_before`` and is
+    still not shipped: a first purchase going wrong (the user-operations care list; two queries)."""
+    orders = Order.objects.unscoped(reason="buyer care list (user operations, platform-wide)")
+    waiting = list(
+        orders.filter(status=OrderStatus.PAID, paid_at__lt=paid_before, shipped_at__isnull=True)
+        .order_by("paid_at", "pk")
+        .values_list("buyer_id", "number", "paid_at")[: limit * 2]
+    )
+    counts = dict(
+        orders.filter(buyer_id__in={w[0] for w in waiting})
+        .values("buyer_id")
+        .annotate(n=Count("id"))
+        .values_list("buyer_id", "n")
+    )
+    return [w for w in waiting if counts.get(w[0]) == 1][:limit]

@@ -305,3 +305,14 @@ def live_reply_templates() -> QuerySet[Any]:
     from mallops.service.models import ReplyTemplate
 
     return ReplyTemplate.objects.filter(is_active=True, retired_at__isnull=True).order_by("pk")
+
+
+def complaint_counts_since(*, buyer_ids: list[int], since: datetime) -> dict[int, int]:
+    """Complaint tickets opened since ``since`` per buyer (the user-operations care list; one query)."""
+    rows = (
+        Ticket.objects.unscoped(reason="buyer care list (user operations, platform-wide)")
+        .filter(buyer_id__in=buyer_ids, category="complaint", created_at__gte=since)
+        .values("buyer_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["buyer_id"]: row["n"] for row in rows}

@@ -133,3 +133,11 @@ def team_period_facts(*, team: str, since: datetime, until: datetime) -> dict[in
     for assignee_id in moderated:
         facts(assignee_id)["moderation_done"] += 1
     return out
+
+
+def open_task_ids_for_sources(*, source_type: str, source_ids: list[str]) -> dict[str, int]:
+    """source id -> id of an open task another app opened for it (one query for a whole list)."""
+    rows = WorkTask.objects.filter(
+        source_type=source_type, source_id__in=source_ids, status__in=OPEN_STATUSES
+    )
+    return dict(rows.order_by("pk").values_list("source_id", "pk"))
