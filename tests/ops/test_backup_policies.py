@@ -148,10 +148,15 @@ def test_console_pages_show_runs_drills_and_the_rto_against_the_target(client: C
     assert page.status_code == 200
     body = page.content.decode()
     assert "mallops-20261207T010000Z-abcd" in body and "812 ms" in body
+    assert 'data-testid="backup-runs-table"' in body and 'class="sort' in body  # the DataTable
+    assert 'data-testid="backup-run"' not in client.get("/ops/backups/", {"level": "cloud"}).content.decode()
     drills = client.get("/ops/drills/")
     assert drills.status_code == 200
     html = drills.content.decode()
     assert html.count('data-testid="drill-run"') == 4
+    assert 'data-testid="drill-runs-table"' in html and 'class="sort' in html  # the DataTable
+    failed = client.get("/ops/drills/", {"result": "failed"}).content.decode()
+    assert failed.count('data-testid="drill-run"') == 1
     assert '<strong data-testid="success-rate">75 %</strong>' in html
     import re
 

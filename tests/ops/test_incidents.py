@@ -178,6 +178,10 @@ def test_incident_console_pages(admin_api: ApiClient, client: Client) -> None:
     listing = client.get("/ops/incidents/").content.decode()
     assert listing.count('data-testid="incident-row"') == 1
     assert "用户手机号泄露" in listing and 'data-testid="regulator-due"' in listing
+    assert 'data-testid="incidents-table"' in listing and 'class="sort' in listing  # the DataTable
+    assert "数据泄露" in listing and ">data_leak<" not in listing
+    other_kind = client.get("/ops/incidents/", {"kind": "system_failure"}).content.decode()
+    assert 'data-testid="incident-row"' not in other_kind
     detail = client.get(f"/ops/incidents/{opened['id']}/")
     assert detail.status_code == 200
     assert detail.content.decode().count('data-testid="timeline-event"') == 1
