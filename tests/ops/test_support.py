@@ -14,6 +14,7 @@ from mallops.audit.models import AuditEvent
 from mallops.core import sweeps
 from mallops.core.errors import DomainError
 from mallops.ops import support
+from mallops.ops.incidents import incident_open
 from mallops.ops.models import Incident, SupportNotice, SupportTicket, SupportTicketEvent
 from mallops.ops.support_rules import deadlines
 from mallops.testing.client import ApiClient
@@ -314,3 +315,29 @@ def test_console_report_list_and_detail_in_chinese(tech: object) -> None:
     outsider = Client()
     outsider.force_login(buyer)
     assert outsider.get("/ops/support/").status_code == 403
+
+
+def test_an_incident_links_the_runbooks_of_its_kind_and_each_page_renders(tech: object) -> None:
+    from pathlib import Path
+
+    from django.test import Client
+
+    from mallops.ops.runbooks import PAGES, RUNBOOK_DIR, RUNBOOKS
+
+    # every mapped page exists in docs/runbooks and every page is mapped or is the index
+    assert sorted(p.stem for p in Path(RUNBOOK_DIR).glob("*.md")) == sorted(PAGES)
+    assert {slug for slugs in RUNBOOKS.values() for slug in slugs} | {"README"} == set(PAGES)
+    incident = incident_open(
+        actor=tech, kind="data_leak", severity="sev3", title="导出越权", involves_personal_data=True
+    )
+    web = Client()
+    web.force_login(tech)  # type: ignore[arg-type]
+    page = web.get(f"/ops/incidents/{incident.pk}/").content.decode()
+    assert "/ops/runbooks/personal-data-incident/" in page and "/ops/runbooks/leaked-credential/" in page
+    runbook = web.get("/ops/runbooks/personal-data-incident/").content.decode()
+    assert "<h1>Personal-data incident (PIPL Art. 57)</h1>" in runbook and "<table>" in runbook
+    assert "<script" not in runbook.split('data-testid="runbook"')[1].split("</section>")[0]
+    assert web.get("/ops/runbooks/nope/").status_code == 404
+    outsider = Client()
+    outsider.force_login(make_staff("cs_agent"))
+    assert outsider.get("/ops/runbooks/disk-full/").status_code == 403

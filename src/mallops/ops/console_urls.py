@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.ops import release_views, support_views, views
+from mallops.ops import release_views, runbooks, support_views, views
 
 app_name = "ops"
 
@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("releases/<int:release_id>/", release_views.release_detail, name="release"),
     path("releases/<int:release_id>/step/", release_views.release_step, name="release_step"),
     path("flags/", release_views.flag_list, name="flags"),
+    path("runbooks/<slug:slug>/", runbooks.runbook, name="runbook"),
     path("support/", support_views.support_list, name="support"),
     path("support/new/", support_views.support_new, name="support_new"),
     path("support/notices/read/", support_views.support_notices_read, name="support_notices_read"),

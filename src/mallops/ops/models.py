@@ -171,6 +171,12 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.severity} {self.title}"
 
+    def runbooks(self) -> list[Any]:
+        """The runbook pages for this kind of incident (``ops.runbooks.RUNBOOKS``)."""
+        from mallops.ops.runbooks import for_kind
+
+        return for_kind(self.kind)
+
     def linked_support_tickets(self) -> models.QuerySet[SupportTicket]:
         """The technical-support tickets linked to this incident (the incident pages are technical
         operations' only, and they see every ticket)."""
