@@ -136,3 +136,26 @@ def test_the_retention_sweep_deletes_events_older_than_twelve_months_and_the_dry
     assert [json.loads(r["properties"])["spu"] for r in _rows(store)] == ["SPU-4", "SPU-5"]
     assert next(x for x in retention_plan(now) if x.rule == "analytics.events").count == 0
     assert AuditEvent.objects.filter(action="dsr.retention", object_type="analytics.events").count() == 1
+
+
+@pytest.mark.req("R3.1.2")
+def test_an_erasure_request_de_identifies_the_events_before_the_account_is_renamed(
+    analytics_policy: Any, store: EventStore, officer: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from mallops.dsr.requests import request_complete
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import token_for
+
+    buyer = new_buyer()
+    consent_change(actor=buyer, purpose="analytics", action="grant")
+    username = buyer.username
+    events_ingest(events=[_event("e1", username, order_id="O-1", spu="SPU-1")])
+    submitted = ApiClient(token_for(buyer)).post_json("/api/v1/me/data-requests", {"kind": "deletion"})
+    assert submitted.status_code == 201, submitted.content
+    with django_capture_on_commit_callbacks(execute=True):
+        request_complete(actor=officer, request_id=submitted.json()["id"])
+    buyer.refresh_from_db()
+    assert buyer.username == f"erased-{buyer.pk}"
+    [row] = _rows(store)
+    assert row["distinct_id"].startswith("anon:") and "order_id" not in json.loads(row["properties"])
+    assert AuditEvent.objects.get(action="analytics.events_deidentified").after == {"events": 1, "aliases": 0}

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -60,13 +62,14 @@ def person_ids(buyer_id: int) -> list[str]:
     return sorted({username, *aliases})
 
 
-def events_deidentify(*, buyer_id: int) -> int:
+def events_deidentify(*, buyer_id: int, ids: list[str] | None = None) -> int:
     """Cut the buyer's stored events loose from them (module docstring); returns how many events changed.
 
-    Rewrites event store files under the store's exclusive lock (not part of a database transaction);
-    one ``analytics.events_deidentified`` audit event. Safe to repeat (a second run finds nothing).
+    ``ids`` are the buyer's distinct ids (default: read now with :func:`person_ids`). Rewrites event store
+    files under the store's exclusive lock (not part of a database transaction); one
+    ``analytics.events_deidentified`` audit event. Safe to repeat (a second run finds nothing).
     """
-    ids = person_ids(buyer_id)
+    ids = person_ids(buyer_id) if ids is None else ids
     if not ids:
         return 0
     _warn_clickhouse()
@@ -82,6 +85,12 @@ def events_deidentify(*, buyer_id: int) -> int:
         after={"events": changed, "aliases": merged},
     )
     return changed
+
+
+def _on_withdrawal(buyer_id: int) -> Callable[[], int]:
+    """Read the buyer's ids now (inside the withdrawal; an erasure renames the account next), act later."""
+    ids = person_ids(buyer_id)
+    return partial(events_deidentify, buyer_id=buyer_id, ids=ids)
 
 
 def _first_kept(cutoff: datetime) -> str:
@@ -118,22 +127,14 @@ def _export(buyer: Any, ctx: Context) -> dict[str, Any]:
     return {"ids": person_ids(buyer.pk)}
 
 
-def _erase(buyer: Any, ctx: Context) -> dict[str, Any]:
-    changed = events_deidentify(buyer_id=buyer.pk)
-    return {"erased": [f"analytics events: {changed} de-identified"]}
-
-
 def connect() -> None:
     """Register with dsr (``AnalyticsConfig.ready``)."""
-    register_withdrawal(
-        Purpose.ANALYTICS, "analytics.events", lambda buyer_id: events_deidentify(buyer_id=buyer_id)
-    )
+    register_withdrawal(Purpose.ANALYTICS, "analytics.events", _on_withdrawal)
     register_store_retention(RULE, plan=events_retention_plan, run=events_retention_run)
     register(
         DataHandler(
             "analytics",
             description="行为分析：本人的埋点标识（账号及合并的设备标识）",
-            export=_export,
-            erase=_erase,
+            export=_export,  # erasure: the request withdraws the analytics purpose first (dsr.hooks)
         )
     )

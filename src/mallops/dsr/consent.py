@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -186,7 +185,7 @@ def _record(
     consent_cache_forget(buyer.pk)
     if action == ConsentAction.WITHDRAWN:
         # what other apps hold under the purpose loses the person once the withdrawal commits
-        transaction.on_commit(partial(withdrawal_effects, buyer.pk, purpose))
+        withdrawal_effects(buyer.pk, purpose)
     audit_record(
         actor=actor,
         action=f"privacy.consent_{'grant' if action == ConsentAction.GRANTED else 'withdraw'}",

@@ -1,10 +1,12 @@
 """Where apps above dsr plug their personal-data stores into consent and retention (the layers forbid dsr
 to import them; they register here in their ``AppConfig.ready``, as data handlers do in ``exporters``).
 
-* ``register_withdrawal(purpose, name, forget)``: ``forget(buyer_id)`` de-identifies what the app holds for
-  ``purpose`` about the buyer (returns how many records). It runs when the buyer's withdrawal of that
-  purpose commits (``consent._record``), so a withdrawal takes effect at once and a rolled-back one does
-  nothing.
+* ``register_withdrawal(purpose, name, prepare)``: ``prepare(buyer_id)`` runs inside the withdrawal's
+  transaction and reads who the buyer is (an erasure renames the account later in that same transaction);
+  the callable it returns de-identifies what the app holds for ``purpose`` about the buyer (returns how
+  many records) and runs when the withdrawal commits (``consent._record``), so a withdrawal takes effect at
+  once and a rolled-back one does nothing. An erasure request withdraws every granted purpose first, so
+  it reaches the same hooks.
 * ``register_store_retention(rule, plan, run)``: a retention rule (``dsr.retention.RULES``) whose data lives
   outside the database (the analytics event store): ``plan(cutoff, sample)`` returns (count, first refs)
   and reads only; ``run(cutoff)`` deletes what is past ``cutoff`` and returns how many went.
@@ -16,6 +18,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+
+from django.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +29,7 @@ log = logging.getLogger(__name__)
 class WithdrawalHook:
     purpose: str
     name: str
-    forget: Callable[[int], int]
+    prepare: Callable[[int], Callable[[], int]]
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,8 @@ _WITHDRAWAL: dict[tuple[str, str], WithdrawalHook] = {}
 _RETENTION: dict[str, StoreRetention] = {}
 
 
-def register_withdrawal(purpose: str, name: str, forget: Callable[[int], int]) -> None:
-    _WITHDRAWAL[(purpose, name)] = WithdrawalHook(purpose, name, forget)
+def register_withdrawal(purpose: str, name: str, prepare: Callable[[int], Callable[[], int]]) -> None:
+    _WITHDRAWAL[(purpose, name)] = WithdrawalHook(purpose, name, prepare)
 
 
 def register_store_retention(
@@ -52,15 +57,16 @@ def store_retention(rule: str) -> StoreRetention | None:
     return _RETENTION.get(rule)
 
 
-def withdrawal_effects(buyer_id: int, purpose: str) -> dict[str, int]:
-    """Run every hook of ``purpose`` for the buyer; returns records per hook. A failing hook is logged and
-    the others still run (the retention sweep of that store catches up)."""
-    done: dict[str, int] = {}
+def withdrawal_effects(buyer_id: int, purpose: str) -> None:
+    """Call inside the transaction that records the withdrawal: each hook of ``purpose`` reads the buyer now
+    and acts on commit. A failing hook is logged and the others still run."""
     for (hook_purpose, name), hook in sorted(_WITHDRAWAL.items()):
-        if hook_purpose != purpose:
-            continue
-        try:
-            done[name] = hook.forget(buyer_id)
-        except Exception:
-            log.exception("withdrawal hook %s failed for buyer %s", name, buyer_id)
-    return done
+        if hook_purpose == purpose:
+            transaction.on_commit(partial(_run, name, buyer_id, hook.prepare(buyer_id)))
+
+
+def _run(name: str, buyer_id: int, act: Callable[[], int]) -> None:
+    try:
+        act()
+    except Exception:
+        log.exception("withdrawal hook %s failed for buyer %s", name, buyer_id)
