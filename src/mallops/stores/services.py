@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from mallops.accounts.models import Merchant
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
@@ -45,7 +46,7 @@ def _replace(merchant_id: int, status: str, *, keep: int | None = None) -> None:
 def store_notice_submit(*, actor: Any, text: str, now: datetime | None = None) -> StoreNotice:
     """Submit the store's announcement. Errors: 422 ``validation_error`` (empty or over 500 characters),
     422 ``compliance_blocked`` (a block finding; the spans and articles in ``errors``/``findings``), 403.
-    Locks the store's live and pending versions; an earlier pending version is replaced."""
+    Locks the store row, then its live and pending versions; an earlier pending version is replaced."""
     merchant_id = _merchant_id(actor)
     text = text.strip()
     if not text:
@@ -57,6 +58,8 @@ def store_notice_submit(*, actor: Any, text: str, now: datetime | None = None) -
     now = now or timezone.now()
     status = NoticeStatus.PENDING if findings else NoticeStatus.LIVE
     with audited():
+        # the store row serialises submissions of one store (two at once would both go live)
+        Merchant.objects.select_for_update().filter(pk=merchant_id).first()
         _replace(merchant_id, NoticeStatus.PENDING)
         if status == NoticeStatus.LIVE:
             _replace(merchant_id, NoticeStatus.LIVE)
@@ -82,7 +85,8 @@ def store_notice_decide(
     *, actor: Any, notice_id: int, approve: bool, note: str = "", now: datetime | None = None
 ) -> StoreNotice:
     """Content operations approve a pending announcement (it goes live, replacing the live one) or reject
-    it (a note of 2-200 characters is required). Errors: 404, 409 ``notice_not_pending``, 422, 403."""
+    it (a note of 2-200 characters is required). Locks the store row, then its versions. Errors: 404,
+    409 ``notice_not_pending``, 422, 403."""
     require_permission(actor, REVIEW_PERMISSION)
     note = note.strip()
     if not approve and not 2 <= len(note) <= NOTE_MAX:
@@ -90,13 +94,14 @@ def store_notice_decide(
     if len(note) > NOTE_MAX:
         raise validation_error([FieldError(("body", "note"), "at most 200 characters", "too_long")])
     now = now or timezone.now()
+    rows = StoreNotice.objects.for_platform(actor, REVIEW_PERMISSION).filter(pk=notice_id)
+    merchant_id = rows.values_list("merchant_id", flat=True).first()
+    if merchant_id is None:
+        raise not_found("store notice")
     with audited():
-        notice: StoreNotice | None = (
-            StoreNotice.objects.for_platform(actor, REVIEW_PERMISSION)
-            .select_for_update()
-            .filter(pk=notice_id)
-            .first()
-        )
+        # the same lock order as a submission: the store row, then its versions
+        Merchant.objects.select_for_update().filter(pk=merchant_id).first()
+        notice: StoreNotice | None = rows.select_for_update().first()
         if notice is None:
             raise not_found("store notice")
         if notice.status != NoticeStatus.PENDING:
