@@ -159,3 +159,19 @@ def test_an_erasure_request_de_identifies_the_events_before_the_account_is_renam
     [row] = _rows(store)
     assert row["distinct_id"].startswith("anon:") and "order_id" not in json.loads(row["properties"])
     assert AuditEvent.objects.get(action="analytics.events_deidentified").after == {"events": 1, "aliases": 0}
+
+
+def test_the_sweep_catches_up_a_withdrawal_whose_commit_step_did_not_run(
+    analytics_policy: Any, store: EventStore
+) -> None:
+    buyer = new_buyer()
+    consent_change(actor=buyer, purpose="analytics", action="grant")
+    events_ingest(events=[_event("e1", buyer.username, spu="SPU-1")])
+    consent_change(actor=buyer, purpose="analytics", action="withdraw")  # on-commit step never runs here
+    assert [r["distinct_id"] for r in _rows(store)] == [buyer.username]
+    line = next(x for x in retention_plan(timezone.now()) if x.rule == "analytics.withdrawn")
+    assert (line.count, line.sample, line.period_days) == (1, [f"buyer {buyer.pk}"], 0)
+    assert [r["distinct_id"] for r in _rows(store)] == [buyer.username]  # the plan changed nothing
+    assert cli.main(["retention"]) == 0
+    assert _rows(store)[0]["distinct_id"].startswith("anon:")
+    assert next(x for x in retention_plan(timezone.now()) if x.rule == "analytics.withdrawn").count == 0

@@ -24,18 +24,21 @@ from typing import Any
 from django.conf import settings
 
 from mallops.accounts.models import User
+from mallops.accounts.roles import Kind as UserKind
 from mallops.analytics.models import IdentityAlias
 from mallops.analytics.storage import get_store
 from mallops.analytics.store import erasure
 from mallops.analytics.store.events import day_iso, shanghai_day
 from mallops.audit.services import audit_record
 from mallops.dsr.binding import unlinked_properties
+from mallops.dsr.consent_selectors import withdrawn_user_ids
 from mallops.dsr.contracts import Purpose
 from mallops.dsr.exporters import Context, DataHandler, register
 from mallops.dsr.hooks import register_store_retention, register_withdrawal
 
 log = logging.getLogger(__name__)
 RULE = "analytics.events"
+WITHDRAWN_RULE = "analytics.withdrawn"
 
 
 def _scrub(properties: str) -> str:
@@ -123,6 +126,37 @@ def events_retention_run(cutoff: datetime) -> int:
     return removed
 
 
+def _withdrawn_people() -> dict[int, list[str]]:
+    """Buyers whose latest analytics answer is a withdrawal and whose ids the store still holds."""
+    held = set(erasure.named_ids(get_store()))
+    canonical = dict(IdentityAlias.objects.filter(alias_id__in=held).values_list("alias_id", "distinct_id"))
+    names = held | set(canonical.values())
+    accounts = dict(
+        User.objects.filter(username__in=names, kind=UserKind.BUYER).values_list("username", "pk")
+    )
+    withdrawn = withdrawn_user_ids(accounts.values(), Purpose.ANALYTICS)
+    people: dict[int, list[str]] = {}
+    for distinct_id in sorted(held):
+        pk = accounts.get(canonical.get(distinct_id, distinct_id))
+        if pk in withdrawn:
+            people.setdefault(pk, []).append(distinct_id)
+    return people
+
+
+def withdrawn_plan(cutoff: datetime, sample: int) -> tuple[int, list[str]]:
+    """Buyers who withdrew analytics consent but still have events with their ids (reads only)."""
+    people = _withdrawn_people()
+    return len(people), [f"buyer {pk}" for pk in sorted(people)[:sample]]
+
+
+def withdrawn_run(cutoff: datetime) -> int:
+    """De-identify them now (the catch-up for a withdrawal whose on-commit step failed)."""
+    people = _withdrawn_people()
+    for pk, ids in sorted(people.items()):
+        events_deidentify(buyer_id=pk, ids=ids)
+    return len(people)
+
+
 def _export(buyer: Any, ctx: Context) -> dict[str, Any]:
     return {"ids": person_ids(buyer.pk)}
 
@@ -131,6 +165,7 @@ def connect() -> None:
     """Register with dsr (``AnalyticsConfig.ready``)."""
     register_withdrawal(Purpose.ANALYTICS, "analytics.events", _on_withdrawal)
     register_store_retention(RULE, plan=events_retention_plan, run=events_retention_run)
+    register_store_retention(WITHDRAWN_RULE, plan=withdrawn_plan, run=withdrawn_run)
     register(
         DataHandler(
             "analytics",

@@ -115,3 +115,13 @@ def consenting_user_ids(user_ids: Iterable[int], purpose: str, at: datetime | No
     if cache is not None:
         cache.update({(u, str(purpose)): u in allowed for u in wanted})
     return allowed
+
+
+def withdrawn_user_ids(user_ids: Iterable[int], purpose: str) -> set[int]:
+    """The ``user_ids`` whose latest answer for ``purpose`` (any policy version) is a withdrawal: what a
+    withdrawal hook had to de-identify (the retention sweep catches up when a hook failed)."""
+    latest: dict[int, str] = {}
+    rows = ConsentRecord.objects.filter(buyer_id__in={int(u) for u in user_ids}, purpose=purpose)
+    for buyer_id, action in rows.order_by("at", "pk").values_list("buyer_id", "action"):
+        latest[buyer_id] = action
+    return {uid for uid, action in latest.items() if action == ConsentAction.WITHDRAWN}

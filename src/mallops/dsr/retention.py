@@ -18,6 +18,7 @@ thereby takes it out of that set, so a second run finds nothing and a worker tha
 | ``dsr.export`` | the JSON copy of an access/portability request | 30 days after completion | none |
 | ``marketing.segment_tags`` | a buyer's RFM tag without marketing consent | marketing, at once | none |
 | ``analytics.events`` | stored analytics events (whole days, event store) | analytics, 365 days | none |
+| ``analytics.withdrawn`` | events still naming a buyer who withdrew analytics consent (catch-up) | at once | none |
 
 Amounts, statuses and dates stay (the transaction record; anonymous once the account is erased).
 """
@@ -286,6 +287,16 @@ RULES: tuple[RetentionRule, ...] = (
         default_days=365,
         purpose=Purpose.ANALYTICS,
         basis="隐私政策声明保存十二个月；期满按天删除（PIPL 第 19、47 条）",
+        due=_nothing_in_the_database,
+        erase=_never,
+        ref=str,
+    ),
+    RetentionRule(
+        name="analytics.withdrawn",
+        label="已撤回分析同意的买家仍带身份的行为事件（去标识化）",
+        action="anonymise",
+        default_days=0,
+        basis="撤回同意后立即去标识化；本规则补做撤回时未完成的部分（PIPL 第 15、47 条）",
         due=_nothing_in_the_database,
         erase=_never,
         ref=str,

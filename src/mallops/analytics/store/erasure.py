@@ -97,6 +97,11 @@ def forget(store: EventStore, distinct_ids: Collection[str], *, scrub: Callable[
     return changed
 
 
+def named_ids(store: EventStore) -> list[str]:
+    """The ids of events not de-identified (every id the store numbered, without the ``anon:`` ones)."""
+    return store.spool.named_ids(ANONYMOUS_PREFIX)
+
+
 def _rewrite_day(live: Sequence[Path], table: pa.Table, day: str) -> None:
     directory = live[0].parent
     covered = max(int(path.name[5:17]) for path in live)

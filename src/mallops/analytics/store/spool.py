@@ -242,6 +242,14 @@ class Spool:
         db.execute("COMMIT")
         self._user_numbers.clear()
 
+    def named_ids(self, prefix: str) -> list[str]:
+        """Every distinct id the store numbered that does not start with ``prefix`` (the anonymous ones do)."""
+        cursor = self._connection.execute(
+            "SELECT distinct_id FROM users WHERE substr(distinct_id, 1, ?) != ? ORDER BY distinct_id",
+            (len(prefix), prefix),
+        )
+        return [row[0] for row in cursor]
+
     def spooled_before(self, ts_us: int) -> int:
         """How many spooled events happened before ``ts_us`` (the retention dry run)."""
         row = self._connection.execute("SELECT count(*) FROM spool WHERE ts_us < ?", (ts_us,)).fetchone()
