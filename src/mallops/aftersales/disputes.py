@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.aftersales import conf
+from mallops.aftersales.errors import AfterSalesCode
 from mallops.aftersales.models import (
     AfterSalesRequest,
     Dispute,
@@ -97,7 +98,9 @@ def dispute_open(
     if errors:
         raise validation_error(errors)
     if req.status != Status.REJECTED:
-        raise conflict("Only a rejected request can be disputed.", code="not_disputable", status=req.status)
+        raise conflict(
+            "Only a rejected request can be disputed.", code=AfterSalesCode.NOT_DISPUTABLE, status=req.status
+        )
     dispute: Dispute = Dispute.objects.create(
         merchant_id=req.merchant_id,
         request=req,
@@ -129,7 +132,7 @@ def _dispute_for(req_qs: Any, request_id: int) -> Dispute:
         Dispute.objects.for_merchant(req.merchant_id).select_for_update().filter(request=req).first()
     )
     if dispute is None:
-        raise conflict("This request has no dispute.", code="no_dispute")
+        raise conflict("This request has no dispute.", code=AfterSalesCode.NO_DISPUTE)
     return dispute
 
 
@@ -157,10 +160,12 @@ def evidence_add(
     if errors:
         raise validation_error(errors)
     if dispute.status == DisputeStatus.RULED:
-        raise conflict("The dispute is ruled.", code="dispute_closed")
+        raise conflict("The dispute is ruled.", code=AfterSalesCode.DISPUTE_CLOSED)
     late = dispute.merchant_evidence_due_at is None or now > dispute.merchant_evidence_due_at
     if party == Party.MERCHANT and (dispute.status != DisputeStatus.OPEN or late):
-        raise conflict("The merchant's evidence window has ended.", code="evidence_window_closed")
+        raise conflict(
+            "The merchant's evidence window has ended.", code=AfterSalesCode.EVIDENCE_WINDOW_CLOSED
+        )
     ev = _add_evidence(dispute, party, text, images, now)
     log(dispute.request, "evidence", actor=actor, now=now, text=ev.text, party=party, images=ev.images)
     audit_record(
@@ -219,7 +224,7 @@ def dispute_rule(
     if errors:
         raise validation_error(errors)
     if dispute.status == DisputeStatus.RULED:
-        raise conflict("The dispute is already ruled.", code="dispute_closed")
+        raise conflict("The dispute is already ruled.", code=AfterSalesCode.DISPUTE_CLOSED)
     before = _snapshot(dispute)
     dispute.status, dispute.ruling, dispute.ruling_fen = DisputeStatus.RULED, ruling, amount
     dispute.ruling_note, dispute.ruled_at, dispute.ruled_by = note.strip(), now, actor

@@ -21,6 +21,7 @@ from mallops.audit.services import audit_record, audited
 from mallops.catalogue.selectors import sku_return_terms
 from mallops.core.errors import FieldError, conflict, validation_error
 from mallops.orders import conf, stock
+from mallops.orders.errors import OrdersCode
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem
 from mallops.orders.permissions import require_buyer as require_buyer  # re-exported (ADR 0006)
 from mallops.pricing.engine import Quote, quote, quote_to_json
@@ -182,7 +183,7 @@ def checkout_create(
     if req.expected_total_fen is not None and req.expected_total_fen != q.total:
         raise conflict(
             "The price changed since your quote; review the new quote and confirm.",
-            code="price_changed",
+            code=OrdersCode.PRICE_CHANGED,
             quote=quote_json,
         )
     checkout = Checkout.objects.create(

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mallops.accounts.roles import Kind
-from mallops.core.errors import DomainError
+from mallops.accounts import roles
 
 
 def require_buyer(actor: Any) -> None:
-    """Raise 401 ``unauthenticated`` without a signed-in actor, 403 ``buyer_only`` for a non-buyer."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise DomainError(detail="Authentication required.", code="unauthenticated", status=401)
-    if getattr(actor, "kind", None) != Kind.BUYER:
-        raise DomainError(
-            detail="Only buyer accounts can do this.", code="buyer_only", status=403, title="Forbidden"
-        )
+    """Raise 401 ``unauthenticated`` without a signed-in actor, 403 ``buyer_only`` for a non-buyer
+    (the one check, ``accounts.roles.require_buyer``; issue 16)."""
+    roles.require_buyer(actor)

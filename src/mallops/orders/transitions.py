@@ -15,6 +15,7 @@ from django.utils import timezone
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import conflict, not_found
 from mallops.orders import conf, stock
+from mallops.orders.errors import OrdersCode
 from mallops.orders.models import Order, OrderLine, OrderStatus
 from mallops.orders.states import Event, allowed_events, target
 
@@ -81,7 +82,7 @@ def order_transition(
     if to is None:
         raise conflict(
             f"An order in status {order.status!r} cannot {event.value}.",
-            code="illegal_transition",
+            code=OrdersCode.ILLEGAL_TRANSITION,
             status=order.status,
             event=event.value,
             allowed=[e.value for e in allowed_events(order.status)],

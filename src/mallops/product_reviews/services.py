@@ -27,6 +27,7 @@ from mallops.core.uploads import EXTENSIONS, IMAGE_TYPES, inspect_upload, media_
 from mallops.orders.models import Order, OrderLine, OrderStatus
 from mallops.orders.permissions import require_buyer
 from mallops.product_reviews import moderation
+from mallops.product_reviews.errors import ProductReviewsCode
 from mallops.product_reviews.models import (
     FOLLOW_UP_DAYS,
     MAX_PICTURES,
@@ -135,7 +136,7 @@ def _reviewable_line(*, actor: Any, order_line_id: int) -> OrderLine:
     if line.order.status not in REVIEWABLE:
         raise conflict(
             "Only a delivered or completed order can be reviewed.",
-            code="not_delivered",
+            code=ProductReviewsCode.NOT_DELIVERED,
             status=line.order.status,
         )
     return line
@@ -166,12 +167,14 @@ def review_create(
     cleaned = _check_text(text)
     screened = moderation.screen_text(cleaned)
     if ProductReview.objects.for_merchant(line.merchant_id).filter(order_line_id=line.pk).exists():
-        raise conflict("This order line has already been reviewed.", code="already_reviewed")
+        raise conflict("This order line has already been reviewed.", code=ProductReviewsCode.ALREADY_REVIEWED)
     verdict, reasons = moderation.review_risk(order=line.order, rating=rating, text=cleaned, context=context)
     status = Visibility.PENDING if verdict == "review" else screened.status
     with audited():
         if ProductReview.objects.for_merchant(line.merchant_id).filter(order_line_id=line.pk).exists():
-            raise conflict("This order line has already been reviewed.", code="already_reviewed")
+            raise conflict(
+                "This order line has already been reviewed.", code=ProductReviewsCode.ALREADY_REVIEWED
+            )
         review = ProductReview(
             merchant_id=line.merchant_id,
             author=actor,
@@ -224,10 +227,13 @@ def follow_up_create(
         review = _own_review(actor=actor, review_id=review_id, lock=True)
         if now > review.created_at + timedelta(days=FOLLOW_UP_DAYS):
             raise conflict(
-                f"A follow-up review is possible within {FOLLOW_UP_DAYS} days.", code="follow_up_closed"
+                f"A follow-up review is possible within {FOLLOW_UP_DAYS} days.",
+                code=ProductReviewsCode.FOLLOW_UP_CLOSED,
             )
         if ReviewFollowUp.objects.for_merchant(review.merchant_id).filter(review=review).exists():
-            raise conflict("This review already has a follow-up.", code="already_followed_up")
+            raise conflict(
+                "This review already has a follow-up.", code=ProductReviewsCode.ALREADY_FOLLOWED_UP
+            )
         follow_up: ReviewFollowUp = ReviewFollowUp.objects.create(
             merchant_id=review.merchant_id,
             author=actor,
@@ -311,7 +317,7 @@ def reply_create(*, actor: Any, review_id: int, text: str, request: HttpRequest 
         if review is None:
             raise not_found("review")
         if ReviewReply.objects.for_merchant(merchant_id).filter(review=review).exists():
-            raise conflict("This review already has a reply.", code="already_replied")
+            raise conflict("This review already has a reply.", code=ProductReviewsCode.ALREADY_REPLIED)
         reply: ReviewReply = ReviewReply.objects.create(
             merchant_id=merchant_id,
             author=actor,
@@ -409,7 +415,7 @@ def answer_create(
     if not by_merchant and not bought_product(buyer_id=actor.pk, product_id=question.product_id):
         raise DomainError(
             detail="Only buyers who bought the product can answer.",
-            code="not_a_buyer_of_product",
+            code=ProductReviewsCode.NOT_A_BUYER_OF_PRODUCT,
             status=403,
             title="Forbidden",
         )
@@ -469,7 +475,7 @@ def moderation_approve(
         if item.status != Visibility.PENDING:
             raise conflict(
                 f"A text in status {item.status!r} cannot be approved.",
-                code="illegal_transition",
+                code=ProductReviewsCode.ILLEGAL_TRANSITION,
                 status=item.status,
             )
         item.status = Visibility.VISIBLE
@@ -504,7 +510,9 @@ def moderation_hide(
     with audited():
         item = _moderated(kind, object_id)
         if item.status == Visibility.HIDDEN:
-            raise conflict("The text is already hidden.", code="illegal_transition", status=item.status)
+            raise conflict(
+                "The text is already hidden.", code=ProductReviewsCode.ILLEGAL_TRANSITION, status=item.status
+            )
         before = item.status
         item.status, item.hidden_reason = Visibility.HIDDEN, cleaned
         item.moderated_by, item.moderated_at = actor, timezone.now()

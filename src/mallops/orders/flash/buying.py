@@ -20,6 +20,7 @@ from django.utils import timezone
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.orders import conf, stock
+from mallops.orders.errors import OrdersCode
 from mallops.orders.flash import redis_path
 from mallops.orders.flash.writer import add_purchase, claim_units, write_order
 from mallops.orders.models import AttemptStatus, FlashAttempt, FlashPurchase, FlashSale, Order
@@ -48,15 +49,15 @@ def _check_open(sale: FlashSale | None, qty: int, now: datetime) -> FlashSale:
     if sale is None:
         raise not_found("flash sale")
     if not sale.item.merchant.is_active:  # the platform suspended the store (``accounts.merchant_suspend``)
-        raise conflict("The store is suspended.", code="merchant_suspended")
+        raise conflict("The store is suspended.", code=OrdersCode.MERCHANT_SUSPENDED)
     if qty <= 0:
         raise validation_error([FieldError(("body", "qty"), "Quantity must be positive.", "invalid_qty")])
     if now < sale.starts_at:
-        raise conflict("The flash sale has not started.", code="flash_not_started")
+        raise conflict("The flash sale has not started.", code=OrdersCode.FLASH_NOT_STARTED)
     if now >= sale.ends_at or sale.finalized:
-        raise conflict("The flash sale has ended.", code="flash_ended")
+        raise conflict("The flash sale has ended.", code=OrdersCode.FLASH_ENDED)
     if qty > sale.per_buyer_limit:
-        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code="over_buyer_limit")
+        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code=OrdersCode.OVER_BUYER_LIMIT)
     return sale
 
 
@@ -89,14 +90,14 @@ def attempt_db_in_transaction(sale: FlashSale, actor: Any, qty: int, now: dateti
     """The database decision; the caller holds the (one, short) transaction, which a refusal must
     roll back (the fast path: no savepoint round trip)."""
     if sale.claimed + qty > sale.quantity:
-        raise conflict("Sold out.", code="sold_out")
+        raise conflict("Sold out.", code=OrdersCode.SOLD_OUT)
     if not add_purchase(sale.pk, actor.pk, qty, sale.per_buyer_limit):
-        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code="over_buyer_limit")
+        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code=OrdersCode.OVER_BUYER_LIMIT)
     attempt_id = uuid.uuid4().hex
     order = write_order(sale, actor.pk, qty, attempt_id, now, actor=actor)
     # the hot row last: its lock is held only for the commit
     if not claim_units(sale.pk, qty):
-        raise conflict("Sold out.", code="sold_out")
+        raise conflict("Sold out.", code=OrdersCode.SOLD_OUT)
     return AttemptResult(attempt_id, AttemptStatus.ORDERED, order.pk, order.number, "database")
 
 
@@ -126,9 +127,9 @@ def _attempt_redis(
     if left in (redis_path.NO_TOKEN, redis_path.BAD_TOKEN, redis_path.NOT_BUYER):
         raise TokenRefused(left)
     if left == redis_path.OVER_LIMIT:
-        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code="over_buyer_limit")
+        raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code=OrdersCode.OVER_BUYER_LIMIT)
     if left < 0:
-        raise conflict("Sold out.", code="sold_out")
+        raise conflict("Sold out.", code=OrdersCode.SOLD_OUT)
     from mallops.orders.tasks import flash_drain_task
 
     flash_drain_task(sale.pk)
@@ -178,7 +179,7 @@ def _write_queued(sale: FlashSale, attempt_id: str, buyer_id: int, qty: int, now
     try:
         with audited():
             if not add_purchase(sale.pk, buyer_id, qty, None) or not claim_units(sale.pk, qty):
-                raise DomainError(detail="claim failed", code="flash_claim_failed")
+                raise DomainError(detail="claim failed", code=OrdersCode.FLASH_CLAIM_FAILED)
             write_order(sale, buyer_id, qty, attempt_id, now)
         return 1
     except (DomainError, IntegrityError):

@@ -17,6 +17,7 @@ from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders import stock
+from mallops.orders.errors import OrdersCode
 from mallops.orders.flash import redis_path
 from mallops.orders.flash.buying import flash_drain, redis_enabled
 from mallops.orders.models import FlashSale, StockItem
@@ -215,9 +216,9 @@ def flash_sale_update(
         raise not_found("flash sale")
     now = timezone.now()
     if sale.finalized:
-        raise conflict("The flash sale has ended.", code="flash_ended")
+        raise conflict("The flash sale has ended.", code=OrdersCode.FLASH_ENDED)
     if sale.starts_at <= now or sale.claimed:
-        raise conflict("A flash sale can change only before it starts.", code="flash_started")
+        raise conflict("A flash sale can change only before it starts.", code=OrdersCode.FLASH_STARTED)
     item = StockItem.objects.unscoped(reason="flash sale edit").get(pk=sale.item_id)
     errors = _check_terms(
         item=item,
@@ -290,7 +291,7 @@ def flash_sale_cancel(
             .get(pk=sale_id)
         )
         if locked.finalized:
-            raise conflict("The flash sale has ended.", code="flash_ended")
+            raise conflict("The flash sale has ended.", code=OrdersCode.FLASH_ENDED)
         released = locked.quantity - locked.claimed
         stock.flash_release(locked, released)
         locked.finalized = True
