@@ -296,6 +296,11 @@ def test_reviewer_claims_reads_findings_rejects_with_a_reason_and_approves_anoth
         ["数据或研究结论未标明出处", "卖点 1", "0–3", "好评率", "广告法第十一条第二款", "人工复核", ""],
     ]
     shot(page, "reviewer", "findings")
+    # at 1440 px the findings sit beside the decision column, not above a long form
+    findings = page.locator("[data-testid=findings]").bounding_box()
+    decision = page.locator("[data-testid=review-decision]").bounding_box()
+    assert findings and decision and findings["x"] + findings["width"] <= decision["x"]
+    assert decision["y"] < findings["y"] + findings["height"]
     page.locator("input[name=reason_codes]").first.check()
     page.fill(
         "form[action$='/reject'] textarea[name=note]", "请提供釉料成分检测报告，并注明好评率的数据来源。"
