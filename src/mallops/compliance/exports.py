@@ -50,6 +50,7 @@ def export_rows(*, actor: Any, run: Inspection) -> tuple[list[list[Any]], list[l
     states = selectors.remediation(actor=actor, rows=rows)
     summary = run.summary
     head: list[list[Any]] = [
+        [_("Report number"), report_number(run.pk, run.started_at)],
         [_("Inspection"), run.pk],
         [_("Started"), timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M")],
         [_("Status"), str(labels.INSPECTION_STATUS.get(run.status, ""))],
@@ -120,7 +121,7 @@ def report_pdf(*, actor: Any, run: Inspection) -> bytes:
         return draw(
             number=number,
             title=_("Compliance self-inspection report"),
-            head=[[_("Report number"), number], *head],
+            head=head,
             header=body[0],
             rows=body[1:],
             sign_off=sign_off,
