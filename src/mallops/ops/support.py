@@ -181,7 +181,8 @@ def _handler_ids() -> list[int]:
 
 
 def _locked(actor: Any, ticket_id: int) -> SupportTicket:
-    ticket = tickets_visible(actor=actor).select_for_update().filter(pk=ticket_id).first()
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the joined store, assignee, incident
+    ticket = tickets_visible(actor=actor).select_for_update(of=("self",)).filter(pk=ticket_id).first()
     if ticket is None:
         raise not_found("support ticket")
     return ticket
