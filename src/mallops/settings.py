@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "mallops.scorecards",
     "mallops.product_reviews",
     "mallops.stores",
+    "mallops.storefront",
     "mallops.console",
 ]
 AUTH_USER_MODEL = "accounts.User"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from mallops.catalogue.models import Product
 from mallops.core.errors import not_found
 from mallops.product_reviews.selectors import visible_review_count
-from mallops.review.models import Finding, Listing, ListingVersion, VersionStatus
+from mallops.review.models import Finding, Listing, ListingStatus, ListingVersion, VersionStatus
 from mallops.review.quality import quality_score
 
 BACKLOG_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
@@ -47,6 +47,18 @@ def listing_get_for_platform(*, actor: Any, permission: str, listing_id: int) ->
     )
     if listing is None:
         raise not_found("listing")
+    return listing
+
+
+def live_listing(*, product_id: int) -> Listing | None:
+    """The product's listing while it is live, with its approved version (public: the storefront shows
+    the approved snapshot, never unreviewed edits); None otherwise."""
+    listing: Listing | None = (
+        Listing.objects.unscoped(reason="the storefront reads live listings (public)")
+        .filter(product_id=product_id, status=ListingStatus.LIVE, live_version__isnull=False)
+        .select_related("live_version")
+        .first()
+    )
     return listing
 
 

@@ -1,0 +1,260 @@
+"""Reads of the storefront pages, assembled from the other apps' selectors (never their models).
+
+The product page shows the listing's approved snapshot (title, pictures, specs), the live price and stock
+of each SKU from its stock row (the price checkout charges), the reference price only where it is lawful
+(above the live price; the disclosure of 明码标价和禁止价格欺诈规定第十六条 next to it), the rules text of
+every live offer that covers the product, and the visible reviews and Q&A.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mallops.orders.checkout import CartLine as OrderCartLine
+from mallops.orders.checkout import CheckoutRequest, checkout_quote
+from mallops.orders.public.selectors import SkuOffer, sku_offers
+from mallops.pricing import selectors as pricing
+from mallops.pricing.citations import REFERENCE_PRICE
+from mallops.pricing.rulestext import REFERENCE_NOTE
+from mallops.product_reviews import selectors as reviews
+from mallops.product_reviews.contracts import ProductScore
+from mallops.review import selectors as listings
+from mallops.storefront.models import CartLine
+
+# at most this many units left: the page says "仅剩 N 件"
+LOW_STOCK = 5
+LATEST_REVIEWS = 3
+LATEST_QUESTIONS = 3
+
+
+@dataclass(frozen=True)
+class SkuView:
+    code: str
+    spec_text: str
+    price_fen: int
+    # shown struck through only when it is above the live price (a lawful reference price)
+    reference_price_fen: int | None
+    available: int
+    is_on_sale: bool
+
+    @property
+    def stock_state(self) -> str:
+        """``in_stock``, ``low`` (≤ LOW_STOCK units) or ``sold_out`` (also when the SKU does not sell)."""
+        if not self.is_on_sale or self.available <= 0:
+            return "sold_out"
+        return "low" if self.available <= LOW_STOCK else "in_stock"
+
+
+@dataclass(frozen=True)
+class OfferView:
+    name: str
+    rules_text: str
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    product_id: int
+    merchant_id: int
+    title: str
+    category_code: str
+    category_name: str
+    selling_points: list[str]
+    images: list[dict[str, Any]]
+    skus: list[SkuView]
+    offers: list[OfferView]
+    score: ProductScore
+    # visible reviews with at least one picture
+    review_pictures: int
+    latest_reviews: list[Any] = field(default_factory=list)
+    questions: list[Any] = field(default_factory=list)
+    reference_note: str = REFERENCE_NOTE
+    reference_citation: str = REFERENCE_PRICE.text
+
+    @property
+    def price_range(self) -> tuple[int, int] | None:
+        prices = [sku.price_fen for sku in self.skus if sku.is_on_sale]
+        return (min(prices), max(prices)) if prices else None
+
+    @property
+    def has_reference_price(self) -> bool:
+        return any(sku.reference_price_fen is not None for sku in self.skus)
+
+    @property
+    def is_buyable(self) -> bool:
+        return any(sku.stock_state != "sold_out" for sku in self.skus)
+
+
+def _spec_text(spec_values: dict[str, Any]) -> str:
+    return " / ".join(f"{name}：{value}" for name, value in spec_values.items()) or "默认"
+
+
+def _sku_view(row: dict[str, Any], offer: SkuOffer | None) -> SkuView:
+    price = offer.price_fen if offer is not None else int(row["price_fen"])
+    reference = row.get("reference_price_fen")
+    lawful_reference = int(reference) if reference is not None and int(reference) > price else None
+    return SkuView(
+        code=str(row["code"]),
+        spec_text=_spec_text(dict(row.get("spec_values") or {})),
+        price_fen=price,
+        reference_price_fen=lawful_reference,
+        available=offer.available if offer is not None else 0,
+        is_on_sale=offer is not None and offer.is_on_sale,
+    )
+
+
+def _covers(promotion: Any, *, merchant_id: int, category_code: str, sku_codes: set[str]) -> bool:
+    """Whether a live promotion's scope includes this product (the pricing adapter's scope rule)."""
+    merchants = {int(m) for m in promotion.merchants}
+    if merchants and merchant_id not in merchants:
+        return False
+    if promotion.skus or promotion.categories:
+        return bool(sku_codes & set(promotion.skus)) or category_code in promotion.categories
+    return True
+
+
+def product_offers(*, merchant_id: int, category_code: str, sku_codes: set[str]) -> list[OfferView]:
+    """The live promotions (the store's and the platform's) that cover the product, with their rules."""
+    return [
+        OfferView(name=row.name, rules_text=row.rules_text or row.description)
+        for row in pricing.live_promotions(merchant_id=merchant_id)
+        if _covers(row, merchant_id=merchant_id, category_code=category_code, sku_codes=sku_codes)
+    ]
+
+
+def product_page(*, product_id: int) -> ProductPage | None:
+    """The page of a live product; None when the product is unknown or not live."""
+    listing = listings.live_listing(product_id=product_id)
+    if listing is None or listing.live_version is None:
+        return None
+    snapshot: dict[str, Any] = listing.live_version.snapshot
+    rows = list(snapshot.get("skus") or [])
+    offers = sku_offers(sku_codes=[str(row["code"]) for row in rows])
+    skus = [_sku_view(row, offers.get(str(row["code"]))) for row in rows]
+    latest = list(reviews.product_reviews(product_id=product_id)[:LATEST_REVIEWS])
+    return ProductPage(
+        product_id=product_id,
+        merchant_id=listing.merchant_id,
+        title=str(snapshot.get("title", "")),
+        category_code=str(snapshot.get("category", "")),
+        category_name=str(snapshot.get("category_name", "")),
+        selling_points=[str(p) for p in snapshot.get("selling_points") or []],
+        images=list(snapshot.get("images") or []),
+        skus=skus,
+        offers=product_offers(
+            merchant_id=listing.merchant_id,
+            category_code=str(snapshot.get("category", "")),
+            sku_codes={sku.code for sku in skus},
+        ),
+        score=reviews.product_score(product_id=product_id),
+        review_pictures=reviews.product_reviews(product_id=product_id)
+        .filter(pictures__isnull=False)
+        .distinct()
+        .count(),
+        latest_reviews=latest,
+        questions=list(reviews.product_questions(product_id=product_id)[:LATEST_QUESTIONS]),
+    )
+
+
+# ---------------------------------------------------------------- cart
+
+
+@dataclass(frozen=True)
+class CartLineView:
+    line_id: int
+    sku_code: str
+    title: str
+    qty: int
+    unit_price_fen: int
+    amount_fen: int
+    discount_fen: int
+    paid_fen: int
+    available: int
+    is_on_sale: bool
+
+
+@dataclass(frozen=True)
+class DiscountView:
+    kind: str  # "promotion" or "coupon"
+    name: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: list[CartLineView]
+    discounts: list[DiscountView]
+    subtotal_fen: int
+    discount_fen: int
+    payable_fen: int
+    # how much more to spend for the next threshold offer, and what it takes off (None: no next tier)
+    next_threshold: tuple[int, int] | None = None
+
+    @property
+    def sellable_lines(self) -> list[CartLineView]:
+        return [line for line in self.lines if line.is_on_sale]
+
+
+def _offer_names(buyer: Any) -> dict[str, tuple[str, str]]:
+    """Engine offer id → (kind, name) for the live promotions and the buyer's coupons."""
+    names = {row.engine_id: ("promotion", row.name) for row in pricing.live_promotions()}
+    for coupon in pricing.buyer_coupons(buyer=buyer):
+        names[coupon.engine_id] = ("coupon", coupon.batch.name)
+    return names
+
+
+def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None) -> CartView:
+    """The buyer's cart priced by the checkout quote (the best combination of live promotions and held
+    coupons, exactly what checkout charges); lines that no longer sell are listed but not priced."""
+    rows = list(CartLine.objects.filter(buyer=buyer).order_by("added_at", "pk"))
+    offers = sku_offers(sku_codes=[row.sku_code for row in rows])
+    sellable = [row for row in rows if (o := offers.get(row.sku_code)) is not None and o.is_on_sale]
+    priced: dict[str, dict[str, int]] = {}
+    discounts: list[DiscountView] = []
+    subtotal = discount = payable = 0
+    next_threshold = None
+    if sellable:
+        quote = checkout_quote(
+            actor=buyer,
+            req=CheckoutRequest(
+                lines=[OrderCartLine(sku=row.sku_code, qty=row.qty) for row in sellable],
+                coupon_ids=coupon_ids,
+            ),
+        )
+        for i, qline in enumerate(quote["lines"]):
+            priced[sellable[i].sku_code] = qline
+        names = _offer_names(buyer)
+        for applied in quote["applied"]:
+            if applied["amount"] > 0:
+                kind, name = names.get(applied["id"], ("promotion", "优惠"))
+                discounts.append(DiscountView(kind=kind, name=name, amount_fen=int(applied["amount"])))
+        subtotal, discount, payable = int(quote["subtotal"]), int(quote["discount"]), int(quote["total"])
+        if "next_threshold" in quote:
+            nt = quote["next_threshold"]
+            next_threshold = (int(nt["needed"]), int(nt["off"]))
+    lines = []
+    for row in rows:
+        offer = offers.get(row.sku_code)
+        qline = priced.get(row.sku_code, {})
+        lines.append(
+            CartLineView(
+                line_id=row.pk,
+                sku_code=row.sku_code,
+                title=offer.title if offer is not None else "已下架的商品",
+                qty=row.qty,
+                unit_price_fen=offer.price_fen if offer is not None else 0,
+                amount_fen=int(qline.get("amount", 0)),
+                discount_fen=int(qline.get("discount", 0)),
+                paid_fen=int(qline.get("paid", 0)),
+                available=offer.available if offer is not None else 0,
+                is_on_sale=row.sku_code in priced,
+            )
+        )
+    return CartView(
+        lines=lines,
+        discounts=discounts,
+        subtotal_fen=subtotal,
+        discount_fen=discount,
+        payable_fen=payable,
+        next_threshold=next_threshold,
+    )

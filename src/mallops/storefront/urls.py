@@ -1,0 +1,12 @@
+from django.urls import path
+
+from mallops.storefront import views
+
+app_name = "storefront"
+
+urlpatterns = [
+    path("p/<int:product_id>/", views.product, name="product"),
+    path("cart/", views.cart, name="cart"),
+    path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/<int:line_id>/", views.cart_line, name="cart_line"),
+]
