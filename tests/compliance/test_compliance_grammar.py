@@ -171,3 +171,31 @@ def test_frames_match_a_simple_oracle(before: str, after: str) -> None:
     for finding in found:
         assert text[finding.start : finding.end] == finding.text
         assert "感冒" in finding.text
+
+
+@pytest.mark.req("R7.1.1")
+@pytest.mark.parametrize(
+    ("title", "description", "expected"),
+    [
+        # the period stated with 限时 in the description answers the title's 限时
+        ("鼠标 限时特价 有线", "限时特价：12月7日20:00-24:00，每人限购1件", []),
+        # no period anywhere: the title's 限时 is a review finding, and so is the description's
+        (
+            "鼠标 限时特价 有线",
+            "限时特价，手慢无",
+            [("title", "限时特价", "review"), ("description", "限时特价", "review")],
+        ),
+        # 控糖 is a health-function claim on food; 控糖期 (a diet) is not
+        ("桑叶茶 控 糖 必 备", "", [("title", "控 糖", "block")]),
+        ("全麦面包 控糖期 早餐", "", []),
+    ],
+)
+def test_an_answered_claim_clears_the_item_and_sugar_control_is_a_claim(
+    title: str, description: str, expected: list[tuple[str, str, str]]
+) -> None:
+    [result] = check_items([{"id": "1", "title": title, "description": description, "category": "food"}])
+    assert [
+        (f["field"], f["text"], f["severity"])
+        for f in result["findings"]
+        if f["rule"] in ("PROMO32-5-LIMITED-TIME", "AD17-FUNCTION")
+    ] == expected

@@ -135,6 +135,7 @@ class Engine:
         self._claim_pattern = len(self.patterns)
         self._frame_rules = tuple(bool(rule.frames) for rule in self.rules)
         self._name_rules = frozenset(rule.id for rule in self.rules if rule.exempt_names)
+        self._answered_rules = tuple(rule.answered_in_item for rule in self.rules)
         # how far before a term a context phrase of its rule can start
         self._context_reach = tuple(
             max((len(phrase) for phrase in (*rule.allow, *rule.review)), default=0) for rule in self.rules
@@ -201,6 +202,7 @@ class Engine:
             context_starts[rule_index] = [context[0] for context in rule_contexts]
         candidates: list[tuple[int, int, int, bool, int]] = []  # start, end, rule, capped, pattern
         reach, regex_rules, frame_rules = self._context_reach, self._regex_rules, self._frame_rules
+        answered = self._answered_rules
         for start, end, rule_index, pattern in terms:
             capped = False
             found = contexts.get(rule_index)
@@ -229,6 +231,9 @@ class Engine:
             if regex_rules[rule_index]:
                 verdict = self._judge_window(normalized.slice, start, end, rule_index)
                 if verdict is None:
+                    if answered[rule_index]:
+                        # answered here: the rule's other hits in this item are cleared like a document phrase
+                        markers.append((start, end, rule_index, False))
                     continue
                 capped = capped or verdict
             candidates.append((start, end, rule_index, capped, pattern))

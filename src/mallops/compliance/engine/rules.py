@@ -37,6 +37,9 @@ The window is ``window`` code units on each side (default 24) and never crosses 
 ``《…》``, or a quoted brand, model, character or dish (品牌“永久”, “至尊”为菜品名) — there and wherever the
 same name recurs in the item (the title 最好的我们 of a book whose description says 书名《最好的我们》).
 
+``answered_in_item: true``: a hit that ``allow_before``/``allow_after`` clears answers the rule for the
+whole item, so its other hits are cleared too (限时 in a title, 限时优惠：12月7日20:00-24:00 in the description).
+
 Terms and context phrases are normalised like the listing text, so ``100%棉`` also matches
 ``１００％ 棉``. Regexes run on the normalised text as they are written, so write them normalised:
 simplified characters, lower-case ASCII, half-width punctuation, no spaces or dots.
@@ -163,6 +166,9 @@ class Rule:
     # a hit inside a name the item itself marks as a name (《最好的我们》, 品牌“永久”) is cleared there
     # and wherever the same name recurs in the item (SAMR exemption (e))
     exempt_names: bool = False
+    # a hit its allow_before/allow_after context answers (限时 followed by its period) clears the rule's
+    # other hits in the same item (限时 in the title, the period stated with 限时 in the description)
+    answered_in_item: bool = False
 
     def applies_to(self, field: str, category: str) -> bool:
         if field not in self.fields or category in self.categories_exclude:
@@ -343,7 +349,7 @@ _RULE_KEYS = {
     "id", "title", "severity", "citation", "terms", "fields", "categories_exclude", "categories_only",
     "severity_by_category", "citation_by_category", "allow", "review", "allow_before", "allow_after",
     "review_before", "review_after", "allow_if_document", "review_if_document", "frames", "window",
-    "exempt_names",
+    "exempt_names", "answered_in_item",
 }  # fmt: skip
 
 
@@ -379,6 +385,9 @@ def _rule(raw: Any, pack: str, version: str, lexicons: Mapping[str, tuple[str, .
     exempt_names = raw.get("exempt_names", False)
     if not isinstance(exempt_names, bool):
         raise RulePackError(f"{where}: exempt_names is true or false")
+    answered_in_item = raw.get("answered_in_item", False)
+    if not isinstance(answered_in_item, bool):
+        raise RulePackError(f"{where}: answered_in_item is true or false")
     return Rule(
         id=raw["id"],
         pack=pack,
@@ -403,6 +412,7 @@ def _rule(raw: Any, pack: str, version: str, lexicons: Mapping[str, tuple[str, .
         frames=_frames(raw.get("frames"), f"{where}, frames", lexicons),
         window=window,
         exempt_names=exempt_names,
+        answered_in_item=answered_in_item,
     )
 
 
