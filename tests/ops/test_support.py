@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -341,3 +342,75 @@ def test_an_incident_links_the_runbooks_of_its_kind_and_each_page_renders(tech: 
     outsider = Client()
     outsider.force_login(make_staff("cs_agent"))
     assert outsider.get("/ops/runbooks/disk-full/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["cs_agent", "merchant_operator"])
+@pytest.mark.parametrize("action", ["assign", "severity", "escalate", "resolve", "note"])
+def test_only_technical_operations_handle(tech: object, role: str, action: str) -> None:
+    merchant, owner = make_merchant()
+    actor = (
+        owner
+        if role == "merchant_owner"
+        else make_member(merchant, role).user
+        if role.startswith("merchant")
+        else make_staff(role)
+    )
+    reporter = owner if role.startswith("merchant") else actor
+    ticket = support.support_ticket_report(actor=reporter, kind="fault", severity="p2", title="登录页空白")
+    tech_id: int = tech.pk  # type: ignore[attr-defined]
+    calls: dict[str, Callable[[], object]] = {
+        "assign": lambda: support.support_ticket_assign(
+            actor=actor, ticket_id=ticket.pk, assignee_id=tech_id
+        ),
+        "severity": lambda: support.support_ticket_set_severity(
+            actor=actor, ticket_id=ticket.pk, severity="p1"
+        ),
+        "escalate": lambda: support.support_ticket_escalate(actor=actor, ticket_id=ticket.pk),
+        "resolve": lambda: support.support_ticket_transition(
+            actor=actor, ticket_id=ticket.pk, status="resolved", resolution="自己修好了"
+        ),
+        "note": lambda: support.support_ticket_comment(
+            actor=actor, ticket_id=ticket.pk, text="内部", internal=True
+        ),
+    }
+    with pytest.raises(DomainError) as denied:
+        calls[action]()
+    assert denied.value.status == 403
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.severity, ticket.assignee_id, ticket.incident_id) == (
+        "new",
+        "p2",
+        None,
+        None,
+    )
+    assert SupportTicketEvent.objects.filter(ticket=ticket).count() == 1
+
+
+def test_the_reporter_confirms_or_reopens_and_the_table_holds(tech: object) -> None:
+    _, owner = make_merchant()
+    reported = timezone.now() - timedelta(hours=1)
+    ticket = support.support_ticket_report(
+        actor=owner, kind="question", severity="p3", title="发票怎么开", now=reported
+    )
+    with pytest.raises(DomainError) as bad:
+        support.support_ticket_transition(actor=tech, ticket_id=ticket.pk, status="closed")
+    assert bad.value.code == "support_bad_transition"
+    support.support_ticket_transition(
+        actor=tech, ticket_id=ticket.pk, status="resolved", resolution="见帮助文档"
+    )
+    ticket.refresh_from_db()
+    assert ticket.responded_at == ticket.resolved_at and ticket.response_due_at is None
+    # not fixed: the reporter reopens; the resolution clock runs on to its original target
+    support.support_ticket_transition(actor=owner, ticket_id=ticket.pk, status="in_progress")
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.resolved_at) == ("in_progress", None)
+    assert ticket.resolution_due_at == ticket.resolution_deadline_at
+    support.support_ticket_transition(
+        actor=tech, ticket_id=ticket.pk, status="resolved", resolution="已补充示例"
+    )
+    support.support_ticket_transition(actor=owner, ticket_id=ticket.pk, status="closed")
+    ticket.refresh_from_db()
+    assert ticket.status == "closed" and ticket.closed_at is not None and ticket.resolution_due_at is None
+    with pytest.raises(DomainError) as closed:
+        support.support_ticket_comment(actor=owner, ticket_id=ticket.pk, text="还有一个问题")
+    assert closed.value.code == "support_ticket_closed"
