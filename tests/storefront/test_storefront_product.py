@@ -16,6 +16,7 @@ from mallops.testing.factories import make_merchant
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.req("R2.2.2")
 def test_product_page_prices_skus_and_offers() -> None:
     # given a live product with a struck-through price above the live price, one low-stock SKU and a live
     # store promotion whose rules text is published

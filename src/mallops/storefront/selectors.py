@@ -203,10 +203,17 @@ def _offer_names(buyer: Any) -> dict[str, tuple[str, str]]:
     return names
 
 
-def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None) -> CartView:
+def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None, only_sku: str = "") -> CartView:
     """The buyer's cart priced by the checkout quote (the best combination of live promotions and held
-    coupons, exactly what checkout charges); lines that no longer sell are listed but not priced."""
-    rows = list(CartLine.objects.filter(buyer=buyer).order_by("added_at", "pk"))
+    coupons, exactly what checkout charges); lines that no longer sell are listed but not priced.
+
+    ``coupon_ids``: None lets the quote choose among every held coupon, ``[]`` uses none. ``only_sku``:
+    the one line of 立即购买 (buy now) instead of the whole cart.
+    """
+    lines_qs = CartLine.objects.filter(buyer=buyer)
+    if only_sku:
+        lines_qs = lines_qs.filter(sku_code=only_sku)
+    rows = list(lines_qs.order_by("added_at", "pk"))
     offers = sku_offers(sku_codes=[row.sku_code for row in rows])
     sellable = [row for row in rows if (o := offers.get(row.sku_code)) is not None and o.is_on_sale]
     priced: dict[str, dict[str, int]] = {}
@@ -258,3 +265,37 @@ def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None) -> CartView:
         payable_fen=payable,
         next_threshold=next_threshold,
     )
+
+
+# ---------------------------------------------------------------- checkout, orders
+
+
+def usable_coupons(*, buyer: Any) -> list[Any]:
+    """The buyer's unused coupons, soonest to expire first (the checkout's coupon choice)."""
+    return list(pricing.buyer_coupons(buyer=buyer, status="unused"))
+
+
+def addresses(*, buyer: Any) -> list[Any]:
+    """The buyer's address book (default first), as /me/addresses lists it."""
+    from mallops.accounts.profile import address_list
+
+    return sorted(address_list(actor=buyer), key=lambda a: (not a.is_default, a.pk))
+
+
+def my_orders(*, buyer: Any) -> list[Any]:
+    from mallops.orders import selectors as orders
+
+    return list(orders.buyer_orders(actor=buyer).order_by("-created_at", "-pk")[:50])
+
+
+def my_order(*, buyer: Any, order_id: int) -> Any:
+    from mallops.orders import selectors as orders
+
+    return orders.buyer_order_get(actor=buyer, order_id=order_id)
+
+
+def checkout_orders(*, buyer: Any, checkout_id: int) -> list[Any]:
+    """The buyer's orders of one checkout (empty for another buyer's checkout)."""
+    from mallops.orders import selectors as orders
+
+    return list(orders.buyer_orders(actor=buyer).filter(checkout_id=checkout_id).order_by("pk"))

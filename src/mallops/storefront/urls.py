@@ -9,4 +9,8 @@ urlpatterns = [
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/<int:line_id>/", views.cart_line, name="cart_line"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("pay/<int:checkout_id>/", views.pay, name="pay"),
+    path("orders/", views.orders, name="orders"),
+    path("orders/<int:order_id>/", views.order, name="order"),
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
@@ -71,7 +72,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(back + "?" + urlencode({"sku": sku, "error": _error_text(error)}))
         return redirect("storefront:cart")
     if request.POST.get("buy_now"):
-        return redirect("storefront:cart")
+        return HttpResponseRedirect(reverse("storefront:checkout") + "?" + urlencode({"only": sku}))
     return redirect("storefront:cart")
 
 
@@ -101,3 +102,110 @@ def cart_line(request: HttpRequest, line_id: int) -> HttpResponse:
             reverse("storefront:cart") + "?" + urlencode({"error": _error_text(error)})
         )
     return redirect("storefront:cart")
+
+
+def _coupon_choice(value: str) -> list[int] | None:
+    """``auto`` (or nothing): the quote picks among every held coupon; ``none``: no coupon; an id: that one."""
+    if value == "none":
+        return []
+    if value.isdigit():
+        return [int(value)]
+    return None
+
+
+def _buyer_or_redirect(request: HttpRequest) -> HttpResponse | None:
+    if _is_buyer(request):
+        return None
+    return _login(request) if not request.user.is_authenticated else HttpResponse(status=403)
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    if (refused := _buyer_or_redirect(request)) is not None:
+        return refused
+    data = request.POST if request.method == "POST" else request.GET
+    only = data.get("only", "")
+    coupon = data.get("coupon", "auto")
+    if request.method == "POST":
+        address = data.get("address", "")
+        try:
+            placed = services.checkout_place(
+                buyer=request.user,
+                idempotency_key=data.get("idempotency_key", "")[:64] or secrets.token_urlsafe(16),
+                only_sku=only,
+                address_id=int(address) if address.isdigit() else None,
+                coupon_ids=_coupon_choice(coupon),
+                expected_total_fen=_int(data.get("expected_total_fen"), -1),
+                request=request,
+            )
+        except DomainError as error:
+            text = (
+                "价格有变化，请确认新的应付金额后再提交"
+                if error.status == 409
+                else "订单未能提交，请检查后重试"
+            )
+            query = urlencode({"only": only, "coupon": coupon, "error": text})
+            return HttpResponseRedirect(reverse("storefront:checkout") + "?" + query)
+        return redirect("storefront:pay", checkout_id=placed.pk)
+    try:
+        view = selectors.cart_view(buyer=request.user, coupon_ids=_coupon_choice(coupon), only_sku=only)
+    except DomainError:
+        view = selectors.cart_view(buyer=request.user, only_sku=only)
+        coupon = "auto"
+    return render(
+        request,
+        "storefront/checkout.html",
+        {
+            "cart": view,
+            "addresses": selectors.addresses(buyer=request.user),
+            "coupons": selectors.usable_coupons(buyer=request.user),
+            "coupon": coupon,
+            "only": only,
+            # one key per checkout page: a double submit of this page places one order
+            "idempotency_key": secrets.token_urlsafe(16),
+            "error": request.GET.get("error", ""),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def pay(request: HttpRequest, checkout_id: int) -> HttpResponse:
+    if (refused := _buyer_or_redirect(request)) is not None:
+        return refused
+    orders = selectors.checkout_orders(buyer=request.user, checkout_id=checkout_id)
+    if not orders:
+        raise Http404("checkout")
+    if request.method == "POST":
+        try:
+            services.checkout_pay_sandbox(buyer=request.user, checkout_id=checkout_id, request=request)
+        except DomainError:
+            query = urlencode({"error": "支付未完成：订单已支付、已取消或已超时"})
+            return HttpResponseRedirect(reverse("storefront:pay", args=[checkout_id]) + "?" + query)
+        return redirect("storefront:orders")
+    return render(
+        request,
+        "storefront/pay.html",
+        {
+            "orders": orders,
+            "total_fen": sum(order.paid_fen for order in orders if order.status == "created"),
+            "error": request.GET.get("error", ""),
+        },
+    )
+
+
+@require_GET
+def orders(request: HttpRequest) -> HttpResponse:
+    if (refused := _buyer_or_redirect(request)) is not None:
+        return refused
+    return render(request, "storefront/orders.html", {"orders": selectors.my_orders(buyer=request.user)})
+
+
+@require_GET
+def order(request: HttpRequest, order_id: int) -> HttpResponse:
+    if (refused := _buyer_or_redirect(request)) is not None:
+        return refused
+    try:
+        row = selectors.my_order(buyer=request.user, order_id=order_id)
+    except DomainError as error:
+        raise Http404("order") from error
+    return render(request, "storefront/order.html", {"order": row})
