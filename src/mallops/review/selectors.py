@@ -62,6 +62,16 @@ def live_listing(*, product_id: int) -> Listing | None:
     return listing
 
 
+def live_product_ids() -> list[int]:
+    """Ids of the products whose listing is live (public; the storefront's search index rebuild)."""
+    return list(
+        Listing.objects.unscoped(reason="the storefront indexes live listings (public)")
+        .filter(status=ListingStatus.LIVE, live_version__isnull=False)
+        .order_by("product_id")
+        .values_list("product_id", flat=True)
+    )
+
+
 def listing_versions(listing: Listing) -> list[ListingVersion]:
     return list(
         ListingVersion.objects.for_merchant(listing.merchant_id)

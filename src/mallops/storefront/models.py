@@ -39,3 +39,28 @@ class CartLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.buyer_id}:{self.sku_code}x{self.qty}"
+
+
+class SearchDoc(models.Model):
+    """One live product in the search index: its jieba-segmented text and the ranking inputs, rewritten
+    whenever its listing changes (``services.search_index_product``). The full-text index sits beside it:
+    an FTS5 table ``storefront_search_fts`` (rowid = this id) on SQLite, a GIN index over
+    ``to_tsvector('simple', tokens)`` on PostgreSQL (migration 0002)."""
+
+    product_id = models.BigIntegerField(unique=True)
+    merchant_id = models.BigIntegerField(db_index=True)
+    category_code = models.CharField(max_length=64, db_index=True)
+    title = models.CharField(max_length=200)
+    image_url = models.CharField(max_length=500, blank=True, default="")
+    tokens = models.TextField()
+    # the product's SKU codes (the personal affinity factor maps a buyer's ordered SKUs to categories)
+    sku_codes = models.JSONField(default=list)
+    min_price_fen = models.BigIntegerField()
+    sales_units = models.BigIntegerField(default=0)
+    review_mean = models.FloatField(null=True, blank=True)
+    review_count = models.IntegerField(default=0)
+    quality_score = models.IntegerField(default=0)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.title}"

@@ -20,7 +20,8 @@ from mallops.pricing.rulestext import REFERENCE_NOTE
 from mallops.product_reviews import selectors as reviews
 from mallops.product_reviews.contracts import ProductScore
 from mallops.review import selectors as listings
-from mallops.storefront.models import CartLine
+from mallops.storefront import ranking
+from mallops.storefront.models import CartLine, SearchDoc
 
 # at most this many units left: the page says "仅剩 N 件"
 LOW_STOCK = 5
@@ -299,3 +300,129 @@ def checkout_orders(*, buyer: Any, checkout_id: int) -> list[Any]:
     from mallops.orders import selectors as orders
 
     return list(orders.buyer_orders(actor=buyer).filter(checkout_id=checkout_id).order_by("pk"))
+
+
+# ---------------------------------------------------------------- search and ranking
+
+SORTS = ("default", "sales", "price_asc", "price_desc")
+PAGE_SIZE = 40
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    product_id: int
+    title: str
+    image_url: str
+    min_price_fen: int
+    sales_units: int
+    review_count: int
+    score: float
+    explanation: list[ranking.FactorRow]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    words: list[str]
+    hits: list[SearchHit]
+    total: int
+    personalised: bool
+
+
+def is_personalised(user: Any) -> bool:
+    """The E-Commerce Law Art. 18 switch: personalised results only for a signed-in buyer whose
+    个性化推荐 (the marketing purpose: recommendations) consent stands; signed out is off."""
+    from mallops.accounts.roles import Kind
+    from mallops.dsr.consent_selectors import consent_allows
+    from mallops.dsr.contracts import Purpose
+
+    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != Kind.BUYER:
+        return False
+    return consent_allows(user.pk, Purpose.MARKETING)
+
+
+def _affinity_categories(buyer: Any) -> set[str]:
+    """Categories of the products the buyer ordered (the personal profile; read only when personalised)."""
+    from mallops.orders import selectors as orders
+
+    codes = {line.sku_code for order in orders.buyer_orders(actor=buyer)[:100] for line in order.lines.all()}
+    if not codes:
+        return set()
+    return {
+        doc.category_code
+        for doc in SearchDoc.objects.only("category_code", "sku_codes")
+        if codes.intersection(doc.sku_codes)
+    }
+
+
+def search(
+    *,
+    query: str = "",
+    category: str = "",
+    min_price_fen: int | None = None,
+    max_price_fen: int | None = None,
+    sort: str = "default",
+    user: Any = None,
+) -> SearchResult:
+    """Live products matching every query word (all live products without a query), filtered by category
+    and price, sorted by 综合 (the documented ranking), 销量 or 价格. The personal factor is read only when
+    ``is_personalised(user)``; otherwise nothing about the user is read."""
+    from mallops.storefront import search as index
+
+    words = index.segment_query(query) if query.strip() else []
+    docs = SearchDoc.objects.all()
+    relevance: dict[int, float] = {}
+    if words:
+        relevance = index.match(words)
+        docs = docs.filter(pk__in=list(relevance))
+    if category:
+        docs = docs.filter(category_code=category)
+    if min_price_fen is not None:
+        docs = docs.filter(min_price_fen__gte=min_price_fen)
+    if max_price_fen is not None:
+        docs = docs.filter(min_price_fen__lte=max_price_fen)
+    rows = list(docs[:500])
+    personalised = is_personalised(user)
+    liked = _affinity_categories(user) if personalised else set()
+    scored = []
+    for doc in rows:
+        item = ranking.RankInput(
+            product_id=doc.product_id,
+            relevance=relevance.get(doc.pk, 1.0),
+            sales_units_30d=doc.sales_units,
+            review_mean=doc.review_mean,
+            review_count=doc.review_count,
+            quality_score=doc.quality_score,
+            affinity=1.0 if doc.category_code in liked else 0.0,
+        )
+        rows_explained = ranking.explain(item, personalised=personalised)
+        scored.append((doc, round(sum(r.contribution for r in rows_explained), 4), rows_explained))
+    if sort == "sales":
+        scored.sort(key=lambda s: (-s[0].sales_units, s[0].product_id))
+    elif sort == "price_asc":
+        scored.sort(key=lambda s: (s[0].min_price_fen, s[0].product_id))
+    elif sort == "price_desc":
+        scored.sort(key=lambda s: (-s[0].min_price_fen, s[0].product_id))
+    else:
+        scored.sort(key=lambda s: (-s[1], s[0].product_id))
+    hits = [
+        SearchHit(
+            product_id=doc.product_id,
+            title=doc.title,
+            image_url=doc.image_url,
+            min_price_fen=doc.min_price_fen,
+            sales_units=doc.sales_units,
+            review_count=doc.review_count,
+            score=value,
+            explanation=explained,
+        )
+        for doc, value, explained in scored[:PAGE_SIZE]
+    ]
+    return SearchResult(query=query, words=words, hits=hits, total=len(scored), personalised=personalised)
+
+
+def categories() -> list[Any]:
+    """Active categories (the filter and the category pages)."""
+    from mallops.catalogue import selectors as catalogue
+
+    return [category for category, _depth in catalogue.category_tree(active_only=True)]

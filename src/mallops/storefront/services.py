@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from mallops.accounts.roles import require_buyer
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.orders.public.selectors import sku_offers
-from mallops.storefront.models import MAX_CART_LINES, MAX_LINE_QTY, CartLine
+from mallops.storefront.models import MAX_CART_LINES, MAX_LINE_QTY, CartLine, SearchDoc
 
 
 def _check_qty(qty: int) -> None:
@@ -160,3 +162,59 @@ def checkout_pay_sandbox(*, buyer: Any, checkout_id: int, request: Any = None) -
 
     payment = payments.payment_open(actor=buyer, checkout_id=checkout_id, request=request)
     payments.sandbox_pay(actor=buyer, out_trade_no=payment.out_trade_no)
+
+
+# ---------------------------------------------------------------- search index
+
+
+def search_index_product(*, product_id: int) -> SearchDoc | None:
+    """Bring the product's search entry in line with its listing: written (segmented text and ranking
+    inputs) while the listing is live, removed otherwise. Idempotent; called after a listing changes
+    (``apps.StorefrontConfig``) and by ``search_reindex``. Not audited: the index is derived data."""
+    from mallops.review import selectors as listings
+    from mallops.storefront import search
+    from mallops.storefront.selectors import product_page
+
+    page = product_page(product_id=product_id)
+    with transaction.atomic():
+        existing = SearchDoc.objects.select_for_update().filter(product_id=product_id).first()
+        if page is None:
+            if existing is not None:
+                search.index_delete(existing.pk)
+                existing.delete()
+            return None
+        listing = listings.live_listing(product_id=product_id)
+        quality = 0
+        if listing is not None and listing.live_version is not None:
+            quality = int(listings.listing_quality(listing, listing.live_version.snapshot)["score"])
+        offers = sku_offers(sku_codes=[sku.code for sku in page.skus])
+        text = " ".join(
+            [page.title, page.category_name, *page.selling_points, *(s.spec_text for s in page.skus)]
+        )
+        prices = [sku.price_fen for sku in page.skus] or [0]
+        doc = existing or SearchDoc(product_id=product_id)
+        doc.merchant_id = page.merchant_id
+        doc.category_code = page.category_code
+        doc.title = page.title[:200]
+        doc.image_url = str(page.images[0]["url"]) if page.images else ""
+        doc.tokens = search.segment_document(text)
+        doc.sku_codes = [sku.code for sku in page.skus]
+        doc.min_price_fen = min(prices)
+        doc.sales_units = sum(offer.sold for offer in offers.values())
+        doc.review_mean = page.score.mean_rating
+        doc.review_count = page.score.count
+        doc.quality_score = quality
+        doc.save()
+        search.index_write(doc.pk, doc.tokens)
+    return doc
+
+
+def search_reindex() -> int:
+    """Rebuild every entry (live products written, others removed); returns how many are indexed."""
+    from mallops.review import selectors as listings
+
+    for product_id in SearchDoc.objects.values_list("product_id", flat=True):
+        search_index_product(product_id=product_id)
+    for product_id in listings.live_product_ids():
+        search_index_product(product_id=product_id)
+    return SearchDoc.objects.count()

@@ -13,4 +13,6 @@ urlpatterns = [
     path("pay/<int:checkout_id>/", views.pay, name="pay"),
     path("orders/", views.orders, name="orders"),
     path("orders/<int:order_id>/", views.order, name="order"),
+    path("search", views.search, name="search"),
+    path("c/<slug:category>/", views.search, name="category"),
 ]

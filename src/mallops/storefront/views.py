@@ -209,3 +209,50 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
     except DomainError as error:
         raise Http404("order") from error
     return render(request, "storefront/order.html", {"order": row})
+
+
+def _fen(value: str) -> int | None:
+    """A price typed in 元 (``12`` or ``12.5``) as fen; None when empty or not a price."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        amount = Decimal(value.strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    if amount < 0 or amount > 10_000_000:
+        return None
+    return int(amount * 100)
+
+
+@require_GET
+def search(request: HttpRequest, category: str = "") -> HttpResponse:
+    query = request.GET.get("q", "")[:50]
+    category = category or request.GET.get("category", "")[:64]
+    sort = request.GET.get("sort", "default")
+    if sort not in selectors.SORTS:
+        sort = "default"
+    result = selectors.search(
+        query=query,
+        category=category,
+        min_price_fen=_fen(request.GET.get("min", "")),
+        max_price_fen=_fen(request.GET.get("max", "")),
+        sort=sort,
+        user=request.user,
+    )
+    all_categories = selectors.categories()
+    current = next((c for c in all_categories if c.code == category), None)
+    if category and current is None:
+        raise Http404("category")
+    return render(
+        request,
+        "storefront/search.html",
+        {
+            "result": result,
+            "q": query,
+            "category": current,
+            "categories": all_categories,
+            "sort": sort,
+            "min": request.GET.get("min", ""),
+            "max": request.GET.get("max", ""),
+        },
+    )

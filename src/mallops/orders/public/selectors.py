@@ -21,6 +21,7 @@ class SkuOffer:
     title: str
     price_fen: int
     available: int
+    sold: int
     is_on_sale: bool
 
 
@@ -42,6 +43,7 @@ def sku_offers(*, sku_codes: Collection[str]) -> dict[str, SkuOffer]:
             title=item.title,
             price_fen=item.price_fen,
             available=item.available,
+            sold=item.sold,
             is_on_sale=item.sku_code not in off_sale and item.merchant_id not in suspended,
         )
         for item in items
