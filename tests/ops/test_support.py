@@ -167,6 +167,10 @@ def test_merchant_reports_and_tech_ops_answer_within_the_target(tech: object) ->
         ("status", "acknowledged", "resolved"),
         ("status", "resolved", "closed"),
     ]
+    inbox = tech_api.get_json("/api/v1/ops/support-notices").json()
+    assert sorted(item["kind"] for item in inbox["items"]) == ["assigned", "major_fault"]
+    assert tech_api.post_json("/api/v1/ops/support-notices/read", {}).json() == {"marked_read": 2}
+    assert tech_api.get_json("/api/v1/ops/support-notices").json()["count"] == 0
     internal = tech_api.get_json(f"/api/v1/ops/support-tickets/{ticket_id}").json()["timeline"]
     assert [e["kind"] for e in internal].count("note") == 1
     ticket = SupportTicket.objects.unscoped(reason="test").get(pk=ticket_id)

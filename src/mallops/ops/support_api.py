@@ -242,3 +242,45 @@ def support_escalate(request: HttpRequest, ticket_id: int) -> Status[SupportTick
 def support_link(request: HttpRequest, ticket_id: int, payload: SupportLinkIn) -> SupportTicketDetailOut:
     support.support_ticket_link(actor=request.user, ticket_id=ticket_id, incident_id=payload.incident_id)
     return _detail(request, ticket_id)
+
+
+class SupportNoticeOut(Schema):
+    id: int
+    kind: str
+    ticket_id: int
+    ticket_number: str
+    ticket_title: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class SupportNoticeListOut(Schema):
+    items: list[SupportNoticeOut]
+    count: int
+
+
+class SupportNoticesReadOut(Schema):
+    marked_read: int
+
+
+@router.get("/ops/support-notices", response=SupportNoticeListOut, summary="My support notices, newest first")
+def support_notices(request: HttpRequest, unread: bool = True) -> SupportNoticeListOut:
+    rows = support.notices(actor=request.user, unread_only=unread)[:200]
+    items = [
+        SupportNoticeOut(
+            id=row.pk,
+            kind=row.kind,
+            ticket_id=row.ticket_id,
+            ticket_number=row.ticket.number,
+            ticket_title=row.ticket.title,
+            created_at=row.created_at,
+            read_at=row.read_at,
+        )
+        for row in rows
+    ]
+    return SupportNoticeListOut(items=items, count=len(items))
+
+
+@router.post("/ops/support-notices/read", response=SupportNoticesReadOut, summary="Mark all my notices read")
+def support_notices_mark_read(request: HttpRequest) -> SupportNoticesReadOut:
+    return SupportNoticesReadOut(marked_read=support.notices_read(actor=request.user))
