@@ -163,3 +163,18 @@ def test_score_is_the_sum_of_the_explained_contributions_and_off_ignores_affinit
     assert ranking.score(replace(item, refund_rate=1.0), personalised=False) <= ranking.score(
         replace(item, refund_rate=0.0), personalised=False
     )
+
+
+def test_home_shows_categories_campaigns_and_non_personalised_picks(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from mallops.pricing.testing import make_promotion
+
+    merchant, _owner = make_merchant()
+    _live(merchant, django_capture_on_commit_callbacks, title="保温杯 首页")
+    make_promotion(None, status="live", name="双十二跨店满减", rules_text="【双十二跨店满减】")
+
+    html = Client().get("/shop/").content.decode()
+
+    assert "保温杯 首页" in html and "双十二跨店满减" in html and "商品分类" in html
+    assert "未使用个人信息推荐" in html

@@ -426,3 +426,11 @@ def categories() -> list[Any]:
     from mallops.catalogue import selectors as catalogue
 
     return [category for category, _depth in catalogue.category_tree(active_only=True)]
+
+
+def campaigns(limit: int = 8) -> list[OfferView]:
+    """Live platform and store promotions, soonest to end first (the home page's 活动 strip)."""
+    return [
+        OfferView(name=row.name, rules_text=row.rules_text or row.description)
+        for row in pricing.live_promotions()[:limit]
+    ]

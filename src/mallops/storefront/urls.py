@@ -5,6 +5,7 @@ from mallops.storefront import views
 app_name = "storefront"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("p/<int:product_id>/", views.product, name="product"),
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),

@@ -256,3 +256,16 @@ def search(request: HttpRequest, category: str = "") -> HttpResponse:
             "max": request.GET.get("max", ""),
         },
     )
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "storefront/home.html",
+        {
+            "categories": [c for c in selectors.categories() if c.parent_id is None],
+            "campaigns": selectors.campaigns(),
+            "recommended": selectors.search(user=request.user),
+        },
+    )
