@@ -21,15 +21,30 @@ def _on_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+_DB_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("django_db")) or bool(
+        _DB_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Tests that need a server not configured in this run are deselected, not skipped: `make test`
     # runs them in the pass that has the server and fails the run when a server cannot start.
+    # The PostgreSQL pass runs only tests that touch the database: a test without database access
+    # (pure engines, parsers, Hypothesis against an oracle) cannot behave differently there, and
+    # running it twice only costs time (README, "make test").
     keep, drop = [], []
     redis_url = os.environ.get("MALLOPS_TEST_REDIS_URL", "")
     for item in items:
         if (
             (item.get_closest_marker("postgres_only") and not _on_postgres())
             or (item.get_closest_marker("sqlite_only") and _on_postgres())
+            or (_on_postgres() and not _uses_database(item))
         ) or (item.get_closest_marker("redis") and not redis_url and not CI):
             drop.append(item)
         else:
