@@ -434,3 +434,17 @@ def campaigns(limit: int = 8) -> list[OfferView]:
         OfferView(name=row.name, rules_text=row.rules_text or row.description)
         for row in pricing.live_promotions()[:limit]
     ]
+
+
+def tracking(*, user: Any, page: str, **extra: Any) -> dict[str, Any] | None:
+    """The page's event settings for ``track.js``, or None when nothing may be sent: only for a signed-in
+    buyer whose analytics consent stands (signed out or withdrawn: no script, no events)."""
+    from mallops.accounts.roles import Kind
+    from mallops.dsr.consent_selectors import consent_allows
+    from mallops.dsr.contracts import Purpose
+
+    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != Kind.BUYER:
+        return None
+    if not consent_allows(user.pk, Purpose.ANALYTICS):
+        return None
+    return {"endpoint": "/api/v1/events", "distinct_id": user.username, "page": page, **extra}

@@ -53,7 +53,12 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
     return render(
         request,
         "storefront/product.html",
-        {"page": page, "selected": selected, "error": request.GET.get("error", "")},
+        {
+            "page": page,
+            "selected": selected,
+            "error": request.GET.get("error", ""),
+            "track": selectors.tracking(user=request.user, page="product", product=product_id),
+        },
     )
 
 
@@ -81,7 +86,15 @@ def cart(request: HttpRequest) -> HttpResponse:
     if not _is_buyer(request):
         return _login(request) if not request.user.is_authenticated else HttpResponse(status=403)
     view = selectors.cart_view(buyer=request.user)
-    return render(request, "storefront/cart.html", {"cart": view, "error": request.GET.get("error", "")})
+    return render(
+        request,
+        "storefront/cart.html",
+        {
+            "cart": view,
+            "error": request.GET.get("error", ""),
+            "track": selectors.tracking(user=request.user, page="cart"),
+        },
+    )
 
 
 @require_POST
@@ -164,6 +177,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             # one key per checkout page: a double submit of this page places one order
             "idempotency_key": secrets.token_urlsafe(16),
             "error": request.GET.get("error", ""),
+            "track": selectors.tracking(user=request.user, page="checkout", step="confirm", step_index=1),
         },
     )
 
@@ -189,6 +203,7 @@ def pay(request: HttpRequest, checkout_id: int) -> HttpResponse:
             "orders": orders,
             "total_fen": sum(order.paid_fen for order in orders if order.status == "created"),
             "error": request.GET.get("error", ""),
+            "track": selectors.tracking(user=request.user, page="pay", step="pay", step_index=3),
         },
     )
 
@@ -197,7 +212,14 @@ def pay(request: HttpRequest, checkout_id: int) -> HttpResponse:
 def orders(request: HttpRequest) -> HttpResponse:
     if (refused := _buyer_or_redirect(request)) is not None:
         return refused
-    return render(request, "storefront/orders.html", {"orders": selectors.my_orders(buyer=request.user)})
+    return render(
+        request,
+        "storefront/orders.html",
+        {
+            "orders": selectors.my_orders(buyer=request.user),
+            "track": selectors.tracking(user=request.user, page="orders"),
+        },
+    )
 
 
 @require_GET
@@ -254,6 +276,7 @@ def search(request: HttpRequest, category: str = "") -> HttpResponse:
             "sort": sort,
             "min": request.GET.get("min", ""),
             "max": request.GET.get("max", ""),
+            "track": selectors.tracking(user=request.user, page="category" if category else "search"),
         },
     )
 
@@ -267,5 +290,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "categories": [c for c in selectors.categories() if c.parent_id is None],
             "campaigns": selectors.campaigns(),
             "recommended": selectors.search(user=request.user),
+            "track": selectors.tracking(user=request.user, page="home"),
         },
     )
