@@ -345,19 +345,25 @@ _NAME_KINDS = "品牌|商标|牌子|书名|作品名?|角色名?|人物|节目�
 _NAMES = re.compile(
     "《([^《》\n]{1,30})》"
     f"|(?:{_NAME_KINDS})[:：]?[“「『]([^“”「」『』\n]{{1,16}})[”」』]"
-    f"|[“「『]([^“”「」『』\n]{{1,16}})[”」』](?:为|是|系)(?:{_NAME_KINDS})"
+    f"|[“「『]([^“”「」『』\n]{{1,16}})[”」』](?:为|是|系)[^“”「」『』,，。;；!！?？\n]{{0,10}}?(?:{_NAME_KINDS}|名称)"
+    # a quoted name followed by its kind (“终极”系列, 「极润」牌)
+    "|[“「『]([^“”「」『』\n]{1,16})[”」』](?:系列|牌|品牌)"
+    # the brand row of a spec table, up to the next space or punctuation (品牌：ABSOLUT 绝对 原产国：瑞典)
+    "|品牌[:：] ?([^\\s,，。;；、:：]{1,16}(?: [^\\s,，。;；、:：]{1,8})?)(?=\\s|[,，。;；、]|$)"
 )
 
 
 def _clear_names(findings: list[Finding], fields: Sequence[str], rules: frozenset[str]) -> list[Finding]:
     """Drop findings of ``rules`` inside a name the item marks as one, or a recurrence of that name."""
     names = {
-        name.strip()
+        variant
         for text in fields
-        if "《" in text or "“" in text or "「" in text or "『" in text
+        if "《" in text or "“" in text or "「" in text or "『" in text or "品牌" in text
         for match in _NAMES.finditer(text)
         for name in match.groups()
         if name and name.strip()
+        # a brand typed with a space in one field (ABSOLUT 绝对) and without in another (ABSOLUT绝对牌)
+        for variant in {name.strip(), name.strip().replace(" ", "")}
     }
     if not names:
         return findings
