@@ -69,7 +69,7 @@ class ProductPage:
     review_pictures: int
     latest_reviews: list[Any] = field(default_factory=list)
     questions: list[Any] = field(default_factory=list)
-    reference_note: str = REFERENCE_NOTE
+    reference_note: str = REFERENCE_NOTE.rstrip("；") + "。"
     reference_citation: str = REFERENCE_PRICE.text
 
     @property
