@@ -74,7 +74,7 @@ def sla_list(request: HttpRequest) -> HttpResponse:
             Column(
                 "channel", _("Channel"), value=lambda p: str(dict(Channel.choices).get(p.channel, _("Any")))
             ),
-            Column("minutes", _("Target"), value=describe_policy),
+            Column("minutes", _("Time limit"), value=describe_policy),
             Column("effective_from", _("Effective from"), kind="datetime", sort="effective_from"),
             Column(
                 "is_active",
