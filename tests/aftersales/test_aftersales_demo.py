@@ -5,18 +5,22 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.utils import timezone
 
 from mallops.aftersales import demo
 from mallops.aftersales.models import AfterSalesRequest, Dispute
 from mallops.orders import demo as orders_demo
 from mallops.payments import demo as payments_demo
 from mallops.payments.models import Refund
+from mallops.review import demo as review_demo
 from mallops.testing.factories import make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_requests_cover_every_step_and_loading_twice_adds_nothing(monkeypatch):
+def test_demo_requests_cover_every_step_and_loading_twice_adds_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from mallops.orders.testing import make_buyer
 
     for store in list(orders_demo.SKUS)[:2]:
@@ -27,6 +31,8 @@ def test_demo_requests_cover_every_step_and_loading_twice_adds_nothing(monkeypat
     make_staff("cs_supervisor", username="cs-supervisor")
     monkeypatch.setattr(orders_demo, "ORDER_COUNT", 60)
     lines: list[str] = []
+    # the review demo approves the demo SKUs' products first (only approved SKUs sell, issue 16)
+    review_demo.order_skus(make_staff("listing_reviewer", username="reviewer"), timezone.now())
     orders_demo.load(lines=lines, rng=random.Random(1))
     payments_demo.load(lines=lines, rng=random.Random(1))
     for _ in range(2):

@@ -160,7 +160,7 @@ def test_excluded_categories_refuse_the_no_reason_return(exclusion):
     assert err["loc"] == ["body", "lines", 0, "order_line_id"] and err["code"] == "excluded_" + exclusion
     # the other line (no exclusion) is fine
     other = _lines(order)[1]
-    assert other.return_terms == {}
+    assert other.return_terms == {"return_policy": "eligible", "return_exclusion": ""}
     assert _ask(order, [(other.pk, 1)], kind="return", no_reason_return=True).status_code == 201
 
 
@@ -265,7 +265,7 @@ def test_lines_written_without_the_copy_get_it_at_payment():
     merchant, _ = make_merchant()
     order = make_order(merchant)
     line = _lines(order)[0]
-    assert line.return_terms == {}
+    assert line.return_terms == {"return_policy": "eligible", "return_exclusion": ""}  # approved SKU
     # a line written by a path that takes no copy (the flash-sale path)
     OrderLine.objects.for_merchant(merchant.pk).filter(pk=line.pk).update(return_terms=None)
     excluded_product(merchant, line.sku_code, line.unit_price_fen, "custom_made")

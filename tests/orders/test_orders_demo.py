@@ -5,18 +5,20 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.utils import timezone
 
 from mallops.orders import demo as orders_demo
 from mallops.orders.models import Order, StockItem
 from mallops.orders.stock import ledger_balance
 from mallops.payments import demo as payments_demo
 from mallops.payments.models import Payment
+from mallops.review import demo as review_demo
 from mallops.testing.factories import make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_orders_are_consistent_and_loading_twice_adds_nothing(monkeypatch):
+def test_demo_orders_are_consistent_and_loading_twice_adds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     from mallops.orders.testing import make_buyer
 
     for store in list(orders_demo.SKUS)[:2]:
@@ -24,9 +26,12 @@ def test_demo_orders_are_consistent_and_loading_twice_adds_nothing(monkeypatch):
     for n in range(5):
         make_buyer(username=f"buyer{n + 1:05d}")
     make_staff("product_ops", username="product-ops")
+    reviewer = make_staff("listing_reviewer", username="reviewer")
     monkeypatch.setattr(orders_demo, "ORDER_COUNT", 30)
     for _ in range(2):
         lines: list[str] = []
+        # the review demo approves the catalogue products of the demo SKUs (only those sell, issue 16)
+        review_demo.order_skus(reviewer, timezone.now())
         orders_demo.load(lines=lines, rng=random.Random(1))
         payments_demo.load(lines=lines, rng=random.Random(1))
     orders = Order.objects.unscoped(reason="test")

@@ -99,7 +99,7 @@ def test_only_merchant_roles_that_handle_orders_see_stock():
 def test_api_sets_stock_with_a_key_and_shows_the_catalogue_link():
     merchant, owner = make_merchant()
     make_product(merchant.pk)  # SKUs, linked stock rows, listing never submitted
-    plain = make_stock(merchant, sku="PLAIN-1", available=3)
+    plain = make_stock(merchant, sku="PLAIN-1", available=3, approved=False)
     api = ApiClient(token=token_for(owner))
     rows = {r["sku_code"]: r for r in json.loads(api.get_json("/api/v1/merchant/stock").content)["items"]}
     a1 = StockItem.objects.unscoped(reason="test").get(sku_code="A-1")
@@ -116,7 +116,8 @@ def test_api_sets_stock_with_a_key_and_shows_the_catalogue_link():
         "listing_status": None,
         "on_sale": False,
     }
-    assert (rows["PLAIN-1"]["catalogue_sku_id"], rows["PLAIN-1"]["on_sale"]) == (None, True)
+    # no catalogue SKU: never sells (issue 16)
+    assert (rows["PLAIN-1"]["catalogue_sku_id"], rows["PLAIN-1"]["on_sale"]) == (None, False)
     # set without a key: 428, nothing written
     url = f"/api/v1/merchant/stock/{plain.pk}/set"
     no_key = api.post_json(url, {"available": 9, "reason": "盘点"})

@@ -47,8 +47,8 @@ CONSOLE_LIST_BUDGETS = {
     "/review/": 8,
     "/service/": 11,
 }
-CHECKOUT_BUDGET = 25  # 3 lines, one store: price (suspended stores among them), reserve, write, audit
-QUOTE_BUDGET = 5  # stock rows, suspended stores among them, memberships, live promotions, coupons
+CHECKOUT_BUDGET = 27  # 3 lines, one store: price (SKUs and listings, suspended stores), reserve, write, audit
+QUOTE_BUDGET = 7  # stock rows, their catalogue SKUs and live listings, suspended stores, memberships, promotions, coupons
 REVIEW_APPROVE_BUDGET = 14
 TICKET_REPLY_BUDGET = 23
 

@@ -94,9 +94,15 @@ def make_request(merchant: Merchant, *, kind: str = "refund") -> AfterSalesReque
 
 
 def excluded_product(merchant: Merchant, sku_code: str, price_fen: int, exclusion: str) -> Any:
-    """A catalogue product with one SKU ``sku_code``, excluded from the 7-day no-reason return."""
+    """A catalogue product with one SKU ``sku_code``, excluded from the 7-day no-reason return (the
+    approved product of ``make_stock``'s row when there is one: only approved SKUs sell, issue 16)."""
     from mallops.catalogue.models import Category, Product, Sku
 
+    sku = Sku.objects.for_merchant(merchant.pk).filter(code=sku_code).select_related("product").first()
+    if sku is not None:
+        sku.product.return_policy, sku.product.return_exclusion = "excluded", exclusion
+        sku.product.save(update_fields=["return_policy", "return_exclusion"])
+        return sku.product
     product = Product.objects.create(
         merchant=merchant,
         category=Category.objects.order_by("pk").first(),

@@ -95,6 +95,7 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
         )
     }
     off_sale = stock.not_on_sale(items.values())
+    unapproved = stock.not_approved(items.values())
     suspended = suspended_merchant_ids({item.merchant_id for item in items.values()})
     for i, line in enumerate(req.lines):
         if line.sku not in items:
@@ -102,6 +103,14 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
         elif items[line.sku].merchant_id in suspended:
             errors.append(
                 FieldError(("body", "lines", i, "sku"), "This store is suspended.", "merchant_suspended")
+            )
+        elif line.sku in unapproved:
+            errors.append(
+                FieldError(
+                    ("body", "lines", i, "sku"),
+                    "This SKU has no approved catalogue listing.",
+                    "sku_not_approved",
+                )
             )
         elif line.sku in off_sale:
             errors.append(FieldError(("body", "lines", i, "sku"), "This SKU is not on sale.", "not_on_sale"))

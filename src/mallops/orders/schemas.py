@@ -128,7 +128,7 @@ class StockOut(Schema):
         description="Status of the catalogue product's listing (None: unlinked or never submitted).",
     )
     on_sale: bool = Field(
-        default=True, description="Checkout sells it: unlinked, or SKU active and listing live."
+        default=False, description="Checkout sells it: a catalogue SKU, active, its listing live."
     )
 
     @staticmethod
@@ -143,7 +143,7 @@ class StockOut(Schema):
     @staticmethod
     def resolve_on_sale(obj: Any) -> bool:
         if not obj.catalogue_sku_id:
-            return True
+            return False  # no approved catalogue SKU: never sells (issue 16)
         return bool(obj.catalogue_sku.is_active) and getattr(obj, "listing_status", None) == "live"
 
 

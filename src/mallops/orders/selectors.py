@@ -147,8 +147,8 @@ def stock_rows(items: QuerySet[StockItem]) -> list[dict[str, Any]]:
         linked = found["catalogue_sku_id"] is not None
         row["catalogue_sku_code"] = found["catalogue_sku__code"] if linked else None
         row["listing_status"] = found["listing_status"]
-        row["on_sale"] = not linked or (
-            bool(found["catalogue_sku__is_active"]) and found["listing_status"] == "live"
+        row["on_sale"] = (
+            linked and bool(found["catalogue_sku__is_active"]) and found["listing_status"] == "live"
         )
         rows.append(row)
     return rows

@@ -320,9 +320,15 @@ def catalogue_sync(skus: Sequence[Any]) -> list[StockItem]:
     return rows
 
 
+def not_approved(items: Iterable[StockItem]) -> set[str]:
+    """Codes of rows without a catalogue SKU (made before issue 16 through the stock API): nothing
+    reviewed or screened them, so checkout refuses them (``sku_not_approved``)."""
+    return {item.sku_code for item in items if not item.catalogue_sku_id}
+
+
 def not_on_sale(items: Iterable[StockItem]) -> set[str]:
     """Codes of catalogue-linked rows whose SKU is inactive or whose listing is not live (checkout
-    refuses them). Rows without a catalogue SKU (stock created through the stock API) always sell."""
+    refuses them). Rows without a catalogue SKU never sell (``not_approved``)."""
     linked = {item.catalogue_sku_id: item.sku_code for item in items if item.catalogue_sku_id}
     if not linked:
         return set()

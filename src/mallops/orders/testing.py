@@ -26,13 +26,24 @@ def make_buyer(username: str | None = None) -> User:
 
 
 def make_stock(
-    merchant: Merchant, *, sku: str | None = None, price_fen: int = 1000, available: int = 100
+    merchant: Merchant,
+    *,
+    sku: str | None = None,
+    price_fen: int = 1000,
+    available: int = 100,
+    approved: bool = True,
 ) -> StockItem:
+    """A stock row of ``merchant`` with ``available`` units. ``approved``: linked to a catalogue SKU of a
+    live listing (what checkout sells); otherwise a bare row as the stock API made before issue 16."""
+    from mallops.testing.factories import approved_sku
+
+    code = sku or f"SKU-{merchant.pk}-{next(_seq)}"
     item: StockItem = StockItem.objects.create(
         merchant=merchant,
-        sku_code=sku or f"SKU-{merchant.pk}-{next(_seq)}",
+        sku_code=code,
         title="测试商品",
         price_fen=price_fen,
+        catalogue_sku=approved_sku(merchant, code=code, price_fen=price_fen) if approved else None,
     )
     if available:
         stock.receive(item, available)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -312,8 +313,41 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                     actor=reviewer, listing_id=listing.pk, now=decided - timedelta(minutes=2)
                 )
                 services.listing_approve(actor=reviewer, listing_id=listing.pk, now=decided)
+    order_skus(reviewer, now)
     lines.append(
         f"Catalogue: {sum(counts.values())} products ({created} new) — {counts['live']} live, "
         f"{counts['queued']} waiting for review, {counts['violation']} rejected by the compliance checks, "
         f"{counts['draft']} drafts"
     )
+
+
+def order_skus(reviewer: User | None, now: Any) -> int:
+    """The SKUs the orders demo sells (``orders.demo.SKUS``, codes ``D1-01`` ...) as approved catalogue
+    products with 800 units each: checkout sells only stock rows of approved catalogue SKUs (issue 16)."""
+    from mallops.orders.demo import SKUS
+
+    if reviewer is None:
+        return 0
+    made = 0
+    for index, (store, products) in enumerate(SKUS.items(), start=1):
+        merchant = Merchant.objects.filter(name=store).first()
+        if merchant is None:
+            continue
+        for n, (title, price) in enumerate(products, start=1):
+            code = f"D{index}-{n:02d}"
+            if Product.objects.for_merchant(merchant.pk).filter(external_code=code).exists():
+                continue
+            data = replace(
+                fixtures.product_input("general"),
+                title=title,
+                skus=[SkuInput(code=code, price_fen=price, stock=800, spec_values={"规格": "标准"})],
+                external_code=code,
+            )
+            product = product_create(actor=None, merchant_id=merchant.pk, data=data)
+            listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
+            version = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+            if version.status == "queued":
+                services.listing_claim(actor=reviewer, listing_id=listing.pk, now=now)
+                services.listing_approve(actor=reviewer, listing_id=listing.pk, now=now)
+            made += 1
+    return made

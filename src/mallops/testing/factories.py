@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 
@@ -64,3 +65,20 @@ def token_for(user: User) -> str:
     from mallops.accounts.services import token_issue
 
     return token_issue(username=user.username, password=PASSWORD).token
+
+
+def approved_sku(merchant: Merchant, *, code: str, price_fen: int, title: str = "测试商品") -> Any:
+    """A catalogue SKU of ``merchant`` whose product's listing is live, written straight to the rows (a
+    test shortcut past review: product, SKU, its first price-history row, a live listing)."""
+    from django.utils import timezone
+
+    from mallops.catalogue.models import Category, PriceHistory, Product, Sku
+    from mallops.review.models import Listing, ListingStatus
+
+    product = Product.objects.create(
+        merchant=merchant, category=Category.objects.get(code="general"), title=title
+    )
+    sku = Sku.objects.create(merchant=merchant, product=product, code=code, price_fen=price_fen)
+    PriceHistory.objects.create(merchant=merchant, sku=sku, price_fen=price_fen, changed_at=timezone.now())
+    Listing.objects.create(merchant=merchant, product=product, status=ListingStatus.LIVE)
+    return sku
