@@ -17,7 +17,7 @@ from django.utils import timezone
 from mallops.core.errors import FieldError, validation_error
 from mallops.pricing import catalogue_bridge, engine
 from mallops.pricing.adapters import CartLine, engine_coupon, engine_line, engine_promotion
-from mallops.pricing.memberships import buyer_memberships
+from mallops.pricing.memberships import buyer_memberships, member_offers
 from mallops.pricing.models import Coupon, Promotion
 
 
@@ -149,6 +149,10 @@ def build_scenario(
                 applied_membership = True
             promotions.append(promo)
             labels[promo.id] = label
+    for offer in member_offers(member_of, lines):
+        promotions.append(offer.promotion)
+        labels[offer.promotion.id] = offer.label
+        applied_membership = True
     held = (
         Coupon.objects.for_buyer(buyer.pk)
         .select_related("batch")

@@ -9,7 +9,7 @@ active membership; revoking ends it. Every change is audited.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -143,6 +143,7 @@ class BuyerMemberships:
 
     platform: bool
     stores: frozenset[int]
+    platform_level: str = ""  # the platform membership's level: a tier code when the tier rules set it
 
     def covers(self, merchant_id: int | None) -> bool:
         """Does a members-only offer of this organiser (None: the platform) apply to the buyer?"""
@@ -153,11 +154,42 @@ def buyer_memberships(buyer_id: int, now: datetime, merchant_ids: Iterable[int] 
     """The buyer's valid memberships at ``now`` (the platform's and, of ``merchant_ids``, the stores')."""
     wanted = set(merchant_ids)
     platform = False
+    level = ""
     stores: set[int] = set()
-    rows = Membership.objects.for_buyer(buyer_id).valid_at(now).values_list("merchant_id", flat=True)
-    for merchant_id in rows:
+    rows = Membership.objects.for_buyer(buyer_id).valid_at(now).values_list("merchant_id", "level")
+    for merchant_id, row_level in rows:
         if merchant_id is None:
-            platform = True
+            platform, level = True, row_level
         elif merchant_id in wanted:
             stores.add(int(merchant_id))
-    return BuyerMemberships(platform, frozenset(stores))
+    return BuyerMemberships(platform, frozenset(stores), level)
+
+
+@dataclass(frozen=True)
+class MemberOffer:
+    """An item-layer offer a buyer's membership tier gives in this cart (a member price)."""
+
+    promotion: Any  # engine.Promotion, item layer
+    label: dict[str, Any]
+
+
+# (platform membership level, cart lines) -> offers; called only for a valid platform membership
+MemberOffersProvider = Callable[[str, Sequence[Any]], list[MemberOffer]]
+_providers: list[MemberOffersProvider] = []
+
+
+def register_member_offers(provider: MemberOffersProvider) -> None:
+    """The membership app registers its tier prices here (pricing does not import it; ADR 0006)."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def member_offers(member_of: BuyerMemberships, lines: Sequence[Any]) -> list[MemberOffer]:
+    """Member-price offers of the buyer's platform level (its tier) for these lines (no query when the
+    buyer holds no platform membership)."""
+    if not member_of.platform or not member_of.platform_level:
+        return []
+    out: list[MemberOffer] = []
+    for provider in _providers:
+        out.extend(provider(member_of.platform_level, lines))
+    return out

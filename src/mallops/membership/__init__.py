@@ -1,0 +1,1 @@
+"""Membership tiers (growth value, benefits, scheduled upgrades and downgrades) and, later, points."""
