@@ -439,3 +439,74 @@ def buyer_segment(*, username: str) -> BuyerSegment | None:
         monetary_fen=row.monetary_fen,
         computed_on=row.computed_on,
     )
+
+
+# --- attribution inputs for marketing (R4.1.1, R4.1.3) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UtmTouch:
+    """One event carrying ``utm_source``: a visit from a channel, under the (identity-resolved) person."""
+
+    distinct_id: str
+    ts_us: int
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+
+
+@dataclass(frozen=True)
+class PaidOrderFact:
+    """One paid order (from the order tables when they are the source, else ``order_paid`` events)."""
+
+    distinct_id: str
+    ts_us: int
+    order_id: str
+    amount_fen: int
+
+
+def utm_touches(*, from_us: int, to_us: int) -> list[UtmTouch]:
+    """Every event of ``[from_us, to_us)`` that came with a ``utm_source``, in time order, aliases resolved
+    to their person (an anonymous device's touches count under the buyer it was merged into on login).
+    Source and medium are the stored ``channel`` column (lower case, paid mediums read ``paid``)."""
+    with querying.events(shanghai_day(from_us), shanghai_day(to_us - 1), alias_map()) as query:
+        if query.source is None:
+            return []
+        rows = query.fetch(
+            f"SELECT distinct_id, ts_us, channel, properties FROM {query.source} "
+            f"WHERE ts_us >= {from_us} AND ts_us < {to_us} AND channel <> 'direct' ORDER BY ts_us, raw_id"
+        )
+    touches: list[UtmTouch] = []
+    for distinct_id, ts_us, channel, text in rows:
+        source, _, medium = str(channel).partition("/")
+        campaign = json.loads(text).get("utm_campaign") if text else None
+        touches.append(
+            UtmTouch(
+                distinct_id=str(distinct_id),
+                ts_us=int(ts_us),
+                utm_source=source,
+                utm_medium=medium,
+                utm_campaign=campaign.strip() if isinstance(campaign, str) else "",
+            )
+        )
+    return touches
+
+
+def paid_orders(*, from_us: int, to_us: int) -> list[PaidOrderFact]:
+    """Paid orders of ``[from_us, to_us)`` in time order, buyers identity-resolved (one source of GMV with
+    the KPI report)."""
+    from mallops.analytics.facts import load_rows
+
+    result: list[PaidOrderFact] = []
+    for distinct_id, _event, ts_us, properties in load_rows(from_us, to_us, events=("order_paid",)):
+        amount = properties.get("amount_fen")
+        if isinstance(amount, int) and not isinstance(amount, bool):
+            result.append(
+                PaidOrderFact(
+                    distinct_id=distinct_id,
+                    ts_us=ts_us,
+                    order_id=str(properties.get("order_id", "")),
+                    amount_fen=amount,
+                )
+            )
+    return result
