@@ -115,3 +115,12 @@ def test_admin_reveals_a_merchant_contact_phone_with_a_reason() -> None:
     )
     assert "13800138000" not in again.content.decode()
     assert AuditEvent.objects.filter(action="privacy.reveal").count() == 1
+
+
+def test_buyer_page_links_the_crm_profile_for_service_staff_only(buyer: User) -> None:
+    agent_page = _client("cs_agent").get(f"/buyers/{buyer.pk}/").content.decode()
+    assert f'href="/service/customers/{buyer.pk}/"' in agent_page
+    assert _client("cs_agent").get(f"/service/customers/{buyer.pk}/").status_code == 200
+    user_ops_page = _client("user_ops").get(f"/buyers/{buyer.pk}/")
+    assert user_ops_page.status_code == 200
+    assert 'data-testid="customer-profile-link"' not in user_ops_page.content.decode()

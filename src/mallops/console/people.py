@@ -109,6 +109,8 @@ def buyer_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "revealed": revealed,
         "addresses": address_rows,
         "can_reveal": request.user.has_perm("privacy.reveal"),
+        # the CRM page (orders, tickets, lifecycle) is for the people who serve the buyer
+        "can_open_profile": request.user.has_perm("ticket.handle"),
     }
     return render(request, "console/buyer_detail.html", context)
 
