@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mallops.accounts import uscc
+from mallops.accounts.errors import AccountsCode
 from mallops.accounts.models import (
     ApiToken,
     LoginFailure,
@@ -35,6 +36,7 @@ from mallops.accounts.models import (
 from mallops.accounts.roles import MERCHANT_ROLES, STAFF_ROLES, Kind
 from mallops.accounts.selectors import user_merchant, user_permissions
 from mallops.audit.services import audit_record
+from mallops.core.codes import CoreCode
 from mallops.core.errors import (
     DomainError,
     FieldError,
@@ -62,7 +64,7 @@ def require_permission(actor: Any, permission: str) -> None:
     """Raise 403 naming ``permission`` unless the actor's roles (and token scopes) grant it."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise DomainError(
-            detail="Authentication required.", code="unauthenticated", status=401, title="Unauthorized"
+            detail="Authentication required.", code=CoreCode.UNAUTHENTICATED, status=401, title="Unauthorized"
         )
     if permission not in user_permissions(actor):
         raise permission_denied(permission)
@@ -117,7 +119,7 @@ def _raise_if_locked(name: str, ip: str | None, now: datetime) -> None:
         retry = max(1, int((lock.locked_until - now).total_seconds()) + 1)
         raise DomainError(
             detail="Too many failed sign-ins; try again later.",
-            code="login_locked",
+            code=AccountsCode.LOGIN_LOCKED,
             status=429,
             title="Too many requests",
             headers={"Retry-After": str(retry)},
@@ -420,7 +422,9 @@ def staff_update(
     if errors:
         raise validation_error(errors)
     if user.pk == actor.pk and (is_active is False or (roles is not None and "platform_admin" not in roles)):
-        raise conflict("You cannot disable yourself or remove your own admin role.", code="self_lockout")
+        raise conflict(
+            "You cannot disable yourself or remove your own admin role.", code=AccountsCode.SELF_LOCKOUT
+        )
     before = {
         **_snapshot_user(user),
         "roles": sorted(RoleGrant.objects.filter(user=user).values_list("role", flat=True)),
@@ -706,7 +710,7 @@ def merchant_member_update(
     if member is None:
         raise not_found("staff member")
     if member.role == "merchant_owner" or member.user_id == actor.pk:
-        raise conflict("The owner's membership cannot be changed here.", code="owner_membership")
+        raise conflict("The owner's membership cannot be changed here.", code=AccountsCode.OWNER_MEMBERSHIP)
     if role is not None and role not in STORE_STAFF_ROLES:
         raise validation_error(
             [FieldError(("body", "role"), "one of merchant_operator, merchant_cs", "unknown_role")]

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from mallops.accounts.auth import api_auth
 from mallops.compliance import exports, selectors, services
+from mallops.compliance.errors import ComplianceCode
 from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
 from mallops.core.errors import conflict
 from mallops.core.inputs import MultilineText, Schema
@@ -145,7 +146,7 @@ def inspection_findings(request: HttpRequest, inspection_id: int) -> InspectionF
 def inspection_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
     row = selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
     if row.status not in (InspectionStatus.DONE, InspectionStatus.SIGNED):
-        raise conflict("The inspection has not finished.", code="inspection_not_finished")
+        raise conflict("The inspection has not finished.", code=ComplianceCode.INSPECTION_NOT_FINISHED)
     response = HttpResponse(exports.report_pdf(actor=request.user, run=row), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="compliance-inspection-{row.pk}.pdf"'
     return response

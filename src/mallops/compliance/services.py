@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.compliance import labels
+from mallops.compliance.errors import ComplianceCode
 from mallops.compliance.models import Area, Inspection, InspectionFinding, InspectionStatus
 from mallops.compliance.report import Hit, scan, summarize, trend
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
@@ -44,9 +45,9 @@ def _locked(inspection_id: int) -> Inspection:
 
 def _need_open_for_remediation(inspection: Inspection) -> None:
     if inspection.status == InspectionStatus.SIGNED:
-        raise conflict("The inspection is signed off and frozen.", code="inspection_signed")
+        raise conflict("The inspection is signed off and frozen.", code=ComplianceCode.INSPECTION_SIGNED)
     if inspection.status != InspectionStatus.DONE:
-        raise conflict("The inspection has not finished.", code="inspection_not_finished")
+        raise conflict("The inspection has not finished.", code=ComplianceCode.INSPECTION_NOT_FINISHED)
 
 
 def _rules_version() -> str:
@@ -68,7 +69,7 @@ def inspection_start(*, actor: Any, now: datetime | None = None, queue: bool = T
             status=InspectionStatus.RUNNING, started_at__gt=now - STALE_AFTER
         )
         if busy.exists():
-            raise conflict("An inspection is already running.", code="inspection_running")
+            raise conflict("An inspection is already running.", code=ComplianceCode.INSPECTION_RUNNING)
         inspection = Inspection.objects.create(
             started_by=actor, started_at=now, rules_version=_rules_version()
         )
@@ -243,7 +244,9 @@ def finding_task_open(
             raise not_found("finding")
         _need_open_for_remediation(_locked(finding.inspection_id))
         if finding.accepted_at is not None:
-            raise conflict("The finding was accepted; it needs no task.", code="finding_accepted")
+            raise conflict(
+                "The finding was accepted; it needs no task.", code=ComplianceCode.FINDING_ACCEPTED
+            )
         _open_task(actor=actor, finding=finding, due_at=due_at, assignee_id=assignee_id, now=now)
     return finding
 
@@ -287,7 +290,7 @@ def finding_accept(
             raise not_found("finding")
         _need_open_for_remediation(_locked(finding.inspection_id))
         if finding.accepted_at is not None:
-            raise conflict("The finding is already accepted.", code="finding_accepted")
+            raise conflict("The finding is already accepted.", code=ComplianceCode.FINDING_ACCEPTED)
         finding.accepted_reason = reason.strip()
         finding.accepted_by = actor
         finding.accepted_at = now
@@ -331,7 +334,7 @@ def inspection_sign_off(
         if waiting:
             raise DomainError(
                 detail=f"{len(waiting)} finding(s) are neither remediated nor accepted.",
-                code="inspection_not_remediated",
+                code=ComplianceCode.INSPECTION_NOT_REMEDIATED,
                 status=409,
                 title="Conflict",
                 extra={"waiting": len(waiting)},

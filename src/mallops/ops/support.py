@@ -31,8 +31,10 @@ from django.utils import timezone
 
 from mallops.accounts.selectors import staff_with_permission, user_merchant, user_permissions
 from mallops.audit.services import audit_record, audited
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, not_found, permission_denied, validation_error
 from mallops.ops import incidents
+from mallops.ops.errors import OpsCode
 from mallops.ops.models import (
     IncidentKind,
     IncidentSeverity,
@@ -65,7 +67,7 @@ ESCALATABLE = frozenset({SupportSeverity.P1, SupportSeverity.P2})
 def _authenticated(actor: Any) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise DomainError(
-            detail="Authentication required.", code="unauthenticated", status=401, title="Unauthorized"
+            detail="Authentication required.", code=CoreCode.UNAUTHENTICATED, status=401, title="Unauthorized"
         )
 
 
@@ -276,7 +278,10 @@ def support_ticket_comment(
             raise permission_denied(HANDLE_PERMISSION)
         if ticket.status == SupportStatus.CLOSED:
             raise DomainError(
-                detail="The ticket is closed.", code="support_ticket_closed", status=409, title="Conflict"
+                detail="The ticket is closed.",
+                code=OpsCode.SUPPORT_TICKET_CLOSED,
+                status=409,
+                title="Conflict",
             )
         kind = SupportEventKind.NOTE if internal else SupportEventKind.COMMENT
         event = _event(ticket, kind, actor, now, text=text, is_internal=internal)
@@ -328,7 +333,7 @@ def support_ticket_transition(
         if status not in TRANSITIONS.get(before, frozenset()):
             raise DomainError(
                 detail=f"A support ticket cannot move from {before} to {status}.",
-                code="support_bad_transition",
+                code=OpsCode.SUPPORT_BAD_TRANSITION,
                 status=409,
                 title="Conflict",
             )
@@ -404,7 +409,7 @@ def support_ticket_escalate(*, actor: Any, ticket_id: int, now: datetime | None 
         if ticket.kind != SupportKind.FAULT or ticket.severity not in ESCALATABLE:
             raise DomainError(
                 detail="Only a P1 or P2 fault becomes an incident.",
-                code="support_not_escalatable",
+                code=OpsCode.SUPPORT_NOT_ESCALATABLE,
                 status=409,
                 title="Conflict",
             )
@@ -431,7 +436,7 @@ def _check_linkable(ticket: SupportTicket) -> None:
     if ticket.incident_id is not None:
         raise DomainError(
             detail=f"The ticket is already linked to incident #{ticket.incident_id}.",
-            code="support_already_linked",
+            code=OpsCode.SUPPORT_ALREADY_LINKED,
             status=409,
             title="Conflict",
         )

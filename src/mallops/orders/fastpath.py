@@ -37,9 +37,11 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, conflict
 from mallops.core.problems import PROBLEM_CONTENT_TYPE, problem_body
 from mallops.orders import conf
+from mallops.orders.errors import OrdersCode
 from mallops.orders.flash.tokens import Buyer
 
 log = logging.getLogger("mallops.orders.fastpath")
@@ -97,7 +99,7 @@ class FlashFastPath:
         key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
         if len(key) > 200:
             raise DomainError(
-                detail="Idempotency-Key is too long.", code="idempotency_key_invalid", status=400
+                detail="Idempotency-Key is too long.", code=CoreCode.IDEMPOTENCY_KEY_INVALID, status=400
             )
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(min(length, MAX_BODY)) if length else b""
@@ -183,7 +185,7 @@ class FlashFastPath:
             stored = {"fp": row[5], "status": row[6], "type": (row[8] or {}).get("Content-Type", "")}
             return _replay(json.dumps({**stored, "body": row[7]}), fingerprint, environ)
         if self._sold_out.get(sale_id, 0.0) > time.monotonic():
-            raise conflict("Sold out.", code="sold_out")
+            raise conflict("Sold out.", code=OrdersCode.SOLD_OUT)
         qty = _qty(raw)
         sale = _check_open(self._sale(sale_id), qty, _now())
         try:
@@ -242,7 +244,7 @@ def _tidy_connections() -> None:
 def _unauthenticated() -> DomainError:
     return DomainError(
         detail="Missing, invalid or expired credentials.",
-        code="unauthenticated",
+        code=CoreCode.UNAUTHENTICATED,
         status=401,
         title="Authentication required",
         headers={"WWW-Authenticate": 'Bearer realm="mallops"'},
@@ -252,7 +254,7 @@ def _unauthenticated() -> DomainError:
 def _key_required() -> DomainError:
     return DomainError(
         detail="This operation moves money or stock; send an Idempotency-Key header.",
-        code="idempotency_key_required",
+        code=CoreCode.IDEMPOTENCY_KEY_REQUIRED,
         status=428,
         title="Idempotency key required",
     )
@@ -268,7 +270,7 @@ def _require_buyer(buyer: Buyer | None) -> Buyer:
 
 def _buyer_only() -> DomainError:
     return DomainError(
-        detail="Only buyer accounts can do this.", code="buyer_only", status=403, title="Forbidden"
+        detail="Only buyer accounts can do this.", code=CoreCode.BUYER_ONLY, status=403, title="Forbidden"
     )
 
 
@@ -366,7 +368,7 @@ def _qty(raw: bytes) -> int:
     try:
         data = json.loads(raw or b"{}")
     except ValueError as exc:
-        raise DomainError(detail="The body is not JSON.", code="bad_request", status=400) from exc
+        raise DomainError(detail="The body is not JSON.", code=CoreCode.BAD_REQUEST, status=400) from exc
     qty = data.get("qty", 1) if isinstance(data, dict) else None
     if not isinstance(qty, int) or isinstance(qty, bool):
         from mallops.core.errors import validation_error
@@ -430,7 +432,7 @@ def _replay(
         return _problem(
             DomainError(
                 detail="This Idempotency-Key was used for a different request.",
-                code="idempotency_key_reused",
+                code=CoreCode.IDEMPOTENCY_KEY_REUSED,
                 status=409,
                 title="Conflict",
             ),
@@ -440,7 +442,7 @@ def _replay(
         return _problem(
             DomainError(
                 detail="A request with this key is still being processed; retry shortly.",
-                code="idempotency_request_in_progress",
+                code=CoreCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
                 status=409,
                 title="Conflict",
                 headers={"Retry-After": "1"},
