@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from mallops.core.errors import DomainError
 from mallops.membership import engine
 from mallops.membership.models import Member, MemberEvent, MemberNotice, Tier, TierSkuPrice
+from mallops.membership.selectors import member_lifecycle
 from mallops.membership.services import TierInput, member_recompute, members_recompute, tier_create
 from mallops.orders.models import Order, OrderStatus
 from mallops.orders.testing import make_order
@@ -163,3 +164,9 @@ def test_drop_below_the_tier_is_announced_and_applied_at_period_end() -> None:
     member.refresh_from_db()
     assert (member.tier, member.downgrade_pending) == (silver, False)
     assert MemberNotice.objects.filter(buyer=buyer).count() == 3  # joined, scheduled, downgraded
+    lifecycle = member_lifecycle(actor=make_staff("product_ops"), buyer_id=buyer.pk)
+    assert [(e.kind, e.from_tier, e.to_tier) for e in lifecycle] == [
+        ("joined", "", "gold"),
+        ("downgrade_scheduled", "gold", "silver"),
+        ("downgraded", "gold", "silver"),
+    ]
