@@ -31,7 +31,9 @@ DOMAINS: tuple[str, ...] = (
     "aftersales",
     "service",
     "product_reviews",
+    "stores",
     "analytics",
+    "marketing",
     "compliance",
     "dsr",
     "privacy",
@@ -41,6 +43,7 @@ DOMAINS: tuple[str, ...] = (
     "ops",
     "workdays",
     "console",
+    "content",
 )
 
 
@@ -116,7 +119,7 @@ def domain_codes(app: str) -> type[ProblemCode] | None:
     try:
         module = importlib.import_module(f"mallops.{app}.errors")
     except ModuleNotFoundError as exc:
-        if exc.name == f"mallops.{app}.errors":
+        if exc.name in (f"mallops.{app}", f"mallops.{app}.errors"):
             return None
         raise
     found = [

@@ -8,6 +8,7 @@ from typing import Any
 
 from mallops.compliance.engine import check_text
 from mallops.core.errors import DomainError, FieldError
+from mallops.stores.errors import StoresCode
 
 
 def text_findings(engine_field: str, text: str) -> list[dict[str, Any]]:
@@ -31,7 +32,7 @@ def refuse_blocking(findings: list[dict[str, Any]], *, field: str) -> None:
     if blocking:
         raise DomainError(
             detail="The text breaks content rules and cannot be published.",
-            code="compliance_blocked",
+            code=StoresCode.COMPLIANCE_BLOCKED,
             status=422,
             title="Validation failed",
             errors=[

@@ -18,6 +18,7 @@ from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.stores.errors import StoresCode
 from mallops.stores.models import MAX_NOTICE, NoticeStatus, StoreNotice
 from mallops.stores.screening import refuse_blocking, text_findings
 
@@ -105,7 +106,7 @@ def store_notice_decide(
         if notice is None:
             raise not_found("store notice")
         if notice.status != NoticeStatus.PENDING:
-            raise conflict("The announcement is not waiting for review.", code="notice_not_pending")
+            raise conflict("The announcement is not waiting for review.", code=StoresCode.NOTICE_NOT_PENDING)
         if approve:
             _replace(notice.merchant_id, NoticeStatus.LIVE, keep=notice.pk)
         notice.status = NoticeStatus.LIVE if approve else NoticeStatus.REJECTED
