@@ -35,6 +35,7 @@ DJANGO_COMMANDS = {
     "orders": "mallops.orders.cli",
     "payments": "mallops.payments.cli",
     "dsr": "mallops.dsr.cli",
+    "content": "mallops.content.cli",
 }
 
 USAGE = """usage: mallops [--version] COMMAND [ARGS]
@@ -57,6 +58,7 @@ commands:
   payments reconcile [--day YYYY-MM-DD]         compare provider records with orders
   keys status|generate|rotate|retire            encryption keys; rotate re-encrypts to the newest key
   dsr retention [--dry-run]                     enforce personal-data retention periods (or list)
+  content verify-draw ID                        recompute a lucky draw's winners from its seed (0 match, 1 not)
   any Django management command                 e.g. createsuperuser, shell, check
 """
 

@@ -11,6 +11,7 @@ from mallops.analytics.api import router as analytics_router
 from mallops.analytics.api_behaviour import router as analytics_behaviour_router
 from mallops.catalogue.api import router as catalogue_router
 from mallops.compliance.api import router as compliance_router
+from mallops.content.api import router as content_router
 from mallops.core.api_system import router as system_router
 from mallops.dsr.api import router as dsr_router
 from mallops.ops.api import router as ops_router
@@ -51,4 +52,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", scorecards_router),
     ("", product_reviews_router),
     ("", stores_router),
+    ("", content_router),
 ]

@@ -34,6 +34,7 @@ urlpatterns = [
     path("scorecards/", include("mallops.scorecards.console_urls")),
     path("reviews/", include("mallops.product_reviews.console_urls")),
     path("stores/", include("mallops.stores.console_urls")),
+    path("content/", include("mallops.content.console_urls")),
     path("shop/", include("mallops.storefront.urls")),
     path("metrics", metrics_view, name="metrics"),
     path("", include("mallops.console.urls")),
