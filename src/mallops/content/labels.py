@@ -6,11 +6,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from mallops.content.models import Platform, PostStatus
+from mallops.content.models import DrawStatus, Platform, PostStatus
 
 LABELS: dict[str, Any] = {
     "platform": Platform,
     "status": PostStatus,
+    "draw_status": DrawStatus,
     "field": {"title": _("Title"), "body": _("Body")},
 }
 
@@ -23,6 +24,11 @@ ACTIONS: dict[str, Any] = {
     "content.post.reject": _("Content post sent back"),
     "content.post.schedule": _("Content post scheduled"),
     "content.post.publish": _("Content post publication recorded"),
+    "content.draw.create": _("Lucky draw created"),
+    "content.draw.update": _("Lucky draw rules changed"),
+    "content.draw.start": _("Lucky draw started (commitment published)"),
+    "content.draw.entrants": _("Lucky draw entries recorded"),
+    "content.draw.run": _("Lucky draw drawn (seed revealed)"),
 }
 
 FIELDS: dict[str, Any] = {
