@@ -12,6 +12,7 @@ from mallops.analytics.api_behaviour import router as analytics_behaviour_router
 from mallops.catalogue.api import router as catalogue_router
 from mallops.compliance.api import router as compliance_router
 from mallops.content.api import router as content_router
+from mallops.content.api_draws import router as content_draws_router
 from mallops.core.api_system import router as system_router
 from mallops.dsr.api import router as dsr_router
 from mallops.ops.api import router as ops_router
@@ -53,4 +54,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", product_reviews_router),
     ("", stores_router),
     ("", content_router),
+    ("", content_draws_router),
 ]

@@ -94,3 +94,34 @@ def test_a_draw_is_reproducible_from_its_seed(capsys: pytest.CaptureFixture[str]
     other = next(e for e in row.entrants.all() if e.code not in {a.entrant for a in expected})
     LuckyWinner.objects.filter(pk=first.pk).update(entrant=other)
     assert content_cli(["verify-draw", str(row.pk)]) == 1
+
+
+def test_the_api_hides_the_seed_until_the_draw_and_reports_the_results() -> None:
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import token_for
+
+    api = ApiClient(token=token_for(make_staff("content_ops")))
+    body = {
+        "title": "新年抽奖",
+        "rules": "评论参与，1月1日开奖",
+        "draw_at": "2027-01-01T20:00:00+08:00",
+        "prizes": [{"name": "台灯", "value_fen": 19_900, "quantity": 2}],
+    }
+    over = api.post_json(
+        "/api/v1/content/draws", {**body, "prizes": [{"name": "车", "value_fen": 5_000_001, "quantity": 1}]}
+    )
+    assert (over.status_code, over.json()["code"]) == (422, "prize_over_cap")
+    created = api.post_json("/api/v1/content/draws", body)
+    assert created.status_code == 201, created.content
+    draw_id = created.json()["id"]
+    started = api.post_json(f"/api/v1/content/draws/{draw_id}/start", {}).json()
+    assert started["seed"] is None and len(started["commitment"]) == 64
+    api.post_json(f"/api/v1/content/draws/{draw_id}/entrants", {"codes": ["A1", "B2", "C3"]})
+    drawn = api.post_json(f"/api/v1/content/draws/{draw_id}/draw", {}).json()
+    assert draw.seed_matches(drawn["seed"], drawn["commitment"])
+    assert (drawn["status"], drawn["entrants"], len(drawn["winners"]), drawn["prize_cost_fen"]) == (
+        "drawn",
+        3,
+        2,
+        39_800,
+    )

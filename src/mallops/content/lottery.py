@@ -19,7 +19,7 @@ from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.content import conf, draw
 from mallops.content.errors import ContentCode
-from mallops.content.models import DrawStatus, LuckyDraw, LuckyEntrant, LuckyPrize, LuckyWinner
+from mallops.content.models import ContentPost, DrawStatus, LuckyDraw, LuckyEntrant, LuckyPrize, LuckyWinner
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 
 PERMISSION = "content.manage"
@@ -88,6 +88,8 @@ def draw_create(
     _check_prizes(prizes)
     if not title.strip() or not rules.strip() or timezone.is_naive(draw_at):
         raise validation_error([FieldError(("body",), "title, rules and a zoned draw time", "required")])
+    if post_id is not None and not ContentPost.objects.filter(pk=post_id).exists():
+        raise validation_error([FieldError(("body", "post_id"), "no such post", "not_found")])
     with audited():
         row = LuckyDraw.objects.create(
             post_id=post_id,
