@@ -99,7 +99,7 @@ def test_audit_log_shows_names_not_codes_in_zh_hans() -> None:
     for shown in ("支付订单", "工单已解决", "新建回复模板", "任务已关闭", "状态：待付款 → 待发货"):
         assert shown in text, shown
     assert "处理人：— → agent-wang" in text  # a user id in a snapshot reads as the username
-    assert "待发布版本：#7 → —" in text and "分类：#1 → #2" in text
+    assert "待发布版本：#7 → —" in text and "类目：#1 → #2" in text
     # the codes stay in tooltips
     assert 'title="orders.order_pay"' in html and 'title="pending_version_id"' in html
     # the action filter is a select of names whose values are the codes

@@ -20,7 +20,7 @@ COMPLIANCE_CATEGORY = {
     "general": _("General merchandise"),
 }
 
-ATTRIBUTE_TYPE = {"text": _("Text"), "number": _("Number"), "choice": _("Choice")}
+ATTRIBUTE_TYPE = {"text": _("Text"), "number": _("Numeric"), "choice": _("Choice")}
 
 LABELS: dict[str, Any] = {
     "compliance_category": COMPLIANCE_CATEGORY,

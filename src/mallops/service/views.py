@@ -67,7 +67,7 @@ def queue_table(request: HttpRequest, rows: QuerySet[Ticket], *, scope: str, sto
         rows = rows.filter(status__in=OPEN_STATUSES)
     filters = [
         Filter("status", _("Status"), Status.choices),
-        Filter("category", _("Category"), Category.choices),
+        Filter("category", _("Ticket category"), Category.choices),
         Filter("priority", _("Priority"), Priority.choices),
     ]
     if not store:
@@ -85,7 +85,7 @@ def queue_table(request: HttpRequest, rows: QuerySet[Ticket], *, scope: str, sto
     if not store:
         columns.append(Column("channel", _("Channel"), value=lambda t: t.get_channel_display()))
     columns += [
-        Column("category", _("Category"), value=lambda t: t.get_category_display()),
+        Column("category", _("Ticket category"), value=lambda t: t.get_category_display()),
         Column("priority", _("Priority"), value=lambda t: t.get_priority_display()),
         Column("status", _("Status"), kind="badge", display=lambda t: t.get_status_display()),
         Column("assignee", _("Assignee"), kind="template", template="service/_ticket_assignee.html"),

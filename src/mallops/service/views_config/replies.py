@@ -41,7 +41,7 @@ def reply_list(request: HttpRequest) -> HttpResponse:
                 link=lambda t: reverse("service:reply_edit", args=[t.pk]),
             ),
             Column(
-                "category", _("Category"), value=lambda t: str(CATEGORY_LABELS.get(t.category, "")) or "—"
+                "category", _("Ticket category"), value=lambda t: str(CATEGORY_LABELS.get(t.category, "")) or "—"
             ),
             Column("keywords", _("Keywords")),
             Column(
@@ -52,7 +52,7 @@ def reply_list(request: HttpRequest) -> HttpResponse:
                 ),
             ),
             Column("findings", _("Review notes"), kind="number", value=lambda t: len(t.findings)),
-            Column("uses", _("Used"), kind="number", sort="uses"),
+            Column("uses", _("Times used"), kind="number", sort="uses"),
             Column(
                 "is_active",
                 _("State"),
@@ -65,7 +65,7 @@ def reply_list(request: HttpRequest) -> HttpResponse:
         search=["title", "keywords", "body"],
         search_placeholder=_("Title, keyword or text"),
         filters=[
-            Filter("category", _("Category"), Category.choices),
+            Filter("category", _("Ticket category"), Category.choices),
             Filter("is_active", _("State"), [("1", _("Live")), ("0", _("Retired"))]),
         ],
         default_sort="title",
@@ -84,7 +84,7 @@ def reply_list(request: HttpRequest) -> HttpResponse:
 class ReplyTemplateForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=100)
     category = forms.ChoiceField(
-        label=gettext_lazy("Category"), choices=[("", "—"), *Category.choices], required=False
+        label=gettext_lazy("Ticket category"), choices=[("", "—"), *Category.choices], required=False
     )
     keywords = forms.CharField(
         label=gettext_lazy("Keywords"),
