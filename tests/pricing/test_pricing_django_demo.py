@@ -8,6 +8,7 @@ import pytest
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
+from mallops.dsr.testing import grant_consent
 from mallops.pricing import demo
 from mallops.pricing.models import Coupon, CouponBatch, Promotion
 from mallops.testing.factories import make_merchant, make_staff
@@ -19,8 +20,10 @@ def test_demo_load_is_idempotent_and_leaves_blocked_drafts():
     for n in (1, 2, 3):
         make_merchant(name=f"演示店铺{n}", owner=f"merchant{n}")
     make_staff("product_ops", username="product-ops")
-    for n in range(1, 11):
-        User.objects.create(username=f"buyer{n:05d}", kind=Kind.BUYER)
+    buyers = [User.objects.create(username=f"buyer{n:05d}", kind=Kind.BUYER) for n in range(1, 11)]
+    grant_consent(
+        buyers, ["marketing"]
+    )  # the demo issues coupons only to buyers who agreed (dsr demo runs first)
     lines: list[str] = []
     demo.load(lines=lines, rng=random.Random(7))
     promotions = Promotion.objects.unscoped(reason="test")

@@ -21,6 +21,7 @@ from mallops.core.errors import DomainError, FieldError, conflict, not_found, va
 from mallops.pricing import rulestext
 from mallops.pricing.adapters import ObservationHistory, promotion_facts
 from mallops.pricing.checks import ACTIVE_STATUSES, Finding, blocking, check_promotion
+from mallops.pricing.errors import PricingCode
 from mallops.pricing.facts import ITEM_KINDS, KINDS
 from mallops.pricing.models import (
     PROMOTION_TRANSITIONS,
@@ -273,7 +274,7 @@ def promotion_update(
     if row.status != PromotionStatus.DRAFT:
         raise conflict(
             f"Only a draft can be edited (this one is {row.status}).",
-            code="promotion_not_draft",
+            code=PricingCode.PROMOTION_NOT_DRAFT,
             current_status=row.status,
         )
     now = timezone.now()
@@ -362,7 +363,7 @@ def _transition(row: Promotion, to: str) -> None:
     if (row.status, to) not in PROMOTION_TRANSITIONS:
         raise conflict(
             f"A {row.status} promotion cannot become {to}.",
-            code="promotion_bad_transition",
+            code=PricingCode.PROMOTION_BAD_TRANSITION,
             current_status=row.status,
         )
     row.status = to
@@ -390,17 +391,18 @@ def promotion_launch(
     now = timezone.now()
     if row.status != PromotionStatus.DRAFT:
         raise conflict(
-            f"Only a draft can be launched (this one is {row.status}).", code="promotion_bad_transition"
+            f"Only a draft can be launched (this one is {row.status}).",
+            code=PricingCode.PROMOTION_BAD_TRANSITION,
         )
     if row.ends_at <= now:
-        raise conflict("The promotion has already ended.", code="promotion_bad_transition")
+        raise conflict("The promotion has already ended.", code=PricingCode.PROMOTION_BAD_TRANSITION)
     findings = promotion_findings(row)
     blocked = blocking(findings)
     if blocked:
         raise DomainError(
             detail="The promotion cannot go live: "
             + "; ".join(f"{f.citation.text}: {f.message}" for f in blocked),
-            code="promotion_blocked",
+            code=PricingCode.PROMOTION_BLOCKED,
             status=409,
             title="Blocked by pre-launch checks",
             extra={"findings": [f.as_dict() for f in findings]},
@@ -475,10 +477,12 @@ def promotion_redeem(*, promotion_id: int, buyer_id: int, order_ref: str, discou
         raise not_found("promotion")
     now = timezone.now()
     if row.status != PromotionStatus.LIVE or not row.starts_at <= now < row.ends_at:
-        raise conflict("The promotion is not live.", code="promotion_not_live")
+        raise conflict("The promotion is not live.", code=PricingCode.PROMOTION_NOT_LIVE)
     uses = PromotionUse.objects.unscoped(reason="per-buyer limit").filter(promotion_id=row.pk)
     if row.per_buyer_limit is not None and uses.filter(buyer_id=buyer_id).count() >= row.per_buyer_limit:
-        raise conflict("This buyer has used the promotion as often as allowed.", code="promotion_exhausted")
+        raise conflict(
+            "This buyer has used the promotion as often as allowed.", code=PricingCode.PROMOTION_EXHAUSTED
+        )
     cond = Q(pk=row.pk)
     if row.total_limit is not None:
         cond &= Q(used_count__lt=row.total_limit)
@@ -486,7 +490,7 @@ def promotion_redeem(*, promotion_id: int, buyer_id: int, order_ref: str, discou
         cond &= Q(spent_fen__lte=row.budget_fen - discount_fen)
     updated = qs.filter(cond).update(used_count=F("used_count") + 1, spent_fen=F("spent_fen") + discount_fen)
     if updated != 1:
-        raise conflict("The promotion's quantity or budget is used up.", code="promotion_exhausted")
+        raise conflict("The promotion's quantity or budget is used up.", code=PricingCode.PROMOTION_EXHAUSTED)
     row.refresh_from_db(fields=["used_count", "spent_fen"])
     if row.total_limit is not None and row.used_count >= row.total_limit:
         before = _snapshot(row)
