@@ -27,7 +27,9 @@ class OpsConfig(AppConfig):
                 _("Technical support"),
                 "ops:support",
                 group="system",
-                badge=support.notices_unread_count,
-                visible=lambda user: support.can_report(user) or support.is_handler(user),
+                # menu cost per page: no query to show the item (kind and permissions are loaded
+                # already); the unread count only for technical operations, who act on the notices
+                badge=lambda user: support.notices_unread_count(user) if support.is_handler(user) else 0,
+                visible=lambda user: getattr(user, "kind", None) in ("staff", "merchant"),
             )
         )
