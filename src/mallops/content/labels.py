@@ -38,6 +38,6 @@ FIELDS: dict[str, Any] = {
     "media_refs": _("Media"),
     "scheduled_at": _("Planned time"),
     "note": _("Note"),
-    "url": _("Address"),
+    "url": _("Post link"),
     "acknowledge_findings": _("Acknowledge findings"),
 }

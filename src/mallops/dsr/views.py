@@ -86,7 +86,7 @@ def policies(request: HttpRequest) -> HttpResponse:
         PrivacyPolicy.objects.select_related("published_by"),
         columns=[
             Column("version", _("Version"), sort="version"),
-            Column("published_at", _("Published"), kind="datetime", sort="published_at"),
+            Column("published_at", _("Published at"), kind="datetime", sort="published_at"),
             Column("purposes", _("Purposes"), kind="template", template="dsr/_policy_purposes.html"),
             Column(
                 "published_by",
@@ -105,7 +105,7 @@ def policies(request: HttpRequest) -> HttpResponse:
         search=["version", "text"],
         search_placeholder=_("Version or text"),
         filters=[Filter("is_current", _("Current"), [("True", _("Current")), ("False", _("Superseded"))])],
-        date_range=DateRange("published_at", _("Published")),
+        date_range=DateRange("published_at", _("Published at")),
         default_sort="-published_at",
         page_size=50,
         testid="policies",

@@ -16,7 +16,7 @@ KIND = {
 LAYER = {"item": _("Item level"), "store": _("Store level"), "platform": _("Platform level")}
 PROMOTION_STATUS = {
     "draft": _("Draft"),
-    "scheduled": _("Scheduled"),
+    "scheduled": _("Not started"),
     "live": _("Running"),
     "ended": _("Ended"),
     "cancelled": _("Cancelled"),
