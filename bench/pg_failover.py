@@ -1,7 +1,7 @@
 """Benchmark: PostgreSQL failover by promoting a streaming replica; measures RTO and RPO.
 
-    .venv/bin/python bench/failover.py            # 10 s of writes before the crash, async and sync replica
-    .venv/bin/python bench/failover.py --quick    # 2 s of writes, async replica only (smoke run)
+    .venv/bin/python bench/pg_failover.py            # 10 s of writes before the crash, async and sync replica
+    .venv/bin/python bench/pg_failover.py --quick    # 2 s of writes, async replica only (smoke run)
 
 Starts a throwaway PostgreSQL primary on 127.0.0.1 and a streaming replica made from it with
 ``pg_basebackup -R`` (binaries and helpers of scripts/servers.py). A writer inserts one row per
