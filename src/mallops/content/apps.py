@@ -20,6 +20,9 @@ class ContentConfig(AppConfig):
             )
         )
         register(
+            MenuItem("content_draws", _("Lucky draws"), "content:draws", "content.manage", group="marketing")
+        )
+        register(
             MenuItem(
                 "content_posts", _("Content posts"), "content:posts", "content.manage", group="marketing"
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.content import views
+from mallops.content import views, views_draws
 
 app_name = "content"
 
@@ -14,4 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("posts/new/", views.post_new, name="post_new"),
     path("posts/<int:post_id>/", views.post_detail, name="post"),
     path("posts/<int:post_id>/<slug:action>", views.post_act, name="post_act"),
+    path("draws/", views_draws.draw_list, name="draws"),
+    path("draws/new/", views_draws.draw_new, name="draw_new"),
+    path("draws/<int:draw_id>/", views_draws.draw_detail, name="draw"),
+    path("draws/<int:draw_id>/<slug:action>", views_draws.draw_act, name="draw_act"),
 ]

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, Count, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from mallops.accounts.models import User
 from mallops.accounts.services import require_permission
-from mallops.content.models import ContentPost
+from mallops.content.models import ContentPost, LuckyDraw, LuckyEntrant, LuckyWinner
 from mallops.core.errors import not_found
 
 PERMISSION = "content.manage"
@@ -82,3 +83,30 @@ def calendar_month(*, actor: User, year: int, month: int, platform: str = "") ->
         ),
         unscheduled=unscheduled.count(),
     )
+
+
+def draws(*, actor: User) -> QuerySet[LuckyDraw]:
+    """Every lucky draw, newest first, annotated with ``prize_cost_fen`` (market value of the prizes
+    awarded; 0 before the draw) and ``entrant_count``."""
+    require_permission(actor, PERMISSION)
+    cost = (
+        LuckyWinner.objects.filter(draw=OuterRef("pk"))
+        .values("draw")
+        .annotate(total=Sum("prize__value_fen"))
+        .values("total")
+    )
+    entrants = (
+        LuckyEntrant.objects.filter(draw=OuterRef("pk")).values("draw").annotate(n=Count("pk")).values("n")
+    )
+    return LuckyDraw.objects.annotate(
+        prize_cost_fen=Coalesce(Subquery(cost), Value(0), output_field=BigIntegerField()),
+        entrant_count=Coalesce(Subquery(entrants), Value(0), output_field=BigIntegerField()),
+    ).order_by("-pk")
+
+
+def lucky_draw(*, actor: User, draw_id: int) -> LuckyDraw:
+    """One lucky draw with the annotations of ``draws``. Errors: 404, 403."""
+    row = draws(actor=actor).filter(pk=draw_id).first()
+    if row is None:
+        raise not_found("lucky draw")
+    return row
