@@ -5,8 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from mallops.marketing.models import Channel
+
+# the services' field-error messages, so the console shows them in Chinese (``core.words.error_lines``)
+MESSAGES = (
+    gettext_noop("Unknown channel."),
+    gettext_noop("Not a date (YYYY-MM-DD)."),
+    gettext_noop("Not an amount in yuan."),
+    gettext_noop("Spend cannot be negative."),
+    gettext_noop("Spend is implausibly large."),
+    gettext_noop("This channel and day appear twice."),
+    gettext_noop("Expected 3 columns."),
+    gettext_noop("The first row must be: channel,day,amount_yuan."),
+    gettext_noop("Unknown channel kind."),
+)
 
 LABELS: dict[str, Any] = {
     "kind": Channel.Kind,
