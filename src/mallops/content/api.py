@@ -13,8 +13,16 @@ from ninja import Field, Query, Router, Status
 
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import User
-from mallops.content import selectors, services
-from mallops.content.models import BODY_MAX, MEDIA_MAX, TITLE_MAX, ContentPost
+from mallops.content import interactions, selectors, services
+from mallops.content.models import (
+    BODY_MAX,
+    MEDIA_MAX,
+    POLL_OPTIONS_MAX,
+    POLL_TEXT_MAX,
+    TITLE_MAX,
+    ContentPost,
+    PostInteractions,
+)
 from mallops.core.inputs import MultilineText, QuerySchema, Schema, Text
 
 router = Router(tags=["content"], auth=api_auth)
@@ -168,3 +176,69 @@ def content_post_schedule(
 @router.post("/content/posts/{post_id}/publish", response=ContentPostOut, summary="Record the publication")
 def content_post_publish(request: HttpRequest, post_id: int, payload: ContentPostPublishIn) -> ContentPostOut:
     return _out(services.post_publish(actor=_actor(request), post_id=post_id, url=payload.url))
+
+
+class ContentPollOptionIn(Schema):
+    text: Text = Field(..., min_length=1, max_length=POLL_TEXT_MAX)
+    votes: int = Field(..., ge=0, le=interactions.COUNT_MAX)
+
+
+class ContentInteractionsIn(Schema):
+    comment_count: int = Field(..., ge=0, le=interactions.COUNT_MAX)
+    poll_question: Text = Field("", max_length=TITLE_MAX)
+    poll_options: list[ContentPollOptionIn] = Field(default_factory=list, max_length=POLL_OPTIONS_MAX)
+
+
+class ContentPollOptionOut(Schema):
+    text: str
+    votes: int
+
+
+class ContentInteractionsOut(Schema):
+    post_id: int
+    comment_count: int
+    poll_question: str
+    poll_options: list[ContentPollOptionOut]
+    poll_votes: int  # total of the options' votes
+    recorded_by_id: int | None
+    recorded_at: datetime | None
+
+
+def _interactions_out(post_id: int, row: PostInteractions | None) -> ContentInteractionsOut:
+    options = [
+        ContentPollOptionOut(text=o["text"], votes=o["votes"]) for o in (row.poll_options if row else [])
+    ]
+    return ContentInteractionsOut(
+        post_id=post_id,
+        comment_count=row.comment_count if row else 0,
+        poll_question=row.poll_question if row else "",
+        poll_options=options,
+        poll_votes=sum(o.votes for o in options),
+        recorded_by_id=row.recorded_by_id if row else None,
+        recorded_at=row.recorded_at if row else None,
+    )
+
+
+@router.get(
+    "/content/posts/{post_id}/interactions", response=ContentInteractionsOut, summary="A post's interactions"
+)
+def content_post_interactions(request: HttpRequest, post_id: int) -> ContentInteractionsOut:
+    return _interactions_out(post_id, interactions.post_interactions(actor=_actor(request), post_id=post_id))
+
+
+@router.put(
+    "/content/posts/{post_id}/interactions",
+    response=ContentInteractionsOut,
+    summary="Record a post's interactions",
+)
+def content_post_interactions_record(
+    request: HttpRequest, post_id: int, payload: ContentInteractionsIn
+) -> ContentInteractionsOut:
+    row = interactions.post_interactions_record(
+        actor=_actor(request),
+        post_id=post_id,
+        comment_count=payload.comment_count,
+        poll_question=payload.poll_question,
+        poll_options=[interactions.PollOption(o.text, o.votes) for o in payload.poll_options],
+    )
+    return _interactions_out(post_id, row)

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("posts/", views.post_list, name="posts"),
     path("posts/new/", views.post_new, name="post_new"),
     path("posts/<int:post_id>/", views.post_detail, name="post"),
+    path("posts/<int:post_id>/interactions", views.post_interactions, name="post_interactions"),
     path("posts/<int:post_id>/<slug:action>", views.post_act, name="post_act"),
     path("draws/", views_draws.draw_list, name="draws"),
     path("draws/new/", views_draws.draw_new, name="draw_new"),

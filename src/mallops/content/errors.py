@@ -38,3 +38,8 @@ class ContentCode(ProblemCode):
         "抽奖开始后规则和奖品不得变更",
     )
     DRAW_NOT_OPEN = "draw_not_open", "The lucky draw is not open.", "抽奖未在进行中"
+    POST_NOT_PUBLISHED = (
+        "post_not_published",
+        "Interactions are recorded only for a published post.",
+        "只有已发布的内容可以登记互动数据",
+    )

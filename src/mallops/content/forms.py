@@ -87,3 +87,28 @@ class LuckyDrawForm(forms.Form):
                     )
                 )
         return rows
+
+
+class PostInteractionsForm(forms.Form):
+    """The interactions an operator read on the platform: comments, and a poll typed as one option per
+    line with its votes last (``红色 120``)."""
+
+    comment_count = forms.IntegerField(label=_("Comment count"), min_value=0)
+    poll_question = forms.CharField(label=_("Poll question"), max_length=TITLE_MAX, required=False)
+    poll_options = forms.CharField(
+        label=_("Poll options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One option per line, its votes last, e.g. 红色 120."),
+    )
+
+    def clean_poll_options(self) -> list[tuple[str, int]]:
+        rows = []
+        for line in str(self.cleaned_data.get("poll_options") or "").splitlines():
+            if not line.strip():
+                continue
+            text, _space, votes = line.strip().rpartition(" ")
+            if not text.strip() or not votes.isdigit():
+                raise forms.ValidationError(_("Write each option as its words, a space and its votes."))
+            rows.append((text.strip(), int(votes)))
+        return rows

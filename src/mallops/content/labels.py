@@ -24,6 +24,7 @@ ACTIONS: dict[str, Any] = {
     "content.post.reject": _("Content post sent back"),
     "content.post.schedule": _("Content post scheduled"),
     "content.post.publish": _("Content post publication recorded"),
+    "content.post.interactions": _("Content post interactions recorded"),
     "content.draw.create": _("Lucky draw created"),
     "content.draw.update": _("Lucky draw rules changed"),
     "content.draw.start": _("Lucky draw started (commitment published)"),
@@ -40,4 +41,7 @@ FIELDS: dict[str, Any] = {
     "note": _("Note"),
     "url": _("Post link"),
     "acknowledge_findings": _("Acknowledge findings"),
+    "comment_count": _("Comment count"),
+    "poll_question": _("Poll question"),
+    "poll_options": _("Poll options"),
 }

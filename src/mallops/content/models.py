@@ -190,3 +190,37 @@ class LuckyWinner(models.Model):
 
     def __str__(self) -> str:
         return f"winner {self.rank} of draw {self.draw_id}"
+
+
+POLL_OPTIONS_MAX = 10
+POLL_TEXT_MAX = 40
+
+
+class PostInteractions(models.Model):
+    """The interactions a published post received on its platform, as the operator read them there (no
+    platform API is called): the comment count and, when the post ran a poll, its question and the votes
+    per option (``poll_options`` = ``[{"text": str, "votes": int}, ...]`` in the order shown). One row per
+    post, replaced by each entry (``content.post.interactions``)."""
+
+    post = models.OneToOneField(ContentPost, on_delete=models.CASCADE, related_name="interactions")
+    comment_count = models.BigIntegerField(default=0)
+    poll_question = models.CharField(max_length=TITLE_MAX, blank=True, default="")
+    poll_options = models.JSONField(default=list, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "poll_question": "the post's public poll question",
+        "poll_options": "the public poll options and their vote counts (no voter)",
+        "recorded_by": "the content team member's work account",
+    }
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(comment_count__gte=0), name="content_interactions_comments"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"interactions of content post {self.post_id}"

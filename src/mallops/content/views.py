@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.console.lists import Column, DataTable
-from mallops.content import selectors, services, states
+from mallops.content import interactions, selectors, services, states
 from mallops.content.errors import ContentCode
-from mallops.content.forms import ContentPostForm
-from mallops.content.models import Platform
+from mallops.content.forms import ContentPostForm, PostInteractionsForm
+from mallops.content.models import Platform, PostStatus
 from mallops.core.errors import DomainError
 from mallops.core.inputs import console_datetime
 from mallops.core.words import error_lines, label
@@ -151,6 +151,8 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
             "findings": _finding_rows(row.findings),
             "moves": states.moves_from(row.status),
             "refused": _finding_rows(request.session.pop("content_refused", [])),
+            "interactions": _interaction_rows(actor, row.pk),
+            "interactions_form": PostInteractionsForm() if row.status == PostStatus.PUBLISHED else None,
         },
     )
 
@@ -191,4 +193,54 @@ def post_act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
                 messages.error(request, line)
     else:
         messages.success(request, _("Done."))
+    return redirect("content:post", post_id=post_id)
+
+
+def _interaction_rows(actor: Any, post_id: int) -> dict[str, Any] | None:
+    row = interactions.post_interactions(actor=actor, post_id=post_id)
+    if row is None:
+        return None
+    total = sum(int(o["votes"]) for o in row.poll_options)
+    return {
+        "row": row,
+        "options": [
+            {
+                "text": o["text"],
+                "votes": o["votes"],
+                "share": round(100 * int(o["votes"]) / total) if total else 0,
+            }
+            for o in row.poll_options
+        ],
+        "total": total,
+    }
+
+
+@login_required
+@require_POST
+def post_interactions(request: HttpRequest, post_id: int) -> HttpResponse:
+    """Record the interactions read on the platform (replaces the previous figures)."""
+    actor = _operator(request)
+    form = PostInteractionsForm(request.POST)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, str(message))
+        return redirect("content:post", post_id=post_id)
+    try:
+        interactions.post_interactions_record(
+            actor=actor,
+            post_id=post_id,
+            comment_count=form.cleaned_data["comment_count"],
+            poll_question=form.cleaned_data["poll_question"],
+            poll_options=[interactions.PollOption(t, v) for t, v in form.cleaned_data["poll_options"]],
+        )
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404 from error
+        known = {code.value: code.zh for code in ContentCode}
+        messages.error(request, known.get(str(error.code)) or _("The action was refused."))
+        for line in error_lines(error.errors, "content"):
+            messages.error(request, line)
+    else:
+        messages.success(request, _("Interactions recorded."))
     return redirect("content:post", post_id=post_id)
