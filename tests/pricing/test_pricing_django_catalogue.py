@@ -121,3 +121,36 @@ def test_cart_lines_are_priced_and_categorised_from_the_catalogue(apple):
     )
     assert forged.status_code == 422
     assert json.loads(forged.content)["errors"][0]["code"] == "extra_forbidden"
+
+
+@pytest.mark.req("R2.3.5")
+def test_checkout_quote_applies_a_category_scoped_offer_like_the_cart_quote() -> None:
+    from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_quote
+    from mallops.orders.testing import make_stock
+
+    merchant, _ = make_merchant("类目店")
+    general = make_stock(merchant, price_fen=5000)  # the factory's product sits in category "general"
+    make_promotion(
+        merchant,
+        name="百货9折",
+        kind="percent_off",
+        layer="item",
+        percent=10,
+        tiers=[],
+        categories=["general"],
+        status="live",
+    )
+    make_promotion(
+        merchant,
+        name="生鲜8折",
+        kind="percent_off",
+        layer="item",
+        percent=20,
+        tiers=[],
+        categories=["food"],
+        status="live",
+    )
+    quote = checkout_quote(
+        actor=make_buyer("buyer-category"), req=CheckoutRequest(lines=[CartLine(general.sku_code, 2)])
+    )
+    assert (quote["subtotal"], quote["discount"], quote["total"]) == (10000, 1000, 9000)

@@ -94,7 +94,10 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
             sku_code__in=[line.sku for line in req.lines]
         )
     }
-    off_sale = stock.not_on_sale(items.values())
+    off_sale, categories = stock.sale_state(items.values())
+    for code, item in items.items():
+        # read by _cart_lines: category-scoped promotions and coupons apply at checkout as in the quote
+        item.category_code = categories.get(code, "")
     unapproved = stock.not_approved(items.values())
     suspended = suspended_merchant_ids({item.merchant_id for item in items.values()})
     for i, line in enumerate(req.lines):
@@ -129,6 +132,7 @@ def _cart_lines(req: CheckoutRequest, items: dict[str, StockItem]) -> list[Any]:
             merchant_id=items[line.sku].merchant_id,
             unit_price_fen=items[line.sku].price_fen,
             qty=line.qty,
+            category=getattr(items[line.sku], "category_code", ""),
         )
         for i, line in enumerate(req.lines)
     ]

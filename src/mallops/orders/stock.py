@@ -329,23 +329,33 @@ def not_approved(items: Iterable[StockItem]) -> set[str]:
 def not_on_sale(items: Iterable[StockItem]) -> set[str]:
     """Codes of catalogue-linked rows whose SKU is inactive or whose listing is not live (checkout
     refuses them). Rows without a catalogue SKU never sell (``not_approved``)."""
+    return sale_state(items)[0]
+
+
+def sale_state(items: Iterable[StockItem]) -> tuple[set[str], dict[str, str]]:
+    """``not_on_sale`` and, in the same queries, each linked row's catalogue category code (by SKU code):
+    the cart quote and checkout price category-scoped offers with it, as the pricing quote does."""
     linked = {item.catalogue_sku_id: item.sku_code for item in items if item.catalogue_sku_id}
     if not linked:
-        return set()
+        return set(), {}
     from mallops.catalogue.models import Sku
     from mallops.review.models import Listing, ListingStatus
 
     skus = {
-        pk: (product_id, is_active)
-        for pk, product_id, is_active in Sku.objects.unscoped(reason="checkout reads public listings")
+        pk: (product_id, is_active, category)
+        for pk, product_id, is_active, category in Sku.objects.unscoped(
+            reason="checkout reads public listings"
+        )
         .filter(pk__in=list(linked))
-        .values_list("pk", "product_id", "is_active")
+        .values_list("pk", "product_id", "is_active", "product__category__code")
     }
     live = set(
         Listing.objects.unscoped(reason="checkout reads public listings")
-        .filter(product_id__in={product for product, _ in skus.values()}, status=ListingStatus.LIVE)
+        .filter(product_id__in={product for product, _, _ in skus.values()}, status=ListingStatus.LIVE)
         .values_list("product_id", flat=True)
     )
-    return {
+    off_sale = {
         code for pk, code in linked.items() if pk not in skus or not skus[pk][1] or skus[pk][0] not in live
     }
+    categories = {code: skus[pk][2] or "" for pk, code in linked.items() if pk in skus}
+    return off_sale, categories
