@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from mallops.accounts.models import Merchant
@@ -47,7 +48,8 @@ def live_product(
         )
         for i, (spec, price, reference, units) in enumerate(skus)
     ]
-    stock.catalogue_sync(rows)
+    with transaction.atomic():  # it locks the stock rows (a browser test runs in autocommit)
+        stock.catalogue_sync(rows)
     listing = Listing.objects.create(merchant=merchant, product=product, status=ListingStatus.DRAFT)
     version = ListingVersion.objects.create(
         merchant=merchant,
