@@ -9,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 ACTION: dict[str, Any] = {
     "accounts.address_create": _("Address added"),
+    "membership.tier_create": _("Member tier created"),
+    "membership.tier_update": _("Member tier changed"),
+    "storefront.cart_add": _("Added to cart"),
+    "storefront.cart_clear": _("Cart emptied"),
+    "storefront.cart_remove": _("Removed from cart"),
+    "storefront.cart_set_qty": _("Cart quantity changed"),
+    "workdays.calendar_day_set": _("Calendar day set"),
     "accounts.address_delete": _("Address deleted"),
     "accounts.address_update": _("Address changed"),
     "accounts.buyer_registered": _("Buyer registered"),
