@@ -11,6 +11,7 @@ from mallops.aftersales.testing import delivered_order
 from mallops.catalogue.fixtures import make_product
 from mallops.catalogue.models import Certificate
 from mallops.review import services as review
+from mallops.review.models import Listing
 from mallops.testing.factories import make_member, make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,10 @@ def test_merchant_detail_shows_licence_staff_certificates_and_counts():
     assert "13800138000" not in page and "138****8000" in page
     staff = page.split('data-testid="staff"')[1].split("</table>")[0]
     assert owner.username in staff and "xianguo-cs" in staff and "店铺客服" in staff
-    assert 'data-testid="listings-total">2<' in page and 'data-testid="listings-draft">2<' in page
+    # the two drafts above, plus the live listings the order factory sells through (issue 16: stock rows
+    # sell only for an approved catalogue SKU)
+    live = Listing.objects.unscoped(reason="test").filter(merchant=merchant, status="live").count()
+    assert f'data-testid="listings-total">{2 + live}<' in page and 'data-testid="listings-draft">2<' in page
     assert 'data-testid="orders-total">2<' in page and 'data-testid="orders-30">2<' in page
     # both orders paid 86.68 (96.69 less the 10.01 store discount)
     assert first.paid_fen == second.paid_fen == 8668 and 'data-testid="paid-30">¥173.36<' in page

@@ -75,9 +75,9 @@ def approved_sku(merchant: Merchant, *, code: str, price_fen: int, title: str = 
     from mallops.catalogue.models import Category, PriceHistory, Product, Sku
     from mallops.review.models import Listing, ListingStatus
 
-    product = Product.objects.create(
-        merchant=merchant, category=Category.objects.get(code="general"), title=title
-    )
+    # seeded by a data migration; a transactional test's flush removes it, so make it again there
+    category, _ = Category.objects.get_or_create(code="general", defaults={"name": "综合"})
+    product = Product.objects.create(merchant=merchant, category=category, title=title)
     sku = Sku.objects.create(merchant=merchant, product=product, code=code, price_fen=price_fen)
     PriceHistory.objects.create(merchant=merchant, sku=sku, price_fen=price_fen, changed_at=timezone.now())
     Listing.objects.create(merchant=merchant, product=product, status=ListingStatus.LIVE)
