@@ -41,7 +41,9 @@ def reply_list(request: HttpRequest) -> HttpResponse:
                 link=lambda t: reverse("service:reply_edit", args=[t.pk]),
             ),
             Column(
-                "category", _("Ticket category"), value=lambda t: str(CATEGORY_LABELS.get(t.category, "")) or "—"
+                "category",
+                _("Ticket category"),
+                value=lambda t: str(CATEGORY_LABELS.get(t.category, "")) or "—",
             ),
             Column("keywords", _("Keywords")),
             Column(
