@@ -65,7 +65,11 @@ def sla_list(request: HttpRequest) -> HttpResponse:
                 link=lambda p: reverse("service:sla_edit", args=[p.code]),
             ),
             Column("target", _("Measures"), value=lambda p: TARGET_LABELS.get(p.target, "")),
-            Column("category", _("Ticket category"), value=lambda p: str(CATEGORY_LABELS.get(p.category, _("Any")))),
+            Column(
+                "category",
+                _("Ticket category"),
+                value=lambda p: str(CATEGORY_LABELS.get(p.category, _("Any"))),
+            ),
             Column(
                 "priority",
                 _("Priority"),
@@ -98,7 +102,9 @@ class SlaPolicyNewForm(forms.Form):
     label = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     target = forms.ChoiceField(label=gettext_lazy("Measures"), choices=list(TARGET_LABELS.items()))
     category = forms.ChoiceField(
-        label=gettext_lazy("Ticket category"), choices=[("", gettext_lazy("Any")), *Category.choices], required=False
+        label=gettext_lazy("Ticket category"),
+        choices=[("", gettext_lazy("Any")), *Category.choices],
+        required=False,
     )
     priority = forms.ChoiceField(
         label=gettext_lazy("Priority"), choices=[("", gettext_lazy("Any")), *Priority.choices], required=False
