@@ -73,7 +73,8 @@ def address_snapshot(buyer_id: int, address_id: int | None = None) -> dict[str, 
     }
 
 
-def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
+def _validate(req: CheckoutRequest) -> tuple[dict[str, StockItem], dict[str, str]]:
+    """The cart's stock rows by SKU code and their catalogue category codes (for category-scoped offers)."""
     errors: list[FieldError] = []
     if not req.lines:
         errors.append(FieldError(("body", "lines"), "The cart is empty.", "empty_cart"))
@@ -95,9 +96,6 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
         )
     }
     off_sale, categories = stock.sale_state(items.values())
-    for code, item in items.items():
-        # read by _cart_lines: category-scoped promotions and coupons apply at checkout as in the quote
-        item.category_code = categories.get(code, "")
     unapproved = stock.not_approved(items.values())
     suspended = suspended_merchant_ids({item.merchant_id for item in items.values()})
     for i, line in enumerate(req.lines):
@@ -119,10 +117,10 @@ def _validate(req: CheckoutRequest) -> dict[str, StockItem]:
             errors.append(FieldError(("body", "lines", i, "sku"), "This SKU is not on sale.", "not_on_sale"))
     if errors:
         raise validation_error(errors)
-    return items
+    return items, categories
 
 
-def _cart_lines(req: CheckoutRequest, items: dict[str, StockItem]) -> list[Any]:
+def _cart_lines(req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str]) -> list[Any]:
     from mallops.pricing.adapters import CartLine as PricingLine
 
     return [
@@ -132,18 +130,20 @@ def _cart_lines(req: CheckoutRequest, items: dict[str, StockItem]) -> list[Any]:
             merchant_id=items[line.sku].merchant_id,
             unit_price_fen=items[line.sku].price_fen,
             qty=line.qty,
-            category=getattr(items[line.sku], "category_code", ""),
+            category=categories.get(line.sku, ""),
         )
         for i, line in enumerate(req.lines)
     ]
 
 
-def price_cart(actor: Any, req: CheckoutRequest, items: dict[str, StockItem], now: datetime) -> Quote:
+def price_cart(
+    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
+) -> Quote:
     """The engine's best combination over the server's own offers for this buyer and cart."""
     from mallops.pricing.cart import build_scenario
 
     scenario, _labels = build_scenario(
-        buyer=actor, lines=_cart_lines(req, items), coupon_ids=req.coupon_ids, at=now
+        buyer=actor, lines=_cart_lines(req, items, categories), coupon_ids=req.coupon_ids, at=now
     )
     return quote(scenario)
 
@@ -171,7 +171,8 @@ def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = N
     """The quote the buyer sees before checking out (send its ``total`` as ``expected_total_fen``)."""
     require_buyer(actor)
     now = now or timezone.now()
-    return quote_to_json(price_cart(actor, req, _validate(req), now))
+    items, categories = _validate(req)
+    return quote_to_json(price_cart(actor, req, items, categories, now))
 
 
 @audited()
@@ -189,9 +190,9 @@ def checkout_create(
     if existing is not None:
         return existing, False
     now = now or timezone.now()
-    items = _validate(req)
+    items, categories = _validate(req)
     ship_to = address_snapshot(actor.pk, req.address_id)
-    q = price_cart(actor, req, items, now)
+    q = price_cart(actor, req, items, categories, now)
     quote_json = quote_to_json(q)
     if req.expected_total_fen is not None and req.expected_total_fen != q.total:
         raise conflict(
