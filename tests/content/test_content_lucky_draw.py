@@ -125,3 +125,35 @@ def test_the_api_hides_the_seed_until_the_draw_and_reports_the_results() -> None
         2,
         39_800,
     )
+
+
+def _stored_seed(draw_id: int) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seed FROM content_luckydraw WHERE id = %s", [draw_id])
+        return str(cursor.fetchone()[0])
+
+
+def test_the_seed_is_encrypted_at_rest_and_the_migration_encrypts_plaintext_rows() -> None:
+    import importlib
+
+    from django.apps import apps
+    from django.db import models
+
+    from mallops.privacy import keys
+
+    ops = make_staff("content_ops")
+    row = _create(ops, 100_000)
+    lottery.draw_start(actor=ops, draw_id=row.pk, seed=SEED)
+    stored = _stored_seed(row.pk)
+    assert keys.is_token(stored) and SEED not in stored
+    assert LuckyDraw.objects.get(pk=row.pk).seed == SEED
+    # a row written before the column was encrypted: the migration encrypts it, the value reads the same
+    LuckyDraw.objects.filter(pk=row.pk).update(seed=models.Value(SEED, output_field=models.CharField()))
+    assert _stored_seed(row.pk) == SEED
+    migration = importlib.import_module("mallops.content.migrations.0004_lucky_draw_seed_encrypted")
+    migration.encrypt_seeds(apps, None)
+    assert keys.is_token(_stored_seed(row.pk)) and LuckyDraw.objects.get(pk=row.pk).seed == SEED
+    migration.decrypt_seeds(apps, None)  # the reverse writes the plaintext back
+    assert _stored_seed(row.pk) == SEED

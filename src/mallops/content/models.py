@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mallops.privacy.fields import EncryptedTextField
+
 TITLE_MAX = 64
 BODY_MAX = 5000
 MEDIA_MAX = 9  # a WeChat/Xiaohongshu post carries at most nine pictures
@@ -113,7 +115,9 @@ class LuckyDraw(models.Model):
     draw_at = models.DateTimeField()
     status = models.CharField(max_length=8, choices=DrawStatus.choices, default=DrawStatus.DRAFT)
     commitment = models.CharField(max_length=64, blank=True, default="")
-    seed = models.CharField(max_length=64, blank=True, default="")  # secret until drawn
+    # secret until drawn: encrypted at rest with the privacy field keys (``mallops keys rotate`` re-encrypts
+    # it like any personal field), so a database dump or backup does not let anyone foresee the winners
+    seed = EncryptedTextField(blank=True, default="", associated_data="content.luckydraw.seed")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(null=True, blank=True)
     drawn_at = models.DateTimeField(null=True, blank=True)
@@ -122,6 +126,7 @@ class LuckyDraw(models.Model):
         "title": "the draw's public name",
         "rules": "the draw's public rules",
         "created_by": "the content team member's work account",
+        "seed": "the draw's random secret (encrypted until and after the draw; says nothing about a person)",
     }
 
     class Meta:
