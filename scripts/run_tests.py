@@ -1,7 +1,7 @@
 """`make test`: static checks, then the suite on SQLite and again on PostgreSQL 15.
 
-Starts its own throwaway PostgreSQL and Redis and makes sure Chromium is there (installing Debian
-packages when root). Under CI=true any server that cannot start fails the run.
+Starts its own throwaway PostgreSQL, Redis and Redis Cluster and makes sure Chromium is there
+(installing Debian packages when root). Under CI=true any server that cannot start fails the run.
 """
 
 from __future__ import annotations
@@ -81,11 +81,19 @@ def main() -> int:
             print(f"Redis unavailable: {exc}")
             if CI:
                 failures += 1
+        redis_cluster_url = ""
+        try:
+            redis_cluster_url = stack.enter_context(servers.redis_cluster())
+        except Exception as exc:
+            print(f"Redis Cluster unavailable: {exc}")
+            if CI:
+                failures += 1
         with tempfile.TemporaryDirectory() as data_dir:
             env = {
                 **base_env,
                 "MALLOPS_DATA_DIR": data_dir,
                 "MALLOPS_TEST_REDIS_URL": redis_url,
+                "MALLOPS_TEST_REDIS_CLUSTER_URL": redis_cluster_url,
                 "MALLOPS_TRACE_RUN": "sqlite",
                 "MALLOPS_TRACE_DIR": str(ROOT / "var" / "trace"),
             }
@@ -106,6 +114,7 @@ def main() -> int:
                         "MALLOPS_DATA_DIR": data_dir,
                         "DATABASE_URL": database_url,
                         "MALLOPS_TEST_REDIS_URL": redis_url,
+                        "MALLOPS_TEST_REDIS_CLUSTER_URL": redis_cluster_url,
                         "MALLOPS_TRACE_RUN": "postgres",
                         "MALLOPS_TRACE_DIR": str(ROOT / "var" / "trace"),
                     }

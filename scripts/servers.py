@@ -1,4 +1,4 @@
-"""Throwaway servers for the test suite and benchmarks: PostgreSQL 15 and Redis on 127.0.0.1.
+"""Throwaway servers for the test suite and benchmarks: PostgreSQL 15, Redis and a Redis Cluster on 127.0.0.1.
 
 Each starts in a temporary directory on a free port and is removed on exit. When running as root, a
 missing Debian package is installed first (``apt-get update`` once). Under ``CI=true`` a server that
@@ -185,6 +185,79 @@ def redis() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_cluster(primaries: int = 3) -> Iterator[str]:
+    """A Redis Cluster of ``primaries`` primaries (no replicas) on 127.0.0.1; yields one node's URL
+    (``redis://127.0.0.1:<port>/0``: a cluster client finds the others from it)."""
+    if not shutil.which("redis-server"):
+        apt_install("redis-server")
+    binary, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    if not binary or not cli:
+        raise RuntimeError("redis-server/redis-cli not found and could not be installed")
+    base = Path(tempfile.mkdtemp(prefix="mallops-redis-cluster-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    ports: list[int] = []
+    try:
+        for n in range(primaries):
+            port, bus = free_port(), free_port()  # the bus port explicitly: port + 10000 may be taken
+            node = base / str(n)
+            node.mkdir()
+            procs.append(
+                subprocess.Popen(
+                    [
+                        binary,
+                        "--port",
+                        str(port),
+                        "--cluster-port",
+                        str(bus),
+                        "--bind",
+                        "127.0.0.1",
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        str(node / "nodes.conf"),
+                        "--cluster-node-timeout",
+                        "2000",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        str(node),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            ports.append(port)
+        if not all(_wait_port(port) for port in ports):
+            raise RuntimeError("Redis Cluster nodes did not start")
+        subprocess.run(
+            [cli, "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports], "--cluster-yes"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            states = [
+                subprocess.run([cli, "-p", str(p), "cluster", "info"], capture_output=True, text=True).stdout
+                for p in ports
+            ]
+            if all("cluster_state:ok" in state for state in states):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("Redis Cluster did not reach cluster_state:ok")
+            time.sleep(0.2)
+        yield f"redis://127.0.0.1:{ports[0]}/0"
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=10)
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -45,13 +45,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             (item.get_closest_marker("postgres_only") and not _on_postgres())
             or (item.get_closest_marker("sqlite_only") and _on_postgres())
             or (_on_postgres() and not _uses_database(item))
-        ) or (item.get_closest_marker("redis") and not redis_url and not CI):
+        ) or (item.get_closest_marker("redis") and not _redis_configured(item, redis_url) and not CI):
             drop.append(item)
         else:
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def _redis_configured(item: pytest.Item, redis_url: str) -> bool:
+    if "redis_cluster_url" in getattr(item, "fixturenames", ()):
+        return bool(os.environ.get("MALLOPS_TEST_REDIS_CLUSTER_URL", ""))
+    return bool(redis_url)
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +93,18 @@ def redis_url(worker_id: str) -> str:
         from urllib.parse import urlsplit
 
         url = urlsplit(url)._replace(path=f"/{1 + int(worker_id[2:]) % 15}").geturl()
+    return url
+
+
+@pytest.fixture
+def redis_cluster_url() -> str:
+    """A three-primary Redis Cluster (``scripts/servers.py``), shared by the xdist workers (it has one
+    database: a test deletes only the keys it wrote)."""
+    url = os.environ.get("MALLOPS_TEST_REDIS_CLUSTER_URL", "")
+    if not url:
+        pytest.fail(
+            "Redis Cluster is required (MALLOPS_TEST_REDIS_CLUSTER_URL unset; run through `make test`)"
+        )
     return url
 
 
