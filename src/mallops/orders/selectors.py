@@ -300,3 +300,18 @@ def first_orders_waiting(*, paid_before: datetime, limit: int = 200) -> list[tup
         .values_list("buyer_id", "n")
     )
     return [w for w in waiting if counts.get(w[0]) == 1][:limit]
+
+
+def paid_order_facts(
+    *, buyer_ids: list[int], since: datetime, until: datetime
+) -> list[tuple[int, datetime, int, int]]:
+    """(buyer id, paid at, paid fen, discount fen) of the listed buyers' orders paid in ``[since, until)``,
+    in payment order: the facts marketing measures campaigns and strategies with (platform-wide, read-only;
+    one query)."""
+    orders = Order.objects.unscoped(reason="marketing measurement of its own audience (platform-wide)")
+    rows = (
+        orders.filter(buyer_id__in=buyer_ids, paid_at__gte=since, paid_at__lt=until)
+        .order_by("paid_at", "pk")
+        .values_list("buyer_id", "paid_at", "paid_fen", "discount_fen")
+    )
+    return [(int(b), at, int(paid), int(discount)) for b, at, paid, discount in rows]
