@@ -15,6 +15,7 @@ ACTION: dict[str, Any] = {
     "storefront.cart_clear": _("Cart emptied"),
     "storefront.cart_remove": _("Removed from cart"),
     "storefront.cart_set_qty": _("Cart quantity changed"),
+    "storefront.aftersales_photo_add": _("After-sales photo added"),
     "workdays.calendar_day_set": _("Calendar day set"),
     "accounts.address_delete": _("Address deleted"),
     "accounts.address_update": _("Address changed"),

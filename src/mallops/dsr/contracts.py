@@ -12,5 +12,8 @@ class Purpose(StrEnum):
 
     # behaviour analysis: analytics events linked to a buyer (R3.1.2)
     ANALYTICS = "analytics"
-    # personalised marketing: segment campaigns, coupon issues to segments, recommendations
+    # personalised marketing: segment campaigns, coupon issues to segments
     MARKETING = "marketing"
+    # personalised search and recommendation results on the storefront: the E-Commerce Law Art. 18 switch
+    # (withdrawn or never granted: results use no personal profile)
+    PERSONALISATION = "personalisation"

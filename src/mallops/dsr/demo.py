@@ -31,8 +31,10 @@ PURPOSES = [
      "legal_basis": "consent"},
     {"code": "analytics", "name": "匿名统计分析", "scope": "设备与浏览信息（去标识化）", "retention": "十二个月",
      "legal_basis": "consent"},
+    {"code": "personalisation", "name": "个性化推荐", "scope": "购买记录（用于搜索和推荐排序）",
+     "retention": "撤回同意后不再使用", "legal_basis": "consent"},
 ]  # fmt: skip
-GRANT_SHARE = {"marketing": 0.7, "analytics": 0.85}
+GRANT_SHARE = {"marketing": 0.7, "analytics": 0.85, "personalisation": 0.6}
 
 
 def load(*, lines: list[str], rng: random.Random) -> None:

@@ -17,6 +17,7 @@ TEST_PURPOSES = [
         ("order_fulfilment", "订单履行与配送", "收货人、电话、地址、订单记录", "交易完成后三年", "contract"),
         ("marketing", "个性化推荐与营销信息", "浏览与购买记录", "撤回同意后删除", "consent"),
         ("analytics", "统计分析", "设备与浏览信息", "十二个月", "consent"),
+        ("personalisation", "个性化推荐", "购买记录（用于搜索和推荐排序）", "撤回同意后不再使用", "consent"),
     )
 ]
 

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
-from mallops.storefront import selectors, services
+from mallops.storefront import selectors, services, services_account
+from mallops.storefront.related import related_products
 
 
 def _is_buyer(request: HttpRequest) -> bool:
@@ -21,7 +22,9 @@ def _is_buyer(request: HttpRequest) -> bool:
 
 
 def _login(request: HttpRequest) -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("console:login") + "?" + urlencode({"next": request.get_full_path()}))
+    return HttpResponseRedirect(
+        reverse("storefront:sign_in") + "?" + urlencode({"next": request.get_full_path()})
+    )
 
 
 def _int(value: Any, default: int) -> int:
@@ -58,6 +61,9 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
             "selected": selected,
             "error": request.GET.get("error", ""),
             "track": selectors.tracking(user=request.user, page="product", product=product_id),
+            "related": related_products(
+                product_id=product_id, category_code=page.category_code, user=request.user
+            ),
         },
     )
 
@@ -141,10 +147,18 @@ def checkout(request: HttpRequest) -> HttpResponse:
     coupon = data.get("coupon", "auto")
     if request.method == "POST":
         address = data.get("address", "")
+        key = data.get("idempotency_key", "")[:64] or secrets.token_urlsafe(16)
         try:
+            services_account.checkout_risk_assess(
+                buyer=request.user,
+                idempotency_key=key,
+                only_sku=only,
+                address_id=int(address) if address.isdigit() else None,
+                request=request,
+            )
             placed = services.checkout_place(
                 buyer=request.user,
-                idempotency_key=data.get("idempotency_key", "")[:64] or secrets.token_urlsafe(16),
+                idempotency_key=key,
                 only_sku=only,
                 address_id=int(address) if address.isdigit() else None,
                 coupon_ids=_coupon_choice(coupon),
@@ -230,7 +244,11 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
         row = selectors.my_order(buyer=request.user, order_id=order_id)
     except DomainError as error:
         raise Http404("order") from error
-    return render(request, "storefront/order.html", {"order": row})
+    from mallops.aftersales.services import REQUESTABLE
+
+    return render(
+        request, "storefront/order.html", {"order": row, "aftersales_statuses": [str(s) for s in REQUESTABLE]}
+    )
 
 
 def _fen(value: str) -> int | None:
