@@ -16,6 +16,7 @@ from mallops.content.api_draws import router as content_draws_router
 from mallops.core.api_system import router as system_router
 from mallops.dsr.api import router as dsr_router
 from mallops.marketing.api import router as marketing_router
+from mallops.membership.api import router as membership_router
 from mallops.ops.api import router as ops_router
 from mallops.orders.api import router as orders_router
 from mallops.payments.api import router as payments_router
@@ -57,4 +58,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", content_router),
     ("", content_draws_router),
     ("", marketing_router),
+    ("", membership_router),
 ]

@@ -36,6 +36,7 @@ urlpatterns = [
     path("stores/", include("mallops.stores.console_urls")),
     path("content/", include("mallops.content.console_urls")),
     path("marketing/", include("mallops.marketing.console_urls")),
+    path("membership/", include("mallops.membership.console_urls")),
     path("shop/", include("mallops.storefront.urls")),
     path("metrics", metrics_view, name="metrics"),
     path("", include("mallops.console.urls")),

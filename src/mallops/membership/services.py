@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Sum
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
@@ -20,6 +23,7 @@ from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.membership import engine
 from mallops.membership.models import Member, MemberEvent, MemberNotice, Tier
 from mallops.orders.models import Order, OrderStatus
+from mallops.pricing.models import CouponBatch
 from mallops.pricing.models import Membership as PlatformMembership
 
 PERIOD = timedelta(days=365)
@@ -91,6 +95,22 @@ def _check_tier(data: TierInput, *, exclude_pk: int | None) -> None:
         errors.append(FieldError(loc=("body", "discount_percent"), msg="0-99"))
     if data.coupons_per_period < 0:
         errors.append(FieldError(loc=("body", "coupons_per_period"), msg="must not be negative"))
+    if data.coupon_batch_id is not None and not (
+        CouponBatch.objects.unscoped(reason="a tier's coupon batch is a platform batch")
+        .filter(pk=data.coupon_batch_id, merchant__isnull=True)
+        .exists()
+    ):
+        errors.append(
+            FieldError(loc=("body", "coupon_batch_id"), msg="Not a platform coupon batch.", code="invalid")
+        )
+    elif data.coupon_batch_id is None and data.coupons_per_period > 0:
+        errors.append(
+            FieldError(
+                loc=("body", "coupon_batch_id"),
+                msg="Choose the coupon batch the tier gives.",
+                code="invalid",
+            )
+        )
     if errors:
         raise validation_error(errors)
 
@@ -150,11 +170,14 @@ def buyer_growth(buyer_id: int, now: datetime) -> tuple[int, int]:
     return int(agg["net"] or 0), int(agg["n"] or 0)
 
 
+# notice titles, stored in the platform's language (settings.LANGUAGE_CODE) when the event is written
 _NOTICES = {
-    MemberEvent.Kind.JOINED: "You are now a {to} member",
-    MemberEvent.Kind.UPGRADED: "Upgraded to {to}",
-    MemberEvent.Kind.DOWNGRADE_SCHEDULED: "Your {from_} tier ends on {when}; you will be {to}",
-    MemberEvent.Kind.DOWNGRADED: "Your tier is now {to}",
+    MemberEvent.Kind.JOINED: gettext_noop("You are now a %(to)s member"),
+    MemberEvent.Kind.UPGRADED: gettext_noop("Upgraded to %(to)s"),
+    MemberEvent.Kind.DOWNGRADE_SCHEDULED: gettext_noop(
+        "Your %(from_)s tier ends on %(when)s; you will be %(to)s"
+    ),
+    MemberEvent.Kind.DOWNGRADED: gettext_noop("Your tier is now %(to)s"),
 }
 
 
@@ -227,11 +250,12 @@ def member_recompute(*, buyer_id: int, now: datetime) -> MemberEvent | None:
     )
     template = _NOTICES.get(kind)
     if template is not None:
-        title = template.format(
-            to=new_tier.name if new_tier else "-",
-            from_=by_code[from_code].name if from_code in by_code else from_code,
-            when=effective.date().isoformat(),
-        )
+        with translation.override(settings.LANGUAGE_CODE):
+            title = translation.gettext(template) % {
+                "to": new_tier.name if new_tier else translation.gettext("no tier"),
+                "from_": by_code[from_code].name if from_code in by_code else from_code,
+                "when": effective.date().isoformat(),
+            }
         MemberNotice.objects.create(buyer_id=buyer_id, event=event, title=title[:200], created_at=now)
     audit_record(
         actor=None,

@@ -1,4 +1,4 @@
-"""Nightly tier recompute (upgrades at once, downgrades at period end with a notice)."""
+"""Nightly tier recompute (upgrades at once, downgrades at period end with a notice) and the tier's coupons."""
 
 from __future__ import annotations
 
@@ -12,3 +12,11 @@ def membership_recompute() -> int:
     from mallops.membership.services import members_recompute
 
     return members_recompute(now=timezone.now())
+
+
+@db_periodic_task(crontab(hour="3", minute="40"))  # type: ignore[untyped-decorator]
+def membership_benefit_coupons() -> int:
+    """The tier's coupons of this Beijing month, after the recompute (idempotent per month)."""
+    from mallops.membership.benefits import members_coupons_grant
+
+    return members_coupons_grant(now=timezone.now())

@@ -420,6 +420,33 @@ def coupons_issue(
 
 
 @transaction.atomic
+def coupons_grant_benefit(*, batch_id: int, buyer_id: int, count: int, now: datetime) -> list[int]:
+    """Issue up to ``count`` coupons of the platform batch ``batch_id`` to a buyer as a benefit the buyer
+    holds (a membership tier's coupons; system actor). No marketing-consent check: handing over what the
+    membership promises performs the buyer's contract (PIPL Art. 13(1)(2)), it is not marketing. Locks the
+    batch; stops at the first refusal (inactive, ended, exhausted, per-buyer limit). Returns the coupon ids;
+    the caller records the audit event.
+    """
+    batch: CouponBatch | None = (
+        CouponBatch.objects.unscoped(reason="member benefit coupons")
+        .filter(pk=batch_id, merchant__isnull=True)
+        .select_for_update()
+        .first()
+    )
+    buyer = User.objects.filter(pk=buyer_id, kind=Kind.BUYER, is_active=True).first()
+    if batch is None or buyer is None or count < 1:
+        return []
+    issued: list[int] = []
+    for _n in range(count):
+        try:
+            with transaction.atomic():
+                issued.append(_issue(batch, buyer, now).pk)
+        except DomainError:
+            break
+    return issued
+
+
+@transaction.atomic
 def coupon_redeem(*, buyer_id: int, coupon_id: int, order_ref: str) -> Coupon:
     """Use a coupon for an order: one conditional UPDATE, so concurrent orders cannot both use it."""
     now = timezone.now()

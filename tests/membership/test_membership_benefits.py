@@ -1,0 +1,86 @@
+"""Benefits handed out: the tier's coupons once per Beijing month, without a marketing-consent check."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from mallops.audit.models import AuditEvent
+from mallops.membership.benefits import grant_period, member_coupons_grant, members_coupons_grant
+from mallops.membership.models import Member
+from mallops.membership.services import TierInput, tier_create
+from mallops.pricing.coupons import BatchInput, coupon_batch_create
+from mallops.pricing.models import Coupon
+from mallops.pricing.testing import make_buyer
+from mallops.testing.factories import make_staff
+
+
+def test_grant_period_is_the_beijing_calendar_month() -> None:
+    # 2026-01-31 17:00 UTC is 2026-02-01 01:00 in Beijing
+    start, end = grant_period(datetime(2026, 1, 31, 17, 0, tzinfo=UTC))
+    assert (start.isoformat(), end.isoformat()) == ("2026-02-01T00:00:00+08:00", "2026-03-01T00:00:00+08:00")
+    start, end = grant_period(datetime(2026, 12, 15, tzinfo=UTC))
+    assert (start.date().isoformat(), end.date().isoformat()) == ("2026-12-01", "2027-01-01")
+
+
+@pytest.mark.django_db
+@pytest.mark.req("R4.3.1")
+def test_tier_coupons_are_granted_once_per_month_without_marketing_consent() -> None:
+    # given a tier that gives 2 coupons a month and a member (who never gave marketing consent)
+    staff = make_staff("product_ops")
+    now = timezone.now()
+    batch = coupon_batch_create(
+        actor=staff,
+        merchant_id=None,
+        data=BatchInput(
+            name="金卡月券",
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=400),
+            total_quantity=100,
+            off_fen=1_000,
+            per_buyer_limit=50,
+        ),
+    )
+    gold = tier_create(
+        actor=staff,
+        data=TierInput(
+            code="gold",
+            name="黄金会员",
+            rank=1,
+            min_growth=100,
+            coupon_batch_id=batch.pk,
+            coupons_per_period=2,
+        ),
+    )
+    buyer = make_buyer("member-b")
+    Member.objects.create(buyer=buyer, tier=gold, growth=150, joined_at=now)
+    outsider = make_buyer("not-a-member")
+
+    # when the sweep runs twice in the same month
+    assert members_coupons_grant(now=now) == 2
+    assert members_coupons_grant(now=now + timedelta(minutes=5)) == 0
+
+    # then the member holds exactly the month's two coupons; nobody else got one
+    assert Coupon.objects.for_buyer(buyer.pk).filter(batch=batch).count() == 2
+    assert Coupon.objects.for_buyer(outsider.pk).count() == 0
+    events = AuditEvent.objects.filter(action="membership.benefit_coupons")
+    assert [(e.after or {}).get("issued") for e in events] == [2]
+
+    # and the next month gives two more
+    grant = member_coupons_grant(buyer_id=buyer.pk, now=grant_period(now)[1] + timedelta(hours=1))
+    assert grant is not None and (grant.issued, grant.held, grant.due) == (2, 2, 2)
+    assert Coupon.objects.for_buyer(buyer.pk).filter(batch=batch).count() == 4
+
+
+@pytest.mark.django_db
+def test_no_coupons_for_a_tier_without_a_batch_or_a_buyer_without_a_tier() -> None:
+    tier = tier_create(
+        actor=make_staff("product_ops"), data=TierInput(code="s", name="白银", rank=1, min_growth=1)
+    )
+    buyer = make_buyer("member-c")
+    Member.objects.create(buyer=buyer, tier=tier, joined_at=timezone.now())
+    assert member_coupons_grant(buyer_id=buyer.pk, now=timezone.now()) is None
+    assert member_coupons_grant(buyer_id=make_buyer("nobody").pk, now=timezone.now()) is None
+    assert Coupon.objects.unscoped(reason="test").count() == 0
