@@ -44,6 +44,17 @@ def _head_is_last(statements: list[str], *tables: str) -> None:
         assert max(touching) < min(head), f"{table} touched after the audit chain head"
 
 
+def _batches(statements: list[str]) -> list[list[str]]:
+    """The statements of a run of the payment-timeout sweep, one list per batch (per transaction): each
+    starts with the batch's selection of due orders."""
+    runs: list[list[str]] = [[]]
+    for sql in statements:
+        if f'"{ORDER_TABLE}"."pay_due_at" <=' in sql:
+            runs.append([])
+        runs[-1].append(sql)
+    return runs
+
+
 def _checkout(buyer: Any, skus: list[str], key: str) -> Any:
     checkout, _ = checkout_create(
         actor=buyer,
@@ -147,7 +158,11 @@ def test_a_sweep_batch_touches_the_chain_head_after_every_row_it_cancels() -> No
     with count_queries() as sweep_sql:
         handled = run_sweeper(registered()["orders.cancel_unpaid"], now=later)
     assert handled == 3
-    _head_is_last(sweep_sql.statements, STOCK_TABLE, ORDER_TABLE)
+    # one order per transaction (a batch would lock its orders' stock rows order by order, not by id)
+    appending = [sql for sql in _batches(sweep_sql.statements) if _statements_touching(sql, HEAD_TABLE)]
+    assert len(appending) == 3
+    for statements in appending:
+        _head_is_last(statements, STOCK_TABLE, ORDER_TABLE)
     cancels = AuditEvent.objects.filter(action="orders.order_cancel")
     assert sorted(int(e.object_id) for e in cancels) == sorted(o.pk for o in orders)
     assert audit_verify().ok

@@ -6,9 +6,13 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
+        from mallops.audit.services import audited
+        from mallops.core.transactions import register_scope
         from mallops.privacy import keys
 
         keys.register_retire_guard(_audit_events_chained_with)
+        # the transactions core opens (the idempotency middleware's) chain their events last, too
+        register_scope(audited)
 
 
 def _audit_events_chained_with(kid: str) -> str | None:

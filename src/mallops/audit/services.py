@@ -109,7 +109,9 @@ def audited(using: str | None = None) -> Iterator[None]:
             kept = [pending for pending in buffer if id(pending.marker) in alive]
         finally:
             setattr(connection, _BUFFER_ATTR, None)
-        if kept:
+        # a block marked for rollback (``transaction.set_rollback``, as the idempotency middleware does on
+        # a 5xx) commits nothing, so its events are not chained either
+        if kept and not connection.needs_rollback:
             _append(kept)
 
 

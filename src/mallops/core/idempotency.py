@@ -37,6 +37,7 @@ from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError
 from mallops.core.models import IdempotencyRecord
 from mallops.core.problems import problem_response
+from mallops.core.transactions import business_transaction
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -173,7 +174,9 @@ class IdempotencyMiddleware:
             return self._answer_existing(request, existing, print_)
         ttl = timedelta(hours=settings.MALLOPS["IDEMPOTENCY_TTL_HOURS"])
         try:
-            with transaction.atomic():
+            # an audited block when the audit app is installed: every event of the request is chained
+            # when it ends, after every row the request locks (the lock-order rule, core.transactions)
+            with business_transaction():
                 record = IdempotencyRecord.objects.create(
                     scope=scope,
                     key=key,

@@ -118,6 +118,27 @@ def _move(order: Order, kind: str, *, d_available: int, d_reserved: int, d_sold:
         )
 
 
+def lock_rows_of(order_ids: Sequence[int]) -> None:
+    """Lock the stock rows of the orders' lines in ascending id order (``FOR NO KEY UPDATE``, the lock an
+    ``UPDATE`` of the row takes, so order-line inserts referencing the row are not blocked).
+
+    For a caller that moves the stock of several orders in one transaction (a payment covering a
+    checkout's orders): order by order its row locks would follow the orders, not the row ids, and could
+    cross a checkout reserving the same rows in id order."""
+    item_ids = set(
+        OrderLine.objects.unscoped(reason=_REASON)
+        .filter(order_id__in=list(order_ids))
+        .values_list("item_id", flat=True)
+    )
+    list(
+        StockItem.objects.unscoped(reason=_REASON)
+        .select_for_update(no_key=True)
+        .filter(pk__in=item_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def release(order: Order) -> None:
     """An unpaid order's reservation goes back to available."""
     _move(order, Movement.RELEASE, d_available=1, d_reserved=-1, d_sold=0)

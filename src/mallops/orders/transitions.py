@@ -6,6 +6,7 @@ Timers are columns: ``pay_due_at`` (set at creation), ``ship_due_at`` (set when 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,6 +44,21 @@ def _copy_missing_return_terms(order: Order) -> None:
     for line in missing:
         line.return_terms = terms.get(line.sku_code, {})
     OrderLine.objects.for_merchant(order.merchant_id).bulk_update(missing, ["return_terms"])
+
+
+def orders_lock(*, order_ids: Sequence[int]) -> list[Order]:
+    """Lock several orders (ascending id), then the stock rows of their lines (ascending id); returns
+    the orders. Call inside the transaction that then moves them one by one with ``order_transition``
+    (a payment covering a checkout's orders), so its locks follow the one order of every stock writer:
+    orders, then stock rows by id, then the audit chain head at the end (docs/performance.md)."""
+    orders = list(
+        Order.objects.unscoped(reason="orders moved together (caller authorised)")
+        .select_for_update()
+        .filter(pk__in=list(order_ids))
+        .order_by("pk")
+    )
+    stock.lock_rows_of([order.pk for order in orders])
+    return orders
 
 
 @audited()

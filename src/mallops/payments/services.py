@@ -20,7 +20,7 @@ from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Checkout, Order, OrderStatus
 from mallops.orders.services import order_refund_part
 from mallops.orders.states import Event
-from mallops.orders.transitions import order_transition
+from mallops.orders.transitions import order_transition, orders_lock
 from mallops.payments.errors import PaymentsCode
 from mallops.payments.models import (
     Payment,
@@ -148,7 +148,9 @@ def _apply(kind: str, out_trade_no: str, amount: int, txn_id: str, now: datetime
         actor=None, action="payments.payment_paid", obj=payment, after={"amount_fen": amount}, request=request
     )
     outcome = "paid"
-    for order in _orders(payment.checkout_id, payment.order_ids):
+    # every order of the payment and then their stock rows, each in id order, before moving any of them
+    covered = orders_lock(order_ids=[o.pk for o in _orders(payment.checkout_id, payment.order_ids)])
+    for order in covered:
         if order.status == OrderStatus.CREATED:
             order_transition(actor=None, order_id=order.pk, event=Event.PAY, now=now, request=request)
         elif order.status == OrderStatus.CANCELLED and order.paid_fen > 0:
