@@ -139,6 +139,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CLICKHOUSE_URL = os.environ.get("CLICKHOUSE_URL", "")
+# flash-sale counters and token cache on a Redis Cluster (a node's URL); cache and queue stay on REDIS_URL
+REDIS_CLUSTER_URL = os.environ.get("REDIS_CLUSTER_URL", "")
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

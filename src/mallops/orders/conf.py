@@ -4,7 +4,8 @@
 ``ORDER_SHIP_HOURS`` (48): paid orders not shipped by then are flagged late.
 ``ORDER_COMPLETE_DAYS`` (7): delivered orders complete automatically.
 ``FLASH_PAY_MINUTES`` (15): unpaid flash orders go back to the sale.
-The flash-sale path is Redis when ``settings.REDIS_URL`` is set, the database otherwise.
+The flash-sale path is Redis when ``settings.REDIS_CLUSTER_URL`` (a Redis Cluster, reached through
+redis-py's cluster client) or ``settings.REDIS_URL`` (one Redis) is set, the database otherwise.
 """
 
 from __future__ import annotations
@@ -29,4 +30,9 @@ def value(name: str) -> int:
 
 
 def redis_url() -> str:
-    return str(getattr(settings, "REDIS_URL", "") or "")
+    """The Redis of the flash-sale counters and the token cache ("" = the database path)."""
+    return redis_cluster_url() or str(getattr(settings, "REDIS_URL", "") or "")
+
+
+def redis_cluster_url() -> str:
+    return str(getattr(settings, "REDIS_CLUSTER_URL", "") or "")

@@ -1,10 +1,15 @@
 """The Redis path of a flash sale: one Lua script decides, the database follows from a queue.
 
 Keys of sale S share the hash tag ``{S}`` so a Redis Cluster keeps them on one slot (sales spread over
-the cluster by id):
+the cluster by id); every script call touches keys of one sale only:
 
     flash:{S}:stock     units left                    flash:{S}:buyers    buyer id -> units held
     flash:{S}:queue     accepted attempts to write    flash:{S}:attempts  attempt id -> buyer id
+    flash:{S}:idem:<k>  an Idempotency-Key's record   flash:{S}:tok:<p>   the sale's copy of a token's
+                                                                          cache entry (``flash.tokens``)
+
+``settings.REDIS_CLUSTER_URL`` selects a Redis Cluster (redis-py's ``RedisCluster``), else ``REDIS_URL``
+one Redis (``conf.redis_url``).
 
 Invariant while the sale runs: stock + units of the queue + claimed (database) == quantity, and for
 each buyer: buyers[b] == FlashPurchase(b) + b's queued units. ``flash_reconcile`` checks it and
@@ -13,16 +18,18 @@ rebuilds the counters from the database after a Redis loss.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from typing import Any
 
 import redis
+from redis.cluster import RedisCluster
 
 from mallops.orders import conf
 
 # One round trip decides an attempt.
-# KEYS: stock, buyers, queue, attempts[, idempotency record[, token (flash.tokens)]]
+# KEYS: stock, buyers, queue, attempts[, idempotency record[, the sale's token copy (flash.tokens)]]
 # ARGV: buyer, qty, limit, attempt id[, record of the acceptance, record ttl s[, token digest, now epoch]]
 # With a token key the buyer comes from the token cache: missing -> NO_TOKEN (the caller reads the
 # database and calls again with the buyer), refused/wrong digest/expired -> BAD_TOKEN, not a buyer ->
@@ -75,13 +82,18 @@ return 1
 OVER_LIMIT, SOLD_OUT, NOT_LOADED, RECORDED, NO_TOKEN, BAD_TOKEN, NOT_BUYER = -1, -2, -3, -4, -5, -6, -7
 
 
+Client = redis.Redis | RedisCluster
+
+
 @functools.lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
+def _client(url: str, cluster: bool) -> Client:
+    if cluster:
+        return RedisCluster.from_url(url, decode_responses=True)
     return redis.Redis.from_url(url, decode_responses=True)
 
 
-def client() -> redis.Redis:
-    return _client(conf.redis_url())
+def client() -> Client:
+    return _client(conf.redis_url(), bool(conf.redis_cluster_url()))
 
 
 def keys(sale_id: int) -> tuple[str, str, str, str]:
@@ -89,9 +101,13 @@ def keys(sale_id: int) -> tuple[str, str, str, str]:
     return (f"{tag}:stock", f"{tag}:buyers", f"{tag}:queue", f"{tag}:attempts")
 
 
+def _scripts() -> tuple[Any, Any, Any]:
+    return _registered(conf.redis_url(), bool(conf.redis_cluster_url()))
+
+
 @functools.lru_cache(maxsize=4)
-def _scripts(url: str) -> tuple[Any, Any, Any]:
-    r = _client(url)
+def _registered(url: str, cluster: bool) -> tuple[Any, Any, Any]:
+    r = _client(url, cluster)
     return r.register_script(ATTEMPT_LUA), r.register_script(RELEASE_LUA), r.register_script(LOAD_LUA)
 
 
@@ -107,8 +123,9 @@ def attempt(
 ) -> tuple[int, str | None]:
     """Run the atomic check-and-decrement: (units left >= 0, None), (a negative code, None) or
     (RECORDED, the stored record). ``idempotency`` = (scoped key, record to store on acceptance, ttl);
-    ``token`` = (token cache key, sha256 of the raw token, now) when ``buyer_id`` is not known yet."""
-    script = _scripts(conf.redis_url())[0]
+    ``token`` = (the sale's token copy, ``tokens.sale_key``; sha256 of the raw token; now) when
+    ``buyer_id`` is not known yet."""
+    script = _scripts()[0]
     keys_ = list(keys(sale_id))
     args: list[Any] = [buyer_id or "", qty, limit, attempt_id]
     if idempotency is not None:
@@ -129,12 +146,24 @@ def _evalsha(sha: str, source: str, keys_: list[str], args: list[Any], *, repeat
     (pool checkout, retries, instrumentation: about half the cost of a round trip). A Redis that lost
     its scripts gets the source (EVAL loads it again). A broken connection is reopened and the call sent
     again only when running it twice is harmless (``repeatable``: the idempotency record makes a second
-    run answer with the first one's record); otherwise the error goes up (the caller answers 5xx)."""
-    url = conf.redis_url()
-    conn = getattr(_local, "conn", None)
-    if conn is None or getattr(_local, "url", None) != url:
-        conn = _client(url).connection_pool.make_connection()
-        _local.conn, _local.url = conn, url
+    run answer with the first one's record); otherwise the error goes up (the caller answers 5xx).
+
+    On a Redis Cluster the connection is to the primary that serves the sale's slot (one per node and
+    thread). A slot that moved (``MOVED``/``ASK``: the script did not run there) goes through the
+    cluster client, which follows the redirection and learns the new layout. A broken connection is not
+    sent again there (its node may have failed over): the layout is read again and the error goes up
+    (a client retrying with the same Idempotency-Key gets the first run's answer)."""
+    url, cluster = conf.redis_url(), bool(conf.redis_cluster_url())
+    r = _client(url, cluster)
+    if isinstance(r, RedisCluster):
+        node = r.get_node_from_key(keys_[0])  # type: ignore[no-untyped-call]
+        pool, name = node.redis_connection.connection_pool, f"{url}|{node.name}"
+    else:
+        pool, name = r.connection_pool, url
+    conns: dict[str, Any] = _local.__dict__.setdefault("conns", {})
+    conn = conns.get(name)
+    if conn is None:
+        conn = conns[name] = pool.make_connection()
     for last in (not repeatable, True):
         try:
             try:
@@ -143,8 +172,16 @@ def _evalsha(sha: str, source: str, keys_: list[str], args: list[Any], *, repeat
             except redis.exceptions.NoScriptError:
                 conn.send_command("EVAL", source, len(keys_), *keys_, *args)
                 return conn.read_response()
+        except (redis.exceptions.MovedError, redis.exceptions.AskError):
+            return r.eval(source, len(keys_), *keys_, *args)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
             conn.disconnect()
+            if isinstance(r, RedisCluster):
+                # the node may be gone (a replica promoted): the cluster client looks again next time
+                conns.pop(name, None)
+                with contextlib.suppress(redis.exceptions.RedisError):
+                    r.nodes_manager.initialize()
+                raise
             if last:
                 raise
     raise AssertionError("unreachable")
@@ -156,7 +193,7 @@ def idempotency_key(sale_id: int, scoped_key: str) -> str:
 
 
 def release(sale_id: int, buyer_id: int, qty: int) -> None:
-    _scripts(conf.redis_url())[1](keys=list(keys(sale_id)[:2]), args=[buyer_id, qty])
+    _scripts()[1](keys=list(keys(sale_id)[:2]), args=[buyer_id, qty])
 
 
 def queued(sale_id: int) -> list[tuple[str, int, int]]:
@@ -174,7 +211,7 @@ def load(sale_id: int, stock_left: int, buyers: dict[int, int], *, overwrite: bo
     args: list[Any] = [stock_left, "1" if overwrite else "0"]
     for buyer, qty in buyers.items():
         args += [buyer, qty]
-    _scripts(conf.redis_url())[2](keys=list(keys(sale_id)[:2]), args=args)
+    _scripts()[2](keys=list(keys(sale_id)[:2]), args=args)
 
 
 def attempt_buyer(sale_id: int, attempt_id: str) -> int | None:

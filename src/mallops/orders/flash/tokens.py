@@ -9,6 +9,12 @@ token's expiry. The writes run after commit and ``robust``: Redis being down nev
 a revocation (Django logs the error); a revocation that could not be written is then unseen by the
 fast path for at most ``TTL_SECONDS``. Without ``REDIS_URL`` all of this is off and the fast path asks
 the database.
+
+The attempt script reads the token from the sale's own copy, ``flash:{S}:tok:<prefix>`` (in the sale's
+hash slot, so one script call touches one slot of a Redis Cluster). Writes (issue, revocation) go to
+``auth:tok:<prefix>`` and to the copies of every sale that is running or starts within ``TTL_SECONDS``
+(older copies cannot outlive their TTL); a missing copy is filled from ``auth:tok:<prefix>`` or the
+database with ``SET NX`` on the first attempt (``owner(..., sale_id=S)``).
 """
 
 from __future__ import annotations
@@ -42,6 +48,28 @@ def key(prefix: str) -> str:
     return f"auth:tok:{prefix}"
 
 
+def sale_key(sale_id: int, prefix: str) -> str:
+    """The sale's copy of the token's entry, in the sale's hash slot (``redis_path``)."""
+    return f"flash:{{{sale_id}}}:tok:{prefix}"
+
+
+def _sale_ids() -> list[int]:
+    """Sales whose copies a write must reach: not finalised, not ended, starting within the TTL."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mallops.orders.models import FlashSale
+
+    now = timezone.now()
+    running = FlashSale.objects.unscoped(reason="token cache: copies of every running flash sale")
+    return list(
+        running.filter(finalized=False, ends_at__gt=now, starts_at__lte=now + timedelta(seconds=TTL_SECONDS))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _client() -> Any:
     from mallops.orders.flash import redis_path
 
@@ -57,30 +85,36 @@ def store(tokens: Iterable[Any]) -> None:
     if not conf.redis_url():
         return
     now = time.time()
+    sales = _sale_ids()
     pipe = _client().pipeline(transaction=False)
     for token in tokens:
         expires = token.expires_at.timestamp()
         usable = token.revoked_at is None and token.user.is_active and expires > now
         if usable:
             value = _value(token.digest, token.user_id, token.user.kind, expires)
-            pipe.set(key(token.prefix), value, ex=max(1, min(TTL_SECONDS, int(expires - now))))
+            ttl = max(1, min(TTL_SECONDS, int(expires - now)))
         else:
-            pipe.set(key(token.prefix), REFUSED, ex=TTL_SECONDS)
+            value, ttl = REFUSED, TTL_SECONDS
+        for name in (key(token.prefix), *(sale_key(s, token.prefix) for s in sales)):
+            pipe.set(name, value, ex=ttl)
     pipe.execute()
 
 
 def refuse(prefixes: Iterable[str]) -> None:
     if not conf.redis_url():
         return
+    sales = _sale_ids()
     pipe = _client().pipeline(transaction=False)
     for prefix in prefixes:
-        pipe.set(key(prefix), REFUSED, ex=TTL_SECONDS)
+        for name in (key(prefix), *(sale_key(s, prefix) for s in sales)):
+            pipe.set(name, REFUSED, ex=TTL_SECONDS)
     pipe.execute()
 
 
-def owner(raw: str, load: Any) -> Buyer | None:
+def owner(raw: str, load: Any, *, sale_id: int | None = None) -> Buyer | None:
     """The buyer a raw token belongs to, or None; ``load(raw)`` reads the database on a miss and returns
-    ``(digest, user id, kind, expires epoch)`` for a usable token or None."""
+    ``(digest, user id, kind, expires epoch)`` for a usable token or None. With ``sale_id`` the sale's
+    copy is filled too (``SET NX``: never over a refusal written meanwhile)."""
     from mallops.accounts.services import TOKEN_PREFIX
 
     if not raw.startswith(TOKEN_PREFIX):
@@ -98,6 +132,13 @@ def owner(raw: str, load: Any) -> Buyer | None:
             ttl = max(1, min(TTL_SECONDS, int(expires - now)))
             client.set(key(prefix), _value(digest, user_id, kind, expires), ex=ttl, nx=True)
         cached = _value(digest, user_id, kind, expires)
+    if sale_id is not None:
+        ttl = (
+            TTL_SECONDS
+            if cached == REFUSED
+            else max(1, min(TTL_SECONDS, int(cached.split("|")[3]) - int(now)))
+        )
+        client.set(sale_key(sale_id, prefix), cached, ex=ttl, nx=True)
     if cached == REFUSED:
         return None
     digest, user_id, kind, expires = str(cached).split("|")
