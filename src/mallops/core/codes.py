@@ -34,6 +34,7 @@ DOMAINS: tuple[str, ...] = (
     "stores",
     "analytics",
     "marketing",
+    "membership",
     "compliance",
     "dsr",
     "privacy",

@@ -28,6 +28,8 @@ class Tier(models.Model):
         "pricing.CouponBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     coupons_per_period = models.PositiveSmallIntegerField(default=0)
+    # points earned per whole 元 paid in cash (R2.3.1); buyers without a tier earn POINTS_PER_YUAN
+    points_per_yuan = models.PositiveSmallIntegerField(default=1)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,3 +135,209 @@ class MemberNotice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- points (R2.3.1): an append-only ledger, a balance row per buyer, the points of each order ---------
+
+
+class PointsAccount(models.Model):
+    """A buyer's points balance: ``available`` to spend, ``frozen`` (earned, waiting for the return window).
+
+    Changed only by ``membership.points`` under ``select_for_update``, in the transaction that appends
+    the ledger entry: ``available`` = sum of the entries' ``delta``, ``frozen`` = sum of their
+    ``frozen_delta`` (docs/membership.md, reconciliation query)."""
+
+    buyer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    available = models.BigIntegerField(default=0)
+    frozen = models.BigIntegerField(default=0)
+    # timers (sweeps): the next time earned points expire, and when to tell the buyer about it
+    expiry_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    notice_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "available": PersonalField(DataClass.TRANSACTION, purpose="points balance", mask="redact"),
+        "frozen": PersonalField(DataClass.TRANSACTION, purpose="points balance", mask="redact"),
+    }
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(available__gte=0), name="membership_points_available"),
+            models.CheckConstraint(condition=models.Q(frozen__gte=0), name="membership_points_frozen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"points {self.buyer_id}"
+
+
+class PointsEntry(models.Model):
+    """One change of a buyer's points, never updated or deleted (the ledger).
+
+    ``delta`` changes ``available``, ``frozen_delta`` changes ``frozen``: an earn adds frozen points, an
+    unfreeze moves them to available, a redeem spends available ones, a return gives redeemed points back
+    on a refund, a reverse takes earned points back on a refund, an expire removes expired ones and an
+    adjust is a staff correction with a reason."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", "earn"
+        UNFREEZE = "unfreeze", "unfreeze"
+        REDEEM = "redeem", "redeem"
+        RETURN = "return", "return"
+        REVERSE = "reverse", "reverse"
+        EXPIRE = "expire", "expire"
+        ADJUST = "adjust", "adjust"
+
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    delta = models.BigIntegerField(default=0)
+    frozen_delta = models.BigIntegerField(default=0)
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # points earned by this entry expire then (earn entries only)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True, default="")
+    reference = models.CharField(max_length=64, blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "delta": PersonalField(DataClass.TRANSACTION, purpose="points ledger", mask="redact"),
+        "frozen_delta": PersonalField(DataClass.TRANSACTION, purpose="points ledger", mask="redact"),
+    }
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "reason": "why staff adjusted points (an operational note about the correction)"
+    }
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["buyer", "created_at"], name="membership_points_buyer_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.delta:+d}/{self.frozen_delta:+d}"
+
+
+class PointsCampaign(models.Model):
+    """Earn more points on orders paid in a window: ``multiplier_percent`` 200 = double points."""
+
+    name = models.CharField(max_length=60)
+    multiplier_percent = models.PositiveIntegerField(default=100)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(multiplier_percent__gte=100, multiplier_percent__lte=1000),
+                name="membership_points_campaign_multiplier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointsOrder(models.Model):
+    """The points of one order: redeemed at checkout (per line in :class:`PointsLine`), earned when paid
+    (frozen until ``unfreeze_due_at``), and what refunds gave back (``returned``) or took back
+    (``reversed``). ``refunded_seen_fen`` is the order's refunded amount the last settlement saw."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="+")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    redeemed = models.BigIntegerField(default=0)
+    redeemed_fen = models.BigIntegerField(default=0)
+    returned = models.BigIntegerField(default=0)
+    earned = models.BigIntegerField(default=0)
+    points_per_yuan = models.PositiveIntegerField(default=0)
+    multiplier_percent = models.PositiveIntegerField(default=100)
+    reversed = models.BigIntegerField(default=0)
+    # earned points a refund should have taken back but the buyer had already spent
+    reverse_shortfall = models.BigIntegerField(default=0)
+    earned_at = models.DateTimeField(null=True, blank=True)
+    unfreeze_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    unfrozen_at = models.DateTimeField(null=True, blank=True)
+    refunded_seen_fen = models.BigIntegerField(default=0)
+    settled_status = models.CharField(max_length=20, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(returned__gte=0, returned__lte=models.F("redeemed")),
+                name="membership_points_returned_le_redeemed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reversed__gte=0, reversed__lte=models.F("earned")),
+                name="membership_points_reversed_le_earned",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"points of order {self.order_id}"
+
+
+class PointsLine(models.Model):
+    """The points that paid part of one order line (and their fen value), apportioned like a discount;
+    a refund of some units gives back exactly their share (``returned``)."""
+
+    points_order = models.ForeignKey(PointsOrder, on_delete=models.PROTECT, related_name="lines")
+    order_line = models.OneToOneField("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    qty = models.PositiveIntegerField()
+    points = models.BigIntegerField()
+    points_fen = models.BigIntegerField()
+    returned = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    points__gte=0, points_fen__gte=0, returned__gte=0, returned__lte=models.F("points")
+                ),
+                name="membership_points_line_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.points} points on line {self.order_line_id}"
+
+
+class PointsNotice(models.Model):
+    """A notice to the buyer that ``points`` expire at ``expires_at`` (sent N days before)."""
+
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    points = models.BigIntegerField()
+    expires_at = models.DateTimeField()
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "points": PersonalField(DataClass.TRANSACTION, purpose="points expiry notice", mask="redact"),
+    }
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PointsCouponOffer(models.Model):
+    """A coupon of an existing batch that buyers may take for ``points`` points."""
+
+    batch = models.OneToOneField("pricing.CouponBatch", on_delete=models.PROTECT, related_name="+")
+    points = models.PositiveIntegerField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(points__gte=1), name="membership_points_offer_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.points} points: batch {self.batch_id}"

@@ -46,6 +46,7 @@ def _req(payload: CheckoutIn) -> CheckoutRequest:
         expected_total_fen=payload.expected_total_fen,
         address_id=payload.address_id,
         coupon_ids=payload.coupon_ids,
+        points=payload.points,
     )
 
 

@@ -24,6 +24,7 @@ from mallops.orders import conf, stock
 from mallops.orders.errors import OrdersCode
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem
 from mallops.orders.permissions import require_buyer as require_buyer  # re-exported (ADR 0006)
+from mallops.orders.tender import TenderLine, TenderPlan, points_tender
 from mallops.pricing.engine import Quote, quote, quote_to_json
 
 MAX_LINES = 100
@@ -45,6 +46,8 @@ class CheckoutRequest:
     address_id: int | None = None
     # which of the buyer's own unused coupons to consider (None: every usable held coupon)
     coupon_ids: list[int] | None = None
+    # points the buyer wants to use (R2.3.1): the server caps them by balance and rule (``orders.tender``)
+    points: int = 0
 
 
 def new_order_number(now: datetime) -> str:
@@ -167,12 +170,35 @@ def _redeem(actor: Any, q: Quote, checkout: Checkout) -> None:
             coupon_redeem(buyer_id=actor.pk, coupon_id=pk, order_ref=ref)
 
 
+def _points_plan(
+    actor: Any, req: CheckoutRequest, q: Quote
+) -> tuple[TenderPlan | None, dict[str, tuple[int, int]]]:
+    """The points tender (R2.3.1): the requested points capped by balance and rule, and each line's
+    (points, fen), split like a discount. Points pay part of ``q.total``; the quote itself is unchanged."""
+    tender = points_tender()
+    if req.points <= 0 or tender is None:
+        return None, {}
+    plan = tender.plan(buyer_id=actor.pk, requested=req.points, payable_fen=q.total)
+    parts = tender.split(points=plan.points, fen=plan.fen, line_paid_fen=[ln.paid for ln in q.lines])
+    return plan, {ln.id: part for ln, part in zip(q.lines, parts, strict=True)}
+
+
+def _points_json(plan: TenderPlan, q: Quote) -> dict[str, int]:
+    return {"balance": plan.balance, "used": plan.points, "fen": plan.fen, "cash_total": q.total - plan.fen}
+
+
 def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = None) -> dict[str, Any]:
-    """The quote the buyer sees before checking out (send its ``total`` as ``expected_total_fen``)."""
+    """The quote the buyer sees before checking out (send its ``total`` as ``expected_total_fen``);
+    with ``points``, also what they pay (``points``: balance, used, fen, cash_total)."""
     require_buyer(actor)
     now = now or timezone.now()
     items, categories = _validate(req)
-    return quote_to_json(price_cart(actor, req, items, categories, now))
+    q = price_cart(actor, req, items, categories, now)
+    out = quote_to_json(q)
+    plan, _lines = _points_plan(actor, req, q)
+    if plan is not None:
+        out["points"] = _points_json(plan, q)
+    return out
 
 
 @audited()
@@ -200,6 +226,9 @@ def checkout_create(
             code=OrdersCode.PRICE_CHANGED,
             quote=quote_json,
         )
+    plan, line_points = _points_plan(actor, req, q)
+    if plan is not None:
+        quote_json["points"] = _points_json(plan, q)
     checkout = Checkout.objects.create(
         buyer=actor,
         idempotency_key=idempotency_key,
@@ -220,10 +249,12 @@ def checkout_create(
     pay_due = now + timedelta(minutes=conf.value("ORDER_PAY_MINUTES"))
     order_of_item: dict[int, Order] = {}
     wanted: list[tuple[StockItem, int]] = []
+    tender_lines: list[TenderLine] = []
     for merchant_id in sorted(by_merchant):
         group = by_merchant[merchant_id]
         subtotal = sum(qlines[lid].amount for lid, _ in group)
         discount = sum(qlines[lid].discount for lid, _ in group)
+        points_fen = sum(line_points.get(lid, (0, 0))[1] for lid, _ in group)
         order = Order.objects.create(
             merchant_id=merchant_id,
             checkout=checkout,
@@ -231,14 +262,14 @@ def checkout_create(
             number=new_order_number(now),
             subtotal_fen=subtotal,
             discount_fen=discount,
-            paid_fen=subtotal - discount,
+            paid_fen=subtotal - discount - points_fen,
             created_at=now,
             pay_due_at=pay_due,
             **ship_to,
         )
         # the terms the buyer confirmed (after-sales)
         terms = sku_return_terms(merchant_id=merchant_id, sku_codes=[line.sku for _lid, line in group])
-        OrderLine.objects.bulk_create(
+        created = OrderLine.objects.bulk_create(
             [
                 OrderLine(
                     merchant_id=merchant_id,
@@ -250,13 +281,18 @@ def checkout_create(
                     qty=line.qty,
                     amount_fen=qlines[lid].amount,
                     discount_fen=qlines[lid].discount,
-                    paid_fen=qlines[lid].paid,
+                    paid_fen=qlines[lid].paid - line_points.get(lid, (0, 0))[1],
                     shares=shares.get(lid, {}),
                     return_terms=terms.get(line.sku),
                 )
                 for lid, line in group
             ]
         )
+        tender_lines += [
+            TenderLine(order.pk, row.pk, row.qty, *line_points[lid])
+            for (lid, _line), row in zip(group, created, strict=True)
+            if lid in line_points
+        ]
         for _lid, line in group:
             order_of_item[items[line.sku].pk] = order
             wanted.append((items[line.sku], line.qty))
@@ -269,4 +305,7 @@ def checkout_create(
         )
     stock.reserve(wanted, order_of_item)
     _redeem(actor, q, checkout)
+    tender = points_tender()
+    if tender_lines and tender is not None:  # the points account lock comes after the stock locks
+        tender.redeem(buyer_id=actor.pk, checkout_id=checkout.pk, lines=tender_lines, now=now)
     return checkout, True

@@ -32,6 +32,10 @@ class CheckoutIn(Schema):
         max_length=50,
         description="Consider only these of the buyer's own unused coupons (default: every usable one).",
     )
+    points: Count = Field(
+        default=0,
+        description="Points the buyer wants to use; the server caps them by balance, rate and the per-order cap.",
+    )
 
 
 class OrderLineOut(Schema):
