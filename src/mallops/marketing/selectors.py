@@ -18,9 +18,10 @@ from django.db.models import QuerySet, Sum
 
 from mallops.accounts.services import require_permission
 from mallops.analytics import selectors as analytics
-from mallops.core.errors import FieldError, validation_error
-from mallops.marketing import engine
-from mallops.marketing.models import Channel, ChannelSpend
+from mallops.core.errors import DomainError, FieldError, validation_error
+from mallops.marketing import audience, engine
+from mallops.marketing.errors import MarketingCode
+from mallops.marketing.models import Campaign, Channel, ChannelSpend, Strategy, StrategyRun
 
 SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 DEFAULT_LOOKBACK_DAYS: Final = 30
@@ -133,4 +134,86 @@ def channel_report(
         attribution=attribution,
         mean_roi=mean,
         moves=tuple(moves),
+    )
+
+
+# --- tier strategies and targeted campaigns (R4.1.2, R4.2.1) ------------------------------------------------
+
+VIEW_CAMPAIGNS: Final = "promotion.view"
+
+
+def strategies(*, actor: Any) -> QuerySet[Strategy]:
+    """Every strategy, oldest first (``promotion.view``)."""
+    require_permission(actor, VIEW_CAMPAIGNS)
+    return Strategy.objects.select_related("channel", "coupon_batch", "owner").order_by("pk")
+
+
+def strategy_get(*, actor: Any, strategy_id: int) -> Strategy:
+    row = strategies(actor=actor).filter(pk=strategy_id).first()
+    if row is None:
+        raise DomainError(
+            detail="No such strategy.", code=MarketingCode.STRATEGY_NOT_FOUND, status=404, title="Not found"
+        )
+    return row
+
+
+def strategy_runs(*, actor: Any, strategy_id: int | None = None) -> QuerySet[StrategyRun]:
+    """Runs, newest first (``promotion.view``)."""
+    require_permission(actor, VIEW_CAMPAIGNS)
+    rows = StrategyRun.objects.select_related("strategy", "strategy__channel")
+    if strategy_id is not None:
+        rows = rows.filter(strategy_id=strategy_id)
+    return rows.order_by("-started_at", "-pk")
+
+
+def strategy_run_get(*, actor: Any, run_id: int) -> StrategyRun:
+    row = strategy_runs(actor=actor).filter(pk=run_id).first()
+    if row is None:
+        raise DomainError(
+            detail="No such strategy.", code=MarketingCode.STRATEGY_NOT_FOUND, status=404, title="Not found"
+        )
+    return row
+
+
+def campaigns(*, actor: Any, status: str = "") -> QuerySet[Campaign]:
+    """Every campaign, newest first (``promotion.view``)."""
+    require_permission(actor, VIEW_CAMPAIGNS)
+    rows = Campaign.objects.select_related("channel", "coupon_batch", "promotion")
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-pk")
+
+
+def campaign_get(*, actor: Any, campaign_id: int) -> Campaign:
+    row = campaigns(actor=actor).filter(pk=campaign_id).first()
+    if row is None:
+        raise DomainError(
+            detail="No such campaign.", code=MarketingCode.CAMPAIGN_NOT_FOUND, status=404, title="Not found"
+        )
+    return row
+
+
+@dataclass(frozen=True)
+class AudiencePreview:
+    matched: int
+    no_consent: int
+    audience: int  # consenting buyers: what a launch reaches, holdout included
+    holdout: int  # of them, held out at ``holdout_percent``
+
+
+def audience_preview(
+    *,
+    actor: Any,
+    segment: str = "",
+    tier_code: str = "",
+    tags: list[str] | None = None,
+    holdout_percent: int = 10,
+) -> AudiencePreview:
+    """How many buyers the criteria match now, how many lack marketing consent, and the expected holdout
+    (estimated with campaign id 0: the real split depends on the campaign's id)."""
+    require_permission(actor, VIEW_CAMPAIGNS)
+    found = audience.resolve(actor=actor, segment=segment, tier_code=tier_code, tags=tags)
+    _treated, held = found.split(scope="campaign", scope_id=0, percent=holdout_percent)
+    return AudiencePreview(
+        matched=found.matched, no_consent=found.no_consent, audience=len(found.buyers), holdout=len(held)
     )

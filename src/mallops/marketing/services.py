@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from mallops.accounts.models import User
+from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.core.money import parse_yuan
 from mallops.marketing.errors import MarketingCode
-from mallops.marketing.models import Channel, ChannelSpend
+from mallops.marketing.models import BuyerTag, Channel, ChannelSpend
 
 MAX_SPEND_FEN: Final = 10**12  # ¥10 billion a day: a typo guard, not a business rule
 MAX_IMPORT_ROWS: Final = 5_000
@@ -186,3 +188,43 @@ def spend_import_csv(*, actor: Any, text: str) -> SpendImport:
                 changed += 1
                 _upsert(actor=actor, channel=channel, day=day, amount_fen=amount, source="csv")
     return SpendImport(rows=len(parsed), changed=changed)
+
+
+@dataclass(frozen=True)
+class TagResult:
+    tagged: int  # buyers newly given the tag
+    unknown: list[str]  # names that are no active buyer
+
+
+def buyer_tags_add(*, actor: Any, tag: str, usernames: list[str]) -> TagResult:
+    """Give ``tag`` to the listed buyers (1-1000; a buyer already tagged is unchanged). A tag picks a
+    campaign's audience; it sends nothing, so no consent is asked here (the campaign asks)."""
+    require_permission(actor, "promotion.manage")
+    tag = tag.strip()
+    errors = []
+    if not tag or len(tag) > 30:
+        errors.append(FieldError(("body", "tag"), "1 to 30 characters.", "length"))
+    if not usernames or len(usernames) > 1000:
+        errors.append(FieldError(("body", "usernames"), "Give 1 to 1000 buyer usernames.", "count"))
+    if errors:
+        raise validation_error(errors)
+    buyers = dict(
+        User.objects.filter(username__in=usernames, kind=Kind.BUYER, is_active=True).values_list(
+            "username", "pk"
+        )
+    )
+    with audited():
+        held = set(
+            BuyerTag.objects.filter(tag=tag, buyer_id__in=buyers.values()).values_list("buyer_id", flat=True)
+        )
+        new = [BuyerTag(buyer_id=pk, tag=tag) for pk in sorted(set(buyers.values()) - held)]
+        BuyerTag.objects.bulk_create(new)
+        if new:
+            audit_record(
+                actor=actor,
+                action="marketing.buyer_tag.add",
+                object_type="marketing.buyertag",
+                object_id=tag,
+                after={"tag": tag, "tagged": len(new)},
+            )
+    return TagResult(tagged=len(new), unknown=sorted(set(usernames) - set(buyers)))
