@@ -4,6 +4,7 @@
     .venv/bin/python tests/compliance/score_v2.py v3dev        # v3 dev: the same
     .venv/bin/python tests/compliance/score_v2.py test         # v2 test: aggregate precision/recall only
     .venv/bin/python tests/compliance/score_v2.py v3test       # v3 test (blind, held out): aggregate only
+    .venv/bin/python tests/compliance/score_v2.py v5dev -v     # v5 dev: figures per label + errors
 
 An item is positive when its expected verdict is not ``pass`` (review and block both count as
 flagged), as in ``test_compliance_labelled.py``. For the test half the script prints only the aggregate
@@ -29,9 +30,10 @@ HALVES = {
     "v3dev": "labelled_v3_dev.jsonl",
     "v3test": "labelled_v3_test.jsonl",
     "v4dev": "labelled_v4_dev.jsonl",
+    "v5dev": "labelled_v5_dev.jsonl",
 }
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
-DEV_HALVES = ("dev", "v3dev", "v4dev")
+DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev")
 
 
 def load(half: str) -> list[dict[str, Any]]:
@@ -71,6 +73,17 @@ def main(argv: list[str]) -> int:
     if half not in DEV_HALVES:
         return 0
     verbose = "-v" in argv
+    by_label: dict[str, Counter[str]] = defaultdict(Counter)
+    for row, result in zip(rows, results, strict=True):
+        by_label[row["expected"]][result["verdict"]] += 1
+    for label in ("block", "review", "pass"):
+        verdicts = by_label[label]
+        total = sum(verdicts.values())
+        flagged = total - verdicts["pass"]
+        print(
+            f"  expected {label}: {total} items, flagged {flagged}, "
+            + ", ".join(f"{verdict} {verdicts[verdict]}" for verdict in ("block", "review", "pass"))
+        )
     errors: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row, result in zip(rows, results, strict=True):
         expected, got = row["expected"] != "pass", result["verdict"] != "pass"
