@@ -175,3 +175,70 @@ def test_the_sweep_catches_up_a_withdrawal_whose_commit_step_did_not_run(
     assert cli.main(["retention"]) == 0
     assert _rows(store)[0]["distinct_id"].startswith("anon:")
     assert next(x for x in retention_plan(timezone.now()) if x.rule == "analytics.withdrawn").count == 0
+
+
+@pytest.mark.req("R3.1.2")
+def test_a_withdrawal_de_identifies_the_events_stored_in_clickhouse(
+    analytics_policy: Any,
+    store: EventStore,
+    settings: Any,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from mallops.analytics import querying
+    from mallops.analytics.forgetting import events_deidentify
+
+    settings.CLICKHOUSE_URL = f"chdb://{tmp_path / 'chdb'}"
+    querying.reset_backends()
+    try:
+        buyer, other = new_buyer(), new_buyer()
+        for person in (buyer, other):
+            consent_change(actor=person, purpose="analytics", action="grant")
+        events_ingest(
+            events=[
+                _event("d1", "dev-1", spu="SPU-0"),
+                {
+                    **_event("i1", buyer.username),
+                    "event": "$identify",
+                    "properties": {"$anon_distinct_id": "dev-1"},
+                },
+                _event("product_review:7", buyer.username, order_id="O-1", spu="SPU-1"),
+                _event("e2", other.username, order_id="O-9", spu="SPU-9"),
+            ]
+        )
+        assert querying.load() == 4  # into ClickHouse
+        events_ingest(events=[_event("e3", buyer.username, spu="SPU-3")])  # still in the spool
+        backend = querying.clickhouse()
+        assert backend is not None
+
+        def rows() -> list[dict[str, Any]]:
+            columns = ["uuid", "distinct_id", "user_num", "properties"]
+            found = backend.executor.rows(f"SELECT {', '.join(columns)} FROM {backend.table} ORDER BY uuid")
+            return [dict(zip(columns, row, strict=True)) for row in found]
+
+        with django_capture_on_commit_callbacks(execute=True):
+            consent_change(actor=buyer, purpose="analytics", action="withdraw")
+        # the spooled event went to ClickHouse first; no row names the buyer, their device or their uuids
+        after = rows()
+        assert len(after) == 5 and not list(store.events_dir.rglob("*.parquet"))
+        assert {r["distinct_id"] for r in after} & {buyer.username, "dev-1"} == set()
+        assert {r["uuid"] for r in after} & {"d1", "i1", "product_review:7", "e3"} == set()
+        mine = [r for r in after if r["distinct_id"].startswith("anon:")]
+        assert len(mine) == 4 and len({r["distinct_id"] for r in mine}) == 4
+        assert len({int(r["user_num"]) for r in mine}) == 4
+        assert all("order_id" not in json.loads(r["properties"]) for r in mine)
+        assert sorted(json.loads(r["properties"]).get("spu", "") for r in mine) == [
+            "",
+            "SPU-0",
+            "SPU-1",
+            "SPU-3",
+        ]
+        theirs = [r for r in after if r["distinct_id"] == other.username]
+        assert [(r["uuid"], json.loads(r["properties"])["order_id"]) for r in theirs] == [("e2", "O-9")]
+        audit = AuditEvent.objects.get(action="analytics.events_deidentified")
+        assert audit.after == {"events": 4, "aliases": 1}
+        # a second run (the catch-up sweep) finds nothing
+        assert events_deidentify(buyer_id=buyer.pk, ids=[buyer.username, "dev-1"]) == 0
+        assert rows() == after
+    finally:
+        querying.reset_backends()

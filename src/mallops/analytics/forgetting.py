@@ -8,8 +8,10 @@
 * The ``analytics.events`` retention rule (``dsr.retention``, 365 days unless the policy declares another
   period for ``analytics``) deletes whole days of events past the period.
 
-Both act on the embedded store (spool + Parquet). With ``CLICKHOUSE_URL`` set the events queried live in
-ClickHouse, which this module does not rewrite yet: it logs a warning.
+De-identification acts where the events queried live: the embedded store (spool + Parquet), or with
+``CLICKHOUSE_URL`` set ClickHouse (``ClickHouseBackend.forget``: the same result, through an insert of the
+anonymous copies and one ``ALTER TABLE ... DELETE`` mutation) and the spool. Retention acts on the embedded
+store only: with ClickHouse it logs a warning (deleting aged ClickHouse rows is not built yet).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.conf import settings
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind as UserKind
+from mallops.analytics import querying
 from mallops.analytics.models import IdentityAlias
 from mallops.analytics.storage import get_store
 from mallops.analytics.store import erasure
@@ -53,7 +56,9 @@ def _scrub(properties: str) -> str:
 
 def _warn_clickhouse() -> None:
     if getattr(settings, "CLICKHOUSE_URL", ""):
-        log.warning("analytics privacy: events in ClickHouse are not rewritten; only the embedded store is")
+        log.warning(
+            "analytics retention: events in ClickHouse are not deleted; only the embedded store's are"
+        )
 
 
 def person_ids(buyer_id: int) -> list[str]:
@@ -69,14 +74,17 @@ def events_deidentify(*, buyer_id: int, ids: list[str] | None = None) -> int:
     """Cut the buyer's stored events loose from them (module docstring); returns how many events changed.
 
     ``ids`` are the buyer's distinct ids (default: read now with :func:`person_ids`). Rewrites event store
-    files under the store's exclusive lock (not part of a database transaction); one
+    files under the store's exclusive lock, or the ClickHouse rows (not part of a database transaction); one
     ``analytics.events_deidentified`` audit event. Safe to repeat (a second run finds nothing).
     """
     ids = person_ids(buyer_id) if ids is None else ids
     if not ids:
         return 0
-    _warn_clickhouse()
-    changed = erasure.forget(get_store(), ids, scrub=_scrub)
+    backend = querying.clickhouse()
+    if backend is None:
+        changed = erasure.forget(get_store(), ids, scrub=_scrub)
+    else:
+        changed = backend.forget(get_store(), ids, scrub=_scrub)
     aliases = IdentityAlias.objects.filter(alias_id__in=ids)
     merged = aliases.count()
     aliases.delete()

@@ -14,18 +14,28 @@ between nodes can let a later event win; equal instants on two nodes are settled
 the node holding the first copy has loaded its spool (at most a minute), queries see the other copy; each
 node's answer counts a copy it accepted as ingested even when another node accepted it before.
 
+De-identification (``forget``, consent withdrawal and erasure): the same result as the embedded store's
+(``erasure.forget``): each event of the person's ids is written again with a fresh ``anon:`` id used once,
+a fresh user number, a fresh uuid (the sort key, which ``ALTER TABLE ... UPDATE`` cannot change; a
+server uuid such as ``product_review:<id>`` names a record that leads back to the buyer) and its
+properties scrubbed; then one ``ALTER TABLE ... DELETE`` mutation (waited for) removes every row of those
+ids. A second run finds nothing to do.
+
 ``CLICKHOUSE_URL`` selects it (``clickhouse://user:pass@host:8123/db``, through ``clickhouse-connect``).
 The tests run the very same statements through chdb, ClickHouse's engine in process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Final, Protocol
 
+from . import erasure
 from .engine import FunnelResult, RetentionResult, funnel_result, retention_result
 from .layout import SCHEMA
 from .queries import FunnelSpec, RetentionSpec, clickhouse_funnel, clickhouse_string, retention_sql
@@ -163,6 +173,56 @@ class ClickHouseBackend:
                 store.spool.finish_load(through)
                 loaded += len(rows)
         return loaded
+
+    def forget(self, store: EventStore, distinct_ids: Collection[str], *, scrub: Callable[[str], str]) -> int:
+        """De-identify every event of ``distinct_ids`` (module docstring); returns how many changed.
+
+        Loads the spool first (so every event accepted so far is in ClickHouse), then rewrites the
+        events spooled meanwhile and drops the ids' user numbers (``erasure.forget_spooled``). When the
+        delete fails after the anonymous copies went in, the copies are deleted again (best effort) and
+        the error goes up: the withdrawal catch-up (``analytics.withdrawn`` retention rule) runs it again.
+        """
+        wanted = sorted({d for d in distinct_ids if d})
+        if not wanted:
+            return 0
+        self.load_from(store)
+        names = "[" + ", ".join(clickhouse_string(d) for d in wanted) + "]"
+        rows = self.executor.rows(
+            f"SELECT {', '.join(COLUMNS)} FROM {self.table} FINAL WHERE has({names}, distinct_id) ORDER BY uuid"
+        )
+        changed = 0
+        if rows:
+            fresh = [erasure.anonymous_id() for _ in rows]
+            numbers = store.spool.user_numbers(fresh)
+            copies: list[dict[str, Any]] = []
+            for row, new_id in zip(rows, fresh, strict=True):
+                event = dict(zip(COLUMNS, row, strict=True))
+                copies.append(
+                    {
+                        **event,
+                        "uuid": str(uuid.uuid4()),
+                        "distinct_id": new_id,
+                        "user_num": numbers[new_id],
+                        "ts_us": int(event["ts_us"]),
+                        "accepted_us": int(event["accepted_us"]),
+                        "properties": scrub(str(event["properties"])),
+                    }
+                )
+            self.executor.insert_json_rows(self.table, copies)
+            try:
+                self.executor.command(
+                    f"ALTER TABLE {self.table} DELETE WHERE has({names}, distinct_id) "
+                    "SETTINGS mutations_sync = 2"
+                )
+            except Exception:
+                made = "[" + ", ".join(clickhouse_string(c["uuid"]) for c in copies) + "]"
+                with contextlib.suppress(Exception):
+                    self.executor.command(
+                        f"ALTER TABLE {self.table} DELETE WHERE has({made}, uuid) SETTINGS mutations_sync = 2"
+                    )
+                raise
+            changed = len(rows)
+        return changed + erasure.forget_spooled(store, wanted, scrub=scrub)
 
     def funnel(self, spec: FunnelSpec, source: str | None = None) -> FunnelResult:
         """``source``: another table expression over this table (the identity-resolved one)."""

@@ -35,7 +35,8 @@ from .store import EventStore
 ANONYMOUS_PREFIX = "anon:"
 
 
-def _anonymous_id() -> str:
+def anonymous_id() -> str:
+    """A fresh id used once: what a de-identified event carries instead of the person's id."""
     return f"{ANONYMOUS_PREFIX}{uuid.uuid4().hex}"
 
 
@@ -63,7 +64,7 @@ def forget(store: EventStore, distinct_ids: Collection[str], *, scrub: Callable[
                 continue
             table = read_parts(parts.live)
             rows = table.to_pylist()
-            fresh = [_anonymous_id() for row in rows if row["distinct_id"] in wanted_set]
+            fresh = [anonymous_id() for row in rows if row["distinct_id"] in wanted_set]
             numbers = store.spool.user_numbers(fresh)
             names = iter(fresh)
             for row in rows:
@@ -77,24 +78,35 @@ def forget(store: EventStore, distinct_ids: Collection[str], *, scrub: Callable[
                     )
             _rewrite_day(parts.live, pa.Table.from_pylist(rows, schema=SCHEMA), parts.day)
             changed += len(fresh)
-        spooled = store.spool.spooled_of(wanted)
-        fresh = [_anonymous_id() for _ in spooled]
-        numbers = store.spool.user_numbers(fresh)
-        store.spool.replace_spooled(
-            [
-                replace(
-                    row,
-                    uuid=str(uuid.uuid4()),
-                    distinct_id=new_id,
-                    user_num=numbers[new_id],
-                    properties=scrub(row.properties),
-                )
-                for row, new_id in zip(spooled, fresh, strict=True)
-            ],
-            wanted,
-        )
-        changed += len(spooled)
+        changed += _forget_spooled(store, wanted, scrub)
     return changed
+
+
+def forget_spooled(store: EventStore, distinct_ids: Collection[str], *, scrub: Callable[[str], str]) -> int:
+    """The spool's part of :func:`forget` (its rows of ``distinct_ids`` and their ``users`` numbers), under
+    the exclusive lock: a backend that holds the loaded events elsewhere (ClickHouse) rewrites those."""
+    with store.locked(exclusive=True):
+        return _forget_spooled(store, sorted({d for d in distinct_ids if d}), scrub)
+
+
+def _forget_spooled(store: EventStore, wanted: list[str], scrub: Callable[[str], str]) -> int:
+    spooled = store.spool.spooled_of(wanted)
+    fresh = [anonymous_id() for _ in spooled]
+    numbers = store.spool.user_numbers(fresh)
+    store.spool.replace_spooled(
+        [
+            replace(
+                row,
+                uuid=str(uuid.uuid4()),
+                distinct_id=new_id,
+                user_num=numbers[new_id],
+                properties=scrub(row.properties),
+            )
+            for row, new_id in zip(spooled, fresh, strict=True)
+        ],
+        wanted,
+    )
+    return len(spooled)
 
 
 def named_ids(store: EventStore) -> list[str]:
