@@ -13,3 +13,18 @@ class MembershipConfig(AppConfig):
         from mallops.pricing.memberships import register_member_offers
 
         register_member_offers(offers.tier_offers)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+
+        for key, title, url in (
+            ("membership_members", _("Member list"), "membership:members"),
+            ("membership_tiers", _("Member tiers"), "membership:tiers"),
+        ):
+            register(MenuItem(key, title, url, "promotion.view", group="marketing"))
+
+        from mallops.membership.points import CheckoutPoints
+        from mallops.orders.tender import register_points_tender
+
+        register_points_tender(CheckoutPoints())
