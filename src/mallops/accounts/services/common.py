@@ -1,0 +1,81 @@
+"""What every part of the identity services shares: the permission check, the token prefix and the
+validation of usernames, passwords, mobile numbers and licence numbers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+
+from mallops.accounts import uscc
+from mallops.accounts.models import Merchant, User
+from mallops.accounts.selectors import user_permissions
+from mallops.core.codes import CoreCode
+from mallops.core.errors import DomainError, FieldError, permission_denied
+
+TOKEN_PREFIX = "mlp_"
+USCC_MESSAGE = "not a valid unified social credit code (18 characters, check character per GB 32100)"
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$", re.ASCII)  # not \d: it matches non-ASCII digits too
+
+
+def _policy() -> dict[str, int]:
+    policy: dict[str, int] = settings.MALLOPS["LOGIN_POLICY"]
+    return policy
+
+
+# ---------------------------------------------------------------- permission checks
+
+
+def require_permission(actor: Any, permission: str) -> None:
+    """Raise 403 naming ``permission`` unless the actor's roles (and token scopes) grant it."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise DomainError(
+            detail="Authentication required.", code=CoreCode.UNAUTHENTICATED, status=401, title="Unauthorized"
+        )
+    if permission not in user_permissions(actor):
+        raise permission_denied(permission)
+    scopes = getattr(actor, "_token_scopes", None)
+    if scopes is not None and "*" not in scopes and permission not in scopes:
+        raise permission_denied(permission)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def _check_password(password: str, loc: tuple[str, ...], user: User | None = None) -> list[FieldError]:
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        return [FieldError(loc=loc, msg=" ".join(str(m) for m in exc.messages), code="weak_password")]
+    return []
+
+
+def _check_username(username: str, loc: tuple[str, ...]) -> list[FieldError]:
+    if not re.fullmatch(r"[A-Za-z0-9_.@+-]{3,150}", username or ""):
+        return [FieldError(loc=loc, msg="3-150 letters, digits or _.@+-", code="invalid_username")]
+    if User.objects.filter(username__iexact=username).exists():
+        return [FieldError(loc=loc, msg="already taken", code="duplicate")]
+    return []
+
+
+def _check_phone(phone: str, loc: tuple[str, ...]) -> list[FieldError]:
+    if not PHONE_RE.match(phone or ""):
+        return [FieldError(loc=loc, msg="must be an 11-digit mainland mobile number", code="invalid_phone")]
+    return []
+
+
+def _check_licence_number(
+    licence_number: str, loc: tuple[str, ...], *, merchant_id: int | None = None
+) -> list[FieldError]:
+    """A valid 统一社会信用代码 (GB 32100-2015, ``accounts.uscc``) that no other merchant holds."""
+    if not uscc.is_valid(licence_number):
+        return [FieldError(loc, USCC_MESSAGE, "invalid_uscc")]
+    holders = Merchant.objects.filter(licence_number=licence_number)
+    if merchant_id is not None:
+        holders = holders.exclude(pk=merchant_id)
+    if holders.exists():
+        return [FieldError(loc, "already registered", "duplicate")]
+    return []
