@@ -190,5 +190,8 @@ FEATURE_DEMOS = [
     "service",
     "aftersales",
     "analytics",
+    "membership",  # tiers from the demo's paid orders
+    "marketing",  # spend beside the orders the analytics events attribute to UTM sources
+    "content",
     "compliance",  # last: the self-inspection reads the live listings, promotions and reply templates
 ]
