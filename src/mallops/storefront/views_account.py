@@ -280,3 +280,24 @@ def privacy_request(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"请求已提交，我们将在 {row.due_at:%Y-%m-%d} 前答复")
     return redirect("storefront:privacy")
+
+
+# ---------------------------------------------------------------- 确认收货
+
+
+@require_POST
+def order_confirm(request: HttpRequest, order_id: int) -> HttpResponse:
+    """确认收货 of the buyer's own shipped or delivered order (``orders.services.buyer_order_confirm``)."""
+    if (refused := _buyer_or_redirect(request)) is not None:
+        return refused
+    from mallops.orders import services as orders
+
+    try:
+        orders.buyer_order_confirm(actor=request.user, order_id=order_id, request=request)
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404("order") from error
+        messages.error(request, "当前订单不能确认收货")
+    else:
+        messages.success(request, "已确认收货，欢迎评价商品")
+    return redirect("storefront:order", order_id=order_id)
