@@ -17,6 +17,7 @@ from mallops.core.api_system import router as system_router
 from mallops.dsr.api import router as dsr_router
 from mallops.marketing.api import router as marketing_router
 from mallops.membership.api import router as membership_router
+from mallops.membership.points_api import router as membership_points_router
 from mallops.ops.api import router as ops_router
 from mallops.orders.api import router as orders_router
 from mallops.payments.api import router as payments_router
@@ -59,4 +60,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", content_draws_router),
     ("", marketing_router),
     ("", membership_router),
+    ("", membership_points_router),
 ]

@@ -349,3 +349,65 @@ def test_parallel_earn_redeem_and_adjust_keep_the_balance_equal_to_the_ledger_an
     assert account.available == 1000 + 6 * 100 - spent
     assert account.frozen == 6 * 20  # six orders of 20.00 元 earned once each
     assert audit_verify().ok
+
+
+# --- API -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_points_api_balance_ledger_pages_adjust_and_a_coupon_for_points() -> None:
+    import json
+
+    from mallops.pricing.models import Coupon
+    from mallops.pricing.testing import make_batch
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import token_for
+
+    buyer = make_buyer()
+    staff = ApiClient(token=token_for(make_staff("product_ops")))
+    me = ApiClient(token=token_for(buyer))
+    # staff add points twice (reason required, Idempotency-Key required); a buyer may not
+    for n, key in ((500, "a1"), (300, "a2")):
+        body = {"buyer_id": buyer.pk, "delta": n, "reason": "客诉补偿"}
+        assert (
+            staff.post_json("/api/v1/membership/points/adjust", body, {"Idempotency-Key": key}).status_code
+            == 201
+        )
+    denied = me.post_json(
+        "/api/v1/membership/points/adjust",
+        {"buyer_id": buyer.pk, "delta": 9, "reason": "x"},
+        {"Idempotency-Key": "b"},
+    )
+    assert denied.status_code == 403
+    # the buyer reads the balance and the ledger, one entry a page
+    first = json.loads(me.get_json("/api/v1/membership/points?limit=1").content)
+    assert (first["available"], first["frozen"], first["rate"], first["cap_percent"]) == (800, 0, 100, 50)
+    assert [e["delta"] for e in first["entries"]] == [300] and first["next_before"] is not None
+    second = json.loads(
+        me.get_json(f"/api/v1/membership/points?limit=1&before={first['next_before']}").content
+    )
+    assert [e["delta"] for e in second["entries"]] == [500] and second["next_before"] is None
+    assert (first["expiring"], first["expires_at"]) == (800, first["entries"][0]["expires_at"])
+    # staff offer a platform coupon batch for 600 points; the buyer takes one
+    batch = make_batch(None, per_buyer_limit=5)
+    offer = staff.put(
+        "/api/v1/membership/points/coupon-offers",
+        data={"batch_id": batch.pk, "points": 600},
+        content_type="application/json",
+        headers=staff._headers(None),
+    )
+    assert offer.status_code == 200, offer.content
+    offer_id = json.loads(offer.content)["id"]
+    listed = json.loads(me.get_json("/api/v1/membership/points/coupons").content)["items"]
+    assert [(o["id"], o["points"]) for o in listed] == [(offer_id, 600)]
+    path = f"/api/v1/membership/points/coupons/{offer_id}/take"
+    assert me.post_json(path, {}).status_code == 428
+    taken = me.post_json(path, {}, {"Idempotency-Key": "t1"})
+    assert taken.status_code == 201, taken.content
+    assert json.loads(taken.content)["available"] == 200
+    assert Coupon.objects.for_buyer(buyer.pk).filter(batch=batch).count() == 1
+    # a second one: not enough points left, nothing issued
+    again = me.post_json(path, {}, {"Idempotency-Key": "t2"})
+    assert (again.status_code, json.loads(again.content)["code"]) == (409, "points_insufficient")
+    assert Coupon.objects.for_buyer(buyer.pk).filter(batch=batch).count() == 1
+    assert assert_reconciles(buyer.pk).available == 200

@@ -392,7 +392,7 @@ class CheckoutPoints:
 # --- expiry ----------------------------------------------------------------------------------------------
 
 
-def _expiry_state(buyer_id: int) -> tuple[list[engine.Lot], int, int]:
+def expiry_state(buyer_id: int) -> tuple[list[engine.Lot], int, int]:
     """(lots with an expiry, points spent or taken back, points expired) from the buyer's ledger."""
     lots: list[engine.Lot] = []
     spent = expired = 0
@@ -412,7 +412,7 @@ def _expiry_state(buyer_id: int) -> tuple[list[engine.Lot], int, int]:
 def points_expire(account: PointsAccount, now: datetime) -> None:
     """Expire the buyer's points due by ``now`` (first in, first out; the sweep holds the account lock)
     and move the timer to the next lot's expiry (and its notice)."""
-    lots, spent, expired = _expiry_state(account.buyer_id)
+    lots, spent, expired = expiry_state(account.buyer_id)
     due = min(engine.expired_by(lots, spent, expired, now), account.available)
     if due > 0:
         _append(
@@ -431,7 +431,7 @@ def points_expiry_notice(account: PointsAccount, now: datetime) -> PointsNotice 
     at = account.expiry_due_at
     if at is None:
         return None
-    lots, spent, expired = _expiry_state(account.buyer_id)
+    lots, spent, expired = expiry_state(account.buyer_id)
     points = min(engine.expired_by(lots, spent, expired, at), account.available)
     if points <= 0:
         return None
@@ -476,6 +476,36 @@ def points_coupon_redeem(*, actor: Any, offer_id: int, now: datetime | None = No
         actor=actor,
     )
     return issued[0]
+
+
+@audited()
+def points_coupon_offer_set(
+    *, actor: Any, batch_id: int, points: int, active: bool = True
+) -> PointsCouponOffer:
+    """Staff (``promotion.manage``) offer a platform coupon batch for ``points`` points (or withdraw it)."""
+    from mallops.pricing.models import CouponBatch
+
+    require_permission(actor, "promotion.manage")
+    if not 1 <= points <= 10_000_000:
+        raise validation_error([FieldError(("body", "points"), "1 to 10,000,000 points.", "invalid_points")])
+    batch = CouponBatch.objects.unscoped(reason="points coupon offer").filter(
+        pk=batch_id, merchant__isnull=True
+    )
+    if not batch.exists():
+        raise not_found("platform coupon batch")
+    offer = PointsCouponOffer.objects.select_for_update().filter(batch_id=batch_id).first()
+    before = None if offer is None else {"points": offer.points, "active": offer.active}
+    offer = offer or PointsCouponOffer(batch_id=batch_id)
+    offer.points, offer.active = points, active
+    offer.save()
+    audit_record(
+        actor=actor,
+        action="membership.points_coupon_offer_set",
+        obj=offer,
+        before=before,
+        after={"batch": batch_id, "points": points, "active": active},
+    )
+    return offer
 
 
 @audited()
