@@ -3,7 +3,8 @@
 ``POINTS_PER_YUAN`` (1): points earned per whole 元 paid in cash by a buyer without a tier (a tier has
 its own ``points_per_yuan``).
 ``POINTS_RATE`` (100): how many points pay 1 元 at checkout (100 points = 1 元).
-``POINTS_CAP_PERCENT`` (50): points pay at most this share of an order's payable amount.
+``POINTS_CAP_PERCENT`` (50): points pay at most this share of an order's payable amount (99 at most: an
+order always keeps a cash part).
 ``POINTS_FREEZE_DAYS`` (7): earned points stay frozen this many days after delivery (the no-reason
 return window); an order not yet delivered keeps them frozen.
 ``POINTS_EXPIRY_MONTHS`` (12): earned points expire at the end of this calendar month after earning

@@ -30,7 +30,8 @@ def redemption(*, requested: int, balance: int, payable_fen: int, rate: int, cap
     if rate < 1:
         raise ValueError("rate must be >= 1")
     usable = min(max(requested, 0), max(balance, 0))
-    cap_fen = max(payable_fen, 0) * max(min(cap_percent, 100), 0) // 100
+    # at most 99 %: an order always keeps a cash part to pay (and to refund), whatever the setting says
+    cap_fen = max(payable_fen, 0) * max(min(cap_percent, 99), 0) // 100
     most = min(usable, cap_fen * rate // 100)  # whole points worth at most the cap
     fen = most * 100 // rate
     points = -(-fen * rate // 100)  # the fewest of them that pay those fen
