@@ -36,7 +36,11 @@ class PricingConfig(AppConfig):
         )
         register(
             MenuItem(
-                "memberships", _("Memberships"), "pricing:memberships", "promotion.view", group="marketing"
+                "memberships",
+                _("Membership grants"),
+                "pricing:memberships",
+                "promotion.view",
+                group="marketing",
             )
         )
         # the merchant centre: its own store's pages (merchant roles hold store.promotion.manage, staff do not)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from mallops.accounts.selectors import user_merchant
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
+from mallops.core.words import label, label_choices
 from mallops.pricing import campaign_report, memberships, segments
 from mallops.pricing.models import CouponBatch
 from mallops.pricing.svg import bar_chart
@@ -187,13 +188,43 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Membership granted."))
         return redirect("pricing:memberships")
-    rows = list(memberships.memberships(actor=request.user, merchant_id=merchant_id)[:200])
+    table = DataTable(
+        request,
+        memberships.memberships(actor=request.user, merchant_id=merchant_id),
+        columns=[
+            Column("buyer", _("Buyer"), sort="buyer__username", value=lambda m: m.buyer.username),
+            # a platform level set by the tier rules reads as the tier's name on 会员列表 (membership app)
+            Column("level", _("Level"), sort="level"),
+            Column("valid_from", _("Valid from"), kind="datetime", sort="valid_from"),
+            Column("valid_to", _("Valid to"), kind="datetime", sort="valid_to"),
+            Column(
+                "status",
+                _("Status"),
+                kind="badge",
+                display=lambda m: label(m.status, "pricing.membership_status"),
+            ),
+            Column("actions", "", kind="template", template="pricing/_membership_actions.html", export=False),
+        ],
+        search=["buyer__username", "level"],
+        search_placeholder=_("Buyer username or level"),
+        filters=[
+            Filter("status", _("Status"), label_choices("pricing.membership_status", ["active", "revoked"]))
+        ],
+        default_sort="-valid_from",
+        page_size=50,
+        export_name="memberships",
+        testid="memberships",
+        context={"can_manage": can_manage},
+        empty_title=_("No memberships."),
+    )
+    if table.export_format:
+        return table.export_response()
     return render(
         request,
         "pricing/memberships.html",
         {
             "active": "store_memberships" if merchant_id is not None else "memberships",
-            "rows": rows,
+            "table": table,
             "can_manage": can_manage,
             "merchant_side": merchant_id is not None,
         },
