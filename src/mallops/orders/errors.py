@@ -33,8 +33,18 @@ class OrdersCode(ProblemCode):
         "More units than the line has left to return.",
         "退回数量超过该商品行可退数量",
     )
+    SKU_NOT_APPROVED = (
+        "sku_not_approved",
+        "The SKU has no approved catalogue listing.",
+        "该商品没有审核通过的商品信息",
+    )
     SOLD_OUT = "sold_out", "Sold out.", "已售罄"
     STOCK_MISSING = "stock_missing", "The stock row vanished.", "库存记录不存在"
+    REFUND_EXCEEDS_LINE = (
+        "refund_exceeds_line",
+        "The refund is more than what is left of an order line's paid amount.",
+        "退款金额超过该商品行剩余可退金额",
+    )
     REFUND_EXCEEDS_ORDER = (
         "refund_exceeds_order",
         "The refund is more than what is left of the order's paid amount.",

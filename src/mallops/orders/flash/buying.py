@@ -50,6 +50,10 @@ def _check_open(sale: FlashSale | None, qty: int, now: datetime) -> FlashSale:
         raise not_found("flash sale")
     if not sale.item.merchant.is_active:  # the platform suspended the store (``accounts.merchant_suspend``)
         raise conflict("The store is suspended.", code=OrdersCode.MERCHANT_SUSPENDED)
+    if not sale.item.catalogue_sku_id:
+        # a stock row without a catalogue SKU (made through the stock API before issue 16) was never
+        # reviewed or screened: it does not sell, in a flash sale as in checkout (``stock.not_approved``)
+        raise conflict("This SKU has no approved catalogue listing.", code=OrdersCode.SKU_NOT_APPROVED)
     if qty <= 0:
         raise validation_error([FieldError(("body", "qty"), "Quantity must be positive.", "invalid_qty")])
     if now < sale.starts_at:
