@@ -510,3 +510,26 @@ def paid_orders(*, from_us: int, to_us: int) -> list[PaidOrderFact]:
                 )
             )
     return result
+
+
+def product_views(*, product_ids: Sequence[int], from_us: int, to_us: int) -> dict[int, int]:
+    """Product id → product-page views (``page_view`` events carrying a ``product`` property, as the
+    storefront's pages send them) in ``[from_us, to_us)``: the storefront's conversion denominator. One
+    aggregate query over the event store; products without views are absent."""
+    wanted = sorted({int(pk) for pk in product_ids})
+    if not wanted:
+        return {}
+    ids = ", ".join(sql_string(str(pk)) for pk in wanted)
+    with querying.events(shanghai_day(from_us), shanghai_day(to_us - 1), {}) as query:
+        if query.source is None:
+            return {}
+        if query.dialect == "duckdb":
+            product = "json_extract_string(properties, '$.product')"
+        else:
+            product = "replaceAll(JSONExtractRaw(properties, 'product'), '\"', '')"
+        rows = query.fetch(
+            f"SELECT p, count(*) FROM (SELECT {product} AS p FROM {query.source} "
+            f"WHERE event = 'page_view' AND ts_us >= {int(from_us)} AND ts_us < {int(to_us)}) AS v "
+            f"WHERE p IN ({ids}) GROUP BY p"
+        )
+    return {int(p): int(n) for p, n in rows}

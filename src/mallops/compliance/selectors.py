@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from mallops.accounts.services import require_permission
 from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
@@ -88,3 +88,31 @@ def remediation_counts(states: dict[int, Remediation]) -> dict[str, int]:
     for item in states.values():
         counts[item.state] += 1
     return counts
+
+
+def open_listing_findings(*, listing_ids: list[int]) -> dict[int, int]:
+    """Listing id → findings of the latest finished inspection on that listing's texts that nobody accepted
+    (price findings are left out: their object ids mix listings and promotions): what the storefront's ranking penalises. Two queries at most; listings without
+    findings are absent."""
+    if not listing_ids:
+        return {}
+    latest = (
+        Inspection.objects.filter(status__in=[InspectionStatus.DONE, InspectionStatus.SIGNED])
+        .order_by("-started_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest is None:
+        return {}
+    rows = (
+        InspectionFinding.objects.filter(
+            inspection_id=latest,
+            area="listing",
+            object_id__in=[str(pk) for pk in listing_ids],
+            accepted_at__isnull=True,
+        )
+        .values("object_id")
+        .annotate(n=Count("pk"))
+        .values_list("object_id", "n")
+    )
+    return {int(object_id): int(n) for object_id, n in rows}

@@ -439,3 +439,11 @@ def reviewer_period_facts(*, since: datetime, until: datetime) -> dict[int, dict
         if status == VersionStatus.APPROVED and down is not None and down[0] == pk and down[1] > decided_at:
             facts["reversed"] += 1
     return out
+
+
+def live_listing_ids(*, product_ids: list[int]) -> dict[int, int]:
+    """Product id → its live listing's id (one query; products without a live listing are absent)."""
+    rows = Listing.objects.unscoped(reason="public: which listing of a product is live").filter(
+        product_id__in=product_ids, status=ListingStatus.LIVE
+    )
+    return {int(product): int(pk) for product, pk in rows.values_list("product_id", "pk")}

@@ -37,6 +37,8 @@ FACTOR_LABELS: dict[str, str] = {
 }
 # 30-day units at which sales velocity counts as full (log scale below it)
 SALES_FULL = 1000
+# the last 7 days' units count as this many 30-day units per unit (their daily rate times 30)
+WEEK_TO_MONTH = 30 / 7
 # reviews needed before the mean rating counts fully (fewer reviews pull it towards neutral 3.0)
 REVIEWS_FULL = 20
 
@@ -45,7 +47,8 @@ REVIEWS_FULL = 20
 class RankInput:
     product_id: int
     relevance: float  # 0..1, how well the text matches the query (1.0 without a query)
-    sales_units_30d: int = 0
+    sales_units_30d: int = 0  # units in paid orders of the last 30 days
+    sales_units_7d: int = 0  # of those, in the last 7 days
     conversion: float = 0.0  # orders / product-page visits, 0..1
     review_mean: float | None = None  # 1..5
     review_count: int = 0
@@ -71,9 +74,15 @@ def _clip(value: float) -> float:
     return max(0.0, min(1.0, value))
 
 
+def monthly_units(item: RankInput) -> float:
+    """Sales velocity as 30-day units: the mean of the last 30 days' units and the last 7 days' units at
+    their daily rate times 30 (a product selling now outranks one that sold the same a month ago)."""
+    return (max(item.sales_units_7d, 0) * WEEK_TO_MONTH + max(item.sales_units_30d, 0)) / 2
+
+
 def factors(item: RankInput, *, personalised: bool) -> dict[str, float]:
     """The normalised factors (0..1) of one product; ``affinity`` only when personalised."""
-    sales = _clip(math.log1p(max(item.sales_units_30d, 0)) / math.log1p(SALES_FULL))
+    sales = _clip(math.log1p(monthly_units(item)) / math.log1p(SALES_FULL))
     if item.review_mean is None or item.review_count <= 0:
         review = 0.5
     else:

@@ -8,7 +8,7 @@ every live offer that covers the product, and the visible reviews and Q&A.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mallops.orders.checkout import CartLine as OrderCartLine
@@ -123,38 +123,66 @@ def product_offers(*, merchant_id: int, category_code: str, sku_codes: set[str])
     ]
 
 
-def product_page(*, product_id: int) -> ProductPage | None:
-    """The page of a live product; None when the product is unknown or not live."""
+@dataclass(frozen=True)
+class ProductPublic:
+    """The part of a product page that is the same for every buyer and changes only with the listing, its
+    offers and its reviews (cached by ``pagecache``): the page without live SKU rows, and the snapshot's SKU
+    rows the live part is built from."""
+
+    page: ProductPage
+    sku_rows: list[dict[str, Any]]
+
+
+def product_public(*, product_id: int) -> ProductPublic | None:
+    """Everything of the page but price and stock; None when the product is unknown or not live."""
     listing = listings.live_listing(product_id=product_id)
     if listing is None or listing.live_version is None:
         return None
     snapshot: dict[str, Any] = listing.live_version.snapshot
-    rows = list(snapshot.get("skus") or [])
-    offers = sku_offers(sku_codes=[str(row["code"]) for row in rows])
-    skus = [_sku_view(row, offers.get(str(row["code"]))) for row in rows]
-    latest = list(reviews.product_reviews(product_id=product_id)[:LATEST_REVIEWS])
-    return ProductPage(
+    rows = [dict(row) for row in snapshot.get("skus") or []]
+    category_code = str(snapshot.get("category", ""))
+    visible = reviews.product_reviews(product_id=product_id)
+    page = ProductPage(
         product_id=product_id,
         merchant_id=listing.merchant_id,
         title=str(snapshot.get("title", "")),
-        category_code=str(snapshot.get("category", "")),
+        category_code=category_code,
         category_name=str(snapshot.get("category_name", "")),
         selling_points=[str(p) for p in snapshot.get("selling_points") or []],
         images=list(snapshot.get("images") or []),
-        skus=skus,
+        skus=[],
         offers=product_offers(
             merchant_id=listing.merchant_id,
-            category_code=str(snapshot.get("category", "")),
-            sku_codes={sku.code for sku in skus},
+            category_code=category_code,
+            sku_codes={str(row["code"]) for row in rows},
         ),
         score=reviews.product_score(product_id=product_id),
-        review_pictures=reviews.product_reviews(product_id=product_id)
-        .filter(pictures__isnull=False)
-        .distinct()
-        .count(),
-        latest_reviews=latest,
+        review_pictures=visible.filter(pictures__isnull=False).values("pk").distinct().count(),
+        latest_reviews=list(visible[:LATEST_REVIEWS]),
         questions=list(reviews.product_questions(product_id=product_id)[:LATEST_QUESTIONS]),
     )
+    return ProductPublic(page=page, sku_rows=rows)
+
+
+def with_live_skus(public: ProductPublic) -> ProductPage:
+    """The page with each SKU's live price and stock (its stock row, read now: never cached, so an order,
+    a restock or a price change shows on the next view)."""
+    offers = sku_offers(sku_codes=[str(row["code"]) for row in public.sku_rows])
+    skus = [_sku_view(row, offers.get(str(row["code"]))) for row in public.sku_rows]
+    return replace(public.page, skus=skus)
+
+
+def product_page(*, product_id: int, fresh: bool = False) -> ProductPage | None:
+    """The page of a live product; None when the product is unknown or not live.
+
+    The public part comes from the cache (``pagecache``: keyed by the product's search entry, which every
+    listing, offer and review change rewrites); ``fresh`` builds it from the rows (the indexer uses it)."""
+    if not fresh:
+        from mallops.storefront import pagecache
+
+        return pagecache.product_page(product_id=product_id)
+    public = product_public(product_id=product_id)
+    return None if public is None else with_live_skus(public)
 
 
 # ---------------------------------------------------------------- cart
@@ -327,18 +355,28 @@ class SearchResult:
     hits: list[SearchHit]
     total: int
     personalised: bool
+    # the key of a result that is the same for everybody (its rendered list is cached under it too); empty
+    # for a personalised result, which is never cached
+    cache_key: str = ""
+
+    @property
+    def cache_seconds(self) -> int:
+        """For the template's ``cache`` tag: 0 (do not keep) for a personalised result."""
+        from mallops.storefront.rank_inputs import SECONDS
+
+        return SECONDS if self.cache_key else 0
 
 
 def is_personalised(user: Any) -> bool:
     """The E-Commerce Law Art. 18 switch: personalised results only for a signed-in buyer whose
-    个性化推荐 (the marketing purpose: recommendations) consent stands; signed out is off."""
+    个性化推荐 consent (its own purpose, ``personalisation``) stands; signed out is off."""
     from mallops.accounts.roles import Kind
     from mallops.dsr.consent_selectors import consent_allows
     from mallops.dsr.contracts import Purpose
 
     if not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != Kind.BUYER:
         return False
-    return consent_allows(user.pk, Purpose.MARKETING)
+    return consent_allows(user.pk, Purpose.PERSONALISATION)
 
 
 def _affinity_categories(buyer: Any) -> set[str]:
@@ -355,6 +393,58 @@ def _affinity_categories(buyer: Any) -> set[str]:
     }
 
 
+_DOC_FIELDS = (
+    "pk",
+    "product_id",
+    "category_code",
+    "title",
+    "image_url",
+    "sku_codes",
+    "min_price_fen",
+    "sales_units",
+    "review_mean",
+    "review_count",
+    "quality_score",
+    "indexed_at",
+)
+
+
+def _rank(
+    rows: list[dict[str, Any]], relevance: dict[int, float], liked: set[str], *, personalised: bool
+) -> list[tuple[dict[str, Any], float, list[ranking.FactorRow]]]:
+    from mallops.storefront import pagecache, rank_inputs
+
+    signals = rank_inputs.signals(
+        [
+            rank_inputs.Product(
+                product_id=row["product_id"],
+                sku_codes=tuple(row["sku_codes"] or ()),
+                stamp=pagecache.stamp(row["indexed_at"]),
+            )
+            for row in rows
+        ]
+    )
+    scored = []
+    for row in rows:
+        signal = signals.get(row["product_id"]) or rank_inputs.RankSignals()
+        item = ranking.RankInput(
+            product_id=row["product_id"],
+            relevance=relevance.get(row["pk"], 1.0),
+            sales_units_30d=signal.units_30d,
+            sales_units_7d=signal.units_7d,
+            conversion=signal.conversion,
+            review_mean=row["review_mean"],
+            review_count=row["review_count"],
+            quality_score=row["quality_score"],
+            compliance_findings=signal.compliance_findings,
+            refund_rate=signal.refund_rate,
+            affinity=1.0 if row["category_code"] in liked else 0.0,
+        )
+        explained = ranking.explain(item, personalised=personalised)
+        scored.append((row, round(sum(r.contribution for r in explained), 4), explained))
+    return scored
+
+
 def search(
     *,
     query: str = "",
@@ -366,7 +456,16 @@ def search(
 ) -> SearchResult:
     """Live products matching every query word (all live products without a query), filtered by category
     and price, sorted by 综合 (the documented ranking), 销量 or 价格. The personal factor is read only when
-    ``is_personalised(user)``; otherwise nothing about the user is read."""
+    ``is_personalised(user)``; otherwise nothing about the user is read.
+
+    A non-personalised result is the same for everybody: it is cached under a key made of the query, the
+    filters and the matching entries' ids and ``indexed_at`` (``SearchResult.cache_key``), so any change
+    that re-indexes one of them, or a new match, gives a new key. Two queries on a hit (full text, entries).
+    """
+    import hashlib
+    import time
+
+    from mallops.storefront import pagecache, rank_inputs
     from mallops.storefront import search as index
 
     words = index.segment_query(query) if query.strip() else []
@@ -381,51 +480,64 @@ def search(
         docs = docs.filter(min_price_fen__gte=min_price_fen)
     if max_price_fen is not None:
         docs = docs.filter(min_price_fen__lte=max_price_fen)
-    rows = list(docs[:500])
+    rows = list(docs.order_by("pk").values(*_DOC_FIELDS)[:500])
     personalised = is_personalised(user)
+    key = ""
+    if not personalised:
+        parts = [
+            query,
+            category,
+            str(min_price_fen),
+            str(max_price_fen),
+            sort,
+            repr(sorted(relevance.items())),
+        ]
+        parts += [f"{row['pk']}:{pagecache.stamp(row['indexed_at'])}" for row in rows]
+        # and the ranking inputs' period: they are cached that long (rank_inputs), so is the list
+        parts.append(str(int(time.time() // rank_inputs.SECONDS)))
+        key = "storefront:search:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+        cached = pagecache.get(key)
+        if isinstance(cached, SearchResult):
+            return cached
     liked = _affinity_categories(user) if personalised else set()
-    scored = []
-    for doc in rows:
-        item = ranking.RankInput(
-            product_id=doc.product_id,
-            relevance=relevance.get(doc.pk, 1.0),
-            sales_units_30d=doc.sales_units,
-            review_mean=doc.review_mean,
-            review_count=doc.review_count,
-            quality_score=doc.quality_score,
-            affinity=1.0 if doc.category_code in liked else 0.0,
-        )
-        rows_explained = ranking.explain(item, personalised=personalised)
-        scored.append((doc, round(sum(r.contribution for r in rows_explained), 4), rows_explained))
+    scored = _rank(rows, relevance, liked, personalised=personalised)
     if sort == "sales":
-        scored.sort(key=lambda s: (-s[0].sales_units, s[0].product_id))
+        scored.sort(key=lambda s: (-s[0]["sales_units"], s[0]["product_id"]))
     elif sort == "price_asc":
-        scored.sort(key=lambda s: (s[0].min_price_fen, s[0].product_id))
+        scored.sort(key=lambda s: (s[0]["min_price_fen"], s[0]["product_id"]))
     elif sort == "price_desc":
-        scored.sort(key=lambda s: (-s[0].min_price_fen, s[0].product_id))
+        scored.sort(key=lambda s: (-s[0]["min_price_fen"], s[0]["product_id"]))
     else:
-        scored.sort(key=lambda s: (-s[1], s[0].product_id))
+        scored.sort(key=lambda s: (-s[1], s[0]["product_id"]))
     hits = [
         SearchHit(
-            product_id=doc.product_id,
-            title=doc.title,
-            image_url=doc.image_url,
-            min_price_fen=doc.min_price_fen,
-            sales_units=doc.sales_units,
-            review_count=doc.review_count,
+            product_id=row["product_id"],
+            title=row["title"],
+            image_url=row["image_url"],
+            min_price_fen=row["min_price_fen"],
+            sales_units=row["sales_units"],
+            review_count=row["review_count"],
             score=value,
             explanation=explained,
         )
-        for doc, value, explained in scored[:PAGE_SIZE]
+        for row, value, explained in scored[:PAGE_SIZE]
     ]
-    return SearchResult(query=query, words=words, hits=hits, total=len(scored), personalised=personalised)
+    result = SearchResult(
+        query=query, words=words, hits=hits, total=len(scored), personalised=personalised, cache_key=key
+    )
+    if key:
+        pagecache.put(key, result, rank_inputs.SECONDS)
+    return result
 
 
 def categories() -> list[Any]:
-    """Active categories (the filter and the category pages)."""
+    """Active categories (the filter and the category pages); cached (``pagecache.categories``)."""
     from mallops.catalogue import selectors as catalogue
+    from mallops.storefront import pagecache
 
-    return [category for category, _depth in catalogue.category_tree(active_only=True)]
+    return pagecache.categories(
+        lambda: [category for category, _depth in catalogue.category_tree(active_only=True)]
+    )
 
 
 def campaigns(limit: int = 8) -> list[OfferView]:

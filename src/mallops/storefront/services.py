@@ -175,7 +175,7 @@ def search_index_product(*, product_id: int) -> SearchDoc | None:
     from mallops.storefront import search
     from mallops.storefront.selectors import product_page
 
-    page = product_page(product_id=product_id)
+    page = product_page(product_id=product_id, fresh=True)
     with transaction.atomic():
         existing = SearchDoc.objects.select_for_update().filter(product_id=product_id).first()
         if page is None:

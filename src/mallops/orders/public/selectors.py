@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, Sum
 
 from mallops.accounts.selectors import suspended_merchant_ids
 from mallops.orders import stock
-from mallops.orders.models import StockItem
+from mallops.orders.models import OrderLine, StockItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,4 +50,38 @@ def sku_offers(*, sku_codes: Collection[str]) -> dict[str, SkuOffer]:
             is_on_sale=item.sku_code not in off_sale and item.merchant_id not in suspended,
         )
         for item in items
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SkuSales:
+    """Paid sales of one SKU code since ``since_30d``: units in the last 7 and 30 days, the paid orders that
+    carry it, and how many of those were refunded in part or in full (the storefront's ranking inputs)."""
+
+    units_7d: int = 0
+    units_30d: int = 0
+    orders_30d: int = 0
+    refunded_orders_30d: int = 0
+
+
+def sku_sales(*, sku_codes: Collection[str], since_7d: datetime, since_30d: datetime) -> dict[str, SkuSales]:
+    """Sales of each SKU code over paid orders (``paid_at`` in the window; cancelled unpaid orders never
+    count). One query, platform-wide: ranking reads every store's public sales velocity."""
+    if not sku_codes:
+        return {}
+    rows = (
+        OrderLine.objects.unscoped(reason="the storefront ranks by every store's sales velocity")
+        .filter(sku_code__in=list(sku_codes), order__paid_at__gte=since_30d)
+        .values("sku_code")
+        .annotate(
+            units_7d=Sum("qty", filter=Q(order__paid_at__gte=since_7d), default=0),
+            units_30d=Sum("qty", default=0),
+            orders_30d=Count("order", distinct=True),
+            refunded=Count("order", filter=Q(order__refunded_fen__gt=0), distinct=True),
+        )
+        .values_list("sku_code", "units_7d", "units_30d", "orders_30d", "refunded")
+    )
+    return {
+        str(code): SkuSales(int(u7), int(u30), int(orders), int(refunded))
+        for code, u7, u30, orders, refunded in rows
     }

@@ -1,0 +1,63 @@
+"""Query budgets of the storefront pages the R6.1.1 bench drives (docs/performance.md): the product page and
+search once their public parts are cached, and the cart's live quote. A page must cost the same for 3
+products as for 12 (no query per product)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mallops.orders.testing import make_buyer
+from mallops.storefront import services
+from mallops.testing.factories import make_merchant
+from mallops.testing.queries import query_budget
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "storefront"))
+from storefront_support import live_product
+
+pytestmark = pytest.mark.django_db
+
+# the entry's stamp; the SKUs' stock rows, their catalogue SKUs, live listings and suspended stores; the
+# related products' entries (the public part and the related list come from the cache)
+PRODUCT_BUDGET = 6
+# the full-text match and the matching entries (the ranked, rendered list comes from the cache)
+SEARCH_BUDGET = 2
+# session and user; the cart rows; stock rows, catalogue SKUs, listings and stores twice (the page's lines
+# and the quote's); memberships, promotions and coupons twice (the quote and the offers' names); the
+# page frame (privacy policy, permissions, unread notices)
+CART_BUDGET = 20
+
+
+def _shop(n: int) -> tuple[Any, str, Client]:
+    merchant, _owner = make_merchant()
+    products = [
+        live_product(merchant, title=f"不锈钢保温杯 {k}号", skus=(({"颜色": "白"}, 9900 + k, None, 100),))
+        for k in range(n)
+    ]
+    services.search_reindex()
+    buyer = make_buyer()
+    for _product, skus in products[:3]:
+        services.cart_add(buyer=buyer, sku_code=skus[0].code, qty=1)
+    client = Client()
+    client.force_login(buyer)
+    return products[0][0], f"/shop/p/{products[0][0].pk}/", client
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_product_search_and_cart_pages_stay_within_their_budgets(n: int) -> None:
+    _product, product_path, buyer = _shop(n)
+    anonymous = Client()
+    for path in (product_path, "/shop/search?q=保温杯"):
+        assert anonymous.get(path).status_code == 200  # warms the cache
+
+    with query_budget(PRODUCT_BUDGET):
+        assert anonymous.get(product_path).status_code == 200
+    with query_budget(SEARCH_BUDGET):
+        response = anonymous.get("/shop/search", {"q": "保温杯"})
+    assert response.content.decode().count('class="card"') == n
+    with query_budget(CART_BUDGET):
+        assert buyer.get("/shop/cart/").status_code == 200
