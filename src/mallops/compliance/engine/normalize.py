@@ -12,7 +12,8 @@ Normalisation is one character-level lookup table applied with numpy, so it runs
   that stand for a character inside a word (``血🍬`` reads ``血糖``, ``💊`` reads ``药``): those become
   that character. Emoji are outside the BMP, so this is done on the surrogate pairs after the table.
 
-Sentence punctuation (``，。！？；：、`` and their ASCII forms), brackets, line breaks and ``%`` are kept:
+Sentence punctuation (``，。！？；：、`` and their ASCII forms), brackets, line breaks, ``%`` and ``=``
+(an equivalence sign is a claim: 一片=一斤蔬菜) are kept:
 they are real boundaries, and a term never matches across them. Deleting fillers can join ASCII words
 (``laptop 1tb`` reads ``laptop1tb``); the matcher therefore demands an ASCII word boundary around any
 pattern that starts or ends with a letter or digit.
@@ -28,7 +29,9 @@ import numpy.typing as npt
 import zhconv.zhconv as _zhconv
 
 # Characters deleted before matching. Real sentence punctuation is deliberately absent.
-FILLER_CHARS = " \t\r\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f.·•・‧∙⋅*_-‐‑‒–—―~～|/\\'\"`^+=#@$&○●◆◇■□★☆♥♡❤"
+FILLER_CHARS = (
+    " \t\r\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f.·•・‧∙⋅*_-‐‑‒–—―~～|/\\'\"`^+#@$&○●◆◇■□★☆♥♡❤"
+)
 
 # Emoji that stand for a character in a word (血🍬 for 血糖); every other pictograph is a filler.
 EMOJI_CHARS = {"🍬": "糖", "🍭": "糖", "💊": "药", "💉": "针", "🈚": "无", "🈶": "有", "🉑": "可"}

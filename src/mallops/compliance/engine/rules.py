@@ -37,6 +37,12 @@ The window is ``window`` code units on each side (default 24) and never crosses 
 ``《…》``, or a quoted brand, model, character or dish (品牌“永久”, “至尊”为菜品名) — there and wherever the
 same name recurs in the item (the title 最好的我们 of a book whose description says 书名《最好的我们》).
 
+``pinyin_spellings: true``: every term (lexicon words included) also matches with one or two of its
+Chinese characters spelt in toneless pinyin, the commonest dodge of a word filter (降xue糖 for 降血糖,
+三gao for 三高, 燃zhi for 燃脂); at least one character stays Chinese, so a pinyin word alone is not a
+hit. Readings come from ``packs/pinyin.txt`` (every reading of each character, written by
+``tests/compliance/make_pinyin_table.py``), so the engine needs no pinyin library.
+
 ``answered_in_item: true``: a hit that ``allow_before``/``allow_after`` clears answers the rule for the
 whole item, so its other hits are cleared too (限时 in a title, 限时优惠：12月7日20:00-24:00 in the description).
 
@@ -51,6 +57,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import combinations, product
 from pathlib import Path
 from typing import Any, Literal
 
@@ -169,6 +176,8 @@ class Rule:
     # a hit its allow_before/allow_after context answers (限时 followed by its period) clears the rule's
     # other hits in the same item (限时 in the title, the period stated with 限时 in the description)
     answered_in_item: bool = False
+    # terms also match with one or two characters spelt in pinyin (降xue糖); see the module docstring
+    pinyin_spellings: bool = False
 
     def applies_to(self, field: str, category: str) -> bool:
         if field not in self.fields or category in self.categories_exclude:
@@ -322,6 +331,35 @@ def _terms(raw: Any, where: str, lexicons: Mapping[str, tuple[str, ...]]) -> tup
     return tuple(dict.fromkeys(out))
 
 
+@cache
+def pinyin_table() -> dict[str, tuple[str, ...]]:
+    """Character -> toneless pinyin readings, from ``packs/pinyin.txt``."""
+    table: dict[str, tuple[str, ...]] = {}
+    with (PACKS_DIR / "pinyin.txt").open(encoding="utf-8") as handle:
+        for line in handle:
+            char, _, readings = line.rstrip("\n").partition("\t")
+            if char and readings:
+                table[char] = tuple(readings.split(","))
+    return table
+
+
+def pinyin_spellings(term: str) -> list[str]:
+    """``term`` with one or two Chinese characters in pinyin, keeping at least one in Chinese (降xue糖)."""
+    table = pinyin_table()
+    positions = [index for index, char in enumerate(term) if char in table]
+    out: list[str] = []
+    for count in (1, 2):
+        if count >= len(positions):
+            break
+        for chosen in combinations(positions, count):
+            for readings in product(*(table[term[index]] for index in chosen)):
+                chars = list(term)
+                for index, reading in zip(chosen, readings, strict=True):
+                    chars[index] = reading
+                out.append("".join(chars))
+    return out
+
+
 def _citation(raw: Any, where: str) -> Citation:
     if (
         not isinstance(raw, dict)
@@ -349,7 +387,7 @@ _RULE_KEYS = {
     "id", "title", "severity", "citation", "terms", "fields", "categories_exclude", "categories_only",
     "severity_by_category", "citation_by_category", "allow", "review", "allow_before", "allow_after",
     "review_before", "review_after", "allow_if_document", "review_if_document", "frames", "window",
-    "exempt_names", "answered_in_item",
+    "exempt_names", "answered_in_item", "pinyin_spellings",
 }  # fmt: skip
 
 
@@ -388,6 +426,11 @@ def _rule(raw: Any, pack: str, version: str, lexicons: Mapping[str, tuple[str, .
     answered_in_item = raw.get("answered_in_item", False)
     if not isinstance(answered_in_item, bool):
         raise RulePackError(f"{where}: answered_in_item is true or false")
+    spellings = raw.get("pinyin_spellings", False)
+    if not isinstance(spellings, bool):
+        raise RulePackError(f"{where}: pinyin_spellings is true or false")
+    if spellings:
+        terms = tuple(dict.fromkeys(terms + tuple(s for term in terms for s in pinyin_spellings(term))))
     return Rule(
         id=raw["id"],
         pack=pack,
@@ -413,6 +456,7 @@ def _rule(raw: Any, pack: str, version: str, lexicons: Mapping[str, tuple[str, .
         window=window,
         exempt_names=exempt_names,
         answered_in_item=answered_in_item,
+        pinyin_spellings=spellings,
     )
 
 
