@@ -6,7 +6,7 @@ from django.apps import AppConfig
 class MarketingConfig(AppConfig):
     name = "mallops.marketing"
     label = "marketing"
-    verbose_name = "Marketing: channels, spend, attribution, budget suggestions"
+    verbose_name = "Marketing: channels, spend, attribution, budget suggestions, tier strategies, campaigns"
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,24 @@ class MarketingConfig(AppConfig):
                 _("Marketing channels"),
                 "marketing:channels",
                 "analytics.view",
+                group="marketing",
+            )
+        )
+        register(
+            MenuItem(
+                "marketing_strategies",
+                _("Tier strategies"),
+                "marketing:strategies",
+                "promotion.view",
+                group="marketing",
+            )
+        )
+        register(
+            MenuItem(
+                "marketing_campaigns",
+                _("Targeted campaigns"),
+                "marketing:campaigns",
+                "promotion.view",
                 group="marketing",
             )
         )

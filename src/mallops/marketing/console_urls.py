@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.marketing import views
+from mallops.marketing import views, views_campaigns
 
 app_name = "marketing"
 
@@ -12,4 +12,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("channels/", views.channel_list, name="channels"),
     path("spend/", views.spend_page, name="spend"),
     path("report/", views.report_page, name="report"),
+    path("strategies/", views_campaigns.strategy_list, name="strategies"),
+    path("strategies/<int:strategy_id>/", views_campaigns.strategy_page, name="strategy"),
+    path("strategies/<int:strategy_id>/run/", views_campaigns.strategy_run_now, name="strategy_run_now"),
+    path("strategy-runs/<int:run_id>/", views_campaigns.strategy_run_page, name="strategy_run"),
+    path("campaigns/", views_campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", views_campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", views_campaigns.campaign_page, name="campaign"),
 ]
