@@ -37,6 +37,8 @@ ALLOWED_ON_PAGE: dict[tuple[str, str], str] = {
     ("/review/mine/import/", "external_code"): "the import help names the spreadsheet's column header",
     ("/privacy/policies/", "legal_basis"): "the publish form's JSON editor holds the policy's own keys",
     ("/analytics/experiments/", "checkout"): "a word of a title a person typed (One-page checkout)",
+    ("/marketing/channels/", "douyin"): "a UTM source as the links carry it (demo channel)",
+    ("/content/draws/1/", "content"): "the verify-draw command line (mallops content verify-draw) to copy",
 }
 
 

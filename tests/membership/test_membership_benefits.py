@@ -8,13 +8,17 @@ import pytest
 from django.utils import timezone
 
 from mallops.audit.models import AuditEvent
+from mallops.core.errors import DomainError
 from mallops.membership.benefits import grant_period, member_coupons_grant, members_coupons_grant
+from mallops.membership.member_days import member_day_create
 from mallops.membership.models import Member
 from mallops.membership.services import TierInput, tier_create
+from mallops.pricing.cart import LineIn, cart_quote, resolve_lines
 from mallops.pricing.coupons import BatchInput, coupon_batch_create
 from mallops.pricing.models import Coupon
-from mallops.pricing.testing import make_buyer
-from mallops.testing.factories import make_staff
+from mallops.pricing.models import Membership as PlatformMembership
+from mallops.pricing.testing import catalogue_sku, make_buyer
+from mallops.testing.factories import make_merchant, make_staff
 
 
 def test_grant_period_is_the_beijing_calendar_month() -> None:
@@ -84,3 +88,35 @@ def test_no_coupons_for_a_tier_without_a_batch_or_a_buyer_without_a_tier() -> No
     assert member_coupons_grant(buyer_id=buyer.pk, now=timezone.now()) is None
     assert member_coupons_grant(buyer_id=make_buyer("nobody").pk, now=timezone.now()) is None
     assert Coupon.objects.unscoped(reason="test").count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.req("R4.3.1")
+def test_member_day_is_a_launched_members_only_offer_in_the_quote() -> None:
+    # given a tier, a member of it and a buyer who is none
+    staff = make_staff("product_ops")
+    gold = tier_create(actor=staff, data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100))
+    merchant, _ = make_merchant()
+    sku_id = catalogue_sku(merchant, "TEA-9", 10_000)
+    lines, _ = resolve_lines([LineIn(id="L1", merchant_id=merchant.pk, qty=3, sku_id=sku_id)])
+    member, outsider = make_buyer("md-member"), make_buyer("md-outsider")
+    PlatformMembership.objects.create(
+        buyer=member, level="gold", valid_from=timezone.now() - timedelta(days=1), granted_by=staff
+    )
+
+    # when the member day of today is created (满200减30)
+    promotion = member_day_create(
+        actor=staff, tier_id=gold.pk, day=timezone.localdate(), min_fen=20_000, off_fen=3_000
+    )
+
+    # then it is a live members-only platform promotion, and only the member's quote gets it
+    assert (promotion.name, promotion.status, promotion.members_only, promotion.merchant_id) == (
+        "黄金会员日",
+        "live",
+        True,
+        None,
+    )
+    assert cart_quote(buyer=member, lines=lines).quote.discount == 3_000
+    assert cart_quote(buyer=outsider, lines=lines).quote.discount == 0
+    with pytest.raises(DomainError):
+        member_day_create(actor=staff, tier_id=gold.pk, day=timezone.localdate(), min_fen=100, off_fen=200)

@@ -1,0 +1,59 @@
+"""Member days (R4.3.1): a dated event with an offer for members, through the pricing promotion services.
+
+A member day is a platform 满减 (``threshold`` promotion, platform layer) marked members-only that runs for
+one Beijing calendar day; it is created and launched by ``pricing.services`` (pre-launch price-law checks,
+audit), so it shows on 促销活动 and applies in the live quote with the tier's member price (item layer)
+before it. The promotion's name carries the tier (``黄金会员日``).
+
+Limit: pricing's members-only test asks whether the buyer holds a valid platform membership, so the offer
+reaches every tier's members, not only the named tier's. Restricting it to one tier needs a stored link
+from the promotion to the tier (a ``MemberDay`` row, or a tier filter in pricing); see docs/membership.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from mallops.core.errors import FieldError, not_found, validation_error
+from mallops.membership.models import Tier
+from mallops.pricing import services as promotions
+from mallops.pricing.models import Promotion
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def member_day_window(day: date) -> tuple[datetime, datetime]:
+    """The Beijing calendar ``day`` as [start, end)."""
+    start = datetime.combine(day, time.min, tzinfo=BEIJING)
+    return start, start + timedelta(days=1)
+
+
+@transaction.atomic
+def member_day_create(
+    *, actor: Any, tier_id: int, day: date, min_fen: int, off_fen: int, request: Any = None
+) -> Promotion:
+    """Create and launch the member day of ``tier_id`` on Beijing ``day``: members-only 满 ``min_fen`` 减
+    ``off_fen`` (``promotion.manage``). Errors: 404 tier, 422 (``off_fen`` not in 1..``min_fen``, a day
+    already over), 409 ``promotion_blocked`` when the pre-launch checks block it (nothing is kept then:
+    one transaction)."""
+    tier = Tier.objects.filter(pk=tier_id, active=True).first()
+    if tier is None:
+        raise not_found("tier")
+    if not 1 <= off_fen <= min_fen:
+        raise validation_error([FieldError(loc=("body", "off_fen"), msg="needs 1 <= off <= min")])
+    starts_at, ends_at = member_day_window(day)
+    data = promotions.PromotionInput(
+        name=f"{tier.name}日",
+        kind="threshold",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        tiers=[{"min": min_fen, "off": off_fen}],
+        members_only=True,
+        description=f"{tier.name}会员日专享",
+    )
+    row = promotions.promotion_create(actor=actor, merchant_id=None, data=data, request=request)
+    return promotions.promotion_launch(actor=actor, merchant_id=None, promotion_id=row.pk, request=request)
