@@ -92,6 +92,8 @@ def test_one_script_checks_token_idempotency_limit_and_stock(on_redis):
     buyer, staff = make_buyer(), make_staff("product_ops")
     raw, staff_raw = token_for(buyer), token_for(staff)  # issuing writes the token cache
     assert r.get(tokens.key(_prefix(raw))).split("|")[1] == str(buyer.pk)
+    # ... and the copy of every running sale, in the sale's hash slot
+    assert r.get(tokens.sale_key(sale.pk, _prefix(raw))) == r.get(tokens.key(_prefix(raw)))
     now = int(time.time())
 
     def run(raw_token, key, *, record="R", buyer_id=None, token=True, attempt="a1"):
@@ -102,7 +104,7 @@ def test_one_script_checks_token_idempotency_limit_and_stock(on_redis):
             1,
             attempt,
             idempotency=(f"s:{key}", record, 60),
-            token=(tokens.key(_prefix(raw_token)), _digest(raw_token), now) if token else None,
+            token=(tokens.sale_key(sale.pk, _prefix(raw_token)), _digest(raw_token), now) if token else None,
         )
 
     assert run(raw, "k1", record="first") == (1, None)
@@ -119,7 +121,7 @@ def test_one_script_checks_token_idempotency_limit_and_stock(on_redis):
     # the token: wrong secret, staff, unknown (not cached) -> no decision at all
     assert run(raw[:-2] + "xx", "k3")[0] == redis_path.BAD_TOKEN
     assert run(staff_raw, "k3")[0] == redis_path.NOT_BUYER
-    r.delete(tokens.key(_prefix(raw)))
+    r.delete(tokens.sale_key(sale.pk, _prefix(raw)))
     assert run(raw, "k3")[0] == redis_path.NO_TOKEN
     # the caller then reads the database and passes the buyer; another buyer takes the last unit
     other = make_buyer()
@@ -143,12 +145,14 @@ def test_token_cache_revocation_is_immediate_and_misses_read_the_database(on_red
     path = f"/api/v1/flash-sales/{sale.pk}/attempts"
     buyer = make_buyer()
     raw = token_for(buyer)
-    # a token issued before the cache existed: read from the database, then cached
-    r.delete(tokens.key(_prefix(raw)))
+    # a token issued before the cache existed: read from the database, then cached (and the sale's copy)
+    r.delete(tokens.key(_prefix(raw)), tokens.sale_key(sale.pk, _prefix(raw)))
     assert _call(app, path, token=raw, key="k1")[0] == 202
     assert r.get(tokens.key(_prefix(raw))).startswith(_digest(raw))
+    assert r.get(tokens.sale_key(sale.pk, _prefix(raw))) == r.get(tokens.key(_prefix(raw)))
     token_revoke(actor=buyer, token_id=ApiToken.objects.get(user=buyer).pk)
     assert r.get(tokens.key(_prefix(raw))) == tokens.REFUSED
+    assert r.get(tokens.sale_key(sale.pk, _prefix(raw))) == tokens.REFUSED
     assert _call(app, path, token=raw, key="k2")[0] == 401
     # deactivating a user refuses their tokens at once too
     other = make_buyer()

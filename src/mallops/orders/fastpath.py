@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, conflict
@@ -145,7 +145,11 @@ class FlashFastPath:
         record = json.dumps({"fp": fingerprint, "status": 202, "type": "application/json", "body": body})
         idempotency = (scoped, record, int(settings.MALLOPS["IDEMPOTENCY_TTL_HOURS"]) * 3600)
         # the buyer comes from the token cache inside the same script: one round trip in all
-        token = (tokens.key(prefix), hashlib.sha256(raw_token.encode()).hexdigest(), int(time.time()))
+        token = (
+            tokens.sale_key(sale_id, prefix),
+            hashlib.sha256(raw_token.encode()).hexdigest(),
+            int(time.time()),
+        )
         try:
             try:
                 flash._attempt_redis(
@@ -156,8 +160,8 @@ class FlashFastPath:
                     raise _unauthenticated() from None
                 if refused.code == redis_path.NOT_BUYER:
                     raise _buyer_only() from None
-                # not cached (issued before the cache existed, or evicted): the database, then again
-                buyer = _require_buyer(tokens.owner(raw_token, _token_row))
+                # the sale has no copy yet (or it expired): the token cache or the database, then again
+                buyer = _require_buyer(tokens.owner(raw_token, _token_row, sale_id=sale_id))
                 flash._attempt_redis(sale, buyer.pk, qty, attempt_id=attempt_id, idempotency=idempotency)
         except flash.IdempotencyRecorded as done:
             return _replay(done.record, fingerprint, environ)
@@ -173,6 +177,7 @@ class FlashFastPath:
         fingerprint: str,
         scope: str,
     ) -> Answer:
+        from mallops.audit.services import audited
         from mallops.core.models import IdempotencyRecord
         from mallops.orders.flash.services import _check_open, attempt_db_in_transaction
 
@@ -189,7 +194,8 @@ class FlashFastPath:
         qty = _qty(raw)
         sale = _check_open(self._sale(sale_id), qty, _now())
         try:
-            with transaction.atomic():
+            # audited: the order's event is chained after the sale's hot row, right before the commit
+            with audited():
                 record = IdempotencyRecord.objects.create(
                     scope=scope,
                     key=key,
