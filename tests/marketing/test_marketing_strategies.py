@@ -147,3 +147,17 @@ def test_a_run_is_measured_against_its_holdout() -> None:
     assert (result.reach, result.conversions, result.gmv_fen) == (len(acted), 1, order.paid_fen)
     assert (result.holdout_size, result.holdout_conversions) == (len(held), 0)
     assert result.uplift is not None and result.uplift * len(acted) == 1
+
+
+def test_a_scheduled_run_acts_as_the_owner_and_records_a_refusal() -> None:
+    from mallops.accounts.models import RoleGrant
+
+    owner = make_staff("product_ops")
+    segment("high_value", 1)
+    strategy = strategies.strategy_create(actor=owner, name="关怀", action="care_task", segment="high_value")
+    RoleGrant.objects.filter(user=owner).delete()  # the owner left product operations
+
+    assert strategies.strategies_run_scheduled() == {"runs": 0, "failed": 1}
+    run = StrategyRun.objects.get(strategy=strategy)
+    assert (run.trigger, run.error, run.acted, run.targets.count()) == ("schedule", "permission_denied", 0, 0)
+    assert not WorkTask.objects.filter(source_type="marketing.strategy").exists()
