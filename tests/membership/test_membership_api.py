@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mallops.membership.models import Tier
+from mallops.membership.models import MemberNotice, Tier
 from mallops.membership.services import member_recompute
 from mallops.orders.models import Order, OrderStatus
 from mallops.orders.testing import make_order
@@ -73,6 +73,10 @@ def test_a_buyer_reads_own_tier_growth_next_threshold_and_benefits() -> None:
         status=OrderStatus.PAID, paid_fen=25_000, paid_at=now - timedelta(days=2)
     )
     member_recompute(buyer_id=buyer.pk, now=now)  # growth 250 + 10 = 260: silver
+    # the notice is written in the platform's language
+    assert list(MemberNotice.objects.filter(buyer=buyer).values_list("title", flat=True)) == [
+        "您已成为白银会员"
+    ]
 
     mine = ApiClient(token=token_for(buyer)).get_json("/api/v1/membership/me")
     assert mine.status_code == 200, mine.content
