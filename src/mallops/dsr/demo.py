@@ -27,7 +27,7 @@ PURPOSES = [
      "legal_basis": "contract"},
     {"code": "order_fulfilment", "name": "订单履行与配送", "scope": "收货人、电话、地址、订单记录",
      "retention": "交易完成后三年", "legal_basis": "contract"},
-    {"code": "marketing", "name": "个性化推荐与营销信息", "scope": "浏览与购买记录", "retention": "撤回同意后删除",
+    {"code": "marketing", "name": "营销信息与定向优惠", "scope": "浏览与购买记录", "retention": "撤回同意后删除",
      "legal_basis": "consent"},
     {"code": "analytics", "name": "匿名统计分析", "scope": "设备与浏览信息（去标识化）", "retention": "十二个月",
      "legal_basis": "consent"},
