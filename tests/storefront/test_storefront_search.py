@@ -111,8 +111,12 @@ def test_personalisation_off_gives_two_buyers_with_different_histories_the_same_
     assert [h.explanation for h in off_a.hits] == [h.explanation for h in off_b.hits]
     assert not off_a.personalised and all(r.factor != "affinity" for h in off_a.hits for r in h.explanation)
 
+    # marketing consent is not the switch: 个性化推荐 is its own purpose
+    grant_consent([buyer_a], purposes=("marketing",))
+    assert not selectors.search(query="保温杯", user=buyer_a).personalised
+
     # and with the switch on, each buyer's history moves their own category up
-    grant_consent([buyer_a, buyer_b], purposes=("marketing",))
+    grant_consent([buyer_a, buyer_b], purposes=("personalisation",))
     assert _ids(selectors.search(query="保温杯", user=buyer_a))[0] == a.pk
     assert _ids(selectors.search(query="保温杯", user=buyer_b))[0] == b.pk
 
