@@ -94,6 +94,7 @@ ACTION: dict[str, Any] = {
     "pricing.promotion_sold_out": _("Promotion budget used up"),
     "privacy.policy_publish": _("Privacy policy published"),
     "privacy.reveal": _("Personal data revealed"),
+    "privacy.export": _("Personal data exported"),
     "review.listing_approve": _("Listing approved"),
     "review.listing_claim": _("Listing claimed for review"),
     "review.listing_create": _("Listing created"),

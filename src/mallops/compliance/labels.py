@@ -90,6 +90,8 @@ RULE: dict[str, Any] = {
     "PIPL50-DSR-OVERDUE": _("Data-subject request overdue"),
     "PIPL19-RETENTION-OVERDUE": _("Data kept past its retention period"),
     "PIPL14-CONSENT-MISSING": _("Data kept without consent"),
+    "PIPL51-ACCESS-ROLE": _("Personal data exported or revealed by a role not allowed to"),
+    "PIPL6-EXPORT-PURPOSE": _("Bulk export of personal data without a purpose"),
 }
 
 # the self-inspection (R7.1.2, R7.3.2): the same words as the choices in ``compliance.models``

@@ -17,12 +17,21 @@ Data handling (area ``data``, 个人信息保护法):
 | ``PIPL50-DSR-OVERDUE`` | a data-subject request is open past its deadline | block |
 | ``PIPL19-RETENTION-OVERDUE`` | data past its retention period is still kept a day later | block |
 | ``PIPL14-CONSENT-MISSING`` | a buyer's marketing tag is kept without marketing consent | block |
+| ``PIPL51-ACCESS-ROLE`` | an export or reveal of personal data (audit log, last 90 days) by an actor whose roles at the time did not grant what it needs | block |
+| ``PIPL6-EXPORT-PURPOSE`` | a bulk export (``BULK_EXPORT_ROWS`` records or more) that states no purpose | review |
+
+Exports and reveals (``access_hits``) are read from the audit log: ``privacy.reveal`` (needs the reveal
+permission), ``dsr.complete`` of an access or portability request (handling requests and reveal), and
+``privacy.export``, the event every bulk export of personal data writes (``privacy.services.personal_data_export_record``:
+rows, data classes, purpose), which needs the unmasked-view permission of each class it holds. PIPL Art. 51
+asks the handler to set who may operate on personal data (操作权限) and Art. 6 limits processing to a
+stated, reasonable purpose; GB/T 35273 7.1 asks for least privilege and approved bulk exports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mallops.compliance.report import Hit
@@ -43,7 +52,17 @@ ARTICLES = {
     "PIPL50-DSR-OVERDUE": f"{PIPL}第五十条",
     "PIPL19-RETENTION-OVERDUE": f"{PIPL}第十九条",
     "PIPL14-CONSENT-MISSING": f"{PIPL}第十四条",
+    "PIPL51-ACCESS-ROLE": f"{PIPL}第五十一条",
+    "PIPL6-EXPORT-PURPOSE": f"{PIPL}第六条",
 }
+# how far back the inspection reads exports and reveals; an old breach stays a finding until accepted
+ACCESS_LOOKBACK = timedelta(days=90)
+# an export of this many personal records or more is a bulk export and must state its purpose
+BULK_EXPORT_ROWS = 50
+REVEAL_ACTION = "privacy.reveal"
+EXPORT_ACTION = "privacy.export"
+DSR_COMPLETE_ACTION = "dsr.complete"
+ACCESS_ACTIONS = (REVEAL_ACTION, EXPORT_ACTION, DSR_COMPLETE_ACTION)
 # the retention rule whose overdue rows are data kept without the consent it needs
 CONSENT_RULES = frozenset({"marketing.segment_tags"})
 REQUEST_KINDS = {
@@ -104,6 +123,76 @@ class DataFacts:
     undeclared_fields: tuple[str, ...]
     overdue_requests: tuple[tuple[int, str, datetime], ...]  # id, kind, due_at
     retention_due: tuple[tuple[str, str, int], ...]  # rule, label, rows
+    access: tuple[PersonalDataAccess, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDataAccess:
+    """One export or reveal of personal data in the audit log and what its actor's roles granted then."""
+
+    event_seq: int
+    action: str
+    at: datetime
+    actor: str  # username; "" when no person acted
+    roles: tuple[str, ...]  # role names as people read them, at the time of the event
+    needed: tuple[str, ...]  # permissions the action needs (codes, see ``needed_permissions``)
+    granted: frozenset[str]  # permissions the roles grant in the role matrix
+    rows: int  # personal records that left (1 for a reveal)
+    purpose: str
+    labels: Mapping[str, str] = field(default_factory=dict)  # permission code -> words for the report
+
+
+def needed_permissions(action: str, after: Mapping[str, object]) -> tuple[str, ...] | None:
+    """The permissions an audited export or reveal needs, or ``None`` when the event is not one."""
+    if action == REVEAL_ACTION:
+        return ("privacy.reveal",)
+    if action == DSR_COMPLETE_ACTION:
+        result = after.get("result")
+        if isinstance(result, Mapping) and result.get("export_sections"):
+            return ("privacy.dsr.handle", "privacy.reveal")
+        return None
+    if action == EXPORT_ACTION:
+        classes = after.get("data_classes")
+        names = sorted(str(name) for name in classes) if isinstance(classes, list) else []
+        return tuple(f"privacy.view_{name}" for name in names)
+    return None
+
+
+def access_hits(events: Sequence[PersonalDataAccess]) -> list[Hit]:
+    """``PIPL51-ACCESS-ROLE`` and ``PIPL6-EXPORT-PURPOSE`` over exports and reveals (see the module docstring)."""
+    hits: list[Hit] = []
+    for event in events:
+        kind = "导出" if event.action != REVEAL_ACTION else "查看完整"
+        who = event.actor or "系统任务（无操作人）"
+        roles = "、".join(event.roles) or "无角色"
+        object_id = f"audit:{event.event_seq}"
+        label = f"审计事件 #{event.event_seq}"
+        missing = [code for code in event.needed if code not in event.granted]
+        if missing or not event.actor:
+            lacking = "、".join(event.labels.get(code, "相应权限") for code in missing) or "可追责的操作人"
+            hits.append(
+                _hit(
+                    "PIPL51-ACCESS-ROLE",
+                    object_id,
+                    label,
+                    "actor",
+                    f"{who}（{roles}）于 {event.at:%Y-%m-%d %H:%M} {kind}个人信息 {event.rows} 条，"
+                    f"其角色不具备：{lacking}",
+                    "block",
+                )
+            )
+        if event.action != REVEAL_ACTION and event.rows >= BULK_EXPORT_ROWS and not event.purpose.strip():
+            hits.append(
+                _hit(
+                    "PIPL6-EXPORT-PURPOSE",
+                    object_id,
+                    label,
+                    "purpose",
+                    f"{who}（{roles}）于 {event.at:%Y-%m-%d %H:%M} 批量导出个人信息 {event.rows} 条，未写明用途",
+                    "review",
+                )
+            )
+    return hits
 
 
 def _hit(rule: str, object_id: str, label: str, field: str, text: str, severity: str) -> Hit:
@@ -182,4 +271,4 @@ def data_hits(facts: DataFacts, *, now: datetime) -> list[Hit]:
                 "block",
             )
         )
-    return hits
+    return hits + access_hits(facts.access)

@@ -12,7 +12,9 @@ Texts (checked with the rule packs in force):
 
 Other problems (``compliance.problems``): prices of live promotions and of live listings that show a
 reference price (``pricing.selectors.live_price_findings``), and data handling
-(``dsr.inspection_selectors.data_handling_facts``).
+(``dsr.inspection_selectors.data_handling_facts``), with the exports and reveals of personal data of the
+last 90 days from the audit log (``audit.selectors.audit_events``) and what the actors' roles granted
+(``accounts.roles``, the role matrix).
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mallops.compliance.problems import DataFacts, PricedObject, data_hits, price_hits
+from mallops.compliance.problems import (
+    ACCESS_ACTIONS,
+    ACCESS_LOOKBACK,
+    DataFacts,
+    PersonalDataAccess,
+    PricedObject,
+    data_hits,
+    needed_permissions,
+    price_hits,
+)
 from mallops.compliance.report import Hit, InspectedObject
 
 
@@ -141,4 +152,40 @@ def _data_facts(now: datetime) -> DataFacts:
         undeclared_fields=facts.undeclared_fields,
         overdue_requests=tuple((r.request_id, r.kind, r.due_at) for r in facts.overdue_requests),
         retention_due=tuple((r.rule, r.label, r.count) for r in facts.retention_due),
+        access=personal_data_access(now=now),
     )
+
+
+def personal_data_access(*, now: datetime) -> tuple[PersonalDataAccess, ...]:
+    """Exports and reveals of personal data audited in the lookback window, oldest first."""
+    from mallops.accounts.roles import PERMISSIONS, ROLES, permissions_for
+    from mallops.audit.selectors import audit_events
+    from mallops.privacy.contracts import PRIVACY_PERMISSIONS
+
+    words = {**PRIVACY_PERMISSIONS, **{code: permission.label_zh for code, permission in PERMISSIONS.items()}}
+
+    out: list[PersonalDataAccess] = []
+    events = audit_events(since=now - ACCESS_LOOKBACK, until=now).filter(action__in=ACCESS_ACTIONS)
+    for event in events.order_by("seq"):
+        after = event.after if isinstance(event.after, dict) else {}
+        needed = needed_permissions(event.action, after)
+        if needed is None:
+            continue
+        roles = tuple(str(code) for code in event.actor_roles or ())
+        rows = after.get("rows")
+        purpose = after.get("purpose") if "purpose" in after else after.get("reason", "")
+        out.append(
+            PersonalDataAccess(
+                event_seq=event.seq,
+                action=event.action,
+                at=event.at,
+                actor=event.actor_username if event.actor_id is not None else "",
+                roles=tuple(ROLES[code].label_zh if code in ROLES else code for code in roles),
+                needed=needed,
+                granted=permissions_for(set(roles)),
+                rows=rows if isinstance(rows, int) and rows > 0 else 1,
+                purpose=str(purpose or ""),
+                labels={code: words[code] for code in needed if code in words},
+            )
+        )
+    return tuple(out)

@@ -1,4 +1,5 @@
-"""Writes of the privacy app: revealing a personal field in full (R1.3.2, R7.3.1)."""
+"""Writes of the privacy app: revealing a personal field in full (R1.3.2, R7.3.1) and recording a bulk export
+of personal data (R7.1.2: the compliance self-inspection checks both against the role matrix)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from mallops.core.errors import FieldError, permission_denied, validation_error
-from mallops.privacy.contracts import MIN_REASON_LENGTH, REVEAL_PERMISSION
+from mallops.privacy.contracts import MIN_REASON_LENGTH, REVEAL_PERMISSION, DataClass
 from mallops.privacy.registry import UnclassifiedFieldError, personal_field
 
 
@@ -57,3 +58,44 @@ def personal_field_reveal(
             request=request,
         )
     return getattr(obj, field_name)
+
+
+def personal_data_export_record(
+    *,
+    actor: Any,
+    what: str,
+    rows: int,
+    data_classes: list[DataClass],
+    purpose: str = "",
+    request: HttpRequest | None = None,
+) -> None:
+    """Record that ``rows`` records holding personal data of ``data_classes`` left the system as a file.
+
+    Called by every export of personal data (a list page's CSV/XLSX, a retargeting file) after its own
+    permission check. Writes one audit event ``privacy.export`` (``what``, ``rows``, the classes and the
+    stated ``purpose``); the compliance self-inspection flags an export whose actor's roles do not grant the
+    unmasked view of each class (PIPL Art. 51) and a bulk export without a purpose (PIPL Art. 6). Errors:
+    422 ``validation_error`` when ``rows`` is negative or ``what`` is empty."""
+    errors: list[FieldError] = []
+    if not what.strip():
+        errors.append(FieldError(("what",), "Say what was exported.", "required"))
+    if rows < 0:
+        errors.append(FieldError(("rows",), "The number of records cannot be negative.", "invalid"))
+    if errors:
+        raise validation_error(errors)
+    from mallops.audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="privacy.export",
+            obj=None,
+            before=None,
+            after={
+                "what": what.strip(),
+                "rows": rows,
+                "data_classes": sorted({DataClass(value).value for value in data_classes}),
+                "purpose": purpose.strip(),
+            },
+            request=request,
+        )
