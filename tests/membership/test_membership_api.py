@@ -90,5 +90,18 @@ def test_a_buyer_reads_own_tier_growth_next_threshold_and_benefits() -> None:
     assert body["benefits"]["discount_percent"] == 3
     assert body["downgrade_pending"] is False
 
+    # a member day for the tier: launched through the promotion services; a viewer may not create one
+    tier_id = Tier.objects.get(code="silver").pk
+    body = {"tier_id": tier_id, "day": timezone.localdate().isoformat(), "min_fen": 20_000, "off_fen": 2_000}
+    day = ops.post_json("/api/v1/membership/member-days", body)
+    assert day.status_code == 201, day.content
+    assert (day.json()["name"], day.json()["status"], day.json()["members_only"]) == (
+        "白银会员日",
+        "live",
+        True,
+    )
+    viewer = ApiClient(token=token_for(make_staff("user_ops")))
+    assert viewer.post_json("/api/v1/membership/member-days", body).status_code == 403
+
     staff_view = ops.get_json("/api/v1/membership/me")
     assert (staff_view.status_code, staff_view.json()["code"]) == (403, "buyer_only")

@@ -1,14 +1,15 @@
 """HTTP API of membership under /api/v1/membership/... (R4.3.1).
 
 Tier rules: list (``promotion.view``), create and replace (``promotion.manage``, audited; checked by the
-services). A buyer reads their own membership: tier, growth value now, the next tier and the growth still
+services); member days (``promotion.manage``: a one-day members-only platform 满减, launched through the
+pricing promotion services). A buyer reads their own membership: tier, growth value now, the next tier and the growth still
 missing, and the tier's benefits. The server decides the tier from its own rows; nothing about a buyer's
 tier is taken from the client.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,8 +18,8 @@ from ninja import Field, Router, Status
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import User
 from mallops.accounts.services import require_permission
-from mallops.core.inputs import Count, Id, Schema, Text
-from mallops.membership import selectors, services
+from mallops.core.inputs import Count, Fen, Id, Schema, Text
+from mallops.membership import member_days, selectors, services
 from mallops.membership.models import Tier
 
 router = Router(tags=["membership"], auth=api_auth)
@@ -74,6 +75,22 @@ class MyMembershipOut(Schema):
     downgrade_pending: bool
     pending_tier: MembershipTierRefOut | None
     benefits: MembershipBenefitsOut | None
+
+
+class MembershipMemberDayIn(Schema):
+    tier_id: Id
+    day: date  # a Beijing calendar day
+    min_fen: Fen
+    off_fen: Fen
+
+
+class MembershipMemberDayOut(Schema):
+    promotion_id: int
+    name: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    members_only: bool
 
 
 def _actor(request: HttpRequest) -> User:
@@ -147,4 +164,33 @@ def membership_me(request: HttpRequest) -> MyMembershipOut:
         downgrade_pending=mine.downgrade_pending,
         pending_tier=_ref(mine.pending_tier),
         benefits=_benefits(mine.tier) if mine.tier is not None else None,
+    )
+
+
+@router.post(
+    "/membership/member-days",
+    response={201: MembershipMemberDayOut},
+    summary="Create and launch a member day (a one-day members-only platform 满减)",
+)
+def membership_member_day_create(
+    request: HttpRequest, payload: MembershipMemberDayIn
+) -> Status[MembershipMemberDayOut]:
+    row = member_days.member_day_create(
+        actor=_actor(request),
+        tier_id=payload.tier_id,
+        day=payload.day,
+        min_fen=payload.min_fen,
+        off_fen=payload.off_fen,
+        request=request,
+    )
+    return Status(
+        201,
+        MembershipMemberDayOut(
+            promotion_id=row.pk,
+            name=row.name,
+            status=row.status,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            members_only=row.members_only,
+        ),
     )

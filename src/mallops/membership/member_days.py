@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from mallops.accounts.services import require_permission
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.membership.models import Tier
 from mallops.pricing import services as promotions
@@ -40,6 +41,7 @@ def member_day_create(
     ``off_fen`` (``promotion.manage``). Errors: 404 tier, 422 (``off_fen`` not in 1..``min_fen``, a day
     already over), 409 ``promotion_blocked`` when the pre-launch checks block it (nothing is kept then:
     one transaction)."""
+    require_permission(actor, "promotion.manage")
     tier = Tier.objects.filter(pk=tier_id, active=True).first()
     if tier is None:
         raise not_found("tier")
