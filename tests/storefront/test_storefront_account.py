@@ -148,7 +148,8 @@ def test_a_delivered_line_is_reviewed_with_a_picture_and_the_author_sees_it_hidd
     review = ProductReview.objects.unscoped(reason="test").get(order_line=line)
     pictures = ReviewPicture.objects.unscoped(reason="test").filter(review=review).count()
     assert (review.rating, review.status, pictures) == (5, "visible", 1)
-    assert "已发布" in _page(client.get("/shop/me/reviews/"))
+    mine = _page(client.get("/shop/me/reviews/"))
+    assert "已发布" in mine and line.title in mine
 
     # a second review of the same line is refused in words
     again = _page(client.post(url, {"rating": "4", "text": "再评一次"}))

@@ -125,7 +125,8 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
     if (refused := _buyer_or_redirect(request)) is not None:
         return refused
     rows = []
-    for review in reviews.my_reviews(actor=request.user)[:50]:
+    # the line's title names the goods (one join, not one query per review)
+    for review in reviews.my_reviews(actor=request.user).select_related("order_line")[:50]:
         follow_up = getattr(review, "follow_up", None)
         reply = getattr(review, "reply", None)
         rows.append(
