@@ -213,7 +213,7 @@ def test_points_are_capped_by_the_balance_and_an_order_cancelled_unpaid_gives_th
 
 @pytest.mark.django_db
 def test_earned_points_unfreeze_only_after_the_return_window_after_delivery() -> None:
-    merchant, _ = make_merchant()
+    merchant, owner = make_merchant()
     buyer = make_buyer()
     item = make_stock(merchant, price_fen=12345, available=5)
     (order,) = _paid_checkout(buyer, [(item, 1)], 0, "pts-freeze")
@@ -233,6 +233,12 @@ def test_earned_points_unfreeze_only_after_the_return_window_after_delivery() ->
     account = assert_reconciles(buyer.pk)
     assert (account.available, account.frozen) == (123, 0)
     assert PointsOrder.objects.get(order=order).unfreeze_due_at is None
+    # a refund after the buyer spent 100 of them: the rest is taken back, the balance stays >= 0
+    points_adjust(actor=make_staff("product_ops"), buyer_id=buyer.pk, delta=-100, reason="兑换礼品")
+    _refund_units(order, owner, _lines(order)[0], 1)
+    assert _sweep("points_settle") == 1
+    po = PointsOrder.objects.get(order=order)
+    assert (po.reversed, po.reverse_shortfall, assert_reconciles(buyer.pk).available) == (123, 100, 0)
 
 
 # --- expiry, coupons, adjustments -------------------------------------------------------------------------
