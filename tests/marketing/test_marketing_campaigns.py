@@ -84,6 +84,7 @@ def test_campaign_never_reaches_a_buyer_without_marketing_consent(ops: tuple[Any
     assert campaigns.campaigns_sweep(now=campaign.starts_at + timedelta(minutes=1)) == {
         "started": 1,
         "finished": 0,
+        "failed": 0,
     }
 
     # then only the three still consenting got the message and a coupon; the others have no row at all
@@ -191,3 +192,35 @@ def test_results_come_from_the_reached_buyers_orders(ops: tuple[Any, Any], chann
     assert (result.reach, result.conversions, result.gmv_fen) == (2, 1, order.paid_fen)
     assert result.cost_fen == order.discount_fen + 2 * 5
     assert result.conversion_rate == Fraction(1, 2) and result.holdout_size == 0 and result.uplift is None
+
+
+def test_sweep_keeps_a_campaign_its_launcher_may_no_longer_start_and_never_delivers_late(
+    ops: tuple[Any, Any], channel: Any
+) -> None:
+    from mallops.accounts.models import RoleGrant
+
+    creator, approver = ops
+    grant_consent(tagged(2), ["marketing"])
+    soon = draft(creator, channel, starts_at=timezone.now() + timedelta(hours=1))
+    late = draft(
+        creator,
+        channel,
+        starts_at=timezone.now() + timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(hours=2),
+    )
+    for campaign in (soon, late):
+        campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk)
+        campaigns.campaign_launch(actor=approver, campaign_id=campaign.pk)
+    RoleGrant.objects.filter(user=approver).delete()
+
+    # an hour and a half later: ``soon`` cannot start (its launcher lost the permission), ``late`` neither
+    assert campaigns.campaigns_sweep(now=timezone.now() + timedelta(minutes=90)) == {
+        "started": 0,
+        "finished": 0,
+        "failed": 2,
+    }
+    # the worker was down until after ``late`` ended: it finishes without delivering
+    assert campaigns.campaigns_sweep(now=timezone.now() + timedelta(hours=3))["finished"] == 1
+    assert Campaign.objects.get(pk=late.pk).status == "finished"
+    assert Campaign.objects.get(pk=soon.pk).status == "scheduled"
+    assert not CampaignDelivery.objects.exists() and not Coupon.objects.unscoped(reason="test").exists()
