@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from mallops.accounts.models import Address, Merchant, MerchantMember, RoleGrant, User
 from mallops.accounts.roles import ROLES, Kind, permissions_for
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 
 _CACHE_ATTR = "_mallops_roles"
@@ -24,6 +25,8 @@ def user_role_codes(user: Any) -> frozenset[str]:
     is suspended: ``user_permissions`` narrows it then). Cached on the instance."""
     if user is None or not getattr(user, "pk", None):
         return frozenset()
+    if isinstance(user, Actor):  # read once when the actor was built (``accounts.actors``)
+        return user.roles
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return frozenset(cached)
@@ -48,13 +51,15 @@ def user_role_codes(user: Any) -> frozenset[str]:
 def user_permissions(user: Any) -> frozenset[str]:
     """What the user's roles grant; for a member of a suspended store only ``SUSPENDED_STORE_KEEPS``."""
     permissions = permissions_for(user_role_codes(user))
-    if getattr(user, _SUSPENDED_ATTR, False):
+    if getattr(user, _SUSPENDED_ATTR, False) or (isinstance(user, Actor) and user.merchant_suspended):
         return permissions & SUSPENDED_STORE_KEEPS
     return permissions
 
 
 def merchant_is_suspended(user: Any) -> bool:
     """True for a member of a suspended store (the console shows the reason)."""
+    if isinstance(user, Actor):
+        return user.merchant_suspended
     user_role_codes(user)
     return bool(getattr(user, _SUSPENDED_ATTR, False))
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Status
 from ninja.pagination import paginate
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.aftersales import disputes, returns, selectors, services
 from mallops.aftersales.models import Party
@@ -176,21 +177,20 @@ def _detail(req: Any) -> dict[str, Any]:
 def buyer_create(request: HttpRequest, payload: AfterSaleRequestIn) -> Any:
     # before the request's transaction (risk assessment commits on its own); 403 risk_blocked
     refund_request_assess(
-        actor=request.user,
+        actor=request_actor(request),
         order_id=payload.order_id,
         kind=payload.kind,
         lines=[(ln.order_line_id, ln.qty) for ln in payload.lines],
         context=request_context(request),
     )
     req = services.request_create(
-        actor=request.user,
+        actor=request_actor(request),
         order_id=payload.order_id,
         kind=payload.kind,
         classification=payload.classification,
         reason=payload.reason,
         lines=[services.LineIn(ln.order_line_id, ln.qty) for ln in payload.lines],
         no_reason_return=payload.no_reason_return,
-        request=request,
     )
     return Status(201, _detail(req))
 
@@ -217,12 +217,11 @@ def buyer_get(request: HttpRequest, aftersales_id: int) -> Any:
 )
 def buyer_dispute(request: HttpRequest, aftersales_id: int, payload: DisputeIn) -> Any:
     d = disputes.dispute_open(
-        actor=request.user,
+        actor=request_actor(request),
         request_id=aftersales_id,
         category=payload.category,
         text=payload.text,
         images=payload.images,
-        request=request,
     )
     return Status(201, _detail(d.request))
 
@@ -232,12 +231,11 @@ def buyer_dispute(request: HttpRequest, aftersales_id: int, payload: DisputeIn) 
 )
 def buyer_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn) -> Any:
     ev = disputes.evidence_add(
-        actor=request.user,
+        actor=request_actor(request),
         request_id=aftersales_id,
         party=Party.BUYER,
         text=payload.text,
         images=payload.images,
-        request=request,
     )
     return Status(201, _detail(ev.dispute.request))
 
@@ -250,11 +248,10 @@ def buyer_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn
 def buyer_return_ship(request: HttpRequest, aftersales_id: int, payload: ParcelIn) -> Any:
     req = selectors.one(selectors.buyer_requests(request.user), aftersales_id)
     req = returns.return_ship(
-        actor=request.user,
+        actor=request_actor(request),
         request_id=req.pk,
         carrier=payload.carrier,
         tracking_number=payload.tracking_number,
-        request=request,
     )
     return Status(201, _detail(req))
 
@@ -270,7 +267,7 @@ def _store_acts(
     req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
     if idempotent:
         require_idempotency_key(request)
-    out = act(actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request, **fields)
+    out = act(actor=request_actor(request), request_id=req.pk, merchant_id=req.merchant_id, **fields)
     return _detail(out)
 
 
@@ -335,13 +332,12 @@ def merchant_replacement_ship(request: HttpRequest, aftersales_id: int, payload:
 def merchant_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn) -> Any:
     req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
     ev = disputes.evidence_add(
-        actor=request.user,
+        actor=request_actor(request),
         request_id=req.pk,
         party=Party.MERCHANT,
         text=payload.text,
         images=payload.images,
         merchant_id=req.merchant_id,
-        request=request,
     )
     return Status(201, _detail(ev.dispute.request))
 
@@ -373,9 +369,7 @@ def platform_get(request: HttpRequest, aftersales_id: int) -> Any:
 )
 def platform_close(request: HttpRequest, aftersales_id: int, payload: AfterSaleCloseIn) -> Any:
     req = selectors.one(selectors.platform_requests(request.user), aftersales_id)
-    return _detail(
-        services.request_close(actor=request.user, request_id=req.pk, note=payload.note, request=request)
-    )
+    return _detail(services.request_close(actor=request_actor(request), request_id=req.pk, note=payload.note))
 
 
 @router.get("/aftersales/disputes", response=list[DisputeRowOut], summary="Disputes (aftersales.handle)")
@@ -393,11 +387,10 @@ def platform_rule(request: HttpRequest, dispute_id: int, payload: RuleIn) -> Any
     selectors.platform_disputes(request.user)
     require_idempotency_key(request)
     d = disputes.dispute_rule(
-        actor=request.user,
+        actor=request_actor(request),
         dispute_id=dispute_id,
         ruling=payload.ruling,
         note=payload.note,
         amount_fen=payload.amount_fen,
-        request=request,
     )
     return _detail(d.request)

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.aftersales import disputes, returns, services
 from mallops.aftersales.models import AfterSalesRequest
+from mallops.core.actors import SYSTEM
 from mallops.orders.models import Order, OrderLine
 
 REASONS = {
@@ -67,7 +69,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         qty = 1 if line.qty > 1 and rng.random() < 0.5 else line.qty
         now = timezone.now() - timedelta(hours=rng.randint(1, 20))
         req = services.request_create(
-            actor=order.buyer,
+            actor=actor_of(order.buyer),
             order_id=order.pk,
             kind=kind,
             classification=classification,
@@ -79,16 +81,19 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         later = now + timedelta(hours=rng.randint(1, 6))
         if fate in ("approve", "returning", "received", "replacing"):
             req = services.request_approve(
-                actor=None, request_id=req.pk, merchant_id=req.merchant_id, now=later
+                actor=SYSTEM, request_id=req.pk, merchant_id=req.merchant_id, now=later
             )
         if fate == "approve" and kind != "repair" and ruler is not None and req.status == "reviewing":
             # reviewed by customer service and closed; the repair (and the ruled dispute) wait for review
             services.request_close(
-                actor=ruler, request_id=req.pk, note="已核对处理结果", now=later + timedelta(hours=1)
+                actor=actor_of(ruler),
+                request_id=req.pk,
+                note="已核对处理结果",
+                now=later + timedelta(hours=1),
             )
         if fate in ("returning", "received", "replacing"):
             returns.return_ship(
-                actor=order.buyer,
+                actor=actor_of(order.buyer),
                 request_id=req.pk,
                 carrier=rng.choice(["SF", "ZTO", "YTO", "JD"]),
                 tracking_number=f"RT{req.pk:04d}{rng.randint(100000, 999999)}",
@@ -96,11 +101,11 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             )
         if fate in ("received", "replacing"):
             returns.return_receive(
-                actor=None, request_id=req.pk, merchant_id=req.merchant_id, now=later + timedelta(hours=2)
+                actor=SYSTEM, request_id=req.pk, merchant_id=req.merchant_id, now=later + timedelta(hours=2)
             )
         elif fate in ("reject", "dispute", "ruled"):
             services.request_reject(
-                actor=None,
+                actor=SYSTEM,
                 request_id=req.pk,
                 merchant_id=req.merchant_id,
                 reason="商品已使用，不影响二次销售的证明不足",
@@ -108,7 +113,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             )
         if fate in ("dispute", "ruled"):
             disputes.dispute_open(
-                actor=order.buyer,
+                actor=actor_of(order.buyer),
                 request_id=req.pk,
                 category="quality",
                 text="收到时即有破损，附开箱照片",
@@ -116,7 +121,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                 now=later + timedelta(hours=1),
             )
             disputes.evidence_add(
-                actor=None,
+                actor=SYSTEM,
                 request_id=req.pk,
                 party="merchant",
                 text="发货前质检记录",
@@ -126,7 +131,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             )
         if fate == "ruled" and ruler is not None:
             disputes.dispute_rule(
-                actor=ruler,
+                actor=actor_of(ruler),
                 dispute_id=req.dispute.pk,
                 ruling="refund_full",
                 note="商家举证不足，支持买家退款",

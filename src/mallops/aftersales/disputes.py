@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales import conf
 from mallops.aftersales.errors import AfterSalesCode
 from mallops.aftersales.models import (
@@ -35,6 +35,7 @@ from mallops.aftersales.services import (
     release_order,
 )
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders.models import Order
 from mallops.orders.permissions import require_buyer
@@ -77,15 +78,15 @@ def _snapshot(d: Dispute) -> dict[str, Any]:
 @audited()
 def dispute_open(
     *,
-    actor: Any,
+    actor: Actor,
     request_id: int,
     category: str,
     text: str,
     images: list[str],
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> Dispute:
     """The buyer disputes the merchant's rejection, with the first evidence."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     now = now or timezone.now()
     req: AfterSalesRequest = buyer_locked(
@@ -115,12 +116,10 @@ def dispute_open(
     order = Order.objects.unscoped(reason="the buyer's own order").get(pk=req.order_id)
     whole = req.requested_fen == order.paid_fen and order.paid_fen > 0
     if whole and order.status in HOLDABLE:
-        hold_order(req, actor=actor, now=now, request=request)
+        hold_order(req, actor=actor, now=now)
     log(req, "dispute_opened", actor=actor, now=now, text=text.strip(), category=category, dispute=dispute.pk)
     log(req, "evidence", actor=actor, now=now, text=text.strip(), party=Party.BUYER, images=images)
-    audit_record(
-        actor=actor, action="aftersales.dispute_open", obj=dispute, after=_snapshot(dispute), request=request
-    )
+    audit_record(actor=actor, action="aftersales.dispute_open", obj=dispute, after=_snapshot(dispute))
     return dispute
 
 
@@ -139,16 +138,16 @@ def _dispute_for(req_qs: Any, request_id: int) -> Dispute:
 @audited()
 def evidence_add(
     *,
-    actor: Any,
+    actor: Actor,
     request_id: int,
     party: str,
     text: str,
     images: list[str],
     merchant_id: int | None = None,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> Evidence:
     """A party adds evidence to the open dispute of a request (the buyer's own, or the merchant's)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     if party == Party.BUYER:
         require_buyer(actor)
@@ -173,7 +172,6 @@ def evidence_add(
         action="aftersales.evidence_add",
         obj=ev,
         after={"party": party, "images": len(ev.images)},
-        request=request,
     )
     return ev
 
@@ -181,15 +179,15 @@ def evidence_add(
 @audited()
 def dispute_rule(
     *,
-    actor: Any,
+    actor: Actor,
     dispute_id: int,
     ruling: str,
     note: str,
     amount_fen: int | None = None,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> Dispute:
     """The platform rules: refund in full (the request's paid amount), in part (``amount_fen``), or reject."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     from mallops.accounts.services import require_permission
 
     require_permission(actor, "aftersales.handle")
@@ -227,16 +225,16 @@ def dispute_rule(
         raise conflict("The dispute is already ruled.", code=AfterSalesCode.DISPUTE_CLOSED)
     before = _snapshot(dispute)
     dispute.status, dispute.ruling, dispute.ruling_fen = DisputeStatus.RULED, ruling, amount
-    dispute.ruling_note, dispute.ruled_at, dispute.ruled_by = note.strip(), now, actor
+    dispute.ruling_note, dispute.ruled_at, dispute.ruled_by_id = note.strip(), now, actor.user_id
     dispute.merchant_evidence_due_at = dispute.ruling_due_at = None
     dispute.save()
     log(req, "ruled", actor=actor, now=now, text=dispute.ruling_note, ruling=ruling, amount_fen=amount)
     if amount:
-        refund(req, amount, actor=actor, now=now, request=request)
+        refund(req, amount, actor=actor, now=now)
         text = f"The platform ruled on your dispute: {amount} fen are on the way back."
         conclude(req, Outcome.RULED_REFUND, actor=actor, now=now, text=text)
     else:
-        release_order(req, actor=actor, now=now, request=request)
+        release_order(req, actor=actor, now=now)
         conclude(
             req,
             Outcome.REFUSED,
@@ -250,6 +248,5 @@ def dispute_rule(
         obj=dispute,
         before=before,
         after=_snapshot(dispute),
-        request=request,
     )
     return dispute

@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales import conf
 from mallops.aftersales.errors import AfterSalesCode
 from mallops.aftersales.models import (
@@ -30,6 +30,7 @@ from mallops.aftersales.models import (
 )
 from mallops.aftersales.services import conclude, locked, log, refund, release_order, snapshot
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import conflict, not_found
 from mallops.orders.services import order_lines_restock, parcel_check
 
@@ -43,11 +44,9 @@ def _illegal(req: AfterSalesRequest, what: str) -> Exception:
 
 
 def _audit(
-    actor: Any, action: str, req: AfterSalesRequest, before: dict[str, Any], request: Any, **extra: Any
+    actor: Actor | None | None, action: str, req: AfterSalesRequest, before: dict[str, Any], **extra: Any
 ) -> None:
-    audit_record(
-        actor=actor, action=action, obj=req, before=before, after=snapshot(req) | extra, request=request
-    )
+    audit_record(actor=actor, action=action, obj=req, before=before, after=snapshot(req) | extra)
 
 
 # the state a request must be in to take a parcel of each leg, and what the refusal calls the step
@@ -81,14 +80,14 @@ def _ship(
 @audited()
 def return_ship(
     *,
-    actor: Any,
+    actor: Actor,
     request_id: int,
     carrier: str,
     tracking_number: str,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
     """The buyer has sent the goods back. Only the request's own buyer (404 otherwise)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(None, request_id)
     if req.buyer_id != getattr(actor, "pk", None):
@@ -105,24 +104,24 @@ def return_ship(
         text=f"{carrier} {tracking}",
         receive_due_at=req.receive_due_at.isoformat(),
     )
-    _audit(actor, "aftersales.return_ship", req, before, request)
+    _audit(actor, "aftersales.return_ship", req, before)
     return req
 
 
 @audited()
 def return_receive(
     *,
-    actor: Any,
+    actor: Actor,
     request_id: int,
     merchant_id: int | None,
     auto: bool = False,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
     """The merchant confirms the parcel arrived (or the sweep, when ``receive_due_at`` passed).
 
     The returned units go back into stock; a return is refunded (its paid share) and waits for review; an
     exchange waits for the replacement (``replacement_due_at``)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     if req.status != Status.RETURNING:
@@ -136,7 +135,7 @@ def return_receive(
     Shipment.objects.for_merchant(req.merchant_id).filter(request=req, leg=Leg.RETURN).update(received_at=now)
     req.received_at, req.receive_due_at = now, None
     if req.kind != Kind.EXCHANGE:
-        order_lines_restock(order_id=req.order_id, lines=lines, actor=actor, request=request)
+        order_lines_restock(order_id=req.order_id, lines=lines, actor=actor)
     log(
         req,
         "auto_received" if auto else "received",
@@ -146,7 +145,7 @@ def return_receive(
         units=sum(q for _l, q in lines),
     )
     if req.kind in MONEY_KINDS:
-        refund(req, req.requested_fen, actor=actor, now=now, request=request)
+        refund(req, req.requested_fen, actor=actor, now=now)
         conclude(
             req,
             req.outcome or Outcome.APPROVED,
@@ -158,23 +157,23 @@ def return_receive(
         req.status = Status.REPLACING
         req.replacement_due_at = now + timedelta(hours=conf.value("AFTERSALES_REPLACEMENT_HOURS"))
         req.save()
-    _audit(actor, "aftersales.return_receive", req, before, request, auto=auto)
+    _audit(actor, "aftersales.return_receive", req, before, auto=auto)
     return req
 
 
 @audited()
 def replacement_ship(
     *,
-    actor: Any,
+    actor: Actor,
     request_id: int,
     merchant_id: int,
     carrier: str,
     tracking_number: str,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
     """Exchange: the merchant sends the replacement (same SKU: the returned units were not restocked, so
     stock is unchanged), and the request waits for review before it closes."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     before, tracking = _ship(req, Leg.REPLACEMENT, carrier, tracking_number, now=now)
@@ -186,7 +185,7 @@ def replacement_ship(
         now=now,
         text=f"Your replacement is on its way: {carrier} {tracking} (AS{req.pk}).",
     )
-    _audit(actor, "aftersales.replacement_ship", req, before, request)
+    _audit(actor, "aftersales.replacement_ship", req, before)
     return req
 
 
@@ -200,7 +199,7 @@ def return_lapse(*, request_id: int, now: datetime) -> AfterSalesRequest:
         req.save(update_fields=["return_ship_due_at"])
         return req
     before = snapshot(req)
-    release_order(req, actor=None, now=now, request=None)
+    release_order(req, actor=None, now=now)
     conclude(
         req,
         Outcome.LAPSED,
@@ -208,7 +207,7 @@ def return_lapse(*, request_id: int, now: datetime) -> AfterSalesRequest:
         now=now,
         text=f"The goods were not sent back in time; request AS{req.pk} is closed.",
     )
-    _audit(None, "aftersales.return_lapse", req, before, None)
+    _audit(None, "aftersales.return_lapse", req, before)
     return req
 
 

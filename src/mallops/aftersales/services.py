@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Sum
-from django.http import HttpRequest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.aftersales import conf, rules
 from mallops.aftersales.errors import AfterSalesCode
@@ -32,7 +32,9 @@ from mallops.aftersales.models import (
     TimelineEntry,
 )
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
+from mallops.core.money import apportion
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Order, OrderLine, OrderStatus
 from mallops.orders.states import Event
@@ -57,13 +59,19 @@ class LineIn:
 
 
 def log(
-    req: AfterSalesRequest, event: str, *, actor: Any, now: datetime, text: str = "", **data: Any
+    req: AfterSalesRequest,
+    event: str,
+    *,
+    actor: Actor | None | None,
+    now: datetime,
+    text: str = "",
+    **data: Any,
 ) -> None:
     TimelineEntry.objects.create(
         merchant_id=req.merchant_id,
         request=req,
         at=now,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=actor.user_id if actor is not None else None,
         event=event,
         text=text[:1000],
         data=data,
@@ -116,7 +124,7 @@ def _check(kind: str, classification: str, reason: str, lines: list[LineIn]) -> 
     return errors
 
 
-def buyer_locked(model: Any, pk: int, actor: Any, what: str, name: str) -> Any:
+def buyer_locked(model: Any, pk: int, actor: Actor, what: str, name: str) -> Any:
     """The buyer's own ``model`` row ``pk``, locked for the change; 404 naming ``name`` for anyone else's."""
     row = (
         model.objects.unscoped(reason=f"the buyer's own {what}")
@@ -132,7 +140,7 @@ def buyer_locked(model: Any, pk: int, actor: Any, what: str, name: str) -> Any:
 @audited()
 def request_create(
     *,
-    actor: Any,
+    actor: Actor,
     order_id: int,
     kind: str,
     classification: str,
@@ -140,9 +148,9 @@ def request_create(
     lines: list[LineIn],
     no_reason_return: bool = False,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
     """The buyer asks for a return/refund/exchange/repair of some units of some lines of an order."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     now = now or timezone.now()
     # the order row lock serialises requests on one order (remaining quantities stay exact)
@@ -196,7 +204,7 @@ def request_create(
     req: AfterSalesRequest = AfterSalesRequest.objects.create(
         merchant_id=order.merchant_id,
         order=order,
-        buyer=actor,
+        buyer_id=actor.user_id,
         kind=kind,
         classification=classification,
         reason=reason.strip(),
@@ -220,7 +228,7 @@ def request_create(
         ]
     )
     if whole and kind in MONEY_KINDS and order.status in HOLDABLE:
-        hold_order(req, actor=actor, now=now, request=request)
+        hold_order(req, actor=actor, now=now)
     log(req, "created", actor=actor, now=now, text=req.reason, kind=kind, requested_fen=req.requested_fen)
     log(
         req,
@@ -230,9 +238,7 @@ def request_create(
         text="We have received your request; the merchant answers by the deadline shown.",
         respond_due_at=req.respond_due_at.isoformat() if req.respond_due_at else "",
     )
-    audit_record(
-        actor=actor, action="aftersales.request_create", obj=req, after=snapshot(req), request=request
-    )
+    audit_record(actor=actor, action="aftersales.request_create", obj=req, after=snapshot(req))
     return req
 
 
@@ -241,49 +247,56 @@ def _move_order(
     event: Event,
     *,
     holds: bool,
-    actor: Any,
+    actor: Actor | None | None,
     now: datetime,
-    request: HttpRequest | None,
 ) -> None:
-    order_transition(
-        actor=actor, order_id=req.order_id, event=event, now=now, reason=f"AS{req.pk}", request=request
-    )
+    order_transition(actor=actor, order_id=req.order_id, event=event, now=now, reason=f"AS{req.pk}")
     req.holds_order = holds
     req.save(update_fields=["holds_order"])
 
 
-def hold_order(req: AfterSalesRequest, *, actor: Any, now: datetime, request: HttpRequest | None) -> None:
+def hold_order(req: AfterSalesRequest, *, actor: Actor | None | None, now: datetime) -> None:
     """Move the order to ``refunding`` (a whole-order money request is open)."""
-    _move_order(req, Event.REQUEST_REFUND, holds=True, actor=actor, now=now, request=request)
+    _move_order(req, Event.REQUEST_REFUND, holds=True, actor=actor, now=now)
 
 
-def release_order(req: AfterSalesRequest, *, actor: Any, now: datetime, request: HttpRequest | None) -> None:
+def release_order(req: AfterSalesRequest, *, actor: Actor | None | None, now: datetime) -> None:
     """Give the order its previous status back (no refund of the whole order after all)."""
     if req.holds_order:
-        _move_order(req, Event.REJECT_REFUND, holds=False, actor=actor, now=now, request=request)
+        _move_order(req, Event.REJECT_REFUND, holds=False, actor=actor, now=now)
 
 
-def refund(
-    req: AfterSalesRequest, amount: int, *, actor: Any, now: datetime, request: HttpRequest | None
-) -> None:
+def request_line_split(req: AfterSalesRequest, amount: int) -> dict[int, int]:
+    """``amount`` fen over the order lines the request names, in proportion to what the request asked
+    for each (largest remainder; the whole asked amount gives each line exactly its part)."""
+    asked: dict[int, int] = {}
+    rows = RequestLine.objects.for_merchant(req.merchant_id).filter(request=req).order_by("pk")
+    for line_id, paid in rows.values_list("order_line_id", "paid_fen"):
+        asked[line_id] = asked.get(line_id, 0) + paid
+    if not asked or sum(asked.values()) <= 0:
+        return {}
+    return dict(zip(asked, apportion(amount, list(asked.values())), strict=True))
+
+
+def refund(req: AfterSalesRequest, amount: int, *, actor: Actor | None, now: datetime) -> None:
     """Pay ``amount`` back through the payments app; the order moves through its refund states."""
     from mallops.payments import services as payments
 
     order = Order.objects.unscoped(reason="after-sales refund (caller authorised)").get(pk=req.order_id)
     if req.holds_order and amount == order.paid_fen:
-        payments.order_refund(actor=actor, merchant_id=order.merchant_id, order_id=order.pk, request=request)
+        payments.order_refund(actor=actor, merchant_id=order.merchant_id, order_id=order.pk)
         req.holds_order = False
     elif amount > 0:
         # the order gets its status back first; a refused refund rolls the whole approval back
-        release_order(req, actor=actor, now=now, request=request)
+        release_order(req, actor=actor, now=now)
         # partial amount: the payments app's one refund path (cap, provider, the order's refunded_fen)
         payments.refund_issue(
             actor=actor,
             order_id=order.pk,
             amount_fen=amount,
             reference=f"AS{req.pk}",
+            lines=request_line_split(req, amount),
             now=now,
-            request=request,
         )
     req.refund_fen, req.refunded_at = amount, now
     log(
@@ -296,7 +309,9 @@ def refund(
     )
 
 
-def conclude(req: AfterSalesRequest, outcome: str, *, actor: Any, now: datetime, text: str) -> None:
+def conclude(
+    req: AfterSalesRequest, outcome: str, *, actor: Actor | None | None, now: datetime, text: str
+) -> None:
     """The outcome is reached (refund done if any): the request waits for a CS agent's review
     (``request_close``) and keeps ``text``, the confirmation the customer gets when it closes."""
     req.status, req.outcome = Status.REVIEWING, outcome
@@ -309,11 +324,10 @@ def conclude(req: AfterSalesRequest, outcome: str, *, actor: Any, now: datetime,
 @audited()
 def request_close(
     *,
-    actor: Any,
+    actor: Actor,
     request_id: int,
     note: str = "",
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
     """Review before close (R5.2.1): a CS agent (``aftersales.handle``) checks the outcome of a request
     waiting for review and closes it; the customer gets the confirmation on the request's timeline (the
@@ -322,6 +336,7 @@ def request_close(
     Locks the request row. Errors: 403 without the permission, 404 for an unknown request, 422 for a note
     over 500 characters, 409 ``not_awaiting_review`` unless the request waits for review (a request never
     closes unreviewed: the database refuses a closed row without ``reviewed_at``)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "aftersales.handle")
     now = now or timezone.now()
     if len(note) > 500:
@@ -342,7 +357,7 @@ def request_close(
         )
     before = snapshot(req)
     req.status, req.closed_at = Status.CLOSED, now
-    req.reviewed_at, req.reviewed_by, req.review_note = now, actor, note.strip()
+    req.reviewed_at, req.reviewed_by_id, req.review_note = now, actor.user_id, note.strip()
     req.save()
     log(req, "reviewed", actor=actor, now=now, text=req.review_note)
     log(req, "closed", actor=None, now=now, text=req.confirmation_text, outcome=req.outcome)
@@ -352,7 +367,6 @@ def request_close(
         obj=req,
         before=before,
         after=snapshot(req) | {"review_note": req.review_note},
-        request=request,
     )
     return req
 
@@ -372,15 +386,15 @@ def locked(merchant_id: int | None, request_id: int) -> AfterSalesRequest:
 @audited()
 def request_approve(
     *,
-    actor: Any,
+    actor: Actor,
     request_id: int,
     merchant_id: int | None,
     auto: bool = False,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
     """The merchant approves (or the sweep does when the deadline passed): refund if money, then the request
     waits for a CS agent's review before it closes (``request_close``)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     if req.status != Status.PENDING:
@@ -409,7 +423,7 @@ def request_approve(
         )
     else:
         if req.kind in MONEY_KINDS:
-            refund(req, req.requested_fen, actor=actor, now=now, request=request)
+            refund(req, req.requested_fen, actor=actor, now=now)
         conclude(req, outcome, actor=actor, now=now, text=_confirmation(req))
     audit_record(
         actor=actor,
@@ -417,7 +431,6 @@ def request_approve(
         obj=req,
         before=before,
         after=snapshot(req) | {"auto": auto},
-        request=request,
     )
     return req
 
@@ -439,13 +452,13 @@ def _confirmation(req: AfterSalesRequest) -> str:
 @audited()
 def request_reject(
     *,
-    actor: Any,
+    actor: Actor,
     request_id: int,
     merchant_id: int,
     reason: str,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> AfterSalesRequest:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     if not reason.strip() or len(reason) > 500:
@@ -459,7 +472,7 @@ def request_reject(
     before = snapshot(req)
     # at PENDING the request is refused; at RETURNING the returned parcel is (wrong or damaged goods)
     stage = "receipt" if req.status == Status.RETURNING else "request"
-    release_order(req, actor=actor, now=now, request=request)
+    release_order(req, actor=actor, now=now)
     req.status, req.reject_reason, req.outcome = Status.REJECTED, reason.strip(), Outcome.NONE
     req.responded_at = req.responded_at or now
     req.respond_due_at = req.receive_due_at = None
@@ -471,6 +484,5 @@ def request_reject(
         obj=req,
         before=before,
         after=snapshot(req),
-        request=request,
     )
     return req

@@ -21,6 +21,7 @@ from mallops.aftersales import returns
 from mallops.aftersales.models import AfterSalesRequest, Dispute, DisputeStatus, Status
 from mallops.aftersales.services import log, request_approve
 from mallops.audit.services import audit_record
+from mallops.core.actors import SYSTEM
 from mallops.core.sweeps import register
 
 _REASON = "after-sales timers"
@@ -40,7 +41,7 @@ def auto_approve(row: AfterSalesRequest, now: datetime) -> None:
     if row.status != Status.PENDING:
         AfterSalesRequest.objects.unscoped(reason=_REASON).filter(pk=row.pk).update(respond_due_at=None)
         return
-    request_approve(actor=None, request_id=row.pk, merchant_id=row.merchant_id, auto=True, now=now)
+    request_approve(actor=SYSTEM, request_id=row.pk, merchant_id=row.merchant_id, auto=True, now=now)
 
 
 def evidence_closed(row: Dispute, now: datetime) -> None:
@@ -72,7 +73,7 @@ def auto_receive(row: AfterSalesRequest, now: datetime) -> None:
     if row.status != Status.RETURNING:
         AfterSalesRequest.objects.unscoped(reason=_REASON).filter(pk=row.pk).update(receive_due_at=None)
         return
-    returns.return_receive(actor=None, request_id=row.pk, merchant_id=row.merchant_id, auto=True, now=now)
+    returns.return_receive(actor=SYSTEM, request_id=row.pk, merchant_id=row.merchant_id, auto=True, now=now)
 
 
 def replacement_overdue(row: AfterSalesRequest, now: datetime) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.aftersales.models import AfterSalesRequest
 from mallops.aftersales.services import LineIn, request_create
@@ -84,7 +85,7 @@ def make_request(merchant: Merchant, *, kind: str = "refund") -> AfterSalesReque
     line = order.lines.unscoped(reason="test helper").order_by("pk").first()
     assert line is not None
     return request_create(
-        actor=order.buyer,
+        actor=actor_of(order.buyer),
         order_id=order.pk,
         kind=kind,
         classification="product",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.aftersales import disputes, returns, selectors, services
 from mallops.aftersales.models import (
     AfterSalesRequest,
@@ -133,7 +134,7 @@ def request_close_view(request: HttpRequest, request_id: int) -> HttpResponse:
     _need(request, "aftersales.handle")
     try:
         req = services.request_close(
-            actor=request.user, request_id=request_id, note=request.POST.get("note", ""), request=request
+            actor=request_actor(request), request_id=request_id, note=request.POST.get("note", "")
         )
         messages.success(
             request,
@@ -160,12 +161,11 @@ def rule(request: HttpRequest, dispute_id: int) -> HttpResponse:
         amount = -1
     try:
         d = disputes.dispute_rule(
-            actor=request.user,
+            actor=request_actor(request),
             dispute_id=dispute_id,
             ruling=request.POST.get("ruling", ""),
             note=request.POST.get("note", ""),
             amount_fen=amount,
-            request=request,
         )
         messages.success(request, _("Dispute %(id)s ruled.") % {"id": d.pk})
     except DomainError as exc:
@@ -227,31 +227,29 @@ def merchant_answer(request: HttpRequest, request_id: int, action: str) -> HttpR
     try:
         if action == "approve":
             services.request_approve(
-                actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request
+                actor=request_actor(request), request_id=req.pk, merchant_id=req.merchant_id
             )
             messages.success(request, _("Request AS%(id)s approved.") % {"id": req.pk})
         elif action == "reject":
             services.request_reject(
-                actor=request.user,
+                actor=request_actor(request),
                 request_id=req.pk,
                 merchant_id=req.merchant_id,
                 reason=request.POST.get("reason", ""),
-                request=request,
             )
             messages.success(request, _("Request AS%(id)s rejected.") % {"id": req.pk})
         elif action == "receive":
             returns.return_receive(
-                actor=request.user, request_id=req.pk, merchant_id=req.merchant_id, request=request
+                actor=request_actor(request), request_id=req.pk, merchant_id=req.merchant_id
             )
             messages.success(request, _("Returned goods of AS%(id)s received.") % {"id": req.pk})
         elif action == "replacement":
             returns.replacement_ship(
-                actor=request.user,
+                actor=request_actor(request),
                 request_id=req.pk,
                 merchant_id=req.merchant_id,
                 carrier=request.POST.get("carrier", ""),
                 tracking_number=request.POST.get("tracking_number", ""),
-                request=request,
             )
             messages.success(request, _("Replacement for AS%(id)s sent.") % {"id": req.pk})
         else:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from mallops.audit.chain import keyed_event_hash
 from mallops.audit.keys import active_audit_key
 from mallops.audit.models import AuditChainHead, AuditEvent
+from mallops.core.actors import Actor
 from mallops.core.logging import current_request_id
 
 
@@ -178,9 +179,10 @@ def audit_record(
         "before": _mask_snapshot(obj, before),
         "after": _mask_snapshot(obj, after),
         "request_id": (getattr(request, "request_id", None) if request else None)
+        or (actor.request_id if isinstance(actor, Actor) else None)
         or current_request_id.get()
         or "",
-        "ip": _client_ip(request),
+        "ip": _client_ip(request) or (actor.ip if isinstance(actor, Actor) else None),
     }
     buffer = _buffer()
     if buffer is not None:

@@ -208,6 +208,9 @@ class OrderLine(models.Model):
     return_terms = models.JSONField(null=True, blank=True, default=None)
     # units of this line that came back into stock (``stock.return_units``); never more than ``qty``
     returned_qty = models.PositiveIntegerField(default=0)
+    # fen of this line paid back (``orders.refunds``: every refund of the order is split over its lines, so
+    # the lines' refunds sum to the order's ``refunded_fen``); never more than the line's ``paid_fen``
+    refunded_fen = models.BigIntegerField(default=0)
 
     objects = MerchantScopedManager()
 
@@ -215,6 +218,11 @@ class OrderLine(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(returned_qty__lte=models.F("qty")), name="orders_line_returned_le_qty"
+            ),
+            # the refund cap per line (issue 16): the rule lives in core.money.refund_cap_check
+            models.CheckConstraint(
+                condition=models.Q(refunded_fen__gte=0, refunded_fen__lte=models.F("paid_fen")),
+                name="orders_line_refunded_le_paid",
             ),
         ]
 

@@ -5,6 +5,7 @@ The status itself only changes in ``orders.transitions.order_transition``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.core.inputs import MAX_FEN, MAX_STOCK
 from mallops.core.money import refund_cap_check
-from mallops.orders import stock
+from mallops.orders import refunds, stock
 from mallops.orders.checkout import require_buyer
 from mallops.orders.errors import OrdersCode
 from mallops.orders.models import Order, PartialRefund, StockItem
@@ -236,6 +237,23 @@ def buyer_refund_request(
     )
 
 
+def order_refund_check(*, order_id: int, amount_fen: int, lines: Mapping[int, int] | None = None) -> None:
+    """The refusals of ``order_refund_part`` (order and line caps, lines of the order), without writing:
+    for a caller that must ask before the provider pays the money back. 404 for an unknown order."""
+    order: Order | None = (
+        Order.objects.unscoped(reason="refund check (caller authorised)").filter(pk=order_id).first()
+    )
+    if order is None:
+        raise not_found("order")
+    refund_cap_check(
+        paid_fen=order.paid_fen,
+        refunded_fen=order.refunded_fen,
+        amount_fen=amount_fen,
+        code=OrdersCode.REFUND_EXCEEDS_ORDER,
+    )
+    refunds.refund_split(order=order, amount_fen=amount_fen, lines=lines)
+
+
 @audited()
 def order_refund_part(
     *,
@@ -243,15 +261,19 @@ def order_refund_part(
     order_id: int,
     amount_fen: int,
     reference: str,
+    lines: Mapping[int, int] | None = None,
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Order:
     """Record a refund of part of an order that the payment provider confirmed (caller authorised).
 
-    ``refunded_fen`` grows by ``amount_fen``; the order moves by ``partial_refund`` (``partially_refunded``,
-    or ``refunded`` once everything paid is back). Idempotent per ``reference``: a second call with the
-    same reference changes nothing and returns the order. 409 ``refund_exceeds_order`` when the amount is
-    more than what is left; ``illegal_transition`` from a status without refunds (created, cancelled, ...).
+    ``refunded_fen`` grows by ``amount_fen``, and each line's by its part (``lines``: ``{order line id:
+    fen}``, else apportioned over what the lines have left; ``orders.refunds``); the order moves by
+    ``partial_refund`` (``partially_refunded``, or ``refunded`` once everything paid is back). Idempotent
+    per ``reference``: a second call with the same reference changes nothing and returns the order. 409
+    ``refund_exceeds_order`` when the amount is more than what is left, ``refund_exceeds_line`` when a
+    line's part is more than the line has left, ``invalid_line``; ``illegal_transition`` from a status
+    without refunds (created, cancelled, ...).
     """
     now = now or timezone.now()
     order: Order | None = (
@@ -274,6 +296,7 @@ def order_refund_part(
         amount_fen=amount_fen,
         code=OrdersCode.REFUND_EXCEEDS_ORDER,
     )
+    refunds.lines_refund(order, refunds.refund_split(order=order, amount_fen=amount_fen, lines=lines))
     PartialRefund.objects.create(
         merchant_id=order.merchant_id, order=order, reference=reference[:64], amount_fen=amount_fen, at=now
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import conflict, not_found
-from mallops.orders import conf, stock
+from mallops.orders import conf, refunds, stock
 from mallops.orders.errors import OrdersCode
 from mallops.orders.models import Order, OrderLine, OrderStatus
 from mallops.orders.states import Event, allowed_events, target
@@ -144,6 +144,7 @@ def order_transition(
     elif event is Event.REFUND:
         if order.status_before_refund == OrderStatus.PAID:
             stock.restock(order)
+        refunds.lines_refund_all(order)
         order.refunded_fen = order.paid_fen
         fields += ["refunded_fen"]
     elif event is Event.PARTIAL_REFUND:

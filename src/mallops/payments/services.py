@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from mallops.core.money import refund_cap_check
 from mallops.core.timeutil import SHANGHAI
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Checkout, Order, OrderStatus
-from mallops.orders.services import order_refund_part
+from mallops.orders.services import order_refund_check, order_refund_part
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition, orders_lock
 from mallops.payments.errors import PaymentsCode
@@ -217,11 +218,15 @@ def refund_issue(
     order_id: int,
     amount_fen: int,
     reference: str,
+    lines: Mapping[int, int] | None = None,
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Order:
     """Pay ``amount_fen`` of an order back through its payment's provider, then record it on the order
-    (``orders.services.order_refund_part``: ``refunded_fen`` grows, ``partially_refunded``/``refunded``).
+    (``orders.services.order_refund_part``: ``refunded_fen`` grows, on the order and on its lines by
+    ``lines`` (``{order line id: fen}``, else apportioned), ``partially_refunded``/``refunded``).
+    The order's and the lines' caps are checked before the provider is asked (409
+    ``refund_exceeds_line`` too).
 
     The one path for a partial refund (after-sales calls it; the caller authorised). Locks the payment,
     then the order. 409 ``refund_exceeds_order`` / ``refund_exceeds_payment`` beyond what is left
@@ -230,12 +235,14 @@ def refund_issue(
     order = Order.objects.unscoped(reason="refund (caller authorised)").filter(pk=order_id).first()
     if order is None:
         raise not_found("order")
+    order_refund_check(order_id=order.pk, amount_fen=amount_fen, lines=lines)
     payment_refund_amount(payment=_payment_for(order), order=order, amount=amount_fen)
     return order_refund_part(
         actor=actor,
         order_id=order.pk,
         amount_fen=amount_fen,
         reference=reference,
+        lines=lines,
         now=now,
         request=request,
     )

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from mallops.accounts.actors import request_actor
 from mallops.aftersales import selectors as aftersales
 from mallops.aftersales import services as aftersales_services
 from mallops.aftersales.risk_checks import refund_request_assess
@@ -92,13 +93,12 @@ def aftersales_new(request: HttpRequest, order_id: int, line_id: int) -> HttpRes
                 context=request_context(request),
             )
             created = aftersales_services.request_create(
-                actor=request.user,
+                actor=request_actor(request),
                 order_id=order.pk,
                 kind=kind,
                 classification=classification,
                 reason=f"{reason_name}：{values['text'].strip()}" if values["text"].strip() else reason_name,
                 lines=[aftersales_services.LineIn(line.pk, qty)],
-                request=request,
             )
         except DomainError as err:
             error = _aftersales_error(err)

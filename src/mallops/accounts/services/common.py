@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from mallops.accounts import uscc
 from mallops.accounts.models import Merchant, User
 from mallops.accounts.selectors import user_permissions
+from mallops.core.actors import Actor
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, permission_denied
 
@@ -37,7 +38,7 @@ def require_permission(actor: Any, permission: str) -> None:
         )
     if permission not in user_permissions(actor):
         raise permission_denied(permission)
-    scopes = getattr(actor, "_token_scopes", None)
+    scopes = actor.token_scopes if isinstance(actor, Actor) else getattr(actor, "_token_scopes", None)
     if scopes is not None and "*" not in scopes and permission not in scopes:
         raise permission_denied(permission)
 

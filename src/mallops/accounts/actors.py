@@ -1,0 +1,48 @@
+"""Building the ``Actor`` (``mallops.core.actors``) at the edge, once per request, job or command.
+
+``request_actor(request)`` in an API operation or a console view; ``actor_of(user)`` where there is no
+request (CLI, tasks, tests). The roles, the store and its suspension are read here, once, so services
+authorise from the ``Actor`` without querying accounts again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from mallops.accounts.roles import Kind
+from mallops.accounts.selectors import merchant_is_suspended, user_merchant, user_role_codes
+from mallops.core.actors import ANONYMOUS, Actor, ActorKind
+from mallops.core.logging import current_request_id
+
+_KINDS = {Kind.BUYER: ActorKind.BUYER, Kind.STAFF: ActorKind.STAFF, Kind.MERCHANT: ActorKind.MERCHANT}
+
+
+def actor_of(user: Any, *, request: HttpRequest | None = None) -> Actor:
+    """The ``Actor`` of ``user`` (a ``User``, or an ``Actor`` returned as it is); ``ANONYMOUS`` for nobody
+    or an inactive user. ``request`` gives the request id and the client address for the audit trail."""
+    if isinstance(user, Actor):
+        return user
+    request_id = (getattr(request, "request_id", None) if request else None) or current_request_id.get() or ""
+    ip = (request.META.get("REMOTE_ADDR") or None) if request is not None else None
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Actor(user_id=None, kind=ANONYMOUS.kind, request_id=request_id, ip=ip)
+    member = user_merchant(user)
+    scopes = getattr(user, "_token_scopes", None)
+    return Actor(
+        user_id=user.pk,
+        kind=_KINDS.get(user.kind, ActorKind.ANONYMOUS),
+        username=user.username,
+        roles=user_role_codes(user),
+        merchant_id=member.merchant_id if member is not None else None,
+        merchant_suspended=merchant_is_suspended(user),
+        token_scopes=tuple(scopes) if scopes is not None else None,
+        request_id=request_id,
+        ip=ip,
+    )
+
+
+def request_actor(request: HttpRequest) -> Actor:
+    """The actor of an API operation or a console view (the signed-in user of ``request``)."""
+    return actor_of(getattr(request, "user", None), request=request)
