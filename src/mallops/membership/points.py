@@ -179,7 +179,8 @@ def points_earn(order: Order, now: datetime) -> PointsOrder:
         return po
     paid_at = order.paid_at or now
     per_yuan, multiplier = earn_rule(order.buyer_id, paid_at)
-    earned = engine.earn_points(order.paid_fen, per_yuan, multiplier)
+    # an order refunded in full or cancelled before the sweep saw it earns nothing (no earn-and-reverse pair)
+    earned = 0 if order.status in FINAL else engine.earn_points(order.paid_fen, per_yuan, multiplier)
     po.earned, po.points_per_yuan, po.multiplier_percent, po.earned_at = earned, per_yuan, multiplier, now
     if earned:
         po.unfreeze_due_at = (order.delivered_at or now) + timedelta(days=conf.value("POINTS_FREEZE_DAYS"))
