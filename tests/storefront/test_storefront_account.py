@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from storefront_support import live_product
+from storefront_support import cart_post, live_product
 
 from mallops.accounts.models import Address, LoginFailure, User
 from mallops.aftersales.models import AfterSalesRequest
@@ -116,6 +116,10 @@ def test_addresses_are_validated_kept_with_one_default_and_offered_at_checkout()
     first.refresh_from_db()
     other.refresh_from_db()
     assert (first.is_default, other.is_default) == (False, True)
+    _product, skus = live_product(make_merchant()[0])
+    cart_post(client, skus[0].code)
+    checkout = _page(client.get("/shop/checkout/"))
+    assert "文一路2号" in checkout and "管理收货地址" in checkout
     listed = _page(client.get("/shop/me/addresses/"))
     assert listed.index("李小红") < listed.index("王小明")
 
