@@ -26,21 +26,17 @@ endpoint answered anything but 200.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-PYTHON = sys.executable
+from _common import load, load_arguments, prepare_or_none, served  # noqa: E402
+
 ROWS = 50
 
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -108,179 +104,34 @@ def prepare() -> dict[str, str]:
     }
 
 
-# ---------------------------------------------------------------- the load generator: wrk
-
-
-WRK_LUA = r"""
-function done(summary, latency, requests)
-  local counts, parts = {}, {}
-  io.write(string.format(
-    'WRKJSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, ' ..
-    '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
-    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
-    summary.errors.timeout))
-end
-"""
-
-
-def drive(wrk: str, url: str, token: str | None, args: argparse.Namespace, script: Path) -> dict[str, object]:
-    """One endpoint: ``wrk`` with keep-alive connections for ``args.seconds``."""
-    command = [wrk, "-t", str(args.wrk_threads), "-c", str(args.connections), "-d", f"{args.seconds}s"]
-    command += ["--timeout", "30s", "-s", str(script)]
-    if token:
-        command += ["-H", f"Authorization: Bearer {token}"]
-    out = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=False, timeout=args.seconds + 60
-    )
-    lines = [line for line in out.stdout.splitlines() if line.startswith("WRKJSON ")]
-    if not lines:
-        raise RuntimeError(f"wrk gave no result:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    data = json.loads(lines[-1][len("WRKJSON ") :])
-    seconds = max(1e-6, data["duration_us"] / 1e6)
-    return {
-        "rps": round(data["requests"] / seconds, 1),
-        "p50_ms": round(data["p50_us"] / 1000, 1),
-        "p99_ms": round(data["p99_us"] / 1000, 1),
-        "max_ms": round(data["max_us"] / 1000, 1),
-        "requests": data["requests"],
-        "non_2xx": data["errors"]["status"],
-        "socket_errors": {k: v for k, v in data["errors"].items() if v and k != "status"},
-    }
-
-
-def _probe(port: int, path: str, token: str | None) -> tuple[int, int]:
-    """Status and body size of one request (the bench refuses to time an endpoint that fails)."""
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, len(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, len(error.read())
-
-
-def _wait_http(port: int, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("mallops serve exited")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the app did not come up")
-
-
-def _cpu_seconds(root: int) -> float:
-    """CPU seconds used so far by ``root`` and its descendants (the server: steadier than wall time on
-    a shared machine)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    table: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
-    found, grew = {root}, True
-    while grew:
-        grew = False
-        for pid, (ppid, _) in table.items():
-            if ppid in found and pid not in found:
-                found.add(pid)
-                grew = True
-    return sum(table[p][1] for p in found if p in table)
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "_prepare":
-        print(json.dumps(prepare()))
-        return 0
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 s per endpoint")
-    parser.add_argument("--seconds", type=int, default=10, help="wrk -d per endpoint")
-    parser.add_argument("--connections", type=int, default=64, help="keep-alive connections (wrk -c)")
-    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
+    if (code := prepare_or_none(argv, prepare)) is not None:
+        return code
+    parser = load_arguments((__doc__ or "").splitlines()[0], argv, "endpoint")
     parser.add_argument("--only", default="", help="comma-separated endpoint names (healthz always runs)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = 3
-    import servers
-
-    wrk = servers.wrk()
-    if wrk is None:
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
     wanted = [n for n in ENDPOINTS if not args.only or n in args.only.split(",")]
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "LOG_LEVEL")}
     results: dict[str, dict[str, object]] = {}
-    with tempfile.TemporaryDirectory() as data_dir:
-        python_path = os.pathsep.join(p for p in (str(ROOT / "src"), base.get("PYTHONPATH", "")) if p)
-        env = {**base, "MALLOPS_DATA_DIR": data_dir, "PYTHONPATH": python_path}
-        started = time.monotonic()
-        seeded = subprocess.run(
-            [PYTHON, __file__, "_prepare"], env=env, capture_output=True, text=True, check=False, cwd=ROOT
-        )
-        if seeded.returncode != 0:
-            raise RuntimeError(f"seeding failed:\n{seeded.stderr[-3000:]}")
-        tokens: dict[str, str] = json.loads(seeded.stdout.strip().splitlines()[-1])
-        print(f"seeded in {time.monotonic() - started:.1f} s", flush=True)
-        port = servers.free_port()
-        script = Path(data_dir) / "reads.lua"
-        script.write_text(WRK_LUA)
-        with open(Path(data_dir) / "serve.log", "wb") as log:
-            serve = subprocess.Popen(
-                [PYTHON, "-m", "mallops", "serve", "--port", str(port)],
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+    with served(__file__) as server:
+        tokens = server.seed
+        plan = [(n, *ENDPOINTS[n]) for n in wanted] + [("healthz", "/healthz", "")]
+        for name, path, role in plan:
+            headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
             try:
-                _wait_http(port, serve)
-                print(f"load average before: {_load()}", flush=True)
-                plan = [(n, *ENDPOINTS[n]) for n in wanted] + [("healthz", "/healthz", "")]
-                for name, path, role in plan:
-                    token = tokens[role] if role else None
-                    status, size = _probe(port, path, token)
-                    if status != 200:
-                        raise RuntimeError(f"{name}: GET {path} answered {status}")
-                    cpu = _cpu_seconds(serve.pid)
-                    row = drive(wrk, f"http://127.0.0.1:{port}{path}", token, args, script)
-                    cpu = _cpu_seconds(serve.pid) - cpu
-                    row["bytes"] = size
-                    row["server_cpu_ms"] = round(cpu * 1000 / max(1, int(row["requests"])), 2)  # type: ignore[call-overload]
-                    results[name] = row
-                    print(
-                        f"{name:21} {row['rps']:>8} req/s  p50 {row['p50_ms']:>7} ms  "
-                        f"p99 {row['p99_ms']:>7} ms  server CPU {row['server_cpu_ms']} ms/req  "
-                        f"({row['requests']} requests, {size} bytes, "
-                        f"non-2xx {row['non_2xx']}, load {_load()})",
-                        flush=True,
-                    )
-            finally:
-                serve.send_signal(signal.SIGTERM)
-                try:
-                    serve.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    serve.kill()
-                    serve.wait()
-    print(f"load average after: {_load()} (2 cores: figures are comparable only at similar load)")
+                row = server.time(path, headers, args)
+            except RuntimeError as error:
+                raise RuntimeError(f"{name}: {error}") from error
+            results[name] = row
+            print(
+                f"{name:21} {row['rps']:>8} req/s  p50 {row['p50_ms']:>7} ms  "
+                f"p99 {row['p99_ms']:>7} ms  server CPU {row['server_cpu_ms']} ms/req  "
+                f"({row['requests']} requests, {row['bytes']} bytes, "
+                f"non-2xx {row['non_2xx']}, load {load()})",
+                flush=True,
+            )
     healthz = results.pop("healthz")
     summary = {
         "endpoints": {

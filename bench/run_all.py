@@ -21,7 +21,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small smoke runs")
     parser.add_argument("names", nargs="*", help="benchmark file stems (default: all)")
     args = parser.parse_args()
-    scripts = sorted(p for p in HERE.glob("*.py") if p.name != Path(__file__).name)
+    # ``_common.py`` and the like are helpers, not benchmarks
+    scripts = sorted(
+        p for p in HERE.glob("*.py") if p.name != Path(__file__).name and not p.name.startswith("_")
+    )
     if args.names:
         scripts = [p for p in scripts if p.stem in args.names]
     results: dict[str, object] = {}

@@ -19,25 +19,18 @@ Prints requests/s, p50/p99 (ms) and the server's CPU ms per request per page, an
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_reads import WRK_LUA, _cpu_seconds, _load, _wait_http  # noqa: E402
+from _common import load, load_arguments, prepare_or_none, served  # noqa: E402
 
-PYTHON = sys.executable
 PRODUCTS = 50
 
 
@@ -80,117 +73,34 @@ def prepare() -> dict[str, str]:
     }
 
 
-def _probe(url: str, cookie: str) -> int:
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(url)
-    if cookie:
-        request.add_header("Cookie", cookie)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
-def drive(wrk: str, url: str, cookie: str, args: argparse.Namespace, script: Path) -> dict[str, object]:
-    command = [wrk, "-t", str(args.wrk_threads), "-c", str(args.connections), "-d", f"{args.seconds}s"]
-    command += ["--timeout", "30s", "-s", str(script)]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=False, timeout=args.seconds + 60
-    )
-    lines = [line for line in out.stdout.splitlines() if line.startswith("WRKJSON ")]
-    if not lines:
-        raise RuntimeError(f"wrk gave no result:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    data = json.loads(lines[-1][len("WRKJSON ") :])
-    seconds = max(1e-6, data["duration_us"] / 1e6)
-    return {
-        "rps": round(data["requests"] / seconds, 1),
-        "p50_ms": round(data["p50_us"] / 1000, 1),
-        "p99_ms": round(data["p99_us"] / 1000, 1),
-        "requests": data["requests"],
-        "non_2xx": data["errors"]["status"],
-        "socket_errors": {k: v for k, v in data["errors"].items() if v and k != "status"},
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "_prepare":
-        print(json.dumps(prepare()))
-        return 0
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 s per page")
-    parser.add_argument("--seconds", type=int, default=10, help="wrk -d per page")
-    parser.add_argument("--connections", type=int, default=64, help="keep-alive connections (wrk -c)")
-    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
+    if (code := prepare_or_none(argv, prepare)) is not None:
+        return code
+    parser = load_arguments((__doc__ or "").splitlines()[0], argv, "page")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = 3
-    import servers
-
-    wrk = servers.wrk()
-    if wrk is None:
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "LOG_LEVEL")}
     results: dict[str, dict[str, object]] = {}
-    with tempfile.TemporaryDirectory() as data_dir:
-        python_path = os.pathsep.join(p for p in (str(ROOT / "src"), base.get("PYTHONPATH", "")) if p)
-        env = {**base, "MALLOPS_DATA_DIR": data_dir, "PYTHONPATH": python_path}
-        started = time.monotonic()
-        seeded = subprocess.run(
-            [PYTHON, __file__, "_prepare"], env=env, capture_output=True, text=True, check=False, cwd=ROOT
-        )
-        if seeded.returncode != 0:
-            raise RuntimeError(f"seeding failed:\n{seeded.stderr[-3000:]}")
-        seed: dict[str, str] = json.loads(seeded.stdout.strip().splitlines()[-1])
-        print(f"seeded in {time.monotonic() - started:.1f} s", flush=True)
-        port = servers.free_port()
-        script = Path(data_dir) / "pages.lua"
-        script.write_text(WRK_LUA)
+    with served(__file__) as server:
+        seed = server.seed
         plan = [
             ("product", seed["product"], ""),
             ("search", "/shop/search?q=" + quote("保温杯"), ""),
             ("cart_quote", "/shop/cart/", seed["cookie"]),
         ]
-        with open(Path(data_dir) / "serve.log", "wb") as log:
-            serve = subprocess.Popen(
-                [PYTHON, "-m", "mallops", "serve", "--port", str(port)],
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        for name, path, cookie in plan:
             try:
-                _wait_http(port, serve)
-                print(f"load average before: {_load()}", flush=True)
-                for name, path, cookie in plan:
-                    url = f"http://127.0.0.1:{port}{path}"
-                    status = _probe(url, cookie)
-                    if status != 200:
-                        raise RuntimeError(f"{name}: GET {path} answered {status}")
-                    cpu = _cpu_seconds(serve.pid)
-                    row = drive(wrk, url, cookie, args, script)
-                    cpu = _cpu_seconds(serve.pid) - cpu
-                    row["server_cpu_ms"] = round(cpu * 1000 / max(1, int(str(row["requests"]))), 2)
-                    results[name] = row
-                    print(
-                        f"{name:11} {row['rps']:>8} req/s  p50 {row['p50_ms']:>7} ms  p99 {row['p99_ms']:>7} ms  "
-                        f"server CPU {row['server_cpu_ms']} ms/req  ({row['requests']} requests, "
-                        f"non-2xx {row['non_2xx']}, load {_load()})",
-                        flush=True,
-                    )
-            finally:
-                serve.send_signal(signal.SIGTERM)
-                try:
-                    serve.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    serve.kill()
-                    serve.wait()
-    print(f"load average after: {_load()} (2 cores: figures are comparable only at similar load)")
+                row = server.time(path, {"Cookie": cookie} if cookie else {}, args)
+            except RuntimeError as error:
+                raise RuntimeError(f"{name}: {error}") from error
+            results[name] = row
+            print(
+                f"{name:11} {row['rps']:>8} req/s  p50 {row['p50_ms']:>7} ms  p99 {row['p99_ms']:>7} ms  "
+                f"server CPU {row['server_cpu_ms']} ms/req  ({row['requests']} requests, "
+                f"non-2xx {row['non_2xx']}, load {load()})",
+                flush=True,
+            )
     print(
         json.dumps(
             {
