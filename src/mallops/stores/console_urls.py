@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notice/", views.notice, name="notice"),
     path("notices/review/", views.review_queue, name="review_queue"),
     path("notices/<int:notice_id>/<slug:action>", views.review_act, name="review_act"),
+    path("names/<int:merchant_id>/<slug:action>", views.name_act, name="name_act"),
 ]

@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 
 from mallops.accounts.models import Merchant
 from mallops.accounts.services import require_permission
-from mallops.stores.models import NoticeStatus, StoreNotice
+from mallops.stores.models import NoticeStatus, StoreNameDecision, StoreNotice
+from mallops.stores.screening import text_findings
 from mallops.stores.services import REVIEW_PERMISSION, _merchant_id
 
 
@@ -64,4 +65,30 @@ def live_store_texts() -> list[LiveStoreText]:
         out.append(
             LiveStoreText(merchant_id, name, notice.pk if notice else None, notice.text if notice else "")
         )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PendingStoreName:
+    """An active store whose current name has compliance findings and no decision yet."""
+
+    merchant_id: int
+    name: str
+    findings: list[dict[str, Any]]
+
+
+def pending_store_names(*, actor: Any) -> list[PendingStoreName]:
+    """Store names waiting for content operations (``content.manage``), in store order: every active store
+    whose current name the rule packs in force find something in, unless that exact name was decided."""
+    require_permission(actor, REVIEW_PERMISSION)
+    decided = set(
+        StoreNameDecision.objects.for_platform(actor, REVIEW_PERMISSION).values_list("merchant_id", "name")
+    )
+    out = []
+    for merchant_id, name in Merchant.objects.filter(is_active=True).order_by("pk").values_list("pk", "name"):
+        if (merchant_id, name) in decided:
+            continue
+        findings = text_findings("title", name)
+        if findings:
+            out.append(PendingStoreName(merchant_id, name, findings))
     return out

@@ -4,6 +4,10 @@
 a ``block`` finding refuses it (422 ``compliance_blocked``, nothing saved); ``review`` findings keep it
 ``pending`` for content operations (``store_notice_decide``, ``content.manage``), while the live version
 stays; a clean text goes live at once. Each change is audited.
+
+Store names are set by platform staff (``accounts.services``, which refuses a ``block`` finding); a name with
+findings waits for content operations (``stores.selectors.pending_store_names``), who approve or reject it
+with ``store_name_decide``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.stores.errors import StoresCode
-from mallops.stores.models import MAX_NOTICE, NoticeStatus, StoreNotice
+from mallops.stores.models import MAX_NOTICE, NameDecision, NoticeStatus, StoreNameDecision, StoreNotice
 from mallops.stores.screening import refuse_blocking, text_findings
 
 EDIT_PERMISSION = "store.promotion.manage"
@@ -123,3 +127,50 @@ def store_notice_decide(
             after={"status": notice.status, "note": note},
         )
     return notice
+
+
+def store_name_decide(
+    *, actor: Any, merchant_id: int, name: str, approve: bool, note: str = "", now: datetime | None = None
+) -> StoreNameDecision:
+    """Content operations approve or reject a store's current name that has compliance findings (a note of
+    2-200 characters is required to reject; platform staff then rename the store). Locks the store row.
+    Errors: 404 (no such active store, the name is no longer the store's name, the name has no findings or
+    was decided already), 422, 403. Audited ``stores.name.approve`` / ``stores.name.reject``."""
+    require_permission(actor, REVIEW_PERMISSION)
+    note = note.strip()
+    if not approve and not 2 <= len(note) <= NOTE_MAX:
+        raise validation_error([FieldError(("body", "note"), "2-200 characters", "invalid_reason")])
+    if len(note) > NOTE_MAX:
+        raise validation_error([FieldError(("body", "note"), "at most 200 characters", "too_long")])
+    now = now or timezone.now()
+    with audited():
+        merchant = Merchant.objects.select_for_update().filter(pk=merchant_id, is_active=True).first()
+        if merchant is None or merchant.name != name:
+            raise not_found("store name")
+        findings = text_findings("title", name)
+        decided = StoreNameDecision.objects.for_platform(actor, REVIEW_PERMISSION).filter(
+            merchant_id=merchant_id, name=name
+        )
+        if not findings or decided.exists():
+            raise not_found("store name")
+        row = StoreNameDecision(
+            merchant=merchant,
+            name=name,
+            decision=NameDecision.APPROVED if approve else NameDecision.REJECTED,
+            findings=findings,
+            decided_by=actor,
+            decided_at=now,
+            note=note,
+        )
+        # uniqueness is checked above through the scoped manager and held by the database constraint
+        row.full_clean(validate_unique=False, validate_constraints=False)
+        row.save()
+        audit_record(
+            actor=actor,
+            action="stores.name.approve" if approve else "stores.name.reject",
+            obj=row,
+            merchant_id=merchant_id,
+            before=None,
+            after={"name": name, "decision": row.decision, "note": note},
+        )
+    return row

@@ -1,5 +1,6 @@
 """Console pages of store texts: the merchant centre's 店铺公告 (edit; the check runs on save and shows each
-finding with its words, rule and article) and content operations' review queue of announcements."""
+finding with its words, rule and article) and content operations' review queue of announcements and of
+store names with findings."""
 
 from __future__ import annotations
 
@@ -119,7 +120,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         empty_hint=_("Announcements with words to check appear here."),
         testid="store-notices",
     )
-    return render(request, "stores/review_queue.html", {"active": "store_notice_review", "table": table})
+    names = [
+        {"merchant_id": row.merchant_id, "name": row.name, "findings": _finding_rows(row.findings)}
+        for row in selectors.pending_store_names(actor=actor)
+    ]
+    return render(
+        request,
+        "stores/review_queue.html",
+        {"active": "store_notice_review", "table": table, "names": names},
+    )
 
 
 @login_required
@@ -143,5 +152,31 @@ def review_act(request: HttpRequest, notice_id: int, action: str) -> HttpRespons
     else:
         messages.success(
             request, _("Announcement approved.") if action == "approve" else _("Announcement rejected.")
+        )
+    return redirect(reverse("stores:review_queue"))
+
+
+@login_required
+@require_POST
+def name_act(request: HttpRequest, merchant_id: int, action: str) -> HttpResponse:
+    actor = _reviewer(request)
+    if action not in ("approve", "reject"):
+        raise Http404
+    try:
+        services.store_name_decide(
+            actor=actor,
+            merchant_id=merchant_id,
+            name=request.POST.get("name", ""),
+            approve=action == "approve",
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404 from error
+        for line in error_lines(error.errors, "stores") or [_("The action was refused.")]:
+            messages.error(request, line)
+    else:
+        messages.success(
+            request, _("Store name approved.") if action == "approve" else _("Store name rejected.")
         )
     return redirect(reverse("stores:review_queue"))
