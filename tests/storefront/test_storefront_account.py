@@ -184,6 +184,12 @@ def test_an_undelivered_line_cannot_be_reviewed_and_a_question_goes_through_the_
     assert "提问已提交（已发布）" in _page(asked)
     assert ProductQuestion.objects.for_merchant(merchant.pk).get().text == "可以装开水吗？"
 
+    # a buyer who did not receive the product is told that only its buyers answer
+    question = ProductQuestion.objects.for_merchant(merchant.pk).get()
+    assert "我来回答" in _page(client.get(f"/shop/p/{product.pk}/"))
+    answered = client.post(f"/shop/p/{product.pk}/q/{question.pk}/answer/", {"text": "可以"}, follow=True)
+    assert "购买过该商品的买家才能回答" in _page(answered)
+
 
 def test_after_sales_amount_comes_from_the_server_with_photos_and_a_status_page() -> None:
     merchant, _owner = make_merchant()
