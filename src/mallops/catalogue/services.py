@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -37,6 +38,22 @@ from mallops.core.timeutil import SHANGHAI
 SKU_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_PRICE_FEN = 100_000_000_00  # CNY 100 million
 MAX_SELLING_POINTS = 5
+
+# What an app above the catalogue keeps per SKU follows each write of SKUs: the orders app registers the
+# sync of each SKU's stock row (``orders.stock.catalogue_sync``) when it starts, so the catalogue calls it
+# without importing orders (ADR 0006: catalogue sits below orders). Called in the writing transaction.
+SKUS_WRITTEN_HOOKS: list[Callable[[Sequence[Sku]], object]] = []
+
+
+def register_skus_written_hook(hook: Callable[[Sequence[Sku]], object]) -> None:
+    """Call ``hook`` with the SKUs of every product write and price change (once; from an app's ``ready``)."""
+    if hook not in SKUS_WRITTEN_HOOKS:
+        SKUS_WRITTEN_HOOKS.append(hook)
+
+
+def _skus_written(skus: Sequence[Sku]) -> None:
+    for hook in SKUS_WRITTEN_HOOKS:
+        hook(skus)
 
 
 def validate_product_input(data: ProductInput, loc: tuple[str | int, ...] = ("body",)) -> list[FieldError]:
@@ -190,9 +207,7 @@ def _apply(*, actor: Any, merchant_id: int, product: Product, data: ProductInput
         stale.is_active = False
         stale.save(update_fields=["is_active"])
     # hook: each SKU's stock row in the orders app (created, linked, title and price kept equal)
-    from mallops.orders.stock import catalogue_sync
-
-    catalogue_sync(written)
+    _skus_written(written)
     # images given by URL are replaced; uploaded files stay (catalogue.uploads adds and deletes them)
     ProductImage.objects.for_merchant(merchant_id).filter(product=product, file="").delete()
     ProductImage.objects.bulk_create(
@@ -296,9 +311,7 @@ def sku_price_set(*, actor: Any, merchant_id: int, sku_id: int, price_fen: int, 
         sku.price_fen = price_fen
         sku.save(update_fields=["price_fen"])
         _write_price(actor=actor, sku=sku, price_fen=price_fen, at=timezone.now())
-        from mallops.orders.stock import catalogue_sync  # hook: the stock row's price follows
-
-        catalogue_sync([sku])
+        _skus_written([sku])  # hook: the stock row's price follows
         audit_record(
             actor=actor,
             action="catalogue.sku_price_set",

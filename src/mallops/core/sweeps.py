@@ -27,6 +27,8 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from mallops.core.transactions import business_transaction
+
 log = logging.getLogger("mallops.sweeps")
 
 
@@ -71,17 +73,16 @@ def autodiscover() -> None:
 def run_sweeper(sweeper: Sweeper, now: datetime | None = None) -> int:
     """Handle every row due at ``now``; returns how many were handled. Each batch is one transaction.
 
-    The batch is one ``audited`` transaction: the audit events of all its rows are chained when it ends,
-    so the chain head is locked after every row (and stock row) the batch touches (docs/performance.md).
+    The batch is one business transaction (``core.transactions``: an ``audited`` block once the audit
+    app has loaded): the audit events of all its rows are chained when it ends, so the chain head is
+    locked after every row (and stock row) the batch touches (docs/performance.md).
     """
-    from mallops.audit.services import audited
-
     now = now or timezone.now()
     batch = sweeper.batch_size or settings.MALLOPS["SWEEP_BATCH_SIZE"]
     failed: set[Any] = set()
     handled = 0
     while True:
-        with audited():
+        with business_transaction():
             qs = sweeper.queryset(now).exclude(pk__in=failed).order_by("pk")
             if connection.features.has_select_for_update_skip_locked:
                 qs = qs.select_for_update(skip_locked=True)
