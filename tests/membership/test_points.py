@@ -12,6 +12,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.services import LineIn, request_approve, request_create
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
@@ -62,7 +63,7 @@ def _lines(order: Order) -> list[OrderLine]:
 
 def _refund_units(order: Order, owner: Any, line: OrderLine, qty: int) -> None:
     req = request_create(
-        actor=order.buyer,
+        actor=actor_of(order.buyer),
         order_id=order.pk,
         kind="refund",
         classification="product",
