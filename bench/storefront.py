@@ -5,7 +5,7 @@ p99 < 200 ms on the embedded default).
     .venv/bin/python bench/storefront.py --quick    # 3 s per page (smoke run)
 
 Seeds a fresh embedded-default database (SQLite in WAL mode under a throwaway ``MALLOPS_DATA_DIR``): one
-store with 50 live products of two SKUs each (titles segmented into the search index), a live store
+store with 50 live products of one SKU each (titles segmented into the search index), a live store
 满100减20, and one buyer with three lines in the cart. Then starts ``mallops serve`` (granian, defaults) and
 drives each page with ``wrk`` (64 connections):
 

@@ -445,6 +445,16 @@ def _rank(
     return scored
 
 
+def ranking_explanation(*, product_id: int) -> list[ranking.FactorRow] | None:
+    """The non-personalised 综合 explanation of one live product without a query (relevance 1.0): each
+    factor's value, weight and contribution from the inputs search uses (for a console page); None when
+    the product has no search entry."""
+    row = SearchDoc.objects.filter(product_id=product_id).values(*_DOC_FIELDS).first()
+    if row is None:
+        return None
+    return _rank([row], {}, set(), personalised=False)[0][2]
+
+
 def search(
     *,
     query: str = "",
