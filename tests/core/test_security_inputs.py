@@ -79,6 +79,22 @@ def test_strict_types_reach_nested_objects_and_lists(admin_api: ApiClient) -> No
     assert not User.objects.filter(username="newstaff").exists()
 
 
+def test_an_unknown_field_is_refused_with_its_path_and_nothing_is_written(admin_api: ApiClient) -> None:
+    response = admin_api.post_json(
+        "/api/v1/staff",
+        {"username": "newstaff2", "password": "x" * 20, "roles": ["cs_agent"], "is_superuser": True},
+    )
+    body = _problem(response, 422)
+    assert [(e["loc"][-1], e["code"]) for e in body["errors"]] == [("is_superuser", "extra_forbidden")]
+    assert not User.objects.filter(username="newstaff2").exists()
+
+
+def test_the_published_input_schemas_say_unknown_fields_are_refused(api: ApiClient) -> None:
+    schemas = api.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    closed = [name for name, schema in schemas.items() if schema.get("additionalProperties") is False]
+    assert len(closed) > 50
+
+
 @pytest.mark.parametrize("flag", ["false", 0, "0", "no"])
 def test_a_boolean_field_takes_only_true_or_false(admin_api: ApiClient, flag: Any) -> None:
     target = make_staff("cs_agent")

@@ -38,6 +38,7 @@ from ninja.parser import Parser
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
@@ -266,6 +267,18 @@ def _type_errors(
                 _type_errors(properties[key], item, (*loc, key), defs, out)
             elif isinstance(extra, dict):
                 _type_errors(extra, item, (*loc, key), defs, out)
+            elif extra in (None, False) and "properties" in schema:
+                # an input shape's unknown field is refused, never silently dropped: a client that sends
+                # `discount` or `status` learns the server ignores it instead of believing it was applied
+                out.append(
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "extra_forbidden", "Unknown field: this API does not take it."
+                        ),
+                        loc=(*loc, key),
+                        input=item,
+                    )
+                )
     elif isinstance(value, list):
         prefix = schema.get("prefixItems")
         items = schema.get("items")
@@ -294,8 +307,16 @@ def _type_error(types: list[str], value: Any, loc: tuple[str | int, ...]) -> Ini
     return InitErrorDetails(type=PydanticCustomError(code, message), loc=loc, input=value)
 
 
+def _no_unknown_fields(schema: dict[str, Any]) -> None:
+    schema.setdefault("additionalProperties", False)
+
+
 class Schema(ninja.Schema):
     """Base of every API input shape (see the module docstring). Output shapes may use it too."""
+
+    # the published schema says what the request check enforces: a field the shape does not declare is
+    # refused (422 ``extra_forbidden``); responses built in code are not affected
+    model_config = ConfigDict(json_schema_extra=_no_unknown_fields)
 
     @classmethod
     def _input_json_schema(cls) -> dict[str, Any] | None:
