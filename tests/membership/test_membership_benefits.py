@@ -11,7 +11,7 @@ from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.membership.benefits import grant_period, member_coupons_grant, members_coupons_grant
 from mallops.membership.member_days import member_day_create
-from mallops.membership.models import Member
+from mallops.membership.models import Member, MemberDay
 from mallops.membership.services import TierInput, tier_create
 from mallops.pricing.cart import LineIn, cart_quote, resolve_lines
 from mallops.pricing.coupons import BatchInput, coupon_batch_create
@@ -99,17 +99,20 @@ def test_member_day_is_a_launched_members_only_offer_in_the_quote() -> None:
     merchant, _ = make_merchant()
     sku_id = catalogue_sku(merchant, "TEA-9", 10_000)
     lines, _ = resolve_lines([LineIn(id="L1", merchant_id=merchant.pk, qty=3, sku_id=sku_id)])
+    tier_create(actor=staff, data=TierInput(code="silver", name="白银会员", rank=2, min_growth=200))
     member, outsider = make_buyer("md-member"), make_buyer("md-outsider")
-    PlatformMembership.objects.create(
-        buyer=member, level="gold", valid_from=timezone.now() - timedelta(days=1), granted_by=staff
-    )
+    other_tier = make_buyer("md-silver")
+    since = timezone.now() - timedelta(days=1)
+    PlatformMembership.objects.create(buyer=member, level="gold", valid_from=since, granted_by=staff)
+    PlatformMembership.objects.create(buyer=other_tier, level="silver", valid_from=since, granted_by=staff)
 
     # when the member day of today is created (满200减30)
     promotion = member_day_create(
         actor=staff, tier_id=gold.pk, day=timezone.localdate(), min_fen=20_000, off_fen=3_000
     )
 
-    # then it is a live members-only platform promotion, and only the member's quote gets it
+    # then it is a live members-only platform promotion of the tier, and only the tier member's quote gets it
+    assert MemberDay.objects.get(promotion=promotion).tier_id == gold.pk
     assert (promotion.name, promotion.status, promotion.members_only, promotion.merchant_id) == (
         "黄金会员日",
         "live",
@@ -118,5 +121,6 @@ def test_member_day_is_a_launched_members_only_offer_in_the_quote() -> None:
     )
     assert cart_quote(buyer=member, lines=lines).quote.discount == 3_000
     assert cart_quote(buyer=outsider, lines=lines).quote.discount == 0
+    assert cart_quote(buyer=other_tier, lines=lines).quote.discount == 0
     with pytest.raises(DomainError):
         member_day_create(actor=staff, tier_id=gold.pk, day=timezone.localdate(), min_fen=100, off_fen=200)

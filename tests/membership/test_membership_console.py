@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from mallops.membership.models import Member, MemberEvent, Tier
 from mallops.membership.services import TierInput, tier_create
+from mallops.pricing.models import Membership as PlatformMembership
 from mallops.pricing.testing import make_buyer
 from mallops.testing.factories import make_staff
 
@@ -85,3 +87,23 @@ def test_member_list_chart_stage_filter_and_member_page() -> None:
     detail = client.get(f"/membership/members/{fresh.pk}/").content.decode()
     assert "等级变动记录" in detail and "成为会员" in detail and "白银会员" in detail
     assert "joined" not in detail
+
+
+def test_membership_grants_page_shows_the_tier_name_not_its_code() -> None:
+    # given a tier and two platform memberships: one at the tier's code, one with a hand-typed level
+    operator = make_staff("product_ops")
+    tier_create(actor=operator, data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100))
+    since = timezone.now() - timedelta(days=1)
+    PlatformMembership.objects.create(
+        buyer=make_buyer("grant-gold"), level="gold", valid_from=since, granted_by=operator
+    )
+    PlatformMembership.objects.create(
+        buyer=make_buyer("grant-vip"), level="vipx", valid_from=since, granted_by=operator
+    )
+
+    # when staff open 会员资格
+    html = _client(operator).get(reverse("pricing:memberships")).content.decode()
+
+    # then the tier's name shows, its code nowhere; the other level only as a tooltip
+    assert "黄金会员" in html and ">gold<" not in html and 'title="gold"' not in html
+    assert '<span title="vipx" data-level>其他等级</span>' in html and ">vipx<" not in html

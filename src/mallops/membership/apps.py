@@ -9,10 +9,16 @@ class MembershipConfig(AppConfig):
     verbose_name = "Membership: tiers and points"
 
     def ready(self) -> None:
-        from mallops.membership import offers
-        from mallops.pricing.memberships import register_member_offers
+        from mallops.membership import member_days, offers
+        from mallops.pricing.memberships import (
+            register_member_offers,
+            register_tier_gate,
+            register_tier_names,
+        )
 
         register_member_offers(offers.tier_offers)
+        register_tier_names(member_days.tier_names)
+        register_tier_gate(member_days.member_day_gate)
 
         from django.utils.translation import gettext_lazy as _
 

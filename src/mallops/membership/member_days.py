@@ -5,13 +5,14 @@ one Beijing calendar day; it is created and launched by ``pricing.services`` (pr
 audit), so it shows on 促销活动 and applies in the live quote with the tier's member price (item layer)
 before it. The promotion's name carries the tier (``黄金会员日``).
 
-Limit: pricing's members-only test asks whether the buyer holds a valid platform membership, so the offer
-reaches every tier's members, not only the named tier's. Restricting it to one tier needs a stored link
-from the promotion to the tier (a ``MemberDay`` row, or a tier filter in pricing); see docs/membership.md.
+A ``MemberDay`` row links the promotion to its tier; pricing's members-only check asks the tier gate
+registered by this app (``pricing.memberships.register_tier_gate``), so only members whose platform level
+is the tier's code get the offer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from django.db import transaction
 
 from mallops.accounts.services import require_permission
 from mallops.core.errors import FieldError, not_found, validation_error
-from mallops.membership.models import Tier
+from mallops.membership.models import MemberDay, Tier
 from mallops.pricing import services as promotions
 from mallops.pricing.models import Promotion
 
@@ -58,4 +59,20 @@ def member_day_create(
         description=f"{tier.name}会员日专享",
     )
     row = promotions.promotion_create(actor=actor, merchant_id=None, data=data, request=request)
+    MemberDay.objects.create(tier=tier, day=day, promotion=row)
     return promotions.promotion_launch(actor=actor, merchant_id=None, promotion_id=row.pk, request=request)
+
+
+def member_day_gate(level: str, promotion_ids: Sequence[int]) -> set[int]:
+    """The member-day promotions of ``promotion_ids`` whose tier is not the one of platform ``level``
+    (registered with ``pricing.memberships.register_tier_gate``)."""
+    return set(
+        MemberDay.objects.filter(promotion_id__in=list(promotion_ids))
+        .exclude(tier__code=level)
+        .values_list("promotion_id", flat=True)
+    )
+
+
+def tier_names(levels: Iterable[str]) -> dict[str, str]:
+    """Names of the tiers whose codes are among ``levels`` (``register_tier_names``)."""
+    return dict(Tier.objects.filter(code__in=list(levels)).values_list("code", "name"))

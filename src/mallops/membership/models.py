@@ -341,3 +341,22 @@ class PointsCouponOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points} points: batch {self.batch_id}"
+
+
+class MemberDay(models.Model):
+    """A member day: the members-only platform promotion of one Beijing ``day`` for one tier's members.
+
+    The quote asks the membership app (pricing's tier gate) whether the buyer's tier is ``tier``; members
+    of other tiers do not get the promotion.
+    """
+
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="member_days")
+    day = models.DateField()
+    promotion = models.OneToOneField("pricing.Promotion", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.tier_id} {self.day.isoformat()}"

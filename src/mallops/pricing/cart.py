@@ -17,7 +17,7 @@ from django.utils import timezone
 from mallops.core.errors import FieldError, validation_error
 from mallops.pricing import catalogue_bridge, engine
 from mallops.pricing.adapters import CartLine, engine_coupon, engine_line, engine_promotion
-from mallops.pricing.memberships import buyer_memberships, member_offers
+from mallops.pricing.memberships import buyer_memberships, member_offers, tier_denied
 from mallops.pricing.models import Coupon, Promotion
 
 
@@ -133,12 +133,14 @@ def build_scenario(
     member_of = buyer_memberships(buyer.pk, now, merchant_ids)
     applied_membership = False
     rows = list(Promotion.objects.live_public(now).order_by("pk"))
+    # a member day's promotion is for one tier only (the membership app says which level qualifies)
+    denied = tier_denied(member_of, [r.pk for r in rows if r.members_only and r.merchant_id is None])
     promotions = []
     labels: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.merchant_id is not None and row.merchant_id not in merchant_ids:
             continue
-        if row.members_only and not member_of.covers(row.merchant_id):
+        if row.members_only and (not member_of.covers(row.merchant_id) or row.pk in denied):
             continue
         promo = engine_promotion(row, lines)
         if promo is not None:

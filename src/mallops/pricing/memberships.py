@@ -193,3 +193,47 @@ def member_offers(member_of: BuyerMemberships, lines: Sequence[Any]) -> list[Mem
     for provider in _providers:
         out.extend(provider(member_of.platform_level, lines))
     return out
+
+
+# (platform membership levels) -> {level: display name} of those that are tier codes
+TierNamesProvider = Callable[[Iterable[str]], dict[str, str]]
+_tier_names: list[TierNamesProvider] = []
+
+
+def register_tier_names(provider: TierNamesProvider) -> None:
+    """The membership app names its tier codes here (pricing does not import it; ADR 0006)."""
+    if provider not in _tier_names:
+        _tier_names.append(provider)
+
+
+def tier_names(levels: Iterable[str]) -> dict[str, str]:
+    """Display names of the platform levels that are tier codes (a level not in the result is free text
+    or an unknown code)."""
+    wanted = {level for level in levels if level}
+    out: dict[str, str] = {}
+    for provider in _tier_names:
+        if wanted:
+            out.update(provider(wanted))
+    return out
+
+
+# (buyer's platform level, members-only platform promotion ids) -> the ids the level does NOT qualify for
+TierGateProvider = Callable[[str, Sequence[int]], set[int]]
+_tier_gates: list[TierGateProvider] = []
+
+
+def register_tier_gate(provider: TierGateProvider) -> None:
+    """The membership app restricts members-only platform promotions to one tier here (member days)."""
+    if provider not in _tier_gates:
+        _tier_gates.append(provider)
+
+
+def tier_denied(member_of: BuyerMemberships, promotion_ids: Sequence[int]) -> set[int]:
+    """The members-only platform promotions (of ``promotion_ids``) whose tier restriction the buyer's
+    platform level does not meet (no query without such promotions or a platform membership)."""
+    if not promotion_ids or not member_of.platform:
+        return set()
+    out: set[int] = set()
+    for provider in _tier_gates:
+        out |= provider(member_of.platform_level, promotion_ids)
+    return out

@@ -188,13 +188,19 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Membership granted."))
         return redirect("pricing:memberships")
+    rows = memberships.memberships(actor=request.user, merchant_id=merchant_id)
+    # a platform level set by the tier rules shows as the tier's name (the membership app's hook); any
+    # other level only in a tooltip
+    levels = rows.order_by().values_list("level", flat=True).distinct()
+    tier_names = memberships.tier_names(levels) if merchant_id is None else {}
     table = DataTable(
         request,
-        memberships.memberships(actor=request.user, merchant_id=merchant_id),
+        rows,
         columns=[
             Column("buyer", _("Buyer"), sort="buyer__username", value=lambda m: m.buyer.username),
-            # a platform level set by the tier rules reads as the tier's name on 会员列表 (membership app)
-            Column("level", _("Level"), sort="level"),
+            Column(
+                "level", _("Level"), kind="template", template="pricing/_membership_level.html", export=False
+            ),
             Column("valid_from", _("Valid from"), kind="datetime", sort="valid_from"),
             Column("valid_to", _("Valid to"), kind="datetime", sort="valid_to"),
             Column(
@@ -214,7 +220,7 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         page_size=50,
         export_name="memberships",
         testid="memberships",
-        context={"can_manage": can_manage},
+        context={"can_manage": can_manage, "tier_names": tier_names},
         empty_title=_("No memberships."),
     )
     if table.export_format:
