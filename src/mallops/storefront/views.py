@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
 from mallops.storefront import selectors, services, services_account
+from mallops.storefront.checkout_points import checkout_points
 from mallops.storefront.related import related_products
 
 
@@ -145,6 +146,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     only = data.get("only", "")
     coupon = data.get("coupon", "auto")
+    # points the buyer asks to use: only a number; the server caps it (checkout_points, checkout_create)
+    points = max(0, min(_int(data.get("points"), 0), 10**9))
     if request.method == "POST":
         address = data.get("address", "")
         key = data.get("idempotency_key", "")[:64] or secrets.token_urlsafe(16)
@@ -163,6 +166,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 address_id=int(address) if address.isdigit() else None,
                 coupon_ids=_coupon_choice(coupon),
                 expected_total_fen=_int(data.get("expected_total_fen"), -1),
+                points=points,
                 request=request,
             )
         except DomainError as error:
@@ -171,7 +175,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 if error.status == 409
                 else "订单未能提交，请检查后重试"
             )
-            query = urlencode({"only": only, "coupon": coupon, "error": text})
+            if error.status == 409 and getattr(error, "code", "") == "points_insufficient":
+                text = "积分余额有变化，请确认后再提交"
+            query = urlencode({"only": only, "coupon": coupon, "points": points, "error": text})
             return HttpResponseRedirect(reverse("storefront:checkout") + "?" + query)
         return redirect("storefront:pay", checkout_id=placed.pk)
     try:
@@ -179,6 +185,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     except DomainError:
         view = selectors.cart_view(buyer=request.user, only_sku=only)
         coupon = "auto"
+    points_view = checkout_points(buyer=request.user, payable_fen=view.payable_fen, requested=points)
     return render(
         request,
         "storefront/checkout.html",
@@ -188,6 +195,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             "coupons": selectors.usable_coupons(buyer=request.user),
             "coupon": coupon,
             "only": only,
+            "points": points_view,
             # one key per checkout page: a double submit of this page places one order
             "idempotency_key": secrets.token_urlsafe(16),
             "error": request.GET.get("error", ""),
