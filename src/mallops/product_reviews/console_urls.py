@@ -15,6 +15,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.moderation_act,
         name="moderation_act",
     ),
+    path("published/", views.published, name="published"),
+    path(
+        "published/<str:kind>/<int:object_id>/<str:action>/",
+        views.published_act,
+        name="published_act",
+    ),
     path("store/", views.store_reviews, name="store_reviews"),
     path("store/<int:review_id>/reply/", views.store_reply, name="store_reply"),
 ]

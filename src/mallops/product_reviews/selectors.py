@@ -217,3 +217,17 @@ def live_store_replies() -> QuerySet[ReviewReply]:
         .order_by("pk")
     )
     return rows
+
+
+PUBLISHED = (Visibility.VISIBLE, Visibility.HIDDEN)
+
+
+def published_items(*, actor: Any, kind: str, status: str = "") -> QuerySet[Any]:
+    """The published texts of one kind (shown to buyers, or hidden after publication), for content
+    operations to hide or restore in the console (needs ``content.manage``)."""
+    model = KINDS.get(kind, ProductReview)
+    statuses = [status] if status in PUBLISHED else list(PUBLISHED)
+    qs: QuerySet[Any] = (
+        model.objects.for_platform(actor, MODERATE).filter(status__in=statuses).select_related("merchant")
+    )
+    return qs

@@ -532,6 +532,37 @@ def moderation_hide(
     return item
 
 
+def moderation_restore(
+    *, actor: Any, kind: str, object_id: int, request: HttpRequest | None = None
+) -> Moderated:
+    """恢复显示: undo a hiding (``hidden`` → ``visible``; 409 ``illegal_transition`` from another status).
+    The author's notice stays; the reason is kept in the audit event, cleared on the row."""
+    require_permission(actor, MODERATE)
+    with audited():
+        item = _moderated(kind, object_id)
+        if item.status != Visibility.HIDDEN:
+            raise conflict(
+                f"A text in status {item.status!r} cannot be restored.",
+                code=ProductReviewsCode.ILLEGAL_TRANSITION,
+                status=item.status,
+            )
+        reason = item.hidden_reason
+        item.status, item.hidden_reason = Visibility.VISIBLE, ""
+        item.moderated_by, item.moderated_at = actor, timezone.now()
+        item.save(update_fields=["status", "hidden_reason", "moderated_by", "moderated_at"])
+        audit_record(
+            actor=actor,
+            action=f"product_reviews.{kind}_restore",
+            obj=item,
+            merchant_id=item.merchant_id,
+            before={"status": Visibility.HIDDEN, "hidden_reason": reason},
+            after={"status": item.status},
+            request=request,
+        )
+        _after_visible(item)
+    return item
+
+
 def notice_read(*, actor: Any, notice_id: int) -> ModerationNotice:
     """Mark one of the actor's own notices read (404 for anyone else's)."""
     with transaction.atomic():

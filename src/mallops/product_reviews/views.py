@@ -19,7 +19,7 @@ from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, label
 from mallops.product_reviews import selectors, services
-from mallops.product_reviews.forms import HideForm, ReplyForm
+from mallops.product_reviews.forms import HideForm, PublishedHideForm, ReplyForm
 from mallops.product_reviews.labels import KIND, STATUS
 
 
@@ -112,6 +112,81 @@ def moderation_act(request: HttpRequest, kind: str, object_id: int, action: str)
                 request=request,
             )
             messages.success(request, _("Hidden; the author has been told why."))
+        else:
+            raise PermissionDenied(action)
+    except DomainError as error:
+        messages.error(request, _error(error))
+    return redirect(back)
+
+
+@login_required
+def published(request: HttpRequest) -> HttpResponse:
+    """已发布内容: the texts buyers see (or that were hidden after publication); hide one with a reason,
+    or restore it."""
+    actor = _content_ops(request)
+    kind = request.GET.get("kind", "review")
+    kind = kind if kind in services.KINDS else "review"
+    shown = {k: v for k, v in STATUS.items() if k != "pending"}
+    table = DataTable(
+        request,
+        selectors.published_items(actor=actor, kind=kind),
+        columns=[
+            Column("merchant.name", _("Store")),
+            *([Column("rating", _("Star rating"), kind="number", sort="rating")] if kind == "review" else []),
+            Column("text", _("What was written")),
+            Column(
+                "status",
+                _("Status"),
+                kind="badge",
+                display=lambda r: STATUS.get(r.status, ""),
+                tone=lambda r: "success" if r.status == "visible" else "neutral",
+            ),
+            Column("hidden_reason", _("Reason for hiding")),
+            Column("created_at", _("Written"), kind="datetime", sort="created_at"),
+            Column(
+                "actions",
+                "",
+                kind="template",
+                template="product_reviews/_published_actions.html",
+                export=False,
+            ),
+        ],
+        search=["text", "merchant__name"],
+        search_placeholder=_("Text or store"),
+        filters=[Filter("status", _("Status"), list(shown.items()))],
+        default_sort="-created_at",
+        keep=["kind"],
+        empty_title=_("Nothing published yet."),
+        empty_hint=_("Published reviews, replies and Q&A appear here."),
+        testid="published",
+        context={"kind": kind, "hide_form": PublishedHideForm()},
+    )
+    tabs = [{"kind": name, "label": KIND[name], "active": name == kind} for name in KIND]
+    return render(
+        request,
+        "product_reviews/published.html",
+        {"active": "review_moderation", "table": table, "tabs": tabs, "kind": kind},
+    )
+
+
+@login_required
+@require_POST
+def published_act(request: HttpRequest, kind: str, object_id: int, action: str) -> HttpResponse:
+    actor = _content_ops(request)
+    back = reverse("product_reviews:published") + f"?kind={kind}"
+    try:
+        if action == "hide":
+            form = PublishedHideForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Say why the text is hidden."))
+                return redirect(back)
+            services.moderation_hide(
+                actor=actor, kind=kind, object_id=object_id, reason=form.reason_text(), request=request
+            )
+            messages.success(request, _("Hidden; the author has been told why."))
+        elif action == "restore":
+            services.moderation_restore(actor=actor, kind=kind, object_id=object_id, request=request)
+            messages.success(request, _("Shown to buyers again."))
         else:
             raise PermissionDenied(action)
     except DomainError as error:
