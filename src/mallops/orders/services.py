@@ -19,10 +19,10 @@ from mallops.core.money import refund_cap_check
 from mallops.orders import refunds, stock
 from mallops.orders.checkout import require_buyer
 from mallops.orders.errors import OrdersCode
-from mallops.orders.models import Order, PartialRefund, StockItem
+from mallops.orders.models import Order, OrderLine, PartialRefund, StockItem
 from mallops.orders.selectors import merchant_id_of
 from mallops.orders.states import Event
-from mallops.orders.transitions import order_transition
+from mallops.orders.transitions import order_transition, transition_target
 
 CARRIERS = ("SF", "ZTO", "YTO", "STO", "YUNDA", "JD", "EMS", "JT", "DEPPON", "OTHER")
 
@@ -237,14 +237,36 @@ def buyer_refund_request(
     )
 
 
-def order_refund_check(*, order_id: int, amount_fen: int, lines: Mapping[int, int] | None = None) -> None:
-    """The refusals of ``order_refund_part`` (order and line caps, lines of the order), without writing:
-    for a caller that must ask before the provider pays the money back. 404 for an unknown order."""
+def order_refund_prepare(
+    *, order_id: int, amount_fen: int, reference: str, lines: Mapping[int, int] | None = None
+) -> tuple[Order, bool]:
+    """Everything ``order_refund_part`` would refuse, asked before the provider pays the money back.
+
+    Call inside the transaction that then asks the provider and calls ``order_refund_part``, after the
+    payment's lock: locks the order, then its lines in id order (the refund lock order: payment, order,
+    lines, audit head last). Returns ``(order, is_replay)``; ``is_replay`` when ``reference`` was already
+    applied to the order (the caller returns the first result and pays nothing). Otherwise 409
+    ``refund_exceeds_order``, ``refund_exceeds_line``, ``invalid_line``, ``illegal_transition`` exactly as
+    ``order_refund_part`` would; 404 for an unknown order. Writes nothing.
+    """
     order: Order | None = (
-        Order.objects.unscoped(reason="refund check (caller authorised)").filter(pk=order_id).first()
+        Order.objects.unscoped(reason="refund check (caller authorised)")
+        .select_for_update()
+        .filter(pk=order_id)
+        .first()
     )
     if order is None:
         raise not_found("order")
+    list(
+        OrderLine.objects.for_merchant(order.merchant_id)
+        .filter(order=order)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    if _refund_applied(order, reference):
+        return order, True
+    transition_target(order, Event.PARTIAL_REFUND)
     refund_cap_check(
         paid_fen=order.paid_fen,
         refunded_fen=order.refunded_fen,
@@ -252,6 +274,17 @@ def order_refund_check(*, order_id: int, amount_fen: int, lines: Mapping[int, in
         code=OrdersCode.REFUND_EXCEEDS_ORDER,
     )
     refunds.refund_split(order=order, amount_fen=amount_fen, lines=lines)
+    return order, False
+
+
+def _refund_applied(order: Order, reference: str) -> bool:
+    # the stored reference is cut to the column's 64 characters, so the look-up cuts it the same way
+    applied: bool = (
+        PartialRefund.objects.for_merchant(order.merchant_id)
+        .filter(order=order, reference=reference[:64])
+        .exists()
+    )
+    return applied
 
 
 @audited()
@@ -284,11 +317,7 @@ def order_refund_part(
     )
     if order is None:
         raise not_found("order")
-    if (
-        PartialRefund.objects.for_merchant(order.merchant_id)
-        .filter(order=order, reference=reference)
-        .exists()
-    ):
+    if _refund_applied(order, reference):
         return order
     refund_cap_check(
         paid_fen=order.paid_fen,

@@ -61,6 +61,21 @@ def orders_lock(*, order_ids: Sequence[int]) -> list[Order]:
     return orders
 
 
+def transition_target(order: Order, event: Event) -> str:
+    """The status ``order`` moves to by ``event``; 409 ``illegal_transition`` (naming the allowed events)
+    when the table has no such move. Reads only (a caller may ask before an irreversible step)."""
+    to = target(order.status, event, order.status_before_refund)
+    if to is None:
+        raise conflict(
+            f"An order in status {order.status!r} cannot {event.value}.",
+            code=OrdersCode.ILLEGAL_TRANSITION,
+            status=order.status,
+            event=event.value,
+            allowed=[e.value for e in allowed_events(order.status)],
+        )
+    return to
+
+
 @audited()
 def order_transition(
     *,
@@ -94,15 +109,7 @@ def order_transition(
     order: Order | None = qs.select_for_update().filter(pk=order_id).first()
     if order is None:
         raise not_found("order")
-    to = target(order.status, event, order.status_before_refund)
-    if to is None:
-        raise conflict(
-            f"An order in status {order.status!r} cannot {event.value}.",
-            code=OrdersCode.ILLEGAL_TRANSITION,
-            status=order.status,
-            event=event.value,
-            allowed=[e.value for e in allowed_events(order.status)],
-        )
+    to = transition_target(order, event)
     before = _snapshot(order)
     fields = ["status"]
     if event is Event.PAY:

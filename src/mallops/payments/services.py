@@ -19,7 +19,7 @@ from mallops.core.money import refund_cap_check
 from mallops.core.timeutil import SHANGHAI
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Checkout, Order, OrderStatus
-from mallops.orders.services import order_refund_check, order_refund_part
+from mallops.orders.services import order_refund_part, order_refund_prepare
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition, orders_lock
 from mallops.payments.errors import PaymentsCode
@@ -225,18 +225,26 @@ def refund_issue(
     """Pay ``amount_fen`` of an order back through its payment's provider, then record it on the order
     (``orders.services.order_refund_part``: ``refunded_fen`` grows, on the order and on its lines by
     ``lines`` (``{order line id: fen}``, else apportioned), ``partially_refunded``/``refunded``).
-    The order's and the lines' caps are checked before the provider is asked (409
-    ``refund_exceeds_line`` too).
 
-    The one path for a partial refund (after-sales calls it; the caller authorised). Locks the payment,
-    then the order. 409 ``refund_exceeds_order`` / ``refund_exceeds_payment`` beyond what is left
-    (``payment_refund_amount``), ``no_payment`` without a paid payment; nothing written then.
+    The one path for a partial refund (after-sales calls it; the caller authorised). One transaction that
+    locks the payment, then the order, then its lines in id order (the audit head last), and decides
+    everything before the provider is asked (issue 16): a ``reference`` already applied to the order is a
+    replay and returns the order as it is, with no second provider refund; 409 ``refund_exceeds_order``,
+    ``refund_exceeds_line``, ``invalid_line``, ``illegal_transition``, ``refund_exceeds_payment`` beyond
+    what is left, ``no_payment`` without a paid payment; nothing written then.
     """
-    order = Order.objects.unscoped(reason="refund (caller authorised)").filter(pk=order_id).first()
-    if order is None:
+    found = Order.objects.unscoped(reason="refund (caller authorised)").filter(pk=order_id).first()
+    if found is None:
         raise not_found("order")
-    order_refund_check(order_id=order.pk, amount_fen=amount_fen, lines=lines)
-    payment_refund_amount(payment=_payment_for(order), order=order, amount=amount_fen)
+    # the payment is every refund's first lock, so replays of one reference queue here and the second
+    # sees the first one's PartialRefund row
+    payment = _payment_for(found)
+    order, is_replay = order_refund_prepare(
+        order_id=found.pk, amount_fen=amount_fen, reference=reference, lines=lines
+    )
+    if is_replay:
+        return order
+    payment_refund_amount(payment=payment, order=order, amount=amount_fen)
     return order_refund_part(
         actor=actor,
         order_id=order.pk,
