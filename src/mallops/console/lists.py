@@ -24,7 +24,13 @@ A list view declares its columns once and hands over a queryset that is already 
 and the template draws it with ``{% data_table table %}``. Query parameters: ``q`` (search), one per
 filter, ``from``/``to`` (dates, Beijing time, both days included), ``sort`` (``created_at`` or
 ``-created_at``; only declared sortable columns), ``page``, ``export=csv|xlsx`` (every filtered row, in the
-current order, at most ``EXPORT_LIMIT``). Unknown or malformed values are ignored, never an error.
+current order, at most ``EXPORT_LIMIT``), ``purpose`` (导出用途). Unknown or malformed values are ignored,
+never an error.
+
+An export of columns that hold declared personal data (the privacy registry's ``PERSONAL_DATA``) records
+itself (audit ``privacy.export``: rows, columns, data classes, purpose) through the recorder the console
+app registers (``register_export_audit``: the kit imports no feature app); from ``PURPOSE_THRESHOLD`` rows
+the toolbar asks for a purpose and an export without one is refused.
 
 A report that computes its rows (a list of dicts or objects) passes the list instead of a queryset: the
 same parameters then apply in memory (search and filter paths use ``__`` between parts; filters compare by
@@ -47,10 +53,34 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from mallops.console import formats
 
 EXPORT_LIMIT = 50_000
+# a bulk export of personal data states its purpose (PIPL Art. 6; the self-inspection's PIPL6-EXPORT-PURPOSE)
+PURPOSE_THRESHOLD = 50
+
+
+@dataclass(frozen=True)
+class ExportAudit:
+    """How an export of personal data is recognised and recorded (registered by the console app).
+
+    ``classes(model, paths)``: the data classes the attribute paths of ``model`` hold (empty: none);
+    ``record(request=, what=, rows=, columns=, data_classes=, purpose=)``: writes the audit event."""
+
+    classes: Callable[[type[Any] | None, Sequence[str]], Sequence[Any]]
+    record: Callable[..., None]
+
+
+_export_audit: list[ExportAudit] = []
+
+
+def register_export_audit(audit: ExportAudit) -> None:
+    """Install the recorder of personal-data exports (the last one registered wins)."""
+    _export_audit[:] = [audit]
+
+
 KINDS = frozenset({"text", "number", "money", "datetime", "date", "duration", "badge", "template"})
 
 
@@ -218,6 +248,7 @@ class DataTable:
             self.sort = default_sort
         export = params.get("export", "")
         self.export_format = export if export in ("csv", "xlsx") and export_name else ""
+        self.export_purpose = params.get("purpose", "").strip()[:200]
         self.queryset: QuerySet[Any] | list[Any]
         if isinstance(queryset, QuerySet):
             self.queryset = self._filtered(queryset, sortable)
@@ -361,8 +392,34 @@ class DataTable:
         return [(name, self.request.GET[name]) for name in names if self.request.GET.get(name)]
 
     # ---- export
+    def _export_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.export and c.kind != "template"]
+
+    @property
+    def personal_data_classes(self) -> list[Any]:
+        """The data classes of the exported columns that hold declared personal data (queryset tables)."""
+        if not _export_audit or not isinstance(self.queryset, QuerySet):
+            return []
+        paths = [c.key.replace(".", "__") for c in self._export_columns()]
+        return list(_export_audit[0].classes(self.queryset.model, paths))
+
+    @property
+    def export_needs_purpose(self) -> bool:
+        """A bulk export (``PURPOSE_THRESHOLD`` rows or more) of personal data asks for its purpose."""
+        return (
+            bool(self.export_name)
+            and self.page.paginator.count >= PURPOSE_THRESHOLD
+            and bool(self.personal_data_classes)
+        )
+
+    @property
+    def export_params(self) -> list[tuple[str, str]]:
+        """The current query parameters an export form carries along (not the page, export or purpose)."""
+        skip = ("page", "export", "purpose")
+        return [(k, str(self.request.GET.get(k, ""))) for k in self.request.GET if k not in skip]
+
     def export_rows(self) -> Iterable[list[Any]]:
-        columns = [c for c in self.columns if c.export and c.kind != "template"]
+        columns = self._export_columns()
         yield [str(c.label) for c in columns]
         for obj in self.queryset[:EXPORT_LIMIT]:
             yield [self._export_value(c, obj) for c in columns]
@@ -377,6 +434,26 @@ class DataTable:
         return "" if text == formats.EMPTY else text
 
     def export_response(self) -> HttpResponse:
+        classes = self.personal_data_classes
+        if classes and self.export_needs_purpose and not self.export_purpose:
+            from django.contrib import messages
+            from django.http import HttpResponseRedirect
+
+            messages.error(self.request, _PURPOSE_NEEDED)
+            return HttpResponseRedirect(self._url())
+        response = self._export_file()
+        if classes:
+            _export_audit[0].record(
+                request=self.request,
+                what=self.export_name,
+                rows=min(self.page.paginator.count, EXPORT_LIMIT),
+                columns=[c.key for c in self._export_columns()],
+                data_classes=classes,
+                purpose=self.export_purpose,
+            )
+        return response
+
+    def _export_file(self) -> HttpResponse:
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{self.export_name}-{stamp}.{self.export_format}"
         if self.export_format == "csv":
@@ -419,6 +496,9 @@ class DataTable:
             )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+_PURPOSE_NEEDED = _lazy("State the export purpose: the rows hold personal data.")
 
 
 def _at(row: Any, path: str) -> Any:

@@ -517,10 +517,13 @@ def marketing_strategy_run_get(request: HttpRequest, run_id: int) -> MarketingSt
 @router.get(
     "/marketing/strategy-runs/{run_id}/retarget.csv",
     summary="The run's retargeting audience as CSV (channel,utm_source,buyer)",
+    description="Recorded as an export of personal data; `purpose` (导出用途) is required from 50 buyers.",
 )
-def marketing_strategy_run_export(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = selectors.strategy_run_get(actor=_actor(request), run_id=run_id)
-    response = HttpResponse(strategy_services.retarget_csv(run=run), content_type="text/csv; charset=utf-8")
+def marketing_strategy_run_export(request: HttpRequest, run_id: int, purpose: str = "") -> HttpResponse:
+    actor = _actor(request)
+    run = selectors.strategy_run_get(actor=actor, run_id=run_id)
+    text = strategy_services.retarget_export(actor=actor, run=run, purpose=purpose[:200], request=request)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="retarget-run-{run.pk}.csv"'
     return response
 

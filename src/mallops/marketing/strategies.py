@@ -229,6 +229,28 @@ def run_results(*, run: StrategyRun) -> Results:
     return results(treated=treated, holdout=holdout, orders=facts, start=run.started_at, end=end)
 
 
+def retarget_export(*, actor: Any, run: StrategyRun, purpose: str = "", request: Any = None) -> str:
+    """``retarget_csv`` for ``actor``, recorded as an export of personal data (buyers' usernames, audit
+    ``privacy.export`` with the rows and ``purpose``); 422 ``validation_error`` on ``purpose`` when the
+    list has ``privacy.exports.BULK_EXPORT_ROWS`` buyers or more and no purpose is given."""
+    from mallops.privacy.exports import export_data_classes, export_purpose_check
+    from mallops.privacy.services import personal_data_export_record
+
+    rows = StrategyTarget.objects.filter(run=run, is_holdout=False, outcome="listed").count()
+    export_purpose_check(rows=rows, purpose=purpose)
+    text = retarget_csv(run=run)
+    personal_data_export_record(
+        actor=actor,
+        what=f"retarget-run-{run.pk}",
+        rows=rows,
+        data_classes=export_data_classes(StrategyTarget, ["buyer__username"]),
+        purpose=purpose,
+        columns=["channel", "utm_source", "buyer"],
+        request=request,
+    )
+    return text
+
+
 def retarget_csv(*, run: StrategyRun) -> str:
     """The run's retargeting audience as CSV (``channel,utm_source,buyer``), holdout excluded."""
     out = io.StringIO()

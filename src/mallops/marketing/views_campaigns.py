@@ -246,9 +246,14 @@ def strategy_run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     except DomainError:
         raise Http404("run") from None
     if request.GET.get("export") == "retarget":
-        response = HttpResponse(
-            strategy_services.retarget_csv(run=run), content_type="text/csv; charset=utf-8"
-        )
+        try:
+            text = strategy_services.retarget_export(
+                actor=actor, run=run, purpose=request.GET.get("purpose", "")[:200], request=request
+            )
+        except DomainError:
+            messages.error(request, _("State the export purpose: the rows hold personal data."))
+            return redirect("marketing:strategy_run", run.pk)
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="retarget-run-{run.pk}.csv"'
         return response
     context = _results_context(None if run.error else strategy_services.run_results(run=run))

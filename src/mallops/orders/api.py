@@ -16,7 +16,7 @@ from mallops.core.idempotency import require_idempotency_key
 from mallops.core.pagination import PageRows, Pagination, paginate_rows
 from mallops.orders import selectors, services
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
-from mallops.orders.export import orders_xlsx
+from mallops.orders.export import orders_export
 from mallops.orders.flash import services as flash
 from mallops.orders.risk_checks import checkout_assess
 from mallops.orders.schemas import (
@@ -130,14 +130,17 @@ def merchant_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -
 @router.post(
     "/merchant/orders/export",
     summary="Export the merchant's orders as XLSX",
-    description="POST so that filters travel in the body; answers the file itself.",
+    description=(
+        "POST so that filters travel in the body; answers the file itself. Recorded as an export of personal"
+        " data; `purpose` (导出用途) is required from 50 orders."
+    ),
 )
 def merchant_order_export(
-    request: HttpRequest, status: str = "", since: datetime | None = None
+    request: HttpRequest, status: str = "", since: datetime | None = None, purpose: str = ""
 ) -> HttpResponse:
     orders = selectors.merchant_orders(actor=request.user, status=status, since=since)
     response = HttpResponse(
-        orders_xlsx(orders),
+        orders_export(actor=request.user, orders=orders, purpose=purpose[:200], request=request),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     stamp = timezone.now().strftime("%Y%m%d%H%M")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from typing import Any
 
+from django.db.models import QuerySet
 from openpyxl import Workbook
 
 from mallops.core.timeutil import format_local
 from mallops.orders.models import Order
 from mallops.orders.selectors import order_lines
+from mallops.privacy.exports import export_data_classes, export_purpose_check
+from mallops.privacy.services import personal_data_export_record
 
 HEADER = [
     "订单号 Order",
@@ -54,3 +58,28 @@ def orders_xlsx(orders: Iterable[Order]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# the Order fields the file carries (the privacy registry says which of them are personal data)
+ORDER_EXPORT_FIELDS = ("number", "status", "created_at", "carrier", "tracking_number", "ship_late")
+
+
+def orders_export(*, actor: Any, orders: QuerySet[Order], purpose: str = "", request: Any = None) -> bytes:
+    """``orders_xlsx`` for ``actor``, recorded as an export of personal data (audit ``privacy.export`` with
+    the orders counted, the data classes of ``ORDER_EXPORT_FIELDS`` and ``purpose``); 422
+    ``validation_error`` on ``purpose`` for ``privacy.exports.BULK_EXPORT_ROWS`` orders or more without one."""
+    rows = orders.count()
+    export_purpose_check(rows=rows, purpose=purpose)
+    content = orders_xlsx(orders)
+    classes = export_data_classes(Order, ORDER_EXPORT_FIELDS)
+    if classes:
+        personal_data_export_record(
+            actor=actor,
+            what="orders",
+            rows=rows,
+            data_classes=classes,
+            purpose=purpose,
+            columns=[*ORDER_EXPORT_FIELDS, "lines"],
+            request=request,
+        )
+    return content

@@ -21,7 +21,7 @@ from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, label, label_choices
 from mallops.orders import selectors, services
 from mallops.orders.detail import order_detail as order_detail_of
-from mallops.orders.export import orders_xlsx
+from mallops.orders.export import orders_export
 from mallops.orders.flash import redis_path
 from mallops.orders.flash.services import redis_enabled
 from mallops.orders.models import OrderStatus
@@ -246,8 +246,15 @@ def merchant_ship(request: HttpRequest, order_id: int) -> HttpResponse:
 def merchant_export(request: HttpRequest) -> HttpResponse:
     _require(request, "store.order.manage")
     orders = selectors.merchant_orders(actor=request.user, status=_status_filter(request))
+    try:
+        content = orders_export(
+            actor=request.user, orders=orders, purpose=request.GET.get("purpose", "")[:200], request=request
+        )
+    except DomainError:
+        messages.error(request, _("State the export purpose: the rows hold personal data."))
+        return redirect(f"{reverse('orders:merchant')}?status={_status_filter(request)}")
     response = HttpResponse(
-        orders_xlsx(orders), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="orders-{timezone.now():%Y%m%d%H%M}.xlsx"'
     return response

@@ -3,6 +3,7 @@ of personal data (R7.1.2: the compliance self-inspection checks both against the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -67,13 +68,15 @@ def personal_data_export_record(
     rows: int,
     data_classes: list[DataClass],
     purpose: str = "",
+    columns: Sequence[str] = (),
     request: HttpRequest | None = None,
 ) -> None:
     """Record that ``rows`` records holding personal data of ``data_classes`` left the system as a file.
 
     Called by every export of personal data (a list page's CSV/XLSX, a retargeting file) after its own
     permission check. Writes one audit event ``privacy.export`` (``what``, ``rows``, the classes and the
-    stated ``purpose``); the compliance self-inspection flags an export whose actor's roles do not grant the
+    stated ``purpose``, and the exported ``columns`` when given); the compliance self-inspection flags an
+    export whose actor's roles do not grant the
     unmasked view of each class (PIPL Art. 51) and a bulk export without a purpose (PIPL Art. 6). Errors:
     422 ``validation_error`` when ``rows`` is negative or ``what`` is empty."""
     errors: list[FieldError] = []
@@ -96,6 +99,7 @@ def personal_data_export_record(
                 "rows": rows,
                 "data_classes": sorted({DataClass(value).value for value in data_classes}),
                 "purpose": purpose.strip(),
+                **({"columns": [str(column) for column in columns]} if columns else {}),
             },
             request=request,
         )

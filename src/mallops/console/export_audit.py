@@ -1,0 +1,45 @@
+"""The console's recorder of personal-data exports, installed into the list kit at start-up.
+
+``console.lists`` imports no feature app, so the console app registers this recorder there
+(``lists.register_export_audit``): a ``DataTable`` export whose columns hold declared personal data writes
+one ``privacy.export`` audit event with the rows, columns, data classes and purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.http import HttpRequest
+
+from mallops.console.lists import ExportAudit
+from mallops.privacy.contracts import DataClass
+from mallops.privacy.exports import export_data_classes
+from mallops.privacy.services import personal_data_export_record
+
+
+def _classes(model: type[Any] | None, paths: Sequence[str]) -> list[DataClass]:
+    return export_data_classes(model, paths)
+
+
+def _record(
+    *,
+    request: HttpRequest,
+    what: str,
+    rows: int,
+    columns: Sequence[str],
+    data_classes: Sequence[DataClass],
+    purpose: str,
+) -> None:
+    personal_data_export_record(
+        actor=getattr(request, "user", None),
+        what=what,
+        rows=rows,
+        data_classes=list(data_classes),
+        purpose=purpose,
+        columns=columns,
+        request=request,
+    )
+
+
+EXPORT_AUDIT = ExportAudit(classes=_classes, record=_record)
