@@ -114,3 +114,37 @@ def test_parallel_replays_of_one_reference_refund_once(monkeypatch: pytest.Monke
     assert errors == []
     assert calls == [300]
     assert _books(order) == (300, 300, 300, 1, 1, [100, 200])
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_approvals_of_a_whole_order_refund_pay_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mallops.orders.services import buyer_refund_request
+    from mallops.payments.services import order_refund
+
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant, lines=((1000, 1),), off_fen=100)
+    assert order.paid_fen == 900
+    buyer_refund_request(actor=order.buyer, order_id=order.pk, reason="不想要了")
+    calls = _count_provider_refunds(monkeypatch)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve() -> None:
+        try:
+            barrier.wait()
+            order_refund(actor=None, merchant_id=merchant.pk, order_id=order.pk)
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["illegal_transition", "ok"]
+    assert calls == [900]
+    assert _books(order)[:4] == (900, 900, 900, 1)

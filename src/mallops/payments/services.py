@@ -256,13 +256,7 @@ def refund_issue(
     )
 
 
-@audited()
-def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRequest | None = None) -> Order:
-    """The merchant approves a requested refund: what is left of the order's paid amount goes back through
-    the provider (earlier partial refunds are not paid twice), order -> refunded."""
-    order = Order.objects.for_merchant(merchant_id).filter(pk=order_id).first()
-    if order is None:
-        raise not_found("order")
+def _refunding(order: Order) -> None:
     if order.status != OrderStatus.REFUNDING:
         raise conflict(
             f"An order in status {order.status!r} cannot refund.",
@@ -270,7 +264,23 @@ def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRe
             status=order.status,
             event="refund",
         )
-    payment = _payment_for(order)
+
+
+@audited()
+def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRequest | None = None) -> Order:
+    """The merchant approves a requested refund: what is left of the order's paid amount goes back through
+    the provider (earlier partial refunds are not paid twice), order -> refunded.
+
+    Locks the payment, then the order, and reads the status and what is left under those locks: a second
+    approval that waited for the first finds the order refunded and pays nothing (409
+    ``illegal_transition``)."""
+    found = Order.objects.for_merchant(merchant_id).filter(pk=order_id).first()
+    if found is None:
+        raise not_found("order")
+    _refunding(found)
+    payment = _payment_for(found)
+    order = Order.objects.for_merchant(merchant_id).select_for_update().get(pk=found.pk)
+    _refunding(order)
     # what is left: part of the order may have been refunded before (after-sales partial refunds)
     left = order.paid_fen - order.refunded_fen
     if left > 0:
