@@ -112,3 +112,31 @@ def test_console_hides_a_published_review_with_a_listed_reason_and_restores_it()
     assert "广告或垃圾信息：引流到站外" in listing and "恢复显示" in listing
     assert ops.post(f"/reviews/published/review/{review_id}/restore/").status_code == 302
     assert ProductReview.objects.unscoped(reason="test").get(pk=review_id).status == "visible"
+
+
+@pytest.mark.req("R3.2.3")
+def test_the_review_report_drops_a_hidden_review_and_counts_it_again_when_shown(
+    events: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mallops.analytics import behaviour
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _line, review_id, _product_id = _published_review()
+    today = timezone.localdate()
+
+    def reviews() -> tuple[int, list[str]]:
+        report = behaviour.review_report(start=today - timedelta(days=1), end=today + timedelta(days=1))
+        return report["reviews"], [row["content"] for row in report["latest_negative"]]
+
+    assert reviews() == (1, [GOOD])
+    ops = make_staff("content_ops")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderation_hide(actor=ops, kind="review", object_id=review_id, reason="含有联系方式")
+    assert reviews() == (0, [])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderation_restore(actor=ops, kind="review", object_id=review_id)
+    assert reviews() == (1, [GOOD])

@@ -297,6 +297,22 @@ class _ReviewCell:
         }
 
 
+def _hidden_reviews(from_us: int) -> set[object]:
+    """Ids of reviews whose latest visibility event (up to now, whatever the report's end) hides them: a
+    review moderated after the period still leaves the period's report, as it left the product page."""
+    import time
+
+    now_us = int(time.time() * 1_000_000) + 1
+    latest: dict[object, tuple[int, bool]] = {}
+    for item in load_events(
+        from_us, now_us, ("review_hidden", "review_shown"), properties=("review_hidden", "review_shown")
+    ):
+        review_id = item.props.get("review_id")
+        if review_id is not None and (review_id not in latest or latest[review_id][0] <= item.ts):
+            latest[review_id] = (item.ts, item.event == "review_hidden")
+    return {review_id for review_id, (_ts, is_hidden) in latest.items() if is_hidden}
+
+
 def review_report(*, start: date, end: date, top: int = 20) -> dict[str, Any]:
     """Count, mean score, histogram, negative share, per day and per SPU, top terms and the latest negative
     reviews with their content."""
@@ -310,9 +326,10 @@ def review_report(*, start: date, end: date, top: int = 20) -> dict[str, Any]:
     terms = Counter[str]()
     with_content = 0
     negatives: list[dict[str, Any]] = []
+    hidden = _hidden_reviews(from_us)
     for item in load_events(from_us, to_us, ("review",)):
         score = _number(item.props.get("score"))
-        if score is None or not 1 <= score <= 5:
+        if score is None or not 1 <= score <= 5 or item.props.get("review_id") in hidden:
             continue
         spu = item.props.get("spu")
         spu_key = str(spu) if isinstance(spu, str | int) and not isinstance(spu, bool) and str(spu) else ""

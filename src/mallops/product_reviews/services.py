@@ -96,6 +96,7 @@ def _track_review(review: ProductReview) -> None:
         "content": review.text,
         "spu": review.sku_code,
         "product_id": review.product_id,
+        "review_id": review.pk,
     }
     at = review.created_at
 
@@ -106,6 +107,22 @@ def _track_review(review: ProductReview) -> None:
             properties=properties,
             at=at,
             uuid=f"product_review:{review.pk}",
+        )
+    )
+
+
+def _track_review_visibility(review: ProductReview, *, shown: bool) -> None:
+    """Tell the review analytics that a review already counted was hidden (or shown again), so its report
+    follows what buyers see; each change is its own event (a review can be hidden and shown many times)."""
+    from mallops.analytics.services import analytics_track
+
+    username = review.author.get_username()
+    event = "review_shown" if shown else "review_hidden"
+    at = timezone.now()
+    uuid = f"product_review:{review.pk}:{event}:{int(at.timestamp() * 1_000_000)}"
+    transaction.on_commit(
+        lambda: analytics_track(
+            event=event, distinct_id=username, properties={"review_id": review.pk}, at=at, uuid=uuid
         )
     )
 
@@ -520,6 +537,8 @@ def moderation_hide(
         ModerationNotice.objects.create(
             recipient_id=item.author_id, kind=kind, object_id=item.pk, reason=cleaned, excerpt=item.text[:60]
         )
+        if isinstance(item, ProductReview) and before == Visibility.VISIBLE:
+            _track_review_visibility(item, shown=False)
         audit_record(
             actor=actor,
             action=f"product_reviews.{kind}_hide",
@@ -560,6 +579,8 @@ def moderation_restore(
             request=request,
         )
         _after_visible(item)
+        if isinstance(item, ProductReview):
+            _track_review_visibility(item, shown=True)
     return item
 
 
