@@ -19,7 +19,7 @@ from mallops.review.selectors import product_quality
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("events")]  # an analytics store of its own
 
 GOOD = "保温效果不错，包装完整，物流很快"
 

@@ -56,7 +56,12 @@ def member_coupons_grant(*, buyer_id: int, now: datetime) -> Grant | None:
     limit stops the issue (the shortfall is tried again by the next sweep). Writes the audit event
     ``membership.benefit_coupons`` (system actor) when anything was issued.
     """
-    member = Member.objects.select_for_update().select_related("tier").filter(buyer_id=buyer_id).first()
+    member = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("tier")
+        .filter(buyer_id=buyer_id)
+        .first()
+    )
     if member is None or member.tier is None or not member.tier.active:
         return None
     tier = member.tier
