@@ -37,7 +37,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # runs them in the pass that has the server and fails the run when a server cannot start.
     # The PostgreSQL pass runs only tests that touch the database: a test without database access
     # (pure engines, parsers, Hypothesis against an oracle) cannot behave differently there, and
-    # running it twice only costs time (README, "make test").
+    # running it twice only costs time (README, "make test"). Browser journeys drive the same templates
+    # and services on both backends; the PostgreSQL pass keeps only those marked browser_on_postgres.
     keep, drop = [], []
     redis_url = os.environ.get("MALLOPS_TEST_REDIS_URL", "")
     for item in items:
@@ -45,6 +46,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             (item.get_closest_marker("postgres_only") and not _on_postgres())
             or (item.get_closest_marker("sqlite_only") and _on_postgres())
             or (_on_postgres() and not _uses_database(item))
+            or (
+                _on_postgres()
+                and item.get_closest_marker("browser")
+                and not item.get_closest_marker("browser_on_postgres")
+            )
         ) or (item.get_closest_marker("redis") and not _redis_configured(item, redis_url) and not CI):
             drop.append(item)
         else:

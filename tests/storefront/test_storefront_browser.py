@@ -52,6 +52,7 @@ def own_analytics_store(settings: Any, tmp_path: Path) -> Iterator[None]:
     reset_stores()
 
 
+@pytest.mark.browser_on_postgres
 @pytest.mark.req("R2.2.2")
 @pytest.mark.req("R4.3.2")
 @pytest.mark.parametrize("width,height", [(390, 844), (1440, 900)], ids=["phone", "desktop"])
