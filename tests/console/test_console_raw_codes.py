@@ -38,7 +38,7 @@ ALLOWED_ON_PAGE: dict[tuple[str, str], str] = {
     ("/privacy/policies/", "legal_basis"): "the publish form's JSON editor holds the policy's own keys",
     ("/analytics/experiments/", "checkout"): "a word of a title a person typed (One-page checkout)",
     ("/marketing/channels/", "douyin"): "a UTM source as the links carry it (demo channel)",
-    ("/content/draws/1/", "content"): "the verify-draw command line (mallops content verify-draw) to copy",
+    ("/content/draws/<id>/", "content"): "the verify-draw command line (mallops content verify-draw) to copy",
 }
 
 
@@ -175,7 +175,11 @@ def test_no_console_page_shows_a_raw_code_in_zh_hans(monkeypatch: pytest.MonkeyP
             text = visible_text(html)
             for match in pattern.finditer(text):
                 code = match.group(1)
-                if (path, code) in ALLOWED_ON_PAGE:
+                # ids differ between backends (PostgreSQL sequences are not reset): <id> stands for any
+                if (path, code) in ALLOWED_ON_PAGE or (
+                    re.sub(r"/\d+/", "/<id>/", path),
+                    code,
+                ) in ALLOWED_ON_PAGE:
                     continue
                 found[(path, code)].add(username)
                 context.setdefault((path, code), text[max(0, match.start() - 40) : match.end() + 40])
