@@ -16,6 +16,7 @@ from mallops.content.api_draws import router as content_draws_router
 from mallops.core.api_system import router as system_router
 from mallops.dsr.api import router as dsr_router
 from mallops.marketing.api import router as marketing_router
+from mallops.marketing.api_targeting import router as marketing_targeting_router
 from mallops.membership.api import router as membership_router
 from mallops.membership.points_api import router as membership_points_router
 from mallops.ops.api import router as ops_router
@@ -59,6 +60,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", content_router),
     ("", content_draws_router),
     ("", marketing_router),
+    ("", marketing_targeting_router),
     ("", membership_router),
     ("", membership_points_router),
 ]
