@@ -107,3 +107,9 @@ def test_membership_grants_page_shows_the_tier_name_not_its_code() -> None:
     # then the tier's name shows, its code nowhere; the other level only as a tooltip
     assert "黄金会员" in html and ">gold<" not in html and 'title="gold"' not in html
     assert '<span title="vipx" data-level>其他等级</span>' in html and ">vipx<" not in html
+
+    # and the CSV export carries the Level column again: the tier's name, or the level as stored
+    exported = _client(operator).get(reverse("pricing:memberships") + "?export=csv&purpose=test")
+    rows = exported.content.decode("utf-8-sig").splitlines()
+    assert rows[0].split(",")[:2] == ["买家", "等级"]
+    assert sorted(r.split(",")[1] for r in rows[1:]) == ["vipx", "黄金会员"]

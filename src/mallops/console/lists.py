@@ -393,7 +393,8 @@ class DataTable:
 
     # ---- export
     def _export_columns(self) -> list[Column]:
-        return [c for c in self.columns if c.export and c.kind != "template"]
+        # a template column exports only when it says what (its ``value``): per-row buttons never do
+        return [c for c in self.columns if c.export and (c.kind != "template" or c.value is not None)]
 
     @property
     def personal_data_classes(self) -> list[Any]:
@@ -470,11 +471,7 @@ class DataTable:
 
             book = Workbook(write_only=True)
             sheet = book.create_sheet(title=self.export_name[:31] or "export")
-            money_columns = {
-                i
-                for i, c in enumerate(c for c in self.columns if c.export and c.kind != "template")
-                if c.kind == "money"
-            }
+            money_columns = {i for i, c in enumerate(self._export_columns()) if c.kind == "money"}
             for index, values in enumerate(self.export_rows()):
                 if index == 0:
                     sheet.append(values)

@@ -198,8 +198,13 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         rows,
         columns=[
             Column("buyer", _("Buyer"), sort="buyer__username", value=lambda m: m.buyer.username),
+            # exported as the tier's name, or the level as stored when it is no tier code
             Column(
-                "level", _("Level"), kind="template", template="pricing/_membership_level.html", export=False
+                "level",
+                _("Level"),
+                kind="template",
+                template="pricing/_membership_level.html",
+                value=lambda m: tier_names.get(m.level) or m.level,
             ),
             Column("valid_from", _("Valid from"), kind="datetime", sort="valid_from"),
             Column("valid_to", _("Valid to"), kind="datetime", sort="valid_to"),
