@@ -67,10 +67,13 @@ class ExportAudit:
     """How an export of personal data is recognised and recorded (registered by the console app).
 
     ``classes(model, paths)``: the data classes the attribute paths of ``model`` hold (empty: none);
-    ``record(request=, what=, rows=, columns=, data_classes=, purpose=)``: writes the audit event."""
+    ``record(request=, what=, rows=, columns=, data_classes=, purpose=)``: writes the audit event;
+    ``computed(export_name, column_keys)``: the data classes a table of computed rows (no model behind
+    them) holds, from what its export declares (raises when it declares nothing)."""
 
     classes: Callable[[type[Any] | None, Sequence[str]], Sequence[Any]]
     record: Callable[..., None]
+    computed: Callable[[str, Sequence[str]], Sequence[Any]] = lambda _name, _keys: ()
 
 
 _export_audit: list[ExportAudit] = []
@@ -398,9 +401,12 @@ class DataTable:
 
     @property
     def personal_data_classes(self) -> list[Any]:
-        """The data classes of the exported columns that hold declared personal data (queryset tables)."""
-        if not _export_audit or not isinstance(self.queryset, QuerySet):
+        """The data classes of the exported columns that hold declared personal data: from the model's
+        declarations for a queryset, from the export's declared columns for computed rows."""
+        if not _export_audit or not self.export_name:
             return []
+        if not isinstance(self.queryset, QuerySet):
+            return list(_export_audit[0].computed(self.export_name, [c.key for c in self._export_columns()]))
         paths = [c.key.replace(".", "__") for c in self._export_columns()]
         return list(_export_audit[0].classes(self.queryset.model, paths))
 
