@@ -5,6 +5,7 @@
     .venv/bin/python tests/compliance/score_v2.py test         # v2 test: aggregate precision/recall only
     .venv/bin/python tests/compliance/score_v2.py v3test       # v3 test (blind, held out): aggregate only
     .venv/bin/python tests/compliance/score_v2.py v5dev -v     # v5 dev: figures per label + errors
+    .venv/bin/python tests/compliance/score_v2.py v6dev -v     # v6 dev (written in batches): the same
 
 An item is positive when its expected verdict is not ``pass`` (review and block both count as
 flagged), as in ``test_compliance_labelled.py``. For the test half the script prints only the aggregate
@@ -31,9 +32,10 @@ HALVES = {
     "v3test": "labelled_v3_test.jsonl",
     "v4dev": "labelled_v4_dev.jsonl",
     "v5dev": "labelled_v5_dev.jsonl",
+    "v6dev": "labelled_v6_dev.jsonl",
 }
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
-DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev")
+DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev")
 
 
 def load(half: str) -> list[dict[str, Any]]:
