@@ -25,6 +25,7 @@ urlpatterns = [
     path("me/addresses/<int:address_id>/", views_account.address_edit, name="address_edit"),
     path("me/addresses/<int:address_id>/<str:action>/", views_account.address_action, name="address_action"),
     path("orders/<int:order_id>/confirm/", views_account.order_confirm, name="order_confirm"),
+    path("orders/<int:order_id>/cancel/", views_account.order_cancel, name="order_cancel"),
     path("me/privacy/", views_account.privacy, name="privacy"),
     path("me/privacy/consent/", views_account.privacy_consent, name="privacy_consent"),
     path("me/privacy/requests/", views_account.privacy_request, name="privacy_request"),

@@ -301,3 +301,21 @@ def order_confirm(request: HttpRequest, order_id: int) -> HttpResponse:
     else:
         messages.success(request, "已确认收货，欢迎评价商品")
     return redirect("storefront:order", order_id=order_id)
+
+
+@require_POST
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    """取消订单 of the buyer's own unpaid order (``orders.services.buyer_order_cancel``)."""
+    if (refused := _buyer_or_redirect(request)) is not None:
+        return refused
+    from mallops.orders import services as orders
+
+    try:
+        orders.buyer_order_cancel(actor=request.user, order_id=order_id, request=request)
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404("order") from error
+        messages.error(request, "当前订单不能取消")
+    else:
+        messages.success(request, "订单已取消")
+    return redirect("storefront:order", order_id=order_id)
