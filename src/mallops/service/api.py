@@ -8,6 +8,7 @@ Every write calls one service; the scope (staff, own store, own tickets) is deci
 # resolves string annotations in the wrapper's globals (ninja.pagination), where ``Query[TicketFilters]``
 # does not exist; real annotation objects keep the list endpoints' query parameters as they were.
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +16,11 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind, require_buyer
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, not_found
 from mallops.core.inputs import QuerySchema, Schema
@@ -92,6 +95,22 @@ def _staff_only(request: HttpRequest) -> Any:
     return request.user
 
 
+def _staff(request: HttpRequest) -> Actor:
+    """The staff caller's ``Actor`` (403 for anyone else), built once for a write."""
+    _staff_only(request)
+    return request_actor(request)
+
+
+def _buyer(request: HttpRequest) -> Actor:
+    _buyer_only(request)
+    return request_actor(request)
+
+
+def _merchant(request: HttpRequest) -> Actor:
+    _merchant_only(request)
+    return request_actor(request)
+
+
 def _list(actor: Any, filters: TicketFilters) -> Any:
     data = filters.dict()
     q, mine, breached, held = data.pop("q"), data.pop("mine"), data.pop("breached"), data.pop("held")
@@ -105,7 +124,7 @@ def _list(actor: Any, filters: TicketFilters) -> Any:
     "/service/tickets", response={201: TicketOut}, summary="Open a ticket (any channel; staff intake)"
 )
 def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
-    ticket = services.ticket_create(actor=_staff_only(request), request=request, **payload.dict())
+    ticket = services.ticket_create(actor=_staff(request), **payload.dict())
     return Status(201, ticket)
 
 
@@ -120,7 +139,7 @@ def ticket_get(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
     return _detail(selectors.ticket_get(actor=_staff_only(request), ticket_id=ticket_id))
 
 
-def _write_routes(prefix: str, actor_of: Any, tag: str) -> None:
+def _write_routes(prefix: str, actor_of: Callable[[HttpRequest], Actor], tag: str) -> None:
     """Reply, note, pause, resume and resolve: the same for the platform desk and store CS."""
 
     @router.post(
@@ -130,9 +149,7 @@ def _write_routes(prefix: str, actor_of: Any, tag: str) -> None:
         operation_id=f"{tag}_reply",
     )
     def reply(request: HttpRequest, ticket_id: int, payload: ReplyIn) -> Status[Any]:
-        event = services.ticket_reply(
-            actor=actor_of(request), ticket_id=ticket_id, request=request, **payload.dict()
-        )
+        event = services.ticket_reply(actor=actor_of(request), ticket_id=ticket_id, **payload.dict())
         return Status(201, event_out(event))
 
     @router.post(
@@ -142,9 +159,7 @@ def _write_routes(prefix: str, actor_of: Any, tag: str) -> None:
         operation_id=f"{tag}_note",
     )
     def note(request: HttpRequest, ticket_id: int, payload: NoteIn) -> Status[Any]:
-        event = services.ticket_note(
-            actor=actor_of(request), ticket_id=ticket_id, body=payload.body, request=request
-        )
+        event = services.ticket_note(actor=actor_of(request), ticket_id=ticket_id, body=payload.body)
         return Status(201, event_out(event))
 
     @router.post(
@@ -154,9 +169,7 @@ def _write_routes(prefix: str, actor_of: Any, tag: str) -> None:
         operation_id=f"{tag}_pause",
     )
     def pause(request: HttpRequest, ticket_id: int, payload: PauseIn) -> Ticket:
-        return services.ticket_pause(
-            actor=actor_of(request), ticket_id=ticket_id, reason=payload.reason, request=request
-        )
+        return services.ticket_pause(actor=actor_of(request), ticket_id=ticket_id, reason=payload.reason)
 
     @router.post(
         f"{prefix}/{{ticket_id}}/resume",
@@ -165,7 +178,7 @@ def _write_routes(prefix: str, actor_of: Any, tag: str) -> None:
         operation_id=f"{tag}_resume",
     )
     def resume(request: HttpRequest, ticket_id: int) -> Ticket:
-        return services.ticket_resume(actor=actor_of(request), ticket_id=ticket_id, request=request)
+        return services.ticket_resume(actor=actor_of(request), ticket_id=ticket_id)
 
     @router.post(
         f"{prefix}/{{ticket_id}}/resolve",
@@ -174,48 +187,38 @@ def _write_routes(prefix: str, actor_of: Any, tag: str) -> None:
         operation_id=f"{tag}_resolve",
     )
     def resolve(request: HttpRequest, ticket_id: int, payload: ResolveIn) -> Ticket:
-        return services.ticket_resolve(
-            actor=actor_of(request), ticket_id=ticket_id, request=request, **payload.dict()
-        )
+        return services.ticket_resolve(actor=actor_of(request), ticket_id=ticket_id, **payload.dict())
 
 
-_write_routes("/service/tickets", _staff_only, "service")
+_write_routes("/service/tickets", _staff, "service")
 
 
 @router.post(
     "/service/tickets/{ticket_id}/assign", response=TicketOut, summary="Assign (no assignee_id: route again)"
 )
 def ticket_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> Ticket:
-    return services.ticket_assign(
-        actor=_staff_only(request), ticket_id=ticket_id, assignee_id=payload.assignee_id, request=request
-    )
+    return services.ticket_assign(actor=_staff(request), ticket_id=ticket_id, assignee_id=payload.assignee_id)
 
 
 @router.post(
     "/service/tickets/{ticket_id}/extend", response=TicketOut, summary="Special case: 72 h, customer told"
 )
 def ticket_extend(request: HttpRequest, ticket_id: int, payload: ExtendIn) -> Ticket:
-    return services.ticket_extend(
-        actor=_staff_only(request), ticket_id=ticket_id, message=payload.message, request=request
-    )
+    return services.ticket_extend(actor=_staff(request), ticket_id=ticket_id, message=payload.message)
 
 
 @router.post(
     "/service/tickets/{ticket_id}/escalate", response=TicketOut, summary="Escalate to the supervisor"
 )
 def ticket_escalate(request: HttpRequest, ticket_id: int, payload: EscalateIn) -> Ticket:
-    return services.ticket_escalate(
-        actor=_staff_only(request), ticket_id=ticket_id, request=request, **payload.dict()
-    )
+    return services.ticket_escalate(actor=_staff(request), ticket_id=ticket_id, **payload.dict())
 
 
 @router.post(
     "/service/tickets/{ticket_id}/rating", response={201: RatingOut}, summary="Record a survey answer"
 )
 def ticket_rate(request: HttpRequest, ticket_id: int, payload: RatingIn) -> Status[Any]:
-    rating = services.ticket_rate(
-        actor=_staff_only(request), ticket_id=ticket_id, request=request, **payload.dict()
-    )
+    rating = services.ticket_rate(actor=_staff(request), ticket_id=ticket_id, **payload.dict())
     return Status(201, rating)
 
 
@@ -223,9 +226,7 @@ def ticket_rate(request: HttpRequest, ticket_id: int, payload: RatingIn) -> Stat
     "/service/tickets/{ticket_id}/followup", response=TicketOut, summary="Follow-up visit done (closes)"
 )
 def ticket_followup(request: HttpRequest, ticket_id: int, payload: FollowupIn) -> Ticket:
-    return services.ticket_followup(
-        actor=_staff_only(request), ticket_id=ticket_id, note=payload.note, request=request
-    )
+    return services.ticket_followup(actor=_staff(request), ticket_id=ticket_id, note=payload.note)
 
 
 @router.get(
@@ -247,7 +248,7 @@ def policy_list(request: HttpRequest) -> list[Any]:
 )
 def policy_update(request: HttpRequest, code: str, payload: PolicyPatch) -> Any:
     return supervision.sla_policy_update(
-        actor=request.user, code=code, changes=payload.dict(exclude_unset=True), request=request
+        actor=request_actor(request), code=code, changes=payload.dict(exclude_unset=True)
     )
 
 
@@ -268,9 +269,7 @@ def task_list(request: HttpRequest, kind: str = "", open_only: bool = True) -> A
     summary="Frequent problems → improvement tasks",
 )
 def problems_detect(request: HttpRequest, payload: DetectIn) -> Status[Any]:
-    tasks: list[ServiceTask] = supervision.problems_detect(
-        actor=request.user, request=request, **payload.dict()
-    )
+    tasks: list[ServiceTask] = supervision.problems_detect(actor=request_actor(request), **payload.dict())
     return Status(201, tasks)
 
 
@@ -310,6 +309,11 @@ def _inbox_owner(request: HttpRequest) -> Any:
     return request.user
 
 
+def _inbox_actor(request: HttpRequest) -> Actor:
+    _inbox_owner(request)
+    return request_actor(request)
+
+
 @router.get(
     "/service/notifications",
     response=list[ServiceNotificationOut],
@@ -324,9 +328,7 @@ def notification_list(request: HttpRequest, unread: bool = False) -> Any:
     "/service/notifications/{notification_id}/read", response=ServiceNotificationOut, summary="Mark one read"
 )
 def notification_read(request: HttpRequest, notification_id: int) -> Notification:
-    return notifications.notification_read(
-        actor=_inbox_owner(request), notification_id=notification_id, request=request
-    )
+    return notifications.notification_read(actor=_inbox_actor(request), notification_id=notification_id)
 
 
 class ReadAllOut(Schema):
@@ -335,9 +337,7 @@ class ReadAllOut(Schema):
 
 @router.post("/service/notifications/read-all", response=ReadAllOut, summary="Mark all of mine read")
 def notification_read_all(request: HttpRequest) -> ReadAllOut:
-    return ReadAllOut(
-        marked=notifications.notifications_read_all(actor=_inbox_owner(request), request=request)
-    )
+    return ReadAllOut(marked=notifications.notifications_read_all(actor=_inbox_actor(request)))
 
 
 # --- buyer -----------------------------------------------------------------------------------------
@@ -350,7 +350,7 @@ def _buyer_out(ticket: Ticket) -> BuyerTicketOut:
 
 @router.post("/buyer/tickets", response={201: BuyerTicketOut}, summary="A buyer asks for help")
 def buyer_ticket_create(request: HttpRequest, payload: BuyerTicketIn) -> Status[Any]:
-    ticket = services.ticket_create(actor=_buyer_only(request), request=request, **payload.dict())
+    ticket = services.ticket_create(actor=_buyer(request), **payload.dict())
     return Status(201, _buyer_out(ticket))
 
 
@@ -368,20 +368,17 @@ def buyer_ticket_get(request: HttpRequest, ticket_id: int) -> BuyerTicketOut:
 @router.post("/buyer/tickets/{ticket_id}/replies", response={201: EventOut}, summary="The buyer answers")
 def buyer_ticket_reply(request: HttpRequest, ticket_id: int, payload: BuyerReplyIn) -> Status[Any]:
     event = services.ticket_reply(
-        actor=_buyer_only(request),
+        actor=_buyer(request),
         ticket_id=ticket_id,
         body=payload.body,
         reopen=payload.reopen,
-        request=request,
     )
     return Status(201, event_out(event))
 
 
 @router.post("/buyer/tickets/{ticket_id}/rating", response={201: RatingOut}, summary="Rate the service 1-5")
 def buyer_ticket_rate(request: HttpRequest, ticket_id: int, payload: RatingIn) -> Status[Any]:
-    rating = services.ticket_rate(
-        actor=_buyer_only(request), ticket_id=ticket_id, request=request, **payload.dict()
-    )
+    rating = services.ticket_rate(actor=_buyer(request), ticket_id=ticket_id, **payload.dict())
     return Status(201, rating)
 
 
@@ -402,7 +399,7 @@ def merchant_ticket_get(request: HttpRequest, ticket_id: int) -> TicketDetailOut
     return _detail(ticket).model_copy(update={"events": events})
 
 
-_write_routes("/merchant/tickets", _merchant_only, "merchant")
+_write_routes("/merchant/tickets", _merchant, "merchant")
 
 
 # procedures, ticket checklists and training (R5.1.5), and agent profiles, the reply library, escalation

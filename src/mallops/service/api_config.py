@@ -16,7 +16,7 @@ from ninja import Status
 from mallops.accounts.services import require_permission
 from mallops.core.inputs import Id, MultilineText, Schema, SmallInt, Text
 from mallops.service import complaints, configuration, supervision
-from mallops.service.api import _staff_only, router
+from mallops.service.api import _staff, _staff_only, router
 from mallops.service.models import AgentProfile, EscalationTarget, RegulatorReport, ReplyTemplate, Ticket
 from mallops.service.schemas import RegulatorReportOut, SlaPolicyOut, TicketOut
 
@@ -126,9 +126,7 @@ def agent_profile_list(request: HttpRequest) -> list[Any]:
     "/service/agent-profiles", response={201: AgentProfileOut}, summary="Give a CS user a routing profile"
 )
 def agent_profile_create(request: HttpRequest, payload: AgentProfileIn) -> Status[Any]:
-    profile = configuration.agent_profile_create(
-        actor=_staff_only(request), request=request, **payload.dict()
-    )
+    profile = configuration.agent_profile_create(actor=_staff(request), **payload.dict())
     return Status(201, profile)
 
 
@@ -139,10 +137,9 @@ def agent_profile_create(request: HttpRequest, payload: AgentProfileIn) -> Statu
 )
 def agent_profile_update(request: HttpRequest, profile_id: int, payload: AgentProfilePatch) -> Any:
     return configuration.agent_profile_update(
-        actor=_staff_only(request),
+        actor=_staff(request),
         profile_id=profile_id,
         changes=payload.dict(exclude_unset=True),
-        request=request,
     )
 
 
@@ -162,9 +159,7 @@ def reply_template_list(request: HttpRequest, include_retired: bool = False) -> 
     summary="Add a reply (compliance-checked before it goes live)",
 )
 def reply_template_create(request: HttpRequest, payload: ReplyTemplateIn) -> Status[Any]:
-    template = configuration.reply_template_create(
-        actor=_staff_only(request), request=request, **payload.dict()
-    )
+    template = configuration.reply_template_create(actor=_staff(request), **payload.dict())
     return Status(201, template)
 
 
@@ -175,7 +170,7 @@ def reply_template_create(request: HttpRequest, payload: ReplyTemplateIn) -> Sta
 )
 def reply_template_update(request: HttpRequest, template_id: int, payload: ReplyTemplateIn) -> Any:
     return configuration.reply_template_update(
-        actor=_staff_only(request), template_id=template_id, request=request, **payload.dict()
+        actor=_staff(request), template_id=template_id, **payload.dict()
     )
 
 
@@ -183,9 +178,7 @@ def reply_template_update(request: HttpRequest, template_id: int, payload: Reply
     "/service/reply-templates/{template_id}/retire", response=ReplyTemplateOut, summary="Retire a reply"
 )
 def reply_template_retire(request: HttpRequest, template_id: int) -> Any:
-    return configuration.reply_template_retire(
-        actor=_staff_only(request), template_id=template_id, request=request
-    )
+    return configuration.reply_template_retire(actor=_staff(request), template_id=template_id)
 
 
 class SlaPolicyIn(Schema):
@@ -208,7 +201,7 @@ class SlaPolicyIn(Schema):
     summary="A new SLA target for a category, priority and/or channel (supervisor)",
 )
 def sla_policy_create(request: HttpRequest, payload: SlaPolicyIn) -> Status[Any]:
-    policy = supervision.sla_policy_create(actor=_staff_only(request), request=request, **payload.dict())
+    policy = supervision.sla_policy_create(actor=_staff(request), **payload.dict())
     return Status(201, policy)
 
 
@@ -231,9 +224,7 @@ def escalation_target_list(request: HttpRequest) -> list[Any]:
     summary="Choose the management role for one complaint severity",
 )
 def escalation_target_set(request: HttpRequest, severity: str, payload: EscalationTargetIn) -> Any:
-    return configuration.escalation_target_set(
-        actor=_staff_only(request), severity=severity, role=payload.role, request=request
-    )
+    return configuration.escalation_target_set(actor=_staff(request), severity=severity, role=payload.role)
 
 
 @router.post(
@@ -242,9 +233,7 @@ def escalation_target_set(request: HttpRequest, severity: str, payload: Escalati
     summary="A complaint not resolved in time: the reason and a proposed solution",
 )
 def complaint_explain(request: HttpRequest, ticket_id: int, payload: ExplanationIn) -> Ticket:
-    return complaints.complaint_explain(
-        actor=_staff_only(request), ticket_id=ticket_id, request=request, **payload.dict()
-    )
+    return complaints.complaint_explain(actor=_staff(request), ticket_id=ticket_id, **payload.dict())
 
 
 @router.post(
@@ -253,9 +242,7 @@ def complaint_explain(request: HttpRequest, ticket_id: int, payload: Explanation
     summary="Record that a serious complaint was reported to a regulator",
 )
 def regulator_report_create(request: HttpRequest, ticket_id: int, payload: RegulatorReportIn) -> Status[Any]:
-    report = complaints.regulator_report_create(
-        actor=_staff_only(request), ticket_id=ticket_id, request=request, **payload.dict()
-    )
+    report = complaints.regulator_report_create(actor=_staff(request), ticket_id=ticket_id, **payload.dict())
     return Status(201, report)
 
 
@@ -265,7 +252,5 @@ def regulator_report_create(request: HttpRequest, ticket_id: int, payload: Regul
     summary="Follow up a regulator report (closed: the regulator closed the matter)",
 )
 def regulator_followup(request: HttpRequest, report_id: int, payload: RegulatorFollowUpIn) -> Status[Any]:
-    step = complaints.regulator_followup(
-        actor=_staff_only(request), report_id=report_id, request=request, **payload.dict()
-    )
+    step = complaints.regulator_followup(actor=_staff(request), report_id=report_id, **payload.dict())
     return Status(201, RegulatorReport.objects.get(pk=step.report_id))

@@ -6,6 +6,7 @@ Routes are added to the service router (imported at the end of ``mallops.service
 
 # No ``from __future__ import annotations``: see mallops.service.api (``@paginate`` and string annotations).
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,11 @@ from ninja import Status
 from ninja.pagination import paginate
 
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.core.inputs import Id, IdOrZero, MultilineText, Schema, SmallInt
 from mallops.core.pagination import Pagination
 from mallops.service import checklist, procedures, training
-from mallops.service.api import _merchant_only, _staff_only, router
+from mallops.service.api import _merchant, _staff, _staff_only, router
 from mallops.service.models import Procedure, ProcedureVersion, TrainingRecord
 from mallops.service.schemas import ChecklistItemOut, checklist_item_out
 
@@ -170,8 +172,8 @@ class MatrixOut(Schema):
     agents: list[MatrixRowOut]
 
 
-def _supervisor(request: HttpRequest) -> Any:
-    actor = _staff_only(request)
+def _supervisor(request: HttpRequest) -> Actor:
+    actor = _staff(request)
     require_permission(actor, "ticket.supervise")
     return actor
 
@@ -191,7 +193,7 @@ def procedure_create(request: HttpRequest, payload: ProcedureIn) -> Status[Any]:
     data = payload.dict()
     if data["steps"] is not None:
         data["steps"] = [dict(s) for s in data["steps"]]
-    procedure = procedures.procedure_create(actor=_supervisor(request), request=request, **data)
+    procedure = procedures.procedure_create(actor=_supervisor(request), **data)
     return Status(201, procedure)
 
 
@@ -201,9 +203,7 @@ def procedure_create(request: HttpRequest, payload: ProcedureIn) -> Status[Any]:
     summary="Create the missing standard procedures (returns, complaints, order queries)",
 )
 def procedure_install(request: HttpRequest, payload: InstallIn) -> Status[Any]:
-    made = procedures.procedures_install_standard(
-        actor=_supervisor(request), owner_id=payload.owner_id, request=request
-    )
+    made = procedures.procedures_install_standard(actor=_supervisor(request), owner_id=payload.owner_id)
     return Status(201, made)
 
 
@@ -216,7 +216,7 @@ def procedure_get(request: HttpRequest, code: str) -> Procedure:
 @router.patch("/service/procedures/{code}", response=ProcedureOut, summary="Change name, owner, categories")
 def procedure_update(request: HttpRequest, code: str, payload: ProcedurePatch) -> Procedure:
     return procedures.procedure_update(
-        actor=_supervisor(request), code=code, changes=payload.dict(exclude_unset=True), request=request
+        actor=_supervisor(request), code=code, changes=payload.dict(exclude_unset=True)
     )
 
 
@@ -232,7 +232,6 @@ def version_create(request: HttpRequest, code: str, payload: VersionIn) -> Statu
         steps=[dict(s) for s in payload.dict()["steps"]],
         change_note=payload.change_note,
         publish=payload.publish,
-        request=request,
     )
     return Status(201, version)
 
@@ -243,9 +242,7 @@ def version_create(request: HttpRequest, code: str, payload: VersionIn) -> Statu
     summary="Publish a draft (the previous version is retired; agents need training on it)",
 )
 def version_publish(request: HttpRequest, code: str, number: int) -> ProcedureVersion:
-    return procedures.procedure_version_publish(
-        actor=_supervisor(request), code=code, number=number, request=request
-    )
+    return procedures.procedure_version_publish(actor=_supervisor(request), code=code, number=number)
 
 
 @router.post(
@@ -254,9 +251,7 @@ def version_publish(request: HttpRequest, code: str, number: int) -> ProcedureVe
     summary="Retire a version",
 )
 def version_retire(request: HttpRequest, code: str, number: int) -> ProcedureVersion:
-    return procedures.procedure_version_retire(
-        actor=_supervisor(request), code=code, number=number, request=request
-    )
+    return procedures.procedure_version_retire(actor=_supervisor(request), code=code, number=number)
 
 
 @router.get("/service/training", response=MatrixOut, summary="Who is trained: agents x procedures")
@@ -317,12 +312,11 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Status[Any]:
         score=payload.score,
         completed_at=payload.completed_at,
         note=payload.note,
-        request=request,
     )
     return Status(201, record)
 
 
-def _step_route(prefix: str, actor_of: Any, tag: str) -> None:
+def _step_route(prefix: str, actor_of: Callable[[HttpRequest], Actor], tag: str) -> None:
     @router.post(
         f"{prefix}/{{ticket_id}}/checklist",
         response=ChecklistItemOut,
@@ -336,10 +330,9 @@ def _step_route(prefix: str, actor_of: Any, tag: str) -> None:
             step_id=payload.step_id,
             done=payload.done,
             note=payload.note,
-            request=request,
         )
         return checklist_item_out(row)
 
 
-_step_route("/service/tickets", _staff_only, "service")
-_step_route("/merchant/tickets", _merchant_only, "merchant")
+_step_route("/service/tickets", _staff, "service")
+_step_route("/merchant/tickets", _merchant, "merchant")

@@ -15,8 +15,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.selectors import user_permissions
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.service import procedures, timeline
 from mallops.service import services as ticket_services
@@ -44,7 +46,7 @@ def attach(ticket: Ticket, *, at: datetime) -> None:
     )
 
 
-def note_untrained_assignee(ticket: Ticket, agent: Any, *, at: datetime, actor: Any) -> None:
+def note_untrained_assignee(ticket: Ticket, agent: Any, *, at: datetime, actor: Actor) -> None:
     """A manual assignment may pick anyone; when the agent is not trained on the procedure's current
     version the timeline says so (the supervisor decided, on record)."""
     version = ticket.procedure_version
@@ -79,7 +81,7 @@ def open_required(ticket: Ticket) -> list[TicketStep]:
     return [s for s in steps_of(ticket) if s.step.is_required and s.done_at is None]
 
 
-def require_resolvable(ticket: Ticket, actor: Any) -> None:
+def require_resolvable(ticket: Ticket, actor: Actor) -> None:
     """Refuse to resolve while required steps are open, or when the procedure makes resolving a
     sensitive action and ``actor`` has not passed its assessment (the caller holds the row lock)."""
     version = ticket.procedure_version
@@ -89,7 +91,9 @@ def require_resolvable(ticket: Ticket, actor: Any) -> None:
         if (
             "ticket.supervise" not in user_permissions(actor)
             and not TrainingRecord.objects.filter(
-                user_id=actor.pk, passed=True, version__in=[v for v in (version, current) if v is not None]
+                user_id=actor.user_id or 0,
+                passed=True,
+                version__in=[v for v in (version, current) if v is not None],
             ).exists()
         ):
             raise DomainError(
@@ -111,17 +115,17 @@ def require_resolvable(ticket: Ticket, actor: Any) -> None:
 @transaction.atomic
 def ticket_step_set(
     *,
-    actor: Any,
+    actor: Actor,
     ticket_id: int,
     step_id: int,
     done: bool = True,
     note: str = "",
-    request: Any = None,
     now: datetime | None = None,
 ) -> TicketStep:
     """Tick (``done``) or untick one checklist step of an open ticket. Same state again changes nothing.
 
     ``step_id`` is the ticket step's id (``checklist[].id`` in the API). Locks the ticket row."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     ticket_services._handler_only(actor)
     ticket = ticket_services._locked(actor, ticket_id)
     ticket_services._require_open(ticket)
@@ -135,7 +139,7 @@ def ticket_step_set(
         return row
     at = now or timezone.now()
     row.done_at = at if done else None
-    row.done_by = actor if done else None
+    row.done_by_id = actor.user_id if done else None
     row.note = note if done else ""
     row.save(update_fields=["done_at", "done_by", "note"])
     kind = "step_done" if done else "step_reopened"
@@ -148,6 +152,5 @@ def ticket_step_set(
         obj=ticket,
         before={"step": row.step.title, "done": not done},
         after={"step": row.step.title, "done": done, "note": note},
-        request=request,
     )
     return row

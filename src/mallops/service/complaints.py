@@ -22,8 +22,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import RoleGrant, User
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, validation_error
 from mallops.service import configuration, timeline
 from mallops.service.errors import ServiceCode
@@ -131,14 +133,14 @@ def require_explanation(ticket: Ticket) -> None:
 @transaction.atomic
 def complaint_explain(
     *,
-    actor: Any,
+    actor: Actor,
     ticket_id: int,
     reason: str,
     proposed_solution: str,
-    request: Any = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Why the complaint is not resolved yet and what is proposed; told to the customer (R5.2.3)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     from mallops.service.services import _handled_open
 
     at = _now(now)
@@ -156,7 +158,6 @@ def complaint_explain(
         ticket,
         at,
         actor,
-        request,
         "explained",
         body,
         "service.complaint_explained",
@@ -183,7 +184,7 @@ def pick_manager(role: str) -> User | None:
     return User.objects.get(pk=min(ids, key=lambda i: (counts.get(i, 0), i)))
 
 
-def escalate_to_management(ticket: Ticket, *, now: datetime, reason: str, actor: Any) -> User | None:
+def escalate_to_management(ticket: Ticket, *, now: datetime, reason: str, actor: Actor | None) -> User | None:
     """Send a serious complaint to management (once): person, task, inbox notice, timeline.
 
     The caller saves the ticket's escalation fields and writes the audit event."""
@@ -265,7 +266,7 @@ def regulator_followup_remind(report: RegulatorReport, now: datetime) -> None:
     report.save(update_fields=["followup_due_at"])
 
 
-def _serious_ticket(actor: Any, ticket_id: int) -> Ticket:
+def _serious_ticket(actor: Actor, ticket_id: int) -> Ticket:
     from mallops.service.services import _handler_only, _locked
 
     _handler_only(actor)
@@ -281,16 +282,16 @@ def _serious_ticket(actor: Any, ticket_id: int) -> Ticket:
 @transaction.atomic
 def regulator_report_create(
     *,
-    actor: Any,
+    actor: Actor,
     ticket_id: int,
     regulator: str,
     reported_at: datetime,
     reference: str = "",
     next_followup_on: date | None = None,
-    request: Any = None,
     now: datetime | None = None,
 ) -> RegulatorReport:
     """Record that a serious complaint was reported to a regulator (visible on the ticket)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _serious_ticket(actor, ticket_id)
     regulator = _text(regulator, "regulator", limit=100)
@@ -304,7 +305,7 @@ def regulator_report_create(
         reference=reference,
         next_followup_on=next_followup_on,
         followup_due_at=_followup_due(next_followup_on),
-        recorded_by=actor,
+        recorded_by_id=actor.user_id,
         created_at=at,
     )
     if not ticket.flagged_for_regulators:
@@ -324,7 +325,6 @@ def regulator_report_create(
         action="service.regulator_reported",
         obj=report,
         after=_report_state(report),
-        request=request,
     )
     return report
 
@@ -332,15 +332,15 @@ def regulator_report_create(
 @transaction.atomic
 def regulator_followup(
     *,
-    actor: Any,
+    actor: Actor,
     report_id: int,
     note: str,
     next_followup_on: date | None = None,
     closed: bool = False,
-    request: Any = None,
     now: datetime | None = None,
 ) -> RegulatorFollowUp:
     """One follow-up step of a regulator report; ``closed`` when the regulator closed the matter."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     report = RegulatorReport.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
@@ -351,7 +351,9 @@ def regulator_followup(
     if report.state == RegulatorReport.State.CLOSED:
         raise conflict("The regulator report is closed.", code=ServiceCode.REPORT_CLOSED)
     before = _report_state(report)
-    step = RegulatorFollowUp.objects.create(report=report, at=at, note=_text(note, "note"), recorded_by=actor)
+    step = RegulatorFollowUp.objects.create(
+        report=report, at=at, note=_text(note, "note"), recorded_by_id=actor.user_id
+    )
     report.next_followup_on = None if closed else next_followup_on
     report.followup_due_at = _followup_due(report.next_followup_on)
     if closed:
@@ -367,6 +369,5 @@ def regulator_followup(
         obj=report,
         before=before,
         after=_report_state(report),
-        request=request,
     )
     return step

@@ -22,11 +22,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, MerchantMember, RoleGrant, User
 from mallops.accounts.roles import ROLES, STAFF_ROLES, Kind
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.compliance.engine import check_text
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, not_found, validation_error
 from mallops.service.errors import ServiceCode
 from mallops.service.models import (
@@ -129,15 +131,15 @@ def _profile_state(profile: AgentProfile) -> dict[str, Any]:
 @transaction.atomic
 def agent_profile_create(
     *,
-    actor: Any,
+    actor: Actor,
     user_id: int,
     skills: list[str],
     merchant_id: int | None = None,
     max_open: int = 30,
     is_available: bool = True,
-    request: Any = None,
 ) -> AgentProfile:
     """Give a CS user a routing profile; routing (``service.routing``) considers them at once."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
@@ -156,16 +158,14 @@ def agent_profile_create(
         action="service.agent_profile_created",
         obj=profile,
         after=_profile_state(profile),
-        request=request,
     )
     return profile
 
 
 @transaction.atomic
-def agent_profile_update(
-    *, actor: Any, profile_id: int, changes: dict[str, Any], request: Any = None
-) -> AgentProfile:
+def agent_profile_update(*, actor: Actor, profile_id: int, changes: dict[str, Any]) -> AgentProfile:
     """Change skills, store scope, capacity or availability (on/off duty)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     profile = AgentProfile.objects.select_for_update().select_related("user").filter(pk=profile_id).first()
     if profile is None:
@@ -190,7 +190,6 @@ def agent_profile_update(
         obj=profile,
         before=before,
         after=_profile_state(profile),
-        request=request,
     )
     return profile
 
@@ -302,14 +301,14 @@ def _template_state(template: ReplyTemplate) -> dict[str, Any]:
 @transaction.atomic
 def reply_template_create(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     body: str,
     category: str = "",
     keywords: str = "",
-    request: Any = None,
 ) -> ReplyTemplate:
     """Add a reply to the library (live at once when the compliance check passes)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     title, category, keywords, body = _template_input(title, category, keywords, body)
     template = ReplyTemplate.objects.create(
@@ -320,7 +319,6 @@ def reply_template_create(
         action="service.reply_template_created",
         obj=template,
         after=_template_state(template),
-        request=request,
     )
     return template
 
@@ -328,15 +326,15 @@ def reply_template_create(
 @transaction.atomic
 def reply_template_update(
     *,
-    actor: Any,
+    actor: Actor,
     template_id: int,
     title: str,
     body: str,
     category: str = "",
     keywords: str = "",
-    request: Any = None,
 ) -> ReplyTemplate:
     """Edit a live reply; the new text passes the compliance check again before it replaces the old."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     template = ReplyTemplate.objects.select_for_update().filter(pk=template_id).first()
     if template is None:
@@ -359,16 +357,14 @@ def reply_template_update(
         obj=template,
         before=before,
         after=_template_state(template),
-        request=request,
     )
     return template
 
 
 @transaction.atomic
-def reply_template_retire(
-    *, actor: Any, template_id: int, request: Any = None, now: datetime | None = None
-) -> ReplyTemplate:
+def reply_template_retire(*, actor: Actor, template_id: int, now: datetime | None = None) -> ReplyTemplate:
     """Take a reply out of the library (kept for the record; suggestions stop at once)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     template = ReplyTemplate.objects.select_for_update().filter(pk=template_id).first()
     if template is None:
@@ -383,7 +379,6 @@ def reply_template_retire(
             obj=template,
             before={"is_active": True},
             after={"is_active": False},
-            request=request,
         )
     return template
 
@@ -401,9 +396,10 @@ def management_role(severity: str) -> str:
 
 @transaction.atomic
 def escalation_target_set(
-    *, actor: Any, severity: str, role: str, request: Any = None, now: datetime | None = None
+    *, actor: Actor, severity: str, role: str, now: datetime | None = None
 ) -> EscalationTarget:
     """Choose the management role for one complaint severity (a defined staff role, never free text)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     errors = []
     if severity not in ComplaintSeverity.values:
@@ -420,7 +416,7 @@ def escalation_target_set(
         target = EscalationTarget(severity=severity)
     target.role = role
     target.updated_at = _now(now)
-    target.updated_by = actor
+    target.updated_by_id = actor.user_id
     target.save()
     audit_record(
         actor=actor,
@@ -428,7 +424,6 @@ def escalation_target_set(
         obj=target,
         before=before,
         after={"severity": severity, "role": role},
-        request=request,
     )
     return target
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, MerchantMember, User
 from mallops.accounts.roles import Kind
 from mallops.core.sweeps import registered, run_sweeper
@@ -76,7 +77,7 @@ def _agent(
     user = User.objects.filter(username=username).first()
     if user is not None and supervisor is not None and not AgentProfile.objects.filter(user=user).exists():
         configuration.agent_profile_create(
-            actor=supervisor,
+            actor=actor_of(supervisor),
             user_id=user.pk,
             skills=skills,
             merchant_id=merchant.pk if merchant is not None else None,
@@ -89,7 +90,7 @@ def _procedures(supervisor: User, agents: list[User], now: datetime) -> str:
     everybody passed, except the first store's CS, who failed the order-query assessment (its store's
     order queries go to platform agents)."""
     procedures.procedures_install_standard(
-        actor=supervisor, owner_id=supervisor.pk, now=now - timedelta(days=40)
+        actor=actor_of(supervisor), owner_id=supervisor.pk, now=now - timedelta(days=40)
     )
     if TrainingRecord.objects.exists():
         return "training already recorded"
@@ -98,7 +99,7 @@ def _procedures(supervisor: User, agents: list[User], now: datetime) -> str:
         for spec in procedures.STANDARD:
             failed = i == 2 and spec["code"] == "order_queries"
             training.training_record(
-                actor=supervisor,
+                actor=actor_of(supervisor),
                 user_id=user.pk,
                 procedure_code=spec["code"],
                 score=62 if failed else 85 + (i * 3) % 15,
@@ -112,7 +113,7 @@ def _procedures(supervisor: User, agents: list[User], now: datetime) -> str:
 def _tick_all(handler: User, ticket_id: int, at: datetime) -> None:
     """Work through the ticket's checklist before resolving it (the procedure as a workflow, R8.4.1)."""
     for row in checklist.steps_of_id(ticket_id):
-        checklist.ticket_step_set(actor=handler, ticket_id=ticket_id, step_id=row.pk, now=at)
+        checklist.ticket_step_set(actor=actor_of(handler), ticket_id=ticket_id, step_id=row.pk, now=at)
 
 
 def _working_instant(rng: random.Random, now: datetime, days_back: float) -> datetime:
@@ -131,7 +132,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     for title, category, keywords, body in LIBRARY:
         if boss is not None and title not in present:
             configuration.reply_template_create(
-                actor=boss, title=title, category=category, keywords=keywords, body=body
+                actor=actor_of(boss), title=title, category=category, keywords=keywords, body=body
             )
     supervisor = _agent(boss, "cs-supervisor", ["complaint", "technical", "major_fault", "service"])
     agent = _agent(
@@ -183,7 +184,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         )
         staff = supervisor if category in ("complaint", "technical", "major_fault") else agent
         ticket = services.ticket_create(
-            actor=staff if rng.random() < 0.4 else buyer,
+            actor=actor_of(staff if rng.random() < 0.4 else buyer),
             subject=subject,
             description=description,
             channel=rng.choice(CHANNELS),
@@ -206,15 +207,20 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         if step >= now:
             continue
         services.ticket_reply(
-            actor=handler, ticket_id=ticket.pk, body="您好，已收到您的问题，正在为您处理。", now=step
+            actor=actor_of(handler),
+            ticket_id=ticket.pk,
+            body="您好，已收到您的问题，正在为您处理。",
+            now=step,
         )
         if rng.random() < 0.2 and age > timedelta(hours=30):
             pause_at = step + timedelta(hours=rng.uniform(1, 4))
-            services.ticket_pause(actor=handler, ticket_id=ticket.pk, reason="等待买家补充照片", now=pause_at)
+            services.ticket_pause(
+                actor=actor_of(handler), ticket_id=ticket.pk, reason="等待买家补充照片", now=pause_at
+            )
             back = pause_at + timedelta(hours=rng.uniform(2, 20))
             if back >= now:
                 continue
-            services.ticket_reply(actor=buyer, ticket_id=ticket.pk, body="照片已上传", now=back)
+            services.ticket_reply(actor=actor_of(buyer), ticket_id=ticket.pk, body="照片已上传", now=back)
             step = back
         if age < timedelta(hours=6) and rng.random() < 0.7:
             continue
@@ -223,7 +229,10 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             continue
         _tick_all(handler, ticket.pk, resolve_at - timedelta(minutes=5))
         services.ticket_resolve(
-            actor=handler, ticket_id=ticket.pk, summary="问题已处理，已告知买家结果。", now=resolve_at
+            actor=actor_of(handler),
+            ticket_id=ticket.pk,
+            summary="问题已处理，已告知买家结果。",
+            now=resolve_at,
         )
         if rng.random() < 0.75:
             scores = rng.choice(
@@ -238,13 +247,13 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                 ]
             )
             services.ticket_rate(
-                actor=buyer, ticket_id=ticket.pk, speed=scores[0], efficiency=scores[1], quality=scores[2], attitude=scores[3],
+                actor=actor_of(buyer), ticket_id=ticket.pk, speed=scores[0], efficiency=scores[1], quality=scores[2], attitude=scores[3],
                 now=min(now, resolve_at + timedelta(hours=rng.uniform(0.5, 12))),
             )  # fmt: skip
         visit = resolve_at + timedelta(days=rng.uniform(0.5, 4))
         if visit < now and rng.random() < 0.8:
             services.ticket_followup(
-                actor=handler, ticket_id=ticket.pk, note="回访：买家确认问题已解决。", now=visit
+                actor=actor_of(handler), ticket_id=ticket.pk, note="回访：买家确认问题已解决。", now=visit
             )
     swept = {name: run_sweeper(s, now) for name, s in registered().items() if name.startswith("service.")}
     lines.append(

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Count, Q
 
 from mallops.accounts.models import RoleGrant, User
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.service import complaints, timeline
 from mallops.service.models import OPEN_STATUSES, Category, ServiceTask, Ticket
 
@@ -38,7 +38,7 @@ def is_serious_complaint(ticket: Ticket) -> bool:
     return ticket.category == Category.COMPLAINT and (ticket.is_serious or ticket.priority == "urgent")
 
 
-def escalate(ticket: Ticket, *, now: datetime, reason: str, actor: Any = None, request: Any = None) -> None:
+def escalate(ticket: Ticket, *, now: datetime, reason: str, actor: Actor | None = None) -> None:
     """Raise the ticket to the supervisor; a serious complaint also goes to management and is flagged."""
     before = {"escalation_level": ticket.escalation_level, "flagged": ticket.flagged_for_regulators}
     level = MANAGEMENT if is_serious_complaint(ticket) else SUPERVISOR
@@ -94,7 +94,6 @@ def escalate(ticket: Ticket, *, now: datetime, reason: str, actor: Any = None, r
             "management": ticket.management_escalated_to_id,
             "reason": reason,
         },
-        request=request,
     )
 
 

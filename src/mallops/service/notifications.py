@@ -15,8 +15,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import RoleGrant
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.service.models import Notification, Ticket, TicketSla
 
@@ -97,7 +99,7 @@ def hold_cleared(ticket: Ticket, *, at: datetime) -> int:
     ).update(read_at=at)
 
 
-def inbox(actor: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+def inbox(actor: Actor, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The actor's own notifications, newest first."""
     rows = Notification.objects.filter(recipient_id=actor.pk).select_related(
         "ticket__assignee", "sla__policy"
@@ -105,35 +107,35 @@ def inbox(actor: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
     return rows.filter(read_at=None) if unread_only else rows
 
 
-def unread_count(actor: Any) -> int:
+def unread_count(actor: Actor) -> int:
     return Notification.objects.filter(recipient_id=actor.pk, read_at=None).count()
 
 
 @transaction.atomic
-def notification_read(*, actor: Any, notification_id: int, request: Any = None) -> Notification:
+def notification_read(*, actor: Actor, notification_id: int) -> Notification:
     """Mark one of the actor's notifications read (404 for anyone else's)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     row = Notification.objects.select_for_update().filter(pk=notification_id, recipient_id=actor.pk).first()
     if row is None:
         raise not_found("notification")
     if row.read_at is None:
         row.read_at = timezone.now()
         row.save(update_fields=["read_at"])
-        audit_record(
-            actor=actor, action="service.notification_read", obj=row, after={"read": True}, request=request
-        )
+        audit_record(actor=actor, action="service.notification_read", obj=row, after={"read": True})
     return row
 
 
 @transaction.atomic
-def notifications_read_all(*, actor: Any, request: Any = None) -> int:
+def notifications_read_all(*, actor: Actor) -> int:
     """Mark all of the actor's unread notifications read; returns how many."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     count = Notification.objects.filter(recipient_id=actor.pk, read_at=None).update(read_at=timezone.now())
     if count:
         audit_record(
             actor=actor,
             action="service.notifications_read_all",
-            obj=actor,
+            object_type="accounts.user",
+            object_id=str(actor.user_id),
             after={"count": count},
-            request=request,
         )
     return count

@@ -15,11 +15,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import ROLES, Kind
 from mallops.accounts.selectors import user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.service.errors import ServiceCode
 from mallops.service.models import Category, Procedure, ProcedureStep, ProcedureVersion
@@ -221,7 +223,7 @@ def _publish(version: ProcedureVersion, at: datetime) -> ProcedureVersion | None
 @transaction.atomic
 def procedure_create(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     categories: list[str],
@@ -230,10 +232,10 @@ def procedure_create(
     resolve_requires_training: bool = False,
     steps: list[dict[str, Any]] | None = None,
     publish: bool = False,
-    request: Any = None,
     now: datetime | None = None,
 ) -> Procedure:
     """A new procedure with its owner; ``steps`` make version 1 (published at once with ``publish``)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = _now(now)
     errors: list[FieldError] = []
@@ -273,15 +275,15 @@ def procedure_create(
         action="service.procedure_created",
         obj=procedure,
         after=snapshot(procedure),
-        request=request,
     )
     return procedure
 
 
 @transaction.atomic
-def procedure_update(*, actor: Any, code: str, changes: dict[str, Any], request: Any = None) -> Procedure:
+def procedure_update(*, actor: Actor, code: str, changes: dict[str, Any]) -> Procedure:
     """Change the name, owner, categories, pass mark or whether resolving requires training. The owner
     stays required."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     procedure = _locked(code)
     before = snapshot(procedure)
@@ -305,7 +307,6 @@ def procedure_update(*, actor: Any, code: str, changes: dict[str, Any], request:
         obj=procedure,
         before=before,
         after=snapshot(procedure),
-        request=request,
     )
     return procedure
 
@@ -313,15 +314,15 @@ def procedure_update(*, actor: Any, code: str, changes: dict[str, Any], request:
 @transaction.atomic
 def procedure_version_create(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     steps: list[dict[str, Any]],
     change_note: str = "",
     publish: bool = False,
-    request: Any = None,
     now: datetime | None = None,
 ) -> ProcedureVersion:
     """A new checklist version (draft, or published at once). Agents need training on it again."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = _now(now)
     procedure = _locked(code)
@@ -338,12 +339,11 @@ def procedure_version_create(
             "steps": [s["title"] for s in steps],
             "retired": None if previous is None else previous.number,
         },
-        request=request,
     )
     return version
 
 
-def _version(actor: Any, code: str, number: int) -> ProcedureVersion:
+def _version(actor: Actor, code: str, number: int) -> ProcedureVersion:
     """A supervisor's hold on one version: permission checked, the procedure and the version locked."""
     require_permission(actor, "ticket.supervise")
     version = _locked(code).versions.select_for_update().filter(number=number).first()
@@ -354,9 +354,10 @@ def _version(actor: Any, code: str, number: int) -> ProcedureVersion:
 
 @transaction.atomic
 def procedure_version_publish(
-    *, actor: Any, code: str, number: int, request: Any = None, now: datetime | None = None
+    *, actor: Actor, code: str, number: int, now: datetime | None = None
 ) -> ProcedureVersion:
     """Publish a draft: it becomes the current version; the previous one is retired."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     version = _version(actor, code, number)
     if version.state != ProcedureVersion.State.DRAFT:
         raise conflict(
@@ -369,16 +370,16 @@ def procedure_version_publish(
         obj=version,
         before={"state": "draft", "current_version": None if previous is None else previous.number},
         after={"state": version.state, "current_version": version.number},
-        request=request,
     )
     return version
 
 
 @transaction.atomic
 def procedure_version_retire(
-    *, actor: Any, code: str, number: int, request: Any = None, now: datetime | None = None
+    *, actor: Actor, code: str, number: int, now: datetime | None = None
 ) -> ProcedureVersion:
     """Retire a draft or the published version (the procedure is then not in force until the next one)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     version = _version(actor, code, number)
     if version.state == ProcedureVersion.State.RETIRED:
         raise conflict(f"Version {number} is already retired.", code=ServiceCode.ALREADY_RETIRED)
@@ -392,17 +393,17 @@ def procedure_version_retire(
         obj=version,
         before={"state": before},
         after={"state": version.state},
-        request=request,
     )
     return version
 
 
 @transaction.atomic
 def procedures_install_standard(
-    *, actor: Any, owner_id: int | None, request: Any = None, now: datetime | None = None
+    *, actor: Actor, owner_id: int | None, now: datetime | None = None
 ) -> list[Procedure]:
     """Create the standard procedures (returns, complaints, order queries) that do not exist yet, each
     with version 1 published and ``owner_id`` as owner. Existing ones are left alone."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     _owner(owner_id)
     made = []
@@ -419,7 +420,6 @@ def procedures_install_standard(
                 resolve_requires_training=spec.get("resolve_requires_training", False),
                 steps=[{"title": t, "guidance": g, "is_required": r} for t, g, r in spec["steps"]],
                 publish=True,
-                request=request,
                 now=now,
             )
         )

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Avg, Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from mallops.accounts.models import MerchantMember, User
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.privacy.masking import mask
 from mallops.service.models import OPEN_STATUSES, ServiceTask, SlaPolicy, Ticket, TicketEvent, TicketSla
@@ -72,7 +73,7 @@ def ticket_rows(tickets: QuerySet[Ticket]) -> list[dict[str, Any]]:
     return rows
 
 
-def ticket_get(*, actor: Any, ticket_id: int) -> Ticket:
+def ticket_get(*, actor: Actor, ticket_id: int) -> Ticket:
     ticket = tickets_for(actor).select_related("assignee", "buyer", "merchant").filter(pk=ticket_id).first()
     if ticket is None:
         raise not_found("ticket")
@@ -126,12 +127,12 @@ class CustomerView:
     history: list[Ticket]
 
 
-def customer_view(*, actor: Any, ticket: Ticket) -> CustomerView:
+def customer_view(*, actor: Actor, ticket: Ticket) -> CustomerView:
     """The ticket page's customer panel: the buyer's profile, history without this ticket."""
     return customer_profile(actor=actor, buyer=ticket.buyer, exclude_ticket_id=ticket.pk)
 
 
-def customer_profile(*, actor: Any, buyer: User, exclude_ticket_id: int | None = None) -> CustomerView:
+def customer_profile(*, actor: Actor, buyer: User, exclude_ticket_id: int | None = None) -> CustomerView:
     """The buyer as the actor's tickets know them (two queries): masked identity, ticket counts, average
     rating, the service lifecycle stage and the last ten tickets (without ``exclude_ticket_id``)."""
     history = tickets_for(actor).filter(buyer_id=buyer.pk).order_by("-created_at")
@@ -170,7 +171,7 @@ def customer_buyer(*, buyer_id: int) -> User:
     return buyer
 
 
-def customer_tickets(*, actor: Any, buyer_id: int, now: datetime, limit: int = 20) -> list[Ticket]:
+def customer_tickets(*, actor: Actor, buyer_id: int, now: datetime, limit: int = 20) -> list[Ticket]:
     """The buyer's tickets in the actor's scope, newest first (one query), each annotated with ``sla_due_at``
     (the earliest running clock's due instant, None when no clock runs) and ``sla_state``
     (``with_sla_state``)."""
@@ -230,7 +231,7 @@ def with_sla_state(rows: QuerySet[Ticket], *, now: datetime) -> QuerySet[Ticket]
     )
 
 
-def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
+def workbench_counts(*, actor: Actor, now: datetime) -> dict[str, int]:
     """To-dos of a CS agent or supervisor (one query): open tickets near an SLA breach and open tickets
     whose SLA has breached."""
     counts = with_sla_state(tickets_for(actor), now=now).aggregate(

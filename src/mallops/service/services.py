@@ -13,11 +13,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.accounts.roles import Kind
 from mallops.accounts.selectors import user_merchant, user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.service import assist, checklist, complaints, escalation, notifications, routing, sla, timeline
@@ -86,14 +88,14 @@ def tickets_for(actor: Any) -> QuerySet[Ticket]:
     return every
 
 
-def _locked(actor: Any, ticket_id: int) -> Ticket:
+def _locked(actor: Actor, ticket_id: int) -> Ticket:
     ticket = tickets_for(actor).select_for_update().filter(pk=ticket_id).first()
     if ticket is None:
         raise not_found("ticket")
     return ticket
 
 
-def _handler_only(actor: Any) -> None:
+def _handler_only(actor: Actor) -> None:
     if getattr(actor, "kind", None) == Kind.BUYER:
         raise DomainError(
             detail="Only service staff can do this.",
@@ -108,7 +110,7 @@ def _require_open(ticket: Ticket) -> None:
         raise conflict(f"Ticket {ticket.number} is {ticket.status}.", code=ServiceCode.TICKET_NOT_OPEN)
 
 
-def _handled_open(actor: Any, ticket_id: int) -> Ticket:
+def _handled_open(actor: Actor, ticket_id: int) -> Ticket:
     """An agent's (or supervisor's) hold on an open ticket: checked, locked for the change."""
     _handler_only(actor)
     ticket = _locked(actor, ticket_id)
@@ -124,17 +126,17 @@ def _new_number(now: datetime) -> str:
             return number
 
 
-def _assign(ticket: Ticket, user: Any, *, at: datetime, actor: Any, how: str) -> None:
+def _assign(ticket: Ticket, user_id: int | None, *, at: datetime, actor: Actor | None, how: str) -> None:
     held = bool(ticket.routing_hold_reason)
-    ticket.assignee = user
-    ticket.assigned_at = at if user is not None else None
-    if ticket.status == Status.NEW and user is not None:
+    ticket.assignee_id = user_id
+    ticket.assigned_at = at if user_id is not None else None
+    if ticket.status == Status.NEW and user_id is not None:
         ticket.status = Status.OPEN
-    ticket.routing_hold_reason = "" if user is not None else ticket.routing_hold_reason
+    ticket.routing_hold_reason = "" if user_id is not None else ticket.routing_hold_reason
     ticket.save(update_fields=["assignee", "assigned_at", "status", "routing_hold_reason"])
-    if user is not None and held:
+    if user_id is not None and held:
         notifications.hold_cleared(ticket, at=at)
-    timeline.record(ticket, at, actor, "assigned", internal=True, assignee=getattr(user, "pk", None), how=how)
+    timeline.record(ticket, at, actor, "assigned", internal=True, assignee=user_id, how=how)
 
 
 def _hold(ticket: Ticket, reason: str, *, at: datetime) -> None:
@@ -149,7 +151,7 @@ def _hold(ticket: Ticket, reason: str, *, at: datetime) -> None:
 @transaction.atomic
 def ticket_create(
     *,
-    actor: Any,
+    actor: Actor,
     subject: str,
     description: str,
     channel: str = Channel.API,
@@ -159,19 +161,20 @@ def ticket_create(
     merchant_id: int | None = None,
     order_ref: str = "",
     is_serious: bool = False,
-    request: Any = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Intake from any channel; a buyer files for themselves, staff (ticket.handle) name the buyer."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     errors: list[FieldError] = []
     if getattr(actor, "kind", None) == Kind.BUYER:
-        buyer = actor
+        buyer_id = actor.user_id
     else:
         require_permission(actor, "ticket.handle")
         buyer = User.objects.filter(pk=buyer_id, kind=Kind.BUYER).first() if buyer_id else None
         if buyer is None:
             errors.append(FieldError(("body", "buyer_id"), "no such buyer", "not_found"))
+        buyer_id = buyer.pk if buyer is not None else None
     if channel not in Channel.values:
         errors.append(
             FieldError(("body", "channel"), f"one of {', '.join(Channel.values)}", "invalid_choice")
@@ -204,7 +207,7 @@ def ticket_create(
         priority=priority,
         subject=subject,
         description=description,
-        buyer=buyer,
+        buyer_id=buyer_id,
         merchant=merchant,
         order_ref=order_ref.strip(),
         is_serious=is_serious,
@@ -219,28 +222,26 @@ def ticket_create(
     checklist.attach(ticket, at=at)
     choice = routing.route(ticket)
     if choice.agent is not None:
-        _assign(ticket, choice.agent, at=at, actor=None, how="auto")
+        _assign(ticket, choice.agent.pk if choice.agent is not None else None, at=at, actor=None, how="auto")
     _hold(ticket, choice.hold_reason, at=at)
     if escalation.is_serious_complaint(ticket):
-        escalation.escalate(ticket, now=at, reason="serious complaint received", actor=actor, request=request)
-    audit_record(
-        actor=actor, action="service.ticket_created", obj=ticket, after=_snapshot(ticket), request=request
-    )
+        escalation.escalate(ticket, now=at, reason="serious complaint received", actor=actor)
+    audit_record(actor=actor, action="service.ticket_created", obj=ticket, after=_snapshot(ticket))
     return ticket
 
 
 @transaction.atomic
 def ticket_reply(
     *,
-    actor: Any,
+    actor: Actor,
     ticket_id: int,
     body: str,
     complex_issue: bool = False,
     reopen: bool = False,
-    request: Any = None,
     now: datetime | None = None,
 ) -> TicketEvent:
     """A message to (or, from the buyer, from) the customer; the first staff reply meets first response."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _locked(actor, ticket_id)
     body = _text(body, "body")
@@ -252,7 +253,7 @@ def ticket_reply(
             _resume(ticket, at=at, actor=actor, why="customer replied")
         elif ticket.status == Status.RESOLVED and reopen:
             _reopen(ticket, at=at, actor=actor)
-        audit_record(actor=actor, action="service.ticket_customer_replied", obj=ticket, request=request)
+        audit_record(actor=actor, action="service.ticket_customer_replied", obj=ticket)
         return event
     _require_open(ticket)
     before = _snapshot(ticket)
@@ -269,7 +270,7 @@ def ticket_reply(
     elif ticket.is_complex and not complex_issue:
         sla.meet(ticket, Target.INITIAL_ANSWER, at)
     if ticket.assignee_id is None:
-        _assign(ticket, actor, at=at, actor=actor, how="took by replying")
+        _assign(ticket, actor.user_id, at=at, actor=actor, how="took by replying")
     elif ticket.status == Status.NEW:
         ticket.status = Status.OPEN
         ticket.save(update_fields=["status"])
@@ -280,12 +281,11 @@ def ticket_reply(
         obj=ticket,
         before=before,
         after=_snapshot(ticket),
-        request=request,
     )
     return event
 
 
-def _reopen(ticket: Ticket, *, at: datetime, actor: Any) -> None:
+def _reopen(ticket: Ticket, *, at: datetime, actor: Actor) -> None:
     """The buyer says the problem is not solved: back to the desk with a fresh resolution clock."""
     for row in sla.pending(ticket, Target.FOLLOW_UP):
         row.superseded = True
@@ -299,27 +299,26 @@ def _reopen(ticket: Ticket, *, at: datetime, actor: Any) -> None:
 
 
 @transaction.atomic
-def ticket_note(
-    *, actor: Any, ticket_id: int, body: str, request: Any = None, now: datetime | None = None
-) -> TicketEvent:
+def ticket_note(*, actor: Actor, ticket_id: int, body: str, now: datetime | None = None) -> TicketEvent:
     """An internal note: staff and store CS see it, the buyer never does."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     _handler_only(actor)
     ticket = _locked(actor, ticket_id)
     event = timeline.record(ticket, _now(now), actor, "note", _text(body, "body"), internal=True)
-    audit_record(actor=actor, action="service.ticket_noted", obj=ticket, request=request)
+    audit_record(actor=actor, action="service.ticket_noted", obj=ticket)
     return event
 
 
 @transaction.atomic
 def ticket_assign(
     *,
-    actor: Any,
+    actor: Actor,
     ticket_id: int,
     assignee_id: int | None = None,
-    request: Any = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Assign to a named agent, or (no id) route again automatically."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     before = _snapshot(ticket)
@@ -343,23 +342,21 @@ def ticket_assign(
             )
         how = "manual"
         checklist.note_untrained_assignee(ticket, agent, at=at, actor=actor)
-    _assign(ticket, agent, at=at, actor=actor, how=how)
+    _assign(ticket, agent.pk if agent is not None else None, at=at, actor=actor, how=how)
     audit_record(
         actor=actor,
         action="service.ticket_assigned",
         obj=ticket,
         before=before,
         after=_snapshot(ticket),
-        request=request,
     )
     return ticket
 
 
 @transaction.atomic
-def ticket_pause(
-    *, actor: Any, ticket_id: int, reason: str = "", request: Any = None, now: datetime | None = None
-) -> Ticket:
+def ticket_pause(*, actor: Actor, ticket_id: int, reason: str = "", now: datetime | None = None) -> Ticket:
     """Wait for the customer: the SLA clocks stop until the customer answers or an agent resumes."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     if ticket.status == Status.WAITING:
@@ -368,13 +365,11 @@ def ticket_pause(
     TicketPause.objects.create(ticket=ticket, started_at=at, reason=reason)
     ticket.status = Status.WAITING
     ticket.save(update_fields=["status"])
-    timeline.step(
-        ticket, at, actor, request, "paused", reason, "service.ticket_paused", after={"reason": reason}
-    )
+    timeline.step(ticket, at, actor, "paused", reason, "service.ticket_paused", after={"reason": reason})
     return ticket
 
 
-def _resume(ticket: Ticket, *, at: datetime, actor: Any, why: str) -> None:
+def _resume(ticket: Ticket, *, at: datetime, actor: Actor, why: str) -> None:
     ticket.pauses.filter(ended_at=None).update(ended_at=at)
     ticket.status = Status.OPEN if ticket.assignee_id else Status.NEW
     ticket.save(update_fields=["status"])
@@ -383,21 +378,21 @@ def _resume(ticket: Ticket, *, at: datetime, actor: Any, why: str) -> None:
 
 
 @transaction.atomic
-def ticket_resume(*, actor: Any, ticket_id: int, request: Any = None, now: datetime | None = None) -> Ticket:
+def ticket_resume(*, actor: Actor, ticket_id: int, now: datetime | None = None) -> Ticket:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     _handler_only(actor)
     ticket = _locked(actor, ticket_id)
     if ticket.status != Status.WAITING:
         raise conflict("The ticket is not waiting for the customer.", code=ServiceCode.NOT_PAUSED)
     _resume(ticket, at=_now(now), actor=actor, why="resumed by agent")
-    audit_record(actor=actor, action="service.ticket_resumed", obj=ticket, request=request)
+    audit_record(actor=actor, action="service.ticket_resumed", obj=ticket)
     return ticket
 
 
 @transaction.atomic
-def ticket_extend(
-    *, actor: Any, ticket_id: int, message: str, request: Any = None, now: datetime | None = None
-) -> Ticket:
+def ticket_extend(*, actor: Actor, ticket_id: int, message: str, now: datetime | None = None) -> Ticket:
     """A special case: resolution moves to the special policy (72 h); the customer is told first."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     message = _text(message, "message")
@@ -422,25 +417,23 @@ def ticket_extend(
     ticket.save(update_fields=["is_special"])
     sla.start(ticket, Target.RESOLUTION, ticket.created_at, special=True)
     code: dict[str, Any] = {"policy": policy.code}
-    timeline.step(
-        ticket, at, actor, request, "extended", message, "service.ticket_extended", after=code, **code
-    )
+    timeline.step(ticket, at, actor, "extended", message, "service.ticket_extended", after=code, **code)
     return ticket
 
 
 @transaction.atomic
 def ticket_resolve(
     *,
-    actor: Any,
+    actor: Actor,
     ticket_id: int,
     summary: str,
     unresolved_reason: str = "",
     proposed_solution: str = "",
-    request: Any = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Resolved: clocks stop; the follow-up visit falls due in 3 working days (R5.1.4). A complaint
     past its deadline needs the reason and a proposed solution (given now or before, R5.2.3)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     checklist.require_resolvable(ticket, actor)
@@ -474,7 +467,6 @@ def ticket_resolve(
         ticket,
         at,
         actor,
-        request,
         "resolved",
         summary,
         "service.ticket_resolved",
@@ -495,17 +487,17 @@ def _score(value: int, field: str) -> int:
 @transaction.atomic
 def ticket_rate(
     *,
-    actor: Any,
+    actor: Actor,
     ticket_id: int,
     speed: int,
     efficiency: int,
     quality: int,
     attitude: int,
     comment: str = "",
-    request: Any = None,
     now: datetime | None = None,
 ) -> TicketRating:
     """The satisfaction survey (buyer, or staff recording a phone survey); below 4 opens a task."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _locked(actor, ticket_id)
     if getattr(actor, "kind", None) == Kind.MERCHANT:
@@ -553,16 +545,14 @@ def ticket_rate(
         action="service.ticket_rated",
         obj=ticket,
         after={"score": str(score), **scores},
-        request=request,
     )
     return rating
 
 
 @transaction.atomic
-def ticket_followup(
-    *, actor: Any, ticket_id: int, note: str, request: Any = None, now: datetime | None = None
-) -> Ticket:
+def ticket_followup(*, actor: Actor, ticket_id: int, note: str, now: datetime | None = None) -> Ticket:
     """The follow-up visit is done: the loop is closed (R5.1.1, R5.1.4)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     _handler_only(actor)
     at = _now(now)
     ticket = _locked(actor, ticket_id)
@@ -576,25 +566,25 @@ def ticket_followup(
     ticket.closed_at = at
     ticket.save(update_fields=["followup_done_at", "status", "closed_at"])
     after = {"status": ticket.status}
-    timeline.step(ticket, at, actor, request, "followed_up", note, "service.ticket_closed", after=after)
+    timeline.step(ticket, at, actor, "followed_up", note, "service.ticket_closed", after=after)
     return ticket
 
 
 @transaction.atomic
 def ticket_escalate(
     *,
-    actor: Any,
+    actor: Actor,
     ticket_id: int,
     reason: str,
     serious: bool = False,
-    request: Any = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Manual escalation by an agent; ``serious`` marks a serious complaint (management + regulator flag)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     ticket = _handled_open(actor, ticket_id)
     reason = _text(reason, "reason", limit=500)
     if serious and not ticket.is_serious:
         ticket.is_serious = True
         ticket.save(update_fields=["is_serious"])
-    escalation.escalate(ticket, now=_now(now), reason=reason, actor=actor, request=request)
+    escalation.escalate(ticket, now=_now(now), reason=reason, actor=actor)
     return ticket

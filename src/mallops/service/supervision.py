@@ -8,8 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.service import assist, escalation
 from mallops.service.errors import ServiceCode
@@ -43,10 +45,11 @@ POLICY_FIELDS = (
 
 @transaction.atomic
 def sla_policy_update(
-    *, actor: Any, code: str, changes: dict[str, Any], request: Any = None, now: datetime | None = None
+    *, actor: Actor, code: str, changes: dict[str, Any], now: datetime | None = None
 ) -> SlaPolicy:
     """Edit a policy (ticket.supervise); applies to clocks started afterwards and to pending ones on refresh.
     The change takes effect at once: ``effective_from`` records the instant (shown and audited)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     policy = SlaPolicy.objects.select_for_update().filter(code=code).first()
     if policy is None:
@@ -71,7 +74,6 @@ def sla_policy_update(
             **{f: getattr(policy, f) for f in POLICY_FIELDS},
             "effective_from": policy.effective_from.isoformat(),
         },
-        request=request,
     )
     return policy
 
@@ -87,7 +89,7 @@ _CREATE_CHOICES = {
 @transaction.atomic
 def sla_policy_create(
     *,
-    actor: Any,
+    actor: Actor,
     label: str,
     target: str,
     basis: str,
@@ -99,11 +101,11 @@ def sla_policy_create(
     window: str = "09:00-18:00",
     warning_lead_minutes: int | None = None,
     notify_customer: bool = False,
-    request: Any = None,
     now: datetime | None = None,
 ) -> SlaPolicy:
     """A new target for tickets of one category, priority and/or channel (ticket.supervise). It applies
     to clocks started from now on; the most specific active policy wins (``sla.pick_policy``)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = _now(now)
     values = {"target": target, "category": category, "priority": priority, "channel": channel}
@@ -154,7 +156,6 @@ def sla_policy_create(
             **{f: getattr(policy, f) for f in POLICY_FIELDS},
             "effective_from": at.isoformat(),
         },
-        request=request,
     )
     return policy
 
@@ -173,15 +174,15 @@ def _policy_code(values: dict[str, str]) -> str:
 @transaction.atomic
 def problems_detect(
     *,
-    actor: Any,
+    actor: Actor,
     days: int = 30,
     top: int = 5,
     threshold: float = 0.45,
     min_size: int = 3,
-    request: Any = None,
     now: datetime | None = None,
 ) -> list[ServiceTask]:
     """Group similar recent tickets; the top groups become improvement tasks (once per group, R5.3.1)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = _now(now)
     recent = list(
@@ -218,6 +219,5 @@ def problems_detect(
             action="service.improvement_opened",
             obj=tasks[-1],
             after={"tickets": group.ticket_ids},
-            request=request,
         )
     return tasks

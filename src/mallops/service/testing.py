@@ -21,10 +21,11 @@ def make_buyer(username: str | None = None) -> User:
 
 def make_ticket(merchant: Merchant | None = None, *, category: str = "product", **extra: Any) -> Ticket:
     """A product ticket about ``merchant``'s store, filed by a new buyer through the normal intake."""
+    from mallops.accounts.actors import actor_of
     from mallops.service.services import ticket_create
 
     return ticket_create(
-        actor=make_buyer(),
+        actor=actor_of(make_buyer()),
         subject="商品咨询",
         description="请问这款商品有现货吗",
         channel="app",

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.service import sla
 from mallops.service.models import Ticket, TicketEvent
 
@@ -13,7 +14,7 @@ from mallops.service.models import Ticket, TicketEvent
 def record(
     ticket: Ticket,
     at: datetime,
-    actor: Any,
+    actor: Actor | None,
     kind: str,
     body: str = "",
     *,
@@ -23,7 +24,7 @@ def record(
     return TicketEvent.objects.create(
         ticket=ticket,
         at=at,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=actor.user_id if actor is not None else None,
         kind=kind,
         body=body,
         internal=internal,
@@ -34,8 +35,7 @@ def record(
 def step(
     ticket: Ticket,
     at: datetime,
-    actor: Any,
-    request: Any,
+    actor: Actor | None,
     kind: str,
     body: str,
     action: str,
@@ -47,5 +47,5 @@ def step(
     """One step of a ticket's life: its timeline row, the SLA timers refreshed, the audit event."""
     event = record(ticket, at, actor, kind, body, **data)
     sla.refresh(ticket)
-    audit_record(actor=actor, action=action, obj=ticket, before=before, after=after, request=request)
+    audit_record(actor=actor, action=action, obj=ticket, before=before, after=after)
     return event

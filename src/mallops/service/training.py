@@ -15,10 +15,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.selectors import user_permissions
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.service import procedures
 from mallops.service.errors import ServiceCode
@@ -34,20 +36,20 @@ def trained_user_ids(version: ProcedureVersion) -> set[int]:
 @transaction.atomic
 def training_record(
     *,
-    actor: Any,
+    actor: Actor,
     user_id: int,
     procedure_code: str,
     version_number: int | None = None,
     score: int,
     completed_at: datetime | None = None,
     note: str = "",
-    request: Any = None,
     now: datetime | None = None,
 ) -> TrainingRecord:
     """Record one training with its assessment (supervisor, ``ticket.supervise``).
 
     The version defaults to the published one; a draft can be trained on before it is published, a
     retired one cannot (409 ``version_retired``). ``passed`` is score >= the procedure's pass mark."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = now or timezone.now()
     errors: list[FieldError] = []
@@ -89,7 +91,7 @@ def training_record(
         completed_at=completed,
         score=score,
         passed=score >= procedure.pass_mark,
-        recorded_by=actor,
+        recorded_by_id=actor.user_id,
         recorded_at=at,
         note=note,
     )
@@ -105,7 +107,6 @@ def training_record(
             "passed": record.passed,
             "completed_at": completed.isoformat(),
         },
-        request=request,
     )
     return record
 

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.inputs import console_int, is_ascii_digits
 from mallops.core.words import error_lines, label
@@ -115,7 +117,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     _need(request, "ticket.handle")
     scope = request.GET.get("scope", "open")
     rows = selectors.ticket_list(
-        actor=request.user,
+        actor=request_actor(request),
         mine=scope == "mine",
         breached=scope == "breached",
         held=scope == "held",
@@ -148,10 +150,10 @@ def customer_line(customer: selectors.CustomerView) -> str:
 def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     _need(request, "ticket.handle")
     try:
-        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+        ticket = selectors.ticket_get(actor=request_actor(request), ticket_id=ticket_id)
     except DomainError as error:
         raise PermissionDenied(error.detail) if error.status == 403 else _not_found() from error
-    customer = selectors.customer_view(actor=request.user, ticket=ticket)
+    customer = selectors.customer_view(actor=request_actor(request), ticket=ticket)
     return render(
         request,
         "service/ticket.html",
@@ -188,7 +190,7 @@ def _int(value: Any) -> int:
     return int(value) if is_ascii_digits(str(value or "")) else 0
 
 
-def step_action(actor: Any, ticket_id: int, post: Any) -> Any:
+def step_action(actor: Actor, ticket_id: int, post: Any) -> Any:
     return checklist.ticket_step_set(
         actor=actor,
         ticket_id=ticket_id,
@@ -253,7 +255,7 @@ def ticket_action(request: HttpRequest, ticket_id: int, action: str) -> HttpResp
     if handler is None:
         raise _not_found()
     try:
-        handler(request.user, ticket_id, request.POST)
+        handler(request_actor(request), ticket_id, request.POST)
     except DomainError as error:
         if error.status == 404:
             raise _not_found() from error
@@ -346,6 +348,6 @@ def detect_problems(request: HttpRequest) -> HttpResponse:
     _need(request, "ticket.supervise")
     from mallops.service.supervision import problems_detect
 
-    tasks = problems_detect(actor=request.user, request=request)
+    tasks = problems_detect(actor=request_actor(request))
     messages.success(request, _("Improvement tasks opened: %(n)d") % {"n": len(tasks)})
     return redirect("service:dashboard")

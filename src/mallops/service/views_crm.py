@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError
 from mallops.service import selectors
 from mallops.service.models import Category
@@ -34,8 +35,9 @@ def crm_context(request: HttpRequest, buyer_id: int) -> dict[str, Any]:
         buyer = selectors.customer_buyer(buyer_id=buyer_id)
     except DomainError as error:
         raise Http404("buyer") from error
-    profile = selectors.customer_profile(actor=user, buyer=buyer)
-    tickets = selectors.customer_tickets(actor=user, buyer_id=buyer.pk, now=timezone.now())
+    actor = request_actor(request)
+    profile = selectors.customer_profile(actor=actor, buyer=buyer)
+    tickets = selectors.customer_tickets(actor=actor, buyer_id=buyer.pk, now=timezone.now())
     context: dict[str, Any] = {
         "active": "service",
         "buyer": buyer,

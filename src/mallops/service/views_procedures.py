@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError
 from mallops.service import procedures, training
 from mallops.service.models import Category, Procedure, TrainingRecord
@@ -185,7 +186,7 @@ def procedure_action(request: HttpRequest, code: str, action: str) -> HttpRespon
     handler = _ACTIONS.get(action)
     if handler is None:
         raise Http404(action)
-    _run(request, lambda: handler(request.user, code, request.POST))
+    _run(request, lambda: handler(request_actor(request), code, request.POST))
     return redirect("service:procedures")
 
 
@@ -198,14 +199,14 @@ def procedure_create(request: HttpRequest) -> HttpResponse:
         _run(
             request,
             lambda: procedures.procedures_install_standard(
-                actor=request.user, owner_id=_int(post.get("owner_id")), request=request
+                actor=request_actor(request), owner_id=_int(post.get("owner_id"))
             ),
         )
     else:
         _run(
             request,
             lambda: procedures.procedure_create(
-                actor=request.user,
+                actor=request_actor(request),
                 code=post.get("code", ""),
                 name=post.get("name", ""),
                 categories=post.getlist("categories"),
@@ -214,7 +215,6 @@ def procedure_create(request: HttpRequest) -> HttpResponse:
                 resolve_requires_training=post.get("resolve_requires_training") == "on",
                 steps=parse_steps(post.get("steps", "")),
                 publish=post.get("publish") == "on",
-                request=request,
             ),
         )
     return redirect("service:procedures")
@@ -306,14 +306,13 @@ def training_create(request: HttpRequest) -> HttpResponse:
     _run(
         request,
         lambda: training.training_record(
-            actor=request.user,
+            actor=request_actor(request),
             user_id=_int(post.get("user_id")) or 0,
             procedure_code=post.get("procedure", ""),
             version_number=_int(post.get("version")),
             score=-1 if score is None else score,
             completed_at=completed,
             note=post.get("note", ""),
-            request=request,
         ),
     )
     return redirect("service:training")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
 from mallops.core.words import label
@@ -61,9 +62,9 @@ def store_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def store_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    actor = _store_cs(request)
+    _store_cs(request)
     try:
-        ticket = selectors.ticket_get(actor=actor, ticket_id=ticket_id)
+        ticket = selectors.ticket_get(actor=request_actor(request), ticket_id=ticket_id)
     except DomainError as error:
         raise Http404("ticket") from error
     return render(
@@ -100,12 +101,12 @@ _STORE_ACTIONS: dict[str, Callable[..., Any]] = {
 @login_required
 @require_POST
 def store_action(request: HttpRequest, ticket_id: int, action: str) -> HttpResponse:
-    actor = _store_cs(request)
+    _store_cs(request)
     handler = _STORE_ACTIONS.get(action)
     if handler is None:
         raise Http404(action)
     try:
-        handler(actor, ticket_id, request.POST)
+        handler(request_actor(request), ticket_id, request.POST)
     except DomainError as error:
         if error.status == 404:
             raise Http404("ticket") from error
@@ -180,9 +181,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    actor = _inbox_owner(request)
+    _inbox_owner(request)
     try:
-        notifications.notification_read(actor=actor, notification_id=notification_id, request=request)
+        notifications.notification_read(actor=request_actor(request), notification_id=notification_id)
     except DomainError as error:
         raise Http404("notification") from error
     return redirect("service:inbox")
@@ -191,6 +192,7 @@ def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
-    count = notifications.notifications_read_all(actor=_inbox_owner(request), request=request)
+    _inbox_owner(request)
+    count = notifications.notifications_read_all(actor=request_actor(request))
     messages.success(request, _("%(n)d notifications marked read.") % {"n": count})
     return redirect("service:inbox")

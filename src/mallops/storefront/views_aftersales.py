@@ -197,13 +197,12 @@ def tickets(request: HttpRequest) -> HttpResponse:
         order = next((o for o in my_orders if str(o.pk) == values["order"]), None)
         try:
             ticket = service_services.ticket_create(
-                actor=request.user,
+                actor=request_actor(request),
                 subject=values["subject"] or (f"订单 {order.number} 咨询" if order else "咨询"),
                 description=values["text"],
                 channel="app",
                 merchant_id=order.merchant_id if order else None,
                 order_ref=order.number if order else "",
-                request=request,
             )
         except DomainError as err:
             error = "请填写问题描述" if err.status == 422 else "提交未成功，请稍后重试"
@@ -228,17 +227,16 @@ def ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if (refused := _buyer_or_redirect(request)) is not None:
         return refused
     try:
-        row = service.ticket_get(actor=request.user, ticket_id=ticket_id)
+        row = service.ticket_get(actor=request_actor(request), ticket_id=ticket_id)
     except DomainError as error:
         raise Http404("ticket") from error
     if request.method == "POST":
         try:
             service_services.ticket_reply(
-                actor=request.user,
+                actor=request_actor(request),
                 ticket_id=row.pk,
                 body=request.POST.get("text", ""),
                 reopen=bool(request.POST.get("reopen")),
-                request=request,
             )
         except DomainError as err:
             messages.error(request, "工单已关闭，请新建工单" if err.status == 409 else "请填写回复内容")

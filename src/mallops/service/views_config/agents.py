@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import merchant_names
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
@@ -138,17 +139,16 @@ def agent_edit(request: HttpRequest, profile_id: int | None = None) -> HttpRespo
         try:
             if profile is None:
                 configuration.agent_profile_create(
-                    actor=request.user,
+                    actor=request_actor(request),
                     user_id=data["user_id"],
                     skills=list(data["skills"]),
                     merchant_id=data["merchant_id"],
                     max_open=data["max_open"],
                     is_available=data["is_available"],
-                    request=request,
                 )
             else:
                 configuration.agent_profile_update(
-                    actor=request.user,
+                    actor=request_actor(request),
                     profile_id=profile.pk,
                     changes={
                         "skills": list(data["skills"]),
@@ -156,7 +156,6 @@ def agent_edit(request: HttpRequest, profile_id: int | None = None) -> HttpRespo
                         "max_open": data["max_open"],
                         "is_available": data["is_available"],
                     },
-                    request=request,
                 )
         except DomainError as error:
             _form_errors(form, error)

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.core.inputs import is_ascii_digits
 from mallops.core.words import label
@@ -35,10 +36,9 @@ def escalation_targets(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             configuration.escalation_target_set(
-                actor=request.user,
+                actor=request_actor(request),
                 severity=request.POST.get("severity", ""),
                 role=request.POST.get("role", ""),
-                request=request,
             )
         except DomainError:
             messages.error(request, _("Choose a severity and one of the defined roles."))
@@ -121,7 +121,7 @@ def complaint_action(request: HttpRequest, ticket_id: int, action: str) -> HttpR
     if handler is None:
         raise Http404(action)
     try:
-        handler(request.user, ticket_id, request.POST)
+        handler(request_actor(request), ticket_id, request.POST)
     except DomainError as error:
         if error.status == 404:
             raise Http404("ticket") from error

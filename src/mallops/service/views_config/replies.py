@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.service import configuration
@@ -137,17 +138,17 @@ def reply_edit(request: HttpRequest, template_id: int | None = None) -> HttpResp
     form = ReplyTemplateForm(request.POST or None, initial=initial)
     findings = template.findings if template else []
     if request.method == "POST" and request.POST.get("op") == "retire" and template is not None:
-        configuration.reply_template_retire(actor=request.user, template_id=template.pk, request=request)
+        configuration.reply_template_retire(actor=request_actor(request), template_id=template.pk)
         messages.success(request, _("Reply retired: it is no longer suggested."))
         return redirect("service:replies")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if template is None:
-                saved = configuration.reply_template_create(actor=request.user, request=request, **data)
+                saved = configuration.reply_template_create(actor=request_actor(request), **data)
             else:
                 saved = configuration.reply_template_update(
-                    actor=request.user, template_id=template.pk, request=request, **data
+                    actor=request_actor(request), template_id=template.pk, **data
                 )
         except DomainError as error:
             findings = error.extra.get("findings", findings)

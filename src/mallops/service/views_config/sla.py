@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.service import supervision
@@ -146,9 +147,7 @@ def sla_new(request: HttpRequest) -> HttpResponse:
         changes = _clock_changes(clock)
         if changes is not None:
             try:
-                supervision.sla_policy_create(
-                    actor=request.user, request=request, **scope.cleaned_data, **changes
-                )
+                supervision.sla_policy_create(actor=request_actor(request), **scope.cleaned_data, **changes)
             except DomainError as error:
                 if error.code == "policy_exists":
                     scope.add_error(None, _("An active policy already sets this target; edit it instead."))
@@ -209,10 +208,9 @@ def sla_edit(request: HttpRequest, code: str) -> HttpResponse:
         if changes is not None:
             try:
                 supervision.sla_policy_update(
-                    actor=request.user,
+                    actor=request_actor(request),
                     code=policy.code,
                     changes={**changes, "is_active": form.cleaned_data["is_active"]},
-                    request=request,
                 )
             except DomainError as error:
                 _form_errors(form, error)
