@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.catalogue.fixtures import make_product
 from mallops.compliance import report, selectors, services
@@ -249,7 +250,7 @@ def test_remediation_tasks_open_once_per_finding_and_the_sign_off_waits_for_them
     # three fixed, one accepted with a reason
     for task_id in task_ids[:3]:
         assert task_id is not None
-        task_services.task_close(actor=auditor, task_id=task_id, outcome="文字已改")
+        task_services.task_close(actor=actor_of(auditor), task_id=task_id, outcome="文字已改")
     with pytest.raises(DomainError) as still:
         services.inspection_sign_off(actor=auditor, inspection_id=inspection.pk)
     assert still.value.extra == {"waiting": 1}

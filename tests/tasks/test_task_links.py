@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics import services as analytics_services
 from mallops.analytics.models import Task
 from mallops.service.models import ServiceTask
@@ -35,7 +36,7 @@ def test_a_service_task_opens_on_the_cs_board_and_closing_it_marks_it_done() -> 
         supervisor.pk,
         f"{ticket.number}：二次服务",
     )
-    services.task_close(actor=supervisor, task_id=task.pk, outcome="回访两次，已补发配件")
+    services.task_close(actor=actor_of(supervisor), task_id=task.pk, outcome="回访两次，已补发配件")
     row.refresh_from_db()
     assert row.is_done and row.done_at is not None
 
@@ -53,5 +54,5 @@ def test_a_kpi_task_opens_on_its_teams_board_with_its_due_day_and_closes_there()
     [task] = selectors.open_tasks_for_source(source_type="analytics.task", source_id=str(finding.pk))
     assert (task.team, task.kind) == ("user_ops", "kpi_follow_up")
     assert timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M") == "2026-12-31 23:59"
-    services.task_close(actor=ops, task_id=task.pk, outcome="老客召回券已发放")
+    services.task_close(actor=actor_of(ops), task_id=task.pk, outcome="老客召回券已发放")
     assert Task.objects.get(pk=finding.pk).status == "done"

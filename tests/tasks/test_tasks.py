@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core import sweeps
 from mallops.core.errors import DomainError
@@ -32,14 +33,14 @@ def team() -> dict[str, Any]:
 
 def test_a_task_is_assigned_commented_and_closed_with_its_outcome(team: dict[str, Any]) -> None:
     sup, agent = team["supervisor"], team["agent"]
-    task = services.task_open(actor=sup, team="cs", kind="follow_up", title="Call the buyer back")
+    task = services.task_open(actor=actor_of(sup), team="cs", kind="follow_up", title="Call the buyer back")
     assert (task.status, task.assignee_id, task.created_by_id) == (Status.OPEN, None, sup.pk)
-    services.task_assign(actor=sup, task_id=task.pk, assignee_id=agent.pk)
+    services.task_assign(actor=actor_of(sup), task_id=task.pk, assignee_id=agent.pk)
     assert TaskNotice.objects.filter(recipient=agent, task=task, kind="assigned").count() == 1
-    services.task_start(actor=agent, task_id=task.pk)
-    services.task_comment(actor=agent, task_id=task.pk, body="Phoned twice, no answer")
+    services.task_start(actor=actor_of(agent), task_id=task.pk)
+    services.task_comment(actor=actor_of(agent), task_id=task.pk, body="Phoned twice, no answer")
     closed = services.task_close(
-        actor=agent, task_id=task.pk, outcome="Reached on the third call; refund explained"
+        actor=actor_of(agent), task_id=task.pk, outcome="Reached on the third call; refund explained"
     )
     assert (closed.status, closed.closed_by_id, closed.outcome) == (
         Status.DONE,
@@ -56,22 +57,22 @@ def test_a_task_is_assigned_commented_and_closed_with_its_outcome(team: dict[str
 
 def test_only_managers_assign_and_only_the_assignee_or_a_manager_closes(team: dict[str, Any]) -> None:
     sup, agent, other = team["supervisor"], team["agent"], team["other"]
-    task = services.task_open(actor=sup, team="cs", title="Compensate", assignee_id=agent.pk)
+    task = services.task_open(actor=actor_of(sup), team="cs", title="Compensate", assignee_id=agent.pk)
     with pytest.raises(DomainError) as refused:
-        services.task_assign(actor=agent, task_id=task.pk, assignee_id=other.pk)
+        services.task_assign(actor=actor_of(agent), task_id=task.pk, assignee_id=other.pk)
     assert refused.value.code == "task_forbidden"
     with pytest.raises(DomainError) as refused:
-        services.task_close(actor=other, task_id=task.pk, outcome="done")
+        services.task_close(actor=actor_of(other), task_id=task.pk, outcome="done")
     assert refused.value.code == "task_forbidden"
     with pytest.raises(DomainError) as empty:
-        services.task_close(actor=agent, task_id=task.pk, outcome="  ")
+        services.task_close(actor=actor_of(agent), task_id=task.pk, outcome="  ")
     assert [e.loc for e in empty.value.errors] == [("body", "outcome")]
     with pytest.raises(DomainError) as outsider:  # a reviewer is no member of customer service
-        services.task_assign(actor=sup, task_id=task.pk, assignee_id=team["reviewer"].pk)
+        services.task_assign(actor=actor_of(sup), task_id=task.pk, assignee_id=team["reviewer"].pk)
     assert [e.loc for e in outsider.value.errors] == [("body", "assignee_id")]
-    services.task_close(actor=agent, task_id=task.pk, outcome="Voucher of 5 yuan sent")
+    services.task_close(actor=actor_of(agent), task_id=task.pk, outcome="Voucher of 5 yuan sent")
     with pytest.raises(DomainError) as again:
-        services.task_close(actor=sup, task_id=task.pk, outcome="twice")
+        services.task_close(actor=actor_of(sup), task_id=task.pk, outcome="twice")
     assert again.value.code == "task_closed"
 
 
@@ -81,14 +82,16 @@ def test_the_overdue_sweep_notifies_the_assignee_once_and_the_managers_when_nobo
     sup, agent = team["supervisor"], team["agent"]
     now = timezone.now()
     mine = services.task_open(
-        actor=sup, team="cs", title="Mine", assignee_id=agent.pk, due_at=now - timedelta(minutes=1)
+        actor=actor_of(sup), team="cs", title="Mine", assignee_id=agent.pk, due_at=now - timedelta(minutes=1)
     )
-    nobody = services.task_open(actor=sup, team="cs", title="Nobody's", due_at=now - timedelta(minutes=1))
-    later = services.task_open(actor=sup, team="cs", title="Later", due_at=now + timedelta(days=1))
+    nobody = services.task_open(
+        actor=actor_of(sup), team="cs", title="Nobody's", due_at=now - timedelta(minutes=1)
+    )
+    later = services.task_open(actor=actor_of(sup), team="cs", title="Later", due_at=now + timedelta(days=1))
     done = services.task_open(
-        actor=sup, team="cs", title="Done", assignee_id=agent.pk, due_at=now - timedelta(minutes=1)
+        actor=actor_of(sup), team="cs", title="Done", assignee_id=agent.pk, due_at=now - timedelta(minutes=1)
     )
-    services.task_close(actor=agent, task_id=done.pk, outcome="ok")
+    services.task_close(actor=actor_of(agent), task_id=done.pk, outcome="ok")
     sweeper = sweeps.registered()["tasks.overdue_notice"]
     assert sweeps.run_sweeper(sweeper) == 2
     assert sweeps.run_sweeper(sweeper) == 0
@@ -98,16 +101,16 @@ def test_the_overdue_sweep_notifies_the_assignee_once_and_the_managers_when_nobo
     )
     assert WorkTask.objects.get(pk=later.pk).notice_due_at is not None
     # a new due time arms the notice again
-    services.task_reschedule(actor=sup, task_id=mine.pk, due_at=now - timedelta(seconds=1))
+    services.task_reschedule(actor=actor_of(sup), task_id=mine.pk, due_at=now - timedelta(seconds=1))
     assert sweeps.run_sweeper(sweeper) == 1
     assert overdue.filter(task=mine).count() == 1
 
 
 def test_the_api_lists_only_the_callers_teams_and_refuses_outsiders(team: dict[str, Any]) -> None:
     sup, agent = team["supervisor"], team["agent"]
-    services.task_open(actor=sup, team="cs", title="CS work")
+    services.task_open(actor=actor_of(sup), team="cs", title="CS work")
     compliance = make_staff("compliance_auditor", username="aud")
-    services.task_open(actor=compliance, team="compliance", title="Fix the policy text")
+    services.task_open(actor=actor_of(compliance), team="compliance", title="Fix the policy text")
     client = ApiClient(token=token_for(agent))
     listed = client.get_json("/api/v1/tasks").json()
     assert [t["title"] for t in listed["items"]] == ["CS work"]

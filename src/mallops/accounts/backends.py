@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 
 from mallops.accounts.selectors import user_permissions, user_role_codes
+from mallops.core.actors import Actor
 
 
 class RoleBackend(ModelBackend):
@@ -36,6 +37,8 @@ class RoleBackend(ModelBackend):
             }
         ):
             return True
+        if isinstance(user_obj, Actor):  # Django's model permissions belong to a User row, not an Actor
+            return False
         return bool(super().has_perm(user_obj, perm, obj))
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:

@@ -9,7 +9,9 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
+from mallops.core.actors import Actor
 from mallops.core.inputs import Id, MultilineText, Schema, Text
 from mallops.tasks import selectors, services
 from mallops.tasks.models import Kind, Team, WorkTask
@@ -123,8 +125,8 @@ def _out(task: WorkTask) -> WorkTaskOut:
     )
 
 
-def _detail(request: HttpRequest, task_id: int) -> WorkTaskDetailOut:
-    task = selectors.task_get(actor=request.user, task_id=task_id)
+def _detail(actor: Actor, task_id: int) -> WorkTaskDetailOut:
+    task = selectors.task_get(actor=actor, task_id=task_id)
     comments = [
         WorkTaskCommentOut(author=c.author.username, body=c.body, created_at=c.created_at)
         for c in task.comments.select_related("author")
@@ -134,62 +136,71 @@ def _detail(request: HttpRequest, task_id: int) -> WorkTaskDetailOut:
 
 @router.get("/tasks", response=WorkTaskListOut)
 def task_list(request: HttpRequest, query: Query[WorkTaskListQuery]) -> WorkTaskListOut:
+    actor = request_actor(request)
     rows = selectors.tasks_visible(
-        actor=request.user, team=query.team, status=query.status, mine=query.mine, overdue=query.overdue
+        actor=actor, team=query.team, status=query.status, mine=query.mine, overdue=query.overdue
     )
     return WorkTaskListOut(items=[_out(t) for t in rows[:500]], count=rows.count())
 
 
 @router.post("/tasks", response={201: WorkTaskDetailOut})
 def task_create(request: HttpRequest, payload: WorkTaskIn) -> tuple[int, WorkTaskDetailOut]:
-    task = services.task_open(actor=request.user, **payload.model_dump())
-    return 201, _detail(request, task.pk)
+    actor = request_actor(request)
+    task = services.task_open(actor=actor, **payload.model_dump())
+    return 201, _detail(actor, task.pk)
 
 
 @router.get("/tasks/{task_id}", response=WorkTaskDetailOut)
 def task_detail(request: HttpRequest, task_id: int) -> WorkTaskDetailOut:
-    return _detail(request, task_id)
+    actor = request_actor(request)
+    return _detail(actor, task_id)
 
 
 @router.post("/tasks/{task_id}/assign", response=WorkTaskDetailOut)
 def task_assign(request: HttpRequest, task_id: int, payload: WorkTaskAssignIn) -> WorkTaskDetailOut:
-    selectors.task_get(actor=request.user, task_id=task_id)
-    services.task_assign(actor=request.user, task_id=task_id, assignee_id=payload.assignee_id)
-    return _detail(request, task_id)
+    actor = request_actor(request)
+    selectors.task_get(actor=actor, task_id=task_id)
+    services.task_assign(actor=actor, task_id=task_id, assignee_id=payload.assignee_id)
+    return _detail(actor, task_id)
 
 
 @router.post("/tasks/{task_id}/start", response=WorkTaskDetailOut)
 def task_start(request: HttpRequest, task_id: int) -> WorkTaskDetailOut:
-    selectors.task_get(actor=request.user, task_id=task_id)
-    services.task_start(actor=request.user, task_id=task_id)
-    return _detail(request, task_id)
+    actor = request_actor(request)
+    selectors.task_get(actor=actor, task_id=task_id)
+    services.task_start(actor=actor, task_id=task_id)
+    return _detail(actor, task_id)
 
 
 @router.post("/tasks/{task_id}/comments", response={201: WorkTaskDetailOut})
 def task_comment(
     request: HttpRequest, task_id: int, payload: WorkTaskCommentIn
 ) -> tuple[int, WorkTaskDetailOut]:
-    selectors.task_get(actor=request.user, task_id=task_id)
-    services.task_comment(actor=request.user, task_id=task_id, body=payload.body)
-    return 201, _detail(request, task_id)
+    actor = request_actor(request)
+    selectors.task_get(actor=actor, task_id=task_id)
+    services.task_comment(actor=actor, task_id=task_id, body=payload.body)
+    return 201, _detail(actor, task_id)
 
 
 @router.post("/tasks/{task_id}/reschedule", response=WorkTaskDetailOut)
 def task_reschedule(request: HttpRequest, task_id: int, payload: WorkTaskRescheduleIn) -> WorkTaskDetailOut:
-    selectors.task_get(actor=request.user, task_id=task_id)
-    services.task_reschedule(actor=request.user, task_id=task_id, due_at=payload.due_at)
-    return _detail(request, task_id)
+    actor = request_actor(request)
+    selectors.task_get(actor=actor, task_id=task_id)
+    services.task_reschedule(actor=actor, task_id=task_id, due_at=payload.due_at)
+    return _detail(actor, task_id)
 
 
 @router.post("/tasks/{task_id}/close", response=WorkTaskDetailOut)
 def task_close(request: HttpRequest, task_id: int, payload: WorkTaskCloseIn) -> WorkTaskDetailOut:
-    selectors.task_get(actor=request.user, task_id=task_id)
-    services.task_close(actor=request.user, task_id=task_id, outcome=payload.outcome)
-    return _detail(request, task_id)
+    actor = request_actor(request)
+    selectors.task_get(actor=actor, task_id=task_id)
+    services.task_close(actor=actor, task_id=task_id, outcome=payload.outcome)
+    return _detail(actor, task_id)
 
 
 @router.post("/tasks/{task_id}/cancel", response=WorkTaskDetailOut)
 def task_cancel(request: HttpRequest, task_id: int, payload: WorkTaskCancelIn) -> WorkTaskDetailOut:
-    selectors.task_get(actor=request.user, task_id=task_id)
-    services.task_cancel(actor=request.user, task_id=task_id, reason=payload.reason)
-    return _detail(request, task_id)
+    actor = request_actor(request)
+    selectors.task_get(actor=actor, task_id=task_id)
+    services.task_cancel(actor=actor, task_id=task_id, reason=payload.reason)
+    return _detail(actor, task_id)

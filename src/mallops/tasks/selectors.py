@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from mallops.accounts.selectors import staff_with_permission
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.tasks.models import OPEN_STATUSES, Kind, Status, TaskNotice, Team, WorkTask
 from mallops.tasks.rules import TEAM_PERMISSIONS, can_manage, is_member
@@ -21,7 +22,7 @@ def teams_of(user: Any) -> list[str]:
 
 def tasks_visible(
     *,
-    actor: Any,
+    actor: Actor,
     team: str = "",
     status: str = "",
     mine: bool = False,
@@ -38,13 +39,13 @@ def tasks_visible(
     elif status:
         rows = rows.filter(status=status)
     if mine:
-        rows = rows.filter(assignee=actor)
+        rows = rows.filter(assignee_id=actor.user_id)
     if overdue:
         rows = rows.filter(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
     return rows
 
 
-def task_get(*, actor: Any, task_id: int) -> WorkTask:
+def task_get(*, actor: Actor, task_id: int) -> WorkTask:
     task = WorkTask.objects.select_related("assignee", "created_by", "closed_by").filter(pk=task_id).first()
     if task is None or not is_member(actor, task.team):
         raise not_found("task")
@@ -52,7 +53,7 @@ def task_get(*, actor: Any, task_id: int) -> WorkTask:
 
 
 def board(
-    *, actor: Any, team: str, mine: bool = False, now: datetime | None = None
+    *, actor: Actor, team: str, mine: bool = False, now: datetime | None = None
 ) -> dict[str, list[WorkTask]]:
     """One team's board: the columns to do / in progress / done or cancelled in the last 14 days."""
     now = now or timezone.now()
@@ -85,13 +86,13 @@ def tasks_for_source(*, source_type: str, source_id: str) -> QuerySet[WorkTask]:
     )
 
 
-def open_count(*, actor: Any, mine: bool = True) -> int:
+def open_count(*, actor: Actor, mine: bool = True) -> int:
     """To-do count for the workbench: open tasks given to ``actor`` (or, ``mine=False``, of their teams)."""
     return tasks_visible(actor=actor, status="active", mine=mine).count()
 
 
-def notices(*, actor: Any, unread_only: bool = False) -> QuerySet[TaskNotice]:
-    rows = TaskNotice.objects.filter(recipient=actor).select_related("task")
+def notices(*, actor: Actor, unread_only: bool = False) -> QuerySet[TaskNotice]:
+    rows = TaskNotice.objects.filter(recipient_id=actor.user_id).select_related("task")
     return rows.filter(read_at__isnull=True) if unread_only else rows
 
 

@@ -1,7 +1,7 @@
 """Task writes: open, assign, start, comment, reschedule, close with an outcome, cancel; the overdue notice.
 
 Every write is one ``audited`` transaction that locks the task row and records an audit event. Other apps
-open tasks through ``task_open`` (``actor=None`` is the system: a sweep or a rule found the work) and read
+open tasks through ``task_open`` (``actor=SYSTEM`` is the system: a sweep or a rule found the work) and read
 them through ``mallops.tasks.selectors``; they never touch the models.
 """
 
@@ -14,8 +14,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.selectors import staff_with_permission
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import SYSTEM, Actor, ActorKind
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.tasks.errors import TasksCode
 from mallops.tasks.models import OPEN_STATUSES, Kind, Status, TaskComment, TaskNotice, Team, WorkTask
@@ -50,14 +52,14 @@ def _forbidden(code: str, detail: str) -> DomainError:
     return DomainError(detail=detail, code=code, status=403, title="Forbidden")
 
 
-def _need_manage(actor: Any, task: WorkTask) -> None:
+def _need_manage(actor: Actor, task: WorkTask) -> None:
     if not can_manage(actor, task.team):
         raise _forbidden("task_forbidden", "only the team's managers may do this")
 
 
-def _need_worker(actor: Any, task: WorkTask) -> None:
+def _need_worker(actor: Actor, task: WorkTask) -> None:
     """The assignee, or a manager of the team."""
-    if task.assignee_id is not None and actor is not None and task.assignee_id == actor.pk:
+    if task.assignee_id is not None and task.assignee_id == actor.user_id:
         return
     if not can_manage(actor, task.team):
         raise _forbidden("task_forbidden", "only the assignee or the team's managers may do this")
@@ -79,7 +81,7 @@ def _assignee(team: str, assignee_id: int | None, loc: tuple[str, ...]) -> Any:
 
 def task_open(
     *,
-    actor: Any,
+    actor: Actor | None,
     team: str,
     title: str,
     kind: str = Kind.OTHER,
@@ -90,7 +92,10 @@ def task_open(
     due_at: datetime | None = None,
     now: datetime | None = None,
 ) -> WorkTask:
-    """Open a task for ``team``. ``actor=None`` is the system (another app's rule or sweep)."""
+    """Open a task for ``team``. ``SYSTEM`` (or None) is the system: another app's rule or sweep, which
+    needs no permission. Other apps not converted to the typed actor yet (analytics' care list, marketing,
+    service) may still pass a ``User``: this facade builds its ``Actor``."""
+    actor = actor_of(actor) if actor is not None else SYSTEM
     errors = []
     if team not in Team.values:
         errors.append(FieldError(("body", "team"), "unknown team"))
@@ -100,7 +105,7 @@ def task_open(
         errors.append(FieldError(("body", "title"), "must not be empty"))
     if errors:
         raise validation_error(errors)
-    if actor is not None and not can_manage(actor, team):
+    if actor.kind != ActorKind.SYSTEM and not can_manage(actor, team):
         raise _forbidden("task_forbidden", "only the team's managers may open its tasks")
     assignee = _assignee(team, assignee_id, ("body", "assignee_id"))
     now = now or timezone.now()
@@ -113,13 +118,13 @@ def task_open(
             source_type=source_type,
             source_id=str(source_id),
             assignee=assignee,
-            created_by=actor,
+            created_by_id=actor.user_id,
             created_at=now,
             updated_at=now,
             due_at=due_at,
             notice_due_at=due_at,
         )
-        if assignee is not None and (actor is None or assignee.pk != actor.pk):
+        if assignee is not None and assignee.pk != actor.user_id:
             TaskNotice.objects.create(
                 recipient=assignee, task=task, kind=TaskNotice.Kind.ASSIGNED, created_at=now
             )
@@ -138,7 +143,7 @@ def task_open_once(*, source_type: str, source_id: str, kind: str, **kwargs: Any
     return task_open(source_type=source_type, source_id=source_id, kind=kind, **kwargs)
 
 
-def task_assign(*, actor: Any, task_id: int, assignee_id: int, now: datetime | None = None) -> WorkTask:
+def task_assign(*, actor: Actor, task_id: int, assignee_id: int, now: datetime | None = None) -> WorkTask:
     now = now or timezone.now()
     with audited():
         task = _locked(task_id)
@@ -149,7 +154,7 @@ def task_assign(*, actor: Any, task_id: int, assignee_id: int, now: datetime | N
         task.assignee = assignee
         task.updated_at = now
         task.save(update_fields=["assignee", "updated_at"])
-        if assignee.pk != actor.pk:
+        if assignee.pk != actor.user_id:
             TaskNotice.objects.create(
                 recipient=assignee, task=task, kind=TaskNotice.Kind.ASSIGNED, created_at=now
             )
@@ -157,7 +162,7 @@ def task_assign(*, actor: Any, task_id: int, assignee_id: int, now: datetime | N
     return task
 
 
-def task_start(*, actor: Any, task_id: int, now: datetime | None = None) -> WorkTask:
+def task_start(*, actor: Actor, task_id: int, now: datetime | None = None) -> WorkTask:
     now = now or timezone.now()
     with audited():
         task = _locked(task_id)
@@ -167,14 +172,14 @@ def task_start(*, actor: Any, task_id: int, now: datetime | None = None) -> Work
         before = _snapshot(task)
         task.status = Status.IN_PROGRESS
         if task.assignee_id is None:
-            task.assignee = actor
+            task.assignee_id = actor.user_id
         task.updated_at = now
         task.save(update_fields=["status", "assignee", "updated_at"])
         audit_record(actor=actor, action="task.start", obj=task, before=before, after=_snapshot(task))
     return task
 
 
-def task_comment(*, actor: Any, task_id: int, body: str, now: datetime | None = None) -> TaskComment:
+def task_comment(*, actor: Actor, task_id: int, body: str, now: datetime | None = None) -> TaskComment:
     if not body.strip():
         raise validation_error([FieldError(("body", "body"), "must not be empty")])
     now = now or timezone.now()
@@ -182,7 +187,10 @@ def task_comment(*, actor: Any, task_id: int, body: str, now: datetime | None = 
         task = _locked(task_id)
         if not is_member(actor, task.team):
             raise _forbidden("task_forbidden", "only the team's members may comment")
-        comment = TaskComment.objects.create(task=task, author=actor, body=body.strip(), created_at=now)
+        assert actor.user_id is not None  # a member is a signed-in staff user
+        comment = TaskComment.objects.create(
+            task=task, author_id=actor.user_id, body=body.strip(), created_at=now
+        )
         task.updated_at = now
         task.save(update_fields=["updated_at"])
         audit_record(actor=actor, action="task.comment", obj=task, after={"comment": comment.pk})
@@ -190,7 +198,7 @@ def task_comment(*, actor: Any, task_id: int, body: str, now: datetime | None = 
 
 
 def task_reschedule(
-    *, actor: Any, task_id: int, due_at: datetime | None, now: datetime | None = None
+    *, actor: Actor, task_id: int, due_at: datetime | None, now: datetime | None = None
 ) -> WorkTask:
     """A new due time; the overdue notice is armed again for it."""
     now = now or timezone.now()
@@ -210,7 +218,7 @@ def task_reschedule(
 
 
 def _finish(
-    *, actor: Any, task_id: int, status: str, outcome: str, action: str, now: datetime | None
+    *, actor: Actor, task_id: int, status: str, outcome: str, action: str, now: datetime | None
 ) -> WorkTask:
     if not outcome.strip():
         field = "outcome" if status == Status.DONE else "reason"
@@ -227,7 +235,7 @@ def _finish(
         task.status = status
         task.outcome = outcome.strip()
         task.closed_at = now
-        task.closed_by = actor
+        task.closed_by_id = actor.user_id
         task.notice_due_at = None
         task.updated_at = now
         task.save(
@@ -247,14 +255,14 @@ def _finish(
     return task
 
 
-def task_close(*, actor: Any, task_id: int, outcome: str, now: datetime | None = None) -> WorkTask:
+def task_close(*, actor: Actor, task_id: int, outcome: str, now: datetime | None = None) -> WorkTask:
     """Done, with what was done (the outcome is required)."""
     return _finish(
         actor=actor, task_id=task_id, status=Status.DONE, outcome=outcome, action="task.close", now=now
     )
 
 
-def task_cancel(*, actor: Any, task_id: int, reason: str, now: datetime | None = None) -> WorkTask:
+def task_cancel(*, actor: Actor, task_id: int, reason: str, now: datetime | None = None) -> WorkTask:
     return _finish(
         actor=actor, task_id=task_id, status=Status.CANCELLED, outcome=reason, action="task.cancel", now=now
     )
@@ -273,7 +281,7 @@ def task_overdue_notice(task: WorkTask, now: datetime) -> None:
                 defaults={"created_at": now},
             )
         task.overdue_noticed_at = now
-        audit_record(actor=None, action="task.overdue", obj=task, after={"notified": len(recipients)})
+        audit_record(actor=SYSTEM, action="task.overdue", obj=task, after={"notified": len(recipients)})
     task.notice_due_at = None
     task.save(update_fields=["notice_due_at", "overdue_noticed_at"])
 
@@ -282,6 +290,6 @@ def _manager_ids(team: str) -> list[int]:
     return list(staff_with_permission(TEAM_PERMISSIONS[team][0]).values_list("pk", flat=True))
 
 
-def notices_read(*, actor: Any, now: datetime | None = None) -> int:
+def notices_read(*, actor: Actor, now: datetime | None = None) -> int:
     now = now or timezone.now()
-    return TaskNotice.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=now)
+    return TaskNotice.objects.filter(recipient_id=actor.user_id, read_at__isnull=True).update(read_at=now)

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.console.forms import console_widgets
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
 from mallops.tasks import selectors, services
@@ -54,8 +56,8 @@ class TaskForm(forms.Form):
         console_widgets(self)
 
 
-def _staff(request: HttpRequest) -> list[str]:
-    teams = selectors.teams_of(request.user)
+def _staff(actor: Actor) -> list[str]:
+    teams = selectors.teams_of(actor)
     if not teams:
         raise PermissionDenied("tasks")
     return teams
@@ -63,12 +65,13 @@ def _staff(request: HttpRequest) -> list[str]:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    teams = _staff(request)
+    actor = request_actor(request)
+    teams = _staff(actor)
     team = request.GET.get("team", "")
     if team not in teams:
         team = teams[0]
     mine = request.GET.get("mine") == "1"
-    columns = selectors.board(actor=request.user, team=team, mine=mine)
+    columns = selectors.board(actor=actor, team=team, mine=mine)
     return render(
         request,
         "tasks/board.html",
@@ -83,8 +86,8 @@ def board(request: HttpRequest) -> HttpResponse:
                 (Status.IN_PROGRESS.label, columns[Status.IN_PROGRESS], "in_progress"),
                 (_("Closed in the last 14 days"), columns[Status.DONE], "closed"),
             ],
-            "can_create": can_manage(request.user, team),
-            "notices": list(selectors.notices(actor=request.user, unread_only=True)[:20]),
+            "can_create": can_manage(actor, team),
+            "notices": list(selectors.notices(actor=actor, unread_only=True)[:20]),
             "now": timezone.now(),
         },
     )
@@ -92,13 +95,14 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def task_new(request: HttpRequest) -> HttpResponse:
-    teams = [t for t in _staff(request) if can_manage(request.user, t)]
+    actor = request_actor(request)
+    teams = [t for t in _staff(actor) if can_manage(actor, t)]
     if not teams:
         raise PermissionDenied("tasks")
     form = TaskForm(request.POST or None, teams=teams, initial={"team": request.GET.get("team", "")})
     if request.method == "POST" and form.is_valid():
         try:
-            task = services.task_open(actor=request.user, **form.cleaned_data)
+            task = services.task_open(actor=actor, **form.cleaned_data)
         except DomainError as exc:
             for line in error_lines(exc.errors, "tasks") or [exc.detail]:
                 form.add_error(None, line)
@@ -110,9 +114,10 @@ def task_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
-    _staff(request)
+    actor = request_actor(request)
+    _staff(actor)
     try:
-        task = selectors.task_get(actor=request.user, task_id=task_id)
+        task = selectors.task_get(actor=actor, task_id=task_id)
     except DomainError as exc:
         raise Http404(exc.detail) from exc
     return render(
@@ -123,8 +128,8 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             "task": task,
             "comments": task.comments.select_related("author"),
             "is_open": task.status in (Status.OPEN, Status.IN_PROGRESS),
-            "may_manage": selectors.may_manage(request.user, task),
-            "may_work": selectors.may_work(request.user, task),
+            "may_manage": selectors.may_manage(actor, task),
+            "may_work": selectors.may_work(actor, task),
             "people": selectors.assignable(task.team),
             "overdue": task.due_at is not None and task.closed_at is None and task.due_at < timezone.now(),
         },
@@ -137,11 +142,12 @@ ACTIONS = {"assign", "start", "comment", "reschedule", "close", "cancel"}
 @login_required
 @require_POST
 def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
-    _staff(request)
+    actor = request_actor(request)
+    _staff(actor)
     if action not in ACTIONS:
         raise Http404(action)
     try:
-        selectors.task_get(actor=request.user, task_id=task_id)
+        selectors.task_get(actor=actor, task_id=task_id)
     except DomainError as exc:
         raise Http404(exc.detail) from exc
     post = request.POST
@@ -150,13 +156,13 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
             assignee = post.get("assignee_id", "")
             if not assignee.isdigit():
                 raise DomainError(detail=_("Choose a person."), code=TasksCode.INVALID)
-            services.task_assign(actor=request.user, task_id=task_id, assignee_id=int(assignee))
+            services.task_assign(actor=actor, task_id=task_id, assignee_id=int(assignee))
             messages.success(request, _("Task assigned."))
         elif action == "start":
-            services.task_start(actor=request.user, task_id=task_id)
+            services.task_start(actor=actor, task_id=task_id)
             messages.success(request, _("Task started."))
         elif action == "comment":
-            services.task_comment(actor=request.user, task_id=task_id, body=post.get("body", ""))
+            services.task_comment(actor=actor, task_id=task_id, body=post.get("body", ""))
             messages.success(request, _("Comment added."))
         elif action == "reschedule":
             field = forms.DateTimeField(required=False)
@@ -164,13 +170,13 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
                 due_at = field.clean(post.get("due_at", ""))
             except forms.ValidationError as exc:
                 raise DomainError(detail=_("Enter a valid date and time."), code=TasksCode.INVALID) from exc
-            services.task_reschedule(actor=request.user, task_id=task_id, due_at=due_at)
+            services.task_reschedule(actor=actor, task_id=task_id, due_at=due_at)
             messages.success(request, _("Due time changed."))
         elif action == "close":
-            services.task_close(actor=request.user, task_id=task_id, outcome=post.get("outcome", ""))
+            services.task_close(actor=actor, task_id=task_id, outcome=post.get("outcome", ""))
             messages.success(request, _("Task closed."))
         else:
-            services.task_cancel(actor=request.user, task_id=task_id, reason=post.get("reason", ""))
+            services.task_cancel(actor=actor, task_id=task_id, reason=post.get("reason", ""))
             messages.success(request, _("Task cancelled."))
     except DomainError as exc:
         for line in error_lines(exc.errors, "tasks") or [_(exc.detail)]:
@@ -181,8 +187,9 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
 @login_required
 @require_POST
 def notices_read(request: HttpRequest) -> HttpResponse:
-    teams = _staff(request)
-    services.notices_read(actor=request.user)
+    actor = request_actor(request)
+    teams = _staff(actor)
+    services.notices_read(actor=actor)
     return redirect(f"{_board_url()}?team={request.POST.get('team', teams[0])}")
 
 
