@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_staff, token_for
 from mallops.workdays import selectors, services
@@ -79,9 +80,9 @@ def test_a_corrected_year_replaces_the_old_one_and_is_audited():
     from mallops.audit.models import AuditEvent
 
     admin = make_staff("tech_ops")
-    services.calendar_import_text(actor=admin, text=json.dumps(YEAR_2027), fmt="json")
+    services.calendar_import_text(actor=actor_of(admin), text=json.dumps(YEAR_2027), fmt="json")
     corrected = {**YEAR_2027, "makeup_workdays": ["2027-02-07"]}
-    services.calendar_import_text(actor=admin, text=json.dumps(corrected), fmt="json")
+    services.calendar_import_text(actor=actor_of(admin), text=json.dumps(corrected), fmt="json")
     days = {d.date: d.kind for d in selectors.year_days(2027)}
     assert days[date(2027, 2, 7)] == "workday" and date(2027, 2, 6) not in days
     events = AuditEvent.objects.filter(action="workdays.calendar_year_imported").order_by("seq")

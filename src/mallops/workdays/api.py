@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import Kind
 from mallops.core.codes import CoreCode
@@ -78,7 +79,7 @@ def year_get(request: HttpRequest, year: int) -> YearDetailOut:
 )
 def years_import(request: HttpRequest, payload: ImportIn) -> Status[Any]:
     rows = services.calendar_import_text(
-        actor=request.user, text=payload.content, fmt=payload.format, source="api", request=request
+        actor=request_actor(request), text=payload.content, fmt=payload.format, source="api"
     )
     wanted = {r.year for r in rows}
     items = [YearOut(**vars(s)) for s in selectors.year_summaries() if s.year in wanted]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.dispatch import Signal
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, validation_error
 from mallops.workdays import selectors
 from mallops.workdays.models import CalendarDay, CalendarYear
@@ -56,9 +56,9 @@ def parse_import_text(*, text: str, fmt: str, source: str = "upload") -> list[Ye
         raise validation_error([FieldError(("body", "content"), str(error), "calendar_invalid")]) from None
 
 
-def _write_year(record: YearRecord, *, source: str, actor: Any) -> CalendarYear:
+def _write_year(record: YearRecord, *, source: str, actor: Actor) -> CalendarYear:
     row, _ = CalendarYear.objects.update_or_create(
-        year=record.year, defaults={"source": source, "updated_by": actor}
+        year=record.year, defaults={"source": source, "updated_by_id": actor.user_id}
     )
     row.days.all().delete()
     CalendarDay.objects.bulk_create(
@@ -78,10 +78,14 @@ def _write_year(record: YearRecord, *, source: str, actor: Any) -> CalendarYear:
 
 @transaction.atomic
 def calendar_years_import(
-    *, actor: Any, records: list[YearRecord], request: Any = None, write_files: bool = True
+    *, actor: Actor, records: list[YearRecord], write_files: bool = True
 ) -> list[CalendarYear]:
     """Replace the listed years (audited, one event per year); returns the stored rows."""
     require_permission(actor, "calendar.manage")
+    return _import(actor=actor, records=records, write_files=write_files)
+
+
+def _import(*, actor: Actor, records: list[YearRecord], write_files: bool = True) -> list[CalendarYear]:
     if not records:
         raise validation_error([FieldError(("body", "content"), "no years to import", "required")])
     before = {r.year: r for r in selectors.year_records_from_db(r.year for r in records)}
@@ -95,7 +99,6 @@ def calendar_years_import(
             obj=row,
             before=None if old is None else year_to_json(old),
             after=year_to_json(record),
-            request=request,
         )
         rows.append(row)
     if write_files:
@@ -108,22 +111,18 @@ def calendar_years_import(
 
 
 @transaction.atomic
-def calendar_import_text(
-    *, actor: Any, text: str, fmt: str, source: str = "upload", request: Any = None
-) -> list[CalendarYear]:
+def calendar_import_text(*, actor: Actor, text: str, fmt: str, source: str = "upload") -> list[CalendarYear]:
     """Parse then import (the console form and the API both come through here)."""
     require_permission(actor, "calendar.manage")
     records = parse_import_text(text=text, fmt=fmt, source=source)
-    return calendar_years_import(actor=actor, records=records, request=request)
+    return _import(actor=actor, records=records)
 
 
 DAY_CHOICES = ("holiday", "workday", "default")
 
 
 @transaction.atomic
-def calendar_day_set(
-    *, actor: Any, day: date, choice: str, name: str = "", request: Any = None
-) -> YearRecord:
+def calendar_day_set(*, actor: Actor, day: date, choice: str, name: str = "") -> YearRecord:
     """Override one day of the calendar (the console's year grid): ``choice`` is ``holiday`` (with a
     name), ``workday`` (a make-up workday: Saturdays and Sundays only) or ``default`` (drop the override,
     the plain week applies). The day's year is rewritten in the database and in its CLI file, like an import
@@ -166,7 +165,6 @@ def calendar_day_set(
         obj=row,
         before={"date": day.isoformat(), **_day_state(old, day)},
         after={"date": day.isoformat(), **_day_state(record, day)},
-        request=request,
     )
     store_year_records([record], calendar_file_dir())
     selectors.invalidate()

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError
 from mallops.core.inputs import is_ascii_digits
 from mallops.workdays import selectors, services
@@ -76,11 +77,10 @@ def _day_post(request: HttpRequest) -> tuple[DayForm, HttpResponse | None]:
         day = form.cleaned_data["date"]
         try:
             services.calendar_day_set(
-                actor=request.user,
+                actor=request_actor(request),
                 day=day,
                 choice=form.cleaned_data["choice"],
                 name=form.cleaned_data["name"],
-                request=request,
             )
         except DomainError as error:
             for problem in error.errors or []:
@@ -121,7 +121,7 @@ def calendar_admin(request: HttpRequest) -> HttpResponse:
                 fmt = "json"
         try:
             rows = services.calendar_import_text(
-                actor=request.user, text=text, fmt=fmt, source=source, request=request
+                actor=request_actor(request), text=text, fmt=fmt, source=source
             )
         except DomainError as error:
             for problem in error.errors or []:
