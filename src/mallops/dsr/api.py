@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.profile_api import router as profile_router
 from mallops.core.inputs import Id, MultilineText, Schema, Text
@@ -68,11 +69,10 @@ def policy_current(request: HttpRequest) -> PrivacyPolicyOut:
 @router.post("/privacy/policies", response={201: PrivacyPolicyOut}, summary="Publish a new policy version")
 def policy_publish(request: HttpRequest, payload: PolicyIn) -> Status[Any]:
     policy = consent.policy_publish(
-        actor=request.user,
+        actor=request_actor(request),
         version=payload.version,
         text=payload.text,
         purposes=[p.dict(exclude_none=True) for p in payload.purposes],
-        request=request,
     )
     return Status(201, _policy_out(policy))
 
@@ -100,7 +100,7 @@ class ConsentIn(Schema):
 
 @router.get("/me/consents", response=ConsentListOut, summary="My consent per purpose of the current policy")
 def my_consents(request: HttpRequest) -> ConsentListOut:
-    consent.require_buyer(request.user)
+    consent.require_buyer(request_actor(request))
     policy, states = consent.consent_states(request.user)
     items = [ConsentOut(**vars(s)) for s in states]
     return ConsentListOut(
@@ -111,7 +111,7 @@ def my_consents(request: HttpRequest) -> ConsentListOut:
 @router.post("/me/consents", response={201: ConsentOut}, summary="Grant or withdraw consent for a purpose")
 def my_consent_change(request: HttpRequest, payload: ConsentIn) -> Status[Any]:
     state = consent.consent_change(
-        actor=request.user, purpose=payload.purpose, action=payload.action, request=request
+        actor=request_actor(request), purpose=payload.purpose, action=payload.action
     )
     return Status(201, ConsentOut(**vars(state)))
 
@@ -179,19 +179,18 @@ def _request_out(row: DataSubjectRequest) -> DataRequestOut:
 def my_request_submit(request: HttpRequest, payload: DataRequestIn) -> Status[Any]:
     fix = payload.correction
     row = requests.request_submit(
-        actor=request.user,
+        actor=request_actor(request),
         kind=payload.kind,
         note=payload.note,
         purposes=payload.purposes,
         correction=requests.Correction(fix.field, fix.value, fix.address_id) if fix else None,
-        request=request,
     )
     return Status(201, _request_out(row))
 
 
 @router.get("/me/data-requests", response=RequestListOut, summary="My data-subject requests")
 def my_requests(request: HttpRequest) -> RequestListOut:
-    items = [_request_out(r) for r in requests.buyer_requests(actor=request.user)]
+    items = [_request_out(r) for r in requests.buyer_requests(actor=request_actor(request))]
     return RequestListOut(items=items, count=len(items))
 
 
@@ -199,7 +198,7 @@ def my_requests(request: HttpRequest) -> RequestListOut:
     "/me/data-requests/{request_id}", response=DataRequestOut, summary="One of my data-subject requests"
 )
 def my_request_get(request: HttpRequest, request_id: int) -> DataRequestOut:
-    return _request_out(requests.buyer_request_get(actor=request.user, request_id=request_id))
+    return _request_out(requests.buyer_request_get(actor=request_actor(request), request_id=request_id))
 
 
 @router.get(
@@ -208,7 +207,7 @@ def my_request_get(request: HttpRequest, request_id: int) -> DataRequestOut:
     summary="Download the JSON copy of my data (access or portability request, once completed)",
 )
 def my_request_export(request: HttpRequest, request_id: int) -> HttpResponse:
-    row = requests.buyer_request_get(actor=request.user, request_id=request_id)
+    row = requests.buyer_request_get(actor=request_actor(request), request_id=request_id)
     body = requests.export_body(row)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mallops-my-data-{row.pk}.json"'
@@ -261,7 +260,7 @@ class DataRequestRejectIn(Schema):
 def staff_requests(
     request: HttpRequest, status: Literal["open", "completed", "rejected"] = "open"
 ) -> StaffRequestListOut:
-    items = [_staff_out(r) for r in requests.staff_queue(actor=request.user, status=status)[:500]]
+    items = [_staff_out(r) for r in requests.staff_queue(actor=request_actor(request), status=status)[:500]]
     return StaffRequestListOut(items=items, count=len(items))
 
 
@@ -269,7 +268,7 @@ def staff_requests(
     "/privacy/data-requests/{request_id}", response=StaffRequestOut, summary="One data-subject request"
 )
 def staff_request_get(request: HttpRequest, request_id: int) -> StaffRequestOut:
-    return _staff_out(requests.staff_request_get(actor=request.user, request_id=request_id))
+    return _staff_out(requests.staff_request_get(actor=request_actor(request), request_id=request_id))
 
 
 @router.post(
@@ -278,9 +277,7 @@ def staff_request_get(request: HttpRequest, request_id: int) -> StaffRequestOut:
     summary="Carry out and close a data-subject request",
 )
 def staff_request_complete(request: HttpRequest, request_id: int, payload: CompleteIn) -> StaffRequestOut:
-    row = requests.request_complete(
-        actor=request.user, request_id=request_id, note=payload.note, request=request
-    )
+    row = requests.request_complete(actor=request_actor(request), request_id=request_id, note=payload.note)
     return _staff_out(row)
 
 
@@ -293,7 +290,7 @@ def staff_request_reject(
     request: HttpRequest, request_id: int, payload: DataRequestRejectIn
 ) -> StaffRequestOut:
     row = requests.request_reject(
-        actor=request.user, request_id=request_id, code=payload.code, reason=payload.reason, request=request
+        actor=request_actor(request), request_id=request_id, code=payload.code, reason=payload.reason
     )
     return _staff_out(row)
 

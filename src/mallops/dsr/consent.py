@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from mallops.accounts import roles
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.dsr.consent_selectors import consent_cache_forget
 from mallops.dsr.errors import DsrCode
@@ -46,7 +48,7 @@ def require_current_policy() -> PrivacyPolicy:
     return policy
 
 
-def require_buyer(actor: Any) -> None:
+def require_buyer(actor: Actor) -> None:
     """401 ``unauthenticated`` / 403 ``buyer_only`` (``accounts.roles.require_buyer``, issue 16)."""
     roles.require_buyer(actor)
 
@@ -83,10 +85,9 @@ def _purpose_errors(purposes: Any) -> list[FieldError]:
 
 
 @transaction.atomic
-def policy_publish(
-    *, actor: Any, version: str, text: str, purposes: list[dict[str, Any]], request: Any = None
-) -> PrivacyPolicy:
+def policy_publish(*, actor: Actor, version: str, text: str, purposes: list[dict[str, Any]]) -> PrivacyPolicy:
     """Publish a new version and make it the only current one (audited ``privacy.policy_publish``)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PUBLISH_PERMISSION)
     version = (version or "").strip()
     errors: list[FieldError] = []
@@ -115,7 +116,7 @@ def policy_publish(
         text=text.strip(),
         purposes=cleaned,
         published_at=timezone.now(),
-        published_by=actor,
+        published_by_id=actor.user_id,
         is_current=True,
     )
     audit_record(
@@ -124,7 +125,6 @@ def policy_publish(
         obj=policy,
         before={"current": previous.version if previous else None},
         after={"current": policy.version, "purposes": policy.purpose_codes()},
-        request=request,
     )
     return policy
 
@@ -176,28 +176,26 @@ def consent_history(buyer: Any) -> list[ConsentRecord]:
     return list(ConsentRecord.objects.filter(buyer=buyer).select_related("policy").order_by("-at", "-pk"))
 
 
-def _record(
-    *, buyer: Any, actor: Any, policy: PrivacyPolicy, purpose: str, action: str, request: Any
-) -> None:
+def _record(*, buyer_id: int, actor: Actor, policy: PrivacyPolicy, purpose: str, action: str) -> None:
     row = ConsentRecord.objects.create(
-        buyer=buyer, purpose=purpose, policy=policy, action=action, at=timezone.now()
+        buyer_id=buyer_id, purpose=purpose, policy=policy, action=action, at=timezone.now()
     )
-    consent_cache_forget(buyer.pk)
+    consent_cache_forget(buyer_id)
     if action == ConsentAction.WITHDRAWN:
         # what other apps hold under the purpose loses the person once the withdrawal commits
-        withdrawal_effects(buyer.pk, purpose)
+        withdrawal_effects(buyer_id, purpose)
     audit_record(
         actor=actor,
         action=f"privacy.consent_{'grant' if action == ConsentAction.GRANTED else 'withdraw'}",
         obj=row,
-        after={"buyer": buyer.pk, "purpose": purpose, "policy": policy.version},
-        request=request,
+        after={"buyer": buyer_id, "purpose": purpose, "policy": policy.version},
     )
 
 
 @transaction.atomic
-def consent_change(*, actor: Any, purpose: str, action: str, request: Any = None) -> ConsentState:
+def consent_change(*, actor: Actor, purpose: str, action: str) -> ConsentState:
     """The buyer grants or withdraws consent for one purpose of the current policy (audited)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     policy = require_current_policy()
     if purpose not in policy.purpose_codes():
@@ -207,14 +205,12 @@ def consent_change(*, actor: Any, purpose: str, action: str, request: Any = None
     if action not in ("grant", "withdraw"):
         raise validation_error([FieldError(("body", "action"), "grant or withdraw", "invalid_choice")])
     verb = ConsentAction.GRANTED if action == "grant" else ConsentAction.WITHDRAWN
-    _record(buyer=actor, actor=actor, policy=policy, purpose=purpose, action=verb, request=request)
-    _, states = consent_states(actor)
+    _record(buyer_id=actor.user_id or 0, actor=actor, policy=policy, purpose=purpose, action=verb)
+    _, states = consent_states(actor.user_id)
     return next(s for s in states if s.purpose == purpose)
 
 
-def consents_withdraw_all(
-    *, buyer: Any, actor: Any, purposes: list[str] | None, request: Any = None
-) -> list[str]:
+def consents_withdraw_all(*, buyer: Any, actor: Actor, purposes: list[str] | None) -> list[str]:
     """Withdraw every granted consent of ``buyer`` (or only ``purposes``); returns the purposes withdrawn.
     Runs inside the caller's transaction (the withdrawal request's completion)."""
     policy = current_policy()
@@ -224,12 +220,11 @@ def consents_withdraw_all(
     for code, row in sorted(_latest(buyer).items()):
         if row.action == ConsentAction.GRANTED and (not purposes or code in purposes):
             _record(
-                buyer=buyer,
+                buyer_id=buyer.pk,
                 actor=actor,
                 policy=policy,
                 purpose=code,
                 action=ConsentAction.WITHDRAWN,
-                request=request,
             )
             withdrawn.append(code)
     return withdrawn

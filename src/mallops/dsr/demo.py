@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.core.sweeps import registered, run_sweeper
@@ -47,7 +48,9 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     if officer is None:
         lines.append("Privacy: no staff may publish a policy, nothing made")
         return
-    policy = consent.policy_publish(actor=officer, version="2026.1", text=POLICY_TEXT, purposes=PURPOSES)
+    policy = consent.policy_publish(
+        actor=actor_of(officer), version="2026.1", text=POLICY_TEXT, purposes=PURPOSES
+    )
     # every buyer answers (most consent): consent binds analytics and campaigns, loaded after this demo
     buyers = list(User.objects.filter(kind=Kind.BUYER, is_active=True).order_by("pk"))
     now = timezone.now()
@@ -69,11 +72,11 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     made = 0
     for buyer, kind in zip(buyers[:5], list(RequestKind.values), strict=False):
         note = "收货地址的门牌号写错了，应为 200 号" if kind == RequestKind.CORRECTION else ""
-        requests.request_submit(actor=buyer, kind=kind, note=note)
+        requests.request_submit(actor=actor_of(buyer), kind=kind, note=note)
         made += 1
     # one request filed five weeks ago: the sweep finds it past its 15 working days
     if buyers[5:6]:
-        late = requests.request_submit(actor=buyers[5], kind=RequestKind.ACCESS)
+        late = requests.request_submit(actor=actor_of(buyers[5]), kind=RequestKind.ACCESS)
         earlier = now - timedelta(days=35)
         DataSubjectRequest.objects.filter(pk=late.pk).update(
             submitted_at=earlier,
@@ -84,7 +87,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     handler = next((u for u in User.objects.filter(is_active=True) if u.has_perm("privacy.dsr.handle")), None)
     first_access = DataSubjectRequest.objects.filter(kind=RequestKind.ACCESS).order_by("pk").first()
     if handler is not None and handler.has_perm("privacy.reveal") and first_access is not None:
-        requests.request_complete(actor=handler, request_id=first_access.pk)
+        requests.request_complete(actor=actor_of(handler), request_id=first_access.pk)
     overdue = run_sweeper(registered()["dsr.overdue"])
     lines.append(
         f"Privacy: policy {policy.version}, {len(records)} consents, {made} data-subject requests "

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from mallops.core.actors import Actor
 from mallops.dsr.models import RequestKind
 from mallops.privacy.services import personal_field_reveal
 
@@ -31,10 +32,9 @@ ECL31 = "ECL Art. 31（商品、服务和交易信息保存不少于三年）"
 
 @dataclass
 class Context:
-    actor: Any
+    actor: Actor
     dsr: Any
     now: datetime
-    request: Any = None
     holds: list[tuple[str, str, str, str, date]] = field(default_factory=list)
     handler: str = ""
 
@@ -83,9 +83,7 @@ def export_profile(buyer: Any, ctx: Context) -> dict[str, Any]:
     # the audit log shows this reason to people: the request kind by its label, not its code
     reason = f"DSR-{ctx.dsr.pk} {RequestKind(ctx.dsr.kind).label}：为个人信息主体提供个人信息副本"
     profile = {
-        name: personal_field_reveal(
-            actor=ctx.actor, obj=buyer, field_name=name, reason=reason, request=ctx.request
-        )
+        name: personal_field_reveal(actor=ctx.actor, obj=buyer, field_name=name, reason=reason)
         for name in PROFILE_FIELDS
     }
     profile["date_joined"] = _iso(buyer.date_joined)

@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.profile import correction_apply, correction_check
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.dsr import exporters
 from mallops.dsr.consent import consents_withdraw_all, require_buyer
@@ -74,17 +77,17 @@ CORRECTION_LABELS = {
 @transaction.atomic
 def request_submit(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     note: str = "",
     purposes: list[str] | None = None,
     correction: Correction | None = None,
-    request: Any = None,
 ) -> DataSubjectRequest:
     """The buyer files a request (audited ``dsr.submit``); one open request per kind at a time (409).
 
     A correction names what it corrects (``correction``: checked now by the rules of the buyer's own
     edit, 422/404) or explains it in ``note`` (at least 5 characters) for staff to carry out by hand."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     errors: list[FieldError] = []
     if kind not in RequestKind.values:
@@ -101,16 +104,20 @@ def request_submit(
         errors.append(FieldError(("body", "purposes"), "only for a withdrawal request", "not_allowed"))
     if errors:
         raise validation_error(errors)
+    buyer_id = actor.user_id or 0  # require_buyer refused anyone not signed in
     if correction is not None:
         correction_check(
-            buyer=actor, field=correction.field, value=correction.value, address_id=correction.address_id
+            buyer=get_user_model().objects.get(pk=buyer_id),
+            field=correction.field,
+            value=correction.value,
+            address_id=correction.address_id,
         )
-    if DataSubjectRequest.objects.filter(buyer=actor, kind=kind, status=RequestStatus.OPEN).exists():
+    if DataSubjectRequest.objects.filter(buyer_id=buyer_id, kind=kind, status=RequestStatus.OPEN).exists():
         raise conflict("An open request of this kind exists.", code=DsrCode.REQUEST_OPEN)
     now = timezone.now()
     due = due_at_for(now)
     row = DataSubjectRequest.objects.create(
-        buyer=actor,
+        buyer_id=buyer_id,
         kind=kind,
         note=note,
         purposes=purposes,
@@ -126,20 +133,21 @@ def request_submit(
         action="dsr.submit",
         obj=row,
         after={"kind": kind, "due_at": due.isoformat()},
-        request=request,
     )
     return row
 
 
-def buyer_requests(*, actor: Any) -> list[DataSubjectRequest]:
+def buyer_requests(*, actor: Actor) -> list[DataSubjectRequest]:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
-    return list(DataSubjectRequest.objects.filter(buyer=actor).order_by("-submitted_at", "-pk"))
+    return list(DataSubjectRequest.objects.filter(buyer_id=actor.user_id).order_by("-submitted_at", "-pk"))
 
 
-def buyer_request_get(*, actor: Any, request_id: int) -> DataSubjectRequest:
+def buyer_request_get(*, actor: Actor, request_id: int) -> DataSubjectRequest:
     """The buyer's own request; another buyer's is 404 (not 403: its existence is not disclosed)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
-    row = DataSubjectRequest.objects.filter(buyer=actor, pk=request_id).first()
+    row = DataSubjectRequest.objects.filter(buyer_id=actor.user_id, pk=request_id).first()
     if row is None:
         raise not_found("data-subject request")
     return row
@@ -151,7 +159,7 @@ def export_body(row: DataSubjectRequest) -> str:
     return str(row.export)
 
 
-def staff_queue(*, actor: Any, status: str = "open") -> QuerySet[DataSubjectRequest]:
+def staff_queue(*, actor: Actor, status: str = "open") -> QuerySet[DataSubjectRequest]:
     require_permission(actor, HANDLE_PERMISSION)
     rows = DataSubjectRequest.objects.select_related("buyer", "handled_by")
     if status in RequestStatus.values:
@@ -159,7 +167,7 @@ def staff_queue(*, actor: Any, status: str = "open") -> QuerySet[DataSubjectRequ
     return rows.order_by("due_at", "pk")
 
 
-def staff_request_get(*, actor: Any, request_id: int) -> DataSubjectRequest:
+def staff_request_get(*, actor: Actor, request_id: int) -> DataSubjectRequest:
     require_permission(actor, HANDLE_PERMISSION)
     row = DataSubjectRequest.objects.select_related("buyer").filter(pk=request_id).first()
     if row is None:
@@ -192,7 +200,7 @@ def _build_export(row: DataSubjectRequest, ctx: exporters.Context) -> dict[str, 
 
 
 def _erase(row: DataSubjectRequest, ctx: exporters.Context) -> dict[str, Any]:
-    withdrawn = consents_withdraw_all(buyer=row.buyer, actor=ctx.actor, purposes=None, request=ctx.request)
+    withdrawn = consents_withdraw_all(buyer=row.buyer, actor=ctx.actor, purposes=None)
     result: dict[str, Any] = {"consents_withdrawn": withdrawn, "erased": [], "frozen": {}}
     for handler in exporters.handlers():
         if handler.erase is None:
@@ -229,18 +237,17 @@ def _erase(row: DataSubjectRequest, ctx: exporters.Context) -> dict[str, Any]:
 
 
 @transaction.atomic
-def request_complete(
-    *, actor: Any, request_id: int, note: str = "", request: Any = None
-) -> DataSubjectRequest:
+def request_complete(*, actor: Actor, request_id: int, note: str = "") -> DataSubjectRequest:
     """Carry out an open request and close it (audited ``dsr.complete``). Exports reveal personal fields
     through ``privacy.personal_field_reveal`` and so also need ``privacy.reveal``."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, HANDLE_PERMISSION)
     row = _locked_open(request_id)
     note = (note or "").strip()
     if row.kind == RequestKind.CORRECTION and not row.correction_field and len(note) < 5:
         raise validation_error([FieldError(("body", "note"), "say what was corrected", "required")])
     now = timezone.now()
-    ctx = exporters.Context(actor=actor, dsr=row, now=now, request=request)
+    ctx = exporters.Context(actor=actor, dsr=row, now=now)
     result: dict[str, Any] = {}
     if row.kind in EXPORT_KINDS:
         require_permission(actor, "privacy.reveal")
@@ -252,12 +259,10 @@ def request_complete(
     elif row.kind == RequestKind.DELETION:
         result = _erase(row, ctx)
     elif row.kind == RequestKind.WITHDRAWAL:
-        withdrawn = consents_withdraw_all(
-            buyer=row.buyer, actor=actor, purposes=row.purposes, request=request
-        )
+        withdrawn = consents_withdraw_all(buyer=row.buyer, actor=actor, purposes=row.purposes)
         result = {"consents_withdrawn": withdrawn}
     elif row.correction_field:
-        result = _apply_correction(row, actor=actor, request=request)
+        result = _apply_correction(row, actor=actor)
         note = note or str(result["correction"])
     else:
         result = {"correction": note}
@@ -265,7 +270,7 @@ def request_complete(
     row.result = result
     row.reason = note[:500]
     row.closed_at = now
-    row.handled_by = actor
+    row.handled_by_id = actor.user_id
     row.escalate_due_at = None
     row.save()
     audit_record(
@@ -274,16 +279,14 @@ def request_complete(
         obj=row,
         before={"status": RequestStatus.OPEN},
         after={"status": row.status, "kind": row.kind, "result": result, "late": now > row.due_at},
-        request=request,
     )
     return row
 
 
 @transaction.atomic
-def request_reject(
-    *, actor: Any, request_id: int, code: str, reason: str, request: Any = None
-) -> DataSubjectRequest:
+def request_reject(*, actor: Actor, request_id: int, code: str, reason: str) -> DataSubjectRequest:
     """Refuse an open request with a reason code and text the buyer sees (PIPL Art. 50; audited)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, HANDLE_PERMISSION)
     errors: list[FieldError] = []
     if code not in REJECT_CODES:
@@ -298,7 +301,7 @@ def request_reject(
     row.reason = f"{REJECT_CODES[code]}：{reason}"[:500]
     row.result = {"reject_code": code}
     row.closed_at = timezone.now()
-    row.handled_by = actor
+    row.handled_by_id = actor.user_id
     row.escalate_due_at = None
     row.save()
     audit_record(
@@ -307,12 +310,11 @@ def request_reject(
         obj=row,
         before={"status": RequestStatus.OPEN},
         after={"status": row.status, "code": code, "reason": reason},
-        request=request,
     )
     return row
 
 
-def _apply_correction(row: DataSubjectRequest, *, actor: Any, request: Any) -> dict[str, Any]:
+def _apply_correction(row: DataSubjectRequest, *, actor: Actor) -> dict[str, Any]:
     """Write the correction the request names (checked again: the data may have changed since; an error
     leaves everything as it was and the request open). The new value is not kept on the request once it
     is in place (one copy of personal data)."""
@@ -322,7 +324,6 @@ def _apply_correction(row: DataSubjectRequest, *, actor: Any, request: Any) -> d
         field=row.correction_field,
         value=str(row.correction_value),
         address_id=row.correction_address_id,
-        request=request,
     )
     label = CORRECTION_LABELS.get(row.correction_field, row.correction_field)
     row.correction_value = ""

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 
+from mallops.core.actors import Actor
 from mallops.core.timeutil import SHANGHAI
 from mallops.dsr.models import DataSubjectRequest, PersonalDataHold, RequestStatus
 
@@ -84,7 +85,7 @@ def with_due_state(rows: QuerySet[DataSubjectRequest], *, now: datetime) -> Quer
     )
 
 
-def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
+def workbench_counts(*, actor: Actor, now: datetime) -> dict[str, int]:
     """To-dos of a DSR handler (one query): open requests overdue and due soon."""
     from mallops.dsr.requests import staff_queue  # checks privacy.dsr.handle
 
@@ -95,7 +96,7 @@ def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
     return {key: int(value or 0) for key, value in counts.items()}
 
 
-def workbench_timeliness(*, actor: Any, now: datetime, days: int = 14) -> dict[str, Any]:
+def workbench_timeliness(*, actor: Actor, now: datetime, days: int = 14) -> dict[str, Any]:
     """Requests closed on time (closed at or before ``due_at``) over requests closed, for the last ``days``
     days and the ``days`` before, and requests received per Beijing day (one query)."""
     from mallops.dsr.requests import staff_queue  # checks privacy.dsr.handle

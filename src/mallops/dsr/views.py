@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.dsr import consent, requests
@@ -68,11 +69,10 @@ def policies(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 policy = consent.policy_publish(
-                    actor=request.user,
+                    actor=request_actor(request),
                     version=form.cleaned_data["version"],
                     text=form.cleaned_data["text"],
                     purposes=purposes,
-                    request=request,
                 )
             except DomainError as error:
                 _add_errors(form, error)
@@ -124,7 +124,7 @@ def policies(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", RequestStatus.OPEN)
     try:
-        rows = requests.staff_queue(actor=request.user, status=status)
+        rows = requests.staff_queue(actor=request_actor(request), status=status)
     except DomainError as error:
         raise PermissionDenied(error.detail) from None
     table = DataTable(
@@ -173,7 +173,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
-        row = requests.staff_request_get(actor=request.user, request_id=request_id)
+        row = requests.staff_request_get(actor=request_actor(request), request_id=request_id)
     except DomainError as error:
         if error.status == 404:
             raise
@@ -184,17 +184,16 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         try:
             if request.POST.get("op") == "complete":
                 requests.request_complete(
-                    actor=request.user, request_id=row.pk, note=request.POST.get("note", ""), request=request
+                    actor=request_actor(request), request_id=row.pk, note=request.POST.get("note", "")
                 )
                 messages.success(request, _("Request completed."))
                 return redirect("dsr:detail", request_id=row.pk)
             if reject_form.is_valid():
                 requests.request_reject(
-                    actor=request.user,
+                    actor=request_actor(request),
                     request_id=row.pk,
                     code=reject_form.cleaned_data["code"],
                     reason=reject_form.cleaned_data["reason"],
-                    request=request,
                 )
                 messages.success(request, _("Request rejected."))
                 return redirect("dsr:detail", request_id=row.pk)

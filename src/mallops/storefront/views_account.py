@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mallops.accounts import profile
+from mallops.accounts.actors import request_actor
 from mallops.accounts.roles import Kind
 from mallops.console.views import ThrottledAuthenticationForm
 from mallops.core.errors import DomainError
@@ -230,7 +231,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "switch": switch,
             "personalised": selectors.is_personalised(request.user),
             "states": [s for s in states if s.purpose != Purpose.PERSONALISATION],
-            "requests": requests.buyer_requests(actor=request.user)[:20],
+            "requests": requests.buyer_requests(actor=request_actor(request))[:20],
             "kinds": [(kind, RequestKind(kind).label) for kind in REQUEST_KINDS],
         },
     )
@@ -246,7 +247,7 @@ def privacy_consent(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         state = consent.consent_change(
-            actor=request.user, purpose=request.POST.get("purpose", ""), action=action, request=request
+            actor=request_actor(request), purpose=request.POST.get("purpose", ""), action=action
         )
     except DomainError:
         messages.error(request, "设置未保存，请刷新页面后重试")
@@ -268,7 +269,7 @@ def privacy_request(request: HttpRequest) -> HttpResponse:
         return redirect("storefront:privacy")
     try:
         row = requests.request_submit(
-            actor=request.user, kind=kind, note=request.POST.get("note", "")[:2000], request=request
+            actor=request_actor(request), kind=kind, note=request.POST.get("note", "")[:2000]
         )
     except DomainError as error:
         if error.status == 409:
