@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import json
 import logging
 import re
@@ -31,12 +30,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError
 
+from mallops.accounts.tokens import aware, token_prefix, token_usable
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, conflict
 from mallops.core.problems import PROBLEM_CONTENT_TYPE, problem_body
@@ -123,7 +123,7 @@ class FlashFastPath:
         scope: str,
     ) -> Answer:
         redis_path, tokens, flash = _redis_modules()
-        prefix = _prefix(raw_token)
+        prefix = token_prefix(raw_token)
         if prefix is None:
             raise _unauthenticated()
         if not key:
@@ -293,19 +293,11 @@ _TOKEN_RECORD_SQL = (
 )
 
 
-def _prefix(raw: str) -> str | None:
-    from mallops.accounts.services import TOKEN_PREFIX
-
-    if not raw.startswith(TOKEN_PREFIX):
-        return None
-    return raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
-
-
 def _token_and_record(raw: str, scope: str, key: str) -> tuple[Any, ...] | None:
     """(digest, expires, revoked, user id, kind, is_active, fp, status, body, headers) or None."""
     from django.db import connection
 
-    prefix = _prefix(raw)
+    prefix = token_prefix(raw)
     if prefix is None:
         return None
     with connection.cursor() as cursor:
@@ -326,30 +318,26 @@ def _shape(row: tuple[Any, ...], headers: Any) -> tuple[Any, ...]:
 
 
 def _usable(row: tuple[Any, ...], raw: str) -> Buyer | None:
-    """The same checks as ``accounts.services.token_authenticate`` (digest, expiry, revocation, active
-    user); ``last_used_at`` is left to the regular API. A deactivated user's kind comes in as None."""
+    """The main stack's checks (``accounts.tokens.token_usable``: digest, expiry, revocation, active
+    user) on the fast path's own row; ``last_used_at`` is left to the regular API. A deactivated user's
+    kind comes in as None."""
     digest, expires_at, revoked_at, user_id, kind = row
-    if kind is None or not hmac.compare_digest(digest, hashlib.sha256(raw.encode()).hexdigest()):
-        return None
-    expires_at = _aware(expires_at)
-    if revoked_at is not None or expires_at <= _now():
-        return None
-    return Buyer(int(user_id), str(kind))
-
-
-def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:  # SQLite hands raw timestamps back naive (stored in UTC)
-        value = value.replace(tzinfo=UTC)
-    return value  # type: ignore[no-any-return]
+    usable = token_usable(
+        raw=raw,
+        digest=digest,
+        expires_at=expires_at,
+        revoked_at=revoked_at,
+        user_is_active=kind is not None,
+        now=_now(),
+    )
+    return Buyer(int(user_id), str(kind)) if usable else None
 
 
 def _token_row(raw: str) -> tuple[str, int, str, float] | None:
     """For the Redis token cache on a miss: (digest, user id, kind, expires epoch) of a usable token."""
     from django.db import connection
 
-    prefix = _prefix(raw)
+    prefix = token_prefix(raw)
     if prefix is None:
         return None
     with connection.cursor() as cursor:
@@ -361,7 +349,7 @@ def _token_row(raw: str) -> tuple[str, int, str, float] | None:
     buyer = _usable((digest, expires_at, revoked_at, user_id, kind if is_active else None), raw)
     if buyer is None:
         return None
-    return str(digest), buyer.pk, buyer.kind, _aware(expires_at).timestamp()
+    return str(digest), buyer.pk, buyer.kind, aware(expires_at).timestamp()
 
 
 def _now() -> Any:

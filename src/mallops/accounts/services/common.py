@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from mallops.accounts import uscc
 from mallops.accounts.models import Merchant, User
 from mallops.accounts.selectors import user_permissions
+from mallops.accounts.tokens import TOKEN_PREFIX as TOKEN_PREFIX  # re-exported by the facade
 from mallops.core.actors import Actor
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, permission_denied
 
-TOKEN_PREFIX = "mlp_"
 USCC_MESSAGE = "not a valid unified social credit code (18 characters, check character per GB 32100)"
 PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$", re.ASCII)  # not \d: it matches non-ASCII digits too
 

@@ -4,8 +4,7 @@ Each public function is one transaction and writes an audit event for every stat
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from django.utils import timezone
 from mallops.accounts.errors import AccountsCode
 from mallops.accounts.models import ApiToken, LoginFailure, LoginLock, User
 from mallops.accounts.services.common import PHONE_RE, TOKEN_PREFIX, _policy, require_permission
+from mallops.accounts.tokens import aware, token_digest, token_prefix, token_usable
 from mallops.audit.services import audit_record
 from mallops.core.errors import DomainError, not_found
 from mallops.privacy.keys import blind_index
@@ -132,10 +132,6 @@ class IssuedToken:
     record: ApiToken
 
 
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 @transaction.atomic
 def token_issue(
     *,
@@ -164,7 +160,11 @@ def token_issue(
     raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     ttl = timedelta(hours=settings.MALLOPS["TOKEN_TTL_HOURS"])
     record = ApiToken.objects.create(
-        user=user, prefix=prefix, digest=_digest(raw), scopes=scopes or ["*"], expires_at=timezone.now() + ttl
+        user=user,
+        prefix=prefix,
+        digest=token_digest(raw),
+        scopes=scopes or ["*"],
+        expires_at=timezone.now() + ttl,
     )
     audit_record(
         actor=user, action="accounts.token_issued", obj=record, after={"prefix": prefix}, request=request
@@ -193,23 +193,66 @@ def token_issue_or_record_failure(**kwargs: Any) -> IssuedToken:
         raise
 
 
-def _usable_token(raw: str, now: datetime) -> ApiToken | None:
-    """The token row for ``raw`` when it is genuine, unexpired, unrevoked and its user active."""
-    if not raw.startswith(TOKEN_PREFIX):
+# The token and its user in one fixed statement: the hottest read of the API (every bearer request), where
+# compiling the equivalent ORM query cost more than running it (docs/performance.md).
+_TOKEN_USER_SQL = (
+    "SELECT u.*, t.id AS token_pk, t.digest AS token_digest, t.expires_at AS token_expires_at, "
+    "t.revoked_at AS token_revoked_at, t.last_used_at AS token_last_used_at, t.scopes AS token_scopes "
+    f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id WHERE t.prefix = %s"
+)
+
+
+_TOKEN_COLUMNS: tuple[str, ...] = ("token_pk", "token_digest", "token_expires_at", "token_revoked_at")
+_TOKEN_COLUMNS += ("token_last_used_at", "token_scopes")
+
+
+@dataclass(frozen=True)
+class _TokenUse:
+    """A usable token's row: its id, its user (a full ``User``), scopes and last use."""
+
+    pk: int
+    user: User
+    scopes: list[str]
+    last_used_at: datetime | None
+
+
+def _usable_token(raw: str, now: datetime) -> _TokenUse | None:
+    """The token row for ``raw`` when ``accounts.tokens.token_usable`` says so (genuine, unexpired,
+    unrevoked, its user active)."""
+    prefix = token_prefix(raw)
+    if prefix is None:
         return None
-    prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    record = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-    if record is None or not hmac.compare_digest(record.digest, _digest(raw)):
+    found = list(User.objects.raw(_TOKEN_USER_SQL, [prefix]))
+    if not found:
         return None
-    if record.revoked_at is not None or record.expires_at <= now or not record.user.is_active:
+    user: Any = found[0]
+    if not token_usable(
+        raw=raw,
+        digest=user.token_digest,
+        expires_at=user.token_expires_at,
+        revoked_at=user.token_revoked_at,
+        user_is_active=user.is_active,
+        now=now,
+    ):
         return None
-    return record
+    scopes = user.token_scopes
+    if isinstance(scopes, (str, bytes)):  # SQLite (and a raw jsonb) hand JSON back as text
+        scopes = json.loads(scopes)
+    use = _TokenUse(
+        pk=int(user.token_pk),
+        user=user,
+        scopes=list(scopes),
+        last_used_at=aware(user.token_last_used_at) if user.token_last_used_at is not None else None,
+    )
+    for name in _TOKEN_COLUMNS:  # the User handed on carries only its own fields
+        delattr(user, name)
+    return use
 
 
 def token_user_id(raw: str) -> int | None:
     """The user a usable token belongs to, without recording its use (idempotency scope look-up)."""
     record = _usable_token(raw, timezone.now())
-    return record.user_id if record is not None else None
+    return int(record.user.pk) if record is not None else None
 
 
 def token_authenticate(raw: str) -> User | None:
