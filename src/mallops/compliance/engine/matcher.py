@@ -340,14 +340,15 @@ class Engine:
 
 
 # A name the item marks as one: a work in 《》, or a quoted name said to be a brand, model, character or
-# dish (品牌“永久”, “至尊”为菜品名). Quotes are curly or corner brackets (ASCII quotes are fillers).
+# dish (品牌“永久”, “至尊”为菜品名). Quotes are curly, corner brackets or ASCII double quotes (names are read
+# on the original text, where ASCII quotes are still there: "绝对安静"系列).
 _NAME_KINDS = "品牌|商标|牌子|书名|作品名?|角色名?|人物|节目名?|剧名|片名|游戏名?|型号|款名|系列名?|菜品名?|菜名|品名|产品名|商品名|店名|名为|名叫|叫做"
 _NAMES = re.compile(
     "《([^《》\n]{1,30})》"
-    f"|(?:{_NAME_KINDS})[:：]?[“「『]([^“”「」『』\n]{{1,16}})[”」』]"
-    f"|[“「『]([^“”「」『』\n]{{1,16}})[”」』](?:为|是|系)[^“”「」『』,，。;；!！?？\n]{{0,10}}?(?:{_NAME_KINDS}|名称)"
+    f'|(?:{_NAME_KINDS})[:：]?[“「『"]([^“”「」『』"\n]{{1,16}})[”」』"]'
+    f'|[“「『"]([^“”「」『』"\n]{{1,16}})[”」』"](?:为|是|系)[^“”「」『』",，。;；!！?？\n]{{0,10}}?(?:{_NAME_KINDS}|名称)'
     # a quoted name followed by its kind (“终极”系列, 「极润」牌)
-    "|[“「『]([^“”「」『』\n]{1,16})[”」』](?:系列|牌|品牌)"
+    '|[“「『"]([^“”「」『』"\n]{1,16})[”」』"](?:系列|牌|品牌)'
     # the brand row of a spec table, up to the next space or punctuation (品牌：ABSOLUT 绝对 原产国：瑞典)
     "|品牌[:：] ?([^\\s,，。;；、:：]{1,16}(?: [^\\s,，。;；、:：]{1,8})?)(?=\\s|[,，。;；、]|$)"
 )
@@ -358,7 +359,7 @@ def _clear_names(findings: list[Finding], fields: Sequence[str], rules: frozense
     names = {
         variant
         for text in fields
-        if "《" in text or "“" in text or "「" in text or "『" in text or "品牌" in text
+        if "《" in text or "“" in text or "「" in text or "『" in text or '"' in text or "品牌" in text
         for match in _NAMES.finditer(text)
         for name in match.groups()
         if name and name.strip()
