@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Query, Router
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.core.inputs import Id, Schema
 from mallops.scorecards import access, selectors, services
@@ -187,8 +188,9 @@ def kpi_catalogue(request: HttpRequest) -> list[ScorecardKpiOut]:
 
 @router.put("/scorecards/kpis/{kpi}", response=ScorecardKpiOut)
 def kpi_rule_set(request: HttpRequest, kpi: str, payload: ScorecardRuleIn) -> ScorecardKpiOut:
+    actor = request_actor(request)
     services.kpi_rule_set(
-        actor=request.user,
+        actor=actor,
         kpi=kpi,
         target=payload.target,
         bands=[(b.threshold, b.points) for b in payload.bands],
@@ -208,7 +210,8 @@ def kpi_rule_set(request: HttpRequest, kpi: str, payload: ScorecardRuleIn) -> Sc
 
 @router.get("/scorecards/teams/{role}", response=ScorecardTeamOut)
 def team_card(request: HttpRequest, role: RoleCode, query: Query[ScorecardPeriodQuery]) -> ScorecardTeamOut:
-    card = selectors.team_scorecard(actor=request.user, role=role, period=_period(query))
+    actor = request_actor(request)
+    card = selectors.team_scorecard(actor=actor, role=role, period=_period(query))
     return ScorecardTeamOut(
         role=role,
         period=card.period.key,
@@ -228,9 +231,8 @@ def team_card(request: HttpRequest, role: RoleCode, query: Query[ScorecardPeriod
 def person_card(
     request: HttpRequest, role: RoleCode, person_id: int, query: Query[ScorecardPeriodQuery]
 ) -> ScorecardPersonOut:
-    card = selectors.person_scorecard(
-        actor=request.user, role=role, person_id=person_id, period=_period(query)
-    )
+    actor = request_actor(request)
+    card = selectors.person_scorecard(actor=actor, role=role, person_id=person_id, period=_period(query))
     return ScorecardPersonOut(
         role=role,
         period=card.period.key,
@@ -243,31 +245,36 @@ def person_card(
 
 @router.get("/scorecards/runs", response=list[IncentiveRunOut])
 def run_list(request: HttpRequest) -> list[IncentiveRunOut]:
-    return [_run_out(run) for run in selectors.runs(actor=request.user)[:100]]
+    actor = request_actor(request)
+    return [_run_out(run) for run in selectors.runs(actor=actor)[:100]]
 
 
 @router.post("/scorecards/runs", response={201: IncentiveRunOut})
 def run_compute(request: HttpRequest, payload: IncentiveRunIn) -> tuple[int, IncentiveRunOut]:
+    actor = request_actor(request)
     run = services.incentive_run_compute(
-        actor=request.user, role=payload.role, period_kind=payload.period_kind, day=payload.day
+        actor=actor, role=payload.role, period_kind=payload.period_kind, day=payload.day
     )
-    return 201, _run_out(selectors.run_get(actor=request.user, run_id=run.pk))
+    return 201, _run_out(selectors.run_get(actor=actor, run_id=run.pk))
 
 
 @router.get("/scorecards/runs/{run_id}", response=IncentiveRunOut)
 def run_detail(request: HttpRequest, run_id: Id) -> IncentiveRunOut:
-    return _run_out(selectors.run_get(actor=request.user, run_id=run_id))
+    actor = request_actor(request)
+    return _run_out(selectors.run_get(actor=actor, run_id=run_id))
 
 
 @router.post("/scorecards/runs/{run_id}/approve", response=IncentiveRunOut)
 def run_approve(request: HttpRequest, run_id: Id) -> IncentiveRunOut:
-    selectors.run_get(actor=request.user, run_id=run_id)
-    services.incentive_run_approve(actor=request.user, run_id=run_id)
-    return _run_out(selectors.run_get(actor=request.user, run_id=run_id))
+    actor = request_actor(request)
+    selectors.run_get(actor=actor, run_id=run_id)
+    services.incentive_run_approve(actor=actor, run_id=run_id)
+    return _run_out(selectors.run_get(actor=actor, run_id=run_id))
 
 
 @router.post("/scorecards/runs/{run_id}/lock", response=IncentiveRunOut)
 def run_lock(request: HttpRequest, run_id: Id) -> IncentiveRunOut:
-    selectors.run_get(actor=request.user, run_id=run_id)
-    services.incentive_run_lock(actor=request.user, run_id=run_id)
-    return _run_out(selectors.run_get(actor=request.user, run_id=run_id))
+    actor = request_actor(request)
+    selectors.run_get(actor=actor, run_id=run_id)
+    services.incentive_run_lock(actor=actor, run_id=run_id)
+    return _run_out(selectors.run_get(actor=actor, run_id=run_id))

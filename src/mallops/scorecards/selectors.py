@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, not_found
 from mallops.scorecards import access
 from mallops.scorecards.engine import Period, PeriodKind, last_periods, period_at
@@ -56,7 +57,7 @@ class PersonCard:
     history: list[tuple[Period, Values]]
 
 
-def team_scorecard(*, actor: object, role: str, period: Period) -> TeamCard:
+def team_scorecard(*, actor: Actor, role: str, period: Period) -> TeamCard:
     if not access.can_view_team(actor, role):
         raise forbidden()
     rules = rules_for(role)
@@ -72,14 +73,14 @@ def team_scorecard(*, actor: object, role: str, period: Period) -> TeamCard:
     )
 
 
-def team_history(*, actor: object, role: str, period: Period) -> list[tuple[Period, Values]]:
+def team_history(*, actor: Actor, role: str, period: Period) -> list[tuple[Period, Values]]:
     """The team's values of the last ``HISTORY_PERIODS`` periods ending with ``period``, oldest first."""
     if not access.can_view_team(actor, role):
         raise forbidden()
     return [(p, role_values(role=role, period=p).team) for p in last_periods(period, HISTORY_PERIODS)]
 
 
-def person_scorecard(*, actor: object, role: str, person_id: int, period: Period) -> PersonCard:
+def person_scorecard(*, actor: Actor, role: str, person_id: int, period: Period) -> PersonCard:
     if not access.can_view_person(actor, role, person_id):
         raise forbidden()
     rules = rules_for(role)
@@ -100,13 +101,13 @@ def person_scorecard(*, actor: object, role: str, person_id: int, period: Period
     return PersonCard(role=role, period=period, member=member, lines=lines, history=history)
 
 
-def runs(*, actor: object) -> QuerySet[IncentiveRun]:
+def runs(*, actor: Actor) -> QuerySet[IncentiveRun]:
     if not access.can_manage(actor):
         raise forbidden()
     return IncentiveRun.objects.select_related("created_by", "approved_by", "locked_by")
 
 
-def run_get(*, actor: object, run_id: int) -> IncentiveRun:
+def run_get(*, actor: Actor, run_id: int) -> IncentiveRun:
     run = runs(actor=actor).filter(pk=run_id).first()
     if run is None:
         raise not_found("incentive run")
@@ -117,12 +118,10 @@ def run_results(run: IncentiveRun) -> QuerySet[IncentiveResult]:
     return run.results.select_related("person")
 
 
-def my_results(*, actor: object) -> QuerySet[IncentiveResult]:
+def my_results(*, actor: Actor) -> QuerySet[IncentiveResult]:
     """The actor's own results of approved or locked runs."""
     return (
-        IncentiveResult.objects.filter(
-            person_id=getattr(actor, "pk", None), run__status__in=["approved", "locked"]
-        )
+        IncentiveResult.objects.filter(person_id=actor.user_id, run__status__in=["approved", "locked"])
         .select_related("run")
         .order_by("-run__period_start")
     )

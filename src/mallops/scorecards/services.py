@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.scorecards import access
 from mallops.scorecards.catalogue import BY_CODE, ROLES, Scope, kpis_of
@@ -28,7 +29,7 @@ def _forbidden(code: str, detail: str) -> DomainError:
     return DomainError(detail=detail, code=code, status=403, title="Forbidden")
 
 
-def _need_manager(actor: Any) -> None:
+def _need_manager(actor: Actor) -> None:
     if not access.can_manage(actor):
         raise _forbidden(
             "scorecard_forbidden", gettext_noop("only managers may change incentive rules and runs")
@@ -36,7 +37,7 @@ def _need_manager(actor: Any) -> None:
 
 
 def kpi_rule_set(
-    *, actor: Any, kpi: str, target: float, bands: list[tuple[float, int]], now: datetime | None = None
+    *, actor: Actor, kpi: str, target: float, bands: list[tuple[float, int]], now: datetime | None = None
 ) -> KpiRule:
     """Set the target and bands (``(threshold, points)``, 1 to 5, distinct thresholds, points >= 0) of
     ``kpi``. 403 ``scorecard_forbidden`` for a non-manager; 422 on an unknown KPI or bad bands."""
@@ -73,7 +74,7 @@ def kpi_rule_set(
             rule = KpiRule(kpi=kpi)
         rule.target = float(target)
         rule.bands = stored
-        rule.updated_by = actor
+        rule.updated_by_id = actor.user_id
         rule.updated_at = now
         rule.save()
         audit_record(
@@ -94,7 +95,7 @@ def _rules_snapshot(rules: dict[str, RuleSpec]) -> dict[str, Any]:
 
 
 def incentive_run_compute(
-    *, actor: Any, role: str, period_kind: str, day: date, now: datetime | None = None
+    *, actor: Actor, role: str, period_kind: str, day: date, now: datetime | None = None
 ) -> IncentiveRun:
     """Compute (or recompute, while a draft) the incentive run of ``role`` for the period containing
     ``day``: each member's points are the sum over the role's KPIs of the best band reached; a team KPI
@@ -127,7 +128,7 @@ def incentive_run_compute(
             run = IncentiveRun(role=role, period_kind=period.kind, period_start=period.start)
         run.rules = _rules_snapshot(rules)
         run.team_values = dict(values.team)
-        run.created_by = actor
+        run.created_by_id = actor.user_id
         run.created_at = now
         run.save()
         run.results.all().delete()
@@ -166,7 +167,7 @@ def _locked_run(run_id: int) -> IncentiveRun:
     return run
 
 
-def incentive_run_approve(*, actor: Any, run_id: int, now: datetime | None = None) -> IncentiveRun:
+def incentive_run_approve(*, actor: Actor, run_id: int, now: datetime | None = None) -> IncentiveRun:
     """Approve a draft run. The approver is a manager who did not compute it and is not one of its
     subjects: 403 ``incentive_self_approval`` otherwise; 409 ``incentive_run_not_draft``."""
     _need_manager(actor)
@@ -177,7 +178,7 @@ def incentive_run_approve(*, actor: Any, run_id: int, now: datetime | None = Non
             raise conflict(
                 gettext_noop("only a draft run can be approved"), code=ScorecardsCode.INCENTIVE_RUN_NOT_DRAFT
             )
-        if run.created_by_id == actor.pk or run.results.filter(person_id=actor.pk).exists():
+        if run.created_by_id == actor.user_id or run.results.filter(person_id=actor.user_id).exists():
             raise _forbidden(
                 "incentive_self_approval",
                 gettext_noop(
@@ -185,7 +186,7 @@ def incentive_run_approve(*, actor: Any, run_id: int, now: datetime | None = Non
                 ),
             )
         run.status = RunStatus.APPROVED
-        run.approved_by = actor
+        run.approved_by_id = actor.user_id
         run.approved_at = now
         run.save(update_fields=["status", "approved_by", "approved_at"])
         audit_record(
@@ -198,7 +199,7 @@ def incentive_run_approve(*, actor: Any, run_id: int, now: datetime | None = Non
     return run
 
 
-def incentive_run_lock(*, actor: Any, run_id: int, now: datetime | None = None) -> IncentiveRun:
+def incentive_run_lock(*, actor: Actor, run_id: int, now: datetime | None = None) -> IncentiveRun:
     """Lock an approved run (final: never recomputed or changed). 409 ``incentive_run_not_approved``."""
     _need_manager(actor)
     now = now or timezone.now()
@@ -210,7 +211,7 @@ def incentive_run_lock(*, actor: Any, run_id: int, now: datetime | None = None) 
                 code=ScorecardsCode.INCENTIVE_RUN_NOT_APPROVED,
             )
         run.status = RunStatus.LOCKED
-        run.locked_by = actor
+        run.locked_by_id = actor.user_id
         run.locked_at = now
         run.save(update_fields=["status", "locked_by", "locked_at"])
         audit_record(

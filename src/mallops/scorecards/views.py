@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.console.forms import console_widgets
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
@@ -103,6 +104,7 @@ def _common(request: HttpRequest, period: Period, role: str) -> dict[str, Any]:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     roles = access.roles_visible(request.user)
     if not roles:
         raise PermissionDenied("scorecards")
@@ -115,12 +117,12 @@ def index(request: HttpRequest) -> HttpResponse:
             f"{_url('scorecards:person', role=role, person_id=request.user.pk)}?period={period.kind}"
             f"&day={period.start.isoformat()}"
         )
-    card = selectors.team_scorecard(actor=request.user, role=role, period=period)
+    card = selectors.team_scorecard(actor=actor, role=role, period=period)
     codes = [k.code for k in kpis_of(role)]
     kpi = request.GET.get("kpi", "")
     if kpi not in codes:
         kpi = codes[0]
-    history = selectors.team_history(actor=request.user, role=role, period=period)
+    history = selectors.team_history(actor=actor, role=role, period=period)
     return render(
         request,
         "scorecards/team.html",
@@ -139,11 +141,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person(request: HttpRequest, role: str, person_id: int) -> HttpResponse:
+    actor = request_actor(request)
     if role not in ROLES:
         raise Http404(role)
     period = _period(request)
     try:
-        card = selectors.person_scorecard(actor=request.user, role=role, person_id=person_id, period=period)
+        card = selectors.person_scorecard(actor=actor, role=role, person_id=person_id, period=period)
     except DomainError as exc:
         if exc.status == 403:
             raise PermissionDenied("scorecards") from exc
@@ -163,9 +166,7 @@ def person(request: HttpRequest, role: str, person_id: int) -> HttpResponse:
             "kpi": kpi,
             "chart": _chart(card.history, kpi),
             "can_view_team": access.can_view_team(request.user, role),
-            "results": list(selectors.my_results(actor=request.user)[:12])
-            if request.user.pk == person_id
-            else [],
+            "results": list(selectors.my_results(actor=actor)[:12]) if request.user.pk == person_id else [],
         },
     )
 
@@ -250,6 +251,7 @@ class RuleForm(forms.Form):
 
 @login_required
 def rule_edit(request: HttpRequest, kpi: str) -> HttpResponse:
+    actor = request_actor(request)
     _need_manager(request)
     definition = BY_CODE.get(kpi)
     if definition is None:
@@ -263,7 +265,7 @@ def rule_edit(request: HttpRequest, kpi: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.kpi_rule_set(
-                actor=request.user, kpi=kpi, target=form.cleaned_data["target"], bands=form.bands()
+                actor=actor, kpi=kpi, target=form.cleaned_data["target"], bands=form.bands()
             )
         except DomainError as exc:
             for line in error_lines(exc.errors, "scorecards") or [_(exc.detail)]:
@@ -300,11 +302,12 @@ class RunForm(forms.Form):
 
 @login_required
 def runs(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _need_manager(request)
     form = RunForm(request.POST or None, initial={"day": timezone.localdate(timezone.now())})
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.incentive_run_compute(actor=request.user, **form.cleaned_data)
+            run = services.incentive_run_compute(actor=actor, **form.cleaned_data)
         except DomainError as exc:
             for line in error_lines(exc.errors, "scorecards") or [_(exc.detail)]:
                 form.add_error(None, line)
@@ -318,7 +321,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 
     table = DataTable(
         request,
-        selectors.runs(actor=request.user),
+        selectors.runs(actor=actor),
         columns=[
             Column(
                 "role",
@@ -364,9 +367,10 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    actor = request_actor(request)
     _need_manager(request)
     try:
-        run = selectors.run_get(actor=request.user, run_id=run_id)
+        run = selectors.run_get(actor=actor, run_id=run_id)
     except DomainError as exc:
         raise Http404(exc.detail) from exc
     units = {k.code: k.unit for k in KPIS}
@@ -406,18 +410,19 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
+    actor = request_actor(request)
     _need_manager(request)
     try:
         if action == "approve":
-            services.incentive_run_approve(actor=request.user, run_id=run_id)
+            services.incentive_run_approve(actor=actor, run_id=run_id)
             messages.success(request, _("Incentive run approved."))
         elif action == "lock":
-            services.incentive_run_lock(actor=request.user, run_id=run_id)
+            services.incentive_run_lock(actor=actor, run_id=run_id)
             messages.success(request, _("Incentive run locked."))
         elif action == "recompute":
-            run = selectors.run_get(actor=request.user, run_id=run_id)
+            run = selectors.run_get(actor=actor, run_id=run_id)
             services.incentive_run_compute(
-                actor=request.user, role=run.role, period_kind=run.period_kind, day=run.period_start
+                actor=actor, role=run.role, period_kind=run.period_kind, day=run.period_start
             )
             messages.success(request, _("Incentive run computed."))
         else:
