@@ -43,8 +43,27 @@ CASES = [
     ("food", "蜂蜜 500g", "问：能治胃病吗？答：能，喝一个月就好", "block"),
     ("cosmetics", "烫伤膏", "烫伤起泡请及时就医治疗", "pass"),
     ("cosmetics", "芦荟胶", "本品不能代替治疗", "pass"),
-    # a hedge on a measured figure names no source
+    # a hedge on a measured figure names no source; an internal test is a source to check
     ("food", "西瓜 8424", "甜度11-13度（以实测为准）", "pass"),
+    ("electronics", "充电宝", "续航20小时（企业自检）", "review"),
+    # an offer period in Chinese numerals, also a clause after 限时; a battery reading is no promise
+    ("food", "混合坚果 限时", "限时价五十九元，从十二月一号到三号", "pass"),
+    ("food", "混合坚果 限时", "活动时间二〇二六年十二月一日至三日，第二件半价", "pass"),
+    ("electronics", "二手 平板", "电池健康度100%", "pass"),
+    # posture and body shape, exam and learning guarantees, a prize lure
+    ("home", "坐垫 办公室", "坐三个月骨盆就回正了", "block"),
+    ("general", "省考 笔试 冲刺班", "包上岸，名额有限", "block"),
+    ("general", "少儿编程 网课", "学不会全额退款", "block"),
+    ("baby", "点读笔 英语", "保证5岁能说300个单词", "block"),
+    ("general", "扫地机", "恭喜你抽中一台扫地机，点击领取", "block"),
+    # cancers by organ, cosmetic injections, developmental conditions (注意力 is no 注意事项)
+    ("food", "绿茶 罐装", "常喝预防肺癌", "block"),
+    ("cosmetics", "精华液 美白", "效果堪比美白针", "block"),
+    ("baby", "鱼油 儿童", "多动症孩子必备", "block"),
+    ("baby", "鱼油 儿童", "注意事项：哮喘患者慎用", "pass"),
+    # a registered device restoring a body function goes beyond its registered use
+    ("medical_device", "助听器 耳背式", "国械注准2026xxxx。戴三个月听神经修复", "block"),
+    ("electronics", "护眼台灯", "用了半年近视从300度降到150度", "block"),
 ]
 
 
