@@ -21,6 +21,7 @@ urlpatterns = [
     path("catalogue/", include("mallops.catalogue.console_urls")),
     path("review/", include("mallops.review.console_urls")),
     path("promotions/", include("mallops.pricing.console_urls")),
+    path("promotions/", include("mallops.analytics.campaign_urls")),  # campaign report, segment issue
     path("orders/", include("mallops.orders.console_urls")),
     path("service/", include("mallops.service.console_urls")),
     path("aftersales/", include("mallops.aftersales.console_urls")),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("marketing/", include("mallops.marketing.console_urls")),
     path("membership/", include("mallops.membership.console_urls")),
     path("shop/", include("mallops.storefront.urls")),
+    path("storefront/", include("mallops.storefront.console_urls")),
     path("metrics", metrics_view, name="metrics"),
     path("", include("mallops.console.urls")),
 ]

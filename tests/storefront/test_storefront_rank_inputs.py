@@ -74,19 +74,26 @@ def test_velocity_counts_the_last_week_more_than_the_month_and_nothing_older() -
 def test_signals_come_from_paid_orders_refunds_and_open_findings_in_a_fixed_number_of_queries(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    # given two live products; three paid orders of the first (one 40 days ago, one refunded), none of
-    # the second; an open compliance finding on the second's listing
+    # given two live products, the first with two SKUs; three paid orders of the first (one 40 days ago,
+    # one refunded, one with both its SKUs), none of the second; an open finding on the second's listing
     merchant, _owner = make_merchant()
     with django_capture_on_commit_callbacks(execute=True):
-        first, first_skus = live_product(merchant, title="保温杯", skus=(({"颜色": "白"}, 1000, None, 90),))
-        second, second_skus = live_product(merchant, title="水杯", skus=(({"颜色": "白"}, 1000, None, 90),))
+        first, first_skus = live_product(
+            merchant,
+            title="保温杯",
+            skus=(({"颜色": "白"}, 1000, None, 90), ({"颜色": "黑"}, 1000, None, 90)),
+        )
+        second, _second_skus = live_product(merchant, title="水杯", skus=(({"颜色": "白"}, 1000, None, 90),))
     buyer = make_buyer()
     now = timezone.now()
-    for n, (qty, days_ago, refunded) in enumerate(((2, 1, 0), (3, 10, 500), (4, 40, 0))):
+    white, black = first_skus[0].code, first_skus[1].code
+    for n, (lines, days_ago, refunded) in enumerate(
+        (([(white, 1), (black, 1)], 1, 0), ([(white, 3)], 10, 500), ([(white, 4)], 40, 0))
+    ):
         checkout, _ = checkout_create(
             actor=buyer,
             idempotency_key=f"rank-{n}",
-            req=CheckoutRequest(lines=[CartLine(first_skus[0].code, qty)]),
+            req=CheckoutRequest(lines=[CartLine(code, qty) for code, qty in lines]),
         )
         Order.objects.unscoped(reason="test").filter(checkout=checkout).update(
             status="paid", paid_at=now - timedelta(days=days_ago), refunded_fen=refunded
@@ -106,15 +113,16 @@ def test_signals_come_from_paid_orders_refunds_and_open_findings_in_a_fixed_numb
         fingerprint="x",
     )
     products = [
-        rank_inputs.Product(product_id=first.pk, sku_codes=(first_skus[0].code,)),
-        rank_inputs.Product(product_id=second.pk, sku_codes=(second_skus[0].code,)),
+        rank_inputs.Product(product_id=first.pk),
+        rank_inputs.Product(product_id=second.pk),
     ]
 
     # when
     with count_queries() as queries:
         signals = rank_inputs.compute(products, now=now)
 
-    # then: units of the last 7 / 30 days, orders and refunds of 30 days, the finding; no views stored
+    # then: units of the last 7 / 30 days, orders and refunds of 30 days (the order with both SKUs is one
+    # order of the product), the finding; no views stored
     assert signals[first.pk] == rank_inputs.RankSignals(
         units_7d=2, units_30d=5, orders_30d=2, views_30d=0, refunded_orders_30d=1, compliance_findings=0
     )

@@ -57,16 +57,42 @@ def test_chinese_words_find_the_product_and_delisting_removes_it(
     assert SearchDoc.objects.filter(product_id=cup.pk).count() == 0
 
 
+def _paid(sku_code: str, qty: int, *, days_ago: int) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
+    from mallops.orders.models import Order
+
+    checkout, _ = checkout_create(
+        actor=make_buyer(),
+        idempotency_key=f"sales-{sku_code}-{days_ago}",
+        req=CheckoutRequest(lines=[CartLine(sku_code, qty)]),
+    )
+    Order.objects.unscoped(reason="test").filter(checkout=checkout).update(
+        status="paid", paid_at=timezone.now() - timedelta(days=days_ago)
+    )
+
+
 def test_price_filter_and_price_and_sales_sorts(django_capture_on_commit_callbacks: Any) -> None:
     merchant, _owner = make_merchant()
-    cheap, _ = _live(merchant, django_capture_on_commit_callbacks, skus=(({"规格": "小"}, 1900, None, 10),))
-    dear, _ = _live(merchant, django_capture_on_commit_callbacks, skus=(({"规格": "大"}, 8900, None, 10),))
-    SearchDoc.objects.filter(product_id=cheap.pk).update(sales_units=5)
-    SearchDoc.objects.filter(product_id=dear.pk).update(sales_units=50)
+    cheap, cheap_skus = _live(
+        merchant, django_capture_on_commit_callbacks, skus=(({"规格": "小"}, 1900, None, 10),)
+    )
+    dear, dear_skus = _live(
+        merchant, django_capture_on_commit_callbacks, skus=(({"规格": "大"}, 8900, None, 10),)
+    )
+    # 销量 and 月销 count the last 30 days: the cheap one sold more, but mostly long ago
+    _paid(cheap_skus[0].code, 2, days_ago=3)
+    _paid(cheap_skus[0].code, 6, days_ago=45)
+    _paid(dear_skus[0].code, 3, days_ago=5)
 
     assert _ids(selectors.search(sort="price_asc")) == [cheap.pk, dear.pk]
     assert _ids(selectors.search(sort="price_desc")) == [dear.pk, cheap.pk]
     assert _ids(selectors.search(sort="sales")) == [dear.pk, cheap.pk]
+    assert [h.sales_units for h in selectors.search(sort="sales").hits] == [3, 2]
+    assert "月销 3" in Client().get("/shop/search", {"sort": "sales"}).content.decode()
     assert _ids(selectors.search(min_price_fen=2000)) == [dear.pk]
     assert _ids(selectors.search(max_price_fen=2000)) == [cheap.pk]
     html = Client().get("/shop/search", {"min": "20", "max": "100"}).content.decode()

@@ -85,6 +85,19 @@ class StorefrontConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
+        from django.utils.translation import gettext_lazy as _
+
+        from mallops.console.navigation import MenuItem, register
+
+        register(
+            MenuItem(
+                "storefront_ranking",
+                _("Search ranking explained"),
+                "storefront_console:ranking",
+                "content.manage",
+                group="marketing",
+            )
+        )
 
         post_save.connect(_listing_changed, sender="review.Listing", dispatch_uid="storefront.search_index")
         # the page cache's stamps (pagecache): derived data again, and these apps sit below the storefront

@@ -2,7 +2,7 @@
 the last 7 and 30 days, conversion (paid orders / product-page views over 30 days), open compliance
 findings of the live listing and the refund rate over 30 days.
 
-One batch for a whole result list, a fixed number of queries whatever its length (paid sales per SKU, the
+One batch for a whole result list, a fixed number of queries whatever its length (paid sales per product, the
 live listings, their findings, and one aggregate over the event store for the views), read through the
 other apps' selectors. The inputs are the same for every buyer and move slowly, so each product's row is
 cached for ``SECONDS`` (keyed also by its search entry's ``indexed_at``: a re-indexed product is read
@@ -50,7 +50,6 @@ class Product:
     """What the batch needs of one search entry."""
 
     product_id: int
-    sku_codes: tuple[str, ...]
     stamp: str = ""  # the entry's indexed_at: part of the cache key
 
 
@@ -69,7 +68,7 @@ def _views(product_ids: list[int], since: datetime, until: datetime) -> dict[int
 def compute(products: Sequence[Product], *, now: datetime | None = None) -> dict[int, RankSignals]:
     """The signals of ``products`` from the rows (no cache): four database queries and one event query."""
     from mallops.compliance import selectors as compliance
-    from mallops.orders.public.selectors import sku_sales
+    from mallops.orders.public.selectors import product_sales
     from mallops.review import selectors as listings
 
     if not products:
@@ -77,22 +76,20 @@ def compute(products: Sequence[Product], *, now: datetime | None = None) -> dict
     now = now or timezone.now()
     since_30d, since_7d = now - timedelta(days=30), now - timedelta(days=7)
     ids = [p.product_id for p in products]
-    sales = sku_sales(
-        sku_codes={code for p in products for code in p.sku_codes}, since_7d=since_7d, since_30d=since_30d
-    )
+    sales = product_sales(product_ids=ids, since_7d=since_7d, since_30d=since_30d)
     listing_of = listings.live_listing_ids(product_ids=ids)
     findings = compliance.open_listing_findings(listing_ids=list(listing_of.values()))
     views = _views(ids, since_30d, now)
     out: dict[int, RankSignals] = {}
     for p in products:
-        rows = [sales[code] for code in p.sku_codes if code in sales]
+        sold = sales.get(p.product_id)
         out[p.product_id] = RankSignals(
-            units_7d=sum(r.units_7d for r in rows),
-            units_30d=sum(r.units_30d for r in rows),
-            # an order with two SKUs of the product counts twice: rare, and only for the ratios below
-            orders_30d=sum(r.orders_30d for r in rows),
+            units_7d=sold.units_7d if sold else 0,
+            units_30d=sold.units_30d if sold else 0,
+            # per product: an order with two of its SKUs is one order (conversion and refund rate)
+            orders_30d=sold.orders_30d if sold else 0,
             views_30d=views.get(p.product_id, 0),
-            refunded_orders_30d=sum(r.refunded_orders_30d for r in rows),
+            refunded_orders_30d=sold.refunded_orders_30d if sold else 0,
             compliance_findings=findings.get(listing_of.get(p.product_id, -1), 0),
         )
     return out

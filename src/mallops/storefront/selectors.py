@@ -409,18 +409,24 @@ _DOC_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """One entry with its 综合 score and explanation, and its 30-day units (月销 and the 销量 sort)."""
+
+    row: dict[str, Any]
+    score: float
+    explanation: list[ranking.FactorRow]
+    units_30d: int
+
+
 def _rank(
     rows: list[dict[str, Any]], relevance: dict[int, float], liked: set[str], *, personalised: bool
-) -> list[tuple[dict[str, Any], float, list[ranking.FactorRow]]]:
+) -> list[Ranked]:
     from mallops.storefront import pagecache, rank_inputs
 
     signals = rank_inputs.signals(
         [
-            rank_inputs.Product(
-                product_id=row["product_id"],
-                sku_codes=tuple(row["sku_codes"] or ()),
-                stamp=pagecache.stamp(row["indexed_at"]),
-            )
+            rank_inputs.Product(product_id=row["product_id"], stamp=pagecache.stamp(row["indexed_at"]))
             for row in rows
         ]
     )
@@ -441,7 +447,9 @@ def _rank(
             affinity=1.0 if row["category_code"] in liked else 0.0,
         )
         explained = ranking.explain(item, personalised=personalised)
-        scored.append((row, round(sum(r.contribution for r in explained), 4), explained))
+        scored.append(
+            Ranked(row, round(sum(r.contribution for r in explained), 4), explained, signal.units_30d)
+        )
     return scored
 
 
@@ -452,7 +460,120 @@ def ranking_explanation(*, product_id: int) -> list[ranking.FactorRow] | None:
     row = SearchDoc.objects.filter(product_id=product_id).values(*_DOC_FIELDS).first()
     if row is None:
         return None
-    return _rank([row], {}, set(), personalised=False)[0][2]
+    return _rank([row], {}, set(), personalised=False)[0].explanation
+
+
+def _matching(
+    *, query: str, category: str, min_price_fen: int | None = None, max_price_fen: int | None = None
+) -> tuple[list[str], dict[int, float], list[dict[str, Any]]]:
+    """The query's words, each matching entry's relevance (by entry id) and the matching entries' rows
+    (at most 500, by entry id): every query word must match; category and price filter."""
+    from mallops.storefront import search as index
+
+    words = index.segment_query(query) if query.strip() else []
+    docs = SearchDoc.objects.all()
+    relevance: dict[int, float] = {}
+    if words:
+        relevance = index.match(words)
+        docs = docs.filter(pk__in=list(relevance))
+    if category:
+        docs = docs.filter(category_code=category)
+    if min_price_fen is not None:
+        docs = docs.filter(min_price_fen__gte=min_price_fen)
+    if max_price_fen is not None:
+        docs = docs.filter(min_price_fen__lte=max_price_fen)
+    return words, relevance, list(docs.order_by("pk").values(*_DOC_FIELDS)[:500])
+
+
+@dataclass(frozen=True)
+class RankVariant:
+    """The product's place in one variant of the 综合 order (``position`` 1-based; None: not a match)."""
+
+    position: int | None
+    score: float
+    explanation: list[ranking.FactorRow]
+
+
+@dataclass(frozen=True)
+class RankingReport:
+    """What the console's 搜索排序解释 shows for one product, a query and a category: its place and
+    explanation for everybody (non-personalised) and for a buyer who bought in its category (personalised:
+    the personal factor at its full value), out of ``total`` matches."""
+
+    product_id: int
+    title: str
+    category_code: str
+    query: str
+    category: str
+    total: int
+    matches: bool
+    everyone: RankVariant
+    personalised: RankVariant
+    # the raw inputs behind the factors (the same for everybody)
+    signals: Any = None
+    review_mean: float | None = None
+    review_count: int = 0
+    quality_score: int = 0
+
+    @property
+    def rows(self) -> list[tuple[ranking.FactorRow | None, ranking.FactorRow]]:
+        """Factor by factor: (non-personalised row or None, personalised row), in the personalised order."""
+        plain = {row.factor: row for row in self.everyone.explanation}
+        return [(plain.get(row.factor), row) for row in self.personalised.explanation]
+
+
+def ranking_products(*, text: str, limit: int = 20) -> list[tuple[int, str]]:
+    """Live products whose title contains ``text`` (or whose id it is), for the console's product picker:
+    (product id, title), newest entries first. Public data: every live product is on the storefront."""
+    text = text.strip()
+    if not text:
+        return []
+    docs = SearchDoc.objects.filter(title__icontains=text)
+    if text.isdigit():
+        docs = SearchDoc.objects.filter(product_id=int(text)) | docs
+    return list(docs.order_by("-pk").values_list("product_id", "title")[:limit])
+
+
+def ranking_report(*, product_id: int, query: str = "", category: str = "") -> RankingReport | None:
+    """The product's 综合 rank among the matches of ``query`` in ``category`` (the storefront's order, no
+    price filter) with the explanation of each factor, non-personalised and personalised; None when the
+    product has no search entry (not live). A product that does not match is explained as if it did with
+    relevance 0 (``matches`` False) so the operator sees why. Reads only public data (no buyer)."""
+    entry = SearchDoc.objects.filter(product_id=product_id).values(*_DOC_FIELDS).first()
+    if entry is None:
+        return None
+    _words, relevance, rows = _matching(query=query, category=category)
+    matches = any(row["product_id"] == product_id for row in rows)
+    if not matches:
+        relevance = {**relevance, entry["pk"]: 0.0}
+        rows = [*rows, entry]
+    liked = {entry["category_code"]}
+    variants = []
+    for personalised in (False, True):
+        scored = _rank(rows, relevance, liked if personalised else set(), personalised=personalised)
+        scored.sort(key=lambda s: (-s.score, s.row["product_id"]))
+        place = next(i for i, s in enumerate(scored) if s.row["product_id"] == product_id)
+        mine = scored[place]
+        variants.append(RankVariant(place + 1 if matches else None, mine.score, mine.explanation))
+    from mallops.storefront import pagecache, rank_inputs
+
+    stamp = pagecache.stamp(entry["indexed_at"])
+    signals = rank_inputs.signals([rank_inputs.Product(product_id=product_id, stamp=stamp)])
+    return RankingReport(
+        signals=signals.get(product_id) or rank_inputs.RankSignals(),
+        review_mean=entry["review_mean"],
+        review_count=entry["review_count"],
+        quality_score=entry["quality_score"],
+        product_id=product_id,
+        title=entry["title"],
+        category_code=entry["category_code"],
+        query=query,
+        category=category,
+        total=len(rows) if matches else len(rows) - 1,
+        matches=matches,
+        everyone=variants[0],
+        personalised=variants[1],
+    )
 
 
 def search(
@@ -476,21 +597,10 @@ def search(
     import time
 
     from mallops.storefront import pagecache, rank_inputs
-    from mallops.storefront import search as index
 
-    words = index.segment_query(query) if query.strip() else []
-    docs = SearchDoc.objects.all()
-    relevance: dict[int, float] = {}
-    if words:
-        relevance = index.match(words)
-        docs = docs.filter(pk__in=list(relevance))
-    if category:
-        docs = docs.filter(category_code=category)
-    if min_price_fen is not None:
-        docs = docs.filter(min_price_fen__gte=min_price_fen)
-    if max_price_fen is not None:
-        docs = docs.filter(min_price_fen__lte=max_price_fen)
-    rows = list(docs.order_by("pk").values(*_DOC_FIELDS)[:500])
+    words, relevance, rows = _matching(
+        query=query, category=category, min_price_fen=min_price_fen, max_price_fen=max_price_fen
+    )
     personalised = is_personalised(user)
     key = ""
     if not personalised:
@@ -512,25 +622,26 @@ def search(
     liked = _affinity_categories(user) if personalised else set()
     scored = _rank(rows, relevance, liked, personalised=personalised)
     if sort == "sales":
-        scored.sort(key=lambda s: (-s[0]["sales_units"], s[0]["product_id"]))
+        # 销量: the last 30 days' units, the figure the card shows (月销) and the ranking's sales velocity
+        scored.sort(key=lambda s: (-s.units_30d, s.row["product_id"]))
     elif sort == "price_asc":
-        scored.sort(key=lambda s: (s[0]["min_price_fen"], s[0]["product_id"]))
+        scored.sort(key=lambda s: (s.row["min_price_fen"], s.row["product_id"]))
     elif sort == "price_desc":
-        scored.sort(key=lambda s: (-s[0]["min_price_fen"], s[0]["product_id"]))
+        scored.sort(key=lambda s: (-s.row["min_price_fen"], s.row["product_id"]))
     else:
-        scored.sort(key=lambda s: (-s[1], s[0]["product_id"]))
+        scored.sort(key=lambda s: (-s.score, s.row["product_id"]))
     hits = [
         SearchHit(
-            product_id=row["product_id"],
-            title=row["title"],
-            image_url=row["image_url"],
-            min_price_fen=row["min_price_fen"],
-            sales_units=row["sales_units"],
-            review_count=row["review_count"],
-            score=value,
-            explanation=explained,
+            product_id=s.row["product_id"],
+            title=s.row["title"],
+            image_url=s.row["image_url"],
+            min_price_fen=s.row["min_price_fen"],
+            sales_units=s.units_30d,
+            review_count=s.row["review_count"],
+            score=s.score,
+            explanation=s.explanation,
         )
-        for row, value, explained in scored[:PAGE_SIZE]
+        for s in scored[:PAGE_SIZE]
     ]
     result = SearchResult(
         query=query, words=words, hits=hits, total=len(scored), personalised=personalised, cache_key=key

@@ -54,9 +54,10 @@ def sku_offers(*, sku_codes: Collection[str]) -> dict[str, SkuOffer]:
 
 
 @dataclass(frozen=True, slots=True)
-class SkuSales:
-    """Paid sales of one SKU code since ``since_30d``: units in the last 7 and 30 days, the paid orders that
-    carry it, and how many of those were refunded in part or in full (the storefront's ranking inputs)."""
+class ProductSales:
+    """Paid sales of one catalogue product (all its SKUs) since ``since_30d``: units in the last 7 and 30
+    days, the paid orders that carry it (an order with two of its SKUs counts once) and how many of those
+    were refunded in part or in full (the storefront's ranking inputs, 已售 and 销量)."""
 
     units_7d: int = 0
     units_30d: int = 0
@@ -64,24 +65,27 @@ class SkuSales:
     refunded_orders_30d: int = 0
 
 
-def sku_sales(*, sku_codes: Collection[str], since_7d: datetime, since_30d: datetime) -> dict[str, SkuSales]:
-    """Sales of each SKU code over paid orders (``paid_at`` in the window; cancelled unpaid orders never
-    count). One query, platform-wide: ranking reads every store's public sales velocity."""
-    if not sku_codes:
+def product_sales(
+    *, product_ids: Collection[int], since_7d: datetime, since_30d: datetime
+) -> dict[int, ProductSales]:
+    """Sales of each catalogue product over paid orders (``paid_at`` in the window; cancelled unpaid orders
+    never count), counted per product through the line's stock row and its catalogue SKU, so orders are
+    distinct per product. One query, platform-wide: ranking reads every store's public sales velocity."""
+    if not product_ids:
         return {}
     rows = (
         OrderLine.objects.unscoped(reason="the storefront ranks by every store's sales velocity")
-        .filter(sku_code__in=list(sku_codes), order__paid_at__gte=since_30d)
-        .values("sku_code")
+        .filter(item__catalogue_sku__product_id__in=list(product_ids), order__paid_at__gte=since_30d)
+        .values("item__catalogue_sku__product_id")
         .annotate(
             units_7d=Sum("qty", filter=Q(order__paid_at__gte=since_7d), default=0),
             units_30d=Sum("qty", default=0),
             orders_30d=Count("order", distinct=True),
             refunded=Count("order", filter=Q(order__refunded_fen__gt=0), distinct=True),
         )
-        .values_list("sku_code", "units_7d", "units_30d", "orders_30d", "refunded")
+        .values_list("item__catalogue_sku__product_id", "units_7d", "units_30d", "orders_30d", "refunded")
     )
     return {
-        str(code): SkuSales(int(u7), int(u30), int(orders), int(refunded))
-        for code, u7, u30, orders, refunded in rows
+        int(product): ProductSales(int(u7), int(u30), int(orders), int(refunded))
+        for product, u7, u30, orders, refunded in rows
     }
