@@ -33,6 +33,8 @@ def test_tiers_need_manage_to_write_and_view_to_read() -> None:
         "birthday_gift": "",
         "coupon_batch_id": None,
         "coupons_per_period": 0,
+        "gift_points": 0,
+        "gift_coupon_batch_id": None,
     }
     refused = viewer.post_json("/api/v1/membership/tiers", GOLD)
     assert refused.status_code == 403

@@ -19,7 +19,7 @@ from mallops.accounts.auth import api_auth
 from mallops.accounts.models import User
 from mallops.accounts.services import require_permission
 from mallops.core.inputs import Count, Fen, Id, Schema, Text
-from mallops.membership import member_days, selectors, services
+from mallops.membership import birthday, member_days, selectors, services
 from mallops.membership.models import Tier
 
 router = Router(tags=["membership"], auth=api_auth)
@@ -36,6 +36,8 @@ class MembershipTierIn(Schema):
     coupon_batch_id: Id | None = None
     coupons_per_period: int = Field(0, ge=0, le=100)
     active: bool = True
+    gift_points: int = Field(0, ge=0, le=1_000_000)  # birthday gift: points
+    gift_coupon_batch_id: Id | None = None  # birthday gift: one coupon of this platform batch
 
 
 class MembershipBenefitsOut(Schema):
@@ -44,6 +46,8 @@ class MembershipBenefitsOut(Schema):
     birthday_gift: str
     coupon_batch_id: int | None
     coupons_per_period: int  # coupons of the batch per Beijing calendar month
+    gift_points: int  # birthday gift: points (once a year, on the member's birthday)
+    gift_coupon_batch_id: int | None  # birthday gift: one coupon of this batch
 
 
 class MembershipTierOut(Schema):
@@ -77,6 +81,17 @@ class MyMembershipOut(Schema):
     benefits: MembershipBenefitsOut | None
 
 
+class MembershipBirthdayIn(Schema):
+    month: int = Field(..., ge=1, le=12)
+    day: int = Field(..., ge=1, le=31)
+
+
+class MembershipBirthdayOut(Schema):
+    month: int | None
+    day: int | None
+    changeable_from: datetime | None  # None: the birthday may be set or changed now
+
+
 class MembershipMemberDayIn(Schema):
     tier_id: Id
     day: date  # a Beijing calendar day
@@ -105,6 +120,8 @@ def _benefits(row: Tier) -> MembershipBenefitsOut:
         birthday_gift=row.birthday_gift,
         coupon_batch_id=row.coupon_batch_id,
         coupons_per_period=row.coupons_per_period,
+        gift_points=row.gift_points,
+        gift_coupon_batch_id=row.gift_coupon_batch_id,
     )
 
 
@@ -165,6 +182,27 @@ def membership_me(request: HttpRequest) -> MyMembershipOut:
         pending_tier=_ref(mine.pending_tier),
         benefits=_benefits(mine.tier) if mine.tier is not None else None,
     )
+
+
+def _birthday_out(state: birthday.Birthday) -> MembershipBirthdayOut:
+    return MembershipBirthdayOut(month=state.month, day=state.day, changeable_from=state.changeable_from)
+
+
+@router.get("/membership/me/birthday", response=MembershipBirthdayOut, summary="The buyer's own birthday")
+def membership_birthday(request: HttpRequest) -> MembershipBirthdayOut:
+    return _birthday_out(birthday.birthday_of(buyer=_actor(request)))
+
+
+@router.put(
+    "/membership/me/birthday",
+    response=MembershipBirthdayOut,
+    summary="Give or change the buyer's birthday (month and day; once per 365 days)",
+)
+def membership_birthday_set(request: HttpRequest, payload: MembershipBirthdayIn) -> MembershipBirthdayOut:
+    state = birthday.member_birthday_set(
+        actor=_actor(request), month=payload.month, day=payload.day, request=request
+    )
+    return _birthday_out(state)
 
 
 @router.post(

@@ -15,3 +15,8 @@ class MembershipCode(ProblemCode):
         "该优惠券当前无法用积分兑换",
     )
     POINTS_INSUFFICIENT = "points_insufficient", "Not enough points.", "积分不足"
+    BIRTHDAY_CHANGE_LIMITED = (
+        "birthday_change_limited",
+        "The birthday can change once every 365 days.",
+        "生日每 365 天只能修改一次",
+    )

@@ -58,12 +58,38 @@ class MembershipTierForm(forms.Form):
         label=_("Coupons per month"), min_value=0, max_value=100, initial=0
     )
     free_shipping = forms.BooleanField(label=_("Free shipping"), required=False)
-    birthday_gift = forms.CharField(label=_("Birthday gift"), max_length=100, required=False)
+    gift_points = forms.IntegerField(
+        label=_("Birthday gift points"),
+        min_value=0,
+        max_value=1_000_000,
+        initial=0,
+        required=False,
+        help_text=_("Points given on the member's birthday (once a year)."),
+    )
+    gift_coupon_batch = forms.ModelChoiceField(
+        label=_("Birthday gift coupon"),
+        queryset=CouponBatch.objects.none(),
+        required=False,
+        help_text=_("One platform coupon of this batch on the member's birthday."),
+    )
+    birthday_gift = forms.CharField(
+        label=_("Birthday gift description"),
+        max_length=100,
+        required=False,
+        help_text=_("Shown to members; the gift itself is the points and the coupon above."),
+    )
     active = forms.BooleanField(label=_("Tier in use"), required=False, initial=True)
 
-    def __init__(self, *args: Any, current_batch: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        current_batch: int | None = None,
+        current_gift_batch: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["coupon_batch"].queryset = platform_batches(current_batch)  # type: ignore[attr-defined]
+        self.fields["gift_coupon_batch"].queryset = platform_batches(current_gift_batch)  # type: ignore[attr-defined]
 
     @staticmethod
     def initial_from(row: Tier) -> dict[str, Any]:
@@ -77,12 +103,15 @@ class MembershipTierForm(forms.Form):
             "coupons_per_period": row.coupons_per_period,
             "free_shipping": row.free_shipping,
             "birthday_gift": row.birthday_gift,
+            "gift_points": row.gift_points,
+            "gift_coupon_batch": row.gift_coupon_batch_id,
             "active": row.active,
         }
 
     def tier_input(self) -> TierInput:
         data = self.cleaned_data
         batch = data.get("coupon_batch")
+        gift_batch = data.get("gift_coupon_batch")
         return TierInput(
             code=data["code"],
             name=data["name"],
@@ -94,4 +123,6 @@ class MembershipTierForm(forms.Form):
             coupon_batch_id=batch.pk if batch is not None else None,
             coupons_per_period=data["coupons_per_period"],
             active=bool(data.get("active")),
+            gift_points=data.get("gift_points") or 0,
+            gift_coupon_batch_id=gift_batch.pk if gift_batch is not None else None,
         )

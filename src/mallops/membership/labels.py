@@ -21,6 +21,8 @@ MESSAGES = (
     gettext_noop("0-99"),
     gettext_noop("Not a platform coupon batch."),
     gettext_noop("Choose the coupon batch the tier gives."),
+    gettext_noop("0-1000000"),
+    gettext_noop("No such date."),
 )
 
 LABELS: dict[str, Any] = {
@@ -49,6 +51,10 @@ ACTIONS: dict[str, Any] = {
     "membership.downgrade_cancelled": _("Member downgrade cancelled"),
     "membership.downgraded": _("Member downgraded"),
     "membership.benefit_coupons": _("Member tier coupons granted"),
+    "membership.birthday_set": _("Member birthday given"),
+    "membership.birthday_gift": _("Birthday gift granted"),
+    "membership.points_gift": _("Points given as a gift"),
+    "membership.notices_read": _("Member notices read"),
 }
 
 FIELDS: dict[str, Any] = {
@@ -58,7 +64,12 @@ FIELDS: dict[str, Any] = {
     "min_growth": _("Growth threshold"),
     "discount_percent": _("Member price (percent off)"),
     "free_shipping": _("Free shipping"),
-    "birthday_gift": _("Birthday gift"),
+    "birthday_gift": _("Birthday gift description"),
+    "gift_points": _("Birthday gift points"),
+    "gift_coupon_batch": _("Birthday gift coupon"),
+    "gift_coupon_batch_id": _("Birthday gift coupon"),
+    "birthday_month": _("Birthday month"),
+    "birthday_day": _("Birthday day"),
     "coupon_batch": _("Coupon batch per month"),
     "coupon_batch_id": _("Coupon batch per month"),
     "coupons_per_period": _("Coupons per month"),

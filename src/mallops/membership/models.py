@@ -23,7 +23,13 @@ class Tier(models.Model):
     min_growth = models.PositiveIntegerField()
     discount_percent = models.PositiveSmallIntegerField(default=0)
     free_shipping = models.BooleanField(default=False)
+    # the birthday gift: points and/or one coupon of a platform batch (``membership.birthday``); the text
+    # only describes it to the buyer
     birthday_gift = models.CharField(max_length=100, blank=True, default="")
+    gift_points = models.PositiveIntegerField(default=0)
+    gift_coupon_batch = models.ForeignKey(
+        "pricing.CouponBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     coupon_batch = models.ForeignKey(
         "pricing.CouponBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -35,7 +41,8 @@ class Tier(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
-        "birthday_gift": "the gift a tier gives on a member's birthday (a rule; no one's birthday)"
+        "birthday_gift": "the gift a tier gives on a member's birthday (a rule; no one's birthday)",
+        "gift_points": "points the tier gives on a member's birthday (a rule)",
     }
 
     class Meta:
@@ -81,6 +88,11 @@ class Member(models.Model):
     period_started_at = models.DateTimeField(null=True, blank=True)
     period_ends_at = models.DateTimeField(null=True, blank=True)
     legacy_level = models.CharField(max_length=20, blank=True, default="")
+    # the birthday the member gave (month and day only, optional) and when it was last set: it may change
+    # once per 365 days, so the birthday gift cannot be farmed (``membership.birthday``)
+    birthday_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    birthday_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    birthday_set_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,7 +100,26 @@ class Member(models.Model):
         "growth": PersonalField(DataClass.TRANSACTION, purpose="membership tier", mask="redact"),
         "paid_fen": PersonalField(DataClass.TRANSACTION, purpose="membership tier", mask="redact"),
         "orders": PersonalField(DataClass.TRANSACTION, purpose="membership tier", mask="redact"),
+        "birthday_month": PersonalField(DataClass.IDENTITY, purpose="membership benefits", mask="redact"),
+        "birthday_day": PersonalField(DataClass.IDENTITY, purpose="membership benefits", mask="redact"),
+        "birthday_set_at": PersonalField(DataClass.IDENTITY, purpose="membership benefits", mask="redact"),
     }
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(birthday_month__isnull=True, birthday_day__isnull=True)
+                    | models.Q(
+                        birthday_month__gte=1,
+                        birthday_month__lte=12,
+                        birthday_day__gte=1,
+                        birthday_day__lte=31,
+                    )
+                ),
+                name="membership_member_birthday",
+            ),
+        ]
 
     objects: ClassVar[Any] = models.Manager()
 
@@ -186,6 +217,7 @@ class PointsEntry(models.Model):
         REVERSE = "reverse", "reverse"
         EXPIRE = "expire", "expire"
         ADJUST = "adjust", "adjust"
+        GIFT = "gift", "gift"
 
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -360,3 +392,39 @@ class MemberDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tier_id} {self.day.isoformat()}"
+
+
+class BirthdayGift(models.Model):
+    """The birthday gift a member received in one ``year`` (at most one: a unique row), and its notice.
+
+    ``year`` is the year of the birthday it celebrates (Asia/Shanghai); ``points`` and ``coupon_id`` are
+    what was handed over (the tier's gift then). ``title`` and ``read_at`` make it the buyer's notice.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="birthday_gifts")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    birthday = models.DateField()
+    tier_code = models.CharField(max_length=20)
+    points = models.PositiveIntegerField(default=0)
+    coupon_id = models.BigIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "birthday": PersonalField(DataClass.IDENTITY, purpose="membership benefits", mask="redact"),
+    }
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "points": "points the tier's gift gave (the tier's rule)",
+        "coupon_id": "the coupon handed over with the gift (an id)",
+    }
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="membership_birthday_gift_once_a_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"birthday gift {self.member_id}/{self.year}"

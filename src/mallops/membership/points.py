@@ -538,3 +538,17 @@ def points_adjust(
         actor=actor,
         expires_at=_expires_at(now) if delta > 0 else None,
     )
+
+
+def points_gift(*, buyer_id: int, points: int, reference: str, now: datetime) -> PointsEntry:
+    """Give a buyer ``points`` available points as a benefit (the birthday gift; system actor). They
+    expire like earned points. Call inside the caller's ``audited`` transaction, after its other locks
+    (the account is the last row lock)."""
+    return _append(
+        _account(buyer_id),
+        kind=EntryKind.GIFT,
+        now=now,
+        delta=points,
+        reference=reference,
+        expires_at=_expires_at(now),
+    )

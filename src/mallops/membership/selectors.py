@@ -14,7 +14,7 @@ from mallops.accounts.roles import require_buyer
 from mallops.accounts.services import require_permission
 from mallops.core.errors import not_found
 from mallops.membership.engine import growth_value
-from mallops.membership.models import Member, MemberEvent, Tier
+from mallops.membership.models import BirthdayGift, Member, MemberEvent, Tier
 from mallops.membership.services import buyer_growth
 from mallops.pricing.models import Coupon
 
@@ -99,6 +99,13 @@ def benefit_coupons(*, actor: Any, buyer_id: int) -> QuerySet[Coupon]:
     batches = Tier.objects.filter(coupon_batch__isnull=False).values_list("coupon_batch_id", flat=True)
     rows: QuerySet[Coupon] = Coupon.objects.for_buyer(buyer_id).filter(batch_id__in=list(batches))
     return rows.select_related("batch").order_by("-claimed_at", "-pk")
+
+
+def birthday_gifts(*, actor: Any, buyer_id: int) -> QuerySet[BirthdayGift]:
+    """The birthday gifts the buyer received, newest first (staff, ``promotion.view``)."""
+    require_permission(actor, "promotion.view")
+    rows: QuerySet[BirthdayGift] = BirthdayGift.objects.filter(buyer_id=buyer_id).order_by("-year", "-pk")
+    return rows
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,8 @@ class TierInput:
     coupon_batch_id: int | None = None
     coupons_per_period: int = 0
     active: bool = True
+    gift_points: int = 0
+    gift_coupon_batch_id: int | None = None
 
 
 def _tier_snapshot(row: Tier) -> dict[str, Any]:
@@ -64,7 +66,17 @@ def _tier_snapshot(row: Tier) -> dict[str, Any]:
         "coupon_batch": row.coupon_batch_id,
         "coupons_per_period": row.coupons_per_period,
         "active": row.active,
+        "gift_points": row.gift_points,
+        "gift_coupon_batch": row.gift_coupon_batch_id,
     }
+
+
+def _platform_batch(batch_id: int) -> bool:
+    return bool(
+        CouponBatch.objects.unscoped(reason="a tier's coupon batch is a platform batch")
+        .filter(pk=batch_id, merchant__isnull=True)
+        .exists()
+    )
 
 
 def _check_tier(data: TierInput, *, exclude_pk: int | None) -> None:
@@ -95,11 +107,15 @@ def _check_tier(data: TierInput, *, exclude_pk: int | None) -> None:
         errors.append(FieldError(loc=("body", "discount_percent"), msg="0-99"))
     if data.coupons_per_period < 0:
         errors.append(FieldError(loc=("body", "coupons_per_period"), msg="must not be negative"))
-    if data.coupon_batch_id is not None and not (
-        CouponBatch.objects.unscoped(reason="a tier's coupon batch is a platform batch")
-        .filter(pk=data.coupon_batch_id, merchant__isnull=True)
-        .exists()
-    ):
+    if not 0 <= data.gift_points <= 1_000_000:
+        errors.append(FieldError(loc=("body", "gift_points"), msg="0-1000000"))
+    if data.gift_coupon_batch_id is not None and not _platform_batch(data.gift_coupon_batch_id):
+        errors.append(
+            FieldError(
+                loc=("body", "gift_coupon_batch_id"), msg="Not a platform coupon batch.", code="invalid"
+            )
+        )
+    if data.coupon_batch_id is not None and not _platform_batch(data.coupon_batch_id):
         errors.append(
             FieldError(loc=("body", "coupon_batch_id"), msg="Not a platform coupon batch.", code="invalid")
         )
@@ -120,6 +136,7 @@ def _apply(row: Tier, data: TierInput) -> None:
     row.discount_percent, row.free_shipping = data.discount_percent, data.free_shipping
     row.birthday_gift, row.coupon_batch_id = data.birthday_gift.strip(), data.coupon_batch_id
     row.coupons_per_period, row.active = data.coupons_per_period, data.active
+    row.gift_points, row.gift_coupon_batch_id = data.gift_points, data.gift_coupon_batch_id
 
 
 @transaction.atomic

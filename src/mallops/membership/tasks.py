@@ -20,3 +20,11 @@ def membership_benefit_coupons() -> int:
     from mallops.membership.benefits import members_coupons_grant
 
     return members_coupons_grant(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="15"))  # type: ignore[untyped-decorator]
+def membership_birthday_gifts() -> int:
+    """Birthday gifts due (hourly, so the gift arrives early on the Beijing day; once a year per member)."""
+    from mallops.membership.birthday import birthday_gifts_grant
+
+    return birthday_gifts_grant(now=timezone.now())

@@ -56,7 +56,12 @@ def _benefits(row: Tier) -> str:
         parts.append(_("%(count)s coupons a month") % {"count": row.coupons_per_period})
     if row.free_shipping:
         parts.append(str(field_label("free_shipping", "membership")))
-    if row.birthday_gift:
+    if row.gift_points or row.gift_coupon_batch_id:
+        gift = [_("%(points)s points") % {"points": row.gift_points}] if row.gift_points else []
+        if row.gift_coupon_batch_id:
+            gift.append(_("a coupon"))
+        parts.append(_("Birthday gift: %(gift)s") % {"gift": _(", ").join(gift)})
+    elif row.birthday_gift:
         parts.append(_("Birthday gift: %(gift)s") % {"gift": row.birthday_gift})
     return _(", ").join(parts) or "—"
 
@@ -106,7 +111,12 @@ def _tier_form(request: HttpRequest, row: Tier | None) -> HttpResponse:
     actor = _need(request, "promotion.manage")
     initial = MembershipTierForm.initial_from(row) if row is not None else None
     current = row.coupon_batch_id if row is not None else None
-    form = MembershipTierForm(request.POST or None, initial=initial, current_batch=current)
+    form = MembershipTierForm(
+        request.POST or None,
+        initial=initial,
+        current_batch=current,
+        current_gift_batch=row.gift_coupon_batch_id if row is not None else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             if row is None:
@@ -257,5 +267,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
             "benefits": _benefits(row.tier) if row.tier else "—",
             "history": history,
             "coupons": coupons,
+            "gifts": selectors.birthday_gifts(actor=actor, buyer_id=row.buyer_id)[:20],
+            "tier_names": names,
         },
     )
