@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mallops.storefront import views, views_account, views_aftersales, views_reviews
+from mallops.storefront import views, views_account, views_aftersales, views_member, views_reviews
 
 app_name = "storefront"
 
@@ -27,6 +27,10 @@ urlpatterns = [
     path("orders/<int:order_id>/confirm/", views_account.order_confirm, name="order_confirm"),
     path("orders/<int:order_id>/cancel/", views_account.order_cancel, name="order_cancel"),
     path("me/privacy/", views_account.privacy, name="privacy"),
+    # 会员 and 消息 (views_member)
+    path("me/member/", views_member.member, name="member"),
+    path("me/inbox/", views_member.inbox, name="inbox"),
+    path("me/inbox/read/", views_member.inbox_read, name="inbox_read"),
     path("me/privacy/consent/", views_account.privacy_consent, name="privacy_consent"),
     path("me/privacy/requests/", views_account.privacy_request, name="privacy_request"),
     # reviews and Q&A (views_reviews)
