@@ -9,6 +9,7 @@ from mallops.accounts.api import router as identity_router
 from mallops.aftersales.api import router as aftersales_router
 from mallops.analytics.api import router as analytics_router
 from mallops.analytics.api_behaviour import router as analytics_behaviour_router
+from mallops.analytics.api_campaigns import router as analytics_campaigns_router
 from mallops.catalogue.api import router as catalogue_router
 from mallops.compliance.api import router as compliance_router
 from mallops.content.api import router as content_router
@@ -42,6 +43,7 @@ ROUTERS: list[tuple[str, Router]] = [
     # feature apps mount their own sub-paths (merchant-side routes live under /merchant/...)
     ("", catalogue_router),
     ("", promotions_router),
+    ("", analytics_campaigns_router),  # segment issues and the campaign report (moved from pricing)
     ("", review_router),
     ("", orders_router),
     ("", payments_router),

@@ -11,6 +11,11 @@ class AnalyticsConfig(AppConfig):
         from mallops.console.navigation import MenuItem, register
 
         task_links.connect()
+        # the coupon pages' segment form: pricing issues to the buyers a segment holds (ADR 0006)
+        from mallops.analytics.segments import segment_choices_for
+        from mallops.pricing.audiences import register_segment_choices
+
+        register_segment_choices(segment_choices_for)
 
         register(
             MenuItem("analytics", _("KPI dashboard"), "analytics:dashboard", "analytics.view", group="data")

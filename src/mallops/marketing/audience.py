@@ -13,12 +13,12 @@ from typing import Any
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
+from mallops.analytics.segments import SEGMENTS, segment_usernames
 from mallops.dsr.consent_selectors import consenting_user_ids
 from mallops.dsr.contracts import Purpose
 from mallops.marketing.models import BuyerTag
 from mallops.marketing.targeting import in_holdout
 from mallops.membership.selectors import members
-from mallops.pricing.segments import SEGMENTS, segment_usernames
 
 
 @dataclass(frozen=True)

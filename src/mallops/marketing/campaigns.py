@@ -25,6 +25,7 @@ from typing import Any, Final
 from django.utils import timezone
 
 from mallops.accounts.services import require_permission
+from mallops.analytics.segments import SEGMENTS
 from mallops.audit.services import audit_record, audited
 from mallops.compliance.engine import check_text
 from mallops.core.errors import DomainError, FieldError, conflict, validation_error
@@ -35,7 +36,6 @@ from mallops.marketing.targeting import OrderFact, Results, results
 from mallops.membership.selectors import tiers
 from mallops.orders.selectors import paid_order_facts
 from mallops.pricing.coupons import coupons_issue
-from mallops.pricing.segments import SEGMENTS
 from mallops.pricing.selectors import platform_batches, platform_promotions
 
 logger = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ class MarketingSpendFileForm(forms.Form):
 
 
 def _segment_choices() -> list[tuple[str, Any]]:
-    from mallops.pricing.segments import SEGMENT_LABELS
+    from mallops.analytics.segments import SEGMENT_LABELS
 
     return [("", _("Any segment")), *((code, name) for code, name in SEGMENT_LABELS.items())]
 

@@ -24,6 +24,7 @@ from typing import Any, Final
 from django.utils import timezone
 
 from mallops.accounts.services import require_permission
+from mallops.analytics.segments import SEGMENTS
 from mallops.audit.services import audit_record, audited
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.marketing import audience
@@ -33,7 +34,6 @@ from mallops.marketing.targeting import OrderFact, Results, results
 from mallops.membership.selectors import tiers
 from mallops.orders.selectors import paid_order_facts
 from mallops.pricing.coupons import coupons_issue
-from mallops.pricing.segments import SEGMENTS
 from mallops.pricing.selectors import platform_batches
 from mallops.tasks.contracts import Kind, Team
 from mallops.tasks.services import task_open_once

@@ -31,7 +31,7 @@ class PricingConfig(AppConfig):
         )
         register(
             MenuItem(
-                "campaigns", _("Campaign report"), "pricing:campaigns", "promotion.view", group="marketing"
+                "campaigns", _("Campaign report"), "campaigns:campaigns", "promotion.view", group="marketing"
             )
         )
         register(
@@ -57,7 +57,7 @@ class PricingConfig(AppConfig):
             MenuItem(
                 "store_campaigns",
                 _("My campaign report"),
-                "pricing:store_campaigns",
+                "campaigns:store_campaigns",
                 "store.promotion.manage",
                 group="marketing",
             )

@@ -1,4 +1,5 @@
-"""Console pages of the pricing app, mounted under /promotions/ by mallops.urls."""
+"""Console pages of the pricing app, mounted under /promotions/ by mallops.urls (the campaign report and
+the segment issue there are analytics' pages: ``mallops.analytics.campaign_urls``)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("coupon-batches/new/", views_forms.batch_new, name="batch_new"),
     path("coupon-batches/<int:batch_id>/edit", views_forms.batch_edit, name="batch_edit"),
     path("coupon-batches/<int:batch_id>/stop", views_forms.batch_stop, name="batch_stop"),
-    path("coupon-batches/issue-segment", views_campaigns.issue_segment, name="issue_segment"),
-    path("campaigns/", views_campaigns.campaigns, name="campaigns"),
-    path("store-campaigns/", views_campaigns.merchant_campaigns, name="store_campaigns"),
     path("store-coupons/", views_campaigns.store_coupons, name="store_coupons"),
-    path("store-coupons/issue-segment", views_campaigns.store_issue_segment, name="store_issue_segment"),
     path("memberships/", views_campaigns.membership_list, name="memberships"),
     path(
         "memberships/<int:membership_id>/revoke", views_campaigns.membership_revoke, name="membership_revoke"

@@ -9,6 +9,7 @@ one coupon at once cannot both succeed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -383,9 +384,10 @@ def coupons_issue(
         u.username: u for u in User.objects.filter(username__in=usernames, kind=Kind.BUYER, is_active=True)
     }
     # consent binds as for a segment issue: a coupon sent to a named buyer is marketing (PIPL Art. 13-15)
-    from mallops.pricing.segments import marketing_consenting  # segments imports this module
+    from mallops.dsr.consent_selectors import consenting_user_ids
+    from mallops.dsr.contracts import Purpose
 
-    consenting = marketing_consenting([u.pk for u in buyers.values()])
+    consenting = consenting_user_ids([u.pk for u in buyers.values()], Purpose.MARKETING)
     now = timezone.now()
     issued: list[int] = []
     refused: dict[str, str] = {}
@@ -417,6 +419,98 @@ def coupons_issue(
         request=request,
     )
     return IssueResult(issued=issued, refused=refused, no_consent=no_consent)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Buyers an app above pricing chose for a coupon issue (analytics: an RFM segment), in issue order,
+    and what the issue's audit event says about how they were chosen."""
+
+    buyer_ids: list[int]
+    audit: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AudienceIssue:
+    issued: list[int]  # new coupon ids
+    already: int  # buyers who already held a coupon of the batch
+    refused: dict[str, int]  # reason code -> buyers
+    issued_count: int  # the batch's issued count after the issue
+
+
+_BATCH_REFUSALS = (
+    PricingCode.COUPON_BATCH_EXHAUSTED,
+    PricingCode.COUPON_BATCH_CANCELLED,
+    PricingCode.COUPON_BATCH_ENDED,
+)
+
+
+@transaction.atomic
+def coupons_issue_audience(
+    *,
+    actor: Any,
+    merchant_id: int | None,
+    batch_id: int,
+    audience: Callable[[], Audience],
+    action: str,
+    request: Any = None,
+) -> AudienceIssue:
+    """Issue one coupon of the batch to each buyer of ``audience`` who holds none of it yet.
+
+    Pricing owns the issue, not the choice of buyers: ``audience`` is called once the permission is
+    checked (403) and the batch locked in the actor's scope (404), so it may refuse with its own 422 and
+    reads nothing for a caller who may not issue. A buyer who already holds a coupon of the batch is
+    skipped (issuing twice issues nothing new); once the batch itself refuses (exhausted, cancelled,
+    ended) every later buyer is refused the same way. One audit event ``action`` with the audience's
+    ``audit`` facts and the counts.
+    """
+    require_permission(actor, _permission(merchant_id))
+    batch = _locked_batch(batch_id, merchant_id, actor)
+    chosen = audience()
+    holders = set(
+        Coupon.objects.unscoped(reason="who already holds a coupon of this batch")
+        .filter(batch_id=batch.pk)
+        .values_list("buyer_id", flat=True)
+    )
+    buyers = {u.pk: u for u in User.objects.filter(pk__in=chosen.buyer_ids, kind=Kind.BUYER, is_active=True)}
+    issued: list[int] = []
+    already = 0
+    refused: dict[str, int] = {}
+    now = timezone.now()
+    stopped = ""  # set when the batch itself refuses
+    for buyer_id in chosen.buyer_ids:
+        buyer = buyers.get(buyer_id)
+        if buyer is None:
+            continue
+        if buyer_id in holders:
+            already += 1
+            continue
+        if stopped:
+            refused[stopped] = refused.get(stopped, 0) + 1
+            continue
+        try:
+            with transaction.atomic():
+                issued.append(_issue(batch, buyer, now).pk)
+        except DomainError as exc:
+            refused[exc.code] = refused.get(exc.code, 0) + 1
+            if exc.code in _BATCH_REFUSALS:
+                stopped = exc.code
+    batch.refresh_from_db(fields=["issued_count"])
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=batch,
+        merchant_id=merchant_id,
+        after={
+            **chosen.audit,
+            "issued": len(issued),
+            "already": already,
+            "refused": refused,
+            "issued_count": batch.issued_count,
+        },
+        request=request,
+    )
+    return AudienceIssue(issued=issued, already=already, refused=refused, issued_count=batch.issued_count)
 
 
 @transaction.atomic

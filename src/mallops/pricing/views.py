@@ -26,7 +26,7 @@ from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.timeutil import to_local
 from mallops.core.words import label, label_choices
-from mallops.pricing import coupons, segments, services
+from mallops.pricing import audiences, coupons, services
 from mallops.pricing.checks import blocking
 from mallops.pricing.citations import LAW_NAMES
 from mallops.pricing.models import CouponBatch, Promotion, PromotionStatus, PromotionUse
@@ -241,6 +241,6 @@ def coupon_batches(request: HttpRequest) -> HttpResponse:
             "issuable": coupon_lists.active_batches(scoped) if can_issue else [],
             "can_issue": can_issue,
             "chart": chart if shown else "",
-            "segments": segments.segment_choices(segments.segment_sizes()) if can_issue else [],
+            "segments": audiences.segment_choices(None) if can_issue else [],
         },
     )

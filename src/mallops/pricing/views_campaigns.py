@@ -1,7 +1,6 @@
-"""Console pages: the campaign report (R1.4.2) with its chart (staff: ``/promotions/campaigns/``; the
-merchant centre: ``/promotions/store-campaigns/``, its own store), memberships (grant and revoke), and
-issuing a coupon batch to an RFM segment (a form on the platform coupons page, and the merchant centre's
-store coupons page ``/promotions/store-coupons/``).
+"""Console pages: memberships (grant and revoke) and the merchant centre's store coupons page
+``/promotions/store-coupons/`` with its segment form (the choices come from ``pricing.audiences``; the
+campaign report pages and the segment issue moved to ``mallops.analytics.views_campaigns``, same URLs).
 
 Staff see the platform's memberships (``promotion.view``; granting needs ``promotion.manage``); a
 merchant member with ``store.promotion.manage`` manages its own store's.
@@ -26,7 +25,7 @@ from mallops.accounts.selectors import user_merchant
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import label, label_choices
-from mallops.pricing import campaign_report, memberships, segments
+from mallops.pricing import memberships
 from mallops.pricing.models import CouponBatch
 from mallops.pricing.svg import bar_chart
 
@@ -38,91 +37,6 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _campaign_table(request: HttpRequest, rows: list[dict[str, Any]], *, merchant_side: bool) -> DataTable:
-    """The report's campaigns (dicts, already scoped and computed) as a ``DataTable``."""
-    from django.urls import reverse
-
-    kinds = [("promotion", _("Promotion")), ("coupon_batch", _("Coupon batch"))]
-    names = dict(kinds)
-
-    def link(row: dict[str, Any]) -> str | None:
-        # a store opens its own promotions; the platform opens every promotion
-        if row["type"] == "promotion" and (row["merchant_id"] or not merchant_side):
-            return reverse("pricing:detail", args=[row["id"]])
-        return None
-
-    return DataTable(
-        request,
-        [{**row, "key": f"{row['type']}-{row['id']}"} for row in rows],
-        columns=[
-            Column("type", _("Type"), value=lambda r: names.get(r["type"], r["type"])),
-            Column("id", "#", sort="id", link=link),
-            Column("name", _("Name"), sort="name", link=link),
-            Column(
-                "merchant", _("Merchant"), sort="merchant", value=lambda r: r["merchant"] or _("Platform")
-            ),
-            Column("orders", _("Orders"), kind="number", sort="orders"),
-            Column("buyers", _("Buyers"), kind="number", sort="buyers"),
-            Column("discount_fen", _("Discount cost"), kind="money", sort="discount_fen"),
-            Column("gmv_fen", _("GMV"), kind="money", sort="gmv_fen"),
-            Column("refunded_fen", _("Refunded amount"), kind="money", sort="refunded_fen"),
-            Column("roi", "ROI", kind="number", sort="roi"),
-        ],
-        search=["name", "merchant"],
-        search_placeholder=_("Campaign or store"),
-        filters=[Filter("type", _("Type"), kinds)],
-        default_sort="-discount_fen",
-        page_size=50,
-        export_name="campaigns",
-        row_key="key",
-        keep=["start", "end"],
-        testid="campaigns",
-        row_testid="campaign-{key}",
-        empty_title=_("No paid order used a promotion or coupon in this period."),
-        empty_hint=_("Pick a longer period, or launch a promotion or coupon batch first."),
-    )
-
-
-def _report_page(request: HttpRequest, merchant_id: int | None) -> HttpResponse:
-    user: Any = request.user
-    start, end = _day(request.GET.get("start", "")), _day(request.GET.get("end", ""))
-    if start and end and end < start:
-        messages.error(request, _("The end date is before the start date."))
-        start = end = None
-    if merchant_id is None:
-        report = campaign_report.campaign_report(actor=user, start=start, end=end)
-    else:
-        report = campaign_report.merchant_campaign_report(
-            actor=user, merchant_id=merchant_id, start=start, end=end
-        )
-    rows = report["campaigns"]
-    table = _campaign_table(request, rows, merchant_side=merchant_id is not None)
-    if table.export_format:
-        return table.export_response()
-    top = sorted(rows, key=lambda r: -r["discount_fen"])[:12]
-    return render(
-        request,
-        "pricing/campaigns.html",
-        {
-            "active": "store_campaigns" if merchant_id is not None else "campaigns",
-            "merchant_side": merchant_id is not None,
-            "report": report,
-            "rows": rows,
-            "table": table,
-            "start": start,
-            "end": end,
-            "cost_chart": bar_chart(
-                [(r["name"][:8] or str(r["id"]), round(r["discount_fen"] / 100)) for r in top],
-                title=_("Discount cost per campaign (yuan)"),
-            ),
-            "gmv_chart": bar_chart(
-                [(r["name"][:8] or str(r["id"]), round(r["gmv_fen"] / 100)) for r in top],
-                title=_("GMV per campaign (yuan)"),
-            ),
-        },
-    )
-
-
 def _store_id(request: HttpRequest) -> int:
     """The merchant member's store (403 without ``store.promotion.manage`` or without a store)."""
     user: Any = request.user
@@ -130,20 +44,6 @@ def _store_id(request: HttpRequest) -> int:
     if member is None:
         raise PermissionDenied("store.promotion.manage")
     return int(member.merchant_id)
-
-
-@login_required
-def campaigns(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    if not user.has_perm("promotion.view"):
-        raise PermissionDenied("promotion.view")
-    return _report_page(request, None)
-
-
-@login_required
-def merchant_campaigns(request: HttpRequest) -> HttpResponse:
-    """The merchant centre's campaign report: its own campaigns and the platform's, on its own orders."""
-    return _report_page(request, _store_id(request))
 
 
 def _membership_side(request: HttpRequest) -> tuple[int | None, bool]:
@@ -259,56 +159,10 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
     return redirect("pricing:memberships")
 
 
-def _issue_segment(request: HttpRequest, merchant_id: int | None) -> None:
-    try:
-        result = segments.coupons_issue_segment(
-            actor=request.user,
-            merchant_id=merchant_id,
-            batch_id=int(request.POST.get("batch", "") or 0),
-            segment=request.POST.get("segment", ""),
-            request=request,
-        )
-    except ValueError:
-        messages.error(request, _("Choose a coupon batch."))
-    except DomainError as error:
-        if error.code == "not_found":
-            messages.error(request, _("No such coupon batch here."))
-        elif error.code == "validation_error":
-            messages.error(request, _("Choose one of the listed segments."))
-        else:
-            messages.error(request, _("Not issued: %(detail)s") % {"detail": error.detail})
-    else:
-        messages.success(
-            request,
-            _("Segment %(segment)s: issued %(issued)d, already held %(already)d, refused %(refused)d.")
-            % {
-                "segment": segments.SEGMENT_LABELS.get(result.segment, result.segment),
-                "issued": len(result.issued),
-                "already": result.already,
-                "refused": sum(result.refused.values()),
-            },
-        )
-        if result.no_consent:
-            messages.info(
-                request,
-                _("%(count)d buyers without marketing consent were skipped.") % {"count": result.no_consent},
-            )
-
-
-@login_required
-@require_POST
-def issue_segment(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    if not user.has_perm("promotion.manage"):
-        raise PermissionDenied("promotion.manage")
-    _issue_segment(request, None)
-    return redirect("pricing:coupon_batches")
-
-
 @login_required
 def store_coupons(request: HttpRequest) -> HttpResponse:
     """The merchant centre's coupon batches with their counts and a form issuing one to a segment."""
-    from mallops.pricing import coupon_lists
+    from mallops.pricing import audiences, coupon_lists
 
     merchant_id = _store_id(request)
     scoped = CouponBatch.objects.for_merchant(merchant_id)
@@ -325,14 +179,6 @@ def store_coupons(request: HttpRequest) -> HttpResponse:
             "table": table,
             "issuable": coupon_lists.active_batches(scoped),
             "chart": chart if shown else "",
-            "segments": segments.segment_choices(segments.store_segment_sizes(merchant_id)),
+            "segments": audiences.segment_choices(merchant_id),
         },
     )
-
-
-@login_required
-@require_POST
-def store_issue_segment(request: HttpRequest) -> HttpResponse:
-    merchant_id = _store_id(request)
-    _issue_segment(request, merchant_id)
-    return redirect("pricing:store_coupons")

@@ -20,7 +20,8 @@ GMV of this store's orders it took part in, never another store's. A share namin
 (which the checkout never writes) is dropped, not shown.
 
 Read-only: order rows are read through their models here because the orders app has no selector for
-line shares; staff need ``promotion.view``.
+line shares; staff need ``promotion.view``. Moved here from ``pricing.campaign_report`` (issue 16, ADR
+0006): a read model over orders and pricing belongs above both.
 """
 
 from __future__ import annotations
