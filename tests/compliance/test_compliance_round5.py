@@ -6,9 +6,12 @@ does not hold behave, and its hard negatives still do.
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from mallops.compliance.engine import check_items
+from mallops.compliance.engine.normalize import normalize
 
 CASES = [
     # a reference price with its 7-day basis however the window is written, before or after it
@@ -72,3 +75,25 @@ CASES = [
 def test_round5_families(category: str, title: str, description: str, expected: str) -> None:
     item = {"id": "x", "title": title, "description": description, "category": category}
     assert check_items([item])[0]["verdict"] == expected
+
+
+@pytest.mark.parametrize("text", ["最 好的保温杯，限时 特价！", "𠮷野家 最好吃的 牛肉饭", "血🍬稳了 最好"])
+def test_the_window_slicer_cuts_what_slice_cuts(text: str) -> None:
+    normalized = normalize(text)
+    window = normalized.slicer()
+    for start in range(-3, normalized.size + 3):
+        for end in range(-1, normalized.size + 4):
+            assert window(start, end) == normalized.slice(start, end)
+
+
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it() -> None:
+    item = {"id": "x", "title": "最好的保温杯", "description": "", "category": "home"}
+    assert gc.isenabled()
+    check_items([item])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        check_items([item])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

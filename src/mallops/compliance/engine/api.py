@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal
@@ -86,21 +87,31 @@ def check_items(items: Sequence[dict[str, Any]], *, engine: Engine | None = None
     scanner = engine or default_engine()
     texts: list[str] = []
     categories: list[str] = []
-    for item in items:
-        texts.append(item["title"])
-        texts.append(item.get("description") or "")
-        category = item.get("category")
-        categories.append(category if isinstance(category, str) and category in _CATEGORY_SET else "general")
-    return [
-        {"id": item["id"], "verdict": "pass", "findings": []}
-        if not findings
-        else {
-            "id": item["id"],
-            "verdict": verdict_of(findings),
-            "findings": [finding.as_dict() for finding in findings],
-        }
-        for item, findings in zip(items, scanner.scan_fields(texts, categories), strict=True)
-    ]
+    # A batch allocates a few objects per item and no reference cycles, so the cyclic collector would only
+    # re-walk every live object many times over (about 15 % of the scan); it is paused for the batch.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for item in items:
+            texts.append(item["title"])
+            texts.append(item.get("description") or "")
+            category = item.get("category")
+            categories.append(
+                category if isinstance(category, str) and category in _CATEGORY_SET else "general"
+            )
+        return [
+            {"id": item["id"], "verdict": "pass", "findings": []}
+            if not findings
+            else {
+                "id": item["id"],
+                "verdict": verdict_of(findings),
+                "findings": [finding.as_dict() for finding in findings],
+            }
+            for item, findings in zip(items, scanner.scan_fields(texts, categories), strict=True)
+        ]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def check_text(

@@ -201,6 +201,7 @@ class Engine:
             rule_contexts.sort()
             context_starts[rule_index] = [context[0] for context in rule_contexts]
         candidates: list[tuple[int, int, int, bool, int]] = []  # start, end, rule, capped, pattern
+        text_slice = normalized.slicer()
         reach, regex_rules, frame_rules = self._context_reach, self._regex_rules, self._frame_rules
         answered = self._answered_rules
         for start, end, rule_index, pattern in terms:
@@ -223,13 +224,13 @@ class Engine:
                 if cleared:
                     continue
             if frame_rules[rule_index]:
-                claim = self._judge_frames(normalized.slice, start, end, rule_index)
+                claim = self._judge_frames(text_slice, start, end, rule_index)
                 if claim is None:
                     continue
                 start, end = claim
                 pattern = self._claim_pattern
             if regex_rules[rule_index]:
-                verdict = self._judge_window(normalized.slice, start, end, rule_index)
+                verdict = self._judge_window(text_slice, start, end, rule_index)
                 if verdict is None:
                     if answered[rule_index]:
                         # answered here: the rule's other hits in this item are cleared like a document phrase

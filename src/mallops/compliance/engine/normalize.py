@@ -24,6 +24,8 @@ characters and maps spans back to the original string.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import zhconv.zhconv as _zhconv
@@ -109,6 +111,19 @@ class NormalizedText:
             return ""
         return units[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
 
+    def slicer(self) -> Callable[[int, int], str]:
+        """:meth:`slice` for the many windows of one scan: the text is decoded once and sliced as a Python
+        string when every normalised code unit is one character (no surrogate pair survived normalisation,
+        the usual case), which costs one decode instead of one per window; else :meth:`slice` itself."""
+        text = self.text
+        if len(text) != len(self.units) >> 1:
+            return self.slice
+
+        def window(start: int, end: int) -> str:
+            return text[start if start > 0 else 0 : end if end > 0 else 0]
+
+        return window
+
     @property
     def text(self) -> str:
         """The whole normalised text."""
@@ -152,7 +167,8 @@ def normalize(text: str) -> NormalizedText:
         is_high = (units >= 0xD800) & (units <= 0xDBFF)
         is_low = (units >= 0xDC00) & (units <= 0xDFFF)
         pair_lows = np.flatnonzero(is_high[:-1] & is_low[1:]) + 1
-    mapped = _TABLE[units]
+    # np.take gathers from the table faster than fancy indexing with a uint16 index array
+    mapped = np.take(_TABLE, units)
     keep = mapped != _DELETED
     if pair_lows is not None:
         _fold_pictographs(units, mapped, keep, pair_lows)
