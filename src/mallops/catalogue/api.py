@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
@@ -309,7 +310,7 @@ def category_list(request: HttpRequest) -> list[CategoryOut]:
     ),
 )
 def category_create(request: HttpRequest, payload: CategoryIn) -> Status[Any]:
-    category = services.category_create(actor=request.user, data=payload.to_input(), request=request)
+    category = services.category_create(actor=request_actor(request), data=payload.to_input())
     return Status(201, category_out(category))
 
 
@@ -324,7 +325,7 @@ def category_update(request: HttpRequest, category_id: int, payload: Body[Any]) 
         raise not_found("category")
     body = parse_body(CategoryIn, payload)
     category = services.category_update(
-        actor=request.user, category_id=category_id, data=body.to_input(), request=request
+        actor=request_actor(request), category_id=category_id, data=body.to_input()
     )
     return category_out(category)
 
@@ -343,7 +344,7 @@ def product_list(request: HttpRequest) -> list[ProductSummary]:
 def product_create(request: HttpRequest, payload: ProductIn) -> Status[Any]:
     merchant_id = merchant_scope(request)
     product = services.product_create(
-        actor=request.user, merchant_id=merchant_id, data=payload.to_input(), request=request
+        actor=request_actor(request), merchant_id=merchant_id, data=payload.to_input()
     )
     return Status(201, product_out(product))
 
@@ -364,7 +365,7 @@ def product_update(request: HttpRequest, product_id: int, payload: Body[Any]) ->
     selectors.product_get(merchant_id=merchant_id, product_id=product_id)
     data = parse_body(ProductIn, payload).to_input()
     product = services.product_update(
-        actor=request.user, merchant_id=merchant_id, product_id=product_id, data=data, request=request
+        actor=request_actor(request), merchant_id=merchant_id, product_id=product_id, data=data
     )
     return product_out(product)
 
@@ -376,7 +377,7 @@ def sku_price_set(request: HttpRequest, sku_id: int, payload: Body[Any]) -> dict
         raise not_found("sku")
     body = parse_body(PriceIn, payload)
     sku = services.sku_price_set(
-        actor=request.user, merchant_id=merchant_id, sku_id=sku_id, price_fen=body.price_fen, request=request
+        actor=request_actor(request), merchant_id=merchant_id, sku_id=sku_id, price_fen=body.price_fen
     )
     return {"id": sku.pk, "price_fen": sku.price_fen}
 
@@ -391,13 +392,12 @@ def certificate_list(request: HttpRequest) -> list[Certificate]:
 def certificate_create(request: HttpRequest, payload: CertificateIn) -> Status[Any]:
     merchant_id = merchant_scope(request)
     certificate = services.certificate_create(
-        actor=request.user,
+        actor=request_actor(request),
         merchant_id=merchant_id,
         kind=payload.kind,
         number=payload.number,
         expires_on=payload.expires_on,
         product_id=payload.product_id,
-        request=request,
     )
     return Status(201, certificate)
 
@@ -440,13 +440,12 @@ def image_upload(request: HttpRequest, product_id: int) -> Status[Any]:
     selectors.product_get(merchant_id=merchant_id, product_id=product_id)
     form, files = multipart_files(request)  # read only after the permission and tenancy checks
     image = uploads.image_upload(
-        actor=request.user,
+        actor=request_actor(request),
         merchant_id=merchant_id,
         product_id=product_id,
         upload=files.get("file"),
         angle=_form_text(form, "angle"),
         caption=_form_text(form, "caption"),
-        request=request,
     )
     return Status(201, image_out(image))
 
@@ -459,7 +458,7 @@ def image_upload(request: HttpRequest, product_id: int) -> Status[Any]:
 def image_delete(request: HttpRequest, product_id: int, image_id: int) -> Status[None]:
     merchant_id = merchant_scope(request)
     uploads.image_delete(
-        actor=request.user, merchant_id=merchant_id, product_id=product_id, image_id=image_id, request=request
+        actor=request_actor(request), merchant_id=merchant_id, product_id=product_id, image_id=image_id
     )
     return Status(204, None)
 
@@ -486,10 +485,9 @@ def certificate_file_upload(request: HttpRequest, certificate_id: int) -> Certif
     merchant_id = merchant_scope(request)
     _form, files = multipart_files(request)  # read only after the permission check
     certificate = uploads.certificate_file_upload(
-        actor=request.user,
+        actor=request_actor(request),
         merchant_id=merchant_id,
         certificate_id=certificate_id,
         upload=files.get("file"),
-        request=request,
     )
     return CertificateFileOut(id=certificate.pk, has_file=True, file=certificate.file.name or "")

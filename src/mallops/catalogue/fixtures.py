@@ -9,6 +9,7 @@ from typing import Any
 from mallops.catalogue import services
 from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
 from mallops.catalogue.models import Category, Certificate, Product
+from mallops.core.actors import SYSTEM
 
 # complete attribute values per category code (covers inherited requirements)
 ATTRIBUTES: dict[str, dict[str, str]] = {
@@ -108,7 +109,7 @@ def certify(
     _attributes, kinds = Category.objects.get(code=category_code).effective_schema()
     return [
         services.certificate_create(
-            actor=None,
+            actor=SYSTEM,
             merchant_id=merchant_id,
             kind=kind,
             number=CERTIFICATE_NUMBERS[kind],
@@ -121,5 +122,5 @@ def certify(
 
 def make_product(merchant_id: int, category_code: str = "general", **overrides: Any) -> Product:
     return services.product_create(
-        actor=None, merchant_id=merchant_id, data=product_input(category_code, **overrides)
+        actor=SYSTEM, merchant_id=merchant_id, data=product_input(category_code, **overrides)
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
@@ -17,6 +16,7 @@ from mallops.catalogue.models import (
     ProductImage,
     Sku,
 )
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.core.timeutil import SHANGHAI
 
@@ -119,7 +119,7 @@ def certificates_expiring(*, merchant_id: int, now: datetime) -> QuerySet[Certif
     return certificate_list(merchant_id=merchant_id).filter(expired=False, expires_on__lte=last_day)
 
 
-def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
+def workbench_counts(*, actor: Actor, now: datetime) -> dict[str, int]:
     """To-dos of the signed-in merchant's listing staff (one query, this store only; fails closed without a
     membership): certificates about to expire."""
     from mallops.accounts.selectors import user_merchant
@@ -147,7 +147,7 @@ def sku_return_terms(*, merchant_id: int, sku_codes: list[str]) -> dict[str, dic
 
 
 def store_certificates(
-    *, actor: Any, permission: str, merchant_id: int, limit: int = 20
+    *, actor: Actor, permission: str, merchant_id: int, limit: int = 20
 ) -> list[Certificate]:
     """A store's own certificates (not a product's), soonest expiry first, for staff holding
     ``permission`` (the fail-closed platform scope)."""

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.catalogue.contracts import CategoryInput, ImageInput, ProductInput, SkuInput
@@ -32,6 +33,7 @@ from mallops.catalogue.models import (
     Sku,
 )
 from mallops.catalogue.schema import map_attribute_names, spec_of, validate_schema
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.core.timeutil import SHANGHAI
 
@@ -153,17 +155,19 @@ def _snapshot(product: Product) -> dict[str, Any]:
     }
 
 
-def _write_price(*, actor: Any, sku: Sku, price_fen: int, at: datetime) -> None:
+def _write_price(*, actor: Actor, sku: Sku, price_fen: int, at: datetime) -> None:
     PriceHistory.objects.create(
         merchant_id=sku.merchant_id,
         sku=sku,
         price_fen=price_fen,
         changed_at=at,
-        changed_by=actor if getattr(actor, "pk", None) else None,
+        changed_by_id=actor.user_id,
     )
 
 
-def _apply(*, actor: Any, merchant_id: int, product: Product, data: ProductInput, now: datetime) -> list[str]:
+def _apply(
+    *, actor: Actor, merchant_id: int, product: Product, data: ProductInput, now: datetime
+) -> list[str]:
     """Write the product's fields, SKUs (matched by code) and images; returns codes of repriced SKUs."""
     product.category = Category.objects.get(code=data.category_code)
     data = resolve_attributes(data, product.category)[0]
@@ -229,7 +233,8 @@ def _apply(*, actor: Any, merchant_id: int, product: Product, data: ProductInput
 
 
 @transaction.atomic
-def product_create(*, actor: Any, merchant_id: int, data: ProductInput, request: Any = None) -> Product:
+def product_create(*, actor: Actor, merchant_id: int, data: ProductInput) -> Product:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     errors = validate_product_input(data)
     if data.external_code and (
         Product.objects.for_merchant(merchant_id).filter(external_code=data.external_code).exists()
@@ -243,18 +248,15 @@ def product_create(*, actor: Any, merchant_id: int, data: ProductInput, request:
         raise validation_error(errors)
     product = Product(merchant_id=merchant_id)
     _apply(actor=actor, merchant_id=merchant_id, product=product, data=data, now=timezone.now())
-    audit_record(
-        actor=actor, action="catalogue.product_create", obj=product, after=_snapshot(product), request=request
-    )
+    audit_record(actor=actor, action="catalogue.product_create", obj=product, after=_snapshot(product))
     return product
 
 
 @transaction.atomic
-def product_update(
-    *, actor: Any, merchant_id: int, product_id: int, data: ProductInput, request: Any = None
-) -> Product:
+def product_update(*, actor: Actor, merchant_id: int, product_id: int, data: ProductInput) -> Product:
     """Replace the product's content. A live listing keeps showing its approved version until a new
     version is submitted and approved (review app)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     product: Product | None = (
         Product.objects.for_merchant(merchant_id).select_for_update().filter(pk=product_id).first()
     )
@@ -292,13 +294,13 @@ def product_update(
         obj=product,
         before=before,
         after=_snapshot(product),
-        request=request,
     )
     return product
 
 
 @transaction.atomic
-def sku_price_set(*, actor: Any, merchant_id: int, sku_id: int, price_fen: int, request: Any = None) -> Sku:
+def sku_price_set(*, actor: Actor, merchant_id: int, sku_id: int, price_fen: int) -> Sku:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     sku: Sku | None = Sku.objects.for_merchant(merchant_id).select_for_update().filter(pk=sku_id).first()
     if sku is None:
         raise not_found("sku")
@@ -318,7 +320,6 @@ def sku_price_set(*, actor: Any, merchant_id: int, sku_id: int, price_fen: int, 
             obj=sku,
             before={"price_fen": before},
             after={"price_fen": price_fen},
-            request=request,
         )
     return sku
 
@@ -331,14 +332,14 @@ def expiry_instant(expires_on: date) -> datetime:
 @transaction.atomic
 def certificate_create(
     *,
-    actor: Any,
+    actor: Actor,
     merchant_id: int,
     kind: str,
     number: str,
     expires_on: date,
     product_id: int | None = None,
-    request: Any = None,
 ) -> Certificate:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     errors: list[FieldError] = []
     if kind not in CertificateKind.values:
         errors.append(
@@ -369,7 +370,6 @@ def certificate_create(
         action="catalogue.certificate_create",
         obj=certificate,
         after={"kind": kind, "number": certificate.number, "expires_on": expires_on.isoformat()},
-        request=request,
     )
     return certificate
 
@@ -483,10 +483,11 @@ def _write_category(category: Category, data: CategoryInput, parent: Category | 
 
 
 @transaction.atomic
-def category_create(*, actor: Any, data: CategoryInput, request: Any = None) -> Category:
+def category_create(*, actor: Actor, data: CategoryInput) -> Category:
     """A new category with its attribute schema and required certificate kinds (``catalogue.manage``).
 
     Errors: 403 without the permission; 422 with field paths (``body.attributes.0.key``)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "catalogue.manage")
     parent, errors = _validate_category(data, None)
     if errors:
@@ -498,15 +499,15 @@ def category_create(*, actor: Any, data: CategoryInput, request: Any = None) -> 
         action="catalogue.category_create",
         obj=category,
         after=_category_state(category),
-        request=request,
     )
     return category
 
 
 @transaction.atomic
-def category_update(*, actor: Any, category_id: int, data: CategoryInput, request: Any = None) -> Category:
+def category_update(*, actor: Actor, category_id: int, data: CategoryInput) -> Category:
     """Replace a category's fields and own schema (``catalogue.manage``). Existing products keep their
     attribute values; a newly required attribute is demanded at their next submission. Locks the row."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "catalogue.manage")
     category: Category | None = Category.objects.select_for_update().filter(pk=category_id).first()
     if category is None:
@@ -522,6 +523,5 @@ def category_update(*, actor: Any, category_id: int, data: CategoryInput, reques
         obj=category,
         before=before,
         after=_category_state(category),
-        request=request,
     )
     return category

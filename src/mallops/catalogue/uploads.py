@@ -14,6 +14,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.urls import reverse
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record
 from mallops.catalogue.models import (
     MAX_IMAGE_BYTES,
@@ -23,6 +24,7 @@ from mallops.catalogue.models import (
     Product,
     ProductImage,
 )
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.core.uploads import (
     EXTENSIONS,
@@ -56,16 +58,16 @@ def _delete_later(name: str) -> None:
 @transaction.atomic
 def image_upload(
     *,
-    actor: Any,
+    actor: Actor,
     merchant_id: int,
     product_id: int,
     upload: File[Any] | None,
     angle: str = "",
     caption: str = "",
-    request: Any = None,
 ) -> ProductImage:
     """Store an image of the product (JPEG, PNG or WebP, at most 5 MB, each side at least 200 px,
     at most 10 images per product)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     product: Product | None = (
         Product.objects.for_merchant(merchant_id).select_for_update().filter(pk=product_id).first()
     )
@@ -109,15 +111,13 @@ def image_upload(
         action="catalogue.image_upload",
         obj=image,
         after={"product_id": product_id, "file": name, "width": image.width, "height": image.height},
-        request=request,
     )
     return image
 
 
 @transaction.atomic
-def image_delete(
-    *, actor: Any, merchant_id: int, product_id: int, image_id: int, request: Any = None
-) -> None:
+def image_delete(*, actor: Actor, merchant_id: int, product_id: int, image_id: int) -> None:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     image: ProductImage | None = (
         ProductImage.objects.for_merchant(merchant_id)
         .select_for_update()
@@ -128,16 +128,17 @@ def image_delete(
         raise not_found("image")
     stored = str(image.file.name or "")
     before = {"product_id": product_id, "url": image.url, "file": stored}
-    audit_record(actor=actor, action="catalogue.image_delete", obj=image, before=before, request=request)
+    audit_record(actor=actor, action="catalogue.image_delete", obj=image, before=before)
     image.delete()
     _delete_later(stored)
 
 
 @transaction.atomic
 def certificate_file_upload(
-    *, actor: Any, merchant_id: int, certificate_id: int, upload: File[Any] | None, request: Any = None
+    *, actor: Actor, merchant_id: int, certificate_id: int, upload: File[Any] | None
 ) -> Certificate:
     """Attach the scan of a certificate (PDF, JPEG or PNG, at most 10 MB); replaces an earlier one."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     certificate: Certificate | None = (
         Certificate.objects.for_merchant(merchant_id).select_for_update().filter(pk=certificate_id).first()
     )
@@ -162,7 +163,6 @@ def certificate_file_upload(
         obj=certificate,
         before={"file": previous},
         after={"file": name, "content_type": inspected.content_type, "size_bytes": inspected.size_bytes},
-        request=request,
     )
     _delete_later(previous)
     return certificate

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from mallops.accounts.actors import request_actor
 from mallops.catalogue import selectors, services
 from mallops.catalogue.category_forms import (
     AttributeFormSet,
@@ -117,11 +118,11 @@ def _editor(request: HttpRequest, category: Category | None) -> HttpResponse:
             data, rows = to_input(form, formset)
             try:
                 if category is None:
-                    saved = services.category_create(actor=request.user, data=data, request=request)
+                    saved = services.category_create(actor=request_actor(request), data=data)
                     messages.success(request, _("Category created."))
                 else:
                     saved = services.category_update(
-                        actor=request.user, category_id=category.pk, data=data, request=request
+                        actor=request_actor(request), category_id=category.pk, data=data
                     )
                     messages.success(request, _("Category saved."))
                 return redirect("catalogue:category_edit", category_id=saved.pk)

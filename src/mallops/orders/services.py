@@ -75,14 +75,14 @@ def stock_receive(
     assert item is not None
     before = {"available": item.available, "price_fen": item.price_fen}
     if price_fen is not None and price_fen != item.price_fen and item.catalogue_sku_id is not None:
+        from mallops.accounts.actors import actor_of
         from mallops.catalogue.services import sku_price_set  # the one writer of a sellable price
 
         sku_price_set(
-            actor=actor,
+            actor=actor_of(actor, request=request),
             merchant_id=merchant_id,
             sku_id=item.catalogue_sku_id,
             price_fen=price_fen,
-            request=request,
         )
         item.refresh_from_db()
     changed = []

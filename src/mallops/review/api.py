@@ -13,6 +13,7 @@ from ninja import Body, Router, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.catalogue.api import merchant_scope, parse_body
@@ -156,7 +157,7 @@ def listing_list(request: HttpRequest) -> QuerySet[Listing]:
 def listing_create(request: HttpRequest, payload: ListingIn) -> Status[Any]:
     merchant_id = merchant_scope(request)
     listing = services.listing_create(
-        actor=request.user, merchant_id=merchant_id, product_id=payload.product_id, request=request
+        actor=request_actor(request), merchant_id=merchant_id, product_id=payload.product_id
     )
     return Status(201, presenters.listing_summary(listing))
 
@@ -179,7 +180,7 @@ def listing_get(request: HttpRequest, listing_id: int) -> dict[str, Any]:
 def listing_submit(request: HttpRequest, listing_id: int) -> dict[str, Any]:
     merchant_id = merchant_scope(request)
     version = services.listing_submit(
-        actor=request.user, merchant_id=merchant_id, listing_id=listing_id, request=request
+        actor=request_actor(request), merchant_id=merchant_id, listing_id=listing_id
     )
     return presenters.version_dict(version, selectors.version_findings(version))
 
@@ -223,7 +224,7 @@ def review_queue(request: HttpRequest) -> PageRows:
 def review_listing(request: HttpRequest, listing_id: int) -> dict[str, Any]:
     require_permission(request.user, "listing.view")
     listing = selectors.listing_get_for_platform(
-        actor=request.user, permission="listing.view", listing_id=listing_id
+        actor=request_actor(request), permission="listing.view", listing_id=listing_id
     )
     data = presenters.listing_detail(listing)
     versions = selectors.listing_versions(listing)
@@ -242,7 +243,7 @@ def review_listing(request: HttpRequest, listing_id: int) -> dict[str, Any]:
     "/review/listings/{listing_id}/claim", response=dict[str, Any], summary="Claim a listing for review"
 )
 def review_claim(request: HttpRequest, listing_id: int) -> dict[str, Any]:
-    version = services.listing_claim(actor=request.user, listing_id=listing_id, request=request)
+    version = services.listing_claim(actor=request_actor(request), listing_id=listing_id)
     return {"listing_id": listing_id, "version": version.number, "claim_due_at": version.claim_due_at}
 
 
@@ -262,9 +263,7 @@ def review_claim(request: HttpRequest, listing_id: int) -> dict[str, Any]:
 )
 def review_approve(request: HttpRequest, listing_id: int) -> dict[str, Any]:
     body = parse_body(ApproveIn, _optional_json(request))
-    version = services.listing_approve(
-        actor=request.user, listing_id=listing_id, note=body.note, request=request
-    )
+    version = services.listing_approve(actor=request_actor(request), listing_id=listing_id, note=body.note)
     return {"listing_id": listing_id, "version": version.number, "status": version.status}
 
 
@@ -277,12 +276,11 @@ def review_reject(request: HttpRequest, listing_id: int, payload: Body[Any]) -> 
     require_permission(request.user, "listing.review")
     body = parse_body(ListingRejectIn, payload)
     version = services.listing_reject(
-        actor=request.user,
+        actor=request_actor(request),
         listing_id=listing_id,
         reason_codes=body.reason_codes,
         note=body.note,
         findings=[ManualFinding(**f.model_dump()) for f in body.findings],
-        request=request,
     )
     return {
         "listing_id": listing_id,
@@ -307,12 +305,11 @@ def review_take_down(request: HttpRequest, listing_id: int, payload: Body[Any]) 
     require_permission(request.user, "listing.takedown")
     body = parse_body(TakedownIn, payload)
     listing = services.listing_take_down(
-        actor=request.user,
+        actor=request_actor(request),
         listing_id=listing_id,
         reason=body.reason,
         rule=body.rule,
         article=body.article,
-        request=request,
     )
     return presenters.listing_summary(listing)
 
@@ -339,11 +336,10 @@ def listing_delist(request: HttpRequest, listing_id: int) -> dict[str, Any]:
     merchant_id = merchant_scope(request)
     body = parse_body(DelistIn, _optional_json(request))
     listing = services.listing_delist(
-        actor=request.user,
+        actor=request_actor(request),
         merchant_id=merchant_id,
         listing_id=listing_id,
         reason=body.reason,
-        request=request,
     )
     return presenters.listing_summary(listing)
 
@@ -381,7 +377,7 @@ def platform_products(
         date_to=_day(created_to),
         sort=sort,
     )
-    products = product_list.filtered(product_list.platform_products(actor=request.user), query)
+    products = product_list.filtered(product_list.platform_products(actor=request_actor(request)), query)
     return PageRows(products, lambda page: [product_list.product_row(p) for p in page])
 
 
@@ -392,7 +388,7 @@ def review_metrics(
     request: HttpRequest, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, Any]:
     require_permission(request.user, "listing.view")
-    return selectors.review_metrics(actor=request.user, since=since, until=until)
+    return selectors.review_metrics(actor=request_actor(request), since=since, until=until)
 
 
 @router.post(
@@ -439,12 +435,11 @@ def listing_import(request: HttpRequest) -> dict[str, Any]:
     if subset not in ("true", "false", "1", "0", "on", ""):
         raise validation_error([FieldError(("body", "accept_valid_subset"), "true or false", "bool_parsing")])
     report = importing.listing_import(
-        actor=request.user,
+        actor=request_actor(request),
         merchant_id=merchant_id,
         filename=upload.name or "",
         content=upload.read(),
         confirm=mode == "confirm",
         accept_valid_subset=subset in ("true", "1", "on"),
-        request=request,
     )
     return report.as_dict()

@@ -12,11 +12,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.catalogue import fixtures
 from mallops.catalogue.contracts import SkuInput
 from mallops.catalogue.models import Category, Certificate, Product
 from mallops.catalogue.services import certificate_create, product_create
+from mallops.core.actors import SYSTEM
 from mallops.review import services
 
 # merchant name -> [(code, category, title, selling point, (spec name, values), base price yuan, outcome)]
@@ -267,7 +269,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             )
             for kind in kinds:
                 certificate_create(
-                    actor=None,
+                    actor=SYSTEM,
                     merchant_id=merchant.pk,
                     kind=kind,
                     number=fixtures.CERTIFICATE_NUMBERS[kind],
@@ -298,21 +300,21 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                     category, ""
                 ),
             )
-            product = product_create(actor=None, merchant_id=merchant.pk, data=data)
-            listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
+            product = product_create(actor=SYSTEM, merchant_id=merchant.pk, data=data)
+            listing = services.listing_create(actor=SYSTEM, merchant_id=merchant.pk, product_id=product.pk)
             created += 1
             if outcome == "draft":
                 continue
             submitted = now - timedelta(hours=rng.uniform(0.2, 30))
             version = services.listing_submit(
-                actor=None, merchant_id=merchant.pk, listing_id=listing.pk, now=submitted
+                actor=SYSTEM, merchant_id=merchant.pk, listing_id=listing.pk, now=submitted
             )
             if outcome == "live" and reviewer is not None and version.status == "queued":
                 decided = submitted + timedelta(minutes=rng.uniform(3, 90))
                 services.listing_claim(
-                    actor=reviewer, listing_id=listing.pk, now=decided - timedelta(minutes=2)
+                    actor=actor_of(reviewer), listing_id=listing.pk, now=decided - timedelta(minutes=2)
                 )
-                services.listing_approve(actor=reviewer, listing_id=listing.pk, now=decided)
+                services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk, now=decided)
     order_skus(reviewer, now)
     lines.append(
         f"Catalogue: {sum(counts.values())} products ({created} new) — {counts['live']} live, "
@@ -343,11 +345,11 @@ def order_skus(reviewer: User | None, now: Any) -> int:
                 skus=[SkuInput(code=code, price_fen=price, stock=800, spec_values={"规格": "标准"})],
                 external_code=code,
             )
-            product = product_create(actor=None, merchant_id=merchant.pk, data=data)
-            listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-            version = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+            product = product_create(actor=SYSTEM, merchant_id=merchant.pk, data=data)
+            listing = services.listing_create(actor=SYSTEM, merchant_id=merchant.pk, product_id=product.pk)
+            version = services.listing_submit(actor=SYSTEM, merchant_id=merchant.pk, listing_id=listing.pk)
             if version.status == "queued":
-                services.listing_claim(actor=reviewer, listing_id=listing.pk, now=now)
-                services.listing_approve(actor=reviewer, listing_id=listing.pk, now=now)
+                services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk, now=now)
+                services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk, now=now)
             made += 1
     return made

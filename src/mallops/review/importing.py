@@ -21,10 +21,12 @@ from typing import Any
 
 from django.db import transaction
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record
 from mallops.catalogue import services as catalogue_services
 from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
 from mallops.catalogue.models import Category, Product
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.core.inputs import is_ascii_digits
 from mallops.core.money import parse_yuan
@@ -284,15 +286,15 @@ def _plan(merchant_id: int, rows: list[tuple[int, dict[str, str]]]) -> tuple[lis
 
 def listing_import(
     *,
-    actor: Any,
+    actor: Actor,
     merchant_id: int,
     filename: str,
     content: bytes,
     confirm: bool,
     accept_valid_subset: bool = False,
-    request: Any = None,
 ) -> ImportReport:
     """Dry run (``confirm=False``) or import. Creates products with a draft listing each."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     _header, rows = read_table(filename, content)
     groups, loose = _plan(merchant_id, rows)
     errors = sorted(loose + [e for g in groups for e in g.errors], key=lambda e: (e.row, e.column))
@@ -336,6 +338,5 @@ def listing_import(
                 "imported": len(valid),
                 "skipped_with_errors": len(groups) - len(valid),
             },
-            request=request,
         )
     return report

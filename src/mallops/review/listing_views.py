@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.catalogue import selectors as catalogue
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
@@ -65,7 +66,7 @@ def manual_findings(request: HttpRequest) -> list[ManualFinding]:
 @login_required
 def platform_products(request: HttpRequest) -> HttpResponse:
     _require(request, "listing.view")
-    products = product_list.platform_products(actor=request.user)
+    products = product_list.platform_products(actor=request_actor(request))
     table = DataTable(
         request,
         products,
@@ -125,12 +126,11 @@ def take_down(request: HttpRequest, listing_id: int) -> HttpResponse:
     _require(request, "listing.takedown")
     try:
         services.listing_take_down(
-            actor=request.user,
+            actor=request_actor(request),
             listing_id=listing_id,
             reason=str(request.POST.get("reason", "")),
             rule=str(request.POST.get("rule", "")),
             article=str(request.POST.get("article", "")),
-            request=request,
         )
         messages.success(request, _("Taken down; the merchant has been told why."))
     except DomainError as exc:
@@ -146,11 +146,10 @@ def merchant_delist(request: HttpRequest, listing_id: int) -> HttpResponse:
     merchant_id = _merchant_id(request)
     try:
         services.listing_delist(
-            actor=request.user,
+            actor=request_actor(request),
             merchant_id=merchant_id,
             listing_id=listing_id,
             reason=str(request.POST.get("reason", "")),
-            request=request,
         )
         messages.success(request, _("Delisted. Submit the listing again to put it back on sale."))
     except DomainError as exc:

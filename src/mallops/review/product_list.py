@@ -14,6 +14,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from mallops.catalogue.models import Product
+from mallops.core.actors import Actor
 from mallops.core.timeutil import SHANGHAI
 from mallops.review.models import Listing, ListingStatus
 
@@ -28,7 +29,7 @@ SORTS = {
 }
 
 
-def platform_products(*, actor: Any) -> QuerySet[Any]:
+def platform_products(*, actor: Actor) -> QuerySet[Any]:
     """Every store's products, annotated with ``listing_id``, ``status`` (the listing's, ``draft``
     without one) and ``is_visible`` (taken-down and never-approved listings are not). 403 without
     ``listing.view``."""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.catalogue import selectors as catalogue
 from mallops.catalogue import services as catalogue_services
 from mallops.catalogue import uploads
@@ -169,11 +170,11 @@ def _save(
     try:
         if product is None:
             saved = catalogue_services.product_create(
-                actor=request.user, merchant_id=merchant_id, data=data, request=request
+                actor=request_actor(request), merchant_id=merchant_id, data=data
             )
         else:
             saved = catalogue_services.product_update(
-                actor=request.user, merchant_id=merchant_id, product_id=product.pk, data=data, request=request
+                actor=request_actor(request), merchant_id=merchant_id, product_id=product.pk, data=data
             )
     except DomainError as exc:
         form.add_errors(list(exc.errors))
@@ -235,13 +236,12 @@ def merchant_image_upload(request: HttpRequest, product_id: int) -> HttpResponse
     _product(merchant_id, product_id)
     try:
         uploads.image_upload(
-            actor=request.user,
+            actor=request_actor(request),
             merchant_id=merchant_id,
             product_id=product_id,
             upload=request.FILES.get("file"),
             angle=str(request.POST.get("angle", "")),
             caption=str(request.POST.get("caption", "")),
-            request=request,
         )
         messages.success(request, _("Image uploaded."))
     except DomainError as exc:
@@ -255,11 +255,10 @@ def merchant_image_delete(request: HttpRequest, product_id: int, image_id: int) 
     merchant_id = _merchant_id(request)
     try:
         uploads.image_delete(
-            actor=request.user,
+            actor=request_actor(request),
             merchant_id=merchant_id,
             product_id=product_id,
             image_id=image_id,
-            request=request,
         )
     except DomainError as exc:
         raise Http404 from exc
@@ -292,7 +291,7 @@ def merchant_product_listing(request: HttpRequest, product_id: int) -> HttpRespo
     if listing is None:
         try:
             listing = services.listing_create(
-                actor=request.user, merchant_id=merchant_id, product_id=product_id, request=request
+                actor=request_actor(request), merchant_id=merchant_id, product_id=product_id
             )
         except DomainError as exc:
             messages.error(request, exc.detail)
@@ -313,13 +312,12 @@ def merchant_certificates(request: HttpRequest) -> HttpResponse:
             product_text = str(request.POST.get("product_id", "")).strip()
             try:
                 catalogue_services.certificate_create(
-                    actor=request.user,
+                    actor=request_actor(request),
                     merchant_id=merchant_id,
                     kind=str(request.POST.get("kind", "")),
                     number=str(request.POST.get("number", "")),
                     expires_on=expires_on,
                     product_id=int(product_text) if is_ascii_digits(product_text) else None,
-                    request=request,
                 )
                 messages.success(request, _("Certificate added."))
                 return redirect("review:merchant_certificates")
@@ -388,11 +386,10 @@ def merchant_certificate_file(request: HttpRequest, certificate_id: int) -> Http
     merchant_id = _merchant_id(request)
     try:
         uploads.certificate_file_upload(
-            actor=request.user,
+            actor=request_actor(request),
             merchant_id=merchant_id,
             certificate_id=certificate_id,
             upload=request.FILES.get("file"),
-            request=request,
         )
         messages.success(request, _("Scan uploaded."))
     except DomainError as exc:

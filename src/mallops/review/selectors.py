@@ -11,6 +11,7 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from mallops.catalogue.models import Product
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.product_reviews.selectors import visible_review_count
 from mallops.review.models import Finding, Listing, ListingStatus, ListingVersion, VersionStatus
@@ -38,7 +39,7 @@ def listing_get(*, merchant_id: int, listing_id: int) -> Listing:
     return listing
 
 
-def listing_get_for_platform(*, actor: Any, permission: str, listing_id: int) -> Listing:
+def listing_get_for_platform(*, actor: Actor, permission: str, listing_id: int) -> Listing:
     listing: Listing | None = (
         Listing.objects.for_platform(actor, permission)
         .select_related("product")
@@ -233,7 +234,7 @@ def _percentile(sorted_values: list[float], fraction: float) -> float | None:
 
 
 def review_metrics(
-    *, actor: Any, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
+    *, actor: Actor, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
     """Pass rate, violation rate per rule, turnaround p50/p90 (seconds), backlog by age, throughput.
 
@@ -326,7 +327,7 @@ def with_claim_state(queue: QuerySet[ListingVersion], *, now: datetime) -> Query
     )
 
 
-def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
+def workbench_counts(*, actor: Actor, now: datetime) -> dict[str, int]:
     """To-dos of a reviewer (one query): versions waiting for review, claims about to expire."""
     queue = ListingVersion.objects.for_platform(actor, "listing.review").filter(status=VersionStatus.QUEUED)
     counts = with_claim_state(queue, now=now).aggregate(
@@ -336,7 +337,7 @@ def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
     return {key: int(value or 0) for key, value in counts.items()}
 
 
-def workbench_turnaround(*, actor: Any, now: datetime, days: int = 14) -> dict[str, Any]:
+def workbench_turnaround(*, actor: Actor, now: datetime, days: int = 14) -> dict[str, Any]:
     """Review turnaround (median seconds from submission to a reviewer's decision, as in ``review_metrics``)
     for the last ``days`` days and the ``days`` before, plus human decisions per Beijing day (one query)."""
     from mallops.core.timeutil import SHANGHAI

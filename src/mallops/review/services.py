@@ -11,11 +11,13 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.catalogue import selectors as catalogue_selectors
 from mallops.catalogue import services as catalogue_services
 from mallops.catalogue.models import Certificate, Product
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.review.checks import (
     BASIS_QUALIFICATION,
@@ -80,7 +82,7 @@ def _take_down(
     reason: str,
     rule: str = "",
     article: str = "",
-    by: Any = None,
+    by: Actor | None = None,
 ) -> None:
     """Hide the live version from buyers (the caller holds the row lock, audits and notifies)."""
     listing.taken_down_at = now
@@ -88,13 +90,14 @@ def _take_down(
     listing.takedown_reason = reason[:200]
     listing.takedown_rule = rule
     listing.takedown_article = article[:200]
-    listing.taken_down_by = by if getattr(by, "pk", None) else None
+    listing.taken_down_by_id = by.user_id if by is not None else None
     listing.status = ListingStatus.TAKEN_DOWN
     listing.save()
 
 
 @transaction.atomic
-def listing_create(*, actor: Any, merchant_id: int, product_id: int, request: Any = None) -> Listing:
+def listing_create(*, actor: Actor, merchant_id: int, product_id: int) -> Listing:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     product = Product.objects.for_merchant(merchant_id).filter(pk=product_id).first()
     if product is None:
         raise not_found("product")
@@ -106,7 +109,6 @@ def listing_create(*, actor: Any, merchant_id: int, product_id: int, request: An
         action="review.listing_create",
         obj=listing,
         after=_listing_state(listing),
-        request=request,
     )
     return listing
 
@@ -122,10 +124,11 @@ def _lock_listing(merchant_id: int, listing_id: int) -> Listing:
 
 @transaction.atomic
 def listing_submit(
-    *, actor: Any, merchant_id: int, listing_id: int, now: datetime | None = None, request: Any = None
+    *, actor: Actor, merchant_id: int, listing_id: int, now: datetime | None = None
 ) -> ListingVersion:
     """Snapshot the product as a new version and run the automated checks. Any ``block`` finding
     rejects the version at once; otherwise it enters the review queue. A live version stays live."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     listing = _lock_listing(merchant_id, listing_id)
     now = now or timezone.now()
     product = Product.objects.for_merchant(merchant_id).select_related("category").get(pk=listing.product_id)
@@ -145,7 +148,7 @@ def listing_submit(
         snapshot=snapshot,
         status=VersionStatus.AUTO_REJECTED if blocked else VersionStatus.QUEUED,
         submitted_at=now,
-        submitted_by=actor if getattr(actor, "pk", None) else None,
+        submitted_by_id=actor.user_id,
         decided_at=now if blocked else None,
         rules_version=rules_version(),
     )
@@ -176,12 +179,11 @@ def listing_submit(
         obj=listing,
         before=before,
         after={**_listing_state(listing), "version": number, "findings": len(findings), "blocked": blocked},
-        request=request,
     )
     return version
 
 
-def _lock_pending(actor: Any, listing_id: int) -> tuple[Listing, ListingVersion]:
+def _lock_pending(actor: Actor, listing_id: int) -> tuple[Listing, ListingVersion]:
     require_permission(actor, "listing.review")
     listing = (
         Listing.objects.for_platform(actor, "listing.review")
@@ -202,10 +204,9 @@ def _lock_pending(actor: Any, listing_id: int) -> tuple[Listing, ListingVersion]
 
 
 @transaction.atomic
-def listing_claim(
-    *, actor: Any, listing_id: int, now: datetime | None = None, request: Any = None
-) -> ListingVersion:
+def listing_claim(*, actor: Actor, listing_id: int, now: datetime | None = None) -> ListingVersion:
     """Take the pending version for ``claim_ttl()``; a claim held by another reviewer is refused (409)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     listing, version = _lock_pending(actor, listing_id)
     if version.claimed_by_id not in (None, actor.pk) and version.claim_due_at and version.claim_due_at > now:
@@ -214,7 +215,7 @@ def listing_claim(
             code=ReviewCode.CLAIMED_BY_OTHER,
             claim_due_at=version.claim_due_at.isoformat(),
         )
-    version.claimed_by = actor
+    version.claimed_by_id = actor.user_id
     version.claim_due_at = now + claim_ttl()
     version.save(update_fields=["claimed_by", "claim_due_at"])
     audit_record(
@@ -222,12 +223,11 @@ def listing_claim(
         action="review.listing_claim",
         obj=listing,
         after={"version": version.number, "claim_due_at": version.claim_due_at.isoformat()},
-        request=request,
     )
     return version
 
 
-def _require_claim(actor: Any, version: ListingVersion, now: datetime) -> None:
+def _require_claim(actor: Actor, version: ListingVersion, now: datetime) -> None:
     if version.claimed_by_id != actor.pk or version.claim_due_at is None or version.claim_due_at <= now:
         raise conflict(
             "Claim the listing before deciding (your claim may have expired).", code=ReviewCode.CLAIM_REQUIRED
@@ -236,15 +236,16 @@ def _require_claim(actor: Any, version: ListingVersion, now: datetime) -> None:
 
 @transaction.atomic
 def listing_approve(
-    *, actor: Any, listing_id: int, note: str = "", now: datetime | None = None, request: Any = None
+    *, actor: Actor, listing_id: int, note: str = "", now: datetime | None = None
 ) -> ListingVersion:
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     listing, version = _lock_pending(actor, listing_id)
     _require_claim(actor, version, now)
     before = _listing_state(listing)
     version.status = VersionStatus.APPROVED
     version.decided_at = now
-    version.decided_by = actor
+    version.decided_by_id = actor.user_id
     version.note = note.strip()
     version.claim_due_at = None
     version.save(update_fields=["status", "decided_at", "decided_by", "note", "claim_due_at"])
@@ -259,7 +260,6 @@ def listing_approve(
         obj=listing,
         before=before,
         after=_listing_state(listing),
-        request=request,
     )
     return version
 
@@ -330,18 +330,18 @@ def _compliance_category(snapshot: dict[str, Any]) -> str:
 @transaction.atomic
 def listing_reject(
     *,
-    actor: Any,
+    actor: Actor,
     listing_id: int,
     reason_codes: list[str],
     note: str = "",
     findings: Sequence[ManualFinding] = (),
     now: datetime | None = None,
-    request: Any = None,
 ) -> ListingVersion:
     """Reject the pending version (claim held) with reason codes and, optionally, findings that cite a
     rule, a span and an article like the automated ones (stored as ``manual`` findings). Rejecting a
     re-check version takes the live listing down (its live content broke a rule), citing the first
     finding; rejecting a merchant's resubmission keeps the live version live (R1.2.3)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     errors: list[FieldError] = []
     if not reason_codes:
@@ -368,7 +368,7 @@ def listing_reject(
     before = _listing_state(listing)
     version.status = VersionStatus.REJECTED
     version.decided_at = now
-    version.decided_by = actor
+    version.decided_by_id = actor.user_id
     version.reason_codes = sorted(set(reason_codes))
     version.note = note.strip()
     version.claim_due_at = None
@@ -419,7 +419,6 @@ def listing_reject(
             "note": version.note,
             "findings": cited,
         },
-        request=request,
     )
     return version
 
@@ -437,18 +436,18 @@ MAX_REASON = 200
 @transaction.atomic
 def listing_take_down(
     *,
-    actor: Any,
+    actor: Actor,
     listing_id: int,
     reason: str,
     rule: str = "",
     article: str = "",
     now: datetime | None = None,
-    request: Any = None,
 ) -> Listing:
     """Staff take a live listing down (``listing.takedown``): buyers stop seeing it at once; the
     merchant is told the reason, the rule (a compliance rule id, optional) and the article (defaults to
     the rule's basis; a rule or an article is required). Reversed when the merchant resubmits and a
     reviewer approves. Locks the listing row. Errors: 403, 404, 409 ``not_live``, 422."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "listing.takedown")
     now = now or timezone.now()
     errors: list[FieldError] = []
@@ -489,7 +488,6 @@ def listing_take_down(
         obj=listing,
         before=before,
         after=_listing_state(listing),
-        request=request,
     )
     return listing
 
@@ -497,15 +495,15 @@ def listing_take_down(
 @transaction.atomic
 def listing_delist(
     *,
-    actor: Any,
+    actor: Actor,
     merchant_id: int,
     listing_id: int,
     reason: str = "",
     now: datetime | None = None,
-    request: Any = None,
 ) -> Listing:
     """The merchant takes its own live listing off sale. Another store's listing is 404 (tenancy);
     a listing that is not live is 409 ``not_live``. Relisting is a resubmission through review."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     reason = reason.strip()
     if len(reason) > MAX_REASON:
@@ -523,7 +521,6 @@ def listing_delist(
         obj=listing,
         before=before,
         after=_listing_state(listing),
-        request=request,
     )
     return listing
 

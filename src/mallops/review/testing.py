@@ -9,6 +9,7 @@ from __future__ import annotations
 from mallops.catalogue import selectors as catalogue_selectors
 from mallops.catalogue import services as catalogue_services
 from mallops.catalogue.fixtures import certify, make_product
+from mallops.core.actors import SYSTEM
 from mallops.review import services as review_services
 
 
@@ -19,8 +20,8 @@ def listing_walk_rows(merchant_id: int) -> dict[str, int]:
     product = make_product(merchant_id, "cosmetics")
     certificates = certify(merchant_id, "cosmetics")
     catalogue_services.notification_create(merchant_id=merchant_id, kind="test", subject="walk", data={})
-    listing = review_services.listing_create(actor=None, merchant_id=merchant_id, product_id=product.pk)
-    review_services.listing_submit(actor=None, merchant_id=merchant_id, listing_id=listing.pk)
+    listing = review_services.listing_create(actor=SYSTEM, merchant_id=merchant_id, product_id=product.pk)
+    review_services.listing_submit(actor=SYSTEM, merchant_id=merchant_id, listing_id=listing.pk)
     sku = catalogue_selectors.product_skus(product, active_only=False)[0]
     image = catalogue_selectors.product_images(product)[0]
     return {

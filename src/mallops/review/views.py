@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import user_merchant
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
@@ -98,7 +99,7 @@ def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     _require(request, "listing.view")
     try:
         listing = selectors.listing_get_for_platform(
-            actor=request.user, permission="listing.view", listing_id=listing_id
+            actor=request_actor(request), permission="listing.view", listing_id=listing_id
         )
     except DomainError as exc:
         raise Http404 from exc
@@ -138,22 +139,21 @@ def _act(request: HttpRequest, listing_id: int, action: str) -> HttpResponse:
     _require(request, "listing.review")
     try:
         if action == "claim":
-            services.listing_claim(actor=request.user, listing_id=listing_id, request=request)
+            services.listing_claim(actor=request_actor(request), listing_id=listing_id)
             messages.success(request, _("Claimed. Decide before the claim expires."))
         elif action == "approve":
             services.listing_approve(
-                actor=request.user, listing_id=listing_id, note=request.POST.get("note", ""), request=request
+                actor=request_actor(request), listing_id=listing_id, note=request.POST.get("note", "")
             )
             messages.success(request, _("Approved: the version is live."))
             return redirect("review:queue")
         else:
             services.listing_reject(
-                actor=request.user,
+                actor=request_actor(request),
                 listing_id=listing_id,
                 reason_codes=request.POST.getlist("reason_codes"),
                 note=request.POST.get("note", ""),
                 findings=listing_views.manual_findings(request),
-                request=request,
             )
             messages.success(request, _("Rejected; the merchant sees the reasons."))
             return redirect("review:queue")
@@ -184,7 +184,7 @@ def reject(request: HttpRequest, listing_id: int) -> HttpResponse:
 @login_required
 def metrics(request: HttpRequest) -> HttpResponse:
     _require(request, "listing.view")
-    data = selectors.review_metrics(actor=request.user)
+    data = selectors.review_metrics(actor=request_actor(request))
     rules_chart = charts.bar_chart(
         [
             (label(row["rule"], "compliance.rule"), round(row["rate"] * 100, 2))
@@ -302,7 +302,7 @@ def merchant_submit(request: HttpRequest, listing_id: int) -> HttpResponse:
     merchant_id = _merchant_id(request)
     try:
         version = services.listing_submit(
-            actor=request.user, merchant_id=merchant_id, listing_id=listing_id, request=request
+            actor=request_actor(request), merchant_id=merchant_id, listing_id=listing_id
         )
         messages.success(
             request,
@@ -326,13 +326,12 @@ def merchant_import(request: HttpRequest) -> HttpResponse:
             confirm = request.POST.get("mode") == "confirm"
             try:
                 report = importing.listing_import(
-                    actor=request.user,
+                    actor=request_actor(request),
                     merchant_id=merchant_id,
                     filename=upload.name or "",
                     content=upload.read(),
                     confirm=confirm,
                     accept_valid_subset=request.POST.get("accept_valid_subset") == "on",
-                    request=request,
                 ).as_dict()
                 if confirm:
                     messages.success(
