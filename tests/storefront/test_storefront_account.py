@@ -14,12 +14,11 @@ from django.test import Client
 from storefront_support import cart_post, live_product
 
 from mallops.accounts.models import Address, LoginFailure, User
-from mallops.aftersales.models import AfterSalesRequest
+from mallops.aftersales.models import AfterSalesRequest, RequestPhoto
 from mallops.aftersales.testing import delivered_order
 from mallops.orders.models import OrderLine
 from mallops.orders.testing import make_buyer
 from mallops.product_reviews.models import ProductQuestion, ProductReview, ReviewPicture
-from mallops.storefront.models import AfterSalesPhoto
 from mallops.testing.factories import PASSWORD, make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +213,7 @@ def test_after_sales_amount_comes_from_the_server_with_photos_and_a_status_page(
     request = AfterSalesRequest.objects.unscoped(reason="test").get(order=order)
     assert sent["Location"] == f"/shop/me/aftersales/{request.pk}/"
     assert (request.kind, request.requested_fen, request.reason) == ("refund", 3000, "商品质量问题：杯盖漏水")
-    photo = AfterSalesPhoto.objects.get(aftersales_request_id=request.pk)
+    photo = RequestPhoto.objects.for_merchant(merchant.pk).get(request=request)
     status = _page(client.get(sent["Location"]))
     assert "¥30.00" in status and "仅退款" in status
     assert client.get(f"/shop/me/aftersales/{request.pk}/photos/{photo.pk}/")["Content-Type"] == "image/png"

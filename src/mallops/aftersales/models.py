@@ -6,10 +6,13 @@ acted on by ``aftersales/sweeps.py``.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mallops.privacy.contracts import DataClass, PersonalField
 from mallops.tenancy.managers import MerchantScopedManager
 
 
@@ -225,3 +228,39 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return self.event
+
+
+class RequestPhoto(models.Model):
+    """A photo the buyer attached to their after-sales request (``aftersales.photos``: checked by
+    ``core.uploads.inspect_upload``, stored with the media storage). The evidence of the request: its
+    buyer, its store and the platform's after-sales staff see it; nobody else."""
+
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.PROTECT, related_name="photos")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedManager()
+
+    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
+        "buyer": PersonalField(DataClass.TRANSACTION, purpose="who asked for the refund or return"),
+        "file": PersonalField(
+            DataClass.TRANSACTION,
+            purpose="the buyer's photo of the goods for the after-sales request",
+            mask="redact",
+        ),
+    }
+    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "content_type": "the picture's type, judged by content",
+        "width": "picture width in pixels",
+        "height": "picture height in pixels",
+        "size_bytes": "file size",
+    }
+
+    def __str__(self) -> str:
+        return f"photo of after-sales request {self.request_id}"

@@ -85,8 +85,30 @@ def _calc(req: AfterSalesRequest) -> list[CalcLine]:
 WHO = {Party.BUYER: _("Buyer"), Party.MERCHANT: _("Merchant"), "platform": _("Platform")}
 
 
+def _request_photos(req: AfterSalesRequest) -> tuple[Photo, ...]:
+    """The buyer's photos of the request (``aftersales.photos``), opened through the console's own URL."""
+    from django.urls import reverse
+
+    from mallops.aftersales.models import RequestPhoto
+
+    rows = RequestPhoto.objects.for_merchant(req.merchant_id).filter(request=req).order_by("pk")
+    return tuple(
+        Photo(name=f"{row.width}×{row.height}", url=reverse("aftersales:photo", args=[req.pk, row.pk]))
+        for row in rows
+    )
+
+
 def _messages(req: AfterSalesRequest, detail: dict[str, Any]) -> list[Message]:
-    out = [Message(req.created_at, Party.BUYER, WHO[Party.BUYER], req.reason, kind=_("Request"))]
+    out = [
+        Message(
+            req.created_at,
+            Party.BUYER,
+            WHO[Party.BUYER],
+            req.reason,
+            _request_photos(req),
+            kind=_("Request"),
+        )
+    ]
     if req.reject_reason:
         out.append(
             Message(

@@ -9,18 +9,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.accounts.actors import request_actor
-from mallops.aftersales import disputes, returns, selectors, services
+from mallops.aftersales import disputes, photos, returns, selectors, services
 from mallops.aftersales.models import (
     AfterSalesRequest,
     DisputeCategory,
     DisputeStatus,
+    RequestPhoto,
     Ruling,
     Shipment,
     Status,
@@ -30,6 +31,7 @@ from mallops.aftersales.templatetags.aftersales_labels import as_label
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.money import parse_yuan
+from mallops.core.uploads import media_storage
 from mallops.core.words import error_lines
 from mallops.orders.services import CARRIERS
 
@@ -180,14 +182,17 @@ def merchant(request: HttpRequest) -> HttpResponse:
         rows = selectors.merchant_requests(request.user)
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
+    merchant_id = selectors.merchant_id_of(request.user)
     parcels = Prefetch(
-        "shipments",
-        queryset=Shipment.objects.for_merchant(selectors.merchant_id_of(request.user)).order_by("pk"),
-        to_attr="parcels",
+        "shipments", queryset=Shipment.objects.for_merchant(merchant_id).order_by("pk"), to_attr="parcels"
+    )
+    # the buyer's photos, shown as thumbnails in the request cell (one query per page)
+    pictures = Prefetch(
+        "photos", queryset=RequestPhoto.objects.for_merchant(merchant_id).order_by("pk"), to_attr="pictures"
     )
     table = DataTable(
         request,
-        rows.select_related("order").prefetch_related(parcels),
+        rows.select_related("order").prefetch_related(parcels, pictures),
         columns=[
             Column(
                 "pk", _("Request"), sort="pk", kind="template", template="aftersales/_merchant_request.html"
@@ -257,3 +262,35 @@ def merchant_answer(request: HttpRequest, request_id: int, action: str) -> HttpR
     except DomainError as exc:
         messages.error(request, "; ".join(error_lines(exc.errors or [], "aftersales")) or exc.detail)
     return redirect("aftersales:merchant")
+
+
+def _photo_response(photo: RequestPhoto) -> FileResponse:
+    response = FileResponse(media_storage.open(photo.file, "rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def photo(request: HttpRequest, request_id: int, photo_id: int) -> FileResponse:
+    """One of the buyer's photos of a request, for the platform's after-sales staff."""
+    _need(request, "aftersales.handle")
+    try:
+        row = photos.request_photo(
+            actor=request.user, request_id=request_id, photo_id=photo_id, scope="platform"
+        )
+    except DomainError as exc:
+        raise Http404("photo") from exc
+    return _photo_response(row)
+
+
+@login_required
+def merchant_photo(request: HttpRequest, request_id: int, photo_id: int) -> FileResponse:
+    """One of the buyer's photos of a request of the signed-in user's own store (404 for any other)."""
+    _need(request, "store.service.handle")
+    try:
+        row = photos.request_photo(
+            actor=request.user, request_id=request_id, photo_id=photo_id, scope="merchant"
+        )
+    except DomainError as exc:
+        raise Http404("photo") from exc
+    return _photo_response(row)

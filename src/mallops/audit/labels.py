@@ -24,6 +24,7 @@ ACTION: dict[str, Any] = {
     "storefront.cart_remove": _("Removed from cart"),
     "storefront.cart_set_qty": _("Cart quantity changed"),
     "storefront.aftersales_photo_add": _("After-sales photo added"),
+    "aftersales.request_photo_add": _("After-sales photo added"),
     "workdays.calendar_day_set": _("Calendar day set"),
     "accounts.address_delete": _("Address deleted"),
     "accounts.address_update": _("Address changed"),

@@ -64,36 +64,3 @@ class SearchDoc(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.title}"
-
-
-class AfterSalesPhoto(models.Model):
-    """A photo the buyer attached to their after-sales request on the storefront (checked by
-    ``core.uploads.inspect_upload`` and stored with the media storage; shown to the buyer and the store)."""
-
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    aftersales_request_id = models.BigIntegerField(db_index=True)
-    file = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=40)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size_bytes = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
-        "buyer": PersonalField(DataClass.TRANSACTION, purpose="who asked for the refund or return"),
-        "file": PersonalField(
-            DataClass.TRANSACTION,
-            purpose="the buyer's photo of the goods for the after-sales request",
-            mask="redact",
-        ),
-    }
-    NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
-        "aftersales_request_id": "the after-sales request the photo belongs to",
-        "content_type": "the picture's type, judged by content",
-        "width": "picture width in pixels",
-        "height": "picture height in pixels",
-        "size_bytes": "file size",
-    }
-
-    def __str__(self) -> str:
-        return f"photo of after-sales request {self.aftersales_request_id}"

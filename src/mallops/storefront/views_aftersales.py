@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mallops.accounts.actors import request_actor
+from mallops.aftersales import photos as aftersales_photos
 from mallops.aftersales import selectors as aftersales
 from mallops.aftersales import services as aftersales_services
 from mallops.aftersales.risk_checks import refund_request_assess
@@ -23,7 +24,7 @@ from mallops.core.uploads import media_storage
 from mallops.risk.flows import request_context
 from mallops.service import selectors as service
 from mallops.service import services as service_services
-from mallops.storefront import selectors, services_account
+from mallops.storefront import selectors
 from mallops.storefront.views import _buyer_or_redirect
 from mallops.storefront.views_reviews import error_text
 
@@ -83,7 +84,7 @@ def aftersales_new(request: HttpRequest, order_id: int, line_id: int) -> HttpRes
         try:
             if not reason_name:
                 raise DomainError(detail="choose a reason", code="invalid_length", status=422)
-            if len(photos) > services_account.MAX_PHOTOS:
+            if len(photos) > aftersales_photos.MAX_PHOTOS:
                 raise DomainError(detail="too many photos", code="too_many", status=422)
             refund_request_assess(
                 actor=request.user,
@@ -105,8 +106,8 @@ def aftersales_new(request: HttpRequest, order_id: int, line_id: int) -> HttpRes
         else:
             for upload in photos:
                 try:
-                    services_account.aftersales_photo_add(
-                        buyer=request.user, aftersales_request_id=created.pk, upload=upload, request=request
+                    aftersales_photos.request_photo_add(
+                        actor=request_actor(request), request_id=created.pk, upload=upload
                     )
                 except DomainError as err:
                     messages.warning(request, f"照片未上传 {upload.name}：{error_text(err)}")
@@ -121,7 +122,7 @@ def aftersales_new(request: HttpRequest, order_id: int, line_id: int) -> HttpRes
             "values": values,
             "kinds": KINDS,
             "reasons": {code: name for code, (name, _c) in REASONS.items()},
-            "max_photos": services_account.MAX_PHOTOS,
+            "max_photos": aftersales_photos.MAX_PHOTOS,
             "error": error,
         },
     )
@@ -151,7 +152,7 @@ def aftersales_detail(request: HttpRequest, aftersales_id: int) -> HttpResponse:
         {
             "row": row,
             "detail": aftersales.detail(row),
-            "photos": services_account.aftersales_photos(buyer=request.user, aftersales_request_id=row.pk),
+            "photos": aftersales_photos.request_photos(actor=request.user, request_id=row.pk, scope="buyer"),
         },
     )
 
@@ -161,18 +162,12 @@ def aftersales_photo(request: HttpRequest, aftersales_id: int, photo_id: int) ->
     """One of the buyer's own photos (404 for anyone else's)."""
     if (refused := _buyer_or_redirect(request)) is not None:
         return refused
-    photo = next(
-        (
-            p
-            for p in services_account.aftersales_photos(
-                buyer=request.user, aftersales_request_id=aftersales_id
-            )
-            if p.pk == photo_id
-        ),
-        None,
-    )
-    if photo is None:
-        raise Http404("photo")
+    try:
+        photo = aftersales_photos.request_photo(
+            actor=request.user, request_id=aftersales_id, photo_id=photo_id, scope="buyer"
+        )
+    except DomainError as error:
+        raise Http404("photo") from error
     return FileResponse(media_storage.open(photo.file, "rb"), content_type=photo.content_type)
 
 
