@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.core.inputs import MultilineText, Schema, Text
 from mallops.stores import selectors, services
@@ -59,17 +60,21 @@ def _out(row: StoreNotice) -> StoreNoticeOut:
 )
 def store_notices(request: HttpRequest) -> StoreNoticeListOut:
     """Newest first; ``status`` ``live`` is what buyers see, ``pending`` waits for content operations."""
-    return StoreNoticeListOut(items=[_out(r) for r in selectors.my_notices(actor=request.user)[:50]])
+    return StoreNoticeListOut(
+        items=[_out(r) for r in selectors.my_notices(actor=request_actor(request))[:50]]
+    )
 
 
 @router.put("/merchant/store/notice", response=StoreNoticeOut, summary="Submit the store announcement")
 def store_notice_put(request: HttpRequest, payload: StoreNoticeIn) -> StoreNoticeOut:
-    return _out(services.store_notice_submit(actor=request.user, text=payload.text))
+    return _out(services.store_notice_submit(actor=request_actor(request), text=payload.text))
 
 
 @router.get("/store-notices/pending", response=StoreNoticeListOut)
 def store_notices_pending(request: HttpRequest) -> StoreNoticeListOut:
-    return StoreNoticeListOut(items=[_out(r) for r in selectors.pending_notices(actor=request.user)[:200]])
+    return StoreNoticeListOut(
+        items=[_out(r) for r in selectors.pending_notices(actor=request_actor(request))[:200]]
+    )
 
 
 @router.post("/store-notices/{notice_id}/approve", response=StoreNoticeOut)
@@ -77,7 +82,9 @@ def store_notice_approve(
     request: HttpRequest, notice_id: int, payload: StoreNoticeDecisionIn
 ) -> StoreNoticeOut:
     return _out(
-        services.store_notice_decide(actor=request.user, notice_id=notice_id, approve=True, note=payload.note)
+        services.store_notice_decide(
+            actor=request_actor(request), notice_id=notice_id, approve=True, note=payload.note
+        )
     )
 
 
@@ -87,6 +94,6 @@ def store_notice_reject(
 ) -> StoreNoticeOut:
     return _out(
         services.store_notice_decide(
-            actor=request.user, notice_id=notice_id, approve=False, note=payload.note
+            actor=request_actor(request), notice_id=notice_id, approve=False, note=payload.note
         )
     )

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from mallops.accounts.models import Merchant
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.stores.models import NoticeStatus, StoreNameDecision, StoreNotice
 from mallops.stores.screening import text_findings
 from mallops.stores.services import REVIEW_PERMISSION, _merchant_id
@@ -25,7 +26,7 @@ class LiveStoreText:
     notice: str
 
 
-def my_notices(*, actor: Any) -> QuerySet[StoreNotice]:
+def my_notices(*, actor: Actor) -> QuerySet[StoreNotice]:
     """The actor's store's announcement versions, newest first."""
     rows: QuerySet[StoreNotice] = StoreNotice.objects.for_merchant(_merchant_id(actor)).order_by("-pk")
     return rows
@@ -39,7 +40,7 @@ def live_notice(*, merchant_id: int) -> StoreNotice | None:
     return row
 
 
-def pending_notices(*, actor: Any) -> QuerySet[StoreNotice]:
+def pending_notices(*, actor: Actor) -> QuerySet[StoreNotice]:
     """Announcements waiting for content operations, oldest first."""
     require_permission(actor, REVIEW_PERMISSION)
     rows: QuerySet[StoreNotice] = (
@@ -77,7 +78,7 @@ class PendingStoreName:
     findings: list[dict[str, Any]]
 
 
-def pending_store_names(*, actor: Any) -> list[PendingStoreName]:
+def pending_store_names(*, actor: Actor) -> list[PendingStoreName]:
     """Store names waiting for content operations (``content.manage``), in store order: every active store
     whose current name the rule packs in force find something in, unless that exact name was decided."""
     require_permission(actor, REVIEW_PERMISSION)

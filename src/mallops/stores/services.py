@@ -13,14 +13,15 @@ with ``store_name_decide``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.stores.errors import StoresCode
 from mallops.stores.models import MAX_NOTICE, NameDecision, NoticeStatus, StoreNameDecision, StoreNotice
@@ -31,7 +32,7 @@ REVIEW_PERMISSION = "content.manage"
 NOTE_MAX = 200
 
 
-def _merchant_id(actor: Any) -> int:
+def _merchant_id(actor: Actor) -> int:
     require_permission(actor, EDIT_PERMISSION)
     member = user_merchant(actor)
     if member is None:
@@ -48,10 +49,11 @@ def _replace(merchant_id: int, status: str, *, keep: int | None = None) -> None:
         row.save(update_fields=["status"])
 
 
-def store_notice_submit(*, actor: Any, text: str, now: datetime | None = None) -> StoreNotice:
+def store_notice_submit(*, actor: Actor, text: str, now: datetime | None = None) -> StoreNotice:
     """Submit the store's announcement. Errors: 422 ``validation_error`` (empty or over 500 characters),
     422 ``compliance_blocked`` (a block finding; the spans and articles in ``errors``/``findings``), 403.
     Locks the store row, then its live and pending versions; an earlier pending version is replaced."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     merchant_id = _merchant_id(actor)
     text = text.strip()
     if not text:
@@ -73,7 +75,7 @@ def store_notice_submit(*, actor: Any, text: str, now: datetime | None = None) -
             text=text,
             status=status,
             findings=findings,
-            submitted_by=actor,
+            submitted_by_id=actor.user_id,
             submitted_at=now,
         )
         audit_record(
@@ -87,11 +89,12 @@ def store_notice_submit(*, actor: Any, text: str, now: datetime | None = None) -
 
 
 def store_notice_decide(
-    *, actor: Any, notice_id: int, approve: bool, note: str = "", now: datetime | None = None
+    *, actor: Actor, notice_id: int, approve: bool, note: str = "", now: datetime | None = None
 ) -> StoreNotice:
     """Content operations approve a pending announcement (it goes live, replacing the live one) or reject
     it (a note of 2-200 characters is required). Locks the store row, then its versions. Errors: 404,
     409 ``notice_not_pending``, 422, 403."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, REVIEW_PERMISSION)
     note = note.strip()
     if not approve and not 2 <= len(note) <= NOTE_MAX:
@@ -114,7 +117,7 @@ def store_notice_decide(
         if approve:
             _replace(notice.merchant_id, NoticeStatus.LIVE, keep=notice.pk)
         notice.status = NoticeStatus.LIVE if approve else NoticeStatus.REJECTED
-        notice.decided_by = actor
+        notice.decided_by_id = actor.user_id
         notice.decided_at = now
         notice.decision_note = note
         notice.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -130,12 +133,13 @@ def store_notice_decide(
 
 
 def store_name_decide(
-    *, actor: Any, merchant_id: int, name: str, approve: bool, note: str = "", now: datetime | None = None
+    *, actor: Actor, merchant_id: int, name: str, approve: bool, note: str = "", now: datetime | None = None
 ) -> StoreNameDecision:
     """Content operations approve or reject a store's current name that has compliance findings (a note of
     2-200 characters is required to reject; platform staff then rename the store). Locks the store row.
     Errors: 404 (no such active store, the name is no longer the store's name, the name has no findings or
     was decided already), 422, 403. Audited ``stores.name.approve`` / ``stores.name.reject``."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, REVIEW_PERMISSION)
     note = note.strip()
     if not approve and not 2 <= len(note) <= NOTE_MAX:
@@ -158,7 +162,7 @@ def store_name_decide(
             name=name,
             decision=NameDecision.APPROVED if approve else NameDecision.REJECTED,
             findings=findings,
-            decided_by=actor,
+            decided_by_id=actor.user_id,
             decided_at=now,
             note=note,
         )

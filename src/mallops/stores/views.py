@@ -15,25 +15,27 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.roles import Kind
 from mallops.console.lists import Column, DataTable
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, label
 from mallops.stores import selectors, services
 from mallops.stores.forms import StoreNoticeForm
 
 
-def _store(request: HttpRequest) -> Any:
+def _store(request: HttpRequest) -> Actor:
     user = request.user
     if getattr(user, "kind", None) != Kind.MERCHANT or not user.has_perm(services.EDIT_PERMISSION):
         raise PermissionDenied(services.EDIT_PERMISSION)
-    return user
+    return request_actor(request)
 
 
-def _reviewer(request: HttpRequest) -> Any:
+def _reviewer(request: HttpRequest) -> Actor:
     if not request.user.has_perm(services.REVIEW_PERMISSION):
         raise PermissionDenied(services.REVIEW_PERMISSION)
-    return request.user
+    return request_actor(request)
 
 
 def _finding_rows(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
