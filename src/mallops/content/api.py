@@ -11,8 +11,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Status
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
-from mallops.accounts.models import User
 from mallops.content import interactions, selectors, services
 from mallops.content.models import (
     BODY_MAX,
@@ -23,6 +23,7 @@ from mallops.content.models import (
     ContentPost,
     PostInteractions,
 )
+from mallops.core.actors import Actor
 from mallops.core.inputs import MultilineText, QuerySchema, Schema, Text
 
 router = Router(tags=["content"], auth=api_auth)
@@ -81,9 +82,9 @@ class ContentPostListOut(Schema):
     items: list[ContentPostOut]
 
 
-def _actor(request: HttpRequest) -> User:
-    """The authenticated user (the router's auth guarantees one)."""
-    return request.user  # type: ignore[return-value]
+def _actor(request: HttpRequest) -> Actor:
+    """The caller's ``Actor`` (the router's auth guarantees a signed-in user)."""
+    return request_actor(request)
 
 
 def _out(row: ContentPost) -> ContentPostOut:

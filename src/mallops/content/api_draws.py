@@ -9,11 +9,12 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Status
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
-from mallops.accounts.models import User
 from mallops.accounts.services import require_permission
 from mallops.content import lottery
 from mallops.content.models import BODY_MAX, TITLE_MAX, DrawStatus, LuckyDraw
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.core.inputs import Fen, Id, MultilineText, Quantity, Schema, Text
 
@@ -66,8 +67,8 @@ class LuckyDrawOut(Schema):
     prize_cost_fen: int  # market value of the prizes awarded
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _actor(request: HttpRequest) -> Actor:
+    return request_actor(request)
 
 
 def _out(draw_id: int) -> LuckyDrawOut:

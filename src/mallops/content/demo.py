@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.content import lottery, services
 from mallops.content.models import ContentPost, LuckyDraw
@@ -33,17 +34,19 @@ def _post(author: User, approver: User, spec: tuple[str, str, str, str, int]) ->
         return False
     now = timezone.now()
     when = now + timedelta(days=days, hours=2)
-    post = services.post_create(actor=author, platform=platform, title=title, body=body, scheduled_at=when)
+    post = services.post_create(
+        actor=actor_of(author), platform=platform, title=title, body=body, scheduled_at=when
+    )
     if state == "draft":
         return True
-    services.post_submit(actor=author, post_id=post.pk)
+    services.post_submit(actor=actor_of(author), post_id=post.pk)
     if state == "in_review":
         return True
-    services.post_approve(actor=approver, post_id=post.pk, acknowledge_findings=True)
+    services.post_approve(actor=actor_of(approver), post_id=post.pk, acknowledge_findings=True)
     if state == "published":
-        services.post_publish(actor=author, post_id=post.pk)
+        services.post_publish(actor=actor_of(author), post_id=post.pk)
     else:
-        services.post_schedule(actor=author, post_id=post.pk, scheduled_at=when)
+        services.post_schedule(actor=actor_of(author), post_id=post.pk, scheduled_at=when)
     return True
 
 
@@ -53,16 +56,16 @@ def _draw(author: User, approver: User, rng: random.Random) -> bool:
     post = ContentPost.objects.filter(title=DRAW_POST).first()
     if post is None:
         post = services.post_create(
-            actor=author,
+            actor=actor_of(author),
             platform="weibo",
             title=DRAW_POST,
             body="转发本条微博即可参与新年抽奖，规则见抽奖页面。",
         )
-        services.post_submit(actor=author, post_id=post.pk)
-        services.post_approve(actor=approver, post_id=post.pk, acknowledge_findings=True)
-        services.post_publish(actor=author, post_id=post.pk)
+        services.post_submit(actor=actor_of(author), post_id=post.pk)
+        services.post_approve(actor=actor_of(approver), post_id=post.pk, acknowledge_findings=True)
+        services.post_publish(actor=actor_of(author), post_id=post.pk)
     row = lottery.draw_create(
-        actor=author,
+        actor=actor_of(author),
         title=DRAW_TITLE,
         rules="转发本条微博即可参与，每个账号一次机会；开奖后三个工作日内联系中奖者。",
         draw_at=timezone.now(),
@@ -72,11 +75,11 @@ def _draw(author: User, approver: User, rng: random.Random) -> bool:
         ],
         post_id=post.pk,
     )
-    lottery.draw_start(actor=author, draw_id=row.pk)
+    lottery.draw_start(actor=actor_of(author), draw_id=row.pk)
     lottery.entrant_add(
-        actor=author, draw_id=row.pk, codes=[f"WB-{n:04d}" for n in rng.sample(range(1, 5000), 60)]
+        actor=actor_of(author), draw_id=row.pk, codes=[f"WB-{n:04d}" for n in rng.sample(range(1, 5000), 60)]
     )
-    lottery.draw_run(actor=author, draw_id=row.pk)
+    lottery.draw_run(actor=actor_of(author), draw_id=row.pk)
     return True
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from mallops.accounts.models import User
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.content.errors import ContentCode
@@ -21,6 +21,7 @@ from mallops.content.models import (
     PostInteractions,
     PostStatus,
 )
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 
 PERMISSION = "content.manage"
@@ -55,7 +56,7 @@ def _check(*, comment_count: int, poll_question: str, poll_options: Sequence[Pol
 
 def post_interactions_record(
     *,
-    actor: User,
+    actor: Actor,
     post_id: int,
     comment_count: int,
     poll_question: str = "",
@@ -65,6 +66,7 @@ def post_interactions_record(
     """Replace the post's interactions with these figures. Locks the post row. Errors: 404, 403, 409
     ``post_not_published``, 422 (negative counts; a poll with fewer than two or more than ten options,
     repeated or empty option texts, options without a question)."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     _check(comment_count=comment_count, poll_question=poll_question, poll_options=poll_options)
     options = [{"text": o.text.strip(), "votes": o.votes} for o in poll_options]
@@ -83,7 +85,7 @@ def post_interactions_record(
                 "comment_count": comment_count,
                 "poll_question": poll_question.strip(),
                 "poll_options": options,
-                "recorded_by": actor,
+                "recorded_by_id": actor.user_id or 0,
                 "recorded_at": now or timezone.now(),
             },
         )
@@ -97,8 +99,9 @@ def post_interactions_record(
     return row
 
 
-def post_interactions(*, actor: User, post_id: int) -> PostInteractions | None:
+def post_interactions(*, actor: Actor, post_id: int) -> PostInteractions | None:
     """The post's recorded interactions, or None when none were entered yet. Errors: 404, 403."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     if not ContentPost.objects.filter(pk=post_id).exists():
         raise not_found("content post")

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
-from mallops.accounts.models import User
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.content import conf, draw
 from mallops.content.errors import ContentCode
 from mallops.content.models import ContentPost, DrawStatus, LuckyDraw, LuckyEntrant, LuckyPrize, LuckyWinner
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 
 PERMISSION = "content.manage"
@@ -75,7 +76,7 @@ def _locked(draw_id: int) -> LuckyDraw:
 
 def draw_create(
     *,
-    actor: User,
+    actor: Actor,
     title: str,
     rules: str,
     draw_at: datetime,
@@ -84,6 +85,7 @@ def draw_create(
 ) -> LuckyDraw:
     """A lucky draw being written. Errors: 422 ``prize_over_cap`` (a prize's ``value_fen`` above the cap;
     equal is allowed), 422 ``validation_error``, 403."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     _check_prizes(prizes)
     if not title.strip() or not rules.strip() or timezone.is_naive(draw_at):
@@ -96,7 +98,7 @@ def draw_create(
             title=title.strip(),
             rules=rules.strip(),
             draw_at=draw_at.astimezone(UTC),
-            created_by=actor,
+            created_by_id=actor.user_id or 0,
         )
         _write_prizes(row, prizes)
         audit_record(
@@ -108,8 +110,9 @@ def draw_create(
     return row
 
 
-def draw_update(*, actor: User, draw_id: int, rules: str, prizes: Sequence[PrizeInput]) -> LuckyDraw:
+def draw_update(*, actor: Actor, draw_id: int, rules: str, prizes: Sequence[PrizeInput]) -> LuckyDraw:
     """Change rules and prizes before the start. Errors: 409 ``draw_rules_locked`` after it, 422, 404."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     _check_prizes(prizes)
     with audited():
@@ -128,10 +131,11 @@ def draw_update(*, actor: User, draw_id: int, rules: str, prizes: Sequence[Prize
 
 
 def draw_start(
-    *, actor: User, draw_id: int, now: datetime | None = None, seed: str | None = None
+    *, actor: Actor, draw_id: int, now: datetime | None = None, seed: str | None = None
 ) -> LuckyDraw:
     """Disclose the rules and open entries: a fresh secret seed is kept and its SHA-256 published.
     Errors: 409 ``draw_rules_locked`` (already started), 404, 403."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     with audited():
         row = _locked(draw_id)
@@ -145,9 +149,10 @@ def draw_start(
     return row
 
 
-def entrant_add(*, actor: User, draw_id: int, codes: Sequence[str], now: datetime | None = None) -> int:
+def entrant_add(*, actor: Actor, draw_id: int, codes: Sequence[str], now: datetime | None = None) -> int:
     """Record entries (imported or typed) while the draw is open; a code already entered is skipped.
     Returns how many were new. Errors: 409 ``draw_not_open``, 422 (an empty or over-long code), 404."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     clean = sorted({c.strip() for c in codes})
     if not clean or any(not c or len(c) > 64 for c in clean):
@@ -164,8 +169,9 @@ def entrant_add(*, actor: User, draw_id: int, codes: Sequence[str], now: datetim
     return len(new)
 
 
-def draw_run(*, actor: User, draw_id: int, now: datetime | None = None) -> list[LuckyWinner]:
+def draw_run(*, actor: Actor, draw_id: int, now: datetime | None = None) -> list[LuckyWinner]:
     """Reveal the seed and record the winners (``draw.winners``). Errors: 409 ``draw_not_open``, 404."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     with audited():
         row = _locked(draw_id)

@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 from django.db.models import BigIntegerField, Count, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from mallops.accounts.models import User
 from mallops.accounts.services import require_permission
 from mallops.content.models import ContentPost, LuckyDraw, LuckyEntrant, LuckyWinner
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 
 PERMISSION = "content.manage"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def posts(*, actor: User, platform: str = "", status: str = "") -> QuerySet[ContentPost]:
+def posts(*, actor: Actor, platform: str = "", status: str = "") -> QuerySet[ContentPost]:
     """Every post, earliest scheduled first (unscheduled last), optionally of one platform or status."""
     require_permission(actor, PERMISSION)
     rows = ContentPost.objects.select_related("owner")
@@ -31,7 +31,7 @@ def posts(*, actor: User, platform: str = "", status: str = "") -> QuerySet[Cont
     return rows.order_by("scheduled_at", "pk")
 
 
-def post(*, actor: User, post_id: int) -> ContentPost:
+def post(*, actor: Actor, post_id: int) -> ContentPost:
     require_permission(actor, PERMISSION)
     row = (
         ContentPost.objects.select_related("owner", "submitted_by", "approved_by").filter(pk=post_id).first()
@@ -56,7 +56,7 @@ class CalendarMonth:
     unscheduled: int  # posts with no time yet (not on the grid)
 
 
-def calendar_month(*, actor: User, year: int, month: int, platform: str = "") -> CalendarMonth:
+def calendar_month(*, actor: Actor, year: int, month: int, platform: str = "") -> CalendarMonth:
     """The month grid in Asia/Shanghai: each day holds the posts scheduled on that local day, in time
     order. The query spans the whole weeks shown (local midnight to local midnight, stored in UTC)."""
     require_permission(actor, PERMISSION)
@@ -85,7 +85,7 @@ def calendar_month(*, actor: User, year: int, month: int, platform: str = "") ->
     )
 
 
-def draws(*, actor: User) -> QuerySet[LuckyDraw]:
+def draws(*, actor: Actor) -> QuerySet[LuckyDraw]:
     """Every lucky draw, newest first, annotated with ``prize_cost_fen`` (market value of the prizes
     awarded; 0 before the draw) and ``entrant_count``."""
     require_permission(actor, PERMISSION)
@@ -104,7 +104,7 @@ def draws(*, actor: User) -> QuerySet[LuckyDraw]:
     ).order_by("-pk")
 
 
-def lucky_draw(*, actor: User, draw_id: int) -> LuckyDraw:
+def lucky_draw(*, actor: Actor, draw_id: int) -> LuckyDraw:
     """One lucky draw with the annotations of ``draws``. Errors: 404, 403."""
     row = draws(actor=actor).filter(pk=draw_id).first()
     if row is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from mallops.accounts.models import User
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.content import states
@@ -30,6 +30,7 @@ from mallops.content.models import (
     PostStatus,
 )
 from mallops.content.screening import post_findings, refuse_blocking
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 
 PERMISSION = "content.manage"
@@ -95,7 +96,7 @@ def _move(post: ContentPost, move: str) -> None:
 
 def post_create(
     *,
-    actor: User,
+    actor: Actor,
     platform: str,
     title: str,
     body: str,
@@ -103,6 +104,7 @@ def post_create(
     scheduled_at: datetime | None = None,
 ) -> ContentPost:
     """A draft post owned by ``actor``. Errors: 422 ``validation_error``, 403."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     refs = [r.strip() for r in media_refs or []]
     title, body = title.strip(), body.strip()
@@ -114,7 +116,7 @@ def post_create(
             body=body,
             media_refs=refs,
             scheduled_at=_utc(scheduled_at),
-            owner=actor,
+            owner_id=actor.user_id or 0,
         )
         audit_record(actor=actor, action="content.post.create", obj=post, after=_snapshot(post))
     return post
@@ -122,7 +124,7 @@ def post_create(
 
 def post_update(
     *,
-    actor: User,
+    actor: Actor,
     post_id: int,
     platform: str,
     title: str,
@@ -131,6 +133,7 @@ def post_update(
     scheduled_at: datetime | None = None,
 ) -> ContentPost:
     """Change a draft (a rejected post is a draft again). Errors: 404, 409 ``post_not_editable``, 422, 403."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     refs = [r.strip() for r in media_refs or []]
     title, body = title.strip(), body.strip()
@@ -150,10 +153,11 @@ def post_update(
     return post
 
 
-def post_submit(*, actor: User, post_id: int, now: datetime | None = None) -> ContentPost:
+def post_submit(*, actor: Actor, post_id: int, now: datetime | None = None) -> ContentPost:
     """Check the post with the compliance engine and send it for approval. A ``block`` finding refuses
     (422 ``compliance_blocked``, the spans and cited articles in ``errors``/``findings``; the post stays a
     draft). Errors also: 404, 409 ``post_transition_not_allowed``, 403. Locks the post row."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -162,7 +166,7 @@ def post_submit(*, actor: User, post_id: int, now: datetime | None = None) -> Co
         refuse_blocking(findings)
         _move(post, "submit")
         post.findings = findings
-        post.submitted_by, post.submitted_at = actor, now
+        post.submitted_by_id, post.submitted_at = actor.user_id, now
         post.approved_by, post.approved_at, post.findings_acknowledged = None, None, False
         post.save()
         audit_record(
@@ -176,11 +180,12 @@ def post_submit(*, actor: User, post_id: int, now: datetime | None = None) -> Co
 
 
 def post_approve(
-    *, actor: User, post_id: int, acknowledge_findings: bool = False, now: datetime | None = None
+    *, actor: Actor, post_id: int, acknowledge_findings: bool = False, now: datetime | None = None
 ) -> ContentPost:
     """A second person approves a post in review. Errors: 409 ``four_eyes_required`` (the approver
     submitted it), 422 ``findings_not_acknowledged`` (``review`` findings and no acknowledgement), 404,
     409 ``post_transition_not_allowed``, 403. Locks the post row."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -201,7 +206,7 @@ def post_approve(
                 ],
                 extra={"findings": post.findings},
             )
-        post.approved_by, post.approved_at = actor, now
+        post.approved_by_id, post.approved_at = actor.user_id, now
         post.findings_acknowledged = bool(post.findings)
         post.save()
         audit_record(
@@ -214,8 +219,9 @@ def post_approve(
     return post
 
 
-def post_reject(*, actor: User, post_id: int, note: str) -> ContentPost:
+def post_reject(*, actor: Actor, post_id: int, note: str) -> ContentPost:
     """Send a post in review back to draft with a note (2-200 characters). Errors: 404, 409, 422, 403."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     note = note.strip()
     if not 2 <= len(note) <= NOTE_MAX:
@@ -236,10 +242,11 @@ def post_reject(*, actor: User, post_id: int, note: str) -> ContentPost:
 
 
 def post_schedule(
-    *, actor: User, post_id: int, scheduled_at: datetime, now: datetime | None = None
+    *, actor: Actor, post_id: int, scheduled_at: datetime, now: datetime | None = None
 ) -> ContentPost:
     """Fix the publication time of an approved post (in the future). Errors: 422 ``validation_error``
     (a time in the past or without a time zone), 404, 409, 403. Locks the post row."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     if timezone.is_naive(scheduled_at) or scheduled_at <= now:
@@ -256,9 +263,10 @@ def post_schedule(
     return post
 
 
-def post_publish(*, actor: User, post_id: int, url: str = "", now: datetime | None = None) -> ContentPost:
+def post_publish(*, actor: Actor, post_id: int, url: str = "", now: datetime | None = None) -> ContentPost:
     """Record that the operator published an approved or scheduled post (optionally its public address).
     Errors: 422 (an address over 500 characters or not http(s)), 404, 409, 403. Locks the post row."""
+    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     url = url.strip()
     if len(url) > URL_MAX or (url and not url.startswith(("https://", "http://"))):

@@ -14,20 +14,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable
 from mallops.content import interactions, selectors, services, states
 from mallops.content.errors import ContentCode
 from mallops.content.forms import ContentPostForm, PostInteractionsForm
 from mallops.content.models import Platform, PostStatus
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.inputs import console_datetime
 from mallops.core.words import error_lines, label
 
 
-def _operator(request: HttpRequest) -> Any:
+def _operator(request: HttpRequest) -> Actor:
     if not request.user.has_perm(services.PERMISSION):
         raise PermissionDenied(services.PERMISSION)
-    return request.user
+    return request_actor(request)
 
 
 def _finding_rows(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -196,7 +198,7 @@ def post_act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
     return redirect("content:post", post_id=post_id)
 
 
-def _interaction_rows(actor: Any, post_id: int) -> dict[str, Any] | None:
+def _interaction_rows(actor: Actor, post_id: int) -> dict[str, Any] | None:
     row = interactions.post_interactions(actor=actor, post_id=post_id)
     if row is None:
         return None
