@@ -97,7 +97,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def _run(auditor: Any) -> Inspection:
-    inspection = services.inspection_start(actor=auditor, queue=False)
+    inspection = services.inspection_start(actor=actor_of(auditor), queue=False)
     return services.inspection_run(inspection_id=inspection.pk, batch=2)
 
 
@@ -221,9 +221,9 @@ def test_remediation_tasks_open_once_per_finding_and_the_sign_off_waits_for_them
     inspection = _run(auditor)
     rows = list(selectors.findings(inspection=inspection))
     # one task per finding, and asking again opens nothing
-    assert services.inspection_tasks_open(actor=auditor, inspection_id=inspection.pk) == 4
-    assert services.inspection_tasks_open(actor=auditor, inspection_id=inspection.pk) == 0
-    services.finding_task_open(actor=auditor, finding_id=rows[0].pk)
+    assert services.inspection_tasks_open(actor=actor_of(auditor), inspection_id=inspection.pk) == 4
+    assert services.inspection_tasks_open(actor=actor_of(auditor), inspection_id=inspection.pk) == 0
+    services.finding_task_open(actor=actor_of(auditor), finding_id=rows[0].pk)
     tasks = task_selectors.tasks_visible(actor=auditor, team="compliance")
     assert tasks.count() == 4
     assert sorted(tasks.values_list("source_type", "source_id")) == sorted(
@@ -231,14 +231,14 @@ def test_remediation_tasks_open_once_per_finding_and_the_sign_off_waits_for_them
     )
     # a re-run links the same problems to the tasks already open instead of opening new ones
     rerun = _run(auditor)
-    assert services.inspection_tasks_open(actor=auditor, inspection_id=rerun.pk) == 0
+    assert services.inspection_tasks_open(actor=actor_of(auditor), inspection_id=rerun.pk) == 0
     assert task_selectors.tasks_visible(actor=auditor, team="compliance").count() == 4
 
     rows = list(selectors.findings(inspection=inspection))
     task_ids = [row.task_id for row in rows]
     # refused while tasks are open: nothing changes
     with pytest.raises(DomainError) as refused:
-        services.inspection_sign_off(actor=auditor, inspection_id=inspection.pk)
+        services.inspection_sign_off(actor=actor_of(auditor), inspection_id=inspection.pk)
     assert (refused.value.code, refused.value.status, refused.value.extra) == (
         "inspection_not_remediated",
         409,
@@ -252,10 +252,14 @@ def test_remediation_tasks_open_once_per_finding_and_the_sign_off_waits_for_them
         assert task_id is not None
         task_services.task_close(actor=actor_of(auditor), task_id=task_id, outcome="文字已改")
     with pytest.raises(DomainError) as still:
-        services.inspection_sign_off(actor=auditor, inspection_id=inspection.pk)
+        services.inspection_sign_off(actor=actor_of(auditor), inspection_id=inspection.pk)
     assert still.value.extra == {"waiting": 1}
-    services.finding_accept(actor=auditor, finding_id=rows[3].pk, reason="模板中的办公室是地址说明，不是宣传")
-    signed = services.inspection_sign_off(actor=auditor, inspection_id=inspection.pk, note="本期整改完成")
+    services.finding_accept(
+        actor=actor_of(auditor), finding_id=rows[3].pk, reason="模板中的办公室是地址说明，不是宣传"
+    )
+    signed = services.inspection_sign_off(
+        actor=actor_of(auditor), inspection_id=inspection.pk, note="本期整改完成"
+    )
     assert (signed.status, signed.signed_by_id, signed.summary["remediation"]) == (
         InspectionStatus.SIGNED,
         auditor.pk,
@@ -263,7 +267,7 @@ def test_remediation_tasks_open_once_per_finding_and_the_sign_off_waits_for_them
     )
     # frozen
     with pytest.raises(DomainError) as frozen:
-        services.finding_accept(actor=auditor, finding_id=rows[0].pk, reason="x")
+        services.finding_accept(actor=actor_of(auditor), finding_id=rows[0].pk, reason="x")
     assert frozen.value.code == "inspection_signed"
     actions = list(
         AuditEvent.objects.filter(object_type="compliance.inspection", object_id=str(inspection.pk))
@@ -282,7 +286,7 @@ def test_remediation_tasks_open_once_per_finding_and_the_sign_off_waits_for_them
 def test_only_the_compliance_roles_inspect_and_only_the_auditor_signs(world: dict[str, Any]) -> None:
     reviewer = make_staff("listing_reviewer", username="rev2")
     with pytest.raises(DomainError) as refused:
-        services.inspection_start(actor=reviewer, queue=False)
+        services.inspection_start(actor=actor_of(reviewer), queue=False)
     assert refused.value.status == 403
     assert Inspection.objects.count() == 0
 
@@ -392,6 +396,6 @@ def test_the_weekly_schedule_runs_an_inspection_as_the_system(world: dict[str, A
     run = Inspection.objects.get(pk=inspection_id)
     assert (run.started_by_id, run.status, run.summary["findings"]) == (None, InspectionStatus.DONE, 4)
     # while a run is in progress the schedule starts none
-    services.inspection_start(actor=world["auditor"], queue=False)
+    services.inspection_start(actor=actor_of(world["auditor"]), queue=False)
     assert weekly_inspection() is None
     assert Inspection.objects.count() == 2

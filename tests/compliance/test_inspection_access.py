@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record
 from mallops.compliance import problems, services, sources
 from mallops.compliance.models import InspectionFinding
@@ -123,7 +124,7 @@ def test_an_inspection_checks_the_exports_and_reveals_in_the_audit_log_against_t
     )
 
     auditor = make_staff("compliance_auditor")
-    inspection = services.inspection_start(actor=auditor, queue=False)
+    inspection = services.inspection_start(actor=actor_of(auditor), queue=False)
     services.inspection_run(inspection_id=inspection.pk)
 
     found = InspectionFinding.objects.filter(

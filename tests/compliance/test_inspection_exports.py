@@ -9,6 +9,7 @@ import pytest
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.audit.models import AuditEvent
@@ -79,7 +80,7 @@ def test_a_list_export_of_buyer_rows_records_itself_and_the_inspection_checks_th
     assert _buyer_export(analyst).status_code == 200
 
     auditor = make_staff("compliance_auditor")
-    inspection = services.inspection_start(actor=auditor, queue=False)
+    inspection = services.inspection_start(actor=actor_of(auditor), queue=False)
     services.inspection_run(inspection_id=inspection.pk)
     found = InspectionFinding.objects.filter(
         inspection=inspection, rule__in=["PIPL51-ACCESS-ROLE", "PIPL6-EXPORT-PURPOSE"]

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from mallops.accounts import services as account_services
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.audit.models import AuditEvent
 from mallops.catalogue.fixtures import make_product
@@ -57,7 +58,7 @@ def _policy() -> None:
 
 
 def _run(auditor: Any) -> Any:
-    inspection = services.inspection_start(actor=auditor, queue=False)
+    inspection = services.inspection_start(actor=actor_of(auditor), queue=False)
     return services.inspection_run(inspection_id=inspection.pk)
 
 
@@ -282,7 +283,7 @@ def test_a_signed_report_downloads_as_a_pdf_with_its_number() -> None:
     auditor = make_staff("compliance_auditor")
     inspection = _run(auditor)
     assert inspection.summary["findings"] == 0
-    services.inspection_sign_off(actor=auditor, inspection_id=inspection.pk, note="本期无问题")
+    services.inspection_sign_off(actor=actor_of(auditor), inspection_id=inspection.pk, note="本期无问题")
     number = report_number(inspection.pk, inspection.started_at)
     assert number == f"HGZC-{inspection.started_at:%Y}-{inspection.pk:06d}"
     client = Client()

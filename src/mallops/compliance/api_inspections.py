@@ -13,10 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.compliance import exports, selectors, services
 from mallops.compliance.errors import ComplianceCode
 from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
+from mallops.core.actors import Actor
 from mallops.core.errors import conflict
 from mallops.core.inputs import MultilineText, Schema
 
@@ -90,8 +92,8 @@ def _out(row: Inspection) -> InspectionOut:
     )
 
 
-def _findings(request: HttpRequest, rows: list[InspectionFinding]) -> InspectionFindingListOut:
-    states = selectors.remediation(actor=request.user, rows=rows)
+def _findings(actor: Actor, rows: list[InspectionFinding]) -> InspectionFindingListOut:
+    states = selectors.remediation(actor=actor, rows=rows)
     return InspectionFindingListOut(
         items=[
             InspectionFindingOut(
@@ -117,24 +119,28 @@ def _findings(request: HttpRequest, rows: list[InspectionFinding]) -> Inspection
 
 @router.post("/inspections", response={202: InspectionOut}, summary="Start a self-inspection")
 def inspection_start(request: HttpRequest) -> tuple[int, InspectionOut]:
-    row = services.inspection_start(actor=request.user)
+    actor = request_actor(request)
+    row = services.inspection_start(actor=actor)
     return 202, _out(row)
 
 
 @router.get("/inspections", response=InspectionListOut)
 def inspection_list(request: HttpRequest) -> InspectionListOut:
-    return InspectionListOut(items=[_out(row) for row in selectors.inspections(actor=request.user)[:100]])
+    actor = request_actor(request)
+    return InspectionListOut(items=[_out(row) for row in selectors.inspections(actor=actor)[:100]])
 
 
 @router.get("/inspections/{inspection_id}", response=InspectionOut)
 def inspection_detail(request: HttpRequest, inspection_id: int) -> InspectionOut:
-    return _out(selectors.inspection_get(actor=request.user, inspection_id=inspection_id))
+    actor = request_actor(request)
+    return _out(selectors.inspection_get(actor=actor, inspection_id=inspection_id))
 
 
 @router.get("/inspections/{inspection_id}/findings", response=InspectionFindingListOut)
 def inspection_findings(request: HttpRequest, inspection_id: int) -> InspectionFindingListOut:
-    row = selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
-    return _findings(request, list(selectors.findings(inspection=row)))
+    actor = request_actor(request)
+    row = selectors.inspection_get(actor=actor, inspection_id=inspection_id)
+    return _findings(actor, list(selectors.findings(inspection=row)))
 
 
 @router.get(
@@ -144,46 +150,49 @@ def inspection_findings(request: HttpRequest, inspection_id: int) -> InspectionF
     openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
 )
 def inspection_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    row = selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
+    actor = request_actor(request)
+    row = selectors.inspection_get(actor=actor, inspection_id=inspection_id)
     if row.status not in (InspectionStatus.DONE, InspectionStatus.SIGNED):
         raise conflict("The inspection has not finished.", code=ComplianceCode.INSPECTION_NOT_FINISHED)
-    response = HttpResponse(exports.report_pdf(actor=request.user, run=row), content_type="application/pdf")
+    response = HttpResponse(exports.report_pdf(actor=actor, run=row), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="compliance-inspection-{row.pk}.pdf"'
     return response
 
 
 @router.post("/inspections/{inspection_id}/tasks", response=InspectionTasksOut)
 def inspection_tasks(request: HttpRequest, inspection_id: int) -> InspectionTasksOut:
-    selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
-    return InspectionTasksOut(
-        opened=services.inspection_tasks_open(actor=request.user, inspection_id=inspection_id)
-    )
+    actor = request_actor(request)
+    selectors.inspection_get(actor=actor, inspection_id=inspection_id)
+    return InspectionTasksOut(opened=services.inspection_tasks_open(actor=actor, inspection_id=inspection_id))
 
 
 @router.post("/inspections/{inspection_id}/sign-off", response=InspectionOut)
 def inspection_sign_off(
     request: HttpRequest, inspection_id: int, payload: InspectionSignOffIn
 ) -> InspectionOut:
-    selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
-    services.inspection_sign_off(actor=request.user, inspection_id=inspection_id, note=payload.note)
-    return _out(selectors.inspection_get(actor=request.user, inspection_id=inspection_id))
+    actor = request_actor(request)
+    selectors.inspection_get(actor=actor, inspection_id=inspection_id)
+    services.inspection_sign_off(actor=actor, inspection_id=inspection_id, note=payload.note)
+    return _out(selectors.inspection_get(actor=actor, inspection_id=inspection_id))
 
 
-def _finding(request: HttpRequest, finding_id: int) -> InspectionFinding:
-    return selectors.finding_get(actor=request.user, finding_id=finding_id)
+def _finding(actor: Actor, finding_id: int) -> InspectionFinding:
+    return selectors.finding_get(actor=actor, finding_id=finding_id)
 
 
 @router.post("/findings/{finding_id}/task", response=InspectionFindingListOut)
 def finding_task(request: HttpRequest, finding_id: int) -> InspectionFindingListOut:
-    _finding(request, finding_id)
-    row = services.finding_task_open(actor=request.user, finding_id=finding_id)
-    return _findings(request, [row])
+    actor = request_actor(request)
+    _finding(actor, finding_id)
+    row = services.finding_task_open(actor=actor, finding_id=finding_id)
+    return _findings(actor, [row])
 
 
 @router.post("/findings/{finding_id}/accept", response=InspectionFindingListOut)
 def finding_accept(
     request: HttpRequest, finding_id: int, payload: FindingAcceptIn
 ) -> InspectionFindingListOut:
-    _finding(request, finding_id)
-    row = services.finding_accept(actor=request.user, finding_id=finding_id, reason=payload.reason)
-    return _findings(request, [row])
+    actor = request_actor(request)
+    _finding(actor, finding_id)
+    row = services.finding_accept(actor=actor, finding_id=finding_id, reason=payload.reason)
+    return _findings(actor, [row])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.selectors import staff_with_permission
 from mallops.compliance import services
 from mallops.compliance.models import Inspection
@@ -15,7 +16,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     auditor = staff_with_permission(services.AUDIT_PERMISSION).order_by("pk").first()
     if auditor is None:
         return
-    inspection = services.inspection_start(actor=auditor, queue=False)
+    inspection = services.inspection_start(actor=actor_of(auditor), queue=False)
     inspection = services.inspection_run(inspection_id=inspection.pk)
     lines.append(
         f"compliance: 1 self-inspection, {inspection.summary.get('findings', 0)} findings "

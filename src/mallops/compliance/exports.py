@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from mallops.compliance import labels, selectors
 from mallops.compliance.models import Inspection
 from mallops.compliance.report import report_number
+from mallops.core.actors import Actor
 
 _FIELD_WORDS = {
     "title": gettext_lazy("Title"),
@@ -45,7 +46,7 @@ def field_words(path: str) -> str:
     return _("Text")
 
 
-def export_rows(*, actor: Any, run: Inspection) -> tuple[list[list[Any]], list[list[Any]]]:
+def export_rows(*, actor: Actor, run: Inspection) -> tuple[list[list[Any]], list[list[Any]]]:
     rows = list(selectors.findings(inspection=run))
     states = selectors.remediation(actor=actor, rows=rows)
     summary = run.summary
@@ -101,7 +102,7 @@ def export_rows(*, actor: Any, run: Inspection) -> tuple[list[list[Any]], list[l
     return head, body
 
 
-def report_pdf(*, actor: Any, run: Inspection) -> bytes:
+def report_pdf(*, actor: Actor, run: Inspection) -> bytes:
     """The report as a PDF, in Chinese (the report's own language whatever the reader's)."""
     from mallops.compliance.pdf import report_pdf as draw
 

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, QuerySet
 
 from mallops.accounts.services import require_permission
 from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 
 INSPECT_PERMISSION = "compliance.inspect"
 
 
-def inspections(*, actor: Any) -> QuerySet[Inspection]:
+def inspections(*, actor: Actor) -> QuerySet[Inspection]:
     require_permission(actor, INSPECT_PERMISSION)
     return Inspection.objects.select_related("started_by", "signed_by").order_by("-started_at", "-pk")
 
 
-def inspection_get(*, actor: Any, inspection_id: int) -> Inspection:
+def inspection_get(*, actor: Actor, inspection_id: int) -> Inspection:
     require_permission(actor, INSPECT_PERMISSION)
     if not 0 < inspection_id < 2**63:
         raise not_found("inspection")
@@ -33,7 +33,7 @@ def latest_running() -> Inspection | None:
     return Inspection.objects.filter(status=InspectionStatus.RUNNING).order_by("-started_at").first()
 
 
-def finding_get(*, actor: Any, finding_id: int) -> InspectionFinding:
+def finding_get(*, actor: Actor, finding_id: int) -> InspectionFinding:
     require_permission(actor, INSPECT_PERMISSION)
     if not 0 < finding_id < 2**63:
         raise not_found("finding")
@@ -59,7 +59,7 @@ class Remediation:
     task_outcome: str
 
 
-def remediation(*, actor: Any, rows: list[InspectionFinding]) -> dict[int, Remediation]:
+def remediation(*, actor: Actor, rows: list[InspectionFinding]) -> dict[int, Remediation]:
     """The remediation state of each finding, keyed by finding id (tasks read through the tasks app, one
     query)."""
     from mallops.tasks.selectors import tasks_visible

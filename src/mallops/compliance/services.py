@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -24,6 +23,7 @@ from mallops.compliance import labels
 from mallops.compliance.errors import ComplianceCode
 from mallops.compliance.models import Area, Inspection, InspectionFinding, InspectionStatus
 from mallops.compliance.report import Hit, scan, summarize, trend
+from mallops.core.actors import Actor, ActorKind
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 
 INSPECT_PERMISSION = "compliance.inspect"
@@ -57,11 +57,11 @@ def _rules_version() -> str:
     return ",".join(f"{pack.name}@{pack.version}" for pack in packs)
 
 
-def inspection_start(*, actor: Any, now: datetime | None = None, queue: bool = True) -> Inspection:
+def inspection_start(*, actor: Actor, now: datetime | None = None, queue: bool = True) -> Inspection:
     """Record a run (status ``running``) and, after commit, queue it for the worker (``queue=False``: the
-    caller runs it). 409 ``inspection_running`` while another run is in progress. ``actor=None`` is the
+    caller runs it). 409 ``inspection_running`` while another run is in progress. ``SYSTEM`` is the
     schedule (``compliance.tasks.compliance_weekly_inspection``), which needs no permission."""
-    if actor is not None:
+    if actor.kind != ActorKind.SYSTEM:
         require_permission(actor, INSPECT_PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -71,7 +71,7 @@ def inspection_start(*, actor: Any, now: datetime | None = None, queue: bool = T
         if busy.exists():
             raise conflict("An inspection is already running.", code=ComplianceCode.INSPECTION_RUNNING)
         inspection = Inspection.objects.create(
-            started_by=actor, started_at=now, rules_version=_rules_version()
+            started_by_id=actor.user_id, started_at=now, rules_version=_rules_version()
         )
         audit_record(
             actor=actor, action="compliance.inspection.start", obj=inspection, after={"status": "running"}
@@ -186,7 +186,12 @@ def _task_title(finding: InspectionFinding) -> tuple[str, str]:
 
 
 def _open_task(
-    *, actor: Any, finding: InspectionFinding, due_at: datetime | None, assignee_id: int | None, now: datetime
+    *,
+    actor: Actor,
+    finding: InspectionFinding,
+    due_at: datetime | None,
+    assignee_id: int | None,
+    now: datetime,
 ) -> bool:
     """Link ``finding`` to a remediation task: a new one, or the open one of the same problem (an earlier
     run, or the same words twice in one field). True when a task was opened."""
@@ -229,7 +234,7 @@ def _open_task(
 
 def finding_task_open(
     *,
-    actor: Any,
+    actor: Actor,
     finding_id: int,
     due_at: datetime | None = None,
     assignee_id: int | None = None,
@@ -252,7 +257,7 @@ def finding_task_open(
 
 
 def inspection_tasks_open(
-    *, actor: Any, inspection_id: int, due_at: datetime | None = None, now: datetime | None = None
+    *, actor: Actor, inspection_id: int, due_at: datetime | None = None, now: datetime | None = None
 ) -> int:
     """Open the remediation tasks of every finding of a run that has neither a task nor an acceptance;
     returns how many tasks were opened (findings of a problem that already has an open task are linked)."""
@@ -276,7 +281,7 @@ def inspection_tasks_open(
 
 
 def finding_accept(
-    *, actor: Any, finding_id: int, reason: str, now: datetime | None = None
+    *, actor: Actor, finding_id: int, reason: str, now: datetime | None = None
 ) -> InspectionFinding:
     """The auditor accepts a finding with a written reason (e.g. a registered efficacy the engine cannot
     see); an accepted finding does not hold the sign-off up."""
@@ -292,7 +297,7 @@ def finding_accept(
         if finding.accepted_at is not None:
             raise conflict("The finding is already accepted.", code=ComplianceCode.FINDING_ACCEPTED)
         finding.accepted_reason = reason.strip()
-        finding.accepted_by = actor
+        finding.accepted_by_id = actor.user_id
         finding.accepted_at = now
         finding.save(update_fields=["accepted_reason", "accepted_by", "accepted_at"])
         audit_record(
@@ -304,7 +309,7 @@ def finding_accept(
     return finding
 
 
-def unremediated(*, actor: Any, findings: Sequence[InspectionFinding]) -> list[InspectionFinding]:
+def unremediated(*, actor: Actor, findings: Sequence[InspectionFinding]) -> list[InspectionFinding]:
     """Findings neither accepted nor linked to a closed remediation task."""
     from mallops.tasks.selectors import tasks_visible
 
@@ -319,7 +324,7 @@ def unremediated(*, actor: Any, findings: Sequence[InspectionFinding]) -> list[I
 
 
 def inspection_sign_off(
-    *, actor: Any, inspection_id: int, note: str = "", now: datetime | None = None
+    *, actor: Actor, inspection_id: int, note: str = "", now: datetime | None = None
 ) -> Inspection:
     """A compliance auditor signs a finished run off: refused (409 ``inspection_not_remediated``, nothing
     changed) while a finding has no task, an open task, and no acceptance. The run is then frozen: no task
@@ -341,7 +346,7 @@ def inspection_sign_off(
             )
         accepted = sum(1 for f in findings if f.accepted_at is not None)
         inspection.status = InspectionStatus.SIGNED
-        inspection.signed_by = actor
+        inspection.signed_by_id = actor.user_id
         inspection.signed_at = now
         inspection.sign_note = note.strip()
         inspection.summary = {

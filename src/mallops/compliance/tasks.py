@@ -7,6 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from mallops.compliance import services
+from mallops.core.actors import SYSTEM
 from mallops.core.errors import DomainError
 
 
@@ -18,7 +19,7 @@ def compliance_run_inspection(inspection_id: int) -> None:
 def weekly_inspection() -> int | None:
     """Start and run one inspection as the system; None when one is already running."""
     try:
-        inspection = services.inspection_start(actor=None, queue=False)
+        inspection = services.inspection_start(actor=SYSTEM, queue=False)
     except DomainError:
         return None
     return services.inspection_run(inspection_id=inspection.pk).pk

@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.compliance import exports, labels, selectors, services
 from mallops.compliance.exports import field_words
 from mallops.compliance.models import Inspection, InspectionStatus
 from mallops.compliance.report import report_number
 from mallops.console.lists import Column, DataTable, Filter
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
 
@@ -32,19 +34,20 @@ def _need(request: HttpRequest, permission: str = services.INSPECT_PERMISSION) -
         raise PermissionDenied(permission)
 
 
-def _inspection(request: HttpRequest, inspection_id: int) -> Inspection:
+def _inspection(actor: Actor, inspection_id: int) -> Inspection:
     try:
-        return selectors.inspection_get(actor=request.user, inspection_id=inspection_id)
+        return selectors.inspection_get(actor=actor, inspection_id=inspection_id)
     except DomainError as error:
         raise Http404 from error
 
 
 @login_required
 def inspections(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _need(request)
     table = DataTable(
         request,
-        selectors.inspections(actor=request.user),
+        selectors.inspections(actor=actor),
         columns=[
             Column(
                 "pk",
@@ -84,9 +87,10 @@ def inspections(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inspection_start(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _need(request)
     try:
-        inspection = services.inspection_start(actor=request.user)
+        inspection = services.inspection_start(actor=actor)
     except DomainError as error:
         _report_error(request, error)
         return redirect("compliance:inspections")
@@ -104,8 +108,9 @@ def _chart_bar(names: list[str], values: list[int]) -> dict[str, Any]:
 
 @login_required
 def inspection(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    actor = request_actor(request)
     _need(request)
-    run = _inspection(request, inspection_id)
+    run = _inspection(actor, inspection_id)
     context: dict[str, Any] = {
         "active": "compliance_inspections",
         "inspection": run,
@@ -113,7 +118,7 @@ def inspection(request: HttpRequest, inspection_id: int) -> HttpResponse:
     }
     if run.status != InspectionStatus.RUNNING and run.status != InspectionStatus.FAILED:
         rows = list(selectors.findings(inspection=run))
-        states = selectors.remediation(actor=request.user, rows=rows)
+        states = selectors.remediation(actor=actor, rows=rows)
         summary = run.summary
         trend = summary.get("trend", {})
         table = DataTable(
@@ -220,14 +225,15 @@ def _report_error(request: HttpRequest, error: DomainError) -> None:
 @login_required
 @require_POST
 def inspection_action(request: HttpRequest, inspection_id: int, action: str) -> HttpResponse:
+    actor = request_actor(request)
     _need(request)
     try:
         if action == "tasks":
-            opened = services.inspection_tasks_open(actor=request.user, inspection_id=inspection_id)
+            opened = services.inspection_tasks_open(actor=actor, inspection_id=inspection_id)
             messages.success(request, _("%(count)s remediation task(s) opened.") % {"count": opened})
         elif action == "sign-off":
             services.inspection_sign_off(
-                actor=request.user, inspection_id=inspection_id, note=request.POST.get("note", "")
+                actor=actor, inspection_id=inspection_id, note=request.POST.get("note", "")
             )
             messages.success(request, _("Inspection signed off. The report is now frozen."))
         else:
@@ -247,19 +253,18 @@ def inspection_action(request: HttpRequest, inspection_id: int, action: str) -> 
 @login_required
 @require_POST
 def finding_action(request: HttpRequest, finding_id: int, action: str) -> HttpResponse:
+    actor = request_actor(request)
     _need(request)
     try:
-        finding = selectors.finding_get(actor=request.user, finding_id=finding_id)
+        finding = selectors.finding_get(actor=actor, finding_id=finding_id)
     except DomainError as error:
         raise Http404 from error
     try:
         if action == "task":
-            services.finding_task_open(actor=request.user, finding_id=finding_id)
+            services.finding_task_open(actor=actor, finding_id=finding_id)
             messages.success(request, _("Remediation task opened."))
         elif action == "accept":
-            services.finding_accept(
-                actor=request.user, finding_id=finding_id, reason=request.POST.get("reason", "")
-            )
+            services.finding_accept(actor=actor, finding_id=finding_id, reason=request.POST.get("reason", ""))
             messages.success(request, _("Finding accepted with your reason."))
         else:
             raise Http404
@@ -277,12 +282,13 @@ def _safe(value: Any) -> Any:
 @login_required
 def inspection_export(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """The report as XLSX: sheet ``summary`` (the counts and the trend) and sheet ``findings``."""
+    actor = request_actor(request)
     _need(request)
-    run = _inspection(request, inspection_id)
+    run = _inspection(actor, inspection_id)
     from openpyxl import Workbook
 
     with translation.override(translation.get_language() or "zh-hans"):
-        head, body = exports.export_rows(actor=request.user, run=run)
+        head, body = exports.export_rows(actor=actor, run=run)
     book = Workbook(write_only=True)
     summary_sheet = book.create_sheet(title="summary")
     for line in head:
@@ -302,9 +308,10 @@ def inspection_export(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @login_required
 def inspection_print(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """A printable page of the report (the browser prints it to PDF)."""
+    actor = request_actor(request)
     _need(request)
-    run = _inspection(request, inspection_id)
-    head, body = exports.export_rows(actor=request.user, run=run)
+    run = _inspection(actor, inspection_id)
+    head, body = exports.export_rows(actor=actor, run=run)
     return render(
         request,
         "compliance/inspection_print.html",
@@ -315,10 +322,11 @@ def inspection_print(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @login_required
 def inspection_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """The report as a PDF drawn on the server (a finished or signed run)."""
+    actor = request_actor(request)
     _need(request)
-    run = _inspection(request, inspection_id)
+    run = _inspection(actor, inspection_id)
     if run.status not in (InspectionStatus.DONE, InspectionStatus.SIGNED):
         raise Http404
-    response = HttpResponse(exports.report_pdf(actor=request.user, run=run), content_type="application/pdf")
+    response = HttpResponse(exports.report_pdf(actor=actor, run=run), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="compliance-inspection-{run.pk}.pdf"'
     return response
