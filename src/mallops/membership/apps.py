@@ -34,3 +34,8 @@ class MembershipConfig(AppConfig):
         from mallops.orders.tender import register_points_tender
 
         register_points_tender(CheckoutPoints())
+
+        from mallops.membership.shipping import tier_free_shipping
+        from mallops.orders.shipping import register_member_free_shipping
+
+        register_member_free_shipping(tier_free_shipping)

@@ -7,8 +7,8 @@ shortfall (through ``pricing.coupons.coupons_grant_benefit``), so a sweep that r
 was down and catches up, never gives more. No marketing consent is asked: the coupon is a benefit the
 member holds, not a marketing message.
 
-Not handed out here, and why (docs/membership.md): the birthday gift (buyers have no birthday field) and
-free shipping (the quote has no shipping line); both stay stored on the tier and shown to the buyer.
+Not handed out here: the birthday gift (``membership.birthday``) and free shipping, which checkout applies
+to each order's shipping line (``membership.shipping``, registered with ``orders.shipping``).
 """
 
 from __future__ import annotations

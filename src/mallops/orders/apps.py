@@ -38,6 +38,15 @@ class OrdersConfig(AppConfig):
             )
         )
         register(
+            MenuItem(
+                "merchant_shipping_rule",
+                _("Shipping rule"),
+                "orders:merchant_shipping_rule",
+                "store.order.manage",
+                group="trade",
+            )
+        )
+        register(
             MenuItem("flash_sales", _("Flash sales"), "orders:flash", "promotion.view", group="marketing")
         )
         register(

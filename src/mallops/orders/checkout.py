@@ -3,7 +3,8 @@
 Pricing comes from the pure engine (``mallops.pricing.engine``) fed only from the server's own rows: unit
 prices from the stock rows, the live promotions of the cart's stores and the platform, the buyer's own
 unused coupons and the buyer's memberships. The buyer names SKUs, quantities, an address and (optionally)
-which held coupons to consider; no price, discount, offer or membership comes from the request.
+which held coupons to consider; no price, discount, offer, membership or shipping comes from the request.
+Each merchant order gets its shipping line from its store's rule (``orders.shipping``), outside the quote.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mallops.orders import conf, stock
 from mallops.orders.errors import OrdersCode
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem
 from mallops.orders.permissions import require_buyer as require_buyer  # re-exported (ADR 0006)
+from mallops.orders.shipping import ShippingCharge, rule_of, shipping_charges, shipping_json, with_store_rules
 from mallops.orders.tender import TenderLine, TenderPlan, points_tender
 from mallops.pricing.engine import Quote, quote, quote_to_json
 
@@ -92,11 +94,10 @@ def _validate(req: CheckoutRequest) -> tuple[dict[str, StockItem], dict[str, str
         if line.sku in seen:
             errors.append(FieldError(("body", "lines", i, "sku"), "SKU listed twice.", "duplicate_sku"))
         seen.add(line.sku)
+    public = StockItem.objects.unscoped(reason="buyer checkout reads public prices")
     items = {
         it.sku_code: it
-        for it in StockItem.objects.unscoped(reason="buyer checkout reads public prices").filter(
-            sku_code__in=[line.sku for line in req.lines]
-        )
+        for it in with_store_rules(public.filter(sku_code__in=[line.sku for line in req.lines]))
     }
     off_sale, categories = stock.sale_state(items.values())
     unapproved = stock.not_approved(items.values())
@@ -187,9 +188,33 @@ def _points_json(plan: TenderPlan, q: Quote) -> dict[str, int]:
     return {"balance": plan.balance, "used": plan.points, "fen": plan.fen, "cash_total": q.total - plan.fen}
 
 
+def _shipping(
+    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], q: Quote, now: datetime
+) -> dict[int, ShippingCharge]:
+    """Each merchant order's shipping line (``orders.shipping``), on its goods payable: the quote's
+    ``paid`` of its lines (after promotions and coupons, before points). The request has no say in it."""
+    goods: dict[int, int] = {}
+    rules = {}
+    for line, qline in zip(req.lines, q.lines, strict=True):
+        item = items[line.sku]
+        goods[item.merchant_id] = goods.get(item.merchant_id, 0) + qline.paid
+        rules[item.merchant_id] = rule_of(item)
+    charges = shipping_charges(buyer_id=actor.pk, goods_by_merchant=goods, rules=rules, at=now)
+    return {c.merchant_id: c for c in charges}
+
+
+def _pay_json(q: Quote, plan: TenderPlan | None, charges: dict[int, ShippingCharge]) -> dict[str, Any]:
+    """The shipping block and what the buyer pays in all: goods payable - points + shipping."""
+    shipping = shipping_json(list(charges.values()))
+    points_fen = plan.fen if plan is not None else 0
+    return {"shipping": shipping, "pay_fen": q.total - points_fen + shipping["total_fen"]}
+
+
 def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = None) -> dict[str, Any]:
     """The quote the buyer sees before checking out (send its ``total`` as ``expected_total_fen``);
-    with ``points``, also what they pay (``points``: balance, used, fen, cash_total)."""
+    with ``points``, also what they pay (``points``: balance, used, fen, cash_total). Beside the engine's
+    quote (unchanged): ``shipping`` (each merchant order's shipping line, ``orders.shipping``) and
+    ``pay_fen``, what the buyer pays in all (goods payable - points + shipping)."""
     require_buyer(actor)
     now = now or timezone.now()
     items, categories = _validate(req)
@@ -198,6 +223,7 @@ def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = N
     plan, _lines = _points_plan(actor, req, q)
     if plan is not None:
         out["points"] = _points_json(plan, q)
+    out.update(_pay_json(q, plan, _shipping(actor, req, items, q, now)))
     return out
 
 
@@ -229,6 +255,8 @@ def checkout_create(
     plan, line_points = _points_plan(actor, req, q)
     if plan is not None:
         quote_json["points"] = _points_json(plan, q)
+    charges = _shipping(actor, req, items, q, now)
+    quote_json.update(_pay_json(q, plan, charges))
     checkout = Checkout.objects.create(
         buyer=actor,
         idempotency_key=idempotency_key,
@@ -255,6 +283,7 @@ def checkout_create(
         subtotal = sum(qlines[lid].amount for lid, _ in group)
         discount = sum(qlines[lid].discount for lid, _ in group)
         points_fen = sum(line_points.get(lid, (0, 0))[1] for lid, _ in group)
+        shipping = charges[merchant_id]
         order = Order.objects.create(
             merchant_id=merchant_id,
             checkout=checkout,
@@ -262,7 +291,9 @@ def checkout_create(
             number=new_order_number(now),
             subtotal_fen=subtotal,
             discount_fen=discount,
-            paid_fen=subtotal - discount - points_fen,
+            paid_fen=subtotal - discount - points_fen + shipping.shipping_fen,
+            shipping_fen=shipping.shipping_fen,
+            shipping_waiver=shipping.waiver,
             created_at=now,
             pay_due_at=pay_due,
             **ship_to,
@@ -300,7 +331,12 @@ def checkout_create(
             actor=actor,
             action="orders.order_create",
             obj=order,
-            after={"status": order.status, "paid_fen": order.paid_fen, "checkout": checkout.pk},
+            after={
+                "status": order.status,
+                "paid_fen": order.paid_fen,
+                "shipping_fen": order.shipping_fen,
+                "checkout": checkout.pk,
+            },
             request=request,
         )
     stock.reserve(wanted, order_of_item)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.orders import views, views_flash, views_stock
+from mallops.orders import views, views_flash, views_shipping, views_stock
 
 app_name = "orders"
 
@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("merchant/<int:order_id>/ship", views.merchant_ship, name="merchant_ship"),
     path("<int:order_id>/", views.order_detail, name="detail"),
     path("merchant/<int:order_id>/", views.merchant_order_detail, name="merchant_detail"),
+    path("merchant/shipping-rule/", views_shipping.merchant_shipping_rule, name="merchant_shipping_rule"),
     path("merchant/stock/", views_stock.merchant_stock, name="merchant_stock"),
     path("merchant/stock/<int:item_id>/", views_stock.merchant_stock_item, name="merchant_stock_item"),
     path("merchant/stock/<int:item_id>/set", views_stock.merchant_stock_set, name="merchant_stock_set"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from mallops.orders.models import AttemptStatus, Movement, OrderStatus
+from mallops.orders.models import AttemptStatus, Movement, OrderStatus, ShippingWaiver
 
 STATUS = {
     OrderStatus.CREATED: _("Awaiting payment"),
@@ -45,6 +45,7 @@ LABELS: dict[str, Any] = {
     "carrier": CARRIER,
     "attempt_status": ATTEMPT_STATUS,
     "movement": Movement,
+    "shipping_waiver": ShippingWaiver,
 }
 
 FIELDS: dict[str, Any] = {
@@ -64,4 +65,8 @@ FIELDS: dict[str, Any] = {
     "line": _("Order line"),
     "order": _("Order"),
     "number": _("Order number"),
+    "shipping_fen": _("Shipping fee"),
+    "shipping_waiver": _("Free shipping"),
+    "fee_fen": _("Shipping fee per order"),
+    "free_over_fen": _("Free shipping from (goods payable)"),
 }

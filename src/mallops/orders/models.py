@@ -115,8 +115,49 @@ class OrderStatus(models.TextChoices):
     PARTIALLY_REFUNDED = "partially_refunded", "partially refunded"
 
 
+class ShippingRule(models.Model):
+    """运费模板 in its simplest useful form (issue 21): one store's flat fee per order and an optional
+    满 X 元包邮 threshold on the goods payable. No row (or ``fee_fen`` 0) means the store ships free (包邮).
+    Written only by ``orders.shipping.shipping_rule_set``; read at checkout (``orders.shipping``)."""
+
+    merchant = models.OneToOneField("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    fee_fen = models.BigIntegerField(default=0)
+    # the goods payable (after promotions and coupons, before points) at which shipping is free; None: never
+    free_over_fen = models.BigIntegerField(null=True, blank=True, default=None)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MerchantScopedManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(fee_fen__gte=0), name="orders_shiprule_fee_nonneg"),
+            models.CheckConstraint(
+                condition=models.Q(free_over_fen__isnull=True) | models.Q(free_over_fen__gt=0),
+                name="orders_shiprule_free_over_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"shipping {self.merchant_id}"
+
+
+class ShippingWaiver(models.TextChoices):
+    """Why an order's shipping is 0 although its store charges a fee ("" : it was charged, or the store
+    ships free)."""
+
+    NONE = "", _("None")
+    THRESHOLD = "threshold", _("Free over the threshold")
+    MEMBER = "member", _("Member free shipping")
+
+
 class Order(models.Model):
-    """One merchant's part of a checkout. Status moves only through ``orders.transitions``."""
+    """One merchant's part of a checkout. Status moves only through ``orders.transitions``.
+
+    Money: ``paid_fen`` is what the buyer pays for this order in cash: the goods payable (``subtotal_fen -
+    discount_fen``) less the points tender plus ``shipping_fen``. The lines' ``paid_fen`` hold the goods
+    only, so ``sum(lines.paid_fen) + shipping_fen == paid_fen``; shipping is paid back only by a refund of
+    the whole order before it shipped (``orders.refunds.whole_refund_fen``).
+    """
 
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="orders")
@@ -131,6 +172,11 @@ class Order(models.Model):
     discount_fen = models.BigIntegerField()
     paid_fen = models.BigIntegerField()
     refunded_fen = models.BigIntegerField(default=0)
+    # the order's shipping line (运费), decided by the server at checkout (``orders.shipping``); in paid_fen
+    shipping_fen = models.BigIntegerField(default=0)
+    shipping_waiver = models.CharField(
+        max_length=10, choices=ShippingWaiver.choices, blank=True, default=ShippingWaiver.NONE
+    )
     # delivery address, copied from the buyer's address book at checkout (later edits do not change it)
     ship_recipient = EncryptedTextField(blank=True, default="")
     ship_phone = EncryptedTextField(blank=True, default="")
@@ -177,6 +223,10 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=models.Q(refunded_fen__gte=0, refunded_fen__lte=models.F("paid_fen")),
                 name="orders_order_refunded_le_paid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shipping_fen__gte=0, shipping_fen__lte=models.F("paid_fen")),
+                name="orders_order_shipping_nonneg",
             ),
         ]
 

@@ -5,7 +5,9 @@ always sum to the order's. ``refund_split`` decides how many fen each line gives
 line's cap (``core.money.refund_cap_check``: 409 ``refund_exceeds_line``), whatever the order's total
 would allow; ``lines_refund`` writes it with conditional UPDATEs, backed by the CheckConstraint
 ``orders_line_refunded_le_paid`` (refunded <= paid per line). A whole-order refund pays every line back
-in full (``lines_refund_all``). The callers (``orders.services.order_refund_part``, the ``refund``
+in full (``lines_refund_all``). Shipping (``Order.shipping_fen``, in the order's ``paid_fen`` but on no
+line) is paid back only by a whole-order refund before the order shipped (``whole_refund_fen``), so the
+order's ``refunded_fen`` is the lines' sum plus, in that one case, the shipping. The callers (``orders.services.order_refund_part``, the ``refund``
 transition) hold the transaction and the order's lock.
 """
 
@@ -74,6 +76,23 @@ def lines_refund(order: Order, split: Mapping[int, int]) -> None:
                 code=OrdersCode.REFUND_EXCEEDS_LINE,
                 line=pk,
             )
+
+
+def shipping_kept_fen(order: Order) -> int:
+    """The shipping the merchant keeps however the order is refunded: all of it once the parcel left
+    (CPL Art. 25: a no-reason return does not pay the outbound shipping back), none before."""
+    return order.shipping_fen if order.shipped_at is not None else 0
+
+
+def whole_refund_fen(order: Order) -> int:
+    """What the order's ``refunded_fen`` is once the whole order is refunded: every line in full, and the
+    shipping only when the order had not shipped (``shipping_kept_fen``)."""
+    return order.paid_fen - shipping_kept_fen(order)
+
+
+def goods_refunded(order: Order) -> bool:
+    """Every line is paid back (partial refunds never pay shipping: the lines' caps are goods only)."""
+    return order.refunded_fen >= order.paid_fen - order.shipping_fen
 
 
 def lines_refund_all(order: Order) -> None:

@@ -94,7 +94,8 @@ def order_transition(
     """Move one order by ``event``. ``merchant_id``/``buyer_id`` narrow the look-up (404 outside it).
 
     ``partial_refund`` adds ``amount_fen`` (already paid back by the provider) to ``refunded_fen``; the
-    order becomes ``refunded`` when the refunds reach ``paid_fen`` (callers check the amount fits).
+    order becomes ``refunded`` when every line is paid back (shipping is never part of a partial refund;
+    callers check the amount fits). ``refund`` pays every line back, and the shipping only before shipment.
 
     Raises 409 ``illegal_transition`` (naming the allowed events) when the table has no such move.
     """
@@ -152,12 +153,12 @@ def order_transition(
         if order.status_before_refund == OrderStatus.PAID:
             stock.restock(order)
         refunds.lines_refund_all(order)
-        order.refunded_fen = order.paid_fen
+        order.refunded_fen = refunds.whole_refund_fen(order)  # shipping back only before shipment
         fields += ["refunded_fen"]
     elif event is Event.PARTIAL_REFUND:
         order.refunded_fen += amount_fen
         fields += ["refunded_fen"]
-        if order.refunded_fen >= order.paid_fen:
+        if refunds.goods_refunded(order):
             to = OrderStatus.REFUNDED
             order.ship_due_at = order.complete_due_at = None
             fields += ["ship_due_at", "complete_due_at"]

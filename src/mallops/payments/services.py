@@ -19,6 +19,7 @@ from mallops.core.money import refund_cap_check
 from mallops.core.timeutil import SHANGHAI
 from mallops.orders.checkout import require_buyer
 from mallops.orders.models import Checkout, Order, OrderStatus
+from mallops.orders.refunds import whole_refund_fen
 from mallops.orders.services import order_refund_part, order_refund_prepare
 from mallops.orders.states import Event
 from mallops.orders.transitions import order_transition, orders_lock
@@ -281,8 +282,9 @@ def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRe
     payment = _payment_for(found)
     order = Order.objects.for_merchant(merchant_id).select_for_update().get(pk=found.pk)
     _refunding(order)
-    # what is left: part of the order may have been refunded before (after-sales partial refunds)
-    left = order.paid_fen - order.refunded_fen
+    # what is left: part of the order may have been refunded before (after-sales partial refunds); the
+    # shipping goes back only when the order had not shipped (orders.refunds.whole_refund_fen)
+    left = whole_refund_fen(order) - order.refunded_fen
     if left > 0:
         payment_refund_amount(payment=payment, order=order, amount=left)
     return order_transition(

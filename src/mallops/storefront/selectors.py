@@ -218,6 +218,17 @@ class CartView:
     payable_fen: int
     # how much more to spend for the next threshold offer, and what it takes off (None: no next tier)
     next_threshold: tuple[int, int] | None = None
+    # 运费 of the orders this cart becomes (decided by the server: orders.shipping), outside payable_fen
+    shipping_fen: int = 0
+    # why it is free: "member" (会员包邮), "threshold" (满额包邮), "" (charged, or the stores ship free)
+    shipping_waiver: str = ""
+    # how much more goods payable would make a charged store's shipping free (None: no such threshold)
+    free_shipping_needed: int | None = None
+
+    @property
+    def pay_fen(self) -> int:
+        """What the buyer pays before points: goods payable + shipping."""
+        return self.payable_fen + self.shipping_fen
 
     @property
     def sellable_lines(self) -> list[CartLineView]:
@@ -247,8 +258,9 @@ def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None, only_sku: str 
     sellable = [row for row in rows if (o := offers.get(row.sku_code)) is not None and o.is_on_sale]
     priced: dict[str, dict[str, int]] = {}
     discounts: list[DiscountView] = []
-    subtotal = discount = payable = 0
+    subtotal = discount = payable = shipping_fen = 0
     next_threshold = None
+    waiver, needed = "", None
     if sellable:
         quote = checkout_quote(
             actor=buyer,
@@ -268,6 +280,7 @@ def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None, only_sku: str 
         if "next_threshold" in quote:
             nt = quote["next_threshold"]
             next_threshold = (int(nt["needed"]), int(nt["off"]))
+        shipping_fen, waiver, needed = _shipping(quote["shipping"]["orders"])
     lines = []
     for row in rows:
         offer = offers.get(row.sku_code)
@@ -293,7 +306,25 @@ def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None, only_sku: str 
         discount_fen=discount,
         payable_fen=payable,
         next_threshold=next_threshold,
+        shipping_fen=shipping_fen,
+        shipping_waiver=waiver,
+        free_shipping_needed=needed,
     )
+
+
+def _shipping(orders: list[dict[str, Any]]) -> tuple[int, str, int | None]:
+    """(shipping fen, the waiver shown, fen still needed for 满额包邮) over the cart's merchant orders."""
+    total = sum(int(o["shipping_fen"]) for o in orders)
+    waivers = {str(o["waiver"]) for o in orders if not o["shipping_fen"]}
+    waiver = (
+        "member" if "member" in waivers else ("threshold" if total == 0 and "threshold" in waivers else "")
+    )
+    needed = [
+        int(o["free_over_fen"]) - int(o["goods_fen"])
+        for o in orders
+        if o["shipping_fen"] and o["free_over_fen"] is not None
+    ]
+    return total, waiver, min(needed) if needed else None
 
 
 # ---------------------------------------------------------------- checkout, orders
