@@ -135,6 +135,7 @@ class Engine:
         self._claim_pattern = len(self.patterns)
         self._frame_rules = tuple(bool(rule.frames) for rule in self.rules)
         self._name_rules = frozenset(rule.id for rule in self.rules if rule.exempt_names)
+        self._name_rule_indexes = tuple(rule.exempt_names for rule in self.rules)
         self._answered_rules = tuple(rule.answered_in_item for rule in self.rules)
         # how far before a term a context phrase of its rule can start
         self._context_reach = tuple(
@@ -250,6 +251,8 @@ class Engine:
         for position, (_, _, rule_index, caps) in enumerate(markers, start=len(candidates)):
             (capped_documents if caps else documented).add((field_indexes[position] // 2, rule_index))
         offsets = field_starts.tolist()
+        name_rule_indexes = self._name_rule_indexes
+        named_documents: set[int] = set()
         word_edges, claim_pattern = self._word_edges, self._claim_pattern
         for position, (_, _, rule_index, capped, pattern) in enumerate(candidates):
             field_index = field_indexes[position]
@@ -269,6 +272,8 @@ class Engine:
             ):
                 continue
             capped = capped or (document_index, rule_index) in capped_documents
+            if name_rule_indexes[rule_index]:
+                named_documents.add(document_index)
             severity = "review" if capped else rule.severity_for(category)
             results[document_index].append(
                 Finding(
@@ -282,12 +287,10 @@ class Engine:
                     claim=pattern == claim_pattern,
                 )
             )
-        name_rules = self._name_rules
-        if name_rules:
-            for document_index, findings in enumerate(results):
-                if any(finding.rule in name_rules for finding in findings):
-                    fields = texts[2 * document_index : 2 * document_index + 2]
-                    results[document_index] = _clear_names(findings, fields, name_rules)
+        # only the documents with a finding of a rule that exempts names (not a walk over every document)
+        for document_index in sorted(named_documents):
+            fields = texts[2 * document_index : 2 * document_index + 2]
+            results[document_index] = _clear_names(results[document_index], fields, self._name_rules)
         return [_settle(findings) if findings else findings for findings in results]
 
     def _judge_frames(
