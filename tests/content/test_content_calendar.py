@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.content import selectors, services
 from mallops.content.models import ContentPost
@@ -26,7 +27,7 @@ def _draft(
     owner: object, *, body: str = "冬季新品上架，欢迎选购", when: datetime | None = None
 ) -> ContentPost:
     return services.post_create(
-        actor=owner,  # type: ignore[arg-type]
+        actor=actor_of(owner),
         platform="xiaohongshu",
         title="冬季好物推荐",
         body=body,
@@ -41,35 +42,39 @@ def test_a_post_goes_from_draft_to_published_with_a_second_person_acknowledging_
     writer, approver = make_staff("content_ops"), make_staff("content_ops")
     post = _draft(writer, body="本店茶叶纯天然，欢迎选购")
     # when it is submitted: a review finding is stored with its article
-    post = services.post_submit(actor=writer, post_id=post.pk, now=NOW)
+    post = services.post_submit(actor=actor_of(writer), post_id=post.pk, now=NOW)
     assert post.status == "in_review"
     assert [(f["field"], f["rule"], f["text"], f["basis"], f["severity"]) for f in post.findings] == [
         ("body", "AD28-NATURAL", "纯天然", "广告法第二十八条第二款第（二）项", "review")
     ]
     # the writer cannot approve their own post, and the approver must acknowledge the finding
     with pytest.raises(DomainError) as own:
-        services.post_approve(actor=writer, post_id=post.pk, acknowledge_findings=True)
+        services.post_approve(actor=actor_of(writer), post_id=post.pk, acknowledge_findings=True)
     assert own.value.code == "four_eyes_required"
     with pytest.raises(DomainError) as unacknowledged:
-        services.post_approve(actor=approver, post_id=post.pk)
+        services.post_approve(actor=actor_of(approver), post_id=post.pk)
     assert (unacknowledged.value.code, unacknowledged.value.status) == ("findings_not_acknowledged", 422)
     assert ContentPost.objects.get(pk=post.pk).status == "in_review"
-    post = services.post_approve(actor=approver, post_id=post.pk, acknowledge_findings=True, now=NOW)
+    post = services.post_approve(
+        actor=actor_of(approver), post_id=post.pk, acknowledge_findings=True, now=NOW
+    )
     assert (post.status, post.approved_by_id, post.findings_acknowledged) == ("approved", approver.pk, True)
     # then it is scheduled (a past time is refused) and its publication recorded
     with pytest.raises(DomainError) as past:
-        services.post_schedule(actor=writer, post_id=post.pk, scheduled_at=NOW - timedelta(hours=1), now=NOW)
+        services.post_schedule(
+            actor=actor_of(writer), post_id=post.pk, scheduled_at=NOW - timedelta(hours=1), now=NOW
+        )
     assert past.value.code == "validation_error"
     when = NOW + timedelta(days=2)
-    post = services.post_schedule(actor=writer, post_id=post.pk, scheduled_at=when, now=NOW)
+    post = services.post_schedule(actor=actor_of(writer), post_id=post.pk, scheduled_at=when, now=NOW)
     assert (post.status, post.scheduled_at) == ("scheduled", when)
     post = services.post_publish(
-        actor=writer, post_id=post.pk, url="https://www.xiaohongshu.com/explore/1", now=when
+        actor=actor_of(writer), post_id=post.pk, url="https://www.xiaohongshu.com/explore/1", now=when
     )
     assert (post.status, post.published_at) == ("published", when)
     # a published post cannot go back to review
     with pytest.raises(DomainError) as again:
-        services.post_submit(actor=writer, post_id=post.pk)
+        services.post_submit(actor=actor_of(writer), post_id=post.pk)
     assert again.value.code == "post_transition_not_allowed"
     assert list(
         AuditEvent.objects.filter(action__startswith="content.post.")
@@ -89,7 +94,7 @@ def test_a_block_finding_refuses_the_submission_with_the_cited_article_and_nothi
     writer = make_staff("content_ops")
     post = _draft(writer, body="喝了能治疗糖尿病")
     with pytest.raises(DomainError) as refused:
-        services.post_submit(actor=writer, post_id=post.pk)
+        services.post_submit(actor=actor_of(writer), post_id=post.pk)
     assert (refused.value.code, refused.value.status) == ("compliance_blocked", 422)
     blocking = {
         (f["field"], f["text"], f["basis"])
@@ -104,14 +109,14 @@ def test_a_block_finding_refuses_the_submission_with_the_cited_article_and_nothi
 
 def test_a_rejected_post_is_a_draft_again_and_only_drafts_are_edited() -> None:
     writer, approver = make_staff("content_ops"), make_staff("content_ops")
-    post = services.post_submit(actor=writer, post_id=_draft(writer).pk)
+    post = services.post_submit(actor=actor_of(writer), post_id=_draft(writer).pk)
     with pytest.raises(DomainError) as locked:
-        services.post_update(actor=writer, post_id=post.pk, platform="weibo", title="改", body="改")
+        services.post_update(actor=actor_of(writer), post_id=post.pk, platform="weibo", title="改", body="改")
     assert locked.value.code == "post_not_editable"
-    post = services.post_reject(actor=approver, post_id=post.pk, note="标题再短一点")
+    post = services.post_reject(actor=actor_of(approver), post_id=post.pk, note="标题再短一点")
     assert (post.status, post.review_note) == ("draft", "标题再短一点")
     post = services.post_update(
-        actor=writer, post_id=post.pk, platform="weibo", title="冬季好物", body="欢迎选购"
+        actor=actor_of(writer), post_id=post.pk, platform="weibo", title="冬季好物", body="欢迎选购"
     )
     assert (post.platform, post.title) == ("weibo", "冬季好物")
 
@@ -122,7 +127,7 @@ def test_only_the_content_team_reads_and_writes_posts() -> None:
         _draft(outsider)
     assert denied.value.code == "permission_denied"
     with pytest.raises(DomainError):
-        list(selectors.posts(actor=outsider))
+        list(selectors.posts(actor=actor_of(outsider)))
     assert ContentPost.objects.count() == 0
 
 
@@ -132,7 +137,7 @@ def test_the_calendar_puts_a_post_on_its_beijing_day() -> None:
     late = _draft(writer, when=datetime(2026, 12, 31, 17, 30, tzinfo=UTC))
     early = _draft(writer, when=datetime(2026, 12, 31, 1, 0, tzinfo=UTC))
     _draft(writer)  # no time yet
-    december = selectors.calendar_month(actor=writer, year=2026, month=12)
+    december = selectors.calendar_month(actor=actor_of(writer), year=2026, month=12)
     days = {cell.day.isoformat(): [p.pk for p in cell.posts] for week in december.weeks for cell in week}
     assert days["2026-12-31"] == [early.pk]
     assert days["2027-01-01"] == [late.pk]  # the grid's trailing days of the next month

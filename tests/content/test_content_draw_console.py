@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.content import lottery
 from mallops.content.models import LuckyDraw, LuckyPrize
 from mallops.testing.factories import make_staff
@@ -20,15 +21,15 @@ SEED = "cd" * 32
 
 def _drawn(actor: object) -> LuckyDraw:
     row = lottery.draw_create(
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor_of(actor),
         title="圣诞抽奖",
         rules="评论即可参与，12月24日20:00开奖，主办方：平台运营部",
         draw_at=datetime(2026, 12, 24, 12, 0, tzinfo=UTC),
         prizes=[lottery.PrizeInput("保温杯", 9_900, 2)],
     )
-    lottery.draw_start(actor=actor, draw_id=row.pk, seed=SEED)  # type: ignore[arg-type]
-    lottery.entrant_add(actor=actor, draw_id=row.pk, codes=["c-101", "c-102", "c-103"])  # type: ignore[arg-type]
-    lottery.draw_run(actor=actor, draw_id=row.pk)  # type: ignore[arg-type]
+    lottery.draw_start(actor=actor_of(actor), draw_id=row.pk, seed=SEED)  # type: ignore[arg-type]
+    lottery.entrant_add(actor=actor_of(actor), draw_id=row.pk, codes=["c-101", "c-102", "c-103"])  # type: ignore[arg-type]
+    lottery.draw_run(actor=actor_of(actor), draw_id=row.pk)  # type: ignore[arg-type]
     return row
 
 
@@ -76,7 +77,7 @@ def test_the_page_shows_the_commitment_before_and_the_seed_and_winners_after_the
     operator = make_staff("content_ops")
     client = _client(operator)
     row = lottery.draw_create(
-        actor=operator,
+        actor=actor_of(operator),
         title="元旦抽奖",
         rules="评论即可参与",
         draw_at=datetime(2026, 12, 31, 12, 0, tzinfo=UTC),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.content import interactions, services
 from mallops.content.models import ContentPost, PostInteractions
@@ -24,30 +25,35 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 def _published(writer: object, approver: object) -> ContentPost:
     post = services.post_create(
-        actor=writer,  # type: ignore[arg-type]
+        actor=actor_of(writer),
         platform="weibo",
         title="冬季颜色投票",
         body="冬季新品上架，欢迎投票",
         media_refs=[],
         scheduled_at=None,
     )
-    services.post_submit(actor=writer, post_id=post.pk, now=NOW)  # type: ignore[arg-type]
-    services.post_approve(actor=approver, post_id=post.pk, acknowledge_findings=True, now=NOW)  # type: ignore[arg-type]
-    return services.post_publish(actor=writer, post_id=post.pk, now=NOW)  # type: ignore[arg-type]
+    services.post_submit(actor=actor_of(writer), post_id=post.pk, now=NOW)  # type: ignore[arg-type]
+    services.post_approve(actor=actor_of(approver), post_id=post.pk, acknowledge_findings=True, now=NOW)  # type: ignore[arg-type]
+    return services.post_publish(actor=actor_of(writer), post_id=post.pk, now=NOW)  # type: ignore[arg-type]
 
 
 def test_interactions_are_recorded_for_a_published_post_only_and_audited() -> None:
     writer, approver = make_staff("content_ops"), make_staff("content_ops")
     draft = services.post_create(
-        actor=writer, platform="weibo", title="草稿", body="欢迎选购", media_refs=[], scheduled_at=None
+        actor=actor_of(writer),
+        platform="weibo",
+        title="草稿",
+        body="欢迎选购",
+        media_refs=[],
+        scheduled_at=None,
     )
     with pytest.raises(DomainError) as refused:
-        interactions.post_interactions_record(actor=writer, post_id=draft.pk, comment_count=3)
+        interactions.post_interactions_record(actor=actor_of(writer), post_id=draft.pk, comment_count=3)
     assert (refused.value.code, refused.value.status) == ("post_not_published", 409)
     post = _published(writer, approver)
     with pytest.raises(DomainError) as one_option:
         interactions.post_interactions_record(
-            actor=writer,
+            actor=actor_of(writer),
             post_id=post.pk,
             comment_count=3,
             poll_question="颜色",

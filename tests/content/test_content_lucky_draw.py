@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.content import draw, lottery
 from mallops.content.cli import main as content_cli
 from mallops.content.models import LuckyDraw, LuckyPrize, LuckyWinner
@@ -22,7 +23,7 @@ SEED = "ab" * 32
 
 def _create(actor: object, value_fen: int) -> LuckyDraw:
     return lottery.draw_create(
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor_of(actor),
         title="圣诞抽奖",
         rules="关注并评论即可参与，12月24日20:00按公开算法开奖，奖品7日内寄出，主办方：平台运营部",
         draw_at=DRAW_AT,
@@ -55,12 +56,14 @@ def test_rules_and_prizes_cannot_change_after_the_start() -> None:
     ops = make_staff("content_ops")
     row = _create(ops, 100_000)
     lottery.draw_update(
-        actor=ops, draw_id=row.pk, rules="新规则", prizes=[lottery.PrizeInput("保温杯", 9_900, 2)]
+        actor=actor_of(ops), draw_id=row.pk, rules="新规则", prizes=[lottery.PrizeInput("保温杯", 9_900, 2)]
     )
-    started = lottery.draw_start(actor=ops, draw_id=row.pk, seed=SEED)
+    started = lottery.draw_start(actor=actor_of(ops), draw_id=row.pk, seed=SEED)
     assert (started.status, started.commitment) == ("open", draw.commitment(SEED))
     with pytest.raises(DomainError) as locked:
-        lottery.draw_update(actor=ops, draw_id=row.pk, rules="改了", prizes=[lottery.PrizeInput("车", 1, 1)])
+        lottery.draw_update(
+            actor=actor_of(ops), draw_id=row.pk, rules="改了", prizes=[lottery.PrizeInput("车", 1, 1)]
+        )
     assert (locked.value.code, locked.value.extra["basis"]) == (
         "draw_rules_locked",
         "规范促销行为暂行规定第十三条",
@@ -74,11 +77,11 @@ def test_rules_and_prizes_cannot_change_after_the_start() -> None:
 def test_a_draw_is_reproducible_from_its_seed(capsys: pytest.CaptureFixture[str]) -> None:
     ops = make_staff("content_ops")
     row = _create(ops, 100_000)
-    lottery.draw_start(actor=ops, draw_id=row.pk, seed=SEED)
+    lottery.draw_start(actor=actor_of(ops), draw_id=row.pk, seed=SEED)
     codes = [f"C{n:04d}" for n in range(20)]
-    assert lottery.entrant_add(actor=ops, draw_id=row.pk, codes=codes[10:] + codes[:10]) == 20
-    assert lottery.entrant_add(actor=ops, draw_id=row.pk, codes=["C0001"]) == 0
-    winners = lottery.draw_run(actor=ops, draw_id=row.pk)
+    assert lottery.entrant_add(actor=actor_of(ops), draw_id=row.pk, codes=codes[10:] + codes[:10]) == 20
+    assert lottery.entrant_add(actor=actor_of(ops), draw_id=row.pk, codes=["C0001"]) == 0
+    winners = lottery.draw_run(actor=actor_of(ops), draw_id=row.pk)
     prizes = list(LuckyPrize.objects.filter(draw=row).order_by("position"))
     expected = draw.winners(SEED, row.pk, sorted(codes), [draw.PrizeSlot(p.pk, p.quantity) for p in prizes])
     assert [(w.rank, w.prize_id, w.entrant.code) for w in winners] == [
@@ -145,7 +148,7 @@ def test_the_seed_is_encrypted_at_rest_and_the_migration_encrypts_plaintext_rows
 
     ops = make_staff("content_ops")
     row = _create(ops, 100_000)
-    lottery.draw_start(actor=ops, draw_id=row.pk, seed=SEED)
+    lottery.draw_start(actor=actor_of(ops), draw_id=row.pk, seed=SEED)
     stored = _stored_seed(row.pk)
     assert keys.is_token(stored) and SEED not in stored
     assert LuckyDraw.objects.get(pk=row.pk).seed == SEED

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.content.errors import ContentCode
@@ -66,7 +65,6 @@ def post_interactions_record(
     """Replace the post's interactions with these figures. Locks the post row. Errors: 404, 403, 409
     ``post_not_published``, 422 (negative counts; a poll with fewer than two or more than ten options,
     repeated or empty option texts, options without a question)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     _check(comment_count=comment_count, poll_question=poll_question, poll_options=poll_options)
     options = [{"text": o.text.strip(), "votes": o.votes} for o in poll_options]
@@ -101,7 +99,6 @@ def post_interactions_record(
 
 def post_interactions(*, actor: Actor, post_id: int) -> PostInteractions | None:
     """The post's recorded interactions, or None when none were entered yet. Errors: 404, 403."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     if not ContentPost.objects.filter(pk=post_id).exists():
         raise not_found("content post")

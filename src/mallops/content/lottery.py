@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.content import conf, draw
@@ -85,7 +84,6 @@ def draw_create(
 ) -> LuckyDraw:
     """A lucky draw being written. Errors: 422 ``prize_over_cap`` (a prize's ``value_fen`` above the cap;
     equal is allowed), 422 ``validation_error``, 403."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     _check_prizes(prizes)
     if not title.strip() or not rules.strip() or timezone.is_naive(draw_at):
@@ -112,7 +110,6 @@ def draw_create(
 
 def draw_update(*, actor: Actor, draw_id: int, rules: str, prizes: Sequence[PrizeInput]) -> LuckyDraw:
     """Change rules and prizes before the start. Errors: 409 ``draw_rules_locked`` after it, 422, 404."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     _check_prizes(prizes)
     with audited():
@@ -135,7 +132,6 @@ def draw_start(
 ) -> LuckyDraw:
     """Disclose the rules and open entries: a fresh secret seed is kept and its SHA-256 published.
     Errors: 409 ``draw_rules_locked`` (already started), 404, 403."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     with audited():
         row = _locked(draw_id)
@@ -152,7 +148,6 @@ def draw_start(
 def entrant_add(*, actor: Actor, draw_id: int, codes: Sequence[str], now: datetime | None = None) -> int:
     """Record entries (imported or typed) while the draw is open; a code already entered is skipped.
     Returns how many were new. Errors: 409 ``draw_not_open``, 422 (an empty or over-long code), 404."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     clean = sorted({c.strip() for c in codes})
     if not clean or any(not c or len(c) > 64 for c in clean):
@@ -171,7 +166,6 @@ def entrant_add(*, actor: Actor, draw_id: int, codes: Sequence[str], now: dateti
 
 def draw_run(*, actor: Actor, draw_id: int, now: datetime | None = None) -> list[LuckyWinner]:
     """Reveal the seed and record the winners (``draw.winners``). Errors: 409 ``draw_not_open``, 404."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     with audited():
         row = _locked(draw_id)

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.content import states
@@ -104,7 +103,6 @@ def post_create(
     scheduled_at: datetime | None = None,
 ) -> ContentPost:
     """A draft post owned by ``actor``. Errors: 422 ``validation_error``, 403."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     refs = [r.strip() for r in media_refs or []]
     title, body = title.strip(), body.strip()
@@ -133,7 +131,6 @@ def post_update(
     scheduled_at: datetime | None = None,
 ) -> ContentPost:
     """Change a draft (a rejected post is a draft again). Errors: 404, 409 ``post_not_editable``, 422, 403."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     refs = [r.strip() for r in media_refs or []]
     title, body = title.strip(), body.strip()
@@ -157,7 +154,6 @@ def post_submit(*, actor: Actor, post_id: int, now: datetime | None = None) -> C
     """Check the post with the compliance engine and send it for approval. A ``block`` finding refuses
     (422 ``compliance_blocked``, the spans and cited articles in ``errors``/``findings``; the post stays a
     draft). Errors also: 404, 409 ``post_transition_not_allowed``, 403. Locks the post row."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -185,7 +181,6 @@ def post_approve(
     """A second person approves a post in review. Errors: 409 ``four_eyes_required`` (the approver
     submitted it), 422 ``findings_not_acknowledged`` (``review`` findings and no acknowledgement), 404,
     409 ``post_transition_not_allowed``, 403. Locks the post row."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -221,7 +216,6 @@ def post_approve(
 
 def post_reject(*, actor: Actor, post_id: int, note: str) -> ContentPost:
     """Send a post in review back to draft with a note (2-200 characters). Errors: 404, 409, 422, 403."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     note = note.strip()
     if not 2 <= len(note) <= NOTE_MAX:
@@ -246,7 +240,6 @@ def post_schedule(
 ) -> ContentPost:
     """Fix the publication time of an approved post (in the future). Errors: 422 ``validation_error``
     (a time in the past or without a time zone), 404, 409, 403. Locks the post row."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     if timezone.is_naive(scheduled_at) or scheduled_at <= now:
@@ -266,7 +259,6 @@ def post_schedule(
 def post_publish(*, actor: Actor, post_id: int, url: str = "", now: datetime | None = None) -> ContentPost:
     """Record that the operator published an approved or scheduled post (optionally its public address).
     Errors: 422 (an address over 500 characters or not http(s)), 404, 409, 403. Locks the post row."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PERMISSION)
     url = url.strip()
     if len(url) > URL_MAX or (url and not url.startswith(("https://", "http://"))):
