@@ -6,6 +6,7 @@
     .venv/bin/python tests/compliance/score_v2.py v3test       # v3 test (blind, held out): aggregate only
     .venv/bin/python tests/compliance/score_v2.py v5dev -v     # v5 dev: figures per label + errors
     .venv/bin/python tests/compliance/score_v2.py v6dev -v     # v6 dev (written in batches): the same
+    .venv/bin/python tests/compliance/score_v2.py v6test       # v6 test (blind, held out): aggregate only
 
 An item is positive when its expected verdict is not ``pass`` (review and block both count as
 flagged), as in ``test_compliance_labelled.py``. For the test half the script prints only the aggregate
@@ -33,6 +34,7 @@ HALVES = {
     "v4dev": "labelled_v4_dev.jsonl",
     "v5dev": "labelled_v5_dev.jsonl",
     "v6dev": "labelled_v6_dev.jsonl",
+    "v6test": "labelled_v6_test.jsonl",
 }
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
 DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev")
