@@ -36,7 +36,7 @@ from django.utils import timezone
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError
 from mallops.core.models import IdempotencyRecord
-from mallops.core.problems import problem_response
+from mallops.core.problems import from_domain_error
 from mallops.core.transactions import business_transaction
 
 HEADER = "Idempotency-Key"
@@ -44,15 +44,62 @@ MAX_KEY_LENGTH = 200
 REPLAYED_HEADERS = ("Content-Type", "Location")
 
 
+# ---------------------------------------------------------------- what a key binds and its refusals
+#
+# Shared by this middleware and the flash-sale fast path (``orders.fastpath``), which answers its one
+# request without Django's stack: the same fingerprint, the same four refusals (codes, statuses, texts).
+
+
+def request_fingerprint(method: str, full_path: str, body: bytes) -> str:
+    """What a key is bound to: SHA-256 over the method, the path with its query string and the body."""
+    return hashlib.sha256(method.encode() + b"\0" + full_path.encode() + b"\0" + body).hexdigest()
+
+
+def key_required() -> DomainError:
+    """428: a write that moves money or stock was sent without a key."""
+    return DomainError(
+        detail=f"This operation moves money or stock; send an {HEADER} header.",
+        code=CoreCode.IDEMPOTENCY_KEY_REQUIRED,
+        status=428,
+        title="Idempotency key required",
+    )
+
+
+def key_invalid() -> DomainError:
+    """400: the key is longer than ``MAX_KEY_LENGTH``."""
+    return DomainError(
+        detail=f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.",
+        code=CoreCode.IDEMPOTENCY_KEY_INVALID,
+        status=400,
+        title="Bad request",
+    )
+
+
+def key_reused() -> DomainError:
+    """409: the key was used before for a request with another fingerprint."""
+    return DomainError(
+        detail=f"This {HEADER} was used for a different request.",
+        code=CoreCode.IDEMPOTENCY_KEY_REUSED,
+        status=409,
+        title="Conflict",
+    )
+
+
+def request_in_progress() -> DomainError:
+    """409 with ``Retry-After``: the first request with this key has not answered yet."""
+    return DomainError(
+        detail="A request with this key is still being processed; retry shortly.",
+        code=CoreCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+        status=409,
+        title="Conflict",
+        headers={"Retry-After": "1"},
+    )
+
+
 def require_idempotency_key(request: HttpRequest) -> str:
     key = request.headers.get(HEADER, "")
     if not key:
-        raise DomainError(
-            detail=f"This operation moves money or stock; send an {HEADER} header.",
-            code=CoreCode.IDEMPOTENCY_KEY_REQUIRED,
-            status=428,
-            title="Idempotency key required",
-        )
+        raise key_required()
     return key
 
 
@@ -126,13 +173,7 @@ def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 
 def fingerprint(request: HttpRequest) -> str:
-    digest = hashlib.sha256()
-    digest.update(request.method.encode() if request.method else b"")
-    digest.update(b"\0")
-    digest.update(request.get_full_path().encode())
-    digest.update(b"\0")
-    digest.update(request.body)
-    return digest.hexdigest()
+    return request_fingerprint(request.method or "", request.get_full_path(), request.body)
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
@@ -144,12 +185,7 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
 
 
 def _mismatch(request: HttpRequest) -> HttpResponse:
-    return problem_response(
-        request,
-        status=409,
-        code=CoreCode.IDEMPOTENCY_KEY_REUSED,
-        detail=f"This {HEADER} was used for a different request.",
-    )
+    return from_domain_error(request, key_reused())
 
 
 class IdempotencyMiddleware:
@@ -161,12 +197,7 @@ class IdempotencyMiddleware:
         if request.method != "POST" or not key or not request.path.startswith("/api/"):
             return _no_store(request, self.get_response(request))
         if len(key) > MAX_KEY_LENGTH:
-            return problem_response(
-                request,
-                status=400,
-                code=CoreCode.IDEMPOTENCY_KEY_INVALID,
-                detail=f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.",
-            )
+            return from_domain_error(request, key_invalid())
         scope = _scope(request)
         print_ = fingerprint(request)
         existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
@@ -211,13 +242,7 @@ class IdempotencyMiddleware:
         if record.fingerprint != print_:
             return _mismatch(request)
         if record.response_status is None:
-            return problem_response(
-                request,
-                status=409,
-                code=CoreCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
-                detail="A request with this key is still being processed; retry shortly.",
-                headers={"Retry-After": "1"},
-            )
+            return from_domain_error(request, request_in_progress())
         return _replay(record)
 
 

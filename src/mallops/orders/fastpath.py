@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import IntegrityError
 
 from mallops.accounts.tokens import aware, token_prefix, token_usable
+from mallops.core import idempotency
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, conflict
 from mallops.core.problems import PROBLEM_CONTENT_TYPE, problem_body
@@ -97,16 +98,14 @@ class FlashFastPath:
             raise _unauthenticated()
         raw_token = authorization[len("Bearer ") :].strip()
         key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
-        if len(key) > 200:
-            raise DomainError(
-                detail="Idempotency-Key is too long.", code=CoreCode.IDEMPOTENCY_KEY_INVALID, status=400
-            )
+        if len(key) > idempotency.MAX_KEY_LENGTH:
+            raise idempotency.key_invalid()
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(min(length, MAX_BODY)) if length else b""
         full_path = environ.get("PATH_INFO", "")
         if environ.get("QUERY_STRING"):
             full_path += "?" + environ["QUERY_STRING"]
-        fingerprint = hashlib.sha256(b"POST\0" + full_path.encode() + b"\0" + raw).hexdigest()
+        fingerprint = idempotency.request_fingerprint("POST", full_path, raw)
         scope = "tok:" + hashlib.sha256(authorization.encode()).hexdigest()[:40]
         if conf.redis_url():
             return self._handle_redis(environ, sale_id, raw_token, key, raw, fingerprint, scope)
@@ -258,12 +257,7 @@ def _unauthenticated() -> DomainError:
 
 
 def _key_required() -> DomainError:
-    return DomainError(
-        detail="This operation moves money or stock; send an Idempotency-Key header.",
-        code=CoreCode.IDEMPOTENCY_KEY_REQUIRED,
-        status=428,
-        title="Idempotency key required",
-    )
+    return idempotency.key_required()
 
 
 def _require_buyer(buyer: Buyer | None) -> Buyer:
@@ -423,26 +417,9 @@ def _replay(
 ) -> tuple[str, list[tuple[str, str]], bytes]:
     record = json.loads(stored) if stored else {}
     if record.get("fp") != fingerprint:
-        return _problem(
-            DomainError(
-                detail="This Idempotency-Key was used for a different request.",
-                code=CoreCode.IDEMPOTENCY_KEY_REUSED,
-                status=409,
-                title="Conflict",
-            ),
-            environ,
-        )
+        return _problem(idempotency.key_reused(), environ)
     if record.get("status") is None:
-        return _problem(
-            DomainError(
-                detail="A request with this key is still being processed; retry shortly.",
-                code=CoreCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
-                status=409,
-                title="Conflict",
-                headers={"Retry-After": "1"},
-            ),
-            environ,
-        )
+        return _problem(idempotency.request_in_progress(), environ)
     status = int(record["status"])
     headers = [("Content-Type", record["type"]), ("Idempotent-Replayed", "true")]
     return f"{status} {_REASONS.get(status, 'Accepted')}", headers, record["body"].encode()
