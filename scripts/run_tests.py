@@ -71,7 +71,17 @@ def main() -> int:
         failures += 1
     base_env = {"MALLOPS_CHROMIUM": chromium or "", "PYTHONHASHSEED": "0"}
     workers = os.environ.get("MALLOPS_TEST_WORKERS", "2")
-    pytest = [str(BIN / "pytest"), "-n", workers, "-q", "-p", "no:randomly", *args.pytest_args]
+    # the 40 slowest tests of each pass are listed at its end: where to look when the suite grows
+    pytest = [
+        str(BIN / "pytest"),
+        "-n",
+        workers,
+        "-q",
+        "-p",
+        "no:randomly",
+        "--durations=40",
+        *args.pytest_args,
+    ]
 
     with ExitStack() as stack:
         redis_url = ""
