@@ -27,7 +27,7 @@ def _chart(report: selectors.RankingReport) -> dict[str, Any]:
     names = [label(row.factor, "storefront.factor") for _plain, row in report.rows]
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "xAxis": {"type": "value", "name": _("Contribution")},
+        "xAxis": {"type": "value"},
         "yAxis": {"type": "category", "data": names, "inverse": True},
         "series": [
             {
