@@ -81,6 +81,8 @@ def test_a_bulk_export_of_computed_buyer_rows_asks_its_purpose_and_records_itsel
 @pytest.mark.django_db
 def test_a_computed_export_without_a_declaration_is_refused() -> None:
     user = make_staff("platform_admin", username="admin")
+    # the list page still renders (its toolbar asks for a purpose); the export itself is refused
+    assert _care_table(user, PURPOSE_THRESHOLD, export_name="undeclared-report").export_needs_purpose is True
     with pytest.raises(UndeclaredExportError):
         _care_table(user, 1, export_name="undeclared-report").export_response()
     assert not AuditEvent.objects.filter(action="privacy.export").exists()

@@ -413,11 +413,12 @@ class DataTable:
     @property
     def export_needs_purpose(self) -> bool:
         """A bulk export (``PURPOSE_THRESHOLD`` rows or more) of personal data asks for its purpose."""
-        return (
-            bool(self.export_name)
-            and self.page.paginator.count >= PURPOSE_THRESHOLD
-            and bool(self.personal_data_classes)
-        )
+        if not self.export_name or self.page.paginator.count < PURPOSE_THRESHOLD:
+            return False
+        try:
+            return bool(self.personal_data_classes)
+        except LookupError:  # a computed-row export that declares nothing: the page asks; the export refuses
+            return True
 
     @property
     def export_params(self) -> list[tuple[str, str]]:
