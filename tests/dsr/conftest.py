@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from dsr_helpers import POLICY_TEXT, PURPOSES, new_buyer
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Address, User
 from mallops.testing.factories import make_staff
 
@@ -34,4 +35,4 @@ def officer() -> User:
 def policy(officer: User) -> Any:
     from mallops.dsr.consent import policy_publish
 
-    return policy_publish(actor=officer, version="2026.1", text=POLICY_TEXT, purposes=PURPOSES)
+    return policy_publish(actor=actor_of(officer), version="2026.1", text=POLICY_TEXT, purposes=PURPOSES)

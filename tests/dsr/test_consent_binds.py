@@ -16,6 +16,7 @@ from dsr_helpers import POLICY_TEXT, PURPOSES, new_buyer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.analytics.models import IdentityAlias, SegmentMember
 from mallops.analytics.storage import get_store, reset_stores
@@ -48,7 +49,9 @@ def store(settings: Any, tmp_path: Path) -> Iterator[EventStore]:
 
 @pytest.fixture
 def policy(officer: Any) -> Any:
-    return policy_publish(actor=officer, version="2026.1", text=POLICY_TEXT, purposes=[*PURPOSES, ANALYTICS])
+    return policy_publish(
+        actor=actor_of(officer), version="2026.1", text=POLICY_TEXT, purposes=[*PURPOSES, ANALYTICS]
+    )
 
 
 def _rows(store: EventStore) -> list[dict[str, Any]]:
@@ -75,38 +78,38 @@ def test_consent_allows_fails_closed_and_follows_the_latest_answer(officer: Any)
     buyer = new_buyer()
     # given no policy at all: nothing is declared, nothing allowed
     assert consent_allows(buyer.pk, Purpose.MARKETING) is False
-    first = policy_publish(actor=officer, version="2026.1", text=POLICY_TEXT, purposes=PURPOSES)
+    first = policy_publish(actor=actor_of(officer), version="2026.1", text=POLICY_TEXT, purposes=PURPOSES)
     # a purpose the policy does not declare is never allowed; a contract purpose needs no consent
     assert consent_allows(buyer.pk, Purpose.ANALYTICS) is False
     assert consent_allows(buyer.pk, "order_fulfilment") is True
     # a consent purpose: absent, granted, withdrawn
     assert consent_allows(buyer.pk, Purpose.MARKETING) is False
-    consent_change(actor=buyer, purpose="marketing", action="grant")
+    consent_change(actor=actor_of(buyer), purpose="marketing", action="grant")
     granted_at = timezone.now()
     assert consent_allows(buyer.pk, Purpose.MARKETING) is True
-    consent_change(actor=buyer, purpose="marketing", action="withdraw")
+    consent_change(actor=actor_of(buyer), purpose="marketing", action="withdraw")
     assert consent_allows(buyer.pk, Purpose.MARKETING) is False
     # ``at``: the answer in force then
     assert consent_allows(buyer.pk, Purpose.MARKETING, at=granted_at) is True
     assert consent_allows(buyer.pk, Purpose.MARKETING, at=first.published_at - timedelta(seconds=1)) is False
     # a grant under an older version must be renewed (PIPL Art. 14)
-    consent_change(actor=buyer, purpose="marketing", action="grant")
-    policy_publish(actor=officer, version="2026.2", text=POLICY_TEXT, purposes=PURPOSES)
+    consent_change(actor=actor_of(buyer), purpose="marketing", action="grant")
+    policy_publish(actor=actor_of(officer), version="2026.2", text=POLICY_TEXT, purposes=PURPOSES)
     assert consent_allows(buyer.pk, Purpose.MARKETING) is False
-    consent_change(actor=buyer, purpose="marketing", action="grant")
+    consent_change(actor=actor_of(buyer), purpose="marketing", action="grant")
     assert consent_allows(buyer.pk, Purpose.MARKETING) is True
 
 
 def test_answers_are_cached_per_request_and_a_change_clears_them(policy: Any) -> None:
     buyer = new_buyer()
-    consent_change(actor=buyer, purpose="marketing", action="grant")
+    consent_change(actor=actor_of(buyer), purpose="marketing", action="grant")
     with consent_cache():
         assert consent_allows(buyer.pk, Purpose.MARKETING) is True
         with CaptureQueriesContext(connection) as queries:
             assert consent_allows(buyer.pk, Purpose.MARKETING) is True
             assert consenting_user_ids([buyer.pk], Purpose.MARKETING) == {buyer.pk}
         assert len(queries) == 0
-        consent_change(actor=buyer, purpose="marketing", action="withdraw")
+        consent_change(actor=actor_of(buyer), purpose="marketing", action="withdraw")
         assert consent_allows(buyer.pk, Purpose.MARKETING) is False
     # outside a request nothing is cached: every call reads the database
     with CaptureQueriesContext(connection) as queries:
@@ -201,9 +204,9 @@ def test_segment_coupon_issue_skips_buyers_without_marketing_consent(policy: Any
     from mallops.pricing.testing import make_batch
 
     yes, no, withdrawn = new_buyer(), new_buyer(), new_buyer()
-    consent_change(actor=yes, purpose="marketing", action="grant")
-    consent_change(actor=withdrawn, purpose="marketing", action="grant")
-    consent_change(actor=withdrawn, purpose="marketing", action="withdraw")
+    consent_change(actor=actor_of(yes), purpose="marketing", action="grant")
+    consent_change(actor=actor_of(withdrawn), purpose="marketing", action="grant")
+    consent_change(actor=actor_of(withdrawn), purpose="marketing", action="withdraw")
     _tag("high_value", yes, no, withdrawn)
     batch = make_batch(None, name="高价值专享", min_fen=0, off_fen=1000, total_quantity=10)
     ops = ApiClient(token_for(make_staff("product_ops")))
@@ -220,7 +223,7 @@ def test_console_result_page_counts_the_skipped_buyers(policy: Any) -> None:
     from mallops.pricing.testing import make_batch
 
     yes, no = new_buyer(), new_buyer()
-    consent_change(actor=yes, purpose="marketing", action="grant")
+    consent_change(actor=actor_of(yes), purpose="marketing", action="grant")
     _tag("at_risk", yes, no)
     batch = make_batch(None, name="挽回券", min_fen=0, off_fen=800)
     console = Client()

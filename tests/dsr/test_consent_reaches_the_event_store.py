@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from dsr_helpers import POLICY_TEXT, PURPOSES, new_buyer
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics.models import IdentityAlias
 from mallops.analytics.services import events_ingest
 from mallops.analytics.storage import get_store, reset_stores
@@ -43,7 +44,9 @@ def store(settings: Any, tmp_path: Path) -> Iterator[EventStore]:
 
 @pytest.fixture
 def analytics_policy(officer: Any) -> Any:
-    return policy_publish(actor=officer, version="2026.1", text=POLICY_TEXT, purposes=[*PURPOSES, ANALYTICS])
+    return policy_publish(
+        actor=actor_of(officer), version="2026.1", text=POLICY_TEXT, purposes=[*PURPOSES, ANALYTICS]
+    )
 
 
 def _event(uid: str, who: str, at: datetime | None = None, **properties: Any) -> dict[str, Any]:
@@ -68,7 +71,7 @@ def test_events_stored_with_consent_lose_the_person_when_it_is_withdrawn(
 ) -> None:
     buyer, other = new_buyer(), new_buyer()
     for person in (buyer, other):
-        consent_change(actor=person, purpose="analytics", action="grant")
+        consent_change(actor=actor_of(person), purpose="analytics", action="grant")
     # given: a device event merged into the buyer by $identify, two of the buyer's own, one of another buyer
     events_ingest(events=[_event("d1", "dev-1", spu="SPU-0")])
     events_ingest(
@@ -88,7 +91,7 @@ def test_events_stored_with_consent_lose_the_person_when_it_is_withdrawn(
     assert IdentityAlias.objects.filter(alias_id="dev-1", distinct_id=buyer.username).exists()
     # when the buyer withdraws the analytics purpose
     with django_capture_on_commit_callbacks(execute=True):
-        consent_change(actor=buyer, purpose="analytics", action="withdraw")
+        consent_change(actor=actor_of(buyer), purpose="analytics", action="withdraw")
     # then: no event names the buyer or their device; counts, names and the other buyer's event stay
     after = _rows(store)
     assert len(before) == 4 and len(after) == 5
@@ -147,13 +150,13 @@ def test_an_erasure_request_de_identifies_the_events_before_the_account_is_renam
     from mallops.testing.factories import token_for
 
     buyer = new_buyer()
-    consent_change(actor=buyer, purpose="analytics", action="grant")
+    consent_change(actor=actor_of(buyer), purpose="analytics", action="grant")
     username = buyer.username
     events_ingest(events=[_event("e1", username, order_id="O-1", spu="SPU-1")])
     submitted = ApiClient(token_for(buyer)).post_json("/api/v1/me/data-requests", {"kind": "deletion"})
     assert submitted.status_code == 201, submitted.content
     with django_capture_on_commit_callbacks(execute=True):
-        request_complete(actor=officer, request_id=submitted.json()["id"])
+        request_complete(actor=actor_of(officer), request_id=submitted.json()["id"])
     buyer.refresh_from_db()
     assert buyer.username == f"erased-{buyer.pk}"
     [row] = _rows(store)
@@ -165,9 +168,11 @@ def test_the_sweep_catches_up_a_withdrawal_whose_commit_step_did_not_run(
     analytics_policy: Any, store: EventStore
 ) -> None:
     buyer = new_buyer()
-    consent_change(actor=buyer, purpose="analytics", action="grant")
+    consent_change(actor=actor_of(buyer), purpose="analytics", action="grant")
     events_ingest(events=[_event("e1", buyer.username, spu="SPU-1")])
-    consent_change(actor=buyer, purpose="analytics", action="withdraw")  # on-commit step never runs here
+    consent_change(
+        actor=actor_of(buyer), purpose="analytics", action="withdraw"
+    )  # on-commit step never runs here
     assert [r["distinct_id"] for r in _rows(store)] == [buyer.username]
     line = next(x for x in retention_plan(timezone.now()) if x.rule == "analytics.withdrawn")
     assert (line.count, line.sample, line.period_days) == (1, [f"buyer {buyer.pk}"], 0)
@@ -193,7 +198,7 @@ def test_a_withdrawal_de_identifies_the_events_stored_in_clickhouse(
     try:
         buyer, other = new_buyer(), new_buyer()
         for person in (buyer, other):
-            consent_change(actor=person, purpose="analytics", action="grant")
+            consent_change(actor=actor_of(person), purpose="analytics", action="grant")
         events_ingest(
             events=[
                 _event("d1", "dev-1", spu="SPU-0"),
@@ -217,7 +222,7 @@ def test_a_withdrawal_de_identifies_the_events_stored_in_clickhouse(
             return [dict(zip(columns, row, strict=True)) for row in found]
 
         with django_capture_on_commit_callbacks(execute=True):
-            consent_change(actor=buyer, purpose="analytics", action="withdraw")
+            consent_change(actor=actor_of(buyer), purpose="analytics", action="withdraw")
         # the spooled event went to ClickHouse first; no row names the buyer, their device or their uuids
         after = rows()
         assert len(after) == 5 and not list(store.events_dir.rglob("*.parquet"))

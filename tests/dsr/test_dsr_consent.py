@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from dsr_helpers import POLICY_TEXT, PURPOSES
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.dsr.models import ConsentRecord, PrivacyPolicy
 from mallops.testing.client import ApiClient
@@ -68,7 +69,7 @@ def test_consent_per_purpose_is_renewed_after_a_new_version(buyer: Any, officer:
 
     from mallops.dsr.consent import policy_publish
 
-    policy_publish(actor=officer, version="2026.2", text=POLICY_TEXT, purposes=PURPOSES)
+    policy_publish(actor=actor_of(officer), version="2026.2", text=POLICY_TEXT, purposes=PURPOSES)
     after = client.get_json("/api/v1/me/consents").json()
     assert after["policy_version"] == "2026.2" and after["needs_renewal"] is True
     marketing = next(i for i in after["items"] if i["purpose"] == "marketing")

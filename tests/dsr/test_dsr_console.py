@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from dsr_helpers import POLICY_TEXT, PURPOSES
 
+from mallops.accounts.actors import actor_of
 from mallops.core import sweeps
 from mallops.dsr import requests as dsr
 from mallops.dsr.models import DataSubjectRequest, PrivacyPolicy
@@ -47,8 +48,10 @@ def test_officer_publishes_a_policy_in_the_console(officer: Any) -> None:
 
 @pytest.mark.req("R7.3.3")
 def test_queue_shows_overdue_and_staff_complete_or_reject(buyer: Any, officer: Any) -> None:
-    first = dsr.request_submit(actor=buyer, kind="access")
-    second = dsr.request_submit(actor=buyer, kind="correction", note="地址写错了，应为世纪大道200号")
+    first = dsr.request_submit(actor=actor_of(buyer), kind="access")
+    second = dsr.request_submit(
+        actor=actor_of(buyer), kind="correction", note="地址写错了，应为世纪大道200号"
+    )
     sweeps.run_sweeper(sweeps.registered()["dsr.overdue"], first.due_at + timedelta(hours=1))
     client = _console(officer)
     page = client.get("/privacy/requests/")

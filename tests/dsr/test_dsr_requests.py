@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dsr_helpers import new_buyer
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core import sweeps
 from mallops.dsr import requests as dsr
@@ -83,7 +84,7 @@ def test_access_export_contains_profile_addresses_and_orders(buyer: Any, officer
     request_id = _submit(buyer, "access")["id"]
     client = ApiClient(token_for(buyer))
     assert client.get_json(f"/api/v1/me/data-requests/{request_id}/export").status_code == 409
-    dsr.request_complete(actor=officer, request_id=request_id)
+    dsr.request_complete(actor=actor_of(officer), request_id=request_id)
     response = client.get_json(f"/api/v1/me/data-requests/{request_id}/export")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
@@ -122,7 +123,7 @@ def test_deletion_erases_the_profile_and_freezes_recent_orders(buyer: Any, offic
         completed_at=timezone.now() - timedelta(days=4 * 365),
     )
     request_id = _submit(buyer, "deletion")["id"]
-    row = dsr.request_complete(actor=officer, request_id=request_id)
+    row = dsr.request_complete(actor=actor_of(officer), request_id=request_id)
     buyer.refresh_from_db()
     assert buyer.phone == "" and buyer.display_name == "" and buyer.username == f"erased-{buyer.pk}"
     assert not buyer.is_active and not buyer.addresses.exists()
@@ -148,7 +149,7 @@ def test_withdrawal_request_withdraws_the_named_purposes(buyer: Any, officer: An
     client.post_json("/api/v1/me/consents", {"purpose": "marketing", "action": "grant"})
     client.post_json("/api/v1/me/consents", {"purpose": "order_fulfilment", "action": "grant"})
     request_id = _submit(buyer, "withdrawal", purposes=["marketing"])["id"]
-    row = dsr.request_complete(actor=officer, request_id=request_id)
+    row = dsr.request_complete(actor=actor_of(officer), request_id=request_id)
     assert row.result == {"consents_withdrawn": ["marketing"]}
     states = {i["purpose"]: i["status"] for i in client.get_json("/api/v1/me/consents").json()["items"]}
     assert states == {"marketing": "withdrawn", "order_fulfilment": "granted"}
@@ -161,18 +162,18 @@ def test_reject_needs_a_reason_code_and_the_permission(buyer: Any, officer: Any)
     request_id = _submit(buyer, "correction", note="手机号码写错了，应为13912345679")["id"]
     with pytest.raises(DomainError) as denied:
         dsr.request_reject(
-            actor=make_staff("cs_agent"), request_id=request_id, code="other", reason="不处理此请求"
+            actor=actor_of(make_staff("cs_agent")), request_id=request_id, code="other", reason="不处理此请求"
         )
     assert denied.value.status == 403
     with pytest.raises(DomainError) as bad:
-        dsr.request_reject(actor=officer, request_id=request_id, code="whim", reason="")
+        dsr.request_reject(actor=actor_of(officer), request_id=request_id, code="whim", reason="")
     assert {e.loc[-1] for e in bad.value.errors} == {"code", "reason"}
     row = dsr.request_reject(
-        actor=officer, request_id=request_id, code="identity_unverified", reason="无法核验身份信息"
+        actor=actor_of(officer), request_id=request_id, code="identity_unverified", reason="无法核验身份信息"
     )
     assert row.status == "rejected" and "无法核验身份" in row.reason and row.escalate_due_at is None
     with pytest.raises(DomainError) as closed:
-        dsr.request_complete(actor=officer, request_id=request_id, note="已更正手机号")
+        dsr.request_complete(actor=actor_of(officer), request_id=request_id, note="已更正手机号")
     assert closed.value.status == 409
 
 
@@ -219,7 +220,7 @@ def test_a_frozen_order_is_erased_when_its_hold_ends(buyer: Any, officer: Any) -
     Order.objects.unscoped(reason="test").filter(pk=order.pk).update(
         ship_recipient="李小红", completed_at=completed
     )
-    row = dsr.request_complete(actor=officer, request_id=_submit(buyer, "deletion")["id"])
+    row = dsr.request_complete(actor=actor_of(officer), request_id=_submit(buyer, "deletion")["id"])
     hold = PersonalDataHold.objects.get(request=row)
     assert hold.handler == "orders" and hold.hold_until == completed.date().replace(year=completed.year + 3)
     sweeper = sweeps.registered()["dsr.hold_release"]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.models import AfterSalesRequest, TimelineEntry
 from mallops.aftersales.services import LineIn, request_create
 from mallops.aftersales.testing import delivered_order
@@ -34,13 +35,13 @@ def _submit(buyer: Any, kind: str) -> int:
 
 def _ticket(buyer: Any, order_ref: str = "") -> Ticket:
     ticket = ticket_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         subject="快递破损",
         description="外箱破了，商品有划痕",
         channel="app",
         order_ref=order_ref,
     )
-    ticket_reply(actor=buyer, ticket_id=ticket.pk, body="请尽快处理，我的电话13912345678")
+    ticket_reply(actor=actor_of(buyer), ticket_id=ticket.pk, body="请尽快处理，我的电话13912345678")
     return ticket
 
 
@@ -49,7 +50,7 @@ def _aftersales(buyer: Any, merchant: Any) -> AfterSalesRequest:
     line = order.lines.unscoped(reason="test").order_by("pk").first()
     assert line is not None
     return request_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         order_id=order.pk,
         kind="refund",
         classification="product",
@@ -90,7 +91,7 @@ def test_export_lists_tickets_aftersales_flash_and_privacy_sections(
     FlashPurchase.objects.create(sale=sale, buyer=buyer, qty=2)
     FlashAttempt.objects.create(id="FA1", sale=sale, buyer=buyer, qty=2, status="rejected", reason="limit")
     request_id = _submit(buyer, "access")
-    dsr.request_complete(actor=officer, request_id=request_id)
+    dsr.request_complete(actor=actor_of(officer), request_id=request_id)
     body = client.get_json(f"/api/v1/me/data-requests/{request_id}/export")
     data = json.loads(body.content)
     assert [s["name"] for s in data["sources"]] == [
@@ -142,7 +143,7 @@ def test_deletion_freezes_texts_of_kept_orders_and_erases_the_rest(buyer: Any, o
     _complete_order(old_req.order_id, 4 * 365)
     kept_ticket = _ticket(buyer, order_ref=kept_req.order.number)
     loose_ticket = _ticket(buyer)
-    row = dsr.request_complete(actor=officer, request_id=_submit(buyer, "deletion"))
+    row = dsr.request_complete(actor=actor_of(officer), request_id=_submit(buyer, "deletion"))
 
     holds = {(h.object_type, h.object_id) for h in PersonalDataHold.objects.filter(request=row)}
     assert holds == {
@@ -189,7 +190,7 @@ def test_hold_selector_masks_delivery_data_of_a_frozen_order(buyer: Any, officer
     running = delivered_order(merchant, buyer=buyer)
     _complete_order(frozen.pk, 10)
     assert selectors.delivery_for_display(frozen)["tracking_number"] == frozen.tracking_number != ""
-    dsr.request_complete(actor=officer, request_id=_submit(buyer, "deletion"))
+    dsr.request_complete(actor=actor_of(officer), request_id=_submit(buyer, "deletion"))
     frozen.refresh_from_db()
     assert frozen.tracking_number != ""  # kept (ECL Art. 31) ...
     shown = selectors.delivery_for_display(frozen)  # ... but not shown
@@ -214,6 +215,6 @@ def test_template_filter_masks_a_frozen_ended_order(buyer: Any, officer: Any) ->
     )
     order.refresh_from_db()
     assert page.render({"order": order}) == order.tracking_number
-    dsr.request_complete(actor=officer, request_id=_submit(buyer, "deletion"))
+    dsr.request_complete(actor=actor_of(officer), request_id=_submit(buyer, "deletion"))
     order.refresh_from_db()
     assert page.render({"order": order}) == selectors.FROZEN_TEXT

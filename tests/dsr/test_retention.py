@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from dsr_helpers import POLICY_TEXT, PURPOSES, new_buyer
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics.models import SegmentMember
 from mallops.audit.models import AuditEvent
 from mallops.core.sweeps import registered, run_all, run_sweeper
@@ -93,13 +94,13 @@ def test_the_policy_declares_the_period_but_never_below_the_legal_floor(officer:
     four_years = _ended_order(merchant, buyer, 4 * 365)
     two_years = _ended_order(merchant, buyer, 2 * 365)
     longer = [{**p, "retention_days": 5 * 365} if p["code"] == "order_fulfilment" else p for p in PURPOSES]
-    policy_publish(actor=officer, version="2026.1", text=POLICY_TEXT, purposes=longer)
+    policy_publish(actor=actor_of(officer), version="2026.1", text=POLICY_TEXT, purposes=longer)
     assert rule("orders.delivery").period_days(current_policy()) == 5 * 365
     assert _sweep("orders.delivery") == 0
     assert _delivery(four_years) == DELIVERY
     # a policy that declares less than ECL Art. 31 allows still keeps three years
     shorter = [{**p, "retention_days": 100} if p["code"] == "order_fulfilment" else p for p in PURPOSES]
-    policy_publish(actor=officer, version="2026.2", text=POLICY_TEXT, purposes=shorter)
+    policy_publish(actor=actor_of(officer), version="2026.2", text=POLICY_TEXT, purposes=shorter)
     assert _sweep("orders.delivery") == 1
     assert _delivery(four_years) == dict.fromkeys(DELIVERY, "")
     assert _delivery(two_years) == DELIVERY
@@ -173,9 +174,9 @@ def _tag(*users: Any) -> None:
 @pytest.mark.req("R1.3.4")
 def test_segment_tags_of_buyers_without_marketing_consent_are_deleted(policy: Any) -> None:
     keeps, withdrew, never = new_buyer(), new_buyer(), new_buyer()
-    consent_change(actor=keeps, purpose="marketing", action="grant")
-    consent_change(actor=withdrew, purpose="marketing", action="grant")
-    consent_change(actor=withdrew, purpose="marketing", action="withdraw")
+    consent_change(actor=actor_of(keeps), purpose="marketing", action="grant")
+    consent_change(actor=actor_of(withdrew), purpose="marketing", action="grant")
+    consent_change(actor=actor_of(withdrew), purpose="marketing", action="withdraw")
     _tag(keeps, withdrew, never)
     SegmentMember.objects.create(
         distinct_id="device-123",  # nobody's account: not personal to us, not ours to judge

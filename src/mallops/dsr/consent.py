@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from mallops.accounts import roles
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.actors import Actor
@@ -87,7 +86,6 @@ def _purpose_errors(purposes: Any) -> list[FieldError]:
 @transaction.atomic
 def policy_publish(*, actor: Actor, version: str, text: str, purposes: list[dict[str, Any]]) -> PrivacyPolicy:
     """Publish a new version and make it the only current one (audited ``privacy.policy_publish``)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, PUBLISH_PERMISSION)
     version = (version or "").strip()
     errors: list[FieldError] = []
@@ -195,7 +193,6 @@ def _record(*, buyer_id: int, actor: Actor, policy: PrivacyPolicy, purpose: str,
 @transaction.atomic
 def consent_change(*, actor: Actor, purpose: str, action: str) -> ConsentState:
     """The buyer grants or withdraws consent for one purpose of the current policy (audited)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     policy = require_current_policy()
     if purpose not in policy.purpose_codes():

@@ -87,7 +87,7 @@ def request_submit(
 
     A correction names what it corrects (``correction``: checked now by the rules of the buyer's own
     edit, 422/404) or explains it in ``note`` (at least 5 characters) for staff to carry out by hand."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
+    actor = actor_of(actor)  # tests/console/test_console_journeys.py still passes a User
     require_buyer(actor)
     errors: list[FieldError] = []
     if kind not in RequestKind.values:
@@ -138,14 +138,12 @@ def request_submit(
 
 
 def buyer_requests(*, actor: Actor) -> list[DataSubjectRequest]:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     return list(DataSubjectRequest.objects.filter(buyer_id=actor.user_id).order_by("-submitted_at", "-pk"))
 
 
 def buyer_request_get(*, actor: Actor, request_id: int) -> DataSubjectRequest:
     """The buyer's own request; another buyer's is 404 (not 403: its existence is not disclosed)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     row = DataSubjectRequest.objects.filter(buyer_id=actor.user_id, pk=request_id).first()
     if row is None:
@@ -240,7 +238,6 @@ def _erase(row: DataSubjectRequest, ctx: exporters.Context) -> dict[str, Any]:
 def request_complete(*, actor: Actor, request_id: int, note: str = "") -> DataSubjectRequest:
     """Carry out an open request and close it (audited ``dsr.complete``). Exports reveal personal fields
     through ``privacy.personal_field_reveal`` and so also need ``privacy.reveal``."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, HANDLE_PERMISSION)
     row = _locked_open(request_id)
     note = (note or "").strip()
@@ -286,7 +283,6 @@ def request_complete(*, actor: Actor, request_id: int, note: str = "") -> DataSu
 @transaction.atomic
 def request_reject(*, actor: Actor, request_id: int, code: str, reason: str) -> DataSubjectRequest:
     """Refuse an open request with a reason code and text the buyer sees (PIPL Art. 50; audited)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, HANDLE_PERMISSION)
     errors: list[FieldError] = []
     if code not in REJECT_CODES:
