@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.risk import services
@@ -114,7 +115,7 @@ def test_analyst_confirms_a_ring_and_its_linked_accounts_are_blocked_next_time()
     _ring()
     first = RiskDecision.objects.order_by("pk").first()
     assert first is not None
-    row = services.decision_confirm(actor=analyst, decision_id=first.pk, note="同一设备批量领券")
+    row = services.decision_confirm(actor=actor_of(analyst), decision_id=first.pk, note="同一设备批量领券")
     assert (row.status, row.analyst_id, row.note) == ("confirmed", analyst.pk, "同一设备批量领券")
     assert row.reviewed_at is not None
     # b5 joins the ring through d1 and claims another batch: blocked as a confirmed ring
@@ -122,7 +123,7 @@ def test_analyst_confirms_a_ring_and_its_linked_accounts_are_blocked_next_time()
     assert (decision.verdict, [r.rule for r in decision.reasons]) == (Verdict.BLOCK, [Rule.CONFIRMED_RING])
     assert AuditEvent.objects.filter(action="risk.decision_confirm", object_id=str(first.pk)).count() == 1
     with pytest.raises(DomainError) as again:
-        services.decision_clear(actor=analyst, decision_id=first.pk)
+        services.decision_clear(actor=actor_of(analyst), decision_id=first.pk)
     assert (again.value.code, again.value.status) == ("risk_decision_closed", 409)
 
 
@@ -130,7 +131,7 @@ def test_cleared_decisions_do_not_mark_a_ring() -> None:
     analyst = make_staff("risk_analyst")
     _ring()
     for row in RiskDecision.objects.all():
-        services.decision_clear(actor=analyst, decision_id=row.pk, note="家人共用手机")
+        services.decision_clear(actor=actor_of(analyst), decision_id=row.pk, note="家人共用手机")
     assert services.assess(event=claim(5, "b5", "d9", batch="c2", minutes=5)).verdict is Verdict.ALLOW
     assert set(RiskDecision.objects.values_list("status", flat=True)) == {"cleared"}
 
@@ -181,10 +182,10 @@ def test_queue_and_detail_api_shapes() -> None:
 def test_a_published_profile_is_versioned_audited_and_used_at_once() -> None:
     admin = make_staff("platform_admin")
     services.assess(event=claim(1, "b1", "d1"))
-    row = services.profile_publish(actor=admin, rules={"coupon_ring_block_linked": 1}, note="收紧")
+    row = services.profile_publish(actor=actor_of(admin), rules={"coupon_ring_block_linked": 1}, note="收紧")
     assert (row.version, row.is_active, row.rules["coupon_ring_block_linked"]) == (1, True, 1)
     assert services.assess(event=claim(2, "b2", "d1", minutes=1)).verdict is Verdict.BLOCK
-    second = services.profile_publish(actor=admin, rules={}, note="回到基线")
+    second = services.profile_publish(actor=actor_of(admin), rules={}, note="回到基线")
     assert list(RiskProfileVersion.objects.order_by("version").values_list("version", "is_active")) == [
         (1, False),
         (2, True),
@@ -192,10 +193,10 @@ def test_a_published_profile_is_versioned_audited_and_used_at_once() -> None:
     assert second.rules["coupon_ring_block_linked"] == 2
     assert AuditEvent.objects.filter(action="risk.profile_publish").count() == 2
     with pytest.raises(DomainError) as bad:
-        services.profile_publish(actor=admin, rules={"brushing_block_orders": -3})
+        services.profile_publish(actor=actor_of(admin), rules={"brushing_block_orders": -3})
     assert bad.value.code == "validation_error"
     with pytest.raises(DomainError) as denied:
-        services.profile_publish(actor=make_staff("risk_analyst"), rules={})
+        services.profile_publish(actor=actor_of(make_staff("risk_analyst")), rules={})
     assert denied.value.code == "permission_denied"
 
 
@@ -208,7 +209,7 @@ def test_dry_run_counts_the_decisions_a_candidate_would_change() -> None:
                 id=f"c{k}", type=EventType.COUPON_CLAIM, buyer=buyer, at=now, device="d1", batch="c1"
             )
         )
-    result = services.profile_dry_run(actor=admin, rules={"coupon_ring_review_linked": 2}, days=30)
+    result = services.profile_dry_run(actor=actor_of(admin), rules={"coupon_ring_review_linked": 2}, days=30)
     assert (result.events, result.changed) == (3, 1)  # b2's review becomes allow; b3 stays blocked
     assert result.before == {"allow": 1, "review": 1, "block": 1}
     assert result.after == {"allow": 2, "block": 1}

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Status
 from ninja.pagination import paginate
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.core.inputs import MultilineText, Schema, Text
 from mallops.core.inputs import Schema as InputSchema
@@ -105,14 +106,16 @@ def _profile_out(row: RiskProfileVersion) -> dict[str, Any]:
 @router.get("/risk/decisions", response=list[DecisionOut], summary="The risk review queue (risk.view)")
 @paginate(Pagination)
 def decision_list(request: HttpRequest, status: str = "open", rule: str = "", **kwargs: Any) -> Any:
-    return selectors.decision_queue(request.user, status=status, rule=rule)
+    actor = request_actor(request)
+    return selectors.decision_queue(actor, status=status, rule=rule)
 
 
 @router.get(
     "/risk/decisions/{decision_id}", response=DecisionDetailOut, summary="One decision with its evidence"
 )
 def decision_detail(request: HttpRequest, decision_id: int) -> Any:
-    return selectors.decision_get(request.user, decision_id)
+    actor = request_actor(request)
+    return selectors.decision_get(actor, decision_id)
 
 
 @router.post(
@@ -121,10 +124,9 @@ def decision_detail(request: HttpRequest, decision_id: int) -> Any:
     summary="Confirm the risk (risk.decide)",
 )
 def decision_confirm(request: HttpRequest, decision_id: int, payload: ReviewIn) -> Any:
-    row = services.decision_confirm(
-        actor=request.user, decision_id=decision_id, note=payload.note, request=request
-    )
-    return selectors.decision_get(request.user, row.pk)
+    actor = request_actor(request)
+    row = services.decision_confirm(actor=actor, decision_id=decision_id, note=payload.note)
+    return selectors.decision_get(actor, row.pk)
 
 
 @router.post(
@@ -133,17 +135,17 @@ def decision_confirm(request: HttpRequest, decision_id: int, payload: ReviewIn) 
     summary="Clear the decision (risk.decide)",
 )
 def decision_clear(request: HttpRequest, decision_id: int, payload: ReviewIn) -> Any:
-    row = services.decision_clear(
-        actor=request.user, decision_id=decision_id, note=payload.note, request=request
-    )
-    return selectors.decision_get(request.user, row.pk)
+    actor = request_actor(request)
+    row = services.decision_clear(actor=actor, decision_id=decision_id, note=payload.note)
+    return selectors.decision_get(actor, row.pk)
 
 
 @router.get(
     "/risk/profiles", response=list[ProfileOut], summary="Rule profile versions, newest first (risk.view)"
 )
 def profile_list(request: HttpRequest) -> Any:
-    rows = [_profile_out(row) for row in selectors.profile_versions(request.user)]
+    actor = request_actor(request)
+    rows = [_profile_out(row) for row in selectors.profile_versions(actor)]
     if not any(row["is_active"] for row in rows):
         baseline = {"version": 0, "rules": BASELINE.to_json(), "is_active": True, "note": "baseline"}
         rows.append({**baseline, "created_by": None, "created_at": None})
@@ -154,9 +156,8 @@ def profile_list(request: HttpRequest) -> Any:
     "/risk/profiles", response={201: ProfileOut}, summary="Publish and activate a profile (risk.manage)"
 )
 def profile_publish(request: HttpRequest, payload: ProfileIn) -> Status[Any]:
-    row = services.profile_publish(
-        actor=request.user, rules=payload.rules, note=payload.note, request=request
-    )
+    actor = request_actor(request)
+    row = services.profile_publish(actor=actor, rules=payload.rules, note=payload.note)
     return Status(201, _profile_out(row))
 
 
@@ -166,7 +167,8 @@ def profile_publish(request: HttpRequest, payload: ProfileIn) -> Status[Any]:
     summary="How a candidate profile would have decided the last N days (risk.manage; writes nothing)",
 )
 def profile_dry_run(request: HttpRequest, payload: DryRunIn) -> Any:
-    return services.profile_dry_run(actor=request.user, rules=payload.rules, days=payload.days)
+    actor = request_actor(request)
+    return services.profile_dry_run(actor=actor, rules=payload.rules, days=payload.days)
 
 
 # -- risk register (R7.2.1) -------------------------------------------------------------------------------
@@ -220,31 +222,34 @@ def _register_input(payload: RegisterIn) -> register.RiskInput:
 @router.get("/risk/register", response=list[RegisterOut], summary="The risk register, most severe first")
 @paginate(Pagination)
 def register_list(request: HttpRequest, category: str = "", status: str = "", **kwargs: Any) -> Any:
-    return register.risk_list(request.user, category=category, status=status)
+    actor = request_actor(request)
+    return register.risk_list(actor, category=category, status=status)
 
 
 @router.post("/risk/register", response={201: RegisterOut}, summary="Add a register entry (risk.manage)")
 def register_create(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
-    row = register.risk_create(actor=request.user, data=_register_input(payload), request=request)
-    return Status(201, register.risk_get(request.user, row.pk))
+    actor = request_actor(request)
+    row = register.risk_create(actor=actor, data=_register_input(payload))
+    return Status(201, register.risk_get(actor, row.pk))
 
 
 @router.get("/risk/register/{risk_id}", response=RegisterOut, summary="One register entry")
 def register_detail(request: HttpRequest, risk_id: int) -> Any:
-    return register.risk_get(request.user, risk_id)
+    actor = request_actor(request)
+    return register.risk_get(actor, risk_id)
 
 
 @router.put("/risk/register/{risk_id}", response=RegisterOut, summary="Replace an entry (risk.manage)")
 def register_update(request: HttpRequest, risk_id: int, payload: RegisterIn) -> Any:
-    row = register.risk_update(
-        actor=request.user, risk_id=risk_id, data=_register_input(payload), request=request
-    )
-    return register.risk_get(request.user, row.pk)
+    actor = request_actor(request)
+    row = register.risk_update(actor=actor, risk_id=risk_id, data=_register_input(payload))
+    return register.risk_get(actor, row.pk)
 
 
 @router.delete("/risk/register/{risk_id}", response={204: None}, summary="Delete an entry (risk.manage)")
 def register_delete(request: HttpRequest, risk_id: int) -> Status[Any]:
-    register.risk_delete(actor=request.user, risk_id=risk_id, request=request)
+    actor = request_actor(request)
+    register.risk_delete(actor=actor, risk_id=risk_id)
     return Status(204, None)
 
 
@@ -305,25 +310,27 @@ class WarningRuleIn(InputSchema):
 @router.get("/risk/alerts", response=list[AlertOut], summary="Early-warning alerts, open first (risk.view)")
 @paginate(Pagination)
 def alert_list(request: HttpRequest, mine: bool = False, **kwargs: Any) -> Any:
-    return early_warning.alert_list(request.user, mine=mine)
+    actor = request_actor(request)
+    return early_warning.alert_list(actor, mine=mine)
 
 
 @router.post(
     "/risk/alerts/{alert_id}/acknowledge", response=AlertOut, summary="The owner acknowledges an alert"
 )
 def alert_acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn) -> Any:
-    return early_warning.alert_acknowledge(
-        actor=request.user, alert_id=alert_id, note=payload.note, request=request
-    )
+    actor = request_actor(request)
+    return early_warning.alert_acknowledge(actor=actor, alert_id=alert_id, note=payload.note)
 
 
 @router.get("/risk/warning-rules", response=list[WarningRuleOut], summary="Early-warning rules (risk.view)")
 def warning_rule_list(request: HttpRequest) -> Any:
-    return list(early_warning.rule_list(request.user))
+    actor = request_actor(request)
+    return list(early_warning.rule_list(actor))
 
 
 @router.put(
     "/risk/warning-rules/{rule_id}", response=WarningRuleOut, summary="Change a warning rule (risk.manage)"
 )
 def warning_rule_update(request: HttpRequest, rule_id: int, payload: WarningRuleIn) -> Any:
-    return early_warning.rule_update(actor=request.user, rule_id=rule_id, request=request, **payload.dict())
+    actor = request_actor(request)
+    return early_warning.rule_update(actor=actor, rule_id=rule_id, **payload.dict())

@@ -19,6 +19,7 @@ from django.utils import timezone
 from mallops.accounts.selectors import user_role_codes
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.risk.errors import RiskCode
 from mallops.risk.metrics import measure
@@ -73,16 +74,17 @@ def alert_escalate_due(alert: RiskAlert, now: datetime) -> None:
 
 
 def _audience(actor: Any) -> Q:
-    """The alerts addressed to ``actor``: owned by them or their role, or escalated to their role."""
+    """The alerts addressed to ``actor`` (an ``Actor``, or the menu badge's signed-in ``User``): owned by
+    them or their role, or escalated to their role."""
     roles = list(user_role_codes(actor))
     return (
-        Q(owner=actor)
+        Q(owner_id=actor.pk)
         | Q(owner__isnull=True, owner_role__in=roles)
         | Q(escalated_at__isnull=False, escalation_role__in=roles)
     )
 
 
-def alert_list(actor: Any, *, mine: bool = False) -> QuerySet[RiskAlert]:
+def alert_list(actor: Actor, *, mine: bool = False) -> QuerySet[RiskAlert]:
     """Alerts, open first then newest (``risk.view``: all; ``mine``: only those addressed to the actor)."""
     require_permission(actor, VIEW_PERMISSION)
     qs = RiskAlert.objects.select_related("rule", "acknowledged_by", "owner")
@@ -92,14 +94,14 @@ def alert_list(actor: Any, *, mine: bool = False) -> QuerySet[RiskAlert]:
 
 
 def open_alert_count(actor: Any) -> int:
-    """Menu badge: open alerts addressed to the user."""
+    """Menu badge: open alerts addressed to the user (the menu passes the signed-in ``User``)."""
     if not actor.has_perm(VIEW_PERMISSION):
         return 0
     return int(RiskAlert.objects.filter(_audience(actor), status=AlertStatus.OPEN).count())
 
 
 @transaction.atomic
-def alert_acknowledge(*, actor: Any, alert_id: int, note: str = "", request: Any = None) -> RiskAlert:
+def alert_acknowledge(*, actor: Actor, alert_id: int, note: str = "") -> RiskAlert:
     """The owner (the user, or anyone holding the owner role or, once escalated, the escalation role;
     ``risk.manage`` always) takes the alert: it leaves the escalation timer. Locks the alert; 409
     ``risk_alert_closed`` unless open; 403 for anyone else; audited ``risk.alert_acknowledge``."""
@@ -119,7 +121,7 @@ def alert_acknowledge(*, actor: Any, alert_id: int, note: str = "", request: Any
     if alert.status != AlertStatus.OPEN:
         raise conflict("The alert is already acknowledged.", code=RiskCode.RISK_ALERT_CLOSED)
     alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_by = actor
+    alert.acknowledged_by_id = actor.user_id
     alert.acknowledged_at = timezone.now()
     alert.escalate_due_at = None
     alert.note = note
@@ -130,12 +132,11 @@ def alert_acknowledge(*, actor: Any, alert_id: int, note: str = "", request: Any
         obj=alert,
         before={"status": AlertStatus.OPEN.value},
         after={"status": alert.status, "note": note},
-        request=request,
     )
     return alert
 
 
-def rule_list(actor: Any) -> QuerySet[WarningRule]:
+def rule_list(actor: Actor) -> QuerySet[WarningRule]:
     require_permission(actor, VIEW_PERMISSION)
     return WarningRule.objects.select_related("owner").order_by("metric", "pk")
 
@@ -143,13 +144,12 @@ def rule_list(actor: Any) -> QuerySet[WarningRule]:
 @transaction.atomic
 def rule_update(
     *,
-    actor: Any,
+    actor: Actor,
     rule_id: int,
     threshold: int,
     window_minutes: int,
     is_active: bool,
     escalate_after_minutes: int,
-    request: Any = None,
 ) -> WarningRule:
     """Change a rule's threshold, window, escalation delay or switch it on/off (``risk.manage``; audited).
     A rule switched on is checked at the next sweep."""
@@ -192,6 +192,5 @@ def rule_update(
             "is_active": is_active,
             "escalate_after_minutes": escalate_after_minutes,
         },
-        request=request,
     )
     return rule

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from mallops.accounts.roles import ROLES
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.risk.errors import RiskCode
 from mallops.risk.metrics import METRICS
@@ -96,7 +97,7 @@ def _apply(row: RegisteredRisk, data: RiskInput) -> None:
 
 
 @transaction.atomic
-def risk_create(*, actor: Any, data: RiskInput, request: Any = None) -> RegisteredRisk:
+def risk_create(*, actor: Actor, data: RiskInput) -> RegisteredRisk:
     """Add an entry; 422 with field paths on bad input, 409 ``risk_code_taken`` for a used code."""
     require_permission(actor, MANAGE_PERMISSION)
     errors = _check(data)
@@ -107,12 +108,12 @@ def risk_create(*, actor: Any, data: RiskInput, request: Any = None) -> Register
     row = RegisteredRisk()
     _apply(row, data)
     row.save()
-    audit_record(actor=actor, action="risk.register_create", obj=row, after=_snapshot(row), request=request)
+    audit_record(actor=actor, action="risk.register_create", obj=row, after=_snapshot(row))
     return row
 
 
 @transaction.atomic
-def risk_update(*, actor: Any, risk_id: int, data: RiskInput, request: Any = None) -> RegisteredRisk:
+def risk_update(*, actor: Actor, risk_id: int, data: RiskInput) -> RegisteredRisk:
     """Replace an entry's fields (the row is locked); same errors as :func:`risk_create`."""
     require_permission(actor, MANAGE_PERMISSION)
     row = RegisteredRisk.objects.select_for_update().filter(pk=risk_id).first()
@@ -132,24 +133,23 @@ def risk_update(*, actor: Any, risk_id: int, data: RiskInput, request: Any = Non
         obj=row,
         before=before,
         after=_snapshot(row),
-        request=request,
     )
     return row
 
 
 @transaction.atomic
-def risk_delete(*, actor: Any, risk_id: int, request: Any = None) -> None:
+def risk_delete(*, actor: Actor, risk_id: int) -> None:
     """Remove an entry (prefer ``status=retired`` to keep its history visible); audited with its values."""
     require_permission(actor, MANAGE_PERMISSION)
     row = RegisteredRisk.objects.select_for_update().filter(pk=risk_id).first()
     if row is None:
         raise not_found("risk")
     before = _snapshot(row)
-    audit_record(actor=actor, action="risk.register_delete", obj=row, before=before, request=request)
+    audit_record(actor=actor, action="risk.register_delete", obj=row, before=before)
     row.delete()
 
 
-def risk_list(actor: Any, *, category: str = "", status: str = "") -> QuerySet[RegisteredRisk]:
+def risk_list(actor: Actor, *, category: str = "", status: str = "") -> QuerySet[RegisteredRisk]:
     """Entries, most severe first (likelihood × impact), then by code."""
     require_permission(actor, VIEW_PERMISSION)
     from django.db.models import F
@@ -162,7 +162,7 @@ def risk_list(actor: Any, *, category: str = "", status: str = "") -> QuerySet[R
     return qs.order_by("-score_value", "code")
 
 
-def risk_get(actor: Any, risk_id: int) -> RegisteredRisk:
+def risk_get(actor: Actor, risk_id: int) -> RegisteredRisk:
     require_permission(actor, VIEW_PERMISSION)
     row = RegisteredRisk.objects.select_related("owner").filter(pk=risk_id).first()
     if row is None:

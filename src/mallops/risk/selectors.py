@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.privacy.masking import mask_address
 from mallops.risk.engine.normalize import normalise
@@ -20,7 +21,7 @@ from mallops.risk.services import VIEW_PERMISSION
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
-def decision_queue(actor: Any, *, status: str = "open", rule: str = "") -> QuerySet[RiskDecision]:
+def decision_queue(actor: Actor, *, status: str = "open", rule: str = "") -> QuerySet[RiskDecision]:
     """Decisions by status (``open`` first-in first-out; others newest first), optionally by rule."""
     require_permission(actor, VIEW_PERMISSION)
     if status and status not in ReviewStatus.values:
@@ -38,7 +39,7 @@ def decision_queue(actor: Any, *, status: str = "open", rule: str = "") -> Query
     )
 
 
-def decision_get(actor: Any, decision_id: int) -> RiskDecision:
+def decision_get(actor: Actor, decision_id: int) -> RiskDecision:
     require_permission(actor, VIEW_PERMISSION)
     row = RiskDecision.objects.select_related("analyst", "event").filter(pk=decision_id).first()
     if row is None:
@@ -46,12 +47,12 @@ def decision_get(actor: Any, decision_id: int) -> RiskDecision:
     return row
 
 
-def profile_versions(actor: Any) -> QuerySet[RiskProfileVersion]:
+def profile_versions(actor: Actor) -> QuerySet[RiskProfileVersion]:
     require_permission(actor, VIEW_PERMISSION)
     return RiskProfileVersion.objects.select_related("created_by").order_by("-version")
 
 
-def decision_trend(actor: Any, *, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
+def decision_trend(actor: Actor, *, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
     """Review and block decisions per day (Beijing time) and rule over the last ``days`` days.
 
     Returns ``{"days": [date, ...], "series": {rule: [count per day, ...]}, "outcomes": {outcome: [...]}}``;
@@ -88,7 +89,7 @@ class LinkRow:
 LINKAGE_EVENT_LIMIT = 5000
 
 
-def decision_linkage(actor: Any, row: RiskDecision) -> list[LinkRow]:
+def decision_linkage(actor: Actor, row: RiskDecision) -> list[LinkRow]:
     """Which accounts of the decision's cluster share which device or delivery address, read from the
     event log of the linked buyers (the evidence keeps at most 50 of each). Addresses are matched
     normalised and shown cut to the district; a device or address used by one account only is left out.
@@ -119,7 +120,7 @@ def decision_linkage(actor: Any, row: RiskDecision) -> list[LinkRow]:
 
 
 def open_count(actor: Any) -> int:
-    """Open decisions (the menu badge; 0 for anyone without ``risk.view``)."""
+    """Open decisions (the menu badge, which passes the signed-in ``User``; 0 without ``risk.view``)."""
     if not actor.has_perm(VIEW_PERMISSION):
         return 0
     return RiskDecision.objects.filter(status=ReviewStatus.OPEN).count()
@@ -127,6 +128,6 @@ def open_count(actor: Any) -> int:
 
 # ---- 工作台 (console workbench) ------------------------------------------------------------------------
 def workbench_counts(*, actor: Any) -> dict[str, int]:
-    """To-dos of a risk analyst (one query): open decisions waiting for a confirm or clear
+    """(The console workbench passes its user.) To-dos of a risk analyst (one query): open decisions waiting for a confirm or clear
     (``?status=open`` on the decision queue)."""
     return {"open": decision_queue(actor, status=ReviewStatus.OPEN).order_by().count()}

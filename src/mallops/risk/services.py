@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.risk.contracts import RiskEvent
 from mallops.risk.engine import (
@@ -286,7 +287,7 @@ def _record_decision(
 # -- analysts ---------------------------------------------------------------------------------------------
 
 
-def _review(*, actor: Any, decision_id: int, status: ReviewStatus, note: str, request: Any) -> RiskDecision:
+def _review(*, actor: Actor, decision_id: int, status: ReviewStatus, note: str) -> RiskDecision:
     require_permission(actor, DECIDE_PERMISSION)
     note = (note or "").strip()
     if len(note) > 1000:
@@ -299,7 +300,7 @@ def _review(*, actor: Any, decision_id: int, status: ReviewStatus, note: str, re
             f"The decision is already {row.status}.", code=RiskCode.RISK_DECISION_CLOSED, status=row.status
         )
     row.status = status
-    row.analyst = actor
+    row.analyst_id = actor.user_id
     row.note = note
     row.reviewed_at = timezone.now()
     row.full_clean()
@@ -310,27 +311,22 @@ def _review(*, actor: Any, decision_id: int, status: ReviewStatus, note: str, re
         obj=row,
         before={"status": ReviewStatus.OPEN.value},
         after={"status": row.status, "rules": row.rules, "buyer": row.buyer, "note": note},
-        request=request,
     )
     return row
 
 
 @transaction.atomic
-def decision_confirm(*, actor: Any, decision_id: int, note: str = "", request: Any = None) -> RiskDecision:
+def decision_confirm(*, actor: Actor, decision_id: int, note: str = "") -> RiskDecision:
     """The analyst confirms the risk. For ring rules (coupon_ring, new_account_harvest, brushing) every
     account linked to the buyer is then blocked on its next coupon claims (``confirmed_ring``). Locks the
     decision row; 409 ``risk_decision_closed`` unless it is open; audited ``risk.decision_confirm``."""
-    return _review(
-        actor=actor, decision_id=decision_id, status=ReviewStatus.CONFIRMED, note=note, request=request
-    )
+    return _review(actor=actor, decision_id=decision_id, status=ReviewStatus.CONFIRMED, note=note)
 
 
 @transaction.atomic
-def decision_clear(*, actor: Any, decision_id: int, note: str = "", request: Any = None) -> RiskDecision:
+def decision_clear(*, actor: Actor, decision_id: int, note: str = "") -> RiskDecision:
     """The analyst finds no abuse. Same locks, errors and audit (``risk.decision_clear``) as confirm."""
-    return _review(
-        actor=actor, decision_id=decision_id, status=ReviewStatus.CLEARED, note=note, request=request
-    )
+    return _review(actor=actor, decision_id=decision_id, status=ReviewStatus.CLEARED, note=note)
 
 
 # -- rule profiles ----------------------------------------------------------------------------------------
@@ -346,9 +342,7 @@ def _parse_profile(rules: Any) -> Profile:
 
 
 @transaction.atomic
-def profile_publish(
-    *, actor: Any, rules: dict[str, Any], note: str = "", request: Any = None
-) -> RiskProfileVersion:
+def profile_publish(*, actor: Actor, rules: dict[str, Any], note: str = "") -> RiskProfileVersion:
     """Add a profile version (missing keys keep the baseline) and make it the active one. Engines rebuild
     from the log with it on their next ``assess``. Audited ``risk.profile_publish`` with both versions."""
     require_permission(actor, MANAGE_PERMISSION)
@@ -363,7 +357,7 @@ def profile_publish(
         rules=profile.to_json(),
         is_active=True,
         note=(note or "").strip()[:500],
-        created_by=actor,
+        created_by_id=actor.user_id,
     )
     audit_record(
         actor=actor,
@@ -374,7 +368,6 @@ def profile_publish(
             "rules": previous.rules if previous else BASELINE.to_json(),
         },
         after={"version": row.version, "rules": row.rules, "note": row.note},
-        request=request,
     )
     return row
 
@@ -391,7 +384,7 @@ class DryRun:
     changed_by_rule: dict[str, int]
 
 
-def profile_dry_run(*, actor: Any, rules: dict[str, Any], days: int = 30) -> DryRun:
+def profile_dry_run(*, actor: Actor, rules: dict[str, Any], days: int = 30) -> DryRun:
     """Replay the whole log through the active and the candidate profile (links need all of history) and
     compare their decisions on the events of the last ``days`` days. Writes nothing."""
     require_permission(actor, MANAGE_PERMISSION)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.risk import labels, selectors, services
@@ -29,10 +30,11 @@ def _need(request: HttpRequest, permission: str) -> None:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _need(request, services.VIEW_PERMISSION)
     table = DataTable(
         request,
-        selectors.decision_queue(request.user, status=""),
+        selectors.decision_queue(actor, status=""),
         columns=[
             Column(
                 "pk",
@@ -125,23 +127,22 @@ def _linkage_graph(buyer: str, links: list[selectors.LinkRow]) -> dict[str, Any]
 
 @login_required
 def decision(request: HttpRequest, decision_id: int) -> HttpResponse:
+    actor = request_actor(request)
     try:
-        row = selectors.decision_get(request.user, decision_id)
+        row = selectors.decision_get(actor, decision_id)
     except DomainError as error:
         if error.status == 404:
             raise
         raise PermissionDenied(error.detail) from None
     form = ReviewForm(request.POST or None)
-    linkage = selectors.decision_linkage(request.user, row)
+    linkage = selectors.decision_linkage(actor, row)
     if request.method == "POST":
         _need(request, services.DECIDE_PERMISSION)
         op = request.POST.get("op")
         if op in {"confirm", "clear"} and form.is_valid():
             action = services.decision_confirm if op == "confirm" else services.decision_clear
             try:
-                action(
-                    actor=request.user, decision_id=row.pk, note=form.cleaned_data["note"], request=request
-                )
+                action(actor=actor, decision_id=row.pk, note=form.cleaned_data["note"])
             except DomainError as error:
                 messages.error(request, error.detail)
             else:
@@ -205,6 +206,7 @@ class ProfileForm(forms.Form):
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _need(request, services.VIEW_PERMISSION)
     version, active = services.active_profile()
     form = ProfileForm(request.POST or None, initial_rules=active.to_json())
@@ -215,15 +217,14 @@ def profile(request: HttpRequest) -> HttpResponse:
             try:
                 if request.POST.get("op") == "publish":
                     row = services.profile_publish(
-                        actor=request.user,
+                        actor=actor,
                         rules=form.rules(),
                         note=form.cleaned_data["note"],
-                        request=request,
                     )
                     messages.success(request, _("Rule version %(v)d published.") % {"v": row.version})
                     return redirect("risk:profile")
                 dry_run = services.profile_dry_run(
-                    actor=request.user, rules=form.rules(), days=form.cleaned_data["days"]
+                    actor=actor, rules=form.rules(), days=form.cleaned_data["days"]
                 )
             except DomainError as error:
                 for problem in error.errors or []:
@@ -245,7 +246,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "form": form,
             "dry_run": dry_run,
             "changed_rules": changed_rules,
-            "versions": selectors.profile_versions(request.user)[:20],
+            "versions": selectors.profile_versions(actor)[:20],
             "can_manage": request.user.has_perm(services.MANAGE_PERMISSION),
         },
     )
@@ -253,10 +254,11 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def trends(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _need(request, services.VIEW_PERMISSION)
     raw = request.GET.get("days", "30")
     days = max(7, min(int(raw), 180)) if raw.isdigit() else 30
-    data = selectors.decision_trend(request.user, days=days)
+    data = selectors.decision_trend(actor, days=days)
     x = [day.strftime("%m-%d") for day in data["days"]]
     by_rule = {
         "xAxis": {"type": "category", "data": x},

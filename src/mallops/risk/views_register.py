@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.roles import ROLES, Kind
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
@@ -31,10 +32,11 @@ def _need(request: HttpRequest, permission: str) -> None:
 
 @login_required
 def register_list(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _need(request, services.VIEW_PERMISSION)
     table = DataTable(
         request,
-        register.risk_list(request.user),
+        register.risk_list(actor),
         columns=[
             Column(
                 "title",
@@ -155,11 +157,12 @@ def _initial(row: RegisteredRisk) -> dict[str, Any]:
 
 @login_required
 def register_edit(request: HttpRequest, risk_id: int | None = None) -> HttpResponse:
+    actor = request_actor(request)
     _need(request, services.VIEW_PERMISSION)
     row = None
     if risk_id is not None:
         try:
-            row = register.risk_get(request.user, risk_id)
+            row = register.risk_get(actor, risk_id)
         except DomainError as error:
             if error.status == 404:
                 raise
@@ -172,16 +175,14 @@ def register_edit(request: HttpRequest, risk_id: int | None = None) -> HttpRespo
         _need(request, services.MANAGE_PERMISSION)
         try:
             if row is not None and request.POST.get("op") == "delete":
-                register.risk_delete(actor=request.user, risk_id=row.pk, request=request)
+                register.risk_delete(actor=actor, risk_id=row.pk)
                 messages.success(request, _("Risk deleted."))
                 return redirect("risk:register")
             if form.is_valid():
                 if row is None:
-                    row = register.risk_create(actor=request.user, data=form.risk_input(), request=request)
+                    row = register.risk_create(actor=actor, data=form.risk_input())
                 else:
-                    register.risk_update(
-                        actor=request.user, risk_id=row.pk, data=form.risk_input(), request=request
-                    )
+                    register.risk_update(actor=actor, risk_id=row.pk, data=form.risk_input())
                 messages.success(request, _("Risk saved."))
                 return redirect("risk:register")
         except DomainError as error:
@@ -205,14 +206,14 @@ def register_edit(request: HttpRequest, risk_id: int | None = None) -> HttpRespo
 
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _need(request, services.VIEW_PERMISSION)
     if request.method == "POST":
         try:
             early_warning.alert_acknowledge(
-                actor=request.user,
+                actor=actor,
                 alert_id=int(request.POST.get("alert_id", "0") or 0),
                 note=request.POST.get("note", ""),
-                request=request,
             )
         except (DomainError, ValueError) as error:
             messages.error(request, getattr(error, "detail", str(error)))
@@ -222,7 +223,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("scope", "mine") != "all"
     table = DataTable(
         request,
-        early_warning.alert_list(request.user, mine=mine),
+        early_warning.alert_list(actor, mine=mine),
         columns=[
             Column("raised_at", _("Raised"), kind="datetime", sort="raised_at"),
             Column("rule", _("Warning rule"), value=lambda a: a.rule.name),
@@ -249,7 +250,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
             "metric": labels.metric_label(rule.metric),
             "owner": labels.role_label(rule.owner_role),
         }
-        for rule in early_warning.rule_list(request.user)
+        for rule in early_warning.rule_list(actor)
     ]
     return render(
         request,
@@ -275,8 +276,9 @@ class WarningRuleForm(forms.Form):
 
 @login_required
 def warning_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+    actor = request_actor(request)
     _need(request, services.MANAGE_PERMISSION)
-    rule = early_warning.rule_list(request.user).filter(pk=rule_id).first()
+    rule = early_warning.rule_list(actor).filter(pk=rule_id).first()
     if rule is None:
         raise Http404
     initial = {
@@ -288,9 +290,7 @@ def warning_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     form = WarningRuleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            early_warning.rule_update(
-                actor=request.user, rule_id=rule.pk, request=request, **form.cleaned_data
-            )
+            early_warning.rule_update(actor=actor, rule_id=rule.pk, **form.cleaned_data)
         except DomainError as error:
             for problem in error.errors or []:
                 name = str(problem.loc[-1]) if problem.loc else ""
