@@ -275,16 +275,18 @@ class Engine:
             if name_rule_indexes[rule_index]:
                 named_documents.add(document_index)
             severity = "review" if capped else rule.severity_for(category)
+            # positional (rule, field, start, end, text, severity, citation, claim): a keyword call costs
+            # about a microsecond more per finding
             results[document_index].append(
                 Finding(
-                    rule=rule.id,
-                    field=field,
-                    start=start,
-                    end=end,
-                    text=text[start:end],
-                    severity=severity,
-                    citation=rule.citation_for(category),
-                    claim=pattern == claim_pattern,
+                    rule.id,
+                    field,
+                    start,
+                    end,
+                    text[start:end],
+                    severity,
+                    rule.citation_for(category),
+                    pattern == claim_pattern,
                 )
             )
         # only the documents with a finding of a rule that exempts names (not a walk over every document)
