@@ -70,11 +70,29 @@ CASES = [
 ]
 
 
-@pytest.mark.req("R7.1.1")
 @pytest.mark.parametrize(("category", "title", "description", "expected"), CASES)
 def test_round5_families(category: str, title: str, description: str, expected: str) -> None:
     item = {"id": "x", "title": title, "description": description, "category": category}
     assert check_items([item])[0]["verdict"] == expected
+
+
+@pytest.mark.req("R7.1.1")
+@pytest.mark.parametrize(
+    ("category", "basis"),
+    [
+        ("electronics", "广告法第二十八条第二款第（二）项"),
+        ("food", "广告法第十七条"),
+        ("health_food", "广告法第十八条第一款第（四）项"),
+    ],
+)
+def test_an_equivalence_claim_cites_the_article_for_its_category(category: str, basis: str) -> None:
+    item = {"id": "x", "title": "家用 多功能", "description": "一台顶三台", "category": category}
+    [finding] = check_items([item])[0]["findings"]
+    assert (finding["rule"], finding["text"], finding["basis"]) == (
+        "AD17-CLAIM-EQUIVALENT",
+        "一台顶三台",
+        basis,
+    )
 
 
 @pytest.mark.parametrize("text", ["最 好的保温杯，限时 特价！", "𠮷野家 最好吃的 牛肉饭", "血🍬稳了 最好"])
