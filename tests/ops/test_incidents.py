@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.core import sweeps
 from mallops.ops import monitors
 from mallops.ops.incident_rules import regulator_deadline
@@ -285,7 +286,7 @@ def test_monitors_open_one_incident_per_firing_rule(db: None) -> None:
     assert lag.regulator_deadline_at is None  # a machine's alert starts no regulator clock
     # triage raises it to 较大: the CAC clock runs from detection
     admin = make_staff("platform_admin")
-    raised = incident_set_severity(actor=admin, incident_id=lag.pk, severity="sev3", now=now)
+    raised = incident_set_severity(actor=actor_of(admin), incident_id=lag.pk, severity="sev3", now=now)
     assert raised.regulator_deadline_at == lag.detected_at + timedelta(hours=4)
     assert raised.regulator_due_at == raised.regulator_deadline_at
     texts = [e.text for e in raised.events.order_by("id")]

@@ -8,6 +8,7 @@ import pytest
 from django.db import migrations, models
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.audit.models import AuditEvent
@@ -77,7 +78,11 @@ def ops_people(db: None) -> tuple[Any, Any]:
 
 def _release(creator: Any, version: str = "1.0.0", **extra: Any) -> Release:
     return releases.release_create(
-        actor=creator, version=version, changelog="新结算页", migrations=["ops.0005_releases_flags"], **extra
+        actor=actor_of(creator),
+        version=version,
+        changelog="新结算页",
+        migrations=["ops.0005_releases_flags"],
+        **extra,
     )
 
 
@@ -100,20 +105,22 @@ def test_versions_must_increase(ops_people: tuple[Any, Any]) -> None:
 def test_approval_needs_evidence_and_a_second_person(ops_people: tuple[Any, Any]) -> None:
     creator, approver = ops_people
     row = _release(creator)
-    releases.release_transition(actor=creator, release_id=row.pk, status="testing")
+    releases.release_transition(actor=actor_of(creator), release_id=row.pk, status="testing")
     with pytest.raises(DomainError) as no_evidence:
-        releases.release_transition(actor=approver, release_id=row.pk, status="approved")
+        releases.release_transition(actor=actor_of(approver), release_id=row.pk, status="approved")
     assert no_evidence.value.code == "release_evidence_missing"
     releases.release_set_evidence(
-        actor=creator, release_id=row.pk, test_evidence="CI #812: 2104 passed, 0 failed"
+        actor=actor_of(creator), release_id=row.pk, test_evidence="CI #812: 2104 passed, 0 failed"
     )
     with pytest.raises(DomainError) as self_approval:
-        releases.release_transition(actor=creator, release_id=row.pk, status="approved")
+        releases.release_transition(actor=actor_of(creator), release_id=row.pk, status="approved")
     assert self_approval.value.code == "release_self_approval"
     with pytest.raises(DomainError) as not_ops:
-        releases.release_transition(actor=make_staff("cs_agent"), release_id=row.pk, status="approved")
+        releases.release_transition(
+            actor=actor_of(make_staff("cs_agent")), release_id=row.pk, status="approved"
+        )
     assert not_ops.value.status == 403
-    approved = releases.release_transition(actor=approver, release_id=row.pk, status="approved")
+    approved = releases.release_transition(actor=actor_of(approver), release_id=row.pk, status="approved")
     assert (approved.status, approved.approved_by_id, approved.approved_at is not None) == (
         "approved",
         approver.pk,
@@ -138,7 +145,7 @@ def test_gray_full_and_rollback_drive_the_flags(ops_people: tuple[Any, Any]) -> 
     merchant, _ = make_merchant()
     row = _release(creator, test_evidence="CI #813 green")
     releases.flag_save(
-        actor=creator,
+        actor=actor_of(creator),
         name="new-checkout",
         release_id=row.pk,
         percentage=10,
@@ -146,18 +153,18 @@ def test_gray_full_and_rollback_drive_the_flags(ops_people: tuple[Any, Any]) -> 
     )
     assert releases.flag_enabled("new-checkout", merchant) is False  # planned: the flag is off
     for step, by in [("testing", creator), ("approved", approver), ("gray", creator)]:
-        releases.release_transition(actor=by, release_id=row.pk, status=step)
+        releases.release_transition(actor=actor_of(by), release_id=row.pk, status=step)
     assert releases.flag_enabled("new-checkout", merchant) is True  # its cohort, at 10 %
     ten = sum(releases.flag_enabled("new-checkout", Subject("buyer", i)) for i in range(1, 2001))
     assert 140 <= ten <= 260
-    releases.release_transition(actor=creator, release_id=row.pk, status="full")
+    releases.release_transition(actor=actor_of(creator), release_id=row.pk, status="full")
     flag = FeatureFlag.objects.get(name="new-checkout")
     assert (flag.is_enabled, flag.percentage) == (True, 100)
     with pytest.raises(DomainError) as no_reason:
-        releases.release_transition(actor=creator, release_id=row.pk, status="rolled_back")
+        releases.release_transition(actor=actor_of(creator), release_id=row.pk, status="rolled_back")
     assert no_reason.value.errors[0].loc == ("body", "reason")
     rolled = releases.release_transition(
-        actor=creator, release_id=row.pk, status="rolled_back", reason="支付回调超时上升"
+        actor=actor_of(creator), release_id=row.pk, status="rolled_back", reason="支付回调超时上升"
     )
     assert (rolled.status, rolled.rollback_reason, rolled.rolled_back_at is not None) == (
         "rolled_back",
@@ -183,7 +190,7 @@ def test_gray_full_and_rollback_drive_the_flags(ops_people: tuple[Any, Any]) -> 
         "cohorts": {"merchant": [merchant.pk]},
     }
     with pytest.raises(DomainError) as again:
-        releases.release_transition(actor=creator, release_id=row.pk, status="gray")
+        releases.release_transition(actor=actor_of(creator), release_id=row.pk, status="gray")
     assert again.value.code == "release_transition_invalid"
 
 
@@ -192,7 +199,7 @@ def test_flag_subjects_from_users(db: None) -> None:
     buyer = User.objects.create(username="buyer-beta", kind=Kind.BUYER)
     merchant, owner = make_merchant()
     releases.flag_save(
-        actor=staff,
+        actor=actor_of(staff),
         name="beta",
         is_enabled=True,
         cohorts={"staff": [staff.pk], "buyer": [buyer.pk], "merchant": [merchant.pk]},

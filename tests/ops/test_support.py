@@ -11,6 +11,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core import sweeps
 from mallops.core.errors import DomainError
@@ -333,7 +334,7 @@ def test_an_incident_links_the_runbooks_of_its_kind_and_each_page_renders(tech: 
     assert sorted(p.stem for p in Path(RUNBOOK_DIR).glob("*.md")) == sorted(PAGES)
     assert {slug for slugs in RUNBOOKS.values() for slug in slugs} | {"README"} == set(PAGES)
     incident = incident_open(
-        actor=tech, kind="data_leak", severity="sev3", title="导出越权", involves_personal_data=True
+        actor=actor_of(tech), kind="data_leak", severity="sev3", title="导出越权", involves_personal_data=True
     )
     web = Client()
     web.force_login(tech)  # type: ignore[arg-type]

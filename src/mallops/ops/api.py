@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Path, Router, Status
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.core.inputs import Count, Id, MultilineText, Percent, Schema, Text
 from mallops.ops import incidents, releases
@@ -156,13 +157,15 @@ def _detail(row: Incident) -> IncidentDetailOut:
 def incident_list(
     request: HttpRequest, status: Literal["", "active", "open", "mitigated", "resolved", "closed"] = ""
 ) -> IncidentListOut:
-    items = [_out(row) for row in incidents.incidents_list(actor=request.user, status=status)[:500]]
+    actor = request_actor(request)
+    items = [_out(row) for row in incidents.incidents_list(actor=actor, status=status)[:500]]
     return IncidentListOut(items=items, count=len(items))
 
 
 @router.post("/ops/incidents", response={201: IncidentDetailOut}, summary="Open an incident")
 def incident_create(request: HttpRequest, payload: IncidentIn) -> Status[IncidentDetailOut]:
-    row = incidents.incident_open(actor=request.user, **payload.dict())
+    actor = request_actor(request)
+    row = incidents.incident_open(actor=actor, **payload.dict())
     return Status(201, _detail(row))
 
 
@@ -170,22 +173,23 @@ def incident_create(request: HttpRequest, payload: IncidentIn) -> Status[Inciden
     "/ops/incidents/{incident_id}", response=IncidentDetailOut, summary="One incident with its timeline"
 )
 def incident_detail(request: HttpRequest, incident_id: int) -> IncidentDetailOut:
-    return _detail(incidents.incident_get(actor=request.user, incident_id=incident_id))
+    actor = request_actor(request)
+    return _detail(incidents.incident_get(actor=actor, incident_id=incident_id))
 
 
 @router.post("/ops/incidents/{incident_id}/notes", response=IncidentDetailOut, summary="Add a timeline note")
 def incident_add_note(request: HttpRequest, incident_id: int, payload: IncidentNoteIn) -> IncidentDetailOut:
-    incidents.incident_note(actor=request.user, incident_id=incident_id, text=payload.text)
-    return _detail(incidents.incident_get(actor=request.user, incident_id=incident_id))
+    actor = request_actor(request)
+    incidents.incident_note(actor=actor, incident_id=incident_id, text=payload.text)
+    return _detail(incidents.incident_get(actor=actor, incident_id=incident_id))
 
 
 @router.post("/ops/incidents/{incident_id}/owner", response=IncidentDetailOut, summary="Assign the owner")
 def incident_set_owner(
     request: HttpRequest, incident_id: int, payload: IncidentAssignIn
 ) -> IncidentDetailOut:
-    return _detail(
-        incidents.incident_assign(actor=request.user, incident_id=incident_id, owner_id=payload.owner_id)
-    )
+    actor = request_actor(request)
+    return _detail(incidents.incident_assign(actor=actor, incident_id=incident_id, owner_id=payload.owner_id))
 
 
 @router.post(
@@ -194,7 +198,8 @@ def incident_set_owner(
     summary="Triage: set the severity (recomputes the regulator's deadline)",
 )
 def incident_severity(request: HttpRequest, incident_id: int, payload: SeverityIn) -> IncidentDetailOut:
-    row = incidents.incident_set_severity(actor=request.user, incident_id=incident_id, **payload.dict())
+    actor = request_actor(request)
+    row = incidents.incident_set_severity(actor=actor, incident_id=incident_id, **payload.dict())
     return _detail(row)
 
 
@@ -202,8 +207,9 @@ def incident_severity(request: HttpRequest, incident_id: int, payload: SeverityI
     "/ops/incidents/{incident_id}/transition", response=IncidentDetailOut, summary="Move to another status"
 )
 def incident_move(request: HttpRequest, incident_id: int, payload: TransitionIn) -> IncidentDetailOut:
+    actor = request_actor(request)
     row = incidents.incident_transition(
-        actor=request.user, incident_id=incident_id, status=payload.status, postmortem=payload.postmortem
+        actor=actor, incident_id=incident_id, status=payload.status, postmortem=payload.postmortem
     )
     return _detail(row)
 
@@ -214,8 +220,9 @@ def incident_move(request: HttpRequest, incident_id: int, payload: TransitionIn)
     summary="Record a notification to the regulator or the affected users",
 )
 def incident_notification(request: HttpRequest, incident_id: int, payload: NotifyIn) -> IncidentDetailOut:
+    actor = request_actor(request)
     row = incidents.incident_notify(
-        actor=request.user, incident_id=incident_id, audience=payload.audience, text=payload.text
+        actor=actor, incident_id=incident_id, audience=payload.audience, text=payload.text
     )
     return _detail(row)
 
@@ -228,8 +235,9 @@ def incident_notification(request: HttpRequest, incident_id: int, payload: Notif
 def incident_action_add(
     request: HttpRequest, incident_id: int, payload: ActionIn
 ) -> Status[IncidentDetailOut]:
-    incidents.action_add(actor=request.user, incident_id=incident_id, **payload.dict())
-    return Status(201, _detail(incidents.incident_get(actor=request.user, incident_id=incident_id)))
+    actor = request_actor(request)
+    incidents.action_add(actor=actor, incident_id=incident_id, **payload.dict())
+    return Status(201, _detail(incidents.incident_get(actor=actor, incident_id=incident_id)))
 
 
 @router.post(
@@ -238,8 +246,9 @@ def incident_action_add(
     summary="Mark an action item done",
 )
 def incident_action_done(request: HttpRequest, incident_id: int, action_id: int) -> IncidentDetailOut:
-    incidents.action_done(actor=request.user, incident_id=incident_id, action_id=action_id)
-    return _detail(incidents.incident_get(actor=request.user, incident_id=incident_id))
+    actor = request_actor(request)
+    incidents.action_done(actor=actor, incident_id=incident_id, action_id=action_id)
+    return _detail(incidents.incident_get(actor=actor, incident_id=incident_id))
 
 
 # --- incident drills (R7.4.2) ----------------------------------------------------------------------------
@@ -292,13 +301,15 @@ def _drill_out(row: IncidentDrill) -> DrillOut:
 
 @router.get("/ops/incident-drills", response=DrillListOut, summary="Incident-response drills, newest first")
 def incident_drill_list(request: HttpRequest) -> DrillListOut:
-    items = [_drill_out(row) for row in incidents.drills_list(actor=request.user)[:500]]
+    actor = request_actor(request)
+    items = [_drill_out(row) for row in incidents.drills_list(actor=actor)[:500]]
     return DrillListOut(items=items, count=len(items))
 
 
 @router.post("/ops/incident-drills", response={201: DrillOut}, summary="Schedule an incident-response drill")
 def incident_drill_schedule(request: HttpRequest, payload: DrillIn) -> Status[DrillOut]:
-    return Status(201, _drill_out(incidents.drill_schedule(actor=request.user, **payload.dict())))
+    actor = request_actor(request)
+    return Status(201, _drill_out(incidents.drill_schedule(actor=actor, **payload.dict())))
 
 
 @router.post(
@@ -307,7 +318,8 @@ def incident_drill_schedule(request: HttpRequest, payload: DrillIn) -> Status[Dr
     summary="Record a held drill and its findings",
 )
 def incident_drill_record(request: HttpRequest, drill_id: int, payload: DrillRecordIn) -> DrillOut:
-    return _drill_out(incidents.drill_record(actor=request.user, drill_id=drill_id, **payload.dict()))
+    actor = request_actor(request)
+    return _drill_out(incidents.drill_record(actor=actor, drill_id=drill_id, **payload.dict()))
 
 
 # --- releases and feature flags (R6.4.1, R6.4.2) -----------------------------------------------------
@@ -431,27 +443,29 @@ def _flag_out(flag: FeatureFlag) -> FlagOut:
 
 @router.get("/ops/releases", response=ReleaseListOut, summary="Releases, newest version first")
 def release_list(request: HttpRequest) -> ReleaseListOut:
-    rows = releases.releases_list(actor=request.user).prefetch_related("flags")[:200]
+    actor = request_actor(request)
+    rows = releases.releases_list(actor=actor).prefetch_related("flags")[:200]
     return ReleaseListOut(items=[_release_out(row) for row in rows])
 
 
 @router.post("/ops/releases", response={201: ReleaseOut}, summary="Plan a release (migrations computed)")
 def release_create(request: HttpRequest, payload: ReleaseCreateIn) -> Status[ReleaseOut]:
-    row = releases.release_create(actor=request.user, **payload.dict())
-    return Status(201, _release_out(releases.release_get(actor=request.user, release_id=row.pk)))
+    actor = request_actor(request)
+    row = releases.release_create(actor=actor, **payload.dict())
+    return Status(201, _release_out(releases.release_get(actor=actor, release_id=row.pk)))
 
 
 @router.get("/ops/releases/{release_id}", response=ReleaseOut, summary="One release")
 def release_detail(request: HttpRequest, release_id: int) -> ReleaseOut:
-    return _release_out(releases.release_get(actor=request.user, release_id=release_id))
+    actor = request_actor(request)
+    return _release_out(releases.release_get(actor=actor, release_id=release_id))
 
 
 @router.post("/ops/releases/{release_id}/evidence", response=ReleaseOut, summary="Record the test evidence")
 def release_evidence(request: HttpRequest, release_id: int, payload: ReleaseEvidenceIn) -> ReleaseOut:
-    releases.release_set_evidence(
-        actor=request.user, release_id=release_id, test_evidence=payload.test_evidence
-    )
-    return _release_out(releases.release_get(actor=request.user, release_id=release_id))
+    actor = request_actor(request)
+    releases.release_set_evidence(actor=actor, release_id=release_id, test_evidence=payload.test_evidence)
+    return _release_out(releases.release_get(actor=actor, release_id=release_id))
 
 
 @router.post(
@@ -460,24 +474,27 @@ def release_evidence(request: HttpRequest, release_id: int, payload: ReleaseEvid
     summary="Move a release: testing, approved (a second person), gray, full, rolled_back",
 )
 def release_step(request: HttpRequest, release_id: int, payload: ReleaseStepIn) -> ReleaseOut:
+    actor = request_actor(request)
     releases.release_transition(
-        actor=request.user, release_id=release_id, status=payload.status, reason=payload.reason
+        actor=actor, release_id=release_id, status=payload.status, reason=payload.reason
     )
-    return _release_out(releases.release_get(actor=request.user, release_id=release_id))
+    return _release_out(releases.release_get(actor=actor, release_id=release_id))
 
 
 @router.get("/ops/flags", response=FlagListOut, summary="Feature flags of the gray release")
 def flag_list(request: HttpRequest) -> FlagListOut:
-    return FlagListOut(items=[_flag_out(flag) for flag in releases.flags_list(actor=request.user)])
+    actor = request_actor(request)
+    return FlagListOut(items=[_flag_out(flag) for flag in releases.flags_list(actor=actor)])
 
 
 @router.post("/ops/flags/{name}", response=FlagOut, summary="Create or change a flag (given fields only)")
 def flag_put(request: HttpRequest, name: FlagName, payload: FlagSaveIn) -> FlagOut:
+    actor = request_actor(request)
     data = payload.dict(exclude_unset=True)
     if payload.cohorts is not None:
         data["cohorts"] = payload.cohorts.dict()
-    flag = releases.flag_save(actor=request.user, name=name, **data)
-    return _flag_out(releases.flags_list(actor=request.user).get(pk=flag.pk))
+    flag = releases.flag_save(actor=actor, name=name, **data)
+    return _flag_out(releases.flags_list(actor=actor).get(pk=flag.pk))
 
 
 # technical-support tickets live in their own module; mounted here so the ops app keeps one entry in ROUTERS

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import SYSTEM, Actor
 from mallops.core.errors import DomainError, FieldError, not_found, validation_error
 from mallops.ops.errors import OpsCode
 from mallops.ops.incident_rules import regulator_deadline
@@ -43,15 +44,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def _username(actor: Any) -> str:
-    return str(getattr(actor, "username", "") or "system")
+def _username(actor: Actor) -> str:
+    return actor.username or "system"
 
 
 def _event(
     incident: Incident,
     kind: str,
     text: str,
-    actor: Any,
+    actor: Actor,
     at: datetime,
     *,
     action: str | None = None,
@@ -97,7 +98,7 @@ def _owner(owner_id: int | None) -> Any:
 
 def incident_open(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     severity: str,
     title: str,
@@ -132,13 +133,19 @@ def incident_open_by_monitor(
     if Incident.objects.filter(source_key=source_key).exclude(status=IncidentStatus.CLOSED).exists():
         return None
     return _incident_create(
-        actor=None, kind=kind, severity=severity, title=title, summary=summary, source_key=source_key, now=now
+        actor=SYSTEM,
+        kind=kind,
+        severity=severity,
+        title=title,
+        summary=summary,
+        source_key=source_key,
+        now=now,
     )
 
 
 def _incident_create(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     severity: str,
     title: str,
@@ -198,7 +205,7 @@ def _incident_create(
     return incident
 
 
-def incident_note(*, actor: Any, incident_id: int, text: str, now: datetime | None = None) -> IncidentEvent:
+def incident_note(*, actor: Actor, incident_id: int, text: str, now: datetime | None = None) -> IncidentEvent:
     require_permission(actor, MANAGE_PERMISSION)
     with transaction.atomic():
         incident = _locked(incident_id)
@@ -208,7 +215,9 @@ def incident_note(*, actor: Any, incident_id: int, text: str, now: datetime | No
     return event
 
 
-def incident_assign(*, actor: Any, incident_id: int, owner_id: int, now: datetime | None = None) -> Incident:
+def incident_assign(
+    *, actor: Actor, incident_id: int, owner_id: int, now: datetime | None = None
+) -> Incident:
     require_permission(actor, MANAGE_PERMISSION)
     owner = _owner(owner_id)
     with transaction.atomic():
@@ -229,7 +238,7 @@ def incident_assign(*, actor: Any, incident_id: int, owner_id: int, now: datetim
 
 def incident_set_severity(
     *,
-    actor: Any,
+    actor: Actor,
     incident_id: int,
     severity: str,
     involves_personal_data: bool | None = None,
@@ -280,7 +289,7 @@ def incident_set_severity(
 
 
 def incident_transition(
-    *, actor: Any, incident_id: int, status: str, postmortem: str = "", now: datetime | None = None
+    *, actor: Actor, incident_id: int, status: str, postmortem: str = "", now: datetime | None = None
 ) -> Incident:
     """Move the incident to ``status`` (409 ``incident_bad_transition`` off the table; 409
     ``incident_not_closable`` when a post-mortem or the regulator's notification is missing)."""
@@ -334,7 +343,7 @@ def incident_transition(
 
 
 def incident_notify(
-    *, actor: Any, incident_id: int, audience: str, text: str, now: datetime | None = None
+    *, actor: Actor, incident_id: int, audience: str, text: str, now: datetime | None = None
 ) -> Incident:
     """Record that the regulator (stops its clock) or the affected users were notified, with what was said."""
     require_permission(actor, MANAGE_PERMISSION)
@@ -366,14 +375,14 @@ def incident_deadline_missed(incident: Incident, now: datetime) -> None:
         IncidentEventKind.DEADLINE_MISSED,
         f"regulator notification deadline {incident.regulator_deadline_at:%Y-%m-%d %H:%M %Z} passed "
         f"without a notification ({incident.regulator_rule})",
-        None,
+        SYSTEM,
         now,
     )
 
 
 def action_add(
     *,
-    actor: Any,
+    actor: Actor,
     incident_id: int,
     title: str,
     owner_id: int | None = None,
@@ -398,7 +407,7 @@ def action_add(
     return item
 
 
-def action_done(*, actor: Any, incident_id: int, action_id: int, now: datetime | None = None) -> ActionItem:
+def action_done(*, actor: Actor, incident_id: int, action_id: int, now: datetime | None = None) -> ActionItem:
     """Mark an action item done (409 ``action_already_done`` the second time)."""
     require_permission(actor, MANAGE_PERMISSION)
     now = now or timezone.now()
@@ -428,7 +437,7 @@ def action_done(*, actor: Any, incident_id: int, action_id: int, now: datetime |
     return item
 
 
-def actions_open(*, actor: Any) -> QuerySet[ActionItem]:
+def actions_open(*, actor: Actor) -> QuerySet[ActionItem]:
     """Action items not done yet, across incidents, the overdue first."""
     require_permission(actor, MANAGE_PERMISSION)
     return (
@@ -441,7 +450,7 @@ def actions_open(*, actor: Any) -> QuerySet[ActionItem]:
 # --- reads -----------------------------------------------------------------------------------------------
 
 
-def incidents_list(*, actor: Any, status: str = "") -> QuerySet[Incident]:
+def incidents_list(*, actor: Actor, status: str = "") -> QuerySet[Incident]:
     require_permission(actor, MANAGE_PERMISSION)
     qs = Incident.objects.select_related("owner").order_by("-detected_at", "-id")
     if status == "active":
@@ -451,7 +460,7 @@ def incidents_list(*, actor: Any, status: str = "") -> QuerySet[Incident]:
     return qs
 
 
-def incident_get(*, actor: Any, incident_id: int) -> Incident:
+def incident_get(*, actor: Actor, incident_id: int) -> Incident:
     require_permission(actor, MANAGE_PERMISSION)
     incident = Incident.objects.select_related("owner").filter(pk=incident_id).first()
     if incident is None:
@@ -464,7 +473,7 @@ def incident_get(*, actor: Any, incident_id: int) -> Incident:
 
 def drill_schedule(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     scenario: str,
     scheduled_at: datetime,
@@ -487,7 +496,7 @@ def drill_schedule(
 
 def drill_record(
     *,
-    actor: Any,
+    actor: Actor,
     drill_id: int,
     result: str,
     findings: str,
@@ -523,6 +532,6 @@ def drill_record(
     return drill
 
 
-def drills_list(*, actor: Any) -> QuerySet[IncidentDrill]:
+def drills_list(*, actor: Actor) -> QuerySet[IncidentDrill]:
     require_permission(actor, MANAGE_PERMISSION)
     return IncidentDrill.objects.select_related("owner").order_by("-scheduled_at", "-id")

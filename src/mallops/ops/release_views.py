@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, Filter
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.ops import releases
 from mallops.ops.models import FeatureFlag, ReleaseStatus
@@ -74,7 +76,7 @@ class FlagForm(forms.Form):
     buyers = forms.CharField(label=_("Buyer cohort (ids)"), required=False, max_length=20_000)
     staff = forms.CharField(label=_("Staff cohort (ids)"), required=False, max_length=20_000)
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices: list[tuple[Any, Any]] = [("", _("None"))]
         choices += [(row.pk, row.version) for row in releases.releases_list(actor=actor)[:50]]
@@ -103,10 +105,11 @@ def _ids_text(ids: list[int] | None) -> str:
 
 @login_required
 def release_list(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _require(request)
     table = DataTable(
         request,
-        releases.releases_list(actor=request.user),
+        releases.releases_list(actor=actor),
         columns=[
             Column("version", _("Version"), link=lambda r: reverse("ops:release", args=[r.pk])),
             Column("status", _("Status"), kind="badge", display=lambda r: r.get_status_display()),
@@ -138,6 +141,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def release_new(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _require(request)
     form = ReleaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -145,7 +149,7 @@ def release_new(request: HttpRequest) -> HttpResponse:
         lines = [line.strip() for line in data["migrations"].splitlines() if line.strip()]
         try:
             row = releases.release_create(
-                actor=request.user,
+                actor=actor,
                 version=data["version"],
                 changelog=data["changelog"],
                 migrations=lines or None,
@@ -172,9 +176,10 @@ def _form_errors(request: HttpRequest, form: forms.Form, error: DomainError) -> 
 
 @login_required
 def release_detail(request: HttpRequest, release_id: int) -> HttpResponse:
+    actor = request_actor(request)
     _require(request)
     try:
-        row = releases.release_get(actor=request.user, release_id=release_id)
+        row = releases.release_get(actor=actor, release_id=release_id)
     except DomainError as error:
         raise Http404(error.detail) from error
     steps = [
@@ -199,17 +204,18 @@ def release_detail(request: HttpRequest, release_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def release_step(request: HttpRequest, release_id: int) -> HttpResponse:
+    actor = request_actor(request)
     _require(request)
     action = request.POST.get("status", "")
     try:
         if action == "evidence":
             releases.release_set_evidence(
-                actor=request.user, release_id=release_id, test_evidence=request.POST.get("test_evidence", "")
+                actor=actor, release_id=release_id, test_evidence=request.POST.get("test_evidence", "")
             )
             messages.success(request, _("Test evidence recorded."))
         else:
             releases.release_transition(
-                actor=request.user,
+                actor=actor,
                 release_id=release_id,
                 status=action,
                 reason=request.POST.get("reason", ""),
@@ -222,14 +228,15 @@ def release_step(request: HttpRequest, release_id: int) -> HttpResponse:
 
 @login_required
 def flag_list(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _require(request)
     if request.method == "POST":
-        form = FlagForm(request.POST, actor=request.user)
+        form = FlagForm(request.POST, actor=actor)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 releases.flag_save(
-                    actor=request.user,
+                    actor=actor,
                     name=data["name"],
                     description=data["description"],
                     release_id=data["release"],
@@ -246,7 +253,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     else:
         form, failed_name = None, ""
     rows: list[dict[str, Any]] = []
-    for flag in releases.flags_list(actor=request.user):
+    for flag in releases.flags_list(actor=actor):
         rows.append(
             {
                 "flag": flag,
@@ -258,7 +265,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     new_form = (
         form
         if form is not None and failed_name not in {row["flag"].name for row in rows}
-        else FlagForm(actor=request.user)
+        else FlagForm(actor=actor)
     )
     return render(request, "ops/flags.html", {"rows": rows, "new_form": new_form, "active": "ops_flags"})
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.ops.errors import OpsCode
 from mallops.ops.models import FeatureFlag, Release, ReleaseStatus
@@ -108,7 +109,7 @@ def _locked(release_id: int) -> Release:
 
 def release_create(
     *,
-    actor: Any,
+    actor: Actor,
     version: str,
     changelog: str,
     migrations: Sequence[str] | None = None,
@@ -116,6 +117,7 @@ def release_create(
 ) -> Release:
     """Plan a release; its version must be MAJOR.MINOR.PATCH and above every earlier release's."""
     require_permission(actor, MANAGE_PERMISSION)
+    assert actor.user_id is not None  # require_permission refuses anyone not signed in
     parts = parse_version(version)
     if parts is None:
         raise validation_error([FieldError(("body", "version"), "version must be MAJOR.MINOR.PATCH")])
@@ -146,13 +148,13 @@ def release_create(
             changelog=changelog,
             migrations=migrations_report(keys),
             test_evidence=test_evidence,
-            created_by=actor,
+            created_by_id=actor.user_id,
         )
         audit_record(actor=actor, action="ops.release_create", obj=row, after=_snapshot(row))
     return row
 
 
-def release_set_evidence(*, actor: Any, release_id: int, test_evidence: str) -> Release:
+def release_set_evidence(*, actor: Actor, release_id: int, test_evidence: str) -> Release:
     require_permission(actor, MANAGE_PERMISSION)
     with transaction.atomic():
         row = _locked(release_id)
@@ -174,7 +176,7 @@ def release_set_evidence(*, actor: Any, release_id: int, test_evidence: str) -> 
 
 
 def release_transition(
-    *, actor: Any, release_id: int, status: str, reason: str = "", now: datetime | None = None
+    *, actor: Actor, release_id: int, status: str, reason: str = "", now: datetime | None = None
 ) -> Release:
     """Move a release one step. Approving needs test evidence and an approver other than the creator;
     gray turns the release's flags on at their percentages, full at 100 %, rolled back turns them off."""
@@ -195,11 +197,11 @@ def release_transition(
                 raise conflict(
                     "Record the test evidence before approving.", code=OpsCode.RELEASE_EVIDENCE_MISSING
                 )
-            if row.created_by_id == actor.pk:
+            if row.created_by_id == actor.user_id:
                 raise conflict(
                     "A second person approves a release, not its creator.", code=OpsCode.RELEASE_SELF_APPROVAL
                 )
-            row.approved_by = actor
+            row.approved_by_id = actor.user_id
             fields.append("approved_by")
         if status == ReleaseStatus.ROLLED_BACK:
             if not reason.strip():
@@ -232,12 +234,12 @@ def release_transition(
     return row
 
 
-def releases_list(*, actor: Any) -> QuerySet[Release]:
+def releases_list(*, actor: Actor) -> QuerySet[Release]:
     require_permission(actor, MANAGE_PERMISSION)
     return Release.objects.select_related("created_by", "approved_by")
 
 
-def release_get(*, actor: Any, release_id: int) -> Release:
+def release_get(*, actor: Actor, release_id: int) -> Release:
     require_permission(actor, MANAGE_PERMISSION)
     row = Release.objects.select_related("created_by", "approved_by").filter(pk=release_id).first()
     if row is None:
@@ -263,7 +265,7 @@ def _clean_cohorts(cohorts: dict[str, Sequence[int]]) -> dict[str, list[int]]:
 
 def flag_save(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     description: str | None = None,
     release_id: int | None = None,
@@ -305,7 +307,7 @@ def flag_save(
     return flag
 
 
-def flags_list(*, actor: Any) -> QuerySet[FeatureFlag]:
+def flags_list(*, actor: Actor) -> QuerySet[FeatureFlag]:
     require_permission(actor, MANAGE_PERMISSION)
     return FeatureFlag.objects.select_related("release")
 

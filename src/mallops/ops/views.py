@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.ops import incidents, selectors
@@ -185,13 +186,14 @@ def drills(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _require(request)
     status = request.GET.get("status", "active")
     if status not in {"", "active", "open", "mitigated", "resolved", "closed"}:
         status = "active"
     table = DataTable(
         request,
-        incidents.incidents_list(actor=request.user, status=status),
+        incidents.incidents_list(actor=actor, status=status),
         columns=[
             Column("pk", "#", kind="number", sort="pk", link=lambda i: reverse("ops:incident", args=[i.pk])),
             Column("detected_at", _("Detected"), kind="datetime", sort="detected_at"),
@@ -232,8 +234,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
     if table.export_format:
         return table.export_response()
-    actions = incidents.actions_open(actor=request.user)[:200]
-    exercises = incidents.drills_list(actor=request.user)[:50]
+    actions = incidents.actions_open(actor=actor)[:200]
+    exercises = incidents.drills_list(actor=actor)[:50]
     return render(
         request,
         "ops/incidents.html",
@@ -249,9 +251,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
+    actor = request_actor(request)
     _require(request)
     try:
-        incident = incidents.incident_get(actor=request.user, incident_id=incident_id)
+        incident = incidents.incident_get(actor=actor, incident_id=incident_id)
     except DomainError as error:
         raise Http404(error.detail) from error
     return render(
