@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from mallops.accounts.auth import api_auth
 from mallops.core.idempotency import require_idempotency_key
 from mallops.core.pagination import PageRows, Pagination, paginate_rows
-from mallops.orders import selectors, services
+from mallops.orders import selectors, services, shipping
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.export import orders_export
 from mallops.orders.flash import services as flash
@@ -30,6 +30,8 @@ from mallops.orders.schemas import (
     ReconcileOut,
     RefundRequestIn,
     ShipIn,
+    ShippingRuleIn,
+    ShippingRuleOut,
     StockIn,
     StockLedgerOut,
     StockOut,
@@ -174,6 +176,23 @@ def merchant_order_deliver(request: HttpRequest, order_id: int) -> Any:
 )
 def merchant_refund_reject(request: HttpRequest, order_id: int) -> Any:
     return services.order_refund_reject(actor=request.user, order_id=order_id, request=request)
+
+
+@router.get("/merchant/shipping-rule", response=ShippingRuleOut, summary="The store's shipping rule (运费)")
+def merchant_shipping_rule(request: HttpRequest) -> Any:
+    return shipping.my_shipping_rule(actor=request.user)
+
+
+@router.put(
+    "/merchant/shipping-rule",
+    response=ShippingRuleOut,
+    summary="Set the store's shipping rule: flat fee per order and 满 X 元包邮 threshold",
+    description="Applies to orders placed from now on; 422 `invalid` names the field.",
+)
+def merchant_shipping_rule_set(request: HttpRequest, payload: ShippingRuleIn) -> Any:
+    return shipping.shipping_rule_set(
+        actor=request.user, fee_fen=payload.fee_fen, free_over_fen=payload.free_over_fen, request=request
+    )
 
 
 @router.get("/merchant/stock", response=list[StockOut], summary="The merchant's stock")

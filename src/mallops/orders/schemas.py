@@ -98,6 +98,23 @@ class CheckoutOut(Schema):
     orders: list[OrderOut]
 
 
+class ShippingRuleIn(Schema):
+    """A store's shipping rule (运费模板); the store is the caller's own (unknown fields answer 422)."""
+
+    fee_fen: Fen = Field(description="Flat shipping fee per order in fen; 0: the store ships free (包邮).")
+    free_over_fen: Fen | None = Field(
+        default=None,
+        description="满 X 元包邮: goods payable (after promotions and coupons, before points) from which "
+        "shipping is free; null: no threshold.",
+    )
+
+
+class ShippingRuleOut(Schema):
+    merchant_id: int  # the caller's own store
+    fee_fen: int
+    free_over_fen: int | None
+
+
 class ShipIn(Schema):
     # validated by the service (after the tenancy look-up, so another merchant's order is a plain 404)
     carrier: Text = Field(default="", max_length=20)

@@ -40,6 +40,15 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class StoreRule:
+    """One store's rule as the merchant API shows it."""
+
+    merchant_id: int
+    fee_fen: int
+    free_over_fen: int | None
+
+
+@dataclass(frozen=True)
 class ShippingCharge:
     """The shipping line of one merchant's order."""
 
@@ -150,16 +159,17 @@ def shipping_json(charges: list[ShippingCharge]) -> dict[str, Any]:
     return {"total_fen": sum(c.shipping_fen for c in charges), "orders": [c.as_json() for c in charges]}
 
 
-def my_shipping_rule(*, actor: Any) -> Rule:
+def my_shipping_rule(*, actor: Any) -> StoreRule:
     """The actor's own store's rule (merchant role, ``store.order.manage``; 403/404 otherwise)."""
     merchant_id = merchant_id_of(actor)
-    return store_rules([merchant_id]).get(merchant_id, Rule())
+    rule = store_rules([merchant_id]).get(merchant_id, Rule())
+    return StoreRule(merchant_id, rule.fee_fen, rule.free_over_fen)
 
 
 @audited()
 def shipping_rule_set(
     *, actor: Any, fee_fen: int, free_over_fen: int | None, request: HttpRequest | None = None
-) -> Rule:
+) -> StoreRule:
     """A merchant sets its own store's shipping rule (the store comes from the actor, never the request).
 
     422 ``invalid`` with the field path: ``fee_fen`` outside 0..100,000 (¥1,000), ``free_over_fen`` not
@@ -194,4 +204,4 @@ def shipping_rule_set(
             after=after,
             request=request,
         )
-    return Rule(row.fee_fen, row.free_over_fen)
+    return StoreRule(merchant_id, row.fee_fen, row.free_over_fen)
