@@ -7,6 +7,12 @@
     .venv/bin/python tests/compliance/score_v2.py v5dev -v     # v5 dev: figures per label + errors
     .venv/bin/python tests/compliance/score_v2.py v6dev -v     # v6 dev (written in batches): the same
     .venv/bin/python tests/compliance/score_v2.py v6test       # v6 test (blind, held out): aggregate only
+    .venv/bin/python tests/compliance/score_v2.py v7fit -v     # v7 dev, odd ids: tuned on, errors listed
+    .venv/bin/python tests/compliance/score_v2.py v7check      # v7 dev, even ids: aggregate figures only
+
+Round 6 splits v7 dev by id parity: ``v7fit`` (odd ids) is the half whose errors are looked at and
+tuned on; ``v7check`` (even ids) is scored after every change but its errors are never listed, so it is
+the honest estimate of how a change generalises; ``v7dev`` is the whole file (aggregate only).
 
 An item is positive when its expected verdict is not ``pass`` (review and block both count as
 flagged), as in ``test_compliance_labelled.py``. For the test half the script prints only the aggregate
@@ -35,14 +41,24 @@ HALVES = {
     "v5dev": "labelled_v5_dev.jsonl",
     "v6dev": "labelled_v6_dev.jsonl",
     "v6test": "labelled_v6_test.jsonl",
+    "v7dev": "labelled_v7_dev.jsonl",
+    "v7fit": "labelled_v7_dev.jsonl",
+    "v7check": "labelled_v7_dev.jsonl",
 }
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
-DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev")
+DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev", "v7fit")
+# a half that is part of a file: the parity of the id's number (V7-D-0001 is odd) it keeps
+PARITY = {"v7fit": 1, "v7check": 0}
+# halves not tuned on whose counts by expected label (never their items) may be printed
+BREAKDOWN_HALVES = ("v7dev", "v7check")
 
 
 def load(half: str) -> list[dict[str, Any]]:
     with (HERE / HALVES[half]).open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        rows = [json.loads(line) for line in handle if line.strip()]
+    if half in PARITY:
+        rows = [row for row in rows if int(row["id"].rsplit("-", 1)[1]) % 2 == PARITY[half]]
+    return rows
 
 
 def score(rows: list[dict[str, Any]]) -> tuple[Counter[tuple[bool, bool]], list[dict[str, Any]]]:
@@ -74,7 +90,7 @@ def main(argv: list[str]) -> int:
         f"fn={counts[(True, False)]} tn={counts[(False, False)]} "
         f"precision={precision:.4f} recall={recall:.4f}"
     )
-    if half not in DEV_HALVES:
+    if half not in DEV_HALVES + BREAKDOWN_HALVES:
         return 0
     verbose = "-v" in argv
     by_label: dict[str, Counter[str]] = defaultdict(Counter)
@@ -88,6 +104,8 @@ def main(argv: list[str]) -> int:
             f"  expected {label}: {total} items, flagged {flagged}, "
             + ", ".join(f"{verdict} {verdicts[verdict]}" for verdict in ("block", "review", "pass"))
         )
+    if half not in DEV_HALVES:
+        return 0
     errors: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row, result in zip(rows, results, strict=True):
         expected, got = row["expected"] != "pass", result["verdict"] != "pass"
