@@ -257,9 +257,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "flag": flag,
-                "form": form
-                if form is not None and failed_name == flag.name
-                else _edit_form(flag, request.user),
+                "form": form if form is not None and failed_name == flag.name else _edit_form(flag, actor),
             }
         )
     new_form = (
@@ -270,7 +268,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     return render(request, "ops/flags.html", {"rows": rows, "new_form": new_form, "active": "ops_flags"})
 
 
-def _edit_form(flag: FeatureFlag, actor: Any) -> FlagForm:
+def _edit_form(flag: FeatureFlag, actor: Actor) -> FlagForm:
     cohorts = flag.cohorts or {}
     form = FlagForm(
         actor=actor,
