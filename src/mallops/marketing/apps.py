@@ -13,6 +13,8 @@ class MarketingConfig(AppConfig):
 
         from mallops.console.navigation import MenuItem, register
 
+        # two entries, each page with tabs (marketing/_tabs.html), so the 营销 group fits a 1440×900 screen:
+        # 渠道投入产出报表 (report, channels, spend entry) and 精准营销活动 (campaigns, tier strategies, buyer tags)
         register(
             MenuItem(
                 "marketing_report",
@@ -24,37 +26,10 @@ class MarketingConfig(AppConfig):
         )
         register(
             MenuItem(
-                "marketing_channels",
-                _("Marketing channels"),
-                "marketing:channels",
-                "analytics.view",
-                group="marketing",
-            )
-        )
-        register(
-            MenuItem(
-                "marketing_strategies",
-                _("Tier strategies"),
-                "marketing:strategies",
-                "promotion.view",
-                group="marketing",
-            )
-        )
-        register(
-            MenuItem(
                 "marketing_campaigns",
                 _("Targeted campaigns"),
                 "marketing:campaigns",
                 "promotion.view",
-                group="marketing",
-            )
-        )
-        register(
-            MenuItem(
-                "marketing_spend",
-                _("Marketing spend entry"),
-                "marketing:spend",
-                "promotion.manage",
                 group="marketing",
             )
         )

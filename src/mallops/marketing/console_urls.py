@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.marketing import views, views_campaigns
+from mallops.marketing import views, views_campaigns, views_tags
 
 app_name = "marketing"
 
@@ -19,4 +19,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/", views_campaigns.campaign_list, name="campaigns"),
     path("campaigns/new/", views_campaigns.campaign_new, name="campaign_new"),
     path("campaigns/<int:campaign_id>/", views_campaigns.campaign_page, name="campaign"),
+    path("tags/", views_tags.tag_list, name="tags"),
+    path("tags/<str:tag>/", views_tags.tag_page, name="tag"),
 ]

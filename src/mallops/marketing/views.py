@@ -67,7 +67,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         request,
         "marketing/channels.html",
         {
-            "active": "marketing_channels",
+            "active": "marketing_report",
             "table": table,
             "form": form,
             "can_manage": request.user.has_perm("promotion.manage"),
@@ -128,7 +128,7 @@ def spend_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "marketing/spend.html",
-        {"active": "marketing_spend", "form": form, "upload": upload, "table": table},
+        {"active": "marketing_report", "form": form, "upload": upload, "table": table},
     )
 
 

@@ -167,7 +167,7 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
         request,
         "marketing/strategies.html",
         {
-            "active": "marketing_strategies",
+            "active": "marketing_campaigns",
             "table": table,
             "form": form,
             "can_manage": request.user.has_perm(MANAGE),
@@ -216,7 +216,7 @@ def strategy_page(request: HttpRequest, strategy_id: int) -> HttpResponse:
         request,
         "marketing/strategy.html",
         {
-            "active": "marketing_strategies",
+            "active": "marketing_campaigns",
             "strategy": strategy,
             "tier_name": _tier_names().get(strategy.tier_code, strategy.tier_code),
             "table": table,
@@ -261,7 +261,7 @@ def strategy_run_page(request: HttpRequest, run_id: int) -> HttpResponse:
         request,
         "marketing/strategy_run.html",
         {
-            "active": "marketing_strategies",
+            "active": "marketing_campaigns",
             "run": run,
             "is_retarget": run.strategy.action == Action.RETARGET_LIST,
             **context,
