@@ -78,8 +78,47 @@ def address_snapshot(buyer_id: int, address_id: int | None = None) -> dict[str, 
     }
 
 
-def _validate(req: CheckoutRequest) -> tuple[dict[str, StockItem], dict[str, str]]:
-    """The cart's stock rows by SKU code and their catalogue category codes (for category-scoped offers)."""
+@dataclass(frozen=True)
+class CartRows:
+    """One read of a cart's stock rows (``read_cart_rows``): the rows by SKU code (with their store's
+    shipping rule), their catalogue category codes, and the codes checkout refuses and why."""
+
+    items: dict[str, StockItem]
+    categories: dict[str, str]
+    off_sale: set[str]
+    unapproved: set[str]
+    suspended: set[int]
+
+    def sells(self, sku: str) -> bool:
+        """Whether checkout accepts this SKU (known, approved, on sale, its store not suspended)."""
+        item = self.items.get(sku)
+        return (
+            item is not None
+            and item.merchant_id not in self.suspended
+            and sku not in self.unapproved
+            and sku not in self.off_sale
+        )
+
+
+def read_cart_rows(skus: list[str]) -> CartRows:
+    """The stock rows of ``skus`` and their sale state: four queries whatever the number of SKUs."""
+    public = StockItem.objects.unscoped(reason="buyer checkout reads public prices")
+    items = {it.sku_code: it for it in with_store_rules(public.filter(sku_code__in=skus))}
+    off_sale, categories = stock.sale_state(items.values())
+    return CartRows(
+        items=items,
+        categories=categories,
+        off_sale=off_sale,
+        unapproved=stock.not_approved(items.values()),
+        suspended=suspended_merchant_ids({item.merchant_id for item in items.values()}),
+    )
+
+
+def _validate(
+    req: CheckoutRequest, rows: CartRows | None = None
+) -> tuple[dict[str, StockItem], dict[str, str]]:
+    """The cart's stock rows by SKU code and their catalogue category codes (for category-scoped offers);
+    ``rows``: the caller's read of the same SKUs (``read_cart_rows``), not read again."""
     errors: list[FieldError] = []
     if not req.lines:
         errors.append(FieldError(("body", "lines"), "The cart is empty.", "empty_cart"))
@@ -94,14 +133,9 @@ def _validate(req: CheckoutRequest) -> tuple[dict[str, StockItem], dict[str, str
         if line.sku in seen:
             errors.append(FieldError(("body", "lines", i, "sku"), "SKU listed twice.", "duplicate_sku"))
         seen.add(line.sku)
-    public = StockItem.objects.unscoped(reason="buyer checkout reads public prices")
-    items = {
-        it.sku_code: it
-        for it in with_store_rules(public.filter(sku_code__in=[line.sku for line in req.lines]))
-    }
-    off_sale, categories = stock.sale_state(items.values())
-    unapproved = stock.not_approved(items.values())
-    suspended = suspended_merchant_ids({item.merchant_id for item in items.values()})
+    rows = rows or read_cart_rows([line.sku for line in req.lines])
+    items, categories = rows.items, rows.categories
+    off_sale, unapproved, suspended = rows.off_sale, rows.unapproved, rows.suspended
     for i, line in enumerate(req.lines):
         if line.sku not in items:
             errors.append(FieldError(("body", "lines", i, "sku"), "Unknown SKU.", "unknown_sku"))
@@ -144,12 +178,19 @@ def price_cart(
     actor: Any, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
 ) -> Quote:
     """The engine's best combination over the server's own offers for this buyer and cart."""
+    return _price_named(actor, req, items, categories, now)[0]
+
+
+def _price_named(
+    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
+) -> tuple[Quote, dict[str, dict[str, Any]]]:
+    """``price_cart`` and the label of each offer it considered (engine id → type, name, ...)."""
     from mallops.pricing.cart import build_scenario
 
-    scenario, _labels = build_scenario(
+    scenario, labels = build_scenario(
         buyer=actor, lines=_cart_lines(req, items, categories), coupon_ids=req.coupon_ids, at=now
     )
-    return quote(scenario)
+    return quote(scenario), labels
 
 
 def _redeem(actor: Any, q: Quote, checkout: Checkout) -> None:
@@ -218,13 +259,54 @@ def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = N
     require_buyer(actor)
     now = now or timezone.now()
     items, categories = _validate(req)
-    q = price_cart(actor, req, items, categories, now)
+    return _quote_json(actor, req, items, categories, now)[0]
+
+
+def _quote_json(
+    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    q, labels = _price_named(actor, req, items, categories, now)
     out = quote_to_json(q)
     plan, _lines = _points_plan(actor, req, q)
     if plan is not None:
         out["points"] = _points_json(plan, q)
     out.update(_pay_json(q, plan, _shipping(actor, req, items, q, now)))
-    return out
+    return out, labels
+
+
+@dataclass(frozen=True)
+class CartQuote:
+    """What a cart page shows, read once (``cart_quote``): every line's stock row (``rows``), the lines
+    checkout accepts (``sellable``, in cart order) and their ``checkout_quote`` (None when none sells),
+    with each considered offer's (type, name) by engine id (``names``)."""
+
+    rows: CartRows
+    sellable: list[CartLine]
+    quote: dict[str, Any] | None
+    names: dict[str, tuple[str, str]]
+
+
+def cart_quote(
+    *, actor: Any, lines: list[CartLine], coupon_ids: list[int] | None = None, now: datetime | None = None
+) -> CartQuote:
+    """The storefront cart's quote in one read of its stock rows and offers: the lines that do not sell
+    are left out of the quote (and shown as such), the others priced exactly as ``checkout_quote`` prices
+    them, and the offers' names come from the same read as the quote (no second read of promotions and
+    coupons). Errors as ``checkout_quote`` (422 for a quantity out of range)."""
+    require_buyer(actor)
+    now = now or timezone.now()
+    rows = read_cart_rows([line.sku for line in lines])
+    sellable = [line for line in lines if rows.sells(line.sku)]
+    if not sellable:
+        return CartQuote(rows=rows, sellable=[], quote=None, names={})
+    req = CheckoutRequest(lines=sellable, coupon_ids=coupon_ids)
+    items, categories = _validate(req, rows)
+    out, labels = _quote_json(actor, req, items, categories, now)
+    names = {
+        offer_id: ("coupon" if label.get("type") == "coupon" else "promotion", str(label.get("name") or ""))
+        for offer_id, label in labels.items()
+    }
+    return CartQuote(rows=rows, sellable=sellable, quote=out, names=names)
 
 
 @audited()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mallops.orders.checkout import CartLine as OrderCartLine
-from mallops.orders.checkout import CheckoutRequest, checkout_quote
+from mallops.orders.checkout import cart_quote
 from mallops.orders.public.selectors import SkuOffer, sku_offers
 from mallops.pricing import selectors as pricing
 from mallops.pricing.citations import REFERENCE_PRICE
@@ -235,14 +235,6 @@ class CartView:
         return [line for line in self.lines if line.is_on_sale]
 
 
-def _offer_names(buyer: Any) -> dict[str, tuple[str, str]]:
-    """Engine offer id → (kind, name) for the live promotions and the buyer's coupons."""
-    names = {row.engine_id: ("promotion", row.name) for row in pricing.live_promotions()}
-    for coupon in pricing.buyer_coupons(buyer=buyer):
-        names[coupon.engine_id] = ("coupon", coupon.batch.name)
-    return names
-
-
 def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None, only_sku: str = "") -> CartView:
     """The buyer's cart priced by the checkout quote (the best combination of live promotions and held
     coupons, exactly what checkout charges); lines that no longer sell are listed but not priced.
@@ -254,24 +246,22 @@ def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None, only_sku: str 
     if only_sku:
         lines_qs = lines_qs.filter(sku_code=only_sku)
     rows = list(lines_qs.order_by("added_at", "pk"))
-    offers = sku_offers(sku_codes=[row.sku_code for row in rows])
-    sellable = [row for row in rows if (o := offers.get(row.sku_code)) is not None and o.is_on_sale]
+    # one read of the stock rows and the offers for the page's lines, the quote and the offers' names
+    read = cart_quote(
+        actor=buyer,
+        lines=[OrderCartLine(sku=row.sku_code, qty=row.qty) for row in rows],
+        coupon_ids=coupon_ids,
+    )
     priced: dict[str, dict[str, int]] = {}
     discounts: list[DiscountView] = []
     subtotal = discount = payable = shipping_fen = 0
     next_threshold = None
     waiver, needed = "", None
-    if sellable:
-        quote = checkout_quote(
-            actor=buyer,
-            req=CheckoutRequest(
-                lines=[OrderCartLine(sku=row.sku_code, qty=row.qty) for row in sellable],
-                coupon_ids=coupon_ids,
-            ),
-        )
+    quote = read.quote
+    if quote is not None:
         for i, qline in enumerate(quote["lines"]):
-            priced[sellable[i].sku_code] = qline
-        names = _offer_names(buyer)
+            priced[read.sellable[i].sku] = qline
+        names = read.names
         for applied in quote["applied"]:
             if applied["amount"] > 0:
                 kind, name = names.get(applied["id"], ("promotion", "优惠"))
@@ -283,19 +273,19 @@ def cart_view(*, buyer: Any, coupon_ids: list[int] | None = None, only_sku: str 
         shipping_fen, waiver, needed = _shipping(quote["shipping"]["orders"])
     lines = []
     for row in rows:
-        offer = offers.get(row.sku_code)
+        item = read.rows.items.get(row.sku_code)
         qline = priced.get(row.sku_code, {})
         lines.append(
             CartLineView(
                 line_id=row.pk,
                 sku_code=row.sku_code,
-                title=offer.title if offer is not None else "已下架的商品",
+                title=item.title if item is not None else "已下架的商品",
                 qty=row.qty,
-                unit_price_fen=offer.price_fen if offer is not None else 0,
+                unit_price_fen=item.price_fen if item is not None else 0,
                 amount_fen=int(qline.get("amount", 0)),
                 discount_fen=int(qline.get("discount", 0)),
                 paid_fen=int(qline.get("paid", 0)),
-                available=offer.available if offer is not None else 0,
+                available=item.available if item is not None else 0,
                 is_on_sale=row.sku_code in priced,
             )
         )
