@@ -195,13 +195,15 @@ def test_reads_fail_closed_per_store_and_reporter(tech: object) -> None:
     store_b, owner_b = make_merchant()
     colleague = make_member(store_a, "merchant_cs").user
     staff_reporter, other_staff = make_staff("cs_agent"), make_staff("data_ops")
-    a = support.support_ticket_report(actor=owner_a, kind="question", severity="p3", title="导出报表超时")
+    a = support.support_ticket_report(
+        actor=actor_of(owner_a), kind="question", severity="p3", title="导出报表超时"
+    )
     s = support.support_ticket_report(
-        actor=staff_reporter, kind="request", severity="p4", title="工作台加筛选"
+        actor=actor_of(staff_reporter), kind="request", severity="p4", title="工作台加筛选"
     )
 
     def visible(actor: object) -> list[int]:
-        return sorted(support.tickets_visible(actor=actor).values_list("pk", flat=True))
+        return sorted(support.tickets_visible(actor=actor_of(actor)).values_list("pk", flat=True))
 
     assert visible(tech) == [a.pk, s.pk]
     assert visible(colleague) == [a.pk]
@@ -209,12 +211,14 @@ def test_reads_fail_closed_per_store_and_reporter(tech: object) -> None:
     assert visible(staff_reporter) == [s.pk]
     assert visible(other_staff) == []
     with pytest.raises(DomainError) as denied:
-        support.support_ticket_comment(actor=owner_b, ticket_id=a.pk, text="看看别家的")
+        support.support_ticket_comment(actor=actor_of(owner_b), ticket_id=a.pk, text="看看别家的")
     assert denied.value.status == 404
     assert SupportTicketEvent.objects.filter(ticket=a).count() == 1
     # a P1 is for faults only (also a database constraint); buyers use the buyer service desk
     with pytest.raises(DomainError) as bad:
-        support.support_ticket_report(actor=owner_a, kind="question", severity="p1", title="怎么改价")
+        support.support_ticket_report(
+            actor=actor_of(owner_a), kind="question", severity="p1", title="怎么改价"
+        )
     assert bad.value.status == 422
     assert store_b.pk and SupportTicket.objects.unscoped(reason="test").count() == 2
 
@@ -224,9 +228,11 @@ def test_missed_targets_are_swept_into_notices_once(tech: object) -> None:
     _, owner = make_merchant()
     reported = timezone.now() - timedelta(days=30)
     ticket = support.support_ticket_report(
-        actor=owner, kind="fault", severity="p2", title="商品图片上传失败", now=reported
+        actor=actor_of(owner), kind="fault", severity="p2", title="商品图片上传失败", now=reported
     )
-    support.support_ticket_assign(actor=tech, ticket_id=ticket.pk, assignee_id=other_tech.pk, now=reported)
+    support.support_ticket_assign(
+        actor=actor_of(tech), ticket_id=ticket.pk, assignee_id=other_tech.pk, now=reported
+    )
     # when: the sweep runs twice, long after both targets
     for _ in range(2):
         handled = sweeps.run_all()
@@ -242,13 +248,15 @@ def test_missed_targets_are_swept_into_notices_once(tech: object) -> None:
     )
     missed = SupportTicketEvent.objects.filter(ticket=ticket, kind="target_missed")
     assert sorted((e.after, e.is_internal) for e in missed) == [("resolution", True), ("response", True)]
-    assert support.notices_read(actor=other_tech) == 3
+    assert support.notices_read(actor=actor_of(other_tech)) == 3
 
 
 def test_a_p1_fault_escalates_to_one_incident(tech: object) -> None:
     _, owner = make_merchant()
-    ticket = support.support_ticket_report(actor=owner, kind="fault", severity="p1", title="结算页 502")
-    support.support_ticket_escalate(actor=tech, ticket_id=ticket.pk)
+    ticket = support.support_ticket_report(
+        actor=actor_of(owner), kind="fault", severity="p1", title="结算页 502"
+    )
+    support.support_ticket_escalate(actor=actor_of(tech), ticket_id=ticket.pk)
     ticket.refresh_from_db()
     incident = Incident.objects.get()
     assert ticket.incident_id == incident.pk
@@ -259,17 +267,21 @@ def test_a_p1_fault_escalates_to_one_incident(tech: object) -> None:
     )
     assert [e.kind for e in incident.events.all()] == ["opened", "note"]
     with pytest.raises(DomainError) as twice:
-        support.support_ticket_escalate(actor=tech, ticket_id=ticket.pk)
+        support.support_ticket_escalate(actor=actor_of(tech), ticket_id=ticket.pk)
     assert twice.value.code == "support_already_linked"
-    minor = support.support_ticket_report(actor=owner, kind="fault", severity="p4", title="按钮错位")
+    minor = support.support_ticket_report(
+        actor=actor_of(owner), kind="fault", severity="p4", title="按钮错位"
+    )
     with pytest.raises(DomainError) as refused:
-        support.support_ticket_escalate(actor=tech, ticket_id=minor.pk)
+        support.support_ticket_escalate(actor=actor_of(tech), ticket_id=minor.pk)
     assert refused.value.code == "support_not_escalatable"
-    support.support_ticket_link(actor=tech, ticket_id=minor.pk, incident_id=incident.pk)
-    linked = support.tickets_visible(actor=tech).filter(incident=incident).values_list("pk", flat=True)
+    support.support_ticket_link(actor=actor_of(tech), ticket_id=minor.pk, incident_id=incident.pk)
+    linked = (
+        support.tickets_visible(actor=actor_of(tech)).filter(incident=incident).values_list("pk", flat=True)
+    )
     assert sorted(linked) == [ticket.pk, minor.pk]
     with pytest.raises(DomainError) as not_tech:
-        support.support_ticket_escalate(actor=owner, ticket_id=ticket.pk)
+        support.support_ticket_escalate(actor=actor_of(owner), ticket_id=ticket.pk)
     assert not_tech.value.status == 403
     assert Incident.objects.count() == 1
 
@@ -277,8 +289,12 @@ def test_a_p1_fault_escalates_to_one_incident(tech: object) -> None:
 def test_severity_triage_recomputes_the_open_clocks(tech: object) -> None:
     _, owner = make_merchant()
     reported = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
-    ticket = support.support_ticket_report(actor=owner, kind="fault", severity="p3", title="慢", now=reported)
-    support.support_ticket_set_severity(actor=tech, ticket_id=ticket.pk, severity="p1", now=reported)
+    ticket = support.support_ticket_report(
+        actor=actor_of(owner), kind="fault", severity="p3", title="慢", now=reported
+    )
+    support.support_ticket_set_severity(
+        actor=actor_of(tech), ticket_id=ticket.pk, severity="p1", now=reported
+    )
     ticket.refresh_from_db()
     assert ticket.response_deadline_at == reported + timedelta(hours=2)
     assert ticket.response_due_at == reported + timedelta(hours=2)
@@ -361,21 +377,23 @@ def test_only_technical_operations_handle(tech: object, role: str, action: str) 
         else make_staff(role)
     )
     reporter = owner if role.startswith("merchant") else actor
-    ticket = support.support_ticket_report(actor=reporter, kind="fault", severity="p2", title="登录页空白")
+    ticket = support.support_ticket_report(
+        actor=actor_of(reporter), kind="fault", severity="p2", title="登录页空白"
+    )
     tech_id: int = tech.pk  # type: ignore[attr-defined]
     calls: dict[str, Callable[[], object]] = {
         "assign": lambda: support.support_ticket_assign(
-            actor=actor, ticket_id=ticket.pk, assignee_id=tech_id
+            actor=actor_of(actor), ticket_id=ticket.pk, assignee_id=tech_id
         ),
         "severity": lambda: support.support_ticket_set_severity(
-            actor=actor, ticket_id=ticket.pk, severity="p1"
+            actor=actor_of(actor), ticket_id=ticket.pk, severity="p1"
         ),
-        "escalate": lambda: support.support_ticket_escalate(actor=actor, ticket_id=ticket.pk),
+        "escalate": lambda: support.support_ticket_escalate(actor=actor_of(actor), ticket_id=ticket.pk),
         "resolve": lambda: support.support_ticket_transition(
-            actor=actor, ticket_id=ticket.pk, status="resolved", resolution="自己修好了"
+            actor=actor_of(actor), ticket_id=ticket.pk, status="resolved", resolution="自己修好了"
         ),
         "note": lambda: support.support_ticket_comment(
-            actor=actor, ticket_id=ticket.pk, text="内部", internal=True
+            actor=actor_of(actor), ticket_id=ticket.pk, text="内部", internal=True
         ),
     }
     with pytest.raises(DomainError) as denied:
@@ -395,27 +413,27 @@ def test_the_reporter_confirms_or_reopens_and_the_table_holds(tech: object) -> N
     _, owner = make_merchant()
     reported = timezone.now() - timedelta(hours=1)
     ticket = support.support_ticket_report(
-        actor=owner, kind="question", severity="p3", title="发票怎么开", now=reported
+        actor=actor_of(owner), kind="question", severity="p3", title="发票怎么开", now=reported
     )
     with pytest.raises(DomainError) as bad:
-        support.support_ticket_transition(actor=tech, ticket_id=ticket.pk, status="closed")
+        support.support_ticket_transition(actor=actor_of(tech), ticket_id=ticket.pk, status="closed")
     assert bad.value.code == "support_bad_transition"
     support.support_ticket_transition(
-        actor=tech, ticket_id=ticket.pk, status="resolved", resolution="见帮助文档"
+        actor=actor_of(tech), ticket_id=ticket.pk, status="resolved", resolution="见帮助文档"
     )
     ticket.refresh_from_db()
     assert ticket.responded_at == ticket.resolved_at and ticket.response_due_at is None
     # not fixed: the reporter reopens; the resolution clock runs on to its original target
-    support.support_ticket_transition(actor=owner, ticket_id=ticket.pk, status="in_progress")
+    support.support_ticket_transition(actor=actor_of(owner), ticket_id=ticket.pk, status="in_progress")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.resolved_at) == ("in_progress", None)
     assert ticket.resolution_due_at == ticket.resolution_deadline_at
     support.support_ticket_transition(
-        actor=tech, ticket_id=ticket.pk, status="resolved", resolution="已补充示例"
+        actor=actor_of(tech), ticket_id=ticket.pk, status="resolved", resolution="已补充示例"
     )
-    support.support_ticket_transition(actor=owner, ticket_id=ticket.pk, status="closed")
+    support.support_ticket_transition(actor=actor_of(owner), ticket_id=ticket.pk, status="closed")
     ticket.refresh_from_db()
     assert ticket.status == "closed" and ticket.closed_at is not None and ticket.resolution_due_at is None
     with pytest.raises(DomainError) as closed:
-        support.support_ticket_comment(actor=owner, ticket_id=ticket.pk, text="还有一个问题")
+        support.support_ticket_comment(actor=actor_of(owner), ticket_id=ticket.pk, text="还有一个问题")
     assert closed.value.code == "support_ticket_closed"

@@ -29,8 +29,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mallops.accounts.selectors import staff_with_permission, user_merchant, user_permissions
+from mallops.accounts.selectors import staff_with_permission, user_permissions
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import SYSTEM, Actor, ActorKind
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, not_found, permission_denied, validation_error
 from mallops.ops import incidents
@@ -64,62 +65,61 @@ REPORTER_MOVES = frozenset({(SupportStatus.RESOLVED, SupportStatus.CLOSED), (Sup
 ESCALATABLE = frozenset({SupportSeverity.P1, SupportSeverity.P2})
 
 
-def _authenticated(actor: Any) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+def _authenticated(actor: Actor) -> None:
+    if not actor.is_authenticated:
         raise DomainError(
             detail="Authentication required.", code=CoreCode.UNAUTHENTICATED, status=401, title="Unauthorized"
         )
 
 
 def is_handler(actor: Any) -> bool:
-    """Technical operations: may handle every ticket."""
+    """Technical operations: may handle every ticket. ``actor``: an ``Actor``, or the signed-in ``User``
+    of the menu badge (``OpsConfig.ready``)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if HANDLE_PERMISSION not in user_permissions(actor):
         return False
-    scopes = getattr(actor, "_token_scopes", None)
+    scopes = actor.token_scopes if isinstance(actor, Actor) else getattr(actor, "_token_scopes", None)
     return scopes is None or "*" in scopes or HANDLE_PERMISSION in scopes
 
 
-def can_report(actor: Any) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    return getattr(actor, "kind", None) == "staff" or user_merchant(actor) is not None
+def can_report(actor: Actor) -> bool:
+    """Staff and the members of a store may report."""
+    return actor.is_authenticated and (actor.kind == ActorKind.STAFF or actor.merchant_id is not None)
 
 
-def tickets_visible(*, actor: Any) -> QuerySet[SupportTicket]:
+def tickets_visible(*, actor: Actor) -> QuerySet[SupportTicket]:
     """The tickets ``actor`` may read (fails closed: 403 for anyone else, e.g. buyers)."""
     _authenticated(actor)
     qs: Any = SupportTicket.objects.select_related("merchant", "reporter", "assignee", "incident")
     scoped: QuerySet[SupportTicket]
-    member = user_merchant(actor)
     if is_handler(actor):
         scoped = qs.for_platform(actor, HANDLE_PERMISSION)
-    elif member is not None:
-        scoped = qs.for_merchant(member.merchant_id)
-    elif getattr(actor, "kind", None) == "staff":
+    elif actor.merchant_id is not None:
+        scoped = qs.for_merchant(actor.merchant_id)
+    elif actor.kind == ActorKind.STAFF:
         scoped = qs.unscoped(reason="a staff member's own reports").filter(
-            reporter=actor, merchant__isnull=True
+            reporter_id=actor.user_id, merchant__isnull=True
         )
     else:
         raise permission_denied("support.report")
     return scoped
 
 
-def ticket_get(*, actor: Any, ticket_id: int) -> SupportTicket:
+def ticket_get(*, actor: Actor, ticket_id: int) -> SupportTicket:
     ticket = tickets_visible(actor=actor).filter(pk=ticket_id).first()
     if ticket is None:
         raise not_found("support ticket")
     return ticket
 
 
-def timeline(*, actor: Any, ticket: SupportTicket) -> QuerySet[SupportTicketEvent]:
+def timeline(*, actor: Actor, ticket: SupportTicket) -> QuerySet[SupportTicketEvent]:
     events = ticket.events.all()
     return events if is_handler(actor) else events.filter(is_internal=False)
 
 
-def notices(*, actor: Any, unread_only: bool = True) -> QuerySet[SupportNotice]:
-    qs = SupportNotice.objects.filter(recipient=actor).select_related("ticket")
+def notices(*, actor: Actor, unread_only: bool = True) -> QuerySet[SupportNotice]:
+    qs = SupportNotice.objects.filter(recipient_id=actor.user_id).select_related("ticket")
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
@@ -129,9 +129,9 @@ def notices_unread_count(user: Any) -> int:
     return SupportNotice.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def notices_read(*, actor: Any, now: datetime | None = None) -> int:
+def notices_read(*, actor: Actor, now: datetime | None = None) -> int:
     _authenticated(actor)
-    return SupportNotice.objects.filter(recipient=actor, read_at__isnull=True).update(
+    return SupportNotice.objects.filter(recipient_id=actor.user_id, read_at__isnull=True).update(
         read_at=now or timezone.now()
     )
 
@@ -139,14 +139,14 @@ def notices_read(*, actor: Any, now: datetime | None = None) -> int:
 # ---------------------------------------------------------------- writes
 
 
-def _username(actor: Any) -> str:
-    return str(getattr(actor, "username", "") or "system")
+def _username(actor: Actor) -> str:
+    return actor.username or "system"
 
 
 def _event(
     ticket: SupportTicket,
     kind: str,
-    actor: Any,
+    actor: Actor,
     at: datetime,
     *,
     text: str = "",
@@ -166,7 +166,7 @@ def _event(
     )
 
 
-def _audit(actor: Any, action: str, ticket: SupportTicket, **change: Any) -> None:
+def _audit(actor: Actor, action: str, ticket: SupportTicket, **change: Any) -> None:
     audit_record(actor=actor, action=action, obj=ticket, merchant_id=ticket.merchant_id, **change)
 
 
@@ -182,7 +182,7 @@ def _handler_ids() -> list[int]:
     return list(staff_with_permission(HANDLE_PERMISSION).values_list("pk", flat=True))
 
 
-def _locked(actor: Any, ticket_id: int) -> SupportTicket:
+def _locked(actor: Actor, ticket_id: int) -> SupportTicket:
     # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the joined store, assignee, incident
     ticket = tickets_visible(actor=actor).select_for_update(of=("self",)).filter(pk=ticket_id).first()
     if ticket is None:
@@ -190,7 +190,7 @@ def _locked(actor: Any, ticket_id: int) -> SupportTicket:
     return ticket
 
 
-def _require_handler(actor: Any) -> None:
+def _require_handler(actor: Actor) -> None:
     _authenticated(actor)
     if not is_handler(actor):
         raise permission_denied(HANDLE_PERMISSION)
@@ -213,7 +213,7 @@ def _responded(ticket: SupportTicket, now: datetime) -> list[str]:
 
 def support_ticket_report(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     severity: str,
     title: str,
@@ -240,12 +240,12 @@ def support_ticket_report(
     if errors:
         raise validation_error(errors)
     now = now or timezone.now()
-    member = user_merchant(actor) if getattr(actor, "kind", None) != "staff" else None
+    merchant_id = actor.merchant_id if actor.kind != ActorKind.STAFF else None
     targets = deadlines(calendar_data(), severity=severity, reported_at=now)
     with audited():
         ticket: SupportTicket = SupportTicket.objects.create(
-            merchant_id=member.merchant_id if member is not None else None,
-            reporter=actor,
+            merchant_id=merchant_id,
+            reporter_id=actor.user_id,
             kind=kind,
             severity=severity,
             title=title.strip(),
@@ -264,7 +264,7 @@ def support_ticket_report(
 
 
 def support_ticket_comment(
-    *, actor: Any, ticket_id: int, text: str, internal: bool = False, now: datetime | None = None
+    *, actor: Actor, ticket_id: int, text: str, internal: bool = False, now: datetime | None = None
 ) -> SupportTicketEvent:
     """A reply (seen by the reporter) or, for technical operations, an internal note. A reply of technical
     operations is the first response when none came before, and acknowledges a new ticket."""
@@ -298,7 +298,7 @@ def support_ticket_comment(
 
 
 def support_ticket_assign(
-    *, actor: Any, ticket_id: int, assignee_id: int, now: datetime | None = None
+    *, actor: Actor, ticket_id: int, assignee_id: int, now: datetime | None = None
 ) -> SupportTicket:
     """Give the ticket to a technical-operations member (422 for anyone else); they get a notice."""
     _require_handler(actor)
@@ -321,7 +321,7 @@ def support_ticket_assign(
 
 
 def support_ticket_transition(
-    *, actor: Any, ticket_id: int, status: str, resolution: str = "", now: datetime | None = None
+    *, actor: Actor, ticket_id: int, status: str, resolution: str = "", now: datetime | None = None
 ) -> SupportTicket:
     """Move the ticket by ``TRANSITIONS`` (409 ``support_bad_transition`` off the table). Technical
     operations make every move; the reporter's side only closes or reopens a resolved ticket (403
@@ -365,7 +365,7 @@ def support_ticket_transition(
 
 
 def support_ticket_set_severity(
-    *, actor: Any, ticket_id: int, severity: str, now: datetime | None = None
+    *, actor: Actor, ticket_id: int, severity: str, now: datetime | None = None
 ) -> SupportTicket:
     """Triage: a new severity recomputes both targets from the time of reporting; a clock already
     stopped stays stopped. Raising to P1 (faults only) tells technical operations."""
@@ -397,7 +397,7 @@ def support_ticket_set_severity(
     return ticket
 
 
-def support_ticket_escalate(*, actor: Any, ticket_id: int, now: datetime | None = None) -> SupportTicket:
+def support_ticket_escalate(*, actor: Actor, ticket_id: int, now: datetime | None = None) -> SupportTicket:
     """Open an operations incident (system failure, severity 一般 until triaged on the incident, as the
     monitors do; detected when the ticket was reported) for a P1 or P2 fault and link it. 409
     ``support_not_escalatable`` for other tickets, ``support_already_linked`` when one is linked."""
@@ -443,7 +443,7 @@ def _check_linkable(ticket: SupportTicket) -> None:
 
 
 def support_ticket_link(
-    *, actor: Any, ticket_id: int, incident_id: int, now: datetime | None = None
+    *, actor: Actor, ticket_id: int, incident_id: int, now: datetime | None = None
 ) -> SupportTicket:
     """Link the ticket to an existing incident (many reports of one outage); 404 for an unknown incident."""
     _require_handler(actor)
@@ -469,11 +469,11 @@ def support_target_missed(ticket: SupportTicket, now: datetime, *, target: str) 
         SupportNotice.Kind.RESPONSE_MISSED if target == "response" else SupportNotice.Kind.RESOLUTION_MISSED
     )
     _notify(ticket, kind, recipients, now)
-    _event(ticket, SupportEventKind.TARGET_MISSED, None, now, after=target, is_internal=True)
+    _event(ticket, SupportEventKind.TARGET_MISSED, SYSTEM, now, after=target, is_internal=True)
     setattr(ticket, timer, None)
     ticket.save(update_fields=[timer])
     audit_record(
-        actor=None,
+        actor=SYSTEM,
         action=f"ops.support.{target}_missed",
         obj=ticket,
         merchant_id=ticket.merchant_id,

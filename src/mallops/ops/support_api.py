@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.core.inputs import Id, MultilineText, Schema, Text
 from mallops.ops import support
@@ -141,8 +142,9 @@ def _event_out(event: SupportTicketEvent) -> SupportEventOut:
 
 
 def _detail(request: HttpRequest, ticket_id: int) -> SupportTicketDetailOut:
-    row = support.ticket_get(actor=request.user, ticket_id=ticket_id)
-    events = support.timeline(actor=request.user, ticket=row)
+    actor = request_actor(request)
+    row = support.ticket_get(actor=actor, ticket_id=ticket_id)
+    events = support.timeline(actor=actor, ticket=row)
     return SupportTicketDetailOut(**_out(row).dict(), timeline=[_event_out(e) for e in events])
 
 
@@ -154,7 +156,8 @@ def support_list(
     status: Literal["", "active", "new", "acknowledged", "in_progress", "resolved", "closed"] = "",
     severity: Literal["", "p1", "p2", "p3", "p4"] = "",
 ) -> SupportTicketListOut:
-    qs = support.tickets_visible(actor=request.user)
+    actor = request_actor(request)
+    qs = support.tickets_visible(actor=actor)
     if status == "active":
         qs = qs.exclude(status="closed")
     elif status:
@@ -169,7 +172,8 @@ def support_list(
     "/ops/support-tickets", response={201: SupportTicketDetailOut}, summary="Report a technical problem"
 )
 def support_create(request: HttpRequest, payload: SupportTicketIn) -> Status[SupportTicketDetailOut]:
-    row = support.support_ticket_report(actor=request.user, **payload.dict())
+    actor = request_actor(request)
+    row = support.support_ticket_report(actor=actor, **payload.dict())
     return Status(201, _detail(request, row.pk))
 
 
@@ -190,7 +194,8 @@ def support_detail(request: HttpRequest, ticket_id: int) -> SupportTicketDetailO
 def support_comment(
     request: HttpRequest, ticket_id: int, payload: SupportCommentIn
 ) -> SupportTicketDetailOut:
-    support.support_ticket_comment(actor=request.user, ticket_id=ticket_id, **payload.dict())
+    actor = request_actor(request)
+    support.support_ticket_comment(actor=actor, ticket_id=ticket_id, **payload.dict())
     return _detail(request, ticket_id)
 
 
@@ -198,7 +203,8 @@ def support_comment(
     "/ops/support-tickets/{ticket_id}/assign", response=SupportTicketDetailOut, summary="Assign to tech ops"
 )
 def support_assign(request: HttpRequest, ticket_id: int, payload: SupportAssignIn) -> SupportTicketDetailOut:
-    support.support_ticket_assign(actor=request.user, ticket_id=ticket_id, assignee_id=payload.assignee_id)
+    actor = request_actor(request)
+    support.support_ticket_assign(actor=actor, ticket_id=ticket_id, assignee_id=payload.assignee_id)
     return _detail(request, ticket_id)
 
 
@@ -208,7 +214,8 @@ def support_assign(request: HttpRequest, ticket_id: int, payload: SupportAssignI
 def support_transition(
     request: HttpRequest, ticket_id: int, payload: SupportTransitionIn
 ) -> SupportTicketDetailOut:
-    support.support_ticket_transition(actor=request.user, ticket_id=ticket_id, **payload.dict())
+    actor = request_actor(request)
+    support.support_ticket_transition(actor=actor, ticket_id=ticket_id, **payload.dict())
     return _detail(request, ticket_id)
 
 
@@ -220,7 +227,8 @@ def support_transition(
 def support_severity(
     request: HttpRequest, ticket_id: int, payload: SupportSeverityIn
 ) -> SupportTicketDetailOut:
-    support.support_ticket_set_severity(actor=request.user, ticket_id=ticket_id, severity=payload.severity)
+    actor = request_actor(request)
+    support.support_ticket_set_severity(actor=actor, ticket_id=ticket_id, severity=payload.severity)
     return _detail(request, ticket_id)
 
 
@@ -230,7 +238,8 @@ def support_severity(
     summary="Open an operations incident for a P1/P2 fault and link it",
 )
 def support_escalate(request: HttpRequest, ticket_id: int) -> Status[SupportTicketDetailOut]:
-    support.support_ticket_escalate(actor=request.user, ticket_id=ticket_id)
+    actor = request_actor(request)
+    support.support_ticket_escalate(actor=actor, ticket_id=ticket_id)
     return Status(201, _detail(request, ticket_id))
 
 
@@ -240,7 +249,8 @@ def support_escalate(request: HttpRequest, ticket_id: int) -> Status[SupportTick
     summary="Link to an existing incident",
 )
 def support_link(request: HttpRequest, ticket_id: int, payload: SupportLinkIn) -> SupportTicketDetailOut:
-    support.support_ticket_link(actor=request.user, ticket_id=ticket_id, incident_id=payload.incident_id)
+    actor = request_actor(request)
+    support.support_ticket_link(actor=actor, ticket_id=ticket_id, incident_id=payload.incident_id)
     return _detail(request, ticket_id)
 
 
@@ -265,7 +275,8 @@ class SupportNoticesReadOut(Schema):
 
 @router.get("/ops/support-notices", response=SupportNoticeListOut, summary="My support notices, newest first")
 def support_notices(request: HttpRequest, unread: bool = True) -> SupportNoticeListOut:
-    rows = support.notices(actor=request.user, unread_only=unread)[:200]
+    actor = request_actor(request)
+    rows = support.notices(actor=actor, unread_only=unread)[:200]
     items = [
         SupportNoticeOut(
             id=row.pk,
@@ -283,4 +294,5 @@ def support_notices(request: HttpRequest, unread: bool = True) -> SupportNoticeL
 
 @router.post("/ops/support-notices/read", response=SupportNoticesReadOut, summary="Mark all my notices read")
 def support_notices_mark_read(request: HttpRequest) -> SupportNoticesReadOut:
-    return SupportNoticesReadOut(marked_read=support.notices_read(actor=request.user))
+    actor = request_actor(request)
+    return SupportNoticesReadOut(marked_read=support.notices_read(actor=actor))

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import staff_with_permission
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
@@ -44,7 +45,8 @@ STEP_BUTTONS: dict[str, tuple[Any, str]] = {
 
 
 def _guard(request: HttpRequest) -> None:
-    if not support.can_report(request.user) and not support.is_handler(request.user):
+    actor = request_actor(request)
+    if not support.can_report(actor) and not support.is_handler(actor):
         raise PermissionDenied("support")
 
 
@@ -88,8 +90,9 @@ def _due_state(row: SupportTicket) -> Any:
 
 @login_required
 def support_list(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _guard(request)
-    handler = support.is_handler(request.user)
+    handler = support.is_handler(actor)
     columns = [
         Column("pk", _("Ticket"), sort="pk", value=lambda r: r.number, link=lambda r: reverse("ops:support_ticket", args=[r.pk])),
         Column("title", _("Title")),
@@ -110,7 +113,7 @@ def support_list(request: HttpRequest) -> HttpResponse:
         ]
     table = DataTable(
         request,
-        support.tickets_visible(actor=request.user),
+        support.tickets_visible(actor=actor),
         columns=columns,
         search=["title", "description"],
         search_placeholder=_("Title or description"),
@@ -134,7 +137,7 @@ def support_list(request: HttpRequest) -> HttpResponse:
         "ops/support_list.html",
         {
             "table": table,
-            "notices": support.notices(actor=request.user)[:20],
+            "notices": support.notices(actor=actor)[:20],
             "active": "ops_support",
         },
     )
@@ -142,13 +145,14 @@ def support_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def support_new(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _guard(request)
-    if not support.can_report(request.user):
+    if not support.can_report(actor):
         raise PermissionDenied("support.report")
     form = SupportTicketForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            row = support.support_ticket_report(actor=request.user, **form.cleaned_data)
+            row = support.support_ticket_report(actor=actor, **form.cleaned_data)
         except DomainError as error:
             placed = False
             for item in error.errors:
@@ -166,12 +170,13 @@ def support_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def support_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    actor = request_actor(request)
     _guard(request)
     try:
-        ticket = support.ticket_get(actor=request.user, ticket_id=ticket_id)
+        ticket = support.ticket_get(actor=actor, ticket_id=ticket_id)
     except DomainError as error:
         raise Http404(error.detail) from error
-    handler = support.is_handler(request.user)
+    handler = support.is_handler(actor)
     allowed = support.TRANSITIONS[ticket.status]
     steps = [
         {"status": status, "label": label, "style": style}
@@ -184,7 +189,7 @@ def support_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "ops/support_ticket.html",
         {
             "ticket": ticket,
-            "timeline": support.timeline(actor=request.user, ticket=ticket),
+            "timeline": support.timeline(actor=actor, ticket=ticket),
             "handler": handler,
             "steps": [s for s in steps if not (reopen and s["status"] == SupportStatus.IN_PROGRESS)],
             "can_reopen": reopen,
@@ -206,7 +211,7 @@ def support_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def support_act(request: HttpRequest, ticket_id: int) -> HttpResponse:
     _guard(request)
-    action, post, actor = request.POST.get("action", ""), request.POST, request.user
+    action, post, actor = request.POST.get("action", ""), request.POST, request_actor(request)
     try:
         if action == "comment":
             support.support_ticket_comment(
@@ -250,6 +255,7 @@ def support_act(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def support_notices_read(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
     _guard(request)
-    support.notices_read(actor=request.user)
+    support.notices_read(actor=actor)
     return redirect("ops:support")
