@@ -26,7 +26,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 MERCHANT_USERS = ["merchant1", "merchant1-ops", "merchant1-cs"]
 SKIPPED_PREFIXES = ("/static/", "/admin/", "/logout/", "/api/", "/login/", "/password/")
 # pages reached through a page's tabs rather than the menu (the 营销 group keeps few entries), walked too
-TAB_PAGES = ["/marketing/channels/", "/marketing/spend/", "/marketing/strategies/", "/marketing/tags/"]
+TAB_PAGES = [
+    "/marketing/channels/",
+    "/marketing/spend/",
+    "/marketing/strategies/",
+    "/marketing/tags/",
+    "/membership/tiers/",
+]
 
 # Codes that may appear as words on a zh-hans page, each with the reason it is not a leaked code.
 ALLOWED: dict[str, str] = {

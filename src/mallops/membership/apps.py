@@ -24,11 +24,16 @@ class MembershipConfig(AppConfig):
 
         from mallops.console.navigation import MenuItem, register
 
-        for key, title, url in (
-            ("membership_members", _("Member list"), "membership:members"),
-            ("membership_tiers", _("Member tiers"), "membership:tiers"),
-        ):
-            register(MenuItem(key, title, url, "promotion.view", group="marketing"))
+        # one entry; 会员等级 is a tab of 会员列表 (membership/_tabs.html), so the 营销 group stays short
+        register(
+            MenuItem(
+                "membership_members",
+                _("Member list"),
+                "membership:members",
+                "promotion.view",
+                group="marketing",
+            )
+        )
 
         from mallops.membership.points import CheckoutPoints
         from mallops.orders.tender import register_points_tender

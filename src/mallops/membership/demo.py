@@ -31,7 +31,8 @@ TIERS = [
         min_growth=2500,
         discount_percent=8,
         free_shipping=True,
-        birthday_gift="生日礼盒一份",
+        birthday_gift="生日积分",
+        gift_points=500,
     ),
 ]
 

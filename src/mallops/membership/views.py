@@ -103,7 +103,7 @@ def tier_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "membership/tiers.html",
-        {"active": "membership_tiers", "table": table, "can_manage": can_manage},
+        {"active": "membership_members", "table": table, "can_manage": can_manage},
     )
 
 
@@ -131,7 +131,7 @@ def _tier_form(request: HttpRequest, row: Tier | None) -> HttpResponse:
     return render(
         request,
         "membership/tier_form.html",
-        {"active": "membership_tiers", "form": form, "row": row},
+        {"active": "membership_members", "form": form, "row": row},
     )
 
 
