@@ -59,8 +59,13 @@ class OrderOut(Schema):
     flash_sale_id: int | None
     subtotal_fen: int
     discount_fen: int
-    paid_fen: int
+    paid_fen: int = Field(description="What the buyer pays: goods payable - points + shipping_fen.")
     refunded_fen: int
+    shipping_fen: int = Field(description="The order's shipping (运费), decided by the server; 0: free.")
+    shipping_waiver: str = Field(
+        description='Why shipping is free although the store charges a fee: "threshold" (满额包邮), '
+        '"member" (会员包邮, the buyer\'s tier); "" otherwise.'
+    )
     ship_region: str
     carrier: str
     tracking_number: str

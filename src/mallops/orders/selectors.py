@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 
-from mallops.accounts.selectors import user_merchant
+from mallops.accounts.selectors import user_merchant_id
 from mallops.accounts.services import require_permission
 from mallops.core.errors import not_found
 from mallops.orders.models import FlashSale, Order, OrderLine, OrderStatus, StockItem, StockLedger
@@ -31,7 +31,7 @@ ORDER_HEAD: tuple[str, ...] = (
     "flash_sale_id",
     "subtotal_fen",
 )
-ORDER_HEAD += ("discount_fen", "paid_fen", "refunded_fen")
+ORDER_HEAD += ("discount_fen", "paid_fen", "refunded_fen", "shipping_fen", "shipping_waiver")
 ORDER_TAIL: tuple[str, ...] = (
     "carrier",
     "tracking_number",
@@ -92,10 +92,10 @@ def order_lines(order: Order) -> list[OrderLine]:
 
 def merchant_id_of(actor: Any) -> int:
     require_permission(actor, "store.order.manage")
-    member = user_merchant(actor)
-    if member is None:
+    merchant_id = user_merchant_id(actor)  # read with the permission's roles: no second membership query
+    if merchant_id is None:
         raise not_found("merchant")
-    return int(member.merchant_id)
+    return merchant_id
 
 
 def _filter(qs: QuerySet[Order], status: str = "", since: datetime | None = None) -> QuerySet[Order]:
