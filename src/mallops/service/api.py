@@ -149,8 +149,9 @@ def _write_routes(prefix: str, actor_of: Callable[[HttpRequest], Actor], tag: st
         operation_id=f"{tag}_reply",
     )
     def reply(request: HttpRequest, ticket_id: int, payload: ReplyIn) -> Status[Any]:
-        event = services.ticket_reply(actor=actor_of(request), ticket_id=ticket_id, **payload.dict())
-        return Status(201, event_out(event))
+        actor = actor_of(request)
+        event = services.ticket_reply(actor=actor, ticket_id=ticket_id, **payload.dict())
+        return Status(201, event_out(event, by=actor))
 
     @router.post(
         f"{prefix}/{{ticket_id}}/notes",
@@ -159,8 +160,9 @@ def _write_routes(prefix: str, actor_of: Callable[[HttpRequest], Actor], tag: st
         operation_id=f"{tag}_note",
     )
     def note(request: HttpRequest, ticket_id: int, payload: NoteIn) -> Status[Any]:
-        event = services.ticket_note(actor=actor_of(request), ticket_id=ticket_id, body=payload.body)
-        return Status(201, event_out(event))
+        actor = actor_of(request)
+        event = services.ticket_note(actor=actor, ticket_id=ticket_id, body=payload.body)
+        return Status(201, event_out(event, by=actor))
 
     @router.post(
         f"{prefix}/{{ticket_id}}/pause",
@@ -367,13 +369,9 @@ def buyer_ticket_get(request: HttpRequest, ticket_id: int) -> BuyerTicketOut:
 
 @router.post("/buyer/tickets/{ticket_id}/replies", response={201: EventOut}, summary="The buyer answers")
 def buyer_ticket_reply(request: HttpRequest, ticket_id: int, payload: BuyerReplyIn) -> Status[Any]:
-    event = services.ticket_reply(
-        actor=_buyer(request),
-        ticket_id=ticket_id,
-        body=payload.body,
-        reopen=payload.reopen,
-    )
-    return Status(201, event_out(event))
+    actor = _buyer(request)
+    event = services.ticket_reply(actor=actor, ticket_id=ticket_id, body=payload.body, reopen=payload.reopen)
+    return Status(201, event_out(event, by=actor))
 
 
 @router.post("/buyer/tickets/{ticket_id}/rating", response={201: RatingOut}, summary="Rate the service 1-5")

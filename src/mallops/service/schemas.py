@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from mallops.core.actors import Actor
 from mallops.core.inputs import Id, MultilineText, Schema, SmallInt
 from mallops.service.models import Ticket, TicketEvent, TicketRating, TicketSla, TicketStep
 from mallops.service.selectors import calendar_warnings
@@ -258,16 +259,18 @@ class BuyerTicketOut(Schema):
         return [event_out(e).model_copy(update={"actor": None}) for e in events]
 
 
-def event_out(event: TicketEvent) -> EventOut:
+def event_out(event: TicketEvent, *, by: Actor | None = None) -> EventOut:
+    """``by``: the caller who just wrote ``event`` (its name is read from the Actor, not the user row)."""
+    author: Any = by if by is not None and by.user_id is not None and by.user_id == event.actor_id else None
+    if author is None and event.actor_id is not None:
+        author = event.actor
     return EventOut(
         id=event.pk,
         at=event.at,
         kind=event.kind,
         body=event.body,
         internal=event.internal,
-        actor=None
-        if event.actor is None
-        else ("buyer" if event.actor.kind == "buyer" else event.actor.username),
+        actor=None if author is None else ("buyer" if author.kind == "buyer" else author.username),
         data=event.data,
     )
 
