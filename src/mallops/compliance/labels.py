@@ -21,6 +21,7 @@ RULE: dict[str, Any] = {
     "AD17-CLAIM-RESULT": _("Cure outcome or patient group"),
     "AD17-DISEASE-NAMED": _("Named disease on ordinary goods"),
     "AD17-CLAIM-RESTORE": _("Restoring a body function"),
+    "AD17-CLAIM-DISEASE-CLASS": _("Curing a condition named by its suffix"),
     "AD17-CLAIM-PATHOGEN": _("Killing a named pathogen"),
     "AD17-CLAIM-PREVENT": _("Keeping illness away"),
     "AD17-CLAIM-DRUG": _("Replacing or beating medicine"),

@@ -348,13 +348,13 @@ class Engine:
 # A name the item marks as one: a work in 《》, or a quoted name said to be a brand, model, character or
 # dish (品牌“永久”, “至尊”为菜品名). Quotes are curly, corner brackets or ASCII double quotes (names are read
 # on the original text, where ASCII quotes are still there: "绝对安静"系列).
-_NAME_KINDS = "品牌|商标|牌子|书名|作品名?|角色名?|人物|节目名?|剧名|片名|游戏名?|型号|款名|系列名?|菜品名?|菜名|品名|产品名|商品名|店名|名为|名叫|叫做"
+_NAME_KINDS = "品牌|商标|口味名?|牌子|书名|作品名?|角色名?|人物|节目名?|剧名|片名|游戏名?|型号|款名|系列名?|菜品名?|菜名|品名|产品名|商品名|店名|名为|名叫|叫做"
 _NAMES = re.compile(
     "《([^《》\n]{1,30})》"
     f'|(?:{_NAME_KINDS})[:：]?[“「『"]([^“”「」『』"\n]{{1,16}})[”」』"]'
     f'|[“「『"]([^“”「」『』"\n]{{1,16}})[”」』"](?:为|是|系)[^“”「」『』",，。;；!！?？\n]{{0,10}}?(?:{_NAME_KINDS}|名称)'
-    # a quoted name followed by its kind (“终极”系列, 「极润」牌)
-    '|[“「『"]([^“”「」『』"\n]{1,16})[”」』"](?:系列|牌|品牌)'
+    # a quoted name followed by its kind (“终极”系列, 「极润」牌, "终极芝士"味)
+    '|[“「『"]([^“”「」『』"\n]{1,16})[”」』"](?:系列|牌|品牌|口味|味)'
     # the brand row of a spec table, up to the next space or punctuation (品牌：ABSOLUT 绝对 原产国：瑞典)
     "|品牌[:：] ?([^\\s,，。;；、:：]{1,16}(?: [^\\s,，。;；、:：]{1,8})?)(?=\\s|[,，。;；、]|$)"
 )
@@ -383,9 +383,26 @@ def _clear_names(findings: list[Finding], fields: Sequence[str], rules: frozense
                 if position + len(name) >= finding.end:
                     return True
                 position = text.find(name, position + 1)
+            if " " in text and _spaced(text, finding.start, finding.end, name):
+                return True
         return False
 
     return [finding for finding in findings if finding.rule not in rules or not named(finding)]
+
+
+def _spaced(text: str, start: int, end: int, name: str) -> bool:
+    """Whether ``text[start:end]`` is part of ``name`` typed with spaces (至尊 黑金 for 「至尊黑金」)."""
+    fragment = text[start:end]
+    offset = name.find(fragment)
+    while offset != -1:
+        # at most one space between two characters of the name: look twice as far
+        left = text[max(0, start - 2 * offset) : start].replace(" ", "")[-offset:] if offset else ""
+        rest = len(name) - offset - len(fragment)
+        right = text[end : end + 2 * rest].replace(" ", "")[:rest]
+        if left + fragment + right == name:
+            return True
+        offset = name.find(fragment, offset + 1)
+    return False
 
 
 def _search(pattern: re.Pattern[str] | None, text: str) -> bool:

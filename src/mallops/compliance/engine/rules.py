@@ -43,6 +43,9 @@ Chinese characters spelt in toneless pinyin, the commonest dodge of a word filte
 hit. Readings come from ``packs/pinyin.txt`` (every reading of each character, written by
 ``tests/compliance/make_pinyin_table.py``), so the engine needs no pinyin library.
 
+``allow`` may name a lexicon too (``'@DISEASE'``): a suffix-class rule (病, 炎) then leaves every word
+another rule reads by its lexicon to that rule, so a claim is found once.
+
 ``answered_in_item: true``: a hit that ``allow_before``/``allow_after`` clears answers the rule for the
 whole item, so its other hits are cleared too (限时 in a title, 限时优惠：12月7日20:00-24:00 in the description).
 
@@ -317,6 +320,21 @@ def _lexicons(raw: Any, source: str) -> dict[str, tuple[str, ...]]:
     return lexicons
 
 
+def _allow(raw: Any, where: str, lexicons: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Allow phrases; ``@NAME`` stands for every word of lexicon NAME (a class rule anchored on a suffix
+    leaves the words another rule already reads to that rule)."""
+    words: list[str] = []
+    phrases: list[str] = []
+    for phrase in _strings(raw, where):
+        if phrase.startswith("@"):
+            if phrase[1:] not in lexicons:
+                raise RulePackError(f"{where}: unknown lexicon {phrase[1:]!r}")
+            words.extend(lexicons[phrase[1:]])
+        else:
+            phrases.append(phrase)
+    return tuple(dict.fromkeys(words + list(_normalized(phrases or None, where, boundaries=True))))
+
+
 def _terms(raw: Any, where: str, lexicons: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
     out: list[str] = []
     plain: list[str] = []
@@ -444,7 +462,7 @@ def _rule(raw: Any, pack: str, version: str, lexicons: Mapping[str, tuple[str, .
         categories_only=None if only is None else _categories(only, f"{where}, categories_only"),
         severity_by_category=dict(by_category),
         citation_by_category={key: _citation(value, where) for key, value in citations.items()},
-        allow=_normalized(raw.get("allow"), f"{where}, allow", boundaries=True),
+        allow=_allow(raw.get("allow"), f"{where}, allow", lexicons),
         review=_normalized(raw.get("review"), f"{where}, review", boundaries=True),
         allow_before=_regex(raw.get("allow_before"), f"{where}, allow_before", "end", lexicons),
         allow_after=_regex(raw.get("allow_after"), f"{where}, allow_after", "start", lexicons),
