@@ -17,7 +17,7 @@ from mallops.orders.models import Order
 from mallops.orders.services import order_refund_part
 from mallops.payments.models import Payment, Refund, SandboxTransaction
 from mallops.payments.providers import get_provider
-from mallops.payments.services import payment_refund_amount, refund_issue
+from mallops.payments.services import payment_refund_amount, refund_issue, refund_number
 from mallops.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,19 @@ def test_the_database_refuses_a_direct_over_refund_write(model: Any, paid: str) 
     with pytest.raises(IntegrityError), transaction.atomic():
         rows.all().update(refunded_fen=-1)
     assert set(rows.values_list("refunded_fen", flat=True)) == {0}
+
+
+def test_the_provider_refund_number_is_derived_from_the_refund_so_a_retry_repeats_it() -> None:
+    # a retry after a crash between the provider's answer and our commit must send the same out_refund_no,
+    # so the provider answers it as the refund it already made (never random)
+    merchant, _ = make_merchant()
+    order = delivered_order(merchant)
+    refund_issue(actor=None, order_id=order.pk, amount_fen=100, reference="AS1")
+    refund_issue(actor=None, order_id=order.pk, amount_fen=50, reference="AS2")
+    payment = Payment.objects.get()
+    numbers = list(Refund.objects.order_by("pk").values_list("out_refund_no", flat=True))
+    assert numbers == [
+        refund_number(payment=payment, key=f"part:{order.pk}:AS1"),
+        refund_number(payment=payment, key=f"part:{order.pk}:AS2"),
+    ]
+    assert len(set(numbers)) == 2 and all(len(n) <= 40 for n in numbers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Mapping
@@ -157,13 +158,25 @@ def _apply(kind: str, out_trade_no: str, amount: int, txn_id: str, now: datetime
             order_transition(actor=None, order_id=order.pk, event=Event.PAY, now=now, request=request)
         elif order.status == OrderStatus.CANCELLED and order.paid_fen > 0:
             # money arrived after the order was cancelled (timer fired first): give it back
-            payment_refund_amount(payment=payment, order=order, amount=order.paid_fen)
+            payment_refund_amount(payment=payment, order=order, amount=order.paid_fen, key=f"late:{order.pk}")
             outcome = "paid_after_cancel_refunded"
     return outcome
 
 
-def payment_refund_amount(*, payment: Payment, order: Order, amount: int) -> Refund:
+def refund_number(*, payment: Payment, key: str) -> str:
+    """The provider's ``out_refund_no`` for the refund ``key`` of ``payment``: derived, not random, so a
+    retry of the same refund (after a crash between the provider's answer and our commit) carries the same
+    number and the provider (WeChat Pay, Alipay) answers it as the refund it already made instead of paying
+    twice. ``key`` names the refund within the payment (``part:<order>:<reference>``, ``whole:<order>``,
+    ``late:<order>``)."""
+    return "rf" + hashlib.sha256(f"{payment.out_trade_no}|{key}".encode()).hexdigest()[:30]
+
+
+def payment_refund_amount(*, payment: Payment, order: Order, amount: int, key: str | None = None) -> Refund:
     """Send ``amount`` fen of ``payment`` back through its provider for ``order`` (full or partial).
+
+    ``key`` (see :func:`refund_number`) makes the provider's refund number repeatable; without one the
+    number is random (callers that cannot repeat).
 
     Call inside a transaction holding ``payment`` locked (``select_for_update``); the order's own state is
     the orders app's business (after-sales and ``order_refund`` move it). The refund cap is checked here for
@@ -183,7 +196,10 @@ def payment_refund_amount(*, payment: Payment, order: Order, amount: int) -> Ref
         code=PaymentsCode.REFUND_EXCEEDS_PAYMENT,
     )
     refund = Refund.objects.create(
-        payment=payment, order=order, out_refund_no="rf" + secrets.token_hex(10), amount_fen=amount
+        payment=payment,
+        order=order,
+        out_refund_no=refund_number(payment=payment, key=key) if key else "rf" + secrets.token_hex(10),
+        amount_fen=amount,
     )
     get_provider(payment.provider).refund(
         out_trade_no=payment.out_trade_no, out_refund_no=refund.out_refund_no, amount_fen=amount
@@ -245,7 +261,7 @@ def refund_issue(
     )
     if is_replay:
         return order
-    payment_refund_amount(payment=payment, order=order, amount=amount_fen)
+    payment_refund_amount(payment=payment, order=order, amount=amount_fen, key=f"part:{order.pk}:{reference}")
     return order_refund_part(
         actor=actor,
         order_id=order.pk,
@@ -286,7 +302,7 @@ def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRe
     # shipping goes back only when the order had not shipped (orders.refunds.whole_refund_fen)
     left = whole_refund_fen(order) - order.refunded_fen
     if left > 0:
-        payment_refund_amount(payment=payment, order=order, amount=left)
+        payment_refund_amount(payment=payment, order=order, amount=left, key=f"whole:{order.pk}")
     return order_transition(
         actor=actor, order_id=order.pk, event=Event.REFUND, merchant_id=merchant_id, request=request
     )
