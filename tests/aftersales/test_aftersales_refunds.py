@@ -278,3 +278,23 @@ def test_lines_written_without_the_copy_get_it_at_payment():
     Product.objects.for_merchant(merchant.pk).update(return_policy="eligible", return_exclusion="")
     order_transition(actor=None, order_id=order.pk, event=Event.SHIP, carrier="SF", tracking_number="SF0001")
     assert _lines(order)[0].return_terms == paid_line.return_terms
+
+
+def test_a_whole_order_refund_before_shipment_gives_the_shipping_back_too():
+    # given a store charging 8 元 shipping and a paid order that has not shipped (CPL Art. 25: return
+    # shipping is the buyer's only on returns of goods received)
+    from mallops.orders.shipping import shipping_rule_set
+
+    merchant, owner = make_merchant()
+    shipping_rule_set(actor=owner, fee_fen=800, free_over_fen=None)
+    order = delivered_order(merchant, status="paid")
+    assert order.shipping_fen == 800 and order.status == "paid"
+    # when the buyer asks for every line and the merchant approves
+    created = _ask(order, [(ln.pk, ln.qty) for ln in _lines(order)])
+    req_id = json.loads(created.content)["id"]
+    out = json.loads(_approve(owner, req_id).content)
+    # then the whole order is paid back, shipping included, in one provider refund
+    after = Order.objects.for_merchant(merchant.pk).get(pk=order.pk)
+    assert (after.status, after.refunded_fen) == ("refunded", order.paid_fen)
+    assert out["refund_fen"] == order.paid_fen == sum(ln.paid_fen for ln in _lines(order)) + 800
+    assert [r.amount_fen for r in Refund.objects.all()] == [order.paid_fen]

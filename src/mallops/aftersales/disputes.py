@@ -114,7 +114,7 @@ def dispute_open(
     req.status = Status.DISPUTED
     req.save(update_fields=["status"])
     order = Order.objects.unscoped(reason="the buyer's own order").get(pk=req.order_id)
-    whole = req.requested_fen == order.paid_fen and order.paid_fen > 0
+    whole = req.requested_fen == order.paid_fen - order.shipping_fen and order.paid_fen > 0
     if whole and order.status in HOLDABLE:
         hold_order(req, actor=actor, now=now)
     log(req, "dispute_opened", actor=actor, now=now, text=text.strip(), category=category, dispute=dispute.pk)

@@ -283,9 +283,18 @@ def refund(req: AfterSalesRequest, amount: int, *, actor: Actor | None, now: dat
     from mallops.payments import services as payments
 
     order = Order.objects.unscoped(reason="after-sales refund (caller authorised)").get(pk=req.order_id)
-    if req.holds_order and amount == order.paid_fen:
+    # the whole order (every line in full; shipping is on no line): the order's own refund, which also
+    # pays the shipping back when the order had not shipped (orders.refunds.whole_refund_fen)
+    if req.holds_order and amount == order.paid_fen - order.shipping_fen:
         payments.order_refund(actor=actor, merchant_id=order.merchant_id, order_id=order.pk)
         req.holds_order = False
+        # what went back: the goods and, before shipment, the shipping
+        amount = (
+            Order.objects.unscoped(reason="after-sales refund (caller authorised)")
+            .get(pk=order.pk)
+            .refunded_fen
+            - order.refunded_fen
+        )
     elif amount > 0:
         # the order gets its status back first; a refused refund rolls the whole approval back
         release_order(req, actor=actor, now=now)
