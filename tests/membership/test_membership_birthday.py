@@ -106,6 +106,13 @@ def test_the_birthday_gift_is_given_once_a_year_on_the_beijing_birthday() -> Non
     assert (account.available, account.frozen) == (500, 0)
     assert list(PointsEntry.objects.filter(buyer=buyer).values_list("kind", "delta")) == [("gift", 500)]
     assert AuditEvent.objects.filter(action="membership.birthday_gift").count() == 1
+    console = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    console.cookies["django_language"] = "zh-hans"
+    console.force_login(staff)
+    page = console.get(f"/membership/members/{Member.objects.get(buyer=buyer).pk}/").content.decode()
+    assert (
+        "已领取的生日礼" in page and 'data-testid="member-birthday-gifts"' in page and "<td>2026</td>" in page
+    )
 
     # and next year's birthday gives the next year's gift
     assert birthday_gifts_grant(now=now + timedelta(days=366)) == 1
