@@ -242,6 +242,22 @@ def test_earned_points_unfreeze_only_after_the_return_window_after_delivery() ->
     assert (po.reversed, po.reverse_shortfall, assert_reconciles(buyer.pk).available) == (123, 100, 0)
 
 
+@pytest.mark.django_db
+def test_shipping_earns_no_points() -> None:
+    # given a store charging 8 元 shipping: the buyer pays 123.45 元 of goods + 8 元
+    from mallops.orders.shipping import shipping_rule_set
+
+    merchant, owner = make_merchant()
+    shipping_rule_set(actor=owner, fee_fen=800, free_over_fen=None)
+    buyer = make_buyer()
+    item = make_stock(merchant, price_fen=12345, available=5)
+    (order,) = _paid_checkout(buyer, [(item, 1)], 0, "pts-shipping")
+    assert (order.paid_fen, order.shipping_fen) == (13145, 800)
+    # then the points are earned on the goods only (1 point per whole 元)
+    _sweep("points_earn")
+    assert PointsOrder.objects.get(order=order).earned == 123
+
+
 # --- expiry, coupons, adjustments -------------------------------------------------------------------------
 
 

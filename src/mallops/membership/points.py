@@ -170,7 +170,8 @@ def earn_due(now: datetime) -> QuerySet[Order]:
 def points_earn(order: Order, now: datetime) -> PointsOrder:
     """Earn the frozen points of one paid order (the caller holds the order row's lock); idempotent.
 
-    Points per whole 元 of the cash paid (``order.paid_fen``, net of the points tender), by the buyer's
+    Points per whole 元 of the cash paid for the goods (``order.paid_fen`` net of the points tender, less the
+    shipping: shipping earns no points), by the buyer's
     tier (``Tier.points_per_yuan``, else ``POINTS_PER_YUAN``), times the best active points campaign at
     the payment time. They stay frozen until ``unfreeze_due_at`` and expire at the end of the
     ``POINTS_EXPIRY_MONTHS``-th month after the payment. A refund seen already is settled at once."""
@@ -180,7 +181,11 @@ def points_earn(order: Order, now: datetime) -> PointsOrder:
     paid_at = order.paid_at or now
     per_yuan, multiplier = earn_rule(order.buyer_id, paid_at)
     # an order refunded in full or cancelled before the sweep saw it earns nothing (no earn-and-reverse pair)
-    earned = 0 if order.status in FINAL else engine.earn_points(order.paid_fen, per_yuan, multiplier)
+    earned = (
+        0
+        if order.status in FINAL
+        else engine.earn_points(order.paid_fen - order.shipping_fen, per_yuan, multiplier)
+    )
     po.earned, po.points_per_yuan, po.multiplier_percent, po.earned_at = earned, per_yuan, multiplier, now
     if earned:
         po.unfreeze_due_at = (order.delivered_at or now) + timedelta(days=conf.value("POINTS_FREEZE_DAYS"))
@@ -304,7 +309,7 @@ def points_settle(po: PointsOrder, now: datetime, *, order: Order | None = None)
             if final
             else engine.reverse_target(
                 earned=po.earned,
-                paid_fen=order.paid_fen,
+                paid_fen=order.paid_fen - order.shipping_fen,
                 refunded_fen=order.refunded_fen,
                 points_per_yuan=po.points_per_yuan,
                 multiplier_percent=po.multiplier_percent,
