@@ -49,6 +49,15 @@ CASES = [
     ("electronics", "足浴盆 加热", "泡了一个月，血压、血脂一起往下走", "block"),
     ("food", "核桃 原味", "记性差、反应慢都能补回来", "block"),
     ("food", "核桃 原味", "每天五颗，香脆可口", "pass"),
+    # an offer period as a clock range, also in Chinese numerals; 限时 alone is still a review
+    ("food", "坚果礼盒", "活动时间：今晚八点到十点", "pass"),
+    ("food", "坚果礼盒", "限时优惠，先到先得", "review"),
+    # a sleep outcome of a drink
+    ("food", "酸枣仁 茶", "睡前喝一杯，能睡到天亮", "block"),
+    # goods on the device shelf that say they are no device get no device exemption
+    ("medical_device", "护膝 加热 非医疗器械", "戴一个月老寒腿全好", "block"),
+    ("medical_device", "防护口罩（非医用）", "滤层把流感病毒统统杀死", "block"),
+    ("medical_device", "医用外科口罩 械注准", "细菌过滤效率≥95%", "pass"),
 ]
 
 

@@ -78,6 +78,19 @@ def _category(raw: object) -> str:
     return raw if isinstance(raw, str) and raw in CATEGORIES else "general"
 
 
+# Goods filed under medical devices that say they are none (口罩（非医用）, 足贴 非器械) are ordinary goods:
+# the device exemptions need the goods to be a device, so the item's own words decide, not the shelf.
+_NOT_A_DEVICE = ("非医用", "非医疗器械", "非器械", "不是医疗器械", "不属于医疗器械")
+
+
+def _checked_category(category: str, title: str, description: str) -> str:
+    if category == "medical_device" and any(
+        marker in title or marker in description for marker in _NOT_A_DEVICE
+    ):
+        return "general"
+    return category
+
+
 def check_items(items: Sequence[dict[str, Any]], *, engine: Engine | None = None) -> list[dict[str, Any]]:
     """Check validated items (see :func:`validate_items`) and return the public result objects.
 
@@ -93,11 +106,14 @@ def check_items(items: Sequence[dict[str, Any]], *, engine: Engine | None = None
     gc.disable()
     try:
         for item in items:
-            texts.append(item["title"])
-            texts.append(item.get("description") or "")
+            title, description = item["title"], item.get("description") or ""
+            texts.append(title)
+            texts.append(description)
             category = item.get("category")
             categories.append(
-                category if isinstance(category, str) and category in _CATEGORY_SET else "general"
+                _checked_category(category, title, description)
+                if isinstance(category, str) and category in _CATEGORY_SET
+                else "general"
             )
         return [
             {"id": item["id"], "verdict": "pass", "findings": []}
@@ -127,8 +143,16 @@ def check_text(
         raise ValueError(f"field must be one of {FIELDS}, got {field!r}")
     scanner = engine or default_engine()
     document = (
-        Document(title=text, description=other_text, category=_category(category))
+        Document(
+            title=text,
+            description=other_text,
+            category=_checked_category(_category(category), text, other_text),
+        )
         if field == "title"
-        else Document(title=other_text, description=text, category=_category(category))
+        else Document(
+            title=other_text,
+            description=text,
+            category=_checked_category(_category(category), text, other_text),
+        )
     )
     return [finding for finding in scanner.scan([document])[0] if finding.field == field]
