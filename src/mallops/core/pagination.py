@@ -55,17 +55,22 @@ class _RowsPagination(Pagination):
         }
 
 
-def paginate_rows(func: Callable[..., PageRows]) -> Callable[..., HttpResponse]:
-    """``@paginate(Pagination)`` for a view returning ``PageRows``; answers the rendered JSON directly."""
+def rows_response(request: HttpRequest, data: Any) -> HttpResponse:
+    """``data`` (already the response schema's dump) rendered by the API's JSON renderer, without
+    django-ninja's second validation pass; the operation keeps its ``response=`` schema for OpenAPI."""
     from mallops.core.api import Utf8Renderer
 
     renderer = Utf8Renderer()
     content_type = f"{renderer.media_type}; charset={renderer.charset}"
+    return HttpResponse(renderer.render(request, data, response_status=200), content_type=content_type)
+
+
+def paginate_rows(func: Callable[..., PageRows]) -> Callable[..., HttpResponse]:
+    """``@paginate(Pagination)`` for a view returning ``PageRows``; answers the rendered JSON directly."""
     paged = paginate(_RowsPagination)(func)
 
     @wraps(paged)
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        page = paged(request, **kwargs)
-        return HttpResponse(renderer.render(request, page, response_status=200), content_type=content_type)
+        return rows_response(request, paged(request, **kwargs))
 
     return view
