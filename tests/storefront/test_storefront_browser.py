@@ -180,7 +180,10 @@ def test_buyer_journey_from_search_to_a_moderated_review(
 
             # the buyer confirms receipt and reviews the white cup with a picture
             page.goto(f"{base}/shop/orders/{order.pk}/")
-            page.click("text=确认收货")
+            page.click("button:has-text('确认收货')")
+            # the storefront's own dialog asks first (confirm.js)
+            page.wait_for_selector("#shop-confirm[open]")
+            page.click("[data-testid=confirm-ok]")
             page.wait_for_selector("text=已确认收货")
             shot(page, "5-order")
             page.locator("a", has_text="评价").first.click()
