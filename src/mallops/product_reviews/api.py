@@ -15,7 +15,9 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, Router, Status
 from ninja.pagination import paginate
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.core.inputs import Id, MultilineText, Schema, Text, multipart_files
 from mallops.core.pagination import Pagination
@@ -194,7 +196,7 @@ def _question_out(question: Any, *, new: bool = False) -> dict[str, Any]:
     }
 
 
-def _reload(review_id: int, *, actor: Any) -> dict[str, Any]:
+def _reload(review_id: int, *, actor: Actor) -> dict[str, Any]:
     review = selectors.my_reviews(actor=actor).filter(pk=review_id).first()
     if review is None:
         raise not_found("review")
@@ -210,15 +212,15 @@ def _reload(review_id: int, *, actor: Any) -> dict[str, Any]:
     summary="Review a delivered order line (verified purchase; one review per line)",
 )
 def buyer_review_create(request: HttpRequest, payload: ProductReviewIn) -> Any:
+    actor = request_actor(request)
     review = services.review_create(
-        actor=request.user,
+        actor=actor,
         order_line_id=payload.order_line_id,
         rating=payload.rating,
         text=payload.text,
         context=request_context(request),
-        request=request,
     )
-    return Status(201, _reload(review.pk, actor=request.user))
+    return Status(201, _reload(review.pk, actor=actor))
 
 
 @router.post(
@@ -227,8 +229,9 @@ def buyer_review_create(request: HttpRequest, payload: ProductReviewIn) -> Any:
     summary="Add the one follow-up review (within 180 days)",
 )
 def buyer_follow_up(request: HttpRequest, review_id: int, payload: ReviewTextIn) -> Any:
-    services.follow_up_create(actor=request.user, review_id=review_id, text=payload.text, request=request)
-    return Status(201, _reload(review_id, actor=request.user))
+    actor = request_actor(request)
+    services.follow_up_create(actor=actor, review_id=review_id, text=payload.text)
+    return Status(201, _reload(review_id, actor=actor))
 
 
 @router.post(
@@ -250,17 +253,19 @@ def buyer_follow_up(request: HttpRequest, review_id: int, payload: ReviewTextIn)
     },
 )
 def buyer_picture_add(request: HttpRequest, review_id: int) -> Any:
-    require_buyer(request.user)
+    actor = request_actor(request)
+    require_buyer(actor)
     _form, files = multipart_files(request)
-    services.picture_add(actor=request.user, review_id=review_id, upload=files.get("file"), request=request)
-    return Status(201, _reload(review_id, actor=request.user))
+    services.picture_add(actor=actor, review_id=review_id, upload=files.get("file"))
+    return Status(201, _reload(review_id, actor=actor))
 
 
 @router.get("/buyer/product-reviews", response=list[MyProductReviewOut], summary="My product reviews")
 @paginate(Pagination)
 def buyer_reviews(request: HttpRequest, **kwargs: Any) -> Any:
-    require_buyer(request.user)
-    return [review_out(r, own=True) for r in selectors.my_reviews(actor=request.user)]
+    actor = request_actor(request)
+    require_buyer(actor)
+    return [review_out(r, own=True) for r in selectors.my_reviews(actor=actor)]
 
 
 @router.post(
@@ -269,9 +274,8 @@ def buyer_reviews(request: HttpRequest, **kwargs: Any) -> Any:
     summary="Ask a question about a product (问大家)",
 )
 def buyer_question_create(request: HttpRequest, product_id: int, payload: ProductQuestionIn) -> Any:
-    question = services.question_create(
-        actor=request.user, product_id=product_id, text=payload.text, request=request
-    )
+    actor = request_actor(request)
+    question = services.question_create(actor=actor, product_id=product_id, text=payload.text)
     return Status(201, _question_out(question, new=True))
 
 
@@ -281,9 +285,8 @@ def buyer_question_create(request: HttpRequest, product_id: int, payload: Produc
     summary="Answer a question (the product's store, or a buyer who bought the product)",
 )
 def answer_create(request: HttpRequest, question_id: int, payload: ReviewTextIn) -> Any:
-    answer = services.answer_create(
-        actor=request.user, question_id=question_id, text=payload.text, request=request
-    )
+    actor = request_actor(request)
+    answer = services.answer_create(actor=actor, question_id=question_id, text=payload.text)
     return Status(
         201,
         {
@@ -303,7 +306,8 @@ def answer_create(request: HttpRequest, question_id: int, payload: ReviewTextIn)
 )
 @paginate(Pagination)
 def my_notices(request: HttpRequest, **kwargs: Any) -> Any:
-    return selectors.my_notices(actor=request.user)
+    actor = request_actor(request)
+    return selectors.my_notices(actor=actor)
 
 
 @router.post(
@@ -312,7 +316,8 @@ def my_notices(request: HttpRequest, **kwargs: Any) -> Any:
     summary="Mark a moderation notice read",
 )
 def my_notice_read(request: HttpRequest, notice_id: int) -> Any:
-    return services.notice_read(actor=request.user, notice_id=notice_id)
+    actor = request_actor(request)
+    return services.notice_read(actor=actor, notice_id=notice_id)
 
 
 # ---------------------------------------------------------------- public
@@ -373,9 +378,8 @@ def review_picture(request: HttpRequest, review_id: int, picture_id: int) -> Any
 )
 @paginate(Pagination)
 def merchant_reviews(request: HttpRequest, status: str = "", replied: str = "", **kwargs: Any) -> Any:
-    return [
-        review_out(r) for r in selectors.store_reviews(actor=request.user, status=status, replied=replied)
-    ]
+    actor = request_actor(request)
+    return [review_out(r) for r in selectors.store_reviews(actor=actor, status=status, replied=replied)]
 
 
 @router.post(
@@ -384,7 +388,8 @@ def merchant_reviews(request: HttpRequest, status: str = "", replied: str = "", 
     summary="Reply to a review of my store's product (one reply)",
 )
 def merchant_reply(request: HttpRequest, review_id: int, payload: ReviewTextIn) -> Any:
-    reply = services.reply_create(actor=request.user, review_id=review_id, text=payload.text, request=request)
+    actor = request_actor(request)
+    reply = services.reply_create(actor=actor, review_id=review_id, text=payload.text)
     return Status(
         201, {"id": reply.pk, "text": reply.text, "status": reply.status, "created_at": reply.created_at}
     )
@@ -397,7 +402,8 @@ def merchant_reply(request: HttpRequest, review_id: int, payload: ReviewTextIn) 
 )
 @paginate(Pagination)
 def merchant_questions(request: HttpRequest, **kwargs: Any) -> Any:
-    return [_question_out(q) for q in selectors.store_questions(actor=request.user)]
+    actor = request_actor(request)
+    return [_question_out(q) for q in selectors.store_questions(actor=actor)]
 
 
 # ---------------------------------------------------------------- content operations
@@ -410,7 +416,8 @@ def merchant_questions(request: HttpRequest, **kwargs: Any) -> Any:
 )
 @paginate(Pagination)
 def moderation_queue(request: HttpRequest, kind: str = "", **kwargs: Any) -> Any:
-    return selectors.moderation_queue(actor=request.user, kind=kind)
+    actor = request_actor(request)
+    return selectors.moderation_queue(actor=actor, kind=kind)
 
 
 def _result(kind: str, item: Any) -> dict[str, Any]:
@@ -423,7 +430,8 @@ def _result(kind: str, item: Any) -> dict[str, Any]:
     summary="Publish a text waiting for moderation",
 )
 def moderation_approve(request: HttpRequest, kind: str, object_id: int) -> Any:
-    item = services.moderation_approve(actor=request.user, kind=kind, object_id=object_id, request=request)
+    actor = request_actor(request)
+    item = services.moderation_approve(actor=actor, kind=kind, object_id=object_id)
     return _result(kind, item)
 
 
@@ -433,7 +441,6 @@ def moderation_approve(request: HttpRequest, kind: str, object_id: int) -> Any:
     summary="Hide a text with a reason (kept, never deleted; the author is told)",
 )
 def moderation_hide(request: HttpRequest, kind: str, object_id: int, payload: ModerationHideIn) -> Any:
-    item = services.moderation_hide(
-        actor=request.user, kind=kind, object_id=object_id, reason=payload.reason, request=request
-    )
+    actor = request_actor(request)
+    item = services.moderation_hide(actor=actor, kind=kind, object_id=object_id, reason=payload.reason)
     return _result(kind, item)

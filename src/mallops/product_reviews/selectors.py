@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.product_reviews.contracts import ProductScore
 from mallops.product_reviews.models import (
     NEGATIVE_MAX_RATING,
@@ -102,13 +103,13 @@ def public_picture(*, review_id: int, picture_id: int) -> ReviewPicture | None:
     return picture
 
 
-def my_reviews(*, actor: Any) -> QuerySet[ProductReview]:
+def my_reviews(*, actor: Actor) -> QuerySet[ProductReview]:
     """The buyer's own reviews in every status (hidden ones with their reason)."""
     qs = ProductReview.objects.unscoped(reason="a buyer's own reviews").filter(author_id=actor.pk)
     return _with_parts(qs, visible_only=False)
 
 
-def store_reviews(*, actor: Any, status: str = "", replied: str = "") -> QuerySet[ProductReview]:
+def store_reviews(*, actor: Actor, status: str = "", replied: str = "") -> QuerySet[ProductReview]:
     """The actor's store's reviews (every status), newest first."""
     qs = ProductReview.objects.for_merchant(store_of(actor))
     if status:
@@ -136,7 +137,7 @@ def product_questions(*, product_id: int) -> QuerySet[ProductQuestion]:
     return qs
 
 
-def store_questions(*, actor: Any) -> QuerySet[ProductQuestion]:
+def store_questions(*, actor: Actor) -> QuerySet[ProductQuestion]:
     """The actor's store's questions (every status) with every answer."""
     qs: QuerySet[ProductQuestion] = (
         ProductQuestion.objects.for_merchant(store_of(actor))
@@ -153,7 +154,7 @@ def store_questions(*, actor: Any) -> QuerySet[ProductQuestion]:
     return qs
 
 
-def moderation_queue(*, actor: Any, kind: str = "") -> list[dict[str, Any]]:
+def moderation_queue(*, actor: Actor, kind: str = "") -> list[dict[str, Any]]:
     """Every ``pending`` text of every store, oldest first: ``{kind, id, text, merchant, created_at,
     findings, item}`` (needs ``content.manage``)."""
     require_permission(actor, MODERATE)
@@ -184,12 +185,12 @@ def moderation_queue(*, actor: Any, kind: str = "") -> list[dict[str, Any]]:
     return rows
 
 
-def my_notices(*, actor: Any) -> QuerySet[ModerationNotice]:
+def my_notices(*, actor: Actor) -> QuerySet[ModerationNotice]:
     """The actor's notices of hidden texts, newest first."""
     return ModerationNotice.objects.filter(recipient_id=actor.pk).order_by("-created_at", "-pk")
 
 
-def pending_items(*, actor: Any, kind: str) -> QuerySet[Any]:
+def pending_items(*, actor: Actor, kind: str) -> QuerySet[Any]:
     """The ``pending`` texts of one kind, for the console's moderation queue (needs ``content.manage``)."""
     model = KINDS.get(kind, ProductReview)
     qs: QuerySet[Any] = (
@@ -200,7 +201,7 @@ def pending_items(*, actor: Any, kind: str) -> QuerySet[Any]:
     return qs
 
 
-def pending_counts(*, actor: Any) -> dict[str, int]:
+def pending_counts(*, actor: Actor) -> dict[str, int]:
     """How many texts of each kind wait for moderation."""
     return {
         name: int(model.objects.for_platform(actor, MODERATE).filter(status=Visibility.PENDING).count())
@@ -222,7 +223,7 @@ def live_store_replies() -> QuerySet[ReviewReply]:
 PUBLISHED = (Visibility.VISIBLE, Visibility.HIDDEN)
 
 
-def published_items(*, actor: Any, kind: str, status: str = "") -> QuerySet[Any]:
+def published_items(*, actor: Actor, kind: str, status: str = "") -> QuerySet[Any]:
     """The published texts of one kind (shown to buyers, or hidden after publication), for content
     operations to hide or restore in the console (needs ``content.manage``)."""
     model = KINDS.get(kind, ProductReview)

@@ -14,14 +14,14 @@ from typing import Any
 
 from django.core.files.base import File
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
-from mallops.accounts.roles import Kind
-from mallops.accounts.selectors import user_merchant
+from mallops.accounts.actors import actor_of
+from mallops.accounts.selectors import user_merchant_id
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.catalogue.models import Product
+from mallops.core.actors import Actor, ActorKind
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.core.uploads import EXTENSIONS, IMAGE_TYPES, inspect_upload, media_storage
 from mallops.orders.models import Order, OrderLine, OrderStatus
@@ -72,13 +72,13 @@ def _check_text(text: str, field: str = "text") -> str:
     return cleaned
 
 
-def store_of(actor: Any) -> int:
+def store_of(actor: Actor) -> int:
     """The actor's own store (merchant staff allowed to handle customer service); 404 for anyone else."""
     require_permission(actor, STORE_REPLY)
-    member = user_merchant(actor)
-    if member is None:
+    merchant_id = user_merchant_id(actor)
+    if merchant_id is None:
         raise not_found("merchant")
-    return int(member.merchant_id)
+    return int(merchant_id)
 
 
 def _product_of_line(line: OrderLine) -> int | None:
@@ -86,11 +86,12 @@ def _product_of_line(line: OrderLine) -> int | None:
     return int(sku.product_id) if sku is not None else None
 
 
-def _track_review(review: ProductReview) -> None:
+def _track_review(review: ProductReview, *, username: str | None = None) -> None:
     """Feed the review analytics once the review is visible (a stable uuid: counted once)."""
     from mallops.analytics.services import analytics_track
 
-    username = review.author.get_username()
+    if username is None:
+        username = review.author.get_username()
     properties = {
         "score": review.rating,
         "content": review.text,
@@ -138,7 +139,7 @@ class _Checked:
     screened: moderation.Screened
 
 
-def _reviewable_line(*, actor: Any, order_line_id: int) -> OrderLine:
+def _reviewable_line(*, actor: Actor, order_line_id: int) -> OrderLine:
     """The actor's own line of a delivered or completed order (404 for another buyer's line: its
     existence is not revealed; 409 ``not_delivered`` before delivery)."""
     require_buyer(actor)
@@ -161,12 +162,11 @@ def _reviewable_line(*, actor: Any, order_line_id: int) -> OrderLine:
 
 def review_create(
     *,
-    actor: Any,
+    actor: Actor,
     order_line_id: int,
     rating: int,
     text: str,
     context: RiskContext = NO_CONTEXT,
-    request: HttpRequest | None = None,
 ) -> ProductReview:
     """A verified-purchase review of one order line (one per line).
 
@@ -175,6 +175,7 @@ def review_create(
     The risk assessment runs before the transaction; a ``review`` verdict or compliance ``review``
     findings store the review as ``pending``. A visible review is sent to the analytics as ``review``.
     """
+    actor = actor_of(actor)  # tests of other apps still pass a User
     errors = []
     if not RATING_MIN <= rating <= RATING_MAX:
         errors.append(FieldError(("body", "rating"), "a rating is 1 to 5", "out_of_range"))
@@ -194,7 +195,7 @@ def review_create(
             )
         review = ProductReview(
             merchant_id=line.merchant_id,
-            author=actor,
+            author_id=actor.user_id or 0,  # require_buyer: signed in
             order_id=line.order_id,
             order_line=line,
             product_id=_product_of_line(line),
@@ -212,14 +213,13 @@ def review_create(
             obj=review,
             merchant_id=review.merchant_id,
             after={"order_line_id": line.pk, "rating": rating, "status": review.status},
-            request=request,
         )
         if review.status == Visibility.VISIBLE:
-            _track_review(review)
+            _track_review(review, username=actor.username)
     return review
 
 
-def _own_review(*, actor: Any, review_id: int, lock: bool = False) -> ProductReview:
+def _own_review(*, actor: Actor, review_id: int, lock: bool = False) -> ProductReview:
     qs = ProductReview.objects.unscoped(reason="a buyer acts on their own review").filter(
         pk=review_id, author_id=actor.pk
     )
@@ -232,10 +232,11 @@ def _own_review(*, actor: Any, review_id: int, lock: bool = False) -> ProductRev
 
 
 def follow_up_create(
-    *, actor: Any, review_id: int, text: str, now: datetime | None = None, request: HttpRequest | None = None
+    *, actor: Actor, review_id: int, text: str, now: datetime | None = None
 ) -> ReviewFollowUp:
     """追评: one per review, by its author, within 180 days of the review (409 ``follow_up_closed`` after,
     409 ``already_followed_up`` for a second one)."""
+    actor = actor_of(actor)  # tests of other apps still pass a User
     require_buyer(actor)
     now = now or timezone.now()
     cleaned = _check_text(text)
@@ -253,7 +254,7 @@ def follow_up_create(
             )
         follow_up: ReviewFollowUp = ReviewFollowUp.objects.create(
             merchant_id=review.merchant_id,
-            author=actor,
+            author_id=actor.user_id,
             review=review,
             text=cleaned,
             status=screened.status,
@@ -265,16 +266,14 @@ def follow_up_create(
             obj=follow_up,
             merchant_id=review.merchant_id,
             after={"review_id": review.pk, "status": follow_up.status},
-            request=request,
         )
     return follow_up
 
 
-def picture_add(
-    *, actor: Any, review_id: int, upload: File[Any] | None, request: HttpRequest | None = None
-) -> ReviewPicture:
+def picture_add(*, actor: Actor, review_id: int, upload: File[Any] | None) -> ReviewPicture:
     """A picture of the review (JPEG, PNG or WebP judged by content, at most 5 MB, each side at least
     200 px, at most 6 per review); stored with the catalogue's media storage. 422 at ``body.file``."""
+    actor = actor_of(actor)  # tests of other apps still pass a User
     require_buyer(actor)
     inspected, errors = inspect_upload(
         upload, allowed=IMAGE_TYPES, max_bytes=MAX_PICTURE_BYTES, min_side=MIN_PICTURE_SIDE
@@ -311,7 +310,6 @@ def picture_add(
             obj=picture,
             merchant_id=review.merchant_id,
             after={"review_id": review.pk, "position": count},
-            request=request,
         )
     return picture
 
@@ -319,9 +317,10 @@ def picture_add(
 # ---------------------------------------------------------------- the store's reply
 
 
-def reply_create(*, actor: Any, review_id: int, text: str, request: HttpRequest | None = None) -> ReviewReply:
+def reply_create(*, actor: Actor, review_id: int, text: str) -> ReviewReply:
     """The store's one reply to a review of its own products (another store's review is a 404:
     tenancy fails closed); 409 ``already_replied``."""
+    actor = actor_of(actor)  # tests of other apps still pass a User
     merchant_id = store_of(actor)
     if not ProductReview.objects.for_merchant(merchant_id).filter(pk=review_id).exists():
         raise not_found("review")  # another store's review is a 404 before the text is judged
@@ -337,7 +336,7 @@ def reply_create(*, actor: Any, review_id: int, text: str, request: HttpRequest 
             raise conflict("This review already has a reply.", code=ProductReviewsCode.ALREADY_REPLIED)
         reply: ReviewReply = ReviewReply.objects.create(
             merchant_id=merchant_id,
-            author=actor,
+            author_id=actor.user_id,
             review=review,
             text=cleaned,
             status=screened.status,
@@ -349,7 +348,6 @@ def reply_create(*, actor: Any, review_id: int, text: str, request: HttpRequest 
             obj=reply,
             merchant_id=merchant_id,
             after={"review_id": review.pk, "status": reply.status},
-            request=request,
         )
     return reply
 
@@ -379,10 +377,9 @@ def bought_product(*, buyer_id: int, product_id: int) -> bool:
     )
 
 
-def question_create(
-    *, actor: Any, product_id: int, text: str, request: HttpRequest | None = None
-) -> ProductQuestion:
+def question_create(*, actor: Actor, product_id: int, text: str) -> ProductQuestion:
     """问大家: a signed-in buyer asks about a product."""
+    actor = actor_of(actor)  # tests of other apps still pass a User
     require_buyer(actor)
     product = _product(product_id)
     cleaned = _check_text(text)
@@ -390,7 +387,7 @@ def question_create(
     with audited():
         question: ProductQuestion = ProductQuestion.objects.create(
             merchant_id=product.merchant_id,
-            author=actor,
+            author_id=actor.user_id,
             product=product,
             text=cleaned,
             status=screened.status,
@@ -402,19 +399,16 @@ def question_create(
             obj=question,
             merchant_id=product.merchant_id,
             after={"product_id": product.pk, "status": question.status},
-            request=request,
         )
     return question
 
 
-def answer_create(
-    *, actor: Any, question_id: int, text: str, request: HttpRequest | None = None
-) -> ProductAnswer:
+def answer_create(*, actor: Actor, question_id: int, text: str) -> ProductAnswer:
     """An answer by the product's store (its staff handling customer service) or by a buyer who bought
     the product (403 ``not_a_buyer_of_product`` otherwise). A question of another store, or one not
     visible, is a 404 for the store."""
-    kind = getattr(actor, "kind", None)
-    by_merchant = kind == Kind.MERCHANT
+    actor = actor_of(actor)  # tests of other apps still pass a User
+    by_merchant = actor.kind == ActorKind.MERCHANT
     if by_merchant:
         merchant_id = store_of(actor)
         question: ProductQuestion | None = (
@@ -429,7 +423,7 @@ def answer_create(
         )
     if question is None:
         raise not_found("question")
-    if not by_merchant and not bought_product(buyer_id=actor.pk, product_id=question.product_id):
+    if not by_merchant and not bought_product(buyer_id=actor.user_id or 0, product_id=question.product_id):
         raise DomainError(
             detail="Only buyers who bought the product can answer.",
             code=ProductReviewsCode.NOT_A_BUYER_OF_PRODUCT,
@@ -441,7 +435,7 @@ def answer_create(
     with audited():
         answer: ProductAnswer = ProductAnswer.objects.create(
             merchant_id=question.merchant_id,
-            author=actor,
+            author_id=actor.user_id,
             question=question,
             by_merchant=by_merchant,
             text=cleaned,
@@ -454,7 +448,6 @@ def answer_create(
             obj=answer,
             merchant_id=question.merchant_id,
             after={"question_id": question.pk, "by_merchant": by_merchant, "status": answer.status},
-            request=request,
         )
     return answer
 
@@ -482,10 +475,9 @@ def _after_visible(item: Moderated) -> None:
         _track_review(item)
 
 
-def moderation_approve(
-    *, actor: Any, kind: str, object_id: int, request: HttpRequest | None = None
-) -> Moderated:
+def moderation_approve(*, actor: Actor, kind: str, object_id: int) -> Moderated:
     """Content operations publish a ``pending`` text (409 ``illegal_transition`` from another status)."""
+    actor = actor_of(actor)  # tests of other apps still pass a User
     require_permission(actor, MODERATE)
     with audited():
         item = _moderated(kind, object_id)
@@ -496,7 +488,7 @@ def moderation_approve(
                 status=item.status,
             )
         item.status = Visibility.VISIBLE
-        item.moderated_by, item.moderated_at = actor, timezone.now()
+        item.moderated_by_id, item.moderated_at = actor.user_id, timezone.now()
         item.save(update_fields=["status", "moderated_by", "moderated_at"])
         audit_record(
             actor=actor,
@@ -505,17 +497,15 @@ def moderation_approve(
             merchant_id=item.merchant_id,
             before={"status": Visibility.PENDING},
             after={"status": item.status},
-            request=request,
         )
         _after_visible(item)
     return item
 
 
-def moderation_hide(
-    *, actor: Any, kind: str, object_id: int, reason: str, request: HttpRequest | None = None
-) -> Moderated:
+def moderation_hide(*, actor: Actor, kind: str, object_id: int, reason: str) -> Moderated:
     """Hide a text with a reason (the row stays; 409 ``illegal_transition`` when already hidden) and
     leave the author a :class:`ModerationNotice`."""
+    actor = actor_of(actor)  # tests of other apps still pass a User
     require_permission(actor, MODERATE)
     cleaned = reason.strip()
     if not cleaned:
@@ -532,7 +522,7 @@ def moderation_hide(
             )
         before = item.status
         item.status, item.hidden_reason = Visibility.HIDDEN, cleaned
-        item.moderated_by, item.moderated_at = actor, timezone.now()
+        item.moderated_by_id, item.moderated_at = actor.user_id, timezone.now()
         item.save(update_fields=["status", "hidden_reason", "moderated_by", "moderated_at"])
         ModerationNotice.objects.create(
             recipient_id=item.author_id, kind=kind, object_id=item.pk, reason=cleaned, excerpt=item.text[:60]
@@ -546,16 +536,14 @@ def moderation_hide(
             merchant_id=item.merchant_id,
             before={"status": before},
             after={"status": item.status, "hidden_reason": cleaned},
-            request=request,
         )
     return item
 
 
-def moderation_restore(
-    *, actor: Any, kind: str, object_id: int, request: HttpRequest | None = None
-) -> Moderated:
+def moderation_restore(*, actor: Actor, kind: str, object_id: int) -> Moderated:
     """恢复显示: undo a hiding (``hidden`` → ``visible``; 409 ``illegal_transition`` from another status).
     The author's notice stays; the reason is kept in the audit event, cleared on the row."""
+    actor = actor_of(actor)  # tests of other apps still pass a User
     require_permission(actor, MODERATE)
     with audited():
         item = _moderated(kind, object_id)
@@ -567,7 +555,7 @@ def moderation_restore(
             )
         reason = item.hidden_reason
         item.status, item.hidden_reason = Visibility.VISIBLE, ""
-        item.moderated_by, item.moderated_at = actor, timezone.now()
+        item.moderated_by_id, item.moderated_at = actor.user_id, timezone.now()
         item.save(update_fields=["status", "hidden_reason", "moderated_by", "moderated_at"])
         audit_record(
             actor=actor,
@@ -576,7 +564,6 @@ def moderation_restore(
             merchant_id=item.merchant_id,
             before={"status": Visibility.HIDDEN, "hidden_reason": reason},
             after={"status": item.status},
-            request=request,
         )
         _after_visible(item)
         if isinstance(item, ProductReview):
@@ -584,8 +571,9 @@ def moderation_restore(
     return item
 
 
-def notice_read(*, actor: Any, notice_id: int) -> ModerationNotice:
+def notice_read(*, actor: Actor, notice_id: int) -> ModerationNotice:
     """Mark one of the actor's own notices read (404 for anyone else's)."""
+    actor = actor_of(actor)  # tests of other apps still pass a User
     with transaction.atomic():
         notice: ModerationNotice | None = (
             ModerationNotice.objects.select_for_update().filter(pk=notice_id, recipient_id=actor.pk).first()

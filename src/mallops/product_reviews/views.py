@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.roles import Kind
 from mallops.console.lists import Column, DataTable, Filter
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, label
 from mallops.product_reviews import selectors, services
@@ -27,17 +29,17 @@ def _error(error: DomainError) -> str:
     return "; ".join(error_lines(error.errors, "product_reviews")) or _(error.detail)
 
 
-def _content_ops(request: HttpRequest) -> Any:
+def _content_ops(request: HttpRequest) -> Actor:
     if not request.user.has_perm(services.MODERATE):
         raise PermissionDenied(services.MODERATE)
-    return request.user
+    return request_actor(request)
 
 
-def _store(request: HttpRequest) -> Any:
+def _store(request: HttpRequest) -> Actor:
     user = request.user
     if getattr(user, "kind", None) != Kind.MERCHANT or not user.has_perm(services.STORE_REPLY):
         raise PermissionDenied(services.STORE_REPLY)
-    return user
+    return request_actor(request)
 
 
 def _findings(row: Any) -> str:
@@ -97,7 +99,7 @@ def moderation_act(request: HttpRequest, kind: str, object_id: int, action: str)
     back = reverse("product_reviews:moderation") + f"?kind={kind}"
     try:
         if action == "approve":
-            services.moderation_approve(actor=actor, kind=kind, object_id=object_id, request=request)
+            services.moderation_approve(actor=actor, kind=kind, object_id=object_id)
             messages.success(request, _("Published."))
         elif action == "hide":
             form = HideForm(request.POST)
@@ -109,7 +111,6 @@ def moderation_act(request: HttpRequest, kind: str, object_id: int, action: str)
                 kind=kind,
                 object_id=object_id,
                 reason=form.cleaned_data["reason"],
-                request=request,
             )
             messages.success(request, _("Hidden; the author has been told why."))
         else:
@@ -180,12 +181,10 @@ def published_act(request: HttpRequest, kind: str, object_id: int, action: str) 
             if not form.is_valid():
                 messages.error(request, _("Say why the text is hidden."))
                 return redirect(back)
-            services.moderation_hide(
-                actor=actor, kind=kind, object_id=object_id, reason=form.reason_text(), request=request
-            )
+            services.moderation_hide(actor=actor, kind=kind, object_id=object_id, reason=form.reason_text())
             messages.success(request, _("Hidden; the author has been told why."))
         elif action == "restore":
-            services.moderation_restore(actor=actor, kind=kind, object_id=object_id, request=request)
+            services.moderation_restore(actor=actor, kind=kind, object_id=object_id)
             messages.success(request, _("Shown to buyers again."))
         else:
             raise PermissionDenied(action)
@@ -250,9 +249,7 @@ def store_reply(request: HttpRequest, review_id: int) -> HttpResponse:
         messages.error(request, _("Write a reply first."))
     else:
         try:
-            services.reply_create(
-                actor=actor, review_id=review_id, text=form.cleaned_data["text"], request=request
-            )
+            services.reply_create(actor=actor, review_id=review_id, text=form.cleaned_data["text"])
             messages.success(request, _("Reply published."))
         except DomainError as error:
             messages.error(request, _error(error))

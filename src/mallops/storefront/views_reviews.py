@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError
 from mallops.product_reviews import selectors as reviews
 from mallops.product_reviews import services as review_services
@@ -81,13 +82,13 @@ def review_write(request: HttpRequest, order_id: int, line_id: int) -> HttpRespo
             if len(pictures) > MAX_PICTURES:
                 raise DomainError(detail="too many pictures", code="too_many", status=422)
             rating = int(values["rating"]) if values["rating"].isdigit() else 0
+            actor = request_actor(request)
             review = review_services.review_create(
-                actor=request.user,
+                actor=actor,
                 order_line_id=line.pk,
                 rating=rating,
                 text=values["text"],
                 context=request_context(request),
-                request=request,
             )
         except DomainError as err:
             error = error_text(err)
@@ -95,9 +96,7 @@ def review_write(request: HttpRequest, order_id: int, line_id: int) -> HttpRespo
             refused_pictures = []
             for upload in pictures:
                 try:
-                    review_services.picture_add(
-                        actor=request.user, review_id=review.pk, upload=upload, request=request
-                    )
+                    review_services.picture_add(actor=actor, review_id=review.pk, upload=upload)
                 except DomainError as err:
                     refused_pictures.append(f"{upload.name}：{error_text(err)}")
             text, _css = _state(review)
@@ -126,7 +125,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
         return refused
     rows = []
     # the line's title names the goods (one join, not one query per review)
-    for review in reviews.my_reviews(actor=request.user).select_related("order_line")[:50]:
+    for review in reviews.my_reviews(actor=request_actor(request)).select_related("order_line")[:50]:
         follow_up = getattr(review, "follow_up", None)
         reply = getattr(review, "reply", None)
         rows.append(
@@ -152,7 +151,7 @@ def follow_up(request: HttpRequest, review_id: int) -> HttpResponse:
         return refused
     try:
         row = review_services.follow_up_create(
-            actor=request.user, review_id=review_id, text=request.POST.get("text", ""), request=request
+            actor=request_actor(request), review_id=review_id, text=request.POST.get("text", "")
         )
     except DomainError as error:
         if error.status == 404:
@@ -170,7 +169,7 @@ def question_ask(request: HttpRequest, product_id: int) -> HttpResponse:
         return refused
     try:
         row = review_services.question_create(
-            actor=request.user, product_id=product_id, text=request.POST.get("text", ""), request=request
+            actor=request_actor(request), product_id=product_id, text=request.POST.get("text", "")
         )
     except DomainError as error:
         if error.status == 404:
@@ -189,7 +188,7 @@ def answer(request: HttpRequest, product_id: int, question_id: int) -> HttpRespo
         return refused
     try:
         row = review_services.answer_create(
-            actor=request.user, question_id=question_id, text=request.POST.get("text", ""), request=request
+            actor=request_actor(request), question_id=question_id, text=request.POST.get("text", "")
         )
     except DomainError as error:
         if error.status == 404:
