@@ -22,6 +22,13 @@ steadier than wall-clock figures on a busy machine) and the status counts per en
 (the machine may be shared: compare figures taken at similar load), and as the last line JSON:
 ``{"endpoints": {name: {"rps", "p50_ms", "p99_ms"}}, "healthz_rps": ...}``. Exit status 1 when an
 endpoint answered anything but 200.
+
+    .venv/bin/python bench/api_reads.py --in-process   # no server: CPU ms per request in this process
+
+``--in-process`` seeds the same data, then calls each endpoint (and ``GET /api/v1/me``, the fixed path of
+an authenticated request) 200 times through Django's test client after 20 warm calls and prints the CPU
+milliseconds per request and the query count. On a shared machine this is the steadiest A/B: run it on
+two trees one after the other (``PYTHONPATH=<tree>/src``), twice each, interleaved.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +71,7 @@ def prepare() -> dict[str, str]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from mallops.accounts.actors import actor_of
     from mallops.catalogue.contracts import SkuInput
     from mallops.catalogue.fixtures import make_product
     from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
@@ -71,6 +81,7 @@ def prepare() -> dict[str, str]:
     from mallops.testing.factories import make_merchant, make_staff, token_for
 
     merchant, owner = make_merchant(name="读路径基准店")
+    nobody = actor_of(None)  # the listings are created and submitted as before (no signed-in actor)
     buyer = make_buyer("bench-buyer")
     items = [
         make_stock(merchant, sku=f"READ-{n:03d}", price_fen=1000 + n, available=1000) for n in range(ROWS)
@@ -85,12 +96,12 @@ def prepare() -> dict[str, str]:
             for k, colour in ((1, "白色"), (2, "蓝色"))
         ]
         product = make_product(merchant.pk, title=f"原价手工陶瓷马克杯 大容量 {n}", skus=skus)
-        listing = review.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-        review.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+        listing = review.listing_create(actor=nobody, merchant_id=merchant.pk, product_id=product.pk)
+        review.listing_submit(actor=nobody, merchant_id=merchant.pk, listing_id=listing.pk)
     agent = make_staff("cs_agent")
     for n in range(ROWS):
         ticket_create(
-            actor=agent,
+            actor=actor_of(agent),
             subject=f"物流查询 {n}",
             description="包裹三天没有更新，请帮忙查一下。",
             buyer_id=buyer.pk,
@@ -104,16 +115,53 @@ def prepare() -> dict[str, str]:
     }
 
 
+def in_process(wanted: list[str], requests: int = 200) -> int:
+    """CPU milliseconds per request and queries per endpoint through the test client (no server)."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        os.environ["MALLOPS_DATA_DIR"] = data_dir
+        tokens = prepare()
+        from django.test import Client
+
+        from mallops.testing.queries import count_queries
+
+        client = Client()
+        plan = [(n, *ENDPOINTS[n]) for n in wanted] + [("me", "/api/v1/me", "buyer")]
+        results: dict[str, dict[str, float]] = {}
+        for name, path, role in plan:
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            for _ in range(20):
+                if client.get(path, headers=headers).status_code != 200:
+                    print(f"{name}: GET {path} did not answer 200", file=sys.stderr)
+                    return 1
+            with count_queries() as queries:
+                client.get(path, headers=headers)
+            started = time.process_time()
+            for _ in range(requests):
+                client.get(path, headers=headers)
+            cpu_ms = (time.process_time() - started) * 1000 / requests
+            results[name] = {"cpu_ms": round(cpu_ms, 2), "queries": len(queries)}
+            print(
+                f"{name:21} {cpu_ms:6.2f} ms CPU/request  {len(queries)} queries  (load {load()})", flush=True
+            )
+    print(json.dumps({"in_process": results}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if (code := prepare_or_none(argv, prepare)) is not None:
         return code
     parser = load_arguments((__doc__ or "").splitlines()[0], argv, "endpoint")
     parser.add_argument("--only", default="", help="comma-separated endpoint names (healthz always runs)")
+    parser.add_argument(
+        "--in-process", action="store_true", help="CPU per request in this process, no server"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = 3
     wanted = [n for n in ENDPOINTS if not args.only or n in args.only.split(",")]
+    if args.in_process:
+        return in_process(wanted)
     results: dict[str, dict[str, object]] = {}
     with served(__file__) as server:
         tokens = server.seed
