@@ -21,6 +21,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.analytics.models import SegmentMember
@@ -129,12 +130,11 @@ def coupons_issue_segment(
         return chosen[0]
 
     issue = coupons_issue_audience(
-        actor=actor,
+        actor=actor_of(actor, request=request),
         merchant_id=merchant_id,
         batch_id=batch_id,
         audience=audience,
         action="pricing.coupons_issue_segment",
-        request=request,
     )
     facts = chosen[0].audit
     return SegmentIssueResult(

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.membership.benefits import members_coupons_grant
 from mallops.membership.models import Member, Tier
@@ -47,7 +48,7 @@ def _batch(actor: User) -> CouponBatch:
         return found
     now = timezone.now()
     return coupons.coupon_batch_create(
-        actor=actor,
+        actor=actor_of(actor),
         merchant_id=None,
         data=coupons.BatchInput(
             name=BATCH_NAME,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.membership.models import MemberDay, Tier
@@ -58,9 +59,10 @@ def member_day_create(
         members_only=True,
         description=f"{tier.name}会员日专享",
     )
-    row = promotions.promotion_create(actor=actor, merchant_id=None, data=data, request=request)
+    acting = actor_of(actor, request=request)  # pricing takes the typed Actor (issue 16)
+    row = promotions.promotion_create(actor=acting, merchant_id=None, data=data)
     MemberDay.objects.create(tier=tier, day=day, promotion=row)
-    return promotions.promotion_launch(actor=actor, merchant_id=None, promotion_id=row.pk, request=request)
+    return promotions.promotion_launch(actor=acting, merchant_id=None, promotion_id=row.pk)
 
 
 def member_day_gate(level: str, promotion_ids: Sequence[int]) -> set[int]:

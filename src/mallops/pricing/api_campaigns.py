@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Status
 from ninja.pagination import paginate
 
+from mallops.accounts.actors import request_actor
 from mallops.core.inputs import Schema, Text
 from mallops.core.pagination import Pagination
 from mallops.pricing import memberships
@@ -53,12 +54,11 @@ class MembershipOut(Schema):
 
 def _grant(request: HttpRequest, merchant_id: int | None, payload: MembershipIn) -> Status[Any]:
     row, created = memberships.membership_grant(
-        actor=request.user,
+        actor=request_actor(request),
         merchant_id=merchant_id,
         data=memberships.MembershipInput(
             buyer=payload.buyer, level=payload.level, valid_from=payload.valid_from, valid_to=payload.valid_to
         ),
-        request=request,
     )
     return Status(201 if created else 200, MembershipOut.from_row(row))
 
@@ -84,7 +84,7 @@ def platform_membership_list(request: HttpRequest) -> Any:
 )
 def platform_membership_revoke(request: HttpRequest, membership_id: int) -> Any:
     row = memberships.membership_revoke(
-        actor=request.user, merchant_id=None, membership_id=membership_id, request=request
+        actor=request_actor(request), merchant_id=None, membership_id=membership_id
     )
     return MembershipOut.from_row(row)
 
@@ -110,9 +110,8 @@ def merchant_membership_list(request: HttpRequest) -> Any:
 )
 def merchant_membership_revoke(request: HttpRequest, membership_id: int) -> Any:
     row = memberships.membership_revoke(
-        actor=request.user,
+        actor=request_actor(request),
         merchant_id=actor_merchant_id(request.user),
         membership_id=membership_id,
-        request=request,
     )
     return MembershipOut.from_row(row)

@@ -15,8 +15,10 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.roles import require_buyer
+from mallops.core.actors import Actor
 from mallops.core.pagination import Pagination
 from mallops.pricing import cart, coupons, selectors, services, strategy
 from mallops.pricing.adapters import promotion_facts
@@ -43,7 +45,13 @@ from mallops.risk.flows import request_context
 router = Router(tags=["promotions"], auth=api_auth)
 
 
-def _actor(request: HttpRequest) -> Any:
+def _actor(request: HttpRequest) -> Actor:
+    """The operation's actor for a service call (built once per operation, issue 16)."""
+    return request_actor(request)
+
+
+def _user(request: HttpRequest) -> Any:
+    """The signed-in user, for the selectors (they read what a ``User`` and an ``Actor`` both answer)."""
     return request.user
 
 
@@ -93,9 +101,9 @@ def _batch_patch(batch: Any, payload: BatchPatchIn) -> coupons.BatchInput:
 
 @router.post("/merchant/promotions", response={201: PromotionOut}, summary="Create a draft store promotion")
 def merchant_promotion_create(request: HttpRequest, payload: PromotionIn) -> Status[Any]:
-    merchant_id = selectors.actor_merchant_id(_actor(request))
+    merchant_id = selectors.actor_merchant_id(_user(request))
     row = services.promotion_create(
-        actor=_actor(request), merchant_id=merchant_id, data=_promotion_input(payload), request=request
+        actor=_actor(request), merchant_id=merchant_id, data=_promotion_input(payload)
     )
     return Status(201, row)
 
@@ -103,12 +111,12 @@ def merchant_promotion_create(request: HttpRequest, payload: PromotionIn) -> Sta
 @router.get("/merchant/promotions", response=list[PromotionOut], summary="The store's promotions")
 @paginate(Pagination)
 def merchant_promotion_list(request: HttpRequest) -> Any:
-    return selectors.merchant_promotions(actor=_actor(request))
+    return selectors.merchant_promotions(actor=_user(request))
 
 
 @router.get("/merchant/promotions/{promotion_id}", response=PromotionOut, summary="One store promotion")
 def merchant_promotion_get(request: HttpRequest, promotion_id: int) -> Any:
-    return selectors.merchant_promotion(actor=_actor(request), promotion_id=promotion_id)
+    return selectors.merchant_promotion(actor=_user(request), promotion_id=promotion_id)
 
 
 @router.get(
@@ -117,7 +125,7 @@ def merchant_promotion_get(request: HttpRequest, promotion_id: int) -> Any:
     summary="Run the pre-launch checks without launching",
 )
 def merchant_promotion_checks(request: HttpRequest, promotion_id: int) -> Any:
-    return _check(selectors.merchant_promotion(actor=_actor(request), promotion_id=promotion_id))
+    return _check(selectors.merchant_promotion(actor=_user(request), promotion_id=promotion_id))
 
 
 @router.patch(
@@ -126,13 +134,12 @@ def merchant_promotion_checks(request: HttpRequest, promotion_id: int) -> Any:
     summary="Edit a draft store promotion: the fields sent replace the draft's (409 promotion_not_draft after launch)",
 )
 def merchant_promotion_update(request: HttpRequest, promotion_id: int, payload: PromotionPatchIn) -> Any:
-    row = selectors.merchant_promotion(actor=_actor(request), promotion_id=promotion_id)
+    row = selectors.merchant_promotion(actor=_user(request), promotion_id=promotion_id)
     return services.promotion_update(
         actor=_actor(request),
         merchant_id=row.merchant_id,
         promotion_id=row.pk,
         data=_promotion_patch(row, payload),
-        request=request,
     )
 
 
@@ -142,9 +149,9 @@ def merchant_promotion_update(request: HttpRequest, promotion_id: int, payload: 
     summary="Launch a draft (409 promotion_blocked with the findings when a check blocks it)",
 )
 def merchant_promotion_launch(request: HttpRequest, promotion_id: int) -> Any:
-    merchant_id = selectors.actor_merchant_id(_actor(request))
+    merchant_id = selectors.actor_merchant_id(_user(request))
     return services.promotion_launch(
-        actor=_actor(request), merchant_id=merchant_id, promotion_id=promotion_id, request=request
+        actor=_actor(request), merchant_id=merchant_id, promotion_id=promotion_id
     )
 
 
@@ -152,9 +159,9 @@ def merchant_promotion_launch(request: HttpRequest, promotion_id: int) -> Any:
     "/merchant/promotions/{promotion_id}/cancel", response=PromotionOut, summary="Cancel a promotion"
 )
 def merchant_promotion_cancel(request: HttpRequest, promotion_id: int) -> Any:
-    merchant_id = selectors.actor_merchant_id(_actor(request))
+    merchant_id = selectors.actor_merchant_id(_user(request))
     return services.promotion_cancel(
-        actor=_actor(request), merchant_id=merchant_id, promotion_id=promotion_id, request=request
+        actor=_actor(request), merchant_id=merchant_id, promotion_id=promotion_id
     )
 
 
@@ -167,9 +174,9 @@ def _batch_input(payload: BatchIn) -> coupons.BatchInput:
 
 @router.post("/merchant/coupon-batches", response={201: BatchOut}, summary="Create a store coupon batch")
 def merchant_batch_create(request: HttpRequest, payload: BatchIn) -> Status[Any]:
-    merchant_id = selectors.actor_merchant_id(_actor(request))
+    merchant_id = selectors.actor_merchant_id(_user(request))
     batch = coupons.coupon_batch_create(
-        actor=_actor(request), merchant_id=merchant_id, data=_batch_input(payload), request=request
+        actor=_actor(request), merchant_id=merchant_id, data=_batch_input(payload)
     )
     return Status(201, batch)
 
@@ -177,12 +184,12 @@ def merchant_batch_create(request: HttpRequest, payload: BatchIn) -> Status[Any]
 @router.get("/merchant/coupon-batches", response=list[BatchOut], summary="The store's coupon batches")
 @paginate(Pagination)
 def merchant_batch_list(request: HttpRequest) -> Any:
-    return selectors.merchant_batches(actor=_actor(request))
+    return selectors.merchant_batches(actor=_user(request))
 
 
 @router.get("/merchant/coupon-batches/{batch_id}", response=BatchOut, summary="One store coupon batch")
 def merchant_batch_get(request: HttpRequest, batch_id: int) -> Any:
-    return selectors.merchant_batch(actor=_actor(request), batch_id=batch_id)
+    return selectors.merchant_batch(actor=_user(request), batch_id=batch_id)
 
 
 @router.patch(
@@ -191,22 +198,19 @@ def merchant_batch_get(request: HttpRequest, batch_id: int) -> Any:
     summary="Edit a store coupon batch before any coupon is issued (409 coupon_batch_issued after)",
 )
 def merchant_batch_update(request: HttpRequest, batch_id: int, payload: BatchPatchIn) -> Any:
-    batch = selectors.merchant_batch(actor=_actor(request), batch_id=batch_id)
+    batch = selectors.merchant_batch(actor=_user(request), batch_id=batch_id)
     return coupons.coupon_batch_update(
         actor=_actor(request),
         merchant_id=batch.merchant_id,
         batch_id=batch.pk,
         data=_batch_patch(batch, payload),
-        request=request,
     )
 
 
 @router.post("/merchant/coupon-batches/{batch_id}/cancel", response=BatchOut, summary="Stop issuing a batch")
 def merchant_batch_cancel(request: HttpRequest, batch_id: int) -> Any:
-    merchant_id = selectors.actor_merchant_id(_actor(request))
-    return coupons.coupon_batch_cancel(
-        actor=_actor(request), merchant_id=merchant_id, batch_id=batch_id, request=request
-    )
+    merchant_id = selectors.actor_merchant_id(_user(request))
+    return coupons.coupon_batch_cancel(actor=_actor(request), merchant_id=merchant_id, batch_id=batch_id)
 
 
 @router.post(
@@ -215,7 +219,7 @@ def merchant_batch_cancel(request: HttpRequest, batch_id: int) -> Any:
     summary="Price suggestions (cost-plus, competitor, sales/stock/season); never changes a price",
 )
 def merchant_price_suggestions(request: HttpRequest, payload: SuggestionsIn) -> Any:
-    selectors.actor_merchant_id(_actor(request))
+    selectors.actor_merchant_id(_user(request))
     config = strategy.StrategyConfig(
         target_margin_percent=payload.target_margin_percent, min_margin_percent=payload.min_margin_percent
     )
@@ -245,9 +249,7 @@ def merchant_price_suggestions(request: HttpRequest, payload: SuggestionsIn) -> 
     "/promotions", response={201: PromotionOut}, summary="Create a platform promotion (跨店满减 ...)"
 )
 def platform_promotion_create(request: HttpRequest, payload: PromotionIn) -> Status[Any]:
-    row = services.promotion_create(
-        actor=_actor(request), merchant_id=None, data=_promotion_input(payload), request=request
-    )
+    row = services.promotion_create(actor=_actor(request), merchant_id=None, data=_promotion_input(payload))
     return Status(201, row)
 
 
@@ -260,29 +262,28 @@ def platform_promotion_list(
     merchant_id: int | None = None,
 ) -> Any:
     return selectors.platform_promotions(
-        actor=_actor(request), platform_only=platform_only, status=status, merchant_id=merchant_id
+        actor=_user(request), platform_only=platform_only, status=status, merchant_id=merchant_id
     )
 
 
 @router.get("/promotions/{promotion_id}", response=PromotionOut, summary="One promotion")
 def platform_promotion_get(request: HttpRequest, promotion_id: int) -> Any:
-    return selectors.platform_promotion(actor=_actor(request), promotion_id=promotion_id)
+    return selectors.platform_promotion(actor=_user(request), promotion_id=promotion_id)
 
 
 @router.get("/promotions/{promotion_id}/checks", response=CheckOut, summary="Run the pre-launch checks")
 def platform_promotion_checks(request: HttpRequest, promotion_id: int) -> Any:
-    return _check(selectors.platform_promotion(actor=_actor(request), promotion_id=promotion_id))
+    return _check(selectors.platform_promotion(actor=_user(request), promotion_id=promotion_id))
 
 
 @router.patch("/promotions/{promotion_id}", response=PromotionOut, summary="Edit a draft platform promotion")
 def platform_promotion_update(request: HttpRequest, promotion_id: int, payload: PromotionPatchIn) -> Any:
-    row = selectors.platform_promotion(actor=_actor(request), promotion_id=promotion_id)
+    row = selectors.platform_promotion(actor=_user(request), promotion_id=promotion_id)
     return services.promotion_update(
         actor=_actor(request),
         merchant_id=None,
         promotion_id=row.pk,
         data=_promotion_patch(row, payload),
-        request=request,
     )
 
 
@@ -290,25 +291,19 @@ def platform_promotion_update(request: HttpRequest, promotion_id: int, payload: 
     "/promotions/{promotion_id}/launch", response=PromotionOut, summary="Launch a platform promotion"
 )
 def platform_promotion_launch(request: HttpRequest, promotion_id: int) -> Any:
-    return services.promotion_launch(
-        actor=_actor(request), merchant_id=None, promotion_id=promotion_id, request=request
-    )
+    return services.promotion_launch(actor=_actor(request), merchant_id=None, promotion_id=promotion_id)
 
 
 @router.post(
     "/promotions/{promotion_id}/cancel", response=PromotionOut, summary="Cancel a platform promotion"
 )
 def platform_promotion_cancel(request: HttpRequest, promotion_id: int) -> Any:
-    return services.promotion_cancel(
-        actor=_actor(request), merchant_id=None, promotion_id=promotion_id, request=request
-    )
+    return services.promotion_cancel(actor=_actor(request), merchant_id=None, promotion_id=promotion_id)
 
 
 @router.post("/coupon-batches", response={201: BatchOut}, summary="Create a platform coupon batch")
 def platform_batch_create(request: HttpRequest, payload: BatchIn) -> Status[Any]:
-    batch = coupons.coupon_batch_create(
-        actor=_actor(request), merchant_id=None, data=_batch_input(payload), request=request
-    )
+    batch = coupons.coupon_batch_create(actor=_actor(request), merchant_id=None, data=_batch_input(payload))
     return Status(201, batch)
 
 
@@ -317,12 +312,12 @@ def platform_batch_create(request: HttpRequest, payload: BatchIn) -> Status[Any]
 )
 @paginate(Pagination)
 def platform_batch_list(request: HttpRequest, all: bool = False) -> Any:
-    return selectors.platform_batches(actor=_actor(request), platform_only=not all)
+    return selectors.platform_batches(actor=_user(request), platform_only=not all)
 
 
 @router.get("/coupon-batches/{batch_id}", response=BatchOut, summary="One coupon batch")
 def platform_batch_get(request: HttpRequest, batch_id: int) -> Any:
-    return selectors.platform_batch(actor=_actor(request), batch_id=batch_id)
+    return selectors.platform_batch(actor=_user(request), batch_id=batch_id)
 
 
 @router.post(
@@ -330,7 +325,7 @@ def platform_batch_get(request: HttpRequest, batch_id: int) -> Any:
 )
 def platform_batch_issue(request: HttpRequest, batch_id: int, payload: IssueIn) -> Any:
     result = coupons.coupons_issue(
-        actor=_actor(request), merchant_id=None, batch_id=batch_id, usernames=payload.buyers, request=request
+        actor=_actor(request), merchant_id=None, batch_id=batch_id, usernames=payload.buyers
     )
     return IssueOut(
         issued=result.issued,
@@ -346,28 +341,25 @@ def platform_batch_issue(request: HttpRequest, batch_id: int, payload: IssueIn) 
     summary="Edit a platform coupon batch before any coupon is issued",
 )
 def platform_batch_update(request: HttpRequest, batch_id: int, payload: BatchPatchIn) -> Any:
-    batch = selectors.platform_batch(actor=_actor(request), batch_id=batch_id)
+    batch = selectors.platform_batch(actor=_user(request), batch_id=batch_id)
     return coupons.coupon_batch_update(
         actor=_actor(request),
         merchant_id=None,
         batch_id=batch.pk,
         data=_batch_patch(batch, payload),
-        request=request,
     )
 
 
 @router.post("/coupon-batches/{batch_id}/cancel", response=BatchOut, summary="Stop issuing a platform batch")
 def platform_batch_cancel(request: HttpRequest, batch_id: int) -> Any:
-    return coupons.coupon_batch_cancel(
-        actor=_actor(request), merchant_id=None, batch_id=batch_id, request=request
-    )
+    return coupons.coupon_batch_cancel(actor=_actor(request), merchant_id=None, batch_id=batch_id)
 
 
 # ---------------------------------------------------------------- buyers
 
 
 def _buyer(request: HttpRequest) -> Any:
-    return require_buyer(_actor(request))  # 403 buyer_only (once buyers_only, issue 16)
+    return require_buyer(_user(request))  # 403 buyer_only (once buyers_only, issue 16)
 
 
 @router.get(

@@ -18,10 +18,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind, require_buyer
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.pricing.checks import blocking, check_texts
 from mallops.pricing.errors import PricingCode
@@ -99,9 +101,8 @@ def _snapshot(batch: CouponBatch) -> dict[str, Any]:
 
 
 @transaction.atomic
-def coupon_batch_create(
-    *, actor: Any, merchant_id: int | None, data: BatchInput, request: Any = None
-) -> CouponBatch:
+def coupon_batch_create(*, actor: Actor, merchant_id: int | None, data: BatchInput) -> CouponBatch:
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     now = timezone.now()
     errors = _validate(data, merchant_id is None, now)
@@ -140,15 +141,13 @@ def coupon_batch_create(
         total_quantity=data.total_quantity,
         per_buyer_limit=data.per_buyer_limit,
         claim_code=code or None,
-        created_by=actor,
+        created_by_id=actor.user_id,
     )
-    audit_record(
-        actor=actor, action="pricing.coupon_batch_create", obj=batch, after=_snapshot(batch), request=request
-    )
+    audit_record(actor=actor, action="pricing.coupon_batch_create", obj=batch, after=_snapshot(batch))
     return batch
 
 
-def _locked_batch(batch_id: int, merchant_id: int | None, actor: Any) -> CouponBatch:
+def _locked_batch(batch_id: int, merchant_id: int | None, actor: Actor) -> CouponBatch:
     if merchant_id is None:
         qs = CouponBatch.objects.for_platform(actor, "promotion.manage").filter(merchant__isnull=True)
     else:
@@ -197,12 +196,13 @@ def _batch_terms(batch: CouponBatch) -> dict[str, Any]:
 
 @transaction.atomic
 def coupon_batch_update(
-    *, actor: Any, merchant_id: int | None, batch_id: int, data: BatchInput, request: Any = None
+    *, actor: Actor, merchant_id: int | None, batch_id: int, data: BatchInput
 ) -> CouponBatch:
     """Replace the terms of a batch nobody holds yet (``issued_count`` 0: nothing has been promised to a
     buyer, so the batch is still a draft). Locks the row; 404 outside the actor's scope, 409
     ``coupon_batch_issued`` once a coupon was issued, ``coupon_batch_cancelled`` after a stop, 422 and
     409 ``coupon_batch_blocked`` as ``coupon_batch_create``. ``claim_code`` None keeps the current code."""
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     batch = _locked_batch(batch_id, merchant_id, actor)
     if batch.status == CouponBatch.Status.CANCELLED:
@@ -257,16 +257,14 @@ def coupon_batch_update(
         obj=batch,
         before=before,
         after=_batch_terms(batch),
-        request=request,
     )
     return batch
 
 
 @transaction.atomic
-def coupon_batch_cancel(
-    *, actor: Any, merchant_id: int | None, batch_id: int, request: Any = None
-) -> CouponBatch:
+def coupon_batch_cancel(*, actor: Actor, merchant_id: int | None, batch_id: int) -> CouponBatch:
     """Stop issuing; coupons already held stay valid (an announced offer is honoured)."""
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     batch = _locked_batch(batch_id, merchant_id, actor)
     before = _snapshot(batch)
@@ -280,7 +278,6 @@ def coupon_batch_cancel(
         obj=batch,
         before=before,
         after=_snapshot(batch),
-        request=request,
     )
     return batch
 
@@ -369,13 +366,14 @@ class IssueResult:
 
 @transaction.atomic
 def coupons_issue(
-    *, actor: Any, merchant_id: int | None, batch_id: int, usernames: list[str], request: Any = None
+    *, actor: Actor, merchant_id: int | None, batch_id: int, usernames: list[str]
 ) -> IssueResult:
     """Issue one coupon to each listed buyer (platform operations, or a merchant to its buyers).
 
     A buyer without marketing consent (``dsr`` consent, as for a segment issue) is skipped: refused with
     ``no_marketing_consent`` and counted in ``no_consent``; an unknown name is refused ``not_a_buyer``.
     """
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     if not usernames or len(usernames) > 1000:
         raise validation_error([FieldError(loc=("body", "buyers"), msg="give 1 to 1000 buyer usernames")])
@@ -416,7 +414,6 @@ def coupons_issue(
             "no_consent": no_consent,
             "issued_count": batch.issued_count,
         },
-        request=request,
     )
     return IssueResult(issued=issued, refused=refused, no_consent=no_consent)
 
@@ -448,12 +445,11 @@ _BATCH_REFUSALS = (
 @transaction.atomic
 def coupons_issue_audience(
     *,
-    actor: Any,
+    actor: Actor,
     merchant_id: int | None,
     batch_id: int,
     audience: Callable[[], Audience],
     action: str,
-    request: Any = None,
 ) -> AudienceIssue:
     """Issue one coupon of the batch to each buyer of ``audience`` who holds none of it yet.
 
@@ -464,6 +460,7 @@ def coupons_issue_audience(
     ended) every later buyer is refused the same way. One audit event ``action`` with the audience's
     ``audit`` facts and the counts.
     """
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     batch = _locked_batch(batch_id, merchant_id, actor)
     chosen = audience()
@@ -508,7 +505,6 @@ def coupons_issue_audience(
             "refused": refused,
             "issued_count": batch.issued_count,
         },
-        request=request,
     )
     return AudienceIssue(issued=issued, already=already, refused=refused, issued_count=batch.issued_count)
 

@@ -14,8 +14,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, MerchantMember, User
 from mallops.accounts.roles import Kind
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.pricing import coupons, services
 from mallops.pricing.models import CouponBatch, PriceObservation, Promotion
@@ -49,7 +51,7 @@ def _seed_history(merchant: Merchant, skus: list[tuple[str, int]], now: datetime
             )
 
 
-def _promotion(actor: Any, merchant_id: int | None, spec: dict[str, Any], launch: bool) -> bool:
+def _promotion(actor: Actor, merchant_id: int | None, spec: dict[str, Any], launch: bool) -> bool:
     if merchant_id is None:
         existing = Promotion.objects.unscoped(reason="demo idempotency").filter(merchant__isnull=True)
     else:
@@ -66,7 +68,7 @@ def _promotion(actor: Any, merchant_id: int | None, spec: dict[str, Any], launch
     return True
 
 
-def _batch(actor: Any, merchant_id: int | None, spec: dict[str, Any]) -> CouponBatch:
+def _batch(actor: Actor, merchant_id: int | None, spec: dict[str, Any]) -> CouponBatch:
     if merchant_id is None:
         existing = CouponBatch.objects.unscoped(reason="demo idempotency").filter(merchant__isnull=True)
     else:
@@ -155,11 +157,12 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                     True,
                 )
             )
+        acting = actor_of(user)
         for spec, launch in specs:
-            made += _promotion(user, merchant.pk, spec, launch)
+            made += _promotion(acting, merchant.pk, spec, launch)
         batches.append(
             _batch(
-                user,
+                acting,
                 merchant.pk,
                 {
                     "name": "满199减30 店铺券",
@@ -175,8 +178,9 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         )
     ops = User.objects.filter(username="product-ops").first() or User.objects.filter(username="admin").first()
     if ops is not None:
+        ops_actor = actor_of(ops)
         made += _promotion(
-            ops,
+            ops_actor,
             None,
             {
                 "name": "跨店满减 每满300减50",
@@ -192,7 +196,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         )
         batches.append(
             _batch(
-                ops,
+                ops_actor,
                 None,
                 {
                     "name": "新人红包 5元",
@@ -207,7 +211,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         )
         batches.append(
             _batch(
-                ops,
+                ops_actor,
                 None,
                 {
                     "name": "平台9折券 最高减20元",
@@ -230,7 +234,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                 continue
             chosen = [b.username for b in buyers if rng.random() < 0.5]
             if chosen:
-                coupons.coupons_issue(actor=ops, merchant_id=None, batch_id=batch.pk, usernames=chosen)
+                coupons.coupons_issue(actor=ops_actor, merchant_id=None, batch_id=batch.pk, usernames=chosen)
     issued = sum(
         CouponBatch.objects.unscoped(reason="demo summary")
         .filter(pk=b.pk)

@@ -17,10 +17,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.pricing.models import Membership
 
@@ -48,7 +50,7 @@ def _snapshot(row: Membership) -> dict[str, Any]:
     }
 
 
-def _scope(actor: Any, merchant_id: int | None) -> Any:
+def _scope(actor: Actor, merchant_id: int | None) -> Any:
     if merchant_id is None:
         return Membership.objects.for_platform(actor, "promotion.manage").filter(merchant__isnull=True)
     return Membership.objects.for_merchant(merchant_id)
@@ -56,9 +58,10 @@ def _scope(actor: Any, merchant_id: int | None) -> Any:
 
 @transaction.atomic
 def membership_grant(
-    *, actor: Any, merchant_id: int | None, data: MembershipInput, request: Any = None
+    *, actor: Actor, merchant_id: int | None, data: MembershipInput
 ) -> tuple[Membership, bool]:
     """Grant (or re-grant) a membership; returns (row, created)."""
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     now = timezone.now()
     valid_from = data.valid_from or now
@@ -85,8 +88,9 @@ def membership_grant(
     before = _snapshot(row) if row is not None else None
     created = row is None
     if row is None:
-        row = Membership(merchant_id=merchant_id, buyer=buyer, granted_by=actor)
-    row.level, row.valid_from, row.valid_to, row.granted_by = level, valid_from, data.valid_to, actor
+        row = Membership(merchant_id=merchant_id, buyer=buyer, granted_by_id=actor.user_id or 0)
+    row.level, row.valid_from, row.valid_to = level, valid_from, data.valid_to
+    row.granted_by_id = actor.user_id or 0
     row.save()
     audit_record(
         actor=actor,
@@ -95,15 +99,13 @@ def membership_grant(
         merchant_id=merchant_id,
         before=before,
         after=_snapshot(row),
-        request=request,
     )
     return row, created
 
 
 @transaction.atomic
-def membership_revoke(
-    *, actor: Any, merchant_id: int | None, membership_id: int, request: Any = None
-) -> Membership:
+def membership_revoke(*, actor: Actor, merchant_id: int | None, membership_id: int) -> Membership:
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     row: Membership | None = (
         _scope(actor, merchant_id)
@@ -123,7 +125,6 @@ def membership_revoke(
         merchant_id=merchant_id,
         before=before,
         after=_snapshot(row),
-        request=request,
     )
     return row
 

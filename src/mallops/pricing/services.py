@@ -14,9 +14,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.pricing import rulestext
 from mallops.pricing.adapters import ObservationHistory, promotion_facts
@@ -241,34 +243,32 @@ def _terms(row: Promotion) -> dict[str, Any]:
 
 
 @transaction.atomic
-def promotion_create(
-    *, actor: Any, merchant_id: int | None, data: PromotionInput, request: Any = None
-) -> Promotion:
+def promotion_create(*, actor: Actor, merchant_id: int | None, data: PromotionInput) -> Promotion:
     """A draft promotion of ``merchant_id`` (None: a platform promotion)."""
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     now = timezone.now()
     errors = _validate(data, platform=merchant_id is None, now=now)
     if errors:
         raise validation_error(errors)
-    row = Promotion(merchant_id=merchant_id, created_by=actor)
+    row = Promotion(merchant_id=merchant_id, created_by_id=actor.user_id or 0)
     _apply(row, data, merchant_id)
     row.save()
     if merchant_id is not None:
         for sp in row.sku_prices:
             _observe(merchant_id, sp["sku"], sp["price_fen"], now, "promotion")
-    audit_record(
-        actor=actor, action="pricing.promotion_create", obj=row, after=_snapshot(row), request=request
-    )
+    audit_record(actor=actor, action="pricing.promotion_create", obj=row, after=_snapshot(row))
     return row
 
 
 @transaction.atomic
 def promotion_update(
-    *, actor: Any, merchant_id: int | None, promotion_id: int, data: PromotionInput, request: Any = None
+    *, actor: Actor, merchant_id: int | None, promotion_id: int, data: PromotionInput
 ) -> Promotion:
     """Replace the terms of a draft (``merchant_id`` None: a platform draft). Locks the row; 404 for a
     promotion outside the actor's scope, 409 ``promotion_not_draft`` once it was launched or cancelled,
     422 as ``promotion_create``. The findings are not stored: they are re-run at launch."""
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     row = _locked(promotion_id, merchant_id, actor)
     if row.status != PromotionStatus.DRAFT:
@@ -293,7 +293,6 @@ def promotion_update(
         obj=row,
         before=before,
         after=_terms(row),
-        request=request,
     )
     return row
 
@@ -345,16 +344,17 @@ def promotion_findings(row: Promotion) -> list[Finding]:
 
 
 def promotion_preview(
-    *, actor: Any, merchant_id: int | None, data: PromotionInput, promotion_id: int | None = None
+    *, actor: Actor, merchant_id: int | None, data: PromotionInput, promotion_id: int | None = None
 ) -> list[Finding]:
     """The pre-launch findings ``data`` would get, without writing anything (the console's "check"
     button). ``promotion_id`` names the draft being edited (so it does not overlap itself). 422 as
     ``promotion_create``."""
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     errors = _validate(data, platform=merchant_id is None, now=timezone.now())
     if errors:
         raise validation_error(errors)
-    row = Promotion(pk=promotion_id, merchant_id=merchant_id, created_by=actor)
+    row = Promotion(pk=promotion_id, merchant_id=merchant_id, created_by_id=actor.user_id or 0)
     _apply(row, data, merchant_id)
     return promotion_findings(row)
 
@@ -369,7 +369,7 @@ def _transition(row: Promotion, to: str) -> None:
     row.status = to
 
 
-def _locked(promotion_id: int, merchant_id: int | None, actor: Any) -> Promotion:
+def _locked(promotion_id: int, merchant_id: int | None, actor: Actor) -> Promotion:
     if merchant_id is None:
         qs = Promotion.objects.for_platform(actor, "promotion.manage").filter(merchant__isnull=True)
     else:
@@ -381,10 +381,9 @@ def _locked(promotion_id: int, merchant_id: int | None, actor: Any) -> Promotion
 
 
 @transaction.atomic
-def promotion_launch(
-    *, actor: Any, merchant_id: int | None, promotion_id: int, request: Any = None
-) -> Promotion:
+def promotion_launch(*, actor: Actor, merchant_id: int | None, promotion_id: int) -> Promotion:
     """Check and launch a draft: scheduled before its start, live after. 409 with the findings if blocked."""
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     row = _locked(promotion_id, merchant_id, actor)
     before = _snapshot(row)
@@ -419,15 +418,13 @@ def promotion_launch(
         obj=row,
         before=before,
         after=_snapshot(row),
-        request=request,
     )
     return row
 
 
 @transaction.atomic
-def promotion_cancel(
-    *, actor: Any, merchant_id: int | None, promotion_id: int, request: Any = None
-) -> Promotion:
+def promotion_cancel(*, actor: Actor, merchant_id: int | None, promotion_id: int) -> Promotion:
+    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     row = _locked(promotion_id, merchant_id, actor)
     before = _snapshot(row)
@@ -440,7 +437,6 @@ def promotion_cancel(
         obj=row,
         before=before,
         after=_snapshot(row),
-        request=request,
     )
     return row
 

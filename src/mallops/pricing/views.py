@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import user_merchant
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
@@ -165,9 +166,7 @@ def promotion_launch(request: HttpRequest, promotion_id: int) -> HttpResponse:
     if not _can_act(request, row, merchant_id):
         raise PermissionDenied("promotion.manage")
     try:
-        services.promotion_launch(
-            actor=request.user, merchant_id=merchant_id, promotion_id=row.pk, request=request
-        )
+        services.promotion_launch(actor=request_actor(request), merchant_id=merchant_id, promotion_id=row.pk)
     except DomainError as error:
         messages.error(request, _("Launch refused: %(detail)s") % {"detail": error.detail})
     else:
@@ -182,9 +181,7 @@ def promotion_cancel(request: HttpRequest, promotion_id: int) -> HttpResponse:
     if not _can_act(request, row, merchant_id):
         raise PermissionDenied("promotion.manage")
     try:
-        services.promotion_cancel(
-            actor=request.user, merchant_id=merchant_id, promotion_id=row.pk, request=request
-        )
+        services.promotion_cancel(actor=request_actor(request), merchant_id=merchant_id, promotion_id=row.pk)
     except DomainError as error:
         messages.error(request, error.detail)
     else:
@@ -207,7 +204,7 @@ def coupon_batches(request: HttpRequest) -> HttpResponse:
         batch_id = request.POST.get("batch", "")
         try:
             result = coupons.coupons_issue(
-                actor=user, merchant_id=None, batch_id=int(batch_id or 0), usernames=names, request=request
+                actor=request_actor(request), merchant_id=None, batch_id=int(batch_id or 0), usernames=names
             )
         except (DomainError, ValueError) as error:
             messages.error(request, getattr(error, "detail", str(error)))

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import user_merchant
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
@@ -74,14 +75,13 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         )
         try:
             memberships.membership_grant(
-                actor=request.user,
+                actor=request_actor(request),
                 merchant_id=merchant_id,
                 data=memberships.MembershipInput(
                     buyer=request.POST.get("buyer", ""),
                     level=request.POST.get("level", ""),
                     valid_to=valid_to,
                 ),
-                request=request,
             )
         except DomainError as error:
             messages.error(request, error.detail)
@@ -150,7 +150,7 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
         raise PermissionDenied("promotion.manage")
     try:
         memberships.membership_revoke(
-            actor=request.user, merchant_id=merchant_id, membership_id=membership_id, request=request
+            actor=request_actor(request), merchant_id=merchant_id, membership_id=membership_id
         )
     except DomainError as error:
         messages.error(request, error.detail)

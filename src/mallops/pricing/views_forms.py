@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import user_merchant
 from mallops.core.errors import DomainError
 from mallops.core.words import label
@@ -100,7 +101,10 @@ def _preview(
 ) -> list[Any] | None:
     try:
         return services.promotion_preview(
-            actor=request.user, merchant_id=merchant_id, data=form.to_input(), promotion_id=promotion_id
+            actor=request_actor(request),
+            merchant_id=merchant_id,
+            data=form.to_input(),
+            promotion_id=promotion_id,
         )
     except DomainError as error:
         _refusal(request, form, error)
@@ -131,7 +135,7 @@ def promotion_new(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 row = services.promotion_create(
-                    actor=request.user, merchant_id=merchant_id, data=form.to_input(), request=request
+                    actor=request_actor(request), merchant_id=merchant_id, data=form.to_input()
                 )
             except DomainError as error:
                 _refusal(request, form, error)
@@ -162,11 +166,10 @@ def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
         else:
             try:
                 services.promotion_update(
-                    actor=request.user,
+                    actor=request_actor(request),
                     merchant_id=merchant_id,
                     promotion_id=row.pk,
                     data=form.to_input(),
-                    request=request,
                 )
             except DomainError as error:
                 _refusal(request, form, error)
@@ -218,7 +221,7 @@ def batch_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             coupons.coupon_batch_create(
-                actor=request.user, merchant_id=merchant_id, data=form.to_input(), request=request
+                actor=request_actor(request), merchant_id=merchant_id, data=form.to_input()
             )
         except DomainError as error:
             _refusal(request, form, error)
@@ -244,11 +247,10 @@ def batch_edit(request: HttpRequest, batch_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             coupons.coupon_batch_update(
-                actor=request.user,
+                actor=request_actor(request),
                 merchant_id=merchant_id,
                 batch_id=batch.pk,
                 data=form.to_input(),
-                request=request,
             )
         except DomainError as error:
             _refusal(request, form, error)
@@ -263,9 +265,7 @@ def batch_edit(request: HttpRequest, batch_id: int) -> HttpResponse:
 def batch_stop(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch, merchant_id = _batch(request, batch_id)
     try:
-        coupons.coupon_batch_cancel(
-            actor=request.user, merchant_id=merchant_id, batch_id=batch.pk, request=request
-        )
+        coupons.coupon_batch_cancel(actor=request_actor(request), merchant_id=merchant_id, batch_id=batch.pk)
     except DomainError as error:
         messages.error(request, error.detail)
     else:
