@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.params.functions import Query as QueryParam
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.analytics import selectors, services
@@ -208,13 +209,12 @@ def post_cost(request: HttpRequest, payload: CostEntryIn) -> Status[dict[str, An
     from mallops.analytics.costs import cost_entry_as_dict, cost_entry_create
 
     entry = cost_entry_create(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request_actor(request),
         category=payload.category,
         start_on=payload.start_on,
         end_on=payload.end_on,
         amount_fen=payload.amount_fen,
         note=payload.note,
-        request=request,
     )
     return Status(201, cost_entry_as_dict(entry))
 
@@ -232,10 +232,9 @@ def post_cost_delete(request: HttpRequest, entry_id: int, payload: CostDeleteIn)
     from mallops.analytics.costs import cost_entry_delete
 
     cost_entry_delete(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request_actor(request),
         entry_id=entry_id,
         reason=payload.reason,
-        request=request,
     )
     return Status(204, None)
 
@@ -261,13 +260,12 @@ class TaskIn(Schema):
 )
 def post_task(request: HttpRequest, payload: TaskIn) -> Status[dict[str, Any]]:
     task = services.task_create(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request_actor(request),
         title=payload.title,
         team=payload.team,
         metric=payload.metric,
         finding=payload.finding,
         due_on=payload.due_on,
-        request=request,
     )
     return Status(201, {"id": task.pk, "title": task.title, "team": task.team, "status": task.status})
 
@@ -302,7 +300,7 @@ def _experiment_out(experiment: Any) -> dict[str, Any]:
 @router.post("/analytics/experiments", response={201: dict[str, Any]}, summary="Create and start an A/B test")
 def post_experiment(request: HttpRequest, payload: ExperimentIn) -> Status[dict[str, Any]]:
     experiment = services.experiment_create(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request_actor(request),
         key=payload.key,
         title=payload.title,
         variants=payload.variants,
@@ -310,7 +308,6 @@ def post_experiment(request: HttpRequest, payload: ExperimentIn) -> Status[dict[
         value_property=payload.value_property,
         covariate_event=payload.covariate_event,
         guardrails=payload.guardrails,
-        request=request,
     )
     return Status(201, _experiment_out(experiment))
 
@@ -422,7 +419,7 @@ class JobIn(Schema):
 def post_job(request: HttpRequest, payload: JobIn) -> Status[dict[str, Any]]:
     from mallops.analytics.jobs import job_as_dict, job_start
 
-    job = job_start(actor=request.auth, kind=payload.kind, params=payload.params)  # type: ignore[attr-defined]
+    job = job_start(actor=request_actor(request), kind=payload.kind, params=payload.params)
     return Status(202, job_as_dict(job))
 
 
@@ -447,4 +444,4 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 def post_job_cancel(request: HttpRequest, job_id: int) -> dict[str, Any]:
     from mallops.analytics.jobs import job_as_dict, job_cancel
 
-    return job_as_dict(job_cancel(actor=request.auth, job_id=job_id))  # type: ignore[attr-defined]
+    return job_as_dict(job_cancel(actor=request_actor(request), job_id=job_id))

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.analytics import behaviour, behaviour_levers
@@ -63,13 +64,12 @@ class ReviewTaskIn(Schema):
 )
 def post_review_task(request: HttpRequest, payload: ReviewTaskIn) -> Status[dict[str, Any]]:
     task = behaviour.review_task_create(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request_actor(request),
         start=payload.start,
         end=payload.end,
         team=payload.team,
         title=payload.title,
         due_on=payload.due_on,
-        request=request,
     )
     return Status(
         201,

@@ -19,6 +19,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.analytics import campaign_report, segments
@@ -136,7 +137,7 @@ def merchant_batch_issue_segment(request: HttpRequest, batch_id: int, payload: S
 def campaign_report_get(request: HttpRequest, start: date | None = None, end: date | None = None) -> Any:
     if start is not None and end is not None and end < start:
         raise validation_error([FieldError(loc=("query", "end"), msg="must not be before start")])
-    return campaign_report.campaign_report(actor=request.user, start=start, end=end)
+    return campaign_report.campaign_report(actor=request_actor(request), start=start, end=end)
 
 
 @router.get(
@@ -151,7 +152,7 @@ def merchant_campaign_report_get(
     if start is not None and end is not None and end < start:
         raise validation_error([FieldError(loc=("query", "end"), msg="must not be before start")])
     report = campaign_report.merchant_campaign_report(
-        actor=request.user, merchant_id=merchant_id, start=start, end=end
+        actor=request_actor(request), merchant_id=merchant_id, start=start, end=end
     )
     # ``items`` like every other merchant list (the platform report calls them ``campaigns``)
     report["items"] = report.pop("campaigns")

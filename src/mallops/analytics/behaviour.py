@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Final
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics import querying
 from mallops.analytics.channels import LABELS, ChannelGroup, channel_group
 from mallops.analytics.metrics import _ratio, check_range, period_bounds
 from mallops.analytics.selectors import alias_map
 from mallops.analytics.store.events import SHANGHAI, day_iso, shanghai_day
 from mallops.analytics.store.queries import sql_string
+from mallops.core.actors import Actor
 
 SESSION_GAP_US: Final = 30 * 60 * 1_000_000
 NEGATIVE_MAX_SCORE: Final = 2
@@ -384,7 +386,7 @@ def _local_iso(ts_us: int) -> str:
 
 def review_task_create(
     *,
-    actor: Any,
+    actor: Actor,
     start: date,
     end: date,
     team: str = "product_ops",
@@ -398,6 +400,7 @@ def review_task_create(
     from mallops.analytics import services
     from mallops.core.errors import FieldError, validation_error
 
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "analytics.view")
     if not date(1971, 1, 1) <= start <= end <= date(2199, 12, 31) or (end - start).days >= 366:
         message = "start <= end, 1971 to 2199, at most 366 days."
@@ -427,5 +430,4 @@ def review_task_create(
         metric="negative_review_share",
         finding=finding,
         due_on=due_on,
-        request=request,
     )

@@ -33,7 +33,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.orders.models import OrderLine
 from mallops.pricing.models import Coupon, CouponBatch, Promotion
 
@@ -147,8 +149,9 @@ def _assemble(
     }
 
 
-def campaign_report(*, actor: Any, start: date | None = None, end: date | None = None) -> dict[str, Any]:
+def campaign_report(*, actor: Actor, start: date | None = None, end: date | None = None) -> dict[str, Any]:
     """Every campaign that discounted a paid order in ``[start, end]`` (Beijing dates, inclusive)."""
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.view")
     rows = _rows(
         OrderLine.objects.unscoped(reason="campaign report: discount shares of paid orders"), start, end
@@ -176,9 +179,10 @@ def campaign_report(*, actor: Any, start: date | None = None, end: date | None =
 
 
 def merchant_campaign_report(
-    *, actor: Any, merchant_id: int, start: date | None = None, end: date | None = None
+    *, actor: Actor, merchant_id: int, start: date | None = None, end: date | None = None
 ) -> dict[str, Any]:
     """The store's own campaigns and the platform's, counted on the store's own paid orders only."""
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "store.promotion.manage")
     rows = _rows(OrderLine.objects.for_merchant(merchant_id), start, end)
     coupon_ids = _coupon_ids(rows)

@@ -21,11 +21,13 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind as UserKind
 from mallops.aftersales.selectors import refund_counts_since
 from mallops.analytics.models import SegmentMember
 from mallops.analytics.rfm import Tag
+from mallops.core.actors import Actor
 from mallops.dsr.consent_selectors import consenting_user_ids
 from mallops.dsr.contracts import Purpose
 from mallops.orders.selectors import first_orders_waiting
@@ -111,7 +113,9 @@ def care_list(*, now: datetime) -> CareList:
     return result
 
 
-def care_task_open(*, actor: Any, buyer_id: int, reason: str, assignee_id: int | None, now: datetime) -> Any:
+def care_task_open(
+    *, actor: Actor, buyer_id: int, reason: str, assignee_id: int | None, now: datetime
+) -> Any:
     """Open a user-operations task for one row of the care list (the row must still be on it: the server
     decides the reason). Returns the task, or None when an open task for the same row exists already.
     Errors: 422 ``care_not_needed`` when the buyer is no longer on the list for that reason; the task
@@ -121,6 +125,7 @@ def care_task_open(*, actor: Any, buyer_id: int, reason: str, assignee_id: int |
     from mallops.tasks.contracts import Team
     from mallops.tasks.services import task_open_once
 
+    actor = actor_of(actor)  # tests still pass a User
     row = next((r for r in care_list(now=now).rows if r.buyer_id == buyer_id and r.reason == reason), None)
     if row is None:
         raise validation_error(

@@ -16,11 +16,13 @@ from typing import Any, Final
 from django.db import transaction
 from django.db.models import QuerySet
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.analytics.models import CostEntry
 from mallops.analytics.selectors import to_us
 from mallops.analytics.store.events import SHANGHAI, shanghai_day
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, validation_error
 
 MAX_DAYS: Final = 366
@@ -76,7 +78,7 @@ def cost_entries() -> QuerySet[CostEntry]:
 @transaction.atomic
 def cost_entry_create(
     *,
-    actor: Any,
+    actor: Actor,
     category: str,
     start_on: date,
     end_on: date,
@@ -89,6 +91,7 @@ def cost_entry_create(
     Errors (422, field paths under ``body``): unknown category, ``end_on`` before ``start_on``, a period
     longer than 366 days or outside 1971-2199, an amount below 0 or above ¥1 trillion, a note over 200.
     """
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "analytics.manage")
     errors: list[FieldError] = []
     if category not in CostEntry.Category.values:
@@ -113,7 +116,7 @@ def cost_entry_create(
         end_on=end_on,
         amount_fen=amount_fen,
         note=note.strip(),
-        created_by=actor,
+        created_by_id=actor.user_id or 0,  # require_permission: signed in
     )
     entry.full_clean()
     entry.save()
@@ -129,19 +132,19 @@ def cost_entry_create(
             "amount_fen": amount_fen,
             "note": entry.note,
         },
-        request=request,
     )
     return entry
 
 
 @transaction.atomic
-def cost_entry_delete(*, actor: Any, entry_id: int, reason: str, request: Any = None) -> None:
+def cost_entry_delete(*, actor: Actor, entry_id: int, reason: str) -> None:
     """Remove a mistaken entry (``analytics.manage``); the audit event keeps what it held and why.
 
     Errors: 422 without a reason (or one over 200 characters), 404 for an unknown entry.
     """
     from mallops.core.errors import not_found
 
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "analytics.manage")
     reason = reason.strip()
     if not reason or len(reason) > 200:
@@ -155,9 +158,7 @@ def cost_entry_delete(*, actor: Any, entry_id: int, reason: str, request: Any = 
         raise not_found("cost entry")
     before = {**cost_entry_as_dict(entry), "reason": reason}
     before.pop("created_at")
-    audit_record(
-        actor=actor, action="analytics.cost_delete", obj=entry, before=before, after=None, request=request
-    )
+    audit_record(actor=actor, action="analytics.cost_delete", obj=entry, before=before, after=None)
     entry.delete()
 
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from django.db import transaction
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.analytics import selectors
 from mallops.analytics.errors import AnalyticsCode
 from mallops.analytics.models import QueryJob
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 
 KINDS = ("funnel", "retention", "paths", "kpis")
@@ -90,21 +92,23 @@ def _kpis_by_day(start: date, end: date, progress: Callable[[int], None]) -> dic
 
 
 @transaction.atomic
-def job_start(*, actor: Any, kind: str, params: dict[str, Any]) -> QueryJob:
+def job_start(*, actor: Actor, kind: str, params: dict[str, Any]) -> QueryJob:
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "analytics.view")
     _validate(kind, params)
-    job = QueryJob.objects.create(kind=kind, params=params, created_by=actor)
+    job = QueryJob.objects.create(kind=kind, params=params, created_by_id=actor.user_id or 0)
     from mallops.analytics.tasks import analytics_run_job
 
     transaction.on_commit(lambda: analytics_run_job(job.pk))
     return job
 
 
-def job_cancel(*, actor: Any, job_id: int) -> QueryJob:
+def job_cancel(*, actor: Actor, job_id: int) -> QueryJob:
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "analytics.view")
     if not 0 < job_id < 2**63:
         raise not_found("query job")
-    job = QueryJob.objects.filter(pk=job_id, created_by=actor).first()
+    job = QueryJob.objects.filter(pk=job_id, created_by_id=actor.user_id).first()
     if job is None:
         raise not_found("query job")
     updated = QueryJob.objects.filter(

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.analytics.errors import AnalyticsCode
 from mallops.analytics.models import Experiment, ExperimentExposure, IdentityAlias, Task
@@ -20,6 +21,7 @@ from mallops.analytics.storage import get_store
 from mallops.analytics.store.events import EventError, normalise_event
 from mallops.analytics.store.ingest import MAX_API_BATCH, IngestResult, ingest_events
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, not_found, validation_error
 from mallops.dsr.binding import events_consent_bind
 
@@ -131,7 +133,7 @@ def identity_merge(*, alias_id: str, distinct_id: str) -> IdentityAlias | None:
 @transaction.atomic
 def task_create(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     team: str,
     metric: str = "",
@@ -140,6 +142,7 @@ def task_create(
     request: Any = None,
 ) -> Task:
     """Turn a KPI finding into a task for a team."""
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "analytics.view")
     errors: list[FieldError] = []
     if not title.strip():
@@ -157,7 +160,7 @@ def task_create(
         team=team,
         metric=metric,
         finding=dict(finding or {}),
-        created_by=actor,
+        created_by_id=actor.user_id or 0,  # require_permission: signed in
         due_on=due_on,
     )
     audit_record(
@@ -166,7 +169,6 @@ def task_create(
         obj=task,
         before=None,
         after={"title": task.title, "team": team},
-        request=request,
     )
     return task
 
@@ -177,7 +179,7 @@ def task_create(
 @transaction.atomic
 def experiment_create(
     *,
-    actor: Any,
+    actor: Actor,
     key: str,
     title: str,
     variants: list[dict[str, Any]],
@@ -188,6 +190,7 @@ def experiment_create(
     started_at: datetime | None = None,
     request: Any = None,
 ) -> Experiment:
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "analytics.manage")
     errors: list[FieldError] = []
     if not _SLUG.fullmatch(key) or Experiment.objects.filter(key=key).exists():
@@ -242,7 +245,6 @@ def experiment_create(
         obj=experiment,
         before=None,
         after={"key": key, "variants": experiment.variants},
-        request=request,
     )
     return experiment
 

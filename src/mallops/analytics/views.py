@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.analytics import selectors, services
 from mallops.analytics.charts import bar_chart, bar_option, line_chart, time_series_option
 from mallops.analytics.console_forms import event_choices
@@ -143,12 +144,11 @@ def task_new(request: HttpRequest) -> HttpResponse:
     _require(request)
     try:
         services.task_create(
-            actor=request.user,
+            actor=request_actor(request),
             title=request.POST.get("title", ""),
             team=request.POST.get("team", ""),
             metric=request.POST.get("metric", ""),
             finding={"note": request.POST.get("note", ""), "period": request.POST.get("period", "")},
-            request=request,
         )
     except DomainError as exc:
         messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
@@ -212,7 +212,7 @@ def experiments_page(request: HttpRequest) -> HttpResponse:
         ]
         try:
             created = services.experiment_create(
-                actor=request.user,
+                actor=request_actor(request),
                 key=request.POST.get("key", "").strip(),
                 title=request.POST.get("title", "").strip(),
                 variants=variants,
@@ -225,7 +225,6 @@ def experiments_page(request: HttpRequest) -> HttpResponse:
                     for g in value.split(",")
                     if g.strip()
                 ],
-                request=request,
             )
         except DomainError as exc:
             messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)
@@ -296,11 +295,11 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "cancel" in request.POST:
-                job_cancel(actor=request.user, job_id=int(request.POST["cancel"]))
+                job_cancel(actor=request_actor(request), job_id=int(request.POST["cancel"]))
                 messages.success(request, _("Job cancelled."))
             else:
                 params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "kind")}
-                job_start(actor=request.user, kind=request.POST.get("kind", ""), params=params)
+                job_start(actor=request_actor(request), kind=request.POST.get("kind", ""), params=params)
                 messages.success(request, _("Query queued."))
         except (DomainError, ValueError) as exc:
             messages.error(request, str(exc))

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mallops.accounts.actors import request_actor
 from mallops.analytics import behaviour, behaviour_levers, selectors
 from mallops.analytics.charts import bar_chart, line_chart
 from mallops.analytics.console_forms import event_choices
@@ -154,12 +155,11 @@ def behaviour_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             task = behaviour.review_task_create(
-                actor=request.user,
+                actor=request_actor(request),
                 start=start,
                 end=end,
                 team=request.POST.get("team", ""),
                 title=request.POST.get("title", ""),
-                request=request,
             )
         except DomainError as exc:
             messages.error(request, "; ".join(e.msg for e in exc.errors) or exc.detail)

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import user_merchant
 from mallops.analytics import campaign_report, segments
 from mallops.console.lists import Column, DataTable, Filter
@@ -88,16 +89,16 @@ def _campaign_table(request: HttpRequest, rows: list[dict[str, Any]], *, merchan
 
 
 def _report_page(request: HttpRequest, merchant_id: int | None) -> HttpResponse:
-    user: Any = request.user
+    actor = request_actor(request)
     start, end = _day(request.GET.get("start", "")), _day(request.GET.get("end", ""))
     if start and end and end < start:
         messages.error(request, _("The end date is before the start date."))
         start = end = None
     if merchant_id is None:
-        report = campaign_report.campaign_report(actor=user, start=start, end=end)
+        report = campaign_report.campaign_report(actor=actor, start=start, end=end)
     else:
         report = campaign_report.merchant_campaign_report(
-            actor=user, merchant_id=merchant_id, start=start, end=end
+            actor=actor, merchant_id=merchant_id, start=start, end=end
         )
     rows = report["campaigns"]
     table = _campaign_table(request, rows, merchant_side=merchant_id is not None)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.analytics import care
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
@@ -78,7 +79,7 @@ def _open_task(request: HttpRequest, user: Any, now: Any) -> HttpResponse:
         return redirect("analytics:care")
     try:
         task = care.care_task_open(
-            actor=user,
+            actor=request_actor(request),
             buyer_id=int(buyer),
             reason=reason,
             assignee_id=int(assignee) if is_ascii_digits(assignee, max_digits=12) else None,

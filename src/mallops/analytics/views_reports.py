@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mallops.accounts.actors import request_actor
 from mallops.analytics import charts, selectors
 from mallops.analytics.console_forms import (
     CostEntryForm,
@@ -377,7 +378,7 @@ def costs_page(request: HttpRequest) -> HttpResponse:
         _require(request, "analytics.manage")
         if form.is_valid():
             try:
-                cost_entry_create(actor=request.user, request=request, **form.cleaned_data)
+                cost_entry_create(actor=request_actor(request), **form.cleaned_data)
             except DomainError as exc:
                 for line in _errors(exc):
                     form.add_error(None, line)
@@ -451,7 +452,7 @@ def cost_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
 
     try:
         cost_entry_delete(
-            actor=request.user, entry_id=entry_id, reason=request.POST.get("reason", ""), request=request
+            actor=request_actor(request), entry_id=entry_id, reason=request.POST.get("reason", "")
         )
     except DomainError as exc:
         messages.error(request, "；".join(_errors(exc)))
