@@ -15,6 +15,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Status
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import User
 from mallops.accounts.services import require_permission
@@ -138,7 +139,7 @@ def marketing_channel_create(
     request: HttpRequest, payload: MarketingChannelIn
 ) -> Status[MarketingChannelOut]:
     row = services.channel_create(
-        actor=_actor(request),
+        actor=request_actor(request),
         code=payload.code,
         name=payload.name,
         kind=payload.kind,
@@ -157,7 +158,11 @@ def marketing_spend_set(
     request: HttpRequest, channel_id: int, day: date, payload: MarketingSpendIn
 ) -> MarketingSpendOut:
     row: ChannelSpend = services.spend_set(
-        actor=_actor(request), channel_id=channel_id, day=day, amount_fen=payload.amount_fen, source="api"
+        actor=request_actor(request),
+        channel_id=channel_id,
+        day=day,
+        amount_fen=payload.amount_fen,
+        source="api",
     )
     return MarketingSpendOut(
         channel_id=row.channel_id,
@@ -198,7 +203,7 @@ def marketing_spend_import(request: HttpRequest) -> MarketingSpendImportOut:
         text = upload.read().decode("utf-8")
     except UnicodeDecodeError:
         raise validation_error([FieldError(("body", "file"), "The file is not UTF-8.", "encoding")]) from None
-    result = services.spend_import_csv(actor=_actor(request), text=text)
+    result = services.spend_import_csv(actor=request_actor(request), text=text)
     return MarketingSpendImportOut(rows=result.rows, changed=result.changed)
 
 

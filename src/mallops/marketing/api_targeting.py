@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Status
 from pydantic import AfterValidator
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import User
 from mallops.core.idempotency import require_idempotency_key
@@ -274,7 +275,7 @@ def marketing_strategies(request: HttpRequest) -> MarketingStrategyListOut:
 def marketing_strategy_create(
     request: HttpRequest, payload: MarketingStrategyIn
 ) -> Status[MarketingStrategyOut]:
-    row = strategy_services.strategy_create(actor=_actor(request), **payload.model_dump())
+    row = strategy_services.strategy_create(actor=request_actor(request), **payload.model_dump())
     return Status(201, _strategy_out(row))
 
 
@@ -285,7 +286,7 @@ def marketing_strategy_create(
 )
 def marketing_strategy_run(request: HttpRequest, strategy_id: int) -> Status[MarketingStrategyRunOut]:
     require_idempotency_key(request)
-    run = strategy_services.strategy_run(actor=_actor(request), strategy_id=strategy_id)
+    run = strategy_services.strategy_run(actor=request_actor(request), strategy_id=strategy_id)
     return Status(201, _run_out(run))
 
 
@@ -316,7 +317,9 @@ def marketing_strategy_run_export(request: HttpRequest, run_id: int, purpose: st
     "/marketing/buyer-tags", response=MarketingBuyerTagsOut, summary="Tag buyers (campaign audiences)"
 )
 def marketing_buyer_tags(request: HttpRequest, payload: MarketingBuyerTagsIn) -> MarketingBuyerTagsOut:
-    result = services.buyer_tags_add(actor=_actor(request), tag=payload.tag, usernames=payload.usernames)
+    result = services.buyer_tags_add(
+        actor=request_actor(request), tag=payload.tag, usernames=payload.usernames
+    )
     return MarketingBuyerTagsOut(tagged=result.tagged, unknown=result.unknown)
 
 
@@ -348,7 +351,7 @@ def marketing_campaign_create(
     data = payload.model_dump()
     data["tags"] = tuple(data["tags"])
     row = campaign_services.campaign_create(
-        actor=_actor(request), data=campaign_services.CampaignInput(**data)
+        actor=request_actor(request), data=campaign_services.CampaignInput(**data)
     )
     return Status(201, _campaign_out(row))
 
@@ -367,7 +370,9 @@ def marketing_campaign_approve(
     request: HttpRequest, campaign_id: int, payload: MarketingApproveIn
 ) -> MarketingCampaignOut:
     row = campaign_services.campaign_approve(
-        actor=_actor(request), campaign_id=campaign_id, acknowledge_findings=payload.acknowledge_findings
+        actor=request_actor(request),
+        campaign_id=campaign_id,
+        acknowledge_findings=payload.acknowledge_findings,
     )
     return _campaign_out(row)
 
@@ -379,14 +384,18 @@ def marketing_campaign_approve(
 )
 def marketing_campaign_launch(request: HttpRequest, campaign_id: int) -> MarketingCampaignOut:
     require_idempotency_key(request)
-    return _campaign_out(campaign_services.campaign_launch(actor=_actor(request), campaign_id=campaign_id))
+    return _campaign_out(
+        campaign_services.campaign_launch(actor=request_actor(request), campaign_id=campaign_id)
+    )
 
 
 @router.post(
     "/marketing/campaigns/{campaign_id}/finish", response=MarketingCampaignOut, summary="Stop a campaign"
 )
 def marketing_campaign_finish(request: HttpRequest, campaign_id: int) -> MarketingCampaignOut:
-    return _campaign_out(campaign_services.campaign_finish(actor=_actor(request), campaign_id=campaign_id))
+    return _campaign_out(
+        campaign_services.campaign_finish(actor=request_actor(request), campaign_id=campaign_id)
+    )
 
 
 @router.get(

@@ -24,10 +24,12 @@ from typing import Any, Final
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.analytics.segments import SEGMENTS
 from mallops.audit.services import audit_record, audited
 from mallops.compliance.engine import check_text
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, validation_error
 from mallops.marketing import audience
 from mallops.marketing.errors import MarketingCode
@@ -146,7 +148,7 @@ class CampaignInput:
     message_cost_fen: int = 0
 
 
-def _validate(actor: Any, data: CampaignInput) -> list[FieldError]:
+def _validate(actor: Actor, data: CampaignInput) -> list[FieldError]:
     errors: list[FieldError] = []
     if not data.name.strip():
         errors.append(FieldError(("body", "name"), "Required.", "required"))
@@ -187,9 +189,10 @@ def _validate(actor: Any, data: CampaignInput) -> list[FieldError]:
     return errors
 
 
-def campaign_create(*, actor: Any, data: CampaignInput) -> Campaign:
+def campaign_create(*, actor: Actor, data: CampaignInput) -> Campaign:
     """A draft campaign (platform coupon batch or platform promotion as its offer). 422 names each bad
     field; 403 without ``promotion.manage``."""
+    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     errors = _validate(actor, data)
     if errors:
@@ -210,7 +213,7 @@ def campaign_create(*, actor: Any, data: CampaignInput) -> Campaign:
             ends_at=data.ends_at,
             holdout_percent=data.holdout_percent,
             message_cost_fen=data.message_cost_fen,
-            created_by=actor,
+            created_by_id=actor.user_id or 0,
         )
         campaign.save()
         audit_record(
@@ -223,11 +226,12 @@ def campaign_create(*, actor: Any, data: CampaignInput) -> Campaign:
 
 
 def campaign_approve(
-    *, actor: Any, campaign_id: int, acknowledge_findings: bool = False, now: datetime | None = None
+    *, actor: Actor, campaign_id: int, acknowledge_findings: bool = False, now: datetime | None = None
 ) -> Campaign:
     """A second person approves a draft. Errors: 409 ``four_eyes_required`` (the approver created it),
     422 ``compliance_blocked`` (nothing changes), 422 ``findings_not_acknowledged``, 409
     ``campaign_transition_not_allowed``, 404, 403. Locks the campaign row."""
+    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -243,7 +247,7 @@ def campaign_approve(
         if findings and not acknowledge_findings:
             raise _need_acknowledgement(findings)
         campaign.findings, campaign.findings_acknowledged = findings, bool(findings)
-        campaign.approved_by, campaign.approved_at = actor, now
+        campaign.approved_by_id, campaign.approved_at = actor.user_id, now
         campaign.save()
         audit_record(
             actor=actor,
@@ -255,13 +259,14 @@ def campaign_approve(
     return campaign
 
 
-def campaign_launch(*, actor: Any, campaign_id: int, now: datetime | None = None) -> Campaign:
+def campaign_launch(*, actor: Actor, campaign_id: int, now: datetime | None = None) -> Campaign:
     """Launch an approved campaign: scheduled until ``starts_at``, or started at once (delivered).
 
     The texts pass the compliance engine again: a ``block`` refuses with 422 ``compliance_blocked`` (the
     finding and its cited article; nothing changes), ``review`` findings other than the acknowledged ones
     refuse with 422 ``findings_not_acknowledged``. 409 ``campaign_transition_not_allowed`` unless
     approved. Deliveries run as ``actor`` (its ``promotion.manage`` issues the coupons)."""
+    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -272,7 +277,7 @@ def campaign_launch(*, actor: Any, campaign_id: int, now: datetime | None = None
         _refuse_blocking(findings)
         if findings and not (campaign.findings_acknowledged and findings == campaign.findings):
             raise _need_acknowledgement(findings)
-        campaign.launched_by, campaign.launched_at = actor, now
+        campaign.launched_by_id, campaign.launched_at = actor.user_id, now
         if to == S.RUNNING:
             _deliver(campaign, now)
         campaign.save()
@@ -289,7 +294,7 @@ def campaign_launch(*, actor: Any, campaign_id: int, now: datetime | None = None
 def _deliver(campaign: Campaign, now: datetime) -> None:
     """Resolve the audience, keep the holdout aside, issue the offer and record the notifications.
     Inside the caller's transaction, the campaign row locked."""
-    actor = campaign.launched_by
+    actor = actor_of(campaign.launched_by)  # the sweep acts as whoever launched it
     found = audience.resolve(
         actor=actor, segment=campaign.segment, tier_code=campaign.tier_code, tags=list(campaign.tags)
     )
@@ -333,8 +338,9 @@ def _deliver(campaign: Campaign, now: datetime) -> None:
     )
 
 
-def campaign_finish(*, actor: Any, campaign_id: int, now: datetime | None = None) -> Campaign:
+def campaign_finish(*, actor: Actor, campaign_id: int, now: datetime | None = None) -> Campaign:
     """Stop a scheduled or running campaign now (a running one keeps its deliveries and results)."""
+    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():

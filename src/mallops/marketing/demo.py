@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.marketing import services
 from mallops.marketing.models import Channel
@@ -25,7 +26,7 @@ CHANNELS = [
 
 
 def load(*, lines: list[str], rng: random.Random) -> None:
-    actor = User.objects.get(username="product-ops")
+    actor = actor_of(User.objects.get(username="product-ops"))
     for code, name, kind, source, _daily in CHANNELS:
         if not Channel.objects.filter(code=code).exists():
             services.channel_create(actor=actor, code=code, name=name, kind=kind, utm_source=source)

@@ -11,12 +11,14 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.core.money import parse_yuan
 from mallops.marketing.errors import MarketingCode
@@ -36,13 +38,14 @@ def _check_spend(amount_fen: int, loc: tuple[str | int, ...]) -> list[FieldError
 
 
 def channel_create(
-    *, actor: Any, code: str, name: str, kind: str, utm_source: str, is_active: bool = True
+    *, actor: Actor, code: str, name: str, kind: str, utm_source: str, is_active: bool = True
 ) -> Channel:
     """A new channel; ``utm_source`` is stored lower-case (touches are matched lower-case).
 
     Errors: 422 on an unknown kind or empty field, 409 ``channel_exists`` when the code or the UTM source is
     taken.
     """
+    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     errors = []
     if kind not in Channel.Kind.values:
@@ -78,7 +81,7 @@ def channel_create(
     return channel
 
 
-def _upsert(*, actor: Any, channel: Channel, day: date, amount_fen: int, source: str) -> ChannelSpend:
+def _upsert(*, actor: Actor, channel: Channel, day: date, amount_fen: int, source: str) -> ChannelSpend:
     row = ChannelSpend.objects.select_for_update().filter(channel=channel, day=day).first()
     before = None if row is None else {"amount_fen": row.amount_fen}
     if row is None:
@@ -98,9 +101,10 @@ def _upsert(*, actor: Any, channel: Channel, day: date, amount_fen: int, source:
 
 
 def spend_set(
-    *, actor: Any, channel_id: int, day: date, amount_fen: int, source: str = "console"
+    *, actor: Actor, channel_id: int, day: date, amount_fen: int, source: str = "console"
 ) -> ChannelSpend:
     """Set the spend of a channel on a day (replacing any earlier amount). 404 on an unknown channel."""
+    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     errors = _check_spend(amount_fen, ("body", "amount_fen"))
     if errors:
@@ -120,13 +124,14 @@ class SpendImport:
     changed: int  # rows whose stored amount is new or different
 
 
-def spend_import_csv(*, actor: Any, text: str) -> SpendImport:
+def spend_import_csv(*, actor: Actor, text: str) -> SpendImport:
     """Import ``channel,day,amount_yuan`` rows (channel code, ISO day, 元 with at most two decimals).
 
     All or nothing: any bad row refuses the whole file with a 422 naming each bad row and column
     (``("body", "file", <row number>, <column>)``, row 1 is the header). A channel and day listed twice in
     one file is an error. Importing the same file again changes nothing.
     """
+    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     lines = list(reader)
@@ -196,9 +201,10 @@ class TagResult:
     unknown: list[str]  # names that are no active buyer
 
 
-def buyer_tags_add(*, actor: Any, tag: str, usernames: list[str]) -> TagResult:
+def buyer_tags_add(*, actor: Actor, tag: str, usernames: list[str]) -> TagResult:
     """Give ``tag`` to the listed buyers (1-1000; a buyer already tagged is unchanged). A tag picks a
     campaign's audience; it sends nothing, so no consent is asked here (the campaign asks)."""
+    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     tag = tag.strip()
     errors = []

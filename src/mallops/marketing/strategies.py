@@ -23,9 +23,11 @@ from typing import Any, Final
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.analytics.segments import SEGMENTS
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.marketing import audience
 from mallops.marketing.errors import MarketingCode
@@ -47,7 +49,7 @@ ISSUE_CHUNK: Final = 1000
 
 def strategy_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     action: str,
     segment: str = "",
@@ -59,6 +61,7 @@ def strategy_create(
 ) -> Strategy:
     """A new strategy owned by ``actor``. 422 names each bad field (a retargeting list needs a social or
     search channel, a win-back coupon a platform coupon batch)."""
+    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     errors: list[FieldError] = []
     if not name.strip():
@@ -96,7 +99,7 @@ def strategy_create(
             coupon_batch_id=coupon_batch_id if action == Action.WINBACK_COUPON else None,
             holdout_percent=holdout_percent,
             measure_days=measure_days,
-            owner=actor,
+            owner_id=actor.user_id or 0,
         )
         audit_record(
             actor=actor,
@@ -117,10 +120,11 @@ def _get(strategy_id: int) -> Strategy:
 
 
 def strategy_run(
-    *, actor: Any, strategy_id: int, trigger: str = StrategyRun.Trigger.MANUAL, now: datetime | None = None
+    *, actor: Actor, strategy_id: int, trigger: str = StrategyRun.Trigger.MANUAL, now: datetime | None = None
 ) -> StrategyRun:
     """Run a strategy now (see the module docstring). ``actor`` is the person asking; a scheduled run
     passes the owner. One audited transaction; returns the stored run with its counts."""
+    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     strategy = _get(strategy_id)
     now = now or timezone.now()
@@ -198,7 +202,10 @@ def strategies_run_scheduled(*, now: datetime | None = None) -> dict[str, int]:
     for strategy in Strategy.objects.filter(is_active=True).select_related("owner").order_by("pk"):
         try:
             strategy_run(
-                actor=strategy.owner, strategy_id=strategy.pk, trigger=StrategyRun.Trigger.SCHEDULE, now=now
+                actor=actor_of(strategy.owner),
+                strategy_id=strategy.pk,
+                trigger=StrategyRun.Trigger.SCHEDULE,
+                now=now,
             )
             done += 1
         except DomainError as exc:

@@ -12,8 +12,10 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.marketing import audience
 from mallops.marketing.models import BuyerTag, Campaign
@@ -59,9 +61,10 @@ def _name(tag: str, field: str = "tag") -> str:
 
 
 @audited()
-def buyer_tag_remove(*, actor: Any, tag: str, buyer_ids: list[int] | None = None) -> int:
+def buyer_tag_remove(*, actor: Actor, tag: str, buyer_ids: list[int] | None = None) -> int:
     """Take ``tag`` from the listed buyers, or from every buyer (``buyer_ids`` None: the tag is deleted).
     Returns the rows removed; audited as ``marketing.buyer_tag.remove``."""
+    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     rows = BuyerTag.objects.filter(tag=tag)
     if buyer_ids is not None:
@@ -79,10 +82,11 @@ def buyer_tag_remove(*, actor: Any, tag: str, buyer_ids: list[int] | None = None
 
 
 @audited()
-def buyer_tag_rename(*, actor: Any, tag: str, new_name: str) -> int:
+def buyer_tag_rename(*, actor: Actor, tag: str, new_name: str) -> int:
     """Rename ``tag`` (a buyer already carrying ``new_name`` keeps one row); campaigns that have not
     delivered yet (draft, approved, scheduled) follow the new name. 404 unknown tag, 422 bad name.
     Returns the buyers carrying the new name; audited as ``marketing.buyer_tag.rename``."""
+    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     new_name = _name(new_name, "new_name")
     rows = BuyerTag.objects.select_for_update().filter(tag=tag)

@@ -14,7 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, label
 from mallops.marketing import selectors, services
@@ -30,6 +32,12 @@ def _need(request: HttpRequest, permission: str) -> Any:
     return request.user
 
 
+def _acting(request: HttpRequest, permission: str) -> Actor:
+    """``_need``, then the typed actor for a service call (issue 16)."""
+    _need(request, permission)
+    return request_actor(request)
+
+
 def _refused(form: Any, error: DomainError) -> None:
     for line in error_lines(error.errors, "marketing") or [_("The action was refused.")]:
         form.add_error(None, line)
@@ -41,7 +49,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     form = MarketingChannelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.channel_create(actor=_need(request, "promotion.manage"), **form.cleaned_data)
+            services.channel_create(actor=_acting(request, "promotion.manage"), **form.cleaned_data)
         except DomainError as error:
             _refused(form, error)
         else:
@@ -85,7 +93,7 @@ def spend_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_bound and form.is_valid():
         try:
             services.spend_set(
-                actor=actor,
+                actor=request_actor(request),
                 channel_id=form.cleaned_data["channel"].pk,
                 day=form.cleaned_data["day"],
                 amount_fen=form.cleaned_data["amount"],
@@ -101,7 +109,9 @@ def spend_page(request: HttpRequest) -> HttpResponse:
             if handle.size > MAX_CSV_BYTES:
                 upload.add_error("file", _("The spend file is too large (1 MB at most)."))
             else:
-                result = services.spend_import_csv(actor=actor, text=handle.read().decode("utf-8"))
+                result = services.spend_import_csv(
+                    actor=request_actor(request), text=handle.read().decode("utf-8")
+                )
                 messages.success(
                     request,
                     _("Spend file imported: %(rows)s rows, %(changed)s changed.")

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, Filter
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, label
 from mallops.marketing import campaigns as campaign_services
@@ -35,6 +37,12 @@ def _need(request: HttpRequest, permission: str) -> Any:
     if not request.user.has_perm(permission):
         raise PermissionDenied(permission)
     return request.user
+
+
+def _acting(request: HttpRequest, permission: str) -> Actor:
+    """``_need``, then the typed actor for a service call (issue 16)."""
+    _need(request, permission)
+    return request_actor(request)
 
 
 def _refused(request: HttpRequest, error: DomainError, form: Any = None) -> None:
@@ -104,7 +112,7 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             strategy = strategy_services.strategy_create(
-                actor=_need(request, MANAGE),
+                actor=_acting(request, MANAGE),
                 name=data["name"],
                 action=data["action"],
                 segment=data["segment"] or "",
@@ -228,7 +236,7 @@ def strategy_page(request: HttpRequest, strategy_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def strategy_run_now(request: HttpRequest, strategy_id: int) -> HttpResponse:
-    actor = _need(request, MANAGE)
+    actor = _acting(request, MANAGE)
     try:
         run = strategy_services.strategy_run(actor=actor, strategy_id=strategy_id)
     except DomainError as error:
@@ -350,7 +358,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             kind, _sep, offer_id = data["offer"].partition(":")
             try:
                 campaign = campaign_services.campaign_create(
-                    actor=actor,
+                    actor=request_actor(request),
                     data=campaign_services.CampaignInput(
                         name=data["name"],
                         channel_id=data["channel"].pk,
@@ -392,16 +400,16 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         try:
             if step == "approve":
                 campaign_services.campaign_approve(
-                    actor=actor,
+                    actor=request_actor(request),
                     campaign_id=campaign.pk,
                     acknowledge_findings=request.POST.get("acknowledge_findings") == "on",
                 )
                 messages.success(request, _("Campaign approved."))
             elif step == "launch":
-                campaign_services.campaign_launch(actor=actor, campaign_id=campaign.pk)
+                campaign_services.campaign_launch(actor=request_actor(request), campaign_id=campaign.pk)
                 messages.success(request, _("Campaign launched."))
             elif step == "finish":
-                campaign_services.campaign_finish(actor=actor, campaign_id=campaign.pk)
+                campaign_services.campaign_finish(actor=request_actor(request), campaign_id=campaign.pk)
                 messages.success(request, _("Campaign finished."))
         except DomainError as error:
             _refused(request, error)

@@ -15,7 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
 from mallops.marketing import services, tags
@@ -45,6 +47,12 @@ def _need(request: HttpRequest, permission: str) -> Any:
     return request.user
 
 
+def _acting(request: HttpRequest, permission: str) -> Actor:
+    """``_need``, then the typed actor for a service call (issue 16)."""
+    _need(request, permission)
+    return request_actor(request)
+
+
 def _refused(form: forms.Form, error: DomainError) -> None:
     for line in error_lines(error.errors, "marketing") or [_("The action was refused.")]:
         form.add_error(None, line)
@@ -54,7 +62,7 @@ def _assign(request: HttpRequest, form: MarketingTagAssignForm) -> bool:
     """Give the form's tag to its buyers; a message says how many and which names are no buyer."""
     try:
         result = services.buyer_tags_add(
-            actor=_need(request, "promotion.manage"),
+            actor=_acting(request, "promotion.manage"),
             tag=form.cleaned_data["tag"],
             usernames=form.username_list(),
         )
@@ -133,7 +141,7 @@ def tag_page(request: HttpRequest, tag: str) -> HttpResponse:
         request.POST if request.POST.get("action") == "rename" else None, initial={"new_name": tag}
     )
     if request.method == "POST":
-        manager = _need(request, "promotion.manage")
+        manager = _acting(request, "promotion.manage")
         action = request.POST.get("action", "")
         if action == "assign" and assign.is_valid() and _assign(request, assign):
             return redirect("marketing:tag", tag=tag)
