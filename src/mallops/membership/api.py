@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Status
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import User
 from mallops.accounts.services import require_permission
@@ -157,7 +158,7 @@ def membership_tiers(request: HttpRequest) -> MembershipTierListOut:
 
 @router.post("/membership/tiers", response={201: MembershipTierOut}, summary="Create a membership tier")
 def membership_tier_create(request: HttpRequest, payload: MembershipTierIn) -> Status[MembershipTierOut]:
-    row = services.tier_create(actor=_actor(request), data=_input(payload), request=request)
+    row = services.tier_create(actor=request_actor(request), data=_input(payload))
     return Status(201, _tier_out(row))
 
 
@@ -165,7 +166,7 @@ def membership_tier_create(request: HttpRequest, payload: MembershipTierIn) -> S
 def membership_tier_update(
     request: HttpRequest, tier_id: int, payload: MembershipTierIn
 ) -> MembershipTierOut:
-    row = services.tier_update(actor=_actor(request), tier_id=tier_id, data=_input(payload), request=request)
+    row = services.tier_update(actor=request_actor(request), tier_id=tier_id, data=_input(payload))
     return _tier_out(row)
 
 
@@ -199,9 +200,7 @@ def membership_birthday(request: HttpRequest) -> MembershipBirthdayOut:
     summary="Give or change the buyer's birthday (month and day; once per 365 days)",
 )
 def membership_birthday_set(request: HttpRequest, payload: MembershipBirthdayIn) -> MembershipBirthdayOut:
-    state = birthday.member_birthday_set(
-        actor=_actor(request), month=payload.month, day=payload.day, request=request
-    )
+    state = birthday.member_birthday_set(actor=request_actor(request), month=payload.month, day=payload.day)
     return _birthday_out(state)
 
 
@@ -214,12 +213,11 @@ def membership_member_day_create(
     request: HttpRequest, payload: MembershipMemberDayIn
 ) -> Status[MembershipMemberDayOut]:
     row = member_days.member_day_create(
-        actor=_actor(request),
+        actor=request_actor(request),
         tier_id=payload.tier_id,
         day=payload.day,
         min_fen=payload.min_fen,
         off_fen=payload.off_fen,
-        request=request,
     )
     return Status(
         201,

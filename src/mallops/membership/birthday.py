@@ -24,7 +24,9 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.core.timeutil import SHANGHAI
 from mallops.membership import points
@@ -95,18 +97,17 @@ def birthday_of(*, buyer: Any, now: datetime | None = None) -> Birthday:
 
 
 @audited()
-def member_birthday_set(
-    *, actor: Any, month: int, day: int, now: datetime | None = None, request: Any = None
-) -> Birthday:
+def member_birthday_set(*, actor: Actor, month: int, day: int, now: datetime | None = None) -> Birthday:
     """The buyer (``actor``) gives or changes their birthday. Errors: 422 ``invalid`` (no such date),
     404 ``not_found`` (the buyer is no member yet), 409 ``birthday_change_limited`` within 365 days of the
     last change (the same value again is accepted and changes nothing). Locks the member row; audited as
     ``membership.birthday_set`` without the date itself (personal data)."""
+    actor = actor_of(actor)  # tests still pass a User
     require_buyer(actor)
     now = now or timezone.now()
     if not _valid(month, day):
         raise validation_error([FieldError(loc=("body", "day"), msg="No such date.", code="invalid")])
-    member = Member.objects.select_for_update().filter(buyer_id=actor.pk).first()
+    member = Member.objects.select_for_update().filter(buyer_id=actor.user_id).first()
     if member is None:
         raise not_found("member")
     if (member.birthday_month, member.birthday_day) == (month, day):
@@ -125,7 +126,6 @@ def member_birthday_set(
         action="membership.birthday_set",
         obj=member,
         after={"first": first},
-        request=request,
     )
     return _state(member)
 

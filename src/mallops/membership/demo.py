@@ -69,10 +69,10 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     for data in TIERS:
         if Tier.objects.filter(code=data.code).exists():
             continue
-        row = tier_create(actor=actor, data=data)
+        row = tier_create(actor=actor_of(actor), data=data)
         if row.code == "gold":
             gold = TierInput(**{**data.__dict__, "coupon_batch_id": batch.pk, "coupons_per_period": 2})
-            tier_update(actor=actor, tier_id=row.pk, data=gold)
+            tier_update(actor=actor_of(actor), tier_id=row.pk, data=gold)
     now = timezone.now()
     events = members_recompute(now=now)
     granted = members_coupons_grant(now=now)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.membership.models import MemberDay, Tier
 from mallops.pricing import services as promotions
@@ -36,13 +36,12 @@ def member_day_window(day: date) -> tuple[datetime, datetime]:
 
 
 @transaction.atomic
-def member_day_create(
-    *, actor: Any, tier_id: int, day: date, min_fen: int, off_fen: int, request: Any = None
-) -> Promotion:
+def member_day_create(*, actor: Actor, tier_id: int, day: date, min_fen: int, off_fen: int) -> Promotion:
     """Create and launch the member day of ``tier_id`` on Beijing ``day``: members-only 满 ``min_fen`` 减
     ``off_fen`` (``promotion.manage``). Errors: 404 tier, 422 (``off_fen`` not in 1..``min_fen``, a day
     already over), 409 ``promotion_blocked`` when the pre-launch checks block it (nothing is kept then:
     one transaction)."""
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     tier = Tier.objects.filter(pk=tier_id, active=True).first()
     if tier is None:
@@ -59,10 +58,9 @@ def member_day_create(
         members_only=True,
         description=f"{tier.name}会员日专享",
     )
-    acting = actor_of(actor, request=request)  # pricing takes the typed Actor (issue 16)
-    row = promotions.promotion_create(actor=acting, merchant_id=None, data=data)
+    row = promotions.promotion_create(actor=actor, merchant_id=None, data=data)
     MemberDay.objects.create(tier=tier, day=day, promotion=row)
-    return promotions.promotion_launch(actor=acting, merchant_id=None, promotion_id=row.pk)
+    return promotions.promotion_launch(actor=actor, merchant_id=None, promotion_id=row.pk)
 
 
 def member_day_gate(level: str, promotion_ids: Sequence[int]) -> set[int]:

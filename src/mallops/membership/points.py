@@ -22,17 +22,18 @@ order (or its points row), then the account. Nothing locks an account and then a
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from django.db.models import F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind as UserKind
 from mallops.accounts.services import require_permission
 from mallops.aftersales.models import MONEY_KINDS, RequestLine
 from mallops.aftersales.models import Status as RequestStatus
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.core.timeutil import SHANGHAI
 from mallops.membership import points_conf as conf
@@ -89,7 +90,7 @@ def _append(
     order_id: int | None = None,
     reference: str = "",
     reason: str = "",
-    actor: Any = None,
+    actor: Actor | None = None,
     expires_at: datetime | None = None,
 ) -> PointsEntry:
     """Append one entry and move the (locked) balance with it; 409 ``points_insufficient`` below 0."""
@@ -114,7 +115,7 @@ def _append(
         expires_at=expires_at,
         reason=reason[:200],
         reference=reference[:64],
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_id=actor.user_id if actor is not None else None,
         created_at=now,
     )
     audit_record(
@@ -455,11 +456,12 @@ def points_expiry_notice(account: PointsAccount, now: datetime) -> PointsNotice 
 
 
 @audited()
-def points_coupon_redeem(*, actor: Any, offer_id: int, now: datetime | None = None) -> int:
+def points_coupon_redeem(*, actor: Actor, offer_id: int, now: datetime | None = None) -> int:
     """The buyer takes one coupon of an offer's batch for its points; returns the coupon id.
 
     409 ``points_insufficient`` (nothing written) or ``points_coupon_unavailable`` (offer inactive, batch
     ended, exhausted or the buyer holds as many as allowed). Locks the batch, then the account."""
+    actor = actor_of(actor)  # tests still pass a User
     from mallops.pricing.coupons import coupons_grant_benefit
 
     require_buyer(actor)
@@ -467,13 +469,13 @@ def points_coupon_redeem(*, actor: Any, offer_id: int, now: datetime | None = No
     offer = PointsCouponOffer.objects.filter(pk=offer_id, active=True).first()
     if offer is None:
         raise not_found("points coupon offer")
-    issued = coupons_grant_benefit(batch_id=offer.batch_id, buyer_id=actor.pk, count=1, now=now)
+    issued = coupons_grant_benefit(batch_id=offer.batch_id, buyer_id=actor.user_id or 0, count=1, now=now)
     if not issued:
         raise conflict(
             "This coupon cannot be taken for points now.", code=MembershipCode.POINTS_COUPON_UNAVAILABLE
         )
     _append(
-        _account(actor.pk),
+        _account(actor.user_id or 0),
         kind=EntryKind.REDEEM,
         now=now,
         delta=-offer.points,
@@ -486,9 +488,10 @@ def points_coupon_redeem(*, actor: Any, offer_id: int, now: datetime | None = No
 
 @audited()
 def points_coupon_offer_set(
-    *, actor: Any, batch_id: int, points: int, active: bool = True
+    *, actor: Actor, batch_id: int, points: int, active: bool = True
 ) -> PointsCouponOffer:
     """Staff (``promotion.manage``) offer a platform coupon batch for ``points`` points (or withdraw it)."""
+    actor = actor_of(actor)  # tests still pass a User
     from mallops.pricing.models import CouponBatch
 
     require_permission(actor, "promotion.manage")
@@ -516,12 +519,13 @@ def points_coupon_offer_set(
 
 @audited()
 def points_adjust(
-    *, actor: Any, buyer_id: int, delta: int, reason: str, now: datetime | None = None
+    *, actor: Actor, buyer_id: int, delta: int, reason: str, now: datetime | None = None
 ) -> PointsEntry:
     """Staff (``promotion.manage``) add or remove a buyer's available points, with a reason (audited).
 
     Added points expire like earned ones (``POINTS_EXPIRY_MONTHS`` after now). 422 without a reason or a
     zero change, 404 for an unknown buyer, 409 ``points_insufficient`` below 0."""
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     now = now or timezone.now()
     errors: list[FieldError] = []

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Status
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import User
 from mallops.core.idempotency import require_idempotency_key
@@ -139,9 +140,9 @@ def membership_points_coupons(request: HttpRequest) -> PointsCouponOfferListOut:
 )
 def membership_points_coupon_take(request: HttpRequest, offer_id: int) -> Status[PointsCouponTakenOut]:
     require_idempotency_key(request)
-    buyer = _actor(request)
+    buyer = request_actor(request)
     coupon_id = points.points_coupon_redeem(actor=buyer, offer_id=offer_id)
-    available = points_selectors.points_summary(buyer_id=buyer.pk).available
+    available = points_selectors.points_summary(buyer_id=buyer.user_id or 0).available
     return Status(201, PointsCouponTakenOut(coupon_id=coupon_id, available=available))
 
 
@@ -153,7 +154,7 @@ def membership_points_coupon_take(request: HttpRequest, offer_id: int) -> Status
 def membership_points_adjust(request: HttpRequest, payload: PointsAdjustIn) -> Status[PointsEntryOut]:
     require_idempotency_key(request)
     row = points.points_adjust(
-        actor=_actor(request), buyer_id=payload.buyer_id, delta=payload.delta, reason=payload.reason
+        actor=request_actor(request), buyer_id=payload.buyer_id, delta=payload.delta, reason=payload.reason
     )
     return Status(201, _entry(row))
 
@@ -167,7 +168,7 @@ def membership_points_coupon_offer_set(
     request: HttpRequest, payload: PointsCouponOfferIn
 ) -> PointsCouponOfferOut:
     row = points.points_coupon_offer_set(
-        actor=_actor(request), batch_id=payload.batch_id, points=payload.points, active=payload.active
+        actor=request_actor(request), batch_id=payload.batch_id, points=payload.points, active=payload.active
     )
     batch = row.batch
     return PointsCouponOfferOut(

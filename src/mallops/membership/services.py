@@ -17,8 +17,10 @@ from django.db.models import Count, F, Sum
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.membership import engine
 from mallops.membership.models import Member, MemberEvent, MemberNotice, Tier
@@ -140,20 +142,20 @@ def _apply(row: Tier, data: TierInput) -> None:
 
 
 @transaction.atomic
-def tier_create(*, actor: Any, data: TierInput, request: Any = None) -> Tier:
+def tier_create(*, actor: Actor, data: TierInput) -> Tier:
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     _check_tier(data, exclude_pk=None)
     row = Tier()
     _apply(row, data)
     row.save()
-    audit_record(
-        actor=actor, action="membership.tier_create", obj=row, after=_tier_snapshot(row), request=request
-    )
+    audit_record(actor=actor, action="membership.tier_create", obj=row, after=_tier_snapshot(row))
     return row
 
 
 @transaction.atomic
-def tier_update(*, actor: Any, tier_id: int, data: TierInput, request: Any = None) -> Tier:
+def tier_update(*, actor: Actor, tier_id: int, data: TierInput) -> Tier:
+    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     row = Tier.objects.select_for_update().filter(pk=tier_id).first()
     if row is None:
@@ -168,7 +170,6 @@ def tier_update(*, actor: Any, tier_id: int, data: TierInput, request: Any = Non
         obj=row,
         before=before,
         after=_tier_snapshot(row),
-        request=request,
     )
     return row
 

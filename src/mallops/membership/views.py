@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines, field_label, label, label_choices
@@ -108,7 +109,7 @@ def tier_list(request: HttpRequest) -> HttpResponse:
 
 
 def _tier_form(request: HttpRequest, row: Tier | None) -> HttpResponse:
-    actor = _need(request, "promotion.manage")
+    _need(request, "promotion.manage")
     initial = MembershipTierForm.initial_from(row) if row is not None else None
     current = row.coupon_batch_id if row is not None else None
     form = MembershipTierForm(
@@ -120,9 +121,9 @@ def _tier_form(request: HttpRequest, row: Tier | None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if row is None:
-                services.tier_create(actor=actor, data=form.tier_input(), request=request)
+                services.tier_create(actor=request_actor(request), data=form.tier_input())
             else:
-                services.tier_update(actor=actor, tier_id=row.pk, data=form.tier_input(), request=request)
+                services.tier_update(actor=request_actor(request), tier_id=row.pk, data=form.tier_input())
         except DomainError as error:
             _refused(form, error)
         else:

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError
 from mallops.marketing import inbox as campaign_inbox
 from mallops.membership import birthday, notices
@@ -107,9 +108,7 @@ def member(request: HttpRequest) -> HttpResponse:
             error = "请选择生日的月份和日期"
         else:
             try:
-                birthday.member_birthday_set(
-                    actor=request.user, month=int(month), day=int(day), request=request
-                )
+                birthday.member_birthday_set(actor=request_actor(request), month=int(month), day=int(day))
             except DomainError as refused_error:
                 error = {
                     409: "生日每 365 天只能修改一次，请到期后再修改",
