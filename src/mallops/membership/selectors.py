@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mallops.accounts.roles import require_buyer
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.membership.engine import growth_value
 from mallops.membership.models import BirthdayGift, Member, MemberEvent, Tier
@@ -30,7 +31,7 @@ def members(*, actor: Any) -> QuerySet[Member]:
     return rows.order_by("-tier__rank", "-growth", "pk")
 
 
-def member_lifecycle(*, actor: Any, buyer_id: int) -> list[MemberEvent]:
+def member_lifecycle(*, actor: Actor, buyer_id: int) -> list[MemberEvent]:
     """The member's lifecycle events, oldest first (joined, upgrades, scheduled and done downgrades)."""
     require_permission(actor, "promotion.view")
     return list(MemberEvent.objects.filter(member__buyer_id=buyer_id).order_by("at", "pk"))
@@ -73,7 +74,7 @@ def next_tier(tier: Tier | None, rows: list[Tier]) -> Tier | None:
     return min(above, key=lambda t: t.rank) if above else None
 
 
-def tier_distribution(*, actor: Any) -> list[tuple[Tier | None, int]]:
+def tier_distribution(*, actor: Actor) -> list[tuple[Tier | None, int]]:
     """Members per tier, lowest rank first, then those without a tier (``promotion.view``; one query)."""
     require_permission(actor, "promotion.view")
     counts = dict(Member.objects.values("tier_id").annotate(n=Count("pk")).values_list("tier_id", "n"))
@@ -83,7 +84,7 @@ def tier_distribution(*, actor: Any) -> list[tuple[Tier | None, int]]:
     return out
 
 
-def member(*, actor: Any, member_id: int, now: datetime) -> Member:
+def member(*, actor: Actor, member_id: int, now: datetime) -> Member:
     """One member with tier, pending tier and ``stage`` (``promotion.view``); 404 for an unknown id."""
     require_permission(actor, "promotion.view")
     rows = with_stage(Member.objects.select_related("buyer", "tier", "pending_tier"), now=now)
@@ -93,7 +94,7 @@ def member(*, actor: Any, member_id: int, now: datetime) -> Member:
     return row
 
 
-def benefit_coupons(*, actor: Any, buyer_id: int) -> QuerySet[Coupon]:
+def benefit_coupons(*, actor: Actor, buyer_id: int) -> QuerySet[Coupon]:
     """The buyer's coupons of the tiers' coupon batches, newest first (the benefits received)."""
     require_permission(actor, "promotion.view")
     batches = Tier.objects.filter(coupon_batch__isnull=False).values_list("coupon_batch_id", flat=True)
@@ -101,7 +102,7 @@ def benefit_coupons(*, actor: Any, buyer_id: int) -> QuerySet[Coupon]:
     return rows.select_related("batch").order_by("-claimed_at", "-pk")
 
 
-def birthday_gifts(*, actor: Any, buyer_id: int) -> QuerySet[BirthdayGift]:
+def birthday_gifts(*, actor: Actor, buyer_id: int) -> QuerySet[BirthdayGift]:
     """The birthday gifts the buyer received, newest first (staff, ``promotion.view``)."""
     require_permission(actor, "promotion.view")
     rows: QuerySet[BirthdayGift] = BirthdayGift.objects.filter(buyer_id=buyer_id).order_by("-year", "-pk")

@@ -4,8 +4,6 @@ page (tier history and benefits received)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,10 +23,9 @@ from mallops.membership.models import Member, Tier
 from mallops.privacy.registry import always_masked
 
 
-def _need(request: HttpRequest, permission: str) -> Any:
+def _need(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied(permission)
-    return request.user
 
 
 def _refused(form: MembershipTierForm, error: DomainError) -> None:
@@ -167,7 +164,8 @@ def _next(row: Member, tiers: list[Tier]) -> str:
 
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    actor = _need(request, "promotion.view")
+    _need(request, "promotion.view")
+    actor = request_actor(request)
     now = timezone.now()
     tiers = list(selectors.tiers())
     table = DataTable(
@@ -231,7 +229,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
-    actor = _need(request, "promotion.view")
+    _need(request, "promotion.view")
+    actor = request_actor(request)
     row = selectors.member(actor=actor, member_id=member_id, now=timezone.now())
     tiers = list(selectors.tiers())
     names = {t.code: t.name for t in tiers}
