@@ -72,6 +72,7 @@ RULE: dict[str, Any] = {
     "PROMO32-5-DEADLINE": _("Deadline threat without a real period"),
     "AD17-CLAIM-EVASION": _("Medical word spelt to dodge review"),
     "COMPLETENESS-TITLE": _("Title incomplete"),
+    "AD-SECOND-OPINION": _("Reads like an unlawful claim (statistical second opinion; a person decides)"),
     "COMPLETENESS-ATTRIBUTE": _("Required attribute missing"),
     "COMPLETENESS-CERTIFICATE": _("Required certificate missing"),
     "ACCURACY-NO-SKU": _("No SKU"),

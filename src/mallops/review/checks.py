@@ -23,6 +23,7 @@ BASIS_PROMO_TRUTH = "规范促销行为暂行规定第五条"
 # the review checks' own rules and their legal basis (the rule packs carry theirs)
 CHECK_RULES: dict[str, str] = {
     "COMPLETENESS-ATTRIBUTE": BASIS_TRUE_INFO,
+    engine_api.SECOND_OPINION_RULE: engine_api.SECOND_OPINION_CITATION.basis,
     "COMPLETENESS-CERTIFICATE": BASIS_QUALIFICATION,
     "COMPLETENESS-TITLE": BASIS_TRUE_INFO,
     "AFTERSALES-EXCLUSION-REASON": BASIS_RETURNS,
@@ -160,7 +161,33 @@ def _compliance(snapshot: Mapping[str, Any], ctx: CheckContext) -> list[CheckFin
                     finding.severity,
                 )
             )
+    if not found:
+        found.extend(_second_opinion(fields))
     return found
+
+
+def _second_opinion(fields: list[tuple[str, str, str]]) -> list[CheckFinding]:
+    """The engine's statistical second opinion on a listing the rules let pass: one ``review`` finding
+    (a person decides) on the field where it leans most, or nothing."""
+    title = next((text for path, _field, text in fields if path == "title"), "")
+    parts = [(path, text) for path, _field, text in fields if path != "title" and text]
+    description = "\n".join(text for _path, text in parts)
+    finding = engine_api.second_opinion_finding(title, description)
+    if finding is None:
+        return []
+    path, start, end = "title", finding.start, finding.end
+    if finding.field == "description":
+        offset = 0
+        for part_path, text in parts:
+            if start < offset + len(text):
+                path, start, end = part_path, start - offset, min(end - offset, len(text))
+                break
+            offset += len(text) + 1
+    return [
+        CheckFinding(
+            "compliance", finding.rule, path, start, end, finding.text, finding.basis, finding.severity
+        )
+    ]
 
 
 def _accuracy(snapshot: Mapping[str, Any], ctx: CheckContext) -> list[CheckFinding]:

@@ -11,8 +11,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal
 
+import numpy as np
+
 from mallops.compliance.engine.matcher import Document, Engine, Finding
-from mallops.compliance.engine.rules import CATEGORIES, FIELDS, load_packs
+from mallops.compliance.engine.rules import CATEGORIES, FIELDS, Citation, load_packs
+from mallops.compliance.engine.second_opinion import SecondOpinion, default_second_opinion
 
 Verdict = Literal["pass", "review", "block"]
 Problem = tuple[str, str]
@@ -91,8 +94,13 @@ def _checked_category(category: str, title: str, description: str) -> str:
     return category
 
 
-def check_items(items: Sequence[dict[str, Any]], *, engine: Engine | None = None) -> list[dict[str, Any]]:
+def check_items(
+    items: Sequence[dict[str, Any]], *, engine: Engine | None = None, second_opinion: bool = True
+) -> list[dict[str, Any]]:
     """Check validated items (see :func:`validate_items`) and return the public result objects.
+
+    An item the rules let pass goes to ``review`` when the statistical second opinion leans against it
+    (``second_opinion``; see :mod:`mallops.compliance.engine.second_opinion`).
 
     Each result is ``{"id", "verdict", "findings": [...]}`` in input order; findings are sorted by
     field (title first) then start, and ``text == item[field][start:end]``. Pure: no I/O, no Django.
@@ -115,6 +123,10 @@ def check_items(items: Sequence[dict[str, Any]], *, engine: Engine | None = None
                 if isinstance(category, str) and category in _CATEGORY_SET
                 else "general"
             )
+        units: list[bytes] = []
+        found = scanner.scan_fields(texts, categories, units_out=units)
+        if second_opinion:
+            _second_opinion(items, found, units[0] if units else None)
         return [
             {"id": item["id"], "verdict": "pass", "findings": []}
             if not findings
@@ -123,11 +135,48 @@ def check_items(items: Sequence[dict[str, Any]], *, engine: Engine | None = None
                 "verdict": verdict_of(findings),
                 "findings": [finding.as_dict() for finding in findings],
             }
-            for item, findings in zip(items, scanner.scan_fields(texts, categories), strict=True)
+            for item, findings in zip(items, found, strict=True)
         ]
     finally:
         if collecting:
             gc.enable()
+
+
+SECOND_OPINION_RULE = "AD-SECOND-OPINION"
+# 广告法第二十八条: an advertisement with false or misleading content is a false advertisement
+SECOND_OPINION_CITATION = Citation(law="AD", article=28)
+
+
+def second_opinion_finding(title: str, description: str) -> Finding | None:
+    """The second opinion's ``review`` finding on a listing the rules let pass, or ``None``."""
+    model = default_second_opinion()
+    if model is None:
+        return None
+    if model.probabilities([(title, description)])[0] <= model.threshold:
+        return None
+    return _lean_finding(model, title, description)
+
+
+def _lean_finding(model: SecondOpinion, title: str, description: str) -> Finding:
+    field, start, end = model.lean(title, description)
+    text = title if field == "title" else description
+    return Finding(SECOND_OPINION_RULE, field, start, end, text[start:end], "review", SECOND_OPINION_CITATION)
+
+
+def _second_opinion(items: Sequence[dict[str, Any]], found: list[list[Finding]], units: bytes | None) -> None:
+    """Give a ``review`` finding to each item the rules let pass and the second opinion leans against."""
+    model = default_second_opinion()
+    if model is None or all(found):
+        return
+    if units is None:  # every field was empty: nothing the engine normalised
+        pairs = [(item["title"], item.get("description") or "") for item in items]
+        probabilities = model.probabilities(pairs)
+    else:
+        probabilities = model.batch_probabilities(units, len(items))
+    for i in np.flatnonzero(probabilities > model.threshold).tolist():
+        if not found[i]:
+            item = items[i]
+            found[i] = [_lean_finding(model, item["title"], item.get("description") or "")]
 
 
 def check_text(

@@ -163,10 +163,13 @@ class Engine:
             texts.append(document.description)
         return self.scan_fields(texts, [document.category for document in documents])
 
-    def scan_fields(self, texts: Sequence[str], categories: Sequence[str]) -> list[list[Finding]]:
+    def scan_fields(
+        self, texts: Sequence[str], categories: Sequence[str], *, units_out: list[bytes] | None = None
+    ) -> list[list[Finding]]:
         """Like :meth:`scan` for ``texts = [title0, description0, title1, ...]`` and one category each.
 
-        The batch form used by ``check_items``: no :class:`Document` objects are built.
+        The batch form used by ``check_items``: no :class:`Document` objects are built. ``units_out``
+        receives the batch's normalised code units (every field after a ``\\x00``) for the second opinion.
         """
         results: list[list[Finding]] = [[] for _ in categories]
         if not any(texts):
@@ -177,6 +180,8 @@ class Engine:
         field_starts[1:] += 1
         normalized = normalize(_SEPARATOR + _SEPARATOR.join(texts))
         units = normalized.units
+        if units_out is not None:
+            units_out.append(units)
         matches = self._automaton.find_matches_as_indexes(units, overlapping=True)
 
         terms: list[tuple[int, int, int, int]] = []  # start, end, rule, pattern
