@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mallops.audit.models import AuditEvent
+from mallops.core.timeutil import SHANGHAI
 from mallops.risk import services
 from mallops.risk.contracts import EventType, RiskEvent
 from mallops.risk.models import RiskDecision, RiskProfileVersion
@@ -160,7 +161,10 @@ def test_the_rule_editor_dry_runs_then_publishes_an_audited_version() -> None:
 
 
 def test_trends_chart_decisions_per_rule_and_day() -> None:
-    _ring(at=datetime.now(UTC) - timedelta(days=1))
+    # noon of yesterday in Beijing: the chart's days are Beijing days, and a ring at now - 1 day straddles
+    # two of them when the test runs just after Beijing midnight
+    yesterday = (datetime.now(SHANGHAI) - timedelta(days=1)).date()
+    _ring(at=datetime(yesterday.year, yesterday.month, yesterday.day, 12, tzinfo=SHANGHAI))
     browser = _browser("risk_analyst")
     page = browser.get(reverse("risk:trends"))
     assert page.status_code == 200
