@@ -78,7 +78,7 @@ def test_buyer_journey_from_search_to_a_moderated_review(
     from mallops.pricing.testing import make_promotion
     from mallops.product_reviews.models import ProductReview
     from mallops.review import selectors as listings
-    from mallops.storefront import selectors
+    from mallops.storefront import search_selectors
     from mallops.testing.factories import PASSWORD, make_merchant, make_staff
 
     # given a live product (two colours) under a store 满100减20, a buyer with an address, a policy
@@ -251,5 +251,5 @@ def test_buyer_journey_from_search_to_a_moderated_review(
         for before, after in zip(reviews_before, reviews_after, strict=True)
     ]
     assert added == [0, 0, 0, 0, 1]  # the 5-star review only; the hidden 3-star one never counted
-    anonymous = [str(hit.product_id) for hit in selectors.search(query="保温杯").hits]
-    assert mine == anonymous and not selectors.is_personalised(buyer)
+    anonymous = [str(hit.product_id) for hit in search_selectors.search(query="保温杯").hits]
+    assert mine == anonymous and not search_selectors.is_personalised(buyer)

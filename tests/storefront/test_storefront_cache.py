@@ -17,7 +17,7 @@ from mallops.pricing.testing import make_promotion
 from mallops.product_reviews.models import ProductReview
 from mallops.product_reviews.services import moderation_hide
 from mallops.review.models import Listing
-from mallops.storefront import selectors
+from mallops.storefront import search_selectors
 from mallops.storefront.models import SearchDoc
 from mallops.testing.factories import make_merchant, make_staff
 from mallops.testing.queries import count_queries
@@ -60,7 +60,7 @@ def test_cached_parts_follow_price_review_offer_and_listing_writes_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         sku_price_set(actor=owner, merchant_id=merchant.pk, sku_id=skus[0].pk, price_fen=8800)
     assert "¥88.00" in _page(product.pk) and "¥99.00" not in _page(product.pk)
-    assert [h.min_price_fen for h in selectors.search(query="保温杯").hits] == [8800]
+    assert [h.min_price_fen for h in search_selectors.search(query="保温杯").hits] == [8800]
 
     # when content operations hide the review, the count and the text go
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,12 +91,12 @@ def test_a_non_personalised_result_is_cached_and_a_new_match_shows_at_once(
     merchant, _owner = make_merchant()
     with django_capture_on_commit_callbacks(execute=True):
         first, _ = live_product(merchant, title="不锈钢保温杯 大容量")
-    result = selectors.search(query="保温杯")
-    assert result.cache_key and selectors.search(query="保温杯") is result  # this process's copy
+    result = search_selectors.search(query="保温杯")
+    assert result.cache_key and search_selectors.search(query="保温杯") is result  # this process's copy
 
     # a product that goes live matches at once (the key is made of the matching entries)
     with django_capture_on_commit_callbacks(execute=True):
         second, _ = live_product(merchant, title="儿童保温杯 吸管")
-    again = selectors.search(query="保温杯")
+    again = search_selectors.search(query="保温杯")
     assert again.cache_key != result.cache_key
     assert sorted(h.product_id for h in again.hits) == sorted([first.pk, second.pk])

@@ -18,7 +18,7 @@ from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order
 from mallops.orders.testing import make_buyer
 from mallops.review.models import Listing
-from mallops.storefront import rank_inputs, ranking, selectors
+from mallops.storefront import rank_inputs, ranking, search_selectors
 from mallops.testing.factories import make_merchant
 from mallops.testing.queries import count_queries
 
@@ -130,7 +130,7 @@ def test_signals_come_from_paid_orders_refunds_and_open_findings_in_a_fixed_numb
     assert (signals[first.pk].refund_rate, signals[first.pk].conversion) == (0.5, 2 / 20)
     assert len(queries) == 4  # sales, live listings, latest inspection, its findings
     # and the explanation a console shows carries them: the second product's finding costs 0.1
-    rows = {r.factor: r for r in selectors.ranking_explanation(product_id=second.pk) or []}
+    rows = {r.factor: r for r in search_selectors.ranking_explanation(product_id=second.pk) or []}
     assert (rows["compliance_findings"].value, rows["compliance_findings"].contribution) == (1.0, -0.1)
-    rows = {r.factor: r for r in selectors.ranking_explanation(product_id=first.pk) or []}
+    rows = {r.factor: r for r in search_selectors.ranking_explanation(product_id=first.pk) or []}
     assert (rows["refund_rate"].value, rows["conversion"].value) == (0.5, 0.1)

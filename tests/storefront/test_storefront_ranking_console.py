@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from storefront_support import live_product
 
-from mallops.storefront import selectors
+from mallops.storefront import search_selectors
 from mallops.storefront.models import SearchDoc
 from mallops.testing.factories import make_merchant, make_staff
 
@@ -34,12 +34,12 @@ def test_the_report_places_the_product_and_adds_the_personal_factor_only_on_the_
     SearchDoc.objects.filter(product_id=better.pk).update(quality_score=90)
 
     # when
-    report = selectors.ranking_report(product_id=cup.pk, query="保温杯")
+    report = search_selectors.ranking_report(product_id=cup.pk, query="保温杯")
 
     # then: second of two for everybody, with the search's own explanation and score
     assert report is not None and report.matches
     assert (report.total, report.everyone.position) == (2, 2)
-    hit = next(h for h in selectors.search(query="保温杯").hits if h.product_id == cup.pk)
+    hit = next(h for h in search_selectors.search(query="保温杯").hits if h.product_id == cup.pk)
     assert (report.everyone.explanation, report.everyone.score) == (hit.explanation, hit.score)
     plain = [row.factor for row in report.everyone.explanation]
     personal = {row.factor: row for row in report.personalised.explanation}
@@ -58,11 +58,11 @@ def test_the_report_places_the_product_and_adds_the_personal_factor_only_on_the_
     ]
 
     # a product that does not match is explained with relevance 0 and no place; not live: no report
-    other = selectors.ranking_report(product_id=kettle.pk, query="保温杯")
+    other = search_selectors.ranking_report(product_id=kettle.pk, query="保温杯")
     assert other is not None and not other.matches and other.everyone.position is None
     assert {r.factor: r.value for r in other.everyone.explanation}["relevance"] == 0.0
-    assert selectors.ranking_report(product_id=10**9) is None
-    assert selectors.ranking_products(text="保温杯") == [
+    assert search_selectors.ranking_report(product_id=10**9) is None
+    assert search_selectors.ranking_products(text="保温杯") == [
         (better.pk, "儿童保温杯 吸管"),
         (cup.pk, "不锈钢保温杯 大容量"),
     ]

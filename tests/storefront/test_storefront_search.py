@@ -14,7 +14,7 @@ from storefront_support import live_product
 from mallops.accounts.models import User
 from mallops.orders.testing import make_buyer
 from mallops.review.models import Listing
-from mallops.storefront import ranking, selectors
+from mallops.storefront import ranking, search_selectors
 from mallops.storefront.models import SearchDoc
 from mallops.storefront.search import segment_query
 from mallops.testing.factories import make_merchant
@@ -28,7 +28,7 @@ def _live(merchant: Any, capture: Any, **kwargs: Any) -> Any:
     return product, skus
 
 
-def _ids(result: selectors.SearchResult) -> list[int]:
+def _ids(result: search_selectors.SearchResult) -> list[int]:
     return [hit.product_id for hit in result.hits]
 
 
@@ -42,9 +42,9 @@ def test_chinese_words_find_the_product_and_delisting_removes_it(
     assert segment_query("保温杯") == ["保温杯"]
 
     # when / then: a word inside the title finds it, a word of the other title does not
-    assert _ids(selectors.search(query="保温杯")) == [cup.pk]
-    assert _ids(selectors.search(query="电饭煲")) == [cooker.pk]
-    assert _ids(selectors.search(query="保温杯 电饭煲")) == []
+    assert _ids(search_selectors.search(query="保温杯")) == [cup.pk]
+    assert _ids(search_selectors.search(query="电饭煲")) == [cooker.pk]
+    assert _ids(search_selectors.search(query="保温杯 电饭煲")) == []
     html = Client().get("/shop/search", {"q": "保温杯"}).content.decode()
     assert "不锈钢保温杯 大容量" in html and "智能电饭煲" not in html
 
@@ -53,7 +53,7 @@ def test_chinese_words_find_the_product_and_delisting_removes_it(
         listing = Listing.objects.unscoped(reason="test").get(product_id=cup.pk)
         listing.status = "taken_down"
         listing.save(update_fields=["status"])
-    assert _ids(selectors.search(query="保温杯")) == []
+    assert _ids(search_selectors.search(query="保温杯")) == []
     assert SearchDoc.objects.filter(product_id=cup.pk).count() == 0
 
 
@@ -88,13 +88,13 @@ def test_price_filter_and_price_and_sales_sorts(django_capture_on_commit_callbac
     _paid(cheap_skus[0].code, 6, days_ago=45)
     _paid(dear_skus[0].code, 3, days_ago=5)
 
-    assert _ids(selectors.search(sort="price_asc")) == [cheap.pk, dear.pk]
-    assert _ids(selectors.search(sort="price_desc")) == [dear.pk, cheap.pk]
-    assert _ids(selectors.search(sort="sales")) == [dear.pk, cheap.pk]
-    assert [h.sales_units for h in selectors.search(sort="sales").hits] == [3, 2]
+    assert _ids(search_selectors.search(sort="price_asc")) == [cheap.pk, dear.pk]
+    assert _ids(search_selectors.search(sort="price_desc")) == [dear.pk, cheap.pk]
+    assert _ids(search_selectors.search(sort="sales")) == [dear.pk, cheap.pk]
+    assert [h.sales_units for h in search_selectors.search(sort="sales").hits] == [3, 2]
     assert "月销 3" in Client().get("/shop/search", {"sort": "sales"}).content.decode()
-    assert _ids(selectors.search(min_price_fen=2000)) == [dear.pk]
-    assert _ids(selectors.search(max_price_fen=2000)) == [cheap.pk]
+    assert _ids(search_selectors.search(min_price_fen=2000)) == [dear.pk]
+    assert _ids(search_selectors.search(max_price_fen=2000)) == [cheap.pk]
     html = Client().get("/shop/search", {"min": "20", "max": "100"}).content.decode()
     assert "共 1 件商品" in html
 
@@ -105,7 +105,7 @@ def test_category_page_lists_only_its_category(django_capture_on_commit_callback
     code = SearchDoc.objects.get(product_id=product.pk).category_code
 
     assert Client().get(f"/shop/c/{code}/").status_code == 200
-    assert _ids(selectors.search(category=code)) == [product.pk]
+    assert _ids(search_selectors.search(category=code)) == [product.pk]
     assert Client().get("/shop/c/no-such-category/").status_code == 404
 
 
@@ -128,9 +128,9 @@ def test_personalisation_off_gives_two_buyers_with_different_histories_the_same_
     _bought(merchant, buyer_b, b_skus[0].code)
 
     # when neither has the personalisation switch on (no consent), and a signed-out visitor searches
-    off_a = selectors.search(query="保温杯", user=buyer_a)
-    off_b = selectors.search(query="保温杯", user=buyer_b)
-    anonymous = selectors.search(query="保温杯")
+    off_a = search_selectors.search(query="保温杯", user=buyer_a)
+    off_b = search_selectors.search(query="保温杯", user=buyer_b)
+    anonymous = search_selectors.search(query="保温杯")
 
     # then the same order and the same explanation, with no personal factor
     assert _ids(off_a) == _ids(off_b) == _ids(anonymous)
@@ -139,12 +139,12 @@ def test_personalisation_off_gives_two_buyers_with_different_histories_the_same_
 
     # marketing consent is not the switch: 个性化推荐 is its own purpose
     grant_consent([buyer_a], purposes=("marketing",))
-    assert not selectors.search(query="保温杯", user=buyer_a).personalised
+    assert not search_selectors.search(query="保温杯", user=buyer_a).personalised
 
     # and with the switch on, each buyer's history moves their own category up
     grant_consent([buyer_a, buyer_b], purposes=("personalisation",))
-    assert _ids(selectors.search(query="保温杯", user=buyer_a))[0] == a.pk
-    assert _ids(selectors.search(query="保温杯", user=buyer_b))[0] == b.pk
+    assert _ids(search_selectors.search(query="保温杯", user=buyer_a))[0] == a.pk
+    assert _ids(search_selectors.search(query="保温杯", user=buyer_b))[0] == b.pk
 
 
 def _bought(merchant: Any, buyer: User, sku_code: str) -> None:

@@ -9,14 +9,14 @@ import pytest
 from django.db import connection
 from storefront_support import live_product
 
-from mallops.storefront import selectors
+from mallops.storefront import search_selectors
 from mallops.testing.factories import make_merchant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres_only]
 
 
 def _ids(**kwargs: Any) -> list[int]:
-    return sorted(hit.product_id for hit in selectors.search(**kwargs).hits)
+    return sorted(hit.product_id for hit in search_selectors.search(**kwargs).hits)
 
 
 def test_tsvector_finds_a_word_inside_a_longer_title_and_respects_filters(
@@ -46,4 +46,4 @@ def test_tsvector_finds_a_word_inside_a_longer_title_and_respects_filters(
     assert _ids(query="保温杯", category=cup.category.code) == sorted([cup.pk, kids.pk])
     assert _ids(query="保温杯", category="no-such-category") == []
     # relevance is the best match's share, the best being 1.0
-    assert max(hit.explanation[0].value for hit in selectors.search(query="保温杯").hits) == 1.0
+    assert max(hit.explanation[0].value for hit in search_selectors.search(query="保温杯").hits) == 1.0

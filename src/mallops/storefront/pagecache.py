@@ -11,7 +11,7 @@ key holds changes its stamp.
   after a listing change (approval, take-down), a price change of its stock rows, a review or Q&A change
   (``apps``: after commit), and touched for every product a changed promotion may cover.
 - A non-personalised result list is keyed by its matching entries' ``(id, indexed_at)``, the query and
-  the filters (``selectors.search``), and its rendered HTML by the same key (the template's ``cache`` tag).
+  the filters (``search_selectors.search``), and its rendered HTML by the same key (the template's ``cache`` tag).
 - The category tree is keyed by nothing but is dropped by any category write in this process, and lives
   ``CATEGORY_SECONDS`` at most (categories are staff data that change a few times a year).
 """

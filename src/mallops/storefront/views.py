@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
-from mallops.storefront import selectors, services, services_account
+from mallops.storefront import search_selectors, selectors, services, services_account
 from mallops.storefront.checkout_points import checkout_points
 from mallops.storefront.related import related_products
 
@@ -277,9 +277,9 @@ def search(request: HttpRequest, category: str = "") -> HttpResponse:
     query = request.GET.get("q", "")[:50]
     category = category or request.GET.get("category", "")[:64]
     sort = request.GET.get("sort", "default")
-    if sort not in selectors.SORTS:
+    if sort not in search_selectors.SORTS:
         sort = "default"
-    result = selectors.search(
+    result = search_selectors.search(
         query=query,
         category=category,
         min_price_fen=_fen(request.GET.get("min", "")),
@@ -315,7 +315,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "categories": [c for c in selectors.categories() if c.parent_id is None],
             "campaigns": selectors.campaigns(),
-            "recommended": selectors.search(user=request.user),
+            "recommended": search_selectors.search(user=request.user),
             "track": selectors.tracking(user=request.user, page="home"),
         },
     )

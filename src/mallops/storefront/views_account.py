@@ -25,7 +25,7 @@ from mallops.accounts.actors import request_actor
 from mallops.accounts.roles import Kind
 from mallops.console.views import ThrottledAuthenticationForm
 from mallops.core.errors import DomainError
-from mallops.storefront import selectors
+from mallops.storefront import search_selectors, selectors
 from mallops.storefront.views import _buyer_or_redirect
 
 
@@ -87,7 +87,9 @@ def me(request: HttpRequest) -> HttpResponse:
     if (refused := _buyer_or_redirect(request)) is not None:
         return refused
     return render(
-        request, "storefront/account/me.html", {"personalised": selectors.is_personalised(request.user)}
+        request,
+        "storefront/account/me.html",
+        {"personalised": search_selectors.is_personalised(request.user)},
     )
 
 
@@ -229,7 +231,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         {
             "policy": policy,
             "switch": switch,
-            "personalised": selectors.is_personalised(request.user),
+            "personalised": search_selectors.is_personalised(request.user),
             "states": [s for s in states if s.purpose != Purpose.PERSONALISATION],
             "requests": requests.buyer_requests(actor=request_actor(request))[:20],
             "kinds": [(kind, RequestKind(kind).label) for kind in REQUEST_KINDS],

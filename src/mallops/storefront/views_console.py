@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from mallops.core.words import label
-from mallops.storefront import selectors
+from mallops.storefront import search_selectors, selectors
 
 PERMISSION = "content.manage"
 
@@ -22,7 +22,7 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
-def _chart(report: selectors.RankingReport) -> dict[str, Any]:
+def _chart(report: search_selectors.RankingReport) -> dict[str, Any]:
     """A horizontal bar per factor: its contribution to the score, for everybody and personalised."""
     names = [label(row.factor, "storefront.factor") for _plain, row in report.rows]
     return {
@@ -56,7 +56,7 @@ def ranking_explained(request: HttpRequest) -> HttpResponse:
     category = category if category in codes else ""
     product_id = _int(request.GET.get("product"))
     report = (
-        selectors.ranking_report(product_id=product_id, query=query, category=category)
+        search_selectors.ranking_report(product_id=product_id, query=query, category=category)
         if product_id
         else None
     )
@@ -66,7 +66,7 @@ def ranking_explained(request: HttpRequest) -> HttpResponse:
         "query": query,
         "category": category,
         "categories": categories,
-        "candidates": selectors.ranking_products(text=find) if find else [],
+        "candidates": search_selectors.ranking_products(text=find) if find else [],
         "product_id": product_id,
         "report": report,
         "chart": _chart(report) if report is not None else None,
