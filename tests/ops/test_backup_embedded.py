@@ -234,3 +234,15 @@ def test_policy_command_stores_a_schedule_as_data(install: Install) -> None:
     assert rows == [("offsite", 24, 7, 30, 168, 1, 1, 1)]
     refused = install.run("backup", "policy", "bad", "--every-hours", "0")
     assert refused.returncode == 2
+
+
+def test_the_drill_check_reaches_no_production_server(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from mallops.ops.drill import _check_environment
+
+    for name in ("DATABASE_URL", "REDIS_URL", "REDIS_CLUSTER_URL", "CLICKHOUSE_URL"):
+        monkeypatch.setenv(name, "redis://10.0.0.9:6379/0")
+    env = _check_environment(tmp_path)
+    assert env["DATABASE_URL"] == f"sqlite:///{tmp_path / 'mallops.sqlite3'}"
+    assert {"REDIS_URL", "REDIS_CLUSTER_URL", "CLICKHOUSE_URL"}.isdisjoint(env)

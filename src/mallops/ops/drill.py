@@ -38,8 +38,13 @@ DECRYPT_SAMPLE = 20
 CHECK_TIMEOUT_S = 1800
 
 
+# The servers a production configuration points at: the drill's check must reach none of them (it runs on the
+# restored copy only, on the embedded default).
+_SERVER_VARIABLES = frozenset({"DATABASE_URL", "REDIS_URL", "REDIS_CLUSTER_URL", "CLICKHOUSE_URL"})
+
+
 def _check_environment(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CLICKHOUSE_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in _SERVER_VARIABLES}
     env["MALLOPS_DATA_DIR"] = str(data_dir)
     env["DATABASE_URL"] = f"sqlite:///{data_dir / 'mallops.sqlite3'}"
     env.pop("DJANGO_SETTINGS_MODULE", None)
