@@ -247,3 +247,40 @@ def test_a_withdrawal_de_identifies_the_events_stored_in_clickhouse(
         assert rows() == after
     finally:
         querying.reset_backends()
+
+
+@pytest.mark.req("R3.1.2")
+def test_the_retention_sweep_deletes_old_events_in_clickhouse_too(
+    analytics_policy: Any, store: EventStore, settings: Any, tmp_path: Path
+) -> None:
+    from mallops.analytics import querying
+
+    settings.CLICKHOUSE_URL = f"chdb://{tmp_path / 'chdb'}"
+    querying.reset_backends()
+    try:
+        now = timezone.now()
+        events_ingest(
+            events=[
+                _event("o1", "dev-a", at=now - timedelta(days=400), spu="SPU-1"),
+                _event("o2", "dev-b", at=now - timedelta(days=380), spu="SPU-2"),
+                _event("n1", "dev-a", at=now - timedelta(days=300), spu="SPU-3"),
+            ]
+        )
+        assert querying.load() == 3  # into ClickHouse
+        events_ingest(events=[_event("o3", "dev-c", at=now - timedelta(days=390), spu="SPU-4")])  # spooled
+        backend = querying.clickhouse()
+        assert backend is not None
+
+        def spus() -> list[str]:
+            found = backend.executor.rows(f"SELECT properties FROM {backend.table} FINAL")
+            return sorted(json.loads(str(row[0]))["spu"] for row in found)
+
+        line = next(x for x in retention_plan(now) if x.rule == "analytics.events")
+        assert line.count == 3 and spus() == ["SPU-1", "SPU-2", "SPU-3"]  # the plan changed nothing
+        assert cli.main(["retention"]) == 0
+        assert spus() == ["SPU-3"]
+        assert next(x for x in retention_plan(now) if x.rule == "analytics.events").count == 0
+        audit = AuditEvent.objects.get(action="dsr.retention", object_type="analytics.events")
+        assert audit.after["events"] == 3
+    finally:
+        querying.reset_backends()

@@ -10,20 +10,18 @@
 
 De-identification acts where the events queried live: the embedded store (spool + Parquet), or with
 ``CLICKHOUSE_URL`` set ClickHouse (``ClickHouseBackend.forget``: the same result, through an insert of the
-anonymous copies and one ``ALTER TABLE ... DELETE`` mutation) and the spool. Retention acts on the embedded
-store only: with ClickHouse it logs a warning (deleting aged ClickHouse rows is not built yet).
+anonymous copies and one ``ALTER TABLE ... DELETE`` mutation) and the spool. Retention acts there too: the
+embedded store's day directories, or with ClickHouse the spool is loaded and one ``ALTER TABLE ... DELETE``
+mutation removes the rows before the first day kept (``ClickHouseBackend.drop_days_before``).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
-
-from django.conf import settings
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind as UserKind
@@ -39,7 +37,6 @@ from mallops.dsr.contracts import Purpose
 from mallops.dsr.exporters import Context, DataHandler, register
 from mallops.dsr.hooks import register_store_retention, register_withdrawal
 
-log = logging.getLogger(__name__)
 RULE = "analytics.events"
 WITHDRAWN_RULE = "analytics.withdrawn"
 
@@ -52,13 +49,6 @@ def _scrub(properties: str) -> str:
     if not isinstance(value, dict):
         return "{}"
     return json.dumps(unlinked_properties(value), ensure_ascii=False, separators=(",", ":"))
-
-
-def _warn_clickhouse() -> None:
-    if getattr(settings, "CLICKHOUSE_URL", ""):
-        log.warning(
-            "analytics retention: events in ClickHouse are not deleted; only the embedded store's are"
-        )
 
 
 def person_ids(buyer_id: int) -> list[str]:
@@ -113,16 +103,20 @@ def events_retention_plan(cutoff: datetime, sample: int) -> tuple[int, list[str]
     """Events past ``cutoff`` (whole days) and the first days named; reads only (the dry run)."""
     store = get_store()
     first_kept = _first_kept(cutoff)
-    days = erasure.days_before(store, first_kept)
+    backend = querying.clickhouse()
+    days = erasure.days_before(store, first_kept) if backend is None else backend.aged_days(first_kept)
     count = sum(d.events for d in days) + erasure.spooled_before(store, first_kept)
     return count, [f"events of {d.day}: {d.events}" for d in days[:sample]]
 
 
 def events_retention_run(cutoff: datetime) -> int:
     """Delete the days past ``cutoff``; one ``dsr.retention`` audit event when something went."""
-    _warn_clickhouse()
     first_kept = _first_kept(cutoff)
-    removed = erasure.drop_days_before(get_store(), first_kept)
+    backend = querying.clickhouse()
+    if backend is None:
+        removed = erasure.drop_days_before(get_store(), first_kept)
+    else:
+        removed = backend.drop_days_before(get_store(), first_kept)
     if removed:
         audit_record(
             actor=None,

@@ -21,6 +21,10 @@ server uuid such as ``product_review:<id>`` names a record that leads back to th
 properties scrubbed; then one ``ALTER TABLE ... DELETE`` mutation (waited for) removes every row of those
 ids. A second run finds nothing to do.
 
+Retention (``aged_days`` / ``drop_days_before``): the same whole Asia/Shanghai days as the embedded store's
+(``erasure.days_before``): the spool is loaded first, then one ``ALTER TABLE ... DELETE`` mutation (waited
+for) removes every row before 00:00 Asia/Shanghai of the first day kept.
+
 ``CLICKHOUSE_URL`` selects it (``clickhouse://user:pass@host:8123/db``, through ``clickhouse-connect``).
 The tests run the very same statements through chdb, ClickHouse's engine in process.
 """
@@ -37,6 +41,7 @@ from typing import Any, Final, Protocol
 
 from . import erasure
 from .engine import FunnelResult, RetentionResult, funnel_result, retention_result
+from .events import MICROS_PER_DAY, SHANGHAI_OFFSET_MICROS, day_iso, day_start_us, iso_day_number
 from .layout import SCHEMA
 from .queries import FunnelSpec, RetentionSpec, clickhouse_funnel, clickhouse_string, retention_sql
 from .store import EventStore
@@ -223,6 +228,26 @@ class ClickHouseBackend:
                 raise
             changed = len(rows)
         return changed + erasure.forget_spooled(store, wanted, scrub=scrub)
+
+    def aged_days(self, first_kept: str) -> list[erasure.AgedDay]:
+        """Days (Asia/Shanghai) with rows before ``first_kept``, oldest first (reads only)."""
+        cutoff = day_start_us(iso_day_number(first_kept))
+        rows = self.executor.rows(
+            f"SELECT intDiv(ts_us + {SHANGHAI_OFFSET_MICROS}, {MICROS_PER_DAY}) AS day, count() "
+            f"FROM {self.source} WHERE ts_us < {cutoff} GROUP BY day ORDER BY day"
+        )
+        return [erasure.AgedDay(day=day_iso(int(day)), events=int(events)) for day, events in rows]
+
+    def drop_days_before(self, store: EventStore, first_kept: str) -> int:
+        """Delete every row before ``first_kept`` (after loading the spool); returns how many went."""
+        self.load_from(store)
+        removed = sum(aged.events for aged in self.aged_days(first_kept))
+        if removed:
+            cutoff = day_start_us(iso_day_number(first_kept))
+            self.executor.command(
+                f"ALTER TABLE {self.table} DELETE WHERE ts_us < {cutoff} SETTINGS mutations_sync = 2"
+            )
+        return removed
 
     def funnel(self, spec: FunnelSpec, source: str | None = None) -> FunnelResult:
         """``source``: another table expression over this table (the identity-resolved one)."""
