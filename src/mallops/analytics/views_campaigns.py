@@ -7,7 +7,6 @@ form on the platform coupons page and on the merchant centre's store coupons pag
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -15,32 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.accounts.actors import request_actor
-from mallops.accounts.selectors import user_merchant
 from mallops.analytics import campaign_report, segments
 from mallops.console.lists import Column, DataTable, Filter
+from mallops.console.scope import merchant_store_id, query_day
 from mallops.core.errors import DomainError
 from mallops.pricing.svg import bar_chart
-
-
-def _day(text: str) -> date | None:
-    try:
-        return parse_date(text) if text else None
-    except ValueError:
-        return None
-
-
-def _store_id(request: HttpRequest) -> int:
-    """The merchant member's store (403 without ``store.promotion.manage`` or without a store)."""
-    user: Any = request.user
-    member = user_merchant(user) if user.has_perm("store.promotion.manage") else None
-    if member is None:
-        raise PermissionDenied("store.promotion.manage")
-    return int(member.merchant_id)
 
 
 def _campaign_table(request: HttpRequest, rows: list[dict[str, Any]], *, merchant_side: bool) -> DataTable:
@@ -90,7 +72,7 @@ def _campaign_table(request: HttpRequest, rows: list[dict[str, Any]], *, merchan
 
 def _report_page(request: HttpRequest, merchant_id: int | None) -> HttpResponse:
     actor = request_actor(request)
-    start, end = _day(request.GET.get("start", "")), _day(request.GET.get("end", ""))
+    start, end = query_day(request.GET.get("start", "")), query_day(request.GET.get("end", ""))
     if start and end and end < start:
         messages.error(request, _("The end date is before the start date."))
         start = end = None
@@ -139,7 +121,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 @login_required
 def merchant_campaigns(request: HttpRequest) -> HttpResponse:
     """The merchant centre's campaign report: its own campaigns and the platform's, on its own orders."""
-    return _report_page(request, _store_id(request))
+    return _report_page(request, merchant_store_id(request, "store.promotion.manage"))
 
 
 def _issue_segment(request: HttpRequest, merchant_id: int | None) -> None:
@@ -191,6 +173,6 @@ def issue_segment(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def store_issue_segment(request: HttpRequest) -> HttpResponse:
-    merchant_id = _store_id(request)
+    merchant_id = merchant_store_id(request, "store.promotion.manage")
     _issue_segment(request, merchant_id)
     return redirect("pricing:store_coupons")

@@ -8,7 +8,7 @@ merchant member with ``store.promotion.manage`` manages its own store's.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -17,34 +17,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import user_merchant
 from mallops.console.lists import Column, DataTable, Filter
+from mallops.console.scope import merchant_store_id, query_day
 from mallops.core.errors import DomainError
 from mallops.core.words import label, label_choices
 from mallops.pricing import memberships
 from mallops.pricing.models import CouponBatch
 from mallops.pricing.svg import bar_chart
-
-
-def _day(text: str) -> date | None:
-    try:
-        return parse_date(text) if text else None
-    except ValueError:
-        return None
-
-
-def _store_id(request: HttpRequest) -> int:
-    """The merchant member's store (403 without ``store.promotion.manage`` or without a store)."""
-    user: Any = request.user
-    member = user_merchant(user) if user.has_perm("store.promotion.manage") else None
-    if member is None:
-        raise PermissionDenied("store.promotion.manage")
-    return int(member.merchant_id)
 
 
 def _membership_side(request: HttpRequest) -> tuple[int | None, bool]:
@@ -67,7 +51,7 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         if not can_manage:
             raise PermissionDenied("promotion.manage")
         # valid through the given Beijing date (empty: open-ended)
-        last_day = _day(request.POST.get("valid_to", "").strip())
+        last_day = query_day(request.POST.get("valid_to", "").strip())
         valid_to = (
             datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=timezone.get_default_timezone())
             if last_day
@@ -164,7 +148,7 @@ def store_coupons(request: HttpRequest) -> HttpResponse:
     """The merchant centre's coupon batches with their counts and a form issuing one to a segment."""
     from mallops.pricing import audiences, coupon_lists
 
-    merchant_id = _store_id(request)
+    merchant_id = merchant_store_id(request, "store.promotion.manage")
     scoped = CouponBatch.objects.for_merchant(merchant_id)
     table = coupon_lists.batch_table(request, scoped, platform=False, can_issue=True)
     if table.export_format:
