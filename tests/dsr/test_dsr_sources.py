@@ -101,6 +101,7 @@ def test_export_lists_tickets_aftersales_flash_and_privacy_sections(
         "flash",
         "orders",
         "privacy",
+        "reviews",
         "service",
     ]
     assert all(s["description"] for s in data["sources"])

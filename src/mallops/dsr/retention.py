@@ -13,7 +13,7 @@ thereby takes it out of that set, so a second run finds nothing and a worker tha
 | rule | what goes | period (default) | floor |
 |---|---|---|---|
 | ``orders.delivery`` | an ended order's recipient, phone, address, tracking number | order_fulfilment, 3 years after it ended | 3 years (ECL Art. 31) |
-| ``aftersales.text`` | reason, buyer evidence text/images, buyer timeline texts | with the order, 3 years | 3 years (ECL Art. 31) |
+| ``aftersales.text`` | reason, buyer evidence text/images, buyer photos, buyer timeline texts | with the order, 3 years | 3 years (ECL Art. 31) |
 | ``service.ticket_text`` | subject, description, buyer messages, rating comment | 3 years after closing (order tickets: and the order gone) | 3 years for order tickets |
 | ``dsr.export`` | the JSON copy of an access/portability request | 30 days after completion | none |
 | ``marketing.segment_tags`` | a buyer's RFM tag without marketing consent | marketing, at once | none |

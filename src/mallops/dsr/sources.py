@@ -130,7 +130,7 @@ def _aftersales(buyer: Any) -> Any:
 
 
 def export_aftersales(buyer: Any, ctx: Context) -> dict[str, Any]:
-    from mallops.aftersales.models import Evidence, Shipment
+    from mallops.aftersales.models import Evidence, RequestPhoto, Shipment
 
     rows = list(_aftersales(buyer).select_related("order", "merchant").order_by("created_at", "pk"))
     ids = [r.pk for r in rows]
@@ -154,6 +154,9 @@ def export_aftersales(buyer: Any, ctx: Context) -> dict[str, Any]:
                 "shipped_at": _iso(s.shipped_at),
             }
         )
+    photos: dict[int, list[dict[str, Any]]] = {}
+    for p in RequestPhoto.objects.unscoped(reason=REASON).filter(request__in=ids).order_by("pk"):
+        photos.setdefault(p.request_id, []).append(photo_entry(p, request_id=p.request_id))
     return {
         "requests": [
             {
@@ -171,14 +174,45 @@ def export_aftersales(buyer: Any, ctx: Context) -> dict[str, Any]:
                 "closed_at": _iso(r.closed_at),
                 "evidence": evidence.get(r.pk, []),
                 "shipments": parcels.get(r.pk, []),
+                "photos": photos.get(r.pk, []),
             }
             for r in rows
         ]
     }
 
 
+def photo_entry(photo: Any, *, request_id: int) -> dict[str, Any]:
+    """One after-sales photo in an export: the file's name, type, size and date, and where the buyer
+    downloads it while signed in (the bytes stay in the media storage: an export of six 5 MB photos per
+    request inside the encrypted JSON copy would be too large to keep for its 30 days)."""
+    from django.urls import reverse
+
+    return {
+        "file": photo.file.rsplit("/", 1)[-1],
+        "content_type": photo.content_type,
+        "size_bytes": photo.size_bytes,
+        "added_at": _iso(photo.created_at),
+        "link": reverse("storefront:aftersales_photo", args=[request_id, photo.pk]),
+    }
+
+
+def delete_media_on_commit(names: list[str]) -> None:
+    """Delete stored files once the erasing transaction commits (a rollback keeps rows and files)."""
+    from django.db import transaction
+
+    from mallops.core.uploads import media_storage
+
+    def delete() -> None:
+        for name in names:
+            media_storage.delete(name)
+
+    if names:
+        transaction.on_commit(delete)
+
+
 def _erase_aftersales_text(req: Any, buyer_id: int) -> None:
-    from mallops.aftersales.models import Evidence, TimelineEntry
+    """Erase the buyer's words and photos of one request (the amounts, kind and status stay)."""
+    from mallops.aftersales.models import Evidence, RequestPhoto, TimelineEntry
 
     req.reason = ERASED
     req.save(update_fields=["reason"])
@@ -187,11 +221,16 @@ def _erase_aftersales_text(req: Any, buyer_id: int) -> None:
         text=ERASED, images=[]
     )
     TimelineEntry.objects.unscoped(reason=why).filter(request=req, actor_id=buyer_id).update(text="")
+    photos = RequestPhoto.objects.unscoped(reason=why).filter(request=req)
+    delete_media_on_commit(list(photos.values_list("file", flat=True)))
+    photos.delete()
 
 
 def erase_aftersales(buyer: Any, ctx: Context) -> dict[str, Any]:
-    """A request belongs to its order's transaction record: frozen while the order is kept (ECL Art. 31),
-    otherwise the reason and the buyer's evidence and timeline texts are erased (amounts stay)."""
+    """A request belongs to its order's transaction record: frozen while the order is kept (ECL Art. 31;
+    PIPL Art. 47: stored and secured only), otherwise the reason, the buyer's evidence and timeline texts
+    and the buyer's photos (rows and files) are erased (amounts stay). A held request loses them when its
+    hold ends (``release_aftersales``)."""
     frozen, anonymised = [], []
     for req in _aftersales(buyer).select_for_update().select_related("order").order_by("pk"):
         until = order_hold_until(req.order, ctx.now)
@@ -286,7 +325,7 @@ def register_sources() -> None:
     register(
         DataHandler(
             "aftersales",
-            description="售后申请：原因、金额、您提交的争议凭证和退货物流",
+            description="售后申请：原因、金额、您上传的照片、您提交的争议凭证和退货物流",
             export=export_aftersales,
             erase=erase_aftersales,
             release=release_aftersales,
