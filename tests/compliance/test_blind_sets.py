@@ -1,5 +1,5 @@
-"""Format checks for the blind hand-written sets v5 dev, v6 dev, v6 test and v7 dev (one table, the same
-checks): ids, fields, labels, families, categories, the label balance and near-duplicate titles against
+"""Format checks for the blind hand-written sets v5 dev, v6 dev, v6 test, v7 dev and v8 dev (one table,
+the same checks): ids, fields, labels, families, categories, the label balance and near-duplicate titles against
 every earlier set. They never run the compliance engine and say nothing about its score; v6 test is a
 held-out half (never tune on it, never list its errors). Tables, loader and the near-duplicate search live
 in `blindset.py`; the older sets keep their own files (test_labelled_v3_test_set.py, v4 dev)."""
@@ -40,6 +40,14 @@ SETS: dict[str, tuple[str, tuple[str, ...]]] = {
             "labelled_v2_dev.jsonl", "labelled_v2_test.jsonl", "labelled_v3_dev.jsonl",
             "labelled_v3_test.jsonl", "labelled_v4_dev.jsonl", "labelled_v5_dev.jsonl",
             "labelled_v6_dev.jsonl", "labelled_v6_test.jsonl",
+        ),
+    ),
+    "labelled_v8_dev.jsonl": (
+        "V8-D-",
+        (
+            "labelled_v2_dev.jsonl", "labelled_v2_test.jsonl", "labelled_v3_dev.jsonl",
+            "labelled_v3_test.jsonl", "labelled_v4_dev.jsonl", "labelled_v5_dev.jsonl",
+            "labelled_v6_dev.jsonl", "labelled_v6_test.jsonl", "labelled_v7_dev.jsonl",
         ),
     ),
 }  # fmt: skip
