@@ -171,3 +171,60 @@ def test_the_buyer_sets_the_birthday_through_the_api() -> None:
     assert (again.status_code, again.json()["code"]) == (409, "birthday_change_limited")
     tiers = client.get("/api/v1/membership/me").json()
     assert tiers["benefits"]["gift_points"] == 500
+
+
+@pytest.mark.django_db
+@pytest.mark.req("R4.3.1")
+def test_a_refused_birthday_coupon_is_retried_in_the_window_and_the_operator_sees_it() -> None:
+    from mallops.accounts.actors import actor_of
+    from mallops.pricing.models import CouponBatch
+
+    # given a tier gift of 500 points and a coupon whose batch is used up, and two members born 8 December
+    staff = make_staff("product_ops")
+    now = datetime(2026, 12, 7, 16, 30, tzinfo=UTC)  # 8 December 00:30 in Beijing
+    gold, batch_id = _gold_with_gift(staff, now)
+    used_up = CouponBatch.objects.unscoped(reason="test").filter(pk=batch_id)
+    used_up.update(total_quantity=0)
+    members = []
+    for name in ("born-dec8-a", "born-dec8-b"):
+        buyer = make_buyer(name)
+        members.append(Member.objects.create(buyer=buyer, tier=gold, growth=150, joined_at=now))
+        member_birthday_set(actor=actor_of(buyer), month=12, day=8, now=now - timedelta(days=30))
+
+    # when the sweep runs: the points go out, the coupons are recorded as refused (not lost)
+    assert birthday_gifts_grant(now=now) == 2
+    gifts = list(BirthdayGift.objects.order_by("pk"))
+    assert [(g.points, g.coupon_id, g.coupon_status, g.coupon_batch_id) for g in gifts] == [
+        (500, None, "retrying", batch_id),
+        (500, None, "retrying", batch_id),
+    ]
+    assert gifts[0].title == "生日快乐！您的黄金会员生日礼已到账：500 积分"
+
+    # then the operator sees both on the member list, in Chinese
+    console = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    console.cookies["django_language"] = "zh-hans"
+    console.force_login(staff)
+    page = console.get("/membership/members/").content.decode()
+    assert 'data-testid="birthday-coupon-problems"' in page and page.count("券批次拒发，重试中") == 2
+
+    # when the operator tops up one coupon: the next sweep gives it to the first member only
+    used_up.update(total_quantity=1)
+    gifts[0].read_at = now
+    gifts[0].save(update_fields=["read_at"])
+    assert birthday_gifts_grant(now=now + timedelta(hours=1)) == 1
+    first, second = BirthdayGift.objects.order_by("pk")
+    assert (first.coupon_status, second.coupon_status) == ("issued", "retrying")
+    assert first.coupon_id == Coupon.objects.for_buyer(members[0].buyer_id).get().pk and first.read_at is None
+    assert first.title == "生日快乐！您的黄金会员生日礼已到账：500 积分、一张优惠券"
+
+    # and once the catch-up window has closed (6 days after the birthday), the second is failed, audited
+    assert birthday_gifts_grant(now=now + timedelta(days=6)) == 0
+    assert BirthdayGift.objects.get(pk=second.pk).coupon_status == "retrying"
+    assert birthday_gifts_grant(now=now + timedelta(days=7)) == 0
+    assert BirthdayGift.objects.get(pk=second.pk).coupon_status == "failed"
+    assert [e.action for e in AuditEvent.objects.filter(action__startswith="membership.birthday_coupon")] == [
+        "membership.birthday_coupon_issued",
+        "membership.birthday_coupon_failed",
+    ]
+    page = console.get(f"/membership/members/{members[1].pk}/").content.decode()
+    assert "未发出（补发期内券批次一直拒发）" in page

@@ -8,6 +8,11 @@
   birthday is 28 February in other years) and still within ``CATCH_UP_DAYS`` after it, so a worker that was
   down catches up. A unique :class:`BirthdayGift` row per member and birthday year makes it at most once a
   year and a re-run a no-op; the row is also the buyer's notice (我的 → 消息).
+- **A refused coupon** (the batch ended, is used up or inactive) is not lost silently: the gift row
+  records ``coupon_status = retrying`` (the points are given at once), and each sweep tries the batch
+  again until the catch-up window closes (the birthday + ``CATCH_UP_DAYS``, Beijing date), so an operator
+  who tops up or extends the batch in time gets the coupon out. Past the window it is ``failed``. Both show
+  on the console (member list warning, member page) and in the audit log; docs/membership.md.
 
 Lock order: the member row, then the coupon batch (``pricing.coupons``), then the points account (last,
 ``membership.points``); the audit head after all of them (``audited``).
@@ -16,8 +21,9 @@ Lock order: the member row, then the coupon batch (``pricing.coupons``), then th
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,9 +37,11 @@ from mallops.core.errors import FieldError, conflict, not_found, validation_erro
 from mallops.core.timeutil import SHANGHAI
 from mallops.membership import points
 from mallops.membership.errors import MembershipCode
-from mallops.membership.models import BirthdayGift, Member
+from mallops.membership.models import BirthdayGift, Member, Tier
 from mallops.orders.permissions import require_buyer
 from mallops.pricing.coupons import coupons_grant_benefit
+
+log = logging.getLogger(__name__)
 
 BIRTHDAY_CHANGE_INTERVAL = timedelta(days=365)
 CATCH_UP_DAYS = 6  # a gift still goes out this many days after the birthday (a worker that was down)
@@ -64,7 +72,7 @@ def due_birthday(month: int, day: int, today: date, catch_up_days: int = CATCH_U
 def _valid(month: int, day: int) -> bool:
     try:
         date(2000, month, day)  # a leap year: 29 February is a birthday
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: beyond a C long (a hostile console POST)
         return False
     return True
 
@@ -151,23 +159,20 @@ def birthday_gift_grant(*, buyer_id: int, now: datetime) -> BirthdayGift | None:
     when = due_birthday(member.birthday_month, member.birthday_day, now.astimezone(SHANGHAI).date())
     if when is None or BirthdayGift.objects.filter(member=member, year=when.year).exists():
         return None
+    if member.birthday_set_at is not None and member.birthday_set_at >= datetime.combine(
+        when, time.min, tzinfo=SHANGHAI
+    ):
+        # given on or after the birthday: a birthday named "yesterday" would pay at once (the catch-up days)
+        return None
     coupon_id = None
+    status = BirthdayGift.CouponStatus.NONE
     if tier.gift_coupon_batch_id is not None:
-        issued = coupons_grant_benefit(
-            batch_id=tier.gift_coupon_batch_id, buyer_id=buyer_id, count=1, now=now
-        )
-        coupon_id = issued[0] if issued else None
+        coupon_id = _coupon(tier.gift_coupon_batch_id, buyer_id, now)
+        status = BirthdayGift.CouponStatus.ISSUED if coupon_id else BirthdayGift.CouponStatus.RETRYING
     if tier.gift_points:
         points.points_gift(
             buyer_id=buyer_id, points=tier.gift_points, reference=f"birthday-{when.year}", now=now
         )
-    with translation.override(settings.LANGUAGE_CODE):
-        parts = [translation.gettext(_POINTS) % {"points": tier.gift_points}] if tier.gift_points else []
-        if coupon_id is not None:
-            parts.append(translation.gettext(_COUPON))
-        gift_words = translation.gettext(", ").join(parts)
-        template = _TITLE_WITH if parts else _TITLE
-        title = translation.gettext(template) % {"tier": tier.name, "gift": gift_words}
     gift = BirthdayGift.objects.create(
         member=member,
         buyer_id=buyer_id,
@@ -176,21 +181,92 @@ def birthday_gift_grant(*, buyer_id: int, now: datetime) -> BirthdayGift | None:
         tier_code=tier.code,
         points=tier.gift_points,
         coupon_id=coupon_id,
-        title=title[:200],
+        coupon_batch_id=tier.gift_coupon_batch_id,
+        coupon_status=status,
+        title=_title(tier.name, tier.gift_points, coupon_id is not None)[:200],
         created_at=now,
     )
     audit_record(
         actor=None,
         action="membership.birthday_gift",
         obj=member,
-        after={"tier": tier.code, "year": when.year, "points": tier.gift_points, "coupon": coupon_id},
+        after={
+            "tier": tier.code,
+            "year": when.year,
+            "points": tier.gift_points,
+            "coupon": coupon_id,
+            "coupon_status": status,
+        },
     )
     return gift
 
 
+def _coupon(batch_id: int, buyer_id: int, now: datetime) -> int | None:
+    issued = coupons_grant_benefit(batch_id=batch_id, buyer_id=buyer_id, count=1, now=now)
+    return issued[0] if issued else None
+
+
+def _title(tier_name: str, gift_points: int, with_coupon: bool) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = [translation.gettext(_POINTS) % {"points": gift_points}] if gift_points else []
+        if with_coupon:
+            parts.append(translation.gettext(_COUPON))
+        gift_words = translation.gettext(", ").join(parts)
+        template = _TITLE_WITH if parts else _TITLE
+        return translation.gettext(template) % {"tier": tier_name, "gift": gift_words}
+
+
+def coupon_retry_until(gift: BirthdayGift) -> date:
+    """The last Beijing date on which a refused birthday coupon is tried again (the catch-up window)."""
+    return gift.birthday + timedelta(days=CATCH_UP_DAYS)
+
+
+@audited()
+def birthday_coupon_retry(*, gift_id: int, now: datetime) -> str:
+    """Try the batch again for a gift whose coupon it refused (``retrying``): ``issued`` when it gives
+    one now (the gift's notice names the coupon and shows unread again), ``failed`` once the catch-up
+    window has closed, else still ``retrying``. Returns the gift's coupon status; a gift in another status
+    is left alone. Locks the member row, then the gift, then the batch (the grant's order). Audited as
+    ``membership.birthday_coupon_issued`` / ``membership.birthday_coupon_failed`` (system actor)."""
+    gift = BirthdayGift.objects.filter(pk=gift_id).only("member_id").first()
+    if gift is None:
+        return ""
+    Member.objects.select_for_update().filter(pk=gift.member_id).first()
+    gift = BirthdayGift.objects.select_for_update().get(pk=gift_id)
+    if gift.coupon_status != BirthdayGift.CouponStatus.RETRYING or gift.coupon_batch_id is None:
+        return str(gift.coupon_status)
+    if now.astimezone(SHANGHAI).date() > coupon_retry_until(gift):
+        gift.coupon_status = BirthdayGift.CouponStatus.FAILED
+        gift.save(update_fields=["coupon_status"])
+        log.warning("birthday coupon of gift %s not given: batch %s refused", gift.pk, gift.coupon_batch_id)
+        audit_record(
+            actor=None,
+            action="membership.birthday_coupon_failed",
+            obj=gift,
+            after={"year": gift.year, "batch": gift.coupon_batch_id},
+        )
+        return str(gift.coupon_status)
+    coupon_id = _coupon(gift.coupon_batch_id, gift.buyer_id, now)
+    if coupon_id is None:
+        return str(gift.coupon_status)
+    tier = Tier.objects.filter(code=gift.tier_code).first()
+    gift.coupon_id, gift.coupon_status = coupon_id, BirthdayGift.CouponStatus.ISSUED
+    gift.title = _title(tier.name if tier else gift.tier_code, gift.points, True)[:200]
+    gift.read_at = None
+    gift.save(update_fields=["coupon_id", "coupon_status", "title", "read_at"])
+    audit_record(
+        actor=None,
+        action="membership.birthday_coupon_issued",
+        obj=gift,
+        after={"year": gift.year, "batch": gift.coupon_batch_id, "coupon": coupon_id},
+    )
+    return str(gift.coupon_status)
+
+
 def birthday_gifts_grant(*, now: datetime) -> int:
-    """The daily pass: members with a birthday in the catch-up window and a tier that gives a gift;
-    one transaction per member. Returns the gifts given."""
+    """The hourly pass: members with a birthday in the catch-up window and a tier that gives a gift, then
+    the gifts whose coupon the batch refused (``birthday_coupon_retry``); one transaction each. Returns
+    the gifts given plus the refused coupons given now."""
     today = now.astimezone(SHANGHAI).date()
     months = {(today - timedelta(days=n)).month for n in range(CATCH_UP_DAYS + 1)}
     candidates = (
@@ -202,5 +278,9 @@ def birthday_gifts_grant(*, now: datetime) -> int:
     given = 0
     for buyer_id, month, day in list(candidates):
         if due_birthday(month, day, today) is not None and birthday_gift_grant(buyer_id=buyer_id, now=now):
+            given += 1
+    retrying = BirthdayGift.objects.filter(coupon_status=BirthdayGift.CouponStatus.RETRYING).order_by("pk")
+    for gift_id in list(retrying.values_list("pk", flat=True)):
+        if birthday_coupon_retry(gift_id=gift_id, now=now) == BirthdayGift.CouponStatus.ISSUED:
             given += 1
     return given

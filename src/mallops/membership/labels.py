@@ -35,6 +35,13 @@ LABELS: dict[str, Any] = {
         MemberEvent.Kind.DOWNGRADED: _("Downgraded"),
     },
     "stage": Stage,
+    # BirthdayGift.coupon_status
+    "gift_coupon_status": {
+        "none": "—",
+        "issued": _("Issued"),
+        "retrying": _("Refused by the batch, retrying"),
+        "failed": _("Not given (the batch refused until the window closed)"),
+    },
     "coupon_status": {
         "unused": _("Coupon not used yet"),
         "used": _("Coupon used in an order"),
@@ -53,6 +60,8 @@ ACTIONS: dict[str, Any] = {
     "membership.benefit_coupons": _("Member tier coupons granted"),
     "membership.birthday_set": _("Member birthday given"),
     "membership.birthday_gift": _("Birthday gift granted"),
+    "membership.birthday_coupon_issued": _("Birthday coupon issued on a retry"),
+    "membership.birthday_coupon_failed": _("Birthday coupon not given"),
     "membership.points_gift": _("Points given as a gift"),
     "membership.notices_read": _("Member notices read"),
 }

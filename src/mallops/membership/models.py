@@ -408,9 +408,19 @@ class BirthdayGift(models.Model):
     tier_code = models.CharField(max_length=20)
     points = models.PositiveIntegerField(default=0)
     coupon_id = models.BigIntegerField(null=True, blank=True)
+    # the batch the tier's gift drew its coupon from, and how that went (``CouponStatus``): a batch that
+    # refuses (ended, used up) is tried again by the sweep until the catch-up window closes
+    coupon_batch_id = models.BigIntegerField(null=True, blank=True)
+    coupon_status = models.CharField(max_length=10, default="none")
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+
+    class CouponStatus(models.TextChoices):
+        NONE = "none", "the gift has no coupon"
+        ISSUED = "issued", "issued"
+        RETRYING = "retrying", "refused by the batch; tried again within the catch-up window"
+        FAILED = "failed", "refused until the catch-up window closed; not given"
 
     PERSONAL_DATA: ClassVar[dict[str, PersonalField]] = {
         "birthday": PersonalField(DataClass.IDENTITY, purpose="membership benefits", mask="redact"),
@@ -418,13 +428,20 @@ class BirthdayGift(models.Model):
     NOT_PERSONAL_DATA: ClassVar[dict[str, str]] = {
         "points": "points the tier's gift gave (the tier's rule)",
         "coupon_id": "the coupon handed over with the gift (an id)",
+        "coupon_batch_id": "the platform coupon batch the gift's coupon comes from (an id)",
+        "coupon_status": "whether the gift's coupon was issued, is retried or failed",
     }
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["member", "year"], name="membership_birthday_gift_once_a_year"),
+            models.CheckConstraint(
+                condition=models.Q(coupon_status__in=["none", "issued", "retrying", "failed"]),
+                name="membership_birthday_gift_coupon_status",
+            ),
         ]
+        indexes = [models.Index(fields=["coupon_status"], name="membership_bgift_coupon_st")]
 
     def __str__(self) -> str:
         return f"birthday gift {self.member_id}/{self.year}"

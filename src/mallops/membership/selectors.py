@@ -109,6 +109,18 @@ def birthday_gifts(*, actor: Actor, buyer_id: int) -> QuerySet[BirthdayGift]:
     return rows
 
 
+def birthday_coupons_to_check(*, actor: Actor, now: datetime, days: int = 30) -> QuerySet[BirthdayGift]:
+    """Birthday gifts of the last ``days`` whose coupon the batch refused (``retrying``: the sweep tries
+    again until the catch-up window closes; ``failed``: not given), oldest birthday first: the operator
+    tops up or extends the batch, or hands the coupon over by hand (staff, ``promotion.view``)."""
+    require_permission(actor, "promotion.view")
+    rows: QuerySet[BirthdayGift] = BirthdayGift.objects.filter(
+        coupon_status__in=[BirthdayGift.CouponStatus.RETRYING, BirthdayGift.CouponStatus.FAILED],
+        created_at__gte=now - timedelta(days=days),
+    ).order_by("birthday", "pk")
+    return rows
+
+
 @dataclass(frozen=True)
 class MyMembership:
     """What a buyer sees of their own membership: tier (as placed by the last recompute), the growth value

@@ -223,6 +223,12 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "table": table,
             "chart": chart if any(n for _t, n in distribution) else None,
             "total": sum(n for _t, n in distribution),
+            "coupon_problems": [
+                {"gift": g, "buyer": masked_buyer(g.member)}
+                for g in selectors.birthday_coupons_to_check(actor=actor, now=now).select_related(
+                    "member__buyer"
+                )[:20]
+            ],
         },
     )
 
