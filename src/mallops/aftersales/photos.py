@@ -36,7 +36,8 @@ def request_photo_add(*, actor: Actor, request_id: int, upload: File[Any] | None
     most 5 MB, each side at least 200 px, at most MAX_PHOTOS per request). Locks the request row.
 
     Errors: 401/403 for a non-buyer; 404 for another buyer's request; 422 at ``body.file``
-    (``unsupported_type``, ``too_large``, ``too_small``, ``unreadable_image``, ``too_many``)."""
+    (``unsupported_type``, ``too_large``, ``too_many_pixels`` beyond 64 MP, ``too_small``, ``unreadable_image``,
+    ``too_many``)."""
     actor = actor_of(actor)
     require_buyer(actor)
     req = selectors.one(selectors.buyer_requests(actor).select_for_update(of=("self",)), request_id)

@@ -24,6 +24,7 @@ from mallops.analytics.metrics import METRICS, compute, facts_between, kpi_repor
 from mallops.analytics.models import Experiment, ModelRun, QueryJob, Task
 from mallops.console.formats import duration as duration_zh
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.money import format_fen
 from mallops.core.words import label
 
@@ -208,7 +209,7 @@ def experiments_page(request: HttpRequest) -> HttpResponse:
             for key, weight in zip(
                 request.POST.getlist("variant"), request.POST.getlist("weight"), strict=False
             )
-            if key.strip() and weight.strip().isdigit()
+            if key.strip() and is_ascii_digits(weight.strip(), max_digits=9)
         ]
         try:
             created = services.experiment_create(

@@ -17,6 +17,7 @@ from mallops.accounts.models import Address, Merchant, User
 from mallops.accounts.roles import Kind
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.words import error_lines
 from mallops.privacy.registry import always_masked
 from mallops.privacy.services import personal_field_reveal
@@ -122,7 +123,9 @@ def merchants(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "reveal":
         # "<merchant id>-contact_name" or "<merchant id>-contact_phone": one field, with a reason (audited)
         merchant_id, _dash, field = request.POST.get("field", "").partition("-")
-        target = Merchant.objects.filter(pk=int(merchant_id)).first() if merchant_id.isdigit() else None
+        target = (
+            Merchant.objects.filter(pk=int(merchant_id)).first() if is_ascii_digits(merchant_id) else None
+        )
         if target is None or field not in ("contact_name", "contact_phone"):
             messages.error(request, _("Choose a field to reveal."))
         else:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mallops.console.forms import DateTimeLocalInput, YuanField
 from mallops.content.models import BODY_MAX, TITLE_MAX, Platform
+from mallops.core.inputs import is_ascii_digits
 
 
 class ContentPostForm(forms.Form):
@@ -108,7 +109,7 @@ class PostInteractionsForm(forms.Form):
             if not line.strip():
                 continue
             text, _space, votes = line.strip().rpartition(" ")
-            if not text.strip() or not votes.isdigit():
+            if not text.strip() or not is_ascii_digits(votes, max_digits=9):
                 raise forms.ValidationError(_("Write each option as its words, a space and its votes."))
             rows.append((text.strip(), int(votes)))
         return rows

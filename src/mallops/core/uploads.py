@@ -43,6 +43,9 @@ media_storage = MediaStorage()
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
 HEADER_BYTES = 512 * 1024  # enough for a JPEG's metadata segments before its frame header
+# A 5 MB PNG of one colour can announce 60,000 x 60,000 px: the staff's browser would decode gigabytes. No
+# camera photo or product image comes near 64 MP (8,000 x 8,000).
+MAX_IMAGE_PIXELS = 64_000_000
 
 
 def sniff_type(head: bytes) -> str | None:
@@ -164,6 +167,10 @@ def inspect_upload(
         if dimensions is None:
             return None, [FieldError(loc, "the image header cannot be read", "unreadable_image")]
         width, height = dimensions
+        if width * height > MAX_IMAGE_PIXELS:
+            return None, [
+                FieldError(loc, f"at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels", "too_many_pixels")
+            ]
         if min_side is not None and min(width, height) < min_side:
             return None, [
                 FieldError(loc, f"each side is at least {min_side} px (got {width}x{height})", "too_small")

@@ -18,6 +18,7 @@ from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable
 from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.words import error_lines, label
 from mallops.marketing import selectors, services
 from mallops.marketing.engine import Model
@@ -161,7 +162,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     start = _day(request.GET.get("start"), end - timedelta(days=29))
     model = Model.FIRST_TOUCH if request.GET.get("model") == "first_touch" else Model.LAST_TOUCH
     raw = request.GET.get("lookback_days", "")
-    lookback = max(1, min(int(raw), 90)) if raw.isdigit() else selectors.DEFAULT_LOOKBACK_DAYS
+    lookback = max(1, min(int(raw), 90)) if is_ascii_digits(raw) else selectors.DEFAULT_LOOKBACK_DAYS
     errors: list[str] = []
     report = None
     try:

@@ -19,6 +19,7 @@ from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable
 from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.words import error_lines
 from mallops.marketing import services, tags
 from mallops.privacy.registry import always_masked
@@ -156,7 +157,7 @@ def tag_page(request: HttpRequest, tag: str) -> HttpResponse:
         if action == "unassign":
             raw = request.POST.get("buyer", "")
             removed = tags.buyer_tag_remove(
-                actor=manager, tag=tag, buyer_ids=[int(raw)] if raw.isdigit() else []
+                actor=manager, tag=tag, buyer_ids=[int(raw)] if is_ascii_digits(raw) else []
             )
             messages.success(request, _("%(count)s buyers untagged.") % {"count": removed})
             return redirect("marketing:tag", tag=tag) if rows.exists() else redirect("marketing:tags")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.risk import labels, selectors, services
 from mallops.risk.engine import Rule
 from mallops.risk.models import Outcome, ReviewStatus, RiskDecision
@@ -257,7 +258,7 @@ def trends(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     _need(request, services.VIEW_PERMISSION)
     raw = request.GET.get("days", "30")
-    days = max(7, min(int(raw), 180)) if raw.isdigit() else 30
+    days = max(7, min(int(raw), 180)) if is_ascii_digits(raw) else 30
     data = selectors.decision_trend(actor, days=days)
     x = [day.strftime("%m-%d") for day in data["days"]]
     by_rule = {

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.service import procedures, training
 from mallops.service.models import Category, Procedure, TrainingRecord
 from mallops.service.views import error_message
@@ -37,7 +38,7 @@ def _need(request: HttpRequest, permission: str) -> None:
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if str(value or "").strip().isdigit() else None
+    return int(value) if is_ascii_digits(str(value or "").strip()) else None
 
 
 def parse_steps(text: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mallops.accounts.roles import Kind
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.storefront import search_selectors, selectors, services, services_account
 from mallops.storefront.checkout_points import checkout_points
 from mallops.storefront.related import related_products
@@ -128,7 +129,7 @@ def _coupon_choice(value: str) -> list[int] | None:
     """``auto`` (or nothing): the quote picks among every held coupon; ``none``: no coupon; an id: that one."""
     if value == "none":
         return []
-    if value.isdigit():
+    if is_ascii_digits(value):
         return [int(value)]
     return None
 
@@ -156,14 +157,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 buyer=request.user,
                 idempotency_key=key,
                 only_sku=only,
-                address_id=int(address) if address.isdigit() else None,
+                address_id=int(address) if is_ascii_digits(address) else None,
                 request=request,
             )
             placed = services.checkout_place(
                 buyer=request.user,
                 idempotency_key=key,
                 only_sku=only,
-                address_id=int(address) if address.isdigit() else None,
+                address_id=int(address) if is_ascii_digits(address) else None,
                 coupon_ids=_coupon_choice(coupon),
                 expected_total_fen=_int(data.get("expected_total_fen"), -1),
                 points=points,

@@ -20,6 +20,7 @@ from mallops.aftersales import selectors as aftersales
 from mallops.aftersales import services as aftersales_services
 from mallops.aftersales.risk_checks import refund_request_assess
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.uploads import media_storage
 from mallops.risk.flows import request_context
 from mallops.service import selectors as service
@@ -79,7 +80,7 @@ def aftersales_new(request: HttpRequest, order_id: int, line_id: int) -> HttpRes
     if request.method == "POST":
         kind = values["kind"] if values["kind"] in KINDS else "refund"
         reason_name, classification = REASONS.get(values["reason"], ("", "order"))
-        qty = int(values["qty"]) if values["qty"].isdigit() else 0
+        qty = int(values["qty"]) if is_ascii_digits(values["qty"], max_digits=9) else 0
         photos = request.FILES.getlist("photos")
         try:
             if not reason_name:

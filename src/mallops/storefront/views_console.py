@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.words import label
 from mallops.storefront import search_selectors, selectors
 
@@ -19,7 +20,7 @@ PERMISSION = "content.manage"
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
+    return int(value) if value and is_ascii_digits(value, max_digits=11) else None
 
 
 def _chart(report: search_selectors.RankingReport) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.marketing import inbox as campaign_inbox
 from mallops.membership import birthday, notices
 from mallops.membership import selectors as membership
@@ -84,7 +85,7 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
         return refused
     kind = request.POST.get("kind", "")
     raw = request.POST.get("id", "")
-    item_id = int(raw) if raw.isdigit() else None
+    item_id = int(raw) if is_ascii_digits(raw) else None
     now = timezone.now()
     if kind and (kind not in NOTICE_KINDS or item_id is None):
         raise Http404("message")
@@ -104,7 +105,7 @@ def member(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         month, day = request.POST.get("month", ""), request.POST.get("day", "")
-        if not (month.isdigit() and day.isdigit()):
+        if not (is_ascii_digits(month, max_digits=2) and is_ascii_digits(day, max_digits=2)):
             error = "请选择生日的月份和日期"
         else:
             try:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mallops.accounts.actors import request_actor
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.product_reviews import selectors as reviews
 from mallops.product_reviews import services as review_services
 from mallops.product_reviews.models import MAX_PICTURES, MAX_TEXT
@@ -36,6 +37,7 @@ REVIEW_ERRORS = {
     "too_many": f"最多 {MAX_PICTURES} 张图片",
     "too_large": "图片不能超过 5 MB",
     "too_small": "图片的宽和高至少 200 像素",
+    "too_many_pixels": "图片尺寸过大，请上传 6400 万像素以内的图片",
     "unsupported_type": "只能上传 JPG、PNG 或 WebP 图片",
     "unreadable_image": "无法识别这张图片",
     "empty": "图片文件是空的",
@@ -81,7 +83,7 @@ def review_write(request: HttpRequest, order_id: int, line_id: int) -> HttpRespo
         try:
             if len(pictures) > MAX_PICTURES:
                 raise DomainError(detail="too many pictures", code="too_many", status=422)
-            rating = int(values["rating"]) if values["rating"].isdigit() else 0
+            rating = int(values["rating"]) if is_ascii_digits(values["rating"], max_digits=2) else 0
             actor = request_actor(request)
             review = review_services.review_create(
                 actor=actor,

@@ -19,6 +19,7 @@ from mallops.accounts.actors import request_actor
 from mallops.console.forms import console_widgets
 from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.words import error_lines
 from mallops.tasks import selectors, services
 from mallops.tasks.errors import TasksCode
@@ -154,7 +155,7 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
     try:
         if action == "assign":
             assignee = post.get("assignee_id", "")
-            if not assignee.isdigit():
+            if not is_ascii_digits(assignee):
                 raise DomainError(detail=_("Choose a person."), code=TasksCode.INVALID)
             services.task_assign(actor=actor, task_id=task_id, assignee_id=int(assignee))
             messages.success(request, _("Task assigned."))

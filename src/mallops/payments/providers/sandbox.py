@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from mallops.core.inputs import is_ascii_digits
 from mallops.core.money import refund_cap_check
 from mallops.core.timeutil import SHANGHAI
 from mallops.payments.errors import PaymentsCode
@@ -74,7 +75,7 @@ class SandboxProvider:
         timestamp = headers.get(TS_HEADER, "")
         nonce = headers.get(NONCE_HEADER, "")
         signature = headers.get(SIG_HEADER, "")
-        if not timestamp.isdigit() or not nonce or not signature:
+        if not is_ascii_digits(timestamp, max_digits=12) or not nonce or not signature:
             raise SignatureError("missing signature headers")
         if abs(now.timestamp() - int(timestamp)) > WINDOW_SECONDS:
             raise SignatureError("timestamp outside the 5-minute window")
