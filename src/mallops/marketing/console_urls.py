@@ -20,5 +20,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/new/", views_campaigns.campaign_new, name="campaign_new"),
     path("campaigns/<int:campaign_id>/", views_campaigns.campaign_page, name="campaign"),
     path("tags/", views_tags.tag_list, name="tags"),
-    path("tags/<str:tag>/", views_tags.tag_page, name="tag"),
+    # path: a tag name may hold "/" (the API and the form allow it); with str the tag list could not link it
+    path("tags/<path:tag>/", views_tags.tag_page, name="tag"),
 ]
