@@ -117,7 +117,8 @@ class InputPolicyMiddleware:
     Under /api/: a body above its limit is 413 problem+json before it is read (multipart bodies have the
     larger upload limit and are left unparsed, so upload endpoints can check permissions first); a JSON
     body is depth-scanned, parsed once, checked (text, integer range) and normalised (NFC), and handed to
-    django-ninja through ``InputParser``. Console form posts (urlencoded) with control characters are 400;
+    django-ninja through ``InputParser``. Console and storefront form posts (urlencoded or multipart) with
+    control characters in a text field are 400;
     their text is normalised to NFC.
     """
 
@@ -132,7 +133,8 @@ class InputPolicyMiddleware:
             refused = self._check_api(request)
             if refused is not None:
                 return refused
-        elif request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        elif request.method == "POST" and request.content_type in _FORM_TYPES:
+            # multipart too: the storefront's after-sales and review forms carry text beside their photos
             refused = self._check_console_form(request)
             if refused is not None:
                 return refused
