@@ -9,6 +9,9 @@
     .venv/bin/python tests/compliance/score_v2.py v6test       # v6 test (blind, held out): aggregate only
     .venv/bin/python tests/compliance/score_v2.py v7fit -v     # v7 dev, odd ids: tuned on, errors listed
     .venv/bin/python tests/compliance/score_v2.py v7check      # v7 dev, even ids: aggregate figures only
+    .venv/bin/python tests/compliance/score_v2.py v8dev        # v8 dev (round 8): the second opinion trains on it
+    .venv/bin/python tests/compliance/score_v2.py v9dev        # v9 dev (round 8): its threshold is chosen here
+    .venv/bin/python tests/compliance/score_v2.py v9dev --rules  # any set, rules alone (no second opinion)
 
 Round 6 splits v7 dev by id parity: ``v7fit`` (odd ids) is the half whose errors are looked at and
 tuned on; ``v7check`` (even ids) is scored after every change but its errors are never listed, so it is
@@ -44,9 +47,11 @@ HALVES = {
     "v7dev": "labelled_v7_dev.jsonl",
     "v7fit": "labelled_v7_dev.jsonl",
     "v7check": "labelled_v7_dev.jsonl",
+    "v8dev": "labelled_v8_dev.jsonl",
+    "v9dev": "labelled_v9_dev.jsonl",
 }
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
-DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev", "v7fit")
+DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev", "v7fit", "v8dev", "v9dev")
 # a half that is part of a file: the parity of the id's number (V7-D-0001 is odd) it keeps
 PARITY = {"v7fit": 1, "v7check": 0}
 # halves not tuned on whose counts by expected label (never their items) may be printed
@@ -61,9 +66,11 @@ def load(half: str) -> list[dict[str, Any]]:
     return rows
 
 
-def score(rows: list[dict[str, Any]]) -> tuple[Counter[tuple[bool, bool]], list[dict[str, Any]]]:
+def score(
+    rows: list[dict[str, Any]], *, second_opinion: bool = True
+) -> tuple[Counter[tuple[bool, bool]], list[dict[str, Any]]]:
     """Confusion counts keyed ``(expected_positive, flagged)`` and the engine's results."""
-    results = check_items(rows)
+    results = check_items(rows, second_opinion=second_opinion)
     counts: Counter[tuple[bool, bool]] = Counter()
     for row, result in zip(rows, results, strict=True):
         counts[(row["expected"] != "pass", result["verdict"] != "pass")] += 1
@@ -83,7 +90,7 @@ def main(argv: list[str]) -> int:
         print(f"usage: score_v2.py [{'|'.join(HALVES)}] [-v]")
         return 2
     rows = load(half)
-    counts, results = score(rows)
+    counts, results = score(rows, second_opinion="--rules" not in argv)
     precision, recall = precision_recall(counts)
     print(
         f"{half}: {len(rows)} items, tp={counts[(True, True)]} fp={counts[(False, True)]} "

@@ -6,19 +6,28 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mallops.compliance.engine import check_items
 from mallops.compliance.engine.api import SECOND_OPINION_RULE
-from mallops.compliance.engine.second_opinion import MODEL_DIR, default_second_opinion
+from mallops.compliance.engine.second_opinion import (
+    MODEL_DIR,
+    default_second_opinion,
+    feature_ids,
+    item_codes,
+)
 
 pytestmark = pytest.mark.second_opinion
 
 HERE = Path(__file__).parent
 
 
-def _v7() -> list[dict]:
+def _v7() -> list[dict[str, Any]]:
     # the validation set of the model (its threshold was chosen there; never trained on)
     with (HERE / "labelled_v7_dev.jsonl").open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
@@ -59,11 +68,57 @@ def test_it_only_adds_one_review_finding_to_items_the_rules_let_pass() -> None:
 def test_the_batch_and_the_one_item_paths_agree() -> None:
     model = default_second_opinion()
     assert model is not None
-    items = [*_v7()[:40], {"id": "empty", "title": "", "description": ""}]
+    # the whole set: more code units than one chunk of the batch path (second_opinion._CHUNK)
+    items = [*_v7(), *_v7(), {"id": "empty", "title": "", "description": ""}]
     pairs = [(i["title"], i.get("description") or "") for i in items]
     one_by_one = [float(model.probabilities([pair])[0]) for pair in pairs]
     together = [float(p) for p in model.probabilities(pairs)]
     assert together == pytest.approx(one_by_one, abs=1e-9)
+
+
+def _oracle(title: str, description: str) -> float:
+    """The model as written down: the sigmoid of the bias plus the weight of every hashed 1-3-gram of the
+    item, one look-up per n-gram occurrence (what the training script fits)."""
+    model = default_second_opinion()
+    assert model is not None
+    logit = model.bias + float(model.table[feature_ids(item_codes(title, description))].sum())
+    return 1.0 / (1.0 + float(np.exp(-logit)))
+
+
+# Chinese, ASCII, fillers, full-width and Traditional forms, an emoji that stands for a character, one that does
+# not, and words the model weighs (so probabilities spread)
+_TEXT = st.text(
+    alphabet=list("最好治疗失眠降血压瘦身燃脂的款棉T恤abcAB1 .·*－ＡＢ１國療🍬🔥，。"), max_size=30
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=6), st.data())
+def test_the_batch_path_gives_the_oracle_s_probabilities(
+    pairs: list[tuple[str, str]], data: st.DataObject
+) -> None:
+    # one hashed sum per item, however the batch path lays the n-grams out; skipped items read 0
+    model = default_second_opinion()
+    assert model is not None
+    skip = data.draw(st.lists(st.booleans(), min_size=len(pairs), max_size=len(pairs)))
+    units = b"".join(
+        item_codes(title, description).astype(np.uint16).tobytes() for title, description in pairs
+    )
+    got = model.batch_probabilities(units, len(pairs), skip=skip)
+    expected = [0.0 if skipped else _oracle(*pair) for pair, skipped in zip(pairs, skip, strict=True)]
+    assert got.tolist() == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_nul_inside_a_field_is_read_as_if_absent() -> None:
+    # a NUL would read as a field separator in the batch's code units: the item is scored without it
+    model = default_second_opinion()
+    assert model is not None
+    title = "降血压效果最好的茶"
+    with_nul = [{"id": "a", "title": title[:3] + "\x00" + title[3:]}, {"id": "b", "title": "纯棉T恤"}]
+    assert check_items(with_nul)[1] == check_items([with_nul[1]])[0]
+    assert model.probabilities([(title[:3] + "\x00" + title[3:], "")])[0] == pytest.approx(
+        model.probabilities([(title, "")])[0], abs=1e-12
+    )
 
 
 @pytest.mark.django_db

@@ -168,11 +168,16 @@ def _second_opinion(items: Sequence[dict[str, Any]], found: list[list[Finding]],
     model = default_second_opinion()
     if model is None or all(found):
         return
-    if units is None:  # every field was empty: nothing the engine normalised
+    flagged = [bool(findings) for findings in found]  # the rules decided these: not scored
+    probabilities = None
+    if units is not None:  # None: every field was empty, nothing the engine normalised
+        try:
+            probabilities = model.batch_probabilities(units, len(items), skip=flagged)
+        except ValueError:  # a field holds a NUL, so the batch's separators do not count items
+            probabilities = None
+    if probabilities is None:
         pairs = [(item["title"], item.get("description") or "") for item in items]
         probabilities = model.probabilities(pairs)
-    else:
-        probabilities = model.batch_probabilities(units, len(items))
     for i in np.flatnonzero(probabilities > model.threshold).tolist():
         if not found[i]:
             item = items[i]
