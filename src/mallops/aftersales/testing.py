@@ -53,8 +53,9 @@ def delivered_order(
         if off_fen
         else None
     )
+    actor = actor_of(buyer)
     checkout, _ = checkout_create(
-        actor=buyer,
+        actor=actor,
         idempotency_key=f"as-{merchant.pk}-{n}",
         req=CheckoutRequest(
             lines=[CartLine(it.sku_code, qty) for it, (_, qty) in zip(items, lines, strict=True)],
@@ -64,8 +65,8 @@ def delivered_order(
         # one order only: the store discount ends with this checkout
         promotion.status = "ended"
         promotion.save(update_fields=["status"])
-    payment = payment_open(actor=buyer, checkout_id=checkout.pk)
-    sandbox_pay(actor=buyer, out_trade_no=payment.out_trade_no)
+    payment = payment_open(actor=actor, checkout_id=checkout.pk)
+    sandbox_pay(actor=actor, out_trade_no=payment.out_trade_no)
     order: Order = Order.objects.for_merchant(merchant.pk).get(checkout=checkout)
     if status in ("shipped", "delivered"):
         order_transition(

@@ -16,7 +16,6 @@ from ninja import Field, Query, Router, Status
 
 from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
-from mallops.accounts.models import User
 from mallops.core.idempotency import require_idempotency_key
 from mallops.core.inputs import Id, QuerySchema, Schema, Text
 from mallops.membership import points, points_selectors
@@ -82,10 +81,6 @@ class PointsCouponOfferIn(Schema):
     active: bool = True
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _entry(row: PointsEntry) -> PointsEntryOut:
     return PointsEntryOut(
         id=row.pk,
@@ -101,10 +96,9 @@ def _entry(row: PointsEntry) -> PointsEntryOut:
 
 @router.get("/membership/points", response=PointsOut, summary="The signed-in buyer's points and ledger")
 def membership_points(request: HttpRequest, query: Query[PointsLedgerQuery]) -> PointsOut:
-    buyer = _actor(request)
-    require_buyer(buyer)
-    summary = points_selectors.points_summary(buyer_id=buyer.pk)
-    rows = points_selectors.points_ledger(buyer_id=buyer.pk, before_id=query.before, limit=query.limit + 1)
+    buyer_id = require_buyer(request_actor(request))
+    summary = points_selectors.points_summary(buyer_id=buyer_id)
+    rows = points_selectors.points_ledger(buyer_id=buyer_id, before_id=query.before, limit=query.limit + 1)
     page = rows[: query.limit]
     return PointsOut(
         available=summary.available,
@@ -122,7 +116,7 @@ def membership_points(request: HttpRequest, query: Query[PointsLedgerQuery]) -> 
     "/membership/points/coupons", response=PointsCouponOfferListOut, summary="Coupons on offer for points"
 )
 def membership_points_coupons(request: HttpRequest) -> PointsCouponOfferListOut:
-    require_buyer(_actor(request))
+    require_buyer(request_actor(request))
     return PointsCouponOfferListOut(
         items=[
             PointsCouponOfferOut(

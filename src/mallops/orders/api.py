@@ -11,10 +11,11 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.core.idempotency import require_idempotency_key
-from mallops.core.pagination import PageRows, Pagination, paginate_rows
-from mallops.orders import selectors, services, shipping
+from mallops.core.pagination import FixedPage, PageRows, Pagination, paginate_rows
+from mallops.orders import list_reads, selectors, services, shipping
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.export import orders_export
 from mallops.orders.flash import services as flash
@@ -71,7 +72,7 @@ def _checkout_out(checkout: Any) -> dict[str, Any]:
 
 @router.post("/buyer/checkout/quote", response=dict[str, Any], summary="Price a cart (no writes)")
 def buyer_quote(request: HttpRequest, payload: CheckoutIn) -> dict[str, Any]:
-    return checkout_quote(actor=request.user, req=_req(payload))
+    return checkout_quote(actor=request_actor(request), req=_req(payload))
 
 
 @router.post(
@@ -85,38 +86,36 @@ def buyer_checkout(request: HttpRequest, payload: CheckoutIn) -> Status[Any]:
     key = require_idempotency_key(request)
     # before the checkout's transaction (risk assessment commits on its own); 403 risk_blocked
     context = request_context(request)
-    checkout_assess(actor=request.user, idempotency_key=key, req=_req(payload), context=context)
-    checkout, created = checkout_create(
-        actor=request.user, idempotency_key=key, req=_req(payload), request=request
-    )
+    checkout_assess(actor=request_actor(request), idempotency_key=key, req=_req(payload), context=context)
+    checkout, created = checkout_create(actor=request_actor(request), idempotency_key=key, req=_req(payload))
     return Status(201 if created else 200, _checkout_out(checkout))
 
 
 @router.get("/buyer/orders", response=list[OrderOut], summary="The buyer's orders")
 @paginate_rows
-def buyer_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> PageRows:
-    return PageRows(selectors.buyer_orders(actor=request.user, status=status), selectors.order_rows)
+def buyer_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> FixedPage:
+    return list_reads.buyer_order_page(actor=request_actor(request), status=status)
 
 
 @router.get("/buyer/orders/{order_id}", response=OrderOut, summary="One of the buyer's orders")
 def buyer_order_detail(request: HttpRequest, order_id: int) -> Any:
-    return selectors.buyer_order_get(actor=request.user, order_id=order_id)
+    return selectors.buyer_order_get(actor=request_actor(request), order_id=order_id)
 
 
 @router.post("/buyer/orders/{order_id}/cancel", response=OrderOut, summary="Cancel an unpaid order")
 def buyer_order_cancel(request: HttpRequest, order_id: int) -> Any:
-    return services.buyer_order_cancel(actor=request.user, order_id=order_id, request=request)
+    return services.buyer_order_cancel(actor=request_actor(request), order_id=order_id)
 
 
 @router.post("/buyer/orders/{order_id}/confirm", response=OrderOut, summary="Confirm receipt (确认收货)")
 def buyer_order_confirm(request: HttpRequest, order_id: int) -> Any:
-    return services.buyer_order_confirm(actor=request.user, order_id=order_id, request=request)
+    return services.buyer_order_confirm(actor=request_actor(request), order_id=order_id)
 
 
 @router.post("/buyer/orders/{order_id}/refund-request", response=OrderOut, summary="Ask for a refund")
 def buyer_refund_request(request: HttpRequest, order_id: int, payload: RefundRequestIn) -> Any:
     return services.buyer_refund_request(
-        actor=request.user, order_id=order_id, reason=payload.reason, request=request
+        actor=request_actor(request), order_id=order_id, reason=payload.reason
     )
 
 
@@ -125,8 +124,8 @@ def buyer_refund_request(request: HttpRequest, order_id: int, payload: RefundReq
 
 @router.get("/merchant/orders", response=list[OrderOut], summary="The merchant's own orders")
 @paginate_rows
-def merchant_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> PageRows:
-    return PageRows(selectors.merchant_orders(actor=request.user, status=status), selectors.order_rows)
+def merchant_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -> FixedPage:
+    return list_reads.merchant_order_page(actor=request_actor(request), status=status)
 
 
 @router.post(
@@ -140,9 +139,9 @@ def merchant_order_list(request: HttpRequest, status: str = "", **kwargs: Any) -
 def merchant_order_export(
     request: HttpRequest, status: str = "", since: datetime | None = None, purpose: str = ""
 ) -> HttpResponse:
-    orders = selectors.merchant_orders(actor=request.user, status=status, since=since)
+    orders = selectors.merchant_orders(actor=request_actor(request), status=status, since=since)
     response = HttpResponse(
-        orders_export(actor=request.user, orders=orders, purpose=purpose[:200], request=request),
+        orders_export(actor=request_actor(request), orders=orders, purpose=purpose[:200]),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     stamp = timezone.now().strftime("%Y%m%d%H%M")
@@ -152,35 +151,34 @@ def merchant_order_export(
 
 @router.get("/merchant/orders/{order_id}", response=OrderOut, summary="One of the merchant's orders")
 def merchant_order_detail(request: HttpRequest, order_id: int) -> Any:
-    return selectors.merchant_order_get(actor=request.user, order_id=order_id)
+    return selectors.merchant_order_get(actor=request_actor(request), order_id=order_id)
 
 
 @router.post("/merchant/orders/{order_id}/ship", response=OrderOut, summary="Ship (carrier, tracking number)")
 def merchant_order_ship(request: HttpRequest, order_id: int, payload: ShipIn) -> Any:
     return services.order_ship(
-        actor=request.user,
+        actor=request_actor(request),
         order_id=order_id,
         carrier=payload.carrier,
         tracking_number=payload.tracking_number,
-        request=request,
     )
 
 
 @router.post("/merchant/orders/{order_id}/deliver", response=OrderOut, summary="Record delivery")
 def merchant_order_deliver(request: HttpRequest, order_id: int) -> Any:
-    return services.order_deliver(actor=request.user, order_id=order_id, request=request)
+    return services.order_deliver(actor=request_actor(request), order_id=order_id)
 
 
 @router.post(
     "/merchant/orders/{order_id}/refund-reject", response=OrderOut, summary="Reject a refund request"
 )
 def merchant_refund_reject(request: HttpRequest, order_id: int) -> Any:
-    return services.order_refund_reject(actor=request.user, order_id=order_id, request=request)
+    return services.order_refund_reject(actor=request_actor(request), order_id=order_id)
 
 
 @router.get("/merchant/shipping-rule", response=ShippingRuleOut, summary="The store's shipping rule (运费)")
 def merchant_shipping_rule(request: HttpRequest) -> Any:
-    return shipping.my_shipping_rule(actor=request.user)
+    return shipping.my_shipping_rule(actor=request_actor(request))
 
 
 @router.put(
@@ -191,20 +189,20 @@ def merchant_shipping_rule(request: HttpRequest) -> Any:
 )
 def merchant_shipping_rule_set(request: HttpRequest, payload: ShippingRuleIn) -> Any:
     return shipping.shipping_rule_set(
-        actor=request.user, fee_fen=payload.fee_fen, free_over_fen=payload.free_over_fen, request=request
+        actor=request_actor(request), fee_fen=payload.fee_fen, free_over_fen=payload.free_over_fen
     )
 
 
 @router.get("/merchant/stock", response=list[StockOut], summary="The merchant's stock")
 @paginate_rows
 def merchant_stock_list(request: HttpRequest, **kwargs: Any) -> PageRows:
-    return PageRows(selectors.merchant_stock(actor=request.user), selectors.stock_rows)
+    return PageRows(selectors.merchant_stock(actor=request_actor(request)), selectors.stock_rows)
 
 
 @router.post("/merchant/stock", response={200: StockOut}, summary="Receive units / set the price of a SKU")
 def merchant_stock_receive(request: HttpRequest, payload: StockIn) -> Any:
-    item = services.stock_receive(actor=request.user, request=request, **payload.dict())
-    return selectors.merchant_stock_get(actor=request.user, item_id=item.pk)
+    item = services.stock_receive(actor=request_actor(request), **payload.dict())
+    return selectors.merchant_stock_get(actor=request_actor(request), item_id=item.pk)
 
 
 @router.post(
@@ -214,16 +212,17 @@ def merchant_stock_receive(request: HttpRequest, payload: StockIn) -> Any:
     description="One `adjust` ledger movement with the difference; 422 `invalid_qty` / `reason_required`.",
 )
 def merchant_stock_set(request: HttpRequest, stock_item_id: int, payload: StockSetIn) -> Any:
-    selectors.merchant_stock_get(actor=request.user, item_id=stock_item_id)  # another store's: 404 first
+    selectors.merchant_stock_get(
+        actor=request_actor(request), item_id=stock_item_id
+    )  # another store's: 404 first
     require_idempotency_key(request)
     services.stock_set(
-        actor=request.user,
+        actor=request_actor(request),
         item_id=stock_item_id,
         available=payload.available,
         reason=payload.reason,
-        request=request,
     )
-    return selectors.merchant_stock_get(actor=request.user, item_id=stock_item_id)
+    return selectors.merchant_stock_get(actor=request_actor(request), item_id=stock_item_id)
 
 
 @router.get(
@@ -233,7 +232,7 @@ def merchant_stock_set(request: HttpRequest, stock_item_id: int, payload: StockS
 )
 @paginate(Pagination)
 def merchant_stock_ledger(request: HttpRequest, stock_item_id: int, **kwargs: Any) -> Any:
-    item = selectors.merchant_stock_get(actor=request.user, item_id=stock_item_id)
+    item = selectors.merchant_stock_get(actor=request_actor(request), item_id=stock_item_id)
     return selectors.stock_ledger(item=item)
 
 
@@ -245,7 +244,7 @@ def merchant_stock_ledger(request: HttpRequest, stock_item_id: int, **kwargs: An
 def platform_order_list(
     request: HttpRequest, status: str = "", merchant_id: int | None = None, **kwargs: Any
 ) -> PageRows:
-    orders = selectors.platform_orders(actor=request.user, status=status, merchant_id=merchant_id)
+    orders = selectors.platform_orders(actor=request_actor(request), status=status, merchant_id=merchant_id)
     return PageRows(orders, selectors.order_rows)
 
 
@@ -253,7 +252,7 @@ def platform_order_list(
 def platform_order_detail(request: HttpRequest, order_id: int) -> Any:
     from mallops.core.errors import not_found
 
-    order = selectors.platform_orders(actor=request.user).filter(pk=order_id).first()
+    order = selectors.platform_orders(actor=request_actor(request)).filter(pk=order_id).first()
     if order is None:
         raise not_found("order")
     return order
@@ -269,14 +268,14 @@ def flash_sale_create(request: HttpRequest, payload: FlashSaleIn) -> Status[Any]
 
     require_permission(request.user, "promotion.manage")
     require_idempotency_key(request)
-    sale = flash.flash_sale_create(actor=request.user, request=request, **payload.dict())
+    sale = flash.flash_sale_create(actor=request_actor(request), **payload.dict())
     return Status(201, sale)
 
 
 @router.get("/flash-sales", response=list[FlashSaleOut], summary="Flash sales (promotion.view)")
 @paginate(Pagination)
 def flash_sale_list(request: HttpRequest, **kwargs: Any) -> Any:
-    return selectors.flash_sales(actor=request.user)
+    return selectors.flash_sales(actor=request_actor(request))
 
 
 @router.get("/storefront/flash-sales", response=list[FlashSaleOut], auth=None, summary="Running flash sales")
@@ -292,13 +291,15 @@ def flash_sale_public(request: HttpRequest, **kwargs: Any) -> Any:
 )
 def flash_attempt(request: HttpRequest, sale_id: int, payload: AttemptIn) -> Status[Any]:
     require_idempotency_key(request)
-    result = flash.flash_attempt(actor=request.user, sale_id=sale_id, qty=payload.qty)
+    result = flash.flash_attempt(actor=request_actor(request), sale_id=sale_id, qty=payload.qty)
     return Status(202, result.__dict__)
 
 
 @router.get("/flash-sales/{sale_id}/attempts/{attempt_id}", response=AttemptOut, summary="Poll an attempt")
 def flash_attempt_get(request: HttpRequest, sale_id: int, attempt_id: str) -> Any:
-    return flash.flash_attempt_get(actor=request.user, sale_id=sale_id, attempt_id=attempt_id).__dict__
+    return flash.flash_attempt_get(
+        actor=request_actor(request), sale_id=sale_id, attempt_id=attempt_id
+    ).__dict__
 
 
 @router.get(

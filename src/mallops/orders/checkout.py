@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 
+from mallops.accounts.actors import user_row
 from mallops.accounts.selectors import buyer_address, buyer_default_address, suspended_merchant_ids
 from mallops.audit.services import audit_record, audited
 from mallops.catalogue.selectors import sku_return_terms
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, validation_error
 from mallops.orders import conf, stock
 from mallops.orders.errors import OrdersCode
@@ -175,14 +176,14 @@ def _cart_lines(req: CheckoutRequest, items: dict[str, StockItem], categories: d
 
 
 def price_cart(
-    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
+    actor: Actor, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
 ) -> Quote:
     """The engine's best combination over the server's own offers for this buyer and cart."""
     return _price_named(actor, req, items, categories, now)[0]
 
 
 def _price_named(
-    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
+    actor: Actor, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
 ) -> tuple[Quote, dict[str, dict[str, Any]]]:
     """``price_cart`` and the label of each offer it considered (engine id → type, name, ...)."""
     from mallops.pricing.cart import build_scenario
@@ -193,7 +194,7 @@ def _price_named(
     return quote(scenario), labels
 
 
-def _redeem(actor: Any, q: Quote, checkout: Checkout) -> None:
+def _redeem(buyer_id: int, q: Quote, checkout: Checkout) -> None:
     """Count the live promotions and use the coupons the quote applied (409 when one ran out meanwhile)."""
     applied = [a for a in q.applied if a.amount > 0]
     live = [a for a in applied if a.id[:1] in ("P", "C") and a.id[1:].isdigit()]
@@ -207,20 +208,20 @@ def _redeem(actor: Any, q: Quote, checkout: Checkout) -> None:
     for offer in live:
         pk = int(offer.id[1:])
         if offer.id[0] == "P" and Promotion.objects.unscoped(reason="redeem").filter(pk=pk).exists():
-            promotion_redeem(promotion_id=pk, buyer_id=actor.pk, order_ref=ref, discount_fen=offer.amount)
-        elif offer.id[0] == "C" and Coupon.objects.for_buyer(actor.pk).filter(pk=pk).exists():
-            coupon_redeem(buyer_id=actor.pk, coupon_id=pk, order_ref=ref)
+            promotion_redeem(promotion_id=pk, buyer_id=buyer_id, order_ref=ref, discount_fen=offer.amount)
+        elif offer.id[0] == "C" and Coupon.objects.for_buyer(buyer_id).filter(pk=pk).exists():
+            coupon_redeem(buyer_id=buyer_id, coupon_id=pk, order_ref=ref)
 
 
 def _points_plan(
-    actor: Any, req: CheckoutRequest, q: Quote
+    buyer_id: int, req: CheckoutRequest, q: Quote
 ) -> tuple[TenderPlan | None, dict[str, tuple[int, int]]]:
     """The points tender (R2.3.1): the requested points capped by balance and rule, and each line's
     (points, fen), split like a discount. Points pay part of ``q.total``; the quote itself is unchanged."""
     tender = points_tender()
     if req.points <= 0 or tender is None:
         return None, {}
-    plan = tender.plan(buyer_id=actor.pk, requested=req.points, payable_fen=q.total)
+    plan = tender.plan(buyer_id=buyer_id, requested=req.points, payable_fen=q.total)
     parts = tender.split(points=plan.points, fen=plan.fen, line_paid_fen=[ln.paid for ln in q.lines])
     return plan, {ln.id: part for ln, part in zip(q.lines, parts, strict=True)}
 
@@ -230,7 +231,7 @@ def _points_json(plan: TenderPlan, q: Quote) -> dict[str, int]:
 
 
 def _shipping(
-    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], q: Quote, now: datetime
+    buyer_id: int, req: CheckoutRequest, items: dict[str, StockItem], q: Quote, now: datetime
 ) -> dict[int, ShippingCharge]:
     """Each merchant order's shipping line (``orders.shipping``), on its goods payable: the quote's
     ``paid`` of its lines (after promotions and coupons, before points). The request has no say in it."""
@@ -240,7 +241,7 @@ def _shipping(
         item = items[line.sku]
         goods[item.merchant_id] = goods.get(item.merchant_id, 0) + qline.paid
         rules[item.merchant_id] = rule_of(item)
-    charges = shipping_charges(buyer_id=actor.pk, goods_by_merchant=goods, rules=rules, at=now)
+    charges = shipping_charges(buyer_id=buyer_id, goods_by_merchant=goods, rules=rules, at=now)
     return {c.merchant_id: c for c in charges}
 
 
@@ -251,26 +252,31 @@ def _pay_json(q: Quote, plan: TenderPlan | None, charges: dict[int, ShippingChar
     return {"shipping": shipping, "pay_fen": q.total - points_fen + shipping["total_fen"]}
 
 
-def checkout_quote(*, actor: Any, req: CheckoutRequest, now: datetime | None = None) -> dict[str, Any]:
+def checkout_quote(*, actor: Actor, req: CheckoutRequest, now: datetime | None = None) -> dict[str, Any]:
     """The quote the buyer sees before checking out (send its ``total`` as ``expected_total_fen``);
     with ``points``, also what they pay (``points``: balance, used, fen, cash_total). Beside the engine's
     quote (unchanged): ``shipping`` (each merchant order's shipping line, ``orders.shipping``) and
     ``pay_fen``, what the buyer pays in all (goods payable - points + shipping)."""
-    require_buyer(actor)
+    buyer_id = require_buyer(actor)
     now = now or timezone.now()
     items, categories = _validate(req)
-    return _quote_json(actor, req, items, categories, now)[0]
+    return _quote_json(actor, buyer_id, req, items, categories, now)[0]
 
 
 def _quote_json(
-    actor: Any, req: CheckoutRequest, items: dict[str, StockItem], categories: dict[str, str], now: datetime
+    actor: Actor,
+    buyer_id: int,
+    req: CheckoutRequest,
+    items: dict[str, StockItem],
+    categories: dict[str, str],
+    now: datetime,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     q, labels = _price_named(actor, req, items, categories, now)
     out = quote_to_json(q)
-    plan, _lines = _points_plan(actor, req, q)
+    plan, _lines = _points_plan(buyer_id, req, q)
     if plan is not None:
         out["points"] = _points_json(plan, q)
-    out.update(_pay_json(q, plan, _shipping(actor, req, items, q, now)))
+    out.update(_pay_json(q, plan, _shipping(buyer_id, req, items, q, now)))
     return out, labels
 
 
@@ -287,13 +293,13 @@ class CartQuote:
 
 
 def cart_quote(
-    *, actor: Any, lines: list[CartLine], coupon_ids: list[int] | None = None, now: datetime | None = None
+    *, actor: Actor, lines: list[CartLine], coupon_ids: list[int] | None = None, now: datetime | None = None
 ) -> CartQuote:
     """The storefront cart's quote in one read of its stock rows and offers: the lines that do not sell
     are left out of the quote (and shown as such), the others priced exactly as ``checkout_quote`` prices
     them, and the offers' names come from the same read as the quote (no second read of promotions and
     coupons). Errors as ``checkout_quote`` (422 for a quantity out of range)."""
-    require_buyer(actor)
+    buyer_id = require_buyer(actor)
     now = now or timezone.now()
     rows = read_cart_rows([line.sku for line in lines])
     sellable = [line for line in lines if rows.sells(line.sku)]
@@ -301,7 +307,7 @@ def cart_quote(
         return CartQuote(rows=rows, sellable=[], quote=None, names={})
     req = CheckoutRequest(lines=sellable, coupon_ids=coupon_ids)
     items, categories = _validate(req, rows)
-    out, labels = _quote_json(actor, req, items, categories, now)
+    out, labels = _quote_json(actor, buyer_id, req, items, categories, now)
     names = {
         offer_id: ("coupon" if label.get("type") == "coupon" else "promotion", str(label.get("name") or ""))
         for offer_id, label in labels.items()
@@ -312,20 +318,19 @@ def cart_quote(
 @audited()
 def checkout_create(
     *,
-    actor: Any,
+    actor: Actor,
     idempotency_key: str,
     req: CheckoutRequest,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> tuple[Checkout, bool]:
     """Price, reserve and split. Returns (checkout, created); a replayed key returns the first checkout."""
-    require_buyer(actor)
-    existing = Checkout.objects.filter(buyer=actor, idempotency_key=idempotency_key).first()
+    buyer_id = require_buyer(actor)
+    existing = Checkout.objects.filter(buyer_id=buyer_id, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False
     now = now or timezone.now()
     items, categories = _validate(req)
-    ship_to = address_snapshot(actor.pk, req.address_id)
+    ship_to = address_snapshot(buyer_id, req.address_id)
     q = price_cart(actor, req, items, categories, now)
     quote_json = quote_to_json(q)
     if req.expected_total_fen is not None and req.expected_total_fen != q.total:
@@ -334,13 +339,14 @@ def checkout_create(
             code=OrdersCode.PRICE_CHANGED,
             quote=quote_json,
         )
-    plan, line_points = _points_plan(actor, req, q)
+    plan, line_points = _points_plan(buyer_id, req, q)
     if plan is not None:
         quote_json["points"] = _points_json(plan, q)
-    charges = _shipping(actor, req, items, q, now)
+    charges = _shipping(buyer_id, req, items, q, now)
     quote_json.update(_pay_json(q, plan, charges))
+    buyer = user_row(actor)  # the order rows' buyer without a query (the analytics signal reads it)
     checkout = Checkout.objects.create(
-        buyer=actor,
+        buyer=buyer,
         idempotency_key=idempotency_key,
         subtotal_fen=q.subtotal,
         discount_fen=q.discount,
@@ -369,7 +375,7 @@ def checkout_create(
         order = Order.objects.create(
             merchant_id=merchant_id,
             checkout=checkout,
-            buyer=actor,
+            buyer=buyer,
             number=new_order_number(now),
             subtotal_fen=subtotal,
             discount_fen=discount,
@@ -419,11 +425,10 @@ def checkout_create(
                 "shipping_fen": order.shipping_fen,
                 "checkout": checkout.pk,
             },
-            request=request,
         )
     stock.reserve(wanted, order_of_item)
-    _redeem(actor, q, checkout)
+    _redeem(buyer_id, q, checkout)
     tender = points_tender()
     if tender_lines and tender is not None:  # the points account lock comes after the stock locks
-        tender.redeem(buyer_id=actor.pk, checkout_id=checkout.pk, lines=tender_lines, now=now)
+        tender.redeem(buyer_id=buyer_id, checkout_id=checkout.pk, lines=tender_lines, now=now)
     return checkout, True

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.core.errors import DomainError
 from mallops.orders import stock
@@ -139,7 +140,7 @@ def _orders(by_merchant: dict[int, list[StockItem]], lines: list[str], rng: rand
         ]
         try:
             checkout, _ = checkout_create(
-                actor=rng.choice(buyers),
+                actor=actor_of(rng.choice(buyers)),
                 idempotency_key=f"demo-{n}",
                 req=CheckoutRequest(lines=cart),
                 now=created,
@@ -187,7 +188,7 @@ def _flash(by_merchant: dict[int, list[StockItem]], lines: list[str]) -> None:
         if sku not in known or FlashSale.objects.unscoped(reason="demo").filter(title=title).exists():
             continue
         flash_sale_create(
-            actor=staff,
+            actor=actor_of(staff),
             sku_code=sku,
             title=title,
             flash_price_fen=price,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import Any
 
 from django.db.models import QuerySet
 from openpyxl import Workbook
 
+from mallops.core.actors import Actor
 from mallops.core.timeutil import format_local
 from mallops.orders.models import Order
 from mallops.orders.selectors import order_lines
@@ -64,7 +64,7 @@ def orders_xlsx(orders: Iterable[Order]) -> bytes:
 ORDER_EXPORT_FIELDS = ("number", "status", "created_at", "carrier", "tracking_number", "ship_late")
 
 
-def orders_export(*, actor: Any, orders: QuerySet[Order], purpose: str = "", request: Any = None) -> bytes:
+def orders_export(*, actor: Actor, orders: QuerySet[Order], purpose: str = "") -> bytes:
     """``orders_xlsx`` for ``actor``, recorded as an export of personal data (audit ``privacy.export`` with
     the orders counted, the data classes of ``ORDER_EXPORT_FIELDS`` and ``purpose``); 422
     ``validation_error`` on ``purpose`` for ``privacy.exports.BULK_EXPORT_ROWS`` orders or more without one."""
@@ -80,6 +80,5 @@ def orders_export(*, actor: Any, orders: QuerySet[Order], purpose: str = "", req
             data_classes=classes,
             purpose=purpose,
             columns=[*ORDER_EXPORT_FIELDS, "lines"],
-            request=request,
         )
     return content

@@ -38,6 +38,7 @@ from django.db import IntegrityError
 
 from mallops.accounts.tokens import aware, token_prefix, token_usable
 from mallops.core import idempotency
+from mallops.core.actors import Actor, ActorKind
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError, FieldError, conflict
 from mallops.core.problems import PROBLEM_CONTENT_TYPE, problem_body
@@ -203,7 +204,9 @@ class FlashFastPath:
                     path=environ.get("PATH_INFO", ""),
                     expires_due_at=_now() + timedelta(hours=settings.MALLOPS["IDEMPOTENCY_TTL_HOURS"]),
                 )
-                result = attempt_db_in_transaction(sale, buyer, qty, _now())
+                result = attempt_db_in_transaction(
+                    sale, Actor(user_id=buyer.pk, kind=ActorKind.BUYER), qty, _now()
+                )
                 body = json.dumps(result.__dict__)
                 record.response_status = 202
                 record.response_body = body

@@ -8,9 +8,8 @@ again from a stored order by :func:`risk_order_ref` (reviews, refund requests).
 
 from __future__ import annotations
 
-from typing import Any
-
 from mallops.accounts.roles import Kind
+from mallops.core.actors import Actor
 from mallops.orders.checkout import CheckoutRequest, address_snapshot
 from mallops.orders.models import Checkout, Order, StockItem
 from mallops.risk import flows as risk_flows
@@ -30,7 +29,7 @@ def risk_order_ref(order: Order) -> str:
 
 
 def checkout_assess(
-    *, actor: Any, idempotency_key: str, req: CheckoutRequest, context: RiskContext = NO_CONTEXT
+    *, actor: Actor, idempotency_key: str, req: CheckoutRequest, context: RiskContext = NO_CONTEXT
 ) -> list[Decision]:
     """Assess each merchant order the cart would split into; raise ``risk_blocked`` (403) when one is
     blocked (every order is assessed first, so each attempt is counted). ``review`` lets the checkout
@@ -41,9 +40,10 @@ def checkout_assess(
     the list price of the merchant's lines (before discounts: the quote is priced inside the checkout).
     Costs three queries (replay check, stock prices, address) plus the assessments.
     """
-    if getattr(actor, "kind", None) != Kind.BUYER or not req.lines:
+    if getattr(actor, "kind", None) != Kind.BUYER or actor.pk is None or not req.lines:
         return []
-    if Checkout.objects.filter(buyer=actor, idempotency_key=idempotency_key).exists():
+    buyer_id: int = actor.pk
+    if Checkout.objects.filter(buyer_id=buyer_id, idempotency_key=idempotency_key).exists():
         return []
     prices = {
         sku: (merchant_id, price_fen)
@@ -59,13 +59,13 @@ def checkout_assess(
     for line in req.lines:
         merchant_id, price_fen = prices[line.sku]
         amounts[merchant_id] = amounts.get(merchant_id, 0) + price_fen * max(line.qty, 0)
-    ship_to = address_snapshot(actor.pk, req.address_id)
+    ship_to = address_snapshot(buyer_id, req.address_id)
     address = " ".join(ship_to.get(part) or "" for part in ADDRESS_PARTS).strip()
     decisions = [
         risk_flows.order_assess(
-            buyer_id=actor.pk,
+            buyer_id=buyer_id,
             order=risk_flows.order_ref(
-                buyer_id=actor.pk, idempotency_key=idempotency_key, merchant_id=merchant_id
+                buyer_id=buyer_id, idempotency_key=idempotency_key, merchant_id=merchant_id
             ),
             merchant_id=merchant_id,
             amount_fen=amount,

@@ -9,6 +9,7 @@ from django.db.models import Case, CharField, Count, OuterRef, Prefetch, QuerySe
 
 from mallops.accounts.selectors import user_merchant_id
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.orders.models import FlashSale, Order, OrderLine, OrderStatus, StockItem, StockLedger
 from mallops.orders.permissions import require_buyer
@@ -90,7 +91,7 @@ def order_lines(order: Order) -> list[OrderLine]:
     return list(order.lines.for_merchant(order.merchant_id).order_by("pk"))
 
 
-def merchant_id_of(actor: Any) -> int:
+def merchant_id_of(actor: Actor) -> int:
     require_permission(actor, "store.order.manage")
     merchant_id = user_merchant_id(actor)  # read with the permission's roles: no second membership query
     if merchant_id is None:
@@ -106,18 +107,18 @@ def _filter(qs: QuerySet[Order], status: str = "", since: datetime | None = None
     return qs.order_by("-created_at", "-pk")
 
 
-def merchant_orders(*, actor: Any, status: str = "", since: datetime | None = None) -> QuerySet[Order]:
+def merchant_orders(*, actor: Actor, status: str = "", since: datetime | None = None) -> QuerySet[Order]:
     return with_lines(_filter(Order.objects.for_merchant(merchant_id_of(actor)), status, since))
 
 
-def merchant_order_get(*, actor: Any, order_id: int) -> Order:
+def merchant_order_get(*, actor: Actor, order_id: int) -> Order:
     order = merchant_orders(actor=actor).filter(pk=order_id).first()
     if order is None:
         raise not_found("order")
     return order
 
 
-def merchant_stock(*, actor: Any) -> QuerySet[StockItem]:
+def merchant_stock(*, actor: Actor) -> QuerySet[StockItem]:
     """The store's stock rows by SKU code, each with its catalogue SKU (``catalogue_sku``) and the
     status of that SKU's product listing (``listing_status``, None when unlinked or never submitted)."""
     from mallops.review.models import Listing
@@ -154,7 +155,7 @@ def stock_rows(items: QuerySet[StockItem]) -> list[dict[str, Any]]:
     return rows
 
 
-def merchant_stock_get(*, actor: Any, item_id: int) -> StockItem:
+def merchant_stock_get(*, actor: Actor, item_id: int) -> StockItem:
     """One of the store's stock rows (404 for another store's row)."""
     item = merchant_stock(actor=actor).filter(pk=item_id).first()
     if item is None:
@@ -173,13 +174,13 @@ def stock_ledger(*, item: StockItem) -> QuerySet[StockLedger]:
     return rows
 
 
-def buyer_orders(*, actor: Any, status: str = "") -> QuerySet[Order]:
+def buyer_orders(*, actor: Actor, status: str = "") -> QuerySet[Order]:
     require_buyer(actor)
     qs = Order.objects.unscoped(reason="the buyer's own orders").filter(buyer_id=actor.pk)
     return with_lines(_filter(qs, status))
 
 
-def buyer_order_get(*, actor: Any, order_id: int) -> Order:
+def buyer_order_get(*, actor: Actor, order_id: int) -> Order:
     order = buyer_orders(actor=actor).filter(pk=order_id).first()
     if order is None:
         raise not_found("order")
@@ -187,7 +188,7 @@ def buyer_order_get(*, actor: Any, order_id: int) -> Order:
 
 
 def platform_orders(
-    *, actor: Any, status: str = "", merchant_id: int | None = None, since: datetime | None = None
+    *, actor: Actor, status: str = "", merchant_id: int | None = None, since: datetime | None = None
 ) -> QuerySet[Order]:
     require_permission(actor, "order.view")
     qs = Order.objects.for_platform(actor, "order.view")
@@ -196,7 +197,7 @@ def platform_orders(
     return with_lines(_filter(qs, status, since))
 
 
-def flash_sales(*, actor: Any) -> QuerySet[FlashSale]:
+def flash_sales(*, actor: Actor) -> QuerySet[FlashSale]:
     require_permission(actor, "promotion.view")
     sales: QuerySet[FlashSale] = (
         FlashSale.objects.for_platform(actor, "promotion.view").select_related("item").order_by("-starts_at")
@@ -234,7 +235,7 @@ def with_stock_state(items: QuerySet[StockItem]) -> QuerySet[StockItem]:
     )
 
 
-def workbench_counts(*, actor: Any) -> dict[str, int]:
+def workbench_counts(*, actor: Actor) -> dict[str, int]:
     """To-dos of the signed-in merchant's order staff (two queries, this store only; fails closed without a
     membership): paid orders waiting to ship (``?status=paid`` on 本店订单) and low stock rows."""
     merchant_id = merchant_id_of(actor)
@@ -244,7 +245,7 @@ def workbench_counts(*, actor: Any) -> dict[str, int]:
     return {"to_ship": to_ship, "low_stock": low}
 
 
-def workbench_sales(*, actor: Any, now: datetime, days: int = 14) -> dict[str, Any]:
+def workbench_sales(*, actor: Actor, now: datetime, days: int = 14) -> dict[str, Any]:
     """The store's sales for the last ``days`` days and the ``days`` before (one query, this store only):
     GMV (``paid_fen`` of the orders paid in the period, as the analytics ``gmv_fen`` counts paid orders),
     paid orders, refund rate (``refunded_fen`` / ``paid_fen`` of those orders, percent), GMV per Beijing day.

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.core.inputs import MAX_FEN, MAX_STOCK
 from mallops.core.money import refund_cap_check
@@ -30,12 +29,11 @@ CARRIERS = ("SF", "ZTO", "YTO", "STO", "YUNDA", "JD", "EMS", "JT", "DEPPON", "OT
 @audited()
 def stock_receive(
     *,
-    actor: Any,
+    actor: Actor,
     sku_code: str,
     qty: int,
     price_fen: int | None = None,
     title: str = "",
-    request: HttpRequest | None = None,
 ) -> StockItem:
     """A merchant adds units of one of its SKUs (and may change its price or title).
 
@@ -79,7 +77,7 @@ def stock_receive(
         from mallops.catalogue.services import sku_price_set  # the one writer of a sellable price
 
         sku_price_set(
-            actor=actor_of(actor, request=request),
+            actor=actor_of(actor),
             merchant_id=merchant_id,
             sku_id=item.catalogue_sku_id,
             price_fen=price_fen,
@@ -103,7 +101,6 @@ def stock_receive(
         obj=item,
         before=before,
         after={"available": item.available, "price_fen": item.price_fen, "received": qty},
-        request=request,
     )
     return item
 
@@ -112,9 +109,7 @@ MAX_UNITS = 10_000_000
 
 
 @audited()
-def stock_set(
-    *, actor: Any, item_id: int, available: int | None, reason: str, request: HttpRequest | None = None
-) -> StockItem:
+def stock_set(*, actor: Actor, item_id: int, available: int | None, reason: str) -> StockItem:
     """A merchant sets the available units of one of its stock rows (a count), giving the reason.
 
     One ``adjust`` movement with the difference and the reason (``stock.adjust``, row locked), audited as
@@ -144,7 +139,6 @@ def stock_set(
             obj=item,
             before={"available": item.available - delta},
             after={"available": item.available, "change": delta, "reason": reason},
-            request=request,
         )
     return item
 
@@ -163,9 +157,7 @@ def parcel_check(carrier: str, tracking_number: str) -> str:
     return tracking
 
 
-def order_ship(
-    *, actor: Any, order_id: int, carrier: str, tracking_number: str, request: HttpRequest | None = None
-) -> Order:
+def order_ship(*, actor: Actor, order_id: int, carrier: str, tracking_number: str) -> Order:
     merchant_id = merchant_id_of(actor)
     if not Order.objects.for_merchant(merchant_id).filter(pk=order_id).exists():
         raise not_found("order")
@@ -177,55 +169,46 @@ def order_ship(
         merchant_id=merchant_id,
         carrier=carrier,
         tracking_number=tracking,
-        request=request,
     )
 
 
-def order_deliver(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
+def order_deliver(*, actor: Actor, order_id: int) -> Order:
     """The merchant records the carrier's proof of delivery."""
     return order_transition(
         actor=actor,
         order_id=order_id,
         event=Event.DELIVER,
         merchant_id=merchant_id_of(actor),
-        request=request,
     )
 
 
-def order_refund_reject(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
+def order_refund_reject(*, actor: Actor, order_id: int) -> Order:
     return order_transition(
         actor=actor,
         order_id=order_id,
         event=Event.REJECT_REFUND,
         merchant_id=merchant_id_of(actor),
-        request=request,
     )
 
 
-def buyer_order_cancel(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
+def buyer_order_cancel(*, actor: Actor, order_id: int) -> Order:
     require_buyer(actor)
     return order_transition(
-        actor=actor, order_id=order_id, event=Event.CANCEL, buyer_id=actor.pk, reason="buyer", request=request
+        actor=actor, order_id=order_id, event=Event.CANCEL, buyer_id=actor.pk, reason="buyer"
     )
 
 
 @audited()
-def buyer_order_confirm(*, actor: Any, order_id: int, request: HttpRequest | None = None) -> Order:
+def buyer_order_confirm(*, actor: Actor, order_id: int) -> Order:
     """确认收货: a shipped order is delivered and completed, a delivered one completed."""
     require_buyer(actor)
     order = Order.objects.unscoped(reason="buyer's own").filter(pk=order_id, buyer_id=actor.pk).first()
     if order is not None and order.status == "shipped":
-        order_transition(
-            actor=actor, order_id=order_id, event=Event.DELIVER, buyer_id=actor.pk, request=request
-        )
-    return order_transition(
-        actor=actor, order_id=order_id, event=Event.COMPLETE, buyer_id=actor.pk, request=request
-    )
+        order_transition(actor=actor, order_id=order_id, event=Event.DELIVER, buyer_id=actor.pk)
+    return order_transition(actor=actor, order_id=order_id, event=Event.COMPLETE, buyer_id=actor.pk)
 
 
-def buyer_refund_request(
-    *, actor: Any, order_id: int, reason: str = "", request: HttpRequest | None = None
-) -> Order:
+def buyer_refund_request(*, actor: Actor, order_id: int, reason: str = "") -> Order:
     require_buyer(actor)
     return order_transition(
         actor=actor,
@@ -233,7 +216,6 @@ def buyer_refund_request(
         event=Event.REQUEST_REFUND,
         buyer_id=actor.pk,
         reason=reason[:40],
-        request=request,
     )
 
 
@@ -290,13 +272,12 @@ def _refund_applied(order: Order, reference: str) -> bool:
 @audited()
 def order_refund_part(
     *,
-    actor: Any,
+    actor: Actor | None,
     order_id: int,
     amount_fen: int,
     reference: str,
     lines: Mapping[int, int] | None = None,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> Order:
     """Record a refund of part of an order that the payment provider confirmed (caller authorised).
 
@@ -336,7 +317,6 @@ def order_refund_part(
         now=now,
         reason=reference[:40],
         amount_fen=amount_fen,
-        request=request,
     )
 
 
@@ -345,8 +325,7 @@ def order_lines_restock(
     *,
     order_id: int,
     lines: list[tuple[int, int]],
-    actor: Any = None,
-    request: HttpRequest | None = None,
+    actor: Actor | None = None,
 ) -> Order:
     """Returned units of some lines (``(order_line_id, qty)``) are sellable again (caller authorised).
 
@@ -375,7 +354,6 @@ def order_lines_restock(
                 for line, qty in moved
             ]
         },
-        request=request,
     )
     return order
 

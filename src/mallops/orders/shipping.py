@@ -22,9 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest
 
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, validation_error
 from mallops.core.inputs import MAX_FEN
 from mallops.orders.models import ShippingRule, ShippingWaiver, StockItem
@@ -159,7 +159,7 @@ def shipping_json(charges: list[ShippingCharge]) -> dict[str, Any]:
     return {"total_fen": sum(c.shipping_fen for c in charges), "orders": [c.as_json() for c in charges]}
 
 
-def my_shipping_rule(*, actor: Any) -> StoreRule:
+def my_shipping_rule(*, actor: Actor) -> StoreRule:
     """The actor's own store's rule (merchant role, ``store.order.manage``; 403/404 otherwise)."""
     merchant_id = merchant_id_of(actor)
     rule = store_rules([merchant_id]).get(merchant_id, Rule())
@@ -167,9 +167,7 @@ def my_shipping_rule(*, actor: Any) -> StoreRule:
 
 
 @audited()
-def shipping_rule_set(
-    *, actor: Any, fee_fen: int, free_over_fen: int | None, request: HttpRequest | None = None
-) -> StoreRule:
+def shipping_rule_set(*, actor: Actor, fee_fen: int, free_over_fen: int | None) -> StoreRule:
     """A merchant sets its own store's shipping rule (the store comes from the actor, never the request).
 
     422 ``invalid`` with the field path: ``fee_fen`` outside 0..100,000 (¥1,000), ``free_over_fen`` not
@@ -202,6 +200,5 @@ def shipping_rule_set(
             merchant_id=merchant_id,
             before=before,
             after=after,
-            request=request,
         )
     return StoreRule(merchant_id, row.fee_fen, row.free_over_fen)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.accounts.roles import Kind
 from mallops.orders import stock
@@ -56,7 +57,7 @@ def make_order(merchant: Merchant, *, buyer: User | None = None, qty: int = 1, *
     item = make_stock(merchant, available=max(qty, 10))
     buyer = buyer or make_buyer()
     checkout, _ = checkout_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         idempotency_key=f"t-{next(_seq)}",
         req=CheckoutRequest(lines=[CartLine(item.sku_code, qty)], **kwargs),
     )
@@ -77,7 +78,7 @@ def paid_campaign_order(merchant: Merchant) -> Promotion:
     item = make_stock(merchant, price_fen=1500)
     buyer = pricing_testing.make_buyer(f"walk-campaign-{merchant.pk}-{promotion.pk}")
     checkout, _ = checkout_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         idempotency_key=f"walk-campaign-{promotion.pk}",
         req=CheckoutRequest(lines=[CartLine(item.sku_code, 1)]),
     )

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import conflict, not_found
 from mallops.orders import conf, refunds, stock
 from mallops.orders.errors import OrdersCode
@@ -79,13 +79,12 @@ def transition_target(order: Order, event: Event) -> str:
 @audited()
 def order_transition(
     *,
-    actor: Any,
+    actor: Actor | None,
     order_id: int,
     event: Event,
     merchant_id: int | None = None,
     buyer_id: int | None = None,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
     reason: str = "",
     carrier: str = "",
     tracking_number: str = "",
@@ -179,6 +178,5 @@ def order_transition(
         after=_snapshot(order)
         | ({"reason": reason} if reason else {})
         | ({"amount_fen": amount_fen} if amount_fen else {}),
-        request=request,
     )
     return order

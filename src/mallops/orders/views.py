@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mallops.accounts.actors import request_actor
 from mallops.console import formats
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
@@ -42,7 +43,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     _require(request, "order.view")
     table = DataTable(
         request,
-        selectors.platform_orders(actor=request.user).select_related("merchant", "buyer"),
+        selectors.platform_orders(actor=request_actor(request)).select_related("merchant", "buyer"),
         columns=[
             Column(
                 "number",
@@ -84,7 +85,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def merchant_orders(request: HttpRequest) -> HttpResponse:
     _require(request, "store.order.manage")
     try:
-        orders = selectors.merchant_orders(actor=request.user)
+        orders = selectors.merchant_orders(actor=request_actor(request))
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
     table = DataTable(
@@ -146,7 +147,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     refunds and the timeline; the buyer's contact data masked."""
     _require(request, "order.view")
     order = (
-        selectors.platform_orders(actor=request.user)
+        selectors.platform_orders(actor=request_actor(request))
         .select_related("merchant", "buyer")
         .filter(pk=order_id)
         .first()
@@ -171,7 +172,7 @@ def merchant_order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     closed). Contact data masked: the shipping step is where the label shows them."""
     _require(request, "store.order.manage")
     try:
-        order = selectors.merchant_order_get(actor=request.user, order_id=order_id)
+        order = selectors.merchant_order_get(actor=request_actor(request), order_id=order_id)
     except DomainError as exc:
         raise Http404("order") from exc
     return render(
@@ -212,7 +213,7 @@ def merchant_ship(request: HttpRequest, order_id: int) -> HttpResponse:
     _require(request, "store.order.manage")
     if request.method != "POST":
         try:
-            order = selectors.merchant_order_get(actor=request.user, order_id=order_id)
+            order = selectors.merchant_order_get(actor=request_actor(request), order_id=order_id)
         except DomainError as exc:
             raise PermissionDenied(exc.detail) from exc
         return render(
@@ -226,11 +227,10 @@ def merchant_ship(request: HttpRequest, order_id: int) -> HttpResponse:
         )
     try:
         order = services.order_ship(
-            actor=request.user,
+            actor=request_actor(request),
             order_id=order_id,
             carrier=request.POST.get("carrier", ""),
             tracking_number=request.POST.get("tracking_number", ""),
-            request=request,
         )
         messages.success(request, _("Order %(number)s shipped.") % {"number": order.number})
     except DomainError as exc:
@@ -245,10 +245,10 @@ def merchant_ship(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 def merchant_export(request: HttpRequest) -> HttpResponse:
     _require(request, "store.order.manage")
-    orders = selectors.merchant_orders(actor=request.user, status=_status_filter(request))
+    orders = selectors.merchant_orders(actor=request_actor(request), status=_status_filter(request))
     try:
         content = orders_export(
-            actor=request.user, orders=orders, purpose=request.GET.get("purpose", "")[:200], request=request
+            actor=request_actor(request), orders=orders, purpose=request.GET.get("purpose", "")[:200]
         )
     except DomainError:
         messages.error(request, _("State the export purpose: the rows hold personal data."))
@@ -294,7 +294,7 @@ def flash_sales(request: HttpRequest) -> HttpResponse:
         "cancelled": (_("Cancelled"), "danger"),
     }
     sales = (
-        selectors.flash_sales(actor=request.user)
+        selectors.flash_sales(actor=request_actor(request))
         .select_related("merchant")
         .annotate(
             state=Case(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.selectors import user_merchant
 from mallops.console.formats import yuan
 from mallops.console.forms import YuanField
@@ -238,10 +239,9 @@ def flash_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             flash.flash_sale_create(
-                actor=request.user,
+                actor=request_actor(request),
                 merchant_id=merchant_id,
                 item_id=form.cleaned_data["item"],
-                request=request,
                 **form.terms(),
             )
         except DomainError as error:
@@ -268,7 +268,7 @@ def flash_edit(request: HttpRequest, sale_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             flash.flash_sale_update(
-                actor=request.user, merchant_id=merchant_id, sale_id=sale.pk, request=request, **form.terms()
+                actor=request_actor(request), merchant_id=merchant_id, sale_id=sale.pk, **form.terms()
             )
         except DomainError as error:
             _refusal(request, form, error)
@@ -283,7 +283,7 @@ def flash_edit(request: HttpRequest, sale_id: int) -> HttpResponse:
 def flash_cancel(request: HttpRequest, sale_id: int) -> HttpResponse:
     sale, merchant_id = _sale(request, sale_id)
     try:
-        flash.flash_sale_cancel(actor=request.user, merchant_id=merchant_id, sale_id=sale.pk, request=request)
+        flash.flash_sale_cancel(actor=request_actor(request), merchant_id=merchant_id, sale_id=sale.pk)
     except DomainError as error:
         messages.error(request, error.detail)
     else:

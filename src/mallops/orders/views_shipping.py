@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from mallops.accounts.actors import request_actor
 from mallops.console.forms import YuanField
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
@@ -42,7 +43,7 @@ def merchant_shipping_rule(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied(PERMISSION)
     try:
-        rule = shipping.my_shipping_rule(actor=request.user)
+        rule = shipping.my_shipping_rule(actor=request_actor(request))
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
     form = ShippingRuleForm(initial={"fee_fen": rule.fee_fen, "free_over_fen": rule.free_over_fen})
@@ -52,10 +53,9 @@ def merchant_shipping_rule(request: HttpRequest) -> HttpResponse:
             data: dict[str, Any] = form.cleaned_data
             try:
                 shipping.shipping_rule_set(
-                    actor=request.user,
+                    actor=request_actor(request),
                     fee_fen=data["fee_fen"],
                     free_over_fen=data["free_over_fen"],
-                    request=request,
                 )
             except DomainError as exc:
                 for line in error_lines(exc.errors, "orders") or [_("The action was refused.")]:

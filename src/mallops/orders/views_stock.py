@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
 from mallops.orders import selectors, services
@@ -27,7 +28,7 @@ def _require(request: HttpRequest) -> None:
 
 def _item(request: HttpRequest, item_id: int) -> StockItem:
     try:
-        return selectors.merchant_stock_get(actor=request.user, item_id=item_id)
+        return selectors.merchant_stock_get(actor=request_actor(request), item_id=item_id)
     except DomainError as exc:
         if exc.status == 404:
             raise Http404(exc.detail) from exc
@@ -38,7 +39,7 @@ def _item(request: HttpRequest, item_id: int) -> StockItem:
 def merchant_stock(request: HttpRequest) -> HttpResponse:
     _require(request)
     try:
-        items = selectors.merchant_stock(actor=request.user)
+        items = selectors.merchant_stock(actor=request_actor(request))
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
     table = DataTable(
@@ -112,11 +113,10 @@ def merchant_stock_set(request: HttpRequest, item_id: int) -> HttpResponse:
         return redirect("orders:merchant_stock_item", item_id=item.pk)
     try:
         after = services.stock_set(
-            actor=request.user,
+            actor=request_actor(request),
             item_id=item.pk,
             available=available,
             reason=request.POST.get("reason", ""),
-            request=request,
         )
     except DomainError as exc:
         texts = {

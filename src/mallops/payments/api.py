@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from mallops.accounts.actors import request_actor, system_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.services import require_permission
 from mallops.core.idempotency import require_idempotency_key
@@ -62,7 +63,7 @@ class ReconciliationOut(Schema):
 )
 def payment_open(request: HttpRequest, checkout_id: int) -> Status[Any]:
     require_idempotency_key(request)
-    return Status(201, services.payment_open(actor=request.user, checkout_id=checkout_id, request=request))
+    return Status(201, services.payment_open(actor=request_actor(request), checkout_id=checkout_id))
 
 
 @router.post(
@@ -77,7 +78,7 @@ def payment_open(request: HttpRequest, checkout_id: int) -> Status[Any]:
 def notify_sandbox(request: HttpRequest) -> Any:
     headers = {k: v for k, v in request.headers.items()}
     result = services.notification_handle(
-        provider="sandbox", body=request.body, headers=headers, request=request
+        provider="sandbox", body=request.body, headers=headers, actor=system_actor(request)
     )
     return {"code": "SUCCESS", "outcome": result.outcome}
 
@@ -89,7 +90,7 @@ def notify_sandbox(request: HttpRequest) -> Any:
 )
 def sandbox_pay(request: HttpRequest, out_trade_no: str) -> Any:
     require_idempotency_key(request)
-    result = services.sandbox_pay(actor=request.user, out_trade_no=out_trade_no)
+    result = services.sandbox_pay(actor=request_actor(request), out_trade_no=out_trade_no)
     return {"code": "SUCCESS", "outcome": result.outcome}
 
 
@@ -99,12 +100,11 @@ def sandbox_pay(request: HttpRequest, out_trade_no: str) -> Any:
     summary="Approve a requested refund: money back through the provider (Idempotency-Key required)",
 )
 def merchant_refund(request: HttpRequest, order_id: int) -> Any:
-    order = order_selectors.merchant_order_get(actor=request.user, order_id=order_id)
+    actor = request_actor(request)
+    order = order_selectors.merchant_order_get(actor=actor, order_id=order_id)
     require_idempotency_key(request)
-    services.order_refund(
-        actor=request.user, merchant_id=order.merchant_id, order_id=order.pk, request=request
-    )
-    return order_selectors.merchant_order_get(actor=request.user, order_id=order_id)
+    services.order_refund(actor=actor, merchant_id=order.merchant_id, order_id=order.pk)
+    return order_selectors.merchant_order_get(actor=actor, order_id=order_id)
 
 
 @router.get("/payments/reconciliations", response=list[ReconciliationOut], summary="Reconciliation reports")

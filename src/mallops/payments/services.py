@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError
-from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import SYSTEM, Actor
 from mallops.core.errors import DomainError, conflict, not_found
 from mallops.core.money import refund_cap_check
 from mallops.core.timeutil import SHANGHAI
@@ -45,12 +45,10 @@ def _orders(checkout_id: int, order_ids: list[int] | None = None) -> list[Order]
 
 
 @audited()
-def payment_open(
-    *, actor: Any, checkout_id: int, provider: str = "sandbox", request: HttpRequest | None = None
-) -> Payment:
+def payment_open(*, actor: Actor, checkout_id: int, provider: str = "sandbox") -> Payment:
     """The payment for a checkout: the open one if it exists, else a new one at the provider."""
-    require_buyer(actor)
-    checkout = Checkout.objects.select_for_update().filter(pk=checkout_id, buyer=actor).first()
+    buyer_id = require_buyer(actor)
+    checkout = Checkout.objects.select_for_update().filter(pk=checkout_id, buyer_id=buyer_id).first()
     if checkout is None:
         raise not_found("checkout")
     existing = Payment.objects.filter(
@@ -79,7 +77,6 @@ def payment_open(
         action="payments.payment_open",
         obj=payment,
         after={"amount_fen": amount},
-        request=request,
     )
     return payment
 
@@ -96,9 +93,11 @@ def notification_handle(
     body: bytes,
     headers: dict[str, str],
     now: datetime | None = None,
-    request: HttpRequest | None = None,
+    actor: Actor = SYSTEM,
 ) -> NotifyOutcome:
     """Verify and apply a provider notification. Bad signature: 401 ``bad_signature``, nothing written.
+
+    ``actor``: the system, with the notification's request id and address (``accounts.actors.system_actor``).
 
     Idempotent: a duplicate event id, or a notification about a payment already past that state,
     changes nothing (``outcome`` says why).
@@ -124,7 +123,7 @@ def notification_handle(
                 body=note.body,
                 outcome="processing",
             )
-            outcome = _apply(note.kind, note.out_trade_no, note.amount_fen, note.txn_id, now, request)
+            outcome = _apply(note.kind, note.out_trade_no, note.amount_fen, note.txn_id, now, actor)
             record.outcome = outcome
             record.save(update_fields=["outcome"])
     except IntegrityError:
@@ -132,7 +131,7 @@ def notification_handle(
     return NotifyOutcome(outcome, note.out_trade_no)
 
 
-def _apply(kind: str, out_trade_no: str, amount: int, txn_id: str, now: datetime, request: Any) -> str:
+def _apply(kind: str, out_trade_no: str, amount: int, txn_id: str, now: datetime, actor: Actor) -> str:
     payment = Payment.objects.select_for_update().filter(out_trade_no=out_trade_no).first()
     if payment is None:
         return "unknown_payment"
@@ -147,15 +146,13 @@ def _apply(kind: str, out_trade_no: str, amount: int, txn_id: str, now: datetime
         return f"already_{payment.status}"
     payment.status, payment.paid_at, payment.provider_txn_id = PaymentStatus.PAID, now, txn_id
     payment.save(update_fields=["status", "paid_at", "provider_txn_id"])
-    audit_record(
-        actor=None, action="payments.payment_paid", obj=payment, after={"amount_fen": amount}, request=request
-    )
+    audit_record(actor=actor, action="payments.payment_paid", obj=payment, after={"amount_fen": amount})
     outcome = "paid"
     # every order of the payment and then their stock rows, each in id order, before moving any of them
     covered = orders_lock(order_ids=[o.pk for o in _orders(payment.checkout_id, payment.order_ids)])
     for order in covered:
         if order.status == OrderStatus.CREATED:
-            order_transition(actor=None, order_id=order.pk, event=Event.PAY, now=now, request=request)
+            order_transition(actor=actor, order_id=order.pk, event=Event.PAY, now=now)
         elif order.status == OrderStatus.CANCELLED and order.paid_fen > 0:
             # money arrived after the order was cancelled (timer fired first): give it back
             payment_refund_amount(payment=payment, order=order, amount=order.paid_fen, key=f"late:{order.pk}")
@@ -231,13 +228,12 @@ def _payment_for(order: Order) -> Payment:
 @audited()
 def refund_issue(
     *,
-    actor: Any,
+    actor: Actor | None,
     order_id: int,
     amount_fen: int,
     reference: str,
     lines: Mapping[int, int] | None = None,
     now: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> Order:
     """Pay ``amount_fen`` of an order back through its payment's provider, then record it on the order
     (``orders.services.order_refund_part``: ``refunded_fen`` grows, on the order and on its lines by
@@ -269,7 +265,6 @@ def refund_issue(
         reference=reference,
         lines=lines,
         now=now,
-        request=request,
     )
 
 
@@ -284,7 +279,7 @@ def _refunding(order: Order) -> None:
 
 
 @audited()
-def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRequest | None = None) -> Order:
+def order_refund(*, actor: Actor | None, merchant_id: int, order_id: int) -> Order:
     """The merchant approves a requested refund: what is left of the order's paid amount goes back through
     the provider (earlier partial refunds are not paid twice), order -> refunded.
 
@@ -303,17 +298,15 @@ def order_refund(*, actor: Any, merchant_id: int, order_id: int, request: HttpRe
     left = whole_refund_fen(order) - order.refunded_fen
     if left > 0:
         payment_refund_amount(payment=payment, order=order, amount=left, key=f"whole:{order.pk}")
-    return order_transition(
-        actor=actor, order_id=order.pk, event=Event.REFUND, merchant_id=merchant_id, request=request
-    )
+    return order_transition(actor=actor, order_id=order.pk, event=Event.REFUND, merchant_id=merchant_id)
 
 
-def sandbox_pay(*, actor: Any, out_trade_no: str, now: datetime | None = None) -> NotifyOutcome:
+def sandbox_pay(*, actor: Actor, out_trade_no: str, now: datetime | None = None) -> NotifyOutcome:
     """The sandbox's "pay" button: the provider books the payment and delivers its signed notification
     (in-process, through the same verification as ``POST /payments/notify/sandbox``)."""
-    require_buyer(actor)
+    buyer_id = require_buyer(actor)
     payment = Payment.objects.filter(
-        out_trade_no=out_trade_no, checkout__buyer=actor, provider="sandbox"
+        out_trade_no=out_trade_no, checkout__buyer_id=buyer_id, provider="sandbox"
     ).first()
     if payment is None:
         raise not_found("payment")

@@ -296,7 +296,7 @@ def order_confirm(request: HttpRequest, order_id: int) -> HttpResponse:
     from mallops.orders import services as orders
 
     try:
-        orders.buyer_order_confirm(actor=request.user, order_id=order_id, request=request)
+        orders.buyer_order_confirm(actor=request_actor(request), order_id=order_id)
     except DomainError as error:
         if error.status == 404:
             raise Http404("order") from error
@@ -314,7 +314,7 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     from mallops.orders import services as orders
 
     try:
-        orders.buyer_order_cancel(actor=request.user, order_id=order_id, request=request)
+        orders.buyer_order_cancel(actor=request_actor(request), order_id=order_id)
     except DomainError as error:
         if error.status == 404:
             raise Http404("order") from error

@@ -17,6 +17,7 @@ from ninja import Status
 from ninja.pagination import paginate
 from pydantic import Field
 
+from mallops.accounts.actors import request_actor
 from mallops.core.idempotency import require_idempotency_key
 from mallops.core.inputs import Count, Fen, Schema, Text
 from mallops.core.pagination import Pagination
@@ -63,17 +64,16 @@ class MerchantFlashSaleOut(FlashSaleOut):
 )
 def merchant_flash_create(request: HttpRequest, payload: FlashSaleIn) -> Status[Any]:
     require_idempotency_key(request)
-    merchant_id = selectors.actor_store(request.user)
-    sale = flash.flash_sale_create(
-        actor=request.user, merchant_id=merchant_id, request=request, **payload.dict()
-    )
+    actor = request_actor(request)
+    merchant_id = selectors.actor_store(actor)
+    sale = flash.flash_sale_create(actor=actor, merchant_id=merchant_id, **payload.dict())
     return Status(201, sale)
 
 
 @router.get("/merchant/flash-sales", response=list[MerchantFlashSaleOut], summary="The store's flash sales")
 @paginate(Pagination)
 def merchant_flash_list(request: HttpRequest, **kwargs: Any) -> Any:
-    return selectors.store_flash_sales(actor=request.user)
+    return selectors.store_flash_sales(actor=request_actor(request))
 
 
 @router.patch(
@@ -82,12 +82,11 @@ def merchant_flash_list(request: HttpRequest, **kwargs: Any) -> Any:
     summary="Change a flash sale before it starts: the fields sent replace the sale's (409 flash_started after)",
 )
 def merchant_flash_update(request: HttpRequest, sale_id: int, payload: FlashSalePatchIn) -> Any:
-    sale = selectors.store_flash_sale(actor=request.user, sale_id=sale_id)
+    sale = selectors.store_flash_sale(actor=request_actor(request), sale_id=sale_id)
     return flash.flash_sale_update(
-        actor=request.user,
+        actor=request_actor(request),
         merchant_id=sale.merchant_id,
         sale_id=sale.pk,
-        request=request,
         **_terms(sale, payload),
     )
 
@@ -98,10 +97,12 @@ def merchant_flash_update(request: HttpRequest, sale_id: int, payload: FlashSale
     summary="Cancel a flash sale (Idempotency-Key required; unheld units go back to stock)",
 )
 def merchant_flash_cancel(request: HttpRequest, sale_id: int) -> Any:
-    sale = selectors.store_flash_sale(actor=request.user, sale_id=sale_id)  # another store's: 404 first
+    sale = selectors.store_flash_sale(
+        actor=request_actor(request), sale_id=sale_id
+    )  # another store's: 404 first
     require_idempotency_key(request)
     return flash.flash_sale_cancel(
-        actor=request.user, merchant_id=sale.merchant_id, sale_id=sale.pk, request=request
+        actor=request_actor(request), merchant_id=sale.merchant_id, sale_id=sale.pk
     )
 
 
@@ -111,10 +112,8 @@ def merchant_flash_cancel(request: HttpRequest, sale_id: int) -> Any:
     summary="Change any store's flash sale before it starts (promotion.manage)",
 )
 def platform_flash_update(request: HttpRequest, sale_id: int, payload: FlashSalePatchIn) -> Any:
-    sale = selectors.platform_flash_sale(actor=request.user, sale_id=sale_id)
-    return flash.flash_sale_update(
-        actor=request.user, sale_id=sale.pk, request=request, **_terms(sale, payload)
-    )
+    sale = selectors.platform_flash_sale(actor=request_actor(request), sale_id=sale_id)
+    return flash.flash_sale_update(actor=request_actor(request), sale_id=sale.pk, **_terms(sale, payload))
 
 
 @router.post(
@@ -123,6 +122,6 @@ def platform_flash_update(request: HttpRequest, sale_id: int, payload: FlashSale
     summary="Cancel any store's flash sale (promotion.manage; Idempotency-Key required)",
 )
 def platform_flash_cancel(request: HttpRequest, sale_id: int) -> Any:
-    sale = selectors.platform_flash_sale(actor=request.user, sale_id=sale_id)
+    sale = selectors.platform_flash_sale(actor=request_actor(request), sale_id=sale_id)
     require_idempotency_key(request)
-    return flash.flash_sale_cancel(actor=request.user, sale_id=sale.pk, request=request)
+    return flash.flash_sale_cancel(actor=request_actor(request), sale_id=sale.pk)

@@ -11,13 +11,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, conflict, not_found, validation_error
 from mallops.orders import conf, stock
 from mallops.orders.errors import OrdersCode
@@ -75,30 +75,31 @@ def _sale(sale_id: int) -> FlashSale | None:
     return sale
 
 
-def flash_attempt(*, actor: Any, sale_id: int, qty: int = 1, now: datetime | None = None) -> AttemptResult:
+def flash_attempt(*, actor: Actor, sale_id: int, qty: int = 1, now: datetime | None = None) -> AttemptResult:
     """A buyer presses "buy". 409 ``sold_out`` / ``over_buyer_limit`` / ``flash_ended`` when refused."""
-    require_buyer(actor)
+    buyer_id = require_buyer(actor)
     now = now or timezone.now()
     sale = _check_open(_sale(sale_id), qty, now)
     if redis_enabled():
-        return _attempt_redis(sale, actor.pk, qty)
+        return _attempt_redis(sale, buyer_id, qty)
     return _attempt_db(sale, actor, qty, now)
 
 
 @audited()
-def _attempt_db(sale: FlashSale, actor: Any, qty: int, now: datetime) -> AttemptResult:
+def _attempt_db(sale: FlashSale, actor: Actor, qty: int, now: datetime) -> AttemptResult:
     return attempt_db_in_transaction(sale, actor, qty, now)
 
 
-def attempt_db_in_transaction(sale: FlashSale, actor: Any, qty: int, now: datetime) -> AttemptResult:
+def attempt_db_in_transaction(sale: FlashSale, actor: Actor, qty: int, now: datetime) -> AttemptResult:
     """The database decision; the caller holds the (one, short) transaction, which a refusal must
     roll back (the fast path: no savepoint round trip)."""
     if sale.claimed + qty > sale.quantity:
         raise conflict("Sold out.", code=OrdersCode.SOLD_OUT)
-    if not add_purchase(sale.pk, actor.pk, qty, sale.per_buyer_limit):
+    buyer_id: int = actor.pk  # type: ignore[assignment]  # a buyer: the caller checked (require_buyer)
+    if not add_purchase(sale.pk, buyer_id, qty, sale.per_buyer_limit):
         raise conflict(f"At most {sale.per_buyer_limit} per buyer.", code=OrdersCode.OVER_BUYER_LIMIT)
     attempt_id = uuid.uuid4().hex
-    order = write_order(sale, actor.pk, qty, attempt_id, now, actor=actor)
+    order = write_order(sale, buyer_id, qty, attempt_id, now, actor=actor)
     # the hot row last: its lock is held only for the commit
     if not claim_units(sale.pk, qty):
         raise conflict("Sold out.", code=OrdersCode.SOLD_OUT)
@@ -203,7 +204,7 @@ def _write_queued(sale: FlashSale, attempt_id: str, buyer_id: int, qty: int, now
         return 0
 
 
-def flash_attempt_get(*, actor: Any, sale_id: int, attempt_id: str) -> AttemptResult:
+def flash_attempt_get(*, actor: Actor, sale_id: int, attempt_id: str) -> AttemptResult:
     require_buyer(actor)
     row = (
         FlashAttempt.objects.filter(pk=attempt_id, sale_id=sale_id, buyer_id=actor.pk)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.orders.models import FlashSale
 
 
-def actor_store(actor: Any) -> int:
+def actor_store(actor: Actor) -> int:
     """The merchant-side caller's store id after ``store.promotion.manage`` (404 ``merchant`` without one)."""
     require_permission(actor, "store.promotion.manage")
     member = user_merchant(actor)
@@ -21,7 +20,7 @@ def actor_store(actor: Any) -> int:
     return int(member.merchant_id)
 
 
-def store_flash_sales(*, actor: Any) -> QuerySet[FlashSale]:
+def store_flash_sales(*, actor: Actor) -> QuerySet[FlashSale]:
     sales: QuerySet[FlashSale] = (
         FlashSale.objects.for_merchant(actor_store(actor))
         .select_related("item")
@@ -30,14 +29,14 @@ def store_flash_sales(*, actor: Any) -> QuerySet[FlashSale]:
     return sales
 
 
-def store_flash_sale(*, actor: Any, sale_id: int) -> FlashSale:
+def store_flash_sale(*, actor: Actor, sale_id: int) -> FlashSale:
     sale: FlashSale | None = store_flash_sales(actor=actor).filter(pk=sale_id).first()
     if sale is None:
         raise not_found("flash sale")
     return sale
 
 
-def platform_flash_sale(*, actor: Any, sale_id: int) -> FlashSale:
+def platform_flash_sale(*, actor: Actor, sale_id: int) -> FlashSale:
     require_permission(actor, "promotion.manage")
     sale: FlashSale | None = (
         FlashSale.objects.for_platform(actor, "promotion.manage")

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.orders import stock
 from mallops.orders.errors import OrdersCode
@@ -116,7 +116,7 @@ def _terms(sale: FlashSale) -> dict[str, Any]:
 @audited()
 def flash_sale_create(
     *,
-    actor: Any,
+    actor: Actor,
     sku_code: str = "",
     title: str,
     flash_price_fen: int,
@@ -126,7 +126,6 @@ def flash_sale_create(
     ends_at: datetime,
     merchant_id: int | None = None,
     item_id: int | None = None,
-    request: HttpRequest | None = None,
 ) -> FlashSale:
     """A flash sale of one SKU (by ``sku_code`` or ``item_id``): its ``quantity`` is allocated out of
     the item's available stock at once. ``merchant_id`` given: the store's own SKU only
@@ -171,7 +170,6 @@ def flash_sale_create(
             "price": flash_price_fen,
             "limit": per_buyer_limit,
         },
-        request=request,
     )
     if redis_enabled():
         sale_id = sale.pk
@@ -179,7 +177,7 @@ def flash_sale_create(
     return sale
 
 
-def _scoped_sales(actor: Any, merchant_id: int | None) -> Any:
+def _scoped_sales(actor: Actor, merchant_id: int | None) -> Any:
     if merchant_id is not None:
         return FlashSale.objects.for_merchant(merchant_id)
     return FlashSale.objects.for_platform(actor, "promotion.manage")
@@ -188,7 +186,7 @@ def _scoped_sales(actor: Any, merchant_id: int | None) -> Any:
 @audited()
 def flash_sale_update(
     *,
-    actor: Any,
+    actor: Actor,
     sale_id: int,
     title: str,
     flash_price_fen: int,
@@ -197,7 +195,6 @@ def flash_sale_update(
     starts_at: datetime,
     ends_at: datetime,
     merchant_id: int | None = None,
-    request: HttpRequest | None = None,
 ) -> FlashSale:
     """Change a flash sale before it starts (nothing sold yet); the SKU stays. A larger quantity
     allocates the difference from available stock, a smaller one gives units back (one ledger movement
@@ -263,7 +260,6 @@ def flash_sale_update(
         obj=sale,
         before=before,
         after=_terms(sale),
-        request=request,
     )
     if redis_enabled():
         # nobody could buy before the start, so the counters are simply replaced
@@ -272,9 +268,7 @@ def flash_sale_update(
     return sale
 
 
-def flash_sale_cancel(
-    *, actor: Any, sale_id: int, merchant_id: int | None = None, request: HttpRequest | None = None
-) -> FlashSale:
+def flash_sale_cancel(*, actor: Actor, sale_id: int, merchant_id: int | None = None) -> FlashSale:
     """Stop a flash sale now: nobody can buy any more, units nobody holds go back to available stock
     at once, orders already placed stay (an unpaid one that is later cancelled returns its units to
     stock, as after the end). 404 outside the actor's scope, 409 ``flash_ended`` when it already ended.
@@ -304,7 +298,6 @@ def flash_sale_cancel(
             obj=locked,
             before={"finalized": False},
             after={"finalized": True, "claimed": locked.claimed, "released": released},
-            request=request,
         )
         if redis_enabled():
             transaction.on_commit(lambda: redis_path.forget(sale_id))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db.models import F
 
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.orders import conf
 from mallops.orders.checkout import address_snapshot, new_order_number
 from mallops.orders.models import (
@@ -52,7 +52,7 @@ def claim_units(sale_id: int, qty: int) -> bool:
 
 
 def write_order(
-    sale: FlashSale, buyer_id: int, qty: int, attempt_id: str, now: datetime, actor: Any = None
+    sale: FlashSale, buyer_id: int, qty: int, attempt_id: str, now: datetime, actor: Actor | None = None
 ) -> Order:
     """Checkout + Order + OrderLine + FlashAttempt for units already claimed (caller's transaction)."""
     amount = sale.flash_price_fen * qty
