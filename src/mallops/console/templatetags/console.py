@@ -56,8 +56,9 @@ def page_url(table: DataTable, number: int) -> str:
     return table.page_url(number)
 
 
-@register.inclusion_tag("console/components/page_header.html")
+@register.inclusion_tag("console/components/page_header.html", takes_context=True)
 def page_header(
+    context: template.Context,
     title: Any,
     subtitle: Any = "",
     action_url: str = "",
@@ -65,7 +66,12 @@ def page_header(
     secondary_url: str = "",
     secondary_label: Any = "",
 ) -> dict[str, Any]:
-    """The page's ``<h1>``, an optional line under it, and its primary (and one secondary) action."""
+    """The page's ``<h1>``, an optional line under it, and its primary (and one secondary) action.
+
+    Also the breadcrumb trail of a page the layout found none for: the layout builds it from the URL
+    (``console.context``), which misses pages reached through tabs or links under an entry (营销 tabs,
+    会员等级). When the view names its menu entry (``"active": "<menu key>"``), the trail here is
+    工作台 / group / entry (linked) / this page's title."""
     return {
         "title": title,
         "subtitle": subtitle,
@@ -73,7 +79,24 @@ def page_header(
         "action_label": action_label,
         "secondary_url": secondary_url,
         "secondary_label": secondary_label,
+        "crumbs": tab_crumbs(context),
     }
+
+
+def tab_crumbs(context: template.Context) -> list[dict[str, Any]]:
+    """The trail from the view's ``active`` entry, only where the layout shows none."""
+    active = context.get("active")
+    if not active or context.get("console_crumbs"):
+        return []
+    item = next((i for i in context.get("console_menu") or [] if i["key"] == active), None)
+    if item is None or item["key"] == "dashboard":
+        return []
+    group = next(
+        (g["label"] for g in context.get("console_menu_groups") or [] if g["key"] == item["group"]), None
+    )
+    crumbs = [{"label": group, "url": ""}] if group is not None else []
+    crumbs.append({"label": item["name"], "url": item["url"]})
+    return crumbs
 
 
 @register.inclusion_tag("console/components/kpi_card.html")
