@@ -45,10 +45,21 @@ class PageRows:
     rows: Callable[[QuerySet[Any]], list[dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class FixedPage:
+    """What a ``paginate_rows`` view may return instead of ``PageRows``: a read whose SQL is compiled once
+    per process (``core.fixedsql``). ``rows(offset, limit)`` is the page's rows, ``count()`` all of them."""
+
+    rows: Callable[[int, int], list[dict[str, Any]]]
+    count: Callable[[], int]
+
+
 class _RowsPagination(Pagination):
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
-        assert isinstance(queryset, PageRows), "a paginate_rows view returns PageRows"
         offset, limit = pagination.offset, pagination.limit
+        if isinstance(queryset, FixedPage):
+            return {"items": queryset.rows(offset, limit), "count": queryset.count()}
+        assert isinstance(queryset, PageRows), "a paginate_rows view returns PageRows or FixedPage"
         return {
             "items": queryset.rows(queryset.queryset[offset : offset + limit]),
             "count": queryset.queryset.count(),
@@ -65,8 +76,8 @@ def rows_response(request: HttpRequest, data: Any) -> HttpResponse:
     return HttpResponse(renderer.render(request, data, response_status=200), content_type=content_type)
 
 
-def paginate_rows(func: Callable[..., PageRows]) -> Callable[..., HttpResponse]:
-    """``@paginate(Pagination)`` for a view returning ``PageRows``; answers the rendered JSON directly."""
+def paginate_rows(func: Callable[..., PageRows | FixedPage]) -> Callable[..., HttpResponse]:
+    """``@paginate(Pagination)`` for a view returning ``PageRows`` (or ``FixedPage``); answers the rendered JSON directly."""
     paged = paginate(_RowsPagination)(func)
 
     @wraps(paged)

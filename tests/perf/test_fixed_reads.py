@@ -1,0 +1,91 @@
+"""Reads compiled once per process (``core.fixedsql``) answer exactly what the ORM selectors answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db.models.sql.compiler import SQLCompiler
+
+from mallops.accounts.actors import actor_of
+from mallops.core.fixedsql import FixedQuery
+from mallops.orders import list_reads
+from mallops.orders import selectors as order_selectors
+from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
+from mallops.orders.models import Order, StockItem
+from mallops.orders.testing import make_buyer, make_stock
+from mallops.tenancy.managers import UnscopedQueryError
+from mallops.testing.factories import make_merchant
+
+pytestmark = pytest.mark.django_db
+
+
+def _orders(merchant: Any, buyer: Any, n: int, key: str) -> None:
+    items = [make_stock(merchant, available=100) for _ in range(2)]
+    for k in range(n):
+        lines = [CartLine(items[0].sku_code, 1), CartLine(items[1].sku_code, 1 + k % 2)]
+        checkout_create(actor=buyer, idempotency_key=f"{key}-{k}", req=CheckoutRequest(lines=lines))
+
+
+def test_the_fixed_order_pages_are_the_selectors_rows_scoped_alike() -> None:
+    # given two stores and two buyers, each buyer with orders in both stores
+    (store, owner), (other_store, _) = make_merchant(), make_merchant()
+    buyer, other_buyer = make_buyer(), make_buyer()
+    _orders(store, buyer, 4, "a")
+    _orders(other_store, buyer, 2, "b")
+    _orders(store, other_buyer, 3, "c")
+    Order.objects.for_merchant(store.pk).filter(buyer_id=other_buyer.pk).update(status="cancelled")
+    merchant, customer = actor_of(owner), actor_of(buyer)
+    cases = [
+        (list_reads.merchant_order_page, merchant, order_selectors.merchant_orders),
+        (list_reads.buyer_order_page, customer, order_selectors.buyer_orders),
+    ]
+    for page_of, actor, selector in cases:
+        for status in ("", "created", "cancelled", "paid"):
+            expected = order_selectors.order_rows(selector(actor=actor, status=status))
+            page = page_of(actor=actor, status=status)
+            # when / then: every window of the list is the ORM's, and the count is the list's length
+            for offset, limit in ((0, 50), (1, 2), (5, 50), (40, 10)):
+                assert page.rows(offset, limit) == expected[offset : offset + limit], (status, offset)
+            assert page.count() == len(expected)
+    assert {row["merchant_id"] for row in list_reads.merchant_order_page(actor=merchant).rows(0, 50)} == {
+        store.pk
+    }
+    assert list_reads.merchant_order_page(actor=merchant).count() == 7
+    assert list_reads.buyer_order_page(actor=customer).count() == 6
+
+
+def test_a_fixed_query_compiles_once_and_refuses_what_would_widen_it(monkeypatch: Any) -> None:
+    store, _ = make_merchant()
+    make_stock(store, sku="FIX-1", available=3)
+    stock = FixedQuery(
+        "test.stock",
+        lambda *, merchant_id, code: (
+            StockItem.objects.for_merchant(merchant_id).filter(sku_code=code).values("sku_code", "available")
+        ),
+    )
+    assert stock.rows(merchant_id=store.pk, code="FIX-1") == [{"sku_code": "FIX-1", "available": 3}]
+    compiled: list[int] = []
+    original = SQLCompiler.as_sql
+
+    def counted(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    assert stock.rows(merchant_id=store.pk + 1, code="FIX-1") == []  # another store: its own rows only
+    assert stock.rows(merchant_id=store.pk, code="FIX-2") == []
+    assert compiled == []  # the SQL was compiled on first use only
+
+    ignored = FixedQuery(
+        "test.ignored", lambda *, merchant_id, code: StockItem.objects.for_merchant(merchant_id).values("pk")
+    )
+    with pytest.raises(ValueError, match="code did not reach the SQL"):
+        ignored.rows(merchant_id=store.pk, code="FIX-1")
+    unscoped = FixedQuery(
+        "test.unscoped", lambda *, code: StockItem.objects.filter(sku_code=code).values("pk")
+    )
+    with pytest.raises(UnscopedQueryError):
+        unscoped.rows(code="FIX-1")
+    with pytest.raises(TypeError):
+        stock.rows(merchant_id=True, code="FIX-1")
