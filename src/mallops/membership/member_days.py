@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
@@ -27,6 +28,7 @@ from mallops.pricing import services as promotions
 from mallops.pricing.models import Promotion
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+MAX_DAYS_AHEAD = timedelta(days=366)  # a member day is planned at most a year ahead
 
 
 def member_day_window(day: date) -> tuple[datetime, datetime]:
@@ -38,8 +40,8 @@ def member_day_window(day: date) -> tuple[datetime, datetime]:
 @transaction.atomic
 def member_day_create(*, actor: Actor, tier_id: int, day: date, min_fen: int, off_fen: int) -> Promotion:
     """Create and launch the member day of ``tier_id`` on Beijing ``day``: members-only 满 ``min_fen`` 减
-    ``off_fen`` (``promotion.manage``). Errors: 404 tier, 422 (``off_fen`` not in 1..``min_fen``, a day
-    already over), 409 ``promotion_blocked`` when the pre-launch checks block it (nothing is kept then:
+    ``off_fen`` (``promotion.manage``). Errors: 404 tier, 422 (``off_fen`` not in 1..``min_fen``; ``range`` at
+    ``body.day`` for a day already over or more than 366 days ahead), 409 ``promotion_blocked`` when the pre-launch checks block it (nothing is kept then:
     one transaction)."""
     actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
@@ -48,6 +50,11 @@ def member_day_create(*, actor: Actor, tier_id: int, day: date, min_fen: int, of
         raise not_found("tier")
     if not 1 <= off_fen <= min_fen:
         raise validation_error([FieldError(loc=("body", "off_fen"), msg="needs 1 <= off <= min")])
+    today = timezone.localdate()  # Beijing (TIME_ZONE); 9999-12-31 would overflow the day's end
+    if not today <= day <= today + MAX_DAYS_AHEAD:
+        raise validation_error(
+            [FieldError(loc=("body", "day"), msg="From today to 366 days ahead (Beijing).", code="range")]
+        )
     starts_at, ends_at = member_day_window(day)
     data = promotions.PromotionInput(
         name=f"{tier.name}日",
