@@ -147,12 +147,12 @@ class SecondOpinion:
         n, rows = len(codes16), len(starts)
         # 1-grams: a code unit is its own id in the 1-gram table (``unigrams``, 65,536 weights)
         sums = np.zeros(3 * rows)
+        codes = codes16.astype(np.uint32)
         indptr = np.append(starts, n).astype(np.int32)
         _sparsetools.csr_matvec(
-            rows, _UNITS, indptr, codes16.astype(np.int32), self._ones_for(n), self.unigrams, sums
+            rows, _UNITS, indptr, codes.view(np.int32), self._ones_for(n), self.unigrams, sums
         )
         # 2- and 3-grams: hashed into one id array, the 2-grams then the 3-grams, each in text order
-        codes = codes16.astype(np.uint32)
         ids = np.empty(2 * n - 3, dtype=np.int32)
         three = n - 1  # where the 3-gram part starts
         grams2 = np.multiply(codes[:-1], _MULT)
