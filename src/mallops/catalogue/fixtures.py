@@ -66,11 +66,33 @@ def attributes_for(category_code: str) -> dict[str, str]:
     return values
 
 
-def images(count: int = 3, side: int = 1000) -> list[ImageInput]:
+# the pictures scripts/make_demo_images.py drew, served by the project (static files; intranets have no CDN)
+PICTURE_KINDS = (
+    "apparel",
+    "baby",
+    "cosmetics",
+    "electronics",
+    "food",
+    "health_food",
+    "general",
+    "home",
+    "medical_device",
+)
+
+
+def picture_kind(category_code: str) -> str:
+    """The demo picture of a category: its top category's (``food-fresh`` → ``food``), else ``general``."""
+    for kind in PICTURE_KINDS:
+        if category_code == kind or category_code.startswith(f"{kind}-"):
+            return kind
+    return "general"
+
+
+def images(count: int = 3, side: int = 1000, kind: str = "general") -> list[ImageInput]:
     angles = ["front", "side", "detail", "back", "scene"]
     return [
         ImageInput(
-            url=f"https://img.example.cn/p/{side}-{i}.jpg",
+            url=f"/static/catalogue/demo/{picture_kind(kind)}-{i % 3}.svg",
             width=side,
             height=side,
             size_bytes=300_000,
@@ -97,7 +119,7 @@ def product_input(category_code: str = "general", **overrides: Any) -> ProductIn
             "usage": "首次使用前用温水清洗。",
         },
         attributes=attributes_for(category_code),
-        images=images(),
+        images=images(kind=category_code),
     )
     return replace(data, **overrides)
 

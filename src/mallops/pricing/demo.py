@@ -32,14 +32,25 @@ STORE_SKUS = {
 }
 
 
-def _skus(username: str) -> list[tuple[str, int]]:
+def _skus(username: str, merchant_id: int) -> list[tuple[str, int, str]]:
+    """``(code, price, title)`` of four SKUs the store sells: the demo order SKUs (``D<n>-01`` …, made by
+    the review demo with their catalogue products) when present, else made-up codes with the prefix."""
+    from mallops.catalogue import selectors as catalogue
+
+    found: list[tuple[str, int, str]] = []
+    for product in catalogue.product_list(merchant_id=merchant_id).order_by("pk"):
+        for sku in catalogue.product_skus(product):
+            if sku.code.startswith("D") and "-" in sku.code and sku.code[1:].split("-")[0].isdigit():
+                found.append((sku.code, sku.price_fen, product.title))
+    if len(found) >= 4:
+        return sorted(found)[:4]
     prefix, prices = STORE_SKUS[username]
-    return [(f"{prefix}-{i + 1:02d}", price) for i, price in enumerate(prices)]
+    return [(f"{prefix}-{i + 1:02d}", price, f"{prefix}-{i + 1:02d}") for i, price in enumerate(prices)]
 
 
-def _seed_history(merchant: Merchant, skus: list[tuple[str, int]], now: datetime) -> None:
+def _seed_history(merchant: Merchant, skus: list[tuple[str, int, str]], now: datetime) -> None:
     """Thirty days of steady prices, so honest reference prices pass the 7-day check."""
-    for sku, price in skus:
+    for sku, price, _title in skus:
         rows = PriceObservation.objects.for_merchant(merchant.pk).filter(sku=sku)
         if not rows.exists():
             PriceObservation.objects.create(
@@ -91,12 +102,12 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         if member is None:
             continue
         merchant = member.merchant
-        skus = _skus(username)
+        skus = _skus(username, merchant.pk)
         _seed_history(merchant, skus, now)
         specs = [
             (
                 {
-                    "name": "店铺满减 满100减20 满200减50",
+                    "name": f"{merchant.name} 满100减20 满200减50",
                     "kind": "threshold",
                     "tiers": [{"min": 10000, "off": 2000}, {"min": 20000, "off": 5000}],
                     "starts_at": start,
@@ -107,7 +118,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             ),
             (
                 {
-                    "name": f"{skus[0][0]} 限时85折",
+                    "name": f"{skus[0][2]} 限时85折",
                     "kind": "percent_off",
                     "percent": 15,
                     "time_limited": True,

@@ -294,7 +294,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
                 selling_points=[point],
                 skus=skus,
                 external_code=code,
-                images=fixtures.images(rng.choice([2, 3, 4, 5])),
+                images=fixtures.images(rng.choice([2, 3, 4, 5]), kind=category),
                 return_policy="excluded" if category in {"food-fresh", "apparel-custom"} else "eligible",
                 return_exclusion={"food-fresh": "perishable", "apparel-custom": "custom_made"}.get(
                     category, ""
@@ -323,6 +323,23 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     )
 
 
+# the orders demo's stores: the category their order SKUs are listed in and the picture they show
+ORDER_SKU_CATEGORY = {
+    "鲜果时光旗舰店": ("food-fresh", "food"),
+    "云裳服饰专营店": ("apparel", "apparel"),
+    "极客数码官方店": ("electronics", "electronics"),
+    "安心母婴生活馆": ("general", "baby"),
+    "雪域美妆集合店": ("cosmetics", "cosmetics"),
+}
+
+
+def _certified(merchant_id: int, category: str) -> bool:
+    from mallops.catalogue.selectors import certificate_list
+
+    needed = set(Category.objects.get(code=category).effective_schema()[1])
+    return needed <= set(certificate_list(merchant_id=merchant_id).values_list("kind", flat=True))
+
+
 def order_skus(reviewer: User | None, now: Any) -> int:
     """The SKUs the orders demo sells (``orders.demo.SKUS``, codes ``D1-01`` ...) as approved catalogue
     products with 800 units each: checkout sells only stock rows of approved catalogue SKUs (issue 16)."""
@@ -339,9 +356,20 @@ def order_skus(reviewer: User | None, now: Any) -> int:
             code = f"D{index}-{n:02d}"
             if Product.objects.for_merchant(merchant.pk).filter(external_code=code).exists():
                 continue
+            category, picture = ORDER_SKU_CATEGORY.get(store, ("general", "general"))
+            if not _certified(merchant.pk, category):
+                category = "general"  # a store without the category's licences lists them as 其他
             data = replace(
-                fixtures.product_input("general"),
+                fixtures.product_input(category),
                 title=title,
+                selling_points=["现货", "48小时内发货"],
+                description={
+                    "function": f"{title}，{store}直发。",
+                    "material": "详见商品包装与吊牌标注。",
+                    "specs": "规格：标准装，以实物为准。",
+                    "usage": "收货后请当面查验外包装，有问题联系店铺客服。",
+                },
+                images=fixtures.images(3, kind=picture),
                 skus=[SkuInput(code=code, price_fen=price, stock=800, spec_values={"规格": "标准"})],
                 external_code=code,
             )
