@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.dsr.models import ConsentAction, ConsentRecord
@@ -33,7 +34,7 @@ def ops() -> tuple[Any, Any]:
 @pytest.fixture
 def channel(ops: tuple[Any, Any]) -> Any:
     return services.channel_create(
-        actor=ops[0], code="wecom", name="企业微信", kind="private_domain", utm_source="wecom"
+        actor=actor_of(ops[0]), code="wecom", name="企业微信", kind="private_domain", utm_source="wecom"
     )
 
 
@@ -59,7 +60,7 @@ def draft(
         "holdout_percent": 0,
     }
     values.update(kw)
-    return campaigns.campaign_create(actor=actor, data=campaigns.CampaignInput(**values))
+    return campaigns.campaign_create(actor=actor_of(actor), data=campaigns.CampaignInput(**values))
 
 
 @pytest.mark.req("R4.2.1")
@@ -69,8 +70,8 @@ def test_campaign_never_reaches_a_buyer_without_marketing_consent(ops: tuple[Any
     buyers = tagged(6)
     grant_consent(buyers[:4], ["marketing"])
     campaign = draft(creator, channel, starts_at=timezone.now() + timedelta(hours=1))
-    campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk)
-    launched = campaigns.campaign_launch(actor=approver, campaign_id=campaign.pk)
+    campaigns.campaign_approve(actor=actor_of(approver), campaign_id=campaign.pk)
+    launched = campaigns.campaign_launch(actor=actor_of(approver), campaign_id=campaign.pk)
     assert launched.status == "scheduled" and not CampaignDelivery.objects.exists()
     ConsentRecord.objects.create(
         buyer=buyers[3],
@@ -107,7 +108,9 @@ def test_block_finding_refuses_approval_and_launch_with_the_cited_article(
     campaign = draft(creator, channel, message="全网最低价，仅限今日")
 
     with pytest.raises(DomainError) as refused:
-        campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk, acknowledge_findings=True)
+        campaigns.campaign_approve(
+            actor=actor_of(approver), campaign_id=campaign.pk, acknowledge_findings=True
+        )
     assert refused.value.code == "compliance_blocked" and refused.value.status == 422
     assert [(e.loc, e.msg) for e in refused.value.errors] == [
         (("body", "message"), "全网最低价: 明码标价和禁止价格欺诈规定第十九条")
@@ -117,7 +120,7 @@ def test_block_finding_refuses_approval_and_launch_with_the_cited_article(
     # an approved campaign whose text blocks now (say the rule packs changed) cannot launch either
     Campaign.objects.filter(pk=campaign.pk).update(status="approved", approved_by=approver)
     with pytest.raises(DomainError) as blocked:
-        campaigns.campaign_launch(actor=approver, campaign_id=campaign.pk)
+        campaigns.campaign_launch(actor=actor_of(approver), campaign_id=campaign.pk)
     assert blocked.value.code == "compliance_blocked"
     assert blocked.value.extra["findings"][0]["basis"] == "明码标价和禁止价格欺诈规定第十九条"
     assert Campaign.objects.get(pk=campaign.pk).status == "approved"
@@ -131,19 +134,23 @@ def test_review_finding_needs_the_approvers_acknowledgement_and_a_second_person(
     creator, approver = ops
     campaign = draft(creator, channel, message="限时特惠，满199减30")
     with pytest.raises(DomainError) as own:
-        campaigns.campaign_approve(actor=creator, campaign_id=campaign.pk, acknowledge_findings=True)
+        campaigns.campaign_approve(
+            actor=actor_of(creator), campaign_id=campaign.pk, acknowledge_findings=True
+        )
     assert own.value.code == "four_eyes_required"
     with pytest.raises(DomainError) as unacknowledged:
-        campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk)
+        campaigns.campaign_approve(actor=actor_of(approver), campaign_id=campaign.pk)
     assert unacknowledged.value.code == "findings_not_acknowledged"
     assert unacknowledged.value.extra["findings"][0]["basis"] == "规范促销行为暂行规定第五条"
     with pytest.raises(DomainError) as early:
-        campaigns.campaign_launch(actor=approver, campaign_id=campaign.pk)
+        campaigns.campaign_launch(actor=actor_of(approver), campaign_id=campaign.pk)
     assert early.value.code == "campaign_transition_not_allowed"
 
-    approved = campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk, acknowledge_findings=True)
+    approved = campaigns.campaign_approve(
+        actor=actor_of(approver), campaign_id=campaign.pk, acknowledge_findings=True
+    )
     assert (approved.status, approved.findings_acknowledged, len(approved.findings)) == ("approved", True, 1)
-    assert campaigns.campaign_launch(actor=approver, campaign_id=campaign.pk).status == "running"
+    assert campaigns.campaign_launch(actor=actor_of(approver), campaign_id=campaign.pk).status == "running"
 
 
 def test_holdout_is_deterministic_and_gets_nothing(ops: tuple[Any, Any], channel: Any) -> None:
@@ -151,8 +158,8 @@ def test_holdout_is_deterministic_and_gets_nothing(ops: tuple[Any, Any], channel
     buyers = tagged(20)
     grant_consent(buyers, ["marketing"])
     campaign = draft(creator, channel, holdout_percent=30)
-    campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk)
-    campaigns.campaign_launch(actor=approver, campaign_id=campaign.pk)
+    campaigns.campaign_approve(actor=actor_of(approver), campaign_id=campaign.pk)
+    campaigns.campaign_launch(actor=actor_of(approver), campaign_id=campaign.pk)
 
     expected = {
         b.pk for b in buyers if in_holdout(scope="campaign", scope_id=campaign.pk, buyer_id=b.pk, percent=30)
@@ -178,9 +185,9 @@ def test_results_come_from_the_reached_buyers_orders(ops: tuple[Any, Any], chann
     buyers = tagged(2)
     grant_consent(buyers, ["marketing"])
     campaign = draft(creator, channel, message_cost_fen=5)
-    campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk)
+    campaigns.campaign_approve(actor=actor_of(approver), campaign_id=campaign.pk)
     campaigns.campaign_launch(
-        actor=approver, campaign_id=campaign.pk, now=timezone.now() - timedelta(minutes=1)
+        actor=actor_of(approver), campaign_id=campaign.pk, now=timezone.now() - timedelta(minutes=1)
     )
     merchant, _ = make_merchant()
     order = make_order(merchant, buyer=buyers[0], qty=2)
@@ -209,8 +216,8 @@ def test_sweep_keeps_a_campaign_its_launcher_may_no_longer_start_and_never_deliv
         ends_at=timezone.now() + timedelta(hours=2),
     )
     for campaign in (soon, late):
-        campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk)
-        campaigns.campaign_launch(actor=approver, campaign_id=campaign.pk)
+        campaigns.campaign_approve(actor=actor_of(approver), campaign_id=campaign.pk)
+        campaigns.campaign_launch(actor=actor_of(approver), campaign_id=campaign.pk)
     RoleGrant.objects.filter(user=approver).delete()
 
     # an hour and a half later: ``soon`` cannot start (its launcher lost the permission), ``late`` neither

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.dsr.testing import grant_consent
 from mallops.marketing import services
 from mallops.marketing.models import BuyerTag, Campaign, CampaignDelivery, StrategyRun
@@ -41,7 +42,7 @@ def test_strategy_and_campaign_pages() -> None:
     grant_consent(buyers[:2], ["marketing"])
     BuyerTag.objects.bulk_create([BuyerTag(buyer=b, tag="学生") for b in buyers])
     channel = services.channel_create(
-        actor=author, code="wx", name="微信私域", kind="private_domain", utm_source="wx"
+        actor=actor_of(author), code="wx", name="微信私域", kind="private_domain", utm_source="wx"
     )
     batch = make_batch(None, name="开学季满199减30")
     one, two = Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), Client(HTTP_ACCEPT_LANGUAGE="zh-hans")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics.services import events_ingest
 from mallops.analytics.storage import get_store, reset_stores
 from mallops.audit.models import AuditEvent
@@ -50,7 +51,9 @@ def paid(n: int, who: str, minutes: float, yuan: int) -> dict[str, Any]:
 
 def setup_channels(actor: Any) -> dict[str, Channel]:
     return {
-        code: services.channel_create(actor=actor, code=code, name=name, kind=kind, utm_source=source)
+        code: services.channel_create(
+            actor=actor_of(actor), code=code, name=name, kind=kind, utm_source=source
+        )
         for code, name, kind, source in [
             ("baidu", "百度搜索", "search_ads", "Baidu"),
             ("douyin", "抖音直播", "live_streaming", "douyin_live"),
@@ -65,11 +68,13 @@ def test_channel_roi_reconciles_with_orders_and_spend(store: None) -> None:
     # given: three channels, spend typed in the console and imported from CSV (one day outside the period)
     actor = make_staff("product_ops")
     channels = setup_channels(actor)
-    services.spend_set(actor=actor, channel_id=channels["baidu"].pk, day=DAY, amount_fen=100_00)
+    services.spend_set(actor=actor_of(actor), channel_id=channels["baidu"].pk, day=DAY, amount_fen=100_00)
     csv_text = (
         "channel,day,amount_yuan\ndouyin,2026-03-02,50.50\nwecom,2026-03-02,20\ndouyin,2026-03-01,999\n"
     )
-    assert services.spend_import_csv(actor=actor, text=csv_text) == services.SpendImport(rows=3, changed=3)
+    assert services.spend_import_csv(actor=actor_of(actor), text=csv_text) == services.SpendImport(
+        rows=3, changed=3
+    )
     # and: touches and paid orders; alice browsed anonymously from Baidu, then logged in on another device
     events_ingest(
         events=[
@@ -135,14 +140,16 @@ def test_spend_import_is_idempotent_and_all_or_nothing() -> None:
     actor = make_staff("product_ops")
     setup_channels(actor)
     text = "channel,day,amount_yuan\nbaidu,2026-03-02,12.34\nwecom,2026-03-02,0\n"
-    assert services.spend_import_csv(actor=actor, text=text).changed == 2
+    assert services.spend_import_csv(actor=actor_of(actor), text=text).changed == 2
     events = AuditEvent.objects.filter(action="marketing.spend.set").count()
     # the same file again changes nothing and records nothing
-    assert services.spend_import_csv(actor=actor, text=text) == services.SpendImport(rows=2, changed=0)
+    assert services.spend_import_csv(actor=actor_of(actor), text=text) == services.SpendImport(
+        rows=2, changed=0
+    )
     assert AuditEvent.objects.filter(action="marketing.spend.set").count() == events == 2
     bad = "channel,day,amount_yuan\nbaidu,2026-03-03,5\nnope,2026-03-02,1\nwecom,2026-02-30,1\nwecom,2026-03-04,1.234\nbaidu,2026-03-05,-1\n"
     with pytest.raises(DomainError) as refused:
-        services.spend_import_csv(actor=actor, text=bad)
+        services.spend_import_csv(actor=actor_of(actor), text=bad)
     assert [(e.loc, e.code) for e in refused.value.errors] == [
         (("body", "file", 3, "channel"), "unknown"),
         (("body", "file", 4, "day"), "date"),
@@ -158,6 +165,6 @@ def test_spend_import_is_idempotent_and_all_or_nothing() -> None:
 def test_writes_need_promotion_manage() -> None:
     viewer = make_staff("data_ops")
     with pytest.raises(DomainError) as denied:
-        services.channel_create(actor=viewer, code="x", name="X", kind="social", utm_source="x")
+        services.channel_create(actor=actor_of(viewer), code="x", name="X", kind="social", utm_source="x")
     assert denied.value.status == 403
     assert Channel.objects.count() == 0

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics.storage import get_store, reset_stores
 from mallops.marketing import services
 from mallops.marketing.models import ChannelSpend
@@ -32,12 +33,14 @@ def test_marketing_pages_in_chinese_without_raw_codes(store: None) -> None:
     # given: two channels with spend (no orders: both ROI -100 %, so the budget is kept)
     operator = make_staff("product_ops")
     baidu = services.channel_create(
-        actor=operator, code="baidu", name="百度搜索", kind="search_ads", utm_source="baidu"
+        actor=actor_of(operator), code="baidu", name="百度搜索", kind="search_ads", utm_source="baidu"
     )
     services.channel_create(
-        actor=operator, code="douyin", name="抖音直播", kind="live_streaming", utm_source="dy"
+        actor=actor_of(operator), code="douyin", name="抖音直播", kind="live_streaming", utm_source="dy"
     )
-    services.spend_import_csv(actor=operator, text="channel,day,amount_yuan\ndouyin,2026-03-02,50.50\n")
+    services.spend_import_csv(
+        actor=actor_of(operator), text="channel,day,amount_yuan\ndouyin,2026-03-02,50.50\n"
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(operator)
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics.models import SegmentMember
 from mallops.dsr.testing import grant_consent
 from mallops.marketing import services, strategies
@@ -59,13 +60,13 @@ def test_each_tier_gets_its_strategy_and_consent_binds() -> None:
     high, potential, at_risk = segment("high_value", 5), segment("potential", 4), segment("at_risk", 4)
     grant_consent(high[:4] + potential + at_risk[:3], ["marketing"])  # high[4] and at_risk[3] did not
     social = services.channel_create(
-        actor=owner, code="douyin", name="抖音", kind="social", utm_source="douyin"
+        actor=actor_of(owner), code="douyin", name="抖音", kind="social", utm_source="douyin"
     )
     care = strategies.strategy_create(
-        actor=owner, name="高价值关怀", action="care_task", segment="high_value"
+        actor=actor_of(owner), name="高价值关怀", action="care_task", segment="high_value"
     )
     retarget = strategies.strategy_create(
-        actor=owner,
+        actor=actor_of(owner),
         name="潜力再营销",
         action="retarget_list",
         segment="potential",
@@ -73,7 +74,7 @@ def test_each_tier_gets_its_strategy_and_consent_binds() -> None:
         holdout_percent=0,
     )
     winback = strategies.strategy_create(
-        actor=owner,
+        actor=actor_of(owner),
         name="流失召回",
         action="winback_coupon",
         segment="at_risk",
@@ -106,9 +107,9 @@ def test_each_tier_gets_its_strategy_and_consent_binds() -> None:
     assert not StrategyTarget.objects.filter(buyer__in=[high[4], at_risk[3]]).exists()
 
     # a second run opens no second care task and issues no second coupon
-    again = strategies.strategy_run(actor=owner, strategy_id=winback.pk)
+    again = strategies.strategy_run(actor=actor_of(owner), strategy_id=winback.pk)
     assert (again.acted, again.skipped) == (0, 3)
-    assert strategies.strategy_run(actor=owner, strategy_id=care.pk).acted == 0
+    assert strategies.strategy_run(actor=actor_of(owner), strategy_id=care.pk).acted == 0
     assert tasks.count() == len(care_buyers)
 
 
@@ -122,9 +123,11 @@ def test_a_run_is_measured_against_its_holdout() -> None:
     owner = make_staff("product_ops")
     buyers = segment("potential", 12)
     grant_consent(buyers, ["marketing"])
-    social = services.channel_create(actor=owner, code="wb", name="微博", kind="social", utm_source="weibo")
+    social = services.channel_create(
+        actor=actor_of(owner), code="wb", name="微博", kind="social", utm_source="weibo"
+    )
     strategy = strategies.strategy_create(
-        actor=owner,
+        actor=actor_of(owner),
         name="潜力",
         action="retarget_list",
         segment="potential",
@@ -132,7 +135,7 @@ def test_a_run_is_measured_against_its_holdout() -> None:
         holdout_percent=50,
     )
     run = strategies.strategy_run(
-        actor=owner, strategy_id=strategy.pk, now=timezone.now() - timedelta(minutes=1)
+        actor=actor_of(owner), strategy_id=strategy.pk, now=timezone.now() - timedelta(minutes=1)
     )
     acted = treated(strategy.pk, buyers, 50)
     held = [b.pk for b in buyers if b.pk not in acted]
@@ -154,7 +157,9 @@ def test_a_scheduled_run_acts_as_the_owner_and_records_a_refusal() -> None:
 
     owner = make_staff("product_ops")
     segment("high_value", 1)
-    strategy = strategies.strategy_create(actor=owner, name="关怀", action="care_task", segment="high_value")
+    strategy = strategies.strategy_create(
+        actor=actor_of(owner), name="关怀", action="care_task", segment="high_value"
+    )
     RoleGrant.objects.filter(user=owner).delete()  # the owner left product operations
 
     assert strategies.strategies_run_scheduled() == {"runs": 0, "failed": 1}

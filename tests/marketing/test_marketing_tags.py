@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.dsr.testing import grant_consent
@@ -32,15 +33,15 @@ def test_tags_are_counted_renamed_with_open_campaigns_and_removed() -> None:
     # given two tags and a draft campaign whose audience names one of them
     ops = make_staff("product_ops")
     buyers = [make_buyer(f"tag-{i}") for i in range(3)]
-    services.buyer_tags_add(actor=ops, tag="母婴", usernames=[b.username for b in buyers])
-    services.buyer_tags_add(actor=ops, tag="夜猫子", usernames=[buyers[0].username])
+    services.buyer_tags_add(actor=actor_of(ops), tag="母婴", usernames=[b.username for b in buyers])
+    services.buyer_tags_add(actor=actor_of(ops), tag="夜猫子", usernames=[buyers[0].username])
     grant_consent(buyers[:2], ["marketing"])
     channel = services.channel_create(
-        actor=ops, code="sms", name="短信", kind="private_domain", utm_source="sms"
+        actor=actor_of(ops), code="sms", name="短信", kind="private_domain", utm_source="sms"
     )
     now = timezone.now()
     draft = campaigns.campaign_create(
-        actor=ops,
+        actor=actor_of(ops),
         data=campaigns.CampaignInput(
             name="母婴周",
             channel_id=channel.pk,
@@ -58,21 +59,21 @@ def test_tags_are_counted_renamed_with_open_campaigns_and_removed() -> None:
     assert (use.buyers, use.consenting, [c.pk for c in use.campaigns]) == (3, 2, [draft.pk])
 
     # when 母婴 is renamed to 夜猫子's neighbour and then merged into 夜猫子
-    assert tags.buyer_tag_rename(actor=ops, tag="母婴", new_name="宝妈") == 3
+    assert tags.buyer_tag_rename(actor=actor_of(ops), tag="母婴", new_name="宝妈") == 3
     assert Campaign.objects.get(pk=draft.pk).tags == ["宝妈"]
-    assert tags.buyer_tag_rename(actor=ops, tag="宝妈", new_name="夜猫子") == 3
+    assert tags.buyer_tag_rename(actor=actor_of(ops), tag="宝妈", new_name="夜猫子") == 3
     assert sorted(BuyerTag.objects.values_list("tag", "buyer_id")) == [("夜猫子", b.pk) for b in buyers]
 
     # then unassign one buyer, then delete the tag; a viewer may not change anything
     with pytest.raises(DomainError):
-        tags.buyer_tag_remove(actor=make_staff("user_ops"), tag="夜猫子")
-    assert tags.buyer_tag_remove(actor=ops, tag="夜猫子", buyer_ids=[buyers[0].pk]) == 1
-    assert tags.buyer_tag_remove(actor=ops, tag="夜猫子") == 2
+        tags.buyer_tag_remove(actor=actor_of(make_staff("user_ops")), tag="夜猫子")
+    assert tags.buyer_tag_remove(actor=actor_of(ops), tag="夜猫子", buyer_ids=[buyers[0].pk]) == 1
+    assert tags.buyer_tag_remove(actor=actor_of(ops), tag="夜猫子") == 2
     assert not BuyerTag.objects.exists()
     assert AuditEvent.objects.filter(action="marketing.buyer_tag.rename").count() == 2
     assert AuditEvent.objects.filter(action="marketing.buyer_tag.remove").count() == 2
     with pytest.raises(DomainError) as missing:
-        tags.buyer_tag_rename(actor=ops, tag="没有", new_name="有")
+        tags.buyer_tag_rename(actor=actor_of(ops), tag="没有", new_name="有")
     assert missing.value.status == 404
 
 

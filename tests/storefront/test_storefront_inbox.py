@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.dsr.models import ConsentAction, ConsentRecord
 from mallops.dsr.testing import grant_consent
 from mallops.marketing import campaigns, services
@@ -33,12 +34,12 @@ def _client(buyer: Any) -> Client:
 def _delivered_campaign(buyers: list[Any]) -> None:
     staff = make_staff("product_ops")
     channel = services.channel_create(
-        actor=staff, code="wecom", name="企业微信", kind="private_domain", utm_source="wecom"
+        actor=actor_of(staff), code="wecom", name="企业微信", kind="private_domain", utm_source="wecom"
     )
     BuyerTag.objects.bulk_create([BuyerTag(buyer=b, tag="母婴") for b in buyers])
     now = timezone.now()
     campaign = campaigns.campaign_create(
-        actor=staff,
+        actor=actor_of(staff),
         data=campaigns.CampaignInput(
             name="秋冬上新",
             channel_id=channel.pk,
@@ -52,8 +53,8 @@ def _delivered_campaign(buyers: list[Any]) -> None:
         ),
     )
     approver = make_staff("product_ops")
-    campaigns.campaign_approve(actor=approver, campaign_id=campaign.pk)
-    campaigns.campaign_launch(actor=approver, campaign_id=campaign.pk)
+    campaigns.campaign_approve(actor=actor_of(approver), campaign_id=campaign.pk)
+    campaigns.campaign_launch(actor=actor_of(approver), campaign_id=campaign.pk)
 
 
 def test_the_inbox_shows_only_the_buyers_own_messages_and_campaigns_only_with_consent() -> None:

@@ -17,7 +17,6 @@ from ninja import Field, Query, Router, Status
 
 from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
-from mallops.accounts.models import User
 from mallops.accounts.services import require_permission
 from mallops.core.errors import FieldError, validation_error
 from mallops.core.inputs import Fen, QuerySchema, Schema, Text, multipart_files
@@ -109,11 +108,6 @@ class MarketingReportOut(Schema):
     moves: list[MarketingMoveOut]
 
 
-def _actor(request: HttpRequest) -> User:
-    """The authenticated user (the router's auth guarantees one)."""
-    return request.user  # type: ignore[return-value]
-
-
 def _ratio(value: Fraction | None) -> str | None:
     return None if value is None else f"{float(value):.6f}"
 
@@ -131,7 +125,9 @@ def _channel_out(row: Channel) -> MarketingChannelOut:
 
 @router.get("/marketing/channels", response=MarketingChannelListOut, summary="Marketing channels")
 def marketing_channels(request: HttpRequest) -> MarketingChannelListOut:
-    return MarketingChannelListOut(items=[_channel_out(c) for c in selectors.channels(actor=_actor(request))])
+    return MarketingChannelListOut(
+        items=[_channel_out(c) for c in selectors.channels(actor=request_actor(request))]
+    )
 
 
 @router.post("/marketing/channels", response={201: MarketingChannelOut}, summary="Create a channel")
@@ -192,7 +188,7 @@ def marketing_spend_set(
     },
 )
 def marketing_spend_import(request: HttpRequest) -> MarketingSpendImportOut:
-    require_permission(_actor(request), "promotion.manage")
+    require_permission(request_actor(request), "promotion.manage")
     _form, files = multipart_files(request)  # read only after the permission check
     upload = files.get("file")
     if upload is None:
@@ -210,7 +206,7 @@ def marketing_spend_import(request: HttpRequest) -> MarketingSpendImportOut:
 @router.get("/marketing/report", response=MarketingReportOut, summary="Channel ROI report and budget moves")
 def marketing_report(request: HttpRequest, query: Query[MarketingReportQuery]) -> MarketingReportOut:
     report = selectors.channel_report(
-        actor=_actor(request),
+        actor=request_actor(request),
         start=query.start,
         end=query.end,
         model=Model(query.model),

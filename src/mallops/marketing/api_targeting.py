@@ -17,7 +17,6 @@ from pydantic import AfterValidator
 
 from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
-from mallops.accounts.models import User
 from mallops.core.idempotency import require_idempotency_key
 from mallops.core.inputs import Fen, Id, MultilineText, Schema, Text
 from mallops.marketing import campaigns as campaign_services
@@ -26,11 +25,6 @@ from mallops.marketing import strategies as strategy_services
 from mallops.marketing.models import Campaign, Strategy, StrategyRun
 
 router = Router(tags=["marketing"], auth=api_auth)
-
-
-def _actor(request: HttpRequest) -> User:
-    """The authenticated user (the router's auth guarantees one)."""
-    return request.user  # type: ignore[return-value]
 
 
 def _ratio(value: Fraction | None) -> str | None:
@@ -267,7 +261,7 @@ def _campaign_out(row: Campaign) -> MarketingCampaignOut:
 @router.get("/marketing/strategies", response=MarketingStrategyListOut, summary="Tier strategies")
 def marketing_strategies(request: HttpRequest) -> MarketingStrategyListOut:
     return MarketingStrategyListOut(
-        items=[_strategy_out(s) for s in selectors.strategies(actor=_actor(request))]
+        items=[_strategy_out(s) for s in selectors.strategies(actor=request_actor(request))]
     )
 
 
@@ -296,7 +290,7 @@ def marketing_strategy_run(request: HttpRequest, strategy_id: int) -> Status[Mar
     summary="A strategy run with its counts and its measurement against the holdout",
 )
 def marketing_strategy_run_get(request: HttpRequest, run_id: int) -> MarketingStrategyRunOut:
-    return _run_out(selectors.strategy_run_get(actor=_actor(request), run_id=run_id), measured=True)
+    return _run_out(selectors.strategy_run_get(actor=request_actor(request), run_id=run_id), measured=True)
 
 
 @router.get(
@@ -305,9 +299,9 @@ def marketing_strategy_run_get(request: HttpRequest, run_id: int) -> MarketingSt
     description="Recorded as an export of personal data; `purpose` (导出用途) is required from 50 buyers.",
 )
 def marketing_strategy_run_export(request: HttpRequest, run_id: int, purpose: str = "") -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     run = selectors.strategy_run_get(actor=actor, run_id=run_id)
-    text = strategy_services.retarget_export(actor=actor, run=run, purpose=purpose[:200], request=request)
+    text = strategy_services.retarget_export(actor=actor, run=run, purpose=purpose[:200])
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="retarget-run-{run.pk}.csv"'
     return response
@@ -329,7 +323,7 @@ def marketing_buyer_tags(request: HttpRequest, payload: MarketingBuyerTagsIn) ->
     summary="How many buyers an audience reaches now (buyers without marketing consent excluded)",
 )
 def marketing_audience_preview(request: HttpRequest, payload: MarketingAudienceIn) -> MarketingAudienceOut:
-    preview = selectors.audience_preview(actor=_actor(request), **payload.model_dump())
+    preview = selectors.audience_preview(actor=request_actor(request), **payload.model_dump())
     return MarketingAudienceOut(
         matched=preview.matched,
         no_consent=preview.no_consent,
@@ -340,7 +334,7 @@ def marketing_audience_preview(request: HttpRequest, payload: MarketingAudienceI
 
 @router.get("/marketing/campaigns", response=MarketingCampaignListOut, summary="Targeted campaigns")
 def marketing_campaigns(request: HttpRequest, status: str = "") -> MarketingCampaignListOut:
-    rows = selectors.campaigns(actor=_actor(request), status=status)
+    rows = selectors.campaigns(actor=request_actor(request), status=status)
     return MarketingCampaignListOut(items=[_campaign_out(c) for c in rows[:500]])
 
 
@@ -358,7 +352,7 @@ def marketing_campaign_create(
 
 @router.get("/marketing/campaigns/{campaign_id}", response=MarketingCampaignOut, summary="One campaign")
 def marketing_campaign_get(request: HttpRequest, campaign_id: int) -> MarketingCampaignOut:
-    return _campaign_out(selectors.campaign_get(actor=_actor(request), campaign_id=campaign_id))
+    return _campaign_out(selectors.campaign_get(actor=request_actor(request), campaign_id=campaign_id))
 
 
 @router.post(
@@ -404,6 +398,6 @@ def marketing_campaign_finish(request: HttpRequest, campaign_id: int) -> Marketi
     summary="Reach, conversion, cost, GMV, ROI and uplift vs the holdout (204 before delivery)",
 )
 def marketing_campaign_results(request: HttpRequest, campaign_id: int) -> Any:
-    campaign = selectors.campaign_get(actor=_actor(request), campaign_id=campaign_id)
+    campaign = selectors.campaign_get(actor=request_actor(request), campaign_id=campaign_id)
     result = _results_out(campaign_services.campaign_results(campaign=campaign))
     return Status(204, None) if result is None else result

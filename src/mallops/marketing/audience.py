@@ -9,11 +9,11 @@ before anything is sent, issued or listed, and only counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.analytics.segments import SEGMENTS, segment_usernames
+from mallops.core.actors import Actor
 from mallops.dsr.consent_selectors import consenting_user_ids
 from mallops.dsr.contracts import Purpose
 from mallops.marketing.models import BuyerTag
@@ -37,7 +37,9 @@ class Audience:
         return treated, holdout
 
 
-def resolve(*, actor: Any, segment: str = "", tier_code: str = "", tags: list[str] | None = None) -> Audience:
+def resolve(
+    *, actor: Actor, segment: str = "", tier_code: str = "", tags: list[str] | None = None
+) -> Audience:
     """The audience of the criteria as ``actor`` sees it (the tier criterion reads the member list, which
     needs ``promotion.view``). No criterion at all matches nobody."""
     tags = [t for t in (tags or []) if t]

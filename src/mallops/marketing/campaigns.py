@@ -192,7 +192,6 @@ def _validate(actor: Actor, data: CampaignInput) -> list[FieldError]:
 def campaign_create(*, actor: Actor, data: CampaignInput) -> Campaign:
     """A draft campaign (platform coupon batch or platform promotion as its offer). 422 names each bad
     field; 403 without ``promotion.manage``."""
-    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     errors = _validate(actor, data)
     if errors:
@@ -231,7 +230,6 @@ def campaign_approve(
     """A second person approves a draft. Errors: 409 ``four_eyes_required`` (the approver created it),
     422 ``compliance_blocked`` (nothing changes), 422 ``findings_not_acknowledged``, 409
     ``campaign_transition_not_allowed``, 404, 403. Locks the campaign row."""
-    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -266,7 +264,6 @@ def campaign_launch(*, actor: Actor, campaign_id: int, now: datetime | None = No
     finding and its cited article; nothing changes), ``review`` findings other than the acknowledged ones
     refuse with 422 ``findings_not_acknowledged``. 409 ``campaign_transition_not_allowed`` unless
     approved. Deliveries run as ``actor`` (its ``promotion.manage`` issues the coupons)."""
-    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():
@@ -340,7 +337,6 @@ def _deliver(campaign: Campaign, now: datetime) -> None:
 
 def campaign_finish(*, actor: Actor, campaign_id: int, now: datetime | None = None) -> Campaign:
     """Stop a scheduled or running campaign now (a running one keeps its deliveries and results)."""
-    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     now = now or timezone.now()
     with audited():

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
-from typing import Any, Final
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet, Sum
 
 from mallops.accounts.services import require_permission
 from mallops.analytics import selectors as analytics
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.marketing import audience, engine
 from mallops.marketing.errors import MarketingCode
@@ -39,12 +40,12 @@ def day_start_us(day: date) -> int:
     return _us(datetime.combine(day, time(0), tzinfo=SHANGHAI))
 
 
-def channels(*, actor: Any) -> QuerySet[Channel]:
+def channels(*, actor: Actor) -> QuerySet[Channel]:
     require_permission(actor, "analytics.view")
     return Channel.objects.order_by("code")
 
 
-def spends(*, actor: Any, start: date, end: date) -> QuerySet[ChannelSpend]:
+def spends(*, actor: Actor, start: date, end: date) -> QuerySet[ChannelSpend]:
     require_permission(actor, "analytics.view")
     return (
         ChannelSpend.objects.filter(day__gte=start, day__lte=end)
@@ -75,7 +76,7 @@ class ChannelReport:
 
 def channel_report(
     *,
-    actor: Any,
+    actor: Actor,
     start: date,
     end: date,
     model: engine.Model = engine.Model.LAST_TOUCH,
@@ -142,13 +143,13 @@ def channel_report(
 VIEW_CAMPAIGNS: Final = "promotion.view"
 
 
-def strategies(*, actor: Any) -> QuerySet[Strategy]:
+def strategies(*, actor: Actor) -> QuerySet[Strategy]:
     """Every strategy, oldest first (``promotion.view``)."""
     require_permission(actor, VIEW_CAMPAIGNS)
     return Strategy.objects.select_related("channel", "coupon_batch", "owner").order_by("pk")
 
 
-def strategy_get(*, actor: Any, strategy_id: int) -> Strategy:
+def strategy_get(*, actor: Actor, strategy_id: int) -> Strategy:
     row = strategies(actor=actor).filter(pk=strategy_id).first()
     if row is None:
         raise DomainError(
@@ -157,7 +158,7 @@ def strategy_get(*, actor: Any, strategy_id: int) -> Strategy:
     return row
 
 
-def strategy_runs(*, actor: Any, strategy_id: int | None = None) -> QuerySet[StrategyRun]:
+def strategy_runs(*, actor: Actor, strategy_id: int | None = None) -> QuerySet[StrategyRun]:
     """Runs, newest first (``promotion.view``)."""
     require_permission(actor, VIEW_CAMPAIGNS)
     rows = StrategyRun.objects.select_related("strategy", "strategy__channel")
@@ -166,7 +167,7 @@ def strategy_runs(*, actor: Any, strategy_id: int | None = None) -> QuerySet[Str
     return rows.order_by("-started_at", "-pk")
 
 
-def strategy_run_get(*, actor: Any, run_id: int) -> StrategyRun:
+def strategy_run_get(*, actor: Actor, run_id: int) -> StrategyRun:
     row = strategy_runs(actor=actor).filter(pk=run_id).first()
     if row is None:
         raise DomainError(
@@ -175,7 +176,7 @@ def strategy_run_get(*, actor: Any, run_id: int) -> StrategyRun:
     return row
 
 
-def campaigns(*, actor: Any, status: str = "") -> QuerySet[Campaign]:
+def campaigns(*, actor: Actor, status: str = "") -> QuerySet[Campaign]:
     """Every campaign, newest first (``promotion.view``)."""
     require_permission(actor, VIEW_CAMPAIGNS)
     rows = Campaign.objects.select_related("channel", "coupon_batch", "promotion")
@@ -184,7 +185,7 @@ def campaigns(*, actor: Any, status: str = "") -> QuerySet[Campaign]:
     return rows.order_by("-pk")
 
 
-def campaign_get(*, actor: Any, campaign_id: int) -> Campaign:
+def campaign_get(*, actor: Actor, campaign_id: int) -> Campaign:
     row = campaigns(actor=actor).filter(pk=campaign_id).first()
     if row is None:
         raise DomainError(
@@ -203,7 +204,7 @@ class AudiencePreview:
 
 def audience_preview(
     *,
-    actor: Any,
+    actor: Actor,
     segment: str = "",
     tier_code: str = "",
     tags: list[str] | None = None,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
@@ -45,7 +44,6 @@ def channel_create(
     Errors: 422 on an unknown kind or empty field, 409 ``channel_exists`` when the code or the UTM source is
     taken.
     """
-    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     errors = []
     if kind not in Channel.Kind.values:
@@ -104,7 +102,6 @@ def spend_set(
     *, actor: Actor, channel_id: int, day: date, amount_fen: int, source: str = "console"
 ) -> ChannelSpend:
     """Set the spend of a channel on a day (replacing any earlier amount). 404 on an unknown channel."""
-    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     errors = _check_spend(amount_fen, ("body", "amount_fen"))
     if errors:
@@ -131,7 +128,6 @@ def spend_import_csv(*, actor: Actor, text: str) -> SpendImport:
     (``("body", "file", <row number>, <column>)``, row 1 is the header). A channel and day listed twice in
     one file is an error. Importing the same file again changes nothing.
     """
-    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     lines = list(reader)
@@ -204,7 +200,6 @@ class TagResult:
 def buyer_tags_add(*, actor: Actor, tag: str, usernames: list[str]) -> TagResult:
     """Give ``tag`` to the listed buyers (1-1000; a buyer already tagged is unchanged). A tag picks a
     campaign's audience; it sends nothing, so no consent is asked here (the campaign asks)."""
-    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     tag = tag.strip()
     errors = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from django.utils import timezone
 
@@ -61,7 +61,6 @@ def strategy_create(
 ) -> Strategy:
     """A new strategy owned by ``actor``. 422 names each bad field (a retargeting list needs a social or
     search channel, a win-back coupon a platform coupon batch)."""
-    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     errors: list[FieldError] = []
     if not name.strip():
@@ -124,7 +123,6 @@ def strategy_run(
 ) -> StrategyRun:
     """Run a strategy now (see the module docstring). ``actor`` is the person asking; a scheduled run
     passes the owner. One audited transaction; returns the stored run with its counts."""
-    actor = actor_of(actor)
     require_permission(actor, PERMISSION)
     strategy = _get(strategy_id)
     now = now or timezone.now()
@@ -236,7 +234,7 @@ def run_results(*, run: StrategyRun) -> Results:
     return results(treated=treated, holdout=holdout, orders=facts, start=run.started_at, end=end)
 
 
-def retarget_export(*, actor: Any, run: StrategyRun, purpose: str = "", request: Any = None) -> str:
+def retarget_export(*, actor: Actor, run: StrategyRun, purpose: str = "") -> str:
     """``retarget_csv`` for ``actor``, recorded as an export of personal data (buyers' usernames, audit
     ``privacy.export`` with the rows and ``purpose``); 422 ``validation_error`` on ``purpose`` when the
     list has ``privacy.exports.BULK_EXPORT_ROWS`` buyers or more and no purpose is given."""
@@ -253,7 +251,6 @@ def retarget_export(*, actor: Any, run: StrategyRun, purpose: str = "", request:
         data_classes=export_data_classes(StrategyTarget, ["buyer__username"]),
         purpose=purpose,
         columns=["channel", "utm_source", "buyer"],
-        request=request,
     )
     return text
 

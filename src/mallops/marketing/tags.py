@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.core.actors import Actor
@@ -24,13 +23,13 @@ from mallops.marketing.models import BuyerTag, Campaign
 _OPEN = (Campaign.Status.DRAFT, Campaign.Status.APPROVED, Campaign.Status.SCHEDULED)
 
 
-def tag_counts(*, actor: Any) -> QuerySet[Any]:
+def tag_counts(*, actor: Actor) -> QuerySet[Any]:
     """One row per tag: ``{"tag", "buyers"}`` (a values queryset, sortable by either)."""
     require_permission(actor, "promotion.view")
     return BuyerTag.objects.order_by().values("tag").annotate(buyers=Count("id"))
 
 
-def tag_buyers(*, actor: Any, tag: str) -> QuerySet[BuyerTag]:
+def tag_buyers(*, actor: Actor, tag: str) -> QuerySet[BuyerTag]:
     """The buyers carrying ``tag`` (404 for a tag nobody carries)."""
     require_permission(actor, "promotion.view")
     rows: QuerySet[BuyerTag] = BuyerTag.objects.filter(tag=tag).select_related("buyer")
@@ -46,7 +45,7 @@ class TagUse:
     campaigns: list[Campaign]  # campaigns whose audience names the tag
 
 
-def tag_use(*, actor: Any, tag: str) -> TagUse:
+def tag_use(*, actor: Actor, tag: str) -> TagUse:
     require_permission(actor, "promotion.view")
     found = audience.resolve(actor=actor, tags=[tag])
     named = [c for c in Campaign.objects.order_by("-pk")[:500] if tag in (c.tags or [])]
@@ -64,7 +63,6 @@ def _name(tag: str, field: str = "tag") -> str:
 def buyer_tag_remove(*, actor: Actor, tag: str, buyer_ids: list[int] | None = None) -> int:
     """Take ``tag`` from the listed buyers, or from every buyer (``buyer_ids`` None: the tag is deleted).
     Returns the rows removed; audited as ``marketing.buyer_tag.remove``."""
-    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     rows = BuyerTag.objects.filter(tag=tag)
     if buyer_ids is not None:
@@ -86,7 +84,6 @@ def buyer_tag_rename(*, actor: Actor, tag: str, new_name: str) -> int:
     """Rename ``tag`` (a buyer already carrying ``new_name`` keeps one row); campaigns that have not
     delivered yet (draft, approved, scheduled) follow the new name. 404 unknown tag, 422 bad name.
     Returns the buyers carrying the new name; audited as ``marketing.buyer_tag.rename``."""
-    actor = actor_of(actor)
     require_permission(actor, "promotion.manage")
     new_name = _name(new_name, "new_name")
     rows = BuyerTag.objects.select_for_update().filter(tag=tag)

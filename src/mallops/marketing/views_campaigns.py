@@ -97,7 +97,7 @@ def _tier_names() -> dict[str, str]:
     return {code: name for code, name in tiers().values_list("code", "name")}
 
 
-def _batches(actor: Any) -> list[tuple[int, str]]:
+def _batches(actor: Actor) -> list[tuple[int, str]]:
     return [(b.pk, b.name) for b in platform_batches(actor=actor).filter(status="active")[:200]]
 
 
@@ -256,7 +256,7 @@ def strategy_run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     if request.GET.get("export") == "retarget":
         try:
             text = strategy_services.retarget_export(
-                actor=actor, run=run, purpose=request.GET.get("purpose", "")[:200], request=request
+                actor=actor, run=run, purpose=request.GET.get("purpose", "")[:200]
             )
         except DomainError:
             messages.error(request, _("State the export purpose: the rows hold personal data."))
@@ -327,7 +327,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _offers(actor: Any) -> list[tuple[str, str]]:
+def _offers(actor: Actor) -> list[tuple[str, str]]:
     coupon = _("Coupon")
     promotion = _("Promotion")
     return [
