@@ -8,14 +8,20 @@ import pytest
 from django.db.models.sql.compiler import SQLCompiler
 
 from mallops.accounts.actors import actor_of
+from mallops.catalogue.contracts import SkuInput
+from mallops.catalogue.fixtures import make_product
+from mallops.core.errors import DomainError
 from mallops.core.fixedsql import FixedQuery
 from mallops.orders import list_reads
 from mallops.orders import selectors as order_selectors
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, StockItem
 from mallops.orders.testing import make_buyer, make_stock
+from mallops.review import list_reads as review_list_reads
+from mallops.review import selectors as review_selectors
+from mallops.review import services as review
 from mallops.tenancy.managers import UnscopedQueryError
-from mallops.testing.factories import make_merchant
+from mallops.testing.factories import make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +95,27 @@ def test_a_fixed_query_compiles_once_and_refuses_what_would_widen_it(monkeypatch
         unscoped.rows(code="FIX-1")
     with pytest.raises(TypeError):
         stock.rows(merchant_id=True, code="FIX-1")
+
+
+def test_the_fixed_stock_and_review_queue_pages_are_the_selectors_rows() -> None:
+    store, owner = make_merchant()
+    for n in range(3):
+        make_stock(store, available=10 + n)
+        skus = [SkuInput(code=f"FXQ-{store.pk}-{n}", price_fen=3900, stock=5, spec_values={"颜色": "白色"})]
+        product = make_product(store.pk, title=f"原价手工陶瓷马克杯 {n}", skus=skus)  # "原价": human review
+        listing = review.listing_create(actor=actor_of(None), merchant_id=store.pk, product_id=product.pk)
+        review.listing_submit(actor=actor_of(None), merchant_id=store.pk, listing_id=listing.pk)
+    merchant, reviewer = actor_of(owner), actor_of(make_staff("listing_reviewer"))
+    stock = order_selectors.stock_rows(order_selectors.merchant_stock(actor=merchant))
+    queue = review_selectors.queue_rows(
+        review_selectors.review_queue(actor=reviewer, with_finding_counts=True)
+    )
+    assert len(queue) == 3 and any(row["catalogue_sku_code"] for row in stock)
+    pages = [(list_reads.merchant_stock_page(actor=merchant), stock)]
+    pages.append((review_list_reads.review_queue_page(actor=reviewer), queue))
+    for page, expected in pages:
+        assert page.count() == len(expected)
+        for offset, limit in ((0, 50), (1, 1), (2, 5)):
+            assert page.rows(offset, limit) == expected[offset : offset + limit]
+    with pytest.raises(DomainError):
+        review_list_reads.review_queue_page(actor=merchant)  # listing.review is checked on every call

@@ -121,7 +121,10 @@ class FixedQuery:
         if queryset.query.is_sliced:
             raise ValueError(f"{self.name}: the builder must not slice (rows() pages)")
         query = queryset.query
-        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        if query.selected:  # as the ORM's ValuesIterable names the columns
+            names = tuple(query.selected)
+        else:
+            names = (*query.extra_select, *query.values_select, *query.annotation_select)
         if kind == "count":
             inner = queryset.order_by().values("pk").query
             inner_sql, params = inner.get_compiler(using).as_sql()

@@ -195,8 +195,8 @@ def merchant_shipping_rule_set(request: HttpRequest, payload: ShippingRuleIn) ->
 
 @router.get("/merchant/stock", response=list[StockOut], summary="The merchant's stock")
 @paginate_rows
-def merchant_stock_list(request: HttpRequest, **kwargs: Any) -> PageRows:
-    return PageRows(selectors.merchant_stock(actor=request_actor(request)), selectors.stock_rows)
+def merchant_stock_list(request: HttpRequest, **kwargs: Any) -> FixedPage:
+    return list_reads.merchant_stock_page(actor=request_actor(request))
 
 
 @router.post("/merchant/stock", response={200: StockOut}, summary="Receive units / set the price of a SKU")

@@ -1,4 +1,4 @@
-"""The API's order lists (merchant's own, buyer's own) read with SQL compiled once per process.
+"""The API's order and stock lists (merchant's own, buyer's own) read with SQL compiled once per process.
 
 Same rows as ``selectors.order_rows`` over ``selectors.merchant_orders`` / ``buyer_orders`` (the same
 filters, ordering and ``OrderOut`` keys; tests/perf compares the two), but the three statements (the page,
@@ -17,7 +17,16 @@ from mallops.core.fixedsql import FixedQuery
 from mallops.core.pagination import FixedPage
 from mallops.orders.models import Order, OrderLine
 from mallops.orders.permissions import require_buyer
-from mallops.orders.selectors import _REGION, LINE_FIELDS, ORDER_HEAD, ORDER_TAIL, merchant_id_of
+from mallops.orders.selectors import (
+    _REGION,
+    LINE_FIELDS,
+    ORDER_HEAD,
+    ORDER_TAIL,
+    STOCK_VALUES,
+    merchant_id_of,
+    merchant_stock_of,
+    stock_row,
+)
 
 _ORDERING = ("-created_at", "-pk")
 
@@ -91,4 +100,24 @@ def buyer_order_page(*, actor: Actor, status: str = "") -> FixedPage:
             BUYER_ORDERS.rows(shape=shape, limit=limit, offset=offset, **values)
         ),
         count=lambda: BUYER_ORDERS.count(shape=shape, **values),
+    )
+
+
+def _merchant_stock(*, merchant_id: int) -> QuerySet[Any]:
+    rows: QuerySet[Any] = merchant_stock_of(merchant_id).values(*STOCK_VALUES)
+    return rows
+
+
+MERCHANT_STOCK = FixedQuery("orders.merchant_stock", _merchant_stock)
+
+
+def merchant_stock_page(*, actor: Actor) -> FixedPage:
+    """The store's stock rows by SKU code (``store.order.manage``; 404 ``merchant`` without a store)."""
+    merchant_id = merchant_id_of(actor)
+    return FixedPage(
+        rows=lambda offset, limit: [
+            stock_row(found)
+            for found in MERCHANT_STOCK.rows(limit=limit, offset=offset, merchant_id=merchant_id)
+        ],
+        count=lambda: MERCHANT_STOCK.count(merchant_id=merchant_id),
     )

@@ -121,13 +121,18 @@ def merchant_order_get(*, actor: Actor, order_id: int) -> Order:
 def merchant_stock(*, actor: Actor) -> QuerySet[StockItem]:
     """The store's stock rows by SKU code, each with its catalogue SKU (``catalogue_sku``) and the
     status of that SKU's product listing (``listing_status``, None when unlinked or never submitted)."""
+    return merchant_stock_of(merchant_id_of(actor))
+
+
+def merchant_stock_of(merchant_id: int) -> QuerySet[StockItem]:
+    """``merchant_stock`` of a store whose membership the caller checked (``merchant_id_of``)."""
     from mallops.review.models import Listing
 
     listing = Listing.objects.unscoped(reason="the store's own listings (outer query scoped)").filter(
         product_id=OuterRef("catalogue_sku__product_id")
     )
     items: QuerySet[StockItem] = (
-        StockItem.objects.for_merchant(merchant_id_of(actor))
+        StockItem.objects.for_merchant(merchant_id)
         .select_related("catalogue_sku")
         .annotate(listing_status=Subquery(listing.values("status")[:1]))
         .order_by("sku_code")
@@ -140,19 +145,20 @@ STOCK_FIELDS = ("id", "sku_code", "title", "price_fen", "available", "reserved",
 
 def stock_rows(items: QuerySet[StockItem]) -> list[dict[str, Any]]:
     """``merchant_stock`` rows as the API's ``StockOut`` (plain dicts, one query, no model instances)."""
-    rows = []
-    for found in items.values(
-        *STOCK_FIELDS, "listing_status", "catalogue_sku__code", "catalogue_sku__is_active"
-    ):
-        row = {name: found[name] for name in STOCK_FIELDS}
-        linked = found["catalogue_sku_id"] is not None
-        row["catalogue_sku_code"] = found["catalogue_sku__code"] if linked else None
-        row["listing_status"] = found["listing_status"]
-        row["on_sale"] = (
-            linked and bool(found["catalogue_sku__is_active"]) and found["listing_status"] == "live"
-        )
-        rows.append(row)
-    return rows
+    return [stock_row(found) for found in items.values(*STOCK_VALUES)]
+
+
+STOCK_VALUES = (*STOCK_FIELDS, "listing_status", "catalogue_sku__code", "catalogue_sku__is_active")
+
+
+def stock_row(found: dict[str, Any]) -> dict[str, Any]:
+    """One ``StockOut`` row from a ``.values(*STOCK_VALUES)`` row of ``merchant_stock``."""
+    row = {name: found[name] for name in STOCK_FIELDS}
+    linked = found["catalogue_sku_id"] is not None
+    row["catalogue_sku_code"] = found["catalogue_sku__code"] if linked else None
+    row["listing_status"] = found["listing_status"]
+    row["on_sale"] = linked and bool(found["catalogue_sku__is_active"]) and found["listing_status"] == "live"
+    return row
 
 
 def merchant_stock_get(*, actor: Actor, item_id: int) -> StockItem:

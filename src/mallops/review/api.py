@@ -19,9 +19,9 @@ from mallops.accounts.services import require_permission
 from mallops.catalogue.api import merchant_scope, parse_body
 from mallops.core.errors import FieldError, validation_error
 from mallops.core.inputs import Id, MultilineText, Schema, Text, multipart_files
-from mallops.core.pagination import PageRows, Pagination, paginate_rows
+from mallops.core.pagination import FixedPage, PageRows, Pagination, paginate_rows
 from mallops.core.words import label
-from mallops.review import importing, presenters, product_list, selectors, services
+from mallops.review import importing, list_reads, presenters, product_list, selectors, services
 from mallops.review.checks import rule_basis, rule_ids
 from mallops.review.contracts import ManualFinding
 from mallops.review.models import Listing, ListingVersion
@@ -210,10 +210,8 @@ def product_quality(request: HttpRequest, product_id: int) -> dict[str, Any]:
 
 @router.get("/review/queue", response=list[QueueItemOut], summary="Versions waiting for review, oldest first")
 @paginate_rows
-def review_queue(request: HttpRequest) -> PageRows:
-    require_permission(request.user, "listing.review")
-    queue = selectors.review_queue(actor=request.user, with_finding_counts=True)
-    return PageRows(queue, selectors.queue_rows)
+def review_queue(request: HttpRequest) -> FixedPage:
+    return list_reads.review_queue_page(actor=request_actor(request))
 
 
 @router.get(

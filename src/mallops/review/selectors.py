@@ -106,9 +106,14 @@ def findings_by_version(versions: list[ListingVersion]) -> dict[int, list[Findin
 
 def review_queue(*, actor: Any, with_finding_counts: bool = False) -> QuerySet[ListingVersion]:
     """Versions waiting for a decision, oldest first (optionally annotated with ``findings_count``)."""
+    versions = ListingVersion.objects.for_platform(actor, "listing.review")
+    return queued(versions, with_finding_counts=with_finding_counts)
+
+
+def queued(versions: QuerySet[ListingVersion], *, with_finding_counts: bool) -> QuerySet[ListingVersion]:
+    """The queue's filter, order and finding counts over ``versions`` (already scoped by the caller)."""
     queue: QuerySet[ListingVersion] = (
-        ListingVersion.objects.for_platform(actor, "listing.review")
-        .filter(status=VersionStatus.QUEUED)
+        versions.filter(status=VersionStatus.QUEUED)
         .select_related("listing", "claimed_by")
         .order_by("submitted_at", "pk")
     )
@@ -127,7 +132,12 @@ def review_queue(*, actor: Any, with_finding_counts: bool = False) -> QuerySet[L
 def queue_rows(queue: QuerySet[ListingVersion]) -> list[dict[str, Any]]:
     """``review_queue(with_finding_counts=True)`` rows as the API's ``QueueItemOut`` (plain dicts, one query;
     only the snapshot's title and category are read, not the whole snapshot)."""
-    found = queue.select_related(None).values(  # type: ignore[misc]  # findings_count: an annotation
+    return [queue_row(row) for row in queue_values(queue)]
+
+
+def queue_values(queue: QuerySet[ListingVersion]) -> QuerySet[Any]:
+    """What ``queue_row`` reads of ``review_queue(with_finding_counts=True)``."""
+    found: QuerySet[Any] = queue.select_related(None).values(  # type: ignore[misc]  # findings_count: an annotation
         "listing_id",
         "number",
         "submitted_at",
@@ -137,19 +147,21 @@ def queue_rows(queue: QuerySet[ListingVersion]) -> list[dict[str, Any]]:
         snapshot_title=KT("snapshot__title"),
         snapshot_category=KT("snapshot__category"),
     )
-    return [
-        {
-            "listing_id": row["listing_id"],
-            "version": row["number"],
-            "title": row["snapshot_title"] or "",
-            "category": row["snapshot_category"] or "",
-            "submitted_at": row["submitted_at"],
-            "claimed_by": row["claimed_by__username"],
-            "claim_due_at": row["claim_due_at"],
-            "findings": row["findings_count"] or 0,
-        }
-        for row in found
-    ]
+    return found
+
+
+def queue_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One ``QueueItemOut`` row from a ``queue_values`` row."""
+    return {
+        "listing_id": row["listing_id"],
+        "version": row["number"],
+        "title": row["snapshot_title"] or "",
+        "category": row["snapshot_category"] or "",
+        "submitted_at": row["submitted_at"],
+        "claimed_by": row["claimed_by__username"],
+        "claim_due_at": row["claim_due_at"],
+        "findings": row["findings_count"] or 0,
+    }
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
