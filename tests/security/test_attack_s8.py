@@ -152,6 +152,18 @@ def test_multipart_form_text_obeys_the_text_rules() -> None:
     assert Member.objects.get(buyer=buyer).birthday_month == 1
 
 
+def test_a_form_post_above_40_mb_is_413_before_it_is_read(rf: Any) -> None:
+    # a 60 MB "photo" was streamed to disk for anyone (the CSRF check reads the form first), then refused
+    from mallops.core.middleware import MAX_FORM_BODY_BYTES, InputPolicyMiddleware
+
+    read: list[bool] = []
+    middleware = InputPolicyMiddleware(lambda request: read.append(True))  # type: ignore[arg-type,return-value]
+    request = rf.post("/shop/me/inbox/read/", data=b"x", content_type="multipart/form-data; boundary=x")
+    request.META["CONTENT_LENGTH"] = str(MAX_FORM_BODY_BYTES + 1)
+    response = middleware(request)
+    assert response.status_code == 413 and read == [] and not hasattr(request, "_post")
+
+
 def _png_header(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\x00" * 64

@@ -102,6 +102,9 @@ class ApiProblemMiddleware:
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 CONSOLE_OUT_OF_RANGE = "提交的数字超出允许的范围，请检查后重新提交。"
 CONSOLE_BAD_TEXT = "提交的内容含有不允许的字符（控制字符或无效的 Unicode），请删除后重新提交。"
+# A console or storefront form post: six 5 MB photos (after-sales, reviews) and the form's text fit well.
+MAX_FORM_BODY_BYTES = 40 * 1024 * 1024
+CONSOLE_TOO_LARGE = "提交的内容过大（上限 40 MB），请减少或压缩文件后重新提交。"
 
 
 def _declared_length(request: HttpRequest) -> int | None:
@@ -118,7 +121,7 @@ class InputPolicyMiddleware:
     larger upload limit and are left unparsed, so upload endpoints can check permissions first); a JSON
     body is depth-scanned, parsed once, checked (text, integer range) and normalised (NFC), and handed to
     django-ninja through ``InputParser``. Console and storefront form posts (urlencoded or multipart) with
-    control characters in a text field are 400;
+    control characters in a text field are 400, above ``MAX_FORM_BODY_BYTES`` 413;
     their text is normalised to NFC.
     """
 
@@ -199,6 +202,9 @@ class InputPolicyMiddleware:
         return HttpResponseBadRequest(CONSOLE_OUT_OF_RANGE, content_type="text/plain; charset=utf-8")
 
     def _check_console_form(self, request: HttpRequest) -> HttpResponse | None:
+        if (_declared_length(request) or 0) > MAX_FORM_BODY_BYTES:
+            # before Django streams the files to disk: any client reached here before the CSRF check
+            return HttpResponse(CONSOLE_TOO_LARGE, status=413, content_type="text/plain; charset=utf-8")
         try:
             form = request.POST
         except RequestDataTooBig:
