@@ -196,6 +196,32 @@ def test_segment_tags_of_buyers_without_marketing_consent_are_deleted(policy: An
     )
 
 
+@pytest.mark.req("R1.3.4")
+def test_the_segment_refresh_keeps_no_tag_of_a_buyer_without_marketing_consent(
+    policy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mallops.analytics import modelling
+
+    keeps, withdrew, never = new_buyer(), new_buyer(), new_buyer()
+    consent_change(actor=actor_of(keeps), purpose="marketing", action="grant")
+    consent_change(actor=actor_of(withdrew), purpose="marketing", action="grant")
+    consent_change(actor=actor_of(withdrew), purpose="marketing", action="withdraw")
+    now_us = int(timezone.now().timestamp() * 1_000_000)
+    who = [keeps.username, withdrew.username, never.username, "device-9"]
+    rows = [
+        (name, "order_paid", now_us - 3_600_000_000 * (n + 1), {"amount_fen": 100 * (n + 1)})
+        for n, name in enumerate(who)
+    ]
+    monkeypatch.setattr(modelling, "load_rows", lambda *_args, **_kwargs: rows)
+    counts = modelling.segments_refresh()
+    # everyone is scored, only the consenting buyer (and an id that is nobody's account) keeps a tag
+    assert sorted(SegmentMember.objects.values_list("distinct_id", flat=True)) == sorted(
+        ["device-9", keeps.username]
+    )
+    assert sum(counts.values()) == 2
+    assert _sweep("marketing.segment_tags") == 0  # nothing left for the retention rule to find
+
+
 def test_cli_dry_run_lists_and_changes_nothing_then_the_run_erases(capsys: Any) -> None:
     merchant, _ = make_merchant()
     old = _ended_order(merchant, new_buyer(), ECL_FLOOR_DAYS + 5)

@@ -18,6 +18,8 @@ from mallops.analytics.facts import load_rows
 from mallops.analytics.metrics import period_bounds
 from mallops.analytics.models import ModelRun, SegmentMember
 from mallops.analytics.store.events import MICROS_PER_DAY, shanghai_day
+from mallops.dsr.consent_selectors import buyer_names_without_consent
+from mallops.dsr.contracts import Purpose
 
 SOURCE = "events"
 
@@ -46,6 +48,11 @@ def segments_refresh(*, as_of: date | None = None) -> dict[str, int]:
         for who in sorted(last)
     ]
     scored = rfm.score(buyers) if buyers else []
+    # the scores are computed over everyone (the quantiles need the whole population), but a tag is kept
+    # only for a buyer whose marketing consent stands: segments exist to be marketed to, and the
+    # ``marketing.segment_tags`` retention rule (PIPL Art. 14) keeps none for the others
+    silent = buyer_names_without_consent([s.buyer for s in scored], Purpose.MARKETING)
+    scored = [s for s in scored if s.buyer not in silent]
     SegmentMember.objects.all().delete()
     SegmentMember.objects.bulk_create(
         [

@@ -117,6 +117,19 @@ def consenting_user_ids(user_ids: Iterable[int], purpose: str, at: datetime | No
     return allowed
 
 
+def buyer_names_without_consent(usernames: Iterable[str], purpose: str) -> set[str]:
+    """Of ``usernames``, the buyer accounts whose consent for ``purpose`` does not stand (never given or
+    withdrawn); names that are no buyer account (device ids, test ids) are not in the answer."""
+    from mallops.accounts.models import User
+    from mallops.accounts.roles import Kind
+
+    buyers = dict(
+        User.objects.filter(kind=Kind.BUYER, username__in=set(usernames)).values_list("pk", "username")
+    )
+    allowed = consenting_user_ids(buyers, purpose)
+    return {name for pk, name in buyers.items() if pk not in allowed}
+
+
 def withdrawn_user_ids(user_ids: Iterable[int], purpose: str) -> set[int]:
     """The ``user_ids`` whose latest answer for ``purpose`` (any policy version) is a withdrawal: what a
     withdrawal hook had to de-identify (the retention sweep catches up when a hook failed)."""

@@ -34,7 +34,7 @@ from django.db.models import Q, QuerySet
 
 from mallops.audit.services import audit_record
 from mallops.core.sweeps import register
-from mallops.dsr.consent_selectors import consenting_user_ids
+from mallops.dsr.consent_selectors import buyer_names_without_consent
 from mallops.dsr.contracts import Purpose
 from mallops.dsr.exporters import SHIP_FIELDS
 from mallops.dsr.hooks import store_retention
@@ -190,14 +190,10 @@ def _export_erase(row: DataSubjectRequest, now: datetime) -> None:
 def _segments_due(cutoff: datetime) -> QuerySet[Any]:
     """Tags of buyers whose marketing consent is absent or withdrawn (the period runs from the moment the
     purpose loses its basis: ``cutoff`` is not needed)."""
-    from mallops.accounts.models import User
-    from mallops.accounts.roles import Kind
     from mallops.analytics.models import SegmentMember
 
-    tagged = SegmentMember.objects.values("distinct_id")
-    buyers = dict(User.objects.filter(kind=Kind.BUYER, username__in=tagged).values_list("pk", "username"))
-    allowed = consenting_user_ids(buyers, Purpose.MARKETING)
-    silent = [name for pk, name in buyers.items() if pk not in allowed]
+    tagged = SegmentMember.objects.values_list("distinct_id", flat=True)
+    silent = buyer_names_without_consent(tagged, Purpose.MARKETING)
     return SegmentMember.objects.filter(distinct_id__in=silent)
 
 
