@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.disputes import dispute_open
 from mallops.aftersales.models import AfterSalesRequest, Dispute
 from mallops.aftersales.services import request_reject
@@ -38,9 +39,9 @@ def test_merchant_sees_its_requests_and_answers_them():
 def test_platform_queue_rules_a_dispute_and_others_are_refused():
     merchant, owner = make_merchant()
     req = make_request(merchant)
-    request_reject(actor=owner, request_id=req.pk, merchant_id=merchant.pk, reason="不同意")
+    request_reject(actor=actor_of(owner), request_id=req.pk, merchant_id=merchant.pk, reason="不同意")
     dispute = dispute_open(
-        actor=req.buyer, request_id=req.pk, category="attitude", text="客服态度差", images=[]
+        actor=actor_of(req.buyer), request_id=req.pk, category="attitude", text="客服态度差", images=[]
     )
     agent = _client(make_staff("cs_agent"))
     page = agent.get("/aftersales/").content.decode()
@@ -60,8 +61,10 @@ def test_merchant_receives_returned_goods_and_sends_an_exchange_replacement_in_t
     merchant, owner = make_merchant()
     ret, exchange = make_request(merchant, kind="return"), make_request(merchant, kind="exchange")
     for req in (ret, exchange):
-        request_approve(actor=owner, request_id=req.pk, merchant_id=merchant.pk)
-        return_ship(actor=req.buyer, request_id=req.pk, carrier="SF", tracking_number=f"SF77{req.pk:06d}")
+        request_approve(actor=actor_of(owner), request_id=req.pk, merchant_id=merchant.pk)
+        return_ship(
+            actor=actor_of(req.buyer), request_id=req.pk, carrier="SF", tracking_number=f"SF77{req.pk:06d}"
+        )
     shop = _client(owner)
     page = shop.get("/aftersales/merchant/").content.decode()
     assert f'data-testid="receive-{ret.pk}"' in page and f"SF77{ret.pk:06d}" in page

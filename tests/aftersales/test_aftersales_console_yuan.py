@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.disputes import dispute_open
 from mallops.aftersales.models import Dispute
 from mallops.aftersales.services import request_reject
@@ -17,9 +18,9 @@ pytestmark = pytest.mark.django_db
 def _disputed():
     merchant, owner = make_merchant()
     req = make_request(merchant)
-    request_reject(actor=owner, request_id=req.pk, merchant_id=merchant.pk, reason="不同意")
+    request_reject(actor=actor_of(owner), request_id=req.pk, merchant_id=merchant.pk, reason="不同意")
     return req, dispute_open(
-        actor=req.buyer, request_id=req.pk, category="attitude", text="态度差", images=[]
+        actor=actor_of(req.buyer), request_id=req.pk, category="attitude", text="态度差", images=[]
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.disputes import dispute_open
 from mallops.aftersales.services import request_approve, request_reject
 from mallops.aftersales.testing import make_request
@@ -25,7 +26,7 @@ def _page(user, url: str) -> str:
 def test_merchant_page_names_kind_status_and_outcome_in_chinese():
     merchant, owner = make_merchant()
     done, waiting = make_request(merchant, kind="refund"), make_request(merchant, kind="exchange")
-    request_approve(actor=owner, request_id=done.pk, merchant_id=merchant.pk)
+    request_approve(actor=actor_of(owner), request_id=done.pk, merchant_id=merchant.pk)
     page = _page(owner, "/aftersales/merchant/")
     assert "退款" in page and "换货" in page and "待商家处理" in page
     assert "待复核 · 已同意" in page  # the refund was approved; it waits for review before it closes
@@ -36,8 +37,8 @@ def test_merchant_page_names_kind_status_and_outcome_in_chinese():
 def test_platform_pages_name_dispute_category_status_party_and_ruling_in_chinese():
     merchant, owner = make_merchant()
     req = make_request(merchant, kind="refund")
-    request_reject(actor=owner, request_id=req.pk, merchant_id=merchant.pk, reason="不同意")
-    dispute_open(actor=req.buyer, request_id=req.pk, category="quality", text="做工粗糙", images=[])
+    request_reject(actor=actor_of(owner), request_id=req.pk, merchant_id=merchant.pk, reason="不同意")
+    dispute_open(actor=actor_of(req.buyer), request_id=req.pk, category="quality", text="做工粗糙", images=[])
     agent = make_staff("cs_agent")
     queue = _page(agent, "/aftersales/")
     assert "商品质量" in queue and "纠纷中" in queue

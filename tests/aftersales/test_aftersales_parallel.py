@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.models import RequestLine
 from mallops.aftersales.services import LineIn, request_create
 from mallops.aftersales.testing import delivered_order
@@ -28,7 +29,7 @@ def test_parallel_requests_never_exceed_the_line_quantity():
         try:
             barrier.wait()
             request_create(
-                actor=order.buyer,
+                actor=actor_of(order.buyer),
                 order_id=order.pk,
                 kind="refund",
                 classification="product",
@@ -63,7 +64,7 @@ def test_parallel_approvals_of_two_lines_add_both_refunds_to_the_order():
     order = delivered_order(merchant, lines=((1000, 1), (2000, 1)), off_fen=300)
     requests = [
         request_create(
-            actor=order.buyer,
+            actor=actor_of(order.buyer),
             order_id=order.pk,
             kind="refund",
             classification="product",
@@ -78,7 +79,7 @@ def test_parallel_approvals_of_two_lines_add_both_refunds_to_the_order():
     def approve(request_id: int) -> None:
         try:
             barrier.wait()
-            request_approve(actor=owner, request_id=request_id, merchant_id=merchant.pk)
+            request_approve(actor=actor_of(owner), request_id=request_id, merchant_id=merchant.pk)
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)
         finally:

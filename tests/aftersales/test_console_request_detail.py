@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.disputes import dispute_open, dispute_rule, evidence_add
 from mallops.aftersales.models import AfterSalesRequest, TimelineEntry
 from mallops.aftersales.services import LineIn, request_approve, request_close, request_create, request_reject
@@ -33,7 +34,7 @@ def _request(merchant, qty: int = 1) -> AfterSalesRequest:
     order.buyer.save()
     line = order.lines.unscoped(reason="test").order_by("pk").first()
     return request_create(
-        actor=order.buyer,
+        actor=actor_of(order.buyer),
         order_id=order.pk,
         kind="refund",
         classification="product",
@@ -50,7 +51,7 @@ def _reload(req: AfterSalesRequest) -> AfterSalesRequest:
 def test_a_request_cannot_close_until_a_cs_agent_reviews_it_and_closing_confirms_to_the_customer():
     merchant, owner = make_merchant()
     req = _request(merchant)
-    approved = request_approve(actor=owner, request_id=req.pk, merchant_id=merchant.pk)
+    approved = request_approve(actor=actor_of(owner), request_id=req.pk, merchant_id=merchant.pk)
     # the refund went back, but the request waits for review: not closed
     assert (approved.status, approved.refund_fen, approved.closed_at) == ("reviewing", 2988, None)
     agent = make_staff("cs_agent")
@@ -58,7 +59,7 @@ def test_a_request_cannot_close_until_a_cs_agent_reviews_it_and_closing_confirms
     store_api = ApiClient(token=token_for(owner))
     assert store_api.post_json(f"/api/v1/aftersales/requests/{req.pk}/close", {}).status_code == 403
     with pytest.raises(DomainError) as denied:
-        request_close(actor=owner, request_id=req.pk)
+        request_close(actor=actor_of(owner), request_id=req.pk)
     assert denied.value.status == 403
     assert _reload(req).status == "reviewing" and _reload(req).reviewed_at is None
     # the CS agent reviews and closes: the customer gets the confirmation on the request's timeline
@@ -85,7 +86,9 @@ def test_a_request_cannot_close_until_a_cs_agent_reviews_it_and_closing_confirms
 def test_a_request_still_being_handled_cannot_be_closed_and_the_database_refuses_an_unreviewed_close():
     merchant, owner = make_merchant()
     pending, rejected = _request(merchant), _request(merchant)
-    request_reject(actor=owner, request_id=rejected.pk, merchant_id=merchant.pk, reason="已超出保修范围")
+    request_reject(
+        actor=actor_of(owner), request_id=rejected.pk, merchant_id=merchant.pk, reason="已超出保修范围"
+    )
     api = ApiClient(token=token_for(make_staff("cs_agent")))
     for req, status in ((pending, "pending"), (rejected, "rejected")):
         response = api.post_json(f"/api/v1/aftersales/requests/{req.pk}/close", {})
@@ -102,16 +105,18 @@ def test_a_request_still_being_handled_cannot_be_closed_and_the_database_refuses
 def test_detail_page_shows_the_refund_calculation_messages_photos_and_closes_after_review():
     merchant, owner = make_merchant("鲜果小铺")
     req = _request(merchant, qty=2)
-    request_reject(actor=owner, request_id=req.pk, merchant_id=merchant.pk, reason="包装完好，不同意退款")
+    request_reject(
+        actor=actor_of(owner), request_id=req.pk, merchant_id=merchant.pk, reason="包装完好，不同意退款"
+    )
     dispute = dispute_open(
-        actor=req.buyer,
+        actor=actor_of(req.buyer),
         request_id=req.pk,
         category="quality",
         text="开箱即破损，见照片",
         images=["/evidence/unboxing-1.jpg", "unboxing-2.jpg"],
     )
     evidence_add(
-        actor=owner,
+        actor=actor_of(owner),
         request_id=req.pk,
         party="merchant",
         text="发货前质检记录",
@@ -120,7 +125,11 @@ def test_detail_page_shows_the_refund_calculation_messages_photos_and_closes_aft
     )
     agent = make_staff("cs_agent")
     dispute_rule(
-        actor=agent, dispute_id=dispute.pk, ruling="refund_part", note="双方各担一半", amount_fen=2988
+        actor=actor_of(agent),
+        dispute_id=dispute.pk,
+        ruling="refund_part",
+        note="双方各担一半",
+        amount_fen=2988,
     )
     staff = _client(agent)
     page = staff.get(f"/aftersales/requests/{req.pk}/").content.decode()
@@ -175,9 +184,9 @@ def test_cs_workbench_counts_outcomes_waiting_for_review_and_links_exactly_them(
         (theirs, other, other_owner),
         (done, other, other_owner),
     ):
-        request_approve(actor=user, request_id=req.pk, merchant_id=store.pk)
+        request_approve(actor=actor_of(user), request_id=req.pk, merchant_id=store.pk)
     agent = make_staff("cs_agent")
-    request_close(actor=agent, request_id=done.pk)
+    request_close(actor=actor_of(agent), request_id=done.pk)
     client = _client(agent)
     page = client.get("/").content.decode()
     found = re.search(

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from test_console_raw_codes import code_pattern, known_codes, visible_text
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.services import LineIn, request_create
 from mallops.aftersales.testing import delivered_order
 from mallops.analytics.models import SegmentMember
@@ -37,7 +38,7 @@ def _world() -> dict[str, Any]:
     line = order.lines.unscoped(reason="test").order_by("pk").first()
     assert line is not None
     request = request_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         order_id=order.pk,
         kind="refund",
         classification="product",

@@ -70,7 +70,7 @@ def _refund_units(order: Order, owner: Any, line: OrderLine, qty: int) -> None:
         reason="不想要了",
         lines=[LineIn(line.pk, qty)],
     )
-    request_approve(actor=owner, request_id=req.pk, merchant_id=order.merchant_id)
+    request_approve(actor=actor_of(owner), request_id=req.pk, merchant_id=order.merchant_id)
 
 
 # --- engine against simple oracles ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Address
 from mallops.aftersales.services import LineIn, request_approve, request_create
 from mallops.aftersales.testing import delivered_order
@@ -43,7 +44,7 @@ def _order(merchant) -> Order:
     order = delivered_order(merchant, buyer=_buyer())
     line = order.lines.unscoped(reason="test").order_by("pk").first()
     req = request_create(
-        actor=order.buyer,
+        actor=actor_of(order.buyer),
         order_id=order.pk,
         kind="refund",
         classification="product",

@@ -200,14 +200,14 @@ def buyer_create(request: HttpRequest, payload: AfterSaleRequestIn) -> Any:
 )
 @paginate(Pagination)
 def buyer_list(request: HttpRequest, **kwargs: Any) -> Any:
-    return selectors.buyer_requests(request.user)
+    return selectors.buyer_requests(request_actor(request))
 
 
 @router.get(
     "/buyer/aftersales/{aftersales_id}", response=RequestDetailOut, summary="One of the buyer's requests"
 )
 def buyer_get(request: HttpRequest, aftersales_id: int) -> Any:
-    return _detail(selectors.one(selectors.buyer_requests(request.user), aftersales_id))
+    return _detail(selectors.one(selectors.buyer_requests(request_actor(request)), aftersales_id))
 
 
 @router.post(
@@ -246,7 +246,7 @@ def buyer_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn
     summary="The goods are on their way back (carrier and tracking number)",
 )
 def buyer_return_ship(request: HttpRequest, aftersales_id: int, payload: ParcelIn) -> Any:
-    req = selectors.one(selectors.buyer_requests(request.user), aftersales_id)
+    req = selectors.one(selectors.buyer_requests(request_actor(request)), aftersales_id)
     req = returns.return_ship(
         actor=request_actor(request),
         request_id=req.pk,
@@ -264,7 +264,7 @@ def _store_acts(
 ) -> Any:
     """One of the store's actions on its own request (404 for another store's, before anything else),
     then the request's detail. ``idempotent``: moves money or stock, an Idempotency-Key is required."""
-    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
+    req = selectors.one(selectors.merchant_requests(request_actor(request)), aftersales_id)
     if idempotent:
         require_idempotency_key(request)
     out = act(actor=request_actor(request), request_id=req.pk, merchant_id=req.merchant_id, **fields)
@@ -276,7 +276,7 @@ def _store_acts(
 )
 @paginate(Pagination)
 def merchant_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
-    qs = selectors.merchant_requests(request.user)
+    qs = selectors.merchant_requests(request_actor(request))
     return qs.filter(status=status) if status else qs
 
 
@@ -284,7 +284,7 @@ def merchant_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
     "/merchant/aftersales/{aftersales_id}", response=RequestDetailOut, summary="One of the store's requests"
 )
 def merchant_get(request: HttpRequest, aftersales_id: int) -> Any:
-    return _detail(selectors.one(selectors.merchant_requests(request.user), aftersales_id))
+    return _detail(selectors.one(selectors.merchant_requests(request_actor(request)), aftersales_id))
 
 
 @router.post(
@@ -330,7 +330,7 @@ def merchant_replacement_ship(request: HttpRequest, aftersales_id: int, payload:
     summary="Evidence for a dispute",
 )
 def merchant_evidence(request: HttpRequest, aftersales_id: int, payload: EvidenceIn) -> Any:
-    req = selectors.one(selectors.merchant_requests(request.user), aftersales_id)
+    req = selectors.one(selectors.merchant_requests(request_actor(request)), aftersales_id)
     ev = disputes.evidence_add(
         actor=request_actor(request),
         request_id=req.pk,
@@ -350,7 +350,7 @@ def merchant_evidence(request: HttpRequest, aftersales_id: int, payload: Evidenc
 )
 @paginate(Pagination)
 def platform_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
-    return selectors.platform_requests(request.user, status)
+    return selectors.platform_requests(request_actor(request), status)
 
 
 @router.get(
@@ -359,7 +359,7 @@ def platform_list(request: HttpRequest, status: str = "", **kwargs: Any) -> Any:
     summary="One request (aftersales.handle)",
 )
 def platform_get(request: HttpRequest, aftersales_id: int) -> Any:
-    return _detail(selectors.one(selectors.platform_requests(request.user), aftersales_id))
+    return _detail(selectors.one(selectors.platform_requests(request_actor(request)), aftersales_id))
 
 
 @router.post(
@@ -368,14 +368,14 @@ def platform_get(request: HttpRequest, aftersales_id: int) -> Any:
     summary="Review the outcome and close the request; the customer gets the confirmation (aftersales.handle)",
 )
 def platform_close(request: HttpRequest, aftersales_id: int, payload: AfterSaleCloseIn) -> Any:
-    req = selectors.one(selectors.platform_requests(request.user), aftersales_id)
+    req = selectors.one(selectors.platform_requests(request_actor(request)), aftersales_id)
     return _detail(services.request_close(actor=request_actor(request), request_id=req.pk, note=payload.note))
 
 
 @router.get("/aftersales/disputes", response=list[DisputeRowOut], summary="Disputes (aftersales.handle)")
 @paginate(Pagination)
 def platform_disputes(request: HttpRequest, **kwargs: Any) -> Any:
-    return selectors.platform_disputes(request.user)
+    return selectors.platform_disputes(request_actor(request))
 
 
 @router.post(
@@ -384,7 +384,7 @@ def platform_disputes(request: HttpRequest, **kwargs: Any) -> Any:
     summary="Rule a dispute: refund_full, refund_part (amount_fen) or reject (Idempotency-Key required)",
 )
 def platform_rule(request: HttpRequest, dispute_id: int, payload: RuleIn) -> Any:
-    selectors.platform_disputes(request.user)
+    selectors.platform_disputes(request_actor(request))
     require_idempotency_key(request)
     d = disputes.dispute_rule(
         actor=request_actor(request),

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.aftersales import conf
 from mallops.aftersales.errors import AfterSalesCode
 from mallops.aftersales.models import (
@@ -86,7 +85,6 @@ def dispute_open(
     now: datetime | None = None,
 ) -> Dispute:
     """The buyer disputes the merchant's rejection, with the first evidence."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     now = now or timezone.now()
     req: AfterSalesRequest = buyer_locked(
@@ -147,7 +145,6 @@ def evidence_add(
     now: datetime | None = None,
 ) -> Evidence:
     """A party adds evidence to the open dispute of a request (the buyer's own, or the merchant's)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     if party == Party.BUYER:
         require_buyer(actor)
@@ -187,7 +184,6 @@ def dispute_rule(
     now: datetime | None = None,
 ) -> Dispute:
     """The platform rules: refund in full (the request's paid amount), in part (``amount_fen``), or reject."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     from mallops.accounts.services import require_permission
 
     require_permission(actor, "aftersales.handle")

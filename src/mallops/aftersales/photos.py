@@ -14,7 +14,6 @@ from typing import Any, Literal
 from django.core.files.base import File
 from django.db.models import QuerySet
 
-from mallops.accounts.actors import actor_of
 from mallops.aftersales import selectors
 from mallops.aftersales.models import AfterSalesRequest, RequestPhoto
 from mallops.audit.services import audit_record, audited
@@ -38,7 +37,6 @@ def request_photo_add(*, actor: Actor, request_id: int, upload: File[Any] | None
     Errors: 401/403 for a non-buyer; 404 for another buyer's request; 422 at ``body.file``
     (``unsupported_type``, ``too_large``, ``too_many_pixels`` beyond 64 MP, ``too_small``, ``unreadable_image``,
     ``too_many``)."""
-    actor = actor_of(actor)
     require_buyer(actor)
     req = selectors.one(selectors.buyer_requests(actor).select_for_update(of=("self",)), request_id)
     inspected, errors = inspect_upload(
@@ -74,7 +72,7 @@ def request_photo_add(*, actor: Actor, request_id: int, upload: File[Any] | None
     return photo
 
 
-def _requests(actor: Any, scope: Scope) -> QuerySet[AfterSalesRequest]:
+def _requests(actor: Actor, scope: Scope) -> QuerySet[AfterSalesRequest]:
     if scope == "buyer":
         return selectors.buyer_requests(actor)
     if scope == "merchant":
@@ -82,13 +80,13 @@ def _requests(actor: Any, scope: Scope) -> QuerySet[AfterSalesRequest]:
     return selectors.platform_requests(actor)
 
 
-def request_photos(*, actor: Any, request_id: int, scope: Scope) -> list[RequestPhoto]:
+def request_photos(*, actor: Actor, request_id: int, scope: Scope) -> list[RequestPhoto]:
     """The photos of one request the actor may see in ``scope``, oldest first (404 otherwise)."""
     req = selectors.one(_requests(actor, scope), request_id)
     return list(RequestPhoto.objects.for_merchant(req.merchant_id).filter(request=req).order_by("pk"))
 
 
-def request_photo(*, actor: Any, request_id: int, photo_id: int, scope: Scope) -> RequestPhoto:
+def request_photo(*, actor: Actor, request_id: int, photo_id: int, scope: Scope) -> RequestPhoto:
     """One photo of a request the actor may see in ``scope`` (404 for anything else)."""
     photo = next(
         (p for p in request_photos(actor=actor, request_id=request_id, scope=scope) if p.pk == photo_id), None

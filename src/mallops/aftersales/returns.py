@@ -15,7 +15,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.aftersales import conf
 from mallops.aftersales.errors import AfterSalesCode
 from mallops.aftersales.models import (
@@ -87,7 +86,6 @@ def return_ship(
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """The buyer has sent the goods back. Only the request's own buyer (404 otherwise)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(None, request_id)
     if req.buyer_id != getattr(actor, "pk", None):
@@ -121,7 +119,6 @@ def return_receive(
 
     The returned units go back into stock; a return is refunded (its paid share) and waits for review; an
     exchange waits for the replacement (``replacement_due_at``)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     if req.status != Status.RETURNING:
@@ -173,7 +170,6 @@ def replacement_ship(
 ) -> AfterSalesRequest:
     """Exchange: the merchant sends the replacement (same SKU: the returned units were not restocked, so
     stock is unchanged), and the request waits for review before it closes."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     before, tracking = _ship(req, Leg.REPLACEMENT, carrier, tracking_number, now=now)

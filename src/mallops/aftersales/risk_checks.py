@@ -4,9 +4,8 @@ transaction (:func:`mallops.aftersales.services.request_create` is atomic; asses
 
 from __future__ import annotations
 
-from typing import Any
-
 from mallops.accounts.roles import Kind as UserKind
+from mallops.core.actors import Actor
 from mallops.orders.models import Order, OrderLine
 from mallops.orders.risk_checks import risk_order_ref
 from mallops.risk import flows as risk_flows
@@ -15,7 +14,7 @@ from mallops.risk.contracts import NO_CONTEXT, Decision, RiskContext
 
 def refund_request_assess(
     *,
-    actor: Any,
+    actor: Actor,
     order_id: int,
     kind: str,
     lines: list[tuple[int, int]],
@@ -46,5 +45,5 @@ def refund_request_assess(
     )
     amount = sum(paid_fen * min(max(wanted[pk], 0), qty) // qty for pk, paid_fen, qty in paid if qty)
     return risk_flows.refund_request_assess(
-        buyer_id=actor.pk, order=risk_order_ref(order), amount_fen=amount, kind=kind, context=context
+        buyer_id=order.buyer_id, order=risk_order_ref(order), amount_fen=amount, kind=kind, context=context
     )

@@ -8,44 +8,45 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from mallops.accounts.selectors import user_merchant
+from mallops.accounts.selectors import user_merchant_id
 from mallops.accounts.services import require_permission
 from mallops.aftersales.models import AfterSalesRequest, Dispute, Shipment, Status
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.orders.checkout import require_buyer
 
 
-def merchant_id_of(actor: Any) -> int:
+def merchant_id_of(actor: Actor) -> int:
     require_permission(actor, "store.service.handle")
-    member = user_merchant(actor)
-    if member is None:
+    merchant_id = user_merchant_id(actor)  # read with the permission's roles: no query of its own
+    if merchant_id is None:
         raise not_found("merchant")
-    return int(member.merchant_id)
+    return merchant_id
 
 
 def _prefetch(qs: QuerySet[AfterSalesRequest]) -> QuerySet[AfterSalesRequest]:
     return qs.select_related("dispute").order_by("-created_at", "-pk")
 
 
-def buyer_requests(actor: Any) -> QuerySet[AfterSalesRequest]:
+def buyer_requests(actor: Actor) -> QuerySet[AfterSalesRequest]:
     require_buyer(actor)
     return _prefetch(
         AfterSalesRequest.objects.unscoped(reason="the buyer's own requests").filter(buyer_id=actor.pk)
     )
 
 
-def merchant_requests(actor: Any) -> QuerySet[AfterSalesRequest]:
+def merchant_requests(actor: Actor) -> QuerySet[AfterSalesRequest]:
     return _prefetch(AfterSalesRequest.objects.for_merchant(merchant_id_of(actor)))
 
 
-def platform_requests(actor: Any, status: str = "") -> QuerySet[AfterSalesRequest]:
+def platform_requests(actor: Actor, status: str = "") -> QuerySet[AfterSalesRequest]:
     qs = AfterSalesRequest.objects.for_platform(actor, "aftersales.handle")
     if status:
         qs = qs.filter(status=status)
     return _prefetch(qs)
 
 
-def platform_disputes(actor: Any) -> QuerySet[Dispute]:
+def platform_disputes(actor: Actor) -> QuerySet[Dispute]:
     qs: QuerySet[Dispute] = (
         Dispute.objects.for_platform(actor, "aftersales.handle")
         .select_related("request")
@@ -136,7 +137,7 @@ DISPUTE_FIELDS = (
 
 
 # ---- 工作台 (console workbench) ------------------------------------------------------------------------
-def workbench_counts(*, actor: Any) -> dict[str, int]:
+def workbench_counts(*, actor: Actor) -> dict[str, int]:
     """To-dos of the signed-in merchant's service staff (one query, this store only; fails closed without a
     membership): requests waiting for the merchant's answer (``?status=pending`` on 本店售后) and returns
     on their way back, waiting for the merchant to confirm receipt (``?status=returning``)."""
@@ -147,7 +148,7 @@ def workbench_counts(*, actor: Any) -> dict[str, int]:
     return {key: int(value or 0) for key, value in counts.items()}
 
 
-def review_counts(*, actor: Any) -> dict[str, int]:
+def review_counts(*, actor: Actor) -> dict[str, int]:
     """To-dos of customer service (``aftersales.handle``, all stores): requests whose outcome waits for a
     review before they close (``?status=reviewing`` on 售后与纠纷)."""
     qs = AfterSalesRequest.objects.for_platform(actor, "aftersales.handle")
@@ -177,7 +178,7 @@ class BuyerRequestRow:
     due_at: datetime | None
 
 
-def buyer_requests_for_staff(*, actor: Any, buyer_id: int, limit: int = 20) -> list[BuyerRequestRow]:
+def buyer_requests_for_staff(*, actor: Actor, buyer_id: int, limit: int = 20) -> list[BuyerRequestRow]:
     """One buyer's requests in every store, newest first, for customer service (``aftersales.handle``;
     raises 403 without it), each with ``due_at``: the deadline running in its status, or None. One query."""
     rows = platform_requests(actor).select_related("order").filter(buyer_id=buyer_id)[:limit]

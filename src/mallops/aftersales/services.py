@@ -17,7 +17,6 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.aftersales import conf, rules
 from mallops.aftersales.errors import AfterSalesCode
@@ -150,7 +149,6 @@ def request_create(
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """The buyer asks for a return/refund/exchange/repair of some units of some lines of an order."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_buyer(actor)
     now = now or timezone.now()
     # the order row lock serialises requests on one order (remaining quantities stay exact)
@@ -345,7 +343,6 @@ def request_close(
     Locks the request row. Errors: 403 without the permission, 404 for an unknown request, 422 for a note
     over 500 characters, 409 ``not_awaiting_review`` unless the request waits for review (a request never
     closes unreviewed: the database refuses a closed row without ``reviewed_at``)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "aftersales.handle")
     now = now or timezone.now()
     if len(note) > 500:
@@ -403,7 +400,6 @@ def request_approve(
 ) -> AfterSalesRequest:
     """The merchant approves (or the sweep does when the deadline passed): refund if money, then the request
     waits for a CS agent's review before it closes (``request_close``)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     if req.status != Status.PENDING:
@@ -467,7 +463,6 @@ def request_reject(
     reason: str,
     now: datetime | None = None,
 ) -> AfterSalesRequest:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     req = locked(merchant_id, request_id)
     if not reason.strip() or len(reason) > 500:

@@ -56,7 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     _need(request, "aftersales.handle")
     table = DataTable(
         request,
-        selectors.platform_requests(request.user).select_related("order", "merchant"),
+        selectors.platform_requests(request_actor(request)).select_related("order", "merchant"),
         columns=[
             Column(
                 "pk",
@@ -91,7 +91,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     if table.export_format:
         return table.export_response()
-    open_disputes = selectors.platform_disputes(request.user).exclude(status=DisputeStatus.RULED)[:100]
+    open_disputes = selectors.platform_disputes(request_actor(request)).exclude(status=DisputeStatus.RULED)[
+        :100
+    ]
     return render(
         request,
         "aftersales/queue.html",
@@ -113,7 +115,8 @@ def request_view(request: HttpRequest, request_id: int) -> HttpResponse:
     _need(request, "aftersales.handle")
     try:
         req = selectors.one(
-            selectors.platform_requests(request.user).select_related("order", "merchant", "buyer"), request_id
+            selectors.platform_requests(request_actor(request)).select_related("order", "merchant", "buyer"),
+            request_id,
         )
     except DomainError as exc:
         raise Http404("after-sales request") from exc
@@ -179,10 +182,10 @@ def rule(request: HttpRequest, dispute_id: int) -> HttpResponse:
 def merchant(request: HttpRequest) -> HttpResponse:
     _need(request, "store.service.handle")
     try:
-        rows = selectors.merchant_requests(request.user)
+        rows = selectors.merchant_requests(request_actor(request))
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
-    merchant_id = selectors.merchant_id_of(request.user)
+    merchant_id = selectors.merchant_id_of(request_actor(request))
     parcels = Prefetch(
         "shipments", queryset=Shipment.objects.for_merchant(merchant_id).order_by("pk"), to_attr="parcels"
     )
@@ -226,7 +229,7 @@ def merchant(request: HttpRequest) -> HttpResponse:
 def merchant_answer(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
     _need(request, "store.service.handle")
     try:
-        req = selectors.one(selectors.merchant_requests(request.user), request_id)
+        req = selectors.one(selectors.merchant_requests(request_actor(request)), request_id)
     except DomainError as exc:
         raise PermissionDenied(exc.detail) from exc
     try:
@@ -276,7 +279,7 @@ def photo(request: HttpRequest, request_id: int, photo_id: int) -> FileResponse:
     _need(request, "aftersales.handle")
     try:
         row = photos.request_photo(
-            actor=request.user, request_id=request_id, photo_id=photo_id, scope="platform"
+            actor=request_actor(request), request_id=request_id, photo_id=photo_id, scope="platform"
         )
     except DomainError as exc:
         raise Http404("photo") from exc
@@ -289,7 +292,7 @@ def merchant_photo(request: HttpRequest, request_id: int, photo_id: int) -> File
     _need(request, "store.service.handle")
     try:
         row = photos.request_photo(
-            actor=request.user, request_id=request_id, photo_id=photo_id, scope="merchant"
+            actor=request_actor(request), request_id=request_id, photo_id=photo_id, scope="merchant"
         )
     except DomainError as exc:
         raise Http404("photo") from exc

@@ -88,7 +88,7 @@ def aftersales_new(request: HttpRequest, order_id: int, line_id: int) -> HttpRes
             if len(photos) > aftersales_photos.MAX_PHOTOS:
                 raise DomainError(detail="too many photos", code="too_many", status=422)
             refund_request_assess(
-                actor=request.user,
+                actor=request_actor(request),
                 order_id=order.pk,
                 kind=kind,
                 lines=[(line.pk, qty)],
@@ -134,7 +134,11 @@ def aftersales_list(request: HttpRequest) -> HttpResponse:
     """退款/售后: the buyer's requests, newest first."""
     if (refused := _buyer_or_redirect(request)) is not None:
         return refused
-    rows = aftersales.buyer_requests(request.user).select_related("order").order_by("-created_at", "-pk")[:50]
+    rows = (
+        aftersales.buyer_requests(request_actor(request))
+        .select_related("order")
+        .order_by("-created_at", "-pk")[:50]
+    )
     return render(request, "storefront/account/aftersales_list.html", {"rows": rows})
 
 
@@ -144,7 +148,7 @@ def aftersales_detail(request: HttpRequest, aftersales_id: int) -> HttpResponse:
     if (refused := _buyer_or_redirect(request)) is not None:
         return refused
     try:
-        row = aftersales.one(aftersales.buyer_requests(request.user), aftersales_id)
+        row = aftersales.one(aftersales.buyer_requests(request_actor(request)), aftersales_id)
     except DomainError as error:
         raise Http404("after-sales request") from error
     return render(
@@ -153,7 +157,9 @@ def aftersales_detail(request: HttpRequest, aftersales_id: int) -> HttpResponse:
         {
             "row": row,
             "detail": aftersales.detail(row),
-            "photos": aftersales_photos.request_photos(actor=request.user, request_id=row.pk, scope="buyer"),
+            "photos": aftersales_photos.request_photos(
+                actor=request_actor(request), request_id=row.pk, scope="buyer"
+            ),
         },
     )
 
@@ -165,7 +171,7 @@ def aftersales_photo(request: HttpRequest, aftersales_id: int, photo_id: int) ->
         return refused
     try:
         photo = aftersales_photos.request_photo(
-            actor=request.user, request_id=aftersales_id, photo_id=photo_id, scope="buyer"
+            actor=request_actor(request), request_id=aftersales_id, photo_id=photo_id, scope="buyer"
         )
     except DomainError as error:
         raise Http404("photo") from error
@@ -209,7 +215,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
         request,
         "storefront/account/tickets.html",
         {
-            "tickets": list(service.ticket_list(actor=request.user)[:30]),
+            "tickets": list(service.ticket_list(actor=request_actor(request))[:30]),
             "orders": my_orders,
             "values": values,
             "error": error,
