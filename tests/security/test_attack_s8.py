@@ -164,6 +164,16 @@ def test_a_form_post_above_40_mb_is_413_before_it_is_read(rf: Any) -> None:
     assert response.status_code == 413 and read == [] and not hasattr(request, "_post")
 
 
+@pytest.mark.django_db
+def test_a_control_character_in_the_path_is_refused_before_any_look_up() -> None:
+    # /marketing/tags/%00/ looked the tag up with a NUL (PostgreSQL: 500); the query string was checked
+    client = _client(make_staff("platform_admin"))
+    assert client.get("/marketing/tags/a%00b/").status_code == 400
+    assert client.get("/marketing/tags/a%0Ab/").status_code == 400
+    api = client.get("/api/v1/orders/%00")
+    assert api.status_code == 422 and api.json()["errors"][0]["loc"] == ["path"]
+
+
 def _png_header(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\x00" * 64

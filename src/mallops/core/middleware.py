@@ -144,7 +144,19 @@ class InputPolicyMiddleware:
         return self.get_response(request)
 
     def _check_query(self, request: HttpRequest) -> HttpResponse | None:
-        """Query parameters (filters, search) obey the text rules too: a NUL reaches PostgreSQL otherwise."""
+        """Query parameters (filters, search) obey the text rules too: a NUL reaches PostgreSQL otherwise.
+        So does the path: ``/marketing/tags/%00/`` looked the tag up with a NUL."""
+        if inputs.text_problem(request.path, multiline=False) is not None:
+            if not _is_api(request):
+                return HttpResponseBadRequest(CONSOLE_BAD_TEXT, content_type="text/plain; charset=utf-8")
+            error = FieldError(loc=("path",), msg="The path holds a control character.", code="invalid_text")
+            return problem_response(
+                request,
+                status=422,
+                code=CoreCode.VALIDATION_ERROR,
+                detail="The request is invalid.",
+                errors=[error],
+            )
         for key, values in request.GET.lists():
             for text in (key, *values):
                 problem = inputs.text_problem(text)
