@@ -45,7 +45,9 @@ class SearchDoc(models.Model):
     """One live product in the search index: its jieba-segmented text and the ranking inputs, rewritten
     whenever its listing changes (``services.search_index_product``). The full-text index sits beside it:
     an FTS5 table ``storefront_search_fts`` (rowid = this id) on SQLite, a GIN index over
-    ``to_tsvector('simple', tokens)`` on PostgreSQL (migration 0002)."""
+    ``to_tsvector('simple', tokens)`` on PostgreSQL (migration 0002). Sales are not stored here: the
+    ranking and the 销量 sort read them per result list (``rank_inputs``; migration 0005 dropped the
+    stale lifetime ``sales_units``)."""
 
     product_id = models.BigIntegerField(unique=True)
     merchant_id = models.BigIntegerField(db_index=True)
@@ -56,7 +58,6 @@ class SearchDoc(models.Model):
     # the product's SKU codes (the personal affinity factor maps a buyer's ordered SKUs to categories)
     sku_codes = models.JSONField(default=list)
     min_price_fen = models.BigIntegerField()
-    sales_units = models.BigIntegerField(default=0)
     review_mean = models.FloatField(null=True, blank=True)
     review_count = models.IntegerField(default=0)
     quality_score = models.IntegerField(default=0)

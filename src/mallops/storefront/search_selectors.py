@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mallops.core.inputs import is_ascii_digits
 from mallops.storefront import ranking
 from mallops.storefront.models import SearchDoc
 
@@ -79,7 +80,6 @@ _DOC_FIELDS = (
     "image_url",
     "sku_codes",
     "min_price_fen",
-    "sales_units",
     "review_mean",
     "review_count",
     "quality_score",
@@ -207,7 +207,7 @@ def ranking_products(*, text: str, limit: int = 20) -> list[tuple[int, str]]:
     if not text:
         return []
     docs = SearchDoc.objects.filter(title__icontains=text)
-    if text.isdigit():
+    if is_ascii_digits(text):  # "²" passes str.isdigit, and int() refuses it
         docs = SearchDoc.objects.filter(product_id=int(text)) | docs
     return list(docs.order_by("-pk").values_list("product_id", "title")[:limit])
 

@@ -138,6 +138,7 @@ def checkout_place(
     returns the first checkout. Errors: those of ``orders.checkout.checkout_create`` (409 when the total
     changed since the page was shown; 422 for an empty cart or an unknown address or coupon).
     """
+    from mallops.accounts.actors import actor_of
     from mallops.orders.checkout import CartLine as OrderCartLine
     from mallops.orders.checkout import CheckoutRequest, checkout_create
     from mallops.storefront.selectors import cart_view
@@ -145,7 +146,7 @@ def checkout_place(
     view = cart_view(buyer=buyer, coupon_ids=coupon_ids, only_sku=only_sku)
     lines = [OrderCartLine(sku=line.sku_code, qty=line.qty) for line in view.sellable_lines]
     checkout, created = checkout_create(
-        actor=buyer,
+        actor=actor_of(buyer, request=request),
         idempotency_key=idempotency_key,
         req=CheckoutRequest(
             lines=lines,
@@ -154,7 +155,6 @@ def checkout_place(
             coupon_ids=coupon_ids,
             points=max(points, 0),
         ),
-        request=request,
     )
     if created:
         cart_clear_skus(buyer=buyer, sku_codes=[line.sku for line in lines], request=request)
@@ -164,10 +164,12 @@ def checkout_place(
 def checkout_pay_sandbox(*, buyer: Any, checkout_id: int, request: Any = None) -> None:
     """Open the checkout's payment and pay it in the sandbox (the provider's signed notification marks
     the orders paid)."""
+    from mallops.accounts.actors import actor_of
     from mallops.payments import services as payments
 
-    payment = payments.payment_open(actor=buyer, checkout_id=checkout_id, request=request)
-    payments.sandbox_pay(actor=buyer, out_trade_no=payment.out_trade_no)
+    actor = actor_of(buyer, request=request)
+    payment = payments.payment_open(actor=actor, checkout_id=checkout_id)
+    payments.sandbox_pay(actor=actor, out_trade_no=payment.out_trade_no)
 
 
 # ---------------------------------------------------------------- search index
@@ -193,7 +195,6 @@ def search_index_product(*, product_id: int) -> SearchDoc | None:
         quality = 0
         if listing is not None and listing.live_version is not None:
             quality = int(listings.listing_quality(listing, listing.live_version.snapshot)["score"])
-        offers = sku_offers(sku_codes=[sku.code for sku in page.skus])
         text = " ".join(
             [page.title, page.category_name, *page.selling_points, *(s.spec_text for s in page.skus)]
         )
@@ -206,7 +207,6 @@ def search_index_product(*, product_id: int) -> SearchDoc | None:
         doc.tokens = search.segment_document(text)
         doc.sku_codes = [sku.code for sku in page.skus]
         doc.min_price_fen = min(prices)
-        doc.sales_units = sum(offer.sold for offer in offers.values())
         doc.review_mean = page.score.mean_rating
         doc.review_count = page.score.count
         doc.quality_score = quality
