@@ -66,7 +66,7 @@ def test_tags_are_counted_renamed_with_open_campaigns_and_removed() -> None:
 
     # then unassign one buyer, then delete the tag; a viewer may not change anything
     with pytest.raises(DomainError):
-        tags.buyer_tag_remove(actor=actor_of(make_staff("user_ops")), tag="夜猫子")
+        tags.buyer_tag_remove(actor=actor_of(make_staff("compliance_auditor")), tag="夜猫子")
     assert tags.buyer_tag_remove(actor=actor_of(ops), tag="夜猫子", buyer_ids=[buyers[0].pk]) == 1
     assert tags.buyer_tag_remove(actor=actor_of(ops), tag="夜猫子") == 2
     assert not BuyerTag.objects.exists()
@@ -100,6 +100,13 @@ def test_tag_console_pages_create_assign_unassign_and_rename() -> None:
     assert renamed.status_code == 302
     assert list(BuyerTag.objects.values_list("tag", flat=True)) == ["早起鸟"]
     # a viewer reads but may not change
-    viewer = _client(make_staff("user_ops"))
+    viewer = _client(make_staff("compliance_auditor"))
     assert viewer.get("/marketing/tags/").status_code == 200
     assert viewer.post("/marketing/tags/", {"tag": "x", "usernames": buyer.username}).status_code == 403
+    assert viewer.get("/marketing/campaigns/new/").status_code == 403
+    # 用户运营 tags buyers and drafts campaigns (their duty); approving and launching stays promotion.manage
+    user_ops = _client(make_staff("user_ops"))
+    tagged = user_ops.post("/marketing/tags/", {"tag": "学生", "usernames": buyer.username})
+    assert tagged.status_code == 302 and BuyerTag.objects.filter(tag="学生").count() == 1
+    assert user_ops.get("/marketing/campaigns/new/").status_code == 200
+    assert "/marketing/campaigns/new/" in user_ops.get("/marketing/campaigns/").content.decode()

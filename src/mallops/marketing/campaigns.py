@@ -25,7 +25,7 @@ from typing import Any, Final
 from django.utils import timezone
 
 from mallops.accounts.actors import actor_of
-from mallops.accounts.services import require_permission
+from mallops.accounts.services import require_any_permission, require_permission
 from mallops.analytics.segments import SEGMENTS
 from mallops.audit.services import audit_record, audited
 from mallops.compliance.engine import check_text
@@ -34,6 +34,7 @@ from mallops.core.errors import DomainError, FieldError, conflict, validation_er
 from mallops.marketing import audience
 from mallops.marketing.errors import MarketingCode
 from mallops.marketing.models import Campaign, CampaignDelivery, Channel
+from mallops.marketing.tags import TARGETING
 from mallops.marketing.targeting import OrderFact, Results, results
 from mallops.membership.selectors import tiers
 from mallops.orders.selectors import paid_order_facts
@@ -191,8 +192,8 @@ def _validate(actor: Actor, data: CampaignInput) -> list[FieldError]:
 
 def campaign_create(*, actor: Actor, data: CampaignInput) -> Campaign:
     """A draft campaign (platform coupon batch or platform promotion as its offer). 422 names each bad
-    field; 403 without ``promotion.manage``."""
-    require_permission(actor, PERMISSION)
+    field; 403 without ``user_ops.manage`` or ``promotion.manage`` (``tags.TARGETING``)."""
+    require_any_permission(actor, TARGETING)
     errors = _validate(actor, data)
     if errors:
         raise validation_error(errors)

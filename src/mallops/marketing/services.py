@@ -15,13 +15,14 @@ from typing import Final
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
-from mallops.accounts.services import require_permission
+from mallops.accounts.services import require_any_permission, require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.core.money import parse_yuan
 from mallops.marketing.errors import MarketingCode
 from mallops.marketing.models import BuyerTag, Channel, ChannelSpend
+from mallops.marketing.tags import TARGETING
 
 MAX_SPEND_FEN: Final = 10**12  # ¥10 billion a day: a typo guard, not a business rule
 MAX_IMPORT_ROWS: Final = 5_000
@@ -200,7 +201,7 @@ class TagResult:
 def buyer_tags_add(*, actor: Actor, tag: str, usernames: list[str]) -> TagResult:
     """Give ``tag`` to the listed buyers (1-1000; a buyer already tagged is unchanged). A tag picks a
     campaign's audience; it sends nothing, so no consent is asked here (the campaign asks)."""
-    require_permission(actor, "promotion.manage")
+    require_any_permission(actor, TARGETING)
     tag = tag.strip()
     errors = []
     if not tag or len(tag) > 30:

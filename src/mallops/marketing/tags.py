@@ -2,17 +2,18 @@
 
 A tag is a name on :class:`BuyerTag` rows (giving it: ``services.buyer_tags_add``); it picks a campaign's or
 strategy's audience together with segment and tier (``marketing.audience``, where marketing consent is
-asked). Reading needs ``promotion.view``, every change ``promotion.manage`` and is audited.
+asked). Reading needs ``promotion.view``, every change ``user_ops.manage`` or ``promotion.manage`` (TARGETING)
+and is audited.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import Count, QuerySet
 
-from mallops.accounts.services import require_permission
+from mallops.accounts.services import require_any_permission, require_permission
 from mallops.audit.services import audit_record, audited
 from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
@@ -21,6 +22,10 @@ from mallops.marketing.models import BuyerTag, Campaign
 
 # campaigns that have not picked their audience yet follow a renamed tag
 _OPEN = (Campaign.Status.DRAFT, Campaign.Status.APPROVED, Campaign.Status.SCHEDULED)
+
+# who tags buyers and drafts campaigns: 用户运营 (their duty: segments and outreach) and whoever manages the
+# platform's promotions; approving and launching a campaign (it spends coupons) stays ``promotion.manage``
+TARGETING: Final = ("user_ops.manage", "promotion.manage")
 
 
 def tag_counts(*, actor: Actor) -> QuerySet[Any]:
@@ -63,7 +68,7 @@ def _name(tag: str, field: str = "tag") -> str:
 def buyer_tag_remove(*, actor: Actor, tag: str, buyer_ids: list[int] | None = None) -> int:
     """Take ``tag`` from the listed buyers, or from every buyer (``buyer_ids`` None: the tag is deleted).
     Returns the rows removed; audited as ``marketing.buyer_tag.remove``."""
-    require_permission(actor, "promotion.manage")
+    require_any_permission(actor, TARGETING)
     rows = BuyerTag.objects.filter(tag=tag)
     if buyer_ids is not None:
         rows = rows.filter(buyer_id__in=buyer_ids)
@@ -84,7 +89,7 @@ def buyer_tag_rename(*, actor: Actor, tag: str, new_name: str) -> int:
     """Rename ``tag`` (a buyer already carrying ``new_name`` keeps one row); campaigns that have not
     delivered yet (draft, approved, scheduled) follow the new name. 404 unknown tag, 422 bad name.
     Returns the buyers carrying the new name; audited as ``marketing.buyer_tag.rename``."""
-    require_permission(actor, "promotion.manage")
+    require_any_permission(actor, TARGETING)
     new_name = _name(new_name, "new_name")
     rows = BuyerTag.objects.select_for_update().filter(tag=tag)
     buyer_ids = list(rows.values_list("buyer_id", flat=True))

@@ -25,6 +25,7 @@ from mallops.marketing import selectors
 from mallops.marketing import strategies as strategy_services
 from mallops.marketing.forms import MarketingCampaignForm, MarketingStrategyForm
 from mallops.marketing.models import Action, Campaign
+from mallops.marketing.tags import TARGETING
 from mallops.marketing.targeting import Results
 from mallops.membership.selectors import tiers
 from mallops.pricing.selectors import platform_batches, platform_promotions
@@ -33,13 +34,15 @@ VIEW = "promotion.view"
 MANAGE = "promotion.manage"
 
 
-def _need(request: HttpRequest, permission: str) -> Any:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied(permission)
+def _need(request: HttpRequest, permission: str | tuple[str, ...]) -> Any:
+    """The user when they hold ``permission`` (any one of a tuple), else 403."""
+    wanted = (permission,) if isinstance(permission, str) else permission
+    if not any(request.user.has_perm(p) for p in wanted):
+        raise PermissionDenied(wanted[0])
     return request.user
 
 
-def _acting(request: HttpRequest, permission: str) -> Actor:
+def _acting(request: HttpRequest, permission: str | tuple[str, ...]) -> Actor:
     """``_need``, then the typed actor for a service call (issue 16)."""
     _need(request, permission)
     return request_actor(request)
@@ -323,7 +326,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "marketing/campaigns.html",
-        {"active": "marketing_campaigns", "table": table, "can_manage": request.user.has_perm(MANAGE)},
+        {
+            "active": "marketing_campaigns",
+            "table": table,
+            "can_manage": any(request.user.has_perm(p) for p in TARGETING),  # the 新建 button
+        },
     )
 
 
@@ -341,7 +348,7 @@ def _offers(actor: Actor) -> list[tuple[str, str]]:
 
 @login_required
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    actor = _need(request, MANAGE)
+    actor = _need(request, TARGETING)
     form = MarketingCampaignForm(request.POST or None, offers=_offers(actor))
     preview = None
     if request.method == "POST" and form.is_valid():

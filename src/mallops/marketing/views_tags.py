@@ -42,13 +42,15 @@ class MarketingTagRenameForm(forms.Form):
     new_name = forms.CharField(label=gettext_lazy("New tag name"), max_length=30)
 
 
-def _need(request: HttpRequest, permission: str) -> Any:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied(permission)
+def _need(request: HttpRequest, permission: str | tuple[str, ...]) -> Any:
+    """The user when they hold ``permission`` (any one of a tuple), else 403."""
+    wanted = (permission,) if isinstance(permission, str) else permission
+    if not any(request.user.has_perm(p) for p in wanted):
+        raise PermissionDenied(wanted[0])
     return request.user
 
 
-def _acting(request: HttpRequest, permission: str) -> Actor:
+def _acting(request: HttpRequest, permission: str | tuple[str, ...]) -> Actor:
     """``_need``, then the typed actor for a service call (issue 16)."""
     _need(request, permission)
     return request_actor(request)
@@ -63,7 +65,7 @@ def _assign(request: HttpRequest, form: MarketingTagAssignForm) -> bool:
     """Give the form's tag to its buyers; a message says how many and which names are no buyer."""
     try:
         result = services.buyer_tags_add(
-            actor=_acting(request, "promotion.manage"),
+            actor=_acting(request, tags.TARGETING),
             tag=form.cleaned_data["tag"],
             usernames=form.username_list(),
         )
@@ -109,7 +111,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
             "active": "marketing_campaigns",
             "table": table,
             "form": form,
-            "can_manage": request.user.has_perm("promotion.manage"),
+            "can_manage": any(request.user.has_perm(p) for p in tags.TARGETING),
         },
     )
 
@@ -129,7 +131,7 @@ def _masked(row: Any) -> str:
 @login_required
 def tag_page(request: HttpRequest, tag: str) -> HttpResponse:
     """One tag: its buyers (masked), how many a campaign could reach, the campaigns naming it; assign,
-    unassign, rename and delete (``promotion.manage``)."""
+    unassign, rename and delete (``tags.TARGETING``)."""
     actor = _need(request, "promotion.view")
     try:
         rows = tags.tag_buyers(actor=actor, tag=tag)
@@ -142,7 +144,7 @@ def tag_page(request: HttpRequest, tag: str) -> HttpResponse:
         request.POST if request.POST.get("action") == "rename" else None, initial={"new_name": tag}
     )
     if request.method == "POST":
-        manager = _acting(request, "promotion.manage")
+        manager = _acting(request, tags.TARGETING)
         action = request.POST.get("action", "")
         if action == "assign" and assign.is_valid() and _assign(request, assign):
             return redirect("marketing:tag", tag=tag)
@@ -165,7 +167,7 @@ def tag_page(request: HttpRequest, tag: str) -> HttpResponse:
             tags.buyer_tag_remove(actor=manager, tag=tag)
             messages.success(request, _("Tag deleted."))
             return redirect("marketing:tags")
-    can_manage = request.user.has_perm("promotion.manage")
+    can_manage = any(request.user.has_perm(p) for p in tags.TARGETING)
     table = DataTable(
         request,
         rows,

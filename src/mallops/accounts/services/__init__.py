@@ -22,6 +22,7 @@ from mallops.accounts.services.common import (
     _check_password,
     _check_phone,
     _check_username,
+    require_any_permission,
     require_permission,
 )
 from mallops.accounts.services.merchants import (
@@ -78,6 +79,7 @@ __all__ = [
     "merchant_set_active",
     "merchant_suspend",
     "merchant_update",
+    "require_any_permission",
     "require_permission",
     "staff_create",
     "staff_password_set",
