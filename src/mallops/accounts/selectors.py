@@ -10,6 +10,7 @@ from mallops.accounts.models import Address, Merchant, MerchantMember, RoleGrant
 from mallops.accounts.roles import ROLES, Kind, permissions_for
 from mallops.core.actors import Actor
 from mallops.core.errors import not_found
+from mallops.core.fixedsql import FixedQuery
 
 _CACHE_ATTR = "_mallops_roles"
 _SUSPENDED_ATTR = "_mallops_store_suspended"
@@ -19,6 +20,21 @@ _MERCHANT_ATTR = "_mallops_merchant_id"
 # shipping and refunding the orders already placed, customer service and after-sales. Buyers who paid
 # are still served; listings, promotions and staff changes wait until the store is resumed.
 SUSPENDED_STORE_KEEPS = frozenset({"store.staff.view", "store.order.manage", "store.service.handle"})
+
+
+# read on every authenticated request (``accounts.actors``): compiled once per process (``core.fixedsql``)
+_STAFF_ROLES = FixedQuery(
+    "accounts.staff_roles", lambda *, user_id: RoleGrant.objects.filter(user_id=user_id).values("role")
+)
+_MEMBERSHIP = FixedQuery(
+    "accounts.membership",
+    lambda *, user_id: (
+        MerchantMember.objects.unscoped(reason="role lookup")
+        .filter(user_id=user_id, is_active=True)
+        .order_by("pk")
+        .values("role", "merchant__is_active", "merchant_id")
+    ),
+)
 
 
 def user_role_codes(user: Any) -> frozenset[str]:
@@ -33,18 +49,13 @@ def user_role_codes(user: Any) -> frozenset[str]:
         return frozenset(cached)
     codes: set[str] = set()
     if user.kind == Kind.STAFF:
-        codes = set(RoleGrant.objects.filter(user_id=user.pk).values_list("role", flat=True))
+        codes = {row["role"] for row in _STAFF_ROLES.rows(user_id=user.pk)}
     elif user.kind == Kind.MERCHANT:
-        membership = (
-            MerchantMember.objects.unscoped(reason="role lookup")
-            .filter(user_id=user.pk, is_active=True)
-            .values_list("role", "merchant__is_active", "merchant_id")
-            .first()
-        )
-        if membership is not None:
-            codes = {membership[0]}
-            setattr(user, _SUSPENDED_ATTR, not membership[1])
-            setattr(user, _MERCHANT_ATTR, membership[2])
+        found = _MEMBERSHIP.rows(user_id=user.pk, limit=1)
+        if found:
+            codes = {found[0]["role"]}
+            setattr(user, _SUSPENDED_ATTR, not found[0]["merchant__is_active"])
+            setattr(user, _MERCHANT_ATTR, found[0]["merchant_id"])
     codes &= set(ROLES)
     setattr(user, _CACHE_ATTR, frozenset(codes))
     return frozenset(codes)
