@@ -9,6 +9,7 @@ from analytics_django_support import store
 from django.db.models import Sum
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics import metrics, order_source
 from mallops.analytics.modelling import segments_refresh
 from mallops.analytics.models import SegmentMember
@@ -147,7 +148,10 @@ def test_paid_order_events_carry_the_coupon_threshold_and_member_levers(
     batch = make_batch(None, min_fen=0, off_fen=200)
     grant_consent([member], ["marketing"])
     coupons_issue(
-        actor=make_staff("product_ops"), merchant_id=None, batch_id=batch.pk, usernames=[member.username]
+        actor=actor_of(make_staff("product_ops")),
+        merchant_id=None,
+        batch_id=batch.pk,
+        usernames=[member.username],
     )
     with django_capture_on_commit_callbacks(execute=True):
         with_offers = make_order(merchant, buyer=member, qty=3)  # 3 x 1000 fen

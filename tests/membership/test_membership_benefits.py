@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.membership.benefits import grant_period, member_coupons_grant, members_coupons_grant
@@ -36,7 +37,7 @@ def test_tier_coupons_are_granted_once_per_month_without_marketing_consent() -> 
     staff = make_staff("product_ops")
     now = timezone.now()
     batch = coupon_batch_create(
-        actor=staff,
+        actor=actor_of(staff),
         merchant_id=None,
         data=BatchInput(
             name="金卡月券",

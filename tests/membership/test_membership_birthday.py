@@ -10,6 +10,7 @@ from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.membership.birthday import (
@@ -54,7 +55,7 @@ def test_a_birthday_is_due_on_exactly_the_days_of_the_catch_up_window(today: dat
 
 def _gold_with_gift(staff: object, now: datetime) -> tuple[object, int]:
     batch = coupon_batch_create(
-        actor=staff,
+        actor=actor_of(staff),
         merchant_id=None,
         data=BatchInput(
             name="生日券",
@@ -176,7 +177,6 @@ def test_the_buyer_sets_the_birthday_through_the_api() -> None:
 @pytest.mark.django_db
 @pytest.mark.req("R4.3.1")
 def test_a_refused_birthday_coupon_is_retried_in_the_window_and_the_operator_sees_it() -> None:
-    from mallops.accounts.actors import actor_of
     from mallops.pricing.models import CouponBatch
 
     # given a tier gift of 500 points and a coupon whose batch is used up, and two members born 8 December

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.membership.member_days import member_day_create
 from mallops.membership.models import MemberDay
 from mallops.membership.services import TierInput, tier_create
@@ -29,7 +30,7 @@ def test_old_member_days_get_their_tier_and_hand_made_members_only_promotions_st
     MemberDay.objects.filter(promotion=old).delete()
     start, end = old.starts_at, old.ends_at
     hand_made = promotions.promotion_create(
-        actor=staff,
+        actor=actor_of(staff),
         merchant_id=None,
         data=promotions.PromotionInput(
             name="会员专享",

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.dsr.testing import grant_consent
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem, StockLedger
 from mallops.orders.stock import ledger_balance
@@ -42,7 +43,7 @@ def _offers(shop):
     batch = make_batch(None, min_fen=10000, off_fen=777)
     grant_consent([shop["buyer"]], ["marketing"])  # a coupon sent to a buyer is marketing
     coupons_issue(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         merchant_id=None,
         batch_id=batch.pk,
         usernames=[shop["buyer"].username],
@@ -211,7 +212,7 @@ def test_live_promotions_and_held_coupons_apply_and_are_redeemed(shop):
     batch = make_batch(None, min_fen=10000, off_fen=500)
     grant_consent([shop["buyer"]], ["marketing"])  # a coupon sent to a buyer is marketing
     coupons_issue(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         merchant_id=None,
         batch_id=batch.pk,
         usernames=[shop["buyer"].username],
@@ -277,7 +278,10 @@ def test_a_coupon_the_buyer_does_not_hold_is_refused(shop):
     grant_consent([other], ["marketing"])
     batch = make_batch(None, min_fen=0, off_fen=500)
     coupons_issue(
-        actor=make_staff("product_ops"), merchant_id=None, batch_id=batch.pk, usernames=[other.username]
+        actor=actor_of(make_staff("product_ops")),
+        merchant_id=None,
+        batch_id=batch.pk,
+        usernames=[other.username],
     )
     theirs = Coupon.objects.for_buyer(other.pk).get()
     response = shop["client"].post_json(

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from storefront_support import live_product
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.testing import delivered_order
 from mallops.catalogue.services import sku_price_set
 from mallops.orders.models import OrderLine
@@ -53,8 +54,8 @@ def test_cached_parts_follow_price_review_offer_and_listing_writes_at_once(
     assert "商品评价（1）" in _page(product.pk) and "保温效果很好" in _page(product.pk)
     with count_queries() as warm:
         _page(product.pk)
-    # the entry's stamp, the SKU rows' live price and stock (4), the related products' entries
-    assert len(warm) == 6
+    # the stamps of the entry and of its category's entries (1), the SKU rows' live price and stock (4)
+    assert len(warm) == 5
 
     # when the store reprices the SKU (the catalogue's one price writer), the page and the card follow
     with django_capture_on_commit_callbacks(execute=True):
@@ -73,7 +74,7 @@ def test_cached_parts_follow_price_review_offer_and_listing_writes_at_once(
         promotion = make_promotion(merchant, status="live", rules_text="【满100减20】全店通用")
     assert "【满100减20】全店通用" in _page(product.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        promotion_cancel(actor=owner, merchant_id=merchant.pk, promotion_id=promotion.pk)
+        promotion_cancel(actor=actor_of(owner), merchant_id=merchant.pk, promotion_id=promotion.pk)
     assert "【满100减20】全店通用" not in _page(product.pk)
 
     # when the listing is taken down, the page is gone and so is the entry

@@ -118,9 +118,10 @@ def platform_batch_issue_segment(request: HttpRequest, batch_id: int, payload: S
     summary="Issue a store coupon to the segment's buyers who paid an order of the store (once each)",
 )
 def merchant_batch_issue_segment(request: HttpRequest, batch_id: int, payload: SegmentIssueIn) -> Any:
-    merchant_id = actor_merchant_id(request.user)
+    actor = request_actor(request)
+    merchant_id = actor_merchant_id(actor)
     result = segments.coupons_issue_segment(
-        actor=request.user,
+        actor=actor,
         merchant_id=merchant_id,
         batch_id=batch_id,
         segment=payload.segment,
@@ -148,7 +149,7 @@ def campaign_report_get(request: HttpRequest, start: date | None = None, end: da
 def merchant_campaign_report_get(
     request: HttpRequest, start: date | None = None, end: date | None = None
 ) -> Any:
-    merchant_id = actor_merchant_id(request.user)
+    merchant_id = actor_merchant_id(request_actor(request))
     if start is not None and end is not None and end < start:
         raise validation_error([FieldError(loc=("query", "end"), msg="must not be before start")])
     report = campaign_report.merchant_campaign_report(

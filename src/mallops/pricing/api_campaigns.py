@@ -75,7 +75,7 @@ def platform_membership_grant(request: HttpRequest, payload: MembershipIn) -> St
 @router.get("/memberships", response=list[MembershipOut], summary="Platform memberships")
 @paginate(Pagination)
 def platform_membership_list(request: HttpRequest) -> Any:
-    rows = memberships.memberships(actor=request.user, merchant_id=None)
+    rows = memberships.memberships(actor=request_actor(request), merchant_id=None)
     return [MembershipOut.from_row(r) for r in rows]
 
 
@@ -95,13 +95,14 @@ def platform_membership_revoke(request: HttpRequest, membership_id: int) -> Any:
     summary="Grant a store membership (201; 200 when an active one was replaced)",
 )
 def merchant_membership_grant(request: HttpRequest, payload: MembershipIn) -> Status[Any]:
-    return _grant(request, actor_merchant_id(request.user), payload)
+    return _grant(request, actor_merchant_id(request_actor(request)), payload)
 
 
 @router.get("/merchant/memberships", response=list[MembershipOut], summary="The store's memberships")
 @paginate(Pagination)
 def merchant_membership_list(request: HttpRequest) -> Any:
-    rows = memberships.memberships(actor=request.user, merchant_id=actor_merchant_id(request.user))
+    actor = request_actor(request)
+    rows = memberships.memberships(actor=actor, merchant_id=actor_merchant_id(actor))
     return [MembershipOut.from_row(r) for r in rows]
 
 
@@ -111,7 +112,7 @@ def merchant_membership_list(request: HttpRequest) -> Any:
 def merchant_membership_revoke(request: HttpRequest, membership_id: int) -> Any:
     row = memberships.membership_revoke(
         actor=request_actor(request),
-        merchant_id=actor_merchant_id(request.user),
+        merchant_id=actor_merchant_id(request_actor(request)),
         membership_id=membership_id,
     )
     return MembershipOut.from_row(row)

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind, require_buyer
 from mallops.accounts.services import require_permission
@@ -102,7 +101,6 @@ def _snapshot(batch: CouponBatch) -> dict[str, Any]:
 
 @transaction.atomic
 def coupon_batch_create(*, actor: Actor, merchant_id: int | None, data: BatchInput) -> CouponBatch:
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     now = timezone.now()
     errors = _validate(data, merchant_id is None, now)
@@ -202,7 +200,6 @@ def coupon_batch_update(
     buyer, so the batch is still a draft). Locks the row; 404 outside the actor's scope, 409
     ``coupon_batch_issued`` once a coupon was issued, ``coupon_batch_cancelled`` after a stop, 422 and
     409 ``coupon_batch_blocked`` as ``coupon_batch_create``. ``claim_code`` None keeps the current code."""
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     batch = _locked_batch(batch_id, merchant_id, actor)
     if batch.status == CouponBatch.Status.CANCELLED:
@@ -264,7 +261,6 @@ def coupon_batch_update(
 @transaction.atomic
 def coupon_batch_cancel(*, actor: Actor, merchant_id: int | None, batch_id: int) -> CouponBatch:
     """Stop issuing; coupons already held stay valid (an announced offer is honoured)."""
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     batch = _locked_batch(batch_id, merchant_id, actor)
     before = _snapshot(batch)
@@ -373,7 +369,6 @@ def coupons_issue(
     A buyer without marketing consent (``dsr`` consent, as for a segment issue) is skipped: refused with
     ``no_marketing_consent`` and counted in ``no_consent``; an unknown name is refused ``not_a_buyer``.
     """
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     if not usernames or len(usernames) > 1000:
         raise validation_error([FieldError(loc=("body", "buyers"), msg="give 1 to 1000 buyer usernames")])
@@ -460,7 +455,6 @@ def coupons_issue_audience(
     ended) every later buyer is refused the same way. One audit event ``action`` with the audience's
     ``audit`` facts and the counts.
     """
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     batch = _locked_batch(batch_id, merchant_id, actor)
     chosen = audience()

@@ -17,7 +17,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.accounts.services import require_permission
@@ -61,7 +60,6 @@ def membership_grant(
     *, actor: Actor, merchant_id: int | None, data: MembershipInput
 ) -> tuple[Membership, bool]:
     """Grant (or re-grant) a membership; returns (row, created)."""
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     now = timezone.now()
     valid_from = data.valid_from or now
@@ -105,7 +103,6 @@ def membership_grant(
 
 @transaction.atomic
 def membership_revoke(*, actor: Actor, merchant_id: int | None, membership_id: int) -> Membership:
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     row: Membership | None = (
         _scope(actor, merchant_id)
@@ -129,7 +126,7 @@ def membership_revoke(*, actor: Actor, merchant_id: int | None, membership_id: i
     return row
 
 
-def memberships(*, actor: Any, merchant_id: int | None) -> Any:
+def memberships(*, actor: Actor, merchant_id: int | None) -> Any:
     """The organiser's memberships, newest first (staff: the platform's; a merchant: its store's)."""
     if merchant_id is None:
         qs = Membership.objects.for_platform(actor, "promotion.view").filter(merchant__isnull=True)

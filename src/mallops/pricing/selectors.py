@@ -8,27 +8,28 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from mallops.accounts.selectors import user_merchant
+from mallops.accounts.selectors import user_merchant_id
 from mallops.accounts.services import require_permission
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.pricing.models import Coupon, CouponBatch, Promotion
 
 
-def actor_merchant_id(actor: Any, permission: str = "store.promotion.manage") -> int:
+def actor_merchant_id(actor: Actor, permission: str = "store.promotion.manage") -> int:
     """The merchant-side actor's store (404 ``merchant`` when the actor has none), after the permission."""
     require_permission(actor, permission)
-    member = user_merchant(actor)
-    if member is None:
+    merchant_id = user_merchant_id(actor)  # read with the permission's roles: no query of its own
+    if merchant_id is None:
         raise not_found("merchant")
-    return int(member.merchant_id)
+    return merchant_id
 
 
-def merchant_promotions(*, actor: Any) -> QuerySet[Promotion]:
+def merchant_promotions(*, actor: Actor) -> QuerySet[Promotion]:
     qs: QuerySet[Promotion] = Promotion.objects.for_merchant(actor_merchant_id(actor)).order_by("-pk")
     return qs
 
 
-def merchant_promotion(*, actor: Any, promotion_id: int) -> Promotion:
+def merchant_promotion(*, actor: Actor, promotion_id: int) -> Promotion:
     row: Promotion | None = merchant_promotions(actor=actor).filter(pk=promotion_id).first()
     if row is None:
         raise not_found("promotion")
@@ -36,7 +37,7 @@ def merchant_promotion(*, actor: Any, promotion_id: int) -> Promotion:
 
 
 def platform_promotions(
-    *, actor: Any, platform_only: bool = False, status: str | None = None, merchant_id: int | None = None
+    *, actor: Actor, platform_only: bool = False, status: str | None = None, merchant_id: int | None = None
 ) -> QuerySet[Promotion]:
     """Staff with ``promotion.view``: platform promotions and (unless ``platform_only``) every store's."""
     qs: QuerySet[Promotion] = Promotion.objects.for_platform(actor, "promotion.view").select_related(
@@ -51,7 +52,7 @@ def platform_promotions(
     return qs.order_by("-pk")
 
 
-def platform_promotion(*, actor: Any, promotion_id: int) -> Promotion:
+def platform_promotion(*, actor: Actor, promotion_id: int) -> Promotion:
     row: Promotion | None = platform_promotions(actor=actor).filter(pk=promotion_id).first()
     if row is None:
         raise not_found("promotion")
@@ -67,26 +68,26 @@ def live_promotions(*, merchant_id: int | None = None) -> QuerySet[Promotion]:
     return qs.order_by("ends_at", "pk")
 
 
-def merchant_batches(*, actor: Any) -> QuerySet[CouponBatch]:
+def merchant_batches(*, actor: Actor) -> QuerySet[CouponBatch]:
     qs: QuerySet[CouponBatch] = CouponBatch.objects.for_merchant(actor_merchant_id(actor)).order_by("-pk")
     return qs
 
 
-def merchant_batch(*, actor: Any, batch_id: int) -> CouponBatch:
+def merchant_batch(*, actor: Actor, batch_id: int) -> CouponBatch:
     row: CouponBatch | None = merchant_batches(actor=actor).filter(pk=batch_id).first()
     if row is None:
         raise not_found("coupon batch")
     return row
 
 
-def platform_batches(*, actor: Any, platform_only: bool = True) -> QuerySet[CouponBatch]:
+def platform_batches(*, actor: Actor, platform_only: bool = True) -> QuerySet[CouponBatch]:
     qs: QuerySet[CouponBatch] = CouponBatch.objects.for_platform(actor, "promotion.view")
     if platform_only:
         qs = qs.filter(merchant__isnull=True)
     return qs.order_by("-pk")
 
 
-def platform_batch(*, actor: Any, batch_id: int) -> CouponBatch:
+def platform_batch(*, actor: Actor, batch_id: int) -> CouponBatch:
     row: CouponBatch | None = platform_batches(actor=actor, platform_only=False).filter(pk=batch_id).first()
     if row is None:
         raise not_found("coupon batch")

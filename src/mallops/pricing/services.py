@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
@@ -245,7 +244,6 @@ def _terms(row: Promotion) -> dict[str, Any]:
 @transaction.atomic
 def promotion_create(*, actor: Actor, merchant_id: int | None, data: PromotionInput) -> Promotion:
     """A draft promotion of ``merchant_id`` (None: a platform promotion)."""
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     now = timezone.now()
     errors = _validate(data, platform=merchant_id is None, now=now)
@@ -268,7 +266,6 @@ def promotion_update(
     """Replace the terms of a draft (``merchant_id`` None: a platform draft). Locks the row; 404 for a
     promotion outside the actor's scope, 409 ``promotion_not_draft`` once it was launched or cancelled,
     422 as ``promotion_create``. The findings are not stored: they are re-run at launch."""
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     row = _locked(promotion_id, merchant_id, actor)
     if row.status != PromotionStatus.DRAFT:
@@ -349,7 +346,6 @@ def promotion_preview(
     """The pre-launch findings ``data`` would get, without writing anything (the console's "check"
     button). ``promotion_id`` names the draft being edited (so it does not overlap itself). 422 as
     ``promotion_create``."""
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     errors = _validate(data, platform=merchant_id is None, now=timezone.now())
     if errors:
@@ -383,7 +379,6 @@ def _locked(promotion_id: int, merchant_id: int | None, actor: Actor) -> Promoti
 @transaction.atomic
 def promotion_launch(*, actor: Actor, merchant_id: int | None, promotion_id: int) -> Promotion:
     """Check and launch a draft: scheduled before its start, live after. 409 with the findings if blocked."""
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     row = _locked(promotion_id, merchant_id, actor)
     before = _snapshot(row)
@@ -424,7 +419,6 @@ def promotion_launch(*, actor: Actor, merchant_id: int | None, promotion_id: int
 
 @transaction.atomic
 def promotion_cancel(*, actor: Actor, merchant_id: int | None, promotion_id: int) -> Promotion:
-    actor = actor_of(actor)
     require_permission(actor, _permission(merchant_id))
     row = _locked(promotion_id, merchant_id, actor)
     before = _snapshot(row)

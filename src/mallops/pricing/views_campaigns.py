@@ -72,7 +72,7 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Membership granted."))
         return redirect("pricing:memberships")
-    rows = memberships.memberships(actor=request.user, merchant_id=merchant_id)
+    rows = memberships.memberships(actor=request_actor(request), merchant_id=merchant_id)
     # a platform level set by the tier rules shows as the tier's name (the membership app's hook); any
     # other level only in a tooltip
     levels = rows.order_by().values_list("level", flat=True).distinct()
