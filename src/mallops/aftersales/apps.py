@@ -8,7 +8,10 @@ class AftersalesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from mallops.aftersales import risk_counts
         from mallops.console.navigation import MenuItem, register
+
+        risk_counts.connect()  # risk's early-warning metrics count requests and disputes through this
 
         register(
             MenuItem(

@@ -10,12 +10,14 @@ class OrdersConfig(AppConfig):
 
         from mallops.catalogue.services import register_skus_written_hook
         from mallops.console.navigation import MenuItem, register
+        from mallops.orders import risk_counts
         from mallops.orders.flash import tokens
         from mallops.orders.stock import catalogue_sync
 
         tokens.connect()  # bearer tokens cached in Redis for the flash fast path, revoked at once
         # a catalogue SKU write creates or updates its stock row (the catalogue does not import orders)
         register_skus_written_hook(catalogue_sync)
+        risk_counts.connect()  # risk's early-warning metrics count orders through this (risk imports no orders)
 
         register(MenuItem("orders", _("Orders"), "orders:list", "order.view", group="trade"))
         register(

@@ -9,6 +9,9 @@ class PricingConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.console.navigation import MenuItem, register
+        from mallops.pricing import risk_counts
+
+        risk_counts.connect()  # risk's early-warning metrics count used coupons through this
 
         register(MenuItem("promotions", _("Promotions"), "pricing:list", "promotion.view", group="marketing"))
         register(

@@ -1,6 +1,9 @@
 """The metrics early-warning rules watch (R7.2.3), each a whole number over a window ending at ``now``.
 
-Platform-wide reads for a periodic job: they go through each model's explicit unscoped path, saying why.
+Risk sits below orders, pricing and after-sales in the app graph (docs/adr/0006), so it does not read
+their rows: each owner registers the platform-wide count risk needs (``register_count`` in its
+``AppConfig.ready``; a selector of the owner, through the model's explicit unscoped path, saying why).
+A count nobody registered raises ``LookupError`` instead of reading as zero.
 """
 
 from __future__ import annotations
@@ -9,20 +12,38 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
-
 from mallops.accounts.models import LoginFailure
-from mallops.aftersales.models import MONEY_KINDS, AfterSalesRequest, Dispute
-from mallops.orders.models import Order
-from mallops.pricing.models import Coupon
 from mallops.risk.models import RiskEventLog
 
 WHY = "platform-wide early-warning metric"
 
+# name -> who registers it: orders placed (orders), refund and return requests opened and disputes opened
+# (after-sales), face value in fen of the coupons used (pricing); each counts rows in [since, until).
+COUNTS = ("orders_placed", "money_requests_opened", "disputes_opened", "coupon_face_value_used")
+_COUNTS: dict[str, Callable[[datetime, datetime], int]] = {}
+
+
+def register_count(name: str, count: Callable[[datetime, datetime], int]) -> None:
+    """Called by the owning app when it starts; ``count(since, until)`` counts rows in ``[since, until)``."""
+    if name not in COUNTS:
+        raise ValueError(f"unknown risk count {name!r}")
+    _COUNTS[name] = count
+
+
+def registered_counts() -> frozenset[str]:
+    return frozenset(_COUNTS)
+
+
+def _count(name: str, since: datetime, until: datetime) -> int:
+    try:
+        count = _COUNTS[name]
+    except KeyError:
+        raise LookupError(f"no app registered the risk count {name!r}") from None
+    return int(count(since, until))
+
 
 def _orders(since: datetime, until: datetime) -> int:
-    return int(Order.objects.unscoped(reason=WHY).filter(created_at__gte=since, created_at__lt=until).count())
+    return _count("orders_placed", since, until)
 
 
 def refund_rate(now: datetime, window: timedelta) -> int:
@@ -30,29 +51,19 @@ def refund_rate(now: datetime, window: timedelta) -> int:
     orders = _orders(now - window, now)
     if not orders:
         return 0
-    requests = (
-        AfterSalesRequest.objects.unscoped(reason=WHY)
-        .filter(created_at__gte=now - window, created_at__lt=now, kind__in=list(MONEY_KINDS))
-        .count()
-    )
+    requests = _count("money_requests_opened", now - window, now)
     return int(requests * 100 // orders)
 
 
 def disputes(now: datetime, window: timedelta) -> int:
     """Disputes (platform intervention, the chargeback-like case) opened in the window."""
-    return int(
-        Dispute.objects.unscoped(reason=WHY).filter(opened_at__gte=now - window, opened_at__lt=now).count()
-    )
+    return _count("disputes_opened", now - window, now)
 
 
 def coupon_cost_per_hour(now: datetime, window: timedelta) -> int:
     """Face value in fen of the coupons used in the window (a fixed discount, else the percent coupon's
     cap), per hour."""
-    total = (
-        Coupon.objects.unscoped(reason=WHY)
-        .filter(status=Coupon.Status.USED, used_at__gte=now - window, used_at__lt=now)
-        .aggregate(fen=Coalesce(Sum(Coalesce("batch__off_fen", "batch__max_off_fen", 0)), 0))["fen"]
-    )
+    total = _count("coupon_face_value_used", now - window, now)
     minutes = max(int(window.total_seconds() // 60), 1)
     return int(total) * 60 // minutes
 
