@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
-from mallops.accounts.selectors import merchant_is_suspended, user_merchant_id, user_role_codes
+from mallops.accounts.selectors import merchant_is_suspended, user_merchant, user_merchant_id, user_role_codes
 from mallops.core.actors import ANONYMOUS, SYSTEM, Actor, ActorKind
 from mallops.core.logging import current_request_id
 
@@ -68,3 +69,12 @@ def user_row(actor: Actor) -> User:
         None, ["id", "username", "kind"], [actor.user_id, actor.username, str(actor.kind)]
     )
     return row
+
+
+def merchant_store_id(request: HttpRequest, permission: str) -> int:
+    """The signed-in merchant member's store for a console page (403 without ``permission`` or a store)."""
+    user: Any = request.user
+    member = user_merchant(user) if user.has_perm(permission) else None
+    if member is None:
+        raise PermissionDenied(permission)
+    return int(member.merchant_id)

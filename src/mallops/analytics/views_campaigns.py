@@ -17,10 +17,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallops.accounts.actors import request_actor
+from mallops.accounts.actors import merchant_store_id, request_actor
 from mallops.analytics import campaign_report, segments
-from mallops.console.lists import Column, DataTable, Filter
-from mallops.console.scope import merchant_store_id, query_day
+from mallops.console.lists import Column, DataTable, Filter, query_day
 from mallops.core.errors import DomainError
 from mallops.pricing.svg import bar_chart
 

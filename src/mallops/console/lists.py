@@ -192,6 +192,12 @@ def _parse_date(text: str) -> dt.date | None:
         return None
 
 
+def query_day(text: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` query or form value, or None (an empty or malformed value is no bound, never an
+    error page)."""
+    return _parse_date(text) if text else None
+
+
 class DataTable:
     """Applies the request's search, filters, date range and sort to ``queryset`` and pages it."""
 

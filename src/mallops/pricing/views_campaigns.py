@@ -20,10 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallops.accounts.actors import request_actor
+from mallops.accounts.actors import merchant_store_id, request_actor
 from mallops.accounts.selectors import user_merchant
-from mallops.console.lists import Column, DataTable, Filter
-from mallops.console.scope import merchant_store_id, query_day
+from mallops.console.lists import Column, DataTable, Filter, query_day
 from mallops.core.errors import DomainError
 from mallops.core.words import label, label_choices
 from mallops.pricing import memberships
