@@ -9,13 +9,35 @@ cover several merchants' orders of one checkout), so a merchant sees only its ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from mallops.orders.contracts import PaymentRow, RefundRow
 from mallops.orders.models import Order, OrderLine, PartialRefund
+
+# Payments sits above orders (docs/adr/0006): it registers how its rows are read when it starts
+# (``PaymentsConfig.ready``); "payments" reads a checkout's payments by checkout id, oldest first, and
+# "refunds" an order's provider refunds by order id, oldest first.
+_PAYMENT_READS: dict[str, Callable[[int], list[Any]]] = {}
+
+
+def register_payment_reads(
+    *, payments: Callable[[int], list[PaymentRow]], refunds: Callable[[int], list[RefundRow]]
+) -> None:
+    _PAYMENT_READS["payments"] = payments
+    _PAYMENT_READS["refunds"] = refunds
+
+
+def _payment_reads(name: str) -> Callable[[int], list[Any]]:
+    try:
+        return _PAYMENT_READS[name]
+    except KeyError:
+        raise LookupError("the payments app registered no payment reads (orders.detail)") from None
+
 
 # the order's audit actions (``orders.transitions``, ``orders.checkout``, ``orders.sweeps``) as the timeline
 # names them
@@ -155,9 +177,7 @@ def _offers(lines: list[OrderLine]) -> list[Offer]:
 
 
 def _payments(order: Order, *, platform: bool) -> list[PaymentView]:
-    from mallops.payments.models import Payment
-
-    rows = Payment.objects.filter(checkout_id=order.checkout_id).order_by("pk")
+    rows = _payment_reads("payments")(order.checkout_id)
     views = []
     for p in rows:
         if p.order_ids and order.pk not in p.order_ids:
@@ -178,15 +198,13 @@ def _payments(order: Order, *, platform: bool) -> list[PaymentView]:
 
 
 def _refunds(order: Order) -> tuple[list[RefundView], int]:
-    from mallops.payments.models import Refund
-
     partial = list(
         PartialRefund.objects.for_merchant(order.merchant_id).filter(order_id=order.pk).order_by("at", "pk")
     )
     # a partial refund names its caller's refund (``AS12``); pair them with the provider's rows by amount
     waiting = [(p.amount_fen, p.reference) for p in partial]
     views = []
-    for r in Refund.objects.filter(order_id=order.pk).order_by("created_at", "pk"):
+    for r in _payment_reads("refunds")(order.pk):
         reference = ""
         for i, (amount, ref) in enumerate(waiting):
             if amount == r.amount_fen:

@@ -1,0 +1,30 @@
+"""What other apps hand the orders app (frozen rows, no models)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One payment of a checkout, as the payments app holds it (it may cover several orders)."""
+
+    out_trade_no: str
+    provider: str
+    status: str
+    order_ids: tuple[int, ...]  # empty: the whole checkout
+    amount_fen: int
+    refunded_fen: int
+    created_at: datetime
+    paid_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RefundRow:
+    """One provider refund of an order, as the payments app holds it."""
+
+    out_refund_no: str
+    amount_fen: int
+    status: str
+    created_at: datetime
