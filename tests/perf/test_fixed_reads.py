@@ -20,6 +20,9 @@ from mallops.orders.testing import make_buyer, make_stock
 from mallops.review import list_reads as review_list_reads
 from mallops.review import selectors as review_selectors
 from mallops.review import services as review
+from mallops.service import list_reads as service_list_reads
+from mallops.service import selectors as service_selectors
+from mallops.service.services import ticket_create
 from mallops.tenancy.managers import UnscopedQueryError
 from mallops.testing.factories import make_merchant, make_staff
 
@@ -119,3 +122,24 @@ def test_the_fixed_stock_and_review_queue_pages_are_the_selectors_rows() -> None
             assert page.rows(offset, limit) == expected[offset : offset + limit]
     with pytest.raises(DomainError):
         review_list_reads.review_queue_page(actor=merchant)  # listing.review is checked on every call
+
+
+def test_the_fixed_desk_ticket_page_is_the_selectors_rows() -> None:
+    store, owner = make_merchant()
+    agent, buyer = make_staff("cs_agent"), make_buyer()
+    for n in range(3):
+        ticket_create(
+            actor=actor_of(agent),
+            subject=f"物流查询 {n}",
+            description="包裹没有更新。",
+            buyer_id=buyer.pk,
+            merchant_id=store.pk,
+        )
+    desk = actor_of(agent)
+    expected = service_selectors.ticket_rows(service_selectors.ticket_list(actor=desk))
+    page = service_list_reads.desk_ticket_page(actor=desk)
+    assert len(expected) == page.count() == 3
+    for offset, limit in ((0, 50), (1, 1), (2, 5)):
+        assert page.rows(offset, limit) == expected[offset : offset + limit]
+    with pytest.raises(DomainError):
+        service_list_reads.desk_ticket_page(actor=actor_of(owner))  # ticket.handle is checked on every call

@@ -40,7 +40,10 @@ def ticket_list(
         rows = rows.filter(slas__breached_at__isnull=False).distinct()
     if held:  # open, unassigned, and routing said why (e.g. nobody trained on the procedure)
         rows = rows.filter(assignee__isnull=True, status__in=OPEN_STATUSES).exclude(routing_hold_reason="")
-    return rows.order_by("-created_at", "-pk")
+    return rows.order_by(*TICKET_ORDER)
+
+
+TICKET_ORDER = ("-created_at", "-pk")  # newest first (service.list_reads reads the same order)
 
 
 # The API's ``TicketOut`` fields in order, ``calendar_warnings`` (from ``calendar_fallback_years``) next to last
@@ -62,15 +65,18 @@ TICKET_HEAD += ("resolution_due_at", "followup_due_at")
 
 def ticket_rows(tickets: QuerySet[Ticket]) -> list[dict[str, Any]]:
     """``ticket_list`` rows as the API's ``TicketOut`` (plain dicts, one query, no model instances)."""
-    rows = []
-    for found in tickets.select_related(None).values(
-        *TICKET_HEAD, "calendar_fallback_years", "routing_hold_reason"
-    ):
-        row = {name: found[name] for name in TICKET_HEAD}
-        row["calendar_warnings"] = [fallback_warning(y) for y in found["calendar_fallback_years"]]
-        row["routing_hold_reason"] = found["routing_hold_reason"]
-        rows.append(row)
-    return rows
+    return [ticket_row(found) for found in tickets.select_related(None).values(*TICKET_VALUES)]
+
+
+TICKET_VALUES = (*TICKET_HEAD, "calendar_fallback_years", "routing_hold_reason")
+
+
+def ticket_row(found: dict[str, Any]) -> dict[str, Any]:
+    """One ``TicketOut`` row from a ``.values(*TICKET_VALUES)`` row."""
+    row = {name: found[name] for name in TICKET_HEAD}
+    row["calendar_warnings"] = [fallback_warning(y) for y in found["calendar_fallback_years"]]
+    row["routing_hold_reason"] = found["routing_hold_reason"]
+    return row
 
 
 def ticket_get(*, actor: Actor, ticket_id: int) -> Ticket:
