@@ -24,6 +24,7 @@ from mallops.accounts import roles
 from mallops.accounts.errors import AccountsCode
 from mallops.accounts.models import Address, User
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import (
     FieldError,
     conflict,
@@ -53,10 +54,12 @@ CORRECTABLE: Final = (*PROFILE_FIELDS, *(f"address.{name}" for name in ADDRESS_F
 CORRECTION_REASON: Final = "个人信息更正请求（PIPL 第 46 条）"
 
 
-def require_buyer(actor: Any) -> User:
-    """401 ``unauthenticated`` / 403 ``buyer_only`` (``accounts.roles.require_buyer``, issue 16)."""
-    buyer: User = roles.require_buyer(actor)
-    return buyer
+def require_buyer(actor: Actor) -> int:
+    """The buyer's user id; 401 ``unauthenticated`` / 403 ``buyer_only`` (``accounts.roles.require_buyer``,
+    issue 16)."""
+    roles.require_buyer(actor)
+    buyer_id: int = actor.pk  # type: ignore[assignment]  # signed in: require_buyer refused None
+    return buyer_id
 
 
 # --- the rules ------------------------------------------------------------------------------------------
@@ -108,8 +111,9 @@ def _phone_taken(phone: str, user: User) -> bool:
 # --- profile --------------------------------------------------------------------------------------------
 
 
-def profile_get(*, actor: Any) -> User:
-    return require_buyer(actor)
+def profile_get(*, actor: Actor) -> User:
+    """The buyer's own account row."""
+    return User.objects.get(pk=require_buyer(actor))
 
 
 def _set_profile(user: User, changes: dict[str, str], loc: tuple[str, ...]) -> list[str]:
@@ -134,25 +138,17 @@ def _set_profile(user: User, changes: dict[str, str], loc: tuple[str, ...]) -> l
 
 
 @transaction.atomic
-def profile_update(
-    *, actor: Any, display_name: str | None = None, phone: str | None = None, request: Any = None
-) -> User:
+def profile_update(*, actor: Actor, display_name: str | None = None, phone: str | None = None) -> User:
     """The buyer changes their display name and/or mobile number (the sign-in number: unique)."""
-    buyer = require_buyer(actor)
+    buyer_id = require_buyer(actor)
     changes = {k: v for k, v in (("display_name", display_name), ("phone", phone)) if v is not None}
     if not changes:
         raise validation_error([FieldError(("body",), "change at least one field", "required")])
-    user = User.objects.select_for_update().get(pk=buyer.pk)
+    user = User.objects.select_for_update().get(pk=buyer_id)
     changed = _set_profile(user, changes, ("body",))
     if changed:
         user.save(update_fields=[*changed, *(["phone_index"] if "phone" in changed else [])])
-        audit_record(
-            actor=buyer,
-            action="accounts.profile_update",
-            obj=user,
-            after={"fields": changed},
-            request=request,
-        )
+        audit_record(actor=actor, action="accounts.profile_update", obj=user, after={"fields": changed})
     return user
 
 
@@ -175,15 +171,15 @@ def address_text(address: Address | AddressInput) -> str:
     return f"{address.province}{address.city}{address.district}{address.detail}"
 
 
-def address_list(*, actor: Any) -> list[Address]:
-    buyer = require_buyer(actor)
-    return list(Address.objects.filter(user=buyer).order_by("-is_default", "pk"))
+def address_list(*, actor: Actor) -> list[Address]:
+    buyer_id = require_buyer(actor)
+    return list(Address.objects.filter(user_id=buyer_id).order_by("-is_default", "pk"))
 
 
-def address_get(*, actor: Any, address_id: int) -> Address:
+def address_get(*, actor: Actor, address_id: int) -> Address:
     """The buyer's own address; another buyer's is 404 (its existence is not disclosed)."""
-    buyer = require_buyer(actor)
-    row = Address.objects.filter(user=buyer, pk=address_id).first()
+    buyer_id = require_buyer(actor)
+    row = Address.objects.filter(user_id=buyer_id, pk=address_id).first()
     if row is None:
         raise not_found("address")
     return row
@@ -204,30 +200,26 @@ def _only_default(row: Address) -> None:
 
 
 @transaction.atomic
-def address_create(*, actor: Any, data: AddressInput, request: Any = None) -> Address:
+def address_create(*, actor: Actor, data: AddressInput) -> Address:
     """Add an address (at most 20); the first one, or one marked ``is_default``, becomes the default."""
-    buyer = require_buyer(actor)
+    buyer_id = require_buyer(actor)
     values = {name: getattr(data, name) for name in ADDRESS_FIELDS}
     address_check(values)
-    User.objects.select_for_update().filter(pk=buyer.pk).first()  # serialises the buyer's book
-    count = Address.objects.filter(user=buyer).count()
+    User.objects.select_for_update().filter(pk=buyer_id).first()  # serialises the buyer's book
+    count = Address.objects.filter(user_id=buyer_id).count()
     if count >= MAX_ADDRESSES:
         raise conflict(
             f"An address book holds at most {MAX_ADDRESSES} addresses.", code=AccountsCode.ADDRESS_BOOK_FULL
         )
     row = Address.objects.create(
-        user=buyer,
+        user_id=buyer_id,
         **{name: str(value).strip() for name, value in values.items()},
         is_default=data.is_default or count == 0,
     )
     if row.is_default:
         _only_default(row)
     audit_record(
-        actor=buyer,
-        action="accounts.address_create",
-        obj=row,
-        after={"fields": list(ADDRESS_FIELDS)},
-        request=request,
+        actor=actor, action="accounts.address_create", obj=row, after={"fields": list(ADDRESS_FIELDS)}
     )
     return row
 
@@ -245,14 +237,14 @@ def _set_address(row: Address, changes: dict[str, Any], loc: tuple[str, ...]) ->
 
 
 @transaction.atomic
-def address_update(*, actor: Any, address_id: int, changes: dict[str, Any], request: Any = None) -> Address:
+def address_update(*, actor: Actor, address_id: int, changes: dict[str, Any]) -> Address:
     """Change some fields of one of the buyer's addresses (``is_default: true`` makes it the default;
     the default cannot be unset directly: mark another one instead)."""
-    buyer = require_buyer(actor)
+    buyer_id = require_buyer(actor)
     unknown = sorted(set(changes) - {*ADDRESS_FIELDS, "is_default"})
     if unknown or not changes:
         raise validation_error([FieldError(("body",), "change at least one address field", "required")])
-    row = Address.objects.select_for_update().filter(user=buyer, pk=address_id).first()
+    row = Address.objects.select_for_update().filter(user_id=buyer_id, pk=address_id).first()
     if row is None:
         raise not_found("address")
     if changes.get("is_default") is False and row.is_default:
@@ -264,34 +256,31 @@ def address_update(*, actor: Any, address_id: int, changes: dict[str, Any], requ
         row.save(update_fields=changed)
         if row.is_default:
             _only_default(row)
-        audit_record(
-            actor=buyer, action="accounts.address_update", obj=row, after={"fields": changed}, request=request
-        )
+        audit_record(actor=actor, action="accounts.address_update", obj=row, after={"fields": changed})
     return row
 
 
 @transaction.atomic
-def address_delete(*, actor: Any, address_id: int, request: Any = None) -> None:
+def address_delete(*, actor: Actor, address_id: int) -> None:
     """Delete one address; when it was the default, the oldest remaining one becomes the default. Orders
     keep their own copy of the delivery address."""
-    buyer = require_buyer(actor)
-    row = Address.objects.select_for_update().filter(user=buyer, pk=address_id).first()
+    buyer_id = require_buyer(actor)
+    row = Address.objects.select_for_update().filter(user_id=buyer_id, pk=address_id).first()
     if row is None:
         raise not_found("address")
     was_default, pk = row.is_default, row.pk
     row.delete()
     if was_default:
-        successor = Address.objects.filter(user=buyer).order_by("pk").first()
+        successor = Address.objects.filter(user_id=buyer_id).order_by("pk").first()
         if successor is not None:
             successor.is_default = True
             successor.save(update_fields=["is_default"])
     audit_record(
-        actor=buyer,
+        actor=actor,
         action="accounts.address_delete",
         object_type="accounts.address",
         object_id=str(pk),
         after=None,
-        request=request,
     )
 
 
@@ -326,9 +315,7 @@ def correction_check(
         raise validation_error([FieldError((*loc, "value"), "already registered", "duplicate")])
 
 
-def correction_apply(
-    *, actor: Any, buyer: User, field: str, value: str, address_id: int | None, request: Any = None
-) -> bool:
+def correction_apply(*, actor: Actor, buyer: User, field: str, value: str, address_id: int | None) -> bool:
     """Write an approved correction (runs in the caller's transaction; audited like the buyer's own edit,
     with the approving staff member as actor). True when the value changed (False: already so)."""
     correction_check(buyer=buyer, field=field, value=value, address_id=address_id)
@@ -342,7 +329,6 @@ def correction_apply(
                 action="accounts.address_update",
                 obj=row,
                 after={"fields": changed, "reason": CORRECTION_REASON},
-                request=request,
             )
         return bool(changed)
     user = User.objects.select_for_update().get(pk=buyer.pk)
@@ -354,6 +340,5 @@ def correction_apply(
             action="accounts.profile_update",
             obj=user,
             after={"fields": changed, "reason": CORRECTION_REASON},
-            request=request,
         )
     return bool(changed)

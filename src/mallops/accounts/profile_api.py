@@ -12,6 +12,7 @@ from ninja import Router, Status
 from pydantic import Field
 
 from mallops.accounts import profile
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import Address, User
 from mallops.core.inputs import Phone, Schema, Text
@@ -86,37 +87,39 @@ def _address_out(row: Address) -> BuyerAddressOut:
 
 @router.get("/me/profile", response=BuyerProfileOut, summary="My profile (buyers)")
 def my_profile(request: HttpRequest) -> BuyerProfileOut:
-    return _profile_out(profile.profile_get(actor=request.user))
+    return _profile_out(profile.profile_get(actor=request_actor(request)))
 
 
 @router.patch("/me/profile", response=BuyerProfileOut, summary="Change my display name or mobile number")
 def my_profile_update(request: HttpRequest, payload: BuyerProfilePatchIn) -> BuyerProfileOut:
     user = profile.profile_update(
-        actor=request.user, display_name=payload.display_name, phone=payload.phone, request=request
+        actor=request_actor(request), display_name=payload.display_name, phone=payload.phone
     )
     return _profile_out(user)
 
 
 @router.get("/me/addresses", response=BuyerAddressListOut, summary="My address book")
 def my_addresses(request: HttpRequest) -> BuyerAddressListOut:
-    items = [_address_out(row) for row in profile.address_list(actor=request.user)]
+    items = [_address_out(row) for row in profile.address_list(actor=request_actor(request))]
     return BuyerAddressListOut(items=items, count=len(items))
 
 
 @router.post("/me/addresses", response={201: BuyerAddressOut}, summary="Add an address")
 def my_address_create(request: HttpRequest, payload: BuyerAddressIn) -> Status[Any]:
-    buyer = profile.require_buyer(request.user)
+    actor = request_actor(request)
+    buyer_id = profile.require_buyer(actor)
     data = profile.AddressInput(**payload.dict())
     profile.address_check({name: getattr(data, name) for name in profile.ADDRESS_FIELDS})
     risk_flows.address_change_assess(
-        buyer_id=buyer.pk, address=profile.address_text(data), context=risk_flows.request_context(request)
+        buyer_id=buyer_id, address=profile.address_text(data), context=risk_flows.request_context(request)
     )
-    return Status(201, _address_out(profile.address_create(actor=buyer, data=data, request=request)))
+    return Status(201, _address_out(profile.address_create(actor=actor, data=data)))
 
 
 @router.patch("/me/addresses/{address_id}", response=BuyerAddressOut, summary="Change an address")
 def my_address_update(request: HttpRequest, address_id: int, payload: BuyerAddressPatchIn) -> BuyerAddressOut:
-    current = profile.address_get(actor=request.user, address_id=address_id)
+    actor = request_actor(request)
+    current = profile.address_get(actor=actor, address_id=address_id)
     # a field sent as null changes nothing (the default flag cannot be nulled)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     profile.address_check({k: v for k, v in changes.items() if k in profile.ADDRESS_FIELDS})
@@ -127,11 +130,11 @@ def my_address_update(request: HttpRequest, address_id: int, payload: BuyerAddre
             address=profile.address_text(profile.AddressInput(**merged)),
             context=risk_flows.request_context(request),
         )
-    row = profile.address_update(actor=request.user, address_id=address_id, changes=changes, request=request)
+    row = profile.address_update(actor=actor, address_id=address_id, changes=changes)
     return _address_out(row)
 
 
 @router.delete("/me/addresses/{address_id}", response={204: None}, summary="Delete an address")
 def my_address_delete(request: HttpRequest, address_id: int) -> Status[None]:
-    profile.address_delete(actor=request.user, address_id=address_id, request=request)
+    profile.address_delete(actor=request_actor(request), address_id=address_id)
     return Status(204, None)

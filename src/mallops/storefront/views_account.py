@@ -143,7 +143,7 @@ def address_edit(request: HttpRequest, address_id: int | None = None) -> HttpRes
     row = None
     if address_id is not None:
         try:
-            row = profile.address_get(actor=request.user, address_id=address_id)
+            row = profile.address_get(actor=request_actor(request), address_id=address_id)
         except DomainError as error:
             raise Http404("address") from error
     values = {name: getattr(row, name) for name in profile.ADDRESS_FIELDS} if row else {}
@@ -155,17 +155,14 @@ def address_edit(request: HttpRequest, address_id: int | None = None) -> HttpRes
         try:
             if row is None:
                 profile.address_create(
-                    actor=request.user,
+                    actor=request_actor(request),
                     data=profile.AddressInput(**values, is_default=is_default),
-                    request=request,
                 )
             else:
                 changes: dict[str, Any] = {**values}
                 if is_default and not row.is_default:
                     changes["is_default"] = True
-                profile.address_update(
-                    actor=request.user, address_id=row.pk, changes=changes, request=request
-                )
+                profile.address_update(actor=request_actor(request), address_id=row.pk, changes=changes)
         except DomainError as error:
             errors = _field_errors(error)
         else:
@@ -193,11 +190,11 @@ def address_action(request: HttpRequest, address_id: int, action: str) -> HttpRe
     try:
         if action == "default":
             profile.address_update(
-                actor=request.user, address_id=address_id, changes={"is_default": True}, request=request
+                actor=request_actor(request), address_id=address_id, changes={"is_default": True}
             )
             messages.success(request, "已设为默认地址")
         elif action == "delete":
-            profile.address_delete(actor=request.user, address_id=address_id, request=request)
+            profile.address_delete(actor=request_actor(request), address_id=address_id)
             messages.success(request, "收货地址已删除")
         else:
             raise Http404("action")
