@@ -12,7 +12,8 @@ Art. 47: store and secure only). Both run inside the completing service's transa
 object_id)`` erases one held record when its hold ends (the ``dsr.hold_release`` sweep calls it).
 
 The accounts profile and addresses, and the buyer's orders, are registered here (``register_builtin``);
-tickets, after-sales, flash sales and the privacy records in ``mallops.dsr.sources``.
+after-sales, flash sales and the privacy records in ``mallops.dsr.sources``; service tickets in
+``mallops.service.personal_data``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ to import them; they register here in their ``AppConfig.ready``, as data handler
 * ``register_store_retention(rule, plan, run)``: a retention rule (``dsr.retention.RULES``) whose data lives
   outside the database (the analytics event store): ``plan(cutoff, sample)`` returns (count, first refs)
   and reads only; ``run(cutoff)`` deletes what is past ``cutoff`` and returns how many went.
+* ``register_row_retention(rule, object_type, due, erase)``: a retention rule whose rows another app owns
+  (service tickets, ...): ``due(cutoff, held)`` returns the queryset of rows past ``cutoff``, leaving out the
+  ids in ``held`` (open ``PersonalDataHold`` rows of ``object_type``); ``erase(row)`` erases one row. dsr
+  keeps the rule, its period and the audit event of each erased row.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 
@@ -39,8 +44,17 @@ class StoreRetention:
     run: Callable[[datetime], int]
 
 
+@dataclass(frozen=True)
+class RowRetention:
+    rule: str
+    object_type: str
+    due: Callable[[datetime, list[int]], Any]
+    erase: Callable[[Any], None]
+
+
 _WITHDRAWAL: dict[tuple[str, str], WithdrawalHook] = {}
 _RETENTION: dict[str, StoreRetention] = {}
+_ROWS: dict[str, RowRetention] = {}
 
 
 def register_withdrawal(purpose: str, name: str, prepare: Callable[[int], Callable[[], int]]) -> None:
@@ -55,6 +69,20 @@ def register_store_retention(
 
 def store_retention(rule: str) -> StoreRetention | None:
     return _RETENTION.get(rule)
+
+
+def register_row_retention(
+    rule: str, *, object_type: str, due: Callable[[datetime, list[int]], Any], erase: Callable[[Any], None]
+) -> None:
+    _ROWS[rule] = RowRetention(rule, object_type, due, erase)
+
+
+def row_retention(rule: str) -> RowRetention:
+    """The owner's rows of ``rule``; LookupError when no app registered them (retention must not skip)."""
+    try:
+        return _ROWS[rule]
+    except KeyError:
+        raise LookupError(f"no app registered the rows of the retention rule {rule!r}") from None
 
 
 def withdrawal_effects(buyer_id: int, purpose: str) -> None:

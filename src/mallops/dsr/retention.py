@@ -37,9 +37,9 @@ from mallops.core.sweeps import register
 from mallops.dsr.consent_selectors import buyer_names_without_consent
 from mallops.dsr.contracts import Purpose
 from mallops.dsr.exporters import SHIP_FIELDS
-from mallops.dsr.hooks import store_retention
+from mallops.dsr.hooks import row_retention, store_retention
 from mallops.dsr.models import DataSubjectRequest, PersonalDataHold, PrivacyPolicy, RequestKind, RequestStatus
-from mallops.dsr.sources import ERASED, _erase_aftersales_text, _erase_ticket_text
+from mallops.dsr.sources import ERASED, _erase_aftersales_text
 
 ECL_FLOOR_DAYS = 3 * 365 + 1  # ECL Art. 31: "不少于三年" (a leap day included)
 WHY = "retention period over (dsr.retention)"
@@ -138,31 +138,42 @@ def _aftersales_erase(req: Any, now: datetime) -> None:
     _audit("aftersales.text", req)
 
 
-# --- service tickets ------------------------------------------------------------------------------------
+# --- rows other apps own (service tickets): the owner registers due and erase in dsr.hooks -------------
 
 
-def _tickets_due(cutoff: datetime) -> QuerySet[Any]:
-    from mallops.service.models import Ticket
+def _held_ids(object_type: str) -> list[int]:
+    return [int(i) for i in _held(object_type).values_list("object_id", flat=True) if str(i).isdigit()]
 
-    kept_orders = _orders().filter(
-        Q(completed_at__isnull=True, cancelled_at__isnull=True)
-        | Q(completed_at__gte=cutoff)
-        | Q(completed_at__isnull=True, cancelled_at__gte=cutoff)
+
+def kept_order_numbers(cutoff: datetime) -> QuerySet[Any]:
+    """Numbers of the orders whose transaction record is still kept at ``cutoff`` (open, or completed or
+    cancelled since): a ticket about one of them waits for it (ECL Art. 31)."""
+    return (
+        _orders()
+        .filter(
+            Q(completed_at__isnull=True, cancelled_at__isnull=True)
+            | Q(completed_at__gte=cutoff)
+            | Q(completed_at__isnull=True, cancelled_at__gte=cutoff)
+        )
+        .values("number")
     )
-    held = [int(i) for i in _held("service.ticket").values_list("object_id", flat=True) if str(i).isdigit()]
-    rows: QuerySet[Any] = (
-        Ticket.objects.unscoped(reason=WHY)
-        .filter(closed_at__lt=cutoff)
-        .exclude(subject=ERASED)
-        .exclude(order_ref__in=kept_orders.values("number"))
-        .exclude(pk__in=held)
-    )
-    return rows
 
 
-def _ticket_erase(ticket: Any, now: datetime) -> None:
-    _erase_ticket_text(ticket, ticket.buyer_id)
-    _audit("service.ticket_text", ticket)
+def _owner_due(rule_name: str) -> Callable[[datetime], QuerySet[Any]]:
+    def due(cutoff: datetime) -> QuerySet[Any]:
+        owner = row_retention(rule_name)
+        rows: QuerySet[Any] = owner.due(cutoff, _held_ids(owner.object_type))
+        return rows
+
+    return due
+
+
+def _owner_erase(rule_name: str) -> Callable[[Any, datetime], None]:
+    def erase(row: Any, now: datetime) -> None:
+        row_retention(rule_name).erase(row)
+        _audit(rule_name, row)
+
+    return erase
 
 
 # --- data-subject request exports -----------------------------------------------------------------------
@@ -251,8 +262,8 @@ RULES: tuple[RetentionRule, ...] = (
         default_days=ECL_FLOOR_DAYS,
         floor_days=ECL_FLOOR_DAYS,
         basis="关闭后三年；关于订单的工单在订单交易记录保存期满之前不删（ECL Art. 31）",
-        due=_tickets_due,
-        erase=_ticket_erase,
+        due=_owner_due("service.ticket_text"),
+        erase=_owner_erase("service.ticket_text"),
         ref=lambda t: f"ticket {t.number}",
     ),
     RetentionRule(

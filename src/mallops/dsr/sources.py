@@ -1,5 +1,6 @@
-"""Exporters for the buyer's service tickets, after-sales requests, flash-sale purchases and the privacy
-records themselves (consents and data-subject requests).
+"""Exporters for the buyer's after-sales requests, flash-sale purchases and the privacy
+records themselves (consents and data-subject requests). Service tickets are registered by the service app
+(``service.personal_data``), which uses ``order_holds`` and ``ERASED`` from here.
 
 Tickets and after-sales requests about an order still inside its retention period (ECL Art. 31, see
 ``exporters.order_hold_until``) are part of that transaction's record: they are frozen with the order's date.
@@ -18,56 +19,10 @@ ERASED = "[已删除]"
 REASON = "data-subject request of the buyer"
 
 
-# --- service tickets ------------------------------------------------------------------------------------
+# --- orders the buyer's records belong to ---------------------------------------------------------------
 
 
-def _tickets(buyer: Any) -> Any:
-    from mallops.service.models import Ticket
-
-    return Ticket.objects.unscoped(reason=REASON).filter(buyer=buyer)
-
-
-def export_tickets(buyer: Any, ctx: Context) -> dict[str, Any]:
-    from mallops.service.models import TicketEvent, TicketRating
-
-    rows = list(_tickets(buyer).order_by("created_at", "pk"))
-    ids = [t.pk for t in rows]
-    messages: dict[int, list[dict[str, Any]]] = {}
-    for event in TicketEvent.objects.filter(ticket__in=ids, actor=buyer, internal=False).order_by("at", "pk"):
-        if event.body:
-            messages.setdefault(event.ticket_id, []).append(
-                {"at": _iso(event.at), "kind": event.kind, "text": event.body}
-            )
-    ratings = {r.ticket_id: r for r in TicketRating.objects.filter(ticket__in=ids)}
-    tickets = []
-    for t in rows:
-        rating = ratings.get(t.pk)
-        tickets.append(
-            {
-                "number": t.number,
-                "channel": t.channel,
-                "category": t.category,
-                "status": t.status,
-                "created_at": _iso(t.created_at),
-                "closed_at": _iso(t.closed_at),
-                "order": t.order_ref,
-                "subject": t.subject,
-                "description": t.description,
-                "resolution_summary": t.resolution_summary,
-                "messages": messages.get(t.pk, []),
-                "rating": None
-                if rating is None
-                else {
-                    "score": str(rating.score),
-                    "comment": rating.comment,
-                    "rated_at": _iso(rating.rated_at),
-                },
-            }
-        )
-    return {"tickets": tickets}
-
-
-def _order_holds(buyer: Any, now: Any) -> dict[str, date | None]:
+def order_holds(buyer: Any, now: Any) -> dict[str, date | None]:
     """Order number -> the end of its retention period (None: past it)."""
     from mallops.orders.models import Order
 
@@ -77,47 +32,6 @@ def _order_holds(buyer: Any, now: Any) -> dict[str, date | None]:
         .filter(buyer=buyer)
         .only("number", "completed_at", "cancelled_at")
     }
-
-
-def _erase_ticket_text(ticket: Any, buyer_id: int) -> None:
-    from django.db.models import Q
-
-    from mallops.service.models import TicketEvent, TicketRating
-
-    ticket.subject = ERASED
-    ticket.description = ERASED
-    ticket.save(update_fields=["subject", "description"])
-    TicketEvent.objects.filter(ticket=ticket).filter(Q(actor_id=buyer_id) | Q(kind="created")).update(body="")
-    TicketRating.objects.filter(ticket=ticket).update(comment="")
-
-
-def erase_tickets(buyer: Any, ctx: Context) -> dict[str, Any]:
-    """A ticket about an order still kept (ECL Art. 31) is frozen with it; the others lose the subject,
-    description, the buyer's messages and the rating comment."""
-    holds = _order_holds(buyer, ctx.now)
-    frozen, anonymised = [], []
-    for ticket in _tickets(buyer).select_for_update().order_by("pk"):
-        until = holds.get(ticket.order_ref) if ticket.order_ref else None
-        if until is not None:
-            ctx.hold("service.ticket", ticket.pk, ECL31, until)
-            frozen.append(ticket.number)
-        else:
-            _erase_ticket_text(ticket, buyer.pk)
-            anonymised.append(ticket.number)
-    return {"frozen": frozen, "anonymised": anonymised}
-
-
-def release_ticket(object_type: str, object_id: str) -> None:
-    from mallops.service.models import Ticket
-
-    ticket = (
-        Ticket.objects.unscoped(reason="end of a retention hold after a deletion request")
-        .select_for_update()
-        .filter(pk=int(object_id))
-        .first()
-    )
-    if ticket is not None:
-        _erase_ticket_text(ticket, ticket.buyer_id)
 
 
 # --- after-sales ----------------------------------------------------------------------------------------
@@ -313,15 +227,6 @@ def export_privacy(buyer: Any, ctx: Context) -> dict[str, Any]:
 
 
 def register_sources() -> None:
-    register(
-        DataHandler(
-            "service",
-            description="客服工单：主题、描述、您发送的消息和满意度评价",
-            export=export_tickets,
-            erase=erase_tickets,
-            release=release_ticket,
-        )
-    )
     register(
         DataHandler(
             "aftersales",

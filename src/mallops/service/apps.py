@@ -9,7 +9,9 @@ class ServiceConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.console.navigation import MenuItem, register
+        from mallops.service import personal_data
 
+        personal_data.connect()  # tickets in data-subject requests and retention (dsr reads no tickets)
         register(MenuItem("service", _("Service desk"), "service:queue", "ticket.handle", group="service"))
         register(
             MenuItem(
