@@ -21,8 +21,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from mallops.accounts.actors import request_actor
 from mallops.accounts.models import Merchant, MerchantMember
 from mallops.accounts.roles import ROLES
+from mallops.core.actors import Actor
 from mallops.core.words import label
 from mallops.privacy.registry import always_masked
 
@@ -34,7 +36,7 @@ def _counts(rows: list[dict[str, Any]], key: str, table: str) -> list[dict[str, 
     return [{"code": r[key], "label": label(r[key], table), "n": r["n"]} for r in rows]
 
 
-def _listings(actor: Any, merchant: Merchant) -> dict[str, Any]:
+def _listings(actor: Actor, merchant: Merchant) -> dict[str, Any]:
     from mallops.review.models import Listing
 
     qs = Listing.objects.for_platform(actor, PERMISSION).filter(merchant_id=merchant.pk)
@@ -47,7 +49,7 @@ def _listings(actor: Any, merchant: Merchant) -> dict[str, Any]:
     }
 
 
-def _orders(actor: Any, merchant: Merchant) -> dict[str, Any]:
+def _orders(actor: Actor, merchant: Merchant) -> dict[str, Any]:
     from mallops.orders.models import Order
 
     qs = Order.objects.for_platform(actor, PERMISSION).filter(merchant_id=merchant.pk)
@@ -71,7 +73,7 @@ def _orders(actor: Any, merchant: Merchant) -> dict[str, Any]:
     }
 
 
-def _staff(actor: Any, merchant: Merchant) -> list[dict[str, Any]]:
+def _staff(actor: Actor, merchant: Merchant) -> list[dict[str, Any]]:
     members = (
         MerchantMember.objects.for_platform(actor, PERMISSION)
         .filter(merchant_id=merchant.pk)
@@ -90,7 +92,7 @@ def _staff(actor: Any, merchant: Merchant) -> list[dict[str, Any]]:
     ]
 
 
-def _certificates(actor: Any, merchant: Merchant) -> list[Any]:
+def _certificates(actor: Actor, merchant: Merchant) -> list[Any]:
     from mallops.catalogue.selectors import store_certificates
 
     rows: list[Any] = store_certificates(actor=actor, permission=PERMISSION, merchant_id=merchant.pk)
@@ -102,8 +104,8 @@ def merchant_detail(request: HttpRequest, merchant_id: int) -> HttpResponse:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied(PERMISSION)
     merchant = get_object_or_404(Merchant, pk=merchant_id)
-    actor = request.user
-    can_manage = actor.has_perm("merchant.onboard")
+    actor = request_actor(request)
+    can_manage = request.user.has_perm("merchant.onboard")
     context = {
         "active": "merchants",
         "merchant": merchant,
@@ -118,8 +120,8 @@ def merchant_detail(request: HttpRequest, merchant_id: int) -> HttpResponse:
         if can_manage and merchant.licence_file
         else "",
         "orders_url": f"{reverse('orders:list')}?{urlencode({'q': merchant.name})}"
-        if actor.has_perm("order.view")
+        if request.user.has_perm("order.view")
         else "",
-        "order_detail": actor.has_perm("order.view"),
+        "order_detail": request.user.has_perm("order.view"),
     }
     return render(request, "console/merchant_detail.html", context)

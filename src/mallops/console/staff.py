@@ -20,9 +20,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallops.accounts import licences, selectors
+from mallops.accounts import licences
 from mallops.accounts import services as account_services
-from mallops.accounts.models import Merchant, MerchantMember, RoleGrant, User
+from mallops.accounts.models import Merchant, RoleGrant, User
 from mallops.accounts.roles import ROLES, STAFF_ROLES, Kind
 from mallops.console.lists import Column, DataTable, Filter
 from mallops.core.errors import DomainError
@@ -372,22 +372,6 @@ def store_staff_member(request: HttpRequest, member_id: int) -> HttpResponse:
         }[action]
         messages.success(request, text % {"name": member.user.username})
     return redirect("console:store_staff")
-
-
-def store_staff_rows(actor: Any) -> list[dict[str, Any]]:
-    """The members of the actor's store for the store staff page, with what the owner may change."""
-    members: list[MerchantMember] = list(selectors.merchant_staff_list(actor=actor))
-    return [
-        {
-            "pk": m.pk,
-            "username": m.user.username,
-            "role": role_name(m.role),
-            "role_code": m.role,
-            "is_active": m.is_active,
-            "is_owner": m.role == "merchant_owner",
-        }
-        for m in members
-    ]
 
 
 def store_role_choices() -> list[tuple[str, str]]:
