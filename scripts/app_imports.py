@@ -15,13 +15,17 @@ Each crossing has one kind, by the module it reaches in the other app:
   inside a package of that name, at any depth: `orders.flash.services` is a facade of `orders`);
 - ``other``: anything else (`orders.checkout`, `catalogue.uploads`, the app package itself ...).
 
+It also counts the parameters named ``actor`` still annotated ``Any`` (issue 16: services take the typed
+``Actor`` built at the edge), per app: ``untyped_actors``.
+
 JSON shape::
 
     {"total": int, "by_kind": {"models": int, "facade": int, "other": int},
      "pairs": [{"source": app, "target": app, "models": int, "facade": int, "other": int,
                 "total": int}, ...],          # sorted by total, largest first
      "cycles": [[app, ...], ...],             # strongly connected app groups of two or more
-     "mutual_pairs": [[app, app], ...]}       # pairs of apps that import each other
+     "mutual_pairs": [[app, app], ...],       # pairs of apps that import each other
+     "untyped_actors": {"total": int, "by_app": {app: int, ...}}}   # `actor: Any` parameters
 
 docs/adr/0006-app-dependency-graph.md records the counts and the graph they are measured against.
 """
@@ -151,6 +155,30 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(groups)
 
 
+def _is_any(annotation: ast.expr | None) -> bool:
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.strip() in {"Any", "typing.Any"}
+    if isinstance(annotation, ast.Name):
+        return annotation.id == "Any"
+    return isinstance(annotation, ast.Attribute) and annotation.attr == "Any"
+
+
+def untyped_actors(package_dir: Path = DEFAULT_SOURCE) -> dict[str, object]:
+    """Parameters named ``actor`` annotated ``Any`` (optionally ``= None``), per app (migrations left out)."""
+    by_app: dict[str, int] = defaultdict(int)
+    for module, path in module_index(package_dir).items():
+        app = app_of(module)
+        if app is None:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+                by_app[app] += sum(1 for arg in arguments if arg.arg == "actor" and _is_any(arg.annotation))
+    counted = {app: n for app, n in sorted(by_app.items(), key=lambda item: (-item[1], item[0])) if n}
+    return {"total": sum(counted.values()), "by_app": counted}
+
+
 def measure(package_dir: Path = DEFAULT_SOURCE) -> dict[str, object]:
     known = module_index(package_dir)
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
@@ -181,6 +209,7 @@ def measure(package_dir: Path = DEFAULT_SOURCE) -> dict[str, object]:
         "pairs": pairs,
         "cycles": strongly_connected(graph),
         "mutual_pairs": mutual,
+        "untyped_actors": untyped_actors(package_dir),
     }
 
 
@@ -210,6 +239,14 @@ def render(result: dict[str, object]) -> str:
     assert isinstance(cycles, list)
     lines.append(f"app-level cycles (strongly connected groups): {len(cycles)}")
     lines.extend("  " + ", ".join(group) for group in cycles)
+    actors = result["untyped_actors"]
+    assert isinstance(actors, dict)
+    by_app = actors["by_app"]
+    assert isinstance(by_app, dict)
+    lines.append(
+        f"'actor: Any' parameters: {actors['total']}"
+        + (" (" + ", ".join(f"{app} {n}" for app, n in by_app.items()) + ")" if by_app else "")
+    )
     return "\n".join(lines)
 
 

@@ -71,13 +71,41 @@ def test_counts_each_kind_per_pair_and_finds_the_cycle(tmp_path: Path) -> None:
     assert result["cycles"] == [["orders", "shop"]]
 
 
+def test_counts_actor_parameters_still_typed_any_per_app(tmp_path: Path) -> None:
+    # given typed and untyped actors in two apps (keyword-only, positional, string annotations)
+    package = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "shop/__init__.py": "",
+            "shop/services.py": (
+                "from typing import Any\n"
+                "def a(*, actor: Any) -> None: ...\n"
+                "def b(actor: 'Any' = None, other: Any = None) -> None: ...\n"
+                "def c(*, actor: Actor) -> None: ...\n"
+            ),
+            "shop/migrations/__init__.py": "",
+            "shop/migrations/0001_initial.py": "def m(actor: Any) -> None: ...\n",
+            "orders/__init__.py": "",
+            "orders/selectors.py": "import typing\nasync def d(*, actor: typing.Any, user: Any) -> None: ...\n",
+            "orders/views.py": "def e(actor) -> None: ...\n",
+        },
+    )
+
+    # when
+    result = _script().untyped_actors(package)
+
+    # then: only parameters named actor and annotated Any; migrations left out
+    assert result == {"total": 3, "by_app": {"shop": 2, "orders": 1}}
+
+
 def test_json_on_the_real_tree_has_the_documented_shape() -> None:
     completed = subprocess.run(
         [sys.executable, str(SCRIPT), "--json"], capture_output=True, text=True, check=True
     )
     result = json.loads(completed.stdout)
 
-    assert set(result) == {"total", "by_kind", "pairs", "cycles", "mutual_pairs"}
+    assert set(result) == {"total", "by_kind", "pairs", "cycles", "mutual_pairs", "untyped_actors"}
     assert set(result["by_kind"]) == {"models", "facade", "other"}
     assert all(type(count) is int for count in result["by_kind"].values())
     assert result["total"] == sum(result["by_kind"].values())
