@@ -59,13 +59,15 @@ def test_cached_parts_follow_price_review_offer_and_listing_writes_at_once(
 
     # when the store reprices the SKU (the catalogue's one price writer), the page and the card follow
     with django_capture_on_commit_callbacks(execute=True):
-        sku_price_set(actor=owner, merchant_id=merchant.pk, sku_id=skus[0].pk, price_fen=8800)
+        sku_price_set(actor=actor_of(owner), merchant_id=merchant.pk, sku_id=skus[0].pk, price_fen=8800)
     assert "¥88.00" in _page(product.pk) and "¥99.00" not in _page(product.pk)
     assert [h.min_price_fen for h in search_selectors.search(query="保温杯").hits] == [8800]
 
     # when content operations hide the review, the count and the text go
     with django_capture_on_commit_callbacks(execute=True):
-        moderation_hide(actor=make_staff("content_ops"), kind="review", object_id=review.pk, reason="广告")
+        moderation_hide(
+            actor=actor_of(make_staff("content_ops")), kind="review", object_id=review.pk, reason="广告"
+        )
     html = _page(product.pk)
     assert "商品评价（0）" in html and "保温效果很好" not in html
 

@@ -12,6 +12,9 @@ key holds changes its stamp.
   (``apps``: after commit), and touched for every product a changed promotion may cover.
 - A non-personalised result list is keyed by its matching entries' ``(id, indexed_at)``, the query and
   the filters (``search_selectors.search``), and its rendered HTML by the same key (the template's ``cache`` tag).
+- A product page's public HTML (``views_hot``: cut at its per-request slots, ``pagehtml``) is keyed by the
+  entry's stamp too, and its 相关商品 section by the stamps of the category's entries
+  (``product_stamps``: both read in one query per view).
 - The category tree is keyed by nothing but is dropped by any category write in this process, and lives
   ``CATEGORY_SECONDS`` at most (categories are staff data that change a few times a year).
 """
@@ -22,16 +25,20 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from mallops.storefront.models import SearchDoc
 
 if TYPE_CHECKING:
-    from mallops.storefront.selectors import ProductPage
+    from mallops.storefront.selectors import ProductPage, ProductPublic
+
+T = TypeVar("T")
 
 SECONDS = 600
 CATEGORY_SECONDS = 300
@@ -82,21 +89,79 @@ def stamp(moment: datetime) -> str:
 
 
 def product_page(*, product_id: int) -> ProductPage | None:
-    """The product page: its public part from the cache (built on a miss), its SKUs' price and stock live.
-    A product without a search entry (not live, or not indexed yet) is built from the rows."""
+    """The product page: its public part from the cache (built on a miss), its SKUs' price and stock live."""
     from mallops.storefront import selectors
 
-    row = SearchDoc.objects.filter(product_id=product_id).values_list("pk", "indexed_at").first()
+    found = product_public(product_id=product_id)
+    return None if found is None else selectors.with_live_skus(found[0])
+
+
+@dataclass(frozen=True, slots=True)
+class ProductStamps:
+    """What a product page's cached parts are keyed by, read in one query per view."""
+
+    # the public part: the product's search entry and its indexed_at
+    key: str
+    category_code: str
+    # 相关商品: the entries of the product's category, "<count>:<latest indexed_at>" (an entry that is
+    # re-indexed, added or removed changes it)
+    peers: str
+
+
+def product_stamps(*, product_id: int) -> ProductStamps | None:
+    """The stamps of a product's page (None without a search entry: not live, or not indexed yet)."""
+    peers = (
+        SearchDoc.objects.filter(category_code=OuterRef("category_code")).order_by().values("category_code")
+    )
+    row = (
+        SearchDoc.objects.filter(product_id=product_id)
+        .annotate(
+            peer_count=Subquery(peers.annotate(n=Count("pk")).values("n")),
+            peer_latest=Subquery(peers.annotate(latest=Max("indexed_at")).values("latest")),
+        )
+        .values_list("pk", "indexed_at", "category_code", "peer_count", "peer_latest")
+        .first()
+    )
     if row is None:
-        return selectors.product_page(product_id=product_id, fresh=True)
-    key = f"storefront:product:{product_id}:{row[0]}:{stamp(row[1])}"
-    public = get(key)
+        return None
+    entry, indexed_at, category_code, peer_count, peer_latest = row
+    return ProductStamps(
+        key=f"storefront:product:{product_id}:{entry}:{stamp(indexed_at)}",
+        category_code=category_code,
+        peers=f"{peer_count}:{stamp(peer_latest)}",
+    )
+
+
+def product_public(*, product_id: int) -> tuple[ProductPublic, ProductStamps | None] | None:
+    """The public part of a product page (from the cache; built on a miss) and its stamps, or None when
+    the product is unknown or not live. One query (the stamps) on a hit. A product without a search entry
+    (not indexed yet) is built from the rows and not kept (stamps None)."""
+    from mallops.storefront import selectors
+
+    stamps = product_stamps(product_id=product_id)
+    if stamps is None:
+        built = selectors.product_public(product_id=product_id)
+        return None if built is None else (built, None)
+    public = get(stamps.key)
     if not isinstance(public, selectors.ProductPublic):
         public = selectors.product_public(product_id=product_id)
         if public is None:
             return None
-        put(key, public)
-    return selectors.with_live_skus(public)
+        put(stamps.key, public)
+    return public, stamps
+
+
+def remembered(key: str, build: Callable[[], T], kind: type[T], seconds: int = SECONDS) -> T:
+    """The ``kind`` value under ``key`` (a stamped key: its value never changes), built and kept on a miss;
+    built and not kept when ``key`` is empty."""
+    if key:
+        value = get(key)
+        if isinstance(value, kind):
+            return value
+    value = build()
+    if key:
+        put(key, value, seconds)
+    return value
 
 
 def categories(build: Callable[[], list[Any]]) -> list[Any]:

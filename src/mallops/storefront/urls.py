@@ -1,12 +1,19 @@
 from django.urls import path
 
-from mallops.storefront import views, views_account, views_aftersales, views_member, views_reviews
+from mallops.storefront import (
+    views,
+    views_account,
+    views_aftersales,
+    views_hot,
+    views_member,
+    views_reviews,
+)
 
 app_name = "storefront"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("p/<int:product_id>/", views.product, name="product"),
+    path("p/<int:product_id>/", views_hot.product, name="product"),
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/<int:line_id>/", views.cart_line, name="cart_line"),
