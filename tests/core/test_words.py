@@ -41,6 +41,27 @@ def test_field_errors_name_the_field_in_chinese() -> None:
     assert lines == ["联系电话：must be a mainland mobile"]
 
 
+def test_the_file_checks_read_in_the_page_language() -> None:
+    errors = [
+        FieldError(("body", "file"), "the file is at most 5 MB", "too_large"),
+        FieldError(("body", "file"), "at most 64 megapixels", "too_many_pixels"),
+        FieldError(("body", "file"), "each side is at least 200 px (got 120x90)", "too_small"),
+        FieldError(
+            ("body", "file"), "the file must be JPEG, PNG, WEBP (judged by its content)", "unsupported_type"
+        ),
+    ]
+    with translation.override("zh-hans"):
+        lines = [line.split("：", 1)[1] for line in error_lines(errors)]
+    assert lines == [
+        "文件不能超过 5 MB。",
+        "图片不能超过 64 百万像素。",
+        "图片每边至少 200 像素（这张是 120 × 90）。",
+        "文件须为 JPEG、PNG、WEBP 格式（按文件内容判断）。",
+    ]
+    with translation.override("en"):
+        assert error_lines(errors[:1])[0].endswith("The file is larger than 5 MB.")
+
+
 def test_audit_changes_read_as_a_before_after_list() -> None:
     from mallops.core.words import audit_changes
 

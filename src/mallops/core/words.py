@@ -163,13 +163,43 @@ def field_path_label(path: str | Iterable[str | int], app: str = "") -> str:
     return " · ".join(shown)
 
 
+_NUMBERS = re.compile(r"\d+")
+
+
+def _upload_message(code: str, msg: str) -> str | None:
+    """The file checks' messages (``core.uploads.inspect_upload``) carry their limits in the text, so no fixed
+    msgid matches them: they are said again here from the code and the figures in the English text."""
+    n = [int(x) for x in _NUMBERS.findall(msg)]
+    if code == "too_large" and msg.startswith(("the file is at most", "an image is at most")) and n:
+        return _("The file is larger than %(mb)s MB.") % {"mb": n[0]}
+    if code == "too_many_pixels" and n:
+        return _("The image is larger than %(mp)s megapixels.") % {"mp": n[0]}
+    if code == "too_small" and len(n) >= 3:
+        return _("Each side of the image must be at least %(min)s px (this one is %(w)s × %(h)s).") % {
+            "min": n[0],
+            "w": n[1],
+            "h": n[2],
+        }
+    if code == "unsupported_type" and msg.startswith("the file must be "):
+        kinds = msg.removeprefix("the file must be ").split(" (")[0].replace(", ", "、")
+        return _("The file must be %(kinds)s (judged by its content).") % {"kinds": kinds}
+    if code == "unreadable_image":
+        return _("The image cannot be read; choose another one.")
+    if code == "empty":
+        return _("The file is empty.")
+    return None
+
+
 def error_lines(errors: Iterable[Any], app: str = "") -> list[str]:
     """Field errors of a ``DomainError`` as ``联系电话：…`` lines (the message is translated when known)."""
     lines = []
     for error in errors:
         where = field_path_label(tuple(error.loc), app) if error.loc else ""
         # "required" is one word with other meanings in the catalogue; Django's own sentence is unambiguous
-        message = _("This field is required.") if error.code == "required" else _(error.msg)
+        upload = _upload_message(str(error.code), str(error.msg))
+        message = (
+            _("This field is required.") if error.code == "required" else upload if upload else _(error.msg)
+        )
         lines.append(_("%(field)s: %(message)s") % {"field": where, "message": message} if where else message)
     return lines
 
