@@ -8,10 +8,11 @@ class AftersalesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from mallops.aftersales import risk_counts
+        from mallops.aftersales import personal_data, risk_counts
         from mallops.console.navigation import MenuItem, register
 
         risk_counts.connect()  # risk's early-warning metrics count requests and disputes through this
+        personal_data.connect()  # requests in data-subject requests and retention (dsr reads no after-sales)
 
         register(
             MenuItem(

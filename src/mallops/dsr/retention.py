@@ -39,7 +39,6 @@ from mallops.dsr.contracts import Purpose
 from mallops.dsr.exporters import SHIP_FIELDS
 from mallops.dsr.hooks import row_retention, store_retention
 from mallops.dsr.models import DataSubjectRequest, PersonalDataHold, PrivacyPolicy, RequestKind, RequestStatus
-from mallops.dsr.sources import ERASED, _erase_aftersales_text
 
 ECL_FLOOR_DAYS = 3 * 365 + 1  # ECL Art. 31: "不少于三年" (a leap day included)
 WHY = "retention period over (dsr.retention)"
@@ -112,33 +111,7 @@ def _order_erase(order: Any, now: datetime) -> None:
     _audit("orders.delivery", order)
 
 
-# --- after-sales ----------------------------------------------------------------------------------------
-
-
-def _aftersales_due(cutoff: datetime) -> QuerySet[Any]:
-    from mallops.aftersales.models import AfterSalesRequest
-
-    ended = Q(order__completed_at__lt=cutoff) | Q(
-        order__completed_at__isnull=True, order__cancelled_at__lt=cutoff
-    )
-    held = [
-        int(i) for i in _held("aftersales.request").values_list("object_id", flat=True) if str(i).isdigit()
-    ]
-    rows: QuerySet[Any] = (
-        AfterSalesRequest.objects.unscoped(reason=WHY)
-        .filter(ended, closed_at__isnull=False)
-        .exclude(reason=ERASED)
-        .exclude(pk__in=held)
-    )
-    return rows
-
-
-def _aftersales_erase(req: Any, now: datetime) -> None:
-    _erase_aftersales_text(req, req.buyer_id)
-    _audit("aftersales.text", req)
-
-
-# --- rows other apps own (service tickets): the owner registers due and erase in dsr.hooks -------------
+# --- rows other apps own (after-sales requests, service tickets): the owner registers due and erase in dsr.hooks -------------
 
 
 def _held_ids(object_type: str) -> list[int]:
@@ -251,8 +224,8 @@ RULES: tuple[RetentionRule, ...] = (
         floor_days=ECL_FLOOR_DAYS,
         purpose="order_fulfilment",
         basis="属于订单的交易记录：与订单同期（ECL Art. 31）",
-        due=_aftersales_due,
-        erase=_aftersales_erase,
+        due=_owner_due("aftersales.text"),
+        erase=_owner_erase("aftersales.text"),
         ref=lambda r: f"after-sales AS{r.pk}",
     ),
     RetentionRule(
