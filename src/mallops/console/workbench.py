@@ -32,8 +32,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales import selectors as aftersales_selectors
 from mallops.catalogue import selectors as catalogue_selectors
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.dsr import selectors as dsr_selectors
 from mallops.ops import selectors as ops_selectors
@@ -45,7 +47,7 @@ from mallops.service import selectors as service_selectors
 PERIOD_DAYS = 14
 
 # ---- to-dos ---------------------------------------------------------------------------------------------
-Provider = Callable[[Any, datetime], dict[str, int]]
+Provider = Callable[[Actor, datetime], dict[str, int]]
 
 # app → its ``workbench_counts`` (called at most once per page, however many to-dos read it)
 PROVIDERS: dict[str, Provider] = {
@@ -234,6 +236,7 @@ def todos_for(user: Any, now: datetime) -> list[ToDo]:
     (no store membership, a permission missing) contributes nothing: tenancy fails closed."""
     results: dict[str, dict[str, int] | None] = {}
     out: list[ToDo] = []
+    actor = actor_of(user)  # the providers are selectors: they take the typed actor (issue 16)
     for permission, specs in TODOS.items():
         if not user.has_perm(permission):
             continue
@@ -242,7 +245,7 @@ def todos_for(user: Any, now: datetime) -> list[ToDo]:
                 continue
             if spec.provider not in results:
                 try:
-                    results[spec.provider] = PROVIDERS[spec.provider](user, now)
+                    results[spec.provider] = PROVIDERS[spec.provider](actor, now)
                 except DomainError:
                     results[spec.provider] = None
             counts = results[spec.provider]
@@ -365,7 +368,7 @@ def _service_group(user: Any, now: datetime) -> KpiGroup:
 
 
 def _store_sales_group(user: Any, now: datetime) -> KpiGroup:
-    data = orders_selectors.workbench_sales(actor=user, now=now, days=PERIOD_DAYS)
+    data = orders_selectors.workbench_sales(actor=actor_of(user), now=now, days=PERIOD_DAYS)
     href = reverse("orders:merchant")
     return KpiGroup(
         kpis=[

@@ -19,6 +19,7 @@ class OpsConfig(AppConfig):
         register(MenuItem("ops_incidents", _("Incidents"), "ops:incidents", VIEW_PERMISSION, group="system"))
         register(MenuItem("ops_releases", _("Releases"), "ops:releases", VIEW_PERMISSION, group="system"))
         register(MenuItem("ops_flags", _("Feature flags"), "ops:flags", VIEW_PERMISSION, group="system"))
+        from mallops.accounts.actors import actor_of
         from mallops.ops import support
 
         register(
@@ -29,7 +30,9 @@ class OpsConfig(AppConfig):
                 group="system",
                 # menu cost per page: no query to show the item (kind and permissions are loaded
                 # already); the unread count only for technical operations, who act on the notices
-                badge=lambda user: support.notices_unread_count(user) if support.is_handler(user) else 0,
+                badge=lambda user: (
+                    support.notices_unread_count(user) if support.is_handler(actor_of(user)) else 0
+                ),
                 visible=lambda user: getattr(user, "kind", None) in ("staff", "merchant"),
             )
         )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db.models import QuerySet
 
+from mallops.core.actors import Actor
 from mallops.ops.drill import RTO_TARGET_MS
 from mallops.ops.models import BackupPolicy, BackupRun, DrillRun, RunResult
 
@@ -69,14 +69,14 @@ def failed_backup_runs(*, now: datetime) -> QuerySet[BackupRun]:
     )
 
 
-def workbench_counts(*, actor: Any, now: datetime) -> dict[str, int]:
+def workbench_counts(*, actor: Actor, now: datetime) -> dict[str, int]:
     """To-dos of technical operations (one query): recent failed backup runs (``?result=failed``)."""
     if not actor.has_perm("system.operate"):
         return {"failed_backups": 0}
     return {"failed_backups": failed_backup_runs(now=now).order_by().count()}
 
 
-def workbench_incident_counts(*, actor: Any) -> dict[str, int]:
+def workbench_incident_counts(*, actor: Actor) -> dict[str, int]:
     """Incidents not closed (``?status=active`` on the incident list; one query). The incident list needs
     ``staff.manage`` besides the page's ``system.operate``, so only a user holding both sees this to-do."""
     from mallops.ops.incidents import incidents_list  # checks staff.manage

@@ -72,14 +72,13 @@ def _authenticated(actor: Actor) -> None:
         )
 
 
-def is_handler(actor: Any) -> bool:
-    """Technical operations: may handle every ticket. ``actor``: an ``Actor``, or the signed-in ``User``
-    of the menu badge (``OpsConfig.ready``)."""
+def is_handler(actor: Actor | None) -> bool:
+    """Technical operations: may handle every ticket (the menu badge builds the actor, ``OpsConfig.ready``)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if HANDLE_PERMISSION not in user_permissions(actor):
         return False
-    scopes = actor.token_scopes if isinstance(actor, Actor) else getattr(actor, "_token_scopes", None)
+    scopes = actor.token_scopes
     return scopes is None or "*" in scopes or HANDLE_PERMISSION in scopes
 
 

@@ -9,6 +9,7 @@ class RiskConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from mallops.accounts.actors import actor_of
         from mallops.console.navigation import MenuItem, register
         from mallops.risk.early_warning import open_alert_count
         from mallops.risk.selectors import open_count
@@ -19,7 +20,7 @@ class RiskConfig(AppConfig):
                 _("Risk review queue"),
                 "risk:queue",
                 "risk.view",
-                badge=open_count,
+                badge=lambda user: open_count(actor_of(user)),
                 group="risk",
             )
         )
@@ -33,7 +34,7 @@ class RiskConfig(AppConfig):
                 _("Risk alerts"),
                 "risk:alerts",
                 "risk.view",
-                badge=open_alert_count,
+                badge=lambda user: open_alert_count(actor_of(user)),
                 group="risk",
             )
         )

@@ -10,7 +10,6 @@ partial unique constraint); while it is open a breach only updates the rule's la
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -73,9 +72,8 @@ def alert_escalate_due(alert: RiskAlert, now: datetime) -> None:
         )
 
 
-def _audience(actor: Any) -> Q:
-    """The alerts addressed to ``actor`` (an ``Actor``, or the menu badge's signed-in ``User``): owned by
-    them or their role, or escalated to their role."""
+def _audience(actor: Actor) -> Q:
+    """The alerts addressed to ``actor``: owned by them or their role, or escalated to their role."""
     roles = list(user_role_codes(actor))
     return (
         Q(owner_id=actor.pk)
@@ -93,8 +91,8 @@ def alert_list(actor: Actor, *, mine: bool = False) -> QuerySet[RiskAlert]:
     return qs.order_by("-status", "-raised_at", "-pk")
 
 
-def open_alert_count(actor: Any) -> int:
-    """Menu badge: open alerts addressed to the user (the menu passes the signed-in ``User``)."""
+def open_alert_count(actor: Actor) -> int:
+    """Menu badge: open alerts addressed to the actor (the menu builds it from the signed-in user)."""
     if not actor.has_perm(VIEW_PERMISSION):
         return 0
     return int(RiskAlert.objects.filter(_audience(actor), status=AlertStatus.OPEN).count())

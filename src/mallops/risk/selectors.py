@@ -119,15 +119,15 @@ def decision_linkage(actor: Actor, row: RiskDecision) -> list[LinkRow]:
     return rows
 
 
-def open_count(actor: Any) -> int:
-    """Open decisions (the menu badge, which passes the signed-in ``User``; 0 without ``risk.view``)."""
+def open_count(actor: Actor) -> int:
+    """Open decisions (the menu badge; 0 without ``risk.view``)."""
     if not actor.has_perm(VIEW_PERMISSION):
         return 0
     return RiskDecision.objects.filter(status=ReviewStatus.OPEN).count()
 
 
 # ---- 工作台 (console workbench) ------------------------------------------------------------------------
-def workbench_counts(*, actor: Any) -> dict[str, int]:
-    """(The console workbench passes its user.) To-dos of a risk analyst (one query): open decisions waiting for a confirm or clear
+def workbench_counts(*, actor: Actor) -> dict[str, int]:
+    """To-dos of a risk analyst (one query): open decisions waiting for a confirm or clear
     (``?status=open`` on the decision queue)."""
     return {"open": decision_queue(actor, status=ReviewStatus.OPEN).order_by().count()}
