@@ -13,7 +13,7 @@ class DsrConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.console.navigation import MenuItem, register
-        from mallops.dsr import exporters, reviews, sources
+        from mallops.dsr import exporters, sources
         from mallops.dsr.consent_selectors import consent_cache_begin, consent_cache_end
         from mallops.dsr.requests import overdue_count
 
@@ -22,7 +22,6 @@ class DsrConfig(AppConfig):
         request_finished.connect(consent_cache_end, dispatch_uid="dsr.consent_cache_end")
         exporters.register_builtin()
         sources.register_sources()
-        reviews.register_reviews()
         register(
             MenuItem(
                 "dsr_queue",

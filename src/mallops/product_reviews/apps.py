@@ -9,7 +9,9 @@ class ProductReviewsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.console.navigation import MenuItem, register
+        from mallops.product_reviews import personal_data
 
+        personal_data.connect()  # reviews and Q&A in data-subject requests (dsr reads no reviews)
         register(
             MenuItem(
                 "review_moderation",

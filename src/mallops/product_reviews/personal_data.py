@@ -12,7 +12,8 @@ What an erasure does, and why:
   identifies nobody. No hold is recorded: ECL Art. 31 keeps the goods and transaction information, which the
   order rows hold (frozen by the ``orders`` handler); a review is the buyer's opinion, not that record.
 
-Other apps' models are read lazily (the dsr layer sits beside product_reviews; pyproject names the edge).
+Product reviews registers this handler with dsr when it starts (``connect``, from
+``ProductReviewsConfig.ready``); dsr, below it in the app graph, reads no review (moved from ``dsr.reviews``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ from typing import Any
 
 from mallops.dsr.exporters import Context, DataHandler, _iso
 from mallops.dsr.sources import ERASED, delete_media_on_commit
+from mallops.product_reviews.models import (
+    ModerationNotice,
+    ProductAnswer,
+    ProductQuestion,
+    ProductReview,
+    ReviewFollowUp,
+    ReviewPicture,
+    Visibility,
+)
 
 REASON = "data-subject request of the buyer"
 
@@ -28,8 +38,6 @@ REASON = "data-subject request of the buyer"
 def _picture_entry(picture: Any, review: Any) -> dict[str, Any]:
     """A review picture: its file name, type, size, order and date, and the public link while the review is
     shown (a hidden or pending review's picture has no public link; the staff hand it over on request)."""
-    from mallops.product_reviews.models import Visibility
-
     visible = review.status == Visibility.VISIBLE
     return {
         "file": picture.file.rsplit("/", 1)[-1],
@@ -42,14 +50,6 @@ def _picture_entry(picture: Any, review: Any) -> dict[str, Any]:
 
 
 def export_reviews(buyer: Any, ctx: Context) -> dict[str, Any]:
-    from mallops.product_reviews.models import (
-        ProductAnswer,
-        ProductQuestion,
-        ProductReview,
-        ReviewFollowUp,
-        ReviewPicture,
-    )
-
     reviews = list(
         ProductReview.objects.unscoped(reason=REASON)
         .filter(author=buyer)
@@ -121,15 +121,6 @@ def _blank_findings(findings: Any) -> list[Any]:
 
 def erase_reviews(buyer: Any, ctx: Context) -> dict[str, Any]:
     """Erase the buyer's published texts and pictures; keep each review's row and rating (module doc)."""
-    from mallops.product_reviews.models import (
-        ModerationNotice,
-        ProductAnswer,
-        ProductQuestion,
-        ProductReview,
-        ReviewFollowUp,
-        ReviewPicture,
-    )
-
     erased: list[str] = []
     for model, label in (
         (ProductReview, "product_reviews.review"),
@@ -157,7 +148,7 @@ def erase_reviews(buyer: Any, ctx: Context) -> dict[str, Any]:
     return {"erased": erased}
 
 
-def register_reviews() -> None:
+def connect() -> None:
     from mallops.dsr.exporters import register
 
     register(
