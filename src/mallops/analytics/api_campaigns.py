@@ -107,7 +107,7 @@ def segment_list(request: HttpRequest) -> Any:
 )
 def platform_batch_issue_segment(request: HttpRequest, batch_id: int, payload: SegmentIssueIn) -> Any:
     result = segments.coupons_issue_segment(
-        actor=request.user, merchant_id=None, batch_id=batch_id, segment=payload.segment, request=request
+        actor=request_actor(request), merchant_id=None, batch_id=batch_id, segment=payload.segment
     )
     return _segment_out(result)
 
@@ -125,7 +125,6 @@ def merchant_batch_issue_segment(request: HttpRequest, batch_id: int, payload: S
         merchant_id=merchant_id,
         batch_id=batch_id,
         segment=payload.segment,
-        request=request,
     )
     return _segment_out(result)
 

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.analytics.models import SegmentMember
 from mallops.analytics.rfm import Tag
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, validation_error
 from mallops.dsr.consent_selectors import consenting_user_ids
 from mallops.dsr.contracts import Purpose
@@ -117,7 +116,7 @@ def _segment_audience(segment: str, merchant_id: int | None) -> Audience:
 
 
 def coupons_issue_segment(
-    *, actor: Any, merchant_id: int | None, batch_id: int, segment: str, request: Any = None
+    *, actor: Actor, merchant_id: int | None, batch_id: int, segment: str
 ) -> SegmentIssueResult:
     """Issue one coupon of the batch to every buyer of ``segment`` who holds none yet.
 
@@ -130,7 +129,7 @@ def coupons_issue_segment(
         return chosen[0]
 
     issue = coupons_issue_audience(
-        actor=actor_of(actor, request=request),
+        actor=actor,
         merchant_id=merchant_id,
         batch_id=batch_id,
         audience=audience,

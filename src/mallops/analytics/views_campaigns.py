@@ -126,11 +126,10 @@ def merchant_campaigns(request: HttpRequest) -> HttpResponse:
 def _issue_segment(request: HttpRequest, merchant_id: int | None) -> None:
     try:
         result = segments.coupons_issue_segment(
-            actor=request.user,
+            actor=request_actor(request),
             merchant_id=merchant_id,
             batch_id=int(request.POST.get("batch", "") or 0),
             segment=request.POST.get("segment", ""),
-            request=request,
         )
     except ValueError:
         messages.error(request, _("Choose a coupon batch."))

@@ -24,7 +24,7 @@ def tiers() -> QuerySet[Tier]:
     return Tier.objects.order_by("rank")
 
 
-def members(*, actor: Any) -> QuerySet[Member]:
+def members(*, actor: Actor) -> QuerySet[Member]:
     """Every member with tier and pending tier, best tier first (``promotion.view``)."""
     require_permission(actor, "promotion.view")
     rows: QuerySet[Member] = Member.objects.select_related("buyer", "tier", "pending_tier")
