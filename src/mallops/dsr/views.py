@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
-from mallops.dsr import consent, requests
+from mallops.dsr import consent, display, requests
 from mallops.dsr import selectors as dsr_selectors
 from mallops.dsr.models import PersonalDataHold, PrivacyPolicy, RequestKind, RequestStatus
 
@@ -208,7 +208,14 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
             "title": f"DSR-{row.pk} · {row.get_kind_display()}",
             "reject_form": reject_form,
             "problem": problem,
-            "holds": PersonalDataHold.objects.filter(request=row).order_by("pk"),
-            "result": json.dumps(row.result, ensure_ascii=False, indent=1),
+            "holds": [
+                {
+                    "record": f"{display.record_name(h.object_type)} #{h.object_id}",
+                    "legal_basis": display.statute(h.legal_basis),
+                    "hold": h,
+                }
+                for h in PersonalDataHold.objects.filter(request=row).order_by("pk")
+            ],
+            "result_lines": display.result_lines(row.result),
         },
     )
