@@ -23,21 +23,29 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.db.models import QuerySet
+
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind as UserKind
 from mallops.analytics import querying
-from mallops.analytics.models import IdentityAlias
+from mallops.analytics.models import IdentityAlias, SegmentMember
 from mallops.analytics.storage import get_store
 from mallops.analytics.store import erasure
 from mallops.analytics.store.events import day_iso, shanghai_day
 from mallops.audit.services import audit_record
 from mallops.dsr.binding import unlinked_properties
-from mallops.dsr.consent_selectors import withdrawn_user_ids
+from mallops.dsr.consent_selectors import buyer_names_without_consent, withdrawn_user_ids
 from mallops.dsr.contracts import Purpose
 from mallops.dsr.exporters import Context, DataHandler, register
-from mallops.dsr.hooks import register_store_retention, register_withdrawal
+from mallops.dsr.hooks import (
+    register_identity_merges,
+    register_row_retention,
+    register_store_retention,
+    register_withdrawal,
+)
 
 RULE = "analytics.events"
+SEGMENT_RULE = "marketing.segment_tags"
 WITHDRAWN_RULE = "analytics.withdrawn"
 
 
@@ -163,8 +171,32 @@ def _export(buyer: Any, ctx: Context) -> dict[str, Any]:
     return {"ids": person_ids(buyer.pk)}
 
 
+def identity_merges(distinct_ids: set[str]) -> dict[str, str]:
+    """alias id -> the distinct id it was merged into, for the ids of ``distinct_ids`` that were merged."""
+    return dict(
+        IdentityAlias.objects.filter(alias_id__in=distinct_ids).values_list("alias_id", "distinct_id")
+    )
+
+
+def segment_tags_due(cutoff: datetime, held: list[int]) -> QuerySet[SegmentMember]:
+    """Tags of buyers whose marketing consent is absent or withdrawn (``dsr.retention``'s
+    ``marketing.segment_tags`` rule; ``cutoff`` is not needed: the period runs from the withdrawal)."""
+    tagged = SegmentMember.objects.values_list("distinct_id", flat=True)
+    silent = buyer_names_without_consent(tagged, Purpose.MARKETING)
+    rows: QuerySet[SegmentMember] = SegmentMember.objects.filter(distinct_id__in=silent)
+    return rows.exclude(pk__in=held) if held else rows
+
+
+def _segment_tag_delete(row: SegmentMember) -> None:
+    row.delete()
+
+
 def connect() -> None:
     """Register with dsr (``AnalyticsConfig.ready``)."""
+    register_identity_merges(identity_merges)
+    register_row_retention(
+        SEGMENT_RULE, object_type="analytics.segmentmember", due=segment_tags_due, erase=_segment_tag_delete
+    )
     register_withdrawal(Purpose.ANALYTICS, "analytics.events", _on_withdrawal)
     register_store_retention(RULE, plan=events_retention_plan, run=events_retention_run)
     register_store_retention(WITHDRAWN_RULE, plan=withdrawn_plan, run=withdrawn_run)

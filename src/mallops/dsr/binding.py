@@ -24,6 +24,7 @@ from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.dsr.consent_selectors import consenting_user_ids
 from mallops.dsr.contracts import Purpose
+from mallops.dsr.hooks import identity_merges
 
 ANONYMOUS_PREFIX: Final = "anon:"
 # properties that name the person or a record of theirs; removed from an event stored without the person
@@ -60,11 +61,7 @@ def anonymise_event(event: dict[str, Any]) -> dict[str, Any]:
 
 def _people(distinct_ids: set[str]) -> dict[str, int]:
     """distinct id -> buyer account id, directly (username) or through an identity merge."""
-    from mallops.analytics.models import IdentityAlias  # read-only; analytics calls us at ingestion
-
-    canonical = dict(
-        IdentityAlias.objects.filter(alias_id__in=distinct_ids).values_list("alias_id", "distinct_id")
-    )
+    canonical = identity_merges(distinct_ids)  # analytics registers it (dsr.hooks); it calls us at ingestion
     names = distinct_ids | set(canonical.values())
     accounts = dict(User.objects.filter(username__in=names, kind=Kind.BUYER).values_list("username", "pk"))
     people: dict[str, int] = {}

@@ -14,6 +14,9 @@ to import them; they register here in their ``AppConfig.ready``, as data handler
   (service tickets, ...): ``due(cutoff, held)`` returns the queryset of rows past ``cutoff``, leaving out the
   ids in ``held`` (open ``PersonalDataHold`` rows of ``object_type``); ``erase(row)`` erases one row. dsr
   keeps the rule, its period and the audit event of each erased row.
+* ``register_identity_merges(canonical)``: ``canonical(distinct_ids)`` maps each of the ids that analytics
+  merged into another identity to that identity (alias id -> distinct id); consent binding at ingestion
+  (``dsr.binding``) finds the buyer behind a device id through it.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class RowRetention:
 _WITHDRAWAL: dict[tuple[str, str], WithdrawalHook] = {}
 _RETENTION: dict[str, StoreRetention] = {}
 _ROWS: dict[str, RowRetention] = {}
+_IDENTITY: list[Callable[[set[str]], dict[str, str]]] = []
 
 
 def register_withdrawal(purpose: str, name: str, prepare: Callable[[int], Callable[[], int]]) -> None:
@@ -83,6 +87,18 @@ def row_retention(rule: str) -> RowRetention:
         return _ROWS[rule]
     except KeyError:
         raise LookupError(f"no app registered the rows of the retention rule {rule!r}") from None
+
+
+def register_identity_merges(canonical: Callable[[set[str]], dict[str, str]]) -> None:
+    _IDENTITY[:] = [canonical]
+
+
+def identity_merges(distinct_ids: set[str]) -> dict[str, str]:
+    """alias id -> merged distinct id for those of ``distinct_ids`` that were merged (LookupError when no app
+    registered the merges: consent binding must not pass a device id's events as unknown)."""
+    if not _IDENTITY:
+        raise LookupError("no app registered the identity merges (dsr.hooks.register_identity_merges)")
+    return _IDENTITY[0](distinct_ids)
 
 
 def withdrawal_effects(buyer_id: int, purpose: str) -> None:

@@ -34,7 +34,6 @@ from django.db.models import Q, QuerySet
 
 from mallops.audit.services import audit_record
 from mallops.core.sweeps import register
-from mallops.dsr.consent_selectors import buyer_names_without_consent
 from mallops.dsr.contracts import Purpose
 from mallops.dsr.exporters import SHIP_FIELDS
 from mallops.dsr.hooks import row_retention, store_retention
@@ -173,12 +172,10 @@ def _export_erase(row: DataSubjectRequest, now: datetime) -> None:
 
 def _segments_due(cutoff: datetime) -> QuerySet[Any]:
     """Tags of buyers whose marketing consent is absent or withdrawn (the period runs from the moment the
-    purpose loses its basis: ``cutoff`` is not needed)."""
-    from mallops.analytics.models import SegmentMember
-
-    tagged = SegmentMember.objects.values_list("distinct_id", flat=True)
-    silent = buyer_names_without_consent(tagged, Purpose.MARKETING)
-    return SegmentMember.objects.filter(distinct_id__in=silent)
+    purpose loses its basis: ``cutoff`` is not needed). Analytics owns the tags and registers the read
+    (``analytics.forgetting``); a tag is never held."""
+    rows: QuerySet[Any] = row_retention("marketing.segment_tags").due(cutoff, [])
+    return rows
 
 
 def _segment_erase(row: Any, now: datetime) -> None:
@@ -189,7 +186,7 @@ def _segment_erase(row: Any, now: datetime) -> None:
         object_id=str(row.pk),
         after={"reason": _reason("marketing.segment_tags")},
     )
-    row.delete()
+    row_retention("marketing.segment_tags").erase(row)
 
 
 # --- analytics events (outside the database: the event store registers plan and run in dsr.hooks) ---------
