@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from django.db import models
 
+from mallops.core.actors import Actor
 from mallops.core.errors import permission_denied
 
 
@@ -40,7 +41,7 @@ class MerchantScopedQuerySet(models.QuerySet[Any]):
             raise UnscopedQueryError("for_merchant() needs a merchant id")
         return self._scoped(f"merchant:{merchant_id}").filter(merchant_id=merchant_id)
 
-    def for_platform(self, actor: Any, permission: str) -> Self:
+    def for_platform(self, actor: Actor | None, permission: str) -> Self:
         if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
             raise permission_denied(permission)
         return self._scoped("platform")
