@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
-import pytest
 from django.utils import translation
 
 from mallops.core.words import label
 
 # object types of the audit events `mallops demo-data` writes (select distinct object_type, 2026-12)
-DEMO_OBJECT_TYPES = """accounts.user aftersales.aftersalesrequest aftersales.dispute aftersales.evidence
-catalogue.certificate catalogue.product compliance.inspection content.contentpost content.luckydraw
-dsr.datasubjectrequest dsr.privacypolicy marketing.channel marketing.channelspend membership.member
-membership.pointsentry membership.tier orders.flashsale orders.order orders.shippingrule payments.refund
-pricing.couponbatch pricing.promotion review.listing service.agentprofile service.procedure
-service.replytemplate service.ticket service.trainingrecord tasks.worktask""".split()
+DEMO_OBJECT_TYPES = [
+    "accounts.user",
+    "aftersales.aftersalesrequest",
+    "aftersales.dispute",
+    "aftersales.evidence",
+    "catalogue.certificate",
+    "catalogue.product",
+    "compliance.inspection",
+    "content.contentpost",
+    "content.luckydraw",
+    "dsr.datasubjectrequest",
+    "dsr.privacypolicy",
+    "marketing.channel",
+    "marketing.channelspend",
+    "membership.member",
+    "membership.pointsentry",
+    "membership.tier",
+    "orders.flashsale",
+    "orders.order",
+    "orders.shippingrule",
+    "payments.refund",
+    "pricing.couponbatch",
+    "pricing.promotion",
+    "review.listing",
+    "service.agentprofile",
+    "service.procedure",
+    "service.replytemplate",
+    "service.ticket",
+    "service.trainingrecord",
+    "tasks.worktask",
+]
 
 
 def test_every_object_type_of_the_demo_has_a_chinese_name() -> None:
