@@ -1,5 +1,10 @@
 """Where the self-inspection reads what goes to buyers: each app's own selector (R7.1.2).
 
+Compliance sits below the apps it screens in the app graph (docs/adr/0006), so it imports none of them:
+each owner registers its selector here when it starts (``register_source`` in its ``AppConfig.ready``,
+one name per selector below). A source nobody registered raises ``LookupError`` (a self-inspection must
+not pass because it read nothing).
+
 Texts (checked with the rule packs in force):
 
 - listings: the live snapshot of every visible listing (``review.selectors.live_listing_texts``), with the
@@ -19,6 +24,7 @@ last 90 days from the audit log (``audit.selectors.audit_events``) and what the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -34,14 +40,45 @@ from mallops.compliance.problems import (
 )
 from mallops.compliance.report import Hit, InspectedObject
 
+# name -> the owner's selector registered under it
+SOURCES = (
+    "live_listing_texts",  # review
+    "live_marketing_texts",  # pricing
+    "live_price_findings",  # pricing
+    "live_reply_templates",  # service
+    "live_store_texts",  # stores
+    "live_store_replies",  # product_reviews
+    "data_handling_facts",  # dsr
+)
+_SOURCES: dict[str, Callable[..., Any]] = {}
+
+
+def register_source(name: str, selector: Callable[..., Any]) -> None:
+    """Called by the owning app when it starts (``SOURCES`` says which app registers which name)."""
+    if name not in SOURCES:
+        raise ValueError(f"unknown compliance source {name!r}")
+    _SOURCES[name] = selector
+
+
+def registered_sources() -> frozenset[str]:
+    return frozenset(_SOURCES)
+
+
+def _source(name: str) -> Callable[..., Any]:
+    try:
+        return _SOURCES[name]
+    except KeyError:
+        raise LookupError(f"no app registered the compliance source {name!r}") from None
+
 
 def live_inputs(*, now: datetime) -> tuple[list[InspectedObject], list[Hit]]:
     """Every live object with its texts, and the price and data-handling problems found now."""
-    from mallops.pricing.selectors import live_marketing_texts, live_price_findings
-    from mallops.product_reviews.selectors import live_store_replies
-    from mallops.review.selectors import live_listing_texts
-    from mallops.service.selectors import live_reply_templates
-    from mallops.stores.selectors import live_store_texts
+    live_listing_texts = _source("live_listing_texts")
+    live_marketing_texts = _source("live_marketing_texts")
+    live_price_findings = _source("live_price_findings")
+    live_reply_templates = _source("live_reply_templates")
+    live_store_texts = _source("live_store_texts")
+    live_store_replies = _source("live_store_replies")
 
     objects: list[InspectedObject] = []
     priced_listings: list[tuple[str, str, int, list[dict[str, Any]]]] = []
@@ -142,9 +179,7 @@ def live_inputs(*, now: datetime) -> tuple[list[InspectedObject], list[Hit]]:
 
 
 def _data_facts(now: datetime) -> DataFacts:
-    from mallops.dsr.inspection_selectors import data_handling_facts
-
-    facts = data_handling_facts(now=now)
+    facts = _source("data_handling_facts")(now=now)
     return DataFacts(
         policy_version=facts.policy_version,
         policy_published_at=facts.policy_published_at,

@@ -12,10 +12,15 @@ class DsrConfig(AppConfig):
         from django.core.signals import request_finished, request_started
         from django.utils.translation import gettext_lazy as _
 
+        from mallops.compliance.sources import register_source
         from mallops.console.navigation import MenuItem, register
         from mallops.dsr import exporters, sources
         from mallops.dsr.consent_selectors import consent_cache_begin, consent_cache_end
+        from mallops.dsr.inspection_selectors import data_handling_facts
         from mallops.dsr.requests import overdue_count
+
+        # the self-inspection screens these (compliance imports no dsr)
+        register_source("data_handling_facts", data_handling_facts)
 
         # ``consent_allows`` answers are cached per HTTP request, never longer
         request_started.connect(consent_cache_begin, dispatch_uid="dsr.consent_cache_begin")

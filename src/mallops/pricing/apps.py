@@ -8,8 +8,14 @@ class PricingConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from mallops.compliance.sources import register_source
         from mallops.console.navigation import MenuItem, register
         from mallops.pricing import risk_counts
+        from mallops.pricing.selectors import live_marketing_texts, live_price_findings
+
+        # the self-inspection screens these (compliance imports no pricing)
+        register_source("live_marketing_texts", live_marketing_texts)
+        register_source("live_price_findings", live_price_findings)
 
         risk_counts.connect()  # risk's early-warning metrics count used coupons through this
 

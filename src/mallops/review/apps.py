@@ -8,7 +8,12 @@ class ReviewConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from mallops.compliance.sources import register_source
         from mallops.console.navigation import MenuItem, register
+        from mallops.review.selectors import live_listing_texts
+
+        # the self-inspection screens these (compliance imports no review)
+        register_source("live_listing_texts", live_listing_texts)
 
         register(
             MenuItem("review_queue", _("Listing review"), "review:queue", "listing.review", group="goods")

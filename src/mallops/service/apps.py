@@ -8,8 +8,13 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from mallops.compliance.sources import register_source
         from mallops.console.navigation import MenuItem, register
         from mallops.service import personal_data
+        from mallops.service.selectors import live_reply_templates
+
+        # the self-inspection screens these (compliance imports no service)
+        register_source("live_reply_templates", live_reply_templates)
 
         personal_data.connect()  # tickets in data-subject requests and retention (dsr reads no tickets)
         register(MenuItem("service", _("Service desk"), "service:queue", "ticket.handle", group="service"))

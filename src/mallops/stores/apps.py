@@ -9,8 +9,13 @@ class StoresConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.accounts.services import STORE_NAME_CHECKS
+        from mallops.compliance.sources import register_source
         from mallops.console.navigation import MenuItem, register
         from mallops.stores.screening import store_name_check
+        from mallops.stores.selectors import live_store_texts
+
+        # the self-inspection screens these (compliance imports no stores)
+        register_source("live_store_texts", live_store_texts)
 
         # identity may not import a feature app, so the content check of store names is handed to it here
         if store_name_check not in STORE_NAME_CHECKS:
