@@ -19,6 +19,10 @@ APP = ROOT / "src" / "mallops"
 PO = APP / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 FUZZY = re.compile(r'^#, fuzzy((?:, [^\n]*)?)\n(?:#\|[^\n]*\n)*(?=msgid "((?:[^"\\]|\\.)*)"\n)', re.M)
 ENTRY = re.compile(r'(msgid "((?:[^"\\]|\\.)*)"\nmsgstr ")((?:[^"\\]|\\.)*)(")', re.M)
+# zh-hans has one plural form: msgstr[0] is the table's translation of the plural (else the singular)
+PLURAL = re.compile(
+    r'(msgid "((?:[^"\\]|\\.)*)"\nmsgid_plural "((?:[^"\\]|\\.)*)"\nmsgstr\[0\] ")((?:[^"\\]|\\.)*)(")', re.M
+)
 
 
 def main() -> int:
@@ -72,7 +76,19 @@ def main() -> int:
             return match.group(0)
         return f"#{match.group(1)}\n" if match.group(1) else ""
 
+    def fill_plural(match: re.Match[str]) -> str:
+        singular, plural = (
+            part.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+            for part in match.group(2, 3)
+        )
+        translated = table.get(plural, table.get(singular))
+        if translated is None:
+            missing.append(plural)
+            return match.group(0)
+        return match.group(1) + json.dumps(translated, ensure_ascii=False)[1:-1] + match.group(5)
+
     text = ENTRY.sub(fill, text).replace("#, fuzzy\n", "", 1)
+    text = PLURAL.sub(fill_plural, text)
     text = FUZZY.sub(settle, text)
     PO.write_text(text, encoding="utf-8")
     subprocess.run([*admin, "compilemessages", "-l", "zh_Hans"], cwd=APP, env=env, check=True)
