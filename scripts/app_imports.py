@@ -5,7 +5,10 @@
 
 An *app* is a package directly under `mallops` (`orders`, `catalogue`, ...); a top-level module
 (`wsgi`, `urls`, `routers`, `demo`, `cli`, `settings`, ...) counts as an app of its own (they are
-the composition roots). Every `import` / `from ... import` statement is counted, wherever it stands
+the composition roots). The console kit (``console.lists``, ``console.forms``, ``console.formats``,
+``console.navigation``: the design system every app's pages use, docs/adr/0006) counts as an app of its
+own, ``console-kit``, as the layers contract treats it: a library under every app's pages, not the
+console's pages at the top. Every `import` / `from ... import` statement is counted, wherever it stands
 (module level, inside a function, under `if TYPE_CHECKING:`), once per module it names.
 
 Each crossing has one kind, by the module it reaches in the other app:
@@ -44,6 +47,8 @@ ROOT_PACKAGE = "mallops"
 DEFAULT_SOURCE = Path(__file__).resolve().parents[1] / "src" / ROOT_PACKAGE
 KINDS = ("models", "facade", "other")
 FACADE_NAMES = frozenset({"services", "selectors", "contracts", "errors"})
+CONSOLE_KIT = frozenset({"lists", "forms", "formats", "navigation"})
+KIT_APP = "console-kit"
 
 
 def module_index(package_dir: Path) -> dict[str, Path]:
@@ -64,6 +69,8 @@ def app_of(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != ROOT_PACKAGE or len(parts) < 2:
         return None
+    if parts[1] == "console" and len(parts) > 2 and parts[2] in CONSOLE_KIT:
+        return KIT_APP
     return parts[1]
 
 
