@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from mallops.accounts.actors import request_actor
 from mallops.console.lists import ExportAudit
 from mallops.privacy.contracts import DataClass
 from mallops.privacy.exports import computed_export_data_classes, export_data_classes
@@ -37,13 +38,12 @@ def _record(
     purpose: str,
 ) -> None:
     personal_data_export_record(
-        actor=getattr(request, "user", None),
+        actor=request_actor(request),
         what=what,
         rows=rows,
         data_classes=list(data_classes),
         purpose=purpose,
         columns=columns,
-        request=request,
     )
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mallops.accounts import services as account_services
+from mallops.accounts.actors import request_actor
 from mallops.accounts.models import Address, Merchant, User
 from mallops.accounts.roles import Kind
 from mallops.console.lists import Column, DataTable, DateRange, Filter
@@ -83,11 +84,10 @@ def buyer_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             try:
                 revealed[choice] = personal_field_reveal(
-                    actor=request.user,
+                    actor=request_actor(request),
                     obj=target,
                     field_name=field,
                     reason=request.POST.get("reason", ""),
-                    request=request,
                 )
             except DomainError as exc:
                 for line in error_lines(exc.errors or [], "accounts") or [exc.detail]:
@@ -131,11 +131,10 @@ def merchants(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 revealed[(target.pk, field)] = personal_field_reveal(
-                    actor=request.user,
+                    actor=request_actor(request),
                     obj=target,
                     field_name=field,
                     reason=request.POST.get("reason", ""),
-                    request=request,
                 )
             except DomainError as exc:
                 for line in error_lines(exc.errors or [], "accounts") or [exc.detail]:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import models, transaction
-from django.http import HttpRequest
 
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, permission_denied, validation_error
 from mallops.privacy.contracts import MIN_REASON_LENGTH, REVEAL_PERMISSION, DataClass
 from mallops.privacy.registry import UnclassifiedFieldError, personal_field
@@ -16,11 +16,10 @@ from mallops.privacy.registry import UnclassifiedFieldError, personal_field
 
 def personal_field_reveal(
     *,
-    actor: Any,
+    actor: Actor | None,
     obj: models.Model,
     field_name: str,
     reason: str,
-    request: HttpRequest | None = None,
 ) -> Any:
     """Return the unmasked value of one declared personal field and record who saw it and why.
 
@@ -56,20 +55,18 @@ def personal_field_reveal(
             obj=obj,
             before=None,
             after={"field": field_name, "data_class": spec.data_class.value, "reason": cleaned},
-            request=request,
         )
     return getattr(obj, field_name)
 
 
 def personal_data_export_record(
     *,
-    actor: Any,
+    actor: Actor | None,
     what: str,
     rows: int,
     data_classes: list[DataClass],
     purpose: str = "",
     columns: Sequence[str] = (),
-    request: HttpRequest | None = None,
 ) -> None:
     """Record that ``rows`` records holding personal data of ``data_classes`` left the system as a file.
 
@@ -101,5 +98,4 @@ def personal_data_export_record(
                 "purpose": purpose.strip(),
                 **({"columns": [str(column) for column in columns]} if columns else {}),
             },
-            request=request,
         )
