@@ -126,15 +126,13 @@ def merchant_stock(*, actor: Actor) -> QuerySet[StockItem]:
 
 def merchant_stock_of(merchant_id: int) -> QuerySet[StockItem]:
     """``merchant_stock`` of a store whose membership the caller checked (``merchant_id_of``)."""
-    from mallops.review.models import Listing
+    from mallops.orders.listings import listing_status_subquery
 
-    listing = Listing.objects.unscoped(reason="the store's own listings (outer query scoped)").filter(
-        product_id=OuterRef("catalogue_sku__product_id")
-    )
+    status = listing_status_subquery(OuterRef("catalogue_sku__product_id"))
     items: QuerySet[StockItem] = (
         StockItem.objects.for_merchant(merchant_id)
         .select_related("catalogue_sku")
-        .annotate(listing_status=Subquery(listing.values("status")[:1]))
+        .annotate(listing_status=Subquery(status))
         .order_by("sku_code")
     )
     return items

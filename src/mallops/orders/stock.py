@@ -360,7 +360,7 @@ def sale_state(items: Iterable[StockItem]) -> tuple[set[str], dict[str, str]]:
     if not linked:
         return set(), {}
     from mallops.catalogue.models import Sku
-    from mallops.review.models import Listing, ListingStatus
+    from mallops.orders.listings import live_product_ids
 
     skus = {
         pk: (product_id, is_active, category)
@@ -370,11 +370,7 @@ def sale_state(items: Iterable[StockItem]) -> tuple[set[str], dict[str, str]]:
         .filter(pk__in=list(linked))
         .values_list("pk", "product_id", "is_active", "product__category__code")
     }
-    live = set(
-        Listing.objects.unscoped(reason="checkout reads public listings")
-        .filter(product_id__in={product for product, _, _ in skus.values()}, status=ListingStatus.LIVE)
-        .values_list("product_id", flat=True)
-    )
+    live = live_product_ids({product for product, _, _ in skus.values()})
     off_sale = {
         code for pk, code in linked.items() if pk not in skus or not skus[pk][1] or skus[pk][0] not in live
     }

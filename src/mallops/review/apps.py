@@ -10,8 +10,12 @@ class ReviewConfig(AppConfig):
 
         from mallops.compliance.sources import register_source
         from mallops.console.navigation import MenuItem, register
+        from mallops.orders.listings import register_listing_reads
+        from mallops.review.order_reads import listing_status_subquery, live_product_ids
         from mallops.review.selectors import live_listing_texts
 
+        # checkout, the cart quote and the stock list ask these (orders imports no review)
+        register_listing_reads(live_product_ids=live_product_ids, status_subquery=listing_status_subquery)
         # the self-inspection screens these (compliance imports no review)
         register_source("live_listing_texts", live_listing_texts)
 
