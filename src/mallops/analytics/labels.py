@@ -98,6 +98,13 @@ PAGE = {
     "search": _("Search results"),
     "category": _("Category page"),
 }
+# the ``placement`` property of impression and click events (what the storefront and the demo send)
+PLACEMENT = {
+    "home_banner": _("Home banner"),
+    "rec_feed": _("Recommendation feed"),
+    "search_result": _("Search results"),
+    "other": _("Other"),
+}
 FEATURE = {
     "recency_days": _("Days since last activity"),
     "tenure_days": _("Days since sign-up"),
@@ -138,6 +145,7 @@ LABELS: dict[str, Any] = {
     "segment": SEGMENT,
     "event": EVENT,
     "page": PAGE,
+    "placement": PLACEMENT,
     "feature": FEATURE,
     "action": ACTION,
     "segment_definition": SEGMENT_DEFINITION,
