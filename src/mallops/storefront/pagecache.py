@@ -30,9 +30,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from mallops.core.fixedsql import FixedQuery
 from mallops.storefront.models import SearchDoc
 
 if TYPE_CHECKING:
@@ -108,27 +109,36 @@ class ProductStamps:
     peers: str
 
 
-def product_stamps(*, product_id: int) -> ProductStamps | None:
-    """The stamps of a product's page (None without a search entry: not live, or not indexed yet)."""
+def _stamps_of(*, product_id: int) -> QuerySet[Any]:
     peers = (
         SearchDoc.objects.filter(category_code=OuterRef("category_code")).order_by().values("category_code")
     )
-    row = (
+    rows: QuerySet[Any] = (
         SearchDoc.objects.filter(product_id=product_id)
         .annotate(
             peer_count=Subquery(peers.annotate(n=Count("pk")).values("n")),
             peer_latest=Subquery(peers.annotate(latest=Max("indexed_at")).values("latest")),
         )
-        .values_list("pk", "indexed_at", "category_code", "peer_count", "peer_latest")
-        .first()
+        .order_by()
+        .values("pk", "indexed_at", "category_code", "peer_count", "peer_latest")
     )
-    if row is None:
+    return rows
+
+
+# compiled once per connection: the ORM's compiling cost more than SQLite's running it (core.fixedsql)
+_STAMPS = FixedQuery("storefront.product_stamps", _stamps_of)
+
+
+def product_stamps(*, product_id: int) -> ProductStamps | None:
+    """The stamps of a product's page (None without a search entry: not live, or not indexed yet)."""
+    found = _STAMPS.rows(product_id=product_id, limit=1)
+    if not found:
         return None
-    entry, indexed_at, category_code, peer_count, peer_latest = row
+    row = found[0]
     return ProductStamps(
-        key=f"storefront:product:{product_id}:{entry}:{stamp(indexed_at)}",
-        category_code=category_code,
-        peers=f"{peer_count}:{stamp(peer_latest)}",
+        key=f"storefront:product:{product_id}:{row['pk']}:{stamp(row['indexed_at'])}",
+        category_code=row["category_code"],
+        peers=f"{row['peer_count']}:{stamp(row['peer_latest'])}",
     )
 
 
@@ -151,15 +161,24 @@ def product_public(*, product_id: int) -> tuple[ProductPublic, ProductStamps | N
     return public, stamps
 
 
+# one builder per key at a time in this process: the threads that miss the same key wait for the first
+# one's value instead of all building it on two cores (the cold-start tail); other keys are not held up
+_build_locks = tuple(threading.Lock() for _ in range(64))
+
+
 def remembered(key: str, build: Callable[[], T], kind: type[T], seconds: int = SECONDS) -> T:
-    """The ``kind`` value under ``key`` (a stamped key: its value never changes), built and kept on a miss;
-    built and not kept when ``key`` is empty."""
-    if key:
+    """The ``kind`` value under ``key`` (a stamped key: its value never changes), built and kept on a miss
+    (one builder per key in this process); built and not kept when ``key`` is empty."""
+    if not key:
+        return build()
+    value = get(key)
+    if isinstance(value, kind):
+        return value
+    with _build_locks[hash(key) % len(_build_locks)]:
         value = get(key)
         if isinstance(value, kind):
             return value
-    value = build()
-    if key:
+        value = build()
         put(key, value, seconds)
     return value
 

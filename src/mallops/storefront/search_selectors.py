@@ -294,9 +294,27 @@ def search(
         # and the ranking inputs' period: they are cached that long (rank_inputs), so is the list
         parts.append(str(int(time.time() // rank_inputs.SECONDS)))
         key = "storefront:search:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
-        cached = pagecache.get(key)
-        if isinstance(cached, SearchResult):
-            return cached
+
+    def build() -> SearchResult:
+        return _ranked_result(
+            query, words, relevance, rows, sort=sort, user=user, personalised=personalised, key=key
+        )
+
+    return pagecache.remembered(key, build, SearchResult, rank_inputs.SECONDS)
+
+
+def _ranked_result(
+    query: str,
+    words: list[str],
+    relevance: dict[int, float],
+    rows: list[dict[str, Any]],
+    *,
+    sort: str,
+    user: Any,
+    personalised: bool,
+    key: str,
+) -> SearchResult:
+    """``search``'s result list from the matching entries (ranked, sorted, the first page)."""
     liked = _affinity_categories(user) if personalised else set()
     scored = _rank(rows, relevance, liked, personalised=personalised)
     if sort == "sales":
@@ -321,9 +339,6 @@ def search(
         )
         for s in scored[:PAGE_SIZE]
     ]
-    result = SearchResult(
+    return SearchResult(
         query=query, words=words, hits=hits, total=len(scored), personalised=personalised, cache_key=key
     )
-    if key:
-        pagecache.put(key, result, rank_inputs.SECONDS)
-    return result

@@ -16,7 +16,6 @@ from mallops.core.errors import DomainError
 from mallops.core.inputs import is_ascii_digits
 from mallops.storefront import search_selectors, selectors, services, services_account
 from mallops.storefront.checkout_points import checkout_points
-from mallops.storefront.related import related_products
 
 
 def _is_buyer(request: HttpRequest) -> bool:
@@ -47,29 +46,6 @@ def _error_text(error: DomainError) -> str:
     return "操作未完成，请稍后重试"
 
 
-@require_GET
-def product(request: HttpRequest, product_id: int) -> HttpResponse:
-    page = selectors.product_page(product_id=product_id)
-    if page is None:
-        raise Http404("product")
-    selected = request.GET.get("sku", "")
-    if selected not in {sku.code for sku in page.skus}:
-        selected = next((s.code for s in page.skus if s.stock_state != "sold_out"), "")
-    return render(
-        request,
-        "storefront/product.html",
-        {
-            "page": page,
-            "selected": selected,
-            "error": request.GET.get("error", ""),
-            "track": selectors.tracking(user=request.user, page="product", product=product_id),
-            "related": related_products(
-                product_id=product_id, category_code=page.category_code, user=request.user
-            ),
-        },
-    )
-
-
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
     if not _is_buyer(request):
@@ -87,22 +63,6 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     if request.POST.get("buy_now"):
         return HttpResponseRedirect(reverse("storefront:checkout") + "?" + urlencode({"only": sku}))
     return redirect("storefront:cart")
-
-
-@require_GET
-def cart(request: HttpRequest) -> HttpResponse:
-    if not _is_buyer(request):
-        return _login(request) if not request.user.is_authenticated else HttpResponse(status=403)
-    view = selectors.cart_view(buyer=request.user)
-    return render(
-        request,
-        "storefront/cart.html",
-        {
-            "cart": view,
-            "error": request.GET.get("error", ""),
-            "track": selectors.tracking(user=request.user, page="cart"),
-        },
-    )
 
 
 @require_POST
@@ -271,41 +231,6 @@ def _fen(value: str) -> int | None:
     if amount < 0 or amount > 10_000_000:
         return None
     return int(amount * 100)
-
-
-@require_GET
-def search(request: HttpRequest, category: str = "") -> HttpResponse:
-    query = request.GET.get("q", "")[:50]
-    category = category or request.GET.get("category", "")[:64]
-    sort = request.GET.get("sort", "default")
-    if sort not in search_selectors.SORTS:
-        sort = "default"
-    result = search_selectors.search(
-        query=query,
-        category=category,
-        min_price_fen=_fen(request.GET.get("min", "")),
-        max_price_fen=_fen(request.GET.get("max", "")),
-        sort=sort,
-        user=request.user,
-    )
-    all_categories = selectors.categories()
-    current = next((c for c in all_categories if c.code == category), None)
-    if category and current is None:
-        raise Http404("category")
-    return render(
-        request,
-        "storefront/search.html",
-        {
-            "result": result,
-            "q": query,
-            "category": current,
-            "categories": all_categories,
-            "sort": sort,
-            "min": request.GET.get("min", ""),
-            "max": request.GET.get("max", ""),
-            "track": selectors.tracking(user=request.user, page="category" if category else "search"),
-        },
-    )
 
 
 @require_GET

@@ -7,13 +7,17 @@ parts are never cached. docs/performance.md has the figures.
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 import mallops
-from mallops.storefront import pagecache, pagehtml, selectors
+from mallops.storefront import pagecache, pagehtml, search_selectors, selectors
 from mallops.storefront.related import related_html
+from mallops.storefront.views import _buyer_or_redirect, _fen
 
 
 def _product_skeleton(
@@ -54,3 +58,70 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
         user=request.user,
     )
     return HttpResponse(pagehtml.fill(_product_skeleton(public, stamps), parts))
+
+
+def _search_skeleton(result: search_selectors.SearchResult, context: dict[str, Any]) -> pagehtml.Skeleton:
+    """A non-personalised result page's HTML cut at its slots (alerts, tracking), kept under the result's
+    key (its matching entries' stamps), the filters as asked and the category tree it lists."""
+    tree = "\n".join(f"{c.code}\t{c.name}" for c in context["categories"])
+    asked = (context["q"], context["category_param"], context["min"], context["max"], context["sort"])
+    parts = [result.cache_key, *asked, tree, get_language(), mallops.__version__]
+    key = "storefront:search-html:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return pagecache.remembered(
+        key,
+        lambda: pagehtml.skeleton(pagehtml.render("storefront/search.html", {**context, "sf_slots": True})),
+        pagehtml.Skeleton,
+    )
+
+
+@require_GET
+def search(request: HttpRequest, category: str = "") -> HttpResponse:
+    """Search and the category pages. A result that is the same for everybody is served from its kept
+    HTML with the alerts and tracking filled in; a personalised one is rendered per request."""
+    query = request.GET.get("q", "")[:50]
+    category = category or request.GET.get("category", "")[:64]
+    sort = request.GET.get("sort", "default")
+    if sort not in search_selectors.SORTS:
+        sort = "default"
+    result = search_selectors.search(
+        query=query,
+        category=category,
+        min_price_fen=_fen(request.GET.get("min", "")),
+        max_price_fen=_fen(request.GET.get("max", "")),
+        sort=sort,
+        user=request.user,
+    )
+    all_categories = selectors.categories()
+    current = next((c for c in all_categories if c.code == category), None)
+    if category and current is None:
+        raise Http404("category")
+    context: dict[str, Any] = {
+        "result": result,
+        "q": query,
+        "category": current,
+        "categories": all_categories,
+        "category_param": request.GET.get("category", ""),
+        "sort": sort,
+        "min": request.GET.get("min", ""),
+        "max": request.GET.get("max", ""),
+    }
+    track = selectors.tracking(user=request.user, page="category" if category else "search")
+    live = pagehtml.live_context(request, track=track)
+    if not result.cache_key:
+        return HttpResponse(pagehtml.render("storefront/search.html", {**context, **live}))
+    parts = pagehtml.slots(pagehtml.render("storefront/_page_live.html", live))
+    return HttpResponse(pagehtml.fill(_search_skeleton(result, context), parts))
+
+
+@require_GET
+def cart(request: HttpRequest) -> HttpResponse:
+    """The buyer's cart with the live best-combination quote (per buyer: nothing kept), rendered without
+    context processors."""
+    if (refused := _buyer_or_redirect(request)) is not None:
+        return refused
+    context = pagehtml.live_context(
+        request,
+        cart=selectors.cart_view(buyer=request.user),
+        track=selectors.tracking(user=request.user, page="cart"),
+    )
+    return HttpResponse(pagehtml.render("storefront/cart.html", context))
