@@ -73,15 +73,9 @@ def stock_receive(
     assert item is not None
     before = {"available": item.available, "price_fen": item.price_fen}
     if price_fen is not None and price_fen != item.price_fen and item.catalogue_sku_id is not None:
-        from mallops.accounts.actors import actor_of
         from mallops.catalogue.services import sku_price_set  # the one writer of a sellable price
 
-        sku_price_set(
-            actor=actor_of(actor),
-            merchant_id=merchant_id,
-            sku_id=item.catalogue_sku_id,
-            price_fen=price_fen,
-        )
+        sku_price_set(actor=actor, merchant_id=merchant_id, sku_id=item.catalogue_sku_id, price_fen=price_fen)
         item.refresh_from_db()
     changed = []
     if price_fen is not None and item.catalogue_sku_id is None:
