@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "mallops.core.middleware.InputPolicyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "mallops.core.lazy_messages.LazyMessageMiddleware",  # Django's, its storage made on first use
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mallops.core.idempotency.IdempotencyMiddleware",
     "mallops.core.middleware.ApiProblemMiddleware",
