@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
+from mallops.core.actors import Actor
 from mallops.core.codes import CoreCode
 from mallops.core.errors import DomainError
 
@@ -282,7 +282,7 @@ def render_roles_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def require_buyer(actor: Any) -> Any:
+def require_buyer(actor: Actor | None) -> Actor:
     """The one check that the caller is a buyer (issue 16): 401 ``unauthenticated`` without a signed-in
     actor, 403 ``buyer_only`` for a staff or merchant account. Returns the actor."""
     if actor is None or not getattr(actor, "is_authenticated", False):

@@ -77,8 +77,8 @@ def _detail(ticket: Ticket) -> TicketDetailOut:
     return out
 
 
-def _buyer_only(request: HttpRequest) -> Any:
-    return require_buyer(request.user)  # 403 buyer_only (once permission_denied, issue 16)
+def _buyer_only(request: HttpRequest) -> Actor:
+    return require_buyer(request_actor(request))  # 403 buyer_only (once permission_denied, issue 16)
 
 
 def _merchant_only(request: HttpRequest) -> Any:
