@@ -377,10 +377,9 @@ def coupons_issue(
         u.username: u for u in User.objects.filter(username__in=usernames, kind=Kind.BUYER, is_active=True)
     }
     # consent binds as for a segment issue: a coupon sent to a named buyer is marketing (PIPL Art. 13-15)
-    from mallops.dsr.consent_selectors import consenting_user_ids
-    from mallops.dsr.contracts import Purpose
+    from mallops.pricing.audiences import marketing_consenting
 
-    consenting = consenting_user_ids([u.pk for u in buyers.values()], Purpose.MARKETING)
+    consenting = marketing_consenting([u.pk for u in buyers.values()])
     now = timezone.now()
     issued: list[int] = []
     refused: dict[str, str] = {}
