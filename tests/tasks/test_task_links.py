@@ -41,11 +41,24 @@ def test_a_service_task_opens_on_the_cs_board_and_closing_it_marks_it_done() -> 
     assert row.is_done and row.done_at is not None
 
 
+def test_an_escalation_reason_reads_chinese_on_the_board() -> None:
+    ticket = make_ticket()
+    row = ServiceTask.objects.create(
+        kind=ServiceTask.Kind.REGULATOR_FLAG,
+        ticket=ticket,
+        title=f"{ticket.number}: serious complaint — management review, regulator reporting check",
+        detail="serious complaint received",
+        created_at=timezone.now(),
+    )
+    [task] = selectors.open_tasks_for_source(source_type="service.task", source_id=str(row.pk))
+    assert task.detail == "收到严重投诉"
+
+
 def test_a_kpi_task_opens_on_its_teams_board_with_its_due_day_and_closes_there() -> None:
     analyst = make_staff("data_ops", username="analyst")
     ops = make_staff("user_ops", username="uops")
     finding = analytics_services.task_create(
-        actor=analyst,
+        actor=actor_of(analyst),
         title="复购率下降 3 个百分点",
         team="user_ops",
         metric="repurchase_rate",

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.utils import translation
 
+from mallops.core.words import label
 from mallops.service.models import ServiceTask
 from mallops.tasks import rules as task_rules
 from mallops.tasks.contracts import Kind, Team, WorkTask
@@ -39,6 +40,9 @@ def _opened(sender: Any, instance: ServiceTask, created: bool, raw: bool = False
     kind = KINDS.get(ServiceTask.Kind(instance.kind), Kind.FOLLOW_UP)
     with translation.override(settings.LANGUAGE_CODE):
         what = str(Kind(kind).label)
+        # the service task's detail is English text for the log (an escalation reason); the board shows
+        # it in the console's language, as it shows the title
+        detail = label(instance.detail, "service.task_title") if instance.detail else ""
     ref = (
         instance.ticket.number if instance.ticket_id and instance.ticket else f"#{instance.problem_group_id}"
     )
@@ -48,7 +52,7 @@ def _opened(sender: Any, instance: ServiceTask, created: bool, raw: bool = False
         team=Team.CUSTOMER_SERVICE,
         kind=kind,
         title=f"{ref}：{what}",
-        detail=instance.detail,  # the service task's own title is English text for the log
+        detail=detail,
         source_type=SOURCE,
         source_id=str(instance.pk),
         assignee_id=assignee.pk
