@@ -6,8 +6,10 @@ from collections.abc import Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 _BAR = "#c4161c"
+_MET = "#079455"  # a bar at or past its target
 _MUTED = "#98a2b3"
 
 
@@ -20,7 +22,8 @@ def bar_chart(
     width: int = 480,
     label_width: int = 210,
 ) -> SafeString:
-    """Horizontal bars, one per item; ``target`` draws a dashed reference line."""
+    """Horizontal bars, one per item; ``target`` draws a dashed reference line, and a bar that reaches it is
+    green (the others keep the alarm red), so a page of met targets does not read as a page of alarms."""
     row = 24
     height = row * max(len(items), 1) + 10
     values = [v for _, v in items if v is not None]
@@ -38,8 +41,9 @@ def bar_chart(
             parts.append(f'<text x="{label_width + 4}" y="{y + 15}" font-size="12" fill="{_MUTED}">—</text>')
             continue
         length = max(1.0, span * value / top)
+        fill = _MET if target is not None and value >= target else _BAR
         parts.append(
-            f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="16" fill="{_BAR}" rx="2"><title>{escape(label)}: {value:g}{escape(unit)}</title></rect>'
+            f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="16" fill="{fill}" rx="2"><title>{escape(label)}: {value:g}{escape(unit)}</title></rect>'
         )
         parts.append(
             f'<text x="{label_width + length + 4:.1f}" y="{y + 15}" font-size="12">{value:g}{escape(unit)}</text>'
@@ -47,7 +51,7 @@ def bar_chart(
     if target is not None:
         x = label_width + span * target / top
         parts.append(
-            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" stroke="#175cd3" stroke-dasharray="4 3"><title>target {target:g}{escape(unit)}</title></line>'
+            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" stroke="#175cd3" stroke-dasharray="4 3"><title>{escape(_("Target"))} {target:g}{escape(unit)}</title></line>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))
