@@ -79,6 +79,10 @@ class AnalyticsConfig(AppConfig):
             MenuItem("buyer_care", _("Buyer care"), "analytics:care", "user_ops.manage", group="marketing")
         )
         from mallops.analytics import forgetting, signals
+        from mallops.analytics.selectors import buyer_segment
+        from mallops.service.crm_panels import register_buyer_segment
 
         signals.connect()
+        # the service customer page shows the buyer's segment (service imports no analytics)
+        register_buyer_segment(buyer_segment)
         forgetting.connect()  # consent withdrawal, erasure and retention reach the event store

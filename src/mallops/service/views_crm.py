@@ -27,8 +27,8 @@ def _need(request: HttpRequest, permission: str) -> None:
 
 def crm_context(request: HttpRequest, buyer_id: int) -> dict[str, Any]:
     """What the CRM page shows of one buyer for the signed-in agent (about a dozen queries)."""
-    from mallops.analytics.selectors import buyer_segment
     from mallops.dsr.selectors import consent_summary
+    from mallops.service.crm_panels import buyer_segment
 
     user: Any = request.user
     try:
