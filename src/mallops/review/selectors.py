@@ -104,7 +104,7 @@ def findings_by_version(versions: list[ListingVersion]) -> dict[int, list[Findin
     return out
 
 
-def review_queue(*, actor: Any, with_finding_counts: bool = False) -> QuerySet[ListingVersion]:
+def review_queue(*, actor: Actor, with_finding_counts: bool = False) -> QuerySet[ListingVersion]:
     """Versions waiting for a decision, oldest first (optionally annotated with ``findings_count``)."""
     versions = ListingVersion.objects.for_platform(actor, "listing.review")
     return queued(versions, with_finding_counts=with_finding_counts)

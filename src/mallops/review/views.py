@@ -56,7 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     table = DataTable(
         request,
         selectors.with_claim_state(
-            selectors.review_queue(actor=request.user, with_finding_counts=True), now=timezone.now()
+            selectors.review_queue(actor=request_actor(request), with_finding_counts=True), now=timezone.now()
         ),
         columns=[
             Column(

@@ -111,7 +111,7 @@ def _merchant(request: HttpRequest) -> Actor:
     return request_actor(request)
 
 
-def _list(actor: Any, filters: TicketFilters) -> Any:
+def _list(actor: Actor, filters: TicketFilters) -> Any:
     data = filters.dict()
     q, mine, breached, held = data.pop("q"), data.pop("mine"), data.pop("breached"), data.pop("held")
     return selectors.ticket_list(actor=actor, filters=data, q=q, mine=mine, breached=breached, held=held)
@@ -135,7 +135,7 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> PageRows
     if all(value is None or value == "" or value is False for value in filters.dict().values()):
         # no filter at all (0 is a filter): the desk's queue, the hot read, with SQL compiled once
         return list_reads.desk_ticket_page(actor=request_actor(request))
-    return PageRows(_list(request.user, filters), selectors.ticket_rows)
+    return PageRows(_list(request_actor(request), filters), selectors.ticket_rows)
 
 
 @router.get("/service/tickets/{ticket_id}", response=TicketDetailOut, summary="A ticket with its timeline")

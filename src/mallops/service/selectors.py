@@ -21,7 +21,7 @@ FILTERS = ("status", "category", "priority", "channel", "assignee_id", "merchant
 
 def ticket_list(
     *,
-    actor: Any,
+    actor: Actor,
     filters: dict[str, Any] | None = None,
     q: str = "",
     mine: bool = False,

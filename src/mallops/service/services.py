@@ -68,7 +68,7 @@ def _text(value: str, field: str, *, required: bool = True, limit: int = _BODY_M
     return value
 
 
-def tickets_for(actor: Any) -> QuerySet[Ticket]:
+def tickets_for(actor: Actor) -> QuerySet[Ticket]:
     """The tickets ``actor`` may see: staff with ticket.handle all, merchant CS its store's, a buyer own."""
     kind = getattr(actor, "kind", None)
     if kind == Kind.BUYER:
