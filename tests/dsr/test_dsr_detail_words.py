@@ -27,6 +27,7 @@ def test_an_erasure_result_reads_as_chinese_rows(buyer: Any, officer: Any) -> No
     # then the result is a list of Chinese rows
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert 'data-testid="dsr-result"' in html
+    assert f"买家 erased-{buyer.pk} " in text  # the account by name (erased now), not #id
     assert "撤回的同意 无（没有生效中的同意）" in text
     assert "已删除 账号：用户名、昵称、手机号、电子邮件、名、姓" in text
     assert "已删除 收货地址簿：已删除 1 条" in text

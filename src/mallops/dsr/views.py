@@ -139,7 +139,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 link=lambda r: reverse("dsr:detail", args=[r.pk]),
             ),
             Column("kind", _("Kind"), value=lambda r: r.get_kind_display()),
-            Column("buyer_id", _("Buyer"), value=lambda r: f"#{r.buyer_id}"),
+            Column("buyer", _("Buyer"), value=lambda r: r.buyer.username),
             Column("submitted_at", _("Submitted"), kind="datetime", sort="submitted_at"),
             Column("due_at", _("Due"), kind="template", template="dsr/_due.html", sort="due_at"),
             Column("status", _("Status"), kind="badge", display=lambda r: r.get_status_display()),
