@@ -6,9 +6,13 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        from mallops.audit.services import audited
+        from mallops.audit.services import audit_record, audited
         from mallops.core.transactions import register_scope
         from mallops.privacy import keys
+        from mallops.privacy.services import register_audit_recorder
+
+        # privacy's reveal and export record their events through this (privacy imports no audit)
+        register_audit_recorder(audit_record)
 
         keys.register_retire_guard(_audit_events_chained_with)
         # the transactions core opens (the idempotency middleware's) chain their events last, too

@@ -49,12 +49,21 @@ def _mask_snapshot(obj: Any, data: dict[str, Any] | None) -> dict[str, Any] | No
 AUDIT_READABLE = frozenset({"username", "owner"})
 
 
+# the actor's role codes at the time: accounts (above audit in docs/adr/0006) registers the reader when it
+# starts (``AccountsConfig.ready``); an event of a signed-in actor without it fails (roles are evidence)
+_ROLE_READER: list[Callable[[Any], Any]] = []
+
+
+def register_role_reader(reader: Callable[[Any], Any]) -> None:
+    _ROLE_READER[:] = [reader]
+
+
 def _actor_roles(actor: Any) -> list[str]:
     if actor is None or not getattr(actor, "pk", None):
         return []
-    from mallops.accounts.selectors import user_role_codes
-
-    return sorted(user_role_codes(actor))
+    if not _ROLE_READER:
+        raise LookupError("no app registered the actor's role reader (audit.services.register_role_reader)")
+    return sorted(_ROLE_READER[0](actor))
 
 
 @dataclass

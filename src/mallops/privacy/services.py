@@ -3,7 +3,7 @@ of personal data (R7.1.2: the compliance self-inspection checks both against the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -12,6 +12,20 @@ from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, permission_denied, validation_error
 from mallops.privacy.contracts import MIN_REASON_LENGTH, REVEAL_PERMISSION, DataClass
 from mallops.privacy.registry import UnclassifiedFieldError, personal_field
+
+# the audit app (above privacy in docs/adr/0006) registers its ``audit_record`` when it starts
+# (``AuditConfig.ready``); a reveal or an export is never done unaudited (``LookupError`` without it)
+_RECORDER: list[Callable[..., Any]] = []
+
+
+def register_audit_recorder(recorder: Callable[..., Any]) -> None:
+    _RECORDER[:] = [recorder]
+
+
+def _audit_record() -> Callable[..., Any]:
+    if not _RECORDER:
+        raise LookupError("no app registered the audit recorder (privacy.services.register_audit_recorder)")
+    return _RECORDER[0]
 
 
 def personal_field_reveal(
@@ -46,10 +60,8 @@ def personal_field_reveal(
     if errors:
         raise validation_error(errors)
 
-    from mallops.audit.services import audit_record
-
     with transaction.atomic():
-        audit_record(
+        _audit_record()(
             actor=actor,
             action="privacy.reveal",
             obj=obj,
@@ -83,10 +95,8 @@ def personal_data_export_record(
         errors.append(FieldError(("rows",), "The number of records cannot be negative.", "invalid"))
     if errors:
         raise validation_error(errors)
-    from mallops.audit.services import audit_record
-
     with transaction.atomic():
-        audit_record(
+        _audit_record()(
             actor=actor,
             action="privacy.export",
             obj=None,
