@@ -10,7 +10,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from mallops.accounts import licences, selectors, services
+from mallops.accounts import licences, risk_gate, selectors, services
 from mallops.accounts.auth import api_auth
 from mallops.accounts.errors import AccountsCode
 from mallops.accounts.models import Merchant, MerchantMember, User
@@ -18,7 +18,6 @@ from mallops.accounts.roles import ROLES, Kind
 from mallops.core.errors import DomainError
 from mallops.core.inputs import Schema, multipart_files
 from mallops.core.pagination import Pagination
-from mallops.risk import flows as risk_flows
 
 router = Router(tags=["identity"])
 merchant_router = Router(tags=["merchant"], auth=api_auth)
@@ -61,8 +60,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[Any]:
         username=payload.username, password=payload.password, ip=_ip(request), request=request
     )
     if issued.record.user.kind == Kind.BUYER:
-        context = risk_flows.request_context(request)
-        risk_flows.login_assess(buyer_id=issued.record.user_id, context=context)
+        risk_gate.login_assess(buyer_id=issued.record.user_id, request=request)
     return Status(201, TokenOut(token=issued.token, expires_at=issued.expires_at))
 
 
@@ -106,7 +104,7 @@ def buyer_create(request: HttpRequest, payload: BuyerIn) -> Status[Any]:
         phone=payload.phone, password=payload.password, display_name=payload.display_name, request=request
     )
     # after the registration's own transaction: risk assessment commits on its own
-    risk_flows.register_assess(buyer_id=user.pk, context=risk_flows.request_context(request))
+    risk_gate.register_assess(buyer_id=user.pk, request=request)
     return Status(201, BuyerOut(username=user.username, kind=user.kind))
 
 

@@ -11,12 +11,11 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from pydantic import Field
 
-from mallops.accounts import profile
+from mallops.accounts import profile, risk_gate
 from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.models import Address, User
 from mallops.core.inputs import Phone, Schema, Text
-from mallops.risk import flows as risk_flows
 
 router = Router(tags=["identity"], auth=api_auth)
 
@@ -110,9 +109,7 @@ def my_address_create(request: HttpRequest, payload: BuyerAddressIn) -> Status[A
     buyer_id = profile.require_buyer(actor)
     data = profile.AddressInput(**payload.dict())
     profile.address_check({name: getattr(data, name) for name in profile.ADDRESS_FIELDS})
-    risk_flows.address_change_assess(
-        buyer_id=buyer_id, address=profile.address_text(data), context=risk_flows.request_context(request)
-    )
+    risk_gate.address_change_assess(buyer_id=buyer_id, address=profile.address_text(data), request=request)
     return Status(201, _address_out(profile.address_create(actor=actor, data=data)))
 
 
@@ -125,10 +122,10 @@ def my_address_update(request: HttpRequest, address_id: int, payload: BuyerAddre
     profile.address_check({k: v for k, v in changes.items() if k in profile.ADDRESS_FIELDS})
     if set(changes) & set(profile.ADDRESS_FIELDS):
         merged = {name: changes.get(name, getattr(current, name)) for name in profile.ADDRESS_FIELDS}
-        risk_flows.address_change_assess(
+        risk_gate.address_change_assess(
             buyer_id=current.user_id,
             address=profile.address_text(profile.AddressInput(**merged)),
-            context=risk_flows.request_context(request),
+            request=request,
         )
     row = profile.address_update(actor=actor, address_id=address_id, changes=changes)
     return _address_out(row)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -10,10 +12,12 @@ class RiskConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from mallops.accounts.actors import actor_of
+        from mallops.accounts.risk_gate import register_risk_gates
         from mallops.console.navigation import MenuItem, register
         from mallops.risk.early_warning import open_alert_count
         from mallops.risk.selectors import open_count
 
+        register_risk_gates(login=_login, register=_register, address_change=_address_change)
         register(
             MenuItem(
                 "risk_queue",
@@ -39,3 +43,22 @@ class RiskConfig(AppConfig):
             )
         )
         register(MenuItem("risk_register", _("Risk register"), "risk:register", "risk.view", group="risk"))
+
+
+# the buyer's sign-in, registration and address changes, asked by the accounts API (accounts.risk_gate)
+def _login(*, buyer_id: int, request: Any) -> None:
+    from mallops.risk import flows
+
+    flows.login_assess(buyer_id=buyer_id, context=flows.request_context(request))
+
+
+def _register(*, buyer_id: int, request: Any) -> None:
+    from mallops.risk import flows
+
+    flows.register_assess(buyer_id=buyer_id, context=flows.request_context(request))
+
+
+def _address_change(*, buyer_id: int, address: str, request: Any) -> None:
+    from mallops.risk import flows
+
+    flows.address_change_assess(buyer_id=buyer_id, address=address, context=flows.request_context(request))
