@@ -95,6 +95,8 @@ def test_detail_and_lists_mask_the_buyer_and_link_the_detail():
     assert "韩*" in listing and "137****1111" in listing
     shop_list = _text(_client(owner).get("/orders/merchant/"))
     assert f'href="/orders/merchant/{order.pk}/"' in shop_list
+    line = order.lines.for_merchant(merchant.pk).order_by("pk").first()
+    assert line is not None and line.title and f"{line.title} × {line.qty}" in shop_list  # the goods by name
     for page in (
         _text(staff.get(f"/orders/{order.pk}/")),
         _text(_client(owner).get(f"/orders/merchant/{order.pk}/")),

@@ -109,7 +109,9 @@ def merchant_orders(request: HttpRequest) -> HttpResponse:
             Column(
                 "lines",
                 _("Lines"),
-                value=lambda o: "；".join(f"{line.sku_code} × {line.qty}" for line in o.lines.all()),
+                value=lambda o: "；".join(
+                    f"{line.title or line.sku_code} × {line.qty}" for line in o.lines.all()
+                ),
             ),
             Column("paid_fen", _("Paid"), kind="money", sort="paid_fen"),
             Column("ship_due_at", _("Ship by"), kind="datetime", sort="ship_due_at"),
