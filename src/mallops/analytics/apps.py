@@ -80,9 +80,13 @@ class AnalyticsConfig(AppConfig):
         )
         from mallops.analytics import forgetting, signals
         from mallops.analytics.selectors import buyer_segment
+        from mallops.analytics.services import analytics_track
+        from mallops.product_reviews.analytics_feed import register_tracker
         from mallops.service.crm_panels import register_buyer_segment
 
         signals.connect()
         # the service customer page shows the buyer's segment (service imports no analytics)
         register_buyer_segment(buyer_segment)
+        # product reviews send the review analytics their events (product_reviews imports no analytics)
+        register_tracker(analytics_track)
         forgetting.connect()  # consent withdrawal, erasure and retention reach the event store

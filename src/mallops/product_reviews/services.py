@@ -27,6 +27,7 @@ from mallops.core.uploads import EXTENSIONS, IMAGE_TYPES, inspect_upload, media_
 from mallops.orders.models import Order, OrderLine, OrderStatus
 from mallops.orders.permissions import require_buyer
 from mallops.product_reviews import moderation
+from mallops.product_reviews.analytics_feed import tracker
 from mallops.product_reviews.errors import ProductReviewsCode
 from mallops.product_reviews.models import (
     FOLLOW_UP_DAYS,
@@ -88,7 +89,7 @@ def _product_of_line(line: OrderLine) -> int | None:
 
 def _track_review(review: ProductReview, *, username: str | None = None) -> None:
     """Feed the review analytics once the review is visible (a stable uuid: counted once)."""
-    from mallops.analytics.services import analytics_track
+    analytics_track = tracker()
 
     if username is None:
         username = review.author.get_username()
@@ -115,7 +116,7 @@ def _track_review(review: ProductReview, *, username: str | None = None) -> None
 def _track_review_visibility(review: ProductReview, *, shown: bool) -> None:
     """Tell the review analytics that a review already counted was hidden (or shown again), so its report
     follows what buyers see; each change is its own event (a review can be hidden and shown many times)."""
-    from mallops.analytics.services import analytics_track
+    analytics_track = tracker()
 
     username = review.author.get_username()
     event = "review_shown" if shown else "review_hidden"
