@@ -13,21 +13,11 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from mallops.catalogue import selectors as catalogue
 from mallops.core.words import label
+from mallops.review.labels import ANGLES
 from mallops.review.models import Listing
-
-# the image angles merchants tag (``ProductImage.angle``, free text): the usual ones by name
-ANGLES: dict[str, Any] = {
-    "front": _("Front"),
-    "side": _("Side"),
-    "back": _("Rear"),
-    "detail": _("Detail"),
-    "scene": _("In use"),
-    "package": _("Package"),
-}
 
 
 @dataclass(frozen=True)

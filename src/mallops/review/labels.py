@@ -19,7 +19,18 @@ LISTING_STATUS = {
 
 SEVERITY = {"block": _("Blocked"), "review": _("Manual review")}
 
+# the image angles merchants tag (``ProductImage.angle``, free text): the usual ones by name
+ANGLES: dict[str, Any] = {
+    "front": _("Front"),
+    "side": _("Side"),
+    "back": _("Rear"),
+    "detail": _("Detail"),
+    "scene": _("In use"),
+    "package": _("Package"),
+}
+
 LABELS: dict[str, Any] = {
+    "angle": ANGLES,
     "listing_status": LISTING_STATUS,
     "version_status": VersionStatus,
     "reason": RejectReason,
