@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.orders.flash import services as flash
@@ -105,7 +106,9 @@ def test_merchant_creates_edits_and_cancels_a_flash_sale_and_stock_follows():
     update = AuditEvent.objects.get(action="orders.flash_sale_update")
     assert update.before["quantity"] == 10 and update.after["quantity"] == 15
     with pytest.raises(DomainError) as refused:
-        flash.flash_attempt(actor=make_buyer(), sale_id=sale.pk, now=sale.starts_at + timedelta(minutes=1))
+        flash.flash_attempt(
+            actor=actor_of(make_buyer()), sale_id=sale.pk, now=sale.starts_at + timedelta(minutes=1)
+        )
     assert refused.value.code == "flash_ended"
 
 

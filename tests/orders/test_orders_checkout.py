@@ -106,7 +106,9 @@ def test_replaying_a_checkout_returns_the_first_and_creates_nothing(shop):
     from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 
     checkout, created = checkout_create(
-        actor=shop["buyer"], idempotency_key="same-key", req=CheckoutRequest(lines=[CartLine("A-1", 1)])
+        actor=actor_of(shop["buyer"]),
+        idempotency_key="same-key",
+        req=CheckoutRequest(lines=[CartLine("A-1", 1)]),
     )
     assert not created and checkout.pk == json.loads(first.content)["id"]
     assert StockItem.objects.unscoped(reason="test").get(sku_code="A-1").reserved == 2

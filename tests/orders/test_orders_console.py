@@ -7,6 +7,7 @@ import json
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.orders.states import Event
 from mallops.orders.testing import make_order
 from mallops.orders.transitions import order_transition
@@ -84,7 +85,7 @@ def test_flash_sale_page_and_live_counters():
     item = make_stock(merchant, price_fen=1000)
     ops = make_staff("product_ops")
     sale = flash_sale_create(
-        actor=ops,
+        actor=actor_of(ops),
         sku_code=item.sku_code,
         title="限量发售",
         flash_price_fen=500,

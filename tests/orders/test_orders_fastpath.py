@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.orders.fastpath import FlashFastPath
 from mallops.orders.flash import services as flash
 from mallops.orders.models import Order
@@ -45,7 +46,7 @@ def setup(settings, redis_url):
     merchant, _ = make_merchant()
     item = make_stock(merchant, price_fen=1000)
     sale = flash.flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="fast",
         flash_price_fen=500,
@@ -118,7 +119,7 @@ def test_fast_path_database_path_uses_the_core_idempotency_records(settings):
     merchant, _ = make_merchant()
     item = make_stock(merchant, price_fen=1000)
     sale = flash.flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="db",
         flash_price_fen=500,

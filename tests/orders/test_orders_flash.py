@@ -11,6 +11,7 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.core import sweeps
 from mallops.core.errors import DomainError
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
@@ -29,7 +30,7 @@ def _sale(*, quantity: int = 10, limit: int = 2, stock: int = 100, price: int = 
     item = make_stock(merchant, price_fen=price, available=stock)
     now = timezone.now()
     return flash.flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="秒杀 测试",
         flash_price_fen=price // 2,
@@ -73,7 +74,7 @@ def test_database_path_sells_exactly_the_quantity_and_respects_the_limit():
     for buyer in buyers:
         for _ in range(3):
             try:
-                result = flash.flash_attempt(actor=buyer, sale_id=sale.pk)
+                result = flash.flash_attempt(actor=actor_of(buyer), sale_id=sale.pk)
                 assert result.status == "ordered" and result.order_id
                 results["ok"] += 1
             except DomainError as exc:
@@ -132,15 +133,15 @@ def test_flash_api_bad_input_and_permissions():
 def test_unpaid_flash_orders_go_back_to_the_sale_and_the_end_returns_the_rest():
     sale = _sale(quantity=3, limit=3)
     buyer, other = make_buyer(), make_buyer()
-    unpaid = flash.flash_attempt(actor=buyer, sale_id=sale.pk, qty=3)
+    unpaid = flash.flash_attempt(actor=actor_of(buyer), sale_id=sale.pk, qty=3)
     with pytest.raises(DomainError):
-        flash.flash_attempt(actor=other, sale_id=sale.pk)
+        flash.flash_attempt(actor=actor_of(other), sale_id=sale.pk)
     # the pay timer fires after an outage: units come back to the sale
     sweeps.run_sweeper(sweeps.registered()["orders.cancel_unpaid"], timezone.now() + timedelta(hours=3))
     assert Order.objects.unscoped(reason="t").get(pk=unpaid.order_id).status == "cancelled"
     sale.refresh_from_db()
     assert sale.claimed == 0 and FlashPurchase.objects.get(buyer=buyer).qty == 0
-    paid = flash.flash_attempt(actor=other, sale_id=sale.pk, qty=1)
+    paid = flash.flash_attempt(actor=actor_of(other), sale_id=sale.pk, qty=1)
     order_transition(actor=None, order_id=paid.order_id, event=Event.PAY)
     # the sale ends: the two units nobody holds return to available stock
     sweeps.run_sweeper(sweeps.registered()["orders.flash_finalize"], sale.ends_at)
@@ -184,7 +185,7 @@ def test_real_parallel_buyers_on_postgresql_never_oversell():
     def buy(index: int):
         for _ in range(4):
             try:
-                flash.flash_attempt(actor=buyers[index], sale_id=sale.pk)
+                flash.flash_attempt(actor=actor_of(buyers[index]), sale_id=sale.pk)
                 yield "ok"
             except DomainError as exc:
                 yield exc.code
@@ -201,7 +202,7 @@ def test_real_parallel_buyers_on_postgresql_never_oversell():
     def checkout(index: int):
         try:
             checkout_create(
-                actor=shoppers[index],
+                actor=actor_of(shoppers[index]),
                 idempotency_key=f"p{index}",
                 req=CheckoutRequest(lines=[CartLine("HOT-1", 3)]),
             )
@@ -244,7 +245,7 @@ def test_redis_path_lua_decides_queue_writes_and_reconciliation_repairs_a_loss(r
     def buy(index: int):
         for _ in range(5):
             try:
-                result = flash.flash_attempt(actor=buyers[index], sale_id=sale.pk)
+                result = flash.flash_attempt(actor=actor_of(buyers[index]), sale_id=sale.pk)
                 yield result.status
             except DomainError as exc:
                 yield exc.code
@@ -261,7 +262,7 @@ def test_redis_path_lua_decides_queue_writes_and_reconciliation_repairs_a_loss(r
     assert flash.flash_reconcile(sale_id=sale.pk).ok
     order = Order.objects.unscoped(reason="t").filter(flash_sale=sale).first()
     attempt_ids = list(FlashAttempt.objects.filter(order=order).values_list("pk", flat=True))
-    polled = flash.flash_attempt_get(actor=order.buyer, sale_id=sale.pk, attempt_id=attempt_ids[0])
+    polled = flash.flash_attempt_get(actor=actor_of(order.buyer), sale_id=sale.pk, attempt_id=attempt_ids[0])
     assert polled.status == "ordered" and polled.order_id == order.pk
     # an unpaid order times out: the Lua counters get the units back
     sweeps.run_sweeper(sweeps.registered()["orders.cancel_unpaid"], timezone.now() + timedelta(hours=1))
@@ -274,7 +275,7 @@ def test_redis_path_lua_decides_queue_writes_and_reconciliation_repairs_a_loss(r
     redis.Redis.from_url(redis_path_url(sale)).flushdb()
     lost = flash.flash_reconcile(sale_id=sale.pk)
     assert not lost.ok and lost.redis_stock is None
-    assert flash.flash_attempt(actor=buyers[0], sale_id=sale.pk, qty=3).status == "queued"
+    assert flash.flash_attempt(actor=actor_of(buyers[0]), sale_id=sale.pk, qty=3).status == "queued"
     assert flash.flash_reconcile(sale_id=sale.pk).ok
     flash.flash_drain(sale.pk)
     _assert_never_oversold(sale)

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.core.errors import DomainError
 from mallops.orders.flash import services as flash
 from mallops.orders.models import FlashAttempt, FlashPurchase, FlashSale, Order, StockItem
@@ -22,7 +23,7 @@ from mallops.testing.factories import make_merchant, make_staff
 def _sale_of(item: StockItem) -> FlashSale:
     now = timezone.now()
     return flash.flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="秒杀 测试",
         flash_price_fen=500,
@@ -43,7 +44,7 @@ def test_a_flash_sale_of_a_sku_without_an_approved_catalogue_listing_sells_nothi
 
     # when the buyer presses "buy" on the bare row's sale
     with pytest.raises(DomainError) as refused:
-        flash.flash_attempt(actor=buyer, sale_id=bare.pk, qty=1)
+        flash.flash_attempt(actor=actor_of(buyer), sale_id=bare.pk, qty=1)
 
     # then it is refused and nothing was claimed or written
     assert (refused.value.code, refused.value.status) == ("sku_not_approved", 409)
@@ -53,4 +54,4 @@ def test_a_flash_sale_of_a_sku_without_an_approved_catalogue_listing_sells_nothi
     assert not FlashAttempt.objects.filter(sale=bare).exists()
     assert not Order.objects.unscoped(reason="test").filter(flash_sale=bare).exists()
     # and the approved SKU's sale sells as before
-    assert flash.flash_attempt(actor=buyer, sale_id=approved.pk, qty=1).status == "ordered"
+    assert flash.flash_attempt(actor=actor_of(buyer), sale_id=approved.pk, qty=1).status == "ordered"

@@ -14,6 +14,7 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.orders import fastpath
 from mallops.orders.flash import redis_path, tokens
 from mallops.orders.flash import services as flash
@@ -28,7 +29,7 @@ def _sale(quantity: int) -> FlashSale:
     merchant, _ = make_merchant()
     item = make_stock(merchant, price_fen=1000, available=100)
     return flash.flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="cluster",
         flash_price_fen=500,

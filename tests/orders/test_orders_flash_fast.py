@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.core.models import IdempotencyRecord
 from mallops.orders import fastpath
 from mallops.orders.flash import redis_path, tokens
@@ -25,7 +26,7 @@ def _sale(quantity: int, limit: int = 1) -> FlashSale:
     merchant, _ = make_merchant()
     item = make_stock(merchant, price_fen=1000)
     return flash.flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="fast",
         flash_price_fen=500,

@@ -11,6 +11,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from mallops.accounts.actors import actor_of
 from mallops.core.errors import DomainError
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, OrderLine
@@ -26,12 +27,12 @@ def _paid_order_of_two_lines() -> tuple[Order, OrderLine, OrderLine]:
     dear = make_stock(merchant, price_fen=2000, available=5)
     buyer = make_buyer()
     checkout, _ = checkout_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         idempotency_key="k",
         req=CheckoutRequest(lines=[CartLine(cheap.sku_code, 1), CartLine(dear.sku_code, 1)]),
     )
-    payment = payment_open(actor=buyer, checkout_id=checkout.pk)
-    assert sandbox_pay(actor=buyer, out_trade_no=payment.out_trade_no).outcome == "paid"
+    payment = payment_open(actor=actor_of(buyer), checkout_id=checkout.pk)
+    assert sandbox_pay(actor=actor_of(buyer), out_trade_no=payment.out_trade_no).outcome == "paid"
     order = Order.objects.unscoped(reason="test").get(checkout=checkout)
     first, second = OrderLine.objects.for_merchant(order.merchant_id).filter(order=order).order_by("pk")
     assert (first.paid_fen, second.paid_fen, order.paid_fen) == (1000, 2000, 3000)

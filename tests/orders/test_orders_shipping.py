@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
@@ -32,18 +33,18 @@ pytestmark = pytest.mark.django_db
 
 def _store(fee_fen: int = 800, free_over_fen: int | None = 20_000) -> tuple[Merchant, User]:
     merchant, owner = make_merchant()
-    shipping_rule_set(actor=owner, fee_fen=fee_fen, free_over_fen=free_over_fen)
+    shipping_rule_set(actor=actor_of(owner), fee_fen=fee_fen, free_over_fen=free_over_fen)
     return merchant, owner
 
 
 def _paid(buyer: User, item: StockItem, qty: int = 1, points: int = 0, key: str = "k1") -> Order:
     checkout, _ = checkout_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         idempotency_key=key,
         req=CheckoutRequest(lines=[CartLine(item.sku_code, qty)], points=points),
     )
-    payment = payment_open(actor=buyer, checkout_id=checkout.pk)
-    assert sandbox_pay(actor=buyer, out_trade_no=payment.out_trade_no).outcome == "paid"
+    payment = payment_open(actor=actor_of(buyer), checkout_id=checkout.pk)
+    assert sandbox_pay(actor=actor_of(buyer), out_trade_no=payment.out_trade_no).outcome == "paid"
     order: Order = Order.objects.unscoped(reason="test").get(checkout=checkout)
     return order
 
@@ -56,7 +57,7 @@ def test_the_fee_is_a_separate_line_and_the_payment_is_goods_payable_minus_point
     points_adjust(actor=make_staff("product_ops"), buyer_id=buyer.pk, delta=1000, reason="开业赠送")
     req = CheckoutRequest(lines=[CartLine(item.sku_code, 1)], points=1000)
     # when the buyer asks for the quote: the engine's total is the goods only; shipping sits beside it
-    quote = checkout_quote(actor=buyer, req=req)
+    quote = checkout_quote(actor=actor_of(buyer), req=req)
     assert (quote["subtotal"], quote["discount"], quote["total"]) == (5000, 0, 5000)
     assert quote["shipping"]["total_fen"] == 800
     assert quote["shipping"]["orders"] == [
@@ -90,7 +91,9 @@ def test_the_threshold_is_tested_on_the_goods_payable_after_promotions() -> None
     buyer = make_buyer()
 
     def shipping(qty: int) -> tuple[int, int, str]:
-        quote = checkout_quote(actor=buyer, req=CheckoutRequest(lines=[CartLine(item.sku_code, qty)]))
+        quote = checkout_quote(
+            actor=actor_of(buyer), req=CheckoutRequest(lines=[CartLine(item.sku_code, qty)])
+        )
         (line,) = quote["shipping"]["orders"]
         return line["goods_fen"], line["shipping_fen"], line["waiver"]
 
@@ -118,7 +121,7 @@ def test_a_tier_with_free_shipping_waives_the_fee_and_another_buyer_pays_it() ->
     # then the tier waived the member's shipping (shown as 会员包邮), the other buyer pays it
     assert (mine.shipping_fen, mine.shipping_waiver, mine.paid_fen) == (0, "member", 5000)
     assert (theirs.shipping_fen, theirs.shipping_waiver, theirs.paid_fen) == (800, "", 5800)
-    quote = checkout_quote(actor=member, req=CheckoutRequest(lines=[CartLine(item.sku_code, 1)]))
+    quote = checkout_quote(actor=actor_of(member), req=CheckoutRequest(lines=[CartLine(item.sku_code, 1)]))
     assert quote["shipping"]["orders"][0]["tier"] == "黄金会员"
 
 
@@ -197,12 +200,12 @@ def test_shipping_goes_back_only_with_the_whole_order_before_shipment() -> None:
 
     def order_of(key: str) -> Order:
         checkout, _ = checkout_create(
-            actor=buyer,
+            actor=actor_of(buyer),
             idempotency_key=key,
             req=CheckoutRequest(lines=[CartLine(first.sku_code, 1), CartLine(second.sku_code, 1)]),
         )
-        payment = payment_open(actor=buyer, checkout_id=checkout.pk)
-        sandbox_pay(actor=buyer, out_trade_no=payment.out_trade_no)
+        payment = payment_open(actor=actor_of(buyer), checkout_id=checkout.pk)
+        sandbox_pay(actor=actor_of(buyer), out_trade_no=payment.out_trade_no)
         found: Order = Order.objects.unscoped(reason="test").get(checkout=checkout)
         return found
 
@@ -220,16 +223,16 @@ def test_shipping_goes_back_only_with_the_whole_order_before_shipment() -> None:
 
     # the whole order refunded before shipment: goods and shipping go back
     order = order_of("before")
-    buyer_refund_request(actor=buyer, order_id=order.pk)
-    order = order_refund(actor=owner, merchant_id=merchant.pk, order_id=order.pk)
+    buyer_refund_request(actor=actor_of(buyer), order_id=order.pk)
+    order = order_refund(actor=actor_of(owner), merchant_id=merchant.pk, order_id=order.pk)
     assert (order.status, order.refunded_fen) == ("refunded", 5800)
     assert Payment.objects.get(checkout=order.checkout).refunded_fen == 5800
 
     # after shipment: the goods go back, the merchant keeps the shipping (CPL Art. 25)
     order = order_of("after")
-    order_ship(actor=owner, order_id=order.pk, carrier="SF", tracking_number="SF1234567890")
-    buyer_refund_request(actor=buyer, order_id=order.pk)
-    order = order_refund(actor=owner, merchant_id=merchant.pk, order_id=order.pk)
+    order_ship(actor=actor_of(owner), order_id=order.pk, carrier="SF", tracking_number="SF1234567890")
+    buyer_refund_request(actor=actor_of(buyer), order_id=order.pk)
+    order = order_refund(actor=actor_of(owner), merchant_id=merchant.pk, order_id=order.pk)
     assert (order.status, order.refunded_fen) == ("refunded", 5000)
     assert Payment.objects.get(checkout=order.checkout).refunded_fen == 5000
     lines = OrderLine.objects.unscoped(reason="test").filter(order=order)

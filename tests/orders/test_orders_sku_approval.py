@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.core.errors import DomainError
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.models import Checkout, StockItem
@@ -21,8 +22,8 @@ def test_a_row_without_a_catalogue_sku_is_refused_and_nothing_is_written() -> No
     buyer = make_buyer()
     request = CheckoutRequest(lines=[CartLine(approved.sku_code, 1), CartLine(bare.sku_code, 1)])
     for attempt in (
-        lambda: checkout_quote(actor=buyer, req=request),
-        lambda: checkout_create(actor=buyer, idempotency_key="bare-1", req=request),
+        lambda: checkout_quote(actor=actor_of(buyer), req=request),
+        lambda: checkout_create(actor=actor_of(buyer), idempotency_key="bare-1", req=request),
     ):
         with pytest.raises(DomainError) as caught:
             attempt()
@@ -40,7 +41,7 @@ def test_a_row_of_an_approved_catalogue_sku_sells() -> None:
     item = make_stock(merchant, price_fen=1500, available=5)
     assert item.catalogue_sku_id is not None
     checkout, created = checkout_create(
-        actor=make_buyer(),
+        actor=actor_of(make_buyer()),
         idempotency_key="approved-1",
         req=CheckoutRequest(lines=[CartLine(item.sku_code, 2)]),
     )

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.contracts import SkuInput
 from mallops.catalogue.fixtures import make_product, product_input
 from mallops.catalogue.models import Sku
@@ -37,7 +38,9 @@ def _publish(merchant_id: int, product_id: int) -> None:
 
 
 def _buy(buyer, code: str, qty: int = 1, key: str = "k"):
-    return checkout_create(actor=buyer, idempotency_key=key, req=CheckoutRequest(lines=[CartLine(code, qty)]))
+    return checkout_create(
+        actor=actor_of(buyer), idempotency_key=key, req=CheckoutRequest(lines=[CartLine(code, qty)])
+    )
 
 
 @pytest.mark.req("R2.3.5")

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.orders import cli as orders_cli
 from mallops.orders.flash.services import flash_sale_create
 from mallops.orders.testing import make_stock
@@ -29,7 +30,7 @@ def test_orders_flash_reconcile(capsys):
     merchant, _ = make_merchant()
     item = make_stock(merchant)
     sale = flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="t",
         flash_price_fen=10,

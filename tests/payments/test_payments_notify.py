@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.core.timeutil import to_local
 from mallops.orders.models import Order, StockItem
 from mallops.orders.states import Event
@@ -172,7 +173,7 @@ def test_an_order_cancelled_before_the_payment_opened_is_not_refunded():
     a, b = make_stock(merchant_a), make_stock(merchant_b)
     buyer = make_buyer()
     checkout, _ = checkout_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         idempotency_key="two",
         req=CheckoutRequest(lines=[CartLine(a.sku_code, 1), CartLine(b.sku_code, 1)]),
     )
@@ -180,7 +181,7 @@ def test_an_order_cancelled_before_the_payment_opened_is_not_refunded():
     ApiClient(token=token_for(buyer)).post_json(f"/api/v1/buyer/orders/{first.pk}/cancel", {})
     from mallops.payments.services import payment_open
 
-    payment = payment_open(actor=buyer, checkout_id=checkout.pk)
+    payment = payment_open(actor=actor_of(buyer), checkout_id=checkout.pk)
     assert payment.amount_fen == second.paid_fen and payment.order_ids == [second.pk]
     body = _notification(payment)
     assert json.loads(_post(body, signed_headers(body, timezone.now())).content)["outcome"] == "paid"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from mallops.accounts.actors import actor_of
 from mallops.aftersales.testing import delivered_order
 from mallops.core.errors import DomainError
 from mallops.orders.models import Order, OrderLine, PartialRefund
@@ -125,7 +126,7 @@ def test_parallel_approvals_of_a_whole_order_refund_pay_once(monkeypatch: pytest
     merchant, _ = make_merchant()
     order = delivered_order(merchant, lines=((1000, 1),), off_fen=100)
     assert order.paid_fen == 900
-    buyer_refund_request(actor=order.buyer, order_id=order.pk, reason="不想要了")
+    buyer_refund_request(actor=actor_of(order.buyer), order_id=order.pk, reason="不想要了")
     calls = _count_provider_refunds(monkeypatch)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
