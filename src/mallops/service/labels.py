@@ -115,7 +115,11 @@ FIELDS = {
     "keywords": _("Keywords"),
 }
 
+# change notes the services write themselves (a person's own notes show as typed)
+CHANGE_NOTE = {"first version": _("first version")}
+
 LABELS: dict[str, Any] = {
+    "change_note": CHANGE_NOTE,
     "category": Category,  # ticket categories; also an agent's skills and a procedure's categories
     "csat_dimension": CSAT_DIMENSION,
     "customer_lifecycle": CUSTOMER_LIFECYCLE,
