@@ -56,3 +56,5 @@ def test_frozen_records_and_the_notice_name_the_statute_in_chinese() -> None:
         ]
         assert display.record_name("orders.order") == "订单"
         assert display.result_lines({"reject_code": "other"})[0].text == "其他（见说明）"
+        exported = display.result_lines({"export_sections": ["accounts", "generated_at", "orders"]})
+        assert exported[0].text == "账号与收货地址、订单"

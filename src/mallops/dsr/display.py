@@ -91,7 +91,7 @@ def result_lines(result: Any) -> list[Line]:
 
     lines: list[Line] = []
     if result.get("export_sections"):
-        sections = result["export_sections"]
+        sections = [s for s in result["export_sections"] if s != "generated_at"]  # a stamp, not a section
         lines.append(Line(_("Exported sections"), label_list(sections, "dsr.export_sections")))
     if "consents_withdrawn" in result:
         withdrawn = result["consents_withdrawn"] or []

@@ -31,6 +31,7 @@ FIELDS: dict[str, Any] = {
 
 # sections of a personal-data export (dsr.requests: export_sections)
 EXPORT_SECTION = {
+    "accounts": _("Account and addresses"),
     "profile": _("Profile"),
     "addresses": _("Addresses"),
     "orders": _("Orders"),
