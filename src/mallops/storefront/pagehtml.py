@@ -22,6 +22,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.utils.functional import SimpleLazyObject
 
 SLOT = re.compile(r"<!--sf:([a-z_]+(?::[0-9]+)?)-->")
 
@@ -63,7 +64,8 @@ def live_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {
         "request": request,
         "user": request.user,
-        "csrf_token": get_token(request),
+        # lazy, as Django's own context processor: a page without a form sets no CSRF cookie
+        "csrf_token": SimpleLazyObject(lambda: get_token(request)),
         "messages": get_messages(request),
         "error": request.GET.get("error", ""),
         **extra,
