@@ -25,6 +25,7 @@ from mallops.orders.selectors import (
     STOCK_VALUES,
     merchant_id_of,
     merchant_stock_of,
+    order_out_rows,
     stock_row,
 )
 
@@ -64,17 +65,7 @@ def _with_lines(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if lines:
         for line in ORDER_LINES.rows(order_ids=list(lines)):
             lines[line.pop("order_id")].append(line)
-    rows = []
-    for found_row in found:
-        row = {name: found_row[name] for name in ORDER_HEAD}
-        row["ship_region"] = (
-            f"{found_row['ship_province']}{found_row['ship_city']}{found_row['ship_district']}"
-        )
-        for name in ORDER_TAIL:
-            row[name] = found_row[name]
-        row["lines"] = lines[found_row["id"]]
-        rows.append(row)
-    return rows
+    return order_out_rows(found, lines)
 
 
 def merchant_order_page(*, actor: Actor, status: str = "") -> FixedPage:

@@ -57,6 +57,22 @@ LINE_FIELDS = (
 _REGION = ("ship_province", "ship_city", "ship_district")
 
 
+def order_out_rows(
+    found: list[dict[str, Any]], lines: dict[int, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """``OrderOut`` rows from order value rows (``ORDER_HEAD``, the ship region's parts, ``ORDER_TAIL``) and
+    their lines by order id: the region joined in one string, the lines attached."""
+    rows = []
+    for found_row in found:
+        row = {name: found_row[name] for name in ORDER_HEAD}
+        row["ship_region"] = "".join(found_row[part] for part in _REGION)
+        for name in ORDER_TAIL:
+            row[name] = found_row[name]
+        row["lines"] = lines[found_row["id"]]
+        rows.append(row)
+    return rows
+
+
 def order_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
     """Already scoped orders as the API's ``OrderOut`` rows (plain dicts, lines included) in two queries,
     without model instances: the list endpoints render these directly (``core.pagination.paginate_rows``)."""
@@ -70,17 +86,7 @@ def order_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
             .values("order_id", *LINE_FIELDS)
         ):
             lines[line.pop("order_id")].append(line)
-    rows = []
-    for found_row in found:
-        row = {name: found_row[name] for name in ORDER_HEAD}
-        row["ship_region"] = (
-            f"{found_row['ship_province']}{found_row['ship_city']}{found_row['ship_district']}"
-        )
-        for name in ORDER_TAIL:
-            row[name] = found_row[name]
-        row["lines"] = lines[found_row["id"]]
-        rows.append(row)
-    return rows
+    return order_out_rows(found, lines)
 
 
 def order_lines(order: Order) -> list[OrderLine]:
