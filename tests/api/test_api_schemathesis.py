@@ -10,6 +10,7 @@ import os
 
 import pytest
 import schemathesis
+from api_support import assert_problem_json, keep_the_test_connection  # noqa: F401 (autouse fixture)
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -28,20 +29,6 @@ if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    # The WSGI handler closes "old" connections around each request; in a test that would close the
-    # connection holding the test transaction (Django's own test client disconnects it the same way).
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
 @pytest.fixture
 def admin_token() -> str:
     from mallops.testing.factories import make_staff, token_for
@@ -57,11 +44,4 @@ def test_no_operation_answers_a_server_error(case, admin_token):
         headers={"Authorization": f"Bearer {admin_token}", "Idempotency-Key": "schemathesis"}
     )
     case.validate_response(response, checks=[not_a_server_error])
-    if response.status_code >= 400:
-        headers = {name.lower(): value for name, value in response.headers.items()}
-        content_type = headers["content-type"]
-        content_type = content_type[0] if isinstance(content_type, list) else content_type
-        assert content_type.startswith("application/problem+json"), (
-            response.status_code,
-            response.text[:200],
-        )
+    assert_problem_json(response)

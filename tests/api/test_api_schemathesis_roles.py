@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from api_support import assert_problem_json, keep_the_test_connection  # noqa: F401 (autouse fixture)
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -23,28 +24,9 @@ buyer_schema = _schema.include(path_regex=r"^/api/v1/(me(/|$)|membership/me|orde
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
 def _problem_or_success(case, response) -> None:
     case.validate_response(response, checks=[not_a_server_error])
-    if response.status_code >= 400:
-        headers = {name.lower(): value for name, value in response.headers.items()}
-        content_type = headers["content-type"]
-        content_type = content_type[0] if isinstance(content_type, list) else content_type
-        assert content_type.startswith("application/problem+json"), (
-            response.status_code,
-            response.text[:200],
-        )
+    assert_problem_json(response)
 
 
 @pytest.fixture

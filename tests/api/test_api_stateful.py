@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from api_support import assert_problem_json, keep_the_test_connection  # noqa: F401 (autouse fixture)
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -28,18 +29,6 @@ STEPS = 8
 EXAMPLES = 12
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
 def _token(who: str) -> str:
     from mallops.orders.testing import make_buyer
     from mallops.testing.factories import make_merchant, make_staff, token_for
@@ -49,17 +38,6 @@ def _token(who: str) -> str:
     if who == "merchant":
         return token_for(make_merchant()[1])
     return token_for(make_buyer())
-
-
-def _problem_json(response: Any) -> None:
-    if response.status_code >= 400:
-        headers = {name.lower(): value for name, value in response.headers.items()}
-        content_type = headers["content-type"]
-        content_type = content_type[0] if isinstance(content_type, list) else content_type
-        assert content_type.startswith("application/problem+json"), (
-            response.status_code,
-            response.text[:200],
-        )
 
 
 @pytest.mark.req("R6.2.1")
@@ -79,7 +57,7 @@ def test_stateful_sequences_never_answer_a_server_error(who: str) -> None:
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             case.validate_response(response, checks=[not_a_server_error])
-            _problem_json(response)
+            assert_problem_json(response)
 
     Machine.run(
         settings=settings(
