@@ -114,6 +114,15 @@ def _declared_length(request: HttpRequest) -> int | None:
         return None
 
 
+def _bad_text(request: HttpRequest, error: FieldError) -> HttpResponse:
+    """A text rule broken in the path or query: 422 problem+json under /api/, a plain 400 on pages."""
+    if not _is_api(request):
+        return HttpResponseBadRequest(CONSOLE_BAD_TEXT, content_type="text/plain; charset=utf-8")
+    return problem_response(
+        request, status=422, code=CoreCode.VALIDATION_ERROR, detail="The request is invalid.", errors=[error]
+    )
+
+
 class InputPolicyMiddleware:
     """The edge of the input policy (``mallops.core.inputs``, docs/api.md "Input policy").
 
@@ -147,31 +156,14 @@ class InputPolicyMiddleware:
         """Query parameters (filters, search) obey the text rules too: a NUL reaches PostgreSQL otherwise.
         So does the path: ``/marketing/tags/%00/`` looked the tag up with a NUL."""
         if inputs.text_problem(request.path, multiline=False) is not None:
-            if not _is_api(request):
-                return HttpResponseBadRequest(CONSOLE_BAD_TEXT, content_type="text/plain; charset=utf-8")
-            error = FieldError(loc=("path",), msg="The path holds a control character.", code="invalid_text")
-            return problem_response(
-                request,
-                status=422,
-                code=CoreCode.VALIDATION_ERROR,
-                detail="The request is invalid.",
-                errors=[error],
+            return _bad_text(
+                request, FieldError(("path",), "The path holds a control character.", "invalid_text")
             )
         for key, values in request.GET.lists():
             for text in (key, *values):
                 problem = inputs.text_problem(text)
-                if problem is None:
-                    continue
-                if not _is_api(request):
-                    return HttpResponseBadRequest(CONSOLE_BAD_TEXT, content_type="text/plain; charset=utf-8")
-                error = FieldError(loc=("query", key), msg=problem, code="invalid_text")
-                return problem_response(
-                    request,
-                    status=422,
-                    code=CoreCode.VALIDATION_ERROR,
-                    detail="The request is invalid.",
-                    errors=[error],
-                )
+                if problem is not None:
+                    return _bad_text(request, FieldError(("query", key), problem, "invalid_text"))
         return None
 
     def _check_api(self, request: HttpRequest) -> HttpResponse | None:
