@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +143,32 @@ def seeded_rows() -> None:
     recreates after each flush.)
     """
     reseed()
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory migrated once per test process on the embedded default (SQLite, no servers)."""
+    root = Path(__file__).resolve().parents[1]
+    template = tmp_path_factory.mktemp("migrated-data-dir")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        MALLOPS_DATA_DIR=str(template),
+        PYTHONPATH=str(root / "src"),
+        DJANGO_SETTINGS_MODULE="mallops.settings",
+    )
+    command = [sys.executable, "-m", "mallops", "migrate", "-v", "0"]
+    subprocess.run(command, env=env, check=True, cwd=root, timeout=600)
+    return template
+
+
+@pytest.fixture
+def migrated_data_dir(_migrated_template: Path) -> Callable[[Path], Path]:
+    """Lay a freshly migrated data directory (database, secret key, key ring) into a directory: what
+    ``mallops migrate`` on an empty one makes, copied from one migration per test process (~28 s of CPU
+    each) for the tests that start the real commands (serve, worker)."""
+
+    def lay(target: Path) -> Path:
+        shutil.copytree(_migrated_template, target, dirs_exist_ok=True)
+        return target
+
+    return lay

@@ -42,10 +42,9 @@ def test_no_arguments_prints_usage_and_exit_2():
     assert "usage: mallops" in result.stderr
 
 
-def test_worker_once_runs_every_sweeper_on_a_fresh_database(tmp_path, monkeypatch):
-    monkeypatch.setenv("MALLOPS_DATA_DIR", str(tmp_path))
+def test_worker_once_runs_every_sweeper_on_a_fresh_database(tmp_path, monkeypatch, migrated_data_dir):
+    monkeypatch.setenv("MALLOPS_DATA_DIR", str(migrated_data_dir(tmp_path)))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert run("migrate", "-v", "0").returncode == 0
     result = run("worker", "--once")
     assert result.returncode == 0, result.stderr
     import json

@@ -68,16 +68,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_answers_healthz_and_stops_on_sigterm(tmp_path):
+def test_serve_answers_healthz_and_stops_on_sigterm(tmp_path, migrated_data_dir):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env["MALLOPS_DATA_DIR"] = str(tmp_path)
+    env["MALLOPS_DATA_DIR"] = str(migrated_data_dir(tmp_path))
     port = _free_port()
-    assert (
-        subprocess.run(
-            [sys.executable, "-m", "mallops", "migrate", "-v", "0"], env=env, timeout=300
-        ).returncode
-        == 0
-    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "mallops", "serve", "--port", str(port), "--workers", "1"], env=env
     )

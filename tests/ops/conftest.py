@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,12 +15,10 @@ from ops_helpers import SEED, Install, base_env, free_port
 
 
 @pytest.fixture(scope="session")
-def install(tmp_path_factory: pytest.TempPathFactory) -> Install:
+def install(tmp_path_factory: pytest.TempPathFactory, _migrated_template: Path) -> Install:
     data_dir = tmp_path_factory.mktemp("ops-install") / "data"
-    data_dir.mkdir()
+    shutil.copytree(_migrated_template, data_dir)  # what `mallops migrate` makes, migrated once per process
     installed = Install(data_dir, base_env(data_dir))
-    migrated = installed.run("migrate", "-v0")
-    assert migrated.returncode == 0, migrated.stderr
     seeded = subprocess.run(
         [sys.executable, "-c", SEED], env=installed.env, capture_output=True, text=True, timeout=180
     )

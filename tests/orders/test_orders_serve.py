@@ -34,15 +34,14 @@ def _get(url: str, *, method: str = "GET", body: bytes | None = None) -> tuple[i
 
 @pytest.mark.slow
 @pytest.mark.req("R6.1.1")
-def test_mallops_serve_runs_granian_with_the_fast_path_in_front_of_django(tmp_path: Path):
+def test_mallops_serve_runs_granian_with_the_fast_path_in_front_of_django(tmp_path: Path, migrated_data_dir):
     root = Path(__file__).resolve().parents[2]
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
-        "MALLOPS_DATA_DIR": str(tmp_path),
+        "MALLOPS_DATA_DIR": str(migrated_data_dir(tmp_path)),
         "PYTHONPATH": str(root / "src"),
         "DJANGO_SETTINGS_MODULE": "mallops.settings",
     }
-    subprocess.run([sys.executable, "-m", "mallops", "migrate", "-v", "0"], env=env, check=True, cwd=root)
     port = _free_port()
     command = granian_command("mallops.wsgi:application", host="127.0.0.1", port=port, workers=1, threads=2)
     assert command[1:3] == ["-m", "granian"] and "wsgi" in command
@@ -73,17 +72,18 @@ def test_mallops_serve_runs_granian_with_the_fast_path_in_front_of_django(tmp_pa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [2, 15], ids=["ctrl-c", "sigterm"])
-def test_mallops_serve_stops_with_its_server_and_worker_on_one_signal(tmp_path: Path, signum: int):
+def test_mallops_serve_stops_with_its_server_and_worker_on_one_signal(
+    tmp_path: Path, signum: int, migrated_data_dir
+):
     import signal
 
     root = Path(__file__).resolve().parents[2]
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
-        "MALLOPS_DATA_DIR": str(tmp_path),
+        "MALLOPS_DATA_DIR": str(migrated_data_dir(tmp_path)),
         "PYTHONPATH": str(root / "src"),
         "DJANGO_SETTINGS_MODULE": "mallops.settings",
     }
-    subprocess.run([sys.executable, "-m", "mallops", "migrate", "-v", "0"], env=env, check=True, cwd=root)
     port = _free_port()
     serve = subprocess.Popen(
         [sys.executable, "-m", "mallops", "serve", "--port", str(port), "--workers", "1", "--with-worker"],
