@@ -14,7 +14,9 @@ drives each page with ``wrk`` (64 connections):
     cart_quote  GET /shop/cart/              (the buyer's session: the live best-combination quote)
 
 Prints requests/s, p50/p99 (ms) and the server's CPU ms per request per page, and as the last line JSON:
-``{"pages": {name: {"rps", "p50_ms", "p99_ms"}}}``. Exit status 1 when a page answered anything but 200.
+``{"rps", "p50_ms", "p99_ms", "pages": {name: {"rps", "p50_ms", "p99_ms"}}}``: the top-level figures are
+the worst page's (lowest requests/s, highest p50 and p99), so one reading judges all three pages against
+R6.1.1. Exit status 1 when a page answered anything but 200.
 """
 
 from __future__ import annotations
@@ -101,17 +103,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"non-2xx {row['non_2xx']}, load {load()})",
                 flush=True,
             )
-    print(
-        json.dumps(
-            {
-                "pages": {
-                    name: {"rps": row["rps"], "p50_ms": row["p50_ms"], "p99_ms": row["p99_ms"]}
-                    for name, row in results.items()
-                }
-            }
-        )
-    )
+    pages = {
+        name: {"rps": row["rps"], "p50_ms": row["p50_ms"], "p99_ms": row["p99_ms"]}
+        for name, row in results.items()
+    }
+    print(json.dumps({**worst(pages), "pages": pages}))
     return 1 if any(row["non_2xx"] or row["socket_errors"] for row in results.values()) else 0
+
+
+def worst(pages: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The figures of the slowest page: lowest requests/s, highest p50 and p99."""
+    return {
+        "rps": min(row["rps"] for row in pages.values()),
+        "p50_ms": max(row["p50_ms"] for row in pages.values()),
+        "p99_ms": max(row["p99_ms"] for row in pages.values()),
+    }
 
 
 if __name__ == "__main__":
