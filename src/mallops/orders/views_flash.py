@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from mallops.accounts.actors import request_actor
-from mallops.accounts.selectors import user_merchant
+from mallops.accounts.actors import merchant_store_id, request_actor
 from mallops.console.formats import yuan
 from mallops.console.forms import YuanField
 from mallops.console.lists import Column, DataTable
@@ -49,10 +48,7 @@ def _side(request: HttpRequest) -> int | None:
     """The user's store id (merchant centre) or None (operations with ``promotion.manage``)."""
     user: Any = request.user
     if user.has_perm("store.promotion.manage"):
-        member = user_merchant(user)
-        if member is None:
-            raise PermissionDenied("store.promotion.manage")
-        return int(member.merchant_id)
+        return merchant_store_id(request, "store.promotion.manage")
     if user.has_perm("promotion.manage"):
         return None
     raise PermissionDenied("promotion.manage")

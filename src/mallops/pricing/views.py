@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallops.accounts.actors import request_actor
-from mallops.accounts.selectors import user_merchant
+from mallops.accounts.actors import merchant_store_id, request_actor
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
 from mallops.core.timeutil import to_local
@@ -38,10 +37,8 @@ def _scope(request: HttpRequest) -> tuple[Any, int | None]:
     """(queryset of visible promotions, the user's merchant id or None for staff)."""
     user: Any = request.user
     if user.has_perm("store.promotion.manage"):
-        member = user_merchant(user)
-        if member is None:
-            raise PermissionDenied("store.promotion.manage")
-        return Promotion.objects.for_merchant(member.merchant_id), int(member.merchant_id)
+        merchant_id = merchant_store_id(request, "store.promotion.manage")
+        return Promotion.objects.for_merchant(merchant_id), merchant_id
     if user.has_perm("promotion.view"):
         return Promotion.objects.for_platform(user, "promotion.view"), None
     raise PermissionDenied("promotion.view")

@@ -20,8 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallops.accounts.actors import request_actor
-from mallops.accounts.selectors import user_merchant
+from mallops.accounts.actors import merchant_store_id, request_actor
 from mallops.core.errors import DomainError
 from mallops.core.words import label
 from mallops.pricing import coupons, services
@@ -41,10 +40,7 @@ def _manage_side(request: HttpRequest) -> int | None:
     """The user's store id (merchant centre) or None (platform staff with ``promotion.manage``)."""
     user: Any = request.user
     if user.has_perm("store.promotion.manage"):
-        member = user_merchant(user)
-        if member is None:
-            raise PermissionDenied("store.promotion.manage")
-        return int(member.merchant_id)
+        return merchant_store_id(request, "store.promotion.manage")
     if user.has_perm("promotion.manage"):
         return None
     raise PermissionDenied("promotion.manage")
