@@ -12,10 +12,14 @@
     .venv/bin/python tests/compliance/score_v2.py v8dev        # v8 dev (round 8): the second opinion trains on it
     .venv/bin/python tests/compliance/score_v2.py v9dev        # v9 dev (round 8): its threshold is chosen here
     .venv/bin/python tests/compliance/score_v2.py v9dev --rules  # any set, rules alone (no second opinion)
+    .venv/bin/python tests/compliance/score_v2.py v9fit -v --rules  # round 9: v9 dev, tuned on, errors listed
+    .venv/bin/python tests/compliance/score_v2.py v8check --rules   # round 9: v8 dev, aggregate figures only
 
 Round 6 splits v7 dev by id parity: ``v7fit`` (odd ids) is the half whose errors are looked at and
 tuned on; ``v7check`` (even ids) is scored after every change but its errors are never listed, so it is
 the honest estimate of how a change generalises; ``v7dev`` is the whole file (aggregate only).
+Round 9 does the same with two files: ``v9fit`` (all of v9 dev) is looked at and tuned on, ``v8check``
+(all of v8 dev) prints aggregate figures and counts by expected label only, never its items.
 
 An item is positive when its expected verdict is not ``pass`` (review and block both count as
 flagged), as in ``test_compliance_labelled.py``. For the test half the script prints only the aggregate
@@ -49,13 +53,15 @@ HALVES = {
     "v7check": "labelled_v7_dev.jsonl",
     "v8dev": "labelled_v8_dev.jsonl",
     "v9dev": "labelled_v9_dev.jsonl",
+    "v9fit": "labelled_v9_dev.jsonl",
+    "v8check": "labelled_v8_dev.jsonl",
 }
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
-DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev", "v7fit", "v8dev", "v9dev")
+DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev", "v7fit", "v8dev", "v9dev", "v9fit")
 # a half that is part of a file: the parity of the id's number (V7-D-0001 is odd) it keeps
 PARITY = {"v7fit": 1, "v7check": 0}
 # halves not tuned on whose counts by expected label (never their items) may be printed
-BREAKDOWN_HALVES = ("v7dev", "v7check")
+BREAKDOWN_HALVES = ("v7dev", "v7check", "v8check")
 
 
 def load(half: str) -> list[dict[str, Any]]:
