@@ -75,10 +75,10 @@ def prepare() -> dict[str, str]:
     from mallops.catalogue.contracts import SkuInput
     from mallops.catalogue.fixtures import make_product
     from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
-    from mallops.orders.testing import make_buyer, make_stock
     from mallops.review import services as review
     from mallops.service.services import ticket_create
     from mallops.testing.factories import make_merchant, make_staff, token_for
+    from mallops.testing.orders import make_buyer, make_stock
 
     merchant, owner = make_merchant(name="读路径基准店")
     nobody = actor_of(None)  # the listings are created and submitted as before (no signed-in actor)

@@ -57,8 +57,8 @@ def prepare(workers: int) -> dict[str, Any]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from mallops.orders.testing import make_buyer, make_stock
     from mallops.testing.factories import make_merchant
+    from mallops.testing.orders import make_buyer, make_stock
 
     merchant, _ = make_merchant(name="审计基准店")
     skus = [make_stock(merchant, sku=f"AUD-{n}", available=10_000_000).sku_code for n in range(3)]

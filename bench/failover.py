@@ -76,8 +76,8 @@ def prepare(buyers: int) -> dict[str, Any]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from mallops.orders.testing import make_buyer, make_stock
     from mallops.testing.factories import make_merchant, token_for
+    from mallops.testing.orders import make_buyer, make_stock
 
     # several stores and many buyers: risk control blocks a buyer's 10th order with one store in an hour
     # (``brushing``), a limit a steady load of a few buyers would reach within minutes

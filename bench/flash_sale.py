@@ -66,8 +66,8 @@ def prepare(buyers: int, units: int, tokens_file: str) -> dict[str, object]:
     from mallops.accounts.models import ApiToken, User
     from mallops.accounts.roles import Kind
     from mallops.orders.flash.services import flash_sale_create
-    from mallops.orders.testing import make_stock
     from mallops.testing.factories import make_merchant, make_staff
+    from mallops.testing.orders import make_stock
 
     merchant, _ = make_merchant(name="秒杀基准店")
     item = make_stock(merchant, sku="BENCH-1", price_fen=19900, available=units * 2)

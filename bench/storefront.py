@@ -50,10 +50,10 @@ def prepare() -> dict[str, str]:
     sys.path.insert(0, str(ROOT / "tests" / "storefront"))
     from storefront_support import live_product
 
-    from mallops.orders.testing import make_buyer
-    from mallops.pricing.testing import make_promotion
     from mallops.storefront import services
     from mallops.testing.factories import make_merchant
+    from mallops.testing.orders import make_buyer
+    from mallops.testing.pricing import make_promotion
 
     merchant, _owner = make_merchant(name="商城基准店")
     products = [

@@ -9,11 +9,11 @@ import pytest
 
 from mallops.accounts.models import Address, User
 from mallops.audit.models import AuditEvent
-from mallops.orders.testing import make_buyer
 from mallops.privacy.keys import blind_index
 from mallops.risk.models import RiskEventLog
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
+from mallops.testing.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import pytest
 
 from mallops.accounts.models import ApiToken, Merchant, MerchantMember, RoleGrant, User
 from mallops.audit.models import AuditEvent
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import PASSWORD, make_member, make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from mallops.accounts.actors import actor_of
 from mallops.aftersales.disputes import dispute_open
 from mallops.aftersales.models import Dispute
 from mallops.aftersales.services import request_reject
-from mallops.aftersales.testing import make_request
+from mallops.testing.aftersales import make_request
 from mallops.testing.factories import make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db

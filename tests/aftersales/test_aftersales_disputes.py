@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mallops.aftersales.models import Dispute, Evidence, TimelineEntry
-from mallops.aftersales.testing import delivered_order, make_request
 from mallops.core.sweeps import registered, run_sweeper
 from mallops.orders.models import Order, OrderLine
 from mallops.payments.models import Payment, Refund
+from mallops.testing.aftersales import delivered_order, make_request
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
 

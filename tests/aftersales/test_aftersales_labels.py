@@ -9,7 +9,7 @@ from django.test import Client
 from mallops.accounts.actors import actor_of
 from mallops.aftersales.disputes import dispute_open
 from mallops.aftersales.services import request_approve, request_reject
-from mallops.aftersales.testing import make_request
+from mallops.testing.aftersales import make_request
 from mallops.testing.factories import make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from mallops.aftersales.testing import delivered_order
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.orders.models import Order, PartialRefund
 from mallops.orders.services import order_refund_part
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.db import connection
 from mallops.accounts.actors import actor_of
 from mallops.aftersales.models import RequestLine
 from mallops.aftersales.services import LineIn, request_create
-from mallops.aftersales.testing import delivered_order
 from mallops.core.errors import DomainError
 from mallops.orders.models import OrderLine
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import make_merchant
 
 

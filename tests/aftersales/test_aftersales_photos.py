@@ -13,11 +13,11 @@ from django.test import Client
 from mallops.accounts.actors import actor_of
 from mallops.aftersales import photos
 from mallops.aftersales.models import RequestPhoto
-from mallops.aftersales.testing import make_request
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
-from mallops.orders.testing import make_buyer
+from mallops.testing.aftersales import make_request
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 

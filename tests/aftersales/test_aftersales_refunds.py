@@ -9,10 +9,10 @@ import pytest
 
 from mallops.aftersales import rules
 from mallops.aftersales.models import AfterSalesRequest, TimelineEntry
-from mallops.aftersales.testing import delivered_order, excluded_product
 from mallops.core.sweeps import registered, run_sweeper
 from mallops.orders.models import Order, OrderLine
 from mallops.payments.models import Payment, Refund, SandboxTransaction
+from mallops.testing.aftersales import delivered_order, excluded_product
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
 
@@ -259,8 +259,8 @@ def test_exchange_moves_no_money_and_reject_needs_a_reason():
 @pytest.mark.req("R5.2.1")
 def test_lines_written_without_the_copy_get_it_at_payment():
     from mallops.orders.states import Event
-    from mallops.orders.testing import make_order
     from mallops.orders.transitions import order_transition
+    from mallops.testing.orders import make_order
 
     merchant, _ = make_merchant()
     order = make_order(merchant)

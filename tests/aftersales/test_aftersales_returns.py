@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mallops.aftersales.models import AfterSalesRequest, Shipment, TimelineEntry
-from mallops.aftersales.testing import delivered_order
 from mallops.audit.models import AuditEvent
 from mallops.core.sweeps import registered, run_sweeper
 from mallops.orders.models import Order, OrderLine, StockItem
 from mallops.orders.stock import ledger_balance
 from mallops.payments.models import Refund
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
 

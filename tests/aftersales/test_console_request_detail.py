@@ -12,9 +12,9 @@ from mallops.accounts.actors import actor_of
 from mallops.aftersales.disputes import dispute_open, dispute_rule, evidence_add
 from mallops.aftersales.models import AfterSalesRequest, TimelineEntry
 from mallops.aftersales.services import LineIn, request_approve, request_close, request_create, request_reject
-from mallops.aftersales.testing import delivered_order
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
 

@@ -13,11 +13,11 @@ from mallops.accounts.models import User
 from mallops.analytics.models import SegmentMember
 from mallops.dsr.testing import grant_consent
 from mallops.orders.models import Order
-from mallops.orders.testing import make_buyer, make_order
 from mallops.service.models import Ticket
 from mallops.service.testing import make_ticket
 from mallops.tasks.models import WorkTask
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_buyer, make_order
 
 pytestmark = pytest.mark.django_db
 

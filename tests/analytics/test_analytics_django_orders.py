@@ -18,9 +18,9 @@ from mallops.analytics.store.store import EventStore
 from mallops.dsr.testing import grant_consent
 from mallops.orders.models import Order
 from mallops.orders.states import Event
-from mallops.orders.testing import make_buyer, make_order
 from mallops.orders.transitions import order_transition
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer, make_order
 
 pytestmark = pytest.mark.django_db
 __all__ = ["store"]
@@ -142,7 +142,7 @@ def test_paid_order_events_carry_the_coupon_threshold_and_member_levers(
         granted_by=make_staff("user_ops"),
     )
     from mallops.pricing.coupons import coupons_issue
-    from mallops.pricing.testing import make_batch, make_promotion
+    from mallops.testing.pricing import make_batch, make_promotion
 
     make_promotion(merchant, status="live", tiers=[{"min": 2000, "off": 300}])
     batch = make_batch(None, min_fen=0, off_fen=200)

@@ -240,7 +240,7 @@ def test_cost_form_in_yuan_is_audited_and_needs_manage(store: EventStore) -> Non
 
 @pytest.mark.req("R3.3.2")
 def test_rfm_page_defines_segments_and_drills_down_to_masked_buyers(store: EventStore) -> None:
-    from mallops.orders.testing import make_buyer
+    from mallops.testing.orders import make_buyer
 
     buyer = make_buyer("rfm-buyer")
     buyer.phone = "13912345678"

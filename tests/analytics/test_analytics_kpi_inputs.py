@@ -138,10 +138,10 @@ def test_purchase_behaviour_by_hour_and_payment_method(store: EventStore) -> Non
 @pytest.mark.req("R3.2.2")
 def test_purchase_behaviour_reads_the_order_and_payment_tables(store: EventStore) -> None:
     from mallops.orders.states import Event
-    from mallops.orders.testing import make_order
     from mallops.orders.transitions import order_transition
     from mallops.payments.models import Payment
     from mallops.testing.factories import make_merchant
+    from mallops.testing.orders import make_order
 
     merchant, _ = make_merchant()
     first, second = make_order(merchant, qty=1), make_order(merchant, qty=2)
@@ -221,9 +221,9 @@ def test_page_load_and_processing_percentiles_cost_per_order_and_roi(store: Even
 @pytest.mark.req("R3.4.1")
 def test_processing_time_from_the_order_tables(store: EventStore) -> None:
     from mallops.orders.states import Event
-    from mallops.orders.testing import make_order
     from mallops.orders.transitions import order_transition
     from mallops.testing.factories import make_merchant
+    from mallops.testing.orders import make_order
 
     merchant, owner = make_merchant()
     paid_at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

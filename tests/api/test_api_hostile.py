@@ -147,8 +147,8 @@ def _fill_path(path: str) -> str:
 
 
 def _caller(path: str) -> ApiClient:
-    from mallops.orders.testing import make_buyer
     from mallops.testing.factories import make_merchant, make_staff, token_for
+    from mallops.testing.orders import make_buyer
 
     if "/buyer" in path:
         user = make_buyer()

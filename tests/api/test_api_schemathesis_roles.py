@@ -39,8 +39,8 @@ def merchant_token() -> str:
 
 @pytest.fixture
 def buyer_token() -> str:
-    from mallops.orders.testing import make_buyer
     from mallops.testing.factories import token_for
+    from mallops.testing.orders import make_buyer
 
     return token_for(make_buyer())
 

@@ -30,8 +30,8 @@ EXAMPLES = 12
 
 
 def _token(who: str) -> str:
-    from mallops.orders.testing import make_buyer
     from mallops.testing.factories import make_merchant, make_staff, token_for
+    from mallops.testing.orders import make_buyer
 
     if who == "admin":
         return token_for(make_staff("platform_admin"))

@@ -21,9 +21,9 @@ from mallops.audit.services import audit_record, audited
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, OrderStatus, StockItem
 from mallops.orders.services import buyer_order_cancel
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.payments.services import payment_open, sandbox_pay
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer, make_stock
 from mallops.testing.queries import count_queries
 
 HEAD_TABLE = AuditChainHead._meta.db_table

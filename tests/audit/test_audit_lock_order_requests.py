@@ -25,13 +25,13 @@ from mallops.core.sweeps import registered, run_sweeper
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, StockItem
 from mallops.orders.stock import ledger_balance
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.payments.services import payment_open, sandbox_pay
 from mallops.risk.engine.model import Profile
 from mallops.risk.models import RiskProfileVersion
 from mallops.risk.services import reset_engine
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 UNITS = 10_000
 

@@ -24,12 +24,12 @@ from mallops.compliance.engine.rules import parse_pack
 from mallops.compliance.models import Inspection, InspectionFinding, InspectionStatus
 from mallops.core.errors import DomainError
 from mallops.dsr.models import PrivacyPolicy
-from mallops.pricing.testing import make_batch, make_promotion
 from mallops.review import services as review_services
 from mallops.service.models import ReplyTemplate
 from mallops.tasks import selectors as task_selectors
 from mallops.tasks import services as task_services
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.pricing import make_batch, make_promotion
 
 pytestmark = pytest.mark.django_db
 

@@ -22,10 +22,8 @@ from mallops.compliance.models import InspectionFinding, InspectionStatus
 from mallops.compliance.report import Hit, report_number
 from mallops.core.errors import DomainError
 from mallops.dsr.models import DataSubjectRequest, PrivacyPolicy
-from mallops.pricing.testing import make_promotion
 from mallops.product_reviews import services as review_reply_services
 from mallops.product_reviews.models import ReviewReply
-from mallops.product_reviews.testing import walk_rows
 from mallops.review import services as review_services
 from mallops.review.models import ListingVersion
 from mallops.service import configuration
@@ -34,6 +32,8 @@ from mallops.stores import services as store_services
 from mallops.stores.models import StoreNotice
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import _valid_uscc, make_merchant, make_staff, token_for
+from mallops.testing.pricing import make_promotion
+from mallops.testing.product_reviews import walk_rows
 
 ARTICLE_9_3 = "广告法第九条第（三）项"
 ARTICLE_17 = "广告法第十七条"

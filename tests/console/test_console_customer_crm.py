@@ -11,11 +11,11 @@ from test_console_raw_codes import code_pattern, known_codes, visible_text
 
 from mallops.accounts.actors import actor_of
 from mallops.aftersales.services import LineIn, request_create
-from mallops.aftersales.testing import delivered_order
 from mallops.analytics.models import SegmentMember
 from mallops.dsr.testing import grant_consent
 from mallops.service.services import ticket_create
 from mallops.service.testing import make_buyer
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import make_merchant, make_staff
 from mallops.testing.queries import query_budget
 

@@ -52,15 +52,15 @@ def _seed() -> None:
 
 def _build(ids: dict[str, Any]) -> None:
     """Every row the journeys start from, through the apps' own factories and services."""
-    from mallops.aftersales.testing import delivered_order, make_request
     from mallops.analytics.services import events_ingest
     from mallops.catalogue.fixtures import make_product
     from mallops.dsr.requests import request_submit
-    from mallops.orders.testing import make_buyer
     from mallops.review import services as review
     from mallops.service.configuration import agent_profile_create, reply_template_create
     from mallops.service.models import TicketSla
     from mallops.service.services import ticket_create
+    from mallops.testing.aftersales import delivered_order, make_request
+    from mallops.testing.orders import make_buyer
 
     _seed()
     merchant, owner = make_merchant("云杉旗舰店", owner="shop-owner")

@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from mallops.aftersales.testing import delivered_order
 from mallops.catalogue.fixtures import make_product
 from mallops.catalogue.models import Certificate
 from mallops.review import services as review
 from mallops.review.models import Listing
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import make_member, make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db

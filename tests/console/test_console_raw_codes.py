@@ -232,9 +232,9 @@ def test_code_pattern_matches_whole_words_only() -> None:
 
 def test_english_pages_show_the_english_labels() -> None:
     from mallops.orders.states import Event
-    from mallops.orders.testing import make_order
     from mallops.orders.transitions import order_transition
     from mallops.testing.factories import make_merchant, make_staff
+    from mallops.testing.orders import make_order
 
     merchant, _owner = make_merchant()
     order = make_order(merchant)

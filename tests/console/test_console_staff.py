@@ -11,9 +11,9 @@ from django.test import Client
 
 from mallops.accounts.models import Merchant, MerchantMember, RoleGrant, User
 from mallops.audit.models import AuditEvent
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import PASSWORD, make_member, make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -11,17 +11,17 @@ from django.test import Client
 from django.utils import timezone
 
 from mallops.accounts.models import User
-from mallops.aftersales.testing import delivered_order, make_request
 from mallops.catalogue.fixtures import make_product
 from mallops.catalogue.models import Certificate
 from mallops.dsr.models import DataSubjectRequest, RequestStatus
 from mallops.orders.models import Order, StockItem
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.review import services as review
 from mallops.review.models import ListingVersion, VersionStatus
 from mallops.service.models import TicketSla
 from mallops.service.testing import make_ticket
+from mallops.testing.aftersales import delivered_order, make_request
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_buyer, make_stock
 from mallops.testing.queries import query_budget
 
 pytestmark = pytest.mark.django_db

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from mallops.accounts.models import User
 from mallops.audit.models import AuditEvent
 from mallops.orders.models import Order, StockItem, StockLedger
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.service.models import Ticket, TicketEvent
 from mallops.service.services import ticket_create
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 pytestmark = pytest.mark.django_db
 

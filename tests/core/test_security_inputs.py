@@ -14,11 +14,11 @@ from django.test import Client
 from mallops.accounts.models import User
 from mallops.core import inputs
 from mallops.orders.models import StockItem
-from mallops.orders.testing import make_stock
 from mallops.service.models import Ticket, TicketEvent
 from mallops.service.testing import make_ticket
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_stock
 
 pytestmark = pytest.mark.django_db
 

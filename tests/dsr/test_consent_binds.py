@@ -201,7 +201,7 @@ def _tag(tag: str, *users: User) -> None:
 @pytest.mark.req("R1.3.4")
 def test_segment_coupon_issue_skips_buyers_without_marketing_consent(policy: Any) -> None:
     from mallops.pricing.models import Coupon
-    from mallops.pricing.testing import make_batch
+    from mallops.testing.pricing import make_batch
 
     yes, no, withdrawn = new_buyer(), new_buyer(), new_buyer()
     consent_change(actor=actor_of(yes), purpose="marketing", action="grant")
@@ -220,7 +220,7 @@ def test_segment_coupon_issue_skips_buyers_without_marketing_consent(policy: Any
 def test_console_result_page_counts_the_skipped_buyers(policy: Any) -> None:
     from django.test import Client
 
-    from mallops.pricing.testing import make_batch
+    from mallops.testing.pricing import make_batch
 
     yes, no = new_buyer(), new_buyer()
     consent_change(actor=actor_of(yes), purpose="marketing", action="grant")

@@ -19,7 +19,6 @@ from mallops.accounts.actors import actor_of
 from mallops.aftersales import photos
 from mallops.aftersales.models import AfterSalesRequest, RequestPhoto
 from mallops.aftersales.services import LineIn, request_create
-from mallops.aftersales.testing import delivered_order
 from mallops.core.uploads import media_storage
 from mallops.dsr import requests as dsr
 from mallops.orders.models import Order, OrderLine
@@ -30,6 +29,7 @@ from mallops.product_reviews.models import (
     ReviewFollowUp,
     ReviewPicture,
 )
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
 

@@ -16,9 +16,9 @@ from mallops.core import sweeps
 from mallops.dsr import requests as dsr
 from mallops.dsr.models import ConsentRecord, DataSubjectRequest, PersonalDataHold
 from mallops.orders.models import Order
-from mallops.orders.testing import make_order
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_order
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -13,16 +13,16 @@ from django.utils import timezone
 from mallops.accounts.actors import actor_of
 from mallops.aftersales.models import AfterSalesRequest, TimelineEntry
 from mallops.aftersales.services import LineIn, request_create
-from mallops.aftersales.testing import delivered_order
 from mallops.dsr import requests as dsr
 from mallops.dsr import selectors
 from mallops.dsr.models import PersonalDataHold
 from mallops.orders.models import FlashAttempt, FlashPurchase, FlashSale, Order
-from mallops.orders.testing import make_stock
 from mallops.service.models import Ticket, TicketEvent
 from mallops.service.services import ticket_create, ticket_reply
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
+from mallops.testing.orders import make_stock
 
 pytestmark = pytest.mark.django_db
 

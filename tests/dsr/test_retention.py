@@ -19,10 +19,10 @@ from mallops.dsr.consent import consent_change, current_policy, policy_publish
 from mallops.dsr.models import DataSubjectRequest, PersonalDataHold, RequestKind, RequestStatus
 from mallops.dsr.retention import ECL_FLOOR_DAYS, RULES, retention_plan, rule
 from mallops.orders.models import Order
-from mallops.orders.testing import make_order
 from mallops.service.models import Ticket
 from mallops.service.testing import make_ticket
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -18,10 +18,10 @@ from mallops.dsr.testing import grant_consent
 from mallops.marketing import campaigns, services
 from mallops.marketing.models import BuyerTag, Campaign, CampaignDelivery
 from mallops.marketing.targeting import in_holdout
-from mallops.orders.testing import make_buyer
 from mallops.pricing.models import Coupon
-from mallops.pricing.testing import make_batch
 from mallops.testing.factories import make_staff
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -177,9 +177,9 @@ def test_holdout_is_deterministic_and_gets_nothing(ops: tuple[Any, Any], channel
 @pytest.mark.req("R4.2.1")
 def test_results_come_from_the_reached_buyers_orders(ops: tuple[Any, Any], channel: Any) -> None:
     from mallops.orders.states import Event
-    from mallops.orders.testing import make_order
     from mallops.orders.transitions import order_transition
     from mallops.testing.factories import make_merchant
+    from mallops.testing.orders import make_order
 
     creator, approver = ops
     buyers = tagged(2)

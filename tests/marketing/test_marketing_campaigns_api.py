@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from mallops.dsr.testing import grant_consent
-from mallops.orders.testing import make_buyer
-from mallops.pricing.testing import make_batch
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_staff, token_for
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from mallops.accounts.actors import actor_of
 from mallops.dsr.testing import grant_consent
 from mallops.marketing import services
 from mallops.marketing.models import BuyerTag, Campaign, CampaignDelivery, StrategyRun
-from mallops.orders.testing import make_buyer
-from mallops.pricing.testing import make_batch
 from mallops.testing.factories import make_staff
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,11 @@ from mallops.dsr.testing import grant_consent
 from mallops.marketing import services, strategies
 from mallops.marketing.models import StrategyRun, StrategyTarget
 from mallops.marketing.targeting import in_holdout
-from mallops.orders.testing import make_buyer
 from mallops.pricing.models import Coupon
-from mallops.pricing.testing import make_batch
 from mallops.tasks.models import WorkTask
 from mallops.testing.factories import make_staff
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -116,9 +116,9 @@ def test_each_tier_gets_its_strategy_and_consent_binds() -> None:
 @pytest.mark.req("R4.1.2")
 def test_a_run_is_measured_against_its_holdout() -> None:
     from mallops.orders.states import Event
-    from mallops.orders.testing import make_order
     from mallops.orders.transitions import order_transition
     from mallops.testing.factories import make_merchant
+    from mallops.testing.orders import make_order
 
     owner = make_staff("product_ops")
     buyers = segment("potential", 12)

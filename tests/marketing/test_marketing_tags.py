@@ -15,9 +15,9 @@ from mallops.core.errors import DomainError
 from mallops.dsr.testing import grant_consent
 from mallops.marketing import campaigns, services, tags
 from mallops.marketing.models import BuyerTag, Campaign
-from mallops.orders.testing import make_buyer
-from mallops.pricing.testing import make_batch
 from mallops.testing.factories import make_staff
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from mallops.membership.models import MemberNotice, Tier
 from mallops.membership.services import member_recompute
 from mallops.orders.models import Order, OrderStatus
-from mallops.orders.testing import make_order
-from mallops.pricing.testing import make_buyer
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_order
+from mallops.testing.pricing import make_buyer
 
 pytestmark = pytest.mark.django_db
 

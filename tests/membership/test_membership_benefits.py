@@ -18,8 +18,8 @@ from mallops.pricing.cart import LineIn, cart_quote, resolve_lines
 from mallops.pricing.coupons import BatchInput, coupon_batch_create
 from mallops.pricing.models import Coupon
 from mallops.pricing.models import Membership as PlatformMembership
-from mallops.pricing.testing import catalogue_sku, make_buyer
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.pricing import catalogue_sku, make_buyer
 
 
 def test_grant_period_is_the_beijing_calendar_month() -> None:

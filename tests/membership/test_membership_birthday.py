@@ -23,8 +23,8 @@ from mallops.membership.models import BirthdayGift, Member, PointsAccount, Point
 from mallops.membership.services import TierInput, tier_create
 from mallops.pricing.coupons import BatchInput, coupon_batch_create
 from mallops.pricing.models import Coupon
-from mallops.pricing.testing import make_buyer
 from mallops.testing.factories import make_staff
+from mallops.testing.pricing import make_buyer
 
 
 def test_29_february_is_28_february_in_other_years() -> None:

@@ -12,8 +12,8 @@ from django.utils import timezone
 from mallops.membership.models import Member, MemberEvent, Tier
 from mallops.membership.services import TierInput, tier_create
 from mallops.pricing.models import Membership as PlatformMembership
-from mallops.pricing.testing import make_buyer
 from mallops.testing.factories import make_staff
+from mallops.testing.pricing import make_buyer
 
 pytestmark = pytest.mark.django_db
 

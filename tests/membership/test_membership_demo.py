@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_stores_charge_shipping_and_the_first_buyer_has_an_inbox(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from mallops.orders.testing import make_buyer
+    from mallops.testing.orders import make_buyer
 
     # given the first two demo stores (owners merchant1, merchant2) with their SKUs, and demo buyers
     stores = [

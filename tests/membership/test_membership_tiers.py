@@ -15,11 +15,11 @@ from mallops.membership.models import Member, MemberEvent, MemberNotice, Tier, T
 from mallops.membership.selectors import member_lifecycle
 from mallops.membership.services import TierInput, member_recompute, members_recompute, tier_create
 from mallops.orders.models import Order, OrderStatus
-from mallops.orders.testing import make_order
 from mallops.pricing.cart import LineIn, cart_quote, resolve_lines
 from mallops.pricing.models import Membership as PlatformMembership
-from mallops.pricing.testing import catalogue_sku, make_buyer
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_order
+from mallops.testing.pricing import catalogue_sku, make_buyer
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RULES = [engine.TierRule("silver", 1, 100), engine.TierRule("gold", 2, 1000)]

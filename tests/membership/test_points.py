@@ -23,10 +23,10 @@ from mallops.membership.points import points_adjust
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.models import Order, OrderLine
 from mallops.orders.states import Event
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.orders.transitions import order_transition
 from mallops.payments.services import payment_open, sandbox_pay
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_buyer, make_stock
 
 
 def _sweep(name: str, now: datetime | None = None) -> int:
@@ -382,9 +382,9 @@ def test_points_api_balance_ledger_pages_adjust_and_a_coupon_for_points() -> Non
     import json
 
     from mallops.pricing.models import Coupon
-    from mallops.pricing.testing import make_batch
     from mallops.testing.client import ApiClient
     from mallops.testing.factories import token_for
+    from mallops.testing.pricing import make_batch
 
     buyer = make_buyer()
     staff = ApiClient(token=token_for(make_staff("product_ops")))

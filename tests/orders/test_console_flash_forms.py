@@ -16,10 +16,10 @@ from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.orders.flash import services as flash
 from mallops.orders.models import FlashSale, StockItem
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.pricing.services import price_observation_record
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ from django.test import Client
 from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Address
 from mallops.aftersales.services import LineIn, request_approve, request_create
-from mallops.aftersales.testing import delivered_order
 from mallops.orders.models import Order
-from mallops.orders.testing import make_buyer
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from mallops.accounts.actors import actor_of
 from mallops.dsr.testing import grant_consent
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem, StockLedger
 from mallops.orders.stock import ledger_balance
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def shop():
 def _offers(shop):
     """A live store 满50减10.01 of m1 and a platform 满100减7.77 coupon held by the buyer (server rows)."""
     from mallops.pricing.coupons import coupons_issue
-    from mallops.pricing.testing import make_batch, make_promotion
+    from mallops.testing.pricing import make_batch, make_promotion
 
     make_promotion(shop["m1"], status="live", tiers=[{"min": 5000, "off": 1001}])
     batch = make_batch(None, min_fen=10000, off_fen=777)
@@ -208,7 +208,7 @@ def test_the_delivery_address_is_copied_onto_each_order(shop):
 def test_live_promotions_and_held_coupons_apply_and_are_redeemed(shop):
     from mallops.pricing.coupons import coupons_issue
     from mallops.pricing.models import Coupon, PromotionUse
-    from mallops.pricing.testing import make_batch, make_promotion
+    from mallops.testing.pricing import make_batch, make_promotion
 
     promo = make_promotion(shop["m1"], status="live", tiers=[{"min": 5000, "off": 1000}])
     batch = make_batch(None, min_fen=10000, off_fen=500)
@@ -274,7 +274,7 @@ def test_the_buyer_cannot_set_a_price_discount_or_membership(shop, path, forged)
 def test_a_coupon_the_buyer_does_not_hold_is_refused(shop):
     from mallops.pricing.coupons import coupons_issue
     from mallops.pricing.models import Coupon
-    from mallops.pricing.testing import make_batch
+    from mallops.testing.pricing import make_batch
 
     other = make_buyer()
     grant_consent([other], ["marketing"])

@@ -9,9 +9,9 @@ from django.test import Client
 
 from mallops.accounts.actors import actor_of
 from mallops.orders.states import Event
-from mallops.orders.testing import make_order
 from mallops.orders.transitions import order_transition
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_operations_see_the_order_list_and_others_do_not():
 
 def test_merchant_ships_from_the_console_and_sees_only_its_orders():
     from mallops.accounts.models import Address
-    from mallops.orders.testing import make_buyer
+    from mallops.testing.orders import make_buyer
 
     merchant, owner = make_merchant()
     other, _ = make_merchant()
@@ -79,7 +79,7 @@ def test_flash_sale_page_and_live_counters():
     from django.utils import timezone
 
     from mallops.orders.flash.services import flash_sale_create
-    from mallops.orders.testing import make_stock
+    from mallops.testing.orders import make_stock
 
     merchant, _ = make_merchant()
     item = make_stock(merchant, price_fen=1000)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_orders_are_consistent_and_loading_twice_adds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mallops.orders.testing import make_buyer
+    from mallops.testing.orders import make_buyer
 
     for store in list(orders_demo.SKUS)[:2]:
         make_merchant(name=store)

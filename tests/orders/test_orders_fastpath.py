@@ -13,8 +13,8 @@ from mallops.accounts.actors import actor_of
 from mallops.orders.fastpath import FlashFastPath
 from mallops.orders.flash import services as flash
 from mallops.orders.models import Order
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 
 def _call(app, path, *, token="", key="", body=b'{"qty": 1}', method="POST"):

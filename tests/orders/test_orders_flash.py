@@ -19,10 +19,10 @@ from mallops.orders.flash import services as flash
 from mallops.orders.models import FlashAttempt, FlashPurchase, FlashSale, Order, StockItem
 from mallops.orders.states import Event
 from mallops.orders.stock import ledger_balance
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.orders.transitions import order_transition
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 
 def _sale(*, quantity: int = 10, limit: int = 2, stock: int = 100, price: int = 9900) -> FlashSale:

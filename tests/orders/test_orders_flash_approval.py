@@ -16,8 +16,8 @@ from mallops.accounts.actors import actor_of
 from mallops.core.errors import DomainError
 from mallops.orders.flash import services as flash
 from mallops.orders.models import FlashAttempt, FlashPurchase, FlashSale, Order, StockItem
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_buyer, make_stock
 
 
 def _sale_of(item: StockItem) -> FlashSale:

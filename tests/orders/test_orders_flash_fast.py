@@ -17,9 +17,9 @@ from mallops.orders.flash import redis_path, tokens
 from mallops.orders.flash import services as flash
 from mallops.orders.models import FlashSale, Order
 from mallops.orders.states import Event
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.orders.transitions import order_transition
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 
 
 def _sale(quantity: int, limit: int = 1) -> FlashSale:

@@ -15,10 +15,10 @@ from mallops.core import sweeps
 from mallops.orders.models import Order, OrderStatus, StockItem
 from mallops.orders.states import TRANSITIONS, Event, target
 from mallops.orders.stock import ledger_balance
-from mallops.orders.testing import make_buyer, make_order
 from mallops.orders.transitions import order_transition
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_order
 
 pytestmark = pytest.mark.django_db
 

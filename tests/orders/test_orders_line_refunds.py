@@ -15,10 +15,10 @@ from mallops.accounts.actors import actor_of
 from mallops.core.errors import DomainError
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, OrderLine
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.payments.models import Payment, Refund
 from mallops.payments.services import payment_open, refund_issue, sandbox_pay
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer, make_stock
 
 
 def _paid_order_of_two_lines() -> tuple[Order, OrderLine, OrderLine]:

@@ -10,9 +10,9 @@ from mallops.orders.models import Order, OrderLine, StockItem, StockLedger
 from mallops.orders.services import order_lines_restock
 from mallops.orders.states import Event
 from mallops.orders.stock import ledger_balance
-from mallops.orders.testing import make_buyer, make_order
 from mallops.orders.transitions import order_transition
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer, make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -20,13 +20,13 @@ from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, 
 from mallops.orders.models import Order, OrderLine, ShippingRule, StockItem
 from mallops.orders.services import buyer_refund_request, order_ship
 from mallops.orders.shipping import shipping_rule_set
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.payments.models import Payment
 from mallops.payments.services import order_refund, payment_open, refund_issue, sandbox_pay
 from mallops.pricing.models import Membership as PlatformMembership
-from mallops.pricing.testing import make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
+from mallops.testing.pricing import make_promotion
 
 pytestmark = pytest.mark.django_db
 

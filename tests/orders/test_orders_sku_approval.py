@@ -9,8 +9,8 @@ from mallops.accounts.actors import actor_of
 from mallops.core.errors import DomainError
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.models import Checkout, StockItem
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer, make_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from mallops.core.errors import DomainError
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import StockItem
 from mallops.orders.stock import ledger_balance
-from mallops.orders.testing import make_buyer
 from mallops.review import services as review
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 

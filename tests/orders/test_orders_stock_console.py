@@ -12,9 +12,9 @@ from mallops.audit.models import AuditEvent
 from mallops.catalogue.fixtures import make_product
 from mallops.orders.models import StockItem, StockLedger
 from mallops.orders.stock import ledger_balance
-from mallops.orders.testing import make_order, make_stock
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_order, make_stock
 
 pytestmark = pytest.mark.django_db
 

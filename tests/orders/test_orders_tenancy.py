@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from mallops.orders.testing import make_order
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
+from mallops.testing.orders import make_order
 
 pytestmark = pytest.mark.django_db
 

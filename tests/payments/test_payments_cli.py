@@ -11,9 +11,9 @@ from django.utils import timezone
 from mallops.accounts.actors import actor_of
 from mallops.orders import cli as orders_cli
 from mallops.orders.flash.services import flash_sale_create
-from mallops.orders.testing import make_stock
 from mallops.payments import cli as payments_cli
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_stock
 
 pytestmark = pytest.mark.django_db
 

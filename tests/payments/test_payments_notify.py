@@ -13,13 +13,13 @@ from mallops.accounts.actors import actor_of
 from mallops.core.timeutil import to_local
 from mallops.orders.models import Order, StockItem
 from mallops.orders.states import Event
-from mallops.orders.testing import make_buyer, make_order
 from mallops.orders.transitions import order_transition
 from mallops.payments.models import Payment, PaymentNotification, Refund, SandboxTransaction
 from mallops.payments.providers.sandbox import canonical, sign, signed_headers
 from mallops.payments.services import payments_reconcile
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_an_order_cancelled_before_the_payment_opened_is_not_refunded():
     merchant_a, _ = make_merchant()
     merchant_b, _ = make_merchant()
     from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
-    from mallops.orders.testing import make_stock
+    from mallops.testing.orders import make_stock
 
     a, b = make_stock(merchant_a), make_stock(merchant_b)
     buyer = make_buyer()

@@ -11,13 +11,13 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from mallops.aftersales.testing import delivered_order
 from mallops.core.errors import DomainError
 from mallops.orders.models import Order
 from mallops.orders.services import order_refund_part
 from mallops.payments.models import Payment, Refund, SandboxTransaction
 from mallops.payments.providers import get_provider
 from mallops.payments.services import payment_refund_amount, refund_issue, refund_number
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db

@@ -10,12 +10,12 @@ import pytest
 from django.db import connection
 
 from mallops.accounts.actors import actor_of
-from mallops.aftersales.testing import delivered_order
 from mallops.core.errors import DomainError
 from mallops.orders.models import Order, OrderLine, PartialRefund
 from mallops.payments.models import Payment, Refund, SandboxTransaction
 from mallops.payments.providers.sandbox import SandboxProvider
 from mallops.payments.services import refund_issue
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import make_merchant
 
 

@@ -16,7 +16,6 @@ from mallops.orders import list_reads
 from mallops.orders import selectors as order_selectors
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, StockItem
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.review import list_reads as review_list_reads
 from mallops.review import selectors as review_selectors
 from mallops.review import services as review
@@ -25,6 +24,7 @@ from mallops.service import selectors as service_selectors
 from mallops.service.services import ticket_create
 from mallops.tenancy.managers import UnscopedQueryError
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_buyer, make_stock
 
 pytestmark = pytest.mark.django_db
 

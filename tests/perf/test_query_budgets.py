@@ -19,7 +19,6 @@ from mallops.catalogue.fixtures import make_product
 from mallops.orders import selectors as order_selectors
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create, checkout_quote
 from mallops.orders.schemas import OrderLineOut, OrderOut, StockOut
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.review import selectors as review_selectors
 from mallops.review import services as review
 from mallops.review.api import QueueItemOut
@@ -28,6 +27,7 @@ from mallops.service.schemas import TicketOut
 from mallops.service.services import ticket_create
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
 from mallops.testing.queries import count_queries, query_budget
 
 pytestmark = pytest.mark.django_db

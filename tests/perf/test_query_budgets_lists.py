@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from mallops.aftersales.testing import make_request
+from mallops.testing.aftersales import make_request
 from mallops.testing.factories import make_merchant, make_staff
 from mallops.testing.queries import count_queries
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from mallops.orders.testing import make_buyer
 from mallops.storefront import services
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer
 from mallops.testing.queries import query_budget
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "storefront"))

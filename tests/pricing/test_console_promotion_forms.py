@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from mallops.audit.models import AuditEvent
 from mallops.pricing.models import CouponBatch, Promotion
-from mallops.pricing.testing import catalogue_sku, make_batch, make_buyer, make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.pricing import catalogue_sku, make_batch, make_buyer, make_promotion
 
 pytestmark = pytest.mark.django_db
 

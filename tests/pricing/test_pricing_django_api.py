@@ -11,9 +11,9 @@ from django.utils import timezone
 from mallops.core.sweeps import autodiscover, registered, run_sweeper
 from mallops.dsr.testing import grant_consent
 from mallops.pricing.models import Coupon, PriceObservation, Promotion
-from mallops.pricing.testing import make_batch, make_buyer, make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.pricing import make_batch, make_buyer, make_promotion
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,12 @@ from mallops.core.money import format_fen
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order, OrderLine
 from mallops.orders.states import Event
-from mallops.orders.testing import make_stock
 from mallops.orders.transitions import order_transition
 from mallops.pricing.models import Coupon
-from mallops.pricing.testing import make_batch, make_buyer, make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_stock
+from mallops.testing.pricing import make_batch, make_buyer, make_promotion
 
 pytestmark = pytest.mark.django_db
 

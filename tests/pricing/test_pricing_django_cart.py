@@ -15,9 +15,9 @@ from mallops.pricing.coupons import coupon_claim, coupon_redeem
 from mallops.pricing.engine import parse_scenario, quote, quote_to_json
 from mallops.pricing.models import Coupon, CouponBatch, Promotion, PromotionUse
 from mallops.pricing.services import promotion_redeem
-from mallops.pricing.testing import catalogue_sku, make_batch, make_buyer, make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
+from mallops.testing.pricing import catalogue_sku, make_batch, make_buyer, make_promotion
 
 
 def _issue(batch: CouponBatch, buyer) -> Coupon:

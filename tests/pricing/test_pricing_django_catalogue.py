@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from mallops.catalogue.models import Category, PriceHistory, Product, Sku
-from mallops.pricing.testing import make_buyer, make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, token_for
+from mallops.testing.pricing import make_buyer, make_promotion
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_cart_lines_are_priced_and_categorised_from_the_catalogue(apple):
 @pytest.mark.req("R2.3.5")
 def test_checkout_quote_applies_a_category_scoped_offer_like_the_cart_quote() -> None:
     from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_quote
-    from mallops.orders.testing import make_stock
+    from mallops.testing.orders import make_stock
 
     merchant, _ = make_merchant("类目店")
     general = make_stock(merchant, price_fen=5000)  # the factory's product sits in category "general"

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from mallops.dsr.testing import grant_consent
 from mallops.pricing.models import Coupon, Promotion, PromotionUse
-from mallops.pricing.testing import make_batch, make_buyer, make_promotion
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.pricing import make_batch, make_buyer, make_promotion
 
 pytestmark = pytest.mark.django_db
 

@@ -33,8 +33,8 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def tokens() -> dict[str, str]:
-    from mallops.pricing.testing import make_buyer, make_promotion
     from mallops.testing.factories import make_merchant, token_for
+    from mallops.testing.pricing import make_buyer, make_promotion
 
     merchant, owner = make_merchant()
     make_promotion(merchant, status="live")

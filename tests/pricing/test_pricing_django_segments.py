@@ -14,12 +14,12 @@ from mallops.audit.models import AuditEvent
 from mallops.dsr.testing import grant_consent
 from mallops.orders.models import Order
 from mallops.orders.states import Event
-from mallops.orders.testing import make_order, make_stock
 from mallops.orders.transitions import order_transition
 from mallops.pricing.models import Coupon, Membership
-from mallops.pricing.testing import catalogue_sku, make_batch, make_buyer, make_promotion
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_order, make_stock
+from mallops.testing.pricing import catalogue_sku, make_batch, make_buyer, make_promotion
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import itertools
 
 from mallops.accounts.models import Merchant, User
-from mallops.aftersales.testing import delivered_order
 from mallops.catalogue.models import Category, Product, Sku
 from mallops.orders.models import OrderLine, StockItem
 from mallops.orders.risk_checks import risk_order_ref
 from mallops.risk import flows as risk_flows
+from mallops.testing.aftersales import delivered_order
 
 _seq = itertools.count(1)
 

@@ -14,13 +14,13 @@ from product_reviews_support import reviewable_line
 from mallops.analytics import behaviour
 from mallops.audit.models import AuditEvent
 from mallops.catalogue.models import Product
-from mallops.orders.testing import make_buyer
 from mallops.product_reviews.contracts import ProductScore
 from mallops.product_reviews.models import ModerationNotice, ProductReview, ReviewReply
 from mallops.product_reviews.selectors import product_score
 from mallops.review.selectors import product_quality
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 

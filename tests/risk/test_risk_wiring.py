@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from mallops.orders.models import Order
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.pricing.models import Coupon, CouponBatch
-from mallops.pricing.testing import make_batch
 from mallops.risk.flows import order_ref
 from mallops.risk.models import RiskDecision, RiskEventLog
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import PASSWORD, make_merchant, make_staff, token_for
+from mallops.testing.orders import make_buyer, make_stock
+from mallops.testing.pricing import make_batch
 
 pytestmark = pytest.mark.django_db
 

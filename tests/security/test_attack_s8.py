@@ -22,9 +22,9 @@ from mallops.membership.birthday import birthday_gifts_grant, member_birthday_se
 from mallops.membership.models import BirthdayGift, Member
 from mallops.membership.services import TierInput, tier_create
 from mallops.pricing.models import Promotion
-from mallops.pricing.testing import make_buyer
 from mallops.testing.client import ApiClient
 from mallops.testing.factories import make_staff, token_for
+from mallops.testing.pricing import make_buyer
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "mallops"
 

@@ -15,11 +15,11 @@ from storefront_support import cart_post, live_product
 
 from mallops.accounts.models import Address, LoginFailure, User
 from mallops.aftersales.models import AfterSalesRequest, RequestPhoto
-from mallops.aftersales.testing import delivered_order
 from mallops.orders.models import OrderLine
-from mallops.orders.testing import make_buyer
 from mallops.product_reviews.models import ProductQuestion, ProductReview, ReviewPicture
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import PASSWORD, make_merchant, make_staff
+from mallops.testing.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 

@@ -74,12 +74,12 @@ def test_buyer_journey_from_search_to_a_moderated_review(
     from mallops.analytics.behaviour import review_report
     from mallops.dsr.testing import policy_for_tests
     from mallops.orders.models import Order
-    from mallops.orders.testing import make_buyer
-    from mallops.pricing.testing import make_promotion
     from mallops.product_reviews.models import ProductReview
     from mallops.review import selectors as listings
     from mallops.storefront import search_selectors
     from mallops.testing.factories import PASSWORD, make_merchant, make_staff
+    from mallops.testing.orders import make_buyer
+    from mallops.testing.pricing import make_promotion
 
     # given a live product (two colours) under a store 满100减20, a buyer with an address, a policy
     merchant, owner = make_merchant()

@@ -10,17 +10,17 @@ from django.test import Client
 from storefront_support import live_product
 
 from mallops.accounts.actors import actor_of
-from mallops.aftersales.testing import delivered_order
 from mallops.catalogue.services import sku_price_set
 from mallops.orders.models import OrderLine
 from mallops.pricing.services import promotion_cancel
-from mallops.pricing.testing import make_promotion
 from mallops.product_reviews.models import ProductReview
 from mallops.product_reviews.services import moderation_hide
 from mallops.review.models import Listing
 from mallops.storefront import search_selectors
 from mallops.storefront.models import SearchDoc
+from mallops.testing.aftersales import delivered_order
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.pricing import make_promotion
 from mallops.testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db

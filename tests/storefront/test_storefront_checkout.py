@@ -11,10 +11,10 @@ from storefront_support import cart_post, live_product
 
 from mallops.accounts.models import Address, User
 from mallops.orders.models import Order
-from mallops.orders.testing import make_buyer
-from mallops.pricing.testing import make_batch, make_promotion
 from mallops.storefront.models import CartLine
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_batch, make_promotion
 
 pytestmark = pytest.mark.django_db
 

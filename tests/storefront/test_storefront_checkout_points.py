@@ -14,9 +14,9 @@ from mallops.accounts.models import Address
 from mallops.membership.models import PointsAccount
 from mallops.membership.points import points_adjust
 from mallops.orders.models import Checkout, Order
-from mallops.orders.testing import make_buyer
-from mallops.pricing.testing import make_promotion
 from mallops.testing.factories import make_merchant, make_staff
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_promotion
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from mallops.orders.models import Order
-from mallops.orders.testing import make_buyer, make_order
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer, make_order
 
 pytestmark = pytest.mark.django_db
 

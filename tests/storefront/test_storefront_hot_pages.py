@@ -15,10 +15,10 @@ from mallops.accounts.actors import actor_of
 from mallops.catalogue.services import sku_price_set
 from mallops.orders.models import StockItem
 from mallops.orders.services import stock_set
-from mallops.orders.testing import make_buyer
-from mallops.pricing.testing import make_promotion
 from mallops.storefront import pagecache, pagehtml
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_promotion
 from mallops.testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,10 @@ from mallops.marketing import campaigns, services
 from mallops.marketing.models import BuyerTag, CampaignDelivery
 from mallops.membership.models import BirthdayGift, Member, MemberEvent, MemberNotice, PointsNotice
 from mallops.membership.services import TierInput, tier_create
-from mallops.orders.testing import make_buyer
-from mallops.pricing.testing import make_batch
 from mallops.storefront.views_member import inbox_items, unread_count
 from mallops.testing.factories import make_staff
+from mallops.testing.orders import make_buyer
+from mallops.testing.pricing import make_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_product_page_prices_skus_and_offers() -> None:
     # given a live product with a struck-through price above the live price, one low-stock SKU and a live
     # store promotion whose rules text is published
-    from mallops.pricing.testing import make_promotion
+    from mallops.testing.pricing import make_promotion
 
     merchant, _owner = make_merchant()
     product, skus = live_product(merchant)
@@ -82,8 +82,8 @@ def test_inactive_sku_shows_sold_out() -> None:
 
 def test_reviews_summary_counts_visible_reviews_negative_share_and_pictures() -> None:
     # given two visible reviews (one negative, with a picture), one hidden review and one question
-    from mallops.aftersales.testing import delivered_order
     from mallops.orders.models import OrderLine
+    from mallops.testing.aftersales import delivered_order
 
     merchant, _owner = make_merchant()
     product, _skus = live_product(merchant)

@@ -16,10 +16,10 @@ from storefront_support import live_product
 from mallops.compliance.models import Inspection, InspectionFinding
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order
-from mallops.orders.testing import make_buyer
 from mallops.review.models import Listing
 from mallops.storefront import rank_inputs, ranking, search_selectors
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer
 from mallops.testing.queries import count_queries
 
 base_inputs = st.builds(

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from storefront_support import live_product
 
 from mallops.accounts.models import User
-from mallops.orders.testing import make_buyer
 from mallops.review.models import Listing
 from mallops.storefront import ranking, search_selectors
 from mallops.storefront.models import SearchDoc
 from mallops.storefront.search import segment_query
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +198,7 @@ def test_score_is_the_sum_of_the_explained_contributions_and_off_ignores_affinit
 def test_home_shows_categories_campaigns_and_non_personalised_picks(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from mallops.pricing.testing import make_promotion
+    from mallops.testing.pricing import make_promotion
 
     merchant, _owner = make_merchant()
     _live(merchant, django_capture_on_commit_callbacks, title="保温杯 首页")

@@ -11,8 +11,8 @@ from django.test import Client
 from storefront_support import live_product
 
 from mallops.dsr.testing import grant_consent
-from mallops.orders.testing import make_buyer
 from mallops.testing.factories import make_merchant
+from mallops.testing.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 

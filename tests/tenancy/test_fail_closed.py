@@ -64,23 +64,23 @@ def test_every_merchant_route_hides_other_merchants_objects():
     client_b = ApiClient(token=token_for(owner_b))
     b_ids = {"member_id": b_member.pk}
     # pricing: a store promotion and a coupon batch per merchant
-    from mallops.pricing.testing import walk_rows
+    from mallops.testing.pricing import walk_rows
 
     b_ids.update(walk_rows(_a, b, avoid=b_member.pk))
     # pricing: a paid order of each store that used its own live promotion (the campaign report)
-    from mallops.orders.testing import paid_campaign_order
+    from mallops.testing.orders import paid_campaign_order
 
     paid_campaign_order(_a)
     paid_campaign_order(b)
     # orders: one order (and stock row) per merchant so list endpoints have rows on both sides
-    from mallops.orders.testing import make_order
+    from mallops.testing.orders import make_order
 
     make_order(_a)
     b_order = make_order(b)
     b_ids["order_id"] = b_order.pk
     b_ids["stock_item_id"] = b_order.lines.for_merchant(b.pk).get().item_id
     # flash sales: one per merchant (the store's flash-sale list, change and cancel)
-    from mallops.orders.flash.testing import flash_walk_rows
+    from mallops.testing.flash import flash_walk_rows
 
     b_ids.update(flash_walk_rows(_a, b))
     # catalogue and review: a product (with SKUs), a submitted listing, a certificate and a
@@ -95,12 +95,12 @@ def test_every_merchant_route_hides_other_merchants_objects():
     make_ticket(_a)
     b_ids["ticket_id"] = make_ticket(b).pk
     # aftersales: one pending request (on a delivered order) per merchant
-    from mallops.aftersales.testing import make_request
+    from mallops.testing.aftersales import make_request
 
     make_request(_a)
     b_ids["aftersales_id"] = make_request(b).pk
     # product reviews: one review and one question per merchant
-    from mallops.product_reviews.testing import walk_rows as review_walk_rows
+    from mallops.testing.product_reviews import walk_rows as review_walk_rows
 
     review_walk_rows(_a)
     b_ids.update(review_walk_rows(b))

@@ -13,7 +13,7 @@ from mallops.product_reviews.models import ProductQuestion, ProductReview
 
 def walk_rows(merchant: Merchant) -> dict[str, Any]:
     """One visible review and one visible question of ``merchant``: ``{"review_id", "question_id"}``."""
-    from mallops.aftersales.testing import delivered_order
+    from mallops.testing.aftersales import delivered_order
 
     order = delivered_order(merchant, lines=((2900, 1),), off_fen=0)
     line = OrderLine.objects.for_merchant(merchant.pk).get(order=order)

@@ -70,7 +70,7 @@ def paid_campaign_order(merchant: Merchant) -> Promotion:
     campaign report has a row); returns the promotion."""
     from mallops.orders.states import Event
     from mallops.orders.transitions import order_transition
-    from mallops.pricing import testing as pricing_testing
+    from mallops.testing import pricing as pricing_testing
 
     promotion = pricing_testing.make_promotion(
         merchant, name="满10减1", tiers=[{"min": 1000, "off": 100}], status="live"

@@ -77,7 +77,7 @@ def make_buyer(username: str) -> User:
 def walk_rows(a: Merchant, b: Merchant, *, avoid: int) -> dict[str, int]:
     """Rows for the tenancy walk: a promotion and a coupon batch of each merchant and a membership of B's
     store; returns B's ids. (The paid order per store for the campaign report is
-    ``mallops.orders.testing.paid_campaign_order``: pricing does not import orders, ADR 0006.)
+    ``mallops.testing.orders.paid_campaign_order``: pricing does not import orders, ADR 0006.)
 
     The walk's list check looks for ``avoid`` (B's member id) among the ids A sees, so A's rows never take
     that id (on PostgreSQL sequences are not reset between tests, so ids can coincide).

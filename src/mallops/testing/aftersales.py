@@ -16,9 +16,9 @@ from mallops.aftersales.services import LineIn, request_create
 from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
 from mallops.orders.models import Order
 from mallops.orders.states import Event
-from mallops.orders.testing import make_buyer, make_stock
 from mallops.orders.transitions import order_transition
-from mallops.pricing.testing import make_promotion
+from mallops.testing.orders import make_buyer, make_stock
+from mallops.testing.pricing import make_promotion
 
 _seq = itertools.count(1)
 

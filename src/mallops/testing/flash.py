@@ -12,7 +12,7 @@ from mallops.orders.models import FlashSale
 
 def flash_walk_rows(a: Merchant, b: Merchant) -> dict[str, int]:
     """A flash sale (starting tomorrow, on a fresh stock row) of each merchant; returns B's ids."""
-    from mallops.orders.testing import make_stock
+    from mallops.testing.orders import make_stock
 
     def sale(merchant: Merchant) -> FlashSale:
         item = make_stock(merchant, price_fen=9900, available=10)
