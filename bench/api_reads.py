@@ -88,7 +88,7 @@ def prepare() -> dict[str, str]:
     ]
     for n in range(ROWS):
         lines = [CartLine(items[n].sku_code, 1), CartLine(items[(n + 1) % ROWS].sku_code, 2)]
-        checkout_create(actor=buyer, idempotency_key=f"bench-{n}", req=CheckoutRequest(lines=lines))
+        checkout_create(actor=actor_of(buyer), idempotency_key=f"bench-{n}", req=CheckoutRequest(lines=lines))
     for n in range(ROWS):
         # "原价" is a review-severity claim: the version waits in the human queue with one finding
         skus = [

@@ -69,6 +69,7 @@ def prepare(workers: int) -> dict[str, Any]:
 def worker(mode: str, buyer_id: int, skus: list[str], seconds: float, start: float, out: Any) -> None:
     from django.db import OperationalError, connection
 
+    from mallops.accounts.actors import actor_of
     from mallops.accounts.models import User
     from mallops.orders.checkout import CartLine, CheckoutRequest, checkout_create
     from mallops.orders.services import buyer_order_cancel
@@ -76,7 +77,7 @@ def worker(mode: str, buyer_id: int, skus: list[str], seconds: float, start: flo
 
     _set_mode(mode)
     connection.close()
-    buyer = User.objects.get(pk=buyer_id)
+    buyer = actor_of(User.objects.get(pk=buyer_id))  # the edge builds the Actor once
     rng = random.Random(buyer_id)
     done = deadlocks = errors = 0
     while time.time() < start:

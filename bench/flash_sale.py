@@ -63,6 +63,7 @@ def prepare(buyers: int, units: int, tokens_file: str) -> dict[str, object]:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
+    from mallops.accounts.actors import actor_of
     from mallops.accounts.models import ApiToken, User
     from mallops.accounts.roles import Kind
     from mallops.orders.flash.services import flash_sale_create
@@ -73,7 +74,7 @@ def prepare(buyers: int, units: int, tokens_file: str) -> dict[str, object]:
     item = make_stock(merchant, sku="BENCH-1", price_fen=19900, available=units * 2)
     now = timezone.now()
     sale = flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="基准 限量发售",
         flash_price_fen=9900,
