@@ -59,6 +59,15 @@ SETS: dict[str, tuple[str, tuple[str, ...]]] = {
             "labelled_v8_dev.jsonl",
         ),
     ),
+    "labelled_v10_test.jsonl": (
+        "V10-T-",
+        (
+            "labelled_v2_dev.jsonl", "labelled_v2_test.jsonl", "labelled_v3_dev.jsonl",
+            "labelled_v3_test.jsonl", "labelled_v4_dev.jsonl", "labelled_v5_dev.jsonl",
+            "labelled_v6_dev.jsonl", "labelled_v6_test.jsonl", "labelled_v7_dev.jsonl",
+            "labelled_v8_dev.jsonl", "labelled_v9_dev.jsonl",
+        ),
+    ),
 }  # fmt: skip
 PAIRS = [(name, other) for name, (_prefix, others) in SETS.items() for other in others]
 
