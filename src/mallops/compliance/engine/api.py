@@ -108,6 +108,7 @@ def check_items(
     scanner = engine or default_engine()
     texts: list[str] = []
     categories: list[str] = []
+    add_text, add_category = texts.append, categories.append
     # A batch allocates a few objects per item and no reference cycles, so the cyclic collector would only
     # re-walk every live object many times over (about 15 % of the scan); it is paused for the batch.
     collecting = gc.isenabled()
@@ -115,28 +116,46 @@ def check_items(
     try:
         for item in items:
             title, description = item["title"], item.get("description") or ""
-            texts.append(title)
-            texts.append(description)
+            add_text(title)
+            add_text(description)
             category = item.get("category")
-            categories.append(
-                _checked_category(category, title, description)
-                if isinstance(category, str) and category in _CATEGORY_SET
-                else "general"
-            )
+            if not isinstance(category, str) or category not in _CATEGORY_SET:
+                category = "general"
+            elif category == "medical_device":
+                category = _checked_category(category, title, description)
+            add_category(category)
         units: list[bytes] = []
-        found = scanner.scan_fields(texts, categories, units_out=units)
-        if second_opinion:
-            _second_opinion(items, found, units[0] if units else None)
-        return [
-            {"id": item["id"], "verdict": "pass", "findings": []}
-            if not findings
-            else {
-                "id": item["id"],
-                "verdict": verdict_of(findings),
-                "findings": [finding.as_dict() for finding in findings],
-            }
-            for item, findings in zip(items, found, strict=True)
-        ]
+        found = scanner.scan_rows(texts, categories, units_out=units)
+        leans = _second_opinion(items, found, units[0] if units else None) if second_opinion else {}
+        results: list[dict[str, Any]] = []
+        add_result = results.append
+        for index, (item, rows) in enumerate(zip(items, found, strict=True)):
+            if rows:
+                fields = (texts[2 * index], texts[2 * index + 1])
+                add_result(
+                    {
+                        "id": item["id"],
+                        "verdict": "block" if any(row[4] == "block" for row in rows) else "review",
+                        # Finding.as_dict's shape, built from the rows without a Finding per finding
+                        "findings": [
+                            {
+                                "rule": rule,
+                                "field": FIELDS[field],
+                                "start": start,
+                                "end": end,
+                                "text": fields[field][start:end],
+                                "basis": basis,
+                                "severity": severity,
+                            }
+                            for field, start, end, rule, severity, _, _, basis in rows
+                        ],
+                    }
+                )
+            elif index in leans:
+                add_result({"id": item["id"], "verdict": "review", "findings": [leans[index].as_dict()]})
+            else:
+                add_result({"id": item["id"], "verdict": "pass", "findings": []})
+        return results
     finally:
         if collecting:
             gc.enable()
@@ -163,11 +182,14 @@ def _lean_finding(model: SecondOpinion, title: str, description: str) -> Finding
     return Finding(SECOND_OPINION_RULE, field, start, end, text[start:end], "review", SECOND_OPINION_CITATION)
 
 
-def _second_opinion(items: Sequence[dict[str, Any]], found: list[list[Finding]], units: bytes | None) -> None:
-    """Give a ``review`` finding to each item the rules let pass and the second opinion leans against."""
+def _second_opinion(
+    items: Sequence[dict[str, Any]], found: Sequence[Sequence[object]], units: bytes | None
+) -> dict[int, Finding]:
+    """The second opinion's ``review`` finding by item index, for the items the rules let pass (``found``
+    empty) and the model leans against."""
     model = default_second_opinion()
     if model is None or all(found):
-        return
+        return {}
     flagged = [bool(findings) for findings in found]  # the rules decided these: not scored
     probabilities = None
     if units is not None:  # None: every field was empty, nothing the engine normalised
@@ -178,10 +200,12 @@ def _second_opinion(items: Sequence[dict[str, Any]], found: list[list[Finding]],
     if probabilities is None:
         pairs = [(item["title"], item.get("description") or "") for item in items]
         probabilities = model.probabilities(pairs)
+    leans: dict[int, Finding] = {}
     for i in np.flatnonzero(probabilities > model.threshold).tolist():
         if not found[i]:
             item = items[i]
-            found[i] = [_lean_finding(model, item["title"], item.get("description") or "")]
+            leans[i] = _lean_finding(model, item["title"], item.get("description") or "")
+    return leans
 
 
 def check_text(

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
 import ahocorasick_rs
 import numpy as np
 
-from mallops.compliance.engine.normalize import normalize
+from mallops.compliance.engine.normalize import NormalizedText, normalize
 from mallops.compliance.engine.rules import FIELDS, Citation, Pack, Rule, Severity
 
 _SEPARATOR = "\x00"
@@ -39,6 +39,9 @@ _WINDOW = 32
 # how far a claim verb may reach left of the nearest one that ends a before-frame (重新长出 vs 长出)
 _VERB_REACH = 3
 _SEVERITY_RANK = {"review": 1, "block": 2}
+# Engine._checks bits
+_FRAMES = 1
+_WINDOWS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,14 @@ class Document:
     title: str
     description: str = ""
     category: str = "general"
+
+
+# One finding before it becomes a Finding or a JSON object: (field number, start, end, rule id, severity,
+# claim, citation, basis), offsets into the original field. After settling, the first four are unique
+# within an item, so rows sort by them.
+Row = tuple[int, int, int, str, Severity, bool, Citation, str]
+# What a finding of a rule in a field of a category says: (field number, rule id, severity, citation, basis)
+_Verdict = tuple[int, str, Severity, Citation, str]
 
 
 class _Kind(IntEnum):
@@ -145,6 +156,17 @@ class Engine:
             any((rule.allow_before, rule.allow_after, rule.review_before, rule.review_after))
             for rule in self.rules
         )
+        self._window_regexes = tuple(
+            (rule.allow_before, rule.review_before, rule.allow_after, rule.review_after)
+            for rule in self.rules
+        )
+        # what a term hit of each rule must pass beyond its context phrases (frames, then windows)
+        self._checks = tuple(
+            (_FRAMES if frames else 0) | (_WINDOWS if windows else 0)
+            for frames, windows in zip(self._frame_rules, self._regex_rules, strict=True)
+        )
+        # per category: per rule and field, None or what a finding says (built on first use)
+        self._verdict_tables: dict[str, tuple[tuple[_Verdict | None, ...], ...]] = {}
         self._automaton = ahocorasick_rs.BytesAhoCorasick(
             [pattern.encode("utf-16-le") for pattern in self.patterns],
             matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
@@ -168,15 +190,40 @@ class Engine:
     ) -> list[list[Finding]]:
         """Like :meth:`scan` for ``texts = [title0, description0, title1, ...]`` and one category each.
 
-        The batch form used by ``check_items``: no :class:`Document` objects are built. ``units_out``
-        receives the batch's normalised code units (every field after a ``\\x00``) for the second opinion.
+        The batch form: no :class:`Document` objects are built. ``units_out`` receives the batch's
+        normalised code units (every field after a ``\\x00``) for the second opinion.
         """
-        results: list[list[Finding]] = [[] for _ in categories]
+        return [
+            [
+                Finding(
+                    rule,
+                    FIELDS[field],
+                    start,
+                    end,
+                    texts[2 * index + field][start:end],
+                    severity,
+                    citation,
+                    claim,
+                )
+                for field, start, end, rule, severity, claim, citation, _ in rows
+            ]
+            for index, rows in enumerate(self.scan_rows(texts, categories, units_out=units_out))
+        ]
+
+    def scan_rows(
+        self, texts: Sequence[str], categories: Sequence[str], *, units_out: list[bytes] | None = None
+    ) -> list[list[Row]]:
+        """:meth:`scan_fields` as :data:`Row` tuples (what ``check_items`` turns into JSON objects without
+        building a :class:`Finding` per finding); each item's rows sorted by field, start, end and rule."""
+        results: list[list[Row]] = [[] for _ in categories]
         if not any(texts):
             return results
         # Every field is preceded by a separator, so a context can demand a boundary before it ("^").
-        field_starts = np.ones(len(texts), dtype=np.int64)
-        np.cumsum([len(text) + 1 for text in texts[:-1]], out=field_starts[1:])
+        field_starts = np.empty(len(texts), dtype=np.int64)
+        field_starts[0] = 1
+        np.cumsum(
+            np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))[:-1] + 1, out=field_starts[1:]
+        )
         field_starts[1:] += 1
         normalized = normalize(_SEPARATOR + _SEPARATOR.join(texts))
         units = normalized.units
@@ -187,13 +234,14 @@ class Engine:
         terms: list[tuple[int, int, int, int]] = []  # start, end, rule, pattern
         contexts: dict[int, list[tuple[int, int, _Kind]]] = {}  # rule -> (start, end, allow|review)
         markers: list[tuple[int, int, int, bool]] = []  # start, end, rule, caps (not clears)
+        add_term = terms.append
         term_rules, other_entries = self._term_rules, self._other_entries
         for pattern, byte_start, byte_end in matches:
             if byte_start & 1:
                 continue
             start, end = byte_start >> 1, byte_end >> 1
             for rule_index in term_rules[pattern]:
-                terms.append((start, end, rule_index, pattern))
+                add_term((start, end, rule_index, pattern))
             for kind, rule_index in other_entries[pattern]:
                 if kind is _Kind.DOCUMENT or kind is _Kind.REVIEW_DOCUMENT:
                     markers.append((start, end, rule_index, kind is _Kind.REVIEW_DOCUMENT))
@@ -207,9 +255,11 @@ class Engine:
             rule_contexts.sort()
             context_starts[rule_index] = [context[0] for context in rule_contexts]
         candidates: list[tuple[int, int, int, bool, int]] = []  # start, end, rule, capped, pattern
-        text_slice = normalized.slicer()
-        reach, regex_rules, frame_rules = self._context_reach, self._regex_rules, self._frame_rules
-        answered = self._answered_rules
+        add_candidate = candidates.append
+        # windows are decoded one by one (NormalizedText.around), only for the hits of rules that read them
+        # (a few hundred per batch), rather than decoding the whole batch once
+        reach, checks, answered = self._context_reach, self._checks, self._answered_rules
+        claim_pattern = self._claim_pattern
         for start, end, rule_index, pattern in terms:
             capped = False
             found = contexts.get(rule_index)
@@ -229,21 +279,23 @@ class Engine:
                         capped = True
                 if cleared:
                     continue
-            if frame_rules[rule_index]:
-                claim = self._judge_frames(text_slice, start, end, rule_index)
-                if claim is None:
-                    continue
-                start, end = claim
-                pattern = self._claim_pattern
-            if regex_rules[rule_index]:
-                verdict = self._judge_window(text_slice, start, end, rule_index)
-                if verdict is None:
-                    if answered[rule_index]:
-                        # answered here: the rule's other hits in this item are cleared like a document phrase
-                        markers.append((start, end, rule_index, False))
-                    continue
-                capped = capped or verdict
-            candidates.append((start, end, rule_index, capped, pattern))
+            check = checks[rule_index]
+            if check:
+                if check & _FRAMES:
+                    claim = self._judge_frames(normalized, start, end, rule_index)
+                    if claim is None:
+                        continue
+                    start, end = claim
+                    pattern = claim_pattern
+                if check & _WINDOWS:
+                    verdict = self._judge_window(normalized, start, end, rule_index)
+                    if verdict is None:
+                        if answered[rule_index]:
+                            # answered here: the rule's other hits in this item are cleared like a document phrase
+                            markers.append((start, end, rule_index, False))
+                        continue
+                    capped = capped or verdict
+            add_candidate((start, end, rule_index, capped, pattern))
         if not candidates:
             return results
 
@@ -254,60 +306,75 @@ class Engine:
         documented: set[tuple[int, int]] = set()
         capped_documents: set[tuple[int, int]] = set()
         for position, (_, _, rule_index, caps) in enumerate(markers, start=len(candidates)):
-            (capped_documents if caps else documented).add((field_indexes[position] // 2, rule_index))
+            (capped_documents if caps else documented).add((field_indexes[position] >> 1, rule_index))
         offsets = field_starts.tolist()
         name_rule_indexes = self._name_rule_indexes
         named_documents: set[int] = set()
-        word_edges, claim_pattern = self._word_edges, self._claim_pattern
+        word_edges = self._word_edges
+        verdict_tables = self._verdict_tables
         for position, (_, _, rule_index, capped, pattern) in enumerate(candidates):
             field_index = field_indexes[position]
-            document_index, field_number = divmod(field_index, 2)
-            rule = self.rules[rule_index]
-            field = FIELDS[field_number]
+            document_index = field_index >> 1
             category = categories[document_index]
-            if not rule.applies_to(field, category) or (document_index, rule_index) in documented:
+            table = verdict_tables.get(category)
+            if table is None:
+                table = self._verdict_table(category)
+            verdict_row = table[rule_index][field_index & 1]
+            if verdict_row is None or (document_index, rule_index) in documented:
                 continue
             offset = offsets[field_index]
             start, end = starts[position] - offset, ends[position] - offset
-            text = texts[field_index]
             left_word, right_word = word_edges[pattern]
             # Checked on the original text: "NO.1 1080P" is a claim, "laptop 1TB" and "TOP 10" are not.
-            if (left_word and start > 0 and _is_word_char(text[start - 1])) or (
-                right_word and end < len(text) and _is_word_char(text[end])
-            ):
-                continue
-            capped = capped or (document_index, rule_index) in capped_documents
+            if left_word or right_word:
+                text = texts[field_index]
+                if (left_word and start > 0 and _is_word_char(text[start - 1])) or (
+                    right_word and end < len(text) and _is_word_char(text[end])
+                ):
+                    continue
             if name_rule_indexes[rule_index]:
                 named_documents.add(document_index)
-            severity = "review" if capped else rule.severity_for(category)
-            # positional (rule, field, start, end, text, severity, citation, claim): a keyword call costs
-            # about a microsecond more per finding
+            field_number, rule_id, severity, citation, basis = verdict_row
+            if capped or (document_index, rule_index) in capped_documents:
+                severity = "review"
             results[document_index].append(
-                Finding(
-                    rule.id,
-                    field,
-                    start,
-                    end,
-                    text[start:end],
-                    severity,
-                    rule.citation_for(category),
-                    pattern == claim_pattern,
-                )
+                (field_number, start, end, rule_id, severity, pattern == claim_pattern, citation, basis)
             )
         # only the documents with a finding of a rule that exempts names (not a walk over every document)
         for document_index in sorted(named_documents):
             fields = texts[2 * document_index : 2 * document_index + 2]
             results[document_index] = _clear_names(results[document_index], fields, self._name_rules)
-        return [_settle(findings) if findings else findings for findings in results]
+        return [_settle(rows) if len(rows) > 1 else rows for rows in results]
+
+    def _verdict_table(self, category: str) -> tuple[tuple[_Verdict | None, ...], ...]:
+        """Per rule and field (title, description) of an item of ``category``: ``None`` when the rule does
+        not apply there, else what its finding says (field number, rule id, severity, citation, basis)."""
+        table = tuple(
+            tuple(
+                (
+                    number,
+                    rule.id,
+                    rule.severity_for(category),
+                    rule.citation_for(category),
+                    rule.citation_for(category).basis,
+                )
+                if rule.applies_to(field, category)
+                else None
+                for number, field in enumerate(FIELDS)
+            )
+            for rule in self.rules
+        )
+        self._verdict_tables[category] = table
+        return table
 
     def _judge_frames(
-        self, text_slice: Callable[[int, int], str], start: int, end: int, rule_index: int
+        self, text: NormalizedText, start: int, end: int, rule_index: int
     ) -> tuple[int, int] | None:
         """The span of the whole claim around an anchor hit, or ``None`` when no frame matches."""
         rule = self.rules[rule_index]
-        window = rule.window
-        before = text_slice(start - window, start).rpartition(_SEPARATOR)[2]
-        after = text_slice(end, end + window).partition(_SEPARATOR)[0]
+        before, after = text.around(start, end, rule.window)
+        before = before.rpartition(_SEPARATOR)[2]
+        after = after.partition(_SEPARATOR)[0]
         claim_start, claim_end = start, end
         matched = False
         for frame in rule.frames:
@@ -331,22 +398,28 @@ class Engine:
             claim_start, claim_end = min(claim_start, new_start), max(claim_end, new_end)
         return (claim_start, claim_end) if matched else None
 
-    def _judge_window(
-        self, text_slice: Callable[[int, int], str], start: int, end: int, rule_index: int
-    ) -> bool | None:
+    def _judge_window(self, text: NormalizedText, start: int, end: int, rule_index: int) -> bool | None:
         """Regex contexts around a hit: ``None`` clears it, ``True`` caps it at review."""
+        allow_before, review_before, allow_after, review_after = self._window_regexes[rule_index]
+        reads_before = allow_before is not None or review_before is not None
+        reads_after = allow_after is not None or review_after is not None
+        # both sides from one decoded window when both are read
+        if reads_before and reads_after:
+            before, after = text.around(start, end, _WINDOW)
+        else:
+            before = text.slice(start - _WINDOW, start) if reads_before else ""
+            after = text.slice(end, end + _WINDOW) if reads_after else ""
         capped = False
-        rule = self.rules[rule_index]
-        if rule.allow_before or rule.review_before:
-            before = text_slice(start - _WINDOW, start).rpartition(_SEPARATOR)[2]
-            if _search(rule.allow_before, before):
+        if reads_before:
+            before = before.rpartition(_SEPARATOR)[2]
+            if allow_before is not None and allow_before.search(before) is not None:
                 return None
-            capped = capped or _search(rule.review_before, before)
-        if rule.allow_after or rule.review_after:
-            after = text_slice(end, end + _WINDOW).partition(_SEPARATOR)[0]
-            if _search(rule.allow_after, after):
+            capped = review_before is not None and review_before.search(before) is not None
+        if reads_after:
+            after = after.partition(_SEPARATOR)[0]
+            if allow_after is not None and allow_after.search(after) is not None:
                 return None
-            capped = capped or _search(rule.review_after, after)
+            capped = capped or (review_after is not None and review_after.search(after) is not None)
         return capped
 
 
@@ -365,7 +438,7 @@ _NAMES = re.compile(
 )
 
 
-def _clear_names(findings: list[Finding], fields: Sequence[str], rules: frozenset[str]) -> list[Finding]:
+def _clear_names(rows: list[Row], fields: Sequence[str], rules: frozenset[str]) -> list[Row]:
     """Drop findings of ``rules`` inside a name the item marks as one, or a recurrence of that name."""
     names = {
         variant
@@ -378,21 +451,22 @@ def _clear_names(findings: list[Finding], fields: Sequence[str], rules: frozense
         for variant in {name.strip(), name.strip().replace(" ", "")}
     }
     if not names:
-        return findings
+        return rows
 
-    def named(finding: Finding) -> bool:
-        text = fields[FIELDS.index(finding.field)]
+    def named(row: Row) -> bool:
+        text = fields[row[0]]
+        start, end = row[1], row[2]
         for name in names:
-            position = text.find(name, max(0, finding.end - len(name)))
-            while position != -1 and position <= finding.start:
-                if position + len(name) >= finding.end:
+            position = text.find(name, max(0, end - len(name)))
+            while position != -1 and position <= start:
+                if position + len(name) >= end:
                     return True
                 position = text.find(name, position + 1)
-            if " " in text and _spaced(text, finding.start, finding.end, name):
+            if " " in text and _spaced(text, start, end, name):
                 return True
         return False
 
-    return [finding for finding in findings if finding.rule not in rules or not named(finding)]
+    return [row for row in rows if row[3] not in rules or not named(row)]
 
 
 def _spaced(text: str, start: int, end: int, name: str) -> bool:
@@ -410,42 +484,42 @@ def _spaced(text: str, start: int, end: int, name: str) -> bool:
     return False
 
 
-def _search(pattern: re.Pattern[str] | None, text: str) -> bool:
-    return pattern is not None and pattern.search(text) is not None
-
-
-def _settle(findings: list[Finding]) -> list[Finding]:
+def _settle(rows: list[Row]) -> list[Row]:
     """Drop findings inside a longer one of at least the same severity; sort title first, by start.
 
     A grammar claim (``Finding.claim``) does not swallow a word finding of the same severity inside
     it, and a claim whose span equals a word finding of at least its severity is dropped.
     """
-    if len(findings) == 1:
-        return findings
-    kept = [
-        finding
-        for finding in findings
-        if not any(
-            other.field == finding.field
-            and other.start <= finding.start
-            and other.end >= finding.end
-            and other.end - other.start > finding.end - finding.start
-            and _SEVERITY_RANK[other.severity] >= _SEVERITY_RANK[finding.severity]
-            # a claim keeps the word findings of its own severity inside it (they name the lexicon rule)
-            and (finding.claim or not other.claim or other.severity != finding.severity)
-            for other in findings
-        )
-        and not (
+    rank = _SEVERITY_RANK
+    kept: list[Row] = []
+    for row in rows:
+        field, start, end, _, severity, claim = row[:6]
+        length, row_rank = end - start, rank[severity]
+        dropped = False
+        for other in rows:
+            if (
+                other[0] == field
+                and other[1] <= start
+                and other[2] >= end
+                and other[2] - other[1] > length
+                and rank[other[4]] >= row_rank
+                # a claim keeps the word findings of its own severity inside it (they name the lexicon rule)
+                and (claim or not other[5] or other[4] != severity)
+            ):
+                dropped = True
+                break
             # a claim that is exactly a word finding adds nothing
-            finding.claim
-            and any(
-                not other.claim
-                and other.field == finding.field
-                and (other.start, other.end) == (finding.start, finding.end)
-                and _SEVERITY_RANK[other.severity] >= _SEVERITY_RANK[finding.severity]
-                for other in findings
-            )
-        )
-    ]
-    unique = {(finding.field, finding.start, finding.end, finding.rule): finding for finding in kept}
-    return sorted(unique.values(), key=lambda f: (FIELDS.index(f.field), f.start, f.end, f.rule))
+            if (
+                claim
+                and not other[5]
+                and other[0] == field
+                and other[1] == start
+                and other[2] == end
+                and rank[other[4]] >= row_rank
+            ):
+                dropped = True
+                break
+        if not dropped:
+            kept.append(row)
+    # the first four (field, start, end, rule id) are unique after this, so the rows sort by them
+    return sorted({row[:4]: row for row in kept}.values())

@@ -69,6 +69,7 @@ def _build_table() -> npt.NDArray[np.uint16]:
 
 
 _TABLE = _build_table()
+_CHUNK = 1 << 16  # code units looked up at a time (see ``normalize``)
 
 
 class NormalizedText:
@@ -110,6 +111,21 @@ class NormalizedText:
         if end <= start:
             return ""
         return units[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
+
+    def around(self, start: int, end: int, reach: int) -> tuple[str, str]:
+        """``(slice(start - reach, start), slice(end, end + reach))`` for ``0 <= start <= end <= size``,
+        with one decode when every code unit of the window is one character (the usual case), else
+        exactly as two :meth:`slice` calls."""
+        units = self.units
+        low = start - reach if start > reach else 0
+        high = end + reach
+        size = len(units) >> 1
+        if high > size:
+            high = size
+        window = units[2 * low : 2 * high].decode("utf-16-le", "surrogatepass")
+        if len(window) == high - low:
+            return window[: start - low], window[end - low :]
+        return self.slice(start - reach, start), self.slice(end, end + reach)
 
     def slicer(self) -> Callable[[int, int], str]:
         """:meth:`slice` for the many windows of one scan: the text is decoded once and sliced as a Python
@@ -167,8 +183,12 @@ def normalize(text: str) -> NormalizedText:
         is_high = (units >= 0xD800) & (units <= 0xDBFF)
         is_low = (units >= 0xDC00) & (units <= 0xDFFF)
         pair_lows = np.flatnonzero(is_high[:-1] & is_low[1:]) + 1
-    # np.take gathers from the table faster than fancy indexing with a uint16 index array
-    mapped = np.take(_TABLE, units)
+    # np.take gathers from the table faster than fancy indexing with a uint16 index array; it widens the
+    # indexes to intp first, so it runs in chunks: the widened indexes (8 bytes a code unit) stay in the
+    # core's cache instead of faulting in a fresh array four times the text's size
+    mapped = np.empty_like(units)
+    for start in range(0, units.size, _CHUNK):
+        np.take(_TABLE, units[start : start + _CHUNK], out=mapped[start : start + _CHUNK])
     keep = mapped != _DELETED
     if pair_lows is not None:
         _fold_pictographs(units, mapped, keep, pair_lows)
