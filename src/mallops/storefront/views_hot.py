@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 import mallops
 from mallops.storefront import pagecache, pagehtml, search_selectors, selectors
+from mallops.storefront.estimate import unit_estimate
 from mallops.storefront.related import related_html
 from mallops.storefront.views import _buyer_or_redirect, _fen
 
@@ -48,6 +49,7 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
         request,
         page=page,
         selected=selected,
+        estimate=unit_estimate(user=request.user, sku_code=selected),
         track=selectors.tracking(user=request.user, page="product", product=product_id),
     )
     parts = pagehtml.slots(pagehtml.render("storefront/_product_live.html", live))
