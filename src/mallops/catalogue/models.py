@@ -121,6 +121,20 @@ class Category(models.Model):
         return attributes, certificates
 
 
+class CategoryStamp(models.Model):
+    """One row (id 1) whose ``stamp`` changes with every write to the category table, in the writer's
+    own transaction: database triggers (migration 0005) set it to a fresh random value on any INSERT,
+    UPDATE or DELETE of ``catalogue_category``, whoever writes (services, migrations, the admin, raw SQL).
+    Readers key a copy of what they derive from the categories by it (``selectors.category_stamp``); a
+    random value, not a counter, so a rolled-back write can never bring back a stamp that keys other
+    content. Written by the triggers only."""
+
+    stamp = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.stamp
+
+
 DESCRIPTION_SECTIONS = ("function", "material", "specs", "usage")
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from mallops.catalogue.models import (
     Category,
+    CategoryStamp,
     Certificate,
     MerchantNotification,
     PriceHistory,
@@ -23,6 +25,18 @@ from mallops.core.timeutil import SHANGHAI
 
 def categories() -> QuerySet[Category]:
     return Category.objects.select_related("parent").order_by("code")
+
+
+_STAMP_SQL = f"SELECT stamp FROM {CategoryStamp._meta.db_table} WHERE id = 1"
+
+
+def category_stamp() -> str | None:
+    """The value every write to the category table changes (``CategoryStamp``; one indexed read, SQL
+    fixed); None when the row is missing (after a flush, until the next category write): keep no copy."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL)
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
 
 
 def category_tree(*, active_only: bool = False) -> list[tuple[Category, int]]:
