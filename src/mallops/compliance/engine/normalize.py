@@ -24,6 +24,9 @@ characters and maps spans back to the original string.
 
 from __future__ import annotations
 
+# bytes.decode("utf-16-le") goes through the codec registry and a Python wrapper on every call (only
+# "utf-16" without a byte order has a fast path); the windows call the C decoder directly (final=True)
+from codecs import utf_16_le_decode as _decode
 from collections.abc import Callable
 
 import numpy as np
@@ -110,7 +113,7 @@ class NormalizedText:
             end = size
         if end <= start:
             return ""
-        return units[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
+        return _decode(units[2 * start : 2 * end], "surrogatepass", True)[0]
 
     def around(self, start: int, end: int, reach: int) -> tuple[str, str]:
         """``(slice(start - reach, start), slice(end, end + reach))`` for ``0 <= start <= end <= size``,
@@ -122,7 +125,7 @@ class NormalizedText:
         size = len(units) >> 1
         if high > size:
             high = size
-        window = units[2 * low : 2 * high].decode("utf-16-le", "surrogatepass")
+        window = _decode(units[2 * low : 2 * high], "surrogatepass", True)[0]
         if len(window) == high - low:
             return window[: start - low], window[end - low :]
         return self.slice(start - reach, start), self.slice(end, end + reach)
