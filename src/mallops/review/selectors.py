@@ -114,7 +114,7 @@ def queued(versions: QuerySet[ListingVersion], *, with_finding_counts: bool) -> 
     """The queue's filter, order and finding counts over ``versions`` (already scoped by the caller)."""
     queue: QuerySet[ListingVersion] = (
         versions.filter(status=VersionStatus.QUEUED)
-        .select_related("listing", "claimed_by")
+        .select_related("listing__merchant", "claimed_by")
         .order_by("submitted_at", "pk")
     )
     if with_finding_counts:

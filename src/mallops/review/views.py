@@ -59,12 +59,13 @@ def queue(request: HttpRequest) -> HttpResponse:
             selectors.review_queue(actor=request_actor(request), with_finding_counts=True), now=timezone.now()
         ),
         columns=[
+            # the product's title and its store, as a reviewer names a listing (not its row id)
             Column(
-                "listing_id",
+                "snapshot.title",
                 _("Listing"),
-                value=lambda v: f"#{v.listing_id}",
                 link=lambda v: reverse("review:detail", args=[v.listing_id]),
             ),
+            Column("listing.merchant.name", _("Store")),
             Column("number", _("Version"), value=lambda v: f"v{v.number}"),
             Column(
                 "origin",
@@ -73,14 +74,13 @@ def queue(request: HttpRequest) -> HttpResponse:
                 display=lambda v: label(v.origin, "review.version_origin"),
                 tone=lambda v: "warning" if v.origin == "recheck" else "neutral",
             ),
-            Column("snapshot.title", _("Title")),
             Column("snapshot.category_name", _("Category")),
             Column("submitted_at", _("Submitted"), kind="datetime", sort="submitted_at"),
             Column("findings_count", _("Findings"), kind="number", sort="findings_count"),
             Column("claimed_by", _("Claimed by"), kind="template", template="review/_claimed.html"),
         ],
-        search=["snapshot__title", "snapshot__category_name"],
-        search_placeholder=_("Title or category"),
+        search=["snapshot__title", "snapshot__category_name", "listing__merchant__name"],
+        search_placeholder=_("Title, category or store"),
         filters=[Filter("claim_state", _("Claim"), [(selectors.CLAIM_EXPIRING, _("Claim about to expire"))])],
         date_range=DateRange("submitted_at", _("Submitted")),
         default_sort="submitted_at",
