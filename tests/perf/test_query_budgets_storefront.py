@@ -22,9 +22,10 @@ from storefront_support import live_product
 pytestmark = pytest.mark.django_db
 
 # the entry's stamp (with its category peers' count and latest stamp: the related list's key, one
-# statement); the SKUs' stock rows, their catalogue SKUs, live listings and suspended stores (the public
-# HTML and the related list come from the cache)
-PRODUCT_BUDGET = 5
+# statement); the SKUs' live price and stock (``orders.public.selectors.sku_offers``: stock rows with their
+# catalogue SKU, listing and store in one statement; was 4). The public HTML and the related list come
+# from the cache.
+PRODUCT_BUDGET = 2
 # the full-text match and the matching entries (the ranked, rendered list comes from the cache)
 SEARCH_BUDGET = 2
 # session and user; the cart rows; stock rows (with the store's shipping rule), catalogue SKUs, listings

@@ -10,11 +10,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
-from mallops.accounts.selectors import suspended_merchant_ids
-from mallops.orders import stock
+from mallops.core.fixedsql import FixedQuery
 from mallops.orders.models import OrderLine, StockItem
+
+# the listing status that sells (review's ListingStatus.LIVE; orders reads listings only through
+# ``orders.listings``, as ``orders.selectors.stock_row`` does)
+LISTING_LIVE = "live"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,28 +31,61 @@ class SkuOffer:
     is_on_sale: bool
 
 
-def sku_offers(*, sku_codes: Collection[str]) -> dict[str, SkuOffer]:
-    """The offer of each known SKU code (unknown codes are absent). Three queries at most."""
-    if not sku_codes:
-        return {}
-    items = list(
-        StockItem.objects.unscoped(reason="the storefront shows public prices and stock").filter(
-            sku_code__in=list(sku_codes)
+def _offer_rows(sku_codes: list[str]) -> QuerySet[StockItem]:
+    """The one statement of ``sku_offers``: each stock row with what decides whether it sells (its catalogue
+    SKU's ``is_active``, its product's listing status, its store's ``is_active``) by left joins and one
+    subquery. Compiled once per connection (``_OFFERS``); public rows, so read without a tenant."""
+    from mallops.orders.listings import listing_status_subquery
+
+    status = listing_status_subquery(OuterRef("catalogue_sku__product_id"))
+    rows: QuerySet[StockItem] = (
+        StockItem.objects.unscoped(reason="the storefront shows public prices and stock")
+        .filter(sku_code__in=sku_codes)
+        .annotate(listing_status=Subquery(status))
+        .order_by()
+        .values(
+            "sku_code",
+            "merchant_id",
+            "title",
+            "price_fen",
+            "available",
+            "sold",
+            "catalogue_sku_id",
+            "catalogue_sku__is_active",
+            "merchant__is_active",
+            "listing_status",
         )
     )
-    off_sale = stock.not_on_sale(items)
-    suspended = suspended_merchant_ids({item.merchant_id for item in items})
+    return rows
+
+
+_OFFERS = FixedQuery("orders.public.sku_offers", _offer_rows)
+
+
+def sku_offers(*, sku_codes: Collection[str]) -> dict[str, SkuOffer]:
+    """The offer of each known SKU code (unknown codes are absent). One query, compiled once per connection.
+
+    ``is_on_sale`` is checkout's rule (``orders.checkout.CartRows.sells``): the row is linked to an active
+    catalogue SKU (a row without one was never reviewed: ``not_approved``), its product's listing is live
+    and its store is not suspended."""
+    if not sku_codes:
+        return {}
     return {
-        item.sku_code: SkuOffer(
-            sku_code=item.sku_code,
-            merchant_id=item.merchant_id,
-            title=item.title,
-            price_fen=item.price_fen,
-            available=item.available,
-            sold=item.sold,
-            is_on_sale=item.sku_code not in off_sale and item.merchant_id not in suspended,
+        str(row["sku_code"]): SkuOffer(
+            sku_code=str(row["sku_code"]),
+            merchant_id=int(row["merchant_id"]),
+            title=str(row["title"]),
+            price_fen=int(row["price_fen"]),
+            available=int(row["available"]),
+            sold=int(row["sold"]),
+            is_on_sale=bool(
+                row["catalogue_sku_id"]
+                and row["catalogue_sku__is_active"]
+                and row["listing_status"] == LISTING_LIVE
+                and row["merchant__is_active"]
+            ),
         )
-        for item in items
+        for row in _OFFERS.rows(sku_codes=sorted(set(sku_codes)))
     }
 
 
