@@ -36,6 +36,7 @@ SOURCES: list[tuple[dict[str, str], float]] = [
 CAMPAIGNS = ["spring_sale", "member_day"]
 EXPERIMENT = "checkout-one-page"
 VARIANTS = [("control", 50), ("one_page", 50)]
+VARIANT_NAMES = {"control": "原结算流程", "one_page": "一页式结算"}
 
 
 class _Events:
@@ -175,8 +176,10 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     experiment, _ = Experiment.objects.get_or_create(
         key=EXPERIMENT,
         defaults={
-            "title": "One-page checkout",
-            "variants": [{"key": key, "weight": weight} for key, weight in VARIANTS],
+            "title": "一页式结算",
+            "variants": [
+                {"key": key, "weight": weight, "name": VARIANT_NAMES[key]} for key, weight in VARIANTS
+            ],
             "metric_event": "order_paid",
             "value_property": "amount_fen",
             "guardrails": ["refund", "complaint"],

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from mallops.analytics import querying, stats
 from mallops.analytics.models import Experiment
@@ -30,6 +31,25 @@ from mallops.analytics.store.queries import sql_string
 
 PRE_PERIOD = timedelta(days=14)
 ALPHA = 0.05
+
+
+def variant_names(variants: list[dict[str, Any]]) -> dict[str, str]:
+    """What the console calls each variant: its ``name`` when the experiment gave one, else 对照组 for the
+    first variant (the control) and 实验组 (实验组 1, 2, ... when there are several) for the others. The
+    key stays the code that assignment, exposures and the API use."""
+    treatments = len(variants) - 1
+    names: dict[str, str] = {}
+    for i, variant in enumerate(variants):
+        name = str(variant.get("name") or "").strip()
+        if not name:
+            if i == 0:
+                name = gettext("Control variant")
+            elif treatments == 1:
+                name = gettext("Treatment variant")
+            else:
+                name = f"{gettext('Treatment variant')} {i}"
+        names[str(variant["key"])] = name
+    return names
 
 
 def _per_user(

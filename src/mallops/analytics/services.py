@@ -211,6 +211,12 @@ def experiment_create(
         )
     keys = [str(v.get("key", "")) for v in variants if isinstance(v, dict)]
     weights = [v.get("weight") for v in variants if isinstance(v, dict)]
+    # the name people see (对照组, 一页式结算); optional, the key stays the code
+    names = [str(v.get("name") or "").strip() for v in variants if isinstance(v, dict)]
+    if any(len(n) > 50 for n in names):
+        errors.append(
+            FieldError(("body", "variants"), "A variant name has at most 50 characters.", "max_length")
+        )
     if (
         len(keys) < 2
         or len(keys) != len(variants)
@@ -232,7 +238,10 @@ def experiment_create(
     experiment = Experiment.objects.create(
         key=key,
         title=title or key,
-        variants=[{"key": k, "weight": w} for k, w in zip(keys, weights, strict=True)],
+        variants=[
+            {"key": k, "weight": w, **({"name": n} if n else {})}
+            for k, w, n in zip(keys, weights, names, strict=True)
+        ],
         metric_event=metric_event,
         value_property=value_property,
         covariate_event=covariate_event,

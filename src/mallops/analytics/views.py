@@ -200,15 +200,17 @@ def live(request: HttpRequest) -> HttpResponse:
 @login_required
 def experiments_page(request: HttpRequest) -> HttpResponse:
     _require(request)
-    from mallops.analytics.experiments import experiment_results
+    from mallops.analytics.experiments import experiment_results, variant_names
 
     if request.method == "POST":
         _require(request, "analytics.manage")
+        keys = request.POST.getlist("variant")
+        # the display names are optional: a form without them names no variant
+        shown = request.POST.getlist("variant_name")[: len(keys)]
+        shown += [""] * (len(keys) - len(shown))
         variants = [
-            {"key": key.strip(), "weight": int(weight)}
-            for key, weight in zip(
-                request.POST.getlist("variant"), request.POST.getlist("weight"), strict=False
-            )
+            {"key": key.strip(), "weight": int(weight), "name": name.strip()}
+            for key, weight, name in zip(keys, request.POST.getlist("weight"), shown, strict=False)
             if key.strip() and is_ascii_digits(weight.strip(), max_digits=9)
         ]
         try:
@@ -236,6 +238,10 @@ def experiments_page(request: HttpRequest) -> HttpResponse:
     key = request.GET.get("key") or (experiments[0].key if experiments else None)
     selected = next((e for e in experiments if e.key == key), None)
     results = experiment_results(selected) if selected else None
+    if results is not None and selected is not None:
+        names = variant_names(selected.variants)
+        for row in results["variants"]:
+            row["name"] = names.get(row["key"], row["key"])
     return render(
         request,
         "analytics/experiments.html",
