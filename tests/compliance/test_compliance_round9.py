@@ -66,6 +66,39 @@ CASES = [
     # a kind of meal is not a function; the goods said to make one lose fat are
     ("food", "即食 鸡胸肉", "健身党#减脂餐 必备。", "pass"),
     ("food", "即食 鸡胸肉", "吃它减脂快。", "block"),
+    # misses by family. Killing a pathogen by more verbs, a longer way from the verb to the pathogen
+    ("food", "蒜蓉酱", "吃这个能打掉胃里的幽门螺杆菌", "block"),
+    ("home", "洗衣凝珠", "衣服上的金黄色葡萄球菌全部清除", "block"),
+    # a past without illness is a prevention claim
+    ("food", "红枣 枸杞茶", "喝了一年，一家人没感冒没发烧", "block"),
+    # state organs and officials: goods sent to them, praise and naming told as a story
+    ("food", "手撕 牛肉干", "这批牛肉还送到北京的机关大院给首长们品尝", "block"),
+    ("electronics", "运动相机", "部委领导看了都说好", "block"),
+    # the formula or the design credited to a medical professional or faculty
+    ("cosmetics", "祛痘 精华", "医学部的教授配的方子", "block"),
+    ("apparel", "矫姿带 背部", "骨科的主任给我们做的设计", "block"),
+    # a platform's sales ranking is a sales fact a person checks, even dated
+    ("food", "燕麦片 即食", "京东燕麦热卖榜第2名（2026年10月）", "review"),
+    # a nutrient set equal to a quantity of another food
+    ("food", "酸枣粉", "维C抵得上十斤橙子", "block"),
+    # pass guarantees worded as fees or a contract; compensation if it fails
+    ("general", "驾校 C1 培训", "签约保过，不过不收钱", "block"),
+    ("general", "英语 网课", "无效十倍赔付", "block"),
+    ("home", "拉杆箱", "运输破损包赔，放心购", "pass"),
+    # a device: never coming back is an efficacy assurance; without its registration no exemption
+    ("medical_device", "护膝 加热", "老寒腿再也不复发", "block"),
+    ("medical_device", "艾灸贴 颈肩", "缓解关节疼痛，预防中风", "block"),
+    ("medical_device", "电子 理疗仪", "国械注准2026xxxx。适用范围：缓解关节疼痛。", "pass"),
+    # a kill figure on any shelf, also as a log reduction
+    ("medical_device", "酒精棉片 消字号", "杀灭对数值≥5.00（检测报告编号xxxx）", "review"),
+    # a counted last few in any measure word; the last shipping batch is a time fact
+    ("home", "老式 沙发", "最后两张，卖完就没了", "review"),
+    ("food", "若羌 灰枣", "年前最后一批发货，12月20日截止", "pass"),
+    # a laboratory named by country, not by its report
+    ("apparel", "加绒 保暖裤", "英国实验室证明体温升高2℃", "block"),
+    # children's attention conditions, vessels opened, no longer getting up at night
+    ("food", "山楂丸", "吃了半年，孩子多动都没了", "block"),
+    ("electronics", "足浴盆 加热", "泡了一个月血管通了", "block"),
 ]
 
 

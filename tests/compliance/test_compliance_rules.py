@@ -152,10 +152,12 @@ def test_medical_rules_follow_the_category() -> None:
     assert rules_of("医用外科口罩", "medical_device") == []
     assert rules_of("医用级硅胶奶瓶", "baby") == [("AD17-DISEASE", "医用级", "block")]
     device = check_text("title", "根治颈椎病", "medical_device")
-    # the word finding and the claim around it (grammar rule) both cite Art. 16(1)(1)
+    # the word finding and the claim around it (grammar rules) all cite Art. 16(1)(1); round 9: a device
+    # without its registration in the item gets no treatment exemption (AD17-CLAIM-TREAT)
     assert [(f.rule, f.text, f.basis) for f in device] == [
         ("AD28-GUARANTEE-EFFICACY", "根治", "广告法第十六条第一款第（一）项"),
         ("AD17-CLAIM-RESULT", "根治颈椎病", "广告法第十六条第一款第（一）项"),
+        ("AD17-CLAIM-TREAT", "根治颈椎病", "广告法第十六条第一款第（一）项"),
     ]
     # health food: a function claim needs the approval check (review), disease claims block under Art. 18
     immune = check_text("title", "增强免疫力", "health_food")
