@@ -16,6 +16,11 @@ class AnalyticsConfig(AppConfig):
         from mallops.pricing.audiences import register_segment_choices
 
         register_segment_choices(segment_choices_for)
+        # ops backups and restore drills read the event store's files (ADR 0006)
+        from mallops.analytics.backup_reads import count_events, live_parquet_rows
+        from mallops.ops.event_store import EventStoreReads, register_event_store_reads
+
+        register_event_store_reads(EventStoreReads(live_rows=live_parquet_rows, count_events=count_events))
 
         register(
             MenuItem("analytics", _("KPI dashboard"), "analytics:dashboard", "analytics.view", group="data")

@@ -255,15 +255,9 @@ def new_backup_name(now: datetime | None = None) -> str:
 
 def live_parquet_rows(events_dir: Path) -> int:
     """Rows in the live Parquet parts (superseded parts left by a compaction are not counted)."""
-    if not events_dir.is_dir():
-        return 0
-    import pyarrow.parquet as pq
+    from mallops.ops.event_store import event_store_reads
 
-    from mallops.analytics.store.layout import list_days
-
-    return sum(
-        pq.ParquetFile(path).metadata.num_rows for parts in list_days(events_dir) for path in parts.live
-    )
+    return event_store_reads().live_rows(events_dir)
 
 
 def create_backup(sources: Sources, target: Path, *, key: BackupKey, version: str) -> dict[str, Any]:

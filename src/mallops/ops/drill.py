@@ -203,27 +203,15 @@ def check_decrypt_sample(data_dir: Path) -> dict[str, Any]:
 
 
 def check_analytics(manifest: dict[str, Any], data_dir: Path) -> dict[str, Any]:
-    from mallops.analytics.store.queries import duckdb_source
-    from mallops.analytics.store.store import EventStore, duckdb_connection
+    from mallops.ops.event_store import event_store_reads
 
     expected = int((manifest.get("analytics") or {}).get("parquet_rows", 0))
-    store = EventStore(data_dir / "analytics")
-    try:
-        files = [str(path) for path in store.live_files()]
-        if not files:
-            return _check(expected == 0, f"no Parquet parts (manifest: {expected} rows)", rows=0)
-        with store.locked(exclusive=False):
-            answer = (
-                duckdb_connection()
-                .execute(f"SELECT count(*), count(DISTINCT event) FROM {duckdb_source(files)}")
-                .fetchone()
-            )
-        rows, events = answer if answer is not None else (0, 0)
-    finally:
-        store.close()
-    if int(rows) != expected:
-        return _check(False, f"{rows} events in Parquet, manifest {expected}", rows=int(rows))
-    return _check(True, f"{rows} events of {events} kinds in {len(files)} Parquet files", rows=int(rows))
+    rows, events, files = event_store_reads().count_events(data_dir / "analytics")
+    if not files:
+        return _check(expected == 0, f"no Parquet parts (manifest: {expected} rows)", rows=0)
+    if rows != expected:
+        return _check(False, f"{rows} events in Parquet, manifest {expected}", rows=rows)
+    return _check(True, f"{rows} events of {events} kinds in {files} Parquet files", rows=rows)
 
 
 def drill_checks(manifest: dict[str, Any], data_dir: Path) -> dict[str, Any]:
