@@ -1,7 +1,7 @@
 """The scan path as it was before round 9 (issue 17, speed), kept as the oracle of the faster one.
 
-A verbatim copy of ``engine/normalize.py`` and ``engine/matcher.py`` at f70e4f0 (only the imports merged)
-and of the body of ``engine.api.check_items``: ``test_scan_speedup.py`` checks that the shipped path gives
+A verbatim copy of ``engine/normalize.py`` and ``engine/matcher.py`` at f70e4f0 (only the imports merged),
+of the body of ``engine.api.check_items`` and of the second opinion's batch path (float64 sums): ``test_scan_speedup.py`` checks that the shipped path gives
 exactly these results. Do not edit it to follow the engine; it is the reference.
 """
 
@@ -19,10 +19,22 @@ import ahocorasick_rs
 import numpy as np
 import numpy.typing as npt
 import zhconv.zhconv as _zhconv
+from scipy.sparse import _sparsetools
 
 from mallops.compliance.engine.api import _lean_finding
 from mallops.compliance.engine.rules import CATEGORIES, FIELDS, Citation, Pack, Rule, Severity
-from mallops.compliance.engine.second_opinion import default_second_opinion
+from mallops.compliance.engine.second_opinion import (
+    _KEYS,
+    _MULT,
+    _SHIFT,
+    _UNITS,
+    _ZERO,
+    SIZE,
+    SecondOpinion,
+    _compact,
+    default_second_opinion,
+    item_codes,
+)
 
 # Characters deleted before matching. Real sentence punctuation is deliberately absent.
 FILLER_CHARS = (
@@ -642,12 +654,18 @@ def _second_opinion(items: Sequence[dict[str, Any]], found: list[list[Any]], uni
     probabilities = None
     if units is not None:
         try:
-            probabilities = model.batch_probabilities(units, len(items), skip=flagged)
+            probabilities = _batch_probabilities(model, units, len(items), skip=flagged)
         except ValueError:
             probabilities = None
     if probabilities is None:
         pairs = [(item["title"], item.get("description") or "") for item in items]
-        probabilities = model.probabilities(pairs)
+        probabilities = _batch_probabilities(
+            model,
+            b"".join(
+                item_codes(title, description).astype(np.uint16).tobytes() for title, description in pairs
+            ),
+            len(pairs),
+        )
     for i in np.flatnonzero(probabilities > model.threshold).tolist():
         if not found[i]:
             item = items[i]
@@ -691,3 +709,65 @@ def check_items(
     finally:
         if collecting:
             gc.enable()
+
+
+# ---- second_opinion.SecondOpinion.batch_probabilities and _logits (float64 sums) ----
+
+_CHUNK = 1 << 16
+
+
+def _batch_probabilities(
+    model: SecondOpinion, units: bytes, count: int, skip: Sequence[bool] | None = None
+) -> np.ndarray:
+    codes16 = np.frombuffer(units, dtype=np.uint16)
+    seps = np.flatnonzero(codes16 == 0)
+    if len(seps) != 2 * count or (count and seps[0] != 0):
+        raise ValueError("units must hold count items, each as \\x00 title \\x00 description")
+    probability = np.zeros(count)
+    if not count:
+        return probability
+    starts = seps[0::2]
+    scored = np.arange(count)
+    if skip is not None:
+        keep = ~np.asarray(skip, dtype=bool)
+        if not keep.all():
+            if not keep.any():
+                return probability
+            scored = np.flatnonzero(keep)
+            codes16, starts = _compact(codes16, starts, keep)
+    cuts = np.unique(np.searchsorted(starts, np.arange(_CHUNK, len(codes16), _CHUNK))).tolist()
+    bounds = [*starts.tolist(), len(codes16)]
+    logits = np.empty(len(starts))
+    for first, last in zip([0, *cuts], [*cuts, len(starts)], strict=True):
+        if first == last:
+            continue
+        offset = bounds[first]
+        logits[first:last] = _logits(model, codes16[offset : bounds[last]], starts[first:last] - offset)
+    probability[scored] = 1.0 / (1.0 + np.exp(-logits))
+    return probability
+
+
+def _logits(model: SecondOpinion, codes16: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    n, rows = len(codes16), len(starts)
+    sums = np.zeros(3 * rows)
+    codes = codes16.astype(np.uint32)
+    indptr = np.append(starts, n).astype(np.int32)
+    _sparsetools.csr_matvec(rows, _UNITS, indptr, codes.view(np.int32), np.ones(n), model.unigrams, sums)
+    ids = np.empty(2 * n - 3, dtype=np.int32)
+    three = n - 1
+    grams2 = np.multiply(codes[:-1], _MULT)
+    grams2 += codes[1:]
+    grams3 = np.multiply(grams2[:-1], _MULT)
+    grams3 += codes[2:]
+    grams2 *= _KEYS[2]
+    np.right_shift(grams2, _SHIFT, out=ids[:three], casting="unsafe")
+    grams3 *= _KEYS[3]
+    np.right_shift(grams3, _SHIFT, out=ids[three:], casting="unsafe")
+    following = starts[1:]
+    ids[following - 1] = _ZERO
+    ids[three + following - 1] = _ZERO
+    ids[three + following - 2] = _ZERO
+    indptr = np.concatenate((starts, three + starts, [len(ids)])).astype(np.int32)
+    _sparsetools.csr_matvec(2 * rows, SIZE + 1, indptr, ids, np.ones(len(ids)), model.table, sums[rows:])
+    logits: np.ndarray = model.bias + sums[:rows] + sums[rows : 2 * rows] + sums[2 * rows :]
+    return logits

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 import scan_reference
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from mallops.compliance.engine import Engine, check_items, load_packs
 from mallops.compliance.engine.normalize import normalize
+from mallops.compliance.engine.second_opinion import default_second_opinion, item_codes
 
 pytestmark = pytest.mark.second_opinion
 
@@ -129,3 +131,19 @@ def test_around_cuts_what_two_slices_cut(text: str, data: st.DataObject) -> None
         normalized.slice(start - reach, start),
         normalized.slice(end, end + reach),
     )
+
+
+def test_the_second_opinion_sums_as_int32_give_the_same_probabilities() -> None:
+    model = default_second_opinion()
+    assert model is not None
+    items, _ = _bench().generate_items(300_000, 11)
+    pairs = [(item["title"], item["description"]) for item in items]
+    # one item longer than the int32 path takes (it is added as float64), one of two empty fields
+    pairs += [("最好" * 4000, "降血压" * 3000), ("", "")]
+    units = b"".join(
+        item_codes(title, description).astype(np.uint16).tobytes() for title, description in pairs
+    )
+    skip = [index % 7 == 0 for index in range(len(pairs))]
+    for flagged in (None, skip):
+        expected = scan_reference._batch_probabilities(model, units, len(pairs), skip=flagged)
+        assert np.array_equal(model.batch_probabilities(units, len(pairs), skip=flagged), expected)

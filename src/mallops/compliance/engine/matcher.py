@@ -299,8 +299,15 @@ class Engine:
         if not candidates:
             return results
 
-        spans = np.array([candidate[:2] for candidate in candidates] + [marker[:2] for marker in markers])
-        original_starts, original_ends = normalized.original_spans(spans[:, 0], spans[:, 1])
+        # two flat int arrays: numpy reads a list of ints several times faster than a list of pairs
+        original_starts, original_ends = normalized.original_spans(
+            np.array(
+                [candidate[0] for candidate in candidates] + [marker[0] for marker in markers], dtype=np.int64
+            ),
+            np.array(
+                [candidate[1] for candidate in candidates] + [marker[1] for marker in markers], dtype=np.int64
+            ),
+        )
         field_indexes = (np.searchsorted(field_starts, original_starts, side="right") - 1).tolist()
         starts, ends = original_starts.tolist(), original_ends.tolist()
         documented: set[tuple[int, int]] = set()

@@ -84,6 +84,8 @@ class SecondOpinion:
         # the 1-gram weights by code unit (a 1-gram's hashed id depends on its code unit only)
         self.unigrams = self.table[_ids(np.arange(_UNITS, dtype=np.uint32), 1)]
         self._ones = np.ones(0)
+        self._int_ones = np.ones(0, dtype=np.int32)
+        self._scaled = _scaled_tables(self.table, self.unigrams)
 
     @classmethod
     def load(cls, directory: Path = MODEL_DIR) -> SecondOpinion:
@@ -145,13 +147,21 @@ class SecondOpinion:
     def _logits(self, codes16: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """``bias`` plus the weights of every n-gram of each item (item ``i`` runs from ``starts[i]``)."""
         n, rows = len(codes16), len(starts)
-        # 1-grams: a code unit is its own id in the 1-gram table (``unigrams``, 65,536 weights)
-        sums = np.zeros(3 * rows)
-        codes = codes16.astype(np.uint32)
         indptr = np.append(starts, n).astype(np.int32)
-        _sparsetools.csr_matvec(
-            rows, _UNITS, indptr, codes.view(np.int32), self._ones_for(n), self.unigrams, sums
-        )
+        # In whole multiples of 2**-scale (see ``_scaled_tables``) the sums are the same numbers added as
+        # int32, which halves the tables the n-grams are looked up in (4 MB instead of 8 for 2**20 buckets);
+        # an item longer than ``limit`` code units could overflow int32 and is added as float64
+        scaled = self._scaled
+        sums: np.ndarray
+        if scaled is not None and int(np.diff(indptr).max(initial=0)) < scaled.limit:
+            table, unigrams, ones, unit = scaled.table, scaled.unigrams, self._int_ones_for, scaled.unit
+            sums = np.zeros(3 * rows, dtype=np.int32)
+        else:
+            table, unigrams, ones, unit = self.table, self.unigrams, self._ones_for, 1.0
+            sums = np.zeros(3 * rows)
+        # 1-grams: a code unit is its own id in the 1-gram table (``unigrams``, 65,536 weights)
+        codes = codes16.astype(np.uint32)
+        _sparsetools.csr_matvec(rows, _UNITS, indptr, codes.view(np.int32), ones(n), unigrams, sums)
         # 2- and 3-grams: hashed into one id array, the 2-grams then the 3-grams, each in text order
         ids = np.empty(2 * n - 3, dtype=np.int32)
         three = n - 1  # where the 3-gram part starts
@@ -168,9 +178,9 @@ class SecondOpinion:
         ids[three + following - 1] = _ZERO
         ids[three + following - 2] = _ZERO
         indptr = np.concatenate((starts, three + starts, [len(ids)])).astype(np.int32)
-        _sparsetools.csr_matvec(
-            2 * rows, SIZE + 1, indptr, ids, self._ones_for(len(ids)), self.table, sums[rows:]
-        )
+        _sparsetools.csr_matvec(2 * rows, SIZE + 1, indptr, ids, ones(len(ids)), table, sums[rows:])
+        if sums.dtype != np.float64:
+            sums = sums * unit  # exact: a power of two
         logits: np.ndarray = self.bias + sums[:rows] + sums[rows : 2 * rows] + sums[2 * rows :]
         return logits
 
@@ -179,6 +189,12 @@ class SecondOpinion:
         if len(self._ones) < length:
             self._ones = np.ones(max(length, 2 * len(self._ones)))
         return self._ones[:length]
+
+    def _int_ones_for(self, length: int) -> np.ndarray:
+        """:meth:`_ones_for` as ``int32``."""
+        if len(self._int_ones) < length:
+            self._int_ones = np.ones(max(length, 2 * len(self._int_ones)), dtype=np.int32)
+        return self._int_ones[:length]
 
     def lean(self, title: str, description: str) -> tuple[str, int, int]:
         """``(field, start, end)`` of the three characters whose n-grams weigh most (in the original
@@ -213,6 +229,40 @@ def normalize_chars(text: str) -> str:
             char = chr(code - 0xFEE0)
         out.append(char.lower() if len(char.lower()) == 1 else char)
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Scaled:
+    """The weight tables as int32 multiples of ``unit``, and the longest row that cannot overflow."""
+
+    table: np.ndarray
+    unigrams: np.ndarray
+    unit: float
+    limit: int
+
+
+def _scaled_tables(table: np.ndarray, unigrams: np.ndarray) -> _Scaled | None:
+    """The weights as whole multiples of the smallest power of two that makes every one whole, or ``None``.
+
+    The shipped weights are float16 values (11 significant bits), so a weight ``w`` is a whole multiple of
+    ``2**(floor(log2 |w|) - 10)`` and every weight one of ``2**-scale`` for the smallest ``|w|``. A sum of
+    such numbers in float64 is exact while it stays below ``2**53`` units, and so is the int32 sum below
+    ``2**31``: a row of fewer than ``limit`` n-grams gives the same float64 sum bit for bit either way.
+    """
+    magnitudes = np.abs(table[table != 0])
+    if not magnitudes.size:
+        return None
+    scale = 10 - int(np.floor(np.log2(magnitudes.min())))
+    scaled, scaled_unigrams = table * 2.0**scale, unigrams * 2.0**scale
+    largest = float(np.abs(scaled).max())
+    if largest >= 2**31 or not np.array_equal(scaled, np.round(scaled)):
+        return None
+    return _Scaled(
+        table=scaled.astype(np.int32),
+        unigrams=scaled_unigrams.astype(np.int32),
+        unit=2.0**-scale,
+        limit=int((2**31 - 1) // largest),
+    )
 
 
 def _compact(codes16: np.ndarray, starts: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
