@@ -99,6 +99,16 @@ CASES = [
     # children's attention conditions, vessels opened, no longer getting up at night
     ("food", "山楂丸", "吃了半年，孩子多动都没了", "block"),
     ("electronics", "足浴盆 加热", "泡了一个月血管通了", "block"),
+    # a reading back to a value, a size lost in Chinese numerals, a cure or a kill a clause after the use
+    ("food", "枸杞 原浆", "血压从一百六回到了一百二", "block"),
+    ("apparel", "收腹带", "绑了一周，腰围小两寸", "block"),
+    ("food", "韩式 泡菜", "那个幽门的细菌，吃这个泡菜一个月就给它灭了", "block"),
+    ("medical_device", "膏药贴 颈肩", "滑膜炎，一贴就消肿", "block"),
+    # the same claims in English, whole words only
+    ("food", "green tea", "Boosts immunity and fights off colds", "block"),
+    ("cosmetics", "Face cream", "Recommended by dermatologists", "block"),
+    ("home", "manicure set", "Secure case, pedicure kit", "pass"),
+    ("food", "beef jerky", "Cured beef, smoked", "pass"),
 ]
 
 
