@@ -10,3 +10,9 @@ class ConsoleConfig(AppConfig):
         from mallops.console import export_audit, lists
 
         lists.register_export_audit(export_audit.EXPORT_AUDIT)
+        # the service customer page lists the buyer's after-sales requests: service and after-sales are
+        # peers in the app graph, so the console above both composes them (ADR 0006)
+        from mallops.aftersales.selectors import buyer_requests_for_staff
+        from mallops.service.crm_panels import register_buyer_requests
+
+        register_buyer_requests(buyer_requests_for_staff)

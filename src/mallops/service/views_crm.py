@@ -28,7 +28,7 @@ def _need(request: HttpRequest, permission: str) -> None:
 def crm_context(request: HttpRequest, buyer_id: int) -> dict[str, Any]:
     """What the CRM page shows of one buyer for the signed-in agent (about a dozen queries)."""
     from mallops.dsr.selectors import consent_summary
-    from mallops.service.crm_panels import buyer_segment
+    from mallops.service.crm_panels import buyer_requests, buyer_segment
 
     user: Any = request.user
     try:
@@ -55,12 +55,10 @@ def crm_context(request: HttpRequest, buyer_id: int) -> dict[str, Any]:
     if context["show_orders"]:
         from mallops.orders.selectors import platform_orders
 
-        orders = platform_orders(actor=user).prefetch_related(None).select_related("merchant")
+        orders = platform_orders(actor=actor).prefetch_related(None).select_related("merchant")
         context["orders"] = list(orders.filter(buyer_id=buyer.pk).order_by("-created_at", "-pk")[:20])
     if context["show_requests"]:
-        from mallops.aftersales.selectors import buyer_requests_for_staff
-
-        context["requests"] = buyer_requests_for_staff(actor=user, buyer_id=buyer.pk)
+        context["requests"] = buyer_requests(actor=actor, buyer_id=buyer.pk)
     return context
 
 
