@@ -140,7 +140,13 @@ class DataSubjectRequest(models.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.escalated_at is not None
+        """Open and escalated by the overdue sweep (a closed request is no longer overdue: ``closed_late``)."""
+        return self.escalated_at is not None and self.status == RequestStatus.OPEN
+
+    @property
+    def closed_late(self) -> bool:
+        """Closed (completed or rejected) after its deadline: 已逾期完成 rather than 已逾期."""
+        return self.closed_at is not None and self.closed_at > self.due_at
 
 
 class PersonalDataHold(models.Model):
