@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from mallops.accounts.actors import user_row
-from mallops.accounts.selectors import buyer_address, buyer_default_address, suspended_merchant_ids
+from mallops.accounts.selectors import buyer_address, buyer_default_address
 from mallops.audit.services import audit_record, audited
 from mallops.catalogue.selectors import sku_return_terms
 from mallops.core.actors import Actor
@@ -26,7 +27,8 @@ from mallops.orders import conf, stock
 from mallops.orders.errors import OrdersCode
 from mallops.orders.models import Checkout, Order, OrderLine, StockItem
 from mallops.orders.permissions import require_buyer as require_buyer  # re-exported (ADR 0006)
-from mallops.orders.shipping import ShippingCharge, rule_of, shipping_charges, shipping_json, with_store_rules
+from mallops.orders.public.selectors import LISTING_LIVE, STOCK_COLUMNS, sale_rows
+from mallops.orders.shipping import ShippingCharge, rule_of, shipping_charges, shipping_json
 from mallops.orders.tender import TenderLine, TenderPlan, points_tender
 from mallops.pricing.engine import Quote, quote, quote_to_json
 
@@ -102,16 +104,30 @@ class CartRows:
 
 
 def read_cart_rows(skus: list[str]) -> CartRows:
-    """The stock rows of ``skus`` and their sale state: four queries whatever the number of SKUs."""
-    public = StockItem.objects.unscoped(reason="buyer checkout reads public prices")
-    items = {it.sku_code: it for it in with_store_rules(public.filter(sku_code__in=skus))}
-    off_sale, categories = stock.sale_state(items.values())
+    """The stock rows of ``skus`` (with their store's shipping rule, read back with ``rule_of``) and their
+    sale state: one query whatever the number of SKUs (``orders.public.selectors.sale_rows``, compiled once
+    per connection), the rows made model instances as the ORM makes them."""
+    items: dict[str, StockItem] = {}
+    categories: dict[str, str] = {}
+    off_sale: set[str] = set()
+    unapproved: set[str] = set()
+    suspended: set[int] = set()
+    for row in sale_rows(sku_codes=skus):
+        item = StockItem.from_db(DEFAULT_DB_ALIAS, STOCK_COLUMNS, [row[name] for name in STOCK_COLUMNS])
+        item.shipping_fee_fen = row["shipping_fee_fen"]  # type: ignore[attr-defined]  # as with_store_rules
+        item.shipping_free_over_fen = row["shipping_free_over_fen"]  # type: ignore[attr-defined]
+        code = item.sku_code
+        items[code] = item
+        if not item.catalogue_sku_id:
+            unapproved.add(code)  # never reviewed (``stock.not_approved``)
+        else:
+            categories[code] = row["catalogue_sku__product__category__code"] or ""
+            if not row["catalogue_sku__is_active"] or row["listing_status"] != LISTING_LIVE:
+                off_sale.add(code)  # ``stock.not_on_sale``
+        if not row["merchant__is_active"]:
+            suspended.add(item.merchant_id)
     return CartRows(
-        items=items,
-        categories=categories,
-        off_sale=off_sale,
-        unapproved=stock.not_approved(items.values()),
-        suspended=suspended_merchant_ids({item.merchant_id for item in items.values()}),
+        items=items, categories=categories, off_sale=off_sale, unapproved=unapproved, suspended=suspended
     )
 
 

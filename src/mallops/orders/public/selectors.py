@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
@@ -31,45 +32,76 @@ class SkuOffer:
     is_on_sale: bool
 
 
-def _offer_rows(sku_codes: list[str]) -> QuerySet[StockItem]:
-    """The one statement of ``sku_offers``: each stock row with what decides whether it sells (its catalogue
-    SKU's ``is_active``, its product's listing status, its store's ``is_active``) by left joins and one
-    subquery. Compiled once per connection (``_OFFERS``); public rows, so read without a tenant."""
+# the stock row's own columns, in the model's order (``read_cart_rows`` makes model instances of them)
+STOCK_COLUMNS = (
+    "id",
+    "merchant_id",
+    "sku_code",
+    "catalogue_sku_id",
+    "title",
+    "price_fen",
+    "available",
+    "reserved",
+    "sold",
+    "updated_at",
+)
+
+
+def _sale_rows(sku_codes: list[str]) -> QuerySet[StockItem]:
+    """The one statement of a SKU's sale state (``sale_rows``): each stock row with what decides whether it
+    sells (its catalogue SKU's ``is_active``, its product's listing status, its store's ``is_active``), its
+    catalogue category code (category-scoped offers) and its store's shipping rule, by left joins and
+    subqueries. Public rows (every buyer sees prices, stock and shipping rules), so read without a tenant."""
     from mallops.orders.listings import listing_status_subquery
+    from mallops.orders.shipping import with_store_rules
 
     status = listing_status_subquery(OuterRef("catalogue_sku__product_id"))
+    public = StockItem.objects.unscoped(reason="the storefront and checkout read public prices and stock")
     rows: QuerySet[StockItem] = (
-        StockItem.objects.unscoped(reason="the storefront shows public prices and stock")
-        .filter(sku_code__in=sku_codes)
+        with_store_rules(public.filter(sku_code__in=sku_codes))
         .annotate(listing_status=Subquery(status))
         .order_by()
         .values(
-            "sku_code",
-            "merchant_id",
-            "title",
-            "price_fen",
-            "available",
-            "sold",
-            "catalogue_sku_id",
+            *STOCK_COLUMNS,
             "catalogue_sku__is_active",
+            "catalogue_sku__product__category__code",
             "merchant__is_active",
             "listing_status",
+            "shipping_fee_fen",
+            "shipping_free_over_fen",
         )
     )
     return rows
 
 
-_OFFERS = FixedQuery("orders.public.sku_offers", _offer_rows)
+_SALE_ROWS = FixedQuery("orders.public.sale_rows", _sale_rows)
+
+
+def sale_rows(*, sku_codes: Collection[str]) -> list[dict[str, Any]]:
+    """The stock rows of ``sku_codes`` (unknown codes are absent) with their sale state: ``STOCK_COLUMNS``,
+    ``catalogue_sku__is_active`` and ``catalogue_sku__product__category__code`` (None when unlinked),
+    ``listing_status`` (None when never listed), ``merchant__is_active``, ``shipping_fee_fen`` and
+    ``shipping_free_over_fen`` (None when the store has no rule). One query, compiled once per connection
+    and list length; every call reads the rows of now."""
+    if not sku_codes:
+        return []
+    return _SALE_ROWS.rows(sku_codes=sorted(set(sku_codes)))
+
+
+def sells(row: dict[str, Any]) -> bool:
+    """Checkout's rule on a ``sale_rows`` row: linked to an active catalogue SKU (a row without one was never
+    reviewed: ``sku_not_approved``), its product's listing live, its store not suspended."""
+    return bool(
+        row["catalogue_sku_id"]
+        and row["catalogue_sku__is_active"]
+        and row["listing_status"] == LISTING_LIVE
+        and row["merchant__is_active"]
+    )
 
 
 def sku_offers(*, sku_codes: Collection[str]) -> dict[str, SkuOffer]:
-    """The offer of each known SKU code (unknown codes are absent). One query, compiled once per connection.
-
-    ``is_on_sale`` is checkout's rule (``orders.checkout.CartRows.sells``): the row is linked to an active
-    catalogue SKU (a row without one was never reviewed: ``not_approved``), its product's listing is live
-    and its store is not suspended."""
-    if not sku_codes:
-        return {}
+    """The offer of each known SKU code (unknown codes are absent). One query (``sale_rows``);
+    ``is_on_sale`` is checkout's rule (``sells``)."""
     return {
         str(row["sku_code"]): SkuOffer(
             sku_code=str(row["sku_code"]),
@@ -78,14 +110,9 @@ def sku_offers(*, sku_codes: Collection[str]) -> dict[str, SkuOffer]:
             price_fen=int(row["price_fen"]),
             available=int(row["available"]),
             sold=int(row["sold"]),
-            is_on_sale=bool(
-                row["catalogue_sku_id"]
-                and row["catalogue_sku__is_active"]
-                and row["listing_status"] == LISTING_LIVE
-                and row["merchant__is_active"]
-            ),
+            is_on_sale=sells(row),
         )
-        for row in _OFFERS.rows(sku_codes=sorted(set(sku_codes)))
+        for row in sale_rows(sku_codes=sku_codes)
     }
 
 
