@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.ops import release_views, runbooks, support_views, views
+from mallops.ops import incident_views, release_views, runbooks, support_views, views
 
 app_name = "ops"
 
@@ -12,7 +12,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("backups/", views.backups, name="backups"),
     path("drills/", views.drills, name="drills"),
     path("incidents/", views.incident_list, name="incidents"),
+    path("incidents/new/", incident_views.incident_open, name="incident_open"),
+    path("incidents/drills/", incident_views.drill_act, name="incident_drills"),
     path("incidents/<int:incident_id>/", views.incident_detail, name="incident"),
+    path("incidents/<int:incident_id>/act/", incident_views.incident_act, name="incident_act"),
     path("releases/", release_views.release_list, name="releases"),
     path("releases/new/", release_views.release_new, name="release_new"),
     path("releases/<int:release_id>/", release_views.release_detail, name="release"),

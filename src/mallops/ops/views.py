@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from mallops.accounts.actors import request_actor
 from mallops.console.lists import Column, DataTable, DateRange, Filter
 from mallops.core.errors import DomainError
-from mallops.ops import incidents, selectors
+from mallops.ops import incident_views, incidents, selectors
 from mallops.ops.models import BackupRun, DrillRun
 
 # system administrators; a dedicated ops permission belongs in accounts.roles when the matrix is next edited
@@ -230,7 +230,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         testid="incidents",
         row_testid="incident-row",
         empty_title=_("No incident."),
-        empty_hint=_("Incidents are opened by the monitors or through the API."),
+        empty_hint=_(
+            "The monitors open an incident when an alert fires; use Open an incident above for anything else."
+        ),
     )
     if table.export_format:
         return table.export_response()
@@ -243,8 +245,14 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "table": table,
             "status": status,
             "actions": actions,
-            "exercises": exercises,
+            "exercises": incident_views.drill_rows(exercises),
             "today": timezone.localdate(),
+            "open_form": incident_views.IncidentOpenForm(),
+            "drill_form": incident_views.DrillScheduleForm(),
+            "drill_results": [
+                ("passed", incident_views.DRILL_RESULTS["passed"]),
+                ("issues_found", incident_views.DRILL_RESULTS["issues_found"]),
+            ],
         },
     )
 
@@ -262,8 +270,14 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "ops/incident.html",
         {
             "incident": incident,
-            "timeline": incident.events.all(),
+            "timeline": [(e, incident_views.EVENT_KINDS.get(e.kind, e.kind)) for e in incident.events.all()],
             "actions": incident.actions.select_related("owner"),
             "today": timezone.localdate(),
+            "steps": incident_views.steps_for(incident.status),
+            "words": {
+                "severity": _SEVERITIES.get(incident.severity, incident.severity),
+                "kind": _INCIDENT_KINDS.get(incident.kind, incident.kind),
+                "status": _INCIDENT_STATUSES.get(incident.status, incident.status),
+            },
         },
     )
