@@ -87,7 +87,7 @@ def test_nothing_is_due_while_the_packs_are_unchanged() -> None:
     merchant, _owner = make_merchant()
     listing = _live(merchant.pk, make_staff("listing_reviewer"))
     assert listing.live_version is not None and listing.live_version.rules_version == rules_version()
-    assert "ad_absolute@2026.5" in rules_version().split(",")
+    assert "ad_absolute@2026.9" in rules_version().split(",")
     assert _sweep() == 0
 
 
