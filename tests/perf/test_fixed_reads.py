@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.sql.compiler import SQLCompiler
 
 from mallops.accounts.actors import actor_of
 from mallops.catalogue.contracts import SkuInput
 from mallops.catalogue.fixtures import make_product
+from mallops.core.api import Utf8Renderer
 from mallops.core.errors import DomainError
 from mallops.core.fixedsql import FixedQuery
 from mallops.orders import list_reads
@@ -27,6 +31,12 @@ from mallops.testing.factories import make_merchant, make_staff
 from mallops.testing.orders import make_buyer, make_stock
 
 pytestmark = pytest.mark.django_db
+
+
+def _rendered(rows: list[dict[str, Any]]) -> str:
+    """The JSON the API answers for ``rows`` (the fixed reads give datetimes as the encoder's text)."""
+    text: str = Utf8Renderer().render(None, rows, response_status=200)  # type: ignore[arg-type]
+    return text
 
 
 def _orders(merchant: Any, buyer: Any, n: int, key: str) -> None:
@@ -55,7 +65,10 @@ def test_the_fixed_order_pages_are_the_selectors_rows_scoped_alike() -> None:
             page = page_of(actor=actor, status=status)
             # when / then: every window of the list is the ORM's, and the count is the list's length
             for offset, limit in ((0, 50), (1, 2), (5, 50), (40, 10)):
-                assert page.rows(offset, limit) == expected[offset : offset + limit], (status, offset)
+                assert _rendered(page.rows(offset, limit)) == _rendered(expected[offset : offset + limit]), (
+                    status,
+                    offset,
+                )
             assert page.count() == len(expected)
     assert {row["merchant_id"] for row in list_reads.merchant_order_page(actor=merchant).rows(0, 50)} == {
         store.pk
@@ -119,7 +132,7 @@ def test_the_fixed_stock_and_review_queue_pages_are_the_selectors_rows() -> None
     for page, expected in pages:
         assert page.count() == len(expected)
         for offset, limit in ((0, 50), (1, 1), (2, 5)):
-            assert page.rows(offset, limit) == expected[offset : offset + limit]
+            assert _rendered(page.rows(offset, limit)) == _rendered(expected[offset : offset + limit])
     with pytest.raises(DomainError):
         review_list_reads.review_queue_page(actor=merchant)  # listing.review is checked on every call
 
@@ -140,6 +153,29 @@ def test_the_fixed_desk_ticket_page_is_the_selectors_rows() -> None:
     page = service_list_reads.desk_ticket_page(actor=desk)
     assert len(expected) == page.count() == 3
     for offset, limit in ((0, 50), (1, 1), (2, 5)):
-        assert page.rows(offset, limit) == expected[offset : offset + limit]
+        assert _rendered(page.rows(offset, limit)) == _rendered(expected[offset : offset + limit])
     with pytest.raises(DomainError):
         service_list_reads.desk_ticket_page(actor=actor_of(owner))  # ticket.handle is checked on every call
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        datetime(2026, 12, 7, 20, 31, 8, 980123, tzinfo=UTC),
+        datetime(2026, 12, 7, 20, 31, 8, tzinfo=UTC),  # no microseconds: no fraction in the text
+        datetime(2026, 12, 7, 20, 31, 8, 500, tzinfo=UTC),
+        datetime(2026, 12, 8, 4, 31, 8, 1000, tzinfo=ZoneInfo("Asia/Shanghai")),
+    ],
+)
+def test_a_json_datetime_column_reads_as_the_encoder_writes_it(stored: datetime) -> None:
+    # given an order whose due time is stored as above
+    store, _ = make_merchant()
+    _orders(store, make_buyer(), 1, f"dt-{stored.microsecond}")
+    Order.objects.for_merchant(store.pk).update(pay_due_at=stored, paid_at=None)
+    # when the fixed read (datetimes as JSON text) and the ORM read it
+    fixed = list_reads.MERCHANT_ORDERS.rows(shape=(False,), merchant_id=store.pk)[0]
+    orm = Order.objects.for_merchant(store.pk).values("pay_due_at", "paid_at").get()
+    # then the text is what the API's encoder writes for the ORM's value
+    assert fixed["pay_due_at"] == DjangoJSONEncoder().default(orm["pay_due_at"])
+    assert fixed["paid_at"] is None
+    assert fixed["pay_due_at"].endswith("Z")

@@ -54,8 +54,8 @@ def _lines(*, order_ids: list[int]) -> QuerySet[Any]:
     return page
 
 
-MERCHANT_ORDERS = FixedQuery("orders.merchant_orders", _merchant_orders)
-BUYER_ORDERS = FixedQuery("orders.buyer_orders", _buyer_orders)
+MERCHANT_ORDERS = FixedQuery("orders.merchant_orders", _merchant_orders, json_datetimes=True)
+BUYER_ORDERS = FixedQuery("orders.buyer_orders", _buyer_orders, json_datetimes=True)
 ORDER_LINES = FixedQuery("orders.order_lines", _lines)
 
 
@@ -99,7 +99,7 @@ def _merchant_stock(*, merchant_id: int) -> QuerySet[Any]:
     return rows
 
 
-MERCHANT_STOCK = FixedQuery("orders.merchant_stock", _merchant_stock)
+MERCHANT_STOCK = FixedQuery("orders.merchant_stock", _merchant_stock, json_datetimes=True)
 
 
 def merchant_stock_page(*, actor: Actor) -> FixedPage:

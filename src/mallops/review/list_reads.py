@@ -24,7 +24,7 @@ def _queue() -> QuerySet[Any]:
     return queue_values(queued(versions, with_finding_counts=True))
 
 
-REVIEW_QUEUE = FixedQuery("review.queue", _queue)
+REVIEW_QUEUE = FixedQuery("review.queue", _queue, json_datetimes=True)
 
 
 def review_queue_page(*, actor: Actor) -> FixedPage:

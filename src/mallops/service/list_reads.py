@@ -27,7 +27,7 @@ def _desk() -> QuerySet[Any]:
     return rows
 
 
-DESK_TICKETS = FixedQuery("service.desk_tickets", _desk)
+DESK_TICKETS = FixedQuery("service.desk_tickets", _desk, json_datetimes=True)
 
 
 def desk_ticket_page(*, actor: Actor) -> FixedPage:
