@@ -127,34 +127,31 @@ def check_items(
         units: list[bytes] = []
         found = scanner.scan_rows(texts, categories, units_out=units)
         leans = _second_opinion(items, found, units[0] if units else None) if second_opinion else {}
-        results: list[dict[str, Any]] = []
-        add_result = results.append
-        for index, (item, rows) in enumerate(zip(items, found, strict=True)):
-            if rows:
-                fields = (texts[2 * index], texts[2 * index + 1])
-                add_result(
+        # most items pass: their objects are built in one comprehension, the others replaced after
+        results: list[dict[str, Any]] = [
+            {"id": item["id"], "verdict": "pass", "findings": []} for item in items
+        ]
+        for index in [index for index, rows in enumerate(found) if rows]:
+            rows, fields = found[index], (texts[2 * index], texts[2 * index + 1])
+            results[index] = {
+                "id": items[index]["id"],
+                "verdict": "block" if any(row[4] == "block" for row in rows) else "review",
+                # Finding.as_dict's shape, built from the rows without a Finding per finding
+                "findings": [
                     {
-                        "id": item["id"],
-                        "verdict": "block" if any(row[4] == "block" for row in rows) else "review",
-                        # Finding.as_dict's shape, built from the rows without a Finding per finding
-                        "findings": [
-                            {
-                                "rule": rule,
-                                "field": FIELDS[field],
-                                "start": start,
-                                "end": end,
-                                "text": fields[field][start:end],
-                                "basis": basis,
-                                "severity": severity,
-                            }
-                            for field, start, end, rule, severity, _, _, basis in rows
-                        ],
+                        "rule": rule,
+                        "field": FIELDS[field],
+                        "start": start,
+                        "end": end,
+                        "text": fields[field][start:end],
+                        "basis": basis,
+                        "severity": severity,
                     }
-                )
-            elif index in leans:
-                add_result({"id": item["id"], "verdict": "review", "findings": [leans[index].as_dict()]})
-            else:
-                add_result({"id": item["id"], "verdict": "pass", "findings": []})
+                    for field, start, end, rule, severity, _, _, basis in rows
+                ],
+            }
+        for index, finding in leans.items():
+            results[index] = {"id": items[index]["id"], "verdict": "review", "findings": [finding.as_dict()]}
         return results
     finally:
         if collecting:
