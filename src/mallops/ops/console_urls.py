@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from mallops.ops import incident_views, release_views, runbooks, support_views, views
+from mallops.ops import backup_views, incident_views, release_views, runbooks, support_views, views
 
 app_name = "ops"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("backups/", views.backups, name="backups"),
+    path("backups/start/", backup_views.backup_start, name="backup_start"),
     path("drills/", views.drills, name="drills"),
+    path("drills/start/", backup_views.drill_start, name="drill_start"),
     path("incidents/", views.incident_list, name="incidents"),
     path("incidents/new/", incident_views.incident_open, name="incident_open"),
     path("incidents/drills/", incident_views.drill_act, name="incident_drills"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from mallops.ops.services import policies_run_due
 
@@ -18,3 +18,25 @@ def monitors_run() -> list[str]:
     from mallops.ops import monitors
 
     return monitors.run()
+
+
+@db_task()  # type: ignore[untyped-decorator]
+def backup_now(level: str) -> int:
+    """A backup asked for in the console (``ops.backup_requests``); a failure is recorded on its run row."""
+    from mallops.ops.archive import BackupError
+    from mallops.ops.models import BackupRun
+    from mallops.ops.services import backup_create
+
+    try:
+        return backup_create(level=level).pk
+    except BackupError:
+        failed = BackupRun.objects.filter(level=level).order_by("-started_at", "-pk").first()
+        return failed.pk if failed is not None else 0
+
+
+@db_task()  # type: ignore[untyped-decorator]
+def drill_now(level: str) -> int:
+    """A restore drill asked for in the console (``ops.backup_requests``); it records its own result."""
+    from mallops.ops.drill import drill_run
+
+    return drill_run(level=level).pk

@@ -127,7 +127,12 @@ def backups(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "ops/backups.html",
-        {"table": table, "policies": selectors.backup_policies(), "failed_only": failed_only},
+        {
+            "table": table,
+            "policies": selectors.backup_policies(),
+            "failed_only": failed_only,
+            "levels": _choices(_LEVELS),
+        },
     )
 
 
@@ -181,7 +186,11 @@ def drills(request: HttpRequest) -> HttpResponse:
     )
     if table.export_format:
         return table.export_response()
-    return render(request, "ops/drills.html", {"table": table, "summary": summary, "chart": chart})
+    return render(
+        request,
+        "ops/drills.html",
+        {"table": table, "summary": summary, "chart": chart, "levels": _choices(_LEVELS)},
+    )
 
 
 @login_required
