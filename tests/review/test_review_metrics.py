@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mallops.catalogue.fixtures import images, make_product, product_input
+from mallops.catalogue.selectors import product_content
 from mallops.review import services
 from mallops.review.quality import quality_score
 from mallops.review.selectors import review_metrics
@@ -74,7 +75,7 @@ def test_quality_score_lists_what_is_missing():
     merchant, owner = make_merchant()
     full = make_product(merchant.pk)
     make_product(merchant.pk)  # a related product in the same category
-    snapshot = build_snapshot(full)
+    snapshot = build_snapshot(product_content(merchant_id=merchant.pk, product_id=full.pk))
     scored = quality_score(snapshot, review_count=2, related_count=1)
     assert scored == {"score": 100, "max": 100, "missing": []}
 
@@ -84,7 +85,7 @@ def test_quality_score_lists_what_is_missing():
     product = make_product(
         merchant.pk, **{k: getattr(thin, k) for k in ("images", "description", "selling_points")}
     )
-    result = quality_score(build_snapshot(product))
+    result = quality_score(build_snapshot(product_content(merchant_id=merchant.pk, product_id=product.pk)))
     assert {m["code"] for m in result["missing"]} == {
         "selling_points",
         "images_count",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mallops.accounts.models import Merchant
 from mallops.catalogue.models import Category, Product, Sku
+from mallops.catalogue.selectors import product_content
 from mallops.orders import stock
 from mallops.review.models import Listing, ListingStatus, ListingVersion, VersionStatus
 from mallops.review.snapshots import build_snapshot
@@ -55,7 +56,7 @@ def live_product(
         merchant=merchant,
         listing=listing,
         number=1,
-        snapshot=build_snapshot(product),
+        snapshot=build_snapshot(product_content(merchant_id=merchant.pk, product_id=product.pk)),
         status=VersionStatus.APPROVED if live else VersionStatus.QUEUED,
         submitted_at=timezone.now(),
     )

@@ -1,8 +1,11 @@
-"""Typed inputs of the catalogue services (shared by the API, bulk import and demo data)."""
+"""Typed inputs of the catalogue services (shared by the API, bulk import and demo data), and the frozen
+rows other apps read (``ProductContent``: what listing review snapshots and checks)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from mallops.catalogue.schema import AttributeSpec
 
@@ -52,3 +55,60 @@ class CategoryInput:
     required_certificates: list[str] = field(default_factory=list)
     default_return_exclusion: str = ""
     is_active: bool = True
+
+
+@dataclass(frozen=True)
+class SkuContent:
+    """One active SKU of a product as a listing snapshot records it."""
+
+    id: int
+    code: str
+    spec_values: dict[str, str]
+    price_fen: int
+    reference_price_fen: int | None
+    stock: int
+
+
+@dataclass(frozen=True)
+class ImageContent:
+    url: str
+    width: int
+    height: int
+    size_bytes: int
+    angle: str
+
+
+@dataclass(frozen=True)
+class ProductContent:
+    """A product's current content with its category's schema (``catalogue.selectors.product_content``):
+    what the review app snapshots, checks and scores, without reading catalogue rows itself."""
+
+    id: int
+    merchant_id: int
+    category_id: int
+    category_code: str
+    category_name: str
+    compliance_category: str
+    required_attributes: list[dict[str, Any]] | None  # None: not asked for (``with_schema``)
+    required_certificates: list[str] | None
+    title: str
+    selling_points: list[str]
+    description: dict[str, str]
+    attributes: dict[str, Any]
+    return_policy: str
+    return_exclusion: str
+    skus: tuple[SkuContent, ...]
+    images: tuple[ImageContent, ...]
+
+
+@dataclass(frozen=True)
+class ExpiredCertificate:
+    """A certificate the expiry sweep has just marked expired (``catalogue.services.certificate_mark_expired``)."""
+
+    id: int
+    merchant_id: int
+    product_id: int | None  # None: a store-wide certificate
+    kind: str
+    kind_label: str
+    number: str
+    expires_on: date

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
+from mallops.catalogue.contracts import ExpiredCertificate, ImageContent, ProductContent, SkuContent
 from mallops.catalogue.models import (
     Category,
     CategoryStamp,
@@ -117,6 +118,10 @@ def notification_list(*, merchant_id: int) -> QuerySet[MerchantNotification]:
     return rows
 
 
+def product_exists(*, merchant_id: int, product_id: int) -> bool:
+    return bool(Product.objects.for_merchant(merchant_id).filter(pk=product_id).exists())
+
+
 def sku_exists(*, merchant_id: int, sku_id: int) -> bool:
     return bool(Sku.objects.for_merchant(merchant_id).filter(pk=sku_id).exists())
 
@@ -169,4 +174,111 @@ def store_certificates(
         Certificate.objects.for_platform(actor, permission)
         .filter(merchant_id=merchant_id, product__isnull=True)
         .order_by("expires_on", "pk")[:limit]
+    )
+
+
+# ---- reads of other apps (issue 16: the review app reads products and certificates through these) --------
+
+
+def category_by_code(code: str) -> Category | None:
+    """The category with this code in any state (the caller decides what an inactive one means), or None."""
+    return Category.objects.filter(code=code).first()
+
+
+def category_certificate_kinds(*, code: str) -> list[str]:
+    """The certificate kinds a product of the category needs, inherited ones included; 404 ``not_found``
+    for an unknown code."""
+    category = category_by_code(code)
+    if category is None:
+        raise not_found("category")
+    return category.effective_schema()[1]
+
+
+def product_external_codes(*, merchant_id: int, codes: list[str] | None = None) -> set[str]:
+    """The store's products' non-empty external codes (one query), only among ``codes`` when given."""
+    products = Product.objects.for_merchant(merchant_id).exclude(external_code="")
+    if codes is not None:
+        products = products.filter(external_code__in=codes)
+    return set(products.values_list("external_code", flat=True))
+
+
+def platform_products(*, actor: Actor | None, permission: str) -> QuerySet[Product]:
+    """Every store's products for staff holding ``permission`` (the fail-closed platform scope), with
+    category and store joined."""
+    products: QuerySet[Product] = Product.objects.for_platform(actor, permission).select_related(
+        "category", "merchant"
+    )
+    return products
+
+
+def related_product_count(*, merchant_id: int, product_id: int, category_id: int) -> int:
+    """How many other products of the store share the category (one count query)."""
+    return int(
+        Product.objects.for_merchant(merchant_id)
+        .filter(category_id=category_id)
+        .exclude(pk=product_id)
+        .count()
+    )
+
+
+def certificates_past_expiry(now: datetime) -> QuerySet[Certificate]:
+    """Every store's certificates whose expiry instant has come (the expiry sweep's batch; unscoped: a job)."""
+    due: QuerySet[Certificate] = Certificate.objects.unscoped(reason="certificate expiry sweep").filter(
+        expiry_due_at__lte=now
+    )
+    return due
+
+
+def products_needing_certificate(*, certificate: ExpiredCertificate) -> list[int]:
+    """The ids of the products an expired certificate covers whose category requires its kind (the store's
+    products, or only its product for a product certificate; one query, plus the categories' ancestors)."""
+    products = Product.objects.for_merchant(certificate.merchant_id).select_related("category")
+    if certificate.product_id is not None:
+        products = products.filter(pk=certificate.product_id)
+    return [p.pk for p in products if certificate.kind in p.category.effective_schema()[1]]
+
+
+def product_content(*, merchant_id: int, product_id: int, with_schema: bool = False) -> ProductContent:
+    """The product's current content (``catalogue.contracts.ProductContent``): the product and its category
+    (one query), its active SKUs (one) and images (one); ``with_schema`` adds the category's required
+    attributes and certificate kinds, ancestors included (one query per ancestor). 404 ``not_found``."""
+    product = product_get(merchant_id=merchant_id, product_id=product_id)
+    category = product.category
+    schema = category.effective_schema() if with_schema else None
+    return ProductContent(
+        id=product.pk,
+        merchant_id=product.merchant_id,
+        category_id=category.pk,
+        category_code=category.code,
+        category_name=category.name,
+        compliance_category=category.compliance_category,
+        required_attributes=None if schema is None else schema[0],
+        required_certificates=None if schema is None else schema[1],
+        title=product.title,
+        selling_points=list(product.selling_points),
+        description=dict(product.description),
+        attributes=dict(product.attributes),
+        return_policy=product.return_policy,
+        return_exclusion=product.return_exclusion,
+        skus=tuple(
+            SkuContent(
+                id=sku.pk,
+                code=sku.code,
+                spec_values=dict(sku.spec_values),
+                price_fen=sku.price_fen,
+                reference_price_fen=sku.reference_price_fen,
+                stock=sku.stock,
+            )
+            for sku in product_skus(product)
+        ),
+        images=tuple(
+            ImageContent(
+                url=image.url,
+                width=image.width,
+                height=image.height,
+                size_bytes=image.size_bytes,
+                angle=image.angle,
+            )
+            for image in product_images(product)
+        ),
     )

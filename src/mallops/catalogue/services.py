@@ -9,12 +9,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
-from mallops.catalogue.contracts import CategoryInput, ImageInput, ProductInput, SkuInput
+from mallops.catalogue.contracts import (
+    CategoryInput,
+    ExpiredCertificate,
+    ImageInput,
+    ProductInput,
+    SkuInput,
+)
 from mallops.catalogue.models import (
     COMPLIANCE_CATEGORIES,
     DESCRIPTION_SECTIONS,
@@ -384,11 +391,23 @@ def notification_create(
     return row
 
 
-def certificate_mark_expired(certificate: Certificate) -> None:
-    """Take the certificate out of the expiry sweep's due set (called by the sweep handler)."""
+def certificate_mark_expired(certificate: Model) -> ExpiredCertificate:
+    """Take the certificate (a row of the expiry sweep's batch, ``selectors.certificates_past_expiry``)
+    out of the sweep's due set; the sweep handler (review) goes on with the returned row."""
+    if not isinstance(certificate, Certificate):
+        raise TypeError(f"not a certificate: {certificate!r}")
     certificate.expired = True
     certificate.expiry_due_at = None
     certificate.save(update_fields=["expired", "expiry_due_at"])
+    return ExpiredCertificate(
+        id=certificate.pk,
+        merchant_id=certificate.merchant_id,
+        product_id=certificate.product_id,
+        kind=certificate.kind,
+        kind_label=str(certificate.get_kind_display()),
+        number=certificate.number,
+        expires_on=certificate.expires_on,
+    )
 
 
 CATEGORY_CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")

@@ -15,8 +15,8 @@ from django.utils import timezone
 from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.catalogue import fixtures
+from mallops.catalogue import selectors as catalogue_selectors
 from mallops.catalogue.contracts import SkuInput
-from mallops.catalogue.models import Category, Certificate, Product
 from mallops.catalogue.services import certificate_create, product_create
 from mallops.core.actors import SYSTEM
 from mallops.review import services
@@ -254,17 +254,13 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         merchant = Merchant.objects.filter(name=store).first()
         if merchant is None:
             continue
-        existing = set(
-            Product.objects.for_merchant(merchant.pk)
-            .exclude(external_code="")
-            .values_list("external_code", flat=True)
-        )
-        if not Certificate.objects.for_merchant(merchant.pk).exists():
+        existing = catalogue_selectors.product_external_codes(merchant_id=merchant.pk)
+        if not catalogue_selectors.certificate_list(merchant_id=merchant.pk).exists():
             kinds = sorted(
                 {
                     kind
                     for _c, category, *_rest in items
-                    for kind in Category.objects.get(code=category).effective_schema()[1]
+                    for kind in catalogue_selectors.category_certificate_kinds(code=category)
                 }
             )
             for kind in kinds:
@@ -334,10 +330,9 @@ ORDER_SKU_CATEGORY = {
 
 
 def _certified(merchant_id: int, category: str) -> bool:
-    from mallops.catalogue.selectors import certificate_list
-
-    needed = set(Category.objects.get(code=category).effective_schema()[1])
-    return needed <= set(certificate_list(merchant_id=merchant_id).values_list("kind", flat=True))
+    needed = set(catalogue_selectors.category_certificate_kinds(code=category))
+    kinds = catalogue_selectors.certificate_list(merchant_id=merchant_id).values_list("kind", flat=True)
+    return needed <= set(kinds)
 
 
 def order_skus(reviewer: User | None, now: Any) -> int:
@@ -354,7 +349,7 @@ def order_skus(reviewer: User | None, now: Any) -> int:
             continue
         for n, (title, price) in enumerate(products, start=1):
             code = f"D{index}-{n:02d}"
-            if Product.objects.for_merchant(merchant.pk).filter(external_code=code).exists():
+            if catalogue_selectors.product_external_codes(merchant_id=merchant.pk, codes=[code]):
                 continue
             category, picture = ORDER_SKU_CATEGORY.get(store, ("general", "general"))
             if not _certified(merchant.pk, category):

@@ -23,9 +23,9 @@ from django.db import transaction
 
 from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record
+from mallops.catalogue import selectors as catalogue_selectors
 from mallops.catalogue import services as catalogue_services
 from mallops.catalogue.contracts import ImageInput, ProductInput, SkuInput
-from mallops.catalogue.models import Category, Product
 from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, FieldError, validation_error
 from mallops.core.inputs import is_ascii_digits
@@ -229,7 +229,7 @@ def _build(group: _Group) -> None:
     )
     for error in catalogue_services.validate_product_input(group.data, loc=()):
         errors.append(_to_row_error(group, error))
-    category = Category.objects.filter(code=group.data.category_code).first()
+    category = catalogue_selectors.category_by_code(group.data.category_code)
     if category is not None:
         required, _certificates = category.effective_schema()
         # a column named by the attribute's Chinese name (attr:保质期) counts for its key
@@ -268,11 +268,7 @@ def _plan(merchant_id: int, rows: list[tuple[int, dict[str, str]]]) -> tuple[lis
             loose.append(RowError(row, "external_code", "required to group SKUs into a product", "required"))
             continue
         groups.setdefault(code, _Group(code, [])).rows.append((row, values))
-    existing = set(
-        Product.objects.for_merchant(merchant_id)
-        .filter(external_code__in=list(groups))
-        .values_list("external_code", flat=True)
-    )
+    existing = catalogue_selectors.product_external_codes(merchant_id=merchant_id, codes=list(groups))
     for group in groups.values():
         if group.external_code in existing:
             group.errors.append(

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from mallops.catalogue.models import Product
+from mallops.catalogue import selectors as catalogue_selectors
 from mallops.core.actors import Actor
 from mallops.core.timeutil import SHANGHAI
 from mallops.review.models import Listing, ListingStatus
@@ -35,15 +35,13 @@ def platform_products(*, actor: Actor) -> QuerySet[Any]:
     ``listing.view``."""
     listings = Listing.objects.for_platform(actor, "listing.view").filter(product_id=OuterRef("pk"))
     visible = listings.filter(live_version__isnull=False, taken_down_at__isnull=True)
-    products: QuerySet[Any] = (
-        Product.objects.for_platform(actor, "listing.view")
-        .select_related("category", "merchant")
-        .annotate(
-            listing_id=Subquery(listings.values("pk")[:1]),
-            status=Coalesce(Subquery(listings.values("status")[:1]), Value("draft")),
-            visible_listing=Subquery(visible.values("pk")[:1]),
-            merchant_name=F("merchant__name"),
-        )
+    products: QuerySet[Any] = catalogue_selectors.platform_products(
+        actor=actor, permission="listing.view"
+    ).annotate(
+        listing_id=Subquery(listings.values("pk")[:1]),
+        status=Coalesce(Subquery(listings.values("status")[:1]), Value("draft")),
+        visible_listing=Subquery(visible.values("pk")[:1]),
+        merchant_name=F("merchant__name"),
     )
     return products
 

@@ -10,7 +10,7 @@ from django.db.models import Case, CharField, Count, OuterRef, Q, QuerySet, Subq
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from mallops.catalogue.models import Product
+from mallops.catalogue import selectors as catalogue_selectors
 from mallops.core.actors import Actor
 from mallops.core.errors import not_found
 from mallops.product_reviews.selectors import visible_review_count
@@ -203,21 +203,14 @@ def listing_diff(listing: Listing, from_number: int | None, to_number: int | Non
     return version_diff(versions[from_number].snapshot, versions[to_number].snapshot)
 
 
-def _related_count(merchant_id: int, product: Product) -> int:
-    return int(
-        Product.objects.for_merchant(merchant_id)
-        .filter(category_id=product.category_id)
-        .exclude(pk=product.pk)
-        .count()
-    )
-
-
 def listing_quality(listing: Listing, snapshot: dict[str, Any]) -> dict[str, Any]:
-    product = Product.objects.for_merchant(listing.merchant_id).get(pk=listing.product_id)
+    product = catalogue_selectors.product_get(merchant_id=listing.merchant_id, product_id=listing.product_id)
     return quality_score(
         snapshot,
         review_count=visible_review_count(product_id=product.pk),
-        related_count=_related_count(listing.merchant_id, product),
+        related_count=catalogue_selectors.related_product_count(
+            merchant_id=listing.merchant_id, product_id=product.pk, category_id=product.category_id
+        ),
     )
 
 
@@ -225,15 +218,13 @@ def product_quality(*, merchant_id: int, product_id: int) -> dict[str, Any]:
     """Quality score of a product's current (unsubmitted) content."""
     from mallops.review.snapshots import build_snapshot
 
-    product = (
-        Product.objects.for_merchant(merchant_id).select_related("category").filter(pk=product_id).first()
-    )
-    if product is None:
-        raise not_found("product")
+    product = catalogue_selectors.product_content(merchant_id=merchant_id, product_id=product_id)
     return quality_score(
         build_snapshot(product),
-        review_count=visible_review_count(product_id=product.pk),
-        related_count=_related_count(merchant_id, product),
+        review_count=visible_review_count(product_id=product.id),
+        related_count=catalogue_selectors.related_product_count(
+            merchant_id=merchant_id, product_id=product.id, category_id=product.category_id
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Model, Q
 from django.utils import timezone
 
 from mallops.accounts.actors import actor_of
@@ -16,7 +16,6 @@ from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.catalogue import selectors as catalogue_selectors
 from mallops.catalogue import services as catalogue_services
-from mallops.catalogue.models import Certificate, Product
 from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 from mallops.review.checks import (
@@ -98,12 +97,11 @@ def _take_down(
 @transaction.atomic
 def listing_create(*, actor: Actor, merchant_id: int, product_id: int) -> Listing:
     actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
-    product = Product.objects.for_merchant(merchant_id).filter(pk=product_id).first()
-    if product is None:
+    if not catalogue_selectors.product_exists(merchant_id=merchant_id, product_id=product_id):
         raise not_found("product")
     if Listing.objects.for_merchant(merchant_id).filter(product_id=product_id).exists():
         raise conflict("This product already has a listing.", code=ReviewCode.LISTING_EXISTS)
-    listing: Listing = Listing.objects.create(merchant_id=merchant_id, product=product)
+    listing: Listing = Listing.objects.create(merchant_id=merchant_id, product_id=product_id)
     audit_record(
         actor=actor,
         action="review.listing_create",
@@ -131,7 +129,9 @@ def listing_submit(
     actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     listing = _lock_listing(merchant_id, listing_id)
     now = now or timezone.now()
-    product = Product.objects.for_merchant(merchant_id).select_related("category").get(pk=listing.product_id)
+    product = catalogue_selectors.product_content(
+        merchant_id=merchant_id, product_id=listing.product_id, with_schema=True
+    )
     snapshot = build_snapshot(product)
     findings = run_checks(snapshot, check_context(product, now))
     blocked = verdict(findings) == "block"
@@ -532,23 +532,16 @@ def claim_expire(version: ListingVersion, now: datetime) -> None:
     version.save(update_fields=["claimed_by", "claim_due_at"])
 
 
-def _products_needing(certificate: Certificate) -> list[Product]:
-    products = Product.objects.for_merchant(certificate.merchant_id).select_related("category")
-    if certificate.product_id is not None:
-        products = products.filter(pk=certificate.product_id)
-    return [p for p in products if certificate.kind in p.category.effective_schema()[1]]
-
-
-def certificate_expire(certificate: Certificate, now: datetime) -> None:
+def certificate_expire(row: Model, now: datetime) -> None:
     """Sweep handler: mark the certificate expired, take down the live listings that relied on it
     (unless another valid certificate of the same kind covers them) and tell the merchant."""
-    catalogue_services.certificate_mark_expired(certificate)
+    certificate = catalogue_services.certificate_mark_expired(row)
     taken_down: list[int] = []
-    for product in _products_needing(certificate):
+    for product_id in catalogue_selectors.products_needing_certificate(certificate=certificate):
         kinds = {
             c.kind
             for c in catalogue_selectors.valid_certificates(
-                merchant_id=certificate.merchant_id, product_id=product.pk, at=now
+                merchant_id=certificate.merchant_id, product_id=product_id, at=now
             )
         }
         if certificate.kind in kinds:
@@ -556,7 +549,7 @@ def certificate_expire(certificate: Certificate, now: datetime) -> None:
         listing = (
             Listing.objects.for_merchant(certificate.merchant_id)
             .select_for_update()
-            .filter(product_id=product.pk, live_version__isnull=False, taken_down_at__isnull=True)
+            .filter(product_id=product_id, live_version__isnull=False, taken_down_at__isnull=True)
             .first()
         )
         if listing is None:
@@ -580,9 +573,9 @@ def certificate_expire(certificate: Certificate, now: datetime) -> None:
     catalogue_services.notification_create(
         merchant_id=certificate.merchant_id,
         kind="certificate_expired",
-        subject=f"资质证书已过期：{certificate.get_kind_display()} {certificate.number}",
+        subject=f"资质证书已过期：{certificate.kind_label} {certificate.number}",
         data={
-            "certificate_id": certificate.pk,
+            "certificate_id": certificate.id,
             "kind": certificate.kind,
             "number": certificate.number,
             "expires_on": certificate.expires_on.isoformat(),

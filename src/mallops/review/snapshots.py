@@ -6,18 +6,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mallops.catalogue import selectors as catalogue
-from mallops.catalogue.models import Product
+from mallops.catalogue.contracts import ProductContent
 from mallops.review.checks import CheckContext
 
 REFERENCE_WINDOW = timedelta(days=7)
 
 
-def build_snapshot(product: Product) -> dict[str, Any]:
-    category = product.category
+def build_snapshot(product: ProductContent) -> dict[str, Any]:
+    """The snapshot of a product's content (``catalogue.selectors.product_content``), stored on a version."""
     return {
         "title": product.title,
-        "category": category.code,
-        "category_name": category.name,
+        "category": product.category_code,
+        "category_name": product.category_name,
         "selling_points": list(product.selling_points),
         "description": dict(product.description),
         "attributes": dict(product.attributes),
@@ -31,7 +31,7 @@ def build_snapshot(product: Product) -> dict[str, Any]:
                 "reference_price_fen": sku.reference_price_fen,
                 "stock": sku.stock,
             }
-            for sku in catalogue.product_skus(product)
+            for sku in product.skus
         ],
         "images": [
             {
@@ -41,21 +41,22 @@ def build_snapshot(product: Product) -> dict[str, Any]:
                 "size_bytes": image.size_bytes,
                 "angle": image.angle,
             }
-            for image in catalogue.product_images(product)
+            for image in product.images
         ],
     }
 
 
-def check_context(product: Product, now: datetime) -> CheckContext:
-    attributes, certificates = product.category.effective_schema()
-    valid = catalogue.valid_certificates(merchant_id=product.merchant_id, product_id=product.pk, at=now)
+def check_context(product: ProductContent, now: datetime) -> CheckContext:
+    """The context of the automated checks; ``product`` read ``with_schema``."""
+    if product.required_attributes is None or product.required_certificates is None:
+        raise ValueError("check_context needs the product content read with_schema=True")
+    valid = catalogue.valid_certificates(merchant_id=product.merchant_id, product_id=product.id, at=now)
     return CheckContext(
-        required_attributes=attributes,
-        required_certificates=certificates,
+        required_attributes=product.required_attributes,
+        required_certificates=product.required_certificates,
         valid_certificate_kinds=frozenset(c.kind for c in valid),
-        compliance_category=product.category.compliance_category,
+        compliance_category=product.compliance_category,
         lowest_price_7d={
-            sku.code: catalogue.lowest_price_since(sku.pk, now - REFERENCE_WINDOW)
-            for sku in catalogue.product_skus(product)
+            sku.code: catalogue.lowest_price_since(sku.id, now - REFERENCE_WINDOW) for sku in product.skus
         },
     )
