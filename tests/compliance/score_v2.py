@@ -14,6 +14,7 @@
     .venv/bin/python tests/compliance/score_v2.py v9dev --rules  # any set, rules alone (no second opinion)
     .venv/bin/python tests/compliance/score_v2.py v9fit -v --rules  # round 9: v9 dev, tuned on, errors listed
     .venv/bin/python tests/compliance/score_v2.py v8check --rules   # round 9: v8 dev, aggregate figures only
+    .venv/bin/python tests/compliance/score_v2.py v10test      # v10 test (blind, held out): aggregate only
 
 Round 6 splits v7 dev by id parity: ``v7fit`` (odd ids) is the half whose errors are looked at and
 tuned on; ``v7check`` (even ids) is scored after every change but its errors are never listed, so it is
@@ -55,6 +56,7 @@ HALVES = {
     "v9dev": "labelled_v9_dev.jsonl",
     "v9fit": "labelled_v9_dev.jsonl",
     "v8check": "labelled_v8_dev.jsonl",
+    "v10test": "labelled_v10_test.jsonl",
 }
 # halves tuned on: their errors may be listed; any other half prints aggregate figures only
 DEV_HALVES = ("dev", "v3dev", "v4dev", "v5dev", "v6dev", "v7fit", "v8dev", "v9dev", "v9fit")
