@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from mallops.core.api import build_api
 from mallops.core.health import healthz, readyz
+from mallops.core.urlcache import remembered_include
 from mallops.ops.metrics import metrics_view
 from mallops.routers import ROUTERS
 
@@ -15,7 +16,7 @@ for prefix, router in ROUTERS:
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("api/v1/", api.urls),
+    remembered_include("api/v1/", api.urls),  # the path look-up kept per path (core.urlcache)
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("catalogue/", include("mallops.catalogue.console_urls")),
