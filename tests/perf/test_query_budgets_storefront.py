@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db
 # catalogue SKU, listing and store in one statement; was 4). The public HTML and the related list come
 # from the cache.
 PRODUCT_BUDGET = 2
-# the full-text match and the matching entries (the ranked, rendered list comes from the cache)
+# the full-text match and the matching entries' ids and stamps (the ranked, rendered list comes from the
+# cache; the entries' rows are read only to build it)
 SEARCH_BUDGET = 2
 # session and user; the cart rows; the stock rows with their catalogue SKU, listing, store and shipping
 # rule in one statement, once for the page's lines and the quote (``orders.checkout.cart_quote``, was 4);

@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
+from mallops.core.fixedsql import FixedQuery
 from mallops.core.inputs import is_ascii_digits
 from mallops.storefront import ranking
 from mallops.storefront.models import SearchDoc
@@ -163,6 +166,58 @@ def _matching(
     return words, relevance, list(docs.order_by("pk").values(*_DOC_FIELDS)[:500])
 
 
+def _entry_stamps(**values: Any) -> QuerySet[Any]:
+    """The builder of ``_STAMPS``: the filters of ``_matching`` (each one present when its value is given:
+    ``pks`` the full-text matches, ``category``, ``min_price_fen``, ``max_price_fen``), only the columns of
+    the result's key."""
+    docs = SearchDoc.objects.all()
+    if "pks" in values:
+        docs = docs.filter(pk__in=values["pks"])
+    if "category" in values:
+        docs = docs.filter(category_code=values["category"])
+    if "min_price_fen" in values:
+        docs = docs.filter(min_price_fen__gte=values["min_price_fen"])
+    if "max_price_fen" in values:
+        docs = docs.filter(min_price_fen__lte=values["max_price_fen"])
+    rows: QuerySet[Any] = docs.order_by("pk").values("pk", "indexed_at")
+    return rows
+
+
+_STAMPS = FixedQuery("storefront.search_stamps", _entry_stamps)
+
+
+def _matching_stamps(
+    *, query: str, category: str, min_price_fen: int | None = None, max_price_fen: int | None = None
+) -> tuple[list[str], dict[int, float], list[dict[str, Any]]]:
+    """``_matching`` with only each matching entry's ``pk`` and ``indexed_at`` (the result's key), by a
+    statement compiled once per connection; the entries' rows are read on a miss (``_entries``)."""
+    from mallops.storefront import search as index
+
+    words = index.segment_query(query) if query.strip() else []
+    relevance: dict[int, float] = {}
+    values: dict[str, Any] = {}
+    if words:
+        relevance = index.match(words)
+        if not relevance:
+            return words, relevance, []
+        values["pks"] = sorted(relevance)
+    if category:
+        values["category"] = category
+    if min_price_fen is not None:
+        values["min_price_fen"] = int(min_price_fen)
+    if max_price_fen is not None:
+        values["max_price_fen"] = int(max_price_fen)
+    return words, relevance, _STAMPS.rows(limit=500, **values)
+
+
+def _entries(stamps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the entries ``_matching_stamps`` found, by entry id (as ``_matching`` reads them)."""
+    if not stamps:
+        return []
+    pks = [row["pk"] for row in stamps]
+    return list(SearchDoc.objects.filter(pk__in=pks).order_by("pk").values(*_DOC_FIELDS))
+
+
 @dataclass(frozen=True)
 class RankVariant:
     """The product's place in one variant of the 综合 order (``position`` 1-based; None: not a match)."""
@@ -269,19 +324,25 @@ def search(
 
     A non-personalised result is the same for everybody: it is cached under a key made of the query, the
     filters and the matching entries' ids and ``indexed_at`` (``SearchResult.cache_key``), so any change
-    that re-indexes one of them, or a new match, gives a new key. Two queries on a hit (full text, entries).
+    that re-indexes one of them, or a new match, gives a new key. Two queries on a hit: the full text and
+    the entries' ids and stamps (a statement compiled once per connection); the entries' rows are read only
+    when the key is not kept yet.
     """
     import hashlib
     import time
 
     from mallops.storefront import pagecache, rank_inputs
 
-    words, relevance, rows = _matching(
-        query=query, category=category, min_price_fen=min_price_fen, max_price_fen=max_price_fen
-    )
     personalised = is_personalised(user)
     key = ""
-    if not personalised:
+    if personalised:  # never kept: the entries' rows at once
+        words, relevance, rows = _matching(
+            query=query, category=category, min_price_fen=min_price_fen, max_price_fen=max_price_fen
+        )
+    else:  # the key from the entries' stamps only; their rows are read when the key is not kept yet
+        words, relevance, rows = _matching_stamps(
+            query=query, category=category, min_price_fen=min_price_fen, max_price_fen=max_price_fen
+        )
         parts = [
             query,
             category,
@@ -296,8 +357,9 @@ def search(
         key = "storefront:search:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
     def build() -> SearchResult:
+        entries = rows if personalised else _entries(rows)
         return _ranked_result(
-            query, words, relevance, rows, sort=sort, user=user, personalised=personalised, key=key
+            query, words, relevance, entries, sort=sort, user=user, personalised=personalised, key=key
         )
 
     return pagecache.remembered(key, build, SearchResult, rank_inputs.SECONDS)
