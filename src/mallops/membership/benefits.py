@@ -21,8 +21,8 @@ from django.db import transaction
 
 from mallops.audit.services import audit_record
 from mallops.membership.models import Member
+from mallops.pricing import selectors as pricing_selectors
 from mallops.pricing.coupons import coupons_grant_benefit
-from mallops.pricing.models import Coupon
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -68,10 +68,8 @@ def member_coupons_grant(*, buyer_id: int, now: datetime) -> Grant | None:
     if tier.coupon_batch_id is None or tier.coupons_per_period < 1:
         return None
     start, end = grant_period(now)
-    held = (
-        Coupon.objects.for_buyer(buyer_id)
-        .filter(batch_id=tier.coupon_batch_id, claimed_at__gte=start, claimed_at__lt=end)
-        .count()
+    held = pricing_selectors.buyer_batch_coupon_count(
+        buyer_id=buyer_id, batch_id=tier.coupon_batch_id, claimed_from=start, claimed_to=end
     )
     issued: list[int] = []
     if held < tier.coupons_per_period:

@@ -24,7 +24,7 @@ from mallops.membership.benefits import members_coupons_grant
 from mallops.membership.models import Member, Tier
 from mallops.membership.services import TierInput, members_recompute, tier_create, tier_update
 from mallops.pricing import coupons
-from mallops.pricing.models import CouponBatch
+from mallops.pricing import selectors as pricing_selectors
 
 BATCH_NAME = "黄金会员每月专享券"
 TIERS = [
@@ -52,16 +52,13 @@ TIERS = [
 ]
 
 
-def _batch(actor: User) -> CouponBatch:
-    found: CouponBatch | None = (
-        CouponBatch.objects.unscoped(reason="demo idempotency")
-        .filter(merchant__isnull=True, name=BATCH_NAME)
-        .first()
-    )
+def _batch(actor: User) -> int:
+    """The id of the demo's platform batch for gold members (made once)."""
+    found = pricing_selectors.platform_batch_id_named(name=BATCH_NAME)
     if found is not None:
         return found
     now = timezone.now()
-    return coupons.coupon_batch_create(
+    batch = coupons.coupon_batch_create(
         actor=actor_of(actor),
         merchant_id=None,
         data=coupons.BatchInput(
@@ -75,6 +72,7 @@ def _batch(actor: User) -> CouponBatch:
             valid_days=31,
         ),
     )
+    return batch.pk
 
 
 # store owner, fee and 满额包邮 threshold in fen (the other demo stores ship free)
@@ -149,13 +147,13 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     first = User.objects.filter(username=FIRST_BUYER).first()
     if first is not None:
         _first_buyer_order(first)
-    batch = _batch(actor)
+    batch_id = _batch(actor)
     for data in TIERS:
         if Tier.objects.filter(code=data.code).exists():
             continue
         row = tier_create(actor=actor_of(actor), data=data)
         if row.code == "gold":
-            gold = TierInput(**{**data.__dict__, "coupon_batch_id": batch.pk, "coupons_per_period": 2})
+            gold = TierInput(**{**data.__dict__, "coupon_batch_id": batch_id, "coupons_per_period": 2})
             tier_update(actor=actor_of(actor), tier_id=row.pk, data=gold)
     now = timezone.now()
     events = members_recompute(now=now)

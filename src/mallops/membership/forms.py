@@ -6,22 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mallops.membership.models import Tier
 from mallops.membership.services import TierInput
-from mallops.pricing.models import CouponBatch
+from mallops.pricing import selectors as pricing_selectors
 
 
 def platform_batches(current: int | None = None) -> Any:
     """Active platform coupon batches a tier may give (a tier's coupons are the platform's), and the
     tier's ``current`` batch even when it is no longer active."""
-    return (
-        CouponBatch.objects.unscoped(reason="platform coupon batches for member tiers")
-        .filter(Q(status=CouponBatch.Status.ACTIVE) | Q(pk=current or 0), merchant__isnull=True)
-        .order_by("-pk")
-    )
+    return pricing_selectors.platform_batch_choices(current)
 
 
 class MembershipTierForm(forms.Form):
@@ -48,7 +43,7 @@ class MembershipTierForm(forms.Form):
     )
     coupon_batch = forms.ModelChoiceField(
         label=_("Coupon batch per month"),
-        queryset=CouponBatch.objects.none(),
+        queryset=pricing_selectors.platform_batch_choices().none(),
         required=False,
         help_text=_(
             "Platform coupons handed to every member of the tier each month (no marketing consent needed)."
@@ -68,7 +63,7 @@ class MembershipTierForm(forms.Form):
     )
     gift_coupon_batch = forms.ModelChoiceField(
         label=_("Birthday gift coupon"),
-        queryset=CouponBatch.objects.none(),
+        queryset=pricing_selectors.platform_batch_choices().none(),
         required=False,
         help_text=_("One platform coupon of this batch on the member's birthday."),
     )

@@ -52,6 +52,7 @@ from mallops.membership.models import (
 from mallops.orders.models import Order, OrderStatus
 from mallops.orders.permissions import require_buyer
 from mallops.orders.tender import TenderLine, TenderPlan
+from mallops.pricing import selectors as pricing_selectors
 
 EntryKind = PointsEntry.Kind
 FINAL = (OrderStatus.REFUNDED, OrderStatus.CANCELLED)  # every unit of the order went back (or never sold)
@@ -492,15 +493,10 @@ def points_coupon_offer_set(
 ) -> PointsCouponOffer:
     """Staff (``promotion.manage``) offer a platform coupon batch for ``points`` points (or withdraw it)."""
     actor = actor_of(actor)  # tests still pass a User
-    from mallops.pricing.models import CouponBatch
-
     require_permission(actor, "promotion.manage")
     if not 1 <= points <= 10_000_000:
         raise validation_error([FieldError(("body", "points"), "1 to 10,000,000 points.", "invalid_points")])
-    batch = CouponBatch.objects.unscoped(reason="points coupon offer").filter(
-        pk=batch_id, merchant__isnull=True
-    )
-    if not batch.exists():
+    if not pricing_selectors.platform_batch_exists(batch_id=batch_id):
         raise not_found("platform coupon batch")
     offer = PointsCouponOffer.objects.select_for_update().filter(batch_id=batch_id).first()
     before = None if offer is None else {"points": offer.points, "active": offer.active}

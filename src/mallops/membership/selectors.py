@@ -17,7 +17,7 @@ from mallops.core.errors import not_found
 from mallops.membership.engine import growth_value
 from mallops.membership.models import BirthdayGift, Member, MemberEvent, Tier
 from mallops.membership.services import buyer_growth
-from mallops.pricing.models import Coupon
+from mallops.pricing import selectors as pricing_selectors
 
 
 def tiers() -> QuerySet[Tier]:
@@ -94,12 +94,11 @@ def member(*, actor: Actor, member_id: int, now: datetime) -> Member:
     return row
 
 
-def benefit_coupons(*, actor: Actor, buyer_id: int) -> QuerySet[Coupon]:
+def benefit_coupons(*, actor: Actor, buyer_id: int) -> QuerySet[Any]:
     """The buyer's coupons of the tiers' coupon batches, newest first (the benefits received)."""
     require_permission(actor, "promotion.view")
     batches = Tier.objects.filter(coupon_batch__isnull=False).values_list("coupon_batch_id", flat=True)
-    rows: QuerySet[Coupon] = Coupon.objects.for_buyer(buyer_id).filter(batch_id__in=list(batches))
-    return rows.select_related("batch").order_by("-claimed_at", "-pk")
+    return pricing_selectors.buyer_coupons_of_batches(buyer_id=buyer_id, batch_ids=list(batches))
 
 
 def birthday_gifts(*, actor: Actor, buyer_id: int) -> QuerySet[BirthdayGift]:

@@ -25,8 +25,8 @@ from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.membership import engine
 from mallops.membership.models import Member, MemberEvent, MemberNotice, Tier
 from mallops.orders.models import Order, OrderStatus
-from mallops.pricing.models import CouponBatch
-from mallops.pricing.models import Membership as PlatformMembership
+from mallops.pricing import selectors as pricing_selectors
+from mallops.pricing import services as pricing_services
 
 PERIOD = timedelta(days=365)
 GROWTH_WINDOW = timedelta(days=365)
@@ -74,11 +74,7 @@ def _tier_snapshot(row: Tier) -> dict[str, Any]:
 
 
 def _platform_batch(batch_id: int) -> bool:
-    return bool(
-        CouponBatch.objects.unscoped(reason="a tier's coupon batch is a platform batch")
-        .filter(pk=batch_id, merchant__isnull=True)
-        .exists()
-    )
+    return pricing_selectors.platform_batch_exists(batch_id=batch_id)
 
 
 def _check_tier(data: TierInput, *, exclude_pk: int | None) -> None:
@@ -288,21 +284,12 @@ def member_recompute(*, buyer_id: int, now: datetime) -> MemberEvent | None:
 def _sync_platform_membership(buyer_id: int, tier: Tier | None, now: datetime) -> None:
     """The tier is the level of the buyer's platform membership (pricing's membership path: the quote
     reads it there). A buyer with no tier keeps a membership granted by hand (free-text level)."""
-    row = (
-        PlatformMembership.objects.for_buyer(buyer_id)
-        .select_for_update()
-        .filter(merchant__isnull=True, status=PlatformMembership.Status.ACTIVE)
-        .first()
+    pricing_services.platform_membership_level_sync(
+        buyer_id=buyer_id,
+        level=None if tier is None else tier.code,
+        is_managed=lambda level: Tier.objects.filter(code=level).exists(),
+        now=now,
     )
-    if tier is None:
-        if row is not None and Tier.objects.filter(code=row.level).exists():
-            row.status = PlatformMembership.Status.REVOKED
-            row.save(update_fields=["status", "updated_at"])
-        return
-    if row is None:
-        row = PlatformMembership(buyer_id=buyer_id, valid_from=now, granted_by_id=buyer_id)
-    row.level = tier.code
-    row.save()
 
 
 def members_recompute(*, now: datetime) -> int:

@@ -230,3 +230,54 @@ def live_price_findings(
         )
         per_listing.append([f.as_dict() for f in found])
     return promotions, per_listing
+
+
+# ---- reads of the membership app (issue 16: it reads coupon batches and coupons through these) --------
+
+
+def platform_batch_exists(*, batch_id: int) -> bool:
+    """Whether ``batch_id`` is a platform coupon batch (no store), in any state."""
+    return bool(
+        CouponBatch.objects.unscoped(reason="is it a platform coupon batch")
+        .filter(pk=batch_id, merchant__isnull=True)
+        .exists()
+    )
+
+
+def platform_batch_id_named(*, name: str) -> int | None:
+    """The id of the platform coupon batch called ``name`` (the first one), or None."""
+    found = (
+        CouponBatch.objects.unscoped(reason="platform coupon batch by name")
+        .filter(merchant__isnull=True, name=name)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return None if found is None else int(found)
+
+
+def platform_batch_choices(current: int | None = None) -> QuerySet[CouponBatch]:
+    """Active platform coupon batches, newest first, and ``current`` even when it is no longer active (the
+    choices of a member tier's batch)."""
+    rows: QuerySet[CouponBatch] = (
+        CouponBatch.objects.unscoped(reason="platform coupon batches for member tiers")
+        .filter(Q(status=CouponBatch.Status.ACTIVE) | Q(pk=current or 0), merchant__isnull=True)
+        .order_by("-pk")
+    )
+    return rows
+
+
+def buyer_batch_coupon_count(
+    *, buyer_id: int, batch_id: int, claimed_from: datetime, claimed_to: datetime
+) -> int:
+    """How many coupons of the batch the buyer claimed in ``[claimed_from, claimed_to)`` (one count)."""
+    return int(
+        Coupon.objects.for_buyer(buyer_id)
+        .filter(batch_id=batch_id, claimed_at__gte=claimed_from, claimed_at__lt=claimed_to)
+        .count()
+    )
+
+
+def buyer_coupons_of_batches(*, buyer_id: int, batch_ids: list[int]) -> QuerySet[Coupon]:
+    """The buyer's coupons of these batches with their batch, newest claim first."""
+    rows: QuerySet[Coupon] = Coupon.objects.for_buyer(buyer_id).filter(batch_id__in=batch_ids)
+    return rows.select_related("batch").order_by("-claimed_at", "-pk")

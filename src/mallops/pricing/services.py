@@ -6,6 +6,7 @@ Status table: ``mallops.pricing.models.PROMOTION_TRANSITIONS``. Launch runs the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from mallops.pricing.errors import PricingCode
 from mallops.pricing.facts import ITEM_KINDS, KINDS
 from mallops.pricing.models import (
     PROMOTION_TRANSITIONS,
+    Membership,
     PriceObservation,
     Promotion,
     PromotionStatus,
@@ -499,3 +501,29 @@ def promotion_redeem(*, promotion_id: int, buyer_id: int, order_ref: str, discou
         used_at=now,
     )
     return use
+
+
+def platform_membership_level_sync(
+    *, buyer_id: int, level: str | None, is_managed: Callable[[str], bool], now: datetime
+) -> None:
+    """Make ``level`` the level of the buyer's active platform membership, opening one (granted by the
+    buyer, from ``now``) when there is none; with ``level`` None, revoke the active one only when
+    ``is_managed(its level)`` (a level the caller manages: a membership granted by hand keeps).
+
+    The membership app keeps its tiers here (the quote reads the level from this row). Call inside the
+    caller's transaction: it locks the active row. Not audited here: the caller audits the tier change."""
+    row = (
+        Membership.objects.for_buyer(buyer_id)
+        .select_for_update()
+        .filter(merchant__isnull=True, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    if level is None:
+        if row is not None and is_managed(row.level):
+            row.status = Membership.Status.REVOKED
+            row.save(update_fields=["status", "updated_at"])
+        return
+    if row is None:
+        row = Membership(buyer_id=buyer_id, valid_from=now, granted_by_id=buyer_id)
+    row.level = level
+    row.save()
