@@ -120,7 +120,7 @@ def backups(request: HttpRequest) -> HttpResponse:
         testid="backup-runs",
         row_testid="backup-run",
         empty_title=_("No backup has run yet."),
-        empty_hint=_("Backups run on the schedules above."),
+        empty_hint=_("Start one with Back up now above; scheduled backups show here too."),
     )
     if table.export_format:
         return table.export_response()
@@ -182,7 +182,7 @@ def drills(request: HttpRequest) -> HttpResponse:
         testid="drill-runs",
         row_testid="drill-run",
         empty_title=_("No drill has run yet."),
-        empty_hint=_("Drills run on the schedules of the backups page."),
+        empty_hint=_("Start one with Start a restore drill above; scheduled drills show here too."),
     )
     if table.export_format:
         return table.export_response()
