@@ -13,7 +13,7 @@ from mallops.accounts.models import User
 from mallops.aftersales import disputes, returns, services
 from mallops.aftersales.models import AfterSalesRequest
 from mallops.core.actors import SYSTEM
-from mallops.orders.models import Order, OrderLine
+from mallops.orders import selectors as orders_selectors
 
 REASONS = {
     "product": ["尺码偏小，穿不上", "收到有划痕", "颜色与图片不符", "做工粗糙，有线头"],
@@ -42,10 +42,10 @@ def load(*, lines: list[str], rng: random.Random) -> None:
     taken = set(AfterSalesRequest.objects.unscoped(reason="demo").values_list("order_id", flat=True))
     candidates = [
         o
-        for o in Order.objects.unscoped(reason="demo")
-        .filter(checkout__idempotency_key__startswith="demo-", status__in=["delivered", "completed"])
-        .order_by("pk")
-        if o.pk not in taken
+        for o in orders_selectors.demo_orders_for_aftersales(
+            checkout_key_prefix="demo-", statuses=["delivered", "completed"]
+        )
+        if o[0] not in taken
     ]
     if taken or not candidates:
         lines.append(f"After-sales: {len(taken)} demo requests (kept)")
@@ -59,22 +59,22 @@ def load(*, lines: list[str], rng: random.Random) -> None:
         None,
     )
     made = 0
-    for (kind, classification, fate), order in zip(
+    for (kind, classification, fate), (order_id, merchant_id, buyer_id) in zip(
         PLAN, rng.sample(candidates, min(len(PLAN), len(candidates))), strict=False
     ):
-        order_lines = list(
-            OrderLine.objects.for_merchant(order.merchant_id).filter(order=order).order_by("pk")
+        line = next(
+            iter(orders_selectors.order_line_rows(merchant_id=merchant_id, order_id=order_id).values())
         )
-        line = order_lines[0]
+        buyer = actor_of(User.objects.get(pk=buyer_id))
         qty = 1 if line.qty > 1 and rng.random() < 0.5 else line.qty
         now = timezone.now() - timedelta(hours=rng.randint(1, 20))
         req = services.request_create(
-            actor=actor_of(order.buyer),
-            order_id=order.pk,
+            actor=buyer,
+            order_id=order_id,
             kind=kind,
             classification=classification,
             reason=rng.choice(REASONS[classification]),
-            lines=[services.LineIn(line.pk, qty)],
+            lines=[services.LineIn(line.id, qty)],
             now=now,
         )
         made += 1
@@ -93,7 +93,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             )
         if fate in ("returning", "received", "replacing"):
             returns.return_ship(
-                actor=actor_of(order.buyer),
+                actor=buyer,
                 request_id=req.pk,
                 carrier=rng.choice(["SF", "ZTO", "YTO", "JD"]),
                 tracking_number=f"RT{req.pk:04d}{rng.randint(100000, 999999)}",
@@ -113,7 +113,7 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             )
         if fate in ("dispute", "ruled"):
             disputes.dispute_open(
-                actor=actor_of(order.buyer),
+                actor=buyer,
                 request_id=req.pk,
                 category="quality",
                 text="收到时即有破损，附开箱照片",

@@ -36,7 +36,7 @@ from mallops.aftersales.services import (
 from mallops.audit.services import audit_record, audited
 from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
-from mallops.orders.models import Order
+from mallops.orders import selectors as orders_selectors
 from mallops.orders.permissions import require_buyer
 
 MAX_IMAGES = 9
@@ -111,7 +111,7 @@ def dispute_open(
     _add_evidence(dispute, Party.BUYER, text, images, now)
     req.status = Status.DISPUTED
     req.save(update_fields=["status"])
-    order = Order.objects.unscoped(reason="the buyer's own order").get(pk=req.order_id)
+    order = orders_selectors.order_money(order_id=req.order_id)
     whole = req.requested_fen == order.paid_fen - order.shipping_fen and order.paid_fen > 0
     if whole and order.status in HOLDABLE:
         hold_order(req, actor=actor, now=now)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mallops.aftersales import selectors
 from mallops.aftersales.models import AfterSalesRequest, Kind, Outcome, Party
-from mallops.orders.models import OrderLine
+from mallops.orders import selectors as orders_selectors
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,9 @@ def _photo(value: str) -> Photo:
 
 def _calc(req: AfterSalesRequest) -> list[CalcLine]:
     request_lines = list(req.lines.for_merchant(req.merchant_id).order_by("pk"))
-    order_lines = {
-        ln.pk: ln
-        for ln in OrderLine.objects.for_merchant(req.merchant_id).filter(
-            pk__in=[rl.order_line_id for rl in request_lines]
-        )
-    }
+    order_lines = orders_selectors.order_line_rows(
+        merchant_id=req.merchant_id, line_ids=[rl.order_line_id for rl in request_lines]
+    )
     rows = []
     for rl in request_lines:
         line = order_lines[rl.order_line_id]

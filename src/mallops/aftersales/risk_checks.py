@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from mallops.accounts.roles import Kind as UserKind
 from mallops.core.actors import Actor
-from mallops.orders.models import Order, OrderLine
-from mallops.orders.risk_checks import risk_order_ref
+from mallops.orders import selectors as orders_selectors
 from mallops.risk import flows as risk_flows
 from mallops.risk.contracts import NO_CONTEXT, Decision, RiskContext
 
@@ -27,23 +26,19 @@ def refund_request_assess(
     (not a buyer, not the buyer's order, no valid line); the amount is the lines' paid share by quantity
     (the request's exact refund is apportioned inside its transaction). Two queries plus the assessment.
     """
-    if getattr(actor, "kind", None) != UserKind.BUYER or kind not in risk_flows.REFUND_KINDS:
+    buyer_id = actor.pk
+    if (
+        getattr(actor, "kind", None) != UserKind.BUYER
+        or kind not in risk_flows.REFUND_KINDS
+        or buyer_id is None
+    ):
         return None
-    order = (
-        Order.objects.unscoped(reason="risk control reads the buyer's own order")
-        .select_related("checkout")
-        .filter(pk=order_id, buyer_id=actor.pk)
-        .first()
+    facts = orders_selectors.refund_request_risk_facts(
+        buyer_id=buyer_id, order_id=order_id, wanted=dict(lines)
     )
-    if order is None:
+    if facts is None:
         return None
-    wanted = dict(lines)
-    paid = (
-        OrderLine.objects.for_merchant(order.merchant_id)
-        .filter(order=order, pk__in=list(wanted))
-        .values_list("pk", "paid_fen", "qty")
-    )
-    amount = sum(paid_fen * min(max(wanted[pk], 0), qty) // qty for pk, paid_fen, qty in paid if qty)
+    order_ref, amount = facts
     return risk_flows.refund_request_assess(
-        buyer_id=order.buyer_id, order=risk_order_ref(order), amount_fen=amount, kind=kind, context=context
+        buyer_id=buyer_id, order=order_ref, amount_fen=amount, kind=kind, context=context
     )

@@ -1,4 +1,4 @@
-"""What other apps hand the orders app (frozen rows, no models)."""
+"""What other apps hand the orders app, and what the orders app hands them (frozen rows, no models)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,29 @@ class RefundRow:
     amount_fen: int
     status: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderLineRow:
+    """One order line as other apps read it (``orders.selectors.order_line_rows``)."""
+
+    id: int
+    order_id: int
+    sku_code: str
+    title: str
+    qty: int
+    amount_fen: int
+    discount_fen: int
+    paid_fen: int
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """An order's state and money as after-sales reads it (``orders.selectors.order_money``)."""
+
+    id: int
+    merchant_id: int
+    buyer_id: int
+    status: str
+    paid_fen: int
+    shipping_fen: int

@@ -11,6 +11,7 @@ from mallops.accounts.selectors import user_merchant_id
 from mallops.accounts.services import require_permission
 from mallops.core.actors import Actor
 from mallops.core.errors import not_found
+from mallops.orders.contracts import OrderLineRow, OrderMoney
 from mallops.orders.models import FlashSale, Order, OrderLine, OrderStatus, StockItem, StockLedger
 from mallops.orders.permissions import require_buyer
 
@@ -326,3 +327,71 @@ def paid_order_facts(
         .values_list("buyer_id", "paid_at", "paid_fen", "discount_fen")
     )
     return [(int(b), at, int(paid), int(discount)) for b, at, paid, discount in rows]
+
+
+# ---- reads of the after-sales app (issue 16: frozen rows, not order models) ------------------------------
+
+_LINE_FIELDS = ("pk", "order_id", "sku_code", "title", "qty", "amount_fen", "discount_fen", "paid_fen")
+
+
+def order_line_rows(
+    *, merchant_id: int, line_ids: list[int] | None = None, order_id: int | None = None
+) -> dict[int, OrderLineRow]:
+    """The store's order lines by id (one query), those named by ``line_ids`` and/or of ``order_id``,
+    in id order."""
+    lines = OrderLine.objects.for_merchant(merchant_id)
+    if line_ids is not None:
+        lines = lines.filter(pk__in=line_ids)
+    if order_id is not None:
+        lines = lines.filter(order_id=order_id)
+    return {row[0]: OrderLineRow(*row) for row in lines.order_by("pk").values_list(*_LINE_FIELDS)}
+
+
+def order_money(*, order_id: int) -> OrderMoney:
+    """The order's state and money (one query; unscoped: the caller authorised the order).
+    Raises ``Order.DoesNotExist`` like a direct read (the caller holds a row that refers to it)."""
+    row = (
+        Order.objects.unscoped(reason="after-sales reads an order it refers to (caller authorised)")
+        .values_list("pk", "merchant_id", "buyer_id", "status", "paid_fen", "shipping_fen")
+        .get(pk=order_id)
+    )
+    return OrderMoney(*row)
+
+
+def refund_request_risk_facts(
+    *, buyer_id: int, order_id: int, wanted: dict[int, int]
+) -> tuple[str, int] | None:
+    """For risk control of a buyer's money request: the engine's order reference and the paid share (fen)
+    of the ``wanted`` quantities by order line id, or None when the order is not the buyer's (two
+    queries)."""
+    from mallops.orders.risk_checks import risk_order_ref
+
+    order = (
+        Order.objects.unscoped(reason="risk control reads the buyer's own order")
+        .select_related("checkout")
+        .filter(pk=order_id, buyer_id=buyer_id)
+        .first()
+    )
+    if order is None:
+        return None
+    paid = (
+        OrderLine.objects.for_merchant(order.merchant_id)
+        .filter(order=order, pk__in=list(wanted))
+        .values_list("pk", "paid_fen", "qty")
+    )
+    amount = sum(paid_fen * min(max(wanted[pk], 0), qty) // qty for pk, paid_fen, qty in paid if qty)
+    return risk_order_ref(order), amount
+
+
+def demo_orders_for_aftersales(
+    *, checkout_key_prefix: str, statuses: list[str]
+) -> list[tuple[int, int, int]]:
+    """(order id, merchant id, buyer id) of the orders whose checkout key starts with the prefix and whose
+    status is one of ``statuses``, in id order (the demo data; unscoped)."""
+    rows = (
+        Order.objects.unscoped(reason="demo")
+        .filter(checkout__idempotency_key__startswith=checkout_key_prefix, status__in=statuses)
+        .order_by("pk")
+        .values_list("pk", "merchant_id", "buyer_id")
+    )
+    return [(int(pk), int(merchant), int(buyer)) for pk, merchant, buyer in rows]
