@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Sum
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
@@ -24,13 +23,14 @@ from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
 from mallops.membership import engine
 from mallops.membership.models import Member, MemberEvent, MemberNotice, Tier
-from mallops.orders.models import Order, OrderStatus
+from mallops.orders import selectors as orders_selectors
+from mallops.orders.contracts import OrderStatus
 from mallops.pricing import selectors as pricing_selectors
 from mallops.pricing import services as pricing_services
 
 PERIOD = timedelta(days=365)
 GROWTH_WINDOW = timedelta(days=365)
-_COUNTED = [
+_COUNTED: list[str] = [
     OrderStatus.PAID,
     OrderStatus.SHIPPED,
     OrderStatus.DELIVERED,
@@ -176,12 +176,9 @@ def _rule(row: Tier | None) -> engine.TierRule | None:
 
 def buyer_growth(buyer_id: int, now: datetime) -> tuple[int, int]:
     """(net paid fen, paid orders) of the buyer's orders paid in the growth window before ``now``."""
-    agg = (
-        Order.objects.unscoped(reason="membership growth of one buyer")
-        .filter(buyer_id=buyer_id, status__in=_COUNTED, paid_at__gt=now - GROWTH_WINDOW, paid_at__lte=now)
-        .aggregate(net=Sum(F("paid_fen") - F("refunded_fen")), n=Count("pk"))
+    return orders_selectors.buyer_paid_growth(
+        buyer_id=buyer_id, statuses=_COUNTED, paid_after=now - GROWTH_WINDOW, paid_until=now
     )
-    return int(agg["net"] or 0), int(agg["n"] or 0)
 
 
 # notice titles, stored in the platform's language (settings.LANGUAGE_CODE) when the event is written
@@ -295,10 +292,8 @@ def _sync_platform_membership(buyer_id: int, tier: Tier | None, now: datetime) -
 def members_recompute(*, now: datetime) -> int:
     """The scheduled pass: every buyer with a paid order in the window or a member row; returns the
     number of lifecycle events written. One transaction per buyer."""
-    buyers = set(
-        Order.objects.unscoped(reason="membership recompute sweep")
-        .filter(status__in=_COUNTED, paid_at__gt=now - GROWTH_WINDOW, paid_at__lte=now)
-        .values_list("buyer_id", flat=True)
+    buyers = orders_selectors.buyers_paid_between(
+        statuses=_COUNTED, paid_after=now - GROWTH_WINDOW, paid_until=now
     )
     buyers |= set(Member.objects.values_list("buyer_id", flat=True))
     written = 0

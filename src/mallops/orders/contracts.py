@@ -5,6 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import models
+
+
+class OrderStatus(models.TextChoices):
+    """The states of an order (the transition table: ``orders.states``); other apps compare with these."""
+
+    CREATED = "created", "created"
+    PAID = "paid", "paid"
+    SHIPPED = "shipped", "shipped"
+    DELIVERED = "delivered", "delivered"
+    COMPLETED = "completed", "completed"
+    CANCELLED = "cancelled", "cancelled"
+    REFUNDING = "refunding", "refunding"
+    REFUNDED = "refunded", "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded", "partially refunded"
+
 
 @dataclass(frozen=True)
 class PaymentRow:
@@ -54,3 +70,22 @@ class OrderMoney:
     status: str
     paid_fen: int
     shipping_fen: int
+
+
+@dataclass(frozen=True)
+class PaidOrderRow:
+    """A paid order of a checkout, as the payments app records its payment."""
+
+    id: int
+    paid_fen: int
+    refunded_fen: int
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class PaidCheckoutRow:
+    """A checkout with its paid orders (``orders.selectors.demo_paid_checkouts``)."""
+
+    id: int
+    created_at: datetime
+    orders: tuple[PaidOrderRow, ...]

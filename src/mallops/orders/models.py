@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mallops.orders.contracts import OrderStatus as OrderStatus  # defined in the facade; re-exported
 from mallops.privacy.contracts import DataClass, PersonalField
 from mallops.privacy.fields import EncryptedTextField
 from mallops.tenancy.managers import MerchantScopedManager
@@ -101,18 +102,6 @@ class Checkout(models.Model):
 
     def __str__(self) -> str:
         return f"checkout {self.pk}"
-
-
-class OrderStatus(models.TextChoices):
-    CREATED = "created", "created"
-    PAID = "paid", "paid"
-    SHIPPED = "shipped", "shipped"
-    DELIVERED = "delivered", "delivered"
-    COMPLETED = "completed", "completed"
-    CANCELLED = "cancelled", "cancelled"
-    REFUNDING = "refunding", "refunding"
-    REFUNDED = "refunded", "refunded"
-    PARTIALLY_REFUNDED = "partially_refunded", "partially refunded"
 
 
 class ShippingRule(models.Model):

@@ -5,14 +5,26 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, Count, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 
 from mallops.accounts.selectors import user_merchant_id
 from mallops.accounts.services import require_permission
 from mallops.core.actors import Actor
 from mallops.core.errors import not_found
-from mallops.orders.contracts import OrderLineRow, OrderMoney
-from mallops.orders.models import FlashSale, Order, OrderLine, OrderStatus, StockItem, StockLedger
+from mallops.orders.contracts import OrderLineRow, OrderMoney, PaidCheckoutRow, PaidOrderRow
+from mallops.orders.models import Checkout, FlashSale, Order, OrderLine, OrderStatus, StockItem, StockLedger
 from mallops.orders.permissions import require_buyer
 
 
@@ -395,3 +407,52 @@ def demo_orders_for_aftersales(
         .values_list("pk", "merchant_id", "buyer_id")
     )
     return [(int(pk), int(merchant), int(buyer)) for pk, merchant, buyer in rows]
+
+
+# ---- reads of the membership app -------------------------------------------------------------------------
+
+
+def buyer_paid_growth(
+    *, buyer_id: int, statuses: list[str], paid_after: datetime, paid_until: datetime
+) -> tuple[int, int]:
+    """(net paid fen: paid less refunded, number of orders) of the buyer's orders in ``statuses`` paid in
+    ``(paid_after, paid_until]`` (one aggregate query; unscoped: a job)."""
+    agg = (
+        Order.objects.unscoped(reason="membership growth of one buyer")
+        .filter(buyer_id=buyer_id, status__in=statuses, paid_at__gt=paid_after, paid_at__lte=paid_until)
+        .aggregate(net=Sum(F("paid_fen") - F("refunded_fen")), n=Count("pk"))
+    )
+    return int(agg["net"] or 0), int(agg["n"] or 0)
+
+
+def buyers_paid_between(*, statuses: list[str], paid_after: datetime, paid_until: datetime) -> set[int]:
+    """The buyers with an order in ``statuses`` paid in ``(paid_after, paid_until]`` (one query; a job)."""
+    return set(
+        Order.objects.unscoped(reason="membership recompute sweep")
+        .filter(status__in=statuses, paid_at__gt=paid_after, paid_at__lte=paid_until)
+        .values_list("buyer_id", flat=True)
+    )
+
+
+# ---- reads of the payments app ---------------------------------------------------------------------------
+
+
+def demo_paid_checkouts(*, key_prefix: str, exclude_ids: set[int]) -> list[PaidCheckoutRow]:
+    """The checkouts whose key starts with ``key_prefix`` (the demo data), but not ``exclude_ids``, in id
+    order, each with its paid orders (two queries; unscoped: demo data)."""
+    checkouts = list(
+        Checkout.objects.filter(idempotency_key__startswith=key_prefix)
+        .exclude(pk__in=exclude_ids)
+        .order_by("pk")
+        .values_list("pk", "created_at")
+    )
+    paid: dict[int, list[PaidOrderRow]] = {}
+    rows = (
+        Order.objects.unscoped(reason="demo")
+        .filter(checkout_id__in=[pk for pk, _ in checkouts], paid_at__isnull=False)
+        .order_by("pk")
+        .values_list("checkout_id", "pk", "paid_fen", "refunded_fen", "paid_at")
+    )
+    for checkout_id, *order in rows:
+        paid.setdefault(checkout_id, []).append(PaidOrderRow(*order))
+    return [PaidCheckoutRow(pk, created_at, tuple(paid.get(pk, ()))) for pk, created_at in checkouts]

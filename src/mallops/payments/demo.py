@@ -5,22 +5,21 @@ from __future__ import annotations
 import random
 import secrets
 
-from mallops.orders.models import Checkout, Order
+from mallops.orders import selectors as orders_selectors
 from mallops.payments.models import Payment, PaymentStatus, SandboxTransaction
 
 
 def load(*, lines: list[str], rng: random.Random) -> None:
     made = 0
-    checkouts = Checkout.objects.filter(idempotency_key__startswith="demo-", payments__isnull=True)
-    for checkout in checkouts.order_by("pk"):
-        orders = list(Order.objects.unscoped(reason="demo").filter(checkout=checkout))
-        paid = [o for o in orders if o.paid_at is not None]
+    with_payment = set(Payment.objects.values_list("checkout_id", flat=True))
+    for checkout in orders_selectors.demo_paid_checkouts(key_prefix="demo-", exclude_ids=with_payment):
+        paid = checkout.orders
         if not paid:
             continue
-        no = checkout.created_at.strftime("%Y%m%d") + f"demo{checkout.pk:08d}"
+        no = checkout.created_at.strftime("%Y%m%d") + f"demo{checkout.id:08d}"
         amount = sum(o.paid_fen for o in paid)
         refunded = sum(o.refunded_fen for o in paid)
-        paid_at = min(o.paid_at for o in paid if o.paid_at)
+        paid_at = min(o.paid_at for o in paid)
         txn = "sbx" + secrets.token_hex(12)
         SandboxTransaction.objects.create(
             out_trade_no=no,
@@ -31,8 +30,8 @@ def load(*, lines: list[str], rng: random.Random) -> None:
             paid_at=paid_at,
         )
         Payment.objects.create(
-            checkout=checkout,
-            order_ids=[o.pk for o in paid],
+            checkout_id=checkout.id,
+            order_ids=[o.id for o in paid],
             out_trade_no=no,
             amount_fen=amount,
             provider_txn_id=txn,
