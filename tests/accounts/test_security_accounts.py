@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mallops.accounts import services
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import ApiToken, LoginLock, User
 from mallops.privacy.keys import blind_index
 from mallops.testing.client import ApiClient
@@ -260,7 +261,7 @@ def test_disabling_staff_ends_sessions_for_good_even_after_enabling_again():
     assert ApiClient(token=token).get_json("/api/v1/me").status_code == 401
     assert not _signed_in(session)
     # enabling the account again does not bring the old sign-ins back
-    services.staff_update(actor=admin, user_id=target.pk, is_active=True)
+    services.staff_update(actor=actor_of(admin), user_id=target.pk, is_active=True)
     assert ApiClient(token=token).get_json("/api/v1/me").status_code == 401
     assert not _signed_in(session)
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import ApiToken, Merchant, MerchantMember, RoleGrant, User
 from mallops.audit.models import AuditEvent
 from mallops.testing.client import ApiClient
@@ -276,7 +277,7 @@ def test_a_suspended_stores_flash_sale_refuses_attempts_until_it_is_resumed():
     item = make_stock(merchant, price_fen=9900, available=10)
     now = timezone.now()
     sale = flash.flash_sale_create(
-        actor=make_staff("product_ops"),
+        actor=actor_of(make_staff("product_ops")),
         sku_code=item.sku_code,
         title="秒杀 暂停测试",
         flash_price_fen=4900,
@@ -287,13 +288,13 @@ def test_a_suspended_stores_flash_sale_refuses_attempts_until_it_is_resumed():
     )
     admin_user = make_staff("platform_admin")
     buyer = make_buyer()
-    services.merchant_suspend(actor=admin_user, merchant_id=merchant.pk, reason="核查中")
+    services.merchant_suspend(actor=actor_of(admin_user), merchant_id=merchant.pk, reason="核查中")
     listed = json.loads(ApiClient().get_json("/api/v1/storefront/flash-sales").content)
     assert sale.pk not in [row["id"] for row in listed["items"]]
     with pytest.raises(DomainError) as refused:
         flash.flash_attempt(actor=buyer, sale_id=sale.pk)
     assert (refused.value.status, refused.value.code) == (409, "merchant_suspended")
-    services.merchant_resume(actor=admin_user, merchant_id=merchant.pk, reason="核查完毕")
+    services.merchant_resume(actor=actor_of(admin_user), merchant_id=merchant.pk, reason="核查完毕")
     listed = json.loads(ApiClient().get_json("/api/v1/storefront/flash-sales").content)
     assert sale.pk in [row["id"] for row in listed["items"]]
     assert flash.flash_attempt(actor=buyer, sale_id=sale.pk).order_id is not None

@@ -69,7 +69,9 @@ def test_store_names_and_announcements_are_checked_on_save_and_review_findings_w
     merchant, owner = make_merchant("小林家居")
     # a store name: block refuses (onboarding and renaming), with the span and the article
     error = _blocked(
-        lambda: account_services.merchant_update(actor=admin, merchant_id=merchant.pk, name="国家级旗舰店")
+        lambda: account_services.merchant_update(
+            actor=actor_of(admin), merchant_id=merchant.pk, name="国家级旗舰店"
+        )
     )
     assert [(e.loc, e.msg) for e in error.errors] == [(("body", "name"), f"国家级: {ARTICLE_9_3}")]
     assert error.extra["findings"][0] | {} == {
@@ -83,7 +85,7 @@ def test_store_names_and_announcements_are_checked_on_save_and_review_findings_w
     assert Merchant.objects.get(pk=merchant.pk).name == "小林家居"
     _blocked(
         lambda: account_services.merchant_onboard(
-            actor=admin,
+            actor=actor_of(admin),
             name="全网第一好店",
             licence_number=_valid_uscc("91310000MA9999999"),
             contact_name="张三",
@@ -95,28 +97,30 @@ def test_store_names_and_announcements_are_checked_on_save_and_review_findings_w
     assert not Merchant.objects.filter(name="全网第一好店").exists()
 
     # an announcement: block refuses and nothing is stored
-    error = _blocked(lambda: store_services.store_notice_submit(actor=owner, text="本店商品可治疗糖尿病"))
+    error = _blocked(
+        lambda: store_services.store_notice_submit(actor=actor_of(owner), text="本店商品可治疗糖尿病")
+    )
     assert {(f["text"], f["basis"]) for f in error.extra["findings"]} == {
         ("治疗", ARTICLE_17),
         ("治疗糖尿病", ARTICLE_17),
     }
     assert StoreNotice.objects.unscoped(reason="test").count() == 0
     # a clean one goes live at once
-    live = store_services.store_notice_submit(actor=owner, text="国庆期间正常发货，欢迎选购")
+    live = store_services.store_notice_submit(actor=actor_of(owner), text="国庆期间正常发货，欢迎选购")
     assert (live.status, live.findings) == ("live", [])
     # review findings: pending for content operations, the live one stays until approved
-    pending = store_services.store_notice_submit(actor=owner, text="本店茶叶纯天然，欢迎选购")
+    pending = store_services.store_notice_submit(actor=actor_of(owner), text="本店茶叶纯天然，欢迎选购")
     assert pending.status == "pending"
     assert [(f["rule"], f["start"], f["end"], f["basis"]) for f in pending.findings] == [
         ("AD28-NATURAL", 4, 7, "广告法第二十八条第二款第（二）项")
     ]
     assert store_selectors.live_notice(merchant_id=merchant.pk) == live
     content_ops = make_staff("content_ops")
-    assert list(store_selectors.pending_notices(actor=content_ops)) == [pending]
+    assert list(store_selectors.pending_notices(actor=actor_of(content_ops))) == [pending]
     with pytest.raises(DomainError) as denied:
-        store_services.store_notice_decide(actor=owner, notice_id=pending.pk, approve=True)
+        store_services.store_notice_decide(actor=actor_of(owner), notice_id=pending.pk, approve=True)
     assert denied.value.code == "permission_denied"
-    store_services.store_notice_decide(actor=content_ops, notice_id=pending.pk, approve=True)
+    store_services.store_notice_decide(actor=actor_of(content_ops), notice_id=pending.pk, approve=True)
     assert store_selectors.live_notice(merchant_id=merchant.pk) == pending
     assert StoreNotice.objects.for_merchant(merchant.pk).get(pk=live.pk).status == "replaced"
     assert list(
@@ -155,14 +159,16 @@ def test_store_replies_to_reviews_and_reply_templates_are_refused_with_the_artic
     rows = walk_rows(merchant)
     error = _blocked(
         lambda: review_reply_services.reply_create(
-            actor=owner, review_id=rows["review_id"], text="本品能根治失眠"
+            actor=actor_of(owner), review_id=rows["review_id"], text="本品能根治失眠"
         )
     )
     assert ("根治失眠", ARTICLE_17) in {(f["text"], f["basis"]) for f in error.extra["findings"]}
     assert ReviewReply.objects.for_merchant(merchant.pk).count() == 0
     supervisor = make_staff("cs_supervisor")
     error = _blocked(
-        lambda: configuration.reply_template_create(actor=supervisor, title="售后说明", body="本品能根治失眠")
+        lambda: configuration.reply_template_create(
+            actor=actor_of(supervisor), title="售后说明", body="本品能根治失眠"
+        )
     )
     assert any(e.loc == ("body", "body") and e.msg.endswith(ARTICLE_17) for e in error.errors)
 
@@ -185,7 +191,7 @@ def _world_for_inspection() -> dict[str, Any]:
 def test_the_inspection_covers_store_texts_replies_prices_and_data_handling() -> None:
     world = _world_for_inspection()
     merchant, owner, sku = world["merchant"], world["owner"], world["sku"]
-    notice = store_services.store_notice_submit(actor=owner, text="国庆期间正常发货，欢迎选购")
+    notice = store_services.store_notice_submit(actor=actor_of(owner), text="国庆期间正常发货，欢迎选购")
     reply = ReviewReply.objects.create(
         merchant=merchant,
         author=owner,

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from mallops.accounts import services as account_services
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def _pending(actor: object) -> list[tuple[int, str, list[tuple[str, str, str, str]]]]:
     return [
         (row.merchant_id, row.name, [(f["rule"], f["text"], f["basis"], f["severity"]) for f in row.findings])
-        for row in selectors.pending_store_names(actor=actor)
+        for row in selectors.pending_store_names(actor=actor_of(actor))
     ]
 
 
@@ -34,26 +35,26 @@ def test_a_store_name_with_review_findings_waits_for_content_operations() -> Non
     merchant, owner = make_merchant("小林家居")
     make_merchant("老王五金")  # a clean name: never queued
     # given: platform staff rename the store to a name the packs ask a person to check; it is saved
-    account_services.merchant_update(actor=admin, merchant_id=merchant.pk, name="小林纯天然茶庄")
+    account_services.merchant_update(actor=actor_of(admin), merchant_id=merchant.pk, name="小林纯天然茶庄")
     assert _pending(content_ops) == [(merchant.pk, "小林纯天然茶庄", [NATURAL])]
 
     # only content operations decide; a denied attempt changes nothing
     for actor in (owner, make_staff("listing_reviewer")):
         with pytest.raises(DomainError) as denied:
             services.store_name_decide(
-                actor=actor, merchant_id=merchant.pk, name="小林纯天然茶庄", approve=True
+                actor=actor_of(actor), merchant_id=merchant.pk, name="小林纯天然茶庄", approve=True
             )
         assert denied.value.code == "permission_denied"
     with pytest.raises(DomainError) as no_note:
         services.store_name_decide(
-            actor=content_ops, merchant_id=merchant.pk, name="小林纯天然茶庄", approve=False
+            actor=actor_of(content_ops), merchant_id=merchant.pk, name="小林纯天然茶庄", approve=False
         )
     assert no_note.value.status == 422
     assert StoreNameDecision.objects.unscoped(reason="test").count() == 0
 
     # when: rejected with a note, the name leaves the queue and the decision is audited
     row = services.store_name_decide(
-        actor=content_ops,
+        actor=actor_of(content_ops),
         merchant_id=merchant.pk,
         name="小林纯天然茶庄",
         approve=False,
@@ -68,12 +69,12 @@ def test_a_store_name_with_review_findings_waits_for_content_operations() -> Non
     # a decided or stale name cannot be decided again
     with pytest.raises(DomainError) as again:
         services.store_name_decide(
-            actor=content_ops, merchant_id=merchant.pk, name="小林纯天然茶庄", approve=True
+            actor=actor_of(content_ops), merchant_id=merchant.pk, name="小林纯天然茶庄", approve=True
         )
     assert again.value.status == 404
 
     # a rename brings the new name to decide; the console approves it and shows no rule id
-    account_services.merchant_update(actor=admin, merchant_id=merchant.pk, name="最新潮流馆")
+    account_services.merchant_update(actor=actor_of(admin), merchant_id=merchant.pk, name="最新潮流馆")
     client = Client()
     client.force_login(content_ops)
     page = client.get("/stores/notices/review/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

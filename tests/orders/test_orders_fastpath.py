@@ -102,7 +102,7 @@ def test_fast_path_attempts_replays_and_refusals(setup, monkeypatch):
     expired.save()
     from mallops.accounts.services import token_revoke
 
-    token_revoke(actor=gone, token_id=ApiToken.objects.get(user=gone).pk)
+    token_revoke(actor=actor_of(gone), token_id=ApiToken.objects.get(user=gone).pk)
     assert _call(app, path, token=late_token, key="l")[0] == 401
     assert _call(app, path, token=gone_token, key="g")[0] == 401
     assert _call(app, path, token=token[:-2] + "xx", key="w")[0] == 401

@@ -146,7 +146,7 @@ def test_flash_sale_on_a_redis_cluster_never_oversells_and_keeps_each_sale_in_on
     from mallops.accounts.models import ApiToken
     from mallops.accounts.services import token_revoke
 
-    token_revoke(actor=buyers[1], token_id=ApiToken.objects.get(user=buyers[1]).pk)
+    token_revoke(actor=actor_of(buyers[1]), token_id=ApiToken.objects.get(user=buyers[1]).pk)
     assert _attempt(app, other.pk, raws[1], "x")[0] == 401
     assert _attempt(app, other.pk, raws[2], "x")[0] == 202
     assert redis_path.counters(other.pk) == (0, {buyers[2].pk: 1})

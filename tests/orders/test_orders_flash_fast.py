@@ -151,7 +151,7 @@ def test_token_cache_revocation_is_immediate_and_misses_read_the_database(on_red
     assert _call(app, path, token=raw, key="k1")[0] == 202
     assert r.get(tokens.key(_prefix(raw))).startswith(_digest(raw))
     assert r.get(tokens.sale_key(sale.pk, _prefix(raw))) == r.get(tokens.key(_prefix(raw)))
-    token_revoke(actor=buyer, token_id=ApiToken.objects.get(user=buyer).pk)
+    token_revoke(actor=actor_of(buyer), token_id=ApiToken.objects.get(user=buyer).pk)
     assert r.get(tokens.key(_prefix(raw))) == tokens.REFUSED
     assert r.get(tokens.sale_key(sale.pk, _prefix(raw))) == tokens.REFUSED
     assert _call(app, path, token=raw, key="k2")[0] == 401
@@ -255,7 +255,7 @@ def test_signing_in_and_revoking_work_while_redis_is_down(settings):
     buyer = make_buyer()
     raw = token_for(buyer)  # the cache write fails after commit; the sign-in does not
     assert token_authenticate(raw).pk == buyer.pk
-    token_revoke(actor=buyer, token_id=ApiToken.objects.get(user=buyer).pk)
+    token_revoke(actor=actor_of(buyer), token_id=ApiToken.objects.get(user=buyer).pk)
     assert token_authenticate(raw) is None
 
 

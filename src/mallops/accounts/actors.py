@@ -19,6 +19,11 @@ from mallops.accounts.selectors import merchant_is_suspended, user_merchant, use
 from mallops.core.actors import ANONYMOUS, SYSTEM, Actor, ActorKind
 from mallops.core.logging import current_request_id
 
+
+class UntypedActorWarning(DeprecationWarning):
+    """A service got a ``User`` where its type says ``Actor`` (``services.common._legacy_actor``)."""
+
+
 _KINDS = {Kind.BUYER: ActorKind.BUYER, Kind.STAFF: ActorKind.STAFF, Kind.MERCHANT: ActorKind.MERCHANT}
 
 

@@ -11,10 +11,12 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from mallops.accounts import licences, risk_gate, selectors, services
+from mallops.accounts.actors import request_actor
 from mallops.accounts.auth import api_auth
 from mallops.accounts.errors import AccountsCode
 from mallops.accounts.models import Merchant, MerchantMember, User
 from mallops.accounts.roles import ROLES, Kind
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.inputs import Schema, multipart_files
 from mallops.core.pagination import Pagination
@@ -23,9 +25,9 @@ router = Router(tags=["identity"])
 merchant_router = Router(tags=["merchant"], auth=api_auth)
 
 
-def _actor(request: HttpRequest) -> User:
-    """The authenticated user (the router's auth guarantees one)."""
-    return request.user  # type: ignore[return-value]
+def _actor(request: HttpRequest) -> Actor:
+    """The ``Actor`` of the authenticated user (the router's auth guarantees one)."""
+    return request_actor(request)
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -57,7 +59,7 @@ class MeOut(Schema):
 @router.post("/auth/token", response={201: TokenOut}, auth=None, summary="Issue an API token")
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     issued = services.token_issue_or_record_failure(
-        username=payload.username, password=payload.password, ip=_ip(request), request=request
+        username=payload.username, password=payload.password, ip=_ip(request)
     )
     if issued.record.user.kind == Kind.BUYER:
         risk_gate.login_assess(buyer_id=issued.record.user_id, request=request)
@@ -71,7 +73,7 @@ def token_delete(request: HttpRequest) -> Status[Any]:
         raise DomainError(
             detail="Sign out of the console instead.", code=AccountsCode.NOT_A_TOKEN, status=400
         )
-    services.token_revoke(actor=_actor(request), token_id=token_id, request=request)
+    services.token_revoke(actor=_actor(request), token_id=token_id)
     return Status(204, None)
 
 
@@ -101,7 +103,7 @@ class BuyerOut(Schema):
 @router.post("/buyers", response={201: BuyerOut}, auth=None, summary="Register a buyer (mobile + password)")
 def buyer_create(request: HttpRequest, payload: BuyerIn) -> Status[Any]:
     user = services.buyer_register(
-        phone=payload.phone, password=payload.password, display_name=payload.display_name, request=request
+        phone=payload.phone, password=payload.password, display_name=payload.display_name
     )
     # after the registration's own transaction: risk assessment commits on its own
     risk_gate.register_assess(buyer_id=user.pk, request=request)
@@ -151,7 +153,7 @@ def _staff_out(user: User) -> StaffOut:
 @router.get("/staff", response=list[StaffOut], auth=api_auth, summary="Platform staff")
 @paginate(Pagination)
 def staff_list(request: HttpRequest, **kwargs: Any) -> list[StaffOut]:
-    services.require_permission(request.user, "staff.manage")
+    services.require_permission(_actor(request), "staff.manage")
     return [_staff_out(u) for u in User.objects.filter(kind=Kind.STAFF).order_by("pk")]
 
 
@@ -163,7 +165,6 @@ def staff_create(request: HttpRequest, payload: StaffIn) -> Status[Any]:
         password=payload.password,
         roles=payload.roles,
         email=payload.email,
-        request=request,
     )
     return Status(201, _staff_out(user))
 
@@ -176,16 +177,13 @@ def staff_patch(request: HttpRequest, user_id: int, payload: StaffPatch) -> Staf
         roles=payload.roles,
         is_active=payload.is_active,
         email=payload.email,
-        request=request,
     )
     return _staff_out(user)
 
 
 @router.post("/staff/{user_id}/password", response={204: None}, auth=api_auth, summary="Set a new password")
 def staff_password(request: HttpRequest, user_id: int, payload: StaffPasswordIn) -> Status[Any]:
-    services.staff_password_set(
-        actor=_actor(request), user_id=user_id, password=payload.password, request=request
-    )
+    services.staff_password_set(actor=_actor(request), user_id=user_id, password=payload.password)
     return Status(204, None)
 
 
@@ -193,7 +191,7 @@ def staff_password(request: HttpRequest, user_id: int, payload: StaffPasswordIn)
     "/staff-roles", response=list[StaffRoleOut], auth=api_auth, summary="The staff roles one can grant"
 )
 def staff_roles(request: HttpRequest) -> list[StaffRoleOut]:
-    services.require_permission(request.user, "staff.manage")
+    services.require_permission(_actor(request), "staff.manage")
     return [
         StaffRoleOut(code=r.code, label_zh=r.label_zh, label_en=r.label_en, permissions=sorted(r.permissions))
         for r in ROLES.values()
@@ -247,39 +245,33 @@ class MerchantReasonIn(Schema):
 @router.get("/merchants", response=list[MerchantOut], auth=api_auth, summary="Merchants (platform)")
 @paginate(Pagination)
 def merchant_list(request: HttpRequest, **kwargs: Any) -> Any:
-    services.require_permission(request.user, "merchant.view")
+    services.require_permission(_actor(request), "merchant.view")
     return Merchant.objects.order_by("pk")
 
 
 @router.post("/merchants", response={201: MerchantOut}, auth=api_auth, summary="Onboard a merchant")
 def merchant_create(request: HttpRequest, payload: MerchantIn) -> Status[Any]:
-    merchant = services.merchant_onboard(actor=_actor(request), request=request, **payload.dict())
+    merchant = services.merchant_onboard(actor=_actor(request), **payload.dict())
     return Status(201, merchant)
 
 
 @router.patch("/merchants/{merchant_id}", response=MerchantOut, auth=api_auth, summary="Edit a merchant")
 def merchant_patch(request: HttpRequest, merchant_id: int, payload: MerchantPatch) -> Merchant:
-    return services.merchant_update(
-        actor=_actor(request), merchant_id=merchant_id, request=request, **payload.dict()
-    )
+    return services.merchant_update(actor=_actor(request), merchant_id=merchant_id, **payload.dict())
 
 
 @router.post(
     "/merchants/{merchant_id}/suspend", response=MerchantOut, auth=api_auth, summary="Suspend a merchant"
 )
 def merchant_suspend(request: HttpRequest, merchant_id: int, payload: MerchantReasonIn) -> Merchant:
-    return services.merchant_suspend(
-        actor=_actor(request), merchant_id=merchant_id, reason=payload.reason, request=request
-    )
+    return services.merchant_suspend(actor=_actor(request), merchant_id=merchant_id, reason=payload.reason)
 
 
 @router.post(
     "/merchants/{merchant_id}/resume", response=MerchantOut, auth=api_auth, summary="Resume a merchant"
 )
 def merchant_resume(request: HttpRequest, merchant_id: int, payload: MerchantReasonIn) -> Merchant:
-    return services.merchant_resume(
-        actor=_actor(request), merchant_id=merchant_id, reason=payload.reason, request=request
-    )
+    return services.merchant_resume(actor=_actor(request), merchant_id=merchant_id, reason=payload.reason)
 
 
 @router.post(
@@ -302,10 +294,10 @@ def merchant_resume(request: HttpRequest, merchant_id: int, payload: MerchantRea
     },
 )
 def merchant_licence_upload(request: HttpRequest, merchant_id: int) -> Merchant:
-    services.require_permission(request.user, "merchant.onboard")
+    services.require_permission(_actor(request), "merchant.onboard")
     _form, files = multipart_files(request)  # read only after the permission check
     return licences.merchant_licence_upload(
-        actor=_actor(request), merchant_id=merchant_id, upload=files.get("file"), request=request
+        actor=_actor(request), merchant_id=merchant_id, upload=files.get("file")
     )
 
 
@@ -342,13 +334,13 @@ def _member_out(member: MerchantMember) -> MemberOut:
 @merchant_router.get("/staff", response=list[MemberOut], summary="My store's staff")
 @paginate(Pagination)
 def merchant_staff_list(request: HttpRequest, **kwargs: Any) -> list[MemberOut]:
-    services.require_permission(request.user, "store.staff.view")
+    services.require_permission(_actor(request), "store.staff.view")
     return [_member_out(m) for m in selectors.merchant_staff_list(actor=_actor(request))]
 
 
 @merchant_router.get("/staff/{member_id}", response=MemberOut, summary="One of my store's staff")
 def merchant_staff_get(request: HttpRequest, member_id: int) -> MemberOut:
-    services.require_permission(request.user, "store.staff.view")
+    services.require_permission(_actor(request), "store.staff.view")
     return _member_out(selectors.merchant_staff_get(actor=_actor(request), member_id=member_id))
 
 
@@ -359,7 +351,6 @@ def merchant_staff_add(request: HttpRequest, payload: MemberIn) -> Status[Any]:
         username=payload.username,
         password=payload.password,
         role=payload.role,
-        request=request,
     )
     return Status(201, _member_out(member))
 
@@ -373,6 +364,5 @@ def merchant_staff_patch(request: HttpRequest, member_id: int, payload: MemberPa
         member_id=member_id,
         role=payload.role,
         is_active=payload.is_active,
-        request=request,
     )
     return _member_out(member)

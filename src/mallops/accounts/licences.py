@@ -14,9 +14,10 @@ from typing import Any
 from django.core.files.base import File
 from django.db import transaction
 
-from mallops.accounts.models import Merchant, User
+from mallops.accounts.models import Merchant
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import not_found, validation_error
 from mallops.core.uploads import EXTENSIONS, inspect_upload, media_storage
 
@@ -30,9 +31,7 @@ def _storage() -> Any:
 
 
 @transaction.atomic
-def merchant_licence_upload(
-    *, actor: User, merchant_id: int, upload: File[Any] | None, request: Any = None
-) -> Merchant:
+def merchant_licence_upload(*, actor: Actor, merchant_id: int, upload: File[Any] | None) -> Merchant:
     """Attach (or replace) the licence scan of a store. Needs ``merchant.onboard``.
 
     Errors: 422 at ``body.file`` (``required``, ``empty``, ``too_large``, ``unsupported_type``), 404.
@@ -67,14 +66,13 @@ def merchant_licence_upload(
         obj=merchant,
         before={"file": previous},
         after={"file": name, "content_type": inspected.content_type, "size_bytes": inspected.size_bytes},
-        request=request,
     )
     if previous:
         transaction.on_commit(lambda: storage.delete(previous))
     return merchant
 
 
-def merchant_licence_open(*, actor: User, merchant_id: int) -> tuple[File[Any], str]:
+def merchant_licence_open(*, actor: Actor, merchant_id: int) -> tuple[File[Any], str]:
     """The stored licence scan and its content type. Needs ``merchant.onboard`` (the scan names the legal
     representative). Errors: 404 when the store or its scan is missing."""
     require_permission(actor, "merchant.onboard")

@@ -106,7 +106,7 @@ def user_merchant(user: Any) -> MerchantMember | None:
     return member
 
 
-def merchant_staff_list(*, actor: User) -> QuerySet[MerchantMember]:
+def merchant_staff_list(*, actor: Actor) -> QuerySet[MerchantMember]:
     """The actor's own store members (merchant side)."""
     member = user_merchant(actor)
     if member is None:
@@ -117,7 +117,7 @@ def merchant_staff_list(*, actor: User) -> QuerySet[MerchantMember]:
     return members
 
 
-def merchant_staff_get(*, actor: User, member_id: int) -> MerchantMember:
+def merchant_staff_get(*, actor: Actor, member_id: int) -> MerchantMember:
     member = merchant_staff_list(actor=actor).filter(pk=member_id).first()
     if member is None:
         raise not_found("staff member")

@@ -74,7 +74,7 @@ def post_events(request: HttpRequest) -> dict[str, Any]:
 
 
 def _viewer(request: HttpRequest) -> Any:
-    require_permission(request.auth, "analytics.view")  # type: ignore[attr-defined]
+    require_permission(request_actor(request), "analytics.view")
     return request.auth  # type: ignore[attr-defined]
 
 
@@ -346,7 +346,7 @@ def get_experiment_results(request: HttpRequest, key: str) -> dict[str, Any]:
 
 
 def _manager(request: HttpRequest) -> Any:
-    require_permission(request.auth, "analytics.manage")  # type: ignore[attr-defined]
+    require_permission(request_actor(request), "analytics.manage")
     return request.auth  # type: ignore[attr-defined]
 
 

@@ -21,7 +21,7 @@ router = Router(tags=["analytics"], auth=api_auth)
 
 
 def _viewer(request: HttpRequest) -> None:
-    require_permission(request.auth, "analytics.view")  # type: ignore[attr-defined]
+    require_permission(request_actor(request), "analytics.view")
 
 
 @router.get(

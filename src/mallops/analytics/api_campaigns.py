@@ -96,7 +96,7 @@ def _segment_out(result: segments.SegmentIssueResult) -> SegmentIssueOut:
 
 @router.get("/segments", response=dict[str, int], summary="Buyers per RFM segment (for segment issues)")
 def segment_list(request: HttpRequest) -> Any:
-    require_permission(request.user, "promotion.view")
+    require_permission(request_actor(request), "promotion.view")
     return segments.segment_sizes()
 
 

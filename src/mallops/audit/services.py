@@ -58,8 +58,8 @@ def register_role_reader(reader: Callable[[Any], Any]) -> None:
     _ROLE_READER[:] = [reader]
 
 
-def _actor_roles(actor: Any) -> list[str]:
-    if actor is None or not getattr(actor, "pk", None):
+def _actor_roles(actor: Actor | None) -> list[str]:
+    if actor is None or not actor.pk:
         return []
     if not _ROLE_READER:
         raise LookupError("no app registered the actor's role reader (audit.services.register_role_reader)")
@@ -153,7 +153,7 @@ def _append(pending: list[_Pending]) -> list[AuditEvent]:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",

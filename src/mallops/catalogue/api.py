@@ -48,7 +48,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def merchant_scope(request: HttpRequest, permission: str = "store.listing.manage") -> int:
     """The signed-in merchant member's store id after the permission check (404 without a store)."""
-    require_permission(request.user, permission)
+    require_permission(request_actor(request), permission)
     member = user_merchant(request.user)
     if member is None:
         raise not_found("merchant")
@@ -335,7 +335,7 @@ def category_create(request: HttpRequest, payload: CategoryIn) -> Status[Any]:
     summary="Replace a category's fields and own schema (catalogue.manage)",
 )
 def category_update(request: HttpRequest, category_id: int, payload: Body[Any]) -> CategoryOut:
-    require_permission(request.user, "catalogue.manage")
+    require_permission(request_actor(request), "catalogue.manage")
     if not Category.objects.filter(pk=category_id).exists():
         raise not_found("category")
     body = parse_body(CategoryIn, payload)

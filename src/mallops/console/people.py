@@ -150,7 +150,7 @@ def merchants(request: HttpRequest) -> HttpResponse:
         ]
         data = {name: request.POST.get(name, "").strip() for name in fields}
         try:
-            merchant = account_services.merchant_onboard(actor=request.user, request=request, **data)  # type: ignore[arg-type]
+            merchant = account_services.merchant_onboard(actor=request_actor(request), **data)
         except DomainError as exc:
             for line in error_lines(exc.errors or [], "accounts") or [exc.detail]:
                 messages.error(request, line)
@@ -237,11 +237,10 @@ def store_staff(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             account_services.merchant_member_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_actor(request),
                 username=request.POST.get("username", "").strip(),
                 password=request.POST.get("password", ""),
                 role=request.POST.get("role", ""),
-                request=request,
             )
         except DomainError as exc:
             for line in error_lines(exc.errors or [], "accounts") or [exc.detail]:
@@ -277,7 +276,7 @@ def store_staff(request: HttpRequest) -> HttpResponse:
         )
     table = DataTable(
         request,
-        merchant_staff_list(actor=request.user),  # type: ignore[arg-type]
+        merchant_staff_list(actor=request_actor(request)),
         columns=columns,
         search=["user__username"],
         search_placeholder=_("Username"),

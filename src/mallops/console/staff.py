@@ -22,9 +22,11 @@ from django.views.decorators.http import require_POST
 
 from mallops.accounts import licences
 from mallops.accounts import services as account_services
+from mallops.accounts.actors import request_actor
 from mallops.accounts.models import Merchant, RoleGrant, User
 from mallops.accounts.roles import ROLES, STAFF_ROLES, Kind
 from mallops.console.lists import Column, DataTable, Filter
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import error_lines
 
@@ -34,9 +36,9 @@ def _require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied(permission)
 
 
-def _actor(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]  # login_required guarantees a signed-in user
-    return user
+def _actor(request: HttpRequest) -> Actor:
+    """The signed-in user's ``Actor`` (``login_required`` guarantees one)."""
+    return request_actor(request)
 
 
 def role_name(code: str) -> str:
@@ -162,7 +164,6 @@ def staff_new(request: HttpRequest) -> HttpResponse:
                 password=data["password"],
                 roles=list(data["roles"]),
                 email=data["email"],
-                request=request,
             )
         except DomainError as exc:
             _refusal(form, exc)
@@ -191,7 +192,6 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
                 user_id=staff_user.pk,
                 roles=list(form.cleaned_data["roles"]),
                 email=form.cleaned_data["email"],
-                request=request,
             )
             messages.success(request, _("Saved."))
             return redirect("console:staff_edit", user_id=staff_user.pk)
@@ -200,13 +200,12 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
                 actor=_actor(request),
                 user_id=staff_user.pk,
                 password=password_form.cleaned_data["password"],
-                request=request,
             )
             messages.success(request, _("New password set; the account's earlier sign-ins have ended."))
             return redirect("console:staff_edit", user_id=staff_user.pk)
         if action in ("disable", "enable"):
             account_services.staff_update(
-                actor=_actor(request), user_id=staff_user.pk, is_active=action == "enable", request=request
+                actor=_actor(request), user_id=staff_user.pk, is_active=action == "enable"
             )
             messages.success(
                 request,
@@ -285,7 +284,7 @@ def merchant_manage(request: HttpRequest, merchant_id: int) -> HttpResponse:
     try:
         if action == "save" and form.is_valid():
             account_services.merchant_update(
-                actor=_actor(request), merchant_id=merchant.pk, request=request, **form.cleaned_data
+                actor=_actor(request), merchant_id=merchant.pk, **form.cleaned_data
             )
             done = _("Saved.")
         elif action in ("suspend", "resume") and reason_form.is_valid():
@@ -296,7 +295,6 @@ def merchant_manage(request: HttpRequest, merchant_id: int) -> HttpResponse:
                 actor=_actor(request),
                 merchant_id=merchant.pk,
                 reason=reason_form.cleaned_data["reason"],
-                request=request,
             )
             done = _("Store suspended.") if action == "suspend" else _("Store resumed.")
         elif action == "licence" and licence_form.is_valid():
@@ -304,7 +302,6 @@ def merchant_manage(request: HttpRequest, merchant_id: int) -> HttpResponse:
                 actor=_actor(request),
                 merchant_id=merchant.pk,
                 upload=licence_form.cleaned_data["file"],
-                request=request,
             )
             done = _("Business licence uploaded.")
     except DomainError as exc:
@@ -357,7 +354,7 @@ def store_staff_member(request: HttpRequest, member_id: int) -> HttpResponse:
         return redirect("console:store_staff")
     try:
         member = account_services.merchant_member_update(
-            actor=_actor(request), member_id=member_id, request=request, **changes
+            actor=_actor(request), member_id=member_id, **changes
         )
     except DomainError as exc:
         if exc.status == 404:

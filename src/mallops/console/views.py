@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallops.accounts import services as account_services
+from mallops.accounts.actors import request_actor
 from mallops.accounts.models import LoginLock
 from mallops.audit import labels as audit_labels
 from mallops.audit.selectors import audit_events
@@ -154,7 +155,7 @@ def unlock(request: HttpRequest) -> HttpResponse:
     require_perm(request, "staff.unlock")
     username = request.POST.get("username", "")
     try:
-        account_services.login_unlock(actor=request.user, username=username)  # type: ignore[arg-type]
+        account_services.login_unlock(actor=request_actor(request), username=username)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

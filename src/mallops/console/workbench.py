@@ -305,7 +305,7 @@ def _short_days(daily: list[tuple[str, Any]]) -> list[str]:
 
 
 def _review_group(user: Any, now: datetime) -> KpiGroup:
-    data = review_selectors.workbench_turnaround(actor=user, now=now, days=PERIOD_DAYS)
+    data = review_selectors.workbench_turnaround(actor=actor_of(user), now=now, days=PERIOD_DAYS)
     href = reverse("review:metrics")
     return KpiGroup(
         kpis=[
@@ -394,7 +394,7 @@ def _store_sales_group(user: Any, now: datetime) -> KpiGroup:
 
 
 def _dsr_group(user: Any, now: datetime) -> KpiGroup:
-    data = dsr_selectors.workbench_timeliness(actor=user, now=now, days=PERIOD_DAYS)
+    data = dsr_selectors.workbench_timeliness(actor=actor_of(user), now=now, days=PERIOD_DAYS)
     href = reverse("dsr:queue")
     return KpiGroup(
         kpis=[

@@ -152,7 +152,7 @@ def _input(payload: MembershipTierIn) -> services.TierInput:
     "/membership/tiers", response=MembershipTierListOut, summary="Membership tiers (rules and benefits)"
 )
 def membership_tiers(request: HttpRequest) -> MembershipTierListOut:
-    require_permission(_actor(request), "promotion.view")
+    require_permission(request_actor(request), "promotion.view")
     return MembershipTierListOut(items=[_tier_out(t) for t in selectors.tiers()])
 
 

@@ -266,7 +266,7 @@ def platform_order_detail(request: HttpRequest, order_id: int) -> Any:
 def flash_sale_create(request: HttpRequest, payload: FlashSaleIn) -> Status[Any]:
     from mallops.accounts.services import require_permission
 
-    require_permission(request.user, "promotion.manage")
+    require_permission(request_actor(request), "promotion.manage")
     require_idempotency_key(request)
     sale = flash.flash_sale_create(actor=request_actor(request), **payload.dict())
     return Status(201, sale)
@@ -310,7 +310,7 @@ def flash_attempt_get(request: HttpRequest, sale_id: int, attempt_id: str) -> An
 def flash_reconciliation(request: HttpRequest, sale_id: int, repair: bool = False) -> Any:
     from mallops.accounts.services import require_permission
 
-    require_permission(request.user, "promotion.manage")
+    require_permission(request_actor(request), "promotion.manage")
     report = flash.flash_reconcile(sale_id=sale_id, repair=repair)
     return {**report.__dict__, "ok": report.ok}
 

@@ -110,7 +110,7 @@ def merchant_refund(request: HttpRequest, order_id: int) -> Any:
 @router.get("/payments/reconciliations", response=list[ReconciliationOut], summary="Reconciliation reports")
 @paginate(Pagination)
 def reconciliation_list(request: HttpRequest, **kwargs: Any) -> Any:
-    require_permission(request.user, "order.view")
+    require_permission(request_actor(request), "order.view")
     return ReconciliationReport.objects.order_by("-day", "-pk")
 
 
@@ -120,5 +120,5 @@ def reconciliation_list(request: HttpRequest, **kwargs: Any) -> Any:
     summary="Reconcile one day (system.operate)",
 )
 def reconciliation_run(request: HttpRequest, payload: ReconcileIn) -> Status[Any]:
-    require_permission(request.user, "system.operate")
+    require_permission(request_actor(request), "system.operate")
     return Status(201, services.payments_reconcile(day=payload.day))

@@ -220,7 +220,7 @@ def review_queue(request: HttpRequest) -> FixedPage:
     summary="A listing as the reviewer sees it: versions, findings, diff against the live version",
 )
 def review_listing(request: HttpRequest, listing_id: int) -> dict[str, Any]:
-    require_permission(request.user, "listing.view")
+    require_permission(request_actor(request), "listing.view")
     listing = selectors.listing_get_for_platform(
         actor=request_actor(request), permission="listing.view", listing_id=listing_id
     )
@@ -271,7 +271,7 @@ def review_approve(request: HttpRequest, listing_id: int) -> dict[str, Any]:
     summary="Reject with reason codes and a note",
 )
 def review_reject(request: HttpRequest, listing_id: int, payload: Body[Any]) -> dict[str, Any]:
-    require_permission(request.user, "listing.review")
+    require_permission(request_actor(request), "listing.review")
     body = parse_body(ListingRejectIn, payload)
     version = services.listing_reject(
         actor=request_actor(request),
@@ -300,7 +300,7 @@ def review_reject(request: HttpRequest, listing_id: int, payload: Body[Any]) -> 
     ),
 )
 def review_take_down(request: HttpRequest, listing_id: int, payload: Body[Any]) -> dict[str, Any]:
-    require_permission(request.user, "listing.takedown")
+    require_permission(request_actor(request), "listing.takedown")
     body = parse_body(TakedownIn, payload)
     listing = services.listing_take_down(
         actor=request_actor(request),
@@ -318,7 +318,7 @@ def review_take_down(request: HttpRequest, listing_id: int, payload: Body[Any]) 
     summary="Rules a take-down or a manual finding may cite: id, name, legal basis",
 )
 def review_rules(request: HttpRequest) -> list[dict[str, str]]:
-    require_permission(request.user, "listing.view")
+    require_permission(request_actor(request), "listing.view")
     return [
         {"id": rule_id, "name": label(rule_id, "compliance.rule"), "basis": rule_basis(rule_id) or ""}
         for rule_id in rule_ids()
@@ -365,7 +365,7 @@ def platform_products(
 ) -> PageRows:
     # plain text parameters: this module's annotations are strings, which paginate_rows' wrapper resolves
     # in django-ninja's globals (``date`` is not there); a bad date is ignored, as on the console page
-    require_permission(request.user, "listing.view")
+    require_permission(request_actor(request), "listing.view")
     query = product_list.ProductQuery(
         q=q,
         status=status,
@@ -385,7 +385,7 @@ def platform_products(
 def review_metrics(
     request: HttpRequest, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, Any]:
-    require_permission(request.user, "listing.view")
+    require_permission(request_actor(request), "listing.view")
     return selectors.review_metrics(actor=request_actor(request), since=since, until=until)
 
 

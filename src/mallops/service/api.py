@@ -87,18 +87,17 @@ def _merchant_only(request: HttpRequest) -> Any:
     return request.user
 
 
-def _staff_only(request: HttpRequest) -> Any:
+def _staff_only(request: HttpRequest) -> Actor:
     if getattr(request.user, "kind", None) != Kind.STAFF:
         raise DomainError(
             detail="Staff accounts only.", code=CoreCode.PERMISSION_DENIED, status=403, title="Forbidden"
         )
-    return request.user
+    return request_actor(request)
 
 
 def _staff(request: HttpRequest) -> Actor:
     """The staff caller's ``Actor`` (403 for anyone else), built once for a write."""
-    _staff_only(request)
-    return request_actor(request)
+    return _staff_only(request)
 
 
 def _buyer(request: HttpRequest) -> Actor:

@@ -22,17 +22,19 @@ from django.views.decorators.http import require_POST
 
 from mallops.accounts.actors import request_actor
 from mallops.accounts.roles import Kind
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError
 from mallops.core.words import label
 from mallops.service import notifications, selectors, services
 from mallops.service.views import checklist_context, error_message, queue_table, step_action
 
 
-def _store_cs(request: HttpRequest) -> Any:
+def _store_cs(request: HttpRequest) -> Actor:
+    """The store CS member's ``Actor`` (403 for anyone else)."""
     user = request.user
     if getattr(user, "kind", None) != Kind.MERCHANT or not user.has_perm("store.service.handle"):
         raise PermissionDenied("store.service.handle")
-    return user
+    return request_actor(request)
 
 
 @login_required

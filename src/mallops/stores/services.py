@@ -16,7 +16,6 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant
 from mallops.accounts.selectors import user_merchant
 from mallops.accounts.services import require_permission
@@ -53,7 +52,6 @@ def store_notice_submit(*, actor: Actor, text: str, now: datetime | None = None)
     """Submit the store's announcement. Errors: 422 ``validation_error`` (empty or over 500 characters),
     422 ``compliance_blocked`` (a block finding; the spans and articles in ``errors``/``findings``), 403.
     Locks the store row, then its live and pending versions; an earlier pending version is replaced."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     merchant_id = _merchant_id(actor)
     text = text.strip()
     if not text:
@@ -94,7 +92,6 @@ def store_notice_decide(
     """Content operations approve a pending announcement (it goes live, replacing the live one) or reject
     it (a note of 2-200 characters is required). Locks the store row, then its versions. Errors: 404,
     409 ``notice_not_pending``, 422, 403."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, REVIEW_PERMISSION)
     note = note.strip()
     if not approve and not 2 <= len(note) <= NOTE_MAX:
@@ -139,7 +136,6 @@ def store_name_decide(
     2-200 characters is required to reject; platform staff then rename the store). Locks the store row.
     Errors: 404 (no such active store, the name is no longer the store's name, the name has no findings or
     was decided already), 422, 403. Audited ``stores.name.approve`` / ``stores.name.reject``."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, REVIEW_PERMISSION)
     note = note.strip()
     if not approve and not 2 <= len(note) <= NOTE_MAX:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.accounts.services.common import _check_password, _check_phone
@@ -39,10 +40,9 @@ def buyer_register(*, phone: str, password: str, display_name: str = "", request
     user.set_password(password)
     user.save()
     audit_record(
-        actor=user,
+        actor=actor_of(user, request=request),
         action="accounts.buyer_registered",
         obj=user,
         after={"phone": phone, "display_name": display_name},
-        request=request,
     )
     return user

@@ -5,7 +5,6 @@ Each public function is one transaction and writes an audit event for every stat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +22,7 @@ from mallops.accounts.services.common import (
     require_permission,
 )
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 
 # ---------------------------------------------------------------- merchants
@@ -35,14 +35,13 @@ STORE_NAME_CHECKS: list[Callable[[str], None]] = []
 @transaction.atomic
 def merchant_onboard(
     *,
-    actor: User,
+    actor: Actor,
     name: str,
     licence_number: str,
     contact_name: str,
     contact_phone: str,
     owner_username: str,
     owner_password: str,
-    request: Any = None,
 ) -> Merchant:
     """Create a store and its owner account (the owner signs in with the password the admin set)."""
     require_permission(actor, "merchant.onboard")
@@ -81,20 +80,18 @@ def merchant_onboard(
             "contact_phone": contact_phone,
             "owner": owner_username,
         },
-        request=request,
     )
     return merchant
 
 
 def merchant_update(
     *,
-    actor: User,
+    actor: Actor,
     merchant_id: int,
     name: str | None = None,
     licence_number: str | None = None,
     contact_name: str | None = None,
     contact_phone: str | None = None,
-    request: Any = None,
 ) -> Merchant:
     """Correct a store's registration data (fields left None stay). The licence number is checked as a
     USCC only when it changes, so a store registered before the check can still be edited."""
@@ -154,7 +151,6 @@ def merchant_update(
             obj=merchant,
             before=before,
             after=changes,
-            request=request,
         )
         return merchant
 
@@ -162,9 +158,7 @@ def merchant_update(
 REASON_MIN, REASON_MAX = 2, 200
 
 
-def _merchant_set_state(
-    *, actor: User, merchant_id: int, is_active: bool, reason: str, request: Any
-) -> Merchant:
+def _merchant_set_state(*, actor: Actor, merchant_id: int, is_active: bool, reason: str) -> Merchant:
     require_permission(actor, "merchant.onboard")
     reason = (reason or "").strip()
     if not REASON_MIN <= len(reason) <= REASON_MAX:
@@ -192,12 +186,11 @@ def _merchant_set_state(
             obj=merchant,
             before=before,
             after={"is_active": is_active, "reason": reason},
-            request=request,
         )
         return merchant
 
 
-def merchant_suspend(*, actor: User, merchant_id: int, reason: str, request: Any = None) -> Merchant:
+def merchant_suspend(*, actor: Actor, merchant_id: int, reason: str) -> Merchant:
     """Suspend a store, giving the reason (2-200 characters; audited and shown in the console).
 
     What suspension blocks (``accounts.selectors.SUSPENDED_STORE_KEEPS``): checkout of the store's
@@ -205,31 +198,23 @@ def merchant_suspend(*, actor: User, merchant_id: int, reason: str, request: Any
     members still sign in, ship and refund orders already placed and answer customer service.
     Errors: 422 ``invalid_reason``, 404, 409 ``already_suspended``.
     """
-    return _merchant_set_state(
-        actor=actor, merchant_id=merchant_id, is_active=False, reason=reason, request=request
-    )
+    return _merchant_set_state(actor=actor, merchant_id=merchant_id, is_active=False, reason=reason)
 
 
-def merchant_resume(*, actor: User, merchant_id: int, reason: str, request: Any = None) -> Merchant:
+def merchant_resume(*, actor: Actor, merchant_id: int, reason: str) -> Merchant:
     """Lift a suspension, giving the reason (audited). Errors as ``merchant_suspend``, 409 ``already_active``."""
-    return _merchant_set_state(
-        actor=actor, merchant_id=merchant_id, is_active=True, reason=reason, request=request
-    )
+    return _merchant_set_state(actor=actor, merchant_id=merchant_id, is_active=True, reason=reason)
 
 
-def merchant_set_active(
-    *, actor: User, merchant_id: int, is_active: bool, reason: str = "", request: Any = None
-) -> Merchant:
+def merchant_set_active(*, actor: Actor, merchant_id: int, is_active: bool, reason: str = "") -> Merchant:
     """``merchant_resume`` or ``merchant_suspend`` (kept for callers of the earlier name; a reason is
     required either way)."""
     change = merchant_resume if is_active else merchant_suspend
-    return change(actor=actor, merchant_id=merchant_id, reason=reason, request=request)
+    return change(actor=actor, merchant_id=merchant_id, reason=reason)
 
 
 @transaction.atomic
-def merchant_member_add(
-    *, actor: User, username: str, password: str, role: str, request: Any = None
-) -> MerchantMember:
+def merchant_member_add(*, actor: Actor, username: str, password: str, role: str) -> MerchantMember:
     require_permission(actor, "store.staff.manage")
     owner = user_merchant(actor)
     if owner is None:
@@ -248,7 +233,6 @@ def merchant_member_add(
         action="accounts.merchant_member_added",
         obj=member,
         after={"username": username, "role": role},
-        request=request,
     )
     return member
 
@@ -259,11 +243,10 @@ STORE_STAFF_ROLES = ("merchant_operator", "merchant_cs")  # what an owner may gr
 @transaction.atomic
 def merchant_member_update(
     *,
-    actor: User,
+    actor: Actor,
     member_id: int,
     role: str | None = None,
     is_active: bool | None = None,
-    request: Any = None,
 ) -> MerchantMember:
     """The owner changes a member of the own store: its role (operator or CS) or whether it works there.
 
@@ -305,6 +288,5 @@ def merchant_member_update(
         obj=member,
         before=before,
         after={"role": member.role, "is_active": member.is_active, "username": member.user.username},
-        request=request,
     )
     return member

@@ -16,11 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.errors import AccountsCode
 from mallops.accounts.models import ApiToken, LoginFailure, LoginLock, User
 from mallops.accounts.services.common import PHONE_RE, TOKEN_PREFIX, _policy, require_permission
 from mallops.accounts.tokens import aware, token_digest, token_prefix, token_usable
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import DomainError, not_found
 from mallops.privacy.keys import blind_index
 
@@ -110,7 +112,7 @@ def login_success_record(*, username: str) -> None:
 
 
 @transaction.atomic
-def login_unlock(*, actor: User, username: str) -> int:
+def login_unlock(*, actor: Actor, username: str) -> int:
     """Lift the lock of the account ``username`` names (any alias), or of that alias when it names none."""
     require_permission(actor, "staff.unlock")
     name = _counter_name(username, _resolve_account(username))
@@ -167,7 +169,10 @@ def token_issue(
         expires_at=timezone.now() + ttl,
     )
     audit_record(
-        actor=user, action="accounts.token_issued", obj=record, after={"prefix": prefix}, request=request
+        actor=actor_of(user, request=request),
+        action="accounts.token_issued",
+        obj=record,
+        after={"prefix": prefix},
     )
     return IssuedToken(token=raw, expires_at=record.expires_at, record=record)
 
@@ -269,11 +274,11 @@ def token_authenticate(raw: str) -> User | None:
 
 
 @transaction.atomic
-def token_revoke(*, actor: User, token_id: int, request: Any = None) -> None:
-    record = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+def token_revoke(*, actor: Actor, token_id: int) -> None:
+    record = ApiToken.objects.select_for_update().filter(pk=token_id, user_id=actor.user_id or 0).first()
     if record is None:
         raise not_found("token")
     if record.revoked_at is None:
         record.revoked_at = timezone.now()
         record.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="accounts.token_revoked", obj=record, request=request)
+        audit_record(actor=actor, action="accounts.token_revoked", obj=record)

@@ -14,6 +14,7 @@ from mallops.accounts.models import RoleGrant, User
 from mallops.accounts.roles import STAFF_ROLES, Kind
 from mallops.accounts.services.common import _check_password, _check_username, require_permission
 from mallops.audit.services import audit_record
+from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
 
 # ---------------------------------------------------------------- staff
@@ -38,7 +39,7 @@ def _check_email(email: str) -> list[FieldError]:
 
 
 @transaction.atomic
-def staff_password_set(*, actor: User, user_id: int, password: str, request: Any = None) -> User:
+def staff_password_set(*, actor: Actor, user_id: int, password: str) -> User:
     """An admin sets a new password for a staff account (to hand over in person). Every sign-in of the
     account ends (``User.save``). Errors: 422 ``weak_password`` at ``body.password``, 404."""
     require_permission(actor, "staff.manage")
@@ -55,7 +56,6 @@ def staff_password_set(*, actor: User, user_id: int, password: str, request: Any
         action="accounts.staff_password_set",
         obj=user,
         after={"username": user.username},
-        request=request,
     )
     return user
 
@@ -65,9 +65,7 @@ def _snapshot_user(user: User) -> dict[str, Any]:
 
 
 @transaction.atomic
-def staff_create(
-    *, actor: User, username: str, password: str, roles: list[str], email: str = "", request: Any = None
-) -> User:
+def staff_create(*, actor: Actor, username: str, password: str, roles: list[str], email: str = "") -> User:
     require_permission(actor, "staff.manage")
     errors = _check_username(username, ("body", "username")) + _check_password(password, ("body", "password"))
     errors += _check_staff_roles(roles) + _check_email(email)
@@ -86,7 +84,6 @@ def staff_create(
         action="accounts.staff_created",
         obj=user,
         after={**_snapshot_user(user), "roles": sorted(set(roles))},
-        request=request,
     )
     return user
 
@@ -94,12 +91,11 @@ def staff_create(
 @transaction.atomic
 def staff_update(
     *,
-    actor: User,
+    actor: Actor,
     user_id: int,
     roles: list[str] | None = None,
     is_active: bool | None = None,
     email: str | None = None,
-    request: Any = None,
 ) -> User:
     """Change a staff account's roles, e-mail or active flag (None: unchanged). Disabling ends every
     sign-in of the account (tokens and sessions, ``User.save``). Errors: 422 ``unknown_role`` at
@@ -135,7 +131,5 @@ def staff_update(
         **_snapshot_user(user),
         "roles": sorted(RoleGrant.objects.filter(user=user).values_list("role", flat=True)),
     }
-    audit_record(
-        actor=actor, action="accounts.staff_updated", obj=user, before=before, after=after, request=request
-    )
+    audit_record(actor=actor, action="accounts.staff_updated", obj=user, before=before, after=after)
     return user
