@@ -12,8 +12,11 @@ import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.db.models import QuerySet
+
+from mallops.core.fixedsql import FixedQuery
 from mallops.dsr.models import ConsentAction, ConsentRecord, LegalBasis, PrivacyPolicy
 
 # --- consent (PIPL Art. 13-16) ----------------------------------------------------------------------------
@@ -53,15 +56,47 @@ def consent_cache_forget(user_id: int) -> None:
             del cache[key]
 
 
-def _policy_at(at: datetime | None) -> PrivacyPolicy | None:
+class _Policy(NamedTuple):
+    """What the decision reads of a privacy policy version."""
+
+    pk: int
+    purposes: list[dict[str, Any]]
+
+
+def _current_policy() -> QuerySet[Any]:
+    """The current version (the builder of ``_CURRENT_POLICY``: every storefront page's tracking asks)."""
+    rows: QuerySet[Any] = (
+        PrivacyPolicy.objects.filter(is_current=True).order_by("pk").values("pk", "purposes")
+    )
+    return rows
+
+
+def _latest_records(user_ids: list[int], purpose: str) -> QuerySet[Any]:
+    """Grants and withdrawals of ``purpose`` by ``user_ids``, oldest first (the builder of ``_RECORDS``)."""
+    rows: QuerySet[Any] = (
+        ConsentRecord.objects.filter(buyer_id__in=user_ids, purpose=purpose)
+        .order_by("at", "pk")
+        .values("buyer_id", "action", "policy_id")
+    )
+    return rows
+
+
+# the reads for "now" of one user, compiled once per connection (``core.fixedsql``); a read at a past moment
+# or of many users uses the ORM
+_CURRENT_POLICY = FixedQuery("dsr.current_policy", _current_policy)
+_RECORDS = FixedQuery("dsr.consent_records", _latest_records)
+
+
+def _policy_at(at: datetime | None) -> _Policy | None:
     if at is None:
-        return PrivacyPolicy.objects.filter(is_current=True).first()
-    return PrivacyPolicy.objects.filter(published_at__lte=at).order_by("-published_at", "-pk").first()
+        rows = _CURRENT_POLICY.rows(limit=1)
+    else:
+        past = PrivacyPolicy.objects.filter(published_at__lte=at).order_by("-published_at", "-pk")
+        rows = [dict(row) for row in past.values("pk", "purposes")[:1]]
+    return _Policy(int(rows[0]["pk"]), list(rows[0]["purposes"] or [])) if rows else None
 
 
-def _consenting(
-    user_ids: set[int], purpose: str, at: datetime | None, policy: PrivacyPolicy | None
-) -> set[int]:
+def _consenting(user_ids: set[int], purpose: str, at: datetime | None, policy: _Policy | None) -> set[int]:
     """The decision itself (see :func:`consent_allows`), for many users in three queries."""
     if policy is None or not user_ids:
         return set()
@@ -70,14 +105,14 @@ def _consenting(
         return set()
     if declared.get("legal_basis") != LegalBasis.CONSENT:
         return set(user_ids)
-    rows = ConsentRecord.objects.filter(buyer_id__in=user_ids, purpose=purpose)
-    if at is not None:
-        rows = rows.filter(at__lte=at)
+    if at is None and len(user_ids) == 1:  # a page's question (a bulk read has a statement per length)
+        rows = _RECORDS.rows(user_ids=sorted(user_ids), purpose=purpose)
+    else:
+        records = _latest_records(sorted(user_ids), purpose)
+        rows = list(records if at is None else records.filter(at__lte=at))
     latest: dict[int, tuple[str, int]] = {}
-    for buyer_id, action, policy_id in rows.order_by("at", "pk").values_list(
-        "buyer_id", "action", "policy_id"
-    ):
-        latest[buyer_id] = (action, policy_id)
+    for row in rows:
+        latest[row["buyer_id"]] = (row["action"], row["policy_id"])
     return {
         uid
         for uid, (action, policy_id) in latest.items()
