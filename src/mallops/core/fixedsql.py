@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
@@ -37,6 +36,8 @@ Value = int | str
 _INT_MARKER = 7_340_000_001  # far above any id of ours; each marker is this plus its index
 _STR_MARKER = "\u27e6fixed-sql-marker-{}\u27e7"
 _CACHE_ATTR = "_mallops_fixed_sql"
+MAX_COMPILED = 256
+"""Statements kept per connection at most (then it starts over): one per builder, shape and list length."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ class FixedQuery:
         cache: dict[Any, _Compiled] = connection.__dict__.setdefault(_CACHE_ATTR, {})
         compiled = cache.get(key)
         if compiled is None:
+            if len(cache) >= MAX_COMPILED:  # list lengths a visitor chooses (search matches) must not grow it
+                cache.clear()
             compiled = cache[key] = self._compile(kind, shape, values, using)
         return compiled
 
@@ -185,12 +188,14 @@ def _datetime_json(value: Any, expression: Any, connection: Any) -> str | None:
         return None
     if not isinstance(value, datetime):
         value = parse_datetime(value)
-    if value.tzinfo is None and settings.USE_TZ:  # SQLite: stored in the connection's zone
-        if connection.timezone_name == "UTC":
+    if value.tzinfo is None:  # SQLite: stored in the connection's zone (None without USE_TZ: kept naive)
+        zone = connection.timezone
+        if zone is UTC:
             # what the encoder writes for the aware value: milliseconds, "Z" for "+00:00"
             text: str = value.isoformat()
             return (text[:23] if value.microsecond else text) + "Z"
-        value = value.replace(tzinfo=connection.timezone)
+        if zone is not None:
+            value = value.replace(tzinfo=zone)
     encoded: str = _ENCODER.default(value)
     return encoded
 
