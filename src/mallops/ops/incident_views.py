@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from mallops.accounts.actors import request_actor
 from mallops.console.forms import console_widgets
 from mallops.core.errors import DomainError
+from mallops.core.inputs import is_ascii_digits
 from mallops.ops import incidents
 from mallops.ops.models import IncidentStatus
 
@@ -209,7 +210,7 @@ def drill_act(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _("Please check the input."))
                 return redirect("ops:incidents")
             incidents.drill_schedule(actor=actor, **form.cleaned_data)
-        elif op == "record" and request.POST.get("drill_id", "").isdigit():
+        elif op == "record" and is_ascii_digits(request.POST.get("drill_id", "")):
             incidents.drill_record(
                 actor=actor,
                 drill_id=int(request.POST["drill_id"]),

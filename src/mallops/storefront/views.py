@@ -228,7 +228,7 @@ def _fen(value: str) -> int | None:
         amount = Decimal(value.strip())
     except (InvalidOperation, AttributeError):
         return None
-    if amount < 0 or amount > 10_000_000:
+    if not amount.is_finite() or amount < 0 or amount > 10_000_000:  # NaN cannot even be compared
         return None
     return int(amount * 100)
 

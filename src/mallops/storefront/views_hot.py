@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
@@ -59,7 +60,11 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
         peers=stamps.peers if stamps else "",
         user=request.user,
     )
-    return HttpResponse(pagehtml.fill(_product_skeleton(public, stamps), parts))
+    response = HttpResponse(pagehtml.fill(_product_skeleton(public, stamps), parts))
+    if request.user.is_authenticated:
+        # 预估到手价 and the other signed-in parts are this buyer's: no shared cache may keep them
+        patch_cache_control(response, private=True)
+    return response
 
 
 def _search_skeleton(result: search_selectors.SearchResult, context: dict[str, Any]) -> pagehtml.Skeleton:
@@ -126,4 +131,6 @@ def cart(request: HttpRequest) -> HttpResponse:
         cart=selectors.cart_view(buyer=request.user),
         track=selectors.tracking(user=request.user, page="cart"),
     )
-    return HttpResponse(pagehtml.render("storefront/cart.html", context))
+    response = HttpResponse(pagehtml.render("storefront/cart.html", context))
+    patch_cache_control(response, private=True)  # the buyer's own cart and quote
+    return response
