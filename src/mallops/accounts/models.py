@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.contrib import auth
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F
@@ -51,6 +52,25 @@ class User(AbstractUser):
                 fields=["phone_index"], condition=~models.Q(phone_index=""), name="accounts_user_phone_unique"
             )
         ]
+
+    # -- permissions come from roles only (docs/security.md "Roles"): Django's superuser flag grants nothing
+    # by itself. Without this, a superuser with no role saw every console page (Django answers True for a
+    # superuser before any backend) while the services, which read the role matrix through ``Actor``, showed
+    # them nothing and refused their writes. ``create-admin`` grants the platform_admin role instead.
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return self.is_active and any(
+            backend.has_perm(self, perm, obj)
+            for backend in auth.get_backends()
+            if hasattr(backend, "has_perm")
+        )
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and any(
+            backend.has_module_perms(self, app_label)
+            for backend in auth.get_backends()
+            if hasattr(backend, "has_module_perms")
+        )
 
     # -- every sign-in ends on a password change or a disable, whichever path made it (issue 13, finding 5).
     # The rule sits on the model because Django's own paths (admin forms, PasswordChangeView,
