@@ -169,6 +169,11 @@ def earn_due(now: datetime) -> QuerySet[Order]:
     return rows
 
 
+def points_earn_sweep(order: Order, now: datetime) -> None:
+    """Sweep handler of ``membership.points_earn`` (``earn_due`` rows): :func:`points_earn`."""
+    points_earn(order, now)
+
+
 def points_earn(order: Order, now: datetime) -> PointsOrder:
     """Earn the frozen points of one paid order (the caller holds the order row's lock); idempotent.
 

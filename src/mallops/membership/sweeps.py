@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from mallops.core.sweeps import register
 from mallops.membership import points
 from mallops.membership.models import PointsAccount, PointsOrder
-from mallops.orders.models import Order
 
 
 def _unfreeze_due(now: datetime) -> QuerySet[Any]:
@@ -37,11 +36,7 @@ def _notice(row: PointsAccount, now: datetime) -> None:
     points.points_expiry_notice(row, now)
 
 
-def _earn(row: Order, now: datetime) -> None:
-    points.points_earn(row, now)
-
-
-register("membership.points_earn", queryset=points.earn_due, handle=_earn)
+register("membership.points_earn", queryset=points.earn_due, handle=points.points_earn_sweep)
 register("membership.points_settle", queryset=points.settle_due, handle=points.points_settle)
 register("membership.points_unfreeze", queryset=_unfreeze_due, handle=points.points_unfreeze)
 register("membership.points_expiry_notice", queryset=_notice_due, handle=_notice)
