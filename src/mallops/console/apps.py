@@ -16,3 +16,9 @@ class ConsoleConfig(AppConfig):
         from mallops.service.crm_panels import register_buyer_requests
 
         register_buyer_requests(buyer_requests_for_staff)
+        # the listing quality score counts the product's visible reviews: review and product_reviews are
+        # peers too (ADR 0006)
+        from mallops.product_reviews.selectors import visible_review_count
+        from mallops.review.review_counts import register_review_counter
+
+        register_review_counter(visible_review_count)

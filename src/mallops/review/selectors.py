@@ -13,9 +13,9 @@ from django.utils import timezone
 from mallops.catalogue import selectors as catalogue_selectors
 from mallops.core.actors import Actor
 from mallops.core.errors import not_found
-from mallops.product_reviews.selectors import visible_review_count
 from mallops.review.models import Finding, Listing, ListingStatus, ListingVersion, VersionStatus
 from mallops.review.quality import quality_score
+from mallops.review.review_counts import visible_review_count
 
 BACKLOG_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
     ("<1h", timedelta(hours=1)),
