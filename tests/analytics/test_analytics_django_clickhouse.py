@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from analytics_django_support import T0, ev, iso
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics import querying
 from mallops.analytics.services import events_ingest, experiment_create
 from mallops.analytics.storage import reset_stores
@@ -121,7 +122,7 @@ def test_query_api_on_clickhouse_equals_the_embedded_store(
     events = events_fixture(seed)
     admin = make_staff("platform_admin")
     experiment_create(
-        actor=admin,
+        actor=actor_of(admin),
         key="checkout",
         title="Checkout",
         variants=[{"key": "a", "weight": 1}, {"key": "b", "weight": 1}],

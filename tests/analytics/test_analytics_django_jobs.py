@@ -9,6 +9,7 @@ import pytest
 from analytics_django_support import ev, store
 from huey.contrib.djhuey import HUEY
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics import jobs, metrics
 from mallops.analytics.models import QueryJob
 from mallops.analytics.services import events_ingest
@@ -50,14 +51,16 @@ def test_cancelling_stops_a_running_job_between_steps(
     store: EventStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = make_staff("data_ops")
-    job = jobs.job_start(actor=user, kind="kpis", params={"start": "2026-03-01", "end": "2026-03-10"})
+    job = jobs.job_start(
+        actor=actor_of(user), kind="kpis", params={"start": "2026-03-01", "end": "2026-03-10"}
+    )
     calls = {"n": 0}
     real = metrics.compute
 
     def compute_then_cancel(facts: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 3:  # the user presses "cancel" while day 3 is computed
-            jobs.job_cancel(actor=user, job_id=job.pk)
+            jobs.job_cancel(actor=actor_of(user), job_id=job.pk)
         return real(facts)
 
     monkeypatch.setattr(metrics, "compute", compute_then_cancel)
@@ -71,7 +74,7 @@ def test_cancelling_stops_a_running_job_between_steps(
 def test_cancelled_before_start_never_runs(store: EventStore) -> None:
     user = make_staff("data_ops")
     job = jobs.job_start(
-        actor=user,
+        actor=actor_of(user),
         kind="funnel",
         params={
             "steps": "a,b",

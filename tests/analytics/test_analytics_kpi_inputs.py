@@ -10,6 +10,7 @@ from analytics_django_support import T0, ev, store
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics import metrics
 from mallops.analytics.costs import cost_entry_create, cost_rows, daily_split
 from mallops.analytics.models import CostEntry
@@ -186,11 +187,16 @@ def test_page_load_and_processing_percentiles_cost_per_order_and_roi(store: Even
     )
     admin = make_staff("data_ops")
     cost_entry_create(
-        actor=admin, category="advertising", start_on=DAY, end_on=DAY, amount_fen=10_000, note="搜索广告"
+        actor=actor_of(admin),
+        category="advertising",
+        start_on=DAY,
+        end_on=DAY,
+        amount_fen=10_000,
+        note="搜索广告",
     )
     # ¥100.00 over 3 days: 33.34 + 33.33 + 33.33; only 2026-03-02 is in the period
     cost_entry_create(
-        actor=admin,
+        actor=actor_of(admin),
         category="logistics",
         start_on=DAY,
         end_on=DAY + timedelta(days=2),
@@ -248,16 +254,22 @@ def test_processing_time_from_the_order_tables(store: EventStore) -> None:
 def test_cost_entry_validation_permission_and_audit(store: EventStore) -> None:
     viewer = make_staff("cs_supervisor")
     with pytest.raises(DomainError):
-        cost_entry_create(actor=viewer, category="advertising", start_on=DAY, end_on=DAY, amount_fen=1)
+        cost_entry_create(
+            actor=actor_of(viewer), category="advertising", start_on=DAY, end_on=DAY, amount_fen=1
+        )
     manager = make_staff("data_ops")
     with pytest.raises(DomainError) as caught:
         cost_entry_create(
-            actor=manager, category="rent", start_on=DAY, end_on=DAY - timedelta(days=1), amount_fen=1
+            actor=actor_of(manager),
+            category="rent",
+            start_on=DAY,
+            end_on=DAY - timedelta(days=1),
+            amount_fen=1,
         )
     assert {e.loc[-1] for e in caught.value.errors} == {"category", "end_on"}
     assert CostEntry.objects.count() == 0
     entry = cost_entry_create(
-        actor=manager, category="customer_service", start_on=DAY, end_on=DAY, amount_fen=12_345
+        actor=actor_of(manager), category="customer_service", start_on=DAY, end_on=DAY, amount_fen=12_345
     )
     event = AuditEvent.objects.get(action="analytics.cost_create")
     assert event.object_id == str(entry.pk)

@@ -49,7 +49,7 @@ def test_tier_coupons_are_granted_once_per_month_without_marketing_consent() -> 
         ),
     )
     gold = tier_create(
-        actor=staff,
+        actor=actor_of(staff),
         data=TierInput(
             code="gold",
             name="黄金会员",
@@ -82,7 +82,7 @@ def test_tier_coupons_are_granted_once_per_month_without_marketing_consent() -> 
 @pytest.mark.django_db
 def test_no_coupons_for_a_tier_without_a_batch_or_a_buyer_without_a_tier() -> None:
     tier = tier_create(
-        actor=make_staff("product_ops"), data=TierInput(code="s", name="白银", rank=1, min_growth=1)
+        actor=actor_of(make_staff("product_ops")), data=TierInput(code="s", name="白银", rank=1, min_growth=1)
     )
     buyer = make_buyer("member-c")
     Member.objects.create(buyer=buyer, tier=tier, joined_at=timezone.now())
@@ -96,11 +96,13 @@ def test_no_coupons_for_a_tier_without_a_batch_or_a_buyer_without_a_tier() -> No
 def test_member_day_is_a_launched_members_only_offer_in_the_quote() -> None:
     # given a tier, a member of it and a buyer who is none
     staff = make_staff("product_ops")
-    gold = tier_create(actor=staff, data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100))
+    gold = tier_create(
+        actor=actor_of(staff), data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100)
+    )
     merchant, _ = make_merchant()
     sku_id = catalogue_sku(merchant, "TEA-9", 10_000)
     lines, _ = resolve_lines([LineIn(id="L1", merchant_id=merchant.pk, qty=3, sku_id=sku_id)])
-    tier_create(actor=staff, data=TierInput(code="silver", name="白银会员", rank=2, min_growth=200))
+    tier_create(actor=actor_of(staff), data=TierInput(code="silver", name="白银会员", rank=2, min_growth=200))
     member, outsider = make_buyer("md-member"), make_buyer("md-outsider")
     other_tier = make_buyer("md-silver")
     since = timezone.now() - timedelta(days=1)
@@ -109,7 +111,7 @@ def test_member_day_is_a_launched_members_only_offer_in_the_quote() -> None:
 
     # when the member day of today is created (满200减30)
     promotion = member_day_create(
-        actor=staff, tier_id=gold.pk, day=timezone.localdate(), min_fen=20_000, off_fen=3_000
+        actor=actor_of(staff), tier_id=gold.pk, day=timezone.localdate(), min_fen=20_000, off_fen=3_000
     )
 
     # then it is a live members-only platform promotion of the tier, and only the tier member's quote gets it
@@ -124,4 +126,6 @@ def test_member_day_is_a_launched_members_only_offer_in_the_quote() -> None:
     assert cart_quote(buyer=outsider, lines=lines).quote.discount == 0
     assert cart_quote(buyer=other_tier, lines=lines).quote.discount == 0
     with pytest.raises(DomainError):
-        member_day_create(actor=staff, tier_id=gold.pk, day=timezone.localdate(), min_fen=100, off_fen=200)
+        member_day_create(
+            actor=actor_of(staff), tier_id=gold.pk, day=timezone.localdate(), min_fen=100, off_fen=200
+        )

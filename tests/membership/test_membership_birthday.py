@@ -67,7 +67,7 @@ def _gold_with_gift(staff: object, now: datetime) -> tuple[object, int]:
         ),
     )
     gold = tier_create(
-        actor=staff,
+        actor=actor_of(staff),
         data=TierInput(
             code="gold",
             name="黄金会员",
@@ -89,7 +89,7 @@ def test_the_birthday_gift_is_given_once_a_year_on_the_beijing_birthday() -> Non
     gold, batch_id = _gold_with_gift(staff, now)
     buyer = make_buyer("born-dec8")
     Member.objects.create(buyer=buyer, tier=gold, growth=150, joined_at=now - timedelta(days=400))
-    member_birthday_set(actor=buyer, month=12, day=8, now=now - timedelta(days=30))
+    member_birthday_set(actor=actor_of(buyer), month=12, day=8, now=now - timedelta(days=30))
 
     # when the sweep runs on the day before (Beijing), then at 00:30 Beijing on the birthday, then again
     assert birthday_gifts_grant(now=now) == 0
@@ -128,23 +128,23 @@ def test_the_birthday_changes_once_per_365_days_and_non_members_get_nothing() ->
     buyer = make_buyer("changer")
     Member.objects.create(buyer=buyer, tier=gold, growth=150, joined_at=now)
 
-    state = member_birthday_set(actor=buyer, month=3, day=1, now=now)
+    state = member_birthday_set(actor=actor_of(buyer), month=3, day=1, now=now)
     assert (state.month, state.day, state.changeable_from) == (3, 1, now + timedelta(days=365))
     # the same date again is no change; another date within 365 days is refused and changes nothing
-    member_birthday_set(actor=buyer, month=3, day=1, now=now + timedelta(days=10))
+    member_birthday_set(actor=actor_of(buyer), month=3, day=1, now=now + timedelta(days=10))
     with pytest.raises(DomainError) as refused:
-        member_birthday_set(actor=buyer, month=6, day=1, now=now + timedelta(days=364))
+        member_birthday_set(actor=actor_of(buyer), month=6, day=1, now=now + timedelta(days=364))
     assert (refused.value.status, refused.value.code) == (409, "birthday_change_limited")
     member = Member.objects.get(buyer=buyer)
     assert (member.birthday_month, member.birthday_day, member.birthday_set_at) == (3, 1, now)
     # after 365 days it may change
-    member_birthday_set(actor=buyer, month=6, day=1, now=now + timedelta(days=365))
+    member_birthday_set(actor=actor_of(buyer), month=6, day=1, now=now + timedelta(days=365))
     # no such date; a buyer without a member row
     with pytest.raises(DomainError) as invalid:
-        member_birthday_set(actor=buyer, month=2, day=30, now=now + timedelta(days=800))
+        member_birthday_set(actor=actor_of(buyer), month=2, day=30, now=now + timedelta(days=800))
     assert invalid.value.status == 422
     with pytest.raises(DomainError) as missing:
-        member_birthday_set(actor=make_buyer("nobody"), month=1, day=1, now=now)
+        member_birthday_set(actor=actor_of(make_buyer("nobody")), month=1, day=1, now=now)
     assert missing.value.status == 404
 
 

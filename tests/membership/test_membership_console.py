@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.membership.models import Member, MemberEvent, Tier
 from mallops.membership.services import TierInput, tier_create
 from mallops.pricing.models import Membership as PlatformMembership
@@ -28,7 +29,9 @@ def _client(user: object) -> Client:
 def test_tier_pages_create_a_tier_and_show_field_errors_in_chinese() -> None:
     operator = make_staff("product_ops")
     client = _client(operator)
-    tier_create(actor=operator, data=TierInput(code="silver", name="白银会员", rank=1, min_growth=100))
+    tier_create(
+        actor=actor_of(operator), data=TierInput(code="silver", name="白银会员", rank=1, min_growth=100)
+    )
 
     listed = client.get("/membership/tiers/")
     assert listed.status_code == 200
@@ -55,7 +58,7 @@ def test_tier_pages_create_a_tier_and_show_field_errors_in_chinese() -> None:
 def test_member_list_chart_stage_filter_and_member_page() -> None:
     operator = make_staff("product_ops")
     silver = tier_create(
-        actor=operator, data=TierInput(code="silver", name="白银会员", rank=1, min_growth=100)
+        actor=actor_of(operator), data=TierInput(code="silver", name="白银会员", rank=1, min_growth=100)
     )
     now = timezone.now()
     fresh = Member.objects.create(
@@ -92,7 +95,9 @@ def test_member_list_chart_stage_filter_and_member_page() -> None:
 def test_membership_grants_page_shows_the_tier_name_not_its_code() -> None:
     # given a tier and two platform memberships: one at the tier's code, one with a hand-typed level
     operator = make_staff("product_ops")
-    tier_create(actor=operator, data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100))
+    tier_create(
+        actor=actor_of(operator), data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100)
+    )
     since = timezone.now() - timedelta(days=1)
     PlatformMembership.objects.create(
         buyer=make_buyer("grant-gold"), level="gold", valid_from=since, granted_by=operator

@@ -23,10 +23,12 @@ backfill = importlib.import_module("mallops.membership.migrations.0005_member_da
 def test_old_member_days_get_their_tier_and_hand_made_members_only_promotions_stay_open() -> None:
     # given a member day as made before 0003 (its MemberDay row missing) and a hand-made members-only one
     staff = make_staff("product_ops")
-    tier_create(actor=staff, data=TierInput(code="silver", name="白银会员", rank=1, min_growth=100))
-    gold = tier_create(actor=staff, data=TierInput(code="gold", name="黄金会员", rank=2, min_growth=500))
+    tier_create(actor=actor_of(staff), data=TierInput(code="silver", name="白银会员", rank=1, min_growth=100))
+    gold = tier_create(
+        actor=actor_of(staff), data=TierInput(code="gold", name="黄金会员", rank=2, min_growth=500)
+    )
     day = timezone.localdate()
-    old = member_day_create(actor=staff, tier_id=gold.pk, day=day, min_fen=20_000, off_fen=3_000)
+    old = member_day_create(actor=actor_of(staff), tier_id=gold.pk, day=day, min_fen=20_000, off_fen=3_000)
     MemberDay.objects.filter(promotion=old).delete()
     start, end = old.starts_at, old.ends_at
     hand_made = promotions.promotion_create(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mallops.accounts.actors import actor_of
 from mallops.core.errors import DomainError
 from mallops.membership import engine
 from mallops.membership.models import Member, MemberEvent, MemberNotice, Tier, TierSkuPrice
@@ -70,11 +71,11 @@ def test_decide_upgrades_now_and_downgrades_at_period_end() -> None:
 def _tiers() -> tuple[Tier, Tier]:
     staff = make_staff("product_ops")
     silver = tier_create(
-        actor=staff,
+        actor=actor_of(staff),
         data=TierInput(code="silver", name="白银会员", rank=1, min_growth=100, discount_percent=5),
     )
     gold = tier_create(
-        actor=staff,
+        actor=actor_of(staff),
         data=TierInput(
             code="gold", name="黄金会员", rank=2, min_growth=1000, discount_percent=5, free_shipping=True
         ),
@@ -93,7 +94,7 @@ def test_tier_thresholds_must_rise_with_rank() -> None:
     _tiers()
     with pytest.raises(DomainError) as err:
         tier_create(
-            actor=make_staff("product_ops"),
+            actor=actor_of(make_staff("product_ops")),
             data=TierInput(code="plat", name="铂金会员", rank=3, min_growth=900),
         )
     assert [(e.loc, e.code) for e in err.value.errors] == [(("body", "min_growth"), "threshold_order")]

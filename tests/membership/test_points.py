@@ -43,7 +43,7 @@ def assert_reconciles(buyer_id: int) -> PointsAccount:
 
 
 def _give(buyer: Any, n: int) -> None:
-    points_adjust(actor=make_staff("product_ops"), buyer_id=buyer.pk, delta=n, reason="开业赠送")
+    points_adjust(actor=actor_of(make_staff("product_ops")), buyer_id=buyer.pk, delta=n, reason="开业赠送")
 
 
 def _paid_checkout(buyer: Any, lines: list[tuple[Any, int]], points: int, key: str) -> list[Order]:
@@ -235,7 +235,7 @@ def test_earned_points_unfreeze_only_after_the_return_window_after_delivery() ->
     assert (account.available, account.frozen) == (123, 0)
     assert PointsOrder.objects.get(order=order).unfreeze_due_at is None
     # a refund after the buyer spent 100 of them: the rest is taken back, the balance stays >= 0
-    points_adjust(actor=make_staff("product_ops"), buyer_id=buyer.pk, delta=-100, reason="兑换礼品")
+    points_adjust(actor=actor_of(make_staff("product_ops")), buyer_id=buyer.pk, delta=-100, reason="兑换礼品")
     _refund_units(order, owner, _lines(order)[0], 1)
     assert _sweep("points_settle") == 1
     po = PointsOrder.objects.get(order=order)
@@ -266,9 +266,13 @@ def test_points_expire_first_in_first_out_with_a_notice_before() -> None:
     buyer = make_buyer()
     staff = make_staff("product_ops")
     jan = datetime(2026, 1, 10, 4, tzinfo=UTC)
-    points_adjust(actor=staff, buyer_id=buyer.pk, delta=100, reason="活动补偿", now=jan)
-    points_adjust(actor=staff, buyer_id=buyer.pk, delta=50, reason="活动补偿", now=jan + timedelta(days=40))
-    points_adjust(actor=staff, buyer_id=buyer.pk, delta=-30, reason="误发收回", now=jan + timedelta(days=41))
+    points_adjust(actor=actor_of(staff), buyer_id=buyer.pk, delta=100, reason="活动补偿", now=jan)
+    points_adjust(
+        actor=actor_of(staff), buyer_id=buyer.pk, delta=50, reason="活动补偿", now=jan + timedelta(days=40)
+    )
+    points_adjust(
+        actor=actor_of(staff), buyer_id=buyer.pk, delta=-30, reason="误发收回", now=jan + timedelta(days=41)
+    )
     account = PointsAccount.objects.get(buyer=buyer)
     expiry = datetime(2027, 1, 31, 16, tzinfo=UTC)  # 2027-02-01 00:00 Asia/Shanghai
     assert (account.expiry_due_at, account.notice_due_at) == (expiry, expiry - timedelta(days=30))
@@ -288,14 +292,14 @@ def test_staff_adjustment_needs_a_reason_and_never_goes_below_zero() -> None:
     buyer = make_buyer()
     staff = make_staff("product_ops")
     with pytest.raises(DomainError) as no_reason:
-        points_adjust(actor=staff, buyer_id=buyer.pk, delta=10, reason="  ")
+        points_adjust(actor=actor_of(staff), buyer_id=buyer.pk, delta=10, reason="  ")
     assert no_reason.value.status == 422
     with pytest.raises(DomainError) as below:
-        points_adjust(actor=staff, buyer_id=buyer.pk, delta=-1, reason="收回")
+        points_adjust(actor=actor_of(staff), buyer_id=buyer.pk, delta=-1, reason="收回")
     assert below.value.code == "points_insufficient"
     assert not PointsEntry.objects.exists()
     with pytest.raises(DomainError) as denied:
-        points_adjust(actor=make_buyer(), buyer_id=buyer.pk, delta=10, reason="自己加")
+        points_adjust(actor=actor_of(make_buyer()), buyer_id=buyer.pk, delta=10, reason="自己加")
     assert denied.value.status == 403
 
 
@@ -345,7 +349,7 @@ def test_parallel_earn_redeem_and_adjust_keep_the_balance_equal_to_the_ledger_an
                     except DomainError as exc:  # the balance ran out meanwhile: refused, nothing written
                         refused.append(exc.code)
                 elif kind == "adjust":
-                    points_adjust(actor=staff, buyer_id=buyer.pk, delta=100, reason="并发补偿")
+                    points_adjust(actor=actor_of(staff), buyer_id=buyer.pk, delta=100, reason="并发补偿")
                 else:
                     _sweep("points_earn")
         except BaseException as exc:  # a deadlock is an OperationalError: collect it and fail below

@@ -54,7 +54,7 @@ def test_the_fee_is_a_separate_line_and_the_payment_is_goods_payable_minus_point
     merchant, _owner = _store()
     item = make_stock(merchant, price_fen=5000)
     buyer = make_buyer()
-    points_adjust(actor=make_staff("product_ops"), buyer_id=buyer.pk, delta=1000, reason="开业赠送")
+    points_adjust(actor=actor_of(make_staff("product_ops")), buyer_id=buyer.pk, delta=1000, reason="开业赠送")
     req = CheckoutRequest(lines=[CartLine(item.sku_code, 1)], points=1000)
     # when the buyer asks for the quote: the engine's total is the goods only; shipping sits beside it
     quote = checkout_quote(actor=actor_of(buyer), req=req)
@@ -107,7 +107,7 @@ def test_a_tier_with_free_shipping_waives_the_fee_and_another_buyer_pays_it() ->
     # given a gold tier with free shipping, one of its members, and a buyer of no tier
     staff = make_staff("product_ops")
     tier_create(
-        actor=staff,
+        actor=actor_of(staff),
         data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100, free_shipping=True),
     )
     member, outsider = make_buyer(), make_buyer()

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from product_reviews_support import reviewable_line
 
+from mallops.accounts.actors import actor_of
 from mallops.analytics import behaviour
 from mallops.audit.models import AuditEvent
 from mallops.catalogue.models import Product
@@ -325,7 +326,7 @@ def test_the_follow_up_closes_after_180_days() -> None:
     review = ProductReview.objects.unscoped(reason="test").get(pk=json.loads(_review(line).content)["id"])
     with pytest.raises(DomainError) as refused:
         follow_up_create(
-            actor=line.order.buyer,
+            actor=actor_of(line.order.buyer),
             review_id=review.pk,
             text="补充",
             now=review.created_at + timedelta(days=180, seconds=1),

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from product_reviews_support import reviewable_line
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.product_reviews import selectors, services
@@ -53,7 +54,9 @@ def test_a_published_review_is_hidden_then_shown_again_and_the_scores_follow() -
     assert selectors.product_score(product_id=product_id).count == 1
     assert not _reviews_missing(merchant_id, product_id)
 
-    services.moderation_hide(actor=ops, kind="review", object_id=review_id, reason="含有联系方式：微信号")
+    services.moderation_hide(
+        actor=actor_of(ops), kind="review", object_id=review_id, reason="含有联系方式：微信号"
+    )
     row = ProductReview.objects.unscoped(reason="test").get(pk=review_id)
     assert (row.status, row.hidden_reason, row.text, row.moderated_by_id) == (
         "hidden",
@@ -73,7 +76,7 @@ def test_a_published_review_is_hidden_then_shown_again_and_the_scores_follow() -
     assert [r.pk for r in selectors.published_items(actor=ops, kind="review", status="hidden")] == [review_id]
     assert list(selectors.published_items(actor=ops, kind="review", status="visible")) == []
 
-    services.moderation_restore(actor=ops, kind="review", object_id=review_id)
+    services.moderation_restore(actor=actor_of(ops), kind="review", object_id=review_id)
     row.refresh_from_db()
     assert (row.status, row.hidden_reason) == ("visible", "")
     assert selectors.product_score(product_id=product_id).count == 1
@@ -83,10 +86,10 @@ def test_a_published_review_is_hidden_then_shown_again_and_the_scores_follow() -
     assert AuditEvent.objects.filter(action="product_reviews.review_hide").count() == 1
     # restoring a visible text, or anyone without content.manage, is refused
     with pytest.raises(DomainError) as twice:
-        services.moderation_restore(actor=ops, kind="review", object_id=review_id)
+        services.moderation_restore(actor=actor_of(ops), kind="review", object_id=review_id)
     assert twice.value.code == "illegal_transition"
     with pytest.raises(DomainError):
-        services.moderation_restore(actor=line.order.buyer, kind="review", object_id=review_id)
+        services.moderation_restore(actor=actor_of(line.order.buyer), kind="review", object_id=review_id)
 
 
 def test_console_hides_a_published_review_with_a_listed_reason_and_restores_it() -> None:
@@ -135,8 +138,10 @@ def test_the_review_report_drops_a_hidden_review_and_counts_it_again_when_shown(
     assert reviews() == (1, [GOOD])
     ops = make_staff("content_ops")
     with django_capture_on_commit_callbacks(execute=True):
-        services.moderation_hide(actor=ops, kind="review", object_id=review_id, reason="含有联系方式")
+        services.moderation_hide(
+            actor=actor_of(ops), kind="review", object_id=review_id, reason="含有联系方式"
+        )
     assert reviews() == (0, [])
     with django_capture_on_commit_callbacks(execute=True):
-        services.moderation_restore(actor=ops, kind="review", object_id=review_id)
+        services.moderation_restore(actor=actor_of(ops), kind="review", object_id=review_id)
     assert reviews() == (1, [GOOD])

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from storefront_support import cart_post, live_product
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Address
 from mallops.membership.models import PointsAccount
 from mallops.membership.points import points_adjust
@@ -44,7 +45,9 @@ def test_checkout_page_uses_points_capped_by_the_server() -> None:
         detail="测试路1号",
         is_default=True,
     )
-    points_adjust(actor=make_staff("product_ops"), buyer_id=buyer.pk, delta=10000, reason="开业赠送")
+    points_adjust(
+        actor=actor_of(make_staff("product_ops")), buyer_id=buyer.pk, delta=10000, reason="开业赠送"
+    )
     client = Client()
     client.force_login(buyer)
     cart_post(client, skus[0].code, 2)

@@ -64,7 +64,9 @@ def test_the_inbox_shows_only_the_buyers_own_messages_and_campaigns_only_with_co
     _delivered_campaign([mine, other, refuser])
     assert CampaignDelivery.objects.filter(buyer=refuser).count() == 0
     staff = make_staff("product_ops")
-    gold = tier_create(actor=staff, data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100))
+    gold = tier_create(
+        actor=actor_of(staff), data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100)
+    )
     now = timezone.now()
     member = Member.objects.create(buyer=mine, tier=gold, growth=150, joined_at=now)
     event = MemberEvent.objects.create(
@@ -117,7 +119,8 @@ def test_the_inbox_shows_only_the_buyers_own_messages_and_campaigns_only_with_co
 def test_the_member_page_saves_the_birthday_once_and_shows_the_badge_on_me() -> None:
     staff = make_staff("product_ops")
     gold = tier_create(
-        actor=staff, data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100, gift_points=300)
+        actor=actor_of(staff),
+        data=TierInput(code="gold", name="黄金会员", rank=1, min_growth=100, gift_points=300),
     )
     buyer = make_buyer("member-page")
     Member.objects.create(buyer=buyer, tier=gold, growth=150, joined_at=timezone.now())

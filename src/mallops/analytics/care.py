@@ -21,7 +21,6 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind as UserKind
 from mallops.aftersales.selectors import refund_counts_since
@@ -125,7 +124,6 @@ def care_task_open(
     from mallops.tasks.contracts import Team
     from mallops.tasks.services import task_open_once
 
-    actor = actor_of(actor)  # tests still pass a User
     row = next((r for r in care_list(now=now).rows if r.buyer_id == buyer_id and r.reason == reason), None)
     if row is None:
         raise validation_error(

@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.profile import correction_apply, correction_check
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
@@ -87,7 +86,6 @@ def request_submit(
 
     A correction names what it corrects (``correction``: checked now by the rules of the buyer's own
     edit, 422/404) or explains it in ``note`` (at least 5 characters) for staff to carry out by hand."""
-    actor = actor_of(actor)  # tests/console/test_console_journeys.py still passes a User
     require_buyer(actor)
     errors: list[FieldError] = []
     if kind not in RequestKind.values:

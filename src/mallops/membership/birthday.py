@@ -30,7 +30,6 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record, audited
 from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, conflict, not_found, validation_error
@@ -110,7 +109,6 @@ def member_birthday_set(*, actor: Actor, month: int, day: int, now: datetime | N
     404 ``not_found`` (the buyer is no member yet), 409 ``birthday_change_limited`` within 365 days of the
     last change (the same value again is accepted and changes nothing). Locks the member row; audited as
     ``membership.birthday_set`` without the date itself (personal data)."""
-    actor = actor_of(actor)  # tests still pass a User
     require_buyer(actor)
     now = now or timezone.now()
     if not _valid(month, day):

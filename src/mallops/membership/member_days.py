@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.core.actors import Actor
 from mallops.core.errors import FieldError, not_found, validation_error
@@ -43,7 +42,6 @@ def member_day_create(*, actor: Actor, tier_id: int, day: date, min_fen: int, of
     ``off_fen`` (``promotion.manage``). Errors: 404 tier, 422 (``off_fen`` not in 1..``min_fen``; ``range`` at
     ``body.day`` for a day already over or more than 366 days ahead), 409 ``promotion_blocked`` when the pre-launch checks block it (nothing is kept then:
     one transaction)."""
-    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     tier = Tier.objects.filter(pk=tier_id, active=True).first()
     if tier is None:

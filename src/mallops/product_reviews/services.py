@@ -16,7 +16,6 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.selectors import user_merchant_id
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record, audited
@@ -176,7 +175,6 @@ def review_create(
     The risk assessment runs before the transaction; a ``review`` verdict or compliance ``review``
     findings store the review as ``pending``. A visible review is sent to the analytics as ``review``.
     """
-    actor = actor_of(actor)  # tests of other apps still pass a User
     errors = []
     if not RATING_MIN <= rating <= RATING_MAX:
         errors.append(FieldError(("body", "rating"), "a rating is 1 to 5", "out_of_range"))
@@ -237,7 +235,6 @@ def follow_up_create(
 ) -> ReviewFollowUp:
     """追评: one per review, by its author, within 180 days of the review (409 ``follow_up_closed`` after,
     409 ``already_followed_up`` for a second one)."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     require_buyer(actor)
     now = now or timezone.now()
     cleaned = _check_text(text)
@@ -274,7 +271,6 @@ def follow_up_create(
 def picture_add(*, actor: Actor, review_id: int, upload: File[Any] | None) -> ReviewPicture:
     """A picture of the review (JPEG, PNG or WebP judged by content, at most 5 MB, each side at least
     200 px, at most 6 per review); stored with the catalogue's media storage. 422 at ``body.file``."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     require_buyer(actor)
     inspected, errors = inspect_upload(
         upload, allowed=IMAGE_TYPES, max_bytes=MAX_PICTURE_BYTES, min_side=MIN_PICTURE_SIDE
@@ -321,7 +317,6 @@ def picture_add(*, actor: Actor, review_id: int, upload: File[Any] | None) -> Re
 def reply_create(*, actor: Actor, review_id: int, text: str) -> ReviewReply:
     """The store's one reply to a review of its own products (another store's review is a 404:
     tenancy fails closed); 409 ``already_replied``."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     merchant_id = store_of(actor)
     if not ProductReview.objects.for_merchant(merchant_id).filter(pk=review_id).exists():
         raise not_found("review")  # another store's review is a 404 before the text is judged
@@ -380,7 +375,6 @@ def bought_product(*, buyer_id: int, product_id: int) -> bool:
 
 def question_create(*, actor: Actor, product_id: int, text: str) -> ProductQuestion:
     """问大家: a signed-in buyer asks about a product."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     require_buyer(actor)
     product = _product(product_id)
     cleaned = _check_text(text)
@@ -408,7 +402,6 @@ def answer_create(*, actor: Actor, question_id: int, text: str) -> ProductAnswer
     """An answer by the product's store (its staff handling customer service) or by a buyer who bought
     the product (403 ``not_a_buyer_of_product`` otherwise). A question of another store, or one not
     visible, is a 404 for the store."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     by_merchant = actor.kind == ActorKind.MERCHANT
     if by_merchant:
         merchant_id = store_of(actor)
@@ -478,7 +471,6 @@ def _after_visible(item: Moderated) -> None:
 
 def moderation_approve(*, actor: Actor, kind: str, object_id: int) -> Moderated:
     """Content operations publish a ``pending`` text (409 ``illegal_transition`` from another status)."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     require_permission(actor, MODERATE)
     with audited():
         item = _moderated(kind, object_id)
@@ -506,7 +498,6 @@ def moderation_approve(*, actor: Actor, kind: str, object_id: int) -> Moderated:
 def moderation_hide(*, actor: Actor, kind: str, object_id: int, reason: str) -> Moderated:
     """Hide a text with a reason (the row stays; 409 ``illegal_transition`` when already hidden) and
     leave the author a :class:`ModerationNotice`."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     require_permission(actor, MODERATE)
     cleaned = reason.strip()
     if not cleaned:
@@ -544,7 +535,6 @@ def moderation_hide(*, actor: Actor, kind: str, object_id: int, reason: str) -> 
 def moderation_restore(*, actor: Actor, kind: str, object_id: int) -> Moderated:
     """恢复显示: undo a hiding (``hidden`` → ``visible``; 409 ``illegal_transition`` from another status).
     The author's notice stays; the reason is kept in the audit event, cleared on the row."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     require_permission(actor, MODERATE)
     with audited():
         item = _moderated(kind, object_id)
@@ -574,7 +564,6 @@ def moderation_restore(*, actor: Actor, kind: str, object_id: int) -> Moderated:
 
 def notice_read(*, actor: Actor, notice_id: int) -> ModerationNotice:
     """Mark one of the actor's own notices read (404 for anyone else's)."""
-    actor = actor_of(actor)  # tests of other apps still pass a User
     with transaction.atomic():
         notice: ModerationNotice | None = (
             ModerationNotice.objects.select_for_update().filter(pk=notice_id, recipient_id=actor.pk).first()
