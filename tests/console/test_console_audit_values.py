@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from test_console_raw_codes import visible_text
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record
 from mallops.service import configuration
 from mallops.testing.factories import make_staff
@@ -25,7 +26,9 @@ def test_agent_profile_creation_shows_the_skills_in_chinese() -> None:
     # given: a supervisor gives an agent a profile with two skills (codes in the snapshot)
     supervisor = make_staff("cs_supervisor")
     agent = make_staff("cs_agent", username="xiaowang")
-    configuration.agent_profile_create(actor=supervisor, user_id=agent.pk, skills=["complaint", "logistics"])
+    configuration.agent_profile_create(
+        actor=actor_of(supervisor), user_id=agent.pk, skills=["complaint", "logistics"]
+    )
     # when: the auditor opens the log filtered to that action
     html = _zh_client(make_staff("compliance_auditor")).get(
         "/audit/", {"action": "service.agent_profile_created"}

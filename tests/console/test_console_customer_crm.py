@@ -46,17 +46,17 @@ def _world() -> dict[str, Any]:
         lines=[LineIn(line.pk, 1)],
     )
     complaint = ticket_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         subject="快递员态度差",
         description="送货时很不耐烦",
         category="complaint",
         order_ref=order.number,
     )
     question = ticket_create(
-        actor=buyer, subject="发票怎么开", description="需要电子发票", category="order_query"
+        actor=actor_of(buyer), subject="发票怎么开", description="需要电子发票", category="order_query"
     )
     stranger = ticket_create(
-        actor=make_buyer(), subject="别人的工单", description="与她无关", category="product"
+        actor=actor_of(make_buyer()), subject="别人的工单", description="与她无关", category="product"
     )
     SegmentMember.objects.create(
         distinct_id=buyer.username,

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.testing.factories import PASSWORD, make_merchant, make_staff
 from mallops.testing.seeds import reseed
 
@@ -78,7 +79,7 @@ def _build(ids: dict[str, Any]) -> None:
         ids[f"order_{width}"] = delivered_order(merchant, status="paid").pk
         ids[f"return_{width}"] = make_request(merchant, kind="return").pk
         ids[f"ticket_store_{width}"] = ticket_create(
-            actor=make_buyer(),
+            actor=actor_of(make_buyer()),
             subject=f"商品咨询{width}",
             description="请问这款商品有现货吗",
             channel="app",
@@ -87,16 +88,16 @@ def _build(ids: dict[str, Any]) -> None:
         ).pk
     supervisor = make_staff("cs_supervisor", username="cs-supervisor")
     agent = make_staff("cs_agent", username="cs-agent")
-    agent_profile_create(actor=supervisor, user_id=agent.pk, skills=["logistics"])
+    agent_profile_create(actor=actor_of(supervisor), user_id=agent.pk, skills=["logistics"])
     reply_template_create(
-        actor=supervisor,
+        actor=actor_of(supervisor),
         title="物流查询",
         category="logistics",
         keywords="物流 快递 包裹 到哪",
         body="您好，您的包裹已发出，物流信息每天更新，请耐心等待。",
     )
     ids["ticket_agent"] = ticket_create(
-        actor=make_buyer(),
+        actor=actor_of(make_buyer()),
         subject="包裹到哪了",
         description="我的快递包裹三天没有物流更新了",
         channel="app",
@@ -104,7 +105,7 @@ def _build(ids: dict[str, Any]) -> None:
     ).pk
     breached = [
         ticket_create(
-            actor=make_buyer(),
+            actor=actor_of(make_buyer()),
             subject=f"退款迟迟未到 {i}",
             description="退款没有到账",
             channel="app",
@@ -132,7 +133,7 @@ def _build(ids: dict[str, Any]) -> None:
             events.append(_event(f"{n}-back", "page_view", f"v{n}", day + timedelta(days=1), {}))
     events_ingest(events=events)
     make_staff("compliance_auditor", username="auditor")
-    ids["dsr"] = request_submit(actor=make_buyer("buyer-dsr"), kind="access").pk
+    ids["dsr"] = request_submit(actor=actor_of(make_buyer("buyer-dsr")), kind="access").pk
     make_staff("platform_admin", username="admin")
     ids["owner"] = owner.pk
 

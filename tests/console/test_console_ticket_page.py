@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.service.configuration import agent_profile_create, reply_template_create
 from mallops.service.services import ticket_create
 from mallops.service.testing import make_buyer
@@ -79,12 +80,16 @@ def _zh(user: Any) -> Client:
 
 def test_platform_ticket_page_labels_every_field_and_styles_actions_by_weight() -> None:
     supervisor = make_staff("cs_supervisor")
-    agent_profile_create(actor=supervisor, user_id=make_staff("cs_agent").pk, skills=["logistics"])
+    agent_profile_create(actor=actor_of(supervisor), user_id=make_staff("cs_agent").pk, skills=["logistics"])
     reply_template_create(
-        actor=supervisor, title="物流查询", body="您好，包裹已发出。", category="logistics", keywords="包裹"
+        actor=actor_of(supervisor),
+        title="物流查询",
+        body="您好，包裹已发出。",
+        category="logistics",
+        keywords="包裹",
     )
     ticket = ticket_create(
-        actor=make_buyer(), subject="包裹到哪了", description="包裹三天没动", category="logistics"
+        actor=actor_of(make_buyer()), subject="包裹到哪了", description="包裹三天没动", category="logistics"
     )
     html = _zh(supervisor).get(f"/service/tickets/{ticket.pk}/").content.decode()
     forms = _read(html)
@@ -107,7 +112,7 @@ def test_store_ticket_page_labels_every_field_with_one_primary_action() -> None:
     merchant, _owner = make_merchant()
     cs = make_member(merchant, "merchant_cs").user
     ticket = ticket_create(
-        actor=make_buyer(),
+        actor=actor_of(make_buyer()),
         subject="有现货吗",
         description="白色的",
         category="product",

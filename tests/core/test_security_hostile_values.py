@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.audit.models import AuditEvent
 from mallops.orders.models import Order, StockItem, StockLedger
@@ -111,7 +112,7 @@ def world() -> dict[str, Any]:
     item = make_stock(merchant, available=50)
     buyer = make_buyer()
     ticket = ticket_create(
-        actor=buyer,
+        actor=actor_of(buyer),
         subject="商品咨询",
         description="请问有货吗",
         channel="app",

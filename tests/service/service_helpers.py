@@ -6,6 +6,7 @@ import itertools
 from datetime import datetime
 from typing import Any
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind
 from mallops.service.models import AgentProfile
@@ -53,7 +54,7 @@ def make_procedure(
 
     owner = owner or make_staff("cs_supervisor")
     return procedure_create(
-        actor=owner,
+        actor=actor_of(owner),
         code=code,
         name=f"{code} 流程",
         categories=list(categories),
@@ -69,7 +70,7 @@ def train(agent: User, procedure: Any, *, score: int = 90, version: int | None =
     from mallops.service.training import training_record
 
     return training_record(
-        actor=procedure.owner,
+        actor=actor_of(procedure.owner),
         user_id=agent.pk,
         procedure_code=procedure.code,
         version_number=version,

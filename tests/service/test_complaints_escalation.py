@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from service_helpers import make_agent, make_buyer, sh
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.core.sweeps import run_all
@@ -25,7 +26,7 @@ T0 = sh(2026, 12, 1, 10, 0)
 
 def _complaint(*, serious: bool = False, priority: str = "normal") -> Ticket:
     return services.ticket_create(
-        actor=make_buyer(), subject="投诉：商家拒绝退款", description="申请三次都被拒", channel="app",
+        actor=actor_of(make_buyer()), subject="投诉：商家拒绝退款", description="申请三次都被拒", channel="app",
         category="complaint", priority=priority, is_serious=serious, now=T0,
     )  # fmt: skip
 
@@ -97,7 +98,12 @@ def test_explanation_through_the_api_and_only_for_complaints() -> None:
     )
     assert given.status_code == 200, given.content
     other = services.ticket_create(
-        actor=make_buyer(), subject="物流", description="慢", channel="app", category="logistics", now=T0
+        actor=actor_of(make_buyer()),
+        subject="物流",
+        description="慢",
+        channel="app",
+        category="logistics",
+        now=T0,
     )
     wrong = desk.post_json(
         f"/api/v1/service/tickets/{other.pk}/explanation", {"reason": "x", "proposed_solution": "y"}
@@ -222,7 +228,7 @@ def test_store_cs_gives_reason_and_solution_when_resolving_its_store_complaint(c
     merchant, _owner = make_merchant()
     store_cs = make_member(merchant, "merchant_cs").user
     ticket = services.ticket_create(
-        actor=make_buyer(), subject="投诉：发错货", description="收到的颜色不对", channel="app",
+        actor=actor_of(make_buyer()), subject="投诉：发错货", description="收到的颜色不对", channel="app",
         category="complaint", merchant_id=merchant.pk, now=T0,
     )  # fmt: skip
     Ticket.objects.unscoped(reason="test").filter(pk=ticket.pk).update(explanation_requested_at=T0)
@@ -260,7 +266,7 @@ def test_sla_target_for_a_channel_and_priority_created_in_the_console(client: Cl
 
     def first_clock(channel: str) -> tuple[str, object]:
         ticket = services.ticket_create(
-            actor=make_buyer(), subject="电话催件", description="很急", channel=channel, category="logistics",
+            actor=actor_of(make_buyer()), subject="电话催件", description="很急", channel=channel, category="logistics",
             priority="urgent", now=T0,
         )  # fmt: skip
         row = ticket.slas.get(target="first_response")
@@ -283,7 +289,7 @@ def test_regulator_follow_up_date_reminds_the_manager_once() -> None:
     agent = make_agent("complaint")
     ticket = _complaint(serious=True)
     report = complaints.regulator_report_create(
-        actor=agent, ticket_id=ticket.pk, regulator="市场监督管理局", reported_at=T0,
+        actor=actor_of(agent), ticket_id=ticket.pk, regulator="市场监督管理局", reported_at=T0,
         next_followup_on=date(2026, 12, 9), now=T0,
     )  # fmt: skip
     assert report.followup_due_at == sh(2026, 12, 9, 9, 0)
@@ -296,11 +302,11 @@ def test_regulator_follow_up_date_reminds_the_manager_once() -> None:
     assert ticket.events.filter(kind="regulator_followup_due").count() == 1
     # the next follow-up sets the next reminder; closing clears it
     complaints.regulator_followup(
-        actor=agent, report_id=report.pk, note="已补充材料", next_followup_on=date(2026, 12, 16)
+        actor=actor_of(agent), report_id=report.pk, note="已补充材料", next_followup_on=date(2026, 12, 16)
     )
     report.refresh_from_db()
     assert report.followup_due_at == sh(2026, 12, 16, 9, 0)
-    complaints.regulator_followup(actor=agent, report_id=report.pk, note="结案", closed=True)
+    complaints.regulator_followup(actor=actor_of(agent), report_id=report.pk, note="结案", closed=True)
     report.refresh_from_db()
     assert report.state == "closed"
     assert report.followup_due_at is None and report.next_followup_on is None

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from service_helpers import make_buyer
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.core.errors import DomainError
 from mallops.service import configuration
@@ -63,7 +64,9 @@ def test_profile_created_in_the_console_routes_the_next_ticket(client: Client) -
 def test_off_duty_agents_get_no_tickets_and_only_supervisors_edit(client: Client) -> None:
     supervisor = make_staff("cs_supervisor")
     agent = make_staff("cs_agent")
-    profile = configuration.agent_profile_create(actor=supervisor, user_id=agent.pk, skills=["complaint"])
+    profile = configuration.agent_profile_create(
+        actor=actor_of(supervisor), user_id=agent.pk, skills=["complaint"]
+    )
     client.force_login(agent)
     assert client.get("/service/agents/").status_code == 403
     assert client.post(f"/service/agents/{profile.pk}/", {"max_open": "9", "skills": []}).status_code == 403
@@ -91,11 +94,13 @@ def test_store_scope_and_eligibility_are_checked(client: Client) -> None:
     assert "选择一个有效的选项" in refused  # not offered in the select
     for user in (reviewer, operator):
         with pytest.raises(DomainError) as error:
-            configuration.agent_profile_create(actor=supervisor, user_id=user.pk, skills=["product"])
+            configuration.agent_profile_create(
+                actor=actor_of(supervisor), user_id=user.pk, skills=["product"]
+            )
         assert error.value.errors[0].code == "not_an_agent"
     with pytest.raises(DomainError) as error:
         configuration.agent_profile_create(
-            actor=supervisor, user_id=store_cs.pk, skills=["product"], merchant_id=other.pk
+            actor=actor_of(supervisor), user_id=store_cs.pk, skills=["product"], merchant_id=other.pk
         )
     assert error.value.errors[0].code == "wrong_store"
     assert AgentProfile.objects.count() == 0

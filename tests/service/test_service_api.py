@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from service_helpers import make_agent, make_buyer
 
+from mallops.accounts.actors import actor_of
 from mallops.service import services
 from mallops.service.models import ReplyTemplate, ServiceTask
 from mallops.testing.client import ApiClient
@@ -162,7 +163,7 @@ def test_merchant_cs_sees_only_its_store(buyer):
     make_agent("product", merchant=a, user=cs_a.user)
     staff = make_staff("cs_agent")
     own = services.ticket_create(
-        actor=staff,
+        actor=actor_of(staff),
         buyer_id=buyer.pk,
         subject="尺码",
         description="偏小",
@@ -170,7 +171,7 @@ def test_merchant_cs_sees_only_its_store(buyer):
         merchant_id=a.pk,
     )
     other = services.ticket_create(
-        actor=staff,
+        actor=actor_of(staff),
         buyer_id=buyer.pk,
         subject="色差",
         description="颜色",
@@ -258,15 +259,15 @@ def test_store_cs_does_not_see_platform_notes(buyer):
     cs = make_member(store, role="merchant_cs")
     staff = make_staff("cs_agent")
     ticket = services.ticket_create(
-        actor=staff,
+        actor=actor_of(staff),
         buyer_id=buyer.pk,
         subject="尺码",
         description="偏小",
         category="product",
         merchant_id=store.pk,
     )
-    services.ticket_note(actor=staff, ticket_id=ticket.pk, body="平台内部：该店铺近期投诉较多")
-    services.ticket_note(actor=cs.user, ticket_id=ticket.pk, body="店铺备注：已安排换货")
+    services.ticket_note(actor=actor_of(staff), ticket_id=ticket.pk, body="平台内部：该店铺近期投诉较多")
+    services.ticket_note(actor=actor_of(cs.user), ticket_id=ticket.pk, body="店铺备注：已安排换货")
     events = (
         ApiClient(token=token_for(cs.user)).get_json(f"/api/v1/merchant/tickets/{ticket.pk}").json()["events"]
     )

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from service_helpers import sh
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.service import services
 from mallops.service.models import ReplyTemplate
@@ -21,7 +22,11 @@ def test_agent_workspace_queue_ticket_view_and_reply(client, agent, buyer):
         title="物流查询", category="logistics", keywords="快递 物流 催件", body="我们已为您催件。"
     )
     ticket = services.ticket_create(
-        actor=agent, buyer_id=buyer.pk, subject="快递没更新", description="物流三天没动", category="logistics"
+        actor=actor_of(agent),
+        buyer_id=buyer.pk,
+        subject="快递没更新",
+        description="物流三天没动",
+        category="logistics",
     )
     client.force_login(agent)
     queue = client.get("/service/").content.decode()
@@ -48,11 +53,13 @@ def test_agent_workspace_queue_ticket_view_and_reply(client, agent, buyer):
 def test_supervisor_dashboard_draws_charts(client, agent, buyer, supervisor):
     for category in ("service", "complaint", "technical"):
         ticket = services.ticket_create(
-            actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category=category
+            actor=actor_of(agent), buyer_id=buyer.pk, subject="问题", description="描述", category=category
         )
-        services.ticket_reply(actor=agent, ticket_id=ticket.pk, body="您好")
-        services.ticket_resolve(actor=agent, ticket_id=ticket.pk, summary="已解决")
-        services.ticket_rate(actor=buyer, ticket_id=ticket.pk, speed=5, efficiency=4, quality=4, attitude=5)
+        services.ticket_reply(actor=actor_of(agent), ticket_id=ticket.pk, body="您好")
+        services.ticket_resolve(actor=actor_of(agent), ticket_id=ticket.pk, summary="已解决")
+        services.ticket_rate(
+            actor=actor_of(buyer), ticket_id=ticket.pk, speed=5, efficiency=4, quality=4, attitude=5
+        )
     client.force_login(supervisor)
     page = client.get("/service/dashboard/").content.decode()
     assert page.count("<svg") >= 5
@@ -65,9 +72,9 @@ def test_agent_csat_without_ratings_is_an_empty_state_not_a_chart(
     client: Client, agent: User, buyer: User, supervisor: User
 ) -> None:
     ticket = services.ticket_create(
-        actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category="service"
+        actor=actor_of(agent), buyer_id=buyer.pk, subject="问题", description="描述", category="service"
     )
-    services.ticket_resolve(actor=agent, ticket_id=ticket.pk, summary="已解决")
+    services.ticket_resolve(actor=actor_of(agent), ticket_id=ticket.pk, summary="已解决")
     client.force_login(supervisor)
     page = client.get("/service/dashboard/").content.decode()
     section = page.split('data-testid="agent-csat"', 1)[1].split("</section>", 1)[0]
@@ -90,7 +97,7 @@ def test_customer_panel_never_shows_a_lone_mask(
     buyer.display_name, buyer.phone = display_name, phone
     buyer.save(update_fields=["display_name", "phone"])
     ticket = services.ticket_create(
-        actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category="service"
+        actor=actor_of(agent), buyer_id=buyer.pk, subject="问题", description="描述", category="service"
     )
     client.force_login(agent)
     page = client.get(f"/service/tickets/{ticket.pk}/").content.decode()
@@ -101,7 +108,7 @@ def test_customer_panel_never_shows_a_lone_mask(
 def test_fallback_year_alert_names_the_year(client, agent, buyer):
     # a technical ticket late on 31 Dec 2026 runs into 2027, which has no holiday data yet
     ticket = services.ticket_create(
-        actor=agent,
+        actor=actor_of(agent),
         buyer_id=buyer.pk,
         subject="无法登录",
         description="报错",
@@ -129,7 +136,7 @@ def test_importing_the_missing_year_moves_existing_deadlines(agent, buyer, setti
     from mallops.testing.factories import token_for
 
     ticket = services.ticket_create(
-        actor=agent,
+        actor=actor_of(agent),
         buyer_id=buyer.pk,
         subject="无法登录",
         description="报错",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from service_helpers import make_agent, make_buyer, sh
 
+from mallops.accounts.actors import actor_of
 from mallops.core.sweeps import registered, run_all, run_sweeper
 from mallops.service import services
 from mallops.service.models import ServiceTask, Target, Ticket, TicketSla
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def _ticket(actor, buyer, at, category="service", **kw):
     return services.ticket_create(
-        actor=actor,
+        actor=actor_of(actor),
         buyer_id=buyer.pk,
         subject="订单问题",
         description="请帮忙处理",
@@ -65,7 +66,7 @@ def test_warning_before_the_deadline_then_breach(agent, buyer, supervisor):
     ticket.refresh_from_db()
     assert ticket.escalation_level == 1
     # the first response is late but still recorded; resolution keeps running
-    services.ticket_reply(actor=agent, ticket_id=ticket.pk, body="您好", now=sh(2026, 3, 2, 10, 20))
+    services.ticket_reply(actor=actor_of(agent), ticket_id=ticket.pk, body="您好", now=sh(2026, 3, 2, 10, 20))
     ticket.refresh_from_db()
     assert ticket.first_response_at == sh(2026, 3, 2, 10, 20)
     assert ticket.resolution_due_at == sh(2026, 3, 4, 10, 0)
@@ -83,7 +84,11 @@ def test_serious_complaint_goes_to_management_and_is_flagged(agent, buyer, super
     assert other.escalation_level == 1 and not other.flagged_for_regulators
     # an agent can mark it serious afterwards
     services.ticket_escalate(
-        actor=agent, ticket_id=other.pk, reason="媒体曝光风险", serious=True, now=sh(2026, 3, 3, 11, 0)
+        actor=actor_of(agent),
+        ticket_id=other.pk,
+        reason="媒体曝光风险",
+        serious=True,
+        now=sh(2026, 3, 3, 11, 0),
     )
     other.refresh_from_db()
     assert other.escalation_level == 2 and other.flagged_for_regulators
@@ -93,9 +98,11 @@ def test_serious_complaint_goes_to_management_and_is_flagged(agent, buyer, super
 @pytest.mark.req("R5.3.2")
 def test_a_rating_of_3_opens_a_second_service_task(agent, buyer, supervisor):
     ticket = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
-    services.ticket_resolve(actor=agent, ticket_id=ticket.pk, summary="已补发", now=sh(2026, 3, 2, 11, 0))
+    services.ticket_resolve(
+        actor=actor_of(agent), ticket_id=ticket.pk, summary="已补发", now=sh(2026, 3, 2, 11, 0)
+    )
     rating = services.ticket_rate(
-        actor=buyer,
+        actor=actor_of(buyer),
         ticket_id=ticket.pk,
         speed=3,
         efficiency=3,
@@ -108,40 +115,56 @@ def test_a_rating_of_3_opens_a_second_service_task(agent, buyer, supervisor):
     task = ServiceTask.objects.get(ticket=ticket)
     assert task.kind == "second_service" and task.assignee == supervisor
     with pytest.raises(services.DomainError):
-        services.ticket_rate(actor=buyer, ticket_id=ticket.pk, speed=5, efficiency=5, quality=5, attitude=5)
+        services.ticket_rate(
+            actor=actor_of(buyer), ticket_id=ticket.pk, speed=5, efficiency=5, quality=5, attitude=5
+        )
 
 
 @pytest.mark.req("R5.1.3")
 def test_good_ratings_open_no_task_and_bad_ones_ask_for_compensation(agent, buyer):
     good = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
-    services.ticket_resolve(actor=agent, ticket_id=good.pk, summary="ok", now=sh(2026, 3, 2, 11, 0))
-    services.ticket_rate(actor=buyer, ticket_id=good.pk, speed=4, efficiency=4, quality=4, attitude=4)
+    services.ticket_resolve(actor=actor_of(agent), ticket_id=good.pk, summary="ok", now=sh(2026, 3, 2, 11, 0))
+    services.ticket_rate(
+        actor=actor_of(buyer), ticket_id=good.pk, speed=4, efficiency=4, quality=4, attitude=4
+    )
     assert not ServiceTask.objects.filter(ticket=good).exists()
     bad = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
-    services.ticket_resolve(actor=agent, ticket_id=bad.pk, summary="ok", now=sh(2026, 3, 2, 11, 0))
-    services.ticket_rate(actor=buyer, ticket_id=bad.pk, speed=1, efficiency=2, quality=2, attitude=3)
+    services.ticket_resolve(actor=actor_of(agent), ticket_id=bad.pk, summary="ok", now=sh(2026, 3, 2, 11, 0))
+    services.ticket_rate(
+        actor=actor_of(buyer), ticket_id=bad.pk, speed=1, efficiency=2, quality=2, attitude=3
+    )
     assert ServiceTask.objects.get(ticket=bad).kind == "compensation"
     with pytest.raises(services.DomainError):
-        services.ticket_rate(actor=buyer, ticket_id=bad.pk, speed=6, efficiency=2, quality=2, attitude=3)
+        services.ticket_rate(
+            actor=actor_of(buyer), ticket_id=bad.pk, speed=6, efficiency=2, quality=2, attitude=3
+        )
 
 
 @pytest.mark.req("R5.1.1")
 @pytest.mark.req("R5.1.4")
 def test_closed_loop_with_follow_up_and_overdue_follow_up_sweep(agent, buyer, supervisor):
     ticket = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
-    services.ticket_reply(actor=agent, ticket_id=ticket.pk, body="您好，正在处理", now=sh(2026, 3, 2, 10, 3))
-    services.ticket_note(actor=agent, ticket_id=ticket.pk, body="仓库确认漏发", now=sh(2026, 3, 2, 10, 30))
-    services.ticket_resolve(actor=agent, ticket_id=ticket.pk, summary="已补发", now=sh(2026, 3, 2, 16, 0))
+    services.ticket_reply(
+        actor=actor_of(agent), ticket_id=ticket.pk, body="您好，正在处理", now=sh(2026, 3, 2, 10, 3)
+    )
+    services.ticket_note(
+        actor=actor_of(agent), ticket_id=ticket.pk, body="仓库确认漏发", now=sh(2026, 3, 2, 10, 30)
+    )
+    services.ticket_resolve(
+        actor=actor_of(agent), ticket_id=ticket.pk, summary="已补发", now=sh(2026, 3, 2, 16, 0)
+    )
     ticket.refresh_from_db()
     assert ticket.followup_due_at == sh(2026, 3, 5, 23, 59, 59)
-    services.ticket_followup(actor=agent, ticket_id=ticket.pk, note="回访：已收到", now=sh(2026, 3, 4, 10, 0))
+    services.ticket_followup(
+        actor=actor_of(agent), ticket_id=ticket.pk, note="回访：已收到", now=sh(2026, 3, 4, 10, 0)
+    )
     ticket.refresh_from_db()
     assert ticket.status == "closed" and ticket.followup_due_at is None
     kinds = list(ticket.events.values_list("kind", flat=True))
     assert kinds == ["created", "assigned", "reply", "note", "resolved", "followed_up"]
     # a resolved ticket whose visit is forgotten opens a task when the due time passes
     late = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
-    services.ticket_resolve(actor=agent, ticket_id=late.pk, summary="ok", now=sh(2026, 3, 2, 16, 0))
+    services.ticket_resolve(actor=actor_of(agent), ticket_id=late.pk, summary="ok", now=sh(2026, 3, 2, 16, 0))
     assert run_all(sh(2026, 3, 6, 0, 0))["service.followup_due"] == 1
     assert ServiceTask.objects.filter(ticket=late, kind="followup_overdue").exists()
 
@@ -177,6 +200,6 @@ def test_store_matters_go_to_the_stores_own_cs(agent, buyer):
 @pytest.mark.req("R5.1.2")
 def test_a_late_answer_counts_as_a_breach_even_before_the_sweep_runs(agent, buyer):
     ticket = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
-    services.ticket_reply(actor=agent, ticket_id=ticket.pk, body="您好", now=sh(2026, 3, 2, 10, 40))
+    services.ticket_reply(actor=actor_of(agent), ticket_id=ticket.pk, body="您好", now=sh(2026, 3, 2, 10, 40))
     row = TicketSla.objects.get(ticket=ticket, target=Target.FIRST_RESPONSE)
     assert row.met_at == sh(2026, 3, 2, 10, 40) and row.breached_at == sh(2026, 3, 2, 10, 15)

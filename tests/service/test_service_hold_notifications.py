@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from service_helpers import make_agent, make_buyer, make_procedure, sh
 
+from mallops.accounts.actors import actor_of
 from mallops.service import notifications, services
 from mallops.service.models import Notification, Ticket
 from mallops.testing.client import ApiClient
@@ -18,7 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def _open(category: str = "return") -> Ticket:
     return services.ticket_create(
-        actor=make_buyer(), subject="想退货", description="尺码不合适", channel="app", category=category
+        actor=actor_of(make_buyer()),
+        subject="想退货",
+        description="尺码不合适",
+        channel="app",
+        category=category,
     )
 
 
@@ -39,7 +44,7 @@ def test_held_ticket_notifies_the_supervisors_once_and_clears_on_assignment():
     note = Notification.objects.get(recipient=supervisor)
     assert note.sla is None and ticket.number in note.title and ticket.routing_hold_reason in note.title
     # routing again (still nobody trained) does not notify twice
-    services.ticket_assign(actor=supervisor, ticket_id=ticket.pk)
+    services.ticket_assign(actor=actor_of(supervisor), ticket_id=ticket.pk)
     assert Notification.objects.filter(kind="routing_held").count() == 2
     assert notifications.hold_notify(ticket, "again", now=sh(2026, 3, 2, 10, 0)) == []
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -62,7 +67,7 @@ def test_held_ticket_notifies_the_supervisors_once_and_clears_on_assignment():
 
     # the supervisor assigns by hand: every hold notification of the ticket is cleared
     agent = make_agent("return")
-    services.ticket_assign(actor=supervisor, ticket_id=ticket.pk, assignee_id=agent.pk)
+    services.ticket_assign(actor=actor_of(supervisor), ticket_id=ticket.pk, assignee_id=agent.pk)
     assert _held(owner) == _held(supervisor) == [(ticket.pk, True)]
     assert api.get_json("/api/v1/service/notifications?unread=true").json()["count"] == 0
     shown = console.get("/service/notifications/").content.decode()

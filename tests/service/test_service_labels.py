@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.service import services
 from mallops.service.models import Category, Status
 from mallops.service.testing import make_ticket
@@ -25,7 +26,7 @@ def _page(client: Client, url: str) -> str:
 @pytest.mark.req("R5.4.1")
 def test_agent_queue_and_ticket_page_show_chinese_labels(client, agent, buyer):
     ticket = services.ticket_create(
-        actor=agent,
+        actor=actor_of(agent),
         buyer_id=buyer.pk,
         subject="系统报错",
         description="登录后页面报错",
@@ -33,7 +34,7 @@ def test_agent_queue_and_ticket_page_show_chinese_labels(client, agent, buyer):
         channel="phone",
         priority="urgent",
     )
-    services.ticket_pause(actor=agent, ticket_id=ticket.pk, reason="等客户截图")
+    services.ticket_pause(actor=actor_of(agent), ticket_id=ticket.pk, reason="等客户截图")
     client.force_login(agent)
     queue = _page(client, "/service/")
     row = queue[queue.index(ticket.number) :]
@@ -65,7 +66,7 @@ def test_store_pages_show_chinese_labels():
 @pytest.mark.req("R8.1.2")
 def test_dashboard_backlog_and_steps_in_chinese(client, agent, buyer, supervisor):
     services.ticket_create(
-        actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category="service"
+        actor=actor_of(agent), buyer_id=buyer.pk, subject="问题", description="描述", category="service"
     )
     client.force_login(supervisor)
     page = _page(client, "/service/dashboard/")
@@ -83,11 +84,17 @@ def test_procedures_page_uses_the_same_labels(client, supervisor):
 @pytest.mark.req("R5.4.1")
 def test_timeline_steps_and_task_kinds_in_chinese(client, agent, buyer, supervisor):
     ticket = services.ticket_create(
-        actor=agent, buyer_id=buyer.pk, subject="发货慢", description="一周未发货", category="logistics"
+        actor=actor_of(agent),
+        buyer_id=buyer.pk,
+        subject="发货慢",
+        description="一周未发货",
+        category="logistics",
     )
-    services.ticket_reply(actor=agent, ticket_id=ticket.pk, body="已催促仓库")
-    services.ticket_resolve(actor=agent, ticket_id=ticket.pk, summary="已发货")
-    services.ticket_rate(actor=buyer, ticket_id=ticket.pk, speed=3, efficiency=3, quality=3, attitude=3)
+    services.ticket_reply(actor=actor_of(agent), ticket_id=ticket.pk, body="已催促仓库")
+    services.ticket_resolve(actor=actor_of(agent), ticket_id=ticket.pk, summary="已发货")
+    services.ticket_rate(
+        actor=actor_of(buyer), ticket_id=ticket.pk, speed=3, efficiency=3, quality=3, attitude=3
+    )
     task = ticket.tasks.get()
     assert task.kind == "second_service" and task.title.endswith("— second service")  # stored text unchanged
     client.force_login(supervisor)
@@ -103,7 +110,7 @@ def test_timeline_steps_and_task_kinds_in_chinese(client, agent, buyer, supervis
 @pytest.mark.req("R5.1.2")
 def test_seed_sla_policies_are_named_in_chinese_on_the_console(client, agent, buyer, supervisor):
     ticket = services.ticket_create(
-        actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category="service"
+        actor=actor_of(agent), buyer_id=buyer.pk, subject="问题", description="描述", category="service"
     )
     client.force_login(agent)
     page = _page(client, f"/service/tickets/{ticket.pk}/")

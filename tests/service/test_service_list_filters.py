@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from service_helpers import make_agent, sh
 
+from mallops.accounts.actors import actor_of
 from mallops.core.sweeps import run_all
 from mallops.service import services
 from mallops.testing.client import ApiClient
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _open(actor, buyer, at, merchant=None, category="product", subject="商品咨询"):
     return services.ticket_create(
-        actor=actor,
+        actor=actor_of(actor),
         buyer_id=buyer.pk,
         subject=subject,
         description="内容",

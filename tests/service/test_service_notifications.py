@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from service_helpers import make_buyer, sh
 
+from mallops.accounts.actors import actor_of
 from mallops.core.sweeps import registered, run_all, run_sweeper
 from mallops.service import services
 from mallops.service.models import Notification
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _ticket(actor, buyer, at):
     return services.ticket_create(
-        actor=actor,
+        actor=actor_of(actor),
         buyer_id=buyer.pk,
         subject="订单问题",
         description="请帮忙处理",

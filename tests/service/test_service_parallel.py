@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from service_helpers import make_agent, make_buyer, sh
 
+from mallops.accounts.actors import actor_of
 from mallops.core.sweeps import registered, run_sweeper
 from mallops.service import services
 from mallops.service.models import ServiceTask, TicketEvent
@@ -24,7 +25,7 @@ def test_parallel_breach_sweeps_escalate_each_ticket_once():
     buyer = make_buyer()
     tickets = [
         services.ticket_create(
-            actor=agent,
+            actor=actor_of(agent),
             buyer_id=buyer.pk,
             subject="问题",
             description="描述",

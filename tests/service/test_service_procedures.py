@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from service_helpers import make_agent, make_buyer, make_procedure, train
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.service import checklist, procedures, services
 from mallops.service.models import Procedure, ProcedureVersion, Ticket, TicketStep
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _open(category: str = "return", merchant_id: int | None = None) -> Ticket:
     return services.ticket_create(
-        actor=make_buyer(),
+        actor=actor_of(make_buyer()),
         subject="想退货",
         description="鞋子不合适，想七天无理由退货",
         channel="app",
@@ -174,7 +175,7 @@ def test_a_new_version_applies_to_new_tickets_only_and_categories_without_proced
     proc = make_procedure()
     before = _open()
     procedures.procedure_version_create(
-        actor=proc.owner,
+        actor=actor_of(proc.owner),
         code="returns",
         steps=[{"title": "核实订单"}, {"title": "核对七天无理由资格"}],
         change_note="加七天无理由核对",
@@ -187,7 +188,7 @@ def test_a_new_version_applies_to_new_tickets_only_and_categories_without_proced
     plain = _open(category="logistics")
     assert plain.procedure_version is None and not TicketStep.objects.filter(ticket=plain).exists()
     # retiring the published version: the procedure is not in force for new tickets
-    procedures.procedure_version_retire(actor=proc.owner, code="returns", number=2)
+    procedures.procedure_version_retire(actor=actor_of(proc.owner), code="returns", number=2)
     assert _open().procedure_version is None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from service_helpers import make_agent, make_buyer, make_procedure, train
 
+from mallops.accounts.actors import actor_of
 from mallops.service import checklist, services
 from mallops.service.models import Procedure, TrainingRecord
 from mallops.testing.factories import make_member, make_merchant, make_staff
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def _return_ticket(merchant_id: int | None = None):
     return services.ticket_create(
-        actor=make_buyer(), subject="想退货", description="不合适", channel="app", category="return",
+        actor=actor_of(make_buyer()), subject="想退货", description="不合适", channel="app", category="return",
         merchant_id=merchant_id,
     )  # fmt: skip
 

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_helpers import make_agent, make_buyer, sh
 
+from mallops.accounts.actors import actor_of
 from mallops.service import services
 from mallops.service.models import Ticket
 
@@ -32,13 +33,18 @@ def test_a_pause_moves_deadlines_later_by_at_most_its_length_in_calendar_time(
     buyer = make_buyer()
     at = START + timedelta(minutes=created)
     ticket = services.ticket_create(
-        actor=agent, buyer_id=buyer.pk, subject="问题", description="描述", category=category, now=at
+        actor=actor_of(agent),
+        buyer_id=buyer.pk,
+        subject="问题",
+        description="描述",
+        category=category,
+        now=at,
     )
     before = (ticket.first_response_due_at, ticket.resolution_due_at)
     paused = at + timedelta(minutes=pause_after)
     resumed = paused + timedelta(minutes=pause_for)
-    services.ticket_pause(actor=agent, ticket_id=ticket.pk, now=paused)
-    services.ticket_resume(actor=agent, ticket_id=ticket.pk, now=resumed)
+    services.ticket_pause(actor=actor_of(agent), ticket_id=ticket.pk, now=paused)
+    services.ticket_resume(actor=actor_of(agent), ticket_id=ticket.pk, now=resumed)
     ticket = Ticket.objects.unscoped(reason="test").get(pk=ticket.pk)
     for old, new in zip(before, (ticket.first_response_due_at, ticket.resolution_due_at), strict=True):
         assert new >= old

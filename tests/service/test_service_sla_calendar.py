@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from service_helpers import sh
 
+from mallops.accounts.actors import actor_of
 from mallops.service import services
 from mallops.service.models import Target, TicketSla
 from mallops.workdays.engine import SHANGHAI
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _ticket(agent, buyer, at, category="service", **kw):
     return services.ticket_create(
-        actor=agent,
+        actor=actor_of(agent),
         buyer_id=buyer.pk,
         subject="问题",
         description="详细描述",
@@ -68,7 +69,7 @@ def test_major_fault_counts_calendar_hours(agent, buyer):
 def test_follow_up_due_three_working_days_after_resolution_over_national_day(agent, buyer):
     ticket = _ticket(agent, buyer, sh(2026, 9, 29, 9, 0))
     ticket = services.ticket_resolve(
-        actor=agent, ticket_id=ticket.pk, summary="已解决", now=sh(2026, 9, 30, 10, 0)
+        actor=actor_of(agent), ticket_id=ticket.pk, summary="已解决", now=sh(2026, 9, 30, 10, 0)
     )
     # 8 Oct (Thu), 9 Oct (Fri), 10 Oct (make-up Saturday)
     assert _local(ticket.followup_due_at) == sh(2026, 10, 10, 23, 59, 59).replace(tzinfo=None)
@@ -80,13 +81,15 @@ def test_a_pause_spanning_the_spring_festival_stops_the_business_clock(agent, bu
     ticket = _ticket(agent, buyer, sh(2026, 2, 13, 9, 0), category="technical")
     assert _local(ticket.first_response_due_at) == sh(2026, 2, 13, 13, 0).replace(tzinfo=None)
     services.ticket_pause(
-        actor=agent, ticket_id=ticket.pk, reason="等待买家提供截图", now=sh(2026, 2, 13, 10, 0)
+        actor=actor_of(agent), ticket_id=ticket.pk, reason="等待买家提供截图", now=sh(2026, 2, 13, 10, 0)
     )
     ticket.refresh_from_db()
     assert ticket.status == "waiting_customer"
     assert ticket.first_response_due_at is None  # paused with no end: no deadline
     # the buyer answers on a holiday; the clock restarts at the next opening after the festival
-    services.ticket_reply(actor=buyer, ticket_id=ticket.pk, body="截图已上传", now=sh(2026, 2, 20, 12, 0))
+    services.ticket_reply(
+        actor=actor_of(buyer), ticket_id=ticket.pk, body="截图已上传", now=sh(2026, 2, 20, 12, 0)
+    )
     ticket.refresh_from_db()
     assert ticket.status == "open"
     assert _local(ticket.first_response_due_at) == sh(2026, 2, 24, 12, 0).replace(tzinfo=None)
@@ -105,7 +108,10 @@ def test_complaints_accepted_in_24_hours_and_handled_in_72(agent, buyer):
 def test_special_case_moves_resolution_to_72_hours_and_tells_the_customer(agent, buyer):
     ticket = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
     services.ticket_extend(
-        actor=agent, ticket_id=ticket.pk, message="需要厂家检测，预计三天内答复", now=sh(2026, 3, 3, 9, 0)
+        actor=actor_of(agent),
+        ticket_id=ticket.pk,
+        message="需要厂家检测，预计三天内答复",
+        now=sh(2026, 3, 3, 9, 0),
     )
     ticket.refresh_from_db()
     assert ticket.is_special
@@ -118,7 +124,7 @@ def test_special_case_moves_resolution_to_72_hours_and_tells_the_customer(agent,
 def test_complex_issue_gets_an_initial_answer_clock(agent, buyer):
     ticket = _ticket(agent, buyer, sh(2026, 3, 2, 10, 0))
     services.ticket_reply(
-        actor=agent,
+        actor=actor_of(agent),
         ticket_id=ticket.pk,
         body="已收到，正在核实",
         complex_issue=True,
@@ -127,7 +133,9 @@ def test_complex_issue_gets_an_initial_answer_clock(agent, buyer):
     ticket.refresh_from_db()
     assert ticket.first_response_due_at is None
     assert _local(ticket.initial_answer_due_at) == sh(2026, 3, 3, 10, 0).replace(tzinfo=None)
-    services.ticket_reply(actor=agent, ticket_id=ticket.pk, body="初步结论如下", now=sh(2026, 3, 2, 15, 0))
+    services.ticket_reply(
+        actor=actor_of(agent), ticket_id=ticket.pk, body="初步结论如下", now=sh(2026, 3, 2, 15, 0)
+    )
     ticket.refresh_from_db()
     assert ticket.initial_answer_due_at is None
     assert TicketSla.objects.get(ticket=ticket, target=Target.INITIAL_ANSWER).met_at is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.service.models import Ticket, TicketEvent
 from mallops.service.testing import make_ticket
 from mallops.testing.factories import make_member, make_merchant, make_staff
@@ -69,7 +70,7 @@ def test_platform_notes_stay_hidden_and_others_cannot_open_the_store_pages():
     agent = make_staff("cs_agent")
     from mallops.service.services import ticket_note
 
-    ticket_note(actor=agent, ticket_id=ticket.pk, body="平台内部：商家历史投诉较多")
+    ticket_note(actor=actor_of(agent), ticket_id=ticket.pk, body="平台内部：商家历史投诉较多")
     assert "平台内部" not in _client(cs).get(f"/service/store/tickets/{ticket.pk}/").content.decode()
     # platform staff and store members without the CS permission are refused
     assert _client(agent).get("/service/store/").status_code == 403

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from service_helpers import make_agent, make_buyer, make_procedure, train
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.service import procedures, services
 from mallops.service.models import Ticket, TrainingRecord
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _open(category: str = "return", merchant_id: int | None = None) -> Ticket:
     return services.ticket_create(
-        actor=make_buyer(),
+        actor=actor_of(make_buyer()),
         subject="退货",
         description="想退货",
         channel="app",
@@ -81,7 +82,7 @@ def test_a_new_version_requires_retraining_before_routing_resumes():
     train(agent, proc)
     assert _open().assignee_id == agent.pk
     procedures.procedure_version_create(
-        actor=proc.owner, code="returns", steps=[{"title": "新版核实"}], publish=True
+        actor=actor_of(proc.owner), code="returns", steps=[{"title": "新版核实"}], publish=True
     )
     held = _open()
     assert held.assignee_id is None and "v2" in held.routing_hold_reason
@@ -90,7 +91,7 @@ def test_a_new_version_requires_retraining_before_routing_resumes():
     assert failed.passed is False and failed.version.number == 2
     assert _open().assignee_id is None
     train(agent, proc, score=proc.pass_mark)
-    routed = services.ticket_assign(actor=proc.owner, ticket_id=held.pk)
+    routed = services.ticket_assign(actor=actor_of(proc.owner), ticket_id=held.pk)
     assert routed.assignee_id == agent.pk and routed.routing_hold_reason == ""
 
 
@@ -135,7 +136,7 @@ def test_training_api_records_assessments_and_the_matrix_shows_who_is_trained():
     assert low.json()["passed"] is False
     train(stale, complaints)
     procedures.procedure_version_create(
-        actor=proc.owner, code="complaints", steps=[{"title": "新版受理"}], publish=True
+        actor=actor_of(proc.owner), code="complaints", steps=[{"title": "新版受理"}], publish=True
     )
     # bad input: every field named, nothing written
     count = TrainingRecord.objects.count()
@@ -184,7 +185,7 @@ def test_resolving_can_require_a_passed_assessment():
     train(trained, proc)
     newcomer = make_agent("complaint")
     ticket = _open(category="complaint")
-    services.ticket_assign(actor=proc.owner, ticket_id=ticket.pk, assignee_id=newcomer.pk)
+    services.ticket_assign(actor=actor_of(proc.owner), ticket_id=ticket.pk, assignee_id=newcomer.pk)
     for row in ticket.steps.all():
         services_step(newcomer, ticket, row.pk)
     api = ApiClient(token=token_for(newcomer))
@@ -209,11 +210,12 @@ def test_resolving_can_require_a_passed_assessment():
     for row in other.steps.all():
         services_step(proc.owner, other, row.pk)
     assert (
-        services.ticket_resolve(actor=proc.owner, ticket_id=other.pk, summary="主管处理").status == "resolved"
+        services.ticket_resolve(actor=actor_of(proc.owner), ticket_id=other.pk, summary="主管处理").status
+        == "resolved"
     )
 
 
 def services_step(actor, ticket, step_id):
     from mallops.service.checklist import ticket_step_set
 
-    return ticket_step_set(actor=actor, ticket_id=ticket.pk, step_id=step_id)
+    return ticket_step_set(actor=actor_of(actor), ticket_id=ticket.pk, step_id=step_id)

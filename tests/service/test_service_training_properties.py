@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_helpers import make_agent, make_buyer, make_procedure, train
 
+from mallops.accounts.actors import actor_of
 from mallops.service import procedures, services
 from mallops.service.models import AgentProfile, Procedure, TrainingRecord
 from mallops.testing.factories import make_member, make_merchant
@@ -29,7 +30,7 @@ def _procedure() -> Procedure:
         return existing
     proc = make_procedure()
     procedures.procedure_version_create(
-        actor=proc.owner, code="returns", steps=[{"title": "第二版步骤"}], publish=True
+        actor=actor_of(proc.owner), code="returns", steps=[{"title": "第二版步骤"}], publish=True
     )
     return proc
 
@@ -68,7 +69,7 @@ def test_routing_only_picks_agents_trained_on_the_current_version(agents, store_
         available[user.pk] = is_available
         store_of[user.pk] = for_store
     ticket = services.ticket_create(
-        actor=make_buyer(),
+        actor=actor_of(make_buyer()),
         subject="退货",
         description="想退货",
         channel="app",

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from storefront_support import cart_post, live_product
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Address, LoginFailure, User
 from mallops.aftersales.models import AfterSalesRequest, RequestPhoto
 from mallops.orders.models import OrderLine
@@ -159,7 +160,9 @@ def test_a_delivered_line_is_reviewed_with_a_picture_and_the_author_sees_it_hidd
     assert "这件商品已经评价过了" in again
 
     # content operations hide it with a reason: the author is told on 我的评价
-    moderation_hide(actor=make_staff("content_ops"), kind="review", object_id=review.pk, reason="含广告信息")
+    moderation_hide(
+        actor=actor_of(make_staff("content_ops")), kind="review", object_id=review.pk, reason="含广告信息"
+    )
     assert "已隐藏（含广告信息）" in _page(client.get("/shop/me/reviews/"))
 
     # another buyer cannot review the line (it is not theirs)
@@ -235,7 +238,7 @@ def test_a_ticket_about_an_order_shows_the_service_reply() -> None:
     assert sent["Location"] == f"/shop/me/help/{ticket.pk}/"
     assert (ticket.order_ref, ticket.merchant_id) == (order.number, merchant.pk)
 
-    ticket_reply(actor=make_staff("cs_agent"), ticket_id=ticket.pk, body="今天下午发出")
+    ticket_reply(actor=actor_of(make_staff("cs_agent")), ticket_id=ticket.pk, body="今天下午发出")
     page = _page(client.get(sent["Location"]))
     assert "什么时候发货？" in page and "今天下午发出" in page
 

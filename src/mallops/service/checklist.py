@@ -15,7 +15,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.selectors import user_permissions
 from mallops.audit.services import audit_record
 from mallops.core.actors import Actor
@@ -125,7 +124,6 @@ def ticket_step_set(
     """Tick (``done``) or untick one checklist step of an open ticket. Same state again changes nothing.
 
     ``step_id`` is the ticket step's id (``checklist[].id`` in the API). Locks the ticket row."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     ticket_services._handler_only(actor)
     ticket = ticket_services._locked(actor, ticket_id)
     ticket_services._require_open(ticket)

@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import RoleGrant, User
 from mallops.audit.services import audit_record
 from mallops.core.actors import Actor
@@ -140,7 +139,6 @@ def complaint_explain(
     now: datetime | None = None,
 ) -> Ticket:
     """Why the complaint is not resolved yet and what is proposed; told to the customer (R5.2.3)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     from mallops.service.services import _handled_open
 
     at = _now(now)
@@ -291,7 +289,6 @@ def regulator_report_create(
     now: datetime | None = None,
 ) -> RegulatorReport:
     """Record that a serious complaint was reported to a regulator (visible on the ticket)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _serious_ticket(actor, ticket_id)
     regulator = _text(regulator, "regulator", limit=100)
@@ -340,7 +337,6 @@ def regulator_followup(
     now: datetime | None = None,
 ) -> RegulatorFollowUp:
     """One follow-up step of a regulator report; ``closed`` when the regulator closed the matter."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     report = RegulatorReport.objects.select_for_update().filter(pk=report_id).first()
     if report is None:

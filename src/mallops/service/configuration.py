@@ -22,7 +22,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, MerchantMember, RoleGrant, User
 from mallops.accounts.roles import ROLES, STAFF_ROLES, Kind
 from mallops.accounts.services import require_permission
@@ -139,7 +138,6 @@ def agent_profile_create(
     is_available: bool = True,
 ) -> AgentProfile:
     """Give a CS user a routing profile; routing (``service.routing``) considers them at once."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
@@ -165,7 +163,6 @@ def agent_profile_create(
 @transaction.atomic
 def agent_profile_update(*, actor: Actor, profile_id: int, changes: dict[str, Any]) -> AgentProfile:
     """Change skills, store scope, capacity or availability (on/off duty)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     profile = AgentProfile.objects.select_for_update().select_related("user").filter(pk=profile_id).first()
     if profile is None:
@@ -308,7 +305,6 @@ def reply_template_create(
     keywords: str = "",
 ) -> ReplyTemplate:
     """Add a reply to the library (live at once when the compliance check passes)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     title, category, keywords, body = _template_input(title, category, keywords, body)
     template = ReplyTemplate.objects.create(
@@ -334,7 +330,6 @@ def reply_template_update(
     keywords: str = "",
 ) -> ReplyTemplate:
     """Edit a live reply; the new text passes the compliance check again before it replaces the old."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     template = ReplyTemplate.objects.select_for_update().filter(pk=template_id).first()
     if template is None:
@@ -364,7 +359,6 @@ def reply_template_update(
 @transaction.atomic
 def reply_template_retire(*, actor: Actor, template_id: int, now: datetime | None = None) -> ReplyTemplate:
     """Take a reply out of the library (kept for the record; suggestions stop at once)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     template = ReplyTemplate.objects.select_for_update().filter(pk=template_id).first()
     if template is None:
@@ -399,7 +393,6 @@ def escalation_target_set(
     *, actor: Actor, severity: str, role: str, now: datetime | None = None
 ) -> EscalationTarget:
     """Choose the management role for one complaint severity (a defined staff role, never free text)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, SUPERVISE)
     errors = []
     if severity not in ComplaintSeverity.values:

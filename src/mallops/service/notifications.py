@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import RoleGrant
 from mallops.audit.services import audit_record
 from mallops.core.actors import Actor
@@ -114,7 +113,6 @@ def unread_count(actor: Actor) -> int:
 @transaction.atomic
 def notification_read(*, actor: Actor, notification_id: int) -> Notification:
     """Mark one of the actor's notifications read (404 for anyone else's)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     row = Notification.objects.select_for_update().filter(pk=notification_id, recipient_id=actor.pk).first()
     if row is None:
         raise not_found("notification")
@@ -128,7 +126,6 @@ def notification_read(*, actor: Actor, notification_id: int) -> Notification:
 @transaction.atomic
 def notifications_read_all(*, actor: Actor) -> int:
     """Mark all of the actor's unread notifications read; returns how many."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     count = Notification.objects.filter(recipient_id=actor.pk, read_at=None).update(read_at=timezone.now())
     if count:
         audit_record(

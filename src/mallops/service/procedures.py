@@ -15,7 +15,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import ROLES, Kind
 from mallops.accounts.selectors import user_permissions
@@ -235,7 +234,6 @@ def procedure_create(
     now: datetime | None = None,
 ) -> Procedure:
     """A new procedure with its owner; ``steps`` make version 1 (published at once with ``publish``)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = _now(now)
     errors: list[FieldError] = []
@@ -283,7 +281,6 @@ def procedure_create(
 def procedure_update(*, actor: Actor, code: str, changes: dict[str, Any]) -> Procedure:
     """Change the name, owner, categories, pass mark or whether resolving requires training. The owner
     stays required."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     procedure = _locked(code)
     before = snapshot(procedure)
@@ -322,7 +319,6 @@ def procedure_version_create(
     now: datetime | None = None,
 ) -> ProcedureVersion:
     """A new checklist version (draft, or published at once). Agents need training on it again."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = _now(now)
     procedure = _locked(code)
@@ -357,7 +353,6 @@ def procedure_version_publish(
     *, actor: Actor, code: str, number: int, now: datetime | None = None
 ) -> ProcedureVersion:
     """Publish a draft: it becomes the current version; the previous one is retired."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     version = _version(actor, code, number)
     if version.state != ProcedureVersion.State.DRAFT:
         raise conflict(
@@ -379,7 +374,6 @@ def procedure_version_retire(
     *, actor: Actor, code: str, number: int, now: datetime | None = None
 ) -> ProcedureVersion:
     """Retire a draft or the published version (the procedure is then not in force until the next one)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     version = _version(actor, code, number)
     if version.state == ProcedureVersion.State.RETIRED:
         raise conflict(f"Version {number} is already retired.", code=ServiceCode.ALREADY_RETIRED)
@@ -403,7 +397,6 @@ def procedures_install_standard(
 ) -> list[Procedure]:
     """Create the standard procedures (returns, complaints, order queries) that do not exist yet, each
     with version 1 published and ``owner_id`` as owner. Existing ones are left alone."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     _owner(owner_id)
     made = []

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import Merchant, User
 from mallops.accounts.roles import Kind
 from mallops.accounts.selectors import user_merchant, user_permissions
@@ -164,7 +163,6 @@ def ticket_create(
     now: datetime | None = None,
 ) -> Ticket:
     """Intake from any channel; a buyer files for themselves, staff (ticket.handle) name the buyer."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     errors: list[FieldError] = []
     if getattr(actor, "kind", None) == Kind.BUYER:
@@ -241,7 +239,6 @@ def ticket_reply(
     now: datetime | None = None,
 ) -> TicketEvent:
     """A message to (or, from the buyer, from) the customer; the first staff reply meets first response."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _locked(actor, ticket_id)
     body = _text(body, "body")
@@ -301,7 +298,6 @@ def _reopen(ticket: Ticket, *, at: datetime, actor: Actor) -> None:
 @transaction.atomic
 def ticket_note(*, actor: Actor, ticket_id: int, body: str, now: datetime | None = None) -> TicketEvent:
     """An internal note: staff and store CS see it, the buyer never does."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     _handler_only(actor)
     ticket = _locked(actor, ticket_id)
     event = timeline.record(ticket, _now(now), actor, "note", _text(body, "body"), internal=True)
@@ -318,7 +314,6 @@ def ticket_assign(
     now: datetime | None = None,
 ) -> Ticket:
     """Assign to a named agent, or (no id) route again automatically."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     before = _snapshot(ticket)
@@ -356,7 +351,6 @@ def ticket_assign(
 @transaction.atomic
 def ticket_pause(*, actor: Actor, ticket_id: int, reason: str = "", now: datetime | None = None) -> Ticket:
     """Wait for the customer: the SLA clocks stop until the customer answers or an agent resumes."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     if ticket.status == Status.WAITING:
@@ -379,7 +373,6 @@ def _resume(ticket: Ticket, *, at: datetime, actor: Actor, why: str) -> None:
 
 @transaction.atomic
 def ticket_resume(*, actor: Actor, ticket_id: int, now: datetime | None = None) -> Ticket:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     _handler_only(actor)
     ticket = _locked(actor, ticket_id)
     if ticket.status != Status.WAITING:
@@ -392,7 +385,6 @@ def ticket_resume(*, actor: Actor, ticket_id: int, now: datetime | None = None) 
 @transaction.atomic
 def ticket_extend(*, actor: Actor, ticket_id: int, message: str, now: datetime | None = None) -> Ticket:
     """A special case: resolution moves to the special policy (72 h); the customer is told first."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     message = _text(message, "message")
@@ -433,7 +425,6 @@ def ticket_resolve(
 ) -> Ticket:
     """Resolved: clocks stop; the follow-up visit falls due in 3 working days (R5.1.4). A complaint
     past its deadline needs the reason and a proposed solution (given now or before, R5.2.3)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _handled_open(actor, ticket_id)
     checklist.require_resolvable(ticket, actor)
@@ -497,7 +488,6 @@ def ticket_rate(
     now: datetime | None = None,
 ) -> TicketRating:
     """The satisfaction survey (buyer, or staff recording a phone survey); below 4 opens a task."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     at = _now(now)
     ticket = _locked(actor, ticket_id)
     if getattr(actor, "kind", None) == Kind.MERCHANT:
@@ -552,7 +542,6 @@ def ticket_rate(
 @transaction.atomic
 def ticket_followup(*, actor: Actor, ticket_id: int, note: str, now: datetime | None = None) -> Ticket:
     """The follow-up visit is done: the loop is closed (R5.1.1, R5.1.4)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     _handler_only(actor)
     at = _now(now)
     ticket = _locked(actor, ticket_id)
@@ -580,7 +569,6 @@ def ticket_escalate(
     now: datetime | None = None,
 ) -> Ticket:
     """Manual escalation by an agent; ``serious`` marks a serious complaint (management + regulator flag)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     ticket = _handled_open(actor, ticket_id)
     reason = _text(reason, "reason", limit=500)
     if serious and not ticket.is_serious:

@@ -8,7 +8,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.actors import Actor
@@ -49,7 +48,6 @@ def sla_policy_update(
 ) -> SlaPolicy:
     """Edit a policy (ticket.supervise); applies to clocks started afterwards and to pending ones on refresh.
     The change takes effect at once: ``effective_from`` records the instant (shown and audited)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     policy = SlaPolicy.objects.select_for_update().filter(code=code).first()
     if policy is None:
@@ -105,7 +103,6 @@ def sla_policy_create(
 ) -> SlaPolicy:
     """A new target for tickets of one category, priority and/or channel (ticket.supervise). It applies
     to clocks started from now on; the most specific active policy wins (``sla.pick_policy``)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = _now(now)
     values = {"target": target, "category": category, "priority": priority, "channel": channel}
@@ -182,7 +179,6 @@ def problems_detect(
     now: datetime | None = None,
 ) -> list[ServiceTask]:
     """Group similar recent tickets; the top groups become improvement tasks (once per group, R5.3.1)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = _now(now)
     recent = list(

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.selectors import user_permissions
 from mallops.accounts.services import require_permission
@@ -49,7 +48,6 @@ def training_record(
 
     The version defaults to the published one; a draft can be trained on before it is published, a
     retired one cannot (409 ``version_retired``). ``passed`` is score >= the procedure's pass mark."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "ticket.supervise")
     at = now or timezone.now()
     errors: list[FieldError] = []
