@@ -146,10 +146,29 @@ def seeded_rows() -> None:
 
 
 @pytest.fixture(scope="session")
-def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data directory migrated once per test process on the embedded default (SQLite, no servers)."""
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A data directory migrated once per test run on the embedded default (SQLite, no servers).
+
+    The xdist workers share it (it is only ever copied): the first that needs it migrates under a lock
+    in their common temporary directory, a later one copies it (~28 s of CPU each it saves)."""
+    if worker_id == "master":
+        return _migrate_into(tmp_path_factory.mktemp("migrated-data-dir"))
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent
+    template, done = shared / "migrated-data-dir", shared / "migrated-data-dir.done"
+    with (shared / "migrated-data-dir.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(template, ignore_errors=True)  # a worker that died half-way
+            template.mkdir()
+            _migrate_into(template)
+            done.touch()
+    return template
+
+
+def _migrate_into(template: Path) -> Path:
     root = Path(__file__).resolve().parents[1]
-    template = tmp_path_factory.mktemp("migrated-data-dir")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         MALLOPS_DATA_DIR=str(template),
@@ -164,8 +183,8 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def migrated_data_dir(_migrated_template: Path) -> Callable[[Path], Path]:
     """Lay a freshly migrated data directory (database, secret key, key ring) into a directory: what
-    ``mallops migrate`` on an empty one makes, copied from one migration per test process (~28 s of CPU
-    each) for the tests that start the real commands (serve, worker)."""
+    ``mallops migrate`` on an empty one makes, copied from one migration per test run (~28 s of CPU) for
+    the tests that start the real commands (serve, worker)."""
 
     def lay(target: Path) -> Path:
         shutil.copytree(_migrated_template, target, dirs_exist_ok=True)
