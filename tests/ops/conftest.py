@@ -17,7 +17,7 @@ from ops_helpers import SEED, Install, base_env, free_port
 @pytest.fixture(scope="session")
 def install(tmp_path_factory: pytest.TempPathFactory, _migrated_template: Path) -> Install:
     data_dir = tmp_path_factory.mktemp("ops-install") / "data"
-    shutil.copytree(_migrated_template, data_dir)  # what `mallops migrate` makes, migrated once per process
+    shutil.copytree(_migrated_template, data_dir)  # what `mallops migrate` makes, migrated once per run
     installed = Install(data_dir, base_env(data_dir))
     seeded = subprocess.run(
         [sys.executable, "-c", SEED], env=installed.env, capture_output=True, text=True, timeout=180
