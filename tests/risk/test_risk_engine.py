@@ -485,19 +485,19 @@ def test_engine_agrees_with_the_oracle_on_the_baseline(events: list[Event]) -> N
     _check_against_oracle(events, BASELINE)
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(streams(dense=True))
 def test_engine_agrees_with_the_oracle_on_dense_streams(events: list[Event]) -> None:
     _check_against_oracle(events, BASELINE)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(streams(account=True))
 def test_engine_agrees_with_the_oracle_on_account_streams(events: list[Event]) -> None:
     _check_against_oracle(events, BASELINE)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.one_of(streams(), streams(dense=True), streams(account=True)), profiles())
 def test_engine_agrees_with_the_oracle_on_any_profile(events: list[Event], profile: Profile) -> None:
     _check_against_oracle(events, profile)
