@@ -66,3 +66,28 @@ def test_the_compiled_statements_of_a_connection_are_bounded() -> None:
         search_selectors._STAMPS.rows(limit=1, pks=list(range(1, length + 1)))
     kept = connections["default"].__dict__[fixedsql._CACHE_ATTR]
     assert 0 < len(kept) <= fixedsql.MAX_COMPILED
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"key": "a", "weight": 1, "name": {"a": 1}},
+        {"key": "a", "weight": 1, "name": ["x"]},
+        {"key": "a", "weight": 1, "name": True},
+        {"key": {"x": 1}, "weight": 1},
+        {"key": 7, "weight": 1},
+    ],
+)
+def test_an_ab_variant_key_or_name_that_is_not_text_is_422(variant: dict[str, Any]) -> None:
+    # the API stored str() of whatever came: a name {"a": 1} was shown as "{'a': 1}", a key True as "True"
+    from mallops.analytics.models import Experiment
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import token_for
+
+    response = ApiClient(token=token_for(make_staff("data_ops"))).post_json(
+        "/api/v1/analytics/experiments",
+        {"key": "s9", "metric_event": "order_paid", "variants": [variant, {"key": "b", "weight": 1}]},
+    )
+    assert response.status_code == 422, response.content
+    assert [(e["loc"], e["code"]) for e in response.json()["errors"]] == [(["body", "variants"], "type")]
+    assert not Experiment.objects.exists()

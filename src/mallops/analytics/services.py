@@ -214,6 +214,12 @@ def experiment_create(
         errors.append(
             FieldError(("body", "variants"), "A variant name has at most 50 characters.", "max_length")
         )
+    if any(
+        not isinstance(v.get("key", ""), str) or not isinstance(v.get("name") or "", str)
+        for v in variants
+        if isinstance(v, dict)
+    ):  # an object, list, number or boolean was stored as Python's text of it ("{'a': 1}", "True")
+        errors.append(FieldError(("body", "variants"), "A variant's key and name are text.", "type"))
     if (
         len(keys) < 2
         or len(keys) != len(variants)
