@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue import services
 from mallops.catalogue.contracts import SkuInput
 from mallops.catalogue.fixtures import make_product, product_input
@@ -52,7 +53,7 @@ def test_every_way_to_change_a_price_leaves_a_history_row_and_the_stock_row_foll
             SkuInput(code="A-2", price_fen=4200, stock=30, spec_values={"颜色": "蓝色"}),
         ]
     )
-    services.product_update(actor=owner, merchant_id=merchant.pk, product_id=product.pk, data=data)
+    services.product_update(actor=actor_of(owner), merchant_id=merchant.pk, product_id=product.pk, data=data)
     assert _prices(merchant.pk, "A-1") == ([3900, 3500, 3300, 3100], 3100, 3100)
     assert _prices(merchant.pk, "A-2") == ([4200], 4200, 4200)  # unchanged price: no new row
 
@@ -66,7 +67,7 @@ def test_an_imported_product_starts_its_price_history() -> None:
     )
     writer.writerow(["MUG-9", "general", "陶瓷马克杯", "江西", "MUG-9-W", "颜色=白", "39.00", "10"])
     report = listing_import(
-        actor=owner,
+        actor=actor_of(owner),
         merchant_id=merchant.pk,
         filename="a.csv",
         content=buffer.getvalue().encode(),

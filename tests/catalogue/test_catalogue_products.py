@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import make_product, product_input
 from mallops.catalogue.models import Category, PriceHistory, Sku
 from mallops.catalogue.selectors import lowest_price_since
@@ -100,7 +101,7 @@ def test_every_price_change_writes_history_and_lowest_price_since_reads_it():
     client = ApiClient(token=token_for(owner))
     assert client.post_json(f"/api/v1/merchant/skus/{sku.pk}/price", {"price_fen": 2900}).status_code == 200
     assert client.post_json(f"/api/v1/merchant/skus/{sku.pk}/price", {"price_fen": 2900}).status_code == 200
-    sku_price_set(actor=None, merchant_id=merchant.pk, sku_id=sku.pk, price_fen=4500)
+    sku_price_set(actor=actor_of(None), merchant_id=merchant.pk, sku_id=sku.pk, price_fen=4500)
     prices = list(
         PriceHistory.objects.for_merchant(merchant.pk).filter(sku=sku).values_list("price_fen", flat=True)
     )
@@ -130,7 +131,7 @@ def test_certificate_expiry_instant_is_beijing_midnight():
     assert client.get_json("/api/v1/merchant/certificates").json()["count"] == 1
     with pytest.raises(DomainError):
         certificate_create(
-            actor=None, merchant_id=merchant.pk, kind="nope", number="1", expires_on=date.today()
+            actor=actor_of(None), merchant_id=merchant.pk, kind="nope", number="1", expires_on=date.today()
         )
 
 

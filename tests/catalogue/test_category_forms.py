@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.catalogue.models import Category, Product
 from mallops.catalogue.schema import AttributeSpec, map_attribute_names
@@ -193,8 +194,12 @@ def test_an_attribute_typed_by_its_chinese_name_is_stored_under_its_key_and_pass
     assert response.status_code == 201, response.content
     assert response.json()["attributes"] == {"shelf_life_days": "540天", "origin": "云南普洱", "品牌": "某某"}
     product = Product.objects.for_merchant(merchant.pk).get()
-    listing = review_services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-    version = review_services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    listing = review_services.listing_create(
+        actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk
+    )
+    version = review_services.listing_submit(
+        actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk
+    )
     rules = [f.rule for f in Finding.objects.for_merchant(merchant.pk).filter(version=version)]
     assert "COMPLETENESS-ATTRIBUTE" not in rules
 

@@ -67,10 +67,12 @@ def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     merchant, _owner = make_merchant()
     reviewer = make_staff("listing_reviewer")
     product = make_product(merchant.pk, "general", title=TITLE)
-    listing = review_services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-    review_services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
-    review_services.listing_claim(actor=reviewer, listing_id=listing.pk)
-    review_services.listing_approve(actor=reviewer, listing_id=listing.pk)
+    listing = review_services.listing_create(
+        actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk
+    )
+    review_services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
+    review_services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
+    review_services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk)
     promotion = make_promotion(merchant, name="秋季特惠满100减20", status="live")
     make_promotion(merchant, name="秋季特惠草稿")  # a draft: not live, not inspected
     batch = make_batch(None, name="办公室专享券")

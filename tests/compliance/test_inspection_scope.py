@@ -177,10 +177,12 @@ def _world_for_inspection() -> dict[str, Any]:
     merchant, owner = make_merchant("小林家居")
     reviewer = make_staff("listing_reviewer")
     product = make_product(merchant.pk, "general", title="手工陶瓷马克杯 大容量水杯")
-    listing = review_services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-    review_services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
-    review_services.listing_claim(actor=reviewer, listing_id=listing.pk)
-    review_services.listing_approve(actor=reviewer, listing_id=listing.pk)
+    listing = review_services.listing_create(
+        actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk
+    )
+    review_services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
+    review_services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
+    review_services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk)
     sku = Sku.objects.for_merchant(merchant.pk).filter(product=product).order_by("pk").first()
     assert sku is not None
     return {"merchant": merchant, "owner": owner, "listing": listing, "sku": sku}

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import make_product
 from mallops.review import services
 from mallops.review.models import Listing, ListingStatus
@@ -41,9 +42,9 @@ def _sign_in(page, base: str, username: str) -> None:
 def test_approving_asks_first_and_cancel_changes_nothing(live_server, browser, seeded_rows):
     merchant, _owner = make_merchant()
     listing = services.listing_create(
-        actor=None, merchant_id=merchant.pk, product_id=make_product(merchant.pk).pk
+        actor=actor_of(None), merchant_id=merchant.pk, product_id=make_product(merchant.pk).pk
     )
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     make_staff("listing_reviewer", username="reviewer9")
     page = browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 900})
     _sign_in(page, live_server.url, "reviewer9")

@@ -70,8 +70,8 @@ def _build(ids: dict[str, Any]) -> None:
     flagged: dict[str, Any] = {"title": "手工陶瓷马克杯 纯天然釉料", "selling_points": ["好评率高"]}
     for name, overrides in [("clean", {}), ("flagged", flagged)]:
         product = make_product(merchant.pk, **overrides)
-        listing = review.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-        review.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+        listing = review.listing_create(actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk)
+        review.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
         ids[f"listing_{name}"] = listing.pk
     make_staff("listing_reviewer", username="reviewer")
     # the merchant runs at two widths; each run gets its own order, return and ticket

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import make_product
 from mallops.catalogue.models import Certificate
 from mallops.review import services as review
@@ -31,7 +32,9 @@ def test_merchant_detail_shows_licence_staff_certificates_and_counts():
     delivered_order(other)
     for title in ("有机苹果 5 斤装", "赣南脐橙 10 斤装"):
         review.listing_create(
-            actor=None, merchant_id=merchant.pk, product_id=make_product(merchant.pk, title=title).pk
+            actor=actor_of(None),
+            merchant_id=merchant.pk,
+            product_id=make_product(merchant.pk, title=title).pk,
         )
     Certificate.objects.create(
         merchant=merchant,

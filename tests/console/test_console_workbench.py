@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.test import Client
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.catalogue.fixtures import make_product
 from mallops.catalogue.models import Certificate
@@ -46,9 +47,9 @@ def _ids(page: str, pattern: str) -> set[int]:
 
 def _queued_listing(merchant_id: int) -> int:
     listing = review.listing_create(
-        actor=None, merchant_id=merchant_id, product_id=make_product(merchant_id).pk
+        actor=actor_of(None), merchant_id=merchant_id, product_id=make_product(merchant_id).pk
     )
-    review.listing_submit(actor=None, merchant_id=merchant_id, listing_id=listing.pk)
+    review.listing_submit(actor=actor_of(None), merchant_id=merchant_id, listing_id=listing.pk)
     return int(listing.pk)
 
 
@@ -63,8 +64,8 @@ def test_reviewer_counts_waiting_listings_and_expiring_claims_and_each_link_list
     merchant, _owner = make_merchant()
     waiting = [_queued_listing(merchant.pk) for _ in range(3)]
     reviewer = make_staff("listing_reviewer")
-    review.listing_claim(actor=reviewer, listing_id=waiting[0])
-    review.listing_claim(actor=reviewer, listing_id=waiting[1])
+    review.listing_claim(actor=actor_of(reviewer), listing_id=waiting[0])
+    review.listing_claim(actor=actor_of(reviewer), listing_id=waiting[1])
     _versions().filter(listing_id=waiting[0], status=VersionStatus.QUEUED).update(
         claim_due_at=timezone.now() + timedelta(minutes=2)
     )
@@ -91,8 +92,8 @@ def test_reviewer_kpi_card_shows_median_turnaround_against_the_previous_fortnigh
     now = timezone.now()
     for hours, decided_days_ago in ((2, 1), (6, 2), (4, 20)):
         listing_id = _queued_listing(merchant.pk)
-        review.listing_claim(actor=reviewer, listing_id=listing_id)
-        review.listing_approve(actor=reviewer, listing_id=listing_id, note="")
+        review.listing_claim(actor=actor_of(reviewer), listing_id=listing_id)
+        review.listing_approve(actor=actor_of(reviewer), listing_id=listing_id, note="")
         decided = now - timedelta(days=decided_days_ago)
         _versions().filter(listing_id=listing_id).update(
             decided_at=decided, submitted_at=decided - timedelta(hours=hours)

@@ -30,11 +30,11 @@ def _row(code: str) -> StockItem:
 
 
 def _publish(merchant_id: int, product_id: int) -> None:
-    listing = review.listing_create(actor=None, merchant_id=merchant_id, product_id=product_id)
-    review.listing_submit(actor=None, merchant_id=merchant_id, listing_id=listing.pk)
+    listing = review.listing_create(actor=actor_of(None), merchant_id=merchant_id, product_id=product_id)
+    review.listing_submit(actor=actor_of(None), merchant_id=merchant_id, listing_id=listing.pk)
     reviewer = make_staff("listing_reviewer")
-    review.listing_claim(actor=reviewer, listing_id=listing.pk)
-    review.listing_approve(actor=reviewer, listing_id=listing.pk)
+    review.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
+    review.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk)
 
 
 def _buy(buyer, code: str, qty: int = 1, key: str = "k"):
@@ -69,11 +69,11 @@ def test_catalogue_skus_get_linked_stock_rows_that_sell_only_once_published():
     assert (row.available, row.reserved) == (48, 2) and ledger_balance(row) == (48, 2, 0)
 
     # the catalogue price follows onto the stock row; re-saving the product does not reset the units
-    sku_price_set(actor=None, merchant_id=merchant.pk, sku_id=a1.pk, price_fen=3500)
+    sku_price_set(actor=actor_of(None), merchant_id=merchant.pk, sku_id=a1.pk, price_fen=3500)
     assert _row("A-1").price_fen == 3500
     data = product_input("general")
     data = replace(data, skus=[SkuInput(code="A-1", price_fen=3600, stock=50, spec_values={"颜色": "白色"})])
-    product_update(actor=None, merchant_id=merchant.pk, product_id=product.pk, data=data)
+    product_update(actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk, data=data)
     row = _row("A-1")
     assert (row.available, row.reserved, row.price_fen) == (48, 2, 3600)
 

@@ -43,11 +43,13 @@ def test_every_category_write_shows_on_the_next_read() -> None:
     before = _list(client)
     assert "tea" not in before
     # when the platform creates, renames and disables a category through the services
-    tea = category_create(actor=ops, data=CategoryInput(code="tea", name="茶叶"))
+    tea = category_create(actor=actor_of(ops), data=CategoryInput(code="tea", name="茶叶"))
     created = _list(client)
-    category_update(actor=ops, category_id=tea.pk, data=CategoryInput(code="tea", name="茶"))
+    category_update(actor=actor_of(ops), category_id=tea.pk, data=CategoryInput(code="tea", name="茶"))
     renamed = _list(client)
-    category_update(actor=ops, category_id=tea.pk, data=CategoryInput(code="tea", name="茶", is_active=False))
+    category_update(
+        actor=actor_of(ops), category_id=tea.pk, data=CategoryInput(code="tea", name="茶", is_active=False)
+    )
     disabled = _list(client)
     # then each read shows the write before it
     assert (created["tea"]["name"], created["tea"]["is_active"]) == ("茶叶", True)
@@ -69,7 +71,7 @@ def test_a_rolled_back_write_never_brings_back_a_copy_of_other_rows() -> None:
     ops = actor_of(make_staff("product_ops"))
     stamp = selectors.category_stamp()
     with pytest.raises(RuntimeError), transaction.atomic():
-        category_create(actor=ops, data=CategoryInput(code="tea", name="茶叶"))
+        category_create(actor=actor_of(ops), data=CategoryInput(code="tea", name="茶叶"))
         assert "tea" in _list(client)  # the copy is now keyed by the rolled-back write's stamp
         raise RuntimeError("roll back")
     assert selectors.category_stamp() == stamp

@@ -92,8 +92,10 @@ class Shop:
             ]
             # "原价" is a review-severity claim: the version waits in the human queue
             product = make_product(self.merchant.pk, title=f"原价手工陶瓷马克杯 {self.listings}", skus=skus)
-            listing = review.listing_create(actor=None, merchant_id=self.merchant.pk, product_id=product.pk)
-            review.listing_submit(actor=None, merchant_id=self.merchant.pk, listing_id=listing.pk)
+            listing = review.listing_create(
+                actor=actor_of(None), merchant_id=self.merchant.pk, product_id=product.pk
+            )
+            review.listing_submit(actor=actor_of(None), merchant_id=self.merchant.pk, listing_id=listing.pk)
             self.listings += 1
         while self.tickets < n:
             ticket_create(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import certify, make_product
 from mallops.review import services
 from mallops.testing.factories import make_merchant, make_staff
@@ -17,10 +18,10 @@ def test_decision_page_shows_what_the_reviewer_decides_on():
     merchant, _ = make_merchant("鲜果小铺")
     certify(merchant.pk, "food")
     product = make_product(merchant.pk, "food", title="手工曲奇饼干 500g 礼盒装")
-    listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    listing = services.listing_create(actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     reviewer = make_staff("listing_reviewer")
-    services.listing_claim(actor=reviewer, listing_id=listing.pk)
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
     client = Client()
     client.force_login(reviewer)
     page = client.get(f"/review/listings/{listing.pk}/").content.decode()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.catalogue.fixtures import make_product
 from mallops.catalogue.models import MerchantNotification
@@ -75,10 +76,10 @@ def _sweep() -> int:
 
 def _live(merchant_id: int, reviewer: Any, title: str = TITLE) -> Listing:
     product = make_product(merchant_id, "general", title=title)
-    listing = services.listing_create(actor=None, merchant_id=merchant_id, product_id=product.pk)
-    services.listing_submit(actor=None, merchant_id=merchant_id, listing_id=listing.pk)
-    services.listing_claim(actor=reviewer, listing_id=listing.pk)
-    services.listing_approve(actor=reviewer, listing_id=listing.pk)
+    listing = services.listing_create(actor=actor_of(None), merchant_id=merchant_id, product_id=product.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant_id, listing_id=listing.pk)
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
+    services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk)
     listing.refresh_from_db()
     return listing
 
@@ -141,8 +142,8 @@ def test_approving_the_re_check_keeps_the_listing_live_and_checked_with_the_new_
     new_pack("办公室")
     _sweep()
 
-    services.listing_claim(actor=reviewer, listing_id=listing.pk)
-    services.listing_approve(actor=reviewer, listing_id=listing.pk, note="属于场景描述，不构成违规")
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
+    services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk, note="属于场景描述，不构成违规")
 
     listing.refresh_from_db()
     assert listing.status == ListingStatus.LIVE and listing.is_visible
@@ -158,9 +159,12 @@ def test_rejecting_the_re_check_takes_the_listing_down_citing_the_finding(new_pa
     new_pack("办公室")
     _sweep()
 
-    services.listing_claim(actor=reviewer, listing_id=listing.pk)
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
     services.listing_reject(
-        actor=reviewer, listing_id=listing.pk, reason_codes=["prohibited_claim"], note="按新规则属违规用语"
+        actor=actor_of(reviewer),
+        listing_id=listing.pk,
+        reason_codes=["prohibited_claim"],
+        note="按新规则属违规用语",
     )
 
     listing.refresh_from_db()
@@ -200,9 +204,11 @@ def test_a_listing_with_a_waiting_version_or_taken_down_is_not_due(new_pack: Any
     merchant, _owner = make_merchant()
     reviewer = make_staff("listing_reviewer")
     waiting = _live(merchant.pk, reviewer)
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=waiting.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=waiting.pk)
     down = _live(merchant.pk, reviewer, title="北欧风陶瓷马克杯 办公室水杯")
-    services.listing_take_down(actor=reviewer, listing_id=down.pk, reason="虚假宣传", article="广告法第四条")
+    services.listing_take_down(
+        actor=actor_of(reviewer), listing_id=down.pk, reason="虚假宣传", article="广告法第四条"
+    )
     new_pack("办公室")
 
     assert list(due_listings(now=waiting.updated_at)) == []

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import make_product
 from mallops.review import services
 from mallops.review.models import Listing, ListingStatus
@@ -24,13 +25,15 @@ def _client(user) -> Client:
 def test_reviewer_sees_findings_marked_with_rule_and_basis_and_decides():
     merchant, owner = make_merchant()
     blocked = services.listing_create(
-        actor=None, merchant_id=merchant.pk, product_id=make_product(merchant.pk, title="最好的陶瓷杯").pk
+        actor=actor_of(None),
+        merchant_id=merchant.pk,
+        product_id=make_product(merchant.pk, title="最好的陶瓷杯").pk,
     )
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=blocked.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=blocked.pk)
     waiting = services.listing_create(
-        actor=None, merchant_id=merchant.pk, product_id=make_product(merchant.pk).pk
+        actor=actor_of(None), merchant_id=merchant.pk, product_id=make_product(merchant.pk).pk
     )
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=waiting.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=waiting.pk)
     reviewer = _client(make_staff("listing_reviewer"))
 
     queue = reviewer.get("/review/")
@@ -60,9 +63,11 @@ def test_reviewer_sees_findings_marked_with_rule_and_basis_and_decides():
 def test_metrics_dashboard_draws_svg_charts():
     merchant, _ = make_merchant()
     listing = services.listing_create(
-        actor=None, merchant_id=merchant.pk, product_id=make_product(merchant.pk, title="最好的陶瓷杯").pk
+        actor=actor_of(None),
+        merchant_id=merchant.pk,
+        product_id=make_product(merchant.pk, title="最好的陶瓷杯").pk,
     )
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     page = _client(make_staff("content_ops")).get("/review/metrics/").content.decode()
     # the chart names the rule in Chinese (issue 14: no rule id as visible text)
     assert "<svg" in page and "“最”字极限用语" in page and 'data-testid="pass-rate">0.0%' in page
@@ -77,7 +82,9 @@ def test_pages_are_shown_by_permission():
     assert _client(make_staff("listing_reviewer")).get("/review/mine/").status_code == 403
     assert _client(owner).get("/review/").status_code == 403
     other, _ = make_merchant()
-    foreign = services.listing_create(actor=None, merchant_id=other.pk, product_id=make_product(other.pk).pk)
+    foreign = services.listing_create(
+        actor=actor_of(None), merchant_id=other.pk, product_id=make_product(other.pk).pk
+    )
     assert _client(owner).get(f"/review/mine/{foreign.pk}/").status_code == 404
     assert merchant.pk != other.pk
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import certify, make_product, product_input
 from mallops.catalogue.services import product_update
 from mallops.core.errors import DomainError
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def _listing(merchant_id: int, category: str = "general", **overrides: object) -> Listing:
     product = make_product(merchant_id, category, **overrides)
-    return services.listing_create(actor=None, merchant_id=merchant_id, product_id=product.pk)
+    return services.listing_create(actor=actor_of(None), merchant_id=merchant_id, product_id=product.pk)
 
 
 @pytest.mark.req("R2.1.1")
@@ -63,7 +64,7 @@ def test_missing_category_attributes_and_certificates_block_submission():
     attributes = {k: v for k, v in data.attributes.items() if k not in {"shelf_life", "approval_number"}}
     listing = _listing(merchant.pk, "health_food", attributes=attributes)
 
-    version = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    version = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
 
     findings = {(f.rule, f.field) for f in version_findings(version)}
     assert findings == {
@@ -76,9 +77,12 @@ def test_missing_category_attributes_and_certificates_block_submission():
     # with the attributes and certificates in place it passes into the queue
     certify(merchant.pk, "health_food")
     product_update(
-        actor=None, merchant_id=merchant.pk, product_id=listing.product_id, data=product_input("health_food")
+        actor=actor_of(None),
+        merchant_id=merchant.pk,
+        product_id=listing.product_id,
+        data=product_input("health_food"),
     )
-    again = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    again = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     assert again.number == 2
     assert again.status == VersionStatus.QUEUED, [(f.rule, f.field, f.text) for f in version_findings(again)]
 
@@ -103,7 +107,7 @@ def test_data_accuracy_checks_price_spec_consistency_stock_claims_and_reference_
             SkuInput(code="C", price_fen=100, stock=0, spec_values={"颜色": "白"}, reference_price_fen=200),
         ],
     )
-    version = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    version = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     found = {(f.rule, f.field, f.text) for f in version_findings(version)}
     assert ("ACCURACY-PRICE", "skus[0].price_fen", "0") in found
     assert ("ACCURACY-SPEC-KEYS", "skus", "") in found
@@ -117,7 +121,7 @@ def test_data_accuracy_checks_price_spec_consistency_stock_claims_and_reference_
 def test_claim_lock_keeps_two_reviewers_apart_and_expires_by_sweep():
     merchant, _ = make_merchant()
     listing = _listing(merchant.pk)
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     first, second = make_staff("listing_reviewer"), make_staff("listing_reviewer")
     c1, c2 = ApiClient(token=token_for(first)), ApiClient(token=token_for(second))
 
@@ -136,11 +140,11 @@ def test_claim_lock_keeps_two_reviewers_apart_and_expires_by_sweep():
     version = ListingVersion.objects.unscoped(reason="test").get(listing_id=listing.pk)
     assert version.claimed_by_id is None and version.claim_due_at is None
     assert run_sweeper(registered()["review.claim_expiry"], later) == 0
-    services.listing_claim(actor=second, listing_id=listing.pk, now=later)
+    services.listing_claim(actor=actor_of(second), listing_id=listing.pk, now=later)
     with pytest.raises(DomainError) as exc:
-        services.listing_claim(actor=first, listing_id=listing.pk, now=later)
+        services.listing_claim(actor=actor_of(first), listing_id=listing.pk, now=later)
     assert exc.value.code == "claimed_by_other"
-    services.listing_approve(actor=second, listing_id=listing.pk, now=later + timedelta(minutes=1))
+    services.listing_approve(actor=actor_of(second), listing_id=listing.pk, now=later + timedelta(minutes=1))
     assert Listing.objects.unscoped(reason="test").get(pk=listing.pk).status == ListingStatus.LIVE
 
 
@@ -150,19 +154,19 @@ def test_live_version_stays_live_during_re_review_and_rejection_reasons_reach_th
     merchant, owner = make_merchant()
     listing = _listing(merchant.pk)
     reviewer = make_staff("listing_reviewer")
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
-    services.listing_claim(actor=reviewer, listing_id=listing.pk)
-    v1 = services.listing_approve(actor=reviewer, listing_id=listing.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
+    v1 = services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk)
 
     # the merchant edits the product: the listing keeps showing version 1 while version 2 waits
     data = product_input("general")
     product_update(
-        actor=None,
+        actor=actor_of(None),
         merchant_id=merchant.pk,
         product_id=listing.product_id,
         data=replace(data, title="手工陶瓷马克杯 新款大容量水杯"),
     )
-    v2 = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    v2 = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     listing.refresh_from_db()
     assert listing.live_version_id == v1.pk and listing.is_visible and listing.pending_version_id == v2.pk
 
@@ -204,9 +208,9 @@ def test_live_version_stays_live_during_re_review_and_rejection_reasons_reach_th
     ]
 
     # a third version approved replaces the live one
-    v3 = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
-    services.listing_claim(actor=reviewer, listing_id=listing.pk)
-    services.listing_approve(actor=reviewer, listing_id=listing.pk)
+    v3 = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
+    services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk)
     listing.refresh_from_db()
     assert listing.live_version_id == v3.pk and listing.status == ListingStatus.LIVE
 
@@ -214,7 +218,7 @@ def test_live_version_stays_live_during_re_review_and_rejection_reasons_reach_th
 def test_a_version_snapshot_is_immutable():
     merchant, _ = make_merchant()
     listing = _listing(merchant.pk)
-    version = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    version = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     version.snapshot = {**version.snapshot, "title": "changed"}
     with pytest.raises(ValueError, match="immutable"):
         version.save()
@@ -223,8 +227,8 @@ def test_a_version_snapshot_is_immutable():
 def test_resubmitting_supersedes_the_waiting_version():
     merchant, _ = make_merchant()
     listing = _listing(merchant.pk)
-    first = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
-    second = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    first = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
+    second = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     first.refresh_from_db()
     assert first.status == VersionStatus.SUPERSEDED
     reviewer = make_staff("listing_reviewer")
@@ -237,7 +241,7 @@ def test_resubmitting_supersedes_the_waiting_version():
 def test_review_severity_findings_go_to_the_queue_with_their_count():
     merchant, _ = make_merchant()
     listing = _listing(merchant.pk, title="原价手工陶瓷马克杯 大容量")
-    version = services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    version = services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     assert version.status == VersionStatus.QUEUED
     assert [(f.rule, f.severity, f.text) for f in version_findings(version)] == [
         ("PRICE56-16-REFERENCE", "review", "原价")
@@ -261,9 +265,9 @@ def test_an_expired_certificate_takes_the_live_listing_down_and_tells_the_mercha
     other = _listing(merchant.pk, "general")  # needs no certificate: stays live
     reviewer = make_staff("listing_reviewer")
     for item in (listing, other):
-        services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=item.pk)
-        services.listing_claim(actor=reviewer, listing_id=item.pk)
-        services.listing_approve(actor=reviewer, listing_id=item.pk)
+        services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=item.pk)
+        services.listing_claim(actor=actor_of(reviewer), listing_id=item.pk)
+        services.listing_approve(actor=actor_of(reviewer), listing_id=item.pk)
     sweeper = registered()["catalogue.certificate_expiry"]
     assert run_sweeper(sweeper, timezone.now()) == 0  # not due yet
 
@@ -280,7 +284,10 @@ def test_an_expired_certificate_takes_the_live_listing_down_and_tells_the_mercha
     assert notes["items"][0]["data"]["listings_taken_down"] == [listing.pk]
     # resubmitting without a valid certificate is blocked
     version = services.listing_submit(
-        actor=None, merchant_id=merchant.pk, listing_id=listing.pk, now=certificates[0].expiry_due_at
+        actor=actor_of(None),
+        merchant_id=merchant.pk,
+        listing_id=listing.pk,
+        now=certificates[0].expiry_due_at,
     )
     assert ("COMPLETENESS-CERTIFICATE", "certificates.cosmetics_filing") in {
         (f.rule, f.field) for f in version_findings(version)
@@ -291,15 +298,15 @@ def test_reviewer_detail_shows_the_diff_against_the_live_version():
     merchant, _ = make_merchant()
     listing = _listing(merchant.pk)
     reviewer = make_staff("listing_reviewer")
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
-    services.listing_claim(actor=reviewer, listing_id=listing.pk)
-    services.listing_approve(actor=reviewer, listing_id=listing.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
+    services.listing_approve(actor=actor_of(reviewer), listing_id=listing.pk)
     from mallops.catalogue.models import Sku
     from mallops.catalogue.services import sku_price_set
 
     sku = Sku.objects.for_merchant(merchant.pk).get(product_id=listing.product_id, code="A-1")
-    sku_price_set(actor=None, merchant_id=merchant.pk, sku_id=sku.pk, price_fen=3500)
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    sku_price_set(actor=actor_of(None), merchant_id=merchant.pk, sku_id=sku.pk, price_fen=3500)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     body = ApiClient(token=token_for(reviewer)).get_json(f"/api/v1/review/listings/{listing.pk}").json()
     assert body["diff_from_live"] == [{"field": "skus[A-1].price_fen", "before": 3900, "after": 3500}]
     assert json.dumps(body, default=str)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import images, make_product, product_input
 from mallops.catalogue.selectors import product_content
 from mallops.review import services
@@ -22,17 +23,19 @@ T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 def _submitted(merchant_id: int, at: datetime, **overrides: object) -> int:
     product = make_product(merchant_id, **overrides)
-    listing = services.listing_create(actor=None, merchant_id=merchant_id, product_id=product.pk)
-    services.listing_submit(actor=None, merchant_id=merchant_id, listing_id=listing.pk, now=at)
+    listing = services.listing_create(actor=actor_of(None), merchant_id=merchant_id, product_id=product.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant_id, listing_id=listing.pk, now=at)
     return listing.pk
 
 
 def _decide(reviewer, listing_id: int, at: datetime, approve: bool) -> None:
-    services.listing_claim(actor=reviewer, listing_id=listing_id, now=at - timedelta(minutes=1))
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing_id, now=at - timedelta(minutes=1))
     if approve:
-        services.listing_approve(actor=reviewer, listing_id=listing_id, now=at)
+        services.listing_approve(actor=actor_of(reviewer), listing_id=listing_id, now=at)
     else:
-        services.listing_reject(actor=reviewer, listing_id=listing_id, reason_codes=["image_quality"], now=at)
+        services.listing_reject(
+            actor=actor_of(reviewer), listing_id=listing_id, reason_codes=["image_quality"], now=at
+        )
 
 
 @pytest.mark.req("R2.1.3")
@@ -97,8 +100,8 @@ def test_quality_score_lists_what_is_missing():
         "related",
     }
     assert result["score"] == 100 - (10 + 15 + 10 + 6 * 3 + 6 + 5)
-    listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    listing = services.listing_create(actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     detail = ApiClient(token=token_for(owner)).get_json(f"/api/v1/merchant/listings/{listing.pk}").json()
     # through the API, related products of the store count (there are two others in 'general')
     assert detail["quality"]["score"] == result["score"] + 5

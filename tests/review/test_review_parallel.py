@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import make_product
 from mallops.core.errors import DomainError
 from mallops.review import services
@@ -24,8 +25,10 @@ def test_two_reviewers_claiming_at_once_never_both_hold_the_listing():
     listings = []
     for _ in range(5):
         product = make_product(merchant.pk)
-        listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-        services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+        listing = services.listing_create(
+            actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk
+        )
+        services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
         listings.append(listing)
     outcomes: dict[int, list[str]] = {listing.pk: [] for listing in listings}
     barrier = threading.Barrier(2)
@@ -35,7 +38,7 @@ def test_two_reviewers_claiming_at_once_never_both_hold_the_listing():
             for listing in listings:
                 barrier.wait(timeout=10)
                 try:
-                    services.listing_claim(actor=reviewer, listing_id=listing.pk)
+                    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
                     outcomes[listing.pk].append(f"won:{reviewer.pk}")
                 except DomainError as exc:
                     outcomes[listing.pk].append(exc.code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import make_product
 from mallops.review import services
 from mallops.testing.client import ApiClient
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_permission_matrix():
     merchant, owner = make_merchant()
     product = make_product(merchant.pk)
-    listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    listing = services.listing_create(actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     clients = {
         "merchant_owner": ApiClient(token=token_for(owner)),
         "merchant_cs": ApiClient(token=token_for(make_member(merchant, "merchant_cs").user)),
@@ -52,7 +53,9 @@ def test_permission_matrix():
 def test_another_merchants_listing_is_404_for_submit_and_detail():
     a, owner_a = make_merchant()
     b, _owner_b = make_merchant()
-    listing_b = services.listing_create(actor=None, merchant_id=b.pk, product_id=make_product(b.pk).pk)
+    listing_b = services.listing_create(
+        actor=actor_of(None), merchant_id=b.pk, product_id=make_product(b.pk).pk
+    )
     client = ApiClient(token=token_for(owner_a))
     assert client.post_json(f"/api/v1/merchant/listings/{listing_b.pk}/submit", {}).status_code == 404
     assert client.get_json(f"/api/v1/merchant/listings/{listing_b.pk}").status_code == 404
@@ -65,9 +68,9 @@ def test_another_merchants_listing_is_404_for_submit_and_detail():
 def test_approve_takes_an_empty_body():
     merchant, _ = make_merchant()
     listing = services.listing_create(
-        actor=None, merchant_id=merchant.pk, product_id=make_product(merchant.pk).pk
+        actor=actor_of(None), merchant_id=merchant.pk, product_id=make_product(merchant.pk).pk
     )
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     client = ApiClient(token=token_for(make_staff("listing_reviewer")))
     auth = {"Authorization": f"Bearer {client.token}"}
     assert client.post(f"/api/v1/review/listings/{listing.pk}/claim", headers=auth).status_code == 200

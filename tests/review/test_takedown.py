@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mallops.accounts.actors import actor_of
 from mallops.audit.models import AuditEvent
 from mallops.catalogue.fixtures import make_product
 from mallops.catalogue.models import MerchantNotification
@@ -25,7 +26,7 @@ SUPERLATIVE = "AD9-3-SUPERLATIVE-ZUI"
 
 def _live_listing(merchant_id: int, reviewer: Any, **overrides: Any) -> Listing:
     product = make_product(merchant_id, "general", **overrides)
-    listing = services.listing_create(actor=None, merchant_id=merchant_id, product_id=product.pk)
+    listing = services.listing_create(actor=actor_of(None), merchant_id=merchant_id, product_id=product.pk)
     _submit_and_approve(merchant_id, listing.pk, reviewer)
     listing.refresh_from_db()
     assert listing.is_visible
@@ -33,10 +34,10 @@ def _live_listing(merchant_id: int, reviewer: Any, **overrides: Any) -> Listing:
 
 
 def _submit_and_approve(merchant_id: int, listing_id: int, reviewer: Any) -> None:
-    version = services.listing_submit(actor=None, merchant_id=merchant_id, listing_id=listing_id)
+    version = services.listing_submit(actor=actor_of(None), merchant_id=merchant_id, listing_id=listing_id)
     assert version.status == VersionStatus.QUEUED
-    services.listing_claim(actor=reviewer, listing_id=listing_id)
-    services.listing_approve(actor=reviewer, listing_id=listing_id)
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing_id)
+    services.listing_approve(actor=actor_of(reviewer), listing_id=listing_id)
 
 
 def _state(listing: Listing) -> tuple[Any, ...]:
@@ -142,7 +143,9 @@ def test_a_take_down_is_reversed_by_resubmission_and_approval() -> None:
     merchant, _owner = make_merchant()
     reviewer = make_staff("listing_reviewer")
     listing = _live_listing(merchant.pk, reviewer)
-    services.listing_take_down(actor=reviewer, listing_id=listing.pk, reason="虚假宣传", rule=SUPERLATIVE)
+    services.listing_take_down(
+        actor=actor_of(reviewer), listing_id=listing.pk, reason="虚假宣传", rule=SUPERLATIVE
+    )
 
     _submit_and_approve(merchant.pk, listing.pk, reviewer)
 
@@ -203,8 +206,8 @@ def test_a_merchant_cannot_delist_another_stores_listing() -> None:
 def test_a_manual_rejection_cites_rule_span_and_article_like_an_automatic_finding() -> None:
     merchant, _owner = make_merchant()
     product = make_product(merchant.pk, "general", title="手工陶瓷马克杯 办公室耐用水杯")
-    listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    listing = services.listing_create(actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     reviewer = make_staff("listing_reviewer")
     client = ApiClient(token=token_for(reviewer))
     assert client.post_json(f"/api/v1/review/listings/{listing.pk}/claim", {}).status_code == 200
@@ -337,10 +340,10 @@ def test_console_delist_is_own_store_only() -> None:
 def test_console_rejection_with_a_cited_finding() -> None:
     merchant, _owner = make_merchant()
     product = make_product(merchant.pk, "general", title="手工陶瓷马克杯 办公室耐用水杯")
-    listing = services.listing_create(actor=None, merchant_id=merchant.pk, product_id=product.pk)
-    services.listing_submit(actor=None, merchant_id=merchant.pk, listing_id=listing.pk)
+    listing = services.listing_create(actor=actor_of(None), merchant_id=merchant.pk, product_id=product.pk)
+    services.listing_submit(actor=actor_of(None), merchant_id=merchant.pk, listing_id=listing.pk)
     reviewer = make_staff("listing_reviewer")
-    services.listing_claim(actor=reviewer, listing_id=listing.pk)
+    services.listing_claim(actor=actor_of(reviewer), listing_id=listing.pk)
     client = _console(reviewer)
     page = client.get(f"/review/listings/{listing.pk}/").content.decode()
     assert 'name="finding-0-rule"' in page and '<option value="selling_points[0]">' in page

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from scorecard_factories import WEEK_DAY, incident, sh, staff, task, ticket
 
+from mallops.accounts.actors import actor_of
 from mallops.catalogue.fixtures import make_product
 from mallops.review import services as review
 from mallops.scorecards.engine import period_of
@@ -82,17 +83,19 @@ def test_cs_agent_kpis_count_first_response_clocks_ratings_and_resolutions_of_th
 
 def _submitted(merchant_id: int, at):
     product = make_product(merchant_id)
-    listing = review.listing_create(actor=None, merchant_id=merchant_id, product_id=product.pk)
-    review.listing_submit(actor=None, merchant_id=merchant_id, listing_id=listing.pk, now=at)
+    listing = review.listing_create(actor=actor_of(None), merchant_id=merchant_id, product_id=product.pk)
+    review.listing_submit(actor=actor_of(None), merchant_id=merchant_id, listing_id=listing.pk, now=at)
     return listing.pk
 
 
 def _decide(reviewer, listing_id: int, at, approve: bool) -> None:
-    review.listing_claim(actor=reviewer, listing_id=listing_id, now=at - timedelta(minutes=1))
+    review.listing_claim(actor=actor_of(reviewer), listing_id=listing_id, now=at - timedelta(minutes=1))
     if approve:
-        review.listing_approve(actor=reviewer, listing_id=listing_id, now=at)
+        review.listing_approve(actor=actor_of(reviewer), listing_id=listing_id, now=at)
     else:
-        review.listing_reject(actor=reviewer, listing_id=listing_id, reason_codes=["image_quality"], now=at)
+        review.listing_reject(
+            actor=actor_of(reviewer), listing_id=listing_id, reason_codes=["image_quality"], now=at
+        )
 
 
 @pytest.mark.req("R8.1.2")
@@ -109,7 +112,11 @@ def test_reviewer_kpis_count_human_decisions_turnaround_and_reversed_approvals()
     _decide(r1, late, sh(2026, 3, 9, 0, 30), approve=True)  # decided next week: not counted
     # staff take l1 down: r1's approval of it is reversed
     review.listing_take_down(
-        actor=ops, listing_id=l1, reason="虚假宣传", article="广告法第二十八条", now=t0 + timedelta(days=1)
+        actor=actor_of(ops),
+        listing_id=l1,
+        reason="虚假宣传",
+        article="广告法第二十八条",
+        now=t0 + timedelta(days=1),
     )
 
     values = role_values(role="listing_reviewer", period=WEEK)

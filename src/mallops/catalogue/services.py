@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.catalogue.contracts import (
@@ -241,7 +240,6 @@ def _apply(
 
 @transaction.atomic
 def product_create(*, actor: Actor, merchant_id: int, data: ProductInput) -> Product:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     errors = validate_product_input(data)
     if data.external_code and (
         Product.objects.for_merchant(merchant_id).filter(external_code=data.external_code).exists()
@@ -263,7 +261,6 @@ def product_create(*, actor: Actor, merchant_id: int, data: ProductInput) -> Pro
 def product_update(*, actor: Actor, merchant_id: int, product_id: int, data: ProductInput) -> Product:
     """Replace the product's content. A live listing keeps showing its approved version until a new
     version is submitted and approved (review app)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     product: Product | None = (
         Product.objects.for_merchant(merchant_id).select_for_update().filter(pk=product_id).first()
     )
@@ -307,7 +304,6 @@ def product_update(*, actor: Actor, merchant_id: int, product_id: int, data: Pro
 
 @transaction.atomic
 def sku_price_set(*, actor: Actor, merchant_id: int, sku_id: int, price_fen: int) -> Sku:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     sku: Sku | None = Sku.objects.for_merchant(merchant_id).select_for_update().filter(pk=sku_id).first()
     if sku is None:
         raise not_found("sku")
@@ -346,7 +342,6 @@ def certificate_create(
     expires_on: date,
     product_id: int | None = None,
 ) -> Certificate:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     errors: list[FieldError] = []
     if kind not in CertificateKind.values:
         errors.append(
@@ -506,7 +501,6 @@ def category_create(*, actor: Actor, data: CategoryInput) -> Category:
     """A new category with its attribute schema and required certificate kinds (``catalogue.manage``).
 
     Errors: 403 without the permission; 422 with field paths (``body.attributes.0.key``)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "catalogue.manage")
     parent, errors = _validate_category(data, None)
     if errors:
@@ -526,7 +520,6 @@ def category_create(*, actor: Actor, data: CategoryInput) -> Category:
 def category_update(*, actor: Actor, category_id: int, data: CategoryInput) -> Category:
     """Replace a category's fields and own schema (``catalogue.manage``). Existing products keep their
     attribute values; a newly required attribute is demanded at their next submission. Locks the row."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "catalogue.manage")
     category: Category | None = Category.objects.select_for_update().filter(pk=category_id).first()
     if category is None:

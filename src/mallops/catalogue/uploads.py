@@ -14,7 +14,6 @@ from django.core.files.base import File
 from django.db import transaction
 from django.urls import reverse
 
-from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record
 from mallops.catalogue.models import (
     MAX_IMAGE_BYTES,
@@ -67,7 +66,6 @@ def image_upload(
 ) -> ProductImage:
     """Store an image of the product (JPEG, PNG or WebP, at most 5 MB, each side at least 200 px,
     at most 10 images per product)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     product: Product | None = (
         Product.objects.for_merchant(merchant_id).select_for_update().filter(pk=product_id).first()
     )
@@ -117,7 +115,6 @@ def image_upload(
 
 @transaction.atomic
 def image_delete(*, actor: Actor, merchant_id: int, product_id: int, image_id: int) -> None:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     image: ProductImage | None = (
         ProductImage.objects.for_merchant(merchant_id)
         .select_for_update()
@@ -138,7 +135,6 @@ def certificate_file_upload(
     *, actor: Actor, merchant_id: int, certificate_id: int, upload: File[Any] | None
 ) -> Certificate:
     """Attach the scan of a certificate (PDF, JPEG or PNG, at most 10 MB); replaces an earlier one."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     certificate: Certificate | None = (
         Certificate.objects.for_merchant(merchant_id).select_for_update().filter(pk=certificate_id).first()
     )

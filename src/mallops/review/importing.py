@@ -21,7 +21,6 @@ from typing import Any
 
 from django.db import transaction
 
-from mallops.accounts.actors import actor_of
 from mallops.audit.services import audit_record
 from mallops.catalogue import selectors as catalogue_selectors
 from mallops.catalogue import services as catalogue_services
@@ -290,7 +289,6 @@ def listing_import(
     accept_valid_subset: bool = False,
 ) -> ImportReport:
     """Dry run (``confirm=False``) or import. Creates products with a draft listing each."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     _header, rows = read_table(filename, content)
     groups, loose = _plan(merchant_id, rows)
     errors = sorted(loose + [e for g in groups for e in g.errors], key=lambda e: (e.row, e.column))

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.db.models import Max, Model, Q
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.catalogue import selectors as catalogue_selectors
@@ -96,7 +95,6 @@ def _take_down(
 
 @transaction.atomic
 def listing_create(*, actor: Actor, merchant_id: int, product_id: int) -> Listing:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     if not catalogue_selectors.product_exists(merchant_id=merchant_id, product_id=product_id):
         raise not_found("product")
     if Listing.objects.for_merchant(merchant_id).filter(product_id=product_id).exists():
@@ -126,7 +124,6 @@ def listing_submit(
 ) -> ListingVersion:
     """Snapshot the product as a new version and run the automated checks. Any ``block`` finding
     rejects the version at once; otherwise it enters the review queue. A live version stays live."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     listing = _lock_listing(merchant_id, listing_id)
     now = now or timezone.now()
     product = catalogue_selectors.product_content(
@@ -206,7 +203,6 @@ def _lock_pending(actor: Actor, listing_id: int) -> tuple[Listing, ListingVersio
 @transaction.atomic
 def listing_claim(*, actor: Actor, listing_id: int, now: datetime | None = None) -> ListingVersion:
     """Take the pending version for ``claim_ttl()``; a claim held by another reviewer is refused (409)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     listing, version = _lock_pending(actor, listing_id)
     if version.claimed_by_id not in (None, actor.pk) and version.claim_due_at and version.claim_due_at > now:
@@ -238,7 +234,6 @@ def _require_claim(actor: Actor, version: ListingVersion, now: datetime) -> None
 def listing_approve(
     *, actor: Actor, listing_id: int, note: str = "", now: datetime | None = None
 ) -> ListingVersion:
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     listing, version = _lock_pending(actor, listing_id)
     _require_claim(actor, version, now)
@@ -341,7 +336,6 @@ def listing_reject(
     rule, a span and an article like the automated ones (stored as ``manual`` findings). Rejecting a
     re-check version takes the live listing down (its live content broke a rule), citing the first
     finding; rejecting a merchant's resubmission keeps the live version live (R1.2.3)."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     errors: list[FieldError] = []
     if not reason_codes:
@@ -447,7 +441,6 @@ def listing_take_down(
     merchant is told the reason, the rule (a compliance rule id, optional) and the article (defaults to
     the rule's basis; a rule or an article is required). Reversed when the merchant resubmits and a
     reviewer approves. Locks the listing row. Errors: 403, 404, 409 ``not_live``, 422."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     require_permission(actor, "listing.takedown")
     now = now or timezone.now()
     errors: list[FieldError] = []
@@ -503,7 +496,6 @@ def listing_delist(
 ) -> Listing:
     """The merchant takes its own live listing off sale. Another store's listing is 404 (tenancy);
     a listing that is not live is 409 ``not_live``. Relisting is a resubmission through review."""
-    actor = actor_of(actor)  # callers not converted yet (tests) may still pass a User
     now = now or timezone.now()
     reason = reason.strip()
     if len(reason) > MAX_REASON:
