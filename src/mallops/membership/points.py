@@ -26,7 +26,6 @@ from datetime import datetime, time, timedelta
 from django.db.models import F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.models import User
 from mallops.accounts.roles import Kind as UserKind
 from mallops.accounts.services import require_permission
@@ -467,7 +466,6 @@ def points_coupon_redeem(*, actor: Actor, offer_id: int, now: datetime | None = 
 
     409 ``points_insufficient`` (nothing written) or ``points_coupon_unavailable`` (offer inactive, batch
     ended, exhausted or the buyer holds as many as allowed). Locks the batch, then the account."""
-    actor = actor_of(actor)  # tests still pass a User
     from mallops.pricing.coupons import coupons_grant_benefit
 
     require_buyer(actor)
@@ -497,7 +495,6 @@ def points_coupon_offer_set(
     *, actor: Actor, batch_id: int, points: int, active: bool = True
 ) -> PointsCouponOffer:
     """Staff (``promotion.manage``) offer a platform coupon batch for ``points`` points (or withdraw it)."""
-    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     if not 1 <= points <= 10_000_000:
         raise validation_error([FieldError(("body", "points"), "1 to 10,000,000 points.", "invalid_points")])
@@ -526,7 +523,6 @@ def points_adjust(
 
     Added points expire like earned ones (``POINTS_EXPIRY_MONTHS`` after now). 422 without a reason or a
     zero change, 404 for an unknown buyer, 409 ``points_insufficient`` below 0."""
-    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     now = now or timezone.now()
     errors: list[FieldError] = []

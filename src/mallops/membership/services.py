@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
-from mallops.accounts.actors import actor_of
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.actors import Actor
@@ -139,7 +138,6 @@ def _apply(row: Tier, data: TierInput) -> None:
 
 @transaction.atomic
 def tier_create(*, actor: Actor, data: TierInput) -> Tier:
-    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     _check_tier(data, exclude_pk=None)
     row = Tier()
@@ -151,7 +149,6 @@ def tier_create(*, actor: Actor, data: TierInput) -> Tier:
 
 @transaction.atomic
 def tier_update(*, actor: Actor, tier_id: int, data: TierInput) -> Tier:
-    actor = actor_of(actor)  # tests still pass a User
     require_permission(actor, "promotion.manage")
     row = Tier.objects.select_for_update().filter(pk=tier_id).first()
     if row is None:
