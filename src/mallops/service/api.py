@@ -81,10 +81,10 @@ def _buyer_only(request: HttpRequest) -> Actor:
     return require_buyer(request_actor(request))  # 403 buyer_only (once permission_denied, issue 16)
 
 
-def _merchant_only(request: HttpRequest) -> Any:
+def _merchant_only(request: HttpRequest) -> Actor:
     if getattr(request.user, "kind", None) != Kind.MERCHANT:
         raise not_found("merchant")
-    return request.user
+    return request_actor(request)
 
 
 def _staff_only(request: HttpRequest) -> Actor:
@@ -106,8 +106,7 @@ def _buyer(request: HttpRequest) -> Actor:
 
 
 def _merchant(request: HttpRequest) -> Actor:
-    _merchant_only(request)
-    return request_actor(request)
+    return _merchant_only(request)
 
 
 def _list(actor: Actor, filters: TicketFilters) -> Any:
