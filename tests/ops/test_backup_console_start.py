@@ -38,10 +38,46 @@ def test_tech_ops_start_a_backup_and_a_drill_from_the_pages_and_others_cannot() 
         302,
         403,
     )
-    backup.assert_called_once_with("local")
+    assert [call.args[0] for call in backup.call_args_list] == ["local"]
     drill.assert_called_once_with("local")
     assert list(
         AuditEvent.objects.filter(action__in=["ops.backup.request", "ops.drill.request"])
         .order_by("pk")
         .values_list("action", flat=True)
     ) == ["ops.backup.request", "ops.drill.request"]
+
+
+def test_a_second_backup_is_refused_while_one_runs_and_a_double_click_makes_one_backup() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mallops.accounts.actors import actor_of
+    from mallops.core.errors import DomainError
+    from mallops.ops import backup_requests, tasks
+    from mallops.ops.models import BackupRun, RunResult
+
+    operator = actor_of(make_staff("tech_ops"))
+    # a double click: both requests queue a job before the worker starts the first
+    with mock.patch("mallops.ops.tasks.backup_now") as queued:
+        backup_requests.backup_request(actor=operator, level="local")
+        backup_requests.backup_request(actor=operator, level="local")
+    first, second = (call.args for call in queued.call_args_list)
+    with mock.patch("mallops.ops.services.backup_create") as create:
+        create.side_effect = lambda level: BackupRun.objects.create(
+            level=level, name="b1", started_at=timezone.now(), result=RunResult.OK
+        )
+        made = tasks.backup_now.call_local(*first)
+        again = tasks.backup_now.call_local(*second)
+    assert (create.call_count, again) == (1, made)
+
+    # while a backup of the level runs, the button is refused (409) and nothing is queued
+    BackupRun.objects.create(level="local", name="b2", started_at=timezone.now(), result=RunResult.RUNNING)
+    with mock.patch("mallops.ops.tasks.backup_now") as queued, pytest.raises(DomainError) as refused:
+        backup_requests.backup_request(actor=operator, level="local")
+    assert (refused.value.status, queued.call_count) == (409, 0)
+    # a run left "running" by a killed worker blocks for 6 hours, not forever
+    BackupRun.objects.filter(name="b2").update(started_at=timezone.now() - timedelta(hours=7))
+    with mock.patch("mallops.ops.tasks.backup_now") as queued:
+        backup_requests.backup_request(actor=operator, level="local")
+    assert queued.call_count == 1

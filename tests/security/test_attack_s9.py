@@ -91,3 +91,22 @@ def test_an_ab_variant_key_or_name_that_is_not_text_is_422(variant: dict[str, An
     assert response.status_code == 422, response.content
     assert [(e["loc"], e["code"]) for e in response.json()["errors"]] == [(["body", "variants"], "type")]
     assert not Experiment.objects.exists()
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_bidirectional_controls_are_refused_in_api_text_and_console_forms(control: str) -> None:
+    # a store or incident title with U+202E showed another text than it held (Trojan Source)
+    from mallops.ops.models import Incident
+    from mallops.testing.client import ApiClient
+    from mallops.testing.factories import token_for
+
+    title = f"订单延迟{control}gnp.exe"
+    response = ApiClient(token=token_for(make_staff("data_ops"))).post_json(
+        "/api/v1/analytics/experiments",
+        {"key": "s9", "name": title, "metric_event": "order_paid", "variants": [{"key": "a", "weight": 1}]},
+    )
+    assert response.status_code == 422, response.content
+    assert [e["code"] for e in response.json()["errors"]] == ["invalid_text"]
+    form = _client(make_staff("tech_ops")).post("/ops/incidents/", {"title": title})
+    assert form.status_code == 400
+    assert not Incident.objects.exists()

@@ -79,6 +79,10 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # C0 controls except tab, newline and carriage return; DEL; C1 controls
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAK_RE = re.compile("[\t\n\r\u2028\u2029]")
+# bidirectional embeddings, overrides and isolates: they reorder how the rest of a line reads (a store name
+# or a title that shows another text than it holds; "Trojan Source", CVE-2021-42574). Chinese text never
+# needs them; the marks U+200E/U+200F stay allowed.
+_BIDI_CONTROL_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def text_problem(value: str, *, multiline: bool = True) -> str | None:
@@ -89,6 +93,8 @@ def text_problem(value: str, *, multiline: bool = True) -> str | None:
         return "The text holds a NUL character."
     if _CONTROL_RE.search(value):
         return "The text holds a control character."
+    if _BIDI_CONTROL_RE.search(value):
+        return "The text holds a bidirectional control character."
     if not multiline and _LINE_BREAK_RE.search(value):
         return "The text must be on one line (no tab or line break)."
     return None

@@ -7,15 +7,20 @@ run list shows it running, then its result.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from mallops.accounts.services import require_permission
 from mallops.audit.services import audit_record
 from mallops.core.actors import Actor
-from mallops.core.errors import FieldError, validation_error
+from mallops.core.errors import FieldError, conflict, validation_error
 from mallops.ops import config
+from mallops.ops.models import BackupRun, RunResult
 
 PERMISSION = "system.operate"  # technical operations and the platform admin, as the pages
+STUCK_AFTER = timedelta(hours=6)
 
 
 def _check(actor: Actor, level: str) -> None:
@@ -29,9 +34,19 @@ def backup_request(*, actor: Actor, level: str) -> None:
     _check(actor, level)
     from mallops.ops import tasks
 
+    if BackupRun.objects.filter(
+        kind=BackupRun.Kind.CREATE,
+        level=level,
+        result=RunResult.RUNNING,
+        started_at__gte=timezone.now() - STUCK_AFTER,  # a run killed mid-way stays "running": not forever
+    ).exists():
+        raise conflict("A backup of this level is running; wait for its result.", level=level)
+    requested_at = timezone.now().timestamp()
     with transaction.atomic():
         audit_record(actor=actor, action="ops.backup.request", object_type="backup", after={"level": level})
-        transaction.on_commit(lambda: tasks.backup_now(level))
+        # a second click before the worker starts the first queues a second job: it finds the run the
+        # first one started after this request and makes no second backup (``tasks.backup_now``)
+        transaction.on_commit(lambda: tasks.backup_now(level, requested_at))
 
 
 def drill_request(*, actor: Actor, level: str) -> None:

@@ -25,6 +25,9 @@ def _ask(request: HttpRequest, ask: Callable[..., None], done: str, back: str) -
     except DomainError as error:
         if error.status == 403:
             raise PermissionDenied(error.detail) from error
+        if error.status == 409:
+            messages.error(request, _("A backup of this level is running; wait for its result."))
+            return redirect(back)
         messages.error(request, _("Please check the input."))
         return redirect(back)
     messages.success(request, done)

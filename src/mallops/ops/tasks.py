@@ -21,12 +21,30 @@ def monitors_run() -> list[str]:
 
 
 @db_task()  # type: ignore[untyped-decorator]
-def backup_now(level: str) -> int:
-    """A backup asked for in the console (``ops.backup_requests``); a failure is recorded on its run row."""
+def backup_now(level: str, requested_at: float | None = None) -> int:
+    """A backup asked for in the console (``ops.backup_requests``); a failure is recorded on its run row.
+
+    A run of the same level started at or after ``requested_at`` (the request's time, a POSIX timestamp)
+    already answers the request — a double click queues two jobs — so no second backup is made.
+    """
+    from datetime import UTC, datetime
+
     from mallops.ops.archive import BackupError
     from mallops.ops.models import BackupRun
     from mallops.ops.services import backup_create
 
+    if requested_at is not None:
+        answered = (
+            BackupRun.objects.filter(
+                kind=BackupRun.Kind.CREATE,
+                level=level,
+                started_at__gte=datetime.fromtimestamp(requested_at, tz=UTC),
+            )
+            .order_by("started_at", "pk")
+            .first()
+        )
+        if answered is not None:
+            return answered.pk
     try:
         return backup_create(level=level).pk
     except BackupError:
