@@ -133,6 +133,8 @@ ACTION: dict[str, Any] = {
     "compliance.inspection.tasks": _("Tasks opened for a self-inspection"),
     "ops.incident_drill.record": _("Incident drill recorded"),
     "ops.incident_drill.schedule": _("Incident drill scheduled"),
+    "ops.backup.request": _("Backup started from the console"),
+    "ops.drill.request": _("Restore drill started from the console"),
     "accounts.admin_bootstrapped": _("Platform admin created"),
     "aftersales.replacement_ship": _("Replacement shipped"),
     "aftersales.return_lapse": _("Return not shipped in time"),
