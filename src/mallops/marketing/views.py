@@ -27,10 +27,10 @@ from mallops.marketing.forms import MarketingChannelForm, MarketingSpendFileForm
 MAX_CSV_BYTES = 1024 * 1024
 
 
-def _need(request: HttpRequest, permission: str) -> Any:
+def _need(request: HttpRequest, permission: str) -> Actor:
     if not request.user.has_perm(permission):
         raise PermissionDenied(permission)
-    return request.user
+    return request_actor(request)
 
 
 def _acting(request: HttpRequest, permission: str) -> Actor:

@@ -42,12 +42,12 @@ class MarketingTagRenameForm(forms.Form):
     new_name = forms.CharField(label=gettext_lazy("New tag name"), max_length=30)
 
 
-def _need(request: HttpRequest, permission: str | tuple[str, ...]) -> Any:
+def _need(request: HttpRequest, permission: str | tuple[str, ...]) -> Actor:
     """The user when they hold ``permission`` (any one of a tuple), else 403."""
     wanted = (permission,) if isinstance(permission, str) else permission
     if not any(request.user.has_perm(p) for p in wanted):
         raise PermissionDenied(wanted[0])
-    return request.user
+    return request_actor(request)
 
 
 def _acting(request: HttpRequest, permission: str | tuple[str, ...]) -> Actor:
