@@ -24,7 +24,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -162,8 +163,27 @@ def product_public(*, product_id: int) -> tuple[ProductPublic, ProductStamps | N
 
 
 # one builder per key at a time in this process: the threads that miss the same key wait for the first
-# one's value instead of all building it on two cores (the cold-start tail); other keys are not held up
-_build_locks = tuple(threading.Lock() for _ in range(64))
+# one's value instead of all building it on two cores (the cold-start tail); other keys are not held up.
+# One lock per key being built, never shared between keys: a build may call ``remembered`` for another key
+# (the related list builds a search), and locks shared by stripes of keys deadlocked a thread on itself
+# when the two keys fell in one stripe (and could deadlock two threads in opposite order).
+_building_guard = threading.Lock()
+_building: dict[str, tuple[threading.Lock, list[int]]] = {}
+
+
+@contextmanager
+def _one_builder(key: str) -> Iterator[None]:
+    with _building_guard:
+        lock, users = _building.setdefault(key, (threading.Lock(), [0]))
+        users[0] += 1
+    try:
+        with lock:
+            yield
+    finally:
+        with _building_guard:
+            users[0] -= 1
+            if not users[0]:
+                del _building[key]
 
 
 def remembered(key: str, build: Callable[[], T], kind: type[T], seconds: int = SECONDS) -> T:
@@ -174,7 +194,7 @@ def remembered(key: str, build: Callable[[], T], kind: type[T], seconds: int = S
     value = get(key)
     if isinstance(value, kind):
         return value
-    with _build_locks[hash(key) % len(_build_locks)]:
+    with _one_builder(key):
         value = get(key)
         if isinstance(value, kind):
             return value
